@@ -1,0 +1,86 @@
+// The contract between the CPU/machine and the device models. Devices never see the CPU;
+// the machine drives them through this interface only.
+
+export type AccessSize = 1 | 2 | 4;
+
+/** One I/O port range's handler. Ports are 16-bit; values are masked to `size` bytes. */
+export interface PortHandler {
+  in(port: number, size: AccessSize): number;
+  out(port: number, size: AccessSize, value: number): void;
+}
+
+/** One MMIO range's handler; `offset` is relative to the range's base. */
+export interface MmioHandler {
+  read(offset: number, size: AccessSize): number;
+  write(offset: number, size: AccessSize, value: number): void;
+}
+
+export interface MmioRange {
+  base: number;      // physical address, page aligned
+  size: number;      // bytes, multiple of 4096
+  name: string;      // device name, for exit records and the attack-surface report
+  handler: MmioHandler;
+}
+
+/** What the platform asks the machine to do; checked by the machine after each slice. */
+export type PlatformRequest =
+  | { kind: 'debug-exit'; code: number }      // isa-debug-exit at 0xF4: status (value << 1) | 1
+  | { kind: 'reset'; via: string }            // 0x92 bit 0, 0x64 0xFE, 0xCF9
+  | { kind: 'shutdown'; via: string };        // e.g. ACPI-less power-off requests, if modelled
+
+/** A record of an access that reached no device (reads return all ones). */
+export interface UnassignedAccess {
+  kind: 'io' | 'mmio';
+  address: number;
+  size: AccessSize;
+  write: boolean;
+  value: number;
+  icount: number;
+}
+
+export interface PlatformOptions {
+  /** Current virtual time source: the CPU's retired instruction count. */
+  now(): number;
+  /** Guest RAM size in bytes (reported through CMOS and fw_cfg). */
+  ramBytes: number;
+  /** Serial (COM1) and 0xE9 output bytes, delivered as they are written. */
+  serialOut?(byte: number): void;
+  /** Read the guest's physical memory (VGA text buffer lives in RAM at 0xB8000). */
+  readPhys(addr: number, size: AccessSize): number;
+}
+
+/**
+ * All devices of the PC platform, wired together. Virtual time: one retired guest
+ * instruction = INSTRUCTION_NS nanoseconds (see clock.ts); devices compute their state
+ * lazily from now() and report their next deadline so the machine can run the CPU in
+ * slices that end exactly when a device needs service.
+ */
+export interface Platform {
+  portIn(port: number, size: AccessSize): number;
+  portOut(port: number, size: AccessSize, value: number): void;
+  /** Name of the device owning a port, or undefined (for exit records / surface reports). */
+  portOwner(port: number): string | undefined;
+  readonly mmio: readonly MmioRange[];
+
+  /** Highest-priority pending maskable interrupt vector, or -1. Does not acknowledge. */
+  pendingVector(): number;
+  /** Acknowledge (INTA cycle) and return the vector to deliver; -1 if it vanished (spurious). */
+  acknowledge(): number;
+
+  /** Instruction count at which some device next changes state on its own (Infinity if none). */
+  nextDeadline(): number;
+  /** Bring devices up to time now(); raises interrupts that became due. */
+  tick(): void;
+
+  /** A request for the machine (debug-exit, reset), consumed once. */
+  takeRequest(): PlatformRequest | null;
+  /** A20 gate state (port 0x92 bit 1 / keyboard controller). */
+  readonly a20: boolean;
+
+  readonly unassigned: { count: number; recent: UnassignedAccess[] };
+  /** Feed host input to the UART (CLI stdin, debug console). */
+  serialInput(bytes: Uint8Array): void;
+  /** VGA text state for viewers. */
+  vgaText(): { cols: number; rows: number; cells: Uint16Array; cursor: { row: number; col: number; visible: boolean } };
+  reset(): void;
+}

@@ -1,0 +1,58 @@
+// The contract between the CPU and the hypervisor model. The CPU calls the sink at the
+// exact point where a VT-x hypervisor would intercept (before the instruction's effect),
+// with Intel's basic exit reason and the qualification encoded as the SDM defines it.
+
+/** What the recorder reads off the CPU at the moment of an exit. */
+export interface ExitContext {
+  readonly icount: number;     // retired instructions before this one
+  readonly instrEip: number;   // EIP of the instruction that exits
+  readonly cs: number;         // CS selector
+  readonly cpl: number;
+  /** The faulting/exiting instruction's bytes (up to 15), read without side effects. */
+  instrBytes(): Uint8Array;
+  /** General registers in encoding order EAX ECX EDX EBX ESP EBP ESI EDI. */
+  readonly regs: Int32Array;
+}
+
+/** Which optional intercepts are on: the CPU tests these before calling exit(). */
+export interface ExitControls {
+  hltExiting: boolean;
+  cr3Load: boolean;            // shadow paging
+  cr3Store: boolean;
+  invlpg: boolean;             // shadow paging
+  pageFault: boolean;          // exception bitmap bit 14 (shadow paging)
+  rdtsc: boolean;
+  rdpmc: boolean;
+  descriptorTable: boolean;    // LGDT/LIDT/SGDT/SIDT (46), LLDT/LTR/SLDT/STR (47)
+  movDr: boolean;
+  pauseExiting: boolean;
+  monitorMwait: boolean;
+  /** CR0 / CR4 bits owned by the hypervisor (guest/host mask): writes changing them exit. */
+  cr0Mask: number;
+  cr4Mask: number;
+  /** MSR bitmap: true if an access to this MSR exits. */
+  msrExits(msr: number, write: boolean): boolean;
+  /** I/O bitmap: true if an access to this port exits (unconditional I/O exiting = all). */
+  ioExits(port: number): boolean;
+  /** Exception bitmap: vectors whose delivery exits (reason 0). */
+  exceptionBitmap: number;
+}
+
+export interface ExitSink {
+  readonly controls: ExitControls;
+  /**
+   * Record an exit. `handler` names who handled it (a device name, 'hypervisor', 'kvm').
+   * Returns true if a debugger filter matched and wants the machine to stop after this
+   * instruction.
+   */
+  exit(reason: number, qualification: number, handler: string, ctx: ExitContext, extra?: ExitExtra): boolean;
+}
+
+/** Reason-specific details kept beside the qualification (guest-physical address, MSR, port value...). */
+export interface ExitExtra {
+  gpa?: number;        // EPT violation / APIC access
+  msr?: number;
+  value?: number;      // I/O data, MSR value low half, CR value
+  vector?: number;     // exception / interrupt exits
+  errorCode?: number;
+}

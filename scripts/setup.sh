@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine, and nothing when it is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+have_cmd nasm || need+=(nasm)
+have_cmd qemu-system-i386 || need+=(qemu-system-x86)
+have_pkg gcc-multilib || need+=(gcc-multilib)
+have_pkg binutils || need+=(binutils)
+have_pkg seabios || need+=(seabios)
+have_cmd make || need+=(make)
+if [ "${PARAVIRT_E2E:-1}" != 0 ]; then
+  have_cmd chromium || need+=(chromium)
+  have_pkg libkrb5-dev || need+=(libkrb5-dev)
+  have_cmd pkg-config || need+=(pkg-config)
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
