@@ -57,3 +57,66 @@ export interface RegisterFile {
   cs: number; ds: number; es: number; fs: number; gs: number; ss: number;
   cr0: number; cr2: number; cr3: number; cr4: number;
 }
+
+export type WatchKind = 'read' | 'write' | 'access';
+
+/** An exit as the debugger and CLI see it (decoded from the ring buffer on demand). */
+export interface ExitRecord {
+  seq: number;
+  reason: number;
+  reasonName: string;
+  qualification: number;
+  eip: number;
+  cs: number;
+  cpl: number;
+  bytes: Uint8Array;
+  icount: number;
+  handler: string;
+  cycles: number;
+  gpa?: number; msr?: number; value?: number; vector?: number; errorCode?: number;
+}
+
+/** Counters and log of the hypervisor model, as the CLI, the adapter and the reports read them. */
+export interface ExitStats {
+  total: number;
+  byReason: Record<string, number>;         // reason name -> count
+  cyclesByReason: Record<string, number>;   // reason name -> estimated cycles (a model, not a measurement)
+  guestCycles: number;                       // estimated cycles for guest instructions
+  recent(count: number): ExitRecord[];       // newest last
+  page(from: number, count: number, filter?: (r: ExitRecord) => boolean): ExitRecord[];
+}
+
+/**
+ * The machine (implemented in machine.ts). Every method is synchronous; callers that need
+ * to stay responsive run it in budgets (e.g. 1M instructions) and yield between them.
+ */
+export interface MachineApi {
+  readonly mode: Mode;
+  readonly icount: number;                   // retired instructions, exact
+  load(plan: BootPlan): void;                // resets, then applies the plan
+  /** Run until a stop reason or until `budget` more instructions retired. */
+  run(budget: number): StopReason;
+  /** Execute exactly one instruction (or deliver one pending event) and stop. */
+  step(): StopReason;
+  requestPause(): void;                      // safe to call from another callback; run() returns {kind:'paused'} soon
+
+  getRegisters(): RegisterFile;
+  setRegister(name: keyof RegisterFile, value: number): void;
+  readLinear(addr: number, length: number): Uint8Array | null;   // null if any page is not mapped
+  writeLinear(addr: number, bytes: Uint8Array): boolean;
+  readPhysical(addr: number, length: number): Uint8Array;
+  writePhysical(addr: number, bytes: Uint8Array): void;
+  translate(linear: number): number | null;  // linear -> physical with the current paging mode, no side effects
+
+  addBreakpoint(linear: number): void;
+  removeBreakpoint(linear: number): void;
+  addWatchpoint(linear: number, length: number, kind: WatchKind): void;
+  removeWatchpoint(linear: number, length: number, kind: WatchKind): void;
+  /** Stop when this returns true for a new exit (evaluated only for recorded exits). */
+  setExitFilter(filter: ((r: ExitRecord) => boolean) | null): void;
+
+  readonly exits: ExitStats;
+  readonly serialOutput: () => string;       // everything the guest printed so far
+  snapshot(): unknown;                       // opaque, restorable; cheap enough to take every few M instructions
+  restore(snapshot: unknown): void;
+}
