@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The demo: runs the bundled, prebuilt sample guests and prints what each cost.
+# Needs only Node: no toolchain, no QEMU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+npm run -s build
+shopt -s nullglob
+samples=(examples/*/build/*-hvm.elf)
+if [ ${#samples[@]} -eq 0 ]; then echo "demo: no prebuilt samples under examples/*/build" >&2; exit 1; fi
+for k in "${samples[@]}"; do
+  echo "=== paravirt run $k"
+  node dist/cli.js run "$k" --summary text || echo "(guest exit status $?)"
+done
+pv=(examples/*/build/*-pv.elf)
+if [ ${#pv[@]} -gt 0 ] && node dist/cli.js compare --help >/dev/null 2>&1; then
+  for k in "${pv[@]}"; do
+    h="${k%-pv.elf}-hvm.elf"
+    [ -f "$h" ] && { echo "=== paravirt compare $h $k"; node dist/cli.js compare "$h" "$k"; }
+  done
+fi
