@@ -1,0 +1,32 @@
+// What the bench's parent asks a child process to run, and what the child answers.
+export type GuestKind = 'compute' | 'io';
+export type EngineName = 'ours' | 'v86-nojit' | 'v86-jit';
+
+export interface RunRequest {
+  engine: EngineName;
+  kind: GuestKind;
+  image: string;            // ELF path
+  memoryMiB: number;
+  timeoutSeconds: number;
+}
+
+/** One guest run, measured inside the child. Times are wall-clock seconds. */
+export interface GuestRun {
+  /** From the 'S' marker byte to the 'E' marker byte. */
+  timedSeconds: number;
+  /**
+   * The engine's own instruction counter, to check against the count derived from the
+   * source: 'total' from the entry point through the exit OUT, 'after-start' from the
+   * instruction after the 'S' OUT through the exit OUT (for engines that run a BIOS first).
+   */
+  engineCount: { value: number; span: 'total' | 'after-start' } | null;
+  /** Checksum bytes the compute guest printed after 'E' (little-endian), or null. */
+  checksum: number | null;
+  /** Bytes seen between the markers (the I/O guest's OUTs). */
+  bytesBetween: number;
+  bootSeconds: number;
+  peakRssMB: number;
+}
+
+export interface ChildAnswer { ok: true; run: GuestRun }
+export interface ChildFailure { ok: false; error: string }
