@@ -1,0 +1,31 @@
+/* One C dispatcher for every vector: a test's hook, or record-and-resume for expected faults. */
+#include "lib.h"
+
+trap_hook trap_hooks[256];
+volatile u32 recover_eip;
+volatile struct trap_record last_trap;
+
+void trap_clear(void) {
+  last_trap.count = 0; last_trap.vector = 0xFFFFFFFF; last_trap.err = 0;
+  last_trap.eip = 0; last_trap.cs = 0; last_trap.cr2 = 0; last_trap.eflags = 0; last_trap.esp = 0;
+}
+
+void trap_print(const char *what) {
+  if (!last_trap.count) { printf("%s: no fault\n", what); return; }
+  printf("%s: vec=%02x err=%04x\n", what, last_trap.vector, last_trap.err);
+}
+
+void trap_dispatch(struct frame *f) {
+  if (trap_hooks[f->vector]) { trap_hooks[f->vector](f); return; }
+  last_trap.count++;
+  last_trap.vector = f->vector;
+  last_trap.err = f->err;
+  last_trap.eip = f->eip;
+  last_trap.cs = f->cs;
+  last_trap.eflags = f->eflags;
+  last_trap.esp = (u32)&f->uesp;
+  if (f->vector == 14) last_trap.cr2 = read_cr2();
+  if (recover_eip) { f->eip = recover_eip; recover_eip = 0; return; }
+  printf("unexpected trap vec=%02x err=%08x eip=%08x cs=%04x\n", f->vector, f->err, f->eip, f->cs);
+  exit_guest(0x7F);
+}
