@@ -1,0 +1,211 @@
+// The exit log: a ring buffer in preallocated typed arrays plus counters by reason. Appending
+// an exit writes numbers into arrays and allocates nothing; records become objects only when
+// a reader asks for them (recent/page/at).
+
+import type { ExitRecord } from '../machine-api';
+import type { ExitExtra } from './exit-api';
+import { EXIT_REASON_LIMIT, exitReasonName } from './exit-reasons';
+
+export const DEFAULT_EXIT_LOG_CAPACITY = 65536;
+export const BYTES_PER_RECORD = 16;
+const MAX_HANDLERS = 0xffff;
+
+const HAS_GPA = 1, HAS_MSR = 2, HAS_VALUE = 4, HAS_VECTOR = 8, HAS_ERROR = 16;
+
+export class ExitLog {
+  readonly capacity: number;
+  /** Sequence number the next exit gets; also the number of exits ever recorded. */
+  nextSeq = 0;
+
+  private readonly seqs: Float64Array;
+  private readonly reasons: Uint16Array;
+  private readonly quals: Uint32Array;
+  private readonly eips: Uint32Array;
+  private readonly css: Uint16Array;
+  private readonly cpls: Uint8Array;
+  private readonly bytes: Uint8Array;
+  private readonly byteLens: Uint8Array;
+  private readonly icounts: Float64Array;
+  private readonly handlerIds: Uint16Array;
+  private readonly cycleCosts: Float64Array;
+  private readonly extraMask: Uint8Array;
+  private readonly gpas: Float64Array;
+  private readonly msrs: Uint32Array;
+  private readonly values: Uint32Array;
+  private readonly vectors: Uint8Array;
+  private readonly errorCodes: Uint32Array;
+
+  /** Exits by reason number; index EXIT_REASON_LIMIT counts reasons beyond the table. */
+  readonly counts = new Float64Array(EXIT_REASON_LIMIT + 1);
+  /** Estimated cycles by reason, same indexing. */
+  readonly cycles = new Float64Array(EXIT_REASON_LIMIT + 1);
+  totalCycles = 0;
+
+  private readonly handlerNames: string[] = [];
+  private readonly handlerIndex = new Map<string, number>();
+
+  constructor(capacity = DEFAULT_EXIT_LOG_CAPACITY) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 24) {
+      throw new RangeError(`exit log capacity must be an integer from 1 to ${1 << 24}, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.seqs = new Float64Array(capacity);
+    this.reasons = new Uint16Array(capacity);
+    this.quals = new Uint32Array(capacity);
+    this.eips = new Uint32Array(capacity);
+    this.css = new Uint16Array(capacity);
+    this.cpls = new Uint8Array(capacity);
+    this.bytes = new Uint8Array(capacity * BYTES_PER_RECORD);
+    this.byteLens = new Uint8Array(capacity);
+    this.icounts = new Float64Array(capacity);
+    this.handlerIds = new Uint16Array(capacity);
+    this.cycleCosts = new Float64Array(capacity);
+    this.extraMask = new Uint8Array(capacity);
+    this.gpas = new Float64Array(capacity);
+    this.msrs = new Uint32Array(capacity);
+    this.values = new Uint32Array(capacity);
+    this.vectors = new Uint8Array(capacity);
+    this.errorCodes = new Uint32Array(capacity);
+  }
+
+  /** Index of a handler name in the interned table (a Map lookup; new names are rare). */
+  intern(handler: string): number {
+    let id = this.handlerIndex.get(handler);
+    if (id === undefined) {
+      if (this.handlerNames.length >= MAX_HANDLERS) return this.intern('other');
+      id = this.handlerNames.length;
+      this.handlerNames.push(handler);
+      this.handlerIndex.set(handler, id);
+    }
+    return id;
+  }
+
+  handlerName(id: number): string {
+    return this.handlerNames[id] ?? 'unknown';
+  }
+
+  /** Records one exit and returns its sequence number. */
+  append(reason: number, qualification: number, handlerId: number, eip: number, cs: number, cpl: number,
+    instrBytes: Uint8Array | null, icount: number, cost: number, extra: ExitExtra | undefined): number {
+    const seq = this.nextSeq++;
+    const i = seq % this.capacity;
+    this.seqs[i] = seq;
+    this.reasons[i] = reason;
+    this.quals[i] = qualification;
+    this.eips[i] = eip;
+    this.css[i] = cs;
+    this.cpls[i] = cpl;
+    const base = i * BYTES_PER_RECORD;
+    let n = 0;
+    if (instrBytes) {
+      n = instrBytes.length < BYTES_PER_RECORD ? instrBytes.length : BYTES_PER_RECORD;
+      for (let k = 0; k < n; k++) this.bytes[base + k] = instrBytes[k]!;
+    }
+    this.byteLens[i] = n;
+    this.icounts[i] = icount;
+    this.handlerIds[i] = handlerId;
+    this.cycleCosts[i] = cost;
+    let mask = 0;
+    if (extra !== undefined) {
+      if (extra.gpa !== undefined) { mask |= HAS_GPA; this.gpas[i] = extra.gpa; }
+      if (extra.msr !== undefined) { mask |= HAS_MSR; this.msrs[i] = extra.msr; }
+      if (extra.value !== undefined) { mask |= HAS_VALUE; this.values[i] = extra.value; }
+      if (extra.vector !== undefined) { mask |= HAS_VECTOR; this.vectors[i] = extra.vector; }
+      if (extra.errorCode !== undefined) { mask |= HAS_ERROR; this.errorCodes[i] = extra.errorCode; }
+    }
+    this.extraMask[i] = mask;
+    const bucket = reason >= 0 && reason < EXIT_REASON_LIMIT ? reason : EXIT_REASON_LIMIT;
+    this.counts[bucket]!++;
+    this.cycles[bucket]! += cost;
+    this.totalCycles += cost;
+    return seq;
+  }
+
+  /** Replaces the value field of the newest record (VMCALL stores its number after the fact). */
+  setLastValue(value: number): void {
+    if (this.nextSeq === 0) return;
+    const i = (this.nextSeq - 1) % this.capacity;
+    this.values[i] = value;
+    this.extraMask[i]! |= HAS_VALUE;
+  }
+
+  /** Oldest sequence number still held. */
+  get oldestSeq(): number {
+    return this.nextSeq > this.capacity ? this.nextSeq - this.capacity : 0;
+  }
+
+  get total(): number {
+    return this.nextSeq;
+  }
+
+  /** The record with this sequence number, or undefined if it was overwritten or never written. */
+  at(seq: number): ExitRecord | undefined {
+    if (!Number.isInteger(seq) || seq < this.oldestSeq || seq >= this.nextSeq) return undefined;
+    const i = seq % this.capacity;
+    const base = i * BYTES_PER_RECORD;
+    const mask = this.extraMask[i]!;
+    const reason = this.reasons[i]!;
+    const r: ExitRecord = {
+      seq,
+      reason,
+      reasonName: exitReasonName(reason),
+      qualification: this.quals[i]!,
+      eip: this.eips[i]!,
+      cs: this.css[i]!,
+      cpl: this.cpls[i]!,
+      bytes: this.bytes.slice(base, base + this.byteLens[i]!),
+      icount: this.icounts[i]!,
+      handler: this.handlerName(this.handlerIds[i]!),
+      cycles: this.cycleCosts[i]!,
+    };
+    if (mask & HAS_GPA) r.gpa = this.gpas[i]!;
+    if (mask & HAS_MSR) r.msr = this.msrs[i]!;
+    if (mask & HAS_VALUE) r.value = this.values[i]!;
+    if (mask & HAS_VECTOR) r.vector = this.vectors[i]!;
+    if (mask & HAS_ERROR) r.errorCode = this.errorCodes[i]!;
+    return r;
+  }
+
+  /** The newest `count` records still held, oldest first. */
+  recent(count: number): ExitRecord[] {
+    const n = Math.max(0, Math.min(Math.floor(count), this.nextSeq - this.oldestSeq));
+    const out: ExitRecord[] = [];
+    for (let s = this.nextSeq - n; s < this.nextSeq; s++) out.push(this.at(s)!);
+    return out;
+  }
+
+  /** Up to `count` records with seq >= from that pass `filter`, oldest first. */
+  page(from: number, count: number, filter?: (r: ExitRecord) => boolean): ExitRecord[] {
+    const out: ExitRecord[] = [];
+    if (!(count > 0)) return out;
+    for (let s = Math.max(Math.floor(from), this.oldestSeq); s < this.nextSeq && out.length < count; s++) {
+      const r = this.at(s)!;
+      if (!filter || filter(r)) out.push(r);
+    }
+    return out;
+  }
+
+  /** Reason name -> count, for reasons that occurred. */
+  countsByName(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let r = 0; r <= EXIT_REASON_LIMIT; r++) {
+      if (this.counts[r]) out[r === EXIT_REASON_LIMIT ? 'OTHER' : exitReasonName(r)] = this.counts[r]!;
+    }
+    return out;
+  }
+
+  cyclesByName(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let r = 0; r <= EXIT_REASON_LIMIT; r++) {
+      if (this.counts[r]) out[r === EXIT_REASON_LIMIT ? 'OTHER' : exitReasonName(r)] = this.cycles[r]!;
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.nextSeq = 0;
+    this.counts.fill(0);
+    this.cycles.fill(0);
+    this.totalCycles = 0;
+  }
+}

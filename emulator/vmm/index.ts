@@ -1,0 +1,124 @@
+// The HVM hypervisor model: the ExitSink the CPU calls where VT-x would exit. It records the
+// exit in the ring buffer with its estimated cost, answers KVM hypercalls, and tells the
+// machine to stop when a debugger's filter matches.
+
+import type { ExitContext, ExitControls, ExitExtra, ExitSink } from './exit-api';
+import type { ExitControlsSpec, ExitRecord, ExitStats } from '../machine-api';
+import { createExitControls } from './controls';
+import { CostTable, resolveCostModel, type CostModel, type CostModelOverrides } from './cost-model';
+import { ExitLog, DEFAULT_EXIT_LOG_CAPACITY } from './exit-log';
+import { ExitReason } from './exit-reasons';
+import { handleKvmHypercall, type KvmHooks } from './kvm-hypercalls';
+
+export interface HvmVmmOptions {
+  /** Ring buffer size in records (default 65536). */
+  capacity?: number;
+  /** Cost model overrides (a JSON object; see COST-MODEL.md). */
+  costs?: CostModelOverrides;
+  /** The CPU's retired-instruction count, for guestCycles (otherwise the icount of the last exit). */
+  icount?: () => number;
+  /** Hooks for KVM hypercalls that reach devices. */
+  kvm?: KvmHooks;
+}
+
+export interface HvmVmm extends ExitSink {
+  readonly controls: ExitControls;
+  readonly stats: ExitStats;
+  readonly log: ExitLog;
+  readonly costModel: CostModel;
+  /** exit() returns true (stop the machine) for records the filter accepts; null removes it. */
+  setFilter(filter: ((r: ExitRecord) => boolean) | null): void;
+  /** Replace the cost model (applies to exits from now on). */
+  setCostModel(overrides?: CostModelOverrides): void;
+  /** Supply the CPU's instruction counter after construction. */
+  setInstructionCounter(icount: () => number): void;
+  /** Forget all exits and counters (controls and cost model stay). */
+  reset(): void;
+}
+
+export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {}): HvmVmm {
+  const controls = createExitControls(spec);
+  const log = new ExitLog(options.capacity ?? DEFAULT_EXIT_LOG_CAPACITY);
+  let costModel = resolveCostModel(options.costs);
+  let table = new CostTable(costModel);
+  let icount = options.icount;
+  let lastIcount = 0;
+  let filter: ((r: ExitRecord) => boolean) | null = null;
+  // Per handler id: 1 in-kernel, 2 user space, 0 not yet classified. Rebuilt with the model.
+  let handlerClass = new Uint8Array(256);
+
+  function classify(id: number, handler: string): number {
+    if (id >= handlerClass.length) {
+      const grown = new Uint8Array(Math.max(id + 1, handlerClass.length * 2));
+      grown.set(handlerClass);
+      handlerClass = grown;
+    }
+    let c = handlerClass[id]!;
+    if (c === 0) {
+      c = table.isInKernel(handler) ? 1 : 2;
+      handlerClass[id] = c;
+    }
+    return c;
+  }
+
+  function costOf(reason: number, qualification: number, inKernel: boolean, extra: ExitExtra | undefined): number {
+    if (reason === ExitReason.CR_ACCESS && (qualification & 0x3f) === 3) return table.cr3Load; // MOV to CR3
+    if (reason === ExitReason.EXCEPTION_NMI && extra !== undefined && extra.vector === 14) return table.pageFault;
+    const r = reason >= 0 && reason < table.kernel.length - 1 ? reason : table.kernel.length - 1;
+    return inKernel ? table.kernel[r]! : table.user[r]!;
+  }
+
+  const stats: ExitStats = {
+    get total() { return log.total; },
+    get byReason() { return log.countsByName(); },
+    get cyclesByReason() { return log.cyclesByName(); },
+    get guestCycles() { return (icount ? icount() : lastIcount) * table.perInstruction; },
+    recent: (count: number) => log.recent(count),
+    page: (from: number, count: number, f?: (r: ExitRecord) => boolean) => log.page(from, count, f),
+  };
+
+  return {
+    controls,
+    stats,
+    log,
+    get costModel() { return costModel; },
+
+    exit(reason: number, qualification: number, handler: string, ctx: ExitContext, extra?: ExitExtra): boolean {
+      let hid = log.intern(handler);
+      let inKernel = classify(hid, handler) === 1;
+      let vmcallNr = -1;
+      if (reason === ExitReason.VMCALL) {
+        vmcallNr = ctx.regs[0]! >>> 0;
+        handleKvmHypercall(ctx.regs, ctx.cpl, options.kvm);
+        if (handler !== 'kvm') { hid = log.intern('kvm'); inKernel = classify(hid, 'kvm') === 1; }
+      }
+      lastIcount = ctx.icount;
+      const cost = costOf(reason, qualification >>> 0, inKernel, extra);
+      const seq = log.append(reason, qualification >>> 0, hid, ctx.instrEip >>> 0, ctx.cs, ctx.cpl,
+        ctx.instrBytes(), ctx.icount, cost, extra);
+      if (vmcallNr >= 0 && (extra === undefined || extra.value === undefined)) log.setLastValue(vmcallNr);
+      if (filter !== null) {
+        const rec = log.at(seq);
+        return rec !== undefined && filter(rec) === true;
+      }
+      return false;
+    },
+
+    setFilter(f) { filter = f; },
+    setCostModel(overrides) {
+      costModel = resolveCostModel(overrides);
+      table = new CostTable(costModel);
+      handlerClass.fill(0);
+    },
+    setInstructionCounter(fn) { icount = fn; },
+    reset() { log.clear(); lastIcount = 0; },
+  };
+}
+
+export { createExitControls, ExitControlsError, PRESETS } from './controls';
+export { resolveCostModel, DEFAULT_COST_MODEL, CostModelError } from './cost-model';
+export type { CostModel, CostModelOverrides } from './cost-model';
+export { ExitLog, DEFAULT_EXIT_LOG_CAPACITY } from './exit-log';
+export { EXIT_REASONS, ExitReason, exitReasonName, exitReasonNumber } from './exit-reasons';
+export { describeExit } from './qualification';
+export { handleKvmHypercall, KvmHypercall, KVM_ENOSYS } from './kvm-hypercalls';
