@@ -1,0 +1,17 @@
+// A hand-made ExitContext for driving the hypervisor model without a CPU: the fields a CPU
+// would fill in at an exit, given explicitly.
+import type { ExitContext } from '../../emulator/vmm/exit-api';
+
+export function makeContext(fields: { icount?: number; eip?: number; cs?: number; cpl?: number; bytes?: number[]; regs?: number[] } = {}): ExitContext {
+  const regs = new Int32Array(8);
+  (fields.regs ?? []).forEach((v, i) => { regs[i] = v; });
+  const bytes = new Uint8Array(fields.bytes ?? [0xee]);
+  return {
+    icount: fields.icount ?? 0,
+    instrEip: fields.eip ?? 0x100000,
+    cs: fields.cs ?? 0x08,
+    cpl: fields.cpl ?? 0,
+    instrBytes: () => bytes,
+    regs,
+  };
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExitLog, BYTES_PER_RECORD } from '../../emulator/vmm/exit-log';
+
+function fill(log: ExitLog, n: number, reasonOf: (i: number) => number): void {
+  const h = log.intern('uart');
+  for (let i = 0; i < n; i++) {
+    log.append(reasonOf(i), i * 3, h, 0x1000 + i, 0x08, 0, new Uint8Array([0xee, i & 0xff]), 100 + i, 10, i % 2 ? { value: i } : undefined);
+  }
+}
+
+test('the ring keeps the newest `capacity` records and counts every exit', () => {
+  const log = new ExitLog(4);
+  fill(log, 10, (i) => (i < 7 ? 30 : 12));
+  assert.equal(log.total, 10);
+  assert.equal(log.oldestSeq, 6);
+  assert.equal(log.at(5), undefined);
+  assert.equal(log.at(10), undefined);
+  assert.deepEqual(log.recent(3).map((r) => r.seq), [7, 8, 9]);
+  assert.deepEqual(log.recent(100).map((r) => r.seq), [6, 7, 8, 9]);
+  assert.deepEqual(log.countsByName(), { IO_INSTRUCTION: 7, HLT: 3 });
+  assert.deepEqual(log.cyclesByName(), { IO_INSTRUCTION: 70, HLT: 30 });
+  const r = log.at(7)!;
+  assert.equal(r.reasonName, 'HLT');
+  assert.equal(r.qualification, 21);
+  assert.equal(r.eip, 0x1007);
+  assert.equal(r.icount, 107);
+  assert.equal(r.handler, 'uart');
+  assert.deepEqual([...r.bytes], [0xee, 7]);
+  assert.equal(r.value, 7);
+  assert.equal(log.at(6)!.value, undefined);
+});
+
+test('page() starts at a sequence number, skips overwritten records and applies the filter', () => {
+  const log = new ExitLog(8);
+  fill(log, 20, (i) => (i % 3 === 0 ? 10 : 30));
+  assert.deepEqual(log.page(0, 3).map((r) => r.seq), [12, 13, 14]);
+  assert.deepEqual(log.page(14, 100, (r) => r.reason === 10).map((r) => r.seq), [15, 18]);
+  assert.deepEqual(log.page(25, 5), []);
+});
+
+test('instruction bytes are kept up to 16 per record; extra fields round-trip', () => {
+  const log = new ExitLog(2);
+  const long = new Uint8Array(20).map((_, i) => i + 1);
+  const seq = log.append(48, 0x182, log.intern('vga'), 0xdead, 0x10, 3, long, 5, 1, { gpa: 0xfee000b0, msr: 0x1b, vector: 14, errorCode: 6 });
+  const r = log.at(seq)!;
+  assert.equal(r.bytes.length, BYTES_PER_RECORD);
+  assert.deepEqual([...r.bytes], [...long.slice(0, 16)]);
+  assert.equal(r.gpa, 0xfee000b0);
+  assert.equal(r.msr, 0x1b);
+  assert.equal(r.vector, 14);
+  assert.equal(r.errorCode, 6);
+  assert.equal(r.cpl, 3);
+});
+
+test('clear() empties counters and log; bad capacities are refused', () => {
+  const log = new ExitLog(4);
+  fill(log, 5, () => 30);
+  log.clear();
+  assert.equal(log.total, 0);
+  assert.deepEqual(log.countsByName(), {});
+  assert.deepEqual(log.recent(4), []);
+  assert.throws(() => new ExitLog(0), RangeError);
+  assert.throws(() => new ExitLog(1.5), RangeError);
+});
