@@ -1,0 +1,84 @@
+// Lookup helpers over the instruction table. The linter calls classify() once per parsed
+// instruction, so the maps are built once at load time and lookups allocate nothing.
+
+import { INSTRUCTION_TABLE } from './instruction-table';
+import type { IsaEntry, OperandForm } from './types';
+
+const byMnemonic = new Map<string, IsaEntry[]>();
+const byRule = new Map<string, IsaEntry>();
+const byId = new Map<string, IsaEntry>();
+for (const e of INSTRUCTION_TABLE) {
+  byRule.set(e.rule, e);
+  byId.set(e.id, e);
+  for (const m of e.mnemonics) {
+    const list = byMnemonic.get(m);
+    if (list) list.push(e); else byMnemonic.set(m, [e]);
+  }
+}
+
+const CR_RE = /^cr([0-9]|1[0-5])$/;
+const DR_RE = /^(dr|db)[0-7]$/;
+
+export function isControlRegister(op: string): boolean { return CR_RE.test(op); }
+export function isDebugRegister(op: string): boolean { return DR_RE.test(op); }
+
+/** Every mnemonic the table knows (lower case). */
+export function tableMnemonics(): IterableIterator<string> { return byMnemonic.keys(); }
+
+/** True if the (lower-case) mnemonic appears in the table, in any operand form. */
+export function isTableMnemonic(mnemonic: string): boolean { return byMnemonic.has(mnemonic); }
+
+export function entryByRule(rule: string): IsaEntry | undefined { return byRule.get(rule); }
+export function entryById(id: string): IsaEntry | undefined { return byId.get(id); }
+
+/**
+ * The table mnemonic for a GAS mnemonic with an AT&T size suffix (outb -> out, pushfl -> pushf,
+ * insl -> ins), or the mnemonic itself when it is already in the table or unknown.
+ */
+export function stripAttSuffix(mnemonic: string): string {
+  if (byMnemonic.has(mnemonic)) return mnemonic;
+  const last = mnemonic.charCodeAt(mnemonic.length - 1);
+  // b w l q
+  if (mnemonic.length > 2 && (last === 98 || last === 119 || last === 108 || last === 113)) {
+    const base = mnemonic.slice(0, -1);
+    if (byMnemonic.has(base)) return base;
+  }
+  return mnemonic;
+}
+
+function operandForm(mnemonic: string, ops: readonly string[]): OperandForm | null {
+  if (mnemonic === 'mov' && ops.length === 2) {
+    const dst = ops[0], src = ops[1];
+    if (CR_RE.test(dst)) return 'to-cr';
+    if (CR_RE.test(src)) return 'from-cr';
+    if (DR_RE.test(dst)) return 'to-dr';
+    if (DR_RE.test(src)) return 'from-dr';
+    if (src === 'cs' || src === 'ss') return 'read-cs-ss';
+    return null;
+  }
+  if (mnemonic === 'push' && ops.length === 1 && (ops[0] === 'cs' || ops[0] === 'ss')) return 'read-cs-ss';
+  return null;
+}
+
+/**
+ * Classify one instruction. `mnemonic` is lower case without prefixes (GAS suffixes already
+ * stripped); `operands` are lower case, in Intel order (destination first), registers without
+ * the AT&T `%`. Returns the table entry, or undefined for ordinary instructions.
+ */
+export function classify(mnemonic: string, operands: readonly string[]): IsaEntry | undefined {
+  const list = byMnemonic.get(mnemonic);
+  if (!list) return undefined;
+  let form: OperandForm | null | undefined;
+  for (const e of list) {
+    if (!e.operandForm) return e;
+    if (form === undefined) form = operandForm(mnemonic, operands);
+    if (form === e.operandForm) return e;
+  }
+  return undefined;
+}
+
+/** Which control or debug register number an operand names, or -1. */
+export function specialRegisterNumber(op: string): number {
+  const m = /^(?:cr|dr|db)([0-9]+)$/.exec(op);
+  return m ? Number(m[1]) : -1;
+}

@@ -1,0 +1,89 @@
+// Shapes of the instruction-knowledge table (see instruction-table.ts for the data).
+
+/**
+ * - privileged: runs only at CPL 0; a ring-1 PV kernel gets #GP.
+ * - iopl-sensitive: runs only when CPL <= IOPL (I/O also through the TSS bitmap).
+ * - sensitive: runs at any CPL but behaves differently or leaks host state when deprivileged.
+ * - exit-only: harmless when deprivileged but intercepted by a VT-x hypervisor.
+ */
+export type InstrClass = 'privileged' | 'iopl-sensitive' | 'sensitive' | 'exit-only';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+/**
+ * Operand shapes that decide whether a generic mnemonic (mov, push) is the sensitive form.
+ * Operands are given in Intel order (destination first).
+ */
+export type OperandForm =
+  | 'to-cr'       // mov crN, reg
+  | 'from-cr'     // mov reg, crN
+  | 'to-dr'       // mov drN, reg
+  | 'from-dr'     // mov reg, drN
+  | 'read-cs-ss'; // push cs / push ss / mov reg, cs|ss
+
+export interface HvmExit {
+  /** Intel basic exit reason number. */
+  reason: number;
+  /** SDM name, e.g. HLT, IO_INSTRUCTION. */
+  name: string;
+  /** always: exits under every VT-x configuration; conditional: only with the named control. */
+  when: 'always' | 'conditional';
+  /** The control or situation that makes it exit (for conditional exits). */
+  condition?: string;
+  /** How the exit qualification is encoded, when the SDM defines one. */
+  qualification?: string;
+}
+
+export interface PvReplacementNames {
+  /** NASM macro from guest/paravirt.inc, used as `NAME operands`. */
+  nasm?: string;
+  /** GAS macro from guest/paravirt-gas.inc. */
+  gas?: string;
+  /** C function from guest/paravirt.h that replaces a one-instruction asm statement. */
+  c?: string;
+  /** C string macro from guest/paravirt.h that replaces the asm template, keeping operands. */
+  cTemplate?: string;
+}
+
+export interface Cost {
+  /** Approximate cycles on bare metal (ring 0). */
+  native: number;
+  /** Approximate cycles for the VM exit round trip plus a typical handler, when it exits. */
+  hvmExit?: number;
+  /** Approximate cycles for the PV replacement (hypercall or shared-memory write). */
+  pv?: number;
+  note: string;
+}
+
+export interface IsaEntry {
+  /** Stable identifier, e.g. `hlt`, `mov-to-cr`. */
+  id: string;
+  /** Stable diagnostic code (documented in docs/rules.md). */
+  rule: string;
+  /** Intel mnemonics (lower case) this entry covers; GAS size suffixes are stripped before lookup. */
+  mnemonics: readonly string[];
+  /** Required operand shape for generic mnemonics. */
+  operandForm?: OperandForm;
+  /** One-line name shown in hovers and lists. */
+  title: string;
+  class: InstrClass;
+  /** What the instruction does on bare metal. */
+  semantics: string;
+  /** What happens to a ring-1 Xen PV kernel that executes it. */
+  pvBehaviour: string;
+  /** Diagnostic severity under target=pv; null = no diagnostic. */
+  pvSeverity: Severity | null;
+  /** The VT-x exit it causes under HVM, or null. */
+  hvm: HvmExit | null;
+  /** What a PV kernel uses instead (prose). */
+  pvReplacement: string;
+  /** Hypercall(s) involved, by Xen name. */
+  hypercalls: readonly string[];
+  /** Wrapper names for an automatic rewrite; absent when no faithful replacement exists. */
+  wrappers: PvReplacementNames;
+  /** Why no automatic rewrite is offered (when `wrappers` is empty or partial). */
+  refusal?: string;
+  cost: Cost;
+  /** Anchor in docs/rules.md (lower-case rule code). */
+  docsAnchor: string;
+}
