@@ -52,19 +52,34 @@ function need(c: RegionCounts, ...names: string[]): void {
  * `timed`: instructions retired after the 'S' marker's OUT up to and including the 'E'
  * marker's OUT. `total`: from the entry point through the isa-debug-exit OUT.
  */
-export interface GuestCount { timed: number; total: number; perUnit: number }
+export interface GuestCount {
+  timed: number;
+  total: number;
+  /** From the instruction after the 'S' OUT through the exit OUT. */
+  afterStart: number;
+  /** Instructions per pass (compute) or per OUT (I/O loop). */
+  perTrip: number;
+}
 
 export function computeCounts(c: RegionCounts, passes: number, dwords: number): GuestCount {
   need(c, 'prologue', 'start', 'outer', 'inner', 'outer_tail', 'epilogue', 'checksum');
   const loop = passes * (c.outer + dwords * c.inner + c.outer_tail);
   const timed = c.start + loop + c.epilogue;
-  return { timed, total: c.prologue + timed + c.checksum, perUnit: c.inner };
+  return { timed, total: c.prologue + timed + c.checksum, afterStart: timed + c.checksum,
+    perTrip: c.outer + dwords * c.inner + c.outer_tail };
 }
 
 export function ioCounts(c: RegionCounts, outs: number): GuestCount {
   need(c, 'prologue', 'start', 'loop', 'epilogue', 'exit');
   const timed = c.start + outs * c.loop + c.epilogue;
-  return { timed, total: c.prologue + timed + c.exit, perUnit: c.loop };
+  return { timed, total: c.prologue + timed + c.exit, afterStart: timed + c.exit, perTrip: c.loop };
+}
+
+/** The value of `NAME equ <number>` in an assembly source (decimal or 0x hex). */
+export function equConstant(source: string, name: string): number {
+  const m = new RegExp(`^\\s*${name}\\s+equ\\s+(0x[0-9a-f]+|\\d+)\\b`, 'im').exec(source);
+  if (!m) throw new Error(`constant ${name} not found in the guest source`);
+  return Number(m[1]);
 }
 
 export function countFile(path: string): RegionCounts {

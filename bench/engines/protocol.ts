@@ -1,6 +1,6 @@
 // What the bench's parent asks a child process to run, and what the child answers.
 export type GuestKind = 'compute' | 'io';
-export type EngineName = 'ours' | 'v86-nojit' | 'v86-jit';
+export type EngineName = 'ours' | 'v86-nojit' | 'v86-jit' | 'baseline';
 
 export interface RunRequest {
   engine: EngineName;

@@ -1,0 +1,40 @@
+// Assembles and links the bench guests with nasm and ld into bench/.cache/guests/, one
+// ELF per set of trip counts. Rebuilt every time: it takes milliseconds and never goes stale.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const BENCH_DIR = resolve(__dirname);
+export const GUEST_SRC = join(BENCH_DIR, 'guests');
+export const CACHE_DIR = join(BENCH_DIR, '.cache');
+const OUT_DIR = join(CACHE_DIR, 'guests');
+
+function tool(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error) {
+    const hint = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? ` (${cmd} is not installed; run scripts/setup.sh)` : '';
+    throw new Error(`${cmd} failed to start: ${r.error.message}${hint}`);
+  }
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
+}
+
+function build(source: string, name: string, defines: Record<string, number>): string {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const obj = join(OUT_DIR, `${name}.o`);
+  const elf = join(OUT_DIR, `${name}.elf`);
+  const d = Object.entries(defines).map(([k, v]) => `-D${k}=${v}`);
+  tool('nasm', ['-f', 'elf32', ...d, '-o', obj, join(GUEST_SRC, source)]);
+  tool('ld', ['-m', 'elf_i386', '-T', join(GUEST_SRC, 'guest.ld'), '-o', elf, obj]);
+  return elf;
+}
+
+export function buildCompute(passes: number, shared: boolean): string {
+  return build('compute.asm', `compute-p${passes}-${shared ? 'shared' : 'own'}`, { PASSES: passes, SHARED: shared ? 1 : 0 });
+}
+
+export function buildIoLoop(outs: number): string {
+  return build('ioloop.asm', `ioloop-n${outs}`, { OUTS: outs });
+}
+
+export const COMPUTE_SOURCE = join(GUEST_SRC, 'compute.asm');
+export const IOLOOP_SOURCE = join(GUEST_SRC, 'ioloop.asm');

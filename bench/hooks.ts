@@ -1,0 +1,44 @@
+// Benches that other parts of the project register by dropping a file into bench/:
+//   bench/lsp-bench.ts exports runLspBench(): Promise<{ openMs, editMs, rssMB }>
+//   bench/dap-bench.ts exports runDapBench(): Promise<Record<string, number>>
+//     (figures by name, e.g. launchMs, stepMs, rssMB; printed as given)
+// A missing file is skipped; a failing one is reported, never fatal.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_DIR } from './build-guests';
+
+export interface HookResult {
+  name: string;
+  figures?: Record<string, number>;
+  error?: string;
+  skipped?: string;
+}
+
+interface HookSpec { name: string; file: string; fn: string; fields?: string[] }
+
+const HOOKS: HookSpec[] = [
+  { name: 'language server', file: 'lsp-bench.ts', fn: 'runLspBench', fields: ['openMs', 'editMs', 'rssMB'] },
+  { name: 'debug adapter', file: 'dap-bench.ts', fn: 'runDapBench' },
+];
+
+export async function runHooks(): Promise<HookResult[]> {
+  const out: HookResult[] = [];
+  for (const h of HOOKS) {
+    const path = join(BENCH_DIR, h.file);
+    if (!existsSync(path)) { out.push({ name: h.name, skipped: `bench/${h.file} not present` }); continue; }
+    try {
+      const mod = await import(path) as Record<string, unknown>;
+      const fn = mod[h.fn];
+      if (typeof fn !== 'function') throw new Error(`bench/${h.file} does not export ${h.fn}()`);
+      const raw = await (fn as () => Promise<unknown>)();
+      if (!raw || typeof raw !== 'object') throw new Error(`${h.fn}() returned ${String(raw)}`);
+      const figures: Record<string, number> = {};
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (typeof v === 'number') figures[k] = v;
+      const missing = (h.fields ?? []).filter((f) => !(f in figures));
+      out.push(missing.length ? { name: h.name, figures, error: `missing figures: ${missing.join(', ')}` } : { name: h.name, figures });
+    } catch (e) {
+      out.push({ name: h.name, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return out;
+}

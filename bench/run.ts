@@ -1,0 +1,149 @@
+// `npm run bench`: our emulator against v86 (interpreter and JIT) on the compute-loop guest
+// (data in its own page, and sharing the loop's page) and the I/O-loop guest; then any
+// benches other parts of the project registered (see hooks.ts). Prints a table and writes
+// bench/.cache/last.json. A report, not a test: nothing here asserts.
+//
+// Options: --engines ours,v86-nojit,v86-jit   --repeat N (default 3)
+//          --seconds S (target length of one timed region, default 1.5)
+//          --cpu-prof (V8 profiles of our runs into bench/.cache/profiles/)
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineName, GuestRun } from './engines/protocol';
+import { buildCompute, buildIoLoop, CACHE_DIR, COMPUTE_SOURCE, IOLOOP_SOURCE } from './build-guests';
+import { computeChecksum, computeCounts, countRegions, equConstant, ioCounts, type GuestCount } from './guest-counts';
+import { median, runChild, type SpawnOptions } from './measure';
+import { runHooks } from './hooks';
+import { printReport, type GuestId, type Row } from './report';
+
+const ENGINES: EngineName[] = ['ours', 'v86-nojit', 'v86-jit'];
+const IO_OUTS = 1_000_000;
+/** Passes of the short run that sizes the real one, by engine. */
+const PROBE_PASSES: Record<string, number> = { ours: 500, 'v86-nojit': 1000, 'v86-jit': 10000 };
+const MIN_PASSES = 200;
+const MAX_PASSES = 2_000_000;
+
+interface Options { engines: EngineName[]; repeat: number; seconds: number; cpuProfile: boolean }
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { engines: ENGINES, repeat: 3, seconds: 1.5, cpuProfile: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--engines') {
+      o.engines = value().split(',').map((s) => s.trim()) as EngineName[];
+      for (const e of o.engines) if (!ENGINES.includes(e)) throw new Error(`unknown engine ${e}; known: ${ENGINES.join(', ')}`);
+    } else if (a === '--repeat') {
+      o.repeat = Number(value());
+      if (!Number.isInteger(o.repeat) || o.repeat < 1 || o.repeat > 20) throw new Error('--repeat takes an integer 1..20');
+    } else if (a === '--seconds') {
+      o.seconds = Number(value());
+      if (!(o.seconds > 0 && o.seconds <= 60)) throw new Error('--seconds takes a number in (0, 60]');
+    } else if (a === '--cpu-prof') {
+      o.cpuProfile = true;
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--engines ours,v86-nojit,v86-jit] [--repeat N] [--seconds S] [--cpu-prof]');
+      process.exit(0);
+    } else {
+      throw new Error(`unknown option ${a} (try --help)`);
+    }
+  }
+  return o;
+}
+
+const computeSrc = readFileSync(COMPUTE_SOURCE, 'utf8');
+const ioSrc = readFileSync(IOLOOP_SOURCE, 'utf8');
+const computeRegions = countRegions(computeSrc);
+const ioRegions = countRegions(ioSrc);
+const DWORDS = equConstant(computeSrc, 'DWORDS');
+const SEED = equConstant(computeSrc, 'SEED');
+
+function checkCount(run: GuestRun, expected: GuestCount): string {
+  if (!run.engineCount) return 'n/a';
+  const want = run.engineCount.span === 'total' ? expected.total : expected.afterStart;
+  const got = run.engineCount.value;
+  return got === want ? 'exact' : `off by ${got - want} (${got} vs ${want})`;
+}
+
+function measureGuest(guest: GuestId, engine: EngineName, o: Options, spawn: SpawnOptions): Row {
+  const row: Row = { guest, engine, runs: [] };
+  try {
+    let image: string;
+    let expected: GuestCount;
+    let checksum: number | null = null;
+    if (guest === 'io') {
+      row.trips = IO_OUTS;
+      image = buildIoLoop(IO_OUTS);
+      expected = ioCounts(ioRegions, IO_OUTS);
+    } else {
+      const shared = guest === 'compute-shared';
+      const probePasses = PROBE_PASSES[engine];
+      const probe = runChild(engine, 'compute', buildCompute(probePasses, shared), spawn);
+      const probeMips = computeCounts(computeRegions, probePasses, DWORDS).timed / probe.timedSeconds / 1e6;
+      const perPass = computeCounts(computeRegions, 1, DWORDS).perTrip;
+      const passes = Math.round(Math.min(MAX_PASSES, Math.max(MIN_PASSES, o.seconds * probeMips * 1e6 / perPass)));
+      row.trips = passes;
+      image = buildCompute(passes, shared);
+      expected = computeCounts(computeRegions, passes, DWORDS);
+      checksum = computeChecksum(passes, DWORDS, SEED);
+    }
+    row.expected = expected;
+    for (let i = 0; i < o.repeat; i++) row.runs.push(runChild(engine, guest === 'io' ? 'io' : 'compute', image, spawn));
+    const t = median(row.runs.map((r) => r.timedSeconds));
+    row.timedSeconds = t;
+    row.mips = expected.timed / t / 1e6;
+    if (guest === 'io') row.nsPerOut = t * 1e9 / IO_OUTS;
+    row.peakRssMB = Math.max(...row.runs.map((r) => r.peakRssMB));
+    row.bootSeconds = median(row.runs.map((r) => r.bootSeconds));
+    row.countCheck = [...new Set(row.runs.map((r) => checkCount(r, expected)))].join('; ');
+    if (checksum !== null) {
+      const bad = row.runs.filter((r) => r.checksum !== checksum);
+      row.checksumCheck = bad.length === 0 ? 'ok'
+        : `WRONG: got ${bad.map((r) => (r.checksum ?? 0).toString(16)).join(',')}, expected ${checksum.toString(16)}`;
+    } else {
+      const bad = row.runs.filter((r) => r.bytesBetween !== IO_OUTS);
+      row.checksumCheck = bad.length === 0 ? 'ok' : `WRONG: ${bad.map((r) => r.bytesBetween).join(',')} bytes, expected ${IO_OUTS}`;
+    }
+  } catch (e) {
+    row.error = e instanceof Error ? e.message : String(e);
+  }
+  return row;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const spawn: SpawnOptions = { cpuProfile: o.cpuProfile, timeoutSeconds: Math.max(120, o.seconds * 40) };
+  const started = Date.now();
+  const baseline = runChild('baseline', 'compute', '', spawn);
+  const rows: Row[] = [];
+  const guests: GuestId[] = ['compute-own', 'compute-shared', 'io'];
+  for (const engine of o.engines) {
+    let unavailable: string | null = null;
+    for (const guest of guests) {
+      if (unavailable) { rows.push({ guest, engine, runs: [], error: unavailable }); continue; }
+      process.stderr.write(`bench: ${engine} ${guest} ...`);
+      const row = measureGuest(guest, engine, o, spawn);
+      process.stderr.write(row.error ? ' failed\n' : ` ${row.mips!.toFixed(1)} MIPS\n`);
+      rows.push(row);
+      if (row.error && /not available yet/.test(row.error)) unavailable = row.error;
+    }
+  }
+  const hooks = await runHooks();
+  const report = printReport({ rows, hooks, baselineRssMB: baseline.peakRssMB, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const out = join(CACHE_DIR, 'last.json');
+  writeFileSync(out, JSON.stringify({
+    date: new Date().toISOString(), host: { node: process.version, cpus: (await import('node:os')).cpus().map((c) => c.model)[0] },
+    options: o, wallSeconds: (Date.now() - started) / 1000, baselineRssMB: baseline.peakRssMB,
+    rows, ratios: report.ratios, targets: report.targets, hooks,
+  }, null, 2) + '\n');
+  console.log(`\nresults written to ${join('bench', '.cache', 'last.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
