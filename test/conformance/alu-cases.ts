@@ -1,0 +1,282 @@
+// Random integer-instruction cases for the host-CPU comparison: register-only forms of the
+// ALU, shift/rotate, bit, multiply/divide, BCD and exchange instructions in 8-, 16- and 32-bit
+// operand sizes, for 32-bit code. Every case carries the flags (and registers) the SDM leaves
+// undefined for it, computed from its actual operands.
+
+import type { Rng } from './random';
+import { CF, doubleShiftUndefined, FIXED_UNDEFINED, shiftUndefined, type ShiftKind } from './undefined-flags';
+
+export type Size = 8 | 16 | 32;
+
+export interface AluCase {
+  name: string;              // e.g. 'adc r/m16,imm8'
+  bytes: Uint8Array;         // the instruction, register operands only, never ESP
+  regs: Uint32Array;         // EAX ECX EDX EBX ESP EBP ESI EDI before (ESP is not used)
+  eflags: number;            // status flags before
+  undefinedFlags: number;    // status flags not compared
+  undefinedRegs: number;     // bit i set: register i's result is undefined (not compared)
+}
+
+export const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
+const NO_ESP = [0, 1, 2, 3, 5, 6, 7] as const;
+const ALU_OPS = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'] as const;
+const SHIFTS: readonly ShiftKind[] = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'];
+const EDGES = [
+  0, 1, 2, 7, 8, 9, 0x0f, 0x10, 0x1f, 0x20, 0x7f, 0x80, 0x81, 0x99, 0x9a, 0xfe, 0xff, 0x100,
+  0x7fff, 0x8000, 0x8001, 0xfffe, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0x80000001,
+  0xfffffffe, 0xffffffff, 0xffffff80, 0xffff8000, 0xffffff7f,
+];
+
+interface Builder {
+  rng: Rng;
+  regs: Uint32Array;
+  out: number[];
+  name: string;
+  undefinedFlags: number;
+  undefinedRegs: number;
+}
+
+function value(rng: Rng): number {
+  const roll = rng.below(10);
+  if (roll < 4) return rng.pick(EDGES) >>> 0;
+  if (roll < 6) return ((rng.u32() & ~0xffff) | (rng.pick(EDGES) & 0xffff)) >>> 0;
+  return rng.u32();
+}
+
+/** A shift or rotate count: mostly around the interesting boundaries, sometimes any byte. */
+function count(rng: Rng): number {
+  return rng.chance(0.7) ? rng.below(34) : rng.byte();
+}
+
+function reg(rng: Rng, size: Size): number {
+  return size === 8 ? rng.below(8) : rng.pick(NO_ESP);
+}
+
+function modrm(regField: number, rm: number): number {
+  return 0xc0 | (regField << 3) | rm;
+}
+
+function pushImm(out: number[], size: Size, v: number): void {
+  out.push(v & 0xff);
+  if (size >= 16) out.push((v >>> 8) & 0xff);
+  if (size === 32) out.push((v >>> 16) & 0xff, (v >>> 24) & 0xff);
+}
+
+/** Reads an 8/16/32-bit register operand as the CPU sees it (AH..BH for 8-bit 4..7). */
+export function readOperand(regs: Uint32Array, size: Size, r: number): number {
+  if (size === 8) return r < 4 ? regs[r] & 0xff : (regs[r - 4] >>> 8) & 0xff;
+  return size === 16 ? regs[r] & 0xffff : regs[r];
+}
+
+function writeOperand(regs: Uint32Array, size: Size, r: number, v: number): void {
+  if (size === 8) {
+    if (r < 4) regs[r] = (regs[r] & ~0xff) | (v & 0xff);
+    else regs[r - 4] = (regs[r - 4] & ~0xff00) | ((v & 0xff) << 8);
+  } else if (size === 16) {
+    regs[r] = (regs[r] & ~0xffff) | (v & 0xffff);
+  } else {
+    regs[r] = v >>> 0;
+  }
+}
+
+function opsize(b: Builder, size: Size): void {
+  if (size === 16) b.out.push(0x66);
+}
+
+const pickSize = (rng: Rng): Size => rng.pick([8, 16, 32] as const);
+const pickWide = (rng: Rng): 16 | 32 => rng.pick([16, 32] as const);
+
+type Form = (b: Builder) => void;
+
+const FORMS: Array<[number, Form]> = [
+  [8, (b) => {                                                  // ADD OR ADC SBB AND SUB XOR CMP
+    const { rng } = b;
+    const op = rng.below(8), name = ALU_OPS[op], size = pickSize(rng);
+    const w = size === 8 ? 0 : 1, dst = reg(rng, size), src = reg(rng, size);
+    b.undefinedFlags = FIXED_UNDEFINED[name];
+    opsize(b, size);
+    switch (rng.below(size === 8 ? 4 : 5)) {
+      case 0: b.name = `${name} r/m${size},r`; b.out.push(op * 8 + w, modrm(src, dst)); break;
+      case 1: b.name = `${name} r${size},r/m`; b.out.push(op * 8 + 2 + w, modrm(dst, src)); break;
+      case 2: b.name = `${name} acc${size},imm`; b.out.push(op * 8 + 4 + w); pushImm(b.out, size, value(rng)); break;
+      case 3: b.name = `${name} r/m${size},imm`; b.out.push(0x80 + w, modrm(op, dst)); pushImm(b.out, size, value(rng)); break;
+      default: b.name = `${name} r/m${size},imm8`; b.out.push(0x83, modrm(op, dst), value(rng) & 0xff); break;
+    }
+  }],
+  [2, (b) => {                                                  // TEST
+    const { rng } = b;
+    const size = pickSize(rng), w = size === 8 ? 0 : 1;
+    b.undefinedFlags = FIXED_UNDEFINED.test;
+    opsize(b, size);
+    switch (rng.below(3)) {
+      case 0: b.name = `test r/m${size},r`; b.out.push(0x84 + w, modrm(reg(rng, size), reg(rng, size))); break;
+      case 1: b.name = `test acc${size},imm`; b.out.push(0xa8 + w); pushImm(b.out, size, value(rng)); break;
+      default: b.name = `test r/m${size},imm`; b.out.push(0xf6 + w, modrm(0, reg(rng, size))); pushImm(b.out, size, value(rng)); break;
+    }
+  }],
+  [3, (b) => {                                                  // INC DEC NOT NEG
+    const { rng } = b;
+    const size = pickSize(rng), w = size === 8 ? 0 : 1, r = reg(rng, size);
+    const kind = rng.below(5);
+    opsize(b, size);
+    if (kind < 2) {
+      const name = kind === 0 ? 'inc' : 'dec';
+      if (size !== 8 && rng.chance(0.5)) { b.name = `${name} r${size} (short)`; b.out.push(0x40 + kind * 8 + r); }
+      else { b.name = `${name} r/m${size}`; b.out.push(0xfe + w, modrm(kind, r)); }
+    } else {
+      const name = kind === 2 ? 'not' : 'neg';
+      b.name = `${name} r/m${size}`;
+      b.out.push(0xf6 + w, modrm(kind === 2 ? 2 : 3, r));
+    }
+  }],
+  [5, (b) => {                                                  // MUL IMUL DIV IDIV (one operand)
+    const { rng, regs } = b;
+    const size = pickSize(rng), w = size === 8 ? 0 : 1, r = reg(rng, size);
+    const n = 4 + rng.below(4), name = ['mul', 'imul', 'div', 'idiv'][n - 4];
+    b.name = `${name} r/m${size}`;
+    b.undefinedFlags = FIXED_UNDEFINED[name];
+    opsize(b, size);
+    b.out.push(0xf6 + w, modrm(n, r));
+    if (n >= 6 && rng.chance(0.6)) {
+      // Keep most divisions in range so results, not just #DE, get compared: the high half of
+      // the dividend (AH, DX or EDX) becomes zero, or the sign extension of the low half for IDIV.
+      const highReg = size === 8 ? 4 : 2;
+      if (r !== highReg) {
+        const low = readOperand(regs, size, 0);
+        const signBit = size === 8 ? 0x80 : size === 16 ? 0x8000 : 0x80000000;
+        writeOperand(regs, size, highReg, n === 7 && (low & signBit) !== 0 ? 0xffffffff : 0);
+      }
+    }
+  }],
+  [3, (b) => {                                                  // IMUL two and three operands
+    const { rng } = b;
+    const size = pickWide(rng), dst = reg(rng, size), src = reg(rng, size);
+    b.undefinedFlags = FIXED_UNDEFINED.imul;
+    opsize(b, size);
+    switch (rng.below(3)) {
+      case 0: b.name = `imul r${size},r/m`; b.out.push(0x0f, 0xaf, modrm(dst, src)); break;
+      case 1: b.name = `imul r${size},r/m,imm`; b.out.push(0x69, modrm(dst, src)); pushImm(b.out, size, value(rng)); break;
+      default: b.name = `imul r${size},r/m,imm8`; b.out.push(0x6b, modrm(dst, src), value(rng) & 0xff); break;
+    }
+  }],
+  [10, (b) => {                                                 // ROL ROR RCL RCR SHL SHR SAL SAR
+    const { rng, regs } = b;
+    const size = pickSize(rng), w = size === 8 ? 0 : 1, r = reg(rng, size);
+    const n = rng.below(8), kind = SHIFTS[n];
+    opsize(b, size);
+    let c: number;
+    switch (rng.below(3)) {
+      case 0: b.name = `${kind} r/m${size},1`; b.out.push(0xd0 + w, modrm(n, r)); c = 1; break;
+      case 1:
+        b.name = `${kind} r/m${size},cl`;
+        writeOperand(regs, 8, 1, count(rng));
+        b.out.push(0xd2 + w, modrm(n, r));
+        c = regs[1] & 0xff;
+        break;
+      default: c = count(rng); b.name = `${kind} r/m${size},imm8`; b.out.push(0xc0 + w, modrm(n, r), c); break;
+    }
+    b.undefinedFlags = shiftUndefined(kind, size, c);
+  }],
+  [4, (b) => {                                                  // SHLD SHRD
+    const { rng, regs } = b;
+    const size = pickWide(rng), dst = reg(rng, size), src = reg(rng, size);
+    const right = rng.chance(0.5), base = right ? 0xac : 0xa4, name = right ? 'shrd' : 'shld';
+    opsize(b, size);
+    let c: number;
+    if (rng.chance(0.5)) {
+      c = count(rng);
+      b.name = `${name} r/m${size},r,imm8`;
+      b.out.push(0x0f, base, modrm(src, dst), c);
+    } else {
+      writeOperand(regs, 8, 1, count(rng));
+      c = regs[1] & 0xff;
+      b.name = `${name} r/m${size},r,cl`;
+      b.out.push(0x0f, base + 1, modrm(src, dst));
+    }
+    const u = doubleShiftUndefined(size, c);
+    b.undefinedFlags = u.flags;
+    if (u.resultUndefined) b.undefinedRegs |= 1 << dst;
+  }],
+  [4, (b) => {                                                  // BT BTS BTR BTC
+    const { rng } = b;
+    const size = pickWide(rng), dst = reg(rng, size), n = rng.below(4), name = ['bt', 'bts', 'btr', 'btc'][n];
+    b.undefinedFlags = FIXED_UNDEFINED[name];
+    opsize(b, size);
+    if (rng.chance(0.5)) { b.name = `${name} r/m${size},r`; b.out.push(0x0f, 0xa3 + n * 8, modrm(reg(rng, size), dst)); }
+    else { b.name = `${name} r/m${size},imm8`; b.out.push(0x0f, 0xba, modrm(4 + n, dst), rng.byte()); }
+  }],
+  [3, (b) => {                                                  // BSF BSR
+    const { rng, regs } = b;
+    const size = pickWide(rng), dst = reg(rng, size), src = reg(rng, size), reverse = rng.chance(0.5);
+    const name = reverse ? 'bsr' : 'bsf';
+    if (rng.chance(0.15)) writeOperand(regs, size, src, 0);
+    b.name = `${name} r${size},r/m`;
+    b.undefinedFlags = FIXED_UNDEFINED[name];
+    // A zero source leaves the destination undefined (Intel; AMD documents it unchanged).
+    if (readOperand(regs, size, src) === 0) b.undefinedRegs |= 1 << dst;
+    opsize(b, size);
+    b.out.push(0x0f, reverse ? 0xbd : 0xbc, modrm(dst, src));
+  }],
+  [5, (b) => {                                                  // DAA DAS AAA AAS AAM AAD
+    const { rng } = b;
+    const n = rng.below(6), name = ['daa', 'das', 'aaa', 'aas', 'aam', 'aad'][n];
+    b.name = name;
+    b.undefinedFlags = FIXED_UNDEFINED[name];
+    if (n < 4) b.out.push([0x27, 0x2f, 0x37, 0x3f][n]);
+    else {
+      const base = rng.chance(0.6) ? 10 : rng.chance(0.1) ? 0 : rng.byte();
+      b.name = `${name} ${base}`;
+      b.out.push(n === 4 ? 0xd4 : 0xd5, base);
+    }
+  }],
+  [3, (b) => {                                                  // CMPXCHG XADD
+    const { rng, regs } = b;
+    const size = pickSize(rng), w = size === 8 ? 0 : 1, dst = reg(rng, size), src = reg(rng, size);
+    opsize(b, size);
+    if (rng.chance(0.5)) {
+      if (rng.chance(0.5)) writeOperand(regs, size, dst, readOperand(regs, size, 0));
+      b.name = `cmpxchg r/m${size},r`;
+      b.out.push(0x0f, 0xb0 + w, modrm(src, dst));
+    } else {
+      b.name = `xadd r/m${size},r`;
+      b.out.push(0x0f, 0xc0 + w, modrm(src, dst));
+    }
+  }],
+  [2, (b) => {                                                  // BSWAP SETcc CMOVcc
+    const { rng } = b;
+    switch (rng.below(3)) {
+      case 0: b.name = 'bswap r32'; b.out.push(0x0f, 0xc8 + reg(rng, 32)); break;
+      case 1: b.name = 'setcc r/m8'; b.out.push(0x0f, 0x90 + rng.below(16), modrm(0, reg(rng, 8))); break;
+      default: {
+        const size = pickWide(rng);
+        b.name = `cmovcc r${size},r/m`;
+        opsize(b, size);
+        b.out.push(0x0f, 0x40 + rng.below(16), modrm(reg(rng, size), reg(rng, size)));
+      }
+    }
+  }],
+  [1, (b) => {                                                  // CBW CWDE CWD CDQ LAHF SAHF CMC CLC STC
+    const { rng } = b;
+    const n = rng.below(9);
+    b.name = ['cbw', 'cwde', 'cwd', 'cdq', 'lahf', 'sahf', 'cmc', 'clc', 'stc'][n];
+    if (n === 0 || n === 2) b.out.push(0x66);
+    b.out.push([0x98, 0x98, 0x99, 0x99, 0x9f, 0x9e, 0xf5, 0xf8, 0xf9][n]);
+  }],
+];
+
+const TOTAL_WEIGHT = FORMS.reduce((s, [w]) => s + w, 0);
+
+export function generateAluCase(rng: Rng): AluCase {
+  const regs = new Uint32Array(8);
+  for (let i = 0; i < 8; i++) regs[i] = value(rng);
+  regs[4] = 0;
+  const b: Builder = { rng, regs, out: [], name: '', undefinedFlags: 0, undefinedRegs: 0 };
+  let roll = rng.below(TOTAL_WEIGHT);
+  for (const [w, form] of FORMS) {
+    if (roll < w) { form(b); break; }
+    roll -= w;
+  }
+  // Random status flags, with CF and AF set often enough to steer ADC/SBB and the BCD ops.
+  const eflags = (rng.u32() & 0x8d5) | (rng.chance(0.5) ? CF : 0);
+  return { name: b.name, bytes: Uint8Array.from(b.out), regs, eflags, undefinedFlags: b.undefinedFlags, undefinedRegs: b.undefinedRegs };
+}

@@ -1,0 +1,102 @@
+// A flat 32-bit ring-0 machine for running single instructions: our own GDT (flat code 0x08,
+// flat data 0x10) and an IDT whose 32 exception gates each point at a distinct HLT, so the
+// EIP after a faulting step names the vector without running any handler code.
+
+import type { BootPlan, GeneralRegister, MachineApi } from '../../emulator/machine-api';
+
+/** The part of the Machine the single-instruction harnesses use. */
+export type MachineLike = Pick<MachineApi, 'load' | 'run' | 'step' | 'getRegisters' | 'setRegister' | 'writePhysical'>;
+
+export const CODE_ADDR = 0x1000;
+export const STACK_TOP = 0x9000;
+const SETUP_ADDR = 0x2000;
+const GDTR_ADDR = 0x500;
+const IDTR_ADDR = 0x510;
+const GDT_ADDR = 0x600;
+const IDT_ADDR = 0x800;
+const HANDLERS = 0x3000;
+const HANDLER_STRIDE = 16;
+const VECTORS = 32;
+const SETUP_LENGTH = 41;
+
+export const GPR_NAMES: readonly GeneralRegister[] = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
+
+function le32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+}
+
+export function flat32Plan(): BootPlan {
+  const next = SETUP_ADDR + 21;                     // after the three 7-byte instructions below
+  const setup = [
+    0x0f, 0x01, 0x15, ...le32(GDTR_ADDR),            // lgdt [GDTR_ADDR]
+    0x0f, 0x01, 0x1d, ...le32(IDTR_ADDR),            // lidt [IDTR_ADDR]
+    0xea, ...le32(next), 0x08, 0x00,                  // jmp 0x08:next
+    0x66, 0xb8, 0x10, 0x00,                           // next: mov ax, 0x10
+    0x8e, 0xd8, 0x8e, 0xc0, 0x8e, 0xd0, 0x8e, 0xe0, 0x8e, 0xe8, // mov ds/es/ss/fs/gs, ax
+    0xbc, ...le32(STACK_TOP),                         // mov esp, STACK_TOP
+    0xf4,                                             // hlt
+  ];
+  if (setup.length !== SETUP_LENGTH) throw new Error('flat32 harness: setup code length changed');
+  const gdtr = [23, 0, ...le32(GDT_ADDR)];
+  const gdt = [
+    0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff, 0x00, 0x00, 0x00, 0x9a, 0xcf, 0x00,   // 0x08: flat 32-bit code, DPL 0
+    0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0xcf, 0x00,   // 0x10: flat data, DPL 0
+  ];
+  const idtr = [VECTORS * 8 - 1, 0, ...le32(IDT_ADDR)];
+  const idt: number[] = [];
+  for (let v = 0; v < VECTORS; v++) {
+    const off = HANDLERS + v * HANDLER_STRIDE;
+    idt.push(off & 0xff, (off >>> 8) & 0xff, 0x08, 0x00, 0x00, 0x8e, (off >>> 16) & 0xff, (off >>> 24) & 0xff);
+  }
+  return {
+    memory: [
+      { paddr: SETUP_ADDR, bytes: Uint8Array.from(setup) },
+      { paddr: GDTR_ADDR, bytes: Uint8Array.from(gdtr) },
+      { paddr: IDTR_ADDR, bytes: Uint8Array.from(idtr) },
+      { paddr: GDT_ADDR, bytes: Uint8Array.from(gdt) },
+      { paddr: IDT_ADDR, bytes: Uint8Array.from(idt) },
+      { paddr: HANDLERS, bytes: new Uint8Array(VECTORS * HANDLER_STRIDE).fill(0xf4) },
+    ],
+    entry: { kind: 'flat32', eip: SETUP_ADDR },
+    description: 'flat 32-bit single-instruction harness',
+  };
+}
+
+/** Loads the harness and runs its setup; throws if the machine does not get there. */
+export function prepareFlat32(machine: MachineLike): void {
+  machine.load(flat32Plan());
+  const stop = machine.run(1000);
+  const regs = machine.getRegisters();
+  const hlt = SETUP_ADDR + SETUP_LENGTH - 1;
+  if (regs.eip !== hlt + 1 && regs.eip !== hlt) {
+    throw new Error(`flat32 harness setup did not reach its HLT: stop ${JSON.stringify(stop)}, eip ${regs.eip.toString(16)}`);
+  }
+}
+
+export interface StepOutcome {
+  regs: Uint32Array;      // EAX..EDI after
+  eflags: number;
+  fault: number;          // vector, or -1 if the instruction completed, or -2 if EIP ended somewhere else
+}
+
+/** Runs one instruction at CODE_ADDR with the given registers and flags. */
+export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Array, eflags: number): StepOutcome {
+  const code = new Uint8Array(bytes.length + 1);
+  code.set(bytes);
+  code[bytes.length] = 0xf4;
+  machine.writePhysical(CODE_ADDR, code);
+  for (let r = 0; r < 8; r++) machine.setRegister(GPR_NAMES[r], r === 4 ? STACK_TOP : regs[r]);
+  machine.setRegister('eflags', (eflags & 0x8d5) | 2);
+  machine.setRegister('eip', CODE_ADDR);
+  machine.step();
+  const after = machine.getRegisters();
+  const out = new Uint32Array(8);
+  for (let r = 0; r < 8; r++) out[r] = after[GPR_NAMES[r]] >>> 0;
+  let fault = -2;
+  if (after.eip === CODE_ADDR + bytes.length) fault = -1;
+  else if (after.eip >= HANDLERS && after.eip < HANDLERS + VECTORS * HANDLER_STRIDE && (after.eip - HANDLERS) % HANDLER_STRIDE === 0) {
+    fault = (after.eip - HANDLERS) / HANDLER_STRIDE;
+  }
+  return { regs: out, eflags: after.eflags >>> 0, fault };
+}
