@@ -1,0 +1,144 @@
+// General registers and EFLAGS with lazily computed arithmetic flags: the last ALU
+// operation keeps its operands and result, and CF/PF/AF/ZF/SF/OF are derived on demand
+// (most results are only ever tested for ZF or CF by the next jcc, or not at all).
+
+import { FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF, FLAGS_ARITH, FLAGS_FIXED } from './constants';
+
+export const CC_NONE = 0;   // arithmetic flags are in `flags`
+export const CC_ADD = 1;
+export const CC_ADC = 2;
+export const CC_SUB = 3;
+export const CC_SBB = 4;
+export const CC_LOGIC = 5;
+export const CC_INC = 6;
+export const CC_DEC = 7;
+
+const PARITY = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  let p = 1;
+  for (let b = i; b; b >>= 1) p ^= b & 1;
+  PARITY[i] = p;
+}
+
+export const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
+
+export class FlagsCore {
+  /** EAX ECX EDX EBX ESP EBP ESI EDI. */
+  readonly regs = new Int32Array(8);
+  readonly r16 = new Uint16Array(this.regs.buffer);
+  readonly r8 = new Uint8Array(this.regs.buffer);
+  eip = 0;
+  /** EFLAGS; the arithmetic bits are valid only while ccOp === CC_NONE. */
+  flags = FLAGS_FIXED;
+  ccOp = CC_NONE;
+  ccA = 0;
+  ccB = 0;
+  ccRes = 0;
+  /** Operand size in bits: 8, 16 or 32. */
+  ccBits = 32;
+  /** Carry in (ADC/SBB) or the preserved CF (INC/DEC). */
+  ccCF = 0;
+
+  /** r8 index for 8-bit register encodings 0..7 (AL CL DL BL AH CH DH BH). */
+  static readonly R8 = [0, 4, 8, 12, 1, 5, 9, 13];
+
+  setCC(op: number, a: number, b: number, res: number, bits: number): void {
+    this.ccOp = op; this.ccA = a; this.ccB = b; this.ccRes = res; this.ccBits = bits;
+  }
+
+  getCF(): number {
+    const a = this.ccA, b = this.ccB, r = this.ccRes;
+    switch (this.ccOp) {
+      case CC_NONE: return this.flags & 1;
+      case CC_ADD: return r < a ? 1 : 0;
+      case CC_ADC: return (this.ccCF ? r <= a : r < a) ? 1 : 0;
+      case CC_SUB: return a < b ? 1 : 0;
+      case CC_SBB: return (this.ccCF ? a <= b : a < b) ? 1 : 0;
+      case CC_LOGIC: return 0;
+      default: return this.ccCF;
+    }
+  }
+
+  getZF(): number {
+    return this.ccOp === CC_NONE ? (this.flags >> 6) & 1 : this.ccRes === 0 ? 1 : 0;
+  }
+
+  getSF(): number {
+    return this.ccOp === CC_NONE ? (this.flags >> 7) & 1 : (this.ccRes >>> (this.ccBits - 1)) & 1;
+  }
+
+  getPF(): number {
+    return this.ccOp === CC_NONE ? (this.flags >> 2) & 1 : PARITY[this.ccRes & 0xff];
+  }
+
+  getAF(): number {
+    switch (this.ccOp) {
+      case CC_NONE: return (this.flags >> 4) & 1;
+      case CC_LOGIC: return 0;
+      default: return ((this.ccA ^ this.ccB ^ this.ccRes) >> 4) & 1;
+    }
+  }
+
+  getOF(): number {
+    const a = this.ccA, b = this.ccB, r = this.ccRes, sh = this.ccBits - 1;
+    switch (this.ccOp) {
+      case CC_NONE: return (this.flags >> 11) & 1;
+      case CC_ADD: case CC_ADC: case CC_INC: return (((a ^ r) & (b ^ r)) >>> sh) & 1;
+      case CC_SUB: case CC_SBB: case CC_DEC: return (((a ^ b) & (a ^ r)) >>> sh) & 1;
+      default: return 0;
+    }
+  }
+
+  /** The whole EFLAGS value. */
+  getFlags(): number {
+    if (this.ccOp === CC_NONE) return this.flags;
+    return (this.flags & ~FLAGS_ARITH) | this.getCF() | (this.getPF() << 2) | (this.getAF() << 4) |
+      (this.getZF() << 6) | (this.getSF() << 7) | (this.getOF() << 11);
+  }
+
+  /** Fold the lazy state into `flags` (before an instruction changes only some arithmetic flags). */
+  materialize(): void {
+    if (this.ccOp !== CC_NONE) { this.flags = this.getFlags(); this.ccOp = CC_NONE; }
+  }
+
+  /** Replace the arithmetic flags in `mask` with `bits`. */
+  setArith(bits: number, mask: number): void {
+    this.materialize();
+    this.flags = (this.flags & ~mask) | (bits & mask);
+  }
+
+  /** Flags for a result computed eagerly: SF, ZF, PF from the result, plus the given CF/OF/AF. */
+  setResultFlags(res: number, bits: number, cf: number, of: number, af: number): void {
+    const m = SIZE_MASK[bits >> 3];
+    const r = res & m;
+    this.ccOp = CC_NONE;
+    this.flags = (this.flags & ~FLAGS_ARITH) | (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0) | (af ? FLAG_AF : 0) |
+      (r === 0 ? FLAG_ZF : 0) | ((r >>> (bits - 1)) & 1 ? FLAG_SF : 0) | (PARITY[r & 0xff] ? FLAG_PF : 0);
+  }
+
+  parity(v: number): number { return PARITY[v & 0xff]; }
+
+  /** Condition codes 0..15 as encoded in Jcc/SETcc/CMOVcc. */
+  cond(cc: number): boolean {
+    switch (cc) {
+      case 0: return this.getOF() === 1;
+      case 1: return this.getOF() === 0;
+      case 2: return this.getCF() === 1;
+      case 3: return this.getCF() === 0;
+      case 4: return this.getZF() === 1;
+      case 5: return this.getZF() === 0;
+      case 6: return (this.getCF() | this.getZF()) === 1;
+      case 7: return (this.getCF() | this.getZF()) === 0;
+      case 8: return this.getSF() === 1;
+      case 9: return this.getSF() === 0;
+      case 10: return this.getPF() === 1;
+      case 11: return this.getPF() === 0;
+      case 12: return this.getSF() !== this.getOF();
+      case 13: return this.getSF() === this.getOF();
+      case 14: return this.getZF() === 1 || this.getSF() !== this.getOF();
+      default: return this.getZF() === 0 && this.getSF() === this.getOF();
+    }
+  }
+}
+
+export { FLAG_CF, FLAG_PF, FLAG_AF, FLAG_ZF, FLAG_SF, FLAG_OF };

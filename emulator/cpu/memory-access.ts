@@ -1,0 +1,457 @@
+// Segmented and paged guest memory access: descriptor caches, the software TLB, the page
+// walker (2-level, PSE, PAE), and the fault signal used to abort an instruction precisely.
+
+import { PAGE_RAM, type PhysicalMemory } from '../memory/physical-memory';
+import { CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, CS, GP, PF, SS, SSF } from './constants';
+import { FlagsCore } from './lazy-flags';
+
+/** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
+export const FAULT: { readonly fault: true } = Object.freeze({ fault: true as const });
+
+const TLB_PAGES = 1 << 20;
+const TLB_LIST = 16384;
+/** Entry bits: valid, and "not plain RAM" (MMIO/ROM/hole: go through the bus). */
+const T_VALID = 1;
+const T_SLOW = 2;
+
+// Descriptor-cache attribute bits (descriptor bits 40..55 shifted down by 8, plus our own).
+export const A_TYPE = 0x0f;
+export const A_S = 0x10;
+export const A_DPL_SHIFT = 5;
+export const A_P = 0x80;
+export const A_DB = 0x4000;
+export const A_G = 0x8000;
+/** Our own: selector was null (loads fine in DS..GS, faults when used). */
+export const A_UNUSABLE = 0x10000;
+
+export class MemoryAccess extends FlagsCore {
+  mem!: PhysicalMemory;
+  u8!: Uint8Array;
+  i32!: Int32Array;
+  u16!: Uint16Array;
+  ramBytes = 0;
+
+  readonly segSel = [0, 0, 0, 0, 0, 0];
+  readonly segBase = [0, 0, 0, 0, 0, 0];
+  /** Effective limit in bytes (already scaled by G). */
+  readonly segLimit = [0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff];
+  readonly segAttr = [0x93, 0x9b, 0x93, 0x93, 0x93, 0x93];
+  /** 0 when a read through the segment needs no limit/type check (flat, usable). */
+  readonly segChkR = new Uint8Array(6);
+  readonly segChkW = new Uint8Array(6);
+
+  cpl = 0;
+  cr0 = 0x60000010;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  /** Code segment default size is 32-bit / stack uses ESP. */
+  cs32 = false;
+  ss32 = false;
+  a20Mask = -1;
+  readonly pdpte = new Int32Array(4);
+
+  // Software TLB: physical page base | bits, per linear page, for supervisor and user reads and writes.
+  private readonly tlbRS = new Int32Array(TLB_PAGES);
+  private readonly tlbWS = new Int32Array(TLB_PAGES);
+  private readonly tlbRU = new Int32Array(TLB_PAGES);
+  private readonly tlbWU = new Int32Array(TLB_PAGES);
+  tlbR = this.tlbRS;
+  tlbW = this.tlbWS;
+  private readonly tlbList = new Int32Array(TLB_LIST);
+  private tlbCount = 0;
+  /** Linear pages never cached in the TLB (watchpoints live there). */
+  readonly noTlb = new Uint8Array(TLB_PAGES);
+  /** Called for accesses to pages in noTlb (watchpoints). */
+  onWatch: ((lin: number, size: number, write: boolean) => void) | null = null;
+
+  /** Linear page of the last fetch and its physical base (or -1). */
+  private fetchPage = -1;
+  private fetchBase = 0;
+  excVector = 0;
+  excCode = -1;
+
+  attachMemory(mem: PhysicalMemory): void {
+    this.mem = mem;
+    this.u8 = mem.u8; this.i32 = mem.i32; this.u16 = mem.u16;
+    this.ramBytes = mem.ramBytes;
+    this.flushTlb();
+  }
+
+  /** Raise an exception: abort the current instruction. errorCode -1 = none. */
+  fault(vector: number, errorCode = -1): never {
+    this.excVector = vector;
+    this.excCode = errorCode;
+    throw FAULT;
+  }
+
+  setCpl(cpl: number): void {
+    this.cpl = cpl;
+    if (cpl === 3) { this.tlbR = this.tlbRU; this.tlbW = this.tlbWU; }
+    else { this.tlbR = this.tlbRS; this.tlbW = this.tlbWS; }
+    this.fetchPage = -1;
+  }
+
+  flushTlb(): void {
+    if (this.tlbCount >= TLB_LIST) {
+      this.tlbRS.fill(0); this.tlbWS.fill(0); this.tlbRU.fill(0); this.tlbWU.fill(0);
+    } else {
+      const l = this.tlbList;
+      for (let i = 0; i < this.tlbCount; i++) {
+        const p = l[i];
+        this.tlbRS[p] = 0; this.tlbWS[p] = 0; this.tlbRU[p] = 0; this.tlbWU[p] = 0;
+      }
+    }
+    this.tlbCount = 0;
+    this.fetchPage = -1;
+  }
+
+  flushTlbPage(lin: number): void {
+    const p = lin >>> 12;
+    this.tlbRS[p] = 0; this.tlbWS[p] = 0; this.tlbRU[p] = 0; this.tlbWU[p] = 0;
+    this.fetchPage = -1;
+  }
+
+  // ---- segmentation -------------------------------------------------------------------
+
+  /** Recompute the fast-path flags of a segment cache after it changed. */
+  segUpdated(s: number): void {
+    const a = this.segAttr[s];
+    const flat = this.segLimit[s] === 0xffffffff && (a & A_UNUSABLE) === 0;
+    const type = a & A_TYPE;
+    const code = (a & A_S) !== 0 && (type & 8) !== 0;
+    const expandDown = !code && (type & 4) !== 0;
+    const readable = !code || (type & 2) !== 0;
+    const writable = !code && (type & 2) !== 0;
+    const real = (this.cr0 & 1) === 0;
+    this.segChkR[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && readable && !expandDown ? 0 : 1);
+    this.segChkW[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && writable && !expandDown ? 0 : 1);
+    if (s === CS) this.cs32 = (a & A_DB) !== 0;
+    if (s === SS) this.ss32 = (a & A_DB) !== 0;
+  }
+
+  /** Linear address of seg:off for an access of `size` bytes, with the limit and type checks. */
+  lin(s: number, off: number, size: number, write: boolean): number {
+    if ((write ? this.segChkW[s] : this.segChkR[s]) === 0) return (this.segBase[s] + off) | 0;
+    return this.linChecked(s, off, size, write);
+  }
+
+  private linChecked(s: number, off: number, size: number, write: boolean): number {
+    const a = this.segAttr[s];
+    const vec = s === SS ? SSF : GP;
+    off >>>= 0;
+    if ((this.cr0 & 1) === 0) {
+      if (off + size - 1 > this.segLimit[s]) this.fault(vec, 0);
+      return (this.segBase[s] + off) | 0;
+    }
+    if (a & A_UNUSABLE) this.fault(vec, 0);
+    const type = a & A_TYPE;
+    const code = (type & 8) !== 0;
+    if (write && (code || (type & 2) === 0)) this.fault(vec, 0);
+    if (!write && code && (type & 2) === 0) this.fault(vec, 0);
+    const last = off + size - 1;
+    if (!code && (type & 4) !== 0) {
+      const upper = a & A_DB ? 0xffffffff : 0xffff;
+      if (off <= this.segLimit[s] || last > upper) this.fault(vec, 0);
+    } else if (last > this.segLimit[s]) {
+      this.fault(vec, 0);
+    }
+    return (this.segBase[s] + off) | 0;
+  }
+
+  // ---- paging ------------------------------------------------------------------------
+
+  /** Walk the page tables. Returns the physical address, or -1 with the #PF error code in pfCode. */
+  private pfCode = 0;
+
+  walk(lin: number, write: boolean, user: boolean, setBits: boolean): number {
+    const mem = this.mem;
+    const wp = (this.cr0 & CR0_WP) !== 0;
+    let phys: number;
+    let uAll: number, wAll: number;
+    const errBase = (write ? 2 : 0) | (user ? 4 : 0);
+    if (this.cr4 & CR4_PAE) {
+      const pdpte = this.pdpte[lin >>> 30];
+      if (!(pdpte & 1)) { this.pfCode = errBase; return -1; }
+      const pdeAddr = ((pdpte & 0xfffff000) >>> 0) + ((lin >>> 21) & 0x1ff) * 8;
+      const pde = mem.read(pdeAddr, 4);
+      if (!(pde & 1)) { this.pfCode = errBase; return -1; }
+      if (mem.read(pdeAddr + 4, 4) & 0x7ff00000) { this.pfCode = errBase | 9; return -1; }
+      if (pde & 0x80) {
+        uAll = pde & 4; wAll = pde & 2;
+        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
+        if (setBits) this.setAD(pdeAddr, pde, write);
+        phys = ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
+      } else {
+        const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x1ff) * 8;
+        const pte = mem.read(pteAddr, 4);
+        if (!(pte & 1)) { this.pfCode = errBase; return -1; }
+        if (mem.read(pteAddr + 4, 4) & 0x7ff00000) { this.pfCode = errBase | 9; return -1; }
+        uAll = pde & pte & 4; wAll = pde & pte & 2;
+        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
+        if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
+        phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
+      }
+    } else {
+      const pdeAddr = ((this.cr3 & 0xfffff000) >>> 0) + (lin >>> 22) * 4;
+      const pde = mem.read(pdeAddr, 4);
+      if (!(pde & 1)) { this.pfCode = errBase; return -1; }
+      if ((pde & 0x80) && (this.cr4 & CR4_PSE)) {
+        uAll = pde & 4; wAll = pde & 2;
+        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
+        if (setBits) this.setAD(pdeAddr, pde, write);
+        phys = ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;
+      } else {
+        const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x3ff) * 4;
+        const pte = mem.read(pteAddr, 4);
+        if (!(pte & 1)) { this.pfCode = errBase; return -1; }
+        uAll = pde & pte & 4; wAll = pde & pte & 2;
+        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
+        if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
+        phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
+      }
+    }
+    return phys;
+  }
+
+  private permOk(u: number, w: number, write: boolean, user: boolean, wp: boolean): boolean {
+    if (user) return u !== 0 && (!write || w !== 0);
+    return !write || !wp || w !== 0;
+  }
+
+  private setAD(addr: number, entry: number, dirty: boolean): void {
+    const want = entry | 0x20 | (dirty ? 0x40 : 0);
+    if (want !== entry) this.mem.write(addr, 4, want);
+  }
+
+  /** PDPTEs are loaded when CR3 is written (or paging is enabled) in PAE mode, as on hardware. */
+  loadPdptes(): void {
+    const base = (this.cr3 & 0xffffffe0) >>> 0;
+    for (let i = 0; i < 4; i++) this.pdpte[i] = this.mem.read(base + i * 8, 4);
+  }
+
+  /** Linear -> physical for an access by the current (or an explicit) privilege; raises #PF. */
+  xlate(lin: number, write: boolean, user: boolean): number {
+    const page = lin >>> 12;
+    const tr = user ? this.tlbRU : this.tlbRS;
+    const tw = user ? this.tlbWU : this.tlbWS;
+    const e = write ? tw[page] : tr[page];
+    if (e & T_VALID) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    let phys: number;
+    if (this.cr0 & CR0_PG) {
+      phys = this.walk(lin, write, user, true);
+      if (phys < 0) {
+        this.cr2 = lin;
+        this.pageFault(lin, this.pfCode);
+      }
+    } else {
+      phys = lin >>> 0;
+    }
+    phys = (phys & this.a20Mask) >>> 0;
+    if (this.noTlb[page]) {
+      this.onWatch?.(lin, 1, write);
+      return phys;
+    }
+    const base = phys & ~0xfff;
+    const slow = this.mem.pageKind[phys >>> 12] !== PAGE_RAM || base + 0x1000 > this.ramBytes ? T_SLOW : 0;
+    const v = base | T_VALID | slow;
+    if (this.tlbCount < TLB_LIST) this.tlbList[this.tlbCount] = page;
+    this.tlbCount++;
+    tr[page] = v;
+    if (write) tw[page] = v;
+    return phys;
+  }
+
+  /** Overridden by the system layer: may deliver to a hypervisor first (#PF exit). */
+  pageFault(_lin: number, code: number): never {
+    this.fault(PF, code);
+  }
+
+  // ---- linear accesses with the current privilege ------------------------------------------
+
+  rd8(lin: number): number {
+    const e = this.tlbR[lin >>> 12];
+    if ((e & 3) === T_VALID) return this.u8[(e & ~0xfff) | (lin & 0xfff)];
+    return this.mem.read(this.xlate(lin, false, this.cpl === 3), 1);
+  }
+
+  rd16(lin: number): number {
+    const e = this.tlbR[lin >>> 12];
+    const o = lin & 0xfff;
+    if ((e & 3) === T_VALID && o !== 0xfff) {
+      const p = (e & ~0xfff) | o;
+      return this.u8[p] | (this.u8[p + 1] << 8);
+    }
+    return this.rdSlow(lin, 2, this.cpl === 3);
+  }
+
+  rd32(lin: number): number {
+    const e = this.tlbR[lin >>> 12];
+    const o = lin & 0xfff;
+    if ((e & 3) === T_VALID && o <= 0xffc) {
+      const p = (e & ~0xfff) | o;
+      if ((p & 3) === 0) return this.i32[p >> 2];
+      const u8 = this.u8;
+      return u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
+    }
+    return this.rdSlow(lin, 4, this.cpl === 3) | 0;
+  }
+
+  wr8(lin: number, v: number): void {
+    const e = this.tlbW[lin >>> 12];
+    if ((e & 3) === T_VALID) { this.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
+    this.mem.write(this.xlate(lin, true, this.cpl === 3), 1, v);
+  }
+
+  wr16(lin: number, v: number): void {
+    const e = this.tlbW[lin >>> 12];
+    const o = lin & 0xfff;
+    if ((e & 3) === T_VALID && o !== 0xfff) {
+      const p = (e & ~0xfff) | o;
+      this.u8[p] = v; this.u8[p + 1] = v >> 8;
+      return;
+    }
+    this.wrSlow(lin, 2, v, this.cpl === 3);
+  }
+
+  wr32(lin: number, v: number): void {
+    const e = this.tlbW[lin >>> 12];
+    const o = lin & 0xfff;
+    if ((e & 3) === T_VALID && o <= 0xffc) {
+      const p = (e & ~0xfff) | o;
+      if ((p & 3) === 0) { this.i32[p >> 2] = v; return; }
+      const u8 = this.u8;
+      u8[p] = v; u8[p + 1] = v >> 8; u8[p + 2] = v >> 16; u8[p + 3] = v >> 24;
+      return;
+    }
+    this.wrSlow(lin, 4, v, this.cpl === 3);
+  }
+
+  /** Read with an explicit privilege (descriptor tables and TSS are supervisor accesses). */
+  rdSlow(lin: number, size: number, user: boolean): number {
+    const p0 = this.xlate(lin, false, user);
+    if (((lin & 0xfff) + size) <= 0x1000) return this.mem.read(p0, size as 1 | 2 | 4);
+    const l1 = (lin + size - 1) | 0;
+    const p1 = this.xlate(l1 & ~0xfff, false, user);
+    let v = 0;
+    for (let i = 0; i < size; i++) {
+      const l = (lin + i) | 0;
+      const p = (l & ~0xfff) === (lin & ~0xfff) ? p0 + i : p1 + (l & 0xfff);
+      v |= this.mem.read(p, 1) << (8 * i);
+    }
+    return v >>> 0;
+  }
+
+  wrSlow(lin: number, size: number, v: number, user: boolean): void {
+    const p0 = this.xlate(lin, true, user);
+    if (((lin & 0xfff) + size) <= 0x1000) { this.mem.write(p0, size as 1 | 2 | 4, v); return; }
+    const p1 = this.xlate((lin + size - 1) & ~0xfff, true, user);
+    for (let i = 0; i < size; i++) {
+      const l = (lin + i) | 0;
+      const p = (l & ~0xfff) === (lin & ~0xfff) ? p0 + i : p1 + (l & 0xfff);
+      this.mem.write(p, 1, (v >>> (8 * i)) & 0xff);
+    }
+  }
+
+  /** Check that a write would succeed (for multi-part instructions that must not half-commit). */
+  probeWrite(lin: number, size: number): void {
+    this.xlate(lin, true, this.cpl === 3);
+    if (((lin & 0xfff) + size) > 0x1000) this.xlate((lin + size - 1) & ~0xfff, true, this.cpl === 3);
+  }
+
+  // Supervisor (implicit) accesses: GDT, LDT, IDT, TSS.
+  rdSys32(lin: number): number { return this.rdSlow(lin, 4, false) | 0; }
+  rdSys16(lin: number): number { return this.rdSlow(lin, 2, false); }
+  wrSys32(lin: number, v: number): void { this.wrSlow(lin, 4, v, false); }
+  wrSys16(lin: number, v: number): void { this.wrSlow(lin, 2, v, false); }
+
+  /** Translate without side effects or faults (debugger). Returns -1 if unmapped. */
+  peekTranslate(lin: number): number {
+    if (!(this.cr0 & CR0_PG)) return (lin & this.a20Mask) >>> 0;
+    const saved = this.pfCode;
+    const p = this.walk(lin | 0, false, false, false);
+    this.pfCode = saved;
+    return p < 0 ? -1 : (p & this.a20Mask) >>> 0;
+  }
+
+  // ---- code fetch ------------------------------------------------------------------------
+
+
+  invalidateFetch(): void { this.fetchPage = -1; }
+
+  fetch8(): number {
+    const lin = (this.segBase[CS] + this.eip) | 0;
+    if ((lin >>> 12) !== this.fetchPage || this.segChkR[CS]) return this.fetch8Slow(lin);
+    this.eip = (this.eip + 1) | 0;
+    return this.u8[this.fetchBase | (lin & 0xfff)];
+  }
+
+  private fetch8Slow(lin: number): number {
+    if (this.segChkR[CS]) {
+      const limit = this.segLimit[CS];
+      if ((this.eip >>> 0) > limit) this.fault(GP, 0);
+    }
+    const e = this.tlbR[lin >>> 12];
+    let v: number;
+    if ((e & 3) === T_VALID) {
+      this.fetchPage = lin >>> 12;
+      this.fetchBase = e & ~0xfff;
+      v = this.u8[this.fetchBase | (lin & 0xfff)];
+    } else {
+      this.fetchPage = -1;
+      v = this.mem.read(this.xlate(lin, false, this.cpl === 3), 1);
+    }
+    this.eip = (this.eip + 1) | 0;
+    if (!this.cs32) this.eip &= 0xffff;
+    return v;
+  }
+
+  fetch16(): number { const lo = this.fetch8(); return lo | (this.fetch8() << 8); }
+  fetch32(): number { const lo = this.fetch16(); return lo | (this.fetch16() << 16); }
+
+  // ---- stack ------------------------------------------------------------------------
+
+  push32(v: number): void {
+    if (this.ss32) {
+      const sp = (this.regs[4] - 4) | 0;
+      this.wr32(this.lin(SS, sp, 4, true), v);
+      this.regs[4] = sp;
+    } else {
+      const sp = (this.regs[4] - 4) & 0xffff;
+      this.wr32(this.lin(SS, sp, 4, true), v);
+      this.r16[8] = sp;
+    }
+  }
+
+  push16(v: number): void {
+    if (this.ss32) {
+      const sp = (this.regs[4] - 2) | 0;
+      this.wr16(this.lin(SS, sp, 2, true), v);
+      this.regs[4] = sp;
+    } else {
+      const sp = (this.regs[4] - 2) & 0xffff;
+      this.wr16(this.lin(SS, sp, 2, true), v);
+      this.r16[8] = sp;
+    }
+  }
+
+  /** Read the value `depth` bytes above the stack pointer without popping. */
+  peek32(depth: number): number {
+    const sp = this.ss32 ? (this.regs[4] + depth) | 0 : (this.regs[4] + depth) & 0xffff;
+    return this.rd32(this.lin(SS, sp, 4, false));
+  }
+
+  peek16(depth: number): number {
+    const sp = this.ss32 ? (this.regs[4] + depth) | 0 : (this.regs[4] + depth) & 0xffff;
+    return this.rd16(this.lin(SS, sp, 2, false));
+  }
+
+  /** Move the stack pointer by n bytes (after the values were read). */
+  spAdd(n: number): void {
+    if (this.ss32) this.regs[4] = (this.regs[4] + n) | 0;
+    else this.r16[8] = (this.regs[4] + n) & 0xffff;
+  }
+
+  pop32(): number { const v = this.peek32(0); this.spAdd(4); return v; }
+  pop16(): number { const v = this.peek16(0); this.spAdd(2); return v; }
+}

@@ -1,0 +1,201 @@
+// Guest physical address space: RAM as one ArrayBuffer with typed views, a ROM mapped
+// below 1 MiB and at the top of the 4 GiB space, MMIO ranges looked up per 4 KiB page,
+// and "nothing" (reads all ones, writes dropped, every access recorded).
+
+import type { AccessSize, MmioRange, UnassignedAccess } from '../devices/platform-api';
+
+/** Page kinds in `pageKind`; RAM pages are the fast path everywhere. */
+export const PAGE_RAM = 0;
+export const PAGE_MMIO = 1;
+export const PAGE_ROM = 2;
+export const PAGE_NONE = 3;
+
+const PAGES = 1 << 20;
+const RECENT_UNASSIGNED = 64;
+
+export interface MmioObserver {
+  /** Called before each MMIO access reaches its device (the CPU turns it into an EPT-violation exit). */
+  (range: MmioRange, gpa: number, size: AccessSize, write: boolean, value: number): void;
+}
+
+export class PhysicalMemory {
+  readonly ramBytes: number;
+  readonly buffer: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
+  /** Per physical page: PAGE_RAM / PAGE_MMIO / PAGE_ROM / PAGE_NONE. */
+  readonly pageKind = new Uint8Array(PAGES);
+  /** Per physical page: index + 1 into `ranges` for MMIO pages. */
+  private readonly pageRange = new Uint16Array(PAGES);
+  private ranges: readonly MmioRange[] = [];
+  private rom: Uint8Array | null = null;
+  private romBase = 0;
+  onMmio: MmioObserver | null = null;
+  /** Returns the current virtual time for access records. */
+  now: () => number = () => 0;
+  readonly unassigned: { count: number; recent: UnassignedAccess[] } = { count: 0, recent: [] };
+  /** Called with (paddr, length) after any write that may hit RAM holding decoded code. */
+  onCodeWrite: ((paddr: number, length: number) => void) | null = null;
+
+  constructor(ramBytes: number) {
+    if (!Number.isInteger(ramBytes) || ramBytes < 1 << 20 || ramBytes > 0xc0000000 || ramBytes % 4096 !== 0) {
+      throw new RangeError(`RAM size must be a multiple of 4 KiB between 1 MiB and 3 GiB, got ${ramBytes}`);
+    }
+    this.ramBytes = ramBytes;
+    this.buffer = new ArrayBuffer(ramBytes);
+    this.u8 = new Uint8Array(this.buffer);
+    this.u16 = new Uint16Array(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.rebuildMap();
+  }
+
+  setMmio(ranges: readonly MmioRange[]): void {
+    for (const r of ranges) {
+      if (r.base % 4096 !== 0 || r.size % 4096 !== 0 || r.size <= 0) throw new RangeError(`MMIO range ${r.name} is not page aligned`);
+    }
+    this.ranges = ranges;
+    this.rebuildMap();
+  }
+
+  /** Maps a ROM image so that it ends at 4 GiB, and its last 128 KiB (at most) so it ends at 1 MiB. */
+  setRom(rom: Uint8Array | null): void {
+    if (rom && (rom.length === 0 || rom.length > 16 << 20)) throw new RangeError(`ROM size ${rom.length} out of range (1 byte .. 16 MiB)`);
+    this.rom = rom;
+    if (rom) {
+      const size = Math.ceil(rom.length / 4096) * 4096;
+      this.romBase = 0x100000000 - size;
+      const low = Math.min(rom.length, 0x20000);
+      this.u8.set(rom.subarray(rom.length - low), 0x100000 - low);
+    }
+    this.rebuildMap();
+  }
+
+  private rebuildMap(): void {
+    const ramPages = this.ramBytes >>> 12;
+    this.pageKind.fill(PAGE_RAM, 0, ramPages);
+    this.pageKind.fill(PAGE_NONE, ramPages);
+    this.pageRange.fill(0);
+    if (this.rom) this.pageKind.fill(PAGE_ROM, this.romBase / 4096, PAGES);
+    this.ranges.forEach((r, i) => {
+      const first = r.base / 4096;
+      const last = Math.min(PAGES, first + r.size / 4096);
+      for (let p = first; p < last; p++) { this.pageKind[p] = PAGE_MMIO; this.pageRange[p] = i + 1; }
+    });
+  }
+
+  /** Owner name of a physical address, for reports. */
+  owner(paddr: number): string {
+    const p = paddr >>> 12;
+    switch (this.pageKind[p]) {
+      case PAGE_RAM: return 'ram';
+      case PAGE_ROM: return 'rom';
+      case PAGE_MMIO: return this.ranges[this.pageRange[p] - 1].name;
+      default: return 'unassigned';
+    }
+  }
+
+  read(paddr: number, size: AccessSize): number {
+    paddr >>>= 0;
+    const p = paddr >>> 12;
+    const kind = this.pageKind[p];
+    if (kind === PAGE_RAM && paddr + size <= this.ramBytes) {
+      const u8 = this.u8;
+      if (size === 1) return u8[paddr];
+      if (size === 2) return u8[paddr] | (u8[paddr + 1] << 8);
+      return (u8[paddr] | (u8[paddr + 1] << 8) | (u8[paddr + 2] << 16) | (u8[paddr + 3] << 24)) >>> 0;
+    }
+    if (kind === PAGE_MMIO && (paddr & 0xfff) + size <= 0x1000) {
+      const r = this.ranges[this.pageRange[p] - 1];
+      this.onMmio?.(r, paddr, size, false, 0);
+      const v = r.handler.read(paddr - r.base, size);
+      return size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff);
+    }
+    // Mixed or non-RAM: byte by byte so that each byte goes to its owner.
+    let v = 0;
+    for (let i = 0; i < size; i++) v |= this.readByteSlow((paddr + i) >>> 0) << (8 * i);
+    return v >>> 0;
+  }
+
+  private readByteSlow(paddr: number): number {
+    const p = paddr >>> 12;
+    switch (this.pageKind[p]) {
+      case PAGE_RAM: return paddr < this.ramBytes ? this.u8[paddr] : 0xff;
+      case PAGE_ROM: {
+        const rom = this.rom!;
+        const off = paddr - this.romBase - (Math.ceil(rom.length / 4096) * 4096 - rom.length);
+        return off >= 0 && off < rom.length ? rom[off] : 0xff;
+      }
+      case PAGE_MMIO: {
+        const r = this.ranges[this.pageRange[p] - 1];
+        this.onMmio?.(r, paddr, 1, false, 0);
+        return r.handler.read(paddr - r.base, 1) & 0xff;
+      }
+      default:
+        this.record(paddr, 1, false, 0);
+        return 0xff;
+    }
+  }
+
+  write(paddr: number, size: AccessSize, value: number): void {
+    paddr >>>= 0;
+    const p = paddr >>> 12;
+    const kind = this.pageKind[p];
+    if (kind === PAGE_RAM && paddr + size <= this.ramBytes) {
+      const u8 = this.u8;
+      u8[paddr] = value;
+      if (size > 1) { u8[paddr + 1] = value >> 8; if (size > 2) { u8[paddr + 2] = value >> 16; u8[paddr + 3] = value >> 24; } }
+      this.onCodeWrite?.(paddr, size);
+      return;
+    }
+    if (kind === PAGE_MMIO && (paddr & 0xfff) + size <= 0x1000) {
+      const r = this.ranges[this.pageRange[p] - 1];
+      this.onMmio?.(r, paddr, size, true, value);
+      r.handler.write(paddr - r.base, size, size === 4 ? value >>> 0 : value & (size === 1 ? 0xff : 0xffff));
+      return;
+    }
+    for (let i = 0; i < size; i++) this.writeByteSlow((paddr + i) >>> 0, (value >>> (8 * i)) & 0xff);
+  }
+
+  private writeByteSlow(paddr: number, value: number): void {
+    const p = paddr >>> 12;
+    switch (this.pageKind[p]) {
+      case PAGE_RAM:
+        if (paddr < this.ramBytes) { this.u8[paddr] = value; this.onCodeWrite?.(paddr, 1); }
+        return;
+      case PAGE_ROM: return; // ROM ignores writes
+      case PAGE_MMIO: {
+        const r = this.ranges[this.pageRange[p] - 1];
+        this.onMmio?.(r, paddr, 1, true, value);
+        r.handler.write(paddr - r.base, 1, value);
+        return;
+      }
+      default:
+        this.record(paddr, 1, true, value);
+    }
+  }
+
+  private record(address: number, size: AccessSize, write: boolean, value: number): void {
+    this.unassigned.count++;
+    const rec = this.unassigned.recent;
+    if (rec.length >= RECENT_UNASSIGNED) rec.shift();
+    rec.push({ kind: 'mmio', address, size, write, value, icount: this.now() });
+  }
+
+  /** Side-effect-free byte read for debuggers: MMIO and holes read as 0xff without touching devices. */
+  peek(paddr: number): number {
+    paddr >>>= 0;
+    const kind = this.pageKind[paddr >>> 12];
+    if (kind === PAGE_RAM) return paddr < this.ramBytes ? this.u8[paddr] : 0xff;
+    if (kind === PAGE_ROM) return this.readByteSlow(paddr);
+    return 0xff;
+  }
+
+  reset(): void {
+    this.u8.fill(0);
+    this.unassigned.count = 0;
+    this.unassigned.recent.length = 0;
+    this.rom = null;
+    this.rebuildMap();
+  }
+}
