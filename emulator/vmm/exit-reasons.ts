@@ -1,7 +1,8 @@
 // Intel's basic VM-exit reasons (SDM Vol. 3, Appendix C "VMX Basic Exit Reasons"), as data.
 // The number is what a VT-x hypervisor reads from bits 15:0 of the exit-reason field; the
 // short name is our stable identifier in JSON, the CLI and filters (upper case, Intel's
-// wording shortened); the title is the SDM's own description for humans.
+// wording shortened) and is the same as emulator/isa's table, which the linter uses (a test
+// keeps the two in step); the title is the SDM's own description for humans.
 
 export interface ExitReasonInfo {
   readonly reason: number;
@@ -13,7 +14,7 @@ const TABLE: ReadonlyArray<readonly [number, string, string]> = [
   [0, 'EXCEPTION_NMI', 'Exception or non-maskable interrupt (NMI)'],
   [1, 'EXTERNAL_INTERRUPT', 'External interrupt'],
   [2, 'TRIPLE_FAULT', 'Triple fault'],
-  [3, 'INIT_SIGNAL', 'INIT signal'],
+  [3, 'INIT', 'INIT signal'],
   [4, 'SIPI', 'Start-up IPI (SIPI)'],
   [5, 'IO_SMI', 'I/O system-management interrupt (SMI)'],
   [6, 'OTHER_SMI', 'Other SMI'],
@@ -39,27 +40,27 @@ const TABLE: ReadonlyArray<readonly [number, string, string]> = [
   [26, 'VMXOFF', 'VMXOFF'],
   [27, 'VMXON', 'VMXON'],
   [28, 'CR_ACCESS', 'Control-register accesses'],
-  [29, 'MOV_DR', 'MOV DR'],
+  [29, 'DR_ACCESS', 'MOV DR'],
   [30, 'IO_INSTRUCTION', 'I/O instruction'],
   [31, 'RDMSR', 'RDMSR'],
   [32, 'WRMSR', 'WRMSR'],
-  [33, 'ENTRY_FAIL_GUEST_STATE', 'VM-entry failure due to invalid guest state'],
-  [34, 'ENTRY_FAIL_MSR_LOADING', 'VM-entry failure due to MSR loading'],
+  [33, 'ENTRY_FAILURE_GUEST_STATE', 'VM-entry failure due to invalid guest state'],
+  [34, 'ENTRY_FAILURE_MSR_LOADING', 'VM-entry failure due to MSR loading'],
   [36, 'MWAIT', 'MWAIT'],
   [37, 'MONITOR_TRAP_FLAG', 'Monitor trap flag'],
   [39, 'MONITOR', 'MONITOR'],
   [40, 'PAUSE', 'PAUSE'],
-  [41, 'ENTRY_FAIL_MACHINE_CHECK', 'VM-entry failure due to machine-check event'],
+  [41, 'ENTRY_FAILURE_MACHINE_CHECK', 'VM-entry failure due to machine-check event'],
   [43, 'TPR_BELOW_THRESHOLD', 'TPR below threshold'],
   [44, 'APIC_ACCESS', 'APIC access'],
   [45, 'VIRTUALIZED_EOI', 'Virtualized EOI'],
-  [46, 'GDTR_IDTR', 'Access to GDTR or IDTR'],
-  [47, 'LDTR_TR', 'Access to LDTR or TR'],
+  [46, 'GDTR_IDTR_ACCESS', 'Access to GDTR or IDTR'],
+  [47, 'LDTR_TR_ACCESS', 'Access to LDTR or TR'],
   [48, 'EPT_VIOLATION', 'EPT violation'],
   [49, 'EPT_MISCONFIG', 'EPT misconfiguration'],
   [50, 'INVEPT', 'INVEPT'],
   [51, 'RDTSCP', 'RDTSCP'],
-  [52, 'PREEMPTION_TIMER', 'VMX-preemption timer expired'],
+  [52, 'VMX_PREEMPTION_TIMER', 'VMX-preemption timer expired'],
   [53, 'INVVPID', 'INVVPID'],
   [54, 'WBINVD', 'WBINVD or WBNOINVD'],
   [55, 'XSETBV', 'XSETBV'],
@@ -105,7 +106,7 @@ export const ExitReason = {
   EXCEPTION_NMI: 0,
   EXTERNAL_INTERRUPT: 1,
   TRIPLE_FAULT: 2,
-  INIT_SIGNAL: 3,
+  INIT: 3,
   SIPI: 4,
   INTERRUPT_WINDOW: 7,
   NMI_WINDOW: 8,
@@ -119,7 +120,7 @@ export const ExitReason = {
   RSM: 17,
   VMCALL: 18,
   CR_ACCESS: 28,
-  MOV_DR: 29,
+  DR_ACCESS: 29,
   IO_INSTRUCTION: 30,
   RDMSR: 31,
   WRMSR: 32,
@@ -128,8 +129,8 @@ export const ExitReason = {
   MONITOR: 39,
   PAUSE: 40,
   APIC_ACCESS: 44,
-  GDTR_IDTR: 46,
-  LDTR_TR: 47,
+  GDTR_IDTR_ACCESS: 46,
+  LDTR_TR_ACCESS: 47,
   EPT_VIOLATION: 48,
   EPT_MISCONFIG: 49,
   RDTSCP: 51,
@@ -139,18 +140,18 @@ export const ExitReason = {
   RDSEED: 61,
 } as const;
 
-/** Short name of a reason number; unknown numbers get 'REASON_<n>' so nothing is ever lost. */
+/** Short name of a reason number; unknown numbers get 'EXIT_<n>' so nothing is ever lost. */
 export function exitReasonName(reason: number): string {
   const n = reason >= 0 && reason < EXIT_REASON_LIMIT ? NAME_BY_NUMBER[reason] : '';
-  return n || `REASON_${reason}`;
+  return n || `EXIT_${reason}`;
 }
 
-/** Reason number of a short name (case-insensitive; 'REASON_<n>' and plain numbers accepted). */
+/** Reason number of a short name (case-insensitive; 'EXIT_<n>' and plain numbers accepted). */
 export function exitReasonNumber(name: string): number | undefined {
   const upper = name.trim().toUpperCase();
   const known = NUMBER_BY_NAME.get(upper);
   if (known !== undefined) return known;
-  const m = /^(?:REASON_)?(\d+)$/.exec(upper);
+  const m = /^(?:EXIT_)?(\d+)$/.exec(upper);
   return m ? Number(m[1]) : undefined;
 }
 

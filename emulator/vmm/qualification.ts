@@ -208,11 +208,11 @@ function describeDescriptorTable(reason: number, bytes: Uint8Array | undefined):
       bytes[i] === 0x2e || bytes[i] === 0x36 || bytes[i] === 0x3e || bytes[i] === 0x26 || bytes[i] === 0x64 || bytes[i] === 0x65)) i++;
     if (bytes[i] === 0x0f && bytes[i + 2] !== undefined) {
       const reg = (bytes[i + 2]! >>> 3) & 7;
-      if (bytes[i + 1] === 0x01 && reason === ExitReason.GDTR_IDTR) return ['SGDT', 'SIDT', 'LGDT', 'LIDT'][reg] ?? 'GDTR/IDTR access';
-      if (bytes[i + 1] === 0x00 && reason === ExitReason.LDTR_TR) return ['SLDT', 'STR', 'LLDT', 'LTR'][reg] ?? 'LDTR/TR access';
+      if (bytes[i + 1] === 0x01 && reason === ExitReason.GDTR_IDTR_ACCESS) return ['SGDT', 'SIDT', 'LGDT', 'LIDT'][reg] ?? 'GDTR/IDTR access';
+      if (bytes[i + 1] === 0x00 && reason === ExitReason.LDTR_TR_ACCESS) return ['SLDT', 'STR', 'LLDT', 'LTR'][reg] ?? 'LDTR/TR access';
     }
   }
-  return reason === ExitReason.GDTR_IDTR ? 'GDTR/IDTR access' : 'LDTR/TR access';
+  return reason === ExitReason.GDTR_IDTR_ACCESS ? 'GDTR/IDTR access' : 'LDTR/TR access';
 }
 
 /** One line a person can read: "OUT dx, al port 0x3f8 size 1", "MOV to CR0 from EAX", ... */
@@ -221,7 +221,7 @@ export function describeExit(r: Describable): string {
   switch (r.reason) {
     case ExitReason.IO_INSTRUCTION: return describeIo(q, r.value);
     case ExitReason.CR_ACCESS: return describeCr(q, r.value);
-    case ExitReason.MOV_DR: {
+    case ExitReason.DR_ACCESS: {
       const d = decodeMovDr(q);
       return d.fromDr ? `MOV from DR${d.dr} to ${GPR32[d.gpr]}` : `MOV to DR${d.dr} from ${GPR32[d.gpr]}`;
     }
@@ -252,8 +252,8 @@ export function describeExit(r: Describable): string {
     case ExitReason.RDMSR: return r.msr !== undefined ? `RDMSR ${hex(r.msr)}` : 'RDMSR';
     case ExitReason.WRMSR: return r.msr !== undefined ? `WRMSR ${hex(r.msr)}${r.value !== undefined ? ` value ${hex(r.value)}` : ''}` : 'WRMSR';
     case ExitReason.VMCALL: return r.value !== undefined ? `VMCALL nr ${r.value}` : 'VMCALL';
-    case ExitReason.GDTR_IDTR:
-    case ExitReason.LDTR_TR: return describeDescriptorTable(r.reason, r.bytes);
+    case ExitReason.GDTR_IDTR_ACCESS:
+    case ExitReason.LDTR_TR_ACCESS: return describeDescriptorTable(r.reason, r.bytes);
     default: return exitReasonName(r.reason);
   }
 }
