@@ -13,7 +13,9 @@ export interface Row {
   /** Passes (compute) or OUTs (I/O) of the measured image. */
   trips?: number;
   expected?: GuestCount;
+  /** Best (shortest) timed region of the runs; the figures derive from it. */
   timedSeconds?: number;
+  medianSeconds?: number;
   mips?: number;
   nsPerOut?: number;
   peakRssMB?: number;
@@ -54,7 +56,7 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
 export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Target[] } {
   const { rows } = input;
   const c = input.regions.compute;
-  console.log('\nParavirt bench: 64 MiB guests, one child process per run, median of', input.repeat, 'runs');
+  console.log('\nParavirt bench: 64 MiB guests, one child process per run, best of', input.repeat, 'runs');
   console.log(`compute loop: ${c.inner} instructions per array element, 256 elements per pass; ` +
     'I/O loop: 1,000,000 x out dx, al to 0x3F8 (3 instructions per OUT with the loop)');
   console.log('timed region: from the guest\'s \'S\' serial byte to its \'E\' byte (no boot, no BIOS); instruction counts derived from the guest sources\n');
@@ -65,12 +67,15 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
     fmt(r.peakRssMB, 0),
     r.trips === undefined ? '-' : String(r.trips),
     fmt(r.timedSeconds, 3),
+    fmt(r.medianSeconds, 3),
     fmt(r.bootSeconds, 2),
     r.countCheck ?? '-',
     r.checksumCheck ?? '-',
   ]);
-  console.log(table(['guest', 'engine', 'MIPS', 'ns/out', 'RSS MB', 'trips', 'timed s', 'boot s', 'icount check', 'result'], body));
-  for (const r of rows) if (r.error) console.log(`\n${r.engine} ${r.guest}: ${r.error}`);
+  console.log(table(['guest', 'engine', 'MIPS', 'ns/out', 'RSS MB', 'trips', 'best s', 'median s', 'boot s', 'icount check', 'result'], body));
+  const errors = new Map<string, string[]>();
+  for (const r of rows) if (r.error) errors.set(r.error, [...(errors.get(r.error) ?? []), `${r.engine} ${r.guest}`]);
+  for (const [msg, where] of errors) console.log(`\n${where.join(', ')}: ${msg}`);
   console.log(`\nRSS of a bare child process (node + tsx, no engine): ${fmt(input.baselineRssMB, 0)} MB`);
 
   const own = (e: EngineName) => find(rows, 'compute-own', e);

@@ -92,8 +92,10 @@ function measureGuest(guest: GuestId, engine: EngineName, o: Options, spawn: Spa
     }
     row.expected = expected;
     for (let i = 0; i < o.repeat; i++) row.runs.push(runChild(engine, guest === 'io' ? 'io' : 'compute', image, spawn));
-    const t = median(row.runs.map((r) => r.timedSeconds));
+    // Best of N: other processes on the machine only ever add time, never remove it.
+    const t = Math.min(...row.runs.map((r) => r.timedSeconds));
     row.timedSeconds = t;
+    row.medianSeconds = median(row.runs.map((r) => r.timedSeconds));
     row.mips = expected.timed / t / 1e6;
     if (guest === 'io') row.nsPerOut = t * 1e9 / IO_OUTS;
     row.peakRssMB = Math.max(...row.runs.map((r) => r.peakRssMB));

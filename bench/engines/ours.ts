@@ -1,35 +1,31 @@
 // Runs a bench guest under our emulator: Machine (HVM, RAM as requested) and the image
-// loader, through the public machine API only. The machine and loader modules are
-// imported at run time so the bench still reports v86's figures while they are missing.
+// loader, through the public machine API only. The machine module is imported at run time
+// so the bench still reports v86's figures while it is missing or broken.
 import { readFileSync } from 'node:fs';
-import type { BootPlan, MachineApi, MachineOptions, StopReason } from '../../emulator/machine-api';
+import type { MachineApi, MachineOptions, StopReason } from '../../emulator/machine-api';
+import { loadImage } from '../../emulator/loader';
 import type { GuestRun, RunRequest } from './protocol';
 import { SerialMarkers } from './markers';
 
 type MachineCtor = new (options: MachineOptions) => MachineApi;
-type LoadImage = (bytes: Uint8Array, options?: Record<string, unknown>) => BootPlan;
 
-// Module paths kept in variables: the type checker must not require them to exist yet.
+// Kept in a variable: the type checker must not require the module to exist yet.
 const MACHINE_MODULE = '../../emulator/machine';
-const LOADER_MODULE = '../../emulator/loader';
 
 /** Instructions per run() call: large enough to amortise the call, small enough to notice a stuck guest. */
 const SLICE = 10_000_000;
 
-export async function loadOurs(): Promise<{ Machine: MachineCtor; loadImage: LoadImage }> {
+export async function loadMachineClass(): Promise<MachineCtor> {
   let machineMod: Record<string, unknown>;
-  let loaderMod: Record<string, unknown>;
   try {
     machineMod = await import(MACHINE_MODULE) as Record<string, unknown>;
-    loaderMod = await import(LOADER_MODULE) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`our emulator is not available yet (${(e as Error).message.split('\n')[0]})`);
+    const missing = (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    throw new Error(`our emulator is not available yet (${missing ? 'emulator/machine.ts does not exist' : (e as Error).message.split('\n')[0]})`);
   }
   const Machine = machineMod.Machine as MachineCtor | undefined;
-  const loadImage = loaderMod.loadImage as LoadImage | undefined;
   if (typeof Machine !== 'function') throw new Error('emulator/machine does not export class Machine');
-  if (typeof loadImage !== 'function') throw new Error('emulator/loader does not export loadImage');
-  return { Machine, loadImage };
+  return Machine;
 }
 
 function describe(stop: StopReason): string {
@@ -37,7 +33,7 @@ function describe(stop: StopReason): string {
 }
 
 export async function runOurs(req: RunRequest): Promise<GuestRun> {
-  const { Machine, loadImage } = await loadOurs();
+  const Machine = await loadMachineClass();
   const t0 = performance.now();
   let markers: SerialMarkers | null = null;
   const machine = new Machine({
@@ -47,7 +43,7 @@ export async function runOurs(req: RunRequest): Promise<GuestRun> {
   });
   markers = new SerialMarkers(req.kind, null);
   const image = new Uint8Array(readFileSync(req.image));
-  machine.load(loadImage(image, { memoryMiB: req.memoryMiB }));
+  machine.load(loadImage(image, { ramBytes: req.memoryMiB * 1024 * 1024 }));
   const deadline = t0 + req.timeoutSeconds * 1000;
   let stop: StopReason;
   for (;;) {
