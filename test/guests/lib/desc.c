@@ -34,6 +34,7 @@ void lib_init(u32 magic, u32 mbinfo) {
   (void)mbinfo;
   multiboot_magic = magic;
   serial_init();
+  pic_init();
   gdt[0] = 0;
   gdt_set(1, 0, 0xFFFFF, 0x9A, 0xC0);
   gdt_set(2, 0, 0xFFFFF, 0x92, 0xC0);

@@ -70,6 +70,13 @@ extern u32 isr_stubs[256];
 void lib_init(u32 magic, u32 mbinfo);
 extern u32 multiboot_magic;
 
+/* pic.c */
+void pic_init(void);
+void pic_eoi(int irq);
+void pic_set_mask(u16 mask);   /* bit set = IRQ masked */
+u8 pic_read_isr(int slave);
+u8 pic_read_irr(int slave);
+
 /* trap.c */
 struct frame {
   u32 gs, fs, es, ds;
@@ -86,7 +93,8 @@ void trap_clear(void);
 void trap_print(const char *what);
 
 /* Run asm `code` with a fault expected: a trap resumes right after it. */
-#define TRY(code, ...) __asm__ volatile("movl $.Lrec%=, recover_eip\n\t" code "\n.Lrec%=:\n\tmovl $0, recover_eip" __VA_ARGS__)
+#define TRY(code, ...) __asm__ volatile("movl $.Lst%=, try_start\n\tmovl $.Lrec%=, recover_eip\n.Lst%=:\n\t" code "\n.Lrec%=:\n\tmovl $0, recover_eip" : __VA_ARGS__)
+extern volatile u32 try_start;
 
 /* user.asm */
 void enter_user(void (*fn)(void), u32 user_esp);  /* returns when user code does int 0x81 */

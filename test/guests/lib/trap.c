@@ -3,6 +3,7 @@
 
 trap_hook trap_hooks[256];
 volatile u32 recover_eip;
+volatile u32 try_start;
 volatile struct trap_record last_trap;
 
 void trap_clear(void) {
@@ -12,7 +13,7 @@ void trap_clear(void) {
 
 void trap_print(const char *what) {
   if (!last_trap.count) { printf("%s: no fault\n", what); return; }
-  printf("%s: vec=%02x err=%04x\n", what, last_trap.vector, last_trap.err);
+  printf("%s: vec=%02x err=%04x at+%d\n", what, last_trap.vector, last_trap.err, (s32)(last_trap.eip - try_start));
 }
 
 void trap_dispatch(struct frame *f) {
