@@ -1,0 +1,108 @@
+// The CPU fuzzer: random bytes as code in each CPU mode, every run bounded by an instruction
+// budget. A run must end in one of the machine's ordinary stop reasons; a host exception or a
+// broken invariant is a failure, reported with what it takes to replay it.
+
+import type { BootPlan, MachineApi, StopReason } from '../../emulator/machine-api';
+import { Rng } from '../conformance/random';
+import { BOOT_ADDR, buildBootstrap, FUZZ_ADDR, type FuzzMode } from './fuzz-guests';
+
+export type FuzzMachine = Pick<MachineApi, 'load' | 'run' | 'getRegisters' | 'setRegister' | 'writePhysical'
+  | 'addBreakpoint' | 'removeBreakpoint' | 'snapshot' | 'restore' | 'icount'>;
+
+export interface FuzzOptions {
+  mode: FuzzMode;
+  runs: number;
+  seed: number;
+  budget: number;            // instructions per run
+  codeBytes: number;         // random bytes written at FUZZ_ADDR for each run
+  createMachine: () => FuzzMachine;
+}
+
+export interface FuzzFailure {
+  mode: FuzzMode;
+  run: number;               // replay: same seed and mode, this run index
+  problem: string;
+}
+
+export interface FuzzResult {
+  mode: FuzzMode;
+  runs: number;
+  instructions: number;
+  stops: Record<string, number>;
+  failures: FuzzFailure[];
+  failureCount: number;
+}
+
+const CLEAN_STOPS = new Set<StopReason['kind']>([
+  'budget', 'debug-exit', 'shutdown', 'reset', 'triple-fault', 'halted', 'domain-crash',
+]);
+
+function bootPlan(mode: FuzzMode): BootPlan {
+  return {
+    memory: [{ paddr: BOOT_ADDR, bytes: buildBootstrap(mode) }],
+    entry: { kind: 'real', cs: 0, ip: BOOT_ADDR, ss: 0, sp: 0x7000 },
+    description: `fuzz bootstrap (${mode})`,
+  };
+}
+
+/** Boots the bootstrap up to the first fuzzed instruction and checks the mode it reached. */
+export function bootToFuzzEntry(machine: FuzzMachine, mode: FuzzMode): void {
+  machine.load(bootPlan(mode));
+  machine.addBreakpoint(FUZZ_ADDR);
+  const stop = machine.run(100_000);
+  machine.removeBreakpoint(FUZZ_ADDR);
+  const r = machine.getRegisters();
+  const where = `stop ${JSON.stringify(stop)}, cs ${r.cs.toString(16)} eip ${r.eip.toString(16)} cr0 ${r.cr0.toString(16)} cr4 ${r.cr4.toString(16)}`;
+  if (stop.kind !== 'breakpoint') throw new Error(`fuzz bootstrap (${mode}) did not reach the fuzzed code: ${where}`);
+  const pe = (r.cr0 & 1) !== 0, pg = (r.cr0 >>> 31) !== 0, pae = (r.cr4 & 0x20) !== 0;
+  const expected: Record<FuzzMode, boolean> = {
+    real: !pe && r.cs === 0x1000 && r.eip === 0,
+    pm16: pe && !pg && r.cs === 0x18 && r.eip === 0,
+    pm32: pe && !pg && r.cs === 0x08 && r.eip === FUZZ_ADDR,
+    ring3: pe && !pg && r.cs === 0x2b && r.eip === FUZZ_ADDR,
+    paging: pe && pg && !pae && r.cr3 === 0x20000 && r.eip === FUZZ_ADDR,
+    pae: pe && pg && pae && r.cr3 === 0x22000 && r.eip === FUZZ_ADDR,
+  };
+  if (!expected[mode]) throw new Error(`fuzz bootstrap (${mode}) reached the wrong state: ${where}`);
+}
+
+const GPRS = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
+
+export function runFuzz(o: FuzzOptions): FuzzResult {
+  const result: FuzzResult = { mode: o.mode, runs: 0, instructions: 0, stops: {}, failures: [], failureCount: 0 };
+  let machine = o.createMachine();
+  bootToFuzzEntry(machine, o.mode);
+  let start = machine.snapshot();
+  const code = new Uint8Array(o.codeBytes);
+  const fail = (run: number, problem: string): void => {
+    result.failureCount++;
+    if (result.failures.length < 20) result.failures.push({ mode: o.mode, run, problem });
+  };
+  for (let run = 0; run < o.runs; run++) {
+    const rng = new Rng((o.seed ^ Math.imul(run + 1, 0x9e3779b1)) >>> 0);
+    rng.fill(code);
+    result.runs++;
+    try {
+      machine.restore(start);
+      machine.writePhysical(FUZZ_ADDR, code);
+      // Random registers make the random code's memory operands land everywhere.
+      for (const name of GPRS) machine.setRegister(name, rng.chance(0.5) ? rng.u32() : rng.u32() & 0xffff);
+      const before = machine.icount;
+      const stop = machine.run(o.budget);
+      const retired = machine.icount - before;
+      result.instructions += retired;
+      result.stops[stop.kind] = (result.stops[stop.kind] ?? 0) + 1;
+      if (!CLEAN_STOPS.has(stop.kind)) fail(run, `unexpected stop ${JSON.stringify(stop)}`);
+      else if (retired < 0 || retired > o.budget) fail(run, `retired ${retired} instructions on a budget of ${o.budget}`);
+      else if (stop.kind === 'budget' && retired !== o.budget) fail(run, `stopped for budget after ${retired} of ${o.budget} instructions`);
+      const regs = machine.getRegisters();
+      if (!Number.isInteger(regs.eip) || !Number.isInteger(regs.eflags)) fail(run, `registers not integers: ${JSON.stringify(regs)}`);
+    } catch (e) {
+      fail(run, `host exception: ${(e as Error).stack ?? String(e)}`);
+      machine = o.createMachine();            // nothing is known about a machine that threw
+      bootToFuzzEntry(machine, o.mode);
+      start = machine.snapshot();
+    }
+  }
+  return result;
+}

@@ -1,0 +1,29 @@
+// Builds the fuzz bootstraps (guest/fuzz-boot.asm, one per CPU mode) with nasm.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SOURCE = join(HERE, 'guest', 'fuzz-boot.asm');
+
+export const FUZZ_MODES = ['real', 'pm16', 'pm32', 'ring3', 'paging', 'pae'] as const;
+export type FuzzMode = (typeof FUZZ_MODES)[number];
+
+/** Linear (and physical) address where every bootstrap jumps to the fuzzed code. */
+export const FUZZ_ADDR = 0x10000;
+/** Where the bootstrap is loaded and entered in real mode. */
+export const BOOT_ADDR = 0x7c00;
+
+export function buildBootstrap(mode: FuzzMode): Uint8Array {
+  const index = FUZZ_MODES.indexOf(mode);
+  const out = join(HERE, 'build', `fuzz-boot-${index}.bin`);
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(SOURCE).mtimeMs) {
+    mkdirSync(dirname(out), { recursive: true });
+    const res = spawnSync('nasm', ['-f', 'bin', `-DMODE=${index}`, '-o', out, SOURCE], { encoding: 'utf8' });
+    if (res.error) throw new Error(`cannot run nasm: ${res.error.message}`);
+    if (res.status !== 0) throw new Error(`nasm failed on fuzz-boot.asm (MODE=${index}):\n${res.stderr}`);
+  }
+  return new Uint8Array(readFileSync(out));
+}
