@@ -51,7 +51,7 @@ export interface PlatformOptions {
 
 /**
  * All devices of the PC platform, wired together. Virtual time: one retired guest
- * instruction = INSTRUCTION_NS nanoseconds (see clock.ts); devices compute their state
+ * instruction = INSTRUCTION_NS nanoseconds (see timebase.ts); devices compute their state
  * lazily from now() and report their next deadline so the machine can run the CPU in
  * slices that end exactly when a device needs service.
  */
@@ -83,4 +83,7 @@ export interface Platform {
   /** VGA text state for viewers. */
   vgaText(): { cols: number; rows: number; cells: Uint16Array; cursor: { row: number; col: number; visible: boolean } };
   reset(): void;
+  /** Device state for Machine.snapshot(): opaque and structured-clone-able; give it back to loadState. */
+  saveState?(): unknown;
+  loadState?(state: unknown): void;
 }

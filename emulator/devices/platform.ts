@@ -1,0 +1,158 @@
+// The PC platform: every device wired to the port bus, the APIC's MMIO page and the
+// interrupt lines, behind the Platform contract the machine drives.
+
+import type { AccessSize, MmioRange, Platform, PlatformOptions, PlatformRequest, PortHandler, UnassignedAccess } from './platform-api';
+import { IoBus } from './io-bus';
+import { PicPair } from './pic8259';
+import { Pit8254 } from './pit8254';
+import { Uart16550 } from './uart16550';
+import { CmosRtc } from './cmos-rtc';
+import { VgaText } from './vga-text';
+import { APIC_BASE, LocalApic } from './local-apic';
+import { DebugCon, DebugExit } from './debug-ports';
+import { SystemControl } from './system-control';
+import { FwCfg } from './fw-cfg';
+import { PciConfig } from './pci-config';
+import { PostCode } from './post-code';
+import { loadFields, saveFields } from './state-copy';
+
+const COM1_IRQ = 4;
+const RTC_IRQ = 8;
+const MAX_QUEUED_REQUESTS = 8;
+
+export class PcPlatform implements Platform {
+  readonly bus = new IoBus();
+  readonly pic = new PicPair();
+  readonly pit: Pit8254;
+  readonly uart: Uart16550;
+  readonly rtc: CmosRtc;
+  readonly vga: VgaText;
+  readonly apic: LocalApic;
+  readonly sysctl: SystemControl;
+  readonly fwcfg: FwCfg;
+  readonly pci = new PciConfig();
+  readonly post = new PostCode();
+  readonly mmio: readonly MmioRange[];
+  private readonly requests: PlatformRequest[] = [];
+
+  constructor(opts: PlatformOptions) {
+    if (typeof opts?.now !== 'function') throw new Error('createPcPlatform: options.now must be a function returning the instruction count');
+    if (typeof opts.readPhys !== 'function') throw new Error('createPcPlatform: options.readPhys must be a function');
+    if (!Number.isSafeInteger(opts.ramBytes) || opts.ramBytes < 1024 * 1024 || opts.ramBytes > 0xe0000000) {
+      throw new Error(`createPcPlatform: ramBytes must be an integer from 1 MiB to 3.5 GiB, got ${opts.ramBytes}`);
+    }
+    const now = opts.now;
+    const serialOut = opts.serialOut ?? (() => {});
+    const request = (r: PlatformRequest) => { if (this.requests.length < MAX_QUEUED_REQUESTS) this.requests.push(r); };
+    this.bus.now = now;
+    this.pit = new Pit8254(now, () => this.pic.pulse(0));
+    this.uart = new Uart16550(serialOut, (level) => this.pic.setIrq(COM1_IRQ, level));
+    this.rtc = new CmosRtc(now, opts.ramBytes, (level) => this.pic.setIrq(RTC_IRQ, level));
+    this.vga = new VgaText(opts.readPhys);
+    this.apic = new LocalApic(now);
+    this.sysctl = new SystemControl(request);
+    this.fwcfg = new FwCfg(opts.ramBytes);
+
+    const b = this.bus;
+    b.register(0x20, 2, 'pic', this.pic);
+    b.register(0xa0, 2, 'pic', this.pic);
+    b.register(0x4d0, 2, 'pic', this.pic);
+    b.register(0x40, 4, 'pit', this.pit);
+    b.register(0x61, 1, 'pit', this.pit);
+    b.register(0x70, 2, 'cmos', this.rtc);
+    b.register(0x3f8, 8, 'uart', this.uart);
+    b.register(0x3b0, 0x30, 'vga', this.vga);
+    b.register(0xf4, 4, 'debug-exit', new DebugExit(request), true);
+    b.register(0xe9, 1, 'debugcon', new DebugCon(serialOut));
+    b.register(0x92, 1, 'system-control', this.sysctl.port92Handler);
+    b.register(0x60, 1, 'i8042', this.sysctl.kbcHandler);
+    b.register(0x64, 1, 'i8042', this.sysctl.kbcHandler);
+    b.register(0x510, 2, 'fw_cfg', this.fwcfg, true);
+    b.register(0xcf8, 8, 'pci', this.pci, true);
+    b.register(0xcf9, 1, 'system-control', this.sysctl.rcrHandler);
+    b.register(0x80, 1, 'post', this.post);
+
+    this.mmio = [{ base: APIC_BASE, size: 4096, name: 'local-apic', handler: this.apic }];
+  }
+
+  portIn(port: number, size: AccessSize): number { return this.bus.in(port, size); }
+  portOut(port: number, size: AccessSize, value: number): void { this.bus.out(port, size, value); }
+  portOwner(port: number): string | undefined { return this.bus.owner(port); }
+
+  pendingVector(): number {
+    const v = this.apic.pendingVector();
+    if (v >= 0) return v;
+    return this.apic.picAllowed() ? this.pic.pendingVector() : -1;
+  }
+
+  acknowledge(): number {
+    const v = this.apic.acknowledge();
+    if (v >= 0) return v;
+    return this.apic.picAllowed() ? this.pic.acknowledge() : -1;
+  }
+
+  nextDeadline(): number {
+    return Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline());
+  }
+
+  tick(): void {
+    this.pit.tick();
+    this.apic.tick();
+    this.rtc.tick();
+  }
+
+  takeRequest(): PlatformRequest | null { return this.requests.shift() ?? null; }
+
+  get a20(): boolean { return this.sysctl.a20; }
+
+  get unassigned(): { count: number; recent: UnassignedAccess[] } {
+    return { count: this.bus.unassignedCount, recent: this.bus.recent() };
+  }
+
+  /** Record an MMIO access that hit no RAM and no device (for the machine's memory bus). */
+  recordUnassignedMmio(address: number, size: AccessSize, write: boolean, value: number): number {
+    return this.bus.noDevice(address >>> 0, size, write, value, 'mmio');
+  }
+
+  serialInput(bytes: Uint8Array): void { this.uart.input(bytes); }
+
+  vgaText(): { cols: number; rows: number; cells: Uint16Array; cursor: { row: number; col: number; visible: boolean } } {
+    return this.vga.text();
+  }
+
+  reset(): void {
+    this.pic.reset();
+    this.pit.reset();
+    this.uart.reset();
+    this.rtc.reset();
+    this.vga.reset();
+    this.apic.reset();
+    this.sysctl.reset();
+    this.fwcfg.reset();
+    this.pci.reset();
+    this.post.reset();
+    this.requests.length = 0;
+    this.bus.clearUnassigned();
+  }
+
+  saveState(): unknown {
+    return {
+      master: saveFields(this.pic.master), slave: saveFields(this.pic.slave),
+      pit: this.pit.save(), uart: saveFields(this.uart), rtc: saveFields(this.rtc),
+      vga: saveFields(this.vga), apic: this.apic.save(), sysctl: saveFields(this.sysctl),
+      fwcfg: saveFields(this.fwcfg), pci: saveFields(this.pci), post: saveFields(this.post),
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as Record<string, Record<string, unknown>>;
+    if (!s || typeof s !== 'object' || !s.master || !s.pit) throw new Error('platform loadState: not a platform snapshot');
+    loadFields(this.pic.master, s.master); loadFields(this.pic.slave, s.slave);
+    this.pit.load(s.pit); loadFields(this.uart, s.uart); loadFields(this.rtc, s.rtc);
+    loadFields(this.vga, s.vga); this.apic.load(s.apic); loadFields(this.sysctl, s.sysctl);
+    loadFields(this.fwcfg, s.fwcfg); loadFields(this.pci, s.pci); loadFields(this.post, s.post);
+    this.requests.length = 0;
+  }
+}
+
+export type { PortHandler };

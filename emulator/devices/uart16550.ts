@@ -1,0 +1,185 @@
+// National Semiconductor PC16550D UART, as COM1 (0x3F8, IRQ 4) on a PC.
+// Transmission is instant: a byte written to THR goes to the host at once, so THRE and TEMT
+// read as set and a THR-empty interrupt follows every write. Received bytes wait in a host
+// queue and enter the 16-byte FIFO (or the 1-byte holding register with the FIFO off) as
+// room appears, as if the line had hardware flow control, so host input is never dropped.
+// Loopback mode routes THR to the receiver and the MCR outputs to the MSR inputs.
+// The IRQ line is gated by MCR OUT2, as the PC wires it.
+
+import type { AccessSize, PortHandler } from './platform-api';
+
+const IER_RDI = 0x01, IER_THRI = 0x02, IER_RLSI = 0x04, IER_MSI = 0x08;
+const LSR_DR = 0x01, LSR_OE = 0x02, LSR_BI = 0x10, LSR_THRE = 0x20, LSR_TEMT = 0x40, LSR_FIFOERR = 0x80;
+const LSR_ERRORS = 0x1e;
+const MCR_OUT2 = 0x08, MCR_LOOP = 0x10;
+const FIFO_SIZE = 16;
+const HOST_QUEUE_MAX = 1 << 16;
+const TRIGGER = [1, 4, 8, 14];
+
+export class Uart16550 implements PortHandler {
+  ier = 0;
+  lcr = 0;
+  mcr = 0;
+  lsrErrors = 0;        // OE/PE/FE/BI, cleared by reading LSR
+  msrDeltas = 0;        // MSR bits 0-3
+  msrLines = 0xb0;      // CTS, DSR, DCD asserted by the host side, as QEMU's chardev backend does
+  scr = 0;
+  dll = 0x0c;           // 9600 baud
+  dlm = 0;
+  fcr = 0;              // bit 0 FIFO enable, bits 6-7 trigger level
+  thriPending = false;
+  /** Receive FIFO as a ring. */
+  rx = new Uint8Array(FIFO_SIZE);
+  rxHead = 0;
+  rxCount = 0;
+  /** Host bytes not yet in the FIFO. */
+  hostQueue: number[] = [];
+  irqLevel = false;
+
+  constructor(private readonly emit: (byte: number) => void, private readonly setIrq: (level: boolean) => void) {}
+
+  reset(): void {
+    this.ier = 0; this.lcr = 0; this.mcr = 0; this.lsrErrors = 0; this.msrDeltas = 0;
+    this.msrLines = 0xb0; this.scr = 0; this.dll = 0x0c; this.dlm = 0; this.fcr = 0;
+    this.thriPending = false; this.rxHead = 0; this.rxCount = 0; this.hostQueue.length = 0;
+    this.irqLevel = false;
+    this.setIrq(false);
+  }
+
+  private get fifoOn(): boolean { return (this.fcr & 1) !== 0; }
+  private get rxCapacity(): number { return this.fifoOn ? FIFO_SIZE : 1; }
+
+  /** Bytes from the host: queued, then moved into the receiver as it has room. */
+  input(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length && this.hostQueue.length < HOST_QUEUE_MAX; i++) this.hostQueue.push(bytes[i]);
+    this.refill();
+    this.update();
+  }
+
+  private refill(): void {
+    if (this.mcr & MCR_LOOP) return;     // the receiver listens to the transmitter in loopback
+    let n = 0;
+    while (n < this.hostQueue.length && this.rxCount < this.rxCapacity) this.pushRx(this.hostQueue[n++]);
+    if (n > 0) this.hostQueue.splice(0, n);
+  }
+
+  private pushRx(b: number): void {
+    if (this.rxCount >= this.rxCapacity) { this.lsrErrors |= LSR_OE; return; }
+    this.rx[(this.rxHead + this.rxCount) & (FIFO_SIZE - 1)] = b;
+    this.rxCount++;
+  }
+
+  private popRx(): number {
+    if (this.rxCount === 0) return 0;
+    const b = this.rx[this.rxHead];
+    this.rxHead = (this.rxHead + 1) & (FIFO_SIZE - 1);
+    this.rxCount--;
+    return b;
+  }
+
+  /** Interrupt identification in priority order; 0x01 when none. */
+  private iirId(): number {
+    if ((this.ier & IER_RLSI) && (this.lsrErrors & LSR_ERRORS)) return 0x06;
+    if ((this.ier & IER_RDI) && this.rxCount > 0) {
+      if (!this.fifoOn || this.rxCount >= TRIGGER[this.fcr >> 6]) return 0x04;
+      // Below the trigger level the 16550 reports a character timeout after four idle
+      // character times; with no line timing modelled the data is simply idle at once.
+      return 0x0c;
+    }
+    if ((this.ier & IER_THRI) && this.thriPending) return 0x02;
+    if ((this.ier & IER_MSI) && this.msrDeltas) return 0x00;
+    return 0x01;
+  }
+
+  private update(): void {
+    const level = (this.mcr & MCR_OUT2) !== 0 && this.iirId() !== 0x01;
+    if (level !== this.irqLevel) { this.irqLevel = level; this.setIrq(level); }
+  }
+
+  private msr(): number {
+    if (this.mcr & MCR_LOOP) {
+      const m = this.mcr;
+      // CTS=RTS, DSR=DTR, RI=OUT1, DCD=OUT2
+      return ((m & 0x02) << 3) | ((m & 0x01) << 5) | ((m & 0x04) << 4) | ((m & 0x08) << 4) | this.msrDeltas;
+    }
+    return this.msrLines | this.msrDeltas;
+  }
+
+  private setMcr(v: number): void {
+    const before = this.msr() & 0xf0;
+    this.mcr = v & 0x1f;
+    const after = this.msr() & 0xf0;
+    const changed = before ^ after;
+    // Delta bits: CTS, DSR, DCD on any change; RI only on its trailing edge.
+    if (changed & 0x10) this.msrDeltas |= 0x01;
+    if (changed & 0x20) this.msrDeltas |= 0x02;
+    if ((before & 0x40) && !(after & 0x40)) this.msrDeltas |= 0x04;
+    if (changed & 0x80) this.msrDeltas |= 0x08;
+    this.refill();
+  }
+
+  in(port: number, _size: AccessSize): number {
+    let v: number;
+    switch (port & 7) {
+      case 0:
+        if (this.lcr & 0x80) return this.dll;
+        v = this.popRx();
+        this.refill();
+        break;
+      case 1: return this.lcr & 0x80 ? this.dlm : this.ier;
+      case 2: {
+        const id = this.iirId();
+        if (id === 0x02) this.thriPending = false;   // reading IIR clears a THR-empty indication
+        v = id | (this.fifoOn ? 0xc0 : 0);
+        break;
+      }
+      case 3: return this.lcr;
+      case 4: return this.mcr;
+      case 5: {
+        v = LSR_THRE | LSR_TEMT | this.lsrErrors | (this.rxCount > 0 ? LSR_DR : 0);
+        if (this.fifoOn && (this.lsrErrors & (LSR_BI | 0x0c))) v |= LSR_FIFOERR;
+        this.lsrErrors = 0;
+        break;
+      }
+      case 6:
+        v = this.msr();
+        this.msrDeltas = 0;
+        break;
+      default: return this.scr;
+    }
+    this.update();
+    return v;
+  }
+
+  out(port: number, _size: AccessSize, value: number): void {
+    const v = value & 0xff;
+    switch (port & 7) {
+      case 0:
+        if (this.lcr & 0x80) { this.dll = v; return; }
+        if (this.mcr & MCR_LOOP) this.pushRx(v);
+        else this.emit(v);
+        this.thriPending = true;          // the byte left at once: THR is empty again
+        break;
+      case 1:
+        if (this.lcr & 0x80) { this.dlm = v; return; }
+        // Enabling THRI while THR is empty raises the interrupt at once (16550 and QEMU agree).
+        if ((v & IER_THRI) && !(this.ier & IER_THRI)) this.thriPending = true;
+        this.ier = v & 0x0f;
+        break;
+      case 2: {
+        const wasOn = this.fifoOn;
+        let clearRx = (v & 0x02) !== 0;
+        if (((v & 1) !== 0) !== wasOn) clearRx = true;   // toggling FIFO mode clears both FIFOs
+        this.fcr = v & 0xc1;
+        if (clearRx) { this.rxHead = 0; this.rxCount = 0; this.refill(); }
+        break;
+      }
+      case 3: this.lcr = v; return;
+      case 4: this.setMcr(v); break;
+      case 5: return;                      // LSR is read-only (factory test writes ignored)
+      case 6: return;
+      default: this.scr = v; return;
+    }
+    this.update();
+  }
+}
