@@ -7,6 +7,8 @@ import { RESULT_PREFIX } from './engines/child-protocol';
 import { BENCH_DIR, CACHE_DIR } from './build-guests';
 
 export interface SpawnOptions {
+  /** The bundled child (plain node), or null to run bench/child.ts under tsx. */
+  childBundle: string | null;
   /** Write a V8 CPU profile of our emulator's runs into bench/.cache/profiles/. */
   cpuProfile: boolean;
   timeoutSeconds: number;
@@ -14,13 +16,13 @@ export interface SpawnOptions {
 
 export function runChild(engine: EngineName, kind: GuestKind, image: string, opts: SpawnOptions): GuestRun {
   const req: RunRequest = { engine, kind, image, memoryMiB: 64, timeoutSeconds: opts.timeoutSeconds };
-  const flags = ['--import', 'tsx'];
+  const flags = opts.childBundle ? [] : ['--import', 'tsx'];
   if (opts.cpuProfile && engine === 'ours') {
     const dir = join(CACHE_DIR, 'profiles');
     mkdirSync(dir, { recursive: true });
     flags.push('--cpu-prof', '--cpu-prof-dir', dir);
   }
-  const r = spawnSync(process.execPath, [...flags, join(BENCH_DIR, 'child.ts'), JSON.stringify(req)], {
+  const r = spawnSync(process.execPath, [...flags, opts.childBundle ?? join(BENCH_DIR, 'child.ts'), JSON.stringify(req)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: (opts.timeoutSeconds + 30) * 1000,

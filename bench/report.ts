@@ -31,6 +31,7 @@ interface ReportInput {
   rows: Row[];
   hooks: HookResult[];
   baselineRssMB: number;
+  childNote: string;
   repeat: number;
   regions: { compute: RegionCounts; io: RegionCounts };
 }
@@ -76,7 +77,7 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
   const errors = new Map<string, string[]>();
   for (const r of rows) if (r.error) errors.set(r.error, [...(errors.get(r.error) ?? []), `${r.engine} ${r.guest}`]);
   for (const [msg, where] of errors) console.log(`\n${where.join(', ')}: ${msg}`);
-  console.log(`\nRSS of a bare child process (node + tsx, no engine): ${fmt(input.baselineRssMB, 0)} MB`);
+  console.log(`\n${input.childNote}; RSS of a child that loads no engine: ${fmt(input.baselineRssMB, 0)} MB`);
 
   const own = (e: EngineName) => find(rows, 'compute-own', e);
   const shared = (e: EngineName) => find(rows, 'compute-shared', e);

@@ -13,6 +13,7 @@ import { buildCompute, buildIoLoop, CACHE_DIR, COMPUTE_SOURCE, IOLOOP_SOURCE } f
 import { computeChecksum, computeCounts, countRegions, equConstant, ioCounts, type GuestCount } from './guest-counts';
 import { median, runChild, type SpawnOptions } from './measure';
 import { runHooks } from './hooks';
+import { bundleChild } from './bundle-child';
 import { printReport, type GuestId, type Row } from './report';
 
 const ENGINES: EngineName[] = ['ours', 'v86-nojit', 'v86-jit'];
@@ -117,8 +118,15 @@ function measureGuest(guest: GuestId, engine: EngineName, o: Options, spawn: Spa
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const spawn: SpawnOptions = { cpuProfile: o.cpuProfile, timeoutSeconds: Math.max(120, o.seconds * 40) };
   const started = Date.now();
+  let childBundle: string | null = null;
+  let childNote = 'children run bundled with esbuild on plain node';
+  try {
+    childBundle = await bundleChild();
+  } catch (e) {
+    childNote = `bundling the child failed, children run under tsx (RSS includes the TypeScript loader): ${(e as Error).message.split('\n')[0]}`;
+  }
+  const spawn: SpawnOptions = { childBundle, cpuProfile: o.cpuProfile, timeoutSeconds: Math.max(120, o.seconds * 40) };
   const baseline = runChild('baseline', 'compute', '', spawn);
   const rows: Row[] = [];
   const guests: GuestId[] = ['compute-own', 'compute-shared', 'io'];
@@ -134,12 +142,12 @@ async function main(): Promise<void> {
     }
   }
   const hooks = await runHooks();
-  const report = printReport({ rows, hooks, baselineRssMB: baseline.peakRssMB, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
+  const report = printReport({ rows, hooks, childNote, baselineRssMB: baseline.peakRssMB, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
   mkdirSync(CACHE_DIR, { recursive: true });
   const out = join(CACHE_DIR, 'last.json');
   writeFileSync(out, JSON.stringify({
     date: new Date().toISOString(), host: { node: process.version, cpus: (await import('node:os')).cpus().map((c) => c.model)[0] },
-    options: o, wallSeconds: (Date.now() - started) / 1000, baselineRssMB: baseline.peakRssMB,
+    options: o, childNote, wallSeconds: (Date.now() - started) / 1000, baselineRssMB: baseline.peakRssMB,
     rows, ratios: report.ratios, targets: report.targets, hooks,
   }, null, 2) + '\n');
   console.log(`\nresults written to ${join('bench', '.cache', 'last.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
