@@ -35,6 +35,8 @@ export type ExitControlsPreset = 'ept' | 'shadow-paging';
 export interface ExitControlsSpec {
   preset: ExitControlsPreset;
   overrides?: Partial<Omit<ExitControls, 'msrExits' | 'ioExits'>>;
+  /** Cost model overrides (a JSON object, see emulator/vmm/COST-MODEL.md); validated by createHvmVmm. */
+  costModel?: Record<string, unknown>;
 }
 
 export type StopReason =

@@ -39,7 +39,8 @@ export interface HvmVmm extends ExitSink {
 export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {}): HvmVmm {
   const controls = createExitControls(spec);
   const log = new ExitLog(options.capacity ?? DEFAULT_EXIT_LOG_CAPACITY);
-  let costModel = resolveCostModel(options.costs);
+  // Options win over the spec; the spec is how the Machine passes a model through unchanged.
+  let costModel = resolveCostModel(options.costs ?? spec?.costModel);
   let table = new CostTable(costModel);
   let icount = options.icount;
   let lastIcount = 0;

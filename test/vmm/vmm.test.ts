@@ -98,3 +98,10 @@ test('reset() forgets exits but keeps controls', () => {
   assert.deepEqual(vmm.stats.byReason, {});
   assert.equal(vmm.controls.cr3Load, true);
 });
+
+test('a cost model inside the exit-controls spec reaches the model (how the Machine passes it on)', () => {
+  const vmm = createHvmVmm({ preset: 'ept', costModel: { ...MODEL, exitRoundTrip: 10 } });
+  vmm.exit(10, 0, 'hypervisor', makeContext());
+  assert.equal(vmm.stats.recent(1)[0]!.cycles, 50);
+  assert.throws(() => createHvmVmm({ preset: 'ept', costModel: { exitRoundTrip: 'fast' } }), /exitRoundTrip/);
+});
