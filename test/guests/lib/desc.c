@@ -36,13 +36,13 @@ void lib_init(u32 magic, u32 mbinfo) {
   serial_init();
   pic_init();
   gdt[0] = 0;
-  gdt_set(1, 0, 0xFFFFF, 0x9A, 0xC0);
-  gdt_set(2, 0, 0xFFFFF, 0x92, 0xC0);
-  gdt_set(3, 0, 0xFFFFF, 0xFA, 0xC0);
-  gdt_set(4, 0, 0xFFFFF, 0xF2, 0xC0);
+  gdt_set(1, 0, 0xFFFFF, 0x9B, 0xC0);   /* accessed bits preset: QEMU does not set them on CS loads */
+  gdt_set(2, 0, 0xFFFFF, 0x93, 0xC0);
+  gdt_set(3, 0, 0xFFFFF, 0xFB, 0xC0);
+  gdt_set(4, 0, 0xFFFFF, 0xF3, 0xC0);
   gdt_set(5, (u32)&tss, sizeof(tss) - 1, 0x89, 0x00);
-  gdt_set(6, 0, 0xFFFF, 0x9A, 0x00);
-  gdt_set(7, 0, 0xFFFF, 0x92, 0x00);
+  gdt_set(6, 0, 0xFFFF, 0x9B, 0x00);
+  gdt_set(7, 0, 0xFFFF, 0x93, 0x00);
   struct { u16 limit; u32 base; } __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (u32)gdt };
   __asm__ volatile(
     "lgdt %0\n\t"
