@@ -10,6 +10,13 @@ export const DEFAULT_EXIT_LOG_CAPACITY = 65536;
 export const BYTES_PER_RECORD = 16;
 const MAX_HANDLERS = 0xffff;
 
+export interface ExitLogSnapshot {
+  readonly nextSeq: number;
+  readonly counts: Float64Array;
+  readonly cycles: Float64Array;
+  readonly totalCycles: number;
+}
+
 const HAS_GPA = 1, HAS_MSR = 2, HAS_VALUE = 4, HAS_VECTOR = 8, HAS_ERROR = 16;
 
 export class ExitLog {
@@ -142,6 +149,8 @@ export class ExitLog {
   at(seq: number): ExitRecord | undefined {
     if (!Number.isInteger(seq) || seq < this.oldestSeq || seq >= this.nextSeq) return undefined;
     const i = seq % this.capacity;
+    // After a restore to an earlier point, a slot may hold an exit from the abandoned future.
+    if (this.seqs[i] !== seq) return undefined;
     const base = i * BYTES_PER_RECORD;
     const mask = this.extraMask[i]!;
     const reason = this.reasons[i]!;
@@ -170,7 +179,10 @@ export class ExitLog {
   recent(count: number): ExitRecord[] {
     const n = Math.max(0, Math.min(Math.floor(count), this.nextSeq - this.oldestSeq));
     const out: ExitRecord[] = [];
-    for (let s = this.nextSeq - n; s < this.nextSeq; s++) out.push(this.at(s)!);
+    for (let s = this.nextSeq - n; s < this.nextSeq; s++) {
+      const r = this.at(s);
+      if (r) out.push(r);
+    }
     return out;
   }
 
@@ -179,8 +191,8 @@ export class ExitLog {
     const out: ExitRecord[] = [];
     if (!(count > 0)) return out;
     for (let s = Math.max(Math.floor(from), this.oldestSeq); s < this.nextSeq && out.length < count; s++) {
-      const r = this.at(s)!;
-      if (!filter || filter(r)) out.push(r);
+      const r = this.at(s);
+      if (r && (!filter || filter(r))) out.push(r);
     }
     return out;
   }
@@ -200,6 +212,23 @@ export class ExitLog {
       if (this.counts[r]) out[r === EXIT_REASON_LIMIT ? 'OTHER' : exitReasonName(r)] = this.cycles[r]!;
     }
     return out;
+  }
+
+  /** Counters and position; the records themselves stay in the ring (see restore). */
+  snapshot(): ExitLogSnapshot {
+    return { nextSeq: this.nextSeq, counts: this.counts.slice(), cycles: this.cycles.slice(), totalCycles: this.totalCycles };
+  }
+
+  /**
+   * Back to a snapshot's counters and position. Records written since are hidden (their
+   * sequence numbers are >= nextSeq); records they overwrote are gone, and at() reports them
+   * as missing rather than returning the newer exit in their slot.
+   */
+  restore(s: ExitLogSnapshot): void {
+    this.nextSeq = s.nextSeq;
+    this.counts.set(s.counts);
+    this.cycles.set(s.cycles);
+    this.totalCycles = s.totalCycles;
   }
 
   clear(): void {

@@ -6,7 +6,7 @@ import type { ExitContext, ExitControls, ExitExtra, ExitSink } from './exit-api'
 import type { ExitControlsSpec, ExitRecord, ExitStats } from '../machine-api';
 import { createExitControls } from './controls';
 import { CostTable, resolveCostModel, type CostModel, type CostModelOverrides } from './cost-model';
-import { ExitLog, DEFAULT_EXIT_LOG_CAPACITY } from './exit-log';
+import { ExitLog, DEFAULT_EXIT_LOG_CAPACITY, type ExitLogSnapshot } from './exit-log';
 import { ExitReason } from './exit-reasons';
 import { handleKvmHypercall, type KvmHooks } from './kvm-hypercalls';
 
@@ -34,6 +34,9 @@ export interface HvmVmm extends ExitSink {
   setInstructionCounter(icount: () => number): void;
   /** Forget all exits and counters (controls and cost model stay). */
   reset(): void;
+  /** Counters and log position, for Machine.snapshot(); cheap (two small typed-array copies). */
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
 }
 
 export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {}): HvmVmm {
@@ -113,6 +116,12 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
     },
     setInstructionCounter(fn) { icount = fn; },
     reset() { log.clear(); lastIcount = 0; },
+    snapshot() { return { log: log.snapshot(), lastIcount }; },
+    restore(snap) {
+      const s = snap as { log: ExitLogSnapshot; lastIcount: number };
+      log.restore(s.log);
+      lastIcount = s.lastIcount;
+    },
   };
 }
 

@@ -63,3 +63,19 @@ test('clear() empties counters and log; bad capacities are refused', () => {
   assert.throws(() => new ExitLog(0), RangeError);
   assert.throws(() => new ExitLog(1.5), RangeError);
 });
+
+test('restore() rewinds counters and hides exits from the abandoned future; overwritten slots read as missing', () => {
+  const log = new ExitLog(4);
+  fill(log, 3, () => 30);
+  const snap = log.snapshot();
+  fill(log, 3, () => 10);                 // seqs 3,4,5: 4 and 5 overwrite slots of seqs 0 and 1
+  log.restore(snap);
+  assert.equal(log.total, 3);
+  assert.deepEqual(log.countsByName(), { IO_INSTRUCTION: 3 });
+  assert.equal(log.at(3), undefined);
+  assert.equal(log.at(0), undefined);     // its slot now holds seq 4
+  assert.equal(log.at(2)!.reason, 30);
+  assert.deepEqual(log.recent(4).map((r) => r.seq), [2]);
+  fill(log, 1, () => 12);                 // re-execution continues from seq 3
+  assert.equal(log.at(3)!.reasonName, 'HLT');
+});
