@@ -65,7 +65,7 @@ export const DEFAULT_COST_MODEL: Readonly<CostModel> = Object.freeze({
   },
   defaultHandlerCycles: 300,
   specialCycles: { CR3_LOAD: 3000, PAGE_FAULT: 2500 },
-  inKernelHandlers: ['hypervisor', 'kvm', 'pic', 'pit', 'apic', 'lapic', 'ioapic', 'i8259', 'i8254', 'pic-master', 'pic-slave'],
+  inKernelHandlers: ['hypervisor', 'kvm', 'pic', 'pit', 'local-apic', 'apic', 'lapic', 'io-apic', 'ioapic', 'i8259', 'i8254'],
 });
 
 export class CostModelError extends Error {
