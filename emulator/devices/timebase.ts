@@ -1,12 +1,14 @@
 // Virtual time. The only clock is the CPU's retired-instruction count, so a run is a pure
 // function of its inputs and can be replayed exactly (reverse debugging depends on it).
 //
-// INSTRUCTION_NS = 10 makes the virtual CPU a 100 MHz machine: one instruction per cycle
+// INSTRUCTION_NS = 10 (clock.ts) makes the virtual CPU a 100 MHz machine: one instruction per cycle
 // at the clock of a late Pentium-class part, which keeps the figures guests compute
 // (delay-loop calibration, timer-interrupt spacing) in the range real PC code expects,
 // and keeps the conversions below exact in integer arithmetic (1e8 instructions = 1 s).
 
-export const INSTRUCTION_NS = 10;
+// INSTRUCTION_NS itself is defined once, in emulator/clock.ts, shared with the CPU's TSC.
+import { INSTRUCTION_NS } from '../clock';
+export { INSTRUCTION_NS };
 /** Instructions per virtual second. */
 export const INSTRUCTIONS_PER_SECOND = 1_000_000_000 / INSTRUCTION_NS;
 /** The 8254's input clock on a PC (14.31818 MHz / 12). */
