@@ -1,0 +1,58 @@
+// --profile: exits aggregated by the guest EIP that caused them, for the editor to show per
+// source line (the language server maps addresses to lines). Format: cli/PROFILE-FORMAT.md.
+
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ExitRecord } from '../emulator/machine-api';
+import { CliError } from './errors';
+
+interface AddressEntry { exits: number; cycles: number; byReason: Record<string, number>; symbol?: string }
+type Symbol = { name: string; address: number; size: number };
+type Meta = { program: string; mode: string; exitControls: string; instructions: number; symbols?: readonly Symbol[] };
+
+/** "name+0x12" for the symbol an address falls in (or the nearest one before it). */
+function symbolize(sorted: readonly Symbol[], addr: number): string | undefined {
+  let lo = 0, hi = sorted.length - 1, best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.address <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  if (best < 0) return undefined;
+  const s = sorted[best]!;
+  if (s.size > 0 && addr >= s.address + s.size) return undefined;
+  const off = addr - s.address;
+  return off ? `${s.name}+0x${off.toString(16)}` : s.name;
+}
+
+export class ExitProfile {
+  private readonly byAddress = new Map<number, AddressEntry>();
+
+  add(r: ExitRecord): void {
+    let e = this.byAddress.get(r.eip >>> 0);
+    if (!e) { e = { exits: 0, cycles: 0, byReason: {} }; this.byAddress.set(r.eip >>> 0, e); }
+    e.exits++;
+    e.cycles += r.cycles;
+    e.byReason[r.reasonName] = (e.byReason[r.reasonName] ?? 0) + 1;
+  }
+
+  toJson(meta: Meta): unknown {
+    const { symbols, ...rest } = meta;
+    const sorted = (symbols ?? []).filter((s) => s.name).slice().sort((a, b) => a.address - b.address);
+    const exitsByAddress: Record<string, AddressEntry> = {};
+    for (const addr of [...this.byAddress.keys()].sort((a, b) => a - b)) {
+      const e = this.byAddress.get(addr)!;
+      const symbol = symbolize(sorted, addr);
+      exitsByAddress['0x' + addr.toString(16).padStart(8, '0')] = symbol ? { ...e, symbol } : e;
+    }
+    return { version: 1, ...rest, cyclesAreEstimates: true, exitsByAddress };
+  }
+
+  write(path: string, meta: Meta): void {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, JSON.stringify(this.toJson(meta), null, 1) + '\n');
+    } catch (e) {
+      throw new CliError(`cannot write profile to '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+}

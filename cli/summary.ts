@@ -1,0 +1,87 @@
+// The end-of-run summary: one object, printed as text for people or as a single JSON line
+// for scripts. Exit counts are exact; cycles come from the cost model and are labelled so.
+
+import type { ExitStats, StopReason } from '../emulator/machine-api';
+
+export interface RunSummary {
+  kernel: string;
+  mode: string;
+  exitControls: string;
+  instructions: number;
+  seconds: number;
+  mips: number;
+  stop: { kind: string; code: number; detail?: string };
+  exitStatus: number;
+  exits: {
+    total: number;
+    byReason: Record<string, number>;
+    cyclesByReason: Record<string, number>;
+  };
+  estimatedCycles: { guest: number; exits: number; total: number; note: string };
+  serialBytes: number;
+}
+
+function stopDetail(stop: StopReason): string | undefined {
+  switch (stop.kind) {
+    case 'shutdown': return stop.reason;
+    case 'reset': return stop.via;
+    case 'triple-fault':
+    case 'domain-crash':
+    case 'halted': return stop.detail;
+    default: return undefined;
+  }
+}
+
+export function buildSummary(a: {
+  kernel: string; mode: string; exitControls: string; instructions: number; seconds: number;
+  stop: StopReason; exitStatus: number; stats: ExitStats; serialBytes: number;
+}): RunSummary {
+  const byReason = a.stats.byReason;
+  const cyclesByReason = a.stats.cyclesByReason;
+  let exitCycles = 0;
+  for (const v of Object.values(cyclesByReason)) exitCycles += v;
+  const guest = a.stats.guestCycles;
+  const detail = stopDetail(a.stop);
+  return {
+    kernel: a.kernel,
+    mode: a.mode,
+    exitControls: a.exitControls,
+    instructions: a.instructions,
+    seconds: Number(a.seconds.toFixed(6)),
+    mips: a.seconds > 0 ? Number((a.instructions / a.seconds / 1e6).toFixed(3)) : 0,
+    stop: { kind: a.stop.kind, code: a.exitStatus, ...(detail !== undefined ? { detail } : {}) },
+    exitStatus: a.exitStatus,
+    exits: { total: a.stats.total, byReason, cyclesByReason },
+    estimatedCycles: {
+      guest, exits: exitCycles, total: guest + exitCycles,
+      note: 'estimates from the cost model (emulator/vmm/COST-MODEL.md); instruction and exit counts are exact',
+    },
+    serialBytes: a.serialBytes,
+  };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export function formatSummaryText(s: RunSummary): string {
+  const lines: string[] = [];
+  lines.push(`--- paravirt run ${s.kernel} (${s.mode}, exit controls ${s.exitControls})`);
+  let stop = s.stop.kind;
+  if (s.stop.kind === 'debug-exit' || s.stop.kind === 'shutdown') stop += ` with status ${s.stop.code}`;
+  if (s.stop.detail) stop += ` (${s.stop.detail})`;
+  lines.push(`stop:          ${stop}; exit status ${s.exitStatus}`);
+  lines.push(`instructions:  ${int(s.instructions)} in ${s.seconds.toFixed(3)} s wall = ${s.mips.toFixed(1)} MIPS`);
+  lines.push(`VM exits:      ${int(s.exits.total)} (counts are exact; cycles are estimates)`);
+  const rows = Object.entries(s.exits.byReason).sort((x, y) => y[1] - x[1]);
+  if (rows.length) {
+    const w = Math.max(6, ...rows.map(([n]) => n.length));
+    lines.push(`  ${'reason'.padEnd(w)}  ${'count'.padStart(12)}  ${'est. cycles'.padStart(16)}  ${'cycles/exit'.padStart(11)}`);
+    for (const [name, count] of rows) {
+      const cyc = s.exits.cyclesByReason[name] ?? 0;
+      lines.push(`  ${name.padEnd(w)}  ${int(count).padStart(12)}  ${int(cyc).padStart(16)}  ${int(count ? cyc / count : 0).padStart(11)}`);
+    }
+  }
+  const e = s.estimatedCycles;
+  const share = e.total > 0 ? ((e.exits / e.total) * 100).toFixed(1) : '0.0';
+  lines.push(`est. cycles:   guest ${int(e.guest)} + exits ${int(e.exits)} = ${int(e.total)} (${share}% in exits; an estimate)`);
+  return lines.join('\n') + '\n';
+}
