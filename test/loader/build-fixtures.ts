@@ -78,6 +78,18 @@ export class FixtureBuilder {
     return { ...b, symbols: parseNasmMap(readFileSync(join(sub, 'mb-kludge.map'), 'utf8')) };
   }
 
+  /** The kernel that reports its multiboot information (ELF, or flat with address fields). */
+  mbReport(kludge: boolean): Built {
+    return this.once(`report-${kludge}`, () => {
+      if (kludge) {
+        const out = join(this.dir, 'mb-report.bin');
+        run('nasm', ['-f', 'bin', '-DKLUDGE', '-o', out, join(FIXTURES, 'mb-report.asm')], this.dir);
+        return out;
+      }
+      return this.link('mb-report.elf', [this.nasmElf('mb-report.asm', 'mb-report.o')], ['--no-warn-rwx-segments', '-T', join(FIXTURES, 'mb-elf.ld')]);
+    });
+  }
+
   plainElf(): Built {
     return this.once('plain', () => this.link('plain.elf', [this.nasmElf('plain.asm', 'plain.o')], ['-Ttext', '0x200000', '-e', 'start']));
   }
