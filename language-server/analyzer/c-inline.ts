@@ -1,0 +1,221 @@
+// C/C++ inline asm: finds asm/__asm__ statements (basic and extended, volatile/goto/inline,
+// string literals concatenated across lines), decodes the template with a map from each
+// template character back to its file offset, and parses the template as GAS statements.
+
+import { parseGasStatement, statementBounds } from './gas-line';
+import type { LineInstr } from './types';
+
+export interface COperand { name: string | null; constraint: string; expr: string; exprStart: number; exprEnd: number }
+
+export interface CAsmInstr { instr: LineInstr }
+
+export interface CAsmStmt {
+  kwStart: number;          // offset of the asm keyword
+  closeParen: number;       // offset of the closing ')'
+  templateIsLiteral: boolean;
+  /** File offsets of the first template quote and just after the last one. */
+  templateStart: number;
+  templateEnd: number;
+  template: string;
+  map: Int32Array;          // template index -> file offset
+  extended: boolean;
+  outputs: COperand[];
+  inputs: COperand[];
+  /** All instructions and directives in the template (count of non-empty statements). */
+  statementCount: number;
+  /** Table instructions with template indices in start/end/mStart/mEnd/rawOps. */
+  instrs: CAsmInstr[];
+}
+
+const KEYWORDS = new Set(['asm', '__asm__', '__asm']);
+const QUALIFIERS = new Set(['volatile', '__volatile__', '__volatile', 'goto', 'inline', '__inline__', '__inline']);
+
+function isId(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57);
+}
+
+/** Skip whitespace, comments and backslash-newlines. */
+function skipTrivia(t: string, i: number): number {
+  for (;;) {
+    const c = t.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) { i++; continue; }
+    if (c === 92 && (t.charCodeAt(i + 1) === 10 || t.charCodeAt(i + 1) === 13)) { i += 2; continue; }
+    if (c === 47 && t.charCodeAt(i + 1) === 47) { const e = t.indexOf('\n', i); i = e < 0 ? t.length : e; continue; }
+    if (c === 47 && t.charCodeAt(i + 1) === 42) { const e = t.indexOf('*/', i + 2); i = e < 0 ? t.length : e + 2; continue; }
+    return i;
+  }
+}
+
+/** Skip a string or char literal starting at i (the quote); returns the index after it. */
+function skipLiteral(t: string, i: number): number {
+  const q = t.charCodeAt(i);
+  i++;
+  while (i < t.length) {
+    const c = t.charCodeAt(i);
+    if (c === 92) { i += 2; continue; }
+    if (c === q || c === 10) return i + 1;
+    i++;
+  }
+  return i;
+}
+
+/** Decode one string literal at i into chars/offsets; returns the index after the closing quote. */
+function readLiteral(t: string, i: number, chars: string[], offs: number[]): number {
+  i++;
+  while (i < t.length) {
+    const c = t.charCodeAt(i);
+    if (c === 34) return i + 1;
+    if (c === 10) return i;
+    if (c === 92) {
+      const n = t[i + 1];
+      const dec = n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n ?? '';
+      if (n === '\n') { i += 2; continue; }
+      chars.push(dec); offs.push(i);
+      i += 2;
+      continue;
+    }
+    chars.push(t[i]); offs.push(i);
+    i++;
+  }
+  return i;
+}
+
+/** Find the ')' matching the '(' before i, skipping literals and comments. */
+function matchParen(t: string, i: number): number {
+  let depth = 1;
+  while (i < t.length) {
+    const c = t.charCodeAt(i);
+    if (c === 34 || c === 39) { i = skipLiteral(t, i); continue; }
+    if (c === 47 && (t.charCodeAt(i + 1) === 47 || t.charCodeAt(i + 1) === 42)) { i = skipTrivia(t, i); continue; }
+    if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) return i;
+    i++;
+  }
+  return -1;
+}
+
+function parseOperands(t: string, from: number, to: number): COperand[] {
+  const out: COperand[] = [];
+  let i = from;
+  while (i < to) {
+    i = skipTrivia(t, i);
+    if (i >= to) break;
+    let name: string | null = null;
+    if (t[i] === '[') {
+      const e = t.indexOf(']', i);
+      if (e < 0 || e > to) break;
+      name = t.slice(i + 1, e).trim();
+      i = skipTrivia(t, e + 1);
+    }
+    let constraint = '';
+    while (t[i] === '"') {
+      const chars: string[] = [], offs: number[] = [];
+      i = skipTrivia(t, readLiteral(t, i, chars, offs));
+      constraint += chars.join('');
+    }
+    if (t[i] !== '(') break;
+    const close = matchParen(t, i + 1);
+    if (close < 0 || close > to) break;
+    out.push({ name, constraint, expr: t.slice(i + 1, close).trim(), exprStart: i + 1, exprEnd: close });
+    i = skipTrivia(t, close + 1);
+    if (t[i] === ',') i++;
+    else break;
+  }
+  return out;
+}
+
+/** Section boundaries (the ':' separators) at paren depth 0 inside the asm parens. */
+function sectionColons(t: string, from: number, to: number): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  let i = from;
+  while (i < to) {
+    const c = t.charCodeAt(i);
+    if (c === 34 || c === 39) { i = skipLiteral(t, i); continue; }
+    if (c === 47 && (t.charCodeAt(i + 1) === 47 || t.charCodeAt(i + 1) === 42)) { i = skipTrivia(t, i); continue; }
+    if (c === 40 || c === 91) depth++;
+    else if (c === 41 || c === 93) depth--;
+    else if (c === 58 && depth === 0) out.push(i);
+    i++;
+  }
+  return out;
+}
+
+function parseTemplate(stmt: CAsmStmt): void {
+  const tpl = stmt.template;
+  // Template lines: split at newlines, blank `#` comments, then split statements at ';'.
+  let intel = false;
+  let lineStart = 0;
+  const bounds: number[] = [];
+  for (let i = 0; i <= tpl.length; i++) {
+    if (i < tpl.length && tpl.charCodeAt(i) !== 10) continue;
+    let end = i;
+    const hash = tpl.indexOf('#', lineStart);
+    if (hash >= 0 && hash < end) end = hash;
+    bounds.length = 0;
+    statementBounds(tpl, lineStart, end, bounds);
+    for (let k = 0; k < bounds.length; k += 2) {
+      const r = parseGasStatement(tpl, bounds[k], bounds[k + 1], intel);
+      intel = r.intel;
+      if (r.word || r.defs) stmt.statementCount++;
+      if (r.instr) stmt.instrs.push({ instr: r.instr });
+    }
+    lineStart = i + 1;
+  }
+}
+
+/** Every asm statement in a C/C++ source text. */
+export function findInlineAsm(t: string): CAsmStmt[] {
+  const out: CAsmStmt[] = [];
+  let i = 0;
+  const n = t.length;
+  while (i < n) {
+    const c = t.charCodeAt(i);
+    if (c === 34 || c === 39) { i = skipLiteral(t, i); continue; }
+    if (c === 47 && (t.charCodeAt(i + 1) === 47 || t.charCodeAt(i + 1) === 42)) { i = skipTrivia(t, i); continue; }
+    if (!isId(c)) { i++; continue; }
+    const s = i;
+    while (i < n && isId(t.charCodeAt(i))) i++;
+    if (s > 0 && isId(t.charCodeAt(s - 1))) continue;
+    const word = t.slice(s, i);
+    if (!KEYWORDS.has(word)) continue;
+    let j = skipTrivia(t, i);
+    for (;;) {
+      let e = j;
+      while (e < n && isId(t.charCodeAt(e))) e++;
+      if (e > j && QUALIFIERS.has(t.slice(j, e))) { j = skipTrivia(t, e); continue; }
+      break;
+    }
+    if (t[j] !== '(') continue;
+    const close = matchParen(t, j + 1);
+    if (close < 0) { i = n; break; }
+    const chars: string[] = [], offs: number[] = [];
+    let k = skipTrivia(t, j + 1);
+    let literal = t[k] === '"';
+    const templateStart = k;
+    let templateEnd = k;
+    while (t[k] === '"') { templateEnd = readLiteral(t, k, chars, offs); k = skipTrivia(t, templateEnd); }
+    if (k < close && t[k] !== ':') literal = false;
+    const colons = literal ? sectionColons(t, k, close) : [];
+    const stmt: CAsmStmt = {
+      kwStart: s, closeParen: close, templateIsLiteral: literal, templateStart, templateEnd, template: chars.join(''),
+      map: Int32Array.from(offs), extended: colons.length > 0, outputs: [], inputs: [],
+      statementCount: 0, instrs: [],
+    };
+    if (colons.length > 0) stmt.outputs = parseOperands(t, colons[0] + 1, colons.length > 1 ? colons[1] : close);
+    if (colons.length > 1) stmt.inputs = parseOperands(t, colons[1] + 1, colons.length > 2 ? colons[2] : close);
+    if (literal) parseTemplate(stmt);
+    out.push(stmt);
+    i = close + 1;
+  }
+  return out;
+}
+
+/** The C operand a template reference (`%0`, `%k1`, `%[name]`) names, if any. */
+export function resolveOperandRef(stmt: CAsmStmt, ref: string): { op: COperand; output: boolean } | null {
+  const m = /^%[a-zA-Z]?(?:(\d+)|\[([A-Za-z_][A-Za-z0-9_]*)\])$/.exec(ref.trim());
+  if (!m) return null;
+  const all = [...stmt.outputs.map((op) => ({ op, output: true })), ...stmt.inputs.map((op) => ({ op, output: false }))];
+  if (m[1] !== undefined) return all[Number(m[1])] ?? null;
+  return all.find((x) => x.op.name === m[2]) ?? null;
+}

@@ -1,0 +1,192 @@
+// An analysed document. Assembly keeps one LineFacts per line and reparses only the lines an
+// edit touches (plus following lines whose start state changed, e.g. an opened /* comment).
+// C/C++ is reparsed whole on every change: inline asm is sparse and the scan is linear.
+
+import { classify } from '../../emulator/isa';
+import type { IsaEntry } from '../../emulator/isa';
+import { findInlineAsm, type CAsmStmt } from './c-inline';
+import { parseGasLine } from './gas-line';
+import { parseNasmLine } from './nasm-line';
+import { detectSyntax, type SyntaxInfo } from './syntax';
+import type { LineFacts, LineInstr, Range, Syntax, Target } from './types';
+
+/** An occurrence of a table instruction, with everything the rules and fixes need. */
+export interface Hit {
+  entry: IsaEntry;
+  instr: LineInstr;
+  range: Range;
+  /** Asm: the line; C: the line of the mnemonic. */
+  line: number;
+  ignore: boolean;
+  c: CAsmStmt | null;
+}
+
+export interface ChangeEvent { range?: Range; text: string }
+
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.length && l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
+  }
+  return lines;
+}
+
+export class AnalyzedDocument {
+  readonly syntax: Syntax;
+  readonly cpp: boolean;
+  lines: string[] = [];
+  facts: LineFacts[] = [];
+  /** C only. */
+  cStmts: CAsmStmt[] = [];
+  private lineStarts: Int32Array = new Int32Array(1);
+  private cText = '';
+  /** Lines beyond the cap are kept as text but not analysed. */
+  readonly maxLines: number;
+  truncated = false;
+
+  constructor(readonly path: string, text: string, info: SyntaxInfo, maxLines = 1_000_000) {
+    this.syntax = info.syntax;
+    this.cpp = info.cpp;
+    this.maxLines = maxLines;
+    this.setText(text);
+  }
+
+  static create(path: string, text: string, languageId?: string, maxLines?: number): AnalyzedDocument | null {
+    const info = detectSyntax(path, languageId, text);
+    return info ? new AnalyzedDocument(path, text, info, maxLines) : null;
+  }
+
+  get lineCount(): number { return this.lines.length; }
+
+  getText(): string { return this.syntax === 'c' ? this.cText : this.lines.join('\n'); }
+
+  setText(text: string): void {
+    this.lines = splitLines(text);
+    if (this.syntax === 'c') { this.reparseC(text); return; }
+    const n = Math.min(this.lines.length, this.maxLines);
+    this.truncated = this.lines.length > this.maxLines;
+    const facts = new Array<LineFacts>(n);
+    let state = 0;
+    for (let i = 0; i < n; i++) {
+      const f = this.parseLine(this.lines[i], state);
+      facts[i] = f;
+      state = f.endState;
+    }
+    this.facts = facts;
+  }
+
+  /** Apply one LSP-style change (no range = whole text). Returns the first and last reparsed lines. */
+  applyChange(ev: ChangeEvent): { first: number; last: number } {
+    if (!ev.range) { this.setText(ev.text); return { first: 0, last: this.lines.length - 1 }; }
+    const { start, end } = ev.range;
+    const sl = Math.max(0, Math.min(start.line, this.lines.length - 1));
+    const el = Math.max(sl, Math.min(end.line, this.lines.length - 1));
+    const head = this.lines[sl].slice(0, Math.max(0, start.character));
+    const tail = this.lines[el].slice(Math.max(0, end.line > el ? this.lines[el].length : end.character));
+    const inserted = splitLines(head + ev.text + tail);
+    this.lines.splice(sl, el - sl + 1, ...inserted);
+    if (this.syntax === 'c') { this.reparseC(this.lines.join('\n')); return { first: 0, last: this.lines.length - 1 }; }
+    return this.reparseAsm(sl, el - sl + 1, inserted.length);
+  }
+
+  private reparseAsm(sl: number, removed: number, added: number): { first: number; last: number } {
+    const cap = this.maxLines;
+    this.truncated = this.lines.length > cap;
+    if (sl >= cap) { this.facts.length = Math.min(this.facts.length, cap); return { first: sl, last: sl - 1 }; }
+    let state = sl > 0 ? this.facts[sl - 1].endState : 0;
+    const fresh: LineFacts[] = [];
+    const stop = Math.min(sl + added, cap);
+    for (let i = sl; i < stop; i++) {
+      const f = this.parseLine(this.lines[i], state);
+      fresh.push(f);
+      state = f.endState;
+    }
+    this.facts.splice(sl, Math.min(removed, Math.max(0, this.facts.length - sl)), ...fresh);
+    // Continue while the carried state differs from what the next cached line started with.
+    let i = stop;
+    const n = Math.min(this.lines.length, cap);
+    while (i < n && (i >= this.facts.length || this.facts[i].startState !== state)) {
+      const f = this.parseLine(this.lines[i], state);
+      this.facts[i] = f;
+      state = f.endState;
+      i++;
+    }
+    if (this.facts.length > n) this.facts.length = n;
+    return { first: sl, last: i - 1 };
+  }
+
+  private parseLine(s: string, state: number): LineFacts {
+    return this.syntax === 'nasm' ? parseNasmLine(s) : parseGasLine(s, state, this.cpp);
+  }
+
+  private reparseC(text: string): void {
+    this.cText = text;
+    const starts: number[] = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    this.lineStarts = Int32Array.from(starts);
+    this.truncated = starts.length > this.maxLines;
+    const limit = this.truncated ? this.lineStarts[this.maxLines] : text.length;
+    this.cStmts = findInlineAsm(limit < text.length ? text.slice(0, limit) : text);
+  }
+
+  /** C: file offset -> position. */
+  positionAt(offset: number): { line: number; character: number } {
+    const ls = this.lineStarts;
+    let lo = 0, hi = ls.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ls[mid] <= offset) lo = mid; else hi = mid - 1;
+    }
+    return { line: lo, character: offset - ls[lo] };
+  }
+
+  offsetAt(pos: { line: number; character: number }): number {
+    if (this.syntax === 'c') return (this.lineStarts[pos.line] ?? this.cText.length) + pos.character;
+    let off = 0;
+    for (let i = 0; i < pos.line && i < this.lines.length; i++) off += this.lines[i].length + 1;
+    return off + pos.character;
+  }
+
+  /** The `paravirt: target=` comment, first one wins. */
+  targetOverride(): Target | null {
+    if (this.syntax === 'c') {
+      const m = /paravirt:\s*target\s*=\s*(pv|hvm)\b/i.exec(this.cText);
+      return m ? (m[1].toLowerCase() as Target) : null;
+    }
+    for (const f of this.facts) if (f.target) return f.target;
+    return null;
+  }
+
+  /** Every table instruction in the document, in order. */
+  hits(): Hit[] {
+    const out: Hit[] = [];
+    if (this.syntax !== 'c') {
+      const facts = this.facts;
+      for (let line = 0; line < facts.length; line++) {
+        const f = facts[line];
+        if (!f.instrs) continue;
+        for (const instr of f.instrs) {
+          const entry = classify(instr.mnemonic, instr.ops);
+          if (!entry) continue;
+          out.push({
+            entry, instr, line, ignore: f.ignore, c: null,
+            range: { start: { line, character: instr.start }, end: { line, character: instr.end } },
+          });
+        }
+      }
+      return out;
+    }
+    for (const st of this.cStmts) {
+      for (const { instr } of st.instrs) {
+        const entry = classify(instr.mnemonic, instr.ops);
+        if (!entry) continue;
+        const start = this.positionAt(st.map[instr.start]);
+        const end = this.positionAt(st.map[instr.end - 1] + 1);
+        const lineText = this.lines[start.line] ?? '';
+        out.push({ entry, instr, line: start.line, ignore: /paravirt:\s*ignore\b/.test(lineText), c: st, range: { start, end } });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,191 @@
+// Rewrites of one instruction into the matching wrapper from guest/, in the file's own syntax,
+// or the reason no faithful rewrite exists. Edits touch only the instruction's own text (asm)
+// or the asm statement (C), so indentation and comments stay as they were.
+
+import { specialRegisterNumber } from '../../emulator/isa';
+import { resolveOperandRef, type CAsmStmt } from './c-inline';
+import type { AnalyzedDocument, Hit } from './document';
+import { GPR32, normalizeOperand } from './operands';
+import type { Range, TextEdit } from './types';
+
+export type FixPlan =
+  | { ok: true; edit: TextEdit; replacement: string }
+  | { ok: false; reason: string };
+
+export const INCLUDE_NAME = { nasm: 'paravirt.inc', gas: 'paravirt-gas.inc', c: 'paravirt.h' } as const;
+
+const NO_OPERAND_MACROS: Record<string, string> = {
+  hlt: 'PV_HALT', cli: 'PV_CLI', sti: 'PV_STI', clts: 'PV_CLTS', wbinvd: 'PV_WBINVD', cpuid: 'PV_CPUID', iret: 'PV_IRET',
+};
+const NO_OPERAND_C: Record<string, string> = {
+  hlt: 'pv_halt()', cli: 'pv_irq_disable()', sti: 'pv_irq_enable()', clts: 'pv_clts()', wbinvd: 'pv_wbinvd()',
+};
+
+function refuse(reason: string): FixPlan { return { ok: false, reason }; }
+
+export function planFix(doc: AnalyzedDocument, hit: Hit): FixPlan {
+  const { entry, instr } = hit;
+  if (!entry.wrappers.nasm && !entry.wrappers.c && !entry.wrappers.cTemplate) {
+    return refuse(entry.refusal ?? 'no PV wrapper exists for this instruction');
+  }
+  if (instr.prefixed) return refuse('the instruction carries a prefix the wrapper cannot express');
+  return hit.c ? planC(doc, hit, hit.c) : planAsm(doc, hit);
+}
+
+function planAsm(doc: AnalyzedDocument, hit: Hit): FixPlan {
+  const { entry, instr } = hit;
+  const gas = doc.syntax === 'gas';
+  if (gas && instr.intel) return refuse('the GAS wrappers are written in AT&T syntax and this code is under .intel_syntax');
+  const reg = (r: string) => (gas ? '%' + r : r);
+  const imm = (n: number) => (gas ? '$' + n : String(n));
+  let text: string | null = null;
+  const ops = instr.ops;
+  switch (entry.id) {
+    case 'hlt': case 'cli': case 'sti': case 'clts': case 'wbinvd': case 'cpuid': case 'iret':
+      if (ops.length === 0) text = NO_OPERAND_MACROS[entry.id];
+      break;
+    case 'mov-to-cr':
+      if (ops[0] !== 'cr3') return refuse(entry.refusal!);
+      if (!GPR32.has(ops[1])) return refuse('the source is not a 32-bit general register');
+      text = `PV_WRITE_CR3 ${reg(ops[1])}`;
+      break;
+    case 'mov-from-cr':
+      if (ops[1] !== 'cr2') return refuse(entry.refusal!);
+      if (!GPR32.has(ops[0]) || ops[0] === 'esp') return refuse('the destination is not a 32-bit general register');
+      text = `PV_READ_CR2 ${reg(ops[0])}`;
+      break;
+    case 'invlpg': {
+      if (instr.rawOps.length !== 1) break;
+      const raw = instr.rawOps[0].text.trim();
+      if (/\besp\b|%esp\b|\bsp\b/i.test(raw)) return refuse(entry.refusal!);
+      if (gas) text = `PV_INVLPG ${raw.includes(',') ? `"${raw}"` : raw}`;
+      else text = `PV_INVLPG ${raw.replace(/^(byte|word|dword|qword)\s+/i, '')}`;
+      break;
+    }
+    case 'mov-to-dr': {
+      const n = specialRegisterNumber(ops[0]);
+      if (!GPR32.has(ops[1])) return refuse('the source is not a 32-bit general register');
+      text = `PV_SET_DEBUGREG ${imm(n)}, ${reg(ops[1])}`;
+      break;
+    }
+    case 'mov-from-dr': {
+      const n = specialRegisterNumber(ops[1]);
+      if (!GPR32.has(ops[0]) || ops[0] === 'esp') return refuse('the destination is not a 32-bit general register');
+      text = `PV_GET_DEBUGREG ${reg(ops[0])}, ${imm(n)}`;
+      break;
+    }
+  }
+  if (!text) return refuse(entry.refusal ?? 'the operands do not match the wrapper');
+  return { ok: true, replacement: text, edit: { range: hit.range, newText: text } };
+}
+
+function planC(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): FixPlan {
+  const { entry, instr } = hit;
+  if (st.statementCount !== 1) {
+    return refuse(`the asm statement holds ${st.statementCount} statements; a C call can replace only an asm statement that is exactly one privileged instruction (split it, or move it to an assembly file and use ${entry.wrappers.nasm ?? 'the wrapper'})`);
+  }
+  const whole: Range = { start: doc.positionAt(st.kwStart), end: doc.positionAt(st.closeParen + 1) };
+  const src = instr.intel ? instr.rawOps[1] : instr.rawOps[0];
+  const dst = instr.intel ? instr.rawOps[0] : instr.rawOps[1];
+  const input = (raw: { text: string } | undefined) => {
+    if (!raw) return null;
+    const r = resolveOperandRef(st, raw.text);
+    return r && !r.output && /[rqabcdSDg]/.test(r.op.constraint) ? r.op.expr : null;
+  };
+  const output = (raw: { text: string } | undefined) => {
+    if (!raw) return null;
+    const r = resolveOperandRef(st, raw.text);
+    return r && r.output && r.op.constraint.startsWith('=') ? r.op.expr : null;
+  };
+  let text: string | null = null;
+  switch (entry.id) {
+    case 'hlt': case 'cli': case 'sti': case 'clts': case 'wbinvd':
+      if (instr.ops.length === 0 && st.outputs.length === 0) text = NO_OPERAND_C[entry.id];
+      break;
+    case 'cpuid': {
+      const range: Range = { start: doc.positionAt(st.templateStart), end: doc.positionAt(st.templateEnd) };
+      return { ok: true, replacement: 'PV_ASM_CPUID', edit: { range, newText: 'PV_ASM_CPUID' } };
+    }
+    case 'mov-to-cr': {
+      if (instr.ops[0] !== 'cr3') return refuse(entry.refusal!);
+      const e = input(src);
+      if (!e) return refuse('the source operand is not a C expression passed in a register (%N with an "r" constraint)');
+      text = `pv_write_cr3(${e})`;
+      break;
+    }
+    case 'mov-from-cr': {
+      if (instr.ops[1] !== 'cr2') return refuse(entry.refusal!);
+      const e = output(dst);
+      if (!e) return refuse('the destination operand is not a C lvalue output (%N with an "=r" constraint)');
+      text = `${e} = pv_read_cr2()`;
+      break;
+    }
+    case 'invlpg': {
+      const raw = instr.rawOps[0]?.text.trim() ?? '';
+      const inParens = /^\((%[a-zA-Z]?(?:\d+|\[[A-Za-z_]\w*\]))\)$/.exec(raw);
+      const r = resolveOperandRef(st, inParens ? inParens[1] : raw);
+      if (r && !r.output) {
+        if (inParens && /[rabcdSDq]/.test(r.op.constraint)) text = `pv_invlpg((const void *)(${r.op.expr}))`;
+        else if (!inParens && r.op.constraint.includes('m')) text = `pv_invlpg(&(${r.op.expr}))`;
+      }
+      if (!text) return refuse('the address operand is not a C pointer in a register or a memory operand');
+      break;
+    }
+    case 'mov-to-dr': {
+      const e = input(src);
+      if (!e) return refuse('the source operand is not a C expression passed in a register');
+      text = `pv_set_debugreg(${specialRegisterNumber(instr.ops[0])}, ${e})`;
+      break;
+    }
+    case 'mov-from-dr': {
+      const e = output(dst);
+      if (!e) return refuse('the destination operand is not a C lvalue output');
+      text = `${e} = pv_get_debugreg(${specialRegisterNumber(instr.ops[1])})`;
+      break;
+    }
+  }
+  if (!text) return refuse(entry.refusal ?? 'no C wrapper matches this asm statement');
+  return { ok: true, replacement: text, edit: { range: whole, newText: text } };
+}
+
+const INCLUDE_RE = {
+  nasm: /^\s*%include\s+["'<][^"'>]*paravirt\.inc["'>]/,
+  gas: /^\s*(\.include|#\s*include)\s+["<][^">]*paravirt-gas\.inc[">]/,
+  c: /^\s*#\s*include\s+["<][^">]*paravirt\.h[">]/,
+};
+const ANY_INCLUDE_RE = {
+  nasm: /^\s*%include\b/,
+  gas: /^\s*(\.include|#\s*include)\b/,
+  c: /^\s*#\s*include\b/,
+};
+
+export function hasWrapperInclude(doc: AnalyzedDocument): boolean {
+  const re = INCLUDE_RE[doc.syntax];
+  for (const l of doc.lines) if (re.test(l)) return true;
+  return false;
+}
+
+/** The edit adding the wrapper include, placed before `beforeLine` (the first fixed line). */
+export function includeEdit(doc: AnalyzedDocument, beforeLine: number): TextEdit | null {
+  if (hasWrapperInclude(doc)) return null;
+  const anyRe = ANY_INCLUDE_RE[doc.syntax];
+  let at = -1;
+  for (let i = 0; i < doc.lines.length && i < beforeLine; i++) if (anyRe.test(doc.lines[i])) at = i + 1;
+  if (at < 0) {
+    // After the leading block of comments and blank lines, but never after the fixed line.
+    at = 0;
+    let inBlock = false;
+    while (at < doc.lines.length && at < beforeLine) {
+      const l = doc.lines[at].trim();
+      if (inBlock) { if (l.includes('*/')) inBlock = false; at++; continue; }
+      if (l === '' || l.startsWith('//') || (doc.syntax === 'nasm' && l.startsWith(';'))
+        || (doc.syntax === 'gas' && l.startsWith('#') && !/^#\s*(include|define|if|ifdef|ifndef|undef|error)\b/.test(l))) { at++; continue; }
+      if (doc.syntax !== 'nasm' && l.startsWith('/*')) { if (!l.includes('*/')) inBlock = true; at++; continue; }
+      break;
+    }
+  }
+  const line = doc.syntax === 'nasm' ? '%include "paravirt.inc"' : doc.syntax === 'gas' ? '.include "paravirt-gas.inc"' : '#include "paravirt.h"';
+  return { range: { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, newText: line + '\n' };
+}
+
+export { normalizeOperand };

@@ -1,0 +1,199 @@
+// One GAS line -> LineFacts. The line's start state carries what earlier lines leave open:
+// bit 0 an unterminated /* comment, bit 1 `.intel_syntax` in force. The same statement parser
+// serves inline asm templates (see c-inline.ts), which is why it works on a masked string.
+
+import { classify, isTableMnemonic, stripAttSuffix } from '../../emulator/isa';
+import type { LineDef, LineFacts, LineInstr } from './types';
+import { commentDirectives, GAS_PREFIXES, isIdentChar, isIdentStart, isSpace, normalizeOperand, splitOperands } from './operands';
+
+export const IN_COMMENT = 1;
+export const INTEL = 2;
+
+const EMPTY: LineFacts[] = [0, 1, 2, 3].map((st) => Object.freeze({
+  startState: st, endState: st, instrs: null, defs: null, include: null, section: null,
+  macroOpen: false, macroClose: false, ignore: false, target: null,
+}) as LineFacts);
+
+const SECTION_DIRS = new Set(['.text', '.data', '.bss', '.rodata']);
+
+/**
+ * Blank out comments (keeping columns) and report the comment text and end state.
+ * `cpp`: a line whose first non-blank is `#` is a preprocessor line (returned as such).
+ */
+function maskComments(s: string, state: number): { code: string; comments: string; state: number } {
+  let out = '';
+  let comments = '';
+  let last = 0;
+  let i = 0;
+  let inBlock = (state & IN_COMMENT) !== 0;
+  let quote = 0;
+  while (i < s.length) {
+    if (inBlock) {
+      const e = s.indexOf('*/', i);
+      const stop = e < 0 ? s.length : e + 2;
+      comments += s.slice(i, stop);
+      out += s.slice(last, i) + ' '.repeat(stop - i);
+      last = i = stop;
+      if (e < 0) break;
+      inBlock = false;
+      continue;
+    }
+    const c = s.charCodeAt(i);
+    if (quote) { if (c === 92) i++; else if (c === quote) quote = 0; i++; continue; }
+    if (c === 34) { quote = c; i++; continue; }
+    if (c === 47 && s.charCodeAt(i + 1) === 42) { inBlock = true; continue; }
+    if (c === 35 || (c === 47 && s.charCodeAt(i + 1) === 47)) {
+      comments += s.slice(i);
+      out += s.slice(last, i) + ' '.repeat(s.length - i);
+      last = i = s.length;
+      break;
+    }
+    i++;
+  }
+  out += s.slice(last);
+  return { code: out, comments, state: (state & ~IN_COMMENT) | (inBlock ? IN_COMMENT : 0) };
+}
+
+function readIdent(s: string, i: number, end: number): number {
+  while (i < end && isIdentChar(s.charCodeAt(i))) i++;
+  return i;
+}
+function skipWs(s: string, i: number, end: number): number {
+  while (i < end && isSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
+export interface GasStmtResult {
+  instr: LineInstr | null;
+  defs: LineDef[] | null;
+  include: { path: string; start: number; end: number } | null;
+  section: string | null;
+  macroOpen: boolean;
+  macroClose: boolean;
+  intel: boolean;
+  /** Directive or mnemonic name (lower case), '' when the statement is only labels. */
+  word: string;
+}
+
+/**
+ * Parse one GAS statement in `s[from, to)` (comments already removed). `intel` says whether
+ * `.intel_syntax` is in force. Labels and directives are recognised before the mnemonic.
+ */
+export function parseGasStatement(s: string, from: number, to: number, intel: boolean): GasStmtResult {
+  const r: GasStmtResult = { instr: null, defs: null, include: null, section: null, macroOpen: false, macroClose: false, intel, word: '' };
+  let i = skipWs(s, from, to);
+  for (;;) { // labels: `name:` or `1:`
+    if (i >= to) return r;
+    const e = readIdent(s, i, to);
+    if (e === i) return r;
+    const j = skipWs(s, e, to);
+    if (s.charCodeAt(j) === 58 && s.charCodeAt(j + 1) !== 58) {
+      const name = s.slice(i, e);
+      if (!/^[0-9]+$/.test(name)) (r.defs ??= []).push({ name, kind: name.startsWith('.L') ? 'local-label' : 'label', start: i, end: e });
+      i = skipWs(s, j + 1, to);
+      continue;
+    }
+    break;
+  }
+  let w0 = i, w1 = readIdent(s, i, to);
+  let word = s.slice(w0, w1);
+  let lower = word.toLowerCase();
+  r.word = lower;
+  let j = skipWs(s, w1, to);
+  if (s.charCodeAt(j) === 61 && s.charCodeAt(j + 1) !== 61) { // NAME = value
+    (r.defs ??= []).push({ name: word, kind: 'constant', start: w0, end: w1 });
+    return r;
+  }
+  if (lower.startsWith('.')) {
+    const a = j, b = readIdent(s, a, to);
+    if (lower === '.macro') {
+      r.macroOpen = true;
+      if (b > a) (r.defs ??= []).push({ name: s.slice(a, b), kind: 'macro', start: a, end: b });
+    } else if (lower === '.endm' || lower === '.endmacro') r.macroClose = true;
+    else if (lower === '.set' || lower === '.equ' || lower === '.equiv' || lower === '.eqv') {
+      if (b > a) (r.defs ??= []).push({ name: s.slice(a, b), kind: 'constant', start: a, end: b });
+    } else if (lower === '.include') {
+      const m = /^\s*"([^"]+)"/.exec(s.slice(w1, to));
+      if (m) { const p = s.indexOf(m[1], w1); r.include = { path: m[1], start: p, end: p + m[1].length }; }
+    } else if (lower === '.section') r.section = s.slice(a, b) || null;
+    else if (SECTION_DIRS.has(lower)) r.section = lower;
+    else if (lower === '.intel_syntax') r.intel = true;
+    else if (lower === '.att_syntax') r.intel = false;
+    return r;
+  }
+  const stmtStart = w0;
+  let prefixed = false;
+  while (GAS_PREFIXES.has(lower) && j < to && isIdentStart(s.charCodeAt(j))) {
+    prefixed = true;
+    w0 = j; w1 = readIdent(s, j, to); word = s.slice(w0, w1); lower = word.toLowerCase(); j = skipWs(s, w1, to);
+  }
+  const mnemonic = intel ? lower : stripAttSuffix(lower);
+  r.word = mnemonic;
+  if (!isTableMnemonic(mnemonic)) return r;
+  let end = to;
+  while (end > w1 && isSpace(s.charCodeAt(end - 1))) end--;
+  const rawOps = splitOperands(s, w1, end);
+  const ops = rawOps.map((o) => normalizeOperand(o.text));
+  if (!intel) ops.reverse();
+  if (classify(mnemonic, ops)) {
+    r.instr = { start: stmtStart, end, mStart: w0, mEnd: w1, mnemonic, raw: word, prefixed, ops, rawOps, intel };
+  }
+  return r;
+}
+
+/** Statement boundaries within `s[from, to)`: `;` outside quotes. */
+export function statementBounds(s: string, from: number, to: number, out: number[]): void {
+  let quote = 0;
+  let a = from;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (quote) { if (c === 92) i++; else if (c === quote) quote = 0; continue; }
+    if (c === 34) quote = c;
+    else if (c === 59) { out.push(a, i); a = i + 1; }
+  }
+  out.push(a, to);
+}
+
+export function parseGasLine(s: string, state: number, cpp: boolean): LineFacts {
+  if (s.length === 0) return EMPTY[state & 3];
+  let first = 0;
+  while (first < s.length && isSpace(s.charCodeAt(first))) first++;
+  if (first === s.length) return EMPTY[state & 3];
+  if (cpp && !(state & IN_COMMENT) && s.charCodeAt(first) === 35) return parseCppLine(s, first, state);
+  const { code, comments, state: endState0 } = maskComments(s, state);
+  let ignore = false, target: 'pv' | 'hvm' | null = null;
+  if (comments) ({ ignore, target } = commentDirectives(comments));
+  let intel = (state & INTEL) !== 0;
+  let instrs: LineInstr[] | null = null, defs: LineDef[] | null = null;
+  let include: LineFacts['include'] = null, section: string | null = null;
+  let macroOpen = false, macroClose = false;
+  const bounds: number[] = [];
+  statementBounds(code, 0, code.length, bounds);
+  for (let k = 0; k < bounds.length; k += 2) {
+    const r = parseGasStatement(code, bounds[k], bounds[k + 1], intel);
+    intel = r.intel;
+    if (r.instr) (instrs ??= []).push(r.instr);
+    if (r.defs) (defs ??= []).push(...r.defs);
+    if (r.include) include = r.include;
+    if (r.section) section = r.section;
+    macroOpen ||= r.macroOpen;
+    macroClose ||= r.macroClose;
+  }
+  const endState = (endState0 & IN_COMMENT) | (intel ? INTEL : 0);
+  if (!instrs && !defs && !include && !section && !macroOpen && !macroClose && !ignore && !target && endState === state) return EMPTY[state & 3];
+  return { startState: state, endState, instrs, defs, include, section, macroOpen, macroClose, ignore, target };
+}
+
+function parseCppLine(s: string, first: number, state: number): LineFacts {
+  const m = /^#\s*(define|include)\s+(?:([A-Za-z_][A-Za-z0-9_]*)|["<]([^">]+)[">])/.exec(s.slice(first));
+  if (!m) return EMPTY[state & 3];
+  if (m[1] === 'define' && m[2]) {
+    const a = s.indexOf(m[2], first + 7);
+    return { ...EMPTY[state & 3], defs: [{ name: m[2], kind: s.charCodeAt(a + m[2].length) === 40 ? 'macro' : 'constant', start: a, end: a + m[2].length }] };
+  }
+  if (m[1] === 'include' && m[3]) {
+    const a = s.indexOf(m[3], first);
+    return { ...EMPTY[state & 3], include: { path: m[3], start: a, end: a + m[3].length } };
+  }
+  return EMPTY[state & 3];
+}

@@ -1,0 +1,88 @@
+// The rule engine: table entries -> findings, with severity by target, per-rule overrides,
+// suppression of user macros named like instructions, and messages that say what happens in
+// each mode and what to use instead.
+
+import type { IsaEntry } from '../../emulator/isa';
+import type { AnalyzedDocument, Hit } from './document';
+import { planFix, type FixPlan } from './fixes';
+import type { Finding, Settings, SeverityName, Target } from './types';
+
+export const DOCS_BASE = 'https://github.com/paravirt/paravirt/blob/main/docs/rules.md';
+export const MAX_FINDINGS = 20_000;
+
+export function ruleHref(entry: IsaEntry): string { return `${DOCS_BASE}#${entry.docsAnchor}`; }
+
+const CLASS_LABEL: Record<IsaEntry['class'], string> = {
+  privileged: 'privileged',
+  'iopl-sensitive': 'IOPL-sensitive',
+  sensitive: 'sensitive (unprivileged)',
+  'exit-only': 'intercepted by VT-x',
+};
+
+export function hvmText(entry: IsaEntry): string {
+  const h = entry.hvm;
+  if (!h) return 'no VM exit (the guest runs at CPL 0)';
+  return `VM exit ${h.reason} ${h.name}${h.when === 'conditional' && h.condition ? ` (${h.condition})` : ''}`;
+}
+
+export function severityFor(entry: IsaEntry, target: Target, settings: Settings): SeverityName | null {
+  const o = settings.severity[entry.rule];
+  const base: SeverityName | null = target === 'pv' ? entry.pvSeverity : entry.hvm ? 'information' : null;
+  if (o === 'off') return null;
+  if (o && base) return o;
+  return base;
+}
+
+export function messageFor(entry: IsaEntry, target: Target, fix: FixPlan, settings: Settings): string {
+  const head = `${entry.title} (${CLASS_LABEL[entry.class]}).`;
+  const pv = `PV: ${entry.pvBehaviour}; use ${entry.pvReplacement}.`;
+  let hvm = `HVM: ${hvmText(entry)}.`;
+  if (entry.id === 'vmcall') hvm += settings.abi === 'kvm' ? ' With abi=kvm this is the KVM hypercall.' : ' With abi=xen, HVM guests call Xen through the hypercall page too.';
+  const tail = fix.ok ? `Quick fix: ${fix.replacement}.` : `No automatic rewrite: ${fix.reason}.`;
+  return target === 'hvm' ? `${head} ${hvm} ${pv} ${tail}` : `${head} ${pv} ${hvm} ${tail}`;
+}
+
+export interface AnalyzeContext {
+  /** Macro names defined in included files (exact), and case-insensitive ones (lower case). */
+  macros?: Set<string>;
+  imacros?: Set<string>;
+}
+
+/** Names of macros defined in the document itself. */
+export function documentMacros(doc: AnalyzedDocument, macros: Set<string>, imacros: Set<string>): void {
+  if (doc.syntax === 'c') return;
+  for (const f of doc.facts) {
+    if (!f.defs) continue;
+    for (const d of f.defs) {
+      if (d.kind !== 'macro') continue;
+      if (d.caseInsensitive || doc.syntax === 'gas') imacros.add(d.name.toLowerCase()); else macros.add(d.name);
+    }
+  }
+}
+
+export interface HitFinding { hit: Hit; finding: Finding; fix: FixPlan }
+
+/** Findings for a document, in document order. */
+export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext = {}): HitFinding[] {
+  const target = doc.targetOverride() ?? settings.target;
+  const macros = new Set(ctx.macros ?? []);
+  const imacros = new Set(ctx.imacros ?? []);
+  documentMacros(doc, macros, imacros);
+  const out: HitFinding[] = [];
+  for (const hit of doc.hits()) {
+    if (hit.ignore) continue;
+    if (!hit.c && (macros.has(hit.instr.raw) || imacros.has(hit.instr.raw.toLowerCase()))) continue;
+    const severity = severityFor(hit.entry, target, settings);
+    if (!severity) continue;
+    const fix = planFix(doc, hit);
+    out.push({
+      hit, fix,
+      finding: {
+        range: hit.range, severity, code: hit.entry.rule, message: messageFor(hit.entry, target, fix, settings),
+        href: ruleHref(hit.entry), entry: hit.entry.id, fixable: fix.ok,
+      },
+    });
+    if (out.length >= MAX_FINDINGS) break;
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+// Shapes shared by the analyzer's parsers, rules and fixes. Positions follow LSP's convention
+// (0-based lines, UTF-16 columns) but nothing here imports the LSP libraries, so the CLI and
+// tests use the analyzer directly.
+
+export type Syntax = 'nasm' | 'gas' | 'c';
+export type Target = 'pv' | 'hvm';
+export type Abi = 'xen' | 'kvm';
+export type SeverityName = 'error' | 'warning' | 'information' | 'hint';
+
+export interface Pos { line: number; character: number }
+export interface Range { start: Pos; end: Pos }
+
+/** One operand as written: its text and columns (asm) or template offsets (C). */
+export interface RawOperand { text: string; start: number; end: number }
+
+/**
+ * A privileged/sensitive instruction found on one asm line (columns are within that line).
+ * Only instructions the table knows are kept; ordinary code leaves no trace.
+ */
+export interface LineInstr {
+  start: number;            // first column of the statement (prefix or mnemonic)
+  end: number;              // column after the last operand
+  mStart: number;           // mnemonic columns
+  mEnd: number;
+  mnemonic: string;         // table mnemonic (lower case, AT&T suffix stripped)
+  raw: string;              // mnemonic as written
+  prefixed: boolean;        // a rep/lock/... prefix precedes it
+  ops: string[];            // normalized operands, Intel order (lower case, no `%`)
+  rawOps: RawOperand[];     // operands as written, source order
+  intel: boolean;           // operands were written in Intel order
+}
+
+export type DefKind = 'label' | 'local-label' | 'macro' | 'constant';
+
+export interface LineDef { name: string; kind: DefKind; start: number; end: number; caseInsensitive?: boolean }
+
+/** What one asm line contributes; cached per line and recomputed only when the line changes. */
+export interface LineFacts {
+  startState: number;
+  endState: number;
+  instrs: LineInstr[] | null;
+  defs: LineDef[] | null;
+  include: { path: string; start: number; end: number } | null;
+  section: string | null;
+  macroOpen: boolean;       // %macro / .macro
+  macroClose: boolean;      // %endmacro / .endm
+  ignore: boolean;          // `paravirt: ignore` comment
+  target: Target | null;    // `paravirt: target=pv|hvm` comment
+}
+
+export interface Settings {
+  target: Target;
+  abi: Abi;
+  /** Per rule code: a severity, or 'off'. */
+  severity: Record<string, SeverityName | 'off'>;
+  includePaths: string[];
+  /** Cap on analysed lines per file; the rest is skipped with one notice. */
+  maxLines: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  target: 'pv',
+  abi: 'xen',
+  severity: {},
+  includePaths: [],
+  maxLines: 1_000_000,
+};
+
+export interface TextEdit { range: Range; newText: string }
+
+/** A finding ready to become an LSP diagnostic or a CLI line. */
+export interface Finding {
+  range: Range;
+  severity: SeverityName;
+  code: string;
+  message: string;
+  /** Link to the rule's section of docs/rules.md. */
+  href: string;
+  /** Table entry id. */
+  entry: string;
+  /** Whether an automatic rewrite exists for this occurrence. */
+  fixable: boolean;
+}
