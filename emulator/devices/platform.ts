@@ -46,7 +46,7 @@ export class PcPlatform implements Platform {
     const request = (r: PlatformRequest) => { if (this.requests.length < MAX_QUEUED_REQUESTS) this.requests.push(r); };
     this.bus.now = now;
     this.pit = new Pit8254(now, () => this.pic.pulse(0));
-    this.uart = new Uart16550(serialOut, (level) => this.pic.setIrq(COM1_IRQ, level));
+    this.uart = new Uart16550(now, serialOut, (level) => this.pic.setIrq(COM1_IRQ, level));
     this.rtc = new CmosRtc(now, opts.ramBytes, (level) => this.pic.setIrq(RTC_IRQ, level));
     this.vga = new VgaText(opts.readPhys);
     this.apic = new LocalApic(now);
@@ -92,13 +92,14 @@ export class PcPlatform implements Platform {
   }
 
   nextDeadline(): number {
-    return Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline());
+    return Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline(), this.uart.nextDeadline());
   }
 
   tick(): void {
     this.pit.tick();
     this.apic.tick();
     this.rtc.tick();
+    this.uart.tick();
   }
 
   takeRequest(): PlatformRequest | null { return this.requests.shift() ?? null; }

@@ -4,9 +4,12 @@
 // queue and enter the 16-byte FIFO (or the 1-byte holding register with the FIFO off) as
 // room appears, as if the line had hardware flow control, so host input is never dropped.
 // Loopback mode routes THR to the receiver and the MCR outputs to the MSR inputs.
+// With the FIFO on and fewer bytes than the trigger level, the character-timeout interrupt
+// comes four character times (from the divisor and LCR frame) after the last receive or read.
 // The IRQ line is gated by MCR OUT2, as the PC wires it.
 
 import type { AccessSize, PortHandler } from './platform-api';
+import { INSTRUCTION_NS } from './timebase';
 
 const IER_RDI = 0x01, IER_THRI = 0x02, IER_RLSI = 0x04, IER_MSI = 0x08;
 const LSR_DR = 0x01, LSR_OE = 0x02, LSR_BI = 0x10, LSR_THRE = 0x20, LSR_TEMT = 0x40, LSR_FIFOERR = 0x80;
@@ -35,14 +38,18 @@ export class Uart16550 implements PortHandler {
   /** Host bytes not yet in the FIFO. */
   hostQueue: number[] = [];
   irqLevel = false;
+  /** Icount of the last byte moved into or out of the receive FIFO (character timeout). */
+  rxActivityAt = 0;
 
-  constructor(private readonly emit: (byte: number) => void, private readonly setIrq: (level: boolean) => void) {}
+  constructor(private readonly now: () => number, private readonly emit: (byte: number) => void,
+    private readonly setIrq: (level: boolean) => void) {}
 
   reset(): void {
     this.ier = 0; this.lcr = 0; this.mcr = 0; this.lsrErrors = 0; this.msrDeltas = 0;
     this.msrLines = 0xb0; this.scr = 0; this.dll = 0x0c; this.dlm = 0; this.fcr = 0;
     this.thriPending = false; this.rxHead = 0; this.rxCount = 0; this.hostQueue.length = 0;
     this.irqLevel = false;
+    this.rxActivityAt = 0;
     this.setIrq(false);
   }
 
@@ -67,6 +74,7 @@ export class Uart16550 implements PortHandler {
     if (this.rxCount >= this.rxCapacity) { this.lsrErrors |= LSR_OE; return; }
     this.rx[(this.rxHead + this.rxCount) & (FIFO_SIZE - 1)] = b;
     this.rxCount++;
+    this.rxActivityAt = this.now();
   }
 
   private popRx(): number {
@@ -74,6 +82,7 @@ export class Uart16550 implements PortHandler {
     const b = this.rx[this.rxHead];
     this.rxHead = (this.rxHead + 1) & (FIFO_SIZE - 1);
     this.rxCount--;
+    this.rxActivityAt = this.now();
     return b;
   }
 
@@ -82,14 +91,31 @@ export class Uart16550 implements PortHandler {
     if ((this.ier & IER_RLSI) && (this.lsrErrors & LSR_ERRORS)) return 0x06;
     if ((this.ier & IER_RDI) && this.rxCount > 0) {
       if (!this.fifoOn || this.rxCount >= TRIGGER[this.fcr >> 6]) return 0x04;
-      // Below the trigger level the 16550 reports a character timeout after four idle
-      // character times; with no line timing modelled the data is simply idle at once.
-      return 0x0c;
+      if (this.now() >= this.timeoutAt()) return 0x0c;
     }
     if ((this.ier & IER_THRI) && this.thriPending) return 0x02;
     if ((this.ier & IER_MSI) && this.msrDeltas) return 0x00;
     return 0x01;
   }
+
+  /** Four character times after the last receiver activity, in instructions. */
+  private timeoutAt(): number {
+    const divisor = (this.dlm << 8) | this.dll || 1;
+    const dataBits = 5 + (this.lcr & 3);
+    const frame = 1 + dataBits + ((this.lcr & 0x08) ? 1 : 0) + ((this.lcr & 0x04) ? 2 : 1);
+    const charNs = (1e9 * divisor * frame) / 115200;
+    return this.rxActivityAt + Math.ceil((4 * charNs) / INSTRUCTION_NS);
+  }
+
+  /** When a character-timeout interrupt would next appear (Infinity if none is waiting). */
+  nextDeadline(): number {
+    if (!(this.ier & IER_RDI) || !this.fifoOn || this.rxCount === 0 || this.rxCount >= TRIGGER[this.fcr >> 6]) return Infinity;
+    const t = this.timeoutAt();
+    return t > this.now() ? t : Infinity;
+  }
+
+  /** Bring the interrupt line up to date with time (character timeout). */
+  tick(): void { this.update(); }
 
   private update(): void {
     const level = (this.mcr & MCR_OUT2) !== 0 && this.iirId() !== 0x01;

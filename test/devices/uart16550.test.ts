@@ -85,8 +85,17 @@ test('FIFO: IIR bits 7:6, trigger level, character timeout below it, clearing th
   r.outb(IIR, 0xc7);                                 // enable, clear both, trigger 14
   assert.equal(r.inb(IIR), 0xc1);
   r.outb(IER, 0x01);
+  r.outb(LCR, 0x03);                                 // 8N1: 10-bit frames at the reset divisor 12 (9600 baud)
+  r.clock.t = 1000;
   r.p.serialInput(new Uint8Array([1, 2, 3]));
-  assert.equal(r.inb(IIR), 0xcc, 'below the trigger level: timeout indication');
+  assert.equal(r.inb(IIR), 0xc1, 'below the trigger level nothing is signalled at once');
+  // Character timeout: four character times of 10 bits at 9600 baud = 4166.67 us = 416667 instructions.
+  const fourChars = Math.ceil((4 * 10 * 1e9) / 9600 / 10);
+  assert.equal(r.p.nextDeadline(), 1000 + fourChars);
+  r.clock.t = 1000 + fourChars - 1;
+  assert.equal(r.inb(IIR), 0xc1);
+  r.at(1000 + fourChars);
+  assert.equal(r.inb(IIR), 0xcc, 'character timeout indication');
   r.p.serialInput(new Uint8Array(11).fill(9));
   assert.equal(r.inb(IIR), 0xc4, '14 bytes reach the trigger level');
   assert.equal(r.inb(RBR), 1);
