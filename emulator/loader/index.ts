@@ -18,6 +18,8 @@ export { ImageError } from './image-error';
 export type { ImageFormat, LoadOptions } from './load-options';
 export { parseXenNotes, XEN_ELFNOTE, XEN_FEATURE_BITS } from './xen-notes';
 export type { XenGuestInfo, XenNote, XenPaeMode } from './xen-notes';
+export { xenKernelImage, checkXenGuest } from './xen-kernel';
+export type { XenKernelImage } from './xen-kernel';
 export { parseElf32, readSymbols, addressSymbols, loadSegments, isElf } from './elf32';
 export type { Elf32Image, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf32';
 export { pcMemoryMap } from './multiboot-info';

@@ -94,7 +94,8 @@ export function parseXenNotes(bytes: Uint8Array): XenGuestInfo | null {
   const elf = parseElf32(bytes);
   const info = emptyInfo();
 
-  let notes = collectNotes(elf, elf.programHeaders.filter((p) => p.type === PT_NOTE).map((p) => {
+  // Like Xen, skip PT_NOTE headers with p_offset 0: some binutils versions wrote them so.
+  let notes = collectNotes(elf, elf.programHeaders.filter((p) => p.type === PT_NOTE && p.offset !== 0).map((p) => {
     if (p.offset + p.filesz > elf.reader.length) {
       throw new ImageError(`PT_NOTE segment ${p.index} (${hex(p.offset)}..${hex(p.offset + p.filesz)}) lies outside the ${elf.reader.length}-byte file`,
         { offset: elf.header.phoff + p.index * elf.header.phentsize, field: 'p_offset/p_filesz' });

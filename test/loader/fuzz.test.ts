@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImageError, loadImage, parseXenNotes } from '../../emulator/loader/index';
+import { ImageError, loadImage, parseXenNotes, xenKernelImage } from '../../emulator/loader/index';
 import type { ImageFormat, LoadOptions } from '../../emulator/loader/index';
 import type { BootPlan } from '../../emulator/machine-api';
 import { FixtureBuilder } from './build-fixtures';
@@ -93,9 +93,15 @@ test(`fuzz: ${COUNT} mutated images give an ImageError or a sane plan`, { timeou
       outcomes.imageErrors++;
     }
     try {
-      if (parseXenNotes(m.bytes)) outcomes.xenInfos++;
+      const xen = parseXenNotes(m.bytes);
+      if (xen) {
+        outcomes.xenInfos++;
+        const k = xenKernelImage(m.bytes, xen, 4 << 20);
+        assert.ok(k.image.length <= 4 << 20 && k.image.length === k.virtEnd - k.virtStart, `${label}: PV image size`);
+        assert.ok(k.entry >= k.virtStart && k.entry <= k.virtEnd, `${label}: PV entry`);
+      }
     } catch (e) {
-      if (!(e instanceof ImageError)) throw new Error(`${label} (parseXenNotes): ${e instanceof Error ? e.stack : String(e)}`);
+      if (!(e instanceof ImageError)) throw new Error(`${label} (Xen): ${e instanceof Error ? e.stack : String(e)}`);
     }
   }
   // Both outcomes must occur, or the mutations are not exercising anything.
