@@ -4,8 +4,9 @@
 // INIT/SIPI/other destinations are accepted and dropped as no other CPU exists, delivery
 // status always idle), LVT timer/thermal/perf/LINT0/LINT1/error, and the timer (one-shot and
 // periodic) counting at APIC_BUS_HZ / divide from virtual time.
-// LINT0 starts as ExtINT, unmasked (virtual-wire mode, as a BIOS leaves the boot CPU), so
-// the 8259 reaches the CPU until the guest masks LINT0.
+// The starting state is what SeaBIOS leaves on QEMU's boot CPU: software-enabled with
+// spurious vector 0xFF, LINT0 ExtINT and LINT1 NMI (virtual-wire mode), so the 8259 reaches
+// the CPU through LINT0 until the guest masks it.
 
 import type { AccessSize, MmioHandler } from './platform-api';
 import { APIC_BUS_HZ, INSTRUCTION_NS } from './timebase';
@@ -24,7 +25,7 @@ export class LocalApic implements MmioHandler {
   tpr = 0;
   ldr = 0;
   dfr = 0xffffffff;
-  svr = 0xff;
+  svr = 0x1ff;
   isr = new Uint32Array(8);
   tmr = new Uint32Array(8);
   irr = new Uint32Array(8);
@@ -43,11 +44,12 @@ export class LocalApic implements MmioHandler {
   }
 
   reset(): void {
-    this.id = 0; this.tpr = 0; this.ldr = 0; this.dfr = 0xffffffff; this.svr = 0xff;
+    this.id = 0; this.tpr = 0; this.ldr = 0; this.dfr = 0xffffffff; this.svr = 0x1ff;
     this.isr.fill(0); this.tmr.fill(0); this.irr.fill(0);
     this.esr = 0; this.esrPending = 0; this.icrLow = 0; this.icrHigh = 0;
     this.lvt.fill(LVT_MASKED);
-    this.lvt[LVT_LINT0] = 0x700;
+    this.lvt[LVT_LINT0] = 0x8700;          // ExtINT, level
+    this.lvt[LVT_LINT1] = 0x8400;          // NMI, level
     this.initialCount = 0; this.divideConfig = 0; this.timerStart = this.now(); this.timerFired = 0;
   }
 

@@ -27,7 +27,7 @@ export class Pic8259 {
 
   constructor(readonly master: boolean, readonly elcrMask: number) {}
 
-  /** Power-on state as a PC BIOS leaves it: initialised, 8086 mode, all inputs masked but the cascade. */
+  /** The state a PC BIOS hands over: initialised in 8086 mode with the given base and mask. */
   reset(vectorBase: number, imr: number): void {
     this.initReset();
     this.elcr = 0;
@@ -164,9 +164,13 @@ export class PicPair implements PortHandler {
 
   constructor() { this.reset(); }
 
+  /**
+   * As SeaBIOS leaves the pair when it starts a kernel under QEMU: vectors 0x08 and 0x70,
+   * IRQ 0, 1, 2, 6 and 8, 12, 13, 14 unmasked. Kernels reprogram it before enabling interrupts.
+   */
   reset(): void {
-    this.master.reset(0x08, 0xfb);
-    this.slave.reset(0x70, 0xff);
+    this.master.reset(0x08, 0xb8);
+    this.slave.reset(0x70, 0x8e);
   }
 
   /** Drive ISA interrupt line 0-15. */

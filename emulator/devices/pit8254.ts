@@ -111,13 +111,17 @@ export class Pit8254 implements PortHandler {
     this.reset();
   }
 
-  /** Power-on: every channel in mode 3 with count 65536 (the 18.2 Hz tick), channel 2 gated off. */
+  /**
+   * As a BIOS leaves it: channel 0 in mode 2 with count 65536 (the 18.2 Hz tick, as SeaBIOS
+   * programs it), channels 1 and 2 in mode 3 with count 65536, channel 2 gated off.
+   */
   reset(): void {
     const t = this.now();
     for (let i = 0; i < 3; i++) {
       const c = new Channel();
       c.gate = i !== 2;
       c.loadedAt = t;
+      if (i === 0) c.mode = 2;
       this.ch[i] = c;
     }
     this.portB = 0;

@@ -13,24 +13,24 @@ const ST_OBF = 0x01, ST_SYS = 0x04, ST_CMD = 0x08, ST_UNLOCKED = 0x10;
 
 export class SystemControl {
   port92 = 0x02;       // A20 enabled, as a BIOS leaves it
-  kbcCommandByte = 0x45;
+  kbcCommandByte = 0x61;     // as SeaBIOS leaves it: translate, system flag, keyboard IRQ
   kbcPending = 0;      // command waiting for its data byte on 0x60
   kbcOut = 0;          // output buffer
   kbcOutFull = false;
-  kbcLastWasCommand = false;
-  kbcOutputPort = 0x03; // bit 0 = CPU not in reset, bit 1 = A20
+  kbcLastWasCommand = true;
+  kbcOutputPort = 0xcf; // bit 0 = CPU not in reset, bit 1 = A20, clock/data lines idle
   rcr = 0;
 
   constructor(private readonly request: (r: PlatformRequest) => void) {}
 
   reset(): void {
     this.port92 = 0x02;
-    this.kbcCommandByte = 0x45;
+    this.kbcCommandByte = 0x61;
     this.kbcPending = 0;
     this.kbcOut = 0;
     this.kbcOutFull = false;
-    this.kbcLastWasCommand = false;
-    this.kbcOutputPort = 0x03;
+    this.kbcLastWasCommand = true;
+    this.kbcOutputPort = 0xcf;
     this.rcr = 0;
   }
 

@@ -22,7 +22,7 @@ const TRIGGER = [1, 4, 8, 14];
 export class Uart16550 implements PortHandler {
   ier = 0;
   lcr = 0;
-  mcr = 0;
+  mcr = MCR_OUT2;       // SeaBIOS leaves OUT2 on, so COM1's IRQ reaches the PIC as under QEMU
   lsrErrors = 0;        // OE/PE/FE/BI, cleared by reading LSR
   msrDeltas = 0;        // MSR bits 0-3
   msrLines = 0xb0;      // CTS, DSR, DCD asserted by the host side, as QEMU's chardev backend does
@@ -45,7 +45,7 @@ export class Uart16550 implements PortHandler {
     private readonly setIrq: (level: boolean) => void) {}
 
   reset(): void {
-    this.ier = 0; this.lcr = 0; this.mcr = 0; this.lsrErrors = 0; this.msrDeltas = 0;
+    this.ier = 0; this.lcr = 0; this.mcr = MCR_OUT2; this.lsrErrors = 0; this.msrDeltas = 0;
     this.msrLines = 0xb0; this.scr = 0; this.dll = 0x0c; this.dlm = 0; this.fcr = 0;
     this.thriPending = false; this.rxHead = 0; this.rxCount = 0; this.hostQueue.length = 0;
     this.irqLevel = false;

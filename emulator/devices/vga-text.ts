@@ -74,7 +74,7 @@ export class VgaText implements PortHandler {
     switch (port) {
       case 0x3c0: return this.attrIndex;
       case 0x3c1: return this.attr[this.attrIndex & 0x1f];
-      case 0x3c2: return 0x10;             // input status 0: switch sense
+      case 0x3c2: return 0x00;             // input status 0 (QEMU reads 0 here too)
       case 0x3c3: return 1;
       case 0x3c4: return this.seqIndex;
       case 0x3c5: return this.seq[this.seqIndex & 7];
@@ -91,7 +91,7 @@ export class VgaText implements PortHandler {
       case 0x3ce: return this.gcIndex;
       case 0x3cf: return this.gc[this.gcIndex & 15];
       case 0x3b4: case 0x3d4: return this.crtcIndex;
-      case 0x3b5: case 0x3d5: return this.crtcIndex < 0x19 ? this.crtc[this.crtcIndex] : 0xff;
+      case 0x3b5: case 0x3d5: return this.crtcIndex < 0x19 ? this.crtc[this.crtcIndex] : 0;
       case 0x3ba: case 0x3da:
         this.attrFlipData = false;
         this.st01 ^= 0x09;                 // display-enable and vertical-retrace

@@ -12,18 +12,18 @@ const isrBit = (r: ReturnType<typeof rig>, v: number) => (r.apicRead(0x100 + (v 
 const irrBit = (r: ReturnType<typeof rig>, v: number) => (r.apicRead(0x200 + (v >> 5) * 0x10) >>> (v & 31)) & 1;
 const selfIpi = (r: ReturnType<typeof rig>, v: number) => r.apicWrite(0x300, 0x40000 | v);
 
-test('identity and reset values: ID 0, version 0x00050014, SVR 0xFF, LVTs masked but LINT0 ExtINT', () => {
+test('identity and start values: ID 0, version 0x00050014, enabled with LINT0 ExtINT and LINT1 NMI as SeaBIOS leaves it', () => {
   const r = rig();
   assert.equal(r.p.mmio.length, 1);
   assert.equal(r.p.mmio[0].base, 0xfee00000);
   assert.equal(r.p.mmio[0].size, 4096);
   assert.equal(r.apicRead(0x20), 0);
   assert.equal(r.apicRead(0x30), 0x00050014);
-  assert.equal(r.apicRead(0xf0), 0xff);
+  assert.equal(r.apicRead(0xf0), 0x1ff);
   assert.equal(r.apicRead(0xe0), 0xffffffff);
   assert.equal(r.apicRead(0x320), 0x10000);
-  assert.equal(r.apicRead(0x350), 0x700);
-  assert.equal(r.apicRead(0x360), 0x10000);
+  assert.equal(r.apicRead(0x350), 0x8700);
+  assert.equal(r.apicRead(0x360), 0x8400);
   assert.equal(r.apicRead(0x370), 0x10000);
 });
 
@@ -121,12 +121,14 @@ test('the 8259 reaches the CPU through LINT0 ExtINT; masking LINT0 with the APIC
   const r = rig();
   initPic(r);
   r.pic.pulse(1);
-  assert.equal(r.p.pendingVector(), 0x21, 'APIC software-disabled: PIC passes');
-  r.apicWrite(0xf0, 0x1ff);
   assert.equal(r.p.pendingVector(), 0x21, 'LINT0 is ExtINT and unmasked');
   r.apicWrite(0x350, 0x10700);
   assert.equal(r.p.pendingVector(), -1);
   assert.equal(r.p.acknowledge(), -1);
+  r.apicWrite(0xf0, 0xff);
+  assert.equal(r.p.pendingVector(), 0x21, 'APIC software-disabled: PIC passes');
+  r.apicWrite(0xf0, 0x1ff);
+  assert.equal(r.p.pendingVector(), -1, 'LINT0 stays masked after re-enabling (SDM 10.4.7.2)');
   r.apicWrite(0x350, 0x700);
   selfIpi(r, 0x80);
   assert.equal(r.p.acknowledge(), 0x80, 'APIC vectors go first');

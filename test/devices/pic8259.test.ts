@@ -2,11 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initPic, masterIrr, masterIsr, rig, slaveIsr } from './harness';
 
-test('power-on state: initialised as a BIOS leaves it, everything masked but the cascade', () => {
+test('start state: initialised as SeaBIOS leaves it (IRQ 0, 1, 2, 6, 8, 12, 13, 14 unmasked)', () => {
   const r = rig();
-  assert.equal(r.inb(0x21), 0xfb);
-  assert.equal(r.inb(0xa1), 0xff);
+  assert.equal(r.inb(0x21), 0xb8);
+  assert.equal(r.inb(0xa1), 0x8e);
   assert.equal(r.p.pendingVector(), -1);
+  r.at(r.p.nextDeadline());
+  assert.equal(r.p.pendingVector(), 0x08, 'the 18.2 Hz tick arrives at vector 8');
   assert.equal(r.p.portOwner(0x20), 'pic');
   assert.equal(r.p.portOwner(0x4d1), 'pic');
 });

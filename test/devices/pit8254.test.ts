@@ -152,7 +152,7 @@ test('port 0x61: bits 0-3 read back, bit 4 toggles every 15.085 us', () => {
   assert.equal(r.p.portOwner(0x61), 'pit');
 });
 
-test('power-on: channel 0 runs mode 3 with count 65536 (18.2 Hz)', () => {
+test('start state: channel 0 runs mode 2 with count 65536 (18.2 Hz), as SeaBIOS programs it', () => {
   const r = rig();
   assert.equal(r.p.nextDeadline(), firstIcountWith(0, 65536));
 });

@@ -157,7 +157,7 @@ test('reset() returns devices to power-on state', () => {
   r.p.reset();
   assert.equal(r.inb(0x3fb), 0);
   assert.equal(r.inb(0x3f9), 0);
-  assert.equal(r.inb(0x21), 0xfb);
+  assert.equal(r.inb(0x21), 0xb8);
   assert.equal(r.p.a20, true);
   assert.equal(r.p.takeRequest(), null);
   assert.equal(r.p.unassigned.count, 0);

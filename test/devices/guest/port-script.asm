@@ -1,7 +1,8 @@
 ; A multiboot guest that replays a script of port accesses and reports every read.
 ; The script is the first multiboot module: 8-byte records
-;   u8 op (1 = out, 2 = in, 3 = pause for `value` loop iterations, 0 = end), u8 size (1/2/4),
-;   u16 port, u32 value.
+;   u8 op, u8 size (1/2/4), u16 port, u32 value, where op is
+;   1 out, 2 in, 3 spin `value` loop iterations, 4 read the dword at address `value`,
+;   5 write the next record's value to the dword at address `value`, 0 end.
 ; Each read is printed to the 0xE9 debug console as 8 hex digits and a newline; at the end
 ; the guest writes 0 to isa-debug-exit (exit status 1). Used to check the device models
 ; against QEMU's for the same access sequence.
@@ -38,7 +39,19 @@ next:
     je do_in
     cmp al, 3
     je do_pause
+    cmp al, 4
+    je do_read
+    cmp al, 5
+    je do_write
     jmp done
+do_read:
+    mov eax, [ebx]
+    jmp do_in.print
+do_write:
+    mov eax, [esi + 4]
+    add esi, 8
+    mov [ebx], eax
+    jmp next
 do_out:
     mov eax, ebx
     cmp cl, 1
