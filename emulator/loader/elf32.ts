@@ -52,6 +52,8 @@ export interface Elf32Image {
   header: Elf32Header;
   programHeaders: ProgramHeader[];
   sections: SectionHeader[];
+  /** Index of the section name string table (extended numbering resolved). */
+  shstrndx: number;
 }
 
 export function isElf(bytes: Uint8Array): boolean {
@@ -85,9 +87,9 @@ export function parseElf32(bytes: Uint8Array): Elf32Image {
     throw new ImageError(`unsupported machine ${header.machine}: only EM_386 (3) images run on this x86-32 emulator`, { offset: 18, field: 'e_machine' });
   }
 
-  const sections = readSections(r, header);
+  const { sections, shstrndx } = readSections(r, header);
   const programHeaders = readProgramHeaders(r, header);
-  return { reader: r, header, programHeaders, sections };
+  return { reader: r, header, programHeaders, sections, shstrndx };
 }
 
 function readProgramHeaders(r: ByteReader, h: Elf32Header): ProgramHeader[] {
@@ -113,10 +115,11 @@ function readProgramHeaders(r: ByteReader, h: Elf32Header): ProgramHeader[] {
   return out;
 }
 
-function readSections(r: ByteReader, h: Elf32Header): SectionHeader[] {
-  if (h.shoff === 0) return [];
+function readSections(r: ByteReader, h: Elf32Header): { sections: SectionHeader[]; shstrndx: number } {
+  const none = { sections: [], shstrndx: 0 };
+  if (h.shoff === 0) return none;
   if (h.shentsize < SHDR_SIZE) {
-    if (h.shnum === 0) return [];
+    if (h.shnum === 0) return none;
     throw new ImageError(`section header entry size ${h.shentsize} is smaller than Elf32_Shdr (${SHDR_SIZE})`, { offset: 46, field: 'e_shentsize' });
   }
   let count = h.shnum;
@@ -127,7 +130,7 @@ function readSections(r: ByteReader, h: Elf32Header): SectionHeader[] {
     if (count === 0) count = r.u32(h.shoff + 20, 'sh_size of section 0');
     if (strndx === SHN_XINDEX) strndx = r.u32(h.shoff + 24, 'sh_link of section 0');
   }
-  if (count === 0) return [];
+  if (count === 0) return none;
   if (h.shoff + count * h.shentsize > r.length) {
     throw new ImageError(
       `section header table (${count} x ${h.shentsize} bytes at ${hex(h.shoff)}) extends past the end of the ${r.length}-byte file`,
@@ -156,7 +159,7 @@ function readSections(r: ByteReader, h: Elf32Header): SectionHeader[] {
       s.name = r.cstring(strtab.offset + s.nameOffset, strtab.offset + strtab.size, 'sh_name');
     }
   }
-  return out;
+  return { sections: out, shstrndx: strndx };
 }
 
 /** The file range a section's data occupies, checked to lie inside the file. */

@@ -20,7 +20,7 @@ export function loadFlat(bytes: Uint8Array, opts: LoadOptions): BootPlan {
     throw new ImageError(`a real-mode image must lie below 1 MiB, but ${hex(address)}..${hex(address + bytes.length)} does not`, { field: 'flatAddress' });
   }
   checkPlacements([{ start: address, size: bytes.length, what: 'flat image', field: 'flatAddress' }], opts.ramBytes);
-  const memory = [{ paddr: address, bytes: bytes.slice() }];
+  const memory = [{ paddr: address, bytes: new Uint8Array(bytes) }]; // a copy, and a plain Uint8Array even for a Buffer
   if (real) {
     // A 64 KiB-aligned segment keeps IP small and the whole image reachable without wrap.
     const cs = (address >>> 4) & 0xf000;

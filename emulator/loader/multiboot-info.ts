@@ -4,10 +4,12 @@
 
 import { ImageError } from './image-error';
 import { HOLE_END, LOW_USABLE_END, MiB, RamAllocator, alignUp } from './guest-ram';
+import { setSectionAddress, type ElfSectionsForInfo } from './multiboot-elf-sections';
 
 export const MBI_FLAG_MEM = 1 << 0;
 export const MBI_FLAG_CMDLINE = 1 << 2;
 export const MBI_FLAG_MODS = 1 << 3;
+export const MBI_FLAG_ELF_SHDR = 1 << 5;
 export const MBI_FLAG_MMAP = 1 << 6;
 export const MBI_FLAG_LOADER_NAME = 1 << 9;
 
@@ -47,7 +49,7 @@ function encodeString(s: string, what: string): Uint8Array {
 }
 
 export function buildMultibootInfo(
-  ramBytes: number, highestLoaded: number, cmdline: string, modules: ModuleInput[],
+  ramBytes: number, highestLoaded: number, cmdline: string, modules: ModuleInput[], sections?: ElfSectionsForInfo,
 ): MultibootInfoResult {
   const cmd = encodeString(cmdline, 'command line');
   const name = encodeString(LOADER_NAME, 'loader name');
@@ -64,12 +66,24 @@ export function buildMultibootInfo(
 
   const alloc = new RamAllocator(ramBytes, highestLoaded);
   const infoAddr = alloc.allocate(blockSize, 'multiboot information');
+  const sectionPlaces = sections?.loads.map((l) => {
+    const addr = alloc.allocate(l.data.length, `ELF section ${l.index} (${l.data.length} bytes)`);
+    setSectionAddress(sections, l.index, addr);
+    return { addr, data: l.data };
+  }) ?? [];
+  const tableAddr = sections ? alloc.allocate(sections.table.length, 'ELF section header table') : 0;
   const modAddrs = modules.map((m, i) => alloc.allocate(m.bytes.length, `module ${i} (${m.bytes.length} bytes)`));
 
   const block = new Uint8Array(blockSize);
   const v = new DataView(block.buffer);
-  const flags = MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS | MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME;
+  const flags = MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS | MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME | (sections ? MBI_FLAG_ELF_SHDR : 0);
   v.setUint32(0, flags, true);
+  if (sections) {
+    v.setUint32(28, sections.num, true);                                                      // elf_sec.num
+    v.setUint32(32, sections.entsize, true);                                                  // elf_sec.size
+    v.setUint32(36, tableAddr, true);                                                         // elf_sec.addr
+    v.setUint32(40, sections.shndx, true);                                                    // elf_sec.shndx
+  }
   v.setUint32(4, Math.floor(Math.min(ramBytes, LOW_USABLE_END) / 1024), true);                    // mem_lower, KiB
   v.setUint32(8, ramBytes > MiB ? Math.floor((ramBytes - MiB) / 1024) : 0, true);               // mem_upper, KiB
   v.setUint32(16, infoAddr + cmdOff, true);                                                    // cmdline
@@ -97,6 +111,8 @@ export function buildMultibootInfo(
   modStrings.forEach((s, i) => block.set(s, modStringOffs[i]));
 
   const memory: Array<{ paddr: number; bytes: Uint8Array }> = [{ paddr: infoAddr, bytes: block }];
+  for (const p of sectionPlaces) memory.push({ paddr: p.addr, bytes: p.data });
+  if (sections) memory.push({ paddr: tableAddr, bytes: sections.table });
   modules.forEach((m, i) => memory.push({ paddr: modAddrs[i], bytes: m.bytes }));
   return { infoAddr, memory };
 }

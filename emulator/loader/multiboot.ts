@@ -10,6 +10,7 @@ import { checkPlacements } from './guest-ram';
 import { ImageError, hex } from './image-error';
 import type { LoadOptions } from './load-options';
 import { buildMultibootInfo } from './multiboot-info';
+import { elfSectionsForInfo, type ElfSectionsForInfo } from './multiboot-elf-sections';
 import { MULTIBOOT_BOOTLOADER_MAGIC, findMultibootHeader, kludgeLayout, type MultibootHeader } from './multiboot-header';
 
 export function loadMultiboot(bytes: Uint8Array, opts: LoadOptions, found?: MultibootHeader): BootPlan {
@@ -22,6 +23,7 @@ export function loadMultiboot(bytes: Uint8Array, opts: LoadOptions, found?: Mult
   let entry: number;
   let what: string;
   let symbols: BootPlan['symbols'];
+  let sections: ElfSectionsForInfo | undefined;
 
   if (header.aout) {
     const k = kludgeLayout(r, { ...header, aout: header.aout });
@@ -49,10 +51,11 @@ export function loadMultiboot(bytes: Uint8Array, opts: LoadOptions, found?: Mult
     entry = m.entry;
     what = `ELF32 multiboot kernel, ${plural(m.segments.length, 'segment')}`;
     symbols = addressSymbols(elf);
+    sections = elfSectionsForInfo(elf);
   }
 
   const modules = opts.modules ?? [];
-  const info = buildMultibootInfo(opts.ramBytes, highest, opts.cmdline ?? '', modules);
+  const info = buildMultibootInfo(opts.ramBytes, highest, opts.cmdline ?? '', modules, sections);
   memory.push(...info.memory);
   return {
     memory,

@@ -20,7 +20,7 @@ export function loadRom(bytes: Uint8Array): BootPlan {
   const base = 0x100000000 - bytes.length;
   return {
     memory: [],
-    rom: bytes.slice(),
+    rom: new Uint8Array(bytes),
     entry: { kind: 'reset' },
     description: `ROM image, ${formatSize(bytes.length)} at ${hex(base)}..0xffffffff (and ${hex(MiB - bytes.length)}..0xfffff), reset vector F000:FFF0`,
   };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ImageError, loadImage } from '../../emulator/loader/index';
 import type { BootPlan } from '../../emulator/machine-api';
 import { FixtureBuilder } from './build-fixtures';
-import { oracleEntry, oracleProgramHeaders, oracleSymbols } from './readelf-oracle';
+import { oracleEntry, oracleProgramHeaders, oracleSections, oracleShstrndx, oracleSymbols } from './readelf-oracle';
 import { applyPlan, type Ram } from './plan-ram';
 
 const fx = new FixtureBuilder('multiboot');
@@ -76,7 +76,7 @@ test('ELF multiboot kernel: segments, entry, EAX magic and a complete info struc
 
   const info = readInfo(mem, regs.ebx);
   for (const bit of Object.values(BIT)) assert.ok(info.flags & bit, `flag ${bit} set`);
-  assert.equal(info.flags & (1 << 5 | 1 << 4 | 1 << 11), 0, 'no symbol-table or video information is claimed');
+  assert.equal(info.flags & (1 << 4 | 1 << 11), 0, 'no a.out symbols or video information is claimed');
   assert.equal(info.memLower, 639);
   assert.equal(info.memUpper, (ram - MiB) / 1024);
   assert.equal(info.cmdline, 'console=ttyS0 debug');
@@ -114,6 +114,42 @@ test('ELF multiboot kernel without modules or command line: empty string, zero m
   assert.equal(info.cmdline, '');
   assert.equal(info.mods.length, 0);
   assert.equal(info.memUpper, 3 * 1024);
+});
+
+test('ELF multiboot kernel: section header table (flag 5) with the unloaded sections copied in, as readelf -S lists them', () => {
+  const { path, bytes } = fx.cKernel();
+  const ram = 16 * MiB;
+  const plan = loadImage(bytes, { ramBytes: ram });
+  const regs = multibootRegs(plan);
+  const mem = applyPlan(plan, ram);
+  const at = regs.ebx;
+  assert.ok(mem.u32(at + MBI.flags) & (1 << 5));
+  const sections = oracleSections(path);
+  const num = mem.u32(at + 28), size = mem.u32(at + 32), addr = mem.u32(at + 36), shndx = mem.u32(at + 40);
+  assert.equal(num, sections.length);
+  assert.equal(size, 40); // sizeof(Elf32_Shdr)
+  assert.equal(shndx, oracleShstrndx(path));
+  const kernelEnd = Math.max(...oracleProgramHeaders(path).filter((p) => p.type === 'LOAD').map((p) => p.paddr + p.memsz));
+  for (const s of sections) {
+    const guestAddr = mem.u32(addr + s.index * size + 12);
+    assert.equal(mem.u32(addr + s.index * size + 20), s.size, `sh_size of ${s.name}`);
+    if (s.addr !== 0 || s.type === 'NULL' || s.type === 'NOBITS' || s.size === 0) {
+      assert.equal(guestAddr, s.addr, `${s.name} keeps its address`);
+      continue;
+    }
+    assert.ok(guestAddr >= kernelEnd, `${s.name} copied above the kernel`);
+    assert.deepEqual(mem.bytes.subarray(guestAddr, guestAddr + s.size), bytes.subarray(s.offset, s.offset + s.size), `${s.name} contents`);
+  }
+  // What a kernel would do with it: find a symbol through the in-memory .symtab and .strtab.
+  const symtab = sections.find((s) => s.type === 'SYMTAB')!;
+  const symAddr = mem.u32(addr + symtab.index * size + 12);
+  const strIndex = mem.u32(addr + symtab.index * size + 24);
+  const strAddr = mem.u32(addr + strIndex * size + 12);
+  let found = -1;
+  for (let o = 0; o < symtab.size; o += 16) {
+    if (mem.cstring(strAddr + mem.u32(symAddr + o)) === 'kmain') found = mem.u32(symAddr + o + 4);
+  }
+  assert.equal(found, oracleSymbols(path).find((s) => s.name === 'kmain')!.value);
 });
 
 test('higher-half kernel (AT()): loaded at p_paddr, entered at the physical image of e_entry', () => {
@@ -164,6 +200,7 @@ for (const { name, v } of kludgeVariants) {
     const info = readInfo(mem, regs.ebx);
     assert.equal(info.cmdline, 'kludge');
     assert.equal(plan.symbols, undefined);
+    assert.equal(info.flags & (1 << 5), 0, 'no ELF section table for a flat image');
   });
 }
 

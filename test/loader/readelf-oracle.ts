@@ -13,6 +13,12 @@ export function oracleEntry(path: string): number {
   return parseInt(m[1], 16);
 }
 
+export function oracleShstrndx(path: string): number {
+  const m = /Section header string table index:\s+(\d+)/.exec(readelf(['-h'], path));
+  if (!m) throw new Error('readelf -h: no string table index');
+  return Number(m[1]);
+}
+
 export interface OraclePhdr { type: string; offset: number; vaddr: number; paddr: number; filesz: number; memsz: number }
 
 export function oracleProgramHeaders(path: string): OraclePhdr[] {
