@@ -1,0 +1,91 @@
+// What the CPU says about itself: CPUID leaves and the model-specific registers guests touch.
+// A Pentium III-class identity (family 6): no SSE, no long mode, no NX, so guests choose
+// the code paths we implement.
+
+import {
+  GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRR_DEF_TYPE, MSR_MTRRCAP, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP,
+  MSR_SYSENTER_ESP, MSR_TSC,
+} from './constants';
+import type { Cpu } from './execute';
+import { TSC_PER_TICK } from '../clock';
+
+export const CPUID_VENDOR = 'GenuineIntel';
+export const CPUID_BRAND = 'Paravirt virtual i686 CPU';
+/** Family 6, model 8, stepping 3. */
+export const CPUID_SIGNATURE = 0x683;
+/** FPU, PSE, TSC, MSR, PAE, CX8, APIC, SEP, PGE, CMOV. */
+export const CPUID_FEATURES_EDX = (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15);
+
+function str4(s: string, i: number): number {
+  return (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) | 0;
+}
+
+/** Fills EAX, EBX, ECX, EDX for leaf EAX (subleaf ECX ignored: no leaf here has subleaves). */
+export function cpuid(cpu: Cpu): void {
+  const r = cpu.regs;
+  let leaf = r[0] >>> 0;
+  if (leaf > 2 && leaf < 0x80000000) leaf = 2;           // out-of-range basic leaves report the highest one
+  if (leaf > 0x80000004) leaf = 2;
+  let a = 0, b = 0, c = 0, d = 0;
+  const brand = CPUID_BRAND.padEnd(48, '\0');
+  switch (leaf) {
+    case 0: a = 2; b = str4(CPUID_VENDOR, 0); d = str4(CPUID_VENDOR, 4); c = str4(CPUID_VENDOR, 8); break;
+    case 1: a = CPUID_SIGNATURE; b = 0; c = 0; d = CPUID_FEATURES_EDX; break;
+    case 2: a = 0x03020101; b = 0; c = 0; d = 0x0c040843; break; // TLB and cache descriptors of the P6 family
+    case 0x80000000: a = 0x80000004; break;
+    case 0x80000001: break;
+    default: {
+      const o = (leaf - 0x80000002) * 16;
+      a = str4(brand, o); b = str4(brand, o + 4); c = str4(brand, o + 8); d = str4(brand, o + 12);
+    }
+  }
+  r[0] = a; r[3] = b; r[1] = c; r[2] = d;
+}
+
+export const APIC_BASE_DEFAULT = 0xfee00900; // base 0xFEE00000, BSP, enabled
+const PAT_DEFAULT: [number, number] = [0x00070406, 0x00070406];
+
+export function resetMsrs(cpu: Cpu): void {
+  cpu.msrs.clear();
+  cpu.msrs.set(MSR_APIC_BASE, [APIC_BASE_DEFAULT | 0, 0]);
+  cpu.msrs.set(MSR_PAT, [PAT_DEFAULT[0], PAT_DEFAULT[1]]);
+  cpu.msrs.set(MSR_SYSENTER_CS, [0, 0]);
+  cpu.msrs.set(MSR_SYSENTER_ESP, [0, 0]);
+  cpu.msrs.set(MSR_SYSENTER_EIP, [0, 0]);
+  cpu.msrs.set(MSR_EFER, [0, 0]);
+  cpu.msrs.set(MSR_MTRR_DEF_TYPE, [0, 0]);
+  for (let i = 0x200; i < 0x210; i++) cpu.msrs.set(i, [0, 0]);
+  for (const i of [0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f]) cpu.msrs.set(i, [0, 0]);
+}
+
+/** The 64-bit TSC as [lo, hi]. */
+export function readTsc(cpu: Cpu): [number, number] {
+  const t = cpu.ticks * TSC_PER_TICK + cpu.tscOffset;
+  return [t % 0x100000000 | 0, Math.floor(t / 0x100000000) | 0];
+}
+
+/** RDMSR: EDX:EAX = MSR[ECX]; unknown -> #GP(0). */
+export function rdmsr(cpu: Cpu, msr: number): [number, number] {
+  if (msr === MSR_TSC) return readTsc(cpu);
+  if (msr === MSR_MTRRCAP) return [0x508, 0];     // 8 variable ranges, fixed ranges, write-combining
+  const v = cpu.msrs.get(msr);
+  if (!v) cpu.fault(GP, 0);
+  return v;
+}
+
+export function wrmsr(cpu: Cpu, msr: number, lo: number, hi: number): void {
+  switch (msr) {
+    case MSR_TSC: cpu.tscOffset = (hi >>> 0) * 0x100000000 + (lo >>> 0) - cpu.ticks * TSC_PER_TICK; return;
+    case MSR_EFER: if (lo !== 0 || hi !== 0) cpu.fault(GP, 0); return;   // no SYSCALL, NX or long mode
+    case MSR_MTRRCAP: cpu.fault(GP, 0);
+    case MSR_APIC_BASE: if (hi !== 0 || (lo & 0x6ff)) cpu.fault(GP, 0); break;
+    case MSR_PAT:
+      for (const byte of [lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24, hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, hi >>> 24]) {
+        if (byte === 2 || byte === 3 || byte > 7) cpu.fault(GP, 0);
+      }
+      break;
+  }
+  const v = cpu.msrs.get(msr);
+  if (!v) cpu.fault(GP, 0);
+  v[0] = lo | 0; v[1] = hi | 0;
+}

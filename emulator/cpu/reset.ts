@@ -1,0 +1,103 @@
+// CPU power-on state, the boot entry states a BootPlan can ask for, and snapshots.
+
+import { CS, DS, ES, FS, GS, SS } from './constants';
+import type { Cpu } from './execute';
+import { resetMsrs } from './identity';
+
+/** Power-on/RESET state (SDM Vol. 3 §9.1.1), real mode at F000:FFF0 with CS base FFFF0000. */
+export function resetCpu(cpu: Cpu): void {
+  cpu.regs.fill(0);
+  cpu.regs[2] = 0x683;               // EDX holds the processor signature after reset
+  cpu.flags = 2; cpu.ccOp = 0;
+  cpu.cr0 = 0x60000010; cpu.cr2 = 0; cpu.cr3 = 0; cpu.cr4 = 0;
+  cpu.dr.fill(0); cpu.dr[6] = 0xffff0ff0 | 0; cpu.dr[7] = 0x400;
+  cpu.gdtBase = 0; cpu.gdtLimit = 0xffff; cpu.idtBase = 0; cpu.idtLimit = 0x3ff;
+  cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0xffff; cpu.ldtAttr = 0x82;
+  cpu.trSel = 0; cpu.trBase = 0; cpu.trLimit = 0xffff; cpu.trAttr = 0x8b;
+  for (let s = 0; s < 6; s++) {
+    cpu.segSel[s] = 0; cpu.segBase[s] = 0; cpu.segLimit[s] = 0xffff; cpu.segAttr[s] = s === CS ? 0x9b : 0x93;
+  }
+  for (let s = 0; s < 6; s++) cpu.segUpdated(s);
+  cpu.setCpl(0);
+  cpu.a20Mask = -1;
+  cpu.halted = false; cpu.shadow = false; cpu.irqPoll = true;
+  cpu.icount = 0; cpu.idleTicks = 0; cpu.tscOffset = 0;
+  cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null;
+  cpu.pauseRequested = false; cpu.requestPending = false;
+  cpu.fpu.reset();
+  resetMsrs(cpu);
+  cpu.flushTlb();
+}
+
+export function enterReset(cpu: Cpu): void {
+  cpu.segSel[CS] = 0xf000; cpu.segBase[CS] = 0xffff0000 | 0; cpu.segUpdated(CS);
+  cpu.eip = 0xfff0;
+}
+
+export function enterReal(cpu: Cpu, cs: number, ip: number, ss?: number, sp?: number): void {
+  cpu.setSegReal(CS, cs & 0xffff);
+  cpu.eip = ip & 0xffff;
+  if (ss !== undefined) cpu.setSegReal(SS, ss & 0xffff);
+  if (sp !== undefined) cpu.regs[4] = sp & 0xffff;
+}
+
+/** CR0.PE=1, flat 4 GiB ring-0 code (selector 0x08) and data (0x10) caches, paging off, IF=0. */
+export function enterFlat32(cpu: Cpu, eip: number): void {
+  cpu.cr0 = (cpu.cr0 | 1) & ~0x60000000;
+  cpu.regs[2] = 0;
+  for (let s = 0; s < 6; s++) {
+    cpu.segSel[s] = s === CS ? 0x08 : 0x10;
+    cpu.segBase[s] = 0;
+    cpu.segLimit[s] = 0xffffffff;
+    cpu.segAttr[s] = s === CS ? 0xc09b : 0xc093;
+  }
+  for (let s = 0; s < 6; s++) cpu.segUpdated(s);
+  cpu.setCpl(0);
+  cpu.eip = eip | 0;
+  cpu.flags = 2; cpu.ccOp = 0;
+  cpu.flushTlb();
+}
+
+export interface CpuSnapshot { [k: string]: unknown }
+
+const SCALARS = [
+  'eip', 'flags', 'ccOp', 'ccA', 'ccB', 'ccRes', 'ccBits', 'ccCF', 'cpl', 'cr0', 'cr2', 'cr3', 'cr4', 'a20Mask',
+  'gdtBase', 'gdtLimit', 'idtBase', 'idtLimit', 'ldtSel', 'ldtBase', 'ldtLimit', 'ldtAttr', 'trSel', 'trBase', 'trLimit',
+  'trAttr', 'icount', 'idleTicks', 'tscOffset', 'halted', 'shadow',
+] as const;
+
+export function saveCpu(cpu: Cpu): CpuSnapshot {
+  const c = cpu as unknown as Record<string, unknown>;
+  const s: CpuSnapshot = {};
+  for (const k of SCALARS) s[k] = c[k];
+  s.regs = cpu.regs.slice();
+  s.segSel = cpu.segSel.slice(); s.segBase = cpu.segBase.slice(); s.segLimit = cpu.segLimit.slice(); s.segAttr = cpu.segAttr.slice();
+  s.dr = cpu.dr.slice();
+  s.pdpte = cpu.pdpte.slice();
+  s.msrs = [...cpu.msrs.entries()].map(([k, v]) => [k, [v[0], v[1]]]);
+  const f = cpu.fpu;
+  s.fpu = { st: f.st.slice(), empty: f.empty, top: f.top, cw: f.cw, sw: f.sw };
+  return s;
+}
+
+export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
+  const c = cpu as unknown as Record<string, unknown>;
+  for (const k of SCALARS) c[k] = s[k];
+  cpu.regs.set(s.regs as Int32Array);
+  for (let i = 0; i < 6; i++) {
+    cpu.segSel[i] = (s.segSel as number[])[i]; cpu.segBase[i] = (s.segBase as number[])[i];
+    cpu.segLimit[i] = (s.segLimit as number[])[i]; cpu.segAttr[i] = (s.segAttr as number[])[i];
+  }
+  cpu.dr.set(s.dr as Int32Array);
+  cpu.pdpte.set(s.pdpte as Int32Array);
+  cpu.msrs.clear();
+  for (const [k, v] of s.msrs as Array<[number, [number, number]]>) cpu.msrs.set(k, [v[0], v[1]]);
+  const f = s.fpu as { st: Float64Array; empty: number; top: number; cw: number; sw: number };
+  cpu.fpu.st.set(f.st); cpu.fpu.empty = f.empty; cpu.fpu.top = f.top; cpu.fpu.cw = f.cw; cpu.fpu.sw = f.sw;
+  for (let i = 0; i < 6; i++) cpu.segUpdated(i);
+  cpu.setCpl(cpu.cpl);
+  cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null; cpu.irqPoll = true;
+  cpu.flushTlb();
+}
+
+export { DS, ES, FS, GS, SS };

@@ -1,0 +1,342 @@
+// The machine: CPU + guest memory + PC platform + hypervisor model behind MachineApi.
+// Runs the CPU in slices that end at the platform's next deadline, so devices are serviced
+// at exact instruction counts and every run is deterministic.
+
+import type {
+  BootPlan, ExitRecord, ExitStats, MachineApi, MachineOptions, Mode, RegisterFile, StopReason, WatchKind,
+} from './machine-api';
+import type { Platform } from './devices/platform-api';
+import { createPcPlatform } from './devices';
+import { createHvmVmm, type HvmVmm } from './vmm';
+import { PhysicalMemory } from './memory/physical-memory';
+import {
+  Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
+} from './cpu/execute';
+import { resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot } from './cpu/reset';
+import { CS, DS, ES, FS, GS, SS } from './cpu/constants';
+
+const EXIT_EPT_VIOLATION = 48;
+const GENERAL = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
+const SEG_INDEX: Record<string, number> = { es: ES, cs: CS, ss: SS, ds: DS, fs: FS, gs: GS };
+
+interface Watch { addr: number; len: number; kind: WatchKind }
+
+interface MachineSnapshot {
+  ram: Uint8Array;
+  cpu: CpuSnapshot;
+  platform: unknown;
+  serial: string;
+}
+
+export class Machine implements MachineApi {
+  readonly mode: Mode;
+  readonly cpu = new Cpu();
+  readonly memory: PhysicalMemory;
+  readonly platform: Platform;
+  readonly vmm: HvmVmm;
+  private serial: string[] = [];
+  private serialLen = 0;
+  private readonly watches: Watch[] = [];
+  private readonly opts: MachineOptions;
+  private plan: BootPlan | null = null;
+
+  constructor(opts: Partial<MachineOptions> = {}) {
+    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut };
+    this.mode = this.opts.mode;
+    const mib = this.opts.memoryMiB;
+    if (!Number.isFinite(mib) || mib < 1 || mib > 3072 || !Number.isInteger(mib)) {
+      throw new RangeError(`memory size must be a whole number of MiB between 1 and 3072, got ${mib}`);
+    }
+    this.memory = new PhysicalMemory(mib * 1024 * 1024);
+    const cpu = this.cpu;
+    const mem = this.memory;
+    this.platform = createPcPlatform({
+      now: () => cpu.ticks,
+      ramBytes: mem.ramBytes,
+      serialOut: (b: number) => this.onSerial(b),
+      readPhys: (addr, size) => mem.read(addr, size),
+    });
+    this.vmm = createHvmVmm(this.opts.exitControls, { icount: () => cpu.icount });
+    mem.setMmio(this.platform.mmio);
+    mem.now = () => cpu.icount;
+    mem.onMmio = (range, gpa, _size, write) => {
+      cpu.vmexit(EXIT_EPT_VIOLATION, write ? 0x182 : 0x181, range.name, { gpa: gpa >>> 0 });
+    };
+    cpu.attachMemory(mem);
+    cpu.platform = this.platform;
+    cpu.sink = this.vmm;
+    cpu.controls = this.vmm.controls;
+    cpu.onWatch = (lin, size, write) => this.checkWatch(lin, size, write);
+    resetCpu(cpu);
+    enterReset(cpu);
+  }
+
+  get icount(): number { return this.cpu.icount; }
+
+  private onSerial(b: number): void {
+    this.serial.push(String.fromCharCode(b & 0xff));
+    this.serialLen++;
+    if (this.serial.length > 4096) this.serial = [this.serial.join('')];
+    this.opts.serialOut?.(b);
+  }
+
+  readonly serialOutput = (): string => {
+    if (this.serial.length > 1) this.serial = [this.serial.join('')];
+    return this.serial[0] ?? '';
+  };
+
+  /** Reset everything, then apply the plan: memory contents, ROM, entry state. */
+  load(plan: BootPlan): void {
+    this.plan = plan;
+    const mem = this.memory;
+    mem.reset();
+    mem.setMmio(this.platform.mmio);
+    this.platform.reset();
+    this.vmm.reset();
+    this.serial = []; this.serialLen = 0;
+    if (plan.rom) mem.setRom(plan.rom);
+    for (const seg of plan.memory) {
+      const end = seg.paddr + seg.bytes.length;
+      if (!Number.isInteger(seg.paddr) || seg.paddr < 0 || end > mem.ramBytes) {
+        throw new RangeError(`image segment at 0x${seg.paddr.toString(16)} (+${seg.bytes.length} bytes) does not fit in ${mem.ramBytes >>> 20} MiB of RAM`);
+      }
+      mem.u8.set(seg.bytes, seg.paddr);
+    }
+    const cpu = this.cpu;
+    resetCpu(cpu);
+    const e = plan.entry;
+    if (e.kind === 'reset') enterReset(cpu);
+    else if (e.kind === 'real') enterReal(cpu, e.cs, e.ip, e.ss, e.sp);
+    else {
+      enterFlat32(cpu, e.eip);
+      if (e.regs) for (const [k, v] of Object.entries(e.regs)) if (v !== undefined) this.setRegister(k as keyof RegisterFile, v);
+    }
+  }
+
+  requestPause(): void { this.cpu.pauseRequested = true; }
+
+  run(budget: number): StopReason {
+    if (!(budget >= 0)) throw new RangeError(`budget must be a non-negative number, got ${budget}`);
+    const cpu = this.cpu, p = this.platform;
+    const start = cpu.icount;
+    let idle = 0;
+    cpu.bpSkip = (cpu.segBase[CS] + cpu.eip) | 0;
+    cpu.watchHit = null;
+    cpu.tripleFault = null;
+    for (;;) {
+      const now = cpu.ticks;
+      let dl = p.nextDeadline();
+      if (dl <= now) { p.tick(); cpu.irqPoll = true; dl = p.nextDeadline(); }
+      const req = this.takeRequest();
+      if (req) return req;
+      const spent = cpu.icount - start + idle;
+      if (spent >= budget) return { kind: 'budget' };
+      const slice = dl > now ? Math.min(dl - now, budget - spent) : 1;
+      const code = cpu.run(cpu.icount + Math.max(1, Math.ceil(slice)));
+      switch (code) {
+        case RUN_OK: continue;
+        case RUN_REQUEST: continue;
+        case RUN_HALT_WAIT: {
+          const d = p.nextDeadline();
+          if (!Number.isFinite(d)) {
+            if (p.pendingVector() >= 0) { cpu.irqPoll = true; continue; }
+            return { kind: 'halted', detail: 'HLT with interrupts enabled, but no device will ever raise one' };
+          }
+          const skip = Math.max(1, Math.min(d - cpu.ticks, budget - (cpu.icount - start + idle)));
+          cpu.idleTicks += skip; idle += skip;
+          cpu.irqPoll = true;
+          continue;
+        }
+        case RUN_HALT_DEAD: return { kind: 'halted', detail: `HLT with interrupts disabled at ${hex(cpu.segSel[CS], 4)}:${hex(cpu.eip >>> 0, 8)}` };
+        case RUN_TRIPLE: return { kind: 'triple-fault', detail: cpu.tripleFault ?? 'triple fault' };
+        case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.vmm.stats.total - 1) };
+        case RUN_BREAK: return { kind: 'breakpoint', address: (cpu.segBase[CS] + cpu.eip) >>> 0 };
+        case RUN_WATCH: { const w = cpu.watchHit!; cpu.watchHit = null; return { kind: 'watchpoint', address: w.address, write: w.write }; }
+        case RUN_PAUSE: return { kind: 'paused' };
+      }
+    }
+  }
+
+  private takeRequest(): StopReason | null {
+    const r = this.platform.takeRequest();
+    if (!r) return null;
+    if (r.kind === 'debug-exit') return { kind: 'debug-exit', code: r.code };
+    if (r.kind === 'reset') return { kind: 'reset', via: r.via };
+    return { kind: 'shutdown', code: 0, reason: r.via };
+  }
+
+  step(): StopReason {
+    const cpu = this.cpu, p = this.platform;
+    cpu.tripleFault = null;
+    if (p.nextDeadline() <= cpu.ticks) { p.tick(); cpu.irqPoll = true; }
+    cpu.bpSkip = (cpu.segBase[CS] + cpu.eip) | 0;
+    if (cpu.halted) {
+      const before = cpu.icount;
+      const r = this.run(1);
+      if (cpu.icount === before && cpu.halted) return r.kind === 'budget' ? { kind: 'step' } : r;
+      return r.kind === 'budget' ? { kind: 'step' } : r;
+    }
+    const code = cpu.run(cpu.icount + 1);
+    const req = this.takeRequest();
+    if (req) return req;
+    switch (code) {
+      case RUN_TRIPLE: return { kind: 'triple-fault', detail: cpu.tripleFault ?? 'triple fault' };
+      case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.vmm.stats.total - 1) };
+      case RUN_HALT_DEAD: return { kind: 'halted', detail: 'HLT with interrupts disabled' };
+      case RUN_WATCH: { const w = cpu.watchHit!; cpu.watchHit = null; return { kind: 'watchpoint', address: w.address, write: w.write }; }
+      default: return { kind: 'step' };
+    }
+  }
+
+  getRegisters(): RegisterFile {
+    const c = this.cpu, r = c.regs;
+    return {
+      eax: r[0] >>> 0, ecx: r[1] >>> 0, edx: r[2] >>> 0, ebx: r[3] >>> 0, esp: r[4] >>> 0, ebp: r[5] >>> 0, esi: r[6] >>> 0, edi: r[7] >>> 0,
+      eip: c.eip >>> 0, eflags: c.getFlags() >>> 0,
+      cs: c.segSel[CS], ds: c.segSel[DS], es: c.segSel[ES], fs: c.segSel[FS], gs: c.segSel[GS], ss: c.segSel[SS],
+      cr0: c.cr0 >>> 0, cr2: c.cr2 >>> 0, cr3: c.cr3 >>> 0, cr4: c.cr4 >>> 0,
+    };
+  }
+
+  setRegister(name: keyof RegisterFile, value: number): void {
+    const c = this.cpu;
+    const gi = (GENERAL as readonly string[]).indexOf(name);
+    if (gi >= 0) { c.regs[gi] = value; return; }
+    switch (name) {
+      case 'eip': c.eip = value | 0; c.invalidateFetch(); return;
+      case 'eflags': c.flags = (value & 0x3f7fd5) | 2; c.ccOp = 0; c.irqPoll = true; return;
+      case 'cr0': c.writeCr0(value); return;
+      case 'cr2': c.cr2 = value | 0; return;
+      case 'cr3': c.writeCr3(value); return;
+      case 'cr4': c.writeCr4(value); return;
+      default: {
+        const s = SEG_INDEX[name];
+        if (s === undefined) throw new Error(`unknown register ${String(name)}`);
+        // Writing a selector from the debugger reloads the cache like MOV would (real mode: base = sel * 16).
+        if (c.protectedMode) c.loadSeg(s === CS ? DS : s, value), s === CS && (c.segSel[CS] = value & 0xffff);
+        else c.setSegReal(s, value & 0xffff);
+      }
+    }
+  }
+
+  readLinear(addr: number, length: number): Uint8Array | null {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      const p = this.cpu.peekTranslate((addr + i) | 0);
+      if (p < 0) return null;
+      out[i] = this.memory.peek(p);
+    }
+    return out;
+  }
+
+  writeLinear(addr: number, bytes: Uint8Array): boolean {
+    const phys: number[] = [];
+    for (let i = 0; i < bytes.length; i++) {
+      const p = this.cpu.peekTranslate((addr + i) | 0);
+      if (p < 0) return false;
+      phys.push(p);
+    }
+    for (let i = 0; i < bytes.length; i++) this.writePhysByte(phys[i], bytes[i]);
+    return true;
+  }
+
+  readPhysical(addr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.memory.peek(addr + i);
+    return out;
+  }
+
+  writePhysical(addr: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) this.writePhysByte(addr + i, bytes[i]);
+  }
+
+  private writePhysByte(p: number, v: number): void {
+    p >>>= 0;
+    if (p < this.memory.ramBytes && this.memory.pageKind[p >>> 12] === 0) this.memory.u8[p] = v;
+  }
+
+  translate(linear: number): number | null {
+    const p = this.cpu.peekTranslate(linear | 0);
+    return p < 0 ? null : p;
+  }
+
+  addBreakpoint(linear: number): void {
+    const c = this.cpu;
+    c.breakpoints.add(linear >>> 0);
+    c.bpPages[linear >>> 12] = 1;
+  }
+
+  removeBreakpoint(linear: number): void {
+    const c = this.cpu;
+    c.breakpoints.delete(linear >>> 0);
+    const page = linear >>> 12;
+    let any = false;
+    for (const b of c.breakpoints) if (b >>> 12 === page) { any = true; break; }
+    c.bpPages[page] = any ? 1 : 0;
+  }
+
+  addWatchpoint(linear: number, length: number, kind: WatchKind): void {
+    if (!(length > 0)) throw new RangeError('watchpoint length must be positive');
+    this.watches.push({ addr: linear >>> 0, len: length, kind });
+    this.refreshWatchPages();
+  }
+
+  removeWatchpoint(linear: number, length: number, kind: WatchKind): void {
+    const i = this.watches.findIndex((w) => w.addr === linear >>> 0 && w.len === length && w.kind === kind);
+    if (i >= 0) this.watches.splice(i, 1);
+    this.refreshWatchPages();
+  }
+
+  private refreshWatchPages(): void {
+    const c = this.cpu;
+    c.noTlb.fill(0);
+    for (const w of this.watches) {
+      for (let p = w.addr >>> 12; p <= ((w.addr + w.len - 1) >>> 12); p++) c.noTlb[p & 0xfffff] = 1;
+    }
+    c.flushTlb();
+  }
+
+  private checkWatch(lin: number, size: number, write: boolean): void {
+    const a = lin >>> 0;
+    for (const w of this.watches) {
+      if (w.kind === 'read' && write) continue;
+      if (w.kind === 'write' && !write) continue;
+      // Accesses reach here per page; a 4-byte window around the first byte covers word and dword accesses.
+      if (a < w.addr + w.len && a + Math.max(size, 4) > w.addr) {
+        if (!this.cpu.watchHit) this.cpu.watchHit = { address: a, write };
+        return;
+      }
+    }
+  }
+
+  setExitFilter(filter: ((r: ExitRecord) => boolean) | null): void { this.vmm.setFilter(filter); }
+
+  get exits(): ExitStats { return this.vmm.stats; }
+
+  snapshot(): unknown {
+    const snap: MachineSnapshot = {
+      ram: this.memory.u8.slice(),
+      cpu: saveCpu(this.cpu),
+      platform: (this.platform as unknown as { saveState?(): unknown }).saveState?.(),
+      serial: this.serialOutput(),
+    };
+    return snap;
+  }
+
+  restore(snapshot: unknown): void {
+    const s = snapshot as MachineSnapshot;
+    if (!s || !(s.ram instanceof Uint8Array) || s.ram.length !== this.memory.ramBytes || !s.cpu) {
+      throw new Error('restore: not a snapshot of this machine');
+    }
+    this.memory.u8.set(s.ram);
+    loadCpu(this.cpu, s.cpu);
+    const pl = this.platform as unknown as { loadState?(st: unknown): void };
+    if (s.platform !== undefined) pl.loadState?.(s.platform);
+    this.serial = [s.serial]; this.serialLen = s.serial.length;
+  }
+
+  /** The plan last loaded (for reloading on a guest reset). */
+  get loadedPlan(): BootPlan | null { return this.plan; }
+}
+
+function hex(v: number, digits: number): string { return v.toString(16).padStart(digits, '0'); }
