@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       const row = measureGuest(guest, engine, o, spawn);
       process.stderr.write(row.error ? ' failed\n' : ` ${row.mips!.toFixed(1)} MIPS\n`);
       rows.push(row);
-      if (row.error && /not available yet/.test(row.error)) unavailable = row.error;
+      if (row.error && /not available yet|Cannot find module|does not provide an export/.test(row.error)) unavailable = row.error;
     }
   }
   const hooks = await runHooks();

@@ -1,39 +1,21 @@
 // Runs a bench guest under our emulator: Machine (HVM, RAM as requested) and the image
-// loader, through the public machine API only. The machine module is imported at run time
-// so the bench still reports v86's figures while it is missing or broken.
+// loader, through the public machine API only. child.ts imports this file only for our
+// engine, so a broken machine never keeps v86's figures from being reported.
 import { readFileSync } from 'node:fs';
-import type { MachineApi, MachineOptions, StopReason } from '../../emulator/machine-api';
+import type { StopReason } from '../../emulator/machine-api';
 import { loadImage } from '../../emulator/loader';
+import { Machine } from '../../emulator/machine';
 import type { GuestRun, RunRequest } from './protocol';
 import { SerialMarkers } from './markers';
 
-type MachineCtor = new (options: MachineOptions) => MachineApi;
-
-// Kept in a variable: the type checker must not require the module to exist yet.
-const MACHINE_MODULE = '../../emulator/machine';
-
 /** Instructions per run() call: large enough to amortise the call, small enough to notice a stuck guest. */
 const SLICE = 10_000_000;
-
-export async function loadMachineClass(): Promise<MachineCtor> {
-  let machineMod: Record<string, unknown>;
-  try {
-    machineMod = await import(MACHINE_MODULE) as Record<string, unknown>;
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
-    throw new Error(`our emulator is not available yet (${missing ? 'emulator/machine.ts does not exist' : (e as Error).message.split('\n')[0]})`);
-  }
-  const Machine = machineMod.Machine as MachineCtor | undefined;
-  if (typeof Machine !== 'function') throw new Error('emulator/machine does not export class Machine');
-  return Machine;
-}
 
 function describe(stop: StopReason): string {
   return JSON.stringify(stop);
 }
 
 export async function runOurs(req: RunRequest): Promise<GuestRun> {
-  const Machine = await loadMachineClass();
   const t0 = performance.now();
   let markers: SerialMarkers | null = null;
   const machine = new Machine({
