@@ -1,0 +1,109 @@
+// What completion, signature help and hover know about guest/: the hypercall wrappers, the
+// one-for-one PV_* / pv_* replacements, and the ABI constants (values from Xen's public
+// headers, identical to guest/paravirt.h; a test checks the two agree).
+
+import { HYPERCALLS } from '../../emulator/isa';
+import type { Syntax } from './types';
+
+export interface WrapperParam { name: string; doc: string; constants?: string }
+export interface Wrapper { name: string; params: WrapperParam[]; doc: string; syntaxes: Syntax[] }
+
+export const CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
+  SCHEDOP_yield: 0, SCHEDOP_block: 1, SCHEDOP_shutdown: 2, SCHEDOP_poll: 3, SCHEDOP_shutdown_code: 5,
+  SHUTDOWN_poweroff: 0, SHUTDOWN_reboot: 1, SHUTDOWN_suspend: 2, SHUTDOWN_crash: 3, SHUTDOWN_watchdog: 4,
+  CONSOLEIO_write: 0, CONSOLEIO_read: 1,
+  XENVER_version: 0, XENVER_get_features: 6,
+  MMU_NORMAL_PT_UPDATE: 0, MMU_MACHPHYS_UPDATE: 1, MMU_PT_UPDATE_PRESERVE_AD: 2,
+  UVMF_NONE: 0, UVMF_TLB_FLUSH: 1, UVMF_INVLPG: 2, UVMF_ALL: 4,
+  MMUEXT_PIN_L1_TABLE: 0, MMUEXT_PIN_L2_TABLE: 1, MMUEXT_PIN_L3_TABLE: 2, MMUEXT_PIN_L4_TABLE: 3, MMUEXT_UNPIN_TABLE: 4,
+  MMUEXT_NEW_BASEPTR: 5, MMUEXT_TLB_FLUSH_LOCAL: 6, MMUEXT_INVLPG_LOCAL: 7, MMUEXT_TLB_FLUSH_MULTI: 8, MMUEXT_INVLPG_MULTI: 9,
+  MMUEXT_TLB_FLUSH_ALL: 10, MMUEXT_INVLPG_ALL: 11, MMUEXT_FLUSH_CACHE: 12, MMUEXT_SET_LDT: 13, MMUEXT_NEW_USER_BASEPTR: 15,
+  MMUEXT_CLEAR_PAGE: 16, MMUEXT_COPY_PAGE: 17,
+  DOMID_SELF: 0x7ff0,
+  VMASST_CMD_enable: 0, VMASST_CMD_disable: 1, VMASST_TYPE_writable_pagetables: 2, VMASST_TYPE_pae_extended_cr3: 3,
+  EVTCHNOP_bind_interdomain: 0, EVTCHNOP_bind_virq: 1, EVTCHNOP_bind_pirq: 2, EVTCHNOP_close: 3, EVTCHNOP_send: 4,
+  EVTCHNOP_status: 5, EVTCHNOP_alloc_unbound: 6, EVTCHNOP_bind_ipi: 7, EVTCHNOP_bind_vcpu: 8, EVTCHNOP_unmask: 9,
+  VIRQ_TIMER: 0, VIRQ_DEBUG: 1, VIRQ_CONSOLE: 2,
+  VCPUOP_initialise: 0, VCPUOP_up: 1, VCPUOP_down: 2, VCPUOP_is_up: 3, VCPUOP_register_runstate_memory_area: 5,
+  VCPUOP_set_periodic_timer: 6, VCPUOP_stop_periodic_timer: 7, VCPUOP_set_singleshot_timer: 8, VCPUOP_stop_singleshot_timer: 9,
+  VCPUOP_register_vcpu_info: 10,
+  CALLBACKOP_register: 0, CALLBACKOP_unregister: 1,
+  CALLBACKTYPE_event: 0, CALLBACKTYPE_failsafe: 1, CALLBACKTYPE_syscall: 2, CALLBACKTYPE_sysenter: 3, CALLBACKTYPE_nmi: 4,
+  FLAT_RING1_CS: 0xe019, FLAT_RING1_DS: 0xe021, FLAT_RING1_SS: 0xe021, FLAT_RING3_CS: 0xe02b, FLAT_RING3_DS: 0xe033, FLAT_RING3_SS: 0xe033,
+});
+
+/** Which constant family fits a wrapper parameter (`hypercall.param` -> name prefix). */
+const PARAM_CONSTANTS: Record<string, string> = {
+  'sched_op.cmd': 'SCHEDOP_', 'sched_op_compat.cmd': 'SCHEDOP_', 'console_io.cmd': 'CONSOLEIO_', 'xen_version.cmd': 'XENVER_',
+  'event_channel_op.cmd': 'EVTCHNOP_', 'vcpu_op.cmd': 'VCPUOP_', 'callback_op.cmd': 'CALLBACKOP_',
+  'update_va_mapping.flags': 'UVMF_', 'update_va_mapping_otherdomain.flags': 'UVMF_', 'vm_assist.cmd': 'VMASST_CMD_',
+  'vm_assist.type': 'VMASST_TYPE_', 'mmuext_op.domid': 'DOMID_', 'mmu_update.foreigndom': 'DOMID_', 'stack_switch.ss': 'FLAT_',
+  'set_callbacks.event_selector': 'FLAT_', 'set_callbacks.failsafe_selector': 'FLAT_',
+};
+
+const PARAM_DOCS: Record<string, string> = {
+  cmd: 'sub-command', arg: 'pointer to the argument structure (or 0)', count: 'number of entries',
+  success_count: 'pointer receiving how many entries succeeded (or 0)', domid: 'DOMID_SELF for this domain',
+  foreigndom: 'DOMID_SELF for this domain', va: 'virtual address', flags: 'UVMF_* flags',
+  new_val_lo: 'PTE low 32 bits', new_val_hi: 'PTE high 32 bits (PAE)', table: 'trap table (NULL clears)',
+};
+
+function hypercallWrappers(): Wrapper[] {
+  return HYPERCALLS.filter((h) => h.name !== 'iret').map((h) => ({
+    name: `HYPERVISOR_${h.name}`,
+    params: h.args.map((a) => ({ name: a, doc: PARAM_DOCS[a] ?? a, constants: PARAM_CONSTANTS[`${h.name}.${a}`] })),
+    doc: `Xen hypercall ${h.nr} (${h.name}): ${h.summary} Calls hypercall_page + ${h.nr}*32; arguments in EBX, ECX, EDX, ESI, EDI; result in EAX (negative errno on failure).`,
+    syntaxes: ['nasm', 'gas', 'c'],
+  }));
+}
+
+const ASM_ONLY: Syntax[] = ['nasm', 'gas'];
+const C_ONLY: Syntax[] = ['c'];
+
+const REPLACEMENTS: Wrapper[] = [
+  { name: 'PV_HALT', params: [], doc: 'Replaces HLT: sched_op(SCHEDOP_block); unmasks events and sleeps until one is pending. Preserves registers and flags.', syntaxes: ASM_ONLY },
+  { name: 'PV_CLI', params: [], doc: 'Replaces CLI: writes 1 to vcpu_info.evtchn_upcall_mask (no hypercall).', syntaxes: ASM_ONLY },
+  { name: 'PV_STI', params: [], doc: 'Replaces STI: writes 0 to the upcall mask, then forces delivery of pending events with xen_version.', syntaxes: ASM_ONLY },
+  { name: 'PV_IRQ_SAVE', params: [{ name: 'reg', doc: 'receives the previous mask (1 = events were masked)' }], doc: 'Replaces pushf; cli: saves the event mask and masks events.', syntaxes: ASM_ONLY },
+  { name: 'PV_IRQ_RESTORE', params: [{ name: 'reg', doc: 'a value from PV_IRQ_SAVE' }], doc: 'Replaces popf: restores the event mask saved by PV_IRQ_SAVE.', syntaxes: ASM_ONLY },
+  { name: 'PV_WRITE_CR3', params: [{ name: 'reg', doc: 'machine address of the new page directory' }], doc: 'Replaces mov cr3, reg: mmuext_op(MMUEXT_NEW_BASEPTR, reg >> 12).', syntaxes: ASM_ONLY },
+  { name: 'PV_READ_CR2', params: [{ name: 'reg', doc: 'receives the page-fault address' }], doc: 'Replaces mov reg, cr2: loads vcpu_info.arch.cr2.', syntaxes: ASM_ONLY },
+  { name: 'PV_INVLPG', params: [{ name: 'mem', doc: 'memory operand whose page to invalidate (not ESP-based)' }], doc: 'Replaces invlpg: mmuext_op(MMUEXT_INVLPG_LOCAL, address).', syntaxes: ASM_ONLY },
+  { name: 'PV_CLTS', params: [], doc: 'Replaces CLTS: fpu_taskswitch(0).', syntaxes: ASM_ONLY },
+  { name: 'PV_WBINVD', params: [], doc: 'Replaces WBINVD: mmuext_op(MMUEXT_FLUSH_CACHE).', syntaxes: ASM_ONLY },
+  { name: 'PV_CPUID', params: [], doc: 'Replaces CPUID: Xen\'s forced-emulation prefix (ud2; "xen"; cpuid).', syntaxes: ASM_ONLY },
+  { name: 'PV_SET_DEBUGREG', params: [{ name: 'num', doc: 'debug register number 0-7' }, { name: 'reg', doc: 'value' }], doc: 'Replaces mov drN, reg: set_debugreg(N, reg).', syntaxes: ASM_ONLY },
+  { name: 'PV_GET_DEBUGREG', params: [{ name: 'reg', doc: 'receives the value' }, { name: 'num', doc: 'debug register number 0-7' }], doc: 'Replaces mov reg, drN: get_debugreg(N).', syntaxes: ASM_ONLY },
+  { name: 'PV_IRET', params: [], doc: 'Replaces IRET: jumps to the iret hypercall slot (the frame must be Xen\'s).', syntaxes: ASM_ONLY },
+  { name: 'pv_halt', params: [], doc: 'Replaces asm("hlt"): sched_op(SCHEDOP_block).', syntaxes: C_ONLY },
+  { name: 'pv_irq_disable', params: [], doc: 'Replaces asm("cli"): masks events in vcpu_info.', syntaxes: C_ONLY },
+  { name: 'pv_irq_enable', params: [], doc: 'Replaces asm("sti"): unmasks events and delivers pending ones.', syntaxes: C_ONLY },
+  { name: 'pv_irq_save', params: [], doc: 'Saves and masks the event mask; returns the previous mask.', syntaxes: C_ONLY },
+  { name: 'pv_irq_restore', params: [{ name: 'masked', doc: 'value from pv_irq_save()' }], doc: 'Restores the event mask.', syntaxes: C_ONLY },
+  { name: 'pv_write_cr3', params: [{ name: 'cr3', doc: 'machine address of the page directory' }], doc: 'Replaces a CR3 load: mmuext_op(MMUEXT_NEW_BASEPTR).', syntaxes: C_ONLY },
+  { name: 'pv_read_cr2', params: [], doc: 'Replaces a CR2 read: vcpu_info.arch.cr2.', syntaxes: C_ONLY },
+  { name: 'pv_invlpg', params: [{ name: 'addr', doc: 'address in the page to invalidate' }], doc: 'Replaces invlpg: mmuext_op(MMUEXT_INVLPG_LOCAL).', syntaxes: C_ONLY },
+  { name: 'pv_clts', params: [], doc: 'Replaces clts: fpu_taskswitch(0).', syntaxes: C_ONLY },
+  { name: 'pv_wbinvd', params: [], doc: 'Replaces wbinvd: mmuext_op(MMUEXT_FLUSH_CACHE).', syntaxes: C_ONLY },
+  { name: 'pv_set_debugreg', params: [{ name: 'reg', doc: 'debug register number' }, { name: 'value', doc: 'value' }], doc: 'Replaces mov drN, x: set_debugreg.', syntaxes: C_ONLY },
+  { name: 'pv_get_debugreg', params: [{ name: 'reg', doc: 'debug register number' }], doc: 'Replaces mov x, drN: get_debugreg.', syntaxes: C_ONLY },
+  { name: 'pv_console_write', params: [{ name: 'buf', doc: 'text' }, { name: 'len', doc: 'length in bytes' }], doc: 'console_io(CONSOLEIO_write, len, buf).', syntaxes: C_ONLY },
+  { name: 'pv_shutdown', params: [{ name: 'reason', doc: 'SHUTDOWN_* reason', constants: 'SHUTDOWN_' }], doc: 'sched_op(SCHEDOP_shutdown, {reason}).', syntaxes: C_ONLY },
+];
+
+export const WRAPPERS: readonly Wrapper[] = Object.freeze([...hypercallWrappers(), ...REPLACEMENTS]);
+const byName = new Map(WRAPPERS.map((w) => [w.name, w]));
+
+export function wrapperByName(name: string): Wrapper | undefined { return byName.get(name); }
+
+export function wrappersFor(syntax: Syntax): Wrapper[] { return WRAPPERS.filter((w) => w.syntaxes.includes(syntax)); }
+
+export function constantsWithPrefix(prefix: string): [string, number][] {
+  return Object.entries(CONSTANTS).filter(([k]) => k.startsWith(prefix));
+}
+
+/** `HYPERVISOR_sched_op(cmd, arg)` / `HYPERVISOR_sched_op cmd, arg` */
+export function signatureLabel(w: Wrapper, syntax: Syntax): string {
+  const names = w.params.map((p) => p.name).join(', ');
+  return syntax === 'c' ? `${w.name}(${names})` : `${w.name}${names ? ' ' + names : ''}`;
+}

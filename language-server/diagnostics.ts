@@ -1,0 +1,28 @@
+// Findings -> LSP diagnostics.
+
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import type { Finding } from './analyzer/types';
+
+const SEV = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
+
+export function toDiagnostic(f: Finding): Diagnostic {
+  return {
+    range: f.range,
+    severity: SEV[f.severity],
+    source: 'paravirt',
+    code: f.code,
+    codeDescription: { href: f.href },
+    message: f.message,
+    data: { entry: f.entry, fixable: f.fixable },
+  };
+}
+
+export function truncationNotice(lines: number): Diagnostic {
+  return {
+    range: { start: { line: lines, character: 0 }, end: { line: lines, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    source: 'paravirt',
+    code: 'PV000',
+    message: `paravirt analysed only the first ${lines} lines of this file (setting paravirt.maxLines); the rest is not checked.`,
+  };
+}

@@ -1,0 +1,158 @@
+// The LSP server: wires connection events to the analyzer and the feature modules.
+// Documents sync incrementally; each change reparses only the touched lines, and diagnostics
+// are pushed once per event-loop turn (several queued changes coalesce into one analysis).
+
+import {
+  CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind,
+  type Connection, type InitializeParams, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { codeActions, FIX_ALL_KIND } from './code-actions';
+import { completion, hover, signatureHelp } from './assist';
+import { toDiagnostic, truncationNotice } from './diagnostics';
+import { definition, documentSymbols, folding, references } from './navigation';
+import { ProfileView } from './profile-view';
+import { normalizeSettings, ServerState, uriToPath, type OpenDoc } from './state';
+
+export function startServer(connection: Connection): void {
+  let state = new ServerState(null);
+  let profile: ProfileView | null = null;
+  let canPullConfig = false;
+  let canWatch = false;
+  let canRefreshLens = false;
+  let canRefreshHints = false;
+  const pending = new Set<string>();
+  let scheduled = false;
+
+  const guard = <A extends unknown[], R>(fallback: R, fn: (...a: A) => R) => (...a: A): R => {
+    try { return fn(...a); } catch (e) {
+      connection.console.error(`paravirt: ${(e as Error)?.stack ?? String(e)}`);
+      return fallback;
+    }
+  };
+
+  const publish = (od: OpenDoc) => {
+    const list = state.analyze(od).map((h) => toDiagnostic(h.finding));
+    if (od.doc.truncated) list.push(truncationNotice(od.doc.maxLines));
+    void connection.sendDiagnostics({ uri: od.uri, version: od.version, diagnostics: list });
+  };
+
+  const flush = guard(undefined, () => {
+    scheduled = false;
+    for (const uri of pending) { const od = state.docs.get(uri); if (od) publish(od); }
+    pending.clear();
+  });
+  const schedule = (uri: string) => {
+    pending.add(uri);
+    if (!scheduled) { scheduled = true; setImmediate(flush); }
+  };
+  const revalidateAll = () => { state.invalidate(); for (const uri of state.docs.keys()) schedule(uri); };
+
+  const refreshProfileViews = () => {
+    if (canRefreshLens) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (canRefreshHints) void connection.sendRequest('workspace/inlayHint/refresh').catch(() => undefined);
+  };
+
+  const pullSettings = async () => {
+    if (!canPullConfig) return;
+    try {
+      const [cfg] = await connection.workspace.getConfiguration([{ section: 'paravirt' }]);
+      state.settings = normalizeSettings(cfg);
+    } catch { /* keep the current settings */ }
+    revalidateAll();
+  };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const root = params.workspaceFolders?.[0]?.uri ? uriToPath(params.workspaceFolders[0].uri)
+      : params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? null;
+    state = new ServerState(root);
+    const init = params.initializationOptions as { settings?: unknown } | undefined;
+    state.settings = normalizeSettings(init?.settings);
+    const caps = params.capabilities;
+    canPullConfig = !!caps.workspace?.configuration;
+    canWatch = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    canRefreshLens = !!caps.workspace?.codeLens?.refreshSupport;
+    canRefreshHints = !!caps.workspace?.inlayHint?.refreshSupport;
+    profile = new ProfileView(root, refreshProfileViews);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [' ', ',', '(', '$', '_'], resolveProvider: false },
+        signatureHelpProvider: { triggerCharacters: ['(', ',', ' '], retriggerCharacters: [','] },
+        documentSymbolProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        foldingRangeProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        inlayHintProvider: true,
+      },
+      serverInfo: { name: 'paravirt-language-server', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (canWatch) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.paravirt/last-run.json' }] }).catch(() => undefined);
+    }
+    profile?.startWatching();
+    void pullSettings();
+  });
+
+  connection.onDidChangeConfiguration(guard(undefined, (p) => {
+    if (canPullConfig) { void pullSettings(); return; }
+    const s = (p.settings as { paravirt?: unknown } | undefined)?.paravirt;
+    state.settings = normalizeSettings(s);
+    revalidateAll();
+  }));
+
+  connection.onDidChangeWatchedFiles(guard(undefined, (p) => {
+    if (p.changes.some((c) => c.uri.endsWith('last-run.json'))) { profile?.reload(); refreshProfileViews(); }
+    if (p.changes.some((c) => !c.uri.endsWith('last-run.json'))) revalidateAll();
+  }));
+
+  connection.onDidOpenTextDocument(guard(undefined, (p) => {
+    const od = state.open(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text);
+    if (od) schedule(od.uri);
+  }));
+
+  connection.onDidChangeTextDocument(guard(undefined, (p) => {
+    const od = state.docs.get(p.textDocument.uri);
+    if (!od) return;
+    for (const ch of p.contentChanges) od.doc.applyChange('range' in ch ? { range: ch.range, text: ch.text } : { text: ch.text });
+    od.version = p.textDocument.version;
+    schedule(od.uri);
+  }));
+
+  connection.onDidCloseTextDocument(guard(undefined, (p) => {
+    state.close(p.textDocument.uri);
+    void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+  }));
+
+  const withDoc = <R>(fallback: R, fn: (od: OpenDoc, p: any) => R) => guard(fallback, (p: { textDocument: { uri: string } }) => {
+    const od = state.docs.get(p.textDocument.uri);
+    return od ? fn(od, p) : fallback;
+  });
+
+  connection.onCodeAction(withDoc([], (od, p) => codeActions(state, od, p)));
+  connection.onHover(withDoc(null, (od, p) => hover(state, od, p.position)));
+  connection.onCompletion(withDoc([], (od, p) => completion(od, p.position)));
+  connection.onSignatureHelp(withDoc(null, (od, p) => signatureHelp(od, p.position)));
+  connection.onDocumentSymbol(withDoc([], (od) => documentSymbols(od.doc)));
+  connection.onDefinition(withDoc([], (od, p) => definition(state, od, p.position)));
+  connection.onReferences(withDoc([], (od, p) => references(state, od, p.position, !!p.context?.includeDeclaration)));
+  connection.onFoldingRanges(withDoc([], (od) => folding(od.doc)));
+  connection.onCodeLens(withDoc([], (od) => profile?.codeLenses(od) ?? []));
+  connection.languages.inlayHint.on(withDoc([], (od, p) => profile?.inlayHints(od, p.range.start.line, p.range.end.line) ?? []));
+
+  // Memory and size figures for the benchmark and for diagnosing slow editors.
+  connection.onRequest('paravirt/stats', () => {
+    const m = process.memoryUsage();
+    let lines = 0;
+    for (const od of state.docs.values()) lines += od.doc.lineCount;
+    return { rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines };
+  });
+
+  connection.onShutdown(() => { profile?.dispose(); });
+  connection.listen();
+}
