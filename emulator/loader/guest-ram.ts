@@ -58,6 +58,10 @@ export class RamAllocator {
     this.cursor = highestLoaded;
   }
 
+  /** Where the next allocation would start from; pass to rewind() to undo later ones. */
+  mark(): number { return this.cursor; }
+  rewind(mark: number): void { this.cursor = mark; }
+
   allocate(size: number, what: string): number {
     let start = alignUp(this.cursor, PAGE);
     if (start < HOLE_END && start + size > LOW_USABLE_END) start = HOLE_END;

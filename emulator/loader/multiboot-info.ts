@@ -66,13 +66,25 @@ export function buildMultibootInfo(
 
   const alloc = new RamAllocator(ramBytes, highestLoaded);
   const infoAddr = alloc.allocate(blockSize, 'multiboot information');
-  const sectionPlaces = sections?.loads.map((l) => {
-    const addr = alloc.allocate(l.data.length, `ELF section ${l.index} (${l.data.length} bytes)`);
-    setSectionAddress(sections, l.index, addr);
-    return { addr, data: l.data };
-  }) ?? [];
-  const tableAddr = sections ? alloc.allocate(sections.table.length, 'ELF section header table') : 0;
   const modAddrs = modules.map((m, i) => alloc.allocate(m.bytes.length, `module ${i} (${m.bytes.length} bytes)`));
+  // The section table is a convenience (debug sections can be large): if it does not fit in
+  // RAM the kernel still boots, without flag 5, rather than failing to load.
+  let sectionPlaces: Array<{ addr: number; data: Uint8Array }> = [];
+  let tableAddr = 0;
+  if (sections) {
+    const s = sections;
+    const mark = alloc.mark();
+    try {
+      sectionPlaces = s.loads.map((l) => ({ addr: alloc.allocate(l.data.length, `ELF section ${l.index}`), data: l.data }));
+      tableAddr = alloc.allocate(s.table.length, 'ELF section header table');
+      s.loads.forEach((l, i) => setSectionAddress(s, l.index, sectionPlaces[i].addr));
+    } catch (e) {
+      if (!(e instanceof ImageError)) throw e;
+      alloc.rewind(mark);
+      sections = undefined;
+      sectionPlaces = [];
+    }
+  }
 
   const block = new Uint8Array(blockSize);
   const v = new DataView(block.buffer);

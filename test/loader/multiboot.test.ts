@@ -152,6 +152,17 @@ test('ELF multiboot kernel: section header table (flag 5) with the unloaded sect
   assert.equal(found, oracleSymbols(path).find((s) => s.name === 'kmain')!.value);
 });
 
+test('ELF section table that does not fit in RAM is left out (no flag 5) rather than failing the load', () => {
+  const { path, bytes } = fx.cKernel();
+  const kernelEnd = Math.max(...oracleProgramHeaders(path).filter((p) => p.type === 'LOAD').map((p) => p.paddr + p.memsz));
+  const ram = Math.ceil(kernelEnd / 4096) * 4096 + 2 * 4096; // the info page and a one-page module
+  const plan = loadImage(bytes, { ramBytes: ram, modules: [{ bytes: new Uint8Array(4096).fill(1) }] });
+  const mem = applyPlan(plan, ram);
+  const info = readInfo(mem, multibootRegs(plan).ebx);
+  assert.equal(info.flags & (1 << 5), 0);
+  assert.equal(info.mods.length, 1);
+});
+
 test('higher-half kernel (AT()): loaded at p_paddr, entered at the physical image of e_entry', () => {
   const { path, bytes } = fx.higherHalf();
   const plan = loadImage(bytes, { ramBytes: 8 * MiB });
