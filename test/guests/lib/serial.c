@@ -10,7 +10,7 @@ void serial_init(void) {
   outb(COM1 + 1, 0x00);
   outb(COM1 + 3, 0x03);   /* 8N1 */
   outb(COM1 + 2, 0x00);   /* FIFO off: the simplest model both sides share */
-  outb(COM1 + 4, 0x03);   /* DTR, RTS */
+  outb(COM1 + 4, 0x0B);   /* DTR, RTS, OUT2 (gates the IRQ line on a PC) */
 }
 
 void serial_putc(char c) {
