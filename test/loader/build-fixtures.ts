@@ -90,6 +90,17 @@ export class FixtureBuilder {
     });
   }
 
+  /** ELF64 file with a multiboot header using the address fields. */
+  mbElf64(): Built {
+    return this.once('elf64', () => {
+      const obj = join(this.dir, 'mb-elf64.o');
+      run('nasm', ['-f', 'elf64', '-o', obj, join(FIXTURES, 'mb-elf64.asm')], this.dir);
+      const path = join(this.dir, 'mb-elf64.elf');
+      run('ld', ['-m', 'elf_x86_64', '-z', 'max-page-size=0x1000', '--no-warn-rwx-segments', '-T', join(FIXTURES, 'mb-elf64.ld'), '-o', path, obj], this.dir);
+      return path;
+    });
+  }
+
   plainElf(): Built {
     return this.once('plain', () => this.link('plain.elf', [this.nasmElf('plain.asm', 'plain.o')], ['-Ttext', '0x200000', '-e', 'start']));
   }

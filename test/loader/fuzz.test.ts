@@ -66,7 +66,7 @@ test(`fuzz: ${COUNT} mutated images give an ImageError or a sane plan`, { timeou
   const bases: Array<[string, Uint8Array]> = [
     ['mb-elf', fx.mbElf().bytes], ['plain', fx.plainElf().bytes], ['c-kernel', fx.cKernel().bytes],
     ['kludge', fx.mbKludge({ pad: 64 }).bytes], ['xen-pv', fx.xenPv().bytes], ['xen-legacy', fx.xenLegacy().bytes],
-    ['higher-half', fx.higherHalf().bytes], ['boot-sector', fx.flatBin('boot-sector.asm').bytes],
+    ['higher-half', fx.higherHalf().bytes], ['elf64-kludge', fx.mbElf64().bytes], ['boot-sector', fx.flatBin('boot-sector.asm').bytes],
   ];
   const formats: ImageFormat[] = ['auto', 'auto', 'auto', 'elf', 'multiboot', 'flat', 'rom'];
   const rams = [0x80000, 1 << 20, 2 << 20, 4 << 20, 16 << 20];

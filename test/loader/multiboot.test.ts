@@ -4,6 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { ImageError, loadImage } from '../../emulator/loader/index';
 import type { BootPlan } from '../../emulator/machine-api';
 import { FixtureBuilder } from './build-fixtures';
@@ -214,6 +215,25 @@ for (const { name, v } of kludgeVariants) {
     assert.equal(info.flags & (1 << 5), 0, 'no ELF section table for a flat image');
   });
 }
+
+test('ELF64 kernel with address fields: loaded by them, where nm puts its symbols', () => {
+  const { path, bytes } = fx.mbElf64();
+  const nm = new Map(execFileSync('nm', [path], { encoding: 'utf8' }).trim().split('\n').map((l) => {
+    const [addr, , name] = l.split(' ');
+    return [name, parseInt(addr, 16)] as const;
+  }));
+  const plan = loadImage(bytes, { ramBytes: 4 * MiB });
+  const regs = multibootRegs(plan);
+  assert.equal(regs.eip, nm.get('start'));
+  const header = nm.get('header')!;
+  const mem = applyPlan(plan, 4 * MiB);
+  const text = oracleSections(path).find((s) => s.name === '.text')!; // readelf -S reads ELF64 too
+  const loadLen = nm.get('load_end')! - header;
+  assert.deepEqual(mem.bytes.subarray(header, header + loadLen), bytes.subarray(text.offset, text.offset + loadLen));
+  assert.ok(regs.ebx >= nm.get('bss_end')!);
+  assert.equal(plan.symbols, undefined, 'no ELF32 symbols to read');
+  assert.throws(() => loadImage(bytes, { ramBytes: 4 * MiB, format: 'elf' }), (e: unknown) => e instanceof ImageError && /ELFCLASS64/.test(e.message));
+});
 
 /** A multiboot header with address fields, written by hand from the spec's layout. */
 function kludgeImage(o: { headerOffset?: number; headerAddr: number; loadAddr: number; loadEnd: number; bssEnd: number; entry: number; size: number; flags?: number }): Uint8Array {

@@ -35,10 +35,10 @@ export interface OracleSection { index: number; name: string; type: string; addr
 export function oracleSections(path: string): OracleSection[] {
   const out: OracleSection[] = [];
   for (const line of readelf(['-S'], path).split('\n')) {
-    const m = /^\s+\[\s*(\d+)\]\s+(\S*)\s+([A-Z_]+)\s+([0-9a-f]{8})\s+([0-9a-f]{6,})\s+([0-9a-f]{6,})\s/.exec(line);
+    const m = /^\s+\[\s*(\d+)\]\s+(\S*)\s+([A-Z_]+)\s+([0-9a-f]{8}|[0-9a-f]{16})\s+([0-9a-f]{6,})\s+([0-9a-f]{6,})\s/.exec(line);
     if (m) out.push({ index: +m[1], name: m[2], type: m[3], addr: parseInt(m[4], 16), offset: parseInt(m[5], 16), size: parseInt(m[6], 16) });
     else {
-      const n = /^\s+\[\s*(\d+)\]\s+([A-Z_]+)\s+([0-9a-f]{8})\s+([0-9a-f]{6,})\s+([0-9a-f]{6,})\s/.exec(line);
+      const n = /^\s+\[\s*(\d+)\]\s+([A-Z_]+)\s+([0-9a-f]{8}|[0-9a-f]{16})\s+([0-9a-f]{6,})\s+([0-9a-f]{6,})\s/.exec(line);
       if (n) out.push({ index: +n[1], name: '', type: n[2], addr: parseInt(n[3], 16), offset: parseInt(n[4], 16), size: parseInt(n[5], 16) });
     }
   }
