@@ -17,7 +17,8 @@ const IDT_ADDR = 0x800;
 const HANDLERS = 0x3000;
 const HANDLER_STRIDE = 16;
 const VECTORS = 32;
-const SETUP_LENGTH = 41;
+const SETUP_LENGTH = 42;
+const SETUP_INSTRUCTIONS = 10;          // up to and excluding the final jmp $
 
 export const GPR_NAMES: readonly GeneralRegister[] = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 
@@ -34,7 +35,7 @@ export function flat32Plan(): BootPlan {
     0x66, 0xb8, 0x10, 0x00,                           // next: mov ax, 0x10
     0x8e, 0xd8, 0x8e, 0xc0, 0x8e, 0xd0, 0x8e, 0xe0, 0x8e, 0xe8, // mov ds/es/ss/fs/gs, ax
     0xbc, ...le32(STACK_TOP),                         // mov esp, STACK_TOP
-    0xf4,                                             // hlt
+    0xeb, 0xfe,                                       // jmp $ (not HLT: a halted CPU stays halted when EIP is set)
   ];
   if (setup.length !== SETUP_LENGTH) throw new Error('flat32 harness: setup code length changed');
   const gdtr = [23, 0, ...le32(GDT_ADDR)];
@@ -66,11 +67,10 @@ export function flat32Plan(): BootPlan {
 /** Loads the harness and runs its setup; throws if the machine does not get there. */
 export function prepareFlat32(machine: MachineLike): void {
   machine.load(flat32Plan());
-  const stop = machine.run(1000);
+  const stop = machine.run(SETUP_INSTRUCTIONS);
   const regs = machine.getRegisters();
-  const hlt = SETUP_ADDR + SETUP_LENGTH - 1;
-  if (regs.eip !== hlt + 1 && regs.eip !== hlt) {
-    throw new Error(`flat32 harness setup did not reach its HLT: stop ${JSON.stringify(stop)}, eip ${regs.eip.toString(16)}`);
+  if (regs.eip !== SETUP_ADDR + SETUP_LENGTH - 2 || regs.cs !== 0x08 || regs.ss !== 0x10) {
+    throw new Error(`flat32 harness setup did not complete: stop ${JSON.stringify(stop)}, eip ${regs.eip.toString(16)}`);
   }
 }
 

@@ -1,0 +1,74 @@
+// `npm run conformance`: one line per reference comparison (cases checked, agreed,
+// disagreed), the details of any disagreement after it, and a non-zero exit status if any
+// comparison disagreed.
+//   PARAVIRT_CONFORMANCE_COUNT  decoder sequences (default 1,000,000)
+//   PARAVIRT_ALU_COUNT          ALU cases (default 200,000)
+//   PARAVIRT_SEED               seed for both (default 20261125)
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeAluResult, runAluConformance } from './alu-conformance';
+import { describeDecoderResult, runDecoderConformance } from './decoder-conformance';
+import { createEmulatorMachine, emulatorDecodeInfo } from './emulator-under-test';
+import { envInt } from './random';
+
+interface Line { name: string; checked: number; agreed: number; disagreed: number; extra?: string; details?: string }
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+async function guestComparison(): Promise<Line> {
+  const path = join(HERE, '..', 'guest-vs-qemu', 'compare.ts');
+  if (!existsSync(path)) return { name: 'guest kernels vs QEMU', checked: 0, agreed: 0, disagreed: 0, extra: 'not available (test/guest-vs-qemu/compare.ts missing)' };
+  const mod = (await import(path)) as { runGuestComparison?: () => Promise<Array<{ name: string; agreed: boolean }>> | Array<{ name: string; agreed: boolean }> };
+  if (typeof mod.runGuestComparison !== 'function') {
+    return { name: 'guest kernels vs QEMU', checked: 0, agreed: 0, disagreed: 1, extra: 'compare.ts exports no runGuestComparison()' };
+  }
+  const results = await mod.runGuestComparison();
+  const bad = results.filter((r) => !r.agreed);
+  return {
+    name: 'guest kernels vs QEMU', checked: results.length, agreed: results.length - bad.length, disagreed: bad.length,
+    details: bad.length ? '  disagreeing guests: ' + bad.map((r) => r.name).join(', ') : undefined,
+  };
+}
+
+function guarded(name: string, run: () => Line): Line {
+  try {
+    return run();
+  } catch (e) {
+    return { name, checked: 0, agreed: 0, disagreed: 1, extra: 'could not run', details: '  ' + String((e as Error).stack ?? e) };
+  }
+}
+
+async function main(): Promise<number> {
+  const seed = envInt('PARAVIRT_SEED', 20261125);
+  const decoderCount = envInt('PARAVIRT_CONFORMANCE_COUNT', 1_000_000);
+  const aluCount = envInt('PARAVIRT_ALU_COUNT', 200_000);
+  const lines: Line[] = [];
+
+  lines.push(guarded('decoder vs iced-x86', () => {
+    const r = runDecoderConformance(emulatorDecodeInfo, decoderCount, seed);
+    return {
+      name: 'decoder vs iced-x86', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed,
+      extra: `not implemented ${r.notImplemented}`, details: describeDecoderResult(r).split('\n').slice(1).join('\n') || undefined,
+    };
+  }));
+  lines.push(guarded('ALU vs host CPU', () => {
+    const r = runAluConformance(createEmulatorMachine, aluCount, seed);
+    return { name: 'ALU vs host CPU', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed, details: describeAluResult(r).split('\n').slice(1).join('\n') || undefined };
+  }));
+  try {
+    lines.push(await guestComparison());
+  } catch (e) {
+    lines.push({ name: 'guest kernels vs QEMU', checked: 0, agreed: 0, disagreed: 1, extra: 'could not run', details: '  ' + String((e as Error).stack ?? e) });
+  }
+
+  console.log(`conformance (seed ${seed})`);
+  for (const l of lines) {
+    console.log(`${l.name.padEnd(24)} checked ${String(l.checked).padStart(8)}  agreed ${String(l.agreed).padStart(8)}  disagreed ${String(l.disagreed).padStart(6)}${l.extra ? '  ' + l.extra : ''}`);
+  }
+  for (const l of lines) if (l.details) console.log(`\n${l.name}:\n${l.details}`);
+  return lines.some((l) => l.disagreed > 0) ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(2); });
