@@ -14,9 +14,14 @@ export function parseProfile(text: string): Profile | null {
   try { raw = JSON.parse(text); } catch { return null; }
   if (!raw || typeof raw !== 'object') return null;
   const o = raw as Record<string, unknown>;
-  if (o.version !== 1 || !Array.isArray(o.lines)) return null;
+  if (o.version !== 1) return null;
+  // `lines` is the editor's view; `exitsByAddress` entries that carry file/line (the CLI's
+  // per-address profile, when the writer resolved source lines) are accepted as well.
+  const rawLines: unknown[] = Array.isArray(o.lines) ? [...(o.lines as unknown[])] : [];
+  if (o.exitsByAddress && typeof o.exitsByAddress === 'object') rawLines.push(...Object.values(o.exitsByAddress as Record<string, unknown>));
+  if (!Array.isArray(o.lines) && rawLines.length === 0) return null;
   const lines: ProfileLine[] = [];
-  for (const l of o.lines as unknown[]) {
+  for (const l of rawLines) {
     if (!l || typeof l !== 'object') continue;
     const r = l as Record<string, unknown>;
     if (typeof r.file !== 'string' || typeof r.line !== 'number' || !Number.isInteger(r.line) || r.line < 1) continue;

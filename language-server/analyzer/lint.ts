@@ -1,0 +1,163 @@
+// `paravirt lint` without the CLI framework: collects files, runs the analyzer, and renders
+// text, JSON or SARIF 2.1.0. The CLI command in cli/lint.ts is a thin wrapper around this.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { INSTRUCTION_TABLE } from '../../emulator/isa';
+import { AnalyzedDocument } from './document';
+import { analyze, ruleHref } from './rules';
+import { ANALYZED_EXTENSIONS, detectSyntax, extensionOf } from './syntax';
+import { DEFAULT_SETTINGS, type Finding, type Settings, type SeverityName } from './types';
+import { Workspace } from './workspace';
+
+export interface LintOptions {
+  target?: string;
+  abi?: string;
+  format?: string;
+  include?: string[];
+  severity?: string[];
+  cwd?: string;
+}
+
+export interface FileFindings { file: string; findings: Finding[] }
+export interface LintResult { exitCode: number; output: string; errors: string[] }
+
+const MAX_FILE_BYTES = 32 * 1024 * 1024;
+const EXTS = new Set(ANALYZED_EXTENSIONS);
+
+function collect(path: string, out: string[], explicit: boolean, errors: string[]): void {
+  let st;
+  try { st = statSync(path); } catch { errors.push(`paravirt lint: no such file or directory: ${path}`); return; }
+  if (st.isDirectory()) {
+    for (const name of readdirSync(path).sort()) {
+      if (name.startsWith('.') || name === 'node_modules') continue;
+      collect(join(path, name), out, false, errors);
+    }
+    return;
+  }
+  if (!st.isFile()) return;
+  if (explicit || EXTS.has(extensionOf(path))) out.push(path);
+}
+
+function buildSettings(o: LintOptions, errors: string[]): Settings {
+  const s: Settings = { ...DEFAULT_SETTINGS, severity: {}, includePaths: o.include ?? [] };
+  if (o.target !== undefined) {
+    if (o.target !== 'pv' && o.target !== 'hvm') errors.push(`paravirt lint: --target must be pv or hvm, not "${o.target}"`);
+    else s.target = o.target;
+  }
+  if (o.abi !== undefined) {
+    if (o.abi !== 'xen' && o.abi !== 'kvm') errors.push(`paravirt lint: --abi must be xen or kvm, not "${o.abi}"`);
+    else s.abi = o.abi;
+  }
+  for (const kv of o.severity ?? []) {
+    const m = /^(PV\d{3})=(error|warning|information|hint|off)$/i.exec(kv);
+    if (!m) { errors.push(`paravirt lint: --severity expects RULE=error|warning|information|hint|off, got "${kv}"`); continue; }
+    s.severity[m[1].toUpperCase()] = m[2].toLowerCase() as SeverityName | 'off';
+  }
+  return s;
+}
+
+export function lintFiles(paths: string[], o: LintOptions = {}): { results: FileFindings[]; errors: string[]; settings: Settings } {
+  const errors: string[] = [];
+  const settings = buildSettings(o, errors);
+  const cwd = o.cwd ?? process.cwd();
+  const files: string[] = [];
+  if (paths.length === 0) errors.push('paravirt lint: give at least one file or directory');
+  for (const p of paths) collect(resolve(cwd, p), files, true, errors);
+  const results: FileFindings[] = [];
+  if (errors.length) return { results, errors, settings };
+  const ws = new Workspace(cwd, () => undefined, () => settings);
+  for (const f of files) {
+    let text: string;
+    try {
+      if (statSync(f).size > MAX_FILE_BYTES) { errors.push(`paravirt lint: ${f}: larger than ${MAX_FILE_BYTES >> 20} MB, skipped`); continue; }
+      text = readFileSync(f, 'utf8');
+    } catch (e) { errors.push(`paravirt lint: ${f}: ${(e as Error).message}`); continue; }
+    const info = detectSyntax(f, undefined, text);
+    if (!info) { errors.push(`paravirt lint: ${f}: not an assembly or C file (use .asm .nasm .inc .s .S .c .h .cpp)`); continue; }
+    const doc = new AnalyzedDocument(f, text, info, settings.maxLines);
+    results.push({ file: f, findings: analyze(doc, settings, ws.contextFor(doc)).map((h) => h.finding) });
+  }
+  return { results, errors, settings };
+}
+
+function rel(cwd: string, f: string): string {
+  const r = relative(cwd, f);
+  return (r.startsWith('..') ? f : r).split(sep).join('/');
+}
+
+export function renderText(results: FileFindings[], cwd: string): string {
+  const lines: string[] = [];
+  const count = { error: 0, warning: 0, information: 0, hint: 0 };
+  for (const { file, findings } of results) {
+    for (const f of findings) {
+      count[f.severity]++;
+      lines.push(`${rel(cwd, file)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.code}: ${f.message}`);
+    }
+  }
+  lines.push(`${results.length} file(s): ${count.error} error(s), ${count.warning} warning(s), ${count.information} information, ${count.hint} hint(s)`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderJson(results: FileFindings[], cwd: string, settings: Settings): string {
+  const findings = results.flatMap(({ file, findings }) => findings.map((f) => ({
+    file: rel(cwd, file), line: f.range.start.line + 1, column: f.range.start.character + 1,
+    endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
+    severity: f.severity, code: f.code, message: f.message, href: f.href, fixable: f.fixable,
+  })));
+  return JSON.stringify({ version: 1, target: settings.target, files: results.length, findings }, null, 2) + '\n';
+}
+
+const SARIF_LEVEL: Record<SeverityName, string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+
+export function renderSarif(results: FileFindings[], cwd: string, settings: Settings): string {
+  const rules = INSTRUCTION_TABLE.map((e) => ({
+    id: e.rule, name: e.id,
+    shortDescription: { text: e.title },
+    fullDescription: { text: `${e.semantics} PV: ${e.pvBehaviour}. Instead: ${e.pvReplacement}.` },
+    helpUri: ruleHref(e),
+    defaultConfiguration: { level: e.pvSeverity ? SARIF_LEVEL[e.pvSeverity] : 'note' },
+    properties: { class: e.class },
+  }));
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const out = results.flatMap(({ file, findings }) => findings.map((f) => ({
+    ruleId: f.code, ruleIndex: index.get(f.code) ?? -1, level: SARIF_LEVEL[f.severity],
+    message: { text: f.message },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: { uri: rel(cwd, file), uriBaseId: '%SRCROOT%' },
+        region: { startLine: f.range.start.line + 1, startColumn: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1 },
+      },
+    }],
+  })));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'paravirt', version: '0.1.0', informationUri: 'https://github.com/paravirt/paravirt', rules } },
+      originalUriBaseIds: { '%SRCROOT%': { uri: pathToDirUri(cwd) } },
+      properties: { target: settings.target },
+      results: out,
+    }],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+function pathToDirUri(p: string): string {
+  const u = new URL('file://');
+  u.pathname = p.endsWith('/') ? p : p + '/';
+  return u.href;
+}
+
+/** Run a lint and render it. Exit code: 0 clean or only non-errors, 1 errors found, 2 bad input. */
+export function runLint(paths: string[], o: LintOptions = {}): LintResult {
+  const cwd = o.cwd ?? process.cwd();
+  const format = o.format ?? 'text';
+  const { results, errors, settings } = lintFiles(paths, o);
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') errors.push(`paravirt lint: --format must be text, json or sarif, not "${format}"`);
+  const fatal = errors.length > 0 && results.length === 0;
+  if (fatal) return { exitCode: 2, output: '', errors };
+  const output = format === 'json' ? renderJson(results, cwd, settings) : format === 'sarif' ? renderSarif(results, cwd, settings) : renderText(results, cwd);
+  const hasErrors = results.some((r) => r.findings.some((f) => f.severity === 'error'));
+  return { exitCode: hasErrors ? 1 : errors.length ? 2 : 0, output, errors };
+}
