@@ -1,4 +1,5 @@
 // The bench's table, ratios and targets, printed for people; the same objects go into last.json.
+import os from 'node:os';
 import type { EngineName, GuestRun } from './engines/protocol';
 import type { GuestCount, RegionCounts } from './guest-counts';
 import type { HookResult } from './hooks';
@@ -32,6 +33,7 @@ interface ReportInput {
   hooks: HookResult[];
   baselineRssMB: number;
   childNote: string;
+  loadAverage: number;
   repeat: number;
   regions: { compute: RegionCounts; io: RegionCounts };
 }
@@ -78,6 +80,8 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
   for (const r of rows) if (r.error) errors.set(r.error, [...(errors.get(r.error) ?? []), `${r.engine} ${r.guest}`]);
   for (const [msg, where] of errors) console.log(`\n${where.join(', ')}: ${msg}`);
   console.log(`\n${input.childNote}; RSS of a child that loads no engine: ${fmt(input.baselineRssMB, 0)} MB`);
+  console.log(`1-minute load average when the bench started: ${input.loadAverage.toFixed(2)} on ${os.cpus().length} cores ` +
+    '(other work on the machine only lengthens runs; best-of-N damps it)');
 
   const own = (e: EngineName) => find(rows, 'compute-own', e);
   const shared = (e: EngineName) => find(rows, 'compute-shared', e);

@@ -7,6 +7,7 @@
 //          --seconds S (target length of one timed region, default 1.5)
 //          --cpu-prof (V8 profiles of our runs into bench/.cache/profiles/)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import type { EngineName, GuestRun } from './engines/protocol';
 import { buildCompute, buildIoLoop, CACHE_DIR, COMPUTE_SOURCE, IOLOOP_SOURCE } from './build-guests';
@@ -119,6 +120,7 @@ function measureGuest(guest: GuestId, engine: EngineName, o: Options, spawn: Spa
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  const loadAtStart = os.loadavg()[0];
   let childBundle: string | null = null;
   let childNote = 'children run bundled with esbuild on plain node';
   try {
@@ -142,11 +144,12 @@ async function main(): Promise<void> {
     }
   }
   const hooks = await runHooks();
-  const report = printReport({ rows, hooks, childNote, baselineRssMB: baseline.peakRssMB, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
+  const report = printReport({ rows, hooks, childNote, loadAverage: loadAtStart, baselineRssMB: baseline.peakRssMB, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
   mkdirSync(CACHE_DIR, { recursive: true });
   const out = join(CACHE_DIR, 'last.json');
   writeFileSync(out, JSON.stringify({
-    date: new Date().toISOString(), host: { node: process.version, cpus: (await import('node:os')).cpus().map((c) => c.model)[0] },
+    date: new Date().toISOString(),
+    host: { node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverageAtStart: loadAtStart },
     options: o, childNote, wallSeconds: (Date.now() - started) / 1000, baselineRssMB: baseline.peakRssMB,
     rows, ratios: report.ratios, targets: report.targets, hooks,
   }, null, 2) + '\n');
