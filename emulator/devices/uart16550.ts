@@ -71,7 +71,13 @@ export class Uart16550 implements PortHandler {
   }
 
   private pushRx(b: number): void {
-    if (this.rxCount >= this.rxCapacity) { this.lsrErrors |= LSR_OE; return; }
+    if (this.rxCount >= this.rxCapacity) {
+      this.lsrErrors |= LSR_OE;
+      // Character mode: the new byte overwrites the unread one in RBR (16450 behaviour).
+      // FIFO mode: the FIFO keeps its contents and the byte in the shift register is lost.
+      if (!this.fifoOn) { this.rx[this.rxHead] = b; this.rxActivityAt = this.now(); }
+      return;
+    }
     this.rx[(this.rxHead + this.rxCount) & (FIFO_SIZE - 1)] = b;
     this.rxCount++;
     this.rxActivityAt = this.now();

@@ -2,7 +2,7 @@
 // and on our platform, so each model can be checked against QEMU's for the same accesses.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,9 @@ import { rig } from './harness';
 
 export type Op =
   | { op: 'out'; port: number; size?: 1 | 2 | 4; value: number }
-  | { op: 'in'; port: number; size?: 1 | 2 | 4; label: string }
+  | { op: 'in'; port: number; size?: 1 | 2 | 4; label: string; mask?: number }
   | { op: 'spin'; iterations: number }
-  | { op: 'read32'; address: number; label: string }
+  | { op: 'read32'; address: number; label: string; mask?: number }
   | { op: 'write32'; address: number; value: number };
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,9 +26,14 @@ export const RAM_MIB = 64;
 export function buildGuest(): string {
   if (existsSync(elf) && statSync(elf).mtimeMs >= statSync(source).mtimeMs) return elf;
   mkdirSync(buildDir, { recursive: true });
-  const obj = join(buildDir, 'port-script.o');
+  // Unique intermediate names and a rename, so concurrent test runs never see a half-written file.
+  const tag = `${process.pid}`;
+  const obj = join(buildDir, `port-script.${tag}.o`);
+  const tmp = join(buildDir, `port-script.${tag}.elf`);
   execFileSync('nasm', ['-f', 'elf32', source, '-o', obj]);
-  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0x100000', '-o', elf, obj]);
+  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0x100000', '-o', tmp, obj]);
+  rmSync(obj, { force: true });
+  renameSync(tmp, elf);
   return elf;
 }
 
@@ -98,17 +103,37 @@ export function runOurs(ops: Op[]): Result {
       case 'write32': apic.handler.write(o.address - apic.base, 4, o.value >>> 0); break;
     }
   }
-  return { reads: label(ops, values), serial: String.fromCharCode(...r.serial.filter((_, i) => i >= 0)) };
+  return { reads: label(ops, values), serial: String.fromCharCode(...r.serial) };
 }
 
 function label(ops: Op[], values: number[]): Map<string, number> {
   const m = new Map<string, number>();
   let i = 0;
-  for (const o of ops) if (o.op === 'in' || o.op === 'read32') m.set(o.label, values[i++]);
+  for (const o of ops) {
+    if (o.op !== 'in' && o.op !== 'read32') continue;
+    if (m.has(o.label)) throw new Error(`duplicate label ${o.label}`);
+    m.set(o.label, values[i++]);
+  }
   if (i !== values.length) throw new Error(`expected ${i} reads, got ${values.length}`);
   return m;
 }
 
 /** Helpers for writing scripts. */
 export const out = (port: number, value: number, size: 1 | 2 | 4 = 1): Op => ({ op: 'out', port, value, size });
-export const inp = (label: string, port: number, size: 1 | 2 | 4 = 1): Op => ({ op: 'in', port, size, label });
+/** A read to compare; `mask` keeps only the bits that do not depend on host timing. */
+export const inp = (label: string, port: number, size: 1 | 2 | 4 = 1, mask = 0xffffffff): Op => ({ op: 'in', port, size, label, mask });
+export const rd = (label: string, address: number, mask = 0xffffffff): Op => ({ op: 'read32', address, label, mask });
+export const wr = (address: number, value: number): Op => ({ op: 'write32', address, value });
+export const spin = (iterations: number): Op => ({ op: 'spin', iterations });
+
+/** Labelled reads on which the two runs disagree (after masking), as "label: qemu vs ours". */
+export function disagreements(ops: Op[], q: Result, o: Result): string[] {
+  const bad: string[] = [];
+  for (const op of ops) {
+    if (op.op !== 'in' && op.op !== 'read32') continue;
+    const m = (op.mask ?? 0xffffffff) >>> 0;
+    const a = (q.reads.get(op.label)! & m) >>> 0, b = (o.reads.get(op.label)! & m) >>> 0;
+    if (a !== b) bad.push(`${op.label}: qemu 0x${a.toString(16)} vs ours 0x${b.toString(16)}`);
+  }
+  return bad;
+}
