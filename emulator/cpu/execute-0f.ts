@@ -72,7 +72,7 @@ export function exec0F(cpu: Cpu, op: number): void {
     case 0x08: priv(cpu); cpu.vmexit(EXIT_INVD, 0, 'hypervisor'); return;
     case 0x09: priv(cpu); cpu.vmexit(EXIT_WBINVD, 0, 'hypervisor'); return;
     case 0x0b: case 0xb9: cpu.fault(UD);
-    case 0x1f: cpu.modrm(); return; // NOP Ev (the hint space 0F 19..1E is not modelled)
+    case 0x18: case 0x19: case 0x1c: case 0x1d: case 0x1e: case 0x1f: cpu.modrm(); return; // NOP Ev and the reserved-NOP hint space
     case 0x20: case 0x22: movCr(cpu, op === 0x22); return;
     case 0x21: case 0x23: movDr(cpu, op === 0x23); return;
     case 0x30: {

@@ -776,6 +776,7 @@ export class Cpu extends SystemCpu {
       case 0x85: { this.modrm(); const bits = this.vbits; this.alu(4, this.getE(bits), this.getG(bits), bits); return; }
       case 0x86: case 0x87: {
         this.modrm(); const bits = b === 0x86 ? 8 : this.vbits;
+        if (this.lock && this.mod === 3) this.fault(UD);
         const a = this.getE(bits), g = this.getG(bits);
         this.setE(bits, g); this.setG(bits, a); return;
       }

@@ -187,11 +187,12 @@ export class Fpu {
         if (reg === 2 || reg === 3) { this.compare(this.get(0), this.get(rm), false); if (reg === 3) this.pop(); return; }
         // Destination ST(i); the reversed forms swap as the SDM lists them (DC E0 = FSUBR ST(i), ST).
         const a = this.get(rm), b = this.get(0);
-        this.set(rm, this.arith(reg, a, b)); return;
+        this.set(rm, this.arith(reg >= 4 ? reg ^ 1 : reg, a, b)); return;
       }
       case 0xdd:
         switch (reg) {
           case 0: this.empty |= 1 << ((this.top + rm) & 7); return;           // FFREE
+          case 1: { const a = this.get(0), b = this.get(rm); this.set(0, b); this.set(rm, a); return; } // FXCH alias
           case 2: this.set(rm, this.get(0)); return;                          // FST ST(i)
           case 3: this.set(rm, this.get(0)); this.pop(); return;              // FSTP ST(i)
           case 4: this.compare(this.get(0), this.get(rm), true); return;      // FUCOM
@@ -200,12 +201,15 @@ export class Fpu {
         }
       case 0xde: {
         if (reg === 3) { if (rm !== 1) cpu.fault(UD); this.compare(this.get(0), this.get(1), false); this.pop(); this.pop(); return; }
-        if (reg === 2) cpu.fault(UD);
+        if (reg === 2) { this.compare(this.get(0), this.get(rm), false); this.pop(); return; }  // FCOMP alias
         const a = this.get(rm), b = this.get(0);
-        this.set(rm, this.arith(reg, a, b)); this.pop(); return;
+        this.set(rm, this.arith(reg >= 4 ? reg ^ 1 : reg, a, b)); this.pop(); return;
       }
       default:
         if (reg === 4 && rm === 0) { cpu.r16[0] = this.status(); return; }   // FNSTSW AX
+        if (reg === 0) { this.empty |= 1 << ((this.top + rm) & 7); this.pop(); return; } // FFREEP
+        if (reg === 1) { const a = this.get(0), b = this.get(rm); this.set(0, b); this.set(rm, a); return; } // FXCH alias
+        if (reg === 2 || reg === 3) { this.set(rm, this.get(0)); this.pop(); return; }  // FSTP aliases
         if (reg === 5 || reg === 6) { this.comi(this.get(0), this.get(rm), reg === 5); this.pop(); return; }
         return cpu.fault(UD);
     }
