@@ -41,6 +41,8 @@ export function findMultibootHeader(r: ByteReader): MultibootHeader | null {
     if (o + 12 > r.length) {
       throw new ImageError(`multiboot header at ${hex(o)} is truncated: the file ends before its flags and checksum`, { offset: o, field: 'multiboot header' });
     }
+    // The magic, flags and checksum must all lie in the first 8192 bytes.
+    if (o + 12 > SEARCH_BYTES) break;
     const flags = r.u32(o + 4, 'multiboot flags');
     const checksum = r.u32(o + 8, 'multiboot checksum');
     if (((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0) !== 0) {

@@ -252,6 +252,17 @@ function kludgeImage(o: { headerOffset?: number; headerAddr: number; loadAddr: n
   return img;
 }
 
+test('the header must lie within the first 8192 bytes, 32-bit aligned (spec 3.1.1)', () => {
+  const inside = kludgeImage({ headerOffset: 8192 - 12, headerAddr: MiB + 8192 - 12, loadAddr: MiB, loadEnd: 0, bssEnd: 0, entry: MiB, size: 9000 });
+  assert.equal(multibootRegs(loadImage(inside, { ramBytes: 4 * MiB })).eip, MiB);
+  const straddling = kludgeImage({ headerOffset: 8192 - 8, headerAddr: MiB + 8192 - 8, loadAddr: MiB, loadEnd: 0, bssEnd: 0, entry: MiB, size: 9000 });
+  assert.throws(() => loadImage(straddling, { ramBytes: 4 * MiB }), (e: unknown) => e instanceof ImageError && /unrecognised image/.test(e.message));
+  const beyond = kludgeImage({ headerOffset: 8192, headerAddr: MiB + 8192, loadAddr: MiB, loadEnd: 0, bssEnd: 0, entry: MiB, size: 9000 });
+  assert.throws(() => loadImage(beyond, { ramBytes: 4 * MiB }), (e: unknown) => e instanceof ImageError && /unrecognised image/.test(e.message));
+  const unaligned = kludgeImage({ headerOffset: 2, headerAddr: MiB + 2, loadAddr: MiB, loadEnd: 0, bssEnd: 0, entry: MiB, size: 100 });
+  assert.throws(() => loadImage(unaligned, { ramBytes: 4 * MiB }), (e: unknown) => e instanceof ImageError && /unrecognised image/.test(e.message));
+});
+
 test('info and modules skip the EBDA/VGA/ROM hole when the kernel ends just below it', () => {
   const size = 0xf800;
   const img = kludgeImage({ headerAddr: 0x90000, loadAddr: 0x90000, loadEnd: 0x90000 + size, bssEnd: 0, entry: 0x90020, size });
