@@ -28,7 +28,11 @@ const FORMATS = new Set(['auto', 'elf', 'multiboot', 'flat', 'rom']);
 
 export function loadImage(bytes: Uint8Array, opts: LoadOptions): BootPlan {
   if (!(bytes instanceof Uint8Array)) throw new ImageError('image must be a Uint8Array', { field: 'image' });
+  if (typeof opts !== 'object' || opts === null) throw new ImageError('load options are missing', { field: 'options' });
   checkRamBytes(opts.ramBytes);
+  opts.modules?.forEach((m, i) => {
+    if (!(m?.bytes instanceof Uint8Array)) throw new ImageError(`module ${i} has no bytes (a Uint8Array)`, { field: 'modules' });
+  });
   const format = opts.format ?? 'auto';
   if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, flat or rom)`, { field: 'format' });
   if (bytes.length === 0) throw new ImageError('image is empty (0 bytes)', { field: 'image' });

@@ -81,4 +81,7 @@ test('option errors: empty image, bad RAM size, unknown format', () => {
   assert.throws(() => loadImage(new Uint8Array(4), { ramBytes: 0 }), isImageError(/RAM size 0/));
   assert.throws(() => loadImage(new Uint8Array(4), { ramBytes: 1.5 }), isImageError(/RAM size/));
   assert.throws(() => loadImage(new Uint8Array(4), { ramBytes: MiB, format: 'pe' as never }), isImageError(/unknown image format 'pe'/));
+  assert.throws(() => loadImage(new Uint8Array(4), undefined as never), isImageError(/load options are missing/));
+  assert.throws(() => loadImage('kernel' as never, { ramBytes: MiB }), isImageError(/must be a Uint8Array/));
+  assert.throws(() => loadImage(fx.mbElf().bytes, { ramBytes: 4 * MiB, modules: [{ bytes: null as never }] }), isImageError(/module 0 has no bytes/));
 });
