@@ -34,6 +34,15 @@ export class PcPlatform implements Platform {
   readonly post = new PostCode();
   readonly mmio: readonly MmioRange[];
   private readonly requests: PlatformRequest[] = [];
+  private readonly now: () => number;
+  // Interrupt and deadline answers are cached until something that could change them
+  // happens (any port access, APIC access, tick that does work, input, INTA), because the
+  // CPU may ask for them far more often than the devices change.
+  private epoch = 0;
+  private vectorEpoch = -1;
+  private vector = -1;
+  private deadlineEpoch = -1;
+  private deadline = Infinity;
 
   constructor(opts: PlatformOptions) {
     if (typeof opts?.now !== 'function') throw new Error('createPcPlatform: options.now must be a function returning the instruction count');
@@ -42,6 +51,7 @@ export class PcPlatform implements Platform {
       throw new Error(`createPcPlatform: ramBytes must be an integer from 1 MiB to 3.5 GiB, got ${opts.ramBytes}`);
     }
     const now = opts.now;
+    this.now = now;
     const serialOut = opts.serialOut ?? (() => {});
     const request = (r: PlatformRequest) => { if (this.requests.length < MAX_QUEUED_REQUESTS) this.requests.push(r); };
     this.bus.now = now;
@@ -72,30 +82,54 @@ export class PcPlatform implements Platform {
     b.register(0xcf9, 1, 'system-control', this.sysctl.rcrHandler);
     b.register(0x80, 1, 'post', this.post);
 
-    this.mmio = [{ base: APIC_BASE, size: 4096, name: 'local-apic', handler: this.apic }];
+    const apic = this.apic;
+    this.mmio = [{
+      base: APIC_BASE, size: 4096, name: 'local-apic',
+      handler: {
+        read: (offset: number, size: AccessSize) => { this.epoch++; return apic.read(offset, size); },
+        write: (offset: number, size: AccessSize, value: number) => { this.epoch++; apic.write(offset, size, value); },
+      },
+    }];
   }
 
-  portIn(port: number, size: AccessSize): number { return this.bus.in(port, size); }
-  portOut(port: number, size: AccessSize, value: number): void { this.bus.out(port, size, value); }
+  /** Drive ISA interrupt line `irq` (0-15) from outside the platform's own devices. */
+  setIrq(irq: number, level: boolean): void { this.epoch++; this.pic.setIrq(irq & 15, level); }
+  /** A rising and falling edge on ISA line `irq`. */
+  pulseIrq(irq: number): void { this.epoch++; this.pic.pulse(irq & 15); }
+
+  portIn(port: number, size: AccessSize): number { this.epoch++; return this.bus.in(port, size); }
+  portOut(port: number, size: AccessSize, value: number): void { this.epoch++; this.bus.out(port, size, value); }
   portOwner(port: number): string | undefined { return this.bus.owner(port); }
 
   pendingVector(): number {
-    const v = this.apic.pendingVector();
-    if (v >= 0) return v;
-    return this.apic.picAllowed() ? this.pic.pendingVector() : -1;
+    if (this.vectorEpoch !== this.epoch) {
+      let v = this.apic.pendingVector();
+      if (v < 0 && this.apic.picAllowed()) v = this.pic.pendingVector();
+      this.vector = v;
+      this.vectorEpoch = this.epoch;
+    }
+    return this.vector;
   }
 
   acknowledge(): number {
+    this.epoch++;
     const v = this.apic.acknowledge();
     if (v >= 0) return v;
     return this.apic.picAllowed() ? this.pic.acknowledge() : -1;
   }
 
   nextDeadline(): number {
-    return Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline(), this.uart.nextDeadline());
+    if (this.deadlineEpoch !== this.epoch) {
+      this.deadline = Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline(), this.uart.nextDeadline());
+      this.deadlineEpoch = this.epoch;
+    }
+    return this.deadline;
   }
 
   tick(): void {
+    // Nothing is due before the cached deadline unless device state changed since it was computed.
+    if (this.deadlineEpoch === this.epoch && this.now() < this.deadline) return;
+    this.epoch++;
     this.pit.tick();
     this.apic.tick();
     this.rtc.tick();
@@ -115,13 +149,14 @@ export class PcPlatform implements Platform {
     return this.bus.noDevice(address >>> 0, size, write, value, 'mmio');
   }
 
-  serialInput(bytes: Uint8Array): void { this.uart.input(bytes); }
+  serialInput(bytes: Uint8Array): void { this.epoch++; this.uart.input(bytes); }
 
   vgaText(): { cols: number; rows: number; cells: Uint16Array; cursor: { row: number; col: number; visible: boolean } } {
     return this.vga.text();
   }
 
   reset(): void {
+    this.epoch++;
     this.pic.reset();
     this.pit.reset();
     this.uart.reset();
@@ -148,6 +183,7 @@ export class PcPlatform implements Platform {
   loadState(state: unknown): void {
     const s = state as Record<string, Record<string, unknown>>;
     if (!s || typeof s !== 'object' || !s.master || !s.pit) throw new Error('platform loadState: not a platform snapshot');
+    this.epoch++;
     loadFields(this.pic.master, s.master); loadFields(this.pic.slave, s.slave);
     this.pit.load(s.pit); loadFields(this.uart, s.uart); loadFields(this.rtc, s.rtc);
     loadFields(this.vga, s.vga); this.apic.load(s.apic); loadFields(this.sysctl, s.sysctl);

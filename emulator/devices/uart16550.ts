@@ -40,6 +40,8 @@ export class Uart16550 implements PortHandler {
   irqLevel = false;
   /** Icount of the last byte moved into or out of the receive FIFO (character timeout). */
   rxActivityAt = 0;
+  /** Icount of the last interrupt-line evaluation. */
+  updatedAt = 0;
 
   constructor(private readonly now: () => number, private readonly emit: (byte: number) => void,
     private readonly setIrq: (level: boolean) => void) {}
@@ -50,6 +52,7 @@ export class Uart16550 implements PortHandler {
     this.thriPending = false; this.rxHead = 0; this.rxCount = 0; this.hostQueue.length = 0;
     this.irqLevel = false;
     this.rxActivityAt = 0;
+    this.updatedAt = 0;
     this.setIrq(false);
   }
 
@@ -113,17 +116,18 @@ export class Uart16550 implements PortHandler {
     return this.rxActivityAt + Math.ceil((4 * charNs) / INSTRUCTION_NS);
   }
 
-  /** When a character-timeout interrupt would next appear (Infinity if none is waiting). */
+  /** When a character-timeout interrupt is next due (Infinity if none is waiting or it was already seen). */
   nextDeadline(): number {
     if (!(this.ier & IER_RDI) || !this.fifoOn || this.rxCount === 0 || this.rxCount >= TRIGGER[this.fcr >> 6]) return Infinity;
     const t = this.timeoutAt();
-    return t > this.now() ? t : Infinity;
+    return t > this.updatedAt ? t : Infinity;
   }
 
   /** Bring the interrupt line up to date with time (character timeout). */
   tick(): void { this.update(); }
 
   private update(): void {
+    this.updatedAt = this.now();
     const level = (this.mcr & MCR_OUT2) !== 0 && this.iirId() !== 0x01;
     if (level !== this.irqLevel) { this.irqLevel = level; this.setIrq(level); }
   }

@@ -2,12 +2,11 @@
 import { createPcPlatform } from '../../emulator/devices/index';
 import type { AccessSize, Platform } from '../../emulator/devices/platform-api';
 import type { PcPlatform } from '../../emulator/devices/platform';
-import type { PicPair } from '../../emulator/devices/pic8259';
 
 export interface Rig {
   p: Platform;
-  /** The interrupt controllers, to drive lines directly. */
-  pic: PicPair;
+  /** ISA interrupt lines, driven directly. */
+  pic: { pulse(irq: number): void; setIrq(irq: number, level: boolean): void };
   clock: { t: number };
   ram: Uint8Array;
   serial: number[];
@@ -31,7 +30,7 @@ export function rig(ramBytes = 64 * 1024 * 1024): Rig {
   const p = createPcPlatform({ now: () => clock.t, ramBytes, serialOut: (b) => serial.push(b), readPhys });
   const apic = p.mmio.find((m) => m.name === 'local-apic')!;
   return {
-    p, clock, ram, serial, pic: (p as PcPlatform).pic,
+    p, clock, ram, serial, pic: { pulse: (irq) => (p as PcPlatform).pulseIrq(irq), setIrq: (irq, level) => (p as PcPlatform).setIrq(irq, level) },
     inb: (port) => p.portIn(port, 1),
     outb: (port, v) => p.portOut(port, 1, v),
     at: (t) => { clock.t = t; p.tick(); },
