@@ -12,6 +12,11 @@ export interface ExitContext {
   instrBytes(): Uint8Array;
   /** General registers in encoding order EAX ECX EDX EBX ESP EBP ESI EDI. */
   readonly regs: Int32Array;
+  /**
+   * Optional: CS.D of the exiting code (true = 32-bit default operand size). The exit log
+   * uses it to keep exactly the instruction's bytes; when absent, 32-bit code is assumed.
+   */
+  readonly codeSize32?: boolean;
 }
 
 /** Which optional intercepts are on: the CPU tests these before calling exit(). */

@@ -5,6 +5,7 @@
 import type { ExitRecord } from '../machine-api';
 import type { ExitExtra } from './exit-api';
 import { EXIT_REASON_LIMIT, exitReasonName } from './exit-reasons';
+import { decodeInfo } from '../cpu/decode-info';
 
 export const DEFAULT_EXIT_LOG_CAPACITY = 65536;
 export const BYTES_PER_RECORD = 16;
@@ -17,7 +18,16 @@ export interface ExitLogSnapshot {
   readonly totalCycles: number;
 }
 
-const HAS_GPA = 1, HAS_MSR = 2, HAS_VALUE = 4, HAS_VECTOR = 8, HAS_ERROR = 16;
+const HAS_GPA = 1, HAS_MSR = 2, HAS_VALUE = 4, HAS_VECTOR = 8, HAS_ERROR = 16, CODE16 = 32;
+
+/**
+ * The CPU hands over a window of up to 15 bytes starting at the instruction; keep only the
+ * instruction (decoded on demand, not on the exit path). Undecodable bytes stay whole.
+ */
+function instructionOnly(window: Uint8Array, is32: boolean): Uint8Array {
+  const info = window.length ? decodeInfo(window, is32) : null;
+  return window.slice(0, info && info.length <= window.length ? info.length : window.length);
+}
 
 export class ExitLog {
   readonly capacity: number;
@@ -93,7 +103,7 @@ export class ExitLog {
 
   /** Records one exit and returns its sequence number. */
   append(reason: number, qualification: number, handlerId: number, eip: number, cs: number, cpl: number,
-    instrBytes: Uint8Array | null, icount: number, cost: number, extra: ExitExtra | undefined): number {
+    instrBytes: Uint8Array | null, icount: number, cost: number, extra: ExitExtra | undefined, code16 = false): number {
     const seq = this.nextSeq++;
     const i = seq % this.capacity;
     this.seqs[i] = seq;
@@ -112,7 +122,7 @@ export class ExitLog {
     this.icounts[i] = icount;
     this.handlerIds[i] = handlerId;
     this.cycleCosts[i] = cost;
-    let mask = 0;
+    let mask = code16 ? CODE16 : 0;
     if (extra !== undefined) {
       if (extra.gpa !== undefined) { mask |= HAS_GPA; this.gpas[i] = extra.gpa; }
       if (extra.msr !== undefined) { mask |= HAS_MSR; this.msrs[i] = extra.msr; }
@@ -162,7 +172,7 @@ export class ExitLog {
       eip: this.eips[i]!,
       cs: this.css[i]!,
       cpl: this.cpls[i]!,
-      bytes: this.bytes.slice(base, base + this.byteLens[i]!),
+      bytes: instructionOnly(this.bytes.subarray(base, base + this.byteLens[i]!), (mask & CODE16) === 0),
       icount: this.icounts[i]!,
       handler: this.handlerName(this.handlerIds[i]!),
       cycles: this.cycleCosts[i]!,

@@ -26,7 +26,7 @@ test('the ring keeps the newest `capacity` records and counts every exit', () =>
   assert.equal(r.eip, 0x1007);
   assert.equal(r.icount, 107);
   assert.equal(r.handler, 'uart');
-  assert.deepEqual([...r.bytes], [0xee, 7]);
+  assert.deepEqual([...r.bytes], [0xee]); // OUT DX, AL is one byte: the rest of the window is dropped
   assert.equal(r.value, 7);
   assert.equal(log.at(6)!.value, undefined);
 });
@@ -39,18 +39,27 @@ test('page() starts at a sequence number, skips overwritten records and applies 
   assert.deepEqual(log.page(25, 5), []);
 });
 
-test('instruction bytes are kept up to 16 per record; extra fields round-trip', () => {
-  const log = new ExitLog(2);
-  const long = new Uint8Array(20).map((_, i) => i + 1);
-  const seq = log.append(48, 0x182, log.intern('vga'), 0xdead, 0x10, 3, long, 5, 1, { gpa: 0xfee000b0, msr: 0x1b, vector: 14, errorCode: 6 });
-  const r = log.at(seq)!;
-  assert.equal(r.bytes.length, BYTES_PER_RECORD);
-  assert.deepEqual([...r.bytes], [...long.slice(0, 16)]);
+test('the CPU\'s byte window is cut to the instruction, by the code size in effect; extra fields round-trip', () => {
+  const log = new ExitLog(4);
+  const h = log.intern('vga');
+  // 66 B8: MOV with an operand-size prefix. In 32-bit code the immediate is 16 bits (4 bytes
+  // in all); in 16-bit code the prefix makes it 32 bits (6 bytes).
+  const window = new Uint8Array([0x66, 0xb8, 0x34, 0x12, 0x78, 0x56, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90]);
+  const s32 = log.append(48, 0x182, h, 0xdead, 0x10, 3, window, 5, 1, { gpa: 0xfee000b0, msr: 0x1b, vector: 14, errorCode: 6 });
+  const s16 = log.append(48, 0x182, h, 0xdead, 0x10, 0, window, 6, 1, undefined, true);
+  assert.deepEqual([...log.at(s32)!.bytes], [0x66, 0xb8, 0x34, 0x12]);
+  assert.deepEqual([...log.at(s16)!.bytes], [0x66, 0xb8, 0x34, 0x12, 0x78, 0x56]);
+  const r = log.at(s32)!;
   assert.equal(r.gpa, 0xfee000b0);
   assert.equal(r.msr, 0x1b);
   assert.equal(r.vector, 14);
   assert.equal(r.errorCode, 6);
   assert.equal(r.cpl, 3);
+  assert.equal(log.at(s16)!.gpa, undefined);
+  // bytes that do not decode are kept as given, at most 16
+  const junk = new Uint8Array(20).fill(0xff);
+  const sj = log.append(0, 0, h, 0, 8, 0, junk, 7, 1, undefined);
+  assert.ok(log.at(sj)!.bytes.length <= BYTES_PER_RECORD);
 });
 
 test('clear() empties counters and log; bad capacities are refused', () => {

@@ -1,0 +1,22 @@
+// The one place the CLI reaches into the emulator to build a machine, so the commands
+// depend on the Machine API contract (emulator/machine-api.ts) and nothing more.
+
+import { Machine } from '../emulator/machine';
+import { loadImage } from '../emulator/loader';
+import type { BootPlan, ExitControlsSpec, MachineApi, Mode } from '../emulator/machine-api';
+import type { ImageFormatOption } from './options';
+
+export interface EngineOptions {
+  mode: Mode;
+  memoryMiB: number;
+  exitControls: ExitControlsSpec;
+  serialOut: (byte: number) => void;
+}
+
+export function createMachine(o: EngineOptions): MachineApi {
+  return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut });
+}
+
+export function planImage(bytes: Uint8Array, o: { memoryMiB: number; cmdline?: string; format: ImageFormatOption; flatAddress?: number }): BootPlan {
+  return loadImage(bytes, { ramBytes: o.memoryMiB * 1024 * 1024, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress });
+}

@@ -1,0 +1,32 @@
+// The `paravirt` command. One file per command; this one only assembles them.
+
+import { Command, CommanderError } from 'commander';
+import { registerRun } from './run';
+import { registerLint } from './lint';
+import { EXIT_USAGE } from './exit-status';
+
+// A reader that goes away (`paravirt run k | head`) is not an error worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+const program = new Command();
+program
+  .name('paravirt')
+  .description('Run and inspect x86 guest kernels under an emulated VT-x (HVM) or Xen-PV hypervisor.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride((err: CommanderError) => {
+    // Help and version exit 0; every usage error exits with the CLI's usage status.
+    process.exit(err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : EXIT_USAGE);
+  });
+
+registerRun(program);
+registerLint(program);
+// `paravirt compare <hvm-kernel> <pv-kernel>` (issue 3) registers here: registerCompare(program).
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`paravirt: ${(e as Error)?.message ?? String(e)}\n`);
+  process.exitCode = EXIT_USAGE;
+});

@@ -1,0 +1,167 @@
+// `paravirt run <kernel>`: boot a kernel, stream its serial output, stop on the guest's
+// request or the budget, and report instructions, time and VM exits.
+
+import { readFileSync, statSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { ExitRecord } from '../emulator/machine-api';
+import { createMachine, planImage } from './engine';
+import { CliError } from './errors';
+import { EXIT_INTERNAL, exitStatusFor } from './exit-status';
+import { ExitProfile } from './profile';
+import { ExitTrace } from './exit-trace';
+import {
+  DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseCount, parseMemory, parseSerial,
+  type RunOptions,
+} from './options';
+import { runInSlices } from './run-loop';
+import { SerialSink } from './serial-sink';
+import { buildSummary, formatSummaryText } from './summary';
+
+const RUN_HELP = `
+Stops when the guest writes to isa-debug-exit (port 0xf4), asks for a reset or shutdown,
+triple-faults, executes HLT with interrupts off, or when --max-instructions have run.
+
+Exit status:
+  odd numbers   the guest's isa-debug-exit status, (value << 1) | 1, as QEMU reports it
+  0             HLT with interrupts off, or a reset request
+  2             bad option, missing or unreadable file, or an image the loader rejects
+  4             triple fault
+  124           --max-instructions used up before the guest stopped
+  130           interrupted with Ctrl-C
+  70            an error inside the emulator (a bug)
+
+--summary json prints one JSON object as the last line of stdout:
+  { instructions, seconds, mips, stop: { kind, code }, exitStatus,
+    exits: { total, byReason: { NAME: count }, cyclesByReason: { NAME: cycles } },
+    estimatedCycles: { guest, exits, total, note }, kernel, mode, exitControls, serialBytes }
+Exit counts are exact; cycles are estimates from the cost model (emulator/vmm/COST-MODEL.md).
+Exit reason names are Intel's basic exit reasons (e.g. IO_INSTRUCTION 30, CPUID 10, HLT 12,
+CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/vmm/exit-reasons.ts).
+
+--trace-exits writes one JSON object per exit and line:
+  { seq, reason, name, qualification, eip, cs, cpl, bytes (hex), icount, handler, cycles,
+    text, and when known gpa, msr, value, vector, errorCode }
+--profile writes exits per guest address; see cli/PROFILE-FORMAT.md.
+
+Examples:
+  paravirt run kernel.elf
+  paravirt run kernel.elf --summary json --serial none
+  paravirt run kernel.elf --exit-controls shadow-paging --trace-exits exits.jsonl
+`;
+
+interface RawRunOptions {
+  mode: 'hvm' | 'pv';
+  memory: number;
+  cmdline?: string;
+  exitControls: 'ept' | 'shadow-paging';
+  maxInstructions: number;
+  serial: RunOptions['serial'];
+  traceExits?: string;
+  summary: RunOptions['summary'];
+  profile?: string;
+  format: RunOptions['format'];
+  flatAddress?: number;
+  exitControl?: Record<string, boolean | number>;
+  costModel?: Record<string, unknown>;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('boot a guest kernel and report its VM exits')
+    .argument('<kernel>', 'the guest image: ELF32, Multiboot, or a flat binary / ROM with --format')
+    .addOption(new Option('--mode <mode>', 'virtualization mode').choices(['hvm', 'pv']).default('hvm'))
+    .addOption(new Option('--memory <MiB>', 'guest RAM in MiB').argParser(parseMemory).default(DEFAULT_MEMORY_MIB))
+    .addOption(new Option('--cmdline <text>', 'kernel command line (Multiboot)').argParser(parseCmdline))
+    .addOption(new Option('--exit-controls <preset>', 'which events cause VM exits').choices(['ept', 'shadow-paging']).default('ept'))
+    .addOption(new Option('--exit-control <name=value>', 'switch one exit control of the preset, e.g. rdtsc=on, hltExiting=off, cr0Mask=0x80000001 (repeatable)')
+      .argParser(parseExitControl))
+    .addOption(new Option('--cost-model <file.json>', 'override cost-model entries (see emulator/vmm/COST-MODEL.md)').argParser(parseCostModelFile))
+    .addOption(new Option('--max-instructions <n>', 'instruction budget (1000000, 5e6, 5M, 2G)')
+      .argParser(parseCount).default(DEFAULT_MAX_INSTRUCTIONS, '2G'))
+    .addOption(new Option('--serial <target>', 'guest serial output: stdout, none, or a file name')
+      .argParser(parseSerial).default({ kind: 'stdout' }, 'stdout'))
+    .addOption(new Option('--trace-exits <file.jsonl>', 'write every VM exit as one JSON line'))
+    .addOption(new Option('--summary <format>', 'end-of-run summary').choices(['text', 'json', 'none']).default('text'))
+    .addOption(new Option('--profile <file.json>', 'write exits per guest address (for the editor)'))
+    .addOption(new Option('--format <format>', 'image format').choices(['auto', 'elf', 'multiboot', 'flat', 'rom']).default('auto'))
+    .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000)').argParser(parseAddress))
+    .addHelpText('after', RUN_HELP)
+    .action(async (kernel: string, raw: RawRunOptions) => {
+      process.exitCode = await runCommand(kernel, raw);
+    });
+}
+
+function readKernel(path: string): Uint8Array {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new CliError(`kernel '${path}' is not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `kernel '${path}' not found` : `cannot read kernel '${path}': ${code ?? (e as Error).message}`);
+  }
+  if (size === 0) throw new CliError(`kernel '${path}' is empty`);
+  if (size > 1024 * 1024 * 1024) throw new CliError(`kernel '${path}' is larger than 1 GiB`);
+  return new Uint8Array(readFileSync(path));
+}
+
+export async function runCommand(kernel: string, o: RawRunOptions): Promise<number> {
+  let serial: SerialSink | null = null;
+  let trace: ExitTrace | null = null;
+  try {
+    const bytes = readKernel(kernel);
+    serial = new SerialSink(o.serial);
+    let plan;
+    try {
+      plan = planImage(bytes, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress });
+    } catch (e) {
+      if ((e as Error)?.name === 'ImageError') throw new CliError(`bad image '${kernel}': ${(e as Error).message}`);
+      throw e;
+    }
+    const machine = createMachine({
+      mode: o.mode, memoryMiB: o.memory, serialOut: serial.write,
+      exitControls: { preset: o.exitControls, overrides: o.exitControl, costModel: o.costModel },
+    });
+    machine.load(plan);
+
+    trace = o.traceExits ? new ExitTrace(o.traceExits) : null;
+    const profile = o.profile ? new ExitProfile() : null;
+    if (trace || profile) {
+      // The filter sees every recorded exit as it happens; it never asks the machine to stop.
+      const t = trace;
+      machine.setExitFilter((r: ExitRecord) => { t?.add(r); profile?.add(r); return false; });
+    }
+
+    const s = serial, t = trace;
+    const result = await runInSlices(machine, {
+      maxInstructions: o.maxInstructions, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); t?.flush(); },
+    });
+    serial.close();
+    trace?.close();
+    trace = null;
+
+    const exitStatus = exitStatusFor(result.stop, result.interrupted);
+    const summary = buildSummary({
+      kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions, seconds: result.seconds,
+      stop: result.stop, exitStatus, stats: machine.exits, serialBytes: serial.count,
+    });
+    profile?.write(o.profile!, { program: kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions, symbols: plan.symbols });
+    const needsNewline = serial.toStdout && serial.count > 0 && serial.lastByte !== 0x0a;
+    if (o.summary === 'json') process.stdout.write((needsNewline ? '\n' : '') + JSON.stringify(summary) + '\n');
+    else if (o.summary === 'text') process.stdout.write((needsNewline ? '\n' : '') + formatSummaryText(summary));
+    if (result.interrupted) process.stderr.write('paravirt: interrupted\n');
+    return exitStatus;
+  } catch (e) {
+    serial?.close();
+    try { trace?.close(); } catch { /* the original error matters more */ }
+    if (e instanceof CliError) {
+      process.stderr.write(`paravirt: ${e.message}\n`);
+      return e.exitStatus;
+    }
+    process.stderr.write(`paravirt: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT_INTERNAL;
+  }
+}
