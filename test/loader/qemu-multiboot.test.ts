@@ -5,55 +5,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadImage } from '../../emulator/loader/index';
 import { FixtureBuilder } from './build-fixtures';
 import { oracleSymbols } from './readelf-oracle';
 import { applyPlan, type Ram } from './plan-ram';
+import { hasQemu, runQemu, type Report } from './report-kernel';
 
 const fx = new FixtureBuilder('qemu');
 const MiB = 0x100000;
 const RAM = 32 * MiB;
-const hasQemu = spawnSync('qemu-system-i386', ['--version']).status === 0;
-
-interface Report {
-  magic: number; start: number; flags: number; memLower: number; memUpper: number; cmdline: string;
-  mods: Array<{ length: number; sum: number; pageOffset: number; string: string }>;
-  map: Array<{ base: number; length: number; type: number }>;
-  bss: number;
-}
-
-function parseReport(text: string): Report {
-  const r: Report = { magic: -1, start: -1, flags: -1, memLower: -1, memUpper: -1, cmdline: '', mods: [], map: [], bss: -1 };
-  for (const line of text.split('\n')) {
-    const [key, ...rest] = line.split('=');
-    const value = rest.join('=');
-    const words = value.split(' ');
-    if (key === 'magic') r.magic = parseInt(value, 16);
-    if (key === 'start') r.start = parseInt(value, 16);
-    if (key === 'flags') r.flags = parseInt(value, 16);
-    if (key === 'mem') { r.memLower = parseInt(words[0], 16); r.memUpper = parseInt(words[1], 16); }
-    if (key === 'cmdline') r.cmdline = value;
-    if (key === 'mod') r.mods.push({ length: parseInt(words[0], 16), sum: parseInt(words[1], 16), pageOffset: parseInt(words[2], 16), string: words.slice(3).join(' ') });
-    if (key === 'map') r.map.push({ base: parseInt(words[0], 16), length: parseInt(words[1], 16), type: parseInt(words[2], 16) });
-    if (key === 'bss') r.bss = parseInt(value, 16);
-  }
-  return r;
-}
-
-function runQemu(kernel: string, append: string, modules: string[]): Report {
-  const out = join(fx.dir, `${basename(kernel)}.e9.txt`);
-  writeFileSync(out, '');
-  const args = ['-m', String(RAM / MiB), '-display', 'none', '-nodefaults', '-no-reboot',
-    '-kernel', basename(kernel), '-append', append, '-debugcon', `file:${out}`,
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=1'];
-  if (modules.length) args.push('-initrd', modules.join(','));
-  const res = spawnSync('qemu-system-i386', args, { cwd: fx.dir, timeout: 60_000 });
-  assert.equal(res.status, 1, `QEMU should exit through isa-debug-exit with 0 -> status 1: ${res.stderr}`);
-  return parseReport(readFileSync(out, 'utf8'));
-}
 
 function sum(bytes: Uint8Array): number {
   let s = 0;
@@ -83,7 +45,7 @@ for (const kludge of [false, true]) {
     writeFileSync(join(fx.dir, 'mod-a.bin'), modA);
     writeFileSync(join(fx.dir, 'mod-b.bin'), modB);
     const cmdline = 'console=e9 quiet';
-    const q = runQemu(kernel.path, cmdline, ['mod-a.bin one two', 'mod-b.bin']);
+    const q = runQemu(fx.dir, RAM, kernel.path, cmdline, ['mod-a.bin one two', 'mod-b.bin']);
 
     const plan = loadImage(kernel.bytes, { ramBytes: RAM, cmdline, modules: [{ bytes: modA, cmdline: 'one two' }, { bytes: modB }] });
     assert.equal(plan.entry.kind, 'flat32');
