@@ -10,6 +10,11 @@ export interface ExitContext {
   readonly cpl: number;
   /** The faulting/exiting instruction's bytes (up to 15), read without side effects. */
   instrBytes(): Uint8Array;
+  /**
+   * Optional, allocation-free form of instrBytes(): copy up to `max` bytes into dst at
+   * `offset` and return how many were copied. The exit log prefers it when present.
+   */
+  copyInstrBytes?(dst: Uint8Array, offset: number, max: number): number;
   /** General registers in encoding order EAX ECX EDX EBX ESP EBP ESI EDI. */
   readonly regs: Int32Array;
   /**

@@ -3,7 +3,7 @@
 // a reader asks for them (recent/page/at).
 
 import type { ExitRecord } from '../machine-api';
-import type { ExitExtra } from './exit-api';
+import type { ExitContext, ExitExtra } from './exit-api';
 import { EXIT_REASON_LIMIT, exitReasonName } from './exit-reasons';
 import { decodeInfo } from '../cpu/decode-info';
 
@@ -103,7 +103,7 @@ export class ExitLog {
 
   /** Records one exit and returns its sequence number. */
   append(reason: number, qualification: number, handlerId: number, eip: number, cs: number, cpl: number,
-    instrBytes: Uint8Array | null, icount: number, cost: number, extra: ExitExtra | undefined, code16 = false): number {
+    instrBytes: Uint8Array | ExitContext | null, icount: number, cost: number, extra: ExitExtra | undefined, code16 = false): number {
     const seq = this.nextSeq++;
     const i = seq % this.capacity;
     this.seqs[i] = seq;
@@ -114,9 +114,16 @@ export class ExitLog {
     this.cpls[i] = cpl;
     const base = i * BYTES_PER_RECORD;
     let n = 0;
-    if (instrBytes) {
-      n = instrBytes.length < BYTES_PER_RECORD ? instrBytes.length : BYTES_PER_RECORD;
-      for (let k = 0; k < n; k++) this.bytes[base + k] = instrBytes[k]!;
+    if (instrBytes !== null) {
+      // A context that can copy straight into the ring saves an array per exit.
+      const src = instrBytes instanceof Uint8Array ? instrBytes
+        : instrBytes.copyInstrBytes !== undefined ? null : instrBytes.instrBytes();
+      if (src === null) {
+        n = (instrBytes as ExitContext).copyInstrBytes!(this.bytes, base, 15);
+      } else {
+        n = src.length < BYTES_PER_RECORD ? src.length : BYTES_PER_RECORD;
+        for (let k = 0; k < n; k++) this.bytes[base + k] = src[k]!;
+      }
     }
     this.byteLens[i] = n;
     this.icounts[i] = icount;

@@ -99,7 +99,7 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       lastIcount = ctx.icount;
       const cost = costOf(reason, qualification >>> 0, inKernel, extra);
       const seq = log.append(reason, qualification >>> 0, hid, ctx.instrEip >>> 0, ctx.cs, ctx.cpl,
-        ctx.instrBytes(), ctx.icount, cost, extra, ctx.codeSize32 === false);
+        ctx, ctx.icount, cost, extra, ctx.codeSize32 === false);
       if (vmcallNr >= 0 && (extra === undefined || extra.value === undefined)) log.setLastValue(vmcallNr);
       if (filter !== null) {
         const rec = log.at(seq);

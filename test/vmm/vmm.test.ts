@@ -105,3 +105,19 @@ test('a cost model inside the exit-controls spec reaches the model (how the Mach
   assert.equal(vmm.stats.recent(1)[0]!.cycles, 50);
   assert.throws(() => createHvmVmm({ preset: 'ept', costModel: { exitRoundTrip: 'fast' } }), /exitRoundTrip/);
 });
+
+test('instruction bytes come through copyInstrBytes when the context offers it, else instrBytes()', () => {
+  const vmm = createHvmVmm();
+  const plain = makeContext({ bytes: [0x0f, 0xa2, 0x90, 0x90] });
+  vmm.exit(10, 0, 'hypervisor', plain);
+  const copying = {
+    ...makeContext({ bytes: [] }),
+    copyInstrBytes(dst: Uint8Array, offset: number, max: number) {
+      const b = [0xe6, 0x80, 0x90];
+      for (let i = 0; i < b.length && i < max; i++) dst[offset + i] = b[i]!;
+      return Math.min(b.length, max);
+    },
+  };
+  vmm.exit(30, (0x80 << 16) | 0x40, 'post', copying);
+  assert.deepEqual(vmm.stats.recent(2).map((r) => [...r.bytes]), [[0x0f, 0xa2], [0xe6, 0x80]]);
+});
