@@ -16,22 +16,25 @@ export type Op =
   | { op: 'write32'; address: number; value: number };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, 'guest', 'port-script.asm');
+const guestDir = join(here, 'guest');
 const buildDir = join(here, '..', 'guests', 'build', 'devices');
-const elf = join(buildDir, 'port-script.elf');
 
 export const RAM_MIB = 64;
 
-/** Assemble and link the guest with nasm and ld when the source is newer than the build. */
-export function buildGuest(): string {
-  if (existsSync(elf) && statSync(elf).mtimeMs >= statSync(source).mtimeMs) return elf;
+/** Assemble and link guest/<name>.asm with nasm and ld when the source is newer than the build. */
+export function buildGuest(name = 'port-script'): string {
+  const source = join(guestDir, `${name}.asm`);
+  const script = join(guestDir, 'link.ld');
+  const elf = join(buildDir, `${name}.elf`);
+  const newest = Math.max(statSync(source).mtimeMs, statSync(script).mtimeMs);
+  if (existsSync(elf) && statSync(elf).mtimeMs >= newest) return elf;
   mkdirSync(buildDir, { recursive: true });
   // Unique intermediate names and a rename, so concurrent test runs never see a half-written file.
-  const tag = `${process.pid}`;
-  const obj = join(buildDir, `port-script.${tag}.o`);
-  const tmp = join(buildDir, `port-script.${tag}.elf`);
+  const tag = `${name}.${process.pid}`;
+  const obj = join(buildDir, `${tag}.o`);
+  const tmp = join(buildDir, `${tag}.elf`);
   execFileSync('nasm', ['-f', 'elf32', source, '-o', obj]);
-  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0x100000', '-o', tmp, obj]);
+  execFileSync('ld', ['-m', 'elf_i386', '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', script, '-o', tmp, obj]);
   rmSync(obj, { force: true });
   renameSync(tmp, elf);
   return elf;
@@ -59,31 +62,47 @@ function encode(ops: Op[]): Buffer {
 
 export interface Result { reads: Map<string, number>; serial: string }
 
-/** Run the script under qemu-system-i386 (TCG) with the RTC pinned to our start date. */
-export function runQemu(ops: Op[]): Result {
-  const kernel = buildGuest();
+export interface QemuRun { serial: string; debugcon: string; status: number | null }
+
+/**
+ * Boot `kernel` (multiboot) under qemu-system-i386 (TCG) with the RTC pinned to our start
+ * date; COM1 and the 0xE9 console are captured to files. The status is QEMU's exit status.
+ */
+export function runKernelOnQemu(kernel: string, initrd?: Buffer): QemuRun {
   const dir = mkdtempSync(join(tmpdir(), 'pv-devices-'));
   try {
-    const script = join(dir, 'script.bin');
-    writeFileSync(script, encode(ops));
     const dc = join(dir, 'debugcon.txt');
     const serial = join(dir, 'serial.txt');
-    try {
-      execFileSync('qemu-system-i386', [
-        '-M', 'pc', '-accel', 'tcg', '-m', String(RAM_MIB), '-display', 'none', '-monitor', 'none',
-        '-serial', `file:${serial}`, '-debugcon', `file:${dc}`,
-        '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-rtc', 'base=2000-01-01T00:00:00,clock=vm',
-        '-kernel', kernel, '-initrd', script,
-      ], { timeout: 30_000, stdio: 'ignore' });
-    } catch (e) {
-      const status = (e as { status?: number }).status;
-      if (status !== 1) throw new Error(`qemu did not finish through isa-debug-exit (status ${status})`);
+    const args = [
+      '-M', 'pc', '-accel', 'tcg', '-m', String(RAM_MIB), '-display', 'none', '-monitor', 'none', '-no-reboot',
+      '-serial', `file:${serial}`, '-debugcon', `file:${dc}`,
+      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-rtc', 'base=2000-01-01T00:00:00,clock=vm',
+      '-kernel', kernel,
+    ];
+    if (initrd) {
+      const script = join(dir, 'script.bin');
+      writeFileSync(script, initrd);
+      args.push('-initrd', script);
     }
-    const lines = readFileSync(dc, 'latin1').split('\n').filter((l) => l.length > 0);
-    return { reads: label(ops, lines.map((l) => parseInt(l, 16) >>> 0)), serial: existsSync(serial) ? readFileSync(serial, 'latin1') : '' };
+    let status: number | null = 0;
+    try {
+      execFileSync('qemu-system-i386', args, { timeout: 60_000, stdio: 'ignore' });
+    } catch (e) {
+      status = (e as { status?: number | null }).status ?? null;
+    }
+    const read = (f: string) => (existsSync(f) ? readFileSync(f, 'latin1') : '');
+    return { serial: read(serial), debugcon: read(dc), status };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Run the script under QEMU through the port-script guest. */
+export function runQemu(ops: Op[]): Result {
+  const run = runKernelOnQemu(buildGuest(), encode(ops));
+  if (run.status !== 1) throw new Error(`qemu did not finish through isa-debug-exit (status ${run.status})`);
+  const lines = run.debugcon.split('\n').filter((l) => l.length > 0);
+  return { reads: label(ops, lines.map((l) => parseInt(l, 16) >>> 0)), serial: run.serial };
 }
 
 /** Run the same script on our platform; a spin advances time by its two instructions per iteration. */
