@@ -2,7 +2,7 @@
 // Each carries the include edit when the wrapper header is missing.
 
 import { CodeAction, CodeActionKind, type CodeActionParams, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
-import { includeEdit } from './analyzer/fixes';
+import { includeEdit, planFix, type FixPlan } from './analyzer/fixes';
 import type { HitFinding } from './analyzer/rules';
 import type { Range } from './analyzer/types';
 import type { OpenDoc, ServerState } from './state';
@@ -19,7 +19,9 @@ function overlaps(a: Range, b: Range): boolean { return !before(a.end, b.start) 
 export function editsFor(od: OpenDoc, items: HitFinding[]): TextEdit[] {
   const edits: TextEdit[] = [];
   let firstLine = Infinity;
-  for (const { fix } of items) {
+  for (const item of items) {
+    if (!item.finding.fixable) continue;
+    const fix: FixPlan = planFix(od.doc, item.hit);
     if (!fix.ok) continue;
     edits.push({ range: fix.edit.range, newText: fix.edit.newText });
     firstLine = Math.min(firstLine, fix.edit.range.start.line);
@@ -48,9 +50,10 @@ export function codeActions(state: ServerState, od: OpenDoc, params: CodeActionP
     const candidates = all.filter((h) => overlaps(h.finding.range, params.range)
       || diags.some((d) => d.code === h.finding.code && overlaps(d.range, h.finding.range)));
     for (const hf of candidates) {
-      if (!hf.fix.ok) continue;
+      const fix = hf.finding.fixable ? planFix(od.doc, hf.hit) : null;
+      if (!fix || !fix.ok) continue;
       const diag: Diagnostic = diags.find((d) => d.code === hf.finding.code && overlaps(d.range, hf.finding.range)) ?? toDiagnostic(hf.finding);
-      const action = CodeAction.create(`Replace with ${hf.fix.replacement} (${hf.finding.code})`, { changes: { [od.uri]: editsFor(od, [hf]) } }, CodeActionKind.QuickFix);
+      const action = CodeAction.create(`Replace with ${fix.replacement} (${hf.finding.code})`, { changes: { [od.uri]: editsFor(od, [hf]) } }, CodeActionKind.QuickFix);
       action.diagnostics = [diag];
       action.isPreferred = true;
       out.push(action);

@@ -13,7 +13,6 @@ export function toDiagnostic(f: Finding): Diagnostic {
     code: f.code,
     codeDescription: { href: f.href },
     message: f.message,
-    data: { entry: f.entry, fixable: f.fixable },
   };
 }
 

@@ -11,6 +11,7 @@ import { completion, hover, signatureHelp } from './assist';
 import { toDiagnostic, truncationNotice } from './diagnostics';
 import { definition, documentSymbols, folding, references } from './navigation';
 import { ProfileView } from './profile-view';
+import { warmUp } from './warmup';
 import { normalizeSettings, ServerState, uriToPath, type OpenDoc } from './state';
 
 export function startServer(connection: Connection): void {
@@ -30,10 +31,13 @@ export function startServer(connection: Connection): void {
     }
   };
 
+  let lastPublishMs = 0;
   const publish = (od: OpenDoc) => {
+    const t0 = performance.now();
     const list = state.analyze(od).map((h) => toDiagnostic(h.finding));
     if (od.doc.truncated) list.push(truncationNotice(od.doc.maxLines));
     void connection.sendDiagnostics({ uri: od.uri, version: od.version, diagnostics: list });
+    lastPublishMs = performance.now() - t0;
   };
 
   const flush = guard(undefined, () => {
@@ -97,6 +101,7 @@ export function startServer(connection: Connection): void {
     }
     profile?.startWatching();
     void pullSettings();
+    setImmediate(() => { try { warmUp(); } catch { /* warming is best effort */ } });
   });
 
   connection.onDidChangeConfiguration(guard(undefined, (p) => {
@@ -150,7 +155,7 @@ export function startServer(connection: Connection): void {
     const m = process.memoryUsage();
     let lines = 0;
     for (const od of state.docs.values()) lines += od.doc.lineCount;
-    return { rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines };
+    return { rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines, lastPublishMs };
   });
 
   connection.onShutdown(() => { profile?.dispose(); });

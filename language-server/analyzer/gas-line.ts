@@ -4,6 +4,7 @@
 
 import { classify, isTableMnemonic, stripAttSuffix } from '../../emulator/isa';
 import type { LineDef, LineFacts, LineInstr } from './types';
+import { SPECIAL_OPERAND } from './nasm-line';
 import { commentDirectives, GAS_PREFIXES, isIdentChar, isIdentStart, isSpace, normalizeOperand, splitOperands } from './operands';
 
 export const IN_COMMENT = 1;
@@ -130,6 +131,7 @@ export function parseGasStatement(s: string, from: number, to: number, intel: bo
   const mnemonic = intel ? lower : stripAttSuffix(lower);
   r.word = mnemonic;
   if (!isTableMnemonic(mnemonic)) return r;
+  if ((mnemonic === 'mov' || mnemonic === 'push') && !SPECIAL_OPERAND.test(s.slice(w1, to))) return r;
   let end = to;
   while (end > w1 && isSpace(s.charCodeAt(end - 1))) end--;
   const rawOps = splitOperands(s, w1, end);

@@ -9,6 +9,9 @@ const DATA = new Set(['db', 'dw', 'dd', 'dq', 'dt', 'do', 'dy', 'dz', 'resb', 'r
 const DIRECTIVES = new Set(['section', 'segment', 'bits', 'use16', 'use32', 'use64', 'global', 'extern', 'common', 'static', 'align', 'alignb',
   'org', 'cpu', 'default', 'struc', 'endstruc', 'istruc', 'iend', 'at', 'absolute', 'float', 'warning', 'required', 'sectalign']);
 
+/** mov/push are table mnemonics only with these operands; most lines fail this cheap test. */
+export const SPECIAL_OPERAND = /\b(?:cr[0-9]|dr[0-7]|db[0-7]|[cs]s)\b/i;
+
 export const EMPTY_NASM: LineFacts = Object.freeze({
   startState: 0, endState: 0, instrs: null, defs: null, include: null, section: null,
   macroOpen: false, macroClose: false, ignore: false, target: null,
@@ -25,6 +28,12 @@ function skipWs(s: string, i: number, end: number): number {
 
 /** Column of the `;` that starts the comment, or the line length. */
 function commentStart(s: string): number {
+  const semi = s.indexOf(';');
+  if (semi < 0) { if (s.indexOf('"') < 0 && s.indexOf("'") < 0 && s.indexOf('`') < 0) return s.length; }
+  else {
+    const q1 = s.indexOf('"'), q2 = s.indexOf("'"), q3 = s.indexOf('`');
+    if ((q1 < 0 || q1 > semi) && (q2 < 0 || q2 > semi) && (q3 < 0 || q3 > semi)) return semi;
+  }
   let quote = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -35,10 +44,47 @@ function commentStart(s: string): number {
   return s.length;
 }
 
+/** First words that need the full parse; any other first word is ordinary code. */
+const INTERESTING = new Set<string>([...DATA, ...DIRECTIVES, ...NASM_PREFIXES]);
+
+/**
+ * The common line is `<indent> mnemonic operands [; comment]` with an ordinary mnemonic; it
+ * contributes nothing, and recognising it without allocating facts keeps 100k-line files fast.
+ */
+function isOrdinary(s: string): boolean {
+  const len = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  while (i < len && (c === 32 || c === 9)) c = s.charCodeAt(++i);
+  if (i === len) return true;
+  if (c === 59) return s.indexOf('paravirt', i) < 0;
+  const lc = c | 32;
+  if (lc < 97 || lc > 122) return false;
+  const a = i;
+  while (i < len) {
+    c = s.charCodeAt(i);
+    if (!((c | 32) >= 97 && (c | 32) <= 122) && !(c >= 48 && c <= 57) && c !== 95) break;
+    i++;
+  }
+  if (c === 58 || c === 46 || c === 36 || c === 64 || c === 63 || c === 35 || c === 126) return false; // label or odd ident
+  const w = s.slice(a, i).toLowerCase();
+  if (INTERESTING.has(w)) return false;
+  if (isTableMnemonic(w)) {
+    if ((w !== 'mov' && w !== 'push') || SPECIAL_OPERAND.test(s)) return false;
+    return s.indexOf('paravirt', i) < 0;
+  }
+  while (i < len && ((c = s.charCodeAt(i)) === 32 || c === 9)) i++;
+  const c2 = s.charCodeAt(i) | 32;
+  // A second word starting d/r/i/e/t may be db/resb/incbin/equ/times, making the first a label.
+  if (c2 === 100 || c2 === 114 || c2 === 105 || c2 === 101 || c2 === 116) return false;
+  return s.indexOf('paravirt', i) < 0;
+}
+
 export function parseNasmLine(s: string): LineFacts {
+  if (isOrdinary(s)) return EMPTY_NASM;
   const codeEnd = commentStart(s);
   let ignore = false, target: 'pv' | 'hvm' | null = null;
-  if (codeEnd < s.length) ({ ignore, target } = commentDirectives(s.slice(codeEnd)));
+  if (codeEnd < s.length && s.indexOf('paravirt', codeEnd) >= 0) ({ ignore, target } = commentDirectives(s.slice(codeEnd)));
   let i = skipWs(s, 0, codeEnd);
   if (i >= codeEnd) return ignore || target ? { ...EMPTY_NASM, ignore, target } : EMPTY_NASM;
 
@@ -136,7 +182,7 @@ export function parseNasmLine(s: string): LineFacts {
     prefixed = true;
     w0 = j; w1 = readIdent(s, j, codeEnd); word = s.slice(w0, w1); lower = word.toLowerCase(); j = skipWs(s, w1, codeEnd);
   }
-  if (isTableMnemonic(lower)) {
+  if (isTableMnemonic(lower) && ((lower !== 'mov' && lower !== 'push') || SPECIAL_OPERAND.test(s.slice(w1, codeEnd)))) {
     let end = codeEnd;
     while (end > w1 && isSpace(s.charCodeAt(end - 1))) end--;
     const rawOps = splitOperands(s, w1, end);

@@ -33,13 +33,27 @@ export function severityFor(entry: IsaEntry, target: Target, settings: Settings)
   return base;
 }
 
+/** The first clause of a table sentence (up to `; ` or `: `), for one-line messages. */
+function firstClause(t: string): string {
+  const i = t.search(/; |: /);
+  return i > 0 ? t.slice(0, i) : t;
+}
+
+function hvmShort(entry: IsaEntry): string {
+  const h = entry.hvm;
+  if (!h) return 'no VM exit';
+  return `VM exit ${h.reason} ${h.name}${h.when === 'conditional' ? ` when ${firstClause(h.condition ?? 'enabled')}` : ''}`;
+}
+
+/** One line per mode plus the replacement; the hover and the docs link carry the details. */
 export function messageFor(entry: IsaEntry, target: Target, fix: FixPlan, settings: Settings): string {
   const head = `${entry.title} (${CLASS_LABEL[entry.class]}).`;
-  const pv = `PV: ${entry.pvBehaviour}; use ${entry.pvReplacement}.`;
-  let hvm = `HVM: ${hvmText(entry)}.`;
-  if (entry.id === 'vmcall') hvm += settings.abi === 'kvm' ? ' With abi=kvm this is the KVM hypercall.' : ' With abi=xen, HVM guests call Xen through the hypercall page too.';
+  const pv = `PV: ${firstClause(entry.pvBehaviour)}.`;
+  let hvm = `HVM: ${hvmShort(entry)}.`;
+  if (entry.id === 'vmcall') hvm += settings.abi === 'kvm' ? ' With abi=kvm this is the KVM hypercall.' : ' Xen HVM guests use the hypercall page instead.';
+  const use = `Use instead: ${firstClause(entry.pvReplacement)}.`;
   const tail = fix.ok ? `Quick fix: ${fix.replacement}.` : `No automatic rewrite: ${fix.reason}.`;
-  return target === 'hvm' ? `${head} ${hvm} ${pv} ${tail}` : `${head} ${pv} ${hvm} ${tail}`;
+  return target === 'hvm' ? `${head} ${hvm} ${pv} ${use} ${tail}` : `${head} ${pv} ${hvm} ${use} ${tail}`;
 }
 
 export interface AnalyzeContext {
@@ -60,11 +74,18 @@ export function documentMacros(doc: AnalyzedDocument, macros: Set<string>, imacr
   }
 }
 
-export interface HitFinding { hit: Hit; finding: Finding; fix: FixPlan }
+export interface HitFinding { hit: Hit; finding: Finding }
+
+interface Cached { gen: string; severity: SeverityName; message: string; fixable: boolean }
+/** Per-instruction results: parsed instructions are new objects whenever their line changes. */
+const cache = new WeakMap<object, Cached>();
+/** Most occurrences share a message; building it once per distinct text keeps opens fast. */
+const messages = new Map<string, string>();
 
 /** Findings for a document, in document order. */
 export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext = {}): HitFinding[] {
   const target = doc.targetOverride() ?? settings.target;
+  const gen = `${target}|${settings.abi}|${JSON.stringify(settings.severity)}|${doc.syntax}`;
   const macros = new Set(ctx.macros ?? []);
   const imacros = new Set(ctx.imacros ?? []);
   documentMacros(doc, macros, imacros);
@@ -72,14 +93,26 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
   for (const hit of doc.hits()) {
     if (hit.ignore) continue;
     if (!hit.c && (macros.has(hit.instr.raw) || imacros.has(hit.instr.raw.toLowerCase()))) continue;
-    const severity = severityFor(hit.entry, target, settings);
-    if (!severity) continue;
-    const fix = planFix(doc, hit);
+    let c = cache.get(hit.instr);
+    if (!c || c.gen !== gen) {
+      const severity = severityFor(hit.entry, target, settings);
+      if (!severity) continue;
+      const fix = planFix(doc, hit);
+      const mkey = `${gen}|${hit.entry.id}|${fix.ok ? fix.replacement : fix.reason}`;
+      let message = messages.get(mkey);
+      if (message === undefined) {
+        message = messageFor(hit.entry, target, fix, settings);
+        if (messages.size > 10_000) messages.clear();
+        messages.set(mkey, message);
+      }
+      c = { gen, severity, message, fixable: fix.ok };
+      cache.set(hit.instr, c);
+    }
     out.push({
-      hit, fix,
+      hit,
       finding: {
-        range: hit.range, severity, code: hit.entry.rule, message: messageFor(hit.entry, target, fix, settings),
-        href: ruleHref(hit.entry), entry: hit.entry.id, fixable: fix.ok,
+        range: hit.range, severity: c.severity, code: hit.entry.rule, message: c.message,
+        href: ruleHref(hit.entry), entry: hit.entry.id, fixable: c.fixable,
       },
     });
     if (out.length >= MAX_FINDINGS) break;
