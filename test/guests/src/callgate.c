@@ -41,10 +41,12 @@ static void rec(const char *name) {
 
 static void user_main(void) {
   u32 r, ds, e0, e1;
-  __asm__ volatile("movl %%esp, %2\n\tpushl $0x2222\n\tpushl $0x1111\n\tlcall %4, $0\n\tmovl %%esp, %3\n\tmovl %%ds, %1"
+  /* The return nulls DS and ES (they held ring 0 selectors): reload them before any
+     memory access through DS. */
+  __asm__ volatile("movl %%esp, %2\n\tpushl $0x2222\n\tpushl $0x1111\n\tlcall %4, $0\n\tmovl %%esp, %3\n\tmovl %%ds, %1\n\t"
+                   "pushl $0x23\n\tpopl %%ds\n\tpushl $0x23\n\tpopl %%es"
                    : "=a"(r), "=r"(ds), "=&r"(e0), "=&r"(e1) : "i"(SEL(G_UP) | 3) : "memory");
   u_ret = r; u_ds_after = ds; u_esp_delta = e0 - e1;
-  __asm__ volatile("movw $0x23, %%ax\n\tmovw %%ax, %%ds\n\tmovw %%ax, %%es" ::: "eax");
   UCASE("call conforming code directly", "lcall %0, $conf_target", : "i"(SEL(G_CONF) | 3) : "memory");
   UCASE("call dpl0 gate", "lcall %0, $0", : "i"(SEL(G_DPL0) | 3) : "memory");
   UCASE("call absent gate", "lcall %0, $0", : "i"(SEL(G_NP) | 3) : "memory");

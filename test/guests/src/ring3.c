@@ -98,7 +98,9 @@ static void user_bitmap(void) {
 
 static void user_segs(void) {
   u32 ds, es, fs, gs;
-  __asm__ volatile("movl %%ds, %0\n\tmovl %%es, %1\n\tmovl %%fs, %2\n\tmovl %%gs, %3" : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+  /* DS may be null now: read the selectors, then reload DS/ES before touching memory. */
+  __asm__ volatile("movl %%ds, %0\n\tmovl %%es, %1\n\tmovl %%fs, %2\n\tmovl %%gs, %3\n\t"
+                   "pushl $0x23\n\tpopl %%ds\n\tpushl $0x23\n\tpopl %%es" : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs) :: "memory");
   u_ds = ds | (es << 8) | (fs << 16) | (gs << 24);
   USER_RETURN();
 }

@@ -1,0 +1,70 @@
+// The guest kernels under QEMU (TCG) and under our emulator: serial outputs must be
+// identical and the exit statuses equal. Guests with an SDM-derived .expected file (where
+// QEMU's TCG is known to deviate from the SDM) are judged against that file instead.
+// `npm run conformance` counts the results of runGuestComparison().
+import { listGuests, readExpected, type GuestFile } from './guest-files';
+import { qemuReference } from './qemu-cache';
+import { describeStop, runOnEmulator } from './run-emulator';
+
+export interface Reference {
+  source: 'qemu' | 'expected';
+  serial: string;
+  status: number | null;
+  problem?: string;          // the reference itself is unusable (QEMU timed out, ...)
+}
+
+export interface GuestComparison {
+  name: string;
+  agreed: boolean;
+  detail?: string;
+  reference?: Reference['source'];
+}
+
+/** The status every guest ends with when it reaches its end: isa-debug-exit value 0. */
+export const PASS_STATUS = 1;
+
+export async function referenceFor(g: GuestFile): Promise<Reference> {
+  if (g.expectedPath) return { source: 'expected', serial: readExpected(g.expectedPath), status: PASS_STATUS };
+  const q = await qemuReference(g.elfPath);
+  if (q.timedOut) return { source: 'qemu', serial: q.serial, status: null, problem: 'QEMU timed out' };
+  if (q.status !== PASS_STATUS) return { source: 'qemu', serial: q.serial, status: q.status, problem: `QEMU exit status ${q.status}, want ${PASS_STATUS}; ${q.stderr.trim()}` };
+  return { source: 'qemu', serial: q.serial, status: q.status };
+}
+
+/** "line N: want '...' got '...'" for the first differing line, or null if equal. */
+export function firstDifference(want: string, got: string): string | null {
+  if (want === got) return null;
+  const a = want.split('\n'), b = got.split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      const show = (s: string | undefined) => (s === undefined ? '<end of output>' : JSON.stringify(s.length > 200 ? s.slice(0, 200) + '...' : s));
+      return `line ${i + 1}: want ${show(a[i])} got ${show(b[i])}`;
+    }
+  }
+  return 'outputs differ';
+}
+
+export async function compareGuest(g: GuestFile): Promise<GuestComparison> {
+  const ref = await referenceFor(g);
+  if (ref.problem) return { name: g.name, agreed: false, reference: ref.source, detail: `reference unusable: ${ref.problem}` };
+  const emu = runOnEmulator(g.elfPath);
+  if (emu.error) return { name: g.name, agreed: false, reference: ref.source, detail: `emulator threw: ${emu.error.split('\n')[0]}` };
+  const diff = firstDifference(ref.serial, emu.serial);
+  if (diff) return { name: g.name, agreed: false, reference: ref.source, detail: `serial differs at ${diff} (stop: ${describeStop(emu.stop)})` };
+  if (emu.status !== ref.status) {
+    return { name: g.name, agreed: false, reference: ref.source, detail: `exit status: want ${ref.status} got ${emu.status} (${describeStop(emu.stop)})` };
+  }
+  return { name: g.name, agreed: true, reference: ref.source };
+}
+
+export async function runGuestComparison(): Promise<GuestComparison[]> {
+  const out: GuestComparison[] = [];
+  for (const g of listGuests()) {
+    try {
+      out.push(await compareGuest(g));
+    } catch (e) {
+      out.push({ name: g.name, agreed: false, detail: `could not run: ${String((e as Error)?.message ?? e)}` });
+    }
+  }
+  return out;
+}

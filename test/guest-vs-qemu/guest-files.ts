@@ -1,0 +1,32 @@
+// Where the guest test kernels live and which reference each one is judged against.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const GUESTS_DIR = join(HERE, '..', 'guests');
+export const BUILD_DIR = join(GUESTS_DIR, 'build');
+
+export interface GuestFile {
+  name: string;
+  elfPath: string;
+  /** An SDM-derived expected serial output, for guests whose behaviour QEMU's TCG gets wrong. */
+  expectedPath?: string;
+}
+
+/** Every built guest kernel (build/<name>.elf), sorted by name. */
+export function listGuests(): GuestFile[] {
+  if (!existsSync(BUILD_DIR)) return [];
+  return readdirSync(BUILD_DIR)
+    .filter((f) => f.endsWith('.elf'))
+    .sort()
+    .map((f) => {
+      const name = f.slice(0, -4);
+      const expected = join(GUESTS_DIR, 'src', `${name}.expected`);
+      return { name, elfPath: join(BUILD_DIR, f), expectedPath: existsSync(expected) ? expected : undefined };
+    });
+}
+
+export function readExpected(path: string): string {
+  return readFileSync(path, 'latin1');
+}
