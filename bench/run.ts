@@ -70,51 +70,92 @@ function checkCount(run: GuestRun, expected: GuestCount): string {
   return got === want ? 'exact' : `off by ${got - want} (${got} vs ${want})`;
 }
 
-function measureGuest(guest: GuestId, engine: EngineName, o: Options, spawn: SpawnOptions): Row {
+/** A row ready to run: its image built and sized, its expectations known. */
+interface Planned { row: Row; image: string; checksum: number | null }
+
+function prepare(guest: GuestId, engine: EngineName, o: Options, spawn: SpawnOptions): Planned | Row {
   const row: Row = { guest, engine, runs: [] };
   try {
-    let image: string;
-    let expected: GuestCount;
-    let checksum: number | null = null;
     if (guest === 'io') {
       row.trips = IO_OUTS;
-      image = buildIoLoop(IO_OUTS);
-      expected = ioCounts(ioRegions, IO_OUTS);
-    } else {
-      const shared = guest === 'compute-shared';
-      const probePasses = PROBE_PASSES[engine];
-      const probe = runChild(engine, 'compute', buildCompute(probePasses, shared), spawn);
-      const probeMips = computeCounts(computeRegions, probePasses, DWORDS).timed / probe.timedSeconds / 1e6;
-      const perPass = computeCounts(computeRegions, 1, DWORDS).perTrip;
-      const passes = Math.round(Math.min(MAX_PASSES, Math.max(MIN_PASSES, o.seconds * probeMips * 1e6 / perPass)));
-      row.trips = passes;
-      image = buildCompute(passes, shared);
-      expected = computeCounts(computeRegions, passes, DWORDS);
-      checksum = computeChecksum(passes, DWORDS, SEED);
+      row.expected = ioCounts(ioRegions, IO_OUTS);
+      return { row, image: buildIoLoop(IO_OUTS), checksum: null };
     }
-    row.expected = expected;
-    for (let i = 0; i < o.repeat; i++) row.runs.push(runChild(engine, guest === 'io' ? 'io' : 'compute', image, spawn));
-    // Best of N: other processes on the machine only ever add time, never remove it.
-    const t = Math.min(...row.runs.map((r) => r.timedSeconds));
-    row.timedSeconds = t;
-    row.medianSeconds = median(row.runs.map((r) => r.timedSeconds));
-    row.mips = expected.timed / t / 1e6;
-    if (guest === 'io') row.nsPerOut = t * 1e9 / IO_OUTS;
-    row.peakRssMB = Math.max(...row.runs.map((r) => r.peakRssMB));
-    row.bootSeconds = median(row.runs.map((r) => r.bootSeconds));
-    row.countCheck = [...new Set(row.runs.map((r) => checkCount(r, expected)))].join('; ');
-    if (checksum !== null) {
-      const bad = row.runs.filter((r) => r.checksum !== checksum);
-      row.checksumCheck = bad.length === 0 ? 'ok'
-        : `WRONG: got ${bad.map((r) => (r.checksum ?? 0).toString(16)).join(',')}, expected ${checksum.toString(16)}`;
-    } else {
-      const bad = row.runs.filter((r) => r.bytesBetween !== IO_OUTS);
-      row.checksumCheck = bad.length === 0 ? 'ok' : `WRONG: ${bad.map((r) => r.bytesBetween).join(',')} bytes, expected ${IO_OUTS}`;
-    }
+    const shared = guest === 'compute-shared';
+    const probePasses = PROBE_PASSES[engine];
+    const probe = runChild(engine, 'compute', buildCompute(probePasses, shared), spawn);
+    const probeMips = computeCounts(computeRegions, probePasses, DWORDS).timed / probe.timedSeconds / 1e6;
+    const perPass = computeCounts(computeRegions, 1, DWORDS).perTrip;
+    const passes = Math.round(Math.min(MAX_PASSES, Math.max(MIN_PASSES, o.seconds * probeMips * 1e6 / perPass)));
+    row.trips = passes;
+    row.expected = computeCounts(computeRegions, passes, DWORDS);
+    return { row, image: buildCompute(passes, shared), checksum: computeChecksum(passes, DWORDS, SEED) };
   } catch (e) {
     row.error = e instanceof Error ? e.message : String(e);
+    return row;
   }
-  return row;
+}
+
+function summarise(p: Planned): void {
+  const { row, checksum } = p;
+  const expected = row.expected!;
+  if (row.runs.length === 0) return;
+  // Best of N: other processes on the machine only ever add time, never remove it.
+  const t = Math.min(...row.runs.map((r) => r.timedSeconds));
+  row.timedSeconds = t;
+  row.medianSeconds = median(row.runs.map((r) => r.timedSeconds));
+  row.mips = expected.timed / t / 1e6;
+  if (row.guest === 'io') row.nsPerOut = t * 1e9 / IO_OUTS;
+  row.peakRssMB = Math.max(...row.runs.map((r) => r.peakRssMB));
+  row.bootSeconds = median(row.runs.map((r) => r.bootSeconds));
+  row.countCheck = [...new Set(row.runs.map((r) => checkCount(r, expected)))].join('; ');
+  if (checksum !== null) {
+    const bad = row.runs.filter((r) => r.checksum !== checksum);
+    row.checksumCheck = bad.length === 0 ? 'ok'
+      : `WRONG: got ${bad.map((r) => (r.checksum ?? 0).toString(16)).join(',')}, expected ${checksum.toString(16)}`;
+  } else {
+    const bad = row.runs.filter((r) => r.bytesBetween !== IO_OUTS);
+    row.checksumCheck = bad.length === 0 ? 'ok' : `WRONG: ${bad.map((r) => r.bytesBetween).join(',')} bytes, expected ${IO_OUTS}`;
+  }
+}
+
+const UNAVAILABLE = /not available yet|Cannot find module|does not provide an export/;
+
+/**
+ * Sizes every (engine, guest) pair with a probe, then runs the rounds interleaved: one run
+ * of every pair per round, so a burst of load elsewhere on the machine lands on all
+ * engines alike instead of on whichever ran during it.
+ */
+function measureAll(o: Options, spawn: SpawnOptions): Row[] {
+  const guests: GuestId[] = ['compute-own', 'compute-shared', 'io'];
+  const rows: Row[] = [];
+  const planned: Planned[] = [];
+  for (const engine of o.engines) {
+    let unavailable: string | null = null;
+    for (const guest of guests) {
+      if (unavailable) { rows.push({ guest, engine, runs: [], error: unavailable }); continue; }
+      const p = prepare(guest, engine, o, spawn);
+      if ('row' in p) { planned.push(p); rows.push(p.row); continue; }
+      rows.push(p);
+      if (p.error && UNAVAILABLE.test(p.error)) unavailable = p.error;
+    }
+  }
+  for (let round = 1; round <= o.repeat; round++) {
+    process.stderr.write(`bench: round ${round}/${o.repeat}:`);
+    for (const p of planned) {
+      if (p.row.error) continue;
+      try {
+        p.row.runs.push(runChild(p.row.engine, p.row.guest === 'io' ? 'io' : 'compute', p.image, spawn));
+        process.stderr.write('.');
+      } catch (e) {
+        p.row.error = e instanceof Error ? e.message : String(e);
+        process.stderr.write('x');
+      }
+    }
+    process.stderr.write('\n');
+  }
+  for (const p of planned) if (!p.row.error) summarise(p);
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -130,19 +171,8 @@ async function main(): Promise<void> {
   }
   const spawn: SpawnOptions = { childBundle, cpuProfile: o.cpuProfile, timeoutSeconds: Math.max(120, o.seconds * 40) };
   const baseline = runChild('baseline', 'compute', '', spawn);
-  const rows: Row[] = [];
-  const guests: GuestId[] = ['compute-own', 'compute-shared', 'io'];
-  for (const engine of o.engines) {
-    let unavailable: string | null = null;
-    for (const guest of guests) {
-      if (unavailable) { rows.push({ guest, engine, runs: [], error: unavailable }); continue; }
-      process.stderr.write(`bench: ${engine} ${guest} ...`);
-      const row = measureGuest(guest, engine, o, spawn);
-      process.stderr.write(row.error ? ' failed\n' : ` ${row.mips!.toFixed(1)} MIPS\n`);
-      rows.push(row);
-      if (row.error && /not available yet|Cannot find module|does not provide an export/.test(row.error)) unavailable = row.error;
-    }
-  }
+  process.stderr.write('bench: sizing each run with a short probe\n');
+  const rows = measureAll(o, spawn);
   const hooks = await runHooks();
   const report = printReport({ rows, hooks, childNote, loadAverage: loadAtStart, baselineRssMB: baseline.peakRssMB, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
   mkdirSync(CACHE_DIR, { recursive: true });
