@@ -115,7 +115,7 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
   for (const h of input.hooks) {
     if (h.skipped) console.log(`  ${h.name}: skipped (${h.skipped})`);
     else {
-      const figs = Object.entries(h.figures ?? {}).map(([k, v]) => `${k}=${fmt(v, 1)}`).join('  ');
+      const figs = Object.entries(h.figures ?? {}).map(([k, v]) => `${k}=${Number.isInteger(v) ? String(v) : fmt(v, 1)}`).join('  ');
       console.log(`  ${h.name}: ${figs}${h.error ? `  (${h.error})` : ''}`);
     }
   }
