@@ -138,14 +138,21 @@ export class CmosRtc implements PortHandler {
     else this.baseSeconds = secs - this.secondIndex(now);
   }
 
-  private alarmMatches(secs: number): boolean {
-    const tod = ((secs % DAY) + DAY) % DAY;
-    const want = (reg: number, actual: number, hour: boolean) => {
-      const v = this.ram[reg];
-      if ((v & 0xc0) === 0xc0) return true;              // don't care
-      return (hour ? this.decodeHour(v) : this.unbin(v)) === actual;
-    };
-    return want(1, tod % 60, false) && want(3, Math.floor(tod / 60) % 60, false) && want(5, Math.floor(tod / 3600), true);
+  /** Alarm second, minute, hour in binary, -1 for "don't care" (bits 7:6 set). */
+  private alarmField(reg: number, hour: boolean): number {
+    const v = this.ram[reg];
+    if ((v & 0xc0) === 0xc0) return -1;
+    return hour ? this.decodeHour(v) : this.unbin(v);
+  }
+
+  /** Whether any second in [first, last] matches the alarm. */
+  private alarmInRange(first: number, last: number): boolean {
+    const as = this.alarmField(1, false), am = this.alarmField(3, false), ah = this.alarmField(5, true);
+    for (let t = first; t <= last; t++) {
+      const tod = ((t % DAY) + DAY) % DAY;
+      if ((as < 0 || as === tod % 60) && (am < 0 || am === ((tod / 60) | 0) % 60) && (ah < 0 || ah === ((tod / 3600) | 0))) return true;
+    }
+    return false;
   }
 
   /** Fold elapsed periodic ticks and second updates into register C; raise IRQ 8 as needed. */
@@ -159,9 +166,7 @@ export class CmosRtc implements PortHandler {
       flags |= C_UF;
       // An alarm can only recur daily, so the last day of crossed seconds decides AF.
       const last = this.baseSeconds + sec;
-      for (let s = Math.max(this.baseSeconds + this.seenSecond + 1, last - DAY + 1); s <= last; s++) {
-        if (this.alarmMatches(s)) { flags |= C_AF; break; }
-      }
+      if (this.alarmInRange(Math.max(this.baseSeconds + this.seenSecond + 1, last - DAY + 1), last)) flags |= C_AF;
     }
     this.seenSecond = sec;
     if (flags) this.ram[REG_C] |= flags;

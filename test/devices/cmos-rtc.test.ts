@@ -136,3 +136,17 @@ test('update-ended and alarm interrupts', () => {
   assert.equal(r.p.pendingVector(), 0x28);
   assert.equal(cmos(r, 0x0c) & 0x90, 0x90);
 });
+
+test('alarm flag after a long gap without ticks, and an impossible alarm never matches', () => {
+  const r = rig();
+  setCmos(r, 1, 0x00); setCmos(r, 3, 0x00); setCmos(r, 5, 0x03);   // 03:00:00
+  cmos(r, 0x0c);
+  r.clock.t = 2 * 3600 * SEC;
+  assert.equal(cmos(r, 0x0c) & 0x20, 0, 'not yet at 02:00');
+  r.clock.t = 5 * 3600 * SEC;
+  assert.equal(cmos(r, 0x0c) & 0x20, 0x20, 'passed 03:00 between reads');
+  assert.equal(cmos(r, 0x0c) & 0x20, 0);
+  setCmos(r, 5, 0x25);                               // hour 25 does not exist
+  r.clock.t = 60 * 3600 * SEC;
+  assert.equal(cmos(r, 0x0c) & 0x20, 0);
+});
