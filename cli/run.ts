@@ -121,11 +121,20 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
       if ((e as Error)?.name === 'ImageError') throw new CliError(`bad image '${kernel}': ${(e as Error).message}`);
       throw e;
     }
-    const machine = createMachine({
-      mode: o.mode, memoryMiB: o.memory, serialOut: serial.write,
-      exitControls: { preset: o.exitControls, overrides: o.exitControl, costModel: o.costModel },
-    });
-    machine.load(plan);
+    let machine;
+    try {
+      machine = createMachine({
+        mode: o.mode, memoryMiB: o.memory, serialOut: serial.write,
+        exitControls: { preset: o.exitControls, overrides: o.exitControl, costModel: o.costModel },
+      });
+    } catch (e) {
+      throw new CliError(`cannot create a ${o.mode} machine with these options: ${(e as Error)?.message ?? String(e)}`);
+    }
+    try {
+      machine.load(plan);
+    } catch (e) {
+      throw new CliError(`cannot load '${kernel}' into the machine: ${(e as Error)?.message ?? String(e)}`);
+    }
 
     trace = o.traceExits ? new ExitTrace(o.traceExits) : null;
     const profile = o.profile ? new ExitProfile() : null;
