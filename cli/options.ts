@@ -11,8 +11,8 @@ export const DEFAULT_MEMORY_MIB = 64;
 export const MAX_MEMORY_MIB = 3072;
 /** About half a minute of guest time at typical speeds: enough for any test kernel, and a hung one still ends. */
 export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
-/** Instructions per Machine.run() call: serial output and SIGINT are handled between slices. */
-export const SLICE_INSTRUCTIONS = 5_000_000;
+/** First Machine.run() budget; later slices adapt to about 50 ms each (run-loop.ts). */
+export const SLICE_INSTRUCTIONS = 1_000_000;
 
 export type SerialTarget = { kind: 'stdout' } | { kind: 'none' } | { kind: 'file'; path: string };
 export type SummaryFormat = 'text' | 'json' | 'none';

@@ -11,9 +11,16 @@ export interface RunLoopResult {
   interrupted: boolean;
 }
 
+/** Aim for slices of about this long, so output streams and Ctrl-C is answered promptly. */
+const TARGET_SLICE_NS = 50_000_000;
+const MIN_SLICE = 100_000;
+const MAX_SLICE = 50_000_000;
+
 export async function runInSlices(machine: MachineApi, o: {
   maxInstructions: number; slice: number; afterSlice: () => void;
 }): Promise<RunLoopResult> {
+  // Guests run from a few MIPS (exit-heavy) to hundreds; the slice follows the measured speed.
+  let slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, o.slice));
   const startIcount = machine.icount;
   const start = process.hrtime.bigint();
   let interrupted = false;
@@ -28,7 +35,14 @@ export async function runInSlices(machine: MachineApi, o: {
     for (;;) {
       const remaining = o.maxInstructions - (machine.icount - startIcount);
       if (remaining <= 0) { stop = { kind: 'budget' }; break; }
-      stop = machine.run(Math.min(o.slice, remaining));
+      const before = machine.icount;
+      const t0 = process.hrtime.bigint();
+      stop = machine.run(Math.min(slice, remaining));
+      const ns = Number(process.hrtime.bigint() - t0);
+      const done = machine.icount - before;
+      if (done >= slice / 2 && ns > 0) {
+        slice = Math.round(Math.max(MIN_SLICE, Math.min(MAX_SLICE, (done * TARGET_SLICE_NS) / ns)));
+      }
       o.afterSlice();
       // The CLI's own exit filter never asks to stop, but a 'filter' stop is harmless: go on.
       if (stop.kind !== 'budget' && stop.kind !== 'filter' && stop.kind !== 'paused') break;
