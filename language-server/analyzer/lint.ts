@@ -153,8 +153,10 @@ function pathToDirUri(p: string): string {
 export function runLint(paths: string[], o: LintOptions = {}): LintResult {
   const cwd = o.cwd ?? process.cwd();
   const format = o.format ?? 'text';
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') {
+    return { exitCode: 2, output: '', errors: [`paravirt lint: --format must be text, json or sarif, not "${format}"`] };
+  }
   const { results, errors, settings } = lintFiles(paths, o);
-  if (format !== 'text' && format !== 'json' && format !== 'sarif') errors.push(`paravirt lint: --format must be text, json or sarif, not "${format}"`);
   const fatal = errors.length > 0 && results.length === 0;
   if (fatal) return { exitCode: 2, output: '', errors };
   const output = format === 'json' ? renderJson(results, cwd, settings) : format === 'sarif' ? renderSarif(results, cwd, settings) : renderText(results, cwd);
