@@ -113,7 +113,7 @@ export class Machine implements MachineApi {
     }
   }
 
-  requestPause(): void { this.cpu.pauseRequested = true; }
+  requestPause(): void { this.cpu.pauseRequested = true; this.cpu.attn = true; }
 
   run(budget: number): StopReason {
     if (!(budget >= 0)) throw new RangeError(`budget must be a non-negative number, got ${budget}`);
@@ -126,7 +126,7 @@ export class Machine implements MachineApi {
     for (;;) {
       const now = cpu.ticks;
       let dl = p.nextDeadline();
-      if (dl <= now) { p.tick(); cpu.irqPoll = true; dl = p.nextDeadline(); }
+      if (dl <= now) { p.tick(); cpu.irqPoll = true; cpu.attn = true; dl = p.nextDeadline(); }
       const req = this.takeRequest();
       if (req) return req;
       const spent = cpu.icount - start + idle;
@@ -139,12 +139,12 @@ export class Machine implements MachineApi {
         case RUN_HALT_WAIT: {
           const d = p.nextDeadline();
           if (!Number.isFinite(d)) {
-            if (p.pendingVector() >= 0) { cpu.irqPoll = true; continue; }
+            if (p.pendingVector() >= 0) { cpu.irqPoll = true; cpu.attn = true; continue; }
             return { kind: 'halted', detail: 'HLT with interrupts enabled, but no device will ever raise one' };
           }
           const skip = Math.max(1, Math.min(d - cpu.ticks, budget - (cpu.icount - start + idle)));
           cpu.idleTicks += skip; idle += skip;
-          cpu.irqPoll = true;
+          cpu.irqPoll = true; cpu.attn = true;
           continue;
         }
         case RUN_HALT_DEAD: return { kind: 'halted', detail: `HLT with interrupts disabled at ${hex(cpu.segSel[CS], 4)}:${hex(cpu.eip >>> 0, 8)}` };
@@ -168,7 +168,7 @@ export class Machine implements MachineApi {
   step(): StopReason {
     const cpu = this.cpu, p = this.platform;
     cpu.tripleFault = null;
-    if (p.nextDeadline() <= cpu.ticks) { p.tick(); cpu.irqPoll = true; }
+    if (p.nextDeadline() <= cpu.ticks) { p.tick(); cpu.irqPoll = true; cpu.attn = true; }
     cpu.bpSkip = (cpu.segBase[CS] + cpu.eip) | 0;
     if (cpu.halted) {
       const before = cpu.icount;
@@ -204,7 +204,7 @@ export class Machine implements MachineApi {
     if (gi >= 0) { c.regs[gi] = value; return; }
     switch (name) {
       case 'eip': c.eip = value | 0; c.invalidateFetch(); return;
-      case 'eflags': c.flags = (value & 0x3f7fd5) | 2; c.ccOp = 0; c.irqPoll = true; return;
+      case 'eflags': c.flags = (value & 0x3f7fd5) | 2; c.ccOp = 0; c.irqPoll = true; c.attn = true; return;
       case 'cr0': c.writeCr0(value); return;
       case 'cr2': c.cr2 = value | 0; return;
       case 'cr3': c.writeCr3(value); return;
@@ -264,6 +264,7 @@ export class Machine implements MachineApi {
     const c = this.cpu;
     c.breakpoints.add(linear >>> 0);
     c.bpPages[linear >>> 12] = 1;
+    c.hasBp = true;
   }
 
   removeBreakpoint(linear: number): void {
@@ -273,6 +274,7 @@ export class Machine implements MachineApi {
     let any = false;
     for (const b of c.breakpoints) if (b >>> 12 === page) { any = true; break; }
     c.bpPages[page] = any ? 1 : 0;
+    c.hasBp = c.breakpoints.size > 0;
   }
 
   addWatchpoint(linear: number, length: number, kind: WatchKind): void {
@@ -303,7 +305,7 @@ export class Machine implements MachineApi {
       if (w.kind === 'write' && !write) continue;
       // Accesses reach here per page; a 4-byte window around the first byte covers word and dword accesses.
       if (a < w.addr + w.len && a + Math.max(size, 4) > w.addr) {
-        if (!this.cpu.watchHit) this.cpu.watchHit = { address: a, write };
+        if (!this.cpu.watchHit) { this.cpu.watchHit = { address: a, write }; this.cpu.attn = true; }
         return;
       }
     }

@@ -1,11 +1,15 @@
 // The two-byte (0F xx) opcode map: system instructions, conditional moves and sets, bit
 // operations, CMPXCHG/XADD, MOVZX/MOVSX, BSWAP, SYSENTER/SYSEXIT, CPUID, RDTSC, MSRs.
 
-import {
-  CR0_PE, CR0_TS, CR4_DE, CR4_PCE, CR4_TSD, CS, DS, FLAG_IF, FLAG_RF, FLAG_VM, FLAG_ZF, FS, GP, GS, MSR_SYSENTER_CS,
-  MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, UD,
-} from './constants';
-import { FlagsCore, SIZE_MASK } from './lazy-flags';
+// Architectural constants copied in as plain module consts (see constants.ts): imported
+// bindings cost a getter call per use when this file is loaded as CommonJS.
+const CR0_PE = 1; const CR0_TS = 8; const CR4_DE = 8; const CR4_PCE = 256; const CR4_TSD = 4; const CS = 1;
+const DS = 3; const FLAG_IF = 512; const FLAG_RF = 65536; const FLAG_VM = 131072; const FLAG_ZF = 64; const FS = 4;
+const GP = 13; const GS = 5; const MSR_SYSENTER_CS = 372; const MSR_SYSENTER_EIP = 374; const MSR_SYSENTER_ESP = 373;
+const SS = 2; const UD = 6;
+import { FlagsCore } from './lazy-flags';
+
+const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 import type { Cpu } from './execute';
 import { cpuid, rdmsr, readTsc, wrmsr } from './identity';
 

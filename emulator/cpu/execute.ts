@@ -4,11 +4,17 @@
 // so a fault leaves the machine as it was before the instruction (precise exceptions).
 
 import type { Platform } from '../devices/platform-api';
-import {
-  BP, BR, CS, DB, DS, ES, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_VM,
-  FLAG_ZF, FLAGS_ARITH, FLAGS_FIXED, FS, GP, GS, NM, OF, SS, UD, CR0_EM, CR0_TS,
-} from './constants';
-import { CC_ADC, CC_ADD, CC_DEC, CC_INC, CC_LOGIC, CC_NONE, CC_SBB, CC_SUB, FlagsCore, SIZE_MASK } from './lazy-flags';
+// Architectural constants copied in as plain module consts (see constants.ts): imported
+// bindings cost a getter call per use when this file is loaded as CommonJS.
+const BP = 3; const BR = 5; const CS = 1; const DB = 1; const DS = 3; const ES = 0; const FLAG_AC = 262144;
+const FLAG_AF = 16; const FLAG_CF = 1; const FLAG_DF = 1024; const FLAG_ID = 2097152; const FLAG_IF = 512;
+const FLAG_OF = 2048; const FLAG_RF = 65536; const FLAG_TF = 256; const FLAG_VM = 131072; const FLAG_ZF = 64;
+const FLAGS_ARITH = 2261; const FLAGS_FIXED = 2; const FS = 4; const GP = 13; const GS = 5; const NM = 7;
+const OF = 4; const SS = 2; const UD = 6; const CR0_EM = 4; const CR0_TS = 8;
+import { FlagsCore } from './lazy-flags';
+
+const CC_NONE = 0, CC_ADD = 1, CC_ADC = 2, CC_SUB = 3, CC_SBB = 4, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7;
+const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 import { FAULT } from './memory-access';
 import { EXIT_EXTERNAL_INTERRUPT, SystemCpu } from './system';
 import { exec0F } from './execute-0f';
@@ -75,18 +81,64 @@ export class Cpu extends SystemCpu {
 
   // ---- the run loop -----------------------------------------------------------------
 
-  /** Run until icount reaches `limit` or something stops the CPU. */
+  /** Breakpoints exist (the machine keeps this in step with `breakpoints`). */
+  hasBp = false;
+
+  /**
+   * Run until icount reaches `limit` or something stops the CPU. The inner loop only looks
+   * at `attn` (set by anything that needs the slow checks: interrupts, halts, exits that a
+   * filter matched, device requests, pauses); single-stepping and interrupt shadows take
+   * the careful path through stepOne().
+   */
   run(limit: number): number {
     this.stopCode = RUN_OK;
-    while (this.icount < limit) {
-      if (this.irqPoll) this.pollInterrupt();
-      if (this.halted) return (this.flags & FLAG_IF) ? RUN_HALT_WAIT : RUN_HALT_DEAD;
-      if (this.tripleFault !== null) return RUN_TRIPLE;
-      if (this.bpPages[((this.segBase[CS] + this.eip) | 0) >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
-      this.stepOne();
-      if (this.stopCode !== RUN_OK) return this.stopCode;
+    this.attn = true;
+    for (;;) {
+      try {
+        for (;;) {
+          if (this.attn) {
+            const r = this.service();
+            if (r !== RUN_OK) return r;
+          }
+          if (this.icount >= limit) return RUN_OK;
+          if (this.hasBp && this.bpPages[((this.segBase[CS] + this.eip) | 0) >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
+          if ((this.flags & FLAG_TF) !== 0 || this.shadow) {
+            this.stepOne();
+            continue;
+          }
+          this.instrEip = this.eip;
+          this.exec();
+          this.icount++;
+        }
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        this.takeFault();
+      }
     }
+  }
+
+  /** The slow checks between instructions. */
+  private service(): number {
+    this.attn = false;
+    if (this.stopCode !== RUN_OK) { const c = this.stopCode; this.stopCode = RUN_OK; return c; }
+    if (this.tripleFault !== null) return RUN_TRIPLE;
+    if (this.filterHit) { this.filterHit = false; return RUN_FILTER; }
+    if (this.watchHit) return RUN_WATCH;
+    if (this.requestPending) { this.requestPending = false; this.attn = true; return RUN_REQUEST; }
+    if (this.pauseRequested) { this.pauseRequested = false; return RUN_PAUSE; }
+    if (this.irqPoll) this.pollInterrupt();
+    if (this.tripleFault !== null) return RUN_TRIPLE;
+    if (this.halted) { this.attn = true; return (this.flags & FLAG_IF) ? RUN_HALT_WAIT : RUN_HALT_DEAD; }
     return RUN_OK;
+  }
+
+  private takeFault(): void {
+    this.icount++;
+    this.rep = 0;
+    this.eip = this.instrEip;
+    if (!this.raise(this.excVector, this.excCode, 'exception', this.instrEip)) this.stopCode = RUN_TRIPLE;
+    this.flags &= ~FLAG_RF;
+    this.attn = true;
   }
 
   private checkBreakpoint(): boolean {
@@ -97,7 +149,7 @@ export class Cpu extends SystemCpu {
     return true;
   }
 
-  /** Execute one instruction (or take its fault). */
+  /** Execute one instruction (or take its fault) with the single-step trap and shadow rules. */
   stepOne(): void {
     this.instrEip = this.eip;
     const tf = this.flags & FLAG_TF;
@@ -107,29 +159,21 @@ export class Cpu extends SystemCpu {
       this.icount++;
     } catch (e) {
       if (e !== FAULT) throw e;
-      this.icount++;
-      this.rep = 0;
-      this.eip = this.instrEip;
-      if (!this.raise(this.excVector, this.excCode, 'exception', this.instrEip)) { this.stopCode = RUN_TRIPLE; return; }
-      this.flags &= ~FLAG_RF;
+      this.takeFault();
     }
-    if (hadShadow) { this.shadow = false; this.irqPoll = true; }
+    if (hadShadow) { this.shadow = false; this.irqPoll = true; this.attn = true; this.attn = true; }
     if (tf && this.tripleFault === null) {
       this.dr[6] |= 0x4000;
       if (!this.raise(DB, -1, 'exception', this.eip)) this.stopCode = RUN_TRIPLE;
+      this.attn = true;
     }
-    if (this.filterHit) { this.filterHit = false; if (this.stopCode === RUN_OK) this.stopCode = RUN_FILTER; }
-    if (this.watchHit && this.stopCode === RUN_OK) this.stopCode = RUN_WATCH;
-    if (this.tripleFault !== null) this.stopCode = RUN_TRIPLE;
-    if (this.requestPending) { this.requestPending = false; if (this.stopCode === RUN_OK) this.stopCode = RUN_REQUEST; }
-    if (this.pauseRequested) { this.pauseRequested = false; if (this.stopCode === RUN_OK) this.stopCode = RUN_PAUSE; }
   }
 
   /** Deliver a pending maskable interrupt if the CPU can take one now. */
   pollInterrupt(): void {
     this.irqPoll = false;
     const p = this.platform;
-    if (!p || this.shadow) { if (this.shadow) this.irqPoll = true; return; }
+    if (!p || this.shadow) { if (this.shadow) this.irqPoll = true; this.attn = true; return; }
     if (!(this.flags & FLAG_IF)) return;
     if (p.pendingVector() < 0) return;
     const v = p.acknowledge();
@@ -137,8 +181,8 @@ export class Cpu extends SystemCpu {
     this.halted = false;
     this.instrEip = this.eip;
     this.vmexit(EXIT_EXTERNAL_INTERRUPT, 0, 'hypervisor', { vector: v });
-    if (!this.raise(v, -1, 'external', this.eip)) this.stopCode = RUN_TRIPLE;
-    this.irqPoll = true;
+    if (!this.raise(v, -1, 'external', this.eip)) { this.stopCode = RUN_TRIPLE; this.attn = true; }
+    this.irqPoll = true; this.attn = true;
   }
 
   // ---- prefixes and addressing ---------------------------------------------------------
@@ -238,37 +282,40 @@ export class Cpu extends SystemCpu {
   setE8(v: number): void { if (this.mod === 3) this.r8[R8[this.rm]] = v; else this.wr8(this.eaLin(1, true), v); }
   setE16(v: number): void { if (this.mod === 3) this.r16[this.rm << 1] = v; else this.wr16(this.eaLin(2, true), v); }
   setE32(v: number): void { if (this.mod === 3) this.regs[this.rm] = v; else this.wr32(this.eaLin(4, true), v); }
-  getE(bits: number): number { return bits === 32 ? this.getE32() >>> 0 : bits === 16 ? this.getE16() : this.getE8(); }
+  getE(bits: number): number { return bits === 32 ? this.getE32() : bits === 16 ? this.getE16() : this.getE8(); }
   setE(bits: number, v: number): void { if (bits === 32) this.setE32(v); else if (bits === 16) this.setE16(v); else this.setE8(v); }
-  getG(bits: number): number { return bits === 32 ? this.regs[this.reg] >>> 0 : bits === 16 ? this.r16[this.reg << 1] : this.r8[R8[this.reg]]; }
+  getG(bits: number): number { return bits === 32 ? this.regs[this.reg] : bits === 16 ? this.r16[this.reg << 1] : this.r8[R8[this.reg]]; }
   setG(bits: number, v: number): void {
     if (bits === 32) this.regs[this.reg] = v; else if (bits === 16) this.r16[this.reg << 1] = v; else this.r8[R8[this.reg]] = v;
   }
-  getR(bits: number, r: number): number { return bits === 32 ? this.regs[r] >>> 0 : bits === 16 ? this.r16[r << 1] : this.r8[R8[r]]; }
+  getR(bits: number, r: number): number { return bits === 32 ? this.regs[r] : bits === 16 ? this.r16[r << 1] : this.r8[R8[r]]; }
   setR(bits: number, r: number, v: number): void {
     if (bits === 32) this.regs[r] = v; else if (bits === 16) this.r16[r << 1] = v; else this.r8[R8[r]] = v;
   }
-  imm(bits: number): number { return bits === 32 ? this.fetch32() >>> 0 : bits === 16 ? this.fetch16() : this.fetch8(); }
+  imm(bits: number): number { return bits === 32 ? this.fetch32() : bits === 16 ? this.fetch16() : this.fetch8(); }
   /** Immediate byte sign-extended to `bits`, masked. */
-  imm8s(bits: number): number { return (((this.fetch8() << 24) >> 24) & SIZE_MASK[bits >> 3]) >>> 0; }
+  imm8s(bits: number): number { return ((this.fetch8() << 24) >> 24) & SIZE_MASK[bits >> 3]; }
 
   get vbits(): number { return this.o32 ? 32 : 16; }
 
   // ---- ALU ------------------------------------------------------------------------------
 
-  /** ADD OR ADC SBB AND SUB XOR CMP on masked unsigned operands; returns the masked result. */
+  /**
+   * ADD OR ADC SBB AND SUB XOR CMP. Operands and results are kept as masked values that
+   * fit an int32 (32-bit ones signed), so the lazy-flag fields never hold heap doubles.
+   */
   alu(op: number, a: number, b: number, bits: number): number {
     const m = SIZE_MASK[bits >> 3];
-    a = (a & m) >>> 0; b = (b & m) >>> 0;
+    a &= m; b &= m;
     let r: number;
     switch (op) {
-      case 0: r = ((a + b) & m) >>> 0; this.setCC(CC_ADD, a, b, r, bits); break;
-      case 1: r = ((a | b) & m) >>> 0; this.setCC(CC_LOGIC, a, b, r, bits); break;
-      case 2: { const c = this.getCF(); r = ((a + b + c) & m) >>> 0; this.ccCF = c; this.setCC(CC_ADC, a, b, r, bits); break; }
-      case 3: { const c = this.getCF(); r = ((a - b - c) & m) >>> 0; this.ccCF = c; this.setCC(CC_SBB, a, b, r, bits); break; }
-      case 4: r = ((a & b) & m) >>> 0; this.setCC(CC_LOGIC, a, b, r, bits); break;
-      case 6: r = ((a ^ b) & m) >>> 0; this.setCC(CC_LOGIC, a, b, r, bits); break;
-      default: r = ((a - b) & m) >>> 0; this.setCC(CC_SUB, a, b, r, bits); break;
+      case 0: r = (a + b) & m; this.setCC(CC_ADD, a, b, r, bits); break;
+      case 1: r = a | b; this.setCC(CC_LOGIC, a, b, r, bits); break;
+      case 2: { const c = this.getCF(); r = (a + b + c) & m; this.ccCF = c; this.setCC(CC_ADC, a, b, r, bits); break; }
+      case 3: { const c = this.getCF(); r = (a - b - c) & m; this.ccCF = c; this.setCC(CC_SBB, a, b, r, bits); break; }
+      case 4: r = a & b; this.setCC(CC_LOGIC, a, b, r, bits); break;
+      case 6: r = a ^ b; this.setCC(CC_LOGIC, a, b, r, bits); break;
+      default: r = (a - b) & m; this.setCC(CC_SUB, a, b, r, bits); break;
     }
     return r;
   }
@@ -282,18 +329,18 @@ export class Cpu extends SystemCpu {
   inc(a: number, bits: number): number {
     const m = SIZE_MASK[bits >> 3];
     const cf = this.getCF();
-    const r = ((a + 1) & m) >>> 0;
+    const r = (a + 1) & m;
     this.ccCF = cf;
-    this.setCC(CC_INC, (a & m) >>> 0, 1, r, bits);
+    this.setCC(CC_INC, a & m, 1, r, bits);
     return r;
   }
 
   dec(a: number, bits: number): number {
     const m = SIZE_MASK[bits >> 3];
     const cf = this.getCF();
-    const r = ((a - 1) & m) >>> 0;
+    const r = (a - 1) & m;
     this.ccCF = cf;
-    this.setCC(CC_DEC, (a & m) >>> 0, 1, r, bits);
+    this.setCC(CC_DEC, a & m, 1, r, bits);
     return r;
   }
 
@@ -342,7 +389,7 @@ export class Cpu extends SystemCpu {
   portIn(port: number, size: 1 | 2 | 4, str: boolean, immediate: boolean): number {
     this.ioCheck(port, size);
     this.ioExit(port, size, true, str, immediate, 0);
-    this.irqPoll = true;
+    this.irqPoll = true; this.attn = true;
     const p = this.platform;
     if (!p) return size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
     return p.portIn(port, size);
@@ -352,7 +399,7 @@ export class Cpu extends SystemCpu {
     this.ioCheck(port, size);
     v = size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff);
     this.ioExit(port, size, false, str, immediate, v);
-    this.irqPoll = true;
+    this.irqPoll = true; this.attn = true;
     const p = this.platform;
     if (!p) return;
     p.portOut(port, size, v);
@@ -364,7 +411,7 @@ export class Cpu extends SystemCpu {
     const p = this.platform!;
     const mask = p.a20 ? -1 : ~(1 << 20);
     if (mask !== this.a20Mask) { this.a20Mask = mask; this.flushTlb(); }
-    this.requestPending = true;
+    this.requestPending = true; this.attn = true;
   }
 
   // ---- string instructions ------------------------------------------------------------
@@ -378,7 +425,7 @@ export class Cpu extends SystemCpu {
   private decCount(): void { if (this.a32) this.regs[1] = (this.regs[1] - 1) | 0; else this.r16[2] = this.r16[2] - 1; }
 
   private readMem(bits: number, lin: number): number {
-    return bits === 8 ? this.rd8(lin) : bits === 16 ? this.rd16(lin) : this.rd32(lin) >>> 0;
+    return bits === 8 ? this.rd8(lin) : bits === 16 ? this.rd16(lin) : this.rd32(lin);
   }
   private writeMem(bits: number, lin: number, v: number): void {
     if (bits === 8) this.wr8(lin, v); else if (bits === 16) this.wr16(lin, v); else this.wr32(lin, v);
@@ -624,10 +671,11 @@ export class Cpu extends SystemCpu {
       case 4: this.mul32(regs[0], src); regs[0] = this.mulLo; regs[2] = this.mulHi; this.mulFlags(this.mulHi !== 0, this.mulLo, 32); return;
       case 5: this.imul32(regs[0], src | 0); regs[0] = this.mulLo; regs[2] = this.mulHi; this.mulFlags(this.mulHi !== (this.mulLo >> 31), this.mulLo, 32); return;
       case 6: {
-        if (src === 0) this.fault(0);
+        const usrc = src >>> 0;
+        if (usrc === 0) this.fault(0);
         const hi = regs[2] >>> 0, lo = regs[0] >>> 0;
-        if (hi === 0) { regs[0] = Math.floor(lo / src); regs[2] = lo % src; return; }
-        const n = (BigInt(hi) << 32n) | BigInt(lo), d = BigInt(src >>> 0);
+        if (hi === 0) { regs[0] = Math.floor(lo / usrc); regs[2] = lo % usrc; return; }
+        const n = (BigInt(hi) << 32n) | BigInt(lo), d = BigInt(usrc);
         const q = n / d;
         if (q > 0xffffffffn) this.fault(0);
         regs[0] = Number(q & 0xffffffffn); regs[2] = Number(n % d);
@@ -713,7 +761,7 @@ export class Cpu extends SystemCpu {
       case 0x07: case 0x17: case 0x1f: {
         const s = b >> 3; const v = this.o32 ? this.peek32(0) : this.peek16(0);
         this.loadSeg(s, v & 0xffff); this.spAdd(this.o32 ? 4 : 2);
-        if (s === SS) this.shadow = true;
+        if (s === SS) this.shadow = true; this.attn = true;
         return;
       }
       case 0x0f: exec0F(this, this.fetch8()); return;
@@ -794,7 +842,7 @@ export class Cpu extends SystemCpu {
       case 0x8e: {
         this.modrm(); if (this.reg > 5 || this.reg === CS) this.fault(UD);
         this.loadSeg(this.reg, this.getE16());
-        if (this.reg === SS) this.shadow = true;
+        if (this.reg === SS) this.shadow = true; this.attn = true;
         return;
       }
       case 0x8f: { // POP Ev: ESP is incremented before the address is used.
@@ -834,7 +882,7 @@ export class Cpu extends SystemCpu {
         this.spAdd(this.o32 ? 4 : 2);
         const oldIf = this.flags & FLAG_IF;
         this.writeFlags(v, this.o32 ? 0xffffffff : 0xffff, this.cpl);
-        if (!oldIf && (this.flags & FLAG_IF)) this.irqPoll = true;
+        if (!oldIf && (this.flags & FLAG_IF)) this.irqPoll = true; this.attn = true;
         return;
       }
       case 0x9e: this.setArith(this.r8[1], FLAGS_ARITH & ~FLAG_OF); return;
@@ -898,7 +946,7 @@ export class Cpu extends SystemCpu {
       case 0xcf: {
         const oldIf = this.flags & FLAG_IF;
         this.iret(this.o32);
-        if ((this.flags & FLAG_IF) !== oldIf) this.irqPoll = true;
+        if ((this.flags & FLAG_IF) !== oldIf) this.irqPoll = true; this.attn = true;
         return;
       }
       case 0xd4: { // AAM
@@ -963,7 +1011,7 @@ export class Cpu extends SystemCpu {
         if (this.protectedMode && this.cpl !== 0) this.fault(GP, 0);
         if (this.controls?.hltExiting) this.vmexit(EXIT_HLT, 0, 'hypervisor');
         this.halted = true;
-        this.irqPoll = true;
+        this.irqPoll = true; this.attn = true;
         return;
       }
       case 0xf5: this.setArith(this.getCF() ? 0 : FLAG_CF, FLAG_CF); return;
@@ -976,7 +1024,7 @@ export class Cpu extends SystemCpu {
         this.flags &= ~FLAG_IF; return;
       case 0xfb:
         if (this.protectedMode && this.cpl > this.iopl()) this.fault(GP, 0);
-        if (!(this.flags & FLAG_IF)) { this.flags |= FLAG_IF; this.shadow = true; this.irqPoll = true; }
+        if (!(this.flags & FLAG_IF)) { this.flags |= FLAG_IF; this.shadow = true; this.attn = true; this.irqPoll = true; this.attn = true; }
         return;
       case 0xfc: this.flags &= ~FLAG_DF; return;
       case 0xfd: this.flags |= FLAG_DF; return;
@@ -1041,14 +1089,14 @@ export class Cpu extends SystemCpu {
     const off = bits === 32 ? this.rd32(this.eaLin(4, false)) : this.rd16(this.eaLin(2, false));
     const sel = this.rd16(this.eaLin(2, false, bits >> 3));
     this.loadSeg(seg, sel);
-    if (seg === SS) this.shadow = true;
+    if (seg === SS) this.shadow = true; this.attn = true;
     this.setG(bits, off);
   }
 
   /** INT n / INT3 / INTO / INT1: trap with the return address after the instruction. */
   private softInt(vector: number, icebp = false): void {
     // Faults while delivering are reported against this instruction, as on hardware.
-    if (!this.raise(vector, -1, icebp ? 'exception' : 'software', this.eip)) this.stopCode = RUN_TRIPLE;
+    if (!this.raise(vector, -1, icebp ? 'exception' : 'software', this.eip)) { this.stopCode = RUN_TRIPLE; this.attn = true; }
   }
 
   private pusha(): void {

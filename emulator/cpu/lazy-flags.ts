@@ -2,7 +2,10 @@
 // operation keeps its operands and result, and CF/PF/AF/ZF/SF/OF are derived on demand
 // (most results are only ever tested for ZF or CF by the next jcc, or not at all).
 
-import { FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF, FLAGS_ARITH, FLAGS_FIXED } from './constants';
+// Architectural constants copied in as plain module consts (see constants.ts): imported
+// bindings cost a getter call per use when this file is loaded as CommonJS.
+const FLAG_AF = 16; const FLAG_CF = 1; const FLAG_OF = 2048; const FLAG_PF = 4; const FLAG_SF = 128;
+const FLAG_ZF = 64; const FLAGS_ARITH = 2261; const FLAGS_FIXED = 2;
 
 export const CC_NONE = 0;   // arithmetic flags are in `flags`
 export const CC_ADD = 1;
@@ -50,10 +53,10 @@ export class FlagsCore {
     const a = this.ccA, b = this.ccB, r = this.ccRes;
     switch (this.ccOp) {
       case CC_NONE: return this.flags & 1;
-      case CC_ADD: return r < a ? 1 : 0;
-      case CC_ADC: return (this.ccCF ? r <= a : r < a) ? 1 : 0;
-      case CC_SUB: return a < b ? 1 : 0;
-      case CC_SBB: return (this.ccCF ? a <= b : a < b) ? 1 : 0;
+      case CC_ADD: return (r >>> 0) < (a >>> 0) ? 1 : 0;
+      case CC_ADC: return (this.ccCF ? (r >>> 0) <= (a >>> 0) : (r >>> 0) < (a >>> 0)) ? 1 : 0;
+      case CC_SUB: return (a >>> 0) < (b >>> 0) ? 1 : 0;
+      case CC_SBB: return (this.ccCF ? (a >>> 0) <= (b >>> 0) : (a >>> 0) < (b >>> 0)) ? 1 : 0;
       case CC_LOGIC: return 0;
       default: return this.ccCF;
     }
@@ -91,9 +94,21 @@ export class FlagsCore {
 
   /** The whole EFLAGS value. */
   getFlags(): number {
-    if (this.ccOp === CC_NONE) return this.flags;
-    return (this.flags & ~FLAGS_ARITH) | this.getCF() | (this.getPF() << 2) | (this.getAF() << 4) |
-      (this.getZF() << 6) | (this.getSF() << 7) | (this.getOF() << 11);
+    const op = this.ccOp;
+    if (op === CC_NONE) return this.flags;
+    const a = this.ccA, b = this.ccB, r = this.ccRes, sh = this.ccBits - 1;
+    let cf: number, of: number, af: number;
+    switch (op) {
+      case CC_ADD: cf = (r >>> 0) < (a >>> 0) ? 1 : 0; of = (((a ^ r) & (b ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
+      case CC_ADC: cf = (this.ccCF ? (r >>> 0) <= (a >>> 0) : (r >>> 0) < (a >>> 0)) ? 1 : 0; of = (((a ^ r) & (b ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
+      case CC_SUB: cf = (a >>> 0) < (b >>> 0) ? 1 : 0; of = (((a ^ b) & (a ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
+      case CC_SBB: cf = (this.ccCF ? (a >>> 0) <= (b >>> 0) : (a >>> 0) < (b >>> 0)) ? 1 : 0; of = (((a ^ b) & (a ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
+      case CC_INC: cf = this.ccCF; of = (((a ^ r) & (b ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
+      case CC_DEC: cf = this.ccCF; of = (((a ^ b) & (a ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
+      default: cf = 0; of = 0; af = 0;
+    }
+    return (this.flags & ~FLAGS_ARITH) | cf | (PARITY[r & 0xff] << 2) | af |
+      (r === 0 ? FLAG_ZF : 0) | (((r >>> sh) & 1) << 7) | (of << 11);
   }
 
   /** Fold the lazy state into `flags` (before an instruction changes only some arithmetic flags). */

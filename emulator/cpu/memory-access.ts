@@ -1,8 +1,13 @@
 // Segmented and paged guest memory access: descriptor caches, the software TLB, the page
 // walker (2-level, PSE, PAE), and the fault signal used to abort an instruction precisely.
 
-import { PAGE_RAM, type PhysicalMemory } from '../memory/physical-memory';
-import { CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, CS, GP, PF, SS, SSF } from './constants';
+import type { PhysicalMemory } from '../memory/physical-memory';
+
+const PAGE_RAM = 0;
+// Architectural constants copied in as plain module consts (see constants.ts): imported
+// bindings cost a getter call per use when this file is loaded as CommonJS.
+const CR0_PG = -2147483648; const CR0_WP = 65536; const CR4_PAE = 32; const CR4_PSE = 16; const CS = 1;
+const GP = 13; const PF = 14; const SS = 2; const SSF = 12;
 import { FlagsCore } from './lazy-flags';
 
 /** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
@@ -68,6 +73,8 @@ export class MemoryAccess extends FlagsCore {
   /** Linear page of the last fetch and its physical base (or -1). */
   private fetchPage = -1;
   private fetchBase = 0;
+  /** Something needs the run loop's slow checks before the next instruction. */
+  attn = true;
   excVector = 0;
   excCode = -1;
 

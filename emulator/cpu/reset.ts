@@ -20,7 +20,7 @@ export function resetCpu(cpu: Cpu): void {
   for (let s = 0; s < 6; s++) cpu.segUpdated(s);
   cpu.setCpl(0);
   cpu.a20Mask = -1;
-  cpu.halted = false; cpu.shadow = false; cpu.irqPoll = true;
+  cpu.halted = false; cpu.shadow = false; cpu.irqPoll = true; cpu.attn = true;
   cpu.icount = 0; cpu.idleTicks = 0; cpu.tscOffset = 0;
   cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null;
   cpu.pauseRequested = false; cpu.requestPending = false;
@@ -96,7 +96,7 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.fpu.st.set(f.st); cpu.fpu.empty = f.empty; cpu.fpu.top = f.top; cpu.fpu.cw = f.cw; cpu.fpu.sw = f.sw;
   for (let i = 0; i < 6; i++) cpu.segUpdated(i);
   cpu.setCpl(cpu.cpl);
-  cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null; cpu.irqPoll = true;
+  cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null; cpu.irqPoll = true; cpu.attn = true;
   cpu.flushTlb();
 }
 

@@ -3,7 +3,9 @@
 // where the value fits a double.
 
 import type { Cpu } from './execute';
-import { FLAG_CF, FLAG_PF, FLAG_ZF, UD } from './constants';
+// Architectural constants copied in as plain module consts (see constants.ts): imported
+// bindings cost a getter call per use when this file is loaded as CommonJS.
+const FLAG_CF = 1; const FLAG_PF = 4; const FLAG_ZF = 64; const UD = 6;
 
 const SW_IE = 1, SW_ZE = 4, SW_SF = 0x40, SW_ES = 0x80;
 const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
