@@ -1,0 +1,7 @@
+#ifndef SAMPLE_PRINT_H
+#define SAMPLE_PRINT_H
+#include "platform.h"
+void print(const char *s);
+void print_hex(u32 v);
+void print_dec(u32 v);
+#endif
