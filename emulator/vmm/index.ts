@@ -39,6 +39,9 @@ export interface HvmVmm extends ExitSink {
   restore(snapshot: unknown): void;
 }
 
+// Local copies: imported bindings can cost a property read per use under some loaders.
+const VMCALL = ExitReason.VMCALL, CR_ACCESS = ExitReason.CR_ACCESS, EXCEPTION_NMI = ExitReason.EXCEPTION_NMI;
+
 export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {}): HvmVmm {
   const controls = createExitControls(spec);
   const log = new ExitLog(options.capacity ?? DEFAULT_EXIT_LOG_CAPACITY);
@@ -66,8 +69,8 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
   }
 
   function costOf(reason: number, qualification: number, inKernel: boolean, extra: ExitExtra | undefined): number {
-    if (reason === ExitReason.CR_ACCESS && (qualification & 0x3f) === 3) return table.cr3Load; // MOV to CR3
-    if (reason === ExitReason.EXCEPTION_NMI && extra !== undefined && extra.vector === 14) return table.pageFault;
+    if (reason === CR_ACCESS && (qualification & 0x3f) === 3) return table.cr3Load; // MOV to CR3
+    if (reason === EXCEPTION_NMI && extra !== undefined && extra.vector === 14) return table.pageFault;
     const r = reason >= 0 && reason < table.kernel.length - 1 ? reason : table.kernel.length - 1;
     return inKernel ? table.kernel[r]! : table.user[r]!;
   }
@@ -91,7 +94,7 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       let hid = log.intern(handler);
       let inKernel = classify(hid, handler) === 1;
       let vmcallNr = -1;
-      if (reason === ExitReason.VMCALL) {
+      if (reason === VMCALL) {
         vmcallNr = ctx.regs[0]! >>> 0;
         handleKvmHypercall(ctx.regs, ctx.cpl, options.kvm);
         if (handler !== 'kvm') { hid = log.intern('kvm'); inKernel = classify(hid, 'kvm') === 1; }
