@@ -8,7 +8,8 @@
 // Register A's UIP bit is set for the last 244 us of each second; B's SET bit freezes the
 // time while the guest writes it. Register C's PF/AF/UF flags latch; reading C clears them
 // and drops IRQ 8. The periodic rate comes from A's rate select (32768 >> (rate - 1) Hz).
-// CMOS memory reports RAM as a PC BIOS does (0x15-0x18, 0x30-0x31, 0x34-0x35).
+// CMOS memory reports RAM as a PC BIOS does (0x15-0x18, 0x30-0x31, 0x34-0x35); the century
+// is at 0x32 and, as on QEMU, mirrored at 0x37.
 
 import type { AccessSize, PortHandler } from './platform-api';
 import { INSTRUCTIONS_PER_SECOND, RTC_HZ, icountForTicks, ticksIn } from './timebase';
@@ -200,6 +201,8 @@ export class CmosRtc implements PortHandler {
     switch (reg) {
       case 0: case 2: case 4: case 6: case 7: case 8: case 9: case 0x32:
         return this.readTime(reg, this.seconds(now));
+      case 0x37:                           // the IBM PS/2 copy of the century, as QEMU keeps it
+        return this.readTime(0x32, this.seconds(now));
       case REG_A: {
         const inSecond = now - this.secondIndex(now) * INSTRUCTIONS_PER_SECOND;
         const uip = this.frozenSeconds < 0 && inSecond >= INSTRUCTIONS_PER_SECOND - UIP_ICOUNT;
@@ -222,8 +225,8 @@ export class CmosRtc implements PortHandler {
     const now = this.now();
     const reg = this.index;
     switch (reg) {
-      case 0: case 2: case 4: case 6: case 7: case 8: case 9: case 0x32:
-        this.writeTime(reg, v, now);
+      case 0: case 2: case 4: case 6: case 7: case 8: case 9: case 0x32: case 0x37:
+        this.writeTime(reg === 0x37 ? 0x32 : reg, v, now);
         return;
       case REG_A:
         this.tick();

@@ -92,10 +92,17 @@ export class LocalApic implements MmioHandler {
     return v;
   }
 
+  /** Record an APIC error; the LVT error entry, when unmasked, interrupts with its vector. */
+  private error(bit: number): void {
+    this.esrPending |= bit;
+    const l = this.lvt[LVT_ERROR];
+    if ((l & LVT_MASKED) === 0 && (l & 0xff) >= 16) this.deliver(l & 0xff);
+  }
+
   /** Accept a fixed-mode interrupt into IRR. Vectors 0-15 are illegal and only set ESR. */
   deliver(vector: number, level = false): void {
     vector &= 0xff;
-    if (vector < 16) { this.esrPending |= 0x40; return; }   // received illegal vector
+    if (vector < 16) { this.error(0x40); return; }          // received illegal vector
     if (!this.softwareEnabled) return;
     this.irr[vector >> 5] |= 1 << (vector & 31);
     if (level) this.tmr[vector >> 5] |= 1 << (vector & 31);
@@ -185,7 +192,7 @@ export class LocalApic implements MmioHandler {
             : (dest >> 4) === (this.ldr >>> 28) && ((this.ldr >>> 24) & dest & 0x0f) !== 0);
     }
     if (mode === 0 || mode === 1) {         // fixed, lowest priority
-      if (vector < 16) { this.esrPending |= 0x20; return; }  // send illegal vector
+      if (vector < 16) { this.error(0x20); return; }         // send illegal vector
       if (toSelf) this.deliver(vector, (low & 0x8000) !== 0);
     }
     // INIT, SIPI, NMI, SMI to others: nobody else is on the bus; to self they are not modelled.

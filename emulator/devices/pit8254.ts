@@ -4,8 +4,8 @@
 // when its count was loaded and derives the counter and OUT from the PIT clock edges since.
 // Modes 0-5 (6 and 7 alias 2 and 3), lobyte/hibyte/word access, BCD, counter latch and the
 // read-back command are modelled. Gate: channels 0 and 1 are tied high; channel 2's gate is
-// port 0x61 bit 0, whose rising edge (re)starts modes 1, 2, 3 and 5, and holding it low keeps
-// OUT high in modes 2 and 3.
+// port 0x61 bit 0: low suspends counting in modes 0 and 4, its rising edge (re)starts modes
+// 1, 2, 3 and 5, and holding it low keeps OUT high in modes 2 and 3.
 
 import type { AccessSize, PortHandler } from './platform-api';
 import { INSTRUCTION_NS, PIT_HZ, icountForTicks, ticksIn } from './timebase';
@@ -32,10 +32,26 @@ class Channel {
   statusLatched = false;
   statusValue = 0;
   frozen = 0;         // counter value while waiting for a count after a control word
+  held = -1;          // modes 0 and 4 with the gate low: elapsed clocks frozen here (else -1)
   fired = 0;          // OUT rising edges already signalled since the load
 
   elapsed(now: number): number {
+    if (this.held >= 0) return this.held;
     return ticksIn(now - this.loadedAt, PIT_HZ);
+  }
+
+  /** Gate input. Modes 0 and 4 count only while it is high; modes 1, 2, 3, 5 restart on its rising edge. */
+  setGate(gate: boolean, now: number): void {
+    if (gate === this.gate) return;
+    const countingGated = this.mode === 0 || this.mode === 4;
+    if (!gate) {
+      if (countingGated && this.armed) this.held = this.elapsed(now);
+    } else if (countingGated) {
+      if (this.held >= 0) { this.loadedAt = now - icountForTicks(this.held, PIT_HZ); this.held = -1; }
+    } else if (this.armed) {
+      this.load(now);
+    }
+    this.gate = gate;
   }
 
   counter(now: number): number {
@@ -79,6 +95,7 @@ class Channel {
     this.nullCount = false;
     this.loadedAt = now;
     this.fired = 0;
+    this.held = !this.gate && (this.mode === 0 || this.mode === 4) ? 0 : -1;
   }
 
   setCount(raw: number, now: number): void {
@@ -203,6 +220,7 @@ export class Pit8254 implements PortHandler {
     if (c.mode > 5) c.mode -= 4;
     c.bcd = (v & 1) !== 0;
     c.armed = false;
+    c.held = -1;
     c.nullCount = true;
     c.writeHigh = false;
     c.readHigh = false;
@@ -218,10 +236,7 @@ export class Pit8254 implements PortHandler {
   }
 
   private writePortB(v: number, now: number): void {
-    const c = this.ch[2];
-    const gate = (v & 1) !== 0;
-    if (gate && !c.gate && c.armed && c.mode !== 0 && c.mode !== 4) c.load(now);
-    c.gate = gate;
+    this.ch[2].setGate((v & 1) !== 0, now);
     this.portB = v & 0x0f;
   }
 

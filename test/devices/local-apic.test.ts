@@ -145,3 +145,13 @@ test('software disable masks every LVT and stops accepting interrupts', () => {
   selfIpi(r, 0x40);
   assert.equal(r.p.pendingVector(), -1);
 });
+
+test('an APIC error interrupts through the LVT error entry when it is unmasked', () => {
+  const r = enabled();
+  r.apicWrite(0x370, 0xfe);
+  selfIpi(r, 0x07);
+  assert.equal(r.p.acknowledge(), 0xfe);
+  r.apicWrite(0xb0, 0);
+  r.apicWrite(0x280, 0);
+  assert.equal(r.apicRead(0x280), 0x20);
+});

@@ -89,6 +89,7 @@ test('channel 2 one-shot polled through port 0x61 as BIOS and Linux calibration 
 
 test('access modes: lobyte only, hibyte only, and the lobyte/hibyte flip-flop on live reads', () => {
   const r = rig();
+  r.outb(0x61, 0x01);                                // channel 2 gate on
   r.outb(0x43, 0x90);                                // ch2 lobyte, mode 0
   r.outb(0x42, 200);
   r.clock.t = 500;
@@ -132,6 +133,7 @@ test('read-back: status byte (OUT, null count, access, mode, BCD) then the latch
 
 test('BCD counting: a count of 0x1000 is one thousand decimal', () => {
   const r = rig();
+  r.outb(0x61, 0x01);
   r.outb(0x43, 0xb1);                                // ch2 lobyte/hibyte mode 0 BCD
   r.outb(0x42, 0x00); r.outb(0x42, 0x10);
   r.clock.t = 84 * 2;
@@ -155,4 +157,29 @@ test('port 0x61: bits 0-3 read back, bit 4 toggles every 15.085 us', () => {
 test('start state: channel 0 runs mode 2 with count 65536 (18.2 Hz), as SeaBIOS programs it', () => {
   const r = rig();
   assert.equal(r.p.nextDeadline(), firstIcountWith(0, 65536));
+});
+
+test('gate: mode 0 counts only while the gate is high; mode 2 restarts on its rising edge', () => {
+  const r = rig();
+  r.outb(0x43, 0xb0);                                // ch2 mode 0, gate low
+  r.outb(0x42, 0x00); r.outb(0x42, 0x10);            // 4096
+  r.clock.t = 10_000;
+  assert.equal(latchRead(r, 2), 4096, 'held while the gate is low');
+  r.outb(0x61, 0x01);
+  r.clock.t = 10_000 + 840;
+  const ran = pitTicks(840);
+  assert.equal(latchRead(r, 2), 4096 - ran);
+  r.outb(0x61, 0x00);
+  r.clock.t = 50_000;
+  assert.equal(latchRead(r, 2), 4096 - ran, 'suspended again');
+  r.outb(0x61, 0x01);
+  r.clock.t = 50_000 + 840;
+  assert.equal(latchRead(r, 2), 4096 - ran - pitTicks(840), 'resumes where it stopped');
+  r.outb(0x43, 0xb4);                                // mode 2
+  r.outb(0x42, 100); r.outb(0x42, 0);
+  r.clock.t = 60_000;
+  r.outb(0x61, 0x00);
+  r.outb(0x61, 0x01);                                // rising edge reloads
+  r.clock.t = 60_000 + 500;
+  assert.equal(latchRead(r, 2), 100 - (pitTicks(500) % 100));
 });
