@@ -11,7 +11,7 @@ import { buildAll, paravirt, lastJsonLine, guestDefine, guestString, symbolAddre
 // Until the Machine exists there is nothing to run; the tests then report as skipped, not passed.
 const skip = machineExists() ? false : 'emulator/machine.ts has not landed yet';
 let b: Built;
-before(async () => { if (!skip) b = await buildAll(['exits', 'paging', 'spin', 'halt']); });
+before(async () => { if (!skip) b = await buildAll(['exits', 'paging', 'spin', 'halt', 'triple', 'reset']); });
 
 // Exits the `exits` kernel must take, counted from its source.
 function expectedExits(): Record<string, number> {
@@ -147,6 +147,24 @@ test('HLT with interrupts off ends the run with status 0', { skip }, () => {
   const s = lastJsonLine(r.stdout);
   assert.equal(s.stop.kind, 'halted');
   assert.equal(s.exits.byReason.HLT, 1);
+});
+
+test('a triple fault ends the run with status 4 and one TRIPLE_FAULT exit', { skip }, () => {
+  const r = paravirt(b, ['run', b.guest('triple'), '--summary', 'json']);
+  assert.equal(r.status, 4, r.stderr);
+  assert.ok(r.stdout.startsWith(guestString('triple', 'msg')));
+  const s = lastJsonLine(r.stdout);
+  assert.equal(s.stop.kind, 'triple-fault');
+  assert.equal(s.exits.byReason.TRIPLE_FAULT, 1);
+});
+
+test('a reset request (0xFE to port 0x64) ends the run with status 0', { skip }, () => {
+  const r = paravirt(b, ['run', b.guest('reset'), '--summary', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = lastJsonLine(r.stdout);
+  assert.equal(s.stop.kind, 'reset');
+  // the message's OUTs and the OUT to 0x64; the debug exit after it never runs
+  assert.equal(s.exits.byReason.IO_INSTRUCTION, guestString('reset', 'msg').length + 1);
 });
 
 test('bad image, missing file and bad options: status 2 and one clear line naming the problem', { skip }, () => {
