@@ -107,6 +107,17 @@ export class TestClient {
     return new Promise((resolve) => this.waiters.push({ uri, version, resolve }));
   }
 
+  /** Resolves once the latest diagnostics for `uri` satisfy `pred` (rejects after `ms`). */
+  async waitForDiagnostics(uri: string, pred: (d: Diagnostic[]) => boolean, ms = 10000): Promise<Diagnostic[]> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const cur = this.diagnostics.get(uri);
+      if (cur && pred(cur.diagnostics)) return cur.diagnostics;
+      if (Date.now() > deadline) throw new Error(`diagnostics for ${uri} never matched: ${JSON.stringify(cur?.diagnostics.map((d) => d.code))}`);
+      await Promise.race([this.nextDiagnostics(uri), new Promise((r) => setTimeout(r, 100))]);
+    }
+  }
+
   async open(path: string, text: string, languageId = 'plaintext', version = 1): Promise<Diagnostic[]> {
     const uri = uriOf(path);
     const p = this.nextDiagnostics(uri, version);
