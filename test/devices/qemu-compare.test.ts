@@ -107,7 +107,7 @@ test('CMOS/RTC: memory sizes, date at the start instant, formats, setting the cl
   const ops: Op[] = [
     ...[0x15, 0x16, 0x17, 0x18, 0x30, 0x31, 0x34, 0x35].flatMap((g) => cm(`mem${g.toString(16)}`, g)),
     ...cm('A', 0x0a, 0x7f), ...cm('B', 0x0b), ...cm('D', 0x0d),
-    ...cm('century', 0x32), ...cm('year', 9), ...cm('month', 8), ...cm('day', 7), ...cm('weekday', 6),
+    ...cm('century', 0x32), ...cm('century-ps2', 0x37), ...cm('year', 9), ...cm('month', 8), ...cm('day', 7), ...cm('weekday', 6),
     ...cm('hour', 4), ...cm('minute', 2),
     out(0x70, 0x8b), inp('B-nmi-masked-index', 0x71), out(0x70, 0x0b),
     out(0x71, 0x06), ...cm('day-bin', 7), ...cm('year-bin', 9), ...cm('hour-bin', 4),
