@@ -59,7 +59,7 @@ export function exec0F(cpu: Cpu, op: number): void {
     cpu.setE8(cpu.cond(op & 15) ? 1 : 0);
     return;
   }
-  if (op >= 0xc8) {
+  if (op >= 0xc8 && op <= 0xcf) {
     const r = op & 7;
     if (cpu.o32) { const v = regs[r]; regs[r] = (v >>> 24) | ((v >>> 8) & 0xff00) | ((v & 0xff00) << 8) | (v << 24); }
     else cpu.r16[r << 1] = 0; // BSWAP r16 is undefined; hardware clears it

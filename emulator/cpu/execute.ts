@@ -10,7 +10,7 @@ const BP = 3; const BR = 5; const CS = 1; const DB = 1; const DS = 3; const ES =
 const FLAG_AF = 16; const FLAG_CF = 1; const FLAG_DF = 1024; const FLAG_ID = 2097152; const FLAG_IF = 512;
 const FLAG_OF = 2048; const FLAG_RF = 65536; const FLAG_TF = 256; const FLAG_VM = 131072; const FLAG_ZF = 64;
 const FLAGS_ARITH = 2261; const FLAGS_FIXED = 2; const FS = 4; const GP = 13; const GS = 5; const NM = 7;
-const OF = 4; const SS = 2; const UD = 6; const CR0_EM = 4; const CR0_TS = 8;
+const OF = 4; const SS = 2; const UD = 6; const CR0_EM = 4; const CR0_MP = 2; const CR0_TS = 8;
 import { FlagsCore } from './lazy-flags';
 
 const CC_NONE = 0, CC_ADD = 1, CC_ADC = 2, CC_SUB = 3, CC_SBB = 4, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7;
@@ -871,7 +871,7 @@ export class Cpu extends SystemCpu {
         const sel = this.fetch16();
         this.farTransfer(sel, off, true, this.o32, this.eip); return;
       }
-      case 0x9b: this.fpu.wait(); return;
+      case 0x9b: if ((this.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) this.fault(NM); this.fpu.wait(); return;
       case 0x9c: {
         if (this.protectedMode && (this.flags & FLAG_VM) && this.iopl() < 3) this.fault(GP, 0);
         const f = this.getFlags() & ~(FLAG_VM | FLAG_RF);

@@ -183,7 +183,7 @@ export class MemoryAccess extends FlagsCore {
       const pdeAddr = ((pdpte & 0xfffff000) >>> 0) + ((lin >>> 21) & 0x1ff) * 8;
       const pde = mem.read(pdeAddr, 4);
       if (!(pde & 1)) { this.pfCode = errBase; return -1; }
-      if (mem.read(pdeAddr + 4, 4) & 0x7ff00000) { this.pfCode = errBase | 9; return -1; }
+      if ((mem.read(pdeAddr + 4, 4) & 0xfffffff0) || ((pde & 0x80) && (pde & 0x1fe000))) { this.pfCode = errBase | 9; return -1; }
       if (pde & 0x80) {
         uAll = pde & 4; wAll = pde & 2;
         if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
@@ -193,7 +193,7 @@ export class MemoryAccess extends FlagsCore {
         const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x1ff) * 8;
         const pte = mem.read(pteAddr, 4);
         if (!(pte & 1)) { this.pfCode = errBase; return -1; }
-        if (mem.read(pteAddr + 4, 4) & 0x7ff00000) { this.pfCode = errBase | 9; return -1; }
+        if (mem.read(pteAddr + 4, 4) & 0xfffffff0) { this.pfCode = errBase | 9; return -1; }
         uAll = pde & pte & 4; wAll = pde & pte & 2;
         if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
         if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
@@ -204,6 +204,8 @@ export class MemoryAccess extends FlagsCore {
       const pde = mem.read(pdeAddr, 4);
       if (!(pde & 1)) { this.pfCode = errBase; return -1; }
       if ((pde & 0x80) && (this.cr4 & CR4_PSE)) {
+        // Bits 21:17 of a 4 MiB PDE are reserved (MAXPHYADDR 36; 16:13 would be PSE-36 address bits).
+        if (pde & 0x3e0000) { this.pfCode = errBase | 9; return -1; }
         uAll = pde & 4; wAll = pde & 2;
         if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
         if (setBits) this.setAD(pdeAddr, pde, write);

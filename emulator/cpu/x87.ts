@@ -257,7 +257,7 @@ export class Fpu {
         return cpu.fault(UD);
       case 7:
         switch (rm) {
-          case 0: { const a = this.get(0), b = this.get(1); this.set(0, a - Math.trunc(a / b) * b); this.sw &= ~C2; return; } // FPREM
+          case 0: { const a = this.get(0), b = this.get(1); this.set(0, a % b); this.sw &= ~C2; return; } // FPREM (JS % truncates like FPREM)
           case 2: this.set(0, Math.sqrt(this.get(0))); return;
           case 4: this.set(0, this.round(this.get(0))); return;
           case 5: this.set(0, this.get(0) * Math.pow(2, Math.trunc(this.get(1)))); return;
