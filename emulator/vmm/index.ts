@@ -40,7 +40,7 @@ export interface HvmVmm extends ExitSink {
 }
 
 // Local copies: imported bindings can cost a property read per use under some loaders.
-const VMCALL = ExitReason.VMCALL, CR_ACCESS = ExitReason.CR_ACCESS, EXCEPTION_NMI = ExitReason.EXCEPTION_NMI;
+const VMCALL = ExitReason.VMCALL, CPUID = ExitReason.CPUID, CR_ACCESS = ExitReason.CR_ACCESS, EXCEPTION_NMI = ExitReason.EXCEPTION_NMI;
 
 export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {}): HvmVmm {
   const controls = createExitControls(spec);
@@ -104,6 +104,8 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       const seq = log.append(reason, qualification >>> 0, hid, ctx.instrEip >>> 0, ctx.cs, ctx.cpl,
         ctx, ctx.icount, cost, extra, ctx.codeSize32 === false);
       if (vmcallNr >= 0 && (extra === undefined || extra.value === undefined)) log.setLastValue(vmcallNr);
+      // CPUID's leaf is EAX at the exit; keep it for reports when the CPU did not pass it.
+      else if (reason === CPUID && (extra === undefined || extra.value === undefined)) log.setLastValue(ctx.regs[0]! >>> 0);
       if (filter !== null) {
         const rec = log.at(seq);
         return rec !== undefined && filter(rec) === true;

@@ -174,7 +174,7 @@ type Describable = Pick<ExitRecord, 'reason' | 'qualification'> & Partial<ExitRe
 function describeIo(q: number, value: number | undefined): string {
   const io = decodeIo(q);
   const port = io.immediate ? hex(io.port) : 'dx';
-  const suffix = io.size === 1 ? 'b' : io.size === 2 ? 'w' : 'd';
+  const suffix = io.size === 1 ? 'B' : io.size === 2 ? 'W' : 'D';
   let text: string;
   if (io.string) text = `${io.rep ? 'REP ' : ''}${io.in ? 'INS' : 'OUTS'}${suffix}`;
   else text = io.in ? `IN ${ACC_FOR_SIZE[io.size]}, ${port}` : `OUT ${port}, ${ACC_FOR_SIZE[io.size]}`;

@@ -11,7 +11,7 @@ import { buildAll, paravirt, lastJsonLine, guestDefine, guestString, symbolAddre
 // Until the Machine exists there is nothing to run; the tests then report as skipped, not passed.
 const skip = machineExists() ? false : 'emulator/machine.ts has not landed yet';
 let b: Built;
-before(async () => { if (!skip) b = await buildAll(['exits', 'paging', 'spin', 'halt', 'triple', 'reset']); });
+before(async () => { if (!skip) b = await buildAll(['exits', 'paging', 'spin', 'halt', 'triple', 'reset', 'forms']); });
 
 // Exits the `exits` kernel must take, counted from its source.
 function expectedExits(): Record<string, number> {
@@ -80,6 +80,41 @@ test('run --trace-exits: one JSON line per exit, consecutive sequence numbers, S
   assert.equal(last.qualification, (0xf4 << 16) | 0x40); // OUT 0xf4, AL
   // icount grows along the trace
   for (let i = 1; i < lines.length; i++) assert.ok(lines[i].icount > lines[i - 1].icount);
+});
+
+test('exit qualifications recorded at each labelled instruction match the SDM encoding', { skip }, () => {
+  const trace = join(b.dir, 'forms.jsonl');
+  const r = paravirt(b, ['run', b.guest('forms'), '--exit-control', 'cr0Mask=0xffffffff', '--trace-exits', trace, '--summary', 'none']);
+  assert.equal(r.status, (2 << 1) | 1, r.stderr);
+  const lines = readFileSync(trace, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  // [label, reason, qualification assembled by hand from the SDM's tables, instruction bytes]
+  const io = (port: number, sizeField: number, bits: number) => ((port << 16) | bits | sizeField) >>> 0;
+  const expected: Array<[string, number, number, string]> = [
+    ['f_in_dx', 30, io(0x3fd, 0, 0x08), 'ec'],             // IN AL, DX: direction in
+    ['f_out_dx_ax', 30, io(0x80, 1, 0), '66ef'],           // OUT DX, AX: size field 1
+    ['f_in_imm_eax', 30, io(0x71, 3, 0x48), 'e571'],       // IN EAX, imm8: in, immediate, size field 3
+    ['f_outsb', 30, io(0x3f8, 0, 0x10), '6e'],             // OUTSB: string
+    ['f_rep_outsw', 30, io(0x80, 1, 0x30), 'f3666f'],      // REP OUTSW: string + REP
+    ['f_insd', 30, io(0x80, 3, 0x18), '6d'],               // INSD: in + string
+    ['f_mov_cr0_ebx', 28, 0x300, '0f22c3'],                // CR0, MOV to CR, GPR 3
+    ['f_mov_cr4_ecx', 28, 0x104, '0f22e1'],                // CR4, MOV to CR, GPR 1
+    ['f_clts', 28, 0x20, '0f06'],                          // access type 2
+    ['f_mov_dr7_eax', 29, 0x007, '0f23f8'],                // DR7, to DR, GPR 0
+    ['f_mov_ebx_dr6', 29, 0x316, '0f21f3'],                // DR6, from DR (bit 4), GPR 3
+    ['f_rdmsr_pat', 31, 0, '0f32'],
+    ['f_wrmsr_pat', 32, 0, '0f30'],
+    ['f_cpuid', 10, 0, '0fa2'],
+  ];
+  for (const [label, reason, qual, bytes] of expected) {
+    const at = symbolAddress(b.guest('forms'), label);
+    const rec = lines.find((l) => l.eip === at);
+    assert.ok(rec, `no exit at ${label}`);
+    assert.equal(rec.reason, reason, label);
+    assert.equal(rec.qualification, qual, `${label}: 0x${rec.qualification.toString(16)} != 0x${qual.toString(16)}`);
+    assert.equal(rec.bytes, bytes, label);
+  }
+  assert.equal(lines.find((l) => l.name === 'RDMSR').msr, 0x277);
+  assert.equal(lines.find((l) => l.name === 'CPUID').value, 1);
 });
 
 test('run --profile: exits keyed by the guest address that caused them', { skip }, () => {

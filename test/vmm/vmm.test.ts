@@ -121,3 +121,10 @@ test('instruction bytes come through copyInstrBytes when the context offers it, 
   vmm.exit(30, (0x80 << 16) | 0x40, 'post', copying);
   assert.deepEqual(vmm.stats.recent(2).map((r) => [...r.bytes]), [[0x0f, 0xa2], [0xe6, 0x80]]);
 });
+
+test('CPUID exits keep the leaf (EAX at the exit) when the CPU passes no value', () => {
+  const vmm = createHvmVmm();
+  vmm.exit(10, 0, 'hypervisor', makeContext({ regs: [0x80000001], bytes: [0x0f, 0xa2] }));
+  vmm.exit(10, 0, 'hypervisor', makeContext({ regs: [4], bytes: [0x0f, 0xa2] }), { value: 7 });
+  assert.deepEqual(vmm.stats.recent(2).map((r) => r.value), [0x80000001, 7]);
+});
