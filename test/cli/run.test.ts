@@ -96,6 +96,8 @@ test('exit qualifications recorded at each labelled instruction match the SDM en
     ['f_outsb', 30, io(0x3f8, 0, 0x10), '6e'],             // OUTSB: string
     ['f_rep_outsw', 30, io(0x80, 1, 0x30), 'f3666f'],      // REP OUTSW: string + REP
     ['f_insd', 30, io(0x80, 3, 0x18), '6d'],               // INSD: in + string
+    ['f_apic_read', 48, 0x181, 'a13000e0fe'],              // EPT violation: data read, linear valid, translated
+    ['f_apic_write', 48, 0x182, 'a38000e0fe'],             // data write
     ['f_mov_cr0_ebx', 28, 0x300, '0f22c3'],                // CR0, MOV to CR, GPR 3
     ['f_mov_cr4_ecx', 28, 0x104, '0f22e1'],                // CR4, MOV to CR, GPR 1
     ['f_clts', 28, 0x20, '0f06'],                          // access type 2
@@ -113,6 +115,8 @@ test('exit qualifications recorded at each labelled instruction match the SDM en
     assert.equal(rec.qualification, qual, `${label}: 0x${rec.qualification.toString(16)} != 0x${qual.toString(16)}`);
     assert.equal(rec.bytes, bytes, label);
   }
+  assert.equal(lines.find((l) => l.eip === symbolAddress(b.guest('forms'), 'f_apic_read')).gpa, 0xfee00030);
+  assert.equal(lines.find((l) => l.eip === symbolAddress(b.guest('forms'), 'f_apic_write')).gpa, 0xfee00080);
   assert.equal(lines.find((l) => l.name === 'RDMSR').msr, 0x277);
   assert.equal(lines.find((l) => l.name === 'CPUID').value, 1);
 });

@@ -5,7 +5,7 @@
 bits 32
 MULTIBOOT_HEADER
 global _start, f_in_dx, f_out_dx_ax, f_in_imm_eax, f_outsb, f_rep_outsw, f_insd
-global f_mov_cr0_ebx, f_mov_cr4_ecx, f_clts, f_mov_dr7_eax, f_mov_ebx_dr6, f_rdmsr_pat, f_wrmsr_pat, f_cpuid
+global f_apic_read, f_apic_write, f_mov_cr0_ebx, f_mov_cr4_ecx, f_clts, f_mov_dr7_eax, f_mov_ebx_dr6, f_rdmsr_pat, f_wrmsr_pat, f_cpuid
 _start:
     mov esp, stack_top
     cld
@@ -30,6 +30,11 @@ f_rep_outsw:
     mov edi, buffer
 f_insd:
     insd
+f_apic_read:
+    mov eax, [0xfee00030]         ; local APIC version register: MMIO, an EPT violation
+    xor eax, eax
+f_apic_write:
+    mov [0xfee00080], eax         ; task priority register
     mov ebx, cr0
     xor ebx, 0x20                 ; flip CR0.NE (host-owned)
 f_mov_cr0_ebx:
