@@ -10,6 +10,7 @@ async function main(): Promise<GuestRun> {
     case 'ours': return (await import('./engines/ours')).runOurs(req);
     case 'v86-nojit': return (await import('./engines/v86')).runV86(req, false);
     case 'v86-jit': return (await import('./engines/v86')).runV86(req, true);
+    case 'qemu-tcg': return (await import('./engines/qemu')).runQemu(req);
     case 'baseline': return baseline();
     default: throw new Error(`unknown engine ${String((req as { engine: unknown }).engine)}`);
   }

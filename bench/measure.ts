@@ -14,8 +14,9 @@ export interface SpawnOptions {
   timeoutSeconds: number;
 }
 
-export function runChild(engine: EngineName, kind: GuestKind, image: string, opts: SpawnOptions): GuestRun {
-  const req: RunRequest = { engine, kind, image, memoryMiB: 64, timeoutSeconds: opts.timeoutSeconds };
+export function runChild(engine: EngineName, kind: GuestKind, image: string, opts: SpawnOptions,
+  reference?: RunRequest['reference']): GuestRun {
+  const req: RunRequest = { engine, kind, image, memoryMiB: 64, timeoutSeconds: opts.timeoutSeconds, reference };
   const flags = opts.childBundle ? [] : ['--import', 'tsx'];
   if (opts.cpuProfile && engine === 'ours') {
     const dir = join(CACHE_DIR, 'profiles');

@@ -93,8 +93,10 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
     { name: 'shared-page compute MIPS, ours / v86 jit', value: ratio(shared('ours')?.mips, shared('v86-jit')?.mips), note: '' },
     { name: 'ns per OUT, ours / v86 nojit', value: ratio(io('ours')?.nsPerOut, io('v86-nojit')?.nsPerOut), note: 'below 1 = ours faster' },
     { name: 'ns per OUT, ours / v86 jit', value: ratio(io('ours')?.nsPerOut, io('v86-jit')?.nsPerOut), note: 'below 1 = ours faster' },
+    { name: 'compute MIPS, ours / QEMU TCG', value: ratio(own('ours')?.mips, own('qemu-tcg')?.mips), note: 'data in its own page' },
+    { name: 'shared-page compute MIPS, ours / QEMU TCG', value: ratio(shared('ours')?.mips, shared('qemu-tcg')?.mips), note: '' },
   ];
-  for (const e of ['ours', 'v86-nojit', 'v86-jit'] as EngineName[]) {
+  for (const e of ['ours', 'v86-nojit', 'v86-jit', 'qemu-tcg'] as EngineName[]) {
     ratios.push({ name: `shared-page slowdown, ${e}`, value: ratio(own(e)?.mips, shared(e)?.mips), note: 'own-page MIPS / shared-page MIPS; 1.10 = 10% slower' });
   }
   console.log('\nratios');

@@ -3,13 +3,15 @@
 // benches other parts of the project registered (see hooks.ts). Prints a table and writes
 // bench/.cache/last.json. A report, not a test: nothing here asserts.
 //
-// Options: --engines ours,v86-nojit,v86-jit   --repeat N (default 3)
+// QEMU (TCG) runs alongside as a further reference, timed by difference (engines/qemu.ts).
+//
+// Options: --engines ours,v86-nojit,v86-jit,qemu-tcg   --repeat N (default 3)
 //          --seconds S (target length of one timed region, default 1.5)
 //          --cpu-prof (V8 profiles of our runs into bench/.cache/profiles/)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { EngineName, GuestRun } from './engines/protocol';
+import type { EngineName, GuestRun, RunRequest } from './engines/protocol';
 import { buildCompute, buildIoLoop, CACHE_DIR, COMPUTE_SOURCE, IOLOOP_SOURCE } from './build-guests';
 import { computeChecksum, computeCounts, countRegions, equConstant, ioCounts, type GuestCount } from './guest-counts';
 import { median, runChild, type SpawnOptions } from './measure';
@@ -17,12 +19,12 @@ import { runHooks } from './hooks';
 import { bundleChild } from './bundle-child';
 import { printReport, type GuestId, type Row } from './report';
 
-const ENGINES: EngineName[] = ['ours', 'v86-nojit', 'v86-jit'];
+const ENGINES: EngineName[] = ['ours', 'v86-nojit', 'v86-jit', 'qemu-tcg'];
 const IO_OUTS = 1_000_000;
 /** Passes of the short run that sizes the real one, by engine. */
-const PROBE_PASSES: Record<string, number> = { ours: 500, 'v86-nojit': 1000, 'v86-jit': 10000 };
+const PROBE_PASSES: Record<string, number> = { ours: 500, 'v86-nojit': 1000, 'v86-jit': 10000, 'qemu-tcg': 200000 };
 const MIN_PASSES = 200;
-const MAX_PASSES = 2_000_000;
+const MAX_PASSES = 1_000_000;
 
 interface Options { engines: EngineName[]; repeat: number; seconds: number; cpuProfile: boolean }
 
@@ -47,7 +49,7 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--cpu-prof') {
       o.cpuProfile = true;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--engines ours,v86-nojit,v86-jit] [--repeat N] [--seconds S] [--cpu-prof]');
+      console.log('usage: npm run bench -- [--engines ours,v86-nojit,v86-jit,qemu-tcg] [--repeat N] [--seconds S] [--cpu-prof]');
       process.exit(0);
     } else {
       throw new Error(`unknown option ${a} (try --help)`);
@@ -71,25 +73,38 @@ function checkCount(run: GuestRun, expected: GuestCount): string {
 }
 
 /** A row ready to run: its image built and sized, its expectations known. */
-interface Planned { row: Row; image: string; checksum: number | null }
+interface Planned { row: Row; image: string; checksum: number | null; reference?: RunRequest['reference'] }
+
+/** The one-trip image and scale that engines timed by difference need (see engines/qemu.ts). */
+function referenceFor(guest: GuestId, trips: number): RunRequest['reference'] {
+  if (guest === 'io') {
+    const n = ioCounts(ioRegions, trips), one = ioCounts(ioRegions, 1);
+    return { image: buildIoLoop(1), scale: n.timed / (n.total - one.total) };
+  }
+  const n = computeCounts(computeRegions, trips, DWORDS), one = computeCounts(computeRegions, 1, DWORDS);
+  return { image: buildCompute(1, guest === 'compute-shared'), scale: n.timed / (n.total - one.total) };
+}
 
 function prepare(guest: GuestId, engine: EngineName, o: Options, spawn: SpawnOptions): Planned | Row {
   const row: Row = { guest, engine, runs: [] };
   try {
+    const byDifference = engine === 'qemu-tcg';
     if (guest === 'io') {
       row.trips = IO_OUTS;
       row.expected = ioCounts(ioRegions, IO_OUTS);
-      return { row, image: buildIoLoop(IO_OUTS), checksum: null };
+      return { row, image: buildIoLoop(IO_OUTS), checksum: null, reference: byDifference ? referenceFor(guest, IO_OUTS) : undefined };
     }
     const shared = guest === 'compute-shared';
     const probePasses = PROBE_PASSES[engine];
-    const probe = runChild(engine, 'compute', buildCompute(probePasses, shared), spawn);
+    const probe = runChild(engine, 'compute', buildCompute(probePasses, shared), spawn,
+      byDifference ? referenceFor(guest, probePasses) : undefined);
     const probeMips = computeCounts(computeRegions, probePasses, DWORDS).timed / probe.timedSeconds / 1e6;
     const perPass = computeCounts(computeRegions, 1, DWORDS).perTrip;
     const passes = Math.round(Math.min(MAX_PASSES, Math.max(MIN_PASSES, o.seconds * probeMips * 1e6 / perPass)));
     row.trips = passes;
     row.expected = computeCounts(computeRegions, passes, DWORDS);
-    return { row, image: buildCompute(passes, shared), checksum: computeChecksum(passes, DWORDS, SEED) };
+    return { row, image: buildCompute(passes, shared), checksum: computeChecksum(passes, DWORDS, SEED),
+      reference: byDifference ? referenceFor(guest, passes) : undefined };
   } catch (e) {
     row.error = e instanceof Error ? e.message : String(e);
     return row;
@@ -106,7 +121,8 @@ function summarise(p: Planned): void {
   row.medianSeconds = median(row.runs.map((r) => r.timedSeconds));
   row.mips = expected.timed / t / 1e6;
   if (row.guest === 'io') row.nsPerOut = t * 1e9 / IO_OUTS;
-  row.peakRssMB = Math.max(...row.runs.map((r) => r.peakRssMB));
+  const rss = row.runs.map((r) => r.peakRssMB);
+  row.peakRssMB = rss.every((v) => v !== null) ? Math.max(...(rss as number[])) : undefined;
   row.bootSeconds = median(row.runs.map((r) => r.bootSeconds));
   row.countCheck = [...new Set(row.runs.map((r) => checkCount(r, expected)))].join('; ');
   if (checksum !== null) {
@@ -145,7 +161,7 @@ function measureAll(o: Options, spawn: SpawnOptions): Row[] {
     for (const p of planned) {
       if (p.row.error) continue;
       try {
-        p.row.runs.push(runChild(p.row.engine, p.row.guest === 'io' ? 'io' : 'compute', p.image, spawn));
+        p.row.runs.push(runChild(p.row.engine, p.row.guest === 'io' ? 'io' : 'compute', p.image, spawn, p.reference));
         process.stderr.write('.');
       } catch (e) {
         p.row.error = e instanceof Error ? e.message : String(e);
@@ -174,7 +190,7 @@ async function main(): Promise<void> {
   process.stderr.write('bench: sizing each run with a short probe\n');
   const rows = measureAll(o, spawn);
   const hooks = await runHooks();
-  const report = printReport({ rows, hooks, childNote, loadAverage: loadAtStart, baselineRssMB: baseline.peakRssMB, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
+  const report = printReport({ rows, hooks, childNote, loadAverage: loadAtStart, baselineRssMB: baseline.peakRssMB ?? Number.NaN, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
   mkdirSync(CACHE_DIR, { recursive: true });
   const out = join(CACHE_DIR, 'last.json');
   writeFileSync(out, JSON.stringify({

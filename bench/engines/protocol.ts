@@ -1,6 +1,6 @@
 // What the bench's parent asks a child process to run, and what the child answers.
 export type GuestKind = 'compute' | 'io';
-export type EngineName = 'ours' | 'v86-nojit' | 'v86-jit' | 'baseline';
+export type EngineName = 'ours' | 'v86-nojit' | 'v86-jit' | 'qemu-tcg' | 'baseline';
 
 export interface RunRequest {
   engine: EngineName;
@@ -8,6 +8,11 @@ export interface RunRequest {
   image: string;            // ELF path
   memoryMiB: number;
   timeoutSeconds: number;
+  /**
+   * For engines timed by difference (QEMU): the same guest with one trip, and the factor
+   * from (instructions of the image - those of the reference) to those of the timed region.
+   */
+  reference?: { image: string; scale: number };
 }
 
 /** One guest run, measured inside the child. Times are wall-clock seconds. */
@@ -25,7 +30,8 @@ export interface GuestRun {
   /** Bytes seen between the markers (the I/O guest's OUTs). */
   bytesBetween: number;
   bootSeconds: number;
-  peakRssMB: number;
+  /** Peak RSS of the process that ran the engine; null where it cannot be measured (QEMU). */
+  peakRssMB: number | null;
 }
 
 export interface ChildAnswer { ok: true; run: GuestRun }

@@ -1,0 +1,44 @@
+// QEMU (qemu-system-i386, TCG) as a further reference. QEMU offers no synchronous serial
+// hook, so the timed region is a difference: the wall time of the measured image minus
+// that of the same guest built with one trip, scaled to the instructions of the timed
+// region. Process start, firmware and the guest's fixed parts cancel out.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GuestRun, RunRequest } from './protocol';
+import { SerialMarkers } from './markers';
+
+const QEMU = 'qemu-system-i386';
+
+function runOnce(image: string, memoryMiB: number, timeoutSeconds: number): { seconds: number; serial: Uint8Array } {
+  const dir = mkdtempSync(join(tmpdir(), 'paravirt-bench-'));
+  try {
+    const serialFile = join(dir, 'serial.bin');
+    const t0 = performance.now();
+    const r = spawnSync(QEMU, [
+      '-display', 'none', '-monitor', 'none', '-no-reboot', '-m', String(memoryMiB),
+      '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-serial', `file:${serialFile}`, '-kernel', image,
+    ], { encoding: 'utf8', timeout: timeoutSeconds * 1000, killSignal: 'SIGKILL' });
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.error) throw new Error(`${QEMU} failed to start: ${r.error.message}`);
+    // isa-debug-exit with value 0 makes QEMU exit with status (0 << 1) | 1.
+    if (r.status !== 1) throw new Error(`${QEMU} exited with status ${r.status} (signal ${r.signal}), expected 1 from isa-debug-exit: ${r.stderr.trim().slice(0, 400)}`);
+    return { seconds, serial: new Uint8Array(readFileSync(serialFile)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function runQemu(req: RunRequest): GuestRun {
+  const ref = req.reference;
+  if (!ref) throw new Error('qemu: the request lacks the one-trip reference image');
+  const big = runOnce(req.image, req.memoryMiB, req.timeoutSeconds);
+  const small = runOnce(ref.image, req.memoryMiB, req.timeoutSeconds);
+  const markers = new SerialMarkers(req.kind, null);
+  for (const b of big.serial) markers.onByte(b);
+  if (!markers.finished) throw new Error(`qemu: guest did not finish its serial protocol: ${JSON.stringify(markers.preview())}`);
+  const r = markers.result();
+  const timed = Math.max(0, big.seconds - small.seconds) * ref.scale;
+  return { ...r, timedSeconds: timed, engineCount: null, bootSeconds: small.seconds, peakRssMB: null };
+}
