@@ -154,6 +154,33 @@ test('--exit-controls: CR3 loads/stores and INVLPG exit only with shadow paging'
   assert.ok(s.estimatedCycles.exits > e.estimatedCycles.exits);
 });
 
+test('--cost-model replaces the estimate: cycles by reason are count x the given per-exit cost', { skip }, () => {
+  const model = join(b.dir, 'costs.json');
+  writeFileSync(model, JSON.stringify({
+    exitRoundTrip: 0, userspaceRoundTrip: 0, cyclesPerInstruction: 0,
+    handlerCycles: { IO_INSTRUCTION: 1, CPUID: 20, VMCALL: 300, RDMSR: 4000 },
+  }));
+  const r = paravirt(b, ['run', b.guest('exits'), '--cost-model', model, '--summary', 'json', '--serial', 'none']);
+  assert.equal(r.status, 33, r.stderr);
+  const s = lastJsonLine(r.stdout);
+  const e = expectedExits();
+  assert.deepEqual(s.exits.cyclesByReason, { IO_INSTRUCTION: e.IO_INSTRUCTION, CPUID: 20 * e.CPUID!, VMCALL: 300, RDMSR: 4000 });
+  assert.equal(s.estimatedCycles.guest, 0);
+  const bad = join(b.dir, 'bad-costs.json');
+  writeFileSync(bad, JSON.stringify({ handlerCycles: { IO: 5 } }));
+  const rb = paravirt(b, ['run', b.guest('exits'), '--cost-model', bad]);
+  assert.equal(rb.status, 2);
+  assert.match(rb.stderr, /--cost-model.*IO/);
+});
+
+test('--exit-control hltExiting=off: the same guest halts without a HLT exit', { skip }, () => {
+  const r = paravirt(b, ['run', b.guest('halt'), '--exit-control', 'hltExiting=off', '--summary', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = lastJsonLine(r.stdout);
+  assert.equal(s.stop.kind, 'halted');
+  assert.equal(s.exits.byReason.HLT, undefined);
+});
+
 test('--max-instructions ends a guest that never stops, exactly at the budget, with status 124', { skip }, () => {
   const r = paravirt(b, ['run', b.guest('spin'), '--max-instructions', '100000', '--summary', 'json']);
   assert.equal(r.status, 124, r.stderr);
