@@ -23,13 +23,12 @@ export interface Hit {
 
 export interface ChangeEvent { range?: Range; text: string }
 
+/**
+ * Lines split at \n only; a \r of a CRLF ending stays at the end of its line (parsers treat it
+ * as blank), so columns and the text round-trip exactly whatever ranges the client sends.
+ */
 function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (l.length && l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
-  }
-  return lines;
+  return text.split('\n');
 }
 
 export class AnalyzedDocument {

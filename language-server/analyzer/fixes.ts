@@ -185,7 +185,8 @@ export function includeEdit(doc: AnalyzedDocument, beforeLine: number): TextEdit
     }
   }
   const line = doc.syntax === 'nasm' ? '%include "paravirt.inc"' : doc.syntax === 'gas' ? '.include "paravirt-gas.inc"' : '#include "paravirt.h"';
-  return { range: { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, newText: line + '\n' };
+  const eol = doc.lines.length > 1 && doc.lines[0].endsWith('\r') ? '\r\n' : '\n';
+  return { range: { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, newText: line + eol };
 }
 
 export { normalizeOperand };
