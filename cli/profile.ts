@@ -6,9 +6,15 @@ import { dirname } from 'node:path';
 import type { ExitRecord } from '../emulator/machine-api';
 import { CliError } from './errors';
 
-interface AddressEntry { exits: number; cycles: number; byReason: Record<string, number>; symbol?: string }
+import type { LineTable } from './dwarf-lines';
+
+interface AddressEntry { exits: number; cycles: number; byReason: Record<string, number>; symbol?: string; file?: string; line?: number }
+interface LineEntry { file: string; line: number; exits: number; cycles: number; byReason: Record<string, number> }
 type Symbol = { name: string; address: number; size: number };
-type Meta = { program: string; mode: string; exitControls: string; instructions: number; symbols?: readonly Symbol[] };
+type Meta = {
+  program: string; mode: string; exitControls: string; instructions: number;
+  symbols?: readonly Symbol[]; lineTable?: LineTable;
+};
 
 /** "name+0x12" for the symbol an address falls in (or the nearest one before it). */
 function symbolize(sorted: readonly Symbol[], addr: number): string | undefined {
@@ -36,15 +42,29 @@ export class ExitProfile {
   }
 
   toJson(meta: Meta): unknown {
-    const { symbols, ...rest } = meta;
+    const { symbols, lineTable, ...rest } = meta;
     const sorted = (symbols ?? []).filter((s) => s.name).slice().sort((a, b) => a.address - b.address);
     const exitsByAddress: Record<string, AddressEntry> = {};
+    const byLine = new Map<string, LineEntry>();
     for (const addr of [...this.byAddress.keys()].sort((a, b) => a - b)) {
-      const e = this.byAddress.get(addr)!;
+      const e: AddressEntry = { ...this.byAddress.get(addr)! };
       const symbol = symbolize(sorted, addr);
-      exitsByAddress['0x' + addr.toString(16).padStart(8, '0')] = symbol ? { ...e, symbol } : e;
+      if (symbol) e.symbol = symbol;
+      const src = lineTable?.lookup(addr);
+      if (src) {
+        e.file = src.file;
+        e.line = src.line;
+        const key = `${src.file}\0${src.line}`;
+        let l = byLine.get(key);
+        if (!l) { l = { file: src.file, line: src.line, exits: 0, cycles: 0, byReason: {} }; byLine.set(key, l); }
+        l.exits += e.exits;
+        l.cycles += e.cycles;
+        for (const [k, v] of Object.entries(e.byReason)) l.byReason[k] = (l.byReason[k] ?? 0) + v;
+      }
+      exitsByAddress['0x' + addr.toString(16).padStart(8, '0')] = e;
     }
-    return { version: 1, ...rest, cyclesAreEstimates: true, exitsByAddress };
+    const lines = [...byLine.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+    return { version: 1, ...rest, cyclesAreEstimates: true, lines, exitsByAddress };
   }
 
   write(path: string, meta: Meta): void {

@@ -8,6 +8,7 @@ import { createMachine, planImage } from './engine';
 import { CliError } from './errors';
 import { EXIT_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
+import { LineTable } from './dwarf-lines';
 import { ExitTrace } from './exit-trace';
 import {
   DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseCount, parseMemory, parseSerial,
@@ -157,7 +158,10 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
       kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions, seconds: result.seconds,
       stop: result.stop, exitStatus, stats: machine.exits, serialBytes: serial.count,
     });
-    profile?.write(o.profile!, { program: kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions, symbols: plan.symbols });
+    profile?.write(o.profile!, {
+      program: kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions,
+      symbols: plan.symbols, lineTable: LineTable.fromImage(bytes),
+    });
     const needsNewline = serial.toStdout && serial.count > 0 && serial.lastByte !== 0x0a;
     if (o.summary === 'json') process.stdout.write((needsNewline ? '\n' : '') + JSON.stringify(summary) + '\n');
     else if (o.summary === 'text') process.stdout.write((needsNewline ? '\n' : '') + formatSummaryText(summary));

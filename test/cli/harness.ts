@@ -21,15 +21,44 @@ export async function buildAll(guests: string[]): Promise<Built> {
     entryPoints: [join(ROOT, 'cli/main.ts')], outfile: cli, bundle: true, platform: 'node', target: 'node20',
     format: 'cjs', external: ['vscode'], banner: { js: '#!/usr/bin/env node' }, logLevel: 'error',
   });
-  for (const g of guests) {
-    const obj = join(dir, `${g}.o`);
-    const asm = spawnSync('nasm', ['-f', 'elf32', '-I', GUEST_SRC + '/', '-o', obj, join(GUEST_SRC, `${g}.asm`)], { encoding: 'utf8' });
-    if (asm.status !== 0) throw new Error(`nasm ${g}: ${asm.stderr}`);
-    const ld = spawnSync('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUEST_SRC, 'link.ld'),
-      '-o', join(dir, `${g}.elf`), obj], { encoding: 'utf8' });
-    if (ld.status !== 0) throw new Error(`ld ${g}: ${ld.stderr}`);
-  }
+  for (const g of guests) buildGuest(dir, g);
   return { dir, cli, guest: (name) => join(dir, `${name}.elf`) };
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+/**
+ * Builds guests/<name>.asm, or guests/<name>.c behind guests/cstart.asm, into dir/<name>.elf.
+ * `debug` adds DWARF line information (nasm -g -F dwarf, gcc -g).
+ */
+export function buildGuest(dir: string, name: string, debug = false): string {
+  const objs: string[] = [];
+  const nasm = (src: string, obj: string) =>
+    run('nasm', ['-f', 'elf32', ...(debug ? ['-g', '-F', 'dwarf'] : []), '-I', GUEST_SRC + '/', '-o', obj, src]);
+  if (existsSync(join(GUEST_SRC, `${name}.c`))) {
+    objs.push(join(dir, 'cstart.o'), join(dir, `${name}.o`));
+    nasm(join(GUEST_SRC, 'cstart.asm'), objs[0]!);
+    run('gcc', ['-m32', '-O1', '-ffreestanding', '-fno-pic', '-fno-pie', '-nostdlib', '-fno-stack-protector',
+      '-fno-asynchronous-unwind-tables', ...(debug ? ['-g'] : []), '-c', join(GUEST_SRC, `${name}.c`), '-o', objs[1]!]);
+  } else {
+    objs.push(join(dir, `${name}.o`));
+    nasm(join(GUEST_SRC, `${name}.asm`), objs[0]!);
+  }
+  const elf = join(dir, `${name}.elf`);
+  run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUEST_SRC, 'link.ld'), '-o', elf, ...objs]);
+  return elf;
+}
+
+/** addr2line's answer (binutils, an independent DWARF reader) for each address: [file, line] or null. */
+export function addr2line(elf: string, addresses: number[]): Array<[string, number] | null> {
+  const r = spawnSync('addr2line', ['-e', elf, ...addresses.map((a) => a.toString(16))], { encoding: 'utf8' });
+  return r.stdout.trimEnd().split('\n').map((l) => {
+    const m = /^(.*):(\d+)(?: \(discriminator \d+\))?$/.exec(l.trim());
+    return m && m[1] !== '??' && Number(m[2]) > 0 ? [m[1]!, Number(m[2])] : null;
+  });
 }
 
 export interface CliResult { status: number | null; stdout: string; stderr: string }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { buildAll, paravirt, lastJsonLine, guestDefine, guestString, symbolAddress, machineExists, type Built } from './harness';
+import { buildAll, buildGuest, paravirt, lastJsonLine, guestDefine, guestString, symbolAddress, machineExists, GUEST_SRC, type Built } from './harness';
 
 // Until the Machine exists there is nothing to run; the tests then report as skipped, not passed.
 const skip = machineExists() ? false : 'emulator/machine.ts has not landed yet';
@@ -132,6 +132,28 @@ test('run --profile: exits keyed by the guest address that caused them', { skip 
   assert.deepEqual(p.exitsByAddress[key].byReason, { IO_INSTRUCTION: guestDefine('exits', 'PORT80_LOOPS') });
   const total = Object.values(p.exitsByAddress as Record<string, { exits: number }>).reduce((a, e) => a + e.exits, 0);
   assert.equal(total, Object.values(expectedExits()).reduce((a, n) => a + n, 0));
+});
+
+test('--profile on a C kernel built with -g: exits summed per source line (the editor\'s format)', { skip }, () => {
+  const elf = buildGuest(b.dir, 'cexits', true);
+  const prof = join(b.dir, 'cexits-profile.json');
+  const r = paravirt(b, ['run', elf, '--profile', prof, '--summary', 'none', '--serial', 'none']);
+  assert.equal(r.status, 33, r.stderr);
+  // The lines that exit, found in the source text itself.
+  const src = readFileSync(join(GUEST_SRC, 'cexits.c'), 'utf8').split('\n');
+  const outLine = src.findIndex((l) => l.includes('"outb %0, %1"')) + 1;
+  const cpuidLine = src.findIndex((l) => l.includes('"cpuid"')) + 1;
+  const exitLine = readFileSync(join(GUEST_SRC, 'cstart.asm'), 'utf8').split('\n').findIndex((l) => l.includes('out DEBUG_EXIT')) + 1;
+  const posts = Number(/#define POST_WRITES (\d+)/.exec(src.join('\n'))![1]);
+  const msg = /"([^"]*)\\n"/.exec(src.find((l) => l.includes('const char *msg'))!)![1]!;
+  const p = JSON.parse(readFileSync(prof, 'utf8'));
+  const lines = p.lines.map((l: { file: string; line: number; exits: number; byReason: object }) =>
+    [l.file.split('/').pop(), l.line, l.exits, l.byReason]);
+  assert.deepEqual(lines, [
+    ['cexits.c', outLine, msg.length + 1 + posts, { IO_INSTRUCTION: msg.length + 1 + posts }],
+    ['cexits.c', cpuidLine, 1, { CPUID: 1 }],
+    ['cstart.asm', exitLine, 1, { IO_INSTRUCTION: 1 }],   // main's return value to isa-debug-exit
+  ]);
 });
 
 test('--exit-controls: CR3 loads/stores and INVLPG exit only with shadow paging', { skip }, () => {
