@@ -35,8 +35,10 @@ export class Uart16550 implements PortHandler {
   rx = new Uint8Array(FIFO_SIZE);
   rxHead = 0;
   rxCount = 0;
-  /** Host bytes not yet in the FIFO. */
-  hostQueue: number[] = [];
+  /** Host bytes not yet in the FIFO, as a ring. */
+  hostQueue = new Uint8Array(HOST_QUEUE_MAX);
+  hostHead = 0;
+  hostCount = 0;
   irqLevel = false;
   /** Icount of the last byte moved into or out of the receive FIFO (character timeout). */
   rxActivityAt = 0;
@@ -49,7 +51,7 @@ export class Uart16550 implements PortHandler {
   reset(): void {
     this.ier = 0; this.lcr = 0; this.mcr = MCR_OUT2; this.lsrErrors = 0; this.msrDeltas = 0;
     this.msrLines = 0xb0; this.scr = 0; this.dll = 0x0c; this.dlm = 0; this.fcr = 0;
-    this.thriPending = false; this.rxHead = 0; this.rxCount = 0; this.hostQueue.length = 0;
+    this.thriPending = false; this.rxHead = 0; this.rxCount = 0; this.hostHead = 0; this.hostCount = 0;
     this.irqLevel = false;
     this.rxActivityAt = 0;
     this.updatedAt = 0;
@@ -61,16 +63,21 @@ export class Uart16550 implements PortHandler {
 
   /** Bytes from the host: queued, then moved into the receiver as it has room. */
   input(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length && this.hostQueue.length < HOST_QUEUE_MAX; i++) this.hostQueue.push(bytes[i]);
+    for (let i = 0; i < bytes.length && this.hostCount < HOST_QUEUE_MAX; i++) {
+      this.hostQueue[(this.hostHead + this.hostCount) & (HOST_QUEUE_MAX - 1)] = bytes[i];
+      this.hostCount++;
+    }
     this.refill();
     this.update();
   }
 
   private refill(): void {
     if (this.mcr & MCR_LOOP) return;     // the receiver listens to the transmitter in loopback
-    let n = 0;
-    while (n < this.hostQueue.length && this.rxCount < this.rxCapacity) this.pushRx(this.hostQueue[n++]);
-    if (n > 0) this.hostQueue.splice(0, n);
+    while (this.hostCount > 0 && this.rxCount < this.rxCapacity) {
+      this.pushRx(this.hostQueue[this.hostHead]);
+      this.hostHead = (this.hostHead + 1) & (HOST_QUEUE_MAX - 1);
+      this.hostCount--;
+    }
   }
 
   private pushRx(b: number): void {

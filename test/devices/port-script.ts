@@ -13,13 +13,16 @@ export type Op =
   | { op: 'in'; port: number; size?: 1 | 2 | 4; label: string; mask?: number }
   | { op: 'spin'; iterations: number }
   | { op: 'read32'; address: number; label: string; mask?: number }
-  | { op: 'write32'; address: number; value: number };
+  | { op: 'write32'; address: number; value: number }
+  | { op: 'waitfor'; port: number; mask: number; want: number; label: string; compare: number };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const guestDir = join(here, 'guest');
 const buildDir = join(here, '..', 'guests', 'build', 'devices');
 
 export const RAM_MIB = 64;
+const WAIT_STEP = 100;
+const WAIT_STEPS = 2_000_000;
 
 /** Assemble and link guest/<name>.asm with nasm and ld when the source is newer than the build. */
 export function buildGuest(name = 'port-script'): string {
@@ -49,6 +52,7 @@ function encode(ops: Op[]): Buffer {
       case 'spin': recs.push([3, 0, 0, o.iterations]); break;
       case 'read32': recs.push([4, 4, 0, o.address >>> 0]); break;
       case 'write32': recs.push([5, 4, 0, o.address >>> 0], [0, 0, 0, o.value >>> 0]); break;
+      case 'waitfor': recs.push([6, 1, o.port, ((o.mask & 0xff) << 8) | (o.want & 0xff)]); break;
     }
   }
   recs.push([0, 0, 0, 0]);
@@ -120,6 +124,18 @@ export function runOurs(ops: Op[]): Result {
       case 'spin': r.clock.t += 2 * o.iterations; r.p.tick(); break;
       case 'read32': values.push(apic.handler.read(o.address - apic.base, 4) >>> 0); break;
       case 'write32': apic.handler.write(o.address - apic.base, 4, o.value >>> 0); break;
+      case 'waitfor': {
+        // Poll as the guest does, letting virtual time run up to two seconds.
+        let v = 0;
+        for (let i = 0; i < WAIT_STEPS; i++) {
+          v = r.p.portIn(o.port, 1);
+          if ((v & o.mask) === o.want) break;
+          r.clock.t += WAIT_STEP;
+          r.p.tick();
+        }
+        values.push(v);
+        break;
+      }
     }
   }
   return { reads: label(ops, values), serial: String.fromCharCode(...r.serial) };
@@ -129,7 +145,7 @@ function label(ops: Op[], values: number[]): Map<string, number> {
   const m = new Map<string, number>();
   let i = 0;
   for (const o of ops) {
-    if (o.op !== 'in' && o.op !== 'read32') continue;
+    if (o.op !== 'in' && o.op !== 'read32' && o.op !== 'waitfor') continue;
     if (m.has(o.label)) throw new Error(`duplicate label ${o.label}`);
     m.set(o.label, values[i++]);
   }
@@ -144,13 +160,16 @@ export const inp = (label: string, port: number, size: 1 | 2 | 4 = 1, mask = 0xf
 export const rd = (label: string, address: number, mask = 0xffffffff): Op => ({ op: 'read32', address, label, mask });
 export const wr = (address: number, value: number): Op => ({ op: 'write32', address, value });
 export const spin = (iterations: number): Op => ({ op: 'spin', iterations });
+/** Poll a byte port until (value & mask) == want (bounded), then compare the bits `compare` of the value seen. */
+export const waitfor = (label: string, port: number, mask: number, want: number, compare = 0xff): Op =>
+  ({ op: 'waitfor', port, mask, want, label, compare });
 
 /** Labelled reads on which the two runs disagree (after masking), as "label: qemu vs ours". */
 export function disagreements(ops: Op[], q: Result, o: Result): string[] {
   const bad: string[] = [];
   for (const op of ops) {
-    if (op.op !== 'in' && op.op !== 'read32') continue;
-    const m = (op.mask ?? 0xffffffff) >>> 0;
+    if (op.op !== 'in' && op.op !== 'read32' && op.op !== 'waitfor') continue;
+    const m = op.op === 'waitfor' ? op.compare : (op.mask ?? 0xffffffff) >>> 0;
     const a = (q.reads.get(op.label)! & m) >>> 0, b = (o.reads.get(op.label)! & m) >>> 0;
     if (a !== b) bad.push(`${op.label}: qemu 0x${a.toString(16)} vs ours 0x${b.toString(16)}`);
   }

@@ -141,3 +141,16 @@ test('a 16-bit OUT to 0x3F8 is split into THR and IER bytes', () => {
   assert.deepEqual(r.serial, [0x41]);
   assert.equal(r.inb(IER), 0x02);
 });
+
+test('a large paste is delivered whole and in order', () => {
+  const r = rig();
+  r.outb(IIR, 0x01);
+  const data = new Uint8Array(60_000).map((_, i) => (i * 7 + 3) & 0xff);
+  r.p.serialInput(data.subarray(0, 30_000));
+  r.p.serialInput(data.subarray(30_000));
+  const got = new Uint8Array(data.length);
+  let n = 0;
+  while (r.inb(LSR) & 1) got[n++] = r.inb(RBR);
+  assert.equal(n, data.length);
+  assert.deepEqual(got, data);
+});

@@ -5,6 +5,8 @@
 ;   RTC periodic interrupt at 1024 Hz -> IRQ 8 through the cascade, 10 ticks
 ;   local APIC timer, periodic then one-shot; a fixed self-IPI
 ; Output goes to COM1 (polled, except the interrupt-driven line); exit via isa-debug-exit.
+; Each handler switches its source off when it reaches its count, so a backlog of late
+; ticks (QEMU catches up after the host deschedules it) cannot change the numbers.
 
 bits 32
 section .text
@@ -181,6 +183,7 @@ _start:
     call newline
 
     mov dword [apic_ticks], 0
+    mov dword [oneshot_phase], 1
     mov dword [APIC + 0x320], 0x00030       ; one-shot
     mov dword [APIC + 0x380], 5000
     sti
@@ -228,7 +231,16 @@ _start:
 ; ---------------------------------------------------------------------------
 irq_pit:
     push eax
+    cmp dword [pit_ticks], 20
+    jae .masked
     inc dword [pit_ticks]
+    cmp dword [pit_ticks], 20
+    jb .eoi
+.masked:
+    in al, 0x21
+    or al, 0x01
+    out 0x21, al
+.eoi:
     mov al, 0x20
     out 0x20, al
     pop eax
@@ -275,7 +287,20 @@ irq_rtc:
     in al, 0x71
     test al, 0x40
     jz .eoi
+    cmp dword [rtc_ticks], 10
+    jae .eoi
     inc dword [rtc_ticks]
+    cmp dword [rtc_ticks], 10
+    jb .eoi
+    mov al, 0x0b                      ; tenth tick: periodic interrupts off (register B, PIE)
+    out 0x70, al
+    in al, 0x71
+    and al, 0xbf
+    push eax
+    mov al, 0x0b
+    out 0x70, al
+    pop eax
+    out 0x71, al
 .eoi:
     mov al, 0x20
     out 0xa0, al
@@ -284,7 +309,16 @@ irq_rtc:
     iret
 
 apic_timer:
+    cmp dword [apic_ticks], 5
+    jae .stop
     inc dword [apic_ticks]
+    cmp dword [apic_ticks], 5
+    jb .eoi
+.stop:
+    cmp dword [oneshot_phase], 0
+    jne .eoi
+    mov dword [APIC + 0x320], 0x10030       ; fifth periodic tick: mask the timer
+.eoi:
     mov dword [APIC + 0xb0], 0
     iret
 
@@ -420,6 +454,7 @@ tx_irqs: dd 0
 rtc_ticks: dd 0
 apic_ticks: dd 0
 ipi_count: dd 0
+oneshot_phase: dd 0
 
 msg_start: db "irq-devices", 10, 0
 msg_pit: db "pit ticks ", 0

@@ -2,7 +2,9 @@
 ; The script is the first multiboot module: 8-byte records
 ;   u8 op, u8 size (1/2/4), u16 port, u32 value, where op is
 ;   1 out, 2 in, 3 spin `value` loop iterations, 4 read the dword at address `value`,
-;   5 write the next record's value to the dword at address `value`, 0 end.
+;   5 write the next record's value to the dword at address `value`,
+;   6 read the byte port until (byte & value[15:8]) == value[7:0] or 2^30 tries, then report
+;     the last byte read, 0 end.
 ; Each read is printed to the 0xE9 debug console as 8 hex digits and a newline; at the end
 ; the guest writes 0 to isa-debug-exit (exit status 1). Used to check the device models
 ; against QEMU's for the same access sequence.
@@ -43,7 +45,22 @@ next:
     je do_read
     cmp al, 5
     je do_write
+    cmp al, 6
+    je do_wait
     jmp done
+do_wait:
+    mov ecx, 1 << 30
+.again:
+    in al, dx
+    mov ah, al
+    and ah, bh
+    cmp ah, bl
+    je .seen
+    dec ecx
+    jnz .again
+.seen:
+    movzx eax, al
+    jmp do_in.print
 do_read:
     mov eax, [ebx]
     jmp do_in.print
