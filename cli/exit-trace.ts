@@ -53,7 +53,11 @@ export class ExitTrace {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join('\n') + '\n');
+    try {
+      writeSync(this.fd, this.pending.join('\n') + '\n');
+    } catch (e) {
+      throw new CliError(`cannot write exit trace to '${this.path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     this.pending = [];
     this.pendingChars = 0;
   }

@@ -168,8 +168,8 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     if (result.interrupted) process.stderr.write('paravirt: interrupted\n');
     return exitStatus;
   } catch (e) {
-    serial?.close();
-    try { trace?.close(); } catch { /* the original error matters more */ }
+    try { serial?.close(); } catch { /* the original error matters more */ }
+    try { trace?.close(); } catch { /* likewise */ }
     if (e instanceof CliError) {
       process.stderr.write(`paravirt: ${e.message}\n`);
       return e.exitStatus;

@@ -37,8 +37,13 @@ export class SerialSink {
     if (this.used === 0) return;
     const chunk = this.buf.slice(0, this.used);
     this.used = 0;
-    if (this.fd !== null) writeSync(this.fd, chunk);
-    else process.stdout.write(chunk);
+    if (this.fd === null) { process.stdout.write(chunk); return; }
+    try {
+      writeSync(this.fd, chunk);
+    } catch (e) {
+      const path = this.target.kind === 'file' ? this.target.path : '';
+      throw new CliError(`cannot write serial output to '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
 
   close(): void {

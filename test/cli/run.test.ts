@@ -264,6 +264,9 @@ test('bad image, missing file and bad options: status 2 and one clear line namin
   const missing = paravirt(b, ['run', join(b.dir, 'nope.elf')]);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /^paravirt: kernel '.*nope\.elf' not found\n$/);
+  const unwritable = paravirt(b, ['run', b.guest('exits'), '--trace-exits', join(b.dir, 'no-such-dir', 't.jsonl')]);
+  assert.equal(unwritable.status, 2);
+  assert.match(unwritable.stderr, /^paravirt: cannot write exit trace to '.*t\.jsonl': ENOENT\n$/);
   const cases: Array<[string[], RegExp]> = [
     [['--memory', 'lots'], /--memory/],
     [['--memory', '0'], /--memory/],
