@@ -87,7 +87,7 @@ struct frame {
 typedef void (*trap_hook)(struct frame *f);
 extern trap_hook trap_hooks[256];
 extern volatile u32 recover_eip;
-struct trap_record { u32 count, vector, err, eip, cs, cr2, eflags, esp; };
+struct trap_record { u32 count, vector, err, eip, cs, cr2, eflags, esp, uesp, eax, ecx, esi, edi; };
 extern volatile struct trap_record last_trap;
 void trap_clear(void);
 void trap_print(const char *what);

@@ -25,6 +25,8 @@ void trap_dispatch(struct frame *f) {
   last_trap.cs = f->cs;
   last_trap.eflags = f->eflags;
   last_trap.esp = (u32)&f->uesp;
+  last_trap.uesp = (f->cs & 3) ? f->uesp : 0;
+  last_trap.eax = f->eax; last_trap.ecx = f->ecx; last_trap.esi = f->esi; last_trap.edi = f->edi;
   if (f->vector == 14) last_trap.cr2 = read_cr2();
   if (recover_eip) { f->eip = recover_eip; recover_eip = 0; return; }
   printf("unexpected trap vec=%02x err=%08x eip=%08x cs=%04x\n", f->vector, f->err, f->eip, f->cs);
