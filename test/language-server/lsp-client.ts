@@ -160,3 +160,6 @@ export function applyEdits(text: string, edits: Array<{ range: { start: { line: 
   for (const e of sorted) out = out.slice(0, off(e.range.start)) + e.newText + out.slice(off(e.range.end));
   return out;
 }
+
+/** A diagnostic message as text (LSP 3.18 allows markup). */
+export function messageText(m: string | { value: string }): string { return typeof m === 'string' ? m : m.value; }
