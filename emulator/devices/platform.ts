@@ -14,6 +14,7 @@ import { SystemControl } from './system-control';
 import { FwCfg } from './fw-cfg';
 import { PciConfig } from './pci-config';
 import { PostCode } from './post-code';
+import { ACPI_PM_BASE, ACPI_PM_PORTS, AcpiPm } from './acpi-pm';
 import { loadFields, saveFields } from './state-copy';
 
 const COM1_IRQ = 4;
@@ -32,6 +33,7 @@ export class PcPlatform implements Platform {
   readonly fwcfg: FwCfg;
   readonly pci = new PciConfig();
   readonly post = new PostCode();
+  readonly acpi: AcpiPm;
   readonly mmio: readonly MmioRange[];
   private readonly requests: PlatformRequest[] = [];
   private readonly now: () => number;
@@ -62,6 +64,8 @@ export class PcPlatform implements Platform {
     this.apic = new LocalApic(now);
     this.sysctl = new SystemControl(request);
     this.fwcfg = new FwCfg(opts.ramBytes);
+    this.acpi = new AcpiPm(now, request);
+    this.acpi.reset();
 
     const b = this.bus;
     b.register(0x20, 2, 'pic', this.pic);
@@ -81,6 +85,7 @@ export class PcPlatform implements Platform {
     b.register(0xcf8, 8, 'pci', this.pci, true);
     b.register(0xcf9, 1, 'system-control', this.sysctl.rcrHandler);
     b.register(0x80, 1, 'post', this.post);
+    b.register(ACPI_PM_BASE, ACPI_PM_PORTS, 'acpi-pm', this.acpi, true);
 
     const apic = this.apic;
     this.mmio = [{
@@ -167,6 +172,7 @@ export class PcPlatform implements Platform {
     this.fwcfg.reset();
     this.pci.reset();
     this.post.reset();
+    this.acpi.reset();
     this.requests.length = 0;
     this.bus.clearUnassigned();
   }
@@ -177,6 +183,7 @@ export class PcPlatform implements Platform {
       pit: this.pit.save(), uart: saveFields(this.uart), rtc: saveFields(this.rtc),
       vga: saveFields(this.vga), apic: this.apic.save(), sysctl: saveFields(this.sysctl),
       fwcfg: saveFields(this.fwcfg), pci: saveFields(this.pci), post: saveFields(this.post),
+      acpi: saveFields(this.acpi),
     };
   }
 
@@ -188,6 +195,7 @@ export class PcPlatform implements Platform {
     this.pit.load(s.pit); loadFields(this.uart, s.uart); loadFields(this.rtc, s.rtc);
     loadFields(this.vga, s.vga); this.apic.load(s.apic); loadFields(this.sysctl, s.sysctl);
     loadFields(this.fwcfg, s.fwcfg); loadFields(this.pci, s.pci); loadFields(this.post, s.post);
+    if (s.acpi) loadFields(this.acpi, s.acpi);
     this.requests.length = 0;
   }
 }

@@ -210,3 +210,30 @@ test('random port traffic never throws and keeps every read within its size', ()
   }
   assert.ok(Number.isFinite(r.p.nextDeadline()) || r.p.nextDeadline() === Infinity);
 });
+
+test('ACPI PM at 0x600: S5 through PM1 control requests a shutdown; the PM timer runs at 3.579545 MHz', () => {
+  const r = rig();
+  assert.equal(r.p.portOwner(0x604), 'acpi-pm');
+  assert.equal(r.p.portIn(0x604, 2), 0);
+  r.p.portOut(0x604, 2, 0x0001);                     // SCI_EN only
+  assert.equal(r.p.takeRequest(), null);
+  assert.equal(r.p.portIn(0x604, 2), 0x0001);
+  r.p.portOut(0x604, 2, 0x0400 | 0x2000);            // SLP_TYP 1 (not S5 on the PIIX4): ignored
+  assert.equal(r.p.takeRequest(), null);
+  assert.equal(r.p.portIn(0x604, 2) & 0x2000, 0, 'SLP_EN reads 0');
+  r.outb(0x605, 0x20);                               // a byte write of SLP_EN with SLP_TYP 0
+  assert.deepEqual(r.p.takeRequest(), { kind: 'shutdown', via: 'ACPI PM1 control (S5)' });
+  r.p.portOut(0x604, 2, 0x2000);
+  assert.equal(r.p.takeRequest()?.kind, 'shutdown');
+  for (const t of [0, 1, 12345, 99_999_999, 5_000_000_000]) {
+    r.clock.t = t;
+    const want = Number(((BigInt(t) * 10n * 3_579_545n) / 1_000_000_000n) & 0xffffffn);
+    assert.equal(r.p.portIn(0x608, 4), want, `PM timer at ${t}`);
+  }
+  r.p.portOut(0x602, 2, 0x0121);
+  assert.equal(r.p.portIn(0x602, 2), 0x0121);
+  r.clock.t = 3 * 100_000_000;                       // bit 23 toggles every 2.34 s
+  assert.equal(r.p.portIn(0x600, 2) & 1, 1, 'TMR_STS');
+  r.p.portOut(0x600, 2, 1);
+  assert.equal(r.p.portIn(0x600, 2) & 1, 0, 'write 1 to clear');
+});

@@ -43,7 +43,7 @@ export function buildGuest(name = 'port-script'): string {
   return elf;
 }
 
-function encode(ops: Op[]): Buffer {
+export function encodeScript(ops: Op[]): Buffer {
   const recs: Array<[number, number, number, number]> = [];
   for (const o of ops) {
     switch (o.op) {
@@ -103,7 +103,7 @@ export function runKernelOnQemu(kernel: string, initrd?: Buffer): QemuRun {
 
 /** Run the script under QEMU through the port-script guest. */
 export function runQemu(ops: Op[]): Result {
-  const run = runKernelOnQemu(buildGuest(), encode(ops));
+  const run = runKernelOnQemu(buildGuest(), encodeScript(ops));
   if (run.status !== 1) throw new Error(`qemu did not finish through isa-debug-exit (status ${run.status})`);
   const lines = run.debugcon.split('\n').filter((l) => l.length > 0);
   return { reads: label(ops, lines.map((l) => parseInt(l, 16) >>> 0)), serial: run.serial };

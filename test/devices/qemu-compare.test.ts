@@ -4,7 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Op, disagreements, inp, out, rd, runOurs, runQemu, spin, waitfor, wr } from './port-script';
+import { type Op, buildGuest, disagreements, encodeScript, inp, out, rd, runKernelOnQemu, runOurs, runQemu, spin, waitfor, wr } from './port-script';
+import { rig } from './harness';
 
 function agree(ops: Op[]): { q: ReturnType<typeof runQemu>; o: ReturnType<typeof runOurs> } {
   const q = runQemu(ops);
@@ -170,4 +171,19 @@ test('local APIC: identity, virtual-wire LVTs, TPR, self IPI into IRR, timer reg
     // Not compared: QEMU does not report "send illegal vector" in ESR; we do, as the SDM says.
   ];
   agree(ops);
+});
+
+test('ACPI PM: register reads agree with QEMU, and S5 through 0x604 powers both machines off', () => {
+  const ops: Op[] = [
+    inp('pm1-cnt', 0x604, 2), out(0x602, 0x0121, 2), inp('pm1-en', 0x602, 2), inp('pm1-sts', 0x600, 2, 0xfffe),
+    inp('pm-timer-bits-31-24', 0x608, 4, 0xff000000),
+  ];
+  agree(ops);
+  const off: Op[] = [out(0x604, 0x2000, 2), inp('after', 0xe9)];
+  const q = runKernelOnQemu(buildGuest(), encodeScript(off));
+  assert.equal(q.status, 0, 'QEMU powered off (status 0) before the guest could go on');
+  assert.equal(q.debugcon, '');
+  const r = rig();
+  r.p.portOut(0x604, 2, 0x2000);
+  assert.deepEqual(r.p.takeRequest(), { kind: 'shutdown', via: 'ACPI PM1 control (S5)' });
 });

@@ -1,0 +1,80 @@
+// The PIIX4 power-management I/O block as QEMU's `pc` machine exposes it at 0x600 (where
+// SeaBIOS puts it): PM1 status (0x600), enable (0x602), control (0x604) and the 24-bit
+// ACPI PM timer at 3.579545 MHz (0x608). Writing SLP_EN with SLP_TYP 0 (the PIIX4's S5)
+// to PM1 control powers the machine off, which is how kernels leave QEMU with
+// `outw(0x604, 0x2000)`; other sleep types are ignored (no suspend here).
+
+import type { AccessSize, PlatformRequest, PortHandler } from './platform-api';
+import { ticksIn } from './timebase';
+
+export const ACPI_PM_BASE = 0x600;
+export const ACPI_PM_PORTS = 12;
+const PM_TIMER_HZ = 3_579_545;
+const TMR_STS = 0x0001;
+const SLP_EN = 0x2000;
+
+export class AcpiPm implements PortHandler {
+  sts = 0;
+  en = 0;
+  cnt = 0;
+  /** PM timer bit-23 periods already reflected in TMR_STS. */
+  timerPeriodsSeen = 0;
+
+  constructor(private readonly now: () => number, private readonly request: (r: PlatformRequest) => void) {}
+
+  reset(): void {
+    this.sts = 0; this.en = 0; this.cnt = 0;
+    this.timerPeriodsSeen = Math.floor(this.timer() / 0x800000);
+  }
+
+  private timer(): number { return ticksIn(this.now(), PM_TIMER_HZ); }
+
+  private status(): number {
+    // TMR_STS is set whenever bit 23 of the timer toggles.
+    const periods = Math.floor(this.timer() / 0x800000);
+    if (periods !== this.timerPeriodsSeen) { this.timerPeriodsSeen = periods; this.sts |= TMR_STS; }
+    return this.sts;
+  }
+
+  private readByte(off: number): number {
+    switch (off) {
+      case 0: case 1: return (this.status() >> (8 * off)) & 0xff;
+      case 2: case 3: return (this.en >> (8 * (off - 2))) & 0xff;
+      case 4: case 5: return (this.cnt >> (8 * (off - 4))) & 0xff;
+      case 8: case 9: case 10: case 11: return ((this.timer() & 0xffffff) >>> (8 * (off - 8))) & 0xff;
+      default: return 0;
+    }
+  }
+
+  in(port: number, size: AccessSize): number {
+    const off = port - ACPI_PM_BASE;
+    let v = 0;
+    for (let b = 0; b < size; b++) v |= this.readByte(off + b) << (8 * b);
+    return v >>> 0;
+  }
+
+  out(port: number, size: AccessSize, value: number): void {
+    const off = port - ACPI_PM_BASE;
+    // Merge the bytes into each 16-bit register they touch, then apply each register once.
+    for (const reg of [0, 2, 4]) {
+      let touched = false;
+      let merged = reg === 0 ? 0 : reg === 2 ? this.en : this.cnt;
+      for (let b = 0; b < size; b++) {
+        const at = off + b;
+        if (at !== reg && at !== reg + 1) continue;
+        touched = true;
+        const shift = 8 * (at - reg);
+        merged = (merged & ~(0xff << shift)) | (((value >>> (8 * b)) & 0xff) << shift);
+      }
+      if (!touched) continue;
+      if (reg === 0) { this.status(); this.sts &= ~merged; }          // write 1 to clear
+      else if (reg === 2) this.en = merged & 0xffff;
+      else this.writeControl(merged & 0xffff);
+    }
+  }
+
+  private writeControl(v: number): void {
+    this.cnt = v & ~SLP_EN;                 // SLP_EN is write-only
+    if ((v & SLP_EN) && ((v >> 10) & 7) === 0) this.request({ kind: 'shutdown', via: 'ACPI PM1 control (S5)' });
+  }
+}
