@@ -10,7 +10,7 @@ import { BUILD_DIR, GUESTS_DIR, listGuests } from './guest-files';
 import { qemuReference } from './qemu-cache';
 import { firstDifference } from './compare';
 
-const HOST_TESTS = ['alu', 'bcd', 'bits', 'shifts', 'muldiv', 'string', 'x87', 'atomic', 'stack'];
+const HOST_TESTS = ['alu', 'bcd', 'bits', 'shifts', 'muldiv', 'string', 'x87', 'atomic', 'stack', 'misc'];
 
 test('computation guests print the same on the host CPU as under QEMU', async (t) => {
   execFileSync('make', ['-s', '-C', GUESTS_DIR, 'all', 'host'], { stdio: 'inherit' });
