@@ -9,6 +9,8 @@ export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
 export const EXIT_TRIPLE_FAULT = 4;
 export const EXIT_DOMAIN_CRASH = 6;
+/** Ended at an exit matching --stop-on. */
+export const EXIT_STOP_ON = 8;
 /** An error inside the emulator itself (a bug: please report it). */
 export const EXIT_INTERNAL = 70;
 /** The --max-instructions budget ran out first (the convention of timeout(1)). */
@@ -25,6 +27,7 @@ export function exitStatusFor(stop: StopReason, interrupted: boolean): number {
     case 'triple-fault': return EXIT_TRIPLE_FAULT;
     case 'domain-crash': return EXIT_DOMAIN_CRASH;
     case 'budget': return EXIT_BUDGET;
+    case 'filter': return EXIT_STOP_ON;
     case 'paused': return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
     default: return EXIT_INTERNAL; // breakpoints, watchpoints, steps: never set by the CLI
   }

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { ExitControlsPreset, Mode } from '../emulator/machine-api';
 import { CONTROL_KEYS } from '../emulator/vmm/controls';
 import { resolveCostModel } from '../emulator/vmm/cost-model';
+import { compileExitFilter } from '../emulator/vmm/exit-filter';
+import type { ExitRecord } from '../emulator/machine-api';
 
 export const DEFAULT_MEMORY_MIB = 64;
 export const MAX_MEMORY_MIB = 3072;
@@ -107,4 +109,15 @@ export function parseCostModelFile(path: string): Record<string, unknown> {
     throw new InvalidArgumentError(`${(e as Error).message}.`);
   }
   return json as Record<string, unknown>;
+}
+
+export interface StopOn { text: string; match: (r: ExitRecord) => boolean }
+
+/** `--stop-on "IO_INSTRUCTION port == 0xf4"`: end the run at the first exit that matches. */
+export function parseStopOn(value: string): StopOn {
+  try {
+    return { text: value, match: compileExitFilter(value) };
+  } catch (e) {
+    throw new InvalidArgumentError(`${(e as Error).message}.`);
+  }
 }

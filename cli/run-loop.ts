@@ -18,6 +18,8 @@ const MAX_SLICE = 50_000_000;
 
 export async function runInSlices(machine: MachineApi, o: {
   maxInstructions: number; slice: number; afterSlice: () => void;
+  /** Whether an exit filter that matched ends the run (--stop-on) or only observed it. */
+  stopOnFilter?: boolean;
 }): Promise<RunLoopResult> {
   // Guests run from a few MIPS (exit-heavy) to hundreds; the slice follows the measured speed.
   let slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, o.slice));
@@ -44,7 +46,8 @@ export async function runInSlices(machine: MachineApi, o: {
         slice = Math.round(Math.max(MIN_SLICE, Math.min(MAX_SLICE, (done * TARGET_SLICE_NS) / ns)));
       }
       o.afterSlice();
-      // The CLI's own exit filter never asks to stop, but a 'filter' stop is harmless: go on.
+      if (stop.kind === 'filter' && o.stopOnFilter) break;
+      // Without --stop-on the CLI's filter only observes exits; a 'filter' stop would be harmless: go on.
       if (stop.kind !== 'budget' && stop.kind !== 'filter' && stop.kind !== 'paused') break;
       if (interrupted) { stop = { kind: 'paused' }; break; }
       if (stop.kind === 'paused') break;

@@ -9,9 +9,9 @@ import { CliError } from './errors';
 import { EXIT_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
 import { LineTable } from './dwarf-lines';
-import { ExitTrace } from './exit-trace';
+import { ExitTrace, exitToJson } from './exit-trace';
 import {
-  DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseCount, parseMemory, parseSerial,
+  DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSerial,
   type RunOptions,
 } from './options';
 import { runInSlices } from './run-loop';
@@ -27,6 +27,7 @@ Exit status:
   0             HLT with interrupts off, or a reset request
   2             bad option, missing or unreadable file, or an image the loader rejects
   4             triple fault
+  8             stopped at an exit matching --stop-on
   124           --max-instructions used up before the guest stopped
   130           interrupted with Ctrl-C
   70            an error inside the emulator (a bug)
@@ -42,7 +43,14 @@ CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/vmm/exit-reasons.ts).
 --trace-exits writes one JSON object per exit and line:
   { seq, reason, name, qualification, eip, cs, cpl, bytes (hex), icount, handler, cycles,
     text, and when known gpa, msr, value, vector, errorCode }
---profile writes exits per guest address; see cli/PROFILE-FORMAT.md.
+--profile writes exits per guest address and source line; see cli/PROFILE-FORMAT.md.
+
+--stop-on takes an optional exit reason name and a condition over the exit's fields:
+  port size in out string rep (I/O), cr access gpr (CR access), dr (MOV DR), nr (VMCALL),
+  leaf (CPUID), msr, value, vector, errorCode, linear, gpa, eip, cs, cpl, icount,
+  qualification, reason; numbers in decimal or 0x hex; == != < <= > >= & | ^ ! ~ && || ( ).
+  e.g. --stop-on "CR_ACCESS cr == 3"  --stop-on "vector == 14 && (errorCode & 2) != 0"
+  The summary's stop.exit holds the exit that matched.
 
 Examples:
   paravirt run kernel.elf
@@ -64,6 +72,7 @@ interface RawRunOptions {
   flatAddress?: number;
   exitControl?: Record<string, boolean | number>;
   costModel?: Record<string, unknown>;
+  stopOn?: StopOn;
 }
 
 export function registerRun(program: Command): void {
@@ -83,6 +92,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--serial <target>', 'guest serial output: stdout, none, or a file name')
       .argParser(parseSerial).default({ kind: 'stdout' }, 'stdout'))
     .addOption(new Option('--trace-exits <file.jsonl>', 'write every VM exit as one JSON line'))
+    .addOption(new Option('--stop-on <filter>', 'end the run at the first exit matching the filter, e.g. "IO_INSTRUCTION port == 0x3f8"')
+      .argParser(parseStopOn))
     .addOption(new Option('--summary <format>', 'end-of-run summary').choices(['text', 'json', 'none']).default('text'))
     .addOption(new Option('--profile <file.json>', 'write exits per guest address (for the editor)'))
     .addOption(new Option('--format <format>', 'image format').choices(['auto', 'elf', 'multiboot', 'flat', 'rom']).default('auto'))
@@ -139,24 +150,28 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
 
     trace = o.traceExits ? new ExitTrace(o.traceExits) : null;
     const profile = o.profile ? new ExitProfile() : null;
-    if (trace || profile) {
-      // The filter sees every recorded exit as it happens; it never asks the machine to stop.
+    const stopOn = o.stopOn?.match;
+    if (trace || profile || stopOn) {
+      // The filter sees every recorded exit as it happens; only --stop-on asks the machine to stop.
       const t = trace;
-      machine.setExitFilter((r: ExitRecord) => { t?.add(r); profile?.add(r); return false; });
+      machine.setExitFilter((r: ExitRecord) => { t?.add(r); profile?.add(r); return stopOn ? stopOn(r) : false; });
     }
 
     const s = serial, t = trace;
     const result = await runInSlices(machine, {
       maxInstructions: o.maxInstructions, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); t?.flush(); },
+      stopOnFilter: stopOn !== undefined,
     });
     serial.close();
     trace?.close();
     trace = null;
 
     const exitStatus = exitStatusFor(result.stop, result.interrupted);
+    const matched = result.stop.kind === 'filter' ? machine.exits.page(result.stop.exitSeq, 1)[0] : undefined;
     const summary = buildSummary({
       kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions, seconds: result.seconds,
       stop: result.stop, exitStatus, stats: machine.exits, serialBytes: serial.count,
+      matchedExit: matched ? exitToJson(matched) : undefined,
     });
     profile?.write(o.profile!, {
       program: kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions,

@@ -10,7 +10,7 @@ export interface RunSummary {
   instructions: number;
   seconds: number;
   mips: number;
-  stop: { kind: string; code: number; detail?: string };
+  stop: { kind: string; code: number; detail?: string; exit?: Record<string, unknown> };
   exitStatus: number;
   exits: {
     total: number;
@@ -35,13 +35,14 @@ function stopDetail(stop: StopReason): string | undefined {
 export function buildSummary(a: {
   kernel: string; mode: string; exitControls: string; instructions: number; seconds: number;
   stop: StopReason; exitStatus: number; stats: ExitStats; serialBytes: number;
+  matchedExit?: Record<string, unknown>;
 }): RunSummary {
   const byReason = a.stats.byReason;
   const cyclesByReason = a.stats.cyclesByReason;
   let exitCycles = 0;
   for (const v of Object.values(cyclesByReason)) exitCycles += v;
   const guest = a.stats.guestCycles;
-  const detail = stopDetail(a.stop);
+  const detail = a.matchedExit ? String(a.matchedExit.text) : stopDetail(a.stop);
   return {
     kernel: a.kernel,
     mode: a.mode,
@@ -49,7 +50,10 @@ export function buildSummary(a: {
     instructions: a.instructions,
     seconds: Number(a.seconds.toFixed(6)),
     mips: a.seconds > 0 ? Number((a.instructions / a.seconds / 1e6).toFixed(3)) : 0,
-    stop: { kind: a.stop.kind, code: a.exitStatus, ...(detail !== undefined ? { detail } : {}) },
+    stop: {
+      kind: a.stop.kind, code: a.exitStatus, ...(detail !== undefined ? { detail } : {}),
+      ...(a.matchedExit ? { exit: a.matchedExit } : {}),
+    },
     exitStatus: a.exitStatus,
     exits: { total: a.stats.total, byReason, cyclesByReason },
     estimatedCycles: {

@@ -136,4 +136,5 @@ export type { CostModel, CostModelOverrides } from './cost-model';
 export { ExitLog, DEFAULT_EXIT_LOG_CAPACITY } from './exit-log';
 export { EXIT_REASONS, ExitReason, exitReasonName, exitReasonNumber } from './exit-reasons';
 export { describeExit } from './qualification';
+export { compileExitFilter, ExitFilterError, FILTER_FIELDS } from './exit-filter';
 export { handleKvmHypercall, KvmHypercall, KVM_ENOSYS } from './kvm-hypercalls';

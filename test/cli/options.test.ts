@@ -62,6 +62,7 @@ test('exit statuses: the guest\'s own are passed through, the CLI\'s are even', 
   assert.equal(exitStatusFor({ kind: 'halted', detail: 'hlt' }, false), 0);
   assert.equal(exitStatusFor({ kind: 'reset', via: '0xcf9' }, false), 0);
   assert.equal(exitStatusFor({ kind: 'budget' }, false), 124);
+  assert.equal(exitStatusFor({ kind: 'filter', exitSeq: 3 }, false), 8);
   assert.equal(exitStatusFor({ kind: 'paused' }, true), 130);
   for (const s of [exitStatusFor({ kind: 'triple-fault', detail: '' }, false), exitStatusFor({ kind: 'domain-crash', detail: '' }, false)]) {
     assert.equal(s % 2, 0);

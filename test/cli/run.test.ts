@@ -203,6 +203,24 @@ test('--exit-control hltExiting=off: the same guest halts without a HLT exit', {
   assert.equal(s.exits.byReason.HLT, undefined);
 });
 
+test('--stop-on ends the run at the first matching exit, status 8, with that exit in the summary', { skip }, () => {
+  const r = paravirt(b, ['run', b.guest('exits'), '--stop-on', 'CPUID', '--summary', 'json', '--serial', 'none']);
+  assert.equal(r.status, 8, r.stderr);
+  const s = lastJsonLine(r.stdout);
+  assert.equal(s.stop.kind, 'filter');
+  assert.equal(s.stop.exit.name, 'CPUID');
+  assert.equal(s.stop.exit.bytes, '0fa2');
+  // everything before the first CPUID, and that CPUID
+  assert.deepEqual(s.exits.byReason, { IO_INSTRUCTION: guestString('exits', 'hello').length + guestDefine('exits', 'PORT80_LOOPS'), CPUID: 1 });
+  const r2 = paravirt(b, ['run', b.guest('exits'), '--stop-on', 'IO_INSTRUCTION port == 0x80 && value == 0', '--summary', 'json', '--serial', 'none']);
+  const s2 = lastJsonLine(r2.stdout);
+  assert.equal(s2.stop.exit.eip, symbolAddress(b.guest('exits'), 'port80_out'));
+  assert.equal(s2.exits.total, guestString('exits', 'hello').length + 1);
+  const bad = paravirt(b, ['run', b.guest('exits'), '--stop-on', 'prot == 0x80']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--stop-on.*prot/);
+});
+
 test('--max-instructions ends a guest that never stops, exactly at the budget, with status 124', { skip }, () => {
   const r = paravirt(b, ['run', b.guest('spin'), '--max-instructions', '100000', '--summary', 'json']);
   assert.equal(r.status, 124, r.stderr);
@@ -287,7 +305,7 @@ test('bad image, missing file and bad options: status 2 and one clear line namin
 test('--help documents every option and the exit statuses', { skip }, () => {
   const r = paravirt(b, ['run', '--help']);
   assert.equal(r.status, 0);
-  for (const opt of ['--mode', '--memory', '--cmdline', '--exit-controls', '--max-instructions', '--serial', '--trace-exits', '--summary', '--profile']) {
+  for (const opt of ['--stop-on', '--exit-control', '--cost-model', '--mode', '--memory', '--cmdline', '--exit-controls', '--max-instructions', '--serial', '--trace-exits', '--summary', '--profile']) {
     assert.ok(r.stdout.includes(opt), opt);
   }
   assert.match(r.stdout, /Exit status/);
