@@ -1,7 +1,7 @@
 // The PC platform: every device wired to the port bus, the APIC's MMIO page and the
 // interrupt lines, behind the Platform contract the machine drives.
 
-import type { AccessSize, MmioRange, Platform, PlatformOptions, PlatformRequest, PortHandler, UnassignedAccess } from './platform-api';
+import type { AccessSize, MmioRange, Platform, PlatformOptions, PlatformRequest, UnassignedAccess } from './platform-api';
 import { IoBus } from './io-bus';
 import { PicPair } from './pic8259';
 import { Pit8254 } from './pit8254';
@@ -200,4 +200,3 @@ export class PcPlatform implements Platform {
   }
 }
 
-export type { PortHandler };
