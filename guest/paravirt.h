@@ -255,22 +255,26 @@ extern volatile struct vcpu_info *pv_vcpu_info;
 #define PV__STR(x) PV__STR1(x)
 #define PV__CALL(nr) "call hypercall_page+(" PV__STR(nr) "*32)"
 
+/* A debug build of Xen poisons all five argument registers, used or not, so every form
+   lists EBX..EDI as outputs or clobbers. */
 #define _pv_hypercall0(nr) ({ long __r;                                              \
-    __asm__ __volatile__(PV__CALL(nr) : "=a"(__r) : : "memory", "cc"); __r; })
+    __asm__ __volatile__(PV__CALL(nr) : "=a"(__r)                                    \
+        : : "ebx", "ecx", "edx", "esi", "edi", "memory", "cc"); __r; })
 #define _pv_hypercall1(nr, a1) ({ long __r, __b;                                     \
     __asm__ __volatile__(PV__CALL(nr) : "=a"(__r), "=b"(__b)                         \
-        : "1"((long)(a1)) : "memory", "cc"); __r; })
+        : "1"((long)(a1)) : "ecx", "edx", "esi", "edi", "memory", "cc"); __r; })
 #define _pv_hypercall2(nr, a1, a2) ({ long __r, __b, __c;                            \
     __asm__ __volatile__(PV__CALL(nr) : "=a"(__r), "=b"(__b), "=c"(__c)              \
-        : "1"((long)(a1)), "2"((long)(a2)) : "memory", "cc"); __r; })
+        : "1"((long)(a1)), "2"((long)(a2)) : "edx", "esi", "edi", "memory", "cc"); __r; })
 #define _pv_hypercall3(nr, a1, a2, a3) ({ long __r, __b, __c, __d;                   \
     __asm__ __volatile__(PV__CALL(nr) : "=a"(__r), "=b"(__b), "=c"(__c), "=d"(__d)   \
-        : "1"((long)(a1)), "2"((long)(a2)), "3"((long)(a3)) : "memory", "cc"); __r; })
+        : "1"((long)(a1)), "2"((long)(a2)), "3"((long)(a3))                          \
+        : "esi", "edi", "memory", "cc"); __r; })
 #define _pv_hypercall4(nr, a1, a2, a3, a4) ({ long __r, __b, __c, __d, __S;          \
     __asm__ __volatile__(PV__CALL(nr)                                                \
         : "=a"(__r), "=b"(__b), "=c"(__c), "=d"(__d), "=S"(__S)                      \
         : "1"((long)(a1)), "2"((long)(a2)), "3"((long)(a3)), "4"((long)(a4))         \
-        : "memory", "cc"); __r; })
+        : "edi", "memory", "cc"); __r; })
 #define _pv_hypercall5(nr, a1, a2, a3, a4, a5) ({ long __r, __b, __c, __d, __S, __D; \
     __asm__ __volatile__(PV__CALL(nr)                                                \
         : "=a"(__r), "=b"(__b), "=c"(__c), "=d"(__d), "=S"(__S), "=D"(__D)           \

@@ -114,3 +114,13 @@ test('constants agree across paravirt.h, paravirt.inc, paravirt-gas.inc and the 
     assert.equal(gas.get(`__HYPERVISOR_${name}`), nr);
   }
 });
+
+test('PV_* macros preserve registers and flags on the host CPU, against a hypercall page that clobbers like debug Xen', () => {
+  const src = join(REPO, 'test/language-server/guests/macro-harness.asm');
+  const obj = join(work, 'macro-harness.o');
+  const exe = join(work, 'macro-harness');
+  execFileSync('nasm', ['-f', 'elf32', '-I', GUEST + '/', src, '-o', obj]);
+  execFileSync('ld', ['-m', 'elf_i386', obj, '-o', exe]);
+  // Exit status: 0 = every check passed; n = check n failed (see the harness).
+  execFileSync(exe);
+});
