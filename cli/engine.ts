@@ -17,6 +17,10 @@ export function createMachine(o: EngineOptions): MachineApi {
   return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut });
 }
 
-export function planImage(bytes: Uint8Array, o: { memoryMiB: number; cmdline?: string; format: ImageFormatOption; flatAddress?: number }): BootPlan {
-  return loadImage(bytes, { ramBytes: o.memoryMiB * 1024 * 1024, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress });
+export function planImage(bytes: Uint8Array, o: {
+  memoryMiB: number; cmdline?: string; format: ImageFormatOption; flatAddress?: number; realMode?: boolean;
+}): BootPlan {
+  return loadImage(bytes, {
+    ramBytes: o.memoryMiB * 1024 * 1024, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode,
+  });
 }

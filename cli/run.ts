@@ -70,6 +70,7 @@ interface RawRunOptions {
   profile?: string;
   format: RunOptions['format'];
   flatAddress?: number;
+  realMode?: boolean;
   exitControl?: Record<string, boolean | number>;
   costModel?: Record<string, unknown>;
   stopOn?: StopOn;
@@ -97,7 +98,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--summary <format>', 'end-of-run summary').choices(['text', 'json', 'none']).default('text'))
     .addOption(new Option('--profile <file.json>', 'write exits per guest address (for the editor)'))
     .addOption(new Option('--format <format>', 'image format').choices(['auto', 'elf', 'multiboot', 'flat', 'rom']).default('auto'))
-    .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000)').argParser(parseAddress))
+    .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000, or 0x7c00 with --real-mode)').argParser(parseAddress))
+    .addOption(new Option('--real-mode', 'enter a flat binary below 1 MiB in real mode (CS:IP at its first byte)'))
     .addHelpText('after', RUN_HELP)
     .action(async (kernel: string, raw: RawRunOptions) => {
       process.exitCode = await runCommand(kernel, raw);
@@ -128,7 +130,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     serial = new SerialSink(o.serial);
     let plan;
     try {
-      plan = planImage(bytes, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress });
+      plan = planImage(bytes, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
     } catch (e) {
       if ((e as Error)?.name === 'ImageError') throw new CliError(`bad image '${kernel}': ${(e as Error).message}`);
       throw e;

@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildAll, buildGuest, paravirt, lastJsonLine, guestDefine, guestString, symbolAddress, machineExists, GUEST_SRC, type Built } from './harness';
 
@@ -219,6 +219,20 @@ test('--stop-on ends the run at the first matching exit, status 8, with that exi
   const bad = paravirt(b, ['run', b.guest('exits'), '--stop-on', 'prot == 0x80']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--stop-on.*prot/);
+});
+
+test('--format flat --real-mode runs a raw real-mode program at 0x7C00', { skip }, () => {
+  const bin = join(b.dir, 'realmode.bin');
+  const asm = spawnSync('nasm', ['-f', 'bin', '-o', bin, join(GUEST_SRC, 'realmode.asm')], { encoding: 'utf8' });
+  assert.equal(asm.status, 0, asm.stderr);
+  const r = paravirt(b, ['run', bin, '--format', 'flat', '--real-mode', '--summary', 'json']);
+  assert.equal(r.status, (3 << 1) | 1, r.stderr);
+  assert.ok(r.stdout.startsWith(guestString('realmode', 'msg')));
+  assert.equal(lastJsonLine(r.stdout).exits.byReason.IO_INSTRUCTION, guestString('realmode', 'msg').length + 1);
+  // the same bytes without --format: not ELF, no multiboot header, so the loader refuses them
+  const refused = paravirt(b, ['run', bin]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /bad image/);
 });
 
 test('--max-instructions ends a guest that never stops, exactly at the budget, with status 124', { skip }, () => {
