@@ -2,6 +2,7 @@
 // results. The test runs it as a child so that a hang in the emulator becomes a failed test
 // (with the last mode and run reported on stderr) instead of a stuck test run.
 //   node --import tsx test/fuzz/cpu-fuzz-main.ts <runs-total> <seed> [budget] [mode,...]
+// A single failing run is traced instruction by instruction with replay.ts.
 
 import { createEmulatorMachine } from '../conformance/emulator-under-test';
 import { runFuzz, type FuzzResult } from './cpu-fuzz';
@@ -30,6 +31,8 @@ const results: FuzzResult[] = [];
 modes.forEach((mode, i) => {
   const runs = Math.floor(total / modes.length) + (i < total % modes.length ? 1 : 0);
   process.stderr.write(`fuzz: mode ${mode}, ${runs} runs, seed ${seed}\n`);
-  results.push(runFuzz({ mode, runs, seed, budget, codeBytes: 4096, createMachine: createEmulatorMachine }));
+  // One line per run so that, if a run never returns, the last line names it for replay.
+  const progress = (run: number): void => { process.stderr.write(`${mode} run ${run}\n`); };
+  results.push(runFuzz({ mode, runs, seed, budget, codeBytes: 4096, createMachine: createEmulatorMachine, progress }));
 });
 process.stdout.write(JSON.stringify(results) + '\n');

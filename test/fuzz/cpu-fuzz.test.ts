@@ -1,6 +1,7 @@
 // Issue 2, point 9: random bytes as code in every CPU mode, each run bounded by an instruction
 // budget; no host exception may escape and every run must end in a clean stop.
-// PARAVIRT_FUZZ_COUNT (total runs over all modes) and PARAVIRT_SEED override the defaults.
+// The CI default is 24,000 runs (4,000 per mode); the issue's 100,000-run campaign is
+// PARAVIRT_FUZZ_COUNT=100000. PARAVIRT_SEED picks another seed.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,16 +15,17 @@ import { FUZZ_MODES } from './fuzz-guests';
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 test('random code in every CPU mode ends in a clean stop', (t) => {
-  const runs = envInt('PARAVIRT_FUZZ_COUNT', 100_000);
+  const runs = envInt('PARAVIRT_FUZZ_COUNT', 24_000);
   const seed = envInt('PARAVIRT_SEED', 20261125);
   // The child gets a generous allowance: its only purpose is to turn an emulator hang into a
   // failure that names the mode, instead of a test run that never ends.
   const res = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'cpu-fuzz-main.ts'), String(runs), String(seed), '200'], {
-    encoding: 'utf8', timeout: Math.max(600_000, runs * 20), maxBuffer: 64 << 20,
+    encoding: 'utf8', timeout: 300_000 + runs * 10, maxBuffer: 64 << 20,
   });
-  const progress = res.stderr.trim().split('\n').slice(-5).join('\n');
-  assert.ok(!res.error, `fuzz child did not finish (${res.error?.message}); last progress:\n${progress}`);
-  assert.equal(res.status, 0, `fuzz child exited with ${res.status}:\n${res.stderr}`);
+  const lastLines = res.stderr.trim().split('\n').slice(-3).join('\n');
+  assert.ok(!res.error && res.signal === null, `fuzz child did not finish (${res.error?.message ?? res.signal}); ` +
+    `replay the last run with seed ${seed}:\n${lastLines}`);
+  assert.equal(res.status, 0, `fuzz child exited with ${res.status}:\n${lastLines}`);
   const results = JSON.parse(res.stdout.trim().split('\n').pop() ?? '[]') as FuzzResult[];
   assert.deepEqual(results.map((r) => r.mode), [...FUZZ_MODES]);
   let total = 0;

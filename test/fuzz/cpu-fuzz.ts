@@ -16,6 +16,8 @@ export interface FuzzOptions {
   budget: number;            // instructions per run
   codeBytes: number;         // random bytes written at FUZZ_ADDR for each run
   createMachine: () => FuzzMachine;
+  firstRun?: number;         // replay: start at this run index (runs are independent of each other)
+  progress?: (run: number) => void;   // called before each run, to locate a hang
 }
 
 export interface FuzzFailure {
@@ -68,6 +70,15 @@ export function bootToFuzzEntry(machine: FuzzMachine, mode: FuzzMode): void {
 
 const GPRS = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
 
+/** Writes run `run`'s random code and registers into a machine standing at the fuzz entry. */
+export function prepareRun(machine: FuzzMachine, run: number, seed: number, code: Uint8Array): void {
+  const rng = new Rng((seed ^ Math.imul(run + 1, 0x9e3779b1)) >>> 0);
+  rng.fill(code);
+  machine.writePhysical(FUZZ_ADDR, code);
+  // Random registers make the random code's memory operands land everywhere.
+  for (const name of GPRS) machine.setRegister(name, rng.chance(0.5) ? rng.u32() : rng.u32() & 0xffff);
+}
+
 export function runFuzz(o: FuzzOptions): FuzzResult {
   const result: FuzzResult = { mode: o.mode, runs: 0, instructions: 0, stops: {}, failures: [], failureCount: 0 };
   let machine = o.createMachine();
@@ -78,23 +89,22 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
     result.failureCount++;
     if (result.failures.length < 20) result.failures.push({ mode: o.mode, run, problem });
   };
-  for (let run = 0; run < o.runs; run++) {
-    const rng = new Rng((o.seed ^ Math.imul(run + 1, 0x9e3779b1)) >>> 0);
-    rng.fill(code);
+  const first = o.firstRun ?? 0;
+  for (let run = first; run < first + o.runs; run++) {
+    o.progress?.(run);
     result.runs++;
     try {
       machine.restore(start);
-      machine.writePhysical(FUZZ_ADDR, code);
-      // Random registers make the random code's memory operands land everywhere.
-      for (const name of GPRS) machine.setRegister(name, rng.chance(0.5) ? rng.u32() : rng.u32() & 0xffff);
+      prepareRun(machine, run, o.seed, code);
       const before = machine.icount;
       const stop = machine.run(o.budget);
       const retired = machine.icount - before;
       result.instructions += retired;
       result.stops[stop.kind] = (result.stops[stop.kind] ?? 0) + 1;
+      // A budget stop may retire fewer instructions than the budget: time spent halted, waiting
+      // for a device interrupt, counts against the budget too.
       if (!CLEAN_STOPS.has(stop.kind)) fail(run, `unexpected stop ${JSON.stringify(stop)}`);
       else if (retired < 0 || retired > o.budget) fail(run, `retired ${retired} instructions on a budget of ${o.budget}`);
-      else if (stop.kind === 'budget' && retired !== o.budget) fail(run, `stopped for budget after ${retired} of ${o.budget} instructions`);
       const regs = machine.getRegisters();
       if (!Number.isInteger(regs.eip) || !Number.isInteger(regs.eflags)) fail(run, `registers not integers: ${JSON.stringify(regs)}`);
     } catch (e) {
