@@ -2,6 +2,8 @@
 // Nothing here reads files or knows about VS Code, DAP or LSP.
 
 import type { ExitControls } from './vmm/exit-api';
+import type { PvKernel } from './pv/domain-builder';
+import type { PvStateView } from './pv/domain';
 
 export type Mode = 'hvm' | 'pv';
 
@@ -19,6 +21,8 @@ export interface BootPlan {
   symbols?: Array<{ name: string; address: number; size: number }>;
   /** Human-readable description: "ELF32 multiboot kernel, 3 segments". */
   description: string;
+  /** A Xen PV kernel for mode 'pv' (from emulator/pv's loadPvImage); the domain builder applies it. */
+  pv?: PvKernel;
 }
 
 export type GeneralRegister = 'eax' | 'ecx' | 'edx' | 'ebx' | 'esp' | 'ebp' | 'esi' | 'edi';
@@ -29,6 +33,8 @@ export interface MachineOptions {
   exitControls?: ExitControlsSpec;
   /** Called with each byte the guest writes to COM1 / 0xE9 / the PV console. */
   serialOut?: (byte: number) => void;
+  /** PV mode: what a privileged instruction in ring 1 does ('xen': emulate as Xen does; 'strict': #GP to the guest). */
+  pvPrivileged?: 'xen' | 'strict';
 }
 
 export type ExitControlsPreset = 'ept' | 'shadow-paging';
@@ -86,6 +92,10 @@ export interface ExitStats {
   guestCycles: number;                       // estimated cycles for guest instructions
   recent(count: number): ExitRecord[];       // newest last
   page(from: number, count: number, filter?: (r: ExitRecord) => boolean): ExitRecord[];
+  /** PV mode: hypercalls by name (multicall entries included), their estimated cycles and failures. */
+  hypercalls?: Record<string, number>;
+  hypercallCycles?: Record<string, number>;
+  hypercallErrors?: Record<string, number>;
 }
 
 /**
@@ -121,4 +131,6 @@ export interface MachineApi {
   readonly serialOutput: () => string;       // everything the guest printed so far
   snapshot(): unknown;                       // opaque, restorable; cheap enough to take every few M instructions
   restore(snapshot: unknown): void;
+  /** PV mode: event, timer and trap state for a debugger (null in HVM mode or before a PV load). */
+  pvState?(): PvStateView | null;
 }

@@ -14,6 +14,8 @@ import {
 } from './cpu/execute';
 import { resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot } from './cpu/reset';
 import { CS, DS, ES, FS, GS, SS } from './cpu/constants';
+import { PvHypervisor } from './pv/hypervisor';
+import type { PvStateView } from './pv/domain';
 
 const EXIT_EPT_VIOLATION = 48;
 const GENERAL = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
@@ -34,6 +36,8 @@ export class Machine implements MachineApi {
   readonly memory: PhysicalMemory;
   readonly platform: Platform;
   readonly vmm: HvmVmm;
+  /** The PV hypervisor (mode 'pv' only). */
+  readonly pv: PvHypervisor | null;
   private serial: string[] = [];
   private serialLen = 0;
   private readonly watches: Watch[] = [];
@@ -41,7 +45,7 @@ export class Machine implements MachineApi {
   private plan: BootPlan | null = null;
 
   constructor(opts: Partial<MachineOptions> = {}) {
-    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut };
+    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged };
     this.mode = this.opts.mode;
     const mib = this.opts.memoryMiB;
     if (!Number.isFinite(mib) || mib < 1 || mib > 3072 || !Number.isInteger(mib)) {
@@ -50,12 +54,15 @@ export class Machine implements MachineApi {
     this.memory = new PhysicalMemory(mib * 1024 * 1024);
     const cpu = this.cpu;
     const mem = this.memory;
-    this.platform = createPcPlatform({
+    const pc = createPcPlatform({
       now: () => cpu.ticks,
       ramBytes: mem.ramBytes,
       serialOut: (b: number) => this.onSerial(b),
       readPhys: (addr, size) => mem.read(addr, size),
     });
+    // PV: the hypervisor stands in for the platform (event upcalls, PV timers, PV console).
+    this.pv = this.mode === 'pv' ? new PvHypervisor(cpu, mem, pc, (b) => this.onSerial(b), { privileged: this.opts.pvPrivileged }) : null;
+    this.platform = this.pv ? this.pv.platform : pc;
     this.vmm = createHvmVmm(this.opts.exitControls, { icount: () => cpu.icount });
     mem.setMmio(this.platform.mmio);
     mem.now = () => cpu.icount;
@@ -67,6 +74,7 @@ export class Machine implements MachineApi {
     cpu.sink = this.vmm;
     cpu.controls = this.vmm.controls;
     cpu.onWatch = (lin, size, write) => this.checkWatch(lin, size, write);
+    this.pv?.attach();
     resetCpu(cpu);
     enterReset(cpu);
   }
@@ -104,6 +112,8 @@ export class Machine implements MachineApi {
     }
     const cpu = this.cpu;
     resetCpu(cpu);
+    if (this.pv) { this.pv.load(plan); return; }
+    if (plan.pv) throw new Error('this is a Xen PV kernel: load it on a machine in PV mode');
     const e = plan.entry;
     if (e.kind === 'reset') enterReset(cpu);
     else if (e.kind === 'real') enterReal(cpu, e.cs, e.ip, e.ss, e.sp);
@@ -149,7 +159,7 @@ export class Machine implements MachineApi {
         }
         case RUN_HALT_DEAD: return { kind: 'halted', detail: `HLT with interrupts disabled at ${hex(cpu.segSel[CS], 4)}:${hex(cpu.eip >>> 0, 8)}` };
         case RUN_TRIPLE: return { kind: 'triple-fault', detail: cpu.tripleFault ?? 'triple fault' };
-        case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.vmm.stats.total - 1) };
+        case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.exits.total - 1) };
         case RUN_BREAK: return { kind: 'breakpoint', address: (cpu.segBase[CS] + cpu.eip) >>> 0 };
         case RUN_WATCH: { const w = cpu.watchHit!; cpu.watchHit = null; return { kind: 'watchpoint', address: w.address, write: w.write }; }
         case RUN_PAUSE: return { kind: 'paused' };
@@ -158,6 +168,8 @@ export class Machine implements MachineApi {
   }
 
   private takeRequest(): StopReason | null {
+    const pvStop = this.pv?.takeStop();
+    if (pvStop) return pvStop;
     const r = this.platform.takeRequest();
     if (!r) return null;
     if (r.kind === 'debug-exit') return { kind: 'debug-exit', code: r.code };
@@ -181,7 +193,7 @@ export class Machine implements MachineApi {
     if (req) return req;
     switch (code) {
       case RUN_TRIPLE: return { kind: 'triple-fault', detail: cpu.tripleFault ?? 'triple fault' };
-      case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.vmm.stats.total - 1) };
+      case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.exits.total - 1) };
       case RUN_HALT_DEAD: return { kind: 'halted', detail: 'HLT with interrupts disabled' };
       case RUN_WATCH: { const w = cpu.watchHit!; cpu.watchHit = null; return { kind: 'watchpoint', address: w.address, write: w.write }; }
       default: return { kind: 'step' };
@@ -311,9 +323,13 @@ export class Machine implements MachineApi {
     }
   }
 
-  setExitFilter(filter: ((r: ExitRecord) => boolean) | null): void { this.vmm.setFilter(filter); }
+  setExitFilter(filter: ((r: ExitRecord) => boolean) | null): void {
+    if (this.pv) this.pv.domain.log.setFilter(filter); else this.vmm.setFilter(filter);
+  }
 
-  get exits(): ExitStats { return this.vmm.stats; }
+  get exits(): ExitStats { return this.pv ? this.pv.stats : this.vmm.stats; }
+
+  pvState(): PvStateView | null { return this.pv ? this.pv.state() : null; }
 
   snapshot(): unknown {
     const snap: MachineSnapshot = {

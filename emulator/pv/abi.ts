@@ -1,0 +1,116 @@
+// Xen's public x86_32 (PAE) PV ABI as numbers: layouts and constants from xen/include/public
+// (xen.h, arch-x86/xen-x86_32.h, event_channel.h, sched.h, vcpu.h, memory.h, callback.h,
+// physdev.h, grant_table.h, version.h). Nothing here has behaviour.
+
+export const PAGE = 4096;
+/** Under PAE the hypervisor owns linear addresses from here up (HYPERVISOR_VIRT_START_PAE). */
+export const HYPERVISOR_VIRT_START = 0xf5800000;
+/** First PAE L2 index (in the L2 that slot 3 of the L3 points at) that belongs to the hypervisor. */
+export const HV_L2_FIRST = (HYPERVISOR_VIRT_START - 0xc0000000) >>> 21; // 428
+/** The read-only machine-to-phys table every PV guest may read (MACH2PHYS_VIRT_START, PAE). */
+export const MACH2PHYS_VIRT_START = 0xf5800000;
+export const MACH2PHYS_VIRT_END = 0xf6800000;
+/** Guest segments end here: the guest can read the M2P table but nothing above it. */
+export const GUEST_SEGMENT_MAX_ADDR = MACH2PHYS_VIRT_END;
+/** Where the hypervisor maps the vCPU's GDT (16 pages: 14 the guest's, 2 its own). */
+export const GDT_VIRT = 0xf6800000;
+export const FIRST_RESERVED_GDT_PAGE = 14;
+export const FIRST_RESERVED_GDT_BYTE = FIRST_RESERVED_GDT_PAGE * PAGE;
+export const FIRST_RESERVED_GDT_ENTRY = FIRST_RESERVED_GDT_BYTE / 8;
+
+export const FLAT_RING1_CS = 0xe019;
+export const FLAT_RING1_DS = 0xe021;
+export const FLAT_RING3_CS = 0xe02b;
+export const FLAT_RING3_DS = 0xe033;
+
+export const DOMID_SELF = 0x7ff0;
+
+// errno values Xen returns (negated), xen/include/public/errno.h.
+export const EACCES_ = 13, ETIME = 62;
+export const EPERM = 1, ENOENT = 2, ESRCH = 3, EFAULT = 14, EBUSY = 16, EEXIST = 17, EINVAL = 22,
+  ENOSPC = 28, ENOSYS = 38, EAGAIN = 11, ENOMEM = 12, E2BIG = 7;
+
+// start_info_t (x86_32): byte offsets.
+export const START_INFO_SIZE = 1112;
+export const SI = {
+  magic: 0, nr_pages: 32, shared_info: 36, flags: 40, store_mfn: 44, store_evtchn: 48,
+  console_mfn: 52, console_evtchn: 56, pt_base: 60, nr_pt_frames: 64, mfn_list: 68,
+  mod_start: 72, mod_len: 76, cmd_line: 80, first_p2m_pfn: 1104, nr_p2m_frames: 1108,
+} as const;
+export const MAX_GUEST_CMDLINE = 1024;
+export const START_INFO_MAGIC = 'xen-3.0-x86_32p';
+
+// shared_info_t and vcpu_info_t.
+export const SH_EVTCHN_PENDING = 2048;
+export const SH_EVTCHN_MASK = 2176;
+export const SH_WC_VERSION = 2304, SH_WC_SEC = 2308, SH_WC_NSEC = 2312;
+export const VCPU_INFO_SIZE = 64;
+export const VI_UPCALL_PENDING = 0, VI_UPCALL_MASK = 1, VI_PENDING_SEL = 4, VI_CR2 = 8, VI_TIME = 32;
+export const VT_VERSION = 0, VT_TSC = 8, VT_SYSTEM_TIME = 16, VT_MUL = 24, VT_SHIFT = 28, VT_FLAGS = 29;
+export const NR_EVENT_CHANNELS = 1024; // 32 * 32 bits on a 32-bit guest
+
+// struct xencons_interface (io/console.h): in[1024], out[2048], then four u32 indexes.
+export const CONS_IN = 0, CONS_IN_SIZE = 1024, CONS_OUT = 1024, CONS_OUT_SIZE = 2048;
+export const CONS_IN_CONS = 3072, CONS_IN_PROD = 3076, CONS_OUT_CONS = 3080, CONS_OUT_PROD = 3084;
+
+// Trap-table entry flags (trap_info_t).
+export const TI_DPL_MASK = 3, TI_IF = 4;
+
+export const HC = {
+  set_trap_table: 0, mmu_update: 1, set_gdt: 2, stack_switch: 3, set_callbacks: 4, fpu_taskswitch: 5,
+  sched_op_compat: 6, platform_op: 7, set_debugreg: 8, get_debugreg: 9, update_descriptor: 10,
+  memory_op: 12, multicall: 13, update_va_mapping: 14, set_timer_op: 15, event_channel_op_compat: 16,
+  xen_version: 17, console_io: 18, physdev_op_compat: 19, grant_table_op: 20, vm_assist: 21,
+  update_va_mapping_otherdomain: 22, iret: 23, vcpu_op: 24, set_segment_base: 25, mmuext_op: 26,
+  xsm_op: 27, nmi_op: 28, sched_op: 29, callback_op: 30, xenoprof_op: 31, event_channel_op: 32,
+  physdev_op: 33, hvm_op: 34, sysctl: 35, domctl: 36, kexec_op: 37, tmem_op: 38, argo_op: 39,
+  xenpmu_op: 40, dm_op: 41, hypfs_op: 42,
+} as const;
+
+export const SCHEDOP = { yield: 0, block: 1, shutdown: 2, poll: 3, remote_shutdown: 4, shutdown_code: 5, watchdog: 6 } as const;
+export const SHUTDOWN_NAMES = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
+export const EVTCHNOP = {
+  bind_interdomain: 0, bind_virq: 1, bind_pirq: 2, close: 3, send: 4, status: 5, alloc_unbound: 6,
+  bind_ipi: 7, bind_vcpu: 8, unmask: 9, reset: 10,
+} as const;
+export const EVTCHNSTAT = { closed: 0, unbound: 1, interdomain: 2, pirq: 3, virq: 4, ipi: 5 } as const;
+export const VIRQ_TIMER = 0, VIRQ_DEBUG = 1, VIRQ_CONSOLE = 2, NR_VIRQS = 24;
+export const VCPUOP = {
+  initialise: 0, up: 1, down: 2, is_up: 3, get_runstate_info: 4, register_runstate_memory_area: 5,
+  set_periodic_timer: 6, stop_periodic_timer: 7, set_singleshot_timer: 8, stop_singleshot_timer: 9,
+  register_vcpu_info: 10, send_nmi: 11, get_physid: 12, register_vcpu_time_memory_area: 13,
+} as const;
+export const VCPU_SSHOTTMR_future = 1;
+export const CALLBACKOP_register = 0, CALLBACKOP_unregister = 1;
+export const CALLBACKTYPE = { event: 0, failsafe: 1, syscall: 2, sysenter: 3, nmi: 4 } as const;
+export const CALLBACKF_mask_events = 1;
+export const MMU_NORMAL_PT_UPDATE = 0, MMU_MACHPHYS_UPDATE = 1, MMU_PT_UPDATE_PRESERVE_AD = 2;
+export const UVMF_TLB_FLUSH = 1, UVMF_INVLPG = 2, UVMF_FLUSHTYPE_MASK = 3, UVMF_ALL = 4;
+export const MMUEXT = {
+  pin_l1: 0, pin_l2: 1, pin_l3: 2, pin_l4: 3, unpin: 4, new_baseptr: 5, tlb_flush_local: 6,
+  invlpg_local: 7, tlb_flush_multi: 8, invlpg_multi: 9, tlb_flush_all: 10, invlpg_all: 11,
+  flush_cache: 12, set_ldt: 13, new_user_baseptr: 15, clear_page: 16, copy_page: 17,
+  flush_cache_global: 18, mark_super: 19, unmark_super: 20,
+} as const;
+export const VMASST_CMD_enable = 0, VMASST_CMD_disable = 1;
+/** Assists a 32-bit PV guest may turn on (VM_ASSIST_VALID for x86_32 PV). */
+export const VMASST_VALID_MASK = 0x3f; // 4gb_segments(_notify), writable_pagetables, pae_extended_cr3, architectural_iopl, runstate_update_flag
+export const XENVER = {
+  version: 0, extraversion: 1, compile_info: 2, capabilities: 3, changeset: 4, platform_parameters: 5,
+  get_features: 6, pagesize: 7, guest_handle: 8, commandline: 9, build_id: 10,
+} as const;
+export const XENMEM = {
+  increase_reservation: 0, decrease_reservation: 1, maximum_ram_page: 2, current_reservation: 3,
+  maximum_reservation: 4, machphys_mfn_list: 5, maximum_gpfn: 14, memory_map: 9, machine_memory_map: 10,
+} as const;
+export const GNTTABOP = { map_grant_ref: 0, unmap_grant_ref: 1, setup_table: 2, dump_table: 3, transfer: 4, copy: 5, query_size: 6 } as const;
+export const GNTST_okay = 0, GNTST_general_error = -1, GNTST_bad_domain = -2;
+export const PHYSDEVOP_set_iopl = 6, PHYSDEVOP_set_iobitmap = 7;
+export const PHYSDEVOP_compat_set_iopl = 1;
+
+/** The version this hypervisor reports (XENVER_version: major << 16 | minor). */
+export const XEN_MAJOR = 4, XEN_MINOR = 19;
+export const XEN_EXTRAVERSION = '.0-paravirt';
+export const XEN_CAPABILITIES = 'xen-3.0-x86_32p';
+/** Grant-table frames a domain may have (Xen's default max_grant_frames is 64; we keep a few). */
+export const MAX_GRANT_FRAMES = 4;

@@ -1,0 +1,389 @@
+// One PV domain with one vCPU: the hypervisor's state for it (trap table, callbacks, kernel
+// stack, timers, event channels, page types) and the paths by which the hypervisor enters
+// the guest: trap bounces, event upcalls and the failsafe callback, each building Xen's
+// frame on the guest kernel stack. Hypercalls live in hypercalls.ts; the domain builder in
+// domain-builder.ts; privileged-instruction emulation in priv-op.ts.
+
+import type { Cpu } from '../cpu/execute';
+import { FAULT } from '../cpu/memory-access';
+import type { PhysicalMemory } from '../memory/physical-memory';
+import type { StopReason } from '../machine-api';
+import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
+import {
+  FLAT_RING1_DS, SHUTDOWN_NAMES, TI_DPL_MASK, TI_IF, VIRQ_TIMER, VI_CR2, VI_TIME, VT_FLAGS, VT_MUL, VT_SHIFT,
+  VT_SYSTEM_TIME, VT_TSC, VT_VERSION,
+} from './abi';
+import { EventChannels } from './events';
+import { GuestAccess } from './guest-access';
+import { PageTypes } from './page-types';
+import { PvLog, PvKind } from './pv-log';
+import type { DomainLayout } from './domain-builder';
+import { ConsoleBackend } from './console';
+
+const CS = 1, SS = 2, DS = 3, ES = 0, FS = 4, GS = 5;
+const FLAG_IF = 0x200, FLAG_TF = 0x100, FLAG_NT = 0x4000, FLAG_RF = 0x10000, FLAG_VM = 0x20000, FLAG_IOPL = 0x3000;
+export const PF = 14, GP = 13, UD = 6;
+/** The vector the vCPU's interrupt line carries for an event upcall (never a real IDT vector). */
+export const UPCALL_VECTOR = 0x1000;
+
+export type PrivilegedPolicy = 'xen' | 'strict';
+
+export interface PvOptions {
+  privileged: PrivilegedPolicy;
+}
+
+export interface CallbackTarget { cs: number; eip: number }
+
+export class PvDomain {
+  readonly access: GuestAccess;
+  readonly events: EventChannels;
+  readonly log: PvLog;
+  readonly console: ConsoleBackend;
+  types: PageTypes;
+  layout: DomainLayout | null = null;
+  options: PvOptions = { privileged: 'xen' };
+
+  // Trap table: 256 entries of {flags, cs, eip}; eip 0 = no handler.
+  readonly trapFlags = new Uint8Array(256);
+  readonly trapCs = new Uint16Array(256);
+  readonly trapEip = new Uint32Array(256);
+  event: CallbackTarget = { cs: 0, eip: 0 };
+  failsafe: CallbackTarget = { cs: 0, eip: 0 };
+  eventMasksOnEntry = true;
+  syscall: CallbackTarget = { cs: 0, eip: 0 };
+  kernelSs = 0;
+  kernelSp = 0;
+  /** Virtual IOPL granted by physdev_op(set_iopl); the real IOPL stays 0. */
+  iopl = 0;
+  /** The guest's view of CR0.TS (fpu_taskswitch). */
+  ts = false;
+  readonly debugRegs = new Uint32Array(8);
+  vmAssist = 0;
+  gdtFrames: number[] = [];
+  gdtEntries = 0;
+  ldtBase = 0;
+  ldtEntries = 0;
+  grantFrameCount = 0;
+
+  /** Timers in ticks (Infinity = not armed). */
+  singleshotAt = Infinity;
+  periodicNs = 0;
+  periodicAt = Infinity;
+  blocked = false;
+  pollDeadline = Infinity;
+
+  private stop: StopReason | null = null;
+  dead = false;
+
+  constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
+    this.access = new GuestAccess(cpu, mem);
+    this.events = new EventChannels(mem);
+    this.log = new PvLog(() => cpu.icount);
+    this.types = new PageTypes(mem, 0, 0, () => false);
+    this.console = new ConsoleBackend(mem, this.events, serialOut);
+    this.events.onKick = () => this.kick();
+  }
+
+  /** Back to the state before any domain was built. */
+  reset(): void {
+    this.trapFlags.fill(0); this.trapCs.fill(0); this.trapEip.fill(0);
+    this.event = { cs: 0, eip: 0 }; this.failsafe = { cs: 0, eip: 0 }; this.syscall = { cs: 0, eip: 0 };
+    this.eventMasksOnEntry = true;
+    this.kernelSs = 0; this.kernelSp = 0; this.iopl = 0; this.ts = false; this.debugRegs.fill(0); this.vmAssist = 0;
+    this.gdtFrames = []; this.gdtEntries = 0; this.ldtBase = 0; this.ldtEntries = 0; this.grantFrameCount = 0;
+    this.singleshotAt = Infinity; this.periodicNs = 0; this.periodicAt = Infinity; this.blocked = false; this.pollDeadline = Infinity;
+    this.stop = null; this.dead = false;
+    this.events.reset();
+    this.console.reset();
+    this.log.reset();
+    this.layout = null;
+  }
+
+  /** The first n grant-table frames (shared with the guest, owned by the hypervisor). */
+  grantFrames(n: number): number[] {
+    this.grantFrameCount = Math.max(this.grantFrameCount, n);
+    return this.layout!.grantMfns.slice(0, n);
+  }
+
+  // ---- time ------------------------------------------------------------------------------
+
+  /** Xen system time: nanoseconds since the domain started, from the instruction count. */
+  get systemTimeNs(): number { return this.cpu.ticks * INSTRUCTION_NS; }
+
+  /** Rewrites vcpu_info.time so that system_time + scaled(TSC - tsc_timestamp) is exact. */
+  updateTimeInfo(): void {
+    const pa = this.events.vcpuPa + VI_TIME;
+    const m = this.mem;
+    const ver = m.i32[(pa + VT_VERSION) >>> 2];
+    m.i32[(pa + VT_VERSION) >>> 2] = (ver | 1) + 0; // odd while updating
+    const tsc = this.cpu.ticks * TSC_PER_TICK + this.cpu.tscOffset;
+    writeU64(m, pa + VT_TSC, tsc);
+    writeU64(m, pa + VT_SYSTEM_TIME, this.systemTimeNs);
+    // ns = ((tsc << shift) * mul) >> 32 with TSC_PER_TICK TSC counts per INSTRUCTION_NS ns.
+    const { mul, shift } = tscScale(INSTRUCTION_NS / TSC_PER_TICK);
+    m.i32[(pa + VT_MUL) >>> 2] = mul | 0;
+    m.u8[pa + VT_SHIFT] = shift & 0xff;
+    m.u8[pa + VT_FLAGS] = 1; // XEN_PVCLOCK_TSC_STABLE_BIT: one vCPU, one TSC
+    m.i32[(pa + VT_VERSION) >>> 2] = ((ver | 1) + 1) | 0;
+  }
+
+  nsToTicks(ns: number): number { return Math.ceil(ns / INSTRUCTION_NS); }
+
+  /** Earliest timer deadline in ticks (Infinity if none). */
+  nextTimer(): number { return Math.min(this.singleshotAt, this.periodicAt, this.pollDeadline); }
+
+  /** Fire timers that are due at the current tick. */
+  fireTimers(): void {
+    const now = this.cpu.ticks;
+    if (this.singleshotAt <= now) { this.singleshotAt = Infinity; this.events.sendVirq(VIRQ_TIMER); }
+    if (this.periodicAt <= now) {
+      const period = this.nsToTicks(this.periodicNs);
+      while (this.periodicAt <= now) this.periodicAt += period;
+      this.events.sendVirq(VIRQ_TIMER);
+    }
+    if (this.pollDeadline <= now) { this.pollDeadline = Infinity; this.wake(); }
+  }
+
+  // ---- blocking ---------------------------------------------------------------------------
+
+  /** Something became pending: a blocked vCPU wakes, the CPU looks for an upcall. */
+  kick(): void {
+    if (this.blocked) this.wake();
+    this.cpu.irqPoll = true;
+    this.cpu.attn = true;
+  }
+
+  wake(): void {
+    this.blocked = false;
+    this.events.polling = null;
+    this.pollDeadline = Infinity;
+    this.cpu.halted = false;
+    this.cpu.irqPoll = true;
+    this.cpu.attn = true;
+  }
+
+  block(): void {
+    this.blocked = true;
+    this.cpu.halted = true;
+    this.cpu.irqPoll = true;
+    this.cpu.attn = true;
+  }
+
+  /** An upcall can be delivered now: pending, unmasked, and a callback to deliver it to. */
+  upcallDeliverable(): boolean {
+    if (this.dead || this.layout === null) return false;
+    return this.events.upcallPending && !this.events.upcallMask && this.event.eip !== 0;
+  }
+
+  // ---- stopping ---------------------------------------------------------------------------
+
+  crash(detail: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.stop = { kind: 'domain-crash', detail };
+    this.log.record(PvKind.DOMAIN_CRASH, 0, 'hypervisor', this.cpu.ctx, 0);
+    this.halt();
+  }
+
+  shutdown(code: number): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.stop = { kind: 'shutdown', code, reason: `sched_op shutdown: ${SHUTDOWN_NAMES[code] ?? `reason ${code}`}` };
+    this.halt();
+  }
+
+  private halt(): void {
+    this.cpu.requestPending = true;
+    this.cpu.attn = true;
+  }
+
+  /** The reason the domain stopped, or null while it runs. Stays set: a dead domain does not run again. */
+  takeStop(): StopReason | null {
+    if (this.stop) this.cpu.requestPending = false;
+    return this.stop;
+  }
+
+  // ---- entering the guest -------------------------------------------------------------------
+
+  /** Load a segment register the way the hardware would on the return to the guest; false if it cannot be. */
+  loadSegment(s: number, sel: number, cpl: number): boolean {
+    const cpu = this.cpu;
+    sel &= 0xffff;
+    if ((sel & 0xfffc) === 0) {
+      if (s === CS || s === SS) return false;
+      cpu.setSegNull(s, sel);
+      return true;
+    }
+    let ok = false;
+    try { ok = cpu.readDescriptor(sel); } catch (e) { if (e !== FAULT) throw e; return false; }
+    if (!ok) return false;
+    const hi = cpu.dHi, dpl = (hi >>> 13) & 3, type = (hi >>> 8) & 0xf;
+    if (!(hi & 0x1000) || !(hi & 0x8000)) return false;
+    if (s === CS) {
+      if (!(type & 8) || (sel & 3) !== cpl || ((type & 4) ? dpl > cpl : dpl !== cpl)) return false;
+    } else if (s === SS) {
+      if ((type & 8) || !(type & 2) || (sel & 3) !== cpl || dpl !== cpl) return false;
+    } else {
+      if ((type & 0xa) === 8) return false;
+      if (!((type & 0xc) === 0xc) && dpl < Math.max(cpl, sel & 3)) return false;
+    }
+    cpu.setSegFromDesc(s, sel, cpu.dLo, hi);
+    if (s === CS) cpu.setCpl(cpl);
+    return true;
+  }
+
+  /**
+   * Xen's create_bounce_frame: switch to the kernel stack when coming from ring 3, push
+   * [SS, ESP,] EFLAGS, CS | saved_upcall_mask << 16, EIP [, error code] (the failsafe frame
+   * adds DS, ES, FS, GS below EIP), optionally mask events, and enter the handler in ring 1.
+   * Returns false (after crashing the domain) if the frame cannot be written.
+   */
+  bounce(target: CallbackTarget, errorCode: number, maskEvents: boolean, failsafe: boolean, what: string): boolean {
+    const cpu = this.cpu, r = cpu.regs;
+    if (target.eip === 0 && target.cs === 0) { this.crash(`no handler for ${what}`); return false; }
+    const fromUser = cpu.cpl === 3;
+    let ss: number, esp: number;
+    if (fromUser) {
+      if ((this.kernelSs & 0xfffc) === 0) { this.crash(`${what} from user mode with no kernel stack (stack_switch never called)`); return false; }
+      ss = this.kernelSs; esp = this.kernelSp;
+    } else {
+      ss = cpu.segSel[SS]; esp = r[4] >>> 0;
+    }
+    const savedMask = this.events.upcallMask ? 1 : 0;
+    const eflags = (cpu.getFlags() & ~(FLAG_IF | FLAG_IOPL)) | (savedMask ? 0 : FLAG_IF) | ((this.vmAssist & (1 << 4)) ? this.iopl << 12 : 0);
+    const words: number[] = [];
+    if (failsafe) words.push(cpu.segSel[DS], cpu.segSel[ES], cpu.segSel[FS], cpu.segSel[GS]);
+    else if (errorCode >= 0) words.push(errorCode);
+    words.push(cpu.eip >>> 0, (cpu.segSel[CS] | (savedMask << 16)) >>> 0, eflags >>> 0);
+    if (fromUser) words.push(r[4] >>> 0, cpu.segSel[SS]);
+    const base = (esp - words.length * 4) >>> 0;
+    try {
+      this.access.checkWritable(base, words.length * 4);
+      for (let i = 0; i < words.length; i++) this.access.set32(base + i * 4, words[i]);
+    } catch {
+      this.crash(`cannot write the ${what} frame at 0x${base.toString(16)} (kernel stack ${ss.toString(16)}:${esp.toString(16)})`);
+      return false;
+    }
+    const cs = (target.cs & 3) === 0 ? target.cs | 1 : target.cs;
+    if (fromUser && !this.loadSegment(SS, ss, 1)) { this.crash(`bad kernel stack segment 0x${ss.toString(16)} for ${what}`); return false; }
+    if (!this.loadSegment(CS, cs, 1)) { this.crash(`bad handler code segment 0x${cs.toString(16)} for ${what}`); return false; }
+    r[4] = base | 0;
+    cpu.eip = target.eip | 0;
+    cpu.flags = (cpu.getFlags() & ~(FLAG_TF | FLAG_NT | FLAG_RF | FLAG_VM)) | FLAG_IF | 2;
+    cpu.ccOp = 0;
+    cpu.invalidateFetch();
+    if (maskEvents) this.events.upcallMask = true;
+    cpu.halted = false;
+    return true;
+  }
+
+  /** Bounce exception `vector` to the guest's trap table. */
+  bounceException(vector: number, errorCode: number): void {
+    const cpu = this.cpu;
+    if (vector === PF) this.mem.i32[(this.events.vcpuPa + VI_CR2) >>> 2] = cpu.cr2;
+    const eip = this.trapEip[vector];
+    const target = { cs: this.trapCs[vector], eip };
+    const name = `exception ${vector}`;
+    if (eip === 0) { this.crash(`${name} (error code ${errorCode >= 0 ? '0x' + errorCode.toString(16) : 'none'}) at ${hex(cpu.segSel[CS])}:${hex(cpu.eip >>> 0)} and no handler in the trap table`); return; }
+    const ctx = cpu.ctx;
+    const rip = cpu.eip;
+    if (this.bounce(target, errorCode, (this.trapFlags[vector] & TI_IF) !== 0, false, name)) {
+      this.recordAt(PvKind.TRAP_BOUNCE, vector, `trap:${vector}`, this.log.costs.trapBounce, rip, { vector, errorCode: errorCode >= 0 ? errorCode : undefined });
+    }
+    void ctx;
+  }
+
+  /** INT n from the guest: allowed when the trap table's DPL permits it, else #GP(vector*8+2). */
+  softInterrupt(vector: number): void {
+    const dpl = this.trapFlags[vector] & TI_DPL_MASK;
+    if (this.trapEip[vector] === 0 || this.cpu.cpl > dpl) {
+      // As the hardware would: the INT instruction itself faults.
+      this.cpu.eip = this.cpu.instrEip;
+      this.bounceException(GP, vector * 8 + 2);
+      return;
+    }
+    this.bounceException(vector, -1);
+  }
+
+  deliverUpcall(): void {
+    if (!this.upcallDeliverable()) return;
+    const rip = this.cpu.eip;
+    if (this.bounce(this.event, -1, true, false, 'event upcall')) {
+      this.updateTimeInfo();
+      this.recordAt(PvKind.EVENT_UPCALL, 0, 'event-callback', this.log.costs.eventUpcall, rip);
+    }
+  }
+
+  /** Xen calls the failsafe callback when it cannot reload the guest's segments on return. */
+  failsafeCallback(why: string): void {
+    const rip = this.cpu.eip;
+    if (this.failsafe.eip === 0) { this.crash(`${why}, and no failsafe callback`); return; }
+    if (this.bounce(this.failsafe, -1, true, true, 'failsafe callback')) {
+      this.recordAt(PvKind.FAILSAFE, 0, 'failsafe-callback', this.log.costs.trapBounce, rip);
+    }
+  }
+
+  /** Records against the instruction that caused the entry, whatever EIP is now. */
+  recordAt(kind: number, qual: number, handler: string, cycles: number, eip: number, extra?: { vector?: number; errorCode?: number; value?: number }): void {
+    const cpu = this.cpu;
+    const saved = cpu.instrEip;
+    cpu.instrEip = saved;
+    void eip;
+    if (this.log.record(kind, qual, handler, cpu.ctx, cycles, extra)) { cpu.filterHit = true; cpu.attn = true; }
+  }
+
+  /** The debugger's view of the PV state. */
+  state(): PvStateView {
+    const ev = this.events;
+    const traps: PvStateView['trapTable'] = [];
+    for (let v = 0; v < 256; v++) {
+      if (this.trapEip[v] !== 0) traps.push({ vector: v, cs: this.trapCs[v], eip: this.trapEip[v], dpl: this.trapFlags[v] & 3, masksEvents: (this.trapFlags[v] & TI_IF) !== 0 });
+    }
+    const hasLayout = this.layout !== null;
+    return {
+      upcallPending: hasLayout ? ev.upcallPending : false,
+      upcallMask: hasLayout ? ev.upcallMask : true,
+      eventChannels: hasLayout ? ev.bound() : [],
+      timers: {
+        systemTimeNs: this.systemTimeNs,
+        singleshotNs: Number.isFinite(this.singleshotAt) ? this.singleshotAt * INSTRUCTION_NS : null,
+        periodicNs: this.periodicNs || null,
+        nextPeriodicNs: Number.isFinite(this.periodicAt) ? this.periodicAt * INSTRUCTION_NS : null,
+      },
+      trapTable: traps,
+      callbacks: { event: { ...this.event }, failsafe: { ...this.failsafe } },
+      kernelStack: { ss: this.kernelSs, esp: this.kernelSp },
+      blocked: this.blocked,
+      iopl: this.iopl,
+    };
+  }
+}
+
+export interface PvStateView {
+  upcallPending: boolean;
+  upcallMask: boolean;
+  eventChannels: Array<{ port: number; kind: string; virq?: number; pending: boolean; masked: boolean; backend?: string }>;
+  timers: { systemTimeNs: number; singleshotNs: number | null; periodicNs: number | null; nextPeriodicNs: number | null };
+  trapTable: Array<{ vector: number; cs: number; eip: number; dpl: number; masksEvents: boolean }>;
+  callbacks: { event: CallbackTarget; failsafe: CallbackTarget };
+  kernelStack: { ss: number; esp: number };
+  blocked: boolean;
+  iopl: number;
+}
+
+export function writeU64(m: PhysicalMemory, pa: number, v: number): void {
+  m.i32[pa >>> 2] = (v % 0x100000000) | 0;
+  m.i32[(pa + 4) >>> 2] = Math.floor(v / 0x100000000) | 0;
+}
+
+/** mul/shift with ns = ((tsc << shift) * mul) >> 32 for `nsPerTsc` (a power-of-two friendly ratio). */
+export function tscScale(nsPerTsc: number): { mul: number; shift: number } {
+  let shift = 0;
+  let r = nsPerTsc;
+  while (r >= 1 && shift > -31) { r /= 2; shift++; }
+  while (r < 0.5 && shift < 31) { r *= 2; shift--; }
+  return { mul: Math.min(0xffffffff, Math.round(r * 0x100000000)) >>> 0, shift };
+}
+
+function hex(v: number): string { return (v >>> 0).toString(16); }
+export { FLAT_RING1_DS, CS, SS, DS, ES, FS, GS };

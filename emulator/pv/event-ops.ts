@@ -1,0 +1,110 @@
+// event_channel_op: binding, sending, closing, unmasking and status of event channels.
+
+import {
+  DOMID_SELF, EFAULT, EINVAL, ENOSPC, ENOSYS, EEXIST, ENOENT, ESRCH, EVTCHNOP, EVTCHNSTAT, NR_EVENT_CHANNELS, NR_VIRQS,
+} from './abi';
+import type { PvDomain } from './domain';
+import { GuestFault } from './guest-access';
+
+/** Our domain id as other domains would see it (dom0 is the console and xenstore backend). */
+export const OUR_DOMID = 1;
+
+export function eventChannelOp(d: PvDomain, cmd: number, arg: number): number {
+  try {
+    return op(d, cmd, arg);
+  } catch (e) {
+    if (e instanceof GuestFault) return -EFAULT;
+    throw e;
+  }
+}
+
+function portOk(p: number): boolean { return p > 0 && p < NR_EVENT_CHANNELS; }
+
+function op(d: PvDomain, cmd: number, arg: number): number {
+  const a = d.access, ev = d.events;
+  switch (cmd) {
+    case EVTCHNOP.bind_virq: {
+      const virq = a.u32(arg), vcpu = a.u32(arg + 4);
+      a.checkWritable(arg + 8, 4);
+      if (virq >= NR_VIRQS) return -EINVAL;
+      if (vcpu !== 0) return -ENOENT;
+      if (ev.virqPort[virq] > 0) return -EEXIST;
+      const port = ev.allocate();
+      if (port < 0) return -ENOSPC;
+      ev.state[port] = EVTCHNSTAT.virq; ev.virq[port] = virq; ev.virqPort[virq] = port;
+      a.set32(arg + 8, port);
+      return 0;
+    }
+    case EVTCHNOP.bind_ipi: {
+      const vcpu = a.u32(arg);
+      a.checkWritable(arg + 4, 4);
+      if (vcpu !== 0) return -ENOENT;
+      const port = ev.allocate();
+      if (port < 0) return -ENOSPC;
+      ev.state[port] = EVTCHNSTAT.ipi;
+      a.set32(arg + 4, port);
+      return 0;
+    }
+    case EVTCHNOP.alloc_unbound: {
+      const dom = a.u16(arg), remote = a.u16(arg + 2);
+      a.checkWritable(arg + 4, 4);
+      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+      const port = ev.allocate();
+      if (port < 0) return -ENOSPC;
+      ev.state[port] = EVTCHNSTAT.unbound; ev.remoteDom[port] = remote === DOMID_SELF ? OUR_DOMID : remote;
+      a.set32(arg + 4, port);
+      return 0;
+    }
+    case EVTCHNOP.bind_interdomain: {
+      // No other domain offers ports to bind to.
+      a.checkWritable(arg + 8, 4);
+      return -EINVAL;
+    }
+    case EVTCHNOP.close: {
+      const port = a.u32(arg);
+      if (!portOk(port)) return -EINVAL;
+      if (ev.state[port] === EVTCHNSTAT.closed) return -EINVAL;
+      ev.close(port);
+      return 0;
+    }
+    case EVTCHNOP.send: {
+      const port = a.u32(arg);
+      if (!portOk(port)) return -EINVAL;
+      switch (ev.state[port]) {
+        case EVTCHNSTAT.ipi: ev.setPending(port); return 0;
+        case EVTCHNSTAT.interdomain:
+          if (ev.backend[port] === 'console') d.console.drain();
+          return 0;
+        case EVTCHNSTAT.unbound: return 0; // Xen drops a notification nobody is bound to hear
+        default: return -EINVAL;
+      }
+    }
+    case EVTCHNOP.status: {
+      const dom = a.u16(arg), port = a.u32(arg + 4);
+      a.checkWritable(arg + 8, 16);
+      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+      if (port >= NR_EVENT_CHANNELS) return -EINVAL;
+      const st = port === 0 ? EVTCHNSTAT.closed : ev.state[port];
+      a.set32(arg + 8, st);
+      a.set32(arg + 12, 0);
+      a.set32(arg + 16, 0); a.set32(arg + 20, 0);
+      if (st === EVTCHNSTAT.unbound) a.set16(arg + 16, ev.remoteDom[port]);
+      else if (st === EVTCHNSTAT.interdomain) { a.set16(arg + 16, ev.remoteDom[port]); a.set32(arg + 20, ev.remotePort[port]); }
+      else if (st === EVTCHNSTAT.virq) a.set32(arg + 16, ev.virq[port]);
+      return 0;
+    }
+    case EVTCHNOP.bind_vcpu: {
+      const port = a.u32(arg), vcpu = a.u32(arg + 4);
+      if (!portOk(port) || ev.state[port] === EVTCHNSTAT.closed) return -EINVAL;
+      return vcpu === 0 ? 0 : -ENOENT;
+    }
+    case EVTCHNOP.unmask: {
+      const port = a.u32(arg);
+      if (!portOk(port)) return -EINVAL;
+      ev.unmask(port);
+      return 0;
+    }
+    case EVTCHNOP.bind_pirq: return -EINVAL;  // no physical IRQs for an unprivileged domain
+    default: return -ENOSYS;
+  }
+}

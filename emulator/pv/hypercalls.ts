@@ -1,0 +1,452 @@
+// The hypercall dispatcher and the hypercalls that are not about memory or event channels.
+// Arguments arrive in EBX, ECX, EDX, ESI, EDI and the result goes to EAX; every guest
+// pointer is read or written through GuestAccess, so a bad one yields -EFAULT.
+
+import {
+  CALLBACKOP_register, CALLBACKOP_unregister, CALLBACKTYPE, CONS_IN, DOMID_SELF, EFAULT, EINVAL, ENOENT, ENOSYS, EEXIST,
+  EPERM, ESRCH, ETIME, GNTST_bad_domain, GNTST_general_error, GNTTABOP, HC, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_END,
+  MACH2PHYS_VIRT_START, MAX_GRANT_FRAMES, PAGE, PHYSDEVOP_set_iopl, SCHEDOP, VCPUOP, VCPU_SSHOTTMR_future,
+  VMASST_CMD_disable, VMASST_CMD_enable, VMASST_VALID_MASK, XENMEM, XENVER, XEN_CAPABILITIES, XEN_EXTRAVERSION,
+  XEN_MAJOR, XEN_MINOR, VCPU_INFO_SIZE, VI_UPCALL_PENDING, VI_PENDING_SEL, TI_DPL_MASK,
+} from './abi';
+import { CS, SS, DS, ES, FS, GS, type PvDomain } from './domain';
+import { GuestFault } from './guest-access';
+import { eventChannelOp, OUR_DOMID } from './event-ops';
+import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from './mmu-ops';
+import { PvKind, hypercallName } from './pv-log';
+
+void CONS_IN; void TI_DPL_MASK;
+
+const FLAG_IF = 0x200;
+const XENMEM_machphys_mapping = 12;
+
+/** Handles `int 0x82` from ring 1 (EAX = number). */
+export function hypercall(d: PvDomain): void {
+  const cpu = d.cpu, r = cpu.regs;
+  const nr = r[0] >>> 0;
+  const costs = d.log.costs;
+  if (nr === HC.iret) {
+    doIret(d);
+    const cyc = costs.hypercallRoundTrip + (costs.handler.iret ?? costs.defaultHandler);
+    d.log.countHypercall(nr, cyc, false);
+    if (!d.dead) d.recordAt(PvKind.HYPERCALL, nr, 'iret', cyc, 0, { value: 0 });
+    afterHypercall(d);
+    return;
+  }
+  let rc: number;
+  try {
+    rc = dispatch(d, nr, r[3] >>> 0, r[1] >>> 0, r[2] >>> 0, r[6] >>> 0, r[7] >>> 0, false);
+  } catch (e) {
+    if (!(e instanceof GuestFault)) throw e;
+    rc = -EFAULT;
+  }
+  const known = rc !== UNKNOWN;
+  if (!known) rc = -ENOSYS;
+  r[0] = rc | 0;
+  const name = known ? hypercallName(nr) : 'unknown';
+  const cyc = costs.hypercallRoundTrip + (costs.handler[name] ?? costs.defaultHandler);
+  d.log.countHypercall(known ? nr : -1, cyc, rc < 0);
+  d.recordAt(PvKind.HYPERCALL, nr, known ? name : `unknown:${nr}`, cyc, 0, { value: rc >>> 0 });
+  afterHypercall(d);
+}
+
+function afterHypercall(d: PvDomain): void {
+  if (d.dead) return;
+  d.updateTimeInfo();
+  if (d.upcallDeliverable()) { d.cpu.irqPoll = true; d.cpu.attn = true; }
+}
+
+const UNKNOWN = 0x7fffffff;
+
+export function dispatch(d: PvDomain, nr: number, a1: number, a2: number, a3: number, a4: number, a5: number, nested: boolean): number {
+  switch (nr) {
+    case HC.set_trap_table: return setTrapTable(d, a1);
+    case HC.mmu_update: return mmuUpdate(d, a1, a2, a3, a4);
+    case HC.set_gdt: return setGdt(d, a1, a2);
+    case HC.stack_switch:
+      d.kernelSs = (a1 & 3) === 0 ? (a1 | 1) & 0xffff : a1 & 0xffff;
+      d.kernelSp = a2;
+      return 0;
+    case HC.set_callbacks:
+      d.event = { cs: fixCs(a1), eip: a2 };
+      d.failsafe = { cs: fixCs(a3), eip: a4 };
+      return 0;
+    case HC.fpu_taskswitch:
+      d.ts = a1 !== 0;
+      d.cpu.cr0 = d.ts ? d.cpu.cr0 | 8 : d.cpu.cr0 & ~8;
+      return 0;
+    case HC.sched_op_compat: return schedOp(d, a1, a2, true);
+    case HC.set_debugreg: return setDebugreg(d, a1, a2);
+    case HC.get_debugreg: return a1 < 8 && a1 !== 4 && a1 !== 5 ? d.debugRegs[a1] | 0 : -EINVAL;
+    case HC.update_descriptor: return updateDescriptor(d, a1 + a2 * 0x100000000, a3, a4);
+    case HC.memory_op: return memoryOp(d, a1, a2);
+    case HC.multicall: return nested ? -EINVAL : multicall(d, a1, a2);
+    case HC.update_va_mapping: return updateVaMapping(d, a1, a2, a3, a4);
+    case HC.set_timer_op: return setTimer(d, a1 + a2 * 0x100000000);
+    case HC.event_channel_op_compat: return eventChannelOp(d, d.access.u32(a1), a1 + 4);
+    case HC.xen_version: return xenVersion(d, a1, a2);
+    case HC.console_io: return consoleIo(d, a1, a2, a3);
+    case HC.physdev_op_compat: return physdevOp(d, d.access.u32(a1), a1 + 4);
+    case HC.grant_table_op: return grantTableOp(d, a1, a2, a3);
+    case HC.vm_assist: return vmAssist(d, a1, a2);
+    case HC.update_va_mapping_otherdomain:
+      return (a5 & 0xffff) === DOMID_SELF || (a5 & 0xffff) === OUR_DOMID ? updateVaMapping(d, a1, a2, a3, a4) : -ESRCH;
+    case HC.vcpu_op: return vcpuOp(d, a1, a2, a3);
+    case HC.mmuext_op: return mmuextOp(d, a1, a2, a3, a4);
+    case HC.sched_op: return schedOp(d, a1, a2, false);
+    case HC.callback_op: return callbackOp(d, a1, a2);
+    case HC.event_channel_op: return eventChannelOp(d, a1, a2);
+    case HC.physdev_op: return physdevOp(d, a1, a2);
+    case HC.iret: return -EINVAL; // only reachable from a multicall
+    default: return UNKNOWN;
+  }
+}
+
+function fixCs(cs: number): number { cs &= 0xffff; return (cs & 3) === 0 && cs !== 0 ? cs | 1 : cs; }
+
+function setTrapTable(d: PvDomain, table: number): number {
+  if (table === 0) { d.trapFlags.fill(0); d.trapCs.fill(0); d.trapEip.fill(0); return 0; }
+  const a = d.access;
+  for (let i = 0; i < 256; i++) {
+    const at = table + i * 8;
+    const vector = a.u8(at), flags = a.u8(at + 1), cs = a.u16(at + 2), eip = a.u32(at + 4);
+    if (eip === 0) break;
+    d.trapFlags[vector] = flags; d.trapCs[vector] = fixCs(cs); d.trapEip[vector] = eip;
+  }
+  return 0;
+}
+
+function setDebugreg(d: PvDomain, reg: number, value: number): number {
+  if (reg < 4) { if (value >= HYPERVISOR_VIRT_START) return -EPERM; }
+  else if (reg === 6) value = (value & 0xe00f) | 0xffff0ff0;
+  else if (reg === 7) { if (value & 0xffff0000 && false) return -EPERM; value = (value & ~0x2000) | 0x400; }
+  else return -EINVAL;
+  d.debugRegs[reg] = value >>> 0;
+  d.cpu.dr[reg] = value | 0;
+  return 0;
+}
+
+function setTimer(d: PvDomain, ns: number): number {
+  if (ns === 0) { d.singleshotAt = Infinity; return 0; }
+  const at = d.nsToTicks(ns);
+  d.singleshotAt = Math.max(at, d.cpu.ticks);
+  if (d.singleshotAt <= d.cpu.ticks) d.fireTimers();
+  return 0;
+}
+
+function consoleIo(d: PvDomain, cmd: number, count: number, buf: number): number {
+  if (cmd === 0) {
+    if (count > 0x7fffffff) return -EINVAL;
+    const bytes = d.access.read(buf, count);
+    for (const b of bytes) d.console.write(b);
+    return 0;
+  }
+  if (cmd === 1) return 0; // the hypervisor's own console has no input for a guest
+  return -EINVAL;
+}
+
+function writeString(d: PvDomain, at: number, s: string, size: number): void {
+  d.access.checkWritable(at, size);
+  for (let i = 0; i < size; i++) d.access.set8(at + i, i < s.length ? s.charCodeAt(i) : 0);
+}
+
+function xenVersion(d: PvDomain, cmd: number, arg: number): number {
+  switch (cmd) {
+    case XENVER.version: return (XEN_MAJOR << 16) | XEN_MINOR;
+    case XENVER.extraversion: writeString(d, arg, XEN_EXTRAVERSION, 16); return 0;
+    case XENVER.compile_info:
+      d.access.checkWritable(arg, 144);
+      writeString(d, arg, 'paravirt', 64); writeString(d, arg + 64, 'paravirt', 16);
+      writeString(d, arg + 80, 'localdomain', 32); writeString(d, arg + 112, '', 32);
+      return 0;
+    case XENVER.capabilities: writeString(d, arg, XEN_CAPABILITIES, 1024); return 0;
+    case XENVER.changeset: writeString(d, arg, 'unavailable', 64); return 0;
+    case XENVER.platform_parameters: d.access.checkWritable(arg, 4); d.access.set32(arg, HYPERVISOR_VIRT_START); return 0;
+    case XENVER.get_features: {
+      const idx = d.access.u32(arg);
+      d.access.checkWritable(arg + 4, 4);
+      // mmu_pt_update_preserve_ad (5); pae_pgdir_above_4gb (4) once the guest asked for extended CR3.
+      const bits = idx === 0 ? (1 << 5) | ((d.vmAssist >>> 3) & 1 ? 1 << 4 : 0) : 0;
+      d.access.set32(arg + 4, bits);
+      return 0;
+    }
+    case XENVER.pagesize: return PAGE;
+    case XENVER.guest_handle: writeString(d, arg, '', 16); return 0;
+    case XENVER.commandline: writeString(d, arg, '', 1024); return 0;
+    default: return -ENOSYS;
+  }
+}
+
+function memoryOp(d: PvDomain, cmd: number, arg: number): number {
+  const a = d.access, lay = d.layout!;
+  switch (cmd & 0xf) {
+    case XENMEM.memory_map: case XENMEM.machine_memory_map: {
+      if (cmd === XENMEM.machine_memory_map) return -EPERM;
+      const n = a.u32(arg), buf = a.u32(arg + 4);
+      if (n < 1) return -EINVAL;
+      a.checkWritable(buf, 20);
+      a.set64(buf, 0); a.set64(buf + 8, lay.nrPages * PAGE); a.set32(buf + 16, 1);
+      a.set32(arg, 1);
+      return 0;
+    }
+    case XENMEM.maximum_ram_page: return lay.totalFrames - 1;
+    case XENMEM.current_reservation: case XENMEM.maximum_reservation: {
+      const dom = a.u16(arg);
+      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+      return lay.nrPages;
+    }
+    case XENMEM.maximum_gpfn: {
+      const dom = a.u16(arg);
+      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+      return lay.nrPages - 1;
+    }
+    case XENMEM.increase_reservation: case XENMEM.decrease_reservation:
+      // No balloon: nothing is added or given back (the result is the number of extents done).
+      a.u32(arg + 4);
+      return 0;
+    case XENMEM.machphys_mfn_list: {
+      const max = a.u32(arg), list = a.u32(arg + 4);
+      const chunks = Math.ceil(lay.m2pFrames.length / 512);
+      const n = Math.min(max, chunks);
+      a.checkWritable(list, n * 4);
+      for (let i = 0; i < n; i++) a.set32(list + i * 4, lay.m2pFrames[i * 512]);
+      a.set32(arg + 8, n);
+      return 0;
+    }
+    case XENMEM_machphys_mapping:
+      a.checkWritable(arg, 12);
+      a.set32(arg, MACH2PHYS_VIRT_START); a.set32(arg + 4, MACH2PHYS_VIRT_END);
+      a.set32(arg + 8, (MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) / 4 - 1);
+      return 0;
+    default: return -ENOSYS;
+  }
+}
+
+function multicall(d: PvDomain, list: number, n: number): number {
+  const a = d.access;
+  if (n > 0x10000) return -EINVAL;
+  for (let i = 0; i < n; i++) {
+    const at = list + i * 32;
+    const op = a.u32(at);
+    const args = [a.u32(at + 8), a.u32(at + 12), a.u32(at + 16), a.u32(at + 20), a.u32(at + 24)];
+    a.checkWritable(at + 4, 4);
+    let rc: number;
+    if (op === HC.multicall || op === HC.iret) rc = -EINVAL;
+    else {
+      try { rc = dispatch(d, op, args[0], args[1], args[2], args[3], args[4], true); }
+      catch (e) { if (!(e instanceof GuestFault)) throw e; rc = -EFAULT; }
+    }
+    const known = rc !== UNKNOWN;
+    if (!known) rc = -ENOSYS;
+    const name = known ? hypercallName(op) : 'unknown';
+    d.log.countHypercall(known ? op : -1, d.log.costs.handler[name] ?? d.log.costs.defaultHandler, rc < 0);
+    a.set32(at + 4, rc);
+    if (d.dead) break;
+  }
+  return 0;
+}
+
+function vmAssist(d: PvDomain, cmd: number, type: number): number {
+  if (type > 31) return -EINVAL;
+  if (!((VMASST_VALID_MASK >>> type) & 1)) return -EINVAL;
+  if (cmd === VMASST_CMD_enable) { d.vmAssist |= 1 << type; return 0; }
+  if (cmd === VMASST_CMD_disable) { d.vmAssist &= ~(1 << type); return 0; }
+  return -ENOSYS;
+}
+
+function vcpuOp(d: PvDomain, cmd: number, vcpu: number, arg: number): number {
+  const a = d.access;
+  if (vcpu !== 0) return -ENOENT;
+  switch (cmd) {
+    case VCPUOP.is_up: return 1;
+    case VCPUOP.up: return 0;
+    case VCPUOP.initialise: return -EEXIST;
+    case VCPUOP.set_periodic_timer: {
+      const period = a.u64(arg);
+      if (period < 1_000_000) return -EINVAL; // Xen's minimum period is 1 ms
+      d.periodicNs = period;
+      d.periodicAt = d.cpu.ticks + d.nsToTicks(period);
+      return 0;
+    }
+    case VCPUOP.stop_periodic_timer: d.periodicNs = 0; d.periodicAt = Infinity; return 0;
+    case VCPUOP.set_singleshot_timer: {
+      const at = a.u64(arg), flags = a.u32(arg + 8);
+      if ((flags & VCPU_SSHOTTMR_future) && at < d.systemTimeNs) return -ETIME;
+      d.singleshotAt = Math.max(d.nsToTicks(at), d.cpu.ticks);
+      if (d.singleshotAt <= d.cpu.ticks) d.fireTimers();
+      return 0;
+    }
+    case VCPUOP.stop_singleshot_timer: d.singleshotAt = Infinity; return 0;
+    case VCPUOP.register_vcpu_info: {
+      const mfn = a.u64(arg), offset = a.u32(arg + 8);
+      if (offset + VCPU_INFO_SIZE > PAGE || !d.types.ownedByGuest(mfn)) return -EINVAL;
+      if (d.events.vcpuPa !== d.events.sharedPa) return -EINVAL;
+      const newPa = mfn * PAGE + offset;
+      const m = d.mem;
+      m.u8.copyWithin(newPa, d.events.vcpuPa, d.events.vcpuPa + VCPU_INFO_SIZE);
+      d.events.vcpuPa = newPa;
+      // As Xen does: mark every selector bit so the guest rescans its ports.
+      m.u8[newPa + VI_UPCALL_PENDING] = 1;
+      m.i32[(newPa + VI_PENDING_SEL) >>> 2] = -1;
+      d.updateTimeInfo();
+      d.kick();
+      return 0;
+    }
+    case VCPUOP.register_runstate_memory_area: case VCPUOP.get_runstate_info: {
+      const at = cmd === VCPUOP.get_runstate_info ? arg : a.u32(arg);
+      if (at === 0) return 0;
+      a.checkWritable(at, 44);
+      a.set32(at, 0); // RUNSTATE_running
+      a.set64(at + 4, 0);
+      a.set64(at + 12, d.systemTimeNs); a.set64(at + 20, 0); a.set64(at + 28, d.cpu.idleTicks * 10); a.set64(at + 36, 0);
+      return 0;
+    }
+    default: return -ENOSYS;
+  }
+}
+
+function schedOp(d: PvDomain, cmd: number, arg: number, compat: boolean): number {
+  const a = d.access;
+  switch (cmd) {
+    case SCHEDOP.yield: return 0;
+    case SCHEDOP.block:
+      // Block enables event delivery and sleeps only if nothing is already pending.
+      d.events.upcallMask = false;
+      if (d.events.upcallPending) return 0;
+      d.block();
+      return 0;
+    case SCHEDOP.shutdown: {
+      const reason = compat ? arg : a.u32(arg);
+      d.shutdown(reason);
+      return 0;
+    }
+    case SCHEDOP.shutdown_code: {
+      if (compat) return -ENOSYS;
+      a.u32(arg);
+      return 0;
+    }
+    case SCHEDOP.poll: {
+      if (compat) return -ENOSYS;
+      const ports = a.u32(arg), n = a.u32(arg + 4), timeout = a.u64(arg + 8);
+      if (n > 128) return -EINVAL;
+      if (!d.events.upcallMask) return -EINVAL; // Xen requires event delivery to be disabled
+      const set = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        const p = a.u32(ports + i * 4);
+        if (p >= 1024) return -EINVAL;
+        if (d.events.isPending(p)) return 0;
+        set.add(p);
+      }
+      if (timeout !== 0 && timeout <= d.systemTimeNs) return 0;
+      d.events.polling = set;
+      if (timeout !== 0) d.pollDeadline = d.nsToTicks(timeout);
+      d.block();
+      return 0;
+    }
+    default: return -ENOSYS;
+  }
+}
+
+function callbackOp(d: PvDomain, cmd: number, arg: number): number {
+  const a = d.access;
+  if (cmd === CALLBACKOP_register) {
+    const type = a.u16(arg), cs = a.u32(arg + 4), eip = a.u32(arg + 8);
+    switch (type) {
+      case CALLBACKTYPE.event: d.event = { cs: fixCs(cs), eip }; return 0;
+      case CALLBACKTYPE.failsafe: d.failsafe = { cs: fixCs(cs), eip }; return 0;
+      case CALLBACKTYPE.sysenter: d.syscall = { cs: fixCs(cs), eip }; return 0;
+      case CALLBACKTYPE.nmi: return 0;
+      default: return -EINVAL;
+    }
+  }
+  if (cmd === CALLBACKOP_unregister) {
+    const type = a.u16(arg);
+    if (type === CALLBACKTYPE.nmi) return 0;
+    return -EINVAL;
+  }
+  return -ENOSYS;
+}
+
+function physdevOp(d: PvDomain, cmd: number, arg: number): number {
+  if (cmd === PHYSDEVOP_set_iopl) {
+    const iopl = d.access.u32(arg);
+    if (iopl > 3) return -EINVAL;
+    d.iopl = iopl;
+    return 0;
+  }
+  return -ENOSYS;
+}
+
+function grantTableOp(d: PvDomain, cmd: number, uop: number, count: number): number {
+  const a = d.access;
+  if (count > 0x1000) return -EINVAL;
+  switch (cmd) {
+    case GNTTABOP.setup_table:
+      for (let i = 0; i < count; i++) {
+        const at = uop + i * 16;
+        const dom = a.u16(at), n = a.u32(at + 4), list = a.u32(at + 12);
+        a.checkWritable(at + 8, 2);
+        let status = 0;
+        if (dom !== DOMID_SELF && dom !== OUR_DOMID) status = GNTST_bad_domain;
+        else if (n > MAX_GRANT_FRAMES) status = GNTST_general_error;
+        else {
+          const frames = d.grantFrames(n);
+          a.checkWritable(list, n * 4);
+          for (let k = 0; k < n; k++) a.set32(list + k * 4, frames[k]);
+        }
+        a.set16(at + 8, status);
+      }
+      return 0;
+    case GNTTABOP.query_size:
+      for (let i = 0; i < count; i++) {
+        const at = uop + i * 16;
+        const dom = a.u16(at);
+        a.checkWritable(at + 4, 10);
+        const ok = dom === DOMID_SELF || dom === OUR_DOMID;
+        a.set32(at + 4, ok ? d.grantFrameCount : 0);
+        a.set32(at + 8, ok ? MAX_GRANT_FRAMES : 0);
+        a.set16(at + 12, ok ? 0 : GNTST_bad_domain);
+      }
+      return 0;
+    default: return -ENOSYS;
+  }
+}
+
+/**
+ * The iret hypercall (jumped to at slot 23, which pushed EAX): the stack holds EAX, EIP, CS,
+ * EFLAGS [, ESP, SS when returning to ring 2/3]. EFLAGS.IF becomes !upcall_mask; returning
+ * to ring 0 crashes the domain, as in Xen.
+ */
+function doIret(d: PvDomain): void {
+  const cpu = d.cpu, r = cpu.regs, a = d.access;
+  const sp = r[4] >>> 0;
+  let eax: number, eip: number, cs: number, eflags: number;
+  try {
+    eax = a.u32(sp); eip = a.u32(sp + 4); cs = a.u32(sp + 8) & 0xffff; eflags = a.u32(sp + 12);
+  } catch { d.crash(`iret hypercall: cannot read the frame at 0x${sp.toString(16)}`); return; }
+  const rpl = cs & 3;
+  if (rpl === 0) { d.crash(`iret hypercall returning to ring 0 (CS 0x${cs.toString(16)})`); return; }
+  let newEsp = sp + 16, newSs = cpu.segSel[SS];
+  if (rpl !== 1) {
+    try { newEsp = a.u32(sp + 16); newSs = a.u32(sp + 20) & 0xffff; }
+    catch { d.crash(`iret hypercall: cannot read the outer stack at 0x${(sp + 16).toString(16)}`); return; }
+  }
+  r[0] = eax | 0;
+  const oldSegs = [cpu.segSel[DS], cpu.segSel[ES], cpu.segSel[FS], cpu.segSel[GS]];
+  if (!d.loadSegment(CS, cs, rpl) || (rpl !== 1 && !d.loadSegment(SS, newSs, rpl))) {
+    d.failsafeCallback(`iret hypercall: cannot load CS 0x${cs.toString(16)} / SS 0x${newSs.toString(16)}`);
+    return;
+  }
+  cpu.eip = eip | 0;
+  r[4] = newEsp | 0;
+  cpu.flags = ((eflags & ~0x3000 & 0x3f7fd5) | FLAG_IF | 2);
+  cpu.ccOp = 0;
+  cpu.invalidateFetch();
+  if (rpl === 3) {
+    // Data segments the outer ring may not use become null, as the hardware IRET does.
+    [DS, ES, FS, GS].forEach((s, i) => { if (!d.loadSegment(s, oldSegs[i], 3)) cpu.setSegNull(s, 0); });
+  }
+  d.events.upcallMask = (eflags & FLAG_IF) === 0;
+}
+
+export { EINVAL, EFAULT };

@@ -1,0 +1,118 @@
+// The PV hypervisor as the Machine sees it: it owns the domain, takes every exception,
+// interrupt and INT n the CPU would deliver (the guest has no IDT of its own), turns
+// `int 0x82` into hypercalls, and stands in for the PC platform so that the vCPU's only
+// interrupt is the event upcall and the only device deadlines are the PV timers.
+
+import type { Cpu } from '../cpu/execute';
+import type { DeliveryKind } from '../cpu/system';
+import type { PhysicalMemory } from '../memory/physical-memory';
+import type { AccessSize, Platform, PlatformRequest } from '../devices/platform-api';
+import type { BootPlan, StopReason } from '../machine-api';
+import type { ExitControls, ExitSink } from '../vmm/exit-api';
+import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStateView } from './domain';
+import { buildDomain, type DomainLayout } from './domain-builder';
+import { hypercall } from './hypercalls';
+import { emulatePrivileged, forcedCpuid } from './priv-op';
+import { PvKind } from './pv-log';
+
+const NO_EXITS: ExitControls = {
+  hltExiting: false, cr3Load: false, cr3Store: false, invlpg: false, pageFault: false, rdtsc: false, rdpmc: false,
+  descriptorTable: false, movDr: false, pauseExiting: false, monitorMwait: false, cr0Mask: 0, cr4Mask: 0,
+  msrExits: () => false, ioExits: () => false, exceptionBitmap: 0,
+};
+
+/** The CPU reports no VT-x exits in PV mode: there is no VMCS, only the hypervisor's own records. */
+const NO_SINK: ExitSink = { controls: NO_EXITS, exit: () => false };
+
+export interface PvHypervisorOptions {
+  privileged?: PrivilegedPolicy;
+}
+
+export class PvHypervisor {
+  readonly domain: PvDomain;
+  readonly platform: Platform;
+
+  constructor(private readonly cpu: Cpu, mem: PhysicalMemory, private readonly pc: Platform,
+    serialOut: (b: number) => void, opts: PvHypervisorOptions = {}) {
+    this.domain = new PvDomain(cpu, mem, serialOut);
+    this.domain.options.privileged = opts.privileged ?? 'xen';
+    this.platform = this.makePlatform();
+  }
+
+  /** Take over the CPU's hooks (call after the Machine has wired its own). */
+  attach(): void {
+    const cpu = this.cpu;
+    cpu.sink = NO_SINK;
+    cpu.controls = NO_EXITS;
+    cpu.platform = this.platform;
+    cpu.intercept = (vector, code, kind) => this.intercept(vector, code, kind);
+  }
+
+  get stats() { return this.domain.log.stats; }
+
+  /** Build the domain from a PV boot plan (from loadPvImage). */
+  load(plan: BootPlan): DomainLayout {
+    if (!plan.pv) throw new Error(`PV mode needs a Xen PV kernel (ELF with Xen notes or __xen_guest); this image is: ${plan.description}`);
+    this.domain.reset();
+    return buildDomain(this.domain, plan.pv);
+  }
+
+  takeStop(): StopReason | null { return this.domain.takeStop(); }
+
+  state(): PvStateView { return this.domain.state(); }
+
+  private intercept(vector: number, code: number, kind: DeliveryKind): boolean {
+    const d = this.domain, cpu = this.cpu;
+    if (d.dead || d.layout === null) return true;
+    if (kind === 'external') {
+      if (vector === UPCALL_VECTOR) d.deliverUpcall();
+      return true;
+    }
+    if (kind === 'software') {
+      if (vector === 0x82 && cpu.cpl <= 1) { hypercall(d); return true; }
+      // INT3 and INTO go to the guest's handler whatever its DPL (Xen's own gates for them are DPL 3).
+      if (vector === 3 || vector === 4) d.bounceException(vector, -1);
+      else d.softInterrupt(vector);
+      return true;
+    }
+    if (vector === 8) { d.crash(`double fault at ${cpu.segSel[1].toString(16)}:${(cpu.eip >>> 0).toString(16)}`); return true; }
+    if (cpu.cpl === 1 && vector === UD) {
+      const e = forcedCpuid(d);
+      if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
+    }
+    if (cpu.cpl === 1 && vector === GP && code === 0 && d.options.privileged === 'xen') {
+      const e = emulatePrivileged(d);
+      if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
+    }
+    void PF;
+    d.bounceException(vector, code);
+    return true;
+  }
+
+  private emulated(length: number, name: string, opcode: number): void {
+    const d = this.domain, cpu = this.cpu;
+    d.recordAt(PvKind.PRIV_OP, opcode, `emulate:${name}`, d.log.costs.privilegedOp, 0);
+    cpu.eip = (cpu.eip + length) | 0;
+    cpu.invalidateFetch();
+  }
+
+  private makePlatform(): Platform {
+    const pc = this.pc, d = this.domain;
+    return {
+      portIn: (port: number, size: AccessSize) => pc.portIn(port, size),
+      portOut: (port: number, size: AccessSize, v: number) => pc.portOut(port, size, v),
+      portOwner: (port: number) => pc.portOwner(port),
+      get mmio() { return pc.mmio; },
+      pendingVector: () => (d.upcallDeliverable() ? UPCALL_VECTOR : -1),
+      acknowledge: () => (d.upcallDeliverable() ? UPCALL_VECTOR : -1),
+      nextDeadline: () => d.nextTimer(),
+      tick: () => { d.fireTimers(); },
+      takeRequest: (): PlatformRequest | null => null,
+      get a20() { return true; },
+      get unassigned() { return pc.unassigned; },
+      serialInput: (bytes: Uint8Array) => d.console.feed(bytes),
+      vgaText: () => pc.vgaText(),
+      reset: () => pc.reset(),
+    };
+  }
+}

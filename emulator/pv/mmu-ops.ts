@@ -1,0 +1,218 @@
+// The memory hypercalls: mmu_update, update_va_mapping, mmuext_op, set_gdt,
+// update_descriptor. Every change to a page table goes through PageTypes, so a guest can
+// never map a page table (or a descriptor page) writable, nor map a frame it does not own.
+
+import {
+  EACCES_, EFAULT, EINVAL, ENOSYS, FIRST_RESERVED_GDT_ENTRY, MMUEXT, MMU_MACHPHYS_UPDATE, MMU_NORMAL_PT_UPDATE,
+  MMU_PT_UPDATE_PRESERVE_AD, PAGE, DOMID_SELF, HYPERVISOR_VIRT_START, ESRCH, EPERM,
+} from './abi';
+import type { PvDomain } from './domain';
+import { GuestFault } from './guest-access';
+import { PageTypes, T_L1, T_L2, T_L3, T_NONE, T_SEG } from './page-types';
+import { checkDescriptor } from './descriptors';
+
+const P = 1;
+
+function selfDomain(dom: number): boolean { return (dom & 0xffff) === DOMID_SELF || (dom & 0xffff) === 0; }
+
+function flushAfterUpdate(d: PvDomain, table: number): void {
+  const cpu = d.cpu;
+  // A change to the live L3 must reach the PDPTE registers; everything else needs a TLB flush.
+  if (table === (cpu.cr3 >>> 12)) cpu.loadPdptes();
+  cpu.flushTlb();
+}
+
+/** One NORMAL_PT_UPDATE: `ptr` is the machine address of the entry. Returns 0 or -errno. */
+export function ptUpdate(d: PvDomain, ptr: number, lo: number, hi: number, preserveAd: boolean): number {
+  const t = d.types;
+  const mfn = Math.floor(ptr / PAGE);
+  if (!t.ownedByGuest(mfn)) { t.lastError = `entry address 0x${ptr.toString(16)} is not in the domain`; return -EINVAL; }
+  const index = (ptr & 0xfff) >>> 3;
+  const type = t.type[mfn];
+  const pa = mfn * PAGE + index * 8;
+  if (preserveAd) lo = (lo & ~0x60) | (d.mem.i32[pa >>> 2] & 0x60);
+  if (type === T_NONE) {
+    // Not a page table: an ordinary write to the guest's own memory, as Xen does it.
+    d.mem.write(pa, 4, lo); d.mem.write(pa + 4, 4, hi);
+    return 0;
+  }
+  if (type === T_SEG) { t.lastError = 'entry is in a descriptor page'; return -EINVAL; }
+  if (!t.updateEntry(mfn, index, lo, hi)) return -EINVAL;
+  flushAfterUpdate(d, mfn);
+  return 0;
+}
+
+export function mmuUpdate(d: PvDomain, reqs: number, count: number, pdone: number, foreigndom: number): number {
+  const a = d.access;
+  count &= 0x7fffffff;
+  if (!selfDomain(foreigndom)) return -ESRCH;
+  let done = 0, rc = 0;
+  for (; done < count; done++) {
+    let ptr: number, lo: number, hi: number;
+    try {
+      ptr = a.u64(reqs + done * 16); lo = a.u32(reqs + done * 16 + 8); hi = a.u32(reqs + done * 16 + 12);
+    } catch (e) { if (e instanceof GuestFault) { rc = -EFAULT; break; } throw e; }
+    const cmd = ptr % 4;
+    ptr -= cmd;
+    if (cmd === MMU_NORMAL_PT_UPDATE || cmd === MMU_PT_UPDATE_PRESERVE_AD) {
+      rc = ptUpdate(d, ptr, lo | 0, hi | 0, cmd === MMU_PT_UPDATE_PRESERVE_AD);
+    } else if (cmd === MMU_MACHPHYS_UPDATE) {
+      const mfn = Math.floor(ptr / PAGE);
+      const lay = d.layout!;
+      if (!d.types.ownedByGuest(mfn)) rc = -EINVAL;
+      else {
+        const at = lay.m2pFrames[mfn >>> 10] * PAGE + (mfn & 1023) * 4;
+        d.mem.i32[at >>> 2] = lo | 0;
+      }
+    } else rc = -ENOSYS;
+    if (rc !== 0) break;
+  }
+  if (pdone !== 0) {
+    try { a.set32(pdone, done); } catch (e) { if (e instanceof GuestFault) return rc || -EFAULT; throw e; }
+  }
+  return rc;
+}
+
+/** The machine address of the L1 entry that maps `va` in the current tables, or -1. */
+export function l1EntryAddress(d: PvDomain, va: number): number {
+  const cpu = d.cpu, m = d.mem;
+  const pdpte = cpu.pdpte[va >>> 30];
+  if (!(pdpte & P)) return -1;
+  const pdeAddr = (pdpte & 0xfffff000) + ((va >>> 21) & 511) * 8;
+  if (pdeAddr >= m.ramBytes) return -1;
+  const pde = m.i32[pdeAddr >>> 2];
+  if (!(pde & P) || (pde & 0x80)) return -1;
+  const pte = (pde & 0xfffff000) + ((va >>> 12) & 511) * 8;
+  return pte < m.ramBytes ? pte >>> 0 : -1;
+}
+
+export function updateVaMapping(d: PvDomain, va: number, lo: number, hi: number, flags: number): number {
+  va >>>= 0;
+  if (va >= HYPERVISOR_VIRT_START) return -EINVAL;
+  const ptr = l1EntryAddress(d, va);
+  if (ptr < 0) { d.types.lastError = `no L1 table maps 0x${va.toString(16)}`; return -EINVAL; }
+  if (d.types.type[ptr >>> 12] !== T_L1) { d.types.lastError = 'the table mapping this address is not a validated L1'; return -EINVAL; }
+  const rc = ptUpdate(d, ptr, lo, hi, false);
+  if (rc === 0) {
+    if ((flags & 3) === 2) d.cpu.flushTlbPage(va); else d.cpu.flushTlb();
+  }
+  return rc;
+}
+
+const PIN_TYPE = [T_L1, T_L2, T_L3];
+
+export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number, foreigndom: number): number {
+  const a = d.access, t = d.types, cpu = d.cpu;
+  count &= 0x7fffffff;
+  if (!selfDomain(foreigndom)) return -ESRCH;
+  let done = 0, rc = 0;
+  for (; done < count; done++) {
+    let cmd: number, arg1: number, arg2: number;
+    try {
+      cmd = a.u32(ops + done * 12); arg1 = a.u32(ops + done * 12 + 4); arg2 = a.u32(ops + done * 12 + 8);
+    } catch (e) { if (e instanceof GuestFault) { rc = -EFAULT; break; } throw e; }
+    switch (cmd) {
+      case MMUEXT.pin_l1: case MMUEXT.pin_l2: case MMUEXT.pin_l3: {
+        if (!t.ownedByGuest(arg1) || t.pinned[arg1]) { t.lastError = t.pinned[arg1] ? 'already pinned' : 'frame not in the domain'; rc = -EINVAL; break; }
+        if (cmd === MMUEXT.pin_l2 && t.type[arg1] === T_NONE) { /* Xen: a PAE L2 may be pinned on its own */ }
+        if (!t.getType(arg1, PIN_TYPE[cmd])) { rc = -EINVAL; break; }
+        t.pinned[arg1] = 1;
+        break;
+      }
+      case MMUEXT.pin_l4: rc = -EINVAL; t.lastError = 'no L4 tables in a 32-bit PAE guest'; break;
+      case MMUEXT.unpin:
+        if (!t.ownedByGuest(arg1) || !t.pinned[arg1]) { t.lastError = 'frame is not pinned'; rc = -EINVAL; break; }
+        t.pinned[arg1] = 0;
+        t.putType(arg1);
+        break;
+      case MMUEXT.new_baseptr: {
+        const old = cpu.cr3 >>> 12;
+        if (!t.getType(arg1, T_L3)) { rc = -EINVAL; break; }
+        cpu.writeCr3(arg1 * PAGE);
+        t.putType(old);
+        break;
+      }
+      case MMUEXT.new_user_baseptr: rc = -EINVAL; t.lastError = 'no separate user base pointer for 32-bit guests'; break;
+      case MMUEXT.tlb_flush_local: case MMUEXT.tlb_flush_multi: case MMUEXT.tlb_flush_all:
+        cpu.flushTlb(); break;
+      case MMUEXT.invlpg_local: case MMUEXT.invlpg_multi: case MMUEXT.invlpg_all:
+        cpu.flushTlbPage(arg1); break;
+      case MMUEXT.flush_cache: case MMUEXT.flush_cache_global:
+        rc = -EACCES_; t.lastError = 'an unprivileged domain may not flush caches'; break;
+      case MMUEXT.set_ldt: {
+        const ents = arg2 >>> 0;
+        if ((arg1 & 0xfff) !== 0 || ents > 8192 || (arg1 >>> 0) + ents * 8 > HYPERVISOR_VIRT_START) { t.lastError = 'bad LDT address or size'; rc = -EINVAL; break; }
+        d.ldtBase = arg1 >>> 0; d.ldtEntries = ents;
+        if (ents === 0) { cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0; cpu.ldtAttr = 0x10000; }
+        else { cpu.ldtSel = 0xfff8; cpu.ldtBase = arg1 | 0; cpu.ldtLimit = ents * 8 - 1; cpu.ldtAttr = 0x82; }
+        break;
+      }
+      case MMUEXT.clear_page: {
+        if (!t.ownedByGuest(arg1) || t.type[arg1] !== T_NONE) { t.lastError = 'clear_page needs a writable frame of the domain'; rc = -EINVAL; break; }
+        for (let i = 0; i < PAGE; i += 4) d.mem.write(arg1 * PAGE + i, 4, 0);
+        break;
+      }
+      case MMUEXT.copy_page: {
+        if (!t.ownedByGuest(arg1) || t.type[arg1] !== T_NONE || !t.ownedByGuest(arg2)) { t.lastError = 'copy_page needs frames of the domain, the target writable'; rc = -EINVAL; break; }
+        for (let i = 0; i < PAGE; i += 4) d.mem.write(arg1 * PAGE + i, 4, d.mem.i32[(arg2 * PAGE + i) >>> 2]);
+        break;
+      }
+      default:
+        t.lastError = `unknown mmuext command ${cmd}`;
+        rc = -ENOSYS;
+    }
+    if (rc !== 0) break;
+  }
+  if (pdone !== 0) {
+    try { a.set32(pdone, done); } catch (e) { if (e instanceof GuestFault) return rc || -EFAULT; throw e; }
+  }
+  return rc;
+}
+
+/** set_gdt(frame_list, entries): the guest's part of the GDT, below the reserved entries. */
+export function setGdt(d: PvDomain, list: number, entries: number): number {
+  const t = d.types;
+  entries >>>= 0;
+  if (entries > FIRST_RESERVED_GDT_ENTRY) return -EINVAL;
+  const n = Math.ceil(entries / 512);
+  const frames: number[] = [];
+  try { for (let i = 0; i < n; i++) frames.push(d.access.u32(list + i * 4)); }
+  catch (e) { if (e instanceof GuestFault) return -EFAULT; throw e; }
+  const taken: number[] = [];
+  for (const f of frames) {
+    if (!t.ownedByGuest(f) || !t.getType(f, T_SEG)) { taken.forEach((x) => t.putType(x)); return -EINVAL; }
+    taken.push(f);
+    for (let i = 0; i < 512; i++) {
+      const lo = d.mem.i32[(f * PAGE + i * 8) >>> 2], hi = d.mem.i32[(f * PAGE + i * 8 + 4) >>> 2];
+      const ok = checkDescriptor(lo, hi);
+      if (!ok) { t.lastError = `descriptor ${i} of frame 0x${f.toString(16)} is not allowed`; taken.forEach((x) => t.putType(x)); return -EINVAL; }
+      d.mem.i32[(f * PAGE + i * 8) >>> 2] = ok[0]; d.mem.i32[(f * PAGE + i * 8 + 4) >>> 2] = ok[1];
+    }
+  }
+  for (const f of d.gdtFrames) t.putType(f);
+  d.gdtFrames = frames; d.gdtEntries = entries;
+  const lay = d.layout!;
+  for (let i = 0; i < 14; i++) {
+    const f = i < frames.length ? frames[i] : lay.zeroMfn;
+    d.mem.i32[(lay.gdtL1Mfn * PAGE + i * 8) >>> 2] = f * PAGE | 0x21;
+    d.mem.i32[(lay.gdtL1Mfn * PAGE + i * 8 + 4) >>> 2] = 0;
+  }
+  d.cpu.flushTlb();
+  return 0;
+}
+
+export function updateDescriptor(d: PvDomain, ma: number, lo: number, hi: number): number {
+  const t = d.types;
+  if (ma % 8 !== 0) return -EINVAL;
+  const mfn = Math.floor(ma / PAGE);
+  if (!t.ownedByGuest(mfn)) return -EINVAL;
+  const ok = checkDescriptor(lo, hi);
+  if (!ok) { t.lastError = 'descriptor not allowed'; return -EINVAL; }
+  const type = t.type[mfn];
+  if (type !== T_SEG && type !== T_NONE) return -EINVAL;
+  d.mem.write(ma, 4, ok[0]); d.mem.write(ma + 4, 4, ok[1]);
+  d.cpu.flushTlb();
+  return 0;
+}
+
+export { PageTypes, T_L1, T_L2, T_L3, EPERM };

@@ -1,0 +1,155 @@
+// What the hypervisor does with a privileged instruction the guest kernel executed in ring 1
+// (it raised #GP), under the `xen` policy: emulate the instructions Xen's
+// emulate_privileged_op emulates for an unprivileged PV domain, and report anything else as
+// not handled so the #GP is bounced to the guest. Xen's forced-emulation prefix
+// (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
+
+import { cpuid } from '../cpu/identity';
+import { HYPERVISOR_VIRT_START, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
+import type { PvDomain } from './domain';
+import { T_L3 } from './page-types';
+
+const FLAG_IF = 0x200;
+export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
+
+export interface Emulated { length: number; name: string; opcode: number }
+
+/** Fetches up to 16 instruction bytes at the current EIP through the guest's tables. */
+function fetch(d: PvDomain): number[] {
+  const cpu = d.cpu;
+  const out: number[] = [];
+  for (let i = 0; i < 16; i++) {
+    const lin = (cpu.segBase[1] + cpu.eip + i) >>> 0;
+    const p = d.access.phys(lin, false);
+    if (p < 0) break;
+    out.push(d.mem.u8[p]);
+  }
+  return out;
+}
+
+export function forcedCpuid(d: PvDomain): Emulated | null {
+  const b = fetch(d);
+  for (let i = 0; i < FORCED_CPUID.length; i++) if (b[i] !== FORCED_CPUID[i]) return null;
+  pvCpuid(d);
+  return { length: FORCED_CPUID.length, name: 'cpuid', opcode: 0x0fa2 };
+}
+
+/** CPUID as Xen shows it to a PV guest: the hypervisor bit, Xen's leaves at 0x40000000. */
+export function pvCpuid(d: PvDomain): void {
+  const r = d.cpu.regs;
+  const leaf = r[0] >>> 0;
+  if (leaf >= 0x40000000 && leaf < 0x40000100) {
+    const sig = 'XenVMMXenVMM';
+    const w = (i: number) => sig.charCodeAt(i) | (sig.charCodeAt(i + 1) << 8) | (sig.charCodeAt(i + 2) << 16) | (sig.charCodeAt(i + 3) << 24);
+    switch (leaf) {
+      case 0x40000000: r[0] = 0x40000002; r[3] = w(0); r[1] = w(4); r[2] = w(8); return;
+      case 0x40000001: r[0] = (XEN_MAJOR << 16) | XEN_MINOR; r[3] = 0; r[1] = 0; r[2] = 0; return;
+      case 0x40000002: r[0] = 1; r[3] = 0x40000000; r[1] = 0; r[2] = 0; return; // one hypercall page, MSR 0x40000000
+      default: r[0] = 0; r[3] = 0; r[1] = 0; r[2] = 0; return;
+    }
+  }
+  cpuid(d.cpu);
+  if (leaf === 1) {
+    r[1] |= 1 << 31;              // ECX.hypervisor
+    r[1] &= ~((1 << 5) | (1 << 3)); // no VMX, no MONITOR for a PV guest
+  }
+}
+
+/** Emulates a privileged instruction at EIP; null when Xen would not (the #GP goes to the guest). */
+export function emulatePrivileged(d: PvDomain): Emulated | null {
+  const b = fetch(d);
+  const cpu = d.cpu, r = cpu.regs;
+  let i = 0;
+  let opsize = 4;
+  while (i < b.length && (b[i] === 0x66 || b[i] === 0xf3 || b[i] === 0xf2 || b[i] === 0x2e || b[i] === 0x3e || b[i] === 0x26 || b[i] === 0x36 || b[i] === 0x64 || b[i] === 0x65)) {
+    if (b[i] === 0x66) opsize = 2;
+    i++;
+  }
+  const op = b[i];
+  if (op === undefined) return null;
+  const ioOk = d.iopl >= cpu.cpl;
+  switch (op) {
+    case 0xfa: case 0xfb:
+      if (!ioOk) return null;
+      d.events.upcallMask = op === 0xfa;
+      if (op === 0xfb && d.upcallDeliverable()) { cpu.irqPoll = true; cpu.attn = true; }
+      return { length: i + 1, name: op === 0xfa ? 'cli' : 'sti', opcode: op };
+    case 0xe4: case 0xe5: case 0xec: case 0xed: case 0xe6: case 0xe7: case 0xee: case 0xef: {
+      // With IOPL granted but no ports assigned (an unprivileged domain), reads see all ones
+      // and writes are dropped, as Xen's guest_io_read/write do.
+      if (!ioOk) return null;
+      const imm = op < 0xe8;
+      const size = (op & 1) ? opsize : 1;
+      const isIn = (op & 2) === 0;
+      if (isIn) {
+        if (size === 1) r[0] = (r[0] & ~0xff) | 0xff; else if (size === 2) r[0] = (r[0] & ~0xffff) | 0xffff; else r[0] = -1;
+      }
+      return { length: i + (imm ? 2 : 1), name: isIn ? 'in' : 'out', opcode: op };
+    }
+    case 0x0f: break;
+    default: return null;
+  }
+  const op2 = b[i + 1];
+  const modrm = b[i + 2] ?? 0;
+  const reg = (modrm >>> 3) & 7, rm = modrm & 7;
+  switch (op2) {
+    case 0x06: // CLTS
+      d.ts = false; cpu.cr0 &= ~8;
+      return { length: i + 2, name: 'clts', opcode: 0x0f06 };
+    case 0x09: // WBINVD: ignored for a domain that may not flush caches
+      return { length: i + 2, name: 'wbinvd', opcode: 0x0f09 };
+    case 0x20: { // MOV r32, CRn
+      if ((modrm >>> 6) !== 3) return null;
+      let v: number;
+      switch (reg) {
+        case 0: v = (cpu.cr0 & ~8) | (d.ts ? 8 : 0); break;
+        case 2: v = d.mem.i32[(d.events.vcpuPa + VI_CR2) >>> 2]; break;
+        case 3: v = cpu.cr3; break;
+        case 4: v = cpu.cr4; break;
+        default: return null;
+      }
+      r[rm] = v | 0;
+      return { length: i + 3, name: `mov from cr${reg}`, opcode: 0x0f20 };
+    }
+    case 0x22: { // MOV CRn, r32
+      if ((modrm >>> 6) !== 3) return null;
+      const v = r[rm] | 0;
+      switch (reg) {
+        case 0: {
+          const view = (cpu.cr0 & ~8) | (d.ts ? 8 : 0);
+          if ((v ^ view) & ~8) return null; // only TS may change
+          d.ts = (v & 8) !== 0; cpu.cr0 = d.ts ? cpu.cr0 | 8 : cpu.cr0 & ~8;
+          break;
+        }
+        case 2: d.mem.i32[(d.events.vcpuPa + VI_CR2) >>> 2] = v; break;
+        case 3: {
+          const mfn = (v >>> 12);
+          const old = cpu.cr3 >>> 12;
+          if (!d.types.getType(mfn, T_L3)) return null;
+          cpu.writeCr3(mfn * PAGE);
+          d.types.putType(old);
+          break;
+        }
+        case 4: if (v !== cpu.cr4) return null; break;
+        default: return null;
+      }
+      return { length: i + 3, name: `mov to cr${reg}`, opcode: 0x0f22 };
+    }
+    case 0x21: { // MOV r32, DRn
+      if ((modrm >>> 6) !== 3 || reg === 4 || reg === 5) return null;
+      r[rm] = d.debugRegs[reg] | 0;
+      return { length: i + 3, name: `mov from dr${reg}`, opcode: 0x0f21 };
+    }
+    case 0x23: { // MOV DRn, r32
+      if ((modrm >>> 6) !== 3 || reg === 4 || reg === 5) return null;
+      const v = r[rm] >>> 0;
+      if (reg < 4 && v >= HYPERVISOR_VIRT_START) return null;
+      d.debugRegs[reg] = v; cpu.dr[reg] = v | 0;
+      return { length: i + 3, name: `mov to dr${reg}`, opcode: 0x0f23 };
+    }
+    default:
+      return null;
+  }
+}
+
+export { FLAG_IF };

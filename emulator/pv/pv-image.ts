@@ -1,0 +1,36 @@
+// The loader entry for PV mode: a Xen PV kernel image (ELF32 with Xen notes or __xen_guest)
+// becomes a BootPlan whose `pv` part the domain builder applies when the Machine loads it.
+
+import type { BootPlan } from '../machine-api';
+import { ImageError } from '../loader/image-error';
+import { parseXenNotes } from '../loader/xen-notes';
+import { xenKernelImage } from '../loader/xen-kernel';
+import { readSymbols, parseElf32 } from '../loader/elf32';
+import { MAX_GUEST_CMDLINE } from './abi';
+
+export interface PvLoadOptions {
+  ramBytes: number;
+  cmdline?: string;
+}
+
+export function loadPvImage(bytes: Uint8Array, opts: PvLoadOptions): BootPlan {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new ImageError('image is empty', { field: 'image' });
+  const info = parseXenNotes(bytes);
+  if (!info) throw new ImageError('not a Xen PV kernel: no Xen ELF notes and no __xen_guest section (run it in HVM mode)', { field: 'image' });
+  if (info.pae === 'no') throw new ImageError('this kernel is built for non-PAE Xen (PAE_MODE "no"); only 32-bit PAE PV guests are supported', { field: 'PAE_MODE' });
+  const cmdline = opts.cmdline ?? '';
+  if (new TextEncoder().encode(cmdline).length >= MAX_GUEST_CMDLINE) throw new ImageError(`the command line is longer than ${MAX_GUEST_CMDLINE - 1} bytes`, { field: 'cmdline' });
+  const image = xenKernelImage(bytes, info, opts.ramBytes);
+  let symbols: BootPlan['symbols'];
+  try {
+    symbols = readSymbols(parseElf32(bytes)).filter((s) => s.name && s.value !== 0)
+      .map((s) => ({ name: s.name, address: s.value >>> 0, size: s.size }));
+  } catch { symbols = undefined; }
+  return {
+    memory: [],
+    entry: { kind: 'flat32', eip: image.entry },
+    symbols,
+    description: `Xen PV kernel (${info.source === 'notes' ? 'ELF notes' : '__xen_guest'}, PAE ${info.pae}), ${image.virtEnd - image.virtStart} bytes at 0x${image.virtStart.toString(16)}`,
+    pv: { image, cmdline, features: info.features.supportedMask, guestOs: info.guestOs },
+  };
+}

@@ -1,0 +1,98 @@
+// The PV hypervisor's record of what it did for the guest: every hypercall, trap bounce,
+// event upcall, privileged-op emulation and domain crash, in the HVM exit log's ring buffer
+// (preallocated typed arrays, nothing allocated per record) with PV kinds beside Intel's
+// reason numbers, and counters by kind and by hypercall name.
+
+import type { ExitRecord, ExitStats } from '../machine-api';
+import type { ExitContext, ExitExtra } from '../vmm/exit-api';
+import { ExitLog } from '../vmm/exit-log';
+import { hypercallByNumber } from '../isa/hypercalls';
+import { DEFAULT_PV_COSTS, type PvCostModel } from './pv-costs';
+
+/** PV record kinds, numbered above Intel's basic exit reasons so the two never collide. */
+export const PvKind = {
+  HYPERCALL: 256,
+  TRAP_BOUNCE: 257,
+  EVENT_UPCALL: 258,
+  PRIV_OP: 259,
+  FAILSAFE: 260,
+  DOMAIN_CRASH: 261,
+} as const;
+const KIND_NAMES = ['HYPERCALL', 'TRAP_BOUNCE', 'EVENT_UPCALL', 'PRIV_OP', 'FAILSAFE_CALLBACK', 'DOMAIN_CRASH'];
+export function pvKindName(kind: number): string { return KIND_NAMES[kind - 256] ?? `PV_${kind}`; }
+export function hypercallName(nr: number): string { return hypercallByNumber(nr)?.name ?? `hypercall_${nr}`; }
+
+const MAX_HC = 64;
+
+export class PvLog {
+  readonly log: ExitLog;
+  costs: PvCostModel = DEFAULT_PV_COSTS;
+  private readonly kindCounts = new Float64Array(8);
+  private readonly kindCycles = new Float64Array(8);
+  private readonly hcCounts = new Float64Array(MAX_HC + 1);
+  private readonly hcCycles = new Float64Array(MAX_HC + 1);
+  private readonly hcErrors = new Float64Array(MAX_HC + 1);
+  private filter: ((r: ExitRecord) => boolean) | null = null;
+  readonly stats: ExitStats & { hypercalls: Record<string, number>; hypercallCycles: Record<string, number>; hypercallErrors: Record<string, number> };
+
+  constructor(private readonly icount: () => number, capacity = 65536) {
+    this.log = new ExitLog(capacity);
+    const self = this;
+    this.stats = {
+      get total() { return self.log.total; },
+      get byReason() { return self.byKind(self.kindCounts); },
+      get cyclesByReason() { return self.byKind(self.kindCycles); },
+      get guestCycles() { return self.icount() * self.costs.cyclesPerInstruction; },
+      get hypercalls() { return self.byHc(self.hcCounts); },
+      get hypercallCycles() { return self.byHc(self.hcCycles); },
+      get hypercallErrors() { return self.byHc(self.hcErrors); },
+      recent: (n: number) => this.log.recent(n).map(fixName),
+      page: (from: number, count: number, f?: (r: ExitRecord) => boolean) =>
+        this.log.page(from, count, f ? (r) => f(fixName(r)) : undefined).map(fixName),
+    };
+  }
+
+  private byKind(a: Float64Array): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < a.length; i++) if (this.kindCounts[i]) out[KIND_NAMES[i]] = a[i];
+    return out;
+  }
+
+  private byHc(a: Float64Array): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i <= MAX_HC; i++) if (this.hcCounts[i]) out[i === MAX_HC ? 'unknown' : hypercallName(i)] = a[i];
+    return out;
+  }
+
+  setFilter(f: ((r: ExitRecord) => boolean) | null): void { this.filter = f; }
+
+  /** Appends one record; returns true when a debugger filter wants the machine to stop. */
+  record(kind: number, qualification: number, handler: string, ctx: ExitContext, cycles: number, extra?: ExitExtra): boolean {
+    const k = kind - 256;
+    this.kindCounts[k]++;
+    this.kindCycles[k] += cycles;
+    const seq = this.log.append(kind, qualification >>> 0, this.log.intern(handler), ctx.instrEip >>> 0, ctx.cs, ctx.cpl,
+      ctx, ctx.icount, cycles, extra, false);
+    if (this.filter === null) return false;
+    const r = this.log.at(seq);
+    return r !== undefined && this.filter(fixName(r)) === true;
+  }
+
+  countHypercall(nr: number, cycles: number, failed: boolean): void {
+    const i = nr >= 0 && nr < MAX_HC ? nr : MAX_HC;
+    this.hcCounts[i]++;
+    this.hcCycles[i] += cycles;
+    if (failed) this.hcErrors[i]++;
+  }
+
+  reset(): void {
+    this.log.clear();
+    this.kindCounts.fill(0); this.kindCycles.fill(0);
+    this.hcCounts.fill(0); this.hcCycles.fill(0); this.hcErrors.fill(0);
+  }
+}
+
+function fixName(r: ExitRecord): ExitRecord {
+  if (r.reason >= 256) r.reasonName = pvKindName(r.reason);
+  return r;
+}
