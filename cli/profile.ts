@@ -8,7 +8,9 @@ import { CliError } from './errors';
 
 import type { LineTable } from './dwarf-lines';
 
-interface AddressEntry { exits: number; cycles: number; byReason: Record<string, number>; symbol?: string; file?: string; line?: number }
+// The source line sits in a nested `source` so readers that also sum flat file/line entries
+// (the language server accepts both forms) count each exit once, through lines[].
+interface AddressEntry { exits: number; cycles: number; byReason: Record<string, number>; symbol?: string; source?: { file: string; line: number } }
 interface LineEntry { file: string; line: number; exits: number; cycles: number; byReason: Record<string, number> }
 type Symbol = { name: string; address: number; size: number };
 type Meta = {
@@ -52,8 +54,7 @@ export class ExitProfile {
       if (symbol) e.symbol = symbol;
       const src = lineTable?.lookup(addr);
       if (src) {
-        e.file = src.file;
-        e.line = src.line;
+        e.source = { file: src.file, line: src.line };
         const key = `${src.file}\0${src.line}`;
         let l = byLine.get(key);
         if (!l) { l = { file: src.file, line: src.line, exits: 0, cycles: 0, byReason: {} }; byLine.set(key, l); }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { parseProfile } from '../../language-server/analyzer/profile';
 import { buildAll, buildGuest, paravirt, lastJsonLine, guestDefine, guestString, symbolAddress, machineExists, GUEST_SRC, type Built } from './harness';
 
 // Until the Machine exists there is nothing to run; the tests then report as skipped, not passed.
@@ -154,6 +155,9 @@ test('--profile on a C kernel built with -g: exits summed per source line (the e
     ['cexits.c', cpuidLine, 1, { CPUID: 1 }],
     ['cstart.asm', exitLine, 1, { IO_INSTRUCTION: 1 }],   // main's return value to isa-debug-exit
   ]);
+  // The editor's reader (the language server's) sees each exit once.
+  const seen = parseProfile(readFileSync(prof, 'utf8'))!;
+  assert.equal(seen.lines.reduce((a, l) => a + l.exits, 0), msg.length + 1 + posts + 1 + 1);
 });
 
 test('--exit-controls: CR3 loads/stores and INVLPG exit only with shadow paging', { skip }, () => {
