@@ -12,6 +12,8 @@ export interface GuestFile {
   elfPath: string;
   /** An SDM-derived expected serial output, for guests whose behaviour QEMU's TCG gets wrong. */
   expectedPath?: string;
+  /** The exit status the guest ends with: 1 (isa-debug-exit value 0) unless src/<name>.status says otherwise. */
+  status: number;
 }
 
 /** Every built guest kernel (build/<name>.elf), sorted by name. */
@@ -23,7 +25,9 @@ export function listGuests(): GuestFile[] {
     .map((f) => {
       const name = f.slice(0, -4);
       const expected = join(GUESTS_DIR, 'src', `${name}.expected`);
-      return { name, elfPath: join(BUILD_DIR, f), expectedPath: existsSync(expected) ? expected : undefined };
+      const statusFile = join(GUESTS_DIR, 'src', `${name}.status`);
+      const status = existsSync(statusFile) ? Number.parseInt(readFileSync(statusFile, 'utf8').trim(), 10) : 1;
+      return { name, elfPath: join(BUILD_DIR, f), expectedPath: existsSync(expected) ? expected : undefined, status };
     });
 }
 
