@@ -1,6 +1,7 @@
 // Language server speed: a 100,000-line NASM file over a real stdio LSP connection.
-// openMs: didOpen -> diagnostics; editMs: one incremental edit -> updated diagnostics (median
-// of several edits); rssMB: the server's resident memory after both.
+// openMs: didOpen -> diagnostics (median of three opens of distinct documents, the first of
+// them cold); editMs: one incremental one-line edit -> updated diagnostics (median of ten);
+// rssMB: the server's resident memory at the end (three 100k-line documents open).
 
 import { ensureServerBuilt, TestClient } from '../test/language-server/lsp-client';
 import { join } from 'node:path';
@@ -41,11 +42,16 @@ export async function runLspBench(): Promise<{ openMs: number; editMs: number; r
     await client.initialize();
     // Answered after the server's start-up work: times below are for a ready server.
     await client.request('paravirt/stats', {});
-    const path = join(tmpdir(), 'paravirt-lsp-bench.asm');
     const text = benchText();
-    const t0 = performance.now();
-    await client.open(path, text, 'nasm', 1);
-    const openMs = performance.now() - t0;
+    const opens: number[] = [];
+    let path = '';
+    for (let k = 0; k < 3; k++) {
+      path = join(tmpdir(), `paravirt-lsp-bench-${k}.asm`);
+      const t0 = performance.now();
+      await client.open(path, text, 'nasm', 1);
+      opens.push(performance.now() - t0);
+    }
+    const openMs = opens.sort((a, b) => a - b)[1];
     const edits: number[] = [];
     for (let v = 2; v < 12; v++) {
       const line = 1000 + v * 7919 % 90000;

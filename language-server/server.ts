@@ -116,8 +116,12 @@ export function startServer(connection: Connection): void {
     if (p.changes.some((c) => !c.uri.endsWith('last-run.json'))) revalidateAll();
   }));
 
+  let lastOpen = { receivedAt: 0, parseMs: 0 };
   connection.onDidOpenTextDocument(guard(undefined, (p) => {
+    const t0 = performance.now();
+    lastOpen = { receivedAt: Date.now(), parseMs: 0 };
     const od = state.open(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text);
+    lastOpen.parseMs = performance.now() - t0;
     if (od) schedule(od.uri);
   }));
 
@@ -155,7 +159,7 @@ export function startServer(connection: Connection): void {
     const m = process.memoryUsage();
     let lines = 0;
     for (const od of state.docs.values()) lines += od.doc.lineCount;
-    return { rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines, lastPublishMs };
+    return { rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines, lastPublishMs, lastOpen };
   });
 
   connection.onShutdown(() => { profile?.dispose(); });

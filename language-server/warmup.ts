@@ -11,7 +11,7 @@ const NASM = ['start:', '    mov eax, [ebp + 8]   ; arg', '    add eax, ebx', ' 
 const GAS = ['start:', '    movl 8(%ebp), %eax  # arg', '    addl %ebx, %eax', '    pushl %esi', '    hlt', '    movl %eax, %cr3',
   '    outb %al, %dx', '1:  jmp 1b', '    call helper', '/* c */', '    cli; sti'];
 
-export function warmUp(lines = 20_000): void {
+export function warmUp(lines = 8_000): void {
   for (const [path, body] of [['warm.asm', NASM], ['warm.s', GAS]] as const) {
     const text: string[] = [];
     for (let i = 0; i < lines; i++) text.push(body[i % body.length]);
