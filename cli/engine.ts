@@ -11,10 +11,11 @@ export interface EngineOptions {
   memoryMiB: number;
   exitControls: ExitControlsSpec;
   serialOut: (byte: number) => void;
+  pvPrivileged?: 'xen' | 'strict';
 }
 
 export function createMachine(o: EngineOptions): MachineApi {
-  return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut });
+  return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut, pvPrivileged: o.pvPrivileged });
 }
 
 export function planImage(bytes: Uint8Array, o: {

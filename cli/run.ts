@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { ExitRecord } from '../emulator/machine-api';
 import { createMachine, planImage } from './engine';
+import { loadPvImage } from '../emulator/pv/pv-image';
 import { CliError } from './errors';
 import { EXIT_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
@@ -71,6 +72,7 @@ interface RawRunOptions {
   format: RunOptions['format'];
   flatAddress?: number;
   realMode?: boolean;
+  pvPrivileged?: 'xen' | 'strict';
   exitControl?: Record<string, boolean | number>;
   costModel?: Record<string, unknown>;
   stopOn?: StopOn;
@@ -100,6 +102,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--format <format>', 'image format').choices(['auto', 'elf', 'multiboot', 'flat', 'rom']).default('auto'))
     .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000, or 0x7c00 with --real-mode)').argParser(parseAddress))
     .addOption(new Option('--real-mode', 'enter a flat binary below 1 MiB in real mode (CS:IP at its first byte)'))
+    .addOption(new Option('--pv-privileged <policy>', 'PV: a privileged instruction in ring 1 is emulated as Xen does (xen) or its #GP goes to the guest (strict)').choices(['xen', 'strict']).default('xen'))
     .addHelpText('after', RUN_HELP)
     .action(async (kernel: string, raw: RawRunOptions) => {
       process.exitCode = await runCommand(kernel, raw);
@@ -130,7 +133,9 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     serial = new SerialSink(o.serial);
     let plan;
     try {
-      plan = planImage(bytes, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
+      plan = o.mode === 'pv'
+        ? loadPvImage(bytes, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline })
+        : planImage(bytes, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
     } catch (e) {
       if ((e as Error)?.name === 'ImageError') throw new CliError(`bad image '${kernel}': ${(e as Error).message}`);
       throw e;
@@ -138,7 +143,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     let machine;
     try {
       machine = createMachine({
-        mode: o.mode, memoryMiB: o.memory, serialOut: serial.write,
+        mode: o.mode, memoryMiB: o.memory, serialOut: serial.write, pvPrivileged: o.pvPrivileged,
         exitControls: { preset: o.exitControls, overrides: o.exitControl, costModel: o.costModel },
       });
     } catch (e) {
@@ -160,10 +165,15 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     }
 
     const s = serial, t = trace;
+    // PV: piped stdin feeds the console ring's input side.
+    const feed = (b: Buffer) => machine.serialInput?.(new Uint8Array(b));
+    const feedStdin = o.mode === 'pv' && !process.stdin.isTTY;
+    if (feedStdin) process.stdin.on('data', feed);
     const result = await runInSlices(machine, {
       maxInstructions: o.maxInstructions, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); t?.flush(); },
       stopOnFilter: stopOn !== undefined,
     });
+    if (feedStdin) { process.stdin.off('data', feed); process.stdin.destroy(); }
     serial.close();
     trace?.close();
     trace = null;

@@ -19,6 +19,9 @@ export interface RunSummary {
   };
   estimatedCycles: { guest: number; exits: number; total: number; note: string };
   serialBytes: number;
+  /** PV mode: hypercalls by name (multicall entries included) and those that returned an error. */
+  hypercalls?: Record<string, number>;
+  hypercallErrors?: Record<string, number>;
 }
 
 function stopDetail(stop: StopReason): string | undefined {
@@ -61,6 +64,7 @@ export function buildSummary(a: {
       note: 'estimates from the cost model (emulator/vmm/COST-MODEL.md); instruction and exit counts are exact',
     },
     serialBytes: a.serialBytes,
+    ...(a.stats.hypercalls ? { hypercalls: a.stats.hypercalls, hypercallErrors: a.stats.hypercallErrors ?? {} } : {}),
   };
 }
 
@@ -83,6 +87,10 @@ export function formatSummaryText(s: RunSummary): string {
       const cyc = s.exits.cyclesByReason[name] ?? 0;
       lines.push(`  ${name.padEnd(w)}  ${int(count).padStart(12)}  ${int(cyc).padStart(16)}  ${int(count ? cyc / count : 0).padStart(11)}`);
     }
+  }
+  if (s.hypercalls) {
+    const hc = Object.entries(s.hypercalls).sort((x, y) => y[1] - x[1]);
+    lines.push(`hypercalls:    ${hc.map(([n, c]) => `${n} ${int(c)}${s.hypercallErrors?.[n] ? ` (${int(s.hypercallErrors[n])} failed)` : ''}`).join(', ') || 'none'}`);
   }
   const e = s.estimatedCycles;
   const share = e.total > 0 ? ((e.exits / e.total) * 100).toFixed(1) : '0.0';

@@ -133,4 +133,6 @@ export interface MachineApi {
   restore(snapshot: unknown): void;
   /** PV mode: event, timer and trap state for a debugger (null in HVM mode or before a PV load). */
   pvState?(): PvStateView | null;
+  /** Host input for the guest's console (UART in HVM, the PV console ring in PV). */
+  serialInput?(bytes: Uint8Array): void;
 }

@@ -331,6 +331,8 @@ export class Machine implements MachineApi {
 
   pvState(): PvStateView | null { return this.pv ? this.pv.state() : null; }
 
+  serialInput(bytes: Uint8Array): void { this.platform.serialInput(bytes); }
+
   snapshot(): unknown {
     const snap: MachineSnapshot = {
       ram: this.memory.u8.slice(),
