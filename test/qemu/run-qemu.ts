@@ -4,7 +4,7 @@
 // emulator lacks. `-nodefaults` drops the VGA card and NIC; COM1 comes back through
 // `-serial`, and isa-debug-exit at 0xF4 ends the run with status (value << 1) | 1.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,7 +38,10 @@ export function qemuArgs(kernelPath: string, serialPath: string, opts: QemuOptio
   ];
 }
 
+/** QEMU itself exits with status 1 when it cannot start, which is also the status of a
+    guest writing 0 to isa-debug-exit: check the kernel first so that cannot be confused. */
 export function runQemu(kernelPath: string, opts: QemuOptions = {}): Promise<QemuResult> {
+  if (!existsSync(kernelPath)) return Promise.reject(new Error(`kernel not found: ${kernelPath}`));
   const dir = mkdtempSync(join(tmpdir(), 'paravirt-qemu-'));
   const serialPath = join(dir, 'serial.out');
   const timeoutMs = opts.timeoutMs ?? 20_000;
