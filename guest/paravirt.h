@@ -425,4 +425,24 @@ static inline void pv_shutdown(unsigned int reason)
     (void)HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
 }
 
+/* ---- start-of-day helpers: Xen ELF notes (elfnote.h) ---- */
+#define XEN_ELFNOTE_INFO            0
+#define XEN_ELFNOTE_ENTRY           1
+#define XEN_ELFNOTE_HYPERCALL_PAGE  2
+#define XEN_ELFNOTE_VIRT_BASE       3
+#define XEN_ELFNOTE_PADDR_OFFSET    4
+#define XEN_ELFNOTE_XEN_VERSION     5
+#define XEN_ELFNOTE_GUEST_OS        6
+#define XEN_ELFNOTE_GUEST_VERSION   7
+#define XEN_ELFNOTE_LOADER          8
+#define XEN_ELFNOTE_PAE_MODE        9
+#define XEN_ELFNOTE_FEATURES        10
+#define XEN_ELFNOTE_BSD_SYMTAB      11
+
+/* PV_ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz, "\"Paravirt\"") at file scope emits one note. */
+#define PV_ELFNOTE(type, directive, value)                                          \
+    __asm__(".pushsection .note.Xen, \"a\", @note\n\t.balign 4\n\t.long 4\n\t"        \
+            ".long 2f - 1f\n\t.long " PV__STR(type) "\n\t.asciz \"Xen\"\n"              \
+            "1:\t" #directive " " value "\n2:\n\t.balign 4\n\t.popsection")
+
 #endif /* PARAVIRT_H */

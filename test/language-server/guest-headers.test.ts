@@ -124,3 +124,26 @@ test('PV_* macros preserve registers and flags on the host CPU, against a hyperc
   // Exit status: 0 = every check passed; n = check n failed (see the harness).
   execFileSync(exe);
 });
+
+test('ELF note helpers emit "Xen" notes of the right type in NASM, GAS and C (readelf -n)', () => {
+  const notes = (obj: string) => [...execFileSync('readelf', ['-n', obj], { encoding: 'utf8' }).matchAll(/^\s+Xen\s+0x([0-9a-f]+)\s.*\n\s+description data: ([0-9a-f ]+)/gm)]
+    .map((m) => [parseInt(m[1], 16), m[2].trim()]);
+  const guestOs = [9, '50 61 72 61 76 69 72 74 00']; // "Paravirt\0"
+  const nasm = join(work, 'notes.asm');
+  writeFileSync(nasm, '%include "paravirt.inc"\nbits 32\nsection .text\n    nop\nPV_ELFNOTE XEN_ELFNOTE_GUEST_OS, db, "Paravirt", 0\nPV_ELFNOTE XEN_ELFNOTE_PAE_MODE, db, "yes", 0\n    nop\nPV_HYPERCALL_PAGE\n');
+  execFileSync('nasm', ['-f', 'elf32', '-I', GUEST + '/', nasm, '-o', nasm + '.o']);
+  assert.deepEqual(notes(nasm + '.o'), [guestOs, [4, '79 65 73 00']]);
+  const gas = join(work, 'notes.s');
+  writeFileSync(gas, '.include "paravirt-gas.inc"\n.text\n    nop\nPV_ELFNOTE XEN_ELFNOTE_GUEST_OS, .asciz, "Paravirt"\nPV_HYPERCALL_PAGE\n');
+  execFileSync('as', ['--32', '-I', GUEST, gas, '-o', gas + '.o']);
+  assert.deepEqual(notes(gas + '.o'), [guestOs]);
+  const c = join(work, 'notes.c');
+  writeFileSync(c, '#include "paravirt.h"\nPV_ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz, "\\"Paravirt\\"");\n');
+  execFileSync('gcc', ['-m32', '-c', '-I', GUEST, c, '-o', c + '.o']);
+  assert.deepEqual(notes(c + '.o'), [guestOs]);
+  // The note types the helpers name are elfnote.h's.
+  const h = readFileSync(join(GUEST, 'paravirt.h'), 'utf8');
+  assert.match(h, /XEN_ELFNOTE_HYPERCALL_PAGE\s+2\b/);
+  assert.match(h, /XEN_ELFNOTE_PAE_MODE\s+9\b/);
+  assert.match(h, /XEN_ELFNOTE_FEATURES\s+10\b/);
+});
