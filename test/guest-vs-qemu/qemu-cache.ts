@@ -1,17 +1,27 @@
 // QEMU's answers for the guest kernels, cached in test/guests/build/qemu-cache/ under the
-// SHA-256 of the kernel and of QEMU's command line, so reruns skip QEMU entirely.
+// SHA-256 of the kernel, QEMU's command line and QEMU's version, so reruns skip QEMU.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { qemuArgs, runQemu, type QemuResult } from '../qemu/run-qemu';
+import { QEMU_BINARY, qemuArgs, runQemu, type QemuResult } from '../qemu/run-qemu';
 import { BUILD_DIR } from './guest-files';
 
 const CACHE_DIR = join(BUILD_DIR, 'qemu-cache');
+
+let qemuVersion: string | undefined;
+function version(): string {
+  if (qemuVersion === undefined) {
+    try { qemuVersion = execFileSync(QEMU_BINARY, ['--version'], { encoding: 'utf8' }).split('\n')[0]; } catch { qemuVersion = 'unknown'; }
+  }
+  return qemuVersion;
+}
 
 function cacheKey(elf: Uint8Array): string {
   const h = createHash('sha256');
   h.update(elf);
   h.update(qemuArgs('<kernel>', '<serial>').join(' '));
+  h.update(version());
   return h.digest('hex');
 }
 
