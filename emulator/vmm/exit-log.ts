@@ -33,6 +33,8 @@ export class ExitLog {
   readonly capacity: number;
   /** Sequence number the next exit gets; also the number of exits ever recorded. */
   nextSeq = 0;
+  /** Slot the next exit goes to (nextSeq modulo capacity, kept without a division). */
+  private head = 0;
 
   private readonly seqs: Float64Array;
   private readonly reasons: Uint16Array;
@@ -105,7 +107,8 @@ export class ExitLog {
   append(reason: number, qualification: number, handlerId: number, eip: number, cs: number, cpl: number,
     instrBytes: Uint8Array | ExitContext | null, icount: number, cost: number, extra: ExitExtra | undefined, code16 = false): number {
     const seq = this.nextSeq++;
-    const i = seq % this.capacity;
+    const i = this.head;
+    this.head = i + 1 === this.capacity ? 0 : i + 1;
     this.seqs[i] = seq;
     this.reasons[i] = reason;
     this.quals[i] = qualification;
@@ -116,8 +119,8 @@ export class ExitLog {
     let n = 0;
     if (instrBytes !== null) {
       // A context that can copy straight into the ring saves an array per exit.
-      const src = instrBytes instanceof Uint8Array ? instrBytes
-        : instrBytes.copyInstrBytes !== undefined ? null : instrBytes.instrBytes();
+      const copy = (instrBytes as ExitContext).copyInstrBytes;
+      const src = copy !== undefined ? null : instrBytes instanceof Uint8Array ? instrBytes : (instrBytes as ExitContext).instrBytes();
       if (src === null) {
         n = (instrBytes as ExitContext).copyInstrBytes!(this.bytes, base, 15);
       } else {
@@ -243,6 +246,7 @@ export class ExitLog {
    */
   restore(s: ExitLogSnapshot): void {
     this.nextSeq = s.nextSeq;
+    this.head = s.nextSeq % this.capacity;
     this.counts.set(s.counts);
     this.cycles.set(s.cycles);
     this.totalCycles = s.totalCycles;
@@ -250,6 +254,7 @@ export class ExitLog {
 
   clear(): void {
     this.nextSeq = 0;
+    this.head = 0;
     this.counts.fill(0);
     this.cycles.fill(0);
     this.totalCycles = 0;

@@ -51,6 +51,7 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
   let icount = options.icount;
   let lastIcount = 0;
   let filter: ((r: ExitRecord) => boolean) | null = null;
+  let lastHandler = '', lastHid = 0;
   // Per handler id: 1 in-kernel, 2 user space, 0 not yet classified. Rebuilt with the model.
   let handlerClass = new Uint8Array(256);
 
@@ -91,7 +92,10 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
     get costModel() { return costModel; },
 
     exit(reason: number, qualification: number, handler: string, ctx: ExitContext, extra?: ExitExtra): boolean {
-      let hid = log.intern(handler);
+      // Exits come in runs from one device: skip the map lookup when the name repeats.
+      let hid: number;
+      if (handler === lastHandler) hid = lastHid;
+      else { hid = log.intern(handler); lastHandler = handler; lastHid = hid; }
       let inKernel = classify(hid, handler) === 1;
       let vmcallNr = -1;
       if (reason === VMCALL) {
@@ -120,7 +124,7 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       handlerClass.fill(0);
     },
     setInstructionCounter(fn) { icount = fn; },
-    reset() { log.clear(); lastIcount = 0; },
+    reset() { log.clear(); lastIcount = 0; lastHandler = ''; },
     snapshot() { return { log: log.snapshot(), lastIcount }; },
     restore(snap) {
       const s = snap as { log: ExitLogSnapshot; lastIcount: number };
