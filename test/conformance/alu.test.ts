@@ -41,10 +41,10 @@ test('the host oracle reproduces values from the SDM', () => {
 test('the comparison masks only undefined flags', () => {
   const c: AluCase = { ...hostCase([0x21, 0xd8], [1, 0, 0, 2, 0, 0, 0, 0]), undefinedFlags: AF };
   const host = { regs: Uint32Array.from([0, 0, 0, 2, 0, 0, 0, 0]), eflags: ZF | PF, fault: NO_FAULT };
-  assert.equal(compare(c, host, { regs: host.regs, eflags: ZF | PF | AF, fault: -1 }), null);
-  assert.match(compare(c, host, { regs: host.regs, eflags: PF, fault: -1 }) ?? '', /flags/);
-  assert.match(compare(c, host, { regs: Uint32Array.from([1, 0, 0, 2, 0, 0, 0, 0]), eflags: ZF | PF, fault: -1 }) ?? '', /eax/);
-  assert.match(compare(c, { ...host, fault: 0 }, { regs: host.regs, eflags: ZF | PF, fault: -1 }) ?? '', /exception/);
+  assert.equal(compare(c, host, { regs: host.regs, eflags: ZF | PF | AF, fault: -1, length: 2 }), null);
+  assert.match(compare(c, host, { regs: host.regs, eflags: PF, fault: -1, length: 2 }) ?? '', /flags/);
+  assert.match(compare(c, host, { regs: Uint32Array.from([1, 0, 0, 2, 0, 0, 0, 0]), eflags: ZF | PF, fault: -1, length: 2 }) ?? '', /eax/);
+  assert.match(compare(c, { ...host, fault: 0 }, { regs: host.regs, eflags: ZF | PF, fault: -1, length: 2 }) ?? '', /exception/);
 });
 
 test('ALU, shift, bit, multiply/divide and BCD instructions agree with the host CPU', (t) => {

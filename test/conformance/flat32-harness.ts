@@ -78,10 +78,15 @@ export interface StepOutcome {
   regs: Uint32Array;      // EAX..EDI after
   eflags: number;
   fault: number;          // vector, or -1 if the instruction completed, or -2 if EIP ended somewhere else
+  length: number;         // EIP after minus CODE_ADDR, when the instruction completed
 }
 
-/** Runs one instruction at CODE_ADDR with the given registers and flags. */
-export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Array, eflags: number): StepOutcome {
+/**
+ * Runs one instruction at CODE_ADDR with the given registers and flags. `bytes` is either
+ * exactly the instruction, or (`fallThrough`) a longer buffer starting with one whose length
+ * is not known: then any EIP within 15 bytes after CODE_ADDR counts as completion.
+ */
+export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Array, eflags: number, fallThrough = false): StepOutcome {
   const code = new Uint8Array(bytes.length + 1);
   code.set(bytes);
   code[bytes.length] = 0xf4;
@@ -94,9 +99,9 @@ export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Arr
   const out = new Uint32Array(8);
   for (let r = 0; r < 8; r++) out[r] = after[GPR_NAMES[r]] >>> 0;
   let fault = -2;
-  if (after.eip === CODE_ADDR + bytes.length) fault = -1;
+  if (after.eip === CODE_ADDR + bytes.length || (fallThrough && after.eip > CODE_ADDR && after.eip <= CODE_ADDR + 15)) fault = -1;
   else if (after.eip >= HANDLERS && after.eip < HANDLERS + VECTORS * HANDLER_STRIDE && (after.eip - HANDLERS) % HANDLER_STRIDE === 0) {
     fault = (after.eip - HANDLERS) / HANDLER_STRIDE;
   }
-  return { regs: out, eflags: after.eflags >>> 0, fault };
+  return { regs: out, eflags: after.eflags >>> 0, fault, length: after.eip - CODE_ADDR };
 }

@@ -2,7 +2,7 @@
 // large buffer of candidate sequences, reusing one wasm Instruction so a million decodes stay
 // cheap.
 
-import { CpuidFeature, Decoder, DecoderOptions, Instruction, Mnemonic } from 'iced-x86';
+import { CpuidFeature, Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic } from 'iced-x86';
 
 /**
  * The instruction sets a Pentium Pro-class CPU has: the 8086..486 integer ISA, x87, and the
@@ -27,6 +27,7 @@ export interface IcedResult {
   length: number;
   mnemonic: string;       // lowercased iced name, e.g. 'jne', 'movsd', 'fnstsw'
   inScope: boolean;       // part of the 486/Pentium/P6 integer + x87 set
+  next: boolean;          // control continues with the next instruction (no branch, call, return or interrupt)
 }
 
 export class IcedReference {
@@ -48,6 +49,7 @@ export class IcedReference {
     out.length = this.instr.length;
     out.mnemonic = invalid ? 'invalid' : MNEMONIC_NAMES[this.instr.mnemonic];
     out.inScope = !invalid && this.featuresInScope();
+    out.next = !invalid && this.instr.flowControl === FlowControl.Next;
     return out;
   }
 
@@ -64,5 +66,5 @@ export class IcedReference {
 }
 
 export function emptyIcedResult(): IcedResult {
-  return { invalid: true, length: 0, mnemonic: '', inScope: false };
+  return { invalid: true, length: 0, mnemonic: '', inScope: false, next: false };
 }

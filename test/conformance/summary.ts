@@ -2,6 +2,7 @@
 // disagreed), the details of any disagreement after it, and a non-zero exit status if any
 // comparison disagreed.
 //   PARAVIRT_CONFORMANCE_COUNT  decoder sequences (default 1,000,000)
+//   PARAVIRT_EXECUTION_COUNT    executed sequences (default 50,000)
 //   PARAVIRT_ALU_COUNT          ALU cases (default 200,000)
 //   PARAVIRT_SEED               seed for both (default 20261125)
 
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describeAluResult, runAluConformance } from './alu-conformance';
 import { describeDecoderResult, runDecoderConformance } from './decoder-conformance';
 import { createEmulatorMachine, emulatorDecodeInfo } from './emulator-under-test';
+import { describeExecutionResult, runExecutionConformance } from './execution-conformance';
 import { envInt } from './random';
 
 interface Line { name: string; checked: number; agreed: number; disagreed: number; extra?: string; details?: string }
@@ -43,6 +45,7 @@ function guarded(name: string, run: () => Line): Line {
 async function main(): Promise<number> {
   const seed = envInt('PARAVIRT_SEED', 20261125);
   const decoderCount = envInt('PARAVIRT_CONFORMANCE_COUNT', 1_000_000);
+  const executionCount = envInt('PARAVIRT_EXECUTION_COUNT', 50_000);
   const aluCount = envInt('PARAVIRT_ALU_COUNT', 200_000);
   const lines: Line[] = [];
 
@@ -51,6 +54,14 @@ async function main(): Promise<number> {
     return {
       name: 'decoder vs iced-x86', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed,
       extra: `not implemented ${r.notImplemented}`, details: describeDecoderResult(r).split('\n').slice(1).join('\n') || undefined,
+    };
+  }));
+  lines.push(guarded('executor vs iced-x86', () => {
+    const r = runExecutionConformance(createEmulatorMachine, executionCount, seed);
+    return {
+      name: 'executor vs iced-x86', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed,
+      extra: `not implemented ${r.notImplemented}, not comparable ${r.skipped}`,
+      details: describeExecutionResult(r).split('\n').slice(1).join('\n') || undefined,
     };
   }));
   lines.push(guarded('ALU vs host CPU', () => {

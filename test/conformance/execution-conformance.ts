@@ -1,0 +1,113 @@
+// The executor against iced-x86: the decoder comparison checks what decodeInfo claims, this
+// checks what the CPU does with the same kind of random sequences in 32-bit code. An encoding
+// iced rejects must raise #UD; one that completes and falls through must advance EIP by
+// exactly iced's length. Every case starts from the same snapshot, so privileged or wild
+// instructions cannot leak state into the next one.
+
+import { hex } from './decoder-conformance';
+import { prepareFlat32, stepOne, type MachineLike } from './flat32-harness';
+import { emptyIcedResult, IcedReference } from './iced-reference';
+import { Rng } from './random';
+import { generateSequence, SLOT } from './sequence-generator';
+
+export type SnapshotMachine = MachineLike & { snapshot(): unknown; restore(s: unknown): void };
+
+export interface ExecutionConformanceResult {
+  checked: number;
+  agreed: number;          // #UD where iced rejects; fall-through instructions of the right length; #UD for what a P6 lacks
+  disagreed: number;
+  notImplemented: number;  // iced: valid 486/Pentium/P6 integer or x87 instruction; ours: #UD
+  skipped: number;         // branches, other exceptions, unfinished REP: the length is not observable
+  missing: Array<[string, number]>;
+  disagreementsByKind: Array<[string, number]>;
+  samples: string[];
+}
+
+const UD = 6;
+const BATCH = 16384;
+const UD_FAMILY = new Set(['ud0', 'ud1', 'ud2']);
+
+export function runExecutionConformance(createMachine: () => SnapshotMachine, count: number, seed: number): ExecutionConformanceResult {
+  const result: ExecutionConformanceResult = {
+    checked: 0, agreed: 0, disagreed: 0, notImplemented: 0, skipped: 0, missing: [], disagreementsByKind: [], samples: [],
+  };
+  const missing = new Map<string, number>();
+  const kinds = new Map<string, number>();
+  const rng = new Rng(seed ^ 0x5eed);
+  let machine = createMachine();
+  prepareFlat32(machine);
+  let start = machine.snapshot();
+  const buf = new Uint8Array(BATCH * SLOT);
+  const iced = emptyIcedResult();
+  const regs = new Uint32Array(8);
+  const disagree = (kind: string, detail: string): void => {
+    result.disagreed++;
+    const n = kinds.get(kind) ?? 0;
+    kinds.set(kind, n + 1);
+    if (n < 3 && result.samples.length < 100) result.samples.push(detail);
+  };
+  for (let done = 0; done < count; done += BATCH) {
+    const n = Math.min(BATCH, count - done);
+    for (let i = 0; i < n; i++) generateSequence(rng, buf, i * SLOT);
+    const ref = new IcedReference(32, buf);
+    try {
+      for (let i = 0; i < n; i++) {
+        const bytes = buf.subarray(i * SLOT, (i + 1) * SLOT);
+        ref.decodeAt(i * SLOT, iced);
+        for (let r = 0; r < 8; r++) regs[r] = rng.u32();
+        regs[1] &= 0x3f;                     // a REP count small enough to finish in one step
+        const flags = rng.u32() & 0x8d5;
+        result.checked++;
+        let fault: number, length: number;
+        try {
+          machine.restore(start);
+          const out = stepOne(machine, bytes, regs, flags, true);
+          fault = out.fault;
+          length = out.length;
+        } catch (e) {
+          disagree('host exception', `[${hex(bytes.subarray(0, 15))}] threw ${(e as Error).stack ?? e}`);
+          machine = createMachine();
+          prepareFlat32(machine);
+          start = machine.snapshot();
+          continue;
+        }
+        const what = `[${hex(bytes.subarray(0, 15))}] iced ${iced.invalid ? 'invalid' : `${iced.mnemonic}/${iced.length}`}`;
+        const ours = fault === -1 ? `completed, EIP +${length}` : fault === -2 ? 'stopped at another EIP' : `#${fault}`;
+        if (iced.invalid) {
+          if (fault === UD) result.agreed++;
+          else disagree(fault === -1 ? 'executes an invalid encoding' : `invalid encoding raises ${ours}`, `${what}, ours ${ours}`);
+        } else if (fault === UD) {
+          if (iced.inScope && !UD_FAMILY.has(iced.mnemonic)) {
+            result.notImplemented++;
+            missing.set(iced.mnemonic, (missing.get(iced.mnemonic) ?? 0) + 1);
+          } else {
+            result.agreed++;
+          }
+        } else if (fault === -1 && iced.next) {
+          if (length === iced.length) result.agreed++;
+          else disagree(`length of ${iced.mnemonic}`, `${what}, ours ${ours}`);
+        } else {
+          result.skipped++;
+        }
+      }
+    } finally {
+      ref.free();
+    }
+  }
+  result.missing = [...missing.entries()].sort((a, b) => b[1] - a[1]);
+  result.disagreementsByKind = [...kinds.entries()].sort((a, b) => b[1] - a[1]);
+  return result;
+}
+
+export function describeExecutionResult(r: ExecutionConformanceResult, topN = 15): string {
+  const lines = [
+    `executor vs iced-x86 (32-bit): ${r.checked} sequences, ${r.agreed} agreed, ${r.disagreed} disagreed, ` +
+      `${r.notImplemented} not implemented, ${r.skipped} not comparable (branches, other exceptions)`,
+  ];
+  if (r.missing.length) lines.push('  top not implemented: ' + r.missing.slice(0, topN).map(([m, n]) => `${m} ${n}`).join(', '));
+  if (r.disagreementsByKind.length) {
+    lines.push('  disagreements: ' + r.disagreementsByKind.slice(0, topN).map(([m, n]) => `${m} ${n}`).join(', '));
+    for (const s of r.samples.slice(0, 40)) lines.push('    ' + s);
+  }
+  return lines.join('\n');
+}
