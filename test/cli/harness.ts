@@ -98,7 +98,3 @@ export function symbolAddress(elf: string, name: string): number {
   if (!line) throw new Error(`no symbol ${name} in ${elf}`);
   return parseInt(line.split(' ')[0]!, 16);
 }
-
-export function machineExists(): boolean {
-  return existsSync(join(ROOT, 'emulator/machine.ts'));
-}

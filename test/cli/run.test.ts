@@ -7,12 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseProfile } from '../../language-server/analyzer/profile';
-import { buildAll, buildGuest, paravirt, lastJsonLine, guestDefine, guestString, symbolAddress, machineExists, GUEST_SRC, type Built } from './harness';
+import { buildAll, buildGuest, paravirt, lastJsonLine, guestDefine, guestString, symbolAddress, GUEST_SRC, type Built } from './harness';
 
-// Until the Machine exists there is nothing to run; the tests then report as skipped, not passed.
-const skip = machineExists() ? false : 'emulator/machine.ts has not landed yet';
 let b: Built;
-before(async () => { if (!skip) b = await buildAll(['exits', 'paging', 'spin', 'halt', 'triple', 'reset', 'forms']); });
+before(async () => { b = await buildAll(['exits', 'paging', 'spin', 'halt', 'triple', 'reset', 'forms']); });
 
 // Exits the `exits` kernel must take, counted from its source.
 function expectedExits(): Record<string, number> {
@@ -20,7 +18,7 @@ function expectedExits(): Record<string, number> {
   return { IO_INSTRUCTION: out, CPUID: guestDefine('exits', 'CPUID_LOOPS'), VMCALL: 1, RDMSR: 1 };
 }
 
-test('run --summary json: exit status, stop, and exit counts equal to the guest\'s exit-causing instructions', { skip }, () => {
+test('run --summary json: exit status, stop, and exit counts equal to the guest\'s exit-causing instructions', () => {
   const r = paravirt(b, ['run', b.guest('exits'), '--summary', 'json', '--serial', 'none']);
   assert.equal(r.status, (0x10 << 1) | 1, r.stderr);
   const s = lastJsonLine(r.stdout);
@@ -35,7 +33,7 @@ test('run --summary json: exit status, stop, and exit counts equal to the guest\
   assert.equal(r.stdout.trimEnd().split('\n').length, 1, 'with --serial none only the summary is printed');
 });
 
-test('run: serial output streams to stdout, then a text summary that labels cycles as estimates', { skip }, () => {
+test('run: serial output streams to stdout, then a text summary that labels cycles as estimates', () => {
   const r = paravirt(b, ['run', b.guest('exits')]);
   assert.equal(r.status, 33, r.stderr);
   assert.ok(r.stdout.startsWith(guestString('exits', 'hello') + guestString('exits', 'good')), r.stdout);
@@ -44,7 +42,7 @@ test('run: serial output streams to stdout, then a text summary that labels cycl
   assert.match(r.stdout, /estimate/);
 });
 
-test('run --serial <file> writes the guest output to the file only', { skip }, () => {
+test('run --serial <file> writes the guest output to the file only', () => {
   const out = join(b.dir, 'serial.txt');
   const r = paravirt(b, ['run', b.guest('exits'), '--serial', out, '--summary', 'json']);
   assert.equal(r.status, 33, r.stderr);
@@ -52,7 +50,7 @@ test('run --serial <file> writes the guest output to the file only', { skip }, (
   assert.equal(r.stdout.trimEnd().split('\n').length, 1);
 });
 
-test('run --trace-exits: one JSON line per exit, consecutive sequence numbers, SDM qualifications', { skip }, () => {
+test('run --trace-exits: one JSON line per exit, consecutive sequence numbers, SDM qualifications', () => {
   const trace = join(b.dir, 'exits.jsonl');
   const r = paravirt(b, ['run', b.guest('exits'), '--trace-exits', trace, '--summary', 'json', '--serial', 'none']);
   assert.equal(r.status, 33, r.stderr);
@@ -83,7 +81,7 @@ test('run --trace-exits: one JSON line per exit, consecutive sequence numbers, S
   for (let i = 1; i < lines.length; i++) assert.ok(lines[i].icount > lines[i - 1].icount);
 });
 
-test('exit qualifications recorded at each labelled instruction match the SDM encoding', { skip }, () => {
+test('exit qualifications recorded at each labelled instruction match the SDM encoding', () => {
   const trace = join(b.dir, 'forms.jsonl');
   const r = paravirt(b, ['run', b.guest('forms'), '--exit-control', 'cr0Mask=0xffffffff', '--trace-exits', trace, '--summary', 'none']);
   assert.equal(r.status, (2 << 1) | 1, r.stderr);
@@ -122,7 +120,7 @@ test('exit qualifications recorded at each labelled instruction match the SDM en
   assert.equal(lines.find((l) => l.name === 'CPUID').value, 1);
 });
 
-test('run --profile: exits keyed by the guest address that caused them', { skip }, () => {
+test('run --profile: exits keyed by the guest address that caused them', () => {
   const prof = join(b.dir, 'profile.json');
   const r = paravirt(b, ['run', b.guest('exits'), '--profile', prof, '--summary', 'none', '--serial', 'none']);
   assert.equal(r.status, 33, r.stderr);
@@ -135,7 +133,7 @@ test('run --profile: exits keyed by the guest address that caused them', { skip 
   assert.equal(total, Object.values(expectedExits()).reduce((a, n) => a + n, 0));
 });
 
-test('--profile on a C kernel built with -g: exits summed per source line (the editor\'s format)', { skip }, () => {
+test('--profile on a C kernel built with -g: exits summed per source line (the editor\'s format)', () => {
   const elf = buildGuest(b.dir, 'cexits', true);
   const prof = join(b.dir, 'cexits-profile.json');
   const r = paravirt(b, ['run', elf, '--profile', prof, '--summary', 'none', '--serial', 'none']);
@@ -160,7 +158,7 @@ test('--profile on a C kernel built with -g: exits summed per source line (the e
   assert.equal(seen.lines.reduce((a, l) => a + l.exits, 0), msg.length + 1 + posts + 1 + 1);
 });
 
-test('--exit-controls: CR3 loads/stores and INVLPG exit only with shadow paging', { skip }, () => {
+test('--exit-controls: CR3 loads/stores and INVLPG exit only with shadow paging', () => {
   const reloads = guestDefine('paging', 'CR3_RELOADS');
   const reads = guestDefine('paging', 'CR3_READS');
   const invlpgs = guestDefine('paging', 'INVLPG_COUNT');
@@ -180,7 +178,7 @@ test('--exit-controls: CR3 loads/stores and INVLPG exit only with shadow paging'
   assert.ok(s.estimatedCycles.exits > e.estimatedCycles.exits);
 });
 
-test('--cost-model replaces the estimate: cycles by reason are count x the given per-exit cost', { skip }, () => {
+test('--cost-model replaces the estimate: cycles by reason are count x the given per-exit cost', () => {
   const model = join(b.dir, 'costs.json');
   writeFileSync(model, JSON.stringify({
     exitRoundTrip: 0, userspaceRoundTrip: 0, cyclesPerInstruction: 0,
@@ -199,7 +197,7 @@ test('--cost-model replaces the estimate: cycles by reason are count x the given
   assert.match(rb.stderr, /--cost-model.*IO/);
 });
 
-test('--exit-control hltExiting=off: the same guest halts without a HLT exit', { skip }, () => {
+test('--exit-control hltExiting=off: the same guest halts without a HLT exit', () => {
   const r = paravirt(b, ['run', b.guest('halt'), '--exit-control', 'hltExiting=off', '--summary', 'json']);
   assert.equal(r.status, 0, r.stderr);
   const s = lastJsonLine(r.stdout);
@@ -207,7 +205,7 @@ test('--exit-control hltExiting=off: the same guest halts without a HLT exit', {
   assert.equal(s.exits.byReason.HLT, undefined);
 });
 
-test('--stop-on ends the run at the first matching exit, status 8, with that exit in the summary', { skip }, () => {
+test('--stop-on ends the run at the first matching exit, status 8, with that exit in the summary', () => {
   const r = paravirt(b, ['run', b.guest('exits'), '--stop-on', 'CPUID', '--summary', 'json', '--serial', 'none']);
   assert.equal(r.status, 8, r.stderr);
   const s = lastJsonLine(r.stdout);
@@ -225,7 +223,7 @@ test('--stop-on ends the run at the first matching exit, status 8, with that exi
   assert.match(bad.stderr, /--stop-on.*prot/);
 });
 
-test('--format flat --real-mode runs a raw real-mode program at 0x7C00', { skip }, () => {
+test('--format flat --real-mode runs a raw real-mode program at 0x7C00', () => {
   const bin = join(b.dir, 'realmode.bin');
   const asm = spawnSync('nasm', ['-f', 'bin', '-o', bin, join(GUEST_SRC, 'realmode.asm')], { encoding: 'utf8' });
   assert.equal(asm.status, 0, asm.stderr);
@@ -239,7 +237,7 @@ test('--format flat --real-mode runs a raw real-mode program at 0x7C00', { skip 
   assert.match(refused.stderr, /bad image/);
 });
 
-test('--max-instructions ends a guest that never stops, exactly at the budget, with status 124', { skip }, () => {
+test('--max-instructions ends a guest that never stops, exactly at the budget, with status 124', () => {
   const r = paravirt(b, ['run', b.guest('spin'), '--max-instructions', '100000', '--summary', 'json']);
   assert.equal(r.status, 124, r.stderr);
   const s = lastJsonLine(r.stdout);
@@ -248,7 +246,7 @@ test('--max-instructions ends a guest that never stops, exactly at the budget, w
   assert.deepEqual(s.exits.byReason, { IO_INSTRUCTION: guestString('spin', 'msg').length });
 });
 
-test('Ctrl-C stops a running guest cleanly: summary printed, status 130', { skip }, async () => {
+test('Ctrl-C stops a running guest cleanly: summary printed, status 130', async () => {
   const child = spawn(process.execPath, [b.cli, 'run', b.guest('spin'), '--summary', 'json', '--max-instructions', '1G'], { cwd: b.dir });
   let stdout = '';
   let signalled = false;
@@ -264,7 +262,7 @@ test('Ctrl-C stops a running guest cleanly: summary printed, status 130', { skip
   assert.ok(s.instructions > 0);
 });
 
-test('HLT with interrupts off ends the run with status 0', { skip }, () => {
+test('HLT with interrupts off ends the run with status 0', () => {
   const r = paravirt(b, ['run', b.guest('halt'), '--summary', 'json']);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.stdout.startsWith(guestString('halt', 'msg')));
@@ -273,7 +271,7 @@ test('HLT with interrupts off ends the run with status 0', { skip }, () => {
   assert.equal(s.exits.byReason.HLT, 1);
 });
 
-test('a triple fault ends the run with status 4 and one TRIPLE_FAULT exit', { skip }, () => {
+test('a triple fault ends the run with status 4 and one TRIPLE_FAULT exit', () => {
   const r = paravirt(b, ['run', b.guest('triple'), '--summary', 'json']);
   assert.equal(r.status, 4, r.stderr);
   assert.ok(r.stdout.startsWith(guestString('triple', 'msg')));
@@ -282,7 +280,7 @@ test('a triple fault ends the run with status 4 and one TRIPLE_FAULT exit', { sk
   assert.equal(s.exits.byReason.TRIPLE_FAULT, 1);
 });
 
-test('a reset request (0xFE to port 0x64) ends the run with status 0', { skip }, () => {
+test('a reset request (0xFE to port 0x64) ends the run with status 0', () => {
   const r = paravirt(b, ['run', b.guest('reset'), '--summary', 'json']);
   assert.equal(r.status, 0, r.stderr);
   const s = lastJsonLine(r.stdout);
@@ -291,7 +289,7 @@ test('a reset request (0xFE to port 0x64) ends the run with status 0', { skip },
   assert.equal(s.exits.byReason.IO_INSTRUCTION, guestString('reset', 'msg').length + 1);
 });
 
-test('bad image, missing file and bad options: status 2 and one clear line naming the problem', { skip }, () => {
+test('bad image, missing file and bad options: status 2 and one clear line naming the problem', () => {
   const junk = join(b.dir, 'junk.bin');
   writeFileSync(junk, 'this is not a kernel\n'.repeat(100));
   const bad = paravirt(b, ['run', junk]);
@@ -320,7 +318,7 @@ test('bad image, missing file and bad options: status 2 and one clear line namin
   }
 });
 
-test('--help documents every option and the exit statuses', { skip }, () => {
+test('--help documents every option and the exit statuses', () => {
   const r = paravirt(b, ['run', '--help']);
   assert.equal(r.status, 0);
   for (const opt of ['--stop-on', '--exit-control', '--cost-model', '--mode', '--memory', '--cmdline', '--exit-controls', '--max-instructions', '--serial', '--trace-exits', '--summary', '--profile']) {
