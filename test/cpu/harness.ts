@@ -13,7 +13,12 @@ export function assemble(source: string, bits: 16 | 32 = 32, org = 0x100000): Ui
   try {
     const src = join(dir, 't.asm'), out = join(dir, 't.bin');
     writeFileSync(src, `bits ${bits}\norg 0x${org.toString(16)}\n${source}\n`);
-    execFileSync('nasm', ['-f', 'bin', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      execFileSync('nasm', ['-f', 'bin', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      const err = String((e as { stderr?: Buffer }).stderr ?? e).split('\n').filter((l) => l.includes('error')).slice(0, 5).join('\n');
+      throw new Error(`nasm failed:\n${err}`);
+    }
     return new Uint8Array(readFileSync(out));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -43,4 +48,17 @@ export function runReal(source: string, budget = 1_000_000): Ran {
 export function u32(m: Machine, phys: number): number {
   const b = m.readPhysical(phys, 4);
   return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+}
+
+import { kernelSource, R_VEC, R_ERR, R_EIP, R_CR2, R_COUNT, R_CS, R_ESP, R_SCRATCH } from './kernel-prelude';
+export { R_VEC, R_ERR, R_EIP, R_CR2, R_COUNT, R_CS, R_ESP, R_SCRATCH };
+
+/** Run `body` inside the test kernel (ring 0, flat, IDT stubs recording faults). */
+export function runKernel(body: string, data = '', budget = 2_000_000): Ran {
+  return runFlat(kernelSource(body, data), budget);
+}
+
+/** Physical address of a label, found from the assembled listing-free way: body stores it. */
+export function s32(m: Machine, phys: number): number {
+  return u32(m, phys) | 0;
 }
