@@ -128,3 +128,15 @@ test('CPUID exits keep the leaf (EAX at the exit) when the CPU passes no value',
   vmm.exit(10, 0, 'hypervisor', makeContext({ regs: [4], bytes: [0x0f, 0xa2] }), { value: 7 });
   assert.deepEqual(vmm.stats.recent(2).map((r) => r.value), [0x80000001, 7]);
 });
+
+test('COST-MODEL.md explains every default of the model', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { DEFAULT_COST_MODEL } = await import('../../emulator/vmm/cost-model');
+  const doc = readFileSync(new URL('../../emulator/vmm/COST-MODEL.md', import.meta.url), 'utf8');
+  const keys = [
+    'cyclesPerInstruction', 'exitRoundTrip', 'userspaceRoundTrip', 'defaultHandlerCycles',
+    ...Object.keys(DEFAULT_COST_MODEL.specialCycles).map((k) => `specialCycles.${k}`),
+  ];
+  for (const k of keys) assert.ok(doc.includes('`' + k + '`'), k);
+  for (const name of Object.keys(DEFAULT_COST_MODEL.handlerCycles)) assert.ok(new RegExp(`\\b${name}\\b`).test(doc), name);
+});
