@@ -1,7 +1,7 @@
 // One NASM/Intel line -> LineFacts. NASM has no multi-line constructs that change how a
 // line tokenizes (no block comments), so every line parses on its own; state is always 0.
 
-import { classify, isTableMnemonic } from '../../emulator/isa';
+import { classify, isTableMnemonic, tableMnemonics } from '../../emulator/isa';
 import type { LineDef, LineFacts, LineInstr } from './types';
 import { commentDirectives, isIdentChar, isIdentStart, isSpace, NASM_PREFIXES, normalizeOperand, splitOperands } from './operands';
 
@@ -47,6 +47,14 @@ function commentStart(s: string): number {
 /** First words that need the full parse; any other first word is ordinary code. */
 const INTERESTING = new Set<string>([...DATA, ...DIRECTIVES, ...NASM_PREFIXES]);
 
+/** Case-folded hash of an identifier, computed while scanning so ordinary lines allocate nothing. */
+function foldHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + (s.charCodeAt(i) | 32)) | 0;
+  return h;
+}
+const SPECIAL_HASHES = new Set<number>([...INTERESTING, ...tableMnemonics()].map(foldHash));
+
 /**
  * The common line is `<indent> mnemonic operands [; comment]` with an ordinary mnemonic; it
  * contributes nothing, and recognising it without allocating facts keeps 100k-line files fast.
@@ -55,33 +63,39 @@ function isOrdinary(s: string): boolean {
   const len = s.length;
   let i = 0;
   let c = s.charCodeAt(0);
-  while (i < len && (c === 32 || c === 9)) c = s.charCodeAt(++i);
+  while (i < len && isSpace(c)) c = s.charCodeAt(++i);
   if (i === len) return true;
   if (c === 59) return s.indexOf('paravirt', i) < 0;
   const lc = c | 32;
   if (lc < 97 || lc > 122) return false;
   const a = i;
+  let h = 0;
   while (i < len) {
     c = s.charCodeAt(i);
     if (!((c | 32) >= 97 && (c | 32) <= 122) && !(c >= 48 && c <= 57) && c !== 95) break;
+    h = (Math.imul(h, 31) + (c | 32)) | 0;
     i++;
   }
+  if (i === len) c = 0;
   if (c === 58 || c === 46 || c === 36 || c === 64 || c === 63 || c === 35 || c === 126) return false; // label or odd ident
-  const w = s.slice(a, i).toLowerCase();
-  if (INTERESTING.has(w)) return false;
-  if (isTableMnemonic(w)) {
-    if ((w !== 'mov' && w !== 'push') || SPECIAL_OPERAND.test(s)) return false;
-    return s.indexOf('paravirt', i) < 0;
+  if (SPECIAL_HASHES.has(h)) {
+    const w = s.slice(a, i).toLowerCase();
+    if (INTERESTING.has(w)) return false;
+    if (isTableMnemonic(w) && ((w !== 'mov' && w !== 'push') || SPECIAL_OPERAND.test(s))) return false;
   }
-  while (i < len && ((c = s.charCodeAt(i)) === 32 || c === 9)) i++;
-  const c2 = s.charCodeAt(i) | 32;
+  while (i < len && isSpace(s.charCodeAt(i))) i++;
   // A second word starting d/r/i/e/t may be db/resb/incbin/equ/times, making the first a label.
+  const c2 = s.charCodeAt(i) | 32;
   if (c2 === 100 || c2 === 114 || c2 === 105 || c2 === 101 || c2 === 116) return false;
   return s.indexOf('paravirt', i) < 0;
 }
 
 export function parseNasmLine(s: string): LineFacts {
-  if (isOrdinary(s)) return EMPTY_NASM;
+  return isOrdinary(s) ? EMPTY_NASM : parseNasmLineFull(s);
+}
+
+/** The full parse, without the ordinary-line shortcut (exported so tests can compare the two). */
+export function parseNasmLineFull(s: string): LineFacts {
   const codeEnd = commentStart(s);
   let ignore = false, target: 'pv' | 'hvm' | null = null;
   if (codeEnd < s.length && s.indexOf('paravirt', codeEnd) >= 0) ({ ignore, target } = commentDirectives(s.slice(codeEnd)));
