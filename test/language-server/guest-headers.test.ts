@@ -147,3 +147,27 @@ test('ELF note helpers emit "Xen" notes of the right type in NASM, GAS and C (re
   assert.match(h, /XEN_ELFNOTE_PAE_MODE\s+9\b/);
   assert.match(h, /XEN_ELFNOTE_FEATURES\s+10\b/);
 });
+
+test('every GAS PV_* macro assembles to the same bytes and relocations as its NASM twin (which the host-CPU harness checks)', () => {
+  const pairs: Array<[string, string]> = [
+    ['PV_HALT', 'PV_HALT'], ['PV_CLI', 'PV_CLI'], ['PV_STI', 'PV_STI'], ['PV_WRITE_CR3 edi', 'PV_WRITE_CR3 %edi'],
+    ['PV_READ_CR2 edx', 'PV_READ_CR2 %edx'], ['PV_INVLPG [esi+8]', 'PV_INVLPG 8(%esi)'], ['PV_CLTS', 'PV_CLTS'],
+    ['PV_WBINVD', 'PV_WBINVD'], ['PV_CPUID', 'PV_CPUID'], ['PV_SET_DEBUGREG 7, ebx', 'PV_SET_DEBUGREG $7, %ebx'],
+    ['PV_GET_DEBUGREG ecx, 6', 'PV_GET_DEBUGREG %ecx, $6'], ['PV_GET_DEBUGREG eax, 6', 'PV_GET_DEBUGREG %eax, $6'],
+    ['PV_IRQ_SAVE edx', 'PV_IRQ_SAVE %edx'], ['PV_IRQ_RESTORE edx', 'PV_IRQ_RESTORE %edx'], ['PV_IRET', 'PV_IRET'],
+  ];
+  const text = (obj: string) => execFileSync('objdump', ['-s', '-j', '.text', obj], { encoding: 'utf8' }).split('\n')
+    .filter((l) => /^ [0-9a-f]{4,} /.test(l)).map((l) => l.slice(1).split(/\s+/).slice(1, 5).join('')).join('');
+  const relocs = (obj: string) => execFileSync('objdump', ['-r', '-j', '.text', obj], { encoding: 'utf8' }).split('\n')
+    .filter((l) => /^[0-9a-f]{8} /.test(l)).map((l) => l.trim().split(/\s+/).join(' '));
+  pairs.forEach(([nasmLine, gasLine], i) => {
+    const n = join(work, `eq${i}.asm`), g = join(work, `eq${i}.s`);
+    writeFileSync(n, `%include "paravirt.inc"\nbits 32\nsection .text\n    ${nasmLine}\n`);
+    writeFileSync(g, `.include "paravirt-gas.inc"\n.text\n    ${gasLine}\n`);
+    execFileSync('nasm', ['-f', 'elf32', '-I', GUEST + '/', n, '-o', n + '.o']);
+    execFileSync('as', ['--32', '-I', GUEST, g, '-o', g + '.o']);
+    assert.ok(text(n + '.o').length > 0, nasmLine);
+    assert.equal(text(g + '.o'), text(n + '.o'), nasmLine);
+    assert.deepEqual(relocs(g + '.o'), relocs(n + '.o'), nasmLine);
+  });
+});
