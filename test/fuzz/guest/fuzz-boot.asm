@@ -1,5 +1,7 @@
-; Bootstrap for the CPU fuzz test: puts the CPU into one mode with every exception and
-; interrupt vector leading to a HLT, then jumps to the fuzzed code at linear 0x10000.
+; Bootstrap for the CPU fuzz test: puts the CPU into one mode, with every exception and
+; interrupt vector leading to a handler that skips one byte past the return address and
+; returns (so a run goes on through faults until its budget), then jumps to the fuzzed
+; code at linear 0x10000.
 ; Loaded at 0000:7C00 in real mode. Assemble with -DMODE=n:
 ;   0 real mode, 1 16-bit protected mode, 2 32-bit protected mode, 3 ring 3,
 ;   4 two-level paging (4 KiB and 4 MiB pages), 5 PAE paging (4 KiB and 2 MiB pages)
@@ -18,20 +20,34 @@ STACK3      equ 0xA000
         bits 16
         org 0x7c00
 start:
+        jmp begin
+
+rm_resume:
+        push bp
+        mov bp, sp
+        inc word [bp + 2]                        ; one byte past the return address
+        pop bp
+        iret
+rm_resume_end:
+
+begin:
         cli
         xor ax, ax
         mov ds, ax
         mov es, ax
         mov ss, ax
         mov sp, 0x7000
-        ; real-mode vectors all lead to 0000:0600, a HLT (INT clears IF, so it stays halted)
+        ; real-mode vectors all lead to rm_resume, copied to 0000:0600
         xor di, di
         mov cx, 256
 .ivt:   mov word [di], 0x0600
         mov word [di + 2], 0
         add di, 4
         loop .ivt
-        mov dword [0x600], 0x00fdebf4          ; hlt; jmp $-1
+        mov si, rm_resume
+        mov di, 0x600
+        mov cx, rm_resume_end - rm_resume
+        rep movsb
 %if MODE == 0
         jmp 0x1000:0x0000
 %else
@@ -40,16 +56,24 @@ start:
         mov di, GDT_BASE
         mov cx, gdt_end - gdt
         rep movsb
-        ; protected-mode vectors: 32-bit interrupt gates to pm_halt; vector 0x80 callable from ring 3
+        ; protected-mode vectors: 32-bit interrupt gates to pm_resume, or pm_resume_err for the
+        ; exceptions that push an error code; vector 0x80 callable from ring 3
         mov di, IDT_BASE
         mov cx, 256
-.idt:   mov word [di], pm_halt
+.idt:   mov word [di], pm_resume
         mov word [di + 2], 0x08
         mov word [di + 4], 0x8e00
         mov word [di + 6], 0
         add di, 8
         loop .idt
         mov word [IDT_BASE + 0x80 * 8 + 4], 0xee00
+        mov si, error_vectors
+.err:   movzx di, byte [si]
+        shl di, 3
+        mov word [IDT_BASE + di], pm_resume_err
+        inc si
+        cmp si, error_vectors_end
+        jb .err
         ; a TSS with the ring-0 stack for privilege changes, and no I/O bitmap
         mov dword [TSS_BASE + 4], STACK0
         mov word [TSS_BASE + 8], 0x10
@@ -130,9 +154,14 @@ pm32:   mov ax, 0x10
         jmp 0x08:FUZZ
 %endif
 
-pm_halt:
-        hlt
-        jmp pm_halt
+pm_resume_err:
+        add esp, 4                               ; drop the error code
+pm_resume:
+        inc dword [esp]                          ; one byte past the faulting instruction's start
+        iret
+
+error_vectors: db 8, 10, 11, 12, 13, 14, 17
+error_vectors_end:
 
         align 8
 gdt:    dq 0
