@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerRun } from './run';
 import { registerLint } from './lint';
+import { registerCompare } from './compare';
 import { EXIT_USAGE } from './exit-status';
 
 // A reader that goes away (`paravirt run k | head`) is not an error worth a stack trace.
@@ -24,7 +25,7 @@ program
 
 registerRun(program);
 registerLint(program);
-// `paravirt compare <hvm-kernel> <pv-kernel>` (issue 3) registers here: registerCompare(program).
+registerCompare(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`paravirt: ${(e as Error)?.message ?? String(e)}\n`);

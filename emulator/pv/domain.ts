@@ -355,6 +355,19 @@ export class PvDomain {
       kernelStack: { ss: this.kernelSs, esp: this.kernelSp },
       blocked: this.blocked,
       iopl: this.iopl,
+      memory: this.memoryView(),
+    };
+  }
+
+  private memoryView(): PvStateView['memory'] {
+    const t = this.types, lay = this.layout;
+    const count = (ty: number) => { let n = 0; for (let i = 0; i < t.totalFrames; i++) if (t.type[i] === ty) n++; return n; };
+    let pinned = 0; for (let i = 0; i < t.totalFrames; i++) pinned += t.pinned[i];
+    return {
+      domainFrames: lay?.nrPages ?? 0,
+      hypervisorFrames: lay ? lay.totalFrames - lay.nrPages : 0,
+      pageTables: { l1: count(1), l2: count(2), l3: count(3), pinned },
+      descriptorPages: count(5),
     };
   }
 }
@@ -369,6 +382,8 @@ export interface PvStateView {
   kernelStack: { ss: number; esp: number };
   blocked: boolean;
   iopl: number;
+  /** Frames the domain owns, frames the hypervisor keeps (M2P, shared_info, GDT, grant frames), validated tables. */
+  memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; pinned: number }; descriptorPages: number };
 }
 
 export function writeU64(m: PhysicalMemory, pa: number, v: number): void {
