@@ -1,5 +1,5 @@
 // The executor against iced-x86: the decoder comparison checks what decodeInfo claims, this
-// checks what the CPU does with the same kind of random sequences in 32-bit code. An encoding
+// checks what the CPU does with the same kind of random sequences in 16- and 32-bit code. An encoding
 // iced rejects must raise #UD; one that completes and falls through must advance EIP by
 // exactly iced's length. Every case starts from the same snapshot, so privileged or wild
 // instructions cannot leak state into the next one.
@@ -34,9 +34,6 @@ export function runExecutionConformance(createMachine: () => SnapshotMachine, co
   const missing = new Map<string, number>();
   const kinds = new Map<string, number>();
   const rng = new Rng(seed ^ 0x5eed);
-  let machine = createMachine();
-  prepareFlat32(machine);
-  let start = machine.snapshot();
   const buf = new Uint8Array(BATCH * SLOT);
   const iced = emptyIcedResult();
   const regs = new Uint32Array(8);
@@ -46,52 +43,58 @@ export function runExecutionConformance(createMachine: () => SnapshotMachine, co
     kinds.set(kind, n + 1);
     if (n < 3 && result.samples.length < 100) result.samples.push(detail);
   };
-  for (let done = 0; done < count; done += BATCH) {
-    const n = Math.min(BATCH, count - done);
-    for (let i = 0; i < n; i++) generateSequence(rng, buf, i * SLOT);
-    const ref = new IcedReference(32, buf);
-    try {
-      for (let i = 0; i < n; i++) {
-        const bytes = buf.subarray(i * SLOT, (i + 1) * SLOT);
-        ref.decodeAt(i * SLOT, iced);
-        for (let r = 0; r < 8; r++) regs[r] = rng.u32();
-        regs[1] &= 0x3f;                     // a REP count small enough to finish in one step
-        const flags = rng.u32() & 0x8d5;
-        result.checked++;
-        let fault: number, length: number;
-        try {
-          machine.restore(start);
-          const out = stepOne(machine, bytes, regs, flags, true);
-          fault = out.fault;
-          length = out.length;
-        } catch (e) {
-          disagree('host exception', `[${hex(bytes.subarray(0, 15))}] threw ${(e as Error).stack ?? e}`);
-          machine = createMachine();
-          prepareFlat32(machine);
-          start = machine.snapshot();
-          continue;
-        }
-        const what = `[${hex(bytes.subarray(0, 15))}] iced ${iced.invalid ? 'invalid' : `${iced.mnemonic}/${iced.length}`}`;
-        const ours = fault === -1 ? `completed, EIP +${length}` : fault === -2 ? 'stopped at another EIP' : `#${fault}`;
-        if (iced.invalid) {
-          if (fault === UD) result.agreed++;
-          else disagree(fault === -1 ? 'executes an invalid encoding' : `invalid encoding raises ${ours}`, `${what}, ours ${ours}`);
-        } else if (fault === UD) {
-          if (iced.inScope && !UD_FAMILY.has(iced.mnemonic)) {
-            result.notImplemented++;
-            missing.set(iced.mnemonic, (missing.get(iced.mnemonic) ?? 0) + 1);
-          } else {
-            result.agreed++;
+  const halves: Array<[16 | 32, number]> = [[16, count >> 1], [32, count - (count >> 1)]];
+  for (const [bits, total] of halves) {
+    let machine = createMachine();
+    prepareFlat32(machine, bits);
+    let start = machine.snapshot();
+    for (let done = 0; done < total; done += BATCH) {
+      const n = Math.min(BATCH, total - done);
+      for (let i = 0; i < n; i++) generateSequence(rng, buf, i * SLOT);
+      const ref = new IcedReference(bits, buf);
+      try {
+        for (let i = 0; i < n; i++) {
+          const bytes = buf.subarray(i * SLOT, (i + 1) * SLOT);
+          ref.decodeAt(i * SLOT, iced);
+          for (let r = 0; r < 8; r++) regs[r] = rng.u32();
+          regs[1] &= 0x3f;                     // a REP count small enough to finish in one step
+          const flags = rng.u32() & 0x8d5;
+          result.checked++;
+          let fault: number, length: number;
+          try {
+            machine.restore(start);
+            const out = stepOne(machine, bytes, regs, flags, true);
+            fault = out.fault;
+            length = out.length;
+          } catch (e) {
+            disagree('host exception', `${bits}-bit [${hex(bytes.subarray(0, 15))}] threw ${(e as Error).stack ?? e}`);
+            machine = createMachine();
+            prepareFlat32(machine, bits);
+            start = machine.snapshot();
+            continue;
           }
-        } else if (fault === -1 && iced.next) {
-          if (length === iced.length) result.agreed++;
-          else disagree(`length of ${iced.mnemonic}`, `${what}, ours ${ours}`);
-        } else {
-          result.skipped++;
+          const what = `${bits}-bit [${hex(bytes.subarray(0, 15))}] iced ${iced.invalid ? 'invalid' : `${iced.mnemonic}/${iced.length}`}`;
+          const ours = fault === -1 ? `completed, EIP +${length}` : fault === -2 ? 'stopped at another EIP' : `#${fault}`;
+          if (iced.invalid) {
+            if (fault === UD) result.agreed++;
+            else disagree(fault === -1 ? 'executes an invalid encoding' : `invalid encoding raises ${ours}`, `${what}, ours ${ours}`);
+          } else if (fault === UD) {
+            if (iced.inScope && !UD_FAMILY.has(iced.mnemonic)) {
+              result.notImplemented++;
+              missing.set(iced.mnemonic, (missing.get(iced.mnemonic) ?? 0) + 1);
+            } else {
+              result.agreed++;
+            }
+          } else if (fault === -1 && iced.next) {
+            if (length === iced.length) result.agreed++;
+            else disagree(`length of ${iced.mnemonic}`, `${what}, ours ${ours}`);
+          } else {
+            result.skipped++;
+          }
         }
+      } finally {
+        ref.free();
       }
-    } finally {
-      ref.free();
     }
   }
   result.missing = [...missing.entries()].sort((a, b) => b[1] - a[1]);
@@ -101,7 +104,7 @@ export function runExecutionConformance(createMachine: () => SnapshotMachine, co
 
 export function describeExecutionResult(r: ExecutionConformanceResult, topN = 15): string {
   const lines = [
-    `executor vs iced-x86 (32-bit): ${r.checked} sequences, ${r.agreed} agreed, ${r.disagreed} disagreed, ` +
+    `executor vs iced-x86 (16- and 32-bit code): ${r.checked} sequences, ${r.agreed} agreed, ${r.disagreed} disagreed, ` +
       `${r.notImplemented} not implemented, ${r.skipped} not comparable (branches, other exceptions)`,
   ];
   if (r.missing.length) lines.push('  top not implemented: ' + r.missing.slice(0, topN).map(([m, n]) => `${m} ${n}`).join(', '));

@@ -1,4 +1,4 @@
-// Issue 2, point 7a from the executor's side: the CPU itself against iced-x86 on random
+// Issue 2, point 7a from the executor's side: the CPU itself against iced-x86 on random 16- and
 // 32-bit sequences (invalid encodings raise #UD, fall-through instructions advance EIP by
 // iced's length). PARAVIRT_EXECUTION_COUNT (default 10,000) and PARAVIRT_SEED override.
 
@@ -8,7 +8,7 @@ import { createEmulatorMachine } from './emulator-under-test';
 import { describeExecutionResult, runExecutionConformance } from './execution-conformance';
 import { envInt } from './random';
 
-test('the CPU executes random 32-bit sequences with iced-x86\'s lengths and rejects what iced rejects', (t) => {
+test('the CPU executes random 16- and 32-bit sequences with iced-x86\'s lengths and rejects what iced rejects', (t) => {
   const count = envInt('PARAVIRT_EXECUTION_COUNT', 10_000);
   const seed = envInt('PARAVIRT_SEED', 20261125);
   const r = runExecutionConformance(createEmulatorMachine, count, seed);

@@ -26,7 +26,7 @@ function le32(v: number): number[] {
   return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 
-export function flat32Plan(): BootPlan {
+export function flat32Plan(bits: 16 | 32 = 32): BootPlan {
   const next = SETUP_ADDR + 21;                     // after the three 7-byte instructions below
   const setup = [
     0x0f, 0x01, 0x15, ...le32(GDTR_ADDR),            // lgdt [GDTR_ADDR]
@@ -38,11 +38,17 @@ export function flat32Plan(): BootPlan {
     0xeb, 0xfe,                                       // jmp $ (not HLT: a halted CPU stays halted when EIP is set)
   ];
   if (setup.length !== SETUP_LENGTH) throw new Error('flat32 harness: setup code length changed');
-  const gdtr = [23, 0, ...le32(GDT_ADDR)];
+  if (bits === 16) {
+    // Instead of the jmp $: on into a 16-bit code segment (base 0) and wait there.
+    const wait16 = SETUP_ADDR + SETUP_LENGTH - 2 + 7;
+    setup.splice(SETUP_LENGTH - 2, 2, 0xea, ...le32(wait16), 0x18, 0x00, 0xeb, 0xfe);
+  }
+  const gdtr = [31, 0, ...le32(GDT_ADDR)];
   const gdt = [
     0, 0, 0, 0, 0, 0, 0, 0,
     0xff, 0xff, 0x00, 0x00, 0x00, 0x9a, 0xcf, 0x00,   // 0x08: flat 32-bit code, DPL 0
     0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0xcf, 0x00,   // 0x10: flat data, DPL 0
+    0xff, 0xff, 0x00, 0x00, 0x00, 0x9a, 0x00, 0x00,   // 0x18: 16-bit code, base 0, limit 64 KiB
   ];
   const idtr = [VECTORS * 8 - 1, 0, ...le32(IDT_ADDR)];
   const idt: number[] = [];
@@ -60,16 +66,20 @@ export function flat32Plan(): BootPlan {
       { paddr: HANDLERS, bytes: new Uint8Array(VECTORS * HANDLER_STRIDE).fill(0xf4) },
     ],
     entry: { kind: 'flat32', eip: SETUP_ADDR },
-    description: 'flat 32-bit single-instruction harness',
+    description: `single-instruction harness, ${bits}-bit code`,
   };
 }
 
-/** Loads the harness and runs its setup; throws if the machine does not get there. */
-export function prepareFlat32(machine: MachineLike): void {
-  machine.load(flat32Plan());
-  const stop = machine.run(SETUP_INSTRUCTIONS);
+/**
+ * Loads the harness and runs its setup; throws if the machine does not get there. With
+ * `bits` 16 the code segment is a 16-bit one (base 0), stack and data stay 32-bit.
+ */
+export function prepareFlat32(machine: MachineLike, bits: 16 | 32 = 32): void {
+  machine.load(flat32Plan(bits));
+  const stop = machine.run(SETUP_INSTRUCTIONS + (bits === 16 ? 1 : 0));
   const regs = machine.getRegisters();
-  if (regs.eip !== SETUP_ADDR + SETUP_LENGTH - 2 || regs.cs !== 0x08 || regs.ss !== 0x10) {
+  const waitAt = SETUP_ADDR + SETUP_LENGTH - 2 + (bits === 16 ? 7 : 0);
+  if (regs.eip !== waitAt || regs.cs !== (bits === 16 ? 0x18 : 0x08) || regs.ss !== 0x10) {
     throw new Error(`flat32 harness setup did not complete: stop ${JSON.stringify(stop)}, eip ${regs.eip.toString(16)}`);
   }
 }
