@@ -28,6 +28,7 @@ export function hover(state: ServerState, od: OpenDoc, pos: Position): Hover | n
   if (line === undefined) return null;
   const w = wordAt(line, pos.character);
   if (!w) return null;
+  if (doc.syntax === 'gas' && w.word.startsWith('$')) { w.word = w.word.slice(1); w.start++; }
   const range = { start: { line: pos.line, character: w.start }, end: { line: pos.line, character: w.end } };
   const wrapper = wrapperByName(w.word);
   if (wrapper) return { contents: { kind: MarkupKind.Markdown, value: wrapperHover(wrapper, doc.syntax) }, range };

@@ -52,6 +52,8 @@ function targetAt(doc: AnalyzedDocument, pos: Position): Target | null {
   if (line === undefined || doc.syntax === 'c') return null;
   const w = wordAt(line, pos.character);
   if (!w) return null;
+  if (doc.syntax === 'gas' && w.word.startsWith('$')) { w.word = w.word.slice(1); w.start++; } // immediate sigil
+  if (!w.word) return null;
   const local = doc.syntax === 'nasm' && w.word.startsWith('.') && !w.word.startsWith('..');
   return { name: w.word, qualified: local ? scopeAt(doc, pos.line) + w.word : w.word, local };
 }

@@ -191,7 +191,7 @@ function parseCppLine(s: string, first: number, state: number): LineFacts {
   if (!m) return EMPTY[state & 3];
   if (m[1] === 'define' && m[2]) {
     const a = s.indexOf(m[2], first + 7);
-    return { ...EMPTY[state & 3], defs: [{ name: m[2], kind: s.charCodeAt(a + m[2].length) === 40 ? 'macro' : 'constant', start: a, end: a + m[2].length }] };
+    return { ...EMPTY[state & 3], defs: [{ name: m[2], kind: s.charCodeAt(a + m[2].length) === 40 ? 'macro' : 'constant', start: a, end: a + m[2].length, cpp: true }] };
   }
   if (m[1] === 'include' && m[3]) {
     const a = s.indexOf(m[3], first);

@@ -68,7 +68,8 @@ export function documentMacros(doc: AnalyzedDocument, macros: Set<string>, imacr
   for (const f of doc.facts) {
     if (!f.defs) continue;
     for (const d of f.defs) {
-      if (d.kind !== 'macro') continue;
+      // cpp function-like macros expand only before '(', so they never shadow an instruction.
+      if (d.kind !== 'macro' || d.cpp) continue;
       if (d.caseInsensitive || doc.syntax === 'gas') imacros.add(d.name.toLowerCase()); else macros.add(d.name);
     }
   }

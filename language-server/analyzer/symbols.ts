@@ -94,9 +94,11 @@ export function wordAt(line: string, character: number): { word: string; start: 
 }
 
 /** Columns where code ends on an asm line (comment start), ignoring quotes. */
-function codeEnd(line: string, syntax: 'nasm' | 'gas'): number {
+function codeEnd(line: string, syntax: 'nasm' | 'gas', cpp: boolean): number {
   let quote = 0;
-  for (let i = 0; i < line.length; i++) {
+  // In a preprocessed file a leading `#` starts a directive (`#define X 1`), not a comment.
+  const start = cpp && /^\s*#/.test(line) ? line.indexOf('#') + 1 : 0;
+  for (let i = start; i < line.length; i++) {
     const c = line.charCodeAt(i);
     if (quote) { if (c === quote) quote = 0; continue; }
     if (c === 34 || (syntax === 'nasm' && (c === 39 || c === 96))) quote = c;
@@ -115,11 +117,12 @@ export function occurrences(doc: AnalyzedDocument, name: string, fromLine = 0, t
     const text = caseInsensitive ? raw.toLowerCase() : raw;
     let idx = text.indexOf(needle);
     if (idx < 0) continue;
-    const end = codeEnd(raw, doc.syntax);
+    const end = codeEnd(raw, doc.syntax, doc.cpp);
     while (idx >= 0 && idx < end) {
       const before = idx > 0 ? text.charCodeAt(idx - 1) : 32;
       const after = text.charCodeAt(idx + needle.length);
-      if (!isIdentChar(before) && !(after === after && isIdentChar(after)) && !insideQuotes(raw, idx)) {
+      const boundary = !isIdentChar(before) || (doc.syntax === 'gas' && before === 36); // GAS `$sym`
+      if (boundary && !isIdentChar(after) && !insideQuotes(raw, idx)) {
         out.push({ start: { line, character: idx }, end: { line, character: idx + needle.length } });
       }
       idx = text.indexOf(needle, idx + 1);

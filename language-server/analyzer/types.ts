@@ -32,7 +32,7 @@ export interface LineInstr {
 
 export type DefKind = 'label' | 'local-label' | 'macro' | 'constant';
 
-export interface LineDef { name: string; kind: DefKind; start: number; end: number; caseInsensitive?: boolean }
+export interface LineDef { name: string; kind: DefKind; start: number; end: number; caseInsensitive?: boolean; /** from a C preprocessor #define */ cpp?: boolean }
 
 /** What one asm line contributes; cached per line and recomputed only when the line changes. */
 export interface LineFacts {

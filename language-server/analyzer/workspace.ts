@@ -4,6 +4,7 @@
 
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { AnalyzedDocument } from './document';
+import { detectSyntax } from './syntax';
 import type { AnalyzeContext } from './rules';
 import { documentMacros } from './rules';
 import { includesOf, resolveInclude } from './symbols';
@@ -21,16 +22,23 @@ export class Workspace {
     private readonly settings: () => Settings,
   ) {}
 
-  load(path: string): AnalyzedDocument | null {
+  /**
+   * `asHeaderOf`: a C header included from a .S file is read the way cpp sees it there
+   * (#define lines), so its constants resolve.
+   */
+  load(path: string, asHeaderOf?: AnalyzedDocument): AnalyzedDocument | null {
     const open = this.openDoc(path);
-    if (open) return open;
+    if (open && !(asHeaderOf && open.syntax === 'c')) return open;
     try {
       const st = statSync(path);
       if (!st.isFile() || st.size > MAX_INCLUDE_BYTES) return null;
-      const hit = this.disk.get(path);
+      const asCpp = !!asHeaderOf && asHeaderOf.syntax === 'gas' && detectSyntax(path)?.syntax === 'c';
+      const key = asCpp ? `${path}\0cpp` : path;
+      const hit = this.disk.get(key);
       if (hit && hit.mtimeMs === st.mtimeMs) return hit.doc;
-      const doc = AnalyzedDocument.create(path, readFileSync(path, 'utf8'));
-      this.disk.set(path, { mtimeMs: st.mtimeMs, doc });
+      const text = open && asCpp ? open.getText() : readFileSync(path, 'utf8');
+      const doc = asCpp ? new AnalyzedDocument(path, text, { syntax: 'gas', cpp: true }) : AnalyzedDocument.create(path, text);
+      this.disk.set(key, { mtimeMs: st.mtimeMs, doc });
       return doc;
     } catch {
       return null;
@@ -51,7 +59,7 @@ export class Workspace {
         const p = this.resolve(d.path, inc.path);
         if (!p || seen.has(p)) continue;
         seen.add(p);
-        const child = this.load(p);
+        const child = this.load(p, d.syntax === 'gas' ? d : undefined);
         if (!child) continue;
         out.push(child);
         walk(child, depth + 1);

@@ -145,6 +145,19 @@ describe('assist and navigation', () => {
     assert.deepEqual(await def(13, 20), ['main.asm:2']);
   });
 
+  it('a .S file resolves #define constants from the C header it #includes', async () => {
+    const h = join(root, 'layout.h');
+    writeFileSync(h, '/* kernel layout */\n#define KSTACK 0x9000\n#define PUT(x) outb x\nstatic inline int f(void) { return 0; }\n');
+    const s = join(root, 'entry.S');
+    const text = '#include "layout.h"\n    movl $KSTACK, %esp\n    outb %al, $0x80\n';
+    const ds = await c.open(s, text, 'gas');
+    assert.deepEqual(ds.map((d) => d.code), ['PV007']); // a function-like cpp macro does not hide the instruction
+    const locs = await c.request<Location[]>('textDocument/definition', { textDocument: { uri: uriOf(s) }, position: { line: 1, character: 12 } });
+    assert.deepEqual(locs.map((l) => [l.uri.endsWith('/layout.h'), l.range.start.line]), [[true, 1]]);
+    const refs = await c.request<Location[]>('textDocument/references', { textDocument: { uri: uriOf(s) }, position: { line: 1, character: 12 }, context: { includeDeclaration: true } });
+    assert.deepEqual(refs.map((l) => `${l.uri.slice(l.uri.lastIndexOf('/') + 1)}:${l.range.start.line}:${l.range.start.character}`).sort(), ['entry.S:1:10', 'layout.h:1:8']);
+  });
+
   it('references: across files for globals, within the scope for local labels', async () => {
     const refs = async (line: number, ch: number, decl = true) => (await c.request<Location[]>('textDocument/references', { ...at(line, ch), context: { includeDeclaration: decl } }))
       .map((l) => `${l.uri.slice(l.uri.lastIndexOf('/') + 1)}:${l.range.start.line}:${l.range.start.character}`).sort();
