@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { ExitRecord } from '../emulator/machine-api';
 import { CliError } from './errors';
 
-import type { LineTable } from './dwarf-lines';
+import type { LineTable } from '../emulator/loader/dwarf/line-table';
 
 // The source line sits in a nested `source` so readers that also sum flat file/line entries
 // (the language server accepts both forms) count each exit once, through lines[].

@@ -9,7 +9,7 @@ import { loadPvImage } from '../emulator/pv/pv-image';
 import { CliError } from './errors';
 import { EXIT_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
-import { LineTable } from './dwarf-lines';
+import { LineTable } from '../emulator/loader/dwarf/line-table';
 import { ExitTrace, exitToJson } from './exit-trace';
 import {
   DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSerial,

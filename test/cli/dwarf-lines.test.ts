@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LineTable } from '../../cli/dwarf-lines';
+import { LineTable } from '../../emulator/loader/dwarf/line-table';
 import { parseElf32 } from '../../emulator/loader';
 import { addr2line, buildGuest, symbolAddress } from './harness';
 

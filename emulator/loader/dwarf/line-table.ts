@@ -2,8 +2,8 @@
 // -F dwarf writes 3, gcc 12 writes 5), for the exit profile. Reads the line-number programs
 // (DWARF 5 spec, section 6.2) and answers "which file and line holds this address".
 
-import { parseElf32, isElf } from '../emulator/loader';
-import type { Elf32Image, SectionHeader } from '../emulator/loader';
+import { parseElf32, isElf } from '../elf32';
+import type { Elf32Image, SectionHeader } from '../elf32';
 
 export interface SourceLine { file: string; line: number }
 
