@@ -490,9 +490,9 @@ export class Cpu extends SystemCpu {
       if (this.count() === 0) return;
       if ((op === 1 || op === 4) && (this.getZF() === 1) !== (rep === 0xf3)) return;
       if (--left === 0 || this.stopCode !== RUN_OK || this.filterHit || this.requestPending) {
-        // Resume later: the instruction restarts with the registers as they are now.
+        // Resume later: the instruction restarts with the registers as they are now. Each
+        // chunk counts as one retired instruction so that budgets always make progress.
         this.eip = this.instrEip;
-        this.icount--;
         return;
       }
     }
