@@ -68,6 +68,9 @@ export function bootToFuzzEntry(machine: FuzzMachine, mode: FuzzMode): void {
   if (!expected[mode]) throw new Error(`fuzz bootstrap (${mode}) reached the wrong state: ${where}`);
 }
 
+/** Every this many runs, the run is repeated from the snapshot and must end the same way. */
+const REPLAY_EVERY = 10;
+
 const GPRS = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
 
 /** Writes run `run`'s random code and registers into a machine standing at the fuzz entry. */
@@ -107,6 +110,16 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
       else if (retired < 0 || retired > o.budget) fail(run, `retired ${retired} instructions on a budget of ${o.budget}`);
       const regs = machine.getRegisters();
       if (!Number.isInteger(regs.eip) || !Number.isInteger(regs.eflags)) fail(run, `registers not integers: ${JSON.stringify(regs)}`);
+      if (run % REPLAY_EVERY === 0) {
+        // Runs are replayable: the same start, code and registers give the same end.
+        const first = JSON.stringify({ stop, retired, regs });
+        machine.restore(start);
+        prepareRun(machine, run, o.seed, code);
+        const again = machine.icount;
+        const stop2 = machine.run(o.budget);
+        const second = JSON.stringify({ stop: stop2, retired: machine.icount - again, regs: machine.getRegisters() });
+        if (first !== second) fail(run, `not deterministic: first ${first}, replay ${second}`);
+      }
     } catch (e) {
       fail(run, `host exception: ${(e as Error).stack ?? String(e)}`);
       machine = o.createMachine();            // nothing is known about a machine that threw
