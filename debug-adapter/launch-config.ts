@@ -1,0 +1,175 @@
+// The launch configuration: declared once here. package.json's `debuggers` contribution is
+// generated from LAUNCH_ATTRIBUTES (debuggerContribution()) and a test checks they match;
+// validateLaunch() checks what a client actually sent against the same declarations.
+
+import { isAbsolute, resolve } from 'node:path';
+
+export type SerialTarget = 'debugConsole' | 'none' | string;
+
+/** What a client may send in `launch` (type `paravirt`). */
+export interface LaunchArguments {
+  program: string;
+  mode?: 'hvm' | 'pv';
+  memory?: number;
+  cmdline?: string;
+  stopOnEntry?: boolean;
+  exitControls?: 'ept' | 'shadow-paging' | { preset?: 'ept' | 'shadow-paging'; overrides?: Record<string, boolean | number> };
+  pvPrivileged?: 'xen' | 'strict';
+  serial?: SerialTarget;
+  sourceFileMap?: Record<string, string>;
+  maxInstructions?: number;
+  disassemblySyntax?: 'nasm' | 'gas';
+  cwd?: string;
+  profile?: string | false;
+}
+
+type Schema = Record<string, unknown>;
+
+/** JSON schema of each attribute (what package.json declares). Keys must be LaunchArguments' keys. */
+export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema } = {
+  program: { type: 'string', description: 'Path of the guest kernel (ELF: multiboot, plain ELF32, or a Xen PV kernel in PV mode).' },
+  mode: { type: 'string', enum: ['hvm', 'pv'], default: 'hvm', description: 'hvm: the guest owns a virtual PC; pv: a Xen-style paravirtualized guest in ring 1.' },
+  memory: { type: 'integer', minimum: 1, maximum: 3072, default: 64, description: 'Guest RAM in MiB.' },
+  cmdline: { type: 'string', default: '', description: 'Kernel command line (multiboot or PV start info).' },
+  stopOnEntry: { type: 'boolean', default: false, description: 'Stop at the first instruction.' },
+  exitControls: {
+    anyOf: [
+      { type: 'string', enum: ['ept', 'shadow-paging'] },
+      { type: 'object', properties: { preset: { type: 'string', enum: ['ept', 'shadow-paging'] }, overrides: { type: 'object' } }, additionalProperties: false },
+    ],
+    default: 'ept',
+    description: 'HVM exit controls: a preset, or {preset, overrides} with individual controls on or off.',
+  },
+  pvPrivileged: { type: 'string', enum: ['xen', 'strict'], default: 'xen', description: 'PV: a privileged instruction in ring 1 is emulated as Xen does (xen) or raises #GP in the guest (strict).' },
+  serial: { type: 'string', default: 'debugConsole', description: "Where the guest's serial output goes: debugConsole, none, or a file path." },
+  sourceFileMap: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Maps source path prefixes recorded in the debug information to local paths.' },
+  maxInstructions: { type: 'integer', minimum: 1, description: 'End the session after this many guest instructions.' },
+  disassemblySyntax: { type: 'string', enum: ['nasm', 'gas'], default: 'nasm', description: 'Syntax of the disassembly view.' },
+  cwd: { type: 'string', description: 'Directory relative paths are resolved against (default: the adapter process directory).' },
+  profile: {
+    anyOf: [{ type: 'string' }, { type: 'boolean', enum: [false] }],
+    default: '.paravirt/last-run.json',
+    description: 'Where the exit profile per source line is written at the end of the session (relative to cwd), or false.',
+  },
+};
+
+export const REQUIRED_ATTRIBUTES: Array<keyof LaunchArguments> = ['program'];
+
+/** The `contributes.debuggers` entry package.json must hold. */
+export function debuggerContribution(): unknown[] {
+  return [{
+    type: 'paravirt',
+    label: 'Paravirt (x86 guest kernel)',
+    program: './dist/debug-adapter.js',
+    runtime: 'node',
+    languages: ['c', 'asm', 'nasm'],
+    configurationAttributes: { launch: { required: REQUIRED_ATTRIBUTES, properties: LAUNCH_ATTRIBUTES } },
+    initialConfigurations: [{ type: 'paravirt', request: 'launch', name: 'Debug kernel', program: '${workspaceFolder}/build/kernel.elf', stopOnEntry: true }],
+    configurationSnippets: [{
+      label: 'Paravirt: launch a kernel',
+      description: 'Debug a guest kernel in the Paravirt emulator',
+      body: { type: 'paravirt', request: 'launch', name: 'Debug kernel', program: '^"\\${workspaceFolder}/build/kernel.elf"', mode: 'hvm' },
+    }],
+  }];
+}
+
+export class LaunchError extends Error {
+  constructor(readonly attribute: string, why: string) {
+    super(`launch attribute '${attribute}': ${why}`);
+    this.name = 'LaunchError';
+  }
+}
+
+/** A launch configuration after validation, with defaults applied and paths resolved. */
+export interface LaunchConfig {
+  program: string;
+  mode: 'hvm' | 'pv';
+  memoryMiB: number;
+  cmdline: string;
+  stopOnEntry: boolean;
+  exitControls: { preset: 'ept' | 'shadow-paging'; overrides?: Record<string, boolean | number> };
+  pvPrivileged: 'xen' | 'strict';
+  serial: { kind: 'debugConsole' } | { kind: 'none' } | { kind: 'file'; path: string };
+  sourceFileMap: Array<[string, string]>;
+  maxInstructions: number;
+  disassemblySyntax: 'nasm' | 'gas';
+  cwd: string;
+  profile: string | null;
+}
+
+const KNOWN = new Set([...Object.keys(LAUNCH_ATTRIBUTES), 'type', 'request', 'name', '__sessionId', '__configurationTarget', 'noDebug', '__restart', 'presentation', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'trace']);
+
+function oneOf<T extends string>(attr: string, v: unknown, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new LaunchError(attr, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function int(attr: string, v: unknown, min: number, max: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new LaunchError(attr, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function validateLaunch(raw: unknown): LaunchConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new LaunchError('arguments', 'the launch arguments must be an object');
+  const a = raw as Record<string, unknown>;
+  for (const k of Object.keys(a)) if (!KNOWN.has(k) && !k.startsWith('__')) throw new LaunchError(k, `unknown attribute (known: ${Object.keys(LAUNCH_ATTRIBUTES).join(', ')})`);
+  if (a.cwd !== undefined && (typeof a.cwd !== 'string' || a.cwd === '')) throw new LaunchError('cwd', 'must be a non-empty directory path');
+  const cwd = typeof a.cwd === 'string' ? resolve(a.cwd) : process.cwd();
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  if (a.program === undefined) throw new LaunchError('program', 'is missing: give the path of the guest kernel ELF');
+  if (typeof a.program !== 'string' || a.program.trim() === '') throw new LaunchError('program', `must be a non-empty path, got ${JSON.stringify(a.program)}`);
+  if (a.cmdline !== undefined && typeof a.cmdline !== 'string') throw new LaunchError('cmdline', 'must be a string');
+  if (a.stopOnEntry !== undefined && typeof a.stopOnEntry !== 'boolean') throw new LaunchError('stopOnEntry', 'must be true or false');
+
+  let exitControls: LaunchConfig['exitControls'] = { preset: 'ept' };
+  const ec = a.exitControls;
+  if (typeof ec === 'string' || ec === undefined) exitControls = { preset: oneOf('exitControls', ec, ['ept', 'shadow-paging'] as const, 'ept') };
+  else if (typeof ec === 'object' && ec !== null && !Array.isArray(ec)) {
+    const o = ec as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (k !== 'preset' && k !== 'overrides') throw new LaunchError('exitControls', `unknown field '${k}' (use preset and overrides)`);
+    const preset = oneOf('exitControls.preset', o.preset, ['ept', 'shadow-paging'] as const, 'ept');
+    if (o.overrides !== undefined && (typeof o.overrides !== 'object' || o.overrides === null || Array.isArray(o.overrides))) throw new LaunchError('exitControls.overrides', 'must be an object of control names to true/false or numbers');
+    const ov = o.overrides as Record<string, unknown> | undefined;
+    if (ov) for (const [k, v] of Object.entries(ov)) if (typeof v !== 'boolean' && typeof v !== 'number') throw new LaunchError(`exitControls.overrides.${k}`, 'must be true, false or a number');
+    exitControls = { preset, overrides: ov as Record<string, boolean | number> | undefined };
+  } else throw new LaunchError('exitControls', `must be 'ept', 'shadow-paging' or {preset, overrides}, got ${JSON.stringify(ec)}`);
+
+  let serial: LaunchConfig['serial'] = { kind: 'debugConsole' };
+  if (a.serial !== undefined) {
+    if (typeof a.serial !== 'string' || a.serial === '') throw new LaunchError('serial', "must be 'debugConsole', 'none' or a file path");
+    serial = a.serial === 'debugConsole' ? { kind: 'debugConsole' } : a.serial === 'none' ? { kind: 'none' } : { kind: 'file', path: path(a.serial) };
+  }
+
+  const map: Array<[string, string]> = [];
+  if (a.sourceFileMap !== undefined) {
+    if (typeof a.sourceFileMap !== 'object' || a.sourceFileMap === null || Array.isArray(a.sourceFileMap)) throw new LaunchError('sourceFileMap', 'must be an object mapping recorded path prefixes to local ones');
+    for (const [k, v] of Object.entries(a.sourceFileMap)) {
+      if (typeof v !== 'string') throw new LaunchError(`sourceFileMap.${k}`, 'must map to a string path');
+      map.push([k, v]);
+    }
+    map.sort((x, y) => y[0].length - x[0].length);
+  }
+
+  let profile: string | null = path('.paravirt/last-run.json');
+  if (a.profile === false) profile = null;
+  else if (typeof a.profile === 'string' && a.profile !== '') profile = path(a.profile);
+  else if (a.profile !== undefined) throw new LaunchError('profile', 'must be a file path or false');
+
+  return {
+    program: path(a.program),
+    mode: oneOf('mode', a.mode, ['hvm', 'pv'] as const, 'hvm'),
+    memoryMiB: int('memory', a.memory, 1, 3072, 64),
+    cmdline: (a.cmdline as string | undefined) ?? '',
+    stopOnEntry: (a.stopOnEntry as boolean | undefined) ?? false,
+    exitControls,
+    pvPrivileged: oneOf('pvPrivileged', a.pvPrivileged, ['xen', 'strict'] as const, 'xen'),
+    serial,
+    sourceFileMap: map,
+    maxInstructions: int('maxInstructions', a.maxInstructions, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    disassemblySyntax: oneOf('disassemblySyntax', a.disassemblySyntax, ['nasm', 'gas'] as const, 'nasm'),
+    cwd,
+    profile,
+  };
+}
