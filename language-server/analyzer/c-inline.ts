@@ -167,17 +167,21 @@ function parseTemplate(stmt: CAsmStmt): void {
 /** Every asm statement in a C/C++ source text. */
 export function findInlineAsm(t: string): CAsmStmt[] {
   const out: CAsmStmt[] = [];
-  let i = 0;
   const n = t.length;
+  // Jump from one interesting token to the next with a native regex scan: comments and
+  // literals are skipped whole, and only the asm keywords start a statement.
+  const re = /\/\/|\/\*|["']|\b(?:__asm__|__asm|asm)\b/g;
+  let i = 0;
   while (i < n) {
-    const c = t.charCodeAt(i);
-    if (c === 34 || c === 39) { i = skipLiteral(t, i); continue; }
-    if (c === 47 && (t.charCodeAt(i + 1) === 47 || t.charCodeAt(i + 1) === 42)) { i = skipTrivia(t, i); continue; }
-    if (!isId(c)) { i++; continue; }
-    const s = i;
-    while (i < n && isId(t.charCodeAt(i))) i++;
-    if (s > 0 && isId(t.charCodeAt(s - 1))) continue;
-    const word = t.slice(s, i);
+    re.lastIndex = i;
+    const m = re.exec(t);
+    if (!m) break;
+    const tok = m[0];
+    if (tok === '//' || tok === '/*') { i = skipTrivia(t, m.index); if (i === m.index) i++; continue; }
+    if (tok === '"' || tok === "'") { i = skipLiteral(t, m.index); continue; }
+    const s = m.index;
+    i = s + tok.length;
+    const word = tok;
     if (!KEYWORDS.has(word)) continue;
     let j = skipTrivia(t, i);
     for (;;) {

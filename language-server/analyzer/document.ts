@@ -84,8 +84,15 @@ export class AnalyzedDocument {
     const head = this.lines[sl].slice(0, Math.max(0, start.character));
     const tail = this.lines[el].slice(Math.max(0, end.line > el ? this.lines[el].length : end.character));
     const inserted = splitLines(head + ev.text + tail);
+    if (this.syntax === 'c') {
+      // Splice the flat text at the same offsets instead of re-joining every line.
+      const a = this.lineStarts[sl] + head.length;
+      const b = this.lineStarts[el] + this.lines[el].length - tail.length;
+      this.lines.splice(sl, el - sl + 1, ...inserted);
+      this.reparseC(this.cText.slice(0, a) + ev.text + this.cText.slice(b));
+      return { first: 0, last: this.lines.length - 1 };
+    }
     this.lines.splice(sl, el - sl + 1, ...inserted);
-    if (this.syntax === 'c') { this.reparseC(this.lines.join('\n')); return { first: 0, last: this.lines.length - 1 }; }
     return this.reparseAsm(sl, el - sl + 1, inserted.length);
   }
 

@@ -2,7 +2,7 @@
 // bit 0 an unterminated /* comment, bit 1 `.intel_syntax` in force. The same statement parser
 // serves inline asm templates (see c-inline.ts), which is why it works on a masked string.
 
-import { classify, isTableMnemonic, stripAttSuffix } from '../../emulator/isa';
+import { classify, isTableMnemonic, stripAttSuffix, tableMnemonics } from '../../emulator/isa';
 import type { LineDef, LineFacts, LineInstr } from './types';
 import { SPECIAL_OPERAND } from './nasm-line';
 import { commentDirectives, GAS_PREFIXES, isIdentChar, isIdentStart, isSpace, normalizeOperand, splitOperands } from './operands';
@@ -156,7 +156,57 @@ export function statementBounds(s: string, from: number, to: number, out: number
   out.push(a, to);
 }
 
+/** Case-folded hash of an identifier (same as the NASM parser's), for allocation-free checks. */
+function foldHash(w: string): number {
+  let h = 0;
+  for (let i = 0; i < w.length; i++) h = (Math.imul(h, 31) + (w.charCodeAt(i) | 32)) | 0;
+  return h;
+}
+const SPECIAL_HASHES = new Set<number>();
+for (const m of [...tableMnemonics(), ...GAS_PREFIXES]) for (const suf of ['', 'b', 'w', 'l', 'q']) SPECIAL_HASHES.add(foldHash(m + suf));
+
+/**
+ * The common GAS line — `<indent> mnemonic operands [# comment]` with an ordinary mnemonic,
+ * no statement separator and no block comment — contributes nothing; recognise it without
+ * allocating.
+ */
+function isOrdinary(s: string, state: number, cpp: boolean): boolean {
+  if (state & IN_COMMENT) return false;
+  const len = s.length;
+  let i = 0;
+  while (i < len && isSpace(s.charCodeAt(i))) i++;
+  if (i === len) return true;
+  let c = s.charCodeAt(i);
+  if (c === 35) return !cpp && s.indexOf('paravirt', i) < 0 && s.indexOf('/*', i) < 0;
+  if (((c | 32) < 97 || (c | 32) > 122) && c !== 95) return false;
+  const a = i;
+  let h = 0;
+  while (i < len) {
+    c = s.charCodeAt(i);
+    if (!((c | 32) >= 97 && (c | 32) <= 122) && !(c >= 48 && c <= 57) && c !== 95) break;
+    h = (Math.imul(h, 31) + (c | 32)) | 0;
+    i++;
+  }
+  if (i < len && !isSpace(c) && c !== 35) return false; // label, assignment, odd identifier
+  if (SPECIAL_HASHES.has(h)) {
+    const w = s.slice(a, i).toLowerCase();
+    const m = (state & INTEL) ? w : stripAttSuffix(w);
+    if (GAS_PREFIXES.has(w) || isTableMnemonic(w) || isTableMnemonic(m)) {
+      if (!((m === 'mov' || m === 'push') && !SPECIAL_OPERAND.test(s))) return false;
+    }
+  }
+  let j = i;
+  while (j < len && isSpace(s.charCodeAt(j))) j++;
+  if (s.charCodeAt(j) === 61 || s.charCodeAt(j) === 58) return false; // `x = 1`, `x :`
+  return s.indexOf(';', i) < 0 && s.indexOf('/*', i) < 0 && s.indexOf('paravirt', i) < 0;
+}
+
 export function parseGasLine(s: string, state: number, cpp: boolean): LineFacts {
+  return isOrdinary(s, state, cpp) ? EMPTY[state & 3] : parseGasLineFull(s, state, cpp);
+}
+
+/** The full parse, without the ordinary-line shortcut (exported so tests can compare the two). */
+export function parseGasLineFull(s: string, state: number, cpp: boolean): LineFacts {
   if (s.length === 0) return EMPTY[state & 3];
   let first = 0;
   while (first < s.length && isSpace(s.charCodeAt(first))) first++;

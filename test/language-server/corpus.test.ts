@@ -30,9 +30,9 @@ function cli(args: string[], cwd = REPO) {
   return spawnSync(process.execPath, ['--import', TSX, join(REPO, 'test/language-server/cli-run.ts'), 'lint', ...args], { cwd, encoding: 'utf8' });
 }
 
-test('corpus covers NASM, GAS .s, GAS .S and C inline asm', () => {
+test('corpus covers NASM, GAS .s, GAS .S, C and C++ inline asm', () => {
   const exts = new Set(files.map((f) => f.slice(f.lastIndexOf('.'))));
-  for (const e of ['.asm', '.s', '.S', '.c']) assert.ok(exts.has(e), `corpus has a ${e} file`);
+  for (const e of ['.asm', '.s', '.S', '.c', '.cpp']) assert.ok(exts.has(e), `corpus has a ${e} file`);
 });
 
 for (const file of files) {
@@ -45,7 +45,7 @@ for (const file of files) {
       got.set(line, [...(got.get(line) ?? []), f.code].sort());
     }
     const want = expected(file);
-    assert.ok(want.size >= 8, 'the file carries annotations');
+    assert.ok(want.size >= 6, 'the file carries annotations');
     assert.deepEqual(Object.fromEntries([...got].sort((a, b) => a[0] - b[0])), Object.fromEntries([...want].sort((a, b) => a[0] - b[0])));
   });
 }
