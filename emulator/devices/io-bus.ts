@@ -26,6 +26,19 @@ export class IoBus {
     this.map.fill(idx, first, first + count);
   }
 
+  /** Claimed port ranges in port order, for attack-surface reports. */
+  ranges(): Array<{ first: number; last: number; name: string; wide: boolean }> {
+    const out: Array<{ first: number; last: number; name: string; wide: boolean }> = [];
+    for (let p = 0; p < 0x10000; p++) {
+      const i = this.map[p];
+      if (i === 0) continue;
+      const prev = out[out.length - 1];
+      if (prev && prev.last === p - 1 && this.map[p - 1] === i) prev.last = p;
+      else out.push({ first: p, last: p, name: this.entries[i].name, wide: this.entries[i].wide });
+    }
+    return out;
+  }
+
   owner(port: number): string | undefined {
     const i = this.map[port & 0xffff];
     return i === 0 ? undefined : this.entries[i].name;

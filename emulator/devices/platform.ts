@@ -105,6 +105,10 @@ export class PcPlatform implements Platform {
   portIn(port: number, size: AccessSize): number { this.epoch++; return this.bus.in(port, size); }
   portOut(port: number, size: AccessSize, value: number): void { this.epoch++; this.bus.out(port, size, value); }
   portOwner(port: number): string | undefined { return this.bus.owner(port); }
+  /** Every claimed port range with its device name (the guest-visible I/O surface). */
+  portRanges(): Array<{ first: number; last: number; name: string }> {
+    return this.bus.ranges().map(({ first, last, name }) => ({ first, last, name }));
+  }
 
   pendingVector(): number {
     if (this.vectorEpoch !== this.epoch) {

@@ -237,3 +237,15 @@ test('ACPI PM at 0x600: S5 through PM1 control requests a shutdown; the PM timer
   r.p.portOut(0x600, 2, 1);
   assert.equal(r.p.portIn(0x600, 2) & 1, 0, 'write 1 to clear');
 });
+
+test('portRanges lists the I/O surface in port order, consistent with portOwner', () => {
+  const r = rig();
+  const ranges = (r.p as unknown as { portRanges(): Array<{ first: number; last: number; name: string }> }).portRanges();
+  assert.deepEqual(ranges.find((x) => x.name === 'uart'), { first: 0x3f8, last: 0x3ff, name: 'uart' });
+  assert.deepEqual(ranges.filter((x) => x.first >= 0xcf8 && x.last <= 0xcff).map((x) => [x.first, x.last, x.name]),
+    [[0xcf8, 0xcf8, 'pci'], [0xcf9, 0xcf9, 'system-control'], [0xcfa, 0xcff, 'pci']]);
+  let claimed = 0;
+  for (let p = 0; p < 0x10000; p++) if (r.p.portOwner(p) !== undefined) claimed++;
+  assert.equal(ranges.reduce((n, x) => n + x.last - x.first + 1, 0), claimed);
+  for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i].first > ranges[i - 1].last);
+});
