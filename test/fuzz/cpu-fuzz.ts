@@ -4,7 +4,7 @@
 
 import type { BootPlan, MachineApi, StopReason } from '../../emulator/machine-api';
 import { Rng } from '../conformance/random';
-import { BOOT_ADDR, buildBootstrap, FUZZ_ADDR, type FuzzMode } from './fuzz-guests';
+import { BOOT_ADDR, buildBootstrap, FUZZ_ADDR, GDT_BASE, GDT_FIXED_ENTRIES, IDT_BASE, type FuzzMode } from './fuzz-guests';
 
 export type FuzzMachine = Pick<MachineApi, 'load' | 'run' | 'getRegisters' | 'setRegister' | 'writePhysical'
   | 'addBreakpoint' | 'removeBreakpoint' | 'snapshot' | 'restore' | 'icount'>;
@@ -73,13 +73,50 @@ const REPLAY_EVERY = 10;
 
 const GPRS = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
 
-/** Writes run `run`'s random code and registers into a machine standing at the fuzz entry. */
+/**
+ * Writes run `run`'s random code, registers and descriptor tables into a machine standing at
+ * the fuzz entry. GDT entries 8-255 and IDT vectors 0x20-0xFF get random descriptors, half of
+ * them shaped like real ones, so segment loads, far transfers, gates, LDTs and task switches
+ * meet every kind of descriptor.
+ */
 export function prepareRun(machine: FuzzMachine, run: number, seed: number, code: Uint8Array): void {
   const rng = new Rng((seed ^ Math.imul(run + 1, 0x9e3779b1)) >>> 0);
   rng.fill(code);
   machine.writePhysical(FUZZ_ADDR, code);
   // Random registers make the random code's memory operands land everywhere.
   for (const name of GPRS) machine.setRegister(name, rng.chance(0.5) ? rng.u32() : rng.u32() & 0xffff);
+  const gdt = new Uint8Array((256 - GDT_FIXED_ENTRIES) * 8);
+  for (let i = 0; i < gdt.length; i += 8) randomDescriptor(rng, gdt, i);
+  machine.writePhysical(GDT_BASE + GDT_FIXED_ENTRIES * 8, gdt);
+  const idt = new Uint8Array((256 - 0x20) * 8);
+  for (let i = 0; i < idt.length; i += 8) randomGate(rng, idt, i);
+  machine.writePhysical(IDT_BASE + 0x20 * 8, idt);
+}
+
+function randomDescriptor(rng: Rng, out: Uint8Array, at: number): void {
+  rng.fill(out, at, at + 8);
+  if (rng.chance(0.5)) return;
+  // Present, a code/data or system type, any DPL; base in the low 1 MiB so it points at RAM.
+  const base = rng.u32() & 0xfffff, limit = rng.chance(0.5) ? 0xfffff : rng.u32() & 0xfffff;
+  const type = rng.chance(0.7) ? 0x10 | rng.below(16) : rng.pick([0x1, 0x2, 0x3, 0x4, 0x5, 0x9, 0xb, 0xc, 0xe, 0xf]);
+  out[at] = limit & 0xff; out[at + 1] = (limit >>> 8) & 0xff;
+  out[at + 2] = base & 0xff; out[at + 3] = (base >>> 8) & 0xff; out[at + 4] = (base >>> 16) & 0xff;
+  out[at + 5] = 0x80 | (rng.below(4) << 5) | type;
+  out[at + 6] = (rng.byte() & 0xc0) | ((limit >>> 16) & 0x0f);
+  out[at + 7] = 0;
+}
+
+function randomGate(rng: Rng, out: Uint8Array, at: number): void {
+  rng.fill(out, at, at + 8);
+  if (rng.chance(0.5)) return;
+  // Interrupt, trap, task or call gate into one of the bootstrap's or the random selectors.
+  const offset = FUZZ_ADDR + (rng.u32() & 0xfff), selector = (rng.below(256) << 3) | rng.below(4);
+  const type = rng.pick([0xe, 0xf, 0x5, 0x6, 0x7, 0xc]);
+  out[at] = offset & 0xff; out[at + 1] = (offset >>> 8) & 0xff;
+  out[at + 2] = selector & 0xff; out[at + 3] = selector >>> 8;
+  out[at + 4] = 0;
+  out[at + 5] = (rng.chance(0.9) ? 0x80 : 0) | (rng.below(4) << 5) | type;
+  out[at + 6] = (offset >>> 16) & 0xff; out[at + 7] = offset >>> 24;
 }
 
 export function runFuzz(o: FuzzOptions): FuzzResult {

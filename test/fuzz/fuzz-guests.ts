@@ -13,6 +13,11 @@ export type FuzzMode = (typeof FUZZ_MODES)[number];
 
 /** Linear (and physical) address where every bootstrap jumps to the fuzzed code. */
 export const FUZZ_ADDR = 0x10000;
+/** The bootstrap's tables (fuzz-boot.asm): 256 GDT entries, of which the first 8 are its own. */
+export const GDT_BASE = 0x1000;
+export const GDT_FIXED_ENTRIES = 8;
+export const IDT_BASE = 0x1800;
+
 /** Where the bootstrap is loaded and entered in real mode. */
 export const BOOT_ADDR = 0x7c00;
 

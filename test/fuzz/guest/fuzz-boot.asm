@@ -173,7 +173,7 @@ gdt:    dq 0
         dq 0x00cff2000000ffff                    ; 0x30 flat data, DPL 3
         dq 0x0000890020000067                    ; 0x38 32-bit TSS at TSS_BASE
 gdt_end:
-gdtr:   dw gdt_end - gdt - 1
+gdtr:   dw 256 * 8 - 1                           ; entries past gdt_end are filled at random per run
         dd GDT_BASE
 idtr:   dw 256 * 8 - 1
         dd IDT_BASE
