@@ -35,15 +35,27 @@ export class ProfileView {
 
   startWatching(): void {
     if (!this.root) return;
-    const dir = join(this.root, '.paravirt');
-    const arm = (path: string) => {
+    const root = this.root;
+    const dir = join(root, '.paravirt');
+    let dirWatcher: FSWatcher | null = null;
+    const changed = () => { this.reload(); this.onChange(); };
+    const armDir = () => {
+      if (dirWatcher || !existsSync(dir)) return;
       try {
-        const w = watch(path, { persistent: false }, () => { this.reload(); this.onChange(); });
-        w.on('error', () => { /* folder removed: the next request re-checks */ });
-        this.watchers.push(w);
+        dirWatcher = watch(dir, { persistent: false }, (_ev, name) => { if (!name || String(name) === 'last-run.json') changed(); });
+        dirWatcher.on('error', () => { dirWatcher?.close(); dirWatcher = null; });
+        this.watchers.push(dirWatcher);
       } catch { /* not there yet */ }
     };
-    if (existsSync(dir)) arm(dir); else arm(this.root);
+    armDir();
+    try {
+      // The folder may appear later (first run): watch the root for it, nothing else.
+      const w = watch(root, { persistent: false }, (_ev, name) => {
+        if (String(name) === '.paravirt') { armDir(); changed(); }
+      });
+      w.on('error', () => undefined);
+      this.watchers.push(w);
+    } catch { /* unreadable root: requests still re-check the mtime */ }
   }
 
   dispose(): void { for (const w of this.watchers) w.close(); this.watchers = []; }

@@ -97,7 +97,10 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(() => {
     if (canWatch) {
-      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/.paravirt/last-run.json' }] }).catch(() => undefined);
+      // The profile, and include files whose macros and constants open documents depend on.
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/.paravirt/last-run.json' }, { globPattern: '**/*.{inc,mac,h}' }],
+      }).catch(() => undefined);
     }
     profile?.startWatching();
     void pullSettings();

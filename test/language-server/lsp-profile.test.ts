@@ -75,3 +75,24 @@ it('profile parser: validates entries, accepts per-address entries that carry fi
   }))!;
   assert.deepEqual(p.lines.map((l) => [l.file, l.line, l.exits, l.byReason]), [['a.asm', 3, 2, { HLT: 2 }], ['b.asm', 7, 5, {}]]);
 });
+
+it('without client file events, a file watcher notices a profile created after start-up', async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'pv-prof-watch-'));
+  const file = join(fresh, 'k.asm');
+  writeFileSync(file, '    hlt\n');
+  await ensureServerBuilt();
+  const c = new TestClient({ root: fresh });
+  await c.initialize();
+  try {
+    await c.open(file, '    hlt\n', 'nasm');
+    const lens = async () => (await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: uriOf(file) } })).map((l) => l.command!.title);
+    assert.deepEqual(await lens(), []);
+    const before = c.refreshRequests;
+    mkdirSync(join(fresh, '.paravirt'));
+    writeFileSync(join(fresh, '.paravirt', 'last-run.json'), JSON.stringify({ version: 1, program: 'k', mode: 'hvm', lines: [{ file: 'k.asm', line: 1, exits: 7, cycles: 8400, byReason: { HLT: 7 } }] }));
+    const deadline = Date.now() + 8000;
+    while (c.refreshRequests === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(c.refreshRequests > before, 'the server asked the client to refresh');
+    assert.deepEqual(await lens(), ['7 exits, ~8,400 cycles (estimated) — HLT 7']);
+  } finally { await c.close(); }
+});
