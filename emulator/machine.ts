@@ -224,9 +224,19 @@ export class Machine implements MachineApi {
       default: {
         const s = SEG_INDEX[name];
         if (s === undefined) throw new Error(`unknown register ${String(name)}`);
-        // Writing a selector from the debugger reloads the cache like MOV would (real mode: base = sel * 16).
-        if (c.protectedMode) c.loadSeg(s === CS ? DS : s, value), s === CS && (c.segSel[CS] = value & 0xffff);
-        else c.setSegReal(s, value & 0xffff);
+        // A debugger writing a selector reloads the cache from the descriptor without the
+        // privilege checks a MOV would make (real mode: base = selector * 16).
+        const sel = value & 0xffff;
+        if (!c.protectedMode) { c.setSegReal(s, sel); c.invalidateFetch(); return; }
+        if ((sel & 0xfffc) === 0) {
+          if (s === CS || s === SS) throw new Error(`a null selector cannot be loaded into ${name}`);
+          c.setSegNull(s, sel);
+          return;
+        }
+        if (!c.readDescriptor(sel)) throw new Error(`selector 0x${sel.toString(16)} is outside the descriptor table`);
+        c.setSegFromDesc(s, sel, c.dLo, c.dHi);
+        if (s === CS) c.setCpl(sel & 3);
+        c.invalidateFetch();
       }
     }
   }
@@ -321,6 +331,12 @@ export class Machine implements MachineApi {
         return;
       }
     }
+  }
+
+  /** Accesses that reached no device: the platform's port records and our physical-memory holes. */
+  get unassigned(): { count: number; recent: Array<import('./devices/platform-api').UnassignedAccess> } {
+    const p = this.platform.unassigned, m = this.memory.unassigned;
+    return { count: p.count + m.count, recent: [...p.recent, ...m.recent].sort((a, b) => a.icount - b.icount) };
   }
 
   setExitFilter(filter: ((r: ExitRecord) => boolean) | null): void {
