@@ -39,9 +39,10 @@ export function checkDescriptor(lo: number, hi: number): [number, number] | null
   if (!s) {
     // System descriptors: only LDTs (type 2) may appear; call gates to ring 0 would be an escape.
     if (type !== 2) return null;
-  } else if (dpl === 0) {
-    dpl = 1;
-    hi = (hi & ~0x6000) | (1 << 13);
+  } else {
+    if (dpl === 0) { dpl = 1; hi = (hi & ~0x6000) | (1 << 13); }
+    // The hypervisor maps descriptor pages read-only: the CPU must never need to set the accessed bit.
+    hi |= 0x100;
   }
   if (s) {
     const base = ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) >>> 0;

@@ -76,6 +76,8 @@ export class PageTypes {
   private validate(mfn: number, t: number): boolean {
     const n = t === T_L3 ? 4 : 512;
     if (t === T_SEG) return true; // descriptor contents are checked by the caller
+    // A PAE L3 must have slot 3 present: that L2 carries the hypervisor's mappings.
+    if (t === T_L3 && !(this.lo(mfn, 3) & P)) { this.lastError = 'L3 slot 3 is not present'; return false; }
     for (let i = 0; i < n; i++) {
       if (t === T_L2 && this.xenL2[mfn] && i >= HV_L2_FIRST) continue;
       if (!this.getEntry(t, mfn, i, this.lo(mfn, i), this.hi(mfn, i))) {
