@@ -15,7 +15,7 @@ for (const seed of [12345, 777, 4242]) {
     const { stop, machine, out } = r!;
     assert.ok(['shutdown', 'domain-crash'].includes(stop.kind), `${JSON.stringify(stop)}\n${out.slice(-400)}`);
     const st = machine.exits;
-    const errors = Object.values(st.hypercallErrors ?? {}).reduce((a, b) => a + b, 0);
+    const errors = Object.values(st.hypercallErrors ?? {}).reduce((a: number, b: number) => a + b, 0);
     assert.ok(st.total > 50, `only ${st.total} hypervisor entries`);
     assert.ok(errors > 0, 'random arguments must produce some errors');
     t.diagnostic(`${stop.kind}${'detail' in stop ? ': ' + stop.detail : ''}; ${st.total} entries, ${errors} errors`);
