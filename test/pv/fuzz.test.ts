@@ -10,12 +10,12 @@ import { hypercall } from '../../emulator/pv/hypercalls';
 for (const seed of [12345, 777, 4242]) {
   test(`fuzzing guest, seed ${seed}: errors or a clean domain crash`, (t) => {
     const elf = buildPvGuest('fuzz', [`SEED=${seed}`]);
-    let r;
+    let r: ReturnType<typeof runPv> | undefined;
     assert.doesNotThrow(() => { r = runPv(elf, { budget: 20_000_000 }); });
     const { stop, machine, out } = r!;
     assert.ok(['shutdown', 'domain-crash'].includes(stop.kind), `${JSON.stringify(stop)}\n${out.slice(-400)}`);
     const st = machine.exits;
-    const errors = Object.values(st.hypercallErrors ?? {}).reduce((a: number, b: number) => a + b, 0);
+    const errors = Object.values(st.hypercallErrors ?? {}).reduce((a, b) => a + b, 0);
     assert.ok(st.total > 50, `only ${st.total} hypervisor entries`);
     assert.ok(errors > 0, 'random arguments must produce some errors');
     t.diagnostic(`${stop.kind}${'detail' in stop ? ': ' + stop.detail : ''}; ${st.total} entries, ${errors} errors`);
