@@ -162,7 +162,8 @@ export function startServer(connection: Connection): void {
     const m = process.memoryUsage();
     let lines = 0;
     for (const od of state.docs.values()) lines += od.doc.lineCount;
-    return { rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines, lastPublishMs, lastOpen };
+    const cpu = process.cpuUsage();
+    return { cpuMs: (cpu.user + cpu.system) / 1000, rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines, lastPublishMs, lastOpen };
   });
 
   connection.onShutdown(() => { profile?.dispose(); });
