@@ -75,7 +75,14 @@ test('severity follows the class (PV: privileged and IOPL-sensitive are errors, 
 
 test('docs/rules.md has one anchor per rule code', () => {
   const md = readFileSync(join(REPO, 'docs', 'rules.md'), 'utf8');
-  for (const e of INSTRUCTION_TABLE) assert.equal((md.match(new RegExp(`<a id="${e.docsAnchor}"></a>`, 'g')) ?? []).length, 1, e.rule);
+  for (const e of INSTRUCTION_TABLE) {
+    assert.equal((md.match(new RegExp(`<a id="${e.docsAnchor}"></a>`, 'g')) ?? []).length, 1, e.rule);
+    // The section under the anchor describes this entry (title and class), so docs and table cannot drift apart.
+    const section = md.slice(md.indexOf(`<a id="${e.docsAnchor}"></a>`)).split('\n<a id=')[0];
+    assert.ok(section.includes(`## ${e.rule} — ${e.title}`), `${e.rule} heading`);
+    assert.ok(section.includes(`**Class:** ${e.class}`), `${e.rule} class`);
+    if (e.hvm) assert.ok(section.includes(`exit ${e.hvm.reason} ${e.hvm.name}`), `${e.rule} exit`);
+  }
 });
 
 test('AT&T suffixes strip only to table mnemonics', () => {
