@@ -166,7 +166,8 @@ function xenVersion(d: PvDomain, cmd: number, arg: number): number {
       const idx = d.access.u32(arg);
       d.access.checkWritable(arg + 4, 4);
       // mmu_pt_update_preserve_ad (5); pae_pgdir_above_4gb (4) once the guest asked for extended CR3.
-      const bits = idx === 0 ? (1 << 5) | ((d.vmAssist >>> 3) & 1 ? 1 << 4 : 0) : 0;
+      // writable_page_tables (0) once the guest turned on that assist: its stores to L1s are emulated.
+      const bits = idx === 0 ? (1 << 5) | ((d.vmAssist >>> 3) & 1 ? 1 << 4 : 0) | ((d.vmAssist >>> 2) & 1 ? 1 : 0) : 0;
       d.access.set32(arg + 4, bits);
       return 0;
     }

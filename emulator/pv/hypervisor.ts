@@ -13,6 +13,7 @@ import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStat
 import { buildDomain, type DomainLayout } from './domain-builder';
 import { hypercall } from './hypercalls';
 import { emulatePrivileged, forcedCpuid } from './priv-op';
+import { emulatePtWrite } from './ptwr';
 import { PvKind } from './pv-log';
 
 const NO_EXITS: ExitControls = {
@@ -84,7 +85,10 @@ export class PvHypervisor {
       const e = emulatePrivileged(d);
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
-    void PF;
+    if (cpu.cpl === 1 && vector === PF && (code & 3) === 3) {
+      const len = emulatePtWrite(d);
+      if (len > 0) { this.emulated(len, 'ptwr', 0x0e00); return true; }
+    }
     d.bounceException(vector, code);
     return true;
   }

@@ -15,7 +15,7 @@ export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
 export interface Emulated { length: number; name: string; opcode: number }
 
 /** Fetches up to 16 instruction bytes at the current EIP through the guest's tables. */
-function fetch(d: PvDomain): number[] {
+export function fetchInstruction(d: PvDomain): number[] {
   const cpu = d.cpu;
   const out: number[] = [];
   for (let i = 0; i < 16; i++) {
@@ -28,7 +28,7 @@ function fetch(d: PvDomain): number[] {
 }
 
 export function forcedCpuid(d: PvDomain): Emulated | null {
-  const b = fetch(d);
+  const b = fetchInstruction(d);
   for (let i = 0; i < FORCED_CPUID.length; i++) if (b[i] !== FORCED_CPUID[i]) return null;
   pvCpuid(d);
   return { length: FORCED_CPUID.length, name: 'cpuid', opcode: 0x0fa2 };
@@ -57,7 +57,7 @@ export function pvCpuid(d: PvDomain): void {
 
 /** Emulates a privileged instruction at EIP; null when Xen would not (the #GP goes to the guest). */
 export function emulatePrivileged(d: PvDomain): Emulated | null {
-  const b = fetch(d);
+  const b = fetchInstruction(d);
   const cpu = d.cpu, r = cpu.regs;
   let i = 0;
   let opsize = 4;

@@ -85,6 +85,11 @@ test('memory, descriptor and miscellaneous hypercalls', () => {
   assert.equal(v('get_dr0'), 0x12345678);
   assert.equal(signed(v('set_dr1_hv')), EPERM);
   assert.equal(v('stack_switch'), 0);
+  // Writable page tables: a MOV and a CMPXCHG8B into an L1 are emulated; a store that would map the L1 writable faults.
+  assert.equal(v('ptwr_mov_reads'), 0xfeedbeef);
+  assert.equal(v('ptwr_cmpxchg8b_zf'), 1);
+  assert.equal(v('ptwr_restored_reads'), 0);
+  assert.equal(v('ptwr_refused_pf'), 1);
   const hc = r.machine.exits.hypercalls!;
   for (const name of ['mmu_update', 'mmuext_op', 'set_gdt', 'update_descriptor', 'multicall', 'memory_op', 'grant_table_op', 'vm_assist', 'callback_op', 'physdev_op', 'vcpu_op', 'xen_version', 'sched_op', 'fpu_taskswitch', 'set_debugreg', 'get_debugreg', 'stack_switch', 'update_va_mapping']) {
     assert.ok((hc[name] ?? 0) > 0, name);

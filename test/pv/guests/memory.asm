@@ -372,6 +372,39 @@ _start:
     HYPERVISOR_stack_switch FLAT_KERNEL_DS, stack_top
     SHOW "stack_switch", eax
 
+    ; --- writable page tables: plain stores into an L1 through its read-only mapping ---
+    mov edi, [pt_base]
+    add edi, 2 * 4096                 ; the first bootstrap L1 (after the L3 and the slot-3 L2)
+    mov eax, scratch2
+    sub eax, 0xC0000000
+    shr eax, 12
+    lea edi, [edi + eax * 8]          ; the entry that maps scratch2
+    mov eax, [new_page]
+    shl eax, 12
+    or eax, 0x63
+    mov [edi], eax                    ; emulated: scratch2 now maps new_page
+    mov eax, [scratch2]
+    SHOW "ptwr_mov_reads", eax
+    mov eax, [edi]
+    mov edx, [edi + 4]
+    mov ebx, scratch2
+    sub ebx, 0xC0000000
+    or ebx, 0x63
+    xor ecx, ecx
+    lock cmpxchg8b [edi]              ; back to scratch2's own frame
+    setz al
+    movzx eax, al
+    SHOW "ptwr_cmpxchg8b_zf", eax
+    mov eax, [scratch2]
+    SHOW "ptwr_restored_reads", eax
+    mov dword [pf_count], 0
+    mov dword [skip], 2
+    mov eax, [l1_mfn]
+    shl eax, 12
+    or eax, 0x63
+    mov [edi], eax                    ; maps the L1 itself writable: refused, the #PF is the guest's
+    SHOW "ptwr_refused_pf", [pf_count]
+
 %if MODE == 1
     ; iret to ring 0: Xen crashes the domain.
     push dword 0x202
@@ -412,12 +445,24 @@ gp_handler:
 upcall_stub:
     PV_IRET
 
+pf_handler:
+    push eax
+    inc dword [pf_count]
+    mov eax, [skip]
+    add [esp + 8], eax
+    pop eax
+    add esp, 4
+    PV_IRET
+
 section .data
 align 8
 traps:
     db 13, 0
     dw FLAT_KERNEL_CS
     dd gp_handler
+    db 14, 0
+    dw FLAT_KERNEL_CS
+    dd pf_handler
     dd 0, 0
 req: dd 0, 0, 0, 0
 ext: dd 0, 0, 0
@@ -442,6 +487,7 @@ gframes: dd 0, 0
 feat: dd 0, 0
 cb: dd 0, 0, 0
 gp_count: dd 0
+pf_count: dd 0
 skip: dd 0
 iopl: dd 0
 vinfo: dd 0, 0, 0, 0
@@ -458,3 +504,4 @@ alignb 4096
 scratch_va: resb 4096
 gdt_page: resb 4096
 vinfo_page: resb 4096
+scratch2: resb 4096
