@@ -33,16 +33,16 @@ export function severityFor(entry: IsaEntry, target: Target, settings: Settings)
   return base;
 }
 
-/** The first clause of a table sentence (up to `; ` or `: `), for one-line messages. */
+/** The first clause of a table sentence (up to `; `), for one-line messages. */
 function firstClause(t: string): string {
-  const i = t.search(/; |: /);
+  const i = t.indexOf('; ');
   return i > 0 ? t.slice(0, i) : t;
 }
 
 function hvmShort(entry: IsaEntry): string {
   const h = entry.hvm;
   if (!h) return 'no VM exit';
-  return `VM exit ${h.reason} ${h.name}${h.when === 'conditional' ? ` when ${firstClause(h.condition ?? 'enabled')}` : ''}`;
+  return `VM exit ${h.reason} ${h.name}${h.when === 'conditional' ? ` (conditional: ${h.condition ?? 'when enabled'})` : ''}`;
 }
 
 /** One line per mode plus the replacement; the hover and the docs link carry the details. */
