@@ -22,6 +22,9 @@ export class ConsoleBackend {
   private u32(off: number): number { return this.mem.i32[(this.ringPa + off) >>> 2] >>> 0; }
   private set32(off: number, v: number): void { this.mem.i32[(this.ringPa + off) >>> 2] = v | 0; }
 
+  pendingInput(): number[] { return [...this.input]; }
+  setPendingInput(bytes: number[]): void { this.input.length = 0; this.input.push(...bytes); }
+
   write(byte: number): void { this.bytesOut++; this.out(byte & 0xff); }
 
   /** The guest notified its console port: take everything between out_cons and out_prod. */

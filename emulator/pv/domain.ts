@@ -13,7 +13,7 @@ import {
   FLAT_RING1_DS, SHUTDOWN_NAMES, TI_DPL_MASK, TI_IF, VIRQ_TIMER, VI_CR2, VI_TIME, VT_FLAGS, VT_MUL, VT_SHIFT,
   VT_SYSTEM_TIME, VT_TSC, VT_VERSION,
 } from './abi';
-import { EventChannels } from './events';
+import { EventChannels, type PortBackend } from './events';
 import { GuestAccess } from './guest-access';
 import { PageTypes } from './page-types';
 import { PvLog, PvKind } from './pv-log';
@@ -103,6 +103,56 @@ export class PvDomain {
   grantFrames(n: number): number[] {
     this.grantFrameCount = Math.max(this.grantFrameCount, n);
     return this.layout!.grantMfns.slice(0, n);
+  }
+
+  /** Everything the hypervisor keeps for the domain, for Machine.snapshot() (structured-clone-able). */
+  saveState(): unknown {
+    const ev = this.events, t = this.types, c = this.console;
+    return {
+      trapFlags: this.trapFlags.slice(), trapCs: this.trapCs.slice(), trapEip: this.trapEip.slice(),
+      event: { ...this.event }, failsafe: { ...this.failsafe }, syscall: { ...this.syscall }, eventMasksOnEntry: this.eventMasksOnEntry,
+      kernelSs: this.kernelSs, kernelSp: this.kernelSp, iopl: this.iopl, ts: this.ts, debugRegs: this.debugRegs.slice(),
+      vmAssist: this.vmAssist, gdtFrames: [...this.gdtFrames], gdtEntries: this.gdtEntries, ldtBase: this.ldtBase,
+      ldtEntries: this.ldtEntries, grantFrameCount: this.grantFrameCount,
+      singleshotAt: this.singleshotAt, periodicNs: this.periodicNs, periodicAt: this.periodicAt, blocked: this.blocked,
+      pollDeadline: this.pollDeadline, stop: this.stop, dead: this.dead, layout: this.layout,
+      events: {
+        state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
+        backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
+        polling: ev.polling ? [...ev.polling] : null,
+      },
+      console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, input: c.pendingInput() },
+      types: {
+        totalFrames: t.totalFrames, guestFrames: t.guestFrames, type: t.type.slice(), typeRefs: t.typeRefs.slice(),
+        pinned: t.pinned.slice(), writable: t.writable.slice(), xenL2: t.xenL2.slice(), hvPdes: t.hvPdes.map((e) => [...e]),
+      },
+      log: this.log.snapshot(),
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as ReturnType<PvDomain['saveState']> & Record<string, any>; // snapshots are structured clones of saveState()
+    this.trapFlags.set(s.trapFlags); this.trapCs.set(s.trapCs); this.trapEip.set(s.trapEip);
+    this.event = { ...s.event }; this.failsafe = { ...s.failsafe }; this.syscall = { ...s.syscall }; this.eventMasksOnEntry = s.eventMasksOnEntry;
+    this.kernelSs = s.kernelSs; this.kernelSp = s.kernelSp; this.iopl = s.iopl; this.ts = s.ts; this.debugRegs.set(s.debugRegs);
+    this.vmAssist = s.vmAssist; this.gdtFrames = [...s.gdtFrames]; this.gdtEntries = s.gdtEntries; this.ldtBase = s.ldtBase;
+    this.ldtEntries = s.ldtEntries; this.grantFrameCount = s.grantFrameCount;
+    this.singleshotAt = s.singleshotAt; this.periodicNs = s.periodicNs; this.periodicAt = s.periodicAt; this.blocked = s.blocked;
+    this.pollDeadline = s.pollDeadline; this.stop = s.stop; this.dead = s.dead; this.layout = s.layout;
+    const ev = this.events, e = s.events;
+    ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
+    e.backend.forEach((b: PortBackend, i: number) => { ev.backend[i] = b; });
+    ev.virqPort.set(e.virqPort); ev.sharedPa = e.sharedPa; ev.vcpuPa = e.vcpuPa; ev.polling = e.polling ? new Set(e.polling) : null;
+    this.console.ringPa = s.console.ringPa; this.console.port = s.console.port; this.console.bytesOut = s.console.bytesOut;
+    this.console.setPendingInput(s.console.input);
+    const ty = s.types;
+    const types = new PageTypes(this.mem, ty.totalFrames, ty.guestFrames, this.layout
+      ? ((lay: DomainLayout) => (mfn: number) => mfn === lay.sharedInfoMfn || lay.grantMfns.includes(mfn))(this.layout)
+      : () => false);
+    types.type.set(ty.type); types.typeRefs.set(ty.typeRefs); types.pinned.set(ty.pinned); types.writable.set(ty.writable);
+    types.xenL2.set(ty.xenL2); types.hvPdes = ty.hvPdes.map((x: number[]) => [x[0], x[1]] as [number, number]);
+    this.types = types;
+    this.log.restore(s.log);
   }
 
   // ---- time ------------------------------------------------------------------------------

@@ -117,6 +117,9 @@ export class PvHypervisor {
       serialInput: (bytes: Uint8Array) => d.console.feed(bytes),
       vgaText: () => pc.vgaText(),
       reset: () => pc.reset(),
+      // Machine.snapshot() keeps the platform's state: in PV mode that is the hypervisor's.
+      saveState: () => d.saveState(),
+      loadState: (st: unknown) => d.loadState(st),
     };
   }
 }

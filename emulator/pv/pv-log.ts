@@ -85,6 +85,16 @@ export class PvLog {
     if (failed) this.hcErrors[i]++;
   }
 
+  snapshot(): unknown {
+    return { log: this.log.snapshot(), k: this.kindCounts.slice(), kc: this.kindCycles.slice(), h: this.hcCounts.slice(), hc: this.hcCycles.slice(), he: this.hcErrors.slice() };
+  }
+
+  restore(snap: unknown): void {
+    const s = snap as { log: ReturnType<ExitLog['snapshot']>; k: Float64Array; kc: Float64Array; h: Float64Array; hc: Float64Array; he: Float64Array };
+    this.log.restore(s.log);
+    this.kindCounts.set(s.k); this.kindCycles.set(s.kc); this.hcCounts.set(s.h); this.hcCycles.set(s.hc); this.hcErrors.set(s.he);
+  }
+
   reset(): void {
     this.log.clear();
     this.kindCounts.fill(0); this.kindCycles.fill(0);
