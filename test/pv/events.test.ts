@@ -41,6 +41,16 @@ test('events guest under the xen policy', () => {
   assert.equal(v.get('ticks_after_oneshot'), 4);
   assert.equal(v.get('bind_ipi'), 0);
   assert.equal(v.get('ipis'), 1);
+  // A masked port: pending but no upcall; unmask delivers it (event_channel.h semantics).
+  assert.equal(v.get('ipis_while_masked'), 1);
+  assert.equal(v.get('unmask'), 0);
+  assert.equal(v.get('ipis_after_unmask'), 2);
+  assert.equal(v.get('alloc_unbound'), 0);
+  assert.equal(v.get('unbound_status'), 1); // EVTCHNSTAT_unbound
+  assert.equal(v.get('send_unbound'), 0);
+  assert.equal(v.get('close'), 0);
+  assert.equal(signed(v.get('close_again')), EINVAL);
+  assert.equal(signed(v.get('bind_virq_twice')), -17); // EEXIST
   // Poll with nothing arriving returns 0 after the 1 ms timeout.
   assert.equal(v.get('poll'), 0);
   assert.ok(v.get('poll_ns')! >= 1_000_000 && v.get('poll_ns')! < 1_100_000, String(v.get('poll_ns')));

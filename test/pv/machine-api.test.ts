@@ -75,3 +75,11 @@ test('loading the wrong kind of kernel is a clear error', () => {
   assert.throws(() => loadPvImage(new Uint8Array([1, 2, 3]), { ramBytes: 16 << 20 }), /not a Xen PV kernel|ELF/);
   assert.throws(() => new Machine({ mode: 'pv', memoryMiB: 1 }).load(loadPvImage(new Uint8Array(readFileSync(buildPvGuest('hello'))), { ramBytes: 1 << 20 })), /memory|KiB|MiB/);
 });
+
+test('a kernel with the legacy __xen_guest section and no hypercall page boots with int 0x82; the command line arrives', async () => {
+  const { runPv } = await import('./harness');
+  const r = runPv(buildPvGuest('legacy'), { cmdline: 'abcd efg' });
+  assert.deepEqual(r.stop, { kind: 'shutdown', code: 0, reason: 'sched_op shutdown: poweroff' });
+  assert.equal(r.out, 'legacy __xen_guest kernel\nabcd\n');
+  assert.equal(r.machine.exits.hypercalls!.console_io, 2);
+});

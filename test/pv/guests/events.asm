@@ -130,6 +130,45 @@ _start:
     SHOW "send", eax
     SHOW "ipis", [ipis]
 
+    ; A masked port collects its event without an upcall; EVTCHNOP_unmask delivers it.
+    mov eax, [ipi_port]
+    bts [shared_va + 2176], eax           ; mask the IPI port
+    mov [evt_arg], eax
+    HYPERVISOR_event_channel_op EVTCHNOP_send, evt_arg
+    SHOW "ipis_while_masked", [ipis]
+    mov eax, [ipi_port]
+    mov [evt_arg], eax
+    HYPERVISOR_event_channel_op EVTCHNOP_unmask, evt_arg
+    SHOW "unmask", eax
+    SHOW "ipis_after_unmask", [ipis]
+    ; alloc_unbound, its status, a send nobody hears, close, close again.
+    mov word [evt_arg], DOMID_SELF
+    mov word [evt_arg + 2], 0
+    HYPERVISOR_event_channel_op EVTCHNOP_alloc_unbound, evt_arg
+    SHOW "alloc_unbound", eax
+    mov eax, [evt_arg + 4]
+    mov [unbound_port], eax
+    mov word [status_arg], DOMID_SELF
+    mov [status_arg + 4], eax
+    HYPERVISOR_event_channel_op EVTCHNOP_status, status_arg
+    SHOW "unbound_status", [status_arg + 8]
+    mov eax, [unbound_port]
+    mov [evt_arg], eax
+    HYPERVISOR_event_channel_op EVTCHNOP_send, evt_arg
+    SHOW "send_unbound", eax
+    mov eax, [unbound_port]
+    mov [evt_arg], eax
+    HYPERVISOR_event_channel_op EVTCHNOP_close, evt_arg
+    SHOW "close", eax
+    mov eax, [unbound_port]
+    mov [evt_arg], eax
+    HYPERVISOR_event_channel_op EVTCHNOP_close, evt_arg
+    SHOW "close_again", eax
+    mov dword [evt_arg], VIRQ_TIMER
+    mov dword [evt_arg + 4], 0
+    HYPERVISOR_event_channel_op EVTCHNOP_bind_virq, evt_arg
+    SHOW "bind_virq_twice", eax
+
     ; Poll with events masked: nothing arrives, the 1 ms timeout ends it.
     PV_CLI
     mov eax, [ipi_port]
@@ -333,6 +372,7 @@ ipis: dd 0
 mask_seen: dd 0
 timer_port: dd 0
 ipi_port: dd 0
+unbound_port: dd 0
 t0: dd 0
 period: dd 0, 0
 evt_arg: dd 0, 0, 0, 0
