@@ -1,13 +1,14 @@
 // Addresses to source lines from an ELF image's DWARF .debug_line (versions 2 to 5: nasm
-// -F dwarf writes 3, gcc 12 writes 5), for the exit profile. Reads the line-number programs
-// (DWARF 5 spec, section 6.2) and answers "which file and line holds this address".
+// -F dwarf writes 3, gcc 12 writes 5), for the exit profile and the debugger. Reads the
+// line-number programs (DWARF 5 spec, section 6.2) and answers "which file and line holds
+// this address" and, the other way, "which addresses begin this line".
 
 import { parseElf32, isElf } from '../elf32';
 import type { Elf32Image, SectionHeader } from '../elf32';
 
 export interface SourceLine { file: string; line: number }
 
-interface Range { start: number; end: number; file: string; line: number }
+interface Range { start: number; end: number; file: string; line: number; isStmt: boolean }
 
 class Cursor {
   constructor(readonly b: Uint8Array, public pos: number, readonly end: number) {}
@@ -148,19 +149,18 @@ function decodeUnit(data: Uint8Array, pos: number, str: Uint8Array | null, lineS
   }
 
   const p = new Cursor(data, programStart, unitEnd);
-  let address = 0, file = 1, line = 1;
-  let seq: Array<{ address: number; file: number; line: number }> = [];
-  const emit = () => { seq.push({ address, file, line }); };
+  let address = 0, file = 1, line = 1, isStmt = defaultIsStmt;
+  let seq: Array<{ address: number; file: number; line: number; isStmt: boolean }> = [];
+  const emit = () => { seq.push({ address, file, line, isStmt }); };
   const endSequence = () => {
     for (let i = 0; i < seq.length; i++) {
       const r = seq[i]!;
       const next = i + 1 < seq.length ? seq[i + 1]!.address : address;
-      if (next > r.address) out.push({ start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line });
+      if (next > r.address) out.push({ start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: r.isStmt });
     }
     seq = [];
-    address = 0; file = 1; line = 1;
+    address = 0; file = 1; line = 1; isStmt = defaultIsStmt;
   };
-  void defaultIsStmt;
   while (p.pos < unitEnd) {
     const op = p.u8();
     if (op >= opcodeBase) {
@@ -184,7 +184,8 @@ function decodeUnit(data: Uint8Array, pos: number, str: Uint8Array | null, lineS
         case 3: line += p.sleb(); break;                              // advance_line
         case 4: file = p.uleb(); break;                               // set_file
         case 5: p.uleb(); break;                                      // set_column
-        case 6: case 7: case 10: case 11: break;                      // flags we do not need
+        case 6: isStmt = !isStmt; break;                              // negate_stmt
+        case 7: case 10: case 11: break;                              // flags we do not need
         case 8: address += Math.floor((255 - opcodeBase) / lineRange) * minInst; break; // const_add_pc
         case 9: address += p.u16(); break;                            // fixed_advance_pc
         default: for (let i = 0; i < (stdLengths[op] ?? 0); i++) p.uleb();
@@ -218,6 +219,48 @@ export class LineTable {
   }
 
   get size(): number { return this.ranges.length; }
+
+  /** Every file named by a row, as the line program spells it. */
+  files(): string[] { return [...new Set(this.ranges.map((r) => r.file))]; }
+
+  /** True when a statement row starts exactly at this address (a place a line step may stop). */
+  isStatementStart(address: number): boolean {
+    const i = this.indexAt(address);
+    return i >= 0 && this.ranges[i]!.start === address && this.ranges[i]!.isStmt;
+  }
+
+  /**
+   * The first line at or after `line` that has code in the file `matches` accepts, and the
+   * addresses where its statements begin (several when the compiler split the line).
+   */
+  addressesForLine(matches: (file: string) => boolean, line: number): { file: string; line: number; addresses: number[] } | undefined {
+    let best: { file: string; line: number } | undefined;
+    for (const r of this.ranges) {
+      if (!r.isStmt || r.line < line || !matches(r.file)) continue;
+      if (!best || r.line < best.line) best = { file: r.file, line: r.line };
+    }
+    if (!best) return undefined;
+    const starts: number[] = [];
+    for (let i = 0; i < this.ranges.length; i++) {
+      const r = this.ranges[i]!;
+      if (r.line !== best.line || r.file !== best.file || !r.isStmt) continue;
+      // Only the first row of a run of rows for this line begins it; the rest continue it.
+      const prev = i > 0 ? this.ranges[i - 1] : undefined;
+      if (prev && prev.end === r.start && prev.line === r.line && prev.file === r.file) continue;
+      starts.push(r.start);
+    }
+    return { ...best, addresses: starts };
+  }
+
+  private indexAt(address: number): number {
+    const r = this.ranges;
+    let lo = 0, hi = r.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid]!.start <= address) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return best >= 0 && address < r[best]!.end ? best : -1;
+  }
 
   lookup(address: number): SourceLine | undefined {
     const r = this.ranges;

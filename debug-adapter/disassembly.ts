@@ -1,0 +1,58 @@
+// Disassembly through iced-x86's formatter (NASM or GAS syntax). The emulator's own decoder
+// executes; iced only prints. iced-x86 finds its .wasm next to its own module, so it is
+// required at run time from node_modules rather than bundled into dist/.
+
+import { createRequire } from 'node:module';
+import type * as Iced from 'iced-x86';
+
+let iced: typeof Iced | null | undefined;
+
+function loadIced(): typeof Iced | null {
+  if (iced !== undefined) return iced;
+  try {
+    const req = createRequire(typeof __filename === 'string' ? __filename : process.cwd() + '/');
+    iced = req('iced-x86') as typeof Iced;
+  } catch {
+    iced = null;
+  }
+  return iced;
+}
+
+export interface DisassembledLine { address: number; bytes: Uint8Array; text: string; length: number; valid: boolean }
+
+export class Disassembler {
+  private readonly formatter: Iced.Formatter;
+  private readonly lib: typeof Iced;
+
+  constructor(syntax: 'nasm' | 'gas') {
+    const lib = loadIced();
+    if (!lib) throw new Error('disassembly needs the iced-x86 package, which could not be loaded');
+    this.lib = lib;
+    this.formatter = new lib.Formatter(syntax === 'gas' ? lib.FormatterSyntax.Gas : lib.FormatterSyntax.Nasm);
+    this.formatter.hexPrefix = '0x';
+    this.formatter.hexSuffix = '';
+    this.formatter.uppercaseHex = false;
+  }
+
+  /** Decodes `count` instructions from `bytes` (which start at `address`). */
+  decode(bytes: Uint8Array, address: number, count: number, bits: 16 | 32 = 32): DisassembledLine[] {
+    const lib = this.lib;
+    const dec = new lib.Decoder(bits, bytes, lib.DecoderOptions.None);
+    dec.ip = BigInt(address >>> 0);
+    const ins = new lib.Instruction();
+    const out: DisassembledLine[] = [];
+    try {
+      while (out.length < count && dec.canDecode) {
+        const off = dec.position;
+        dec.decodeOut(ins);
+        const valid = !ins.isInvalid;
+        const len = ins.length;
+        out.push({ address: (address + off) >>> 0, bytes: bytes.slice(off, off + len), text: valid ? this.formatter.format(ins) : '(bad)', length: len, valid });
+      }
+    } finally {
+      ins.free();
+      dec.free();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,71 @@
+// The debugger's breakpoints by address: several user breakpoints may share one address
+// (a source line and a function entry), each with its own condition, hit condition and log
+// message. The machine only knows "stop at this address"; what a hit means is decided here.
+
+import { compileCondition, compileExpression, ExpressionError, type ExpressionScope } from './expression';
+
+export type BreakpointKind = 'source' | 'function' | 'instruction';
+
+export interface UserBreakpoint {
+  id: number;
+  kind: BreakpointKind;
+  address: number;
+  condition?: (s: ExpressionScope) => boolean;
+  hitCondition?: (hits: number) => boolean;
+  logMessage?: string;
+  hits: number;
+}
+
+export interface BreakpointOptions { condition?: string; hitCondition?: string; logMessage?: string }
+
+/** '5' or '>= 5', '> 5', '== 5', '% 5' (every fifth), as gdb and VS Code users write them. */
+export function compileHitCondition(text: string): (hits: number) => boolean {
+  const m = /^\s*(>=|>|==|=|%|<=|<)?\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new ExpressionError(`hit condition '${text}' is not a number, or an operator (>=, >, ==, <, <=, %) and a number`);
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '>': return (h) => h > n;
+    case '==': case '=': return (h) => h === n;
+    case '%': return (h) => n > 0 && h % n === 0;
+    case '<': return (h) => h < n;
+    case '<=': return (h) => h <= n;
+    default: return (h) => h >= n;
+  }
+}
+
+export class BreakpointSet {
+  private nextId = 1;
+  private readonly byAddress = new Map<number, UserBreakpoint[]>();
+
+  constructor(private readonly machine: { addBreakpoint(a: number): void; removeBreakpoint(a: number): void }) {}
+
+  /** Creates a breakpoint; throws ExpressionError when its condition cannot be read. */
+  add(kind: BreakpointKind, address: number, o: BreakpointOptions = {}): UserBreakpoint {
+    const bp: UserBreakpoint = { id: this.nextId++, kind, address: address >>> 0, hits: 0 };
+    if (o.condition && o.condition.trim()) bp.condition = compileCondition(o.condition);
+    if (o.hitCondition && o.hitCondition.trim()) bp.hitCondition = compileHitCondition(o.hitCondition);
+    if (o.logMessage) {
+      // Check the {expressions} now so a typo is reported when the log point is set.
+      for (const m of o.logMessage.matchAll(/\{([^}]*)\}/g)) compileExpression(m[1]!);
+      bp.logMessage = o.logMessage;
+    }
+    let list = this.byAddress.get(bp.address);
+    if (!list) { list = []; this.byAddress.set(bp.address, list); this.machine.addBreakpoint(bp.address); }
+    list.push(bp);
+    return bp;
+  }
+
+  /** Removes every breakpoint of this kind that `keep` rejects. */
+  clear(kind: BreakpointKind, keep: (bp: UserBreakpoint) => boolean = () => false): void {
+    for (const [addr, list] of [...this.byAddress]) {
+      const rest = list.filter((b) => b.kind !== kind || keep(b));
+      if (rest.length === list.length) continue;
+      if (rest.length) this.byAddress.set(addr, rest);
+      else { this.byAddress.delete(addr); this.machine.removeBreakpoint(addr); }
+    }
+  }
+
+  has(address: number): boolean { return this.byAddress.has(address >>> 0); }
+
+  at(address: number): UserBreakpoint[] { return this.byAddress.get(address >>> 0) ?? []; }
+}

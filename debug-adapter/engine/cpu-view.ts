@@ -1,0 +1,64 @@
+// The CPU state a debugger shows beyond MachineApi's register file: segment descriptor
+// caches, descriptor-table registers, debug registers and the MSRs that matter. Read from the
+// emulator's CPU object when the machine exposes it; absent fields are simply not shown.
+
+import type { MachineApi } from '../../emulator/machine-api';
+
+export interface SegmentView { name: string; selector: number; base: number; limit: number; attr: number }
+export interface SystemView {
+  cpl: number;
+  segments: SegmentView[];
+  tables: Array<{ name: string; selector?: number; base: number; limit: number }>;
+  debug: Array<{ name: string; value: number }>;
+  msrs: Array<{ name: string; index: number; value: bigint }>;
+}
+
+interface CpuLike {
+  segSel: number[]; segBase: number[]; segLimit: number[]; segAttr: number[]; cpl: number;
+  gdtBase: number; gdtLimit: number; idtBase: number; idtLimit: number;
+  ldtSel: number; ldtBase: number; ldtLimit: number; trSel: number; trBase: number; trLimit: number;
+  dr: Int32Array; msrs: Map<number, [number, number]>;
+}
+
+const SEGS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
+const MSRS: Array<[string, number]> = [
+  ['IA32_APIC_BASE', 0x1b], ['IA32_SYSENTER_CS', 0x174], ['IA32_SYSENTER_ESP', 0x175], ['IA32_SYSENTER_EIP', 0x176],
+  ['IA32_PAT', 0x277], ['IA32_EFER', 0xc0000080],
+];
+
+export function cpuOf(m: MachineApi): CpuLike | null {
+  const cpu = (m as unknown as { cpu?: CpuLike }).cpu;
+  return cpu && Array.isArray(cpu.segSel) && Array.isArray(cpu.segBase) ? cpu : null;
+}
+
+export function systemView(m: MachineApi): SystemView | null {
+  const c = cpuOf(m);
+  if (!c) return null;
+  return {
+    cpl: c.cpl,
+    segments: SEGS.map((name, i) => ({ name, selector: c.segSel[i]!, base: c.segBase[i]! >>> 0, limit: c.segLimit[i]! >>> 0, attr: c.segAttr[i]! })),
+    tables: [
+      { name: 'gdtr', base: c.gdtBase >>> 0, limit: c.gdtLimit },
+      { name: 'idtr', base: c.idtBase >>> 0, limit: c.idtLimit },
+      { name: 'ldtr', selector: c.ldtSel, base: c.ldtBase >>> 0, limit: c.ldtLimit >>> 0 },
+      { name: 'tr', selector: c.trSel, base: c.trBase >>> 0, limit: c.trLimit >>> 0 },
+    ],
+    debug: [0, 1, 2, 3, 6, 7].map((i) => ({ name: `dr${i}`, value: c.dr[i]! >>> 0 })),
+    msrs: MSRS.filter(([, idx]) => c.msrs.has(idx)).map(([name, index]) => {
+      const [lo, hi] = c.msrs.get(index)!;
+      return { name, index, value: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0) };
+    }),
+  };
+}
+
+/** Base of the CS segment: linear = base + EIP. */
+export function csBase(m: MachineApi): number {
+  const c = cpuOf(m);
+  return c ? c.segBase[1]! >>> 0 : 0;
+}
+
+/** True when the code segment runs 32-bit code (CS.D). */
+export function code32(m: MachineApi): boolean {
+  const c = cpuOf(m) as (CpuLike & { cs32?: boolean }) | null;
+  return c?.cs32 ?? true;
+}

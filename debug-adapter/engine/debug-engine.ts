@@ -1,0 +1,468 @@
+// The debugger engine: a Machine plus symbols, line table, breakpoints, exception filters and
+// run control. No DAP import: the session (../session.ts) translates between this and the
+// protocol, the way vscode-mock-debug's runtime and session divide the work. It reads no
+// files: the session hands it the image bytes.
+
+import { EventEmitter } from 'node:events';
+import { Machine } from '../../emulator/machine';
+import { loadImage } from '../../emulator/loader';
+import { loadPvImage } from '../../emulator/pv/pv-image';
+import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
+import { decodeInfo } from '../../emulator/cpu/decode-info';
+import type { BootPlan, ExitRecord, MachineApi, RegisterFile, StopReason, WatchKind } from '../../emulator/machine-api';
+import { BreakpointSet, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
+import { SymbolTable } from './symbols';
+import { compileExpression, ExpressionError, NotApplicable, type ExpressionScope, type Value } from './expression';
+import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
+import { RunProfile } from './exit-profile';
+import { csBase, code32 } from './cpu-view';
+import { unwind, type RawFrame } from './stack';
+import type { LaunchConfig } from '../launch-config';
+
+/** Instructions per run slice: small enough that pause is answered within a few ms. */
+export const SLICE = 500_000;
+
+export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'step' | 'pause';
+
+export interface StopInfo {
+  kind: StopKind;
+  description: string;
+  text?: string;
+  breakpointIds?: number[];
+  /** The exit record that stopped the guest (exception filter) or the fatal condition. */
+  exit?: ExitRecord;
+  fatal?: string;
+}
+
+export interface EndInfo { message: string; exitCode: number }
+
+export interface EngineEvents {
+  stopped: [StopInfo];
+  output: [string, 'stdout' | 'console' | 'stderr'];
+  end: [EndInfo];
+}
+
+const REGISTER_NAMES = new Set(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4']);
+
+type Outcome =
+  | { kind: 'stop'; info: StopInfo }
+  | { kind: 'end'; info: EndInfo }
+  | { kind: 'temp' };
+
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
+export class DebugEngine extends EventEmitter<EngineEvents> {
+  readonly machine: MachineApi;
+  readonly symbols: SymbolTable;
+  readonly lines: LineTable;
+  readonly plan: BootPlan;
+  readonly breakpoints: BreakpointSet;
+  readonly profile = new RunProfile();
+  private filters: ActiveFilter[] = [];
+  private fatalStops = new Set<string>(['triple-fault', 'domain-crash']);
+  private watches: Array<{ addr: number; len: number; kind: WatchKind; id: number }> = [];
+  private lastExit: ExitRecord | undefined;
+  private matched: ExitRecord | undefined;
+  private busy = false;
+  private pauseWanted = false;
+  private ended: EndInfo | null = null;
+  private pendingEnd: EndInfo | null = null;
+  private readonly tempBps = new Set<number>();
+  private tempCheck: (() => boolean) | null = null;
+  /** Exits seen since the last drain, for the batched `paravirt.exits` event. */
+  private exitBatch: ExitRecord[] = [];
+  private exitBatchDropped = 0;
+
+  constructor(readonly config: LaunchConfig, bytes: Uint8Array, serialOut: (byte: number) => void) {
+    super();
+    const ram = config.memoryMiB * 1024 * 1024;
+    this.plan = config.mode === 'pv'
+      ? loadPvImage(bytes, { ramBytes: ram, cmdline: config.cmdline })
+      : loadImage(bytes, { ramBytes: ram, cmdline: config.cmdline });
+    this.machine = new Machine({
+      mode: config.mode, memoryMiB: config.memoryMiB, serialOut, pvPrivileged: config.pvPrivileged,
+      exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides as never },
+    });
+    this.machine.load(this.plan);
+    this.symbols = new SymbolTable(this.plan.symbols);
+    this.lines = LineTable.fromImage(bytes);
+    this.breakpoints = new BreakpointSet(this.machine);
+    this.installExitHook();
+  }
+
+  // ---- state -------------------------------------------------------------------------
+
+  get running(): boolean { return this.busy; }
+  get isEnded(): boolean { return this.ended !== null; }
+  get lastMatchedExit(): ExitRecord | undefined { return this.matched; }
+  get latestExit(): ExitRecord | undefined { return this.lastExit; }
+
+  /** Linear address of the next instruction. */
+  pc(): number { return (csBase(this.machine) + this.machine.getRegisters().eip) >>> 0; }
+
+  sourceAt(addr: number): SourceLine | undefined { return this.lines.lookup(addr); }
+
+  read(addr: number, size: 1 | 2 | 4): number | null {
+    const b = this.machine.readLinear(addr >>> 0, size);
+    if (!b) return null;
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + b[i]!;
+    return v;
+  }
+
+  /** Names for expressions: registers, exit fields of the latest exit, symbols (their address). */
+  scope(): ExpressionScope {
+    const regs = this.machine.getRegisters();
+    const base: ExpressionScope = {
+      read: (a, s) => this.read(a, s),
+      name: (id) => {
+        const low = id.toLowerCase();
+        if (REGISTER_NAMES.has(low)) return regs[low as keyof RegisterFile];
+        const r16 = /^(ax|cx|dx|bx|sp|bp|si|di)$/.exec(low);
+        if (r16) return regs[`e${low}` as keyof RegisterFile] & 0xffff;
+        const r8 = /^([abcd])([lh])$/.exec(low);
+        if (r8) { const v = regs[`e${r8[1]}x` as keyof RegisterFile]; return r8[2] === 'l' ? v & 0xff : (v >>> 8) & 0xff; }
+        if (low === 'icount') return this.machine.icount;
+        const s = this.symbols.lookup(id);
+        return s ? s.address : undefined;
+      },
+    };
+    return base;
+  }
+
+  evaluate(text: string): Value {
+    const e = compileExpression(text);
+    try { return e(this.scope()); } catch (err) {
+      if (err instanceof NotApplicable) throw new ExpressionError(`unknown name '${err.message}' (registers, symbols and [address] are available)`);
+      throw err;
+    }
+  }
+
+  frames(): RawFrame[] {
+    return unwind(this.machine, this.symbols, this.pc(), (a) => this.machine.readLinear(a, 16));
+  }
+
+  // ---- breakpoints -------------------------------------------------------------------
+
+  setSourceBreakpoints(matches: (file: string) => boolean, requested: Array<{ line: number } & BreakpointOptions>, key: string):
+    Array<{ verified: boolean; line?: number; id?: number; message?: string; address?: number; file?: string }> {
+    this.breakpoints.clear('source', (b) => (b as UserBreakpoint & { key?: string }).key !== key);
+    return requested.map((req) => {
+      const found = this.lines.addressesForLine(matches, req.line);
+      if (!found || found.addresses.length === 0) return { verified: false, message: `no code at or after line ${req.line} in this file's line table` };
+      try {
+        let first: UserBreakpoint | undefined;
+        for (const a of found.addresses) {
+          const bp = this.breakpoints.add('source', a, req) as UserBreakpoint & { key?: string };
+          bp.key = key;
+          if (first) bp.id = first.id; else first = bp;
+        }
+        return { verified: true, line: found.line, id: first!.id, address: found.addresses[0], file: found.file };
+      } catch (e) {
+        return { verified: false, message: (e as Error).message };
+      }
+    });
+  }
+
+  setFunctionBreakpoints(requested: Array<{ name: string } & BreakpointOptions>): Array<{ verified: boolean; id?: number; address?: number; message?: string }> {
+    this.breakpoints.clear('function');
+    return requested.map((req) => {
+      const name = req.name.trim();
+      let addr: number | undefined = this.symbols.lookup(name)?.address;
+      if (addr === undefined && /^(0x[0-9a-f]+|\*.+)$/i.test(name)) {
+        try { const v = this.evaluate(name.replace(/^\*/, '')); if (typeof v === 'number') addr = v; } catch { /* reported below */ }
+      }
+      if (addr === undefined) return { verified: false, message: `no symbol '${name}' in the image` };
+      try { return { verified: true, id: this.breakpoints.add('function', addr, req).id, address: addr }; } catch (e) { return { verified: false, message: (e as Error).message }; }
+    });
+  }
+
+  setInstructionBreakpoints(requested: Array<{ address: number } & BreakpointOptions>): Array<{ verified: boolean; id?: number; address?: number; message?: string }> {
+    this.breakpoints.clear('instruction');
+    return requested.map((req) => {
+      try { return { verified: true, id: this.breakpoints.add('instruction', req.address, req).id, address: req.address >>> 0 }; } catch (e) { return { verified: false, message: (e as Error).message }; }
+    });
+  }
+
+  setDataBreakpoints(requested: Array<{ address: number; length: number; kind: WatchKind }>): Array<{ verified: boolean; id: number }> {
+    for (const w of this.watches) this.machine.removeWatchpoint(w.addr, w.len, w.kind);
+    this.watches = requested.map((r, i) => ({ addr: r.address >>> 0, len: r.length, kind: r.kind, id: 100000 + i }));
+    for (const w of this.watches) this.machine.addWatchpoint(w.addr, w.len, w.kind);
+    return this.watches.map((w) => ({ verified: true, id: w.id }));
+  }
+
+  /** Throws for an unknown filter or an unreadable condition (nothing changes then). */
+  setExceptionFilters(filters: Array<{ id: string; condition?: string }>): void {
+    const compiled = filters.filter((f) => f.id !== 'triple-fault' && f.id !== 'domain-crash').map((f) => compileFilter(f.id, f.condition));
+    for (const f of filters) if (f.id === 'triple-fault' || f.id === 'domain-crash') compileFilter(f.id);
+    this.filters = compiled;
+    this.fatalStops = new Set(filters.filter((f) => f.id === 'triple-fault' || f.id === 'domain-crash').map((f) => f.id));
+  }
+
+  private installExitHook(): void {
+    const m = this.machine;
+    m.setExitFilter((r) => {
+      this.profile.add(r);
+      this.lastExit = r;
+      if (this.exitBatch.length < 64) this.exitBatch.push(r); else { this.exitBatch.shift(); this.exitBatch.push(r); this.exitBatchDropped++; }
+      if (this.filters.length === 0) return false;
+      const s = recordScope(r, this.scope(), () => m.getRegisters().cr2);
+      for (const f of this.filters) {
+        let hit = false;
+        try { hit = f.test(r, s); } catch (e) { this.emit('output', `exception filter '${f.id}': ${(e as Error).message}\n`, 'stderr'); }
+        if (hit) { this.matched = r; return true; }
+      }
+      return false;
+    });
+  }
+
+  /** The exits recorded since the last call (newest last), and how many were left out. */
+  drainExits(): { latest: ExitRecord[]; dropped: number } {
+    const out = { latest: this.exitBatch, dropped: this.exitBatchDropped };
+    this.exitBatch = []; this.exitBatchDropped = 0;
+    return out;
+  }
+
+  // ---- run control -------------------------------------------------------------------
+
+  start(): void {
+    if (this.config.stopOnEntry) this.emit('stopped', { kind: 'entry', description: 'Stopped at the entry point' });
+    else this.continue();
+  }
+
+  pause(): void {
+    if (!this.busy) return;
+    this.pauseWanted = true;
+    this.machine.requestPause();
+  }
+
+  continue(): void { this.launchOp(async () => this.drive()); }
+
+  stepInstruction(kind: 'over' | 'in' | 'out'): void { this.launchOp(() => this.instructionStep(kind)); }
+
+  stepLine(kind: 'over' | 'in' | 'out'): void {
+    if (!this.lines.lookup(this.pc())) { this.stepInstruction(kind); return; }
+    this.launchOp(() => this.lineStep(kind));
+  }
+
+  /** Ends the run: the session calls this on terminate/disconnect. */
+  stop(): void {
+    this.pause();
+    this.ended ??= { message: 'session terminated', exitCode: 0 };
+  }
+
+  private launchOp(op: () => Promise<Outcome>): void {
+    if (this.busy) return;
+    if (this.pendingEnd) { const e = this.pendingEnd; this.pendingEnd = null; this.finish(e); return; }
+    if (this.ended) return;
+    this.busy = true;
+    this.pauseWanted = false;
+    op().then((o) => this.report(o), (e) => this.report({ kind: 'end', info: { message: `internal error: ${(e as Error)?.stack ?? e}`, exitCode: 1 } }));
+  }
+
+  private report(o: Outcome): void {
+    this.busy = false;
+    if (this.ended) return;
+    if (o.kind === 'end') { this.finish(o.info); return; }
+    if (o.kind === 'temp') { this.emit('stopped', { kind: 'step', description: 'Step done' }); return; }
+    this.emit('stopped', o.info);
+  }
+
+  private finish(info: EndInfo): void {
+    if (this.ended) return;
+    this.ended = info;
+    this.emit('end', info);
+  }
+
+  /** Run in slices until something the user must see; breakpoint conditions and log points are handled here. */
+  private async drive(): Promise<Outcome> {
+    const m = this.machine;
+    for (;;) {
+      if (this.pauseWanted || this.ended) { this.pauseWanted = false; return this.pausedOutcome(); }
+      const left = this.config.maxInstructions - m.icount;
+      if (left <= 0) return { kind: 'end', info: { message: `stopped after ${m.icount} instructions (maxInstructions)`, exitCode: 0 } };
+      const r = m.run(Math.min(SLICE, left));
+      if (r.kind === 'budget') { await yieldNow(); continue; }
+      if (r.kind === 'paused') { this.pauseWanted = false; return this.pausedOutcome(); }
+      if (r.kind === 'breakpoint') {
+        const temp = this.tempBps.has(r.address) && (this.tempCheck?.() ?? true);
+        const user = this.userHit(r.address);
+        if (user) return user;
+        if (temp) return { kind: 'temp' };
+        continue;
+      }
+      return this.translate(r);
+    }
+  }
+
+  private pausedOutcome(): Outcome { return { kind: 'stop', info: { kind: 'pause', description: 'Paused' } }; }
+
+  /** A stop at a user breakpoint, unless its condition, hit count or log point says go on. */
+  private userHit(addr: number): Outcome | null {
+    const bps = this.breakpoints.at(addr);
+    if (bps.length === 0) return null;
+    const scope = this.scope();
+    const stopping: UserBreakpoint[] = [];
+    for (const bp of bps) {
+      let ok = true;
+      if (bp.condition) {
+        try { ok = bp.condition(scope); } catch (e) { this.emit('output', `breakpoint condition: ${(e as Error).message}\n`, 'stderr'); ok = true; }
+      }
+      if (!ok) continue;
+      bp.hits++;
+      if (bp.hitCondition && !bp.hitCondition(bp.hits)) continue;
+      if (bp.logMessage) { this.emit('output', this.interpolate(bp.logMessage) + '\n', 'console'); continue; }
+      stopping.push(bp);
+    }
+    if (stopping.length === 0) return null;
+    const kind = stopping[0]!.kind;
+    return {
+      kind: 'stop',
+      info: {
+        kind: kind === 'function' ? 'function breakpoint' : kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint',
+        description: `Breakpoint at 0x${addr.toString(16)}`,
+        breakpointIds: [...new Set(stopping.map((b) => b.id))],
+      },
+    };
+  }
+
+  private interpolate(msg: string): string {
+    return msg.replace(/\{([^}]*)\}/g, (_, e: string) => {
+      try { const v = compileExpression(e)(this.scope()); return typeof v === 'number' ? `0x${v.toString(16)}` : v; } catch (err) { return `<${(err as Error).message}>`; }
+    });
+  }
+
+  /** Machine stop reasons other than budget/pause/breakpoint. */
+  private translate(r: StopReason): Outcome {
+    switch (r.kind) {
+      case 'step': return { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
+      case 'watchpoint': {
+        const w = this.watches.find((x) => r.address < x.addr + x.len && r.address + 4 > x.addr);
+        return { kind: 'stop', info: { kind: 'data breakpoint', description: `${r.write ? 'Write to' : 'Read of'} 0x${r.address.toString(16)}`, breakpointIds: w ? [w.id] : undefined } };
+      }
+      case 'filter': {
+        const e = this.matched;
+        return { kind: 'stop', info: { kind: 'exception', description: e ? `${e.reason === 256 ? `hypercall ${e.handler}` : e.reasonName} at 0x${e.eip.toString(16)}` : 'exception filter matched', exit: e, text: e?.reasonName } };
+      }
+      case 'debug-exit': return { kind: 'end', info: { message: `guest wrote to the debug-exit port: exit status ${r.code}`, exitCode: r.code } };
+      case 'shutdown': return { kind: 'end', info: { message: `guest shut down (${r.reason}), code ${r.code}`, exitCode: r.code } };
+      case 'reset': return { kind: 'end', info: { message: `guest asked for a reset (${r.via}); the session ends`, exitCode: 0 } };
+      case 'triple-fault': return this.fatal('triple-fault', `triple fault: ${r.detail}`);
+      case 'domain-crash': return this.fatal('domain-crash', `domain crash: ${r.detail}`);
+      case 'halted': return this.fatal('halted', `guest halted for good: ${r.detail}`);
+      default: return { kind: 'stop', info: { kind: 'pause', description: r.kind } };
+    }
+  }
+
+  /** A condition the guest cannot go on from: stop to let the user look (if the filter is on), then end. */
+  private fatal(id: string, message: string): Outcome {
+    const end = { message, exitCode: 1 };
+    if (id !== 'halted' && !this.fatalStops.has(id)) return { kind: 'end', info: end };
+    this.pendingEnd = end;
+    return { kind: 'stop', info: { kind: 'exception', description: message, text: id, fatal: message } };
+  }
+
+  private instrAt(addr: number): { length: number; mnemonic: string } | null {
+    const b = this.machine.readLinear(addr, 16) ?? this.machine.readLinear(addr, 1);
+    return b ? decodeInfo(b, code32(this.machine)) : null;
+  }
+
+  /** One machine step, turned into an outcome (null: an ordinary step). */
+  private stepOnce(): Outcome | null {
+    const r = this.machine.step();
+    if (r.kind === 'step' || r.kind === 'budget') return null;
+    return this.translate(r);
+  }
+
+  /** Runs until the instruction after the call at the current pc returns (recursion-safe). */
+  private async runToReturn(retAddr: number, espAtCall: number): Promise<Outcome> {
+    const had = this.tempBps.has(retAddr);
+    this.tempBps.add(retAddr);
+    this.machine.addBreakpoint(retAddr);
+    this.tempCheck = () => (this.machine.getRegisters().esp >>> 0) >= (espAtCall >>> 0);
+    try {
+      return await this.drive();
+    } finally {
+      this.tempCheck = null;
+      if (!had) {
+        this.tempBps.delete(retAddr);
+        if (!this.breakpoints.has(retAddr)) this.machine.removeBreakpoint(retAddr);
+      }
+    }
+  }
+
+  private async instructionStep(kind: 'over' | 'in' | 'out'): Promise<Outcome> {
+    const pc = this.pc();
+    const ins = this.instrAt(pc);
+    if (kind === 'over' && ins?.mnemonic === 'call') {
+      const o = await this.runToReturn((pc + ins.length) >>> 0, this.machine.getRegisters().esp);
+      return o.kind === 'temp' ? { kind: 'stop', info: { kind: 'step', description: 'Step done' } } : o;
+    }
+    if (kind === 'out') return this.stepOut();
+    return this.stepOnce() ?? this.afterStep();
+  }
+
+  /** After a single step: a user breakpoint at the new pc counts as hit. */
+  private afterStep(): Outcome {
+    return this.userHit(this.pc()) ?? { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
+  }
+
+  /** Steps over calls until a return leaves the current frame. */
+  private async stepOut(): Promise<Outcome> {
+    const startEsp = this.machine.getRegisters().esp >>> 0;
+    for (let n = 1; ; n++) {
+      if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
+      const pc = this.pc();
+      const ins = this.instrAt(pc);
+      if (ins?.mnemonic === 'call') {
+        const o = await this.runToReturn((pc + ins.length) >>> 0, this.machine.getRegisters().esp);
+        if (o.kind !== 'temp') return o;
+        continue;
+      }
+      const o = this.stepOnce();
+      if (o) return o;
+      if ((ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret')) && (this.machine.getRegisters().esp >>> 0) > startEsp) {
+        return { kind: 'stop', info: { kind: 'step', description: 'Step out done' } };
+      }
+      const hit = this.userHit(this.pc());
+      if (hit) return hit;
+      if (n % 10000 === 0) await yieldNow();
+    }
+  }
+
+  private async lineStep(kind: 'over' | 'in' | 'out'): Promise<Outcome> {
+    if (kind === 'out') return this.stepOut();
+    const start = this.lines.lookup(this.pc());
+    const startEsp = this.machine.getRegisters().esp >>> 0;
+    for (let n = 1; ; n++) {
+      if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
+      const pc = this.pc();
+      const ins = this.instrAt(pc);
+      const esp = this.machine.getRegisters().esp >>> 0;
+      if (ins?.mnemonic === 'call') {
+        const ret = (pc + ins.length) >>> 0;
+        if (kind === 'in') {
+          const o = this.stepOnce();
+          if (o) return o;
+          // Into a function with line information: stop at its first line. Without: step over it.
+          if (this.lines.lookup(this.pc())) return this.afterStep();
+        }
+        const o = await this.runToReturn(ret, esp);
+        if (o.kind !== 'temp') return o;
+      } else {
+        const o = this.stepOnce();
+        if (o) return o;
+        const isRet = ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret');
+        if (isRet && (this.machine.getRegisters().esp >>> 0) > startEsp) return this.afterStep();
+      }
+      const here = this.pc();
+      const hit = this.userHit(here);
+      if (hit) return hit;
+      if (this.lines.isStatementStart(here)) {
+        const l = this.lines.lookup(here);
+        if (!start || !l || l.line !== start.line || l.file !== start.file) return { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
+      }
+      if (n % 10000 === 0) await yieldNow();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// What the guest can be stopped on besides breakpoints: hypervisor events. Each filter
+// matches a kind of exit record (or a fatal end) and may carry a condition over the record's
+// fields, in the same expression language as breakpoint conditions.
+
+import type { ExitRecord, Mode } from '../../emulator/machine-api';
+import { FILTER_FIELDS } from '../../emulator/vmm/exit-filter';
+import { exitReasonNumber } from '../../emulator/vmm/exit-reasons';
+import { HYPERCALLS } from '../../emulator/isa/hypercalls';
+import { compileCondition, type ExpressionScope } from './expression';
+
+export const PV_HYPERCALL = 256, PV_TRAP_BOUNCE = 257, PV_PRIV_OP = 259, PV_DOMAIN_CRASH = 261;
+const EXCEPTION_NMI = 0;
+
+export interface FilterInfo {
+  id: string;
+  label: string;
+  description: string;
+  default: boolean;
+  conditionDescription: string;
+  modes: Mode[];
+}
+
+export const EXCEPTION_FILTERS: FilterInfo[] = [
+  { id: 'vmexit', label: 'VM exits', description: 'Stop on a VM exit (HVM)', default: false, modes: ['hvm'],
+    conditionDescription: 'e.g. reason == IO_INSTRUCTION && port == 0x3f8 && !in' },
+  { id: 'hypercall', label: 'Hypercalls', description: 'Stop on a hypercall (PV: Xen hypercalls; HVM: VMCALL)', default: false, modes: ['hvm', 'pv'],
+    conditionDescription: 'e.g. nr == 29, or name == "console_io"' },
+  { id: 'privop', label: 'Privileged operations', description: 'Stop when the hypervisor emulates a privileged instruction of the ring-1 kernel (PV)', default: false, modes: ['pv'],
+    conditionDescription: 'e.g. opcode == 0xf4' },
+  { id: 'exception', label: 'Guest exceptions', description: 'Stop when an exception is delivered to the guest (PV trap bounces; HVM exceptions that exit)', default: false, modes: ['hvm', 'pv'],
+    conditionDescription: 'e.g. vector == 14 && cr2 < 0x1000' },
+  { id: 'triple-fault', label: 'Triple fault', description: 'Stop instead of ending the session on a triple fault', default: true, modes: ['hvm'],
+    conditionDescription: '' },
+  { id: 'domain-crash', label: 'Domain crash', description: 'Stop instead of ending the session when the PV domain crashes', default: true, modes: ['pv'],
+    conditionDescription: '' },
+];
+
+/** Names an exit record offers to conditions: the HVM filter fields plus PV and symbolic ones. */
+export function recordScope(r: ExitRecord, base: ExpressionScope, cr2: () => number): ExpressionScope {
+  return {
+    read: base.read,
+    name(id: string) {
+      switch (id) {
+        case 'reason': return r.reason;
+        case 'reasonName': return r.reasonName;
+        case 'handler': return r.handler;
+        case 'nr': return r.reason === PV_HYPERCALL ? r.qualification : FILTER_FIELDS.nr!(r);
+        case 'name': return r.reason === PV_HYPERCALL ? r.handler : r.reasonName;
+        case 'rc': return r.reason === PV_HYPERCALL ? r.value : undefined;
+        case 'opcode': return r.reason === PV_PRIV_OP ? r.qualification : undefined;
+        case 'vector': return r.reason === PV_TRAP_BOUNCE ? r.qualification : r.vector;
+        case 'cr2': return (r.reason === PV_TRAP_BOUNCE && r.qualification === 14) || r.vector === 14 ? cr2() : undefined;
+      }
+      const f = FILTER_FIELDS[id];
+      if (f) return f(r);
+      // An exit reason's name stands for its number (reason == IO_INSTRUCTION), a hypercall's for its number.
+      const n = id === id.toUpperCase() ? exitReasonNumber(id) : undefined;
+      if (n !== undefined) return n;
+      const hc = HYPERCALLS.find((h) => h.name === id);
+      if (hc) return hc.nr;
+      return base.name(id);
+    },
+  };
+}
+
+export interface ActiveFilter { id: string; test(r: ExitRecord, scope: ExpressionScope): boolean }
+
+function kindMatches(id: string, r: ExitRecord): boolean {
+  switch (id) {
+    case 'vmexit': return r.reason < 256;
+    case 'hypercall': return r.reason === PV_HYPERCALL || r.reason === 18;
+    case 'privop': return r.reason === PV_PRIV_OP;
+    case 'exception': return r.reason === PV_TRAP_BOUNCE || (r.reason === EXCEPTION_NMI && r.vector !== undefined);
+    default: return false;
+  }
+}
+
+/** Compiles the filters a client enabled; throws ExpressionError for an unreadable condition. */
+export function compileFilter(id: string, condition?: string): ActiveFilter {
+  if (!EXCEPTION_FILTERS.some((f) => f.id === id)) throw new Error(`unknown exception filter '${id}'`);
+  const cond = condition && condition.trim() ? compileCondition(condition) : null;
+  return { id, test: (r, s) => kindMatches(id, r) && (cond === null || cond(s)) };
+}

@@ -1,0 +1,49 @@
+// ELF symbols by name and by address, for function breakpoints, stack frames, disassembly
+// labels and expressions. Built once per launch.
+
+export interface Sym { name: string; address: number; size: number }
+
+export class SymbolTable {
+  private readonly sorted: Sym[];
+  private readonly byName = new Map<string, Sym>();
+
+  constructor(symbols: readonly Sym[] | undefined) {
+    this.sorted = (symbols ?? []).filter((s) => s.name && !s.name.startsWith('.')).slice().sort((a, b) => a.address - b.address);
+    for (const s of this.sorted) {
+      // Prefer a sized (function/object) symbol over a bare label of the same name.
+      const old = this.byName.get(s.name);
+      if (!old || (old.size === 0 && s.size > 0)) this.byName.set(s.name, s);
+    }
+  }
+
+  get size(): number { return this.sorted.length; }
+
+  lookup(name: string): Sym | undefined { return this.byName.get(name); }
+
+  /** The symbol containing `addr` (or the nearest one below it when sizes are unknown). */
+  at(addr: number): Sym | undefined {
+    const r = this.sorted;
+    let lo = 0, hi = r.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid]!.address <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (best < 0) return undefined;
+    // Address 0 holds assembler constants (equ), never code a frame or label should name.
+    if (r[best]!.address === 0) return undefined;
+    // Among symbols at the same address, a sized one says more.
+    let s = r[best]!;
+    for (let i = best; i >= 0 && r[i]!.address === s.address; i--) if (r[i]!.size > s.size) s = r[i]!;
+    if (s.size > 0 && addr >= s.address + s.size) return undefined;
+    if (s.size === 0 && addr - s.address > 0x10000) return undefined;
+    return s;
+  }
+
+  /** "name+0x12" or undefined. */
+  describe(addr: number): string | undefined {
+    const s = this.at(addr);
+    if (!s) return undefined;
+    const off = addr - s.address;
+    return off ? `${s.name}+0x${off.toString(16)}` : s.name;
+  }
+}

@@ -1,0 +1,655 @@
+// The DAP session: translates protocol requests into DebugEngine calls and engine events into
+// protocol events. Addresses and source lines meet here and nowhere else. Runs the same over
+// stdio (main.ts) and inline in the extension.
+
+import {
+  Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
+  TerminatedEvent, Thread, Handles, Breakpoint,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { basename, dirname, isAbsolute, normalize, resolve } from 'node:path';
+import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
+import { DebugEngine, type StopInfo } from './engine/debug-engine';
+import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
+import { compileCondition } from './engine/expression';
+import { code32 } from './engine/cpu-view';
+import { Disassembler } from './disassembly';
+import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
+import { describeExit } from '../emulator/vmm/qualification';
+import type { ExitRecord, WatchKind } from '../emulator/machine-api';
+
+const THREAD = 1;
+const MAX_READ = 1 << 20;
+
+export class ParavirtSession extends LoggingDebugSession {
+  private engine: DebugEngine | null = null;
+  private config: LaunchConfig | null = null;
+  private readonly handles = new Handles<() => Node[]>();
+  private lastStop: StopInfo | null = null;
+  private serialBuf: number[] = [];
+  private serialFd: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastExitTotal = 0;
+  private profileWritten = false;
+  private disasm: Disassembler | null = null;
+  private configured = false;
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsFunctionBreakpoints: true,
+      supportsInstructionBreakpoints: true,
+      supportsDataBreakpoints: true,
+      supportsEvaluateForHovers: true,
+      supportsSetVariable: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsSteppingGranularity: true,
+      supportsExceptionInfoRequest: true,
+      supportsExceptionFilterOptions: true,
+      supportsLoadedSourcesRequest: true,
+      supportsTerminateRequest: true,
+      supportsExceptionOptions: false,
+      supportsStepBack: false,
+      supportsRestartRequest: false,
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
+        filter: f.id, label: f.label, description: f.description, default: f.default,
+        supportsCondition: f.conditionDescription !== '', conditionDescription: f.conditionDescription || undefined,
+      })),
+    };
+    this.sendResponse(response);
+  }
+
+  private fail(response: DebugProtocol.Response, message: string, id = 2000): void {
+    // The base class substitutes {name} in `format`; braces in our messages are literal.
+    this.sendErrorResponse(response, { id, format: message.replace(/\{/g, '(').replace(/\}/g, ')'), showUser: true });
+  }
+
+  /** The engine, or an error response saying why there is none / why it cannot answer now. */
+  private stopped(response: DebugProtocol.Response): DebugEngine | null {
+    if (!this.engine) { this.fail(response, 'no guest is running: launch first'); return null; }
+    if (this.engine.isEnded) { this.fail(response, 'the guest has ended'); return null; }
+    if (this.engine.running) { this.fail(response, 'the guest is running: pause it first'); return null; }
+    return this.engine;
+  }
+
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    if (this.engine) { this.fail(response, 'this session already runs a guest'); return; }
+    let config: LaunchConfig;
+    try { config = validateLaunch(args); } catch (e) {
+      this.fail(response, e instanceof LaunchError ? e.message : String(e), 1001);
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      const st = statSync(config.program);
+      if (!st.isFile()) throw new LaunchError('program', `'${config.program}' is not a file`);
+      if (st.size === 0) throw new LaunchError('program', `'${config.program}' is empty`);
+      if (st.size > 1 << 30) throw new LaunchError('program', `'${config.program}' is larger than 1 GiB`);
+      bytes = new Uint8Array(readFileSync(config.program));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      this.fail(response, e instanceof LaunchError ? e.message : `launch attribute 'program': cannot read '${config.program}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, 1002);
+      return;
+    }
+    try {
+      if (config.serial.kind === 'file') this.serialFd = openSync(config.serial.path, 'w');
+    } catch (e) {
+      this.fail(response, `launch attribute 'serial': cannot open '${(config.serial as { path: string }).path}' for writing (${(e as NodeJS.ErrnoException).code ?? e})`, 1003);
+      return;
+    }
+    try {
+      this.engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b));
+    } catch (e) {
+      const err = e as Error;
+      const attr = err.name === 'ImageError' ? 'program' : /memory/i.test(err.message) ? 'memory' : /exit control|preset|override/i.test(err.message) ? 'exitControls' : 'program';
+      this.fail(response, `launch attribute '${attr}': cannot start the guest: ${err.message}`, 1004);
+      return;
+    }
+    this.config = config;
+    this.wireEngine(this.engine);
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  private wireEngine(engine: DebugEngine): void {
+    engine.on('stopped', (info) => {
+      this.flushSerial();
+      this.lastStop = info;
+      this.handles.reset();
+      const ev = new StoppedEvent(info.kind, THREAD, info.text) as DebugProtocol.StoppedEvent;
+      ev.body.description = info.description;
+      ev.body.allThreadsStopped = true;
+      if (info.breakpointIds) ev.body.hitBreakpointIds = info.breakpointIds;
+      this.sendEvent(ev);
+      this.sendExitsEvent(true);
+    });
+    engine.on('output', (text, category) => this.sendEvent(new OutputEvent(text, category)));
+    engine.on('end', (info) => {
+      this.flushSerial();
+      this.sendEvent(new OutputEvent(`paravirt: ${info.message}\n`, 'console'));
+      this.endSession();
+      this.sendEvent(new ExitedEvent(info.exitCode));
+      this.sendEvent(new TerminatedEvent());
+    });
+    this.timer = setInterval(() => { this.flushSerial(); this.sendExitsEvent(false); }, 100);
+    this.timer.unref();
+  }
+
+  private flushSerial(): void {
+    if (this.serialBuf.length === 0 || !this.config) return;
+    const bytes = Buffer.from(this.serialBuf);
+    this.serialBuf = [];
+    if (this.config.serial.kind === 'debugConsole') this.sendEvent(new OutputEvent(bytes.toString('latin1'), 'stdout'));
+    else if (this.serialFd !== null) writeSync(this.serialFd, bytes);
+  }
+
+  /** `paravirt.exits`: counters by reason and the latest exits, at most every 100 ms (the timer's period). */
+  private sendExitsEvent(force: boolean): void {
+    const e = this.engine;
+    if (!e) return;
+    const stats = e.machine.exits;
+    if (!force && stats.total === this.lastExitTotal) return;
+    this.lastExitTotal = stats.total;
+    const { latest, dropped } = e.drainExits();
+    this.sendEvent(new Event('paravirt.exits', {
+      total: stats.total, byReason: stats.byReason, cyclesByReason: stats.cyclesByReason, cyclesAreEstimates: true,
+      hypercalls: stats.hypercalls, instructions: e.machine.icount, latest: latest.slice(-16).map(exitJson), latestDropped: dropped + Math.max(0, latest.length - 16),
+    }));
+  }
+
+  private endSession(): void {
+    if (this.timer) { clearInterval(this.timer); this.timer = null; }
+    this.flushSerial();
+    if (this.serialFd !== null) { try { closeSync(this.serialFd); } catch { /* already closed */ } this.serialFd = null; }
+    this.writeProfile();
+  }
+
+  private writeProfile(): void {
+    const e = this.engine, c = this.config;
+    if (!e || !c || !c.profile || this.profileWritten) return;
+    this.profileWritten = true;
+    try {
+      const json = e.profile.toJson({ program: c.program, mode: c.mode, instructions: e.machine.icount }, (a) => {
+        const l = e.sourceAt(a);
+        return l ? { file: this.localPath(l.file), line: l.line } : undefined;
+      });
+      mkdirSync(dirname(c.profile), { recursive: true });
+      writeFileSync(c.profile, JSON.stringify(json, null, 1) + '\n');
+    } catch (err) {
+      this.sendEvent(new OutputEvent(`paravirt: cannot write the exit profile to '${c.profile}': ${(err as Error).message}\n`, 'stderr'));
+    }
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.sendResponse(response);
+    if (this.engine && !this.configured) { this.configured = true; this.engine.start(); }
+  }
+
+  // ---- paths ---------------------------------------------------------------------------
+
+  /** A path from the debug information as a local path (sourceFileMap, then relative to the program). */
+  private localPath(file: string): string {
+    const c = this.config;
+    if (!c) return file;
+    for (const [from, to] of c.sourceFileMap) if (file.startsWith(from)) return normalize(to + file.slice(from.length));
+    return isAbsolute(file) ? normalize(file) : resolve(dirname(c.program), file);
+  }
+
+  private matcher(clientPath: string): (file: string) => boolean {
+    const want = normalize(clientPath);
+    return (file) => {
+      const local = this.localPath(file);
+      if (local === want) return true;
+      const f = normalize(file);
+      return !isAbsolute(f) && want.endsWith('/' + f.replace(/^\.\//, ''));
+    };
+  }
+
+  private source(file: string): Source {
+    const local = this.localPath(file);
+    return new Source(basename(local), this.convertDebuggerPathToClient(local));
+  }
+
+  // ---- breakpoints ---------------------------------------------------------------------
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'launch before setting breakpoints'); return; }
+    const path = args?.source?.path;
+    if (typeof path !== 'string') { this.fail(response, 'setBreakpoints: source.path is missing'); return; }
+    const list = Array.isArray(args.breakpoints) ? args.breakpoints : (args.lines ?? []).map((line) => ({ line }));
+    const results = e.setSourceBreakpoints(this.matcher(this.convertClientPathToDebugger(path)), list.map((b) => ({
+      line: this.convertClientLineToDebugger(Number(b.line)), condition: (b as DebugProtocol.SourceBreakpoint).condition,
+      hitCondition: (b as DebugProtocol.SourceBreakpoint).hitCondition, logMessage: (b as DebugProtocol.SourceBreakpoint).logMessage,
+    })), path);
+    response.body = {
+      breakpoints: results.map((r) => {
+        const bp = new Breakpoint(r.verified, r.line !== undefined ? this.convertDebuggerLineToClient(r.line) : undefined) as DebugProtocol.Breakpoint;
+        if (r.id !== undefined) bp.id = r.id;
+        if (r.message) bp.message = r.message;
+        if (r.address !== undefined) bp.instructionReference = hex(r.address);
+        if (r.verified) bp.source = new Source(basename(path), path);
+        return bp;
+      }),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'launch before setting breakpoints'); return; }
+    if (!Array.isArray(args?.breakpoints)) { this.fail(response, 'setFunctionBreakpoints: breakpoints must be an array'); return; }
+    const results = e.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: String(b.name ?? ''), condition: b.condition, hitCondition: b.hitCondition })));
+    response.body = { breakpoints: results.map((r) => this.addrBreakpoint(r)) };
+    this.sendResponse(response);
+  }
+
+  protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'launch before setting breakpoints'); return; }
+    if (!Array.isArray(args?.breakpoints)) { this.fail(response, 'setInstructionBreakpoints: breakpoints must be an array'); return; }
+    const req: Array<{ address: number; condition?: string; hitCondition?: string }> = [];
+    const bad: Array<number> = [];
+    args.breakpoints.forEach((b, i) => {
+      const a = parseAddress(b.instructionReference);
+      if (a === null) bad.push(i); else req.push({ address: (a + (b.offset ?? 0)) >>> 0, condition: b.condition, hitCondition: b.hitCondition });
+    });
+    const results = e.setInstructionBreakpoints(req);
+    const out: DebugProtocol.Breakpoint[] = [];
+    let k = 0;
+    args.breakpoints.forEach((b, i) => {
+      out.push(bad.includes(i) ? { verified: false, message: `'${b.instructionReference}' is not an address` } : this.addrBreakpoint(results[k++]!));
+    });
+    response.body = { breakpoints: out };
+    this.sendResponse(response);
+  }
+
+  private addrBreakpoint(r: { verified: boolean; id?: number; address?: number; message?: string }): DebugProtocol.Breakpoint {
+    const bp: DebugProtocol.Breakpoint = { verified: r.verified };
+    if (r.id !== undefined) bp.id = r.id;
+    if (r.message) bp.message = r.message;
+    if (r.address !== undefined) {
+      bp.instructionReference = hex(r.address);
+      const l = this.engine?.sourceAt(r.address);
+      if (l) { bp.source = this.source(l.file); bp.line = this.convertDebuggerLineToClient(l.line); }
+    }
+    return bp;
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    const e = this.engine;
+    const name = String(args?.name ?? '');
+    let addr: number | null = null;
+    if (e && !e.running) {
+      try { const v = e.evaluate(name); if (typeof v === 'number') addr = v; } catch { addr = null; }
+    }
+    response.body = addr === null
+      ? { dataId: null, description: `'${name}' is not an address, symbol or expression the debugger can watch` }
+      : { dataId: `${hex(addr)}:4`, description: `4 bytes at ${hex(addr)}${e?.symbols.describe(addr) ? ` (${e.symbols.describe(addr)})` : ''}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+    this.sendResponse(response);
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'launch before setting breakpoints'); return; }
+    if (!Array.isArray(args?.breakpoints)) { this.fail(response, 'setDataBreakpoints: breakpoints must be an array'); return; }
+    const req: Array<{ address: number; length: number; kind: WatchKind }> = [];
+    for (const b of args.breakpoints) {
+      const m = /^(0x[0-9a-f]+):(\d+)$/i.exec(String(b.dataId));
+      if (!m || Number(m[2]) < 1 || Number(m[2]) > 4096) { this.fail(response, `data breakpoint '${b.dataId}' is not 'address:length' (from dataBreakpointInfo)`); return; }
+      req.push({ address: parseInt(m[1]!, 16), length: Number(m[2]), kind: b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write' });
+    }
+    response.body = { breakpoints: e.setDataBreakpoints(req) };
+    this.sendResponse(response);
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'launch before setting exception filters'); return; }
+    const list = [
+      ...(Array.isArray(args?.filters) ? args.filters : []).map((id) => ({ id: String(id) })),
+      ...(Array.isArray(args?.filterOptions) ? args.filterOptions : []).map((o) => ({ id: String(o.filterId), condition: o.condition })),
+    ];
+    try { e.setExceptionFilters(list); } catch (err) { this.fail(response, `exception filter: ${(err as Error).message}`); return; }
+    response.body = { breakpoints: list.map(() => ({ verified: true })) };
+    this.sendResponse(response);
+  }
+
+  // ---- execution -----------------------------------------------------------------------
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: [new Thread(THREAD, 'vCPU 0')] };
+    this.sendResponse(response);
+  }
+
+  private resume(response: DebugProtocol.Response, go: (e: DebugEngine) => void): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    this.handles.reset();
+    this.sendResponse(response);
+    go(e);
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    response.body = { allThreadsContinued: true };
+    this.resume(response, (e) => e.continue());
+  }
+
+  private step(response: DebugProtocol.Response, kind: 'over' | 'in' | 'out', granularity?: string): void {
+    this.resume(response, (e) => (granularity === 'instruction' ? e.stepInstruction(kind) : e.stepLine(kind)));
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void { this.step(response, 'over', args?.granularity); }
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void { this.step(response, 'in', args?.granularity); }
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void { this.step(response, 'out', args?.granularity); }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    if (!this.engine) { this.fail(response, 'no guest is running: launch first'); return; }
+    this.engine.pause();
+    this.sendResponse(response);
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.engine?.stop();
+    this.endSession();
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments, request?: DebugProtocol.Request): void {
+    this.engine?.stop();
+    this.endSession();
+    super.disconnectRequest(response, args, request);
+  }
+
+  // ---- state ---------------------------------------------------------------------------
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    const frames = e.frames();
+    const start = Math.max(0, Number(args?.startFrame) || 0);
+    const count = Number(args?.levels) > 0 ? Number(args.levels) : frames.length;
+    response.body = {
+      totalFrames: frames.length,
+      stackFrames: frames.slice(start, start + count).map((f, i) => {
+        // Callers' pcs are return addresses: the call itself is on the line before them.
+        const lookupAt = i + start === 0 ? f.pc : f.pc - 1;
+        const l = e.sourceAt(lookupAt);
+        const name = e.symbols.describe(f.pc) ?? hex(f.pc);
+        const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
+        sf.instructionPointerReference = hex(f.pc);
+        if (!l) sf.presentationHint = 'subtle';
+        return sf;
+      }),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    const scopes: DebugProtocol.Scope[] = [];
+    const reg = new Scope('Registers', this.handles.create(() => registerTree(e.machine)), false) as DebugProtocol.Scope;
+    reg.presentationHint = 'registers';
+    scopes.push(reg);
+    const exit = this.lastStop?.exit ?? e.latestExit;
+    scopes.push(new Scope('Last exit', this.handles.create(() => exitTree(exit, (a) => e.symbols.describe(a) ?? '')), false));
+    const pv = pvTree(e.machine);
+    if (pv) scopes.push(new Scope('PV state', this.handles.create(() => pvTree(e.machine) ?? []), false));
+    response.body = { scopes };
+    this.sendResponse(response);
+  }
+
+  private nodesOf(ref: number): Node[] | null {
+    const get = this.handles.get(ref);
+    return get ? get() : null;
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    const nodes = this.nodesOf(Number(args?.variablesReference));
+    if (!nodes) { this.fail(response, `no variables with reference ${args?.variablesReference}`); return; }
+    response.body = {
+      variables: nodes.map((n) => {
+        const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: n.children ? this.handles.create(n.children) : 0 };
+        if (n.memory !== undefined) v.memoryReference = hex(n.memory);
+        if (!n.set) v.presentationHint = { attributes: ['readOnly'] };
+        return v;
+      }),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    const nodes = this.nodesOf(Number(args?.variablesReference));
+    const node = nodes?.find((n) => n.name === args.name);
+    if (!node) { this.fail(response, `no variable '${args?.name}' here`); return; }
+    if (!node.set) { this.fail(response, `'${args.name}' is read-only`); return; }
+    let value: number;
+    try {
+      const v = e.evaluate(String(args.value));
+      if (typeof v !== 'number') throw new Error('needs a number');
+      value = v;
+    } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
+    node.set(value);
+    const updated = this.nodesOf(Number(args.variablesReference))?.find((n) => n.name === args.name);
+    response.body = { value: updated?.value ?? hex(value) };
+    this.sendResponse(response);
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    try {
+      const v = e.evaluate(String(args?.expression ?? ''));
+      if (typeof v === 'string') response.body = { result: JSON.stringify(v), variablesReference: 0 };
+      else {
+        const sym = e.symbols.describe(v);
+        response.body = { result: `${hex(v)} (${v}${v > 0x7fffffff ? `, ${v | 0}` : ''})${sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: hex(v) };
+      }
+      this.sendResponse(response);
+    } catch (err) {
+      this.fail(response, (err as Error).message, 3000);
+    }
+  }
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    const base = parseAddress(args?.memoryReference);
+    const count = Number(args?.count);
+    if (base === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address`); return; }
+    if (!Number.isInteger(count) || count < 0 || count > MAX_READ) { this.fail(response, `count must be a whole number from 0 to ${MAX_READ}`); return; }
+    const start = (base + (Number(args.offset) || 0)) >>> 0;
+    const bytes: number[] = [];
+    for (let i = 0; i < count; i++) {
+      // Page by page: stop at the first unmapped page, as the protocol's unreadableBytes expects.
+      const a = (start + i) >>> 0;
+      const n = Math.min(count - i, 0x1000 - (a & 0xfff));
+      const chunk = e.machine.readLinear(a, n);
+      if (!chunk) break;
+      for (const b of chunk) bytes.push(b);
+      i += n - 1;
+    }
+    response.body = { address: hex(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: count - bytes.length };
+    this.sendResponse(response);
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    const base = parseAddress(args?.memoryReference);
+    if (base === null || typeof args.data !== 'string') { this.fail(response, 'writeMemory needs a memoryReference address and base64 data'); return; }
+    const data = new Uint8Array(Buffer.from(args.data, 'base64'));
+    const at = (base + (Number(args.offset) || 0)) >>> 0;
+    if (!e.machine.writeLinear(at, data)) { this.fail(response, `memory at ${hex(at)} (+${data.length}) is not mapped`); return; }
+    response.body = { offset: 0, bytesWritten: data.length };
+    this.sendResponse(response);
+  }
+
+  protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    const base = parseAddress(args?.memoryReference);
+    const count = Number(args?.instructionCount);
+    if (base === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address`); return; }
+    if (!Number.isInteger(count) || count < 0 || count > 10000) { this.fail(response, 'instructionCount must be a whole number from 0 to 10000'); return; }
+    try { this.disasm ??= new Disassembler(this.config!.disassemblySyntax); } catch (err) { this.fail(response, (err as Error).message); return; }
+    const bits = code32(e.machine) ? 32 : 16;
+    const addr = (base + (Number(args.offset) || 0)) >>> 0;
+    const ioff = Math.max(-10000, Math.min(10000, Math.trunc(Number(args.instructionOffset) || 0)));
+    const out: DebugProtocol.DisassembledInstruction[] = [];
+    let start = addr;
+    if (ioff < 0) {
+      // Decoding backwards is ambiguous: decode forward from far enough back that the stream
+      // lands on `addr`, and keep the last instructions before it.
+      const back = Math.min(-ioff * 15, 0x10000);
+      const from = (addr - back) >>> 0;
+      const bytes = this.readMapped(e, from, back);
+      let before: Array<{ address: number; len: number }> = [];
+      if (bytes) {
+        for (let skew = 0; skew < 16 && skew < bytes.length; skew++) {
+          const lines = this.disasm.decode(bytes.subarray(skew), (from + skew) >>> 0, back, bits);
+          const idx = lines.findIndex((l) => l.address === addr);
+          if (idx >= 0 || lines.some((l) => l.address + l.length === addr)) {
+            before = lines.filter((l) => l.address < addr).map((l) => ({ address: l.address, len: l.length }));
+            break;
+          }
+        }
+      }
+      const want = -ioff;
+      const got = before.slice(-want);
+      for (let i = got.length; i < want; i++) out.push({ address: hex((addr - (want - i)) >>> 0), instruction: '', presentationHint: 'invalid' });
+      start = got.length ? got[0]!.address : addr;
+      const remaining = count - out.length;
+      out.push(...this.decodeAt(e, start, remaining, bits));
+    } else {
+      out.push(...this.decodeAt(e, addr, ioff + count, bits).slice(ioff));
+    }
+    response.body = { instructions: out.slice(0, count) };
+    this.sendResponse(response);
+  }
+
+  private readMapped(e: DebugEngine, from: number, len: number): Uint8Array | null {
+    const buf = new Uint8Array(len);
+    let n = 0;
+    while (n < len) {
+      const a = (from + n) >>> 0;
+      const k = Math.min(len - n, 0x1000 - (a & 0xfff));
+      const chunk = e.machine.readLinear(a, k);
+      if (!chunk) break;
+      buf.set(chunk, n);
+      n += k;
+    }
+    return n ? buf.subarray(0, n) : null;
+  }
+
+  private decodeAt(e: DebugEngine, start: number, count: number, bits: 16 | 32): DebugProtocol.DisassembledInstruction[] {
+    const out: DebugProtocol.DisassembledInstruction[] = [];
+    if (count <= 0) return out;
+    const bytes = this.readMapped(e, start, count * 15 + 15);
+    const lines = bytes ? this.disasm!.decode(bytes, start, count, bits) : [];
+    let lastLine = -1;
+    for (const l of lines) {
+      const d: DebugProtocol.DisassembledInstruction = {
+        address: hex(l.address), instruction: l.text,
+        instructionBytes: [...l.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '),
+      };
+      if (!l.valid) d.presentationHint = 'invalid';
+      const sym = e.symbols.at(l.address);
+      if (sym && sym.address === l.address) d.symbol = sym.name;
+      const src = e.sourceAt(l.address);
+      if (src && src.line !== lastLine) { d.location = this.source(src.file); d.line = this.convertDebuggerLineToClient(src.line); lastLine = src.line; }
+      out.push(d);
+    }
+    for (let a = (start + lines.reduce((s, l) => s + l.length, 0)) >>> 0; out.length < count; a = (a + 1) >>> 0) {
+      out.push({ address: hex(a), instruction: '', presentationHint: 'invalid' });
+    }
+    return out;
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const e = this.engine;
+    const s = this.lastStop;
+    if (!e || !s || s.kind !== 'exception') { this.fail(response, 'the guest did not stop on an exception filter'); return; }
+    const r = s.exit;
+    if (s.fatal || !r) {
+      response.body = { exceptionId: s.text ?? 'fatal', description: s.fatal ?? s.description, breakMode: 'always', details: { message: s.description } };
+    } else {
+      const what = r.reason === 256 ? `hypercall ${r.handler} (nr ${r.qualification}, returned ${r.value !== undefined ? r.value | 0 : '?'})`
+        : r.reason >= 256 ? `${r.reasonName}: ${r.handler}` : `${r.reasonName}: ${describeExit(r)}`;
+      response.body = {
+        exceptionId: r.reason === 256 ? `hypercall:${r.handler}` : r.reasonName,
+        description: `${what} at ${hex(r.eip)}${e.symbols.describe(r.eip) ? ` <${e.symbols.describe(r.eip)}>` : ''}, exit #${r.seq}, handled by ${r.handler}, ~${r.cycles} cycles (estimate)`,
+        breakMode: 'always',
+        details: { typeName: r.reasonName, message: what, evaluateName: undefined },
+      };
+    }
+    this.sendResponse(response);
+  }
+
+  protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'no guest is loaded'); return; }
+    response.body = { sources: e.lines.files().map((f) => this.source(f)) };
+    this.sendResponse(response);
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command !== 'paravirt.exitLog') { super.customRequest(command, response, args); return; }
+    const e = this.engine;
+    if (!e) { this.fail(response, 'no guest is loaded'); return; }
+    const a = (args ?? {}) as { from?: unknown; count?: unknown; filter?: unknown };
+    const from = a.from === undefined ? Math.max(0, e.machine.exits.total - 100) : Number(a.from);
+    const count = a.count === undefined ? 100 : Number(a.count);
+    if (!Number.isInteger(from) || from < 0) { this.fail(response, 'paravirt.exitLog: from must be a sequence number >= 0'); return; }
+    if (!Number.isInteger(count) || count < 0 || count > 10000) { this.fail(response, 'paravirt.exitLog: count must be from 0 to 10000'); return; }
+    let filter: ((r: ExitRecord) => boolean) | undefined;
+    if (a.filter !== undefined && a.filter !== '') {
+      if (typeof a.filter !== 'string') { this.fail(response, 'paravirt.exitLog: filter must be a string expression'); return; }
+      try {
+        const cond = compileCondition(a.filter);
+        const base = e.scope();
+        filter = (r) => cond(recordScope(r, base, () => 0));
+      } catch (err) { this.fail(response, `paravirt.exitLog: ${(err as Error).message}`); return; }
+    }
+    const records = e.machine.exits.page(from, count, filter);
+    response.body = { total: e.machine.exits.total, records: records.map(exitJson) };
+    this.sendResponse(response);
+  }
+}
+
+function exitJson(r: ExitRecord): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    seq: r.seq, reason: r.reason, reasonName: r.reasonName, qualification: r.qualification >>> 0, eip: r.eip >>> 0, cs: r.cs, cpl: r.cpl,
+    bytes: [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), icount: r.icount, handler: r.handler, cycles: r.cycles,
+    description: r.reason < 256 ? describeExit(r) : r.handler,
+  };
+  for (const k of ['gpa', 'msr', 'value', 'vector', 'errorCode'] as const) if (r[k] !== undefined) o[k] = r[k];
+  return o;
+}
+
+function parseAddress(ref: unknown): number | null {
+  if (typeof ref === 'number' && Number.isInteger(ref)) return ref >>> 0;
+  if (typeof ref !== 'string') return null;
+  const t = ref.trim();
+  if (/^0x[0-9a-f]{1,8}$/i.test(t)) return parseInt(t, 16) >>> 0;
+  if (/^\d{1,10}$/.test(t) && Number(t) <= 0xffffffff) return Number(t);
+  return null;
+}

@@ -1,0 +1,107 @@
+// Builds the adapter bundle and the test kernels from source (nasm, gcc -m32 -g, ld) once per
+// test file, into a private folder under guests/build/, and starts DebugClients against the
+// bundle over stdio exactly as an editor would.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(HERE, '../..');
+export const GUESTS = join(HERE, 'guests');
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.stdout}`);
+}
+
+export interface Built { dir: string; adapter: string; elf(name: string): string }
+
+const C_FLAGS = ['-m32', '-ffreestanding', '-fno-pic', '-fno-pie', '-nostdlib', '-fno-stack-protector', '-fno-asynchronous-unwind-tables', '-g'];
+
+/** Bundles debug-adapter/main.ts as scripts/build.mjs does and builds the named guests. */
+export async function buildAll(guests: string[]): Promise<Built> {
+  mkdirSync(join(GUESTS, 'build'), { recursive: true });
+  // Inside the repository, so the bundle resolves iced-x86 from node_modules as dist/ does.
+  const dir = mkdtempSync(join(GUESTS, 'build', 'run-'));
+  const adapter = join(dir, 'debug-adapter.js');
+  await build({
+    entryPoints: [join(ROOT, 'debug-adapter/main.ts')], outfile: adapter, bundle: true, platform: 'node', target: 'node20',
+    format: 'cjs', external: ['vscode'], logLevel: 'error', sourcemap: true,
+  });
+  for (const g of guests) buildGuest(dir, g);
+  return { dir, adapter, elf: (name) => join(dir, `${name}.elf`) };
+}
+
+/** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; pv: the PV kernel; others: one .asm. */
+export function buildGuest(dir: string, name: string): string {
+  const elf = join(dir, `${name}.elf`);
+  const nasm = (src: string, obj: string, extra: string[] = []) =>
+    run('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', '-I', GUESTS + '/', ...extra, '-o', obj, join(GUESTS, src)]);
+  const m = /^kernel-(O\d|Og)$/.exec(name);
+  if (m) {
+    const boot = join(dir, `boot-${name}.o`), k = join(dir, `${name}.o`);
+    nasm('boot.asm', boot);
+    run('gcc', [...C_FLAGS, `-${m[1]}`, '-c', join(GUESTS, 'kernel.c'), '-o', k]);
+    run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUESTS, 'link.ld'), '-o', elf, boot, k]);
+  } else if (name === 'pv') {
+    const o = join(dir, 'pv.o');
+    nasm('pv.asm', o, ['-w-other', '-I', join(ROOT, 'guest') + '/']);
+    run('ld', ['-m', 'elf_i386', '--no-warn-rwx-segments', '-T', join(GUESTS, 'pv.ld'), '-o', elf, o]);
+  } else {
+    const o = join(dir, `${name}.o`);
+    nasm(`${name}.asm`, o);
+    run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUESTS, 'link.ld'), '-o', elf, o]);
+  }
+  return elf;
+}
+
+/** 1-based line of the `@marker` comment in a guest source. */
+export function markerLine(file: string, marker: string): number {
+  const lines = readFileSync(join(GUESTS, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(`@${marker} `) || l.endsWith(`@${marker}`) || l.includes(`@${marker}*/`));
+  if (i < 0) throw new Error(`no @${marker} in ${file}`);
+  return i + 1;
+}
+
+/** 1-based line of the first line of an asm source that starts with `text`. */
+export function asmLine(file: string, text: string): number {
+  const lines = readFileSync(join(GUESTS, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.trim().startsWith(text));
+  if (i < 0) throw new Error(`no '${text}' in ${file}`);
+  return i + 1;
+}
+
+/** `nm`'s address for a symbol (binutils, independent of our ELF reader). */
+export function nmAddress(elf: string, name: string): number {
+  const r = spawnSync('nm', [elf], { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => l.endsWith(` ${name}`));
+  if (!line) throw new Error(`nm: no ${name} in ${elf}`);
+  return parseInt(line.split(' ')[0]!, 16);
+}
+
+/** addr2line's [file, line] for an address. */
+export function addr2line(elf: string, addr: number): [string, number] | null {
+  const r = spawnSync('addr2line', ['-e', elf, addr.toString(16)], { encoding: 'utf8' });
+  const m = /^(.*):(\d+)/.exec(r.stdout.trim());
+  return m && m[1] !== '??' ? [m[1]!, Number(m[2])] : null;
+}
+
+export async function startClient(adapter: string): Promise<DebugClient> {
+  const dc = new DebugClient('node', adapter, 'paravirt');
+  dc.defaultTimeout = 20000;
+  await dc.start();
+  return dc;
+}
+
+/** launch + (after initialized) the given configuration + configurationDone. */
+export async function launch(dc: DebugClient, args: Record<string, unknown>, configure?: () => Promise<unknown>): Promise<void> {
+  const init = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  await dc.launchRequest(args as never);
+  await init;
+  if (configure) await configure();
+  await dc.configurationDoneRequest();
+}
