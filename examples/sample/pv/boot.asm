@@ -2,27 +2,19 @@
 ; in ring 1 with paging on, ESI -> start_info and the flat ring-1 selectors loaded.
 bits 32
 
-%macro XEN_NOTE 2+
-    align 4
-    dd 4, %%desc_end - %%desc, %1
-    db "Xen", 0
-%%desc:
-    %2
-%%desc_end:
-    align 4
-%endmacro
+%define PARAVIRT_NO_EXTERN
+%include "paravirt.inc"
 
-section .note.Xen note alloc noexec nowrite align=4
-    XEN_NOTE 6, db "linux", 0                  ; GUEST_OS (Xen accepts "linux" or the generic loader)
-    XEN_NOTE 7, db "sample", 0                 ; GUEST_VERSION
-    XEN_NOTE 5, db "xen-3.0", 0                ; XEN_VERSION
-    XEN_NOTE 8, db "generic", 0                ; LOADER
-    XEN_NOTE 3, dd 0xC0000000                  ; VIRT_BASE
-    XEN_NOTE 4, dd 0xC0000000                  ; PADDR_OFFSET
-    XEN_NOTE 1, dd _start                      ; ENTRY
-    XEN_NOTE 2, dd hypercall_page              ; HYPERCALL_PAGE
-    XEN_NOTE 9, db "yes", 0                    ; PAE_MODE
-    XEN_NOTE 10, db "!writable_page_tables|pae_pgdir_above_4gb", 0
+PV_ELFNOTE XEN_ELFNOTE_GUEST_OS, db, "linux", 0      ; Xen accepts "linux" or the generic loader
+PV_ELFNOTE XEN_ELFNOTE_GUEST_VERSION, db, "sample", 0
+PV_ELFNOTE XEN_ELFNOTE_XEN_VERSION, db, "xen-3.0", 0
+PV_ELFNOTE XEN_ELFNOTE_LOADER, db, "generic", 0
+PV_ELFNOTE XEN_ELFNOTE_VIRT_BASE, dd, 0xC0000000
+PV_ELFNOTE XEN_ELFNOTE_PADDR_OFFSET, dd, 0xC0000000
+PV_ELFNOTE XEN_ELFNOTE_ENTRY, dd, _start
+PV_ELFNOTE XEN_ELFNOTE_HYPERCALL_PAGE, dd, hypercall_page
+PV_ELFNOTE XEN_ELFNOTE_PAE_MODE, db, "yes", 0
+PV_ELFNOTE XEN_ELFNOTE_FEATURES, db, "writable_page_tables|pae_pgdir_above_4gb", 0
 
 section .bss
 alignb 4096
