@@ -1,4 +1,4 @@
-// Random integer-instruction cases for the host-CPU comparison: register-only forms of the
+// Random integer-instruction cases for the host-CPU comparison: register and memory forms of the
 // ALU, shift/rotate, bit, multiply/divide, BCD and exchange instructions in 8-, 16- and 32-bit
 // operand sizes, for 32-bit code. Every case carries the flags (and registers) the SDM leaves
 // undefined for it, computed from its actual operands.
@@ -15,7 +15,14 @@ export interface AluCase {
   eflags: number;            // status flags before
   undefinedFlags: number;    // status flags not compared
   undefinedRegs: number;     // bit i set: register i's result is undefined (not compared)
+  window: Uint8Array;        // WINDOW_SIZE bytes of memory at WINDOW_ADDR before; memory operands point into it
+  windowUndefined: boolean;  // the memory result is undefined (not compared)
 }
+
+/** Memory operands address DATA_ADDR (the middle of the window), the same address on host and guest. */
+export const WINDOW_ADDR = 0x807c0;
+export const WINDOW_SIZE = 128;
+export const DATA_ADDR = WINDOW_ADDR + 64;
 
 export const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
 const NO_ESP = [0, 1, 2, 3, 5, 6, 7] as const;
@@ -30,10 +37,50 @@ const EDGES = [
 interface Builder {
   rng: Rng;
   regs: Uint32Array;
+  window: Uint8Array;
   out: number[];
   name: string;
   undefinedFlags: number;
   undefinedRegs: number;
+  wantMem: boolean;          // this case uses a memory operand where the form allows one
+  usedMem: boolean;
+  lockable: boolean;         // the form is a read-modify-write of its r/m operand
+  baseReg: number;           // the register used as a memory base, or -1
+  windowUndefined: boolean;
+}
+
+/**
+ * The ModRM (and displacement) bytes for an r/m operand: register `rm`, or, when the case
+ * wants memory, [DATA_ADDR] as an absolute disp32 or as [base + disp8] with a base register
+ * set to point at it.
+ */
+function rmOp(b: Builder, regField: number, rm: number, avoid: readonly number[] = []): number[] {
+  if (!b.wantMem) return [modrm(regField, rm)];
+  b.usedMem = true;
+  const base = NO_ESP.filter((r) => r !== 5 && !avoid.includes(r));
+  if (b.rng.chance(0.5) || base.length === 0) return [(regField << 3) | 5, ...le32(DATA_ADDR)];
+  const r = b.rng.pick(base), disp = b.rng.below(64) - 32;
+  b.regs[r] = (DATA_ADDR - disp) >>> 0;
+  b.baseReg = r;
+  return [0x40 | (regField << 3) | r, disp & 0xff];
+}
+
+function le32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+}
+
+/** The value of an r/m operand: the register, or the bytes at DATA_ADDR. */
+function readRm(b: Builder, size: Size, rm: number): number {
+  if (!b.usedMem) return readOperand(b.regs, size, rm);
+  const o = DATA_ADDR - WINDOW_ADDR, w = b.window;
+  const v = w[o] | (w[o + 1] << 8) | (w[o + 2] << 16) | (w[o + 3] << 24);
+  return size === 8 ? v & 0xff : size === 16 ? v & 0xffff : v >>> 0;
+}
+
+function writeRm(b: Builder, size: Size, rm: number, v: number): void {
+  if (!b.usedMem) { writeOperand(b.regs, size, rm, v); return; }
+  const o = DATA_ADDR - WINDOW_ADDR;
+  for (let i = 0; i < size / 8; i++) b.window[o + i] = (v >>> (8 * i)) & 0xff;
 }
 
 function value(rng: Rng): number {
@@ -96,11 +143,11 @@ const FORMS: Array<[number, Form]> = [
     b.undefinedFlags = FIXED_UNDEFINED[name];
     opsize(b, size);
     switch (rng.below(size === 8 ? 4 : 5)) {
-      case 0: b.name = `${name} r/m${size},r`; b.out.push(op * 8 + w, modrm(src, dst)); break;
-      case 1: b.name = `${name} r${size},r/m`; b.out.push(op * 8 + 2 + w, modrm(dst, src)); break;
+      case 0: b.name = `${name} r/m${size},r`; b.out.push(op * 8 + w, ...rmOp(b, src, dst)); b.lockable = op !== 7; break;
+      case 1: b.name = `${name} r${size},r/m`; b.out.push(op * 8 + 2 + w, ...rmOp(b, dst, src)); break;
       case 2: b.name = `${name} acc${size},imm`; b.out.push(op * 8 + 4 + w); pushImm(b.out, size, value(rng)); break;
-      case 3: b.name = `${name} r/m${size},imm`; b.out.push(0x80 + w, modrm(op, dst)); pushImm(b.out, size, value(rng)); break;
-      default: b.name = `${name} r/m${size},imm8`; b.out.push(0x83, modrm(op, dst), value(rng) & 0xff); break;
+      case 3: b.name = `${name} r/m${size},imm`; b.out.push(0x80 + w, ...rmOp(b, op, dst)); pushImm(b.out, size, value(rng)); b.lockable = op !== 7; break;
+      default: b.name = `${name} r/m${size},imm8`; b.out.push(0x83, ...rmOp(b, op, dst), value(rng) & 0xff); b.lockable = op !== 7; break;
     }
   }],
   [2, (b) => {                                                  // TEST
@@ -109,9 +156,9 @@ const FORMS: Array<[number, Form]> = [
     b.undefinedFlags = FIXED_UNDEFINED.test;
     opsize(b, size);
     switch (rng.below(3)) {
-      case 0: b.name = `test r/m${size},r`; b.out.push(0x84 + w, modrm(reg(rng, size), reg(rng, size))); break;
+      case 0: b.name = `test r/m${size},r`; b.out.push(0x84 + w, ...rmOp(b, reg(rng, size), reg(rng, size))); break;
       case 1: b.name = `test acc${size},imm`; b.out.push(0xa8 + w); pushImm(b.out, size, value(rng)); break;
-      default: b.name = `test r/m${size},imm`; b.out.push(0xf6 + w, modrm(0, reg(rng, size))); pushImm(b.out, size, value(rng)); break;
+      default: b.name = `test r/m${size},imm`; b.out.push(0xf6 + w, ...rmOp(b, 0, reg(rng, size))); pushImm(b.out, size, value(rng)); break;
     }
   }],
   [3, (b) => {                                                  // INC DEC NOT NEG
@@ -122,11 +169,12 @@ const FORMS: Array<[number, Form]> = [
     if (kind < 2) {
       const name = kind === 0 ? 'inc' : 'dec';
       if (size !== 8 && rng.chance(0.5)) { b.name = `${name} r${size} (short)`; b.out.push(0x40 + kind * 8 + r); }
-      else { b.name = `${name} r/m${size}`; b.out.push(0xfe + w, modrm(kind, r)); }
+      else { b.name = `${name} r/m${size}`; b.out.push(0xfe + w, ...rmOp(b, kind, r)); b.lockable = true; }
     } else {
       const name = kind === 2 ? 'not' : 'neg';
       b.name = `${name} r/m${size}`;
-      b.out.push(0xf6 + w, modrm(kind === 2 ? 2 : 3, r));
+      b.out.push(0xf6 + w, ...rmOp(b, kind === 2 ? 2 : 3, r));
+      b.lockable = true;
     }
   }],
   [5, (b) => {                                                  // MUL IMUL DIV IDIV (one operand)
@@ -136,12 +184,12 @@ const FORMS: Array<[number, Form]> = [
     b.name = `${name} r/m${size}`;
     b.undefinedFlags = FIXED_UNDEFINED[name];
     opsize(b, size);
-    b.out.push(0xf6 + w, modrm(n, r));
+    b.out.push(0xf6 + w, ...rmOp(b, n, r, [0, 2]));
     if (n >= 6 && rng.chance(0.6)) {
       // Keep most divisions in range so results, not just #DE, get compared: the high half of
       // the dividend (AH, DX or EDX) becomes zero, or the sign extension of the low half for IDIV.
       const highReg = size === 8 ? 4 : 2;
-      if (r !== highReg) {
+      if (b.usedMem || r !== highReg) {
         const low = readOperand(regs, size, 0);
         const signBit = size === 8 ? 0x80 : size === 16 ? 0x8000 : 0x80000000;
         writeOperand(regs, size, highReg, n === 7 && (low & signBit) !== 0 ? 0xffffffff : 0);
@@ -154,9 +202,9 @@ const FORMS: Array<[number, Form]> = [
     b.undefinedFlags = FIXED_UNDEFINED.imul;
     opsize(b, size);
     switch (rng.below(3)) {
-      case 0: b.name = `imul r${size},r/m`; b.out.push(0x0f, 0xaf, modrm(dst, src)); break;
-      case 1: b.name = `imul r${size},r/m,imm`; b.out.push(0x69, modrm(dst, src)); pushImm(b.out, size, value(rng)); break;
-      default: b.name = `imul r${size},r/m,imm8`; b.out.push(0x6b, modrm(dst, src), value(rng) & 0xff); break;
+      case 0: b.name = `imul r${size},r/m`; b.out.push(0x0f, 0xaf, ...rmOp(b, dst, src)); break;
+      case 1: b.name = `imul r${size},r/m,imm`; b.out.push(0x69, ...rmOp(b, dst, src)); pushImm(b.out, size, value(rng)); break;
+      default: b.name = `imul r${size},r/m,imm8`; b.out.push(0x6b, ...rmOp(b, dst, src), value(rng) & 0xff); break;
     }
   }],
   [10, (b) => {                                                 // ROL ROR RCL RCR SHL SHR SAL SAR
@@ -166,14 +214,14 @@ const FORMS: Array<[number, Form]> = [
     opsize(b, size);
     let c: number;
     switch (rng.below(3)) {
-      case 0: b.name = `${kind} r/m${size},1`; b.out.push(0xd0 + w, modrm(n, r)); c = 1; break;
+      case 0: b.name = `${kind} r/m${size},1`; b.out.push(0xd0 + w, ...rmOp(b, n, r)); c = 1; break;
       case 1:
         b.name = `${kind} r/m${size},cl`;
         writeOperand(regs, 8, 1, count(rng));
-        b.out.push(0xd2 + w, modrm(n, r));
+        b.out.push(0xd2 + w, ...rmOp(b, n, r, [1]));
         c = regs[1] & 0xff;
         break;
-      default: c = count(rng); b.name = `${kind} r/m${size},imm8`; b.out.push(0xc0 + w, modrm(n, r), c); break;
+      default: c = count(rng); b.name = `${kind} r/m${size},imm8`; b.out.push(0xc0 + w, ...rmOp(b, n, r), c); break;
     }
     b.undefinedFlags = shiftUndefined(kind, size, c);
   }],
@@ -186,36 +234,48 @@ const FORMS: Array<[number, Form]> = [
     if (rng.chance(0.5)) {
       c = count(rng);
       b.name = `${name} r/m${size},r,imm8`;
-      b.out.push(0x0f, base, modrm(src, dst), c);
+      b.out.push(0x0f, base, ...rmOp(b, src, dst), c);
     } else {
       writeOperand(regs, 8, 1, count(rng));
       c = regs[1] & 0xff;
       b.name = `${name} r/m${size},r,cl`;
-      b.out.push(0x0f, base + 1, modrm(src, dst));
+      b.out.push(0x0f, base + 1, ...rmOp(b, src, dst, [1]));
     }
     const u = doubleShiftUndefined(size, c);
     b.undefinedFlags = u.flags;
-    if (u.resultUndefined) b.undefinedRegs |= 1 << dst;
+    if (u.resultUndefined) {
+      if (b.usedMem) b.windowUndefined = true;
+      else b.undefinedRegs |= 1 << dst;
+    }
   }],
   [4, (b) => {                                                  // BT BTS BTR BTC
     const { rng } = b;
     const size = pickWide(rng), dst = reg(rng, size), n = rng.below(4), name = ['bt', 'bts', 'btr', 'btc'][n];
     b.undefinedFlags = FIXED_UNDEFINED[name];
     opsize(b, size);
-    if (rng.chance(0.5)) { b.name = `${name} r/m${size},r`; b.out.push(0x0f, 0xa3 + n * 8, modrm(reg(rng, size), dst)); }
-    else { b.name = `${name} r/m${size},imm8`; b.out.push(0x0f, 0xba, modrm(4 + n, dst), rng.byte()); }
+    b.lockable = n !== 0;
+    if (rng.chance(0.5)) {
+      const bit = reg(rng, size);
+      b.name = `${name} r/m${size},r`;
+      b.out.push(0x0f, 0xa3 + n * 8, ...rmOp(b, bit, dst, [bit]));
+      // A register bit offset reaches outside a memory operand (a bit string): keep it in the window.
+      if (b.usedMem) b.regs[bit] = (rng.below(512) - 256) >>> 0;
+    } else {
+      b.name = `${name} r/m${size},imm8`;
+      b.out.push(0x0f, 0xba, ...rmOp(b, 4 + n, dst), rng.byte());
+    }
   }],
   [3, (b) => {                                                  // BSF BSR
     const { rng, regs } = b;
     const size = pickWide(rng), dst = reg(rng, size), src = reg(rng, size), reverse = rng.chance(0.5);
     const name = reverse ? 'bsr' : 'bsf';
-    if (rng.chance(0.15)) writeOperand(regs, size, src, 0);
     b.name = `${name} r${size},r/m`;
     b.undefinedFlags = FIXED_UNDEFINED[name];
-    // A zero source leaves the destination undefined (Intel; AMD documents it unchanged).
-    if (readOperand(regs, size, src) === 0) b.undefinedRegs |= 1 << dst;
     opsize(b, size);
-    b.out.push(0x0f, reverse ? 0xbd : 0xbc, modrm(dst, src));
+    b.out.push(0x0f, reverse ? 0xbd : 0xbc, ...rmOp(b, dst, src));
+    if (rng.chance(0.15)) writeRm(b, size, src, 0);
+    // A zero source leaves the destination undefined (Intel; AMD documents it unchanged).
+    if (readRm(b, size, src) === 0) b.undefinedRegs |= 1 << dst;
   }],
   [5, (b) => {                                                  // DAA DAS AAA AAS AAM AAD
     const { rng } = b;
@@ -233,25 +293,26 @@ const FORMS: Array<[number, Form]> = [
     const { rng, regs } = b;
     const size = pickSize(rng), w = size === 8 ? 0 : 1, dst = reg(rng, size), src = reg(rng, size);
     opsize(b, size);
+    b.lockable = true;
     if (rng.chance(0.5)) {
-      if (rng.chance(0.5)) writeOperand(regs, size, dst, readOperand(regs, size, 0));
       b.name = `cmpxchg r/m${size},r`;
-      b.out.push(0x0f, 0xb0 + w, modrm(src, dst));
+      b.out.push(0x0f, 0xb0 + w, ...rmOp(b, src, dst, [0]));
+      if (rng.chance(0.5)) writeRm(b, size, dst, readOperand(regs, size, 0));
     } else {
       b.name = `xadd r/m${size},r`;
-      b.out.push(0x0f, 0xc0 + w, modrm(src, dst));
+      b.out.push(0x0f, 0xc0 + w, ...rmOp(b, src, dst));
     }
   }],
   [2, (b) => {                                                  // BSWAP SETcc CMOVcc
     const { rng } = b;
     switch (rng.below(3)) {
       case 0: b.name = 'bswap r32'; b.out.push(0x0f, 0xc8 + reg(rng, 32)); break;
-      case 1: b.name = 'setcc r/m8'; b.out.push(0x0f, 0x90 + rng.below(16), modrm(0, reg(rng, 8))); break;
+      case 1: b.name = 'setcc r/m8'; b.out.push(0x0f, 0x90 + rng.below(16), ...rmOp(b, 0, reg(rng, 8))); break;
       default: {
         const size = pickWide(rng);
         b.name = `cmovcc r${size},r/m`;
         opsize(b, size);
-        b.out.push(0x0f, 0x40 + rng.below(16), modrm(reg(rng, size), reg(rng, size)));
+        b.out.push(0x0f, 0x40 + rng.below(16), ...rmOp(b, reg(rng, size), reg(rng, size)));
       }
     }
   }],
@@ -270,13 +331,26 @@ export function generateAluCase(rng: Rng): AluCase {
   const regs = new Uint32Array(8);
   for (let i = 0; i < 8; i++) regs[i] = value(rng);
   regs[4] = 0;
-  const b: Builder = { rng, regs, out: [], name: '', undefinedFlags: 0, undefinedRegs: 0 };
+  const window = new Uint8Array(WINDOW_SIZE);
+  rng.fill(window);
+  const b: Builder = {
+    rng, regs, window, out: [], name: '', undefinedFlags: 0, undefinedRegs: 0,
+    wantMem: rng.chance(0.4), usedMem: false, lockable: false, baseReg: -1, windowUndefined: false,
+  };
   let roll = rng.below(TOTAL_WEIGHT);
   for (const [w, form] of FORMS) {
     if (roll < w) { form(b); break; }
     roll -= w;
   }
+  if (b.usedMem) {
+    // Locked read-modify-writes must behave as unlocked ones; a LOCK anywhere else is #UD on both.
+    if (b.lockable && rng.chance(0.3)) { b.out.unshift(0xf0); b.name = `lock ${b.name}`; }
+    b.name += ' (mem)';
+  }
   // Random status flags, with CF and AF set often enough to steer ADC/SBB and the BCD ops.
   const eflags = (rng.u32() & 0x8d5) | (rng.chance(0.5) ? CF : 0);
-  return { name: b.name, bytes: Uint8Array.from(b.out), regs, eflags, undefinedFlags: b.undefinedFlags, undefinedRegs: b.undefinedRegs };
+  return {
+    name: b.name, bytes: Uint8Array.from(b.out), regs, eflags, undefinedFlags: b.undefinedFlags,
+    undefinedRegs: b.undefinedRegs, window, windowUndefined: b.windowUndefined,
+  };
 }

@@ -1,7 +1,7 @@
 // The ALU comparison: the same instruction bytes on the host CPU and on our Machine, results
 // and status flags compared with only the SDM's undefined bits masked.
 
-import { generateAluCase, REG_NAMES, type AluCase } from './alu-cases';
+import { generateAluCase, REG_NAMES, WINDOW_ADDR, WINDOW_SIZE, type AluCase } from './alu-cases';
 import { prepareFlat32, stepOne, type MachineLike, type StepOutcome } from './flat32-harness';
 import { NO_FAULT, runOnHost, type Outcome } from './native-oracle';
 import { Rng } from './random';
@@ -41,8 +41,9 @@ export function runAluConformance(createMachine: () => MachineLike, count: numbe
       let problem: string | null;
       let ours: StepOutcome | null = null;
       try {
+        machine.writePhysical(WINDOW_ADDR, c.window);
         ours = stepOne(machine, c.bytes, c.regs, c.eflags);
-        problem = compare(c, host[i], ours);
+        problem = compare(c, host[i], ours, machine.readPhysical(WINDOW_ADDR, WINDOW_SIZE));
       } catch (e) {
         problem = `host exception: ${(e as Error).stack ?? e}`;
         machine = createMachine();               // the machine's state is unknown after a throw
@@ -69,7 +70,7 @@ export function runAluConformance(createMachine: () => MachineLike, count: numbe
 }
 
 /** Null if ours matches the host on everything the SDM defines, else what differs. */
-export function compare(c: AluCase, host: Outcome, ours: StepOutcome): string | null {
+export function compare(c: AluCase, host: Outcome, ours: StepOutcome, oursWindow: Uint8Array): string | null {
   if (host.fault !== NO_FAULT || ours.fault !== -1) {
     if (host.fault === ours.fault) return null;
     return `exception: host ${host.fault === NO_FAULT ? 'none' : '#' + host.fault}, ours ${ours.fault === -1 ? 'none' : ours.fault === -2 ? 'EIP elsewhere' : '#' + ours.fault}`;
@@ -82,6 +83,14 @@ export function compare(c: AluCase, host: Outcome, ours: StepOutcome): string | 
   const mask = STATUS_FLAGS & ~c.undefinedFlags;
   if ((host.eflags & mask) !== (ours.eflags & mask)) {
     diffs.push(`flags host ${flagNames(host.eflags & mask)} ours ${flagNames(ours.eflags & mask)} (compared ${flagNames(mask)})`);
+  }
+  if (!c.windowUndefined) {
+    for (let i = 0; i < WINDOW_SIZE; i++) {
+      if (host.window[i] !== oursWindow[i]) {
+        diffs.push(`memory at ${h32(WINDOW_ADDR + i)}: host ${host.window[i].toString(16)} ours ${oursWindow[i].toString(16)}`);
+        break;
+      }
+    }
   }
   return diffs.length ? diffs.join('; ') : null;
 }

@@ -5,7 +5,7 @@
 import type { BootPlan, GeneralRegister, MachineApi } from '../../emulator/machine-api';
 
 /** The part of the Machine the single-instruction harnesses use. */
-export type MachineLike = Pick<MachineApi, 'load' | 'run' | 'step' | 'getRegisters' | 'setRegister' | 'writePhysical'>;
+export type MachineLike = Pick<MachineApi, 'load' | 'run' | 'step' | 'getRegisters' | 'setRegister' | 'writePhysical' | 'readPhysical'>;
 
 export const CODE_ADDR = 0x1000;
 export const STACK_TOP = 0x9000;

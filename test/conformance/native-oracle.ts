@@ -5,19 +5,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AluCase } from './alu-cases';
+import { WINDOW_SIZE, type AluCase } from './alu-cases';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(HERE, 'native', 'alu-oracle.c');
 const BINARY = join(HERE, 'build', 'alu-oracle');
-const CASE_SIZE = 52;
-const RESULT_SIZE = 40;
+const CASE_SIZE = 52 + WINDOW_SIZE;
+const RESULT_SIZE = 40 + WINDOW_SIZE;
 export const NO_FAULT = 0xffffffff;
 
 export interface Outcome {
   regs: Uint32Array;     // EAX..EDI after (ESP not meaningful)
   eflags: number;
   fault: number;         // exception vector, or NO_FAULT
+  window: Uint8Array;    // the memory window after
 }
 
 /** Compiles the oracle with gcc -m32 when it is missing or older than its source. */
@@ -41,6 +42,7 @@ export function runOnHost(cases: readonly AluCase[]): Outcome[] {
     if (c.bytes.length < 1 || c.bytes.length > 15) throw new Error(`case '${c.name}' has ${c.bytes.length} bytes`);
     input[o + 36] = c.bytes.length;
     input.set(c.bytes, o + 37);
+    input.set(c.window, o + 52);
   });
   const res = spawnSync(binary, [], { input, maxBuffer: cases.length * RESULT_SIZE + 1024, timeout: 120_000 });
   if (res.error) throw new Error(`ALU oracle failed: ${res.error.message}`);
@@ -54,7 +56,8 @@ export function runOnHost(cases: readonly AluCase[]): Outcome[] {
     const o = i * RESULT_SIZE;
     const regs = new Uint32Array(8);
     for (let r = 0; r < 8; r++) regs[r] = out.readUInt32LE(o + r * 4);
-    results.push({ regs, eflags: out.readUInt32LE(o + 32), fault: out.readUInt32LE(o + 36) });
+    const window = Uint8Array.from(out.subarray(o + 40, o + 40 + WINDOW_SIZE));
+    results.push({ regs, eflags: out.readUInt32LE(o + 32), fault: out.readUInt32LE(o + 36), window });
   }
   return results;
 }

@@ -5,14 +5,18 @@
  * instructions a 64-bit CPU no longer accepts in long mode, runs natively. It reads cases
  * from stdin and writes one result per case to stdout, both as little-endian binary records:
  *
- *   case   (52 bytes): u32 regs[8] (EAX ECX EDX EBX ESP EBP ESI EDI; ESP is ignored),
- *                      u32 eflags, u8 length, u8 bytes[15]
- *   result (40 bytes): u32 regs[8] (ESP reported as 0), u32 eflags, u32 fault
- *                      (0xFFFFFFFF = none, else the exception vector the signal stands for)
+ *   case   (180 bytes): u32 regs[8] (EAX ECX EDX EBX ESP EBP ESI EDI; ESP is ignored),
+ *                       u32 eflags, u8 length, u8 bytes[15], u8 window[128]
+ *   result (168 bytes): u32 regs[8] (ESP reported as 0), u32 eflags, u32 fault
+ *                       (0xFFFFFFFF = none, else the exception vector the signal stands for),
+ *                       u8 window[128]
+ *
+ * The window is memory at WINDOW_ADDR, mapped at that fixed address so that memory operands
+ * use the very addresses the emulated guest uses.
  *
  * The instruction bytes are placed between a prologue that loads the registers and flags
  * and an epilogue that stores them, in an executable page, and called. The instruction must
- * not touch ESP or memory; the caller generates only register forms.
+ * not touch ESP, and memory only inside the window.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -22,8 +26,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define CASE_SIZE 52
-#define RESULT_SIZE 40
+#define WINDOW_ADDR 0x807c0u
+#define WINDOW_SIZE 128
+#define CASE_SIZE (52 + WINDOW_SIZE)
+#define RESULT_SIZE (40 + WINDOW_SIZE)
 #define NO_FAULT 0xFFFFFFFFu
 
 static uint32_t in_regs[8], in_flags;
@@ -87,6 +93,10 @@ int main(void) {
   code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (code == MAP_FAILED) { perror("alu-oracle: mmap"); return 2; }
   build_prologue();
+  uint8_t *page = mmap((void *)(WINDOW_ADDR & ~0xfffu), 4096, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (page == MAP_FAILED || page != (uint8_t *)(WINDOW_ADDR & ~0xfffu)) { perror("alu-oracle: mmap window"); return 2; }
+  uint8_t *window = (uint8_t *)WINDOW_ADDR;
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -109,6 +119,7 @@ int main(void) {
     /* Only the arithmetic flags come from the case: TF would trap, DF and AC are the ABI's. */
     in_flags = (in_flags & 0x8D5u) | 0x2u;
     build_case(in_buf + 37, length);
+    memcpy(window, in_buf + 52, WINDOW_SIZE);
 
     uint32_t fault = NO_FAULT;
     if (sigsetjmp(fault_jump, 1) == 0) {
@@ -122,6 +133,7 @@ int main(void) {
     memcpy(out_buf, out_regs, 32);
     memcpy(out_buf + 32, &out_flags, 4);
     memcpy(out_buf + 36, &fault, 4);
+    memcpy(out_buf + 40, window, WINDOW_SIZE);
     if (fwrite(out_buf, 1, RESULT_SIZE, stdout) != RESULT_SIZE) { perror("alu-oracle: write"); return 2; }
   }
   fflush(stdout);
