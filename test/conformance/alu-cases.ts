@@ -10,7 +10,7 @@ export type Size = 8 | 16 | 32;
 
 export interface AluCase {
   name: string;              // e.g. 'adc r/m16,imm8'
-  bytes: Uint8Array;         // the instruction, register operands only, never ESP
+  bytes: Uint8Array;         // the instruction; never ESP, memory only inside the window
   regs: Uint32Array;         // EAX ECX EDX EBX ESP EBP ESI EDI before (ESP is not used)
   eflags: number;            // status flags before
   undefinedFlags: number;    // status flags not compared
