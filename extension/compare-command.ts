@@ -1,0 +1,63 @@
+// "Paravirt: Compare HVM and PV": runs the CLI's compare engine (dist/cli.js, the same code
+// as `paravirt compare`) on an HVM and a PV build of one kernel and shows its HTML report.
+
+import * as vscode from 'vscode';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { findKernels, guessMode } from './find-kernels';
+
+const TIMEOUT_MS = 120_000;
+
+async function pick(kind: 'HVM' | 'PV', candidates: string[], root: string | undefined): Promise<string | undefined> {
+  const want = kind === 'PV' ? 'pv' : 'hvm';
+  const sorted = [...candidates].sort((a, b) => Number(guessMode(b) === want) - Number(guessMode(a) === want));
+  if (sorted.length && guessMode(sorted[0]) === want && sorted.filter((p) => guessMode(p) === want).length === 1) return sorted[0];
+  if (sorted.length) {
+    const items = [...sorted.map((p) => ({ label: root ? relative(root, p) : p, path: p })), { label: 'Browse…', path: '' }];
+    const p = await vscode.window.showQuickPick(items, { placeHolder: `The ${kind} flavour of the kernel` });
+    if (!p) return undefined;
+    if (p.path) return p.path;
+  }
+  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, title: `The ${kind} flavour (ELF)`, openLabel: `Use as ${kind}` });
+  return uris?.[0]?.fsPath;
+}
+
+function runCompare(cli: string, hvm: string, pv: string, report: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cli, 'compare', hvm, pv, '--report', report], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024,
+    }, (err, stdout, stderr) => {
+      if (err) reject(new Error((stderr || err.message).trim().split('\n').slice(-3).join(' ')));
+      else resolve(stdout);
+    });
+  });
+}
+
+export async function compareCommand(context: vscode.ExtensionContext, output: vscode.OutputChannel, args?: { hvm?: string; pv?: string }): Promise<vscode.WebviewPanel | undefined> {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const found = root ? findKernels(root) : [];
+  const hvm = args?.hvm ?? await pick('HVM', found, root);
+  if (!hvm) return undefined;
+  const pv = args?.pv ?? await pick('PV', found.filter((p) => p !== hvm), root);
+  if (!pv) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'paravirt-compare-'));
+  const report = join(dir, 'report.html');
+  try {
+    const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Paravirt: running both flavours…' },
+      () => runCompare(context.asAbsolutePath('dist/cli.js'), hvm, pv, report));
+    output.appendLine(text);
+    const html = readFileSync(report, 'utf8');
+    const panel = vscode.window.createWebviewPanel('paravirt.compare', 'Paravirt: HVM vs PV', vscode.ViewColumn.Active, { enableScripts: false });
+    // The report is self-contained (inline CSS and SVG) and runs no script.
+    const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:;">`;
+    panel.webview.html = html.includes('<head>') ? html.replace('<head>', `<head>${csp}`) : csp + html;
+    return panel;
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Paravirt compare failed: ${(e as Error).message}`);
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

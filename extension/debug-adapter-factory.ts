@@ -1,0 +1,20 @@
+// Where the debug adapter runs: inline in the extension host by default (no process to
+// start, breakpoints bind at once), or as dist/debug-adapter.js over stdio when the setting
+// `paravirt.debugAdapter.mode` is "executable" (what other editors use, and what tests pin).
+
+import * as vscode from 'vscode';
+import { createInlineSession } from './inline-session';
+
+export class ParavirtAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  createDebugAdapterDescriptor(_session: vscode.DebugSession): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {
+    const mode = vscode.workspace.getConfiguration('paravirt').get<string>('debugAdapter.mode', 'inline');
+    const inline = mode === 'inline' ? createInlineSession() : null;
+    if (inline) return new vscode.DebugAdapterInlineImplementation(inline);
+    const program = this.context.asAbsolutePath('dist/debug-adapter.js');
+    return new vscode.DebugAdapterExecutable(process.execPath, [program], {
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+  }
+}

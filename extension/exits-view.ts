@@ -1,0 +1,106 @@
+// The "VM Exits" tree in the Run and Debug container: reasons and hypercalls with counts,
+// each opening onto its most recent exits; selecting an exit reveals its source line (when
+// the adapter knows it) or its address in the disassembly view.
+
+import * as vscode from 'vscode';
+import type { ExitEntry, ExitModel } from './exit-model';
+
+type Node =
+  | { kind: 'group'; label: 'Exit reasons' | 'Hypercalls' }
+  | { kind: 'reason'; name: string; count: number }
+  | { kind: 'hypercall'; name: string; count: number }
+  | { kind: 'exit'; entry: ExitEntry }
+  | { kind: 'empty'; text: string };
+
+const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+
+export class ExitsView implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(private readonly model: ExitModel) {}
+
+  /** Coalesces refreshes: events can come many times a second while the guest runs. */
+  refresh(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => { this.pending = undefined; this.changed.fire(undefined); }, 250);
+  }
+
+  dispose(): void { if (this.pending) clearTimeout(this.pending); this.changed.dispose(); }
+
+  getChildren(node?: Node): Node[] {
+    const m = this.model;
+    if (!node) {
+      if (m.total === 0 && m.recent.length === 0) return [{ kind: 'empty', text: 'No exits yet: start a Paravirt debug session' }];
+      const out: Node[] = [{ kind: 'group', label: 'Exit reasons' }];
+      if (m.hypercalls.size) out.push({ kind: 'group', label: 'Hypercalls' });
+      return out;
+    }
+    if (node.kind === 'group') {
+      const src = node.label === 'Exit reasons' ? m.byReason : m.hypercalls;
+      const k = node.label === 'Exit reasons' ? 'reason' as const : 'hypercall' as const;
+      return [...src.entries()].sort((a, b) => b[1] - a[1]).map(([name, count]) => ({ kind: k, name, count }));
+    }
+    if (node.kind === 'reason' || node.kind === 'hypercall') {
+      const list = node.kind === 'reason' ? m.recentOf(node.name, null) : m.recentOf(null, node.name);
+      return list.length ? list.map((entry) => ({ kind: 'exit', entry })) : [{ kind: 'empty', text: 'none among the recent exits' }];
+    }
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.kind) {
+      case 'empty': return new vscode.TreeItem(node.text);
+      case 'group': {
+        const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        t.description = node.label === 'Exit reasons' ? `${this.model.total.toLocaleString('en-US')} total` : '';
+        return t;
+      }
+      case 'reason':
+      case 'hypercall': {
+        const t = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
+        t.description = node.count.toLocaleString('en-US');
+        t.iconPath = new vscode.ThemeIcon(node.kind === 'reason' ? 'debug-stackframe-dot' : 'call-outgoing');
+        t.contextValue = node.kind;
+        return t;
+      }
+      case 'exit': {
+        const e = node.entry;
+        const t = new vscode.TreeItem(`#${e.seq} ${e.hypercall ?? e.reasonName}`);
+        const where = e.source ? `${e.source.path.split(/[\\/]/).pop()}:${e.source.line}` : hex(e.eip);
+        t.description = `${where} · ${e.cycles.toLocaleString('en-US')} cycles (est.)`;
+        t.tooltip = new vscode.MarkdownString([
+          `**${e.reasonName}** (basic reason ${e.reason})`,
+          `- qualification: \`${hex(e.qualification)}\``,
+          `- EIP \`${hex(e.eip)}\`, CPL ${e.cpl}, instruction ${e.icount.toLocaleString('en-US')}`,
+          e.bytes ? `- bytes: \`${e.bytes}\`` : '',
+          `- handler: ${e.handler || '—'}; estimated cost ${e.cycles} cycles (a model, not a measurement)`,
+        ].filter(Boolean).join('\n'));
+        t.command = { command: 'paravirt.revealExit', title: 'Reveal', arguments: [e] };
+        t.contextValue = 'exit';
+        return t;
+      }
+    }
+  }
+}
+
+/** Opens the exit's source line when known, and the disassembly at its address. */
+export async function revealExit(e: ExitEntry): Promise<void> {
+  if (e.source) {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = /^([a-zA-Z]:)?[\\/]/.test(e.source.path) || !folder ? vscode.Uri.file(e.source.path) : vscode.Uri.joinPath(folder, e.source.path);
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const line = Math.max(0, Math.min(doc.lineCount - 1, e.source.line - 1));
+      const editor = await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
+      editor.selection = new vscode.Selection(line, 0, line, doc.lineAt(line).text.length);
+      editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    } catch { /* the source is not in the workspace: the disassembly still shows the place */ }
+  }
+  if (vscode.debug.activeDebugSession?.type === 'paravirt') {
+    // The disassembly view opens at the focused frame; it is the closest public entry point.
+    try { await vscode.commands.executeCommand('debug.action.openDisassemblyView'); } catch { /* older VS Code */ }
+  }
+  if (!e.source) void vscode.window.setStatusBarMessage(`Paravirt: exit #${e.seq} at ${hex(e.eip)} (no source line)`, 5000);
+}

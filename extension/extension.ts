@@ -1,0 +1,99 @@
+// Activation: the language client, the debug adapter factory and configuration provider,
+// the views fed by the session's custom events, and the commands. The only place that
+// knows about VS Code; everything it shows comes from the adapter and the language server.
+
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { createLanguageClient } from './language-client';
+import { ParavirtAdapterFactory } from './debug-adapter-factory';
+import { ParavirtConfigurationProvider } from './configuration-provider';
+import { ExitModel } from './exit-model';
+import { ExitsView, revealExit } from './exits-view';
+import { GuestScreen } from './guest-screen';
+import { SessionStatus } from './status-bar';
+import { compareCommand } from './compare-command';
+import { createSampleCommand } from './sample-project';
+import { exportTraceCommand } from './export-trace';
+import { fixAllCommand } from './fix-all';
+
+let client: LanguageClient | undefined;
+
+/** What activate() returns: enough for other extensions and tests to observe a session. */
+export interface ParavirtApi {
+  exits: ExitModel;
+  guestScreenStatus(): string;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<ParavirtApi> {
+  const output = vscode.window.createOutputChannel('Paravirt');
+  const model = new ExitModel();
+  const exitsView = new ExitsView(model);
+  const screen = new GuestScreen(context.extensionUri);
+  const status = new SessionStatus(model);
+  context.subscriptions.push(output, exitsView, screen, status);
+
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory('paravirt', new ParavirtAdapterFactory(context)),
+    vscode.debug.registerDebugConfigurationProvider('paravirt', new ParavirtConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Initial),
+    vscode.debug.registerDebugConfigurationProvider('paravirt', new ParavirtConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.window.registerTreeDataProvider('paravirt.exits', exitsView),
+    vscode.window.registerWebviewViewProvider(GuestScreen.viewId, screen, { webviewOptions: { retainContextWhenHidden: true } }),
+  );
+
+  // Session wiring: exits stream in as custom events; stops refresh the screen at once.
+  context.subscriptions.push(
+    vscode.debug.onDidStartDebugSession((s) => {
+      if (s.type !== 'paravirt') return;
+      model.reset();
+      exitsView.refresh();
+      status.show(String(s.configuration.mode ?? 'hvm'));
+      screen.sessionStarted();
+    }),
+    vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.type !== 'paravirt') return;
+      status.hide();
+      screen.sessionEnded();
+      exitsView.refresh();
+    }),
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+      if (e.session.type !== 'paravirt' || e.event !== 'paravirt.exits') return;
+      if (model.apply(e.body, Date.now())) { exitsView.refresh(); status.update(); }
+    }),
+    vscode.debug.registerDebugAdapterTrackerFactory('paravirt', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type?: string; event?: string }) => {
+          if (m.type === 'event' && m.event === 'stopped') void screen.refresh();
+        },
+      }),
+    }),
+  );
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('paravirt.createSampleProject', (target?: vscode.Uri) => createSampleCommand(context, target)),
+    vscode.commands.registerCommand('paravirt.compare', (args?: { hvm?: string; pv?: string }) => compareCommand(context, output, args)),
+    vscode.commands.registerCommand('paravirt.exportExitTrace', (args?: { format?: 'jsonl' | 'csv'; path?: string }) => exportTraceCommand(model, args)),
+    vscode.commands.registerCommand('paravirt.fixAll', () => fixAllCommand()),
+    vscode.commands.registerCommand('paravirt.revealExit', revealExit),
+    vscode.commands.registerCommand('paravirt.showGuestScreen', () => vscode.commands.executeCommand(`${GuestScreen.viewId}.focus`)),
+    vscode.commands.registerCommand('paravirt.debugKernel', () => {
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      return vscode.debug.startDebugging(folder, { type: 'paravirt', request: 'launch', name: 'Paravirt: debug kernel' });
+    }),
+    vscode.commands.registerCommand('paravirt.restartLanguageServer', async () => { await client?.restart(); }),
+  );
+
+  client = createLanguageClient(context);
+  try {
+    await client.start();
+  } catch (e) {
+    output.appendLine(`language server did not start: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`Paravirt: the language server did not start (${(e as Error).message}). Debugging still works.`);
+  }
+
+  return { exits: model, guestScreenStatus: () => screen.lastStatus };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
