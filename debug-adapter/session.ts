@@ -15,6 +15,7 @@ import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
 import { compileCondition } from './engine/expression';
 import { code32 } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
+import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { describeExit } from '../emulator/vmm/qualification';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
@@ -611,7 +612,16 @@ export class ParavirtSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** `paravirt.vgaText` (for the extension's Guest Screen; see vga-text-request.ts). */
+  private vgaTextRequest(response: DebugProtocol.Response): void {
+    const body = this.engine ? vgaTextBody(this.engine.machine) : null;
+    if (!body) { this.fail(response, 'no guest is loaded'); return; }
+    response.body = body;
+    this.sendResponse(response);
+  }
+
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === 'paravirt.vgaText') { this.vgaTextRequest(response); return; }
     if (command !== 'paravirt.exitLog') { super.customRequest(command, response, args); return; }
     const e = this.engine;
     if (!e) { this.fail(response, 'no guest is loaded'); return; }
