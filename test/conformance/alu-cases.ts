@@ -4,7 +4,7 @@
 // undefined for it, computed from its actual operands.
 
 import type { Rng } from './random';
-import { CF, doubleShiftUndefined, FIXED_UNDEFINED, shiftUndefined, type ShiftKind } from './undefined-flags';
+import { CF, DF, doubleShiftUndefined, FIXED_UNDEFINED, shiftUndefined, type ShiftKind } from './undefined-flags';
 
 export type Size = 8 | 16 | 32;
 
@@ -12,7 +12,7 @@ export interface AluCase {
   name: string;              // e.g. 'adc r/m16,imm8'
   bytes: Uint8Array;         // the instruction; never ESP, memory only inside the window
   regs: Uint32Array;         // EAX ECX EDX EBX ESP EBP ESI EDI before (ESP is not used)
-  eflags: number;            // status flags before
+  eflags: number;            // status flags (and DF) before
   undefinedFlags: number;    // status flags not compared
   undefinedRegs: number;     // bit i set: register i's result is undefined (not compared)
   window: Uint8Array;        // WINDOW_SIZE bytes of memory at WINDOW_ADDR before; memory operands point into it
@@ -47,6 +47,7 @@ interface Builder {
   lockable: boolean;         // the form is a read-modify-write of its r/m operand
   baseReg: number;           // the register used as a memory base, or -1
   windowUndefined: boolean;
+  usesDf: boolean;           // random DF for string instructions
 }
 
 /**
@@ -323,6 +324,36 @@ const FORMS: Array<[number, Form]> = [
     if (n === 0 || n === 2) b.out.push(0x66);
     b.out.push([0x98, 0x98, 0x99, 0x99, 0x9f, 0x9e, 0xf5, 0xf8, 0xf9][n]);
   }],
+  [2, (b) => {                                                  // MOVZX MOVSX XCHG
+    const { rng } = b;
+    const n = rng.below(3);
+    if (n < 2) {
+      const size = pickWide(rng), from = rng.chance(0.5) ? 8 : 16, name = n === 0 ? 'movzx' : 'movsx';
+      b.name = `${name} r${size},r/m${from}`;
+      opsize(b, size);
+      b.out.push(0x0f, (n === 0 ? 0xb6 : 0xbe) + (from === 16 ? 1 : 0), ...rmOp(b, reg(rng, size), reg(rng, from as Size)));
+    } else {
+      const size = pickSize(rng);
+      b.name = `xchg r/m${size},r`;
+      opsize(b, size);
+      b.out.push(size === 8 ? 0x86 : 0x87, ...rmOp(b, reg(rng, size), reg(rng, size)));
+    }
+  }],
+  [4, (b) => {                                                  // MOVS CMPS STOS LODS SCAS, with REP/REPE/REPNE, either direction
+    const { rng, regs } = b;
+    const size = pickSize(rng), w = size === 8 ? 0 : 1, n = rng.below(5);
+    const name = ['movs', 'cmps', 'stos', 'lods', 'scas'][n];
+    const rep = rng.pick([0, 0xf3, 0xf2] as const);
+    b.name = `${rep === 0 ? '' : rep === 0xf3 ? 'rep ' : 'repne '}${name}${size === 8 ? 'b' : size === 16 ? 'w' : 'd'}`;
+    if (rep) b.out.push(rep);
+    opsize(b, size);
+    b.out.push([0xa4, 0xa6, 0xaa, 0xac, 0xae][n] + w);
+    // Source and destination inside the window, counts small enough to stay there either way.
+    regs[6] = (WINDOW_ADDR + 32 + rng.below(64)) >>> 0;
+    regs[7] = (WINDOW_ADDR + 32 + rng.below(64)) >>> 0;
+    regs[1] = rng.below(9);
+    b.usesDf = true;
+  }],
 ];
 
 const TOTAL_WEIGHT = FORMS.reduce((s, [w]) => s + w, 0);
@@ -335,7 +366,7 @@ export function generateAluCase(rng: Rng): AluCase {
   rng.fill(window);
   const b: Builder = {
     rng, regs, window, out: [], name: '', undefinedFlags: 0, undefinedRegs: 0,
-    wantMem: rng.chance(0.4), usedMem: false, lockable: false, baseReg: -1, windowUndefined: false,
+    wantMem: rng.chance(0.4), usedMem: false, lockable: false, baseReg: -1, windowUndefined: false, usesDf: false,
   };
   let roll = rng.below(TOTAL_WEIGHT);
   for (const [w, form] of FORMS) {
@@ -348,7 +379,7 @@ export function generateAluCase(rng: Rng): AluCase {
     b.name += ' (mem)';
   }
   // Random status flags, with CF and AF set often enough to steer ADC/SBB and the BCD ops.
-  const eflags = (rng.u32() & 0x8d5) | (rng.chance(0.5) ? CF : 0);
+  const eflags = (rng.u32() & 0x8d5) | (rng.chance(0.5) ? CF : 0) | (b.usesDf && rng.chance(0.5) ? DF : 0);
   return {
     name: b.name, bytes: Uint8Array.from(b.out), regs, eflags, undefinedFlags: b.undefinedFlags,
     undefinedRegs: b.undefinedRegs, window, windowUndefined: b.windowUndefined,

@@ -5,7 +5,7 @@ import { generateAluCase, REG_NAMES, WINDOW_ADDR, WINDOW_SIZE, type AluCase } fr
 import { prepareFlat32, stepOne, type MachineLike, type StepOutcome } from './flat32-harness';
 import { NO_FAULT, runOnHost, type Outcome } from './native-oracle';
 import { Rng } from './random';
-import { STATUS_FLAGS } from './undefined-flags';
+import { DF, STATUS_FLAGS } from './undefined-flags';
 import { hex } from './decoder-conformance';
 
 export interface AluConformanceResult {
@@ -80,7 +80,7 @@ export function compare(c: AluCase, host: Outcome, ours: StepOutcome, oursWindow
     if (r === 4 || (c.undefinedRegs & (1 << r)) !== 0) continue;
     if (host.regs[r] !== ours.regs[r]) diffs.push(`${REG_NAMES[r]} host ${h32(host.regs[r])} ours ${h32(ours.regs[r])}`);
   }
-  const mask = STATUS_FLAGS & ~c.undefinedFlags;
+  const mask = (STATUS_FLAGS | DF) & ~c.undefinedFlags;
   if ((host.eflags & mask) !== (ours.eflags & mask)) {
     diffs.push(`flags host ${flagNames(host.eflags & mask)} ours ${flagNames(ours.eflags & mask)} (compared ${flagNames(mask)})`);
   }
@@ -100,7 +100,7 @@ function h32(v: number): string {
 }
 
 export function flagNames(f: number): string {
-  const names: Array<[number, string]> = [[0x800, 'OF'], [0x80, 'SF'], [0x40, 'ZF'], [0x10, 'AF'], [0x4, 'PF'], [0x1, 'CF']];
+  const names: Array<[number, string]> = [[0x800, 'OF'], [0x400, 'DF'], [0x80, 'SF'], [0x40, 'ZF'], [0x10, 'AF'], [0x4, 'PF'], [0x1, 'CF']];
   const set = names.filter(([bit]) => f & bit).map(([, n]) => n);
   return set.length ? set.join('|') : '-';
 }

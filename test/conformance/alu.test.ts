@@ -66,7 +66,7 @@ test('the comparison masks only undefined flags', () => {
   assert.match(compare(c, host, same, changed) ?? '', /memory/);
 });
 
-test('ALU, shift, bit, multiply/divide and BCD instructions agree with the host CPU', (t) => {
+test('ALU, shift, bit, multiply/divide, BCD, exchange, move and string instructions agree with the host CPU', (t) => {
   const count = envInt('PARAVIRT_ALU_COUNT', 30_000);
   const seed = envInt('PARAVIRT_SEED', 20261125);
   const r = runAluConformance(createEmulatorMachine, count, seed);

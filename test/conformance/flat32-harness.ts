@@ -102,7 +102,7 @@ export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Arr
   code[bytes.length] = 0xf4;
   machine.writePhysical(CODE_ADDR, code);
   for (let r = 0; r < 8; r++) machine.setRegister(GPR_NAMES[r], r === 4 ? STACK_TOP : regs[r]);
-  machine.setRegister('eflags', (eflags & 0x8d5) | 2);
+  machine.setRegister('eflags', (eflags & 0xcd5) | 2);   // status flags and DF
   machine.setRegister('eip', CODE_ADDR);
   machine.step();
   const after = machine.getRegisters();

@@ -9,6 +9,7 @@ export const AF = 0x010;
 export const ZF = 0x040;
 export const SF = 0x080;
 export const OF = 0x800;
+export const DF = 0x400;
 /** The six status flags: the only ones the comparison looks at. */
 export const STATUS_FLAGS = CF | PF | AF | ZF | SF | OF;
 
@@ -17,7 +18,7 @@ export type ShiftKind = 'rol' | 'ror' | 'rcl' | 'rcr' | 'shl' | 'shr' | 'sal' | 
 /** Instructions whose undefined flags do not depend on their operands. */
 export const FIXED_UNDEFINED: Record<string, number> = {
   add: 0, adc: 0, sub: 0, sbb: 0, cmp: 0, neg: 0, inc: 0, dec: 0, not: 0,
-  cmpxchg: 0, xadd: 0, bswap: 0,
+  cmpxchg: 0, xadd: 0, bswap: 0, cmps: 0, scas: 0,
   and: AF, or: AF, xor: AF, test: AF,                 // "OF and CF cleared; AF undefined"
   mul: SF | ZF | AF | PF, imul: SF | ZF | AF | PF,    // only CF and OF are defined
   div: CF | OF | SF | ZF | AF | PF, idiv: CF | OF | SF | ZF | AF | PF,

@@ -116,8 +116,9 @@ int main(void) {
     memcpy(&in_flags, in_buf + 32, 4);
     unsigned length = in_buf[36];
     if (length == 0 || length > 15) { fprintf(stderr, "alu-oracle: bad instruction length %u\n", length); return 2; }
-    /* Only the arithmetic flags come from the case: TF would trap, DF and AC are the ABI's. */
-    in_flags = (in_flags & 0x8D5u) | 0x2u;
+    /* Only the status flags and DF come from the case: TF would trap, AC is not ours. The
+       epilogue clears DF again before C code runs. */
+    in_flags = (in_flags & 0xCD5u) | 0x2u;
     build_case(in_buf + 37, length);
     memcpy(window, in_buf + 52, WINDOW_SIZE);
 
