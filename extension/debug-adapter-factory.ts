@@ -10,8 +10,7 @@ export class ParavirtAdapterFactory implements vscode.DebugAdapterDescriptorFact
 
   createDebugAdapterDescriptor(_session: vscode.DebugSession): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {
     const mode = vscode.workspace.getConfiguration('paravirt').get<string>('debugAdapter.mode', 'inline');
-    const inline = mode === 'inline' ? createInlineSession() : null;
-    if (inline) return new vscode.DebugAdapterInlineImplementation(inline);
+    if (mode !== 'executable') return new vscode.DebugAdapterInlineImplementation(createInlineSession());
     const program = this.context.asAbsolutePath('dist/debug-adapter.js');
     return new vscode.DebugAdapterExecutable(process.execPath, [program], {
       env: { ELECTRON_RUN_AS_NODE: '1' },

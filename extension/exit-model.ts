@@ -13,6 +13,7 @@ export interface ExitEntry {
   icount: number;
   cycles: number;
   handler: string;
+  description?: string;
   hypercall?: string;
   bytes?: string;
   source?: { path: string; line: number };
@@ -54,7 +55,9 @@ export function toExitEntry(raw: unknown): ExitEntry | null {
     icount: num(r.icount),
     cycles: num(r.cycles),
     handler: str(r.handler),
-    hypercall: str(r.hypercall) || str(r.hypercallName) || undefined,
+    description: str(r.description) || undefined,
+    // PV hypercall records carry the hypercall's name as their handler.
+    hypercall: str(r.hypercall) || str(r.hypercallName) || (/hypercall/i.test(str(r.reasonName)) && str(r.handler)) || undefined,
     bytes: bytesText(r.bytes),
     source: path && line > 0 ? { path, line } : undefined,
     instructionReference: str(r.instructionReference) || undefined,
@@ -103,9 +106,9 @@ export class ExitModel {
     else for (const e of latest) if (e.hypercall) this.hypercalls.set(e.hypercall, (this.hypercalls.get(e.hypercall) ?? 0) + 1);
     const total = num(counters.total, -1);
     this.total = total >= 0 ? total : [...this.byReason.values()].reduce((a, c) => a + c, 0);
-    this.icount = num(counters.icount, num(b.icount, this.icount));
+    this.icount = num(counters.instructions, num(counters.icount, this.icount));
     if (b.mode === 'hvm' || b.mode === 'pv') this.mode = b.mode;
-    this.dropped += num(b.dropped);
+    this.dropped += num(b.latestDropped, num(b.dropped));
     for (const e of latest) this.recent.push(e);
     if (this.recent.length > this.keep) { this.dropped += this.recent.length - this.keep; this.recent.splice(0, this.recent.length - this.keep); }
     this.samples.push([now, this.icount, this.total]);

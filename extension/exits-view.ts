@@ -75,6 +75,7 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
           `- qualification: \`${hex(e.qualification)}\``,
           `- EIP \`${hex(e.eip)}\`, CPL ${e.cpl}, instruction ${e.icount.toLocaleString('en-US')}`,
           e.bytes ? `- bytes: \`${e.bytes}\`` : '',
+          e.description ? `- ${e.description}` : '',
           `- handler: ${e.handler || '—'}; estimated cost ${e.cycles} cycles (a model, not a measurement)`,
         ].filter(Boolean).join('\n'));
         t.command = { command: 'paravirt.revealExit', title: 'Reveal', arguments: [e] };
@@ -85,22 +86,35 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
   }
 }
 
-/** Opens the exit's source line when known, and the disassembly at its address. */
+/** The source line of an address, from the adapter's disassembly (DAP resolves it there). */
+async function sourceOf(eip: number): Promise<{ path: string; line: number } | undefined> {
+  const session = vscode.debug.activeDebugSession;
+  if (session?.type !== 'paravirt') return undefined;
+  try {
+    const r = await session.customRequest('disassemble', { memoryReference: hex(eip), instructionCount: 1, resolveSymbols: true }) as
+      { instructions?: Array<{ location?: { path?: string }; line?: number }> } | undefined;
+    const i = r?.instructions?.[0];
+    return i?.location?.path && i.line ? { path: i.location.path, line: i.line } : undefined;
+  } catch { return undefined; }
+}
+
+/** Opens the exit's source line when known, and the disassembly view. */
 export async function revealExit(e: ExitEntry): Promise<void> {
-  if (e.source) {
+  const src = e.source ?? await sourceOf(e.eip);
+  if (src) {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const uri = /^([a-zA-Z]:)?[\\/]/.test(e.source.path) || !folder ? vscode.Uri.file(e.source.path) : vscode.Uri.joinPath(folder, e.source.path);
+    const uri = /^([a-zA-Z]:)?[\\/]/.test(src.path) || !folder ? vscode.Uri.file(src.path) : vscode.Uri.joinPath(folder, src.path);
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
-      const line = Math.max(0, Math.min(doc.lineCount - 1, e.source.line - 1));
+      const line = Math.max(0, Math.min(doc.lineCount - 1, src.line - 1));
       const editor = await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
       editor.selection = new vscode.Selection(line, 0, line, doc.lineAt(line).text.length);
       editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     } catch { /* the source is not in the workspace: the disassembly still shows the place */ }
   }
   if (vscode.debug.activeDebugSession?.type === 'paravirt') {
-    // The disassembly view opens at the focused frame; it is the closest public entry point.
+    // The public command opens the disassembly at the focused frame; there is no API to open it at an address.
     try { await vscode.commands.executeCommand('debug.action.openDisassemblyView'); } catch { /* older VS Code */ }
   }
-  if (!e.source) void vscode.window.setStatusBarMessage(`Paravirt: exit #${e.seq} at ${hex(e.eip)} (no source line)`, 5000);
+  if (!src) void vscode.window.setStatusBarMessage(`Paravirt: exit #${e.seq} at ${hex(e.eip)} has no source line`, 5000);
 }
