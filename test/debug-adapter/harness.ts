@@ -89,11 +89,27 @@ export function addr2line(elf: string, addr: number): [string, number] | null {
   return m && m[1] !== '??' ? [m[1]!, Number(m[2])] : null;
 }
 
+/** Everything the adapter printed, by output category (collected from the start). */
+export const outputs = new WeakMap<DebugClient, Record<string, string>>();
+
 export async function startClient(adapter: string): Promise<DebugClient> {
   const dc = new DebugClient('node', adapter, 'paravirt');
   dc.defaultTimeout = 20000;
+  const seen: Record<string, string> = {};
+  outputs.set(dc, seen);
+  dc.on('output', (e) => { const c = e.body.category ?? 'console'; seen[c] = (seen[c] ?? '') + e.body.output; });
   await dc.start();
   return dc;
+}
+
+/** Waits (polling, bounded) until the adapter printed `text` in `category`. */
+export async function waitForOutput(dc: DebugClient, category: string, text: string, ms = 10000): Promise<string> {
+  const seen = outputs.get(dc)!;
+  for (let waited = 0; ; waited += 20) {
+    if ((seen[category] ?? '').includes(text)) return seen[category]!;
+    if (waited > ms) throw new Error(`no '${text}' in ${category} output; got ${JSON.stringify(seen)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** launch + (after initialized) the given configuration + configurationDone. */

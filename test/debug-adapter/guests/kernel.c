@@ -4,7 +4,7 @@
 
 static inline void outb(unsigned short port, unsigned char v)
 {
-	__asm__ volatile ("outb %0, %1" : : "a"(v), "Nd"(port));
+	__asm__ volatile ("outb %0, %1" : : "a"(v), "Nd"(port)); /* @outb-asm */
 }
 
 volatile unsigned int counter;

@@ -1,0 +1,70 @@
+// The launch configuration's one source of truth: package.json's debuggers contribution must
+// be exactly what launch-config.ts declares, and validation names the attribute at fault.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { debuggerContribution, LAUNCH_ATTRIBUTES, validateLaunch, LaunchError, type LaunchArguments } from '../../debug-adapter/launch-config';
+import { ROOT } from './harness';
+
+test('package.json contributes.debuggers matches the TypeScript declaration', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.deepEqual(pkg.contributes.debuggers, JSON.parse(JSON.stringify(debuggerContribution())));
+  const launch = pkg.contributes.debuggers[0].configurationAttributes.launch;
+  // The issue's attribute list, spelled out here independently of the declaration.
+  for (const a of ['program', 'mode', 'memory', 'cmdline', 'stopOnEntry', 'exitControls', 'pvPrivileged', 'serial', 'sourceFileMap', 'maxInstructions']) {
+    assert.ok(launch.properties[a], `package.json declares ${a}`);
+  }
+  assert.deepEqual(launch.required, ['program']);
+  assert.equal(pkg.contributes.debuggers[0].type, 'paravirt');
+});
+
+test('every declared attribute is a LaunchArguments key and the other way round', () => {
+  // The mapped type makes a missing key a compile error; this checks no extra key sneaks in.
+  const sample: Required<LaunchArguments> = {
+    program: 'k.elf', mode: 'hvm', memory: 64, cmdline: '', stopOnEntry: true, exitControls: 'ept', pvPrivileged: 'xen',
+    serial: 'none', sourceFileMap: {}, maxInstructions: 1, disassemblySyntax: 'gas', cwd: '/', profile: false,
+  };
+  assert.deepEqual(Object.keys(LAUNCH_ATTRIBUTES).sort(), Object.keys(sample).sort());
+  const c = validateLaunch(sample);
+  assert.equal(c.disassemblySyntax, 'gas');
+  assert.equal(c.profile, null);
+  assert.equal(c.serial.kind, 'none');
+});
+
+function rejects(args: unknown, attribute: string, why: RegExp): void {
+  assert.throws(() => validateLaunch(args), (e: unknown) => {
+    assert.ok(e instanceof LaunchError, String(e));
+    assert.equal(e.attribute, attribute);
+    assert.match(e.message, why);
+    assert.ok(e.message.includes(`'${attribute}'`), 'the message names the attribute');
+    return true;
+  });
+}
+
+test('bad configurations are refused with the attribute and the reason', () => {
+  rejects({}, 'program', /missing/);
+  rejects(null, 'arguments', /object/);
+  rejects({ program: 42 }, 'program', /non-empty path/);
+  rejects({ program: 'k', mode: 'kvm' }, 'mode', /'hvm', 'pv'/);
+  rejects({ program: 'k', memory: 0 }, 'memory', /1 to 3072/);
+  rejects({ program: 'k', memory: 1.5 }, 'memory', /whole number/);
+  rejects({ program: 'k', stopOnEntry: 'yes' }, 'stopOnEntry', /true or false/);
+  rejects({ program: 'k', exitControls: 'npt' }, 'exitControls', /'ept', 'shadow-paging'/);
+  rejects({ program: 'k', exitControls: { preset: 'ept', overrides: { hltExiting: 'no' } } }, 'exitControls.overrides.hltExiting', /true, false or a number/);
+  rejects({ program: 'k', pvPrivileged: 'lenient' }, 'pvPrivileged', /'xen', 'strict'/);
+  rejects({ program: 'k', serial: 3 }, 'serial', /debugConsole/);
+  rejects({ program: 'k', sourceFileMap: { '/a': 1 } }, 'sourceFileMap./a', /string/);
+  rejects({ program: 'k', maxInstructions: -5 }, 'maxInstructions', /whole number/);
+  rejects({ program: 'k', progam: 'typo' }, 'progam', /unknown attribute/);
+});
+
+test('defaults and client bookkeeping fields', () => {
+  const c = validateLaunch({ type: 'paravirt', request: 'launch', name: 'x', program: 'k.elf', cwd: '/tmp', __sessionId: 'abc' });
+  assert.equal(c.program, '/tmp/k.elf');
+  assert.equal(c.mode, 'hvm');
+  assert.equal(c.memoryMiB, 64);
+  assert.deepEqual(c.exitControls, { preset: 'ept' });
+  assert.equal(c.profile, '/tmp/.paravirt/last-run.json');
+  assert.equal(c.serial.kind, 'debugConsole');
+});
