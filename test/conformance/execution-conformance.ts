@@ -1,11 +1,12 @@
 // The executor against iced-x86: the decoder comparison checks what decodeInfo claims, this
 // checks what the CPU does with the same kind of random sequences in 16- and 32-bit code. An encoding
 // iced rejects must raise #UD; one that completes and falls through must advance EIP by
-// exactly iced's length. Every case starts from the same snapshot, so privileged or wild
+// exactly iced's length; a relative JMP, CALL or Jcc must land on iced's target exactly when
+// the SDM's condition holds. Every case starts from the same snapshot, so privileged or wild
 // instructions cannot leak state into the next one.
 
 import { hex } from './decoder-conformance';
-import { prepareFlat32, stepOne, type MachineLike } from './flat32-harness';
+import { CODE_ADDR, prepareFlat32, stepOne, type MachineLike } from './flat32-harness';
 import { emptyIcedResult, IcedReference } from './iced-reference';
 import { Rng } from './random';
 import { generateSequence, SLOT } from './sequence-generator';
@@ -14,7 +15,7 @@ export type SnapshotMachine = MachineLike & { snapshot(): unknown; restore(s: un
 
 export interface ExecutionConformanceResult {
   checked: number;
-  agreed: number;          // #UD where iced rejects; fall-through instructions of the right length; #UD for what a P6 lacks
+  agreed: number;          // #UD where iced rejects; right fall-through lengths and relative branch targets; #UD for what a P6 lacks
   disagreed: number;
   notImplemented: number;  // iced: valid 486/Pentium/P6 integer or x87 instruction; ours: #UD
   skipped: number;         // branches, other exceptions, unfinished REP: the length is not observable
@@ -55,7 +56,7 @@ export function runExecutionConformance(createMachine: () => SnapshotMachine, co
       try {
         for (let i = 0; i < n; i++) {
           const bytes = buf.subarray(i * SLOT, (i + 1) * SLOT);
-          ref.decodeAt(i * SLOT, iced);
+          ref.decodeAt(i * SLOT, iced, CODE_ADDR);
           for (let r = 0; r < 8; r++) regs[r] = rng.u32();
           regs[1] &= 0x3f;                     // a REP count small enough to finish in one step
           const flags = rng.u32() & 0x8d5;
@@ -88,6 +89,12 @@ export function runExecutionConformance(createMachine: () => SnapshotMachine, co
           } else if (fault === -1 && iced.next) {
             if (length === iced.length) result.agreed++;
             else disagree(`length of ${iced.mnemonic}`, `${what}, ours ${ours}`);
+          } else if (iced.branchTarget >= 0 && fault < 0 && !(iced.conditional && iced.condition < 0)) {
+            // Near relative JMP, CALL and Jcc: iced's target, taken exactly when the SDM's condition holds.
+            const taken = iced.condition < 0 || conditionHolds(iced.condition, flags);
+            const expected = taken ? iced.branchTarget : CODE_ADDR + iced.length;
+            if (CODE_ADDR + length === expected) result.agreed++;
+            else disagree(`target of ${iced.mnemonic}`, `${what}, flags ${flags.toString(16)}: expected EIP ${expected.toString(16)}, ours ${(CODE_ADDR + length).toString(16)}`);
           } else {
             result.skipped++;
           }
@@ -102,10 +109,28 @@ export function runExecutionConformance(createMachine: () => SnapshotMachine, co
   return result;
 }
 
+/** The SDM's condition codes (Vol. 1 Appendix B), in encoding order O NO B AE E NE BE A S NS P NP L GE LE G. */
+export function conditionHolds(cc: number, flags: number): boolean {
+  const cf = (flags & 0x1) !== 0, pf = (flags & 0x4) !== 0, zf = (flags & 0x40) !== 0;
+  const sf = (flags & 0x80) !== 0, of = (flags & 0x800) !== 0;
+  let r: boolean;
+  switch (cc >> 1) {
+    case 0: r = of; break;
+    case 1: r = cf; break;
+    case 2: r = zf; break;
+    case 3: r = cf || zf; break;
+    case 4: r = sf; break;
+    case 5: r = pf; break;
+    case 6: r = sf !== of; break;
+    default: r = zf || sf !== of; break;
+  }
+  return (cc & 1) === 0 ? r : !r;
+}
+
 export function describeExecutionResult(r: ExecutionConformanceResult, topN = 15): string {
   const lines = [
     `executor vs iced-x86 (16- and 32-bit code): ${r.checked} sequences, ${r.agreed} agreed, ${r.disagreed} disagreed, ` +
-      `${r.notImplemented} not implemented, ${r.skipped} not comparable (branches, other exceptions)`,
+      `${r.notImplemented} not implemented, ${r.skipped} not comparable (far, indirect and LOOP/JCXZ branches, returns, other exceptions)`,
   ];
   if (r.missing.length) lines.push('  top not implemented: ' + r.missing.slice(0, topN).map(([m, n]) => `${m} ${n}`).join(', '));
   if (r.disagreementsByKind.length) {

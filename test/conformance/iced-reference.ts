@@ -2,7 +2,7 @@
 // large buffer of candidate sequences, reusing one wasm Instruction so a million decodes stay
 // cheap.
 
-import { CpuidFeature, Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic } from 'iced-x86';
+import { CpuidFeature, Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind } from 'iced-x86';
 
 /**
  * The instruction sets a Pentium Pro-class CPU has: the 8086..486 integer ISA, x87, and the
@@ -28,6 +28,11 @@ export interface IcedResult {
   mnemonic: string;       // lowercased iced name, e.g. 'jne', 'movsd', 'fnstsw'
   inScope: boolean;       // part of the 486/Pentium/P6 integer + x87 set
   next: boolean;          // control continues with the next instruction (no branch, call, return or interrupt)
+  /** Near relative JMP/CALL/Jcc: the target (from the `ip` given to decodeAt), else -1. */
+  branchTarget: number;
+  /** Jcc/SETcc/CMOVcc condition in the SDM's order (0 = O ... 15 = G), or -1. */
+  condition: number;
+  conditional: boolean;   // a conditional branch (Jcc, but also LOOPcc and JCXZ, which have no condition code)
 }
 
 export class IcedReference {
@@ -40,16 +45,23 @@ export class IcedReference {
   }
 
   /** Decodes the instruction starting at `offset` of the buffer. */
-  decodeAt(offset: number, out: IcedResult): IcedResult {
+  decodeAt(offset: number, out: IcedResult, ip = 0): IcedResult {
     this.decoder.position = offset;
-    this.decoder.ip = 0n;
+    this.decoder.ip = BigInt(ip);
     this.decoder.decodeOut(this.instr);
     const invalid = this.instr.isInvalid;
     out.invalid = invalid;
     out.length = this.instr.length;
     out.mnemonic = invalid ? 'invalid' : MNEMONIC_NAMES[this.instr.mnemonic];
     out.inScope = !invalid && this.featuresInScope();
-    out.next = !invalid && this.instr.flowControl === FlowControl.Next;
+    const flow = this.instr.flowControl;
+    out.next = !invalid && flow === FlowControl.Next;
+    const kind = invalid ? OpKind.Register : this.instr.op0Kind;
+    const relative = (flow === FlowControl.UnconditionalBranch || flow === FlowControl.Call || flow === FlowControl.ConditionalBranch)
+      && (kind === OpKind.NearBranch16 || kind === OpKind.NearBranch32);
+    out.branchTarget = !invalid && relative ? Number(this.instr.nearBranchTarget) : -1;
+    out.conditional = !invalid && flow === FlowControl.ConditionalBranch;
+    out.condition = invalid ? -1 : this.instr.conditionCode - 1;
     return out;
   }
 
@@ -66,5 +78,5 @@ export class IcedReference {
 }
 
 export function emptyIcedResult(): IcedResult {
-  return { invalid: true, length: 0, mnemonic: '', inScope: false, next: false };
+  return { invalid: true, length: 0, mnemonic: '', inScope: false, next: false, branchTarget: -1, condition: -1, conditional: false };
 }
