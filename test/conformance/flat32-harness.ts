@@ -1,5 +1,5 @@
 // A flat 32-bit ring-0 machine for running single instructions: our own GDT (flat code 0x08,
-// flat data 0x10) and an IDT whose 32 exception gates each point at a distinct HLT, so the
+// flat data 0x10) and an IDT whose 32 exception gates each point at a distinct `jmp $`, so the
 // EIP after a faulting step names the vector without running any handler code.
 
 import type { BootPlan, GeneralRegister, MachineApi } from '../../emulator/machine-api';
@@ -63,11 +63,18 @@ export function flat32Plan(bits: 16 | 32 = 32): BootPlan {
       { paddr: IDTR_ADDR, bytes: Uint8Array.from(idtr) },
       { paddr: GDT_ADDR, bytes: Uint8Array.from(gdt) },
       { paddr: IDT_ADDR, bytes: Uint8Array.from(idt) },
-      { paddr: HANDLERS, bytes: new Uint8Array(VECTORS * HANDLER_STRIDE).fill(0xf4) },
+      { paddr: HANDLERS, bytes: handlers() },
     ],
     entry: { kind: 'flat32', eip: SETUP_ADDR },
     description: `single-instruction harness, ${bits}-bit code`,
   };
+}
+
+/** Each vector's handler is a `jmp $`: it never halts, so setting EIP later starts afresh. */
+function handlers(): Uint8Array {
+  const out = new Uint8Array(VECTORS * HANDLER_STRIDE);
+  for (let v = 0; v < VECTORS; v++) out.set([0xeb, 0xfe], v * HANDLER_STRIDE);
+  return out;
 }
 
 /**
@@ -97,14 +104,27 @@ export interface StepOutcome {
  * is not known: then any EIP within 15 bytes after CODE_ADDR counts as completion.
  */
 export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Array, eflags: number, fallThrough = false): StepOutcome {
-  const code = new Uint8Array(bytes.length + 1);
+  return execute(machine, bytes, 1, regs, eflags, fallThrough);
+}
+
+/**
+ * Runs a straight-line sequence of `count` instructions at CODE_ADDR (it must not branch);
+ * completion means EIP right after it.
+ */
+export function runSequence(machine: MachineLike, bytes: Uint8Array, count: number, regs: Uint32Array, eflags: number): StepOutcome {
+  return execute(machine, bytes, count, regs, eflags, false);
+}
+
+function execute(machine: MachineLike, bytes: Uint8Array, count: number, regs: Uint32Array, eflags: number, fallThrough: boolean): StepOutcome {
+  const code = new Uint8Array(bytes.length + 2);
   code.set(bytes);
-  code[bytes.length] = 0xf4;
+  code.set([0xeb, 0xfe], bytes.length);                      // jmp $: nothing runs past the case
   machine.writePhysical(CODE_ADDR, code);
   for (let r = 0; r < 8; r++) machine.setRegister(GPR_NAMES[r], r === 4 ? STACK_TOP : regs[r]);
   machine.setRegister('eflags', (eflags & 0xcd5) | 2);   // status flags and DF
   machine.setRegister('eip', CODE_ADDR);
-  machine.step();
+  if (count === 1) machine.step();
+  else machine.run(count);
   const after = machine.getRegisters();
   const out = new Uint32Array(8);
   for (let r = 0; r < 8; r++) out[r] = after[GPR_NAMES[r]] >>> 0;

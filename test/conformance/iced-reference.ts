@@ -32,7 +32,7 @@ export interface IcedResult {
   branchTarget: number;
   /** Jcc/SETcc/CMOVcc condition in the SDM's order (0 = O ... 15 = G), or -1. */
   condition: number;
-  conditional: boolean;   // a conditional branch (Jcc, but also LOOPcc and JCXZ, which have no condition code)
+  conditional: boolean;   // a conditional branch (Jcc, LOOPcc, JCXZ)
 }
 
 export class IcedReference {
