@@ -112,6 +112,7 @@ function int(attr: string, v: unknown, min: number, max: number, dflt: number): 
 }
 
 export function validateLaunch(raw: unknown): LaunchConfig {
+  if (raw === undefined) raw = {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new LaunchError('arguments', 'the launch arguments must be an object');
   const a = raw as Record<string, unknown>;
   for (const k of Object.keys(a)) if (!KNOWN.has(k) && !k.startsWith('__')) throw new LaunchError(k, `unknown attribute (known: ${Object.keys(LAUNCH_ATTRIBUTES).join(', ')})`);

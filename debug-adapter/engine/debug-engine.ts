@@ -232,8 +232,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   pause(): void {
     if (!this.busy) return;
+    // Requests arrive only between slices (run() is synchronous), so the flag, checked before
+    // every slice, is enough; the machine's own pause latch would outlive this stop.
     this.pauseWanted = true;
-    this.machine.requestPause();
   }
 
   continue(): void { this.launchOp(async () => this.drive()); }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { addr2line, buildAll, GUESTS, launch, markerLine, asmLine, nmAddress, startClient, waitForOutput, type Built } from './harness';
+import { addr2line, buildAll, GUESTS, launch, markerLine, asmLine, nmAddress, startClient, waitForOutput, nextStopped, type Built } from './harness';
 
 let b: Built;
 const SRC = join(GUESTS, 'kernel.c');
@@ -25,9 +25,8 @@ async function top(dc: DebugClient) {
 }
 
 async function stoppedAfter(dc: DebugClient, req: Promise<unknown>) {
-  const ev = dc.waitForEvent('stopped');
   await req;
-  return (await ev).body;
+  return nextStopped(dc);
 }
 
 test('source breakpoint: verified at the line gcc put code on, hit, with a stack of source frames', async () => {
@@ -48,7 +47,7 @@ test('source breakpoint: verified at the line gcc put code on, hit, with a stack
   assert.equal(bps[1]!.verified, true);
   assert.equal(bps[1]!.line, markerLine('kernel.c', 'kmain-store'));
 
-  const ev = (await dc.waitForEvent('stopped')).body;
+  const ev = await nextStopped(dc);
   assert.equal(ev.reason, 'breakpoint');
   const frames = await top(dc);
   assert.equal(frames[0]!.line, line);
@@ -96,7 +95,7 @@ test('stepping by line (next, stepIn, stepOut) and by instruction', async () => 
   await launch(dc, { program: b.elf('kernel-O0'), profile: false }, async () => {
     await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: markerLine('kernel.c', 'kmain-sum') }] });
   });
-  await dc.waitForEvent('stopped');
+  await nextStopped(dc);
   // stepIn enters sum_squares at its first line (the opening brace's prologue row or its body).
   await stoppedAfter(dc, dc.stepInRequest({ threadId: 1 }));
   let f = await top(dc);
@@ -155,7 +154,7 @@ test('function, instruction, conditional, hit-count and log-point breakpoints', 
   assert.equal(fn[0]!.verified, true);
   assert.equal(fn[1]!.verified, false);
   assert.match(fn[1]!.message!, /no symbol/);
-  let ev = (await dc.waitForEvent('stopped')).body;
+  let ev = await nextStopped(dc);
   assert.equal(ev.reason, 'instruction breakpoint');
   assert.equal(parseInt((await top(dc))[0]!.instructionPointerReference!, 16), put);
   ev = await stoppedAfter(dc, dc.continueRequest({ threadId: 1 }));
@@ -186,7 +185,7 @@ test('registers, evaluate, setVariable, readMemory, writeMemory, disassembly and
   await launch(dc, { program: elf, profile: false }, async () => {
     await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kmain' }] });
   });
-  await dc.waitForEvent('stopped');
+  await nextStopped(dc);
   const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
   const regScope = scopes.find((s) => s.name === 'Registers')!;
   assert.equal(regScope.presentationHint, 'registers');
@@ -245,7 +244,7 @@ test('-O2 build: breakpoints on inlined and optimized code still bind and hit', 
   assert.equal(bp!.verified, true);
   const a2l = addr2line(elf, parseInt(bp!.instructionReference!, 16));
   assert.equal(a2l?.[0], SRC);
-  const ev = (await dc.waitForEvent('stopped')).body;
+  const ev = await nextStopped(dc);
   assert.equal(ev.reason, 'breakpoint');
   const f = await top(dc);
   assert.equal(f[0]!.source?.path, SRC);

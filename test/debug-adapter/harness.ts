@@ -89,6 +89,25 @@ export function addr2line(elf: string, addr: number): [string, number] | null {
   return m && m[1] !== '??' ? [m[1]!, Number(m[2])] : null;
 }
 
+interface StopQueue { events: StoppedBody[]; waiters: Array<(b: StoppedBody) => void> }
+type StoppedBody = { reason: string; description?: string; hitBreakpointIds?: number[]; text?: string };
+const stopQueues = new WeakMap<DebugClient, StopQueue>();
+
+/**
+ * The next `stopped` event, in order, including ones that arrived before the call (a stop can
+ * arrive in the same chunk as the response to the request that caused it).
+ */
+export function nextStopped(dc: DebugClient, ms = 20000): Promise<StoppedBody> {
+  const q = stopQueues.get(dc)!;
+  const ready = q.events.shift();
+  if (ready) return Promise.resolve(ready);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { q.waiters.splice(q.waiters.indexOf(done), 1); reject(new Error(`no stopped event after ${ms} ms`)); }, ms);
+    const done = (b: StoppedBody) => { clearTimeout(t); resolve(b); };
+    q.waiters.push(done);
+  });
+}
+
 /** Everything the adapter printed, by output category (collected from the start). */
 export const outputs = new WeakMap<DebugClient, Record<string, string>>();
 
@@ -98,6 +117,9 @@ export async function startClient(adapter: string): Promise<DebugClient> {
   const seen: Record<string, string> = {};
   outputs.set(dc, seen);
   dc.on('output', (e) => { const c = e.body.category ?? 'console'; seen[c] = (seen[c] ?? '') + e.body.output; });
+  const q: StopQueue = { events: [], waiters: [] };
+  stopQueues.set(dc, q);
+  dc.on('stopped', (e) => { const w = q.waiters.shift(); if (w) w(e.body); else q.events.push(e.body); });
   await dc.start();
   return dc;
 }
