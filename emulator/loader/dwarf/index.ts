@@ -1,0 +1,355 @@
+// The debugger's view of an image's DWARF: functions, variables, types, locations and
+// unwinding, behind one facade. Everything is parsed once in fromElf; lookups are by PC.
+
+import { parseElf32 } from '../elf32';
+import type { Elf32Image } from '../elf32';
+import { AT } from './constants';
+import { DieReader, parseUnits, resolveUnitBases } from './debug-info';
+import type { Attr, DwarfSections, Unit } from './debug-info';
+import { FrameTable, computeCfa, parseFrameSection, rowAt, unwindEbpChain, unwindWithRow } from './cfi';
+import type { CfiRow, Fde, UnwoundFrame } from './cfi';
+import { FORM } from './constants';
+import { lineFileNames } from './line-files';
+import { evaluate, pickLocation, readLocList, readLocLists } from './location';
+import type { Frame, Location, ReadMemory, Regs } from './location';
+import { ScopeBuilder, inRanges, scopeChain } from './scopes';
+import type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
+import { formatValue, scalarValue } from './format';
+import type { FormatOptions } from './format';
+import { sizeOf, typeName, strip } from './types';
+import type { CType } from './types';
+import { DwarfError, hex } from './reader';
+
+export { DwarfError } from './reader';
+export type { CType, Member, Enumerator } from './types';
+export { typeName, sizeOf, strip } from './types';
+export type { Location, Frame, Regs, ReadMemory, LocEntry } from './location';
+export { evaluate, DWARF_REGS } from './location';
+export type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
+export type { CfiRow, Fde, UnwoundFrame, CfaRule, RegRule } from './cfi';
+export { formatValue, scalarValue } from './format';
+export type { FormatOptions } from './format';
+
+export interface VariablesAt {
+  function: FunctionInfo;
+  /** Parameters of the function (and of inlined callees containing pc, innermost last). */
+  params: Variable[];
+  /** Locals visible at pc, innermost scope first; shadowed outer names are left out. */
+  locals: Variable[];
+}
+
+/** The value of a variable read through its location. */
+export type VariableValue =
+  | { ok: true; bytes: Uint8Array; location: Location; text: string }
+  | { ok: false; reason: string; location?: Location };
+
+export interface FrameState {
+  regs: Regs;
+  readMemory: ReadMemory;
+  /** The CFA, if the caller knows it; otherwise computed from CFI. */
+  cfa?: number;
+  /** True for the innermost frame (EIP is the next instruction); callers look up EIP-1. */
+  innermost?: boolean;
+}
+
+export class DebugInfo {
+  readonly units: CompileUnit[];
+  readonly frames: FrameTable;
+  /** Problems found while reading, as messages (a broken unit is skipped, not fatal). */
+  readonly warnings: string[];
+  private readonly functions: FunctionInfo[];
+  private readonly reader: DieReader;
+  private readonly s: DwarfSections;
+
+  private constructor(s: DwarfSections, units: CompileUnit[], reader: DieReader, frames: FrameTable, warnings: string[]) {
+    this.s = s; this.units = units; this.reader = reader; this.frames = frames; this.warnings = warnings;
+    this.functions = units.flatMap((u) => u.functions).sort((a, b) => a.lowPc - b.lowPc);
+  }
+
+  /** Reads the debug sections of an ELF32 image. Malformed DWARF throws a DwarfError. */
+  static fromElf(bytes: Uint8Array): DebugInfo {
+    const elf = parseElf32(bytes);
+    return DebugInfo.fromSections(sectionsOf(elf));
+  }
+
+  static fromSections(s: DwarfSections): DebugInfo {
+    const warnings: string[] = [];
+    const { units, byOffset } = parseUnits(s);
+    const reader = new DieReader(s, byOffset);
+    resolveUnitBases(units, reader);
+    const fileCache = new Map<Unit, string[]>();
+    const fileNames = (u: Unit): string[] => {
+      let f = fileCache.get(u);
+      if (f) return f;
+      f = [];
+      const root = u.root;
+      const stmt = root ? reader.num(root, AT.stmt_list) : undefined;
+      if (root && stmt !== undefined && s.line) {
+        try { f = lineFileNames(s.line, stmt, reader.str(root, AT.comp_dir) ?? '', s.str, s.lineStr); }
+        catch (e) { warnings.push(`line table header at ${hex(stmt)}: ${(e as Error).message}`); }
+      }
+      fileCache.set(u, f);
+      return f;
+    };
+    const sb = new ScopeBuilder(reader, fileNames);
+    const cus: CompileUnit[] = [];
+    for (const u of units) {
+      const cu = sb.compileUnit(u);
+      if (cu) cus.push(cu);
+    }
+    const fdes: Fde[] = [];
+    if (s.frame) fdes.push(...parseFrameSection(s.frame, false, 0, 4));
+    if (s.ehFrame) fdes.push(...parseFrameSection(s.ehFrame, true, s.ehFrameAddr ?? 0, 4));
+    return new DebugInfo(s, cus, reader, new FrameTable(fdes), warnings);
+  }
+
+  /** All functions with code, sorted by address. */
+  allFunctions(): readonly FunctionInfo[] { return this.functions; }
+
+  functionAt(pc: number): FunctionInfo | null {
+    let lo = 0, hi = this.functions.length - 1, best: FunctionInfo | null = null;
+    // Functions with ranges may interleave; check candidates at or below pc.
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.functions[mid]!.lowPc <= pc) lo = mid + 1; else hi = mid - 1;
+    }
+    for (let i = hi; i >= 0; i--) {
+      const f = this.functions[i]!;
+      if (inRanges(f.ranges, pc)) { best = f; break; }
+      if (hi - i > 64) break;
+    }
+    return best;
+  }
+
+  functionByName(name: string): FunctionInfo | null {
+    return this.functions.find((f) => f.name === name) ?? null;
+  }
+
+  /** The scopes containing pc, the function first, then blocks and inlined callees. */
+  scopesAt(pc: number): Scope[] {
+    const f = this.functionAt(pc);
+    return f ? scopeChain(f, pc) : [];
+  }
+
+  variablesAt(pc: number): VariablesAt | null {
+    const fn = this.functionAt(pc);
+    if (!fn) return null;
+    const chain = scopeChain(fn, pc);
+    const params: Variable[] = [];
+    const locals: Variable[] = [];
+    const seen = new Set<string>();
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const s = chain[i]!;
+      for (const v of s.variables) {
+        if (v.isParameter) continue;
+        if (seen.has(v.name)) continue;
+        seen.add(v.name);
+        locals.push(v);
+      }
+    }
+    for (const s of chain) {
+      if (s.kind === 'block') continue;
+      for (const v of s.variables) if (v.isParameter) params.push(v);
+    }
+    return { function: fn, params, locals };
+  }
+
+  globals(): Variable[] {
+    return this.units.flatMap((u) => u.globals);
+  }
+
+  /** The CFI row in effect at pc, or null when no FDE covers it. */
+  cfiRowAt(pc: number): CfiRow | null {
+    const fde = this.frames.find(pc);
+    return fde ? rowAt(fde, pc) : null;
+  }
+
+  /** CFA of the frame at state.regs.eip. */
+  cfaOf(state: FrameState): number | undefined {
+    if (state.cfa !== undefined) return state.cfa;
+    const eip = state.regs.eip;
+    if (eip === undefined) return undefined;
+    const row = this.cfiRowAt(state.innermost === false ? eip - 1 : eip);
+    if (!row) return undefined;
+    try { return computeCfa(row, state.regs, state.readMemory); } catch { return undefined; }
+  }
+
+  /** The expression that applies at pc for a location attribute (exprloc or location list). */
+  expressionAt(loc: Attr, unit: Unit, pc: number): Uint8Array | null {
+    if (loc.value instanceof Uint8Array) return loc.value;
+    if (typeof loc.value !== 'number') return null;
+    if (unit.version >= 5) {
+      const sec = this.s.loclists;
+      if (!sec) throw new DwarfError('.debug_loclists is missing but a variable uses a location list');
+      let off = loc.value;
+      if (loc.form === FORM.loclistx) {
+        const sz = unit.is64 ? 8 : 4;
+        const at = unit.loclistsBase + loc.value * sz;
+        if (at + sz > sec.length) throw new DwarfError(`.debug_loclists: index ${loc.value} is outside the offset table`);
+        const dv = new DataView(sec.buffer, sec.byteOffset + at);
+        off = unit.loclistsBase + dv.getUint32(0, true);
+      }
+      return pickLocation(readLocLists(sec, off, unit.addrSize, unit.baseAddress, (i) => this.reader.addrIndex(unit, i)), pc);
+    }
+    const sec = this.s.loc;
+    if (!sec) throw new DwarfError('.debug_loc is missing but a variable uses a location list');
+    return pickLocation(readLocList(sec, loc.value, unit.addrSize, unit.baseAddress), pc);
+  }
+
+  /**
+   * Where a variable lives at the frame's PC. For parameters and locals, `fn` (the function
+   * from functionAt) supplies the frame base; globals need none.
+   */
+  evaluateLocation(v: Variable, state: FrameState, fn?: FunctionInfo | null): Location {
+    const pc = state.regs.eip ?? 0;
+    const lookupPc = state.innermost === false ? pc - 1 : pc;
+    if (!v.location) return { kind: 'optimized-out' };
+    try {
+      const expr = this.expressionAt(v.location, v.unit, lookupPc);
+      if (!expr) return { kind: 'optimized-out' };
+      const frame: Frame = { regs: state.regs, readMemory: state.readMemory };
+      const cfa = this.cfaOf(state);
+      if (cfa !== undefined) frame.cfa = cfa;
+      const func = fn === undefined ? this.functionAt(lookupPc) : fn;
+      if (func?.frameBase) {
+        const fbExpr = this.expressionAt(func.frameBase, func.unit, lookupPc);
+        if (fbExpr) {
+          const fb = evaluate(fbExpr, frame, v.unit.addrSize);
+          if (fb.kind === 'memory') frame.frameBase = fb.address;
+          else if (fb.kind === 'register') { const r = state.regs[fb.name as keyof Regs]; if (r !== undefined) frame.frameBase = r; }
+        }
+      }
+      if (func && cfa !== undefined) frame.entryRegs = this.entryRegs(state, cfa);
+      return evaluate(expr, frame, v.unit.addrSize);
+    } catch (e) {
+      return { kind: 'error', message: (e as Error).message };
+    }
+  }
+
+  /** Register values at entry of the current function: callee-saved ones unwound, ESP = CFA - 4. */
+  private entryRegs(state: FrameState, cfa: number): Regs {
+    const out: Regs = { esp: (cfa - 4) >>> 0 };
+    const caller = this.unwind(state.regs, state.readMemory, state.innermost);
+    if (caller && caller.method === 'cfi') {
+      for (const r of ['ebx', 'esi', 'edi', 'ebp'] as const) if (caller.regs[r] !== undefined) out[r] = caller.regs[r];
+    }
+    return out;
+  }
+
+  /** The bytes of a variable's value, formatted; or why they cannot be had. */
+  readVariable(v: Variable, state: FrameState, fn?: FunctionInfo | null, opts: FormatOptions = {}): VariableValue {
+    const size = sizeOf(v.type);
+    if (v.constValue !== null) {
+      const bytes = v.constValue instanceof Uint8Array ? v.constValue : intBytes(v.constValue, size || 4);
+      return { ok: true, bytes, location: { kind: 'implicit', bytes }, text: formatValue(v.type, bytes, { readMemory: state.readMemory, ...opts }) };
+    }
+    const location = this.evaluateLocation(v, state, fn);
+    const got = this.readLocation(location, size, state);
+    if (typeof got === 'string') return { ok: false, reason: got, location };
+    return { ok: true, bytes: got, location, text: formatValue(v.type, got, { readMemory: state.readMemory, ...opts }) };
+  }
+
+  /** Reads `size` bytes from a location; a string says why it could not. */
+  readLocation(loc: Location, size: number, state: FrameState): Uint8Array | string {
+    switch (loc.kind) {
+      case 'optimized-out': return '<optimized out>';
+      case 'error': return `<error: ${loc.message}>`;
+      case 'memory': {
+        const b = state.readMemory(loc.address, size);
+        return b && b.length >= size ? b.subarray(0, size) : `<cannot read memory at ${hex(loc.address)}>`;
+      }
+      case 'register': {
+        const v = state.regs[loc.name as keyof Regs];
+        if (v === undefined) return `<register ${loc.name} not available>`;
+        return intBytes(v, size);
+      }
+      case 'value': return intBytes(loc.value, size);
+      case 'implicit': {
+        const out = new Uint8Array(size);
+        out.set(loc.bytes.subarray(0, size));
+        return out;
+      }
+      case 'pieces': {
+        const out = new Uint8Array(size);
+        let at = 0;
+        for (const p of loc.pieces) {
+          if (at >= size) break;
+          const part = this.readLocation(p.location, p.size, state);
+          if (typeof part === 'string') return part === '<optimized out>' ? '<optimized out (partly)>' : part;
+          out.set(part.subarray(0, Math.min(p.size, size - at)), at);
+          at += p.size;
+        }
+        return out;
+      }
+    }
+  }
+
+  formatValue(type: CType, bytes: Uint8Array, opts?: FormatOptions): string { return formatValue(type, bytes, opts); }
+  typeName(type: CType): string { return typeName(type); }
+  scalarValue(type: CType, bytes: Uint8Array): number | null { return scalarValue(type, bytes); }
+
+  /**
+   * The caller's registers from CFI (EIP = return address, ESP = CFA), falling back to the EBP
+   * chain when no FDE covers EIP. Null when neither works (e.g. EBP is 0 at the outermost frame).
+   */
+  unwind(regs: Regs, readMemory: ReadMemory, innermost = true): UnwoundFrame | null {
+    const eip = regs.eip;
+    if (eip === undefined) return null;
+    const pc = innermost ? eip : eip - 1;
+    const fde = this.frames.find(pc);
+    if (fde) {
+      try {
+        return unwindWithRow(rowAt(fde, pc), fde.cie.raReg, regs, readMemory);
+      } catch {
+        return unwindEbpChain(regs, readMemory);
+      }
+    }
+    return unwindEbpChain(regs, readMemory);
+  }
+
+  /** Walks up to `max` frames: the innermost first, each with its registers. */
+  stack(regs: Regs, readMemory: ReadMemory, max = 64): Array<{ regs: Regs; function: FunctionInfo | null }> {
+    const out: Array<{ regs: Regs; function: FunctionInfo | null }> = [];
+    let cur: Regs = regs;
+    for (let i = 0; i < max; i++) {
+      const eip = cur.eip;
+      if (eip === undefined) break;
+      out.push({ regs: cur, function: this.functionAt(i === 0 ? eip : eip - 1) });
+      const next = this.unwind(cur, readMemory, i === 0);
+      if (!next || next.regs.eip === undefined || next.regs.eip === 0) break;
+      // Stop on a frame that does not move the stack up: a corrupt or looping chain.
+      if (next.regs.esp !== undefined && cur.esp !== undefined && next.regs.esp <= cur.esp) break;
+      cur = next.regs;
+    }
+    return out;
+  }
+}
+
+function intBytes(v: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = BigInt.asUintN(Math.max(8, size * 8), BigInt(Math.trunc(v)));
+  for (let i = 0; i < size; i++) { out[i] = Number(x & 0xffn); x >>= 8n; }
+  return out;
+}
+
+const SECTION_NAMES: Record<string, keyof DwarfSections> = {
+  '.debug_info': 'info', '.debug_abbrev': 'abbrev', '.debug_str': 'str', '.debug_line_str': 'lineStr',
+  '.debug_str_offsets': 'strOffsets', '.debug_addr': 'addr', '.debug_ranges': 'ranges', '.debug_rnglists': 'rnglists',
+  '.debug_loc': 'loc', '.debug_loclists': 'loclists', '.debug_frame': 'frame', '.eh_frame': 'ehFrame', '.debug_line': 'line',
+};
+
+export function sectionsOf(elf: Elf32Image): DwarfSections {
+  const s: DwarfSections = {};
+  const bytes = elf.reader.bytes;
+  for (const sh of elf.sections) {
+    const key = SECTION_NAMES[sh.name];
+    if (!key || sh.type === 8 /* NOBITS */) continue;
+    if (sh.offset + sh.size > bytes.length) throw new DwarfError(`section ${sh.name} extends past the end of the file`);
+    (s as Record<string, unknown>)[key] = bytes.subarray(sh.offset, sh.offset + sh.size);
+    if (key === 'ehFrame') s.ehFrameAddr = sh.addr;
+  }
+  return s;
+}
+
+export { typeName as describeType };
+export type { DwarfSections } from './debug-info';

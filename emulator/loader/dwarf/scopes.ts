@@ -1,0 +1,187 @@
+// Compile units, functions, lexical blocks and variables from the DIE tree, and the lookups the
+// debugger needs: the function containing a PC and the variables visible there.
+
+import { AT, TAG } from './constants';
+import { isUnitTag } from './debug-info';
+import type { Attr, Die, DieReader, Unit } from './debug-info';
+import { TypeBuilder } from './types';
+import type { CType } from './types';
+
+export interface Variable {
+  name: string;
+  type: CType;
+  /** Location: an expression (exprloc), a location-list attribute, or none. */
+  location: Attr | null;
+  /** DW_AT_const_value, when the compiler folded the variable into a constant. */
+  constValue: number | Uint8Array | null;
+  isParameter: boolean;
+  external: boolean;
+  declFile?: string;
+  declLine?: number;
+  unit: Unit;
+  die: Die;
+}
+
+export interface Scope {
+  kind: 'function' | 'block' | 'inlined';
+  name: string;
+  ranges: Array<[number, number]>;
+  variables: Variable[];
+  children: Scope[];
+  parent: Scope | null;
+  die: Die;
+}
+
+export interface FunctionInfo {
+  name: string;
+  lowPc: number;
+  highPc: number;
+  ranges: Array<[number, number]>;
+  external: boolean;
+  frameBase: Attr | null;
+  returnType: CType;
+  declFile?: string;
+  declLine?: number;
+  unit: Unit;
+  scope: Scope;
+}
+
+export interface CompileUnit {
+  name: string;
+  compDir: string;
+  producer: string;
+  language: number;
+  ranges: Array<[number, number]>;
+  functions: FunctionInfo[];
+  globals: Variable[];
+  files: string[];
+  unit: Unit;
+}
+
+const MAX_SCOPE_DEPTH = 256;
+
+export class ScopeBuilder {
+  readonly types: TypeBuilder;
+  constructor(private r: DieReader, private fileNames: (u: Unit) => string[]) { this.types = new TypeBuilder(r); }
+
+  compileUnit(u: Unit): CompileUnit | null {
+    const root = u.root;
+    if (!root || !isUnitTag(root.tag)) return null;
+    const r = this.r;
+    const files = this.fileNames(u);
+    const cu: CompileUnit = {
+      name: r.str(root, AT.name) ?? '', compDir: r.str(root, AT.comp_dir) ?? '', producer: r.str(root, AT.producer) ?? '',
+      language: r.num(root, AT.language) ?? 0, ranges: r.ranges(root), functions: [], globals: [], files, unit: u,
+    };
+    this.collect(root, cu, 0);
+    return cu;
+  }
+
+  private collect(die: Die, cu: CompileUnit, depth: number): void {
+    if (depth > MAX_SCOPE_DEPTH) return;
+    for (const d of die.children) {
+      if (d.tag === TAG.subprogram) {
+        const f = this.func(d, cu);
+        if (f) cu.functions.push(f);
+        // Nested functions (a GNU C extension) and static locals live inside subprograms.
+        this.collectStatics(d, cu, depth + 1);
+      } else if (d.tag === TAG.variable) {
+        const v = this.variable(d, cu, false);
+        if (v && (v.location || v.constValue !== null)) cu.globals.push(v);
+      } else if (d.tag === TAG.lexical_block) {
+        this.collect(d, cu, depth + 1);
+      }
+    }
+  }
+
+  /** Static locals with a fixed address are globals too for the "Globals" view; nothing else here. */
+  private collectStatics(d: Die, cu: CompileUnit, depth: number): void {
+    if (depth > MAX_SCOPE_DEPTH) return;
+    for (const c of d.children) {
+      if (c.tag === TAG.subprogram) { const f = this.func(c, cu); if (f) cu.functions.push(f); this.collectStatics(c, cu, depth + 1); }
+      else if (c.tag === TAG.lexical_block) this.collectStatics(c, cu, depth + 1);
+    }
+  }
+
+  private func(d: Die, cu: CompileUnit): FunctionInfo | null {
+    const r = this.r;
+    if (r.flag(d, AT.declaration)) return null;
+    const ranges = r.ranges(d);
+    if (ranges.length === 0) return null;   // abstract instance or declaration only
+    const name = r.name(d) ?? '';
+    const scope = this.scope(d, 'function', name, ranges, null, cu, 0);
+    const decl = this.decl(d, cu);
+    return {
+      name, ranges, lowPc: Math.min(...ranges.map((x) => x[0])), highPc: Math.max(...ranges.map((x) => x[1])),
+      external: !!r.inherited(d, AT.external), frameBase: r.attr(d, AT.frame_base) ?? null,
+      returnType: this.typeFrom(d), ...decl, unit: cu.unit, scope,
+    };
+  }
+
+  private scope(d: Die, kind: Scope['kind'], name: string, ranges: Array<[number, number]>, parent: Scope | null, cu: CompileUnit, depth: number): Scope {
+    const s: Scope = { kind, name, ranges, variables: [], children: [], parent, die: d };
+    if (depth > MAX_SCOPE_DEPTH) return s;
+    for (const c of d.children) {
+      if (c.tag === TAG.formal_parameter || c.tag === TAG.variable) {
+        const v = this.variable(c, cu, c.tag === TAG.formal_parameter);
+        if (v) s.variables.push(v);
+      } else if (c.tag === TAG.lexical_block || c.tag === TAG.inlined_subroutine) {
+        const rs = this.r.ranges(c);
+        const childKind = c.tag === TAG.inlined_subroutine ? 'inlined' : 'block';
+        const child = this.scope(c, childKind, childKind === 'inlined' ? this.r.name(c) ?? '' : '', rs, s, cu, depth + 1);
+        // A lexical block without addresses (gcc emits some at -O2) contributes to its parent.
+        if (rs.length === 0 && childKind === 'block') { s.variables.push(...child.variables); s.children.push(...child.children); }
+        else s.children.push(child);
+      }
+    }
+    return s;
+  }
+
+  private typeFrom(d: Die): CType {
+    const t = this.r.inherited(d, AT.type);
+    return t ? this.types.typeOf(t.die) : { kind: 'void' };
+  }
+
+  private decl(d: Die, cu: CompileUnit): { declFile?: string; declLine?: number } {
+    const f = this.r.inherited(d, AT.decl_file);
+    const l = this.r.inherited(d, AT.decl_line);
+    const out: { declFile?: string; declLine?: number } = {};
+    if (f && typeof f.attr.value === 'number') { const name = cu.files[f.attr.value]; if (name !== undefined) out.declFile = name; }
+    if (l && typeof l.attr.value === 'number') out.declLine = l.attr.value;
+    return out;
+  }
+
+  private variable(d: Die, cu: CompileUnit, isParameter: boolean): Variable | null {
+    const r = this.r;
+    const name = r.name(d);
+    if (name === undefined) return null;
+    const cv = r.inherited(d, AT.const_value);
+    let constValue: number | Uint8Array | null = null;
+    if (cv) {
+      if (cv.attr.value instanceof Uint8Array) constValue = cv.attr.value;
+      else if (typeof cv.attr.value === 'number') constValue = r.signed(cv.die, AT.const_value) ?? cv.attr.value;
+    }
+    return {
+      name, type: this.typeFrom(d), location: r.attr(d, AT.location) ?? null, constValue, isParameter,
+      external: !!r.inherited(d, AT.external), ...this.decl(d, cu), unit: cu.unit, die: d,
+    };
+  }
+}
+
+export function inRanges(ranges: Array<[number, number]>, pc: number): boolean {
+  for (const [s, e] of ranges) if (pc >= s && pc < e) return true;
+  return false;
+}
+
+/** The chain of scopes containing pc, outermost (the function) first. */
+export function scopeChain(fn: FunctionInfo, pc: number): Scope[] {
+  const chain: Scope[] = [fn.scope];
+  let s = fn.scope;
+  for (let depth = 0; depth < MAX_SCOPE_DEPTH; depth++) {
+    const next = s.children.find((c) => inRanges(c.ranges, pc));
+    if (!next) break;
+    chain.push(next);
+    s = next;
+  }
+  return chain;
+}
