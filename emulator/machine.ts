@@ -68,6 +68,8 @@ export class Machine implements MachineApi {
     mem.now = () => cpu.icount;
     mem.onMmio = (range, gpa, _size, write) => {
       cpu.vmexit(EXIT_EPT_VIOLATION, write ? 0x182 : 0x181, range.name, { gpa: gpa >>> 0 });
+      // The device may re-arm a timer (the APIC's): re-check the slice end before the next instruction.
+      cpu.irqPoll = true; cpu.deadlineDirty = true; cpu.attn = true;
     };
     cpu.attachMemory(mem);
     cpu.platform = this.platform;
@@ -170,7 +172,9 @@ export class Machine implements MachineApi {
   private takeRequest(): StopReason | null {
     const pvStop = this.pv?.takeStop();
     if (pvStop) return pvStop;
-    const r = this.platform.takeRequest();
+    let r = this.cpu.pendingRequest;
+    this.cpu.pendingRequest = null;
+    if (!r) r = this.platform.takeRequest();
     if (!r) return null;
     if (r.kind === 'debug-exit') return { kind: 'debug-exit', code: r.code };
     if (r.kind === 'reset') return { kind: 'reset', via: r.via };

@@ -3,7 +3,7 @@
 // its operands and checks every memory access it will make before it changes registers,
 // so a fault leaves the machine as it was before the instruction (precise exceptions).
 
-import type { Platform } from '../devices/platform-api';
+import type { Platform, PlatformRequest } from '../devices/platform-api';
 // Architectural constants copied in as plain module consts (see constants.ts): imported
 // bindings cost a getter call per use when this file is loaded as CommonJS.
 const BP = 3; const BR = 5; const CS = 1; const DB = 1; const DS = 3; const ES = 0; const FLAG_AC = 262144;
@@ -93,6 +93,7 @@ export class Cpu extends SystemCpu {
   run(limit: number): number {
     this.stopCode = RUN_OK;
     this.attn = true;
+    this.limit = limit;
     for (;;) {
       try {
         for (;;) {
@@ -100,7 +101,7 @@ export class Cpu extends SystemCpu {
             const r = this.service();
             if (r !== RUN_OK) return r;
           }
-          if (this.icount >= limit) return RUN_OK;
+          if (this.icount >= this.limit) return RUN_OK;
           if (this.hasBp && this.bpPages[((this.segBase[CS] + this.eip) | 0) >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
           if ((this.flags & FLAG_TF) !== 0 || this.shadow) {
             this.stepOne();
@@ -117,9 +118,25 @@ export class Cpu extends SystemCpu {
     }
   }
 
+  /** End of the current slice (icount); shortened when a device's deadline moves closer. */
+  limit = 0;
+  /** An MMIO access happened: re-check the platform deadline before the next instruction. */
+  deadlineDirty = false;
+
+  /** After an access that may have re-armed a device timer: end the slice at its new deadline. */
+  recheckDeadline(): void {
+    const p = this.platform;
+    if (!p) return;
+    const dl = p.nextDeadline();
+    if (!(dl < Infinity)) return;
+    const lim = this.icount + 1 + Math.max(0, Math.ceil(dl - this.ticks));
+    if (lim < this.limit) this.limit = lim;
+  }
+
   /** The slow checks between instructions. */
   private service(): number {
     this.attn = false;
+    if (this.deadlineDirty) { this.deadlineDirty = false; this.recheckDeadline(); }
     if (this.stopCode !== RUN_OK) { const c = this.stopCode; this.stopCode = RUN_OK; return c; }
     if (this.tripleFault !== null) return RUN_TRIPLE;
     if (this.filterHit) { this.filterHit = false; return RUN_FILTER; }
@@ -392,7 +409,9 @@ export class Cpu extends SystemCpu {
     this.irqPoll = true; this.attn = true;
     const p = this.platform;
     if (!p) return size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
-    return p.portIn(port, size);
+    const v = p.portIn(port, size);
+    this.recheckDeadline();
+    return v;
   }
 
   portOut(port: number, size: 1 | 2 | 4, v: number, str: boolean, immediate: boolean): void {
@@ -411,8 +430,13 @@ export class Cpu extends SystemCpu {
     const p = this.platform!;
     const mask = p.a20 ? -1 : ~(1 << 20);
     if (mask !== this.a20Mask) { this.a20Mask = mask; this.flushTlb(); }
-    this.requestPending = true; this.attn = true;
+    const req = p.takeRequest();
+    if (req) { this.pendingRequest = req; this.requestPending = true; this.attn = true; }
+    this.recheckDeadline();
   }
+
+  /** A device request taken right after the OUT that caused it; the machine consumes it. */
+  pendingRequest: PlatformRequest | null = null;
 
   // ---- string instructions ------------------------------------------------------------
 

@@ -133,7 +133,7 @@ export class MemoryAccess extends FlagsCore {
     const real = (this.cr0 & 1) === 0;
     this.segChkR[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && readable && !expandDown ? 0 : 1);
     this.segChkW[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && writable && !expandDown ? 0 : 1);
-    if (s === CS) this.cs32 = (a & A_DB) !== 0;
+    if (s === CS) { this.cs32 = (a & A_DB) !== 0; this.fetchPage = -1; }
     if (s === SS) this.ss32 = (a & A_DB) !== 0;
   }
 
@@ -390,7 +390,7 @@ export class MemoryAccess extends FlagsCore {
 
   fetch8(): number {
     const lin = (this.segBase[CS] + this.eip) | 0;
-    if ((lin >>> 12) !== this.fetchPage || this.segChkR[CS]) return this.fetch8Slow(lin);
+    if ((lin >>> 12) !== this.fetchPage) return this.fetch8Slow(lin);
     this.eip = (this.eip + 1) | 0;
     return this.u8[this.fetchBase | (lin & 0xfff)];
   }
@@ -403,7 +403,8 @@ export class MemoryAccess extends FlagsCore {
     const e = this.tlbR[lin >>> 12];
     let v: number;
     if ((e & 3) === T_VALID) {
-      this.fetchPage = lin >>> 12;
+      // Only a flat CS (no limit to check) may use the one-compare fast path.
+      this.fetchPage = this.segChkR[CS] ? -1 : lin >>> 12;
       this.fetchBase = e & ~0xfff;
       v = this.u8[this.fetchBase | (lin & 0xfff)];
     } else {

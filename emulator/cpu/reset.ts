@@ -23,7 +23,7 @@ export function resetCpu(cpu: Cpu): void {
   cpu.halted = false; cpu.shadow = false; cpu.irqPoll = true; cpu.attn = true;
   cpu.icount = 0; cpu.idleTicks = 0; cpu.tscOffset = 0;
   cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null;
-  cpu.pauseRequested = false; cpu.requestPending = false;
+  cpu.pauseRequested = false; cpu.requestPending = false; cpu.pendingRequest = null;
   cpu.fpu.reset();
   resetMsrs(cpu);
   cpu.flushTlb();

@@ -60,6 +60,7 @@ export class SystemCpu extends MemoryAccess {
       get cs() { return cpu.segSel[CS]; },
       get cpl() { return cpu.cpl; },
       instrBytes: () => cpu.instrBytes(),
+      copyInstrBytes: (dst: Uint8Array, offset: number, max: number) => cpu.copyInstrBytes(dst, offset, max),
       regs: this.regs,
     };
   }
@@ -77,6 +78,19 @@ export class SystemCpu extends MemoryAccess {
       out[n] = this.mem.peek(p);
     }
     return out.subarray(0, n);
+  }
+
+  /** instrBytes() without allocating: at most two translations (the page and the next). */
+  copyInstrBytes(dst: Uint8Array, offset: number, max: number): number {
+    const start = (this.segBase[CS] + this.instrEip) | 0;
+    let page = -2, phys = -1, n = 0;
+    for (; n < max && n < 15; n++) {
+      const lin = (start + n) | 0;
+      if ((lin >>> 12) !== page) { page = lin >>> 12; phys = this.peekTranslate(lin & ~0xfff); }
+      if (phys < 0) break;
+      dst[offset + n] = this.mem.peek(phys + (lin & 0xfff));
+    }
+    return n;
   }
 
   /** Record a VM exit if a sink is attached. */
