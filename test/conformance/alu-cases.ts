@@ -17,6 +17,8 @@ export interface AluCase {
   undefinedRegs: number;     // bit i set: register i's result is undefined (not compared)
   window: Uint8Array;        // WINDOW_SIZE bytes of memory at WINDOW_ADDR before; memory operands point into it
   windowUndefined: boolean;  // the memory result is undefined (not compared)
+  instructions?: number;     // a straight-line sequence of this many instructions (default: one)
+  regMasks?: Uint32Array;    // per register, the bits compared (default: all)
 }
 
 /** Memory operands address DATA_ADDR (the middle of the window), the same address on host and guest. */

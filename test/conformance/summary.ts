@@ -4,6 +4,7 @@
 //   PARAVIRT_CONFORMANCE_COUNT  decoder sequences (default 1,000,000)
 //   PARAVIRT_EXECUTION_COUNT    executed sequences (default 50,000)
 //   PARAVIRT_ALU_COUNT          ALU cases (default 200,000)
+//   PARAVIRT_X87_COUNT          x87 cases (default 20,000)
 //   PARAVIRT_SEED               seed for both (default 20261125)
 
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { describeDecoderResult, runDecoderConformance } from './decoder-conforma
 import { createEmulatorMachine, emulatorDecodeInfo } from './emulator-under-test';
 import { describeExecutionResult, runExecutionConformance } from './execution-conformance';
 import { envInt } from './random';
+import { generateX87Case } from './x87-cases';
 
 interface Line { name: string; checked: number; agreed: number; disagreed: number; extra?: string; details?: string }
 
@@ -47,6 +49,7 @@ async function main(): Promise<number> {
   const decoderCount = envInt('PARAVIRT_CONFORMANCE_COUNT', 1_000_000);
   const executionCount = envInt('PARAVIRT_EXECUTION_COUNT', 50_000);
   const aluCount = envInt('PARAVIRT_ALU_COUNT', 200_000);
+  const x87Count = envInt('PARAVIRT_X87_COUNT', 20_000);
   const lines: Line[] = [];
 
   lines.push(guarded('decoder vs iced-x86', () => {
@@ -67,6 +70,10 @@ async function main(): Promise<number> {
   lines.push(guarded('ALU vs host CPU', () => {
     const r = runAluConformance(createEmulatorMachine, aluCount, seed);
     return { name: 'ALU vs host CPU', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed, details: describeAluResult(r).split('\n').slice(1).join('\n') || undefined };
+  }));
+  lines.push(guarded('x87 vs host FPU', () => {
+    const r = runAluConformance(createEmulatorMachine, x87Count, seed, generateX87Case);
+    return { name: 'x87 vs host FPU', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed, details: describeAluResult(r).split('\n').slice(1).join('\n') || undefined };
   }));
   try {
     lines.push(await guestComparison());
