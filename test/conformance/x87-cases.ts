@@ -20,7 +20,7 @@ const SPECIALS = [
 
 function operand(rng: Rng): number {
   const roll = rng.below(10);
-  if (roll < 3) return rng.pick(SPECIALS);
+  if (roll < 4) return rng.pick(SPECIALS);
   if (roll < 5) return (rng.u32() | 0) / (1 << rng.below(16));
   // A random double with a moderate exponent.
   const mant = 1 + rng.u32() / 4294967296 + rng.u32() / 4294967296 / 4294967296;
