@@ -1,4 +1,7 @@
-// The files the sample-project command writes beside the copied sources. No vscode import.
+// The sample project: what the sample-project command copies and writes. No vscode import.
+
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The sample's Makefile finds guest/ two levels up in the repository; in a copy it sits beside. */
 export function rewriteSampleMakefile(text: string): string {
@@ -27,4 +30,18 @@ export function sampleTasksJson(): string {
       { label: 'make clean', type: 'shell', command: 'make clean', problemMatcher: [] },
     ],
   }, null, 2) + '\n';
+}
+
+export function copySample(extensionRoot: string, dest: string): void {
+  const src = join(extensionRoot, 'examples', 'sample');
+  if (!existsSync(src)) throw new Error('the sample is missing from the extension package');
+  mkdirSync(dest, { recursive: true });
+  // Object files are build leftovers; the two prebuilt ELFs let F5 work without a toolchain.
+  cpSync(src, dest, { recursive: true, filter: (p) => !/[\\/]build[\\/](hvm|pv)-obj([\\/]|$)/.test(p) });
+  cpSync(join(extensionRoot, 'guest'), join(dest, 'guest'), { recursive: true });
+  const mk = join(dest, 'Makefile');
+  writeFileSync(mk, rewriteSampleMakefile(readFileSync(mk, 'utf8')));
+  mkdirSync(join(dest, '.vscode'), { recursive: true });
+  writeFileSync(join(dest, '.vscode', 'launch.json'), sampleLaunchJson());
+  writeFileSync(join(dest, '.vscode', 'tasks.json'), sampleTasksJson());
 }

@@ -3,23 +3,8 @@
 // picks, with .vscode/tasks.json and launch.json, so F5 works at once.
 
 import * as vscode from 'vscode';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { sampleLaunchJson, sampleTasksJson, rewriteSampleMakefile } from './sample-files';
-
-export function copySample(extensionRoot: string, dest: string): void {
-  const src = join(extensionRoot, 'examples', 'sample');
-  if (!existsSync(src)) throw new Error('the sample is missing from the extension package');
-  mkdirSync(dest, { recursive: true });
-  // Object files are build leftovers; the two prebuilt ELFs let F5 work without a toolchain.
-  cpSync(src, dest, { recursive: true, filter: (p) => !/[\\/]build[\\/](hvm|pv)-obj([\\/]|$)/.test(p) });
-  cpSync(join(extensionRoot, 'guest'), join(dest, 'guest'), { recursive: true });
-  const mk = join(dest, 'Makefile');
-  writeFileSync(mk, rewriteSampleMakefile(readFileSync(mk, 'utf8')));
-  mkdirSync(join(dest, '.vscode'), { recursive: true });
-  writeFileSync(join(dest, '.vscode', 'launch.json'), sampleLaunchJson());
-  writeFileSync(join(dest, '.vscode', 'tasks.json'), sampleTasksJson());
-}
+import { existsSync, readdirSync } from 'node:fs';
+import { copySample } from './sample-files';
 
 export async function createSampleCommand(context: vscode.ExtensionContext, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   let dest = target;
