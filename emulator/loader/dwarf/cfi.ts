@@ -256,7 +256,8 @@ export function unwindWithRow(row: CfiRow, raReg: number, regs: Regs, readMemory
   const out: Regs = {};
   for (let n = 0; n < DWARF_REGS.length; n++) {
     const name = DWARF_REGS[n]!;
-    const rule: RegRule = row.regs.get(n) ?? { kind: 'same' };
+    // EAX, ECX and EDX are call-clobbered in the i386 ABI: without a rule their values are lost.
+    const rule: RegRule = row.regs.get(n) ?? (n <= 2 ? { kind: 'undefined' } : { kind: 'same' });
     let v: number | undefined;
     switch (rule.kind) {
       case 'undefined': v = undefined; break;
@@ -293,7 +294,8 @@ export function unwindEbpChain(regs: Regs, readMemory: ReadMemory): UnwoundFrame
   try {
     const savedEbp = readU32(readMemory, ebp);
     const ret = readU32(readMemory, ebp + 4);
-    return { regs: { ...regs, ebp: savedEbp, eip: ret, esp: (ebp + 8) >>> 0 }, cfa: (ebp + 8) >>> 0, method: 'ebp-chain' };
+    const { eax: _a, ecx: _c, edx: _d, ...kept } = regs;
+    return { regs: { ...kept, ebp: savedEbp, eip: ret, esp: (ebp + 8) >>> 0 }, cfa: (ebp + 8) >>> 0, method: 'ebp-chain' };
   } catch {
     return null;
   }

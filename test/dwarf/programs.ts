@@ -1,0 +1,70 @@
+// Builds the DWARF test programs from src/ into build/ at test time, in the variants the
+// debugger meets: gcc -O0/-Og/-O2, DWARF 2/4/5, CFI in .eh_frame or .debug_frame.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const DIR = join(__dirname);
+export const BUILD = join(DIR, 'build');
+
+export interface Variant { name: string; flags: string[] }
+
+export const VARIANTS: Variant[] = [
+  { name: 'O0', flags: ['-O0'] },
+  { name: 'O0-dwarf4-debug_frame', flags: ['-O0', '-gdwarf-4', '-fno-asynchronous-unwind-tables'] },
+  { name: 'O0-dwarf2', flags: ['-O0', '-gdwarf-2', '-gstrict-dwarf', '-fno-asynchronous-unwind-tables'] },
+  { name: 'Og-debug_frame', flags: ['-Og', '-fno-asynchronous-unwind-tables'] },
+  { name: 'O2', flags: ['-O2'] },
+  { name: 'O2-dwarf4-debug_frame', flags: ['-O2', '-gdwarf-4', '-fno-asynchronous-unwind-tables'] },
+];
+
+const CFLAGS = ['-m32', '-ffreestanding', '-fno-pic', '-fno-pie', '-nostdlib', '-fno-stack-protector', '-fno-builtin', '-g'];
+
+function fresh(out: string, inputs: string[]): boolean {
+  if (!existsSync(out)) return false;
+  const t = statSync(out).mtimeMs;
+  return inputs.every((i) => statSync(i).mtimeMs <= t);
+}
+
+/** Builds src/<source>.c with a variant's flags; returns the ELF path. */
+export function buildC(source: string, v: Variant): string {
+  mkdirSync(BUILD, { recursive: true });
+  const src = join(DIR, 'src', `${source}.c`);
+  const ld = join(DIR, 'src', 'link.ld');
+  const obj = join(BUILD, `${source}-${v.name}.o`);
+  const elf = join(BUILD, `${source}-${v.name}.elf`);
+  if (fresh(elf, [src, ld, __filename])) return elf;
+  execFileSync('gcc', [...CFLAGS, ...v.flags, '-c', src, '-o', obj], { stdio: 'pipe' });
+  execFileSync('ld', ['-m', 'elf_i386', '-T', ld, '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', elf], { stdio: 'pipe' });
+  return elf;
+}
+
+/** Builds src/<source>.asm with nasm -F dwarf into a linked ELF. */
+export function buildAsm(source: string): string {
+  mkdirSync(BUILD, { recursive: true });
+  const src = join(DIR, 'src', `${source}.asm`);
+  const obj = join(BUILD, `${source}.asm.o`);
+  const elf = join(BUILD, `${source}-asm.elf`);
+  if (fresh(elf, [src, __filename])) return elf;
+  execFileSync('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', src, '-o', obj], { stdio: 'pipe' });
+  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0x100000', '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', elf], { stdio: 'pipe' });
+  return elf;
+}
+
+export function read(path: string): Uint8Array { return new Uint8Array(readFileSync(path)); }
+
+export const hasGdb = spawnSync('gdb', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** Runs gdb in batch mode on an ELF (no process: static information and file-backed data). */
+export function gdb(elf: string, commands: string[]): string {
+  const args = ['-nx', '-batch', '-ex', 'set width 0', '-ex', 'set height 0', '-ex', 'set print symbol off'];
+  for (const c of commands) args.push('-ex', c);
+  args.push(elf);
+  const r = spawnSync('gdb', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return r.stdout + r.stderr;
+}
+
+export function readelf(elf: string, args: string[]): string {
+  return execFileSync('readelf', [...args, elf], { encoding: 'utf8', maxBuffer: 64 << 20 });
+}
