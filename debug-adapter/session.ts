@@ -17,6 +17,8 @@ import { code32 } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
+import { variableNodes } from './variables-view';
+import type { RawFrame } from './engine/stack';
 import { describeExit } from '../emulator/vmm/qualification';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 
@@ -28,6 +30,7 @@ export class ParavirtSession extends LoggingDebugSession {
   private config: LaunchConfig | null = null;
   private readonly handles = new Handles<() => Node[]>();
   private lastStop: StopInfo | null = null;
+  private frameCache: RawFrame[] | null = null;
   private serialBuf: number[] = [];
   private serialFd: number | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -128,6 +131,7 @@ export class ParavirtSession extends LoggingDebugSession {
     engine.on('stopped', (info) => {
       this.flushSerial();
       this.lastStop = info;
+      this.frameCache = null;
       this.handles.reset();
       const ev = new StoppedEvent(info.kind, THREAD, info.text) as DebugProtocol.StoppedEvent;
       ev.body.description = info.description;
@@ -292,13 +296,10 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     const e = this.engine;
     const name = String(args?.name ?? '');
-    let addr: number | null = null;
-    if (e && !e.running) {
-      try { const v = e.evaluate(name); if (typeof v === 'number') addr = v; } catch { addr = null; }
-    }
-    response.body = addr === null
-      ? { dataId: null, description: `'${name}' is not an address, symbol or expression the debugger can watch` }
-      : { dataId: `${hex(addr)}:4`, description: `4 bytes at ${hex(addr)}${e?.symbols.describe(addr) ? ` (${e.symbols.describe(addr)})` : ''}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+    const where = e && !e.running && !e.isEnded ? e.addressOf(name) : null;
+    response.body = where === null
+      ? { dataId: null, description: `'${name}' is not a variable in memory, a symbol or an address the debugger can watch` }
+      : { dataId: `${hex(where.address)}:${where.size}`, description: `${where.size} bytes at ${hex(where.address)}${e?.symbols.describe(where.address) ? ` (${e.symbols.describe(where.address)})` : ''}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
     this.sendResponse(response);
   }
 
@@ -339,6 +340,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const e = this.stopped(response);
     if (!e) return;
     this.handles.reset();
+    this.frameCache = null;
     this.sendResponse(response);
     go(e);
   }
@@ -380,7 +382,7 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const e = this.stopped(response);
     if (!e) return;
-    const frames = e.frames();
+    const frames = this.frameCache ??= e.frames();
     const start = Math.max(0, Number(args?.startFrame) || 0);
     const count = Number(args?.levels) > 0 ? Number(args.levels) : frames.length;
     response.body = {
@@ -399,10 +401,23 @@ export class ParavirtSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const e = this.stopped(response);
     if (!e) return;
     const scopes: DebugProtocol.Scope[] = [];
+    const frames = this.frameCache ??= e.frames();
+    const index = Number(args?.frameId) || 0;
+    const frame = frames[index];
+    const di = e.dwarf;
+    if (frame && di) {
+      const fv = e.frameVariables(frame, index === 0);
+      if (fv) {
+        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, index === 0)), false) as DebugProtocol.Scope;
+        locals.presentationHint = 'locals';
+        scopes.push(locals);
+      }
+    }
+    if (di && di.globals().length) scopes.push(new Scope('Globals', this.handles.create(() => variableNodes(e, di, di.globals(), null, e.dwarfRegs(), true)), false));
     const reg = new Scope('Registers', this.handles.create(() => registerTree(e.machine)), false) as DebugProtocol.Scope;
     reg.presentationHint = 'registers';
     scopes.push(reg);
@@ -427,6 +442,7 @@ export class ParavirtSession extends LoggingDebugSession {
     response.body = {
       variables: nodes.map((n) => {
         const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: n.children ? this.handles.create(n.children) : 0 };
+        if (n.type) v.type = n.type;
         if (n.memory !== undefined) v.memoryReference = hex(n.memory);
         if (!n.set) v.presentationHint = { attributes: ['readOnly'] };
         return v;
@@ -448,7 +464,7 @@ export class ParavirtSession extends LoggingDebugSession {
       if (typeof v !== 'number') throw new Error('needs a number');
       value = v;
     } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
-    node.set(value);
+    try { node.set(value); } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
     const updated = this.nodesOf(Number(args.variablesReference))?.find((n) => n.name === args.name);
     response.body = { value: updated?.value ?? hex(value) };
     this.sendResponse(response);

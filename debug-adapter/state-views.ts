@@ -10,6 +10,8 @@ import { systemView } from './engine/cpu-view';
 export interface Node {
   name: string;
   value: string;
+  /** C type, for variables from DWARF. */
+  type?: string;
   children?: () => Node[];
   /** Address the value points at, for the memory view. */
   memory?: number;

@@ -8,6 +8,7 @@ import { Machine } from '../../emulator/machine';
 import { loadImage } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
+import { DebugInfo, scalarValue, sizeOf, strip, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { decodeInfo } from '../../emulator/cpu/decode-info';
 import type { BootPlan, ExitRecord, MachineApi, RegisterFile, StopReason, WatchKind } from '../../emulator/machine-api';
 import { BreakpointSet, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
@@ -55,6 +56,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   readonly machine: MachineApi;
   readonly symbols: SymbolTable;
   readonly lines: LineTable;
+  /** Functions, variables, types and CFI; null when the image has no readable DWARF. */
+  readonly dwarf: DebugInfo | null;
   readonly plan: BootPlan;
   readonly breakpoints: BreakpointSet;
   readonly profile = new RunProfile();
@@ -86,6 +89,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.machine.load(this.plan);
     this.symbols = new SymbolTable(this.plan.symbols);
     this.lines = LineTable.fromImage(bytes);
+    let dwarf: DebugInfo | null = null;
+    try { dwarf = DebugInfo.fromElf(bytes); } catch { dwarf = null; }
+    this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
     this.breakpoints = new BreakpointSet(this.machine);
     this.installExitHook();
   }
@@ -123,6 +129,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         const r8 = /^([abcd])([lh])$/.exec(low);
         if (r8) { const v = regs[`e${r8[1]}x` as keyof RegisterFile]; return r8[2] === 'l' ? v & 0xff : (v >>> 8) & 0xff; }
         if (low === 'icount') return this.machine.icount;
+        const v = this.variableValue(id);
+        if (v !== undefined) return v;
         const s = this.symbols.lookup(id);
         return s ? s.address : undefined;
       },
@@ -138,8 +146,85 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /** Registers in the form the DWARF evaluator takes. */
+  dwarfRegs(): Regs {
+    const r = this.machine.getRegisters();
+    return { eax: r.eax, ecx: r.ecx, edx: r.edx, ebx: r.ebx, esp: r.esp, ebp: r.ebp, esi: r.esi, edi: r.edi, eip: this.pc(), eflags: r.eflags };
+  }
+
+  readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(addr >>> 0, len);
+
+  /**
+   * The call stack: from CFI (with the EBP chain where no FDE covers a frame) when the pc is in
+   * a function DWARF describes, else from the EBP chain with prologue heuristics.
+   */
   frames(): RawFrame[] {
-    return unwind(this.machine, this.symbols, this.pc(), (a) => this.machine.readLinear(a, 16));
+    const pc = this.pc();
+    if (this.dwarf?.functionAt(pc)) {
+      const st = this.dwarf.stack(this.dwarfRegs(), this.readMemory);
+      return st.map((f) => ({ pc: f.regs.eip ?? 0, sp: f.regs.esp ?? 0, fp: f.regs.ebp ?? 0, regs: f.regs, fn: f.function }));
+    }
+    return unwind(this.machine, this.symbols, pc, (a) => this.machine.readLinear(a, 16));
+  }
+
+  /** Parameters and locals of a frame (null without DWARF for its pc). */
+  frameVariables(frame: RawFrame, innermost: boolean): { fn: FunctionInfo; params: Variable[]; locals: Variable[]; regs: Regs } | null {
+    if (!this.dwarf) return null;
+    const regs = frame.regs ?? this.dwarfRegs();
+    const at = this.dwarf.variablesAt(innermost ? frame.pc : frame.pc - 1);
+    return at ? { fn: at.function, params: at.params, locals: at.locals, regs } : null;
+  }
+
+  /** A DWARF variable visible at the pc (locals first, then globals) as a number: scalars by value, aggregates by address. */
+  private variableValue(name: string): number | undefined {
+    const di = this.dwarf;
+    if (!di) return undefined;
+    const regs = this.dwarfRegs();
+    const at = di.variablesAt(regs.eip!);
+    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
+    if (!v) return undefined;
+    const state = { regs, readMemory: this.readMemory, innermost: true };
+    const t = strip(v.type);
+    if (t.kind === 'array' || t.kind === 'struct' || t.kind === 'union') {
+      const loc = di.evaluateLocation(v, state, at?.function ?? null);
+      if (loc.kind === 'memory') return loc.address >>> 0;
+      throw new ExpressionError(`'${name}' is not in memory here`);
+    }
+    const r = di.readVariable(v, state, v.isParameter || at?.locals.includes(v) ? at?.function ?? null : null);
+    if (!r.ok) throw new ExpressionError(`'${name}': ${r.reason}`);
+    const n = scalarValue(v.type, r.bytes);
+    if (n === null) throw new ExpressionError(`'${name}' has no scalar value`);
+    return n < 0 ? n >>> 0 : n;
+  }
+
+  /** Where a name lives: a DWARF variable in memory, else a symbol, else an address expression; with its size. */
+  addressOf(name: string): { address: number; size: number } | null {
+    const di = this.dwarf;
+    if (di) {
+      const regs = this.dwarfRegs();
+      const at = di.variablesAt(regs.eip!);
+      const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
+      if (v) {
+        const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost: true }, at?.function ?? null);
+        return loc.kind === 'memory' ? { address: loc.address >>> 0, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) } : null;
+      }
+    }
+    const s = this.symbols.lookup(name);
+    if (s) return { address: s.address, size: s.size > 0 && s.size <= 4096 ? s.size : 4 };
+    try { const v = this.evaluate(name); return typeof v === 'number' ? { address: v, size: 4 } : null; } catch { return null; }
+  }
+
+  /** Writes a variable's new value where it lives (memory or a register of the innermost frame). */
+  writeVariable(v: Variable, fn: FunctionInfo | null, value: number, regs: Regs, innermost: boolean): string | null {
+    const di = this.dwarf;
+    if (!di) return 'no debug information';
+    const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost }, fn);
+    const size = sizeOf(v.type) || 4;
+    const bytes = new Uint8Array(size);
+    for (let i = 0, x = BigInt.asUintN(size * 8, BigInt(Math.trunc(value))); i < size; i++, x >>= 8n) bytes[i] = Number(x & 0xffn);
+    if (loc.kind === 'memory') return this.machine.writeLinear(loc.address, bytes) ? null : `memory at 0x${loc.address.toString(16)} is not mapped`;
+    if (loc.kind === 'register' && innermost && REGISTER_NAMES.has(loc.name)) { this.machine.setRegister(loc.name as keyof RegisterFile, value >>> 0); return null; }
+    return `cannot write a variable that lives in ${loc.kind === 'register' ? `register ${loc.name} of a caller` : loc.kind}`;
   }
 
   // ---- breakpoints -------------------------------------------------------------------

@@ -6,7 +6,9 @@
 import type { MachineApi } from '../../emulator/machine-api';
 import type { SymbolTable } from './symbols';
 
-export interface RawFrame { pc: number; sp: number; fp: number }
+import type { FunctionInfo, Regs } from '../../emulator/loader/dwarf';
+
+export interface RawFrame { pc: number; sp: number; fp: number; regs?: Regs; fn?: FunctionInfo | null }
 
 const MAX_FRAMES = 64;
 

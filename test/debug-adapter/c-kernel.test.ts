@@ -231,7 +231,8 @@ test('registers, evaluate, setVariable, readMemory, writeMemory, disassembly and
   await dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.body.dataId, accessType: 'write' }] });
   const ev = await stoppedAfter(dc, dc.continueRequest({ threadId: 1 }));
   assert.equal(ev.reason, 'data breakpoint');
-  assert.match((await dc.evaluateRequest({ expression: '[counter]', context: 'watch' })).body.result, /^0x00000037 /, '55 was just stored');
+  assert.match((await dc.evaluateRequest({ expression: 'counter', context: 'watch' })).body.result, /^0x00000037 /, '55 was just stored');
+  assert.match((await dc.evaluateRequest({ expression: '[0x' + nmAddress(elf, 'counter').toString(16) + ']', context: 'watch' })).body.result, /^0x00000037 /);
 });
 
 test('-O2 build: breakpoints on inlined and optimized code still bind and hit', async () => {
@@ -248,4 +249,40 @@ test('-O2 build: breakpoints on inlined and optimized code still bind and hit', 
   assert.equal(ev.reason, 'breakpoint');
   const f = await top(dc);
   assert.equal(f[0]!.source?.path, SRC);
+});
+
+test('DWARF variables: parameters, locals of each frame, globals with types; setVariable changes what the guest computes', async () => {
+  const dc = await client();
+  const elf = b.elf('kernel-O0');
+  await launch(dc, { program: elf, profile: false }, async () => {
+    await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: markerLine('kernel.c', 'square-body'), condition: 'x == 5' }] });
+  });
+  await nextStopped(dc);
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.match(frames[0]!.name, /^square/);
+  const scopes0 = (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes;
+  assert.deepEqual(scopes0.map((s) => s.name), ['Locals', 'Globals', 'Registers', 'Last exit']);
+  const locals0 = (await dc.variablesRequest({ variablesReference: scopes0[0]!.variablesReference })).body.variables;
+  assert.deepEqual(locals0.map((v) => [v.name, v.value, v.type]), [['x', '5', 'int']]);
+  // The caller's frame: n == 5, i == 5, total == 1+4+9+16 (the loop is at its last pass).
+  const scopes1 = (await dc.scopesRequest({ frameId: frames[1]!.id })).body.scopes;
+  const locals1 = (await dc.variablesRequest({ variablesReference: scopes1[0]!.variablesReference })).body.variables;
+  const byName = Object.fromEntries(locals1.map((v) => [v.name, v.value]));
+  assert.deepEqual(byName, { n: '5', total: '30', i: '5' });
+  const globals = (await dc.variablesRequest({ variablesReference: scopes0[1]!.variablesReference })).body.variables;
+  const table = globals.find((v) => v.name === 'table')!;
+  assert.equal(table.type, 'unsigned int [4]');
+  assert.equal(table.value, '{1, 2, 3, 4}');
+  const elems = (await dc.variablesRequest({ variablesReference: table.variablesReference })).body.variables;
+  assert.deepEqual(elems.map((v) => v.value), ['1', '2', '3', '4']);
+  assert.equal(globals.find((v) => v.name === 'counter')!.type, 'volatile unsigned int');
+  // Expressions see the frame's variables.
+  assert.match((await dc.evaluateRequest({ expression: 'x * x + 1', context: 'watch' })).body.result, /^0x0000001a /);
+  // total = 100 in the caller: kmain gets 100 + 25 and sends it to the exit port.
+  const set = await dc.setVariableRequest({ variablesReference: scopes1[0]!.variablesReference, name: 'total', value: '100' });
+  assert.equal(set.body.value, '100');
+  await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [] });
+  const exited = dc.waitForEvent('exited');
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await exited).body.exitCode, (125 << 1) | 1);
 });
