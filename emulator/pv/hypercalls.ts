@@ -14,6 +14,7 @@ import { GuestFault } from './guest-access';
 import { eventChannelOp, OUR_DOMID } from './event-ops';
 import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from './mmu-ops';
 import { PvKind, hypercallName } from './pv-log';
+import { BATCH_SLICE, Continuation } from './continuation';
 
 void CONS_IN; void TI_DPL_MASK;
 
@@ -37,6 +38,19 @@ export function hypercall(d: PvDomain): void {
   try {
     rc = dispatch(d, nr, r[3] >>> 0, r[1] >>> 0, r[2] >>> 0, r[6] >>> 0, r[7] >>> 0, false);
   } catch (e) {
+    if (e instanceof Continuation) {
+      // Back onto the int 0x82 with the arguments advanced: the guest re-enters the hypercall.
+      [r[3], r[1], r[2], r[6], r[7]] = e.args.map((x) => x | 0);
+      r[0] = nr;
+      cpu.eip = (cpu.eip - 2) | 0;
+      cpu.invalidateFetch();
+      const name = hypercallName(nr);
+      const cyc = costs.hypercallRoundTrip + (costs.handler[name] ?? costs.defaultHandler);
+      d.log.countHypercall(nr, cyc, false);
+      d.recordAt(PvKind.HYPERCALL, nr, name, cyc, 0);
+      afterHypercall(d);
+      return;
+    }
     if (!(e instanceof GuestFault)) throw e;
     rc = -EFAULT;
   }
@@ -61,7 +75,7 @@ const UNKNOWN = 0x7fffffff;
 export function dispatch(d: PvDomain, nr: number, a1: number, a2: number, a3: number, a4: number, a5: number, nested: boolean): number {
   switch (nr) {
     case HC.set_trap_table: return setTrapTable(d, a1);
-    case HC.mmu_update: return mmuUpdate(d, a1, a2, a3, a4);
+    case HC.mmu_update: return mmuUpdate(d, a1, a2, a3, a4, nested);
     case HC.set_gdt: return setGdt(d, a1, a2);
     case HC.stack_switch:
       d.kernelSs = (a1 & 3) === 0 ? (a1 | 1) & 0xffff : a1 & 0xffff;
@@ -81,18 +95,18 @@ export function dispatch(d: PvDomain, nr: number, a1: number, a2: number, a3: nu
     case HC.update_descriptor: return updateDescriptor(d, a1 + a2 * 0x100000000, a3, a4);
     case HC.memory_op: return memoryOp(d, a1, a2);
     case HC.multicall: return nested ? -EINVAL : multicall(d, a1, a2);
+    case HC.console_io: return consoleIo(d, a1, a2, a3, nested);
     case HC.update_va_mapping: return updateVaMapping(d, a1, a2, a3, a4);
     case HC.set_timer_op: return setTimer(d, a1 + a2 * 0x100000000);
     case HC.event_channel_op_compat: return eventChannelOp(d, d.access.u32(a1), a1 + 4);
     case HC.xen_version: return xenVersion(d, a1, a2);
-    case HC.console_io: return consoleIo(d, a1, a2, a3);
     case HC.physdev_op_compat: return physdevOp(d, d.access.u32(a1), a1 + 4);
     case HC.grant_table_op: return grantTableOp(d, a1, a2, a3);
     case HC.vm_assist: return vmAssist(d, a1, a2);
     case HC.update_va_mapping_otherdomain:
       return (a5 & 0xffff) === DOMID_SELF || (a5 & 0xffff) === OUR_DOMID ? updateVaMapping(d, a1, a2, a3, a4) : -ESRCH;
     case HC.vcpu_op: return vcpuOp(d, a1, a2, a3);
-    case HC.mmuext_op: return mmuextOp(d, a1, a2, a3, a4);
+    case HC.mmuext_op: return mmuextOp(d, a1, a2, a3, a4, nested);
     case HC.sched_op: return schedOp(d, a1, a2, false);
     case HC.callback_op: return callbackOp(d, a1, a2);
     case HC.event_channel_op: return eventChannelOp(d, a1, a2);
@@ -134,11 +148,14 @@ function setTimer(d: PvDomain, ns: number): number {
   return 0;
 }
 
-function consoleIo(d: PvDomain, cmd: number, count: number, buf: number): number {
+function consoleIo(d: PvDomain, cmd: number, count: number, buf: number, nested: boolean): number {
   if (cmd === 0) {
     if (count > 0x7fffffff) return -EINVAL;
-    const bytes = d.access.read(buf, count);
+    const chunk = Math.min(count, 4096);
+    if (nested && chunk < count) return -EINVAL;
+    const bytes = d.access.read(buf, chunk);
     for (const b of bytes) d.console.write(b);
+    if (chunk < count) throw new Continuation([cmd, count - chunk, buf + chunk, 0, 0]);
     return 0;
   }
   if (cmd === 1) return 0; // the hypervisor's own console has no input for a guest
@@ -225,8 +242,9 @@ function memoryOp(d: PvDomain, cmd: number, arg: number): number {
 
 function multicall(d: PvDomain, list: number, n: number): number {
   const a = d.access;
-  if (n > 0x10000) return -EINVAL;
-  for (let i = 0; i < n; i++) {
+  if (n > 0x7fffffff) return -EINVAL;
+  const slice = Math.min(n, BATCH_SLICE);
+  for (let i = 0; i < slice; i++) {
     const at = list + i * 32;
     const op = a.u32(at);
     const args = [a.u32(at + 8), a.u32(at + 12), a.u32(at + 16), a.u32(at + 20), a.u32(at + 24)];
@@ -242,8 +260,9 @@ function multicall(d: PvDomain, list: number, n: number): number {
     const name = known ? hypercallName(op) : 'unknown';
     d.log.countHypercall(known ? op : -1, d.log.costs.handler[name] ?? d.log.costs.defaultHandler, rc < 0);
     a.set32(at + 4, rc);
-    if (d.dead) break;
+    if (d.dead) return 0;
   }
+  if (slice < n) throw new Continuation([list + slice * 32, n - slice, 0, 0, 0]);
   return 0;
 }
 

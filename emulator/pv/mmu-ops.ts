@@ -10,6 +10,7 @@ import type { PvDomain } from './domain';
 import { GuestFault } from './guest-access';
 import { PageTypes, T_L1, T_L2, T_L3, T_NONE, T_SEG } from './page-types';
 import { checkDescriptor } from './descriptors';
+import { BATCH_SLICE, Continuation, MMU_UPDATE_PREEMPTED } from './continuation';
 
 const P = 1;
 
@@ -42,12 +43,16 @@ export function ptUpdate(d: PvDomain, ptr: number, lo: number, hi: number, prese
   return 0;
 }
 
-export function mmuUpdate(d: PvDomain, reqs: number, count: number, pdone: number, foreigndom: number): number {
+export function mmuUpdate(d: PvDomain, reqs: number, count: number, pdone: number, foreigndom: number, nested = false): number {
   const a = d.access;
-  count &= 0x7fffffff;
   if (!selfDomain(foreigndom)) return -ESRCH;
+  const before = continued(d, count, pdone);
+  if (before < 0) return before;
+  count &= 0x7fffffff;
+  if (nested && count > BATCH_SLICE) return -EINVAL; // no continuations inside a multicall
+  const slice = Math.min(count, BATCH_SLICE);
   let done = 0, rc = 0;
-  for (; done < count; done++) {
+  for (; done < slice; done++) {
     let ptr: number, lo: number, hi: number;
     try {
       ptr = a.u64(reqs + done * 16); lo = a.u32(reqs + done * 16 + 8); hi = a.u32(reqs + done * 16 + 12);
@@ -68,9 +73,16 @@ export function mmuUpdate(d: PvDomain, reqs: number, count: number, pdone: numbe
     if (rc !== 0) break;
   }
   if (pdone !== 0) {
-    try { a.set32(pdone, done); } catch (e) { if (e instanceof GuestFault) return rc || -EFAULT; throw e; }
+    try { a.set32(pdone, before + done); } catch (e) { if (e instanceof GuestFault) return rc || -EFAULT; throw e; }
   }
+  if (rc === 0 && done < count) throw new Continuation([reqs + done * 16, ((count - done) | MMU_UPDATE_PREEMPTED) >>> 0, pdone, foreigndom, 0]);
   return rc;
+}
+
+/** Entries done by earlier slices of a continued batch (read back from *pdone), or -errno. */
+function continued(d: PvDomain, count: number, pdone: number): number {
+  if (!(count & MMU_UPDATE_PREEMPTED) || pdone === 0) return 0;
+  try { return d.access.u32(pdone); } catch (e) { if (e instanceof GuestFault) return -EFAULT; throw e; }
 }
 
 /** The machine address of the L1 entry that maps `va` in the current tables, or -1. */
@@ -101,12 +113,16 @@ export function updateVaMapping(d: PvDomain, va: number, lo: number, hi: number,
 
 const PIN_TYPE = [T_L1, T_L2, T_L3];
 
-export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number, foreigndom: number): number {
+export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number, foreigndom: number, nested = false): number {
   const a = d.access, t = d.types, cpu = d.cpu;
-  count &= 0x7fffffff;
   if (!selfDomain(foreigndom)) return -ESRCH;
+  const before = continued(d, count, pdone);
+  if (before < 0) return before;
+  count &= 0x7fffffff;
+  if (nested && count > BATCH_SLICE) return -EINVAL;
+  const slice = Math.min(count, BATCH_SLICE);
   let done = 0, rc = 0;
-  for (; done < count; done++) {
+  for (; done < slice; done++) {
     let cmd: number, arg1: number, arg2: number;
     try {
       cmd = a.u32(ops + done * 12); arg1 = a.u32(ops + done * 12 + 4); arg2 = a.u32(ops + done * 12 + 8);
@@ -164,8 +180,9 @@ export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number,
     if (rc !== 0) break;
   }
   if (pdone !== 0) {
-    try { a.set32(pdone, done); } catch (e) { if (e instanceof GuestFault) return rc || -EFAULT; throw e; }
+    try { a.set32(pdone, before + done); } catch (e) { if (e instanceof GuestFault) return rc || -EFAULT; throw e; }
   }
+  if (rc === 0 && done < count) throw new Continuation([ops + done * 12, ((count - done) | MMU_UPDATE_PREEMPTED) >>> 0, pdone, foreigndom, 0]);
   return rc;
 }
 

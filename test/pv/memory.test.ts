@@ -85,6 +85,12 @@ test('memory, descriptor and miscellaneous hypercalls', () => {
   assert.equal(v('get_dr0'), 0x12345678);
   assert.equal(signed(v('set_dr1_hv')), EPERM);
   assert.equal(v('stack_switch'), 0);
+  // Long batches: 9000 console bytes and 1500 mmu_update requests are done in slices and complete.
+  assert.equal(v('long_console'), 0);
+  assert.ok(r.out.includes('x'.repeat(8999) + '\n'));
+  assert.equal(v('long_mmu_update'), 0);
+  assert.equal(v('long_mmu_done'), 1500);
+  assert.equal(v('long_mmu_last'), 1499);
   // Writable page tables: a MOV and a CMPXCHG8B into an L1 are emulated; a store that would map the L1 writable faults.
   assert.equal(v('ptwr_mov_reads'), 0xfeedbeef);
   assert.equal(v('ptwr_cmpxchg8b_zf'), 1);

@@ -372,6 +372,31 @@ _start:
     HYPERVISOR_stack_switch FLAT_KERNEL_DS, stack_top
     SHOW "stack_switch", eax
 
+    ; --- long batches are done in slices (continuations) ---
+    HYPERVISOR_console_io CONSOLEIO_write, 9000, long_text
+    SHOW "long_console", eax
+    mov eax, mmu_scratch              ; an ordinary page: NORMAL_PT_UPDATE is a plain write
+    sub eax, 0xC0000000
+    mov edi, big_req
+    xor ecx, ecx
+.fill:
+    mov edx, ecx
+    and edx, 511
+    lea edx, [eax + edx * 8]
+    mov [edi], edx
+    mov dword [edi + 4], 0
+    mov [edi + 8], ecx
+    mov dword [edi + 12], 0
+    add edi, 16
+    inc ecx
+    cmp ecx, 1500
+    jb .fill
+    mov dword [done], 0
+    HYPERVISOR_mmu_update big_req, 1500, done, DOMID_SELF
+    SHOW "long_mmu_update", eax
+    SHOW "long_mmu_done", [done]
+    SHOW "long_mmu_last", [mmu_scratch + (1499 % 512) * 8]
+
     ; --- writable page tables: plain stores into an L1 through its read-only mapping ---
     mov edi, [pt_base]
     add edi, 2 * 4096                 ; the first bootstrap L1 (after the L3 and the slot-3 L2)
@@ -498,6 +523,8 @@ xbuf: times 256 dd 0
 
 section .rodata
 msg_done: db "done", 10, 0
+long_text: times 8999 db "x"
+    db 10
 
 section .bss
 alignb 4096
@@ -505,3 +532,6 @@ scratch_va: resb 4096
 gdt_page: resb 4096
 vinfo_page: resb 4096
 scratch2: resb 4096
+big_req: resb 1500 * 16
+alignb 4096
+mmu_scratch: resb 4096
