@@ -365,6 +365,7 @@ function movDr(cpu: Cpu, toDr: boolean): void {
     if (dr === 6) v = (v | 0xffff0ff0) & ~0x1000;
     if (dr === 7) v = (v | 0x400) & ~0xd800;
     cpu.dr[dr] = v;
+    if (dr <= 3 || dr === 7) cpu.updateDebugRegisters();
   } else {
     cpu.regs[r] = dr === 6 ? cpu.dr[6] | 0xffff0ff0 : dr === 7 ? cpu.dr[7] | 0x400 : cpu.dr[dr];
   }

@@ -62,6 +62,8 @@ export class Cpu extends SystemCpu {
   irqPoll = true;
   /** STI / MOV SS shadow: no interrupt before the next instruction completes. */
   shadow = false;
+  /** The shadow came from a load of SS (which also delays debug traps). */
+  ssShadow = false;
   /** Virtual time skipped while halted (ticks = icount + idleTicks). */
   idleTicks = 0;
   tscOffset = 0;
@@ -103,7 +105,7 @@ export class Cpu extends SystemCpu {
           }
           if (this.icount >= this.limit) return RUN_OK;
           if (this.hasBp && this.bpPages[((this.segBase[CS] + this.eip) | 0) >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
-          if ((this.flags & FLAG_TF) !== 0 || this.shadow) {
+          if ((this.flags & FLAG_TF) !== 0 || this.shadow || this.drExecOn) {
             this.stepOne();
             continue;
           }
@@ -133,10 +135,59 @@ export class Cpu extends SystemCpu {
     if (lim < this.limit) this.limit = lim;
   }
 
+  /** Any enabled DR0-DR3 instruction breakpoint (forces the careful step path). */
+  drExecOn = false;
+
+  /** Recompute breakpoint state after a write to DR0-DR3 or DR7. */
+  updateDebugRegisters(): void {
+    const dr7 = this.dr[7];
+    this.drExecOn = false;
+    for (let i = 0; i < 12; i++) this.drData[i] = 0;
+    this.drTlb.fill(0);
+    for (let i = 0; i < 4; i++) {
+      if (!((dr7 >>> (i * 2)) & 3)) continue;
+      const rw = (dr7 >>> (16 + i * 4)) & 3, lenBits = (dr7 >>> (18 + i * 4)) & 3;
+      if (rw === 0) { this.drExecOn = true; continue; }
+      if (rw === 2) continue;                           // I/O breakpoints need CR4.DE: not modelled
+      const len = lenBits === 0 ? 1 : lenBits === 1 ? 2 : lenBits === 3 ? 4 : 8;
+      const addr = this.dr[i] & ~(len - 1);
+      this.drData[i * 3] = addr; this.drData[i * 3 + 1] = len; this.drData[i * 3 + 2] = rw;
+      this.drTlb[addr >>> 12] = 1;
+      this.drTlb[((addr + len - 1) >>> 12) & 0xfffff] = 1;
+    }
+    this.flushTlb();
+  }
+
+  /** An enabled instruction breakpoint at CS:EIP raises #DB before the instruction (a fault). */
+  private execBreakpoint(): boolean {
+    const lin = (this.segBase[CS] + this.eip) | 0;
+    const dr7 = this.dr[7];
+    let hits = 0;
+    for (let i = 0; i < 4; i++) {
+      if (((dr7 >>> (i * 2)) & 3) && ((dr7 >>> (16 + i * 4)) & 3) === 0 && this.dr[i] === lin) hits |= 1 << i;
+    }
+    if (!hits) return false;
+    this.dr[6] = (this.dr[6] & ~0xf) | hits;
+    this.icount++;
+    if (!this.raise(DB, -1, 'exception', this.eip)) this.stopCode = RUN_TRIPLE;
+    this.attn = true;
+    return true;
+  }
+
+  /** Data breakpoints are traps: #DB after the instruction that touched the data. */
+  private dataBreakpointTrap(): void {
+    const hits = this.drHits;
+    this.drHits = 0;
+    this.dr[6] = (this.dr[6] & ~0xf) | hits;
+    if (!this.raise(DB, -1, 'exception', this.eip)) this.stopCode = RUN_TRIPLE;
+    this.attn = true;
+  }
+
   /** The slow checks between instructions. */
   private service(): number {
     this.attn = false;
     if (this.deadlineDirty) { this.deadlineDirty = false; this.recheckDeadline(); }
+    if (this.drHits) this.dataBreakpointTrap();
     if (this.stopCode !== RUN_OK) { const c = this.stopCode; this.stopCode = RUN_OK; return c; }
     if (this.tripleFault !== null) return RUN_TRIPLE;
     if (this.filterHit) { this.filterHit = false; return RUN_FILTER; }
@@ -169,17 +220,24 @@ export class Cpu extends SystemCpu {
   /** Execute one instruction (or take its fault) with the single-step trap and shadow rules. */
   stepOne(): void {
     this.instrEip = this.eip;
+    if (this.drExecOn && !(this.flags & FLAG_RF) && this.execBreakpoint()) return;
     const tf = this.flags & FLAG_TF;
+    const rf = this.flags & FLAG_RF;
     const hadShadow = this.shadow;
     try {
       this.exec();
       this.icount++;
+      // RF lasts for one instruction; an IRET that just loaded it keeps it for the next.
+      if (rf) this.flags &= ~FLAG_RF;
     } catch (e) {
       if (e !== FAULT) throw e;
       this.takeFault();
     }
-    if (hadShadow) { this.shadow = false; this.irqPoll = true; this.attn = true; this.attn = true; }
-    if (tf && this.tripleFault === null) {
+    if (hadShadow) { this.shadow = false; this.ssShadow = false; this.irqPoll = true; this.attn = true; }
+    // MOV SS / POP SS also hold back the single-step trap until after the next instruction.
+    const ssHold = !hadShadow && this.shadow && this.ssShadow;
+    if (this.drHits && !ssHold) this.dataBreakpointTrap();
+    if (tf && !ssHold && this.tripleFault === null) {
       this.dr[6] |= 0x4000;
       if (!this.raise(DB, -1, 'exception', this.eip)) this.stopCode = RUN_TRIPLE;
       this.attn = true;
@@ -785,7 +843,7 @@ export class Cpu extends SystemCpu {
       case 0x07: case 0x17: case 0x1f: {
         const s = b >> 3; const v = this.o32 ? this.peek32(0) : this.peek16(0);
         this.loadSeg(s, v & 0xffff); this.spAdd(this.o32 ? 4 : 2);
-        if (s === SS) this.shadow = true; this.attn = true;
+        if (s === SS) { this.shadow = true; this.ssShadow = true; this.attn = true; }
         return;
       }
       case 0x0f: exec0F(this, this.fetch8()); return;
@@ -866,7 +924,7 @@ export class Cpu extends SystemCpu {
       case 0x8e: {
         this.modrm(); if (this.reg > 5 || this.reg === CS) this.fault(UD);
         this.loadSeg(this.reg, this.getE16());
-        if (this.reg === SS) this.shadow = true; this.attn = true;
+        if (this.reg === SS) { this.shadow = true; this.ssShadow = true; this.attn = true; }
         return;
       }
       case 0x8f: { // POP Ev: ESP is incremented before the address is used.
@@ -1113,7 +1171,7 @@ export class Cpu extends SystemCpu {
     const off = bits === 32 ? this.rd32(this.eaLin(4, false)) : this.rd16(this.eaLin(2, false));
     const sel = this.rd16(this.eaLin(2, false, bits >> 3));
     this.loadSeg(seg, sel);
-    if (seg === SS) this.shadow = true; this.attn = true;
+    if (seg === SS) { this.shadow = true; this.ssShadow = true; this.attn = true; }
     this.setG(bits, off);
   }
 

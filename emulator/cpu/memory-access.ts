@@ -67,6 +67,26 @@ export class MemoryAccess extends FlagsCore {
   private tlbCount = 0;
   /** Linear pages never cached in the TLB (watchpoints live there). */
   readonly noTlb = new Uint8Array(TLB_PAGES);
+  /** Linear pages holding an enabled DR0-DR3 data breakpoint (never cached in the TLB). */
+  readonly drTlb = new Uint8Array(TLB_PAGES);
+  /** Size of the access being translated (for watchpoint overlap). */
+  accSize = 1;
+  /** DR6 B0-B3 bits of data breakpoints hit by the current instruction. */
+  drHits = 0;
+  /** Enabled data breakpoints: [address, length, rw] per DR index, or length 0. */
+  readonly drData = new Int32Array(12);
+
+  private checkDataBreakpoints(lin: number, size: number, write: boolean): void {
+    const d = this.drData;
+    for (let i = 0; i < 4; i++) {
+      const len = d[i * 3 + 1];
+      if (len === 0) continue;
+      if (!write && d[i * 3 + 2] !== 3) continue;
+      const a = d[i * 3] >>> 0, l = lin >>> 0;
+      if (l < a + len && l + size > a) { this.drHits |= 1 << i; this.attn = true; }
+    }
+  }
+
   /** Called for accesses to pages in noTlb (watchpoints). */
   onWatch: ((lin: number, size: number, write: boolean) => void) | null = null;
 
@@ -257,8 +277,9 @@ export class MemoryAccess extends FlagsCore {
       phys = lin >>> 0;
     }
     phys = (phys & this.a20Mask) >>> 0;
-    if (this.noTlb[page]) {
-      this.onWatch?.(lin, 1, write);
+    if (this.noTlb[page] || this.drTlb[page]) {
+      this.onWatch?.(lin, this.accSize, write);
+      if (this.drTlb[page]) this.checkDataBreakpoints(lin, this.accSize, write);
       return phys;
     }
     const base = phys & ~0xfff;
@@ -281,6 +302,7 @@ export class MemoryAccess extends FlagsCore {
   rd8(lin: number): number {
     const e = this.tlbR[lin >>> 12];
     if ((e & 3) === T_VALID) return this.u8[(e & ~0xfff) | (lin & 0xfff)];
+    this.accSize = 1;
     return this.mem.read(this.xlate(lin, false, this.cpl === 3), 1);
   }
 
@@ -309,6 +331,7 @@ export class MemoryAccess extends FlagsCore {
   wr8(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
     if ((e & 3) === T_VALID) { this.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
+    this.accSize = 1;
     this.mem.write(this.xlate(lin, true, this.cpl === 3), 1, v);
   }
 
@@ -338,6 +361,7 @@ export class MemoryAccess extends FlagsCore {
 
   /** Read with an explicit privilege (descriptor tables and TSS are supervisor accesses). */
   rdSlow(lin: number, size: number, user: boolean): number {
+    this.accSize = size;
     const p0 = this.xlate(lin, false, user);
     if (((lin & 0xfff) + size) <= 0x1000) return this.mem.read(p0, size as 1 | 2 | 4);
     const l1 = (lin + size - 1) | 0;
@@ -352,6 +376,7 @@ export class MemoryAccess extends FlagsCore {
   }
 
   wrSlow(lin: number, size: number, v: number, user: boolean): void {
+    this.accSize = size;
     const p0 = this.xlate(lin, true, user);
     if (((lin & 0xfff) + size) <= 0x1000) { this.mem.write(p0, size as 1 | 2 | 4, v); return; }
     const p1 = this.xlate((lin + size - 1) & ~0xfff, true, user);

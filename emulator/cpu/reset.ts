@@ -25,6 +25,8 @@ export function resetCpu(cpu: Cpu): void {
   cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null;
   cpu.pauseRequested = false; cpu.requestPending = false; cpu.pendingRequest = null;
   cpu.fpu.reset();
+  cpu.drHits = 0;
+  cpu.updateDebugRegisters();
   resetMsrs(cpu);
   cpu.flushTlb();
 }
@@ -96,6 +98,8 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.fpu.st.set(f.st); cpu.fpu.empty = f.empty; cpu.fpu.top = f.top; cpu.fpu.cw = f.cw; cpu.fpu.sw = f.sw;
   for (let i = 0; i < 6; i++) cpu.segUpdated(i);
   cpu.setCpl(cpu.cpl);
+  cpu.drHits = 0;
+  cpu.updateDebugRegisters();
   cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null; cpu.irqPoll = true; cpu.attn = true;
   cpu.flushTlb();
 }

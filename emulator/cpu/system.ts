@@ -571,6 +571,8 @@ export class SystemCpu extends MemoryAccess {
     }
     this.eip = o32 ? eip : eip & 0xffff;
     this.writeFlags(fl, o32 ? 0xffffffff : 0xffff, oldCpl);
+    // IRET may set RF so the instruction returned to skips its instruction breakpoint once.
+    if (o32 && (fl & FLAG_RF)) this.flags |= FLAG_RF;
   }
 
   /** POPF/IRET flag update with the CPL/IOPL rules (IF only if CPL <= IOPL, IOPL only at CPL 0). */

@@ -7,10 +7,19 @@ import type { Cpu } from './execute';
 // bindings cost a getter call per use when this file is loaded as CommonJS.
 const FLAG_CF = 1; const FLAG_PF = 4; const FLAG_ZF = 64; const UD = 6;
 
-const SW_IE = 1, SW_ZE = 4, SW_SF = 0x40, SW_ES = 0x80;
+const SW_IE = 1, SW_ZE = 4, SW_PE = 0x20, SW_SF = 0x40, SW_ES = 0x80;
 const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
 
 const scratch = new DataView(new ArrayBuffer(8));
+
+/** x*y - p exactly (Dekker's product with Veltkamp splitting), for p the rounded product. */
+function productError(x: number, y: number, p: number): number {
+  if (!Number.isFinite(p) || !Number.isFinite(x) || !Number.isFinite(y)) return 0;
+  const SPLIT = 134217729;
+  let t = SPLIT * x; const xh = t - (t - x), xl = x - xh;
+  t = SPLIT * y; const yh = t - (t - y), yl = y - yh;
+  return ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
+}
 
 export class Fpu {
   readonly st = new Float64Array(8);
@@ -68,14 +77,25 @@ export class Fpu {
   }
 
   private arith(op: number, a: number, b: number): number {
+    let r: number, inexact: boolean;
     switch (op) {
-      case 0: return a + b;
-      case 1: return a * b;
-      case 4: return a - b;
-      case 5: return b - a;
-      case 6: if (b === 0 && a === a && a !== 0) this.sw |= SW_ZE; return a / b;
-      default: if (a === 0 && b === b && b !== 0) this.sw |= SW_ZE; return b / a;
+      case 0: r = a + b; inexact = r - a !== b; break;
+      case 1: r = a * b; inexact = productError(a, b, r) !== 0; break;
+      case 4: r = a - b; inexact = r + b !== a; break;
+      case 5: r = b - a; inexact = r + a !== b; break;
+      case 6: if (b === 0 && a === a && a !== 0) this.sw |= SW_ZE; r = a / b; inexact = r * b !== a || productError(r, b, a) !== 0; break;
+      default: if (a === 0 && b === b && b !== 0) this.sw |= SW_ZE; r = b / a; inexact = r * a !== b || productError(r, a, b) !== 0;
     }
+    // Masked responses still set the sticky flags: invalid (a NaN made from numbers) and
+    // precision (a result that had to be rounded).
+    if (r !== r) { if (a === a && b === b) this.sw |= SW_IE; }
+    else if (inexact && Number.isFinite(r)) this.sw |= SW_PE;
+    return this.precision(r);
+  }
+
+  /** Precision control: 24-bit results round to single; 53 and 64 bits both stay doubles. */
+  private precision(r: number): number {
+    return ((this.cw >> 8) & 3) === 0 ? Math.fround(r) : r;
   }
 
   private compare(a: number, b: number, unordered: boolean): void {
@@ -258,7 +278,7 @@ export class Fpu {
       case 7:
         switch (rm) {
           case 0: { const a = this.get(0), b = this.get(1); this.set(0, a % b); this.sw &= ~C2; return; } // FPREM (JS % truncates like FPREM)
-          case 2: this.set(0, Math.sqrt(this.get(0))); return;
+          case 2: this.set(0, this.precision(Math.sqrt(this.get(0)))); return;
           case 4: this.set(0, this.round(this.get(0))); return;
           case 5: this.set(0, this.get(0) * Math.pow(2, Math.trunc(this.get(1)))); return;
           case 6: this.set(0, Math.sin(this.get(0))); this.sw &= ~C2; return;
@@ -278,8 +298,7 @@ export class Fpu {
     if (v !== v) this.sw |= C0;
     else if (!Number.isFinite(v)) this.sw |= C2 | C0;
     else if (v === 0) this.sw |= C3;
-    else if (Math.abs(v) < 2.2250738585072014e-308) this.sw |= C3 | C2;
-    else this.sw |= C2;
+    else this.sw |= C2;   // every nonzero double is a normal number in the 80-bit format
   }
 
   private execMem(op: number, reg: number): void {
