@@ -4,7 +4,7 @@
 
 import {
   Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
-  TerminatedEvent, Thread, Handles, Breakpoint,
+  TerminatedEvent, Thread, Handles, Breakpoint, CapabilitiesEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
@@ -124,6 +124,8 @@ export class ParavirtSession extends LoggingDebugSession {
     this.config = config;
     this.wireEngine(this.engine);
     this.sendResponse(response);
+    // Reverse execution exists only where snapshots hold the whole state (HVM).
+    this.sendEvent(new CapabilitiesEvent({ supportsStepBack: this.engine.history !== null }));
     this.sendEvent(new InitializedEvent());
   }
 
@@ -357,6 +359,20 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void { this.step(response, 'over', args?.granularity); }
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void { this.step(response, 'in', args?.granularity); }
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void { this.step(response, 'out', args?.granularity); }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    if (!e.history) { this.fail(response, 'reverse execution needs HVM mode'); return; }
+    this.resume(response, (en) => en.stepBack(args?.granularity === 'instruction' ? 'instruction' : 'line'));
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    const e = this.stopped(response);
+    if (!e) return;
+    if (!e.history) { this.fail(response, 'reverse execution needs HVM mode'); return; }
+    this.resume(response, (en) => en.reverseContinue());
+  }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     if (!this.engine) { this.fail(response, 'no guest is running: launch first'); return; }

@@ -18,6 +18,7 @@ import { compileFilter, recordScope, type ActiveFilter } from './exception-filte
 import { RunProfile } from './exit-profile';
 import { csBase, code32 } from './cpu-view';
 import { unwind, type RawFrame } from './stack';
+import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
 
 /** Instructions per run slice: small enough that pause is answered within a few ms. */
@@ -52,6 +53,8 @@ type Outcome =
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
+function safe(f: () => boolean): boolean { try { return f(); } catch { return true; } }
+
 export class DebugEngine extends EventEmitter<EngineEvents> {
   readonly machine: MachineApi;
   readonly symbols: SymbolTable;
@@ -75,6 +78,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** Exits seen since the last drain, for the batched `paravirt.exits` event. */
   private exitBatch: ExitRecord[] = [];
   private exitBatchDropped = 0;
+  /** Snapshots for reverse execution (HVM mode: the PV hypervisor's state is not in a machine snapshot). */
+  readonly history: History | null;
+  /** True while re-executing for stepBack/reverseContinue: no output, no profile, no events. */
+  private replaying = false;
 
   constructor(readonly config: LaunchConfig, bytes: Uint8Array, serialOut: (byte: number) => void) {
     super();
@@ -83,7 +90,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       ? loadPvImage(bytes, { ramBytes: ram, cmdline: config.cmdline })
       : loadImage(bytes, { ramBytes: ram, cmdline: config.cmdline });
     this.machine = new Machine({
-      mode: config.mode, memoryMiB: config.memoryMiB, serialOut, pvPrivileged: config.pvPrivileged,
+      mode: config.mode, memoryMiB: config.memoryMiB, serialOut: (b) => { if (!this.replaying) serialOut(b); }, pvPrivileged: config.pvPrivileged,
       exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides as never },
     });
     this.machine.load(this.plan);
@@ -94,6 +101,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
     this.breakpoints = new BreakpointSet(this.machine);
     this.installExitHook();
+    this.history = config.mode === 'hvm' ? new History(this.machine, ram) : null;
   }
 
   // ---- state -------------------------------------------------------------------------
@@ -287,18 +295,22 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private installExitHook(): void {
     const m = this.machine;
     m.setExitFilter((r) => {
+      if (this.replaying) return this.filters.length > 0 && this.filterHit(r);
       this.profile.add(r);
       this.lastExit = r;
       if (this.exitBatch.length < 64) this.exitBatch.push(r); else { this.exitBatch.shift(); this.exitBatch.push(r); this.exitBatchDropped++; }
-      if (this.filters.length === 0) return false;
-      const s = recordScope(r, this.scope(), () => m.getRegisters().cr2);
-      for (const f of this.filters) {
-        let hit = false;
-        try { hit = f.test(r, s); } catch (e) { this.emit('output', `exception filter '${f.id}': ${(e as Error).message}\n`, 'stderr'); }
-        if (hit) { this.matched = r; return true; }
-      }
-      return false;
+      return this.filters.length > 0 && this.filterHit(r);
     });
+  }
+
+  private filterHit(r: ExitRecord): boolean {
+    const s = recordScope(r, this.scope(), () => this.machine.getRegisters().cr2);
+    for (const f of this.filters) {
+      let hit = false;
+      try { hit = f.test(r, s); } catch (e) { if (!this.replaying) this.emit('output', `exception filter '${f.id}': ${(e as Error).message}\n`, 'stderr'); }
+      if (hit) { this.matched = r; return true; }
+    }
+    return false;
   }
 
   /** The exits recorded since the last call (newest last), and how many were left out. */
@@ -322,13 +334,124 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.pauseWanted = true;
   }
 
-  continue(): void { this.launchOp(async () => this.drive()); }
+  continue(): void { this.forward(); this.launchOp(async () => this.drive()); }
 
-  stepInstruction(kind: 'over' | 'in' | 'out'): void { this.launchOp(() => this.instructionStep(kind)); }
+  /** Going forward from a rewound point: snapshots of the old future may not hold any more (state edits). */
+  private forward(): void { if (!this.busy) this.history?.truncateAfter(this.machine.icount); }
+
+  stepInstruction(kind: 'over' | 'in' | 'out'): void { this.forward(); this.launchOp(() => this.instructionStep(kind)); }
 
   stepLine(kind: 'over' | 'in' | 'out'): void {
     if (!this.lines.lookup(this.pc())) { this.stepInstruction(kind); return; }
+    this.forward();
     this.launchOp(() => this.lineStep(kind));
+  }
+
+  /** One instruction (or one source line) back in time. Throws when there is no history (PV mode). */
+  stepBack(granularity: 'instruction' | 'line'): void {
+    const h = this.requireHistory();
+    this.launchOp(async () => {
+      const now = this.machine.icount;
+      if (now === 0) return this.atStart();
+      if (granularity === 'line' && this.lines.lookup(this.pc())) {
+        const target = this.previousLineStart(h, now);
+        if (target === null) return this.atStart();
+        this.replayTo(target);
+      } else {
+        this.replayTo(now - 1);
+      }
+      return { kind: 'stop', info: { kind: 'step', description: 'Stepped back' } };
+    });
+  }
+
+  /** Back to the latest earlier breakpoint hit or exception-filter match, or to the start of the run. */
+  reverseContinue(): void {
+    const h = this.requireHistory();
+    this.launchOp(async () => {
+      const now = this.machine.icount;
+      let end = now;
+      for (let snap: ReturnType<History['before']> | null = h.before(now); snap; snap = h.previous(snap)) {
+        const hits: Array<{ icount: number; kind: 'bp' | 'filter'; ids: number[] }> = [];
+        this.replayTo(end, snap, (icount, kind, ids) => hits.push({ icount, kind, ids }));
+        const last = hits.filter((x) => x.icount < end).pop();
+        if (last) {
+          this.replayTo(last.icount);
+          if (last.kind === 'filter') return { kind: 'stop', info: { kind: 'exception', description: 'Exception filter matched (reverse)', exit: this.matched } };
+          return { kind: 'stop', info: { kind: 'breakpoint', description: 'Breakpoint (reverse)', breakpointIds: last.ids } };
+        }
+        end = snap.icount;
+        await yieldNow();
+        if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
+      }
+      return this.atStart();
+    });
+  }
+
+  private requireHistory(): History {
+    if (!this.history) throw new Error('reverse execution needs HVM mode (machine snapshots do not hold the PV hypervisor state)');
+    if (this.busy) throw new Error('the guest is running');
+    return this.history;
+  }
+
+  private atStart(): Outcome {
+    this.replayTo(0);
+    return { kind: 'stop', info: { kind: 'entry', description: 'Reached the start of the recorded run' } };
+  }
+
+  /**
+   * Re-executes from the newest snapshot before `target` (or `from`) up to exactly `target`
+   * retired instructions. `onHit` hears of user breakpoints whose condition holds and of filter
+   * matches on the way, with the instruction count where a forward run would have stopped.
+   */
+  private replayTo(target: number, from?: ReturnType<History['before']>, onHit?: (icount: number, kind: 'bp' | 'filter', ids: number[]) => void): void {
+    const h = this.history!;
+    const snap = from ?? (target === 0 ? h.before(1) : h.before(target + 1));
+    const m = this.machine;
+    h.restore(snap);
+    this.replaying = true;
+    try {
+      for (let guard = 0; m.icount < target && guard < 10_000_000; guard++) {
+        const r = m.run(target - m.icount);
+        if (r.kind === 'breakpoint') {
+          const ids = this.breakpoints.at(r.address).filter((b) => !b.logMessage && (!b.condition || safe(() => b.condition!(this.scope())))).map((b) => b.id);
+          if (ids.length && m.icount < target) onHit?.(m.icount, 'bp', ids);
+          continue;
+        }
+        if (r.kind === 'filter') { if (m.icount <= target) onHit?.(m.icount, 'filter', []); continue; }
+        if (r.kind === 'budget' || r.kind === 'paused' || r.kind === 'watchpoint' || r.kind === 'step') continue;
+        break; // the run ended here (shutdown, triple fault...): history has nothing past it
+      }
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** The latest instruction count before `now` where a statement of another line begins. */
+  private previousLineStart(h: History, now: number): number | null {
+    const here = this.lines.lookup(this.pc());
+    let end = now;
+    for (let snap: ReturnType<History['before']> | null = h.before(now); snap; snap = h.previous(snap)) {
+      this.replayTo(snap.icount, snap);
+      let best: number | null = null;
+      this.replaying = true;
+      try {
+        while (this.machine.icount < end) {
+          const pc = this.pc();
+          if (this.lines.isStatementStart(pc)) {
+            const l = this.lines.lookup(pc);
+            if (l && (!here || l.line !== here.line || l.file !== here.file)) best = this.machine.icount;
+          }
+          const before = this.machine.icount;
+          const r = this.machine.step();
+          if (this.machine.icount === before && r.kind !== 'step') break; // the run ended here
+        }
+      } finally {
+        this.replaying = false;
+      }
+      if (best !== null) return best;
+      end = snap.icount;
+    }
+    return null;
   }
 
   /** Ends the run: the session calls this on terminate/disconnect. */
@@ -367,7 +490,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       if (this.pauseWanted || this.ended) { this.pauseWanted = false; return this.pausedOutcome(); }
       const left = this.config.maxInstructions - m.icount;
       if (left <= 0) return { kind: 'end', info: { message: `stopped after ${m.icount} instructions (maxInstructions)`, exitCode: 0 } };
-      const r = m.run(Math.min(SLICE, left));
+      const r = m.run(Math.min(SLICE, left, this.history ? this.history.untilNext() : SLICE));
+      this.history?.maybeTake();
       if (r.kind === 'budget') { await yieldNow(); continue; }
       if (r.kind === 'paused') { this.pauseWanted = false; return this.pausedOutcome(); }
       if (r.kind === 'breakpoint') {
@@ -456,6 +580,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** One machine step, turned into an outcome (null: an ordinary step). */
   private stepOnce(): Outcome | null {
     const r = this.machine.step();
+    this.history?.maybeTake();
     if (r.kind === 'step' || r.kind === 'budget') return null;
     return this.translate(r);
   }
