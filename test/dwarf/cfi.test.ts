@@ -77,7 +77,8 @@ for (const v of VARIANTS) {
         const last = (i + 1 < f.rows.length ? f.rows[i + 1]!.loc : f.end) - 1;
         for (const pc of new Set([r.loc, last])) {
           const row = di.cfiRowAt(pc)!;
-          const got = [cfaText(row), ...f.columns.map((c) => cell(row, c, fde.cie.raReg))];
+          const ra = fde.cie.raReg;
+          const got: string[] = [cfaText(row), ...f.columns.map((c): string => cell(row, c, ra))];
           assert.deepEqual(got, r.cells, `row at 0x${pc.toString(16)} (FDE 0x${f.start.toString(16)})`);
           checked++;
         }

@@ -91,7 +91,7 @@ for (const v of VARIANTS) {
     else assert.ok(optimize, 'result is readable at -O0');
     const local = value(1, 'local');
     assert.ok(local.ok, local.reason);
-    assert.match(local.text!, /^\{tag = 82 'R', count = -12, values = \{100, 200, 300\}, where = \{x = 10, y = -20\}, shade = BLUE, label = 0x[0-9a-f]+ "hi", flag = 5, mode = 17, op = 0x[0-9a-f]+\}$/);
+    assert.match(local.text!, /^\{tag = 82 'R', count = -12, values = \{100, 200, 300\}, where = \{x = 10, y = -20\}, shade = BLUE, label = 0x[0-9a-f]+ "hi", flag = 5, mode = 17, op = 0x[0-9a-f]+ <add>\}$/);
     // The r parameter points at kmain's local: the same address the local's location gives.
     const localVar = di.variablesAt(frames[1]!.regs.eip! - 1)!.locals.find((x) => x.name === 'local')!;
     const loc = di.evaluateLocation(localVar, { regs: frames[1]!.regs, readMemory, innermost: false });

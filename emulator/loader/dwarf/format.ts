@@ -3,7 +3,7 @@
 // enums by enumerator name (or the number when none matches).
 
 import { ATE } from './constants';
-import { isSignedEncoding, sizeOf, strip } from './types';
+import { isSignedEncoding, sizeOf, strip, typeName } from './types';
 import type { CType } from './types';
 
 export interface FormatOptions {
@@ -12,7 +12,14 @@ export interface FormatOptions {
   /** Reads guest memory, to show the string a char pointer points at. */
   readMemory?: (address: number, length: number) => Uint8Array | null;
   hex?: boolean;
+  /** Prefix a top-level pointer with its type, as gdb's print does: `(struct point *) 0x1000`. */
+  typePrefix?: boolean;
+  /** Names a code address (`add`, `add+4`) for function pointers. */
+  symbolAt?: (address: number) => string | undefined;
 }
+
+/** Runs of more than this many equal elements print as `x <repeats n times>` (gdb's default). */
+const REPEAT_THRESHOLD = 10;
 
 function uint(bytes: Uint8Array, off: number, size: number): bigint {
   let v = 0n;
@@ -59,7 +66,27 @@ export function scalarValue(type: CType, bytes: Uint8Array): number | null {
 }
 
 export function formatValue(type: CType, bytes: Uint8Array, opts: FormatOptions = {}): string {
-  return fmt(type, bytes, 0, opts, 0);
+  const text = fmt(type, bytes, 0, opts, 0);
+  const t = strip(type);
+  // gdb leaves the prefix off char pointers, whose string says enough.
+  if (opts.typePrefix && t.kind === 'pointer' && !isCharType(t.target)) return `(${typeName(type)}) ${text}`;
+  return text;
+}
+
+/** C's %.<p>g: gdb prints floats with 9 and doubles with 17 significant digits. */
+function gFormat(v: number, precision: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan(0x8000000000000)' : v < 0 ? '-inf' : 'inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const exp = Math.floor(Math.log10(Math.abs(Number(v.toPrecision(precision)))));
+  if (exp < -4 || exp >= precision) {
+    let [m, e] = v.toExponential(precision - 1).split('e') as [string, string];
+    if (m.includes('.')) m = m.replace(/\.?0+$/, '');
+    const en = Number(e);
+    return `${m}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`;
+  }
+  let t = v.toFixed(Math.max(0, precision - 1 - exp));
+  if (t.includes('.')) t = t.replace(/\.?0+$/, '');
+  return t;
 }
 
 function fmt(type: CType, bytes: Uint8Array, off: number, opts: FormatOptions, depth: number): string {
@@ -73,8 +100,8 @@ function fmt(type: CType, bytes: Uint8Array, off: number, opts: FormatOptions, d
     case 'base': {
       if (t.encoding === ATE.float) {
         const dv = new DataView(bytes.buffer, bytes.byteOffset + off);
-        if (t.size === 4) return String(dv.getFloat32(0, true));
-        if (t.size === 8) return String(dv.getFloat64(0, true));
+        if (t.size === 4) return gFormat(dv.getFloat32(0, true), 9);
+        if (t.size === 8) return gFormat(dv.getFloat64(0, true), 17);
         return `<${t.size}-byte float>`;
       }
       if (t.size === 0 || t.size > 16) return `<${t.size}-byte ${t.name}>`;
@@ -88,6 +115,10 @@ function fmt(type: CType, bytes: Uint8Array, off: number, opts: FormatOptions, d
     case 'pointer': {
       const v = uint(bytes, off, t.size);
       const target = strip(t.target);
+      if (target.kind === 'function') {
+        const sym = v !== 0n ? opts.symbolAt?.(Number(v)) : undefined;
+        return sym ? `${hexOf(v)} <${sym}>` : hexOf(v);
+      }
       if (isCharType(t.target) && opts.readMemory && v !== 0n) {
         const s = readCString(opts.readMemory, Number(v), 200);
         if (s !== null) return `${hexOf(v)} ${s}`;
@@ -125,20 +156,48 @@ function fmtArray(element: CType, esize: number, counts: Array<number | null>, b
   if (n === null || n === undefined) return '{...}';
   const rest = counts.slice(1);
   const stride = rest.reduce<number>((a, b) => a * (b ?? 0), 1) * esize;
-  if (rest.length === 0 && isCharType(element)) {
-    const end = Math.min(off + n, bytes.length);
-    let stop = off;
-    while (stop < end && bytes[stop] !== 0) stop++;
-    // gdb shows a char array as a string when it is NUL-terminated within its bounds.
-    if (stop < end) return stringText(bytes.subarray(off, stop));
-  }
   const max = opts.maxElements ?? 200;
-  const parts: string[] = [];
+  if (rest.length === 0 && isCharType(element)) return charArrayText(bytes.subarray(off, Math.min(off + n, bytes.length)), max);
+  const items: string[] = [];
   for (let i = 0; i < n && i < max; i++) {
-    parts.push(rest.length ? fmtArray(element, esize, rest, bytes, off + i * stride, opts, depth + 1) : fmt(element, bytes, off + i * esize, opts, depth + 1));
+    items.push(rest.length ? fmtArray(element, esize, rest, bytes, off + i * stride, opts, depth + 1) : fmt(element, bytes, off + i * esize, opts, depth + 1));
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < items.length;) {
+    let j = i + 1;
+    while (j < items.length && items[j] === items[i]) j++;
+    if (j - i > REPEAT_THRESHOLD) parts.push(`${items[i]} <repeats ${j - i} times>`);
+    else for (let k = i; k < j; k++) parts.push(items[k]!);
+    i = j;
   }
   if (n > max) parts.push('...');
   return `{${parts.join(', ')}}`;
+}
+
+/**
+ * A char array the way gdb prints one: the whole array as a string, less one trailing NUL,
+ * with runs of more than ten equal characters as `'c' <repeats n times>`.
+ */
+function charArrayText(b: Uint8Array, max: number): string {
+  let len = b.length;
+  if (len > 0 && b[len - 1] === 0) len--;
+  const limit = Math.min(len, max);
+  if (limit === 0) return '""';
+  const parts: string[] = [];
+  let run = '';
+  for (let i = 0; i < limit;) {
+    let j = i + 1;
+    while (j < limit && b[j] === b[i]) j++;
+    if (j - i > REPEAT_THRESHOLD) {
+      if (run) { parts.push(`"${run}"`); run = ''; }
+      parts.push(`'${charText(b[i]!)}' <repeats ${j - i} times>`);
+    } else {
+      for (let k = i; k < j; k++) run += b[k] === 34 ? '\\"' : b[k] === 39 ? "'" : charText(b[k]!);
+    }
+    i = j;
+  }
+  if (run) parts.push(`"${run}"`);
+  return parts.join(', ') + (len > max ? '...' : '');
 }
 
 function fmtBitfield(type: CType, bytes: Uint8Array, off: number, bitOffset: number, bitSize: number): string {

@@ -11,7 +11,7 @@ import type { CfiRow, Fde, UnwoundFrame } from './cfi';
 import { FORM } from './constants';
 import { lineFileNames } from './line-files';
 import { evaluate, pickLocation, readLocList, readLocLists } from './location';
-import type { Frame, Location, ReadMemory, Regs } from './location';
+import type { Frame, LocEntry, Location, ReadMemory, Regs } from './location';
 import { ScopeBuilder, inRanges, scopeChain } from './scopes';
 import type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
 import { formatValue, scalarValue } from './format';
@@ -22,7 +22,7 @@ import { DwarfError, hex } from './reader';
 
 export { DwarfError } from './reader';
 export type { CType, Member, Enumerator } from './types';
-export { typeName, sizeOf, strip } from './types';
+export { typeName, declaration, sizeOf, strip } from './types';
 export type { Location, Frame, Regs, ReadMemory, LocEntry } from './location';
 export { evaluate, DWARF_REGS } from './location';
 export type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
@@ -181,19 +181,35 @@ export class DebugInfo {
     if (unit.version >= 5) {
       const sec = this.s.loclists;
       if (!sec) throw new DwarfError('.debug_loclists is missing but a variable uses a location list');
-      let off = loc.value;
-      if (loc.form === FORM.loclistx) {
-        const sz = unit.is64 ? 8 : 4;
-        const at = unit.loclistsBase + loc.value * sz;
-        if (at + sz > sec.length) throw new DwarfError(`.debug_loclists: index ${loc.value} is outside the offset table`);
-        const dv = new DataView(sec.buffer, sec.byteOffset + at);
-        off = unit.loclistsBase + dv.getUint32(0, true);
-      }
-      return pickLocation(readLocLists(sec, off, unit.addrSize, unit.baseAddress, (i) => this.reader.addrIndex(unit, i)), pc);
+      return pickLocation(readLocLists(sec, this.loclistOffset(loc, unit, sec), unit.addrSize, unit.baseAddress, (i) => this.reader.addrIndex(unit, i)), pc);
     }
     const sec = this.s.loc;
     if (!sec) throw new DwarfError('.debug_loc is missing but a variable uses a location list');
     return pickLocation(readLocList(sec, loc.value, unit.addrSize, unit.baseAddress), pc);
+  }
+
+  /** A variable's location list (null when it has a single expression or none). */
+  locationList(v: Variable): LocEntry[] | null {
+    const loc = v.location;
+    if (!loc || typeof loc.value !== 'number') return null;
+    const unit = v.unit;
+    if (unit.version >= 5) {
+      const sec = this.s.loclists;
+      if (!sec) throw new DwarfError('.debug_loclists is missing but a variable uses a location list');
+      return readLocLists(sec, this.loclistOffset(loc, unit, sec), unit.addrSize, unit.baseAddress, (i) => this.reader.addrIndex(unit, i));
+    }
+    const sec = this.s.loc;
+    if (!sec) throw new DwarfError('.debug_loc is missing but a variable uses a location list');
+    return readLocList(sec, loc.value, unit.addrSize, unit.baseAddress);
+  }
+
+  private loclistOffset(loc: Attr, unit: Unit, sec: Uint8Array): number {
+    const v = loc.value as number;
+    if (loc.form !== FORM.loclistx) return v;
+    const sz = unit.is64 ? 8 : 4;
+    const at = unit.loclistsBase + v * sz;
+    if (at + sz > sec.length) throw new DwarfError(`.debug_loclists: index ${v} is outside the offset table`);
+    return unit.loclistsBase + new DataView(sec.buffer, sec.byteOffset + at).getUint32(0, true);
   }
 
   /**
@@ -241,12 +257,12 @@ export class DebugInfo {
     const size = sizeOf(v.type);
     if (v.constValue !== null) {
       const bytes = v.constValue instanceof Uint8Array ? v.constValue : intBytes(v.constValue, size || 4);
-      return { ok: true, bytes, location: { kind: 'implicit', bytes }, text: formatValue(v.type, bytes, { readMemory: state.readMemory, ...opts }) };
+      return { ok: true, bytes, location: { kind: 'implicit', bytes }, text: this.formatValue(v.type, bytes, { readMemory: state.readMemory, ...opts }) };
     }
     const location = this.evaluateLocation(v, state, fn);
     const got = this.readLocation(location, size, state);
     if (typeof got === 'string') return { ok: false, reason: got, location };
-    return { ok: true, bytes: got, location, text: formatValue(v.type, got, { readMemory: state.readMemory, ...opts }) };
+    return { ok: true, bytes: got, location, text: this.formatValue(v.type, got, { readMemory: state.readMemory, ...opts }) };
   }
 
   /** Reads `size` bytes from a location; a string says why it could not. */
@@ -284,7 +300,16 @@ export class DebugInfo {
     }
   }
 
-  formatValue(type: CType, bytes: Uint8Array, opts?: FormatOptions): string { return formatValue(type, bytes, opts); }
+  /** Code addresses by function, as gdb names them: `add`, `add+4`. */
+  symbolAt(address: number): string | undefined {
+    const f = this.functionAt(address);
+    if (!f) return undefined;
+    return address === f.lowPc ? f.name : `${f.name}+${address - f.lowPc}`;
+  }
+
+  formatValue(type: CType, bytes: Uint8Array, opts: FormatOptions = {}): string {
+    return formatValue(type, bytes, { symbolAt: (a) => this.symbolAt(a), ...opts });
+  }
   typeName(type: CType): string { return typeName(type); }
   scalarValue(type: CType, bytes: Uint8Array): number | null { return scalarValue(type, bytes); }
 

@@ -22,6 +22,12 @@ export type CType =
 
 export const VOID: CType = { kind: 'void' };
 
+/** gcc names base types the long way; C programmers (and gdb) write them short. */
+const C_SPELLING: Record<string, string> = {
+  'short int': 'short', 'short unsigned int': 'unsigned short', 'long int': 'long',
+  'long unsigned int': 'unsigned long', 'long long int': 'long long', 'long long unsigned int': 'unsigned long long',
+};
+
 export class TypeBuilder {
   private cache = new Map<number, CType>();
   constructor(private r: DieReader) {}
@@ -40,7 +46,7 @@ export class TypeBuilder {
     const size = r.num(die, AT.byte_size) ?? 0;
     switch (die.tag) {
       case TAG.base_type: {
-        const t: CType = { kind: 'base', name, size, encoding: r.num(die, AT.encoding) ?? ATE.signed };
+        const t: CType = { kind: 'base', name: C_SPELLING[name] ?? name, size, encoding: r.num(die, AT.encoding) ?? ATE.signed };
         this.cache.set(die.offset, t);
         return t;
       }
@@ -193,6 +199,11 @@ export function sizeOf(t: CType): number {
     case 'typedef': case 'qualified': return 0;
     default: return s.size;
   }
+}
+
+/** A C declaration of `name` with this type, e.g. `int values[3]`, `int (*op)(int, int)`. */
+export function declaration(t: CType, name: string): string {
+  return declarator(t, name, 0).trim();
 }
 
 /** The C spelling of a type, e.g. `const char *`, `int [3][4]`, `int (*)(int, char *)`. */

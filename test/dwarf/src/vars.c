@@ -37,6 +37,7 @@ const char greeting[] = "hi";
 union number num = { 0x01020304 };
 point_t origin = { -3, 9 };
 struct point *origin_ptr = &origin;
+int add(int a, int b) { return a + b; }
 int (*handlers[2])(int, int);
 char names[2][4] = { "ab", "cde" };
 int (*row_ptr)[3] = matrix;
@@ -46,6 +47,10 @@ float ratio = 1.5f;
 double precise = -2.25;
 enum color palette[3] = { GREEN, RED, BLUE };
 unsigned long long huge = 0x123456789abcdefULL;
+char padded[16] = "xy";
+int zeros[12];
+int (*binary_op)(int, int) = add;
+const char *message = greeting;
 struct { int a; union { short s; char c; } u; } anon = { 7, { 0x4142 } };
 
 static void put(char c) { outb(0x3f8, (u8)c); }
@@ -60,7 +65,6 @@ void put_int(int v) {
 }
 void put_kv(const char *k, int v) { put_str(k); put('='); put_int(v); put('\n'); }
 
-int add(int a, int b) { return a + b; }
 
 /* The test stops at this function's entry; its parameters and the caller's locals are checked. */
 __attribute__((noinline)) void checkpoint(int id, struct point p, const struct record *r) {
