@@ -10,8 +10,6 @@ export const HV_L2_FIRST = (HYPERVISOR_VIRT_START - 0xc0000000) >>> 21; // 428
 /** The read-only machine-to-phys table every PV guest may read (MACH2PHYS_VIRT_START, PAE). */
 export const MACH2PHYS_VIRT_START = 0xf5800000;
 export const MACH2PHYS_VIRT_END = 0xf6800000;
-/** Guest segments end here: the guest can read the M2P table but nothing above it. */
-export const GUEST_SEGMENT_MAX_ADDR = MACH2PHYS_VIRT_END;
 /** Where the hypervisor maps the vCPU's GDT (16 pages: 14 the guest's, 2 its own). */
 export const GDT_VIRT = 0xf6800000;
 export const FIRST_RESERVED_GDT_PAGE = 14;

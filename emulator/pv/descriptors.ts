@@ -1,8 +1,8 @@
 // Segment descriptors the hypervisor owns (its reserved GDT page) and Xen's check of the
-// descriptors a guest installs (check_descriptor): no DPL 0, nothing reaching into the
-// hypervisor's hole, no gates or TSSs the guest could use to reach ring 0.
-
-import { GUEST_SEGMENT_MAX_ADDR } from './abi';
+// descriptors a guest installs (check_descriptor): no DPL 0, no gates or TSSs the guest
+// could use to reach ring 0. As in Xen running 32-bit PV guests today (compat mode), the
+// flat ring-1 and ring-3 segments cover all 4 GiB: the hypervisor's area is kept out of the
+// guest's reach by paging (its L2 slots are the hypervisor's, its mappings read-only).
 
 /** Encodes a code/data descriptor; `type` is the 4-bit type with S=1. */
 export function segmentDescriptor(base: number, limitPages: number, type: number, dpl: number): [number, number] {
@@ -12,8 +12,8 @@ export function segmentDescriptor(base: number, limitPages: number, type: number
   return [lo, hi];
 }
 
-/** Limit (in 4 KiB units) that ends the flat guest segments at the end of the read-only M2P table. */
-export const GUEST_LIMIT_PAGES = (GUEST_SEGMENT_MAX_ADDR >>> 12) - 1;
+/** Limit (in 4 KiB units) of the flat guest segments: all 4 GiB. */
+export const GUEST_LIMIT_PAGES = 0xfffff;
 
 /** The reserved entries from selector 0xE000 up, as Xen's x86_32 GDT lays them out. */
 export function reservedGdtEntries(): Array<[number, number, number]> {
@@ -35,31 +35,14 @@ export function checkDescriptor(lo: number, hi: number): [number, number] | null
   lo |= 0; hi |= 0;
   if (!(hi & 0x8000)) return [lo, hi];
   const s = (hi >>> 12) & 1, type = (hi >>> 8) & 0xf;
-  let dpl = (hi >>> 13) & 3;
+  const dpl = (hi >>> 13) & 3;
   if (!s) {
     // System descriptors: only LDTs (type 2) may appear; call gates to ring 0 would be an escape.
     if (type !== 2) return null;
   } else {
-    if (dpl === 0) { dpl = 1; hi = (hi & ~0x6000) | (1 << 13); }
+    if (dpl === 0) hi = (hi & ~0x6000) | (1 << 13);
     // The hypervisor maps descriptor pages read-only: the CPU must never need to set the accessed bit.
     hi |= 0x100;
   }
-  if (s) {
-    const base = ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) >>> 0;
-    const raw = (lo & 0xffff) | (hi & 0xf0000);
-    const limit = hi & 0x800000 ? raw * 4096 + 4095 : raw;
-    const code = (type & 8) !== 0;
-    const expandDown = !code && (type & 4) !== 0;
-    if (!expandDown && base + limit >= GUEST_SEGMENT_MAX_ADDR) {
-      // Xen truncates a segment that would reach the hypervisor rather than refusing it.
-      if (base >= GUEST_SEGMENT_MAX_ADDR) return null;
-      const pages = Math.floor((GUEST_SEGMENT_MAX_ADDR - base) / 4096) - 1;
-      if (!(hi & 0x800000)) return null;
-      lo = (lo & ~0xffff) | (pages & 0xffff);
-      hi = (hi & ~0xf0000) | (pages & 0xf0000);
-    }
-    if (expandDown && base !== 0) return null;
-  }
-  void dpl;
   return [lo | 0, hi | 0];
 }

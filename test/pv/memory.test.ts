@@ -96,6 +96,10 @@ test('memory, descriptor and miscellaneous hypercalls', () => {
   assert.equal(v('ptwr_cmpxchg8b_zf'), 1);
   assert.equal(v('ptwr_restored_reads'), 0);
   assert.equal(v('ptwr_refused_pf'), 1);
+  // The hypervisor's area: a write faults (present + write), the M2P reads (pfn == mfn here), no mapping into it.
+  assert.equal(v('hole_write_pf'), 1);
+  assert.equal(v('m2p_7'), 7);
+  assert.equal(signed(v('map_into_hole')), EINVAL);
   const hc = r.machine.exits.hypercalls!;
   for (const name of ['mmu_update', 'mmuext_op', 'set_gdt', 'update_descriptor', 'multicall', 'memory_op', 'grant_table_op', 'vm_assist', 'callback_op', 'physdev_op', 'vcpu_op', 'xen_version', 'sched_op', 'fpu_taskswitch', 'set_debugreg', 'get_debugreg', 'stack_switch', 'update_va_mapping']) {
     assert.ok((hc[name] ?? 0) > 0, name);

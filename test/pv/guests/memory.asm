@@ -430,6 +430,16 @@ _start:
     mov [edi], eax                    ; maps the L1 itself writable: refused, the #PF is the guest's
     SHOW "ptwr_refused_pf", [pf_count]
 
+    ; --- the hypervisor's area: the M2P table reads, nothing there is writable or mappable ---
+    mov dword [pf_count], 0
+    mov dword [skip], 5
+    mov [0xF5800000], eax             ; A3 imm32: 5 bytes
+    SHOW "hole_write_pf", [pf_count]
+    mov eax, [0xF5800000 + 4 * 7]     ; machine_to_phys_mapping[7]
+    SHOW "m2p_7", eax
+    HYPERVISOR_update_va_mapping 0xF5800000, 0x7063, 0, UVMF_INVLPG
+    SHOW "map_into_hole", eax
+
 %if MODE == 1
     ; iret to ring 0: Xen crashes the domain.
     push dword 0x202
