@@ -13,7 +13,7 @@ const FLAGS_ARITH = 2261; const FLAGS_FIXED = 2; const FS = 4; const GP = 13; co
 const OF = 4; const SS = 2; const UD = 6; const CR0_EM = 4; const CR0_MP = 2; const CR0_TS = 8;
 import { FlagsCore } from './lazy-flags';
 
-const CC_NONE = 0, CC_ADD = 1, CC_ADC = 2, CC_SUB = 3, CC_SBB = 4, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7;
+const CC_NONE = 0, CC_ADD = 1, CC_ADC = 2, CC_SUB = 3, CC_SBB = 4, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7, CC_SHIFT = 8;
 const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 import { FAULT } from './memory-access';
 import { EXIT_EXTERNAL_INTERRUPT, SystemCpu } from './system';
@@ -203,6 +203,7 @@ export class Cpu extends SystemCpu {
   private takeFault(): void {
     this.icount++;
     this.rep = 0;
+    this.prefixed = true;
     this.eip = this.instrEip;
     if (!this.raise(this.excVector, this.excCode, 'exception', this.instrEip)) this.stopCode = RUN_TRIPLE;
     this.flags &= ~FLAG_RF;
@@ -263,13 +264,19 @@ export class Cpu extends SystemCpu {
   // ---- prefixes and addressing ---------------------------------------------------------
 
   private exec(): void {
-    this.o32 = this.cs32;
-    this.a32 = this.cs32;
-    this.segOvr = -1;
-    this.rep = 0;
-    this.lock = false;
-    this.prefixCount = 0;
+    // Prefix state is reset only when the previous instruction had prefixes (or CS changed size).
+    if (this.prefixed) {
+      this.o32 = this.cs32;
+      this.a32 = this.cs32;
+      this.segOvr = -1;
+      this.rep = 0;
+      this.lock = false;
+      this.prefixed = false;
+    }
     let b = this.fetch8();
+    if (PREFIX[b] === 0) { this.execOp(b); return; }
+    this.prefixed = true;
+    this.prefixCount = 0;
     for (;;) {
       switch (b) {
         case 0x66: this.o32 = !this.cs32; break;
@@ -623,39 +630,38 @@ export class Cpu extends SystemCpu {
         return x;
       }
       case 4: case 6: // SHL/SAL
-        r = cnt < 32 ? ((a << cnt) & m) >>> 0 : 0;
+        r = cnt < 32 ? (a << cnt) & m : 0;
         cf = cnt <= bits ? (a >>> (bits - cnt)) & 1 : 0;
         of = ((r >>> msb) & 1) ^ cf;
-        this.setResultFlags(r, bits, cf, of, 0);
+        this.setShift(r, bits, cf, of);
         return r;
       case 5: // SHR
         r = a >>> cnt;
         cf = cnt <= bits ? (a >>> (cnt - 1)) & 1 : 0;
         of = (a >>> msb) & 1;
-        this.setResultFlags(r, bits, cf, of, 0);
+        this.setShift(r, bits, cf, of);
         return r;
       default: { // SAR
         const s = (a << (32 - bits)) >> (32 - bits);
-        r = ((s >> Math.min(cnt, 31)) & m) >>> 0;
+        r = (s >> Math.min(cnt, 31)) & m;
         cf = (s >> Math.min(cnt - 1, 31)) & 1;
-        this.setResultFlags(r, bits, cf, 0, 0);
+        this.setShift(r, bits, cf, 0);
         return r;
       }
     }
   }
 
+  /** Lazy flags of SHL/SHR/SAR. */
+  private setShift(r: number, bits: number, cf: number, of: number): void {
+    this.ccOp = CC_SHIFT; this.ccRes = r | 0; this.ccBits = bits; this.ccCF = cf; this.ccB = of; this.ccA = 0;
+  }
+
   private shiftE(bits: number, cnt: number): void {
     const a = this.getE(bits);
     if ((cnt & 0x1f) === 0) return;
-    const saved = this.flags, savedOp = this.ccOp;
-    const r = this.shift(this.reg, a, cnt, bits);
-    if (this.mod !== 3) {
-      const nf = this.flags, nop = this.ccOp;
-      this.flags = saved; this.ccOp = savedOp;
-      if (savedOp !== CC_NONE) this.ccOp = savedOp;
-      this.setE(bits, r);
-      this.flags = nf; this.ccOp = nop;
-    } else this.setE(bits, r);
+    // A memory destination is checked for writing first so that the flags change only with it.
+    if (this.mod !== 3) this.probeWrite(this.eaLin(bits >> 3, true), bits >> 3);
+    this.setE(bits, this.shift(this.reg, a, cnt, bits));
   }
 
   // ---- multiply and divide ---------------------------------------------------------------
@@ -1276,6 +1282,10 @@ export class Cpu extends SystemCpu {
     }
   }
 }
+
+/** Prefix bytes (legacy prefixes of the one-byte map). */
+const PREFIX = new Uint8Array(256);
+for (const p of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[p] = 1;
 
 /** One-byte opcodes that accept a LOCK prefix (the ModR/M checks come later). */
 const LOCKABLE = new Uint8Array(256);

@@ -15,6 +15,8 @@ export const CC_SBB = 4;
 export const CC_LOGIC = 5;
 export const CC_INC = 6;
 export const CC_DEC = 7;
+/** SHL/SHR/SAR: result in ccRes, CF in ccCF, OF in ccB, AF clear. */
+export const CC_SHIFT = 8;
 
 const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -77,7 +79,7 @@ export class FlagsCore {
   getAF(): number {
     switch (this.ccOp) {
       case CC_NONE: return (this.flags >> 4) & 1;
-      case CC_LOGIC: return 0;
+      case CC_LOGIC: case CC_SHIFT: return 0;
       default: return ((this.ccA ^ this.ccB ^ this.ccRes) >> 4) & 1;
     }
   }
@@ -88,6 +90,7 @@ export class FlagsCore {
       case CC_NONE: return (this.flags >> 11) & 1;
       case CC_ADD: case CC_ADC: case CC_INC: return (((a ^ r) & (b ^ r)) >>> sh) & 1;
       case CC_SUB: case CC_SBB: case CC_DEC: return (((a ^ b) & (a ^ r)) >>> sh) & 1;
+      case CC_SHIFT: return b;
       default: return 0;
     }
   }
@@ -105,6 +108,7 @@ export class FlagsCore {
       case CC_SBB: cf = (this.ccCF ? (a >>> 0) <= (b >>> 0) : (a >>> 0) < (b >>> 0)) ? 1 : 0; of = (((a ^ b) & (a ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
       case CC_INC: cf = this.ccCF; of = (((a ^ r) & (b ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
       case CC_DEC: cf = this.ccCF; of = (((a ^ b) & (a ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
+      case CC_SHIFT: cf = this.ccCF; of = b; af = 0; break;
       default: cf = 0; of = 0; af = 0;
     }
     return (this.flags & ~FLAGS_ARITH) | cf | (PARITY[r & 0xff] << 2) | af |

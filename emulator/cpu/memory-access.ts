@@ -93,6 +93,8 @@ export class MemoryAccess extends FlagsCore {
   /** Linear page of the last fetch and its physical base (or -1). */
   private fetchPage = -1;
   private fetchBase = 0;
+  /** The decode state holds prefixes (or a stale operand size) and must be reset. */
+  prefixed = true;
   /** Something needs the run loop's slow checks before the next instruction. */
   attn = true;
   excVector = 0;
@@ -153,7 +155,7 @@ export class MemoryAccess extends FlagsCore {
     const real = (this.cr0 & 1) === 0;
     this.segChkR[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && readable && !expandDown ? 0 : 1);
     this.segChkW[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && writable && !expandDown ? 0 : 1);
-    if (s === CS) { this.cs32 = (a & A_DB) !== 0; this.fetchPage = -1; }
+    if (s === CS) { this.cs32 = (a & A_DB) !== 0; this.fetchPage = -1; this.prefixed = true; }
     if (s === SS) this.ss32 = (a & A_DB) !== 0;
   }
 
