@@ -824,14 +824,27 @@ export class Cpu extends SystemCpu {
       case 0x00: case 0x08: case 0x10: case 0x18: case 0x20: case 0x28: case 0x30: case 0x38:
         this.modrm(); this.aluE(b >> 3, 8, this.r8[R8[this.reg]]); return;
       case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31: case 0x39: {
-        this.modrm(); const bits = this.vbits; this.aluE(b >> 3, bits, this.getG(bits)); return;
+        this.modrm();
+        if (this.mod === 3 && this.o32 && !this.lock) {
+          const r = this.alu(b >> 3, regs[this.rm], regs[this.reg], 32);
+          if (b !== 0x39) regs[this.rm] = r;
+          return;
+        }
+        const bits = this.vbits; this.aluE(b >> 3, bits, this.getG(bits)); return;
       }
       case 0x02: case 0x0a: case 0x12: case 0x1a: case 0x22: case 0x2a: case 0x32: case 0x3a: {
         this.modrm(); const v = this.getE8(); const r = this.alu(b >> 3, this.r8[R8[this.reg]], v, 8);
         if ((b >> 3) !== 7) this.r8[R8[this.reg]] = r; return;
       }
       case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b: case 0x33: case 0x3b: {
-        this.modrm(); const bits = this.vbits; const v = this.getE(bits);
+        this.modrm();
+        if (this.o32) {
+          const v = this.mod === 3 ? regs[this.rm] : this.rd32(this.eaLin(4, false));
+          const r = this.alu(b >> 3, regs[this.reg], v, 32);
+          if (b !== 0x3b) regs[this.reg] = r;
+          return;
+        }
+        const bits = this.vbits; const v = this.getE(bits);
         const r = this.alu(b >> 3, this.getG(bits), v, bits);
         if ((b >> 3) !== 7) this.setG(bits, r); return;
       }
@@ -907,7 +920,15 @@ export class Cpu extends SystemCpu {
       }
       case 0x80: case 0x82: { this.modrm(); this.aluE(this.reg, 8, this.fetch8()); return; }
       case 0x81: { this.modrm(); const bits = this.vbits; this.aluE(this.reg, bits, this.imm(bits)); return; }
-      case 0x83: { this.modrm(); const bits = this.vbits; this.aluE(this.reg, bits, this.imm8s(bits)); return; }
+      case 0x83: {
+        this.modrm();
+        if (this.mod === 3 && this.o32 && !this.lock) {
+          const r = this.alu(this.reg, regs[this.rm], (this.fetch8() << 24) >> 24, 32);
+          if (this.reg !== 7) regs[this.rm] = r;
+          return;
+        }
+        const bits = this.vbits; this.aluE(this.reg, bits, this.imm8s(bits)); return;
+      }
       case 0x84: { this.modrm(); this.alu(4, this.getE8(), this.r8[R8[this.reg]], 8); return; }
       case 0x85: { this.modrm(); const bits = this.vbits; this.alu(4, this.getE(bits), this.getG(bits), bits); return; }
       case 0x86: case 0x87: {
