@@ -113,8 +113,11 @@ function isRefForm(form: number): boolean {
   return form === FORM.ref1 || form === FORM.ref2 || form === FORM.ref4 || form === FORM.ref8 || form === FORM.ref_udata;
 }
 
-/** Every unit in .debug_info with its DIE tree. */
-export function parseUnits(s: DwarfSections): { units: Unit[]; byOffset: Map<number, Die> } {
+/**
+ * Every unit in .debug_info with its DIE tree. With `warnings`, a unit that fails to parse is
+ * reported there and skipped (when its length is readable); without, the first error throws.
+ */
+export function parseUnits(s: DwarfSections, warnings?: string[]): { units: Unit[]; byOffset: Map<number, Die> } {
   const units: Unit[] = [];
   const byOffset = new Map<number, Die>();
   if (!s.info) return { units, byOffset };
@@ -125,54 +128,75 @@ export function parseUnits(s: DwarfSections): { units: Unit[]; byOffset: Map<num
   while (c.pos < info.length) {
     const unitStart = c.pos;
     const { end, is64 } = c.unitLength();
-    const version = c.u16();
-    if (version < 2 || version > 5) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has unsupported DWARF version ${version}`);
-    let unitType = 1, abbrevOff: number, addrSize: number;
-    if (version >= 5) {
-      unitType = c.u8(); addrSize = c.u8(); abbrevOff = c.offset(is64);
-      if (unitType === 4 || unitType === 5) c.skip(8);              // dwo_id
-      else if (unitType === 2 || unitType === 6) { c.skip(8); c.offset(is64); } // type signature + offset
-    } else {
-      abbrevOff = c.offset(is64); addrSize = c.u8();
+    if (warnings) {
+      const before = byOffset.size;
+      try {
+        dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount);
+      } catch (e) {
+        if (!(e instanceof DwarfError)) throw e;
+        warnings.push(e.message);
+        // Forget the broken unit's DIEs so no reference from elsewhere lands in half a tree.
+        if (byOffset.size !== before) for (const k of [...byOffset.keys()]) if (k >= unitStart && k < end) byOffset.delete(k);
+      }
+      c.pos = end;
+      continue;
     }
-    if (addrSize !== 4 && addrSize !== 8 && addrSize !== 2) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has address size ${addrSize}`);
-    const unit: Unit = { offset: unitStart, version, unitType, addrSize, is64, root: null,
-      strOffsetsBase: 0, addrBase: 0, rnglistsBase: 0, loclistsBase: 0, baseAddress: 0 };
-    let abbrevs = abbrevCache.get(abbrevOff);
-    if (!abbrevs) { abbrevs = readAbbrevTable(s.abbrev, abbrevOff); abbrevCache.set(abbrevOff, abbrevs); }
-    const uc = new Cursor(info, c.pos, end, '.debug_info');
-    const stack: Die[] = [];
-    while (uc.pos < end) {
-      const dieOff = uc.pos;
-      const code = uc.uleb();
-      if (code === 0) {
-        if (stack.length === 0) continue;   // padding after the root
-        stack.pop();
-        continue;
-      }
-      const ab = abbrevs.get(code);
-      if (!ab) throw new DwarfError(`.debug_info: DIE at ${hex(dieOff)} uses abbreviation code ${code}, which the table at ${hex(abbrevOff)} does not define`);
-      if (++dieCount > MAX_DIES) throw new DwarfError('.debug_info: too many DIEs');
-      const parent = stack.length ? stack[stack.length - 1]! : null;
-      if (!parent && unit.root) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has a second top-level DIE at ${hex(dieOff)}`);
-      const die: Die = { offset: dieOff, tag: ab.tag, attrs: [], children: [], parent, unit };
-      for (const sp of ab.specs) {
-        let v = readValue(uc, sp.form, unit, sp.implicit);
-        if (isRefForm(sp.form) && typeof v === 'number') v += unitStart;   // unit-relative -> section offset
-        die.attrs.push({ at: sp.at, form: sp.form, value: v });
-      }
-      byOffset.set(dieOff, die);
-      if (parent) parent.children.push(die);
-      else { unit.root = die; readUnitBases(unit, die); }
-      if (ab.hasChildren) {
-        if (stack.length >= MAX_DEPTH) throw new DwarfError(`.debug_info: DIEs nested deeper than ${MAX_DEPTH} at ${hex(dieOff)}`);
-        stack.push(die);
-      }
-    }
-    units.push(unit);
+    dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount);
     c.pos = end;
   }
   return { units, byOffset };
+}
+
+/** Parses one unit whose header starts at c.pos (after the length); returns the DIEs read. */
+function parseUnit(s: DwarfSections, info: Uint8Array, c: Cursor, unitStart: number, end: number, is64: boolean,
+  abbrevCache: Map<number, Map<number, AbbrevEntry>>, byOffset: Map<number, Die>, units: Unit[], diesSoFar: number): number {
+  let dieCount = diesSoFar;
+  const version = c.u16();
+  if (version < 2 || version > 5) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has unsupported DWARF version ${version}`);
+  let unitType = 1, abbrevOff: number, addrSize: number;
+  if (version >= 5) {
+    unitType = c.u8(); addrSize = c.u8(); abbrevOff = c.offset(is64);
+    if (unitType === 4 || unitType === 5) c.skip(8);              // dwo_id
+    else if (unitType === 2 || unitType === 6) { c.skip(8); c.offset(is64); } // type signature + offset
+  } else {
+    abbrevOff = c.offset(is64); addrSize = c.u8();
+  }
+  if (addrSize !== 4 && addrSize !== 8 && addrSize !== 2) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has address size ${addrSize}`);
+  const unit: Unit = { offset: unitStart, version, unitType, addrSize, is64, root: null,
+    strOffsetsBase: 0, addrBase: 0, rnglistsBase: 0, loclistsBase: 0, baseAddress: 0 };
+  let abbrevs = abbrevCache.get(abbrevOff);
+  if (!abbrevs) { abbrevs = readAbbrevTable(s.abbrev, abbrevOff); abbrevCache.set(abbrevOff, abbrevs); }
+  const uc = new Cursor(info, c.pos, end, '.debug_info');
+  const stack: Die[] = [];
+  while (uc.pos < end) {
+    const dieOff = uc.pos;
+    const code = uc.uleb();
+    if (code === 0) {
+      if (stack.length === 0) continue;   // padding after the root
+      stack.pop();
+      continue;
+    }
+    const ab = abbrevs.get(code);
+    if (!ab) throw new DwarfError(`.debug_info: DIE at ${hex(dieOff)} uses abbreviation code ${code}, which the table at ${hex(abbrevOff)} does not define`);
+    if (++dieCount > MAX_DIES) throw new DwarfError('.debug_info: too many DIEs');
+    const parent = stack.length ? stack[stack.length - 1]! : null;
+    if (!parent && unit.root) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has a second top-level DIE at ${hex(dieOff)}`);
+    const die: Die = { offset: dieOff, tag: ab.tag, attrs: [], children: [], parent, unit };
+    for (const sp of ab.specs) {
+      let v = readValue(uc, sp.form, unit, sp.implicit);
+      if (isRefForm(sp.form) && typeof v === 'number') v += unitStart;   // unit-relative -> section offset
+      die.attrs.push({ at: sp.at, form: sp.form, value: v });
+    }
+    byOffset.set(dieOff, die);
+    if (parent) parent.children.push(die);
+    else { unit.root = die; readUnitBases(unit, die); }
+    if (ab.hasChildren) {
+      if (stack.length >= MAX_DEPTH) throw new DwarfError(`.debug_info: DIEs nested deeper than ${MAX_DEPTH} at ${hex(dieOff)}`);
+      stack.push(die);
+    }
+  }
+  units.push(unit);
+  return dieCount - diesSoFar;
 }
 
 function readUnitBases(unit: Unit, root: Die): void {

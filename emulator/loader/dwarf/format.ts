@@ -65,8 +65,11 @@ export function scalarValue(type: CType, bytes: Uint8Array): number | null {
   return null;
 }
 
+/** Upper bound on values formatted for one call, so a pathological type cannot make huge text. */
+const NODE_BUDGET = 20_000;
+
 export function formatValue(type: CType, bytes: Uint8Array, opts: FormatOptions = {}): string {
-  const text = fmt(type, bytes, 0, opts, 0);
+  const text = fmt(type, bytes, 0, { ...opts, budget: { left: NODE_BUDGET } }, 0);
   const t = strip(type);
   // gdb leaves the prefix off char pointers, whose string says enough.
   if (opts.typePrefix && t.kind === 'pointer' && !isCharType(t.target)) return `(${typeName(type)}) ${text}`;
@@ -89,8 +92,10 @@ function gFormat(v: number, precision: number): string {
   return t;
 }
 
-function fmt(type: CType, bytes: Uint8Array, off: number, opts: FormatOptions, depth: number): string {
-  if (depth > 16) return '{...}';
+interface Ctx extends FormatOptions { budget: { left: number } }
+
+function fmt(type: CType, bytes: Uint8Array, off: number, opts: Ctx, depth: number): string {
+  if (depth > 16 || --opts.budget.left < 0) return '...';
   const t = strip(type);
   const size = sizeOf(t);
   if (size > 0 && off + size > bytes.length) return '<unavailable>';
@@ -151,8 +156,9 @@ function fmt(type: CType, bytes: Uint8Array, off: number, opts: FormatOptions, d
   }
 }
 
-function fmtArray(element: CType, esize: number, counts: Array<number | null>, bytes: Uint8Array, off: number, opts: FormatOptions, depth: number): string {
+function fmtArray(element: CType, esize: number, counts: Array<number | null>, bytes: Uint8Array, off: number, opts: Ctx, depth: number): string {
   const n = counts[0];
+  if (depth > 16 || opts.budget.left <= 0) return '...';
   if (n === null || n === undefined) return '{...}';
   const rest = counts.slice(1);
   const stride = rest.reduce<number>((a, b) => a * (b ?? 0), 1) * esize;

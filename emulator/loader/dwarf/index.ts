@@ -66,15 +66,19 @@ export class DebugInfo {
     this.functions = units.flatMap((u) => u.functions).sort((a, b) => a.lowPc - b.lowPc);
   }
 
-  /** Reads the debug sections of an ELF32 image. Malformed DWARF throws a DwarfError. */
-  static fromElf(bytes: Uint8Array): DebugInfo {
+  /**
+   * Reads the debug sections of an ELF32 image. Malformed DWARF throws a DwarfError; with
+   * `tolerant`, broken units and frame sections are skipped and described in `warnings`.
+   */
+  static fromElf(bytes: Uint8Array, opts: { tolerant?: boolean } = {}): DebugInfo {
     const elf = parseElf32(bytes);
-    return DebugInfo.fromSections(sectionsOf(elf));
+    return DebugInfo.fromSections(sectionsOf(elf), opts);
   }
 
-  static fromSections(s: DwarfSections): DebugInfo {
+  static fromSections(s: DwarfSections, opts: { tolerant?: boolean } = {}): DebugInfo {
     const warnings: string[] = [];
-    const { units, byOffset } = parseUnits(s);
+    const tolerant = !!opts.tolerant;
+    const { units, byOffset } = parseUnits(s, tolerant ? warnings : undefined);
     const reader = new DieReader(s, byOffset);
     resolveUnitBases(units, reader);
     const fileCache = new Map<Unit, string[]>();
@@ -93,13 +97,21 @@ export class DebugInfo {
     };
     const sb = new ScopeBuilder(reader, fileNames);
     const cus: CompileUnit[] = [];
+    const guard = <T>(what: string, f: () => T): T | null => {
+      if (!tolerant) return f();
+      try { return f(); } catch (e) {
+        if (!(e instanceof DwarfError)) throw e;
+        warnings.push(`${what}: ${e.message}`);
+        return null;
+      }
+    };
     for (const u of units) {
-      const cu = sb.compileUnit(u);
+      const cu = guard(`unit at ${hex(u.offset)}`, () => sb.compileUnit(u));
       if (cu) cus.push(cu);
     }
     const fdes: Fde[] = [];
-    if (s.frame) fdes.push(...parseFrameSection(s.frame, false, 0, 4));
-    if (s.ehFrame) fdes.push(...parseFrameSection(s.ehFrame, true, s.ehFrameAddr ?? 0, 4));
+    if (s.frame) fdes.push(...(guard('.debug_frame', () => parseFrameSection(s.frame!, false, 0, 4)) ?? []));
+    if (s.ehFrame) fdes.push(...(guard('.eh_frame', () => parseFrameSection(s.ehFrame!, true, s.ehFrameAddr ?? 0, 4)) ?? []));
     return new DebugInfo(s, cus, reader, new FrameTable(fdes), warnings);
   }
 
@@ -255,6 +267,7 @@ export class DebugInfo {
   /** The bytes of a variable's value, formatted; or why they cannot be had. */
   readVariable(v: Variable, state: FrameState, fn?: FunctionInfo | null, opts: FormatOptions = {}): VariableValue {
     const size = sizeOf(v.type);
+    if (size > MAX_VALUE_BYTES) return { ok: false, reason: `<${size}-byte value too large to show>` };
     if (v.constValue !== null) {
       const bytes = v.constValue instanceof Uint8Array ? v.constValue : intBytes(v.constValue, size || 4);
       return { ok: true, bytes, location: { kind: 'implicit', bytes }, text: this.formatValue(v.type, bytes, { readMemory: state.readMemory, ...opts }) };
@@ -267,6 +280,7 @@ export class DebugInfo {
 
   /** Reads `size` bytes from a location; a string says why it could not. */
   readLocation(loc: Location, size: number, state: FrameState): Uint8Array | string {
+    if (size > MAX_VALUE_BYTES || size < 0) return `<${size}-byte value too large to show>`;
     switch (loc.kind) {
       case 'optimized-out': return '<optimized out>';
       case 'error': return `<error: ${loc.message}>`;
@@ -349,6 +363,9 @@ export class DebugInfo {
     return out;
   }
 }
+
+/** Values larger than this are not read in one piece (the adapter pages through memory instead). */
+const MAX_VALUE_BYTES = 1 << 20;
 
 function intBytes(v: number, size: number): Uint8Array {
   const out = new Uint8Array(size);

@@ -112,7 +112,7 @@ export class ScopeBuilder {
     const scope = this.scope(d, 'function', name, ranges, null, cu, 0);
     const decl = this.decl(d, cu);
     return {
-      name, ranges, lowPc: Math.min(...ranges.map((x) => x[0])), highPc: Math.max(...ranges.map((x) => x[1])),
+      name, ranges, lowPc: ranges.reduce((a, x) => Math.min(a, x[0]), Infinity), highPc: ranges.reduce((a, x) => Math.max(a, x[1]), 0),
       external: !!r.inherited(d, AT.external), frameBase: r.attr(d, AT.frame_base) ?? null,
       returnType: this.typeFrom(d), ...decl, unit: cu.unit, scope,
     };
