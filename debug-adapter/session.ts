@@ -7,8 +7,8 @@ import {
   TerminatedEvent, Thread, Handles, Breakpoint, CapabilitiesEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { basename, dirname, isAbsolute, normalize, resolve } from 'node:path';
+import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
 import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
@@ -23,6 +23,7 @@ import { describeExit } from '../emulator/vmm/qualification';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 
 const THREAD = 1;
+const CONFIG_REQUESTS = new Set(['setBreakpoints', 'setFunctionBreakpoints', 'setInstructionBreakpoints', 'setDataBreakpoints', 'setExceptionBreakpoints']);
 const MAX_READ = 1 << 20;
 
 export class ParavirtSession extends LoggingDebugSession {
@@ -38,6 +39,9 @@ export class ParavirtSession extends LoggingDebugSession {
   private profileWritten = false;
   private disasm: Disassembler | null = null;
   private configured = false;
+  private launchArgs: DebugProtocol.LaunchRequestArguments | null = null;
+  private readonly configRequests = new Map<string, DebugProtocol.Request>();
+  private muted = false;
 
   constructor() {
     super();
@@ -66,7 +70,7 @@ export class ParavirtSession extends LoggingDebugSession {
       supportsTerminateRequest: true,
       supportsExceptionOptions: false,
       supportsStepBack: false,
-      supportsRestartRequest: false,
+      supportsRestartRequest: true,
       exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
         filter: f.id, label: f.label, description: f.description, default: f.default,
         supportsCondition: f.conditionDescription !== '', conditionDescription: f.conditionDescription || undefined,
@@ -88,12 +92,11 @@ export class ParavirtSession extends LoggingDebugSession {
     return this.engine;
   }
 
-  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
-    if (this.engine) { this.fail(response, 'this session already runs a guest'); return; }
+  /** Validates the configuration, reads the image and builds an engine; a string says what is wrong. */
+  private createEngine(args: unknown): { engine: DebugEngine; config: LaunchConfig; fd: number | null } | { error: string; code: number } {
     let config: LaunchConfig;
     try { config = validateLaunch(args); } catch (e) {
-      this.fail(response, e instanceof LaunchError ? e.message : String(e), 1001);
-      return;
+      return { error: e instanceof LaunchError ? e.message : String(e), code: 1001 };
     }
     let bytes: Uint8Array;
     try {
@@ -104,29 +107,82 @@ export class ParavirtSession extends LoggingDebugSession {
       bytes = new Uint8Array(readFileSync(config.program));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      this.fail(response, e instanceof LaunchError ? e.message : `launch attribute 'program': cannot read '${config.program}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, 1002);
-      return;
+      return { error: e instanceof LaunchError ? e.message : `launch attribute 'program': cannot read '${config.program}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, code: 1002 };
     }
-    try {
-      if (config.serial.kind === 'file') this.serialFd = openSync(config.serial.path, 'w');
-    } catch (e) {
-      this.fail(response, `launch attribute 'serial': cannot open '${(config.serial as { path: string }).path}' for writing (${(e as NodeJS.ErrnoException).code ?? e})`, 1003);
-      return;
+    if (config.profile && (args as Record<string, unknown>).profile === undefined && (args as Record<string, unknown>).cwd === undefined) {
+      config.profile = join(workspaceOf(config.program), '.paravirt', 'last-run.json');
     }
+    let engine: DebugEngine;
     try {
-      this.engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b));
+      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b));
     } catch (e) {
       const err = e as Error;
       const attr = err.name === 'ImageError' ? 'program' : /memory/i.test(err.message) ? 'memory' : /exit control|preset|override/i.test(err.message) ? 'exitControls' : 'program';
-      this.fail(response, `launch attribute '${attr}': cannot start the guest: ${err.message}`, 1004);
-      return;
+      return { error: `launch attribute '${attr}': cannot start the guest: ${err.message}`, code: 1004 };
     }
-    this.config = config;
-    this.wireEngine(this.engine);
+    let fd: number | null = null;
+    try {
+      if (config.serial.kind === 'file') fd = openSync(config.serial.path, 'w');
+    } catch (e) {
+      return { error: `launch attribute 'serial': cannot open '${(config.serial as { path: string }).path}' for writing (${(e as NodeJS.ErrnoException).code ?? e})`, code: 1003 };
+    }
+    return { engine, config, fd };
+  }
+
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    if (this.engine) { this.fail(response, 'this session already runs a guest'); return; }
+    const made = this.createEngine(args);
+    if ('error' in made) { this.fail(response, made.error, made.code); return; }
+    this.launchArgs = args;
+    this.engine = made.engine;
+    this.config = made.config;
+    this.serialFd = made.fd;
+    this.wireEngine(made.engine);
     this.sendResponse(response);
     // Reverse execution exists only where snapshots hold the whole state (HVM).
-    this.sendEvent(new CapabilitiesEvent({ supportsStepBack: this.engine.history !== null }));
+    this.sendEvent(new CapabilitiesEvent({ supportsStepBack: made.engine.history !== null }));
     this.sendEvent(new InitializedEvent());
+  }
+
+  /** Restart: a fresh machine from the (possibly updated) configuration, with the same breakpoints. */
+  protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
+    const old = this.engine;
+    if (!old || !this.launchArgs) { this.fail(response, 'nothing to restart: launch first'); return; }
+    const raw = (args?.arguments as unknown) ?? this.launchArgs;
+    const made = this.createEngine(raw);
+    if ('error' in made) { this.fail(response, made.error, made.code); return; }
+    old.removeAllListeners();
+    old.stop();
+    this.endSession();
+    this.launchArgs = raw as DebugProtocol.LaunchRequestArguments;
+    this.engine = made.engine;
+    this.config = made.config;
+    this.serialFd = made.fd;
+    this.profileWritten = false;
+    this.lastStop = null;
+    this.frameCache = null;
+    this.handles.reset();
+    this.lastExitTotal = 0;
+    this.wireEngine(made.engine);
+    // Re-apply the breakpoint configuration the client set, without answering it again.
+    this.muted = true;
+    try { for (const req of this.configRequests.values()) this.dispatchRequest(req); } finally { this.muted = false; }
+    this.sendResponse(response);
+    made.engine.start();
+  }
+
+  override sendResponse(response: DebugProtocol.Response): void {
+    if (this.muted) return;
+    super.sendResponse(response);
+  }
+
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    // Breakpoint configuration is kept (the latest per kind and source) for restart.
+    const key = CONFIG_REQUESTS.has(request.command)
+      ? request.command === 'setBreakpoints' ? `setBreakpoints:${(request.arguments as DebugProtocol.SetBreakpointsArguments | undefined)?.source?.path}` : request.command
+      : null;
+    if (key && !this.muted) this.configRequests.set(key, request);
+    super.dispatchRequest(request);
   }
 
   private wireEngine(engine: DebugEngine): void {
@@ -481,6 +537,7 @@ export class ParavirtSession extends LoggingDebugSession {
       value = v;
     } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
     try { node.set(value); } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
+    e.stateEdited();
     const updated = this.nodesOf(Number(args.variablesReference))?.find((n) => n.name === args.name);
     response.body = { value: updated?.value ?? hex(value) };
     this.sendResponse(response);
@@ -505,33 +562,42 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     const e = this.stopped(response);
     if (!e) return;
-    const base = parseAddress(args?.memoryReference);
+    const ref = memoryRef(args?.memoryReference);
     const count = Number(args?.count);
-    if (base === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address`); return; }
+    if (ref === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address (0x..., or phys:0x... for physical memory)`); return; }
     if (!Number.isInteger(count) || count < 0 || count > MAX_READ) { this.fail(response, `count must be a whole number from 0 to ${MAX_READ}`); return; }
-    const start = (base + (Number(args.offset) || 0)) >>> 0;
-    const bytes: number[] = [];
-    for (let i = 0; i < count; i++) {
-      // Page by page: stop at the first unmapped page, as the protocol's unreadableBytes expects.
-      const a = (start + i) >>> 0;
-      const n = Math.min(count - i, 0x1000 - (a & 0xfff));
-      const chunk = e.machine.readLinear(a, n);
-      if (!chunk) break;
-      for (const b of chunk) bytes.push(b);
-      i += n - 1;
+    const start = (ref.address + (Number(args.offset) || 0)) >>> 0;
+    let bytes: Uint8Array;
+    if (ref.physical) {
+      bytes = e.machine.readPhysical(start, count);
+    } else {
+      const out: number[] = [];
+      for (let i = 0; i < count; i++) {
+        // Page by page: stop at the first unmapped page, as the protocol's unreadableBytes expects.
+        const a = (start + i) >>> 0;
+        const n = Math.min(count - i, 0x1000 - (a & 0xfff));
+        const chunk = e.machine.readLinear(a, n);
+        if (!chunk) break;
+        for (const b of chunk) out.push(b);
+        i += n - 1;
+      }
+      bytes = Uint8Array.from(out);
     }
-    response.body = { address: hex(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: count - bytes.length };
+    response.body = { address: (ref.physical ? 'phys:' : '') + hex(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: count - bytes.length };
     this.sendResponse(response);
   }
 
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     const e = this.stopped(response);
     if (!e) return;
-    const base = parseAddress(args?.memoryReference);
-    if (base === null || typeof args.data !== 'string') { this.fail(response, 'writeMemory needs a memoryReference address and base64 data'); return; }
+    const ref = memoryRef(args?.memoryReference);
+    if (ref === null || typeof args.data !== 'string') { this.fail(response, 'writeMemory needs a memoryReference address and base64 data'); return; }
     const data = new Uint8Array(Buffer.from(args.data, 'base64'));
-    const at = (base + (Number(args.offset) || 0)) >>> 0;
-    if (!e.machine.writeLinear(at, data)) { this.fail(response, `memory at ${hex(at)} (+${data.length}) is not mapped`); return; }
+    if (data.length > MAX_READ) { this.fail(response, `writeMemory: at most ${MAX_READ} bytes at a time`); return; }
+    const at = (ref.address + (Number(args.offset) || 0)) >>> 0;
+    if (ref.physical) e.machine.writePhysical(at, data);
+    else if (!e.machine.writeLinear(at, data)) { this.fail(response, `memory at ${hex(at)} (+${data.length}) is not mapped`); return; }
+    e.stateEdited();
     response.body = { offset: 0, bytesWritten: data.length };
     this.sendResponse(response);
   }
@@ -685,6 +751,28 @@ function exitJson(r: ExitRecord): Record<string, unknown> {
   };
   for (const k of ['gpa', 'msr', 'value', 'vector', 'errorCode'] as const) if (r[k] !== undefined) o[k] = r[k];
   return o;
+}
+
+/**
+ * The workspace a kernel belongs to, for the default exit-profile path when no cwd is given
+ * (the extension host's cwd says nothing): the nearest ancestor of the program with .vscode or
+ * .git, else the program's own directory.
+ */
+function workspaceOf(program: string): string {
+  for (let d = dirname(program); ; d = dirname(d)) {
+    if (existsSync(join(d, '.vscode')) || existsSync(join(d, '.git'))) return d;
+    if (dirname(d) === d) return dirname(program);
+  }
+}
+
+/** A memory reference: `0x...` (linear) or `phys:0x...` (guest-physical). */
+function memoryRef(ref: unknown): { address: number; physical: boolean } | null {
+  if (typeof ref === 'string' && /^phys:/i.test(ref.trim())) {
+    const a = parseAddress(ref.trim().slice(5));
+    return a === null ? null : { address: a, physical: true };
+  }
+  const a = parseAddress(ref);
+  return a === null ? null : { address: a, physical: false };
 }
 
 function parseAddress(ref: unknown): number | null {

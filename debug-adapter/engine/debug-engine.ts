@@ -336,6 +336,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   continue(): void { this.forward(); this.launchOp(async () => this.drive()); }
 
+  /** The user changed registers or memory: recorded snapshots after this point describe another run. */
+  stateEdited(): void { this.history?.truncateAfter(this.machine.icount); }
+
   /** Going forward from a rewound point: snapshots of the old future may not hold any more (state edits). */
   private forward(): void { if (!this.busy) this.history?.truncateAfter(this.machine.icount); }
 

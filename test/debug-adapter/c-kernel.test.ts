@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { addr2line, buildAll, GUESTS, launch, markerLine, asmLine, nmAddress, startClient, waitForOutput, nextStopped, type Built } from './harness';
+import { addr2line, buildAll, GUESTS, launch, markerLine, asmLine, nmAddress, startClient, waitForOutput, nextStopped, outputs, type Built } from './harness';
 
 let b: Built;
 const SRC = join(GUESTS, 'kernel.c');
@@ -285,4 +285,25 @@ test('DWARF variables: parameters, locals of each frame, globals with types; set
   const exited = dc.waitForEvent('exited');
   await dc.continueRequest({ threadId: 1 });
   assert.equal((await exited).body.exitCode, (125 << 1) | 1);
+});
+
+test('restart keeps the breakpoints; physical memory reads match linear ones with paging off', async () => {
+  const dc = await client();
+  const elf = b.elf('kernel-O0');
+  await launch(dc, { program: elf, stopOnEntry: true, profile: false }, async () => {
+    await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: markerLine('kernel.c', 'kmain-store') }] });
+  });
+  assert.equal((await nextStopped(dc)).reason, 'entry');
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await nextStopped(dc)).reason, 'breakpoint');
+  const kmain = '0x' + nmAddress(elf, 'kmain').toString(16);
+  const lin = await dc.customRequest('readMemory', { memoryReference: kmain, count: 32 });
+  const phys = await dc.customRequest('readMemory', { memoryReference: 'phys:' + kmain, count: 32 });
+  assert.equal(phys.body.data, lin.body.data);
+  await dc.customRequest('restart', {});
+  assert.equal((await nextStopped(dc)).reason, 'entry');
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await nextStopped(dc)).reason, 'breakpoint');
+  assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.line, markerLine('kernel.c', 'kmain-store'));
+  assert.equal(outputs.get(dc)!.stdout, 'hello from the guest\nhello from the guest\n', 'the guest ran twice from the start');
 });
