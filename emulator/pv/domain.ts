@@ -19,6 +19,7 @@ import { PageTypes } from './page-types';
 import { PvLog, PvKind } from './pv-log';
 import type { DomainLayout } from './domain-builder';
 import { ConsoleBackend } from './console';
+import { decodeInfo } from '../cpu/decode-info';
 
 const CS = 1, SS = 2, DS = 3, ES = 0, FS = 4, GS = 5;
 const FLAG_IF = 0x200, FLAG_TF = 0x100, FLAG_NT = 0x4000, FLAG_RF = 0x10000, FLAG_VM = 0x20000, FLAG_IOPL = 0x3000;
@@ -373,13 +374,32 @@ export class PvDomain {
     }
   }
 
-  /** Records against the instruction that caused the entry, whatever EIP is now. */
-  recordAt(kind: number, qual: number, handler: string, cycles: number, eip: number, extra?: { vector?: number; errorCode?: number; value?: number }): void {
+  /**
+   * Records against the instruction that caused the entry. A hypercall made through the
+   * hypercall page is recorded at its call site (the `call hypercall_page + N*32` in the
+   * guest's code), which is the line a person wants to see it on.
+   */
+  recordAt(kind: number, qual: number, handler: string, cycles: number, _eip: number, extra?: { vector?: number; errorCode?: number; value?: number }): void {
     const cpu = this.cpu;
-    const saved = cpu.instrEip;
-    cpu.instrEip = saved;
-    void eip;
-    if (this.log.record(kind, qual, handler, cpu.ctx, cycles, extra)) { cpu.filterHit = true; cpu.attn = true; }
+    const site = kind === PvKind.HYPERCALL ? this.callSite() : undefined;
+    if (this.log.record(kind, qual, handler, cpu.ctx, cycles, extra, site)) { cpu.filterHit = true; cpu.attn = true; }
+  }
+
+  private callSite(): { eip: number; bytes: Uint8Array } | undefined {
+    const page = this.layout?.hypercallPageVa;
+    const at = this.cpu.instrEip >>> 0;
+    if (page === undefined || at < page || at >= page + 4096 || ((at - page) >>> 5) === 23) return undefined;
+    try {
+      const ret = this.access.u32(this.cpu.regs[4] >>> 0);
+      for (const back of [5, 2, 3, 6, 7]) {
+        const start = (ret - back) >>> 0;
+        const bytes = new Uint8Array(back);
+        for (let i = 0; i < back; i++) bytes[i] = this.access.u8(start + i);
+        const info = decodeInfo(bytes, true);
+        if (info && info.length === back && info.mnemonic === 'call') return { eip: start, bytes };
+      }
+    } catch { /* an unreadable stack: keep the slot's address */ }
+    return undefined;
   }
 
   /** The debugger's view of the PV state. */

@@ -19,6 +19,8 @@ export const PvKind = {
   DOMAIN_CRASH: 261,
 } as const;
 const KIND_NAMES = ['HYPERCALL', 'TRAP_BOUNCE', 'EVENT_UPCALL', 'PRIV_OP', 'FAILSAFE_CALLBACK', 'DOMAIN_CRASH'];
+/** Record kinds by the names reports and exit filters use. */
+export const PV_KINDS: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(KIND_NAMES.map((n, i) => [n, 256 + i])));
 export function pvKindName(kind: number): string { return KIND_NAMES[kind - 256] ?? `PV_${kind}`; }
 export function hypercallName(nr: number): string { return hypercallByNumber(nr)?.name ?? `hypercall_${nr}`; }
 
@@ -67,12 +69,13 @@ export class PvLog {
   setFilter(f: ((r: ExitRecord) => boolean) | null): void { this.filter = f; }
 
   /** Appends one record; returns true when a debugger filter wants the machine to stop. */
-  record(kind: number, qualification: number, handler: string, ctx: ExitContext, cycles: number, extra?: ExitExtra): boolean {
+  record(kind: number, qualification: number, handler: string, ctx: ExitContext, cycles: number, extra?: ExitExtra,
+    site?: { eip: number; bytes: Uint8Array }): boolean {
     const k = kind - 256;
     this.kindCounts[k]++;
     this.kindCycles[k] += cycles;
-    const seq = this.log.append(kind, qualification >>> 0, this.log.intern(handler), ctx.instrEip >>> 0, ctx.cs, ctx.cpl,
-      ctx, ctx.icount, cycles, extra, false);
+    const seq = this.log.append(kind, qualification >>> 0, this.log.intern(handler), (site ? site.eip : ctx.instrEip) >>> 0, ctx.cs, ctx.cpl,
+      site ? site.bytes : ctx, ctx.icount, cycles, extra, false);
     if (this.filter === null) return false;
     const r = this.log.at(seq);
     return r !== undefined && this.filter(fixName(r)) === true;

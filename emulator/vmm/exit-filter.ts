@@ -7,6 +7,7 @@
 import type { ExitRecord } from '../machine-api';
 import { EXIT_REASONS, ExitReason } from './exit-reasons';
 import { decodeCrAccess, decodeIo, decodeMovDr } from './qualification';
+import { PV_KINDS } from '../pv/pv-log';
 
 export class ExitFilterError extends Error {
   override name = 'ExitFilterError';
@@ -30,7 +31,7 @@ export const FILTER_FIELDS: Readonly<Record<string, Getter>> = {
   value: (r) => r.value,
   vector: (r) => r.vector,
   errorCode: (r) => r.errorCode,
-  nr: (r) => (r.reason === ExitReason.VMCALL ? r.value : undefined),
+  nr: (r) => (r.reason === ExitReason.VMCALL ? r.value : r.reason === PV_KINDS.HYPERCALL ? r.qualification : undefined),
   leaf: (r) => (r.reason === ExitReason.CPUID ? r.value : undefined),
   port: (r) => (r.reason === IO ? decodeIo(r.qualification).port : undefined),
   size: (r) => (r.reason === IO ? decodeIo(r.qualification).size : undefined),
@@ -46,6 +47,11 @@ export const FILTER_FIELDS: Readonly<Record<string, Getter>> = {
 };
 
 type Node = (r: ExitRecord) => number | undefined;
+
+/** Intel's reasons and the PV hypervisor's record kinds (HYPERCALL nr == 29, TRAP_BOUNCE vector == 14, ...). */
+const REASONS: ReadonlyArray<{ name: string; reason: number }> = [
+  ...EXIT_REASONS, ...Object.entries(PV_KINDS).map(([name, reason]) => ({ name, reason })),
+];
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -127,7 +133,7 @@ class Parser {
       return e;
     }
     if (/^(0x[0-9a-fA-F]+|\d+)$/.test(t)) { const v = Number(t); return () => v; }
-    const reason = EXIT_REASONS.find((x) => x.name === t.toUpperCase() && t === t.toUpperCase());
+    const reason = REASONS.find((x) => x.name === t.toUpperCase() && t === t.toUpperCase());
     if (reason) return () => reason.reason; // reason == CPUID
     const get = FILTER_FIELDS[t];
     if (!get) throw new ExitFilterError(`unknown name '${t}' (fields: ${Object.keys(FILTER_FIELDS).join(', ')})`);
@@ -140,7 +146,7 @@ export function compileExitFilter(text: string): (r: ExitRecord) => boolean {
   const tokens = tokenize(text);
   if (tokens.length === 0) throw new ExitFilterError('empty exit filter');
   let reason: number | undefined;
-  const first = EXIT_REASONS.find((x) => x.name === tokens[0]!.toUpperCase());
+  const first = REASONS.find((x) => x.name === tokens[0]!.toUpperCase());
   if (first && (tokens.length === 1 || !['==', '!=', '<', '<=', '>', '>=', '&', '|', '^', '&&', '||'].includes(tokens[1]!))) {
     reason = first.reason;
     tokens.shift();

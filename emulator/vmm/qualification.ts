@@ -254,6 +254,13 @@ export function describeExit(r: Describable): string {
     case ExitReason.VMCALL: return r.value !== undefined ? `VMCALL nr ${r.value}` : 'VMCALL';
     case ExitReason.GDTR_IDTR_ACCESS:
     case ExitReason.LDTR_TR_ACCESS: return describeDescriptorTable(r.reason, r.bytes);
-    default: return exitReasonName(r.reason);
+    default:
+      // PV hypervisor records (emulator/pv): the handler names the hypercall, trap or emulation.
+      if (r.reason >= 256 && r.handler !== undefined) {
+        if (r.reasonName === 'HYPERCALL') return `hypercall ${r.handler} (${q})${r.value !== undefined ? ` = ${r.value | 0}` : ''}`;
+        if (r.reasonName === 'TRAP_BOUNCE') return `trap bounce: vector ${r.vector ?? '?'}${r.errorCode !== undefined ? ` error code ${hex(r.errorCode)}` : ''}`;
+        return `${r.reasonName ?? 'PV'} ${r.handler}`;
+      }
+      return exitReasonName(r.reason);
   }
 }

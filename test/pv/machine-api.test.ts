@@ -8,6 +8,8 @@ import { Machine } from '../../emulator/machine';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { loadImage } from '../../emulator/loader';
 import { buildPvGuest } from './harness';
+import { compileExitFilter } from '../../emulator/vmm/exit-filter';
+import { describeExit } from '../../emulator/vmm/qualification';
 
 function machine(elf: string, out: { s: string }): Machine {
   const m = new Machine({ mode: 'pv', memoryMiB: 16, serialOut: (b) => { out.s += String.fromCharCode(b); } });
@@ -39,12 +41,18 @@ test('a snapshot taken mid-run replays to the same output, records and stop', ()
 test('exit filters see PV records: stop on a hypercall number', () => {
   const out = { s: '' };
   const m = machine(buildPvGuest('events'), out);
-  m.setExitFilter((r) => r.reasonName === 'HYPERCALL' && r.qualification === 24); // vcpu_op
+  m.setExitFilter(compileExitFilter('HYPERCALL nr == 24')); // vcpu_op, in the filter language debuggers use
   const stop = m.run(50_000_000);
   assert.equal(stop.kind, 'filter');
   const rec = m.exits.page((stop as { exitSeq: number }).exitSeq, 1)[0];
   assert.equal(rec.handler, 'vcpu_op');
-  assert.deepEqual([...rec.bytes], [0xcd, 0x82]); // the int 0x82 in the hypercall page slot
+  assert.equal(describeExit(rec), 'hypercall vcpu_op (24) = 0');
+  // Recorded at the guest's call into the hypercall page (call rel32 = E8), not inside the page.
+  const page = m.pv!.domain.layout!.hypercallPageVa!;
+  assert.ok(rec.eip < page || rec.eip >= page + 4096);
+  assert.equal(rec.bytes[0], 0xe8);
+  assert.equal(rec.bytes.length, 5);
+  assert.equal((rec.eip + 5 + (rec.bytes[1] | (rec.bytes[2] << 8) | (rec.bytes[3] << 16) | (rec.bytes[4] << 24))) >>> 0, page + 24 * 32);
   const st = m.pvState!()!;
   assert.ok(st.eventChannels.some((c) => c.kind === 'virq' && c.virq === 0));
   assert.ok(st.timers.periodicNs === 1_000_000);
