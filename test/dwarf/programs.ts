@@ -40,15 +40,15 @@ export function buildC(source: string, v: Variant): string {
   return elf;
 }
 
-/** Builds src/<source>.asm with nasm -F dwarf into a linked ELF. */
-export function buildAsm(source: string): string {
+/** Builds src/<source>.asm (with nasm -F dwarf when `debug`) into an ELF linked at 1 MiB. */
+export function buildAsm(source: string, debug = true): string {
   mkdirSync(BUILD, { recursive: true });
   const src = join(DIR, 'src', `${source}.asm`);
   const obj = join(BUILD, `${source}.asm.o`);
   const elf = join(BUILD, `${source}-asm.elf`);
   if (fresh(elf, [src, __filename])) return elf;
-  execFileSync('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', src, '-o', obj], { stdio: 'pipe' });
-  execFileSync('ld', ['-m', 'elf_i386', '-Ttext', '0x100000', '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', elf], { stdio: 'pipe' });
+  execFileSync('nasm', ['-f', 'elf32', ...(debug ? ['-g', '-F', 'dwarf'] : []), src, '-o', obj], { stdio: 'pipe' });
+  execFileSync('ld', ['-m', 'elf_i386', '-T', join(DIR, 'src', 'link.ld'), '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', elf], { stdio: 'pipe' });
   return elf;
 }
 

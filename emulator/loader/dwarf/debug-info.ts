@@ -321,8 +321,7 @@ export class DieReader {
     }
     const ra = this.attr(die, AT.ranges);
     if (ra && typeof ra.value === 'number') return this.rangeList(die.unit, ra);
-    if (low !== undefined) return [[low, low + 1]];
-    return [];
+    return [];   // a low_pc alone (nasm's subprogram) gives no extent
   }
 
   private rangeList(unit: Unit, a: Attr): Array<[number, number]> {
