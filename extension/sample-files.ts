@@ -9,7 +9,10 @@ export function rewriteSampleMakefile(text: string): string {
 }
 
 export function sampleLaunchJson(): string {
-  const common = { type: 'paravirt', request: 'launch', cwd: '${workspaceFolder}' };
+  // The sample records source paths relative to its root (gcc -ffile-prefix-map=$(CURDIR)=.),
+  // and the adapter resolves relative paths against the kernel's folder (build/): map them back.
+  const sourceFileMap = Object.fromEntries(['common/', 'hvm/', 'pv/', 'guest/'].map((d) => [d, `\${workspaceFolder}/${d}`]));
+  const common = { type: 'paravirt', request: 'launch', cwd: '${workspaceFolder}', sourceFileMap };
   return JSON.stringify({
     version: '0.2.0',
     configurations: [

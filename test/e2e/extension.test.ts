@@ -3,7 +3,7 @@
 // in C, step, registers, VM Exits, Guest Screen) and the comparison report. Screenshots go
 // to test/artifacts/. Set PARAVIRT_E2E=0 to leave this layer out.
 
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -54,9 +54,20 @@ after(async () => {
   if (ws) rmSync(ws, { recursive: true, force: true });
 });
 
-function need(t: { skip(msg?: string): void }): Workbench | null {
+function need(t: TestContext): Workbench | null {
   if (skipAll || !wb) { t.skip(skipAll ?? 'workbench not started'); log(`skipped: ${skipAll}`); return null; }
   return wb;
+}
+
+/** A scenario that leaves a screenshot of the workbench when it fails. */
+function scenario(name: string, fn: (w: Workbench, t: TestContext) => Promise<void>) {
+  test(name, async (t) => {
+    const w = need(t); if (!w) return;
+    try { await fn(w, t); } catch (e) {
+      try { await w.shot(`FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`); } catch { /* the page is gone */ }
+      throw e;
+    }
+  });
 }
 
 test('the .vsix installs into code-server', (t) => {
@@ -65,8 +76,7 @@ test('the .vsix installs into code-server', (t) => {
   assert.ok(list.some((l) => l.startsWith('paravirt.paravirt@0.1.0')), `installed: ${list.join(', ')}`);
 });
 
-test('open the sample project', async (t) => {
-  const w = need(t); if (!w) return;
+scenario('open the sample project', async (w, t) => {
   await w.openFolder(ws);
   const rows = w.page.locator('.explorer-folders-view .monaco-list-row');
   for (const name of ['common', 'hvm', 'pv', 'Makefile']) await rows.filter({ hasText: name }).first().waitFor({ timeout: 30_000 });
@@ -79,8 +89,7 @@ test('open the sample project', async (t) => {
   await w.shot('sample-project');
 });
 
-test('a privileged instruction is flagged and its quick fix applies', async (t) => {
-  const w = need(t); if (!w) return;
+scenario('a privileged instruction is flagged and its quick fix applies', async (w, t) => {
   await w.openFile('hvm/boot.asm');
   // target=pv (the default): cli in ring 1 is an error from the language server.
   await w.page.locator('.view-overlays .squiggly-error, .squiggly-error').first().waitFor({ timeout: 60_000 });
@@ -105,4 +114,63 @@ test('a privileged instruction is flagged and its quick fix applies', async (t) 
   // Leave the sample as it was for the debug scenario (the edit was one undo step).
   await w.page.keyboard.press('Control+Z');
   await w.page.locator('.view-lines .view-line', { hasText: /^\s*cli\s*$/ }).first().waitFor({ timeout: 10_000 });
+});
+
+scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and the guest screen', async (w, t) => {
+  if (!existsSync(join(ROOT, 'dist', 'debug-adapter.js'))) { t.skip('the debug adapter is not built yet'); return; }
+  const p = w.page;
+  await w.openFile('common/kmain.c');
+  await w.gotoLine(45);
+  await p.keyboard.press('F9');
+  await p.locator('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified').first().waitFor({ timeout: 10_000 });
+  await p.keyboard.press('F5');
+  // Stopped: the top-frame decoration is on line 45 of kmain.c.
+  const stack = p.locator('.debug-call-stack .monaco-list-row');
+  await stack.filter({ hasText: 'kmain' }).first().waitFor({ timeout: 90_000 });
+  const topFrame = async () => (await stack.filter({ hasText: 'kmain' }).first().innerText()).replace(/\s+/g, ' ');
+  assert.match(await topFrame(), /kmain\.c\s*45/);
+  await w.shot('breakpoint-hit');
+  // Step over one line.
+  await p.keyboard.press('F10');
+  for (let i = 0; i < 60 && !/kmain\.c\s*4[6-9]/.test(await topFrame()); i++) await p.waitForTimeout(250);
+  assert.match(await topFrame(), /kmain\.c\s*4[6-9]/);
+  // The editor shows the real source file at the stopped line.
+  await p.locator('.tab.active', { hasText: 'kmain.c' }).waitFor({ timeout: 10_000 });
+  assert.equal(await p.locator('.editor-instance .monaco-editor').count() > 0, true);
+  assert.equal(await p.getByText('could not be opened').count(), 0, 'the stopped source opened');
+  // Registers: expand the scope and read EAX.
+  const vars = p.locator('.debug-variables .monaco-list-row');
+  const regs = vars.filter({ hasText: /^Registers/ }).first();
+  await regs.waitFor({ timeout: 15_000 });
+  if ((await regs.getAttribute('aria-expanded')) !== 'true') await regs.click();
+  const eax = vars.filter({ hasText: /^eax\s*=/ }).first();
+  await eax.waitFor({ timeout: 15_000 });
+  assert.match(await eax.innerText(), /eax\s*=\s*0x[0-9a-f]{8}/i);
+  await w.shot('registers');
+  // VM Exits: the sample has already programmed the UART and PIT through port I/O.
+  const exitsView = p.locator('.pane', { has: p.locator('.pane-header', { hasText: 'VM Exits' }) });
+  const header = exitsView.locator('.pane-header');
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().waitFor({ timeout: 30_000 });
+  const countText = await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().innerText();
+  assert.match(countText, /IO_INSTRUCTION\s*[\d,]+/);
+  await w.shot('vm-exits');
+  // The Guest Screen while stopped: 80x25 cells from the adapter's paravirt.vgaText.
+  await w.command('Paravirt: Show Guest Screen');
+  const screen = await w.webviewFrame('#screen .row', 30_000);
+  assert.equal(await screen.locator('#screen .row').count(), 25);
+  const firstRow = await screen.locator('#screen .row').first().innerText();
+  assert.equal(firstRow.replace(/\n/g, '').length, 80, 'a row holds 80 cells');
+  await screen.locator('#status', { hasText: '80×25' }).waitFor({ timeout: 15_000 });
+  await w.shot('guest-screen');
+  // Continue to the end: the sample prints its checksum and the exit total grows.
+  const totalOf = async () => Number((await exitsView.locator('.monaco-list-row', { hasText: 'Exit reasons' }).first().innerText()).replace(/[^\d]/g, ''));
+  const before = await totalOf();
+  await p.keyboard.press('F5');
+  await p.locator('.repl .monaco-list-row', { hasText: 'checksum' }).first().waitFor({ timeout: 60_000 });
+  for (let i = 0; i < 40 && (await totalOf()) <= before; i++) await p.waitForTimeout(250);
+  assert.ok((await totalOf()) > before, `exit total grew from ${before}`);
+  await w.shot('session-ended');
+  await p.keyboard.press('Shift+F5');
+  await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
 });
