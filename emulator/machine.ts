@@ -291,6 +291,7 @@ export class Machine implements MachineApi {
     c.breakpoints.add(linear >>> 0);
     c.bpPages[linear >>> 12] = 1;
     c.hasBp = true;
+    c.attn = true;
   }
 
   removeBreakpoint(linear: number): void {
@@ -301,6 +302,7 @@ export class Machine implements MachineApi {
     for (const b of c.breakpoints) if (b >>> 12 === page) { any = true; break; }
     c.bpPages[page] = any ? 1 : 0;
     c.hasBp = c.breakpoints.size > 0;
+    c.attn = true;
   }
 
   addWatchpoint(linear: number, length: number, kind: WatchKind): void {

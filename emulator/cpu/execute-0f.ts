@@ -124,6 +124,12 @@ export function exec0F(cpu: Cpu, op: number): void {
       return;
     case 0xa3: case 0xab: case 0xb3: case 0xbb: bitOp(cpu, op === 0xa3 ? 0 : op === 0xab ? 1 : op === 0xb3 ? 2 : 3, false); return;
     case 0xba: bitOp(cpu, -1, true); return;
+    case 0xae:
+      // LFENCE / MFENCE / SFENCE (register forms of group 15): ordering only, nothing to do on
+      // one in-order CPU. Real PV kernels (GRUB's i386-xen image) issue MFENCE unconditionally.
+      cpu.modrm();
+      if (cpu.mod !== 3 || cpu.reg < 5) cpu.fault(UD);
+      return;
     case 0xa4: case 0xa5: case 0xac: case 0xad: shiftDouble(cpu, op >= 0xac, (op & 1) === 0); return;
     case 0xaf: {
       cpu.modrm(); const bits = cpu.vbits;

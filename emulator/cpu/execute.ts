@@ -104,10 +104,12 @@ export class Cpu extends SystemCpu {
             if (r !== RUN_OK) return r;
           }
           if (this.icount >= this.limit) return RUN_OK;
-          if (this.hasBp && this.bpPages[((this.segBase[CS] + this.eip) | 0) >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
-          if ((this.flags & FLAG_TF) !== 0 || this.shadow || this.drExecOn) {
-            this.stepOne();
-            continue;
+          if (this.careful) {
+            if (this.hasBp && this.bpPages[((this.segBase[CS] + this.eip) | 0) >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
+            if ((this.flags & FLAG_TF) !== 0 || this.shadow || this.drExecOn) {
+              this.stepOne();
+              continue;
+            }
           }
           this.instrEip = this.eip;
           this.exec();
@@ -141,6 +143,7 @@ export class Cpu extends SystemCpu {
   /** Recompute breakpoint state after a write to DR0-DR3 or DR7. */
   updateDebugRegisters(): void {
     const dr7 = this.dr[7];
+    this.attn = true;
     this.drExecOn = false;
     for (let i = 0; i < 12; i++) this.drData[i] = 0;
     this.drTlb.fill(0);
@@ -184,8 +187,15 @@ export class Cpu extends SystemCpu {
   }
 
   /** The slow checks between instructions. */
+  /**
+   * Breakpoints, single-stepping, an interrupt shadow or DR breakpoints are active. Recomputed
+   * in service(); everything that changes one of them sets `attn`.
+   */
+  careful = true;
+
   private service(): number {
     this.attn = false;
+    this.careful = (this.flags & FLAG_TF) !== 0 || this.shadow || this.drExecOn || this.hasBp;
     if (this.deadlineDirty) { this.deadlineDirty = false; this.recheckDeadline(); }
     if (this.drHits) this.dataBreakpointTrap();
     if (this.stopCode !== RUN_OK) { const c = this.stopCode; this.stopCode = RUN_OK; return c; }
@@ -1205,7 +1215,8 @@ export class Cpu extends SystemCpu {
   /** INT n / INT3 / INTO / INT1: trap with the return address after the instruction. */
   private softInt(vector: number, icebp = false): void {
     // Faults while delivering are reported against this instruction, as on hardware.
-    if (!this.raise(vector, -1, icebp ? 'exception' : 'software', this.eip)) { this.stopCode = RUN_TRIPLE; this.attn = true; }
+    if (!this.raise(vector, -1, icebp ? 'exception' : 'software', this.eip)) this.stopCode = RUN_TRIPLE;
+    this.attn = true;
   }
 
   private pusha(): void {

@@ -430,8 +430,11 @@ export class MemoryAccess extends FlagsCore {
     const e = this.tlbR[lin >>> 12];
     let v: number;
     if ((e & 3) === T_VALID) {
-      // Only a flat CS (no limit to check) may use the one-compare fast path.
-      this.fetchPage = this.segChkR[CS] ? -1 : lin >>> 12;
+      // The one-compare fast path needs a page wholly inside CS's limit (always true for a
+      // flat CS; for 64 KiB real-mode segments, every page but the edges).
+      const off0 = ((lin & ~0xfff) - this.segBase[CS]) >>> 0;
+      const inside = !this.segChkR[CS] || ((this.cr0 & 1) === 0 && off0 + 0xfff <= this.segLimit[CS]);
+      this.fetchPage = inside ? lin >>> 12 : -1;
       this.fetchBase = e & ~0xfff;
       v = this.u8[this.fetchBase | (lin & 0xfff)];
     } else {

@@ -288,7 +288,7 @@ export class SystemCpu extends MemoryAccess {
       this.vmexit(EXIT_EXCEPTION, vector === PF ? this.cr2 : 0, 'hypervisor',
         { vector, errorCode: code >= 0 ? code : undefined });
     }
-    if (this.intercept && this.intercept(vector, code, kind)) return;
+    if (this.intercept && this.intercept(vector, code, kind)) { this.attn = true; return; }
     if (!this.protectedMode) { this.deliverReal(vector, nextEip); return; }
     this.deliverProtected(vector, code, kind, nextEip);
   }
@@ -537,6 +537,7 @@ export class SystemCpu extends MemoryAccess {
       this.eip = o32 ? ip : ip & 0xffff;
       const mask = o32 ? FLAGS_WRITABLE & ~FLAG_VM : 0xffff;
       this.flags = ((this.getFlags() & ~mask) | (fl & mask)) | FLAGS_FIXED; this.ccOp = 0;
+      this.attn = true;
       return;
     }
     if (this.flags & FLAG_NT) {
@@ -586,12 +587,14 @@ export class SystemCpu extends MemoryAccess {
     const cur = this.getFlags();
     this.flags = ((cur & ~mask) | (v & mask)) | FLAGS_FIXED;
     this.ccOp = 0;
+    this.attn = true;   // TF or IF may have changed
   }
 
   // ---- task switch -------------------------------------------------------------------
 
   taskSwitch(sel: number, kind: 'jmp' | 'call' | 'iret', nextEip: number): void {
     sel &= 0xffff;
+    this.attn = true;
     if (sel & 4) this.fault(TS, sel & 0xfffc);
     if (!this.readDescriptor(sel)) this.fault(TS, sel & 0xfffc);
     let lo = this.dLo, hi = this.dHi;
