@@ -17,7 +17,7 @@ import { code32 } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
-import { variableNodes } from './variables-view';
+import { typedNode, variableNodes } from './variables-view';
 import type { RawFrame } from './engine/stack';
 import { describeExit } from '../emulator/vmm/qualification';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
@@ -532,9 +532,7 @@ export class ParavirtSession extends LoggingDebugSession {
     if (!node.set) { this.fail(response, `'${args.name}' is read-only`); return; }
     let value: number;
     try {
-      const v = e.evaluate(String(args.value));
-      if (typeof v !== 'number') throw new Error('needs a number');
-      value = v;
+      value = e.evaluateNumber(String(args.value));
     } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
     try { node.set(value); } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
     e.stateEdited();
@@ -547,11 +545,18 @@ export class ParavirtSession extends LoggingDebugSession {
     const e = this.stopped(response);
     if (!e) return;
     try {
-      const v = e.evaluate(String(args?.expression ?? ''));
+      const expr = String(args?.expression ?? '');
+      const v = e.evaluate(expr);
       if (typeof v === 'string') response.body = { result: JSON.stringify(v), variablesReference: 0 };
-      else {
+      else if (typeof v === 'number') {
         const sym = e.symbols.describe(v);
         response.body = { result: `${hex(v)} (${v}${v > 0x7fffffff ? `, ${v | 0}` : ''})${sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: hex(v) };
+      } else {
+        // A typed value: shown C-like, expandable like a variable, with its address for the memory view.
+        const node = typedNode(expr, v, e);
+        const body: DebugProtocol.EvaluateResponse['body'] = { result: node.value, type: node.type, variablesReference: node.children ? this.handles.create(node.children) : 0 };
+        if (node.memory !== undefined) body.memoryReference = hex(node.memory);
+        response.body = body;
       }
       this.sendResponse(response);
     } catch (err) {

@@ -4,6 +4,7 @@
 
 import { formatValue, scalarValue, sizeOf, strip, typeName, type CType, type DebugInfo, type FunctionInfo, type Regs, type Variable } from '../emulator/loader/dwarf';
 import type { DebugEngine } from './engine/debug-engine';
+import { typedBytes, type Typed } from './engine/expression';
 import { hex, type Node } from './state-views';
 
 const MAX_ELEMENTS = 256;
@@ -47,6 +48,12 @@ function valueNode(name: string, type: CType, bytes: Uint8Array, address: number
     };
   }
   return node;
+}
+
+/** A node for a typed expression result (watch, hover, REPL). */
+export function typedNode(name: string, v: Typed, e: DebugEngine): Node {
+  const bytes = typedBytes(v, e.scope());
+  return valueNode(name, v.type, bytes, v.address, e, 0);
 }
 
 /** Nodes for variables of one frame (or globals, with fn null). */

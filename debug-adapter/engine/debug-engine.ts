@@ -8,12 +8,12 @@ import { Machine } from '../../emulator/machine';
 import { loadImage } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
-import { DebugInfo, scalarValue, sizeOf, strip, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
+import { DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { decodeInfo } from '../../emulator/cpu/decode-info';
 import type { BootPlan, ExitRecord, MachineApi, RegisterFile, StopReason, WatchKind } from '../../emulator/machine-api';
 import { BreakpointSet, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
 import { SymbolTable } from './symbols';
-import { compileExpression, ExpressionError, NotApplicable, type ExpressionScope, type Value } from './expression';
+import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from './expression';
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
 import { csBase, code32 } from './cpu-view';
@@ -129,6 +129,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const regs = this.machine.getRegisters();
     const base: ExpressionScope = {
       read: (a, s) => this.read(a, s),
+      readBytes: (a, n) => this.readMemory(a, n),
+      variable: (id) => this.typedVariable(id, regs),
+      typeNamed: (n) => this.typeNamed(n),
       name: (id) => {
         const low = id.toLowerCase();
         if (REGISTER_NAMES.has(low)) return regs[low as keyof RegisterFile];
@@ -149,9 +152,72 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   evaluate(text: string): Value {
     const e = compileExpression(text);
     try { return e(this.scope()); } catch (err) {
-      if (err instanceof NotApplicable) throw new ExpressionError(`unknown name '${err.message}' (registers, symbols and [address] are available)`);
+      if (err instanceof NotApplicable) throw new ExpressionError(`unknown name '${err.message}' (variables, registers, symbols and [address] are available)`);
       throw err;
     }
+  }
+
+  /** An expression's value as a number (a typed scalar's value, an array's address). */
+  evaluateNumber(text: string): number {
+    const v = this.evaluate(text);
+    if (typeof v === 'string') throw new ExpressionError(`'${text}' is a string, not a number`);
+    return toNumber(v, this.scope());
+  }
+
+  /** Text of a value: C-like for typed values, hex and decimal for numbers. */
+  describeValue(v: Value): { text: string; type?: CType; bytes?: Uint8Array; address?: number; number?: number } {
+    if (typeof v === 'string') return { text: JSON.stringify(v) };
+    if (typeof v === 'number') return { text: `0x${v.toString(16).padStart(8, '0')}`, number: v };
+    const bytes = typedBytes(v, this.scope());
+    const t = strip(v.type);
+    const n = t.kind === 'base' || t.kind === 'pointer' || t.kind === 'enum' ? scalarValue(v.type, bytes) : null;
+    return { text: formatValue(v.type, bytes, { readMemory: this.readMemory }), type: v.type, bytes, address: v.address, number: n ?? undefined };
+  }
+
+  /** A DWARF variable visible at the pc (locals, then parameters, then globals), typed. */
+  private typedVariable(name: string, regs: RegisterFile): Typed | undefined {
+    const di = this.dwarf;
+    if (!di) return undefined;
+    const dregs = this.dwarfRegs();
+    void regs;
+    const at = di.variablesAt(dregs.eip!);
+    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
+    if (!v) return undefined;
+    const state = { regs: dregs, readMemory: this.readMemory, innermost: true };
+    const fn = di.globals().includes(v) ? null : at?.function ?? null;
+    const loc = di.evaluateLocation(v, state, fn);
+    if (loc.kind === 'memory') return { kind: 'typed', type: v.type, address: loc.address >>> 0 };
+    const r = di.readVariable(v, state, fn);
+    if (!r.ok) throw new ExpressionError(`'${name}': ${r.reason}`);
+    return { kind: 'typed', type: v.type, bytes: r.bytes };
+  }
+
+  private typeIndex: Map<string, CType> | null = null;
+
+  /** The program's types by C spelling, gathered from every variable's type graph. */
+  private typeNamed(name: string): CType | undefined {
+    const di = this.dwarf;
+    if (!di) return undefined;
+    if (!this.typeIndex) {
+      const idx = new Map<string, CType>();
+      const seen = new Set<CType>();
+      const visit = (t: CType, depth: number) => {
+        if (seen.has(t) || depth > 32) return;
+        seen.add(t);
+        if (t.kind !== 'pointer' && t.kind !== 'array' && t.kind !== 'qualified') idx.set(typeName(t), t);
+        if (t.kind === 'pointer' || t.kind === 'typedef' || t.kind === 'qualified') visit(t.target, depth + 1);
+        else if (t.kind === 'array') visit(t.element, depth + 1);
+        else if (t.kind === 'struct' || t.kind === 'union') for (const m of t.members) visit(m.type, depth + 1);
+      };
+      for (const g of di.globals()) visit(g.type, 0);
+      for (const f of di.allFunctions()) {
+        const walk = (sc: FunctionInfo['scope']) => { for (const v of sc.variables) visit(v.type, 0); for (const c of sc.children) walk(c); };
+        walk(f.scope);
+        visit(f.returnType, 0);
+      }
+      this.typeIndex = idx;
+    }
+    return this.typeIndex.get(name.replace(/\s+/g, ' ').trim());
   }
 
   /** Registers in the form the DWARF evaluator takes. */
@@ -219,7 +285,11 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     }
     const s = this.symbols.lookup(name);
     if (s) return { address: s.address, size: s.size > 0 && s.size <= 4096 ? s.size : 4 };
-    try { const v = this.evaluate(name); return typeof v === 'number' ? { address: v, size: 4 } : null; } catch { return null; }
+    try {
+      const v = this.evaluate(name);
+      if (typeof v === 'object' && v.address !== undefined) return { address: v.address, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) };
+      return typeof v === 'number' ? { address: v, size: 4 } : null;
+    } catch { return null; }
   }
 
   /** Writes a variable's new value where it lives (memory or a register of the innermost frame). */
@@ -263,7 +333,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       const name = req.name.trim();
       let addr: number | undefined = this.symbols.lookup(name)?.address;
       if (addr === undefined && /^(0x[0-9a-f]+|\*.+)$/i.test(name)) {
-        try { const v = this.evaluate(name.replace(/^\*/, '')); if (typeof v === 'number') addr = v; } catch { /* reported below */ }
+        try { addr = this.evaluateNumber(name.replace(/^\*/, '')); } catch { /* reported below */ }
       }
       if (addr === undefined) return { verified: false, message: `no symbol '${name}' in the image` };
       try { return { verified: true, id: this.breakpoints.add('function', addr, req).id, address: addr }; } catch (e) { return { verified: false, message: (e as Error).message }; }
@@ -541,7 +611,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   private interpolate(msg: string): string {
     return msg.replace(/\{([^}]*)\}/g, (_, e: string) => {
-      try { const v = compileExpression(e)(this.scope()); return typeof v === 'number' ? `0x${v.toString(16)}` : v; } catch (err) { return `<${(err as Error).message}>`; }
+      try {
+        const v = compileExpression(e)(this.scope());
+        return typeof v === 'number' ? `0x${v.toString(16)}` : typeof v === 'string' ? v : this.describeValue(v).text;
+      } catch (err) { return `<${(err as Error).message}>`; }
     });
   }
 

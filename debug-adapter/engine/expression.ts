@@ -1,26 +1,38 @@
 // A small C-like expression language for breakpoint conditions, exception-filter conditions,
 // watch and hover: numbers, names (registers, symbols, exit fields), strings for equality,
-// `[addr]` / `byte [addr]` / `word [addr]` / `*addr` memory reads, and C's operators with C's
-// precedence. Parsed once into closures; no eval, no host access beyond what the scope offers.
+// `[addr]` / `byte [addr]` / `word [addr]` memory reads, and C's operators with C's precedence.
+// With DWARF the names of variables are typed values: members (`.`, `->`), indexing, `*`, `&`,
+// casts to the program's types and pointer arithmetic scaled by the pointee's size. Parsed once
+// into closures; no eval, no host access beyond what the scope offers.
+
+import { scalarValue, sizeOf, strip, type CType } from '../../emulator/loader/dwarf';
 
 export class ExpressionError extends Error {
   override name = 'ExpressionError';
 }
+
+/** A value with a C type: an lvalue when it has an address, else its bytes. */
+export interface Typed { kind: 'typed'; type: CType; address?: number; bytes?: Uint8Array }
 
 /** What an expression can see. `name` returns undefined for a name that does not apply here. */
 export interface ExpressionScope {
   name(id: string): number | string | undefined;
   /** Reads `size` bytes little-endian at a linear address; null when unmapped. */
   read(addr: number, size: 1 | 2 | 4): number | null;
+  /** A variable (from DWARF) by name, typed. */
+  variable?(id: string): Typed | undefined;
+  /** A type of the program by its C spelling ("int", "struct point", a typedef). */
+  typeNamed?(name: string): CType | undefined;
+  readBytes?(addr: number, length: number): Uint8Array | null;
 }
 
-export type Value = number | string;
+export type Value = number | string | Typed;
 export type Compiled = (scope: ExpressionScope) => Value;
 
 /** Thrown while evaluating when a name does not apply (an exit field of another exit kind). */
 export class NotApplicable extends Error {}
 
-const TOKEN = /\s*(0x[0-9a-fA-F]+|0b[01]+|\d+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$.][A-Za-z0-9_$.]*|<<|>>|==|!=|<=|>=|&&|\|\||[-+*/%()<>!~&|^[\]])/y;
+const TOKEN = /\s*(0x[0-9a-fA-F]+|0b[01]+|\d+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$][A-Za-z0-9_$]*|->|<<|>>|==|!=|<=|>=|&&|\|\||[-+*/%()<>!~&|^[\].])/y;
 
 function tokenize(text: string): string[] {
   const out: string[] = [];
@@ -55,10 +67,79 @@ const BINARY: Array<Record<string, (a: number, b: number) => number>> = [
 
 const SIZES: Record<string, 1 | 2 | 4> = { byte: 1, word: 2, dword: 4 };
 
-function num(v: Value, what: string): number {
-  if (typeof v !== 'number') throw new ExpressionError(`${what} needs a number, got the string "${v}"`);
-  return v;
+function bytesOf(t: Typed, s: ExpressionScope): Uint8Array {
+  if (t.bytes) return t.bytes;
+  const size = sizeOf(t.type);
+  const b = t.address !== undefined && size > 0 ? s.readBytes?.(t.address, size) ?? null : null;
+  if (!b) throw new ExpressionError(`memory at 0x${(t.address ?? 0).toString(16)} is not readable`);
+  return b;
 }
+
+/** A number from any value: scalars by value, arrays decay to their address (C's rule). */
+function numOf(v: Value, what: string, s?: ExpressionScope): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') throw new ExpressionError(`${what} needs a number, got the string "${v}"`);
+  const t = strip(v.type);
+  if (t.kind === 'array' || t.kind === 'function') {
+    if (v.address === undefined) throw new ExpressionError('an array that is not in memory has no address');
+    return v.address >>> 0;
+  }
+  if (t.kind === 'struct' || t.kind === 'union') throw new ExpressionError(`${what} needs a number, not a ${t.kind}`);
+  if (!s) throw new ExpressionError(`${what} needs a number`);
+  const n = scalarValue(v.type, bytesOf(v, s));
+  if (n === null) throw new ExpressionError(`${what} needs a scalar value`);
+  return Math.trunc(n) >>> 0;
+}
+
+function intBytes(v: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0, x = BigInt.asUintN(size * 8, BigInt(Math.trunc(v))); i < size; i++, x >>= 8n) out[i] = Number(x & 0xffn);
+  return out;
+}
+
+/** The pointee size when v is a typed pointer (for scaled arithmetic), else 0. */
+function pointeeSize(v: Value): number {
+  if (typeof v !== 'object') return 0;
+  const t = strip(v.type);
+  if (t.kind === 'pointer') return Math.max(1, sizeOf(t.target));
+  if (t.kind === 'array') return Math.max(1, sizeOf(t.element));
+  return 0;
+}
+
+function pointerTo(t: CType): CType { return { kind: 'pointer', size: 4, target: t }; }
+
+/** The element or pointee type and address for `v[i]` / `*v`. */
+function elementOf(v: Value, index: number, s: ExpressionScope, what: string): Typed {
+  if (typeof v !== 'object') throw new ExpressionError(`${what} needs a pointer or an array with a type (use [address] to read memory)`);
+  const t = strip(v.type);
+  if (t.kind === 'array') {
+    if (v.address === undefined) throw new ExpressionError('the array is not in memory');
+    return { kind: 'typed', type: t.element, address: (v.address + index * sizeOf(t.element)) >>> 0 };
+  }
+  if (t.kind === 'pointer') {
+    const p = numOf(v, what, s);
+    if (strip(t.target).kind === 'void') throw new ExpressionError(`cannot ${what} a void pointer: cast it first`);
+    return { kind: 'typed', type: t.target, address: (p + index * sizeOf(t.target)) >>> 0 };
+  }
+  throw new ExpressionError(`${what} needs a pointer or an array, not ${t.kind}`);
+}
+
+function memberOf(v: Value, name: string, arrow: boolean, s: ExpressionScope): Typed {
+  let base: Value = v;
+  if (arrow) base = elementOf(v, 0, s, 'dereference');
+  if (typeof base !== 'object') throw new ExpressionError(`'${arrow ? '->' : '.'}${name}' needs a struct or union`);
+  const t = strip(base.type);
+  if (t.kind === 'pointer' && !arrow) throw new ExpressionError(`'.${name}' on a pointer: use '->${name}'`);
+  if (t.kind !== 'struct' && t.kind !== 'union') throw new ExpressionError(`'${arrow ? '->' : '.'}${name}' needs a struct or union, not ${t.kind}`);
+  const m = t.members.find((x) => x.name === name);
+  if (!m) throw new ExpressionError(`${t.kind} ${t.name || '<anonymous>'} has no member '${name}' (members: ${t.members.map((x) => x.name).join(', ')})`);
+  if (base.address !== undefined) return { kind: 'typed', type: m.type, address: (base.address + m.offset) >>> 0 };
+  const b = bytesOf(base, s);
+  return { kind: 'typed', type: m.type, bytes: b.subarray(m.offset, m.offset + sizeOf(m.type)) };
+}
+
+
+const BASE_TYPE_WORDS = new Set(['int', 'char', 'short', 'long', 'unsigned', 'signed', 'void', 'struct', 'union', 'enum', 'const', 'volatile', '_Bool']);
 
 class Parser {
   private i = 0;
@@ -71,7 +152,7 @@ class Parser {
     return e;
   }
 
-  private peek(): string | undefined { return this.t[this.i]; }
+  private peek(k = 0): string | undefined { return this.t[this.i + k]; }
   private expect(tok: string): void {
     if (this.t[this.i] !== tok) throw new ExpressionError(`expected '${tok}' in '${this.text}'`);
     this.i++;
@@ -83,21 +164,65 @@ class Parser {
     for (;;) {
       const op = this.peek();
       const fn = op !== undefined ? BINARY[level]![op] : undefined;
-      if (!fn) return left;
+      if (!fn || op === undefined) return left;
       this.i++;
       const right = this.binary(level + 1);
       const l = left;
       if (op === '==' || op === '!=') {
         const eq = op === '==';
-        left = (s) => { const a = l(s), b = right(s); return (a === b) === eq ? 1 : 0; };
+        left = (s) => {
+          const a = l(s), b = right(s);
+          const same = typeof a === 'string' || typeof b === 'string' ? a === b : numOf(a, op, s) === numOf(b, op, s);
+          return same === eq ? 1 : 0;
+        };
       } else if (op === '&&') {
-        left = (s) => (num(l(s), '&&') ? (num(right(s), '&&') ? 1 : 0) : 0);
+        left = (s) => (numOf(l(s), '&&', s) ? (numOf(right(s), '&&', s) ? 1 : 0) : 0);
       } else if (op === '||') {
-        left = (s) => (num(l(s), '||') ? 1 : num(right(s), '||') ? 1 : 0);
+        left = (s) => (numOf(l(s), '||', s) ? 1 : numOf(right(s), '||', s) ? 1 : 0);
+      } else if (op === '+' || op === '-') {
+        // Pointer arithmetic: p + n moves by n elements, p - q counts elements.
+        left = (s) => {
+          const a = l(s), b = right(s);
+          const sa = pointeeSize(a), sb = pointeeSize(b);
+          if (sa && !sb && typeof a === 'object') {
+            const t = strip(a.type);
+            const ptrType = t.kind === 'array' ? pointerTo(t.element) : a.type;
+            const v = fn(numOf(a, op, s), Math.imul(numOf(b, op, s), sa) >>> 0);
+            return { kind: 'typed', type: ptrType, bytes: intBytes(v, 4) };
+          }
+          if (op === '-' && sa && sb) return Math.floor(((numOf(a, op, s) - numOf(b, op, s)) | 0) / sa) >>> 0;
+          return fn(numOf(a, op, s), numOf(b, op, s));
+        };
       } else {
-        left = (s) => fn(num(l(s), op!), num(right(s), op!));
+        left = (s) => fn(numOf(l(s), op, s), numOf(right(s), op, s));
       }
     }
+  }
+
+  /** A cast: '(' type words '*'... ')'. Null when the parenthesis opens an expression instead. */
+  private tryCast(): ((s: ExpressionScope) => CType) | null {
+    if (this.peek() !== '(') return null;
+    let j = this.i + 1;
+    const words: string[] = [];
+    while (this.t[j] !== undefined && /^[A-Za-z_$]/.test(this.t[j]!)) words.push(this.t[j++]!);
+    if (words.length === 0) return null;
+    let stars = 0;
+    while (this.t[j] === '*') { stars++; j++; }
+    if (this.t[j] !== ')') return null;
+    const isTypeWords = words.some((w) => BASE_TYPE_WORDS.has(w));
+    // `(name)` alone is a cast only when the program has a type by that name; decided at run time.
+    if (!isTypeWords && (words.length !== 1 || stars === 0)) return null;
+    const name = words.join(' ');
+    this.i = j + 1;
+    return (s) => {
+      let t = s.typeNamed?.(name);
+      if (!t) {
+        if (!isTypeWords) throw new ExpressionError(`no type named '${name}' in the program's debug information`);
+        t = fallbackType(name);
+      }
+      for (let k = 0; k < stars; k++) t = pointerTo(t);
+      return t;
+    };
   }
 
   private unary(): Compiled {
@@ -105,25 +230,72 @@ class Parser {
     if (op === '!' || op === '~' || op === '-' || op === '+') {
       this.i++;
       const e = this.unary();
-      if (op === '!') return (s) => (num(e(s), '!') ? 0 : 1);
-      if (op === '~') return (s) => ~num(e(s), '~') >>> 0;
-      if (op === '-') return (s) => (-num(e(s), '-')) >>> 0;
+      if (op === '!') return (s) => (numOf(e(s), '!', s) ? 0 : 1);
+      if (op === '~') return (s) => ~numOf(e(s), '~', s) >>> 0;
+      if (op === '-') return (s) => (-numOf(e(s), '-', s)) >>> 0;
       return e;
     }
-    if (op === '*') { this.i++; const e = this.unary(); return memory(e, 4); }
+    if (op === '*') {
+      this.i++;
+      const e = this.unary();
+      // Typed pointers load their pointee; a plain number reads a dword there.
+      return (s) => { const v = e(s); return typeof v === 'object' ? elementOf(v, 0, s, 'dereference') : readMem(s, numOf(v, '*', s), 4); };
+    }
+    if (op === '&') {
+      this.i++;
+      const e = this.unary();
+      return (s) => {
+        const v = e(s);
+        if (typeof v !== 'object' || v.address === undefined) throw new ExpressionError('& needs a variable in memory');
+        return { kind: 'typed', type: pointerTo(v.type), bytes: intBytes(v.address, 4) };
+      };
+    }
     if (op !== undefined && SIZES[op.toLowerCase()] && this.t[this.i + 1] === '[') {
       this.i++;
-      return this.bracket(SIZES[op.toLowerCase()]!);
+      return this.postfix(this.bracket(SIZES[op.toLowerCase()]!));
     }
-    if (op === '[') return this.bracket(4);
-    return this.primary();
+    if (op === '[') return this.postfix(this.bracket(4));
+    const cast = this.tryCast();
+    if (cast) {
+      const e = this.unary();
+      return (s) => {
+        const t = cast(s);
+        const v = e(s);
+        const st = strip(t);
+        if (st.kind === 'struct' || st.kind === 'union' || st.kind === 'array') {
+          return { kind: 'typed', type: t, address: typeof v === 'object' && v.address !== undefined ? v.address : numOf(v, 'cast', s) };
+        }
+        return { kind: 'typed', type: t, bytes: intBytes(numOf(v, 'cast', s), sizeOf(t) || 4) };
+      };
+    }
+    return this.postfix(this.primary());
+  }
+
+  private postfix(e0: Compiled): Compiled {
+    let e = e0;
+    for (;;) {
+      const op = this.peek();
+      if (op === '.' || op === '->') {
+        this.i++;
+        const name = this.t[this.i++];
+        if (name === undefined || !/^[A-Za-z_$]/.test(name)) throw new ExpressionError(`expected a member name after '${op}' in '${this.text}'`);
+        const base = e;
+        e = (s) => memberOf(base(s), name, op === '->', s);
+      } else if (op === '[') {
+        this.i++;
+        const idx = this.binary(0);
+        this.expect(']');
+        const base = e;
+        e = (s) => elementOf(base(s), numOf(idx(s), 'an index', s) | 0, s, 'index');
+      } else return e;
+    }
   }
 
   private bracket(size: 1 | 2 | 4): Compiled {
     this.expect('[');
     const e = this.binary(0);
     this.expect(']');
-    return memory(e, size);
+    return (s) => readMem(s, numOf(e(s), 'a memory read', s) >>> 0, size);
   }
 
   private primary(): Compiled {
@@ -138,8 +310,10 @@ class Parser {
       return () => v >>> 0;
     }
     if (tok[0] === '"' || tok[0] === "'") { const v = tok.slice(1, -1).replace(/\\(.)/g, '$1'); return () => v; }
-    if (/^[A-Za-z_$.]/.test(tok)) {
+    if (/^[A-Za-z_$]/.test(tok)) {
       return (s) => {
+        const typed = s.variable?.(tok);
+        if (typed) return typed;
         const v = s.name(tok);
         if (v === undefined) throw new NotApplicable(tok);
         return v;
@@ -149,14 +323,27 @@ class Parser {
   }
 }
 
-function memory(addr: Compiled, size: 1 | 2 | 4): Compiled {
-  return (s) => {
-    const a = num(addr(s), 'a memory read') >>> 0;
-    const v = s.read(a, size);
-    if (v === null) throw new ExpressionError(`memory at 0x${a.toString(16)} is not mapped`);
-    return v;
-  };
+/** Base types by their C spelling when the program's DWARF does not name them. */
+function fallbackType(name: string): CType {
+  const n = name.replace(/\b(const|volatile)\b/g, '').trim().replace(/\s+/g, ' ');
+  if (n === 'void') return { kind: 'void' };
+  const unsigned = /\bunsigned\b/.test(n);
+  const size = /\bchar\b/.test(n) ? 1 : /\bshort\b/.test(n) ? 2 : /\blong long\b/.test(n) ? 8 : 4;
+  // DW_ATE_signed 5, unsigned 7, signed_char 6, unsigned_char 8.
+  return { kind: 'base', name: n, size, encoding: size === 1 ? (unsigned ? 8 : 6) : unsigned ? 7 : 5 };
 }
+
+function readMem(s: ExpressionScope, a: number, size: 1 | 2 | 4): number {
+  const v = s.read(a >>> 0, size);
+  if (v === null) throw new ExpressionError(`memory at 0x${(a >>> 0).toString(16)} is not mapped`);
+  return v;
+}
+
+/** A value as a number (typed scalars by value, arrays by address). */
+export function toNumber(v: Value, s: ExpressionScope): number { return numOf(v, 'this', s); }
+
+/** The bytes of a typed value (read from memory when it is an lvalue). */
+export function typedBytes(v: Typed, s: ExpressionScope): Uint8Array { return bytesOf(v, s); }
 
 /** Parses once; throws ExpressionError naming what it could not read. */
 export function compileExpression(text: string): Compiled {
@@ -171,7 +358,7 @@ export function compileCondition(text: string): (scope: ExpressionScope) => bool
   return (s) => {
     try {
       const v = e(s);
-      return typeof v === 'string' ? v.length > 0 : v !== 0;
+      return typeof v === 'string' ? v.length > 0 : numOf(v, 'a condition', s) !== 0;
     } catch (err) {
       if (err instanceof NotApplicable) return false;
       throw err;

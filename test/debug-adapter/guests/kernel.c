@@ -9,6 +9,8 @@ static inline void outb(unsigned short port, unsigned char v)
 
 volatile unsigned int counter;
 unsigned int table[4] = { 1, 2, 3, 4 };
+struct point { int x; int y; } origin = { 3, -4 };
+struct point *where = &origin;
 
 __attribute__((noinline)) int square(int x)
 {
