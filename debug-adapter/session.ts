@@ -196,7 +196,6 @@ export class ParavirtSession extends LoggingDebugSession {
       ev.body.allThreadsStopped = true;
       if (info.breakpointIds) ev.body.hitBreakpointIds = info.breakpointIds;
       this.sendEvent(ev);
-      this.sendExitsEvent(true);
     });
     engine.on('output', (text, category) => this.sendEvent(new OutputEvent(text, category)));
     engine.on('end', (info) => {
