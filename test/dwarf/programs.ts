@@ -17,6 +17,8 @@ export const VARIANTS: Variant[] = [
   { name: 'Og-debug_frame', flags: ['-Og', '-fno-asynchronous-unwind-tables'] },
   { name: 'O2', flags: ['-O2'] },
   { name: 'O2-dwarf4-debug_frame', flags: ['-O2', '-gdwarf-4', '-fno-asynchronous-unwind-tables'] },
+  // Linux's i386 convention: arguments in EAX, EDX, ECX, which brings DW_OP_entry_value.
+  { name: 'O2-regparm3', flags: ['-O2', '-mregparm=3'] },
 ];
 
 const CFLAGS = ['-m32', '-ffreestanding', '-fno-pic', '-fno-pie', '-nostdlib', '-fno-stack-protector', '-fno-builtin', '-g'];

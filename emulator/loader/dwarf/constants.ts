@@ -7,7 +7,8 @@ export const TAG = {
   typedef: 0x16, union_type: 0x17, unspecified_parameters: 0x18, inlined_subroutine: 0x1d,
   subrange_type: 0x21, base_type: 0x24, const_type: 0x26, enumerator: 0x28, subprogram: 0x2e,
   variable: 0x34, volatile_type: 0x35, restrict_type: 0x37, unspecified_type: 0x3b, partial_unit: 0x3c,
-  atomic_type: 0x47, call_site: 0x48, skeleton_unit: 0x4a, GNU_call_site: 0x4109,
+  atomic_type: 0x47, call_site: 0x48, call_site_parameter: 0x49, skeleton_unit: 0x4a, GNU_call_site: 0x4109,
+  GNU_call_site_parameter: 0x410a,
 } as const;
 
 export const AT = {
@@ -18,7 +19,8 @@ export const AT = {
   declaration: 0x3c, encoding: 0x3e, external: 0x3f, frame_base: 0x40, specification: 0x47,
   type: 0x49, entry_pc: 0x52, ranges: 0x55, upper_bound: 0x2f, data_bit_offset: 0x6b,
   str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, loclists_base: 0x8c,
-  GNU_addr_base: 0x2133, GNU_ranges_base: 0x2132,
+  call_return_pc: 0x7d, call_value: 0x7e, call_origin: 0x7f, GNU_call_site_target: 0x2113, abstract_origin_GNU: 0x31,
+  GNU_addr_base: 0x2133, GNU_ranges_base: 0x2132, GNU_call_site_value: 0x2111,
 } as const;
 
 export const FORM = {

@@ -10,10 +10,10 @@ import { FrameTable, computeCfa, parseFrameSection, rowAt, unwindEbpChain, unwin
 import type { CfiRow, Fde, UnwoundFrame } from './cfi';
 import { FORM } from './constants';
 import { lineFileNames } from './line-files';
-import { evaluate, pickLocation, readLocList, readLocLists } from './location';
+import { DWARF_REGS, evaluate, pickLocation, readLocList, readLocLists } from './location';
 import type { Frame, LocEntry, Location, ReadMemory, Regs } from './location';
 import { ScopeBuilder, inRanges, scopeChain } from './scopes';
-import type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
+import type { CallSiteParam, CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
 import { formatValue, scalarValue } from './format';
 import type { FormatOptions } from './format';
 import { sizeOf, typeName, strip } from './types';
@@ -61,8 +61,10 @@ export class DebugInfo {
   private readonly reader: DieReader;
   private readonly s: DwarfSections;
 
-  private constructor(s: DwarfSections, units: CompileUnit[], reader: DieReader, frames: FrameTable, warnings: string[]) {
-    this.s = s; this.units = units; this.reader = reader; this.frames = frames; this.warnings = warnings;
+  private readonly callSites: Map<number, CallSiteParam[]>;
+
+  private constructor(s: DwarfSections, units: CompileUnit[], reader: DieReader, frames: FrameTable, warnings: string[], callSites: Map<number, CallSiteParam[]>) {
+    this.s = s; this.units = units; this.reader = reader; this.frames = frames; this.warnings = warnings; this.callSites = callSites;
     this.functions = units.flatMap((u) => u.functions).sort((a, b) => a.lowPc - b.lowPc);
   }
 
@@ -112,7 +114,7 @@ export class DebugInfo {
     const fdes: Fde[] = [];
     if (s.frame) fdes.push(...(guard('.debug_frame', () => parseFrameSection(s.frame!, false, 0, 4)) ?? []));
     if (s.ehFrame) fdes.push(...(guard('.eh_frame', () => parseFrameSection(s.ehFrame!, true, s.ehFrameAddr ?? 0, 4)) ?? []));
-    return new DebugInfo(s, cus, reader, new FrameTable(fdes), warnings);
+    return new DebugInfo(s, cus, reader, new FrameTable(fdes), warnings, sb.callSites);
   }
 
   /** All functions with code, sorted by address. */
@@ -235,31 +237,60 @@ export class DebugInfo {
     try {
       const expr = this.expressionAt(v.location, v.unit, lookupPc);
       if (!expr) return { kind: 'optimized-out' };
-      const frame: Frame = { regs: state.regs, readMemory: state.readMemory };
-      const cfa = this.cfaOf(state);
-      if (cfa !== undefined) frame.cfa = cfa;
       const func = fn === undefined ? this.functionAt(lookupPc) : fn;
-      if (func?.frameBase) {
-        const fbExpr = this.expressionAt(func.frameBase, func.unit, lookupPc);
-        if (fbExpr) {
-          const fb = evaluate(fbExpr, frame, v.unit.addrSize);
-          if (fb.kind === 'memory') frame.frameBase = fb.address;
-          else if (fb.kind === 'register') { const r = state.regs[fb.name as keyof Regs]; if (r !== undefined) frame.frameBase = r; }
-        }
-      }
-      if (func && cfa !== undefined) frame.entryRegs = this.entryRegs(state, cfa);
+      const frame = this.frameFor(state, func, true);
       return evaluate(expr, frame, v.unit.addrSize);
     } catch (e) {
       return { kind: 'error', message: (e as Error).message };
     }
   }
 
-  /** Register values at entry of the current function: callee-saved ones unwound, ESP = CFA - 4. */
-  private entryRegs(state: FrameState, cfa: number): Regs {
+  /** The evaluation context of a frame: its CFA, its function's frame base and (optionally) entry values. */
+  private frameFor(state: FrameState, func: FunctionInfo | null, withEntry: boolean): Frame {
+    const pc = state.regs.eip ?? 0;
+    const lookupPc = state.innermost === false ? pc - 1 : pc;
+    const frame: Frame = { regs: state.regs, readMemory: state.readMemory };
+    const cfa = this.cfaOf(state);
+    if (cfa !== undefined) frame.cfa = cfa;
+    if (func?.frameBase) {
+      const fbExpr = this.expressionAt(func.frameBase, func.unit, lookupPc);
+      if (fbExpr) {
+        try {
+          const fb = evaluate(fbExpr, frame, func.unit.addrSize);
+          if (fb.kind === 'memory') frame.frameBase = fb.address;
+          else if (fb.kind === 'register') { const r = state.regs[fb.name as keyof Regs]; if (r !== undefined) frame.frameBase = r; }
+        } catch { /* no frame base: fbreg reports it */ }
+      }
+    }
+    if (withEntry && func && cfa !== undefined) frame.entryRegs = this.entryRegs(state, cfa, func);
+    return frame;
+  }
+
+  /**
+   * Register values at entry to the current function: ESP = CFA - 4, callee-saved registers as
+   * unwound, and registers the caller loaded for the call as its call-site parameters say.
+   */
+  private entryRegs(state: FrameState, cfa: number, func: FunctionInfo): Regs {
     const out: Regs = { esp: (cfa - 4) >>> 0 };
-    const caller = this.unwind(state.regs, state.readMemory, state.innermost);
-    if (caller && caller.method === 'cfi') {
+    const caller = this.unwind(state.regs, state.readMemory, state.innermost !== false);
+    if (!caller) return out;
+    if (caller.method === 'cfi') {
       for (const r of ['ebx', 'esi', 'edi', 'ebp'] as const) if (caller.regs[r] !== undefined) out[r] = caller.regs[r];
+    }
+    const ret = caller.regs.eip;
+    const params = ret === undefined ? undefined : this.callSites.get(ret);
+    if (!params) return out;
+    const callerState: FrameState = { regs: caller.regs, readMemory: state.readMemory, innermost: false };
+    const callerFrame = this.frameFor(callerState, this.functionAt(ret! - 1), false);
+    for (const p of params) {
+      const name = DWARF_REGS[p.reg];
+      if (!name || p.callee !== func.name) continue;
+      try {
+        const loc = evaluate(p.value, callerFrame, p.unit.addrSize);
+        if (loc.kind === 'memory') out[name] = loc.address;
+        else if (loc.kind === 'value') out[name] = loc.value;
+        else if (loc.kind === 'register') { const v = caller.regs[loc.name as keyof Regs]; if (v !== undefined) out[name] = v; }
+      } catch { /* that parameter's value is not recoverable here */ }
     }
     return out;
   }

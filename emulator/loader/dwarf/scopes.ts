@@ -46,6 +46,9 @@ export interface FunctionInfo {
   scope: Scope;
 }
 
+/** What a caller passed in a register, from DW_TAG_call_site_parameter: for DW_OP_entry_value. */
+export interface CallSiteParam { reg: number; value: Uint8Array; unit: Unit; callee: string | undefined }
+
 export interface CompileUnit {
   name: string;
   compDir: string;
@@ -62,6 +65,8 @@ const MAX_SCOPE_DEPTH = 256;
 
 export class ScopeBuilder {
   readonly types: TypeBuilder;
+  /** Call-site parameters by return address. */
+  readonly callSites = new Map<number, CallSiteParam[]>();
   constructor(private r: DieReader, private fileNames: (u: Unit) => string[]) { this.types = new TypeBuilder(r); }
 
   compileUnit(u: Unit): CompileUnit | null {
@@ -125,6 +130,8 @@ export class ScopeBuilder {
       if (c.tag === TAG.formal_parameter || c.tag === TAG.variable) {
         const v = this.variable(c, cu, c.tag === TAG.formal_parameter);
         if (v) s.variables.push(v);
+      } else if (c.tag === TAG.call_site || c.tag === TAG.GNU_call_site) {
+        this.callSite(c, cu);
       } else if (c.tag === TAG.lexical_block || c.tag === TAG.inlined_subroutine) {
         const rs = this.r.ranges(c);
         const childKind = c.tag === TAG.inlined_subroutine ? 'inlined' : 'block';
@@ -135,6 +142,26 @@ export class ScopeBuilder {
       }
     }
     return s;
+  }
+
+  private callSite(d: Die, cu: CompileUnit): void {
+    const r = this.r;
+    // DWARF 5 names the return address; the GNU extension puts it in low_pc.
+    const ret = r.num(d, AT.call_return_pc) ?? (d.tag === TAG.GNU_call_site ? r.num(d, AT.low_pc) : undefined);
+    if (ret === undefined) return;
+    // The callee, so a tail call (whose return address is its caller's) is not mistaken for this call.
+    const origin = r.ref(d, AT.call_origin) ?? r.ref(d, AT.abstract_origin);
+    const callee = origin ? r.name(origin) : undefined;
+    const params: CallSiteParam[] = [];
+    for (const p of d.children) {
+      if (p.tag !== TAG.call_site_parameter && p.tag !== TAG.GNU_call_site_parameter) continue;
+      const loc = r.attr(p, AT.location)?.value;
+      const value = (r.attr(p, AT.call_value) ?? r.attr(p, AT.GNU_call_site_value))?.value;
+      if (!(loc instanceof Uint8Array) || !(value instanceof Uint8Array) || loc.length !== 1) continue;
+      if (loc[0]! < 0x50 || loc[0]! > 0x6f) continue;   // only register parameters have entry values to recover
+      params.push({ reg: loc[0]! - 0x50, value, unit: cu.unit, callee });
+    }
+    if (params.length) this.callSites.set(ret, params);
   }
 
   private typeFrom(d: Die): CType {
