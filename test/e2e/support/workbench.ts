@@ -121,11 +121,11 @@ export class Workbench {
     await this.page.locator('.editor-instance .view-lines').first().waitFor();
   }
 
-  async gotoLine(line: number): Promise<void> {
+  async gotoLine(line: number, column?: number): Promise<void> {
     await this.page.keyboard.press('Control+G');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`:${line}`);
+    await input.fill(column ? `:${line}:${column}` : `:${line}`);
     await this.page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: 10_000 });
   }
