@@ -258,7 +258,14 @@ export class MemoryAccess extends FlagsCore {
   /** PDPTEs are loaded when CR3 is written (or paging is enabled) in PAE mode, as on hardware. */
   loadPdptes(): void {
     const base = (this.cr3 & 0xffffffe0) >>> 0;
-    for (let i = 0; i < 4; i++) this.pdpte[i] = this.mem.read(base + i * 8, 4);
+    const lo = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i++) {
+      lo[i] = this.mem.read(base + i * 8, 4) | 0;
+      const hi = this.mem.read(base + i * 8 + 4, 4);
+      // A present PDPTE with reserved bits (2:1, 8:5, 63:36) makes the load itself #GP(0).
+      if ((lo[i] & 1) && ((lo[i] & 0x1e6) || (hi & 0xfffffff0))) this.fault(GP, 0);
+    }
+    for (let i = 0; i < 4; i++) this.pdpte[i] = lo[i];
   }
 
   /** Linear -> physical for an access by the current (or an explicit) privilege; raises #PF. */

@@ -721,8 +721,11 @@ export class SystemCpu extends MemoryAccess {
   }
 
   writeCr3(v: number): void {
+    const old = this.cr3;
     this.cr3 = v;
-    if ((this.cr0 & CR0_PG) && (this.cr4 & CR4_PAE)) this.loadPdptes();
+    if ((this.cr0 & CR0_PG) && (this.cr4 & CR4_PAE)) {
+      try { this.loadPdptes(); } catch (e) { this.cr3 = old; throw e; }
+    }
     this.flushTlb();
   }
 
@@ -730,7 +733,9 @@ export class SystemCpu extends MemoryAccess {
     if (v & ~CR4_SUPPORTED) this.fault(GP, 0);
     const old = this.cr4;
     this.cr4 = v;
-    if ((old ^ v) & CR4_PAE && (this.cr0 & CR0_PG) && (v & CR4_PAE)) this.loadPdptes();
+    if ((old ^ v) & CR4_PAE && (this.cr0 & CR0_PG) && (v & CR4_PAE)) {
+      try { this.loadPdptes(); } catch (e) { this.cr4 = old; throw e; }
+    }
     if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE)) this.flushTlb();
   }
 

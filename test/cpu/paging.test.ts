@@ -140,3 +140,29 @@ PT0 equ 0x212000
   assert.deepEqual([u32(r.m, R_VEC), u32(r.m, R_ERR), u32(r.m, R_CR2)], [14, 0, 0x40000000]);
   assert.equal(r.m.translate(0x401234), 0x1234);
 });
+
+test('PAE: loading CR3 with a reserved bit in a present PDPTE is #GP(0) and leaves CR3 unchanged', () => {
+  const r = runKernel(`
+PDPT equ 0x210000
+  mov edi, PDPT
+  xor eax, eax
+  mov ecx, 0x2000 / 4
+  rep stosd
+  mov dword [PDPT], 0x211000 | 1
+  mov dword [0x211000], 0x83
+  mov dword [PDPT + 0x1000 + 0x20], 0x211000 | 1 | 4   ; a second PDPT with bit 2 set
+  mov eax, cr4
+  or eax, 0x20
+  mov cr4, eax
+  mov eax, PDPT
+  mov cr3, eax
+  mov eax, cr0
+  or eax, 0x80000000
+  mov cr0, eax
+  mov dword [R_SCRATCH], here
+  mov eax, PDPT + 0x1000 + 0x20
+here:
+  mov cr3, eax`);
+  assert.deepEqual([u32(r.m, R_VEC), u32(r.m, R_ERR), u32(r.m, R_EIP)], [13, 0, u32(r.m, R_SCRATCH)]);
+  assert.equal(r.m.getRegisters().cr3, 0x210000);
+});
