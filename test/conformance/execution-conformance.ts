@@ -66,7 +66,7 @@ export function runExecutionConformance(createMachine: () => SnapshotMachine, co
           let fault: number, length: number;
           try {
             machine.restore(start);
-            const out = stepOne(machine, bytes, regs, flags, true);
+            const out = stepOne(machine, bytes, regs, flags, true, (done + i) % 2 === 1);
             fault = out.fault;
             length = out.length;
           } catch (e) {

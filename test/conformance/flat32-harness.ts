@@ -99,12 +99,15 @@ export interface StepOutcome {
 }
 
 /**
- * Runs one instruction at CODE_ADDR with the given registers and flags. `bytes` is either
+ * Runs one instruction at CODE_ADDR with the given registers and flags, through step() or
+ * (`viaRun`) run(1), which take different paths in the CPU. `bytes` is either
  * exactly the instruction, or (`fallThrough`) a longer buffer starting with one whose length
  * is not known: then any EIP within 15 bytes after CODE_ADDR counts as completion.
  */
-export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Array, eflags: number, fallThrough = false): StepOutcome {
-  return execute(machine, bytes, 1, regs, eflags, fallThrough);
+export function stepOne(
+  machine: MachineLike, bytes: Uint8Array, regs: Uint32Array, eflags: number, fallThrough = false, viaRun = false,
+): StepOutcome {
+  return execute(machine, bytes, 1, regs, eflags, fallThrough, viaRun);
 }
 
 /**
@@ -112,10 +115,13 @@ export function stepOne(machine: MachineLike, bytes: Uint8Array, regs: Uint32Arr
  * completion means EIP right after it.
  */
 export function runSequence(machine: MachineLike, bytes: Uint8Array, count: number, regs: Uint32Array, eflags: number): StepOutcome {
-  return execute(machine, bytes, count, regs, eflags, false);
+  return execute(machine, bytes, count, regs, eflags, false, true);
 }
 
-function execute(machine: MachineLike, bytes: Uint8Array, count: number, regs: Uint32Array, eflags: number, fallThrough: boolean): StepOutcome {
+/** `viaRun`: through run(count), the CPU's main loop, rather than step(). */
+function execute(
+  machine: MachineLike, bytes: Uint8Array, count: number, regs: Uint32Array, eflags: number, fallThrough: boolean, viaRun: boolean,
+): StepOutcome {
   const code = new Uint8Array(bytes.length + 2);
   code.set(bytes);
   code.set([0xeb, 0xfe], bytes.length);                      // jmp $: nothing runs past the case
@@ -123,8 +129,8 @@ function execute(machine: MachineLike, bytes: Uint8Array, count: number, regs: U
   for (let r = 0; r < 8; r++) machine.setRegister(GPR_NAMES[r], r === 4 ? STACK_TOP : regs[r]);
   machine.setRegister('eflags', (eflags & 0xcd5) | 2);   // status flags and DF
   machine.setRegister('eip', CODE_ADDR);
-  if (count === 1) machine.step();
-  else machine.run(count);
+  if (viaRun) machine.run(count);
+  else machine.step();
   const after = machine.getRegisters();
   const out = new Uint32Array(8);
   for (let r = 0; r < 8; r++) out[r] = after[GPR_NAMES[r]] >>> 0;
