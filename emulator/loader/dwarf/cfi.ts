@@ -266,9 +266,9 @@ export function unwindWithRow(row: CfiRow, raReg: number, regs: Regs, readMemory
       case 'val-offset': v = (cfa + rule.offset) >>> 0; break;
       case 'register': v = regGet(regs, rule.reg); break;
       case 'expression': case 'val-expression': {
-        const loc = evaluate(rule.expr, { regs, readMemory, cfa });
+        // DWARF pushes the CFA before evaluating a register rule's expression.
+        const loc = evaluate(rule.expr, { regs, readMemory, cfa }, 4, 0, [cfa]);
         if (loc.kind !== 'memory') throw new DwarfError('CFI register expression did not compute an address');
-        // DWARF pushes the CFA before evaluating the rule's expression.
         const addr = loc.address;
         v = rule.kind === 'expression' ? readU32(readMemory, addr) : addr;
         break;

@@ -57,10 +57,10 @@ function readU(frame: Frame, addr: number, size: number): number {
  * Evaluates a location expression. Throws DwarfError only for malformed expressions that the
  * caller should surface; a missing register or unreadable memory is also a DwarfError.
  */
-export function evaluate(expr: Uint8Array, frame: Frame, addrSize = 4, depth = 0): Location {
+export function evaluate(expr: Uint8Array, frame: Frame, addrSize = 4, depth = 0, initialStack: number[] = []): Location {
   if (expr.length === 0) return { kind: 'optimized-out' };
   const c = new Cursor(expr, 0, expr.length, 'location expression');
-  const stack: number[] = [];
+  const stack: number[] = initialStack.slice();
   const pieces: Array<{ size: number; location: Location }> = [];
   let loc: Location | null = null;   // a register/implicit location waiting for a piece (or the end)
   const push = (v: number): void => { if (stack.length >= MAX_STACK) throw new DwarfError('location expression: stack overflow'); stack.push(v >>> 0); };
