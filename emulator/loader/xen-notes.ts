@@ -143,6 +143,15 @@ function collectNotes(elf: Elf32Image, ranges: Array<{ start: number; end: numbe
       const descAt = nameAt + pad4(namesz);
       const next = descAt + pad4(descsz);
       if (next > end) {
+        // Xen reads a string note's text wherever it lies in the file, so a last note whose
+        // descsz overstates its string (GRUB's i386-xen image has PAE_MODE "yes" with descsz
+        // 12) is accepted when the NUL-terminated text itself is inside the area.
+        const avail = Math.max(0, end - descAt);
+        const isXen = namesz === 4 && r.bytes[nameAt] === 0x58 && r.bytes[nameAt + 1] === 0x65 && r.bytes[nameAt + 2] === 0x6e && r.bytes[nameAt + 3] === 0;
+        if (isXen && STRING_NOTES.has(type) && NOTE_NAMES[type] !== undefined && avail > 0 && r.bytes.subarray(descAt, descAt + avail).includes(0)) {
+          out.push({ type, name: NOTE_NAMES[type], value: noteValue(r, type, descAt, avail, o), offset: o });
+          break;
+        }
         throw new ImageError(`ELF note at ${hex(o)} (namesz ${namesz}, descsz ${descsz}) runs past the end of its note area at ${hex(end)}`, { offset: o, field: 'note namesz/descsz' });
       }
       if (namesz === 4 && r.bytes[nameAt] === 0x58 && r.bytes[nameAt + 1] === 0x65 && r.bytes[nameAt + 2] === 0x6e && r.bytes[nameAt + 3] === 0) {

@@ -101,7 +101,7 @@ export const XENMEM = {
   increase_reservation: 0, decrease_reservation: 1, maximum_ram_page: 2, current_reservation: 3,
   maximum_reservation: 4, machphys_mfn_list: 5, maximum_gpfn: 14, memory_map: 9, machine_memory_map: 10,
 } as const;
-export const GNTTABOP = { map_grant_ref: 0, unmap_grant_ref: 1, setup_table: 2, dump_table: 3, transfer: 4, copy: 5, query_size: 6 } as const;
+export const GNTTABOP = { map_grant_ref: 0, unmap_grant_ref: 1, setup_table: 2, dump_table: 3, transfer: 4, copy: 5, query_size: 6, set_version: 8, get_version: 10 } as const;
 export const GNTST_okay = 0, GNTST_general_error = -1, GNTST_bad_domain = -2;
 export const PHYSDEVOP_set_iopl = 6, PHYSDEVOP_set_iobitmap = 7;
 export const PHYSDEVOP_compat_set_iopl = 1;

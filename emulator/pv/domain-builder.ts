@@ -181,6 +181,8 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const consoleMfn = va2pfn(consoleVa), storeMfn = va2pfn(storeVa);
   d.console.ringPa = consoleMfn * PAGE;
   d.console.port = consoleEvtchn;
+  d.xenstore.ringPa = storeMfn * PAGE;
+  d.xenstore.port = storeEvtchn;
 
   // start_info.
   const si = va2pfn(startInfoVa) * PAGE;

@@ -19,6 +19,7 @@ import { PageTypes } from './page-types';
 import { PvLog, PvKind } from './pv-log';
 import type { DomainLayout } from './domain-builder';
 import { ConsoleBackend } from './console';
+import { XenstoreBackend } from './xenstore';
 import { decodeInfo } from '../cpu/decode-info';
 
 const CS = 1, SS = 2, DS = 3, ES = 0, FS = 4, GS = 5;
@@ -40,6 +41,7 @@ export class PvDomain {
   readonly events: EventChannels;
   readonly log: PvLog;
   readonly console: ConsoleBackend;
+  readonly xenstore: XenstoreBackend;
   types: PageTypes;
   layout: DomainLayout | null = null;
   options: PvOptions = { privileged: 'xen' };
@@ -82,6 +84,7 @@ export class PvDomain {
     this.log = new PvLog(() => cpu.icount);
     this.types = new PageTypes(mem, 0, 0, () => false);
     this.console = new ConsoleBackend(mem, this.events, serialOut);
+    this.xenstore = new XenstoreBackend(mem, this.events);
     this.events.onKick = () => this.kick();
   }
 
@@ -96,6 +99,7 @@ export class PvDomain {
     this.stop = null; this.dead = false;
     this.events.reset();
     this.console.reset();
+    this.xenstore.reset(1, 'paravirt-guest');
     this.log.reset();
     this.layout = null;
   }
@@ -123,6 +127,7 @@ export class PvDomain {
         polling: ev.polling ? [...ev.polling] : null,
       },
       console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, input: c.pendingInput() },
+      xenstore: this.xenstore.save(),
       types: {
         totalFrames: t.totalFrames, guestFrames: t.guestFrames, type: t.type.slice(), typeRefs: t.typeRefs.slice(),
         pinned: t.pinned.slice(), writable: t.writable.slice(), xenL2: t.xenL2.slice(), hvPdes: t.hvPdes.map((e) => [...e]),
@@ -146,6 +151,7 @@ export class PvDomain {
     ev.virqPort.set(e.virqPort); ev.sharedPa = e.sharedPa; ev.vcpuPa = e.vcpuPa; ev.polling = e.polling ? new Set(e.polling) : null;
     this.console.ringPa = s.console.ringPa; this.console.port = s.console.port; this.console.bytesOut = s.console.bytesOut;
     this.console.setPendingInput(s.console.input);
+    this.xenstore.load(s.xenstore);
     const ty = s.types;
     const types = new PageTypes(this.mem, ty.totalFrames, ty.guestFrames, this.layout
       ? ((lay: DomainLayout) => (mfn: number) => mfn === lay.sharedInfoMfn || lay.grantMfns.includes(mfn))(this.layout)

@@ -74,6 +74,7 @@ function op(d: PvDomain, cmd: number, arg: number): number {
         case EVTCHNSTAT.ipi: ev.setPending(port); return 0;
         case EVTCHNSTAT.interdomain:
           if (ev.backend[port] === 'console') d.console.drain();
+          else if (ev.backend[port] === 'xenstore') d.xenstore.kick();
           return 0;
         case EVTCHNSTAT.unbound: return 0; // Xen drops a notification nobody is bound to hear
         default: return -EINVAL;

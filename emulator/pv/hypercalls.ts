@@ -428,6 +428,20 @@ function grantTableOp(d: PvDomain, cmd: number, uop: number, count: number): num
         a.set16(at + 12, ok ? 0 : GNTST_bad_domain);
       }
       return 0;
+    case GNTTABOP.set_version: {
+      // Version 1 grant tables only (Xen refuses v2 when it is not enabled for the domain).
+      const v = a.u32(uop);
+      a.checkWritable(uop, 4);
+      if (v !== 1) { a.set32(uop, 1); return -EINVAL; }
+      return 0;
+    }
+    case GNTTABOP.get_version: {
+      const dom = a.u16(uop);
+      a.checkWritable(uop + 4, 4);
+      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+      a.set32(uop + 4, 1);
+      return 0;
+    }
     default: return -ENOSYS;
   }
 }

@@ -10,6 +10,7 @@ import type { PvDomain } from './domain';
 import { GuestFault } from './guest-access';
 import { PageTypes, T_L1, T_L2, T_L3, T_NONE, T_SEG } from './page-types';
 import { checkDescriptor } from './descriptors';
+import { FAULT } from '../cpu/memory-access';
 import { BATCH_SLICE, Continuation, MMU_UPDATE_PREEMPTED } from './continuation';
 
 const P = 1;
@@ -19,7 +20,9 @@ function selfDomain(dom: number): boolean { return (dom & 0xffff) === DOMID_SELF
 function flushAfterUpdate(d: PvDomain, table: number): void {
   const cpu = d.cpu;
   // A change to the live L3 must reach the PDPTE registers; everything else needs a TLB flush.
-  if (table === (cpu.cr3 >>> 12)) cpu.loadPdptes();
+  if (table === (cpu.cr3 >>> 12)) {
+    try { cpu.loadPdptes(); } catch (e) { if (e !== FAULT) throw e; }
+  }
   cpu.flushTlb();
 }
 
@@ -85,6 +88,18 @@ function continued(d: PvDomain, count: number, pdone: number): number {
   try { return d.access.u32(pdone); } catch (e) { if (e instanceof GuestFault) return -EFAULT; throw e; }
 }
 
+/** Switch CR3 to a validated L3; false (CR3 unchanged) if the CPU refuses its PDPTEs. */
+export function loadBase(d: PvDomain, l3: number): boolean {
+  const cpu = d.cpu, old = cpu.cr3;
+  try { cpu.writeCr3(l3 * PAGE); return true; }
+  catch (e) {
+    if (e !== FAULT) throw e;
+    cpu.cr3 = old; cpu.loadPdptes(); cpu.flushTlb();
+    d.types.lastError = 'the CPU refused the L3 as PDPTEs';
+    return false;
+  }
+}
+
 /** The machine address of the L1 entry that maps `va` in the current tables, or -1. */
 export function l1EntryAddress(d: PvDomain, va: number): number {
   const cpu = d.cpu, m = d.mem;
@@ -144,7 +159,7 @@ export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number,
       case MMUEXT.new_baseptr: {
         const old = cpu.cr3 >>> 12;
         if (!t.getType(arg1, T_L3)) { rc = -EINVAL; break; }
-        cpu.writeCr3(arg1 * PAGE);
+        if (!loadBase(d, arg1)) { t.putType(arg1); rc = -EINVAL; break; }
         t.putType(old);
         break;
       }

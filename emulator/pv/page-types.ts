@@ -15,8 +15,13 @@ export const TYPE_NAMES = ['none', 'L1', 'L2', 'L3', '', 'descriptor'];
 
 /** PTE bits. */
 const P = 1, RW = 2, PSE = 0x80;
-/** PDPTE bits that must be clear under PAE (RW, US, A, D, PS and reserved). */
-const L3_DISALLOW = 0x1e6;
+/**
+ * PDPTE bits that are reserved under PAE (RW, US, A, D, PS, G). Xen runs 32-bit PAE guests
+ * on 4-level tables and adds RW and USER to their L3 entries itself, so guests (GRUB's PV
+ * image among them) may set them; on a real PAE CPU they would make the CR3 load #GP, so
+ * the hypervisor clears them when it installs an L3 entry.
+ */
+const L3_RESERVED = 0x1e6;
 
 export class PageTypes {
   readonly type: Uint8Array;
@@ -78,6 +83,12 @@ export class PageTypes {
     if (t === T_SEG) return true; // descriptor contents are checked by the caller
     // A PAE L3 must have slot 3 present: that L2 carries the hypervisor's mappings.
     if (t === T_L3 && !(this.lo(mfn, 3) & P)) { this.lastError = 'L3 slot 3 is not present'; return false; }
+    if (t === T_L3) {
+      for (let i = 0; i < 4; i++) {
+        const at = (mfn * 4096 + i * 8) >>> 2;
+        if (this.mem.i32[at] & P) this.mem.i32[at] &= ~L3_RESERVED;
+      }
+    }
     for (let i = 0; i < n; i++) {
       if (t === T_L2 && this.xenL2[mfn] && i >= HV_L2_FIRST) continue;
       if (!this.getEntry(t, mfn, i, this.lo(mfn, i), this.hi(mfn, i))) {
@@ -122,7 +133,6 @@ export class PageTypes {
       return this.getType(mfn, T_L1);
     }
     // L3
-    if (lo & L3_DISALLOW) { this.lastError = `L3 entry has reserved bits 0x${(lo & L3_DISALLOW).toString(16)}`; return false; }
     if (index === 3) {
       if (this.type[mfn] === T_L2 && !this.xenL2[mfn]) { this.lastError = 'the L2 in slot 3 is also used in another slot'; return false; }
       const fresh = this.type[mfn] === T_NONE;
@@ -160,6 +170,7 @@ export class PageTypes {
     if (t === T_L2 && this.xenL2[table] && index >= HV_L2_FIRST) { this.lastError = 'hypervisor slot of the L2'; return false; }
     if (t === T_L3 && index > 3) { this.lastError = 'L3 index out of range'; return false; }
     if (t === T_L3 && index === 3 && !(lo & P)) { this.lastError = 'L3 slot 3 must stay present'; return false; }
+    if (t === T_L3 && (lo & P)) lo &= ~L3_RESERVED;
     const oldLo = this.lo(table, index), oldHi = this.hi(table, index);
     if (!this.getEntry(t, table, index, lo, hi)) return false;
     this.putEntry(t, oldLo, oldHi);

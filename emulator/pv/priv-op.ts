@@ -8,6 +8,7 @@ import { cpuid } from '../cpu/identity';
 import { HYPERVISOR_VIRT_START, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
 import type { PvDomain } from './domain';
 import { T_L3 } from './page-types';
+import { loadBase } from './mmu-ops';
 
 const FLAG_IF = 0x200;
 export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
@@ -126,7 +127,7 @@ export function emulatePrivileged(d: PvDomain): Emulated | null {
           const mfn = (v >>> 12);
           const old = cpu.cr3 >>> 12;
           if (!d.types.getType(mfn, T_L3)) return null;
-          cpu.writeCr3(mfn * PAGE);
+          if (!loadBase(d, mfn)) { d.types.putType(mfn); return null; }
           d.types.putType(old);
           break;
         }
