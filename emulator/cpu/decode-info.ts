@@ -115,10 +115,10 @@ function x87Reg(op: number, m: number): string | null {
  * Length and base mnemonic (iced-x86's lowercase naming) of the instruction at bytes[0],
  * or null if the CPU raises #UD for it (or it does not fit in 15 bytes / the buffer).
  */
-export function decodeInfo(bytes: Uint8Array, is32: boolean): { length: number; mnemonic: string } | null {
+export function decodeInfo(bytes: Uint8Array, is32: boolean, maxLength = 15): { length: number; mnemonic: string } | null {
   let i = 0;
   let o32 = is32, a32 = is32, rep = 0, lock = false;
-  const n = Math.min(bytes.length, 15);
+  const n = Math.min(bytes.length, maxLength);
   let b: number;
   for (;;) {
     if (i >= n) return null;

@@ -18,6 +18,7 @@ const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 import { FAULT } from './memory-access';
 import { EXIT_EXTERNAL_INTERRUPT, SystemCpu } from './system';
 import { exec0F } from './execute-0f';
+import { decodeInfo } from './decode-info';
 import { Fpu } from './x87';
 
 const R8 = FlagsCore.R8;
@@ -287,6 +288,7 @@ export class Cpu extends SystemCpu {
     if (PREFIX[b] === 0) { this.execOp(b); return; }
     this.prefixed = true;
     this.prefixCount = 0;
+    if (PREFIX[this.peekCode(1)] && PREFIX[this.peekCode(2)]) this.checkLongInstruction();
     for (;;) {
       switch (b) {
         case 0x66: this.o32 = !this.cs32; break;
@@ -306,10 +308,19 @@ export class Cpu extends SystemCpu {
     }
   }
 
-  /** Instruction length so far (for the 15-byte limit check on long encodings). */
-  checkLength(): void {
-    const len = ((this.eip - this.instrEip) >>> 0) & (this.cs32 ? 0xffffffff : 0xffff);
-    if (len > 15) this.fault(GP, 0);
+  private readonly longBuf = new Uint8Array(32);
+
+  /** Byte `n` of the current instruction without side effects (0 if unreadable). */
+  private peekCode(n: number): number {
+    const p = this.peekTranslate((this.segBase[CS] + this.instrEip + n) | 0);
+    return p < 0 ? 0 : this.mem.peek(p);
+  }
+
+  /** Three or more prefixes: an encoding longer than 15 bytes is #GP(0) before it does anything. */
+  private checkLongInstruction(): void {
+    const n = this.copyInstrBytes(this.longBuf, 0, 32);
+    const d = decodeInfo(this.longBuf.subarray(0, n), this.cs32, 32);
+    if (d && d.length > 15) this.fault(GP, 0);
   }
 
   modrm(): void {

@@ -84,7 +84,7 @@ export class SystemCpu extends MemoryAccess {
   copyInstrBytes(dst: Uint8Array, offset: number, max: number): number {
     const start = (this.segBase[CS] + this.instrEip) | 0;
     let page = -2, phys = -1, n = 0;
-    for (; n < max && n < 15; n++) {
+    for (; n < max; n++) {
       const lin = (start + n) | 0;
       if ((lin >>> 12) !== page) { page = lin >>> 12; phys = this.peekTranslate(lin & ~0xfff); }
       if (phys < 0) break;

@@ -78,3 +78,12 @@ test('RDMSR of an unknown MSR is #GP(0); known MSRs read back what was written',
   const r = runKernel(`mov ecx, 0x175\n mov eax, 0xdeadbeef\n xor edx, edx\n wrmsr\n xor eax, eax\n rdmsr\n mov [R_SCRATCH], eax`);
   assert.equal(u32(r.m, R_SCRATCH), 0xdeadbeef);
 });
+
+test('an instruction longer than 15 bytes is #GP(0); exactly 15 bytes executes', () => {
+  const ok = runKernel(`mov esi, R_SCRATCH - 0x100\n xor ecx, ecx\n db 0x3e, 0x3e, 0x3e, 0x3e\n add dword [esi + ecx * 4 + 0x100], 0x12345678\n mov dword [R_VEC], 0x77`);
+  assert.equal(u32(ok.m, R_VEC), 0x77);
+  assert.equal(u32(ok.m, R_SCRATCH), 0x12345678);
+  const f = fault(`mov esi, R_SCRATCH - 0x100\n xor ecx, ecx\n mov dword [R_SCRATCH + 4], here\nhere: db 0x3e, 0x3e, 0x3e, 0x3e, 0x3e\n add dword [esi + ecx * 4 + 0x100], 0x12345678`);
+  assert.deepEqual([f.vec, f.err, f.eip === u32(f.m, R_SCRATCH + 4)], [13, 0, true]);
+  assert.equal(u32(f.m, R_SCRATCH), 0);
+});
