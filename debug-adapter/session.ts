@@ -224,10 +224,10 @@ export class ParavirtSession extends LoggingDebugSession {
     const stats = e.machine.exits;
     if (!force && stats.total === this.lastExitTotal) return;
     this.lastExitTotal = stats.total;
-    const { latest, dropped } = e.drainExits();
+    const { latest, dropped } = e.drainExits(16);
     this.sendEvent(new Event('paravirt.exits', {
       total: stats.total, byReason: stats.byReason, cyclesByReason: stats.cyclesByReason, cyclesAreEstimates: true,
-      hypercalls: stats.hypercalls, instructions: e.machine.icount, latest: latest.slice(-16).map(exitJson), latestDropped: dropped + Math.max(0, latest.length - 16),
+      hypercalls: stats.hypercalls, instructions: e.machine.icount, latest: latest.map(exitJson), latestDropped: dropped,
     }));
   }
 

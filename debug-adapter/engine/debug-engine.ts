@@ -67,7 +67,6 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private filters: ActiveFilter[] = [];
   private fatalStops = new Set<string>(['triple-fault', 'domain-crash']);
   private watches: Array<{ addr: number; len: number; kind: WatchKind; id: number }> = [];
-  private lastExit: ExitRecord | undefined;
   private matched: ExitRecord | undefined;
   private busy = false;
   private pauseWanted = false;
@@ -75,9 +74,6 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private pendingEnd: EndInfo | null = null;
   private readonly tempBps = new Set<number>();
   private tempCheck: (() => boolean) | null = null;
-  /** Exits seen since the last drain, for the batched `paravirt.exits` event. */
-  private exitBatch: ExitRecord[] = [];
-  private exitBatchDropped = 0;
   /** Snapshots for reverse execution (HVM mode: the PV hypervisor's state is not in a machine snapshot). */
   readonly history: History | null;
   /** True while re-executing for stepBack/reverseContinue: no output, no profile, no events. */
@@ -109,7 +105,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   get running(): boolean { return this.busy; }
   get isEnded(): boolean { return this.ended !== null; }
   get lastMatchedExit(): ExitRecord | undefined { return this.matched; }
-  get latestExit(): ExitRecord | undefined { return this.lastExit; }
+  get latestExit(): ExitRecord | undefined { return this.machine.exits.total > 0 ? this.machine.exits.recent(1)[0] : undefined; }
 
   /** Linear address of the next instruction. */
   pc(): number { return (csBase(this.machine) + this.machine.getRegisters().eip) >>> 0; }
@@ -359,16 +355,20 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const compiled = filters.filter((f) => f.id !== 'triple-fault' && f.id !== 'domain-crash').map((f) => compileFilter(f.id, f.condition));
     for (const f of filters) if (f.id === 'triple-fault' || f.id === 'domain-crash') compileFilter(f.id);
     this.filters = compiled;
+    this.installExitHook();
     this.fatalStops = new Set(filters.filter((f) => f.id === 'triple-fault' || f.id === 'domain-crash').map((f) => f.id));
   }
 
+  /**
+   * The machine calls a hook per exit only when something needs it (the exit profile, an
+   * exception filter): with neither, exits cost the debugger nothing.
+   */
   private installExitHook(): void {
-    const m = this.machine;
-    m.setExitFilter((r) => {
+    const profiling = this.config.profile !== null;
+    if (!profiling && this.filters.length === 0) { this.machine.setExitFilter(null); return; }
+    this.machine.setExitFilter((r) => {
       if (this.replaying) return this.filters.length > 0 && this.filterHit(r);
-      this.profile.add(r);
-      this.lastExit = r;
-      if (this.exitBatch.length < 64) this.exitBatch.push(r); else { this.exitBatch.shift(); this.exitBatch.push(r); this.exitBatchDropped++; }
+      if (profiling) this.profile.add(r);
       return this.filters.length > 0 && this.filterHit(r);
     });
   }
@@ -383,11 +383,15 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     return false;
   }
 
-  /** The exits recorded since the last call (newest last), and how many were left out. */
-  drainExits(): { latest: ExitRecord[]; dropped: number } {
-    const out = { latest: this.exitBatch, dropped: this.exitBatchDropped };
-    this.exitBatch = []; this.exitBatchDropped = 0;
-    return out;
+  private exitsReported = 0;
+
+  /** Up to `max` exits recorded since the last call (newest last), and how many more there were. */
+  drainExits(max: number): { latest: ExitRecord[]; dropped: number } {
+    const total = this.machine.exits.total;
+    const fresh = Math.max(0, total - this.exitsReported);
+    this.exitsReported = total;
+    const latest = fresh > 0 ? this.machine.exits.recent(Math.min(max, fresh)) : [];
+    return { latest, dropped: fresh - latest.length };
   }
 
   // ---- run control -------------------------------------------------------------------

@@ -183,3 +183,33 @@ test('bad configurations and malformed requests get errors; the adapter keeps an
   await end;
   await waitForOutput(dc2, 'console', 'maxInstructions');
 });
+
+test('PV kernel: assembly source breakpoint, next over a call that makes a hypercall, stepIn into it', async () => {
+  const dc = await client();
+  const src = join(GUESTS, 'pv.asm');
+  const callLine = asmLine('pv.asm', 'call get_version');
+  await launch(dc, { program: b.elf('pv'), mode: 'pv', profile: false }, async () => {
+    const bp = (await dc.setBreakpointsRequest({ source: { path: src }, breakpoints: [{ line: callLine }] })).body.breakpoints[0]!;
+    assert.equal(bp.verified, true);
+  });
+  assert.equal((await nextStopped(dc)).reason, 'breakpoint');
+  await dc.nextRequest({ threadId: 1 });
+  assert.equal((await nextStopped(dc)).reason, 'step');
+  let f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  assert.equal(f.line, asmLine('pv.asm', 'dec dword [rounds]'));
+  assert.match(f.name, /^ask_version/);
+  // The hypercall ran during the step: its record is in the log.
+  const log = await dc.customRequest('paravirt.exitLog', { from: 0, count: 100, filter: 'name == "xen_version"' });
+  assert.equal(log.body.records.length, 1);
+  await dc.nextRequest({ threadId: 1 });
+  await nextStopped(dc);
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await nextStopped(dc)).reason, 'breakpoint');
+  await dc.stepInRequest({ threadId: 1 });
+  await nextStopped(dc);
+  f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  assert.equal(f.line, asmLine('pv.asm', 'mov ebx, XENVER_version'));
+  assert.equal(parseInt(f.instructionPointerReference!, 16), nmAddress(b.elf('pv'), 'get_version'));
+  // No reverse execution in PV mode: refused with the reason.
+  await assert.rejects(dc.customRequest('stepBack', { threadId: 1 }), /HVM/);
+});
