@@ -13,6 +13,8 @@ have_pkg gcc-multilib || need+=(gcc-multilib)
 have_pkg binutils || need+=(binutils)
 have_pkg seabios || need+=(seabios)
 have_cmd make || need+=(make)
+# A real Xen PV kernel for the PV tests: Debian's GRUB built for i386-xen.
+have_pkg grub-xen-host || need+=(grub-xen-host)
 # The browser and code-server build deps are needed only by the end-to-end layer.
 if [ -d test/e2e ] && [ "${PARAVIRT_E2E:-1}" != 0 ]; then
   have_cmd chromium || need+=(chromium)
