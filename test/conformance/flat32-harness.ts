@@ -81,7 +81,7 @@ function handlers(): Uint8Array {
  * Loads the harness and runs its setup; throws if the machine does not get there. With
  * `bits` 16 the code segment is a 16-bit one (base 0), stack and data stay 32-bit.
  */
-export function prepareFlat32(machine: MachineLike, bits: 16 | 32 = 32): void {
+export function prepareFlat32(machine: MachineLike, bits: 16 | 32 = 32, paged = false): void {
   machine.load(flat32Plan(bits));
   const stop = machine.run(SETUP_INSTRUCTIONS + (bits === 16 ? 1 : 0));
   const regs = machine.getRegisters();
@@ -89,6 +89,27 @@ export function prepareFlat32(machine: MachineLike, bits: 16 | 32 = 32): void {
   if (regs.eip !== waitAt || regs.cs !== (bits === 16 ? 0x18 : 0x08) || regs.ss !== 0x10) {
     throw new Error(`flat32 harness setup did not complete: stop ${JSON.stringify(stop)}, eip ${regs.eip.toString(16)}`);
   }
+  if (paged) enablePaging(machine);
+}
+
+const PAGE_DIRECTORY = 0x70000;
+const PAGE_TABLE = 0x71000;
+/** With paging, only the first MAPPED_BYTES are mapped (identity, supervisor, writable). */
+export const MAPPED_BYTES = 0x80000;
+
+/** Two-level paging where everything above MAPPED_BYTES is not present: wild accesses fault. */
+function enablePaging(machine: MachineLike): void {
+  const pd = new Uint8Array(4096);
+  new DataView(pd.buffer).setUint32(0, PAGE_TABLE | 3, true);
+  const pt = new Uint8Array(4096);
+  const view = new DataView(pt.buffer);
+  for (let page = 0; page < MAPPED_BYTES / 4096; page++) view.setUint32(page * 4, (page * 4096) | 3, true);
+  machine.writePhysical(PAGE_DIRECTORY, pd);
+  machine.writePhysical(PAGE_TABLE, pt);
+  machine.setRegister('cr3', PAGE_DIRECTORY);
+  machine.setRegister('cr0', (machine.getRegisters().cr0 | 0x80000000) >>> 0);
+  const r = machine.getRegisters();
+  if ((r.cr0 >>> 31) !== 1 || r.cr3 !== PAGE_DIRECTORY) throw new Error('flat32 harness: paging did not turn on');
 }
 
 export interface StepOutcome {
