@@ -219,7 +219,13 @@ function declarator(t: CType, inner: string, depth: number): string {
     case 'typedef': return `${t.name}${inner ? ' ' + inner : ''}`;
     case 'struct': case 'union': case 'enum': return `${t.kind} ${t.name || '{...}'}${inner ? ' ' + inner : ''}`;
     case 'qualified': {
-      if (t.target.kind === 'pointer') return declarator(t.target, `${t.qualifier}${inner ? ' ' + inner : ''}`, depth + 1).replace('* const', '*const');
+      if (t.target.kind === 'pointer') {
+        // gdb's spelling: `char * const`, `char * const[2]`, `char * const name`.
+        const p = t.target;
+        const q = `${p.reference ? '&' : '*'} ${t.qualifier}${/^[A-Za-z_]/.test(inner) ? ' ' : ''}${inner}`;
+        const needParens = p.target.kind === 'array' || p.target.kind === 'function';
+        return declarator(p.target, needParens ? `(${q})` : q, depth + 1);
+      }
       const rest = declarator(t.target, inner, depth + 1);
       // gcc marks both a const array and its element const; C spells that once.
       return rest.startsWith(`${t.qualifier} `) ? rest : `${t.qualifier} ${rest}`;

@@ -51,6 +51,25 @@ char padded[16] = "xy";
 int zeros[12];
 int (*binary_op)(int, int) = add;
 const char *message = greeting;
+const char *const words[2] = { "one", "two" };
+enum sign { NEG = -1, ZERO, POS } sgn = NEG;
+struct bits { signed int s : 4; _Bool b : 1; enum color c : 3; unsigned int wide : 20; } bf = { -3, 1, BLUE, 0xabcde };
+typedef int (*binop_t)(int, int);
+binop_t ops[2] = { add, 0 };
+int **pp;
+void *vp = &matrix;
+volatile unsigned char vuc = 200;
+short cube[2][2][2] = { { { 1, -2 }, { 3, -4 } }, { { 5, -6 }, { 7, -8 } } };
+struct point pts[2] = { { 1, 2 }, { 3, 4 } };
+char empty[4];
+unsigned char raw[3] = { 1, 2, 255 };
+float tenth = 0.1f;
+double tiny = 1.5e-300;
+double huge_d = 1e300;
+double third = 1.0 / 3.0;
+int negs[12] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 5 };
+const volatile int cv = 3;
+struct node { int value; struct node *next; } n2 = { 2, 0 }, n1 = { 1, &n2 };
 struct { int a; union { short s; char c; } u; } anon = { 7, { 0x4142 } };
 
 static void put(char c) { outb(0x3f8, (u8)c); }
