@@ -80,15 +80,16 @@ const X87_MEM: Record<number, Array<string | null>> = {
   0xda: ['fiadd', 'fimul', 'ficom', 'ficomp', 'fisub', 'fisubr', 'fidiv', 'fidivr'],
   0xdb: ['fild', null, 'fist', 'fistp', null, 'fld', null, 'fstp'],
   0xdc: ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'],
-  0xdd: ['fld', null, 'fst', 'fstp', null, null, null, 'fnstsw'],
+  0xdd: ['fld', null, 'fst', 'fstp', 'frstor', null, 'fnsave', 'fnstsw'],
   0xde: ['fiadd', 'fimul', 'ficom', 'ficomp', 'fisub', 'fisubr', 'fidiv', 'fidivr'],
-  0xdf: ['fild', null, 'fist', 'fistp', null, 'fild', null, 'fistp'],
+  0xdf: ['fild', null, 'fist', 'fistp', 'fbld', 'fild', 'fbstp', 'fistp'],
 };
 
 const D9_REG: Record<number, string> = {
   0xd0: 'fnop', 0xe0: 'fchs', 0xe1: 'fabs', 0xe4: 'ftst', 0xe5: 'fxam', 0xe8: 'fld1', 0xe9: 'fldl2t', 0xea: 'fldl2e',
-  0xeb: 'fldpi', 0xec: 'fldlg2', 0xed: 'fldln2', 0xee: 'fldz', 0xf0: 'f2xm1', 0xf1: 'fyl2x', 0xf3: 'fpatan',
-  0xf6: 'fdecstp', 0xf7: 'fincstp', 0xf8: 'fprem', 0xfa: 'fsqrt', 0xfc: 'frndint', 0xfd: 'fscale', 0xfe: 'fsin', 0xff: 'fcos',
+  0xeb: 'fldpi', 0xec: 'fldlg2', 0xed: 'fldln2', 0xee: 'fldz', 0xf0: 'f2xm1', 0xf1: 'fyl2x', 0xf2: 'fptan', 0xf3: 'fpatan',
+  0xf4: 'fxtract', 0xf5: 'fprem1', 0xf6: 'fdecstp', 0xf7: 'fincstp', 0xf8: 'fprem', 0xf9: 'fyl2xp1', 0xfa: 'fsqrt',
+  0xfb: 'fsincos', 0xfc: 'frndint', 0xfd: 'fscale', 0xfe: 'fsin', 0xff: 'fcos',
 };
 
 function x87Reg(op: number, m: number): string | null {

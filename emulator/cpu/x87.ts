@@ -122,9 +122,9 @@ export class Fpu {
     scratch.setInt32(0, lo, true); scratch.setInt32(4, hi, true);
     return scratch.getFloat64(0, true);
   }
-  private rdF80(): number {
+  private rdF80(at = 0): number {
     const c = this.cpu;
-    const lo = c.rd32(c.eaLin(4, false)) >>> 0, hi = c.rd32(c.eaLin(4, false, 4)) >>> 0, se = c.rd16(c.eaLin(2, false, 8));
+    const lo = c.rd32(c.eaLin(4, false, at)) >>> 0, hi = c.rd32(c.eaLin(4, false, at + 4)) >>> 0, se = c.rd16(c.eaLin(2, false, at + 8));
     const sign = se & 0x8000 ? -1 : 1, exp = se & 0x7fff;
     if (exp === 0x7fff) return (hi & 0x7fffffff) === 0 && lo === 0 ? sign * Infinity : NaN;
     const mant = hi * 4294967296 + lo;
@@ -145,7 +145,7 @@ export class Fpu {
     c.probeWrite(c.eaLin(8, true), 8);
     c.wr32(c.eaLin(4, true), scratch.getInt32(0, true)); c.wr32(c.eaLin(4, true, 4), scratch.getInt32(4, true));
   }
-  private wrF80(v: number): void {
+  private wrF80(v: number, at = 0): void {
     const c = this.cpu;
     let se = 0, hi = 0, lo = 0;
     if (v !== v) { se = 0xffff; hi = 0xc0000000; lo = 0; }
@@ -162,8 +162,8 @@ export class Fpu {
         lo = Math.round((mant - Math.floor(mant)) * 4294967296) >>> 0;
       }
     }
-    c.probeWrite(c.eaLin(10, true), 10);
-    c.wr32(c.eaLin(4, true), lo); c.wr32(c.eaLin(4, true, 4), hi); c.wr16(c.eaLin(2, true, 8), se);
+    c.probeWrite(c.eaLin(10, true, at), 10);
+    c.wr32(c.eaLin(4, true, at), lo); c.wr32(c.eaLin(4, true, at + 4), hi); c.wr16(c.eaLin(2, true, at + 8), se);
   }
   private wrInt(bytes: number, v: number): void {
     const c = this.cpu;
@@ -270,7 +270,24 @@ export class Fpu {
         switch (rm) {
           case 0: this.set(0, Math.pow(2, this.get(0)) - 1); return;          // F2XM1
           case 1: { const v = this.get(1) * Math.log2(this.get(0)); this.pop(); this.set(0, v); return; } // FYL2X
+          case 2: { this.set(0, Math.tan(this.get(0))); this.sw &= ~C2; this.push(1); return; }          // FPTAN
           case 3: { const v = Math.atan2(this.get(1), this.get(0)); this.pop(); this.set(0, v); return; } // FPATAN
+          case 4: {                                                                                   // FXTRACT
+            const v = this.get(0);
+            if (v === 0) { this.sw |= SW_ZE; this.set(0, -Infinity); this.push(v); return; }
+            if (!Number.isFinite(v)) { this.set(0, v !== v ? v : Infinity); this.push(v); return; }
+            let e = Math.floor(Math.log2(Math.abs(v)));
+            let m = v / Math.pow(2, e);
+            if (Math.abs(m) >= 2) { m /= 2; e++; } else if (Math.abs(m) < 1) { m *= 2; e--; }
+            this.set(0, e); this.push(m); return;
+          }
+          case 5: {                                                                                   // FPREM1
+            const a = this.get(0), b = this.get(1), q = a / b;
+            let n = Math.round(q);
+            if (Math.abs(q - Math.trunc(q)) === 0.5 && n % 2 !== 0) n -= Math.sign(q);
+            const r = a - n * b;
+            this.set(0, r === 0 ? (a < 0 || Object.is(a, -0) ? -0 : 0) : r); this.sw &= ~C2; return;
+          }
           case 6: this.top = (this.top - 1) & 7; return;                     // FDECSTP
           case 7: this.top = (this.top + 1) & 7; return;                     // FINCSTP
         }
@@ -278,7 +295,9 @@ export class Fpu {
       case 7:
         switch (rm) {
           case 0: { const a = this.get(0), b = this.get(1); this.set(0, a % b); this.sw &= ~C2; return; } // FPREM (JS % truncates like FPREM)
+          case 1: { const v = this.get(1) * Math.log2(this.get(0) + 1); this.pop(); this.set(0, v); return; } // FYL2XP1
           case 2: this.set(0, this.precision(Math.sqrt(this.get(0)))); return;
+          case 3: { const t = this.get(0); this.set(0, Math.sin(t)); this.sw &= ~C2; this.push(Math.cos(t)); return; } // FSINCOS
           case 4: this.set(0, this.round(this.get(0))); return;
           case 5: this.set(0, this.get(0) * Math.pow(2, Math.trunc(this.get(1)))); return;
           case 6: this.set(0, Math.sin(this.get(0))); this.sw &= ~C2; return;
@@ -335,6 +354,8 @@ export class Fpu {
           case 0: this.push(this.rdF64()); return;
           case 2: this.wrF64(this.get(0)); return;
           case 3: this.wrF64(this.get(0)); this.pop(); return;
+          case 4: this.frstor(); return;
+          case 6: this.fnsave(); return;
           case 7: cpu.wr16(cpu.eaLin(2, true), this.status()); return;
         }
         return cpu.fault(UD);
@@ -343,11 +364,61 @@ export class Fpu {
           case 0: this.push(this.rdInt(2)); return;
           case 2: this.wrInt(2, this.get(0)); return;
           case 3: this.wrInt(2, this.get(0)); this.pop(); return;
+          case 4: this.push(this.rdBcd()); return;
           case 5: this.push(this.rdInt(8)); return;
+          case 6: this.wrBcd(this.get(0)); this.pop(); return;
           case 7: this.wrInt(8, this.get(0)); this.pop(); return;
         }
         return cpu.fault(UD);
     }
+  }
+
+  /** FNSAVE: the 28-byte environment, then ST(0)..ST(7) as 80-bit values; then FNINIT. */
+  private fnsave(): void {
+    const c = this.cpu;
+    c.probeWrite(c.eaLin(108, true), 108);
+    this.fnstenv();
+    for (let i = 0; i < 8; i++) this.wrF80(this.st[(this.top + i) & 7], 28 + i * 10);
+    this.reset();
+  }
+
+  private frstor(): void {
+    const vals: number[] = [];
+    for (let i = 0; i < 8; i++) vals.push(this.rdF80(28 + i * 10));
+    this.fldenv();
+    for (let i = 0; i < 8; i++) this.st[(this.top + i) & 7] = vals[i];
+  }
+
+  /** FBLD: 18 packed BCD digits and a sign byte. */
+  private rdBcd(): number {
+    const c = this.cpu;
+    let v = 0;
+    for (let i = 8; i >= 0; i--) {
+      const b = c.rd8(c.eaLin(1, false, i));
+      v = v * 100 + (b >> 4) * 10 + (b & 0xf);
+    }
+    return c.rd8(c.eaLin(1, false, 9)) & 0x80 ? -v : v;
+  }
+
+  /** FBSTP: round to an integer per RC; out of range stores the BCD indefinite. */
+  private wrBcd(v: number): void {
+    const c = this.cpu;
+    c.probeWrite(c.eaLin(10, true), 10);
+    const r = v !== v ? NaN : this.round(v);
+    if (!(Math.abs(r) < 1e18)) {
+      this.sw |= SW_IE;
+      for (let i = 0; i < 7; i++) c.wr8(c.eaLin(1, true, i), 0);
+      c.wr8(c.eaLin(1, true, 7), 0xc0); c.wr8(c.eaLin(1, true, 8), 0xff); c.wr8(c.eaLin(1, true, 9), 0xff);
+      return;
+    }
+    const neg = r < 0 || Object.is(r, -0);
+    let digits = BigInt(Math.abs(r));
+    for (let i = 0; i < 9; i++) {
+      const lo = Number(digits % 10n); digits /= 10n;
+      const hi = Number(digits % 10n); digits /= 10n;
+      c.wr8(c.eaLin(1, true, i), (hi << 4) | lo);
+    }
+    c.wr8(c.eaLin(1, true, 9), neg ? 0x80 : 0);
   }
 
   /** FNSTENV in the 32-bit protected-mode layout (28 bytes); pointers are reported as zero. */
