@@ -7,7 +7,7 @@ import {
   TerminatedEvent, Thread, Handles, Breakpoint, CapabilitiesEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
@@ -15,6 +15,8 @@ import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
 import { compileCondition } from './engine/expression';
 import { code32 } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
+import { disassembleAround } from './disassembly-view';
+import { exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { typedNode, variableNodes } from './variables-view';
@@ -614,77 +616,12 @@ export class ParavirtSession extends LoggingDebugSession {
     if (base === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address`); return; }
     if (!Number.isInteger(count) || count < 0 || count > 10000) { this.fail(response, 'instructionCount must be a whole number from 0 to 10000'); return; }
     try { this.disasm ??= new Disassembler(this.config!.disassemblySyntax); } catch (err) { this.fail(response, (err as Error).message); return; }
-    const bits = code32(e.machine) ? 32 : 16;
     const addr = (base + (Number(args.offset) || 0)) >>> 0;
     const ioff = Math.max(-10000, Math.min(10000, Math.trunc(Number(args.instructionOffset) || 0)));
-    const out: DebugProtocol.DisassembledInstruction[] = [];
-    let start = addr;
-    if (ioff < 0) {
-      // Decoding backwards is ambiguous: decode forward from far enough back that the stream
-      // lands on `addr`, and keep the last instructions before it.
-      const back = Math.min(-ioff * 15, 0x10000);
-      const from = (addr - back) >>> 0;
-      const bytes = this.readMapped(e, from, back);
-      let before: Array<{ address: number; len: number }> = [];
-      if (bytes) {
-        for (let skew = 0; skew < 16 && skew < bytes.length; skew++) {
-          const lines = this.disasm.decode(bytes.subarray(skew), (from + skew) >>> 0, back, bits);
-          const idx = lines.findIndex((l) => l.address === addr);
-          if (idx >= 0 || lines.some((l) => l.address + l.length === addr)) {
-            before = lines.filter((l) => l.address < addr).map((l) => ({ address: l.address, len: l.length }));
-            break;
-          }
-        }
-      }
-      const want = -ioff;
-      const got = before.slice(-want);
-      for (let i = got.length; i < want; i++) out.push({ address: hex((addr - (want - i)) >>> 0), instruction: '', presentationHint: 'invalid' });
-      start = got.length ? got[0]!.address : addr;
-      const remaining = count - out.length;
-      out.push(...this.decodeAt(e, start, remaining, bits));
-    } else {
-      out.push(...this.decodeAt(e, addr, ioff + count, bits).slice(ioff));
-    }
-    response.body = { instructions: out.slice(0, count) };
+    response.body = {
+      instructions: disassembleAround(e, this.disasm, addr, ioff, count, code32(e.machine) ? 32 : 16, (file, line) => ({ source: this.source(file), line: this.convertDebuggerLineToClient(line) })),
+    };
     this.sendResponse(response);
-  }
-
-  private readMapped(e: DebugEngine, from: number, len: number): Uint8Array | null {
-    const buf = new Uint8Array(len);
-    let n = 0;
-    while (n < len) {
-      const a = (from + n) >>> 0;
-      const k = Math.min(len - n, 0x1000 - (a & 0xfff));
-      const chunk = e.machine.readLinear(a, k);
-      if (!chunk) break;
-      buf.set(chunk, n);
-      n += k;
-    }
-    return n ? buf.subarray(0, n) : null;
-  }
-
-  private decodeAt(e: DebugEngine, start: number, count: number, bits: 16 | 32): DebugProtocol.DisassembledInstruction[] {
-    const out: DebugProtocol.DisassembledInstruction[] = [];
-    if (count <= 0) return out;
-    const bytes = this.readMapped(e, start, count * 15 + 15);
-    const lines = bytes ? this.disasm!.decode(bytes, start, count, bits) : [];
-    let lastLine = -1;
-    for (const l of lines) {
-      const d: DebugProtocol.DisassembledInstruction = {
-        address: hex(l.address), instruction: l.text,
-        instructionBytes: [...l.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '),
-      };
-      if (!l.valid) d.presentationHint = 'invalid';
-      const sym = e.symbols.at(l.address);
-      if (sym && sym.address === l.address) d.symbol = sym.name;
-      const src = e.sourceAt(l.address);
-      if (src && src.line !== lastLine) { d.location = this.source(src.file); d.line = this.convertDebuggerLineToClient(src.line); lastLine = src.line; }
-      out.push(d);
-    }
-    for (let a = (start + lines.reduce((s, l) => s + l.length, 0)) >>> 0; out.length < count; a = (a + 1) >>> 0) {
-      out.push({ address: hex(a), instruction: '', presentationHint: 'invalid' });
-    }
-    return out;
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
@@ -745,45 +682,4 @@ export class ParavirtSession extends LoggingDebugSession {
     response.body = { total: e.machine.exits.total, records: records.map(exitJson) };
     this.sendResponse(response);
   }
-}
-
-function exitJson(r: ExitRecord): Record<string, unknown> {
-  const o: Record<string, unknown> = {
-    seq: r.seq, reason: r.reason, reasonName: r.reasonName, qualification: r.qualification >>> 0, eip: r.eip >>> 0, cs: r.cs, cpl: r.cpl,
-    bytes: [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), icount: r.icount, handler: r.handler, cycles: r.cycles,
-    description: r.reason < 256 ? describeExit(r) : r.handler,
-  };
-  for (const k of ['gpa', 'msr', 'value', 'vector', 'errorCode'] as const) if (r[k] !== undefined) o[k] = r[k];
-  return o;
-}
-
-/**
- * The workspace a kernel belongs to, for the default exit-profile path when no cwd is given
- * (the extension host's cwd says nothing): the nearest ancestor of the program with .vscode or
- * .git, else the program's own directory.
- */
-function workspaceOf(program: string): string {
-  for (let d = dirname(program); ; d = dirname(d)) {
-    if (existsSync(join(d, '.vscode')) || existsSync(join(d, '.git'))) return d;
-    if (dirname(d) === d) return dirname(program);
-  }
-}
-
-/** A memory reference: `0x...` (linear) or `phys:0x...` (guest-physical). */
-function memoryRef(ref: unknown): { address: number; physical: boolean } | null {
-  if (typeof ref === 'string' && /^phys:/i.test(ref.trim())) {
-    const a = parseAddress(ref.trim().slice(5));
-    return a === null ? null : { address: a, physical: true };
-  }
-  const a = parseAddress(ref);
-  return a === null ? null : { address: a, physical: false };
-}
-
-function parseAddress(ref: unknown): number | null {
-  if (typeof ref === 'number' && Number.isInteger(ref)) return ref >>> 0;
-  if (typeof ref !== 'string') return null;
-  const t = ref.trim();
-  if (/^0x[0-9a-f]{1,8}$/i.test(t)) return parseInt(t, 16) >>> 0;
-  if (/^\d{1,10}$/.test(t) && Number(t) <= 0xffffffff) return Number(t);
-  return null;
 }

@@ -240,6 +240,11 @@ test('registers, evaluate, setVariable, readMemory, writeMemory, disassembly and
     .stdout.split('\n').filter((l) => /^\s+[0-9a-f]+:\t/.test(l)).map((l) => l.split('\t')[2]!.trim().split(/\s+/)[0]).slice(0, 5);
   assert.deepEqual(ours, od);
   assert.equal(dis.body.instructions[0].symbol, 'kmain');
+  // Backwards from the fourth instruction, as the disassembly view asks: the same addresses objdump lists.
+  const odAddrs = spawnSync('objdump', ['-d', `--start-address=${nmAddress(elf, 'kmain')}`, `--stop-address=${nmAddress(elf, 'kmain') + 40}`, elf], { encoding: 'utf8' })
+    .stdout.split('\n').filter((l) => /^\s+[0-9a-f]+:\t/.test(l)).map((l) => parseInt(l.trim().split(':')[0]!, 16));
+  const backDis = await dc.customRequest('disassemble', { memoryReference: '0x' + odAddrs[3]!.toString(16), instructionOffset: -3, instructionCount: 5 });
+  assert.deepEqual(backDis.body.instructions.map((i: { address: string }) => parseInt(i.address, 16)), odAddrs.slice(0, 5));
   assert.equal(dis.body.instructions[0].location.path, SRC);
 
   // Data breakpoint on `counter`: the store in kmain writes it.

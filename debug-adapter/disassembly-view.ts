@@ -1,0 +1,77 @@
+// The disassembly view's answer: `count` instructions around an address, forwards or (for
+// negative offsets) backwards, with symbols and source lines, padded with invalid entries
+// where memory is unmapped or the stream cannot be resynchronised.
+
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Disassembler } from './disassembly';
+import type { DebugEngine } from './engine/debug-engine';
+import { hex } from './state-views';
+
+type Locate = (file: string, line: number) => { source: DebugProtocol.Source; line: number };
+
+export function disassembleAround(e: DebugEngine, dis: Disassembler, addr: number, ioff: number, count: number, bits: 16 | 32, locate: Locate): DebugProtocol.DisassembledInstruction[] {
+  const out: DebugProtocol.DisassembledInstruction[] = [];
+  if (ioff < 0) {
+    // Decoding backwards is ambiguous: decode forward from far enough back that the stream
+    // lands on `addr`, and keep the last instructions before it.
+    const back = Math.min(-ioff * 15, 0x10000);
+    const from = (addr - back) >>> 0;
+    const bytes = readMapped(e, from, back);
+    let before: number[] = [];
+    if (bytes) {
+      for (let skew = 0; skew < 16 && skew < bytes.length; skew++) {
+        const lines = dis.decode(bytes.subarray(skew), (from + skew) >>> 0, back, bits);
+        if (lines.some((l) => l.address === addr || l.address + l.length === addr)) {
+          before = lines.filter((l) => l.address < addr).map((l) => l.address);
+          break;
+        }
+      }
+    }
+    const want = -ioff;
+    const got = before.slice(-want);
+    for (let i = got.length; i < want; i++) out.push({ address: hex((addr - (want - i)) >>> 0), instruction: '', presentationHint: 'invalid' });
+    out.push(...decodeAt(e, dis, got.length ? got[0]! : addr, count - out.length, bits, locate));
+  } else {
+    out.push(...decodeAt(e, dis, addr, ioff + count, bits, locate).slice(ioff));
+  }
+  return out.slice(0, count);
+}
+
+/** Bytes from `from`, up to the first unmapped page (null when none is mapped). */
+function readMapped(e: DebugEngine, from: number, len: number): Uint8Array | null {
+  const buf = new Uint8Array(len);
+  let n = 0;
+  while (n < len) {
+    const a = (from + n) >>> 0;
+    const k = Math.min(len - n, 0x1000 - (a & 0xfff));
+    const chunk = e.machine.readLinear(a, k);
+    if (!chunk) break;
+    buf.set(chunk, n);
+    n += k;
+  }
+  return n ? buf.subarray(0, n) : null;
+}
+
+function decodeAt(e: DebugEngine, dis: Disassembler, start: number, count: number, bits: 16 | 32, locate: Locate): DebugProtocol.DisassembledInstruction[] {
+  const out: DebugProtocol.DisassembledInstruction[] = [];
+  if (count <= 0) return out;
+  const bytes = readMapped(e, start, count * 15 + 15);
+  const lines = bytes ? dis.decode(bytes, start, count, bits) : [];
+  let lastLine = -1;
+  for (const l of lines) {
+    const d: DebugProtocol.DisassembledInstruction = {
+      address: hex(l.address), instruction: l.text,
+      instructionBytes: [...l.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '),
+    };
+    if (!l.valid) d.presentationHint = 'invalid';
+    const sym = e.symbols.at(l.address);
+    if (sym && sym.address === l.address) d.symbol = sym.name;
+    const src = e.sourceAt(l.address);
+    if (src && src.line !== lastLine) { const at = locate(src.file, src.line); d.location = at.source; d.line = at.line; lastLine = src.line; }
+    out.push(d);
+  }
+  for (let a = (start + lines.reduce((s, l) => s + l.length, 0)) >>> 0; out.length < count; a = (a + 1) >>> 0) {
+    out.push({ address: hex(a), instruction: '', presentationHint: 'invalid' });
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+// Values that cross the protocol boundary: exit records as JSON, memory references, and the
+// workspace a kernel belongs to.
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ExitRecord } from '../emulator/machine-api';
+import { describeExit } from '../emulator/vmm/qualification';
+
+export function exitJson(r: ExitRecord): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    seq: r.seq, reason: r.reason, reasonName: r.reasonName, qualification: r.qualification >>> 0, eip: r.eip >>> 0, cs: r.cs, cpl: r.cpl,
+    bytes: [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), icount: r.icount, handler: r.handler, cycles: r.cycles,
+    description: r.reason < 256 ? describeExit(r) : r.handler,
+  };
+  for (const k of ['gpa', 'msr', 'value', 'vector', 'errorCode'] as const) if (r[k] !== undefined) o[k] = r[k];
+  return o;
+}
+
+/**
+ * The workspace a kernel belongs to, for the default exit-profile path when no cwd is given
+ * (the extension host's cwd says nothing): the nearest ancestor of the program with .vscode or
+ * .git, else the program's own directory.
+ */
+export function workspaceOf(program: string): string {
+  for (let d = dirname(program); ; d = dirname(d)) {
+    if (existsSync(join(d, '.vscode')) || existsSync(join(d, '.git'))) return d;
+    if (dirname(d) === d) return dirname(program);
+  }
+}
+
+/** A memory reference: `0x...` (linear) or `phys:0x...` (guest-physical). */
+export function memoryRef(ref: unknown): { address: number; physical: boolean } | null {
+  if (typeof ref === 'string' && /^phys:/i.test(ref.trim())) {
+    const a = parseAddress(ref.trim().slice(5));
+    return a === null ? null : { address: a, physical: true };
+  }
+  const a = parseAddress(ref);
+  return a === null ? null : { address: a, physical: false };
+}
+
+export function parseAddress(ref: unknown): number | null {
+  if (typeof ref === 'number' && Number.isInteger(ref)) return ref >>> 0;
+  if (typeof ref !== 'string') return null;
+  const t = ref.trim();
+  if (/^0x[0-9a-f]{1,8}$/i.test(t)) return parseInt(t, 16) >>> 0;
+  if (/^\d{1,10}$/.test(t) && Number(t) <= 0xffffffff) return Number(t);
+  return null;
+}
