@@ -55,6 +55,12 @@ export function resetMsrs(cpu: Cpu): void {
   cpu.msrs.set(MSR_SYSENTER_EIP, [0, 0]);
   cpu.msrs.set(MSR_EFER, [0, 0]);
   cpu.msrs.set(MSR_MTRR_DEF_TYPE, [0, 0]);
+  // MSRs that Intel-aware kernels read on any family-6 part: platform ID, EBL_CR_POWERON,
+  // microcode signature (written with 0 and read back), MISC_ENABLE (fast strings on).
+  cpu.msrs.set(0x17, [0, 0]);
+  cpu.msrs.set(0x2a, [0, 0]);
+  cpu.msrs.set(0x8b, [0, 0]);
+  cpu.msrs.set(0x1a0, [1, 0]);
   for (let i = 0x200; i < 0x210; i++) cpu.msrs.set(i, [0, 0]);
   for (const i of [0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f]) cpu.msrs.set(i, [0, 0]);
 }
