@@ -7,22 +7,25 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const HVM_COLOR = '#c0504d', PV_COLOR = '#4f81bd', GUEST_COLOR = '#9bbb59';
 
-/** Horizontal grouped bars: one row per label, an HVM and a PV bar each. */
-function groupedBars(title: string, rows: Array<[string, number, number]>, unit: string): string {
+/** Horizontal grouped bars: one row per label, an HVM and a PV bar each (only PV's when `pvOnly`). */
+function groupedBars(title: string, rows: Array<[string, number, number]>, unit: string, pvOnly = false): string {
   if (rows.length === 0) return `<p><em>${esc(title)}: nothing to show</em></p>`;
   const max = Math.max(1, ...rows.flatMap((r) => [r[1], r[2]]));
-  const labelW = 210, barW = 420, rowH = 34;
+  const labelW = 210, barW = 420, rowH = pvOnly ? 20 : 34;
   const h = rows.length * rowH + 40;
   const parts: string[] = [`<svg role="img" aria-label="${esc(title)}" width="${labelW + barW + 120}" height="${h}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">`];
   parts.push(`<text x="0" y="14" font-weight="bold">${esc(title)}</text>`);
   rows.forEach(([label, a, b], i) => {
     const y = 26 + i * rowH;
-    parts.push(`<text x="${labelW - 6}" y="${y + 16}" text-anchor="end">${esc(label)}</text>`);
+    parts.push(`<text x="${labelW - 6}" y="${pvOnly ? y + 14 : y + 16}" text-anchor="end">${esc(label)}</text>`);
     const wa = (a / max) * barW, wb = (b / max) * barW;
-    parts.push(`<rect x="${labelW}" y="${y + 2}" width="${wa.toFixed(1)}" height="12" fill="${HVM_COLOR}"><title>HVM ${int(a)} ${esc(unit)}</title></rect>`);
-    parts.push(`<text x="${labelW + wa + 4}" y="${y + 12}">${int(a)}</text>`);
-    parts.push(`<rect x="${labelW}" y="${y + 16}" width="${wb.toFixed(1)}" height="12" fill="${PV_COLOR}"><title>PV ${int(b)} ${esc(unit)}</title></rect>`);
-    parts.push(`<text x="${labelW + wb + 4}" y="${y + 26}">${int(b)}</text>`);
+    if (!pvOnly) {
+      parts.push(`<rect x="${labelW}" y="${y + 2}" width="${wa.toFixed(1)}" height="12" fill="${HVM_COLOR}"><title>HVM ${int(a)} ${esc(unit)}</title></rect>`);
+      parts.push(`<text x="${labelW + wa + 4}" y="${y + 12}">${int(a)}</text>`);
+    }
+    const yb = pvOnly ? y + 4 : y + 16;
+    parts.push(`<rect x="${labelW}" y="${yb}" width="${wb.toFixed(1)}" height="12" fill="${PV_COLOR}"><title>PV ${int(b)} ${esc(unit)}</title></rect>`);
+    parts.push(`<text x="${labelW + wb + 4}" y="${yb + 10}">${int(b)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
@@ -95,7 +98,7 @@ ${groupedBars('Hypervisor entries by kind (exact counts)', reasons.map((r) => [r
 ${cycleBars(h, p)}
 ${perf}
 <h3>PV hypercalls by name</h3>
-${groupedBars('Hypercalls (exact counts; multicall entries included)', hc.map(([n, v]) => [n, 0, v]), 'calls')}
+${groupedBars('Hypercalls (exact counts; multicall entries included)', hc.map(([n, v]) => [n, 0, v]), 'calls', true)}
 <h2>Compatibility</h2>
 <p>Privileged and sensitive instructions the HVM flavour executed (${int(c.compatibility.instructions)} instructions audited${c.compatibility.complete ? ', the whole run' : ', up to the audit limit'}): each must be replaced in a PV kernel.</p>
 ${compat}
