@@ -330,3 +330,24 @@ test('restart keeps the breakpoints; physical memory reads match linear ones wit
   assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.line, markerLine('kernel.c', 'kmain-store'));
   assert.equal(outputs.get(dc)!.stdout, 'hello from the guest\nhello from the guest\n', 'the guest ran twice from the start');
 });
+
+test('sourceFileMap maps recorded paths both ways; serial output to a file', async () => {
+  const dc = await client();
+  const elf = b.elf('kernel-O0');
+  const elsewhere = join(b.dir, 'checkout');
+  const serialFile = join(b.dir, 'serial.txt');
+  let bp: { verified: boolean; line?: number } | undefined;
+  const exited = dc.waitForEvent('exited');
+  await launch(dc, { program: elf, profile: false, serial: serialFile, sourceFileMap: { [GUESTS]: elsewhere } }, async () => {
+    bp = (await dc.setBreakpointsRequest({ source: { path: join(elsewhere, 'kernel.c') }, breakpoints: [{ line: markerLine('kernel.c', 'kmain-store') }] })).body.breakpoints[0];
+  });
+  assert.equal(bp!.verified, true);
+  await nextStopped(dc);
+  const f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.equal(f[0]!.source?.path, join(elsewhere, 'kernel.c'));
+  assert.equal(f[1]!.source?.path, join(elsewhere, 'boot.asm'));
+  await dc.continueRequest({ threadId: 1 });
+  await exited;
+  assert.equal(readFileSync(serialFile, 'utf8'), 'hello from the guest\n');
+  assert.equal(outputs.get(dc)!.stdout, undefined, 'nothing went to the Debug Console');
+});
