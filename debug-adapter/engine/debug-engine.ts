@@ -8,16 +8,17 @@ import { Machine } from '../../emulator/machine';
 import { loadImage } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
-import { DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
+import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { decodeInfo } from '../../emulator/cpu/decode-info';
-import type { BootPlan, ExitRecord, MachineApi, RegisterFile, StopReason, WatchKind } from '../../emulator/machine-api';
+import type { BootPlan, ExitRecord, MachineApi, StopReason, WatchKind } from '../../emulator/machine-api';
 import { BreakpointSet, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
 import { SymbolTable } from './symbols';
-import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from './expression';
+import { compileExpression, type ExpressionScope, type Value } from './expression';
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
 import { csBase, code32 } from './cpu-view';
-import { unwind, type RawFrame } from './stack';
+import type { RawFrame } from './stack';
+import { Inspector } from './inspector';
 import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
 
@@ -44,7 +45,6 @@ export interface EngineEvents {
   end: [EndInfo];
 }
 
-const REGISTER_NAMES = new Set(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4']);
 
 type Outcome =
   | { kind: 'stop'; info: StopInfo }
@@ -96,6 +96,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     try { dwarf = DebugInfo.fromElf(bytes); } catch { dwarf = null; }
     this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
     this.breakpoints = new BreakpointSet(this.machine);
+    this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc());
     this.installExitHook();
     this.history = config.mode === 'hvm' ? new History(this.machine, ram) : null;
   }
@@ -112,194 +113,20 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   sourceAt(addr: number): SourceLine | undefined { return this.lines.lookup(addr); }
 
-  read(addr: number, size: 1 | 2 | 4): number | null {
-    const b = this.machine.readLinear(addr >>> 0, size);
-    if (!b) return null;
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + b[i]!;
-    return v;
-  }
+  readonly inspect: Inspector;
 
-  /** Names for expressions: registers, exit fields of the latest exit, symbols (their address). */
-  scope(): ExpressionScope {
-    const regs = this.machine.getRegisters();
-    const base: ExpressionScope = {
-      read: (a, s) => this.read(a, s),
-      readBytes: (a, n) => this.readMemory(a, n),
-      variable: (id) => this.typedVariable(id, regs),
-      typeNamed: (n) => this.typeNamed(n),
-      name: (id) => {
-        const low = id.toLowerCase();
-        if (REGISTER_NAMES.has(low)) return regs[low as keyof RegisterFile];
-        const r16 = /^(ax|cx|dx|bx|sp|bp|si|di)$/.exec(low);
-        if (r16) return regs[`e${low}` as keyof RegisterFile] & 0xffff;
-        const r8 = /^([abcd])([lh])$/.exec(low);
-        if (r8) { const v = regs[`e${r8[1]}x` as keyof RegisterFile]; return r8[2] === 'l' ? v & 0xff : (v >>> 8) & 0xff; }
-        if (low === 'icount') return this.machine.icount;
-        const v = this.variableValue(id);
-        if (v !== undefined) return v;
-        const s = this.symbols.lookup(id);
-        return s ? s.address : undefined;
-      },
-    };
-    return base;
-  }
-
-  evaluate(text: string): Value {
-    const e = compileExpression(text);
-    try { return e(this.scope()); } catch (err) {
-      if (err instanceof NotApplicable) throw new ExpressionError(`unknown name '${err.message}' (variables, registers, symbols and [address] are available)`);
-      throw err;
-    }
-  }
-
-  /** An expression's value as a number (a typed scalar's value, an array's address). */
-  evaluateNumber(text: string): number {
-    const v = this.evaluate(text);
-    if (typeof v === 'string') throw new ExpressionError(`'${text}' is a string, not a number`);
-    return toNumber(v, this.scope());
-  }
-
-  /** Text of a value: C-like for typed values, hex and decimal for numbers. */
-  describeValue(v: Value): { text: string; type?: CType; bytes?: Uint8Array; address?: number; number?: number } {
-    if (typeof v === 'string') return { text: JSON.stringify(v) };
-    if (typeof v === 'number') return { text: `0x${v.toString(16).padStart(8, '0')}`, number: v };
-    const bytes = typedBytes(v, this.scope());
-    const t = strip(v.type);
-    const n = t.kind === 'base' || t.kind === 'pointer' || t.kind === 'enum' ? scalarValue(v.type, bytes) : null;
-    return { text: formatValue(v.type, bytes, { readMemory: this.readMemory }), type: v.type, bytes, address: v.address, number: n ?? undefined };
-  }
-
-  /** A DWARF variable visible at the pc (locals, then parameters, then globals), typed. */
-  private typedVariable(name: string, regs: RegisterFile): Typed | undefined {
-    const di = this.dwarf;
-    if (!di) return undefined;
-    const dregs = this.dwarfRegs();
-    void regs;
-    const at = di.variablesAt(dregs.eip!);
-    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
-    if (!v) return undefined;
-    const state = { regs: dregs, readMemory: this.readMemory, innermost: true };
-    const fn = di.globals().includes(v) ? null : at?.function ?? null;
-    const loc = di.evaluateLocation(v, state, fn);
-    if (loc.kind === 'memory') return { kind: 'typed', type: v.type, address: loc.address >>> 0 };
-    const r = di.readVariable(v, state, fn);
-    if (!r.ok) throw new ExpressionError(`'${name}': ${r.reason}`);
-    return { kind: 'typed', type: v.type, bytes: r.bytes };
-  }
-
-  private typeIndex: Map<string, CType> | null = null;
-
-  /** The program's types by C spelling, gathered from every variable's type graph. */
-  private typeNamed(name: string): CType | undefined {
-    const di = this.dwarf;
-    if (!di) return undefined;
-    if (!this.typeIndex) {
-      const idx = new Map<string, CType>();
-      const seen = new Set<CType>();
-      const visit = (t: CType, depth: number) => {
-        if (seen.has(t) || depth > 32) return;
-        seen.add(t);
-        if (t.kind !== 'pointer' && t.kind !== 'array' && t.kind !== 'qualified') idx.set(typeName(t), t);
-        if (t.kind === 'pointer' || t.kind === 'typedef' || t.kind === 'qualified') visit(t.target, depth + 1);
-        else if (t.kind === 'array') visit(t.element, depth + 1);
-        else if (t.kind === 'struct' || t.kind === 'union') for (const m of t.members) visit(m.type, depth + 1);
-      };
-      for (const g of di.globals()) visit(g.type, 0);
-      for (const f of di.allFunctions()) {
-        const walk = (sc: FunctionInfo['scope']) => { for (const v of sc.variables) visit(v.type, 0); for (const c of sc.children) walk(c); };
-        walk(f.scope);
-        visit(f.returnType, 0);
-      }
-      this.typeIndex = idx;
-    }
-    return this.typeIndex.get(name.replace(/\s+/g, ' ').trim());
-  }
-
-  /** Registers in the form the DWARF evaluator takes. */
-  dwarfRegs(): Regs {
-    const r = this.machine.getRegisters();
-    return { eax: r.eax, ecx: r.ecx, edx: r.edx, ebx: r.ebx, esp: r.esp, ebp: r.ebp, esi: r.esi, edi: r.edi, eip: this.pc(), eflags: r.eflags };
-  }
-
+  read(addr: number, size: 1 | 2 | 4): number | null { return this.inspect.read(addr, size); }
+  /** Names for expressions: variables, registers, symbols (their address). */
+  scope(): ExpressionScope { return this.inspect.scope(); }
+  evaluate(text: string): Value { return this.inspect.evaluate(text); }
+  evaluateNumber(text: string): number { return this.inspect.evaluateNumber(text); }
+  describeValue(v: Value): ReturnType<Inspector['describeValue']> { return this.inspect.describeValue(v); }
+  dwarfRegs(): Regs { return this.inspect.dwarfRegs(); }
   readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(addr >>> 0, len);
-
-  /**
-   * The call stack: from CFI (with the EBP chain where no FDE covers a frame) when the pc is in
-   * a function DWARF describes, else from the EBP chain with prologue heuristics.
-   */
-  frames(): RawFrame[] {
-    const pc = this.pc();
-    if (this.dwarf?.functionAt(pc)) {
-      const st = this.dwarf.stack(this.dwarfRegs(), this.readMemory);
-      return st.map((f) => ({ pc: f.regs.eip ?? 0, sp: f.regs.esp ?? 0, fp: f.regs.ebp ?? 0, regs: f.regs, fn: f.function }));
-    }
-    return unwind(this.machine, this.symbols, pc, (a) => this.machine.readLinear(a, 16));
-  }
-
-  /** Parameters and locals of a frame (null without DWARF for its pc). */
-  frameVariables(frame: RawFrame, innermost: boolean): { fn: FunctionInfo; params: Variable[]; locals: Variable[]; regs: Regs } | null {
-    if (!this.dwarf) return null;
-    const regs = frame.regs ?? this.dwarfRegs();
-    const at = this.dwarf.variablesAt(innermost ? frame.pc : frame.pc - 1);
-    return at ? { fn: at.function, params: at.params, locals: at.locals, regs } : null;
-  }
-
-  /** A DWARF variable visible at the pc (locals first, then globals) as a number: scalars by value, aggregates by address. */
-  private variableValue(name: string): number | undefined {
-    const di = this.dwarf;
-    if (!di) return undefined;
-    const regs = this.dwarfRegs();
-    const at = di.variablesAt(regs.eip!);
-    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
-    if (!v) return undefined;
-    const state = { regs, readMemory: this.readMemory, innermost: true };
-    const t = strip(v.type);
-    if (t.kind === 'array' || t.kind === 'struct' || t.kind === 'union') {
-      const loc = di.evaluateLocation(v, state, at?.function ?? null);
-      if (loc.kind === 'memory') return loc.address >>> 0;
-      throw new ExpressionError(`'${name}' is not in memory here`);
-    }
-    const r = di.readVariable(v, state, v.isParameter || at?.locals.includes(v) ? at?.function ?? null : null);
-    if (!r.ok) throw new ExpressionError(`'${name}': ${r.reason}`);
-    const n = scalarValue(v.type, r.bytes);
-    if (n === null) throw new ExpressionError(`'${name}' has no scalar value`);
-    return n < 0 ? n >>> 0 : n;
-  }
-
-  /** Where a name lives: a DWARF variable in memory, else a symbol, else an address expression; with its size. */
-  addressOf(name: string): { address: number; size: number } | null {
-    const di = this.dwarf;
-    if (di) {
-      const regs = this.dwarfRegs();
-      const at = di.variablesAt(regs.eip!);
-      const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
-      if (v) {
-        const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost: true }, at?.function ?? null);
-        return loc.kind === 'memory' ? { address: loc.address >>> 0, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) } : null;
-      }
-    }
-    const s = this.symbols.lookup(name);
-    if (s) return { address: s.address, size: s.size > 0 && s.size <= 4096 ? s.size : 4 };
-    try {
-      const v = this.evaluate(name);
-      if (typeof v === 'object' && v.address !== undefined) return { address: v.address, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) };
-      return typeof v === 'number' ? { address: v, size: 4 } : null;
-    } catch { return null; }
-  }
-
-  /** Writes a variable's new value where it lives (memory or a register of the innermost frame). */
-  writeVariable(v: Variable, fn: FunctionInfo | null, value: number, regs: Regs, innermost: boolean): string | null {
-    const di = this.dwarf;
-    if (!di) return 'no debug information';
-    const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost }, fn);
-    const size = sizeOf(v.type) || 4;
-    const bytes = new Uint8Array(size);
-    for (let i = 0, x = BigInt.asUintN(size * 8, BigInt(Math.trunc(value))); i < size; i++, x >>= 8n) bytes[i] = Number(x & 0xffn);
-    if (loc.kind === 'memory') return this.machine.writeLinear(loc.address, bytes) ? null : `memory at 0x${loc.address.toString(16)} is not mapped`;
-    if (loc.kind === 'register' && innermost && REGISTER_NAMES.has(loc.name)) { this.machine.setRegister(loc.name as keyof RegisterFile, value >>> 0); return null; }
-    return `cannot write a variable that lives in ${loc.kind === 'register' ? `register ${loc.name} of a caller` : loc.kind}`;
-  }
+  frames(): RawFrame[] { return this.inspect.frames(); }
+  frameVariables(frame: RawFrame, innermost: boolean): ReturnType<Inspector['frameVariables']> { return this.inspect.frameVariables(frame, innermost); }
+  addressOf(name: string): ReturnType<Inspector['addressOf']> { return this.inspect.addressOf(name); }
+  writeVariable(v: Variable, fn: FunctionInfo | null, value: number, regs: Regs, innermost: boolean): string | null { return this.inspect.writeVariable(v, fn, value, regs, innermost); }
 
   // ---- breakpoints -------------------------------------------------------------------
 
