@@ -245,6 +245,11 @@ export interface UnwoundFrame {
   /** The CFA of the frame that was unwound. */
   cfa: number;
   method: 'cfi' | 'ebp-chain';
+  /**
+   * The unwound frame was an interrupt or trap frame (its CIE has the 'S' augmentation): the
+   * caller's EIP is the interrupted instruction itself, not a return address after a call.
+   */
+  interrupted?: boolean;
 }
 
 /**

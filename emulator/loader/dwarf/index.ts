@@ -369,7 +369,9 @@ export class DebugInfo {
     const fde = this.frames.find(pc);
     if (fde) {
       try {
-        return unwindWithRow(rowAt(fde, pc), fde.cie.raReg, regs, readMemory);
+        const up = unwindWithRow(rowAt(fde, pc), fde.cie.raReg, regs, readMemory);
+        if (fde.cie.signalFrame) up.interrupted = true;
+        return up;
       } catch {
         return unwindEbpChain(regs, readMemory);
       }
@@ -377,19 +379,26 @@ export class DebugInfo {
     return unwindEbpChain(regs, readMemory);
   }
 
-  /** Walks up to `max` frames: the innermost first, each with its registers. */
-  stack(regs: Regs, readMemory: ReadMemory, max = 64): Array<{ regs: Regs; function: FunctionInfo | null }> {
-    const out: Array<{ regs: Regs; function: FunctionInfo | null }> = [];
+  /**
+   * Walks up to `max` frames: the innermost first, each with its registers. `exactPc` is true
+   * for the innermost frame and for frames interrupted by a trap (their EIP is the faulting or
+   * next instruction); for the others EIP is a return address and lookups use EIP-1. Pass it
+   * as `innermost` in FrameState when reading that frame's variables.
+   */
+  stack(regs: Regs, readMemory: ReadMemory, max = 64): Array<{ regs: Regs; function: FunctionInfo | null; exactPc: boolean }> {
+    const out: Array<{ regs: Regs; function: FunctionInfo | null; exactPc: boolean }> = [];
     let cur: Regs = regs;
+    let exact = true;
     for (let i = 0; i < max; i++) {
       const eip = cur.eip;
       if (eip === undefined) break;
-      out.push({ regs: cur, function: this.functionAt(i === 0 ? eip : eip - 1) });
-      const next = this.unwind(cur, readMemory, i === 0);
+      out.push({ regs: cur, function: this.functionAt(exact ? eip : eip - 1), exactPc: exact });
+      const next = this.unwind(cur, readMemory, exact);
       if (!next || next.regs.eip === undefined || next.regs.eip === 0) break;
       // Stop on a frame that does not move the stack up: a corrupt or looping chain.
       if (next.regs.esp !== undefined && cur.esp !== undefined && next.regs.esp <= cur.esp) break;
       cur = next.regs;
+      exact = !!next.interrupted;
     }
     return out;
   }
