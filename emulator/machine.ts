@@ -38,8 +38,11 @@ export class Machine implements MachineApi {
   readonly vmm: HvmVmm;
   /** The PV hypervisor (mode 'pv' only). */
   readonly pv: PvHypervisor | null;
-  private serial: string[] = [];
+  /** Serial output bytes (grown by doubling) and the decoded string, cached until it grows. */
+  private serialBytes = new Uint8Array(1 << 16);
   private serialLen = 0;
+  private serialText = '';
+  private serialTextLen = 0;
   private readonly watches: Watch[] = [];
   private readonly opts: MachineOptions;
   private plan: BootPlan | null = null;
@@ -83,16 +86,34 @@ export class Machine implements MachineApi {
 
   get icount(): number { return this.cpu.icount; }
 
+  private setSerial(text: string): void {
+    if (this.serialBytes.length < text.length) this.serialBytes = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) this.serialBytes[i] = text.charCodeAt(i);
+    this.serialLen = text.length;
+    this.serialText = text;
+    this.serialTextLen = text.length;
+  }
+
   private onSerial(b: number): void {
-    this.serial.push(String.fromCharCode(b & 0xff));
-    this.serialLen++;
-    if (this.serial.length > 4096) this.serial = [this.serial.join('')];
+    if (this.serialLen === this.serialBytes.length) {
+      const grown = new Uint8Array(this.serialBytes.length * 2);
+      grown.set(this.serialBytes);
+      this.serialBytes = grown;
+    }
+    this.serialBytes[this.serialLen++] = b;
     this.opts.serialOut?.(b);
   }
 
   readonly serialOutput = (): string => {
-    if (this.serial.length > 1) this.serial = [this.serial.join('')];
-    return this.serial[0] ?? '';
+    if (this.serialTextLen !== this.serialLen) {
+      let text = this.serialText;
+      for (let i = this.serialTextLen; i < this.serialLen; i += 8192) {
+        text += String.fromCharCode.apply(null, Array.from(this.serialBytes.subarray(i, Math.min(this.serialLen, i + 8192))));
+      }
+      this.serialText = text;
+      this.serialTextLen = this.serialLen;
+    }
+    return this.serialText;
   };
 
   /** Reset everything, then apply the plan: memory contents, ROM, entry state. */
@@ -103,7 +124,7 @@ export class Machine implements MachineApi {
     mem.setMmio(this.platform.mmio);
     this.platform.reset();
     this.vmm.reset();
-    this.serial = []; this.serialLen = 0;
+    this.setSerial('');
     if (plan.rom) mem.setRom(plan.rom);
     for (const seg of plan.memory) {
       const end = seg.paddr + seg.bytes.length;
@@ -374,7 +395,7 @@ export class Machine implements MachineApi {
     loadCpu(this.cpu, s.cpu);
     const pl = this.platform as unknown as { loadState?(st: unknown): void };
     if (s.platform !== undefined) pl.loadState?.(s.platform);
-    this.serial = [s.serial]; this.serialLen = s.serial.length;
+    this.setSerial(s.serial);
   }
 
   /** The plan last loaded (for reloading on a guest reset). */

@@ -485,7 +485,8 @@ export class Cpu extends SystemCpu {
     const c = this.controls;
     if (!c || !c.ioExits(port)) return;
     const q = (size - 1) | (isIn ? 8 : 0) | (str ? 16 : 0) | (this.rep && str ? 32 : 0) | (immediate ? 64 : 0) | (port << 16);
-    const owner = this.platform?.portOwner(port) ?? 'unassigned';
+    let owner = this.portOwners[port];
+    if (owner === undefined) owner = this.portOwners[port] = this.platform?.portOwner(port) ?? 'unassigned';
     this.vmexit(EXIT_IO, q >>> 0, owner, isIn ? undefined : { value: value >>> 0 });
   }
 
@@ -510,6 +511,9 @@ export class Cpu extends SystemCpu {
     p.portOut(port, size, v);
     this.afterPortOut();
   }
+
+  /** Port owner names for exit records (the platform's wiring never changes at run time). */
+  private readonly portOwners: Array<string | undefined> = new Array(0x10000);
 
   /** A20 or a device request may have changed. */
   afterPortOut(): void {
