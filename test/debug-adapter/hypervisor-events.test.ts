@@ -10,7 +10,7 @@ import { asmLine, buildAll, GUESTS, launch, nmAddress, startClient, waitForOutpu
 
 let b: Built;
 const clients: DebugClient[] = [];
-before(async () => { b = await buildAll(['spin', 'triple', 'pv']); });
+before(async () => { b = await buildAll(['spin', 'triple', 'pv', 'fault']); });
 after(async () => { for (const c of clients) await c.stop().catch(() => undefined); });
 async function client(): Promise<DebugClient> { const c = await startClient(b.adapter); clients.push(c); return c; }
 async function pc(dc: DebugClient): Promise<number> {
@@ -212,4 +212,23 @@ test('PV kernel: assembly source breakpoint, next over a call that makes a hyper
   assert.equal(parseInt(f.instructionPointerReference!, 16), nmAddress(b.elf('pv'), 'get_version'));
   // No reverse execution in PV mode: refused with the reason.
   await assert.rejects(dc.customRequest('stepBack', { threadId: 1 }), /HVM/);
+});
+
+test('HVM guest exceptions reach the exception filter when the exception bitmap makes them exit', async () => {
+  const dc = await client();
+  const elf = b.elf('fault');
+  const exited = dc.waitForEvent('exited');
+  await launch(dc, { program: elf, profile: false, exitControls: { preset: 'ept', overrides: { exceptionBitmap: 1 } } }, async () => {
+    await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'exception', condition: 'vector == 0 && eip == second_trap' }] });
+  });
+  const ev = await nextStopped(dc);
+  assert.equal(ev.reason, 'exception');
+  const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
+  assert.equal(info.exceptionId, 'EXCEPTION_NMI');
+  const log = (await dc.customRequest('paravirt.exitLog', { from: 0, count: 10, filter: 'vector == 0' })).body.records;
+  assert.deepEqual(log.map((r: { eip: number }) => r.eip), [nmAddress(elf, 'first_trap'), nmAddress(elf, 'second_trap')]);
+  // The guest's handler ran for the first division; the second stopped the guest.
+  assert.match((await dc.evaluateRequest({ expression: '[hits]', context: 'watch' })).body.result, /^0x0000000[12] /);
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await exited).body.exitCode, (2 << 1) | 1, 'both #DE reached the guest handler');
 });
