@@ -74,6 +74,8 @@ export class PvDomain {
   periodicAt = Infinity;
   blocked = false;
   pollDeadline = Infinity;
+  /** When the hypervisor's next scheduler tick falls (instruction ticks; see hypervisor.ts). */
+  hostTickAt = 0;
 
   private stop: StopReason | null = null;
   dead = false;
@@ -120,7 +122,7 @@ export class PvDomain {
       vmAssist: this.vmAssist, gdtFrames: [...this.gdtFrames], gdtEntries: this.gdtEntries, ldtBase: this.ldtBase,
       ldtEntries: this.ldtEntries, grantFrameCount: this.grantFrameCount,
       singleshotAt: this.singleshotAt, periodicNs: this.periodicNs, periodicAt: this.periodicAt, blocked: this.blocked,
-      pollDeadline: this.pollDeadline, stop: this.stop, dead: this.dead, layout: this.layout,
+      pollDeadline: this.pollDeadline, hostTickAt: this.hostTickAt, stop: this.stop, dead: this.dead, layout: this.layout,
       events: {
         state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
         backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
@@ -144,7 +146,7 @@ export class PvDomain {
     this.vmAssist = s.vmAssist; this.gdtFrames = [...s.gdtFrames]; this.gdtEntries = s.gdtEntries; this.ldtBase = s.ldtBase;
     this.ldtEntries = s.ldtEntries; this.grantFrameCount = s.grantFrameCount;
     this.singleshotAt = s.singleshotAt; this.periodicNs = s.periodicNs; this.periodicAt = s.periodicAt; this.blocked = s.blocked;
-    this.pollDeadline = s.pollDeadline; this.stop = s.stop; this.dead = s.dead; this.layout = s.layout;
+    this.pollDeadline = s.pollDeadline; this.hostTickAt = s.hostTickAt; this.stop = s.stop; this.dead = s.dead; this.layout = s.layout;
     const ev = this.events, e = s.events;
     ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
     e.backend.forEach((b: PortBackend, i: number) => { ev.backend[i] = b; });

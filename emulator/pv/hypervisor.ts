@@ -22,6 +22,9 @@ const NO_EXITS: ExitControls = {
   msrExits: () => false, ioExits: () => false, exceptionBitmap: 0,
 };
 
+/** Xen's scheduler tick (10 ms of virtual time), in instruction ticks. */
+const HOST_TICK = 1_000_000;
+
 /** The CPU reports no VT-x exits in PV mode: there is no VMCS, only the hypervisor's own records. */
 const NO_SINK: ExitSink = { controls: NO_EXITS, exit: () => false };
 
@@ -55,6 +58,7 @@ export class PvHypervisor {
   load(plan: BootPlan): DomainLayout {
     if (!plan.pv) throw new Error(`PV mode needs a Xen PV kernel (ELF with Xen notes or __xen_guest); this image is: ${plan.description}`);
     this.domain.reset();
+    this.domain.hostTickAt = HOST_TICK;
     return buildDomain(this.domain, plan.pv);
   }
 
@@ -101,7 +105,7 @@ export class PvHypervisor {
   }
 
   private makePlatform(): Platform {
-    const pc = this.pc, d = this.domain;
+    const pc = this.pc, d = this.domain, cpu = this.cpu;
     return {
       portIn: (port: number, size: AccessSize) => pc.portIn(port, size),
       portOut: (port: number, size: AccessSize, v: number) => pc.portOut(port, size, v),
@@ -109,8 +113,14 @@ export class PvHypervisor {
       get mmio() { return pc.mmio; },
       pendingVector: () => (d.upcallDeliverable() ? UPCALL_VECTOR : -1),
       acknowledge: () => (d.upcallDeliverable() ? UPCALL_VECTOR : -1),
-      nextDeadline: () => d.nextTimer(),
-      tick: () => { d.fireTimers(); },
+      // Besides the guest's timers, the hypervisor's own scheduler tick: Xen looks for pending,
+      // unmasked events on every return to the guest, so an event the guest unmasked with a
+      // plain store is delivered by the next tick at the latest. A blocked vCPU needs no tick.
+      nextDeadline: () => Math.min(d.nextTimer(), d.blocked || d.dead ? Infinity : d.hostTickAt),
+      tick: () => {
+        if (cpu.ticks >= d.hostTickAt) d.hostTickAt = (Math.floor(cpu.ticks / HOST_TICK) + 1) * HOST_TICK;
+        d.fireTimers();
+      },
       takeRequest: (): PlatformRequest | null => null,
       get a20() { return true; },
       get unassigned() { return pc.unassigned; },

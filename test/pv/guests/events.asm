@@ -141,6 +141,25 @@ _start:
     HYPERVISOR_event_channel_op EVTCHNOP_unmask, evt_arg
     SHOW "unmask", eax
     SHOW "ipis_after_unmask", [ipis]
+    ; Unmasking with a plain store and no hypercall: the hypervisor's next tick delivers it.
+    PV_CLI
+    mov eax, [ipi_port]
+    mov [evt_arg], eax
+    HYPERVISOR_event_channel_op EVTCHNOP_send, evt_arg
+    mov eax, [ipis]
+    mov [ipis_before], eax
+    mov eax, [pv_vcpu_info]
+    mov byte [eax + VCPU_INFO_upcall_mask], 0
+    mov ecx, 3000000
+.spin:
+    mov eax, [ipis]
+    cmp eax, [ipis_before]
+    jne .delivered
+    dec ecx
+    jnz .spin
+.delivered:
+    SHOW "late_delivery_spins_left", ecx
+
     ; alloc_unbound, its status, a send nobody hears, close, close again.
     mov word [evt_arg], DOMID_SELF
     mov word [evt_arg + 2], 0
@@ -373,6 +392,7 @@ mask_seen: dd 0
 timer_port: dd 0
 ipi_port: dd 0
 unbound_port: dd 0
+ipis_before: dd 0
 t0: dd 0
 period: dd 0, 0
 evt_arg: dd 0, 0, 0, 0
