@@ -41,6 +41,8 @@ export const RUN_REQUEST = 8;     // a device asked for something (debug-exit, r
 
 /** REP string instructions yield after this many iterations so interrupts and time progress. */
 const REP_CHUNK = 4096;
+/** The page-at-a-time REP STOS/MOVS path yields after this many elements. */
+const FAST_REP_MAX = 1 << 16;
 
 export class Cpu extends SystemCpu {
   // Decode state of the current instruction.
@@ -551,6 +553,10 @@ export class Cpu extends SystemCpu {
     const srcSeg = this.segOvr >= 0 ? this.segOvr : DS;
     const rep = this.rep;
     if (rep && this.count() === 0) return;
+    if (rep && (op === 0 || op === 2) && this.a32 && !(this.flags & FLAG_DF) && this.segChkW[ES] === 0 &&
+        (op === 2 || this.segChkR[srcSeg] === 0)) {
+      if (this.fastRep(op, n, srcSeg)) return;
+    }
     let left = REP_CHUNK;
     for (;;) {
       const d = this.strStep() * n;
@@ -610,6 +616,60 @@ export class Cpu extends SystemCpu {
         return;
       }
     }
+  }
+
+  /**
+   * REP STOS / REP MOVS forwards through flat segments, a page at a time straight on guest
+   * RAM. Registers are updated after each page, so a fault on the next page (taken by the
+   * element-wise path) sees exactly the elements done. Returns true when the instruction is
+   * finished (or yields after FAST_REP_MAX elements); false to continue element-wise.
+   */
+  private fastRep(op: number, n: number, srcSeg: number): boolean {
+    const regs = this.regs, u8 = this.u8;
+    let count = regs[1] >>> 0;
+    let budget = FAST_REP_MAX;
+    const v = op === 2 ? this.getR(n * 8, 0) : 0;
+    while (count > 0) {
+      const dl = (this.segBase[ES] + regs[7]) | 0;
+      const de = this.tlbW[dl >>> 12];
+      if ((de & 3) !== 1) return false;
+      let k = Math.min(count, Math.floor((0x1000 - (dl & 0xfff)) / n));
+      let sp = 0;
+      if (op === 0) {
+        const sl = (this.segBase[srcSeg] + regs[6]) | 0;
+        const se = this.tlbR[sl >>> 12];
+        if ((se & 3) !== 1) return false;
+        k = Math.min(k, Math.floor((0x1000 - (sl & 0xfff)) / n));
+        sp = (se & ~0xfff) | (sl & 0xfff);
+      }
+      if (k === 0) return false;                       // an element straddles a page boundary
+      const dp = (de & ~0xfff) | (dl & 0xfff);
+      const bytes = k * n;
+      if (op === 2) {
+        if (n === 1) u8.fill(v, dp, dp + bytes);
+        else for (let i = 0; i < bytes; i += n) { u8[dp + i] = v; u8[dp + i + 1] = v >> 8; if (n === 4) { u8[dp + i + 2] = v >> 16; u8[dp + i + 3] = v >> 24; } }
+      } else if (dp >= sp + bytes || sp >= dp + bytes || dp < sp) {
+        // Non-overlapping, or destination below the source: a forward copy equals memmove.
+        if (dp < sp && sp < dp + bytes) for (let i = 0; i < bytes; i++) u8[dp + i] = u8[sp + i];
+        else u8.copyWithin(dp, sp, sp + bytes);
+      } else {
+        // Overlapping forward copy: element by element, each read before its write, as the CPU does.
+        for (let i = 0; i < bytes; i += n) {
+          if (n === 1) { u8[dp + i] = u8[sp + i]; continue; }
+          const b0 = u8[sp + i], b1 = u8[sp + i + 1];
+          if (n === 2) { u8[dp + i] = b0; u8[dp + i + 1] = b1; continue; }
+          const b2 = u8[sp + i + 2], b3 = u8[sp + i + 3];
+          u8[dp + i] = b0; u8[dp + i + 1] = b1; u8[dp + i + 2] = b2; u8[dp + i + 3] = b3;
+        }
+      }
+      regs[7] = (regs[7] + bytes) | 0;
+      if (op === 0) regs[6] = (regs[6] + bytes) | 0;
+      count -= k;
+      regs[1] = count;
+      budget -= k;
+      if (count > 0 && budget <= 0) { this.eip = this.instrEip; return true; }
+    }
+    return true;
   }
 
   // ---- shifts and rotates -------------------------------------------------------------

@@ -89,3 +89,32 @@ test('a faulting POP into memory leaves ESP unchanged; a CALL whose target read 
   assert.deepEqual([u32(r.m, R_VEC), u32(r.m, R_CR2)], [14, 0x900000]);
   assert.equal(u32(r.m, R_ESP) + 12, 0x90000);
 });
+
+test('large REP STOSD and REP MOVSB across many pages end with the registers the SDM defines', () => {
+  const r = runKernel(`
+  cld
+  mov edi, 0x400003
+  mov ecx, 70000
+  mov eax, 0x01020304
+  rep stosd
+  mov [R_SCRATCH], edi
+  mov [R_SCRATCH + 4], ecx
+  mov esi, 0x400003
+  mov edi, 0x600001
+  mov ecx, 280000
+  rep movsb
+  mov [R_SCRATCH + 8], esi
+  mov [R_SCRATCH + 12], edi
+  ; overlapping forward copy replicates the first element (dwords, distance 4)
+  mov dword [0x700000], 0xaabbccdd
+  mov esi, 0x700000
+  mov edi, 0x700004
+  mov ecx, 1000
+  rep movsd`);
+  assert.deepEqual([u32(r.m, R_SCRATCH), u32(r.m, R_SCRATCH + 4)], [0x400003 + 280000, 0]);
+  assert.deepEqual([u32(r.m, R_SCRATCH + 8), u32(r.m, R_SCRATCH + 12)], [0x400003 + 280000, 0x600001 + 280000]);
+  assert.equal(u32(r.m, 0x600001 + 4 * 69999), 0x01020304);
+  assert.equal(u32(r.m, 0x600001 + 280000), 0);
+  assert.equal(u32(r.m, 0x700000 + 4 * 1000), 0xaabbccdd);
+  assert.equal(u32(r.m, 0x700000 + 4 * 1001), 0);
+});
