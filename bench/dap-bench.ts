@@ -1,5 +1,5 @@
 // Debug adapter figures for `npm run bench` (bench/hooks.ts calls runDapBench): launch to
-// stopped-on-entry, step round trip, running to a breakpoint 100M instructions away against a
+// stopped-on-entry, step round trip, pause latency, running to a breakpoint 100M instructions away against a
 // plain Machine run of the same instructions (ratio), and stepBack with that history behind it.
 // The adapter runs as a child over stdio, as an editor runs it.
 import { spawnSync } from 'node:child_process';
@@ -77,6 +77,19 @@ export async function runDapBench(): Promise<Record<string, number>> {
       steps.push(performance.now() - s);
     }
 
+    // Pause while the guest runs: request to stopped event. Then restart, so that the run to the
+    // breakpoint below covers all 100M instructions.
+    await dc.continueRequest({ threadId: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    const p0 = performance.now();
+    const paused = dc.waitForEvent('stopped');
+    await dc.pauseRequest({ threadId: 1 });
+    await paused;
+    const pauseMs = performance.now() - p0;
+    const again = dc.waitForEvent('stopped');
+    await dc.customRequest('restart', {});
+    await again;
+
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + symbol(elf, 'done').toString(16) }] });
     const s = performance.now();
     const hit = dc.waitForEvent('stopped');
@@ -97,6 +110,7 @@ export async function runDapBench(): Promise<Record<string, number>> {
     return {
       launchMs: Math.round(launchMs),
       stepMs: Number(median(steps).toFixed(2)),
+      pauseMs: Math.round(pauseMs),
       toBreakpoint100MMs: Math.round(toBreakpointMs),
       plainRun100MMs: Math.round(plainMs),
       breakpointRunRatio: Number((toBreakpointMs / plainMs).toFixed(3)),

@@ -461,10 +461,12 @@ export class ParavirtSession extends LoggingDebugSession {
     response.body = {
       totalFrames: frames.length,
       stackFrames: frames.slice(start, start + count).map((f, i) => {
-        // Callers' pcs are return addresses: the call itself is on the line before them.
-        const lookupAt = i + start === 0 ? f.pc : f.pc - 1;
+        // Callers' pcs are return addresses: the call itself is on the line before them. An
+        // interrupted frame's pc is the instruction itself.
+        const lookupAt = i + start === 0 || f.interruptedBy !== undefined ? f.pc : f.pc - 1;
         const l = e.sourceAt(lookupAt);
-        const name = e.symbols.describe(f.pc) ?? hex(f.pc);
+        const base = e.symbols.describe(f.pc) ?? hex(f.pc);
+        const name = f.interruptedBy !== undefined ? `${base} (interrupted: vector ${f.interruptedBy})` : base;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = hex(f.pc);
         if (!l) sf.presentationHint = 'subtle';

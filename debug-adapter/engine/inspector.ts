@@ -7,6 +7,7 @@ import { type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type
 import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from './expression';
 import type { SymbolTable } from './symbols';
 import { unwind, type RawFrame } from './stack';
+import { systemView } from './cpu-view';
 
 export const REGISTER_NAMES = new Set(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4']);
 
@@ -140,7 +141,29 @@ export class Inspector {
       const st = this.dwarf.stack(this.dwarfRegs(), this.readMemory);
       return st.map((f) => ({ pc: f.regs.eip ?? 0, sp: f.regs.esp ?? 0, fp: f.regs.ebp ?? 0, regs: f.regs, fn: f.function }));
     }
-    return unwind(this.machine, this.symbols, pc, (a) => this.machine.readLinear(a, 16));
+    return unwind(this.machine, this.symbols, pc, (a) => this.machine.readLinear(a, 16), this.handlerEntries());
+  }
+
+  /** Interrupt and exception handler entry points -> vector: the IDT's present 32-bit gates, or the PV trap table. */
+  handlerEntries(): Map<number, number> {
+    const out = new Map<number, number>();
+    const pv = this.machine.pvState?.();
+    if (pv) { for (const t of pv.trapTable) out.set(t.eip >>> 0, t.vector); return out; }
+    const sys = systemView(this.machine);
+    const idt = sys?.tables.find((t) => t.name === 'idtr');
+    if (!idt || !(this.machine.getRegisters().cr0 & 1)) return out;
+    const n = Math.min(256, Math.floor((idt.limit + 1) / 8));
+    const bytes = this.machine.readLinear(idt.base, n * 8);
+    if (!bytes) return out;
+    for (let v = 0; v < n; v++) {
+      const g = bytes.subarray(v * 8, v * 8 + 8);
+      const type = g[5]! & 0x1f;
+      // Present 32-bit interrupt or trap gate.
+      if (!(g[5]! & 0x80) || (type !== 0x0e && type !== 0x0f)) continue;
+      const off = (g[0]! | (g[1]! << 8) | (g[6]! << 16) | (g[7]! << 24)) >>> 0;
+      if (!out.has(off)) out.set(off, v);
+    }
+    return out;
   }
 
   /** Parameters and locals of a frame (null without DWARF for its pc). */

@@ -227,6 +227,12 @@ test('HVM guest exceptions reach the exception filter when the exception bitmap 
   assert.equal(info.exceptionId, 'EXCEPTION_NMI');
   const log = (await dc.customRequest('paravirt.exitLog', { from: 0, count: 10, filter: 'vector == 0' })).body.records;
   assert.deepEqual(log.map((r: { eip: number }) => r.eip), [nmAddress(elf, 'first_trap'), nmAddress(elf, 'second_trap')]);
+  // Stopped at the handler's entry: the stack shows the handler over the faulting DIV.
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.equal(frames[0]!.name, 'de_handler');
+  assert.equal(frames[1]!.name, 'second_trap (interrupted: vector 0)');
+  assert.equal(parseInt(frames[1]!.instructionPointerReference!, 16), nmAddress(elf, 'second_trap'));
+  assert.equal(frames[1]!.line, asmLine('fault.asm', 'div ecx') + 2, 'the second DIV (two lines after the first)');
   // The guest's handler ran for the first division; the second stopped the guest.
   assert.match((await dc.evaluateRequest({ expression: '[hits]', context: 'watch' })).body.result, /^0x0000000[12] /);
   await dc.continueRequest({ threadId: 1 });
