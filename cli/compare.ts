@@ -19,7 +19,7 @@ import { EXIT_INTERNAL, EXIT_OK } from './exit-status';
 import { DEFAULT_MEMORY_MIB, parseCmdline, parseCount, parseMemory } from './options';
 import { renderReport } from './report-html';
 
-const AUDIT_STEP_LIMIT = 20_000_000;
+const AUDIT_STEP_LIMIT = 10_000_000;
 
 export interface FlavourResult {
   kernel: string;

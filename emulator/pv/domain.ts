@@ -244,10 +244,19 @@ export class PvDomain {
     this.halt();
   }
 
+  /**
+   * SCHEDOP_shutdown: poweroff (and suspend, watchdog) stop the machine with the reason as the
+   * code; reboot is a reset request; crash is a domain crash, which is what Xen records.
+   */
   shutdown(code: number): void {
     if (this.dead) return;
     this.dead = true;
-    this.stop = { kind: 'shutdown', code, reason: `sched_op shutdown: ${SHUTDOWN_NAMES[code] ?? `reason ${code}`}` };
+    const what = `sched_op shutdown: ${SHUTDOWN_NAMES[code] ?? `reason ${code}`}`;
+    if (code === 1) this.stop = { kind: 'reset', via: what };
+    else if (code === 3) {
+      this.stop = { kind: 'domain-crash', detail: `the guest asked to crash (${what})` };
+      this.log.record(PvKind.DOMAIN_CRASH, 3, 'guest', this.cpu.ctx, 0);
+    } else this.stop = { kind: 'shutdown', code, reason: what };
     this.halt();
   }
 

@@ -129,3 +129,11 @@ test('a segment that cannot be reloaded on iret goes to the failsafe callback', 
   assert.equal(r.values.get('failsafe_cs')! & 0xffff, 0xe019);
   assert.equal(r.machine.exits.byReason.FAILSAFE_CALLBACK, 1);
 });
+
+test('sched_op shutdown: crash is a domain crash, reboot a reset request', () => {
+  const crash = runPv(buildPvGuest('memory', ['MODE=4']), { memoryMiB: MIB });
+  assert.equal(crash.stop.kind, 'domain-crash');
+  assert.match((crash.stop as { detail: string }).detail, /asked to crash/);
+  const reboot = runPv(buildPvGuest('memory', ['MODE=5']), { memoryMiB: MIB });
+  assert.deepEqual(reboot.stop, { kind: 'reset', via: 'sched_op shutdown: reboot' });
+});

@@ -449,6 +449,12 @@ _start:
 %elif MODE == 2
     HYPERVISOR_set_trap_table 0
     ud2
+%elif MODE == 4
+    mov ebx, SHUTDOWN_crash
+    call shutdown
+%elif MODE == 5
+    mov ebx, SHUTDOWN_reboot
+    call shutdown
 %elif MODE == 3
     ; iret with a CS that cannot be loaded: Xen calls the failsafe callback.
     HYPERVISOR_set_callbacks FLAT_KERNEL_CS, upcall_stub, FLAT_KERNEL_CS, failsafe
