@@ -41,6 +41,11 @@ Exit counts are exact; cycles are estimates from the cost model (emulator/vmm/CO
 Exit reason names are Intel's basic exit reasons (e.g. IO_INSTRUCTION 30, CPUID 10, HLT 12,
 CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/vmm/exit-reasons.ts).
 
+--mode pv runs a Xen PV kernel (ELF with Xen notes or __xen_guest; see emulator/pv/README.md):
+  records are HYPERCALL, TRAP_BOUNCE, EVENT_UPCALL, PRIV_OP, FAILSAFE_CALLBACK, DOMAIN_CRASH;
+  the JSON summary adds { hypercalls: { name: count }, hypercallErrors }; piped stdin feeds
+  the PV console; sched_op shutdown poweroff exits 0, a crash exits 6.
+
 --trace-exits writes one JSON object per exit and line:
   { seq, reason, name, qualification, eip, cs, cpl, bytes (hex), icount, handler, cycles,
     text, and when known gpa, msr, value, vector, errorCode }
