@@ -17,6 +17,9 @@ export function loadPvImage(bytes: Uint8Array, opts: PvLoadOptions): BootPlan {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new ImageError('image is empty', { field: 'image' });
   const info = parseXenNotes(bytes);
   if (!info) throw new ImageError('not a Xen PV kernel: no Xen ELF notes and no __xen_guest section (run it in HVM mode)', { field: 'image' });
+  if (info.pae === 'no' && info.physEntry !== undefined && info.paeRaw === undefined) {
+    throw new ImageError('this is a PVH kernel (XEN_ELFNOTE_PHYS32_ENTRY, no PAE_MODE note), not a PV one; PV mode runs 32-bit PAE PV kernels', { field: 'PHYS32_ENTRY' });
+  }
   if (info.pae === 'no') throw new ImageError('this kernel is built for non-PAE Xen (PAE_MODE "no"); only 32-bit PAE PV guests are supported', { field: 'PAE_MODE' });
   const cmdline = opts.cmdline ?? '';
   if (new TextEncoder().encode(cmdline).length >= MAX_GUEST_CMDLINE) throw new ImageError(`the command line is longer than ${MAX_GUEST_CMDLINE - 1} bytes`, { field: 'cmdline' });
