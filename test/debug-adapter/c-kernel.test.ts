@@ -8,14 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { addr2line, buildAll, GUESTS, launch, markerLine, asmLine, nmAddress, startClient, waitForOutput, nextStopped, outputs, type Built } from './harness';
+import { addr2line, buildAll, GUESTS, launch, markerLine, asmLine, nmAddress, startClient, waitForOutput, nextStopped, outputs, type Built, removeBuild } from './harness';
 
 let b: Built;
 const SRC = join(GUESTS, 'kernel.c');
 const clients: DebugClient[] = [];
 
 before(async () => { b = await buildAll(['kernel-O0', 'kernel-O2']); });
-after(async () => { for (const c of clients) await c.stop().catch(() => undefined); });
+after(async () => { for (const c of clients) await c.stop().catch(() => undefined); removeBuild(b); });
 
 async function client(): Promise<DebugClient> { const c = await startClient(b.adapter); clients.push(c); return c; }
 

@@ -2,7 +2,7 @@
 // test file, into a private folder under guests/build/, and starts DebugClients against the
 // bundle over stdio exactly as an editor would.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -33,6 +33,11 @@ export async function buildAll(guests: string[]): Promise<Built> {
   });
   for (const g of guests) buildGuest(dir, g);
   return { dir, adapter, elf: (name) => join(dir, `${name}.elf`) };
+}
+
+/** Removes a test file's private build folder (after its clients have stopped). */
+export function removeBuild(b: Built | undefined): void {
+  if (b) rmSync(b.dir, { recursive: true, force: true });
 }
 
 /** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; pv: the PV kernel; others: one .asm. */

@@ -6,12 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { asmLine, buildAll, GUESTS, launch, nmAddress, startClient, waitForOutput, nextStopped, type Built } from './harness';
+import { asmLine, buildAll, GUESTS, launch, nmAddress, startClient, waitForOutput, nextStopped, type Built, removeBuild } from './harness';
 
 let b: Built;
 const clients: DebugClient[] = [];
 before(async () => { b = await buildAll(['spin', 'triple', 'pv', 'fault']); });
-after(async () => { for (const c of clients) await c.stop().catch(() => undefined); });
+after(async () => { for (const c of clients) await c.stop().catch(() => undefined); removeBuild(b); });
 async function client(): Promise<DebugClient> { const c = await startClient(b.adapter); clients.push(c); return c; }
 async function pc(dc: DebugClient): Promise<number> {
   return parseInt((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.instructionPointerReference!, 16);

@@ -4,12 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { buildAll, launch, nextStopped, startClient, type Built } from './harness';
+import { buildAll, launch, nextStopped, startClient, type Built, removeBuild } from './harness';
 
 let b: Built;
 let dc: DebugClient;
 before(async () => { b = await buildAll(['spin']); dc = await startClient(b.adapter); });
-after(async () => { await dc.stop().catch(() => undefined); });
+after(async () => { await dc.stop().catch(() => undefined); removeBuild(b); });
 
 const COMMANDS = [
   'setBreakpoints', 'setFunctionBreakpoints', 'setInstructionBreakpoints', 'setDataBreakpoints', 'dataBreakpointInfo',

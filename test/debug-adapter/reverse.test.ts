@@ -5,13 +5,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { addr2line, buildAll, GUESTS, launch, markerLine, nextStopped, nmAddress, outputs, startClient, type Built } from './harness';
+import { addr2line, buildAll, GUESTS, launch, markerLine, nextStopped, nmAddress, outputs, startClient, type Built, removeBuild } from './harness';
 
 let b: Built;
 let dc: DebugClient;
 const SRC = join(GUESTS, 'kernel.c');
 before(async () => { b = await buildAll(['kernel-O0']); dc = await startClient(b.adapter); });
-after(async () => { await dc.stop().catch(() => undefined); });
+after(async () => { await dc.stop().catch(() => undefined); removeBuild(b); });
 
 const evaluate = async (e: string) => (await dc.evaluateRequest({ expression: e, context: 'watch' })).body.result;
 const registers = async () => {
