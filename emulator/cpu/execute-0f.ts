@@ -4,10 +4,9 @@
 // Architectural constants copied in as plain module consts (see constants.ts): imported
 // bindings cost a getter call per use when this file is loaded as CommonJS.
 const CR0_PE = 1; const CR0_TS = 8; const CR4_DE = 8; const CR4_PCE = 256; const CR4_TSD = 4; const CS = 1;
-const DS = 3; const FLAG_IF = 512; const FLAG_RF = 65536; const FLAG_VM = 131072; const FLAG_ZF = 64; const FS = 4;
+const FLAG_IF = 512; const FLAG_RF = 65536; const FLAG_VM = 131072; const FLAG_ZF = 64; const FS = 4;
 const GP = 13; const GS = 5; const MSR_SYSENTER_CS = 372; const MSR_SYSENTER_EIP = 374; const MSR_SYSENTER_ESP = 373;
 const SS = 2; const UD = 6;
-import { FlagsCore } from './lazy-flags';
 
 const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 import type { Cpu } from './execute';
@@ -29,8 +28,6 @@ const EXIT_GDTR_IDTR = 46;
 const EXIT_LDTR_TR = 47;
 const EXIT_WBINVD = 54;
 
-const R8 = FlagsCore.R8;
-
 /** Two-byte opcodes that accept LOCK (with a memory destination). */
 const LOCKABLE_0F = new Set([0xab, 0xb3, 0xbb, 0xba, 0xb0, 0xb1, 0xc0, 0xc1, 0xc7]);
 
@@ -51,7 +48,6 @@ export function exec0F(cpu: Cpu, op: number): void {
     const bits = cpu.vbits;
     const v = cpu.getE(bits);   // the source is read (and may fault) even when the condition is false
     if (cpu.cond(op & 15)) cpu.setG(bits, v);
-    else if (bits === 32 && false) cpu.setG(bits, cpu.getG(bits));
     return;
   }
   if (op >= 0x90 && op <= 0x9f) {
@@ -474,4 +470,3 @@ function flatSeg(cpu: Cpu, s: number, sel: number, dpl: number, type: number): v
   cpu.segUpdated(s);
 }
 
-export { R8, DS };

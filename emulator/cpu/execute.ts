@@ -6,14 +6,14 @@
 import type { Platform, PlatformRequest } from '../devices/platform-api';
 // Architectural constants copied in as plain module consts (see constants.ts): imported
 // bindings cost a getter call per use when this file is loaded as CommonJS.
-const BP = 3; const BR = 5; const CS = 1; const DB = 1; const DS = 3; const ES = 0; const FLAG_AC = 262144;
-const FLAG_AF = 16; const FLAG_CF = 1; const FLAG_DF = 1024; const FLAG_ID = 2097152; const FLAG_IF = 512;
+const BP = 3; const BR = 5; const CS = 1; const DB = 1; const DS = 3; const ES = 0;
+const FLAG_CF = 1; const FLAG_DF = 1024; const FLAG_IF = 512;
 const FLAG_OF = 2048; const FLAG_RF = 65536; const FLAG_TF = 256; const FLAG_VM = 131072; const FLAG_ZF = 64;
-const FLAGS_ARITH = 2261; const FLAGS_FIXED = 2; const FS = 4; const GP = 13; const GS = 5; const NM = 7;
+const FLAGS_ARITH = 2261; const FS = 4; const GP = 13; const GS = 5; const NM = 7;
 const OF = 4; const SS = 2; const UD = 6; const CR0_EM = 4; const CR0_MP = 2; const CR0_TS = 8;
 import { FlagsCore } from './lazy-flags';
 
-const CC_NONE = 0, CC_ADD = 1, CC_ADC = 2, CC_SUB = 3, CC_SBB = 4, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7, CC_SHIFT = 8;
+const CC_ADD = 1, CC_ADC = 2, CC_SUB = 3, CC_SBB = 4, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7, CC_SHIFT = 8;
 const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 import { FAULT } from './memory-access';
 import { EXIT_EXTERNAL_INTERRUPT, SystemCpu } from './system';
@@ -425,11 +425,6 @@ export class Cpu extends SystemCpu {
     return r;
   }
 
-  /** Compute the ALU result without touching flags (so the write can fault first). */
-  aluPrep(op: number, a: number, b: number, bits: number): void {
-    this.pOp = op; this.pA = a; this.pB = b; this.pBits = bits;
-  }
-  private pOp = 0; private pA = 0; private pB = 0; private pBits = 0;
 
   inc(a: number, bits: number): number {
     const m = SIZE_MASK[bits >> 3];
@@ -1399,4 +1394,3 @@ const LOCKABLE = new Uint8Array(256);
 for (const op of [0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31,
   0x80, 0x81, 0x82, 0x83, 0x86, 0x87, 0xf6, 0xf7, 0xfe, 0xff, 0x0f]) LOCKABLE[op] = 1;
 
-export { FLAG_AC, FLAG_AF, FLAG_ID, FLAG_RF, FLAGS_FIXED, CC_ADC, CC_DEC, CC_INC, CC_SBB };

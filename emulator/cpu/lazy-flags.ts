@@ -160,4 +160,3 @@ export class FlagsCore {
   }
 }
 
-export { FLAG_CF, FLAG_PF, FLAG_AF, FLAG_ZF, FLAG_SF, FLAG_OF };

@@ -1,6 +1,6 @@
 // CPU power-on state, the boot entry states a BootPlan can ask for, and snapshots.
 
-import { CS, DS, ES, FS, GS, SS } from './constants';
+import { CS, SS } from './constants';
 import type { Cpu } from './execute';
 import { resetMsrs } from './identity';
 
@@ -104,4 +104,3 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.flushTlb();
 }
 
-export { DS, ES, FS, GS, SS };

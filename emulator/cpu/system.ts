@@ -5,13 +5,13 @@
 import type { ExitContext, ExitControls, ExitExtra, ExitSink } from '../vmm/exit-api';
 // Architectural constants copied in as plain module consts (see constants.ts): imported
 // bindings cost a getter call per use when this file is loaded as CommonJS.
-const BP = 3; const CR0_PE = 1; const CR0_PG = -2147483648; const CR0_TS = 8; const CR0_WP = 65536;
-const CR4_PAE = 32; const CR4_PGE = 128; const CR4_PSE = 16; const CR4_SUPPORTED = 2047; const CS = 1; const DE = 0;
+const CR0_PE = 1; const CR0_PG = -2147483648; const CR0_TS = 8; const CR0_WP = 65536;
+const CR4_PAE = 32; const CR4_PGE = 128; const CR4_PSE = 16; const CR4_SUPPORTED = 2047; const CS = 1;
 const DF = 8; const DS = 3; const ES = 0; const FLAG_AC = 262144; const FLAG_IF = 512; const FLAG_NT = 16384;
 const FLAG_RF = 65536; const FLAG_TF = 256; const FLAG_VM = 131072; const FLAGS_FIXED = 2; const FS = 4;
-const GP = 13; const GS = 5; const NP = 11; const OF = 4; const PF = 14; const SS = 2; const SSF = 12; const TS = 10;
-const UD = 6;
-import { A_DB, A_DPL_SHIFT, A_G, A_P, A_S, A_UNUSABLE, FAULT, MemoryAccess } from './memory-access';
+const GP = 13; const GS = 5; const NP = 11; const PF = 14; const SS = 2; const SSF = 12; const TS = 10;
+
+import { A_DB, A_DPL_SHIFT, A_P, A_S, A_UNUSABLE, FAULT, MemoryAccess } from './memory-access';
 
 export type DeliveryKind = 'exception' | 'software' | 'external';
 
@@ -739,9 +739,4 @@ export class SystemCpu extends MemoryAccess {
     if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE)) this.flushTlb();
   }
 
-  /** #UD/#DE/#BP helpers for the executor. */
-  ud(): never { this.fault(UD); }
-  de(): never { this.fault(DE); }
-  static readonly BP = BP;
-  static readonly OF = OF;
 }

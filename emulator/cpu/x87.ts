@@ -7,7 +7,7 @@ import type { Cpu } from './execute';
 // bindings cost a getter call per use when this file is loaded as CommonJS.
 const FLAG_CF = 1; const FLAG_PF = 4; const FLAG_ZF = 64; const UD = 6;
 
-const SW_IE = 1, SW_ZE = 4, SW_PE = 0x20, SW_SF = 0x40, SW_ES = 0x80;
+const SW_IE = 1, SW_ZE = 4, SW_PE = 0x20, SW_SF = 0x40;
 const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
 
 const scratch = new DataView(new ArrayBuffer(8));
@@ -441,4 +441,3 @@ export class Fpu {
   }
 }
 
-export { SW_ES };
