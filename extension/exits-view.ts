@@ -87,34 +87,39 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
 }
 
 /** The source line of an address, from the adapter's disassembly (DAP resolves it there). */
-async function sourceOf(eip: number): Promise<{ path: string; line: number } | undefined> {
+async function sourceOf(eip: number): Promise<{ path: string; line: number } | string> {
   const session = vscode.debug.activeDebugSession;
-  if (session?.type !== 'paravirt') return undefined;
+  if (session?.type !== 'paravirt') return 'no Paravirt session';
   try {
     const r = await session.customRequest('disassemble', { memoryReference: hex(eip), instructionCount: 1, resolveSymbols: true }) as
       { instructions?: Array<{ location?: { path?: string }; line?: number }> } | undefined;
     const i = r?.instructions?.[0];
-    return i?.location?.path && i.line ? { path: i.location.path, line: i.line } : undefined;
-  } catch { return undefined; }
+    return i?.location?.path && i.line ? { path: i.location.path, line: i.line } : 'no source line';
+  } catch (err) { return (err as Error).message; }
 }
 
-/** Opens the exit's source line when known, and the disassembly view. */
+/** Opens the exit's source line when known, else the disassembly view. */
 export async function revealExit(e: ExitEntry): Promise<void> {
-  const src = e.source ?? await sourceOf(e.eip);
+  const found = e.source ?? await sourceOf(e.eip);
+  const src = typeof found === 'string' ? undefined : found;
+  let why = typeof found === 'string' ? found : '';
   if (src) {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const uri = /^([a-zA-Z]:)?[\\/]/.test(src.path) || !folder ? vscode.Uri.file(src.path) : vscode.Uri.joinPath(folder, src.path);
+    // VS Code hands DAP source paths back to extensions as URI strings when the folder is remote.
+    const uri = /^[a-z][\w+.-]+:\/\//i.test(src.path) ? vscode.Uri.parse(src.path)
+      : /^([a-zA-Z]:)?[\\/]/.test(src.path) || !folder ? vscode.Uri.file(src.path) : vscode.Uri.joinPath(folder, src.path);
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
       const line = Math.max(0, Math.min(doc.lineCount - 1, src.line - 1));
       const editor = await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
       editor.selection = new vscode.Selection(line, 0, line, doc.lineAt(line).text.length);
       editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    } catch { /* the source is not in the workspace: the disassembly still shows the place */ }
+      return;
+    } catch (err) { why = `${src.path}: ${(err as Error).message}`; /* fall through to the disassembly */ }
   }
+  void vscode.window.setStatusBarMessage(`Paravirt: exit #${e.seq} at ${hex(e.eip)}: ${why}`, 8000);
   if (vscode.debug.activeDebugSession?.type === 'paravirt') {
     // The public command opens the disassembly at the focused frame; there is no API to open it at an address.
     try { await vscode.commands.executeCommand('debug.action.openDisassemblyView'); } catch { /* older VS Code */ }
   }
-  if (!src) void vscode.window.setStatusBarMessage(`Paravirt: exit #${e.seq} at ${hex(e.eip)} has no source line`, 5000);
 }

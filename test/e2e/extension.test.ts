@@ -149,9 +149,12 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
   const vars = p.locator('.debug-variables .monaco-list-row');
   const regs = vars.filter({ hasText: /^Registers/ }).first();
   await regs.waitFor({ timeout: 15_000 });
-  if ((await regs.getAttribute('aria-expanded')) !== 'true') await regs.click();
   const eax = vars.filter({ hasText: /^eax\s*=/ }).first();
-  await eax.waitFor({ timeout: 15_000 });
+  // The variables tree re-renders after a step; expand the scope until its rows show.
+  for (let i = 0; i < 6 && !(await eax.isVisible()); i++) {
+    if ((await regs.getAttribute('aria-expanded')) !== 'true') await regs.click();
+    await eax.waitFor({ timeout: 3_000 }).catch(() => undefined);
+  }
   assert.match(await eax.innerText(), /eax\s*=\s*0x[0-9a-f]{8}/i);
   await w.shot('registers');
   // VM Exits: the sample has already programmed the UART and PIT through port I/O.
@@ -161,7 +164,18 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
   await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().waitFor({ timeout: 30_000 });
   const countText = await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().innerText();
   assert.match(countText, /IO_INSTRUCTION\s*[\d,]+/);
+  // Drill down: the reason opens onto its latest exits; a click reveals the source line of
+  // the exiting instruction (the sample's port I/O lives in hvm/io.h and console-uart.c).
+  await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().click();
+  const exitRow = exitsView.locator('.monaco-list-row', { hasText: /#\d+ IO_INSTRUCTION/ }).first();
+  await exitRow.waitFor({ timeout: 15_000 });
+  assert.match(await exitRow.innerText(), /cycles \(est\.\)/);
   await w.shot('vm-exits');
+  await exitRow.click();
+  await p.locator('.tab.active', { hasText: /io\.h|console-uart\.c/ }).waitFor({ timeout: 20_000 }).catch(async (e) => {
+    throw new Error(`${(e as Error).message}\nstatus bar: ${await p.locator('.part.statusbar').innerText()}`);
+  });
+  await w.shot('exit-revealed');
   // The Guest Screen while stopped: 80x25 cells from the adapter's paravirt.vgaText.
   await w.command('Paravirt: Show Guest Screen');
   const screen = await w.webviewFrame('#screen .row', 30_000);
