@@ -463,7 +463,7 @@ export class ParavirtSession extends LoggingDebugSession {
       stackFrames: frames.slice(start, start + count).map((f, i) => {
         // Callers' pcs are return addresses: the call itself is on the line before them. An
         // interrupted frame's pc is the instruction itself.
-        const lookupAt = i + start === 0 || f.interruptedBy !== undefined ? f.pc : f.pc - 1;
+        const lookupAt = i + start === 0 || f.interruptedBy !== undefined || f.exactPc ? f.pc : f.pc - 1;
         const l = e.sourceAt(lookupAt);
         const base = e.symbols.describe(f.pc) ?? hex(f.pc);
         const name = f.interruptedBy !== undefined ? `${base} (interrupted: vector ${f.interruptedBy})` : base;
@@ -485,9 +485,10 @@ export class ParavirtSession extends LoggingDebugSession {
     const frame = frames[index];
     const di = e.dwarf;
     if (frame && di) {
-      const fv = e.frameVariables(frame, index === 0);
+      const exact = index === 0 || frame.exactPc === true || frame.interruptedBy !== undefined;
+      const fv = e.frameVariables(frame, exact);
       if (fv) {
-        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, index === 0)), false) as DebugProtocol.Scope;
+        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact)), false) as DebugProtocol.Scope;
         locals.presentationHint = 'locals';
         scopes.push(locals);
       }

@@ -139,7 +139,7 @@ export class Inspector {
     const pc = this.pc();
     if (this.dwarf?.functionAt(pc)) {
       const st = this.dwarf.stack(this.dwarfRegs(), this.readMemory);
-      return st.map((f) => ({ pc: f.regs.eip ?? 0, sp: f.regs.esp ?? 0, fp: f.regs.ebp ?? 0, regs: f.regs, fn: f.function }));
+      return st.map((f, i) => ({ pc: f.regs.eip ?? 0, sp: f.regs.esp ?? 0, fp: f.regs.ebp ?? 0, regs: f.regs, fn: f.function, exactPc: i === 0 || f.exactPc }));
     }
     return unwind(this.machine, this.symbols, pc, (a) => this.machine.readLinear(a, 16), this.handlerEntries());
   }

@@ -12,6 +12,8 @@ export interface RawFrame {
   pc: number; sp: number; fp: number; regs?: Regs; fn?: FunctionInfo | null;
   /** This frame was interrupted by an exception or interrupt with this vector (the next frame up is its handler). */
   interruptedBy?: number;
+  /** The pc is the next instruction to run (innermost or interrupted frame), not a return address. */
+  exactPc?: boolean;
 }
 
 /** Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */
