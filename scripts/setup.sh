@@ -20,6 +20,8 @@ if [ -d test/e2e ] && [ "${PARAVIRT_E2E:-1}" != 0 ]; then
   have_cmd chromium || need+=(chromium)
   have_pkg libkrb5-dev || need+=(libkrb5-dev)
   have_cmd pkg-config || need+=(pkg-config)
+  # code-server's VS Code fetches ripgrep from GitHub at install; test/e2e stages Debian's instead.
+  have_cmd rg || need+=(ripgrep)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
