@@ -90,12 +90,22 @@ export async function runDapBench(): Promise<Record<string, number>> {
     await dc.customRequest('restart', {});
     await again;
 
+    // Twice (restarting in between), keeping the faster: the machine is shared with other work,
+    // and the minimum is the figure least disturbed by it.
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + symbol(elf, 'done').toString(16) }] });
-    const s = performance.now();
-    const hit = dc.waitForEvent('stopped');
-    await dc.continueRequest({ threadId: 1 });
-    await hit;
-    const toBreakpointMs = performance.now() - s;
+    let toBreakpointMs = Infinity;
+    for (let round = 0; round < 2; round++) {
+      if (round > 0) {
+        const entryAgain = dc.waitForEvent('stopped');
+        await dc.customRequest('restart', {});
+        await entryAgain;
+      }
+      const s = performance.now();
+      const hit = dc.waitForEvent('stopped');
+      await dc.continueRequest({ threadId: 1 });
+      await hit;
+      toBreakpointMs = Math.min(toBreakpointMs, performance.now() - s);
+    }
 
     const b = performance.now();
     const back = dc.waitForEvent('stopped');
@@ -103,10 +113,10 @@ export async function runDapBench(): Promise<Record<string, number>> {
     await back;
     const stepBackMs = performance.now() - b;
 
-    const plainMs = median([plainRunMs(elf), plainRunMs(elf), plainRunMs(elf)]);
+    const plainMs = Math.min(plainRunMs(elf), plainRunMs(elf), plainRunMs(elf));
     // The same with the breakpoint set: what the CPU's own check costs (the loop shares its page),
     // so that the adapter's overhead can be told apart from it.
-    const plainBpMs = median([plainRunMs(elf, symbol(elf, 'done')), plainRunMs(elf, symbol(elf, 'done')), plainRunMs(elf, symbol(elf, 'done'))]);
+    const plainBpMs = Math.min(plainRunMs(elf, symbol(elf, 'done')), plainRunMs(elf, symbol(elf, 'done')), plainRunMs(elf, symbol(elf, 'done')));
     return {
       launchMs: Math.round(launchMs),
       stepMs: Number(median(steps).toFixed(2)),
