@@ -488,7 +488,7 @@ export class ParavirtSession extends LoggingDebugSession {
       const exact = index === 0 || frame.exactPc === true || frame.interruptedBy !== undefined;
       const fv = e.frameVariables(frame, exact);
       if (fv) {
-        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact)), false) as DebugProtocol.Scope;
+        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact, index === 0)), false) as DebugProtocol.Scope;
         locals.presentationHint = 'locals';
         scopes.push(locals);
       }

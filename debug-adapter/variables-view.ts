@@ -57,14 +57,15 @@ export function typedNode(name: string, v: Typed, e: DebugEngine): Node {
 }
 
 /** Nodes for variables of one frame (or globals, with fn null). */
-export function variableNodes(e: DebugEngine, di: DebugInfo, vars: Variable[], fn: FunctionInfo | null, regs: Regs, innermost: boolean): Node[] {
+export function variableNodes(e: DebugEngine, di: DebugInfo, vars: Variable[], fn: FunctionInfo | null, regs: Regs, innermost: boolean, live = innermost): Node[] {
   const state = { regs, readMemory: e.readMemory, innermost };
   return vars.map((v) => {
     const r = di.readVariable(v, state, fn);
     if (!r.ok) return { name: v.name, value: r.reason, type: typeName(v.type) };
     const addr = r.location.kind === 'memory' ? r.location.address >>> 0 : undefined;
     const node = valueNode(v.name, v.type, r.bytes, addr, e, 0);
-    if (addr === undefined && r.location.kind === 'register') {
+    // Only the innermost frame's registers are the machine's; a caller's are unwound copies.
+    if (addr === undefined && r.location.kind === 'register' && live) {
       const t = strip(v.type);
       if (t.kind === 'base' || t.kind === 'pointer' || t.kind === 'enum') {
         node.set = (value: number) => { const err = e.writeVariable(v, fn, value, regs, innermost); if (err) throw new Error(err); };
