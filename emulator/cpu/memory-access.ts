@@ -155,7 +155,7 @@ export class MemoryAccess extends FlagsCore {
     const real = (this.cr0 & 1) === 0;
     this.segChkR[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && readable && !expandDown ? 0 : 1);
     this.segChkW[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && writable && !expandDown ? 0 : 1);
-    if (s === CS) { this.cs32 = (a & A_DB) !== 0; this.fetchPage = -1; this.prefixed = true; }
+    if (s === CS) { this.cs32 = (a & A_DB) !== 0; this.csBase = this.segBase[CS]; this.fetchPage = -1; this.prefixed = true; }
     if (s === SS) this.ss32 = (a & A_DB) !== 0;
   }
 
@@ -422,8 +422,11 @@ export class MemoryAccess extends FlagsCore {
 
   invalidateFetch(): void { this.fetchPage = -1; }
 
+  /** CS base, kept beside segBase for the fetch path. */
+  csBase = 0;
+
   fetch8(): number {
-    const lin = (this.segBase[CS] + this.eip) | 0;
+    const lin = (this.csBase + this.eip) | 0;
     if ((lin >>> 12) !== this.fetchPage) return this.fetch8Slow(lin);
     this.eip = (this.eip + 1) | 0;
     return this.u8[this.fetchBase | (lin & 0xfff)];
@@ -453,8 +456,26 @@ export class MemoryAccess extends FlagsCore {
     return v;
   }
 
-  fetch16(): number { const lo = this.fetch8(); return lo | (this.fetch8() << 8); }
-  fetch32(): number { const lo = this.fetch16(); return lo | (this.fetch16() << 16); }
+  fetch16(): number {
+    const lin = (this.csBase + this.eip) | 0;
+    if ((lin >>> 12) === this.fetchPage && (lin & 0xfff) <= 0xffe) {
+      this.eip = (this.eip + 2) | 0;
+      const p = this.fetchBase | (lin & 0xfff);
+      return this.u8[p] | (this.u8[p + 1] << 8);
+    }
+    const lo = this.fetch8(); return lo | (this.fetch8() << 8);
+  }
+
+  fetch32(): number {
+    const lin = (this.csBase + this.eip) | 0;
+    if ((lin >>> 12) === this.fetchPage && (lin & 0xfff) <= 0xffc) {
+      this.eip = (this.eip + 4) | 0;
+      const p = this.fetchBase | (lin & 0xfff), u8 = this.u8;
+      return u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
+    }
+    const lo = this.fetch8() | (this.fetch8() << 8);
+    return lo | (this.fetch8() << 16) | (this.fetch8() << 24);
+  }
 
   // ---- stack ------------------------------------------------------------------------
 
