@@ -353,7 +353,7 @@ const FORMS: Array<[number, Form]> = [
     // Source and destination inside the window, counts small enough to stay there either way.
     regs[6] = (WINDOW_ADDR + 32 + rng.below(64)) >>> 0;
     regs[7] = (WINDOW_ADDR + 32 + rng.below(64)) >>> 0;
-    regs[1] = rng.below(9);
+    regs[1] = rng.below(32 / (size / 8) + 1);           // at most 32 bytes either way
     b.usesDf = true;
   }],
 ];

@@ -50,6 +50,23 @@ test('a write straddling into an unmapped page faults before writing anything', 
   }
 });
 
+test('REP MOVSD faults where its source or destination runs into the unmapped page, completed elements kept', () => {
+  const { m, start } = setup();
+  for (const [which, dwords] of [['destination', 2], ['source', 3]] as const) {
+    m.restore(start);
+    const edge = MAPPED_BYTES - dwords * 4;
+    const src = which === 'source' ? edge : 0x5000, dst = which === 'source' ? 0x6000 : edge;
+    m.writePhysical(src, Uint8Array.from({ length: dwords * 4 }, (_, i) => i + 1));
+    const regs = Uint32Array.from([0, 10, 0, 0, 0, 0, src, dst]);
+    const out = stepOne(m, Uint8Array.from([0xf3, 0xa5]), regs, 0);
+    assert.equal(out.fault, PF, which);
+    assert.equal(out.regs[1], 10 - dwords, `${which}: ECX`);
+    assert.equal(out.regs[6], src + dwords * 4, `${which}: ESI`);
+    assert.equal(out.regs[7], dst + dwords * 4, `${which}: EDI`);
+    assert.deepEqual([...m.readPhysical(dst, dwords * 4)], Array.from({ length: dwords * 4 }, (_, i) => i + 1), `${which}: copied elements`);
+  }
+});
+
 test('REP STOSD faults at the unmapped page with the completed iterations reflected in ECX and EDI', () => {
   const { m, start } = setup();
   for (const dwords of [1, 2, 3]) {
