@@ -1,0 +1,34 @@
+// The model behind the VM Exits view and the status bar, fed with events shaped as the
+// adapter sends them, and with junk.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExitModel } from '../../extension/exit-model';
+
+test('counts come from the event, recent exits accumulate, rates come from wall-clock samples', () => {
+  const m = new ExitModel(3);
+  assert.ok(m.apply({ total: 2, byReason: { IO_INSTRUCTION: 2 }, instructions: 1_000_000, latest: [{ seq: 0, reason: 30, reasonName: 'IO_INSTRUCTION', eip: 1 }, { seq: 1, reason: 30, reasonName: 'IO_INSTRUCTION', eip: 2 }], latestDropped: 0 }, 0));
+  assert.ok(m.apply({ total: 5, byReason: { IO_INSTRUCTION: 4, HLT: 1 }, instructions: 3_000_000, latest: [{ seq: 2, reason: 12, reasonName: 'HLT', eip: 3 }, { seq: 4, reason: 30, reasonName: 'IO_INSTRUCTION', eip: 4 }], latestDropped: 1 }, 1000));
+  assert.equal(m.total, 5);
+  assert.deepEqual([...m.byReason], [['IO_INSTRUCTION', 4], ['HLT', 1]]);
+  assert.deepEqual(m.recent.map((e) => e.seq), [1, 2, 4], 'bounded to the newest 3');
+  assert.equal(m.dropped, 2, 'one dropped by the adapter, one by the bound');
+  assert.deepEqual(m.recentOf('IO_INSTRUCTION', null).map((e) => e.seq), [4, 1], 'newest first');
+  const r = m.rates()!;
+  assert.equal(r.mips, 2);
+  assert.equal(r.exitsPerSecond, 3);
+});
+
+test('PV hypercall records are grouped by the hypercall named in their handler', () => {
+  const m = new ExitModel();
+  m.apply({ total: 1, byReason: { HYPERCALL: 1 }, hypercalls: { console_io: 1 }, latest: [{ seq: 0, reason: 257, reasonName: 'HYPERCALL', handler: 'console_io' }] }, 0);
+  assert.deepEqual([...m.hypercalls], [['console_io', 1]]);
+  assert.equal(m.recentOf(null, 'console_io').length, 1);
+});
+
+test('junk bodies are refused without changing the model', () => {
+  const m = new ExitModel();
+  for (const junk of [null, 42, 'x', []]) assert.equal(m.apply(junk, 0), junk !== null && typeof junk === 'object');
+  m.apply({ latest: [null, 7, { nothing: true }], byReason: 'no' }, 0);
+  assert.equal(m.recent.length, 0);
+  assert.equal(m.total, 0);
+});

@@ -1,0 +1,34 @@
+// Exit trace export: CSV read back by Python's csv module (RFC 4180 quoting), JSON Lines by
+// JSON.parse, from exits shaped as the adapter's paravirt.exitLog records.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { toExitEntry } from '../../extension/exit-model';
+import { CSV_COLUMNS, toCsv, toJsonLines } from '../../extension/trace-format';
+
+const records = [
+  { seq: 0, reason: 30, reasonName: 'IO_INSTRUCTION', qualification: 66650112, eip: 1049610, cs: 8, cpl: 0, bytes: 'ee', icount: 23, handler: 'uart', cycles: 7500 },
+  { seq: 1, reason: 257, reasonName: 'HYPERCALL', qualification: 18, eip: 0xc0001000, cpl: 1, bytes: 'cd 82', icount: 99, handler: 'console_io', cycles: 900 },
+  { seq: 2, reason: 10, reasonName: 'CPUID', qualification: 0, eip: 0x100000, cpl: 0, icount: 5, handler: 'odd, "quoted"\nname', cycles: 1 },
+];
+
+test('CSV parses back with Python csv into the same fields', (t) => {
+  const entries = records.map((r) => toExitEntry(r)!);
+  const csv = toCsv(entries);
+  const py = spawnSync('python3', ['-c', 'import csv,sys,json; print(json.dumps(list(csv.reader(sys.stdin))))'], { input: csv, encoding: 'utf8' });
+  if (py.status !== 0) { t.skip('python3 is not available'); return; }
+  const rows = JSON.parse(py.stdout) as string[][];
+  assert.deepEqual(rows[0], [...CSV_COLUMNS]);
+  assert.equal(rows.length, 4);
+  assert.equal(rows[1][CSV_COLUMNS.indexOf('eip')], '0x0010040a');
+  assert.equal(rows[1][CSV_COLUMNS.indexOf('qualification')], '0x03f90000');
+  assert.equal(rows[2][CSV_COLUMNS.indexOf('hypercall')], 'console_io', 'a PV hypercall record names its hypercall');
+  assert.equal(rows[3][CSV_COLUMNS.indexOf('handler')], 'odd, "quoted"\nname');
+});
+
+test('JSON Lines: one object per exit, in order', () => {
+  const lines = toJsonLines(records.map((r) => toExitEntry(r)!)).trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.seq), [0, 1, 2]);
+  assert.equal(lines[1].reasonName, 'HYPERCALL');
+  assert.equal(toJsonLines([]), '');
+});
