@@ -173,7 +173,9 @@ export class Machine implements MachineApi {
           const d = p.nextDeadline();
           if (!Number.isFinite(d)) {
             if (p.pendingVector() >= 0) { cpu.irqPoll = true; cpu.attn = true; continue; }
-            return { kind: 'halted', detail: 'HLT with interrupts enabled, but no device will ever raise one' };
+            return { kind: 'halted', detail: this.pv
+              ? 'the vCPU blocked (sched_op block/poll) with no timer armed and nothing that could send it an event'
+              : 'HLT with interrupts enabled, but no device will ever raise one' };
           }
           const skip = Math.max(1, Math.min(d - cpu.ticks, budget - (cpu.icount - start + idle)));
           cpu.idleTicks += skip; idle += skip;

@@ -137,3 +137,10 @@ test('sched_op shutdown: crash is a domain crash, reboot a reset request', () =>
   const reboot = runPv(buildPvGuest('memory', ['MODE=5']), { memoryMiB: MIB });
   assert.deepEqual(reboot.stop, { kind: 'reset', via: 'sched_op shutdown: reboot' });
 });
+
+test('blocking with nothing that could wake the vCPU stops the machine as halted, with a PV reason', () => {
+  const r = runPv(buildPvGuest('memory', ['MODE=6']), { memoryMiB: MIB });
+  assert.equal(r.stop.kind, 'halted');
+  assert.match((r.stop as { detail: string }).detail, /sched_op block/);
+  assert.equal(r.machine.pvState()!.blocked, true);
+});

@@ -455,6 +455,8 @@ _start:
 %elif MODE == 5
     mov ebx, SHUTDOWN_reboot
     call shutdown
+%elif MODE == 6
+    HYPERVISOR_sched_op SCHEDOP_block, 0   ; no timer armed, no event source: blocked for good
 %elif MODE == 3
     ; iret with a CS that cannot be loaded: Xen calls the failsafe callback.
     HYPERVISOR_set_callbacks FLAT_KERNEL_CS, upcall_stub, FLAT_KERNEL_CS, failsafe
