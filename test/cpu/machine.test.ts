@@ -192,3 +192,35 @@ test('translate and readLinear follow paging; unmapped addresses give null', () 
   assert.equal(r.m.readLinear(0x6000, 4), null);
   assert.deepEqual(Array.from(r.m.readLinear(0x5010, 4)!), [0x0d, 0xf0, 0xed, 0xfe]);
 });
+
+test('exit qualifications: CR access (SDM Table 28-3), string I/O with REP, INVLPG address, RDMSR', () => {
+  const code = assemble(`
+  mov eax, cr0
+  or eax, 0x40000000        ; CD: a host-owned CR0 bit
+  mov cr0, eax
+  mov ebx, 0x5000
+  mov cr3, ebx              ; exits under shadow paging
+  mov edx, cr3              ; CR3 store
+  invlpg [0x123456]
+  mov dx, 0x3f8
+  mov esi, 0x2000
+  mov ecx, 3
+  rep outsb
+  mov ecx, 0x1b
+  rdmsr
+  hlt`);
+  const m = new Machine({ memoryMiB: 4, exitControls: { preset: 'shadow-paging' } });
+  m.load({ memory: [{ paddr: 0x100000, bytes: code }], entry: { kind: 'flat32', eip: 0x100000 }, description: 't' });
+  assert.equal(m.run(1000).kind, 'halted');
+  const ex = m.exits.recent(50);
+  const cr = ex.filter((e) => e.reason === 28).map((e) => e.qualification >>> 0);
+  // mov cr0, eax: CR 0, type 0 (to CR), GPR 0; mov cr3, ebx: CR 3, GPR 3; mov edx, cr3: type 1, GPR 2.
+  assert.deepEqual(cr, [0x000, 0x303, 0x213]);
+  const inv = ex.find((e) => e.reason === 14);
+  assert.equal(inv?.qualification, 0x123456);
+  const io = ex.filter((e) => e.reason === 30);
+  assert.equal(io.length, 3);
+  assert.equal(io[0].qualification >>> 0, (0x3f8 << 16) | (1 << 5) | (1 << 4));   // byte, out, string, REP, DX
+  const msr = ex.find((e) => e.reason === 31);
+  assert.equal(msr?.msr, 0x1b);
+});
