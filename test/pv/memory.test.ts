@@ -139,7 +139,7 @@ test('sched_op shutdown: crash is a domain crash, reboot a reset request', () =>
 });
 
 test('blocking with nothing that could wake the vCPU stops the machine as halted, with a PV reason', () => {
-  const r = runPv(buildPvGuest('memory', ['MODE=6']), { memoryMiB: MIB });
+  const r = runPv(buildPvGuest('memory', ['MODE=6']), { memoryMiB: MIB, budget: 5_000_000 });
   assert.equal(r.stop.kind, 'halted');
   assert.match((r.stop as { detail: string }).detail, /sched_op block/);
   assert.equal(r.machine.pvState()!.blocked, true);

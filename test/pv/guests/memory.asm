@@ -456,7 +456,12 @@ _start:
     mov ebx, SHUTDOWN_reboot
     call shutdown
 %elif MODE == 6
-    HYPERVISOR_sched_op SCHEDOP_block, 0   ; no timer armed, no event source: blocked for good
+    ; register_vcpu_info left every selector bit set: acknowledge them, then block with no
+    ; timer armed and no event source, for good.
+    mov eax, [pv_vcpu_info]
+    mov byte [eax + VCPU_INFO_upcall_pending], 0
+    mov dword [eax + VCPU_INFO_pending_sel], 0
+    HYPERVISOR_sched_op SCHEDOP_block, 0
 %elif MODE == 3
     ; iret with a CS that cannot be loaded: Xen calls the failsafe callback.
     HYPERVISOR_set_callbacks FLAT_KERNEL_CS, upcall_stub, FLAT_KERNEL_CS, failsafe
