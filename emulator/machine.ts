@@ -309,24 +309,9 @@ export class Machine implements MachineApi {
     return p < 0 ? null : p;
   }
 
-  addBreakpoint(linear: number): void {
-    const c = this.cpu;
-    c.breakpoints.add(linear >>> 0);
-    c.bpPages[linear >>> 12] = 1;
-    c.hasBp = true;
-    c.attn = true;
-  }
+  addBreakpoint(linear: number): void { this.cpu.addBreakpoint(linear); }
 
-  removeBreakpoint(linear: number): void {
-    const c = this.cpu;
-    c.breakpoints.delete(linear >>> 0);
-    const page = linear >>> 12;
-    let any = false;
-    for (const b of c.breakpoints) if (b >>> 12 === page) { any = true; break; }
-    c.bpPages[page] = any ? 1 : 0;
-    c.hasBp = c.breakpoints.size > 0;
-    c.attn = true;
-  }
+  removeBreakpoint(linear: number): void { this.cpu.removeBreakpoint(linear); }
 
   addWatchpoint(linear: number, length: number, kind: WatchKind): void {
     if (!(length > 0)) throw new RangeError('watchpoint length must be positive');

@@ -76,6 +76,30 @@ export class Cpu extends SystemCpu {
 
   readonly breakpoints = new Set<number>();
   readonly bpPages = new Uint8Array(1 << 20);
+  /** Breakpoint count per low 16 address bits: a cheap filter before the Set lookup. */
+  readonly bpLow = new Uint16Array(1 << 16);
+
+  /** Add/remove an execution breakpoint at a linear address (kept in step with the filters). */
+  addBreakpoint(linear: number): void {
+    const a = linear >>> 0;
+    if (this.breakpoints.has(a)) return;
+    this.breakpoints.add(a);
+    this.bpPages[a >>> 12] = 1;
+    this.bpLow[a & 0xffff]++;
+    this.hasBp = true;
+    this.attn = true;
+  }
+
+  removeBreakpoint(linear: number): void {
+    const a = linear >>> 0;
+    if (!this.breakpoints.delete(a)) return;
+    this.bpLow[a & 0xffff]--;
+    let any = false;
+    for (const b of this.breakpoints) if (b >>> 12 === a >>> 12) { any = true; break; }
+    this.bpPages[a >>> 12] = any ? 1 : 0;
+    this.hasBp = this.breakpoints.size > 0;
+    this.attn = true;
+  }
   /** Skip the breakpoint at this EIP once (resuming from it). */
   bpSkip = -1;
   watchHit: { address: number; write: boolean } | null = null;
@@ -108,7 +132,10 @@ export class Cpu extends SystemCpu {
           }
           if (this.icount >= this.limit) return RUN_OK;
           if (this.careful) {
-            if (this.hasBp && this.bpPages[((this.segBase[CS] + this.eip) | 0) >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
+            if (this.hasBp) {
+              const lin = (this.csBase + this.eip) | 0;
+              if (this.bpLow[lin & 0xffff] && this.bpPages[lin >>> 12] && this.checkBreakpoint()) return RUN_BREAK;
+            }
             if ((this.flags & FLAG_TF) !== 0 || this.shadow || this.drExecOn) {
               this.stepOne();
               continue;
