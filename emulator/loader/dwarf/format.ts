@@ -16,6 +16,8 @@ export interface FormatOptions {
   typePrefix?: boolean;
   /** Names a code address (`add`, `add+4`) for function pointers. */
   symbolAt?: (address: number) => string | undefined;
+  /** Bytes of the value that were optimized out (1 = missing): those scalars print as <optimized out>. */
+  unavailable?: Uint8Array;
 }
 
 /** Runs of more than this many equal elements print as `x <repeats n times>` (gdb's default). */
@@ -99,6 +101,7 @@ function fmt(type: CType, bytes: Uint8Array, off: number, opts: Ctx, depth: numb
   const t = strip(type);
   const size = sizeOf(t);
   if (size > 0 && off + size > bytes.length) return '<unavailable>';
+  if (opts.unavailable && t.kind !== 'struct' && t.kind !== 'union' && t.kind !== 'array' && missingIn(opts.unavailable, off, Math.max(1, size))) return '<optimized out>';
   switch (t.kind) {
     case 'void': return 'void';
     case 'function': return '{function}';
@@ -146,7 +149,10 @@ function fmt(type: CType, bytes: Uint8Array, off: number, opts: Ctx, depth: numb
       const parts: string[] = [];
       for (const m of t.members) {
         let text: string;
-        if (m.bitSize !== undefined && m.bitOffset !== undefined) text = fmtBitfield(m.type, bytes, off, m.bitOffset, m.bitSize);
+        if (m.bitSize !== undefined && m.bitOffset !== undefined) {
+          text = opts.unavailable && missingIn(opts.unavailable, off + (m.bitOffset >> 3), ((m.bitOffset & 7) + m.bitSize + 7) >> 3)
+            ? '<optimized out>' : fmtBitfield(m.type, bytes, off, m.bitOffset, m.bitSize);
+        }
         else text = fmt(m.type, bytes, off + m.offset, opts, depth + 1);
         parts.push(m.name ? `${m.name} = ${text}` : text);
       }
@@ -156,6 +162,11 @@ function fmt(type: CType, bytes: Uint8Array, off: number, opts: Ctx, depth: numb
   }
 }
 
+function missingIn(mask: Uint8Array, off: number, n: number): boolean {
+  for (let i = off; i < off + n && i < mask.length; i++) if (mask[i]) return true;
+  return false;
+}
+
 function fmtArray(element: CType, esize: number, counts: Array<number | null>, bytes: Uint8Array, off: number, opts: Ctx, depth: number): string {
   const n = counts[0];
   if (depth > 16 || opts.budget.left <= 0) return '...';
@@ -163,7 +174,7 @@ function fmtArray(element: CType, esize: number, counts: Array<number | null>, b
   const rest = counts.slice(1);
   const stride = rest.reduce<number>((a, b) => a * (b ?? 0), 1) * esize;
   const max = opts.maxElements ?? 200;
-  if (rest.length === 0 && isCharType(element)) return charArrayText(bytes.subarray(off, Math.min(off + n, bytes.length)), max);
+  if (rest.length === 0 && isCharType(element) && !(opts.unavailable && missingIn(opts.unavailable, off, n))) return charArrayText(bytes.subarray(off, Math.min(off + n, bytes.length)), max);
   const items: string[] = [];
   for (let i = 0; i < n && i < max; i++) {
     items.push(rest.length ? fmtArray(element, esize, rest, bytes, off + i * stride, opts, depth + 1) : fmt(element, bytes, off + i * esize, opts, depth + 1));

@@ -40,7 +40,7 @@ export interface VariablesAt {
 
 /** The value of a variable read through its location. */
 export type VariableValue =
-  | { ok: true; bytes: Uint8Array; location: Location; text: string }
+  | { ok: true; bytes: Uint8Array; location: Location; text: string; /** bytes (1 = missing) of a partly optimized-out value */ unavailable?: Uint8Array }
   | { ok: false; reason: string; location?: Location };
 
 export interface FrameState {
@@ -304,9 +304,40 @@ export class DebugInfo {
       return { ok: true, bytes, location: { kind: 'implicit', bytes }, text: this.formatValue(v.type, bytes, { readMemory: state.readMemory, ...opts }) };
     }
     const location = this.evaluateLocation(v, state, fn);
+    if (location.kind === 'pieces') {
+      // Pieces may be partly optimized out: show what is there, member by member, as gdb does.
+      const got = this.readPieces(location, size, state);
+      if (typeof got === 'string') return { ok: false, reason: got, location };
+      const missing = got.missing.some((b) => b !== 0) ? got.missing : undefined;
+      const text = this.formatValue(v.type, got.bytes, { readMemory: state.readMemory, ...opts, ...(missing ? { unavailable: missing } : {}) });
+      return { ok: true, bytes: got.bytes, location, text, ...(missing ? { unavailable: missing } : {}) };
+    }
+    const st = strip(v.type);
+    if (location.kind === 'optimized-out' && (st.kind === 'struct' || st.kind === 'union') && size > 0) {
+      // gdb shows an optimized-out struct with each member <optimized out>.
+      const bytes = new Uint8Array(size), unavailable = new Uint8Array(size).fill(1);
+      return { ok: true, bytes, location, unavailable, text: this.formatValue(v.type, bytes, { ...opts, unavailable }) };
+    }
     const got = this.readLocation(location, size, state);
     if (typeof got === 'string') return { ok: false, reason: got, location };
     return { ok: true, bytes: got, location, text: this.formatValue(v.type, got, { readMemory: state.readMemory, ...opts }) };
+  }
+
+  /** Reads a composite location; optimized-out pieces are marked in `missing` (1 per byte). */
+  readPieces(loc: Extract<Location, { kind: 'pieces' }>, size: number, state: FrameState): { bytes: Uint8Array; missing: Uint8Array } | string {
+    if (size > MAX_VALUE_BYTES || size < 0) return `<${size}-byte value too large to show>`;
+    const bytes = new Uint8Array(size);
+    const missing = new Uint8Array(size).fill(1);
+    let at = 0;
+    for (const p of loc.pieces) {
+      if (at >= size) break;
+      const n = Math.min(p.size, size - at);
+      const part = p.location.kind === 'optimized-out' ? null : this.readLocation(p.location, p.size, state);
+      if (typeof part === 'string') return part;
+      if (part) { bytes.set(part.subarray(0, n), at); missing.fill(0, at, at + n); }
+      at += p.size;
+    }
+    return { bytes, missing };
   }
 
   /** Reads `size` bytes from a location; a string says why it could not. */

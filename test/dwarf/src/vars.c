@@ -137,5 +137,8 @@ void kmain(void) {
 }
 
 __attribute__((naked, noreturn)) void _start(void) {
-  __asm__ volatile("mov $0x90000, %esp\n\tcall kmain\n1:\thlt\n\tjmp 1b");
+  /* The stack area is cleared first so uninitialised locals read the same on any machine
+     (firmware and boot loaders leave different bytes there). */
+  __asm__ volatile("cld\n\tmov $0x80000, %edi\n\tmov $0x4000, %ecx\n\txor %eax, %eax\n\trep stosl\n\t"
+                   "mov $0x90000, %esp\n\tcall kmain\n1:\thlt\n\tjmp 1b");
 }
