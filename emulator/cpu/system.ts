@@ -613,35 +613,50 @@ export class SystemCpu extends MemoryAccess {
     const newLimit = SystemCpu.descLimit(lo, hi);
     const is32 = (type & 8) !== 0;
     if (newLimit < (is32 ? 0x67 : 0x2b)) this.fault(TS, sel & 0xfffc);
-    if (!(this.trAttr & 8)) this.fault(GP, 0); // only 32-bit TSS switches are modelled
-    if (!is32) this.fault(GP, sel & 0xfffc);
-
-    // Save the outgoing state into the current TSS.
+    // Save the outgoing state into the current TSS (32-bit layout, or the 286 16-bit one).
     const ob = this.trBase;
     let oflags = this.getFlags();
     if (kind === 'iret') oflags &= ~FLAG_NT;
-    this.wrSys32((ob + 0x20) | 0, nextEip);
-    this.wrSys32((ob + 0x24) | 0, oflags);
-    for (let i = 0; i < 8; i++) this.wrSys32((ob + 0x28 + i * 4) | 0, this.regs[i]);
-    for (let s = 0; s < 6; s++) this.wrSys16((ob + 0x48 + s * 4) | 0, this.segSel[s]);
+    if (this.trAttr & 8) {
+      this.wrSys32((ob + 0x20) | 0, nextEip);
+      this.wrSys32((ob + 0x24) | 0, oflags);
+      for (let i = 0; i < 8; i++) this.wrSys32((ob + 0x28 + i * 4) | 0, this.regs[i]);
+      for (let s = 0; s < 6; s++) this.wrSys16((ob + 0x48 + s * 4) | 0, this.segSel[s]);
+    } else {
+      this.wrSys16((ob + 0x0e) | 0, nextEip);
+      this.wrSys16((ob + 0x10) | 0, oflags);
+      for (let i = 0; i < 8; i++) this.wrSys16((ob + 0x12 + i * 2) | 0, this.regs[i]);
+      for (let s = 0; s < 4; s++) this.wrSys16((ob + 0x22 + s * 2) | 0, this.segSel[s]);
+    }
     if (kind !== 'call') this.setBusy(this.trSel, false);
 
     // Read the incoming state.
     const nb = newBase;
-    const ncr3 = this.rdSys32((nb + 0x1c) | 0);
-    const neip = this.rdSys32((nb + 0x20) | 0);
-    let nflags = this.rdSys32((nb + 0x24) | 0);
+    let ncr3 = this.cr3, neip: number, nflags: number, nldt: number;
     const nregs: number[] = [];
-    for (let i = 0; i < 8; i++) nregs.push(this.rdSys32((nb + 0x28 + i * 4) | 0));
     const nsegs: number[] = [];
-    for (let s = 0; s < 6; s++) nsegs.push(this.rdSys16((nb + 0x48 + s * 4) | 0));
-    const nldt = this.rdSys16((nb + 0x60) | 0);
+    if (is32) {
+      ncr3 = this.rdSys32((nb + 0x1c) | 0);
+      neip = this.rdSys32((nb + 0x20) | 0);
+      nflags = this.rdSys32((nb + 0x24) | 0);
+      for (let i = 0; i < 8; i++) nregs.push(this.rdSys32((nb + 0x28 + i * 4) | 0));
+      for (let s = 0; s < 6; s++) nsegs.push(this.rdSys16((nb + 0x48 + s * 4) | 0));
+      nldt = this.rdSys16((nb + 0x60) | 0);
+    } else {
+      // A 16-bit TSS holds the low halves only; FS and GS are not part of it (left null).
+      neip = this.rdSys16((nb + 0x0e) | 0);
+      nflags = this.rdSys16((nb + 0x10) | 0) | (this.getFlags() & 0xffff0000 & ~(FLAG_RF | FLAG_VM));
+      for (let i = 0; i < 8; i++) nregs.push((this.regs[i] & 0xffff0000) | this.rdSys16((nb + 0x12 + i * 2) | 0));
+      for (let s = 0; s < 4; s++) nsegs.push(this.rdSys16((nb + 0x22 + s * 2) | 0));
+      nsegs.push(0, 0);
+      nldt = this.rdSys16((nb + 0x2a) | 0);
+    }
     if (kind === 'call') { this.wrSys16(nb, this.trSel); nflags |= FLAG_NT; }
     if (kind !== 'iret') this.setBusy(sel, true);
 
     this.trSel = sel; this.trBase = newBase; this.trLimit = newLimit; this.trAttr = ((hi >>> 8) & 0xf0ff) | 2;
     this.cr0 |= CR0_TS;
-    if (this.cr0 & CR0_PG) { this.cr3 = ncr3; if (this.cr4 & CR4_PAE) this.loadPdptes(); this.flushTlb(); }
+    if ((this.cr0 & CR0_PG) && is32) { this.cr3 = ncr3; if (this.cr4 & CR4_PAE) this.loadPdptes(); this.flushTlb(); }
     this.eip = neip;
     for (let i = 0; i < 8; i++) this.regs[i] = nregs[i];
     this.flags = (nflags & FLAGS_WRITABLE) | FLAGS_FIXED; this.ccOp = 0;

@@ -122,3 +122,46 @@ tss2: times 0x68 db 0`);
   assert.equal(v(8) & 0x4000, 0);               // NT clear again in the first task
   assert.equal((v(12) >> 8) & 0xf, 0x9);        // the second TSS is no longer busy
 });
+
+test('a 16-bit TSS: CALL saves into the 32-bit TSS, loads IP/FLAGS/registers/selectors from the 286 layout', () => {
+  const r = runKernel(`
+  mov eax, tss16
+  mov word [gdt + 0x38], 0x2b
+  mov [gdt + 0x38 + 2], ax
+  shr eax, 16
+  mov [gdt + 0x38 + 4], al
+  mov byte [gdt + 0x38 + 5], 0x81      ; available 16-bit TSS
+  mov byte [gdt + 0x38 + 6], 0
+  mov [gdt + 0x38 + 7], ah
+  ; 0x40: 32-bit code segment based at 1 MiB, so a 16-bit IP can reach task2
+  mov dword [gdt + 0x40], 0x0000ffff
+  mov dword [gdt + 0x44], 0x004f9a10
+  mov word [tss16 + 0x0e], task2 - 0x100000
+  mov word [tss16 + 0x10], 2
+  mov word [tss16 + 0x12], 0x1111       ; AX
+  mov word [tss16 + 0x18], 0x4444       ; BX
+  mov word [tss16 + 0x1a], 0x7000       ; SP
+  mov word [tss16 + 0x22], KDATA        ; ES
+  mov word [tss16 + 0x24], 0x40         ; CS
+  mov word [tss16 + 0x26], KDATA        ; SS
+  mov word [tss16 + 0x28], KDATA        ; DS
+  mov ebx, 0xabcd0000
+  call 0x38:0
+  mov [R_SCRATCH + 8], ebx
+  jmp done
+task2:
+  mov [R_SCRATCH], eax
+  mov [R_SCRATCH + 4], ebx
+  str ax
+  mov [R_SCRATCH + 12], ax
+  iretd
+done:`, `
+align 16
+tss16: times 0x2c db 0`);
+  assert.equal(r.stop.kind, 'halted', JSON.stringify(r.stop));
+  const v = (o: number) => u32(r.m, R_SCRATCH + o);
+  assert.equal(v(0) & 0xffff, 0x1111);
+  assert.equal(v(4) & 0xffff, 0x4444);     // the low half comes from the 16-bit TSS (the SDM leaves the upper half open)
+  assert.equal(v(8), 0xabcd0000);          // restored from the 32-bit TSS on the way back
+  assert.equal(v(12) & 0xffff, 0x38);
+});
