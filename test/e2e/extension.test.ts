@@ -6,7 +6,7 @@
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureCodeServer, CACHE } from './support/code-server-install';
@@ -15,6 +15,18 @@ import { copySample } from '../../extension/sample-files';
 
 const ROOT = resolve(__dirname, '..', '..');
 const VSIX = join(CACHE, 'paravirt-e2e.vsix');
+const VGA_GUEST = join(__dirname, 'build', 'vga-hello.elf');
+
+/** Builds the VGA test kernel (nasm + ld); null when it built, else why not. */
+function buildVgaGuest(): string | null {
+  mkdirSync(join(__dirname, 'build'), { recursive: true });
+  const obj = join(__dirname, 'build', 'vga-hello.o');
+  const a = spawnSync('nasm', ['-f', 'elf32', join(__dirname, 'guests', 'vga-hello.asm'), '-o', obj], { encoding: 'utf8' });
+  if (a.status !== 0) return `nasm: ${a.error?.message ?? a.stderr}`;
+  const l = spawnSync('ld', ['-m', 'elf_i386', '-nostdlib', '-N', '--no-warn-rwx-segments', '-Ttext=0x100000', '-e', '_start', obj, '-o', VGA_GUEST], { encoding: 'utf8' });
+  return l.status === 0 ? null : `ld: ${l.error?.message ?? l.stderr}`;
+}
+let vgaSkip: string | null = null;
 const log = (s: string) => process.stdout.write(`# e2e: ${s}\n`);
 
 let wb: Workbench | null = null;
@@ -31,6 +43,13 @@ before(async () => {
   log(`.vsix: ${(statSync(VSIX).size / 1024 / 1024).toFixed(2)} MiB`);
   ws = mkdtempSync(join(tmpdir(), 'paravirt-sample-'));
   copySample(ROOT, ws);
+  vgaSkip = buildVgaGuest();
+  if (!vgaSkip) {
+    const launchPath = join(ws, '.vscode', 'launch.json');
+    const launch = JSON.parse(readFileSync(launchPath, 'utf8'));
+    launch.configurations.push({ type: 'paravirt', request: 'launch', name: 'VGA test guest', program: VGA_GUEST, mode: 'hvm' });
+    writeFileSync(launchPath, JSON.stringify(launch, null, 2));
+  }
   wb = new Workbench(entry);
   wb.installExtension(VSIX);
   await wb.start({
@@ -192,6 +211,36 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
   for (let i = 0; i < 40 && (await totalOf()) <= before; i++) await p.waitForTimeout(250);
   assert.ok((await totalOf()) > before, `exit total grew from ${before}`);
   await w.shot('session-ended');
+  await p.keyboard.press('Shift+F5');
+  await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+});
+
+scenario('the Guest Screen shows the text, colours and cursor a guest wrote', async (w, t) => {
+  if (vgaSkip) { t.skip(vgaSkip); return; }
+  const p = w.page;
+  await w.command('Debug: Select and Start Debugging');
+  const pick = p.locator('.quick-input-list .monaco-list-row', { hasText: 'VGA test guest' }).first();
+  await pick.waitFor({ timeout: 15_000 });
+  await pick.click();
+  await p.locator('.debug-toolbar').waitFor({ timeout: 30_000 });
+  await w.command('Paravirt: Show Guest Screen');
+  const screen = await w.webviewFrame('#screen .row', 30_000);
+  // What vga-hello.asm wrote: "PARAVIRT" yellow (14) on blue (1) at row 1, '!' bright white
+  // (15) on red (4) at column 9, the CRTC cursor at row 2 column 5.
+  const word = screen.locator('#screen .row').nth(1).locator('span.f14.b1', { hasText: 'PARAVIRT' });
+  await word.waitFor({ timeout: 30_000 });
+  assert.equal(await screen.locator('#screen .row').nth(1).locator('span.f15.b4').innerText(), '!');
+  const row2 = screen.locator('#screen .row').nth(2);
+  const cursor = row2.locator('span.cursor');
+  assert.equal(await cursor.count(), 1);
+  type El = { children: ArrayLike<{ classList: { contains(c: string): boolean }; textContent: string | null }> };
+  const before = await row2.evaluate((el: El) => {
+    let n = 0;
+    for (const s of Array.from(el.children)) { if (s.classList.contains('cursor')) return n; n += (s.textContent ?? '').length; }
+    return -1;
+  });
+  assert.equal(before, 5, 'cursor column');
+  await w.shot('guest-screen-text');
   await p.keyboard.press('Shift+F5');
   await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
 });
