@@ -1,7 +1,7 @@
 // The same kernel run twice: under QEMU with gdb attached to its gdbstub, and on our Machine
 // with DebugInfo. At the same breakpoints (every function entry and every statement of
-// compute, checkpoint and kmain), the call stack and every argument and local of every frame
-// must print as gdb prints them (or be unavailable to both).
+// compute, checkpoint and kmain), the call stack (inlined calls included) and every argument
+// and local of every frame must print as gdb prints them (or be unavailable to both).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,7 +128,7 @@ for (const v of [VARIANTS[0]!, VARIANTS[3]!, VARIANTS[4]!, VARIANTS[6]!]) {
 
     m.load(loadImage(bytes, { ramBytes: 32 << 20 }));
     const readMemory = (a: number, n: number) => m.readLinear(a, n);
-    let compared = 0, values = 0, beyond = 0;
+    let compared = 0, values = 0, beyond = 0, inlinedValues = 0;
     for (const [hit, gframes] of expected.entries()) {
       const stop = m.run(10_000_000);
       assert.equal(stop.kind, 'breakpoint', `hit ${hit}`);
@@ -157,8 +157,24 @@ for (const v of [VARIANTS[0]!, VARIANTS[3]!, VARIANTS[4]!, VARIANTS[6]!]) {
         }
         compared++;
       }
+      // Inlined calls: gdb shows each as a frame of its own; inlineFramesAt gives the same list.
+      const virtual = ours.flatMap((f) => di.inlineFramesAt(f.exactPc ? f.regs.eip! : f.regs.eip! - 1).map((x) => ({ x, f })));
+      const wanted = gframes.slice(0, gframes.lastIndexOf(normal[normal.length - 1]!) + 1);
+      assert.deepEqual(virtual.map((v) => v.x.name), wanted.map((g) => g.fn), `${where}: frames with inlined calls`);
+      for (const [k, { x, f }] of virtual.entries()) {
+        if (!x.inlined) continue;
+        const g = wanted[k]!;
+        const vars = [...x.params, ...x.locals];
+        assert.deepEqual(vars.map((y) => y.name).sort(), Object.keys(g.vars).sort(), `${where} inlined ${x.name}: names`);
+        for (const y of vars) {
+          const r = di.readVariable(y, { regs: f.regs, readMemory, innermost: f.exactPc });
+          const theirs = g.vars[y.name]!;
+          if (unavailable(theirs) || !r.ok) assert.ok(unavailable(theirs) && !r.ok, `${where} inlined ${x.name}: ${y.name}: gdb ${theirs}, ours ${r.ok ? r.text : r.reason}`);
+          else { assert.equal(r.text, theirs, `${where} inlined ${x.name}: ${y.name}`); inlinedValues++; }
+        }
+      }
     }
-    t.diagnostic(`${expected.length} stops, ${compared} frames, ${values} values equal to gdb's, ${beyond} entry values only we resolved`);
+    t.diagnostic(`${expected.length} stops, ${compared} frames, ${values} values equal to gdb's, ${beyond} entry values only we resolved, ${inlinedValues} values in inlined frames`);
     assert.ok(expected.length >= 30, `${expected.length} stops`);
     assert.ok(values >= 100 && beyond < values / 10, `${values} values compared over ${compared} frames (${beyond} entry values only we resolved)`);
   });

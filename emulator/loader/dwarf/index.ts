@@ -30,6 +30,18 @@ export type { CfiRow, Fde, UnwoundFrame, CfaRule, RegRule } from './cfi';
 export { formatValue, scalarValue } from './format';
 export type { FormatOptions } from './format';
 
+/** One source-level frame at a PC: an inlined call (innermost first) or, last, the function itself. */
+export interface InlineFrame {
+  name: string;
+  /** True for inlined calls; false for the concrete function (the last entry). */
+  inlined: boolean;
+  params: Variable[];
+  locals: Variable[];
+  /** For inlined calls, where the call is in the frame below (the next entry). */
+  callFile?: string;
+  callLine?: number;
+}
+
 export interface VariablesAt {
   function: FunctionInfo;
   /** Parameters of the function (and of inlined callees containing pc, innermost last). */
@@ -166,6 +178,38 @@ export class DebugInfo {
       for (const v of s.variables) if (v.isParameter) params.push(v);
     }
     return { function: fn, params, locals };
+  }
+
+  /**
+   * The source-level frames at pc, as gdb shows them: each inlined call containing pc (innermost
+   * first) with its own parameters and locals, then the concrete function with the variables of
+   * its blocks outside those calls. Empty when no function covers pc.
+   */
+  inlineFramesAt(pc: number): InlineFrame[] {
+    const fn = this.functionAt(pc);
+    if (!fn) return [];
+    const chain = scopeChain(fn, pc);
+    const out: InlineFrame[] = [];
+    let end = chain.length;
+    for (let start = chain.length - 1; start >= 0; start--) {
+      const s = chain[start]!;
+      if (s.kind === 'block') continue;
+      const params: Variable[] = [], locals: Variable[] = [];
+      const seen = new Set<string>();
+      for (let i = end - 1; i >= start; i--) {
+        for (const v of chain[i]!.variables) {
+          if (seen.has(v.name)) continue;
+          seen.add(v.name);
+          (v.isParameter && i === start ? params : locals).push(v);
+        }
+      }
+      const frame: InlineFrame = { name: s.kind === 'function' ? fn.name : s.name, inlined: s.kind === 'inlined', params, locals };
+      if (s.callFile !== undefined) frame.callFile = s.callFile;
+      if (s.callLine !== undefined) frame.callLine = s.callLine;
+      out.push(frame);
+      end = start;
+    }
+    return out;
   }
 
   globals(): Variable[] {

@@ -30,6 +30,9 @@ export interface Scope {
   children: Scope[];
   parent: Scope | null;
   die: Die;
+  /** For an inlined subroutine: where it was called from. */
+  callFile?: string;
+  callLine?: number;
 }
 
 export interface FunctionInfo {
@@ -136,6 +139,11 @@ export class ScopeBuilder {
         const rs = this.r.ranges(c);
         const childKind = c.tag === TAG.inlined_subroutine ? 'inlined' : 'block';
         const child = this.scope(c, childKind, childKind === 'inlined' ? this.r.name(c) ?? '' : '', rs, s, cu, depth + 1);
+        if (childKind === 'inlined') {
+          const cf = this.r.num(c, AT.call_file), cl = this.r.num(c, AT.call_line);
+          if (cf !== undefined && cu.files[cf] !== undefined) child.callFile = cu.files[cf];
+          if (cl !== undefined) child.callLine = cl;
+        }
         // A lexical block without addresses (gcc emits some at -O2) contributes to its parent.
         if (rs.length === 0 && childKind === 'block') { s.variables.push(...child.variables); s.children.push(...child.children); }
         else s.children.push(child);
