@@ -376,6 +376,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private report(o: Outcome): void {
     this.busy = false;
     if (this.ended) return;
+    if (o.kind !== 'end') this.history?.atStop();
     if (o.kind === 'end') { this.finish(o.info); return; }
     if (o.kind === 'temp') { this.emit('stopped', { kind: 'step', description: 'Step done' }); return; }
     this.emit('stopped', o.info);

@@ -3,15 +3,26 @@
 // deterministic, so the same instructions retire). Memory-bounded: when the store is full,
 // every other snapshot is dropped and the spacing doubles, so any point of a long run stays
 // reachable by re-executing at most one spacing's worth of instructions.
+// Time-bounded too: a snapshot copies guest RAM and the CPU warms its caches again after it,
+// so while running freely one is taken only after RUN_TO_SNAPSHOT times its own cost has gone
+// to running (the run to a breakpoint stays within a few percent of a plain run). Stops are
+// free in that sense: each stop takes one, so stepping back after stepping is quick.
 
 import type { MachineApi } from '../../emulator/machine-api';
 
 export interface Snap { icount: number; state: unknown }
 
+/** Running time per unit of snapshot time (the copy plus the slower instructions after it). */
+const RUN_TO_SNAPSHOT = 60;
+/** At a stop, a snapshot is taken when the newest one is at least this many instructions behind. */
+const STOP_GAP = 10_000;
+
 export class History {
   private snaps: Snap[] = [];
   private spacing: number;
   readonly maxSnaps: number;
+  private lastCostMs = 0;
+  private lastTakenAt = 0;
 
   constructor(private readonly machine: MachineApi, ramBytes: number, initialSpacing = 1_000_000, budgetBytes = 256 * 1024 * 1024) {
     this.spacing = initialSpacing;
@@ -22,25 +33,43 @@ export class History {
   get count(): number { return this.snaps.length; }
   get interval(): number { return this.spacing; }
 
-  /** Takes a snapshot if the machine has run a spacing past the newest one. */
+  /** While running: a snapshot if the machine has run a spacing past the newest one and long enough since. */
   maybeTake(): void {
     const last = this.snaps[this.snaps.length - 1];
-    if (!last || this.machine.icount - last.icount >= this.spacing) this.take();
+    if (last && this.machine.icount - last.icount < this.spacing) return;
+    if (last && performance.now() - this.lastTakenAt < this.lastCostMs * RUN_TO_SNAPSHOT) return;
+    this.take();
   }
 
-  /** Budget for the next forward slice so that it ends where the next snapshot is due. */
+  /** At a stop (the user is looking): a snapshot unless the newest one is very close. */
+  atStop(): void {
+    const last = this.snaps[this.snaps.length - 1];
+    if (!last || this.machine.icount - last.icount >= STOP_GAP) this.take();
+  }
+
+  /** Budget for the next forward slice so that it ends where the next snapshot falls due (unbounded once due). */
   untilNext(): number {
     const last = this.snaps[this.snaps.length - 1]!;
-    return Math.max(1, last.icount + this.spacing - this.machine.icount);
+    const due = last.icount + this.spacing - this.machine.icount;
+    return due > 0 ? due : Number.POSITIVE_INFINITY;
   }
 
   private take(): void {
-    this.snaps.push({ icount: this.machine.icount, state: { machine: this.machine.snapshot(), vmm: vmmOf(this.machine)?.snapshot() } });
+    const t0 = performance.now();
+    const snap: Snap = { icount: this.machine.icount, state: { machine: this.machine.snapshot(), vmm: vmmOf(this.machine)?.snapshot() } };
+    // Kept in instruction-count order (a stop after a stepBack lands between older snapshots).
+    let at = this.snaps.length;
+    while (at > 0 && this.snaps[at - 1]!.icount > snap.icount) at--;
+    if (at > 0 && this.snaps[at - 1]!.icount === snap.icount) this.snaps[at - 1] = snap;
+    else this.snaps.splice(at, 0, snap);
     if (this.snaps.length > this.maxSnaps) {
       // Keep the first (the start of the run) and every other one after it.
       this.snaps = this.snaps.filter((_, i) => i === 0 || i % 2 === 0);
       this.spacing *= 2;
     }
+    this.lastTakenAt = performance.now();
+    // Counted twice: the copy, and about as much again in colder caches afterwards.
+    this.lastCostMs = 2 * (this.lastTakenAt - t0);
   }
 
   /** Puts the machine (and the exit log's counters, so they match that moment) back to `s`. */
