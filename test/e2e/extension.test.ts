@@ -215,7 +215,7 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
   await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
 });
 
-scenario('the Guest Screen shows the text, colours and cursor a guest wrote', async (w, t) => {
+scenario('the Guest Screen shows the text, colours and cursor a guest wrote; the exit trace exports', async (w, t) => {
   if (vgaSkip) { t.skip(vgaSkip); return; }
   const p = w.page;
   await w.command('Debug: Select and Start Debugging');
@@ -241,6 +241,24 @@ scenario('the Guest Screen shows the text, colours and cursor a guest wrote', as
   });
   assert.equal(before, 5, 'cursor column');
   await w.shot('guest-screen-text');
+  // Export the running session's exit trace as CSV (the adapter's paravirt.exitLog): the
+  // guest's four OUTs to the CRTC, with the ports in their qualifications.
+  const csvPath = join(ws, 'exits.csv');
+  await w.command('Paravirt: Export Exit Trace');
+  const csvItem = p.locator('.quick-input-list .monaco-list-row', { hasText: 'CSV' }).first();
+  await csvItem.waitFor({ timeout: 10_000 });
+  await csvItem.click();
+  const pathInput = p.locator('.quick-input-widget input');
+  await pathInput.waitFor({ state: 'visible', timeout: 10_000 });
+  await pathInput.fill(csvPath);
+  await p.keyboard.press('Enter');
+  for (let i = 0; i < 40 && !existsSync(csvPath); i++) await p.waitForTimeout(250);
+  const rows = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/).map((l) => l.split(','));
+  const col = (n: string) => rows[0].indexOf(n);
+  const io = rows.slice(1).filter((r) => r[col('reasonName')] === 'IO_INSTRUCTION');
+  assert.equal(io.length, 4, 'four OUT instructions');
+  // Qualification bits 31:16 are the port (SDM Vol. 3, Table 28-5): 0x3d4 and 0x3d5.
+  assert.deepEqual(io.map((r) => parseInt(r[col('qualification')], 16) >>> 16), [0x3d4, 0x3d5, 0x3d4, 0x3d5]);
   await p.keyboard.press('Shift+F5');
   await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
 });
