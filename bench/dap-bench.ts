@@ -112,6 +112,12 @@ export async function runDapBench(): Promise<Record<string, number>> {
     await dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' });
     await back;
     const stepBackMs = performance.now() - b;
+    // A second one: the first left checkpoints behind it.
+    const b2 = performance.now();
+    const back2 = dc.waitForEvent('stopped');
+    await dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' });
+    await back2;
+    const stepBackAgainMs = performance.now() - b2;
 
     const plainMs = Math.min(plainRunMs(elf), plainRunMs(elf), plainRunMs(elf));
     // The same with the breakpoint set: what the CPU's own check costs (the loop shares its page),
@@ -127,6 +133,7 @@ export async function runDapBench(): Promise<Record<string, number>> {
       plainRunWithBreakpoint100MMs: Math.round(plainBpMs),
       adapterOverheadRatio: Number((toBreakpointMs / plainBpMs).toFixed(3)),
       stepBackMs: Math.round(stepBackMs),
+      stepBackAgainMs: Math.round(stepBackAgainMs),
     };
   } finally {
     await dc.stop().catch(() => undefined);

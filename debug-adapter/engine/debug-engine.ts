@@ -313,9 +313,15 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const m = this.machine;
     h.restore(snap);
     this.replaying = true;
+    // Re-executing a long stretch for a stepBack: leave checkpoints on the way, so the next
+    // stepBack (one instruction or line earlier) re-executes an eighth as much. Not while
+    // scanning for reverseContinue, which walks the snapshot list.
+    const chunk = onHit ? Number.POSITIVE_INFINITY : Math.max(200_000, Math.floor((target - snap.icount) / 8));
+    let nextCheckpoint = snap.icount + chunk;
     try {
       for (let guard = 0; m.icount < target && guard < 10_000_000; guard++) {
-        const r = m.run(target - m.icount);
+        if (m.icount >= nextCheckpoint) { h.takeNow(); nextCheckpoint = m.icount + chunk; }
+        const r = m.run(Math.min(target, nextCheckpoint) - m.icount);
         if (r.kind === 'breakpoint') {
           const ids = this.breakpoints.at(r.address).filter((b) => !b.logMessage && (!b.condition || safe(() => b.condition!(this.scope())))).map((b) => b.id);
           if (ids.length && m.icount < target) onHit?.(m.icount, 'bp', ids);

@@ -54,6 +54,9 @@ export class History {
     return due > 0 ? due : Number.POSITIVE_INFINITY;
   }
 
+  /** A snapshot now, whatever the spacing (checkpoints while re-executing). */
+  takeNow(): void { this.take(); }
+
   private take(): void {
     const t0 = performance.now();
     const snap: Snap = { icount: this.machine.icount, state: { machine: this.machine.snapshot(), vmm: vmmOf(this.machine)?.snapshot() } };
