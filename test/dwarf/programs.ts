@@ -21,6 +21,12 @@ export const VARIANTS: Variant[] = [
   { name: 'O2-regparm3', flags: ['-O2', '-mregparm=3'] },
 ];
 
+/** Types moved into type units (.debug_types in DWARF 4, type units in .debug_info in DWARF 5). */
+export const TYPE_UNIT_VARIANTS: Variant[] = [
+  { name: 'O0-dwarf4-types', flags: ['-O0', '-gdwarf-4', '-fdebug-types-section'] },
+  { name: 'O2-types', flags: ['-O2', '-fdebug-types-section'] },
+];
+
 const CFLAGS = ['-m32', '-ffreestanding', '-fno-pic', '-fno-pie', '-nostdlib', '-fno-stack-protector', '-fno-builtin', '-g'];
 
 function fresh(out: string, inputs: string[]): boolean {

@@ -18,7 +18,7 @@ export const AT = {
   artificial: 0x34, count: 0x37, data_member_location: 0x38, decl_file: 0x3a, decl_line: 0x3b,
   declaration: 0x3c, encoding: 0x3e, external: 0x3f, frame_base: 0x40, specification: 0x47,
   type: 0x49, entry_pc: 0x52, ranges: 0x55, upper_bound: 0x2f, data_bit_offset: 0x6b,
-  str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, loclists_base: 0x8c,
+  signature: 0x69, str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, loclists_base: 0x8c,
   call_column: 0x57, call_file: 0x58, call_line: 0x59,
   call_return_pc: 0x7d, call_value: 0x7e, call_origin: 0x7f, GNU_call_site_target: 0x2113, abstract_origin_GNU: 0x31,
   GNU_addr_base: 0x2133, GNU_ranges_base: 0x2132, GNU_call_site_value: 0x2111,

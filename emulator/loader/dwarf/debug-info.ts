@@ -14,7 +14,12 @@ export interface DwarfSections {
   /** Load address of .eh_frame, for its PC-relative pointers. */
   ehFrameAddr?: number;
   line?: Uint8Array;
+  /** DWARF 4 type units (-fdebug-types-section). */
+  types?: Uint8Array;
 }
+
+/** DIE offsets in .debug_types are moved up by this much so they cannot collide with .debug_info's. */
+export const TYPES_SECTION_BASE = 2 ** 40;
 
 export interface Attr {
   at: number;
@@ -46,6 +51,9 @@ export interface Unit {
   loclistsBase: number;
   /** The unit's base address (DW_AT_low_pc of its root) for range and location lists. */
   baseAddress: number;
+  /** Type units: the 8-byte signature (hex) and the section offset of the type DIE. */
+  typeSignature?: string;
+  typeOffset?: number;
 }
 
 interface AbbrevEntry { code: number; tag: number; hasChildren: boolean; specs: Array<{ at: number; form: number; implicit: number }> }
@@ -86,7 +94,8 @@ function readValue(c: Cursor, form: number, unit: Unit, implicit: number, depth 
     case FORM.data2: case FORM.ref2: case FORM.strx2: case FORM.addrx2: return c.u16();
     case FORM.strx3: case FORM.addrx3: return c.u24();
     case FORM.data4: case FORM.ref4: case FORM.ref_sup4: case FORM.strx4: case FORM.addrx4: return c.u32();
-    case FORM.data8: case FORM.ref8: case FORM.ref_sig8: case FORM.ref_sup8: return c.u64();
+    case FORM.ref_sig8: return c.bytes(8);
+    case FORM.data8: case FORM.ref8: case FORM.ref_sup8: return c.u64();
     case FORM.data16: return c.bytes(16);
     case FORM.string: return c.cstr();
     case FORM.block: case FORM.exprloc: return c.bytes(c.uleb());
@@ -117,12 +126,20 @@ function isRefForm(form: number): boolean {
  * Every unit in .debug_info with its DIE tree. With `warnings`, a unit that fails to parse is
  * reported there and skipped (when its length is readable); without, the first error throws.
  */
-export function parseUnits(s: DwarfSections, warnings?: string[]): { units: Unit[]; byOffset: Map<number, Die> } {
+export function parseUnits(s: DwarfSections, warnings?: string[]): { units: Unit[]; byOffset: Map<number, Die>; signatures: Map<string, number> } {
   const units: Unit[] = [];
   const byOffset = new Map<number, Die>();
-  if (!s.info) return { units, byOffset };
-  const info = s.info;
-  const c = new Cursor(info, 0, info.length, '.debug_info');
+  if (s.info) parseSection(s, s.info, 0, false, units, byOffset, warnings);
+  if (s.types) parseSection(s, s.types, TYPES_SECTION_BASE, true, units, byOffset, warnings);
+  const signatures = new Map<string, number>();
+  for (const u of units) if (u.typeSignature !== undefined && u.typeOffset !== undefined) signatures.set(u.typeSignature, u.typeOffset);
+  return { units, byOffset, signatures };
+}
+
+function sigKey(b: Uint8Array): string { return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(''); }
+
+function parseSection(s: DwarfSections, info: Uint8Array, base: number, typesSection: boolean, units: Unit[], byOffset: Map<number, Die>, warnings?: string[]): void {
+  const c = new Cursor(info, 0, info.length, typesSection ? '.debug_types' : '.debug_info');
   const abbrevCache = new Map<number, Map<number, AbbrevEntry>>();
   let dieCount = 0;
   while (c.pos < info.length) {
@@ -131,45 +148,48 @@ export function parseUnits(s: DwarfSections, warnings?: string[]): { units: Unit
     if (warnings) {
       const before = byOffset.size;
       try {
-        dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount);
+        dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount, base, typesSection);
       } catch (e) {
         if (!(e instanceof DwarfError)) throw e;
         warnings.push(e.message);
         // Forget the broken unit's DIEs so no reference from elsewhere lands in half a tree.
-        if (byOffset.size !== before) for (const k of [...byOffset.keys()]) if (k >= unitStart && k < end) byOffset.delete(k);
+        if (byOffset.size !== before) for (const k of [...byOffset.keys()]) if (k >= base + unitStart && k < base + end) byOffset.delete(k);
       }
       c.pos = end;
       continue;
     }
-    dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount);
+    dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount, base, typesSection);
     c.pos = end;
   }
-  return { units, byOffset };
 }
 
 /** Parses one unit whose header starts at c.pos (after the length); returns the DIEs read. */
 function parseUnit(s: DwarfSections, info: Uint8Array, c: Cursor, unitStart: number, end: number, is64: boolean,
-  abbrevCache: Map<number, Map<number, AbbrevEntry>>, byOffset: Map<number, Die>, units: Unit[], diesSoFar: number): number {
+  abbrevCache: Map<number, Map<number, AbbrevEntry>>, byOffset: Map<number, Die>, units: Unit[], diesSoFar: number,
+  base: number, typesSection: boolean): number {
   let dieCount = diesSoFar;
   const version = c.u16();
   if (version < 2 || version > 5) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has unsupported DWARF version ${version}`);
   let unitType = 1, abbrevOff: number, addrSize: number;
+  let signature: string | undefined, typeOffset: number | undefined;
   if (version >= 5) {
     unitType = c.u8(); addrSize = c.u8(); abbrevOff = c.offset(is64);
     if (unitType === 4 || unitType === 5) c.skip(8);              // dwo_id
-    else if (unitType === 2 || unitType === 6) { c.skip(8); c.offset(is64); } // type signature + offset
+    else if (unitType === 2 || unitType === 6) { signature = sigKey(c.bytes(8)); typeOffset = c.offset(is64); }
   } else {
     abbrevOff = c.offset(is64); addrSize = c.u8();
+    if (typesSection) { unitType = 2; signature = sigKey(c.bytes(8)); typeOffset = c.offset(is64); }
   }
   if (addrSize !== 4 && addrSize !== 8 && addrSize !== 2) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has address size ${addrSize}`);
-  const unit: Unit = { offset: unitStart, version, unitType, addrSize, is64, root: null,
+  const unit: Unit = { offset: base + unitStart, version, unitType, addrSize, is64, root: null,
     strOffsetsBase: 0, addrBase: 0, rnglistsBase: 0, loclistsBase: 0, baseAddress: 0 };
+  if (signature !== undefined && typeOffset !== undefined) { unit.typeSignature = signature; unit.typeOffset = base + unitStart + typeOffset; }
   let abbrevs = abbrevCache.get(abbrevOff);
   if (!abbrevs) { abbrevs = readAbbrevTable(s.abbrev, abbrevOff); abbrevCache.set(abbrevOff, abbrevs); }
   const uc = new Cursor(info, c.pos, end, '.debug_info');
   const stack: Die[] = [];
   while (uc.pos < end) {
-    const dieOff = uc.pos;
+    const dieOff = base + uc.pos;
     const code = uc.uleb();
     if (code === 0) {
       if (stack.length === 0) continue;   // padding after the root
@@ -184,7 +204,7 @@ function parseUnit(s: DwarfSections, info: Uint8Array, c: Cursor, unitStart: num
     const die: Die = { offset: dieOff, tag: ab.tag, attrs: [], children: [], parent, unit };
     for (const sp of ab.specs) {
       let v = readValue(uc, sp.form, unit, sp.implicit);
-      if (isRefForm(sp.form) && typeof v === 'number') v += unitStart;   // unit-relative -> section offset
+      if (isRefForm(sp.form) && typeof v === 'number') v += base + unitStart;   // unit-relative -> section offset
       die.attrs.push({ at: sp.at, form: sp.form, value: v });
     }
     byOffset.set(dieOff, die);
@@ -213,7 +233,7 @@ function readUnitBases(unit: Unit, root: Die): void {
 
 /** Reads attributes of DIEs, resolving indexed and section-relative forms. */
 export class DieReader {
-  constructor(readonly s: DwarfSections, readonly byOffset: Map<number, Die>) {}
+  constructor(readonly s: DwarfSections, readonly byOffset: Map<number, Die>, readonly signatures: Map<string, number> = new Map()) {}
 
   attr(die: Die, at: number): Attr | undefined {
     for (const a of die.attrs) if (a.at === at) return a;
@@ -282,7 +302,12 @@ export class DieReader {
 
   ref(die: Die, at: number): Die | undefined {
     const a = this.attr(die, at);
-    if (!a || typeof a.value !== 'number') return undefined;
+    if (!a) return undefined;
+    if (a.form === FORM.ref_sig8 && a.value instanceof Uint8Array) {
+      const off = this.signatures.get(sigKey(a.value));
+      return off === undefined ? undefined : this.byOffset.get(off);
+    }
+    if (typeof a.value !== 'number') return undefined;
     if (isRefForm(a.form) || a.form === FORM.ref_addr) return this.byOffset.get(a.value);
     return undefined;
   }

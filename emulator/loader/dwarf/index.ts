@@ -92,8 +92,8 @@ export class DebugInfo {
   static fromSections(s: DwarfSections, opts: { tolerant?: boolean } = {}): DebugInfo {
     const warnings: string[] = [];
     const tolerant = !!opts.tolerant;
-    const { units, byOffset } = parseUnits(s, tolerant ? warnings : undefined);
-    const reader = new DieReader(s, byOffset);
+    const { units, byOffset, signatures } = parseUnits(s, tolerant ? warnings : undefined);
+    const reader = new DieReader(s, byOffset, signatures);
     resolveUnitBases(units, reader);
     const fileCache = new Map<Unit, string[]>();
     const fileNames = (u: Unit): string[] => {
@@ -493,6 +493,7 @@ const SECTION_NAMES: Record<string, keyof DwarfSections> = {
   '.debug_info': 'info', '.debug_abbrev': 'abbrev', '.debug_str': 'str', '.debug_line_str': 'lineStr',
   '.debug_str_offsets': 'strOffsets', '.debug_addr': 'addr', '.debug_ranges': 'ranges', '.debug_rnglists': 'rnglists',
   '.debug_loc': 'loc', '.debug_loclists': 'loclists', '.debug_frame': 'frame', '.eh_frame': 'ehFrame', '.debug_line': 'line',
+  '.debug_types': 'types',
 };
 
 export function sectionsOf(elf: Elf32Image): DwarfSections {

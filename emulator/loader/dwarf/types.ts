@@ -42,6 +42,14 @@ export class TypeBuilder {
     const hit = this.cache.get(die.offset);
     if (hit) return hit;
     const r = this.r;
+    // A declaration standing for a type kept in a type unit (-fdebug-types-section).
+    const sig = r.attr(die, AT.signature) ? r.ref(die, AT.signature) : undefined;
+    if (sig && sig !== die) {
+      this.cache.set(die.offset, VOID);   // a signature loop ends at void rather than recursing
+      const t = this.build(sig);
+      this.cache.set(die.offset, t);
+      return t;
+    }
     const name = r.name(die) ?? '';
     const size = r.num(die, AT.byte_size) ?? 0;
     switch (die.tag) {
@@ -226,9 +234,16 @@ function declarator(t: CType, inner: string, depth: number): string {
         const needParens = p.target.kind === 'array' || p.target.kind === 'function';
         return declarator(p.target, needParens ? `(${q})` : q, depth + 1);
       }
-      const rest = declarator(t.target, inner, depth + 1);
-      // gcc marks both a const array and its element const; C spells that once.
-      return rest.startsWith(`${t.qualifier} `) ? rest : `${t.qualifier} ${rest}`;
+      // Qualifiers in C's usual order whatever order the DIEs chain them in: `const volatile int`.
+      const quals = new Set<string>([t.qualifier]);
+      let base: CType = t.target;
+      for (let i = 0; i < 8 && base.kind === 'qualified' && base.target.kind !== 'pointer'; i++) { quals.add(base.qualifier); base = base.target; }
+      let rest = declarator(base, inner, depth + 1);
+      for (const q of ['restrict', 'volatile', 'const', 'atomic'] as const) {
+        // gcc marks both a const array and its element const; C spells that once.
+        if (quals.has(q) && !rest.startsWith(`${q} `) && !rest.includes(` ${q} `)) rest = `${q === 'atomic' ? '_Atomic' : q} ${rest}`;
+      }
+      return rest;
     }
     case 'pointer': {
       const needParens = t.target.kind === 'array' || t.target.kind === 'function';
