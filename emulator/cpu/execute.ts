@@ -802,7 +802,7 @@ export class Cpu extends SystemCpu {
   private group3(bits: number): void {
     const reg = this.reg;
     switch (reg) {
-      case 0: case 1: { const a = this.getE(bits); this.alu(4, a, this.imm(bits), bits); return; }
+      case 0: case 1: { if (this.lock) this.fault(UD); const a = this.getE(bits); this.alu(4, a, this.imm(bits), bits); return; }  // TEST is not lockable
       case 2: { if (this.lock && this.mod === 3) this.fault(UD); const a = this.getE(bits); this.setE(bits, ~a); return; }
       case 3: {
         if (this.lock && this.mod === 3) this.fault(UD);
