@@ -119,16 +119,25 @@ for (const v of [...VARIANTS, ...TYPE_UNIT_VARIANTS]) {
     const elf = buildC('vars', v);
     const di = DebugInfo.fromElf(read(elf));
     const byName = new Map(di.globals().map((g) => [g.name, g]));
-    for (const [global, cname] of [['global_record', 'struct record'], ['num', 'union number'], ['origin', 'struct point']] as const) {
+    // One gdb run for all three types: ptype /o, each member's offset, sizeof.
+    const plan = (['global_record', 'num', 'origin'] as const).map((global) => {
+      const cname = { global_record: 'struct record', num: 'union number', origin: 'struct point' }[global];
       const t = byName.get(global)!.type;
       const s = t.kind === 'typedef' ? t.target : t;
       assert.ok(s.kind === 'struct' || s.kind === 'union', `${global} is a ${s.kind}`);
-      const members = s.members;
-      const answers = ask(elf, [
+      const commands = [
         `ptype /o ${cname}`,
-        ...members.map((m) => m.bitSize === undefined ? `output (unsigned)&((${cname} *)0)->${m.name}` : 'echo bitfield'),
+        ...s.members.map((m) => m.bitSize === undefined ? `output (unsigned)&((${cname} *)0)->${m.name}` : 'echo bitfield'),
         `output sizeof(${cname})`,
-      ]);
+      ];
+      return { cname, s, commands };
+    });
+    const all = ask(elf, plan.flatMap((p) => p.commands));
+    let at = 0;
+    for (const { cname, s, commands } of plan) {
+      const answers = all.slice(at, at + commands.length);
+      at += commands.length;
+      const members = s.members;
       assert.equal(Number(answers[answers.length - 1]), s.size, `sizeof(${cname})`);
       const ptype = answers[0]!.split('\n');
       members.forEach((m, i) => {
