@@ -2,7 +2,7 @@
 // in on stdin, results out on stdout, as fixed-size binary records.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WINDOW_SIZE, type AluCase } from './alu-cases';
@@ -25,9 +25,13 @@ export interface Outcome {
 export function buildOracle(): string {
   if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return BINARY;
   mkdirSync(dirname(BINARY), { recursive: true });
-  const res = spawnSync('gcc', ['-m32', '-O2', '-Wall', '-o', BINARY, SOURCE], { encoding: 'utf8' });
+  // Test files run in parallel and may both build it: each builds its own file and renames
+  // it into place, which is atomic.
+  const tmp = `${BINARY}.${process.pid}`;
+  const res = spawnSync('gcc', ['-m32', '-O2', '-Wall', '-o', tmp, SOURCE], { encoding: 'utf8' });
   if (res.error) throw new Error(`cannot run gcc to build the ALU oracle: ${res.error.message}`);
   if (res.status !== 0) throw new Error(`gcc -m32 failed to build the ALU oracle (is gcc-multilib installed?):\n${res.stderr}`);
+  renameSync(tmp, BINARY);
   return BINARY;
 }
 

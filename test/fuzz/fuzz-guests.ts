@@ -1,7 +1,7 @@
 // Builds the fuzz bootstraps (guest/fuzz-boot.asm, one per CPU mode) with nasm.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,9 +26,11 @@ export function buildBootstrap(mode: FuzzMode): Uint8Array {
   const out = join(HERE, 'build', `fuzz-boot-${index}.bin`);
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(SOURCE).mtimeMs) {
     mkdirSync(dirname(out), { recursive: true });
-    const res = spawnSync('nasm', ['-f', 'bin', `-DMODE=${index}`, '-o', out, SOURCE], { encoding: 'utf8' });
+    const tmp = `${out}.${process.pid}`;          // built aside and renamed: concurrent builders never see half a file
+    const res = spawnSync('nasm', ['-f', 'bin', `-DMODE=${index}`, '-o', tmp, SOURCE], { encoding: 'utf8' });
     if (res.error) throw new Error(`cannot run nasm: ${res.error.message}`);
     if (res.status !== 0) throw new Error(`nasm failed on fuzz-boot.asm (MODE=${index}):\n${res.stderr}`);
+    renameSync(tmp, out);
   }
   return new Uint8Array(readFileSync(out));
 }
