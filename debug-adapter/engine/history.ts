@@ -13,7 +13,7 @@ import type { MachineApi } from '../../emulator/machine-api';
 export interface Snap { icount: number; state: unknown }
 
 /** Running time per unit of snapshot time (the copy plus the slower instructions after it). */
-const RUN_TO_SNAPSHOT = 60;
+const RUN_TO_SNAPSHOT = 40;
 /** At a stop, a snapshot is taken when the newest one is at least this many instructions behind. */
 const STOP_GAP = 10_000;
 
