@@ -60,11 +60,11 @@ test('bad configurations are refused with the attribute and the reason', () => {
 });
 
 test('defaults and client bookkeeping fields', () => {
-  const c = validateLaunch({ type: 'paravirt', request: 'launch', name: 'x', program: 'k.elf', cwd: '/tmp', __sessionId: 'abc' });
-  assert.equal(c.program, '/tmp/k.elf');
+  const c = validateLaunch({ type: 'paravirt', request: 'launch', name: 'x', program: 'k.elf', cwd: '/srv/kernels', __sessionId: 'abc' });
+  assert.equal(c.program, '/srv/kernels/k.elf');
   assert.equal(c.mode, 'hvm');
   assert.equal(c.memoryMiB, 64);
   assert.deepEqual(c.exitControls, { preset: 'ept' });
-  assert.equal(c.profile, '/tmp/.paravirt/last-run.json');
+  assert.equal(c.profile, '/srv/kernels/.paravirt/last-run.json');
   assert.equal(c.serial.kind, 'debugConsole');
 });
