@@ -163,7 +163,7 @@ export function decodeInfo(bytes: Uint8Array, is32: boolean, maxLength = 15): { 
   }
   let mn = d.m;
   if (mn.startsWith('#')) {
-    const r = group(mn, two, b, m, mod, reg, rm, o32, lock, rep);
+    const r = group(mn, two, b, m, mod, reg, rm, o32, lock, rep, is32);
     if (r === null) return null;
     mn = r;
   } else {
@@ -219,7 +219,7 @@ function sized(mn: string, two: boolean, b: number, o32: boolean, a32: boolean, 
   return mn;
 }
 
-function group(mn: string, two: boolean, b: number, m: number, mod: number, reg: number, rm: number, o32: boolean, lock: boolean, rep: number): string | null {
+function group(mn: string, two: boolean, b: number, m: number, mod: number, reg: number, rm: number, o32: boolean, lock: boolean, rep: number, is32Default: boolean): string | null {
   const memLock = lock ? mod !== 3 : true;
   switch (mn) {
     case '#alu': return lock && (reg === 7 || !memLock) ? null : ALU[reg];
@@ -245,6 +245,7 @@ function group(mn: string, two: boolean, b: number, m: number, mod: number, reg:
       if (lock) return null;
       if (mod === 3) {
         if (rep) return null;
+        if ((m === 0xc1 || m === 0xc8 || m === 0xc9) && o32 !== is32Default) return null;
         if (m === 0xc1) return 'vmcall';
         if (m === 0xc8) return 'monitor';
         if (m === 0xc9) return 'mwait';

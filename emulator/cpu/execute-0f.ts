@@ -239,6 +239,8 @@ function group7(cpu: Cpu): void {
   cpu.mod = m >> 6; cpu.reg = (m >> 3) & 7; cpu.rm = m & 7;
   const regs = cpu.regs;
   if (cpu.mod === 3) {
+    // These register forms take no operand-size or REP prefix (with one they are other instructions).
+    if ((m === 0xc1 || m === 0xc8 || m === 0xc9) && (cpu.rep || cpu.o32 !== cpu.cs32)) cpu.fault(UD);
     switch (m) {
       case 0xc1: // VMCALL
         if (!cpu.sink) cpu.fault(UD);

@@ -12,6 +12,9 @@ const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
 
 const scratch = new DataView(new ArrayBuffer(8));
 
+/** The x87 "real indefinite": the negative quiet NaN that invalid operations produce (JS's NaN is positive). */
+const INDEFINITE = (() => { const d = new DataView(new ArrayBuffer(8)); d.setUint32(4, 0xfff80000, true); return d.getFloat64(0, true); })();
+
 /** x*y - p exactly (Dekker's product with Veltkamp splitting), for p the rounded product. */
 function productError(x: number, y: number, p: number): number {
   if (!Number.isFinite(p) || !Number.isFinite(x) || !Number.isFinite(y)) return 0;
@@ -50,7 +53,7 @@ export class Fpu {
 
   private get(i: number): number {
     const p = (this.top + i) & 7;
-    if (this.empty & (1 << p)) { this.sw |= SW_IE | SW_SF; this.sw &= ~C1; return NaN; }
+    if (this.empty & (1 << p)) { this.sw |= SW_IE | SW_SF; this.sw &= ~C1; return INDEFINITE; }
     return this.st[p];
   }
 
@@ -61,7 +64,7 @@ export class Fpu {
 
   push(v: number): void {
     const t = (this.top - 1) & 7;
-    if (!(this.empty & (1 << t))) { this.sw |= SW_IE | SW_SF | C1; v = NaN; }
+    if (!(this.empty & (1 << t))) { this.sw |= SW_IE | SW_SF | C1; v = INDEFINITE; }
     this.top = t; this.st[t] = v; this.empty &= ~(1 << t);
   }
 
@@ -83,13 +86,21 @@ export class Fpu {
       case 1: r = a * b; inexact = productError(a, b, r) !== 0; break;
       case 4: r = a - b; inexact = r + b !== a; break;
       case 5: r = b - a; inexact = r + a !== b; break;
-      case 6: if (b === 0 && a === a && a !== 0) this.sw |= SW_ZE; r = a / b; inexact = r * b !== a || productError(r, b, a) !== 0; break;
-      default: if (a === 0 && b === b && b !== 0) this.sw |= SW_ZE; r = b / a; inexact = r * a !== b || productError(r, a, b) !== 0;
+      case 6: if (b === 0 && Number.isFinite(a) && a !== 0) this.sw |= SW_ZE; r = a / b; inexact = r * b !== a || productError(r, b, a) !== 0; break;
+      default: if (a === 0 && Number.isFinite(b) && b !== 0) this.sw |= SW_ZE; r = b / a; inexact = r * a !== b || productError(r, a, b) !== 0;
     }
     // Masked responses still set the sticky flags: invalid (a NaN made from numbers) and
     // precision (a result that had to be rounded).
-    if (r !== r) { if (a === a && b === b) this.sw |= SW_IE; }
+    if (r !== r) { if (a === a && b === b) { this.sw |= SW_IE; r = INDEFINITE; } }
     else if (inexact && Number.isFinite(r)) this.sw |= SW_PE;
+    return this.precision(r);
+  }
+
+  /** FSQRT: negative operands are invalid; inexact roots set PE. */
+  private sqrt(v: number): number {
+    if (v < 0) { this.sw |= SW_IE; return INDEFINITE; }
+    const r = Math.sqrt(v);
+    if (Number.isFinite(r) && r !== 0 && (r * r !== v || productError(r, r, v) !== 0)) this.sw |= SW_PE;
     return this.precision(r);
   }
 
@@ -296,7 +307,7 @@ export class Fpu {
         switch (rm) {
           case 0: { const a = this.get(0), b = this.get(1); this.set(0, a % b); this.sw &= ~C2; return; } // FPREM (JS % truncates like FPREM)
           case 1: { const v = this.get(1) * Math.log2(this.get(0) + 1); this.pop(); this.set(0, v); return; } // FYL2XP1
-          case 2: this.set(0, this.precision(Math.sqrt(this.get(0)))); return;
+          case 2: this.set(0, this.sqrt(this.get(0))); return;
           case 3: { const t = this.get(0); this.set(0, Math.sin(t)); this.sw &= ~C2; this.push(Math.cos(t)); return; } // FSINCOS
           case 4: this.set(0, this.round(this.get(0))); return;
           case 5: this.set(0, this.get(0) * Math.pow(2, Math.trunc(this.get(1)))); return;
