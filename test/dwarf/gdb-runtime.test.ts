@@ -23,11 +23,17 @@ const HITS = 120;
 interface GdbFrame { pc: number; fn: string | null; inline: boolean; vars: Record<string, string> }
 
 const SCRIPT = `
-import gdb, json, sys
+import gdb, json, sys, time
 gdb.execute('set confirm off')
 gdb.execute('set pagination off')
 gdb.execute('set print symbol off')
-gdb.execute('target remote :' + PORT)
+# QEMU may still be opening its gdbstub on a loaded machine: retry for up to 20 s.
+for attempt in range(100):
+    try:
+        gdb.execute('target remote :' + PORT, to_string=True)
+        break
+    except gdb.error:
+        time.sleep(0.2)
 for a in ADDRS:
     gdb.execute('break *0x%x' % a, to_string=True)
 out = open(OUT, 'w')
@@ -81,7 +87,6 @@ async function gdbStops(elf: string, addrs: number[], hits: number, tag: string)
     const script = join(BUILD, `gdb-stops-${tag}.py`);
     writeFileSync(script, `PORT = ${JSON.stringify(String(port))}\nADDRS = ${JSON.stringify(addrs)}\nHITS = ${hits}\nOUT = ${JSON.stringify(out)}\n${SCRIPT}`);
     writeFileSync(out, '');
-    await new Promise((r) => setTimeout(r, 300));   // let QEMU open its gdbstub socket
     const r = spawnSync('gdb', ['-nx', '-batch', '-x', script, elf], { encoding: 'utf8', timeout: 60_000 });
     const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
     assert.ok(lines.length > 0, `gdb recorded stops: ${r.stdout}${r.stderr}`);

@@ -2,7 +2,7 @@
 // debugger meets: gcc -O0/-Og/-O2, DWARF 2/4/5, CFI in .eh_frame or .debug_frame.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DIR = join(__dirname);
@@ -40,11 +40,14 @@ export function buildC(source: string, v: Variant): string {
   mkdirSync(BUILD, { recursive: true });
   const src = join(DIR, 'src', `${source}.c`);
   const ld = join(DIR, 'src', 'link.ld');
-  const obj = join(BUILD, `${source}-${v.name}.o`);
   const elf = join(BUILD, `${source}-${v.name}.elf`);
   if (fresh(elf, [src, ld, __filename])) return elf;
+  // Test files run in parallel processes: each builds under its own names, then renames into place.
+  const obj = join(BUILD, `${source}-${v.name}.${process.pid}.o`);
   execFileSync('gcc', [...CFLAGS, ...v.flags, '-c', src, '-o', obj], { stdio: 'pipe' });
-  execFileSync('ld', ['-m', 'elf_i386', '-T', ld, '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', elf], { stdio: 'pipe' });
+  execFileSync('ld', ['-m', 'elf_i386', '-T', ld, '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', `${elf}.${process.pid}`], { stdio: 'pipe' });
+  renameSync(`${elf}.${process.pid}`, elf);
+  rmSync(obj, { force: true });
   return elf;
 }
 
@@ -52,11 +55,13 @@ export function buildC(source: string, v: Variant): string {
 export function buildAsm(source: string, debug = true): string {
   mkdirSync(BUILD, { recursive: true });
   const src = join(DIR, 'src', `${source}.asm`);
-  const obj = join(BUILD, `${source}.asm.o`);
   const elf = join(BUILD, `${source}-asm.elf`);
   if (fresh(elf, [src, __filename])) return elf;
+  const obj = join(BUILD, `${source}.${process.pid}.asm.o`);
   execFileSync('nasm', ['-f', 'elf32', ...(debug ? ['-g', '-F', 'dwarf'] : []), src, '-o', obj], { stdio: 'pipe' });
-  execFileSync('ld', ['-m', 'elf_i386', '-T', join(DIR, 'src', 'link.ld'), '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', elf], { stdio: 'pipe' });
+  execFileSync('ld', ['-m', 'elf_i386', '-T', join(DIR, 'src', 'link.ld'), '-nostdlib', '-z', 'noexecstack', '--no-warn-rwx-segments', obj, '-o', `${elf}.${process.pid}`], { stdio: 'pipe' });
+  renameSync(`${elf}.${process.pid}`, elf);
+  rmSync(obj, { force: true });
   return elf;
 }
 
