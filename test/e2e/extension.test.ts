@@ -155,6 +155,8 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
   await stack.filter({ hasText: 'kmain' }).first().waitFor({ timeout: 90_000 });
   const topFrame = async () => (await stack.filter({ hasText: 'kmain' }).first().innerText()).replace(/\s+/g, ' ');
   assert.match(await topFrame(), /kmain\.c\s*45/);
+  // Inline by default: the session runs in the extension host, with no adapter process.
+  assert.equal(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('paravirt.paravirt-0.1.0/dist/debug-adapter.js')).length, 0);
   await w.shot('breakpoint-hit');
   // Step over one line.
   await p.keyboard.press('F10');
@@ -218,11 +220,17 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
 scenario('the Guest Screen shows the text, colours and cursor a guest wrote; the exit trace exports', async (w, t) => {
   if (vgaSkip) { t.skip(vgaSkip); return; }
   const p = w.page;
+  // This session runs the adapter as a process (dist/debug-adapter.js over stdio); the F5
+  // scenario above ran it inline. The setting is machine-scoped, so it goes in user settings.
+  w.updateSettings({ 'paravirt.debugAdapter.mode': 'executable' });
+  await p.waitForTimeout(1500);
   await w.command('Debug: Select and Start Debugging');
   const pick = p.locator('.quick-input-list .monaco-list-row', { hasText: 'VGA test guest' }).first();
   await pick.waitFor({ timeout: 15_000 });
   await pick.click();
   await p.locator('.debug-toolbar').waitFor({ timeout: 30_000 });
+  const adapters = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('debug-adapter.js'));
+  assert.equal(adapters.filter((l) => l.includes('paravirt.paravirt-0.1.0/dist/debug-adapter.js')).length, 1, `one adapter process from the installed extension: ${adapters.join(' | ')}`);
   await w.command('Paravirt: Show Guest Screen');
   const screen = await w.webviewFrame('#screen .row', 30_000);
   // What vga-hello.asm wrote: "PARAVIRT" yellow (14) on blue (1) at row 1, '!' bright white
@@ -261,6 +269,7 @@ scenario('the Guest Screen shows the text, colours and cursor a guest wrote; the
   assert.deepEqual(io.map((r) => parseInt(r[col('qualification')], 16) >>> 16), [0x3d4, 0x3d5, 0x3d4, 0x3d5]);
   await p.keyboard.press('Shift+F5');
   await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+  w.updateSettings({ 'paravirt.debugAdapter.mode': 'inline' });
 });
 
 scenario('Paravirt: Compare HVM and PV shows the report', async (w) => {

@@ -59,10 +59,23 @@ export class Workbench {
     return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
   }
 
+  private settings: Record<string, unknown> = {};
+
+  /** Rewrites the user settings file; the running workbench picks the change up. */
+  writeSettings(settings: Record<string, unknown>): void {
+    this.settings = settings;
+    // code-server's extension host is "remote": machine-scoped settings come from Machine/.
+    for (const scope of ['User', 'Machine']) {
+      const dir = join(this.home, 'user-data', scope);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+    }
+  }
+
+  updateSettings(changes: Record<string, unknown>): void { this.writeSettings({ ...this.settings, ...changes }); }
+
   async start(settings: Record<string, unknown>): Promise<void> {
-    const user = join(this.home, 'user-data', 'User');
-    mkdirSync(user, { recursive: true });
-    writeFileSync(join(user, 'settings.json'), JSON.stringify(settings, null, 2));
+    this.writeSettings(settings);
     const port = await freePort();
     this.server = spawn(process.execPath, [this.entry, ...this.dirs(), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
       '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
