@@ -118,3 +118,32 @@ test('tolerant reading skips a broken unit and keeps the frame table', () => {
   assert.match(di.warnings.join('\n'), /abbreviation code 127/);
   assert.ok(di.frames.size >= 8);
 });
+
+test('random location expressions and random frame sections end in a result or a DwarfError', () => {
+  const r = rng(4242);
+  const mem = new Uint8Array(64).map(() => r() & 0xff);
+  const frame = { regs: { eax: 1, ecx: 2, edx: 3, ebx: 4, esp: 0x1000, ebp: 0x1010, esi: 5, edi: 6, eip: 7 } as Regs,
+    readMemory: (a: number, n: number) => (a >= 0x1000 && a + n <= 0x1040 ? mem.subarray(a - 0x1000, a - 0x1000 + n) : null),
+    cfa: 0x1020, frameBase: 0x1008, entryRegs: { esp: 0x101c } as Regs };
+  let results = 0, errors = 0;
+  for (let i = 0; i < 3000; i++) {
+    const expr = new Uint8Array(1 + (r() % 12)).map(() => r() & 0xff);
+    try { evaluate(expr, frame); results++; } catch (e) { clearError(e); errors++; }
+  }
+  assert.ok(results > 100 && errors > 100, `${results} results, ${errors} errors`);
+  // A CIE and an FDE whose programs are random bytes.
+  for (let i = 0; i < 500; i++) {
+    const prog = Array.from({ length: 1 + (r() % 24) }, () => r() & 0xff);
+    const cie = [0xff, 0xff, 0xff, 0xff, 4, 0, 4, 0, 1, 0x7c, 8, ...prog];
+    const fde = [0, 0, 0, 0, 0x00, 0x00, 0x10, 0x00, 0x40, 0, 0, 0, ...prog];
+    const words = (n: number) => [n & 0xff, (n >> 8) & 0xff, 0, 0];
+    const sec = Uint8Array.from([...words(cie.length), ...cie, ...words(fde.length), ...fde]);
+    try {
+      const di = DebugInfo.fromSections({ frame: sec });
+      for (const pc of [0x100000, 0x100001, 0x100020, 0x10003f]) {
+        di.cfiRowAt(pc);
+        di.unwind({ ...frame.regs, eip: pc }, frame.readMemory);
+      }
+    } catch (e) { clearError(e); }
+  }
+});
