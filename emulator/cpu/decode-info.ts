@@ -68,7 +68,7 @@ TWO[0xb0] = op('cmpxchg', true); TWO[0xb1] = op('cmpxchg', true); TWO[0xb2] = op
 TWO[0xb4] = op('lfs', true); TWO[0xb5] = op('lgs', true); TWO[0xb6] = op('movzx', true); TWO[0xb7] = op('movzx', true);
 TWO[0xba] = op('#grp8', true, I_B); TWO[0xbb] = op('btc', true); TWO[0xbc] = op('bsf', true); TWO[0xbd] = op('bsr', true);
 TWO[0xbe] = op('movsx', true); TWO[0xbf] = op('movsx', true); TWO[0xc0] = op('xadd', true); TWO[0xc1] = op('xadd', true);
-TWO[0xc7] = op('#grp9', true);
+TWO[0xc7] = op('#grp9', true); TWO[0xae] = op('#fence', true);
 for (let i = 0; i < 8; i++) TWO[0xc8 + i] = op('bswap');
 
 const LOCK1 = new Set([0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31, 0x80, 0x81, 0x82, 0x83, 0x86, 0x87, 0xf6, 0xf7, 0xfe, 0xff]);
@@ -255,6 +255,7 @@ function group(mn: string, two: boolean, b: number, m: number, mod: number, reg:
       }
       return ['sgdt', 'sidt', 'lgdt', 'lidt', 'smsw', null, 'lmsw', 'invlpg'][reg];
     case '#grp8': return reg < 4 || (lock && (reg === 4 || !memLock)) ? null : ['bt', 'bts', 'btr', 'btc'][reg - 4];
+    case '#fence': return lock || rep || mod !== 3 || reg < 5 || o32 !== is32Default ? null : ['lfence', 'mfence', 'sfence'][reg - 5];
     case '#grp9': return reg === 1 && mod !== 3 ? 'cmpxchg8b' : null;
     case '#nop':
       if (lock) return null;

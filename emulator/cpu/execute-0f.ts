@@ -124,7 +124,7 @@ export function exec0F(cpu: Cpu, op: number): void {
       // LFENCE / MFENCE / SFENCE (register forms of group 15): ordering only, nothing to do on
       // one in-order CPU. Real PV kernels (GRUB's i386-xen image) issue MFENCE unconditionally.
       cpu.modrm();
-      if (cpu.mod !== 3 || cpu.reg < 5) cpu.fault(UD);
+      if (cpu.mod !== 3 || cpu.reg < 5 || cpu.rep || cpu.o32 !== cpu.cs32) cpu.fault(UD);   // prefixed forms are other instructions
       return;
     case 0xa4: case 0xa5: case 0xac: case 0xad: shiftDouble(cpu, op >= 0xac, (op & 1) === 0); return;
     case 0xaf: {
