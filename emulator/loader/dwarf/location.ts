@@ -134,6 +134,32 @@ export function evaluate(expr: Uint8Array, frame: Frame, addrSize = 4, depth = 0
         break;
       }
       case 0x94: { const size = c.u8(); push(readU(frame, pop(), size)); break; }      // deref_size
+      case 0x9d: {                                                                      // bit_piece
+        const bits = c.uleb(), offset = c.uleb();
+        if (bits % 8 !== 0 || offset !== 0) throw new DwarfError(`DW_OP_bit_piece ${bits} bits at bit ${offset} is not supported`);
+        let part: Location;
+        if (loc) part = loc;
+        else if (stack.length) part = { kind: 'memory', address: pop() };
+        else part = { kind: 'optimized-out' };
+        pieces.push({ size: bits / 8, location: part });
+        loc = null;
+        stack.length = 0;
+        break;
+      }
+      // Typed stack operations (DWARF 5 section 2.5.1.6, and the GNU forms before it). Values on
+      // this stack are 32-bit words, so types up to 4 bytes are exact and conversions are no-ops.
+      case 0xa4: case 0xf4: {                                                           // const_type
+        c.uleb();
+        const n = c.u8();
+        const b = c.bytes(n);
+        let v = 0;
+        for (let i = Math.min(n, 4) - 1; i >= 0; i--) v = v * 256 + b[i]!;
+        push(v);
+        break;
+      }
+      case 0xa5: case 0xf5: { const r = c.uleb(); c.uleb(); push(regValue(frame.regs, r)); break; } // regval_type
+      case 0xa6: case 0xf6: { const size = c.u8(); c.uleb(); push(readU(frame, pop(), Math.min(size, 4))); break; } // deref_type
+      case 0xa8: case 0xa9: case 0xf7: case 0xf9: c.uleb(); break;                     // convert, reinterpret
       case 0x96: break;                                                                 // nop
       case 0x9c: {                                                                      // call_frame_cfa
         if (frame.cfa === undefined) throw new DwarfError('DW_OP_call_frame_cfa: the CFA is not known at this address');
