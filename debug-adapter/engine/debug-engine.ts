@@ -23,7 +23,7 @@ import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
 
 /** Instructions per run slice: small enough that pause is answered within a few ms. */
-export const SLICE = 500_000;
+export const SLICE = 200_000;
 
 export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'step' | 'pause';
 
