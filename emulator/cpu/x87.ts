@@ -24,6 +24,16 @@ function productError(x: number, y: number, p: number): number {
   return ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
 }
 
+/**
+ * The exact rounding error of s = x + y (Knuth's TwoSum; no ordering of |x| and |y| needed,
+ * unlike checking s - x === y, which misses the error when the smaller operand comes first).
+ */
+function sumError(x: number, y: number, s: number): number {
+  if (!Number.isFinite(s)) return 0;
+  const yv = s - x;
+  return (x - (s - yv)) + (y - yv);
+}
+
 export class Fpu {
   readonly st = new Float64Array(8);
   /** Bit i set = physical register i is empty. */
@@ -82,10 +92,10 @@ export class Fpu {
   private arith(op: number, a: number, b: number): number {
     let r: number, inexact: boolean;
     switch (op) {
-      case 0: r = a + b; inexact = r - a !== b; break;
+      case 0: r = a + b; inexact = sumError(a, b, r) !== 0; break;
       case 1: r = a * b; inexact = productError(a, b, r) !== 0; break;
-      case 4: r = a - b; inexact = r + b !== a; break;
-      case 5: r = b - a; inexact = r + a !== b; break;
+      case 4: r = a - b; inexact = sumError(a, -b, r) !== 0; break;
+      case 5: r = b - a; inexact = sumError(b, -a, r) !== 0; break;
       case 6: if (b === 0 && Number.isFinite(a) && a !== 0) this.sw |= SW_ZE; r = a / b; inexact = r * b !== a || productError(r, b, a) !== 0; break;
       default: if (a === 0 && Number.isFinite(b) && b !== 0) this.sw |= SW_ZE; r = b / a; inexact = r * a !== b || productError(r, a, b) !== 0;
     }
