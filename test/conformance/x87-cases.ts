@@ -2,15 +2,19 @@
 // one operation, a store, FNSTSW AX) on operands in the memory window, EBX pointing at them.
 // The control word selects 53-bit precision so the host rounds exactly as IEEE doubles do;
 // the emulator documents (emulator/cpu/FPU.md) that it keeps doubles, ignores precision
-// control, rounds arithmetic to nearest, and does not report PE/UE/OE/DE. Those documented
-// simplifications are the only status bits left out of the comparison, and the rounding
-// control is exercised only where the emulator honours it (FISTP, FRNDINT).
+// control (but for 24-bit), rounds arithmetic to nearest, reports PE only for + - * / and
+// FSQRT, and never UE/OE/DE. Those documented simplifications are the only status bits left
+// out of the comparison, and the rounding control is exercised only where the emulator
+// honours it (FISTP, FRNDINT).
 
 import { DATA_ADDR, WINDOW_ADDR, WINDOW_SIZE, type AluCase } from './alu-cases';
 import type { Rng } from './random';
 
 /** Status word bits compared: C0 C2 C3, TOP, and the IE, ZE and SF exception flags. */
 export const X87_STATUS_COMPARED = 0x4000 | 0x0400 | 0x0100 | 0x3800 | 0x0001 | 0x0004 | 0x0040;
+/** PE (inexact) as well, for the operations FPU.md says report it. */
+const SW_PE = 0x0020;
+const REPORTS_PE = new Set(['fadd m64', 'fmul m64', 'fsub m64', 'fsubr m64', 'fdiv m64', 'fdivr m64', 'fadd m32', 'fdiv m32', 'fiadd m32', 'fimul m32', 'fsqrt']);
 
 const SPECIALS = [
   0, -0, 1, -1, 0.5, 2, 3, 10, 1e300, -1e300, 1e-300, Infinity, -Infinity, NaN,
@@ -118,7 +122,12 @@ export function generateX87Case(rng: Rng): AluCase {
   regs[3] = DATA_ADDR;
   regs[4] = 0;
   const regMasks = new Uint32Array(8).fill(0xffffffff);
-  regMasks[0] = 0xffff0000 | X87_STATUS_COMPARED;
+  // PE after an overflow or a denormal result belongs with OE/UE, which are not modelled,
+  // and DE (a denormal operand) with it: compared only for normal operands and results.
+  const r = op.name === 'fsqrt' ? Math.sqrt(a) : doubleResult(op.name, a, b);
+  const normal = (v: number): boolean => Number.isFinite(v) && !isDenormal(v);
+  const exact = normal(a) && normal(b) && normal(r);
+  regMasks[0] = 0xffff0000 | X87_STATUS_COMPARED | (REPORTS_PE.has(op.name) && exact ? SW_PE : 0);
   return {
     name: `${op.name}${rc ? ` rc${rc}` : ''}`, bytes: Uint8Array.from(bytes), regs, eflags: rng.u32() & 0x8d5,
     undefinedFlags: 0, undefinedRegs: 0, window, windowUndefined, instructions, regMasks,
