@@ -272,6 +272,28 @@ scenario('the Guest Screen shows the text, colours and cursor a guest wrote; the
   w.updateSettings({ 'paravirt.debugAdapter.mode': 'inline' });
 });
 
+scenario('without a launch configuration: pick the PV kernel and mode, watch its hypercalls', async (w) => {
+  const p = w.page;
+  await w.command('Remove All Breakpoints');
+  // Paravirt: Debug Kernel starts a configuration with no program; the configuration
+  // provider lists the ELF kernels it found in the folder and asks for the mode.
+  await w.command('Paravirt: Debug Kernel');
+  const kernel = p.locator('.quick-input-list .monaco-list-row', { hasText: 'sample-pv.elf' }).first();
+  await kernel.waitFor({ timeout: 15_000 });
+  assert.equal(await p.locator('.quick-input-list .monaco-list-row', { hasText: /sample-(hvm|pv)\.elf/ }).count(), 2);
+  await kernel.click();
+  const pv = p.locator('.quick-input-list .monaco-list-row', { hasText: 'Xen-style' }).first();
+  await pv.waitFor({ timeout: 15_000 });
+  await pv.click();
+  await p.locator('.repl .monaco-list-row', { hasText: 'checksum' }).first().waitFor({ timeout: 60_000 });
+  const exitsView = p.locator('.pane', { has: p.locator('.pane-header', { hasText: 'VM Exits' }) });
+  const header = exitsView.locator('.pane-header');
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  await exitsView.locator('.monaco-list-row', { hasText: 'Hypercalls' }).first().waitFor({ timeout: 30_000 });
+  await exitsView.locator('.monaco-list-row', { hasText: /sched_op\s*[\d,]+/ }).first().waitFor({ timeout: 30_000 });
+  await w.shot('pv-hypercalls');
+});
+
 scenario('Paravirt: Compare HVM and PV shows the report', async (w) => {
   const p = w.page;
   await w.command('Paravirt: Compare HVM and PV');
