@@ -25,6 +25,25 @@ function productError(x: number, y: number, p: number): number {
 }
 
 /**
+ * Whether x * y equals p exactly. Operands are first scaled by powers of two (exact) into
+ * [1, 2), so the split products cannot overflow or underflow at the ends of the double range,
+ * which made the unscaled test report PE for exact results such as MAX_VALUE * -1.
+ */
+function exactProduct(x: number, y: number, p: number): boolean {
+  if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(p)) return true;
+  if (x === 0 || y === 0) return p === 0;
+  if (p === 0) return false;
+  const ex = Math.floor(Math.log2(Math.abs(x))), ey = Math.floor(Math.log2(Math.abs(y)));
+  return productError(scale2(x, -ex), scale2(y, -ey), scale2(p, -ex - ey)) === 0;
+}
+
+/** v * 2^k in two steps, so that 2^k itself never overflows (|k| up to ~2150). */
+function scale2(v: number, k: number): number {
+  const h = k >> 1;
+  return v * Math.pow(2, h) * Math.pow(2, k - h);
+}
+
+/**
  * The exact rounding error of s = x + y (Knuth's TwoSum; no ordering of |x| and |y| needed,
  * unlike checking s - x === y, which misses the error when the smaller operand comes first).
  */
@@ -93,11 +112,11 @@ export class Fpu {
     let r: number, inexact: boolean;
     switch (op) {
       case 0: r = a + b; inexact = sumError(a, b, r) !== 0; break;
-      case 1: r = a * b; inexact = productError(a, b, r) !== 0; break;
+      case 1: r = a * b; inexact = !exactProduct(a, b, r); break;
       case 4: r = a - b; inexact = sumError(a, -b, r) !== 0; break;
       case 5: r = b - a; inexact = sumError(b, -a, r) !== 0; break;
-      case 6: if (b === 0 && Number.isFinite(a) && a !== 0) this.sw |= SW_ZE; r = a / b; inexact = r * b !== a || productError(r, b, a) !== 0; break;
-      default: if (a === 0 && Number.isFinite(b) && b !== 0) this.sw |= SW_ZE; r = b / a; inexact = r * a !== b || productError(r, a, b) !== 0;
+      case 6: if (b === 0 && Number.isFinite(a) && a !== 0) this.sw |= SW_ZE; r = a / b; inexact = !exactProduct(r, b, a); break;
+      default: if (a === 0 && Number.isFinite(b) && b !== 0) this.sw |= SW_ZE; r = b / a; inexact = !exactProduct(r, a, b);
     }
     // Masked responses still set the sticky flags: invalid (a NaN made from numbers) and
     // precision (a result that had to be rounded).
