@@ -191,6 +191,11 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
   const exitRow = exitsView.locator('.monaco-list-row', { hasText: /#\d+ IO_INSTRUCTION/ }).first();
   await exitRow.waitFor({ timeout: 15_000 });
   assert.match(await exitRow.innerText(), /cycles \(est\.\)/);
+  // Room for the view in the screenshot: fold the panes above it.
+  for (const name of ['Watch', 'Breakpoints', 'Loaded Scripts']) {
+    const h = p.locator('.pane-header', { hasText: new RegExp(`^${name}`, 'i') }).first();
+    if (await h.count() && (await h.getAttribute('aria-expanded')) === 'true') await h.click();
+  }
   await w.shot('vm-exits');
   await exitRow.click();
   await p.locator('.tab.active', { hasText: /io\.h|console-uart\.c/ }).waitFor({ timeout: 20_000 }).catch(async (e) => {
