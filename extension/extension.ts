@@ -30,12 +30,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
   const exitsView = new ExitsView(model);
   const screen = new GuestScreen(context.extensionUri);
   const status = new SessionStatus(model);
+  const configProvider = new ParavirtConfigurationProvider();
   context.subscriptions.push(output, exitsView, screen, status);
 
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory('paravirt', new ParavirtAdapterFactory(context)),
-    vscode.debug.registerDebugConfigurationProvider('paravirt', new ParavirtConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Initial),
-    vscode.debug.registerDebugConfigurationProvider('paravirt', new ParavirtConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    // One provider resolves (and offers launch.json's first configurations); a second,
+    // list-only one feeds the dynamic configurations of the Run and Debug picker.
+    vscode.debug.registerDebugConfigurationProvider('paravirt', configProvider, vscode.DebugConfigurationProviderTriggerKind.Initial),
+    vscode.debug.registerDebugConfigurationProvider('paravirt', {
+      provideDebugConfigurations: (folder) => configProvider.provideDebugConfigurations(folder),
+    }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.window.registerTreeDataProvider('paravirt.exits', exitsView),
     vscode.window.registerWebviewViewProvider(GuestScreen.viewId, screen, { webviewOptions: { retainContextWhenHidden: true } }),
   );

@@ -4,6 +4,7 @@
 // through DAP readMemory at 0xB8000 (no cursor then).
 
 import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
 import { paletteCss, parseVgaBody, screenToHtml, type VgaScreen } from './vga-text';
 
 const POLL_MS = 500;
@@ -26,7 +27,7 @@ export class GuestScreen implements vscode.WebviewViewProvider, vscode.Disposabl
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     const script = view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'guest-screen.js'));
     const css = view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'guest-screen.css'));
-    const nonce = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    const nonce = randomBytes(16).toString('base64url');
     view.webview.html = `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${view.webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}' ${view.webview.cspSource};">
 <link rel="stylesheet" href="${css}"><style nonce="${nonce}">${paletteCss()}</style></head>
