@@ -22,8 +22,14 @@ import { Inspector } from './inspector';
 import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
 
-/** Instructions per run slice: small enough that pause is answered within a few ms. */
-export const SLICE = 200_000;
+/**
+ * Run slices adapt to the guest's speed so each lasts about SLICE_MS of wall time: long enough
+ * that yielding to the event loop costs nothing measurable, short enough that pause and other
+ * requests are answered well within 100 ms even for slow (paged, PV) code.
+ */
+const SLICE_MS = 15;
+const SLICE_MIN = 20_000;
+const SLICE_MAX = 4_000_000;
 
 export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'step' | 'pause';
 
@@ -70,6 +76,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private matched: ExitRecord | undefined;
   private busy = false;
   private pauseWanted = false;
+  /** Instructions in the next run slice (see SLICE_MS). */
+  private slice = 200_000;
   private ended: EndInfo | null = null;
   private pendingEnd: EndInfo | null = null;
   private readonly tempBps = new Set<number>();
@@ -401,7 +409,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       if (this.pauseWanted || this.ended) { this.pauseWanted = false; return this.pausedOutcome(); }
       const left = this.config.maxInstructions - m.icount;
       if (left <= 0) return { kind: 'end', info: { message: `stopped after ${m.icount} instructions (maxInstructions)`, exitCode: 0 } };
-      const r = m.run(Math.min(SLICE, left, this.history ? this.history.untilNext() : SLICE));
+      const budget = Math.min(this.slice, left, this.history ? this.history.untilNext() : this.slice);
+      const t0 = performance.now();
+      const r = m.run(budget);
+      this.adaptSlice(budget, performance.now() - t0, r.kind === 'budget');
       this.history?.maybeTake();
       if (r.kind === 'budget') { await yieldNow(); continue; }
       if (r.kind === 'paused') { this.pauseWanted = false; return this.pausedOutcome(); }
@@ -414,6 +425,13 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       }
       return this.translate(r);
     }
+  }
+
+  /** Scale the next slice toward SLICE_MS from how long a full one took. */
+  private adaptSlice(budget: number, ms: number, full: boolean): void {
+    if (!full || budget < this.slice) return;
+    const scaled = ms > 0 ? this.slice * (SLICE_MS / ms) : this.slice * 2;
+    this.slice = Math.max(SLICE_MIN, Math.min(SLICE_MAX, Math.round(Math.min(scaled, this.slice * 2))));
   }
 
   private pausedOutcome(): Outcome { return { kind: 'stop', info: { kind: 'pause', description: 'Paused' } }; }
