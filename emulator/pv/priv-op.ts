@@ -1,7 +1,8 @@
 // What the hypervisor does with a privileged instruction the guest kernel executed in ring 1
 // (it raised #GP), under the `xen` policy: emulate the instructions Xen's
-// emulate_privileged_op emulates for an unprivileged PV domain, and report anything else as
-// not handled so the #GP is bounced to the guest. Xen's forced-emulation prefix
+// emulate_privileged_op emulates for an unprivileged PV domain (its `validate` list: I/O,
+// CLTS, WBINVD, MOV CR/DR, RDMSR, WRMSR, RDTSC, CPUID), and report anything else (HLT,
+// RDPMC, LGDT, ...) as not handled so the #GP is bounced to the guest. Xen's forced-emulation prefix
 // (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
 
 import { cpuid } from '../cpu/identity';
@@ -9,6 +10,7 @@ import { HYPERVISOR_VIRT_START, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi
 import type { PvDomain } from './domain';
 import { T_L3 } from './page-types';
 import { loadBase } from './mmu-ops';
+import { pvRdmsr, pvRdtsc, pvWrmsr } from './priv-msr';
 
 const FLAG_IF = 0x200;
 export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
@@ -99,6 +101,13 @@ export function emulatePrivileged(d: PvDomain): Emulated | null {
       return { length: i + 2, name: 'clts', opcode: 0x0f06 };
     case 0x09: // WBINVD: ignored for a domain that may not flush caches
       return { length: i + 2, name: 'wbinvd', opcode: 0x0f09 };
+    case 0x30: // WRMSR, RDMSR: the MSR table in priv-msr.ts; what it refuses is #GP
+      return pvWrmsr(d, r[1] >>> 0) ? { length: i + 2, name: 'wrmsr', opcode: 0x0f30 } : null;
+    case 0x32:
+      return pvRdmsr(d, r[1] >>> 0) ? { length: i + 2, name: 'rdmsr', opcode: 0x0f32 } : null;
+    case 0x31:
+      pvRdtsc(d);
+      return { length: i + 2, name: 'rdtsc', opcode: 0x0f31 };
     case 0x20: { // MOV r32, CRn
       if ((modrm >>> 6) !== 3) return null;
       let v: number;
