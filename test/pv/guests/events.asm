@@ -5,24 +5,6 @@
 ; hypercall, and a trip to ring 3 and back through int 0x80.
 %include "pv-common.inc"
 
-%macro PRINT 1
-    push esi
-    mov esi, %1
-    call puts
-    pop esi
-%endmacro
-
-; "name=" then EAX in hex and a newline.
-%macro SHOW 2
-    PRINT %%s
-    mov eax, %2
-    call puthex
-    PRINT nl
-    section .rodata
-    %%s: db %1, "=", 0
-    section .text
-%endmacro
-
 section .text
 global _start
 _start:

@@ -10,21 +10,6 @@
 %define MODE 0
 %endif
 
-%macro PRINT 1
-    push esi
-    mov esi, %1
-    call puts
-    pop esi
-%endmacro
-%macro SHOW 2
-    PRINT %%s
-    mov eax, %2
-    call puthex
-    PRINT nl
-    section .rodata
-    %%s: db %1, "=", 0
-    section .text
-%endmacro
 
 ; mmu_update with one request {ptr = %1 (machine address), val = %2}
 %macro MMU1 2

@@ -3,24 +3,6 @@
 ; emulated instruction from a bounced one under both privileged-op policies.
 %include "pv-common.inc"
 
-%macro PRINT 1
-    push esi
-    mov esi, %1
-    call puts
-    pop esi
-%endmacro
-
-; "name=" then the value in hex and a newline.
-%macro SHOW 2
-    PRINT %%s
-    mov eax, %2
-    call puthex
-    PRINT nl
-    section .rodata
-    %%s: db %1, "=", 0
-    section .text
-%endmacro
-
 ; SHOWX "name", "_suffix", value: the same with a suffixed name.
 %macro SHOWX 3
     PRINT %%s
