@@ -1322,19 +1322,22 @@ export class Cpu extends SystemCpu {
     const sp0 = this.ss32 ? regs[4] : regs[4] & 0xffff;
     const lowest = this.ss32 ? (sp0 - 8 * n) | 0 : (sp0 - 8 * n) & 0xffff;
     this.probeWrite(this.lin(SS, lowest, 8 * n, true), 8 * n);
-    const vals = [regs[0], regs[1], regs[2], regs[3], regs[4], regs[5], regs[6], regs[7]];
+    // The stores change no register (ESP is written last), so regs holds the values to push.
     let sp = sp0;
     for (let i = 0; i < 8; i++) {
       sp = this.ss32 ? (sp - n) | 0 : (sp - n) & 0xffff;
       const lin = this.lin(SS, sp, n, true);
-      if (n === 4) this.wr32(lin, vals[i]); else this.wr16(lin, vals[i]);
+      if (n === 4) this.wr32(lin, regs[i]); else this.wr16(lin, regs[i]);
     }
     if (this.ss32) regs[4] = sp; else this.r16[8] = sp;
   }
 
+  /** POPA reads all eight values before writing any register (precise faults), without allocating. */
+  private readonly popaVals = new Int32Array(8);
+
   private popa(): void {
     const n = this.o32 ? 4 : 2;
-    const vals = new Array<number>(8);
+    const vals = this.popaVals;
     for (let i = 0; i < 8; i++) vals[7 - i] = n === 4 ? this.peek32(i * 4) : this.peek16(i * 2);
     this.spAdd(8 * n);
     for (let i = 0; i < 8; i++) if (i !== 4) this.setR(n * 8, i, vals[i]);
