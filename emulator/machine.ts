@@ -121,6 +121,7 @@ export class Machine implements MachineApi {
     this.plan = plan;
     const mem = this.memory;
     mem.reset();
+    this.cpu.flushCode();
     mem.setMmio(this.platform.mmio);
     this.platform.reset();
     this.vmm.reset();
@@ -301,7 +302,11 @@ export class Machine implements MachineApi {
 
   private writePhysByte(p: number, v: number): void {
     p >>>= 0;
-    if (p < this.memory.ramBytes && this.memory.pageKind[p >>> 12] === 0) this.memory.u8[p] = v;
+    if (p < this.memory.ramBytes && this.memory.pageKind[p >>> 12] === 0) {
+      this.memory.u8[p] = v;
+      // A debugger patching code (an INT3, a fixed instruction) must not run the old block.
+      this.memory.onCodeWrite?.(p, 1);
+    }
   }
 
   translate(linear: number): number | null {
@@ -379,6 +384,7 @@ export class Machine implements MachineApi {
       throw new Error('restore: not a snapshot of this machine');
     }
     this.memory.u8.set(s.ram);
+    this.cpu.flushCode();
     loadCpu(this.cpu, s.cpu);
     const pl = this.platform as unknown as { loadState?(st: unknown): void };
     if (s.platform !== undefined) pl.loadState?.(s.platform);

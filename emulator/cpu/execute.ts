@@ -19,6 +19,9 @@ import { FAULT } from './memory-access';
 import { EXIT_EXTERNAL_INTERRUPT, SystemCpu } from './system';
 import { exec0F } from './execute-0f';
 import { decodeInfo } from './decode-info';
+import { BlockCache, NO_BLOCK, type Block } from './block-cache';
+import { compileBlock } from './block-compiler';
+import type { PhysicalMemory } from '../memory/physical-memory';
 import { Fpu } from './x87';
 
 const R8 = FlagsCore.R8;
@@ -88,6 +91,7 @@ export class Cpu extends SystemCpu {
     this.bpLow[a & 0xffff]++;
     this.hasBp = true;
     this.attn = true;
+    this.flushCode();
   }
 
   removeBreakpoint(linear: number): void {
@@ -99,6 +103,7 @@ export class Cpu extends SystemCpu {
     this.bpPages[a >>> 12] = any ? 1 : 0;
     this.hasBp = this.breakpoints.size > 0;
     this.attn = true;
+    this.flushCode();
   }
   /** Skip the breakpoint at this EIP once (resuming from it). */
   bpSkip = -1;
@@ -107,6 +112,55 @@ export class Cpu extends SystemCpu {
   readonly msrs = new Map<number, [number, number]>();
 
   get ticks(): number { return this.icount + this.idleTicks; }
+
+  // ---- compiled blocks (block-compiler.ts) --------------------------------------------
+
+  /** Compiled code by physical address; null until memory is attached. */
+  blocks: BlockCache | null = null;
+  /** Visits of an entry point before it is compiled; 0 runs everything in the interpreter. */
+  blockThreshold = 8;
+
+  override attachMemory(mem: PhysicalMemory): void {
+    super.attachMemory(mem);
+    const cache = new BlockCache(mem.ramBytes);
+    this.blocks = cache;
+    this.codePage = cache.codePage;
+    mem.onCodeWrite = (paddr, length) => {
+      // A write to bytes a block was compiled from: that block is gone, and a block that is
+      // running now stops after the current instruction (the attn check after its store).
+      if (cache.codePage[paddr >>> 12] && cache.written(paddr, length)) this.attn = true;
+    };
+  }
+
+  /** Drop every compiled block (guest memory replaced, breakpoints moved). */
+  flushCode(): void {
+    if (this.blocks === null) return;
+    this.blocks.flush();
+    this.flushTlb();
+  }
+
+  /** The compiled block for the instruction at CS:EIP, or null when the interpreter should run it. */
+  private blockHere(): Block | null {
+    if (!this.cs32 || !this.ss32 || this.segChkR[CS] !== 0) return null;
+    const lin = (this.csBase + this.eip) | 0;
+    const e = this.tlbR[lin >>> 12];
+    if ((e & 3) !== 1) return null;
+    const cache = this.blocks!;
+    const phys = (e & -4096) | (lin & 0xfff);
+    let b = cache.lookup(phys, this.blockThreshold);
+    if (b === undefined) return null;
+    if (b === null) {
+      b = compileBlock(this, phys, lin, cache.codeLine) ?? NO_BLOCK;
+      if (cache.insert(phys, b)) this.flushTlb();
+    }
+    if (b === NO_BLOCK || this.icount + b.count > this.limit) return null;
+    // Breakpoints were placed by linear address when the block was compiled.
+    if (this.hasBp && b.linear !== lin >>> 0) return null;
+    return b;
+  }
+
+  /** Decode and execute one instruction (for compiled blocks: the forms they do not inline). */
+  execOne(): void { this.exec(); }
 
   // ---- the run loop -----------------------------------------------------------------
 
@@ -140,6 +194,10 @@ export class Cpu extends SystemCpu {
               this.stepOne();
               continue;
             }
+          }
+          if (this.blockThreshold > 0) {
+            const b = this.blockHere();
+            if (b !== null) { b.fn(this); continue; }
           }
           this.instrEip = this.eip;
           this.exec();
@@ -654,7 +712,7 @@ export class Cpu extends SystemCpu {
     while (count > 0) {
       const dl = (this.segBase[ES] + regs[7]) | 0;
       const de = this.tlbW[dl >>> 12];
-      if ((de & 3) !== 1) return false;
+      if ((de & 7) !== 1) return false;
       let k = Math.min(count, Math.floor((0x1000 - (dl & 0xfff)) / n));
       let sp = 0;
       if (op === 0) {

@@ -15,9 +15,13 @@ export const FAULT: { readonly fault: true } = Object.freeze({ fault: true as co
 
 const TLB_PAGES = 1 << 20;
 const TLB_LIST = 16384;
-/** Entry bits: valid, and "not plain RAM" (MMIO/ROM/hole: go through the bus). */
+/**
+ * Entry bits: valid; "not plain RAM" (MMIO/ROM/hole: go through the bus); "holds compiled
+ * code" (reads ignore it, writes take the path that invalidates blocks).
+ */
 const T_VALID = 1;
 const T_SLOW = 2;
+const T_CODE = 4;
 
 // Descriptor-cache attribute bits (descriptor bits 40..55 shifted down by 8, plus our own).
 export const A_TYPE = 0x0f;
@@ -89,6 +93,9 @@ export class MemoryAccess extends FlagsCore {
 
   /** Called for accesses to pages in noTlb (watchpoints). */
   onWatch: ((lin: number, size: number, write: boolean) => void) | null = null;
+
+  /** Per physical page: holds compiled code (set by the block cache). */
+  codePage: Uint8Array | null = null;
 
   /** Linear page of the last fetch and its physical base (or -1). */
   private fetchPage = -1;
@@ -293,7 +300,8 @@ export class MemoryAccess extends FlagsCore {
     }
     const base = phys & ~0xfff;
     const slow = this.mem.pageKind[phys >>> 12] !== PAGE_RAM || base + 0x1000 > this.ramBytes ? T_SLOW : 0;
-    const v = base | T_VALID | slow;
+    const code = this.codePage !== null && this.codePage[phys >>> 12] ? T_CODE : 0;
+    const v = base | T_VALID | slow | code;
     if (this.tlbCount < TLB_LIST) this.tlbList[this.tlbCount] = page;
     this.tlbCount++;
     tr[page] = v;
@@ -339,7 +347,7 @@ export class MemoryAccess extends FlagsCore {
 
   wr8(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
-    if ((e & 3) === T_VALID) { this.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
+    if ((e & 7) === T_VALID) { this.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
     this.accSize = 1;
     this.mem.write(this.xlate(lin, true, this.cpl === 3), 1, v);
   }
@@ -347,7 +355,7 @@ export class MemoryAccess extends FlagsCore {
   wr16(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 3) === T_VALID && o !== 0xfff) {
+    if ((e & 7) === T_VALID && o !== 0xfff) {
       const p = (e & ~0xfff) | o;
       this.u8[p] = v; this.u8[p + 1] = v >> 8;
       return;
@@ -358,7 +366,7 @@ export class MemoryAccess extends FlagsCore {
   wr32(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 3) === T_VALID && o <= 0xffc) {
+    if ((e & 7) === T_VALID && o <= 0xffc) {
       const p = (e & ~0xfff) | o;
       if ((p & 3) === 0) { this.i32[p >> 2] = v; return; }
       const u8 = this.u8;

@@ -1,0 +1,115 @@
+// Compiled blocks by guest physical address, and the bookkeeping that keeps them honest when
+// the guest writes to its own code. Blocks never cross a 4 KiB page, so a change of paging
+// never makes one wrong: the run loop translates the entry point before it looks one up.
+// Writes are tracked per 64-byte line: data sharing a page with code (the common case in
+// small kernels) costs the store one extra table lookup and nothing else.
+
+/** A compiled run of guest instructions (see block-compiler.ts). */
+export interface Block {
+  /** Runs the block; on return the CPU's EIP, icount and flags are those after its last instruction. */
+  readonly fn: (cpu: unknown) => void;
+  /** Physical address of the first byte and one past the last. */
+  readonly start: number;
+  readonly end: number;
+  /** Linear address it was compiled at (breakpoint placement is decided per linear address). */
+  readonly linear: number;
+  /** Instructions in one pass: the block runs only when the slice has room for them. */
+  readonly count: number;
+}
+
+/** Marks an entry point where compiling gives nothing: the interpreter runs it. */
+export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, start: 0, end: 0, linear: -1, count: 0 });
+
+class CodePage {
+  readonly entries: Array<Block | undefined> = new Array(4096);
+  readonly hits = new Uint8Array(4096);
+  readonly blocks: Block[] = [];
+}
+
+const LINE = 6;
+
+export class BlockCache {
+  private readonly pages = new Map<number, CodePage>();
+  private lastPageNo = -1;
+  private lastPage: CodePage | undefined = undefined;
+  /** 1 for each 64-byte line of RAM holding compiled code. */
+  readonly codeLine: Uint8Array;
+  /** 1 for each physical page holding compiled code (its write TLB entries carry T_CODE). */
+  readonly codePage = new Uint8Array(1 << 20);
+  compiled = 0;
+  invalidated = 0;
+
+  constructor(ramBytes: number) {
+    this.codeLine = new Uint8Array(Math.ceil(ramBytes / 64));
+  }
+
+  private page(no: number, create: boolean): CodePage | undefined {
+    if (no === this.lastPageNo) return this.lastPage;
+    let p = this.pages.get(no);
+    if (p === undefined && create) { p = new CodePage(); this.pages.set(no, p); }
+    if (p !== undefined) { this.lastPageNo = no; this.lastPage = p; }
+    return p;
+  }
+
+  /** The block at a physical address; undefined after counting a visit when it is not yet hot. */
+  lookup(phys: number, threshold: number): Block | undefined | null {
+    const pg = this.page(phys >>> 12, true)!;
+    const off = phys & 0xfff;
+    const b = pg.entries[off];
+    if (b !== undefined) return b;
+    if (++pg.hits[off] < threshold) return undefined;
+    pg.hits[off] = 0;
+    return null;
+  }
+
+  /** Store the result of compiling at `phys`; true when the page newly holds code. */
+  insert(phys: number, b: Block): boolean {
+    const no = phys >>> 12;
+    const pg = this.page(no, true)!;
+    pg.entries[phys & 0xfff] = b;
+    if (b === NO_BLOCK) return false;
+    pg.blocks.push(b);
+    this.compiled++;
+    for (let l = b.start >>> LINE; l <= (b.end - 1) >>> LINE; l++) this.codeLine[l] = 1;
+    if (this.codePage[no]) return false;
+    this.codePage[no] = 1;
+    return true;
+  }
+
+  /** A write of `len` bytes at `phys`: drop the blocks it touches. True if any was dropped. */
+  written(phys: number, len: number): boolean {
+    const first = phys >>> LINE, last = (phys + len - 1) >>> LINE;
+    let hit = false;
+    for (let l = first; l <= last; l++) if (this.codeLine[l]) { hit = true; break; }
+    if (!hit) return false;
+    const no = phys >>> 12;
+    const pg = this.page(no, false);
+    if (pg === undefined) return false;
+    const end = phys + len;
+    const keep: Block[] = [];
+    let dropped = false;
+    for (const b of pg.blocks) {
+      if (b.start < end && phys < b.end) { pg.entries[b.start & 0xfff] = undefined; dropped = true; this.invalidated++; }
+      else keep.push(b);
+    }
+    // A block may also have been written without an overlap of its exact bytes (same line):
+    // only its lines are cleared and re-marked from what is left.
+    pg.blocks.length = 0;
+    pg.blocks.push(...keep);
+    const base = no << 12;
+    this.codeLine.fill(0, base >>> LINE, (base + 4096) >>> LINE);
+    for (const b of keep) for (let l = b.start >>> LINE; l <= (b.end - 1) >>> LINE; l++) this.codeLine[l] = 1;
+    // Entry points that were judged not worth compiling may now decode differently.
+    for (let o = (phys & 0xfff); o < Math.min(4096, (phys & 0xfff) + len); o++) if (pg.entries[o] === NO_BLOCK) pg.entries[o] = undefined;
+    return dropped;
+  }
+
+  /** Forget everything (guest memory replaced, breakpoints moved). */
+  flush(): void {
+    this.pages.clear();
+    this.lastPageNo = -1;
+    this.lastPage = undefined;
+    this.codeLine.fill(0);
+    this.codePage.fill(0);
+  }
+}

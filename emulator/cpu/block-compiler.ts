@@ -1,0 +1,518 @@
+// Translates a run of 32-bit guest code into one JavaScript function, so the hot loops of a
+// kernel stop paying for decode and dispatch on every instruction. The common integer forms
+// are emitted inline (register operands as typed-array slots, immediates and displacements
+// as constants, memory through an inline TLB probe); anything else runs through the
+// interpreter's own decode-and-execute step from inside the block. Arithmetic flags stay in
+// locals until something can observe them (a slow memory path that may fault, an
+// interpreted instruction, the block's exit), which removes most lazy-flag stores.
+//
+// What a block assumes, checked by the run loop before entering: CS is flat and 32-bit, SS
+// is 32-bit, the entry page is plain RAM, and the slice has room for `count` instructions.
+// Exactness is kept instruction by instruction: every call that may fault first stores the
+// instruction count, the faulting EIP and the flags; every slow access is followed by a look
+// at `attn` (device requests, watchpoints, writes to code), which ends the block after the
+// instruction, as the interpreter would.
+
+import type { Block } from './block-cache';
+import { decodeInfo } from './decode-info';
+
+const CC_ADD = 1, CC_ADC = 2, CC_SUB = 3, CC_SBB = 4, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7, CC_SHIFT = 8;
+const DS = 3, SS = 2;
+const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
+/** Longest block in instructions: bounds compile time and the latency of `attn`. */
+const MAX_INSTRUCTIONS = 64;
+
+/** What the compiler needs from the CPU, without importing the class (no cycle). */
+export interface CompileSource {
+  readonly u8: Uint8Array;
+  readonly hasBp: boolean;
+  readonly breakpoints: ReadonlySet<number>;
+}
+
+/** Opcodes the block must stop before: they may change CS, the mode or the fetch path without moving EIP. */
+function endsBlock(op: number, op2: number, modrmReg: number): boolean {
+  switch (op) {
+    case 0x9a: case 0xea: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf: case 0xf4: case 0xf1:
+      return true;
+    case 0xff: return modrmReg === 3 || modrmReg === 5;
+    case 0x0f:
+      return op2 === 0x00 || op2 === 0x01 || op2 === 0x05 || op2 === 0x07 || (op2 >= 0x20 && op2 <= 0x23) ||
+        op2 === 0x30 || op2 === 0x34 || op2 === 0x35 || op2 === 0xaa || op2 === 0x0b || op2 === 0xff;
+    default: return false;
+  }
+}
+
+/** Pending arithmetic flags held in the locals fa/fb/fr/fc, not yet in the CPU. */
+type Pending = number; // CC_* or 0 when the CPU's own lazy state is current
+
+interface Modrm { mod: number; reg: number; rm: number; len: number; seg: number; off: string }
+
+class Emitter {
+  out: string[] = [];
+  pend: Pending = 0;
+  /** Offset (bytes from the block start) and index of the instruction being emitted. */
+  off = 0;
+  k = 0;
+  next = 0;
+  /** A branch to the block start may loop inside the function (not when a breakpoint sits there). */
+  canLoop = true;
+
+  constructor(readonly bytes: Uint8Array, readonly base: number) {}
+
+  b(i: number): number { return this.bytes[this.base + i]; }
+  s8(i: number): number { return (this.b(i) << 24) >> 24; }
+  u32(i: number): number { return (this.b(i) | (this.b(i + 1) << 8) | (this.b(i + 2) << 16) | (this.b(i + 3) << 24)) | 0; }
+
+  emit(s: string): void { this.out.push(s); }
+
+  flushText(): string {
+    const p = this.pend;
+    if (p === 0) return '';
+    const cf = p === CC_INC || p === CC_DEC || p === CC_SHIFT ? 'c.ccCF=fc;' : '';
+    return `c.ccOp=${p};c.ccA=fa;c.ccB=fb;c.ccRes=fr;c.ccBits=32;${cf}`;
+  }
+
+  /** State a fault or an interpreted instruction needs: count, EIP of this instruction, flags. */
+  sync(): string { return `c.icount=ic0+${this.k};c.instrEip=(e0+${this.off})|0;${this.flushText()}`; }
+
+  /** Leave the block with EIP at `eipExpr` after `done` instructions. */
+  exitText(eipExpr: string, done: number): string {
+    return `{${this.flushText()}c.eip=${eipExpr};c.icount=ic0+${done};return;}`;
+  }
+
+  /** After an instruction that took a slow path: stop if something needs the run loop. */
+  attnCheck(): void { this.emit(`if(c.attn)${this.exitText(`(e0+${this.next})|0`, this.k + 1)}`); }
+
+  /** Decode ModR/M (32-bit addressing) at byte `i`; the offset as a JS expression. */
+  modrm(i: number): Modrm {
+    const m = this.b(i);
+    const mod = m >> 6, reg = (m >> 3) & 7, rm = m & 7;
+    if (mod === 3) return { mod, reg, rm, len: 1, seg: DS, off: '' };
+    let len = 1, seg = DS;
+    const terms: string[] = [];
+    let disp = 0;
+    if (rm === 4) {
+      const sib = this.b(i + 1); len++;
+      const base = sib & 7, idx = (sib >> 3) & 7, sc = sib >> 6;
+      if (base === 5 && mod === 0) { disp = this.u32(i + len); len += 4; }
+      else { terms.push(`r[${base}]`); if (base === 4 || base === 5) seg = SS; }
+      if (idx !== 4) terms.push(sc ? `(r[${idx}]<<${sc})` : `r[${idx}]`);
+    } else if (rm === 5 && mod === 0) {
+      disp = this.u32(i + 1); len += 4;
+    } else {
+      terms.push(`r[${rm}]`);
+      if (rm === 5) seg = SS;
+    }
+    if (mod === 1) { disp = this.s8(i + len); len += 1; }
+    else if (mod === 2) { disp = this.u32(i + len); len += 4; }
+    if (disp !== 0 || terms.length === 0) terms.push(String(disp));
+    const off = terms.length === 1 && terms[0].startsWith('r[') ? terms[0] : `((${terms.join('+')})|0)`;
+    return { mod, reg, rm, len, seg, off };
+  }
+
+  /** L = linear address of seg:off for an access of `size` bytes. */
+  linear(seg: number, off: string, size: number, write: boolean): void {
+    const chk = write ? 'cw' : 'cr';
+    this.emit(`L=${off};if(${chk}[${seg}]!==0){${this.sync()}L=c.lin(${seg},L,${size},${write});}else L=(sb[${seg}]+L)|0;`);
+  }
+
+  /** v = 32-bit read at L. */
+  read32(dst: string): void {
+    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0)${dst}=i32[p>>2];else{${this.sync()}${dst}=c.rd32(L);}`);
+  }
+
+  read16(dst: string): void {
+    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4094)${dst}=u8[p]|(u8[p+1]<<8);else{${this.sync()}${dst}=c.rd16(L);}`);
+  }
+
+  read8(dst: string): void {
+    this.emit(`e=tr[L>>>12];if((e&3)===1)${dst}=u8[(e&-4096)|(L&4095)];else{${this.sync()}${dst}=c.rd8(L);}`);
+  }
+
+  /** 32-bit write of `val` at L; lines holding compiled code go through the CPU (and invalidate). */
+  write32(val: string): void {
+    this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0&&((e&4)===0||cl[p>>>6]===0))i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
+  }
+
+  /** The carry flag as an expression, from the pending state when it is known. */
+  cfExpr(): string {
+    switch (this.pend) {
+      case CC_ADD: return '((fr>>>0)<(fa>>>0)?1:0)';
+      case CC_SUB: return '((fa>>>0)<(fb>>>0)?1:0)';
+      case CC_LOGIC: return '0';
+      case CC_INC: case CC_DEC: case CC_SHIFT: return 'fc';
+      default: return 'c.getCF()';
+    }
+  }
+
+  /** A jcc condition as an expression, or null when only the CPU's general code can tell. */
+  condExpr(cc: number): string | null {
+    const p = this.pend;
+    if (p === 0) return null;
+    const inv = (s: string | null): string | null => (s === null ? null : `!(${s})`);
+    if (cc & 1) return inv(this.condExpr(cc & ~1));
+    switch (cc) {
+      case 4: return 'fr===0';
+      case 8: return 'fr<0';
+    }
+    if (p === CC_SUB) {
+      switch (cc) {
+        case 2: return '(fa>>>0)<(fb>>>0)';
+        case 6: return '(fa>>>0)<=(fb>>>0)';
+        case 12: return 'fa<fb';
+        case 14: return 'fa<=fb';
+      }
+      return null;
+    }
+    if (p === CC_LOGIC) {
+      switch (cc) {
+        case 0: return 'false';
+        case 2: return 'false';
+        case 6: return 'fr===0';
+        case 12: return 'fr<0';
+        case 14: return 'fr<=0';
+      }
+      return null;
+    }
+    if (p === CC_ADD && cc === 2) return '(fr>>>0)<(fa>>>0)';
+    if ((p === CC_INC || p === CC_DEC || p === CC_SHIFT) && cc === 2) return 'fc===1';
+    return null;
+  }
+
+  /**
+   * ALU op `op` (0..7) on expressions A, B: the result goes to `t`, operands to `a`/`b`, and
+   * nothing observable changes yet. Returns the CC_* kind, or 0 for ADC/SBB (not compiled).
+   */
+  aluCompute(op: number, A: string, B: string): number {
+    switch (op) {
+      case 0: this.emit(`a=${A};b=${B};t=(a+b)|0;`); return CC_ADD;
+      case 1: this.emit(`a=${A};b=${B};t=a|b;`); return CC_LOGIC;
+      case 4: this.emit(`a=${A};b=${B};t=a&b;`); return CC_LOGIC;
+      case 6: this.emit(`a=${A};b=${B};t=a^b;`); return CC_LOGIC;
+      case 5: case 7: this.emit(`a=${A};b=${B};t=(a-b)|0;`); return CC_SUB;
+      default: return 0;
+    }
+  }
+
+  /** Make the flags of the last aluCompute the pending ones. */
+  aluCommit(kind: number): void {
+    this.emit('fa=a;fb=b;fr=t;');
+    this.pend = kind;
+  }
+
+  /** ALU op on register/immediate operands, result into `dst` (null: flags only). */
+  alu(op: number, A: string, B: string, dst: string | null): void {
+    const kind = this.aluCompute(op, A, B);
+    if (kind === 0) {
+      // ADC, SBB: the CPU's own code, which reads and writes its lazy flags.
+      this.emit(`a=${A};b=${B};${this.flushText()}t=c.alu(${op},a,b,32)|0;`);
+      this.pend = 0;
+    } else {
+      this.aluCommit(kind);
+    }
+    if (dst !== null && op !== 7) this.emit(`${dst}=t;`);
+  }
+}
+
+/**
+ * Compile the block whose first instruction is at physical `phys` (linear `linear`), or
+ * return null when the first instruction is not worth it (the interpreter runs it).
+ */
+export function compileBlock(src: CompileSource, phys: number, linear: number, codeLine: Uint8Array): Block | null {
+  const u8 = src.u8;
+  const pageEnd = (phys & ~0xfff) + 0x1000;
+  const em = new Emitter(u8, phys);
+  const body = em.out;
+  let off = 0;
+  let k = 0;
+  let closed = false;
+  let loop = false;
+  let compiled = 0;
+  em.canLoop = !(src.hasBp && src.breakpoints.has(linear >>> 0));
+  const window = new Uint8Array(16);
+
+  while (k < MAX_INSTRUCTIONS) {
+    if (k > 0 && src.hasBp && src.breakpoints.has((linear + off) >>> 0)) break;
+    const avail = Math.min(15, pageEnd - (phys + off));
+    window.fill(0);
+    window.set(u8.subarray(phys + off, phys + off + avail));
+    const info = decodeInfo(window.subarray(0, avail), true, avail);
+    if (info === null || info.length > avail) break;
+    const len = info.length;
+    em.off = off; em.k = k; em.next = off + len;
+    let op = em.b(off), i = off + 1;
+    let prefixed = false;
+    while (op === 0x66 || op === 0x67 || op === 0xf0 || op === 0xf2 || op === 0xf3 || op === 0x26 || op === 0x2e ||
+      op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65) { prefixed = true; op = em.b(i); i++; }
+    const op2 = op === 0x0f ? em.b(i) : 0;
+    const nextReg = (em.b(op === 0x0f ? i + 1 : i) >> 3) & 7;
+    if (endsBlock(op, op2, op === 0xff ? nextReg : -1)) break;
+
+    const before = body.length;
+    const pendBefore = em.pend;
+    const r = prefixed ? 'generic' : emitInstruction(em, op, i);
+    if (r === 'generic') {
+      body.length = before;
+      em.pend = pendBefore;
+      body.push(`${em.sync()}c.eip=(e0+${off})|0;c.execOne();`);
+      em.pend = 0;
+      body.push(`if(c.attn||c.eip!==((e0+${em.next})|0)){c.icount=ic0+${k + 1};return;}`);
+    } else {
+      compiled++;
+    }
+    if (r === 'end') {
+      closed = true; k++; off += len;
+      break;
+    } else if (r === 'loop') {
+      loop = true; closed = true; k++; off += len;
+      break;
+    }
+    k++; off += len;
+  }
+  if (compiled === 0) return null;
+  if (!closed) body.push(em.exitText(`(e0+${off})|0`, k));
+
+  const head = 'const r=c.regs,r8=c.r8,sb=c.segBase,cr=c.segChkR,cw=c.segChkW,tr=c.tlbR,tw=c.tlbW,i32=c.i32,u8=c.u8;' +
+    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
+  const code = loop
+    ? `${head}for(;;){${body.join('\n')}}`
+    : `${head}${body.join('\n')}`;
+  // The guest's bytes become constants in generated code, never code themselves: every
+  // value spliced in above is a number formatted by this file.
+  const factory = new Function('cl', `return function block(c){${code}};`) as (cl: Uint8Array) => (c: unknown) => void;
+  return { fn: factory(codeLine), start: phys, end: phys + off, linear: linear >>> 0, count: k };
+}
+
+/**
+ * Emit one instruction without prefixes. Returns 'ok', 'end' (a control transfer that closed
+ * the block), 'loop' (a branch back to the block start, emitted as the loop's back edge) or
+ * 'generic' (let the interpreter execute it).
+ */
+function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'loop' | 'generic' {
+  const E = (x: number): string => `(e0+${x})|0`;
+  switch (op) {
+    case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39:
+    case 0x03: case 0x0b: case 0x23: case 0x2b: case 0x33: case 0x3b: {
+      const m = em.modrm(i);
+      const aluOp = op >> 3;
+      const toReg = (op & 2) !== 0;
+      if (m.mod === 3) {
+        const d = toReg ? m.reg : m.rm, s = toReg ? m.rm : m.reg;
+        em.alu(aluOp, `r[${d}]`, `r[${s}]`, `r[${d}]`);
+        return 'ok';
+      }
+      if (toReg) {
+        em.linear(m.seg, m.off, 4, false);
+        em.read32('v');
+        em.alu(aluOp, `r[${m.reg}]`, 'v', `r[${m.reg}]`);
+      } else {
+        if (aluOp === 7) {
+          em.linear(m.seg, m.off, 4, false);
+          em.read32('v');
+          em.alu(7, 'v', `r[${m.reg}]`, null);
+        } else {
+          // Read-modify-write: the new flags become visible only after the write succeeded.
+          em.linear(m.seg, m.off, 4, true);
+          em.read32('v');
+          const kind = em.aluCompute(aluOp, 'v', `r[${m.reg}]`);
+          if (kind === 0) return 'generic';
+          em.write32('t');
+          em.aluCommit(kind);
+        }
+      }
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x05: case 0x0d: case 0x25: case 0x2d: case 0x35: case 0x3d:
+      em.alu(op >> 3, 'r[0]', String(em.u32(i)), 'r[0]');
+      return 'ok';
+    case 0x81: case 0x83: {
+      const m = em.modrm(i);
+      if (m.mod !== 3) return 'generic';
+      const imm = op === 0x81 ? em.u32(i + m.len) : em.s8(i + m.len);
+      em.alu(m.reg, `r[${m.rm}]`, String(imm), `r[${m.rm}]`);
+      return 'ok';
+    }
+    case 0x85: {
+      const m = em.modrm(i);
+      if (m.mod === 3) { em.alu(4, `r[${m.rm}]`, `r[${m.reg}]`, null); return 'ok'; }
+      em.linear(m.seg, m.off, 4, false);
+      em.read32('v');
+      em.alu(4, 'v', `r[${m.reg}]`, null);
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0xa9: em.alu(4, 'r[0]', String(em.u32(i)), null); return 'ok';
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
+      const x = op & 7, dec = op >= 0x48;
+      em.emit(`t=${em.cfExpr()};a=r[${x}];fa=a;fb=1;fr=(a${dec ? '-' : '+'}1)|0;fc=t;r[${x}]=fr;`);
+      em.pend = dec ? CC_DEC : CC_INC;
+      return 'ok';
+    }
+    case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
+      em.emit(`t=r[${op & 7}];v=(r[4]-4)|0;`);
+      em.linear(SS, 'v', 4, true);
+      em.write32('t');
+      em.emit('r[4]=v;');
+      em.attnCheck();
+      return 'ok';
+    case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
+      em.linear(SS, 'r[4]', 4, false);
+      em.read32('t');
+      em.emit(`r[4]=(r[4]+4)|0;r[${op & 7}]=t;`);
+      em.attnCheck();
+      return 'ok';
+    case 0x68: case 0x6a:
+      em.emit(`t=${op === 0x68 ? em.u32(i) : em.s8(i)};v=(r[4]-4)|0;`);
+      em.linear(SS, 'v', 4, true);
+      em.write32('t');
+      em.emit('r[4]=v;');
+      em.attnCheck();
+      return 'ok';
+    case 0x89: case 0x8b: {
+      const m = em.modrm(i);
+      if (m.mod === 3) {
+        if (op === 0x89) em.emit(`r[${m.rm}]=r[${m.reg}];`); else em.emit(`r[${m.reg}]=r[${m.rm}];`);
+        return 'ok';
+      }
+      if (op === 0x8b) {
+        em.linear(m.seg, m.off, 4, false);
+        em.read32('v');
+        em.emit(`r[${m.reg}]=v;`);
+      } else {
+        em.linear(m.seg, m.off, 4, true);
+        em.write32(`r[${m.reg}]`);
+      }
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x8d: {
+      const m = em.modrm(i);
+      if (m.mod === 3) return 'generic';
+      em.emit(`r[${m.reg}]=${m.off};`);
+      return 'ok';
+    }
+    case 0xc7: {
+      const m = em.modrm(i);
+      if (m.reg !== 0) return 'generic';
+      const imm = em.u32(i + m.len);
+      if (m.mod === 3) { em.emit(`r[${m.rm}]=${imm};`); return 'ok'; }
+      em.linear(m.seg, m.off, 4, true);
+      em.write32(String(imm));
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+      em.emit(`r[${op & 7}]=${em.u32(i)};`);
+      return 'ok';
+    case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
+      em.emit(`r8[${R8_SLOT[op & 7]}]=${em.b(i)};`);
+      return 'ok';
+    case 0x90: return 'ok';
+    case 0x98: em.emit('r[0]=(r[0]<<16)>>16;'); return 'ok';
+    case 0x99: em.emit('r[2]=r[0]>>31;'); return 'ok';
+    case 0xc1: case 0xd1: {
+      const m = em.modrm(i);
+      if (m.mod !== 3 || m.reg === 2 || m.reg === 3) return 'generic';
+      const cnt = (op === 0xd1 ? 1 : em.b(i + m.len)) & 31;
+      if (cnt === 0) return 'ok';
+      return emitShift(em, m.reg, m.rm, cnt);
+    }
+    case 0x0f: {
+      const op2 = em.b(i);
+      if (op2 >= 0x80 && op2 <= 0x8f) return emitJcc(em, op2 & 15, em.u32(i + 1));
+      if (op2 === 0xb6 || op2 === 0xb7 || op2 === 0xbe || op2 === 0xbf) {
+        const m = em.modrm(i + 1);
+        const wide = (op2 & 1) !== 0, signed = op2 >= 0xbe;
+        let val: string;
+        if (m.mod === 3) {
+          val = wide ? `((r[${m.rm}]<<16)>>>16)` : `r8[${R8_SLOT[m.rm]}]`;
+        } else {
+          em.linear(m.seg, m.off, wide ? 2 : 1, false);
+          if (wide) em.read16('v'); else em.read8('v');
+          val = 'v';
+        }
+        const ext = signed ? (wide ? `((${val})<<16)>>16` : `((${val})<<24)>>24`) : val;
+        em.emit(`r[${m.reg}]=${ext};`);
+        if (m.mod !== 3) em.attnCheck();
+        return 'ok';
+      }
+      return 'generic';
+    }
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+      return emitJcc(em, op & 15, em.s8(i));
+    case 0xeb: case 0xe9: {
+      const d = op === 0xeb ? em.s8(i) : em.u32(i);
+      em.emit(em.exitText(E(em.next + d), em.k + 1));
+      return 'end';
+    }
+    case 0xe8: {
+      const d = em.u32(i);
+      em.emit(`t=${E(em.next)};v=(r[4]-4)|0;`);
+      em.linear(SS, 'v', 4, true);
+      em.write32('t');
+      em.emit('r[4]=v;');
+      em.emit(em.exitText(E(em.next + d), em.k + 1));
+      return 'end';
+    }
+    case 0xc3:
+      em.linear(SS, 'r[4]', 4, false);
+      em.read32('t');
+      em.emit('r[4]=(r[4]+4)|0;');
+      em.emit(em.exitText('t', em.k + 1));
+      return 'end';
+    default:
+      return 'generic';
+  }
+}
+
+function emitJcc(em: Emitter, cc: number, d: number): 'end' | 'loop' {
+  let cond = em.condExpr(cc);
+  if (cond === null) { em.emit(em.flushText()); em.pend = 0; cond = `c.cond(${cc})`; }
+  const target = em.next + d;
+  const done = em.k + 1;
+  if (target === 0 && em.canLoop) {
+    // A branch back to the block start: loop inside the function while the slice lasts.
+    em.emit(`if(${cond}){${em.flushText()}ic0+=${done};if(c.attn||ic0+${done}>c.limit){c.eip=e0;c.icount=ic0;return;}continue;}`);
+    em.emit(em.exitText(`(e0+${em.next})|0`, done));
+    return 'loop';
+  }
+  em.emit(`if(${cond})${em.exitText(`(e0+${target})|0`, done)}`);
+  em.emit(em.exitText(`(e0+${em.next})|0`, done));
+  return 'end';
+}
+
+function emitShift(em: Emitter, kind: number, x: number, cnt: number): 'ok' {
+  switch (kind) {
+    case 4: case 6:
+      em.emit(`a=r[${x}];fr=a<<${cnt};fc=(a>>>${32 - cnt})&1;fb=((fr>>>31)&1)^fc;fa=0;r[${x}]=fr;`);
+      em.pend = CC_SHIFT; return 'ok';
+    case 5:
+      em.emit(`a=r[${x}];fr=(a>>>${cnt})|0;fc=(a>>>${cnt - 1})&1;fb=(a>>>31)&1;fa=0;r[${x}]=fr;`);
+      em.pend = CC_SHIFT; return 'ok';
+    case 7:
+      em.emit(`a=r[${x}];fr=a>>${cnt};fc=(a>>${cnt - 1})&1;fb=0;fa=0;r[${x}]=fr;`);
+      em.pend = CC_SHIFT; return 'ok';
+    default: { // ROL, ROR: only CF and OF change
+      const rol = kind === 0;
+      const rot = rol ? `(a<<${cnt})|(a>>>${32 - cnt})` : `(a>>>${cnt})|(a<<${32 - cnt})`;
+      const cf = rol ? 'v&1' : '(v>>>31)&1';
+      const of = rol ? '((v>>>31)&1)^t' : 't^((v>>>30)&1)';
+      em.emit(`a=r[${x}];v=${rot};t=${cf};r[${x}]=v;`);
+      if (em.pend === CC_LOGIC || em.pend === CC_SHIFT) {
+        // SF, ZF and PF still come from the earlier result and AF is clear in both: the lazy
+        // SHIFT form expresses that exactly with a new CF and OF.
+        em.emit(`fc=t;fb=${of};fa=0;`);
+        em.pend = CC_SHIFT;
+      } else {
+        em.emit(`${em.flushText()}c.setArith(t|((${of})<<11),2049);`);
+        em.pend = 0;
+      }
+      return 'ok';
+    }
+  }
+}
+
+export { R8_SLOT, CC_ADC, CC_SBB };
