@@ -35,6 +35,11 @@ export interface MachineOptions {
   serialOut?: (byte: number) => void;
   /** PV mode: what a privileged instruction in ring 1 does ('xen': emulate as Xen does; 'strict': #GP to the guest). */
   pvPrivileged?: 'xen' | 'strict';
+  /**
+   * Compile hot 32-bit code into JavaScript blocks (default true). false runs every
+   * instruction through the interpreter: slower, and the reference the compiler is tested against.
+   */
+  blockCompiler?: boolean;
 }
 
 export type ExitControlsPreset = 'ept' | 'shadow-paging';

@@ -48,7 +48,7 @@ export class Machine implements MachineApi {
   private plan: BootPlan | null = null;
 
   constructor(opts: Partial<MachineOptions> = {}) {
-    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged };
+    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged, blockCompiler: opts.blockCompiler };
     this.mode = this.opts.mode;
     const mib = this.opts.memoryMiB;
     if (!Number.isFinite(mib) || mib < 1 || mib > 3072 || !Number.isInteger(mib)) {
@@ -75,6 +75,7 @@ export class Machine implements MachineApi {
       cpu.irqPoll = true; cpu.deadlineDirty = true; cpu.attn = true;
     };
     cpu.attachMemory(mem);
+    if (this.opts.blockCompiler === false) cpu.blockThreshold = 0;
     cpu.platform = this.platform;
     cpu.sink = this.vmm;
     cpu.controls = this.vmm.controls;

@@ -5,6 +5,7 @@
 //   PARAVIRT_EXECUTION_COUNT    executed sequences (default 50,000)
 //   PARAVIRT_ALU_COUNT          ALU cases (default 200,000)
 //   PARAVIRT_X87_COUNT          x87 cases (default 20,000)
+//   PARAVIRT_BLOCK_COUNT        random programs, compiled blocks vs the interpreter (default 300)
 //   PARAVIRT_SEED               seed for both (default 20261125)
 
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { describeDecoderResult, runDecoderConformance } from './decoder-conforma
 import { createEmulatorMachine, emulatorDecodeInfo } from './emulator-under-test';
 import { describeExecutionResult, runExecutionConformance } from './execution-conformance';
 import { envInt } from './random';
+import { runBlockComparison } from './block-programs';
 import { generateX87Case } from './x87-cases';
 
 interface Line { name: string; checked: number; agreed: number; disagreed: number; extra?: string; details?: string }
@@ -74,6 +76,13 @@ async function main(): Promise<number> {
   lines.push(guarded('x87 vs host FPU', () => {
     const r = runAluConformance(createEmulatorMachine, x87Count, seed, generateX87Case);
     return { name: 'x87 vs host FPU', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed, details: describeAluResult(r).split('\n').slice(1).join('\n') || undefined };
+  }));
+  lines.push(guarded('blocks vs interpreter', () => {
+    const r = runBlockComparison(envInt('PARAVIRT_BLOCK_COUNT', 300), seed);
+    return {
+      name: 'blocks vs interpreter', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed,
+      extra: `${r.instructions} instructions, ${r.blocks} blocks compiled`, details: r.failures.join('\n\n') || undefined,
+    };
   }));
   try {
     lines.push(await guestComparison());

@@ -1,0 +1,189 @@
+// Compiled blocks against the interpreter. Random 32-bit programs (loops over register, memory
+// and stack forms, forward branches, calls, flag reads, faults and stores into their own code)
+// run twice: once with every instruction interpreted, once compiling each entry point on its
+// first visit. Both runs advance in the same random slices, and after every slice the
+// registers, EFLAGS, EIP and instruction count must be equal; at the end, all of the
+// program's memory too. The interpreter is itself held to iced-x86, the host CPU and QEMU by
+// the other comparisons, so this one judges only what the compiler changes.
+
+import { Machine } from '../../emulator/machine';
+import type { RegisterFile, StopReason } from '../../emulator/machine-api';
+import { assemble } from '../cpu/harness';
+import { Rng } from './random';
+
+const REGS = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
+/** Destinations: everything but ESP (the stack) and EDI (the data pointer). */
+const DST = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi'];
+const R8 = ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh'];
+const R16 = ['ax', 'cx', 'dx', 'bx', 'bp', 'si'];
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+const SHIFTS = ['shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr'];
+const CC = ['o', 'no', 'b', 'ae', 'z', 'nz', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
+const CODE = 0x100000;
+
+function pick<T>(rng: Rng, xs: readonly T[]): T { return xs[rng.below(xs.length)]; }
+function hex(v: number): string { return '0x' + (v >>> 0).toString(16); }
+
+/** Values that sit on flag boundaries (equal operands, sign and carry edges) more often than chance. */
+const EDGES = [0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0x80000001, 0xffffffff, 0xfffffffe];
+
+function imm(rng: Rng): number {
+  switch (rng.below(4)) {
+    case 0: return rng.below(16);
+    case 1: return rng.u32();
+    case 2: return pick(rng, EDGES) | 0;
+    default: return -rng.below(5);
+  }
+}
+
+/** A memory operand inside the data window (EDI points into it) or on the stack. */
+function mem(rng: Rng, size: string): string {
+  switch (rng.below(5)) {
+    case 0: return `${size} [edi]`;
+    case 1: return `${size} [edi + ${rng.below(16) * 4}]`;
+    case 2: return `${size} [edi + esi * 0 + ${rng.below(64)}]`;
+    case 3: return `${size} [data + ${rng.below(256) * 4}]`;
+    default: return `${size} [esp + ${rng.below(4) * 4}]`;
+  }
+}
+
+/** One random instruction (or a short fixed sequence) of the loop body. */
+function instruction(rng: Rng, label: () => string, fwd: string[]): string {
+  const d = pick(rng, DST), s = pick(rng, REGS);
+  switch (rng.below(30)) {
+    case 0: case 1: return `${pick(rng, ALU)} ${d}, ${s}`;
+    case 2: return `cmp ${d}, ${rng.below(3) ? s : d}\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, DST)}\n  nop`;
+    case 3: return `${pick(rng, ALU)} ${d}, ${imm(rng)}`;
+    case 4: return `${pick(rng, ALU)} ${d}, byte ${rng.below(256) - 128}`;
+    case 5: return `${pick(rng, ALU)} ${d}, ${mem(rng, 'dword')}`;
+    case 6: return `${pick(rng, ALU)} ${mem(rng, 'dword')}, ${d}`;
+    case 7: return `${pick(rng, ALU)} ${mem(rng, 'dword')}, ${imm(rng)}`;
+    case 8: return rng.below(2) ? `test ${d}, ${s}` : `test ${mem(rng, 'dword')}, ${d}`;
+    case 9: return `${pick(rng, ['inc', 'dec'])} ${rng.below(4) ? d : mem(rng, 'dword')}`;
+    case 10: return `${pick(rng, SHIFTS)} ${d}, ${rng.below(3) === 0 ? 1 : rng.below(3) === 0 ? 'cl' : rng.below(40)}`;
+    case 11: return `${pick(rng, SHIFTS)} ${mem(rng, 'dword')}, ${rng.below(33)}`;
+    case 12: return `mov ${d}, ${imm(rng)}`;
+    case 13: return `mov ${d}, ${s}`;
+    case 14: return `mov ${d}, ${mem(rng, 'dword')}`;
+    case 15: return `mov ${mem(rng, 'dword')}, ${s}`;
+    case 16: return `mov ${mem(rng, 'dword')}, ${imm(rng)}`;
+    case 17: return `lea ${d}, [${pick(rng, REGS)} + ${pick(rng, DST)} * ${pick(rng, [1, 2, 4, 8])} + ${rng.below(1000) - 500}]`;
+    case 18: return `${pick(rng, ['movzx', 'movsx'])} ${d}, ${rng.below(2) ? pick(rng, R8) : pick(rng, R16)}`;
+    case 19: return `${pick(rng, ['movzx', 'movsx'])} ${d}, ${mem(rng, rng.below(2) ? 'byte' : 'word')}`;
+    case 20: return rng.below(2) ? `push ${s}\n  pop ${d}` : `push ${rng.below(2) ? imm(rng) : 'byte ' + (rng.below(256) - 128)}\n  pop ${d}`;
+    case 21: return pick(rng, ['cdq', 'cwde', 'nop', 'pushfd\n  pop ' + d, 'stc', 'clc', 'cmc']);
+    case 22: return `${pick(rng, ALU)} ${pick(rng, R8)}, ${pick(rng, R8)}`;
+    case 23: return `${pick(rng, ALU)} ${pick(rng, R16)}, ${pick(rng, R16)}`;
+    case 24: return `set${pick(rng, CC)} ${pick(rng, R8)}\n  cmov${pick(rng, CC)} ${d}, ${s}`;
+    case 25: return `imul ${d}, ${s}, ${imm(rng) | 0}`;
+    case 26: { const l = label(); fwd.push(l); return `j${pick(rng, CC)} ${rng.below(2) ? 'short' : 'near'} ${l}`; }
+    case 27: return 'call sub1';
+    case 28: // patch the immediate of an instruction in the loop: a store into compiled code
+      return `mov [patch + 1], ${pick(rng, DST)}`;
+    default: return rng.below(8) === 0 ? `xor edx, edx\n  mov ecx, ${pick(rng, DST)}\n  div ecx` : `xchg ${d}, ${pick(rng, DST)}`;
+  }
+}
+
+/** NASM source of one random program; `shared` puts its data in the code's page. */
+export function randomProgram(rng: Rng, shared: boolean): string {
+  let n = 0;
+  const label = (): string => `L${n++}`;
+  const body: string[] = [];
+  const fwd: string[] = [];
+  const len = 10 + rng.below(30);
+  for (let i = 0; i < len; i++) {
+    body.push(instruction(rng, label, fwd));
+    // Close pending forward branches at random points, all before the loop's end.
+    while (fwd.length && rng.below(3) === 0) body.push(`${fwd.shift()}:`);
+    if (i === (len >> 1)) body.push('patch:\n  mov ecx, 0x12345678');
+  }
+  while (fwd.length) body.push(`${fwd.shift()}:`);
+  const init = DST.map((r) => `  mov ${r}, ${hex(rng.below(2) ? pick(rng, EDGES) : rng.u32())}`).join('\n');
+  return `
+  mov esp, 0x90000
+${init}
+  mov dword [count], ${2 + rng.below(40)}
+  push ${hex(rng.u32())}
+  push ${hex(rng.u32())}
+top:
+  mov edi, eax
+  and edi, 0x3fc
+  add edi, data
+  ${body.join('\n  ')}
+  dec dword [count]
+  jnz top
+  hlt
+sub1:
+  add eax, ebx
+  ret
+${shared ? '' : 'times 8192 db 0x90'}
+align 4
+count: dd 0
+data: times 1280 dd 0x5a5aa5a5
+`;
+}
+
+interface Snapshot { regs: RegisterFile; icount: number; stop: StopReason }
+
+function snapshotOf(m: Machine, stop: StopReason): Snapshot { return { regs: m.getRegisters(), icount: m.icount, stop }; }
+
+function boot(code: Uint8Array, compile: boolean): Machine {
+  const m = new Machine({ mode: 'hvm', memoryMiB: 4, blockCompiler: compile });
+  // Compile every entry point on its first visit so short programs exercise the compiler.
+  if (compile) m.cpu.blockThreshold = 1;
+  m.load({ memory: [{ paddr: CODE, bytes: code }], entry: { kind: 'flat32', eip: CODE, regs: { esp: 0x90000 } }, description: 'block-compiler program' });
+  return m;
+}
+
+export interface ProgramResult { agreed: boolean; detail?: string; instructions: number; blocks: number }
+
+/** Run one program both ways in the same random slices; the first difference, if any. */
+export function compareProgram(source: string, rng: Rng): ProgramResult {
+  const code = assemble(source, 32, CODE);
+  const ref = boot(code, false), jit = boot(code, true);
+  const budgets: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const budget = rng.below(4) === 0 ? 1 + rng.below(5) : 1 + rng.below(2000);
+    budgets.push(budget);
+    const a = snapshotOf(ref, ref.run(budget));
+    const b = snapshotOf(jit, jit.run(budget));
+    const diff = compareSnapshots(a, b);
+    if (diff) return { agreed: false, detail: `after slice ${i} (budgets ${budgets.slice(-5).join(',')}): ${diff}`, instructions: a.icount, blocks: jit.cpu.blocks?.compiled ?? 0 };
+    if (a.stop.kind !== 'budget') break;
+  }
+  const memA = ref.readPhysical(0, 4 << 20), memB = jit.readPhysical(0, 4 << 20);
+  for (let i = 0; i < memA.length; i++) {
+    if (memA[i] !== memB[i]) return { agreed: false, detail: `memory differs at ${hex(i)}: ${memA[i]} vs ${memB[i]}`, instructions: ref.icount, blocks: jit.cpu.blocks?.compiled ?? 0 };
+  }
+  return { agreed: true, instructions: ref.icount, blocks: jit.cpu.blocks?.compiled ?? 0 };
+}
+
+function compareSnapshots(a: Snapshot, b: Snapshot): string | null {
+  if (a.icount !== b.icount) return `icount ${a.icount} vs ${b.icount}`;
+  if (JSON.stringify(a.stop) !== JSON.stringify(b.stop)) return `stop ${JSON.stringify(a.stop)} vs ${JSON.stringify(b.stop)}`;
+  for (const k of Object.keys(a.regs) as Array<keyof RegisterFile>) {
+    if (a.regs[k] !== b.regs[k]) return `${k} ${hex(a.regs[k])} vs ${hex(b.regs[k])} (eip ${hex(a.regs.eip)})`;
+  }
+  return null;
+}
+
+export interface BlockComparison { checked: number; agreed: number; disagreed: number; instructions: number; blocks: number; failures: string[] }
+
+export function runBlockComparison(count: number, seed: number): BlockComparison {
+  const rng = new Rng(seed);
+  const out: BlockComparison = { checked: 0, agreed: 0, disagreed: 0, instructions: 0, blocks: 0, failures: [] };
+  for (let i = 0; i < count; i++) {
+    const shared = rng.below(2) === 0;
+    const source = randomProgram(rng, shared);
+    const r = compareProgram(source, rng);
+    out.checked++;
+    out.instructions += r.instructions;
+    out.blocks += r.blocks;
+    if (r.agreed) out.agreed++;
+    else {
+      out.disagreed++;
+      if (out.failures.length < 3) out.failures.push(`program ${i} (seed ${seed}): ${r.detail}\n${source}`);
+    }
+  }
+  return out;
+}
