@@ -4,17 +4,22 @@
 
 import {
   CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind,
-  type Connection, type InitializeParams, type InitializeResult,
+  type Connection, type Diagnostic, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { completion, hover, signatureHelp } from './assist';
 import { toDiagnostic, truncationNotice } from './diagnostics';
+import { DiagnosticsEncoder } from './diagnostics-json';
+import { preEncode } from './stdio-writer';
 import { definition, documentSymbols, folding, references } from './navigation';
 import { ProfileView } from './profile-view';
 import { warmUp } from './warmup';
 import { normalizeSettings, ServerState, uriToPath, type OpenDoc } from './state';
 
-export function startServer(connection: Connection): void {
+/** `preEncoded`: the connection writes with StdioMessageWriter, which honours preEncode(). */
+const CLOSE_BRACE = Buffer.from('}');
+
+export function startServer(connection: Connection, preEncoded = false): void {
   let state = new ServerState(null);
   let profile: ProfileView | null = null;
   let canPullConfig = false;
@@ -31,13 +36,33 @@ export function startServer(connection: Connection): void {
     }
   };
 
+  const encoder = new DiagnosticsEncoder();
   let lastPublishMs = 0;
+  // Where an edit's time goes (server clock, ms since performance.timeOrigin; see paravirt/stats).
+  let lastChange = { received: 0 };
+  let lastChangeTiming = { received: 0, publishStart: 0, published: 0, written: 0 };
   const publish = (od: OpenDoc) => {
     const t0 = performance.now();
-    const list = state.analyze(od).map((h) => toDiagnostic(h.finding));
-    if (od.doc.truncated) list.push(truncationNotice(od.doc.maxLines));
-    void connection.sendDiagnostics({ uri: od.uri, version: od.version, diagnostics: list });
+    let sent: Promise<void>;
+    const findings = state.analyze(od).map((h) => h.finding);
+    const extra = od.doc.truncated ? [truncationNotice(od.doc.maxLines)] : [];
+    const { uri, version } = od;
+    if (preEncoded) {
+      // The getter serves any writer that does call JSON.stringify (e.g. a trace log).
+      const params = {
+        uri, version,
+        get diagnostics(): Diagnostic[] { return [...findings.map(toDiagnostic), ...extra]; },
+      };
+      const body = encoder.encode(uri, findings, extra);
+      const head = Buffer.from(`{"uri":${JSON.stringify(uri)},"version":${version},"diagnostics":`, 'utf8');
+      sent = connection.sendDiagnostics(preEncode(params, () => [head, body, CLOSE_BRACE]));
+      void sent.then(() => encoder.release(body), () => undefined);
+    } else {
+      sent = connection.sendDiagnostics({ uri, version, diagnostics: [...findings.map(toDiagnostic), ...extra] });
+    }
     lastPublishMs = performance.now() - t0;
+    const timing = { ...lastChange, publishStart: t0, published: performance.now(), written: 0 };
+    void sent.then(() => { timing.written = performance.now(); lastChangeTiming = timing; }, () => undefined);
   };
 
   const flush = guard(undefined, () => {
@@ -129,6 +154,7 @@ export function startServer(connection: Connection): void {
   }));
 
   connection.onDidChangeTextDocument(guard(undefined, (p) => {
+    lastChange = { received: performance.now() };
     const od = state.docs.get(p.textDocument.uri);
     if (!od) return;
     for (const ch of p.contentChanges) od.doc.applyChange('range' in ch ? { range: ch.range, text: ch.text } : { text: ch.text });
@@ -163,7 +189,8 @@ export function startServer(connection: Connection): void {
     let lines = 0;
     for (const od of state.docs.values()) lines += od.doc.lineCount;
     const cpu = process.cpuUsage();
-    return { cpuMs: (cpu.user + cpu.system) / 1000, rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines, lastPublishMs, lastOpen };
+    return { cpuMs: (cpu.user + cpu.system) / 1000, rssMB: m.rss / 1048576, heapUsedMB: m.heapUsed / 1048576, documents: state.docs.size, lines, lastPublishMs, lastOpen,
+      timeOrigin: performance.timeOrigin, lastChange: lastChangeTiming };
   });
 
   connection.onShutdown(() => { profile?.dispose(); });

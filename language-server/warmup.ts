@@ -1,10 +1,11 @@
 // Runs the parsers over a few thousand synthetic lines at start-up so the JIT has compiled
-// the hot paths before the first real document arrives (a cold first open of a 100k-line
-// file otherwise pays for interpretation).
+// the hot paths (parsing, rules, diagnostics encoding) before the first real document
+// arrives (a cold first open of a 100k-line file otherwise pays for interpretation).
 
 import { AnalyzedDocument } from './analyzer/document';
 import { analyze } from './analyzer/rules';
 import { DEFAULT_SETTINGS } from './analyzer/types';
+import { DiagnosticsEncoder } from './diagnostics-json';
 
 const NASM = ['start:', '    mov eax, [ebp + 8]   ; arg', '    add eax, ebx', '    push esi', '    pop esi', '    hlt',
   '    mov cr3, eax', '    out dx, al', '.l: jmp .l', 'msg db "hi", 0', '    call helper', '    ; comment', 'N equ 4', '    cli'];
@@ -12,13 +13,18 @@ const GAS = ['start:', '    movl 8(%ebp), %eax  # arg', '    addl %ebx, %eax', '
   '    outb %al, %dx', '1:  jmp 1b', '    call helper', '/* c */', '    cli; sti'];
 
 export function warmUp(lines = 8_000): void {
+  const encoder = new DiagnosticsEncoder();
+  const publish = (doc: AnalyzedDocument) => encoder.release(encoder.encode(doc.path, analyze(doc, DEFAULT_SETTINGS).map((h) => h.finding)));
   for (const [path, body] of [['warm.asm', NASM], ['warm.s', GAS]] as const) {
     const text: string[] = [];
     for (let i = 0; i < lines; i++) text.push(body[i % body.length]);
     const doc = AnalyzedDocument.create(path, text.join('\n'));
     if (!doc) continue;
-    analyze(doc, DEFAULT_SETTINGS);
-    doc.applyChange({ range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } }, text: '    nop\n' });
-    analyze(doc, DEFAULT_SETTINGS);
+    publish(doc);
+    // An edit within a line, then one that shifts the lines below it.
+    for (const text of [' ', '    nop\n']) {
+      doc.applyChange({ range: { start: { line: lines >> 1, character: 0 }, end: { line: lines >> 1, character: 0 } }, text });
+      publish(doc);
+    }
   }
 }

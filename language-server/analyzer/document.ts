@@ -7,6 +7,7 @@ import type { IsaEntry } from '../../emulator/isa';
 import { findInlineAsm, type CAsmStmt } from './c-inline';
 import { parseGasLine } from './gas-line';
 import { parseNasmLine } from './nasm-line';
+import { HAS_TARGET, LineFlags } from './line-flags';
 import { detectSyntax, type SyntaxInfo } from './syntax';
 import type { LineFacts, LineInstr, Range, Syntax, Target } from './types';
 
@@ -31,11 +32,23 @@ function splitLines(text: string): string[] {
   return text.split('\n');
 }
 
+/** arr.splice(at, remove, ...items) without passing a pasted file's lines as call arguments. */
+function spliceInto<T>(arr: T[], at: number, remove: number, items: T[]): void {
+  if (items.length < 10_000) { arr.splice(at, remove, ...items); return; }
+  const rest = arr.splice(at, arr.length - at);
+  for (const x of items) arr.push(x);
+  for (let i = remove; i < rest.length; i++) arr.push(rest[i]);
+}
+
 export class AnalyzedDocument {
   readonly syntax: Syntax;
   readonly cpp: boolean;
   lines: string[] = [];
   facts: LineFacts[] = [];
+  /** What each line of `facts` holds, kept in step with it. */
+  private readonly flags = new LineFlags();
+  /** Lines changed since takeChanges() was last called (null: all of them). */
+  private changes: { from: number; to: number; shift: number } | null = null;
   /** C only. */
   cStmts: CAsmStmt[] = [];
   private lineStarts: Int32Array = new Int32Array(1);
@@ -65,14 +78,16 @@ export class AnalyzedDocument {
     if (this.syntax === 'c') { this.reparseC(text); return; }
     const n = Math.min(this.lines.length, this.maxLines);
     this.truncated = this.lines.length > this.maxLines;
-    const facts = new Array<LineFacts>(n);
+    const facts: LineFacts[] = [];
     let state = 0;
     for (let i = 0; i < n; i++) {
       const f = this.parseLine(this.lines[i], state);
-      facts[i] = f;
+      facts.push(f);
       state = f.endState;
     }
     this.facts = facts;
+    this.flags.reset(facts);
+    this.changes = null;
   }
 
   /** Apply one LSP-style change (no range = whole text). Returns the first and last reparsed lines. */
@@ -88,18 +103,22 @@ export class AnalyzedDocument {
       // Splice the flat text at the same offsets instead of re-joining every line.
       const a = this.lineStarts[sl] + head.length;
       const b = this.lineStarts[el] + this.lines[el].length - tail.length;
-      this.lines.splice(sl, el - sl + 1, ...inserted);
+      spliceInto(this.lines, sl, el - sl + 1, inserted);
       this.reparseC(this.cText.slice(0, a) + ev.text + this.cText.slice(b));
       return { first: 0, last: this.lines.length - 1 };
     }
-    this.lines.splice(sl, el - sl + 1, ...inserted);
+    spliceInto(this.lines, sl, el - sl + 1, inserted);
     return this.reparseAsm(sl, el - sl + 1, inserted.length);
   }
 
   private reparseAsm(sl: number, removed: number, added: number): { first: number; last: number } {
     const cap = this.maxLines;
+    // At the line cap, lines enter or leave the analysed range at its end as well: a second
+    // changed region, so the next analysis starts over.
+    if (this.truncated || this.lines.length > cap) this.changes = null;
     this.truncated = this.lines.length > cap;
-    if (sl >= cap) { this.facts.length = Math.min(this.facts.length, cap); return { first: sl, last: sl - 1 }; }
+    const before = this.facts.length;
+    if (sl >= cap) { this.truncateFacts(cap); return { first: sl, last: sl - 1 }; }
     let state = sl > 0 ? this.facts[sl - 1].endState : 0;
     const fresh: LineFacts[] = [];
     const stop = Math.min(sl + added, cap);
@@ -108,19 +127,63 @@ export class AnalyzedDocument {
       fresh.push(f);
       state = f.endState;
     }
-    this.facts.splice(sl, Math.min(removed, Math.max(0, this.facts.length - sl)), ...fresh);
+    const gone = Math.min(removed, Math.max(0, this.facts.length - sl));
+    spliceInto(this.facts, sl, gone, fresh);
+    this.flags.splice(sl, gone, fresh);
     // Continue while the carried state differs from what the next cached line started with.
     let i = stop;
     const n = Math.min(this.lines.length, cap);
     while (i < n && (i >= this.facts.length || this.facts[i].startState !== state)) {
       const f = this.parseLine(this.lines[i], state);
       this.facts[i] = f;
+      this.flags.set(i, f);
       state = f.endState;
       i++;
     }
-    if (this.facts.length > n) this.facts.length = n;
+    // Lines that a deletion brought under the cap.
+    for (let k = this.facts.length; k < n; k++) {
+      const f = this.parseLine(this.lines[k], k > 0 ? this.facts[k - 1].endState : 0);
+      this.facts.push(f);
+      this.flags.set(k, f);
+    }
+    this.truncateFacts(n);
+    this.noteChange(sl, Math.min(i, this.facts.length), this.facts.length - before);
     return { first: sl, last: i - 1 };
   }
+
+  /**
+   * Asm: facts lines [from, to) are new and later lines moved by `shift` (current = old +
+   * shift); merged with earlier changes not yet taken, so the region covers them all.
+   */
+  private noteChange(from: number, to: number, shift: number): void {
+    const c = this.changes;
+    if (c === null) return; // everything is new anyway
+    if (c.from === c.to && c.shift === 0) { this.changes = { from, to, shift }; return; }
+    // Where a line of the earlier region's end lands after this change.
+    const oldEnd = to - shift;
+    const mappedTo = c.to < from ? c.to : c.to >= oldEnd ? c.to + shift : to;
+    this.changes = { from: Math.min(c.from, from), to: Math.max(mappedTo, to), shift: c.shift + shift };
+  }
+
+  /**
+   * Asm: what changed since the previous call: facts lines [from, to) are new, the lines
+   * after them are the previous ones moved by `shift`. null: treat every line as new.
+   */
+  takeChanges(): { from: number; to: number; shift: number } | null {
+    const c = this.changes;
+    this.changes = { from: 0, to: 0, shift: 0 };
+    return c;
+  }
+
+  private truncateFacts(n: number): void {
+    if (this.facts.length > n) { this.facts.length = n; this.flags.truncate(n); }
+  }
+
+  /** Asm: the first line at or after `from` whose facts hold `flag` (line-flags.ts), or -1. */
+  nextLineWith(flag: number, from = 0): number { return this.syntax === 'c' ? -1 : this.flags.next(flag, from); }
+
+  /** Asm: how many lines hold `flag`. */
+  linesWith(flag: number): number { return this.syntax === 'c' ? 0 : this.flags.count(flag); }
 
   private parseLine(s: string, state: number): LineFacts {
     return this.syntax === 'nasm' ? parseNasmLine(s) : parseGasLine(s, state, this.cpp);
@@ -160,8 +223,15 @@ export class AnalyzedDocument {
       const m = /paravirt:\s*target\s*=\s*(pv|hvm)\b/i.exec(this.cText);
       return m ? (m[1].toLowerCase() as Target) : null;
     }
-    for (const f of this.facts) if (f.target) return f.target;
-    return null;
+    const line = this.flags.next(HAS_TARGET, 0);
+    return line < 0 ? null : this.facts[line].target;
+  }
+
+  /** A `paravirt: ignore` comment on the line silences findings there. */
+  lineIgnored(line: number): boolean {
+    if (this.syntax !== 'c') return !!this.facts[line]?.ignore;
+    const text = this.lines[line];
+    return text !== undefined && text.includes('paravirt') && /paravirt:\s*ignore\b/.test(text);
   }
 
   /** Every table instruction in the document, in order. */
@@ -189,8 +259,7 @@ export class AnalyzedDocument {
         if (!entry) continue;
         const start = this.positionAt(st.map[instr.start]);
         const end = this.positionAt(st.map[instr.end - 1] + 1);
-        const lineText = this.lines[start.line] ?? '';
-        out.push({ entry, instr, line: start.line, ignore: /paravirt:\s*ignore\b/.test(lineText), c: st, range: { start, end } });
+        out.push({ entry, instr, line: start.line, ignore: this.lineIgnored(start.line), c: st, range: { start, end } });
       }
     }
     return out;

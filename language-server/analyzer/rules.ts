@@ -2,10 +2,12 @@
 // suppression of user macros named like instructions, and messages that say what happens in
 // each mode and what to use instead.
 
-import type { IsaEntry } from '../../emulator/isa';
+import { classify, type IsaEntry } from '../../emulator/isa';
+import type { CAsmStmt } from './c-inline';
 import type { AnalyzedDocument, Hit } from './document';
 import { planFix, type FixPlan } from './fixes';
-import type { Finding, Settings, SeverityName, Target } from './types';
+import { HAS_INSTR, HAS_MACRO_DEF } from './line-flags';
+import type { Finding, LineInstr, Range, Settings, SeverityName, Target } from './types';
 
 export const DOCS_BASE = 'https://github.com/paravirt/paravirt/blob/main/docs/rules.md';
 export const MAX_FINDINGS = 20_000;
@@ -65,9 +67,8 @@ export interface AnalyzeContext {
 /** Names of macros defined in the document itself. */
 export function documentMacros(doc: AnalyzedDocument, macros: Set<string>, imacros: Set<string>): void {
   if (doc.syntax === 'c') return;
-  for (const f of doc.facts) {
-    if (!f.defs) continue;
-    for (const d of f.defs) {
+  for (let line = doc.nextLineWith(HAS_MACRO_DEF); line >= 0; line = doc.nextLineWith(HAS_MACRO_DEF, line + 1)) {
+    for (const d of doc.facts[line].defs ?? []) {
       // cpp function-like macros expand only before '(', so they never shadow an instruction.
       if (d.kind !== 'macro' || d.cpp) continue;
       if (d.caseInsensitive || doc.syntax === 'gas') imacros.add(d.name.toLowerCase()); else macros.add(d.name);
@@ -77,11 +78,96 @@ export function documentMacros(doc: AnalyzedDocument, macros: Set<string>, imacr
 
 export interface HitFinding { hit: Hit; finding: Finding }
 
-interface Cached { gen: string; severity: SeverityName; message: string; fixable: boolean }
-/** Per-instruction results: parsed instructions are new objects whenever their line changes. */
-const cache = new WeakMap<object, Cached>();
+/**
+ * Per parsed instruction (a new object whenever its line or asm statement is reparsed): the
+ * table entry, and for the settings in force (`gen`) the rule outcome and the last finding,
+ * reused while its range is unchanged. An edit then costs work only on the lines it touched,
+ * and unchanged findings stay the same objects (the diagnostics encoder caches by object).
+ */
+interface Cached {
+  entry: IsaEntry | null;
+  gen: string;
+  severity: SeverityName | null;
+  message: string;
+  fixable: boolean;
+  last: HitFinding | null;
+}
+const cache = new WeakMap<LineInstr, Cached>();
 /** Most occurrences share a message; building it once per distinct text keeps opens fast. */
 const messages = new Map<string, string>();
+
+function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character
+    && a.end.line === b.end.line && a.end.character === b.end.character;
+}
+
+/**
+ * An assembly document's last findings, to rebuild only the lines that changed since (the
+ * document reports them): lines before the change keep their findings, lines after it keep
+ * theirs moved by the line shift. Findings depend on their own line plus the settings, the
+ * target comment and the macro names, which `gen` and `macros` capture.
+ */
+interface AsmMemo { gen: string; macros: string; out: HitFinding[] }
+const asmMemo = new WeakMap<AnalyzedDocument, AsmMemo>();
+
+function macroKey(macros: Set<string>, imacros: Set<string>): string {
+  return `${[...macros].sort().join(' ')}|${[...imacros].sort().join(' ')}`;
+}
+
+/** First index in `list` (sorted by line) whose line is >= `line`. */
+function firstAtOrAfter(list: HitFinding[], line: number): number {
+  let lo = 0, hi = list.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (list[mid].hit.line < line) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+function moved(hf: HitFinding, shift: number): HitFinding {
+  const { hit, finding } = hf;
+  const line = hit.line + shift;
+  const range = { start: { line, character: hit.range.start.character }, end: { line, character: hit.range.end.character } };
+  return { hit: { ...hit, line, range }, finding: { ...finding, range } };
+}
+
+type Visit = (instr: LineInstr, line: number, range: Range, ignore: boolean, c: CAsmStmt | null) => boolean;
+
+function analyzeAsm(doc: AnalyzedDocument, gen: string, macros: string, out: HitFinding[], visit: Visit,
+  shadowed: (i: LineInstr) => boolean, anyMacro: boolean): HitFinding[] {
+  const facts = doc.facts;
+  const lines = (from: number, to: number): boolean => {
+    for (let line = doc.nextLineWith(HAS_INSTR, from); line >= 0 && line < to; line = doc.nextLineWith(HAS_INSTR, line + 1)) {
+      const f = facts[line];
+      if (f.ignore) continue;
+      for (const instr of f.instrs ?? []) {
+        // An unchanged line's instructions keep their columns: same line, same finding.
+        const k = cache.get(instr);
+        if (k && k.gen === gen && k.last && k.last.hit.line === line && !(anyMacro && shadowed(instr))) {
+          out.push(k.last);
+          if (out.length >= MAX_FINDINGS) return false;
+          continue;
+        }
+        const range = { start: { line, character: instr.start }, end: { line, character: instr.end } };
+        if (!visit(instr, line, range, false, null)) return false;
+      }
+    }
+    return true;
+  };
+  const changes = doc.takeChanges();
+  const memo = asmMemo.get(doc);
+  if (changes && memo && memo.gen === gen && memo.macros === macros && memo.out.length < MAX_FINDINGS) {
+    const prev = memo.out;
+    const keep = firstAtOrAfter(prev, changes.from);
+    for (let i = 0; i < keep; i++) out.push(prev[i]);
+    if (lines(changes.from, changes.to)) {
+      for (let i = firstAtOrAfter(prev, changes.to - changes.shift); i < prev.length && out.length < MAX_FINDINGS; i++) {
+        out.push(changes.shift === 0 ? prev[i] : moved(prev[i], changes.shift));
+      }
+    }
+  } else {
+    lines(0, facts.length);
+  }
+  asmMemo.set(doc, { gen, macros, out });
+  return out;
+}
 
 /** Findings for a document, in document order. */
 export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext = {}): HitFinding[] {
@@ -90,33 +176,60 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
   const macros = new Set(ctx.macros ?? []);
   const imacros = new Set(ctx.imacros ?? []);
   documentMacros(doc, macros, imacros);
+  const anyMacro = macros.size > 0 || imacros.size > 0;
+  const shadowed = (instr: LineInstr) => macros.has(instr.raw) || imacros.has(instr.raw.toLowerCase());
   const out: HitFinding[] = [];
-  for (const hit of doc.hits()) {
-    if (hit.ignore) continue;
-    if (!hit.c && (macros.has(hit.instr.raw) || imacros.has(hit.instr.raw.toLowerCase()))) continue;
-    let c = cache.get(hit.instr);
-    if (!c || c.gen !== gen) {
-      const severity = severityFor(hit.entry, target, settings);
-      if (!severity) continue;
-      const fix = planFix(doc, hit);
-      const mkey = `${gen}|${hit.entry.id}|${fix.ok ? fix.replacement : fix.reason}`;
-      let message = messages.get(mkey);
-      if (message === undefined) {
-        message = messageFor(hit.entry, target, fix, settings);
-        if (messages.size > 10_000) messages.clear();
-        messages.set(mkey, message);
-      }
-      c = { gen, severity, message, fixable: fix.ok };
-      cache.set(hit.instr, c);
+
+  const visit = (instr: LineInstr, line: number, range: Range, ignore: boolean, c: CAsmStmt | null): boolean => {
+    if (ignore) return true;
+    if (!c && anyMacro && shadowed(instr)) return true;
+    let k = cache.get(instr);
+    if (!k) {
+      k = { entry: classify(instr.mnemonic, instr.ops) ?? null, gen: '', severity: null, message: '', fixable: false, last: null };
+      cache.set(instr, k);
     }
-    out.push({
-      hit,
-      finding: {
-        range: hit.range, severity: c.severity, code: hit.entry.rule, message: c.message,
-        href: ruleHref(hit.entry), entry: hit.entry.id, fixable: c.fixable,
-      },
-    });
-    if (out.length >= MAX_FINDINGS) break;
+    const entry = k.entry;
+    if (!entry) return true;
+    if (k.gen !== gen) {
+      k.gen = gen;
+      k.last = null;
+      k.severity = severityFor(entry, target, settings);
+      if (k.severity) {
+        const fix = planFix(doc, { entry, instr, range, line, ignore, c });
+        const mkey = `${gen}|${entry.id}|${fix.ok ? fix.replacement : fix.reason}`;
+        let message = messages.get(mkey);
+        if (message === undefined) {
+          message = messageFor(entry, target, fix, settings);
+          if (messages.size > 10_000) messages.clear();
+          messages.set(mkey, message);
+        }
+        k.message = message;
+        k.fixable = fix.ok;
+      }
+    }
+    if (!k.severity) return true;
+    let hf = k.last;
+    if (!hf || hf.hit.c !== c || !sameRange(hf.finding.range, range)) {
+      hf = {
+        hit: { entry, instr, range, line, ignore, c },
+        finding: {
+          range, severity: k.severity, code: entry.rule, message: k.message,
+          href: ruleHref(entry), entry: entry.id, fixable: k.fixable,
+        },
+      };
+      k.last = hf;
+    }
+    out.push(hf);
+    return out.length < MAX_FINDINGS;
+  };
+
+  if (doc.syntax !== 'c') return analyzeAsm(doc, gen, anyMacro ? macroKey(macros, imacros) : '', out, visit, shadowed, anyMacro);
+  for (const st of doc.cStmts) {
+    for (const { instr } of st.instrs) {
+      const start = doc.positionAt(st.map[instr.start]);
+      const end = doc.positionAt(st.map[instr.end - 1] + 1);
+      if (!visit(instr, start.line, { start, end }, doc.lineIgnored(start.line), st)) return out;
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@
 
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { AnalyzedDocument } from './document';
+import { HAS_INCLUDE } from './line-flags';
 import { isIdentChar } from './operands';
 import type { DefKind, Range } from './types';
 
@@ -151,7 +152,10 @@ export function includesOf(doc: AnalyzedDocument): IncludeRef[] {
     });
     return out;
   }
-  doc.facts.forEach((f, line) => { if (f.include) out.push({ path: f.include.path, line, start: f.include.start, end: f.include.end }); });
+  for (let line = doc.nextLineWith(HAS_INCLUDE); line >= 0; line = doc.nextLineWith(HAS_INCLUDE, line + 1)) {
+    const inc = doc.facts[line].include!;
+    out.push({ path: inc.path, line, start: inc.start, end: inc.end });
+  }
   return out;
 }
 
