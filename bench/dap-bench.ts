@@ -1,36 +1,76 @@
 // Debug adapter figures for `npm run bench` (bench/hooks.ts calls runDapBench): launch to
-// stopped-on-entry, step round trip, pause latency, running to a breakpoint 100M instructions away against a
-// plain Machine run of the same instructions (ratio), and stepBack with that history behind it.
-// The adapter runs as a child over stdio, as an editor runs it.
-import { spawnSync } from 'node:child_process';
+// stopped-on-entry, step round trip, pause latency, running to a breakpoint 100M instructions
+// away against a plain CLI-style run of the same instructions, and stepBack with that history
+// behind it.
+//
+// Fairness of the run-to-breakpoint comparison: both sides are child processes bundled by
+// esbuild with the same settings (the adapter from debug-adapter/main.ts, the plain runner from
+// this very file, started with --plain-child), both build the same machine (16 MiB, the 'ept'
+// exit controls, an exit filter feeding an exit profile, the breakpoint at `done`), both are
+// timed from the request to the answer by this process, and the rounds are interleaved (order
+// alternating) so that the load of the shared host falls on both alike. Medians are reported
+// with the spread of the per-round ratios; on Linux also the on-CPU time of each side's main
+// thread over the same stretch (/proc/PID/schedstat), which the other work on a shared host
+// disturbs much less than wall time. A plain run without the breakpoint shows what the
+// CPU's own breakpoint check costs, apart from the adapter's overhead.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { Machine } from '../emulator/machine';
 import { loadImage } from '../emulator/loader';
+import { runInSlices } from '../cli/run-loop';
+import { RunProfile } from '../debug-adapter/engine/exit-profile';
 
 const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, 'bench', '.cache', 'dap');
-const GUEST = join(ROOT, 'test', 'debug-adapter', 'guests', 'count.asm');
-const LINK = join(ROOT, 'test', 'debug-adapter', 'guests', 'link.ld');
+const GUESTS = join(ROOT, 'test', 'debug-adapter', 'guests');
+const LINK = join(GUESTS, 'link.ld');
 const INSTRUCTIONS_TO_BREAKPOINT = 100_000_001; // mov + 50M x (dec, jnz)
+const MEMORY_MIB = 16;
+const ROUNDS = 21;
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
 }
 
+/** Nanoseconds the process's main thread has spent on a CPU, or NaN where the kernel does not say. */
+function onCpuNs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try { return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]); } catch { return Number.NaN; }
+}
+
+/** Wall and on-CPU milliseconds of a child over `work`. */
+async function timed(pid: number | undefined, work: () => Promise<void>): Promise<Timing> {
+  const c0 = onCpuNs(pid), t0 = performance.now();
+  await work();
+  const wall = performance.now() - t0;
+  return { wall, cpu: (onCpuNs(pid) - c0) / 1e6 };
+}
+
+interface Timing { wall: number; cpu: number }
+
 function median(xs: number[]): number { const s = xs.slice().sort((a, b) => a - b); return s[s.length >> 1]!; }
 
-async function prepare(): Promise<{ adapter: string; elf: string }> {
+const BUNDLE = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' } as const;
+
+function guest(name: string): string {
+  run('nasm', ['-f', 'elf32', '-o', join(OUT, `${name}.o`), join(GUESTS, `${name}.asm`)]);
+  const elf = join(OUT, `${name}.elf`);
+  run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', LINK, '-o', elf, join(OUT, `${name}.o`)]);
+  return elf;
+}
+
+async function prepare(): Promise<{ adapter: string; plain: string; elf: string; spin: string }> {
   mkdirSync(OUT, { recursive: true });
   const adapter = join(OUT, 'debug-adapter.js');
-  await build({ entryPoints: [join(ROOT, 'debug-adapter/main.ts')], outfile: adapter, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
-  run('nasm', ['-f', 'elf32', '-o', join(OUT, 'count.o'), GUEST]);
-  const elf = join(OUT, 'count.elf');
-  run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', LINK, '-o', elf, join(OUT, 'count.o')]);
-  return { adapter, elf };
+  const plain = join(OUT, 'plain-run.js');
+  await build({ ...BUNDLE, entryPoints: [join(ROOT, 'debug-adapter/main.ts')], outfile: adapter });
+  await build({ ...BUNDLE, entryPoints: [join(ROOT, 'bench/dap-bench.ts')], outfile: plain, external: ['esbuild', '@vscode/debugadapter-testsupport'] });
+  return { adapter, plain, elf: guest('count'), spin: guest('spin') };
 }
 
 function symbol(elf: string, name: string): number {
@@ -39,103 +79,175 @@ function symbol(elf: string, name: string): number {
   return parseInt(line.split(' ')[0]!, 16);
 }
 
-/** The same instructions on a bare Machine, in the adapter's slice size: the floor the adapter is measured against. */
-function plainRunMs(elf: string, breakpoint?: number): number {
-  const m = new Machine({ mode: 'hvm', memoryMiB: 16 });
-  m.load(loadImage(new Uint8Array(readFileSync(elf)), { ramBytes: 16 << 20 }));
-  if (breakpoint !== undefined) m.addBreakpoint(breakpoint);
-  const t0 = performance.now();
-  while (m.icount < INSTRUCTIONS_TO_BREAKPOINT) {
-    const r = m.run(Math.min(500_000, INSTRUCTIONS_TO_BREAKPOINT - m.icount));
-    if (r.kind !== 'budget') break;
-  }
-  return performance.now() - t0;
+// ---- the plain side: a child process answering one JSON line per request ------------------
+
+interface PlainRequest { elf: string; breakpoint: number | null; cmd: 'prepare' | 'run' }
+interface PlainAnswer { icount: number; stop: string }
+
+/** The child: builds the machine as the CLI does on `prepare`, runs it with the CLI's run loop on `run`. */
+function plainChild(): void {
+  let m: Machine | null = null;
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    const req = JSON.parse(line) as PlainRequest;
+    if (req.cmd === 'prepare') {
+      m = new Machine({ mode: 'hvm', memoryMiB: MEMORY_MIB, exitControls: { preset: 'ept' }, serialOut: () => undefined });
+      m.load(loadImage(new Uint8Array(readFileSync(req.elf)), { ramBytes: MEMORY_MIB << 20 }));
+      const profile = new RunProfile();
+      m.setExitFilter((r) => { profile.add(r); return false; });
+      if (req.breakpoint !== null) m.addBreakpoint(req.breakpoint);
+      process.stdout.write(JSON.stringify({ icount: m.icount, stop: 'prepared' }) + '\n');
+      return;
+    }
+    const machine = m!;
+    const limit = req.breakpoint === null ? INSTRUCTIONS_TO_BREAKPOINT : Number.MAX_SAFE_INTEGER;
+    void runInSlices(machine, { maxInstructions: limit, slice: 1_000_000, afterSlice: () => undefined }).then((r) => {
+      process.stdout.write(JSON.stringify({ icount: machine.icount, stop: r.stop.kind } satisfies PlainAnswer) + '\n');
+    });
+  });
 }
 
-export async function runDapBench(): Promise<Record<string, number>> {
-  const { adapter, elf } = await prepare();
+class PlainRunner {
+  private readonly child: ChildProcess;
+  private readonly waiting: Array<(a: PlainAnswer) => void> = [];
+
+  constructor(script: string) {
+    this.child = spawn(process.execPath, [script, '--plain-child'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    createInterface({ input: this.child.stdout! }).on('line', (l) => this.waiting.shift()?.(JSON.parse(l) as PlainAnswer));
+  }
+
+  private ask(req: PlainRequest): Promise<PlainAnswer> {
+    return new Promise((res) => { this.waiting.push(res); this.child.stdin!.write(JSON.stringify(req) + '\n'); });
+  }
+
+  /** From the run request to its answer (the machine is built before the clock starts). */
+  async timedRun(elf: string, breakpoint: number | null): Promise<Timing> {
+    await this.ask({ cmd: 'prepare', elf, breakpoint });
+    let a: PlainAnswer | undefined;
+    const t = await timed(this.child.pid, async () => { a = await this.ask({ cmd: 'run', elf, breakpoint }); });
+    const want = breakpoint === null ? 'budget' : 'breakpoint';
+    if (a?.icount !== INSTRUCTIONS_TO_BREAKPOINT || a.stop !== want) throw new Error(`plain run ended with ${a?.stop} after ${a?.icount} instructions`);
+    return t;
+  }
+
+  stop(): void { this.child.kill(); }
+}
+
+// ---- the adapter side ---------------------------------------------------------------------
+
+async function stoppedAfter(dc: DebugClient, send: () => Promise<unknown>): Promise<{ ms: number; reason: string }> {
+  const s = performance.now();
+  const ev = dc.waitForEvent('stopped');
+  await send();
+  const e = await ev;
+  return { ms: performance.now() - s, reason: String(e.body?.reason) };
+}
+
+/** A DebugClient on the adapter, stopped at the entry of `elf`; resolves with the time that took. */
+async function launched(adapter: string, elf: string): Promise<{ dc: DebugClient; ms: number }> {
   const dc = new DebugClient('node', adapter, 'paravirt');
-  dc.defaultTimeout = 600_000;
+  dc.defaultTimeout = Number(process.env.DAP_BENCH_TIMEOUT_MS) || 600_000;
   await dc.start();
+  const t0 = performance.now();
+  const init = dc.waitForEvent('initialized');
+  await dc.initializeRequest();
+  // Exit profile on (the default a user gets), written into the bench cache at the end.
+  await dc.launchRequest({ program: elf, stopOnEntry: true, memory: MEMORY_MIB, exitControls: 'ept', serial: 'none', profile: join(OUT, 'last-run.json') } as never);
+  await init;
+  const entry = dc.waitForEvent('stopped');
+  await dc.configurationDoneRequest();
+  await entry;
+  return { dc, ms: performance.now() - t0 };
+}
+
+/** Pause latency, request to stopped event, on a guest that never ends by itself. */
+async function pauseLatencies(adapter: string, spin: string): Promise<number[]> {
+  const { dc } = await launched(adapter, spin);
   try {
-    const t0 = performance.now();
-    const init = dc.waitForEvent('initialized');
-    await dc.initializeRequest();
-    await dc.launchRequest({ program: elf, stopOnEntry: true, memory: 16, profile: false } as never);
-    await init;
-    const entry = dc.waitForEvent('stopped');
-    await dc.configurationDoneRequest();
-    await entry;
-    const launchMs = performance.now() - t0;
-
-    const steps: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const s = performance.now();
-      const ev = dc.waitForEvent('stopped');
-      await dc.nextRequest({ threadId: 1, granularity: 'instruction' });
-      await ev;
-      steps.push(performance.now() - s);
-    }
-
-    // Pause while the guest runs: request to stopped event. Then restart, so that the run to the
-    // breakpoint below covers all 100M instructions.
-    await dc.continueRequest({ threadId: 1 });
-    await new Promise((r) => setTimeout(r, 300));
-    const p0 = performance.now();
-    const paused = dc.waitForEvent('stopped');
-    await dc.pauseRequest({ threadId: 1 });
-    await paused;
-    const pauseMs = performance.now() - p0;
-    const again = dc.waitForEvent('stopped');
-    await dc.customRequest('restart', {});
-    await again;
-
-    // Twice (restarting in between), keeping the faster: the machine is shared with other work,
-    // and the minimum is the figure least disturbed by it.
-    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + symbol(elf, 'done').toString(16) }] });
-    let toBreakpointMs = Infinity;
-    for (let round = 0; round < 2; round++) {
-      if (round > 0) {
-        const entryAgain = dc.waitForEvent('stopped');
-        await dc.customRequest('restart', {});
-        await entryAgain;
-      }
-      const s = performance.now();
-      const hit = dc.waitForEvent('stopped');
+    const pauses: number[] = [];
+    for (let i = 0; i < 5; i++) {
       await dc.continueRequest({ threadId: 1 });
-      await hit;
-      toBreakpointMs = Math.min(toBreakpointMs, performance.now() - s);
+      await new Promise((r) => setTimeout(r, 150));
+      const p = await stoppedAfter(dc, () => dc.pauseRequest({ threadId: 1 }));
+      if (p.reason !== 'pause') throw new Error(`pause answered with a stop for '${p.reason}'`);
+      pauses.push(p.ms);
     }
-
-    const b = performance.now();
-    const back = dc.waitForEvent('stopped');
-    await dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' });
-    await back;
-    const stepBackMs = performance.now() - b;
-    // A second one: the first left checkpoints behind it.
-    const b2 = performance.now();
-    const back2 = dc.waitForEvent('stopped');
-    await dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' });
-    await back2;
-    const stepBackAgainMs = performance.now() - b2;
-
-    const plainMs = Math.min(plainRunMs(elf), plainRunMs(elf), plainRunMs(elf));
-    // The same with the breakpoint set: what the CPU's own check costs (the loop shares its page),
-    // so that the adapter's overhead can be told apart from it.
-    const plainBpMs = Math.min(plainRunMs(elf, symbol(elf, 'done')), plainRunMs(elf, symbol(elf, 'done')), plainRunMs(elf, symbol(elf, 'done')));
-    return {
-      launchMs: Math.round(launchMs),
-      stepMs: Number(median(steps).toFixed(2)),
-      pauseMs: Math.round(pauseMs),
-      toBreakpoint100MMs: Math.round(toBreakpointMs),
-      plainRun100MMs: Math.round(plainMs),
-      breakpointRunRatio: Number((toBreakpointMs / plainMs).toFixed(3)),
-      plainRunWithBreakpoint100MMs: Math.round(plainBpMs),
-      adapterOverheadRatio: Number((toBreakpointMs / plainBpMs).toFixed(3)),
-      stepBackMs: Math.round(stepBackMs),
-      stepBackAgainMs: Math.round(stepBackAgainMs),
-    };
+    return pauses;
   } finally {
     await dc.stop().catch(() => undefined);
   }
 }
+
+export async function runDapBench(): Promise<Record<string, number>> {
+  const { adapter, plain, elf, spin } = await prepare();
+  const done = symbol(elf, 'done');
+  const pauses = await pauseLatencies(adapter, spin);
+  const runner = new PlainRunner(plain);
+  const { dc, ms: launchMs } = await launched(adapter, elf);
+  try {
+    const steps: number[] = [];
+    for (let i = 0; i < 20; i++) steps.push((await stoppedAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }))).ms);
+
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + done.toString(16) }] });
+    // The adapter process (a DebugClient keeps it in a private field: NaN CPU figures without it).
+    const adapterPid = (dc as unknown as { _adapterProcess?: ChildProcess })._adapterProcess?.pid;
+    const adapterRun = async (): Promise<Timing> => {
+      await stoppedAfter(dc, () => dc.customRequest('restart', {}));
+      // Let the restart's own work (the first snapshot, the timer) settle outside the measure.
+      await new Promise((r) => setTimeout(r, 20));
+      let reason = '';
+      const t = await timed(adapterPid, async () => { reason = (await stoppedAfter(dc, () => dc.continueRequest({ threadId: 1 }))).reason; });
+      if (reason !== 'instruction breakpoint') throw new Error(`the adapter stopped for '${reason}', not at the breakpoint`);
+      return t;
+    };
+    // One unmeasured round each to warm both processes up, then interleaved rounds.
+    await runner.timedRun(elf, done);
+    await adapterRun();
+    const plainMs: Timing[] = [], adapterMs: Timing[] = [], plainNoBpMs: Timing[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) { plainMs.push(await runner.timedRun(elf, done)); adapterMs.push(await adapterRun()); }
+      else { adapterMs.push(await adapterRun()); plainMs.push(await runner.timedRun(elf, done)); }
+      plainNoBpMs.push(await runner.timedRun(elf, null));
+    }
+    const wall = (ts: Timing[]) => ts.map((t) => t.wall), cpu = (ts: Timing[]) => ts.map((t) => t.cpu);
+    const ratios = adapterMs.map((a, i) => a.wall / plainMs[i]!.wall);
+    const cpuRatios = adapterMs.map((a, i) => a.cpu / plainMs[i]!.cpu);
+
+    // The adapter is stopped at the breakpoint with 100M instructions of history.
+    const stepBack = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+    // A second one: the first left checkpoints behind it.
+    const stepBackAgain = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+
+    const r3 = (x: number) => Number(x.toFixed(3));
+    return {
+      launchMs: Math.round(launchMs),
+      stepMs: Number(median(steps).toFixed(2)),
+      pauseMs: Math.round(median(pauses)),
+      pauseMaxMs: Math.round(Math.max(...pauses)),
+      rounds: ROUNDS,
+      toBreakpoint100MMs: Math.round(median(wall(adapterMs))),
+      plainRunWithBreakpoint100MMs: Math.round(median(wall(plainMs))),
+      adapterOverheadRatio: r3(median(wall(adapterMs)) / median(wall(plainMs))),
+      adapterOverheadRatioPerRoundMedian: r3(median(ratios)),
+      adapterOverheadRatioMin: r3(Math.min(...ratios)),
+      adapterOverheadRatioMax: r3(Math.max(...ratios)),
+      // Best against best: the rounds least disturbed on either side.
+      adapterOverheadRatioOfMinima: r3(Math.min(...wall(adapterMs)) / Math.min(...wall(plainMs))),
+      toBreakpoint100MCpuMs: Math.round(median(cpu(adapterMs))),
+      plainRunWithBreakpoint100MCpuMs: Math.round(median(cpu(plainMs))),
+      adapterOverheadCpuRatio: r3(median(cpu(adapterMs)) / median(cpu(plainMs))),
+      adapterOverheadCpuRatioMin: r3(Math.min(...cpuRatios)),
+      adapterOverheadCpuRatioMax: r3(Math.max(...cpuRatios)),
+      plainRun100MMs: Math.round(median(wall(plainNoBpMs))),
+      breakpointRunRatio: r3(median(wall(adapterMs)) / median(wall(plainNoBpMs))),
+      stepBackMs: Math.round(stepBack.ms),
+      stepBackAgainMs: Math.round(stepBackAgain.ms),
+    };
+  } finally {
+    runner.stop();
+    await dc.stop().catch(() => undefined);
+  }
+}
+
+// The bundled plain runner (see prepare) is this file started with --plain-child.
+if (typeof require !== 'undefined' && require.main === module && process.argv.includes('--plain-child')) plainChild();

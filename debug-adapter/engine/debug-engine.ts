@@ -29,7 +29,7 @@ import type { LaunchConfig } from '../launch-config';
  */
 const SLICE_MS = 15;
 const SLICE_MIN = 20_000;
-const SLICE_MAX = 4_000_000;
+const SLICE_MAX = 50_000_000;
 
 export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'step' | 'pause';
 
@@ -324,7 +324,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     // Re-executing a long stretch for a stepBack: leave checkpoints on the way, so the next
     // stepBack (one instruction or line earlier) re-executes an eighth as much. Not while
     // scanning for reverseContinue, which walks the snapshot list.
-    const chunk = onHit ? Number.POSITIVE_INFINITY : Math.max(200_000, Math.floor((target - snap.icount) / 8));
+    // Fast code re-executes in less time than the copies would take: then fewer checkpoints, so
+    // that they cost at most about an eighth of the re-execution.
+    const perMs = this.slice / SLICE_MS;
+    const chunk = onHit ? Number.POSITIVE_INFINITY : Math.max(200_000, Math.floor((target - snap.icount) / 8), Math.floor(perMs * h.copyMs * 8));
     let nextCheckpoint = snap.icount + chunk;
     try {
       for (let guard = 0; m.icount < target && guard < 10_000_000; guard++) {
@@ -384,16 +387,18 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     if (this.ended) return;
     this.busy = true;
     this.pauseWanted = false;
+    this.history?.resumed();
     op().then((o) => this.report(o), (e) => this.report({ kind: 'end', info: { message: `internal error: ${(e as Error)?.stack ?? e}`, exitCode: 1 } }));
   }
 
   private report(o: Outcome): void {
     this.busy = false;
     if (this.ended) return;
-    if (o.kind !== 'end') this.history?.atStop();
     if (o.kind === 'end') { this.finish(o.info); return; }
-    if (o.kind === 'temp') { this.emit('stopped', { kind: 'step', description: 'Step done' }); return; }
-    this.emit('stopped', o.info);
+    this.emit('stopped', o.kind === 'temp' ? { kind: 'step', description: 'Step done' } : o.info);
+    // After the stopped event has gone out (stdout writes are synchronous), before any request
+    // is read: the user sees the stop without waiting for the copy of guest RAM.
+    this.history?.atStop();
   }
 
   private finish(info: EndInfo): void {

@@ -5,8 +5,10 @@
 // reachable by re-executing at most one spacing's worth of instructions.
 // Time-bounded too: a snapshot copies guest RAM and the CPU warms its caches again after it,
 // so while running freely one is taken only after RUN_TO_SNAPSHOT times its own cost has gone
-// to running (the run to a breakpoint stays within a few percent of a plain run). Stops are
-// free in that sense: each stop takes one, so stepping back after stepping is quick.
+// to running (the run to a breakpoint stays within about a percent of a plain run). Only time
+// spent running counts: the minutes a user spends looking at a stop do not make a snapshot
+// due the moment the guest resumes. Stops are free in that sense: each stop takes one (after
+// the stop is reported), so stepping back after stepping is quick.
 
 import type { MachineApi } from '../../emulator/machine-api';
 
@@ -22,7 +24,9 @@ export class History {
   private spacing: number;
   readonly maxSnaps: number;
   private lastCostMs = 0;
-  private lastTakenAt = 0;
+  /** Milliseconds spent running since the newest snapshot, and when that clock last ticked. */
+  private ranMs = 0;
+  private tickAt = 0;
 
   constructor(private readonly machine: MachineApi, ramBytes: number, initialSpacing = 1_000_000, budgetBytes = 256 * 1024 * 1024) {
     this.spacing = initialSpacing;
@@ -33,13 +37,22 @@ export class History {
   get count(): number { return this.snaps.length; }
   get interval(): number { return this.spacing; }
 
+  /** The guest starts running (continue, step, replay): the run clock starts here, not at the last stop. */
+  resumed(): void { this.tickAt = performance.now(); }
+
   /** While running: a snapshot if the machine has run a spacing past the newest one and long enough since. */
   maybeTake(): void {
+    const now = performance.now();
+    this.ranMs += now - this.tickAt;
+    this.tickAt = now;
     const last = this.snaps[this.snaps.length - 1];
     if (last && this.machine.icount - last.icount < this.spacing) return;
-    if (last && performance.now() - this.lastTakenAt < this.lastCostMs * RUN_TO_SNAPSHOT) return;
+    if (last && this.ranMs < this.lastCostMs * RUN_TO_SNAPSHOT) return;
     this.take();
   }
+
+  /** What copying the machine costs, in milliseconds (the latest measure). */
+  get copyMs(): number { return this.lastCostMs / 4; }
 
   /** At a stop (the user is looking): a snapshot unless the newest one is very close. */
   atStop(): void {
@@ -70,10 +83,11 @@ export class History {
       this.snaps = this.snaps.filter((_, i) => i === 0 || i % 2 === 0);
       this.spacing *= 2;
     }
-    this.lastTakenAt = performance.now();
+    this.tickAt = performance.now();
+    this.ranMs = 0;
     // The copy, and (measured on the count guest) about three times as much again in colder
     // caches over the next million instructions.
-    this.lastCostMs = 4 * (this.lastTakenAt - t0);
+    this.lastCostMs = 4 * (this.tickAt - t0);
   }
 
   /** Puts the machine (and the exit log's counters, so they match that moment) back to `s`. */
