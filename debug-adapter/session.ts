@@ -4,7 +4,7 @@
 
 import {
   Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
-  TerminatedEvent, Thread, Handles, Breakpoint, CapabilitiesEvent,
+  TerminatedEvent, Thread, Breakpoint, CapabilitiesEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { typedNode, variableNodes } from './variables-view';
 import type { RawFrame } from './engine/stack';
+import { VariableHandles } from './variable-handles';
 import { describeExit } from '../emulator/vmm/qualification';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 
@@ -31,7 +32,7 @@ const MAX_READ = 1 << 20;
 export class ParavirtSession extends LoggingDebugSession {
   private engine: DebugEngine | null = null;
   private config: LaunchConfig | null = null;
-  private readonly handles = new Handles<() => Node[]>();
+  private readonly handles = new VariableHandles<() => Node[]>();
   private lastStop: StopInfo | null = null;
   private frameCache: RawFrame[] | null = null;
   private serialBuf: number[] = [];
@@ -163,7 +164,7 @@ export class ParavirtSession extends LoggingDebugSession {
     this.profileWritten = false;
     this.lastStop = null;
     this.frameCache = null;
-    this.handles.reset();
+    this.handles.dropAll();
     this.lastExitTotal = 0;
     this.wireEngine(made.engine);
     // Re-apply the breakpoint configuration the client set, without answering it again.
@@ -192,7 +193,7 @@ export class ParavirtSession extends LoggingDebugSession {
       this.flushSerial();
       this.lastStop = info;
       this.frameCache = null;
-      this.handles.reset();
+      this.handles.dropAll();
       const ev = new StoppedEvent(info.kind, THREAD, info.text) as DebugProtocol.StoppedEvent;
       ev.body.description = info.description;
       ev.body.allThreadsStopped = true;
@@ -398,7 +399,7 @@ export class ParavirtSession extends LoggingDebugSession {
   private resume(response: DebugProtocol.Response, go: (e: DebugEngine) => void): void {
     const e = this.stopped(response);
     if (!e) return;
-    this.handles.reset();
+    // The handles stay until the next stop: the client may still be fetching this stop's variables.
     this.frameCache = null;
     this.sendResponse(response);
     go(e);
@@ -511,9 +512,17 @@ export class ParavirtSession extends LoggingDebugSession {
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const ref = Number(args?.variablesReference);
+    // A reference from an earlier stop, or asked for while the guest runs (a request sent just
+    // before a step or continue): nothing to show, which is not an error the user should see.
+    if (this.handles.issued(ref) && (!this.handles.get(ref) || this.engine?.running)) {
+      response.body = { variables: [] };
+      this.sendResponse(response);
+      return;
+    }
     const e = this.stopped(response);
     if (!e) return;
-    const nodes = this.nodesOf(Number(args?.variablesReference));
+    const nodes = this.nodesOf(ref);
     if (!nodes) { this.fail(response, `no variables with reference ${args?.variablesReference}`); return; }
     response.body = {
       variables: nodes.map((n) => {

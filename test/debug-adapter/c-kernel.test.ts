@@ -351,3 +351,30 @@ test('sourceFileMap maps recorded paths both ways; serial output to a file', asy
   assert.equal(readFileSync(serialFile, 'utf8'), 'hello from the guest\n');
   assert.equal(outputs.get(dc)!.stdout, undefined, 'nothing went to the Debug Console');
 });
+
+test('variable references: a request sent with a step gets an answer, old references an empty list after the stop, new ones never reuse old numbers', async () => {
+  const dc = await client();
+  await launch(dc, { program: b.elf('kernel-O0'), profile: false }, async () => {
+    await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: markerLine('kernel.c', 'square-body') }] });
+  });
+  await nextStopped(dc);
+  const refsOf = async () => Object.fromEntries((await dc.scopesRequest({ frameId: 0 })).body.scopes.map((s) => [s.name, s.variablesReference]));
+  const old = await refsOf();
+  const x = async (ref: number) => (await dc.variablesRequest({ variablesReference: ref })).body.variables.find((v) => v.name === 'x')?.value;
+  assert.equal(await x(old.Locals!), '1');
+
+  // As an editor does while the user holds the step key: the step and a request for the
+  // variables it was showing leave together. Both are answered, neither with an error.
+  const [, during] = await Promise.all([dc.nextRequest({ threadId: 1, granularity: 'instruction' }), dc.variablesRequest({ variablesReference: old.Locals! })]);
+  assert.ok(Array.isArray(during.body.variables));
+  await nextStopped(dc);
+  assert.deepEqual((await dc.variablesRequest({ variablesReference: old.Locals! })).body.variables, [], 'a reference of the previous stop');
+
+  // Next stop: fresh numbers, none of them an old one, and they show the new state.
+  await dc.continueRequest({ threadId: 1 });
+  await nextStopped(dc);
+  const fresh = await refsOf();
+  for (const r of Object.values(fresh)) assert.ok(!Object.values(old).includes(r), `reference ${r} was handed out before`);
+  assert.equal(await x(fresh.Locals!), '2');
+  await assert.rejects(dc.variablesRequest({ variablesReference: 987654 }), /no variables/, 'a number never handed out is still an error');
+});
