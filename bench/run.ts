@@ -21,8 +21,11 @@ import { printReport, type GuestId, type Row } from './report';
 
 const ENGINES: EngineName[] = ['ours', 'v86-nojit', 'v86-jit', 'qemu-tcg'];
 const IO_OUTS = 1_000_000;
-/** Passes of the short run that sizes the real one, by engine. */
-const PROBE_PASSES: Record<string, number> = { ours: 500, 'v86-nojit': 1000, 'v86-jit': 10000, 'qemu-tcg': 200000 };
+/**
+ * Passes of the short run that sizes the real one, by engine: long enough that an engine's
+ * own warm-up (our block compiler, V8's optimiser) does not dominate the probe.
+ */
+const PROBE_PASSES: Record<string, number> = { ours: 20000, 'v86-nojit': 1000, 'v86-jit': 10000, 'qemu-tcg': 200000 };
 const MIN_PASSES = 200;
 const MAX_PASSES = 1_000_000;
 
