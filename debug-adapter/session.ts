@@ -142,7 +142,7 @@ export class ParavirtSession extends LoggingDebugSession {
     this.serialFd = made.fd;
     this.wireEngine(made.engine);
     this.sendResponse(response);
-    // Reverse execution exists only where snapshots hold the whole state (HVM).
+    // Reverse execution exists where the engine keeps snapshots of the whole state.
     this.sendEvent(new CapabilitiesEvent({ supportsStepBack: made.engine.history !== null }));
     this.sendEvent(new InitializedEvent());
   }
@@ -421,14 +421,14 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
     const e = this.stopped(response);
     if (!e) return;
-    if (!e.history) { this.fail(response, 'reverse execution needs HVM mode'); return; }
+    if (!e.history) { this.fail(response, 'no execution history is kept for this guest'); return; }
     this.resume(response, (en) => en.stepBack(args?.granularity === 'instruction' ? 'instruction' : 'line'));
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
     const e = this.stopped(response);
     if (!e) return;
-    if (!e.history) { this.fail(response, 'reverse execution needs HVM mode'); return; }
+    if (!e.history) { this.fail(response, 'no execution history is kept for this guest'); return; }
     this.resume(response, (en) => en.reverseContinue());
   }
 

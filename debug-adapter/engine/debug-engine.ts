@@ -82,7 +82,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private pendingEnd: EndInfo | null = null;
   private readonly tempBps = new Set<number>();
   private tempCheck: (() => boolean) | null = null;
-  /** Snapshots for reverse execution (HVM mode: the PV hypervisor's state is not in a machine snapshot). */
+  /** Snapshots for reverse execution (null: none kept). */
   readonly history: History | null;
   /** True while re-executing for stepBack/reverseContinue: no output, no profile, no events. */
   private replaying = false;
@@ -106,7 +106,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.breakpoints = new BreakpointSet(this.machine);
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc());
     this.installExitHook();
-    this.history = config.mode === 'hvm' ? new History(this.machine, ram) : null;
+    // A machine snapshot holds the PV hypervisor's state too (trap table, callbacks, event
+    // channels, timers, page types, the exit log), so both modes can run backwards.
+    this.history = new History(this.machine, ram);
   }
 
   // ---- state -------------------------------------------------------------------------
@@ -259,7 +261,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.launchOp(() => this.lineStep(kind));
   }
 
-  /** One instruction (or one source line) back in time. Throws when there is no history (PV mode). */
+  /** One instruction (or one source line) back in time. Throws when there is no history. */
   stepBack(granularity: 'instruction' | 'line'): void {
     const h = this.requireHistory();
     this.launchOp(async () => {
@@ -300,7 +302,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   }
 
   private requireHistory(): History {
-    if (!this.history) throw new Error('reverse execution needs HVM mode (machine snapshots do not hold the PV hypervisor state)');
+    if (!this.history) throw new Error('no execution history is kept for this guest');
     if (this.busy) throw new Error('the guest is running');
     return this.history;
   }

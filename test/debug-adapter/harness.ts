@@ -40,7 +40,7 @@ export function removeBuild(b: Built | undefined): void {
   if (b) rmSync(b.dir, { recursive: true, force: true });
 }
 
-/** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; pv: the PV kernel; others: one .asm. */
+/** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; pv*: PV kernels; others: one .asm. */
 export function buildGuest(dir: string, name: string): string {
   const elf = join(dir, `${name}.elf`);
   const nasm = (src: string, obj: string, extra: string[] = []) =>
@@ -51,9 +51,9 @@ export function buildGuest(dir: string, name: string): string {
     nasm('boot.asm', boot);
     run('gcc', [...C_FLAGS, `-${m[1]}`, '-c', join(GUESTS, 'kernel.c'), '-o', k]);
     run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUESTS, 'link.ld'), '-o', elf, boot, k]);
-  } else if (name === 'pv') {
-    const o = join(dir, 'pv.o');
-    nasm('pv.asm', o, ['-w-other', '-I', join(ROOT, 'guest') + '/']);
+  } else if (name.startsWith('pv')) {
+    const o = join(dir, `${name}.o`);
+    nasm(`${name}.asm`, o, ['-w-other', '-I', join(ROOT, 'guest') + '/']);
     run('ld', ['-m', 'elf_i386', '--no-warn-rwx-segments', '-T', join(GUESTS, 'pv.ld'), '-o', elf, o]);
   } else {
     const o = join(dir, `${name}.o`);

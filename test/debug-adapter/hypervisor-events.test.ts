@@ -210,8 +210,12 @@ test('PV kernel: assembly source breakpoint, next over a call that makes a hyper
   f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
   assert.equal(f.line, asmLine('pv.asm', 'mov ebx, XENVER_version'));
   assert.equal(parseInt(f.instructionPointerReference!, 16), nmAddress(b.elf('pv'), 'get_version'));
-  // No reverse execution in PV mode: refused with the reason.
-  await assert.rejects(dc.customRequest('stepBack', { threadId: 1 }), /HVM/);
+  // A line back in PV mode too: the call that entered get_version.
+  await dc.customRequest('stepBack', { threadId: 1 });
+  assert.equal((await nextStopped(dc)).reason, 'step');
+  f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  assert.equal(f.line, callLine);
+  assert.match(f.name, /^ask_version/);
 });
 
 test('HVM guest exceptions reach the exception filter when the exception bitmap makes them exit', async () => {
