@@ -164,15 +164,43 @@ function parseTemplate(stmt: CAsmStmt): void {
   }
 }
 
-/** Every asm statement in a C/C++ source text. */
-export function findInlineAsm(t: string): CAsmStmt[] {
+/**
+ * A place where the scanner stood between tokens (outside comments, literals and asm
+ * statements): scanning can restart there. `reach` is one past the last character read
+ * before it (a lookahead may read past the position), so the point stays valid for an edit
+ * at or after `reach`.
+ */
+export interface SyncPoint { at: number; reach: number }
+
+/** Sync points are kept about this many characters apart. */
+const SYNC_SPACING = 2048;
+
+export interface ScanResult {
+  stmts: CAsmStmt[];
+  sync: SyncPoint[];
+  /** Where the scan stopped because `converged` said so, or -1 when it ran to the end. */
+  stoppedAt: number;
+}
+
+/**
+ * Asm statements from offset `from` (a sync point, or 0). `converged(i)` is asked at each
+ * position between tokens and stops the scan when it returns true (the caller knows the rest
+ * of the result from an earlier scan). `spacing`: characters between sync points.
+ */
+export function scanInlineAsm(t: string, from = 0, converged?: (i: number) => boolean, spacing = SYNC_SPACING): ScanResult {
   const out: CAsmStmt[] = [];
+  const sync: SyncPoint[] = [];
   const n = t.length;
   // Jump from one interesting token to the next with a native regex scan: comments and
   // literals are skipped whole, and only the asm keywords start a statement.
   const re = /\/\/|\/\*|["']|\b(?:__asm__|__asm|asm)\b/g;
-  let i = 0;
+  let i = from;
+  let reach = from;
+  let nextMark = from;
   while (i < n) {
+    if (converged && converged(i)) return { stmts: out, sync, stoppedAt: i };
+    // A margin past i for the regex's lookahead around the token that led here.
+    if (i >= nextMark) { sync.push({ at: i, reach: Math.max(reach, i + 8) }); nextMark = i + spacing; }
     re.lastIndex = i;
     const m = re.exec(t);
     if (!m) break;
@@ -181,6 +209,8 @@ export function findInlineAsm(t: string): CAsmStmt[] {
     if (tok === '"' || tok === "'") { i = skipLiteral(t, m.index); continue; }
     const s = m.index;
     i = s + tok.length;
+    // The keyword's trailing word boundary looked at the next character.
+    reach = Math.max(reach, i + 1);
     const word = tok;
     if (!KEYWORDS.has(word)) continue;
     let j = skipTrivia(t, i);
@@ -188,6 +218,7 @@ export function findInlineAsm(t: string): CAsmStmt[] {
       let e = j;
       while (e < n && isId(t.charCodeAt(e))) e++;
       if (e > j && QUALIFIERS.has(t.slice(j, e))) { j = skipTrivia(t, e); continue; }
+      reach = Math.max(reach, e + 1);
       break;
     }
     if (t[j] !== '(') continue;
@@ -212,7 +243,25 @@ export function findInlineAsm(t: string): CAsmStmt[] {
     out.push(stmt);
     i = close + 1;
   }
-  return out;
+  return { stmts: out, sync, stoppedAt: -1 };
+}
+
+/** Every asm statement in a C/C++ source text. */
+export function findInlineAsm(t: string): CAsmStmt[] {
+  return scanInlineAsm(t).stmts;
+}
+
+/** Move a statement found by an earlier scan to where an edit before it put it. */
+export function shiftStatement(st: CAsmStmt, delta: number): void {
+  if (delta === 0) return;
+  st.kwStart += delta;
+  st.closeParen += delta;
+  st.templateStart += delta;
+  st.templateEnd += delta;
+  const map = st.map;
+  for (let k = 0; k < map.length; k++) map[k] += delta;
+  for (const op of st.outputs) { op.exprStart += delta; op.exprEnd += delta; }
+  for (const op of st.inputs) { op.exprStart += delta; op.exprEnd += delta; }
 }
 
 /** The C operand a template reference (`%0`, `%k1`, `%[name]`) names, if any. */

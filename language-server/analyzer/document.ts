@@ -1,10 +1,11 @@
 // An analysed document. Assembly keeps one LineFacts per line and reparses only the lines an
 // edit touches (plus following lines whose start state changed, e.g. an opened /* comment).
-// C/C++ is reparsed whole on every change: inline asm is sparse and the scan is linear.
+// C/C++ rescans from a sync point before an edit until the scan falls back into step with the
+// previous one after it (c-inline.ts); statements beyond are kept and moved.
 
 import { classify } from '../../emulator/isa';
 import type { IsaEntry } from '../../emulator/isa';
-import { findInlineAsm, type CAsmStmt } from './c-inline';
+import { scanInlineAsm, shiftStatement, type CAsmStmt, type SyncPoint } from './c-inline';
 import { parseGasLine } from './gas-line';
 import { parseNasmLine } from './nasm-line';
 import { HAS_TARGET, LineFlags } from './line-flags';
@@ -32,6 +33,16 @@ function splitLines(text: string): string[] {
   return text.split('\n');
 }
 
+/** Line start offsets after lines [sl, sl + removed) became `inserted` and later text moved by `delta`. */
+function shiftedLineStarts(old: Int32Array, sl: number, removed: number, inserted: string[], delta: number): Int32Array {
+  const out = new Int32Array(old.length - removed + inserted.length);
+  out.set(old.subarray(0, sl + 1), 0);
+  let o = old[sl];
+  for (let k = 1; k < inserted.length; k++) { o += inserted[k - 1].length + 1; out[sl + k] = o; }
+  for (let k = sl + removed; k < old.length; k++) out[k - removed + inserted.length] = old[k] + delta;
+  return out;
+}
+
 /** arr.splice(at, remove, ...items) without passing a pasted file's lines as call arguments. */
 function spliceInto<T>(arr: T[], at: number, remove: number, items: T[]): void {
   if (items.length < 10_000) { arr.splice(at, remove, ...items); return; }
@@ -53,6 +64,8 @@ export class AnalyzedDocument {
   cStmts: CAsmStmt[] = [];
   private lineStarts: Int32Array = new Int32Array(1);
   private cText = '';
+  /** C: where the last scan can be resumed (see c-inline.ts). */
+  private cSync: SyncPoint[] = [];
   /** Lines beyond the cap are kept as text but not analysed. */
   readonly maxLines: number;
   truncated = false;
@@ -104,7 +117,7 @@ export class AnalyzedDocument {
       const a = this.lineStarts[sl] + head.length;
       const b = this.lineStarts[el] + this.lines[el].length - tail.length;
       spliceInto(this.lines, sl, el - sl + 1, inserted);
-      this.reparseC(this.cText.slice(0, a) + ev.text + this.cText.slice(b));
+      this.editC(a, b, ev.text, sl, el - sl + 1, inserted);
       return { first: 0, last: this.lines.length - 1 };
     }
     spliceInto(this.lines, sl, el - sl + 1, inserted);
@@ -196,7 +209,51 @@ export class AnalyzedDocument {
     this.lineStarts = Int32Array.from(starts);
     this.truncated = starts.length > this.maxLines;
     const limit = this.truncated ? this.lineStarts[this.maxLines] : text.length;
-    this.cStmts = findInlineAsm(limit < text.length ? text.slice(0, limit) : text);
+    const scan = scanInlineAsm(limit < text.length ? text.slice(0, limit) : text);
+    this.cStmts = scan.stmts;
+    this.cSync = this.truncated ? [] : scan.sync;
+  }
+
+  /**
+   * C: replace offsets [a, b) with `text` (lines [sl, sl + removed) became `inserted`).
+   * Rescans from the last sync point that read nothing at or after `a`, and stops as soon as
+   * the scan stands where the previous scan stood after the edit: statements beyond are the
+   * previous ones, moved. Near the line cap the whole text is rescanned.
+   */
+  private editC(a: number, b: number, text: string, sl: number, removed: number, inserted: string[]): void {
+    const next = this.cText.slice(0, a) + text + this.cText.slice(b);
+    const oldSync = this.cSync;
+    if (this.truncated || this.lines.length > this.maxLines || oldSync.length === 0) { this.reparseC(next); return; }
+    const delta = text.length - (b - a);
+    this.cText = next;
+    this.lineStarts = shiftedLineStarts(this.lineStarts, sl, removed, inserted, delta);
+    // Restart: the last sync point whose scan read only text before the edit.
+    let r = -1;
+    for (let lo = 0, hi = oldSync.length - 1; lo <= hi;) {
+      const mid = (lo + hi) >> 1;
+      if (oldSync[mid].at < a) { r = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    while (r >= 0 && oldSync[r].reach > a) r--;
+    const from = r >= 0 ? oldSync[r].at : 0;
+    // Converge: an old sync point past the edit (its lookbehind included), at its new offset.
+    let j = 0;
+    while (j < oldSync.length && oldSync[j].at <= b) j++;
+    const scan = scanInlineAsm(next, from, (i) => {
+      while (j < oldSync.length && oldSync[j].at + delta < i) j++;
+      return j < oldSync.length && oldSync[j].at + delta === i;
+    });
+    const old = this.cStmts;
+    const stmts = old.filter((st) => st.kwStart < from);
+    for (const st of scan.stmts) stmts.push(st);
+    const sync = oldSync.slice(0, Math.max(0, r));
+    for (const p of scan.sync) sync.push(p);
+    if (scan.stoppedAt >= 0) {
+      const p = scan.stoppedAt - delta;
+      for (const st of old) if (st.kwStart >= p) { shiftStatement(st, delta); stmts.push(st); }
+      for (let k = j; k < oldSync.length; k++) sync.push({ at: oldSync[k].at + delta, reach: oldSync[k].reach + delta });
+    }
+    this.cStmts = stmts;
+    this.cSync = sync;
   }
 
   /** C: file offset -> position. */

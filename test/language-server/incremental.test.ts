@@ -12,6 +12,7 @@ import { analyze } from '../../language-server/analyzer/rules';
 import { DEFAULT_SETTINGS, type Finding, type Settings } from '../../language-server/analyzer/types';
 import { toDiagnostic, truncationNotice } from '../../language-server/diagnostics';
 import { DiagnosticsEncoder } from '../../language-server/diagnostics-json';
+import { scanInlineAsm } from '../../language-server/analyzer/c-inline';
 
 const COUNT = Number(process.env.PARAVIRT_FUZZ_COUNT ?? 60);
 const SEED = Number(process.env.PARAVIRT_FUZZ_SEED ?? 0x1dc);
@@ -125,5 +126,63 @@ describe('diagnostics encoding', () => {
     assert.equal(enc.encode('a', fs).toString(), JSON.stringify(fs.map(toDiagnostic)));
     assert.equal(enc.encode('a', fs).toString(), JSON.stringify(fs.map(toDiagnostic)), 'unchanged, from the memo');
     assert.equal(enc.encode('a', []).toString(), '[]');
+  });
+});
+
+describe('incremental C scan', () => {
+  it('asm statements after random edits to a long file equal a fresh scan of the same text', () => {
+    const r = rng(SEED + 3);
+    let text = randomDoc(r, 'c', 3000);
+    const doc = AnalyzedDocument.create('/virtual/long.c', text)!;
+    const stmt = (d: AnalyzedDocument) => d.cStmts.map((st) => ({
+      kwStart: st.kwStart, closeParen: st.closeParen, templateStart: st.templateStart, templateEnd: st.templateEnd,
+      template: st.template, map: Array.from(st.map), outputs: st.outputs, inputs: st.inputs, instrs: st.instrs.length,
+      positions: [doc === d ? d.positionAt(st.kwStart) : null],
+    }));
+    const fragments = ['asm', '__asm__', ' volatile', '("hlt")', '(', ')', '"', "'", '/*', '*/', '//', '\n', '\\\n', ':', 'x', ' '];
+    for (let step = 0; step < COUNT * 3; step++) {
+      if (r() < 0.5) {
+        const e = randomEdit(r, 'c', text);
+        doc.applyChange(e.edit);
+        text = e.text;
+      } else {
+        const a = Math.floor(r() * (text.length + 1));
+        const b = Math.min(text.length, a + Math.floor(r() * 4));
+        const ins = fragments[Math.floor(r() * fragments.length)];
+        doc.applyChange({ range: { start: posOf(text, a), end: posOf(text, b) }, text: ins });
+        text = text.slice(0, a) + ins + text.slice(b);
+      }
+      const fresh = AnalyzedDocument.create('/virtual/long.c', text)!;
+      const strip = (xs: ReturnType<typeof stmt>) => xs.map(({ positions: _p, ...rest }) => rest);
+      assert.deepEqual(strip(stmt(doc)), strip(stmt(fresh)), `step ${step} (seed ${SEED})`);
+      if (step % 25 === 0) {
+        for (let off = 0; off < text.length; off += 997) assert.deepEqual(doc.positionAt(off), fresh.positionAt(off), `positionAt(${off}) at step ${step}`);
+      }
+    }
+  });
+});
+
+describe('C scan sync points', () => {
+  it('a scan resumed at any sync point agrees with a full scan after any edit at or after its reach', () => {
+    const texts = [
+      'int a; asm volatile x; asm("hlt"); b = "asm(\\"cli\\")"; /* asm("sti") */ asm\n goto ("jmp %l0" :::: l);',
+      '__asm__ /* c */ __volatile__ /* d */ ("cli" ::: "memory"); x = y; asm; asm(\n"sti");// asm("hlt")\nasm inline("nop");',
+      'asm              ; asm("hlt"); f(1)); asm /* a longer comment */ ; asm("cli"); g(1)); asm\tvolatile ; h(); x""asm ; k();"__asm"__asm__ ; m(2);',
+      "char c = '\"'; asm (\"outb %%al, %%dx\" :: \"a\"(v), \"d\"(p)); myasm(1); asm_x(2); __asm ( \"hlt\" );",
+    ];
+    const edits = ['(', '"', '/*', 'x', ' ', ')', '\n', 'asm'];
+    const key = (sts: ReturnType<typeof scanInlineAsm>['stmts']) => sts.map((st) => `${st.kwStart}-${st.closeParen}:${st.template}`);
+    for (const t of texts) {
+      const base = scanInlineAsm(t, 0, undefined, 1);
+      for (const sp of base.sync) {
+        for (let a = sp.reach; a <= t.length; a++) {
+          for (const ins of edits) {
+            const next = t.slice(0, a) + ins + t.slice(a);
+            const full = scanInlineAsm(next).stmts.filter((st) => st.kwStart >= sp.at);
+            assert.deepEqual(key(scanInlineAsm(next, sp.at).stmts), key(full), `resume at ${sp.at}, insert ${JSON.stringify(ins)} at ${a} in ${JSON.stringify(t)}`);
+          }
+        }
+      }
+    }
   });
 });
