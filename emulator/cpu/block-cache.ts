@@ -21,12 +21,15 @@ export interface Block {
 export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, start: 0, end: 0, linear: -1, count: 0 });
 
 class CodePage {
-  readonly entries: Array<Block | undefined> = new Array(4096);
+  /** Created with the page's first compiled entry: most pages the guest runs never get one. */
+  entries: Array<Block | undefined> | null = null;
   readonly hits = new Uint8Array(4096);
   readonly blocks: Block[] = [];
 }
 
 const LINE = 6;
+/** Live blocks kept at most; past this (a guest generating code without end) everything is dropped. */
+const MAX_LIVE = 32768;
 
 export class BlockCache {
   private readonly pages = new Map<number, CodePage>();
@@ -38,6 +41,7 @@ export class BlockCache {
   readonly codePage = new Uint8Array(1 << 20);
   compiled = 0;
   invalidated = 0;
+  private live = 0;
 
   constructor(ramBytes: number) {
     this.codeLine = new Uint8Array(Math.ceil(ramBytes / 64));
@@ -55,7 +59,7 @@ export class BlockCache {
   lookup(phys: number, threshold: number): Block | undefined | null {
     const pg = this.page(phys >>> 12, true)!;
     const off = phys & 0xfff;
-    const b = pg.entries[off];
+    const b = pg.entries !== null ? pg.entries[off] : undefined;
     if (b !== undefined) return b;
     if (++pg.hits[off] < threshold) return undefined;
     pg.hits[off] = 0;
@@ -64,12 +68,15 @@ export class BlockCache {
 
   /** Store the result of compiling at `phys`; true when the page newly holds code. */
   insert(phys: number, b: Block): boolean {
+    if (b !== NO_BLOCK && this.live >= MAX_LIVE) this.flush();
     const no = phys >>> 12;
     const pg = this.page(no, true)!;
+    if (pg.entries === null) pg.entries = new Array<Block | undefined>(4096);
     pg.entries[phys & 0xfff] = b;
     if (b === NO_BLOCK) return false;
     pg.blocks.push(b);
     this.compiled++;
+    this.live++;
     for (let l = b.start >>> LINE; l <= (b.end - 1) >>> LINE; l++) this.codeLine[l] = 1;
     if (this.codePage[no]) return false;
     this.codePage[no] = 1;
@@ -89,7 +96,7 @@ export class BlockCache {
     const keep: Block[] = [];
     let dropped = false;
     for (const b of pg.blocks) {
-      if (b.start < end && phys < b.end) { pg.entries[b.start & 0xfff] = undefined; dropped = true; this.invalidated++; }
+      if (b.start < end && phys < b.end) { pg.entries![b.start & 0xfff] = undefined; dropped = true; this.invalidated++; this.live--; }
       else keep.push(b);
     }
     // A block may also have been written without an overlap of its exact bytes (same line):
@@ -100,12 +107,14 @@ export class BlockCache {
     this.codeLine.fill(0, base >>> LINE, (base + 4096) >>> LINE);
     for (const b of keep) for (let l = b.start >>> LINE; l <= (b.end - 1) >>> LINE; l++) this.codeLine[l] = 1;
     // Entry points that were judged not worth compiling may now decode differently.
-    for (let o = (phys & 0xfff); o < Math.min(4096, (phys & 0xfff) + len); o++) if (pg.entries[o] === NO_BLOCK) pg.entries[o] = undefined;
+    const entries = pg.entries!;
+    for (let o = (phys & 0xfff); o < Math.min(4096, (phys & 0xfff) + len); o++) if (entries[o] === NO_BLOCK) entries[o] = undefined;
     return dropped;
   }
 
   /** Forget everything (guest memory replaced, breakpoints moved). */
   flush(): void {
+    this.live = 0;
     this.pages.clear();
     this.lastPageNo = -1;
     this.lastPage = undefined;

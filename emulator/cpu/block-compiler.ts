@@ -129,9 +129,13 @@ class Emitter {
     this.emit(`e=tr[L>>>12];if((e&3)===1)${dst}=u8[(e&-4096)|(L&4095)];else{${this.sync()}${dst}=c.rd8(L);}`);
   }
 
-  /** 32-bit write of `val` at L; lines holding compiled code go through the CPU (and invalidate). */
+  /**
+   * 32-bit write of `val` at L; lines holding compiled code go through the CPU (and
+   * invalidate). The line table is consulted on every store, not only on pages known to hold
+   * code, so data beside code costs exactly what data elsewhere does.
+   */
   write32(val: string): void {
-    this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0&&((e&4)===0||cl[p>>>6]===0))i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
+    this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0&&cl[p>>>6]===0)i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
   }
 
   /** The carry flag as an expression, from the pending state when it is known. */
