@@ -467,7 +467,8 @@ export class ParavirtSession extends LoggingDebugSession {
         const lookupAt = i + start === 0 || f.interruptedBy !== undefined || f.exactPc ? f.pc : f.pc - 1;
         const l = e.sourceAt(lookupAt);
         const base = e.symbols.describe(f.pc) ?? hex(f.pc);
-        const name = f.interruptedBy !== undefined ? `${base} (interrupted: vector ${f.interruptedBy})` : base;
+        const by = f.interruptedBy;
+        const name = by === undefined ? base : by === '' ? `${base} (interrupted)` : `${base} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = hex(f.pc);
         if (!l) sf.presentationHint = 'subtle';

@@ -6,7 +6,8 @@ import type { MachineApi, RegisterFile } from '../../emulator/machine-api';
 import { type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from './expression';
 import type { SymbolTable } from './symbols';
-import { unwind, type RawFrame } from './stack';
+import { ERROR_CODE_VECTORS, unwind, type RawFrame } from './stack';
+import { StubMap, type HandlerEntry } from './interrupt-frames';
 import { systemView } from './cpu-view';
 
 export const REGISTER_NAMES = new Set(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4']);
@@ -136,12 +137,68 @@ export class Inspector {
    * a function DWARF describes, else from the EBP chain with prologue heuristics.
    */
   frames(): RawFrame[] {
-    const pc = this.pc();
+    const regs = this.dwarfRegs();
+    const stubs = new StubMap(this.handlerTable(), (a, n) => this.machine.readLinear(a >>> 0, n));
+    return this.throughInterrupts(this.framesFrom(regs, true), regs, stubs, 0);
+  }
+
+  /** Frames from a register state: the live one, or an interrupted frame's. */
+  private framesFrom(regs: Regs, live: boolean): RawFrame[] {
+    const pc = regs.eip! >>> 0;
     if (this.dwarf?.functionAt(pc)) {
-      const st = this.dwarf.stack(this.dwarfRegs(), this.readMemory);
+      const st = this.dwarf.stack(regs, this.readMemory);
       return st.map((f, i) => ({ pc: f.regs.eip ?? 0, sp: f.regs.esp ?? 0, fp: f.regs.ebp ?? 0, regs: f.regs, fn: f.function, exactPc: i === 0 || f.exactPc }));
     }
-    return unwind(this.machine, this.symbols, pc, (a) => this.machine.readLinear(a, 16), this.handlerEntries());
+    return unwind(this.machine, this.symbols, pc, (a) => this.machine.readLinear(a, 16), live ? this.handlerEntries() : undefined, { esp: regs.esp! >>> 0, ebp: regs.ebp! >>> 0 });
+  }
+
+  /**
+   * The first frame whose pc lies in interrupt handler code of a known layout (see
+   * interrupt-frames.ts) is followed by the interrupted frame, read from the frame the CPU
+   * pushed, and by that frame's callers; what the unwinder had guessed past it is dropped.
+   */
+  private throughInterrupts(frames: RawFrame[], live: Regs, stubs: StubMap, nesting: number): RawFrame[] {
+    if (nesting >= 4) return frames;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      if (i > 0 && f.interruptedBy !== undefined) return frames;
+      const p = stubs.at(f.pc);
+      if (!p) continue;
+      const sp = (i === 0 ? live.esp! : f.sp) >>> 0;
+      const word = (a: number) => { const b = this.machine.readLinear(a >>> 0, 4); return b ? (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0 : null; };
+      const at = sp + p.eipOffset;
+      const eip = word(at), cs = word(at + 4), eflags = word(at + 8);
+      if (eip === null || cs === null || eflags === null || (!this.symbols.at(eip) && !this.dwarf?.functionAt(eip))) continue;
+      // A privilege change pushed the interrupted ESP too (PV: Xen keeps its event mask above CS's 16 bits).
+      const sameRing = (cs & 3) === (this.machine.getRegisters().cs & 3);
+      const esp = sameRing ? at + 12 : word(at + 12);
+      if (esp === null) continue;
+      const regs: Regs = { eip, esp: esp >>> 0, eflags };
+      if (p.pushaOffset !== undefined) {
+        const base = sp + p.pushaOffset;
+        (['edi', 'esi', 'ebp', '', 'ebx', 'edx', 'ecx', 'eax'] as const).forEach((name, k) => { if (name) { const v = word(base + 4 * k); if (v !== null) regs[name] = v; } });
+      }
+      regs.ebp ??= p.ebpKept ? (i === 0 ? live.ebp! : f.fp) >>> 0 : 0;
+      const below = this.framesFrom(regs, false);
+      const pushed = p.vectorOffset !== undefined ? word(sp + p.vectorOffset) : null;
+      below[0] = { ...below[0]!, interruptedBy: p.vector ?? (pushed !== null && pushed < 256 ? pushed : ''), exactPc: true };
+      return frames.slice(0, i + 1).concat(this.throughInterrupts(below, regs, stubs, nesting + 1));
+    }
+    return frames;
+  }
+
+  /** Handler entry points with what lies between ESP at entry and the pushed EIP. */
+  private handlerTable(): Map<number, HandlerEntry> {
+    const out = new Map<number, HandlerEntry>();
+    for (const [addr, vector] of this.handlerEntries()) out.set(addr, { vector, before: ERROR_CODE_VECTORS.has(vector) ? 4 : 0 });
+    const pv = this.machine.pvState?.();
+    if (pv) {
+      // Xen's bounce frames: the event callback gets EIP, CS, EFLAGS; the failsafe callback
+      // DS, ES, FS, GS below them.
+      if (pv.callbacks.event.eip) out.set(pv.callbacks.event.eip >>> 0, { vector: 'event upcall', before: 0 });
+      if (pv.callbacks.failsafe.eip) out.set(pv.callbacks.failsafe.eip >>> 0, { vector: 'failsafe callback', before: 16 });
+    }
+    return out;
   }
 
   /** Interrupt and exception handler entry points -> vector: the IDT's present 32-bit gates, or the PV trap table. */

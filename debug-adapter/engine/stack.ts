@@ -10,14 +10,18 @@ import type { FunctionInfo, Regs } from '../../emulator/loader/dwarf';
 
 export interface RawFrame {
   pc: number; sp: number; fp: number; regs?: Regs; fn?: FunctionInfo | null;
-  /** This frame was interrupted by an exception or interrupt with this vector (the next frame up is its handler). */
-  interruptedBy?: number;
+  /**
+   * This frame was interrupted by an exception or interrupt with this vector, or by the PV
+   * callback of this name ('' when the handler's code is shared by several vectors); the next
+   * frame up is its handler.
+   */
+  interruptedBy?: number | string;
   /** The pc is the next instruction to run (innermost or interrupted frame), not a return address. */
   exactPc?: boolean;
 }
 
 /** Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */
-const ERROR_CODE_VECTORS = new Set([8, 10, 11, 12, 13, 14, 17, 21, 29, 30]);
+export const ERROR_CODE_VECTORS = new Set([8, 10, 11, 12, 13, 14, 17, 21, 29, 30]);
 
 const MAX_FRAMES = 64;
 
@@ -27,14 +31,15 @@ function u32(m: MachineApi, addr: number): number | null {
 }
 
 /**
- * `handlers` maps interrupt/exception handler entry points (IDT gates, the PV trap table) to
+ * From the registers, or from `at` (an interrupted frame's ESP and EBP). `handlers` maps interrupt/exception handler entry points (IDT gates, the PV trap table) to
  * their vector: stopped at such an entry, the frame below is the interrupted code, whose EIP
  * the CPU pushed (after an error code for some vectors).
  */
-export function unwind(m: MachineApi, symbols: SymbolTable, pc: number, firstBytes: (addr: number) => Uint8Array | null, handlers?: Map<number, number>): RawFrame[] {
-  const r = m.getRegisters();
+export function unwind(m: MachineApi, symbols: SymbolTable, pc: number, firstBytes: (addr: number) => Uint8Array | null, handlers?: Map<number, number>,
+  at?: { esp: number; ebp: number }): RawFrame[] {
+  const r = at ?? m.getRegisters();
   const frames: RawFrame[] = [{ pc, sp: r.esp, fp: r.ebp }];
-  const sym = symbols.at(pc);
+  const sym = symbols.functionAt(pc);
   let ret: number | null = null;
   let fp = r.ebp;
   let sp = r.esp;
@@ -76,7 +81,7 @@ export function unwind(m: MachineApi, symbols: SymbolTable, pc: number, firstByt
 /** The chain above an interrupted frame: mid-function code, continued through EBP. */
 function unwindFrom(m: MachineApi, symbols: SymbolTable, pc: number, sp: number, fp: number, firstBytes: (addr: number) => Uint8Array | null): RawFrame[] {
   const frames: RawFrame[] = [{ pc, sp, fp }];
-  const sym = symbols.at(pc);
+  const sym = symbols.functionAt(pc);
   if (!sym || firstBytes(sym.address)?.[0] !== 0x55 || fp === 0) return frames;
   let ret = u32(m, fp + 4);
   let nsp = fp + 8;

@@ -39,6 +39,23 @@ export class SymbolTable {
     return s;
   }
 
+  /**
+   * The routine containing `addr`: as at(), but a NASM local label (`parent.label`) is part of
+   * its parent when it lies inside it, so prologues are looked for where the routine begins.
+   * (gcc's `f.constprop.0` clones lie outside f's size and stay routines of their own.)
+   */
+  functionAt(addr: number): Sym | undefined {
+    let s = this.at(addr);
+    for (let depth = 0; s && depth < 8; depth++) {
+      const dot = s.name.lastIndexOf('.');
+      if (dot <= 0) return s;
+      const parent = this.byName.get(s.name.slice(0, dot));
+      if (!parent || parent.address > s.address || (parent.size > 0 && addr >= parent.address + parent.size)) return s;
+      s = parent;
+    }
+    return s;
+  }
+
   /** "name+0x12" or undefined. */
   describe(addr: number): string | undefined {
     const s = this.at(addr);

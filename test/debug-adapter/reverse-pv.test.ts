@@ -46,6 +46,16 @@ test('PV kernel: reverseContinue and stepBack bring back the hypervisor state th
     assert.equal((await stoppedAfter(dc.continueRequest({ threadId: 1 }))).reason, 'instruction breakpoint');
     assert.equal(await ticks(), k);
     seen.push(await state());
+    if (k === 1) {
+      // Under the event callback: the upcall interrupted the block hypercall (sched_op, number
+      // 29, has its 32 bytes in the hypercall page), called from the kernel's wait loop.
+      const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+      const pcOf = (i: number) => parseInt(frames[i]!.instructionPointerReference!, 16);
+      assert.match(frames[1]!.name, /\(interrupted: event upcall\)$/);
+      const schedOp = nmAddress(elf, 'hypercall_page') + 29 * 32;
+      assert.ok(pcOf(1) > schedOp && pcOf(1) < schedOp + 32, frames[1]!.name);
+      assert.match(frames[2]!.name, /^wait_tick\+/);
+    }
   }
   // The forward run changed the hypervisor's state: a trap table, the timer's port, time.
   assert.match(seen[0]!.pv, /trap table=1 entries/);

@@ -1,0 +1,80 @@
+// Unwinding through interrupt frames from anywhere in a handler: in the vector stubs, in the
+// common stub after PUSHA (which then changes EBP), and two calls deep in the functions it
+// calls. Oracles: nm's addresses of the faulting instructions and functions, the source lines
+// of the calls, and the vector each fault has in the SDM (#DE 0, #GP 13).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { asmLine, buildAll, GUESTS, launch, nextStopped, nmAddress, startClient, type Built, removeBuild } from './harness';
+
+let b: Built;
+let dc: DebugClient;
+before(async () => { b = await buildAll(['isr']); dc = await startClient(b.adapter); });
+after(async () => { await dc.stop().catch(() => undefined); removeBuild(b); });
+
+const SRC = join(GUESTS, 'isr.asm');
+const at = (name: string) => nmAddress(b.elf('isr'), name);
+
+async function stack(): Promise<Array<{ name: string; pc: number; line: number }>> {
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  return frames.map((f) => ({ name: f.name, pc: parseInt(f.instructionPointerReference!, 16), line: f.line }));
+}
+
+/** The frames from the interrupted one down: victim at the fault, outer, _start. */
+function assertInterrupted(frames: Awaited<ReturnType<typeof stack>>, from: number, fault: string, vector: number): void {
+  const f = frames.slice(from);
+  assert.equal(f[0]!.pc, at(fault), `the interrupted instruction (${fault}) in ${JSON.stringify(frames)}`);
+  assert.match(f[0]!.name, new RegExp(`^victim.*\\(interrupted: vector ${vector}\\)$`));
+  assert.equal(f[0]!.line, asmLine('isr.asm', fault.replace('victim', '') + ':') + 1, 'the faulting instruction\'s own line');
+  assert.match(f[1]!.name, /^outer/);
+  assert.equal(f[1]!.line, asmLine('isr.asm', 'call victim'));
+  assert.match(f[2]!.name, /^_start/);
+  assert.equal(f[2]!.line, asmLine('isr.asm', 'call outer'));
+  assert.equal(f.length, 3, JSON.stringify(frames));
+}
+
+test('interrupt frames: the interrupted code under the handler from its stubs and from functions it calls', async () => {
+  const bp = (label: string) => ({ instructionReference: '0x' + at(label).toString(16) });
+  await launch(dc, { program: b.elf('isr'), profile: false }, async () => {
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [bp('isr13'), bp('isr_common.in_common'), bp('leaf.in_leaf')] });
+  });
+
+  // #DE: in the common stub after PUSHA and `mov ebp, esp`; the vector is the one isr0 pushed.
+  await nextStopped(dc);
+  let frames = await stack();
+  assert.equal(frames[0]!.pc, at('isr_common.in_common'));
+  assertInterrupted(frames, 1, 'victim.fault_de', 0);
+
+  // Two calls deeper: leaf <- dispatch <- the common stub <- the interrupted victim.
+  await dc.continueRequest({ threadId: 1 });
+  await nextStopped(dc);
+  frames = await stack();
+  assert.match(frames[0]!.name, /^leaf/);
+  assert.match(frames[1]!.name, /^dispatch/);
+  assert.equal(frames[1]!.line, asmLine('isr.asm', 'call leaf'));
+  assert.match(frames[2]!.name, /^isr_common/);
+  assert.equal(frames[2]!.line, asmLine('isr.asm', 'call dispatch'));
+  assertInterrupted(frames, 3, 'victim.fault_de', 0);
+
+  // #GP, which comes with an error code: at the gate, then in the leaf again.
+  await dc.continueRequest({ threadId: 1 });
+  await nextStopped(dc);
+  frames = await stack();
+  assert.equal(frames[0]!.pc, at('isr13'));
+  assertInterrupted(frames, 1, 'victim.fault_gp', 13);
+  await dc.continueRequest({ threadId: 1 });
+  await nextStopped(dc);
+  assertInterrupted(await stack(), 1, 'victim.fault_gp', 13);
+  await dc.continueRequest({ threadId: 1 });
+  await nextStopped(dc);
+  frames = await stack();
+  assert.match(frames[0]!.name, /^leaf/);
+  assertInterrupted(frames, 3, 'victim.fault_gp', 13);
+
+
+  await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
+  const exited = dc.waitForEvent('exited');
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await exited).body.exitCode, (2 << 1) | 1);
+});
