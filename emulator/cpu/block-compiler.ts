@@ -6,8 +6,9 @@
 // locals until something can observe them (a slow memory path that may fault, an
 // interpreted instruction, the block's exit), which removes most lazy-flag stores.
 //
-// What a block assumes, checked by the run loop before entering: CS is flat and 32-bit, SS
-// is 32-bit, the entry page is plain RAM, and the slice has room for `count` instructions.
+// What a block assumes, checked by the run loop before entering: CS is 32-bit and its limit
+// covers the whole block, SS is 32-bit, the entry page is plain RAM, and the slice has room
+// for `count` instructions.
 // Exactness is kept instruction by instruction: every call that may fault first stores the
 // instruction count, the faulting EIP and the flags; every slow access is followed by a look
 // at `attn` (device requests, watchpoints, writes to code), which ends the block after the
@@ -79,6 +80,12 @@ class Emitter {
   exitText(eipExpr: string, done: number): string {
     return `{${this.flushText()}c.eip=${eipExpr};c.icount=ic0+${done};return;}`;
   }
+
+  /**
+   * A near transfer beyond CS's limit is #GP(0) at the transfer, before it changes anything
+   * (flat segments have limit 4 GiB - 1, so there the test never holds).
+   */
+  limitCheck(target: string): string { return `if((${target})>>>0>sl[1]>>>0){${this.sync()}c.fault(13,0);}`; }
 
   /** After an instruction that took a slow path: stop if something needs the run loop. */
   attnCheck(): void { this.emit(`if(c.attn)${this.exitText(`(e0+${this.next})|0`, this.k + 1)}`); }
@@ -276,7 +283,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   if (compiled === 0) return null;
   if (!closed) body.push(em.exitText(`(e0+${off})|0`, k));
 
-  const head = 'const r=c.regs,r8=c.r8,sb=c.segBase,cr=c.segChkR,cw=c.segChkW,tr=c.tlbR,tw=c.tlbW,i32=c.i32,u8=c.u8;' +
+  const head = 'const r=c.regs,r8=c.r8,sb=c.segBase,sl=c.segLimit,cr=c.segChkR,cw=c.segChkW,tr=c.tlbR,tw=c.tlbW,i32=c.i32,u8=c.u8;' +
     'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
   const code = loop
     ? `${head}for(;;){${body.join('\n')}}`
@@ -449,11 +456,13 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
       return emitJcc(em, op & 15, em.s8(i));
     case 0xeb: case 0xe9: {
       const d = op === 0xeb ? em.s8(i) : em.u32(i);
+      em.emit(em.limitCheck(E(em.next + d)));
       em.emit(em.exitText(E(em.next + d), em.k + 1));
       return 'end';
     }
     case 0xe8: {
       const d = em.u32(i);
+      em.emit(em.limitCheck(E(em.next + d)));
       em.emit(`t=${E(em.next)};v=(r[4]-4)|0;`);
       em.linear(SS, 'v', 4, true);
       em.write32('t');
@@ -464,6 +473,7 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
     case 0xc3:
       em.linear(SS, 'r[4]', 4, false);
       em.read32('t');
+      em.emit(em.limitCheck('t'));
       em.emit('r[4]=(r[4]+4)|0;');
       em.emit(em.exitText('t', em.k + 1));
       return 'end';
@@ -483,7 +493,7 @@ function emitJcc(em: Emitter, cc: number, d: number): 'end' | 'loop' {
     em.emit(em.exitText(`(e0+${em.next})|0`, done));
     return 'loop';
   }
-  em.emit(`if(${cond})${em.exitText(`(e0+${target})|0`, done)}`);
+  em.emit(`if(${cond}){${em.limitCheck(`(e0+${target})|0`)}${em.exitText(`(e0+${target})|0`, done)}}`);
   em.emit(em.exitText(`(e0+${em.next})|0`, done));
   return 'end';
 }

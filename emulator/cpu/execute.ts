@@ -141,7 +141,7 @@ export class Cpu extends SystemCpu {
 
   /** The compiled block for the instruction at CS:EIP, or null when the interpreter should run it. */
   private blockHere(): Block | null {
-    if (!this.cs32 || !this.ss32 || this.segChkR[CS] !== 0) return null;
+    if (!this.cs32 || !this.ss32) return null;
     const lin = (this.csBase + this.eip) | 0;
     const e = this.tlbR[lin >>> 12];
     if ((e & 3) !== 1) return null;
@@ -154,6 +154,8 @@ export class Cpu extends SystemCpu {
       if (cache.insert(phys, b)) this.flushTlb();
     }
     if (b === NO_BLOCK || this.icount + b.count > this.limit) return null;
+    // A CS with a limit (32-bit PV guests run under one) must cover every byte of the block.
+    if (this.segChkR[CS] !== 0 && (this.eip >>> 0) + (b.end - b.start) - 1 > this.segLimit[CS] >>> 0) return null;
     // Breakpoints were placed by linear address when the block was compiled.
     if (this.hasBp && b.linear !== lin >>> 0) return null;
     return b;

@@ -30,10 +30,12 @@ export function buildPvGuest(name: string, defines: string[] = []): string {
 
 export interface PvRun { machine: Machine; stop: StopReason; out: string; values: Map<string, number> }
 
-export function runPv(elf: string, o: { memoryMiB?: number; budget?: number; privileged?: 'xen' | 'strict'; cmdline?: string } = {}): PvRun {
+/** `blockThreshold`: visits before an entry point is compiled (0: interpreter only; default: the CPU's). */
+export function runPv(elf: string, o: { memoryMiB?: number; budget?: number; privileged?: 'xen' | 'strict'; cmdline?: string; blockThreshold?: number } = {}): PvRun {
   let out = '';
   const mib = o.memoryMiB ?? 16;
   const machine = new Machine({ mode: 'pv', memoryMiB: mib, pvPrivileged: o.privileged, serialOut: (b) => { out += String.fromCharCode(b); } });
+  if (o.blockThreshold !== undefined) machine.cpu.blockThreshold = o.blockThreshold;
   machine.load(loadPvImage(new Uint8Array(readFileSync(elf)), { ramBytes: mib << 20, cmdline: o.cmdline }));
   let stop: StopReason = { kind: 'budget' };
   const budget = o.budget ?? 50_000_000;
