@@ -1,11 +1,13 @@
 // Document symbols, go-to-definition and references (labels, macros, constants, across
-// included files), and folding ranges for sections and macros.
+// included files), and folding ranges for sections and macros. C files: c-navigation.ts.
 
 import {
   FoldingRangeKind, SymbolKind,
   type DocumentSymbol, type FoldingRange, type Location, type Position,
 } from 'vscode-languageserver/node';
+import { flattenOutline } from './analyzer/c-symbols';
 import type { AnalyzedDocument } from './analyzer/document';
+import { cDefinition, cDocumentSymbols, cReferences, outlineOf } from './c-navigation';
 import { collectDefs, foldingRanges, includesOf, occurrences, scopeAt, sectionRanges, wordAt, type SymbolDef } from './analyzer/symbols';
 import type { Range } from './analyzer/types';
 import { pathToUri, type OpenDoc, type ServerState } from './state';
@@ -15,6 +17,7 @@ const KIND: Record<SymbolDef['kind'], SymbolKind> = {
 };
 
 export function documentSymbols(doc: AnalyzedDocument): DocumentSymbol[] {
+  if (doc.syntax === 'c') return cDocumentSymbols(doc);
   const defs = collectDefs(doc);
   const sections = sectionRanges(doc);
   const top: DocumentSymbol[] = [];
@@ -42,6 +45,15 @@ export function documentSymbols(doc: AnalyzedDocument): DocumentSymbol[] {
 }
 
 export function folding(doc: AnalyzedDocument): FoldingRange[] {
+  if (doc.syntax === 'c') {
+    // Definitions (function bodies, types, namespaces) as well as multi-line asm statements.
+    const out = foldingRanges(doc).map((f) => ({ startLine: f.startLine, endLine: f.endLine, kind: FoldingRangeKind.Region }));
+    for (const s of flattenOutline(outlineOf(doc))) {
+      const a = doc.positionAt(s.start).line, b = doc.positionAt(s.end).line;
+      if (b > a) out.push({ startLine: a, endLine: b, kind: FoldingRangeKind.Region });
+    }
+    return out.sort((x, y) => x.startLine - y.startLine || y.endLine - x.endLine);
+  }
   return foldingRanges(doc).map((f) => ({ startLine: f.startLine, endLine: f.endLine, kind: f.kind === 'comment' ? FoldingRangeKind.Comment : FoldingRangeKind.Region }));
 }
 
@@ -74,6 +86,10 @@ function findDefs(docs: AnalyzedDocument[], t: Target): Array<{ doc: AnalyzedDoc
 
 export function definition(state: ServerState, od: OpenDoc, pos: Position): Location[] {
   const doc = od.doc;
+  if (doc.syntax === 'c') {
+    const inc = includesOf(doc).find((i) => i.line === pos.line && pos.character >= i.start && pos.character <= i.end);
+    if (!inc) return cDefinition(state, od, pos);
+  }
   const inc = includesOf(doc).find((i) => i.line === pos.line && pos.character >= i.start && pos.character <= i.end);
   if (inc) {
     const p = state.workspace.resolve(doc.path, inc.path);
@@ -96,6 +112,7 @@ function localScope(doc: AnalyzedDocument, line: number): [number, number] {
 
 export function references(state: ServerState, od: OpenDoc, pos: Position, includeDeclaration: boolean): Location[] {
   const doc = od.doc;
+  if (doc.syntax === 'c') return cReferences(state, od, pos, includeDeclaration);
   const t = targetAt(doc, pos);
   if (!t) return [];
   const out: Location[] = [];

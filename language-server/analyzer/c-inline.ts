@@ -25,6 +25,8 @@ export interface CAsmStmt {
   statementCount: number;
   /** Table instructions with template indices in start/end/mStart/mEnd/rawOps. */
   instrs: CAsmInstr[];
+  /** Labels the template defines (template indices), for document symbols. */
+  labels: Array<{ name: string; start: number; end: number }>;
 }
 
 const KEYWORDS = new Set(['asm', '__asm__', '__asm']);
@@ -159,6 +161,7 @@ function parseTemplate(stmt: CAsmStmt): void {
       intel = r.intel;
       if (r.word || r.defs) stmt.statementCount++;
       if (r.instr) stmt.instrs.push({ instr: r.instr });
+      for (const d of r.defs ?? []) if (d.kind === 'label' || d.kind === 'local-label') stmt.labels.push({ name: d.name, start: d.start, end: d.end });
     }
     lineStart = i + 1;
   }
@@ -235,7 +238,7 @@ export function scanInlineAsm(t: string, from = 0, converged?: (i: number) => bo
     const stmt: CAsmStmt = {
       kwStart: s, closeParen: close, templateIsLiteral: literal, templateStart, templateEnd, template: chars.join(''),
       map: Int32Array.from(offs), extended: colons.length > 0, outputs: [], inputs: [],
-      statementCount: 0, instrs: [],
+      statementCount: 0, instrs: [], labels: [],
     };
     if (colons.length > 0) stmt.outputs = parseOperands(t, colons[0] + 1, colons.length > 1 ? colons[1] : close);
     if (colons.length > 1) stmt.inputs = parseOperands(t, colons[1] + 1, colons.length > 2 ? colons[2] : close);
