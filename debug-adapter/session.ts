@@ -367,11 +367,14 @@ export class ParavirtSession extends LoggingDebugSession {
     const e = this.engine;
     if (!e) { this.fail(response, 'launch before setting breakpoints'); return; }
     if (!Array.isArray(args?.breakpoints)) { this.fail(response, 'setDataBreakpoints: breakpoints must be an array'); return; }
-    const req: Array<{ address: number; length: number; kind: WatchKind }> = [];
+    const req: Array<{ address: number; length: number; kind: WatchKind; condition?: string; hitCondition?: string }> = [];
     for (const b of args.breakpoints) {
       const m = /^(0x[0-9a-f]+):(\d+)$/i.exec(String(b.dataId));
       if (!m || Number(m[2]) < 1 || Number(m[2]) > 4096) { this.fail(response, `data breakpoint '${b.dataId}' is not 'address:length' (from dataBreakpointInfo)`); return; }
-      req.push({ address: parseInt(m[1]!, 16), length: Number(m[2]), kind: b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write' });
+      req.push({
+        address: parseInt(m[1]!, 16), length: Number(m[2]), kind: b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write',
+        condition: typeof b.condition === 'string' ? b.condition : undefined, hitCondition: typeof b.hitCondition === 'string' ? b.hitCondition : undefined,
+      });
     }
     response.body = { breakpoints: e.setDataBreakpoints(req) };
     this.sendResponse(response);

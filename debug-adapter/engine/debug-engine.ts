@@ -11,9 +11,9 @@ import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-tab
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { decodeInfo } from '../../emulator/cpu/decode-info';
 import type { BootPlan, ExitRecord, MachineApi, StopReason, WatchKind } from '../../emulator/machine-api';
-import { BreakpointSet, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
+import { BreakpointSet, compileHitCondition, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
 import { SymbolTable } from './symbols';
-import { compileExpression, type ExpressionScope, type Value } from './expression';
+import { compileCondition, compileExpression, type ExpressionScope, type Value } from './expression';
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
 import { csBase, code32 } from './cpu-view';
@@ -45,6 +45,12 @@ export interface StopInfo {
 
 export interface EndInfo { message: string; exitCode: number }
 
+interface Watch {
+  addr: number; len: number; kind: WatchKind; id: number; hits: number;
+  condition?: (s: ExpressionScope) => boolean;
+  hitCondition?: (hits: number) => boolean;
+}
+
 export interface EngineEvents {
   stopped: [StopInfo];
   output: [string, 'stdout' | 'console' | 'stderr'];
@@ -72,7 +78,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   readonly profile = new RunProfile();
   private filters: ActiveFilter[] = [];
   private fatalStops = new Set<string>(['triple-fault', 'domain-crash']);
-  private watches: Array<{ addr: number; len: number; kind: WatchKind; id: number }> = [];
+  private watches: Watch[] = [];
   private matched: ExitRecord | undefined;
   private busy = false;
   private pauseWanted = false;
@@ -180,11 +186,41 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     });
   }
 
-  setDataBreakpoints(requested: Array<{ address: number; length: number; kind: WatchKind }>): Array<{ verified: boolean; id: number }> {
+  setDataBreakpoints(requested: Array<{ address: number; length: number; kind: WatchKind; condition?: string; hitCondition?: string }>):
+    Array<{ verified: boolean; id: number; message?: string }> {
     for (const w of this.watches) this.machine.removeWatchpoint(w.addr, w.len, w.kind);
-    this.watches = requested.map((r, i) => ({ addr: r.address >>> 0, len: r.length, kind: r.kind, id: 100000 + i }));
+    const out: Array<{ verified: boolean; id: number; message?: string }> = [];
+    this.watches = [];
+    requested.forEach((r, i) => {
+      const w: Watch = { addr: r.address >>> 0, len: r.length, kind: r.kind, id: 100000 + i, hits: 0 };
+      try {
+        if (r.condition?.trim()) w.condition = compileCondition(r.condition);
+        if (r.hitCondition?.trim()) w.hitCondition = compileHitCondition(r.hitCondition);
+      } catch (e) { out.push({ verified: false, id: w.id, message: (e as Error).message }); return; }
+      this.watches.push(w);
+      out.push({ verified: true, id: w.id });
+    });
     for (const w of this.watches) this.machine.addWatchpoint(w.addr, w.len, w.kind);
-    return this.watches.map((w) => ({ verified: true, id: w.id }));
+    return out;
+  }
+
+  /** A stop at a data breakpoint, unless the conditions and hit counts of the watches it touched say go on. */
+  private watchHit(r: Extract<StopReason, { kind: 'watchpoint' }>): Outcome | null {
+    const overlap = this.watches.filter((x) => r.address < x.addr + x.len && r.address + 4 > x.addr);
+    const byKind = overlap.filter((x) => x.kind === 'access' || (x.kind === 'write') === r.write);
+    const candidates = byKind.length ? byKind : overlap;
+    const scope = this.scope();
+    const stopping = candidates.filter((w) => {
+      if (w.condition) {
+        try { if (!w.condition(scope)) return false; } catch (e) { this.emit('output', `data breakpoint condition: ${(e as Error).message}\n`, 'stderr'); }
+      }
+      w.hits++;
+      return !w.hitCondition || w.hitCondition(w.hits);
+    });
+    // Watches that all say go on; a report no watch claims still stops (and says what it was).
+    if (candidates.length > 0 && stopping.length === 0) return null;
+    const ids = stopping.map((w) => w.id);
+    return { kind: 'stop', info: { kind: 'data breakpoint', description: `${r.write ? 'Write to' : 'Read of'} 0x${r.address.toString(16)}`, breakpointIds: ids.length ? ids : undefined } };
   }
 
   /** Throws for an unknown filter or an unreadable condition (nothing changes then). */
@@ -423,6 +459,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       this.history?.maybeTake();
       if (r.kind === 'budget') { await yieldNow(); continue; }
       if (r.kind === 'paused') { this.pauseWanted = false; return this.pausedOutcome(); }
+      if (r.kind === 'watchpoint') { const o = this.watchHit(r); if (o) return o; continue; }
       if (r.kind === 'breakpoint') {
         const temp = this.tempBps.has(r.address) && (this.tempCheck?.() ?? true);
         const user = this.userHit(r.address);
@@ -485,10 +522,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private translate(r: StopReason): Outcome {
     switch (r.kind) {
       case 'step': return { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
-      case 'watchpoint': {
-        const w = this.watches.find((x) => r.address < x.addr + x.len && r.address + 4 > x.addr);
-        return { kind: 'stop', info: { kind: 'data breakpoint', description: `${r.write ? 'Write to' : 'Read of'} 0x${r.address.toString(16)}`, breakpointIds: w ? [w.id] : undefined } };
-      }
+      case 'watchpoint': return this.watchHit(r) ?? { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
       case 'filter': {
         const e = this.matched;
         return { kind: 'stop', info: { kind: 'exception', description: e ? `${e.reason === 256 ? `hypercall ${e.handler}` : e.reasonName} at 0x${e.eip.toString(16)}` : 'exception filter matched', exit: e, text: e?.reasonName } };
@@ -521,6 +555,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const r = this.machine.step();
     this.history?.maybeTake();
     if (r.kind === 'step' || r.kind === 'budget') return null;
+    if (r.kind === 'watchpoint') return this.watchHit(r);
     return this.translate(r);
   }
 

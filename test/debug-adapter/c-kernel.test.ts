@@ -378,3 +378,49 @@ test('variable references: a request sent with a step gets an answer, old refere
   assert.equal(await x(fresh.Locals!), '2');
   await assert.rejects(dc.variablesRequest({ variablesReference: 987654 }), /no variables/, 'a number never handed out is still an error');
 });
+
+test('data breakpoints on read, on any access with a hit count, and with a condition; GAS disassembly', async () => {
+  const dc = await client();
+  const elf = b.elf('kernel-O0');
+  await launch(dc, { program: elf, profile: false, disassemblySyntax: 'gas' }, async () => {
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kmain' }] });
+  });
+  await nextStopped(dc);
+  // AT&T syntax, as objdump prints it by default (whitespace aside).
+  const kmain = nmAddress(elf, 'kmain');
+  const dis = await dc.customRequest('disassemble', { memoryReference: '0x' + kmain.toString(16), instructionCount: 2 });
+  const od = spawnSync('objdump', ['-d', `--start-address=${kmain}`, `--stop-address=${kmain + 16}`, elf], { encoding: 'utf8' })
+    .stdout.split('\n').filter((l) => /^\s+[0-9a-f]+:\t/.test(l)).map((l) => l.split('\t')[2]!.replace(/\s+/g, '')).slice(0, 2);
+  assert.deepEqual(dis.body.instructions.map((i: { instruction: string }) => i.instruction.replace(/\s+/g, '')), od);
+
+  const readLine = markerLine('kernel.c', 'kmain-store') + 1; // table[2] = counter + 1;
+  const info = (await dc.customRequest('dataBreakpointInfo', { name: 'counter' })).body;
+  assert.deepEqual(info.accessTypes, ['read', 'write', 'readWrite']);
+  const line = async () => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.line;
+  const watch = async (bp: Record<string, unknown>) => {
+    const r = await dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId, ...bp }] });
+    assert.equal(r.body.breakpoints[0].verified, true);
+  };
+  const again = async () => { await dc.customRequest('restart', {}); await nextStopped(dc); };
+
+  // Read: the store `counter = r` does not stop it; the load in the next line does.
+  await watch({ accessType: 'read' });
+  assert.equal((await stoppedAfter(dc, dc.continueRequest({ threadId: 1 }))).reason, 'data breakpoint');
+  assert.equal(await line(), readLine);
+  assert.equal((await dc.evaluateRequest({ expression: 'counter', context: 'watch' })).body.result, '55');
+
+  // Any access, second hit: the store is the first, the load the second.
+  await again();
+  await watch({ accessType: 'readWrite', hitCondition: '2' });
+  assert.equal((await stoppedAfter(dc, dc.continueRequest({ threadId: 1 }))).reason, 'data breakpoint');
+  assert.equal(await line(), readLine);
+
+  // A condition that never holds: the guest runs to its end.
+  await again();
+  const bad = await dc.customRequest('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId, accessType: 'write', condition: 'counter ==' }] });
+  assert.equal(bad.body.breakpoints[0].verified, false);
+  await watch({ accessType: 'write', condition: 'counter == 0' });
+  const exited = dc.waitForEvent('exited');
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await exited).body.exitCode, (55 << 1) | 1);
+});
