@@ -267,7 +267,9 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
       em.pend = pendBefore;
       body.push(`${em.sync()}c.eip=(e0+${off})|0;c.execOne();`);
       em.pend = 0;
-      body.push(`if(c.attn||c.eip!==((e0+${em.next})|0)){c.icount=ic0+${k + 1};return;}`);
+      // A device reached by the instruction may have moved the slice's end (a timer armed):
+      // the rest of the block must fit in what is left, or the run loop takes over.
+      body.push(`if(c.attn||c.eip!==((e0+${em.next})|0)||ic0+@COUNT@>c.limit){c.icount=ic0+${k + 1};return;}`);
     } else {
       compiled++;
     }
@@ -285,9 +287,8 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
 
   const head = 'const r=c.regs,r8=c.r8,sb=c.segBase,sl=c.segLimit,cr=c.segChkR,cw=c.segChkW,tr=c.tlbR,tw=c.tlbW,i32=c.i32,u8=c.u8;' +
     'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
-  const code = loop
-    ? `${head}for(;;){${body.join('\n')}}`
-    : `${head}${body.join('\n')}`;
+  const text = body.join('\n').replaceAll('@COUNT@', String(k));
+  const code = loop ? `${head}for(;;){${text}}` : `${head}${text}`;
   // The guest's bytes become constants in generated code, never code themselves: every
   // value spliced in above is a number formatted by this file.
   const factory = new Function('cl', `return function block(c){${code}};`) as (cl: Uint8Array) => (c: unknown) => void;

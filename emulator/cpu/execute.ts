@@ -577,10 +577,10 @@ export class Cpu extends SystemCpu {
   portIn(port: number, size: 1 | 2 | 4, str: boolean, immediate: boolean): number {
     this.ioCheck(port, size);
     this.ioExit(port, size, true, str, immediate, 0);
-    this.irqPoll = true; this.attn = true;
     const p = this.platform;
     if (!p) return size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
     const v = p.portIn(port, size);
+    this.afterPortAccess(p);
     this.recheckDeadline();
     return v;
   }
@@ -589,15 +589,24 @@ export class Cpu extends SystemCpu {
     this.ioCheck(port, size);
     v = size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff);
     this.ioExit(port, size, false, str, immediate, v);
-    this.irqPoll = true; this.attn = true;
     const p = this.platform;
     if (!p) return;
     p.portOut(port, size, v);
+    this.afterPortAccess(p);
     this.afterPortOut();
   }
 
   /** Port owner names for exit records (the platform's wiring never changes at run time). */
   private readonly portOwners: Array<string | undefined> = new Array(0x10000);
+
+  /**
+   * A device access may have raised (or unmasked) an interrupt: look at the lines before the
+   * next instruction only then, so that an I/O loop is not sent through the slow checks (and
+   * out of its compiled block) on every access.
+   */
+  private afterPortAccess(p: Platform): void {
+    if (p.pendingVector() >= 0) { this.irqPoll = true; this.attn = true; }
+  }
 
   /** A20 or a device request may have changed. */
   afterPortOut(): void {
