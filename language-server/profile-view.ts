@@ -1,16 +1,20 @@
 // Exits and estimated cycles per source line from .paravirt/last-run.json, as code lenses
-// and inlay hints. The file is re-read when its mtime changes; the server also reacts to
+// and inlay hints, kept on their lines while the document is edited (a new profile starts
+// over: it was made from the saved file). The file is re-read when its mtime changes; the server also reacts to
 // workspace/didChangeWatchedFiles and an fs.watch on the folder, and asks the client to
 // refresh lenses and hints.
 
 import { existsSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { InlayHintKind, type CodeLens, type InlayHint } from 'vscode-languageserver/node';
-import { lensTitle, linesForFile, parseProfile, PROFILE_PATH, type Profile } from './analyzer/profile';
+import { LineMap, type LineEdit } from './analyzer/line-map';
+import { lensTitle, linesForFile, parseProfile, PROFILE_PATH, type Profile, type ProfileLine } from './analyzer/profile';
 import type { OpenDoc } from './state';
 
 export class ProfileView {
   private profile: Profile | null = null;
+  /** The profile file's text as last read. */
+  private raw: string | null = null;
   private mtimeMs = -1;
   private watchers: FSWatcher[] = [];
 
@@ -26,7 +30,14 @@ export class ProfileView {
     try { m = existsSync(f) ? statSync(f).mtimeMs : -1; } catch { m = -1; }
     if (m === this.mtimeMs) return false;
     this.mtimeMs = m;
-    try { this.profile = m < 0 ? null : parseProfile(readFileSync(f, 'utf8')); } catch { this.profile = null; }
+    let text: string | null = null;
+    try { text = m < 0 ? null : readFileSync(f, 'utf8'); } catch { text = null; }
+    if (text === this.raw) return false;
+    // A rewritten profile comes from a new run of the saved files: edits made before it no
+    // longer move its lines.
+    if (this.raw !== null) this.maps.clear();
+    this.raw = text;
+    this.profile = text === null ? null : parseProfile(text);
     return true;
   }
 
@@ -60,9 +71,28 @@ export class ProfileView {
 
   dispose(): void { for (const w of this.watchers) w.close(); this.watchers = []; }
 
-  private lines(od: OpenDoc) {
+  /** Per open document, how its lines moved since the profile was loaded or the document opened. */
+  private maps = new Map<string, LineMap>();
+
+  /** A document was opened or closed: its lines are the file's again. */
+  resetDocument(uri: string): void { this.maps.delete(uri); }
+
+  /** An edit to an open document, in line terms (see analyzer/line-map.ts). */
+  noteEdit(uri: string, e: LineEdit): void {
+    let m = this.maps.get(uri);
+    if (!m) { m = new LineMap(); this.maps.set(uri, m); }
+    m.note(e);
+  }
+
+  private lines(od: OpenDoc): Map<number, ProfileLine> {
     this.refresh();
-    return this.profile ? linesForFile(this.profile, od.path, this.root) : new Map();
+    if (!this.profile) return new Map();
+    const byLine = linesForFile(this.profile, od.path, this.root);
+    const m = this.maps.get(od.uri);
+    if (!m) return byLine;
+    const out = new Map<number, ProfileLine>();
+    for (const [line, l] of byLine) { const now = m.map(line); if (now !== null) out.set(now, l); }
+    return out;
   }
 
   codeLenses(od: OpenDoc): CodeLens[] {

@@ -149,6 +149,7 @@ export function startServer(connection: Connection, preEncoded = false): void {
     const t0 = performance.now();
     lastOpen = { receivedAt: Date.now(), parseMs: 0 };
     const od = state.open(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text);
+    profile?.resetDocument(p.textDocument.uri);
     lastOpen.parseMs = performance.now() - t0;
     if (od) schedule(od.uri);
   }));
@@ -157,13 +158,26 @@ export function startServer(connection: Connection, preEncoded = false): void {
     lastChange = { received: performance.now() };
     const od = state.docs.get(p.textDocument.uri);
     if (!od) return;
-    for (const ch of p.contentChanges) od.doc.applyChange('range' in ch ? { range: ch.range, text: ch.text } : { text: ch.text });
+    for (const ch of p.contentChanges) {
+      if ('range' in ch) {
+        const { start, end } = ch.range;
+        let lines = 1;
+        for (let i = ch.text.indexOf('\n'); i >= 0; i = ch.text.indexOf('\n', i + 1)) lines++;
+        const blankBefore = (od.doc.lines[start.line] ?? '').slice(0, start.character).trim() === '';
+        profile?.noteEdit(od.uri, { from: start.line, to: end.line, lines, blankBefore, toStart: end.character === 0 });
+        od.doc.applyChange({ range: ch.range, text: ch.text });
+      } else {
+        profile?.resetDocument(od.uri);
+        od.doc.applyChange({ text: ch.text });
+      }
+    }
     od.version = p.textDocument.version;
     schedule(od.uri);
   }));
 
   connection.onDidCloseTextDocument(guard(undefined, (p) => {
     state.close(p.textDocument.uri);
+    profile?.resetDocument(p.textDocument.uri);
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   }));
 

@@ -1,6 +1,7 @@
 // The exit profile in the editor: .paravirt/last-run.json becomes code lenses and inlay
-// hints on the lines that caused exits, and a rewritten profile is picked up (the server asks
-// the client to refresh) after workspace/didChangeWatchedFiles.
+// hints on the lines that caused exits, they follow their lines through edits, and a
+// rewritten profile is picked up (the server asks the client to refresh) after
+// workspace/didChangeWatchedFiles.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +47,23 @@ describe('profile lenses', () => {
     ]);
     const hints = await c.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri: uriOf(src) }, range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } } });
     assert.deepEqual(hints.map((h) => [h.position.line, h.position.character, h.label]), [[1, 14, '1000 exits, ~2,000,000 cyc'], [2, 7, '4 exits, ~4,800 cyc']]);
+  });
+
+  it('edits move the annotations with their lines; a deleted line loses its annotation', async () => {
+    const text = 'start:\n    out dx, al\n    hlt\n    jmp start\n';
+    const at = (line: number, character: number) => ({ line, character });
+    await c.change(src, 2, [{ range: { start: at(0, 0), end: at(0, 0) }, text: '; header\n; more\n' }]);
+    assert.deepEqual((await lenses()).map((l) => l[0]), [3, 4]);
+    await c.change(src, 3, [{ range: { start: at(4, 4), end: at(4, 4) }, text: '\n' }]); // Enter before `hlt`
+    await c.change(src, 4, [{ range: { start: at(3, 14), end: at(3, 14) }, text: '\n' }]); // Enter after `out dx, al`
+    await c.change(src, 5, [{ range: { start: at(6, 0), end: at(6, 3) }, text: 'hlt' }]); // typing within a line
+    assert.deepEqual((await lenses()).map((l) => l[0]), [3, 6]);
+    const hints = await c.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri: uriOf(src) }, range: { start: at(0, 0), end: at(9, 0) } });
+    assert.deepEqual(hints.map((h) => h.position.line), [3, 6]);
+    await c.change(src, 6, [{ range: { start: at(3, 0), end: at(4, 0) }, text: '' }]); // delete the `out` line
+    assert.deepEqual(await lenses(), [[5, '4 exits, ~4,800 cycles (estimated) — HLT 4']]);
+    await c.change(src, 7, [{ text }]);
+    assert.deepEqual((await lenses()).map((l) => l[0]), [1, 2], 'a whole-text change starts over');
   });
 
   it('a rewritten profile is re-read and the client is asked to refresh', async () => {
