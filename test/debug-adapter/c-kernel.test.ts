@@ -14,7 +14,7 @@ let b: Built;
 const SRC = join(GUESTS, 'kernel.c');
 const clients: DebugClient[] = [];
 
-before(async () => { b = await buildAll(['kernel-O0', 'kernel-O2']); });
+before(async () => { b = await buildAll(['kernel-O0', 'kernel-O2', 'kernel-Og']); });
 after(async () => { for (const c of clients) await c.stop().catch(() => undefined); removeBuild(b); });
 
 async function client(): Promise<DebugClient> { const c = await startClient(b.adapter); clients.push(c); return c; }
@@ -423,4 +423,26 @@ test('data breakpoints on read, on any access with a hit count, and with a condi
   const exited = dc.waitForEvent('exited');
   await dc.continueRequest({ threadId: 1 });
   assert.equal((await exited).body.exitCode, (55 << 1) | 1);
+});
+
+test('-Og build: parameters and locals from the register and stack locations gcc emits, in the callee and its caller', async () => {
+  const dc = await client();
+  const elf = b.elf('kernel-Og');
+  // A function breakpoint: at -Og gcc's line table gives square's body line its own view rows.
+  await launch(dc, { program: elf, profile: false }, async () => {
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'square', condition: 'x == 3' }] });
+  });
+  assert.equal((await nextStopped(dc)).reason, 'function breakpoint');
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.match(frames[0]!.name, /^square/);
+  assert.match(frames[1]!.name, /^sum_squares/);
+  assert.equal(frames[1]!.line, markerLine('kernel.c', 'sum-call'));
+  const vars = async (frameId: number) => {
+    const scopes = (await dc.scopesRequest({ frameId })).body.scopes;
+    const locals = scopes.find((s) => s.name === 'Locals')!;
+    return Object.fromEntries((await dc.variablesRequest({ variablesReference: locals.variablesReference })).body.variables.map((v) => [v.name, v.value]));
+  };
+  assert.deepEqual(await vars(frames[0]!.id), { x: '3' });
+  // The loop's third pass: n = 5, i = 3, total = 1 + 4 (kept in callee-saved registers).
+  assert.deepEqual(await vars(frames[1]!.id), { n: '5', i: '3', total: '5' });
 });
