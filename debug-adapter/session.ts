@@ -72,7 +72,8 @@ export class ParavirtSession extends LoggingDebugSession {
       supportsLoadedSourcesRequest: true,
       supportsTerminateRequest: true,
       supportsExceptionOptions: false,
-      supportsStepBack: false,
+      // Both modes keep snapshots (launch confirms it with a capabilities event).
+      supportsStepBack: true,
       supportsRestartRequest: true,
       exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
         filter: f.id, label: f.label, description: f.description, default: f.default,
