@@ -38,7 +38,6 @@ const ESP = 4, EBP = 5;
 
 export class StubMap {
   private readonly points = new Map<number, StubPoint | null>();
-  private readonly states = new Map<number, PathState>();
 
   constructor(entries: Map<number, HandlerEntry>, private readonly read: (addr: number, len: number) => Uint8Array | null) {
     // Entries sharing code (a common stub) meet at the same instructions; they must agree.
@@ -53,9 +52,9 @@ export class StubMap {
     const seen = new Set<number>();
     while (work.length && budget-- > 0) {
       const [pc, st] = work.pop()!;
-      if (seen.has(pc)) continue;
+      // Recorded on every arrival, so that two ways into one instruction must agree.
+      if (!this.record(pc, st, e) || seen.has(pc)) continue;
       seen.add(pc);
-      if (!this.record(pc, st, e)) continue;
       const bytes = this.read(pc, 16) ?? this.read(pc, 1);
       const ins = bytes ? decodeInfo(bytes, true) : null;
       if (!bytes || !ins) continue;
@@ -77,7 +76,7 @@ export class StubMap {
     const point: StubPoint = { eipOffset: st.depth + e.before, vector: e.vector, ebpKept: st.ebpKept };
     if (st.pusha !== null) point.pushaOffset = st.depth - st.pusha;
     if (st.vectorAt !== null) point.vectorOffset = st.depth - st.vectorAt;
-    if (!this.points.has(pc)) { this.points.set(pc, point); this.states.set(pc, st); return true; }
+    if (!this.points.has(pc)) { this.points.set(pc, point); return true; }
     const old = this.points.get(pc);
     if (!old || old.eipOffset !== point.eipOffset) { this.points.set(pc, null); return false; }
     if (old.vector !== point.vector) delete old.vector;
