@@ -1,0 +1,190 @@
+// The code generator the block compiler writes with: the locals' protocol of a compiled block
+// (registers in `r`, pending flags in fa/fb/fr/fc, the linear address in L), ModR/M
+// operands as JavaScript expressions, inline TLB-probed memory accesses, and the text that
+// stores state before a call that may fault and when the block is left.
+
+// Lazy-flag kinds as lazy-flags.ts numbers them (ADC and SBB are left to the CPU's own code).
+export const CC_ADD = 1, CC_SUB = 3, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7, CC_SHIFT = 8;
+export const DS = 3, SS = 2;
+
+/** Pending arithmetic flags held in the locals fa/fb/fr/fc, not yet in the CPU. */
+export type Pending = number; // CC_* or 0 when the CPU's own lazy state is current
+
+export interface Modrm { mod: number; reg: number; rm: number; len: number; seg: number; off: string }
+
+export class Emitter {
+  out: string[] = [];
+  pend: Pending = 0;
+  /** Offset (bytes from the block start) and index of the instruction being emitted. */
+  off = 0;
+  k = 0;
+  next = 0;
+  /** A branch to the block start may loop inside the function (not when a breakpoint sits there). */
+  canLoop = true;
+
+  constructor(readonly bytes: Uint8Array, readonly base: number) {}
+
+  b(i: number): number { return this.bytes[this.base + i]; }
+  s8(i: number): number { return (this.b(i) << 24) >> 24; }
+  u32(i: number): number { return (this.b(i) | (this.b(i + 1) << 8) | (this.b(i + 2) << 16) | (this.b(i + 3) << 24)) | 0; }
+
+  emit(s: string): void { this.out.push(s); }
+
+  flushText(): string {
+    const p = this.pend;
+    if (p === 0) return '';
+    const cf = p === CC_INC || p === CC_DEC || p === CC_SHIFT ? 'c.ccCF=fc;' : '';
+    return `c.ccOp=${p};c.ccA=fa;c.ccB=fb;c.ccRes=fr;c.ccBits=32;${cf}`;
+  }
+
+  /** State a fault or an interpreted instruction needs: count, EIP of this instruction, flags. */
+  sync(): string { return `c.icount=ic0+${this.k};c.instrEip=(e0+${this.off})|0;${this.flushText()}`; }
+
+  /** Leave the block with EIP at `eipExpr` after `done` instructions. */
+  exitText(eipExpr: string, done: number): string {
+    return `{${this.flushText()}c.eip=${eipExpr};c.icount=ic0+${done};return;}`;
+  }
+
+  /**
+   * A near transfer beyond CS's limit is #GP(0) at the transfer, before it changes anything
+   * (flat segments have limit 4 GiB - 1, so there the test never holds).
+   */
+  limitCheck(target: string): string { return `if((${target})>>>0>sl[1]>>>0){${this.sync()}c.fault(13,0);}`; }
+
+  /** After an instruction that took a slow path: stop if something needs the run loop. */
+  attnCheck(): void { this.emit(`if(c.attn)${this.exitText(`(e0+${this.next})|0`, this.k + 1)}`); }
+
+  /** Decode ModR/M (32-bit addressing) at byte `i`; the offset as a JS expression. */
+  modrm(i: number): Modrm {
+    const m = this.b(i);
+    const mod = m >> 6, reg = (m >> 3) & 7, rm = m & 7;
+    if (mod === 3) return { mod, reg, rm, len: 1, seg: DS, off: '' };
+    let len = 1, seg = DS;
+    const terms: string[] = [];
+    let disp = 0;
+    if (rm === 4) {
+      const sib = this.b(i + 1); len++;
+      const base = sib & 7, idx = (sib >> 3) & 7, sc = sib >> 6;
+      if (base === 5 && mod === 0) { disp = this.u32(i + len); len += 4; }
+      else { terms.push(`r[${base}]`); if (base === 4 || base === 5) seg = SS; }
+      if (idx !== 4) terms.push(sc ? `(r[${idx}]<<${sc})` : `r[${idx}]`);
+    } else if (rm === 5 && mod === 0) {
+      disp = this.u32(i + 1); len += 4;
+    } else {
+      terms.push(`r[${rm}]`);
+      if (rm === 5) seg = SS;
+    }
+    if (mod === 1) { disp = this.s8(i + len); len += 1; }
+    else if (mod === 2) { disp = this.u32(i + len); len += 4; }
+    if (disp !== 0 || terms.length === 0) terms.push(String(disp));
+    const off = terms.length === 1 && terms[0].startsWith('r[') ? terms[0] : `((${terms.join('+')})|0)`;
+    return { mod, reg, rm, len, seg, off };
+  }
+
+  /** L = linear address of seg:off for an access of `size` bytes. */
+  linear(seg: number, off: string, size: number, write: boolean): void {
+    const chk = write ? 'cw' : 'cr';
+    this.emit(`L=${off};if(${chk}[${seg}]!==0){${this.sync()}L=c.lin(${seg},L,${size},${write});}else L=(sb[${seg}]+L)|0;`);
+  }
+
+  /** v = 32-bit read at L. */
+  read32(dst: string): void {
+    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0)${dst}=i32[p>>2];else{${this.sync()}${dst}=c.rd32(L);}`);
+  }
+
+  read16(dst: string): void {
+    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4094)${dst}=u8[p]|(u8[p+1]<<8);else{${this.sync()}${dst}=c.rd16(L);}`);
+  }
+
+  read8(dst: string): void {
+    this.emit(`e=tr[L>>>12];if((e&3)===1)${dst}=u8[(e&-4096)|(L&4095)];else{${this.sync()}${dst}=c.rd8(L);}`);
+  }
+
+  /**
+   * 32-bit write of `val` at L; lines holding compiled code go through the CPU (and
+   * invalidate). The line table is consulted on every store, not only on pages known to hold
+   * code, so data beside code costs exactly what data elsewhere does.
+   */
+  write32(val: string): void {
+    this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0&&cl[p>>>6]===0)i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
+  }
+
+  /** The carry flag as an expression, from the pending state when it is known. */
+  cfExpr(): string {
+    switch (this.pend) {
+      case CC_ADD: return '((fr>>>0)<(fa>>>0)?1:0)';
+      case CC_SUB: return '((fa>>>0)<(fb>>>0)?1:0)';
+      case CC_LOGIC: return '0';
+      case CC_INC: case CC_DEC: case CC_SHIFT: return 'fc';
+      default: return 'c.getCF()';
+    }
+  }
+
+  /** A jcc condition as an expression, or null when only the CPU's general code can tell. */
+  condExpr(cc: number): string | null {
+    const p = this.pend;
+    if (p === 0) return null;
+    const inv = (s: string | null): string | null => (s === null ? null : `!(${s})`);
+    if (cc & 1) return inv(this.condExpr(cc & ~1));
+    switch (cc) {
+      case 4: return 'fr===0';
+      case 8: return 'fr<0';
+    }
+    if (p === CC_SUB) {
+      switch (cc) {
+        case 2: return '(fa>>>0)<(fb>>>0)';
+        case 6: return '(fa>>>0)<=(fb>>>0)';
+        case 12: return 'fa<fb';
+        case 14: return 'fa<=fb';
+      }
+      return null;
+    }
+    if (p === CC_LOGIC) {
+      switch (cc) {
+        case 0: return 'false';
+        case 2: return 'false';
+        case 6: return 'fr===0';
+        case 12: return 'fr<0';
+        case 14: return 'fr<=0';
+      }
+      return null;
+    }
+    if (p === CC_ADD && cc === 2) return '(fr>>>0)<(fa>>>0)';
+    if ((p === CC_INC || p === CC_DEC || p === CC_SHIFT) && cc === 2) return 'fc===1';
+    return null;
+  }
+
+  /**
+   * ALU op `op` (0..7) on expressions A, B: the result goes to `t`, operands to `a`/`b`, and
+   * nothing observable changes yet. Returns the CC_* kind, or 0 for ADC/SBB (not compiled).
+   */
+  aluCompute(op: number, A: string, B: string): number {
+    switch (op) {
+      case 0: this.emit(`a=${A};b=${B};t=(a+b)|0;`); return CC_ADD;
+      case 1: this.emit(`a=${A};b=${B};t=a|b;`); return CC_LOGIC;
+      case 4: this.emit(`a=${A};b=${B};t=a&b;`); return CC_LOGIC;
+      case 6: this.emit(`a=${A};b=${B};t=a^b;`); return CC_LOGIC;
+      case 5: case 7: this.emit(`a=${A};b=${B};t=(a-b)|0;`); return CC_SUB;
+      default: return 0;
+    }
+  }
+
+  /** Make the flags of the last aluCompute the pending ones. */
+  aluCommit(kind: number): void {
+    this.emit('fa=a;fb=b;fr=t;');
+    this.pend = kind;
+  }
+
+  /** ALU op on register/immediate operands, result into `dst` (null: flags only). */
+  alu(op: number, A: string, B: string, dst: string | null): void {
+    const kind = this.aluCompute(op, A, B);
+    if (kind === 0) {
+      // ADC, SBB: the CPU's own code, which reads and writes its lazy flags.
+      this.emit(`a=${A};b=${B};${this.flushText()}t=c.alu(${op},a,b,32)|0;`);
+      this.pend = 0;
+    } else {
+      this.aluCommit(kind);
+    }
+    if (dst !== null && op !== 7) this.emit(`${dst}=t;`);
+  }
+}
