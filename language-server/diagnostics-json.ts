@@ -58,12 +58,13 @@ class BufferPool {
   take(size: number, avoid: Buffer | null): Buffer {
     const i = this.free.findIndex((b) => b !== avoid && b.length >= size && b.length <= size * 4);
     if (i >= 0) return this.free.splice(i, 1)[0];
-    return Buffer.allocUnsafeSlow(Math.max(size + (size >> 2), 1 << 12));
+    return Buffer.allocUnsafeSlow(size + Math.min(size >> 3, 1 << 16));
   }
   give(b: Buffer): void {
     if (this.free.includes(b)) return;
+    // One spare is enough: a publish reads the previous output and writes the spare.
     this.free.push(b);
-    if (this.free.length > 3) this.free.shift();
+    if (this.free.length > 1) this.free.shift();
   }
 }
 

@@ -13,7 +13,7 @@ import { DiagnosticsEncoder } from './diagnostics-json';
 import { preEncode } from './stdio-writer';
 import { definition, documentSymbols, folding, references } from './navigation';
 import { ProfileView } from './profile-view';
-import { warmUp } from './warmup';
+import { releaseWarmUpGarbage, warmUp } from './warmup';
 import { normalizeSettings, ServerState, uriToPath, type OpenDoc } from './state';
 
 /** `preEncoded`: the connection writes with StdioMessageWriter, which honours preEncode(). */
@@ -129,7 +129,7 @@ export function startServer(connection: Connection, preEncoded = false): void {
     }
     profile?.startWatching();
     void pullSettings();
-    setImmediate(() => { try { warmUp(); } catch { /* warming is best effort */ } });
+    setImmediate(() => { try { warmUp(); releaseWarmUpGarbage(); } catch { /* warming is best effort */ } });
   });
 
   connection.onDidChangeConfiguration(guard(undefined, (p) => {
