@@ -18,6 +18,8 @@ export interface FuzzOptions {
   createMachine: () => FuzzMachine;
   firstRun?: number;         // replay: start at this run index (runs are independent of each other)
   progress?: (run: number) => void;   // called before each run, to locate a hang
+  /** Called after the machine is reset for a run (e.g. to vary how the CPU executes it). */
+  configureRun?: (machine: FuzzMachine, run: number) => void;
 }
 
 export interface FuzzFailure {
@@ -135,6 +137,7 @@ export function runFuzz(o: FuzzOptions): FuzzResult {
     result.runs++;
     try {
       machine.restore(start);
+      o.configureRun?.(machine, run);
       prepareRun(machine, run, o.seed, code);
       const before = machine.icount;
       const stop = machine.run(o.budget);
