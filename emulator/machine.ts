@@ -244,7 +244,8 @@ export class Machine implements MachineApi {
     const gi = (GENERAL as readonly string[]).indexOf(name);
     if (gi >= 0) { c.regs[gi] = value; return; }
     switch (name) {
-      case 'eip': c.eip = value | 0; c.invalidateFetch(); return;
+      // Moving EIP of a CPU halted by HLT resumes it there, as a debugger user means it to.
+      case 'eip': c.eip = value | 0; c.invalidateFetch(); c.halted = false; c.attn = true; return;
       case 'eflags': c.flags = (value & 0x3f7fd5) | 2; c.ccOp = 0; c.irqPoll = true; c.attn = true; return;
       case 'cr0': c.writeCr0(value); return;
       case 'cr2': c.cr2 = value | 0; return;

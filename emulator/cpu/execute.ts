@@ -1225,9 +1225,9 @@ export class Cpu extends SystemCpu {
       }
       case 0xca: this.farReturn(this.o32, this.fetch16()); return;
       case 0xcb: this.farReturn(this.o32, 0); return;
-      case 0xcc: this.softInt(BP); return;
+      case 0xcc: this.softException = true; this.softInt(BP); return;
       case 0xcd: this.softInt(this.fetch8()); return;
-      case 0xce: if (this.getOF()) this.softInt(OF); return;
+      case 0xce: if (this.getOF()) { this.softException = true; this.softInt(OF); } return;
       case 0xcf: {
         const oldIf = this.flags & FLAG_IF;
         this.iret(this.o32);

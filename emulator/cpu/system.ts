@@ -42,6 +42,8 @@ export class SystemCpu extends MemoryAccess {
 
   icount = 0;
   instrEip = 0;
+  /** The event being raised comes from INT3 or INTO (read and cleared by the delivery). */
+  softException = false;
   /** Error codes raised while delivering an external event carry EXT (bit 0). */
   private ext = 0;
 
@@ -284,7 +286,11 @@ export class SystemCpu extends MemoryAccess {
 
   private deliverOnce(vector: number, code: number, kind: DeliveryKind, nextEip: number): void {
     this.ext = kind === 'software' ? 0 : 1;
-    if (kind === 'exception' && this.controls && (this.controls.exceptionBitmap >>> vector) & 1) {
+    // INT3 and INTO are software exceptions: the exception bitmap intercepts them (VT-x
+    // interruption type 6); INT n is a software interrupt and never does.
+    const softException = this.softException;
+    this.softException = false;
+    if ((kind === 'exception' || softException) && this.controls && (this.controls.exceptionBitmap >>> vector) & 1) {
       this.vmexit(EXIT_EXCEPTION, vector === PF ? this.cr2 : 0, 'hypervisor',
         { vector, errorCode: code >= 0 ? code : undefined });
     }
