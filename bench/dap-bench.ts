@@ -12,7 +12,9 @@
 // with the spread of the per-round ratios; on Linux also the on-CPU time of each side's main
 // thread over the same stretch (/proc/PID/schedstat), which the other work on a shared host
 // disturbs much less than wall time. A plain run without the breakpoint shows what the
-// CPU's own breakpoint check costs, apart from the adapter's overhead.
+// CPU's own breakpoint check costs, apart from the adapter's overhead. The adapter also reports
+// (paravirt.runStats) how much of each run's wall time was spent outside Machine.run(): its own
+// overhead, free of the emulator's run-to-run spread that the ratios carry.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -191,6 +193,7 @@ export async function runDapBench(): Promise<Record<string, number>> {
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + done.toString(16) }] });
     // The adapter process (a DebugClient keeps it in a private field: NaN CPU figures without it).
     const adapterPid = (dc as unknown as { _adapterProcess?: ChildProcess })._adapterProcess?.pid;
+    const ownOverhead: number[] = [];
     const adapterRun = async (): Promise<Timing> => {
       await stoppedAfter(dc, () => dc.customRequest('restart', {}));
       // Let the restart's own work (the first snapshot, the timer) settle outside the measure.
@@ -198,11 +201,16 @@ export async function runDapBench(): Promise<Record<string, number>> {
       let reason = '';
       const t = await timed(adapterPid, async () => { reason = (await stoppedAfter(dc, () => dc.continueRequest({ threadId: 1 }))).reason; });
       if (reason !== 'instruction breakpoint') throw new Error(`the adapter stopped for '${reason}', not at the breakpoint`);
+      // The adapter's own account: time outside Machine.run() during the run, against time inside it.
+      const st = (await dc.customRequest('paravirt.runStats', {})).body as { wallMs: number; machineMs: number; instructions: number };
+      if (st.instructions !== INSTRUCTIONS_TO_BREAKPOINT) throw new Error(`the adapter ran ${st.instructions} instructions`);
+      ownOverhead.push((st.wallMs - st.machineMs) / st.machineMs);
       return t;
     };
     // One unmeasured round each to warm both processes up, then interleaved rounds.
     await runner.timedRun(elf, done);
     await adapterRun();
+    ownOverhead.length = 0;
     const plainMs: Timing[] = [], adapterMs: Timing[] = [], plainNoBpMs: Timing[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       if (round % 2 === 0) { plainMs.push(await runner.timedRun(elf, done)); adapterMs.push(await adapterRun()); }
@@ -238,6 +246,9 @@ export async function runDapBench(): Promise<Record<string, number>> {
       adapterOverheadCpuRatio: r3(median(cpu(adapterMs)) / median(cpu(plainMs))),
       adapterOverheadCpuRatioMin: r3(Math.min(...cpuRatios)),
       adapterOverheadCpuRatioMax: r3(Math.max(...cpuRatios)),
+      // Measured inside the adapter, so the emulator's own run-to-run spread does not enter it.
+      adapterOwnOverheadPct: Number((100 * median(ownOverhead)).toFixed(2)),
+      adapterOwnOverheadPctMax: Number((100 * Math.max(...ownOverhead)).toFixed(2)),
       plainRun100MMs: Math.round(median(wall(plainNoBpMs))),
       breakpointRunRatio: r3(median(wall(adapterMs)) / median(wall(plainNoBpMs))),
       stepBackMs: Math.round(stepBack.ms),

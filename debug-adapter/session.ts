@@ -678,6 +678,13 @@ export class ParavirtSession extends LoggingDebugSession {
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (command === 'paravirt.vgaText') { this.vgaTextRequest(response); return; }
+    if (command === 'paravirt.runStats') {
+      // Where the latest continue or step spent its time (the bench reads the debugger's own share from it).
+      if (!this.engine) { this.fail(response, 'no guest is loaded'); return; }
+      response.body = this.engine.lastRun ?? {};
+      this.sendResponse(response);
+      return;
+    }
     if (command !== 'paravirt.exitLog') { super.customRequest(command, response, args); return; }
     const e = this.engine;
     if (!e) { this.fail(response, 'no guest is loaded'); return; }

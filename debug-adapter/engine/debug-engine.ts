@@ -45,6 +45,12 @@ export interface StopInfo {
 
 export interface EndInfo { message: string; exitCode: number }
 
+/**
+ * Where the time of the latest continue or step went (the `paravirt.runStats` request): the
+ * difference between wallMs and machineMs is what the debugger itself cost.
+ */
+export interface RunStats { instructions: number; wallMs: number; machineMs: number; slices: number; snapshots: number; snapshotMs: number }
+
 interface Watch {
   addr: number; len: number; kind: WatchKind; id: number; hits: number;
   condition?: (s: ExpressionScope) => boolean;
@@ -90,6 +96,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private tempCheck: (() => boolean) | null = null;
   /** Snapshots for reverse execution (null: none kept). */
   readonly history: History | null;
+  /** The latest run's statistics, and the one being gathered. */
+  lastRun: RunStats | null = null;
+  private run: (RunStats & { t0: number; icount0: number; taken0: number; takenMs0: number }) | null = null;
   /** True while re-executing for stepBack/reverseContinue: no output, no profile, no events. */
   private replaying = false;
 
@@ -426,11 +435,23 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.busy = true;
     this.pauseWanted = false;
     this.history?.resumed();
+    this.run = {
+      instructions: 0, wallMs: 0, machineMs: 0, slices: 0, snapshots: 0, snapshotMs: 0, t0: performance.now(), icount0: this.machine.icount,
+      taken0: this.history?.taken ?? 0, takenMs0: this.history?.takenMs ?? 0,
+    };
     op().then((o) => this.report(o), (e) => this.report({ kind: 'end', info: { message: `internal error: ${(e as Error)?.stack ?? e}`, exitCode: 1 } }));
   }
 
   private report(o: Outcome): void {
     this.busy = false;
+    const r = this.run;
+    if (r) {
+      this.lastRun = {
+        instructions: this.machine.icount - r.icount0, wallMs: performance.now() - r.t0, machineMs: r.machineMs, slices: r.slices,
+        snapshots: (this.history?.taken ?? 0) - r.taken0, snapshotMs: (this.history?.takenMs ?? 0) - r.takenMs0,
+      };
+      this.run = null;
+    }
     if (this.ended) return;
     if (o.kind === 'end') { this.finish(o.info); return; }
     this.emit('stopped', o.kind === 'temp' ? { kind: 'step', description: 'Step done' } : o.info);
@@ -455,7 +476,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       const budget = Math.min(this.slice, left, this.history ? this.history.untilNext() : this.slice);
       const t0 = performance.now();
       const r = m.run(budget);
-      this.adaptSlice(budget, performance.now() - t0, r.kind === 'budget');
+      const ms = performance.now() - t0;
+      if (this.run) { this.run.machineMs += ms; this.run.slices++; }
+      this.adaptSlice(budget, ms, r.kind === 'budget');
       this.history?.maybeTake();
       if (r.kind === 'budget') { await yieldNow(); continue; }
       if (r.kind === 'paused') { this.pauseWanted = false; return this.pausedOutcome(); }

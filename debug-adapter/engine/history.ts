@@ -27,6 +27,9 @@ export class History {
   /** Milliseconds spent running since the newest snapshot, and when that clock last ticked. */
   private ranMs = 0;
   private tickAt = 0;
+  /** Snapshots taken so far and the milliseconds they took (for the run statistics). */
+  taken = 0;
+  takenMs = 0;
 
   constructor(private readonly machine: MachineApi, ramBytes: number, initialSpacing = 1_000_000, budgetBytes = 256 * 1024 * 1024) {
     this.spacing = initialSpacing;
@@ -85,6 +88,8 @@ export class History {
     }
     this.tickAt = performance.now();
     this.ranMs = 0;
+    this.taken++;
+    this.takenMs += this.tickAt - t0;
     // The copy, and (measured on the count guest) about three times as much again in colder
     // caches over the next million instructions.
     this.lastCostMs = 4 * (this.tickAt - t0);
