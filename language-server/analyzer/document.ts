@@ -277,8 +277,16 @@ export class AnalyzedDocument {
   /** The `paravirt: target=` comment, first one wins. */
   targetOverride(): Target | null {
     if (this.syntax === 'c') {
-      const m = /paravirt:\s*target\s*=\s*(pv|hvm)\b/i.exec(this.cText);
-      return m ? (m[1].toLowerCase() as Target) : null;
+      // As in assembly comments: the word `paravirt` as written, then the rest in any case.
+      // indexOf finds it far faster than a case-insensitive regex over a large file.
+      const t = this.cText;
+      const re = /paravirt:\s*target\s*=\s*(pv|hvm)\b/iy;
+      for (let at = t.indexOf('paravirt'); at >= 0; at = t.indexOf('paravirt', at + 1)) {
+        re.lastIndex = at;
+        const m = re.exec(t);
+        if (m) return m[1].toLowerCase() as Target;
+      }
+      return null;
     }
     const line = this.flags.next(HAS_TARGET, 0);
     return line < 0 ? null : this.facts[line].target;

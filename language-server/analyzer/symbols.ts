@@ -146,10 +146,14 @@ export interface IncludeRef { path: string; line: number; start: number; end: nu
 export function includesOf(doc: AnalyzedDocument): IncludeRef[] {
   const out: IncludeRef[] = [];
   if (doc.syntax === 'c') {
-    doc.lines.forEach((l, line) => {
-      const m = /^\s*#\s*include\s*"([^"]+)"/.exec(l);
-      if (m) { const s = l.indexOf(m[1]); out.push({ path: m[1], line, start: s, end: s + m[1].length }); }
-    });
+    // One native scan of the text rather than a regex per line.
+    const re = /^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"/gm;
+    const text = doc.getText();
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const at = m.index + m[0].length - 1 - m[1].length;
+      const p = doc.positionAt(at);
+      out.push({ path: m[1], line: p.line, start: p.character, end: p.character + m[1].length });
+    }
     return out;
   }
   for (let line = doc.nextLineWith(HAS_INCLUDE); line >= 0; line = doc.nextLineWith(HAS_INCLUDE, line + 1)) {
