@@ -27,7 +27,7 @@ import type { LaunchConfig } from '../launch-config';
  * that yielding to the event loop costs nothing measurable, short enough that pause and other
  * requests are answered well within 100 ms even for slow (paged, PV) code.
  */
-const SLICE_MS = 15;
+const SLICE_MS = 25;
 const SLICE_MIN = 20_000;
 const SLICE_MAX = 50_000_000;
 
