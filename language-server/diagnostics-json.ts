@@ -11,43 +11,46 @@ import type { Finding } from './analyzer/types';
 import { toDiagnostic } from './diagnostics';
 
 interface Encoded { head: string; tail: Buffer }
-const encoded = new WeakMap<Finding, Encoded>();
+/**
+ * Findings are immutable and reused while unchanged (see analyzer/rules.ts); each carries its
+ * encoding in its `encoded` slot (a property store: far cheaper than a WeakMap entry for the
+ * thousand findings a line insertion moves).
+ */
+function cached(f: Finding): Encoded | undefined { return f.encoded as Encoded | undefined; }
+
 /**
  * Everything after the end line (end column, severity, code, link, message) is shared by
- * findings of the same rule, message and end column: encoded once per distinct text, and
- * found again through nested maps keyed by the finding's own strings (no key is built).
+ * findings of the same rule, message and end column: encoded once per distinct text and
+ * found again by the message (few distinct texts per message).
  */
-type Tails = Map<string, Map<string, Map<string, Map<string, Map<number, Buffer>>>>>;
-let tails: Tails = new Map();
+interface Tail { end: number; severity: string; code: string; href: string; buf: Buffer }
+let tails = new Map<string, Tail[]>();
 let tailCount = 0;
 
-function level<K, V>(m: Map<K, V>, k: K, make: () => V): V {
-  let v = m.get(k);
-  if (v === undefined) { v = make(); m.set(k, v); }
-  return v;
-}
-
 function tailOf(f: Finding): Buffer {
-  if (tailCount > 20_000) { tails = new Map(); tailCount = 0; }
-  const byEnd = level(level(level(level(tails, f.message, () => new Map()), f.code, () => new Map()), f.href, () => new Map()), f.severity, () => new Map<number, Buffer>());
-  let tail = byEnd.get(f.range.end.character);
-  if (!tail) {
-    const { range, ...rest } = toDiagnostic(f);
-    // `rest` always has fields, so its JSON starts with `{"` and can follow a comma.
-    tail = Buffer.from(`,"character":${range.end.character}}},${JSON.stringify(rest).slice(1)}`, 'utf8');
-    byEnd.set(f.range.end.character, tail);
-    tailCount++;
+  let list = tails.get(f.message);
+  if (!list) {
+    if (tailCount > 20_000) { tails = new Map(); tailCount = 0; }
+    list = [];
+    tails.set(f.message, list);
   }
-  return tail;
+  const end = f.range.end.character;
+  for (const t of list) if (t.end === end && t.code === f.code && t.severity === f.severity && t.href === f.href) return t.buf;
+  const { range, ...rest } = toDiagnostic(f);
+  // `rest` always has fields, so its JSON starts with `{"` and can follow a comma.
+  const buf = Buffer.from(`,"character":${range.end.character}}},${JSON.stringify(rest).slice(1)}`, 'utf8');
+  list.push({ end, severity: f.severity, code: f.code, href: f.href, buf });
+  tailCount++;
+  return buf;
 }
 
 /** One finding as the JSON of its LSP diagnostic: an ASCII head (the lines) and a shared tail. */
 function encodeFinding(f: Finding): Encoded {
-  let e = encoded.get(f);
+  let e = cached(f);
   if (!e) {
     const { start, end } = f.range;
     e = { head: `{"range":{"start":{"line":${start.line},"character":${start.character}},"end":{"line":${end.line}`, tail: tailOf(f) };
-    encoded.set(f, e);
+    f.encoded = e;
   }
   return e;
 }

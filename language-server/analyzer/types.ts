@@ -80,4 +80,9 @@ export interface Finding {
   entry: string;
   /** Whether an automatic rewrite exists for this occurrence. */
   fixable: boolean;
+  /**
+   * A slot for a serializer's cache of this finding (the LSP server keeps its JSON here);
+   * findings never change, so whatever is derived from one stays valid.
+   */
+  encoded?: unknown;
 }
