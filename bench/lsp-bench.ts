@@ -5,7 +5,7 @@
 // joins a line, moving every later finding (median of ten); rssMB: the server's resident
 // memory at the end (three 100k-line documents open).
 
-import { ensureServerBuilt, TestClient } from '../test/language-server/lsp-client';
+import { ensureServerBuilt, TestClient, uriOf } from '../test/language-server/lsp-client';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -59,6 +59,11 @@ export async function runLspBench(): Promise<Record<string, number>> {
       opens.push(performance.now() - t0);
     }
     const openMs = opens.sort((a, b) => a - b)[1];
+    // Each publish must carry the whole file's diagnostics (an edit changes one line's).
+    const full = client.diagnostics.get(uriOf(path))!.diagnostics.length;
+    const check = (ds: unknown[], v: number) => {
+      if (Math.abs(ds.length - full) > v) throw new Error(`version ${v} published ${ds.length} diagnostics, the file has about ${full}`);
+    };
     // In-line edits (typing within a line) and line edits (Enter, then joining the lines
     // back), each timed from sending didChange to receiving the publishDiagnostics of that
     // version: the full diagnostics of the file, ~2,000 of them (1.1 MB of JSON).
@@ -67,8 +72,9 @@ export async function runLspBench(): Promise<Record<string, number>> {
     for (let k = 0; k < 30; k++, v++) {
       const line = 1000 + v * 7919 % 90000;
       const t1 = performance.now();
-      await client.change(path, v, [{ range: { start: { line, character: 4 }, end: { line, character: 7 } }, text: v % 2 ? 'cli' : 'nop' }]);
+      const ds = await client.change(path, v, [{ range: { start: { line, character: 4 }, end: { line, character: 7 } }, text: v % 2 ? 'cli' : 'nop' }]);
       edits.push(performance.now() - t1);
+      check(ds, v);
     }
     const lineEdits: number[] = [];
     for (let k = 0; k < 10; k++, v++) {
@@ -76,8 +82,9 @@ export async function runLspBench(): Promise<Record<string, number>> {
       const split = k % 2 === 0;
       const range = split ? { start: { line, character: 4 }, end: { line, character: 4 } } : { start: { line: line - 1, character: 4 }, end: { line, character: 0 } };
       const t1 = performance.now();
-      await client.change(path, v, [{ range, text: split ? '\n' : '' }]);
+      const ds = await client.change(path, v, [{ range, text: split ? '\n' : '' }]);
       lineEdits.push(performance.now() - t1);
+      check(ds, v);
     }
     const stats = await client.request<{ rssMB: number }>('paravirt/stats', {});
     return {
