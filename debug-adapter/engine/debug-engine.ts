@@ -332,7 +332,14 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       for (let snap: ReturnType<History['before']> | null = h.before(now); snap; snap = h.previous(snap)) {
         const hits: Array<{ icount: number; kind: 'bp' | 'filter'; ids: number[] }> = [];
         this.replayTo(end, snap, (icount, kind, ids) => hits.push({ icount, kind, ids }));
-        const last = hits.filter((x) => x.icount < end).pop();
+        // The window ends where a later snapshot begins: usually one a stop took, at a breakpoint
+        // or a filter match. That stop belongs to this window (re-executing from the snapshot
+        // starts past it), unless it is where the guest stands now.
+        if (end < now && this.machine.icount === end) {
+          const ids = this.breakpointsHere();
+          if (ids.length) hits.push({ icount: end, kind: 'bp', ids });
+        }
+        const last = hits.filter((x) => x.icount < end || (end < now && x.icount === end)).pop();
         if (last) {
           this.replayTo(last.icount);
           if (last.kind === 'filter') return { kind: 'stop', info: { kind: 'exception', description: 'Exception filter matched (reverse)', exit: this.matched } };
@@ -344,6 +351,11 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       }
       return this.atStart();
     });
+  }
+
+  /** User breakpoints at the pc whose conditions hold (no hit counts or log points: replay only looks). */
+  private breakpointsHere(): number[] {
+    return this.breakpoints.at(this.pc()).filter((b) => !b.logMessage && (!b.condition || safe(() => b.condition!(this.scope())))).map((b) => b.id);
   }
 
   private requireHistory(): History {
@@ -381,7 +393,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         if (m.icount >= nextCheckpoint) { h.takeNow(); nextCheckpoint = m.icount + chunk; }
         const r = m.run(Math.min(target, nextCheckpoint) - m.icount);
         if (r.kind === 'breakpoint') {
-          const ids = this.breakpoints.at(r.address).filter((b) => !b.logMessage && (!b.condition || safe(() => b.condition!(this.scope())))).map((b) => b.id);
+          const ids = this.breakpointsHere();
           if (ids.length && m.icount < target) onHit?.(m.icount, 'bp', ids);
           continue;
         }

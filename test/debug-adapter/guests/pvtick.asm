@@ -1,6 +1,7 @@
 ; A Xen PV kernel whose run changes the hypervisor's state as it goes, for reverse execution:
 ; a trap table with a #DE handler (taken once), the event callback, VIRQ_TIMER bound to a port,
-; a 1 ms periodic timer whose upcalls count `ticks` while the kernel blocks, then the timer
+; a 1 ms periodic timer whose upcalls count `ticks` while the kernel blocks (and spins a
+; while after each), then the timer
 ; stopped, "ticks=5" on the console and a shutdown with reason 0.
 %define PARAVIRT_NO_EXTERN
 %include "paravirt.inc"
@@ -55,6 +56,10 @@ _start:
     HYPERVISOR_vcpu_op VCPUOP_set_periodic_timer, 0, period
 wait_tick:
     PV_HALT
+    mov ecx, 20000                   ; 40k instructions between ticks: the debugger's stops
+spin:                                ; are far enough apart for each to take a snapshot
+    dec ecx
+    jnz spin
     cmp dword [ticks], TICKS
     jb wait_tick
     HYPERVISOR_vcpu_op VCPUOP_stop_periodic_timer, 0, 0
