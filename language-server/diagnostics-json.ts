@@ -138,6 +138,14 @@ export class DiagnosticsEncoder {
     return buf.subarray(0, o);
   }
 
+  /** The document is closed: its previous output is no longer worth keeping. */
+  forget(key: string): void {
+    const m = this.memo;
+    if (!m || m.key !== key) return;
+    this.memo = null;
+    this.maybeGive(m.buf);
+  }
+
   /** Give back an array from encode() once the transport has written it. */
   release(view: Buffer): void {
     for (const b of this.out) {

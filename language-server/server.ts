@@ -178,6 +178,7 @@ export function startServer(connection: Connection, preEncoded = false): void {
   connection.onDidCloseTextDocument(guard(undefined, (p) => {
     state.close(p.textDocument.uri);
     profile?.resetDocument(p.textDocument.uri);
+    encoder.forget(p.textDocument.uri);
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   }));
 

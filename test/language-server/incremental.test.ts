@@ -126,6 +126,9 @@ describe('diagnostics encoding', () => {
     assert.equal(enc.encode('a', fs).toString(), JSON.stringify(fs.map(toDiagnostic)));
     assert.equal(enc.encode('a', fs).toString(), JSON.stringify(fs.map(toDiagnostic)), 'unchanged, from the memo');
     assert.equal(enc.encode('a', []).toString(), '[]');
+    enc.encode('a', fs);
+    enc.forget('a');
+    assert.equal(enc.encode('a', fs).toString(), JSON.stringify(fs.map(toDiagnostic)), 'after forget');
   });
 });
 
