@@ -16,9 +16,9 @@ import { ProfileView } from './profile-view';
 import { releaseWarmUpGarbage, warmUp } from './warmup';
 import { normalizeSettings, ServerState, uriToPath, type OpenDoc } from './state';
 
-/** `preEncoded`: the connection writes with StdioMessageWriter, which honours preEncode(). */
 const CLOSE_BRACE = Buffer.from('}');
 
+/** `preEncoded`: the connection writes with StdioMessageWriter, which honours preEncode(). */
 export function startServer(connection: Connection, preEncoded = false): void {
   let state = new ServerState(null);
   let profile: ProfileView | null = null;
