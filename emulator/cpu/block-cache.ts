@@ -23,7 +23,7 @@ export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, start: 0, en
 class CodePage {
   /** Created with the page's first compiled entry: most pages the guest runs never get one. */
   entries: Array<Block | undefined> | null = null;
-  readonly hits = new Uint8Array(4096);
+  readonly hits = new Uint16Array(4096);
   readonly blocks: Block[] = [];
 }
 

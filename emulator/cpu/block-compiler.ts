@@ -103,7 +103,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   if (compiled === 0) return null;
   if (!closed) body.push(em.exitText(`(e0+${off})|0`, k));
 
-  const head = 'const r=c.regs,r8=c.r8,sb=c.segBase,sl=c.segLimit,cr=c.segChkR,cw=c.segChkW,tr=c.tlbR,tw=c.tlbW,i32=c.i32,u8=c.u8;' +
+  const head = 'const r=c.regs,r8=c.r8,sb=c.segBase,sl=c.segLimit,cr=c.segChkR,cw=c.segChkW,lr=c.segLimR,lw=c.segLimW,tr=c.tlbR,tw=c.tlbW,i32=c.i32,u8=c.u8;' +
     'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
   const text = body.join('\n').replaceAll('@COUNT@', String(k));
   const code = loop ? `${head}for(;;){${text}}` : `${head}${text}`;

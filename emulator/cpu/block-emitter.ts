@@ -83,8 +83,8 @@ export class Emitter {
 
   /** L = linear address of seg:off for an access of `size` bytes. */
   linear(seg: number, off: string, size: number, write: boolean): void {
-    const chk = write ? 'cw' : 'cr';
-    this.emit(`L=${off};if(${chk}[${seg}]!==0){${this.sync()}L=c.lin(${seg},L,${size},${write});}else L=(sb[${seg}]+L)|0;`);
+    const chk = write ? 'cw' : 'cr', lim = write ? 'lw' : 'lr';
+    this.emit(`L=${off};if(${chk}[${seg}]===0||(L>>>0)+${size - 1}<=${lim}[${seg}])L=(sb[${seg}]+L)|0;else{${this.sync()}L=c.lin(${seg},L,${size},${write});}`);
   }
 
   /** v = 32-bit read at L. */

@@ -117,8 +117,12 @@ export class Cpu extends SystemCpu {
 
   /** Compiled code by physical address; null until memory is attached. */
   blocks: BlockCache | null = null;
-  /** Visits of an entry point before it is compiled; 0 runs everything in the interpreter. */
-  blockThreshold = 8;
+  /**
+   * Visits of an entry point before it is compiled; 0 runs everything in the interpreter.
+   * Compiling costs about a third of a millisecond and a new function starts cold in V8, so
+   * code run only a few hundred times (most of a kernel's boot path) is cheaper interpreted.
+   */
+  blockThreshold = 1000;
 
   override attachMemory(mem: PhysicalMemory): void {
     super.attachMemory(mem);

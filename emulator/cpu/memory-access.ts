@@ -48,6 +48,12 @@ export class MemoryAccess extends FlagsCore {
   /** 0 when a read through the segment needs no limit/type check (flat, usable). */
   readonly segChkR = new Uint8Array(6);
   readonly segChkW = new Uint8Array(6);
+  /**
+   * For a segment whose only check is its limit (expand-up, usable, and readable/writable as
+   * the access needs): the limit; otherwise -1. Compiled code tests offsets against it inline.
+   */
+  readonly segLimR = new Float64Array(6).fill(-1);
+  readonly segLimW = new Float64Array(6).fill(-1);
 
   cpl = 0;
   cr0 = 0x60000010;
@@ -162,6 +168,9 @@ export class MemoryAccess extends FlagsCore {
     const real = (this.cr0 & 1) === 0;
     this.segChkR[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && readable && !expandDown ? 0 : 1);
     this.segChkW[s] = real ? (this.segLimit[s] === 0xffffffff ? 0 : 1) : (flat && writable && !expandDown ? 0 : 1);
+    const plain = (real || (a & A_UNUSABLE) === 0) && !expandDown;
+    this.segLimR[s] = plain && (real || readable) ? this.segLimit[s] >>> 0 : -1;
+    this.segLimW[s] = plain && (real || writable) ? this.segLimit[s] >>> 0 : -1;
     if (s === CS) { this.cs32 = (a & A_DB) !== 0; this.csBase = this.segBase[CS]; this.fetchPage = -1; this.prefixed = true; }
     if (s === SS) this.ss32 = (a & A_DB) !== 0;
   }

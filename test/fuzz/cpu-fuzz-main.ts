@@ -35,8 +35,8 @@ modes.forEach((mode, i) => {
   // One line per run so that, if a run never returns, the last line names it for replay.
   const progress = (run: number): void => { process.stderr.write(`${mode} run ${run}\n`); };
   // Every other run compiles each entry point on its first visit, so random code reaches the
-  // block compiler as well as the interpreter (the default waits for eight visits).
-  const configureRun = (m: FuzzMachine, run: number): void => { (m as Machine).cpu.blockThreshold = run % 2 ? 1 : 8; };
+  // block compiler as well as the interpreter (the default waits for many visits).
+  const configureRun = (m: FuzzMachine, run: number): void => { (m as Machine).cpu.blockThreshold = run % 2 ? 1 : 1000; };
   results.push(runFuzz({ mode, runs, seed, budget, codeBytes: 4096, createMachine: createEmulatorMachine, progress, configureRun }));
 });
 process.stdout.write(JSON.stringify(results) + '\n');
