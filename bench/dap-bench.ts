@@ -1,7 +1,7 @@
 // Debug adapter figures for `npm run bench` (bench/hooks.ts calls runDapBench): launch to
 // stopped-on-entry, step round trip, pause latency, running to a breakpoint 100M instructions
-// away against a plain CLI-style run of the same instructions, and stepBack with that history
-// behind it.
+// away against a plain CLI-style run of the same instructions (and the same for a guest making
+// 400k recorded exits), and stepBack with that history behind it.
 //
 // Fairness of the run-to-breakpoint comparison: both sides are child processes bundled by
 // esbuild with the same settings (the adapter from debug-adapter/main.ts, the plain runner from
@@ -29,6 +29,8 @@ import { RunProfile } from '../debug-adapter/engine/exit-profile';
 const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, 'bench', '.cache', 'dap');
 const GUESTS = join(ROOT, 'test', 'debug-adapter', 'guests');
+const EXIT_GUEST_INSTRUCTIONS = 1_200_001; // outloop.asm: mov + 400k x (out, dec, jnz): 400k exits
+const EXIT_ROUNDS = 9;
 const LINK = join(GUESTS, 'link.ld');
 const INSTRUCTIONS_TO_BREAKPOINT = 100_000_001; // mov + 50M x (dec, jnz)
 const MEMORY_MIB = 16;
@@ -66,13 +68,13 @@ function guest(name: string): string {
   return elf;
 }
 
-async function prepare(): Promise<{ adapter: string; plain: string; elf: string; spin: string }> {
+async function prepare(): Promise<{ adapter: string; plain: string; elf: string; spin: string; exits: string }> {
   mkdirSync(OUT, { recursive: true });
   const adapter = join(OUT, 'debug-adapter.js');
   const plain = join(OUT, 'plain-run.js');
   await build({ ...BUNDLE, entryPoints: [join(ROOT, 'debug-adapter/main.ts')], outfile: adapter });
   await build({ ...BUNDLE, entryPoints: [join(ROOT, 'bench/dap-bench.ts')], outfile: plain, external: ['esbuild', '@vscode/debugadapter-testsupport'] });
-  return { adapter, plain, elf: guest('count'), spin: guest('spin') };
+  return { adapter, plain, elf: guest('count'), spin: guest('spin'), exits: guest('outloop') };
 }
 
 function symbol(elf: string, name: string): number {
@@ -83,7 +85,7 @@ function symbol(elf: string, name: string): number {
 
 // ---- the plain side: a child process answering one JSON line per request ------------------
 
-interface PlainRequest { elf: string; breakpoint: number | null; cmd: 'prepare' | 'run' }
+interface PlainRequest { elf: string; breakpoint: number | null; instructions: number; cmd: 'prepare' | 'run' }
 interface PlainAnswer { icount: number; stop: string }
 
 /** The child: builds the machine as the CLI does on `prepare`, runs it with the CLI's run loop on `run`. */
@@ -102,7 +104,7 @@ function plainChild(): void {
       return;
     }
     const machine = m!;
-    const limit = req.breakpoint === null ? INSTRUCTIONS_TO_BREAKPOINT : Number.MAX_SAFE_INTEGER;
+    const limit = req.breakpoint === null ? req.instructions : Number.MAX_SAFE_INTEGER;
     void runInSlices(machine, { maxInstructions: limit, slice: 1_000_000, afterSlice: () => undefined }).then((r) => {
       process.stdout.write(JSON.stringify({ icount: machine.icount, stop: r.stop.kind } satisfies PlainAnswer) + '\n');
     });
@@ -123,12 +125,12 @@ class PlainRunner {
   }
 
   /** From the run request to its answer (the machine is built before the clock starts). */
-  async timedRun(elf: string, breakpoint: number | null): Promise<Timing> {
-    await this.ask({ cmd: 'prepare', elf, breakpoint });
+  async timedRun(elf: string, breakpoint: number | null, instructions: number): Promise<Timing> {
+    await this.ask({ cmd: 'prepare', elf, breakpoint, instructions });
     let a: PlainAnswer | undefined;
-    const t = await timed(this.child.pid, async () => { a = await this.ask({ cmd: 'run', elf, breakpoint }); });
+    const t = await timed(this.child.pid, async () => { a = await this.ask({ cmd: 'run', elf, breakpoint, instructions }); });
     const want = breakpoint === null ? 'budget' : 'breakpoint';
-    if (a?.icount !== INSTRUCTIONS_TO_BREAKPOINT || a.stop !== want) throw new Error(`plain run ended with ${a?.stop} after ${a?.icount} instructions`);
+    if (a?.icount !== instructions || a.stop !== want) throw new Error(`plain run ended with ${a?.stop} after ${a?.icount} instructions`);
     return t;
   }
 
@@ -180,83 +182,110 @@ async function pauseLatencies(adapter: string, spin: string): Promise<number[]> 
   }
 }
 
-export async function runDapBench(): Promise<Record<string, number>> {
-  const { adapter, plain, elf, spin } = await prepare();
+interface Comparison { plain: Timing[]; adapter: Timing[]; plainNoBp: Timing[]; ownOverhead: number[] }
+
+/**
+ * Rounds of: the plain child to the breakpoint at `done`, the adapter (restarted, then
+ * continued) to the same breakpoint, in alternating order; with `noBp`, also the plain child
+ * over the same instructions without the breakpoint. One unmeasured round first on each side.
+ */
+async function compare(dc: DebugClient, runner: PlainRunner, elf: string, instructions: number, rounds: number, noBp: boolean): Promise<Comparison> {
   const done = symbol(elf, 'done');
+  await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + done.toString(16) }] });
+  // The adapter process (a DebugClient keeps it in a private field: NaN CPU figures without it).
+  const adapterPid = (dc as unknown as { _adapterProcess?: ChildProcess })._adapterProcess?.pid;
+  const c: Comparison = { plain: [], adapter: [], plainNoBp: [], ownOverhead: [] };
+  const adapterRun = async (): Promise<Timing> => {
+    await stoppedAfter(dc, () => dc.customRequest('restart', {}));
+    // Let the restart's own work (the first snapshot, the timer) settle outside the measure.
+    await new Promise((r) => setTimeout(r, 20));
+    let reason = '';
+    const t = await timed(adapterPid, async () => { reason = (await stoppedAfter(dc, () => dc.continueRequest({ threadId: 1 }))).reason; });
+    if (reason !== 'instruction breakpoint') throw new Error(`the adapter stopped for '${reason}', not at the breakpoint`);
+    // The adapter's own account: time outside Machine.run() during the run, against time inside it.
+    const st = (await dc.customRequest('paravirt.runStats', {})).body as { wallMs: number; machineMs: number; instructions: number };
+    if (st.instructions !== instructions) throw new Error(`the adapter ran ${st.instructions} instructions, not ${instructions}`);
+    c.ownOverhead.push((st.wallMs - st.machineMs) / st.machineMs);
+    return t;
+  };
+  await runner.timedRun(elf, done, instructions);
+  await adapterRun();
+  c.ownOverhead.length = 0;
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) { c.plain.push(await runner.timedRun(elf, done, instructions)); c.adapter.push(await adapterRun()); }
+    else { c.adapter.push(await adapterRun()); c.plain.push(await runner.timedRun(elf, done, instructions)); }
+    if (noBp) c.plainNoBp.push(await runner.timedRun(elf, null, instructions));
+  }
+  return c;
+}
+
+const r3 = (x: number) => Number(x.toFixed(3));
+const wall = (ts: Timing[]) => ts.map((t) => t.wall), cpu = (ts: Timing[]) => ts.map((t) => t.cpu);
+
+/** The figures of a comparison, names prefixed. */
+function figures(prefix: string, c: Comparison): Record<string, number> {
+  const ratios = c.adapter.map((a, i) => a.wall / c.plain[i]!.wall);
+  const cpuRatios = c.adapter.map((a, i) => a.cpu / c.plain[i]!.cpu);
+  const out: Record<string, number> = {
+    [`${prefix}AdapterMs`]: Math.round(median(wall(c.adapter))),
+    [`${prefix}PlainMs`]: Math.round(median(wall(c.plain))),
+    [`${prefix}Ratio`]: r3(median(wall(c.adapter)) / median(wall(c.plain))),
+    [`${prefix}RatioPerRoundMedian`]: r3(median(ratios)),
+    [`${prefix}RatioMin`]: r3(Math.min(...ratios)),
+    [`${prefix}RatioMax`]: r3(Math.max(...ratios)),
+    // Best against best: the rounds least disturbed on either side.
+    [`${prefix}RatioOfMinima`]: r3(Math.min(...wall(c.adapter)) / Math.min(...wall(c.plain))),
+    [`${prefix}AdapterCpuMs`]: Math.round(median(cpu(c.adapter))),
+    [`${prefix}PlainCpuMs`]: Math.round(median(cpu(c.plain))),
+    [`${prefix}CpuRatio`]: r3(median(cpu(c.adapter)) / median(cpu(c.plain))),
+    [`${prefix}CpuRatioMin`]: r3(Math.min(...cpuRatios)),
+    [`${prefix}CpuRatioMax`]: r3(Math.max(...cpuRatios)),
+    // Measured inside the adapter, so the emulator's own run-to-run spread does not enter it.
+    [`${prefix}AdapterOwnOverheadPct`]: Number((100 * median(c.ownOverhead)).toFixed(2)),
+    [`${prefix}AdapterOwnOverheadPctMax`]: Number((100 * Math.max(...c.ownOverhead)).toFixed(2)),
+  };
+  if (c.plainNoBp.length) {
+    out[`${prefix}PlainNoBreakpointMs`] = Math.round(median(wall(c.plainNoBp)));
+    out[`${prefix}RatioToPlainNoBreakpoint`] = r3(median(wall(c.adapter)) / median(wall(c.plainNoBp)));
+  }
+  return out;
+}
+
+export async function runDapBench(): Promise<Record<string, number>> {
+  const { adapter, plain, elf, spin, exits } = await prepare();
   const pauses = await pauseLatencies(adapter, spin);
   const runner = new PlainRunner(plain);
-  const { dc, ms: launchMs } = await launched(adapter, elf);
   try {
-    const steps: number[] = [];
-    for (let i = 0; i < 20; i++) steps.push((await stoppedAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }))).ms);
+    // 400k recorded exits on both sides (the exit profile is on in both).
+    const exitRun = await launched(adapter, exits);
+    let exitFigures: Record<string, number>;
+    try { exitFigures = figures('exits400k', await compare(exitRun.dc, runner, exits, EXIT_GUEST_INSTRUCTIONS, EXIT_ROUNDS, false)); } finally { await exitRun.dc.stop().catch(() => undefined); }
 
-    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + done.toString(16) }] });
-    // The adapter process (a DebugClient keeps it in a private field: NaN CPU figures without it).
-    const adapterPid = (dc as unknown as { _adapterProcess?: ChildProcess })._adapterProcess?.pid;
-    const ownOverhead: number[] = [];
-    const adapterRun = async (): Promise<Timing> => {
-      await stoppedAfter(dc, () => dc.customRequest('restart', {}));
-      // Let the restart's own work (the first snapshot, the timer) settle outside the measure.
-      await new Promise((r) => setTimeout(r, 20));
-      let reason = '';
-      const t = await timed(adapterPid, async () => { reason = (await stoppedAfter(dc, () => dc.continueRequest({ threadId: 1 }))).reason; });
-      if (reason !== 'instruction breakpoint') throw new Error(`the adapter stopped for '${reason}', not at the breakpoint`);
-      // The adapter's own account: time outside Machine.run() during the run, against time inside it.
-      const st = (await dc.customRequest('paravirt.runStats', {})).body as { wallMs: number; machineMs: number; instructions: number };
-      if (st.instructions !== INSTRUCTIONS_TO_BREAKPOINT) throw new Error(`the adapter ran ${st.instructions} instructions`);
-      ownOverhead.push((st.wallMs - st.machineMs) / st.machineMs);
-      return t;
-    };
-    // One unmeasured round each to warm both processes up, then interleaved rounds.
-    await runner.timedRun(elf, done);
-    await adapterRun();
-    ownOverhead.length = 0;
-    const plainMs: Timing[] = [], adapterMs: Timing[] = [], plainNoBpMs: Timing[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      if (round % 2 === 0) { plainMs.push(await runner.timedRun(elf, done)); adapterMs.push(await adapterRun()); }
-      else { adapterMs.push(await adapterRun()); plainMs.push(await runner.timedRun(elf, done)); }
-      plainNoBpMs.push(await runner.timedRun(elf, null));
+    const { dc, ms: launchMs } = await launched(adapter, elf);
+    try {
+      const steps: number[] = [];
+      for (let i = 0; i < 20; i++) steps.push((await stoppedAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }))).ms);
+      const c = await compare(dc, runner, elf, INSTRUCTIONS_TO_BREAKPOINT, ROUNDS, true);
+      // The adapter is stopped at the breakpoint with 100M instructions of history.
+      const stepBack = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+      // A second one: the first left checkpoints behind it.
+      const stepBackAgain = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+      return {
+        launchMs: Math.round(launchMs),
+        stepMs: Number(median(steps).toFixed(2)),
+        pauseMs: Math.round(median(pauses)),
+        pauseMaxMs: Math.round(Math.max(...pauses)),
+        rounds: ROUNDS,
+        ...figures('to100MBreakpoint', c),
+        ...exitFigures,
+        stepBackMs: Math.round(stepBack.ms),
+        stepBackAgainMs: Math.round(stepBackAgain.ms),
+      };
+    } finally {
+      await dc.stop().catch(() => undefined);
     }
-    const wall = (ts: Timing[]) => ts.map((t) => t.wall), cpu = (ts: Timing[]) => ts.map((t) => t.cpu);
-    const ratios = adapterMs.map((a, i) => a.wall / plainMs[i]!.wall);
-    const cpuRatios = adapterMs.map((a, i) => a.cpu / plainMs[i]!.cpu);
-
-    // The adapter is stopped at the breakpoint with 100M instructions of history.
-    const stepBack = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
-    // A second one: the first left checkpoints behind it.
-    const stepBackAgain = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
-
-    const r3 = (x: number) => Number(x.toFixed(3));
-    return {
-      launchMs: Math.round(launchMs),
-      stepMs: Number(median(steps).toFixed(2)),
-      pauseMs: Math.round(median(pauses)),
-      pauseMaxMs: Math.round(Math.max(...pauses)),
-      rounds: ROUNDS,
-      toBreakpoint100MMs: Math.round(median(wall(adapterMs))),
-      plainRunWithBreakpoint100MMs: Math.round(median(wall(plainMs))),
-      adapterOverheadRatio: r3(median(wall(adapterMs)) / median(wall(plainMs))),
-      adapterOverheadRatioPerRoundMedian: r3(median(ratios)),
-      adapterOverheadRatioMin: r3(Math.min(...ratios)),
-      adapterOverheadRatioMax: r3(Math.max(...ratios)),
-      // Best against best: the rounds least disturbed on either side.
-      adapterOverheadRatioOfMinima: r3(Math.min(...wall(adapterMs)) / Math.min(...wall(plainMs))),
-      toBreakpoint100MCpuMs: Math.round(median(cpu(adapterMs))),
-      plainRunWithBreakpoint100MCpuMs: Math.round(median(cpu(plainMs))),
-      adapterOverheadCpuRatio: r3(median(cpu(adapterMs)) / median(cpu(plainMs))),
-      adapterOverheadCpuRatioMin: r3(Math.min(...cpuRatios)),
-      adapterOverheadCpuRatioMax: r3(Math.max(...cpuRatios)),
-      // Measured inside the adapter, so the emulator's own run-to-run spread does not enter it.
-      adapterOwnOverheadPct: Number((100 * median(ownOverhead)).toFixed(2)),
-      adapterOwnOverheadPctMax: Number((100 * Math.max(...ownOverhead)).toFixed(2)),
-      plainRun100MMs: Math.round(median(wall(plainNoBpMs))),
-      breakpointRunRatio: r3(median(wall(adapterMs)) / median(wall(plainNoBpMs))),
-      stepBackMs: Math.round(stepBack.ms),
-      stepBackAgainMs: Math.round(stepBackAgain.ms),
-    };
   } finally {
     runner.stop();
-    await dc.stop().catch(() => undefined);
   }
 }
 
