@@ -11,7 +11,8 @@
 // alternating) so that the load of the shared host falls on both alike. Medians are reported
 // with the spread of the per-round ratios; on Linux also the on-CPU time of each side's main
 // thread over the same stretch (/proc/PID/schedstat), which the other work on a shared host
-// disturbs much less than wall time. A plain run without the breakpoint shows what the
+// disturbs less than wall time (the adapter's figure may include part of the snapshot it takes
+// right after sending the stopped event, which the plain side has no counterpart of). A plain run without the breakpoint shows what the
 // CPU's own breakpoint check costs, apart from the adapter's overhead. The adapter also reports
 // (paravirt.runStats) how much of each run's wall time was spent outside Machine.run(): its own
 // overhead, free of the emulator's run-to-run spread that the ratios carry.
