@@ -12,10 +12,12 @@ export interface EngineOptions {
   exitControls: ExitControlsSpec;
   serialOut: (byte: number) => void;
   pvPrivileged?: 'xen' | 'strict';
+  /** false: every instruction through the interpreter (the block compiler off). */
+  blockCompiler?: boolean;
 }
 
 export function createMachine(o: EngineOptions): MachineApi {
-  return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut, pvPrivileged: o.pvPrivileged });
+  return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut, pvPrivileged: o.pvPrivileged, blockCompiler: o.blockCompiler });
 }
 
 export function planImage(bytes: Uint8Array, o: {

@@ -81,6 +81,8 @@ interface RawRunOptions {
   exitControl?: Record<string, boolean | number>;
   costModel?: Record<string, unknown>;
   stopOn?: StopOn;
+  /** Commander's negation of --no-compile. */
+  compile: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -108,6 +110,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000, or 0x7c00 with --real-mode)').argParser(parseAddress))
     .addOption(new Option('--real-mode', 'enter a flat binary below 1 MiB in real mode (CS:IP at its first byte)'))
     .addOption(new Option('--pv-privileged <policy>', 'PV: a privileged instruction in ring 1 is emulated as Xen does (xen) or its #GP goes to the guest (strict)').choices(['xen', 'strict']).default('xen'))
+    .addOption(new Option('--no-compile', 'run every instruction in the interpreter (no block compiler): slower, for comparing against it'))
     .addHelpText('after', RUN_HELP)
     .action(async (kernel: string, raw: RawRunOptions) => {
       process.exitCode = await runCommand(kernel, raw);
@@ -148,7 +151,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     let machine;
     try {
       machine = createMachine({
-        mode: o.mode, memoryMiB: o.memory, serialOut: serial.write, pvPrivileged: o.pvPrivileged,
+        mode: o.mode, memoryMiB: o.memory, serialOut: serial.write, pvPrivileged: o.pvPrivileged, blockCompiler: o.compile,
         exitControls: { preset: o.exitControls, overrides: o.exitControl, costModel: o.costModel },
       });
     } catch (e) {

@@ -329,3 +329,13 @@ test('--help documents every option and the exit statuses', () => {
   assert.equal(top.status, 0);
   assert.match(top.stdout, /run \[options\] <kernel>/);
 });
+
+test('run --no-compile: the interpreter alone reports the same run (instructions, stop, exits)', () => {
+  const compiled = lastJsonLine(paravirt(b, ['run', b.guest('exits'), '--summary', 'json', '--serial', 'none']).stdout);
+  const r = paravirt(b, ['run', b.guest('exits'), '--summary', 'json', '--serial', 'none', '--no-compile']);
+  assert.equal(r.status, (0x10 << 1) | 1, r.stderr);
+  const interpreted = lastJsonLine(r.stdout);
+  assert.equal(interpreted.instructions, compiled.instructions);
+  assert.deepEqual(interpreted.stop, compiled.stop);
+  assert.deepEqual(interpreted.exits, compiled.exits);
+});
