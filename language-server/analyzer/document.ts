@@ -9,6 +9,7 @@ import { scanInlineAsm, shiftStatement, type CAsmStmt, type SyncPoint } from './
 import { parseGasLine } from './gas-line';
 import { parseNasmLine } from './nasm-line';
 import { HAS_TARGET, LineFlags } from './line-flags';
+import { WordIndex } from './word-index';
 import { detectSyntax, type SyntaxInfo } from './syntax';
 import type { LineFacts, LineInstr, Range, Syntax, Target } from './types';
 
@@ -66,6 +67,9 @@ export class AnalyzedDocument {
   private cText = '';
   /** C: where the last scan can be resumed (see c-inline.ts). */
   private cSync: SyncPoint[] = [];
+  /** C: occurrences of the words the target comment and #include lines start with. */
+  private readonly cParavirt = new WordIndex('paravirt');
+  readonly cInclude = new WordIndex('include');
   /** Lines beyond the cap are kept as text but not analysed. */
   readonly maxLines: number;
   truncated = false;
@@ -204,6 +208,8 @@ export class AnalyzedDocument {
 
   private reparseC(text: string): void {
     this.cText = text;
+    this.cParavirt.reset(text);
+    this.cInclude.reset(text);
     const starts: number[] = [0];
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
     this.lineStarts = Int32Array.from(starts);
@@ -226,6 +232,8 @@ export class AnalyzedDocument {
     if (this.truncated || this.lines.length > this.maxLines || oldSync.length === 0) { this.reparseC(next); return; }
     const delta = text.length - (b - a);
     this.cText = next;
+    this.cParavirt.edit(next, a, b, text.length);
+    this.cInclude.edit(next, a, b, text.length);
     this.lineStarts = shiftedLineStarts(this.lineStarts, sl, removed, inserted, delta);
     // Restart: the last sync point whose scan read only text before the edit.
     let r = -1;
@@ -278,10 +286,10 @@ export class AnalyzedDocument {
   targetOverride(): Target | null {
     if (this.syntax === 'c') {
       // As in assembly comments: the word `paravirt` as written, then the rest in any case.
-      // indexOf finds it far faster than a case-insensitive regex over a large file.
+      // Its occurrences are kept across edits (word-index.ts): no scan of the whole text.
       const t = this.cText;
       const re = /paravirt:\s*target\s*=\s*(pv|hvm)\b/iy;
-      for (let at = t.indexOf('paravirt'); at >= 0; at = t.indexOf('paravirt', at + 1)) {
+      for (const at of this.cParavirt.positions) {
         re.lastIndex = at;
         const m = re.exec(t);
         if (m) return m[1].toLowerCase() as Target;

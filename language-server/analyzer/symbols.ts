@@ -146,11 +146,11 @@ export interface IncludeRef { path: string; line: number; start: number; end: nu
 export function includesOf(doc: AnalyzedDocument): IncludeRef[] {
   const out: IncludeRef[] = [];
   if (doc.syntax === 'c') {
-    // The word `include` is rare: find it with indexOf, then check the line around it
-    // (`#include "x"`, blanks allowed around the #), instead of a regex per line.
+    // The word `include` is rare and its occurrences are kept across edits: check the line
+    // around each (`#include "x"`, blanks allowed around the #).
     const text = doc.getText();
     const blank = (c: number) => c === 32 || c === 9;
-    for (let at = text.indexOf('include'); at >= 0; at = text.indexOf('include', at + 7)) {
+    for (const at of doc.cInclude.positions) {
       let k = at - 1;
       while (k >= 0 && blank(text.charCodeAt(k))) k--;
       if (text.charCodeAt(k) !== 35) continue; // #

@@ -13,6 +13,8 @@ import { DEFAULT_SETTINGS, type Finding, type Settings } from '../../language-se
 import { toDiagnostic, truncationNotice } from '../../language-server/diagnostics';
 import { DiagnosticsEncoder } from '../../language-server/diagnostics-json';
 import { scanInlineAsm } from '../../language-server/analyzer/c-inline';
+import { includesOf } from '../../language-server/analyzer/symbols';
+import { WordIndex } from '../../language-server/analyzer/word-index';
 
 const COUNT = Number(process.env.PARAVIRT_FUZZ_COUNT ?? 60);
 const SEED = Number(process.env.PARAVIRT_FUZZ_SEED ?? 0x1dc);
@@ -142,7 +144,8 @@ describe('incremental C scan', () => {
       template: st.template, map: Array.from(st.map), outputs: st.outputs, inputs: st.inputs, instrs: st.instrs.length,
       positions: [doc === d ? d.positionAt(st.kwStart) : null],
     }));
-    const fragments = ['asm', '__asm__', ' volatile', '("hlt")', '(', ')', '"', "'", '/*', '*/', '//', '\n', '\\\n', ':', 'x', ' '];
+    const fragments = ['asm', '__asm__', ' volatile', '("hlt")', '(', ')', '"', "'", '/*', '*/', '//', '\n', '\\\n', ':', 'x', ' ',
+      '#include "a.h"\n', '#', 'include', 'in', 'clude', '// paravirt: target=hvm\n', 'paravirt', 'para', 'virt: target=pv'];
     for (let step = 0; step < COUNT * 3; step++) {
       if (r() < 0.5) {
         const e = randomEdit(r, 'c', text);
@@ -156,6 +159,8 @@ describe('incremental C scan', () => {
         text = text.slice(0, a) + ins + text.slice(b);
       }
       const fresh = AnalyzedDocument.create('/virtual/long.c', text)!;
+      assert.deepEqual(includesOf(doc), includesOf(fresh), `includes at step ${step}`);
+      assert.equal(doc.targetOverride(), fresh.targetOverride(), `target at step ${step}`);
       const strip = (xs: ReturnType<typeof stmt>) => xs.map(({ positions: _p, ...rest }) => rest);
       assert.deepEqual(strip(stmt(doc)), strip(stmt(fresh)), `step ${step} (seed ${SEED})`);
       if (step % 25 === 0) {
@@ -186,6 +191,26 @@ describe('C scan sync points', () => {
           }
         }
       }
+    }
+  });
+});
+
+describe('word index', () => {
+  it('occurrences after random edits equal a fresh search, overlapping ones included', () => {
+    const r = rng(SEED + 5);
+    const pieces = ['a', 'b', 'ab', 'aba', 'ba', '', 'abab'];
+    let text = 'abababa b aba';
+    const idx = new WordIndex('aba');
+    idx.reset(text);
+    for (let step = 0; step < COUNT * 20; step++) {
+      const a = Math.floor(r() * (text.length + 1));
+      const b = Math.min(text.length, a + Math.floor(r() * 4));
+      const ins = pieces[Math.floor(r() * pieces.length)];
+      text = text.slice(0, a) + ins + text.slice(b);
+      idx.edit(text, a, b, ins.length);
+      const want = new WordIndex('aba');
+      want.reset(text);
+      assert.deepEqual(idx.positions, want.positions, `step ${step}: ${JSON.stringify(text)}`);
     }
   });
 });
