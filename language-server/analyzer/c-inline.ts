@@ -183,6 +183,8 @@ export interface ScanResult {
   sync: SyncPoint[];
   /** Where the scan stopped because `converged` said so, or -1 when it ran to the end. */
   stoppedAt: number;
+  /** One past the last character read before stopping (with the lookahead margin). */
+  reach: number;
 }
 
 /**
@@ -201,7 +203,7 @@ export function scanInlineAsm(t: string, from = 0, converged?: (i: number) => bo
   let reach = from;
   let nextMark = from;
   while (i < n) {
-    if (converged && converged(i)) return { stmts: out, sync, stoppedAt: i };
+    if (converged && converged(i)) return { stmts: out, sync, stoppedAt: i, reach: Math.max(reach, i + 8) };
     // A margin past i for the regex's lookahead around the token that led here.
     if (i >= nextMark) { sync.push({ at: i, reach: Math.max(reach, i + 8) }); nextMark = i + spacing; }
     re.lastIndex = i;
@@ -246,7 +248,7 @@ export function scanInlineAsm(t: string, from = 0, converged?: (i: number) => bo
     out.push(stmt);
     i = close + 1;
   }
-  return { stmts: out, sync, stoppedAt: -1 };
+  return { stmts: out, sync, stoppedAt: -1, reach: n };
 }
 
 /** Every asm statement in a C/C++ source text. */

@@ -5,7 +5,7 @@
 
 import { classify } from '../../emulator/isa';
 import type { IsaEntry } from '../../emulator/isa';
-import { scanInlineAsm, shiftStatement, type CAsmStmt, type SyncPoint } from './c-inline';
+import { scanInlineAsm, shiftStatement, type CAsmStmt, type ScanResult, type SyncPoint } from './c-inline';
 import { parseGasLine } from './gas-line';
 import { parseNasmLine } from './nasm-line';
 import { HAS_TARGET, LineFlags } from './line-flags';
@@ -64,7 +64,8 @@ export class AnalyzedDocument {
   /** C only. */
   cStmts: CAsmStmt[] = [];
   private lineStarts: Int32Array = new Int32Array(1);
-  private cText = '';
+  /** C: the text, joined from `lines` when asked for (an edit does not build it). */
+  private cText: string | null = '';
   /** C: where the last scan can be resumed (see c-inline.ts). */
   private cSync: SyncPoint[] = [];
   /** C: occurrences of the words the target comment and #include lines start with. */
@@ -88,7 +89,24 @@ export class AnalyzedDocument {
 
   get lineCount(): number { return this.lines.length; }
 
-  getText(): string { return this.syntax === 'c' ? this.cText : this.lines.join('\n'); }
+  getText(): string {
+    if (this.syntax !== 'c') return this.lines.join('\n');
+    return this.cText ??= this.lines.join('\n');
+  }
+
+  /** C: the length of the text. */
+  private get cLength(): number {
+    const last = this.lines.length - 1;
+    return this.lineStarts[last] + this.lines[last].length;
+  }
+
+  /** C: text offsets [from, to), from the lines around them (no whole-text string is built). */
+  private cSlice(from: number, to: number): string {
+    if (this.cText !== null) return this.cText.slice(from, to);
+    const l0 = this.positionAt(from).line, l1 = this.positionAt(Math.max(from, to - 1)).line;
+    const base = this.lineStarts[l0];
+    return this.lines.slice(l0, l1 + 1).join('\n').slice(from - base, to - base);
+  }
 
   setText(text: string): void {
     this.lines = splitLines(text);
@@ -117,7 +135,6 @@ export class AnalyzedDocument {
     const tail = this.lines[el].slice(Math.max(0, end.line > el ? this.lines[el].length : end.character));
     const inserted = splitLines(head + ev.text + tail);
     if (this.syntax === 'c') {
-      // Splice the flat text at the same offsets instead of re-joining every line.
       const a = this.lineStarts[sl] + head.length;
       const b = this.lineStarts[el] + this.lines[el].length - tail.length;
       spliceInto(this.lines, sl, el - sl + 1, inserted);
@@ -227,14 +244,16 @@ export class AnalyzedDocument {
    * previous ones, moved. Near the line cap the whole text is rescanned.
    */
   private editC(a: number, b: number, text: string, sl: number, removed: number, inserted: string[]): void {
-    const next = this.cText.slice(0, a) + text + this.cText.slice(b);
     const oldSync = this.cSync;
-    if (this.truncated || this.lines.length > this.maxLines || oldSync.length === 0) { this.reparseC(next); return; }
+    if (this.truncated || this.lines.length > this.maxLines || oldSync.length === 0) { this.reparseC(this.lines.join('\n')); return; }
     const delta = text.length - (b - a);
-    this.cText = next;
-    this.cParavirt.edit(next, a, b, text.length);
-    this.cInclude.edit(next, a, b, text.length);
+    this.cText = null;
     this.lineStarts = shiftedLineStarts(this.lineStarts, sl, removed, inserted, delta);
+    const length = this.cLength;
+    for (const w of [this.cParavirt, this.cInclude]) {
+      const from = Math.max(0, a - w.word.length + 1), to = Math.min(length, a + text.length + w.word.length - 1);
+      w.edit(this.cSlice(from, to), from, a, b, text.length);
+    }
     // Restart: the last sync point whose scan read only text before the edit.
     let r = -1;
     for (let lo = 0, hi = oldSync.length - 1; lo <= hi;) {
@@ -243,20 +262,31 @@ export class AnalyzedDocument {
     }
     while (r >= 0 && oldSync[r].reach > a) r--;
     const from = r >= 0 ? oldSync[r].at : 0;
-    // Converge: an old sync point past the edit (its lookbehind included), at its new offset.
-    let j = 0;
-    while (j < oldSync.length && oldSync[j].at <= b) j++;
-    const scan = scanInlineAsm(next, from, (i) => {
-      while (j < oldSync.length && oldSync[j].at + delta < i) j++;
-      return j < oldSync.length && oldSync[j].at + delta === i;
-    });
+    // Scan a window of the new text from there; it must fall back into step with the old scan
+    // (at an old sync point past the edit, lookbehind included, at its moved offset) with
+    // everything it read inside the window, else the window grows.
+    let first = 0;
+    while (first < oldSync.length && oldSync[first].at <= b) first++;
+    let scan: ScanResult;
+    let j = first;
+    for (let span = 1 << 14; ; span *= 4) {
+      const end = Math.min(length, a + text.length + span);
+      const window = this.cSlice(from, end);
+      j = first;
+      scan = scanInlineAsm(window, 0, (i) => {
+        while (j < oldSync.length && oldSync[j].at + delta < i + from) j++;
+        return j < oldSync.length && oldSync[j].at + delta === i + from;
+      });
+      if (end === length || (scan.stoppedAt >= 0 && scan.reach <= window.length)) break;
+    }
+    for (const st of scan.stmts) shiftStatement(st, from);
     const old = this.cStmts;
     const stmts = old.filter((st) => st.kwStart < from);
     for (const st of scan.stmts) stmts.push(st);
     const sync = oldSync.slice(0, Math.max(0, r));
-    for (const p of scan.sync) sync.push(p);
+    for (const p of scan.sync) sync.push({ at: p.at + from, reach: p.reach + from });
     if (scan.stoppedAt >= 0) {
-      const p = scan.stoppedAt - delta;
+      const p = scan.stoppedAt + from - delta;
       for (const st of old) if (st.kwStart >= p) { shiftStatement(st, delta); stmts.push(st); }
       for (let k = j; k < oldSync.length; k++) sync.push({ at: oldSync[k].at + delta, reach: oldSync[k].reach + delta });
     }
@@ -276,7 +306,7 @@ export class AnalyzedDocument {
   }
 
   offsetAt(pos: { line: number; character: number }): number {
-    if (this.syntax === 'c') return (this.lineStarts[pos.line] ?? this.cText.length) + pos.character;
+    if (this.syntax === 'c') return (this.lineStarts[pos.line] ?? this.cLength) + pos.character;
     let off = 0;
     for (let i = 0; i < pos.line && i < this.lines.length; i++) off += this.lines[i].length + 1;
     return off + pos.character;
@@ -285,13 +315,13 @@ export class AnalyzedDocument {
   /** The `paravirt: target=` comment, first one wins. */
   targetOverride(): Target | null {
     if (this.syntax === 'c') {
-      // As in assembly comments: the word `paravirt` as written, then the rest in any case.
-      // Its occurrences are kept across edits (word-index.ts): no scan of the whole text.
-      const t = this.cText;
+      // As in assembly comments: the word `paravirt` as written, then the rest in any case, on
+      // one line. Its occurrences are kept across edits (word-index.ts): no whole-text scan.
       const re = /paravirt:\s*target\s*=\s*(pv|hvm)\b/iy;
       for (const at of this.cParavirt.positions) {
-        re.lastIndex = at;
-        const m = re.exec(t);
+        const p = this.positionAt(at);
+        re.lastIndex = p.character;
+        const m = re.exec(this.lines[p.line]);
         if (m) return m[1].toLowerCase() as Target;
       }
       return null;

@@ -146,25 +146,16 @@ export interface IncludeRef { path: string; line: number; start: number; end: nu
 export function includesOf(doc: AnalyzedDocument): IncludeRef[] {
   const out: IncludeRef[] = [];
   if (doc.syntax === 'c') {
-    // The word `include` is rare and its occurrences are kept across edits: check the line
-    // around each (`#include "x"`, blanks allowed around the #).
-    const text = doc.getText();
-    const blank = (c: number) => c === 32 || c === 9;
+    // The word `include` is rare and its occurrences are kept across edits: only the lines
+    // holding it are matched.
+    let last = -1;
     for (const at of doc.cInclude.positions) {
-      let k = at - 1;
-      while (k >= 0 && blank(text.charCodeAt(k))) k--;
-      if (text.charCodeAt(k) !== 35) continue; // #
-      k--;
-      while (k >= 0 && blank(text.charCodeAt(k))) k--;
-      if (k >= 0 && text.charCodeAt(k) !== 10) continue;
-      let q = at + 7;
-      while (blank(text.charCodeAt(q))) q++;
-      if (text.charCodeAt(q) !== 34) continue; // "
-      const close = text.indexOf('"', q + 1);
-      const nl = text.indexOf('\n', q + 1);
-      if (close < 0 || (nl >= 0 && nl < close) || close === q + 1) continue;
-      const p = doc.positionAt(q + 1);
-      out.push({ path: text.slice(q + 1, close), line: p.line, start: p.character, end: p.character + close - q - 1 });
+      const line = doc.positionAt(at).line;
+      if (line === last) continue;
+      last = line;
+      const l = doc.lines[line];
+      const m = /^\s*#\s*include\s*"([^"]+)"/.exec(l);
+      if (m) { const s = l.indexOf(m[1]); out.push({ path: m[1], line, start: s, end: s + m[1].length }); }
     }
     return out;
   }

@@ -5,7 +5,7 @@
 export class WordIndex {
   private at: number[] = [];
 
-  constructor(private readonly word: string) {}
+  constructor(readonly word: string) {}
 
   /** Every occurrence, in order. */
   get positions(): readonly number[] { return this.at; }
@@ -15,16 +15,20 @@ export class WordIndex {
     for (let i = text.indexOf(this.word); i >= 0; i = text.indexOf(this.word, i + 1)) this.at.push(i);
   }
 
-  /** `text` is the new text, in which [a, b) of the old one became `inserted` characters. */
-  edit(text: string, a: number, b: number, inserted: number): void {
+  /**
+   * [a, b) of the old text became `inserted` characters; `window` is the new text from
+   * `windowStart`, covering a word's length before the new range to a word's length after.
+   */
+  edit(window: string, windowStart: number, a: number, b: number, inserted: number): void {
     const w = this.word.length;
     const delta = inserted - (b - a);
-    // Occurrences that touched the old range are gone; a window around the new range is searched again.
     // Old occurrences wholly before the range stay, those from its end on move; new ones can
     // only start within a word's length before the new range, up to its end.
     const next = this.at.filter((p) => p + w <= a);
-    const to = Math.min(text.length, a + inserted + w - 1);
-    for (let i = text.indexOf(this.word, Math.max(0, a - w + 1)); i >= 0 && i + w <= to; i = text.indexOf(this.word, i + 1)) next.push(i);
+    for (let i = window.indexOf(this.word); i >= 0; i = window.indexOf(this.word, i + 1)) {
+      const p = windowStart + i;
+      if (p + w > a && p < a + inserted) next.push(p);
+    }
     for (const p of this.at) if (p >= b) next.push(p + delta);
     this.at = next;
   }

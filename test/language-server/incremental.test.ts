@@ -207,7 +207,7 @@ describe('word index', () => {
       const b = Math.min(text.length, a + Math.floor(r() * 4));
       const ins = pieces[Math.floor(r() * pieces.length)];
       text = text.slice(0, a) + ins + text.slice(b);
-      idx.edit(text, a, b, ins.length);
+      idx.edit(text, 0, a, b, ins.length);
       const want = new WordIndex('aba');
       want.reset(text);
       assert.deepEqual(idx.positions, want.positions, `step ${step}: ${JSON.stringify(text)}`);
