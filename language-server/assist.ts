@@ -48,8 +48,11 @@ export function callContext(od: OpenDoc, pos: Position): { wrapper: Wrapper; act
   const doc = od.doc;
   const line = doc.lines[pos.line] ?? '';
   if (doc.syntax === 'c') {
-    const text = doc.getText();
-    const off = doc.offsetAt(pos);
+    // Only the 2,000 characters before the cursor matter (a keystroke must not join a large file).
+    const at = doc.offsetAt(pos);
+    const base = Math.max(0, at - 2100);
+    const text = doc.textRange(base, at);
+    const off = at - base;
     let depth = 0, commas = 0;
     for (let i = off - 1; i >= 0 && i > off - 2000; i--) {
       const c = text[i];

@@ -101,6 +101,11 @@ export class AnalyzedDocument {
   }
 
   /** C: text offsets [from, to), from the lines around them (no whole-text string is built). */
+  textRange(from: number, to: number): string {
+    if (this.syntax !== 'c') return this.getText().slice(from, to);
+    return this.cSlice(from, to);
+  }
+
   private cSlice(from: number, to: number): string {
     if (this.cText !== null) return this.cText.slice(from, to);
     const l0 = this.positionAt(from).line, l1 = this.positionAt(Math.max(from, to - 1)).line;
