@@ -56,7 +56,7 @@ async function timed(pid: number | undefined, work: () => Promise<void>): Promis
   return { wall, cpu: (onCpuNs(pid) - c0) / 1e6 };
 }
 
-interface Timing { wall: number; cpu: number }
+interface Timing { wall: number; cpu: number; machine?: number }
 
 function median(xs: number[]): number { const s = xs.slice().sort((a, b) => a - b); return s[s.length >> 1]!; }
 
@@ -87,7 +87,7 @@ function symbol(elf: string, name: string): number {
 // ---- the plain side: a child process answering one JSON line per request ------------------
 
 interface PlainRequest { elf: string; breakpoint: number | null; instructions: number; cmd: 'prepare' | 'run' }
-interface PlainAnswer { icount: number; stop: string }
+interface PlainAnswer { icount: number; stop: string; machineMs: number }
 
 /** The child: builds the machine as the CLI does on `prepare`, runs it with the CLI's run loop on `run`. */
 function plainChild(): void {
@@ -101,13 +101,17 @@ function plainChild(): void {
       const profile = new RunProfile();
       m.setExitFilter((r) => { profile.add(r); return false; });
       if (req.breakpoint !== null) m.addBreakpoint(req.breakpoint);
-      process.stdout.write(JSON.stringify({ icount: m.icount, stop: 'prepared' }) + '\n');
+      process.stdout.write(JSON.stringify({ icount: m.icount, stop: 'prepared', machineMs: 0 } satisfies PlainAnswer) + '\n');
       return;
     }
     const machine = m!;
     const limit = req.breakpoint === null ? req.instructions : Number.MAX_SAFE_INTEGER;
-    void runInSlices(machine, { maxInstructions: limit, slice: 1_000_000, afterSlice: () => undefined }).then((r) => {
-      process.stdout.write(JSON.stringify({ icount: machine.icount, stop: r.stop.kind } satisfies PlainAnswer) + '\n');
+    // Time inside Machine.run(), as the adapter's paravirt.runStats counts it.
+    let machineMs = 0;
+    const timedMachine = Object.create(machine) as Machine;
+    timedMachine.run = (budget: number) => { const t = performance.now(); const r = machine.run(budget); machineMs += performance.now() - t; return r; };
+    void runInSlices(timedMachine, { maxInstructions: limit, slice: 1_000_000, afterSlice: () => undefined }).then((r) => {
+      process.stdout.write(JSON.stringify({ icount: machine.icount, stop: r.stop.kind, machineMs } satisfies PlainAnswer) + '\n');
     });
   });
 }
@@ -132,7 +136,7 @@ class PlainRunner {
     const t = await timed(this.child.pid, async () => { a = await this.ask({ cmd: 'run', elf, breakpoint, instructions }); });
     const want = breakpoint === null ? 'budget' : 'breakpoint';
     if (a?.icount !== instructions || a.stop !== want) throw new Error(`plain run ended with ${a?.stop} after ${a?.icount} instructions`);
-    return t;
+    return { ...t, machine: a.machineMs };
   }
 
   stop(): void { this.child.kill(); }
@@ -207,7 +211,7 @@ async function compare(dc: DebugClient, runner: PlainRunner, elf: string, instru
     const st = (await dc.customRequest('paravirt.runStats', {})).body as { wallMs: number; machineMs: number; instructions: number };
     if (st.instructions !== instructions) throw new Error(`the adapter ran ${st.instructions} instructions, not ${instructions}`);
     c.ownOverhead.push((st.wallMs - st.machineMs) / st.machineMs);
-    return t;
+    return { ...t, machine: st.machineMs };
   };
   await runner.timedRun(elf, done, instructions);
   await adapterRun();
@@ -241,6 +245,9 @@ function figures(prefix: string, c: Comparison): Record<string, number> {
     [`${prefix}CpuRatio`]: r3(median(cpu(c.adapter)) / median(cpu(c.plain))),
     [`${prefix}CpuRatioMin`]: r3(Math.min(...cpuRatios)),
     [`${prefix}CpuRatioMax`]: r3(Math.max(...cpuRatios)),
+    // Time inside Machine.run() on each side: does the adapter process run the machine slower?
+    [`${prefix}AdapterMachineMs`]: Math.round(median(c.adapter.map((t) => t.machine!))),
+    [`${prefix}PlainMachineMs`]: Math.round(median(c.plain.map((t) => t.machine!))),
     // Measured inside the adapter, so the emulator's own run-to-run spread does not enter it.
     [`${prefix}AdapterOwnOverheadPct`]: Number((100 * median(c.ownOverhead)).toFixed(2)),
     [`${prefix}AdapterOwnOverheadPctMax`]: Number((100 * Math.max(...c.ownOverhead)).toFixed(2)),
