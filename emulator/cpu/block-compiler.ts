@@ -19,6 +19,11 @@ import { decodeInfo } from './decode-info';
 import { CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, SS } from './block-emitter';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
+/** The CPU's arrays a block may read, by the local name generated code uses for each. */
+const FIELDS: ReadonlyArray<readonly [string, string]> = [
+  ['r', 'regs'], ['r8', 'r8'], ['sb', 'segBase'], ['sl', 'segLimit'], ['cr', 'segChkR'], ['cw', 'segChkW'],
+  ['lr', 'segLimR'], ['lw', 'segLimW'], ['tr', 'tlbR'], ['tw', 'tlbW'], ['i32', 'i32'], ['u8', 'u8'],
+];
 /** Longest block in instructions: bounds compile time and the latency of `attn`. */
 const MAX_INSTRUCTIONS = 64;
 
@@ -103,9 +108,12 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   if (compiled === 0) return null;
   if (!closed) body.push(em.exitText(`(e0+${off})|0`, k));
 
-  const head = 'const r=c.regs,r8=c.r8,sb=c.segBase,sl=c.segLimit,cr=c.segChkR,cw=c.segChkW,lr=c.segLimR,lw=c.segLimW,tr=c.tlbR,tw=c.tlbW,i32=c.i32,u8=c.u8;' +
-    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
   const text = body.join('\n').replaceAll('@COUNT@', String(k));
+  // Load only the CPU fields this block uses: short blocks are entered millions of times.
+  // (A name inside a longer one, `r[` in `tr[`, only costs an unused load.)
+  const fields = FIELDS.filter(([name]) => text.includes(`${name}[`)).map(([name, field]) => `${name}=c.${field}`);
+  const head = (fields.length ? `const ${fields.join(',')};` : '') +
+    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
   const code = loop ? `${head}for(;;){${text}}` : `${head}${text}`;
   // The guest's bytes become constants in generated code, never code themselves: every
   // value spliced in above is a number formatted by this file.
@@ -301,7 +309,7 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
   }
 }
 
-function emitJcc(em: Emitter, cc: number, d: number): 'end' | 'loop' {
+function emitJcc(em: Emitter, cc: number, d: number): 'ok' | 'loop' {
   let cond = em.condExpr(cc);
   if (cond === null) { em.emit(em.flushText()); em.pend = 0; cond = `c.cond(${cc})`; }
   const target = em.next + d;
@@ -312,9 +320,10 @@ function emitJcc(em: Emitter, cc: number, d: number): 'end' | 'loop' {
     em.emit(em.exitText(`(e0+${em.next})|0`, done));
     return 'loop';
   }
+  // Taken: leave the block. Not taken: the block goes on (a superblock), so branchy code
+  // does not pay a block entry every two or three instructions.
   em.emit(`if(${cond}){${em.limitCheck(`(e0+${target})|0`)}${em.exitText(`(e0+${target})|0`, done)}}`);
-  em.emit(em.exitText(`(e0+${em.next})|0`, done));
-  return 'end';
+  return 'ok';
 }
 
 function emitShift(em: Emitter, kind: number, x: number, cnt: number): 'ok' {
