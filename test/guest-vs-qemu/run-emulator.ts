@@ -16,12 +16,14 @@ export interface EmulatorResult {
 
 const MEMORY_MIB = 64;
 
-export function runOnEmulator(elfPath: string, maxInstructions = 400_000_000, sliceBudget = 2_000_000): EmulatorResult {
+/** `blockThreshold`: visits before code is compiled (0: interpreter only; default: the CPU's own). */
+export function runOnEmulator(elfPath: string, maxInstructions = 400_000_000, sliceBudget = 2_000_000, blockThreshold?: number): EmulatorResult {
   const bytes = new Uint8Array(readFileSync(elfPath));
   const out: number[] = [];
   let machine: Machine | null = null;
   try {
     machine = new Machine({ mode: 'hvm', memoryMiB: MEMORY_MIB, serialOut: (b) => { out.push(b & 0xff); } });
+    if (blockThreshold !== undefined) machine.cpu.blockThreshold = blockThreshold;
     machine.load(loadImage(bytes, { ramBytes: MEMORY_MIB * 1024 * 1024 }));
     let stop: StopReason = { kind: 'budget' };
     while (machine.icount < maxInstructions) {
