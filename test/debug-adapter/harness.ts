@@ -40,11 +40,20 @@ export function removeBuild(b: Built | undefined): void {
   if (b) rmSync(b.dir, { recursive: true, force: true });
 }
 
-/** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; pv*: PV kernels; others: one .asm. */
+/** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; irq-O0 / irq-O2: boot.asm + isrstubs.asm + irq.c; pv*: PV kernels; others: one .asm. */
 export function buildGuest(dir: string, name: string): string {
   const elf = join(dir, `${name}.elf`);
   const nasm = (src: string, obj: string, extra: string[] = []) =>
     run('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', '-I', GUESTS + '/', ...extra, '-o', obj, join(GUESTS, src)]);
+  const irq = /^irq-(O\d|Og)$/.exec(name);
+  if (irq) {
+    const boot = join(dir, `boot-${name}.o`), stubs = join(dir, `stubs-${name}.o`), k = join(dir, `${name}.o`);
+    nasm('boot.asm', boot);
+    nasm('isrstubs.asm', stubs);
+    run('gcc', [...C_FLAGS, `-${irq[1]}`, '-c', join(GUESTS, 'irq.c'), '-o', k]);
+    run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUESTS, 'link.ld'), '-o', elf, boot, stubs, k]);
+    return elf;
+  }
   const m = /^kernel-(O\d|Og)$/.exec(name);
   if (m) {
     const boot = join(dir, `boot-${name}.o`), k = join(dir, `${name}.o`);

@@ -1,16 +1,17 @@
 // Unwinding through interrupt frames from anywhere in a handler: in the vector stubs, in the
 // common stub after PUSHA (which then changes EBP), and two calls deep in the functions it
-// calls. Oracles: nm's addresses of the faulting instructions and functions, the source lines
-// of the calls, and the vector each fault has in the SDM (#DE 0, #GP 13).
+// calls; in assembly (EBP chains) and in C at -O0 and -O2 (CFI, no frame pointers at -O2).
+// Oracles: nm's addresses of the faulting instructions and functions, the source lines of the
+// calls, and the vector each fault has in the SDM (#DE 0, #GP 13).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { asmLine, buildAll, GUESTS, launch, nextStopped, nmAddress, startClient, type Built, removeBuild } from './harness';
+import { addr2line, asmLine, buildAll, GUESTS, launch, markerLine, nextStopped, nmAddress, startClient, type Built, removeBuild } from './harness';
 
 let b: Built;
 let dc: DebugClient;
-before(async () => { b = await buildAll(['isr']); dc = await startClient(b.adapter); });
+before(async () => { b = await buildAll(['isr', 'irq-O0', 'irq-O2']); dc = await startClient(b.adapter); });
 after(async () => { await dc.stop().catch(() => undefined); removeBuild(b); });
 
 const SRC = join(GUESTS, 'isr.asm');
@@ -78,3 +79,43 @@ test('interrupt frames: the interrupted code under the handler from its stubs an
   await dc.continueRequest({ threadId: 1 });
   assert.equal((await exited).body.exitCode, (2 << 1) | 1);
 });
+
+for (const level of ['O0', 'O2']) {
+  test(`interrupt frames in a C kernel at -${level}: the C handler's callee, the stub, then the interrupted C code and its callers`, async () => {
+    const c = await startClient(b.adapter);
+    try {
+      const elf = b.elf(`irq-${level}`);
+      const src = join(GUESTS, 'irq.c');
+      await launch(c, { program: elf, profile: false }, async () => {
+        await c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'note_trap' }] });
+      });
+      assert.equal((await nextStopped(c)).reason, 'function breakpoint');
+      const frames = (await c.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+      const names = frames.map((f) => f.name);
+      const i = names.findIndex((n) => /\(interrupted: vector 48\)$/.test(n));
+      assert.ok(i > 0, JSON.stringify(names));
+      // Above it: note_trap, c_handler (unless -O2 folded it), and the stub that called it.
+      assert.match(names[0]!, /^note_trap/);
+      assert.match(names[i - 1]!, /^isr48/);
+      // The interrupted frame: victim, at the instruction after INT 0x30 (where IRET returns).
+      const f = frames[i]!;
+      assert.match(f.name, /^victim/);
+      assert.equal(parseInt(f.instructionPointerReference!, 16), nmAddress(elf, 'victim.after_int'));
+      assert.equal(f.source?.path, src);
+      assert.equal(f.line, addr2line(elf, nmAddress(elf, 'victim.after_int'))![1]);
+      // Its callers, from CFI: outer at its call, then kmain, then _start.
+      assert.match(frames[i + 1]!.name, /^outer/);
+      assert.equal(frames[i + 1]!.line, markerLine('irq.c', 'outer-call'));
+      assert.match(frames[i + 2]!.name, /^kmain/);
+      assert.equal(frames[i + 2]!.line, markerLine('irq.c', 'kmain-outer'));
+      assert.match(frames[i + 3]!.name, /^_start/);
+      await c.setFunctionBreakpointsRequest({ breakpoints: [] });
+      const exited = c.waitForEvent('exited');
+      await c.continueRequest({ threadId: 1 });
+      // outer(20) = 42, plus the vector number note_trap added: 90.
+      assert.equal((await exited).body.exitCode, (90 << 1) | 1);
+    } finally {
+      await c.stop().catch(() => undefined);
+    }
+  });
+}
