@@ -117,9 +117,21 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   const code = loop ? `${head}for(;;){${text}}` : `${head}${text}`;
   // The guest's bytes become constants in generated code, never code themselves: every
   // value spliced in above is a number formatted by this file.
-  const factory = new Function('cl', `return function block(c){${code}};`) as (cl: Uint8Array) => (c: unknown) => void;
+  let factory: (cl: Uint8Array) => (c: unknown) => void;
+  try {
+    factory = new Function('cl', `return function block(c){${code}};`) as typeof factory;
+  } catch (e) {
+    // A generator bug must not take the host down: the interpreter runs this code instead,
+    // and the error is kept where the tests look for it.
+    compileErrors.count++;
+    compileErrors.last = `${(e as Error).message} at physical 0x${phys.toString(16)}`;
+    return null;
+  }
   return { fn: factory(codeLine), start: phys, end: phys + off, linear: linear >>> 0, count: k };
 }
+
+/** Generated code V8 refused (always zero unless the generator has a bug). */
+export const compileErrors = { count: 0, last: '' };
 
 /**
  * Emit one instruction without prefixes. Returns 'ok', 'end' (a control transfer that closed

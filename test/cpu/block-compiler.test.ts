@@ -10,6 +10,7 @@ import { Machine } from '../../emulator/machine';
 import { envInt } from '../conformance/random';
 import { runBlockComparison } from '../conformance/block-programs';
 import { assemble } from './harness';
+import { compileErrors } from '../../emulator/cpu/block-compiler';
 
 const CODE = 0x100000;
 
@@ -54,6 +55,7 @@ test('random programs: compiled blocks and the interpreter agree slice by slice'
   assert.equal(r.checked, count);
   // The comparison means something only if the compiler actually ran.
   assert.ok(r.blocks > count * 5, `only ${r.blocks} blocks compiled`);
+  assert.equal(compileErrors.count, 0, compileErrors.last);
 });
 
 test('a hot loop is compiled, gives the interpreter\'s result, and data in its page invalidates nothing', () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { listGuests } from './guest-files';
 import { runOnEmulator } from './run-emulator';
+import { compileErrors } from '../../emulator/cpu/block-compiler';
 
 const guests = listGuests();
 
@@ -24,5 +25,6 @@ for (const g of guests) {
     assert.equal(jit.serial, ref.serial);
     assert.deepEqual(jit.stop, ref.stop);
     assert.equal(jit.instructions, ref.instructions);
+    assert.equal(compileErrors.count, 0, compileErrors.last);
   });
 }
