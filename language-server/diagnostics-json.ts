@@ -132,9 +132,10 @@ export class DiagnosticsEncoder {
     if (more) o += more.copy(buf, o);
     else if (n > 0) o--; // drop the last separator
     buf[o++] = 0x5d; // ]
+    const prev = this.memo;
     this.memo = { key, findings, buf, offsets };
     this.out.add(buf);
-    if (m) this.maybeGive(m.buf);
+    if (prev) this.maybeGive(prev.buf);
     return buf.subarray(0, o);
   }
 
