@@ -27,6 +27,8 @@ export interface CAsmStmt {
   instrs: CAsmInstr[];
   /** Labels the template defines (template indices), for document symbols. */
   labels: Array<{ name: string; start: number; end: number }>;
+  /** A slot for the rules' results for this statement (analyzer/rules.ts). */
+  analysis: unknown;
 }
 
 const KEYWORDS = new Set(['asm', '__asm__', '__asm']);
@@ -240,7 +242,7 @@ export function scanInlineAsm(t: string, from = 0, converged?: (i: number) => bo
     const stmt: CAsmStmt = {
       kwStart: s, closeParen: close, templateIsLiteral: literal, templateStart, templateEnd, template: chars.join(''),
       map: Int32Array.from(offs), extended: colons.length > 0, outputs: [], inputs: [],
-      statementCount: 0, instrs: [], labels: [],
+      statementCount: 0, instrs: [], labels: [], analysis: undefined,
     };
     if (colons.length > 0) stmt.outputs = parseOperands(t, colons[0] + 1, colons.length > 1 ? colons[1] : close);
     if (colons.length > 1) stmt.inputs = parseOperands(t, colons[1] + 1, colons.length > 2 ? colons[2] : close);

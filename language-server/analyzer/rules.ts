@@ -138,6 +138,9 @@ function moved(hf: HitFinding, shift: number): HitFinding {
   };
 }
 
+/** An asm statement's findings (ignore comments aside), valid while it starts where it did. */
+interface StmtFindings { gen: string; kwStart: number; line: number; character: number; list: HitFinding[] }
+
 type Visit = (instr: LineInstr, line: number, range: Range, ignore: boolean, c: CAsmStmt | null) => boolean;
 
 function analyzeAsm(doc: AnalyzedDocument, gen: string, macros: string, out: HitFinding[], visit: Visit,
@@ -190,22 +193,21 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
   const shadowed = (instr: LineInstr) => macros.has(instr.raw) || imacros.has(instr.raw.toLowerCase());
   const out: HitFinding[] = [];
 
-  const visit = (instr: LineInstr, line: number, range: Range, ignore: boolean, c: CAsmStmt | null): boolean => {
-    if (ignore) return true;
-    if (!c && anyMacro && shadowed(instr)) return true;
+  /** The finding for one instruction at `range`, or null when it has none (ignore and macros aside). */
+  const findingFor = (instr: LineInstr, line: number, range: Range, c: CAsmStmt | null): HitFinding | null => {
     let k = cache.get(instr);
     if (!k) {
       k = { entry: classify(instr.mnemonic, instr.ops) ?? null, gen: '', severity: null, message: '', fixable: false, last: null };
       cache.set(instr, k);
     }
     const entry = k.entry;
-    if (!entry) return true;
+    if (!entry) return null;
     if (k.gen !== gen) {
       k.gen = gen;
       k.last = null;
       k.severity = severityFor(entry, target, settings);
       if (k.severity) {
-        const fix = planFix(doc, { entry, instr, range, line, ignore, c });
+        const fix = planFix(doc, { entry, instr, range, line, ignore: false, c });
         const mkey = `${gen}|${entry.id}|${fix.ok ? fix.replacement : fix.reason}`;
         let message = messages.get(mkey);
         if (message === undefined) {
@@ -217,11 +219,11 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
         k.fixable = fix.ok;
       }
     }
-    if (!k.severity) return true;
+    if (!k.severity) return null;
     let hf = k.last;
     if (!hf || hf.hit.c !== c || !sameRange(hf.finding.range, range)) {
       hf = {
-        hit: { entry, instr, range, line, ignore, c },
+        hit: { entry, instr, range, line, ignore: false, c },
         finding: {
           range, severity: k.severity, code: entry.rule, message: k.message,
           href: ruleHref(entry), entry: entry.id, fixable: k.fixable, encoded: undefined,
@@ -229,16 +231,39 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
       };
       k.last = hf;
     }
-    out.push(hf);
+    return hf;
+  };
+
+  const visit = (instr: LineInstr, line: number, range: Range, ignore: boolean, c: CAsmStmt | null): boolean => {
+    if (ignore) return true;
+    if (!c && anyMacro && shadowed(instr)) return true;
+    const hf = findingFor(instr, line, range, c);
+    if (hf) out.push(hf);
     return out.length < MAX_FINDINGS;
   };
 
   if (doc.syntax !== 'c') return analyzeAsm(doc, gen, anyMacro ? macroKey(macros, imacros) : '', out, visit, shadowed, anyMacro);
   for (const st of doc.cStmts) {
-    for (const { instr } of st.instrs) {
-      const start = doc.positionAt(st.map[instr.start]);
-      const end = doc.positionAt(st.map[instr.end - 1] + 1);
-      if (!visit(instr, start.line, { start, end }, doc.lineIgnored(start.line), st)) return out;
+    // A statement that was not rescanned and still starts at the same offset and position has
+    // the same findings: no position is computed for its instructions. (`paravirt: ignore`
+    // may have been typed after it on a line, so that is checked each time.)
+    const at = doc.positionAt(st.kwStart);
+    let m = st.analysis as StmtFindings | undefined;
+    if (!m || m.gen !== gen || m.kwStart !== st.kwStart || m.line !== at.line || m.character !== at.character) {
+      const list: HitFinding[] = [];
+      for (const { instr } of st.instrs) {
+        const start = doc.positionAt(st.map[instr.start]);
+        const end = doc.positionAt(st.map[instr.end - 1] + 1);
+        const hf = findingFor(instr, start.line, { start, end }, st);
+        if (hf) list.push(hf);
+      }
+      m = { gen, kwStart: st.kwStart, line: at.line, character: at.character, list };
+      st.analysis = m;
+    }
+    for (const hf of m.list) {
+      if (doc.lineIgnored(hf.hit.line)) continue;
+      out.push(hf);
+      if (out.length >= MAX_FINDINGS) return out;
     }
   }
   return out;

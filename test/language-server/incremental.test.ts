@@ -145,7 +145,7 @@ describe('incremental C scan', () => {
       positions: [doc === d ? d.positionAt(st.kwStart) : null],
     }));
     const fragments = ['asm', '__asm__', ' volatile', '("hlt")', '(', ')', '"', "'", '/*', '*/', '//', '\n', '\\\n', ':', 'x', ' ',
-      '#include "a.h"\n', '#', 'include', 'in', 'clude', '// paravirt: target=hvm\n', 'paravirt', 'para', 'virt: target=pv'];
+      '#include "a.h"\n', '#', 'include', 'in', 'clude', '// paravirt: target=hvm\n', 'paravirt', 'para', 'virt: target=pv', ' // paravirt: ignore'];
     for (let step = 0; step < COUNT * 3; step++) {
       if (r() < 0.5) {
         const e = randomEdit(r, 'c', text);
@@ -160,6 +160,7 @@ describe('incremental C scan', () => {
       }
       const fresh = AnalyzedDocument.create('/virtual/long.c', text)!;
       assert.deepEqual(includesOf(doc), includesOf(fresh), `includes at step ${step}`);
+      assert.deepEqual(analyze(doc, DEFAULT_SETTINGS).map((h) => shape(h.finding)), analyze(fresh, DEFAULT_SETTINGS).map((h) => shape(h.finding)), `findings at step ${step}`);
       assert.equal(doc.targetOverride(), fresh.targetOverride(), `target at step ${step}`);
       const strip = (xs: ReturnType<typeof stmt>) => xs.map(({ positions: _p, ...rest }) => rest);
       assert.deepEqual(strip(stmt(doc)), strip(stmt(fresh)), `step ${step} (seed ${SEED})`);
@@ -212,5 +213,34 @@ describe('word index', () => {
       want.reset(text);
       assert.deepEqual(idx.positions, want.positions, `step ${step}: ${JSON.stringify(text)}`);
     }
+  });
+});
+
+describe('C findings kept per statement', () => {
+  const findings = (d: AnalyzedDocument) => analyze(d, DEFAULT_SETTINGS).map((h) => shape(h.finding));
+  const same = (d: AnalyzedDocument, why: string) => assert.deepEqual(findings(d), findings(AnalyzedDocument.create(d.path, d.getText())!), why);
+
+  it('a `paravirt: ignore` typed after an unchanged statement silences it, and removing it brings it back', () => {
+    const doc = AnalyzedDocument.create('/virtual/i.c', 'void f(void) {\n    asm volatile("hlt");\n}\n')!;
+    assert.equal(findings(doc).length, 1);
+    doc.applyChange({ range: { start: { line: 1, character: 24 }, end: { line: 1, character: 24 } }, text: ' // paravirt: ignore' });
+    same(doc, 'ignore added');
+    assert.equal(findings(doc).length, 0);
+    doc.applyChange({ range: { start: { line: 1, character: 24 }, end: { line: 1, character: 44 } }, text: '' });
+    same(doc, 'ignore removed');
+    assert.equal(findings(doc).length, 1);
+  });
+
+  it('a line break moved before a statement on its line (same offset and line, other column) moves its findings', () => {
+    // String literals between the edit and the statement give the rescan places to fall back
+    // into step before it, so the statement itself is kept, not rescanned.
+    const filler = '"s" '.repeat(3000);
+    const doc = AnalyzedDocument.create('/virtual/m.c', `ab\ncd ${filler}asm("hlt");\n`)!;
+    const col = findings(doc)[0].range.start.character;
+    doc.applyChange({ range: { start: { line: 0, character: 2 }, end: { line: 1, character: 0 } }, text: '' });
+    doc.applyChange({ range: { start: { line: 0, character: 3 }, end: { line: 0, character: 3 } }, text: '\n' });
+    assert.equal(doc.getText(), `abc\nd ${filler}asm("hlt");\n`);
+    same(doc, 'moved line break');
+    assert.equal(findings(doc)[0].range.start.character, col - 1);
   });
 });
