@@ -156,7 +156,15 @@ function decodeUnit(data: Uint8Array, pos: number, str: Uint8Array | null, lineS
     for (let i = 0; i < seq.length; i++) {
       const r = seq[i]!;
       const next = i + 1 < seq.length ? seq[i + 1]!.address : address;
-      if (next > r.address) out.push({ start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: r.isStmt });
+      if (next <= r.address) continue;
+      // gcc's location views put several rows at one address; the last one gives the line,
+      // and it is a statement if any row of that same line at that address said so.
+      let stmt = r.isStmt;
+      for (let j = i - 1; !stmt && j >= 0 && seq[j]!.address === r.address; j--) {
+        const q = seq[j]!;
+        if (q.file === r.file && q.line === r.line && q.isStmt) stmt = true;
+      }
+      out.push({ start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: stmt });
     }
     seq = [];
     address = 0; file = 1; line = 1; isStmt = defaultIsStmt;
