@@ -173,7 +173,11 @@ scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and th
   const eax = vars.filter({ hasText: /^eax\s*=/ }).first();
   // The variables tree re-renders after a step; expand the scope until its rows show.
   for (let i = 0; i < 6 && !(await eax.isVisible()); i++) {
-    if ((await regs.getAttribute('aria-expanded')) !== 'true') await regs.click();
+    if ((await regs.getAttribute('aria-expanded')) !== 'true') {
+      // A hover or context menu left over from the step can sit over the tree and take the click.
+      await p.keyboard.press('Escape');
+      await regs.click({ timeout: 5_000 }).catch(() => undefined);
+    }
     await eax.waitFor({ timeout: 3_000 }).catch(() => undefined);
   }
   assert.match(await eax.innerText(), /eax\s*=\s*0x[0-9a-f]{8}/i);
@@ -261,11 +265,13 @@ scenario('the Guest Screen shows the text, colours and cursor a guest wrote; the
   const csvItem = p.locator('.quick-input-list .monaco-list-row', { hasText: 'CSV' }).first();
   await csvItem.waitFor({ timeout: 10_000 });
   await csvItem.click();
+  // The format list must be gone before typing, or the path lands in its filter box.
+  await csvItem.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
   const pathInput = p.locator('.quick-input-widget input');
   await pathInput.waitFor({ state: 'visible', timeout: 10_000 });
   await pathInput.fill(csvPath);
   await p.keyboard.press('Enter');
-  for (let i = 0; i < 40 && !existsSync(csvPath); i++) await p.waitForTimeout(250);
+  for (let i = 0; i < 80 && !existsSync(csvPath); i++) await p.waitForTimeout(250);
   const rows = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/).map((l) => l.split(','));
   const col = (n: string) => rows[0].indexOf(n);
   const io = rows.slice(1).filter((r) => r[col('reasonName')] === 'IO_INSTRUCTION');
