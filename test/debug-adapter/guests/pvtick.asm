@@ -6,25 +6,7 @@
 %define PARAVIRT_NO_EXTERN
 %include "paravirt.inc"
 
-%macro XEN_NOTE 2+
-    align 4
-    dd 4, %%desc_end - %%desc, %1
-    db "Xen", 0
-%%desc:
-    %2
-%%desc_end:
-    align 4
-%endmacro
-
-section .note.Xen note alloc noexec nowrite align=4
-    XEN_NOTE 6, db "linux", 0
-    XEN_NOTE 5, db "xen-3.0", 0
-    XEN_NOTE 8, db "generic", 0
-    XEN_NOTE 3, dd 0xC0000000
-    XEN_NOTE 4, dd 0xC0000000
-    XEN_NOTE 1, dd _start
-    XEN_NOTE 2, dd hypercall_page
-    XEN_NOTE 9, db "yes", 0
+%include "xen-notes.inc"
 
 TICKS equ 5
 
