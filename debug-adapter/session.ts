@@ -470,7 +470,8 @@ export class ParavirtSession extends LoggingDebugSession {
         // interrupted frame's pc is the instruction itself.
         const lookupAt = i + start === 0 || f.interruptedBy !== undefined || f.exactPc ? f.pc : f.pc - 1;
         const l = e.sourceAt(lookupAt);
-        const base = e.symbols.describe(f.pc) ?? hex(f.pc);
+        // A C function is named as written; code DWARF does not describe, by its nearest label.
+        const base = f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? e.symbols.describe(f.pc) ?? hex(f.pc);
         const by = f.interruptedBy;
         const name = by === undefined ? base : by === '' ? `${base} (interrupted)` : `${base} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;

@@ -26,10 +26,15 @@ export interface StubPoint {
   pushaOffset?: number;
   /** No instruction on the way wrote EBP (other than through the stack): EBP is still the interrupted code's. */
   ebpKept: boolean;
+  /** Else ESP + ebpOffset is where the interrupted code's EBP was pushed (a C handler's `push ebp`), when every path agrees. */
+  ebpOffset?: number;
 }
 
-/** Bytes pushed since the entry; the depths just after the latest PUSHA and the push of the vector number. */
-interface PathState { depth: number; pusha: number | null; vectorAt: number | null; ebpKept: boolean }
+/**
+ * Bytes pushed since the entry; the depths just after the latest PUSHA, the push of the vector
+ * number and the push of the interrupted code's EBP.
+ */
+interface PathState { depth: number; pusha: number | null; vectorAt: number | null; ebpKept: boolean; ebpAt: number | null }
 
 const MAX_INSTRUCTIONS = 4096;
 
@@ -48,7 +53,7 @@ export class StubMap {
   at(pc: number): StubPoint | null { return this.points.get(pc >>> 0) ?? null; }
 
   private walk(entry: number, e: HandlerEntry, budget: number): number {
-    const work: Array<[number, PathState]> = [[entry >>> 0, { depth: 0, pusha: null, vectorAt: null, ebpKept: true }]];
+    const work: Array<[number, PathState]> = [[entry >>> 0, { depth: 0, pusha: null, vectorAt: null, ebpKept: true, ebpAt: null }]];
     const seen = new Set<number>();
     while (work.length && budget-- > 0) {
       const [pc, st] = work.pop()!;
@@ -76,12 +81,14 @@ export class StubMap {
     const point: StubPoint = { eipOffset: st.depth + e.before, vector: e.vector, ebpKept: st.ebpKept };
     if (st.pusha !== null) point.pushaOffset = st.depth - st.pusha;
     if (st.vectorAt !== null) point.vectorOffset = st.depth - st.vectorAt;
+    if (st.ebpAt !== null) point.ebpOffset = st.depth - st.ebpAt;
     if (!this.points.has(pc)) { this.points.set(pc, point); return true; }
     const old = this.points.get(pc);
     if (!old || old.eipOffset !== point.eipOffset) { this.points.set(pc, null); return false; }
     if (old.vector !== point.vector) delete old.vector;
     if (old.pushaOffset !== point.pushaOffset) delete old.pushaOffset;
     if (old.vectorOffset !== point.vectorOffset) delete old.vectorOffset;
+    if (old.ebpOffset !== point.ebpOffset) delete old.ebpOffset;
     old.ebpKept &&= point.ebpKept;
     return true;
   }
@@ -96,6 +103,7 @@ function effect(b: Uint8Array, mnemonic: string, st: PathState, vector: number |
     // Popped past: the saved registers or the vector number are no longer on the stack.
     if (next.pusha !== null && next.depth < next.pusha) next.pusha = null;
     if (next.vectorAt !== null && next.depth < next.vectorAt) next.vectorAt = null;
+    if (next.ebpAt !== null && next.depth < next.ebpAt) next.ebpAt = null;
     return next;
   };
   if (b[0] === 0x66 || b[0] === 0x67) return /^(push|pop)/.test(mnemonic) || writesEsp(b.subarray(1)) ? 'unknown' : st;
@@ -108,7 +116,10 @@ function effect(b: Uint8Array, mnemonic: string, st: PathState, vector: number |
     case 'popf': case 'popfd': return s(-4);
     case 'push': {
       const imm = b[0] === 0x6a ? (b[1]! << 24) >> 24 : b[0] === 0x68 ? rel32(b, 1) : null;
-      return s(4, imm !== null && imm === vector ? { vectorAt: st.depth + 4 } : {});
+      if (imm !== null && imm === vector) return s(4, { vectorAt: st.depth + 4 });
+      // The interrupted code's EBP, saved before the handler makes its own frame.
+      if (b[0] === 0x50 + EBP && st.ebpKept && st.ebpAt === null) return s(4, { ebpAt: st.depth + 4 });
+      return s(4);
     }
     case 'pop': {
       if (b[0] === 0x58 + ESP) return 'unknown';

@@ -50,7 +50,8 @@ export function buildGuest(dir: string, name: string): string {
     const boot = join(dir, `boot-${name}.o`), stubs = join(dir, `stubs-${name}.o`), k = join(dir, `${name}.o`);
     nasm('boot.asm', boot);
     nasm('isrstubs.asm', stubs);
-    run('gcc', [...C_FLAGS, `-${irq[1]}`, '-c', join(GUESTS, 'irq.c'), '-o', k]);
+    // gcc's interrupt attribute (isr49) takes -mgeneral-regs-only.
+    run('gcc', [...C_FLAGS, `-${irq[1]}`, '-mgeneral-regs-only', '-c', join(GUESTS, 'irq.c'), '-o', k]);
     run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUESTS, 'link.ld'), '-o', elf, boot, stubs, k]);
     return elf;
   }

@@ -112,8 +112,53 @@ for (const level of ['O0', 'O2']) {
       await c.setFunctionBreakpointsRequest({ breakpoints: [] });
       const exited = c.waitForEvent('exited');
       await c.continueRequest({ threadId: 1 });
-      // outer(20) = 42, plus the vector number note_trap added: 90.
-      assert.equal((await exited).body.exitCode, (90 << 1) | 1);
+      // outer(20) = 42, outer2(7) - 7 = 0, plus the vector number note_trap added and isr49's 1: 91.
+      assert.equal((await exited).body.exitCode, (91 << 1) | 1);
+    } finally {
+      await c.stop().catch(() => undefined);
+    }
+  });
+}
+
+for (const level of ['O0', 'O2']) {
+  test(`a gcc interrupt-attribute handler at -${level} (no stub): stopped in its callee and in its own body, the next frame is the interrupted code`, async () => {
+    const c = await startClient(b.adapter);
+    try {
+      const elf = b.elf(`irq-${level}`);
+      const src = join(GUESTS, 'irq.c');
+      const after = nmAddress(elf, 'victim2.after_int');
+      await launch(c, { program: elf, profile: false }, async () => {
+        await c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'note_direct' }] });
+      });
+      // The stub kernel's vector 0x30 comes first: note_direct is reached only through INT 0x31.
+      assert.equal((await nextStopped(c)).reason, 'function breakpoint');
+      let frames = (await c.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+      let names = frames.map((f) => f.name);
+      assert.match(names[0]!, /^note_direct/);
+      assert.match(names[1]!, /^isr49/);
+      assert.equal(frames[1]!.line, markerLine('irq.c', 'isr49-call'));
+      assert.match(names[2]!, /^victim2 \(interrupted: vector 49\)$/, JSON.stringify(names));
+      assert.equal(parseInt(frames[2]!.instructionPointerReference!, 16), after);
+      assert.equal(frames[2]!.source?.path, src);
+      assert.match(names[3]!, /^outer2/);
+      assert.equal(frames[3]!.line, markerLine('irq.c', 'outer2-call'));
+      assert.match(names[4]!, /^kmain/);
+      assert.equal(frames[4]!.line, markerLine('irq.c', 'kmain-outer'));
+
+      // Stepping out of note_direct lands in isr49's body: the innermost frame is the handler itself.
+      await c.setFunctionBreakpointsRequest({ breakpoints: [] });
+      await c.stepOutRequest({ threadId: 1 });
+      assert.equal((await nextStopped(c)).reason, 'step');
+      frames = (await c.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+      names = frames.map((f) => f.name);
+      assert.match(names[0]!, /^isr49/);
+      assert.match(names[1]!, /^victim2 \(interrupted: vector 49\)$/, JSON.stringify(names));
+      assert.equal(parseInt(frames[1]!.instructionPointerReference!, 16), after);
+      assert.match(names[2]!, /^outer2/);
+
+      const exited = c.waitForEvent('exited');
+      await c.continueRequest({ threadId: 1 });
+      assert.equal((await exited).body.exitCode, (91 << 1) | 1);
     } finally {
       await c.stop().catch(() => undefined);
     }

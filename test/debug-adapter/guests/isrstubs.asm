@@ -1,7 +1,9 @@
 ; The assembly half of the C interrupt kernel (irq.c): its own flat GDT, an IDT with one gate,
-; vector 0x30, whose stub saves the registers with PUSHA and calls c_handler(struct regs *).
+; vector 0x30, whose stub saves the registers with PUSHA and calls c_handler(struct regs *),
+; and vector 0x31, whose gate points at isr49, a C function with gcc's interrupt attribute.
 global idt_init
 extern c_handler
+extern isr49
 
 section .text
 idt_init:
@@ -18,6 +20,12 @@ idt_init:
     mov word [idt + 0x30 * 8 + 4], 0x8E00
     shr eax, 16
     mov [idt + 0x30 * 8 + 6], ax
+    mov eax, isr49
+    mov [idt + 0x31 * 8], ax
+    mov word [idt + 0x31 * 8 + 2], 0x08
+    mov word [idt + 0x31 * 8 + 4], 0x8E00
+    shr eax, 16
+    mov [idt + 0x31 * 8 + 6], ax
     lidt [idt_desc]
     ret
 
@@ -42,9 +50,9 @@ gdt_desc:
     dw gdt_desc - gdt - 1
     dd gdt
 idt_desc:
-    dw 0x31 * 8 - 1
+    dw 0x32 * 8 - 1
     dd idt
 
 section .bss
 align 8
-idt: resb 0x31 * 8
+idt: resb 0x32 * 8
