@@ -53,15 +53,65 @@ function endsBlock(op: number, op2: number, modrmReg: number): boolean {
  * return null when the first instruction is not worth it (the interpreter runs it).
  */
 export function compileBlock(src: CompileSource, phys: number, linear: number, codeLine: Uint8Array): Block | null {
+  const first = emitPass(src, phys, linear, 0);
+  if (first === null) return null;
+  let code: string;
+  if (!first.loop) {
+    code = first.text;
+  } else if (first.endPend === 0) {
+    code = `for(;;){${first.text}}`;
+  } else {
+    // The first iteration finds the flags in the CPU; later ones find them where the back
+    // edge left them, in the locals. So the body is emitted twice: once as the loop's entry,
+    // once as the loop itself starting from the back edge's pending flags, which then never
+    // go through the CPU's fields while the loop runs.
+    const again = emitPass(src, phys, linear, first.endPend);
+    code = again !== null && again.loop && again.endPend === first.endPend && again.k === first.k
+      ? `${first.text}\nfor(;;){${again.text}}`
+      : `for(;;){${emitPass(src, phys, linear, 0, true)!.text}}`;
+  }
+  // Load only the CPU fields this block uses: short blocks are entered millions of times.
+  // (A name inside a longer one, `r[` in `tr[`, only costs an unused load.)
+  const fields = FIELDS.filter(([name]) => code.includes(`${name}[`)).map(([name, field]) => `${name}=c.${field}`);
+  const head = (fields.length ? `const ${fields.join(',')};` : '') +
+    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
+  code = head + code;
+  // The guest's bytes become constants in generated code, never code themselves: every
+  // value spliced in above is a number formatted by this file.
+  let factory: (cl: Uint8Array) => (c: unknown) => void;
+  try {
+    factory = new Function('cl', `return function block(c){${code}};`) as typeof factory;
+  } catch (e) {
+    // A generator bug must not take the host down: the interpreter runs this code instead,
+    // and the error is kept where the tests look for it.
+    compileErrors.count++;
+    compileErrors.last = `${(e as Error).message} at physical 0x${phys.toString(16)}`;
+    return null;
+  }
+  return { fn: factory(codeLine), start: phys, end: phys + first.off, linear: linear >>> 0, count: first.k };
+}
+
+/** One emission of a block's instructions (see compileBlock for why a loop has two). */
+interface Pass { text: string; k: number; off: number; loop: boolean; endPend: number }
+
+/**
+ * Emit the block's instructions with the flags pending as `pend` says at entry. A loop's back
+ * edge leaves its pending flags in the locals, unless `flushAtBackEdge` (the single-body form,
+ * whose next iteration reads them from the CPU).
+ */
+function emitPass(src: CompileSource, phys: number, linear: number, pend: number, flushAtBackEdge = false): Pass | null {
   const u8 = src.u8;
   const pageEnd = (phys & ~0xfff) + 0x1000;
   const em = new Emitter(u8, phys);
+  em.pend = pend;
+  em.flushAtBackEdge = flushAtBackEdge;
   const body = em.out;
   let off = 0;
   let k = 0;
   let closed = false;
   let loop = false;
   let compiled = 0;
+  let endPend = 0;
   em.canLoop = !(src.hasBp && src.breakpoints.has(linear >>> 0));
   const window = new Uint8Array(16);
 
@@ -101,33 +151,14 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
       break;
     } else if (r === 'loop') {
       loop = true; closed = true; k++; off += len;
+      endPend = em.backEdgePend;
       break;
     }
     k++; off += len;
   }
   if (compiled === 0) return null;
   if (!closed) body.push(em.exitText(`(e0+${off})|0`, k));
-
-  const text = body.join('\n').replaceAll('@COUNT@', String(k));
-  // Load only the CPU fields this block uses: short blocks are entered millions of times.
-  // (A name inside a longer one, `r[` in `tr[`, only costs an unused load.)
-  const fields = FIELDS.filter(([name]) => text.includes(`${name}[`)).map(([name, field]) => `${name}=c.${field}`);
-  const head = (fields.length ? `const ${fields.join(',')};` : '') +
-    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
-  const code = loop ? `${head}for(;;){${text}}` : `${head}${text}`;
-  // The guest's bytes become constants in generated code, never code themselves: every
-  // value spliced in above is a number formatted by this file.
-  let factory: (cl: Uint8Array) => (c: unknown) => void;
-  try {
-    factory = new Function('cl', `return function block(c){${code}};`) as typeof factory;
-  } catch (e) {
-    // A generator bug must not take the host down: the interpreter runs this code instead,
-    // and the error is kept where the tests look for it.
-    compileErrors.count++;
-    compileErrors.last = `${(e as Error).message} at physical 0x${phys.toString(16)}`;
-    return null;
-  }
-  return { fn: factory(codeLine), start: phys, end: phys + off, linear: linear >>> 0, count: k };
+  return { text: body.join('\n').replaceAll('@COUNT@', String(k)), k, off, loop, endPend };
 }
 
 /** Generated code V8 refused (always zero unless the generator has a bug). */
@@ -327,9 +358,12 @@ function emitJcc(em: Emitter, cc: number, d: number): 'ok' | 'loop' {
   const target = em.next + d;
   const done = em.k + 1;
   if (target === 0 && em.canLoop) {
-    // A branch back to the block start: loop inside the function while the slice lasts.
-    em.emit(`if(${cond}){${em.flushText()}ic0+=${done};if(c.attn||ic0+${done}>c.limit){c.eip=e0;c.icount=ic0;return;}continue;}`);
-    em.emit(em.exitText(`(e0+${em.next})|0`, done));
+    // A branch back to the block start: loop inside the function while the slice lasts. Not
+    // taken leaves the block; taken falls through to the loop's next iteration.
+    em.emit(`if(!(${cond}))${em.exitText(`(e0+${em.next})|0`, done)}`);
+    em.emit(`ic0+=${done};if(c.attn||ic0+${done}>c.limit){${em.flushText()}c.eip=e0;c.icount=ic0;return;}`);
+    em.backEdgePend = em.pend;
+    if (em.flushAtBackEdge) { em.emit(em.flushText()); em.pend = 0; }
     return 'loop';
   }
   // Taken: leave the block. Not taken: the block goes on (a superblock), so branchy code

@@ -21,6 +21,10 @@ export class Emitter {
   next = 0;
   /** A branch to the block start may loop inside the function (not when a breakpoint sits there). */
   canLoop = true;
+  /** The loop's back edge stores the pending flags in the CPU (the next iteration reads them there). */
+  flushAtBackEdge = false;
+  /** The flags pending at the loop's back edge, once emitted. */
+  backEdgePend: Pending = 0;
 
   constructor(readonly bytes: Uint8Array, readonly base: number) {}
 

@@ -48,11 +48,11 @@ function mem(rng: Rng, size: string): string {
 }
 
 /** One random instruction (or a short fixed sequence) of the loop body. */
-function instruction(rng: Rng, label: () => string, fwd: string[]): string {
-  const d = pick(rng, DST), s = pick(rng, REGS);
+function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly string[] = DST, r16: readonly string[] = R16): string {
+  const d = pick(rng, dst), s = pick(rng, REGS);
   switch (rng.below(30)) {
     case 0: case 1: return `${pick(rng, ALU)} ${d}, ${s}`;
-    case 2: return `cmp ${d}, ${rng.below(3) ? s : d}\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, DST)}\n  nop`;
+    case 2: return `cmp ${d}, ${rng.below(3) ? s : d}\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, dst)}\n  nop`;
     case 3: return `${pick(rng, ALU)} ${d}, ${imm(rng)}`;
     case 4: return `${pick(rng, ALU)} ${d}, byte ${rng.below(256) - 128}`;
     case 5: return `${pick(rng, ALU)} ${d}, ${mem(rng, 'dword')}`;
@@ -68,24 +68,70 @@ function instruction(rng: Rng, label: () => string, fwd: string[]): string {
     case 15: return `mov ${mem(rng, 'dword')}, ${s}`;
     case 16: return `mov ${mem(rng, 'dword')}, ${imm(rng)}`;
     case 17: return `lea ${d}, [${pick(rng, REGS)} + ${pick(rng, DST)} * ${pick(rng, [1, 2, 4, 8])} + ${rng.below(1000) - 500}]`;
-    case 18: return `${pick(rng, ['movzx', 'movsx'])} ${d}, ${rng.below(2) ? pick(rng, R8) : pick(rng, R16)}`;
+    case 18: return `${pick(rng, ['movzx', 'movsx'])} ${d}, ${rng.below(2) ? pick(rng, R8) : pick(rng, r16)}`;
     case 19: return `${pick(rng, ['movzx', 'movsx'])} ${d}, ${mem(rng, rng.below(2) ? 'byte' : 'word')}`;
     case 20: return rng.below(2) ? `push ${s}\n  pop ${d}` : `push ${rng.below(2) ? imm(rng) : 'byte ' + (rng.below(256) - 128)}\n  pop ${d}`;
     case 21: return pick(rng, ['cdq', 'cwde', 'nop', 'pushfd\n  pop ' + d, 'stc', 'clc', 'cmc']);
     case 22: return `${pick(rng, ALU)} ${pick(rng, R8)}, ${pick(rng, R8)}`;
-    case 23: return `${pick(rng, ALU)} ${pick(rng, R16)}, ${pick(rng, R16)}`;
+    case 23: return `${pick(rng, ALU)} ${pick(rng, r16)}, ${pick(rng, r16)}`;
     case 24: return `set${pick(rng, CC)} ${pick(rng, R8)}\n  cmov${pick(rng, CC)} ${d}, ${s}`;
     case 25: return `imul ${d}, ${s}, ${imm(rng) | 0}`;
     case 26: { const l = label(); fwd.push(l); return `j${pick(rng, CC)} ${rng.below(2) ? 'short' : 'near'} ${l}`; }
     case 27: return 'call sub1';
     case 28: // patch the immediate of an instruction in the loop: a store into compiled code
-      return `mov [patch + 1], ${pick(rng, DST)}`;
-    default: return rng.below(8) === 0 ? `xor edx, edx\n  mov ecx, ${pick(rng, DST)}\n  div ecx` : `xchg ${d}, ${pick(rng, DST)}`;
+      return `mov [patch + 1], ${pick(rng, dst)}`;
+    default: return rng.below(8) === 0 ? `xor edx, edx\n  mov ecx, ${pick(rng, dst)}\n  div ecx` : `xchg ${d}, ${pick(rng, dst)}`;
   }
+}
+
+/** Instructions that read the flags the previous iteration left (a loop's first instruction). */
+function flagReader(rng: Rng): string {
+  const cc = pick(rng, CC);
+  return pick(rng, [
+    `adc eax, ebx`, `sbb edx, ecx`, `set${cc} al`, `cmov${cc} ebx, esi`, 'pushfd\n  pop edx', 'inc esi\n  pushfd\n  pop eax',
+    `j${cc} short $+4\n  inc ebx\n  nop`, 'rcl ecx, 1', 'cmc\n  adc ebx, 0', 'nop',
+  ]);
+}
+
+/**
+ * A tight loop: a few instructions between a flag read and a register counter, the shape a
+ * compiled block runs as a loop inside one function with the flags kept in locals across
+ * its back edge.
+ */
+function tightLoop(rng: Rng, init: string, shared: boolean): string {
+  const dst = DST.filter((r) => r !== 'ebp'), r16 = R16.filter((r) => r !== 'bp');
+  const body: string[] = [flagReader(rng)];
+  const fwd: string[] = [];
+  let n = 0;
+  const len = rng.below(6);
+  for (let i = 0; i < len; i++) {
+    const ins = instruction(rng, () => `T${n++}`, fwd, dst, r16);
+    // Calls and stores into the code end the block; the other shape covers them.
+    if (ins.startsWith('call') || ins.includes('[patch')) continue;
+    body.push(ins);
+  }
+  while (fwd.length) body.push(`${fwd.shift()}:`);
+  const step = pick(rng, ['dec ebp\n  jnz top', 'sub ebp, 1\n  jnz top', 'add ebp, -1\n  jc top', 'dec ebp\n  jg top', 'dec ebp\n  jns top']);
+  return `
+  mov esp, 0x90000
+${init}
+  mov ebp, ${2 + rng.below(300)}
+  mov edi, data
+  push ${hex(rng.u32())}
+  push ${hex(rng.u32())}
+top:
+  ${body.join('\n  ')}
+  ${step}
+  hlt
+${shared ? '' : 'times 8192 db 0x90'}
+align 4
+data: times 1280 dd 0x5a5aa5a5
+`;
 }
 
 /** NASM source of one random program; `shared` puts its data in the code's page. */
 export function randomProgram(rng: Rng, shared: boolean): string {
+  if (rng.below(3) === 0) return tightLoop(rng, DST.map((r) => `  mov ${r}, ${hex(rng.below(2) ? pick(rng, EDGES) : rng.u32())}`).join('\n'), shared);
   let n = 0;
   const label = (): string => `L${n++}`;
   const body: string[] = [];
