@@ -134,7 +134,12 @@ export interface MachineApi {
 
   readonly exits: ExitStats;
   readonly serialOutput: () => string;       // everything the guest printed so far
-  snapshot(): unknown;                       // opaque, restorable; cheap enough to take every few M instructions
+  /**
+   * Opaque and restorable; cheap enough to take every few M instructions. Given a snapshot of
+   * this machine that is no longer wanted, its RAM copy is reused (a fresh copy of guest RAM
+   * costs about ten times a copy into memory already mapped).
+   */
+  snapshot(recycle?: unknown): unknown;
   restore(snapshot: unknown): void;
   /** PV mode: event, timer and trap state for a debugger (null in HVM mode or before a PV load). */
   pvState?(): PvStateView | null;

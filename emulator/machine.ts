@@ -370,9 +370,11 @@ export class Machine implements MachineApi {
 
   serialInput(bytes: Uint8Array): void { this.platform.serialInput(bytes); }
 
-  snapshot(): unknown {
+  snapshot(recycle?: unknown): unknown {
+    const old = recycle as MachineSnapshot | undefined;
+    const reuse = old?.ram instanceof Uint8Array && old.ram.length === this.memory.u8.length ? old.ram : null;
     const snap: MachineSnapshot = {
-      ram: this.memory.u8.slice(),
+      ram: reuse ? (reuse.set(this.memory.u8), reuse) : this.memory.u8.slice(),
       cpu: saveCpu(this.cpu),
       platform: (this.platform as unknown as { saveState?(): unknown }).saveState?.(),
       serial: this.serialOutput(),

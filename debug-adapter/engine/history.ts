@@ -16,11 +16,15 @@ export interface Snap { icount: number; state: unknown }
 
 /** Running time per unit of snapshot time (the copy plus the slower instructions after it). */
 const RUN_TO_SNAPSHOT = 40;
+/** Dropped snapshots kept for reuse beyond the store's own limit. */
+const SPARE = 2;
 /** At a stop, a snapshot is taken when the newest one is at least this many instructions behind. */
 const STOP_GAP = 10_000;
 
 export class History {
   private snaps: Snap[] = [];
+  /** Snapshots dropped from the store, whose RAM copies the next ones reuse. */
+  private spare: Snap[] = [];
   private spacing: number;
   readonly maxSnaps: number;
   private lastCostMs: number;
@@ -79,16 +83,24 @@ export class History {
 
   private take(timed = true): void {
     const t0 = performance.now();
-    const snap: Snap = { icount: this.machine.icount, state: { machine: this.machine.snapshot(), vmm: vmmOf(this.machine)?.snapshot() } };
+    const recycled = this.spare.pop()?.state as { machine: unknown } | undefined;
+    const snap: Snap = { icount: this.machine.icount, state: { machine: this.machine.snapshot(recycled?.machine), vmm: vmmOf(this.machine)?.snapshot() } };
     // Kept in instruction-count order (a stop after a stepBack lands between older snapshots).
     let at = this.snaps.length;
     while (at > 0 && this.snaps[at - 1]!.icount > snap.icount) at--;
-    if (at > 0 && this.snaps[at - 1]!.icount === snap.icount) this.snaps[at - 1] = snap;
-    else this.snaps.splice(at, 0, snap);
+    if (at > 0 && this.snaps[at - 1]!.icount === snap.icount) {
+      const replaced = this.snaps[at - 1]!;
+      this.snaps[at - 1] = snap;
+      this.drop([replaced]);
+    } else {
+      this.snaps.splice(at, 0, snap);
+    }
     if (this.snaps.length > this.maxSnaps) {
       // Keep the first (the start of the run) and every other one after it.
+      const gone = this.snaps.filter((_, i) => i !== 0 && i % 2 !== 0);
       this.snaps = this.snaps.filter((_, i) => i === 0 || i % 2 === 0);
       this.spacing *= 2;
+      this.drop(gone);
     }
     this.tickAt = performance.now();
     this.ranMs = 0;
@@ -115,7 +127,18 @@ export class History {
 
   /** Snapshots taken after `icount` describe a future that is about to be rewritten. */
   truncateAfter(icount: number): void {
+    const gone = this.snaps.filter((s, i) => i !== 0 && s.icount > icount);
     this.snaps = this.snaps.filter((s, i) => i === 0 || s.icount <= icount);
+    this.drop(gone);
+  }
+
+  /**
+   * Snapshots leaving the store (nothing refers to them any more: replays hold only the one they
+   * restored, and read nothing but its count afterwards): their RAM copies are kept for the
+   * next snapshots, as long as store and spares together stay within the memory budget.
+   */
+  private drop(gone: Snap[]): void {
+    for (const s of gone) if (this.snaps.length + this.spare.length < this.maxSnaps + SPARE) this.spare.push(s);
   }
 
   /** Older snapshot than `s`, or null at the start. */
