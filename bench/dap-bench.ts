@@ -8,16 +8,20 @@
 // this very file, started with --plain-child), both build the same machine (16 MiB, the 'ept'
 // exit controls, an exit filter feeding an exit profile, the breakpoint at `done`), both are
 // timed from the request to the answer by this process, and the rounds are interleaved (order
-// alternating) so that the load of the shared host falls on both alike. Medians are reported
-// with the spread of the per-round ratios; on Linux also the on-CPU time of each side's main
-// thread over the same stretch (/proc/PID/schedstat), which the other work on a shared host
-// disturbs less than wall time (the adapter's figure may include part of the snapshot it takes
-// right after sending the stopped event, which the plain side has no counterpart of). A plain run without the breakpoint shows what the
-// CPU's own breakpoint check costs, apart from the adapter's overhead. The adapter also reports
+// alternating) so that the load of the shared host falls on both alike. The rounds are spread
+// over several fresh process pairs, because the speed of the same generated code differs from
+// one process to the next far more than the adapter's overhead (see comparePairs). Medians are
+// reported with the spread of the per-round and per-pair ratios; on Linux also the on-CPU time
+// of each side's main thread over the same stretch (/proc/PID/schedstat), which the other work
+// on a shared host disturbs less than wall time (the adapter's figure may include part of the
+// snapshot it takes right after sending the stopped event, which the plain side has no
+// counterpart of). A plain run without the breakpoint shows what the CPU's own breakpoint
+// check costs, apart from the adapter's overhead. The adapter also reports
 // (paravirt.runStats) how much of each run's wall time was spent outside Machine.run(): its own
-// overhead, free of the emulator's run-to-run spread that the ratios carry.
+// overhead, free of the emulator's run-to-run spread that the ratios carry. Every round's
+// timings are kept in bench/.cache/dap/*.json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
@@ -31,11 +35,15 @@ const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, 'bench', '.cache', 'dap');
 const GUESTS = join(ROOT, 'test', 'debug-adapter', 'guests');
 const EXIT_GUEST_INSTRUCTIONS = 1_200_001; // outloop.asm: mov + 400k x (out, dec, jnz): 400k exits
-const EXIT_ROUNDS = 9;
+/** Process pairs (adapter and plain runner) and measured rounds in each, for the exit-heavy guest. */
+const EXIT_PAIRS = 3;
+const EXIT_ROUNDS = 3;
 const LINK = join(GUESTS, 'link.ld');
 const INSTRUCTIONS_TO_BREAKPOINT = 100_000_001; // mov + 50M x (dec, jnz)
 const MEMORY_MIB = 16;
-const ROUNDS = 21;
+/** Process pairs and measured rounds in each, for the 100M-instruction run (see comparePairs). */
+const PAIRS = Number(process.env.PARAVIRT_DAP_PAIRS) || 12;
+const ROUNDS = 3;
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -187,7 +195,7 @@ async function pauseLatencies(adapter: string, spin: string): Promise<number[]> 
   }
 }
 
-interface Comparison { plain: Timing[]; adapter: Timing[]; plainNoBp: Timing[]; ownOverhead: number[] }
+interface Comparison { plain: Timing[]; adapter: Timing[]; plainNoBp: Timing[]; ownOverhead: number[]; pairRatios?: number[] }
 
 /**
  * Rounds of: the plain child to the breakpoint at `done`, the adapter (restarted, then
@@ -227,8 +235,9 @@ async function compare(dc: DebugClient, runner: PlainRunner, elf: string, instru
 const r3 = (x: number) => Number(x.toFixed(3));
 const wall = (ts: Timing[]) => ts.map((t) => t.wall), cpu = (ts: Timing[]) => ts.map((t) => t.cpu);
 
-/** The figures of a comparison, names prefixed. */
+/** The figures of a comparison, names prefixed; every round's timings go to bench/.cache/dap/<prefix>.json. */
 function figures(prefix: string, c: Comparison): Record<string, number> {
+  writeFileSync(join(OUT, `${prefix}.json`), JSON.stringify(c, null, 1));
   const ratios = c.adapter.map((a, i) => a.wall / c.plain[i]!.wall);
   const cpuRatios = c.adapter.map((a, i) => a.cpu / c.plain[i]!.cpu);
   const out: Record<string, number> = {
@@ -252,6 +261,11 @@ function figures(prefix: string, c: Comparison): Record<string, number> {
     [`${prefix}AdapterOwnOverheadPct`]: Number((100 * median(c.ownOverhead)).toFixed(2)),
     [`${prefix}AdapterOwnOverheadPctMax`]: Number((100 * Math.max(...c.ownOverhead)).toFixed(2)),
   };
+  if (c.pairRatios?.length) {
+    out[`${prefix}PairRatioMedian`] = r3(median(c.pairRatios));
+    out[`${prefix}PairRatioMin`] = r3(Math.min(...c.pairRatios));
+    out[`${prefix}PairRatioMax`] = r3(Math.max(...c.pairRatios));
+  }
   if (c.plainNoBp.length) {
     out[`${prefix}PlainNoBreakpointMs`] = Math.round(median(wall(c.plainNoBp)));
     out[`${prefix}RatioToPlainNoBreakpoint`] = r3(median(wall(c.adapter)) / median(wall(c.plainNoBp)));
@@ -259,42 +273,72 @@ function figures(prefix: string, c: Comparison): Record<string, number> {
   return out;
 }
 
+/** Concatenates the rounds of several comparisons. */
+function merged(cs: Comparison[]): Comparison {
+  return {
+    plain: cs.flatMap((c) => c.plain), adapter: cs.flatMap((c) => c.adapter),
+    plainNoBp: cs.flatMap((c) => c.plainNoBp), ownOverhead: cs.flatMap((c) => c.ownOverhead),
+    // Each pair's own verdict: its adapter's median against its plain runner's.
+    pairRatios: cs.map((c) => median(wall(c.adapter)) / median(wall(c.plain))),
+  };
+}
+
+/**
+ * The comparison over fresh process pairs: how fast one process runs the emulator's generated
+ * code depends on where V8 happened to place things in that process (the same work measured
+ * 140 ms median in one process and 200 in the next, on an idle host), so a single pair would
+ * compare two draws of that luck rather than the adapter with the CLI. `last` gets the final
+ * pair's adapter, stopped at the breakpoint, before it is shut down.
+ */
+async function comparePairs(adapter: string, plain: string, elf: string, instructions: number, pairs: number, rounds: number, noBp: boolean,
+  last?: (dc: DebugClient) => Promise<void>): Promise<Comparison> {
+  const all: Comparison[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const runner = new PlainRunner(plain);
+    const { dc } = await launched(adapter, elf);
+    try {
+      all.push(await compare(dc, runner, elf, instructions, rounds, noBp));
+      if (i === pairs - 1 && last) await last(dc);
+    } finally {
+      await dc.stop().catch(() => undefined);
+      runner.stop();
+    }
+  }
+  return merged(all);
+}
+
 export async function runDapBench(): Promise<Record<string, number>> {
   const { adapter, plain, elf, spin, exits } = await prepare();
   const pauses = await pauseLatencies(adapter, spin);
-  const runner = new PlainRunner(plain);
-  try {
-    // 400k recorded exits on both sides (the exit profile is on in both).
-    const exitRun = await launched(adapter, exits);
-    let exitFigures: Record<string, number>;
-    try { exitFigures = figures('exits400k', await compare(exitRun.dc, runner, exits, EXIT_GUEST_INSTRUCTIONS, EXIT_ROUNDS, false)); } finally { await exitRun.dc.stop().catch(() => undefined); }
+  // 400k recorded exits on both sides (the exit profile is on in both).
+  const exitFigures = figures('exits400k', await comparePairs(adapter, plain, exits, EXIT_GUEST_INSTRUCTIONS, EXIT_PAIRS, EXIT_ROUNDS, false));
 
-    const { dc, ms: launchMs } = await launched(adapter, elf);
-    try {
-      const steps: number[] = [];
-      for (let i = 0; i < 20; i++) steps.push((await stoppedAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }))).ms);
-      const c = await compare(dc, runner, elf, INSTRUCTIONS_TO_BREAKPOINT, ROUNDS, true);
-      // The adapter is stopped at the breakpoint with 100M instructions of history.
-      const stepBack = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
-      // A second one: the first left checkpoints behind it.
-      const stepBackAgain = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
-      return {
-        launchMs: Math.round(launchMs),
-        stepMs: Number(median(steps).toFixed(2)),
-        pauseMs: Math.round(median(pauses)),
-        pauseMaxMs: Math.round(Math.max(...pauses)),
-        rounds: ROUNDS,
-        ...figures('to100MBreakpoint', c),
-        ...exitFigures,
-        stepBackMs: Math.round(stepBack.ms),
-        stepBackAgainMs: Math.round(stepBackAgain.ms),
-      };
-    } finally {
-      await dc.stop().catch(() => undefined);
-    }
+  const { dc, ms: launchMs } = await launched(adapter, elf);
+  const steps: number[] = [];
+  try {
+    for (let i = 0; i < 20; i++) steps.push((await stoppedAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }))).ms);
   } finally {
-    runner.stop();
+    await dc.stop().catch(() => undefined);
   }
+  let stepBack = { ms: 0, reason: '' }, stepBackAgain = { ms: 0, reason: '' };
+  const c = await comparePairs(adapter, plain, elf, INSTRUCTIONS_TO_BREAKPOINT, PAIRS, ROUNDS, true, async (last) => {
+    // That adapter is stopped at the breakpoint with 100M instructions of history.
+    stepBack = await stoppedAfter(last, () => last.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+    // A second one: the first left checkpoints behind it.
+    stepBackAgain = await stoppedAfter(last, () => last.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+  });
+  return {
+    launchMs: Math.round(launchMs),
+    stepMs: Number(median(steps).toFixed(2)),
+    pauseMs: Math.round(median(pauses)),
+    pauseMaxMs: Math.round(Math.max(...pauses)),
+    pairs: PAIRS,
+    rounds: PAIRS * ROUNDS,
+    ...figures('to100MBreakpoint', c),
+    ...exitFigures,
+    stepBackMs: Math.round(stepBack.ms),
+    stepBackAgainMs: Math.round(stepBackAgain.ms),
+  };
 }
 
 // The bundled plain runner (see prepare) is this file started with --plain-child.
