@@ -16,7 +16,7 @@
 
 import type { Block } from './block-cache';
 import { decodeInfo } from './decode-info';
-import { CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, SS } from './block-emitter';
+import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
 /** The CPU's arrays a block may read, by the local name generated code uses for each. */
@@ -70,6 +70,8 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
       ? `${first.text}\nfor(;;){${again.text}}`
       : `for(;;){${emitPass(src, phys, linear, 0, true)!.text}}`;
   }
+  const cached = cacheRegisters(code);
+  code = cached.head + cached.code;
   // Load only the CPU fields this block uses: short blocks are entered millions of times.
   // (A name inside a longer one, `r[` in `tr[`, only costs an unused load.)
   const fields = FIELDS.filter(([name]) => code.includes(`${name}[`)).map(([name, field]) => `${name}=c.${field}`);
@@ -138,11 +140,11 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
     if (r === 'generic') {
       body.length = before;
       em.pend = pendBefore;
-      body.push(`${em.sync()}c.eip=(e0+${off})|0;c.execOne();`);
+      body.push(`${em.sync()}c.eip=(e0+${off})|0;c.execOne();${RELOAD}`);
       em.pend = 0;
       // A device reached by the instruction may have moved the slice's end (a timer armed):
       // the rest of the block must fit in what is left, or the run loop takes over.
-      body.push(`if(c.attn||c.eip!==((e0+${em.next})|0)||ic0+@COUNT@>c.limit){c.icount=ic0+${k + 1};return;}`);
+      body.push(`if(c.attn===true||c.eip!==((e0+${em.next})|0)||ic0+@COUNT@>c.limit){c.icount=ic0+${k + 1};return;}`);
     } else {
       compiled++;
     }
@@ -361,7 +363,7 @@ function emitJcc(em: Emitter, cc: number, d: number): 'ok' | 'loop' {
     // A branch back to the block start: loop inside the function while the slice lasts. Not
     // taken leaves the block; taken falls through to the loop's next iteration.
     em.emit(`if(!(${cond}))${em.exitText(`(e0+${em.next})|0`, done)}`);
-    em.emit(`ic0+=${done};if(c.attn||ic0+${done}>c.limit){${em.flushText()}c.eip=e0;c.icount=ic0;return;}`);
+    em.emit(`ic0+=${done};if(c.attn===true||ic0+${done}>c.limit){${em.flushText()}${WRITE_BACK}c.eip=e0;c.icount=ic0;return;}`);
     em.backEdgePend = em.pend;
     if (em.flushAtBackEdge) { em.emit(em.flushText()); em.pend = 0; }
     return 'loop';

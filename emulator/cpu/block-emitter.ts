@@ -7,6 +7,32 @@
 export const CC_ADD = 1, CC_SUB = 3, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7, CC_SHIFT = 8;
 export const DS = 3, SS = 2;
 
+/**
+ * Where registers held in locals go back to the CPU (before anything that may fault or read
+ * them, and on every exit), and where they are read again (after an interpreted instruction):
+ * placeholders that compileBlock fills in once it knows which registers the block uses.
+ */
+export const WRITE_BACK = '@WB@', RELOAD = '@RL@';
+
+/**
+ * Registers as locals: `r[N]` becomes `RN`, loaded at entry and written back at the
+ * placeholders. V8 then keeps them in machine registers instead of loading and checking the
+ * typed array at every access, which makes a tight loop several times cheaper. Blocks that
+ * reach registers through the byte or word views of the same memory keep the array form.
+ */
+export function cacheRegisters(code: string): { head: string; code: string } {
+  if (code.includes('r8[') || code.includes('r16[')) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
+  const used = [...new Set([...code.matchAll(/\br\[(\d)\]/g)].map((m) => Number(m[1])))].sort();
+  if (used.length === 0) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
+  const local = code.replace(/\br\[(\d)\]/g, 'R$1');
+  const back = used.map((n) => `r[${n}]=R${n};`).join('');
+  const load = used.map((n) => `R${n}=r[${n}];`).join('');
+  return {
+    head: `let ${used.map((n) => `R${n}=r[${n}]`).join(',')};`,
+    code: local.replaceAll(WRITE_BACK, back).replaceAll(RELOAD, load),
+  };
+}
+
 /** Pending arithmetic flags held in the locals fa/fb/fr/fc, not yet in the CPU. */
 export type Pending = number; // CC_* or 0 when the CPU's own lazy state is current
 
@@ -42,11 +68,11 @@ export class Emitter {
   }
 
   /** State a fault or an interpreted instruction needs: count, EIP of this instruction, flags. */
-  sync(): string { return `c.icount=ic0+${this.k};c.instrEip=(e0+${this.off})|0;${this.flushText()}`; }
+  sync(): string { return `c.icount=ic0+${this.k};c.instrEip=(e0+${this.off})|0;${this.flushText()}${WRITE_BACK}`; }
 
   /** Leave the block with EIP at `eipExpr` after `done` instructions. */
   exitText(eipExpr: string, done: number): string {
-    return `{${this.flushText()}c.eip=${eipExpr};c.icount=ic0+${done};return;}`;
+    return `{${this.flushText()}${WRITE_BACK}c.eip=${eipExpr};c.icount=ic0+${done};return;}`;
   }
 
   /**
@@ -56,7 +82,7 @@ export class Emitter {
   limitCheck(target: string): string { return `if((${target})>>>0>sl[1]>>>0){${this.sync()}c.fault(13,0);}`; }
 
   /** After an instruction that took a slow path: stop if something needs the run loop. */
-  attnCheck(): void { this.emit(`if(c.attn)${this.exitText(`(e0+${this.next})|0`, this.k + 1)}`); }
+  attnCheck(): void { this.emit(`if(c.attn===true)${this.exitText(`(e0+${this.next})|0`, this.k + 1)}`); }
 
   /** Decode ModR/M (32-bit addressing) at byte `i`; the offset as a JS expression. */
   modrm(i: number): Modrm {
