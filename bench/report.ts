@@ -117,7 +117,8 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
   for (const h of input.hooks) {
     if (h.skipped) console.log(`  ${h.name}: skipped (${h.skipped})`);
     else {
-      const figs = Object.entries(h.figures ?? {}).map(([k, v]) => `${k}=${Number.isInteger(v) ? String(v) : fmt(v, 1)}`).join('  ');
+      // Ratios near 1 are what these figures are read for: three decimals, not one.
+      const figs = Object.entries(h.figures ?? {}).map(([k, v]) => `${k}=${Number.isInteger(v) ? String(v) : fmt(v, Math.abs(v) < 10 ? 3 : 1)}`).join('  ');
       console.log(`  ${h.name}: ${figs}${h.error ? `  (${h.error})` : ''}`);
     }
   }
