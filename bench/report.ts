@@ -122,5 +122,15 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
       console.log(`  ${h.name}: ${figs}${h.error ? `  (${h.error})` : ''}`);
     }
   }
+  const dap = input.hooks.find((h) => h.figures?.to100MBreakpointRatio !== undefined)?.figures;
+  if (dap) {
+    // Median over every round of every process pair (bench/dap-bench.ts says why pairs).
+    const rows = [
+      ['run to a breakpoint 100M instructions away, adapter / plain run (wall)', '<= 1.05x', dap.to100MBreakpointRatio!],
+      ['the same, on-CPU time', '<= 1.05x', dap.to100MBreakpointCpuRatio!],
+    ].filter((r) => r[2] !== undefined) as Array<[string, string, number]>;
+    console.log('\ntargets (issue 4, point 9)');
+    console.log(table(['target', 'goal', 'value', 'met'], rows.map(([n, g, v]) => [n, g, v.toFixed(3), v <= 1.05 ? 'yes' : 'NO'])));
+  }
   return { ratios, targets };
 }
