@@ -115,6 +115,8 @@
 #define VMASST_CMD_disable      1
 #define VMASST_TYPE_writable_pagetables 2
 #define VMASST_TYPE_pae_extended_cr3    3
+#define VMASST_TYPE_architectural_iopl  4
+#define PHYSDEVOP_set_iopl      6
 
 /* ---- event channels (event_channel.h) ---- */
 #define EVTCHNOP_bind_interdomain 0

@@ -11,7 +11,7 @@ import type { StopReason } from '../machine-api';
 import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
 import {
   FLAT_RING1_DS, SHUTDOWN_NAMES, TI_DPL_MASK, TI_IF, VIRQ_TIMER, VI_CR2, VI_TIME, VT_FLAGS, VT_MUL, VT_SHIFT,
-  VT_SYSTEM_TIME, VT_TSC, VT_VERSION,
+  VT_SYSTEM_TIME, VT_TSC, VT_VERSION, VMASST_TYPE_architectural_iopl,
 } from './abi';
 import { EventChannels, type PortBackend } from './events';
 import { GuestAccess } from './guest-access';
@@ -318,7 +318,7 @@ export class PvDomain {
       ss = cpu.segSel[SS]; esp = r[4] >>> 0;
     }
     const savedMask = this.events.upcallMask ? 1 : 0;
-    const eflags = (cpu.getFlags() & ~(FLAG_IF | FLAG_IOPL)) | (savedMask ? 0 : FLAG_IF) | ((this.vmAssist & (1 << 4)) ? this.iopl << 12 : 0);
+    const eflags = (cpu.getFlags() & ~(FLAG_IF | FLAG_IOPL)) | (savedMask ? 0 : FLAG_IF) | ((this.vmAssist & (1 << VMASST_TYPE_architectural_iopl)) ? this.iopl << 12 : 0);
     const words: number[] = [];
     if (failsafe) words.push(cpu.segSel[DS], cpu.segSel[ES], cpu.segSel[FS], cpu.segSel[GS]);
     else if (errorCode >= 0) words.push(errorCode);

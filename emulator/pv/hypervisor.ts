@@ -85,7 +85,8 @@ export class PvHypervisor {
       const e = forcedCpuid(d);
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
-    if (cpu.cpl === 1 && vector === GP && code === 0 && d.options.privileged === 'xen') {
+    // From user code too: CLI/STI and port I/O under a virtual IOPL that allows them.
+    if (vector === GP && code === 0 && d.options.privileged === 'xen') {
       const e = emulatePrivileged(d);
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }

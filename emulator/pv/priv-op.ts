@@ -6,7 +6,7 @@
 // (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
 
 import { cpuid } from '../cpu/identity';
-import { HYPERVISOR_VIRT_START, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
+import { HYPERVISOR_VIRT_START, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2, VMASST_TYPE_architectural_iopl } from './abi';
 import type { PvDomain } from './domain';
 import { T_L3 } from './page-types';
 import { loadBase } from './mmu-ops';
@@ -70,7 +70,11 @@ export function emulatePrivileged(d: PvDomain): Emulated | null {
   }
   const op = b[i];
   if (op === undefined) return null;
-  const ioOk = d.iopl >= cpu.cpl;
+  // Xen's vCPL: user code is 3; the kernel (ring 1) is 1, or 0 once the guest opted in to
+  // vm_assist(architectural_iopl). CLI/STI and port I/O are allowed when vCPL <= IOPL.
+  const user = cpu.cpl !== 1;
+  const vcpl = user ? 3 : (d.vmAssist & (1 << VMASST_TYPE_architectural_iopl)) !== 0 ? 0 : 1;
+  const ioOk = d.iopl >= vcpl;
   switch (op) {
     case 0xfa: case 0xfb:
       if (!ioOk) return null;
@@ -89,7 +93,7 @@ export function emulatePrivileged(d: PvDomain): Emulated | null {
       }
       return { length: i + (imm ? 2 : 1), name: isIn ? 'in' : 'out', opcode: op };
     }
-    case 0x0f: break;
+    case 0x0f: if (user) return null; break; // the rest are for the kernel only
     default: return null;
   }
   const op2 = b[i + 1];
