@@ -26,7 +26,7 @@ export const DOMID_SELF = 0x7ff0;
 // errno values Xen returns (negated), xen/include/public/errno.h.
 export const EACCES_ = 13, ETIME = 62;
 export const EPERM = 1, ENOENT = 2, ESRCH = 3, EFAULT = 14, EBUSY = 16, EEXIST = 17, EINVAL = 22,
-  ENOSPC = 28, ENOSYS = 38, EAGAIN = 11, ENOMEM = 12, E2BIG = 7;
+  ENOSPC = 28, ENOSYS = 38, EAGAIN = 11, ENOMEM = 12, E2BIG = 7, ENODEV = 19;
 
 // start_info_t (x86_32): byte offsets.
 export const START_INFO_SIZE = 1112;

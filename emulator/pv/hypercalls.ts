@@ -4,13 +4,14 @@
 
 import {
   CALLBACKOP_register, CALLBACKOP_unregister, CALLBACKTYPE, CONS_IN, DOMID_SELF, EFAULT, EINVAL, ENOENT, ENOSYS, EEXIST,
-  EPERM, ESRCH, ETIME, GNTST_bad_domain, GNTST_general_error, GNTTABOP, HC, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_END,
+  ENODEV, EPERM, ESRCH, ETIME, GNTST_bad_domain, GNTST_general_error, GNTTABOP, HC, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_END,
   MACH2PHYS_VIRT_START, MAX_GRANT_FRAMES, PAGE, PHYSDEVOP_set_iopl, SCHEDOP, VCPUOP, VCPU_SSHOTTMR_future,
   VMASST_CMD_disable, VMASST_CMD_enable, VMASST_TYPE_architectural_iopl, VMASST_VALID_MASK, XENMEM, XENVER, XEN_CAPABILITIES, XEN_EXTRAVERSION,
   XEN_MAJOR, XEN_MINOR, VCPU_INFO_SIZE, VI_UPCALL_PENDING, VI_PENDING_SEL, TI_DPL_MASK,
 } from './abi';
 import { CS, SS, DS, ES, FS, GS, type PvDomain } from './domain';
 import { GuestFault } from './guest-access';
+import { getDebugReg, setDebugReg } from './debug-regs';
 import { eventChannelOp, OUR_DOMID } from './event-ops';
 import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from './mmu-ops';
 import { PvKind, hypercallName } from './pv-log';
@@ -90,8 +91,8 @@ export function dispatch(d: PvDomain, nr: number, a1: number, a2: number, a3: nu
       d.cpu.cr0 = d.ts ? d.cpu.cr0 | 8 : d.cpu.cr0 & ~8;
       return 0;
     case HC.sched_op_compat: return schedOp(d, a1, a2, true);
-    case HC.set_debugreg: return setDebugreg(d, a1, a2);
-    case HC.get_debugreg: return a1 < 8 && a1 !== 4 && a1 !== 5 ? d.debugRegs[a1] | 0 : -EINVAL;
+    case HC.set_debugreg: return setDebugReg(d, a1, a2);
+    case HC.get_debugreg: { const v = getDebugReg(d, a1); return v === null ? -ENODEV : v | 0; }
     case HC.update_descriptor: return updateDescriptor(d, a1 + a2 * 0x100000000, a3, a4);
     case HC.memory_op: return memoryOp(d, a1, a2);
     case HC.multicall: return nested ? -EINVAL : multicall(d, a1, a2);
@@ -127,16 +128,6 @@ function setTrapTable(d: PvDomain, table: number): number {
     if (eip === 0) break;
     d.trapFlags[vector] = flags; d.trapCs[vector] = fixCs(cs); d.trapEip[vector] = eip;
   }
-  return 0;
-}
-
-function setDebugreg(d: PvDomain, reg: number, value: number): number {
-  if (reg < 4) { if (value >= HYPERVISOR_VIRT_START) return -EPERM; }
-  else if (reg === 6) value = (value & 0xe00f) | 0xffff0ff0;
-  else if (reg === 7) { if (value & 0xffff0000 && false) return -EPERM; value = (value & ~0x2000) | 0x400; }
-  else return -EINVAL;
-  d.debugRegs[reg] = value >>> 0;
-  d.cpu.dr[reg] = value | 0;
   return 0;
 }
 

@@ -88,6 +88,7 @@ export class PvHypervisor {
     // From user code too: CLI/STI and port I/O under a virtual IOPL that allows them.
     if (vector === GP && code === 0 && d.options.privileged === 'xen') {
       const e = emulatePrivileged(d);
+      if (e && 'raise' in e) { d.bounceException(e.raise, -1); return true; }
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
     if (cpu.cpl === 1 && vector === PF && (code & 3) === 3) {

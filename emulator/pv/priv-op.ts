@@ -6,16 +6,19 @@
 // (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
 
 import { cpuid } from '../cpu/identity';
-import { HYPERVISOR_VIRT_START, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2, VMASST_TYPE_architectural_iopl } from './abi';
-import type { PvDomain } from './domain';
+import { ENODEV, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2, VMASST_TYPE_architectural_iopl } from './abi';
+import { UD, type PvDomain } from './domain';
 import { T_L3 } from './page-types';
 import { loadBase } from './mmu-ops';
 import { pvRdmsr, pvRdtsc, pvWrmsr } from './priv-msr';
+import { getDebugReg, setDebugReg } from './debug-regs';
 
 const FLAG_IF = 0x200;
 export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
 
 export interface Emulated { length: number; name: string; opcode: number }
+/** The instruction raises this exception in the guest instead (Xen's emulator says so). */
+export interface Raised { raise: number }
 
 /** Fetches up to 16 instruction bytes at the current EIP through the guest's tables. */
 export function fetchInstruction(d: PvDomain): number[] {
@@ -59,7 +62,7 @@ export function pvCpuid(d: PvDomain): void {
 }
 
 /** Emulates a privileged instruction at EIP; null when Xen would not (the #GP goes to the guest). */
-export function emulatePrivileged(d: PvDomain): Emulated | null {
+export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
   const b = fetchInstruction(d);
   const cpu = d.cpu, r = cpu.regs;
   let i = 0;
@@ -149,16 +152,18 @@ export function emulatePrivileged(d: PvDomain): Emulated | null {
       }
       return { length: i + 3, name: `mov to cr${reg}`, opcode: 0x0f22 };
     }
-    case 0x21: { // MOV r32, DRn
-      if ((modrm >>> 6) !== 3 || reg === 4 || reg === 5) return null;
-      r[rm] = d.debugRegs[reg] | 0;
+    case 0x21: { // MOV r32, DRn (Xen's get_debugreg rules: debug-regs.ts)
+      if ((modrm >>> 6) !== 3) return null;
+      const v = getDebugReg(d, reg);
+      if (v === null) return { raise: UD };
+      r[rm] = v | 0;
       return { length: i + 3, name: `mov from dr${reg}`, opcode: 0x0f21 };
     }
-    case 0x23: { // MOV DRn, r32
-      if ((modrm >>> 6) !== 3 || reg === 4 || reg === 5) return null;
-      const v = r[rm] >>> 0;
-      if (reg < 4 && v >= HYPERVISOR_VIRT_START) return null;
-      d.debugRegs[reg] = v; cpu.dr[reg] = v | 0;
+    case 0x23: { // MOV DRn, r32 (Xen's set_debugreg: -ENODEV is #UD, the other refusals #GP)
+      if ((modrm >>> 6) !== 3) return null;
+      const rc = setDebugReg(d, reg, r[rm] >>> 0);
+      if (rc === -ENODEV) return { raise: UD };
+      if (rc !== 0) return null;
       return { length: i + 3, name: `mov to dr${reg}`, opcode: 0x0f23 };
     }
     default:
