@@ -2,7 +2,8 @@
 // set_debugreg/get_debugreg hypercalls and the emulated MOV to/from DRn share these rules.
 // A write takes effect at once (the CPU's breakpoints are recomputed): Xen 4.5 to 4.10 let
 // some DR7 writes wait for the next reschedule, which made guest debugging useless.
-// Reads come from the CPU, so DR6 shows the B0-B3 bits of a #DB just delivered.
+// The registers live in the CPU (and its snapshots); reads come from there, so DR6 shows
+// the B0-B3 bits of a #DB just delivered.
 
 import { ENODEV, EPERM, HYPERVISOR_VIRT_START } from './abi';
 import type { PvDomain } from './domain';
@@ -36,7 +37,6 @@ export function setDebugReg(d: PvDomain, reg: number, value: number): number {
       for (let i = 0; i < 4; i++) if (((v >>> (16 + i * 4)) & 3) === 2 && !(d.cpu.cr4 & CR4_DE)) return -EPERM;
     }
   }
-  d.debugRegs[r] = v;
   d.cpu.dr[r] = v | 0;
   if (r !== 6) d.cpu.updateDebugRegisters();
   return 0;

@@ -60,7 +60,6 @@ export class PvDomain {
   iopl = 0;
   /** The guest's view of CR0.TS (fpu_taskswitch). */
   ts = false;
-  readonly debugRegs = new Uint32Array(8);
   vmAssist = 0;
   gdtFrames: number[] = [];
   gdtEntries = 0;
@@ -95,7 +94,7 @@ export class PvDomain {
     this.trapFlags.fill(0); this.trapCs.fill(0); this.trapEip.fill(0);
     this.event = { cs: 0, eip: 0 }; this.failsafe = { cs: 0, eip: 0 }; this.syscall = { cs: 0, eip: 0 };
     this.eventMasksOnEntry = true;
-    this.kernelSs = 0; this.kernelSp = 0; this.iopl = 0; this.ts = false; this.debugRegs.fill(0); this.vmAssist = 0;
+    this.kernelSs = 0; this.kernelSp = 0; this.iopl = 0; this.ts = false; this.vmAssist = 0;
     this.gdtFrames = []; this.gdtEntries = 0; this.ldtBase = 0; this.ldtEntries = 0; this.grantFrameCount = 0;
     this.singleshotAt = Infinity; this.periodicNs = 0; this.periodicAt = Infinity; this.blocked = false; this.pollDeadline = Infinity;
     this.stop = null; this.dead = false;
@@ -118,7 +117,7 @@ export class PvDomain {
     return {
       trapFlags: this.trapFlags.slice(), trapCs: this.trapCs.slice(), trapEip: this.trapEip.slice(),
       event: { ...this.event }, failsafe: { ...this.failsafe }, syscall: { ...this.syscall }, eventMasksOnEntry: this.eventMasksOnEntry,
-      kernelSs: this.kernelSs, kernelSp: this.kernelSp, iopl: this.iopl, ts: this.ts, debugRegs: this.debugRegs.slice(),
+      kernelSs: this.kernelSs, kernelSp: this.kernelSp, iopl: this.iopl, ts: this.ts,
       vmAssist: this.vmAssist, gdtFrames: [...this.gdtFrames], gdtEntries: this.gdtEntries, ldtBase: this.ldtBase,
       ldtEntries: this.ldtEntries, grantFrameCount: this.grantFrameCount,
       singleshotAt: this.singleshotAt, periodicNs: this.periodicNs, periodicAt: this.periodicAt, blocked: this.blocked,
@@ -142,7 +141,7 @@ export class PvDomain {
     const s = state as ReturnType<PvDomain['saveState']> & Record<string, any>; // snapshots are structured clones of saveState()
     this.trapFlags.set(s.trapFlags); this.trapCs.set(s.trapCs); this.trapEip.set(s.trapEip);
     this.event = { ...s.event }; this.failsafe = { ...s.failsafe }; this.syscall = { ...s.syscall }; this.eventMasksOnEntry = s.eventMasksOnEntry;
-    this.kernelSs = s.kernelSs; this.kernelSp = s.kernelSp; this.iopl = s.iopl; this.ts = s.ts; this.debugRegs.set(s.debugRegs);
+    this.kernelSs = s.kernelSs; this.kernelSp = s.kernelSp; this.iopl = s.iopl; this.ts = s.ts;
     this.vmAssist = s.vmAssist; this.gdtFrames = [...s.gdtFrames]; this.gdtEntries = s.gdtEntries; this.ldtBase = s.ldtBase;
     this.ldtEntries = s.ldtEntries; this.grantFrameCount = s.grantFrameCount;
     this.singleshotAt = s.singleshotAt; this.periodicNs = s.periodicNs; this.periodicAt = s.periodicAt; this.blocked = s.blocked;
