@@ -17,8 +17,9 @@ export const WRITE_BACK = '@WB@', RELOAD = '@RL@';
 /**
  * Registers as locals: `r[N]` becomes `RN`, loaded at entry and written back at the
  * placeholders. V8 then keeps them in machine registers instead of loading and checking the
- * typed array at every access, which makes a tight loop several times cheaper. Blocks that
- * reach registers through the byte or word views of the same memory keep the array form.
+ * typed array at every access (the count loop of the debugger bench ran about 1.5x faster).
+ * Blocks that reach registers through the byte or word views of the same memory keep the
+ * array form.
  */
 export function cacheRegisters(code: string): { head: string; code: string } {
   if (code.includes('r8[') || code.includes('r16[')) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
