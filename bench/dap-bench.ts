@@ -42,7 +42,7 @@ const LINK = join(GUESTS, 'link.ld');
 const INSTRUCTIONS_TO_BREAKPOINT = 100_000_001; // mov + 50M x (dec, jnz)
 const MEMORY_MIB = 16;
 /** Process pairs and measured rounds in each, for the 100M-instruction run (see comparePairs). */
-const PAIRS = Number(process.env.PARAVIRT_DAP_PAIRS) || 12;
+const PAIRS = Number(process.env.PARAVIRT_DAP_PAIRS) || 20;
 const ROUNDS = 3;
 
 function run(cmd: string, args: string[]): void {
