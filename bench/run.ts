@@ -5,7 +5,7 @@
 //
 // QEMU (TCG) runs alongside as a further reference, timed by difference (engines/qemu.ts).
 //
-// Options: --engines ours,v86-nojit,v86-jit,qemu-tcg   --repeat N (default 3)
+// Options: --engines ours,v86-nojit,v86-jit,qemu-tcg   --repeat N (default 5)
 //          --seconds S (target length of one timed region, default 1.5)
 //          --cpu-prof (V8 profiles of our runs into bench/.cache/profiles/)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ const MAX_PASSES = 1_000_000;
 interface Options { engines: EngineName[]; repeat: number; seconds: number; cpuProfile: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { engines: ENGINES, repeat: 3, seconds: 1.5, cpuProfile: false };
+  const o: Options = { engines: ENGINES, repeat: 5, seconds: 1.5, cpuProfile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
