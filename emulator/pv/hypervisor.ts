@@ -81,7 +81,8 @@ export class PvHypervisor {
       return true;
     }
     if (vector === 8) { d.crash(`double fault at ${cpu.segSel[1].toString(16)}:${(cpu.eip >>> 0).toString(16)}`); return true; }
-    if (cpu.cpl === 1 && vector === UD) {
+    // Xen's forced-emulation CPUID works from user code too (user-space detection tools use it).
+    if (vector === UD) {
       const e = forcedCpuid(d);
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }

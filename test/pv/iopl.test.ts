@@ -30,6 +30,8 @@ test('virtual IOPL: set_iopl and architectural_iopl decide which CLI and OUT bou
   assert.equal(v('vm_assist'), 0);
   assert.equal(v('set_iopl_faults').toString(2), expected(1).toString(2), 'physdev_op(set_iopl)');
   assert.equal(v('architectural_faults').toString(2), expected(0).toString(2), 'vm_assist(architectural_iopl)');
+  // Xen's forced-emulation CPUID (ud2; "xen"; cpuid) from user code: leaf 0x40000000's "XenV".
+  assert.equal(v('user_cpuid_ebx'), 0x566e6558);
 });
 
 test('virtual IOPL under --pv-privileged strict: every CLI and OUT bounces', () => {

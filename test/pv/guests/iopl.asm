@@ -5,7 +5,7 @@
 ;   vm_assist(architectural_iopl): the kernel counts as CPL 0, and the IOPL is the one in the
 ;   EFLAGS of the latest iret hypercall frame.
 ; Bit of a run: iopl_index * 4 + insn * 2 + user (iopl_index 0, 1, 2 for IOPL 0, 1, 3;
-; insn 0 CLI, 1 OUT; user 0 kernel, 1 ring 3).
+; insn 0 CLI, 1 OUT; user 0 kernel, 1 ring 3). Last, the forced-emulation CPUID from ring 3.
 %include "pv-common.inc"
 
 ; RUN insn(0 cli, 1 out), user(0, 1), iopl, bit
@@ -86,6 +86,12 @@ _start:
   %assign k k + 1
 %endrep
     SHOW "architectural_faults", [faults]
+
+    ; 3. Xen's forced-emulation CPUID from ring 3: Xen's leaf 0x40000000, EBX "XenV".
+    mov eax, user_cpuid
+    xor ecx, ecx
+    call to_user
+    SHOW "user_cpuid_ebx", [user_ebx]
     PRINT msg_done
     xor ebx, ebx
     call shutdown
@@ -107,10 +113,11 @@ back_from_user:
     popad
     ret
 
-syscall_handler:                 ; from ring 3: back into to_user's frame
-    mov bx, FLAT_KERNEL_DS
-    mov ds, bx
-    mov es, bx
+syscall_handler:                 ; from ring 3: back into to_user's frame (EBX kept for the test)
+    mov ax, FLAT_KERNEL_DS
+    mov ds, ax
+    mov es, ax
+    mov [user_ebx], ebx
     mov esp, [kernel_esp]
     jmp back_from_user
 
@@ -142,6 +149,7 @@ gp_count: dd 0
 skip: dd 0
 iopl_arg: dd 0
 kernel_esp: dd 0
+user_ebx: dd 0
 
 align 4096
 user_page:
@@ -152,6 +160,10 @@ user_out:
     out 0x80, al
     int 0x80
 user_nop:
+    int 0x80
+user_cpuid:
+    mov eax, 0x40000000
+    PV_CPUID
     int 0x80
 align 4096, db 0
 
