@@ -1,6 +1,7 @@
 ; Its own GDT and an IDT with a #DE handler, then two divisions by zero; the handler counts and
 ; returns past the 2-byte DIV.
 ; The run ends at the debug-exit port with the count (status (2 << 1) | 1).
+%include "flat-gdt.inc"
 section .multiboot
 align 4
     dd 0x1BADB002, 0, -(0x1BADB002)
@@ -9,20 +10,8 @@ section .text
 global _start
 _start:
     mov esp, stack_top
-    lgdt [gdt_desc]
-    jmp 0x08:.reload
-.reload:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    ; interrupt gate for vector 0: offset de_handler, selector 0x08, present, DPL 0, 32-bit
-    mov eax, de_handler
-    mov [idt], ax
-    mov word [idt + 2], 0x08
-    mov word [idt + 4], 0x8E00
-    shr eax, 16
-    mov [idt + 6], ax
+    FLAT_GDT_LOAD
+    INTERRUPT_GATE 0, de_handler
     lidt [idt_desc]
     xor ecx, ecx
     xor edx, edx
@@ -40,14 +29,7 @@ de_handler:
     iretd
 
 section .data
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF          ; 0x08: flat 32-bit code
-    dq 0x00CF92000000FFFF          ; 0x10: flat data
-gdt_desc:
-    dw gdt_desc - gdt - 1
-    dd gdt
+FLAT_GDT_DATA
 idt_desc:
     dw 8 * 8 - 1
     dd idt

@@ -4,6 +4,7 @@
 ; it: a #DE (no error code) and a #GP from loading a bad selector (error code), each inside
 ; victim(), called from outer(), called from _start. The handler skips the 2-byte faulting
 ; instruction. The run ends at the debug-exit port with the count of traps.
+%include "flat-gdt.inc"
 section .multiboot
 align 4
     dd 0x1BADB002, 0, -(0x1BADB002)
@@ -12,33 +13,15 @@ section .text
 global _start
 _start:
     mov esp, stack_top
-    lgdt [gdt_desc]
-    jmp 0x08:.reload
-.reload:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov eax, isr0
-    mov ebx, 0
-    call set_gate
-    mov eax, isr13
-    mov ebx, 13
-    call set_gate
+    FLAT_GDT_LOAD
+    INTERRUPT_GATE 0, isr0
+    INTERRUPT_GATE 13, isr13
     lidt [idt_desc]
     xor ebp, ebp
     call outer
     mov al, [traps]
     out 0xf4, al
     jmp $
-
-set_gate:                            ; eax = handler, ebx = vector: 32-bit interrupt gate
-    mov [idt + ebx * 8], ax
-    mov word [idt + ebx * 8 + 2], 0x08
-    mov word [idt + ebx * 8 + 4], 0x8E00
-    shr eax, 16
-    mov [idt + ebx * 8 + 6], ax
-    ret
 
 outer:
     push ebp
@@ -101,14 +84,7 @@ leaf:
     ret
 
 section .data
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF            ; 0x08: flat 32-bit code
-    dq 0x00CF92000000FFFF            ; 0x10: flat data
-gdt_desc:
-    dw gdt_desc - gdt - 1
-    dd gdt
+FLAT_GDT_DATA
 idt_desc:
     dw 32 * 8 - 1
     dd idt
