@@ -38,6 +38,21 @@
     RUN 1, 1, %1, %2 * 4 + 3
 %endmacro
 
+; BY_PHYSDEV iopl, index: set the IOPL with physdev_op(set_iopl), then the four runs.
+%macro BY_PHYSDEV 2
+    mov dword [iopl_arg], %1
+    HYPERVISOR_physdev_op PHYSDEVOP_set_iopl, iopl_arg
+    RUNS %1, %2
+%endmacro
+
+; BY_IRET iopl, index: an iret to ring 3 whose EFLAGS carry the IOPL, and back; then the runs.
+%macro BY_IRET 2
+    mov eax, user_nop
+    mov ecx, %1
+    call to_user
+    RUNS %1, %2
+%endmacro
+
 section .text
 global _start
 _start:
@@ -54,37 +69,18 @@ _start:
 
     ; 1. physdev_op(set_iopl).
     mov dword [faults], 0
-%assign k 0
-%rep 3
-  %if k == 2
-    %assign lvl 3
-  %else
-    %assign lvl k
-  %endif
-    mov dword [iopl_arg], lvl
-    HYPERVISOR_physdev_op PHYSDEVOP_set_iopl, iopl_arg
-    RUNS lvl, k
-  %assign k k + 1
-%endrep
+    BY_PHYSDEV 0, 0
+    BY_PHYSDEV 1, 1
+    BY_PHYSDEV 3, 2
     SHOW "set_iopl_faults", [faults]
 
     ; 2. vm_assist(architectural_iopl): the IOPL comes from iret frames.
     HYPERVISOR_vm_assist VMASST_CMD_enable, VMASST_TYPE_architectural_iopl
     SHOW "vm_assist", eax
     mov dword [faults], 0
-%assign k 0
-%rep 3
-  %if k == 2
-    %assign lvl 3
-  %else
-    %assign lvl k
-  %endif
-    mov eax, user_nop                    ; an iret to ring 3 carrying the IOPL, and back
-    mov ecx, lvl
-    call to_user
-    RUNS lvl, k
-  %assign k k + 1
-%endrep
+    BY_IRET 0, 0
+    BY_IRET 1, 1
+    BY_IRET 3, 2
     SHOW "architectural_faults", [faults]
 
     ; 3. Xen's forced-emulation CPUID from ring 3: Xen's leaf 0x40000000, EBX "XenV".
