@@ -178,8 +178,8 @@ export class Inspector {
         const base = sp + p.pushaOffset;
         (['edi', 'esi', 'ebp', '', 'ebx', 'edx', 'ecx', 'eax'] as const).forEach((name, k) => { if (name) { const v = word(base + 4 * k); if (v !== null) regs[name] = v; } });
       }
-      if (regs.ebp === undefined && !p.ebpKept && p.ebpOffset !== undefined) { const v = word(sp + p.ebpOffset); if (v !== null) regs.ebp = v; }
-      regs.ebp ??= p.ebpKept ? (i === 0 ? live.ebp! : f.fp) >>> 0 : 0;
+      // Not saved by a PUSHA: still in EBP, or where a C handler's prologue pushed it.
+      regs.ebp ??= p.ebpKept ? (i === 0 ? live.ebp! : f.fp) >>> 0 : p.ebpOffset !== undefined ? word(sp + p.ebpOffset) ?? 0 : 0;
       const below = this.framesFrom(regs, false);
       const pushed = p.vectorOffset !== undefined ? word(sp + p.vectorOffset) : null;
       below[0] = { ...below[0]!, interruptedBy: p.vector ?? (pushed !== null && pushed < 256 ? pushed : ''), exactPc: true };

@@ -23,7 +23,7 @@ export const WRITE_BACK = '@WB@', RELOAD = '@RL@';
  */
 export function cacheRegisters(code: string): { head: string; code: string } {
   if (code.includes('r8[') || code.includes('r16[')) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
-  const used = [...new Set([...code.matchAll(/\br\[(\d)\]/g)].map((m) => Number(m[1])))].sort();
+  const used = [...new Set([...code.matchAll(/\br\[(\d)\]/g)].map((m) => Number(m[1])))].sort((x, y) => x - y);
   if (used.length === 0) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
   const local = code.replace(/\br\[(\d)\]/g, 'R$1');
   const back = used.map((n) => `r[${n}]=R${n};`).join('');

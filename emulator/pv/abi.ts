@@ -91,8 +91,8 @@ export const MMUEXT = {
   flush_cache_global: 18, mark_super: 19, unmark_super: 20,
 } as const;
 export const VMASST_CMD_enable = 0, VMASST_CMD_disable = 1;
-/** Assists a 32-bit PV guest may turn on (VM_ASSIST_VALID for x86_32 PV). */
 export const VMASST_TYPE_architectural_iopl = 4;
+/** Assists a 32-bit PV guest may turn on (VM_ASSIST_VALID for x86_32 PV). */
 export const VMASST_VALID_MASK = 0x3f; // 4gb_segments(_notify), writable_pagetables, pae_extended_cr3, architectural_iopl, runstate_update_flag
 export const XENVER = {
   version: 0, extraversion: 1, compile_info: 2, capabilities: 3, changeset: 4, platform_parameters: 5,

@@ -61,6 +61,8 @@ export class PvDomain {
   /** The guest's view of CR0.TS (fpu_taskswitch). */
   ts = false;
   vmAssist = 0;
+  /** vm_assist(architectural_iopl) is on: the kernel counts as CPL 0, iret frames set the IOPL. */
+  get architecturalIopl(): boolean { return (this.vmAssist & (1 << VMASST_TYPE_architectural_iopl)) !== 0; }
   gdtFrames: number[] = [];
   gdtEntries = 0;
   ldtBase = 0;
@@ -317,7 +319,7 @@ export class PvDomain {
       ss = cpu.segSel[SS]; esp = r[4] >>> 0;
     }
     const savedMask = this.events.upcallMask ? 1 : 0;
-    const eflags = (cpu.getFlags() & ~(FLAG_IF | FLAG_IOPL)) | (savedMask ? 0 : FLAG_IF) | ((this.vmAssist & (1 << VMASST_TYPE_architectural_iopl)) ? this.iopl << 12 : 0);
+    const eflags = (cpu.getFlags() & ~(FLAG_IF | FLAG_IOPL)) | (savedMask ? 0 : FLAG_IF) | (this.architecturalIopl ? this.iopl << 12 : 0);
     const words: number[] = [];
     if (failsafe) words.push(cpu.segSel[DS], cpu.segSel[ES], cpu.segSel[FS], cpu.segSel[GS]);
     else if (errorCode >= 0) words.push(errorCode);

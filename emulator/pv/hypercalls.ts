@@ -6,7 +6,7 @@ import {
   CALLBACKOP_register, CALLBACKOP_unregister, CALLBACKTYPE, CONS_IN, DOMID_SELF, EFAULT, EINVAL, ENOENT, ENOSYS, EEXIST,
   ENODEV, EPERM, ESRCH, ETIME, GNTST_bad_domain, GNTST_general_error, GNTTABOP, HC, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_END,
   MACH2PHYS_VIRT_START, MAX_GRANT_FRAMES, PAGE, PHYSDEVOP_set_iopl, SCHEDOP, VCPUOP, VCPU_SSHOTTMR_future,
-  VMASST_CMD_disable, VMASST_CMD_enable, VMASST_TYPE_architectural_iopl, VMASST_VALID_MASK, XENMEM, XENVER, XEN_CAPABILITIES, XEN_EXTRAVERSION,
+  VMASST_CMD_disable, VMASST_CMD_enable, VMASST_VALID_MASK, XENMEM, XENVER, XEN_CAPABILITIES, XEN_EXTRAVERSION,
   XEN_MAJOR, XEN_MINOR, VCPU_INFO_SIZE, VI_UPCALL_PENDING, VI_PENDING_SEL, TI_DPL_MASK,
 } from './abi';
 import { CS, SS, DS, ES, FS, GS, type PvDomain } from './domain';
@@ -473,7 +473,7 @@ function doIret(d: PvDomain): void {
   }
   d.events.upcallMask = (eflags & FLAG_IF) === 0;
   // Under vm_assist(architectural_iopl) the frame's IOPL becomes the virtual IOPL.
-  if (d.vmAssist & (1 << VMASST_TYPE_architectural_iopl)) d.iopl = (eflags >>> 12) & 3;
+  if (d.architecturalIopl) d.iopl = (eflags >>> 12) & 3;
 }
 
 export { EINVAL, EFAULT };

@@ -6,7 +6,7 @@
 // (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
 
 import { cpuid } from '../cpu/identity';
-import { ENODEV, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2, VMASST_TYPE_architectural_iopl } from './abi';
+import { ENODEV, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
 import { UD, type PvDomain } from './domain';
 import { T_L3 } from './page-types';
 import { loadBase } from './mmu-ops';
@@ -76,7 +76,7 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
   // Xen's vCPL: user code is 3; the kernel (ring 1) is 1, or 0 once the guest opted in to
   // vm_assist(architectural_iopl). CLI/STI and port I/O are allowed when vCPL <= IOPL.
   const user = cpu.cpl !== 1;
-  const vcpl = user ? 3 : (d.vmAssist & (1 << VMASST_TYPE_architectural_iopl)) !== 0 ? 0 : 1;
+  const vcpl = user ? 3 : d.architecturalIopl ? 0 : 1;
   const ioOk = d.iopl >= vcpl;
   switch (op) {
     case 0xfa: case 0xfb:
