@@ -8,7 +8,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { Machine } from '../emulator/machine';
-import { loadImage } from '../emulator/loader';
+import { loadImage, multibootCommandLine } from '../emulator/loader';
 import { loadPvImage } from '../emulator/pv/pv-image';
 import type { BootPlan, ExitRecord, StopReason } from '../emulator/machine-api';
 import { decodeInfo } from '../emulator/cpu/decode-info';
@@ -106,7 +106,7 @@ export function compareKernels(hvmPath: string, pvPath: string, o: CompareOption
   const hvmBytes = readKernel(hvmPath), pvBytes = readKernel(pvPath);
   const ram = o.memory * 1024 * 1024;
   let hvmPlan: BootPlan, pvPlan: BootPlan;
-  try { hvmPlan = loadImage(hvmBytes, { ramBytes: ram, cmdline: o.cmdline }); }
+  try { hvmPlan = loadImage(hvmBytes, { ramBytes: ram, cmdline: multibootCommandLine(hvmPath, o.cmdline) }); }
   catch (e) { throw new CliError(`bad HVM image '${hvmPath}': ${(e as Error).message}`); }
   try { pvPlan = loadPvImage(pvBytes, { ramBytes: ram, cmdline: o.cmdline }); }
   catch (e) { throw new CliError(`bad PV image '${pvPath}': ${(e as Error).message}`); }

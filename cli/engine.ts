@@ -2,7 +2,7 @@
 // depend on the Machine API contract (emulator/machine-api.ts) and nothing more.
 
 import { Machine } from '../emulator/machine';
-import { loadImage } from '../emulator/loader';
+import { loadImage, multibootCommandLine } from '../emulator/loader';
 import type { BootPlan, ExitControlsSpec, MachineApi, Mode } from '../emulator/machine-api';
 import type { ImageFormatOption } from './options';
 
@@ -20,10 +20,11 @@ export function createMachine(o: EngineOptions): MachineApi {
   return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut, pvPrivileged: o.pvPrivileged, blockCompiler: o.blockCompiler });
 }
 
-export function planImage(bytes: Uint8Array, o: {
+/** `kernelPath` is the path as the user gave it: a Multiboot kernel sees it as argv[0], as under QEMU and GRUB. */
+export function planImage(bytes: Uint8Array, kernelPath: string, o: {
   memoryMiB: number; cmdline?: string; format: ImageFormatOption; flatAddress?: number; realMode?: boolean;
 }): BootPlan {
   return loadImage(bytes, {
-    ramBytes: o.memoryMiB * 1024 * 1024, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode,
+    ramBytes: o.memoryMiB * 1024 * 1024, cmdline: multibootCommandLine(kernelPath, o.cmdline), format: o.format, flatAddress: o.flatAddress, realMode: o.realMode,
   });
 }

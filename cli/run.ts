@@ -143,7 +143,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     try {
       plan = o.mode === 'pv'
         ? loadPvImage(bytes, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline })
-        : planImage(bytes, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
+        : planImage(bytes, kernel, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
     } catch (e) {
       if ((e as Error)?.name === 'ImageError') throw new CliError(`bad image '${kernel}': ${(e as Error).message}`);
       throw e;

@@ -5,7 +5,7 @@
 
 import { EventEmitter } from 'node:events';
 import { Machine } from '../../emulator/machine';
-import { loadImage } from '../../emulator/loader';
+import { loadImage, multibootCommandLine } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
@@ -107,7 +107,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const ram = config.memoryMiB * 1024 * 1024;
     this.plan = config.mode === 'pv'
       ? loadPvImage(bytes, { ramBytes: ram, cmdline: config.cmdline })
-      : loadImage(bytes, { ramBytes: ram, cmdline: config.cmdline });
+      : loadImage(bytes, { ramBytes: ram, cmdline: multibootCommandLine(config.program, config.cmdline) });
     this.machine = new Machine({
       mode: config.mode, memoryMiB: config.memoryMiB, serialOut: (b) => { if (!this.replaying) serialOut(b); }, pvPrivileged: config.pvPrivileged,
       exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides as never },

@@ -22,7 +22,7 @@ export { xenKernelImage, checkXenGuest } from './xen-kernel';
 export type { XenKernelImage } from './xen-kernel';
 export { parseElf32, readSymbols, addressSymbols, loadSegments, isElf } from './elf32';
 export type { Elf32Image, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf32';
-export { pcMemoryMap } from './multiboot-info';
+export { pcMemoryMap, multibootCommandLine } from './multiboot-info';
 
 const FORMATS = new Set(['auto', 'elf', 'multiboot', 'flat', 'rom']);
 

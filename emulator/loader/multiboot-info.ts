@@ -20,6 +20,16 @@ const MOD_ENTRY_SIZE = 16;
 const MAX_STRING = 64 * 1024;
 export const LOADER_NAME = 'paravirt';
 
+/**
+ * The command line a Multiboot kernel is given for `kernelPath` run with `args`: the path,
+ * a space, then the arguments, as QEMU's -kernel/-append builds it (a trailing space when
+ * there are no arguments) and as GRUB's `multiboot` command does. Kernels that parse argv
+ * (kvm-unit-tests among them) take argv[0] from it.
+ */
+export function multibootCommandLine(kernelPath: string, args = ''): string {
+  return `${kernelPath} ${args}`;
+}
+
 export interface MemoryRange { base: number; length: number; type: 1 | 2 }
 
 /** The PC memory map reported to the kernel for a machine with `ramBytes` of RAM. */
