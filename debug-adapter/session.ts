@@ -28,6 +28,12 @@ import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 const THREAD = 1;
 const CONFIG_REQUESTS = new Set(['setBreakpoints', 'setFunctionBreakpoints', 'setInstructionBreakpoints', 'setDataBreakpoints', 'setExceptionBreakpoints']);
 const MAX_READ = 1 << 20;
+/**
+ * Exits carried by one `paravirt.exits` event (one per 100 ms tick, one per stop, one at the
+ * end): every exit of a session up to 40,000 a second, so the views and an export after the
+ * session hold the whole run; past that the event says how many it left out.
+ */
+const EXITS_PER_EVENT = 4000;
 
 export class ParavirtSession extends LoggingDebugSession {
   private engine: DebugEngine | null = null;
@@ -192,6 +198,8 @@ export class ParavirtSession extends LoggingDebugSession {
   private wireEngine(engine: DebugEngine): void {
     engine.on('stopped', (info) => {
       this.flushSerial();
+      // The views show the counts as of this stop, not as of the last timer tick.
+      this.sendExitsEvent(false);
       this.lastStop = info;
       this.frameCache = null;
       this.handles.dropAll();
@@ -204,6 +212,9 @@ export class ParavirtSession extends LoggingDebugSession {
     engine.on('output', (text, category) => this.sendEvent(new OutputEvent(text, category)));
     engine.on('end', (info) => {
       this.flushSerial();
+      // The timer stops with the session: the exits since its last tick go out now, or the
+      // views end short of the run's totals (a short run may never have had a tick at all).
+      this.sendExitsEvent(false);
       this.sendEvent(new OutputEvent(`paravirt: ${info.message}\n`, 'console'));
       this.endSession();
       this.sendEvent(new ExitedEvent(info.exitCode));
@@ -228,11 +239,19 @@ export class ParavirtSession extends LoggingDebugSession {
     const stats = e.machine.exits;
     if (!force && stats.total === this.lastExitTotal) return;
     this.lastExitTotal = stats.total;
-    const { latest, dropped } = e.drainExits(16);
+    const { latest, dropped } = e.drainExits(EXITS_PER_EVENT);
     this.sendEvent(new Event('paravirt.exits', {
       total: stats.total, byReason: stats.byReason, cyclesByReason: stats.cyclesByReason, cyclesAreEstimates: true,
-      hypercalls: stats.hypercalls, instructions: e.machine.icount, latest: latest.map(exitJson), latestDropped: dropped,
+      hypercalls: stats.hypercalls, instructions: e.machine.icount, latest: latest.map((r) => this.exitWithSource(r)), latestDropped: dropped,
     }));
+  }
+
+  /** An exit as JSON, with the source line of its instruction where the line table knows it. */
+  private exitWithSource(r: ExitRecord): Record<string, unknown> {
+    const o = exitJson(r);
+    const l = this.engine?.sourceAt(r.eip);
+    if (l) o.source = { path: this.localPath(l.file), line: l.line };
+    return o;
   }
 
   private endSession(): void {
@@ -704,7 +723,7 @@ export class ParavirtSession extends LoggingDebugSession {
       } catch (err) { this.fail(response, `paravirt.exitLog: ${(err as Error).message}`); return; }
     }
     const records = e.machine.exits.page(from, count, filter);
-    response.body = { total: e.machine.exits.total, records: records.map(exitJson) };
+    response.body = { total: e.machine.exits.total, records: records.map((r) => this.exitWithSource(r)) };
     this.sendResponse(response);
   }
 }

@@ -83,7 +83,11 @@ export class ExitModel {
   /** Wall-clock samples (ms, icount, total exits) for rates. */
   private samples: Array<[number, number, number]> = [];
 
-  constructor(readonly keep = 2000) {}
+  /**
+   * The adapter sends every exit (up to its per-event bound), so the model holds the whole of
+   * an ordinary session: the view's drill-down and an export after the session need it.
+   */
+  constructor(readonly keep = 200_000) {}
 
   reset(): void {
     this.total = 0; this.icount = 0; this.dropped = 0; this.mode = '';
@@ -115,6 +119,9 @@ export class ExitModel {
     while (this.samples.length > 2 && now - this.samples[0][0] > 5000) this.samples.shift();
     return true;
   }
+
+  /** The guest stopped: rates start again from the next run, not across the time stopped. */
+  markStopped(): void { this.samples = []; }
 
   /** Guest MIPS and exits per second over the last few seconds of events, or null. */
   rates(): { mips: number; exitsPerSecond: number } | null {

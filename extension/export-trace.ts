@@ -1,6 +1,7 @@
 // "Paravirt: Export Exit Trace": the session's exit log as JSON Lines or CSV. It asks the
 // adapter for the full log (custom request `paravirt.exitLog`, paged); when the adapter
-// cannot answer (no session, or the session ended) it writes the recent exits the views kept.
+// cannot answer (no session, or the session ended) it writes the exits the view kept, which
+// the adapter's events bring in whole unless the guest exits faster than they carry.
 
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
@@ -30,7 +31,12 @@ export async function exportTraceCommand(model: ExitModel, args?: { format?: 'js
   if (session?.type === 'paravirt') {
     try { entries = await fetchLog(session); } catch { entries = []; }
   }
-  if (entries.length === 0) { entries = [...model.recent]; source = `the ${entries.length} most recent exits kept by the view`; }
+  if (entries.length === 0) {
+    entries = [...model.recent];
+    source = model.dropped === 0
+      ? 'the whole session, as the view kept it'
+      : `the last ${entries.length.toLocaleString('en-US')} of the session's ${model.total.toLocaleString('en-US')}; the view did not keep ${model.dropped.toLocaleString('en-US')} earlier ones`;
+  }
   if (entries.length === 0) { void vscode.window.showWarningMessage('Paravirt: no exits to export. Run a debug session first.'); return undefined; }
   let format = args?.format;
   if (!format) {

@@ -18,6 +18,9 @@ import { fixAllCommand } from './fix-all';
 
 let client: LanguageClient | undefined;
 
+/** Requests after which the guest runs again (the adapter sends no `continued` event for them). */
+const RESUMING = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restart']);
+
 /** What activate() returns: enough for other extensions and tests to observe a session. */
 export interface ParavirtApi {
   exits: ExitModel;
@@ -67,7 +70,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     vscode.debug.registerDebugAdapterTrackerFactory('paravirt', {
       createDebugAdapterTracker: () => ({
         onDidSendMessage: (m: { type?: string; event?: string }) => {
-          if (m.type === 'event' && m.event === 'stopped') void screen.refresh();
+          if (m.type !== 'event') return;
+          if (m.event === 'stopped') { status.setState('stopped'); void screen.refresh(); }
+          else if (m.event === 'continued') status.setState('running');
+          else if (m.event === 'exited') status.setState('ended');
+        },
+        onWillReceiveMessage: (m: { type?: string; command?: string }) => {
+          if (m.type === 'request' && m.command && RESUMING.has(m.command)) status.setState('running');
         },
       }),
     }),

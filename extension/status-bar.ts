@@ -1,10 +1,13 @@
-// The status bar item during a Paravirt session: mode, guest MIPS and exit rate.
+// The status bar item during a Paravirt session: mode, and guest MIPS and exit rate while
+// the guest runs, or its totals while it is stopped.
 
 import * as vscode from 'vscode';
 import type { ExitModel } from './exit-model';
+import { statusText, type SessionState } from './status-text';
 
 export class SessionStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('paravirt.status', vscode.StatusBarAlignment.Left, 50);
+  private state: SessionState = 'running';
 
   constructor(private readonly model: ExitModel) {
     this.item.name = 'Paravirt session';
@@ -13,16 +16,21 @@ export class SessionStatus implements vscode.Disposable {
 
   show(mode: string): void {
     this.model.mode = mode === 'pv' ? 'pv' : 'hvm';
+    this.state = 'running';
     this.update();
     this.item.show();
   }
 
+  setState(state: SessionState): void {
+    if (state !== 'running') this.model.markStopped();
+    this.state = state;
+    this.update();
+  }
+
   update(): void {
-    const mode = (this.model.mode || 'hvm').toUpperCase();
-    const r = this.model.rates();
-    const rate = r ? `${r.mips.toFixed(1)} MIPS · ${Math.round(r.exitsPerSecond).toLocaleString('en-US')} exits/s` : `${this.model.total.toLocaleString('en-US')} exits`;
-    this.item.text = `$(vm) ${mode} · ${rate}`;
-    this.item.tooltip = `Paravirt ${mode} session: ${this.model.total.toLocaleString('en-US')} exits so far. Rates are wall-clock over the last seconds; cycles elsewhere are estimates.`;
+    const { text, tooltip } = statusText(this.model, this.state);
+    this.item.text = text;
+    this.item.tooltip = tooltip;
   }
 
   hide(): void { this.item.hide(); }

@@ -562,7 +562,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         const e = this.matched;
         return { kind: 'stop', info: { kind: 'exception', description: e ? `${e.reason === 256 ? `hypercall ${e.handler}` : e.reasonName} at 0x${e.eip.toString(16)}` : 'exception filter matched', exit: e, text: e?.reasonName } };
       }
-      case 'debug-exit': return { kind: 'end', info: { message: `guest wrote to the debug-exit port: exit status ${r.code}`, exitCode: r.code } };
+      // The port takes the guest's own code; QEMU's status is (code << 1) | 1, so a clean
+      // machine_exit(0) is status 1, which read alone looks like a failure.
+      case 'debug-exit': return { kind: 'end', info: { message: `guest exit code ${(r.code - 1) / 2} (isa-debug-exit status ${r.code})`, exitCode: r.code } };
       case 'shutdown': return { kind: 'end', info: { message: `guest shut down (${r.reason}), code ${r.code}`, exitCode: r.code } };
       case 'reset': return { kind: 'end', info: { message: `guest asked for a reset (${r.via}); the session ends`, exitCode: 0 } };
       case 'triple-fault': return this.fatal('triple-fault', `triple fault: ${r.detail}`);

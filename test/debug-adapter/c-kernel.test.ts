@@ -74,7 +74,7 @@ test('source breakpoint: verified at the line gcc put code on, hit, with a stack
   await dc.continueRequest({ threadId: 1 });
   assert.equal((await exited).body.exitCode, (55 << 1) | 1);
   await terminated;
-  await waitForOutput(dc, 'console', 'debug-exit port: exit status 111');
+  await waitForOutput(dc, 'console', 'guest exit code 55 (isa-debug-exit status 111)');
 
   // The exit profile names the line of the OUT instruction (outb's asm at -O0): one I/O exit
   // per character printed, and one for the debug-exit write in boot.asm.

@@ -32,3 +32,17 @@ test('junk bodies are refused without changing the model', () => {
   assert.equal(m.recent.length, 0);
   assert.equal(m.total, 0);
 });
+
+test('the status bar: rates while running, totals (not 0 MIPS) while stopped or ended', async () => {
+  const { statusText } = await import('../../extension/status-text');
+  const m = new ExitModel();
+  m.mode = 'hvm';
+  m.apply({ total: 10, instructions: 1_000_000 }, 0);
+  m.apply({ total: 393, instructions: 441_696 + 1_000_000 }, 500);
+  assert.match(statusText(m, 'running').text, /HVM · 0\.9 MIPS · 766 exits\/s$/);
+  m.markStopped();
+  assert.equal(m.rates(), null, 'no rate across the time stopped');
+  assert.equal(statusText(m, 'stopped').text, '$(vm) HVM · stopped · 1.44M instr · 393 exits');
+  assert.equal(statusText(m, 'ended').text, '$(vm) HVM · ended · 1.44M instr · 393 exits');
+  assert.match(statusText(m, 'running').text, /1\.44M instr · 393 exits$/, 'running again: totals until two samples give a rate');
+});
