@@ -1,3 +1,4 @@
+; paravirt: target=hvm  (this flavour runs on a bare PC: privileged instructions are VM exits, not errors)
 ; Multiboot v1 entry of the HVM flavour: a known stack and our own flat GDT, then kmain.
 bits 32
 

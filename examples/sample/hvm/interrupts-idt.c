@@ -1,3 +1,4 @@
+/* paravirt: target=hvm (the bare-PC flavour: privileged instructions are VM exits, not errors) */
 /* The IDT: trap gates for exceptions, an interrupt gate for the timer, and the C
    dispatcher that hands events to the portable kernel. */
 #include "io.h"

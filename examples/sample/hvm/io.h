@@ -1,3 +1,4 @@
+/* paravirt: target=hvm (the bare-PC flavour: privileged instructions are VM exits, not errors) */
 /* Port I/O: the HVM flavour owns the hardware. */
 #ifndef SAMPLE_IO_H
 #define SAMPLE_IO_H

@@ -1,3 +1,4 @@
+; paravirt: target=hvm  (this flavour runs on a bare PC: privileged instructions are VM exits, not errors)
 ; Entry stubs: exceptions 0-31 and the timer (vector 0x20) share one frame layout
 ; (struct trap_frame in interrupts-idt.c) and one C dispatcher.
 bits 32

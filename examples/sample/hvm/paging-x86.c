@@ -1,3 +1,4 @@
+/* paravirt: target=hvm (the bare-PC flavour: privileged instructions are VM exits, not errors) */
 /* Two-level paging written by the kernel itself: the first 8 MiB identity-mapped, one
    spare page table for the demand-paged area, frames handed out from 8 MiB up. */
 #include "io.h"

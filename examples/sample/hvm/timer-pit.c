@@ -1,3 +1,4 @@
+/* paravirt: target=hvm (the bare-PC flavour: privileged instructions are VM exits, not errors) */
 /* Periodic ticks from the 8254 PIT channel 0 (mode 2) through the 8259 PIC on IRQ 0,
    remapped to vector 0x20. */
 #include "io.h"
