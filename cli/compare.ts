@@ -13,9 +13,9 @@ import { loadPvImage } from '../emulator/pv/pv-image';
 import type { BootPlan, ExitRecord, StopReason } from '../emulator/machine-api';
 import { decodeInfo } from '../emulator/cpu/decode-info';
 import { classify } from '../emulator/isa/lookup';
-import { exitReasonName } from '../emulator/vmm/exit-reasons';
+import { exitReasonName } from '../emulator/isa/exit-reasons';
 import { CliError } from './errors';
-import { EXIT_INTERNAL, EXIT_OK } from './exit-status';
+import { STATUS_INTERNAL, STATUS_OK } from './exit-status';
 import { DEFAULT_MEMORY_MIB, parseCmdline, parseCount, parseMemory } from './options';
 import { renderReport } from './report-html';
 
@@ -94,11 +94,11 @@ export function compareCommand(hvmPath: string, pvPath: string, o: CompareOption
       catch (e) { throw new CliError(`cannot write the report '${o.report}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
       if (!o.json) process.stdout.write(`report written to ${o.report}\n`);
     }
-    return EXIT_OK;
+    return STATUS_OK;
   } catch (e) {
     if (e instanceof CliError) { process.stderr.write(`paravirt: ${e.message}\n`); return e.exitStatus; }
     process.stderr.write(`paravirt: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return EXIT_INTERNAL;
+    return STATUS_INTERNAL;
   }
 }
 

@@ -3,7 +3,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ExitRecord } from '../emulator/machine-api';
-import { describeExit } from '../emulator/vmm/qualification';
+import { describeExit } from '../emulator/vmm/describe-exit';
 import { CliError } from './errors';
 
 const FLUSH_AT = 256 * 1024;

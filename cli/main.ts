@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerRun } from './run';
 import { registerLint } from './lint';
 import { registerCompare } from './compare';
-import { EXIT_USAGE } from './exit-status';
+import { STATUS_USAGE } from './exit-status';
 
 // A reader that goes away (`paravirt run k | head`) is not an error worth a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -20,7 +20,7 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride((err: CommanderError) => {
     // Help and version exit 0; every usage error exits with the CLI's usage status.
-    process.exit(err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : EXIT_USAGE);
+    process.exit(err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : STATUS_USAGE);
   });
 
 registerRun(program);
@@ -29,5 +29,5 @@ registerCompare(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`paravirt: ${(e as Error)?.message ?? String(e)}\n`);
-  process.exitCode = EXIT_USAGE;
+  process.exitCode = STATUS_USAGE;
 });

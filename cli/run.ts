@@ -7,7 +7,7 @@ import type { ExitRecord } from '../emulator/machine-api';
 import { createMachine, planImage } from './engine';
 import { loadPvImage } from '../emulator/pv/pv-image';
 import { CliError } from './errors';
-import { EXIT_INTERNAL, exitStatusFor } from './exit-status';
+import { STATUS_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
 import { LineTable } from '../emulator/loader/dwarf/line-table';
 import { ExitTrace, exitToJson } from './exit-trace';
@@ -39,7 +39,7 @@ Exit status:
     estimatedCycles: { guest, exits, total, note }, kernel, mode, exitControls, serialBytes }
 Exit counts are exact; cycles are estimates from the cost model (emulator/vmm/COST-MODEL.md).
 Exit reason names are Intel's basic exit reasons (e.g. IO_INSTRUCTION 30, CPUID 10, HLT 12,
-CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/vmm/exit-reasons.ts).
+CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/isa/exit-reasons.ts).
 
 --mode pv runs a Xen PV kernel (ELF with Xen notes or __xen_guest; see emulator/pv/README.md):
   records are HYPERCALL, TRAP_BOUNCE, EVENT_UPCALL, PRIV_OP, FAILSAFE_CALLBACK, DOMAIN_CRASH;
@@ -210,6 +210,6 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
       return e.exitStatus;
     }
     process.stderr.write(`paravirt: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return EXIT_INTERNAL;
+    return STATUS_INTERNAL;
   }
 }

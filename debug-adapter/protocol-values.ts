@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ExitRecord } from '../emulator/machine-api';
-import { describeExit } from '../emulator/vmm/qualification';
+import { describeExit } from '../emulator/vmm/describe-exit';
 
 export function exitJson(r: ExitRecord): Record<string, unknown> {
   const o: Record<string, unknown> = {

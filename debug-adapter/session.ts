@@ -22,7 +22,7 @@ import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { typedNode, variableNodes } from './variables-view';
 import type { RawFrame } from './engine/stack';
 import { VariableHandles } from './variable-handles';
-import { describeExit } from '../emulator/vmm/qualification';
+import { describeExit } from '../emulator/vmm/describe-exit';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 
 const THREAD = 1;

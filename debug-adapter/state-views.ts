@@ -4,7 +4,7 @@
 // DAP variables; setters make a node editable.
 
 import type { MachineApi, RegisterFile, ExitRecord } from '../emulator/machine-api';
-import { describeExit } from '../emulator/vmm/qualification';
+import { describeExit } from '../emulator/vmm/describe-exit';
 import { systemView } from './engine/cpu-view';
 
 export interface Node {

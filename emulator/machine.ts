@@ -16,8 +16,9 @@ import { resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type Cp
 import { CS, DS, ES, FS, GS, SS } from './cpu/constants';
 import { PvHypervisor } from './pv/hypervisor';
 import type { PvStateView } from './pv/domain';
+import { ExitReason } from './isa/exit-reasons';
+import { encodeEptViolation } from './isa/exit-qualification';
 
-const EXIT_EPT_VIOLATION = 48;
 const GENERAL = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
 const SEG_INDEX: Record<string, number> = { es: ES, cs: CS, ss: SS, ds: DS, fs: FS, gs: GS };
 
@@ -70,7 +71,7 @@ export class Machine implements MachineApi {
     mem.setMmio(this.platform.mmio);
     mem.now = () => cpu.icount;
     mem.onMmio = (range, gpa, _size, write) => {
-      cpu.vmexit(EXIT_EPT_VIOLATION, write ? 0x182 : 0x181, range.name, { gpa: gpa >>> 0 });
+      cpu.vmexit(ExitReason.EPT_VIOLATION, encodeEptViolation(!write, write, false), range.name, { gpa: gpa >>> 0 });
       // The device may re-arm a timer (the APIC's): re-check the slice end before the next instruction.
       cpu.irqPoll = true; cpu.deadlineDirty = true; cpu.attn = true;
     };

@@ -11,6 +11,8 @@ have_cmd nasm || need+=(nasm)
 have_cmd qemu-system-i386 || need+=(qemu-system-x86)
 have_pkg gcc-multilib || need+=(gcc-multilib)
 have_pkg binutils || need+=(binutils)
+# Linux's UAPI headers: asm/vmx.h is the reference the exit-reason table is tested against.
+have_pkg linux-libc-dev || need+=(linux-libc-dev)
 have_pkg seabios || need+=(seabios)
 have_cmd make || need+=(make)
 # A real Xen PV kernel for the PV tests: Debian's GRUB built for i386-xen.

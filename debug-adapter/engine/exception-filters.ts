@@ -4,7 +4,7 @@
 
 import type { ExitRecord, Mode } from '../../emulator/machine-api';
 import { FILTER_FIELDS } from '../../emulator/vmm/exit-filter';
-import { exitReasonNumber } from '../../emulator/vmm/exit-reasons';
+import { exitReasonNumber } from '../../emulator/isa/exit-reasons';
 import { HYPERCALLS } from '../../emulator/isa/hypercalls';
 import { compileCondition, type ExpressionScope } from './expression';
 

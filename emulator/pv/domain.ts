@@ -16,7 +16,8 @@ import {
 import { EventChannels, type PortBackend } from './events';
 import { GuestAccess } from './guest-access';
 import { PageTypes } from './page-types';
-import { PvLog, PvKind } from './pv-log';
+import { PvLog } from './pv-log';
+import { PvKind } from './record-kinds';
 import type { DomainLayout } from './domain-builder';
 import { ConsoleBackend } from './console';
 import { XenstoreBackend } from './xenstore';
@@ -388,7 +389,7 @@ export class PvDomain {
     const rip = this.cpu.eip;
     if (this.failsafe.eip === 0) { this.crash(`${why}, and no failsafe callback`); return; }
     if (this.bounce(this.failsafe, -1, true, true, 'failsafe callback')) {
-      this.recordAt(PvKind.FAILSAFE, 0, 'failsafe-callback', this.log.costs.trapBounce, rip);
+      this.recordAt(PvKind.FAILSAFE_CALLBACK, 0, 'failsafe-callback', this.log.costs.trapBounce, rip);
     }
   }
 

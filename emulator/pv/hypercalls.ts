@@ -14,7 +14,8 @@ import { GuestFault } from './guest-access';
 import { getDebugReg, setDebugReg } from './debug-regs';
 import { eventChannelOp, OUR_DOMID } from './event-ops';
 import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from './mmu-ops';
-import { PvKind, hypercallName } from './pv-log';
+import { hypercallName } from './pv-log';
+import { PvKind } from './record-kinds';
 import { BATCH_SLICE, Continuation } from './continuation';
 
 void CONS_IN; void TI_DPL_MASK;

@@ -14,7 +14,7 @@ import { buildDomain, type DomainLayout } from './domain-builder';
 import { hypercall } from './hypercalls';
 import { emulatePrivileged, forcedCpuid } from './priv-op';
 import { emulatePtWrite } from './ptwr';
-import { PvKind } from './pv-log';
+import { PvKind } from './record-kinds';
 
 const NO_EXITS: ExitControls = {
   hltExiting: false, cr3Load: false, cr3Store: false, invlpg: false, pageFault: false, rdtsc: false, rdpmc: false,

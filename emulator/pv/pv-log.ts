@@ -8,20 +8,8 @@ import type { ExitContext, ExitExtra } from '../vmm/exit-api';
 import { ExitLog } from '../vmm/exit-log';
 import { hypercallByNumber } from '../isa/hypercalls';
 import { DEFAULT_PV_COSTS, type PvCostModel } from './pv-costs';
+import { PV_RECORD_BASE, PV_RECORD_KINDS, PV_RECORD_KIND_COUNT, isPvRecord, pvKindName } from './record-kinds';
 
-/** PV record kinds, numbered above Intel's basic exit reasons so the two never collide. */
-export const PvKind = {
-  HYPERCALL: 256,
-  TRAP_BOUNCE: 257,
-  EVENT_UPCALL: 258,
-  PRIV_OP: 259,
-  FAILSAFE: 260,
-  DOMAIN_CRASH: 261,
-} as const;
-const KIND_NAMES = ['HYPERCALL', 'TRAP_BOUNCE', 'EVENT_UPCALL', 'PRIV_OP', 'FAILSAFE_CALLBACK', 'DOMAIN_CRASH'];
-/** Record kinds by the names reports and exit filters use. */
-export const PV_KINDS: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(KIND_NAMES.map((n, i) => [n, 256 + i])));
-export function pvKindName(kind: number): string { return KIND_NAMES[kind - 256] ?? `PV_${kind}`; }
 export function hypercallName(nr: number): string { return hypercallByNumber(nr)?.name ?? `hypercall_${nr}`; }
 
 const MAX_HC = 64;
@@ -29,8 +17,8 @@ const MAX_HC = 64;
 export class PvLog {
   readonly log: ExitLog;
   costs: PvCostModel = DEFAULT_PV_COSTS;
-  private readonly kindCounts = new Float64Array(8);
-  private readonly kindCycles = new Float64Array(8);
+  private readonly kindCounts = new Float64Array(PV_RECORD_KIND_COUNT);
+  private readonly kindCycles = new Float64Array(PV_RECORD_KIND_COUNT);
   private readonly hcCounts = new Float64Array(MAX_HC + 1);
   private readonly hcCycles = new Float64Array(MAX_HC + 1);
   private readonly hcErrors = new Float64Array(MAX_HC + 1);
@@ -56,7 +44,7 @@ export class PvLog {
 
   private byKind(a: Float64Array): Record<string, number> {
     const out: Record<string, number> = {};
-    for (let i = 0; i < a.length; i++) if (this.kindCounts[i]) out[KIND_NAMES[i]] = a[i];
+    for (let i = 0; i < a.length; i++) if (this.kindCounts[i]) out[PV_RECORD_KINDS[i]!.name] = a[i]!;
     return out;
   }
 
@@ -71,7 +59,7 @@ export class PvLog {
   /** Appends one record; returns true when a debugger filter wants the machine to stop. */
   record(kind: number, qualification: number, handler: string, ctx: ExitContext, cycles: number, extra?: ExitExtra,
     site?: { eip: number; bytes: Uint8Array }): boolean {
-    const k = kind - 256;
+    const k = kind - PV_RECORD_BASE;
     this.kindCounts[k]++;
     this.kindCycles[k] += cycles;
     const seq = this.log.append(kind, qualification >>> 0, this.log.intern(handler), (site ? site.eip : ctx.instrEip) >>> 0, ctx.cs, ctx.cpl,
@@ -106,6 +94,6 @@ export class PvLog {
 }
 
 function fixName(r: ExitRecord): ExitRecord {
-  if (r.reason >= 256) r.reasonName = pvKindName(r.reason);
+  if (isPvRecord(r.reason)) r.reasonName = pvKindName(r.reason);
   return r;
 }

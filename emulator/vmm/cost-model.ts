@@ -2,7 +2,7 @@
 // exact; these numbers are a model. Every default and its rationale is in COST-MODEL.md;
 // keep the two in step.
 
-import { EXIT_REASONS, EXIT_REASON_LIMIT, ExitReason, exitReasonNumber } from './exit-reasons';
+import { EXIT_REASONS, EXIT_REASON_LIMIT, ExitReason, exitReasonNumber } from '../isa/exit-reasons';
 
 export interface CostModel {
   version: 1;

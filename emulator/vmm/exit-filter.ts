@@ -5,16 +5,16 @@
 // (bitwise binds tighter than comparison, unlike C), then comparisons, then &&, then ||.
 
 import type { ExitRecord } from '../machine-api';
-import { EXIT_REASONS, ExitReason } from './exit-reasons';
-import { decodeCrAccess, decodeIo, decodeMovDr } from './qualification';
-import { PV_KINDS } from '../pv/pv-log';
+import { EXIT_REASONS, ExitReason, QUALIFICATION_FILTER_NAMES, qualificationField } from '../isa/exit-reasons';
+import { decodeIo } from '../isa/exit-qualification';
+import { PV_RECORD_KINDS, PvKind } from '../pv/record-kinds';
 
 export class ExitFilterError extends Error {
   override name = 'ExitFilterError';
 }
 
 type Getter = (r: ExitRecord) => number | undefined;
-const IO = ExitReason.IO_INSTRUCTION, CR = ExitReason.CR_ACCESS, DR = ExitReason.DR_ACCESS;
+const IO = ExitReason.IO_INSTRUCTION;
 const bool = (b: boolean) => (b ? 1 : 0);
 
 /** The names a filter may use, and how each is read from a record (undefined = not applicable). */
@@ -31,26 +31,19 @@ export const FILTER_FIELDS: Readonly<Record<string, Getter>> = {
   value: (r) => r.value,
   vector: (r) => r.vector,
   errorCode: (r) => r.errorCode,
-  nr: (r) => (r.reason === ExitReason.VMCALL ? r.value : r.reason === PV_KINDS.HYPERCALL ? r.qualification : undefined),
+  nr: (r) => (r.reason === ExitReason.VMCALL ? r.value : r.reason === PvKind.HYPERCALL ? r.qualification : undefined),
   leaf: (r) => (r.reason === ExitReason.CPUID ? r.value : undefined),
-  port: (r) => (r.reason === IO ? decodeIo(r.qualification).port : undefined),
-  size: (r) => (r.reason === IO ? decodeIo(r.qualification).size : undefined),
-  in: (r) => (r.reason === IO ? bool(decodeIo(r.qualification).in) : undefined),
+  // Qualification fields (port, size, in, cr, access, gpr, dr, linear, ...) come from the
+  // layouts in the exit-reason table: a field is defined where the record's layout has it.
+  ...Object.fromEntries(QUALIFICATION_FILTER_NAMES.map((name): [string, Getter] => [name, (r) => qualificationField(r, name)])),
   out: (r) => (r.reason === IO ? bool(!decodeIo(r.qualification).in) : undefined),
-  string: (r) => (r.reason === IO ? bool(decodeIo(r.qualification).string) : undefined),
-  rep: (r) => (r.reason === IO ? bool(decodeIo(r.qualification).rep) : undefined),
-  cr: (r) => (r.reason === CR ? decodeCrAccess(r.qualification).cr : undefined),
-  access: (r) => (r.reason === CR ? decodeCrAccess(r.qualification).accessType : undefined),
-  gpr: (r) => (r.reason === CR ? decodeCrAccess(r.qualification).gpr : r.reason === DR ? decodeMovDr(r.qualification).gpr : undefined),
-  dr: (r) => (r.reason === DR ? decodeMovDr(r.qualification).dr : undefined),
-  linear: (r) => (r.reason === ExitReason.INVLPG || (r.reason === ExitReason.EXCEPTION_NMI && r.vector === 14) ? r.qualification >>> 0 : undefined),
 };
 
 type Node = (r: ExitRecord) => number | undefined;
 
 /** Intel's reasons and the PV hypervisor's record kinds (HYPERCALL nr == 29, TRAP_BOUNCE vector == 14, ...). */
 const REASONS: ReadonlyArray<{ name: string; reason: number }> = [
-  ...EXIT_REASONS, ...Object.entries(PV_KINDS).map(([name, reason]) => ({ name, reason })),
+  ...EXIT_REASONS, ...PV_RECORD_KINDS.map((k) => ({ name: k.name, reason: k.kind })),
 ];
 
 function tokenize(text: string): string[] {

@@ -4,7 +4,7 @@
 
 import type { ExitRecord } from '../machine-api';
 import type { ExitContext, ExitExtra } from './exit-api';
-import { EXIT_REASON_LIMIT, exitReasonName } from './exit-reasons';
+import { EXIT_REASON_LIMIT, exitReasonName } from '../isa/exit-reasons';
 import { decodeInfo } from '../cpu/decode-info';
 
 export const DEFAULT_EXIT_LOG_CAPACITY = 65536;

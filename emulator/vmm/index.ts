@@ -7,7 +7,7 @@ import type { ExitControlsSpec, ExitRecord, ExitStats } from '../machine-api';
 import { createExitControls } from './controls';
 import { CostTable, resolveCostModel, type CostModel, type CostModelOverrides } from './cost-model';
 import { ExitLog, DEFAULT_EXIT_LOG_CAPACITY, type ExitLogSnapshot } from './exit-log';
-import { ExitReason } from './exit-reasons';
+import { ExitReason } from '../isa/exit-reasons';
 import { handleKvmHypercall, type KvmHooks } from './kvm-hypercalls';
 
 export interface HvmVmmOptions {
@@ -138,7 +138,7 @@ export { createExitControls, ExitControlsError, PRESETS } from './controls';
 export { resolveCostModel, DEFAULT_COST_MODEL, CostModelError } from './cost-model';
 export type { CostModel, CostModelOverrides } from './cost-model';
 export { ExitLog, DEFAULT_EXIT_LOG_CAPACITY } from './exit-log';
-export { EXIT_REASONS, ExitReason, exitReasonName, exitReasonNumber } from './exit-reasons';
-export { describeExit } from './qualification';
+export { EXIT_REASONS, ExitReason, exitReasonName, exitReasonNumber } from '../isa/exit-reasons';
+export { describeExit } from './describe-exit';
 export { compileExitFilter, ExitFilterError, FILTER_FIELDS } from './exit-filter';
 export { handleKvmHypercall, KvmHypercall, KVM_ENOSYS } from './kvm-hypercalls';
