@@ -7,6 +7,7 @@ import type { HitFinding } from './analyzer/rules';
 import type { Range } from './analyzer/types';
 import type { OpenDoc, ServerState } from './state';
 import { toDiagnostic } from './diagnostics';
+import { markHvmAction } from './target-marker';
 
 export const FIX_ALL_KIND = 'source.fixAll.paravirt';
 
@@ -57,6 +58,13 @@ export function codeActions(state: ServerState, od: OpenDoc, params: CodeActionP
       action.diagnostics = [diag];
       action.isPreferred = true;
       out.push(action);
+    }
+    // Findings checked as PV (no target=hvm marker wins over the setting) can also be
+    // answered by saying the file is HVM code.
+    const pvFindings = candidates.filter((hf) => hf.finding.code.startsWith('PV'));
+    if (pvFindings.length && (od.doc.targetOverride() ?? state.settings.target) === 'pv') {
+      const related = diags.filter((d) => pvFindings.some((hf) => d.code === hf.finding.code && overlaps(d.range, hf.finding.range)));
+      out.push(markHvmAction(od, related.length ? related : pvFindings.map((hf) => toDiagnostic(hf.finding))));
     }
   }
   if (only && only.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(k + '.') || k === CodeActionKind.SourceFixAll)) {

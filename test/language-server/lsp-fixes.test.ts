@@ -46,8 +46,13 @@ describe('quick fixes', () => {
   before(async () => { await ensureServerBuilt(); c = new TestClient({ root: work }); await c.initialize(); });
   after(async () => { await c.close(); });
 
-  async function actionsFor(path: string, d: Diagnostic): Promise<CodeAction[]> {
+  async function allActionsFor(path: string, d: Diagnostic): Promise<CodeAction[]> {
     return c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uriOf(path) }, range: d.range, context: { diagnostics: [d], only: ['quickfix'] } });
+  }
+  const MARK_HVM = /^Mark this file as HVM code/;
+  /** The rewrites offered (the "mark as HVM" action, offered beside every PV finding, is tested on its own). */
+  async function actionsFor(path: string, d: Diagnostic): Promise<CodeAction[]> {
+    return (await allActionsFor(path, d)).filter((a) => !MARK_HVM.test(a.title));
   }
   async function fixAll(path: string): Promise<CodeAction[]> {
     return c.request<CodeAction[]>('textDocument/codeAction', {
@@ -73,6 +78,37 @@ describe('quick fixes', () => {
     assert.deepEqual(await fixAll(p), []);
     writeFileSync(p, fixed);
     assert.deepEqual(hypercallSlots(build(p)), [29]); // __HYPERVISOR_sched_op
+  });
+
+  it('every PV finding, lgdt included, offers to mark the file HVM; the marked file has no errors and still builds', async () => {
+    for (const [ext, lang, text, marker] of [
+      ['asm', 'nasm', 'bits 32\nsection .text\nstart:\n    cli\n    lgdt [gdtr]\n    hlt\nsection .data\ngdtr: dw 0\n    dd 0\n', '; paravirt: target=hvm\n'],
+      ['S', 'gas', '.text\nstart:\n    cli\n    lgdt gdtr\n    hlt\n.data\ngdtr: .word 0\n    .long 0\n', '/* paravirt: target=hvm */\n'],
+      ['c', 'c', 'void f(void) { __asm__ volatile("cli"); __asm__ volatile("lgdt %0" :: "m"(*(char *)0)); }\n', '/* paravirt: target=hvm */\n'],
+    ] as const) {
+      const p = file(ext);
+      const ds = await c.open(p, text, lang);
+      const errors = ds.filter((d) => d.severity === 1);
+      assert.ok(errors.some((d) => /LGDT/.test(messageText(d.message))), `${ext}: lgdt is an error for PV`);
+      for (const d of errors) {
+        const mark = (await allActionsFor(p, d)).filter((a) => MARK_HVM.test(a.title));
+        assert.equal(mark.length, 1, `${ext}: ${messageText(d.message)}`);
+      }
+      const marked = applyEdits(text, editsOf((await allActionsFor(p, errors[0])).find((a) => MARK_HVM.test(a.title))!, p));
+      assert.equal(marked, marker + text);
+      const after = await c.change(p, 2, [{ text: marked }]);
+      assert.deepEqual(after.filter((d) => d.severity === 1), [], `${ext}: no errors once marked HVM`);
+      assert.ok(after.length > 0, `${ext}: the exits are still shown, as hints`);
+      for (const d of after) assert.equal((await allActionsFor(p, d)).filter((a) => MARK_HVM.test(a.title)).length, 0, 'not offered again');
+      writeFileSync(p, marked);
+      build(p);
+    }
+    // An explicit target=pv comment is turned into target=hvm, not doubled.
+    const p = file('asm');
+    const text = '; paravirt: target=pv\nbits 32\n    cli\n';
+    const ds = await c.open(p, text, 'nasm');
+    const act = (await allActionsFor(p, ds[0])).find((a) => MARK_HVM.test(a.title))!;
+    assert.equal(applyEdits(text, editsOf(act, p)), '; paravirt: target=hvm\nbits 32\n    cli\n');
   });
 
   it('NASM: operand forms (cr3, cr2, invlpg, debug registers) and refusals with reasons', async () => {
