@@ -7,6 +7,7 @@ import type { ExitRecord } from '../emulator/machine-api';
 import { CliError } from './errors';
 
 import type { LineTable } from '../emulator/loader/dwarf/line-table';
+import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
 
 // The source line sits in a nested `source` so readers that also sum flat file/line entries
 // (the language server accepts both forms) count each exit once, through lines[].
@@ -16,6 +17,8 @@ type Symbol = { name: string; address: number; size: number };
 type Meta = {
   program: string; mode: string; exitControls: string; instructions: number;
   symbols?: readonly Symbol[]; lineTable?: LineTable;
+  /** Where relative source paths of the debug information are resolved (a -ffile-prefix-map=$PWD=. build). */
+  cwd?: string;
 };
 
 /** "name+0x12" for the symbol an address falls in (or the nearest one before it). */
@@ -44,7 +47,8 @@ export class ExitProfile {
   }
 
   toJson(meta: Meta): unknown {
-    const { symbols, lineTable, ...rest } = meta;
+    const { symbols, lineTable, cwd, ...rest } = meta;
+    const paths = { cwd: cwd ?? process.cwd() };
     const sorted = (symbols ?? []).filter((s) => s.name).slice().sort((a, b) => a.address - b.address);
     const exitsByAddress: Record<string, AddressEntry> = {};
     const byLine = new Map<string, LineEntry>();
@@ -52,7 +56,8 @@ export class ExitProfile {
       const e: AddressEntry = { ...this.byAddress.get(addr)! };
       const symbol = symbolize(sorted, addr);
       if (symbol) e.symbol = symbol;
-      const src = lineTable?.lookup(addr);
+      const line = lineTable?.lookup(addr);
+      const src = line && { file: localSourcePath(line.file, paths), line: line.line };
       if (src) {
         e.source = { file: src.file, line: src.line };
         const key = `${src.file}\0${src.line}`;

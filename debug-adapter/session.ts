@@ -9,6 +9,7 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
 import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
 import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
@@ -284,12 +285,15 @@ export class ParavirtSession extends LoggingDebugSession {
 
   // ---- paths ---------------------------------------------------------------------------
 
-  /** A path from the debug information as a local path (sourceFileMap, then relative to the program). */
+  /**
+   * A path from the debug information (joined with its directories as DWARF defines) as a local
+   * path: relative to the launch's cwd when still relative, then sourceFileMap. Every source the
+   * adapter names (frames, breakpoints, disassembly, the exit profile) comes through here.
+   */
   private localPath(file: string): string {
     const c = this.config;
     if (!c) return file;
-    for (const [from, to] of c.sourceFileMap) if (file.startsWith(from)) return normalize(to + file.slice(from.length));
-    return isAbsolute(file) ? normalize(file) : resolve(dirname(c.program), file);
+    return localSourcePath(file, c);
   }
 
   private matcher(clientPath: string): (file: string) => boolean {

@@ -136,9 +136,21 @@ export function parseUnits(s: DwarfSections, warnings?: string[]): { units: Unit
   return { units, byOffset, signatures };
 }
 
+/**
+ * Each .debug_info unit with only its root DIE read (no children): enough for the compilation
+ * directory and line table offset, at a fraction of a full parse. Broken units are skipped.
+ */
+export function unitRoots(s: DwarfSections): Unit[] {
+  const units: Unit[] = [];
+  if (s.info) parseSection(s, s.info, 0, false, units, new Map(), [], true);
+  const r = new DieReader(s, new Map());
+  resolveUnitBases(units, r);
+  return units;
+}
+
 function sigKey(b: Uint8Array): string { return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(''); }
 
-function parseSection(s: DwarfSections, info: Uint8Array, base: number, typesSection: boolean, units: Unit[], byOffset: Map<number, Die>, warnings?: string[]): void {
+function parseSection(s: DwarfSections, info: Uint8Array, base: number, typesSection: boolean, units: Unit[], byOffset: Map<number, Die>, warnings?: string[], rootOnly = false): void {
   const c = new Cursor(info, 0, info.length, typesSection ? '.debug_types' : '.debug_info');
   const abbrevCache = new Map<number, Map<number, AbbrevEntry>>();
   let dieCount = 0;
@@ -148,7 +160,7 @@ function parseSection(s: DwarfSections, info: Uint8Array, base: number, typesSec
     if (warnings) {
       const before = byOffset.size;
       try {
-        dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount, base, typesSection);
+        dieCount += parseUnit(s, info, c, unitStart, end, is64, abbrevCache, byOffset, units, dieCount, base, typesSection, rootOnly);
       } catch (e) {
         if (!(e instanceof DwarfError)) throw e;
         warnings.push(e.message);
@@ -166,7 +178,7 @@ function parseSection(s: DwarfSections, info: Uint8Array, base: number, typesSec
 /** Parses one unit whose header starts at c.pos (after the length); returns the DIEs read. */
 function parseUnit(s: DwarfSections, info: Uint8Array, c: Cursor, unitStart: number, end: number, is64: boolean,
   abbrevCache: Map<number, Map<number, AbbrevEntry>>, byOffset: Map<number, Die>, units: Unit[], diesSoFar: number,
-  base: number, typesSection: boolean): number {
+  base: number, typesSection: boolean, rootOnly = false): number {
   let dieCount = diesSoFar;
   const version = c.u16();
   if (version < 2 || version > 5) throw new DwarfError(`.debug_info: unit at ${hex(unitStart)} has unsupported DWARF version ${version}`);
@@ -209,7 +221,7 @@ function parseUnit(s: DwarfSections, info: Uint8Array, c: Cursor, unitStart: num
     }
     byOffset.set(dieOff, die);
     if (parent) parent.children.push(die);
-    else { unit.root = die; readUnitBases(unit, die); }
+    else { unit.root = die; readUnitBases(unit, die); if (rootOnly) break; }
     if (ab.hasChildren) {
       if (stack.length >= MAX_DEPTH) throw new DwarfError(`.debug_info: DIEs nested deeper than ${MAX_DEPTH} at ${hex(dieOff)}`);
       stack.push(die);

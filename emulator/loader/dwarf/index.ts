@@ -9,7 +9,9 @@ import type { Attr, DwarfSections, Unit } from './debug-info';
 import { FrameTable, computeCfa, parseFrameSection, rowAt, unwindEbpChain, unwindWithRow } from './cfi';
 import type { CfiRow, Fde, UnwoundFrame } from './cfi';
 import { FORM } from './constants';
-import { lineFileNames } from './line-files';
+import { lineFileNames, unitCompilationDir } from './line-files';
+import { sectionsOf } from './sections';
+export { sectionsOf } from './sections';
 import { DWARF_REGS, evaluate, pickLocation, readLocList, readLocLists } from './location';
 import type { Frame, LocEntry, Location, ReadMemory, Regs } from './location';
 import { ScopeBuilder, inRanges, scopeChain } from './scopes';
@@ -103,7 +105,7 @@ export class DebugInfo {
       const root = u.root;
       const stmt = root ? reader.num(root, AT.stmt_list) : undefined;
       if (root && stmt !== undefined && s.line) {
-        try { f = lineFileNames(s.line, stmt, reader.str(root, AT.comp_dir) ?? '', s.str, s.lineStr); }
+        try { f = lineFileNames(s.line, stmt, unitCompilationDir(reader, root), s.str, s.lineStr); }
         catch (e) { warnings.push(`line table header at ${hex(stmt)}: ${(e as Error).message}`); }
       }
       fileCache.set(u, f);
@@ -487,26 +489,6 @@ function intBytes(v: number, size: number): Uint8Array {
   let x = BigInt.asUintN(Math.max(8, size * 8), BigInt(Math.trunc(v)));
   for (let i = 0; i < size; i++) { out[i] = Number(x & 0xffn); x >>= 8n; }
   return out;
-}
-
-const SECTION_NAMES: Record<string, keyof DwarfSections> = {
-  '.debug_info': 'info', '.debug_abbrev': 'abbrev', '.debug_str': 'str', '.debug_line_str': 'lineStr',
-  '.debug_str_offsets': 'strOffsets', '.debug_addr': 'addr', '.debug_ranges': 'ranges', '.debug_rnglists': 'rnglists',
-  '.debug_loc': 'loc', '.debug_loclists': 'loclists', '.debug_frame': 'frame', '.eh_frame': 'ehFrame', '.debug_line': 'line',
-  '.debug_types': 'types',
-};
-
-export function sectionsOf(elf: Elf32Image): DwarfSections {
-  const s: DwarfSections = {};
-  const bytes = elf.reader.bytes;
-  for (const sh of elf.sections) {
-    const key = SECTION_NAMES[sh.name];
-    if (!key || sh.type === 8 /* NOBITS */) continue;
-    if (sh.offset + sh.size > bytes.length) throw new DwarfError(`section ${sh.name} extends past the end of the file`);
-    (s as Record<string, unknown>)[key] = bytes.subarray(sh.offset, sh.offset + sh.size);
-    if (key === 'ehFrame') s.ehFrameAddr = sh.addr;
-  }
-  return s;
 }
 
 export { typeName as describeType };
