@@ -16,6 +16,9 @@ export interface CAsmStmt {
   /** File offsets of the first template quote and just after the last one. */
   templateStart: number;
   templateEnd: number;
+  /** File offsets of the text read as asm: after '(' up to the first section ':' or ')'. */
+  regionStart: number;
+  regionEnd: number;
   template: string;
   map: Int32Array;          // template index -> file offset
   extended: boolean;
@@ -29,9 +32,24 @@ export interface CAsmStmt {
   labels: Array<{ name: string; start: number; end: number }>;
   /** A slot for the rules' results for this statement (analyzer/rules.ts). */
   analysis: unknown;
+  /**
+   * null for an asm statement. Otherwise asm text that reaches an asm statement through a
+   * macro: the body of a macro used in a template, or an argument passed to a macro
+   * parameter that lands in one (c-asm-reach.ts).
+   */
+  origin: AsmOrigin | null;
 }
 
-const KEYWORDS = new Set(['asm', '__asm__', '__asm']);
+export interface AsmOrigin {
+  kind: 'macro-body' | 'macro-argument';
+  /** The macro whose body this is, or the macro the argument is passed to. */
+  macro: string;
+  /** Where the macro is used in asm (macro-body: files and offsets), nearest first. */
+  uses: Array<{ path: string; offset: number }>;
+}
+
+// `asm_inline` is the kernel's spelling of `asm inline` (a macro every x86 header uses).
+const KEYWORDS = new Set(['asm', '__asm__', '__asm', 'asm_inline']);
 const QUALIFIERS = new Set(['volatile', '__volatile__', '__volatile', 'goto', 'inline', '__inline__', '__inline']);
 
 function isId(c: number): boolean {
@@ -145,7 +163,111 @@ function sectionColons(t: string, from: number, to: number): number[] {
   return out;
 }
 
-function parseTemplate(stmt: CAsmStmt): void {
+
+/** True when `#` at i starts a preprocessor directive: first on its line, not a continuation. */
+export function isDirectiveHash(t: string, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && (t.charCodeAt(k) === 32 || t.charCodeAt(k) === 9)) k--;
+  if (k < 0) return true;
+  if (t.charCodeAt(k) !== 10) return false;
+  let b = k - 1;
+  if (b >= 0 && t.charCodeAt(b) === 13) b--;
+  return !(b >= 0 && t.charCodeAt(b) === 92);
+}
+
+/** The end of the directive line starting at i (continuations included), at its newline. */
+export function directiveEnd(t: string, i: number): number {
+  for (;;) {
+    const e = t.indexOf('\n', i);
+    if (e < 0) return t.length;
+    let b = e - 1;
+    if (b >= i && t.charCodeAt(b) === 13) b--;
+    if (b >= i && t.charCodeAt(b) === 92) { i = e + 1; continue; }
+    // A block comment opened on the line continues the directive past the newline.
+    const open = t.lastIndexOf('/*', e);
+    if (open >= i && t.indexOf('*/', open + 2) > e) { const c = t.indexOf('*/', open + 2); i = c + 2; continue; }
+    return e;
+  }
+}
+
+export interface TemplateText {
+  text: string;
+  map: Int32Array;
+  /** Only string literals (nothing a macro or the preprocessor could change). */
+  literal: boolean;
+  /** Offsets of the first string literal and just after the last one. */
+  start: number;
+  end: number;
+  /** Where reading stopped: the first ':' outside parentheses, or `close`. */
+  stop: number;
+}
+
+/**
+ * The asm text in t[from, close): string literals decoded and joined as the compiler joins
+ * them. What else is there stands in as a neutral word (an identifier, a number: `_`) or a
+ * statement break (a preprocessor line, a macro call's parentheses and commas), so a literal
+ * passed to ALTERNATIVE() or one line of an #ifdef'd pair reads as a statement of its own.
+ * `#param` (stringizing) adds nothing, so `"rep; outs" #bwl` reads `rep; outs`.
+ */
+export function readTemplate(t: string, from: number, close: number, stopAtColon = true): TemplateText {
+  const chars: string[] = [], offs: number[] = [];
+  let literal = true, start = -1, end = from, depth = 0;
+  let i = from;
+  const put = (c: string, at: number) => { chars.push(c); offs.push(at); };
+  /** Whether the text since the last statement break is blank (the next word starts a statement). */
+  const atStatementStart = () => {
+    for (let k = chars.length - 1; k >= 0; k--) {
+      const c = chars[k];
+      if (c === '\n' || c === ';') return true;
+      if (c !== ' ' && c !== '\t') return c === ':' ;
+    }
+    return true;
+  };
+  // Per open parenthesis: whether it belongs to a call in the middle of a statement (its
+  // parentheses and commas are then part of that statement, e.g. `"movw $" __stringify(PORT)`).
+  const inline: boolean[] = [];
+  let lastWordInline = false;
+  const brk = (at: number) => put(inline.length > 0 && inline[inline.length - 1] ? ' ' : '\n', at);
+  while (i < close) {
+    i = skipTrivia(t, i);
+    if (i >= close) break;
+    const c = t.charCodeAt(i);
+    if (c === 34) {
+      if (start < 0) start = i;
+      i = readLiteral(t, i, chars, offs);
+      end = i;
+      lastWordInline = false;
+      continue;
+    }
+    if (c === 58 && depth === 0 && stopAtColon) return { text: chars.join(''), map: Int32Array.from(offs), literal, start: start < 0 ? from : start, end, stop: i };
+    literal = false;
+    if (c === 35) {
+      if (isDirectiveHash(t, i)) { put('\n', i); i = directiveEnd(t, i); continue; }
+      i++;
+      if (t.charCodeAt(i) === 35) { i++; continue; }
+      i = skipTrivia(t, i);
+      while (i < close && isId(t.charCodeAt(i))) i++;
+      continue;
+    }
+    if (c === 40 || c === 91) { depth++; inline.push(lastWordInline); brk(i); lastWordInline = false; i++; continue; }
+    if (c === 41 || c === 93) { depth--; brk(i); inline.pop(); i++; continue; }
+    if (c === 44) { brk(i); i++; continue; }
+    if (isId(c) || c === 39) {
+      // A macro standing where a statement starts is a statement of its own (UNWIND_HINT,
+      // ASM_CLAC); elsewhere it is a piece of the statement (an operand, a register name).
+      lastWordInline = !atStatementStart();
+      if (lastWordInline) { put(' ', i); put('_', i); put(' ', i); } else { put('_', i); put('\n', i); }
+      if (c === 39) i = skipLiteral(t, i);
+      else while (i < close && (isId(t.charCodeAt(i)) || t.charCodeAt(i) === 46)) i++;
+      continue;
+    }
+    put(' ', i);
+    i++;
+  }
+  return { text: chars.join(''), map: Int32Array.from(offs), literal, start: start < 0 ? from : start, end, stop: close };
+}
+
+export function parseTemplate(stmt: CAsmStmt): void {
   const tpl = stmt.template;
   // Template lines: split at newlines, blank `#` comments, then split statements at ';'.
   let intel = false;
@@ -200,7 +322,7 @@ export function scanInlineAsm(t: string, from = 0, converged?: (i: number) => bo
   const n = t.length;
   // Jump from one interesting token to the next with a native regex scan: comments and
   // literals are skipped whole, and only the asm keywords start a statement.
-  const re = /\/\/|\/\*|["']|\b(?:__asm__|__asm|asm)\b/g;
+  const re = /\/\/|\/\*|["']|\b(?:__asm__|__asm|asm_inline|asm)\b/g;
   let i = from;
   let reach = from;
   let nextMark = from;
@@ -231,22 +353,16 @@ export function scanInlineAsm(t: string, from = 0, converged?: (i: number) => bo
     if (t[j] !== '(') continue;
     const close = matchParen(t, j + 1);
     if (close < 0) { i = n; break; }
-    const chars: string[] = [], offs: number[] = [];
-    let k = skipTrivia(t, j + 1);
-    let literal = t[k] === '"';
-    const templateStart = k;
-    let templateEnd = k;
-    while (t[k] === '"') { templateEnd = readLiteral(t, k, chars, offs); k = skipTrivia(t, templateEnd); }
-    if (k < close && t[k] !== ':') literal = false;
-    const colons = literal ? sectionColons(t, k, close) : [];
+    const tpl = readTemplate(t, j + 1, close);
+    const colons = tpl.stop < close ? sectionColons(t, tpl.stop, close) : [];
     const stmt: CAsmStmt = {
-      kwStart: s, closeParen: close, templateIsLiteral: literal, templateStart, templateEnd, template: chars.join(''),
-      map: Int32Array.from(offs), extended: colons.length > 0, outputs: [], inputs: [],
-      statementCount: 0, instrs: [], labels: [], analysis: undefined,
+      kwStart: s, closeParen: close, templateIsLiteral: tpl.literal, templateStart: tpl.start, templateEnd: tpl.end, regionStart: j + 1, regionEnd: tpl.stop, template: tpl.text,
+      map: tpl.map, extended: colons.length > 0, outputs: [], inputs: [],
+      statementCount: 0, instrs: [], labels: [], analysis: undefined, origin: null,
     };
     if (colons.length > 0) stmt.outputs = parseOperands(t, colons[0] + 1, colons.length > 1 ? colons[1] : close);
     if (colons.length > 1) stmt.inputs = parseOperands(t, colons[1] + 1, colons.length > 2 ? colons[2] : close);
-    if (literal) parseTemplate(stmt);
+    if (stmt.template.length > 0) parseTemplate(stmt);
     out.push(stmt);
     i = close + 1;
   }
@@ -265,6 +381,8 @@ export function shiftStatement(st: CAsmStmt, delta: number): void {
   st.closeParen += delta;
   st.templateStart += delta;
   st.templateEnd += delta;
+  st.regionStart += delta;
+  st.regionEnd += delta;
   const map = st.map;
   for (let k = 0; k < map.length; k++) map[k] += delta;
   for (const op of st.outputs) { op.exprStart += delta; op.exprEnd += delta; }

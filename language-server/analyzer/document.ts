@@ -12,6 +12,7 @@ import { HAS_TARGET, LineFlags } from './line-flags';
 import { WordIndex } from './word-index';
 import { detectSyntax, type SyntaxInfo } from './syntax';
 import type { LineFacts, LineInstr, Range, Syntax, Target } from './types';
+import type { ReachRegion } from './c-asm-reach';
 
 /** An occurrence of a table instruction, with everything the rules and fixes need. */
 export interface Hit {
@@ -63,6 +64,8 @@ export class AnalyzedDocument {
   private changes: { from: number; to: number; shift: number } | null = null;
   /** C only. */
   cStmts: CAsmStmt[] = [];
+  /** C: the statements built from the last reach regions asked for, while text and regions are the same. */
+  private cReach: { key: string; stmts: CAsmStmt[] } | null = null;
   private lineStarts: Int32Array = new Int32Array(1);
   /** C: the text, joined from `lines` when asked for (an edit does not build it). */
   private cText: string | null = '';
@@ -298,6 +301,18 @@ export class AnalyzedDocument {
     this.cStmts = stmts;
     this.cSync = sync;
   }
+
+  /** C: asm text that macros bring into asm statements (c-asm-reach.ts), parsed once per text and regions. */
+  reachStatements(regions: ReachRegion[], build: (text: string, regions: ReachRegion[]) => CAsmStmt[]): CAsmStmt[] {
+    let key = `${this.cLength}`;
+    for (const r of regions) key += `,${r.from}-${r.to}`;
+    const text = this.getText();
+    if (this.cReach && this.cReach.key === key && this.cReachText === text) return this.cReach.stmts;
+    this.cReachText = text;
+    this.cReach = { key, stmts: build(text, regions) };
+    return this.cReach.stmts;
+  }
+  private cReachText = '';
 
   /** C: file offset -> position. */
   positionAt(offset: number): { line: number; character: number } {

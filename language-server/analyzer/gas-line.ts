@@ -135,7 +135,9 @@ export function parseGasStatement(s: string, from: number, to: number, intel: bo
   let end = to;
   while (end > w1 && isSpace(s.charCodeAt(end - 1))) end--;
   const rawOps = splitOperands(s, w1, end);
-  const ops = rawOps.map((o) => normalizeOperand(o.text));
+  // In AT&T syntax a register is always written with `%` (`%%` in an extended asm template):
+  // a bare `cr3` is a symbol, so `mov cr3, %rax` loads memory.
+  const ops = rawOps.map((o) => (intel || o.text.charCodeAt(0) === 37 ? normalizeOperand(o.text) : `mem:${o.text.toLowerCase()}`));
   if (!intel) ops.reverse();
   if (classify(mnemonic, ops)) {
     r.instr = { start: stmtStart, end, mStart: w0, mEnd: w1, mnemonic, raw: word, prefixed, ops, rawOps, intel };

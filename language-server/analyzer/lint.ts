@@ -9,6 +9,8 @@ import { analyze, ruleHref } from './rules';
 import { ANALYZED_EXTENSIONS, detectSyntax, extensionOf } from './syntax';
 import { DEFAULT_SETTINGS, type Finding, type Settings, type SeverityName } from './types';
 import { Workspace } from './workspace';
+import { findAsmReach } from './c-asm-reach';
+import { reachSourceOf } from './c-reach-source';
 
 export interface LintOptions {
   target?: string;
@@ -67,6 +69,7 @@ export function lintFiles(paths: string[], o: LintOptions = {}): { results: File
   const results: FileFindings[] = [];
   if (errors.length) return { results, errors, settings };
   const ws = new Workspace(cwd, () => undefined, () => settings);
+  const docs: AnalyzedDocument[] = [];
   for (const f of files) {
     let text: string;
     try {
@@ -75,8 +78,17 @@ export function lintFiles(paths: string[], o: LintOptions = {}): { results: File
     } catch (e) { errors.push(`paravirt lint: ${f}: ${(e as Error).message}`); continue; }
     const info = detectSyntax(f, undefined, text);
     if (!info) { errors.push(`paravirt lint: ${f}: not an assembly or C file (use .asm .nasm .inc .s .S .c .h .cpp)`); continue; }
-    const doc = new AnalyzedDocument(f, text, info, settings.maxLines);
-    results.push({ file: f, findings: analyze(doc, settings, ws.contextFor(doc)).map((h) => h.finding) });
+    docs.push(new AnalyzedDocument(f, text, info, settings.maxLines));
+  }
+  // Macros reach asm across files (a header's ALTERNATIVE used in a .c file's asm), so the C
+  // files are read together first.
+  const cDocs = docs.filter((d) => d.syntax === 'c');
+  const reach = findAsmReach(cDocs.map(reachSourceOf), cDocs);
+  const reachOf = new Map(cDocs.map((d, i) => [d, reach[i]]));
+  for (const doc of docs) {
+    const ctx = ws.contextFor(doc, false);
+    ctx.cReach = reachOf.get(doc);
+    results.push({ file: doc.path, findings: analyze(doc, settings, ctx).map((h) => h.finding) });
   }
   return { results, errors, settings };
 }

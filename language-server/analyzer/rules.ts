@@ -4,6 +4,7 @@
 
 import { classify, type IsaEntry } from '../../emulator/isa';
 import type { CAsmStmt } from './c-inline';
+import { reachStatements, type ReachRegion } from './c-asm-reach';
 import type { AnalyzedDocument, Hit } from './document';
 import { planFix, type FixPlan } from './fixes';
 import { HAS_INSTR, HAS_MACRO_DEF } from './line-flags';
@@ -65,6 +66,8 @@ export function messageFor(entry: IsaEntry, target: Target, fix: FixPlan, settin
 }
 
 export interface AnalyzeContext {
+  /** C: asm text outside asm statements that reaches one through a macro (c-asm-reach.ts). */
+  cReach?: ReachRegion[];
   /** Macro names defined in included files (exact), and case-insensitive ones (lower case). */
   macros?: Set<string>;
   imacros?: Set<string>;
@@ -264,6 +267,39 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
       if (doc.lineIgnored(hf.hit.line)) continue;
       out.push(hf);
       if (out.length >= MAX_FINDINGS) return out;
+    }
+  }
+  if (ctx.cReach && ctx.cReach.length > 0) {
+    // Text a macro brings into asm: each instruction once, where it is written, unless an asm
+    // statement's own template already holds it (ALTERNATIVE's arguments inside asm()).
+    const stmts = doc.cStmts;
+    const inAsm = (o: number) => {
+      let lo = 0, hi = stmts.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const st = stmts[mid];
+        if (o < st.regionStart) hi = mid - 1; else if (o >= st.regionEnd) lo = mid + 1; else return true;
+      }
+      return false;
+    };
+    const seen = new Set<number>();
+    const extra: HitFinding[] = [];
+    for (const st of doc.reachStatements(ctx.cReach, reachStatements)) {
+      for (const { instr } of st.instrs) {
+        const o = st.map[instr.mStart];
+        if (seen.has(o) || inAsm(o)) continue;
+        seen.add(o);
+        const start = doc.positionAt(st.map[instr.start]);
+        const end = doc.positionAt(st.map[instr.end - 1] + 1);
+        if (doc.lineIgnored(start.line)) continue;
+        const hf = findingFor(instr, start.line, { start, end }, st);
+        if (hf) extra.push(hf);
+      }
+    }
+    if (extra.length) {
+      for (const hf of extra) out.push(hf);
+      out.sort((a, b) => a.hit.range.start.line - b.hit.range.start.line || a.hit.range.start.character - b.hit.range.start.character);
+      if (out.length > MAX_FINDINGS) out.length = MAX_FINDINGS;
     }
   }
   return out;

@@ -8,6 +8,8 @@ import { detectSyntax } from './syntax';
 import type { AnalyzeContext } from './rules';
 import { documentMacros } from './rules';
 import { includesOf, resolveInclude } from './symbols';
+import { findAsmReach } from './c-asm-reach';
+import { reachSourceOf } from './c-reach-source';
 import type { Settings } from './types';
 
 const MAX_DEPTH = 8;
@@ -69,12 +71,22 @@ export class Workspace {
     return out;
   }
 
-  contextFor(doc: AnalyzedDocument): AnalyzeContext {
+  /**
+   * `reach`: for a C document, find the asm text its macros and its headers' macros bring into
+   * asm statements (the CLI does this once for all the files it lints instead).
+   */
+  contextFor(doc: AnalyzedDocument, reach = true): AnalyzeContext {
     const macros = new Set<string>(), imacros = new Set<string>();
-    for (const d of this.includeClosure(doc)) {
+    const closure = this.includeClosure(doc);
+    for (const d of closure) {
       // Our own wrapper headers define no instruction-named macros; skip parsing cost for them.
       documentMacros(d, macros, imacros);
     }
-    return { macros, imacros };
+    const ctx: AnalyzeContext = { macros, imacros };
+    if (reach && doc.syntax === 'c') {
+      const cDocs = [doc, ...closure.filter((d) => d.syntax === 'c')];
+      ctx.cReach = findAsmReach(cDocs.map(reachSourceOf), cDocs)[0];
+    }
+    return ctx;
   }
 }

@@ -1,0 +1,215 @@
+// Asm text that is not written inside an asm statement but reaches one through the C
+// preprocessor: the body of a macro named in a template (`#define PUSHF "pushfq"` used as
+// `asm(PUSHF ...)`, ALTERNATIVE's and _ASM_EXTABLE's bodies), and the arguments given to a
+// macro parameter that lands in a template (`asm_safe("rdmsr")`, PVOP_ALT_CALL's
+// `"mov %%cr3, %%rax;"`, `alternative("", __ASM_CLAC, ...)`). Found as a fixed point over the
+// macros of a set of sources (a file and its headers, or a whole tree): which macros' bodies
+// are asm text, and which parameters of which macros carry asm text. Nothing is expanded:
+// each piece of text is read where it is written.
+
+import { directiveEnd, parseTemplate, readTemplate, type CAsmStmt } from './c-inline';
+
+export interface CMacroDef {
+  name: string;
+  /** null for an object-like macro. */
+  params: string[] | null;
+  variadic: boolean;
+  /** Offsets of the `#`, of the name, and of the body (after the name and parameters) to the end of the directive. */
+  hash: number;
+  nameStart: number;
+  bodyStart: number;
+  bodyEnd: number;
+}
+
+export interface ReachSource {
+  path: string;
+  text: string;
+  /** Template regions of the asm statements in the text (after '(' up to the first ':'). */
+  asm: Array<{ from: number; to: number }>;
+}
+
+export interface ReachRegion {
+  from: number;
+  to: number;
+  kind: 'macro-body' | 'macro-argument';
+  macro: string;
+  /** macro-body: where the macro is named in asm text (nearest first, deduplicated). */
+  uses: Array<{ path: string; offset: number }>;
+}
+
+export const MAX_USES = 20;
+
+const DEFINE_RE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?/gm;
+
+const defCache = new WeakMap<object, { text: string; defs: CMacroDef[] }>();
+
+/** The #define directives of a C text, in order. `key`: an object to cache the result on while the text is the same. */
+export function macroDefs(text: string, key?: object): CMacroDef[] {
+  if (key) { const c = defCache.get(key); if (c && c.text === text) return c.defs; }
+  const out: CMacroDef[] = [];
+  if (text.indexOf('define') >= 0) {
+    DEFINE_RE.lastIndex = 0;
+    for (let m = DEFINE_RE.exec(text); m; m = DEFINE_RE.exec(text)) {
+      const hash = text.indexOf('#', m.index);
+      const nameStart = text.indexOf(m[1], hash);
+      let params: string[] | null = null, variadic = false;
+      if (m[2] !== undefined) {
+        params = [];
+        for (const raw of m[3].split(',')) {
+          const p = raw.trim();
+          if (!p) continue;
+          if (p === '...') { variadic = true; params.push('__VA_ARGS__'); } else if (p.endsWith('...')) { variadic = true; params.push(p.slice(0, -3).trim()); } else params.push(p);
+        }
+      }
+      const bodyStart = m.index + m[0].length;
+      const bodyEnd = directiveEnd(text, hash);
+      out.push({ name: m[1], params, variadic, hash, nameStart, bodyStart, bodyEnd });
+      DEFINE_RE.lastIndex = Math.max(DEFINE_RE.lastIndex, bodyEnd);
+    }
+  }
+  if (key) defCache.set(key, { text, defs: out });
+  return out;
+}
+
+/** Offsets of the arguments of a macro call whose '(' is at `open` (top-level commas), and the ')'. */
+export function macroArgs(t: string, open: number): { args: Array<{ from: number; to: number }>; close: number } | null {
+  const args: Array<{ from: number; to: number }> = [];
+  let depth = 0, a = open + 1;
+  for (let i = open + 1; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      for (i++; i < t.length && t.charCodeAt(i) !== c; i++) { if (t.charCodeAt(i) === 92) i++; else if (t.charCodeAt(i) === 10) break; }
+      continue;
+    }
+    if (c === 47 && t.charCodeAt(i + 1) === 42) { const e = t.indexOf('*/', i + 2); if (e < 0) return null; i = e + 1; continue; }
+    if (c === 47 && t.charCodeAt(i + 1) === 47) { const e = t.indexOf('\n', i); if (e < 0) return null; i = e; continue; }
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+    else if (c === 41) { args.push({ from: a, to: i }); return { args, close: i }; }
+    else if (c === 44 && depth === 0) { args.push({ from: a, to: i }); a = i + 1; }
+  }
+  return null;
+}
+
+const TOKEN_RE = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*|[A-Za-z_]\w*/g;
+
+interface Src { s: ReachSource; defs: CMacroDef[]; index: number }
+
+/**
+ * Everything in `sources` that is asm text outside asm statements, per source (by index).
+ * `keys`: objects to cache each source's #define list on (e.g. its document).
+ */
+export function findAsmReach(sources: ReachSource[], keys?: Array<object | undefined>): ReachRegion[][] {
+  const srcs: Src[] = sources.map((s, index) => ({ s, defs: macroDefs(s.text, keys?.[index]), index }));
+  const byName = new Map<string, Array<{ src: Src; def: CMacroDef }>>();
+  for (const src of srcs) for (const def of src.defs) {
+    const l = byName.get(def.name);
+    if (l) l.push({ src, def }); else byName.set(def.name, [{ src, def }]);
+  }
+  const out: ReachRegion[][] = sources.map(() => []);
+  if (byName.size === 0) return out;
+  const textMacros = new Map<string, Array<{ path: string; offset: number }>>();
+  const asmParams = new Map<string, Set<number>>();
+  const seen = new Set<string>();
+  const work: Array<{ src: Src; from: number; to: number; inDef: CMacroDef | null }> = [];
+  const enclosing = (src: Src, at: number): CMacroDef | null => {
+    const d = src.defs;
+    let lo = 0, hi = d.length - 1, r = -1;
+    while (lo <= hi) { const mid = (lo + hi) >> 1; if (d[mid].hash <= at) { r = mid; lo = mid + 1; } else hi = mid - 1; }
+    return r >= 0 && at < d[r].bodyEnd && at >= d[r].bodyStart ? d[r] : null;
+  };
+  const push = (src: Src, from: number, to: number, region: ReachRegion | null) => {
+    const key = `${src.index}:${from}:${to}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (region) out[src.index].push(region);
+    work.push({ src, from, to, inDef: enclosing(src, from) });
+  };
+  let pendingCalls: string[] = [];
+
+  const markText = (name: string, use: { path: string; offset: number }) => {
+    let uses = textMacros.get(name);
+    if (uses) { if (uses.length < MAX_USES && !uses.some((u) => u.path === use.path && u.offset === use.offset)) uses.push(use); return; }
+    uses = [use];
+    textMacros.set(name, uses);
+    for (const { src, def } of byName.get(name) ?? []) {
+      if (def.bodyEnd > def.bodyStart) push(src, def.bodyStart, def.bodyEnd, { from: def.bodyStart, to: def.bodyEnd, kind: 'macro-body', macro: name, uses });
+    }
+  };
+  const markParam = (name: string, index: number) => {
+    let set = asmParams.get(name);
+    if (!set) { set = new Set(); asmParams.set(name, set); }
+    if (set.has(index)) return;
+    set.add(index);
+    pendingCalls.push(name);
+  };
+
+  const scan = (src: Src, from: number, to: number, inDef: CMacroDef | null) => {
+    const t = src.s.text;
+    TOKEN_RE.lastIndex = from;
+    for (let m = TOKEN_RE.exec(t); m && m.index < to; m = TOKEN_RE.exec(t)) {
+      const c = m[0].charCodeAt(0);
+      if (c === 34 || c === 39 || c === 47) continue;
+      const word = m[0];
+      if (inDef && inDef.params) {
+        const p = inDef.params.indexOf(word);
+        if (p >= 0) { markParam(inDef.name, p); continue; }
+      }
+      if (byName.has(word) && (!inDef || inDef.name !== word)) markText(word, { path: src.s.path, offset: m.index });
+    }
+  };
+
+  /** Calls of macros whose asm-carrying parameters grew: their arguments are asm regions. */
+  const callsOf = (names: string[]) => {
+    const list = [...new Set(names)].filter((n) => byName.get(n)!.some((x) => x.def.params));
+    if (list.length === 0) return;
+    const re = new RegExp(`\\b(?:${list.join('|')})\\s*\\(`, 'g');
+    for (const src of srcs) {
+      const t = src.s.text;
+      re.lastIndex = 0;
+      for (let m = re.exec(t); m; m = re.exec(t)) {
+        const name = /^\w+/.exec(m[0])![0];
+        const open = m.index + m[0].length - 1;
+        const call = macroArgs(t, open);
+        if (!call) continue;
+        const params = asmParams.get(name)!;
+        const defParams = byName.get(name)!.find((x) => x.def.params)!.def;
+        const variadicAt = defParams.variadic ? defParams.params!.length - 1 : -1;
+        call.args.forEach((arg, i) => {
+          const p = variadicAt >= 0 && i >= variadicAt ? variadicAt : i;
+          if (!params.has(p) || arg.to <= arg.from) return;
+          push(src, arg.from, arg.to, { from: arg.from, to: arg.to, kind: 'macro-argument', macro: name, uses: [] });
+        });
+      }
+    }
+  };
+
+  for (const src of srcs) for (const r of src.s.asm) push(src, r.from, r.to, null);
+  for (;;) {
+    while (work.length) { const w = work.pop()!; scan(w.src, w.from, w.to, w.inDef); }
+    if (pendingCalls.length === 0) break;
+    const names = pendingCalls;
+    pendingCalls = [];
+    callsOf(names);
+  }
+  for (const list of out) list.sort((a, b) => a.from - b.from);
+  return out;
+}
+
+/** The asm text of each region, parsed as an asm template would be. */
+export function reachStatements(text: string, regions: ReachRegion[]): CAsmStmt[] {
+  const out: CAsmStmt[] = [];
+  for (const r of regions) {
+    const tpl = readTemplate(text, r.from, r.to, false);
+    if (tpl.text.length === 0) continue;
+    const st: CAsmStmt = {
+      kwStart: r.from, closeParen: r.to, templateIsLiteral: false, templateStart: tpl.start, templateEnd: tpl.end,
+      regionStart: r.from, regionEnd: r.to, template: tpl.text, map: tpl.map, extended: false, outputs: [], inputs: [],
+      statementCount: 0, instrs: [], labels: [], analysis: undefined,
+      origin: { kind: r.kind, macro: r.macro, uses: r.uses },
+    };
+    parseTemplate(st);
+    if (st.instrs.length) out.push(st);
+  }
+  return out;
+}
