@@ -12,7 +12,7 @@ import { ExitsView, revealExit } from './exits-view';
 import { GuestScreen } from './guest-screen';
 import { SessionStatus } from './status-bar';
 import { compareCommand } from './compare-command';
-import { createSampleCommand } from './sample-project';
+import { createSampleCommand, openSampleFileCommand } from './sample-project';
 import { exportTraceCommand } from './export-trace';
 import { fixAllCommand } from './fix-all';
 
@@ -88,6 +88,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     vscode.commands.registerCommand('paravirt.exportExitTrace', (args?: { format?: 'jsonl' | 'csv'; path?: string }) => exportTraceCommand(model, args)),
     vscode.commands.registerCommand('paravirt.fixAll', () => fixAllCommand()),
     vscode.commands.registerCommand('paravirt.revealExit', revealExit),
+    vscode.commands.registerCommand('paravirt.openSampleFile', openSampleFileCommand),
     vscode.commands.registerCommand('paravirt.showGuestScreen', () => vscode.commands.executeCommand(`${GuestScreen.viewId}.focus`)),
     vscode.commands.registerCommand('paravirt.debugKernel', () => {
       const folder = vscode.workspace.workspaceFolders?.[0];

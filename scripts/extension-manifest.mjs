@@ -15,6 +15,7 @@ const commands = [
   { command: 'paravirt.debugKernel', title: 'Debug Kernel', category: 'Paravirt', icon: '$(debug-alt)', enablement: 'isWorkspaceTrusted' },
   { command: 'paravirt.restartLanguageServer', title: 'Restart Language Server', category: 'Paravirt' },
   { command: 'paravirt.revealExit', title: 'Reveal Exit Source', category: 'Paravirt' },
+  { command: 'paravirt.openSampleFile', title: 'Open the Sample\'s hvm/boot.asm', category: 'Paravirt' },
 ];
 
 const langWhen = `resourceLangId =~ /^(${SERVED.join('|')})$/`;
@@ -55,6 +56,7 @@ const contributes = {
   menus: {
     commandPalette: [
       { command: 'paravirt.revealExit', when: 'false' },
+      { command: 'paravirt.openSampleFile', when: 'false' },
       { command: 'paravirt.fixAll', when: langWhen },
     ],
     'editor/context': [{ command: 'paravirt.fixAll', when: langWhen, group: '1_modification' }],
@@ -77,8 +79,8 @@ const contributes = {
       id: 'paravirt.gettingStarted', title: 'Debug a paravirtualized kernel', description: 'From a sample kernel to its VM exits, in five steps.',
       steps: [
         { id: 'sample', title: 'Create the sample kernel', description: 'A small C + NASM kernel in two flavours: HVM (bare PC) and PV (Xen).\n[Create Sample Guest Project](command:paravirt.createSampleProject)', media: { markdown: 'media/walkthrough/sample.md' }, completionEvents: ['onCommand:paravirt.createSampleProject'] },
-        { id: 'lint', title: 'See privileged instructions flagged', description: 'Open an .asm file of the HVM flavour: `hlt`, `out`, `cli` are flagged for PV, with a quick fix into the hypercall wrapper.\n[Apply All Fixes in File](command:paravirt.fixAll)', media: { markdown: 'media/walkthrough/lint.md' } },
-        { id: 'debug', title: 'Press F5', description: 'Breakpoints in C and assembly, registers (control and segment too), memory and disassembly.\n[Debug Kernel](command:paravirt.debugKernel)', media: { markdown: 'media/walkthrough/debug.md' }, completionEvents: ['onDebug'] },
+        { id: 'lint', title: 'See privileged instructions flagged', description: 'Open `hvm/boot.asm`: its first line marks it `paravirt: target=hvm`, so `cli` and `lgdt` are hints, each a VM exit. Delete that line and they are errors for a PV kernel: Ctrl+. offers the PV wrapper (what `pv/` uses) or puts the marker back.\n[Open hvm/boot.asm](command:paravirt.openSampleFile)', media: { markdown: 'media/walkthrough/lint.md' }, completionEvents: ['onCommand:editor.action.quickFix', 'onCommand:paravirt.fixAll'] },
+        { id: 'debug', title: 'Press F5', description: 'Set a breakpoint in `common/kmain.c` or `hvm/boot.asm` and press F5. Breakpoints in C and assembly, registers (control and segment too, decoded), memory and disassembly.\n[Debug Kernel](command:paravirt.debugKernel)', media: { markdown: 'media/walkthrough/debug.md' }, completionEvents: ['onContext:inDebugMode'] },
         { id: 'exits', title: 'Watch the VM exits', description: 'The VM Exits view counts exits and hypercalls live; the Guest Screen shows the VGA text.\n[Show Guest Screen](command:paravirt.showGuestScreen)', media: { markdown: 'media/walkthrough/exits.md' }, completionEvents: ['onView:paravirt.exits'] },
         { id: 'compare', title: 'Compare HVM and PV', description: 'Run both flavours and compare exits, hypercalls and estimated cycles.\n[Compare HVM and PV](command:paravirt.compare)', media: { markdown: 'media/walkthrough/compare.md' }, completionEvents: ['onCommand:paravirt.compare'] },
       ],

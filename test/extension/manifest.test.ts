@@ -74,3 +74,22 @@ test('breakpoints are contributed for every language the client serves', () => {
   assert.ok(pkg.activationEvents.includes('onDebugResolve:paravirt'));
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
 });
+
+test('every walkthrough step completes on an event VS Code knows, and links only to contributed commands', () => {
+  // The completion events of VS Code's walkthrough contribution point (its documentation
+  // lists onCommand, onLink, onView, onSettingChanged, onContext, extensionInstalled and
+  // onStepSelected); anything else is reported as "Unknown completionEvent" and never fires.
+  const known = /^(onCommand|onLink|onView|onSettingChanged|onContext|extensionInstalled):.+$|^onStepSelected$/;
+  const ours = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  for (const w of pkg.contributes.walkthroughs) {
+    for (const step of w.steps) {
+      assert.ok(Array.isArray(step.completionEvents) && step.completionEvents.length > 0, `step ${step.id} has completion events`);
+      for (const ev of step.completionEvents) {
+        assert.match(ev, known, `step ${step.id}: ${ev}`);
+        const cmd = /^onCommand:(paravirt\..+)$/.exec(ev);
+        if (cmd) assert.ok(ours.has(cmd[1]), `step ${step.id}: ${cmd[1]} is contributed`);
+      }
+      for (const m of String(step.description).matchAll(/\(command:([\w.]+)/g)) assert.ok(ours.has(m[1]), `step ${step.id} links to ${m[1]}`);
+    }
+  }
+});
