@@ -72,6 +72,9 @@ export function saveCpu(cpu: Cpu): CpuSnapshot {
   const c = cpu as unknown as Record<string, unknown>;
   const s: CpuSnapshot = {};
   for (const k of SCALARS) s[k] = c[k];
+  // Whether an interrupt check is due is state too: forcing one after a restore delivered a
+  // PV event that was pending while the original run would have waited for the next tick.
+  s.irqPoll = cpu.irqPoll;
   s.regs = cpu.regs.slice();
   s.segSel = cpu.segSel.slice(); s.segBase = cpu.segBase.slice(); s.segLimit = cpu.segLimit.slice(); s.segAttr = cpu.segAttr.slice();
   s.dr = cpu.dr.slice();
@@ -100,7 +103,7 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.setCpl(cpu.cpl);
   cpu.drHits = 0;
   cpu.updateDebugRegisters();
-  cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null; cpu.irqPoll = true; cpu.attn = true;
+  cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null; cpu.irqPoll = s.irqPoll !== false; cpu.attn = true;
   cpu.flushTlb();
 }
 
