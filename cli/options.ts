@@ -54,6 +54,16 @@ export function parseCount(value: string): number {
   return n;
 }
 
+/** `--max-time 600`, `0.5`, `10m`, `2h`: virtual seconds (a positive number, at most 10 years). */
+export function parseSeconds(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*(s|m|h)?\s*$/i.exec(value);
+  const n = m ? Number(m[1]) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[(m[2] ?? 's').toLowerCase()]! : NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > 10 * 365 * 86400) {
+    throw new InvalidArgumentError('expected a positive number of virtual seconds (e.g. 600, 0.5, 10m, 2h).');
+  }
+  return n;
+}
+
 export function parseSerial(value: string): SerialTarget {
   if (value === 'stdout' || value === '-') return { kind: 'stdout' };
   if (value === 'none') return { kind: 'none' };

@@ -3,12 +3,17 @@
 // so output is written and signals are seen while the guest runs.
 
 import type { MachineApi, StopReason } from '../emulator/machine-api';
+import { TICKS_PER_SECOND } from '../emulator/clock';
 
 export interface RunLoopResult {
   stop: StopReason;
   instructions: number;
   seconds: number;
+  /** Virtual seconds the run covered (instructions plus idle time). */
+  virtualSeconds: number;
   interrupted: boolean;
+  /** Which limit ended a 'budget' stop. */
+  limit?: 'instructions' | 'time';
 }
 
 /** Aim for slices of about this long, so output streams and Ctrl-C is answered promptly. */
@@ -18,12 +23,17 @@ const MAX_SLICE = 50_000_000;
 
 export async function runInSlices(machine: MachineApi, o: {
   maxInstructions: number; slice: number; afterSlice: () => void;
+  /** End the run after this much virtual time (seconds), however little of it was spent running. */
+  maxTimeSeconds?: number;
   /** Whether an exit filter that matched ends the run (--stop-on) or only observed it. */
   stopOnFilter?: boolean;
 }): Promise<RunLoopResult> {
   // Guests run from a few MIPS (exit-heavy) to hundreds; the slice follows the measured speed.
   let slice = Math.max(MIN_SLICE, Math.min(MAX_SLICE, o.slice));
   const startIcount = machine.icount;
+  const startTicks = machine.ticks;
+  const untilTicks = o.maxTimeSeconds === undefined ? Infinity : startTicks + Math.ceil(o.maxTimeSeconds * TICKS_PER_SECOND);
+  let limit: RunLoopResult['limit'];
   const start = process.hrtime.bigint();
   let interrupted = false;
   const onSigint = () => {
@@ -36,10 +46,11 @@ export async function runInSlices(machine: MachineApi, o: {
   try {
     for (;;) {
       const remaining = o.maxInstructions - (machine.icount - startIcount);
-      if (remaining <= 0) { stop = { kind: 'budget' }; break; }
+      if (remaining <= 0) { stop = { kind: 'budget' }; limit = 'instructions'; break; }
+      if (machine.ticks >= untilTicks) { stop = { kind: 'budget' }; limit = 'time'; break; }
       const before = machine.icount;
       const t0 = process.hrtime.bigint();
-      stop = machine.run(Math.min(slice, remaining));
+      stop = machine.run(Math.min(slice, remaining), untilTicks);
       const ns = Number(process.hrtime.bigint() - t0);
       const done = machine.icount - before;
       if (done >= slice / 2 && ns > 0) {
@@ -57,5 +68,6 @@ export async function runInSlices(machine: MachineApi, o: {
     process.off('SIGINT', onSigint);
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { stop, instructions: machine.icount - startIcount, seconds, interrupted };
+  const virtualSeconds = (machine.ticks - startTicks) / TICKS_PER_SECOND;
+  return { stop, instructions: machine.icount - startIcount, seconds, virtualSeconds, interrupted, ...(limit ? { limit } : {}) };
 }

@@ -12,7 +12,7 @@ import { ExitProfile } from './profile';
 import { LineTable } from '../emulator/loader/dwarf/line-table';
 import { ExitTrace, exitToJson } from './exit-trace';
 import {
-  DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSerial,
+  DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSeconds, parseSerial,
   type RunOptions,
 } from './options';
 import { runInSlices } from './run-loop';
@@ -20,8 +20,11 @@ import { SerialSink } from './serial-sink';
 import { buildSummary, formatSummaryText } from './summary';
 
 const RUN_HELP = `
-Stops when the guest writes to isa-debug-exit (port 0xf4), asks for a reset or shutdown,
-triple-faults, executes HLT with interrupts off, or when --max-instructions have run.
+Stops when the guest writes to isa-debug-exit (port 0xf4), asks for a reset or shutdown
+(ACPI S5 too), triple-faults, executes HLT with interrupts off, or when --max-instructions
+have run or --max-time virtual seconds have passed. Virtual time is the instruction count
+(10 ns each) plus idle time: while the guest halts (HVM) or blocks (PV) with only timers
+to wake it, time jumps to the next timer at once, so idling costs no host time.
 
 Exit status:
   odd numbers   the guest's isa-debug-exit status, (value << 1) | 1, as QEMU reports it
@@ -29,12 +32,12 @@ Exit status:
   2             bad option, missing or unreadable file, or an image the loader rejects
   4             triple fault
   8             stopped at an exit matching --stop-on
-  124           --max-instructions used up before the guest stopped
+  124           --max-instructions or --max-time used up before the guest stopped
   130           interrupted with Ctrl-C
   70            an error inside the emulator (a bug)
 
 --summary json prints one JSON object as the last line of stdout:
-  { instructions, seconds, mips, stop: { kind, code }, exitStatus,
+  { instructions, seconds, virtualSeconds, mips, stop: { kind, code, detail }, exitStatus,
     exits: { total, byReason: { NAME: count }, cyclesByReason: { NAME: cycles } },
     estimatedCycles: { guest, exits, total, note }, kernel, mode, exitControls, serialBytes }
 Exit counts are exact; cycles are estimates from the cost model (emulator/vmm/COST-MODEL.md).
@@ -70,6 +73,7 @@ interface RawRunOptions {
   cmdline?: string;
   exitControls: 'ept' | 'shadow-paging';
   maxInstructions: number;
+  maxTime?: number;
   serial: RunOptions['serial'];
   traceExits?: string;
   summary: RunOptions['summary'];
@@ -99,6 +103,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--cost-model <file.json>', 'override cost-model entries (see emulator/vmm/COST-MODEL.md)').argParser(parseCostModelFile))
     .addOption(new Option('--max-instructions <n>', 'instruction budget (1000000, 5e6, 5M, 2G)')
       .argParser(parseCount).default(DEFAULT_MAX_INSTRUCTIONS, '2G'))
+    .addOption(new Option('--max-time <seconds>', 'virtual time budget (600, 0.5, 10m, 2h): ends a run that idles as well as one that computes')
+      .argParser(parseSeconds))
     .addOption(new Option('--serial <target>', 'guest serial output: stdout, none, or a file name')
       .argParser(parseSerial).default({ kind: 'stdout' }, 'stdout'))
     .addOption(new Option('--trace-exits <file.jsonl>', 'write every VM exit as one JSON line'))
@@ -178,7 +184,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     const feedStdin = o.mode === 'pv' && !process.stdin.isTTY;
     if (feedStdin) process.stdin.on('data', feed);
     const result = await runInSlices(machine, {
-      maxInstructions: o.maxInstructions, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); t?.flush(); },
+      maxInstructions: o.maxInstructions, maxTimeSeconds: o.maxTime, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); t?.flush(); },
       stopOnFilter: stopOn !== undefined,
     });
     if (feedStdin) { process.stdin.off('data', feed); process.stdin.destroy(); }
@@ -190,7 +196,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     const matched = result.stop.kind === 'filter' ? machine.exits.page(result.stop.exitSeq, 1)[0] : undefined;
     const summary = buildSummary({
       kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions, seconds: result.seconds,
-      stop: result.stop, exitStatus, stats: machine.exits, serialBytes: serial.count,
+      virtualSeconds: result.virtualSeconds, limit: result.limit, stop: result.stop, exitStatus, stats: machine.exits, serialBytes: serial.count,
       matchedExit: matched ? exitToJson(matched) : undefined,
     });
     profile?.write(o.profile!, {

@@ -9,6 +9,8 @@ export interface RunSummary {
   exitControls: string;
   instructions: number;
   seconds: number;
+  /** Virtual time the run covered: instructions at 10 ns each plus idle time. */
+  virtualSeconds: number;
   mips: number;
   stop: { kind: string; code: number; detail?: string; exit?: Record<string, unknown> };
   exitStatus: number;
@@ -37,7 +39,7 @@ function stopDetail(stop: StopReason): string | undefined {
 
 export function buildSummary(a: {
   kernel: string; mode: string; exitControls: string; instructions: number; seconds: number;
-  stop: StopReason; exitStatus: number; stats: ExitStats; serialBytes: number;
+  virtualSeconds?: number; limit?: 'instructions' | 'time'; stop: StopReason; exitStatus: number; stats: ExitStats; serialBytes: number;
   matchedExit?: Record<string, unknown>;
 }): RunSummary {
   const byReason = a.stats.byReason;
@@ -45,13 +47,16 @@ export function buildSummary(a: {
   let exitCycles = 0;
   for (const v of Object.values(cyclesByReason)) exitCycles += v;
   const guest = a.stats.guestCycles;
-  const detail = a.matchedExit ? String(a.matchedExit.text) : stopDetail(a.stop);
+  const detail = a.matchedExit ? String(a.matchedExit.text)
+    : a.stop.kind === 'budget' && a.limit ? (a.limit === 'time' ? '--max-time reached' : '--max-instructions reached')
+    : stopDetail(a.stop);
   return {
     kernel: a.kernel,
     mode: a.mode,
     exitControls: a.exitControls,
     instructions: a.instructions,
     seconds: Number(a.seconds.toFixed(6)),
+    virtualSeconds: Number((a.virtualSeconds ?? 0).toFixed(9)),
     mips: a.seconds > 0 ? Number((a.instructions / a.seconds / 1e6).toFixed(3)) : 0,
     stop: {
       kind: a.stop.kind, code: a.exitStatus, ...(detail !== undefined ? { detail } : {}),
@@ -78,6 +83,7 @@ export function formatSummaryText(s: RunSummary): string {
   if (s.stop.detail) stop += ` (${s.stop.detail})`;
   lines.push(`stop:          ${stop}; exit status ${s.exitStatus}`);
   lines.push(`instructions:  ${int(s.instructions)} in ${s.seconds.toFixed(3)} s wall = ${s.mips.toFixed(1)} MIPS`);
+  lines.push(`virtual time:  ${s.virtualSeconds.toFixed(6)} s (instructions at 10 ns each, plus idle)`);
   lines.push(`VM exits:      ${int(s.exits.total)} (counts are exact; cycles are estimates)`);
   const rows = Object.entries(s.exits.byReason).sort((x, y) => y[1] - x[1]);
   if (rows.length) {

@@ -111,8 +111,15 @@ export interface MachineApi {
   readonly mode: Mode;
   readonly icount: number;                   // retired instructions, exact
   load(plan: BootPlan): void;                // resets, then applies the plan
-  /** Run until a stop reason or until `budget` more instructions retired. */
-  run(budget: number): StopReason;
+  /** Virtual time: ticks of INSTRUCTION_NS (emulator/clock.ts), retired instructions plus idle. */
+  readonly ticks: number;
+  /**
+   * Run until a stop reason, until `budget` more instructions retired, or until virtual time
+   * reaches `untilTicks`. Idle time (HLT, a blocked PV vCPU) jumps to the next timer and does
+   * not use the budget; a long idle stretch may return { kind: 'budget' } early so callers
+   * stay responsive.
+   */
+  run(budget: number, untilTicks?: number): StopReason;
   /** Execute exactly one instruction (or deliver one pending event) and stop. */
   step(): StopReason;
   requestPause(): void;                      // safe to call from another callback; run() returns {kind:'paused'} soon

@@ -19,6 +19,8 @@ import type { PvStateView } from './pv/domain';
 import { ExitReason } from './isa/exit-reasons';
 import { encodeEptViolation } from './isa/exit-qualification';
 
+/** Idle jumps one run() call may make before it returns (a few milliseconds of host time). */
+const MAX_IDLE_WAKEUPS_PER_RUN = 10_000;
 const GENERAL = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
 const SEG_INDEX: Record<string, number> = { es: ES, cs: CS, ss: SS, ds: DS, fs: FS, gs: GS };
 
@@ -151,11 +153,15 @@ export class Machine implements MachineApi {
 
   requestPause(): void { this.cpu.pauseRequested = true; this.cpu.attn = true; }
 
-  run(budget: number): StopReason {
+  /** Virtual time in ticks of INSTRUCTION_NS: retired instructions plus the ticks skipped while idle. */
+  get ticks(): number { return this.cpu.ticks; }
+
+  run(budget: number, untilTicks = Infinity): StopReason {
     if (!(budget >= 0)) throw new RangeError(`budget must be a non-negative number, got ${budget}`);
+    if (!(untilTicks >= 0)) throw new RangeError(`untilTicks must be a non-negative number, got ${untilTicks}`);
     const cpu = this.cpu, p = this.platform;
     const start = cpu.icount;
-    let idle = 0;
+    let wakeups = 0;
     cpu.bpSkip = (cpu.segBase[CS] + cpu.eip) | 0;
     cpu.watchHit = null;
     cpu.tripleFault = null;
@@ -165,14 +171,17 @@ export class Machine implements MachineApi {
       if (dl <= now) { p.tick(); cpu.irqPoll = true; cpu.attn = true; dl = p.nextDeadline(); }
       const req = this.takeRequest();
       if (req) return req;
-      const spent = cpu.icount - start + idle;
-      if (spent >= budget) return { kind: 'budget' };
-      const slice = dl > now ? Math.min(dl - now, budget - spent) : 1;
+      const spent = cpu.icount - start;
+      if (spent >= budget || now >= untilTicks) return { kind: 'budget' };
+      const slice = Math.min(dl > now ? dl - now : 1, budget - spent, untilTicks - now);
       const code = cpu.run(cpu.icount + Math.max(1, Math.ceil(slice)));
       switch (code) {
         case RUN_OK: continue;
         case RUN_REQUEST: continue;
         case RUN_HALT_WAIT: {
+          // Halted (HLT with IF=1) or a blocked PV vCPU: nothing runs until a device's next
+          // deadline, so virtual time jumps there at once. Idle ticks are time, not work:
+          // they do not use the instruction budget.
           const d = p.nextDeadline();
           if (!Number.isFinite(d)) {
             if (p.pendingVector() >= 0) { cpu.irqPoll = true; cpu.attn = true; continue; }
@@ -180,9 +189,12 @@ export class Machine implements MachineApi {
               ? 'the vCPU blocked (sched_op block/poll) with no timer armed and nothing that could send it an event'
               : 'HLT with interrupts enabled, but no device will ever raise one' };
           }
-          const skip = Math.max(1, Math.min(d - cpu.ticks, budget - (cpu.icount - start + idle)));
-          cpu.idleTicks += skip; idle += skip;
+          const skip = Math.max(1, Math.min(d, untilTicks) - cpu.ticks);
+          cpu.idleTicks += skip;
           cpu.irqPoll = true; cpu.attn = true;
+          // A timer whose interrupt stays masked wakes nothing: hand control back now and
+          // then so the caller can answer a pause or end the run at its time limit.
+          if (++wakeups >= MAX_IDLE_WAKEUPS_PER_RUN) return { kind: 'budget' };
           continue;
         }
         case RUN_HALT_DEAD: return { kind: 'halted', detail: `HLT with interrupts disabled at ${hex(cpu.segSel[CS], 4)}:${hex(cpu.eip >>> 0, 8)}` };
