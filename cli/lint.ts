@@ -16,7 +16,9 @@ export function registerLint(program: Command): void {
     .option('--format <format>', 'text, json or sarif', 'text')
     .option('-I, --include <dir>', 'include directory for %include/.include (repeatable)', collectRepeat, [])
     .option('--severity <rule=level>', 'override a rule, e.g. PV028=off (repeatable)', collectRepeat, [])
-    .action((paths: string[], opts: { target: string; abi: string; format: string; include: string[]; severity: string[] }) => {
+    .option('-D, --define <name[=value]>', 'a macro the code is compiled with, for #if/#ifdef (repeatable)', collectRepeat, [])
+    .option('-U, --undefine <name>', 'a macro the build leaves undefined (repeatable)', collectRepeat, [])
+    .action((paths: string[], opts: { target: string; abi: string; format: string; include: string[]; severity: string[]; define: string[]; undefine: string[] }) => {
       const r = runLint(paths, opts);
       for (const e of r.errors) process.stderr.write(e + '\n');
       if (r.output) process.stdout.write(r.output);

@@ -1,6 +1,7 @@
 // Findings -> LSP diagnostics.
 
-import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from 'vscode-languageserver/node';
+import type { InactiveRegion } from './analyzer/preprocessor';
 import type { Finding } from './analyzer/types';
 
 const SEV = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
@@ -23,5 +24,16 @@ export function truncationNotice(lines: number): Diagnostic {
     source: 'paravirt',
     code: 'PV000',
     message: `paravirt analysed only the first ${lines} lines of this file (setting paravirt.maxLines); the rest is not checked.`,
+  };
+}
+
+/** An #if branch the project's defines rule out: a hint tagged unnecessary, which editors grey. */
+export function inactiveNotice(r: InactiveRegion, endColumn: number): Diagnostic {
+  return {
+    range: { start: { line: r.startLine, character: 0 }, end: { line: r.endLine, character: endColumn } },
+    severity: DiagnosticSeverity.Hint,
+    source: 'paravirt',
+    tags: [DiagnosticTag.Unnecessary],
+    message: `${r.reason}; not checked.`,
   };
 }

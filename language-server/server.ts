@@ -8,7 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { codeActions, FIX_ALL_KIND } from './code-actions';
 import { completion, hover, signatureHelp } from './assist';
-import { toDiagnostic, truncationNotice } from './diagnostics';
+import { inactiveNotice, toDiagnostic, truncationNotice } from './diagnostics';
 import { DiagnosticsEncoder } from './diagnostics-json';
 import { preEncode } from './stdio-writer';
 import { definition, documentSymbols, folding, references } from './navigation';
@@ -46,6 +46,7 @@ export function startServer(connection: Connection, preEncoded = false): void {
     let sent: Promise<void>;
     const findings = state.analyze(od).map((h) => h.finding);
     const extra = od.doc.truncated ? [truncationNotice(od.doc.maxLines)] : [];
+    for (const r of state.inactive(od)) extra.push(inactiveNotice(r, od.doc.lines[r.endLine]?.length ?? 0));
     const { uri, version } = od;
     if (preEncoded) {
       // The getter serves any writer that does call JSON.stringify (e.g. a trace log).

@@ -3,9 +3,12 @@
 
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AnalyzedDocument } from './analyzer/document';
-import { analyze, type HitFinding } from './analyzer/rules';
+import { analyze, inactiveOf, type HitFinding } from './analyzer/rules';
 import { DEFAULT_SETTINGS, type Settings } from './analyzer/types';
 import { Workspace } from './analyzer/workspace';
+import { otherArchitecture } from './analyzer/architectures';
+import { parseDefine, type InactiveRegion } from './analyzer/preprocessor';
+import { relative } from 'node:path';
 
 export interface OpenDoc { uri: string; path: string; version: number; doc: AnalyzedDocument }
 
@@ -21,7 +24,7 @@ const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
 
 /** Accept whatever the client sends for the `paravirt` section; keep only well-formed values. */
 export function normalizeSettings(raw: unknown): Settings {
-  const s: Settings = { ...DEFAULT_SETTINGS, severity: {}, includePaths: [] };
+  const s: Settings = { ...DEFAULT_SETTINGS, severity: {}, includePaths: [], defines: [], undefines: [] };
   if (!raw || typeof raw !== 'object') return s;
   const o = raw as Record<string, unknown>;
   if (o.target === 'pv' || o.target === 'hvm') s.target = o.target;
@@ -33,6 +36,18 @@ export function normalizeSettings(raw: unknown): Settings {
   }
   if (Array.isArray(o.includePaths)) s.includePaths = o.includePaths.filter((p): p is string => typeof p === 'string');
   if (typeof o.maxLines === 'number' && o.maxLines > 0) s.maxLines = Math.floor(o.maxLines);
+  // paravirt.defines: ["NAME", "NAME=VALUE"] as -D takes them, or {"NAME": "VALUE"}; a null
+  // value (or "!NAME") marks a macro the build leaves undefined.
+  s.defines = []; s.undefines = [];
+  if (Array.isArray(o.defines)) {
+    for (const d of o.defines) if (typeof d === 'string') { if (/^!\s*[A-Za-z_]\w*$/.test(d)) s.undefines.push(d.slice(1).trim()); else if (parseDefine(d)) s.defines.push(d); }
+  } else if (o.defines && typeof o.defines === 'object') {
+    for (const [k, v] of Object.entries(o.defines as Record<string, unknown>)) {
+      if (!/^[A-Za-z_]\w*$/.test(k)) continue;
+      if (v === null || v === false) s.undefines.push(k);
+      else s.defines.push(v === true || v === '' ? k : `${k}=${String(v)}`);
+    }
+  }
   return s;
 }
 
@@ -42,7 +57,7 @@ export class ServerState {
   settings: Settings = normalizeSettings(undefined);
   readonly workspace: Workspace;
   /** Last findings per URI (for code actions between edits). */
-  private findings = new Map<string, { version: number; list: HitFinding[] }>();
+  private findings = new Map<string, { version: number; list: HitFinding[]; inactive: InactiveRegion[] }>();
 
   constructor(root: string | null) {
     this.workspace = new Workspace(root, (p) => this.byPath.get(p)?.doc, () => this.settings);
@@ -66,12 +81,24 @@ export class ServerState {
     this.findings.delete(uri);
   }
 
-  analyze(od: OpenDoc): HitFinding[] {
+  analyze(od: OpenDoc): HitFinding[] { return this.analysis(od).list; }
+
+  /** The #if branches the project's defines rule out (greyed in the editor). */
+  inactive(od: OpenDoc): InactiveRegion[] { return this.analysis(od).inactive; }
+
+  private analysis(od: OpenDoc): { version: number; list: HitFinding[]; inactive: InactiveRegion[] } {
     const cached = this.findings.get(od.uri);
-    if (cached && cached.version === od.version) return cached.list;
-    const list = analyze(od.doc, this.settings, this.workspace.contextFor(od.doc));
-    this.findings.set(od.uri, { version: od.version, list });
-    return list;
+    if (cached && cached.version === od.version) return cached;
+    // Another architecture's sources (an arm64/ folder of a multi-architecture tree) are not x86.
+    const inRoot = this.workspace.root ? relative(this.workspace.root, od.path) : od.path;
+    let entry;
+    if (otherArchitecture(inRoot.startsWith('..') ? od.path : inRoot)) entry = { version: od.version, list: [], inactive: [] };
+    else {
+      const ctx = this.workspace.contextFor(od.doc);
+      entry = { version: od.version, list: analyze(od.doc, this.settings, ctx), inactive: inactiveOf(od.doc, ctx) };
+    }
+    this.findings.set(od.uri, entry);
+    return entry;
   }
 
   invalidate(): void { this.findings.clear(); }

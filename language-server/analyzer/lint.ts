@@ -1,14 +1,16 @@
 // `paravirt lint` without the CLI framework: collects files, runs the analyzer, and renders
 // text, JSON or SARIF 2.1.0. The CLI command in cli/lint.ts is a thin wrapper around this.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { INSTRUCTION_TABLE } from '../../emulator/isa';
 import { AnalyzedDocument } from './document';
-import { analyze, ruleHref } from './rules';
+import { analyze, inactiveOf, ruleHref } from './rules';
+import { parseDefine, type InactiveRegion } from './preprocessor';
 import { ANALYZED_EXTENSIONS, detectSyntax, extensionOf } from './syntax';
 import { DEFAULT_SETTINGS, type Finding, type Settings, type SeverityName } from './types';
 import { Workspace } from './workspace';
+import { OTHER_ARCH_DIRS, otherArchitecture } from './architectures';
 import { findAsmReach } from './c-asm-reach';
 import { reachSourceOf } from './c-reach-source';
 
@@ -18,31 +20,59 @@ export interface LintOptions {
   format?: string;
   include?: string[];
   severity?: string[];
+  define?: string[];
+  undefine?: string[];
   cwd?: string;
 }
 
-export interface FileFindings { file: string; findings: Finding[] }
+export interface FileFindings { file: string; findings: Finding[]; inactive?: InactiveRegion[] }
 export interface LintResult { exitCode: number; output: string; errors: string[] }
 
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 const EXTS = new Set(ANALYZED_EXTENSIONS);
 
-function collect(path: string, out: string[], explicit: boolean, errors: string[]): void {
+interface Walk { cwd: string; files: string[]; errors: string[]; skipped: string[]; dirs: Set<string>; seen: Set<string> }
+
+function collect(path: string, w: Walk, explicit: boolean): void {
   let st;
-  try { st = statSync(path); } catch { errors.push(`paravirt lint: no such file or directory: ${path}`); return; }
+  try { st = statSync(path); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (explicit || code !== 'ELOOP') w.errors.push(code === 'ENOENT' ? `paravirt lint: no such file or directory: ${path}` : `paravirt lint: ${path}: ${(e as Error).message}`);
+    return;
+  }
   if (st.isDirectory()) {
+    // A symlink back up the tree (Mini-OS's include/mini-os -> .) is followed once: each
+    // real directory is read a single time.
+    let real: string;
+    try { real = realpathSync(path); } catch { return; }
+    if (w.dirs.has(real)) return;
+    w.dirs.add(real);
+    if (!explicit && OTHER_ARCH_DIRS.has(basename(path).toLowerCase())) { w.skipped.push(path); return; }
     for (const name of readdirSync(path).sort()) {
       if (name.startsWith('.') || name === 'node_modules') continue;
-      collect(join(path, name), out, false, errors);
+      collect(join(path, name), w, false);
     }
     return;
   }
   if (!st.isFile()) return;
-  if (explicit || EXTS.has(extensionOf(path))) out.push(path);
+  if (!explicit && !EXTS.has(extensionOf(path))) return;
+  let real = path;
+  try { real = realpathSync(path); } catch { /* keep the path */ }
+  if (w.seen.has(real)) return;
+  w.seen.add(real);
+  const r = relative(w.cwd, path);
+  if (otherArchitecture(r.startsWith('..') ? path : r)) { w.skipped.push(path); return; }
+  w.files.push(path);
 }
 
 function buildSettings(o: LintOptions, errors: string[]): Settings {
-  const s: Settings = { ...DEFAULT_SETTINGS, severity: {}, includePaths: o.include ?? [] };
+  const s: Settings = { ...DEFAULT_SETTINGS, severity: {}, includePaths: o.include ?? [], defines: [], undefines: [] };
+  for (const d of o.define ?? []) {
+    if (parseDefine(d)) s.defines.push(d); else errors.push(`paravirt lint: -D expects NAME or NAME=VALUE, got "${d}"`);
+  }
+  for (const u of o.undefine ?? []) {
+    if (/^[A-Za-z_]\w*$/.test(u)) s.undefines.push(u); else errors.push(`paravirt lint: -U expects a macro name, got "${u}"`);
+  }
   if (o.target !== undefined) {
     if (o.target !== 'pv' && o.target !== 'hvm') errors.push(`paravirt lint: --target must be pv or hvm, not "${o.target}"`);
     else s.target = o.target;
@@ -59,15 +89,16 @@ function buildSettings(o: LintOptions, errors: string[]): Settings {
   return s;
 }
 
-export function lintFiles(paths: string[], o: LintOptions = {}): { results: FileFindings[]; errors: string[]; settings: Settings } {
+export function lintFiles(paths: string[], o: LintOptions = {}): { results: FileFindings[]; errors: string[]; settings: Settings; skipped: string[] } {
   const errors: string[] = [];
   const settings = buildSettings(o, errors);
   const cwd = o.cwd ?? process.cwd();
-  const files: string[] = [];
   if (paths.length === 0) errors.push('paravirt lint: give at least one file or directory');
-  for (const p of paths) collect(resolve(cwd, p), files, true, errors);
+  const walk: Walk = { cwd, files: [], errors, skipped: [], dirs: new Set(), seen: new Set() };
+  for (const p of paths) collect(resolve(cwd, p), walk, true);
+  const files = walk.files;
   const results: FileFindings[] = [];
-  if (errors.length) return { results, errors, settings };
+  if (errors.length) return { results, errors, settings, skipped: walk.skipped };
   const ws = new Workspace(cwd, () => undefined, () => settings);
   const docs: AnalyzedDocument[] = [];
   for (const f of files) {
@@ -88,9 +119,9 @@ export function lintFiles(paths: string[], o: LintOptions = {}): { results: File
   for (const doc of docs) {
     const ctx = ws.contextFor(doc, false);
     ctx.cReach = reachOf.get(doc);
-    results.push({ file: doc.path, findings: analyze(doc, settings, ctx).map((h) => h.finding) });
+    results.push({ file: doc.path, findings: analyze(doc, settings, ctx).map((h) => h.finding), inactive: inactiveOf(doc, ctx) });
   }
-  return { results, errors, settings };
+  return { results, errors, settings, skipped: walk.skipped };
 }
 
 function rel(cwd: string, f: string): string {
@@ -98,7 +129,7 @@ function rel(cwd: string, f: string): string {
   return (r.startsWith('..') ? f : r).split(sep).join('/');
 }
 
-export function renderText(results: FileFindings[], cwd: string): string {
+export function renderText(results: FileFindings[], cwd: string, skipped: string[] = []): string {
   const lines: string[] = [];
   const count = { error: 0, warning: 0, information: 0, hint: 0 };
   for (const { file, findings } of results) {
@@ -107,17 +138,21 @@ export function renderText(results: FileFindings[], cwd: string): string {
       lines.push(`${rel(cwd, file)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.code}: ${f.message}`);
     }
   }
-  lines.push(`${results.length} file(s): ${count.error} error(s), ${count.warning} warning(s), ${count.information} information, ${count.hint} hint(s)`);
+  const other = skipped.length ? `; ${skipped.length} path(s) of other architectures skipped (${skipped.slice(0, 3).map((p) => rel(cwd, p)).join(', ')}${skipped.length > 3 ? ', ...' : ''})` : '';
+  lines.push(`${results.length} file(s): ${count.error} error(s), ${count.warning} warning(s), ${count.information} information, ${count.hint} hint(s)${other}`);
   return lines.join('\n') + '\n';
 }
 
-export function renderJson(results: FileFindings[], cwd: string, settings: Settings): string {
+export function renderJson(results: FileFindings[], cwd: string, settings: Settings, skipped: string[] = []): string {
   const findings = results.flatMap(({ file, findings }) => findings.map((f) => ({
     file: rel(cwd, file), line: f.range.start.line + 1, column: f.range.start.character + 1,
     endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
     severity: f.severity, code: f.code, message: f.message, href: f.href, fixable: f.fixable,
   })));
-  return JSON.stringify({ version: 1, target: settings.target, files: results.length, findings }, null, 2) + '\n';
+  const inactive = results.flatMap(({ file, inactive: regions }) => (regions ?? []).map((r) => ({
+    file: rel(cwd, file), line: r.startLine + 1, endLine: r.endLine + 1, reason: r.reason,
+  })));
+  return JSON.stringify({ version: 1, target: settings.target, files: results.length, findings, inactive, skipped: skipped.map((p) => rel(cwd, p)) }, null, 2) + '\n';
 }
 
 const SARIF_LEVEL: Record<SeverityName, string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
@@ -168,10 +203,10 @@ export function runLint(paths: string[], o: LintOptions = {}): LintResult {
   if (format !== 'text' && format !== 'json' && format !== 'sarif') {
     return { exitCode: 2, output: '', errors: [`paravirt lint: --format must be text, json or sarif, not "${format}"`] };
   }
-  const { results, errors, settings } = lintFiles(paths, o);
+  const { results, errors, settings, skipped } = lintFiles(paths, o);
   const fatal = errors.length > 0 && results.length === 0;
   if (fatal) return { exitCode: 2, output: '', errors };
-  const output = format === 'json' ? renderJson(results, cwd, settings) : format === 'sarif' ? renderSarif(results, cwd, settings) : renderText(results, cwd);
+  const output = format === 'json' ? renderJson(results, cwd, settings, skipped) : format === 'sarif' ? renderSarif(results, cwd, settings) : renderText(results, cwd, skipped);
   const hasErrors = results.some((r) => r.findings.some((f) => f.severity === 'error'));
   return { exitCode: hasErrors ? 1 : errors.length ? 2 : 0, output, errors };
 }

@@ -5,6 +5,7 @@
 import { classify, type IsaEntry } from '../../emulator/isa';
 import type { CAsmStmt } from './c-inline';
 import { reachStatements, type ReachRegion } from './c-asm-reach';
+import { inactiveRegions, lineInactive, type DefineSet, type InactiveRegion } from './preprocessor';
 import type { AnalyzedDocument, Hit } from './document';
 import { planFix, type FixPlan } from './fixes';
 import { HAS_INSTR, HAS_MACRO_DEF } from './line-flags';
@@ -66,6 +67,8 @@ export function messageFor(entry: IsaEntry, target: Target, fix: FixPlan, settin
 }
 
 export interface AnalyzeContext {
+  /** C and preprocessed assembly: the macros the file is compiled with; findings in inactive #if branches are dropped. */
+  defines?: DefineSet;
   /** C: asm text outside asm statements that reaches one through a macro (c-asm-reach.ts). */
   cReach?: ReachRegion[];
   /** Macro names defined in included files (exact), and case-insensitive ones (lower case). */
@@ -185,8 +188,20 @@ function analyzeAsm(doc: AnalyzedDocument, gen: string, macros: string, out: Hit
   return out;
 }
 
-/** Findings for a document, in document order. */
+/** The #if branches of a C or preprocessed assembly document that the defines rule out. */
+export function inactiveOf(doc: AnalyzedDocument, ctx: AnalyzeContext): InactiveRegion[] {
+  if (!ctx.defines || !(doc.syntax === 'c' || doc.cpp)) return [];
+  return inactiveRegions(doc.syntax === 'c' || doc.lines.length <= doc.facts.length ? doc.lines : doc.lines.slice(0, doc.facts.length), ctx.defines);
+}
+
+/** Findings for a document, in document order; none in inactive #if branches. */
 export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext = {}): HitFinding[] {
+  const all = analyzeAll(doc, settings, ctx);
+  const inactive = inactiveOf(doc, ctx);
+  return inactive.length ? all.filter((hf) => !lineInactive(inactive, hf.hit.line)) : all;
+}
+
+function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext): HitFinding[] {
   const target = doc.targetOverride() ?? settings.target;
   const gen = `${target}|${settings.abi}|${JSON.stringify(settings.severity)}|${doc.syntax}`;
   const macros = new Set(ctx.macros ?? []);

@@ -56,6 +56,9 @@ export interface Settings {
   includePaths: string[];
   /** Cap on analysed lines per file; the rest is skipped with one notice. */
   maxLines: number;
+  /** Macros the code is compiled with (NAME or NAME=VALUE, as -D takes them), and ones known undefined (-U). */
+  defines: string[];
+  undefines: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -64,6 +67,8 @@ export const DEFAULT_SETTINGS: Settings = {
   severity: {},
   includePaths: [],
   maxLines: 1_000_000,
+  defines: [],
+  undefines: [],
 };
 
 export interface TextEdit { range: Range; newText: string }

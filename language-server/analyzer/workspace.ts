@@ -10,6 +10,7 @@ import { documentMacros } from './rules';
 import { includesOf, resolveInclude } from './symbols';
 import { findAsmReach } from './c-asm-reach';
 import { reachSourceOf } from './c-reach-source';
+import { defineSetFor } from './defines';
 import type { Settings } from './types';
 
 const MAX_DEPTH = 8;
@@ -82,7 +83,8 @@ export class Workspace {
       // Our own wrapper headers define no instruction-named macros; skip parsing cost for them.
       documentMacros(d, macros, imacros);
     }
-    const ctx: AnalyzeContext = { macros, imacros };
+    const st = this.settings();
+    const ctx: AnalyzeContext = { macros, imacros, defines: defineSetFor(doc.path, st.defines, st.undefines, this.root) };
     if (reach && doc.syntax === 'c') {
       const cDocs = [doc, ...closure.filter((d) => d.syntax === 'c')];
       ctx.cReach = findAsmReach(cDocs.map(reachSourceOf), cDocs)[0];

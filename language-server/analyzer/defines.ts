@@ -1,0 +1,96 @@
+// The macro definitions a file is compiled with: the project's setting (paravirt.defines, or
+// `-D`/`-U` on the command line) and, when the project has a compile_commands.json (at the
+// workspace root or in build/), the -D/-U/-m32 of the file's own command line, which makes
+// the set complete (a macro it does not define is undefined, as for the compiler).
+
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseDefine, type DefineSet } from './preprocessor';
+
+interface CompileEntry { directory: string; file: string; arguments?: string[]; command?: string }
+
+const dbCache = new Map<string, { mtimeMs: number; byFile: Map<string, string[]> } | null>();
+
+/** Split a shell command line (quotes and backslashes as a POSIX shell reads them). */
+function shellWords(cmd: string): string[] {
+  const out: string[] = [];
+  let cur = '', has = false, q = '';
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i];
+    if (q) { if (c === q) q = ''; else if (c === '\\' && q === '"' && i + 1 < cmd.length) cur += cmd[++i]; else cur += c; continue; }
+    if (c === '"' || c === "'") { q = c; has = true; continue; }
+    if (c === '\\' && i + 1 < cmd.length) { cur += cmd[++i]; has = true; continue; }
+    if (/\s/.test(c)) { if (has) out.push(cur); cur = ''; has = false; continue; }
+    cur += c; has = true;
+  }
+  if (has) out.push(cur);
+  return out;
+}
+
+function loadDb(path: string): Map<string, string[]> | null {
+  let st;
+  try { st = statSync(path); } catch { dbCache.set(path, null); return null; }
+  const hit = dbCache.get(path);
+  if (hit && hit.mtimeMs === st.mtimeMs) return hit.byFile;
+  try {
+    const entries = JSON.parse(readFileSync(path, 'utf8')) as CompileEntry[];
+    const byFile = new Map<string, string[]>();
+    if (Array.isArray(entries)) {
+      for (const e of entries) {
+        if (!e || typeof e.file !== 'string' || typeof e.directory !== 'string') continue;
+        const args = Array.isArray(e.arguments) ? e.arguments.filter((a) => typeof a === 'string') : typeof e.command === 'string' ? shellWords(e.command) : null;
+        if (args) byFile.set(resolve(e.directory, e.file), args);
+      }
+    }
+    dbCache.set(path, { mtimeMs: st.mtimeMs, byFile });
+    return byFile;
+  } catch {
+    dbCache.set(path, null);
+    return null;
+  }
+}
+
+/** The compile command's arguments for `file`, from the first compile_commands.json found. */
+export function compileArgs(file: string, root: string | null): { args: string[]; db: string } | null {
+  const places = new Set<string>();
+  if (root) { places.add(join(root, 'compile_commands.json')); places.add(join(root, 'build', 'compile_commands.json')); }
+  for (let d = dirname(file), k = 0; k < 8; k++) {
+    places.add(join(d, 'compile_commands.json'));
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const p of places) {
+    const db = loadDb(p);
+    const args = db?.get(isAbsolute(file) ? file : resolve(file));
+    if (args) return { args, db: p };
+  }
+  return null;
+}
+
+/**
+ * The definitions for `file`. `defines`/`undefines`: NAME[=VALUE] and NAME as -D/-U take them.
+ */
+export function defineSetFor(file: string, defines: readonly string[], undefines: readonly string[], root: string | null): DefineSet {
+  const macros = new Map<string, string | null>();
+  let complete = false;
+  let source = defines.length || undefines.length ? "the project's defines" : 'no defines given';
+  const cc = compileArgs(file, root);
+  if (cc) {
+    complete = true;
+    source = 'compile_commands.json';
+    const bits32 = cc.args.includes('-m32');
+    // What gcc itself predefines that kernels test most.
+    for (const [k, v] of [['__GNUC__', '12'], ['__STDC__', '1'], ['__STDC_VERSION__', '201710L'], [bits32 ? '__i386__' : '__x86_64__', '1'], ['__linux__', '1']]) macros.set(k, v);
+    if (/\.(S|sx)$/.test(file)) macros.set('__ASSEMBLER__', '1');
+    for (let i = 0; i < cc.args.length; i++) {
+      const a = cc.args[i];
+      const take = (flag: string) => (a === flag ? cc.args[++i] ?? '' : a.slice(flag.length));
+      if (a.startsWith('-D')) { const d = parseDefine(take('-D')); if (d) macros.set(d.name, d.value); }
+      else if (a.startsWith('-U')) { const n = take('-U').trim(); if (n) macros.set(n, null); }
+    }
+  }
+  for (const s of defines) { const d = parseDefine(s); if (d) macros.set(d.name, d.value); }
+  for (const n of undefines) if (/^[A-Za-z_]\w*$/.test(n)) macros.set(n, null);
+  return { macros, complete, source };
+}

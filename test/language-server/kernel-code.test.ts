@@ -1,0 +1,119 @@
+// The linter on kernel trees as they are laid out and configured: #if branches evaluated with
+// the project's defines (-D/-U, paravirt.defines, compile_commands.json) and reported as
+// inactive, other architectures' folders skipped, symlink loops (Mini-OS's
+// include/mini-os -> .) read once, and in the editor the inactive branches greyed.
+// Expectations are written by hand from the sources below.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiagnosticTag } from 'vscode-languageserver-protocol';
+import { lintFiles } from '../../language-server/analyzer/lint';
+import { ensureServerBuilt, TestClient } from './lsp-client';
+
+const MINIOS_C = `#include <mini-os/os.h>
+#ifndef CONFIG_PARAVIRT
+static inline void irq_off(void) { asm volatile("cli"); }
+static inline void halt(void) { asm volatile("hlt"); }
+#else
+static inline void irq_off(void) { vcpu->evtchn_upcall_mask = 1; }
+#endif
+#if defined(CONFIG_X86_64) && CONFIG_NR_CPUS > 1
+static inline unsigned long save(void) { unsigned long f; asm volatile("pushfq; popq %0" : "=r"(f)); return f; }
+#elif 0
+asm("sti");
+#endif
+#if 0
+asm("wbinvd");
+#endif
+static inline void flush(void) { asm volatile("invlpg (%0)" :: "r"(0)); }
+`;
+
+function tree(): string {
+  const root = mkdtempSync(join(tmpdir(), 'pv-kernel-'));
+  mkdirSync(join(root, 'include'), { recursive: true });
+  symlinkSync('.', join(root, 'include', 'mini-os'));
+  writeFileSync(join(root, 'hypervisor.c'), MINIOS_C);
+  writeFileSync(join(root, 'include', 'os.h'), 'static inline void f(void) { asm volatile("cli"); }\n');
+  for (const arch of ['arm', 'lib/arm64', 'powerpc', 's390x', 'riscv']) {
+    mkdirSync(join(root, arch), { recursive: true });
+    // ARM, POWER, s390 and RISC-V spellings that read as x86 privileged instructions.
+    writeFileSync(join(root, arch, 'cstart.S'), 'start:\n\tmov cr3, r0\n\thlt\n\tcli\n\tin r1, r2\n');
+  }
+  return root;
+}
+
+const lines = (r: ReturnType<typeof lintFiles>, name: string) =>
+  r.results.find((x) => x.file.endsWith(name))!.findings.map((f) => `${f.range.start.line + 1}:${f.code}`).sort();
+
+describe('paravirt lint on a kernel tree', () => {
+  it('with no defines every branch that a macro could select is checked; #if 0 is not', () => {
+    const root = tree();
+    const r = lintFiles([root]);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(lines(r, 'hypervisor.c'), ['16:PV023', '3:PV002', '4:PV001', '9:PV004'].sort());
+    const inactive = r.results.find((x) => x.file.endsWith('hypervisor.c'))!.inactive!;
+    assert.deepEqual(inactive.map((x) => [x.startLine + 1, x.endLine + 1]), [[11, 11], [14, 14]]);
+  });
+
+  it('-D CONFIG_PARAVIRT makes the native branch inactive; -U and values decide #if expressions', () => {
+    const root = tree();
+    const r = lintFiles([root], { define: ['CONFIG_PARAVIRT', 'CONFIG_X86_64', 'CONFIG_NR_CPUS=1'] });
+    assert.deepEqual(lines(r, 'hypervisor.c'), ['16:PV023']);
+    const inactive = r.results.find((x) => x.file.endsWith('hypervisor.c'))!.inactive!;
+    assert.deepEqual(inactive.map((x) => [x.startLine + 1, x.endLine + 1]), [[3, 4], [9, 9], [11, 11], [14, 14]]);
+    assert.match(inactive[0].reason, /CONFIG_PARAVIRT is defined/);
+    const r2 = lintFiles([root], { define: ['CONFIG_X86_64', 'CONFIG_NR_CPUS=4'], undefine: ['CONFIG_PARAVIRT'] });
+    assert.deepEqual(lines(r2, 'hypervisor.c'), ['16:PV023', '3:PV002', '4:PV001', '9:PV004'].sort());
+    assert.deepEqual(lintFiles([root], { define: ['1BAD'] }).errors, ['paravirt lint: -D expects NAME or NAME=VALUE, got "1BAD"']);
+  });
+
+  it('a compile_commands.json entry gives the file its -D flags, and what it does not define is undefined', () => {
+    const root = tree();
+    writeFileSync(join(root, 'compile_commands.json'), JSON.stringify([
+      { directory: root, file: 'hypervisor.c', command: 'gcc -m32 -DCONFIG_PARAVIRT -D "CONFIG_NR_CPUS=2" -c hypervisor.c' },
+    ]));
+    const r = lintFiles([root], { cwd: root });
+    assert.deepEqual(lines(r, 'hypervisor.c'), ['16:PV023']);
+    const inactive = r.results.find((x) => x.file.endsWith('hypervisor.c'))!.inactive!;
+    // CONFIG_X86_64 is not on the command line, so the pushfq branch is out as well.
+    assert.deepEqual(inactive.map((x) => [x.startLine + 1, x.endLine + 1]), [[3, 4], [9, 9], [11, 11], [14, 14]]);
+    assert.match(inactive[0].reason, /compile_commands\.json/);
+  });
+
+  it('other architectures are skipped and named; a symlink loop is read once, without an error', () => {
+    const root = tree();
+    const r = lintFiles([root]);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.results.map((x) => x.file.slice(root.length + 1)).sort(), ['hypervisor.c', 'include/os.h']);
+    assert.deepEqual(r.skipped.map((x) => x.slice(root.length + 1)).sort(), ['arm', 'lib/arm64', 'powerpc', 'riscv', 's390x']);
+  });
+});
+
+describe('inactive branches in the editor', () => {
+  let c: TestClient;
+  let root: string;
+  before(async () => {
+    await ensureServerBuilt();
+    root = tree();
+    c = new TestClient({ root, settings: { defines: ['CONFIG_PARAVIRT'] } });
+    await c.initialize();
+  });
+  after(async () => { await c.close(); });
+
+  it('are greyed (a hint tagged unnecessary that says why) and hold no findings', async () => {
+    const ds = await c.open(join(root, 'hypervisor.c'), MINIOS_C, 'c');
+    const grey = ds.filter((d) => d.tags?.includes(DiagnosticTag.Unnecessary));
+    assert.deepEqual(grey.map((d) => [d.range.start.line + 1, d.range.end.line + 1]), [[3, 4], [11, 11], [14, 14]]);
+    assert.match(String(grey[0].message), /CONFIG_PARAVIRT is defined/);
+    const findings = ds.filter((d) => d.code).map((d) => `${d.range.start.line + 1}:${d.code}`).sort();
+    assert.deepEqual(findings, ['16:PV023', '9:PV004'].sort());
+  });
+
+  it("a file in another architecture's folder gets no findings", async () => {
+    const ds = await c.open(join(root, 'arm', 'cstart.S'), 'start:\n\thlt\n\tcli\n', 'gas');
+    assert.deepEqual(ds, []);
+  });
+});
