@@ -59,8 +59,10 @@ function decodeAt(e: DebugEngine, dis: Disassembler, start: number, count: numbe
   const lines = bytes ? dis.decode(bytes, start, count, bits) : [];
   let lastLine = -1;
   for (const l of lines) {
+    // As objdump and gdb print them: `call 0x00100400 <console_init>`.
+    const target = l.target !== undefined ? e.symbols.describe(l.target) : undefined;
     const d: DebugProtocol.DisassembledInstruction = {
-      address: hex(l.address), instruction: l.text,
+      address: hex(l.address), instruction: target ? `${l.text} <${target}>` : l.text,
       instructionBytes: [...l.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '),
     };
     if (!l.valid) d.presentationHint = 'invalid';

@@ -18,7 +18,11 @@ function loadIced(): typeof Iced | null {
   return iced;
 }
 
-export interface DisassembledLine { address: number; bytes: Uint8Array; text: string; length: number; valid: boolean }
+export interface DisassembledLine {
+  address: number; bytes: Uint8Array; text: string; length: number; valid: boolean;
+  /** A direct call's or jump's target, for the symbol beside it. */
+  target?: number;
+}
 
 export class Disassembler {
   private readonly formatter: Iced.Formatter;
@@ -47,7 +51,10 @@ export class Disassembler {
         dec.decodeOut(ins);
         const valid = !ins.isInvalid;
         const len = ins.length;
-        out.push({ address: (address + off) >>> 0, bytes: bytes.slice(off, off + len), text: valid ? this.formatter.format(ins) : '(bad)', length: len, valid });
+        const line: DisassembledLine = { address: (address + off) >>> 0, bytes: bytes.slice(off, off + len), text: valid ? this.formatter.format(ins) : '(bad)', length: len, valid };
+        const k = ins.op0Kind;
+        if (valid && (k === lib.OpKind.NearBranch32 || k === lib.OpKind.NearBranch16)) line.target = Number(ins.nearBranchTarget) >>> 0;
+        out.push(line);
       }
     } finally {
       ins.free();

@@ -23,6 +23,7 @@ import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { typedNode, variableNodes } from './variables-view';
 import type { RawFrame } from './engine/stack';
 import { VariableHandles } from './variable-handles';
+import { formatNodeValue, numberText, registerBits } from './value-format';
 import { describeExit } from '../emulator/vmm/describe-exit';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 
@@ -69,6 +70,7 @@ export class ParavirtSession extends LoggingDebugSession {
       supportsInstructionBreakpoints: true,
       supportsDataBreakpoints: true,
       supportsEvaluateForHovers: true,
+      supportsValueFormattingOptions: true,
       supportsSetVariable: true,
       supportsReadMemoryRequest: true,
       supportsWriteMemoryRequest: true,
@@ -524,7 +526,7 @@ export class ParavirtSession extends LoggingDebugSession {
       }
     }
     if (di && di.globals().length) scopes.push(new Scope('Globals', this.handles.create(() => variableNodes(e, di, di.globals(), null, e.dwarfRegs(), true)), false));
-    const reg = new Scope('Registers', this.handles.create(() => registerTree(e.machine)), false) as DebugProtocol.Scope;
+    const reg = new Scope('Registers', this.handles.create(() => registerTree(e.machine, (a) => e.symbols.describe(a))), false) as DebugProtocol.Scope;
     reg.presentationHint = 'registers';
     scopes.push(reg);
     const exit = this.lastStop?.exit ?? e.latestExit;
@@ -555,7 +557,7 @@ export class ParavirtSession extends LoggingDebugSession {
     if (!nodes) { this.fail(response, `no variables with reference ${args?.variablesReference}`); return; }
     response.body = {
       variables: nodes.map((n) => {
-        const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: n.children ? this.handles.create(n.children) : 0 };
+        const v: DebugProtocol.Variable = { name: n.name, value: formatNodeValue(n.value, args.format), variablesReference: n.children ? this.handles.create(n.children) : 0 };
         if (n.type) v.type = n.type;
         if (n.memory !== undefined) v.memoryReference = hex(n.memory);
         if (!n.set) v.presentationHint = { attributes: ['readOnly'] };
@@ -592,7 +594,8 @@ export class ParavirtSession extends LoggingDebugSession {
       if (typeof v === 'string') response.body = { result: JSON.stringify(v), variablesReference: 0 };
       else if (typeof v === 'number') {
         const sym = e.symbols.describe(v);
-        response.body = { result: `${hex(v)} (${v}${v > 0x7fffffff ? `, ${v | 0}` : ''})${sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: hex(v) };
+        const decoded = registerBits(expr, v);
+        response.body = { result: `${numberText(v, args.format)}${decoded ? ` ${decoded}` : sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: hex(v) };
       } else {
         // A typed value: shown C-like, expandable like a variable, with its address for the memory view.
         const node = typedNode(expr, v, e);

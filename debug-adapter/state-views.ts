@@ -6,6 +6,7 @@
 import type { MachineApi, RegisterFile, ExitRecord } from '../emulator/machine-api';
 import { describeExit } from '../emulator/vmm/describe-exit';
 import { systemView } from './engine/cpu-view';
+import { eferText, eflagsText, gdtNodes, idtNodes, pageTableNodes } from './decoded-tables';
 
 export interface Node {
   name: string;
@@ -37,13 +38,14 @@ function segmentType(attr: number): string {
   return code ? `code${attr & 0x04 ? ' conforming' : ''}${attr & 0x02 ? ' readable' : ''}` : `data${attr & 0x02 ? ' writable' : ''}${attr & 0x04 ? ' expand-down' : ''}`;
 }
 
-export function registerTree(m: MachineApi): Node[] {
+/** `describe` names the symbol at an address (IDT gate targets), or undefined. */
+export function registerTree(m: MachineApi, describe: (a: number) => string | undefined = () => undefined): Node[] {
   const r = m.getRegisters();
   const set = (name: keyof RegisterFile) => (v: number) => m.setRegister(name, v >>> 0);
   const general: Node[] = (['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip'] as const)
     .map((n) => ({ name: n, value: hex(r[n]), memory: r[n], set: set(n) }));
   const flags: Node = {
-    name: 'eflags', value: hex(r.eflags), set: set('eflags'),
+    name: 'eflags', value: eflagsText(r.eflags), set: set('eflags'),
     children: () => {
       const f = m.getRegisters().eflags;
       return EFLAGS.map(([name, bit, width]) => ({
@@ -71,7 +73,12 @@ export function registerTree(m: MachineApi): Node[] {
     children: () => [
       { name: 'cr0', value: `${hex(r.cr0)} (${bitsOf(r.cr0, CR0)})`, set: set('cr0') },
       { name: 'cr2', value: hex(r.cr2), memory: r.cr2, set: set('cr2') },
-      { name: 'cr3', value: `${hex(r.cr3)} (page directory at ${hex(r.cr3 & 0xfffff000)})`, set: set('cr3') },
+      {
+        name: 'cr3', set: set('cr3'),
+        value: r.cr4 & 0x20 ? `${hex(r.cr3)} (PAE page-directory-pointer table at ${hex(r.cr3 & 0xffffffe0)})` : `${hex(r.cr3)} (page directory at ${hex(r.cr3 & 0xfffff000)})`,
+        // The present entries, walked as the MMU would (only meaningful once paging is on).
+        children: r.cr0 & 0x80000000 ? () => pageTableNodes(m, r.cr3, (r.cr4 & 0x20) !== 0, (r.cr4 & 0x10) !== 0) : undefined,
+      },
       { name: 'cr4', value: `${hex(r.cr4)} (${bitsOf(r.cr4, CR4)})`, set: set('cr4') },
     ],
   };
@@ -79,10 +86,13 @@ export function registerTree(m: MachineApi): Node[] {
   if (sys) {
     out.push({
       name: 'descriptor tables', value: `gdtr=${hex(sys.tables[0]!.base)} idtr=${hex(sys.tables[1]!.base)}`,
-      children: () => sys.tables.map((t) => ({ name: t.name, value: `${t.selector !== undefined ? `sel ${hex(t.selector, 4)} ` : ''}base ${hex(t.base)} limit ${hex(t.limit, 4)}`, memory: t.base })),
+      children: () => sys.tables.map((t) => ({
+        name: t.name, value: `${t.selector !== undefined ? `sel ${hex(t.selector, 4)} ` : ''}base ${hex(t.base)} limit ${hex(t.limit, 4)}`, memory: t.base,
+        children: t.name === 'gdtr' ? () => gdtNodes(m, t.base, t.limit) : t.name === 'idtr' ? () => idtNodes(m, t.base, t.limit, describe) : undefined,
+      })),
     });
     out.push({ name: 'debug', value: sys.debug.map((d) => `${d.name}=${hex(d.value)}`).slice(4).join(' '), children: () => sys.debug.map((d) => ({ name: d.name, value: hex(d.value) })) });
-    if (sys.msrs.length) out.push({ name: 'msrs', value: `${sys.msrs.length} set`, children: () => sys.msrs.map((x) => ({ name: `${x.name} (${hex(x.index)})`, value: `0x${x.value.toString(16)}` })) });
+    if (sys.msrs.length) out.push({ name: 'msrs', value: `${sys.msrs.length} set`, children: () => sys.msrs.map((x) => ({ name: `${x.name} (${hex(x.index)})`, value: x.index === 0xc0000080 ? eferText(x.value) : `0x${x.value.toString(16)}` })) });
   }
   return out;
 }

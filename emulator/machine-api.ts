@@ -18,7 +18,8 @@ export interface BootPlan {
     | { kind: 'real'; cs: number; ip: number; ss?: number; sp?: number }
     | { kind: 'flat32'; eip: number; regs?: Partial<Record<GeneralRegister, number>> }; // CR0.PE=1, flat 4 GiB ring-0 segments, paging off, IF=0
   /** Symbols from the image, if any (address -> name) for reports. */
-  symbols?: Array<{ name: string; address: number; size: number }>;
+  /** `absolute`: an assembler constant (SHN_ABS, e.g. NASM's equ), a number rather than an address. */
+  symbols?: Array<{ name: string; address: number; size: number; absolute?: boolean }>;
   /** Human-readable description: "ELF32 multiboot kernel, 3 segments". */
   description: string;
   /** A Xen PV kernel for mode 'pv' (from emulator/pv's loadPvImage); the domain builder applies it. */

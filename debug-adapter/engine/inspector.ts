@@ -10,6 +10,22 @@ import { ERROR_CODE_VECTORS, unwind, type RawFrame } from './stack';
 import { StubMap, type HandlerEntry } from './interrupt-frames';
 import { systemView } from './cpu-view';
 
+/** gdb's register aliases; the 64-bit names read the 32-bit registers of this 32-bit guest. */
+const DOLLAR_ALIASES: Record<string, string> = {
+  pc: 'eip', sp: 'esp', fp: 'ebp', ps: 'eflags', flags: 'eflags', rflags: 'eflags',
+  rip: 'eip', rax: 'eax', rbx: 'ebx', rcx: 'ecx', rdx: 'edx', rsi: 'esi', rdi: 'edi', rbp: 'ebp', rsp: 'esp',
+};
+
+function registerByDollarName(regs: RegisterFile, name: string): number | undefined {
+  const n = DOLLAR_ALIASES[name] ?? name;
+  if (REGISTER_NAMES.has(n)) return regs[n as keyof RegisterFile];
+  const r16 = /^(ax|cx|dx|bx|sp|bp|si|di)$/.exec(n);
+  if (r16) return regs[`e${n}` as keyof RegisterFile] & 0xffff;
+  const r8 = /^([abcd])([lh])$/.exec(n);
+  if (r8) { const v = regs[`e${r8[1]}x` as keyof RegisterFile]; return r8[2] === 'l' ? v & 0xff : (v >>> 8) & 0xff; }
+  return undefined;
+}
+
 export const REGISTER_NAMES = new Set(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4']);
 
 export class Inspector {
@@ -37,6 +53,8 @@ export class Inspector {
       variable: (id) => this.typedVariable(id, regs),
       typeNamed: (n) => this.typeNamed(n),
       name: (id) => {
+        // gdb's convention: `$eax`, `$cr3`, `$pc` name registers and nothing else.
+        if (id.startsWith('$')) return registerByDollarName(regs, id.slice(1).toLowerCase());
         const low = id.toLowerCase();
         if (REGISTER_NAMES.has(low)) return regs[low as keyof RegisterFile];
         const r16 = /^(ax|cx|dx|bx|sp|bp|si|di)$/.exec(low);

@@ -1,15 +1,18 @@
 // ELF symbols by name and by address, for function breakpoints, stack frames, disassembly
 // labels and expressions. Built once per launch.
 
-export interface Sym { name: string; address: number; size: number }
+export interface Sym { name: string; address: number; size: number; absolute?: boolean }
 
 export class SymbolTable {
   private readonly sorted: Sym[];
   private readonly byName = new Map<string, Sym>();
 
   constructor(symbols: readonly Sym[] | undefined) {
-    this.sorted = (symbols ?? []).filter((s) => s.name && !s.name.startsWith('.')).slice().sort((a, b) => a.address - b.address);
-    for (const s of this.sorted) {
+    const named = (symbols ?? []).filter((s) => s.name && !s.name.startsWith('.'));
+    // Constants (equ) have names and values but are not places: expressions may use them,
+    // an address is never described by them (0x2e is not <MB_FLAGS+0x2b>).
+    this.sorted = named.filter((s) => !s.absolute).sort((a, b) => a.address - b.address);
+    for (const s of [...this.sorted, ...named.filter((x) => x.absolute)]) {
       // Prefer a sized (function/object) symbol over a bare label of the same name.
       const old = this.byName.get(s.name);
       if (!old || (old.size === 0 && s.size > 0)) this.byName.set(s.name, s);

@@ -19,7 +19,7 @@ const SHDR_SIZE = 40;
 const SYM_SIZE = 16;
 const SHN_UNDEF = 0;
 const SHN_LORESERVE = 0xff00;
-const SHN_ABS = 0xfff1;
+export const SHN_ABS = 0xfff1;
 const SHN_XINDEX = 0xffff;
 
 export interface Elf32Header {
@@ -203,9 +203,9 @@ export function readSymbols(elf: Elf32Image): ElfSymbol[] {
 }
 
 /** Symbols worth showing in reports: named functions, objects and labels with an address. */
-export function addressSymbols(elf: Elf32Image): Array<{ name: string; address: number; size: number }> {
+export function addressSymbols(elf: Elf32Image): Array<{ name: string; address: number; size: number; absolute?: boolean }> {
   const seen = new Set<string>();
-  const out: Array<{ name: string; address: number; size: number }> = [];
+  const out: Array<{ name: string; address: number; size: number; absolute?: boolean }> = [];
   for (const s of readSymbols(elf)) {
     if (s.name === '' || s.type > 2) continue;              // only NOTYPE, OBJECT, FUNC
     if (s.shndx === SHN_UNDEF) continue;
@@ -213,7 +213,7 @@ export function addressSymbols(elf: Elf32Image): Array<{ name: string; address: 
     const key = `${s.name}@${s.value}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ name: s.name, address: s.value, size: s.size });
+    out.push(s.shndx === SHN_ABS ? { name: s.name, address: s.value, size: s.size, absolute: true } : { name: s.name, address: s.value, size: s.size });
   }
   out.sort((a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return out;

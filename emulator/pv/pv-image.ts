@@ -5,7 +5,7 @@ import type { BootPlan } from '../machine-api';
 import { ImageError } from '../loader/image-error';
 import { parseXenNotes } from '../loader/xen-notes';
 import { xenKernelImage } from '../loader/xen-kernel';
-import { readSymbols, parseElf32 } from '../loader/elf32';
+import { readSymbols, parseElf32, SHN_ABS } from '../loader/elf32';
 import { MAX_GUEST_CMDLINE } from './abi';
 
 export interface PvLoadOptions {
@@ -27,7 +27,7 @@ export function loadPvImage(bytes: Uint8Array, opts: PvLoadOptions): BootPlan {
   let symbols: BootPlan['symbols'];
   try {
     symbols = readSymbols(parseElf32(bytes)).filter((s) => s.name && s.value !== 0)
-      .map((s) => ({ name: s.name, address: s.value >>> 0, size: s.size }));
+      .map((s) => (s.shndx === SHN_ABS ? { name: s.name, address: s.value >>> 0, size: s.size, absolute: true } : { name: s.name, address: s.value >>> 0, size: s.size }));
   } catch { symbols = undefined; }
   return {
     memory: [],

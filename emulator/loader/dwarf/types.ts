@@ -143,7 +143,9 @@ export class TypeBuilder {
     if (count !== undefined && r.attr(s, AT.count)!.form !== FORM.exprloc) return count;
     const ub = r.attr(s, AT.upper_bound);
     if (!ub || typeof ub.value !== 'number' || ub.form === FORM.exprloc || ub.form === FORM.ref4) return null;   // flexible or VLA
-    const upper = r.signed(s, AT.upper_bound)!;
+    // DW_FORM_data1/2/4 carry no sign: gcc writes u64 idt[256]'s bound 255 as one byte 0xff,
+    // which read as signed is -1 (an empty array). Only sdata is signed.
+    const upper = ub.form === FORM.sdata ? r.signed(s, AT.upper_bound)! : ub.value;
     const lower = r.signed(s, AT.lower_bound) ?? 0;
     if (upper === 0xffffffff || upper < lower - 1) return null;
     return upper - lower + 1;
