@@ -5,12 +5,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ExitRecord } from '../emulator/machine-api';
 import { describeExit } from '../emulator/vmm/describe-exit';
+import { isPvRecord } from '../emulator/pv/record-kinds';
 
 export function exitJson(r: ExitRecord): Record<string, unknown> {
   const o: Record<string, unknown> = {
     seq: r.seq, reason: r.reason, reasonName: r.reasonName, qualification: r.qualification >>> 0, eip: r.eip >>> 0, cs: r.cs, cpl: r.cpl,
     bytes: [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), icount: r.icount, handler: r.handler, cycles: r.cycles,
-    description: r.reason < 256 ? describeExit(r) : r.handler,
+    description: isPvRecord(r.reason) ? r.handler : describeExit(r),
   };
   for (const k of ['gpa', 'msr', 'value', 'vector', 'errorCode'] as const) if (r[k] !== undefined) o[k] = r[k];
   return o;

@@ -25,6 +25,7 @@ import type { RawFrame } from './engine/stack';
 import { VariableHandles } from './variable-handles';
 import { formatNodeValue, numberText, registerBits } from './value-format';
 import { describeExit } from '../emulator/vmm/describe-exit';
+import { PvKind, isPvRecord } from '../emulator/pv/record-kinds';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 
 const THREAD = 1;
@@ -676,10 +677,10 @@ export class ParavirtSession extends LoggingDebugSession {
     if (s.fatal || !r) {
       response.body = { exceptionId: s.text ?? 'fatal', description: s.fatal ?? s.description, breakMode: 'always', details: { message: s.description } };
     } else {
-      const what = r.reason === 256 ? `hypercall ${r.handler} (nr ${r.qualification}, returned ${r.value !== undefined ? r.value | 0 : '?'})`
-        : r.reason >= 256 ? `${r.reasonName}: ${r.handler}` : `${r.reasonName}: ${describeExit(r)}`;
+      const what = r.reason === PvKind.HYPERCALL ? `hypercall ${r.handler} (nr ${r.qualification}, returned ${r.value !== undefined ? r.value | 0 : '?'})`
+        : isPvRecord(r.reason) ? `${r.reasonName}: ${r.handler}` : `${r.reasonName}: ${describeExit(r)}`;
       response.body = {
-        exceptionId: r.reason === 256 ? `hypercall:${r.handler}` : r.reasonName,
+        exceptionId: r.reason === PvKind.HYPERCALL ? `hypercall:${r.handler}` : r.reasonName,
         description: `${what} at ${hex(r.eip)}${e.symbols.describe(r.eip) ? ` <${e.symbols.describe(r.eip)}>` : ''}, exit #${r.seq}, handled by ${r.handler}, ~${r.cycles} cycles (estimate)`,
         breakMode: 'always',
         details: { typeName: r.reasonName, message: what, evaluateName: undefined },

@@ -5,6 +5,7 @@
 
 import type { MachineApi, RegisterFile, ExitRecord } from '../emulator/machine-api';
 import { describeExit } from '../emulator/vmm/describe-exit';
+import { isPvRecord } from '../emulator/pv/record-kinds';
 import { systemView } from './engine/cpu-view';
 import { eferText, eflagsText, gdtNodes, idtNodes, pageTableNodes } from './decoded-tables';
 
@@ -99,7 +100,7 @@ export function registerTree(m: MachineApi, describe: (a: number) => string | un
 
 export function exitTree(e: ExitRecord | undefined, describe: (addr: number) => string): Node[] {
   if (!e) return [{ name: 'none', value: 'no exit recorded yet' }];
-  const pv = e.reason >= 256;
+  const pv = isPvRecord(e.reason);
   const out: Node[] = [
     { name: 'reason', value: pv ? e.reasonName : `${e.reasonName} (${e.reason})` },
     { name: 'decoded', value: pv ? `${e.handler}` : describeExit(e) },

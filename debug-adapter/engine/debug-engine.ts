@@ -16,6 +16,7 @@ import { SymbolTable } from './symbols';
 import { compileCondition, compileExpression, type ExpressionScope, type Value } from './expression';
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
+import { PvKind } from '../../emulator/pv/record-kinds';
 import { csBase, code32 } from './cpu-view';
 import type { RawFrame } from './stack';
 import { Inspector } from './inspector';
@@ -560,7 +561,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       case 'watchpoint': return this.watchHit(r) ?? { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
       case 'filter': {
         const e = this.matched;
-        return { kind: 'stop', info: { kind: 'exception', description: e ? `${e.reason === 256 ? `hypercall ${e.handler}` : e.reasonName} at 0x${e.eip.toString(16)}` : 'exception filter matched', exit: e, text: e?.reasonName } };
+        return { kind: 'stop', info: { kind: 'exception', description: e ? `${e.reason === PvKind.HYPERCALL ? `hypercall ${e.handler}` : e.reasonName} at 0x${e.eip.toString(16)}` : 'exception filter matched', exit: e, text: e?.reasonName } };
       }
       // The port takes the guest's own code; QEMU's status is (code << 1) | 1, so a clean
       // machine_exit(0) is status 1, which read alone looks like a failure.

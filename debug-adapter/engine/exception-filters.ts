@@ -4,12 +4,12 @@
 
 import type { ExitRecord, Mode } from '../../emulator/machine-api';
 import { FILTER_FIELDS } from '../../emulator/vmm/exit-filter';
-import { exitReasonNumber } from '../../emulator/isa/exit-reasons';
-import { HYPERCALLS } from '../../emulator/isa/hypercalls';
+import { ExitReason, exitReasonNumber } from '../../emulator/isa/exit-reasons';
+import { PvKind, isPvRecord } from '../../emulator/pv/record-kinds';
+import { hypercallByName } from '../../emulator/pv/abi';
 import { compileCondition, type ExpressionScope } from './expression';
 
-export const PV_HYPERCALL = 256, PV_TRAP_BOUNCE = 257, PV_PRIV_OP = 259, PV_DOMAIN_CRASH = 261;
-const EXCEPTION_NMI = 0;
+const PV_HYPERCALL = PvKind.HYPERCALL, PV_TRAP_BOUNCE = PvKind.TRAP_BOUNCE, PV_PRIV_OP = PvKind.PRIV_OP;
 
 export interface FilterInfo {
   id: string;
@@ -56,7 +56,7 @@ export function recordScope(r: ExitRecord, base: ExpressionScope, cr2: () => num
       // An exit reason's name stands for its number (reason == IO_INSTRUCTION), a hypercall's for its number.
       const n = id === id.toUpperCase() ? exitReasonNumber(id) : undefined;
       if (n !== undefined) return n;
-      const hc = HYPERCALLS.find((h) => h.name === id);
+      const hc = hypercallByName(id);
       if (hc) return hc.nr;
       return base.name(id);
     },
@@ -67,10 +67,10 @@ export interface ActiveFilter { id: string; test(r: ExitRecord, scope: Expressio
 
 function kindMatches(id: string, r: ExitRecord): boolean {
   switch (id) {
-    case 'vmexit': return r.reason < 256;
-    case 'hypercall': return r.reason === PV_HYPERCALL || r.reason === 18;
+    case 'vmexit': return !isPvRecord(r.reason);
+    case 'hypercall': return r.reason === PV_HYPERCALL || r.reason === ExitReason.VMCALL;
     case 'privop': return r.reason === PV_PRIV_OP;
-    case 'exception': return r.reason === PV_TRAP_BOUNCE || (r.reason === EXCEPTION_NMI && r.vector !== undefined);
+    case 'exception': return r.reason === PV_TRAP_BOUNCE || (r.reason === ExitReason.EXCEPTION_NMI && r.vector !== undefined);
     default: return false;
   }
 }

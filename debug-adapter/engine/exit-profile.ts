@@ -2,6 +2,7 @@
 // of a session as `.paravirt/last-run.json` (format: docs/profile-format.md) for the editor.
 
 import type { ExitRecord } from '../../emulator/machine-api';
+import { PvKind } from '../../emulator/pv/record-kinds';
 
 interface PerAddress { exits: number; cycles: number; byReason: Map<string, number> }
 export interface ProfileLine { file: string; line: number; exits: number; cycles: number; byReason: Record<string, number> }
@@ -16,7 +17,7 @@ export class RunProfile {
     e.exits++;
     e.cycles += r.cycles;
     // PV hypercalls are shown by name: that is what the editor's reader labels.
-    const name = r.reason === 256 ? r.handler : r.reasonName;
+    const name = r.reason === PvKind.HYPERCALL ? r.handler : r.reasonName;
     e.byReason.set(name, (e.byReason.get(name) ?? 0) + 1);
   }
 

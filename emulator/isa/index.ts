@@ -6,5 +6,3 @@ export {
 } from './exit-reasons';
 export type { ExitFacts, ExitReasonName, ExitReasonRow } from './exit-reasons';
 export * from './lookup';
-export { HYPERCALLS, hypercallByName, hypercallByNumber } from './hypercalls';
-export type { HypercallInfo } from './hypercalls';

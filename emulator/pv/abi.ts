@@ -54,16 +54,10 @@ export const CONS_IN_CONS = 3072, CONS_IN_PROD = 3076, CONS_OUT_CONS = 3080, CON
 // Trap-table entry flags (trap_info_t).
 export const TI_DPL_MASK = 3, TI_IF = 4;
 
-export const HC = {
-  set_trap_table: 0, mmu_update: 1, set_gdt: 2, stack_switch: 3, set_callbacks: 4, fpu_taskswitch: 5,
-  sched_op_compat: 6, platform_op: 7, set_debugreg: 8, get_debugreg: 9, update_descriptor: 10,
-  memory_op: 12, multicall: 13, update_va_mapping: 14, set_timer_op: 15, event_channel_op_compat: 16,
-  xen_version: 17, console_io: 18, physdev_op_compat: 19, grant_table_op: 20, vm_assist: 21,
-  update_va_mapping_otherdomain: 22, iret: 23, vcpu_op: 24, set_segment_base: 25, mmuext_op: 26,
-  xsm_op: 27, nmi_op: 28, sched_op: 29, callback_op: 30, xenoprof_op: 31, event_channel_op: 32,
-  physdev_op: 33, hvm_op: 34, sysctl: 35, domctl: 36, kexec_op: 37, tmem_op: 38, argo_op: 39,
-  xenpmu_op: 40, dm_op: 41, hypfs_op: 42,
-} as const;
+// Hypercall numbers, names and arguments: the table in hypercall-table.ts (data only, like
+// this file), re-exported so that readers of the ABI (the language server) find them here.
+export { HC, HYPERCALL_TABLE, HYPERCALL_LIMIT, hypercallByName, hypercallByNumber, hypercallName } from './hypercall-table';
+export type { HypercallArg, HypercallArgKind, HypercallName, HypercallRow } from './hypercall-table';
 
 export const SCHEDOP = { yield: 0, block: 1, shutdown: 2, poll: 3, remote_shutdown: 4, shutdown_code: 5, watchdog: 6 } as const;
 export const SHUTDOWN_NAMES = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];

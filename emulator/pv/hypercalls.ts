@@ -4,7 +4,7 @@
 
 import {
   CALLBACKOP_register, CALLBACKOP_unregister, CALLBACKTYPE, CONS_IN, DOMID_SELF, EFAULT, EINVAL, ENOENT, ENOSYS, EEXIST,
-  ENODEV, EPERM, ESRCH, ETIME, GNTST_bad_domain, GNTST_general_error, GNTTABOP, HC, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_END,
+  ENODEV, EPERM, ESRCH, ETIME, GNTST_bad_domain, GNTST_general_error, GNTTABOP, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_END,
   MACH2PHYS_VIRT_START, MAX_GRANT_FRAMES, PAGE, PHYSDEVOP_set_iopl, SCHEDOP, VCPUOP, VCPU_SSHOTTMR_future,
   VMASST_CMD_disable, VMASST_CMD_enable, VMASST_VALID_MASK, XENMEM, XENVER, XEN_CAPABILITIES, XEN_EXTRAVERSION,
   XEN_MAJOR, XEN_MINOR, VCPU_INFO_SIZE, VI_UPCALL_PENDING, VI_PENDING_SEL, TI_DPL_MASK,
@@ -14,8 +14,8 @@ import { GuestFault } from './guest-access';
 import { getDebugReg, setDebugReg } from './debug-regs';
 import { eventChannelOp, OUR_DOMID } from './event-ops';
 import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from './mmu-ops';
-import { hypercallName } from './pv-log';
 import { PvKind } from './record-kinds';
+import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName } from './hypercall-table';
 import { BATCH_SLICE, Continuation } from './continuation';
 
 void CONS_IN; void TI_DPL_MASK;
@@ -74,48 +74,82 @@ function afterHypercall(d: PvDomain): void {
 
 const UNKNOWN = 0x7fffffff;
 
+type Handler = (d: PvDomain, a1: number, a2: number, a3: number, a4: number, a5: number, nested: boolean) => number;
+
+/**
+ * The handler of each hypercall in the table (hypercall-table.ts), by name: the type makes a
+ * row without an entry here a compile error. null = not offered to this guest (-ENOSYS).
+ */
+const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
+  set_trap_table: (d, a1) => setTrapTable(d, a1),
+  mmu_update: (d, a1, a2, a3, a4, _a5, nested) => mmuUpdate(d, a1, a2, a3, a4, nested),
+  set_gdt: (d, a1, a2) => setGdt(d, a1, a2),
+  stack_switch: (d, a1, a2) => {
+    d.kernelSs = (a1 & 3) === 0 ? (a1 | 1) & 0xffff : a1 & 0xffff;
+    d.kernelSp = a2;
+    return 0;
+  },
+  set_callbacks: (d, a1, a2, a3, a4) => {
+    d.event = { cs: fixCs(a1), eip: a2 };
+    d.failsafe = { cs: fixCs(a3), eip: a4 };
+    return 0;
+  },
+  fpu_taskswitch: (d, a1) => {
+    d.ts = a1 !== 0;
+    d.cpu.cr0 = d.ts ? d.cpu.cr0 | 8 : d.cpu.cr0 & ~8;
+    return 0;
+  },
+  sched_op_compat: (d, a1, a2) => schedOp(d, a1, a2, true),
+  platform_op: null,
+  set_debugreg: (d, a1, a2) => setDebugReg(d, a1, a2),
+  get_debugreg: (d, a1) => { const v = getDebugReg(d, a1); return v === null ? -ENODEV : v | 0; },
+  update_descriptor: (d, a1, a2, a3, a4) => updateDescriptor(d, a1 + a2 * 0x100000000, a3, a4),
+  memory_op: (d, a1, a2) => memoryOp(d, a1, a2),
+  multicall: (d, a1, a2, _a3, _a4, _a5, nested) => (nested ? -EINVAL : multicall(d, a1, a2)),
+  update_va_mapping: (d, a1, a2, a3, a4) => updateVaMapping(d, a1, a2, a3, a4),
+  set_timer_op: (d, a1, a2) => setTimer(d, a1 + a2 * 0x100000000),
+  event_channel_op_compat: (d, a1) => eventChannelOp(d, d.access.u32(a1), a1 + 4),
+  xen_version: (d, a1, a2) => xenVersion(d, a1, a2),
+  console_io: (d, a1, a2, a3, _a4, _a5, nested) => consoleIo(d, a1, a2, a3, nested),
+  physdev_op_compat: (d, a1) => physdevOp(d, d.access.u32(a1), a1 + 4),
+  grant_table_op: (d, a1, a2, a3) => grantTableOp(d, a1, a2, a3),
+  vm_assist: (d, a1, a2) => vmAssist(d, a1, a2),
+  update_va_mapping_otherdomain: (d, a1, a2, a3, a4, a5) =>
+    ((a5 & 0xffff) === DOMID_SELF || (a5 & 0xffff) === OUR_DOMID ? updateVaMapping(d, a1, a2, a3, a4) : -ESRCH),
+  iret: () => -EINVAL, // the trap itself is handled by hypercall(); this is reachable only from a multicall
+  vcpu_op: (d, a1, a2, a3) => vcpuOp(d, a1, a2, a3),
+  set_segment_base: null,
+  mmuext_op: (d, a1, a2, a3, a4, _a5, nested) => mmuextOp(d, a1, a2, a3, a4, nested),
+  xsm_op: null,
+  nmi_op: null,
+  sched_op: (d, a1, a2) => schedOp(d, a1, a2, false),
+  callback_op: (d, a1, a2) => callbackOp(d, a1, a2),
+  xenoprof_op: null,
+  event_channel_op: (d, a1, a2) => eventChannelOp(d, a1, a2),
+  physdev_op: (d, a1, a2) => physdevOp(d, a1, a2),
+  hvm_op: null,
+  sysctl: null,
+  domctl: null,
+  kexec_op: null,
+  tmem_op: null,
+  argo_op: null,
+  xenpmu_op: null,
+  dm_op: null,
+  hypfs_op: null,
+};
+
+/** Handlers by number, for the trap path. */
+const BY_NUMBER: Array<Handler | null> = new Array(HYPERCALL_LIMIT).fill(null);
+for (const row of HYPERCALL_TABLE) BY_NUMBER[row.nr] = HANDLERS[row.name];
+
+/** Whether this model answers a hypercall number (the others return -ENOSYS and count as unknown). */
+export function hypercallHandled(nr: number): boolean {
+  return nr >= 0 && nr < HYPERCALL_LIMIT && BY_NUMBER[nr] !== null;
+}
+
 export function dispatch(d: PvDomain, nr: number, a1: number, a2: number, a3: number, a4: number, a5: number, nested: boolean): number {
-  switch (nr) {
-    case HC.set_trap_table: return setTrapTable(d, a1);
-    case HC.mmu_update: return mmuUpdate(d, a1, a2, a3, a4, nested);
-    case HC.set_gdt: return setGdt(d, a1, a2);
-    case HC.stack_switch:
-      d.kernelSs = (a1 & 3) === 0 ? (a1 | 1) & 0xffff : a1 & 0xffff;
-      d.kernelSp = a2;
-      return 0;
-    case HC.set_callbacks:
-      d.event = { cs: fixCs(a1), eip: a2 };
-      d.failsafe = { cs: fixCs(a3), eip: a4 };
-      return 0;
-    case HC.fpu_taskswitch:
-      d.ts = a1 !== 0;
-      d.cpu.cr0 = d.ts ? d.cpu.cr0 | 8 : d.cpu.cr0 & ~8;
-      return 0;
-    case HC.sched_op_compat: return schedOp(d, a1, a2, true);
-    case HC.set_debugreg: return setDebugReg(d, a1, a2);
-    case HC.get_debugreg: { const v = getDebugReg(d, a1); return v === null ? -ENODEV : v | 0; }
-    case HC.update_descriptor: return updateDescriptor(d, a1 + a2 * 0x100000000, a3, a4);
-    case HC.memory_op: return memoryOp(d, a1, a2);
-    case HC.multicall: return nested ? -EINVAL : multicall(d, a1, a2);
-    case HC.console_io: return consoleIo(d, a1, a2, a3, nested);
-    case HC.update_va_mapping: return updateVaMapping(d, a1, a2, a3, a4);
-    case HC.set_timer_op: return setTimer(d, a1 + a2 * 0x100000000);
-    case HC.event_channel_op_compat: return eventChannelOp(d, d.access.u32(a1), a1 + 4);
-    case HC.xen_version: return xenVersion(d, a1, a2);
-    case HC.physdev_op_compat: return physdevOp(d, d.access.u32(a1), a1 + 4);
-    case HC.grant_table_op: return grantTableOp(d, a1, a2, a3);
-    case HC.vm_assist: return vmAssist(d, a1, a2);
-    case HC.update_va_mapping_otherdomain:
-      return (a5 & 0xffff) === DOMID_SELF || (a5 & 0xffff) === OUR_DOMID ? updateVaMapping(d, a1, a2, a3, a4) : -ESRCH;
-    case HC.vcpu_op: return vcpuOp(d, a1, a2, a3);
-    case HC.mmuext_op: return mmuextOp(d, a1, a2, a3, a4, nested);
-    case HC.sched_op: return schedOp(d, a1, a2, false);
-    case HC.callback_op: return callbackOp(d, a1, a2);
-    case HC.event_channel_op: return eventChannelOp(d, a1, a2);
-    case HC.physdev_op: return physdevOp(d, a1, a2);
-    case HC.iret: return -EINVAL; // only reachable from a multicall
-    default: return UNKNOWN;
-  }
+  const h = nr >= 0 && nr < HYPERCALL_LIMIT ? BY_NUMBER[nr] : null;
+  return h ? h(d, a1, a2, a3, a4, a5, nested) : UNKNOWN;
 }
 
 function fixCs(cs: number): number { cs &= 0xffff; return (cs & 3) === 0 && cs !== 0 ? cs | 1 : cs; }

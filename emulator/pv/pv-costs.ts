@@ -10,6 +10,8 @@
 //   faulting instruction through the guest's page tables, emulate, return.
 // - Page-table updates are priced per entry validated (the cost of Xen's reference counting).
 
+import { HYPERCALL_TABLE } from './hypercall-table';
+
 export interface PvCostModel {
   hypercallRoundTrip: number;
   handler: Record<string, number>;
@@ -23,12 +25,8 @@ export interface PvCostModel {
 
 export const DEFAULT_PV_COSTS: Readonly<PvCostModel> = Object.freeze({
   hypercallRoundTrip: 250,
-  handler: {
-    console_io: 400, sched_op: 300, mmu_update: 150, mmuext_op: 200, update_va_mapping: 200,
-    set_trap_table: 300, set_timer_op: 150, vcpu_op: 150, event_channel_op: 150, xen_version: 50,
-    iret: 100, multicall: 100, memory_op: 200, set_gdt: 400, update_descriptor: 150, stack_switch: 50,
-    set_callbacks: 50, callback_op: 60, fpu_taskswitch: 40, vm_assist: 40, grant_table_op: 300, physdev_op: 80,
-  },
+  // Per hypercall: the `cycles` column of the hypercall table.
+  handler: Object.fromEntries(HYPERCALL_TABLE.filter((h) => h.cycles !== undefined).map((h) => [h.name, h.cycles!])),
   defaultHandler: 100,
   perPageTableEntry: 20,
   trapBounce: 500,

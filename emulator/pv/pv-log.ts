@@ -6,13 +6,13 @@
 import type { ExitRecord, ExitStats } from '../machine-api';
 import type { ExitContext, ExitExtra } from '../vmm/exit-api';
 import { ExitLog } from '../vmm/exit-log';
-import { hypercallByNumber } from '../isa/hypercalls';
+import { HYPERCALL_LIMIT, hypercallName } from './hypercall-table';
 import { DEFAULT_PV_COSTS, type PvCostModel } from './pv-costs';
 import { PV_RECORD_BASE, PV_RECORD_KINDS, PV_RECORD_KIND_COUNT, isPvRecord, pvKindName } from './record-kinds';
 
-export function hypercallName(nr: number): string { return hypercallByNumber(nr)?.name ?? `hypercall_${nr}`; }
 
-const MAX_HC = 64;
+/** Counters by hypercall number; the last slot counts numbers this model does not answer. */
+const MAX_HC = HYPERCALL_LIMIT;
 
 export class PvLog {
   readonly log: ExitLog;

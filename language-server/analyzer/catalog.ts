@@ -2,7 +2,7 @@
 // one-for-one PV_* / pv_* replacements, and the ABI constants (values from Xen's public
 // headers, identical to guest/paravirt.h; a test checks the two agree).
 
-import { HYPERCALLS } from '../../emulator/isa';
+import { HYPERCALL_TABLE } from '../../emulator/pv/abi';
 import type { Syntax } from './types';
 
 export interface WrapperParam { name: string; doc: string; constants?: string }
@@ -32,15 +32,6 @@ export const CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   FLAT_RING1_CS: 0xe019, FLAT_RING1_DS: 0xe021, FLAT_RING1_SS: 0xe021, FLAT_RING3_CS: 0xe02b, FLAT_RING3_DS: 0xe033, FLAT_RING3_SS: 0xe033,
 });
 
-/** Which constant family fits a wrapper parameter (`hypercall.param` -> name prefix). */
-const PARAM_CONSTANTS: Record<string, string> = {
-  'sched_op.cmd': 'SCHEDOP_', 'sched_op_compat.cmd': 'SCHEDOP_', 'console_io.cmd': 'CONSOLEIO_', 'xen_version.cmd': 'XENVER_',
-  'event_channel_op.cmd': 'EVTCHNOP_', 'vcpu_op.cmd': 'VCPUOP_', 'callback_op.cmd': 'CALLBACKOP_',
-  'update_va_mapping.flags': 'UVMF_', 'update_va_mapping_otherdomain.flags': 'UVMF_', 'vm_assist.cmd': 'VMASST_CMD_',
-  'vm_assist.type': 'VMASST_TYPE_', 'mmuext_op.domid': 'DOMID_', 'mmu_update.foreigndom': 'DOMID_', 'stack_switch.ss': 'FLAT_',
-  'set_callbacks.event_selector': 'FLAT_', 'set_callbacks.failsafe_selector': 'FLAT_',
-};
-
 const PARAM_DOCS: Record<string, string> = {
   cmd: 'sub-command', arg: 'pointer to the argument structure (or 0)', count: 'number of entries',
   success_count: 'pointer receiving how many entries succeeded (or 0)', domid: 'DOMID_SELF for this domain',
@@ -49,9 +40,9 @@ const PARAM_DOCS: Record<string, string> = {
 };
 
 function hypercallWrappers(): Wrapper[] {
-  return HYPERCALLS.filter((h) => h.name !== 'iret').map((h) => ({
+  return HYPERCALL_TABLE.filter((h) => h.wrapper).map((h) => ({
     name: `HYPERVISOR_${h.name}`,
-    params: h.args.map((a) => ({ name: a, doc: PARAM_DOCS[a] ?? a, constants: PARAM_CONSTANTS[`${h.name}.${a}`] })),
+    params: h.args.map((a) => ({ name: a.name, doc: PARAM_DOCS[a.name] ?? a.name, constants: a.constants })),
     doc: `Xen hypercall ${h.nr} (${h.name}): ${h.summary} Calls hypercall_page + ${h.nr}*32; arguments in EBX, ECX, EDX, ESI, EDI; result in EAX (negative errno on failure).`,
     syntaxes: ['nasm', 'gas', 'c'],
   }));
