@@ -494,10 +494,11 @@ export class ParavirtSession extends LoggingDebugSession {
       stackFrames: frames.slice(start, start + count).map((f, i) => {
         // Callers' pcs are return addresses: the call itself is on the line before them. An
         // interrupted frame's pc is the instruction itself.
-        const lookupAt = i + start === 0 || f.interruptedBy !== undefined || f.exactPc ? f.pc : f.pc - 1;
-        const l = e.sourceAt(lookupAt);
+        const lookupAt = (f.level ?? i + start) === 0 || f.interruptedBy !== undefined || f.exactPc ? f.pc : f.pc - 1;
+        // An inlined call's frame and its caller's carry their own line (the caller's: the call site).
+        const l = f.source ?? e.sourceAt(lookupAt);
         // A C function is named as written; code DWARF does not describe, by its nearest label.
-        const base = f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? e.symbols.describe(f.pc) ?? hex(f.pc);
+        const base = f.name ?? f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? e.symbols.describe(f.pc) ?? hex(f.pc);
         const by = f.interruptedBy;
         const name = by === undefined ? base : by === '' ? `${base} (interrupted)` : `${base} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
@@ -521,7 +522,7 @@ export class ParavirtSession extends LoggingDebugSession {
       const exact = index === 0 || frame.exactPc === true || frame.interruptedBy !== undefined;
       const fv = e.frameVariables(frame, exact);
       if (fv) {
-        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact, index === 0)), false) as DebugProtocol.Scope;
+        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact, (frame.level ?? index) === 0)), false) as DebugProtocol.Scope;
         locals.presentationHint = 'locals';
         scopes.push(locals);
       }

@@ -14,6 +14,8 @@ export interface UserBreakpoint {
   hitCondition?: (hits: number) => boolean;
   logMessage?: string;
   hits: number;
+  /** A function breakpoint's function: a stop there shows its frame even when it was inlined. */
+  functionName?: string;
 }
 
 export interface BreakpointOptions { condition?: string; hitCondition?: string; logMessage?: string }

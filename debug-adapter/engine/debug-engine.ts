@@ -19,6 +19,7 @@ import { RunProfile } from './exit-profile';
 import { PvKind } from '../../emulator/pv/record-kinds';
 import { csBase, code32 } from './cpu-view';
 import type { RawFrame } from './stack';
+import { hiddenInlineFrames, inlinedEntry, inScope, isInlinedCallee, sameFrame, visibleFrame, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
 import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
@@ -66,7 +67,8 @@ export interface EngineEvents {
 
 
 type Outcome =
-  | { kind: 'stop'; info: StopInfo }
+  /** `inlineHidden`: the inlined frames to hide at this stop when not gdb's rule (hiddenInlineFrames); `enterInline`: a step into an inlined call shows one more. */
+  | { kind: 'stop'; info: StopInfo; inlineHidden?: number; enterInline?: boolean }
   | { kind: 'end'; info: EndInfo }
   | { kind: 'temp' };
 
@@ -149,8 +151,15 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   describeValue(v: Value): ReturnType<Inspector['describeValue']> { return this.inspect.describeValue(v); }
   dwarfRegs(): Regs { return this.inspect.dwarfRegs(); }
   readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(addr >>> 0, len);
-  frames(): RawFrame[] { return this.inspect.frames(); }
-  frameVariables(frame: RawFrame, innermost: boolean): ReturnType<Inspector['frameVariables']> { return this.inspect.frameVariables(frame, innermost); }
+  /** Inlined calls at the innermost pc not entered yet (gdb shows their call site until a step in). */
+  private hiddenInline = 0;
+  /** The call stack, inlined calls as frames of their own (see inline-frames.ts). */
+  frames(): RawFrame[] { return withInlineFrames(this.inspect.frames(), this.dwarf, this.lines, this.hiddenInline); }
+  frameVariables(frame: RawFrame, innermost: boolean): ReturnType<Inspector['frameVariables']> {
+    const fn = frame.inline && (frame.fn ?? this.dwarf?.functionAt(innermost ? frame.pc : frame.pc - 1));
+    if (!frame.inline || !fn) return this.inspect.frameVariables(frame, innermost);
+    return { fn, params: frame.inline.params, locals: frame.inline.locals, regs: frame.regs ?? this.dwarfRegs() };
+  }
   addressOf(name: string): ReturnType<Inspector['addressOf']> { return this.inspect.addressOf(name); }
   writeVariable(v: Variable, fn: FunctionInfo | null, value: number, regs: Regs, innermost: boolean): string | null { return this.inspect.writeVariable(v, fn, value, regs, innermost); }
 
@@ -176,16 +185,30 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     });
   }
 
-  setFunctionBreakpoints(requested: Array<{ name: string } & BreakpointOptions>): Array<{ verified: boolean; id?: number; address?: number; message?: string }> {
+  setFunctionBreakpoints(requested: Array<{ name: string } & BreakpointOptions>): Array<{ verified: boolean; id?: number; address?: number; message?: string; locations?: number }> {
     this.breakpoints.clear('function');
     return requested.map((req) => {
       const name = req.name.trim();
-      let addr: number | undefined = this.symbols.lookup(name)?.address;
+      // As gdb: every inlined instance and every out-of-line copy, one breakpoint hitting at each.
+      const at = [...new Set([...(this.dwarf?.functionLocations(name).map((l) => inlinedEntry(l, this.lines)) ?? []), ...(this.symbols.lookup(name) ? [this.symbols.lookup(name)!.address] : [])])].sort((a, b) => a - b);
+      if (at.length > 1) {
+        try {
+          const first = this.breakpoints.add('function', at[0]!, req);
+          for (const a of at.slice(1)) this.breakpoints.add('function', a, req).id = first.id;
+          for (const a of at) for (const bp of this.breakpoints.at(a)) if (bp.id === first.id) bp.functionName = name;
+          return { verified: true, id: first.id, address: at[0]!, locations: at.length };
+        } catch (e) { return { verified: false, message: (e as Error).message }; }
+      }
+      let addr: number | undefined = at[0];
       if (addr === undefined && /^(0x[0-9a-f]+|\*.+)$/i.test(name)) {
         try { addr = this.evaluateNumber(name.replace(/^\*/, '')); } catch { /* reported below */ }
       }
       if (addr === undefined) return { verified: false, message: `no symbol '${name}' in the image` };
-      try { return { verified: true, id: this.breakpoints.add('function', addr, req).id, address: addr }; } catch (e) { return { verified: false, message: (e as Error).message }; }
+      try {
+        const bp = this.breakpoints.add('function', addr, req);
+        bp.functionName = name;
+        return { verified: true, id: bp.id, address: addr };
+      } catch (e) { return { verified: false, message: (e as Error).message }; }
     });
   }
 
@@ -467,10 +490,26 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     }
     if (this.ended) return;
     if (o.kind === 'end') { this.finish(o.info); return; }
+    this.hiddenInline = this.inlineHiddenAt(o);
     this.emit('stopped', o.kind === 'temp' ? { kind: 'step', description: 'Step done' } : o.info);
     // After the stopped event has gone out (stdout writes are synchronous), before any request
     // is read: the user sees the stop without waiting for the copy of guest RAM.
     this.history?.atStop();
+  }
+
+  /**
+   * gdb's rule for a stop: inlined calls whose code starts at the pc are not entered yet, except
+   * where the user asked for the code there (a line or address breakpoint) or for the function
+   * (a function breakpoint shows its frame).
+   */
+  private inlineHiddenAt(o: Outcome): number {
+    if (o.kind === 'stop' && o.inlineHidden !== undefined) return o.inlineHidden;
+    const kind = o.kind === 'stop' ? o.info.kind : 'step';
+    if (kind === 'breakpoint' || kind === 'instruction breakpoint') return 0;
+    const pc = this.pc();
+    const keep = kind === 'function breakpoint' ? new Set(this.breakpoints.at(pc).map((b) => b.functionName ?? '')) : undefined;
+    const n = hiddenInlineFrames(this.dwarf, pc, keep);
+    return o.kind === 'stop' && o.enterInline && n > 0 ? n - 1 : n;
   }
 
   private finish(info: EndInfo): void {
@@ -630,9 +669,11 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     return this.userHit(this.pc()) ?? { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
   }
 
-  /** Steps over calls until a return leaves the current frame. */
+  /** Steps over calls until a return leaves the current frame, or the code of the inlined call on top. */
   private async stepOut(): Promise<Outcome> {
     const startEsp = this.machine.getRegisters().esp >>> 0;
+    const top = visibleFrame(this.dwarf, this.lines, this.pc(), this.hiddenInline);
+    const inlined = top.depth > 0 ? top.scopes[top.scopes.length - 1]! : null;
     for (let n = 1; ; n++) {
       if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
       const pc = this.pc();
@@ -644,9 +685,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       }
       const o = this.stepOnce();
       if (o) return o;
-      if ((ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret')) && (this.machine.getRegisters().esp >>> 0) > startEsp) {
-        return { kind: 'stop', info: { kind: 'step', description: 'Step out done' } };
-      }
+      const returned = (ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret')) && (this.machine.getRegisters().esp >>> 0) > startEsp;
+      // An inlined call ends where its code does, as gdb's finish from an inline frame.
+      if (returned || (inlined && !inScope(inlined, this.pc()))) return { kind: 'stop', info: { kind: 'step', description: 'Step out done' } };
       const hit = this.userHit(this.pc());
       if (hit) return hit;
       if (n % 10000 === 0) await yieldNow();
@@ -655,7 +696,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   private async lineStep(kind: 'over' | 'in' | 'out'): Promise<Outcome> {
     if (kind === 'out') return this.stepOut();
-    const start = this.lines.lookup(this.pc());
+    // At a call site whose inlined callee is not entered yet, step enters it and runs nothing (gdb).
+    if (kind === 'in' && this.hiddenInline > 0) return { kind: 'stop', info: { kind: 'step', description: 'Step done' }, inlineHidden: this.hiddenInline - 1 };
+    const from = visibleFrame(this.dwarf, this.lines, this.pc(), this.hiddenInline);
+    const start = from.line;
     const startEsp = this.machine.getRegisters().esp >>> 0;
     for (let n = 1; ; n++) {
       if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
@@ -682,8 +726,15 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       const hit = this.userHit(here);
       if (hit) return hit;
       if (this.lines.isStatementStart(here)) {
-        const l = this.lines.lookup(here);
-        if (!start || !l || l.line !== start.line || l.file !== start.file) return { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
+        const at = visibleFrame(this.dwarf, this.lines, here, 0);
+        // A call inlined into this frame: step stops at its first line; next goes through it as
+        // through a call. Leaving the frame (an inlined call's end) stops at the caller's line.
+        if (isInlinedCallee(from, at)) {
+          if (kind === 'in') return { kind: 'stop', info: { kind: 'step', description: 'Step done' }, enterInline: true };
+        } else {
+          const l = at.line;
+          if (!sameFrame(from, at) || !start || !l || l.line !== start.line || l.file !== start.file) return { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
+        }
       }
       if (n % 10000 === 0) await yieldNow();
     }

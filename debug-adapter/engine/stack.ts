@@ -6,7 +6,8 @@
 import type { MachineApi } from '../../emulator/machine-api';
 import type { SymbolTable } from './symbols';
 
-import type { FunctionInfo, Regs } from '../../emulator/loader/dwarf';
+import type { FunctionInfo, InlineFrame, Regs } from '../../emulator/loader/dwarf';
+import type { SourceLine } from '../../emulator/loader/dwarf/line-table';
 
 export interface RawFrame {
   pc: number; sp: number; fp: number; regs?: Regs; fn?: FunctionInfo | null;
@@ -18,6 +19,13 @@ export interface RawFrame {
   interruptedBy?: number | string;
   /** The pc is the next instruction to run (innermost or interrupted frame), not a return address. */
   exactPc?: boolean;
+  /** Set by withInlineFrames (inline-frames.ts): the physical frame's index, counted from 0... */
+  level?: number;
+  /** ...the source frame's name and line (an inlined call's, or its caller's at the call site)... */
+  name?: string;
+  source?: SourceLine;
+  /** ...and the inlined call or function whose parameters and locals it shows. */
+  inline?: InlineFrame;
 }
 
 /** Vectors for which the CPU pushes an error code (SDM Vol. 3, 6.13). */

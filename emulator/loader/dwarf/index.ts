@@ -42,7 +42,12 @@ export interface InlineFrame {
   /** For inlined calls, where the call is in the frame below (the next entry). */
   callFile?: string;
   callLine?: number;
+  /** The DWARF scope: the inlined subroutine, or the function's own. */
+  scope: Scope;
 }
+
+/** Where a function's code begins: an out-of-line copy's entry or an inlined instance's. */
+export interface FunctionLocation { address: number; inlined: boolean; function: FunctionInfo; scope: Scope }
 
 export interface VariablesAt {
   function: FunctionInfo;
@@ -205,13 +210,33 @@ export class DebugInfo {
           (v.isParameter && i === start ? params : locals).push(v);
         }
       }
-      const frame: InlineFrame = { name: s.kind === 'function' ? fn.name : s.name, inlined: s.kind === 'inlined', params, locals };
+      const frame: InlineFrame = { name: s.kind === 'function' ? fn.name : s.name, inlined: s.kind === 'inlined', params, locals, scope: s };
       if (s.callFile !== undefined) frame.callFile = s.callFile;
       if (s.callLine !== undefined) frame.callLine = s.callLine;
       out.push(frame);
       end = start;
     }
     return out;
+  }
+
+  /**
+   * Every place the function `name` begins, as gdb places a breakpoint on it: each out-of-line
+   * copy's entry and each inlined instance's entry, in address order, without duplicates.
+   */
+  functionLocations(name: string): FunctionLocation[] {
+    const out = new Map<number, FunctionLocation>();
+    const walk = (f: FunctionInfo, s: Scope, depth: number): void => {
+      if (depth > 256) return;
+      for (const c of s.children) {
+        if (c.kind === 'inlined' && c.name === name && c.entryPc !== undefined && !out.has(c.entryPc)) out.set(c.entryPc, { address: c.entryPc, inlined: true, function: f, scope: c });
+        walk(f, c, depth + 1);
+      }
+    };
+    for (const f of this.functions) {
+      if (f.name === name && !out.has(f.lowPc)) out.set(f.lowPc, { address: f.lowPc, inlined: false, function: f, scope: f.scope });
+      walk(f, f.scope, 0);
+    }
+    return [...out.values()].sort((a, b) => a.address - b.address);
   }
 
   globals(): Variable[] {

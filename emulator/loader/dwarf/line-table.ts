@@ -141,6 +141,15 @@ export class LineTable {
     return { ...best, addresses: starts };
   }
 
+  /** Addresses in [lo, hi) where a statement row starts, in order. */
+  statementStarts(lo: number, hi: number): number[] {
+    const out: number[] = [];
+    let i = this.indexAt(lo);
+    if (i < 0) { i = this.ranges.findIndex((r) => r.start >= lo); if (i < 0) return out; }
+    for (; i < this.ranges.length && this.ranges[i]!.start < hi; i++) if (this.ranges[i]!.isStmt && this.ranges[i]!.start >= lo) out.push(this.ranges[i]!.start);
+    return out;
+  }
+
   private indexAt(address: number): number {
     const r = this.ranges;
     let lo = 0, hi = r.length - 1, best = -1;

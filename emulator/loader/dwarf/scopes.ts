@@ -1,7 +1,7 @@
 // Compile units, functions, lexical blocks and variables from the DIE tree, and the lookups the
 // debugger needs: the function containing a PC and the variables visible there.
 
-import { AT, TAG } from './constants';
+import { AT, FORM, TAG } from './constants';
 import { isUnitTag } from './debug-info';
 import type { Attr, Die, DieReader, Unit } from './debug-info';
 import { TypeBuilder } from './types';
@@ -33,6 +33,11 @@ export interface Scope {
   /** For an inlined subroutine: where it was called from. */
   callFile?: string;
   callLine?: number;
+  /**
+   * For an inlined subroutine: its entry, where a breakpoint on the function goes
+   * (DW_AT_entry_pc, else the lowest address of its first range, as DWARF 5 section 3.3.8.3 has it).
+   */
+  entryPc?: number;
 }
 
 export interface FunctionInfo {
@@ -143,6 +148,8 @@ export class ScopeBuilder {
           const cf = this.r.num(c, AT.call_file), cl = this.r.num(c, AT.call_line);
           if (cf !== undefined && cu.files[cf] !== undefined) child.callFile = cu.files[cf];
           if (cl !== undefined) child.callLine = cl;
+          const entry = this.entryPc(c, rs);
+          if (entry !== undefined) child.entryPc = entry;
         }
         // A lexical block without addresses (gcc emits some at -O2) contributes to its parent.
         if (rs.length === 0 && childKind === 'block') { s.variables.push(...child.variables); s.children.push(...child.children); }
@@ -150,6 +157,22 @@ export class ScopeBuilder {
       }
     }
     return s;
+  }
+
+  private entryPc(d: Die, ranges: Array<[number, number]>): number | undefined {
+    const a = this.r.attr(d, AT.entry_pc);
+    const low = this.r.num(d, AT.low_pc) ?? ranges[0]?.[0];
+    if (a) {
+      const v = this.r.constant(a, d.unit);
+      // DWARF 5: a constant is an offset from the DIE's base address; an address is itself.
+      const isAddr = a.form === FORM.addr || a.form === FORM.addrx || (a.form >= FORM.addrx1 && a.form <= FORM.addrx4) || a.form === FORM.GNU_addr_index;
+      const at = v === undefined ? undefined : isAddr || low === undefined ? v : low + v;
+      // gcc may name an address before the inlined code (its caller's prologue, with a location
+      // view to say where in it): that is no place to stop in the callee. gdb uses the first
+      // range's start; so does this then.
+      if (at !== undefined && inRanges(ranges, at)) return at;
+    }
+    return low;
   }
 
   private callSite(d: Die, cu: CompileUnit): void {
