@@ -132,3 +132,50 @@ for (const v of treeVariants()) {
     assertFramePaths(back, 'after step out');
   });
 }
+
+// Stepping at -O2, where sieve is inlined into test_sieve: from test_sieve's first line, next
+// goes through the inlined call as through a call (test_sieve stays on top), step enters it
+// (sieve on top, test_sieve below at the call). gdb's rules for inline frames (infrun.c).
+for (const v of treeVariants().filter((x) => x.opt === 'O2')) {
+  const callLine = treeLine('x86/sieve.c', 'test-call');
+  const printLine = treeLine('x86/sieve.c', 'test-print');
+
+  test(`${v.name}: next from test_sieve's start goes through the inlined sieve; step enters it`, async () => {
+    const over = await startAt(v, (c) => c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'test_sieve' }] }));
+    assert.equal((await nextStopped(over)).reason, 'function breakpoint');
+    const at = await stack(over);
+    assert.equal(at[0]!.name, 'test_sieve', `stopped in test_sieve: ${at.map((f) => `${f.name}@${f.line}`).join(' < ')}`);
+    await over.setFunctionBreakpointsRequest({ breakpoints: [] });
+    for (let i = 0; i < 4; i++) {
+      await over.nextRequest({ threadId: 1 });
+      assert.equal((await nextStopped(over)).reason, 'step');
+      const f = await stack(over);
+      assert.equal(f[0]!.name, 'test_sieve', `next ${i} stays in test_sieve: ${f.map((x) => `${x.name}@${x.line}`).join(' < ')}`);
+      assert.equal(f[0]!.source?.path, SIEVE);
+      assert.ok(f[0]!.line >= callLine - 1 && f[0]!.line <= printLine + 2, `next ${i}: line ${f[0]!.line} of test_sieve`);
+      assertFramePaths(f, `next ${i}`);
+      if (f[0]!.line > callLine) break;
+    }
+
+    const into = await startAt(v, (c) => c.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'test_sieve' }] }));
+    assert.equal((await nextStopped(into)).reason, 'function breakpoint');
+    await into.setFunctionBreakpointsRequest({ breakpoints: [] });
+    let f = await stack(into);
+    for (let i = 0; i < 4 && f[0]!.name === 'test_sieve'; i++) {
+      await into.stepInRequest({ threadId: 1 });
+      assert.equal((await nextStopped(into)).reason, 'step');
+      f = await stack(into);
+    }
+    assert.equal(f[0]!.name, 'sieve', `step entered the inlined sieve: ${f.map((x) => `${x.name}@${x.line}`).join(' < ')}`);
+    assert.equal(f[1]!.name, 'test_sieve');
+    assert.equal(f[1]!.line, callLine, 'test_sieve is at its call of sieve');
+    assert.equal(f[0]!.source?.path, SIEVE);
+    assert.ok(f[0]!.line >= SIEVE_LINES[0]! && f[0]!.line <= SIEVE_LINES[1]!, `sieve at line ${f[0]!.line}`);
+    // And out again: test_sieve on top, past the call.
+    await into.stepOutRequest({ threadId: 1 });
+    assert.equal((await nextStopped(into)).reason, 'step');
+    f = await stack(into);
+    assert.equal(f[0]!.name, 'test_sieve', `stepped out: ${f.map((x) => `${x.name}@${x.line}`).join(' < ')}`);
+    assertFramePaths(f, 'out');
+  });
+}
