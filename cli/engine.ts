@@ -3,7 +3,7 @@
 
 import { Machine } from '../emulator/machine';
 import { loadImage, multibootCommandLine } from '../emulator/loader';
-import type { BootPlan, ExitControlsSpec, MachineApi, Mode } from '../emulator/machine-api';
+import type { BootPlan, ExitControlsSpec, MachineApi, MachineOptions, Mode } from '../emulator/machine-api';
 import type { ImageFormatOption } from './options';
 
 export interface EngineOptions {
@@ -12,12 +12,14 @@ export interface EngineOptions {
   exitControls: ExitControlsSpec;
   serialOut: (byte: number) => void;
   pvPrivileged?: 'xen' | 'strict';
+  /** PV: where console_io output goes (MachineOptions.hypervisorConsole). */
+  hypervisorConsole?: MachineOptions['hypervisorConsole'];
   /** false: every instruction through the interpreter (the block compiler off). */
   blockCompiler?: boolean;
 }
 
 export function createMachine(o: EngineOptions): MachineApi {
-  return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut, pvPrivileged: o.pvPrivileged, blockCompiler: o.blockCompiler });
+  return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut, hypervisorConsole: o.hypervisorConsole, pvPrivileged: o.pvPrivileged, blockCompiler: o.blockCompiler });
 }
 
 /** `kernelPath` is the path as the user gave it: a Multiboot kernel sees it as argv[0], as under QEMU and GRUB. */

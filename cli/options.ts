@@ -16,7 +16,13 @@ export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
 /** First Machine.run() budget; later slices adapt to about 50 ms each (run-loop.ts). */
 export const SLICE_INSTRUCTIONS = 1_000_000;
 
-export type SerialTarget = { kind: 'stdout' } | { kind: 'none' } | { kind: 'file'; path: string };
+export type SerialTarget = { kind: 'stdout' } | { kind: 'stderr' } | { kind: 'none' } | { kind: 'file'; path: string };
+/**
+ * PV: where console_io output (Xen's console, `xl dmesg`) goes: 'serial' merges it into the
+ * --serial stream; 'auto' does so until the guest first writes its console ring (`xl
+ * console`), then sends it to stderr; a target sends it there always.
+ */
+export type HypervisorConsoleTarget = { kind: 'serial' } | { kind: 'auto' } | SerialTarget;
 export type SummaryFormat = 'text' | 'json' | 'none';
 export type ImageFormatOption = 'auto' | 'elf' | 'multiboot' | 'flat' | 'rom';
 
@@ -69,6 +75,13 @@ export function parseSerial(value: string): SerialTarget {
   if (value === 'none') return { kind: 'none' };
   if (value.trim() === '') throw new InvalidArgumentError('expected stdout, none or a file name.');
   return { kind: 'file', path: value };
+}
+
+export function parseHypervisorConsole(value: string): HypervisorConsoleTarget {
+  if (value === 'serial' || value === 'auto') return { kind: value };
+  if (value === 'stderr') return { kind: 'stderr' };
+  if (value.trim() === '') throw new InvalidArgumentError('expected auto, serial, stdout, stderr, none or a file name.');
+  return parseSerial(value);
 }
 
 export function parseCmdline(value: string): string {

@@ -12,7 +12,7 @@ import { ExitProfile } from './profile';
 import { LineTable } from '../emulator/loader/dwarf/line-table';
 import { ExitTrace, exitToJson } from './exit-trace';
 import {
-  DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSeconds, parseSerial,
+  DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSeconds, parseSerial, parseHypervisorConsole, type HypervisorConsoleTarget,
   type RunOptions,
 } from './options';
 import { runInSlices } from './run-loop';
@@ -75,6 +75,7 @@ interface RawRunOptions {
   maxInstructions: number;
   maxTime?: number;
   serial: RunOptions['serial'];
+  hypervisorConsole: HypervisorConsoleTarget;
   traceExits?: string;
   summary: RunOptions['summary'];
   profile?: string;
@@ -107,6 +108,8 @@ export function registerRun(program: Command): void {
       .argParser(parseSeconds))
     .addOption(new Option('--serial <target>', 'guest serial output: stdout, none, or a file name')
       .argParser(parseSerial).default({ kind: 'stdout' }, 'stdout'))
+    .addOption(new Option('--hypervisor-console <target>', 'PV: console_io output (Xen\'s console, as xl dmesg shows it), apart from the console ring (the domain\'s, as xl console shows it, on --serial): auto (with --serial until the guest writes its ring, then not shown), serial, stdout, stderr, none, or a file name')
+      .argParser(parseHypervisorConsole).default({ kind: 'auto' }, 'auto'))
     .addOption(new Option('--trace-exits <file.jsonl>', 'write every VM exit as one JSON line'))
     .addOption(new Option('--stop-on <filter>', 'end the run at the first exit matching the filter, e.g. "IO_INSTRUCTION port == 0x3f8"')
       .argParser(parseStopOn))
@@ -141,10 +144,16 @@ function readKernel(path: string): Uint8Array {
 
 export async function runCommand(kernel: string, o: RawRunOptions): Promise<number> {
   let serial: SerialSink | null = null;
+  let hvc: SerialSink | null = null;
   let trace: ExitTrace | null = null;
   try {
     const bytes = readKernel(kernel);
     serial = new SerialSink(o.serial);
+    const h = o.hypervisorConsole;
+    // auto: once the guest's ring is up, Xen's console is not the domain's console (xl
+    // console does not show it): counted, and named at the end, but not printed.
+    hvc = h.kind === 'serial' ? null : new SerialSink(h.kind === 'auto' ? { kind: 'none' } : h);
+    const hypervisorConsole = hvc ? { mode: h.kind === 'auto' ? 'auto' as const : 'separate' as const, out: hvc.write } : { mode: 'serial' as const };
     let plan;
     try {
       plan = o.mode === 'pv'
@@ -157,7 +166,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     let machine;
     try {
       machine = createMachine({
-        mode: o.mode, memoryMiB: o.memory, serialOut: serial.write, pvPrivileged: o.pvPrivileged, blockCompiler: o.compile,
+        mode: o.mode, memoryMiB: o.memory, serialOut: serial.write, hypervisorConsole, pvPrivileged: o.pvPrivileged, blockCompiler: o.compile,
         exitControls: { preset: o.exitControls, overrides: o.exitControl, costModel: o.costModel },
       });
     } catch (e) {
@@ -178,17 +187,18 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
       machine.setExitFilter((r: ExitRecord) => { t?.add(r); profile?.add(r); return stopOn ? stopOn(r) : false; });
     }
 
-    const s = serial, t = trace;
+    const s = serial, t = trace, hv = hvc;
     // PV: piped stdin feeds the console ring's input side.
     const feed = (b: Buffer) => machine.serialInput?.(new Uint8Array(b));
     const feedStdin = o.mode === 'pv' && !process.stdin.isTTY;
     if (feedStdin) process.stdin.on('data', feed);
     const result = await runInSlices(machine, {
-      maxInstructions: o.maxInstructions, maxTimeSeconds: o.maxTime, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); t?.flush(); },
+      maxInstructions: o.maxInstructions, maxTimeSeconds: o.maxTime, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); hv?.flush(); t?.flush(); },
       stopOnFilter: stopOn !== undefined,
     });
     if (feedStdin) { process.stdin.off('data', feed); process.stdin.destroy(); }
     serial.close();
+    hvc?.close();
     trace?.close();
     trace = null;
 
@@ -207,9 +217,13 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     if (o.summary === 'json') process.stdout.write((needsNewline ? '\n' : '') + JSON.stringify(summary) + '\n');
     else if (o.summary === 'text') process.stdout.write((needsNewline ? '\n' : '') + formatSummaryText(summary));
     if (result.interrupted) process.stderr.write('paravirt: interrupted\n');
+    if (o.hypervisorConsole.kind === 'auto' && hvc && hvc.count > 0) {
+      process.stderr.write(`paravirt: ${hvc.count} bytes of console_io output (Xen's console) came after the guest's console ring was up and are not shown; --hypervisor-console stderr (or a file) shows them\n`);
+    }
     return exitStatus;
   } catch (e) {
     try { serial?.close(); } catch { /* the original error matters more */ }
+    try { hvc?.close(); } catch { /* the original error matters more */ }
     try { trace?.close(); } catch { /* likewise */ }
     if (e instanceof CliError) {
       process.stderr.write(`paravirt: ${e.message}\n`);

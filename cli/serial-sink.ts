@@ -37,7 +37,7 @@ export class SerialSink {
     if (this.used === 0) return;
     const chunk = this.buf.slice(0, this.used);
     this.used = 0;
-    if (this.fd === null) { process.stdout.write(chunk); return; }
+    if (this.fd === null) { (this.target.kind === 'stderr' ? process.stderr : process.stdout).write(chunk); return; }
     try {
       writeSync(this.fd, chunk);
     } catch (e) {

@@ -16,6 +16,7 @@ export interface LaunchArguments {
   exitControls?: 'ept' | 'shadow-paging' | { preset?: 'ept' | 'shadow-paging'; overrides?: Record<string, boolean | number> };
   pvPrivileged?: 'xen' | 'strict';
   serial?: SerialTarget;
+  hypervisorConsole?: 'auto' | 'debugConsole' | 'separate' | 'none';
   sourceFileMap?: Record<string, string>;
   maxInstructions?: number;
   disassemblySyntax?: 'nasm' | 'gas';
@@ -42,6 +43,10 @@ export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema
   },
   pvPrivileged: { type: 'string', enum: ['xen', 'strict'], default: 'xen', description: 'PV: a privileged instruction in ring 1 is emulated as Xen does (xen) or raises #GP in the guest (strict).' },
   serial: { type: 'string', default: 'debugConsole', description: "Where the guest's serial output goes: debugConsole, none, or a file path." },
+  hypervisorConsole: {
+    type: 'string', enum: ['auto', 'debugConsole', 'separate', 'none'], default: 'auto',
+    description: "PV: where console_io output (Xen's console, as xl dmesg shows it) goes, apart from the console ring (the domain's console, with serial): separate (the Paravirt: Xen Console output), debugConsole (merged with serial), auto (merged until the guest writes its ring, then separate) or none.",
+  },
   sourceFileMap: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Maps source path prefixes recorded in the debug information to local paths.' },
   maxInstructions: { type: 'integer', minimum: 1, description: 'End the session after this many guest instructions.' },
   disassemblySyntax: { type: 'string', enum: ['nasm', 'gas'], default: 'nasm', description: 'Syntax of the disassembly view.' },
@@ -90,6 +95,7 @@ export interface LaunchConfig {
   exitControls: { preset: 'ept' | 'shadow-paging'; overrides?: Record<string, boolean | number> };
   pvPrivileged: 'xen' | 'strict';
   serial: { kind: 'debugConsole' } | { kind: 'none' } | { kind: 'file'; path: string };
+  hypervisorConsole: 'auto' | 'debugConsole' | 'separate' | 'none';
   sourceFileMap: Array<[string, string]>;
   maxInstructions: number;
   disassemblySyntax: 'nasm' | 'gas';
@@ -167,6 +173,7 @@ export function validateLaunch(raw: unknown): LaunchConfig {
     exitControls,
     pvPrivileged: oneOf('pvPrivileged', a.pvPrivileged, ['xen', 'strict'] as const, 'xen'),
     serial,
+    hypervisorConsole: oneOf('hypervisorConsole', a.hypervisorConsole, ['auto', 'debugConsole', 'separate', 'none'] as const, 'auto'),
     sourceFileMap: map,
     maxInstructions: int('maxInstructions', a.maxInstructions, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
     disassemblySyntax: oneOf('disassemblySyntax', a.disassemblySyntax, ['nasm', 'gas'] as const, 'nasm'),

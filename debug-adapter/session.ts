@@ -45,6 +45,8 @@ export class ParavirtSession extends LoggingDebugSession {
   private lastStop: StopInfo | null = null;
   private frameCache: RawFrame[] | null = null;
   private serialBuf: number[] = [];
+  /** console_io bytes kept apart from serial (launch attribute hypervisorConsole). */
+  private hypervisorBuf: number[] = [];
   private serialFd: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastExitTotal = 0;
@@ -128,7 +130,7 @@ export class ParavirtSession extends LoggingDebugSession {
     }
     let engine: DebugEngine;
     try {
-      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b));
+      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b), (b) => this.hypervisorBuf.push(b));
     } catch (e) {
       const err = e as Error;
       const attr = err.name === 'ImageError' ? 'program' : /memory/i.test(err.message) ? 'memory' : /exit control|preset|override/i.test(err.message) ? 'exitControls' : 'program';
@@ -229,6 +231,12 @@ export class ParavirtSession extends LoggingDebugSession {
   }
 
   private flushSerial(): void {
+    if (this.hypervisorBuf.length > 0) {
+      // Xen's console is a place of its own: the extension shows it in its own output channel.
+      const text = Buffer.from(this.hypervisorBuf).toString('latin1');
+      this.hypervisorBuf = [];
+      this.sendEvent(new Event('paravirt.hypervisorConsole', { output: text }));
+    }
     if (this.serialBuf.length === 0 || !this.config) return;
     const bytes = Buffer.from(this.serialBuf);
     this.serialBuf = [];

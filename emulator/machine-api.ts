@@ -34,6 +34,11 @@ export interface MachineOptions {
   exitControls?: ExitControlsSpec;
   /** Called with each byte the guest writes to COM1 / 0xE9 / the PV console. */
   serialOut?: (byte: number) => void;
+  /**
+   * PV mode: where console_io writes (Xen's console) go: merged into serialOut ('serial', the
+   * default), to `out` ('separate'), or merged until the guest uses its console ring ('auto').
+   */
+  hypervisorConsole?: { mode: 'serial' | 'separate' | 'auto'; out?: (byte: number) => void };
   /** PV mode: what a privileged instruction in ring 1 does ('xen': emulate as Xen does; 'strict': #GP to the guest). */
   pvPrivileged?: 'xen' | 'strict';
   /**

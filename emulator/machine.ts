@@ -51,7 +51,7 @@ export class Machine implements MachineApi {
   private plan: BootPlan | null = null;
 
   constructor(opts: Partial<MachineOptions> = {}) {
-    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged, blockCompiler: opts.blockCompiler };
+    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged, blockCompiler: opts.blockCompiler, hypervisorConsole: opts.hypervisorConsole };
     this.mode = this.opts.mode;
     const mib = this.opts.memoryMiB;
     if (!Number.isFinite(mib) || mib < 1 || mib > 3072 || !Number.isInteger(mib)) {
@@ -68,6 +68,7 @@ export class Machine implements MachineApi {
     });
     // PV: the hypervisor stands in for the platform (event upcalls, PV timers, PV console).
     this.pv = this.mode === 'pv' ? new PvHypervisor(cpu, mem, pc, (b) => this.onSerial(b), { privileged: this.opts.pvPrivileged }) : null;
+    if (this.pv && this.opts.hypervisorConsole) this.pv.domain.console.route = this.opts.hypervisorConsole;
     this.platform = this.pv ? this.pv.platform : pc;
     this.vmm = createHvmVmm(this.opts.exitControls, { icount: () => cpu.icount });
     mem.setMmio(this.platform.mmio);

@@ -15,6 +15,7 @@ import { compareCommand } from './compare-command';
 import { createSampleCommand, openSampleFileCommand } from './sample-project';
 import { exportTraceCommand } from './export-trace';
 import { fixAllCommand } from './fix-all';
+import { HypervisorConsole } from './hypervisor-console';
 
 let client: LanguageClient | undefined;
 
@@ -34,7 +35,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
   const screen = new GuestScreen(context.extensionUri);
   const status = new SessionStatus(model);
   const configProvider = new ParavirtConfigurationProvider();
-  context.subscriptions.push(output, exitsView, screen, status);
+  const hypervisorConsole = new HypervisorConsole();
+  context.subscriptions.push(output, exitsView, screen, status, hypervisorConsole);
 
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory('paravirt', new ParavirtAdapterFactory(context)),
@@ -53,6 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     vscode.debug.onDidStartDebugSession((s) => {
       if (s.type !== 'paravirt') return;
       model.reset();
+      hypervisorConsole.sessionStarted(s.name);
       exitsView.refresh();
       status.show(String(s.configuration.mode ?? 'hvm'));
       screen.sessionStarted();
@@ -64,7 +67,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
       exitsView.refresh();
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
-      if (e.session.type !== 'paravirt' || e.event !== 'paravirt.exits') return;
+      if (e.session.type !== 'paravirt') return;
+      if (e.event === 'paravirt.hypervisorConsole') { hypervisorConsole.write(e.body); return; }
+      if (e.event !== 'paravirt.exits') return;
       if (model.apply(e.body, Date.now())) { exitsView.refresh(); status.update(); }
     }),
     vscode.debug.registerDebugAdapterTrackerFactory('paravirt', {

@@ -45,6 +45,12 @@ export interface StopInfo {
   fatal?: string;
 }
 
+function hypervisorRoute(c: LaunchConfig['hypervisorConsole'], out: (b: number) => void): { mode: 'serial' | 'separate' | 'auto'; out?: (b: number) => void } {
+  if (c === 'debugConsole') return { mode: 'serial' };
+  if (c === 'none') return { mode: 'separate' };
+  return { mode: c === 'auto' ? 'auto' : 'separate', out };
+}
+
 export interface EndInfo { message: string; exitCode: number }
 
 /**
@@ -105,7 +111,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** True while re-executing for stepBack/reverseContinue: no output, no profile, no events. */
   private replaying = false;
 
-  constructor(readonly config: LaunchConfig, bytes: Uint8Array, serialOut: (byte: number) => void) {
+  /** `hypervisorOut`: console_io bytes when the configuration keeps them apart from serial. */
+  constructor(readonly config: LaunchConfig, bytes: Uint8Array, serialOut: (byte: number) => void, hypervisorOut?: (byte: number) => void) {
     super();
     const ram = config.memoryMiB * 1024 * 1024;
     this.plan = config.mode === 'pv'
@@ -113,6 +120,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       : loadImage(bytes, { ramBytes: ram, cmdline: multibootCommandLine(config.program, config.cmdline) });
     this.machine = new Machine({
       mode: config.mode, memoryMiB: config.memoryMiB, serialOut: (b) => { if (!this.replaying) serialOut(b); }, pvPrivileged: config.pvPrivileged,
+      hypervisorConsole: hypervisorRoute(config.hypervisorConsole, (b) => { if (!this.replaying) hypervisorOut?.(b); }),
       exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides as never },
     });
     this.machine.load(this.plan);

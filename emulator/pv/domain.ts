@@ -130,7 +130,7 @@ export class PvDomain {
         backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
         polling: ev.polling ? [...ev.polling] : null,
       },
-      console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, input: c.pendingInput() },
+      console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, ringBytesOut: c.ringBytesOut, input: c.pendingInput() },
       xenstore: this.xenstore.save(),
       types: {
         totalFrames: t.totalFrames, guestFrames: t.guestFrames, type: t.type.slice(), typeRefs: t.typeRefs.slice(),
@@ -153,7 +153,7 @@ export class PvDomain {
     ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
     e.backend.forEach((b: PortBackend, i: number) => { ev.backend[i] = b; });
     ev.virqPort.set(e.virqPort); ev.sharedPa = e.sharedPa; ev.vcpuPa = e.vcpuPa; ev.polling = e.polling ? new Set(e.polling) : null;
-    this.console.ringPa = s.console.ringPa; this.console.port = s.console.port; this.console.bytesOut = s.console.bytesOut;
+    this.console.ringPa = s.console.ringPa; this.console.port = s.console.port; this.console.bytesOut = s.console.bytesOut; this.console.ringBytesOut = s.console.ringBytesOut ?? 0;
     this.console.setPendingInput(s.console.input);
     this.xenstore.load(s.xenstore);
     const ty = s.types;

@@ -180,7 +180,7 @@ function consoleIo(d: PvDomain, cmd: number, count: number, buf: number, nested:
     const chunk = Math.min(count, 4096);
     if (nested && chunk < count) return -EINVAL;
     const bytes = d.access.read(buf, chunk);
-    for (const b of bytes) d.console.write(b);
+    for (const b of bytes) d.console.writeHypervisor(b);
     if (chunk < count) throw new Continuation([cmd, count - chunk, buf + chunk, 0, 0]);
     return 0;
   }

@@ -23,13 +23,15 @@ test('every declared attribute is a LaunchArguments key and the other way round'
   // The mapped type makes a missing key a compile error; this checks no extra key sneaks in.
   const sample: Required<LaunchArguments> = {
     program: 'k.elf', mode: 'hvm', memory: 64, cmdline: '', stopOnEntry: true, exitControls: 'ept', pvPrivileged: 'xen',
-    serial: 'none', sourceFileMap: {}, maxInstructions: 1, disassemblySyntax: 'gas', cwd: '/', profile: false,
+    serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, maxInstructions: 1, disassemblySyntax: 'gas', cwd: '/', profile: false,
   };
   assert.deepEqual(Object.keys(LAUNCH_ATTRIBUTES).sort(), Object.keys(sample).sort());
   const c = validateLaunch(sample);
   assert.equal(c.disassemblySyntax, 'gas');
   assert.equal(c.profile, null);
   assert.equal(c.serial.kind, 'none');
+  assert.equal(c.hypervisorConsole, 'separate');
+  assert.equal(validateLaunch({ program: 'k' }).hypervisorConsole, 'auto');
 });
 
 function rejects(args: unknown, attribute: string, why: RegExp): void {
@@ -54,6 +56,7 @@ test('bad configurations are refused with the attribute and the reason', () => {
   rejects({ program: 'k', exitControls: { preset: 'ept', overrides: { hltExiting: 'no' } } }, 'exitControls.overrides.hltExiting', /true, false or a number/);
   rejects({ program: 'k', pvPrivileged: 'lenient' }, 'pvPrivileged', /'xen', 'strict'/);
   rejects({ program: 'k', serial: 3 }, 'serial', /debugConsole/);
+  rejects({ program: 'k', hypervisorConsole: 'stdout' }, 'hypervisorConsole', /'auto', 'debugConsole', 'separate', 'none'/);
   rejects({ program: 'k', sourceFileMap: { '/a': 1 } }, 'sourceFileMap./a', /string/);
   rejects({ program: 'k', maxInstructions: -5 }, 'maxInstructions', /whole number/);
   rejects({ program: 'k', progam: 'typo' }, 'progam', /unknown attribute/);
