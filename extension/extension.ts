@@ -16,6 +16,7 @@ import { createSampleCommand, openSampleFileCommand } from './sample-project';
 import { exportTraceCommand } from './export-trace';
 import { fixAllCommand } from './fix-all';
 import { HypervisorConsole } from './hypervisor-console';
+import { MemoryView } from './memory-view';
 
 let client: LanguageClient | undefined;
 
@@ -26,6 +27,7 @@ const RESUMING = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', '
 export interface ParavirtApi {
   exits: ExitModel;
   guestScreenStatus(): string;
+  memoryViewStatus(): string;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ParavirtApi> {
@@ -36,7 +38,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
   const status = new SessionStatus(model);
   const configProvider = new ParavirtConfigurationProvider();
   const hypervisorConsole = new HypervisorConsole();
-  context.subscriptions.push(output, exitsView, screen, status, hypervisorConsole);
+  const memoryView = new MemoryView(context.extensionUri);
+  context.subscriptions.push(output, exitsView, screen, status, hypervisorConsole, memoryView);
 
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory('paravirt', new ParavirtAdapterFactory(context)),
@@ -76,7 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
       createDebugAdapterTracker: () => ({
         onDidSendMessage: (m: { type?: string; event?: string }) => {
           if (m.type !== 'event') return;
-          if (m.event === 'stopped') { status.setState('stopped'); void screen.refresh(); }
+          if (m.event === 'stopped') { status.setState('stopped'); void screen.refresh(); void memoryView.refresh(); }
           else if (m.event === 'continued') status.setState('running');
           else if (m.event === 'exited') status.setState('ended');
         },
@@ -94,6 +97,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     vscode.commands.registerCommand('paravirt.fixAll', () => fixAllCommand()),
     vscode.commands.registerCommand('paravirt.revealExit', revealExit),
     vscode.commands.registerCommand('paravirt.openSampleFile', openSampleFileCommand),
+    vscode.commands.registerCommand('paravirt.showMemory', (where?: Parameters<MemoryView['show']>[0], physical?: boolean) => memoryView.show(where, physical === true)),
     vscode.commands.registerCommand('paravirt.showGuestScreen', () => vscode.commands.executeCommand(`${GuestScreen.viewId}.focus`)),
     vscode.commands.registerCommand('paravirt.debugKernel', () => {
       const folder = vscode.workspace.workspaceFolders?.[0];
@@ -110,7 +114,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     void vscode.window.showErrorMessage(`Paravirt: the language server did not start (${(e as Error).message}). Debugging still works.`);
   }
 
-  return { exits: model, guestScreenStatus: () => screen.lastStatus };
+  return { exits: model, guestScreenStatus: () => screen.lastStatus, memoryViewStatus: () => memoryView.lastStatus };
 }
 
 export async function deactivate(): Promise<void> {

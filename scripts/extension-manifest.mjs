@@ -15,6 +15,7 @@ const commands = [
   { command: 'paravirt.debugKernel', title: 'Debug Kernel', category: 'Paravirt', icon: '$(debug-alt)', enablement: 'isWorkspaceTrusted' },
   { command: 'paravirt.restartLanguageServer', title: 'Restart Language Server', category: 'Paravirt' },
   { command: 'paravirt.revealExit', title: 'Reveal Exit Source', category: 'Paravirt' },
+  { command: 'paravirt.showMemory', title: 'Show Memory', category: 'Paravirt', icon: '$(file-binary)' },
   { command: 'paravirt.openSampleFile', title: 'Open the Sample\'s hvm/boot.asm', category: 'Paravirt' },
 ];
 
@@ -61,6 +62,7 @@ const contributes = {
       { command: 'paravirt.fixAll', when: langWhen },
     ],
     'editor/context': [{ command: 'paravirt.fixAll', when: langWhen, group: '1_modification' }],
+    'debug/variables/context': [{ command: 'paravirt.showMemory', when: "debugType == 'paravirt' && canViewMemory", group: 'navigation' }],
     'view/title': [
       { command: 'paravirt.exportExitTrace', when: 'view == paravirt.exits', group: 'navigation' },
       { command: 'paravirt.compare', when: 'view == paravirt.exits', group: 'navigation' },
