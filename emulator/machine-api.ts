@@ -1,7 +1,7 @@
 // The Machine's public surface: what the CLI, the debug adapter and the tests use.
 // Nothing here reads files or knows about VS Code, DAP or LSP.
 
-import type { ExitControls } from './vmm/exit-api';
+import type { ExitControls } from './cpu';
 import type { PvKernel } from './pv/domain-builder';
 import type { PvStateView } from './pv/domain';
 

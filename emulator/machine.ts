@@ -11,9 +11,8 @@ import { createHvmVmm, type HvmVmm } from './vmm';
 import { PhysicalMemory } from './memory/physical-memory';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
-} from './cpu/execute';
-import { resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot } from './cpu/reset';
-import { CS, DS, ES, FS, GS, SS } from './cpu/constants';
+  resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS,
+} from './cpu';
 import { PvHypervisor } from './pv/hypervisor';
 import type { PvStateView } from './pv/domain';
 import { ExitReason } from './isa/exit-reasons';

@@ -259,7 +259,9 @@ function group(mn: string, two: boolean, b: number, m: number, mod: number, reg:
     case '#grp9': return reg === 1 && mod !== 3 ? 'cmpxchg8b' : null;
     case '#nop':
       if (lock) return null;
-      if (b === 0x18 || b === 0x1c) return null;       // PREFETCHh / CLDEMOTE hint encodings: iced names them apart
+      // The CPU runs the whole hint space as NOP; the disassembly names the hints it holds.
+      if (b === 0x18 && mod !== 3) return ['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2', 'nop', 'nop', 'prefetchit1', 'prefetchit0'][reg];
+      if (b === 0x1c && mod !== 3 && reg === 0 && !rep && o32 === is32Default) return 'cldemote';
       if (b === 0x1e && rep === 0xf3) return null;     // ENDBR32 and friends
       return 'nop';
     case '#movcr': return lock || reg === 1 || reg > 4 ? null : 'mov';

@@ -2,12 +2,8 @@
 // A Pentium III-class identity (family 6): no SSE, no long mode, no NX, so guests choose
 // the code paths we implement.
 
-// Architectural constants copied in as plain module consts (see constants.ts): imported
-// bindings cost a getter call per use when this file is loaded as CommonJS.
-const GP = 13; const MSR_APIC_BASE = 27; const MSR_EFER = 3221225600; const MSR_MTRR_DEF_TYPE = 767;
-const MSR_MTRRCAP = 254; const MSR_PAT = 631; const MSR_SYSENTER_CS = 372; const MSR_SYSENTER_EIP = 374;
-const MSR_SYSENTER_ESP = 373; const MSR_TSC = 16;
-import type { Cpu } from './execute';
+import { GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } from './constants';
+import type { OperandCpu as Cpu } from './operands';
 import { TSC_PER_TICK } from '../clock';
 
 export const CPUID_VENDOR = 'GenuineIntel';

@@ -1,8 +1,13 @@
-// The CPU's public surface for the machine, the PV hypervisor and the tests.
+// The CPU's public surface: what the machine, the PV hypervisor, the hypervisor model and
+// the tools use. Files outside cpu/ import from here, not from the files behind it.
 
 export { Cpu, RUN_OK, RUN_HALT_WAIT, RUN_HALT_DEAD, RUN_TRIPLE, RUN_FILTER, RUN_BREAK, RUN_WATCH, RUN_PAUSE, RUN_REQUEST } from './execute';
-export type { DeliveryKind, InterceptHook } from './system';
+export type { DeliveryKind, InterceptHook } from './segments';
+export type { ExitContext, ExitControls, ExitExtra, ExitSink } from './exit-api';
 export { FAULT } from './memory-access';
-export { decodeInfo } from './decode-info';
-export { CPUID_VENDOR, CPUID_SIGNATURE, CPUID_FEATURES_EDX } from './identity';
+export { cpuid, readTsc, CPUID_VENDOR, CPUID_SIGNATURE, CPUID_FEATURES_EDX } from './identity';
+export { resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot } from './reset';
+export { compileErrors } from './block-compiler';
+export { CS, DS, ES, FS, GS, SS } from './constants';
 export * as constants from './constants';
+export { decodeInfo } from './decode-info';

@@ -2,10 +2,7 @@
 // operation keeps its operands and result, and CF/PF/AF/ZF/SF/OF are derived on demand
 // (most results are only ever tested for ZF or CF by the next jcc, or not at all).
 
-// Architectural constants copied in as plain module consts (see constants.ts): imported
-// bindings cost a getter call per use when this file is loaded as CommonJS.
-const FLAG_AF = 16; const FLAG_CF = 1; const FLAG_OF = 2048; const FLAG_PF = 4; const FLAG_SF = 128;
-const FLAG_ZF = 64; const FLAGS_ARITH = 2261; const FLAGS_FIXED = 2;
+import { FLAGS_ARITH, FLAGS_FIXED, FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF } from './constants';
 
 export const CC_NONE = 0;   // arithmetic flags are in `flags`
 export const CC_ADD = 1;

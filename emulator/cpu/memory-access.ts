@@ -4,10 +4,7 @@
 import type { PhysicalMemory } from '../memory/physical-memory';
 
 const PAGE_RAM = 0;
-// Architectural constants copied in as plain module consts (see constants.ts): imported
-// bindings cost a getter call per use when this file is loaded as CommonJS.
-const CR0_PG = -2147483648; const CR0_WP = 65536; const CR4_PAE = 32; const CR4_PSE = 16; const CS = 1;
-const GP = 13; const PF = 14; const SS = 2; const SSF = 12;
+import { A_TYPE, A_S, A_DB, A_UNUSABLE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, CS, GP, PF, SS, SSF } from './constants';
 import { FlagsCore } from './lazy-flags';
 
 /** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
@@ -23,15 +20,6 @@ const T_VALID = 1;
 const T_SLOW = 2;
 const T_CODE = 4;
 
-// Descriptor-cache attribute bits (descriptor bits 40..55 shifted down by 8, plus our own).
-export const A_TYPE = 0x0f;
-export const A_S = 0x10;
-export const A_DPL_SHIFT = 5;
-export const A_P = 0x80;
-export const A_DB = 0x4000;
-export const A_G = 0x8000;
-/** Our own: selector was null (loads fine in DS..GS, faults when used). */
-export const A_UNUSABLE = 0x10000;
 
 export class MemoryAccess extends FlagsCore {
   mem!: PhysicalMemory;

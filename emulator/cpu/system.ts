@@ -1,22 +1,13 @@
-// Protected-mode machinery: descriptor tables and segment loads with their privilege
-// checks, far transfers through call gates, interrupt/exception delivery (IVT, IDT gates,
-// double and triple fault), task switches, control registers and the VM-exit hooks.
+// Protected-mode transfers: interrupt/exception delivery (IVT, IDT interrupt/trap/task gates,
+// double and triple fault), far CALL/JMP/RET through call gates, IRET, POPF/IRET flag
+// writes, and task switches. Segment loads and control registers are in segments.ts.
 
-import type { ExitContext, ExitControls, ExitExtra, ExitSink } from '../vmm/exit-api';
-// Architectural constants copied in as plain module consts (see constants.ts): imported
-// bindings cost a getter call per use when this file is loaded as CommonJS.
-const CR0_PE = 1; const CR0_PG = -2147483648; const CR0_TS = 8; const CR0_WP = 65536;
-const CR4_PAE = 32; const CR4_PGE = 128; const CR4_PSE = 16; const CR4_SUPPORTED = 2047; const CS = 1;
-const DF = 8; const DS = 3; const ES = 0; const FLAG_AC = 262144; const FLAG_IF = 512; const FLAG_NT = 16384;
-const FLAG_RF = 65536; const FLAG_TF = 256; const FLAG_VM = 131072; const FLAGS_FIXED = 2; const FS = 4;
-const GP = 13; const GS = 5; const NP = 11; const PF = 14; const SS = 2; const SSF = 12; const TS = 10;
+import { FLAG_TF, FLAG_IF, FLAG_NT, FLAG_RF, FLAG_VM, FLAG_AC, FLAGS_FIXED, CR0_TS, CR0_PG, CR4_PAE, ES, CS, SS, DS, FS, GS, DF, TS, NP, SSF, GP, PF } from './constants';
 
-import { A_DB, A_DPL_SHIFT, A_P, A_S, A_UNUSABLE, FAULT, MemoryAccess } from './memory-access';
+import { FAULT } from './memory-access';
+import { SegmentCpu, type DeliveryKind } from './segments';
 
-export type DeliveryKind = 'exception' | 'software' | 'external';
-
-/** Hypervisor hook: return true if it took the event and the guest IDT must not be used. */
-export type InterceptHook = (vector: number, errorCode: number, kind: DeliveryKind) => boolean;
+export type { DeliveryKind, InterceptHook } from './segments';
 
 export const EXIT_EXCEPTION = 0;
 export const EXIT_EXTERNAL_INTERRUPT = 1;
@@ -25,230 +16,7 @@ export const EXIT_TRIPLE_FAULT = 2;
 /** Flags that IRET/POPF may change at CPL 0 (VM is not supported and never set). */
 const FLAGS_WRITABLE = 0x3f7fd5;
 
-export class SystemCpu extends MemoryAccess {
-  gdtBase = 0; gdtLimit = 0xffff;
-  idtBase = 0; idtLimit = 0x3ff;
-  ldtSel = 0; ldtBase = 0; ldtLimit = 0xffff; ldtAttr = 0x82;
-  trSel = 0; trBase = 0; trLimit = 0xffff; trAttr = 0x8b;
-  readonly dr = new Int32Array(8);
-
-  sink: ExitSink | null = null;
-  controls: ExitControls | null = null;
-  intercept: InterceptHook | null = null;
-  /** Set when an exit filter matched during the current instruction. */
-  filterHit = false;
-  /** Triple fault detail, set when the CPU shuts down. */
-  tripleFault: string | null = null;
-
-  icount = 0;
-  instrEip = 0;
-  /** The event being raised comes from INT3 or INTO (read and cleared by the delivery). */
-  softException = false;
-  /** Error codes raised while delivering an external event carry EXT (bit 0). */
-  private ext = 0;
-
-  /** Scratch for the last descriptor read. */
-  dLo = 0;
-  dHi = 0;
-
-  readonly ctx: ExitContext;
-
-  constructor() {
-    super();
-    const cpu = this;
-    this.ctx = {
-      get icount() { return cpu.icount; },
-      get instrEip() { return cpu.instrEip; },
-      get cs() { return cpu.segSel[CS]; },
-      get cpl() { return cpu.cpl; },
-      instrBytes: () => cpu.instrBytes(),
-      copyInstrBytes: (dst: Uint8Array, offset: number, max: number) => cpu.copyInstrBytes(dst, offset, max),
-      regs: this.regs,
-    };
-  }
-
-  get protectedMode(): boolean { return (this.cr0 & CR0_PE) !== 0; }
-
-  /** The bytes of the current instruction (up to 15), read without side effects. */
-  instrBytes(): Uint8Array {
-    const out = new Uint8Array(15);
-    let n = 0;
-    for (; n < 15; n++) {
-      const lin = (this.segBase[CS] + ((this.instrEip + n) | 0)) | 0;
-      const p = this.peekTranslate(lin);
-      if (p < 0) break;
-      out[n] = this.mem.peek(p);
-    }
-    return out.subarray(0, n);
-  }
-
-  /** instrBytes() without allocating: at most two translations (the page and the next). */
-  copyInstrBytes(dst: Uint8Array, offset: number, max: number): number {
-    const start = (this.segBase[CS] + this.instrEip) | 0;
-    let page = -2, phys = -1, n = 0;
-    for (; n < max; n++) {
-      const lin = (start + n) | 0;
-      if ((lin >>> 12) !== page) { page = lin >>> 12; phys = this.peekTranslate(lin & ~0xfff); }
-      if (phys < 0) break;
-      dst[offset + n] = this.mem.peek(phys + (lin & 0xfff));
-    }
-    return n;
-  }
-
-  /** Record a VM exit if a sink is attached. */
-  vmexit(reason: number, qual: number, handler: string, extra?: ExitExtra): void {
-    const s = this.sink;
-    if (s && s.exit(reason, qual, handler, this.ctx, extra)) { this.filterHit = true; this.attn = true; }
-  }
-
-  // ---- descriptors -------------------------------------------------------------------
-
-  /** Reads the descriptor for `sel` into dLo/dHi; false if outside the GDT/LDT limit. */
-  readDescriptor(sel: number): boolean {
-    const idx = sel & 0xfff8;
-    let base: number, limit: number;
-    if (sel & 4) {
-      if (this.ldtAttr & A_UNUSABLE || (this.ldtSel & 0xfffc) === 0) return false;
-      base = this.ldtBase; limit = this.ldtLimit;
-    } else {
-      base = this.gdtBase; limit = this.gdtLimit;
-    }
-    if (idx + 7 > limit) return false;
-    this.dLo = this.rdSys32((base + idx) | 0);
-    this.dHi = this.rdSys32((base + idx + 4) | 0);
-    return true;
-  }
-
-  private descAddr(sel: number): number {
-    return ((sel & 4 ? this.ldtBase : this.gdtBase) + (sel & 0xfff8)) | 0;
-  }
-
-  /** Set the accessed bit of a code/data descriptor, as the CPU does on a segment load. */
-  private touchDescriptor(sel: number): void {
-    if (!(this.dHi & 0x100)) {
-      this.dHi |= 0x100;
-      this.wrSys32((this.descAddr(sel) + 4) | 0, this.dHi);
-    }
-  }
-
-  static descBase(lo: number, hi: number): number { return ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) | 0; }
-  static descLimit(lo: number, hi: number): number {
-    const l = (lo & 0xffff) | (hi & 0xf0000);
-    return hi & 0x800000 ? ((l << 12) | 0xfff) >>> 0 : l;
-  }
-
-  /** Fill a segment cache from a descriptor. */
-  setSegFromDesc(s: number, sel: number, lo: number, hi: number): void {
-    this.segSel[s] = sel;
-    this.segBase[s] = SystemCpu.descBase(lo, hi);
-    this.segLimit[s] = SystemCpu.descLimit(lo, hi);
-    this.segAttr[s] = (hi >>> 8) & 0xf0ff;
-    this.segUpdated(s);
-  }
-
-  /** Real-mode style load: base = sel * 16, attributes kept (limit too, for unreal mode). */
-  setSegReal(s: number, sel: number): void {
-    this.segSel[s] = sel & 0xffff;
-    this.segBase[s] = (sel & 0xffff) << 4;
-    if (s === CS) { this.segAttr[s] = (this.segAttr[s] & ~A_DB & ~A_UNUSABLE) | A_P | A_S | 0xb; }
-    else this.segAttr[s] &= ~A_UNUSABLE;
-    this.segUpdated(s);
-  }
-
-  setSegNull(s: number, sel: number): void {
-    this.segSel[s] = sel;
-    this.segBase[s] = 0;
-    this.segLimit[s] = 0;
-    this.segAttr[s] = A_UNUSABLE;
-    this.segUpdated(s);
-  }
-
-  /** MOV/POP/LxS into a data segment register or SS, with all protected-mode checks. */
-  loadSeg(s: number, sel: number): void {
-    sel &= 0xffff;
-    if (!this.protectedMode || (this.flags & FLAG_VM)) { this.setSegReal(s, sel); return; }
-    if ((sel & 0xfffc) === 0) {
-      if (s === SS) this.fault(GP, 0);
-      this.setSegNull(s, sel);
-      return;
-    }
-    if (!this.readDescriptor(sel)) this.fault(GP, sel & 0xfffc);
-    const hi = this.dHi;
-    const dpl = (hi >>> 13) & 3, rpl = sel & 3, type = (hi >>> 8) & 0xf;
-    if (!(hi & 0x1000)) this.fault(GP, sel & 0xfffc);
-    if (s === SS) {
-      if (rpl !== this.cpl || dpl !== this.cpl || (type & 8) || !(type & 2)) this.fault(GP, sel & 0xfffc);
-      if (!(hi & 0x8000)) this.fault(SSF, sel & 0xfffc);
-    } else {
-      if ((type & 0xa) === 8) this.fault(GP, sel & 0xfffc); // execute-only code
-      const conforming = (type & 0xc) === 0xc;
-      if (!conforming && (rpl > dpl || this.cpl > dpl)) this.fault(GP, sel & 0xfffc);
-      if (!(hi & 0x8000)) this.fault(NP, sel & 0xfffc);
-    }
-    this.touchDescriptor(sel);
-    this.setSegFromDesc(s, sel, this.dLo, this.dHi);
-  }
-
-  /** Load CS for a transfer already checked; RPL of the selector becomes CPL. */
-  private setCS(sel: number, lo: number, hi: number, cpl: number): void {
-    this.setSegFromDesc(CS, (sel & 0xfffc) | cpl, lo, hi);
-    this.setCpl(cpl);
-  }
-
-  /** After a return to an outer ring, data segments the new CPL may not use become null. */
-  private nullInaccessibleSegs(): void {
-    for (const s of [ES, DS, FS, GS]) {
-      const a = this.segAttr[s];
-      if (a & A_UNUSABLE) continue;
-      const dpl = (a >>> A_DPL_SHIFT) & 3;
-      const type = a & 0xf;
-      const conformingCode = (type & 0xc) === 0xc;
-      if (!conformingCode && dpl < this.cpl) this.setSegNull(s, 0);
-    }
-  }
-
-  /** Check a code-segment descriptor's limit for the new EIP. */
-  private checkEip(eip: number, lo: number, hi: number): void {
-    if ((eip >>> 0) > SystemCpu.descLimit(lo, hi)) this.fault(GP, 0);
-  }
-
-  // ---- TSS ------------------------------------------------------------------------
-
-  /** Stack for privilege level `dpl` from the current TSS, into tssSS/tssESP. */
-  tssSS = 0; tssESP = 0;
-  readTssStack(dpl: number): void {
-    const type = this.trAttr & 0xf;
-    if ((type & 8) !== 0) {
-      const off = 4 + dpl * 8;
-      if (off + 5 > this.trLimit) this.fault(TS, (this.trSel & 0xfffc) | this.ext);
-      this.tssESP = this.rdSys32((this.trBase + off) | 0);
-      this.tssSS = this.rdSys16((this.trBase + off + 4) | 0);
-    } else {
-      const off = 2 + dpl * 4;
-      if (off + 3 > this.trLimit) this.fault(TS, (this.trSel & 0xfffc) | this.ext);
-      this.tssESP = this.rdSys16((this.trBase + off) | 0);
-      this.tssSS = this.rdSys16((this.trBase + off + 2) | 0);
-    }
-  }
-
-  /** Validate the new stack segment for an inner-ring transfer; leaves its descriptor in ssLo/ssHi. */
-  ssLo = 0; ssHi = 0;
-  private checkNewSS(sel: number, dpl: number): void {
-    const code = (sel & 0xfffc) | this.ext;
-    if ((sel & 0xfffc) === 0) this.fault(TS, this.ext);
-    if (!this.readDescriptor(sel)) this.fault(TS, code);
-    const hi = this.dHi, type = (hi >>> 8) & 0xf;
-    if ((sel & 3) !== dpl || ((hi >>> 13) & 3) !== dpl || !(hi & 0x1000) || (type & 8) || !(type & 2)) this.fault(TS, code);
-    if (!(hi & 0x8000)) this.fault(SSF, code);
-    this.ssLo = this.dLo; this.ssHi = this.dHi;
-  }
-
-  /** Write `v` of `size` bytes on a stack being built at ssBase+sp (supervisor or current privilege). */
-  private stackWrite(base: number, sp: number, size: number, v: number, user: boolean): void {
-    const lin = (base + sp) | 0;
-    if (size === 4) this.wrSlow(lin, 4, v, user); else this.wrSlow(lin, 2, v & 0xffff, user);
-  }
-
+export class SystemCpu extends SegmentCpu {
   // ---- interrupts and exceptions -----------------------------------------------------------
 
   /**
@@ -347,13 +115,13 @@ export class SystemCpu extends MemoryAccess {
       this.readTssStack(cdpl);
       const nss = this.tssSS, nesp = this.tssESP;
       this.checkNewSS(nss, cdpl);
-      const ssBase = SystemCpu.descBase(this.ssLo, this.ssHi);
+      const ssBase = SegmentCpu.descBase(this.ssLo, this.ssHi);
       const big = (this.ssHi & 0x400000) !== 0;
       const n = code >= 0 ? 6 : 5;
       let sp = big ? nesp : nesp & 0xffff;
       const frame = [this.segSel[SS], this.regs[4], fl, this.segSel[CS], nextEip, code];
       // Check the limit of the new stack before writing anything.
-      const lim = SystemCpu.descLimit(this.ssLo, this.ssHi);
+      const lim = SegmentCpu.descLimit(this.ssLo, this.ssHi);
       const expandDown = (this.ssHi & 0x400) !== 0;
       const lowest = ((sp - n * size) >>> 0) & (big ? 0xffffffff : 0xffff);
       if (!expandDown ? (sp - 1 >>> 0) > lim && sp !== 0 || lowest > lim : lowest <= lim) this.fault(SSF, (nss & 0xfffc) | ext);
@@ -452,7 +220,7 @@ export class SystemCpu extends MemoryAccess {
       this.readTssStack(cdpl);
       const nss = this.tssSS, nesp = this.tssESP;
       this.checkNewSS(nss, cdpl);
-      const ssBase = SystemCpu.descBase(this.ssLo, this.ssHi);
+      const ssBase = SegmentCpu.descBase(this.ssLo, this.ssHi);
       const big = (this.ssHi & 0x400000) !== 0;
       const size = gate32 ? 4 : 2;
       // Gather the parameters from the old stack first (faults here are on the old stack).
@@ -615,8 +383,8 @@ export class SystemCpu extends MemoryAccess {
     if (type !== 9 && type !== 0xb && type !== 1 && type !== 3) this.fault(GP, sel & 0xfffc);
     if (kind === 'iret' ? !busy : busy) this.fault(GP, sel & 0xfffc);
     if (!(hi & 0x8000)) this.fault(NP, sel & 0xfffc);
-    const newBase = SystemCpu.descBase(lo, hi);
-    const newLimit = SystemCpu.descLimit(lo, hi);
+    const newBase = SegmentCpu.descBase(lo, hi);
+    const newLimit = SegmentCpu.descLimit(lo, hi);
     const is32 = (type & 8) !== 0;
     if (newLimit < (is32 ? 0x67 : 0x2b)) this.fault(TS, sel & 0xfffc);
     // Save the outgoing state into the current TSS (32-bit layout, or the 286 16-bit one).
@@ -690,74 +458,6 @@ export class SystemCpu extends MemoryAccess {
     if ((hi & 0x1800) !== 0x1800) this.fault(TS, sel & 0xfffc);
     if (!(hi & 0x8000)) this.fault(NP, sel & 0xfffc);
     this.setSegFromDesc(CS, sel, this.dLo, hi);
-  }
-
-  /** LLDT (and the LDT load of a task switch). */
-  loadLdt(sel: number, task: boolean): void {
-    sel &= 0xffff;
-    if ((sel & 0xfffc) === 0) { this.ldtSel = sel; this.ldtBase = 0; this.ldtLimit = 0; this.ldtAttr = A_UNUSABLE; return; }
-    const vec = task ? TS : GP;
-    if (sel & 4) this.fault(vec, sel & 0xfffc);
-    if (!this.readDescriptor(sel)) this.fault(vec, sel & 0xfffc);
-    const hi = this.dHi;
-    if (((hi >>> 8) & 0x1f) !== 2) this.fault(vec, sel & 0xfffc);
-    if (!(hi & 0x8000)) this.fault(NP, sel & 0xfffc);
-    this.ldtSel = sel;
-    this.ldtBase = SystemCpu.descBase(this.dLo, hi);
-    this.ldtLimit = SystemCpu.descLimit(this.dLo, hi);
-    this.ldtAttr = (hi >>> 8) & 0xf0ff;
-  }
-
-  /** LTR. */
-  loadTr(sel: number): void {
-    sel &= 0xffff;
-    if ((sel & 0xfffc) === 0) this.fault(GP, 0);
-    if (sel & 4) this.fault(GP, sel & 0xfffc);
-    if (!this.readDescriptor(sel)) this.fault(GP, sel & 0xfffc);
-    const hi = this.dHi, type = (hi >>> 8) & 0x1f;
-    if (type !== 1 && type !== 9) this.fault(GP, sel & 0xfffc);
-    if (!(hi & 0x8000)) this.fault(NP, sel & 0xfffc);
-    this.trSel = sel;
-    this.trBase = SystemCpu.descBase(this.dLo, hi);
-    this.trLimit = SystemCpu.descLimit(this.dLo, hi);
-    this.trAttr = ((hi >>> 8) & 0xf0ff) | 2;
-    this.wrSys32((this.descAddr(sel) + 4) | 0, hi | 0x200);
-  }
-
-  // ---- control registers --------------------------------------------------------------
-
-  writeCr0(v: number): void {
-    v |= 0x10; // ET is hardwired on a CPU with an integrated FPU
-    if ((v & CR0_PG) && !(v & CR0_PE)) this.fault(GP, 0);
-    if ((v & (1 << 29)) && !(v & (1 << 30))) this.fault(GP, 0);
-    const old = this.cr0;
-    if ((v & CR0_PG) && !(old & CR0_PG) && (this.cr4 & CR4_PAE)) {
-      const saved = this.cr0;
-      this.cr0 = v;
-      try { this.loadPdptes(); } finally { this.cr0 = saved; }
-    }
-    this.cr0 = v & (0xe005003f | 0);
-    if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE)) this.flushTlb();
-    if ((old ^ v) & CR0_PE) for (let s = 0; s < 6; s++) this.segUpdated(s);
-  }
-
-  writeCr3(v: number): void {
-    const old = this.cr3;
-    this.cr3 = v;
-    if ((this.cr0 & CR0_PG) && (this.cr4 & CR4_PAE)) {
-      try { this.loadPdptes(); } catch (e) { this.cr3 = old; throw e; }
-    }
-    this.flushTlb();
-  }
-
-  writeCr4(v: number): void {
-    if (v & ~CR4_SUPPORTED) this.fault(GP, 0);
-    const old = this.cr4;
-    this.cr4 = v;
-    if ((old ^ v) & CR4_PAE && (this.cr0 & CR0_PG) && (v & CR4_PAE)) {
-      try { this.loadPdptes(); } catch (e) { this.cr4 = old; throw e; }
-    }
-    if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE)) this.flushTlb();
   }
 
 }

@@ -2,10 +2,16 @@
 // so values have 53-bit mantissas rather than 64; m80 loads and stores convert exactly
 // where the value fits a double.
 
-import type { Cpu } from './execute';
-// Architectural constants copied in as plain module consts (see constants.ts): imported
-// bindings cost a getter call per use when this file is loaded as CommonJS.
-const FLAG_CF = 1; const FLAG_PF = 4; const FLAG_ZF = 64; const UD = 6;
+import { FLAG_CF, FLAG_PF, FLAG_ZF, UD } from './constants';
+import type { MemoryAccess } from './memory-access';
+
+/** What the FPU uses of the CPU: memory, flags, faults, and the decoded ModR/M operand. */
+export interface FpuHost extends MemoryAccess {
+  readonly mod: number;
+  readonly reg: number;
+  readonly rm: number;
+  eaLin(size: number, write: boolean, extra?: number): number;
+}
 
 const SW_IE = 1, SW_ZE = 4, SW_PE = 0x20, SW_SF = 0x40;
 const C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000;
@@ -61,7 +67,7 @@ export class Fpu {
   cw = 0x37f;
   sw = 0;
 
-  constructor(private readonly cpu: Cpu) {}
+  constructor(private readonly cpu: FpuHost) {}
 
   reset(): void { this.empty = 0xff; this.top = 0; this.cw = 0x37f; this.sw = 0; this.st.fill(0); }
 
@@ -221,7 +227,7 @@ export class Fpu {
   // ---- dispatch ----------------------------------------------------------------------------
 
   /** Execute D8..DF with ModR/M already decoded into cpu.mod/reg/rm. */
-  exec(op: number, cpu: Cpu): void {
+  exec(op: number, cpu: FpuHost): void {
     const mod = cpu.mod, reg = cpu.reg, rm = cpu.rm;
     if (mod !== 3) { this.execMem(op, reg); return; }
     switch (op) {

@@ -7,7 +7,7 @@
 // read-only) and the boot stack; the region ends on a 4 MiB boundary with at least 512 KiB
 // to spare. The vCPU enters in ring 1 with ESI -> start_info.
 
-import type { Cpu } from '../cpu/execute';
+import type { Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { XenKernelImage } from '../loader/xen-kernel';
 import {

@@ -4,8 +4,7 @@
 // frame on the guest kernel stack. Hypercalls live in hypercalls.ts; the domain builder in
 // domain-builder.ts; privileged-instruction emulation in priv-op.ts.
 
-import type { Cpu } from '../cpu/execute';
-import { FAULT } from '../cpu/memory-access';
+import { FAULT, type Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { StopReason } from '../machine-api';
 import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';

@@ -3,7 +3,7 @@
 // Any address that is unmapped, read-only for a write, or inside the hypervisor's hole fails
 // the whole access, which the hypercall turns into -EFAULT. Nothing here allocates per byte.
 
-import type { Cpu } from '../cpu/execute';
+import type { Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import { HYPERVISOR_VIRT_START } from './abi';
 

@@ -3,12 +3,10 @@
 // `int 0x82` into hypercalls, and stands in for the PC platform so that the vCPU's only
 // interrupt is the event upcall and the only device deadlines are the PV timers.
 
-import type { Cpu } from '../cpu/execute';
-import type { DeliveryKind } from '../cpu/system';
+import type { Cpu, DeliveryKind, ExitControls, ExitSink } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { AccessSize, Platform, PlatformRequest } from '../devices/platform-api';
 import type { BootPlan, StopReason } from '../machine-api';
-import type { ExitControls, ExitSink } from '../vmm/exit-api';
 import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStateView } from './domain';
 import { buildDomain, type DomainLayout } from './domain-builder';
 import { hypercall } from './hypercalls';

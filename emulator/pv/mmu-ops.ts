@@ -10,7 +10,7 @@ import type { PvDomain } from './domain';
 import { GuestFault } from './guest-access';
 import { PageTypes, T_L1, T_L2, T_L3, T_NONE, T_SEG } from './page-types';
 import { checkDescriptor } from './descriptors';
-import { FAULT } from '../cpu/memory-access';
+import { FAULT } from '../cpu';
 import { BATCH_SLICE, Continuation, MMU_UPDATE_PREEMPTED } from './continuation';
 
 const P = 1;

@@ -8,7 +8,7 @@
 // for kernels without a #GP handler (fakeRead).
 // Vendor-dependent cases follow the Intel branch: our CPU reports GenuineIntel.
 
-import { readTsc } from '../cpu/identity';
+import { readTsc } from '../cpu';
 import { PAGE } from './abi';
 import type { PvDomain } from './domain';
 import { fillHypercallPage } from './domain-builder';

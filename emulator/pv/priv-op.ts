@@ -5,7 +5,7 @@
 // RDPMC, LGDT, ...) as not handled so the #GP is bounced to the guest. Xen's forced-emulation prefix
 // (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
 
-import { cpuid } from '../cpu/identity';
+import { cpuid } from '../cpu';
 import { ENODEV, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
 import { UD, type PvDomain } from './domain';
 import { T_L3 } from './page-types';

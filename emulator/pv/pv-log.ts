@@ -4,7 +4,7 @@
 // reason numbers, and counters by kind and by hypercall name.
 
 import type { ExitRecord, ExitStats } from '../machine-api';
-import type { ExitContext, ExitExtra } from '../vmm/exit-api';
+import type { ExitContext, ExitExtra } from '../cpu';
 import { ExitLog } from '../vmm/exit-log';
 import { HYPERCALL_LIMIT, hypercallName } from './hypercall-table';
 import { DEFAULT_PV_COSTS, type PvCostModel } from './pv-costs';

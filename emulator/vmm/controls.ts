@@ -3,7 +3,7 @@
 // Exits that VT-x takes unconditionally (CPUID, INVD, WBINVD, XSETBV, VMCALL, triple
 // fault, EPT violations on MMIO, task switch) need no control here: the CPU always raises them.
 
-import type { ExitControls } from './exit-api';
+import type { ExitControls } from '../cpu';
 import type { ExitControlsPreset, ExitControlsSpec } from '../machine-api';
 
 // CR0 bits: PE 0, MP 1, EM 2, TS 3, ET 4, NE 5, WP 16, AM 18, NW 29, CD 30, PG 31.

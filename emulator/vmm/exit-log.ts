@@ -3,7 +3,7 @@
 // a reader asks for them (recent/page/at).
 
 import type { ExitRecord } from '../machine-api';
-import type { ExitContext, ExitExtra } from './exit-api';
+import type { ExitContext, ExitExtra } from '../cpu';
 import { EXIT_REASON_LIMIT, exitReasonName } from '../isa/exit-reasons';
 import { decodeInfo } from '../cpu/decode-info';
 

@@ -2,7 +2,7 @@
 // exit in the ring buffer with its estimated cost, answers KVM hypercalls, and tells the
 // machine to stop when a debugger's filter matches.
 
-import type { ExitContext, ExitControls, ExitExtra, ExitSink } from './exit-api';
+import type { ExitContext, ExitControls, ExitExtra, ExitSink } from '../cpu';
 import type { ExitControlsSpec, ExitRecord, ExitStats } from '../machine-api';
 import { createExitControls } from './controls';
 import { CostTable, resolveCostModel, type CostModel, type CostModelOverrides } from './cost-model';

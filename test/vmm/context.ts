@@ -1,6 +1,6 @@
 // A hand-made ExitContext for driving the hypervisor model without a CPU: the fields a CPU
 // would fill in at an exit, given explicitly.
-import type { ExitContext } from '../../emulator/vmm/exit-api';
+import type { ExitContext } from '../../emulator/cpu/exit-api';
 
 export function makeContext(fields: { icount?: number; eip?: number; cs?: number; cpl?: number; bytes?: number[]; regs?: number[] } = {}): ExitContext {
   const regs = new Int32Array(8);

@@ -1,6 +1,7 @@
-// The contract between the CPU and the hypervisor model. The CPU calls the sink at the
-// exact point where a VT-x hypervisor would intercept (before the instruction's effect),
-// with Intel's basic exit reason and the qualification encoded as the SDM defines it.
+// The contract between the CPU and the hypervisor model. The CPU owns it (vmm/ and pv/
+// implement it) and calls the sink at the exact point where a VT-x hypervisor would
+// intercept (before the instruction's effect), with Intel's basic exit reason and the
+// qualification encoded as the SDM defines it.
 
 /** What the recorder reads off the CPU at the moment of an exit. */
 export interface ExitContext {

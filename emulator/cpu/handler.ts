@@ -1,0 +1,20 @@
+// The shape of an instruction handler, as the family files export them and the dispatch
+// tables (dispatch.ts) hold them: the CPU with its decode state, and the opcode byte
+// (the second byte for the 0F map), which groups of opcodes decode further.
+
+import type { PortCpu } from './port-io';
+
+/** The CPU as instruction handlers see it (everything below the run loop). */
+export type ExecCpu = PortCpu;
+
+export type Handler = (cpu: ExecCpu, op: number) => void;
+
+/** One family's handlers by opcode (one-byte map, or the byte after 0F). */
+export type HandlerMap = Readonly<Record<number, Handler>>;
+
+/** What a family file exports: its handlers in each opcode map. */
+export interface Family {
+  readonly name: string;
+  readonly oneByte: HandlerMap;
+  readonly twoByte: HandlerMap;
+}

@@ -1,0 +1,338 @@
+// System and privileged instructions: HLT, NOP/PAUSE, ARPL, group 6 (SLDT STR LLDT LTR VERR
+// VERW), group 7 (SGDT SIDT LGDT LIDT SMSW LMSW INVLPG VMCALL MONITOR MWAIT), LAR/LSL, CLTS,
+// INVD, WBINVD, MOV to/from CR and DR, RDMSR/WRMSR, RDTSC, RDPMC, SYSENTER/SYSEXIT, CPUID,
+// the fences and the hint NOPs. Each calls the VM-exit hook where VT-x would intercept it,
+// before its effect.
+
+import {
+  CR0_PE, CR0_TS, CR4_DE, CR4_PCE, CR4_TSD, CS, FLAG_IF, FLAG_RF, FLAG_VM, FLAG_ZF, GP, MSR_SYSENTER_CS,
+  MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, UD,
+} from './constants';
+import { cpuid, rdmsr, readTsc, wrmsr } from './identity';
+import type { ExecCpu, Family, Handler } from './handler';
+
+const EXIT_CPUID = 10;
+const EXIT_HLT = 12;
+const EXIT_INVD = 13;
+const EXIT_INVLPG = 14;
+const EXIT_RDPMC = 15;
+const EXIT_RDTSC = 16;
+const EXIT_VMCALL = 18;
+const EXIT_CR = 28;
+const EXIT_DR = 29;
+const EXIT_RDMSR = 31;
+const EXIT_WRMSR = 32;
+const EXIT_MWAIT = 36;
+const EXIT_MONITOR = 39;
+const EXIT_PAUSE = 40;
+const EXIT_GDTR_IDTR = 46;
+const EXIT_LDTR_TR = 47;
+const EXIT_WBINVD = 54;
+
+/** CPL 0 only (in protected mode): #GP(0) otherwise. */
+function priv(cpu: ExecCpu): void {
+  if ((cpu.cr0 & CR0_PE) && cpu.cpl !== 0) cpu.fault(GP, 0);
+}
+
+const hlt: Handler = (cpu) => {
+  if (cpu.protectedMode && cpu.cpl !== 0) cpu.fault(GP, 0);
+  if (cpu.controls?.hltExiting) cpu.vmexit(EXIT_HLT, 0, 'hypervisor');
+  cpu.halted = true;
+  cpu.irqPoll = true; cpu.attn = true;
+};
+
+/** 90: NOP, or PAUSE with F3. */
+const nopPause: Handler = (cpu) => {
+  if (cpu.rep === 0xf3 && cpu.controls?.pauseExiting) cpu.vmexit(EXIT_PAUSE, 0, 'hypervisor');
+};
+
+const arpl: Handler = (cpu) => {
+  if (!cpu.protectedMode) cpu.fault(UD);
+  cpu.modrm();
+  const d = cpu.getE16(), s = cpu.r16[cpu.reg << 1];
+  if ((d & 3) < (s & 3)) { cpu.setE16((d & ~3) | (s & 3)); cpu.setArith(FLAG_ZF, FLAG_ZF); }
+  else cpu.setArith(0, FLAG_ZF);
+};
+
+const group6: Handler = (cpu) => {
+  cpu.modrm();
+  const reg = cpu.reg;
+  if (!(cpu.cr0 & CR0_PE) && reg !== 7) cpu.fault(UD);
+  switch (reg) {
+    case 0: case 1: { // SLDT, STR
+      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_LDTR_TR, 0, 'hypervisor');
+      const v = reg === 0 ? cpu.ldtSel : cpu.trSel;
+      if (cpu.mod === 3 && cpu.o32) cpu.regs[cpu.rm] = v; else cpu.setE16(v);
+      return;
+    }
+    case 2: case 3: {
+      priv(cpu);
+      const sel = cpu.getE16();
+      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_LDTR_TR, 0, 'hypervisor');
+      if (reg === 2) cpu.loadLdt(sel, false); else cpu.loadTr(sel);
+      return;
+    }
+    case 4: case 5: { // VERR, VERW
+      const sel = cpu.getE16();
+      let ok = false;
+      if ((sel & 0xfffc) !== 0 && cpu.readDescriptor(sel)) {
+        const hi = cpu.dHi, dpl = (hi >>> 13) & 3, type = (hi >>> 8) & 0xf;
+        if (hi & 0x1000) {
+          const code = (type & 8) !== 0, conforming = code && (type & 4) !== 0;
+          const privOk = conforming || (dpl >= cpu.cpl && dpl >= (sel & 3));
+          ok = privOk && (reg === 4 ? (!code || (type & 2) !== 0) : (!code && (type & 2) !== 0));
+        }
+      }
+      cpu.setArith(ok ? FLAG_ZF : 0, FLAG_ZF);
+      return;
+    }
+    default: cpu.fault(UD);
+  }
+};
+
+const group7: Handler = (cpu) => {
+  const m = cpu.fetch8();
+  cpu.mod = m >> 6; cpu.reg = (m >> 3) & 7; cpu.rm = m & 7;
+  const regs = cpu.regs;
+  if (cpu.mod === 3) {
+    // These register forms take no operand-size or REP prefix (with one they are other instructions).
+    if ((m === 0xc1 || m === 0xc8 || m === 0xc9) && (cpu.rep || cpu.o32 !== cpu.cs32)) cpu.fault(UD);
+    switch (m) {
+      case 0xc1: // VMCALL
+        if (!cpu.sink) cpu.fault(UD);
+        cpu.vmexit(EXIT_VMCALL, 0, 'kvm');
+        return;
+      case 0xc8: case 0xc9: // MONITOR, MWAIT: not advertised by CPUID; an intercepting hypervisor treats them as NOP
+        if (!cpu.controls?.monitorMwait) cpu.fault(UD);
+        priv(cpu);
+        cpu.vmexit(m === 0xc8 ? EXIT_MONITOR : EXIT_MWAIT, 0, 'hypervisor');
+        return;
+    }
+    if (cpu.reg === 4) { // SMSW r
+      if (cpu.o32) regs[cpu.rm] = cpu.cr0; else cpu.r16[cpu.rm << 1] = cpu.cr0;
+      return;
+    }
+    if (cpu.reg === 6) { priv(cpu); lmsw(cpu, cpu.r16[cpu.rm << 1]); return; }
+    cpu.fault(UD);
+  }
+  // Memory forms: finish decoding the address now that mod/rm are known.
+  cpu.ea();
+  switch (cpu.reg) {
+    case 0: case 1: { // SGDT, SIDT
+      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_GDTR_IDTR, 0, 'hypervisor');
+      const limit = cpu.reg === 0 ? cpu.gdtLimit : cpu.idtLimit;
+      const base = cpu.reg === 0 ? cpu.gdtBase : cpu.idtBase;
+      cpu.probeWrite(cpu.eaLin(6, true), 6);
+      cpu.wr16(cpu.eaLin(2, true), limit);
+      cpu.wr32(cpu.eaLin(4, true, 2), base);
+      return;
+    }
+    case 2: case 3: { // LGDT, LIDT
+      priv(cpu);
+      const limit = cpu.rd16(cpu.eaLin(2, false));
+      let base = cpu.rd32(cpu.eaLin(4, false, 2));
+      if (!cpu.o32) base &= 0xffffff;
+      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_GDTR_IDTR, 0, 'hypervisor');
+      if (cpu.reg === 2) { cpu.gdtBase = base; cpu.gdtLimit = limit; } else { cpu.idtBase = base; cpu.idtLimit = limit; }
+      return;
+    }
+    case 4: cpu.setE16(cpu.cr0); return;
+    case 6: priv(cpu); lmsw(cpu, cpu.getE16()); return;
+    case 7: { // INVLPG
+      priv(cpu);
+      const lin = (cpu.segBase[cpu.eaSeg] + cpu.eaOff) | 0;
+      if (cpu.controls?.invlpg) cpu.vmexit(EXIT_INVLPG, lin >>> 0, 'hypervisor');
+      cpu.flushTlbPage(lin);
+      return;
+    }
+    default: cpu.fault(UD);
+  }
+};
+
+function lmsw(cpu: ExecCpu, v: number): void {
+  // LMSW loads MP, EM, TS and PE; it can set PE but never clear it.
+  const nv = (cpu.cr0 & ~0xe) | (v & 0xf) | (cpu.cr0 & 1);
+  const c = cpu.controls;
+  if (c && ((nv ^ cpu.cr0) & c.cr0Mask & 0xf)) cpu.vmexit(EXIT_CR, (0 | (3 << 4) | ((v & 0xffff) << 16)) >>> 0, 'hypervisor');
+  cpu.writeCr0(nv);
+}
+
+/** 0F 02 LAR, 0F 03 LSL. */
+const larLsl: Handler = (cpu, op) => {
+  const lar = op === 0x02;
+  if (!(cpu.cr0 & CR0_PE)) cpu.fault(UD);
+  cpu.modrm();
+  const sel = cpu.getE16();
+  let ok = false;
+  if ((sel & 0xfffc) !== 0 && cpu.readDescriptor(sel)) {
+    const hi = cpu.dHi, dpl = (hi >>> 13) & 3, type = (hi >>> 8) & 0x1f;
+    let valid: boolean;
+    if (hi & 0x1000) valid = true;
+    else valid = lar ? [1, 2, 3, 4, 5, 9, 0xb, 0xc].includes(type & 0xf) : [1, 2, 3, 9, 0xb].includes(type & 0xf);
+    const conforming = (hi & 0x1000) !== 0 && (type & 0xc) === 0xc;
+    if (valid && (conforming || (dpl >= cpu.cpl && dpl >= (sel & 3)))) {
+      ok = true;
+      const bits = cpu.vbits;
+      if (lar) cpu.setG(bits, bits === 32 ? hi & 0x00f0ff00 : hi & 0xff00);
+      else {
+        const lim = ((cpu.dLo & 0xffff) | (hi & 0xf0000));
+        const v = hi & 0x800000 ? ((lim << 12) | 0xfff) : lim;
+        cpu.setG(bits, v);
+      }
+    }
+  }
+  cpu.setArith(ok ? FLAG_ZF : 0, FLAG_ZF);
+};
+
+const clts: Handler = (cpu) => {
+  priv(cpu);
+  if (cpu.controls && (cpu.controls.cr0Mask & CR0_TS)) cpu.vmexit(EXIT_CR, 0 | (2 << 4), 'hypervisor');
+  cpu.cr0 &= ~CR0_TS;
+};
+
+const invd: Handler = (cpu) => { priv(cpu); cpu.vmexit(EXIT_INVD, 0, 'hypervisor'); };
+const wbinvd: Handler = (cpu) => { priv(cpu); cpu.vmexit(EXIT_WBINVD, 0, 'hypervisor'); };
+
+/** 0F 18-1F (but 1A/1B): NOP Ev and the reserved-NOP hint space. */
+const hintNop: Handler = (cpu) => cpu.modrm();
+
+/** 0F 20 MOV r32, CRn; 0F 22 MOV CRn, r32 (the ModR/M is always a register form). */
+const movCr: Handler = (cpu, op) => {
+  const toCr = op === 0x22;
+  const m = cpu.fetch8();
+  const cr = (m >> 3) & 7, r = m & 7;
+  if (cr === 1 || cr > 4) cpu.fault(UD);
+  priv(cpu);
+  const regs = cpu.regs;
+  const c = cpu.controls;
+  if (!toCr) {
+    if (cr === 3 && c?.cr3Store) cpu.vmexit(EXIT_CR, (3 | (1 << 4) | (r << 8)) >>> 0, 'hypervisor');
+    regs[r] = cr === 0 ? cpu.cr0 : cr === 2 ? cpu.cr2 : cr === 3 ? cpu.cr3 : cpu.cr4;
+    return;
+  }
+  const v = regs[r];
+  const q = (cr | (0 << 4) | (r << 8)) >>> 0;
+  switch (cr) {
+    case 0:
+      if (c && ((v ^ cpu.cr0) & c.cr0Mask)) cpu.vmexit(EXIT_CR, q, 'hypervisor', { value: v >>> 0 });
+      cpu.writeCr0(v);
+      break;
+    case 2: cpu.cr2 = v; break;
+    case 3:
+      if (c?.cr3Load) cpu.vmexit(EXIT_CR, q, 'hypervisor', { value: v >>> 0 });
+      cpu.writeCr3(v);
+      break;
+    default:
+      if (c && ((v ^ cpu.cr4) & c.cr4Mask)) cpu.vmexit(EXIT_CR, q, 'hypervisor', { value: v >>> 0 });
+      cpu.writeCr4(v);
+  }
+  cpu.invalidateFetch();
+};
+
+/** 0F 21 MOV r32, DRn; 0F 23 MOV DRn, r32. */
+const movDr: Handler = (cpu, op) => {
+  const toDr = op === 0x23;
+  const m = cpu.fetch8();
+  let dr = (m >> 3) & 7;
+  const r = m & 7;
+  priv(cpu);
+  if (dr === 4 || dr === 5) { if (cpu.cr4 & CR4_DE) cpu.fault(UD); dr += 2; }
+  if (cpu.controls?.movDr) cpu.vmexit(EXIT_DR, (dr | (toDr ? 0 : 1 << 4) | (r << 8)) >>> 0, 'hypervisor');
+  if (toDr) {
+    let v = cpu.regs[r];
+    if (dr === 6) v = (v | 0xffff0ff0) & ~0x1000;
+    if (dr === 7) v = (v | 0x400) & ~0xd800;
+    cpu.dr[dr] = v;
+    if (dr <= 3 || dr === 7) cpu.updateDebugRegisters();
+  } else {
+    cpu.regs[r] = dr === 6 ? cpu.dr[6] | 0xffff0ff0 : dr === 7 ? cpu.dr[7] | 0x400 : cpu.dr[dr];
+  }
+};
+
+const wrmsrOp: Handler = (cpu) => {
+  priv(cpu);
+  const regs = cpu.regs;
+  const msr = regs[1] >>> 0;
+  if (cpu.controls?.msrExits(msr, true)) cpu.vmexit(EXIT_WRMSR, 0, 'hypervisor', { msr, value: regs[0] >>> 0 });
+  wrmsr(cpu, msr, regs[0], regs[2]);
+};
+
+const rdmsrOp: Handler = (cpu) => {
+  priv(cpu);
+  const regs = cpu.regs;
+  const msr = regs[1] >>> 0;
+  const [lo, hi] = rdmsr(cpu, msr);
+  if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(EXIT_RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0 });
+  regs[0] = lo; regs[2] = hi;
+};
+
+const rdtsc: Handler = (cpu) => {
+  if ((cpu.cr4 & CR4_TSD) && cpu.cpl !== 0 && (cpu.cr0 & CR0_PE)) cpu.fault(GP, 0);
+  if (cpu.controls?.rdtsc) cpu.vmexit(EXIT_RDTSC, 0, 'hypervisor');
+  const [lo, hi] = readTsc(cpu);
+  cpu.regs[0] = lo; cpu.regs[2] = hi;
+};
+
+const rdpmc: Handler = (cpu) => {
+  const regs = cpu.regs;
+  if (!(cpu.cr4 & CR4_PCE) && cpu.cpl !== 0 && (cpu.cr0 & CR0_PE)) cpu.fault(GP, 0);
+  if ((regs[1] >>> 0) > 1) cpu.fault(GP, 0);
+  if (cpu.controls?.rdpmc) cpu.vmexit(EXIT_RDPMC, 0, 'hypervisor');
+  regs[0] = 0; regs[2] = 0;
+};
+
+const sysenter: Handler = (cpu) => {
+  const csSel = cpu.msrs.get(MSR_SYSENTER_CS)![0] & 0xffff;
+  if (!(cpu.cr0 & CR0_PE) || (csSel & 0xfffc) === 0) cpu.fault(GP, 0);
+  cpu.flags &= ~(FLAG_VM | FLAG_IF | FLAG_RF);
+  flatSeg(cpu, CS, csSel & 0xfffc, 0, 0xb);
+  flatSeg(cpu, SS, (csSel + 8) & 0xfffc, 0, 0x3);
+  cpu.setCpl(0);
+  cpu.regs[4] = cpu.msrs.get(MSR_SYSENTER_ESP)![0];
+  cpu.eip = cpu.msrs.get(MSR_SYSENTER_EIP)![0];
+};
+
+const sysexit: Handler = (cpu) => {
+  const csSel = cpu.msrs.get(MSR_SYSENTER_CS)![0] & 0xffff;
+  if (!(cpu.cr0 & CR0_PE) || (csSel & 0xfffc) === 0 || cpu.cpl !== 0) cpu.fault(GP, 0);
+  flatSeg(cpu, CS, ((csSel + 16) & 0xfffc) | 3, 3, 0xb);
+  flatSeg(cpu, SS, ((csSel + 24) & 0xfffc) | 3, 3, 0x3);
+  cpu.setCpl(3);
+  cpu.regs[4] = cpu.regs[1];
+  cpu.eip = cpu.regs[2];
+};
+
+/** SYSENTER/SYSEXIT load fixed flat 4 GiB segments without reading descriptors. */
+function flatSeg(cpu: ExecCpu, s: number, sel: number, dpl: number, type: number): void {
+  cpu.segSel[s] = sel;
+  cpu.segBase[s] = 0;
+  cpu.segLimit[s] = 0xffffffff;
+  cpu.segAttr[s] = 0xc000 | 0x80 | (dpl << 5) | 0x10 | type;
+  cpu.segUpdated(s);
+}
+
+const cpuidOp: Handler = (cpu) => {
+  cpu.vmexit(EXIT_CPUID, 0, 'hypervisor');
+  cpuid(cpu);
+};
+
+/**
+ * LFENCE / MFENCE / SFENCE (register forms of group 15): ordering only, nothing to do on
+ * one in-order CPU. Real PV kernels (GRUB's i386-xen image) issue MFENCE unconditionally.
+ */
+const group15: Handler = (cpu) => {
+  cpu.modrm();
+  if (cpu.mod !== 3 || cpu.reg < 5 || cpu.rep || cpu.o32 !== cpu.cs32) cpu.fault(UD);   // prefixed forms are other instructions
+};
+
+export const SYSTEM_OPS: Family = {
+  name: 'system',
+  oneByte: { 0x63: arpl, 0x90: nopPause, 0xf4: hlt },
+  twoByte: {
+    0x00: group6, 0x01: group7, 0x02: larLsl, 0x03: larLsl, 0x06: clts, 0x08: invd, 0x09: wbinvd,
+    0x18: hintNop, 0x19: hintNop, 0x1c: hintNop, 0x1d: hintNop, 0x1e: hintNop, 0x1f: hintNop,
+    0x20: movCr, 0x21: movDr, 0x22: movCr, 0x23: movDr,
+    0x30: wrmsrOp, 0x31: rdtsc, 0x32: rdmsrOp, 0x33: rdpmc, 0x34: sysenter, 0x35: sysexit,
+    0xa2: cpuidOp, 0xae: group15,
+  },
+};
