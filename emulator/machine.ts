@@ -14,6 +14,7 @@ import {
   resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS,
 } from './cpu';
 import { PvHypervisor } from './pv/hypervisor';
+import { buildAcpiTables } from './firmware/acpi-tables';
 import type { PvStateView } from './pv/domain';
 import { ExitReason } from './isa/exit-reasons';
 import { encodeEptViolation } from './isa/exit-qualification';
@@ -138,6 +139,10 @@ export class Machine implements MachineApi {
       }
       mem.u8.set(seg.bytes, seg.paddr);
     }
+    // HVM guests started without firmware find the ACPI tables a BIOS would have left (a ROM
+    // image is firmware itself and builds its own). Written after the image, which the loader
+    // keeps out of the BIOS area.
+    if (!this.pv && !plan.rom) for (const t of buildAcpiTables()) mem.u8.set(t.bytes, t.paddr);
     const cpu = this.cpu;
     resetCpu(cpu);
     if (this.pv) { this.pv.load(plan); return; }

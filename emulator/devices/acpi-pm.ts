@@ -8,6 +8,11 @@ import type { AccessSize, PlatformRequest, PortHandler } from './platform-api';
 import { ticksIn } from './timebase';
 
 export const ACPI_PM_BASE = 0x600;
+/** The APM control port the FADT names as SMI_CMD, and the ACPI enable/disable commands it takes. */
+export const APM_CNT_PORT = 0xb2;
+export const ACPI_ENABLE = 0xf1;
+export const ACPI_DISABLE = 0xf0;
+const SCI_EN = 0x0001;
 export const ACPI_PM_PORTS = 12;
 const PM_TIMER_HZ = 3_579_545;
 const TMR_STS = 0x0001;
@@ -19,11 +24,14 @@ export class AcpiPm implements PortHandler {
   cnt = 0;
   /** PM timer bit-23 periods already reflected in TMR_STS. */
   timerPeriodsSeen = 0;
+  /** The APM command (0xB2) and status (0xB3) bytes as last written. */
+  apmCommand = 0;
+  apmStatus = 0;
 
   constructor(private readonly now: () => number, private readonly request: (r: PlatformRequest) => void) {}
 
   reset(): void {
-    this.sts = 0; this.en = 0; this.cnt = 0;
+    this.sts = 0; this.en = 0; this.cnt = 0; this.apmCommand = 0; this.apmStatus = 0;
     this.timerPeriodsSeen = Math.floor(this.timer() / 0x800000);
   }
 
@@ -72,6 +80,21 @@ export class AcpiPm implements PortHandler {
       else this.writeControl(merged & 0xffff);
     }
   }
+
+  /**
+   * 0xB2/0xB3: with no SMM here the ACPI mode switch the firmware would make on an SMI is
+   * made directly: ACPI_ENABLE sets SCI_EN, ACPI_DISABLE clears it (as QEMU's PIIX4 does).
+   */
+  readonly apmHandler: PortHandler = {
+    in: (port: number) => (port === APM_CNT_PORT ? this.apmCommand : this.apmStatus),
+    out: (port: number, _s: AccessSize, value: number) => {
+      const v = value & 0xff;
+      if (port !== APM_CNT_PORT) { this.apmStatus = v; return; }
+      this.apmCommand = v;
+      if (v === ACPI_ENABLE) this.cnt |= SCI_EN;
+      else if (v === ACPI_DISABLE) this.cnt &= ~SCI_EN;
+    },
+  };
 
   private writeControl(v: number): void {
     this.cnt = v & ~SLP_EN;                 // SLP_EN is write-only

@@ -39,6 +39,9 @@ export class LocalApic implements MmioHandler {
   timerStart = 0;      // icount when the current count was loaded
   timerFired = 0;      // expiries already delivered since timerStart
 
+  /** Called with the vector of a level-triggered interrupt the guest EOIs (to the I/O APIC). */
+  onLevelEoi: (vector: number) => void = () => {};
+
   constructor(private readonly now: () => number) {
     this.reset();
   }
@@ -111,7 +114,16 @@ export class LocalApic implements MmioHandler {
 
   private eoi(): void {
     const v = LocalApic.highest(this.isr);
-    if (v >= 0) this.isr[v >> 5] &= ~(1 << (v & 31));
+    if (v < 0) return;
+    this.isr[v >> 5] &= ~(1 << (v & 31));
+    if (this.tmr[v >> 5] & (1 << (v & 31))) this.onLevelEoi(v);
+  }
+
+  /** Whether a message to `dest` (physical APIC ID, or logical with the LDR/DFR model) reaches this APIC. */
+  accepts(dest: number, logical: boolean): boolean {
+    if (!logical) return dest === this.id || dest === 0xff;
+    return (this.dfr >>> 28) === 0xf ? ((this.ldr >>> 24) & dest) !== 0
+      : (dest >> 4) === (this.ldr >>> 28) && ((this.ldr >>> 24) & dest & 0x0f) !== 0;
   }
 
   // --- timer ----------------------------------------------------------------------------
@@ -186,10 +198,7 @@ export class LocalApic implements MmioHandler {
     switch (shorthand) {
       case 1: case 2: toSelf = true; break;
       case 3: toSelf = false; break;
-      default:
-        toSelf = physical ? dest === this.id || dest === 0xff
-          : ((this.dfr >>> 28) === 0xf ? ((this.ldr >>> 24) & dest) !== 0
-            : (dest >> 4) === (this.ldr >>> 28) && ((this.ldr >>> 24) & dest & 0x0f) !== 0);
+      default: toSelf = this.accepts(dest, !physical);
     }
     if (mode === 0 || mode === 1) {         // fixed, lowest priority
       if (vector < 16) { this.error(0x20); return; }         // send illegal vector

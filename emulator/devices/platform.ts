@@ -14,11 +14,18 @@ import { SystemControl } from './system-control';
 import { FwCfg } from './fw-cfg';
 import { PciConfig } from './pci-config';
 import { PostCode } from './post-code';
-import { ACPI_PM_BASE, ACPI_PM_PORTS, AcpiPm } from './acpi-pm';
+import { ACPI_PM_BASE, ACPI_PM_PORTS, APM_CNT_PORT, AcpiPm } from './acpi-pm';
+import { IOAPIC_BASE, IoApic } from './ioapic';
+import { HPET_BASE, Hpet } from './hpet';
 import { loadFields, saveFields } from './state-copy';
 
 const COM1_IRQ = 4;
 const RTC_IRQ = 8;
+/** I/O APIC input sources (wired-OR per pin): the ISA line, then each HPET timer. */
+const SRC_ISA = 0, SRC_HPET = 1;
+
+/** The I/O APIC input an ISA IRQ reaches: 1:1 except IRQ 0 on GSI 2 (the MADT's override). */
+export function isaGsi(irq: number): number { return irq === 0 ? 2 : irq; }
 const MAX_QUEUED_REQUESTS = 8;
 
 export class PcPlatform implements Platform {
@@ -34,6 +41,8 @@ export class PcPlatform implements Platform {
   readonly pci = new PciConfig();
   readonly post = new PostCode();
   readonly acpi: AcpiPm;
+  readonly ioapic: IoApic;
+  readonly hpet: Hpet;
   readonly mmio: readonly MmioRange[];
   private readonly requests: PlatformRequest[] = [];
   private readonly now: () => number;
@@ -57,11 +66,27 @@ export class PcPlatform implements Platform {
     const serialOut = opts.serialOut ?? (() => {});
     const request = (r: PlatformRequest) => { if (this.requests.length < MAX_QUEUED_REQUESTS) this.requests.push(r); };
     this.bus.now = now;
-    this.pit = new Pit8254(now, () => this.pic.pulse(0));
-    this.uart = new Uart16550(now, serialOut, (level) => this.pic.setIrq(COM1_IRQ, level));
-    this.rtc = new CmosRtc(now, opts.ramBytes, (level) => this.pic.setIrq(RTC_IRQ, level));
-    this.vga = new VgaText(opts.readPhys);
     this.apic = new LocalApic(now);
+    const apic = this.apic;
+    this.ioapic = new IoApic({
+      message: (vector, mode, level, logical, dest) => {
+        if (!apic.accepts(dest, logical)) return;
+        if (mode === 0 || mode === 1) apic.deliver(vector, level);
+        // NMI, SMI, INIT and ExtINT messages from the I/O APIC are not modelled on this CPU.
+      },
+    });
+    apic.onLevelEoi = (vector) => this.ioapic.eoi(vector);
+    this.hpet = new Hpet(now, {
+      set: (timer, gsi, irq, level) => {
+        if (irq >= 0) this.pic.setIrq(irq, level);
+        this.ioapic.setLine(irq >= 0 ? isaGsi(irq) : gsi, SRC_HPET + timer, level);
+      },
+    });
+    // In legacy replacement mode the HPET owns IRQ 0 and IRQ 8: the PIT and RTC are cut off.
+    this.pit = new Pit8254(now, () => { if (!this.hpet.legacy) this.isaPulse(0); });
+    this.uart = new Uart16550(now, serialOut, (level) => this.isaLevel(COM1_IRQ, level));
+    this.rtc = new CmosRtc(now, opts.ramBytes, (level) => { if (!this.hpet.legacy) this.isaLevel(RTC_IRQ, level); });
+    this.vga = new VgaText(opts.readPhys);
     this.sysctl = new SystemControl(request);
     this.fwcfg = new FwCfg(opts.ramBytes);
     this.acpi = new AcpiPm(now, request);
@@ -86,21 +111,40 @@ export class PcPlatform implements Platform {
     b.register(0xcf9, 1, 'system-control', this.sysctl.rcrHandler);
     b.register(0x80, 1, 'post', this.post);
     b.register(ACPI_PM_BASE, ACPI_PM_PORTS, 'acpi-pm', this.acpi, true);
+    b.register(APM_CNT_PORT, 2, 'apm', this.acpi.apmHandler);
 
-    const apic = this.apic;
+    const ioapic = this.ioapic, hpet = this.hpet;
+    // The local APIC first: its page is the one most accesses hit.
     this.mmio = [{
       base: APIC_BASE, size: 4096, name: 'local-apic',
       handler: {
         read: (offset: number, size: AccessSize) => { this.epoch++; return apic.read(offset, size); },
         write: (offset: number, size: AccessSize, value: number) => { this.epoch++; apic.write(offset, size, value); },
       },
+    }, {
+      base: IOAPIC_BASE, size: 4096, name: 'ioapic',
+      handler: {
+        read: (offset: number, size: AccessSize) => ioapic.read(offset, size),
+        write: (offset: number, size: AccessSize, value: number) => { ioapic.write(offset, size, value); this.epoch++; },
+      },
+    }, {
+      base: HPET_BASE, size: 4096, name: 'hpet',
+      handler: {
+        read: (offset: number, size: AccessSize) => hpet.read(offset, size),
+        // State changes first, then the cache epoch: nothing may cache a deadline from the old state.
+        write: (offset: number, size: AccessSize, value: number) => { hpet.tick(); hpet.write(offset, size, value); this.epoch++; },
+      },
     }];
   }
 
+  /** An ISA line reaches both the 8259 pair and the I/O APIC. */
+  private isaLevel(irq: number, level: boolean): void { this.pic.setIrq(irq, level); this.ioapic.setLine(isaGsi(irq), SRC_ISA, level); }
+  private isaPulse(irq: number): void { this.pic.pulse(irq); this.ioapic.pulse(isaGsi(irq), SRC_ISA); }
+
   /** Drive ISA interrupt line `irq` (0-15) from outside the platform's own devices. */
-  setIrq(irq: number, level: boolean): void { this.epoch++; this.pic.setIrq(irq & 15, level); }
+  setIrq(irq: number, level: boolean): void { this.epoch++; this.isaLevel(irq & 15, level); }
   /** A rising and falling edge on ISA line `irq`. */
-  pulseIrq(irq: number): void { this.epoch++; this.pic.pulse(irq & 15); }
+  pulseIrq(irq: number): void { this.epoch++; this.isaPulse(irq & 15); }
 
   portIn(port: number, size: AccessSize): number { this.epoch++; return this.bus.in(port, size); }
   portOut(port: number, size: AccessSize, value: number): void { this.epoch++; this.bus.out(port, size, value); }
@@ -129,7 +173,7 @@ export class PcPlatform implements Platform {
 
   nextDeadline(): number {
     if (this.deadlineEpoch !== this.epoch) {
-      this.deadline = Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline(), this.uart.nextDeadline());
+      this.deadline = Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline(), this.uart.nextDeadline(), this.hpet.nextDeadline());
       this.deadlineEpoch = this.epoch;
     }
     return this.deadline;
@@ -143,6 +187,7 @@ export class PcPlatform implements Platform {
     this.apic.tick();
     this.rtc.tick();
     this.uart.tick();
+    this.hpet.tick();
   }
 
   takeRequest(): PlatformRequest | null { return this.requests.shift() ?? null; }
@@ -177,6 +222,8 @@ export class PcPlatform implements Platform {
     this.pci.reset();
     this.post.reset();
     this.acpi.reset();
+    this.hpet.reset();
+    this.ioapic.reset();
     this.requests.length = 0;
     this.bus.clearUnassigned();
   }
@@ -187,7 +234,7 @@ export class PcPlatform implements Platform {
       pit: this.pit.save(), uart: saveFields(this.uart), rtc: saveFields(this.rtc),
       vga: saveFields(this.vga), apic: this.apic.save(), sysctl: saveFields(this.sysctl),
       fwcfg: saveFields(this.fwcfg), pci: saveFields(this.pci), post: saveFields(this.post),
-      acpi: saveFields(this.acpi),
+      acpi: saveFields(this.acpi), hpet: saveFields(this.hpet), ioapic: saveFields(this.ioapic),
     };
   }
 
@@ -200,6 +247,8 @@ export class PcPlatform implements Platform {
     loadFields(this.vga, s.vga); this.apic.load(s.apic); loadFields(this.sysctl, s.sysctl);
     loadFields(this.fwcfg, s.fwcfg); loadFields(this.pci, s.pci); loadFields(this.post, s.post);
     if (s.acpi) loadFields(this.acpi, s.acpi);
+    if (s.hpet) loadFields(this.hpet, s.hpet);
+    if (s.ioapic) loadFields(this.ioapic, s.ioapic);
     this.requests.length = 0;
   }
 }

@@ -8,7 +8,7 @@ import type { StopReason } from '../../emulator/machine-api';
 export interface EmulatorResult {
   serial: string;
   stop: StopReason;
-  /** The stop as QEMU (-no-reboot) would report it: (value << 1) | 1 for debug-exit, 0 for a reset or triple fault. */
+  /** The stop as QEMU (-no-reboot) would report it: (value << 1) | 1 for debug-exit, 0 for a reset, triple fault or power-off. */
   status: number | null;
   instructions: number;
   error?: string;
@@ -43,6 +43,7 @@ function statusOf(stop: StopReason): number | null {
   switch (stop.kind) {
     case 'debug-exit': return stop.code;
     case 'triple-fault': case 'reset': return 0;
+    case 'shutdown': return 0;                 // ACPI S5: QEMU powers off and exits 0
     default: return null;
   }
 }
