@@ -19,6 +19,7 @@ export interface LaunchArguments {
   hypervisorConsole?: 'auto' | 'debugConsole' | 'separate' | 'none';
   sourceFileMap?: Record<string, string>;
   maxInstructions?: number;
+  maxTime?: number;
   disassemblySyntax?: 'nasm' | 'gas';
   cwd?: string;
   profile?: string | false;
@@ -49,6 +50,10 @@ export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema
   },
   sourceFileMap: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Maps source path prefixes recorded in the debug information to local paths.' },
   maxInstructions: { type: 'integer', minimum: 1, description: 'End the session after this many guest instructions.' },
+  maxTime: {
+    type: 'number', exclusiveMinimum: 0,
+    description: 'End the session after this many seconds of virtual time (instructions at 10 ns each plus idle time, which a halted or blocked guest skips at once).',
+  },
   disassemblySyntax: { type: 'string', enum: ['nasm', 'gas'], default: 'nasm', description: 'Syntax of the disassembly view.' },
   cwd: { type: 'string', description: 'Directory relative paths are resolved against (default: the adapter process directory).' },
   profile: {
@@ -98,6 +103,8 @@ export interface LaunchConfig {
   hypervisorConsole: 'auto' | 'debugConsole' | 'separate' | 'none';
   sourceFileMap: Array<[string, string]>;
   maxInstructions: number;
+  /** Virtual seconds (Infinity: no limit). */
+  maxTime: number;
   disassemblySyntax: 'nasm' | 'gas';
   cwd: string;
   profile: string | null;
@@ -114,6 +121,14 @@ function oneOf<T extends string>(attr: string, v: unknown, allowed: readonly T[]
 function int(attr: string, v: unknown, min: number, max: number, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new LaunchError(attr, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function seconds(attr: string, v: unknown): number {
+  if (v === undefined) return Infinity;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 10 * 365 * 86400) {
+    throw new LaunchError(attr, `must be a positive number of virtual seconds (at most ten years), got ${JSON.stringify(v)}`);
+  }
   return v;
 }
 
@@ -176,6 +191,7 @@ export function validateLaunch(raw: unknown): LaunchConfig {
     hypervisorConsole: oneOf('hypervisorConsole', a.hypervisorConsole, ['auto', 'debugConsole', 'separate', 'none'] as const, 'auto'),
     sourceFileMap: map,
     maxInstructions: int('maxInstructions', a.maxInstructions, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    maxTime: seconds('maxTime', a.maxTime),
     disassemblySyntax: oneOf('disassemblySyntax', a.disassemblySyntax, ['nasm', 'gas'] as const, 'nasm'),
     cwd,
     profile,

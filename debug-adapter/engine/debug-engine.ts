@@ -5,6 +5,7 @@
 
 import { EventEmitter } from 'node:events';
 import { Machine } from '../../emulator/machine';
+import { TICKS_PER_SECOND } from '../../emulator/clock';
 import { loadImage, multibootCommandLine } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
@@ -533,9 +534,11 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       if (this.pauseWanted || this.ended) { this.pauseWanted = false; return this.pausedOutcome(); }
       const left = this.config.maxInstructions - m.icount;
       if (left <= 0) return { kind: 'end', info: { message: `stopped after ${m.icount} instructions (maxInstructions)`, exitCode: 0 } };
+      const untilTicks = this.config.maxTime * TICKS_PER_SECOND;
+      if (m.ticks >= untilTicks) return { kind: 'end', info: { message: `stopped after ${this.config.maxTime} s of virtual time (maxTime)`, exitCode: 0 } };
       const budget = Math.min(this.slice, left, this.history ? this.history.untilNext() : this.slice);
       const t0 = performance.now();
-      const r = m.run(budget);
+      const r = m.run(budget, untilTicks);
       const ms = performance.now() - t0;
       if (this.run) { this.run.machineMs += ms; this.run.slices++; }
       this.adaptSlice(budget, ms, r.kind === 'budget');

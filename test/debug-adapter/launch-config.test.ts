@@ -23,7 +23,7 @@ test('every declared attribute is a LaunchArguments key and the other way round'
   // The mapped type makes a missing key a compile error; this checks no extra key sneaks in.
   const sample: Required<LaunchArguments> = {
     program: 'k.elf', mode: 'hvm', memory: 64, cmdline: '', stopOnEntry: true, exitControls: 'ept', pvPrivileged: 'xen',
-    serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, maxInstructions: 1, disassemblySyntax: 'gas', cwd: '/', profile: false,
+    serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, maxInstructions: 1, maxTime: 600, disassemblySyntax: 'gas', cwd: '/', profile: false,
   };
   assert.deepEqual(Object.keys(LAUNCH_ATTRIBUTES).sort(), Object.keys(sample).sort());
   const c = validateLaunch(sample);
@@ -59,6 +59,10 @@ test('bad configurations are refused with the attribute and the reason', () => {
   rejects({ program: 'k', hypervisorConsole: 'stdout' }, 'hypervisorConsole', /'auto', 'debugConsole', 'separate', 'none'/);
   rejects({ program: 'k', sourceFileMap: { '/a': 1 } }, 'sourceFileMap./a', /string/);
   rejects({ program: 'k', maxInstructions: -5 }, 'maxInstructions', /whole number/);
+  rejects({ program: 'k', maxTime: 0 }, 'maxTime', /positive number of virtual seconds/);
+  rejects({ program: 'k', maxTime: '10m' }, 'maxTime', /positive number of virtual seconds/);
+  assert.equal(validateLaunch({ program: 'k' }).maxTime, Infinity);
+  assert.equal(validateLaunch({ program: 'k', maxTime: 0.5 }).maxTime, 0.5);
   rejects({ program: 'k', progam: 'typo' }, 'progam', /unknown attribute/);
 });
 
