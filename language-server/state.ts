@@ -3,7 +3,7 @@
 
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AnalyzedDocument } from './analyzer/document';
-import { analyze, inactiveOf, type HitFinding } from './analyzer/rules';
+import { analyze, lastInactiveOf, type HitFinding } from './analyzer/rules';
 import { DEFAULT_SETTINGS, type Settings } from './analyzer/types';
 import { Workspace } from './analyzer/workspace';
 import { otherArchitecture } from './analyzer/architectures';
@@ -95,7 +95,8 @@ export class ServerState {
     if (otherArchitecture(inRoot.startsWith('..') ? od.path : inRoot)) entry = { version: od.version, list: [], inactive: [] };
     else {
       const ctx = this.workspace.contextFor(od.doc);
-      entry = { version: od.version, list: analyze(od.doc, this.settings, ctx), inactive: inactiveOf(od.doc, ctx) };
+      const list = analyze(od.doc, this.settings, ctx);
+      entry = { version: od.version, list, inactive: lastInactiveOf(od.doc) };
     }
     this.findings.set(od.uri, entry);
     return entry;

@@ -7,7 +7,7 @@
 // are asm text, and which parameters of which macros carry asm text. Nothing is expanded:
 // each piece of text is read where it is written.
 
-import { directiveEnd, parseTemplate, readTemplate, type CAsmStmt } from './c-inline';
+import { directiveEnd, isDirectiveHash, parseTemplate, readTemplate, type CAsmStmt } from './c-inline';
 
 export interface CMacroDef {
   name: string;
@@ -39,7 +39,8 @@ export interface ReachRegion {
 
 export const MAX_USES = 20;
 
-const DEFINE_RE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?/gm;
+// Starts with the literal '#', which the regex engine finds fast; isDirectiveHash() checks it opens a line.
+const DEFINE_RE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?/g;
 
 const defCache = new WeakMap<object, { text: string; defs: CMacroDef[] }>();
 
@@ -50,7 +51,8 @@ export function macroDefs(text: string, key?: object): CMacroDef[] {
   if (text.indexOf('define') >= 0) {
     DEFINE_RE.lastIndex = 0;
     for (let m = DEFINE_RE.exec(text); m; m = DEFINE_RE.exec(text)) {
-      const hash = text.indexOf('#', m.index);
+      const hash = m.index;
+      if (!isDirectiveHash(text, hash)) continue;
       const nameStart = text.indexOf(m[1], hash);
       let params: string[] | null = null, variadic = false;
       if (m[2] !== undefined) {
@@ -93,7 +95,25 @@ export function macroArgs(t: string, open: number): { args: Array<{ from: number
 
 const TOKEN_RE = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*|[A-Za-z_]\w*/g;
 
-interface Src { s: ReachSource; defs: CMacroDef[]; index: number }
+interface Src { s: ReachSource; defs: CMacroDef[]; index: number; bodies?: Bodies }
+
+/** A source's #define bodies joined (with the offset each starts at), to search them alone. */
+interface Bodies { text: string; starts: number[]; defIndex: number[] }
+
+function bodiesOf(src: Src): Bodies {
+  if (src.bodies) return src.bodies;
+  const parts: string[] = [], starts: number[] = [], defIndex: number[] = [];
+  let at = 0;
+  src.defs.forEach((d, i) => {
+    if (d.bodyEnd <= d.bodyStart) return;
+    starts.push(at); defIndex.push(i);
+    const body = src.s.text.slice(d.bodyStart, d.bodyEnd);
+    parts.push(body);
+    at += body.length + 1;
+  });
+  src.bodies = { text: parts.join('\n'), starts, defIndex };
+  return src.bodies;
+}
 
 /**
  * Everything in `sources` that is asm text outside asm statements, per source (by index).
@@ -159,17 +179,28 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
     }
   };
 
-  /** Calls of macros whose asm-carrying parameters grew: their arguments are asm regions. */
-  const callsOf = (names: string[]) => {
+  /**
+   * Calls of macros whose asm-carrying parameters grew: their arguments are asm regions.
+   * `bodiesOnly`: look only inside #define bodies (a small part of the text), where calls pass
+   * a macro's own parameters on; calls in ordinary code are searched once those settle.
+   */
+  const callsOf = (names: string[], bodiesOnly: boolean) => {
     const list = [...new Set(names)].filter((n) => byName.get(n)!.some((x) => x.def.params));
     if (list.length === 0) return;
     const re = new RegExp(`\\b(?:${list.join('|')})\\s*\\(`, 'g');
     for (const src of srcs) {
       const t = src.s.text;
+      const hay = bodiesOnly ? bodiesOf(src) : null;
+      const where = hay ? hay.text : t;
       re.lastIndex = 0;
-      for (let m = re.exec(t); m; m = re.exec(t)) {
+      for (let m = re.exec(where); m; m = re.exec(where)) {
         const name = /^\w+/.exec(m[0])![0];
-        const open = m.index + m[0].length - 1;
+        let open = m.index + m[0].length - 1;
+        if (hay) {
+          let lo = 0, hi = hay.starts.length - 1;
+          while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (hay.starts[mid] <= m.index) lo = mid; else hi = mid - 1; }
+          open = src.defs[hay.defIndex[lo]].bodyStart + (open - hay.starts[lo]);
+        }
         const call = macroArgs(t, open);
         if (!call) continue;
         const params = asmParams.get(name)!;
@@ -184,13 +215,21 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
     }
   };
 
+  let unsearched: string[] = [];
   for (const src of srcs) for (const r of src.s.asm) push(src, r.from, r.to, null);
   for (;;) {
     while (work.length) { const w = work.pop()!; scan(w.src, w.from, w.to, w.inDef); }
-    if (pendingCalls.length === 0) break;
-    const names = pendingCalls;
-    pendingCalls = [];
-    callsOf(names);
+    if (pendingCalls.length > 0) {
+      const names = pendingCalls;
+      pendingCalls = [];
+      for (const n of names) unsearched.push(n);
+      callsOf(names, true);
+      continue;
+    }
+    if (unsearched.length === 0) break;
+    const names = unsearched;
+    unsearched = [];
+    callsOf(names, false);
   }
   for (const list of out) list.sort((a, b) => a.from - b.from);
   return out;

@@ -27,9 +27,16 @@ function shellWords(cmd: string): string[] {
   return out;
 }
 
+/** Places known to hold no compile_commands.json, and when that was seen (a new one is noticed within this long). */
+const absent = new Map<string, number>();
+const ABSENT_MS = 2000;
+
 function loadDb(path: string): Map<string, string[]> | null {
+  const gone = absent.get(path);
+  if (gone !== undefined && performance.now() - gone < ABSENT_MS) return null;
   let st;
-  try { st = statSync(path); } catch { dbCache.set(path, null); return null; }
+  try { st = statSync(path); } catch { absent.set(path, performance.now()); dbCache.set(path, null); return null; }
+  absent.delete(path);
   const hit = dbCache.get(path);
   if (hit && hit.mtimeMs === st.mtimeMs) return hit.byFile;
   try {

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { INSTRUCTION_TABLE } from '../../emulator/isa';
 import { AnalyzedDocument } from './document';
-import { analyze, inactiveOf, ruleHref } from './rules';
+import { analyze, lastInactiveOf, ruleHref } from './rules';
 import { parseDefine, type InactiveRegion } from './preprocessor';
 import { ANALYZED_EXTENSIONS, detectSyntax, extensionOf } from './syntax';
 import { DEFAULT_SETTINGS, type Finding, type Settings, type SeverityName } from './types';
@@ -33,14 +33,21 @@ const EXTS = new Set(ANALYZED_EXTENSIONS);
 
 interface Walk { cwd: string; files: string[]; errors: string[]; skipped: string[]; dirs: Set<string>; seen: Set<string> }
 
-function collect(path: string, w: Walk, explicit: boolean): void {
-  let st;
-  try { st = statSync(path); } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (explicit || code !== 'ELOOP') w.errors.push(code === 'ENOENT' ? `paravirt lint: no such file or directory: ${path}` : `paravirt lint: ${path}: ${(e as Error).message}`);
-    return;
+function collect(path: string, w: Walk, explicit: boolean, kind?: 'file' | 'dir'): void {
+  // Entries a directory listing says are plain files or directories need no stat; symlinks
+  // and the paths given on the command line do.
+  let isDir = kind === 'dir', isFile = kind === 'file', linked = kind === undefined;
+  if (kind === undefined) {
+    let st;
+    try { st = statSync(path); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (explicit || code !== 'ELOOP') w.errors.push(code === 'ENOENT' ? `paravirt lint: no such file or directory: ${path}` : `paravirt lint: ${path}: ${(e as Error).message}`);
+      return;
+    }
+    isDir = st.isDirectory();
+    isFile = st.isFile();
   }
-  if (st.isDirectory()) {
+  if (isDir) {
     // A symlink back up the tree (Mini-OS's include/mini-os -> .) is followed once: each
     // real directory is read a single time.
     let real: string;
@@ -48,16 +55,23 @@ function collect(path: string, w: Walk, explicit: boolean): void {
     if (w.dirs.has(real)) return;
     w.dirs.add(real);
     if (!explicit && OTHER_ARCH_DIRS.has(basename(path).toLowerCase())) { w.skipped.push(path); return; }
-    for (const name of readdirSync(path).sort()) {
+    let entries;
+    try { entries = readdirSync(path, { withFileTypes: true }); } catch (e) { w.errors.push(`paravirt lint: ${path}: ${(e as Error).message}`); return; }
+    entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    for (const ent of entries) {
+      const name = ent.name;
       if (name.startsWith('.') || name === 'node_modules') continue;
-      collect(join(path, name), w, false);
+      const child = join(path, name);
+      if (ent.isDirectory()) collect(child, w, false, 'dir');
+      else if (ent.isFile()) { if (EXTS.has(extensionOf(name))) collect(child, w, false, 'file'); }
+      else if (ent.isSymbolicLink()) collect(child, w, false);
     }
     return;
   }
-  if (!st.isFile()) return;
+  if (!isFile) return;
   if (!explicit && !EXTS.has(extensionOf(path))) return;
   let real = path;
-  try { real = realpathSync(path); } catch { /* keep the path */ }
+  if (linked) { try { real = realpathSync(path); } catch { /* keep the path */ } }
   if (w.seen.has(real)) return;
   w.seen.add(real);
   const r = relative(w.cwd, path);
@@ -104,8 +118,9 @@ export function lintFiles(paths: string[], o: LintOptions = {}): { results: File
   for (const f of files) {
     let text: string;
     try {
-      if (statSync(f).size > MAX_FILE_BYTES) { errors.push(`paravirt lint: ${f}: larger than ${MAX_FILE_BYTES >> 20} MB, skipped`); continue; }
-      text = readFileSync(f, 'utf8');
+      const buf = readFileSync(f);
+      if (buf.length > MAX_FILE_BYTES) { errors.push(`paravirt lint: ${f}: larger than ${MAX_FILE_BYTES >> 20} MB, skipped`); continue; }
+      text = buf.toString('utf8');
     } catch (e) { errors.push(`paravirt lint: ${f}: ${(e as Error).message}`); continue; }
     const info = detectSyntax(f, undefined, text);
     if (!info) { errors.push(`paravirt lint: ${f}: not an assembly or C file (use .asm .nasm .inc .s .S .c .h .cpp)`); continue; }
@@ -119,7 +134,7 @@ export function lintFiles(paths: string[], o: LintOptions = {}): { results: File
   for (const doc of docs) {
     const ctx = ws.contextFor(doc, false);
     ctx.cReach = reachOf.get(doc);
-    results.push({ file: doc.path, findings: analyze(doc, settings, ctx).map((h) => h.finding), inactive: inactiveOf(doc, ctx) });
+    results.push({ file: doc.path, findings: analyze(doc, settings, ctx).map((h) => h.finding), inactive: lastInactiveOf(doc) });
   }
   return { results, errors, settings, skipped: walk.skipped };
 }

@@ -140,10 +140,19 @@ interface Frame {
   /** The current branch: live (active or unknown) or not, and since which line. */
   live: boolean;
   from: number;
-  reason: string;
+  /** Why the current branch is out, built only when it is reported. */
+  reason: () => string;
   /** Inside a branch that may or may not be compiled. */
   uncertain: boolean;
 }
+
+function endsWithBackslash(s: string): boolean {
+  let e = s.length - 1;
+  if (e >= 0 && s.charCodeAt(e) === 13) e--;
+  return e >= 0 && s.charCodeAt(e) === 92;
+}
+
+const EARLIER = () => 'inactive: an earlier branch of this #if is taken';
 
 const DIRECTIVE = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif|define|undef|elifdef|elifndef)\b(.*)$/;
 
@@ -159,12 +168,12 @@ export function inactiveRegions(lines: readonly string[], defs: DefineSet): Inac
   const live = () => stack.length === 0 || stack[stack.length - 1].live;
   const uncertain = () => stack.length > 0 && stack[stack.length - 1].uncertain;
   const close = (f: Frame, line: number) => {
-    if (f.parentLive && !f.live && line - 1 >= f.from) out.push({ startLine: f.from, endLine: line - 1, reason: f.reason });
+    if (f.parentLive && !f.live && line - 1 >= f.from) out.push({ startLine: f.from, endLine: line - 1, reason: f.reason() });
   };
-  const because = (kind: string, rest: string, v: V) => {
+  const because = (kind: string, rest: string, v: V) => () => {
     const name = rest.trim().split(/\s+/)[0] ?? '';
     if (kind === 'ifdef') return `inactive: ${name} is not defined (${defs.source})`;
-    if (kind === 'ifndef') return `inactive: ${name} is defined (${known.get(name) === undefined ? 'in this file' : defs.source})`;
+    if (kind === 'ifndef') return `inactive: ${name} is defined (${defs.macros.has(name) ? defs.source : 'in this file'})`;
     return `inactive: \`#${kind} ${rest.trim()}\` is ${v === 0 ? 'false' : 'not taken'} with the project's defines (${defs.source})`;
   };
   for (let n = 0; n < lines.length; n++) {
@@ -174,14 +183,15 @@ export function inactiveRegions(lines: readonly string[], defs: DefineSet): Inac
     if (l.charCodeAt(k) !== 35) continue;
     let text = l;
     const start = n;
-    while (/\\\r?$/.test(text) && n + 1 < lines.length) { text = text.replace(/\\\r?$/, ' ') + lines[++n]; }
+    while (endsWithBackslash(text) && n + 1 < lines.length) { text = text.replace(/\\\r?$/, ' ') + lines[++n]; }
     const m = DIRECTIVE.exec(text);
     if (!m) continue;
     const kind = m[1], rest = m[2];
     const cond = (): V => {
       if (kind === 'ifdef' || kind === 'elifdef' || kind === 'ifndef' || kind === 'elifndef') {
-        const name = rest.trim().split(/[\s/]/)[0];
-        const v = ev.eval(`defined ${name}`);
+        const name = /^\s*(\w*)/.exec(rest)![1];
+        const k = known.get(name);
+        const v = k === undefined ? (defs.complete ? 0 : null) : k === UNKNOWN ? null : k === null ? 0 : 1;
         return kind.endsWith('ndef') ? (v === null ? null : v ? 0 : 1) : v;
       }
       return ev.eval(rest);
@@ -198,7 +208,7 @@ export function inactiveRegions(lines: readonly string[], defs: DefineSet): Inac
         if (!f) break;
         close(f, start);
         if (!f.parentLive) { f.from = n + 1; break; }
-        if (f.taken === true) { f.live = false; f.reason = 'inactive: an earlier branch of this #if is taken'; f.from = n + 1; break; }
+        if (f.taken === true) { f.live = false; f.reason = EARLIER; f.from = n + 1; break; }
         const v = cond();
         f.live = v !== 0;
         f.reason = because('elif', rest, v);
@@ -215,7 +225,7 @@ export function inactiveRegions(lines: readonly string[], defs: DefineSet): Inac
         f.from = n + 1;
         if (!f.parentLive) break;
         f.live = f.taken !== true;
-        f.reason = 'inactive: an earlier branch of this #if is taken';
+        f.reason = EARLIER;
         f.uncertain = (stack.length > 1 && stack[stack.length - 2].uncertain) || f.taken === null;
         break;
       }

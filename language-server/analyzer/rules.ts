@@ -194,10 +194,16 @@ export function inactiveOf(doc: AnalyzedDocument, ctx: AnalyzeContext): Inactive
   return inactiveRegions(doc.syntax === 'c' || doc.lines.length <= doc.facts.length ? doc.lines : doc.lines.slice(0, doc.facts.length), ctx.defines);
 }
 
+const lastInactive = new WeakMap<AnalyzedDocument, InactiveRegion[]>();
+
+/** The inactive regions the last analyze() of `doc` found. */
+export function lastInactiveOf(doc: AnalyzedDocument): InactiveRegion[] { return lastInactive.get(doc) ?? []; }
+
 /** Findings for a document, in document order; none in inactive #if branches. */
 export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext = {}): HitFinding[] {
   const all = analyzeAll(doc, settings, ctx);
   const inactive = inactiveOf(doc, ctx);
+  lastInactive.set(doc, inactive);
   return inactive.length ? all.filter((hf) => !lineInactive(inactive, hf.hit.line)) : all;
 }
 

@@ -78,7 +78,9 @@ export class Workspace {
    */
   contextFor(doc: AnalyzedDocument, reach = true): AnalyzeContext {
     const macros = new Set<string>(), imacros = new Set<string>();
-    const closure = this.includeClosure(doc);
+    // A C document's headers matter only for the macros that reach its asm (the CLI finds
+    // those across all the files it lints at once).
+    const closure = doc.syntax === 'c' && !reach ? [] : this.includeClosure(doc);
     for (const d of closure) {
       // Our own wrapper headers define no instruction-named macros; skip parsing cost for them.
       documentMacros(d, macros, imacros);
