@@ -28,6 +28,11 @@ let tails = new Map<string, Tail[]>();
 let tailCount = 0;
 
 function tailOf(f: Finding): Buffer {
+  if (f.related) {
+    // Related locations are this finding's own: not shared with others of the same message.
+    const { range, ...rest } = toDiagnostic(f);
+    return Buffer.from(`,"character":${range.end.character}}},${JSON.stringify(rest).slice(1)}`, 'utf8');
+  }
   let list = tails.get(f.message);
   if (!list) {
     if (tailCount > 20_000) { tails = new Map(); tailCount = 0; }

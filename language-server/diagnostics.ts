@@ -2,6 +2,7 @@
 
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from 'vscode-languageserver/node';
 import type { InactiveRegion } from './analyzer/preprocessor';
+import { pathToFileURL } from 'node:url';
 import type { Finding } from './analyzer/types';
 
 const SEV = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
@@ -14,7 +15,12 @@ export function toDiagnostic(f: Finding): Diagnostic {
     code: f.code,
     codeDescription: { href: f.href },
     message: f.message,
+    ...(f.related ? { relatedInformation: f.related.map((r) => ({ location: { uri: pathToUri(r.path), range: r.range }, message: r.message })) } : {}),
   };
+}
+
+function pathToUri(path: string): string {
+  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) ? pathToFileURL(path).href : path;
 }
 
 export function truncationNotice(lines: number): Diagnostic {

@@ -34,8 +34,11 @@ export interface ReachRegion {
   kind: 'macro-body' | 'macro-argument';
   macro: string;
   /** macro-body: where the macro is named in asm text (nearest first, deduplicated). */
-  uses: Array<{ path: string; offset: number }>;
+  uses: MacroUse[];
 }
+
+/** A place a macro is named in asm text; `text` is that file's text, to place it by line. */
+export interface MacroUse { path: string; offset: number; text: string }
 
 export const MAX_USES = 20;
 
@@ -128,7 +131,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
   }
   const out: ReachRegion[][] = sources.map(() => []);
   if (byName.size === 0) return out;
-  const textMacros = new Map<string, Array<{ path: string; offset: number }>>();
+  const textMacros = new Map<string, MacroUse[]>();
   const asmParams = new Map<string, Set<number>>();
   const seen = new Set<string>();
   const work: Array<{ src: Src; from: number; to: number; inDef: CMacroDef | null }> = [];
@@ -147,7 +150,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
   };
   let pendingCalls: string[] = [];
 
-  const markText = (name: string, use: { path: string; offset: number }) => {
+  const markText = (name: string, use: MacroUse) => {
     let uses = textMacros.get(name);
     if (uses) { if (uses.length < MAX_USES && !uses.some((u) => u.path === use.path && u.offset === use.offset)) uses.push(use); return; }
     uses = [use];
@@ -175,7 +178,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
         const p = inDef.params.indexOf(word);
         if (p >= 0) { markParam(inDef.name, p); continue; }
       }
-      if (byName.has(word) && (!inDef || inDef.name !== word)) markText(word, { path: src.s.path, offset: m.index });
+      if (byName.has(word) && (!inDef || inDef.name !== word)) markText(word, { path: src.s.path, offset: m.index, text: t });
     }
   };
 

@@ -41,11 +41,12 @@ export interface CAsmStmt {
 }
 
 export interface AsmOrigin {
-  kind: 'macro-body' | 'macro-argument';
+  /** asm-block: a line of a header's `#ifdef __ASSEMBLY__` part (GAS, not C). */
+  kind: 'macro-body' | 'macro-argument' | 'asm-block';
   /** The macro whose body this is, or the macro the argument is passed to. */
   macro: string;
   /** Where the macro is used in asm (macro-body: files and offsets), nearest first. */
-  uses: Array<{ path: string; offset: number }>;
+  uses: Array<{ path: string; offset: number; text: string }>;
 }
 
 // `asm_inline` is the kernel's spelling of `asm inline` (a macro every x86 header uses).

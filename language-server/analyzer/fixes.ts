@@ -79,8 +79,30 @@ function planAsm(doc: AnalyzedDocument, hit: Hit): FixPlan {
   return { ok: true, replacement: text, edit: { range: hit.range, newText: text } };
 }
 
+/**
+ * Why an instruction in C must stay as written, for the places kernels put instructions where
+ * a C call cannot go: a macro's body, a macro argument, an ALTERNATIVE, an exception-table
+ * entry, a header's assembly part. null when none applies.
+ */
+function placeRefusal(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): string | null {
+  const o = st.origin;
+  if (o?.kind === 'asm-block') return 'the instruction is in the header\'s __ASSEMBLY__ part, which .S files include; use the GAS wrappers of paravirt-gas.inc there';
+  const alt = o ? /alternative/i.test(o.macro) : /\bALTERNATIVE/.test(doc.textRange(st.regionStart, st.regionEnd));
+  if (alt) return 'the instruction is one alternative of an ALTERNATIVE(): the kernel patches one of them in at boot, so the text must stay an instruction (a PV kernel swaps it through pv_ops instead)';
+  if (o?.kind === 'macro-body') return `the instruction is in the body of macro ${o.macro}, which asm text uses${o.uses.length > 1 ? ` in ${o.uses.length}${o.uses.length >= 20 ? '+' : ''} places` : ''}; a rewrite here would change every expansion, so change its users by hand`;
+  if (o?.kind === 'macro-argument') return `the instruction is text passed to macro ${o.macro}, which builds an asm statement around it; a C call cannot take its place inside that statement`;
+  const tpl = st.template;
+  const lineStart = tpl.lastIndexOf('\n', hit.instr.start - 1) + 1;
+  if (/[\w.]+:\s*$/.test(tpl.slice(lineStart, hit.instr.start)) && /_ASM_EXTABLE|__ex_table/.test(doc.textRange(st.regionStart, st.regionEnd))) {
+    return 'the instruction\'s label is an exception-table entry (_ASM_EXTABLE): a fault there is fixed up by the kernel, and a hypercall wrapper has no such entry, so the error path would be lost';
+  }
+  return null;
+}
+
 function planC(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): FixPlan {
   const { entry, instr } = hit;
+  const place = placeRefusal(doc, hit, st);
+  if (place) return refuse(place);
   if (st.statementCount !== 1) {
     return refuse(`the asm statement holds ${st.statementCount} statements; a C call can replace only an asm statement that is exactly one privileged instruction (split it, or move it to an assembly file and use ${entry.wrappers.nasm ?? 'the wrapper'})`);
   }

@@ -5,6 +5,7 @@
 import { classify, isTableMnemonic, stripAttSuffix, tableMnemonics } from '../../emulator/isa';
 import type { LineDef, LineFacts, LineInstr } from './types';
 import { SPECIAL_OPERAND } from './nasm-line';
+import { byteList, decodeTableInstruction } from './byte-decode';
 import { commentDirectives, GAS_PREFIXES, isIdentChar, isIdentStart, isSpace, normalizeOperand, splitOperands } from './operands';
 
 export const IN_COMMENT = 1;
@@ -120,6 +121,7 @@ export function parseGasStatement(s: string, from: number, to: number, intel: bo
     else if (SECTION_DIRS.has(lower)) r.section = lower;
     else if (lower === '.intel_syntax') r.intel = true;
     else if (lower === '.att_syntax') r.intel = false;
+    else if (lower === '.byte') r.instr = byteInstruction(s, w0, w1, to);
     return r;
   }
   const stmtStart = w0;
@@ -143,6 +145,16 @@ export function parseGasStatement(s: string, from: number, to: number, intel: bo
     r.instr = { start: stmtStart, end, mStart: w0, mEnd: w1, mnemonic, raw: word, prefixed, ops, rawOps, intel };
   }
   return r;
+}
+
+/** `.byte` with a list that encodes one table instruction (xsetbv, monitor, ...): that instruction. */
+function byteInstruction(s: string, w0: number, w1: number, to: number): LineInstr | null {
+  let end = to;
+  while (end > w1 && isSpace(s.charCodeAt(end - 1))) end--;
+  const bytes = byteList(s.slice(w1, end));
+  const d = bytes && decodeTableInstruction(bytes);
+  if (!d || !classify(d.mnemonic, d.ops)) return null;
+  return { start: w0, end, mStart: w0, mEnd: w1, mnemonic: d.mnemonic, raw: '.byte', prefixed: false, ops: d.ops, rawOps: splitOperands(s, w1, end), intel: true };
 }
 
 /** Statement boundaries within `s[from, to)`: `;` outside quotes. */
@@ -200,7 +212,7 @@ function isOrdinary(s: string, state: number, cpp: boolean): boolean {
   let j = i;
   while (j < len && isSpace(s.charCodeAt(j))) j++;
   if (s.charCodeAt(j) === 61 || s.charCodeAt(j) === 58) return false; // `x = 1`, `x :`
-  return s.indexOf(';', i) < 0 && s.indexOf('/*', i) < 0 && s.indexOf('paravirt', i) < 0;
+  return s.indexOf(';', i) < 0 && s.indexOf('"', i) < 0 && s.indexOf('/*', i) < 0 && s.indexOf('paravirt', i) < 0;
 }
 
 export function parseGasLine(s: string, state: number, cpp: boolean): LineFacts {
@@ -213,7 +225,15 @@ export function parseGasLineFull(s: string, state: number, cpp: boolean): LineFa
   let first = 0;
   while (first < s.length && isSpace(s.charCodeAt(first))) first++;
   if (first === s.length) return EMPTY[state & 3];
-  if (cpp && !(state & IN_COMMENT) && s.charCodeAt(first) === 35) return parseCppLine(s, first, state);
+  let cppDefs: LineDef[] | null = null;
+  if (cpp && !(state & IN_COMMENT) && s.charCodeAt(first) === 35) {
+    const cppFacts = parseCppLine(s, first, state);
+    // A #define's body is assembly wherever the macro is used: read it as such, in place.
+    const body = defineBodyStart(s, first);
+    if (body < 0) return cppFacts;
+    cppDefs = cppFacts.defs;
+    s = ' '.repeat(body) + s.slice(body);
+  }
   const { code, comments, state: endState0 } = maskComments(s, state);
   let ignore = false, target: 'pv' | 'hvm' | null = null;
   if (comments) ({ ignore, target } = commentDirectives(comments));
@@ -227,15 +247,45 @@ export function parseGasLineFull(s: string, state: number, cpp: boolean): LineFa
     const r = parseGasStatement(code, bounds[k], bounds[k + 1], intel);
     intel = r.intel;
     if (r.instr) (instrs ??= []).push(r.instr);
+    else if (!r.word.startsWith('.')) {
+      // A macro invocation's string arguments (ALTERNATIVE "", "pushf; pop %rax", ...) are
+      // instructions the macro emits.
+      for (const i of stringInstructions(code, bounds[k], bounds[k + 1], intel)) (instrs ??= []).push(i);
+    }
     if (r.defs) (defs ??= []).push(...r.defs);
     if (r.include) include = r.include;
     if (r.section) section = r.section;
     macroOpen ||= r.macroOpen;
     macroClose ||= r.macroClose;
   }
+  if (cppDefs) defs = defs ? [...cppDefs, ...defs] : cppDefs;
   const endState = (endState0 & IN_COMMENT) | (intel ? INTEL : 0);
   if (!instrs && !defs && !include && !section && !macroOpen && !macroClose && !ignore && !target && endState === state) return EMPTY[state & 3];
   return { startState: state, endState, instrs, defs, include, section, macroOpen, macroClose, ignore, target };
+}
+
+/** The column where a `#define NAME` / `#define NAME(args)` line's body starts, or -1 for another directive. */
+export function defineBodyStart(s: string, first: number): number {
+  const m = /^#\s*define\s+[A-Za-z_]\w*(\([^)]*\))?/.exec(s.slice(first));
+  return m ? first + m[0].length : -1;
+}
+
+/** Table instructions in the string literals of `s[from, to)`, each literal read as GAS statements. */
+function stringInstructions(s: string, from: number, to: number, intel: boolean): LineInstr[] {
+  const out: LineInstr[] = [];
+  for (let i = s.indexOf('"', from); i >= 0 && i < to; i = s.indexOf('"', i + 1)) {
+    let e = i + 1;
+    while (e < to && s.charCodeAt(e) !== 34) e += s.charCodeAt(e) === 92 ? 2 : 1;
+    if (e >= to) break;
+    const b: number[] = [];
+    statementBounds(s, i + 1, e, b);
+    for (let k = 0; k < b.length; k += 2) {
+      const r = parseGasStatement(s, b[k], b[k + 1], intel);
+      if (r.instr) out.push(r.instr);
+    }
+    i = e;
+  }
+  return out;
 }
 
 function parseCppLine(s: string, first: number, state: number): LineFacts {

@@ -163,6 +163,7 @@ export function renderJson(results: FileFindings[], cwd: string, settings: Setti
     file: rel(cwd, file), line: f.range.start.line + 1, column: f.range.start.character + 1,
     endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1,
     severity: f.severity, code: f.code, message: f.message, href: f.href, fixable: f.fixable,
+    ...(f.related ? { related: f.related.map((r) => ({ file: rel(cwd, r.path), line: r.range.start.line + 1, column: r.range.start.character + 1, message: r.message })) } : {}),
   })));
   const inactive = results.flatMap(({ file, inactive: regions }) => (regions ?? []).map((r) => ({
     file: rel(cwd, file), line: r.startLine + 1, endLine: r.endLine + 1, reason: r.reason,
@@ -191,6 +192,12 @@ export function renderSarif(results: FileFindings[], cwd: string, settings: Sett
         region: { startLine: f.range.start.line + 1, startColumn: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1 },
       },
     }],
+    ...(f.related ? {
+      relatedLocations: f.related.map((r, id) => ({
+        id, message: { text: r.message },
+        physicalLocation: { artifactLocation: { uri: rel(cwd, r.path), uriBaseId: '%SRCROOT%' }, region: { startLine: r.range.start.line + 1, startColumn: r.range.start.character + 1 } },
+      })),
+    } : {}),
   })));
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

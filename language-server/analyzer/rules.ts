@@ -5,11 +5,12 @@
 import { classify, type IsaEntry } from '../../emulator/isa';
 import type { CAsmStmt } from './c-inline';
 import { reachStatements, type ReachRegion } from './c-asm-reach';
+import { asmBlockStatements } from './c-asm-blocks';
 import { inactiveRegions, lineInactive, type DefineSet, type InactiveRegion } from './preprocessor';
 import type { AnalyzedDocument, Hit } from './document';
 import { planFix, type FixPlan } from './fixes';
 import { HAS_INSTR, HAS_MACRO_DEF } from './line-flags';
-import type { Finding, LineInstr, Range, Settings, SeverityName, Target } from './types';
+import type { Finding, LineInstr, Range, RelatedLocation, Settings, SeverityName, Target } from './types';
 
 export const DOCS_BASE = 'https://github.com/paravirt/paravirt/blob/main/docs/rules.md';
 export const MAX_FINDINGS = 20_000;
@@ -89,6 +90,19 @@ export function documentMacros(doc: AnalyzedDocument, macros: Set<string>, imacr
 }
 
 export interface HitFinding { hit: Hit; finding: Finding }
+
+/** Related locations shown with a finding in a macro's body: where asm text uses the macro. */
+export const MAX_RELATED = 10;
+
+function macroUses(macro: string, uses: ReadonlyArray<{ path: string; offset: number; text: string }>): RelatedLocation[] {
+  const sorted = [...uses].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.offset - b.offset));
+  return sorted.slice(0, MAX_RELATED).map((u) => {
+    let line = 0, lineStart = 0;
+    for (let i = u.text.indexOf('\n'); i >= 0 && i < u.offset; i = u.text.indexOf('\n', i + 1)) { line++; lineStart = i + 1; }
+    const character = u.offset - lineStart;
+    return { path: u.path, range: { start: { line, character }, end: { line, character: character + macro.length } }, message: `${macro} used in asm here` };
+  });
+}
 
 /**
  * Per parsed instruction (a new object whenever its line or asm statement is reparsed): the
@@ -253,6 +267,7 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
           href: ruleHref(entry), entry: entry.id, fixable: k.fixable, encoded: undefined,
         },
       };
+      if (c?.origin?.kind === 'macro-body' && c.origin.uses.length) hf.finding.related = macroUses(c.origin.macro, c.origin.uses);
       k.last = hf;
     }
     return hf;
@@ -290,7 +305,9 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
       if (out.length >= MAX_FINDINGS) return out;
     }
   }
-  if (ctx.cReach && ctx.cReach.length > 0) {
+  const units = ctx.cReach && ctx.cReach.length > 0 ? doc.reachStatements(ctx.cReach, reachStatements) : [];
+  const blocks = asmBlockStatements(doc.lines, (l) => doc.offsetAt({ line: l, character: 0 }), doc.getText());
+  if (units.length > 0 || blocks.length > 0) {
     // Text a macro brings into asm: each instruction once, where it is written, unless an asm
     // statement's own template already holds it (ALTERNATIVE's arguments inside asm()).
     const stmts = doc.cStmts;
@@ -305,7 +322,7 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
     };
     const seen = new Set<number>();
     const extra: HitFinding[] = [];
-    for (const st of doc.reachStatements(ctx.cReach, reachStatements)) {
+    for (const st of units.length ? [...units, ...blocks] : blocks) {
       for (const { instr } of st.instrs) {
         const o = st.map[instr.mStart];
         if (seen.has(o) || inAsm(o)) continue;

@@ -71,6 +71,8 @@ export const DEFAULT_SETTINGS: Settings = {
   undefines: [],
 };
 
+export interface RelatedLocation { path: string; range: Range; message: string }
+
 export interface TextEdit { range: Range; newText: string }
 
 /** A finding ready to become an LSP diagnostic or a CLI line. */
@@ -85,6 +87,8 @@ export interface Finding {
   entry: string;
   /** Whether an automatic rewrite exists for this occurrence. */
   fixable: boolean;
+  /** Other places that matter (where a macro holding the instruction is used), at most a few. */
+  related?: RelatedLocation[];
   /**
    * A slot for a serializer's cache of this finding (the LSP server keeps its JSON here);
    * findings never change, so whatever is derived from one stays valid.

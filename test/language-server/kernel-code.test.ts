@@ -31,6 +31,18 @@ asm("wbinvd");
 static inline void flush(void) { asm volatile("invlpg (%0)" :: "r"(0)); }
 `;
 
+const PLACES_C = `#define _ASM_EXTABLE(from, to) " .pushsection __ex_table,\\"a\\"\\n .long " #from ", " #to "\\n .popsection\\n"
+#define ALTERNATIVE(oldinstr, newinstr, feature) oldinstr "\\n.pushsection .altinstr_replacement\\n" newinstr "\\n.popsection\\n"
+#define HALT "hlt"
+#define safe_insn(insn) asm volatile("1: " insn "\\n2:\\n" _ASM_EXTABLE(1b, 2b))
+static void a(void) { asm volatile(HALT); }
+static void b(void) { asm volatile(HALT); }
+static void c(void) { asm volatile(ALTERNATIVE("", "cli", 1)); }
+static void d(void) { asm volatile("1: sti\\n2:\\n" _ASM_EXTABLE(1b, 2b)); }
+static void e(void) { safe_insn("wbinvd"); }
+static void f(void) { asm volatile("cli"); }
+`;
+
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), 'pv-kernel-'));
   mkdirSync(join(root, 'include'), { recursive: true });
@@ -112,8 +124,42 @@ describe('inactive branches in the editor', () => {
     assert.deepEqual(findings, ['16:PV023', '9:PV004'].sort());
   });
 
+  it('a finding in a macro body carries the macro\'s uses as related information', async () => {
+    const path = join(root, 'places.c');
+    writeFileSync(path, PLACES_C);
+    const ds = await c.open(path, PLACES_C, 'c');
+    const hlt = ds.find((d) => d.code === 'PV001')!;
+    assert.equal(hlt.range.start.line, 2);
+    assert.deepEqual(hlt.relatedInformation?.map((r) => [r.location.uri.endsWith('/places.c'), r.location.range.start.line, r.message]),
+      [[true, 4, 'HALT used in asm here'], [true, 5, 'HALT used in asm here']]);
+    assert.equal(ds.find((d) => d.code === 'PV002' && d.range.start.line === 9)?.relatedInformation, undefined);
+  });
+
   it("a file in another architecture's folder gets no findings", async () => {
     const ds = await c.open(join(root, 'arm', 'cstart.S'), 'start:\n\thlt\n\tcli\n', 'gas');
     assert.deepEqual(ds, []);
+  });
+});
+
+
+describe('where kernels put instructions', () => {
+  it('a finding in a macro body is reported once, at the body, with the uses as related locations', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pv-places-'));
+    writeFileSync(join(root, 'places.c'), PLACES_C);
+    const r = lintFiles([root]);
+    const fs = r.results[0].findings;
+    const at = (line: number) => fs.filter((f) => f.range.start.line + 1 === line);
+    assert.deepEqual(fs.map((f) => `${f.range.start.line + 1}:${f.code}`), ['3:PV001', '7:PV002', '8:PV003', '9:PV025', '10:PV002']);
+    const hlt = at(3)[0];
+    assert.deepEqual(hlt.range, { start: { line: 2, character: 14 }, end: { line: 2, character: 17 } });
+    assert.deepEqual(hlt.related?.map((x) => [x.range.start.line + 1, x.range.start.character + 1]), [[5, 36], [6, 36]]);
+    // The quick fix is offered only where a faithful rewrite exists; elsewhere the message says why not.
+    assert.equal(hlt.fixable, false);
+    assert.match(hlt.message, /in the body of macro HALT, which asm text uses in 2 places/);
+    assert.match(at(7)[0].message, /one alternative of an ALTERNATIVE\(\)/);
+    assert.match(at(8)[0].message, /exception-table entry \(_ASM_EXTABLE\)/);
+    assert.match(at(9)[0].message, /text passed to macro safe_insn/);
+    assert.equal(at(10)[0].fixable, true);
+    assert.match(at(10)[0].message, /Quick fix: pv_irq_disable\(\)/);
   });
 });

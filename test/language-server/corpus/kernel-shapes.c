@@ -8,6 +8,8 @@
 #define PUSHF "pushfl"                                          /* expect: PV004 */
 #define POPF "popfl"                                            /* expect: PV005 */
 #define __ASM_CLAC ".byte 0x0f,0x01,0xca"
+#define __ASM_XSETBV ".byte 0x0f,0x01,0xd1"                     /* expect: PV047 */
+#define __ASM_MWAIT ".byte 0x0f, 0x01, 0xc9;"                   /* expect: PV044 */
 #define asm_safe(insn, inoutclob...) ({ asm volatile("1: " insn "\n\t" "2:\n\t" : inoutclob); 0; })
 #define BUILDIO(bwl) \
 static inline void outs##bwl(int port, const void *addr, unsigned long count) \
@@ -88,6 +90,15 @@ static void smap(void)
 	alternative("", __ASM_CLAC, 0);
 	asm volatile(ALTERNATIVE("", "wrmsr", 0) : : "c"(0), "a"(0), "d"(0));   /* expect: PV027 */
 	asm volatile("lock; incl %0\n\t" "rep; insb" : "+m"(*(int *)0) : "d"(0x60));  /* expect: PV008 */
+}
+
+static void xsetbv(unsigned int index, unsigned int lo, unsigned int hi)
+{
+	asm volatile(__ASM_XSETBV :: "a" (lo), "d" (hi), "c" (index));
+	asm volatile("sti; " __ASM_MWAIT :: "a" (0), "c" (0));    /* expect: PV003 */
+	asm volatile(".byte 0x0f,0x01,0xd0" : "=a"(lo), "=d"(hi) : "c"(0));  /* xgetbv: not privileged */
+	asm volatile(".byte 0x0f,0x32,0x00");                      /* two bytes of rdmsr and a third: data */
+	asm volatile(".byte 0x48, 0x0f, 0x22, 0xd8");               /* expect: PV010 */
 }
 
 static int safe_rdmsr(void)
