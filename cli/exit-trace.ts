@@ -14,9 +14,37 @@ function hexBytes(bytes: Uint8Array): string {
   return s;
 }
 
-/** The JSON form of one exit; the field list is documented in cli/PROFILE-FORMAT.md. */
-export function exitToJson(r: ExitRecord): Record<string, unknown> {
-  const o: Record<string, unknown> = {
+/**
+ * One line of --trace-exits, and the `stop.exit` of a --summary json that ended on --stop-on.
+ * The field names are public (documented in `paravirt run --help`); keep them.
+ */
+export interface ExitTraceLine {
+  seq: number;
+  /** Intel's basic exit reason, or a PV record kind (256 and up). */
+  reason: number;
+  name: string;
+  qualification: number;
+  eip: number;
+  cs: number;
+  cpl: number;
+  /** The instruction's bytes as unspaced hex: "0fa2". */
+  bytes: string;
+  icount: number;
+  handler: string;
+  /** Estimated cycles (the cost model's). */
+  cycles: number;
+  /** One readable line: "OUT dx, al port 0x3f8 size 1". */
+  text: string;
+  gpa?: number;
+  msr?: number;
+  value?: number;
+  vector?: number;
+  errorCode?: number;
+}
+
+/** The JSON form of one exit. */
+export function exitToJson(r: ExitRecord): ExitTraceLine {
+  const o: ExitTraceLine = {
     seq: r.seq, reason: r.reason, name: r.reasonName, qualification: r.qualification >>> 0,
     eip: r.eip >>> 0, cs: r.cs, cpl: r.cpl, bytes: hexBytes(r.bytes), icount: r.icount,
     handler: r.handler, cycles: r.cycles, text: describeExit(r),

@@ -1,18 +1,19 @@
 // The end-of-run summary: one object, printed as text for people or as a single JSON line
 // for scripts. Exit counts are exact; cycles come from the cost model and are labelled so.
 
-import type { ExitStats, StopReason } from '../emulator/machine-api';
+import type { ExitStats, Mode, StopReason } from '../emulator/machine-api';
+import type { ExitTraceLine } from './exit-trace';
 
 export interface RunSummary {
   kernel: string;
-  mode: string;
+  mode: Mode;
   exitControls: string;
   instructions: number;
   seconds: number;
   /** Virtual time the run covered: instructions at 10 ns each plus idle time. */
   virtualSeconds: number;
   mips: number;
-  stop: { kind: string; code: number; detail?: string; exit?: Record<string, unknown> };
+  stop: { kind: StopReason['kind']; code: number; detail?: string; exit?: ExitTraceLine };
   exitStatus: number;
   exits: {
     total: number;
@@ -38,16 +39,16 @@ function stopDetail(stop: StopReason): string | undefined {
 }
 
 export function buildSummary(a: {
-  kernel: string; mode: string; exitControls: string; instructions: number; seconds: number;
+  kernel: string; mode: Mode; exitControls: string; instructions: number; seconds: number;
   virtualSeconds?: number; limit?: 'instructions' | 'time'; stop: StopReason; exitStatus: number; stats: ExitStats; serialBytes: number;
-  matchedExit?: Record<string, unknown>;
+  matchedExit?: ExitTraceLine;
 }): RunSummary {
   const byReason = a.stats.byReason;
   const cyclesByReason = a.stats.cyclesByReason;
   let exitCycles = 0;
   for (const v of Object.values(cyclesByReason)) exitCycles += v;
   const guest = a.stats.guestCycles;
-  const detail = a.matchedExit ? String(a.matchedExit.text)
+  const detail = a.matchedExit ? a.matchedExit.text
     : a.stop.kind === 'budget' && a.limit ? (a.limit === 'time' ? '--max-time reached' : '--max-instructions reached')
     : stopDetail(a.stop);
   return {

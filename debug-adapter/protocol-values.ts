@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import type { ExitRecord } from '../emulator/machine-api';
 import { describeExit } from '../emulator/vmm/describe-exit';
 import { isPvRecord } from '../emulator/pv/record-kinds';
+import type { ExitRecordJson } from './custom-protocol';
 
-export function exitJson(r: ExitRecord): Record<string, unknown> {
-  const o: Record<string, unknown> = {
+export function exitJson(r: ExitRecord): ExitRecordJson {
+  const o: ExitRecordJson = {
     seq: r.seq, reason: r.reason, reasonName: r.reasonName, qualification: r.qualification >>> 0, eip: r.eip >>> 0, cs: r.cs, cpl: r.cpl,
     bytes: [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), icount: r.icount, handler: r.handler, cycles: r.cycles,
     description: isPvRecord(r.reason) ? r.handler : describeExit(r),

@@ -18,6 +18,7 @@ import { code32 } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { disassembleAround } from './disassembly-view';
 import { exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
+import { EXITS_EVENT, EXIT_LOG_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson, type ExitsEventBody } from './custom-protocol';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { typedNode, variableNodes } from './variables-view';
@@ -26,11 +27,16 @@ import { VariableHandles } from './variable-handles';
 import { formatNodeValue, numberText, registerBits } from './value-format';
 import { describeExit } from '../emulator/vmm/describe-exit';
 import { PvKind, isPvRecord } from '../emulator/pv/record-kinds';
+import { MachineOptionError, type MachineOption } from '../emulator/option-error';
 import type { ExitRecord, WatchKind } from '../emulator/machine-api';
 
 const THREAD = 1;
 const CONFIG_REQUESTS = new Set(['setBreakpoints', 'setFunctionBreakpoints', 'setInstructionBreakpoints', 'setDataBreakpoints', 'setExceptionBreakpoints']);
 const MAX_READ = 1 << 20;
+
+/** The launch attribute that sets each machine option (errors name the attribute to fix). */
+const LAUNCH_ATTRIBUTE_OF: { readonly [O in MachineOption]: string } = { image: 'program', memory: 'memory', exitControls: 'exitControls' };
+
 /**
  * Exits carried by one `paravirt.exits` event (one per 100 ms tick, one per stop, one at the
  * end): every exit of a session up to 40,000 a second, so the views and an export after the
@@ -125,16 +131,16 @@ export class ParavirtSession extends LoggingDebugSession {
       const code = (e as NodeJS.ErrnoException).code;
       return { error: e instanceof LaunchError ? e.message : `launch attribute 'program': cannot read '${config.program}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, code: 1002 };
     }
-    if (config.profile && (args as Record<string, unknown>).profile === undefined && (args as Record<string, unknown>).cwd === undefined) {
+    const given = args as { profile?: unknown; cwd?: unknown };
+    if (config.profile && given.profile === undefined && given.cwd === undefined) {
       config.profile = join(workspaceOf(config.program), '.paravirt', 'last-run.json');
     }
     let engine: DebugEngine;
     try {
       engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b), (b) => this.hypervisorBuf.push(b));
     } catch (e) {
-      const err = e as Error;
-      const attr = err.name === 'ImageError' ? 'program' : /memory/i.test(err.message) ? 'memory' : /exit control|preset|override/i.test(err.message) ? 'exitControls' : 'program';
-      return { error: `launch attribute '${attr}': cannot start the guest: ${err.message}`, code: 1004 };
+      const attr = e instanceof MachineOptionError ? LAUNCH_ATTRIBUTE_OF[e.option] : 'program';
+      return { error: `launch attribute '${attr}': cannot start the guest: ${(e as Error).message}`, code: 1004 };
     }
     let fd: number | null = null;
     try {
@@ -252,14 +258,15 @@ export class ParavirtSession extends LoggingDebugSession {
     if (!force && stats.total === this.lastExitTotal) return;
     this.lastExitTotal = stats.total;
     const { latest, dropped } = e.drainExits(EXITS_PER_EVENT);
-    this.sendEvent(new Event('paravirt.exits', {
+    const body: ExitsEventBody = {
       total: stats.total, byReason: stats.byReason, cyclesByReason: stats.cyclesByReason, cyclesAreEstimates: true,
       hypercalls: stats.hypercalls, instructions: e.machine.icount, latest: latest.map((r) => this.exitWithSource(r)), latestDropped: dropped,
-    }));
+    };
+    this.sendEvent(new Event(EXITS_EVENT, body));
   }
 
   /** An exit as JSON, with the source line of its instruction where the line table knows it. */
-  private exitWithSource(r: ExitRecord): Record<string, unknown> {
+  private exitWithSource(r: ExitRecord): ExitRecordJson {
     const o = exitJson(r);
     const l = this.engine?.sourceAt(r.eip);
     if (l) o.source = { path: this.localPath(l.file), line: l.line };
@@ -722,10 +729,10 @@ export class ParavirtSession extends LoggingDebugSession {
       this.sendResponse(response);
       return;
     }
-    if (command !== 'paravirt.exitLog') { super.customRequest(command, response, args); return; }
+    if (command !== EXIT_LOG_REQUEST) { super.customRequest(command, response, args); return; }
     const e = this.engine;
     if (!e) { this.fail(response, 'no guest is loaded'); return; }
-    const a = (args ?? {}) as { from?: unknown; count?: unknown; filter?: unknown };
+    const a = (args ?? {}) as { [K in keyof ExitLogArguments]?: unknown };
     const from = a.from === undefined ? Math.max(0, e.machine.exits.total - 100) : Number(a.from);
     const count = a.count === undefined ? 100 : Number(a.count);
     if (!Number.isInteger(from) || from < 0) { this.fail(response, 'paravirt.exitLog: from must be a sequence number >= 0'); return; }
@@ -740,7 +747,8 @@ export class ParavirtSession extends LoggingDebugSession {
       } catch (err) { this.fail(response, `paravirt.exitLog: ${(err as Error).message}`); return; }
     }
     const records = e.machine.exits.page(from, count, filter);
-    response.body = { total: e.machine.exits.total, records: records.map((r) => this.exitWithSource(r)) };
+    const body: ExitLogBody = { total: e.machine.exits.total, records: records.map((r) => this.exitWithSource(r)) };
+    response.body = body;
     this.sendResponse(response);
   }
 }

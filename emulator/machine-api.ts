@@ -1,7 +1,6 @@
 // The Machine's public surface: what the CLI, the debug adapter and the tests use.
 // Nothing here reads files or knows about VS Code, DAP or LSP.
 
-import type { ExitControls } from './cpu';
 import type { PvKernel } from './pv/domain-builder';
 import type { PvStateView } from './pv/domain';
 
@@ -49,9 +48,15 @@ export interface MachineOptions {
 }
 
 export type ExitControlsPreset = 'ept' | 'shadow-paging';
+export type ExitControlOverrides = Readonly<Record<string, boolean | number | undefined>>;
 export interface ExitControlsSpec {
   preset: ExitControlsPreset;
-  overrides?: Partial<Omit<ExitControls, 'msrExits' | 'ioExits'>>;
+  /**
+   * Controls by name (hltExiting: true, cr0Mask: 0x...), as a user or a launch configuration
+   * gives them: createExitControls checks each name and value type against the controls and
+   * throws ExitControlsError for anything else.
+   */
+  overrides?: ExitControlOverrides;
   /** Cost model overrides (a JSON object, see emulator/vmm/COST-MODEL.md); validated by createHvmVmm. */
   costModel?: Record<string, unknown>;
 }

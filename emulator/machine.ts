@@ -17,6 +17,7 @@ import { PvHypervisor } from './pv/hypervisor';
 import { buildAcpiTables } from './firmware/acpi-tables';
 import type { PvStateView } from './pv/domain';
 import { ExitReason } from './isa/exit-reasons';
+import { MachineOptionError } from './option-error';
 import { encodeEptViolation } from './isa/exit-qualification';
 
 /** Idle jumps one run() call may make before it returns (a few milliseconds of host time). */
@@ -55,7 +56,7 @@ export class Machine implements MachineApi {
     this.mode = this.opts.mode;
     const mib = this.opts.memoryMiB;
     if (!Number.isFinite(mib) || mib < 1 || mib > 3072 || !Number.isInteger(mib)) {
-      throw new RangeError(`memory size must be a whole number of MiB between 1 and 3072, got ${mib}`);
+      throw new MachineOptionError('memory', `memory size must be a whole number of MiB between 1 and 3072, got ${mib}`);
     }
     this.memory = new PhysicalMemory(mib * 1024 * 1024);
     const cpu = this.cpu;

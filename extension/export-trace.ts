@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { writeFileSync } from 'node:fs';
 import { toExitEntry, type ExitEntry, type ExitModel } from './exit-model';
+import { EXIT_LOG_REQUEST, isExitLogBody, type ExitLogArguments } from '../debug-adapter/custom-protocol';
 import { toCsv, toJsonLines } from './trace-format';
 
 const PAGE = 5000;
@@ -15,8 +16,10 @@ async function fetchLog(session: vscode.DebugSession): Promise<ExitEntry[]> {
   const out: ExitEntry[] = [];
   let from = 0;
   while (out.length < MAX) {
-    const body = await session.customRequest('paravirt.exitLog', { from, count: PAGE }) as Record<string, unknown> | undefined;
-    const list = Array.isArray(body?.exits) ? body.exits : Array.isArray(body?.records) ? body.records : Array.isArray(body) ? body : [];
+    const args: ExitLogArguments = { from, count: PAGE };
+    const body: unknown = await session.customRequest(EXIT_LOG_REQUEST, args);
+    if (!isExitLogBody(body)) break;
+    const list = body.records;
     for (const r of list) { const e = toExitEntry(r); if (e) out.push(e); }
     if (list.length < PAGE) break;
     from += list.length;

@@ -8,6 +8,7 @@ import { createLanguageClient } from './language-client';
 import { ParavirtAdapterFactory } from './debug-adapter-factory';
 import { ParavirtConfigurationProvider } from './configuration-provider';
 import { ExitModel } from './exit-model';
+import { EXITS_EVENT } from '../debug-adapter/custom-protocol';
 import { ExitsView, revealExit } from './exits-view';
 import { GuestScreen } from './guest-screen';
 import { SessionStatus } from './status-bar';
@@ -72,7 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== 'paravirt') return;
       if (e.event === 'paravirt.hypervisorConsole') { hypervisorConsole.write(e.body); return; }
-      if (e.event !== 'paravirt.exits') return;
+      if (e.event !== EXITS_EVENT) return;
       if (model.apply(e.body, Date.now())) { exitsView.refresh(); status.update(); }
     }),
     vscode.debug.registerDebugAdapterTrackerFactory('paravirt', {

@@ -122,7 +122,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.machine = new Machine({
       mode: config.mode, memoryMiB: config.memoryMiB, serialOut: (b) => { if (!this.replaying) serialOut(b); }, pvPrivileged: config.pvPrivileged,
       hypervisorConsole: hypervisorRoute(config.hypervisorConsole, (b) => { if (!this.replaying) hypervisorOut?.(b); }),
-      exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides as never },
+      exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides },
     });
     this.machine.load(this.plan);
     this.symbols = new SymbolTable(this.plan.symbols);

@@ -8,6 +8,7 @@
 // to spare. The vCPU enters in ring 1 with ESI -> start_info.
 
 import type { Cpu } from '../cpu';
+import { MachineOptionError, type MachineOption } from '../option-error';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { XenKernelImage } from '../loader/xen-kernel';
 import {
@@ -52,7 +53,11 @@ const L3_PROT = 0x01;
 const HV_PDE = 0x63;      // present, writable, accessed, dirty; supervisor only
 const M2P_PTE = 0x25;     // present, user, accessed, read-only (the guest may read the M2P table)
 
-export class BuildError extends Error { override name = 'BuildError'; }
+/** The kernel cannot be built into a domain: the image's fault, or too little memory for it. */
+export class BuildError extends MachineOptionError {
+  override name = 'BuildError';
+  constructor(message: string, option: MachineOption = 'image') { super(option, message); }
+}
 
 export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const mem = d.mem, cpu = d.cpu;
@@ -100,7 +105,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   }
   const mappedPages = (mappedEnd - virtBase) / PAGE;
   if (mappedPages > nrPages) {
-    throw new BuildError(`the kernel and its bootstrap region need ${mappedPages * 4} KiB but the domain has ${nrPages * 4} KiB (give it more memory)`);
+    throw new BuildError(`the kernel and its bootstrap region need ${mappedPages * 4} KiB but the domain has ${nrPages * 4} KiB (give it more memory)`, 'memory');
   }
 
   // Kernel image, hypercall page included (filled below).

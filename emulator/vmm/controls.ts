@@ -4,6 +4,7 @@
 // fault, EPT violations on MMIO, task switch) need no control here: the CPU always raises them.
 
 import type { ExitControls } from '../cpu';
+import { MachineOptionError } from '../option-error';
 import type { ExitControlsPreset, ExitControlsSpec } from '../machine-api';
 
 // CR0 bits: PE 0, MP 1, EM 2, TS 3, ET 4, NE 5, WP 16, AM 18, NW 29, CD 30, PG 31.
@@ -74,8 +75,9 @@ const NUMBER_KEYS = ['cr0Mask', 'cr4Mask', 'exceptionBitmap'] as const;
 export const CONTROL_KEYS: readonly string[] = [...BOOLEAN_KEYS, ...NUMBER_KEYS];
 
 /** Thrown for a spec that names an unknown preset or control, or gives a value of the wrong type. */
-export class ExitControlsError extends Error {
+export class ExitControlsError extends MachineOptionError {
   override name = 'ExitControlsError';
+  constructor(message: string) { super('exitControls', message); }
 }
 
 /**

@@ -2,6 +2,7 @@
 // exact; these numbers are a model. Every default and its rationale is in COST-MODEL.md;
 // keep the two in step.
 
+import { MachineOptionError } from '../option-error';
 import { EXIT_REASONS, EXIT_REASON_LIMIT, ExitReason, exitReasonNumber } from '../isa/exit-reasons';
 
 export interface CostModel {
@@ -68,8 +69,9 @@ export const DEFAULT_COST_MODEL: Readonly<CostModel> = Object.freeze({
   inKernelHandlers: ['hypervisor', 'kvm', 'pic', 'pit', 'local-apic', 'apic', 'lapic', 'io-apic', 'ioapic', 'i8259', 'i8254'],
 });
 
-export class CostModelError extends Error {
+export class CostModelError extends MachineOptionError {
   override name = 'CostModelError';
+  constructor(message: string) { super('exitControls', message); }
 }
 
 const TOP_KEYS = ['version', 'cyclesPerInstruction', 'exitRoundTrip', 'userspaceRoundTrip', 'handlerCycles',

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { toExitEntry } from '../../extension/exit-model';
 import { CSV_COLUMNS, toCsv, toJsonLines } from '../../extension/trace-format';
+import type { ExitRecordJson } from '../../debug-adapter/custom-protocol';
+import { PvKind } from '../../emulator/pv/record-kinds';
 
-const records = [
-  { seq: 0, reason: 30, reasonName: 'IO_INSTRUCTION', qualification: 66650112, eip: 1049610, cs: 8, cpl: 0, bytes: 'ee', icount: 23, handler: 'uart', cycles: 7500 },
-  { seq: 1, reason: 257, reasonName: 'HYPERCALL', qualification: 18, eip: 0xc0001000, cpl: 1, bytes: 'cd 82', icount: 99, handler: 'console_io', cycles: 900 },
-  { seq: 2, reason: 10, reasonName: 'CPUID', qualification: 0, eip: 0x100000, cpl: 0, icount: 5, handler: 'odd, "quoted"\nname', cycles: 1 },
+const records: ExitRecordJson[] = [
+  { seq: 0, reason: 30, reasonName: 'IO_INSTRUCTION', qualification: 66650112, eip: 1049610, cs: 8, cpl: 0, bytes: 'ee', icount: 23, handler: 'uart', cycles: 7500, description: 'OUT dx, al port 0x3f9 size 1' },
+  { seq: 1, reason: PvKind.HYPERCALL, reasonName: 'HYPERCALL', qualification: 18, eip: 0xc0001000, cs: 0xe019, cpl: 1, bytes: 'cd 82', icount: 99, handler: 'console_io', cycles: 900, description: 'console_io' },
+  { seq: 2, reason: 10, reasonName: 'CPUID', qualification: 0, eip: 0x100000, cs: 8, cpl: 0, bytes: '', icount: 5, handler: 'odd, "quoted"\nname', cycles: 1, description: 'CPUID' },
 ];
 
 test('CSV parses back with Python csv into the same fields', (t) => {
