@@ -14,6 +14,7 @@ import { DEFAULT_PV_COSTS } from '../../emulator/pv/pv-costs';
 import { PvKind } from '../../emulator/pv/record-kinds';
 import { recordScope } from '../../debug-adapter/engine/exception-filters';
 import { WRAPPERS } from '../../language-server/analyzer/catalog';
+import { INSTRUCTION_TABLE } from '../../emulator/isa';
 import type { ExitRecord } from '../../emulator/machine-api';
 import { xenPublicHeaders } from './xen-public-headers';
 
@@ -56,6 +57,12 @@ test('the dispatcher answers the hypercalls a 32-bit PV kernel needs; the cost m
     assert.equal(hypercallByName(name)?.cycles, cycles, name);
   }
   assert.ok(Object.keys(DEFAULT_PV_COSTS.handler).length >= 20);
+});
+
+test('the hypercalls the instruction table names as PV replacements (the linter\'s hovers and fixes) are rows of the table', () => {
+  let named = 0;
+  for (const e of INSTRUCTION_TABLE) for (const h of e.hypercalls) { assert.ok(hypercallByName(h), `${e.id}: '${h}' is not a hypercall`); named++; }
+  assert.ok(named >= 10, `only ${named} hypercall names in the instruction table`);
 });
 
 test('the debugger\'s conditions know every hypercall name; the linter offers one wrapper per wrapped row', () => {
