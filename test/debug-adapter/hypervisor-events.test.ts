@@ -153,6 +153,10 @@ test('bad configurations and malformed requests get errors; the adapter keeps an
   await assert.rejects(dc.launchRequest({} as never), /'program'.*missing/);
   await assert.rejects(dc.launchRequest({ program: join(GUESTS, 'spin.asm') } as never), /'program'/, 'a text file is no kernel');
   await assert.rejects(dc.launchRequest({ program: b.elf('spin'), mode: 'pv' } as never), /'program'.*Xen/i, 'an HVM kernel in PV mode');
+  // Errors the machine raises name the attribute to fix from their type, not from their wording.
+  await assert.rejects(dc.launchRequest({ program: b.elf('spin'), exitControls: { preset: 'ept', overrides: { noSuchControl: true } } } as never),
+    /launch attribute 'exitControls': cannot start the guest: unknown exit control 'noSuchControl'/);
+  await assert.rejects(dc.launchRequest({ program: b.elf('pv'), mode: 'pv', memory: 1 } as never), /launch attribute 'memory': cannot start the guest: .*give it more memory/);
   await assert.rejects(dc.stackTraceRequest({ threadId: 1 }), /launch first/);
   await assert.rejects(dc.customRequest('noSuchRequest', {}), /.+/);
 
