@@ -1,9 +1,11 @@
 // The local APIC of a one-CPU system, memory-mapped at 0xFEE00000 (4 KiB), following the
 // SDM Vol. 3 ch. 10 (xAPIC): ID, version, TPR/APR/PPR, EOI, LDR/DFR, SVR with the software
-// enable bit, ISR/TMR/IRR, ESR (write to latch), ICR (fixed IPIs to self are delivered,
-// INIT/SIPI/other destinations are accepted and dropped as no other CPU exists, delivery
-// status always idle), LVT timer/thermal/perf/LINT0/LINT1/error, and the timer (one-shot and
-// periodic) counting at APIC_BUS_HZ / divide from virtual time.
+// enable bit, ISR/TMR/IRR, ESR (write to latch), ICR (fixed and NMI IPIs reaching this CPU
+// are delivered: self, all-including-self, or a destination that matches; all-excluding-self
+// and INIT/SIPI/SMI reach nobody as no other CPU exists; delivery status always idle), LVT
+// timer/thermal/perf/LINT0/LINT1/error with the LINT pins as inputs (fixed, NMI or ExtINT),
+// and the timer (one-shot and periodic) counting at APIC_BUS_HZ / divide from virtual time.
+// An NMI is latched in `nmiPending` until the CPU takes it (takeNmi).
 // The starting state is what SeaBIOS leaves on QEMU's boot CPU: software-enabled with
 // spurious vector 0xFF, LINT0 ExtINT and LINT1 NMI (virtual-wire mode), so the 8259 reaches
 // the CPU through LINT0 until the guest masks it.
@@ -38,6 +40,11 @@ export class LocalApic implements MmioHandler {
   divideConfig = 0;
   timerStart = 0;      // icount when the current count was loaded
   timerFired = 0;      // expiries already delivered since timerStart
+  /** An NMI accepted and not yet taken by the CPU (NMIs do not queue: one is latched). */
+  nmiPending = false;
+  /** The levels on the LINT0 and LINT1 pins. */
+  lint0 = false;
+  lint1 = false;
 
   /** Called with the vector of a level-triggered interrupt the guest EOIs (to the I/O APIC). */
   onLevelEoi: (vector: number) => void = () => {};
@@ -54,6 +61,30 @@ export class LocalApic implements MmioHandler {
     this.lvt[LVT_LINT0] = 0x8700;          // ExtINT, level
     this.lvt[LVT_LINT1] = 0x8400;          // NMI, level
     this.initialCount = 0; this.divideConfig = 0; this.timerStart = this.now(); this.timerFired = 0;
+    this.nmiPending = false;
+  }
+
+  /** The CPU takes the latched NMI, if any. */
+  takeNmi(): boolean {
+    const n = this.nmiPending;
+    this.nmiPending = false;
+    return n;
+  }
+
+  /**
+   * Drive LINT0 or LINT1 to `level`. What the pin does is its LVT entry's: NMI on a rising edge
+   * (NMIs are edge-sensitive whatever the trigger bit says), a fixed vector on a rising edge or,
+   * level-triggered, while high; ExtINT is the 8259's path (picAllowed). A masked entry drops it.
+   */
+  setLint(pin: 0 | 1, level: boolean): void {
+    const was = pin === 0 ? this.lint0 : this.lint1;
+    if (pin === 0) this.lint0 = level; else this.lint1 = level;
+    const l = this.lvt[pin === 0 ? LVT_LINT0 : LVT_LINT1];
+    if (l & LVT_MASKED) return;
+    const mode = (l >> 8) & 7;
+    const levelTriggered = (l & 0x8000) !== 0;
+    if (mode === 4) { if (level && !was) this.nmiPending = true; return; }
+    if (mode === 0 && level && (!was || levelTriggered)) this.deliver(l & 0xff, levelTriggered);
   }
 
   get softwareEnabled(): boolean { return (this.svr & 0x100) !== 0; }
@@ -204,7 +235,8 @@ export class LocalApic implements MmioHandler {
       if (vector < 16) { this.error(0x20); return; }         // send illegal vector
       if (toSelf) this.deliver(vector, (low & 0x8000) !== 0);
     }
-    // INIT, SIPI, NMI, SMI to others: nobody else is on the bus; to self they are not modelled.
+    if (mode === 4 && toSelf) this.nmiPending = true;        // NMI: the vector field is ignored
+    // INIT, SIPI, SMI: to others nobody else is on the bus; to self they are not modelled.
   }
 
   // --- MMIO -------------------------------------------------------------------------------

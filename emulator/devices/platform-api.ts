@@ -66,6 +66,14 @@ export interface Platform {
   pendingVector(): number;
   /** Acknowledge (INTA cycle) and return the vector to deliver; -1 if it vanished (spurious). */
   acknowledge(): number;
+  /**
+   * Whether an NMI is waiting for the CPU (the local APIC's ICR, LINT0/LINT1 in NMI mode, an
+   * I/O APIC NMI message, the chipset's IOCHK/SERR line through port 0x61 and 0x70). Does not
+   * consume it. Optional: a platform without NMI sources leaves it out.
+   */
+  nmiPending?(): boolean;
+  /** The CPU takes the NMI (as it starts delivering vector 2); false if none was pending. */
+  takeNmi?(): boolean;
 
   /** Instruction count at which some device next changes state on its own (Infinity if none). */
   nextDeadline(): number;

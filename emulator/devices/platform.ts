@@ -72,7 +72,8 @@ export class PcPlatform implements Platform {
       message: (vector, mode, level, logical, dest) => {
         if (!apic.accepts(dest, logical)) return;
         if (mode === 0 || mode === 1) apic.deliver(vector, level);
-        // NMI, SMI, INIT and ExtINT messages from the I/O APIC are not modelled on this CPU.
+        else if (mode === 4) apic.nmiPending = true;
+        // SMI, INIT and ExtINT messages from the I/O APIC are not modelled on this CPU.
       },
     });
     apic.onLevelEoi = (vector) => this.ioapic.eoi(vector);
@@ -146,8 +147,42 @@ export class PcPlatform implements Platform {
   /** A rising and falling edge on ISA line `irq`. */
   pulseIrq(irq: number): void { this.epoch++; this.isaPulse(irq & 15); }
 
-  portIn(port: number, size: AccessSize): number { this.epoch++; return this.bus.in(port, size); }
-  portOut(port: number, size: AccessSize, value: number): void { this.epoch++; this.bus.out(port, size, value); }
+  portIn(port: number, size: AccessSize): number {
+    this.epoch++;
+    const v = this.bus.in(port, size);
+    // Port B's bits 7 and 6 are the chipset's NMI sources (SERR#, IOCHK#), not the PIT's.
+    return port === 0x61 ? (v & ~0xc0) | this.nmiStatus() : v;
+  }
+  portOut(port: number, size: AccessSize, value: number): void {
+    this.epoch++;
+    this.bus.out(port, size, value);
+    if (port === 0x61 || port === 0x70) this.updateNmiLine();
+  }
+
+  // --- the chipset's NMI line ---------------------------------------------------------
+  /** PCI SERR# and ISA IOCHK# (an I/O channel check from a card): the NMI sources of a PC. */
+  serr = false;
+  iochk = false;
+
+  private nmiStatus(): number { return (this.serr ? 0x80 : 0) | (this.iochk ? 0x40 : 0); }
+
+  /**
+   * The NMI line into the local APIC's LINT1: a source whose enable bit in port 0x61 is clear
+   * (bit 2 for SERR#, bit 3 for IOCHK#), unless port 0x70's bit 7 masks NMIs.
+   */
+  private updateNmiLine(): void {
+    const b = this.pit.portB;
+    const line = !this.rtc.nmiMasked && ((this.serr && !(b & 4)) || (this.iochk && !(b & 8)));
+    this.apic.setLint(1, line);
+  }
+
+  /** Raise or drop IOCHK# (what an NMI button or a failing ISA card drives). */
+  setIochk(level: boolean): void { this.epoch++; this.iochk = level; this.updateNmiLine(); }
+  /** Raise or drop SERR# (a PCI system error). */
+  setSerr(level: boolean): void { this.epoch++; this.serr = level; this.updateNmiLine(); }
+
+  nmiPending(): boolean { return this.apic.nmiPending; }
+  takeNmi(): boolean { this.epoch++; return this.apic.takeNmi(); }
   portOwner(port: number): string | undefined { return this.bus.owner(port); }
   /** Every claimed port range with its device name (the guest-visible I/O surface). */
   portRanges(): Array<{ first: number; last: number; name: string }> {
@@ -224,6 +259,7 @@ export class PcPlatform implements Platform {
     this.acpi.reset();
     this.hpet.reset();
     this.ioapic.reset();
+    this.serr = false; this.iochk = false;
     this.requests.length = 0;
     this.bus.clearUnassigned();
   }
@@ -235,6 +271,7 @@ export class PcPlatform implements Platform {
       vga: saveFields(this.vga), apic: this.apic.save(), sysctl: saveFields(this.sysctl),
       fwcfg: saveFields(this.fwcfg), pci: saveFields(this.pci), post: saveFields(this.post),
       acpi: saveFields(this.acpi), hpet: saveFields(this.hpet), ioapic: saveFields(this.ioapic),
+      nmi: { serr: this.serr, iochk: this.iochk },
     };
   }
 
@@ -249,6 +286,7 @@ export class PcPlatform implements Platform {
     if (s.acpi) loadFields(this.acpi, s.acpi);
     if (s.hpet) loadFields(this.hpet, s.hpet);
     if (s.ioapic) loadFields(this.ioapic, s.ioapic);
+    if (s.nmi) { this.serr = s.nmi.serr === true; this.iochk = s.nmi.iochk === true; }
     this.requests.length = 0;
   }
 }
