@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import { Machine } from '../emulator/machine';
 import { loadImage, multibootCommandLine } from '../emulator/loader';
 import { loadPvImage } from '../emulator/pv/pv-image';
-import type { BootPlan, ExitRecord, StopReason } from '../emulator/machine-api';
+import type { BootPlan, ExitRecord, StopReason } from '../emulator/machine';
 import { decodeInfo } from '../emulator/cpu/decode-info';
 import { classify } from '../emulator/isa/lookup';
 import { exitReasonName } from '../emulator/isa/exit-reasons';
@@ -18,32 +18,9 @@ import { CliError } from './errors';
 import { STATUS_INTERNAL, STATUS_OK } from './exit-status';
 import { DEFAULT_MEMORY_MIB, parseCmdline, parseCount, parseMemory } from './options';
 import { renderReport } from './report-html';
+import type { Comparison, CompatSite, FlavourResult } from './comparison';
 
 const AUDIT_STEP_LIMIT = 10_000_000;
-
-export interface FlavourResult {
-  kernel: string;
-  mode: 'hvm' | 'pv';
-  stop: { kind: string; detail?: string; code?: number };
-  instructions: number;
-  serial: string;
-  exits: { total: number; byReason: Record<string, number>; cyclesByReason: Record<string, number> };
-  hypercalls: Record<string, number>;
-  hypercallErrors: Record<string, number>;
-  cycles: { guest: number; hypervisor: number; total: number };
-  surface: Record<string, string[]>;
-  resources: Record<string, number>;
-}
-
-export interface CompatSite { id: string; title: string; cls: string; count: number; sites: Array<{ eip: number; symbol?: string; count: number }>; replacement: string }
-
-export interface Comparison {
-  hvm: FlavourResult;
-  pv: FlavourResult;
-  sameOutput: boolean;
-  compatibility: { instructions: number; complete: boolean; kinds: CompatSite[] };
-  costNote: string;
-}
 
 interface CompareOptions {
   memory: number;

@@ -1,9 +1,9 @@
 // The one place the CLI reaches into the emulator to build a machine, so the commands
-// depend on the Machine API contract (emulator/machine-api.ts) and nothing more.
+// depend on the Machine API contract (emulator/machine/api.ts) and nothing more.
 
 import { Machine } from '../emulator/machine';
 import { loadImage, multibootCommandLine } from '../emulator/loader';
-import type { BootPlan, ExitControlsSpec, MachineApi, MachineOptions, Mode } from '../emulator/machine-api';
+import type { BootPlan, ExitControlsSpec, MachineApi, MachineOptions, Mode } from '../emulator/machine';
 import type { ImageFormatOption } from './options';
 
 export interface EngineOptions {

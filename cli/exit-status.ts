@@ -3,7 +3,7 @@
 // and the two can never be confused. STATUS_* are process statuses; exit reasons are
 // ExitReason.* (emulator/isa/exit-reasons.ts).
 
-import type { StopReason } from '../emulator/machine-api';
+import type { StopReason } from '../emulator/machine';
 
 export const STATUS_OK = 0;
 /** Bad option, missing or unreadable file, bad image. */

@@ -2,8 +2,8 @@
 // long runs with millions of exits neither hold them in memory nor write one syscall each.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { ExitRecord } from '../emulator/machine-api';
-import { describeExit } from '../emulator/vmm/describe-exit';
+import type { ExitRecord } from '../emulator/machine';
+import { describeExit } from '../emulator/trace/describe-exit';
 import { CliError } from './errors';
 
 const FLUSH_AT = 256 * 1024;

@@ -3,11 +3,11 @@
 
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import type { ExitControlsPreset, Mode } from '../emulator/machine-api';
+import type { ExitControlsPreset, Mode } from '../emulator/machine';
 import { CONTROL_KEYS } from '../emulator/vmm/controls';
 import { resolveCostModel } from '../emulator/vmm/cost-model';
-import { compileExitFilter } from '../emulator/vmm/exit-filter';
-import type { ExitRecord } from '../emulator/machine-api';
+import { compileExitFilter } from '../emulator/machine';
+import type { ExitRecord } from '../emulator/machine';
 
 export const DEFAULT_MEMORY_MIB = 64;
 export const MAX_MEMORY_MIB = 3072;

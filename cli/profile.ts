@@ -3,7 +3,7 @@
 
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ExitRecord } from '../emulator/machine-api';
+import type { ExitRecord } from '../emulator/machine';
 import { CliError } from './errors';
 
 import type { LineTable } from '../emulator/loader/dwarf/line-table';

@@ -1,7 +1,7 @@
 // The comparison as one self-contained HTML page: no scripts, no external files, charts as
 // inline SVG. Every number shown is also in the tables, labelled exact or estimated.
 
-import type { Comparison, FlavourResult } from './compare';
+import type { Comparison, FlavourResult } from './comparison';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

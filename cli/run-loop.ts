@@ -2,7 +2,7 @@
 // total budget is used up, or the user presses Ctrl-C. Between slices the event loop turns,
 // so output is written and signals are seen while the guest runs.
 
-import type { MachineApi, StopReason } from '../emulator/machine-api';
+import type { MachineApi, StopReason } from '../emulator/machine';
 import { TICKS_PER_SECOND } from '../emulator/clock';
 
 export interface RunLoopResult {

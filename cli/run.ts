@@ -3,7 +3,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type { ExitRecord } from '../emulator/machine-api';
+import type { ExitRecord } from '../emulator/machine';
 import { createMachine, planImage } from './engine';
 import { loadPvImage } from '../emulator/pv/pv-image';
 import { CliError } from './errors';

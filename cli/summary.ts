@@ -1,7 +1,7 @@
 // The end-of-run summary: one object, printed as text for people or as a single JSON line
 // for scripts. Exit counts are exact; cycles come from the cost model and are labelled so.
 
-import type { ExitStats, Mode, StopReason } from '../emulator/machine-api';
+import type { ExitStats, Mode, StopReason } from '../emulator/machine';
 import type { ExitTraceLine } from './exit-trace';
 
 export interface RunSummary {

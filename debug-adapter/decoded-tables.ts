@@ -2,8 +2,8 @@
 // value, for EFLAGS, EFER, GDT descriptors, IDT gates and page-table entries (two-level and
 // PAE). Layouts are the SDM's (Vol. 3A 3.4.5 descriptors, 6.11 gates, 4.3/4.4 paging).
 
-import type { MachineApi } from '../emulator/machine-api';
-import { hex, type Node } from './state-views';
+import type { MachineApi } from '../emulator/machine';
+import { hex, type Node } from './view-node';
 
 const EFLAGS_BITS: Array<[string, number]> = [
   ['CF', 0], ['PF', 2], ['AF', 4], ['ZF', 6], ['SF', 7], ['TF', 8], ['IF', 9], ['DF', 10], ['OF', 11],

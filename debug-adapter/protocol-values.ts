@@ -3,9 +3,9 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ExitRecord } from '../emulator/machine-api';
-import { describeExit } from '../emulator/vmm/describe-exit';
-import { isPvRecord } from '../emulator/pv/record-kinds';
+import type { ExitRecord } from '../emulator/machine';
+import { describeExit } from '../emulator/trace/describe-exit';
+import { isPvRecord } from '../emulator/trace/record-kinds';
 import type { ExitRecordJson } from './custom-protocol';
 
 export function exitJson(r: ExitRecord): ExitRecordJson {

@@ -25,10 +25,10 @@ import { typedNode, variableNodes } from './variables-view';
 import type { RawFrame } from './engine/stack';
 import { VariableHandles } from './variable-handles';
 import { formatNodeValue, numberText, registerBits } from './value-format';
-import { describeExit } from '../emulator/vmm/describe-exit';
-import { PvKind, isPvRecord } from '../emulator/pv/record-kinds';
+import { describeExit } from '../emulator/trace/describe-exit';
+import { PvKind, isPvRecord } from '../emulator/trace/record-kinds';
 import { MachineOptionError, type MachineOption } from '../emulator/option-error';
-import type { ExitRecord, WatchKind } from '../emulator/machine-api';
+import type { ExitRecord, WatchKind } from '../emulator/machine';
 
 const THREAD = 1;
 const CONFIG_REQUESTS = new Set(['setBreakpoints', 'setFunctionBreakpoints', 'setInstructionBreakpoints', 'setDataBreakpoints', 'setExceptionBreakpoints']);

@@ -3,24 +3,16 @@
 // MSRs), the last exit decoded, and in PV mode the PV state. The session turns these trees into
 // DAP variables; setters make a node editable.
 
-import type { MachineApi, RegisterFile, ExitRecord } from '../emulator/machine-api';
-import { describeExit } from '../emulator/vmm/describe-exit';
-import { isPvRecord } from '../emulator/pv/record-kinds';
+import type { MachineApi, RegisterFile, ExitRecord } from '../emulator/machine';
+import { describeExit } from '../emulator/trace/describe-exit';
+import { isPvRecord } from '../emulator/trace/record-kinds';
 import { systemView } from './engine/cpu-view';
 import { eferText, eflagsText, gdtNodes, idtNodes, pageTableNodes } from './decoded-tables';
 
-export interface Node {
-  name: string;
-  value: string;
-  /** C type, for variables from DWARF. */
-  type?: string;
-  children?: () => Node[];
-  /** Address the value points at, for the memory view. */
-  memory?: number;
-  set?: (v: number) => void;
-}
+// The tree node and hex formatting live apart so decoded-tables.ts can use them without a cycle.
+export { hex, type Node } from './view-node';
+import { hex, type Node } from './view-node';
 
-export const hex = (v: number, digits = 8) => `0x${(v >>> 0).toString(16).padStart(digits, '0')}`;
 
 const EFLAGS: Array<[string, number, number]> = [
   ['CF', 0, 1], ['PF', 2, 1], ['AF', 4, 1], ['ZF', 6, 1], ['SF', 7, 1], ['TF', 8, 1], ['IF', 9, 1], ['DF', 10, 1], ['OF', 11, 1],

@@ -3,7 +3,7 @@
 // the low byte, attribute in the high byte), cursor: { row, col, visible } }.
 
 import { Machine } from '../emulator/machine';
-import type { MachineApi } from '../emulator/machine-api';
+import type { MachineApi } from '../emulator/machine';
 
 export function vgaTextBody(machine: MachineApi): { cols: number; rows: number; cells: string; cursor: { row: number; col: number; visible: boolean } } | null {
   if (!(machine instanceof Machine)) return null;

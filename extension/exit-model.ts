@@ -5,7 +5,7 @@
 // refused whole, never half read.
 
 import { isExitRecordJson, isExitsEventBody, type ExitRecordJson } from '../debug-adapter/custom-protocol';
-import { PvKind } from '../emulator/pv/record-kinds';
+import { PvKind } from '../emulator/trace/record-kinds';
 
 /** An exit as the views hold it: the adapter's record plus the hypercall it names, if any. */
 export interface ExitEntry extends ExitRecordJson {

@@ -2,7 +2,7 @@
 // loader, through the public machine API only. child.ts imports this file only for our
 // engine, so a broken machine never keeps v86's figures from being reported.
 import { readFileSync } from 'node:fs';
-import type { StopReason } from '../../emulator/machine-api';
+import type { StopReason } from '../../emulator/machine';
 import { loadImage } from '../../emulator/loader';
 import { Machine } from '../../emulator/machine';
 import type { GuestRun, RunRequest } from './protocol';

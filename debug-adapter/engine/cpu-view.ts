@@ -2,7 +2,7 @@
 // caches, descriptor-table registers, debug registers and the MSRs that matter. Read from the
 // emulator's CPU object when the machine exposes it; absent fields are simply not shown.
 
-import type { MachineApi } from '../../emulator/machine-api';
+import type { MachineApi } from '../../emulator/machine';
 
 export interface SegmentView { name: string; selector: number; base: number; limit: number; attr: number }
 export interface SystemView {

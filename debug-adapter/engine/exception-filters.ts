@@ -2,10 +2,10 @@
 // matches a kind of exit record (or a fatal end) and may carry a condition over the record's
 // fields, in the same expression language as breakpoint conditions.
 
-import type { ExitRecord, Mode } from '../../emulator/machine-api';
-import { FILTER_FIELDS } from '../../emulator/vmm/exit-filter';
+import type { ExitRecord, Mode } from '../../emulator/machine';
+import { FILTER_FIELDS } from '../../emulator/machine';
 import { ExitReason, exitReasonNumber } from '../../emulator/isa/exit-reasons';
-import { PvKind, isPvRecord } from '../../emulator/pv/record-kinds';
+import { PvKind, isPvRecord } from '../../emulator/trace/record-kinds';
 import { hypercallByName } from '../../emulator/pv/abi';
 import { compileCondition, type ExpressionScope } from './expression';
 

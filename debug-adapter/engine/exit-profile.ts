@@ -1,8 +1,8 @@
 // Exits aggregated by the guest EIP that caused them, then by source line, written at the end
 // of a session as `.paravirt/last-run.json` (format: docs/profile-format.md) for the editor.
 
-import type { ExitRecord } from '../../emulator/machine-api';
-import { PvKind } from '../../emulator/pv/record-kinds';
+import type { ExitRecord } from '../../emulator/machine';
+import { PvKind } from '../../emulator/trace/record-kinds';
 
 interface PerAddress { exits: number; cycles: number; byReason: Map<string, number> }
 export interface ProfileLine { file: string; line: number; exits: number; cycles: number; byReason: Record<string, number> }

@@ -10,7 +10,7 @@
 // due the moment the guest resumes. Stops are free in that sense: each stop takes one (after
 // the stop is reported), so stepping back after stepping is quick.
 
-import type { MachineApi } from '../../emulator/machine-api';
+import type { MachineApi } from '../../emulator/machine';
 
 export interface Snap { icount: number; state: unknown }
 

@@ -2,7 +2,7 @@
 // variables by name, expressions over them, the call stack, and writes back to variables.
 // Part of the engine (no DAP import); the engine delegates to it.
 
-import type { MachineApi, RegisterFile } from '../../emulator/machine-api';
+import type { MachineApi, RegisterFile } from '../../emulator/machine';
 import { type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from './expression';
 import type { SymbolTable } from './symbols';

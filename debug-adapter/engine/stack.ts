@@ -3,7 +3,7 @@
 // Code built without frame pointers (-O2) yields the innermost frame and whatever of the chain
 // is still plausible: every return address must lie in a known function.
 
-import type { MachineApi } from '../../emulator/machine-api';
+import type { MachineApi } from '../../emulator/machine';
 import type { SymbolTable } from './symbols';
 
 import type { FunctionInfo, InlineFrame, Regs } from '../../emulator/loader/dwarf';

@@ -1,7 +1,10 @@
 // The contract between the CPU/machine and the device models. Devices never see the CPU;
 // the machine drives them through this interface only.
 
-export type AccessSize = 1 | 2 | 4;
+import type { AccessSize, MmioRange, UnassignedAccess } from '../memory/bus';
+
+// The physical bus's vocabulary is memory's; devices implement its MMIO handler.
+export type { AccessSize, MmioHandler, MmioRange, UnassignedAccess } from '../memory/bus';
 
 /** One I/O port range's handler. Ports are 16-bit; values are masked to `size` bytes. */
 export interface PortHandler {
@@ -9,34 +12,11 @@ export interface PortHandler {
   out(port: number, size: AccessSize, value: number): void;
 }
 
-/** One MMIO range's handler; `offset` is relative to the range's base. */
-export interface MmioHandler {
-  read(offset: number, size: AccessSize): number;
-  write(offset: number, size: AccessSize, value: number): void;
-}
-
-export interface MmioRange {
-  base: number;      // physical address, page aligned
-  size: number;      // bytes, multiple of 4096
-  name: string;      // device name, for exit records and the attack-surface report
-  handler: MmioHandler;
-}
-
 /** What the platform asks the machine to do; checked by the machine after each slice. */
 export type PlatformRequest =
   | { kind: 'debug-exit'; code: number }      // isa-debug-exit at 0xF4: status (value << 1) | 1
   | { kind: 'reset'; via: string }            // 0x92 bit 0, 0x64 0xFE, 0xCF9
   | { kind: 'shutdown'; via: string };        // e.g. ACPI-less power-off requests, if modelled
-
-/** A record of an access that reached no device (reads return all ones). */
-export interface UnassignedAccess {
-  kind: 'io' | 'mmio';
-  address: number;
-  size: AccessSize;
-  write: boolean;
-  value: number;
-  icount: number;
-}
 
 export interface PlatformOptions {
   /** Current virtual time source: the CPU's retired instruction count. */

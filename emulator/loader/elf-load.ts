@@ -2,7 +2,7 @@
 // checking them against RAM, the VGA/ROM hole and each other. A plain ELF (no multiboot
 // header) is entered in flat 32-bit protected mode at its entry point.
 
-import type { BootPlan } from '../machine-api';
+import type { BootPlan } from './boot-plan';
 import { ET_EXEC, addressSymbols, loadSegments, parseElf32, physicalEntry, type Elf32Image, type ProgramHeader } from './elf32';
 import { ImageError, hex } from './image-error';
 import { checkPlacements } from './guest-ram';

@@ -1,7 +1,7 @@
 // A flat binary: the file's bytes at one physical address, entered at its first byte, in flat
 // 32-bit protected mode, or in real mode (a boot-sector-like image below 1 MiB).
 
-import type { BootPlan } from '../machine-api';
+import type { BootPlan } from './boot-plan';
 import { checkPlacements, MiB } from './guest-ram';
 import { ImageError, hex } from './image-error';
 import type { LoadOptions } from './load-options';

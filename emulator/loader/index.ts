@@ -1,7 +1,7 @@
 // The loader's entry point: image bytes + options -> a BootPlan the machine applies at reset.
 // Reads no files; every problem with the image is an ImageError with a precise message.
 
-import type { BootPlan } from '../machine-api';
+import type { BootPlan } from './boot-plan';
 import { ByteReader } from './byte-reader';
 import { detectFormat } from './detect';
 import { loadPlainElf } from './elf-load';

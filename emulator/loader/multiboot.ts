@@ -2,7 +2,7 @@
 // file whose header sets the address flag (the a.out kludge). The kernel is entered as GRUB
 // enters it: flat 32-bit protected mode, EAX = 0x2BADB002, EBX = physical address of the info.
 
-import type { BootPlan } from '../machine-api';
+import type { BootPlan } from './boot-plan';
 import { ByteReader } from './byte-reader';
 import { addressSymbols, isElf, parseElf32 } from './elf32';
 import { elfMemory, plural } from './elf-load';

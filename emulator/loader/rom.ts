@@ -3,7 +3,7 @@
 // Size: at least 16 bytes (the reset vector) and at most 1 MiB. The reset vector executes in
 // real mode with CS base 0xFFFF0000, so its jump must land in the last 64 KiB of the ROM.
 
-import type { BootPlan } from '../machine-api';
+import type { BootPlan } from './boot-plan';
 import { ImageError, hex } from './image-error';
 import { formatSize, MiB } from './guest-ram';
 

@@ -2,7 +2,7 @@
 // below 1 MiB and at the top of the 4 GiB space, MMIO ranges looked up per 4 KiB page,
 // and "nothing" (reads all ones, writes dropped, every access recorded).
 
-import type { AccessSize, MmioRange, UnassignedAccess } from '../devices/platform-api';
+import type { AccessSize, MmioRange, UnassignedAccess } from './bus';
 
 /** Page kinds in `pageKind`; RAM pages are the fast path everywhere. */
 export const PAGE_RAM = 0;

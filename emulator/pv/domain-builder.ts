@@ -10,7 +10,7 @@
 import type { Cpu } from '../cpu';
 import { MachineOptionError, type MachineOption } from '../option-error';
 import type { PhysicalMemory } from '../memory/physical-memory';
-import type { XenKernelImage } from '../loader/xen-kernel';
+import type { PvKernel } from '../loader/boot-plan';
 import {
   EVTCHNSTAT, FLAT_RING1_CS, FLAT_RING1_DS, GDT_VIRT, HV_L2_FIRST, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_START, PAGE,
   SI, START_INFO_MAGIC, MAX_GRANT_FRAMES, MAX_GUEST_CMDLINE, VI_UPCALL_MASK, SH_WC_VERSION, SH_WC_SEC, FIRST_RESERVED_GDT_PAGE,
@@ -18,33 +18,11 @@ import {
 import { reservedGdtEntries } from './descriptors';
 import { PageTypes, T_L3 } from './page-types';
 import type { PvDomain } from './domain';
-import { CS, SS, DS, ES, FS, GS } from './domain';
+import { CS, SS, DS, ES, FS, GS } from '../cpu';
+import type { DomainLayout } from './domain-layout';
 
-export interface PvKernel {
-  image: XenKernelImage;
-  cmdline: string;
-  /** XENFEAT_* bits the kernel declared it supports (from its notes). */
-  features: number;
-  guestOs?: string;
-}
+export type { DomainLayout } from './domain-layout';
 
-export interface DomainLayout {
-  totalFrames: number;
-  nrPages: number;
-  virtBase: number;
-  startInfoVa: number;
-  sharedInfoMfn: number;
-  storeMfn: number; storeEvtchn: number;
-  consoleMfn: number; consoleEvtchn: number;
-  p2mVa: number;
-  ptBaseVa: number; ptFrames: number; l3Mfn: number;
-  stackTop: number;
-  mappedEnd: number;
-  m2pFrames: number[];
-  gdtL1Mfn: number; gdtReservedMfn: number; zeroMfn: number;
-  grantMfns: number[];
-  hypercallPageVa?: number;
-}
 
 const L1_PROT = 0x23;     // present, writable, accessed (Xen's libxc L1_PROT)
 const L1_PROT_RO = 0x21;

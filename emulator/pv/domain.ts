@@ -6,7 +6,6 @@
 
 import { FAULT, type Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
-import type { StopReason } from '../machine-api';
 import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
 import {
   FLAT_RING1_DS, SHUTDOWN_NAMES, TI_DPL_MASK, TI_IF, VIRQ_TIMER, VI_CR2, VI_TIME, VT_FLAGS, VT_MUL, VT_SHIFT,
@@ -16,14 +15,21 @@ import { EventChannels, type PortBackend } from './events';
 import { GuestAccess } from './guest-access';
 import { PageTypes } from './page-types';
 import { PvLog } from './pv-log';
-import { PvKind } from './record-kinds';
-import type { DomainLayout } from './domain-builder';
+import { PvKind } from '../trace/record-kinds';
+import type { DomainLayout } from './domain-layout';
 import { ConsoleBackend } from './console';
 import { XenstoreBackend } from './xenstore';
 import { decodeInfo } from '../cpu/decode-info';
 
 const CS = 1, SS = 2, DS = 3, ES = 0, FS = 4, GS = 5;
 const FLAG_IF = 0x200, FLAG_TF = 0x100, FLAG_NT = 0x4000, FLAG_RF = 0x10000, FLAG_VM = 0x20000, FLAG_IOPL = 0x3000;
+
+/** Why the domain stopped the machine: the guest's sched_op shutdown/reset, or a crash. */
+export type PvStop =
+  | { kind: 'shutdown'; code: number; reason: string }
+  | { kind: 'reset'; via: string }
+  | { kind: 'domain-crash'; detail: string };
+
 export const PF = 14, GP = 13, UD = 6;
 /** The vector the vCPU's interrupt line carries for an event upcall (never a real IDT vector). */
 export const UPCALL_VECTOR = 0x1000;
@@ -78,7 +84,7 @@ export class PvDomain {
   /** When the hypervisor's next scheduler tick falls (instruction ticks; see hypervisor.ts). */
   hostTickAt = 0;
 
-  private stop: StopReason | null = null;
+  private stop: PvStop | null = null;
   dead = false;
 
   constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
@@ -267,7 +273,7 @@ export class PvDomain {
   }
 
   /** The reason the domain stopped, or null while it runs. Stays set: a dead domain does not run again. */
-  takeStop(): StopReason | null {
+  takeStop(): PvStop | null {
     if (this.stop) this.cpu.requestPending = false;
     return this.stop;
   }

@@ -14,7 +14,7 @@ import { GuestFault } from './guest-access';
 import { getDebugReg, setDebugReg } from './debug-regs';
 import { eventChannelOp, OUR_DOMID } from './event-ops';
 import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from './mmu-ops';
-import { PvKind } from './record-kinds';
+import { PvKind } from '../trace/record-kinds';
 import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName } from './hypercall-table';
 import { BATCH_SLICE, Continuation } from './continuation';
 

@@ -6,13 +6,13 @@
 import type { Cpu, DeliveryKind, ExitControls, ExitSink } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { AccessSize, Platform, PlatformRequest } from '../devices/platform-api';
-import type { BootPlan, StopReason } from '../machine-api';
-import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStateView } from './domain';
+import type { BootPlan } from '../loader/boot-plan';
+import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStateView, type PvStop } from './domain';
 import { buildDomain, type DomainLayout } from './domain-builder';
 import { hypercall } from './hypercalls';
 import { emulatePrivileged, forcedCpuid } from './priv-op';
 import { emulatePtWrite } from './ptwr';
-import { PvKind } from './record-kinds';
+import { PvKind } from '../trace/record-kinds';
 
 const NO_EXITS: ExitControls = {
   hltExiting: false, cr3Load: false, cr3Store: false, invlpg: false, pageFault: false, rdtsc: false, rdpmc: false,
@@ -60,7 +60,7 @@ export class PvHypervisor {
     return buildDomain(this.domain, plan.pv);
   }
 
-  takeStop(): StopReason | null { return this.domain.takeStop(); }
+  takeStop(): PvStop | null { return this.domain.takeStop(); }
 
   state(): PvStateView { return this.domain.state(); }
 

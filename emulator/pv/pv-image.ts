@@ -1,7 +1,7 @@
 // The loader entry for PV mode: a Xen PV kernel image (ELF32 with Xen notes or __xen_guest)
 // becomes a BootPlan whose `pv` part the domain builder applies when the Machine loads it.
 
-import type { BootPlan } from '../machine-api';
+import type { BootPlan } from '../loader/boot-plan';
 import { ImageError } from '../loader/image-error';
 import { parseXenNotes } from '../loader/xen-notes';
 import { xenKernelImage } from '../loader/xen-kernel';

@@ -3,12 +3,12 @@
 // (preallocated typed arrays, nothing allocated per record) with PV kinds beside Intel's
 // reason numbers, and counters by kind and by hypercall name.
 
-import type { ExitRecord, ExitStats } from '../machine-api';
+import type { ExitRecord, ExitStats } from '../trace/exit-record';
 import type { ExitContext, ExitExtra } from '../cpu';
-import { ExitLog } from '../vmm/exit-log';
+import { ExitLog } from '../trace/exit-log';
 import { HYPERCALL_LIMIT, hypercallName } from './hypercall-table';
 import { DEFAULT_PV_COSTS, type PvCostModel } from './pv-costs';
-import { PV_RECORD_BASE, PV_RECORD_KINDS, PV_RECORD_KIND_COUNT, isPvRecord, pvKindName } from './record-kinds';
+import { PV_RECORD_BASE, PV_RECORD_KINDS, PV_RECORD_KIND_COUNT, isPvRecord, pvKindName } from '../trace/record-kinds';
 
 
 /** Counters by hypercall number; the last slot counts numbers this model does not answer. */

@@ -5,7 +5,21 @@
 
 import type { ExitControls } from '../cpu';
 import { MachineOptionError } from '../option-error';
-import type { ExitControlsPreset, ExitControlsSpec } from '../machine-api';
+
+export type ExitControlsPreset = 'ept' | 'shadow-paging';
+export type ExitControlOverrides = Readonly<Record<string, boolean | number | undefined>>;
+/** The exit controls a machine is created with: a preset, then overrides of single controls. */
+export interface ExitControlsSpec {
+  preset: ExitControlsPreset;
+  /**
+   * Controls by name (hltExiting: true, cr0Mask: 0x...), as a user or a launch configuration
+   * gives them: createExitControls checks each name and value type against the controls and
+   * throws ExitControlsError for anything else.
+   */
+  overrides?: ExitControlOverrides;
+  /** Cost model overrides (a JSON object, see emulator/vmm/COST-MODEL.md); validated by createHvmVmm. */
+  costModel?: Record<string, unknown>;
+}
 
 // CR0 bits: PE 0, MP 1, EM 2, TS 3, ET 4, NE 5, WP 16, AM 18, NW 29, CD 30, PG 31.
 const CR0_TS = 1 << 3;

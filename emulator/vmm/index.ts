@@ -3,10 +3,11 @@
 // machine to stop when a debugger's filter matches.
 
 import type { ExitContext, ExitControls, ExitExtra, ExitSink } from '../cpu';
-import type { ExitControlsSpec, ExitRecord, ExitStats } from '../machine-api';
+import type { ExitControlsSpec } from './controls';
+import type { ExitRecord, ExitStats } from '../trace/exit-record';
 import { createExitControls } from './controls';
 import { CostTable, resolveCostModel, type CostModel, type CostModelOverrides } from './cost-model';
-import { ExitLog, DEFAULT_EXIT_LOG_CAPACITY, type ExitLogSnapshot } from './exit-log';
+import { ExitLog, DEFAULT_EXIT_LOG_CAPACITY, type ExitLogSnapshot } from '../trace/exit-log';
 import { ExitReason } from '../isa/exit-reasons';
 import { handleKvmHypercall, type KvmHooks } from './kvm-hypercalls';
 
@@ -137,8 +138,6 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
 export { createExitControls, ExitControlsError, PRESETS } from './controls';
 export { resolveCostModel, DEFAULT_COST_MODEL, CostModelError } from './cost-model';
 export type { CostModel, CostModelOverrides } from './cost-model';
-export { ExitLog, DEFAULT_EXIT_LOG_CAPACITY } from './exit-log';
 export { EXIT_REASONS, ExitReason, exitReasonName, exitReasonNumber } from '../isa/exit-reasons';
-export { describeExit } from './describe-exit';
-export { compileExitFilter, ExitFilterError, FILTER_FIELDS } from './exit-filter';
+export { describeExit } from '../trace/describe-exit';
 export { handleKvmHypercall, KvmHypercall, KVM_ENOSYS } from './kvm-hypercalls';

@@ -7,7 +7,7 @@
 // the other comparisons, so this one judges only what the compiler changes.
 
 import { Machine } from '../../emulator/machine';
-import type { RegisterFile, StopReason } from '../../emulator/machine-api';
+import type { RegisterFile, StopReason } from '../../emulator/machine';
 import { assemble } from '../cpu/harness';
 import { Rng } from './random';
 

@@ -1,5 +1,5 @@
 // The one place where the conformance and fuzz harnesses reach the emulator, so the rest of
-// them depend only on the contract (emulator/machine-api.ts) and the decodeInfo signature.
+// them depend only on the contract (emulator/machine/api.ts) and the decodeInfo signature.
 
 import { decodeInfo } from '../../emulator/cpu';
 import { Machine } from '../../emulator/machine';

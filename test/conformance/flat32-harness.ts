@@ -2,7 +2,7 @@
 // flat data 0x10) and an IDT whose 32 exception gates each point at a distinct `jmp $`, so the
 // EIP after a faulting step names the vector without running any handler code.
 
-import type { BootPlan, GeneralRegister, MachineApi } from '../../emulator/machine-api';
+import type { BootPlan, GeneralRegister, MachineApi } from '../../emulator/machine';
 
 /** The part of the Machine the single-instruction harnesses use. */
 export type MachineLike = Pick<MachineApi, 'load' | 'run' | 'step' | 'getRegisters' | 'setRegister' | 'writePhysical' | 'readPhysical'>;

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Machine } from '../../emulator/machine';
-import type { StopReason } from '../../emulator/machine-api';
+import type { StopReason } from '../../emulator/machine';
 
 /** Assemble `source` with nasm -f bin; `org` sets the load address. */
 export function assemble(source: string, bits: 16 | 32 = 32, org = 0x100000): Uint8Array {

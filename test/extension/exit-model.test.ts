@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExitModel } from '../../extension/exit-model';
 import type { ExitRecordJson, ExitsEventBody } from '../../debug-adapter/custom-protocol';
-import { PvKind } from '../../emulator/pv/record-kinds';
+import { PvKind } from '../../emulator/trace/record-kinds';
 
 const rec = (r: Partial<ExitRecordJson> & Pick<ExitRecordJson, 'seq' | 'reason' | 'reasonName'>): ExitRecordJson => ({
   qualification: 0, eip: 0, cs: 8, cpl: 0, bytes: '', icount: 0, handler: 'hypervisor', cycles: 0, description: r.reasonName, ...r,

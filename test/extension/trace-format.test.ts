@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { toExitEntry } from '../../extension/exit-model';
 import { CSV_COLUMNS, toCsv, toJsonLines } from '../../extension/trace-format';
 import type { ExitRecordJson } from '../../debug-adapter/custom-protocol';
-import { PvKind } from '../../emulator/pv/record-kinds';
+import { PvKind } from '../../emulator/trace/record-kinds';
 
 const records: ExitRecordJson[] = [
   { seq: 0, reason: 30, reasonName: 'IO_INSTRUCTION', qualification: 66650112, eip: 1049610, cs: 8, cpl: 0, bytes: 'ee', icount: 23, handler: 'uart', cycles: 7500, description: 'OUT dx, al port 0x3f9 size 1' },

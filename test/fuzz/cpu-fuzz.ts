@@ -2,7 +2,7 @@
 // budget. A run must end in one of the machine's ordinary stop reasons; a host exception or a
 // broken invariant is a failure, reported with what it takes to replay it.
 
-import type { BootPlan, MachineApi, StopReason } from '../../emulator/machine-api';
+import type { BootPlan, MachineApi, StopReason } from '../../emulator/machine';
 import { Rng } from '../conformance/random';
 import { BOOT_ADDR, buildBootstrap, FUZZ_ADDR, GDT_BASE, GDT_FIXED_ENTRIES, IDT_BASE, type FuzzMode } from './fuzz-guests';
 

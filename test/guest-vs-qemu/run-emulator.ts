@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Machine } from '../../emulator/machine';
 import { loadImage } from '../../emulator/loader';
-import type { StopReason } from '../../emulator/machine-api';
+import type { StopReason } from '../../emulator/machine';
 
 export interface EmulatorResult {
   serial: string;

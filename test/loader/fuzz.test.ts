@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ImageError, loadImage, parseXenNotes, xenKernelImage } from '../../emulator/loader/index';
 import type { ImageFormat, LoadOptions } from '../../emulator/loader/index';
-import type { BootPlan } from '../../emulator/machine-api';
+import type { BootPlan } from '../../emulator/machine';
 import { FixtureBuilder } from './build-fixtures';
 import { checkPlan } from './plan-ram';
 

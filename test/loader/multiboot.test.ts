@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ImageError, loadImage } from '../../emulator/loader/index';
-import type { BootPlan } from '../../emulator/machine-api';
+import type { BootPlan } from '../../emulator/machine';
 import { FixtureBuilder } from './build-fixtures';
 import { oracleEntry, oracleProgramHeaders, oracleSections, oracleShstrndx, oracleSymbols } from './readelf-oracle';
 import { applyPlan, type Ram } from './plan-ram';

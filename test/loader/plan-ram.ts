@@ -2,7 +2,7 @@
 // what every plan must satisfy: writes inside RAM, outside the VGA/ROM hole, not overlapping.
 
 import assert from 'node:assert/strict';
-import type { BootPlan } from '../../emulator/machine-api';
+import type { BootPlan } from '../../emulator/machine';
 
 export interface Ram { bytes: Uint8Array; view: DataView; u32(addr: number): number; cstring(addr: number): string }
 

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Machine } from '../../emulator/machine';
 import { loadPvImage } from '../../emulator/pv/pv-image';
-import type { StopReason } from '../../emulator/machine-api';
+import type { StopReason } from '../../emulator/machine';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '../..');

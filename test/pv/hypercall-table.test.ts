@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { HC, HYPERCALL_TABLE, HYPERCALL_LIMIT, hypercallByName, hypercallByNumber, hypercallName } from '../../emulator/pv/abi';
 import { hypercallHandled } from '../../emulator/pv/hypercalls';
 import { DEFAULT_PV_COSTS } from '../../emulator/pv/pv-costs';
-import { PvKind } from '../../emulator/pv/record-kinds';
+import { PvKind } from '../../emulator/trace/record-kinds';
 import { recordScope } from '../../debug-adapter/engine/exception-filters';
 import { WRAPPERS } from '../../language-server/analyzer/catalog';
 import { INSTRUCTION_TABLE } from '../../emulator/isa';
-import type { ExitRecord } from '../../emulator/machine-api';
+import type { ExitRecord } from '../../emulator/machine';
 import { xenPublicHeaders } from './xen-public-headers';
 
 const REPO = new URL('../../', import.meta.url).pathname;

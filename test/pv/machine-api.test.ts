@@ -8,8 +8,8 @@ import { Machine } from '../../emulator/machine';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { loadImage } from '../../emulator/loader';
 import { buildPvGuest } from './harness';
-import { compileExitFilter } from '../../emulator/vmm/exit-filter';
-import { describeExit } from '../../emulator/vmm/describe-exit';
+import { compileExitFilter } from '../../emulator/machine/exit-filter';
+import { describeExit } from '../../emulator/trace/describe-exit';
 
 function machine(elf: string, out: { s: string }): Machine {
   const m = new Machine({ mode: 'pv', memoryMiB: 16, serialOut: (b) => { out.s += String.fromCharCode(b); } });

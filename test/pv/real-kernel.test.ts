@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { Machine } from '../../emulator/machine';
 import { loadPvImage } from '../../emulator/pv/pv-image';
-import type { StopReason } from '../../emulator/machine-api';
+import type { StopReason } from '../../emulator/machine';
 
 const GRUB = '/usr/lib/grub-xen/grub-i386-xen.bin';
 

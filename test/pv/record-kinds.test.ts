@@ -1,4 +1,4 @@
-// PV record kinds are named in one place (emulator/pv/record-kinds.ts): numbered above every
+// PV record kinds are named in one place (emulator/trace/record-kinds.ts): numbered above every
 // Intel basic exit reason, and no production file compares a record's reason with a bare
 // kind number (256 meant "hypercall" in several files before they were named).
 
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_REASON_LIMIT } from '../../emulator/isa/exit-reasons';
-import { PV_RECORD_BASE, PV_RECORD_KINDS, PvKind, describePvRecord, isPvRecord, pvKindName } from '../../emulator/pv/record-kinds';
-import { compileExitFilter } from '../../emulator/vmm/exit-filter';
+import { PV_RECORD_BASE, PV_RECORD_KINDS, PvKind, describePvRecord, isPvRecord, pvKindName } from '../../emulator/trace/record-kinds';
+import { compileExitFilter } from '../../emulator/machine/exit-filter';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 

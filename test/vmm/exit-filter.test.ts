@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileExitFilter, ExitFilterError } from '../../emulator/vmm/exit-filter';
-import type { ExitRecord } from '../../emulator/machine-api';
+import { compileExitFilter, ExitFilterError } from '../../emulator/machine/exit-filter';
+import type { ExitRecord } from '../../emulator/machine';
 
 function rec(reason: number, qualification: number, more: Partial<ExitRecord> = {}): ExitRecord {
   return { seq: 0, reason, reasonName: '', qualification, eip: 0x100000, cs: 8, cpl: 0, bytes: new Uint8Array(), icount: 0, handler: 'x', cycles: 0, ...more };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExitLog, BYTES_PER_RECORD } from '../../emulator/vmm/exit-log';
+import { ExitLog, BYTES_PER_RECORD } from '../../emulator/trace/exit-log';
 
 function fill(log: ExitLog, n: number, reasonOf: (i: number) => number): void {
   const h = log.intern('uart');

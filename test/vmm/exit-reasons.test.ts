@@ -17,9 +17,9 @@ import {
   fieldBits, type QualificationLayout,
 } from '../../emulator/isa/exit-qualification';
 import { DEFAULT_COST_MODEL } from '../../emulator/vmm/cost-model';
-import { compileExitFilter, FILTER_FIELDS } from '../../emulator/vmm/exit-filter';
+import { compileExitFilter, FILTER_FIELDS } from '../../emulator/machine/exit-filter';
 import { recordScope } from '../../debug-adapter/engine/exception-filters';
-import type { ExitRecord } from '../../emulator/machine-api';
+import type { ExitRecord } from '../../emulator/machine';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 

@@ -8,7 +8,7 @@ import {
   encodeIo, decodeIo, encodeCrAccess, decodeCrAccess, encodeMovDr, decodeMovDr, encodeTaskSwitch, decodeTaskSwitch,
   encodeEptViolation, decodeEptViolation, encodeApicAccess, decodeApicAccess, CrAccessType,
 } from '../../emulator/isa/exit-qualification';
-import { describeExit } from '../../emulator/vmm/describe-exit';
+import { describeExit } from '../../emulator/trace/describe-exit';
 
 test('I/O: OUT DX, AL to 0x3F8 is size 0, OUT, DX-encoded, port in bits 31:16', () => {
   assert.equal(encodeIo(0x3f8, 1, false, false, false, false), 0x03f80000);

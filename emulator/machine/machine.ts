@@ -4,21 +4,21 @@
 
 import type {
   BootPlan, ExitRecord, ExitStats, MachineApi, MachineOptions, Mode, RegisterFile, StopReason, WatchKind,
-} from './machine-api';
-import type { Platform } from './devices/platform-api';
-import { createPcPlatform } from './devices';
-import { createHvmVmm, type HvmVmm } from './vmm';
-import { PhysicalMemory } from './memory/physical-memory';
+} from './api';
+import type { Platform } from '../devices/platform-api';
+import { createPcPlatform } from '../devices';
+import { createHvmVmm, type HvmVmm } from '../vmm';
+import { PhysicalMemory } from '../memory/physical-memory';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
   resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS,
-} from './cpu';
-import { PvHypervisor } from './pv/hypervisor';
-import { buildAcpiTables } from './firmware/acpi-tables';
-import type { PvStateView } from './pv/domain';
-import { ExitReason } from './isa/exit-reasons';
-import { MachineOptionError } from './option-error';
-import { encodeEptViolation } from './isa/exit-qualification';
+} from '../cpu';
+import { PvHypervisor } from '../pv/hypervisor';
+import { buildAcpiTables } from '../firmware/acpi-tables';
+import type { PvStateView } from '../pv/domain';
+import { ExitReason } from '../isa/exit-reasons';
+import { MachineOptionError } from '../option-error';
+import { encodeEptViolation } from '../isa/exit-qualification';
 
 /** Idle jumps one run() call may make before it returns (a few milliseconds of host time). */
 const MAX_IDLE_WAKEUPS_PER_RUN = 10_000;
@@ -374,7 +374,7 @@ export class Machine implements MachineApi {
   }
 
   /** Accesses that reached no device: the platform's port records and our physical-memory holes. */
-  get unassigned(): { count: number; recent: Array<import('./devices/platform-api').UnassignedAccess> } {
+  get unassigned(): { count: number; recent: Array<import('../devices/platform-api').UnassignedAccess> } {
     const p = this.platform.unassigned, m = this.memory.unassigned;
     return { count: p.count + m.count, recent: [...p.recent, ...m.recent].sort((a, b) => a.icount - b.icount) };
   }

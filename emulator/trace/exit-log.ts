@@ -2,7 +2,7 @@
 // an exit writes numbers into arrays and allocates nothing; records become objects only when
 // a reader asks for them (recent/page/at).
 
-import type { ExitRecord } from '../machine-api';
+import type { ExitRecord } from './exit-record';
 import type { ExitContext, ExitExtra } from '../cpu';
 import { EXIT_REASON_LIMIT, exitReasonName } from '../isa/exit-reasons';
 import { decodeInfo } from '../cpu/decode-info';

@@ -4,10 +4,10 @@
 // once into a closure; no eval. Precedence, tightest first: unary ! ~ -, then & ^ |
 // (bitwise binds tighter than comparison, unlike C), then comparisons, then &&, then ||.
 
-import type { ExitRecord } from '../machine-api';
+import type { ExitRecord } from '../trace/exit-record';
 import { EXIT_REASONS, ExitReason, QUALIFICATION_FILTER_NAMES, qualificationField } from '../isa/exit-reasons';
 import { decodeIo } from '../isa/exit-qualification';
-import { PV_RECORD_KINDS, PvKind } from '../pv/record-kinds';
+import { PV_RECORD_KINDS, PvKind } from '../trace/record-kinds';
 
 export class ExitFilterError extends Error {
   override name = 'ExitFilterError';

@@ -1,31 +1,18 @@
 // The Machine's public surface: what the CLI, the debug adapter and the tests use.
 // Nothing here reads files or knows about VS Code, DAP or LSP.
 
-import type { PvKernel } from './pv/domain-builder';
-import type { PvStateView } from './pv/domain';
+import type { BootPlan } from '../loader/boot-plan';
+import type { ExitControlsSpec } from '../vmm/controls';
+import type { ExitRecord, ExitStats } from '../trace/exit-record';
+import type { PvStateView, PvStop } from '../pv/domain';
+
+// The types the Machine's surface shares with the layers below it, where they are defined:
+// front ends take them from here and need not know which layer owns each.
+export type { BootPlan, GeneralRegister, PvKernel } from '../loader/boot-plan';
+export type { ExitControlOverrides, ExitControlsPreset, ExitControlsSpec } from '../vmm/controls';
+export type { ExitRecord, ExitStats } from '../trace/exit-record';
 
 export type Mode = 'hvm' | 'pv';
-
-/** What the loader produces and the machine applies at reset. */
-export interface BootPlan {
-  /** Bytes to place in guest RAM before the first instruction. */
-  memory: Array<{ paddr: number; bytes: Uint8Array }>;
-  /** A raw ROM: mapped so that it ends at 0xFFFFF and at 0xFFFFFFFF (reset vector F000:FFF0). */
-  rom?: Uint8Array;
-  entry:
-    | { kind: 'reset' }                                    // F000:FFF0 in real mode, CS base 0xFFFF0000
-    | { kind: 'real'; cs: number; ip: number; ss?: number; sp?: number }
-    | { kind: 'flat32'; eip: number; regs?: Partial<Record<GeneralRegister, number>> }; // CR0.PE=1, flat 4 GiB ring-0 segments, paging off, IF=0
-  /** Symbols from the image, if any (address -> name) for reports. */
-  /** `absolute`: an assembler constant (SHN_ABS, e.g. NASM's equ), a number rather than an address. */
-  symbols?: Array<{ name: string; address: number; size: number; absolute?: boolean }>;
-  /** Human-readable description: "ELF32 multiboot kernel, 3 segments". */
-  description: string;
-  /** A Xen PV kernel for mode 'pv' (from emulator/pv's loadPvImage); the domain builder applies it. */
-  pv?: PvKernel;
-}
-
-export type GeneralRegister = 'eax' | 'ecx' | 'edx' | 'ebx' | 'esp' | 'ebp' | 'esi' | 'edi';
 
 export interface MachineOptions {
   mode: Mode;
@@ -47,27 +34,13 @@ export interface MachineOptions {
   blockCompiler?: boolean;
 }
 
-export type ExitControlsPreset = 'ept' | 'shadow-paging';
-export type ExitControlOverrides = Readonly<Record<string, boolean | number | undefined>>;
-export interface ExitControlsSpec {
-  preset: ExitControlsPreset;
-  /**
-   * Controls by name (hltExiting: true, cr0Mask: 0x...), as a user or a launch configuration
-   * gives them: createExitControls checks each name and value type against the controls and
-   * throws ExitControlsError for anything else.
-   */
-  overrides?: ExitControlOverrides;
-  /** Cost model overrides (a JSON object, see emulator/vmm/COST-MODEL.md); validated by createHvmVmm. */
-  costModel?: Record<string, unknown>;
-}
-
 export type StopReason =
   | { kind: 'budget' }                                   // instruction budget used up
   | { kind: 'debug-exit'; code: number }                 // isa-debug-exit: (value << 1) | 1
-  | { kind: 'shutdown'; code: number; reason: string }   // PV sched_op shutdown, ...
+  | PvStop                                               // PV sched_op shutdown/reset, domain crash
+  | { kind: 'shutdown'; code: number; reason: string }   // a platform power-off request
   | { kind: 'reset'; via: string }                       // guest asked for a reset
   | { kind: 'triple-fault'; detail: string }
-  | { kind: 'domain-crash'; detail: string }             // PV
   | { kind: 'halted'; detail: string }                   // HLT with interrupts off (nothing can wake it)
   | { kind: 'breakpoint'; address: number }
   | { kind: 'watchpoint'; address: number; write: boolean }
@@ -83,36 +56,6 @@ export interface RegisterFile {
 }
 
 export type WatchKind = 'read' | 'write' | 'access';
-
-/** An exit as the debugger and CLI see it (decoded from the ring buffer on demand). */
-export interface ExitRecord {
-  seq: number;
-  reason: number;
-  reasonName: string;
-  qualification: number;
-  eip: number;
-  cs: number;
-  cpl: number;
-  bytes: Uint8Array;
-  icount: number;
-  handler: string;
-  cycles: number;
-  gpa?: number; msr?: number; value?: number; vector?: number; errorCode?: number;
-}
-
-/** Counters and log of the hypervisor model, as the CLI, the adapter and the reports read them. */
-export interface ExitStats {
-  total: number;
-  byReason: Record<string, number>;         // reason name -> count
-  cyclesByReason: Record<string, number>;   // reason name -> estimated cycles (a model, not a measurement)
-  guestCycles: number;                       // estimated cycles for guest instructions
-  recent(count: number): ExitRecord[];       // newest last
-  page(from: number, count: number, filter?: (r: ExitRecord) => boolean): ExitRecord[];
-  /** PV mode: hypercalls by name (multicall entries included), their estimated cycles and failures. */
-  hypercalls?: Record<string, number>;
-  hypercallCycles?: Record<string, number>;
-  hypercallErrors?: Record<string, number>;
-}
 
 /**
  * The machine (implemented in machine.ts). Every method is synchronous; callers that need

@@ -1,0 +1,34 @@
+// What the loader produces and the machine applies at reset: the loader's output type, so it
+// lives with the loader (below the machine, which imports it) rather than in the machine.
+
+import type { XenKernelImage } from './xen-kernel';
+
+/** What the loader produces and the machine applies at reset. */
+export interface BootPlan {
+  /** Bytes to place in guest RAM before the first instruction. */
+  memory: Array<{ paddr: number; bytes: Uint8Array }>;
+  /** A raw ROM: mapped so that it ends at 0xFFFFF and at 0xFFFFFFFF (reset vector F000:FFF0). */
+  rom?: Uint8Array;
+  entry:
+    | { kind: 'reset' }                                    // F000:FFF0 in real mode, CS base 0xFFFF0000
+    | { kind: 'real'; cs: number; ip: number; ss?: number; sp?: number }
+    | { kind: 'flat32'; eip: number; regs?: Partial<Record<GeneralRegister, number>> }; // CR0.PE=1, flat 4 GiB ring-0 segments, paging off, IF=0
+  /** Symbols from the image, if any (address -> name) for reports. */
+  /** `absolute`: an assembler constant (SHN_ABS, e.g. NASM's equ), a number rather than an address. */
+  symbols?: Array<{ name: string; address: number; size: number; absolute?: boolean }>;
+  /** Human-readable description: "ELF32 multiboot kernel, 3 segments". */
+  description: string;
+  /** A Xen PV kernel for mode 'pv' (from emulator/pv's loadPvImage); the domain builder applies it. */
+  pv?: PvKernel;
+}
+
+export type GeneralRegister = 'eax' | 'ecx' | 'edx' | 'ebx' | 'esp' | 'ebp' | 'esi' | 'edi';
+
+/** A Xen PV kernel as the PV domain builder takes it: the laid-out image and its start-of-day inputs. */
+export interface PvKernel {
+  image: XenKernelImage;
+  cmdline: string;
+  /** XENFEAT_* bits the kernel declared it supports (from its notes). */
+  features: number;
+  guestOs?: string;
+}

@@ -1,0 +1,7 @@
+// The composition root's public surface: the one module the CLI, the debug adapter, the
+// benchmarks and the tests build a machine through. machine.ts wires the CPU, memory,
+// devices and the two hypervisor models; api.ts is the interface front ends program against.
+
+export { Machine } from './machine';
+export type * from './api';
+export { compileExitFilter, ExitFilterError, FILTER_FIELDS } from './exit-filter';
