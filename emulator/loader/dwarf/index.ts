@@ -44,6 +44,9 @@ export interface InlineFrame {
   callLine?: number;
   /** The DWARF scope: the inlined subroutine, or the function's own. */
   scope: Scope;
+  /** Where the function is declared. */
+  declFile?: string;
+  declLine?: number;
 }
 
 /** Where a function's code begins: an out-of-line copy's entry or an inlined instance's. */
@@ -213,6 +216,9 @@ export class DebugInfo {
       const frame: InlineFrame = { name: s.kind === 'function' ? fn.name : s.name, inlined: s.kind === 'inlined', params, locals, scope: s };
       if (s.callFile !== undefined) frame.callFile = s.callFile;
       if (s.callLine !== undefined) frame.callLine = s.callLine;
+      const decl = s.kind === 'function' ? fn : s;
+      if (decl.declFile !== undefined) frame.declFile = decl.declFile;
+      if (decl.declLine !== undefined) frame.declLine = decl.declLine;
       out.push(frame);
       end = start;
     }

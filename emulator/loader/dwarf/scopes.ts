@@ -38,6 +38,9 @@ export interface Scope {
    * (DW_AT_entry_pc, else the lowest address of its first range, as DWARF 5 section 3.3.8.3 has it).
    */
   entryPc?: number;
+  /** For an inlined subroutine: where the function is declared (from its abstract origin). */
+  declFile?: string;
+  declLine?: number;
 }
 
 export interface FunctionInfo {
@@ -150,6 +153,7 @@ export class ScopeBuilder {
           if (cl !== undefined) child.callLine = cl;
           const entry = this.entryPc(c, rs);
           if (entry !== undefined) child.entryPc = entry;
+          Object.assign(child, this.decl(c, cu));
         }
         // A lexical block without addresses (gcc emits some at -O2) contributes to its parent.
         if (rs.length === 0 && childKind === 'block') { s.variables.push(...child.variables); s.children.push(...child.children); }
