@@ -8,12 +8,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildAll, launch, nextStopped, startClient, type Built, removeBuild } from './harness';
 import { TREE, buildTree, treeLine, treeVariants, type TreeVariant } from '../dwarf/tree-build';
+import { linesForFile, parseProfile } from '../../language-server/analyzer/profile';
 
 let b: Built;
 const clients: DebugClient[] = [];
@@ -177,5 +178,33 @@ for (const v of treeVariants().filter((x) => x.opt === 'O2')) {
     f = await stack(into);
     assert.equal(f[0]!.name, 'test_sieve', `stepped out: ${f.map((x) => `${x.name}@${x.line}`).join(' < ')}`);
     assertFramePaths(f, 'out');
+  });
+}
+
+// The same path resolution in the disassembly's source lines and the exit profile the adapter
+// writes, which the language server's code lens reads.
+for (const v of treeVariants().filter((x) => x.prefixMap || x.opt === 'O2')) {
+  test(`${v.name}: disassembly source lines and the exit profile name the tree's files`, async () => {
+    const profile = join(b.dir, `profile-${v.name}.json`);
+    const dc = await client();
+    await launch(dc, { program: buildTree(v), cwd: TREE, profile }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'put_string' }] }));
+    assert.equal((await nextStopped(dc)).reason, 'function breakpoint');
+    const [top] = await stack(dc);
+    const dis = (await dc.disassembleRequest({ memoryReference: top!.instructionPointerReference!, instructionOffset: -8, instructionCount: 48, resolveSymbols: true })).body!.instructions;
+    const files = new Set(dis.map((i) => i.location?.path).filter((p): p is string => !!p));
+    assert.ok(files.has(join(TREE, 'lib/print.c')), `disassembly names lib/print.c: ${[...files].join(', ')}`);
+    for (const f of files) assert.ok(f.startsWith(TREE + '/') && existsSync(f), `${f} exists in the tree`);
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    const ended = dc.waitForEvent('terminated', 30000);
+    await dc.continueRequest({ threadId: 1 });
+    await ended;
+    for (let i = 0; i < 100 && !existsSync(profile); i++) await new Promise((r) => setTimeout(r, 50));
+    const json = JSON.parse(readFileSync(profile, 'utf8')) as { lines: Array<{ file: string; line: number; exits: number }> };
+    for (const l of json.lines) assert.ok(l.file.startsWith(TREE + '/') && existsSync(l.file), `${l.file} exists in the tree`);
+    const io = json.lines.find((l) => l.file === join(TREE, 'include/kernel/io.h') && l.line === treeLine('include/kernel/io.h', 'io-outb'));
+    assert.equal(io?.exits, 'primes below 64: 18\n'.length + 'done\n'.length, 'one exit per byte, on the outb line of the header');
+    // The language server's code lens for the header, from that file.
+    const lens = linesForFile(parseProfile(readFileSync(profile, 'utf8'))!, join(TREE, 'include/kernel/io.h'), TREE);
+    assert.equal(lens.get(treeLine('include/kernel/io.h', 'io-outb') - 1)?.exits, io!.exits, 'the code lens on the outb line');
   });
 }

@@ -14,7 +14,7 @@ _start:
     mov esp, stack_top
     call kmain
     mov dx, 0xf4
-    out dx, al
+    out dx, al                  ; @entry-exit
 .hang:
     cli
     hlt
