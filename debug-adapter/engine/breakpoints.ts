@@ -41,6 +41,19 @@ export class BreakpointSet {
 
   constructor(private readonly machine: { addBreakpoint(a: number): void; removeBreakpoint(a: number): void }) {}
 
+  /**
+   * One breakpoint at several addresses (a line the compiler split, a function inlined in
+   * several places): one id, one condition, and one hit count over all of them, as gdb counts
+   * a breakpoint's hits over its locations.
+   */
+  addAt(kind: BreakpointKind, addresses: number[], o: BreakpointOptions = {}): UserBreakpoint {
+    const [first, ...rest] = [...new Set(addresses.map((a) => a >>> 0))];
+    if (first === undefined) throw new Error('a breakpoint needs an address');
+    const bp = this.add(kind, first, o);
+    for (const a of rest) this.place(a, bp);
+    return bp;
+  }
+
   /** Creates a breakpoint; throws ExpressionError when its condition cannot be read. */
   add(kind: BreakpointKind, address: number, o: BreakpointOptions = {}): UserBreakpoint {
     const bp: UserBreakpoint = { id: this.nextId++, kind, address: address >>> 0, hits: 0 };
@@ -51,10 +64,14 @@ export class BreakpointSet {
       for (const m of o.logMessage.matchAll(/\{([^}]*)\}/g)) compileExpression(m[1]!);
       bp.logMessage = o.logMessage;
     }
-    let list = this.byAddress.get(bp.address);
-    if (!list) { list = []; this.byAddress.set(bp.address, list); this.machine.addBreakpoint(bp.address); }
-    list.push(bp);
+    this.place(bp.address, bp);
     return bp;
+  }
+
+  private place(address: number, bp: UserBreakpoint): void {
+    let list = this.byAddress.get(address);
+    if (!list) { list = []; this.byAddress.set(address, list); this.machine.addBreakpoint(address); }
+    list.push(bp);
   }
 
   /** Removes every breakpoint of this kind that `keep` rejects. */

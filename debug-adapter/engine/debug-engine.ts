@@ -181,13 +181,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       const found = this.lines.addressesForLine(matches, req.line);
       if (!found || found.addresses.length === 0) return { verified: false, message: `no code at or after line ${req.line} in this file's line table` };
       try {
-        let first: UserBreakpoint | undefined;
-        for (const a of found.addresses) {
-          const bp = this.breakpoints.add('source', a, req) as UserBreakpoint & { key?: string };
-          bp.key = key;
-          if (first) bp.id = first.id; else first = bp;
-        }
-        return { verified: true, line: found.line, id: first!.id, address: found.addresses[0], file: found.file };
+        const bp = this.breakpoints.addAt('source', found.addresses, req) as UserBreakpoint & { key?: string };
+        bp.key = key;
+        return { verified: true, line: found.line, id: bp.id, address: found.addresses[0], file: found.file };
       } catch (e) {
         return { verified: false, message: (e as Error).message };
       }
@@ -202,10 +198,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       const at = [...new Set([...(this.dwarf?.functionLocations(name).map((l) => inlinedEntry(l, this.lines)) ?? []), ...(this.symbols.lookup(name) ? [this.symbols.lookup(name)!.address] : [])])].sort((a, b) => a - b);
       if (at.length > 1) {
         try {
-          const first = this.breakpoints.add('function', at[0]!, req);
-          for (const a of at.slice(1)) this.breakpoints.add('function', a, req).id = first.id;
-          for (const a of at) for (const bp of this.breakpoints.at(a)) if (bp.id === first.id) bp.functionName = name;
-          return { verified: true, id: first.id, address: at[0]!, locations: at.length };
+          const bp = this.breakpoints.addAt('function', at, req);
+          bp.functionName = name;
+          return { verified: true, id: bp.id, address: at[0]!, locations: at.length };
         } catch (e) { return { verified: false, message: (e as Error).message }; }
       }
       let addr: number | undefined = at[0];
