@@ -1,6 +1,7 @@
 // Benches that other parts of the project register by dropping a file into bench/:
 //   bench/lsp-bench.ts exports runLspBench(): Promise<{ openMs, editMs, rssMB }>
 //   bench/dap-bench.ts exports runDapBench(): Promise<Record<string, number>>
+//   bench/lint-bench.ts exports runLintBench(): Promise<Record<string, number>>
 //     (figures by name, e.g. launchMs, stepMs, rssMB; printed as given)
 // A missing file is skipped; a failing one is reported, never fatal.
 import { existsSync } from 'node:fs';
@@ -19,6 +20,7 @@ interface HookSpec { name: string; file: string; fn: string; fields?: string[] }
 const HOOKS: HookSpec[] = [
   { name: 'language server', file: 'lsp-bench.ts', fn: 'runLspBench', fields: ['openMs', 'editMs', 'rssMB'] },
   { name: 'debug adapter', file: 'dap-bench.ts', fn: 'runDapBench' },
+  { name: 'linter on Linux arch/x86', file: 'lint-bench.ts', fn: 'runLintBench', fields: ['lintX86Ms', 'emulateEditMs'] },
 ];
 
 export async function runHooks(): Promise<HookResult[]> {

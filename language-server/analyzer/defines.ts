@@ -59,6 +59,21 @@ function loadDb(path: string): Map<string, string[]> | null {
 
 /** The compile command's arguments for `file`, from the first compile_commands.json found. */
 export function compileArgs(file: string, root: string | null): { args: string[]; db: string } | null {
+  // Most files share their folder's answer; a folder without a database anywhere above it is
+  // remembered for ABSENT_MS like a missing file.
+  const dir = dirname(file);
+  const key = `${root ?? ''}\0${dir}`;
+  const none = noDbFor.get(key);
+  if (none !== undefined && performance.now() - none < ABSENT_MS) return null;
+  const found = lookUp(file, root);
+  if (!found) noDbFor.set(key, performance.now()); else noDbFor.delete(key);
+  return found;
+}
+
+/** Folders (with the root) where no compile_commands.json was found, and when. */
+const noDbFor = new Map<string, number>();
+
+function lookUp(file: string, root: string | null): { args: string[]; db: string } | null {
   const places = new Set<string>();
   if (root) { places.add(join(root, 'compile_commands.json')); places.add(join(root, 'build', 'compile_commands.json')); }
   for (let d = dirname(file), k = 0; k < 8; k++) {

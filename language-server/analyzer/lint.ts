@@ -74,8 +74,12 @@ function collect(path: string, w: Walk, explicit: boolean, kind?: 'file' | 'dir'
   if (linked) { try { real = realpathSync(path); } catch { /* keep the path */ } }
   if (w.seen.has(real)) return;
   w.seen.add(real);
-  const r = relative(w.cwd, path);
-  if (otherArchitecture(r.startsWith('..') ? path : r)) { w.skipped.push(path); return; }
+  // Files met while walking are below folders already checked by name; a path given on the
+  // command line is checked whole.
+  if (explicit) {
+    const r = relative(w.cwd, path);
+    if (otherArchitecture(r.startsWith('..') ? path : r)) { w.skipped.push(path); return; }
+  }
   w.files.push(path);
 }
 
