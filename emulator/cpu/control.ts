@@ -71,6 +71,8 @@ const int1: Handler = (cpu) => softInt(cpu, DB, true);
 
 const iret: Handler = (cpu) => {
   const oldIf = cpu.flags & FLAG_IF;
+  // IRET ends NMI blocking, even one that then faults; a waiting NMI is looked at next.
+  if (cpu.nmiBlocked) { cpu.nmiBlocked = false; cpu.irqPoll = true; cpu.attn = true; }
   cpu.iret(cpu.o32);
   if ((cpu.flags & FLAG_IF) !== oldIf) cpu.irqPoll = true;
   cpu.attn = true;

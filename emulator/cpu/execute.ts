@@ -254,11 +254,20 @@ export class Cpu extends PortCpu {
     }
   }
 
-  /** Deliver a pending maskable interrupt if the CPU can take one now. */
+  /** Deliver a pending NMI, or a maskable interrupt, if the CPU can take one now. */
   pollInterrupt(): void {
     this.irqPoll = false;
     const p = this.platform;
     if (!p || this.shadow) { if (this.shadow) this.irqPoll = true; this.attn = true; return; }
+    // An NMI ignores IF; once delivered, further NMIs wait until the next IRET (SDM 6.7.1).
+    if (!this.nmiBlocked && p.nmiPending?.() && p.takeNmi?.()) {
+      this.halted = false;
+      this.instrEip = this.eip;
+      this.nmiBlocked = true;
+      if (!this.raise(2, -1, 'external', this.eip)) { this.stopCode = RUN_TRIPLE; this.attn = true; }
+      this.irqPoll = true; this.attn = true;
+      return;
+    }
     if (!(this.flags & FLAG_IF)) return;
     if (p.pendingVector() < 0) return;
     const v = p.acknowledge();

@@ -47,6 +47,8 @@ export class OperandCpu extends SystemCpu {
   shadow = false;
   /** The shadow came from a load of SS (which also delays debug traps). */
   ssShadow = false;
+  /** An NMI was delivered and no IRET has run since: further NMIs wait. */
+  nmiBlocked = false;
   /** Virtual time skipped while halted (ticks = icount + idleTicks). */
   idleTicks = 0;
   tscOffset = 0;

@@ -20,7 +20,7 @@ export function resetCpu(cpu: Cpu): void {
   for (let s = 0; s < 6; s++) cpu.segUpdated(s);
   cpu.setCpl(0);
   cpu.a20Mask = -1;
-  cpu.halted = false; cpu.shadow = false; cpu.irqPoll = true; cpu.attn = true;
+  cpu.halted = false; cpu.shadow = false; cpu.nmiBlocked = false; cpu.irqPoll = true; cpu.attn = true;
   cpu.icount = 0; cpu.idleTicks = 0; cpu.tscOffset = 0;
   cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null;
   cpu.pauseRequested = false; cpu.requestPending = false; cpu.pendingRequest = null;
@@ -65,7 +65,7 @@ export interface CpuSnapshot { [k: string]: unknown }
 const SCALARS = [
   'eip', 'flags', 'ccOp', 'ccA', 'ccB', 'ccRes', 'ccBits', 'ccCF', 'cpl', 'cr0', 'cr2', 'cr3', 'cr4', 'a20Mask',
   'gdtBase', 'gdtLimit', 'idtBase', 'idtLimit', 'ldtSel', 'ldtBase', 'ldtLimit', 'ldtAttr', 'trSel', 'trBase', 'trLimit',
-  'trAttr', 'icount', 'idleTicks', 'tscOffset', 'halted', 'shadow',
+  'trAttr', 'icount', 'idleTicks', 'tscOffset', 'halted', 'shadow', 'nmiBlocked',
 ] as const;
 
 export function saveCpu(cpu: Cpu): CpuSnapshot {

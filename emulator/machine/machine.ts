@@ -190,7 +190,7 @@ export class Machine implements MachineApi {
           // they do not use the instruction budget.
           const d = p.nextDeadline();
           if (!Number.isFinite(d)) {
-            if (p.pendingVector() >= 0) { cpu.irqPoll = true; cpu.attn = true; continue; }
+            if (p.pendingVector() >= 0 || p.nmiPending?.()) { cpu.irqPoll = true; cpu.attn = true; continue; }
             return { kind: 'halted', detail: this.pv
               ? 'the vCPU blocked (sched_op block/poll) with no timer armed and nothing that could send it an event'
               : 'HLT with interrupts enabled, but no device will ever raise one' };
