@@ -22,7 +22,8 @@ const CASES: Array<[string, string | null]> = [
   ['0FA2', 'PV031'], ['0F23F8', 'PV032'], ['0F21F0', 'PV033'], ['CF', 'PV034'], ['CD80', 'PV035'], ['CC', 'PV035'],
   ['0F02C0', 'PV036'], ['0F03C0', 'PV037'], ['0F00E0', 'PV038'], ['0F00E8', 'PV039'], ['0E', 'PV040'], ['16', 'PV040'],
   ['8CC8', 'PV040'], ['8CD0', 'PV040'], ['0F34', 'PV041'], ['0F35', 'PV042'], ['0F01C8', 'PV043'], ['0F01C9', 'PV044'],
-  ['F390', 'PV045'], ['0F01C1', 'PV046'], ['0F01D9', 'PV046'], ['0F01D1', 'PV047'],
+  ['F390', 'PV045'], ['0F01C1', 'PV046'], ['0F01D9', 'PV046'], ['0F01D1', 'PV047'], ['660F388208', 'PV048'],
+  ['0F01CA', 'PV049'], ['0F01CB', 'PV049'],
   // Ordinary instructions, including the sensitive mnemonics' harmless forms.
   ['89D8', null], ['50', null], ['58', null], ['8ED8', null], ['8B03', null], ['01D8', null], ['90', null], ['E800000000', null],
   ['8CD8', null], ['1E', null], ['17', null], ['8ED0', null], ['0FC8', null],

@@ -7,7 +7,7 @@
 #define alternative(oldinstr, newinstr, feature) asm volatile(ALTERNATIVE(oldinstr, newinstr, feature) : : : "memory")
 #define PUSHF "pushfl"                                          /* expect: PV004 */
 #define POPF "popfl"                                            /* expect: PV005 */
-#define __ASM_CLAC ".byte 0x0f,0x01,0xca"
+#define __ASM_CLAC ".byte 0x0f,0x01,0xca"                       /* expect: PV049 */
 #define __ASM_XSETBV ".byte 0x0f,0x01,0xd1"                     /* expect: PV047 */
 #define __ASM_MWAIT ".byte 0x0f, 0x01, 0xc9;"                   /* expect: PV044 */
 #define asm_safe(insn, inoutclob...) ({ asm volatile("1: " insn "\n\t" "2:\n\t" : inoutclob); 0; })

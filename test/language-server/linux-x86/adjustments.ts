@@ -36,7 +36,10 @@ export const NOT_ASM: ReadonlyArray<readonly [file: string, rule: string, text: 
   ["mm/fault.c", "PV006", " in "],
   ["xen/platform-pci-unplug.c", "PV006", "in parameter 'xen_emul_unplug'\\n"],
   ["xen/platform-pci-unplug.c", "PV006", "in your root= kernel command line option\\n"],
+  ["kernel/cpu/common.c", "PV048", "noinvpcid: INVPCID feature disabled\\n"],
   // SVM and VMX exit-reason names (the tables trace events print), and UMIP's instruction names.
+  ["include/uapi/asm/svm.h", "PV048", "invpcid"],
+  ["include/uapi/asm/vmx.h", "PV048", "INVPCID"],
   ["include/uapi/asm/svm.h", "PV001", "hlt"],
   ["include/uapi/asm/svm.h", "PV004", "pushf"],
   ["include/uapi/asm/svm.h", "PV005", "popf"],

@@ -26,7 +26,7 @@ const RULES: Record<string, string> = {
   sldt: 'PV021', str: 'PV022', invlpg: 'PV023', invd: 'PV024', wbinvd: 'PV025', rdmsr: 'PV026', wrmsr: 'PV027', rdtsc: 'PV028',
   rdtscp: 'PV029', rdpmc: 'PV030', cpuid: 'PV031', iret: 'PV034', iretd: 'PV034', iretw: 'PV034', lar: 'PV036', lsl: 'PV037',
   verr: 'PV038', verw: 'PV039', sysenter: 'PV041', sysexit: 'PV042', monitor: 'PV043', mwait: 'PV044', vmcall: 'PV046', vmmcall: 'PV046',
-  xsetbv: 'PV047',
+  xsetbv: 'PV047', invpcid: 'PV048', clac: 'PV049', stac: 'PV049',
 };
 const PREFIXES = new Set(['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'data16', 'addr32', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'notrack']);
 
