@@ -13,7 +13,9 @@ import { loadPvImage } from '../emulator/pv/pv-image';
 import type { BootPlan, ExitRecord, StopReason } from '../emulator/machine';
 import { decodeInfo } from '../emulator/cpu/decode-info';
 import { classify } from '../emulator/isa/lookup';
-import { exitReasonName } from '../emulator/isa/exit-reasons';
+import { ExitReason, exitReasonName } from '../emulator/isa/exit-reasons';
+import { decodeIo } from '../emulator/isa/exit-qualification';
+import { PvKind } from '../emulator/pv/record-kinds';
 import { CliError } from './errors';
 import { STATUS_INTERNAL, STATUS_OK } from './exit-status';
 import { DEFAULT_MEMORY_MIB, parseCmdline, parseCount, parseMemory } from './options';
@@ -144,9 +146,9 @@ function hvmSurface(records: ExitRecord[]): Record<string, string[]> {
   for (const r of records) {
     reasons.add(r.reasonName || exitReasonName(r.reason));
     if (r.handler !== 'hypervisor' && r.handler !== 'kvm') devices.add(r.handler);
-    if (r.reason === 30) ports.add(`${hex(r.qualification >>> 16)} (${r.handler})`);
-    if ((r.reason === 31 || r.reason === 32) && r.msr !== undefined) msrs.add(hex(r.msr));
-    if (r.reason === 48) mmio.add(`${r.handler}${r.gpa !== undefined ? ' @ ' + hex(r.gpa & ~0xfff) : ''}`);
+    if (r.reason === ExitReason.IO_INSTRUCTION) ports.add(`${hex(decodeIo(r.qualification).port)} (${r.handler})`);
+    if ((r.reason === ExitReason.RDMSR || r.reason === ExitReason.WRMSR) && r.msr !== undefined) msrs.add(hex(r.msr));
+    if (r.reason === ExitReason.EPT_VIOLATION) mmio.add(`${r.handler}${r.gpa !== undefined ? ' @ ' + hex(r.gpa & ~0xfff) : ''}`);
   }
   return { 'exit reasons handled': [...reasons].sort(), 'device models': [...devices].sort(), 'I/O ports': [...ports].sort(), MSRs: [...msrs].sort(), 'MMIO pages': [...mmio].sort() };
 }
@@ -154,9 +156,9 @@ function hvmSurface(records: ExitRecord[]): Record<string, string[]> {
 function pvSurface(m: Machine, records: ExitRecord[]): Record<string, string[]> {
   const hcs = new Set<string>(), emul = new Set<string>(), traps = new Set<string>();
   for (const r of records) {
-    if (r.reasonName === 'HYPERCALL') hcs.add(r.handler);
-    else if (r.reasonName === 'PRIV_OP') emul.add(r.handler.replace(/^emulate:/, ''));
-    else if (r.reasonName === 'TRAP_BOUNCE' && r.vector !== undefined) traps.add(`vector ${r.vector}`);
+    if (r.reason === PvKind.HYPERCALL) hcs.add(r.handler);
+    else if (r.reason === PvKind.PRIV_OP) emul.add(r.handler.replace(/^emulate:/, ''));
+    else if (r.reason === PvKind.TRAP_BOUNCE && r.vector !== undefined) traps.add(`vector ${r.vector}`);
   }
   const st = m.pvState();
   return {
