@@ -18,29 +18,14 @@ function hexBytes(bytes: Uint8Array): string {
  * One line of --trace-exits, and the `stop.exit` of a --summary json that ended on --stop-on.
  * The field names are public (documented in `paravirt run --help`); keep them.
  */
-export interface ExitTraceLine {
-  seq: number;
-  /** Intel's basic exit reason, or a PV record kind (256 and up). */
-  reason: number;
+export type ExitTraceLine = Omit<ExitRecord, 'reasonName' | 'bytes'> & {
+  /** The record's reasonName. */
   name: string;
-  qualification: number;
-  eip: number;
-  cs: number;
-  cpl: number;
   /** The instruction's bytes as unspaced hex: "0fa2". */
   bytes: string;
-  icount: number;
-  handler: string;
-  /** Estimated cycles (the cost model's). */
-  cycles: number;
   /** One readable line: "OUT dx, al port 0x3f8 size 1". */
   text: string;
-  gpa?: number;
-  msr?: number;
-  value?: number;
-  vector?: number;
-  errorCode?: number;
-}
+};
 
 /** The JSON form of one exit. */
 export function exitToJson(r: ExitRecord): ExitTraceLine {

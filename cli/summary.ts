@@ -15,16 +15,12 @@ export interface RunSummary {
   mips: number;
   stop: { kind: StopReason['kind']; code: number; detail?: string; exit?: ExitTraceLine };
   exitStatus: number;
-  exits: {
-    total: number;
-    byReason: Record<string, number>;
-    cyclesByReason: Record<string, number>;
-  };
+  exits: Pick<ExitStats, 'total' | 'byReason' | 'cyclesByReason'>;
   estimatedCycles: { guest: number; exits: number; total: number; note: string };
   serialBytes: number;
   /** PV mode: hypercalls by name (multicall entries included) and those that returned an error. */
-  hypercalls?: Record<string, number>;
-  hypercallErrors?: Record<string, number>;
+  hypercalls?: ExitStats['hypercalls'];
+  hypercallErrors?: ExitStats['hypercallErrors'];
 }
 
 function stopDetail(stop: StopReason): string | undefined {

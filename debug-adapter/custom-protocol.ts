@@ -2,46 +2,27 @@
 // against: the adapter builds these bodies and the extension reads them, so neither guesses
 // a field name. Names and fields are public (other editors may read them); keep them.
 
-/** An exit record as it crosses the protocol (numbers unsigned, bytes as spaced hex). */
-export interface ExitRecordJson {
-  seq: number;
-  /** Intel's basic exit reason, or a PV record kind (256 and up). */
-  reason: number;
-  reasonName: string;
-  qualification: number;
-  eip: number;
-  cs: number;
-  cpl: number;
-  /** The instruction's bytes: "0f a2". */
+import type { ExitRecord, ExitStats } from '../emulator/machine-api';
+
+/**
+ * An exit record as it crosses the protocol: the emulator's ExitRecord field for field, with
+ * the bytes as spaced hex ("0f a2"), a readable description (the decoded qualification; the
+ * handler for PV records) and the instruction's source line where the line table knows it.
+ */
+export type ExitRecordJson = Omit<ExitRecord, 'bytes'> & {
   bytes: string;
-  icount: number;
-  handler: string;
-  /** Estimated cycles (the cost model's, not a measurement). */
-  cycles: number;
-  /** One readable line (the decoded qualification; the handler for PV records). */
   description: string;
-  gpa?: number;
-  msr?: number;
-  value?: number;
-  vector?: number;
-  errorCode?: number;
-  /** The source line of the instruction, when the image's line table knows it. */
   source?: { path: string; line: number };
-}
+};
 
 /** `paravirt.exits` event: counters and the exits since the previous event. */
-export interface ExitsEventBody {
-  total: number;
-  byReason: Record<string, number>;
-  cyclesByReason: Record<string, number>;
+export type ExitsEventBody = Pick<ExitStats, 'total' | 'byReason' | 'cyclesByReason' | 'hypercalls'> & {
   cyclesAreEstimates: true;
-  /** PV mode: hypercalls by name. */
-  hypercalls?: Record<string, number>;
   instructions: number;
   latest: ExitRecordJson[];
   /** Exits the adapter did not send (more than one event carries). */
   latestDropped: number;
-}
+};
 
 /** `paravirt.exitLog` request arguments and response body. */
 export interface ExitLogArguments { from?: number; count?: number; filter?: string }
