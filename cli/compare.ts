@@ -15,7 +15,7 @@ import { decodeInfo } from '../emulator/cpu/decode-info';
 import { classify } from '../emulator/isa/lookup';
 import { ExitReason, exitReasonName } from '../emulator/isa/exit-reasons';
 import { decodeIo } from '../emulator/isa/exit-qualification';
-import { PvKind } from '../emulator/pv/record-kinds';
+import { PvKind } from '../emulator/trace/record-kinds';
 import { CliError } from './errors';
 import { STATUS_INTERNAL, STATUS_OK } from './exit-status';
 import { DEFAULT_MEMORY_MIB, parseCmdline, parseCount, parseMemory } from './options';

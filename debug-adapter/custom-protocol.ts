@@ -2,7 +2,7 @@
 // against: the adapter builds these bodies and the extension reads them, so neither guesses
 // a field name. Names and fields are public (other editors may read them); keep them.
 
-import type { ExitRecord, ExitStats } from '../emulator/machine-api';
+import type { ExitRecord, ExitStats } from '../emulator/machine';
 
 /**
  * An exit record as it crosses the protocol: the emulator's ExitRecord field for field, with
