@@ -11,7 +11,7 @@ import { Machine } from '../emulator/machine';
 import { loadImage, multibootCommandLine } from '../emulator/loader';
 import { loadPvImage } from '../emulator/pv/pv-image';
 import type { BootPlan, ExitRecord, StopReason } from '../emulator/machine';
-import { decodeInfo } from '../emulator/cpu/decode-info';
+import { decodeInfo } from '../emulator/isa';
 import { classify } from '../emulator/isa/lookup';
 import { ExitReason, exitReasonName } from '../emulator/isa/exit-reasons';
 import { decodeIo } from '../emulator/isa/exit-qualification';

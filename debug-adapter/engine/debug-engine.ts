@@ -10,7 +10,7 @@ import { loadImage, multibootCommandLine } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
-import { decodeInfo } from '../../emulator/cpu/decode-info';
+import { decodeInfo } from '../../emulator/isa';
 import type { BootPlan, ExitRecord, MachineApi, StopReason, WatchKind } from '../../emulator/machine';
 import { BreakpointSet, compileHitCondition, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
 import { SymbolTable } from './symbols';

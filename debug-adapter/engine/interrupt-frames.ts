@@ -6,7 +6,7 @@
 // the stub; from there this map gives the interrupted frame. Stack pointer changes it cannot
 // follow (mov esp, ..., and esp, ...) end the walk: nothing past them is claimed.
 
-import { decodeInfo } from '../../emulator/cpu/decode-info';
+import { decodeInfo } from '../../emulator/isa';
 
 export interface HandlerEntry {
   /** Vector number, or a name for PV callbacks ('event upcall', 'failsafe callback'). */

@@ -15,7 +15,8 @@
 // instruction, as the interpreter would.
 
 import type { Block } from './block-cache';
-import { decodeInfo } from './decode-info';
+import { decodeInfo } from '../isa/decode';
+import { OPCODE_FORMS } from '../isa/opcode-forms';
 import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
@@ -34,18 +35,24 @@ export interface CompileSource {
   readonly breakpoints: ReadonlySet<number>;
 }
 
-/** Opcodes the block must stop before: they may change CS, the mode or the fetch path without moving EIP. */
-function endsBlock(op: number, op2: number, modrmReg: number): boolean {
-  switch (op) {
-    case 0x9a: case 0xea: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf: case 0xf4: case 0xf1:
-      return true;
-    case 0xff: return modrmReg === 3 || modrmReg === 5;
-    case 0x0f:
-      return op2 === 0x00 || op2 === 0x01 || op2 === 0x05 || op2 === 0x07 || (op2 >= 0x20 && op2 <= 0x23) ||
-        op2 === 0x30 || op2 === 0x34 || op2 === 0x35 || op2 === 0xaa || op2 === 0x0b || op2 === 0xff;
-    default: return false;
-  }
+/**
+ * Forms the block must stop before (they may change CS, the mode or the fetch path without
+ * moving EIP), from the opcode-form description: by opcode, with bit r+1 set when only
+ * ModR/M.reg r of it ends the block and bit 0 when every form of it does.
+ */
+const ENDS_ONE = new Uint16Array(256);
+const ENDS_TWO = new Uint16Array(256);
+for (const f of OPCODE_FORMS) {
+  if (!f.endsBlock) continue;
+  const t = f.map === 'one' ? ENDS_ONE : ENDS_TWO;
+  t[f.opcode] |= f.reg === undefined || f.modrmByte !== undefined ? 1 : 2 << f.reg;
 }
+
+function endsBlock(op: number, op2: number, modrmReg: number): boolean {
+  const e = op === 0x0f ? ENDS_TWO[op2] : ENDS_ONE[op];
+  return (e & 1) !== 0 || (modrmReg >= 0 && (e & (2 << modrmReg)) !== 0);
+}
+
 
 
 /**
@@ -132,7 +139,7 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
       op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65) { prefixed = true; op = em.b(i); i++; }
     const op2 = op === 0x0f ? em.b(i) : 0;
     const nextReg = (em.b(op === 0x0f ? i + 1 : i) >> 3) & 7;
-    if (endsBlock(op, op2, op === 0xff ? nextReg : -1)) break;
+    if (endsBlock(op, op2, nextReg)) break;
 
     const before = body.length;
     const pendBefore = em.pend;

@@ -7,12 +7,13 @@
 // changes registers, so a fault leaves the machine as it was (precise exceptions).
 
 import { CS, DB, DS, ES, FLAG_IF, FLAG_RF, FLAG_TF, FS, GP, GS, SS, UD } from './constants';
+import { ExitReason } from '../isa/exit-reasons';
 import { FAULT } from './memory-access';
-import { EXIT_EXTERNAL_INTERRUPT } from './system';
 import { PortCpu } from './port-io';
 import { RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH } from './operands';
 import { ONE_BYTE, TWO_BYTE } from './dispatch';
-import { decodeInfo } from './decode-info';
+import { decodeInfo } from '../isa/decode';
+import { OPCODE_FORMS } from '../isa/opcode-forms';
 import { BlockCache, NO_BLOCK, type Block } from './block-cache';
 import { compileBlock } from './block-compiler';
 import type { PhysicalMemory } from '../memory/physical-memory';
@@ -274,7 +275,7 @@ export class Cpu extends PortCpu {
     if (v < 0) return;
     this.halted = false;
     this.instrEip = this.eip;
-    this.vmexit(EXIT_EXTERNAL_INTERRUPT, 0, 'hypervisor', { vector: v });
+    this.vmexit(ExitReason.EXTERNAL_INTERRUPT, 0, 'hypervisor', { vector: v });
     if (!this.raise(v, -1, 'external', this.eip)) { this.stopCode = RUN_TRIPLE; this.attn = true; }
     this.irqPoll = true; this.attn = true;
   }
@@ -344,11 +345,11 @@ export class Cpu extends PortCpu {
 const PREFIX = new Uint8Array(256);
 for (const p of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[p] = 1;
 
-/** One-byte opcodes that accept a LOCK prefix (the ModR/M checks come later). */
+/** Opcodes whose forms accept LOCK (each handler then checks its own form and a memory operand). */
 const LOCKABLE = new Uint8Array(256);
-for (const op of [0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31,
-  0x80, 0x81, 0x82, 0x83, 0x86, 0x87, 0xf6, 0xf7, 0xfe, 0xff, 0x0f]) LOCKABLE[op] = 1;
-
-/** Two-byte opcodes that accept LOCK (with a memory destination). */
 const LOCKABLE_0F = new Uint8Array(256);
-for (const op of [0xab, 0xb3, 0xbb, 0xba, 0xb0, 0xb1, 0xc0, 0xc1, 0xc7]) LOCKABLE_0F[op] = 1;
+for (const f of OPCODE_FORMS) {
+  if (!f.lock) continue;
+  if (f.map === 'one') LOCKABLE[f.opcode] = 1;
+  else { LOCKABLE_0F[f.opcode] = 1; LOCKABLE[0x0f] = 1; }
+}

@@ -4,9 +4,8 @@
 
 import type { Platform } from '../devices/platform-api';
 import { GP } from './constants';
+import { ExitReason } from '../isa/exit-reasons';
 import { AluCpu } from './alu-core';
-
-const EXIT_IO = 30;
 
 export class PortCpu extends AluCpu {
   /** IOPL and TSS I/O-bitmap check for ports port..port+size-1. */
@@ -28,7 +27,7 @@ export class PortCpu extends AluCpu {
     const q = (size - 1) | (isIn ? 8 : 0) | (str ? 16 : 0) | (this.rep && str ? 32 : 0) | (immediate ? 64 : 0) | (port << 16);
     let owner = this.portOwners[port];
     if (owner === undefined) owner = this.portOwners[port] = this.platform?.portOwner(port) ?? 'unassigned';
-    this.vmexit(EXIT_IO, q >>> 0, owner, isIn ? undefined : { value: value >>> 0 });
+    this.vmexit(ExitReason.IO_INSTRUCTION, q >>> 0, owner, isIn ? undefined : { value: value >>> 0 });
   }
 
   portIn(port: number, size: 1 | 2 | 4, str: boolean, immediate: boolean): number {

@@ -8,26 +8,9 @@ import {
   CR0_PE, CR0_TS, CR4_DE, CR4_PCE, CR4_TSD, CS, FLAG_IF, FLAG_RF, FLAG_VM, FLAG_ZF, GP, MSR_SYSENTER_CS,
   MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, UD,
 } from './constants';
+import { ExitReason } from '../isa/exit-reasons';
 import { cpuid, rdmsr, readTsc, wrmsr } from './identity';
 import type { ExecCpu, Family, Handler } from './handler';
-
-const EXIT_CPUID = 10;
-const EXIT_HLT = 12;
-const EXIT_INVD = 13;
-const EXIT_INVLPG = 14;
-const EXIT_RDPMC = 15;
-const EXIT_RDTSC = 16;
-const EXIT_VMCALL = 18;
-const EXIT_CR = 28;
-const EXIT_DR = 29;
-const EXIT_RDMSR = 31;
-const EXIT_WRMSR = 32;
-const EXIT_MWAIT = 36;
-const EXIT_MONITOR = 39;
-const EXIT_PAUSE = 40;
-const EXIT_GDTR_IDTR = 46;
-const EXIT_LDTR_TR = 47;
-const EXIT_WBINVD = 54;
 
 /** CPL 0 only (in protected mode): #GP(0) otherwise. */
 function priv(cpu: ExecCpu): void {
@@ -36,14 +19,14 @@ function priv(cpu: ExecCpu): void {
 
 const hlt: Handler = (cpu) => {
   if (cpu.protectedMode && cpu.cpl !== 0) cpu.fault(GP, 0);
-  if (cpu.controls?.hltExiting) cpu.vmexit(EXIT_HLT, 0, 'hypervisor');
+  if (cpu.controls?.hltExiting) cpu.vmexit(ExitReason.HLT, 0, 'hypervisor');
   cpu.halted = true;
   cpu.irqPoll = true; cpu.attn = true;
 };
 
 /** 90: NOP, or PAUSE with F3. */
 const nopPause: Handler = (cpu) => {
-  if (cpu.rep === 0xf3 && cpu.controls?.pauseExiting) cpu.vmexit(EXIT_PAUSE, 0, 'hypervisor');
+  if (cpu.rep === 0xf3 && cpu.controls?.pauseExiting) cpu.vmexit(ExitReason.PAUSE, 0, 'hypervisor');
 };
 
 const arpl: Handler = (cpu) => {
@@ -60,7 +43,7 @@ const group6: Handler = (cpu) => {
   if (!(cpu.cr0 & CR0_PE) && reg !== 7) cpu.fault(UD);
   switch (reg) {
     case 0: case 1: { // SLDT, STR
-      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_LDTR_TR, 0, 'hypervisor');
+      if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.LDTR_TR_ACCESS, 0, 'hypervisor');
       const v = reg === 0 ? cpu.ldtSel : cpu.trSel;
       if (cpu.mod === 3 && cpu.o32) cpu.regs[cpu.rm] = v; else cpu.setE16(v);
       return;
@@ -68,7 +51,7 @@ const group6: Handler = (cpu) => {
     case 2: case 3: {
       priv(cpu);
       const sel = cpu.getE16();
-      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_LDTR_TR, 0, 'hypervisor');
+      if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.LDTR_TR_ACCESS, 0, 'hypervisor');
       if (reg === 2) cpu.loadLdt(sel, false); else cpu.loadTr(sel);
       return;
     }
@@ -100,12 +83,12 @@ const group7: Handler = (cpu) => {
     switch (m) {
       case 0xc1: // VMCALL
         if (!cpu.sink) cpu.fault(UD);
-        cpu.vmexit(EXIT_VMCALL, 0, 'kvm');
+        cpu.vmexit(ExitReason.VMCALL, 0, 'kvm');
         return;
       case 0xc8: case 0xc9: // MONITOR, MWAIT: not advertised by CPUID; an intercepting hypervisor treats them as NOP
         if (!cpu.controls?.monitorMwait) cpu.fault(UD);
         priv(cpu);
-        cpu.vmexit(m === 0xc8 ? EXIT_MONITOR : EXIT_MWAIT, 0, 'hypervisor');
+        cpu.vmexit(m === 0xc8 ? ExitReason.MONITOR : ExitReason.MWAIT, 0, 'hypervisor');
         return;
     }
     if (cpu.reg === 4) { // SMSW r
@@ -119,7 +102,7 @@ const group7: Handler = (cpu) => {
   cpu.ea();
   switch (cpu.reg) {
     case 0: case 1: { // SGDT, SIDT
-      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_GDTR_IDTR, 0, 'hypervisor');
+      if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.GDTR_IDTR_ACCESS, 0, 'hypervisor');
       const limit = cpu.reg === 0 ? cpu.gdtLimit : cpu.idtLimit;
       const base = cpu.reg === 0 ? cpu.gdtBase : cpu.idtBase;
       cpu.probeWrite(cpu.eaLin(6, true), 6);
@@ -132,7 +115,7 @@ const group7: Handler = (cpu) => {
       const limit = cpu.rd16(cpu.eaLin(2, false));
       let base = cpu.rd32(cpu.eaLin(4, false, 2));
       if (!cpu.o32) base &= 0xffffff;
-      if (cpu.controls?.descriptorTable) cpu.vmexit(EXIT_GDTR_IDTR, 0, 'hypervisor');
+      if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.GDTR_IDTR_ACCESS, 0, 'hypervisor');
       if (cpu.reg === 2) { cpu.gdtBase = base; cpu.gdtLimit = limit; } else { cpu.idtBase = base; cpu.idtLimit = limit; }
       return;
     }
@@ -141,7 +124,7 @@ const group7: Handler = (cpu) => {
     case 7: { // INVLPG
       priv(cpu);
       const lin = (cpu.segBase[cpu.eaSeg] + cpu.eaOff) | 0;
-      if (cpu.controls?.invlpg) cpu.vmexit(EXIT_INVLPG, lin >>> 0, 'hypervisor');
+      if (cpu.controls?.invlpg) cpu.vmexit(ExitReason.INVLPG, lin >>> 0, 'hypervisor');
       cpu.flushTlbPage(lin);
       return;
     }
@@ -153,7 +136,7 @@ function lmsw(cpu: ExecCpu, v: number): void {
   // LMSW loads MP, EM, TS and PE; it can set PE but never clear it.
   const nv = (cpu.cr0 & ~0xe) | (v & 0xf) | (cpu.cr0 & 1);
   const c = cpu.controls;
-  if (c && ((nv ^ cpu.cr0) & c.cr0Mask & 0xf)) cpu.vmexit(EXIT_CR, (0 | (3 << 4) | ((v & 0xffff) << 16)) >>> 0, 'hypervisor');
+  if (c && ((nv ^ cpu.cr0) & c.cr0Mask & 0xf)) cpu.vmexit(ExitReason.CR_ACCESS, (0 | (3 << 4) | ((v & 0xffff) << 16)) >>> 0, 'hypervisor');
   cpu.writeCr0(nv);
 }
 
@@ -186,12 +169,12 @@ const larLsl: Handler = (cpu, op) => {
 
 const clts: Handler = (cpu) => {
   priv(cpu);
-  if (cpu.controls && (cpu.controls.cr0Mask & CR0_TS)) cpu.vmexit(EXIT_CR, 0 | (2 << 4), 'hypervisor');
+  if (cpu.controls && (cpu.controls.cr0Mask & CR0_TS)) cpu.vmexit(ExitReason.CR_ACCESS, 0 | (2 << 4), 'hypervisor');
   cpu.cr0 &= ~CR0_TS;
 };
 
-const invd: Handler = (cpu) => { priv(cpu); cpu.vmexit(EXIT_INVD, 0, 'hypervisor'); };
-const wbinvd: Handler = (cpu) => { priv(cpu); cpu.vmexit(EXIT_WBINVD, 0, 'hypervisor'); };
+const invd: Handler = (cpu) => { priv(cpu); cpu.vmexit(ExitReason.INVD, 0, 'hypervisor'); };
+const wbinvd: Handler = (cpu) => { priv(cpu); cpu.vmexit(ExitReason.WBINVD, 0, 'hypervisor'); };
 
 /** 0F 18-1F (but 1A/1B): NOP Ev and the reserved-NOP hint space. */
 const hintNop: Handler = (cpu) => cpu.modrm();
@@ -206,7 +189,7 @@ const movCr: Handler = (cpu, op) => {
   const regs = cpu.regs;
   const c = cpu.controls;
   if (!toCr) {
-    if (cr === 3 && c?.cr3Store) cpu.vmexit(EXIT_CR, (3 | (1 << 4) | (r << 8)) >>> 0, 'hypervisor');
+    if (cr === 3 && c?.cr3Store) cpu.vmexit(ExitReason.CR_ACCESS, (3 | (1 << 4) | (r << 8)) >>> 0, 'hypervisor');
     regs[r] = cr === 0 ? cpu.cr0 : cr === 2 ? cpu.cr2 : cr === 3 ? cpu.cr3 : cpu.cr4;
     return;
   }
@@ -214,16 +197,16 @@ const movCr: Handler = (cpu, op) => {
   const q = (cr | (0 << 4) | (r << 8)) >>> 0;
   switch (cr) {
     case 0:
-      if (c && ((v ^ cpu.cr0) & c.cr0Mask)) cpu.vmexit(EXIT_CR, q, 'hypervisor', { value: v >>> 0 });
+      if (c && ((v ^ cpu.cr0) & c.cr0Mask)) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0 });
       cpu.writeCr0(v);
       break;
     case 2: cpu.cr2 = v; break;
     case 3:
-      if (c?.cr3Load) cpu.vmexit(EXIT_CR, q, 'hypervisor', { value: v >>> 0 });
+      if (c?.cr3Load) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0 });
       cpu.writeCr3(v);
       break;
     default:
-      if (c && ((v ^ cpu.cr4) & c.cr4Mask)) cpu.vmexit(EXIT_CR, q, 'hypervisor', { value: v >>> 0 });
+      if (c && ((v ^ cpu.cr4) & c.cr4Mask)) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0 });
       cpu.writeCr4(v);
   }
   cpu.invalidateFetch();
@@ -237,7 +220,7 @@ const movDr: Handler = (cpu, op) => {
   const r = m & 7;
   priv(cpu);
   if (dr === 4 || dr === 5) { if (cpu.cr4 & CR4_DE) cpu.fault(UD); dr += 2; }
-  if (cpu.controls?.movDr) cpu.vmexit(EXIT_DR, (dr | (toDr ? 0 : 1 << 4) | (r << 8)) >>> 0, 'hypervisor');
+  if (cpu.controls?.movDr) cpu.vmexit(ExitReason.DR_ACCESS, (dr | (toDr ? 0 : 1 << 4) | (r << 8)) >>> 0, 'hypervisor');
   if (toDr) {
     let v = cpu.regs[r];
     if (dr === 6) v = (v | 0xffff0ff0) & ~0x1000;
@@ -253,7 +236,7 @@ const wrmsrOp: Handler = (cpu) => {
   priv(cpu);
   const regs = cpu.regs;
   const msr = regs[1] >>> 0;
-  if (cpu.controls?.msrExits(msr, true)) cpu.vmexit(EXIT_WRMSR, 0, 'hypervisor', { msr, value: regs[0] >>> 0 });
+  if (cpu.controls?.msrExits(msr, true)) cpu.vmexit(ExitReason.WRMSR, 0, 'hypervisor', { msr, value: regs[0] >>> 0 });
   wrmsr(cpu, msr, regs[0], regs[2]);
 };
 
@@ -262,13 +245,13 @@ const rdmsrOp: Handler = (cpu) => {
   const regs = cpu.regs;
   const msr = regs[1] >>> 0;
   const [lo, hi] = rdmsr(cpu, msr);
-  if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(EXIT_RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0 });
+  if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(ExitReason.RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0 });
   regs[0] = lo; regs[2] = hi;
 };
 
 const rdtsc: Handler = (cpu) => {
   if ((cpu.cr4 & CR4_TSD) && cpu.cpl !== 0 && (cpu.cr0 & CR0_PE)) cpu.fault(GP, 0);
-  if (cpu.controls?.rdtsc) cpu.vmexit(EXIT_RDTSC, 0, 'hypervisor');
+  if (cpu.controls?.rdtsc) cpu.vmexit(ExitReason.RDTSC, 0, 'hypervisor');
   const [lo, hi] = readTsc(cpu);
   cpu.regs[0] = lo; cpu.regs[2] = hi;
 };
@@ -277,7 +260,7 @@ const rdpmc: Handler = (cpu) => {
   const regs = cpu.regs;
   if (!(cpu.cr4 & CR4_PCE) && cpu.cpl !== 0 && (cpu.cr0 & CR0_PE)) cpu.fault(GP, 0);
   if ((regs[1] >>> 0) > 1) cpu.fault(GP, 0);
-  if (cpu.controls?.rdpmc) cpu.vmexit(EXIT_RDPMC, 0, 'hypervisor');
+  if (cpu.controls?.rdpmc) cpu.vmexit(ExitReason.RDPMC, 0, 'hypervisor');
   regs[0] = 0; regs[2] = 0;
 };
 
@@ -312,7 +295,7 @@ function flatSeg(cpu: ExecCpu, s: number, sel: number, dpl: number, type: number
 }
 
 const cpuidOp: Handler = (cpu) => {
-  cpu.vmexit(EXIT_CPUID, 0, 'hypervisor');
+  cpu.vmexit(ExitReason.CPUID, 0, 'hypervisor');
   cpuid(cpu);
 };
 

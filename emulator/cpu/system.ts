@@ -3,15 +3,12 @@
 // writes, and task switches. Segment loads and control registers are in segments.ts.
 
 import { FLAG_TF, FLAG_IF, FLAG_NT, FLAG_RF, FLAG_VM, FLAG_AC, FLAGS_FIXED, CR0_TS, CR0_PG, CR4_PAE, ES, CS, SS, DS, FS, GS, DF, TS, NP, SSF, GP, PF } from './constants';
+import { ExitReason } from '../isa/exit-reasons';
 
 import { FAULT } from './memory-access';
 import { SegmentCpu, type DeliveryKind } from './segments';
 
 export type { DeliveryKind, InterceptHook } from './segments';
-
-export const EXIT_EXCEPTION = 0;
-export const EXIT_EXTERNAL_INTERRUPT = 1;
-export const EXIT_TRIPLE_FAULT = 2;
 
 /** Flags that IRET/POPF may change at CPL 0 (VM is not supported and never set). */
 const FLAGS_WRITABLE = 0x3f7fd5;
@@ -49,7 +46,7 @@ export class SystemCpu extends SegmentCpu {
   shutdown(detail: string): void {
     this.tripleFault = detail;
     this.attn = true;
-    this.vmexit(EXIT_TRIPLE_FAULT, 0, 'hypervisor');
+    this.vmexit(ExitReason.TRIPLE_FAULT, 0, 'hypervisor');
   }
 
   private deliverOnce(vector: number, code: number, kind: DeliveryKind, nextEip: number): void {
@@ -59,7 +56,7 @@ export class SystemCpu extends SegmentCpu {
     const softException = this.softException;
     this.softException = false;
     if ((kind === 'exception' || softException) && this.controls && (this.controls.exceptionBitmap >>> vector) & 1) {
-      this.vmexit(EXIT_EXCEPTION, vector === PF ? this.cr2 : 0, 'hypervisor',
+      this.vmexit(ExitReason.EXCEPTION_NMI, vector === PF ? this.cr2 : 0, 'hypervisor',
         { vector, errorCode: code >= 0 ? code : undefined });
     }
     if (this.intercept && this.intercept(vector, code, kind)) { this.attn = true; return; }

@@ -1,4 +1,7 @@
 // Instruction knowledge shared by the CPU, the PV hypervisor, the disassembler and the linter.
+export * from './form-types';
+export { OPCODE_FORMS } from './opcode-forms';
+export { decodeForm, decodeInfo, formsOf, type DecodedForm } from './decode';
 export * from './types';
 export { INSTRUCTION_TABLE } from './instruction-table';
 export {

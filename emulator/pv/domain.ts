@@ -19,7 +19,7 @@ import { PvKind } from '../trace/record-kinds';
 import type { DomainLayout } from './domain-layout';
 import { ConsoleBackend } from './console';
 import { XenstoreBackend } from './xenstore';
-import { decodeInfo } from '../cpu/decode-info';
+import { decodeInfo } from '../isa/decode';
 
 const CS = 1, SS = 2, DS = 3, ES = 0, FS = 4, GS = 5;
 const FLAG_IF = 0x200, FLAG_TF = 0x100, FLAG_NT = 0x4000, FLAG_RF = 0x10000, FLAG_VM = 0x20000, FLAG_IOPL = 0x3000;

@@ -5,7 +5,7 @@
 // stores: MOV r/m32,r32 (89), MOV r/m32,imm32 (C7 /0), XCHG (87), CMPXCHG (0F B1) and
 // CMPXCHG8B (0F C7 /1), the forms kernels use on page-table entries.
 
-import { decodeInfo } from '../cpu/decode-info';
+import { decodeInfo } from '../isa/decode';
 import type { PvDomain } from './domain';
 import { T_L1 } from './page-types';
 import { fetchInstruction } from './priv-op';

@@ -5,7 +5,7 @@
 import type { ExitRecord } from './exit-record';
 import type { ExitContext, ExitExtra } from '../cpu';
 import { EXIT_REASON_LIMIT, exitReasonName } from '../isa/exit-reasons';
-import { decodeInfo } from '../cpu/decode-info';
+import { decodeInfo } from '../isa/decode';
 
 export const DEFAULT_EXIT_LOG_CAPACITY = 65536;
 export const BYTES_PER_RECORD = 16;

@@ -1,7 +1,7 @@
 // The one place where the conformance and fuzz harnesses reach the emulator, so the rest of
 // them depend only on the contract (emulator/machine/api.ts) and the decodeInfo signature.
 
-import { decodeInfo } from '../../emulator/cpu';
+import { decodeInfo } from '../../emulator/isa';
 import { Machine } from '../../emulator/machine';
 import type { DecodeFn } from './decoder-conformance';
 

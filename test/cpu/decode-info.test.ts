@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeInfo } from '../../emulator/cpu/decode-info';
+import { decodeInfo } from '../../emulator/isa';
 import { decodeWithIced } from '../conformance/iced-decode';
 import { sameMnemonic } from '../conformance/mnemonic-aliases';
 

@@ -1,33 +1,74 @@
-// The dispatch tables against the instruction description: an opcode the decoder accepts in
-// some form has a handler in some family, and an opcode with a handler decodes in some form.
+// The CPU, the block compiler and the instruction table against the opcode-form description
+// (emulator/isa/opcode-forms.ts): each derived consumer must agree with it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ONE_BYTE_FAMILY, TWO_BYTE_FAMILY } from '../../emulator/cpu/dispatch';
-import { decodeInfo } from '../../emulator/cpu/decode-info';
+import { compileBlock } from '../../emulator/cpu/block-compiler';
+import { INSTRUCTION_TABLE, OPCODE_FORMS, decodeForm, entryById, formsOf, type OpcodeForm } from '../../emulator/isa';
 
 const PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
+const hex = (f: OpcodeForm): string => `${f.map === '0f' ? '0F ' : ''}${f.opcode.toString(16).padStart(2, '0')}${f.reg !== undefined ? ` /${f.reg}` : ''}`;
+const mnemonics = (f: OpcodeForm): readonly string[] => (typeof f.mnemonic === 'string' ? [f.mnemonic] : f.mnemonic);
 
-/** Whether any ModR/M byte (and an F3 prefix, for PAUSE-like forms) makes the opcode decode. */
-function decodesInSomeForm(opcode: readonly number[]): boolean {
-  for (const pre of [[], [0xf3]]) {
-    for (let m = 0; m < 256; m++) {
-      const bytes = new Uint8Array([...pre, ...opcode, m, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-      if (decodeInfo(bytes, true) !== null) return true;
+test('the dispatch tables hold a handler for exactly the opcodes with forms, in the family the forms name', () => {
+  for (const [map, families] of [['one', ONE_BYTE_FAMILY], ['0f', TWO_BYTE_FAMILY]] as const) {
+    for (let op = 0; op < 256; op++) {
+      if (map === 'one' && (PREFIXES.has(op) || op === 0x0f)) continue;
+      const forms = formsOf(map, op);
+      const name = `${map === '0f' ? '0F ' : ''}${op.toString(16)}`;
+      if (forms.length === 0) { assert.equal(families[op], '', `${name} has a handler (${families[op]}) but no form`); continue; }
+      for (const f of forms) assert.equal(families[op], f.family, `${name} (${mnemonics(f)[0]}): the form says ${f.family}, dispatch has '${families[op]}'`);
     }
-  }
-  return false;
-}
-
-test('every one-byte opcode that decodes has a handler, and every handler an encoding', () => {
-  for (let b = 0; b < 256; b++) {
-    if (PREFIXES.has(b) || b === 0x0f) continue;
-    assert.equal(ONE_BYTE_FAMILY[b] !== '', decodesInSomeForm([b]), `opcode ${b.toString(16)}: family '${ONE_BYTE_FAMILY[b]}'`);
   }
 });
 
-test('every 0F opcode that decodes has a handler, and every handler an encoding', () => {
-  for (let b = 0; b < 256; b++) {
-    assert.equal(TWO_BYTE_FAMILY[b] !== '', decodesInSomeForm([0x0f, b]), `opcode 0F ${b.toString(16)}: family '${TWO_BYTE_FAMILY[b]}'`);
+test('every form decodes to itself, and every privileged/sensitive form names an instruction-table entry that lists its mnemonic', () => {
+  for (const f of OPCODE_FORMS) {
+    if (f.isa === undefined) continue;
+    const e = entryById(f.isa);
+    assert.ok(e, `${hex(f)}: no instruction-table entry '${f.isa}'`);
+    for (const m of mnemonics(f)) assert.ok(e!.mnemonics.includes(m), `${hex(f)} ${m}: entry ${e!.id} lists ${e!.mnemonics.join(', ')}`);
+  }
+  // An entry no form points at is an instruction the CPU does not execute (#UD): no form may carry its mnemonic.
+  const used = new Set(OPCODE_FORMS.map((f) => f.isa));
+  for (const e of INSTRUCTION_TABLE) {
+    if (used.has(e.id)) continue;
+    for (const f of OPCODE_FORMS) for (const m of mnemonics(f)) assert.ok(!e.mnemonics.includes(m) || m === 'mov' || m === 'push', `${hex(f)} executes ${m} but entry ${e.id} is tied to no form`);
+  }
+});
+
+/** A 32-bit encoding of the form (register or memory operand), its immediates zero. */
+function encode(f: OpcodeForm, memory: boolean): Uint8Array {
+  // A form with no ModR/M.reg of its own shares the opcode with more specific ones: pick a reg they leave.
+  for (let reg = f.reg ?? 0; reg < 8; reg++) {
+    const bytes: number[] = [];
+    if (f.rep === 'f3') bytes.push(0xf3);
+    if (f.map === '0f') bytes.push(0x0f);
+    bytes.push(f.opcode);
+    if (f.modrm) bytes.push(f.modrmByte ?? ((memory ? 0x00 : 0xc0) | (reg << 3) | 1));   // [ecx] or ecx
+    for (let i = 0; i < 8; i++) bytes.push(0);
+    const insn = new Uint8Array(bytes);
+    if (decodeForm(insn, true)?.form === f) return insn;
+  }
+  assert.fail(`${hex(f)} ${mnemonics(f)[0]}: no encoding decodes to this form`);
+}
+
+test('the block compiler inlines exactly the forms marked compiled (register and memory operands)', () => {
+  const codeLine = new Uint8Array(64);
+  for (const f of OPCODE_FORMS) {
+    const shapes = !f.modrm || f.modrmByte !== undefined || f.registerOnly ? [false] : f.mod === 'mem' ? [true] : f.mod === 'reg' ? [false] : [false, true];
+    for (const memory of shapes) {
+      const insn = encode(f, memory);
+      const d = decodeForm(insn, true);
+      assert.ok(d && d.form === f, `${hex(f)} ${mnemonics(f)[0]} does not decode to itself`);
+      // The instruction, then HLT (which ends a block and is never compiled).
+      const u8 = new Uint8Array(4096);
+      u8.set(insn.subarray(0, d!.length));
+      u8[d!.length] = 0xf4;
+      const block = compileBlock({ u8, hasBp: false, breakpoints: new Set() }, 0, 0, codeLine);
+      const expected = f.compiled === 'always' || (f.compiled === 'register' && !memory);
+      assert.equal(block !== null, expected, `${hex(f)} ${mnemonics(f)[0]} (${memory ? 'memory' : 'register'} operand): compiled ${block !== null}, the form says ${f.compiled ?? 'interpreted'}`);
+    }
   }
 });

@@ -1,0 +1,253 @@
+// Every opcode form the CPU executes, described once: where it sits in the opcode maps
+// (opcode, ModR/M.reg or the whole ModR/M byte, which REP/operand-size prefixes make it
+// another instruction), its operands and immediate, its mnemonic (iced-x86's lower-case
+// naming), which CPU family file executes it, whether LOCK may prefix it, whether the block
+// compiler emits it inline or must end a block before it, and, for the instructions a
+// hypervisor cares about, the INSTRUCTION_TABLE entry holding the privilege class, VM exit,
+// PV replacement and lint rule. An encoding with no form here raises #UD.
+//
+// Derived from it: the disassembly metadata (decode.ts), the CPU's LOCK tables and the
+// block compiler's block ends (read at load), and checks that the CPU's dispatch tables, the
+// block compiler and the PV privileged-op emulation agree with it (test/cpu/instruction-forms).
+
+import type { CpuFamily, Immediate, OpcodeForm, RepRule } from './form-types';
+
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'] as const;
+const SHIFTS = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'] as const;
+const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'] as const;
+const SREG = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+
+type Extra = Partial<Omit<OpcodeForm, 'map' | 'opcode' | 'mnemonic' | 'operands' | 'family'>>;
+
+const forms: OpcodeForm[] = [];
+
+/** A one-byte-map form. */
+function one(opcode: number, mnemonic: OpcodeForm['mnemonic'], operands: string, family: CpuFamily, extra: Extra = {}): void {
+  forms.push(Object.freeze({ map: 'one', opcode, mnemonic, operands, family, modrm: false, imm: 'none', ...extra }) as OpcodeForm);
+}
+
+/** A 0F-map form. */
+function two(opcode: number, mnemonic: OpcodeForm['mnemonic'], operands: string, family: CpuFamily, extra: Extra = {}): void {
+  forms.push(Object.freeze({ map: '0f', opcode, mnemonic, operands, family, modrm: false, imm: 'none', ...extra }) as OpcodeForm);
+}
+
+const M = { modrm: true } as const;
+const imm = (i: Immediate): Extra => ({ imm: i });
+const NO_REP: RepRule = 'none-or-f2';
+
+// ---- one-byte map --------------------------------------------------------------------------
+
+for (let i = 0; i < 8; i++) {
+  const lock = i !== 7;
+  // The block compiler inlines the 32-bit ALU forms except ADC/SBB (whose carry-in it does not track).
+  const fast = i !== 2 && i !== 3 ? { compiled: 'always' as const } : {};
+  one(i * 8, ALU[i], 'Eb, Gb', 'arith', { ...M, lock });
+  one(i * 8 + 1, ALU[i], 'Ev, Gv', 'arith', { ...M, lock, ...fast });
+  one(i * 8 + 2, ALU[i], 'Gb, Eb', 'arith', M);
+  one(i * 8 + 3, ALU[i], 'Gv, Ev', 'arith', { ...M, ...fast });
+  one(i * 8 + 4, ALU[i], 'AL, Ib', 'arith', imm('b'));
+  one(i * 8 + 5, ALU[i], 'eAX, Iz', 'arith', { ...imm('v'), ...fast });
+}
+one(0x06, 'push', 'ES', 'stack'); one(0x07, 'pop', 'ES', 'stack');
+one(0x0e, 'push', 'CS', 'stack', { isa: 'read-cs-ss' });
+one(0x16, 'push', 'SS', 'stack', { isa: 'read-cs-ss' }); one(0x17, 'pop', 'SS', 'stack');
+one(0x1e, 'push', 'DS', 'stack'); one(0x1f, 'pop', 'DS', 'stack');
+one(0x27, 'daa', '', 'bcd'); one(0x2f, 'das', '', 'bcd'); one(0x37, 'aaa', '', 'bcd'); one(0x3f, 'aas', '', 'bcd');
+for (let r = 0; r < 8; r++) {
+  one(0x40 + r, 'inc', 'Zv', 'arith', { compiled: 'always' });
+  one(0x48 + r, 'dec', 'Zv', 'arith', { compiled: 'always' });
+  one(0x50 + r, 'push', 'Zv', 'stack', { compiled: 'always' });
+  one(0x58 + r, 'pop', 'Zv', 'stack', { compiled: 'always' });
+  one(0xb0 + r, 'mov', 'Zb, Ib', 'data-move', { ...imm('b'), compiled: 'always' });
+  one(0xb8 + r, 'mov', 'Zv, Iv', 'data-move', { ...imm('v'), compiled: 'always' });
+  if (r > 0) one(0x90 + r, 'xchg', 'eAX, Zv', 'data-move');
+}
+one(0x60, ['pusha', 'pushad'], '', 'stack'); one(0x61, ['popa', 'popad'], '', 'stack');
+one(0x62, 'bound', 'Gv, Ma', 'control', { ...M, mod: 'mem' });
+one(0x63, 'arpl', 'Ew, Gw', 'system', M);
+one(0x68, 'push', 'Iz', 'stack', { ...imm('v'), compiled: 'always' });
+one(0x69, 'imul', 'Gv, Ev, Iz', 'arith', { ...M, ...imm('v') });
+one(0x6a, 'push', 'Ib', 'stack', { ...imm('b'), compiled: 'always' });
+one(0x6b, 'imul', 'Gv, Ev, Ib', 'arith', { ...M, ...imm('b') });
+one(0x6c, 'insb', 'Yb, DX', 'string', { isa: 'ins' }); one(0x6d, ['insw', 'insd'], 'Yz, DX', 'string', { isa: 'ins' });
+one(0x6e, 'outsb', 'DX, Xb', 'string', { isa: 'outs' }); one(0x6f, ['outsw', 'outsd'], 'DX, Xz', 'string', { isa: 'outs' });
+for (let cc = 0; cc < 16; cc++) one(0x70 + cc, 'j' + CC[cc], 'Jb', 'control', { ...imm('b'), compiled: 'always' });
+for (const [op, ops, im] of [[0x80, 'Eb, Ib', 'b'], [0x81, 'Ev, Iz', 'v'], [0x82, 'Eb, Ib', 'b'], [0x83, 'Ev, Ib', 'b']] as const) {
+  for (let r = 0; r < 8; r++) {
+    one(op, ALU[r], ops, 'arith', { ...M, reg: r, imm: im, lock: r !== 7, ...(op === 0x81 || op === 0x83 ? { compiled: 'register' } : {}) });
+  }
+}
+one(0x84, 'test', 'Eb, Gb', 'arith', M); one(0x85, 'test', 'Ev, Gv', 'arith', { ...M, compiled: 'always' });
+one(0x86, 'xchg', 'Eb, Gb', 'data-move', { ...M, lock: true }); one(0x87, 'xchg', 'Ev, Gv', 'data-move', { ...M, lock: true });
+one(0x88, 'mov', 'Eb, Gb', 'data-move', M); one(0x89, 'mov', 'Ev, Gv', 'data-move', { ...M, compiled: 'always' });
+one(0x8a, 'mov', 'Gb, Eb', 'data-move', M); one(0x8b, 'mov', 'Gv, Ev', 'data-move', { ...M, compiled: 'always' });
+for (let s = 0; s < 6; s++) one(0x8c, 'mov', `Ev, ${SREG[s].toUpperCase()}`, 'data-move', { ...M, reg: s, ...(s === 1 || s === 2 ? { isa: 'read-cs-ss' } : {}) });
+one(0x8d, 'lea', 'Gv, M', 'data-move', { ...M, mod: 'mem', compiled: 'always' });
+for (const s of [0, 2, 3, 4, 5]) one(0x8e, 'mov', `${SREG[s].toUpperCase()}, Ew`, 'data-move', { ...M, reg: s });
+one(0x8f, 'pop', 'Ev', 'stack', { ...M, reg: 0 });
+one(0x90, 'pause', '', 'system', { rep: 'f3', isa: 'pause' });
+one(0x90, 'nop', '', 'system', { rep: NO_REP, compiled: 'always' });
+one(0x98, ['cbw', 'cwde'], '', 'data-move', { compiled: 'always' }); one(0x99, ['cwd', 'cdq'], '', 'data-move', { compiled: 'always' });
+one(0x9a, 'call', 'Ap', 'control', { ...imm('ptr'), endsBlock: true });
+one(0x9b, 'wait', '', 'x87');
+one(0x9c, ['pushf', 'pushfd'], '', 'flags-control', { isa: 'pushf' }); one(0x9d, ['popf', 'popfd'], '', 'flags-control', { isa: 'popf' });
+one(0x9e, 'sahf', '', 'flags-control'); one(0x9f, 'lahf', '', 'flags-control');
+one(0xa0, 'mov', 'AL, Ob', 'data-move', imm('moffs')); one(0xa1, 'mov', 'eAX, Ov', 'data-move', imm('moffs'));
+one(0xa2, 'mov', 'Ob, AL', 'data-move', imm('moffs')); one(0xa3, 'mov', 'Ov, eAX', 'data-move', imm('moffs'));
+one(0xa4, 'movsb', 'Yb, Xb', 'string'); one(0xa5, ['movsw', 'movsd'], 'Yv, Xv', 'string');
+one(0xa6, 'cmpsb', 'Xb, Yb', 'string'); one(0xa7, ['cmpsw', 'cmpsd'], 'Xv, Yv', 'string');
+one(0xa8, 'test', 'AL, Ib', 'arith', imm('b')); one(0xa9, 'test', 'eAX, Iz', 'arith', { ...imm('v'), compiled: 'always' });
+one(0xaa, 'stosb', 'Yb, AL', 'string'); one(0xab, ['stosw', 'stosd'], 'Yv, eAX', 'string');
+one(0xac, 'lodsb', 'AL, Xb', 'string'); one(0xad, ['lodsw', 'lodsd'], 'eAX, Xv', 'string');
+one(0xae, 'scasb', 'AL, Yb', 'string'); one(0xaf, ['scasw', 'scasd'], 'eAX, Yv', 'string');
+for (const [op, ops, im] of [[0xc0, 'Eb, Ib', 'b'], [0xc1, 'Ev, Ib', 'b'], [0xd0, 'Eb, 1', 'none'], [0xd1, 'Ev, 1', 'none'], [0xd2, 'Eb, CL', 'none'], [0xd3, 'Ev, CL', 'none']] as const) {
+  for (let r = 0; r < 8; r++) {
+    // RCL/RCR (carry through) are left to the interpreter; the others by a constant compile.
+    const compiled = (op === 0xc1 || op === 0xd1) && r !== 2 && r !== 3 ? { compiled: 'register' as const } : {};
+    one(op, SHIFTS[r], ops, 'shift-rotate', { ...M, reg: r, imm: im, ...compiled });
+  }
+}
+one(0xc2, 'ret', 'Iw', 'control', imm('w')); one(0xc3, 'ret', '', 'control', { compiled: 'always' });
+one(0xc4, 'les', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' }); one(0xc5, 'lds', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });
+one(0xc6, 'mov', 'Eb, Ib', 'data-move', { ...M, reg: 0, ...imm('b') });
+one(0xc7, 'mov', 'Ev, Iz', 'data-move', { ...M, reg: 0, ...imm('v'), compiled: 'always' });
+one(0xc8, 'enter', 'Iw, Ib', 'stack', imm('enter')); one(0xc9, 'leave', '', 'stack');
+one(0xca, 'retf', 'Iw', 'control', { ...imm('w'), endsBlock: true }); one(0xcb, 'retf', '', 'control', { endsBlock: true });
+one(0xcc, 'int3', '', 'control', { isa: 'int', endsBlock: true });
+one(0xcd, 'int', 'Ib', 'control', { ...imm('b'), isa: 'int', endsBlock: true });
+one(0xce, 'into', '', 'control', { isa: 'int', endsBlock: true });
+one(0xcf, ['iret', 'iretd'], '', 'control', { isa: 'iret', endsBlock: true });
+one(0xd4, 'aam', 'Ib', 'bcd', imm('b')); one(0xd5, 'aad', 'Ib', 'bcd', imm('b'));
+one(0xd6, 'salc', '', 'flags-control'); one(0xd7, 'xlatb', '', 'data-move');
+one(0xe0, 'loopne', 'Jb', 'control', imm('b')); one(0xe1, 'loope', 'Jb', 'control', imm('b'));
+one(0xe2, 'loop', 'Jb', 'control', imm('b'));
+one(0xe3, ['jcxz', 'jecxz'], 'Jb', 'control', { ...imm('b'), sizedBy: 'address' });
+one(0xe4, 'in', 'AL, Ib', 'io', { ...imm('b'), isa: 'in' }); one(0xe5, 'in', 'eAX, Ib', 'io', { ...imm('b'), isa: 'in' });
+one(0xe6, 'out', 'Ib, AL', 'io', { ...imm('b'), isa: 'out' }); one(0xe7, 'out', 'Ib, eAX', 'io', { ...imm('b'), isa: 'out' });
+one(0xe8, 'call', 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
+one(0xe9, 'jmp', 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
+one(0xea, 'jmp', 'Ap', 'control', { ...imm('ptr'), endsBlock: true });
+one(0xeb, 'jmp', 'Jb', 'control', { ...imm('b'), compiled: 'always' });
+one(0xec, 'in', 'AL, DX', 'io', { isa: 'in' }); one(0xed, 'in', 'eAX, DX', 'io', { isa: 'in' });
+one(0xee, 'out', 'DX, AL', 'io', { isa: 'out' }); one(0xef, 'out', 'DX, eAX', 'io', { isa: 'out' });
+one(0xf1, 'int1', '', 'control', { isa: 'int', endsBlock: true });
+one(0xf4, 'hlt', '', 'system', { isa: 'hlt', endsBlock: true });
+one(0xf5, 'cmc', '', 'flags-control');
+const GROUP3 = ['test', 'test', 'not', 'neg', 'mul', 'imul', 'div', 'idiv'] as const;
+for (let r = 0; r < 8; r++) {
+  const lock = r === 2 || r === 3;
+  one(0xf6, GROUP3[r], r < 2 ? 'Eb, Ib' : 'Eb', 'arith', { ...M, reg: r, lock, imm: r < 2 ? 'b' : 'none' });
+  one(0xf7, GROUP3[r], r < 2 ? 'Ev, Iz' : 'Ev', 'arith', { ...M, reg: r, lock, imm: r < 2 ? 'v' : 'none' });
+}
+one(0xf8, 'clc', '', 'flags-control'); one(0xf9, 'stc', '', 'flags-control');
+one(0xfa, 'cli', '', 'flags-control', { isa: 'cli' }); one(0xfb, 'sti', '', 'flags-control', { isa: 'sti' });
+one(0xfc, 'cld', '', 'flags-control'); one(0xfd, 'std', '', 'flags-control');
+one(0xfe, 'inc', 'Eb', 'arith', { ...M, reg: 0, lock: true }); one(0xfe, 'dec', 'Eb', 'arith', { ...M, reg: 1, lock: true });
+one(0xff, 'inc', 'Ev', 'control', { ...M, reg: 0, lock: true }); one(0xff, 'dec', 'Ev', 'control', { ...M, reg: 1, lock: true });
+one(0xff, 'call', 'Ev', 'control', { ...M, reg: 2 }); one(0xff, 'call', 'Mp', 'control', { ...M, reg: 3, mod: 'mem', endsBlock: true });
+one(0xff, 'jmp', 'Ev', 'control', { ...M, reg: 4 }); one(0xff, 'jmp', 'Mp', 'control', { ...M, reg: 5, mod: 'mem', endsBlock: true });
+one(0xff, 'push', 'Ev', 'control', { ...M, reg: 6 });
+
+// x87 (D8-DF): memory forms by ModR/M.reg, register forms by reg or by the whole ModR/M byte.
+const X87_MEM: Record<number, ReadonlyArray<string | null>> = {
+  0xd8: ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'],
+  0xd9: ['fld', null, 'fst', 'fstp', 'fldenv', 'fldcw', 'fnstenv', 'fnstcw'],
+  0xda: ['fiadd', 'fimul', 'ficom', 'ficomp', 'fisub', 'fisubr', 'fidiv', 'fidivr'],
+  0xdb: ['fild', null, 'fist', 'fistp', null, 'fld', null, 'fstp'],
+  0xdc: ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'],
+  0xdd: ['fld', null, 'fst', 'fstp', 'frstor', null, 'fnsave', 'fnstsw'],
+  0xde: ['fiadd', 'fimul', 'ficom', 'ficomp', 'fisub', 'fisubr', 'fidiv', 'fidivr'],
+  0xdf: ['fild', null, 'fist', 'fistp', 'fbld', 'fild', 'fbstp', 'fistp'],
+};
+const X87_REG: Record<number, ReadonlyArray<string | null>> = {
+  0xd8: ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'],
+  0xd9: ['fld', 'fxch', null, null, null, null, null, null],
+  0xda: ['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu', null, null, null, null],
+  0xdb: ['fcmovnb', 'fcmovne', 'fcmovnbe', 'fcmovnu', null, 'fucomi', 'fcomi', null],
+  0xdc: ['fadd', 'fmul', 'fcom', 'fcomp', 'fsubr', 'fsub', 'fdivr', 'fdiv'],
+  0xdd: ['ffree', 'fxch', 'fst', 'fstp', 'fucom', 'fucomp', null, null],
+  0xde: ['faddp', 'fmulp', 'fcomp', null, 'fsubrp', 'fsubp', 'fdivrp', 'fdivp'],
+  0xdf: ['ffreep', 'fxch', 'fstp', 'fstp', null, 'fucomip', 'fcomip', null],
+};
+const X87_EXACT: Record<number, Record<number, string>> = {
+  0xd9: {
+    0xd0: 'fnop', 0xe0: 'fchs', 0xe1: 'fabs', 0xe4: 'ftst', 0xe5: 'fxam', 0xe8: 'fld1', 0xe9: 'fldl2t', 0xea: 'fldl2e',
+    0xeb: 'fldpi', 0xec: 'fldlg2', 0xed: 'fldln2', 0xee: 'fldz', 0xf0: 'f2xm1', 0xf1: 'fyl2x', 0xf2: 'fptan', 0xf3: 'fpatan',
+    0xf4: 'fxtract', 0xf5: 'fprem1', 0xf6: 'fdecstp', 0xf7: 'fincstp', 0xf8: 'fprem', 0xf9: 'fyl2xp1', 0xfa: 'fsqrt',
+    0xfb: 'fsincos', 0xfc: 'frndint', 0xfd: 'fscale', 0xfe: 'fsin', 0xff: 'fcos',
+  },
+  0xda: { 0xe9: 'fucompp' },
+  0xdb: { 0xe2: 'fnclex', 0xe3: 'fninit' },
+  0xde: { 0xd9: 'fcompp' },
+  0xdf: { 0xe0: 'fnstsw' },
+};
+for (let op = 0xd8; op <= 0xdf; op++) {
+  X87_MEM[op].forEach((m, r) => { if (m !== null) one(op, m, 'M', 'x87', { ...M, reg: r, mod: 'mem' }); });
+  X87_REG[op].forEach((m, r) => { if (m !== null) one(op, m, 'ST(i)', 'x87', { ...M, reg: r, mod: 'reg' }); });
+  for (const [byte, m] of Object.entries(X87_EXACT[op] ?? {})) one(op, m, '', 'x87', { ...M, modrmByte: Number(byte) });
+}
+
+// ---- 0F map ----------------------------------------------------------------------------------
+
+const G6 = [['sldt', 'Ew'], ['str', 'Ew'], ['lldt', 'Ew'], ['ltr', 'Ew'], ['verr', 'Ew'], ['verw', 'Ew']] as const;
+G6.forEach(([m, ops], r) => two(0x00, m, ops, 'system', { ...M, reg: r, isa: m, endsBlock: true }));
+const G7_MEM = ['sgdt', 'sidt', 'lgdt', 'lidt', 'smsw', null, 'lmsw', 'invlpg'] as const;
+G7_MEM.forEach((m, r) => { if (m !== null) two(0x01, m, r === 4 || r === 6 ? 'Mw' : r === 7 ? 'Mb' : 'Ms', 'system', { ...M, reg: r, mod: 'mem', isa: m, endsBlock: true }); });
+// The register forms of group 7 take no REP prefix; VMCALL/MONITOR/MWAIT no operand size either.
+two(0x01, 'vmcall', '', 'system', { ...M, modrmByte: 0xc1, rep: 'none', fixedOperandSize: true, isa: 'vmcall', endsBlock: true });
+two(0x01, 'monitor', '', 'system', { ...M, modrmByte: 0xc8, rep: 'none', fixedOperandSize: true, isa: 'monitor', endsBlock: true });
+two(0x01, 'mwait', '', 'system', { ...M, modrmByte: 0xc9, rep: 'none', fixedOperandSize: true, isa: 'mwait', endsBlock: true });
+two(0x01, 'smsw', 'Rv', 'system', { ...M, reg: 4, mod: 'reg', rep: 'none', isa: 'smsw', endsBlock: true });
+two(0x01, 'lmsw', 'Rw', 'system', { ...M, reg: 6, mod: 'reg', rep: 'none', isa: 'lmsw', endsBlock: true });
+two(0x02, 'lar', 'Gv, Ew', 'system', { ...M, isa: 'lar' }); two(0x03, 'lsl', 'Gv, Ew', 'system', { ...M, isa: 'lsl' });
+two(0x06, 'clts', '', 'system', { isa: 'clts' }); two(0x08, 'invd', '', 'system', { isa: 'invd' });
+two(0x09, 'wbinvd', '', 'system', { rep: NO_REP, isa: 'wbinvd' });
+// The hint space 0F 18-1F (but 1A/1B) runs as NOP; the disassembly names the hints it holds.
+const PREFETCH = ['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2', 'nop', 'nop', 'prefetchit1', 'prefetchit0'] as const;
+PREFETCH.forEach((m, r) => two(0x18, m, 'M', 'system', { ...M, reg: r, mod: 'mem' }));
+two(0x18, 'nop', 'Ev', 'system', { ...M, mod: 'reg' });
+two(0x1c, 'cldemote', 'Mb', 'system', { ...M, reg: 0, mod: 'mem', rep: 'none', fixedOperandSize: true });
+two(0x1c, 'nop', 'Ev', 'system', M);
+for (const op of [0x19, 0x1d, 0x1f]) two(op, 'nop', 'Ev', 'system', M);
+two(0x1e, 'nop', 'Ev', 'system', { ...M, rep: NO_REP });   // F3 0F 1E is ENDBR and friends
+for (const r of [0, 2, 3, 4]) {
+  two(0x20, 'mov', `Rd, CR${r}`, 'system', { ...M, reg: r, registerOnly: true, isa: 'mov-from-cr', endsBlock: true });
+  two(0x22, 'mov', `CR${r}, Rd`, 'system', { ...M, reg: r, registerOnly: true, isa: 'mov-to-cr', endsBlock: true });
+}
+two(0x21, 'mov', 'Rd, DRn', 'system', { ...M, registerOnly: true, isa: 'mov-from-dr', endsBlock: true });
+two(0x23, 'mov', 'DRn, Rd', 'system', { ...M, registerOnly: true, isa: 'mov-to-dr', endsBlock: true });
+two(0x30, 'wrmsr', '', 'system', { isa: 'wrmsr', endsBlock: true });
+two(0x31, 'rdtsc', '', 'system', { isa: 'rdtsc' });
+two(0x32, 'rdmsr', '', 'system', { isa: 'rdmsr' });
+two(0x33, 'rdpmc', '', 'system', { isa: 'rdpmc' });
+two(0x34, 'sysenter', '', 'system', { isa: 'sysenter', endsBlock: true });
+two(0x35, 'sysexit', '', 'system', { isa: 'sysexit', endsBlock: true });
+for (let cc = 0; cc < 16; cc++) {
+  two(0x40 + cc, 'cmov' + CC[cc], 'Gv, Ev', 'data-move', M);
+  two(0x80 + cc, 'j' + CC[cc], 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
+  two(0x90 + cc, 'set' + CC[cc], 'Eb', 'bit-ops', M);
+}
+two(0xa0, 'push', 'FS', 'stack'); two(0xa1, 'pop', 'FS', 'stack');
+two(0xa8, 'push', 'GS', 'stack'); two(0xa9, 'pop', 'GS', 'stack');
+two(0xa2, 'cpuid', '', 'system', { isa: 'cpuid' });
+two(0xa3, 'bt', 'Ev, Gv', 'bit-ops', M);
+two(0xab, 'bts', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
+two(0xb3, 'btr', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
+two(0xbb, 'btc', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
+two(0xa4, 'shld', 'Ev, Gv, Ib', 'shift-rotate', { ...M, ...imm('b') }); two(0xa5, 'shld', 'Ev, Gv, CL', 'shift-rotate', M);
+two(0xac, 'shrd', 'Ev, Gv, Ib', 'shift-rotate', { ...M, ...imm('b') }); two(0xad, 'shrd', 'Ev, Gv, CL', 'shift-rotate', M);
+// LFENCE/MFENCE/SFENCE: the register forms of group 15; prefixed, they are other instructions.
+(['lfence', 'mfence', 'sfence'] as const).forEach((m, i) => two(0xae, m, '', 'system', { ...M, reg: 5 + i, mod: 'reg', rep: 'none', fixedOperandSize: true }));
+two(0xaf, 'imul', 'Gv, Ev', 'arith', M);
+two(0xb0, 'cmpxchg', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xb1, 'cmpxchg', 'Ev, Gv', 'arith', { ...M, lock: true });
+two(0xb2, 'lss', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });
+two(0xb4, 'lfs', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' }); two(0xb5, 'lgs', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });
+two(0xb6, 'movzx', 'Gv, Eb', 'data-move', { ...M, compiled: 'always' }); two(0xb7, 'movzx', 'Gv, Ew', 'data-move', { ...M, compiled: 'always' });
+two(0xbe, 'movsx', 'Gv, Eb', 'data-move', { ...M, compiled: 'always' }); two(0xbf, 'movsx', 'Gv, Ew', 'data-move', { ...M, compiled: 'always' });
+(['bt', 'bts', 'btr', 'btc'] as const).forEach((m, i) => two(0xba, m, 'Ev, Ib', 'bit-ops', { ...M, reg: 4 + i, imm: 'b', lock: i > 0 }));
+two(0xbc, 'bsf', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP }); two(0xbd, 'bsr', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP });
+two(0xc0, 'xadd', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xc1, 'xadd', 'Ev, Gv', 'arith', { ...M, lock: true });
+two(0xc7, 'cmpxchg8b', 'Mq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true });
+for (let r = 0; r < 8; r++) two(0xc8 + r, 'bswap', 'Zd', 'bit-ops');
+
+export const OPCODE_FORMS: readonly OpcodeForm[] = Object.freeze(forms);
