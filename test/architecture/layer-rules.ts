@@ -68,12 +68,6 @@ export interface KnownViolation {
 export const KNOWN_VIOLATIONS: readonly KnownViolation[] = [
   { from: 'emulator/cpu/operands.ts', to: 'emulator/devices/platform-api.ts', removedBy: 'issue 13 point 4: the CPU owns the platform interface it calls, as it owns the exit sink' },
   { from: 'emulator/cpu/port-io.ts', to: 'emulator/devices/platform-api.ts', removedBy: 'issue 13 point 4: the CPU owns the platform interface it calls, as it owns the exit sink' },
-  { from: 'emulator/pv/domain.ts', to: 'emulator/cpu/decode-info.ts', removedBy: 'issue 13 point 1 (isa-cpu): instruction lengths come from isa/' },
-  { from: 'emulator/pv/ptwr.ts', to: 'emulator/cpu/decode-info.ts', removedBy: 'issue 13 point 1 (isa-cpu): instruction lengths come from isa/' },
-  { from: 'emulator/trace/exit-log.ts', to: 'emulator/cpu/decode-info.ts', removedBy: 'issue 13 point 1 (isa-cpu): instruction lengths come from isa/' },
-  { from: 'cli/compare.ts', to: 'emulator/cpu/decode-info.ts', removedBy: 'issue 13 point 1 (isa-cpu): disassembly metadata moves to isa/' },
-  { from: 'debug-adapter/engine/debug-engine.ts', to: 'emulator/cpu/decode-info.ts', removedBy: 'issue 13 point 1 (isa-cpu): disassembly metadata moves to isa/' },
-  { from: 'debug-adapter/engine/interrupt-frames.ts', to: 'emulator/cpu/decode-info.ts', removedBy: 'issue 13 point 1 (isa-cpu): disassembly metadata moves to isa/' },
 ];
 
 export interface KnownCycle {
