@@ -139,8 +139,16 @@ export class PcPlatform implements Platform {
   }
 
   /** An ISA line reaches both the 8259 pair and the I/O APIC. */
-  private isaLevel(irq: number, level: boolean): void { this.pic.setIrq(irq, level); this.ioapic.setLine(isaGsi(irq), SRC_ISA, level); }
-  private isaPulse(irq: number): void { this.pic.pulse(irq); this.ioapic.pulse(isaGsi(irq), SRC_ISA); }
+  private isaLevel(irq: number, level: boolean): void {
+    this.pic.setIrq(irq, level); this.ioapic.setLine(isaGsi(irq), SRC_ISA, level); this.syncLint0();
+  }
+  private isaPulse(irq: number): void { this.pic.pulse(irq); this.ioapic.pulse(isaGsi(irq), SRC_ISA); this.syncLint0(); }
+
+  /**
+   * The 8259's INTR output is wired to LINT0. In ExtINT mode the CPU's INTA reads the 8259
+   * directly (picAllowed); programmed as NMI or a fixed vector, LINT0 sees INTR's level.
+   */
+  private syncLint0(): void { this.apic.setLint(0, this.pic.pendingVector() >= 0); }
 
   /** Drive ISA interrupt line `irq` (0-15) from outside the platform's own devices. */
   setIrq(irq: number, level: boolean): void { this.epoch++; this.isaLevel(irq & 15, level); }
@@ -157,6 +165,7 @@ export class PcPlatform implements Platform {
     this.epoch++;
     this.bus.out(port, size, value);
     if (port === 0x61 || port === 0x70) this.updateNmiLine();
+    else if ((port & ~0x81) === 0x20) this.syncLint0();       // 0x20/0x21/0xA0/0xA1
   }
 
   // --- the chipset's NMI line ---------------------------------------------------------
@@ -203,7 +212,10 @@ export class PcPlatform implements Platform {
     this.epoch++;
     const v = this.apic.acknowledge();
     if (v >= 0) return v;
-    return this.apic.picAllowed() ? this.pic.acknowledge() : -1;
+    if (!this.apic.picAllowed()) return -1;
+    const pv = this.pic.acknowledge();
+    this.syncLint0();
+    return pv;
   }
 
   nextDeadline(): number {

@@ -6,7 +6,7 @@
 // blocking until IRET, is the CPU's.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rig } from './harness';
+import { initPic, rig } from './harness';
 import type { PcPlatform } from '../../emulator/devices/platform';
 
 function setup() {
@@ -100,4 +100,20 @@ test('an I/O APIC entry in NMI mode sends an NMI; the latch survives a snapshot'
   assert.equal(s.pc.nmiPending(), true);
   s.p.reset();
   assert.equal(s.pc.nmiPending(), false);
+});
+
+test('LINT0 as NMI: the 8259\'s INTR rising is an NMI; in ExtINT mode it is not', () => {
+  const s = setup();
+  initPic(s);
+  s.outb(0x21, 0xfe); s.outb(0xa1, 0xff);            // IRQ 0 only
+  s.pic.pulse(0);
+  assert.equal(s.take(), false, 'ExtINT: the CPU reads the 8259 by INTA');
+  assert.equal(s.p.pendingVector(), 0x20);
+  s.p.acknowledge(); s.outb(0x20, 0x20);
+  s.apicWrite(0x350, 0x400);                        // LINT0: NMI
+  s.pic.pulse(0);
+  assert.equal(s.take(), true);
+  assert.equal(s.p.pendingVector(), -1, 'the 8259 is not read by INTA any more');
+  s.pic.pulse(0);
+  assert.equal(s.take(), false, 'INTR stays high (IRQ 0 unacknowledged): no new edge');
 });

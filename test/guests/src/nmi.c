@@ -2,7 +2,8 @@
    the ICR's vector field is ignored, all-excluding-self reaches nobody on one CPU, and a
    second NMI sent from inside the NMI handler waits until the handler's IRET (NMI blocking),
    then arrives once; the same through a task gate, where the IRET that ends the NMI is the
-   one that switches back to the interrupted task. */
+   one that switches back to the interrupted task. Last, LINT0 programmed as NMI turns the
+   8259's INTR (a PIT tick on IRQ 0) into an NMI. */
 #include "lib.h"
 
 #define APIC 0xFEE00000u
@@ -79,4 +80,14 @@ void kmain(void) {
   self_nmi(0x40400);
   printf("NMI through a task gate: the task ran %u times (%u nested), tr=%x nt=%x; back in tr=%x\n",
          t_runs, t_nested, t_tr, t_nt, str());
+
+  idt_set_default(2, 0x8E);
+  nmis = 0;
+  pic_set_mask(0xFFFE);                  /* the PIT's IRQ 0 only */
+  wr(0x350, 0x400);                      /* LINT0: NMI instead of ExtINT */
+  for (u32 guard = 0; nmis == 0 && guard < 50000000; guard++) __asm__ volatile("nop");
+  wr(0x350, 0x10700);
+  pic_set_mask(0xFFFF);
+  printf("LINT0 as NMI: an NMI from the 8259's INTR %s, IRQ 0 still in IRR (never acknowledged) %u\n",
+         nmis ? "yes" : "no", pic_read_irr(0) & 1);
 }
