@@ -8,7 +8,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { Machine } from '../emulator/machine';
-import { loadImage, multibootCommandLine } from '../emulator/loader';
+import { loadImage, multibootCommandLine, readImage } from '../emulator/loader';
 import { loadPvImage } from '../emulator/pv/pv-image';
 import type { BootPlan, ExitRecord, StopReason } from '../emulator/machine';
 import { decodeInfo } from '../emulator/isa';
@@ -82,12 +82,12 @@ export function compareCommand(hvmPath: string, pvPath: string, o: CompareOption
 }
 
 export function compareKernels(hvmPath: string, pvPath: string, o: CompareOptions): Comparison {
-  const hvmBytes = readKernel(hvmPath), pvBytes = readKernel(pvPath);
+  const hvmImage = readImage(readKernel(hvmPath)), pvImage = readImage(readKernel(pvPath));
   const ram = o.memory * 1024 * 1024;
   let hvmPlan: BootPlan, pvPlan: BootPlan;
-  try { hvmPlan = loadImage(hvmBytes, { ramBytes: ram, cmdline: multibootCommandLine(hvmPath, o.cmdline) }); }
+  try { hvmPlan = loadImage(hvmImage, { ramBytes: ram, cmdline: multibootCommandLine(hvmPath, o.cmdline) }); }
   catch (e) { throw new CliError(`bad HVM image '${hvmPath}': ${(e as Error).message}`); }
-  try { pvPlan = loadPvImage(pvBytes, { ramBytes: ram, cmdline: o.cmdline }); }
+  try { pvPlan = loadPvImage(pvImage, { ramBytes: ram, cmdline: o.cmdline }); }
   catch (e) { throw new CliError(`bad PV image '${pvPath}': ${(e as Error).message}`); }
   const hvm = runFlavour('hvm', hvmPath, hvmPlan, o);
   const pv = runFlavour('pv', pvPath, pvPlan, o);

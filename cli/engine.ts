@@ -2,7 +2,7 @@
 // depend on the Machine API contract (emulator/machine/api.ts) and nothing more.
 
 import { Machine } from '../emulator/machine';
-import { loadImage, multibootCommandLine } from '../emulator/loader';
+import { loadImage, multibootCommandLine, type KernelImage } from '../emulator/loader';
 import type { BootPlan, ExitControlsSpec, MachineApi, MachineOptions, Mode } from '../emulator/machine';
 import type { ImageFormatOption } from './options';
 
@@ -23,10 +23,10 @@ export function createMachine(o: EngineOptions): MachineApi {
 }
 
 /** `kernelPath` is the path as the user gave it: a Multiboot kernel sees it as argv[0], as under QEMU and GRUB. */
-export function planImage(bytes: Uint8Array, kernelPath: string, o: {
+export function planImage(image: KernelImage, kernelPath: string, o: {
   memoryMiB: number; cmdline?: string; format: ImageFormatOption; flatAddress?: number; realMode?: boolean;
 }): BootPlan {
-  return loadImage(bytes, {
+  return loadImage(image, {
     ramBytes: o.memoryMiB * 1024 * 1024, cmdline: multibootCommandLine(kernelPath, o.cmdline), format: o.format, flatAddress: o.flatAddress, realMode: o.realMode,
   });
 }

@@ -10,6 +10,7 @@ import { CliError } from './errors';
 import { STATUS_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
 import { LineTable } from '../emulator/loader/dwarf/line-table';
+import { readImage } from '../emulator/loader';
 import { ExitTrace, exitToJson } from './exit-trace';
 import {
   DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSeconds, parseSerial, parseHypervisorConsole, type HypervisorConsoleTarget,
@@ -147,7 +148,8 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
   let hvc: SerialSink | null = null;
   let trace: ExitTrace | null = null;
   try {
-    const bytes = readKernel(kernel);
+    // Read once: the loader, the symbols and the line table below all use this one parse.
+    const image = readImage(readKernel(kernel));
     serial = new SerialSink(o.serial);
     const h = o.hypervisorConsole;
     // auto: once the guest's ring is up, Xen's console is not the domain's console (xl
@@ -157,8 +159,8 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     let plan;
     try {
       plan = o.mode === 'pv'
-        ? loadPvImage(bytes, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline })
-        : planImage(bytes, kernel, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
+        ? loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline })
+        : planImage(image, kernel, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
     } catch (e) {
       if ((e as Error)?.name === 'ImageError') throw new CliError(`bad image '${kernel}': ${(e as Error).message}`);
       throw e;
@@ -211,7 +213,7 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     });
     profile?.write(o.profile!, {
       program: kernel, mode: o.mode, exitControls: o.exitControls, instructions: result.instructions,
-      symbols: plan.symbols, lineTable: LineTable.fromImage(bytes),
+      symbols: plan.symbols, lineTable: LineTable.fromImage(image),
     });
     const needsNewline = serial.toStdout && serial.count > 0 && serial.lastByte !== 0x0a;
     if (o.summary === 'json') process.stdout.write((needsNewline ? '\n' : '') + JSON.stringify(summary) + '\n');

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { Machine } from '../../emulator/machine';
 import { TICKS_PER_SECOND } from '../../emulator/clock';
-import { loadImage, multibootCommandLine } from '../../emulator/loader';
+import { asImage, loadImage, multibootCommandLine, type KernelImage } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
@@ -113,12 +113,14 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private replaying = false;
 
   /** `hypervisorOut`: console_io bytes when the configuration keeps them apart from serial. */
-  constructor(readonly config: LaunchConfig, bytes: Uint8Array, serialOut: (byte: number) => void, hypervisorOut?: (byte: number) => void) {
+  constructor(readonly config: LaunchConfig, source: Uint8Array | KernelImage, serialOut: (byte: number) => void, hypervisorOut?: (byte: number) => void) {
     super();
     const ram = config.memoryMiB * 1024 * 1024;
+    // One parse of the image for the loader, the symbols, the line table and DWARF.
+    const image = asImage(source);
     this.plan = config.mode === 'pv'
-      ? loadPvImage(bytes, { ramBytes: ram, cmdline: config.cmdline })
-      : loadImage(bytes, { ramBytes: ram, cmdline: multibootCommandLine(config.program, config.cmdline) });
+      ? loadPvImage(image, { ramBytes: ram, cmdline: config.cmdline })
+      : loadImage(image, { ramBytes: ram, cmdline: multibootCommandLine(config.program, config.cmdline) });
     this.machine = new Machine({
       mode: config.mode, memoryMiB: config.memoryMiB, serialOut: (b) => { if (!this.replaying) serialOut(b); }, pvPrivileged: config.pvPrivileged,
       hypervisorConsole: hypervisorRoute(config.hypervisorConsole, (b) => { if (!this.replaying) hypervisorOut?.(b); }),
@@ -126,9 +128,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     });
     this.machine.load(this.plan);
     this.symbols = new SymbolTable(this.plan.symbols);
-    this.lines = LineTable.fromImage(bytes);
+    this.lines = LineTable.fromImage(image);
     let dwarf: DebugInfo | null = null;
-    try { dwarf = DebugInfo.fromElf(bytes); } catch { dwarf = null; }
+    try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }
     this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
     this.breakpoints = new BreakpointSet(this.machine);
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc());

@@ -2,22 +2,19 @@
 // a multiboot kernel, an ELF without one is entered at e_entry, a non-ELF with a multiboot
 // header uses its address fields; anything else needs an explicit format.
 
-import { ByteReader } from './byte-reader';
-import { isElf } from './elf32';
 import { ImageError } from './image-error';
+import type { KernelImage } from './kernel-image';
 import type { LoadOptions } from './load-options';
-import { findMultibootHeader, type MultibootHeader } from './multiboot-header';
 
 export type Detected =
-  | { format: 'multiboot'; header: MultibootHeader }
+  | { format: 'multiboot' }
   | { format: 'elf' }
   | { format: 'flat' }
   | { format: 'rom' };
 
-export function detectFormat(bytes: Uint8Array, opts: LoadOptions): Detected {
-  const header = findMultibootHeader(new ByteReader(bytes));
-  if (header) return { format: 'multiboot', header };
-  if (isElf(bytes)) return { format: 'elf' };
+export function detectFormat(image: KernelImage, opts: LoadOptions): Detected {
+  if (image.multiboot()) return { format: 'multiboot' };
+  if (image.format === 'elf') return { format: 'elf' };
   // A load address can only mean a flat binary, so it is taken as the caller's choice.
   if (opts.flatAddress !== undefined || opts.realMode) return { format: 'flat' };
   throw new ImageError(

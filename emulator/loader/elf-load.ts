@@ -3,7 +3,8 @@
 // header) is entered in flat 32-bit protected mode at its entry point.
 
 import type { BootPlan } from './boot-plan';
-import { ET_EXEC, addressSymbols, loadSegments, parseElf32, physicalEntry, type Elf32Image, type ProgramHeader } from './elf32';
+import { ET_EXEC, addressSymbols, loadSegments, physicalEntry, type Elf32Image, type ProgramHeader } from './elf32';
+import type { KernelImage } from './kernel-image';
 import { ImageError, hex } from './image-error';
 import { checkPlacements } from './guest-ram';
 import type { LoadOptions } from './load-options';
@@ -46,13 +47,14 @@ export function elfMemory(elf: Elf32Image, ramBytes: number): ElfMemory {
   return { segments, memory, highest, entry };
 }
 
-export function loadPlainElf(bytes: Uint8Array, opts: LoadOptions): BootPlan {
-  const elf = parseElf32(bytes);
+export function loadPlainElf(image: KernelImage, opts: LoadOptions): BootPlan {
+  if (image.format !== 'elf') throw new ImageError('not an ELF file: bad magic (expected 7F 45 4C 46)', { offset: 0, field: 'e_ident[EI_MAG]' });
+  const elf = image.elf();
   const m = elfMemory(elf, opts.ramBytes);
   return {
     memory: m.memory,
     entry: { kind: 'flat32', eip: m.entry },
-    symbols: addressSymbols(elf),
+    symbols: addressSymbols(image.symbols()),
     description: `ELF32 kernel, ${plural(m.segments.length, 'segment')}, entry ${hex(m.entry)}`,
   };
 }

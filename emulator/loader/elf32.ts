@@ -48,6 +48,8 @@ export interface ElfSymbol {
 }
 
 export interface Elf32Image {
+  /** ELFCLASS32: the discriminant an ELF64 image will be told apart by. */
+  readonly class: 32;
   reader: ByteReader;
   header: Elf32Header;
   programHeaders: ProgramHeader[];
@@ -89,7 +91,7 @@ export function parseElf32(bytes: Uint8Array): Elf32Image {
 
   const { sections, shstrndx } = readSections(r, header);
   const programHeaders = readProgramHeaders(r, header);
-  return { reader: r, header, programHeaders, sections, shstrndx };
+  return { class: 32, reader: r, header, programHeaders, sections, shstrndx };
 }
 
 function readProgramHeaders(r: ByteReader, h: Elf32Header): ProgramHeader[] {
@@ -203,10 +205,10 @@ export function readSymbols(elf: Elf32Image): ElfSymbol[] {
 }
 
 /** Symbols worth showing in reports: named functions, objects and labels with an address. */
-export function addressSymbols(elf: Elf32Image): Array<{ name: string; address: number; size: number; absolute?: boolean }> {
+export function addressSymbols(source: Elf32Image | readonly ElfSymbol[]): Array<{ name: string; address: number; size: number; absolute?: boolean }> {
   const seen = new Set<string>();
   const out: Array<{ name: string; address: number; size: number; absolute?: boolean }> = [];
-  for (const s of readSymbols(elf)) {
+  for (const s of Array.isArray(source) ? source : readSymbols(source as Elf32Image)) {
     if (s.name === '' || s.type > 2) continue;              // only NOTYPE, OBJECT, FUNC
     if (s.shndx === SHN_UNDEF) continue;
     if (s.shndx >= SHN_LORESERVE && s.shndx !== SHN_ABS) continue; // COMMON and friends have no address

@@ -2,7 +2,6 @@
 // Reads no files; every problem with the image is an ImageError with a precise message.
 
 import type { BootPlan } from './boot-plan';
-import { ByteReader } from './byte-reader';
 import { detectFormat } from './detect';
 import { loadPlainElf } from './elf-load';
 import { loadFlat } from './flat';
@@ -10,13 +9,15 @@ import { checkRamBytes } from './guest-ram';
 import { ImageError } from './image-error';
 import type { LoadOptions } from './load-options';
 import { loadMultiboot } from './multiboot';
-import { findMultibootHeader } from './multiboot-header';
 import { loadRom } from './rom';
-import { parseXenNotes } from './xen-notes';
+import { asImage, type KernelImage } from './kernel-image';
+import type { XenGuestInfo } from './xen-notes';
 
 export { ImageError } from './image-error';
 export type { ImageFormat, LoadOptions } from './load-options';
-export { parseXenNotes, XEN_ELFNOTE, XEN_FEATURE_BITS } from './xen-notes';
+export { XEN_ELFNOTE, XEN_FEATURE_BITS } from './xen-notes';
+export { readImage, asImage } from './kernel-image';
+export type { KernelImage, ElfKernelImage, RawKernelImage, ElfFile } from './kernel-image';
 export type { XenGuestInfo, XenNote, XenPaeMode } from './xen-notes';
 export { xenKernelImage, checkXenGuest } from './xen-kernel';
 export type { XenKernelImage } from './xen-kernel';
@@ -26,8 +27,11 @@ export { pcMemoryMap, multibootCommandLine } from './multiboot-info';
 
 const FORMATS = new Set(['auto', 'elf', 'multiboot', 'flat', 'rom']);
 
-export function loadImage(bytes: Uint8Array, opts: LoadOptions): BootPlan {
-  if (!(bytes instanceof Uint8Array)) throw new ImageError('image must be a Uint8Array', { field: 'image' });
+/** `source`: the image as read once by readImage (what front ends pass), or its bytes. */
+export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): BootPlan {
+  if (!(source instanceof Uint8Array) && !(typeof source === 'object' && source !== null && source.bytes instanceof Uint8Array)) {
+    throw new ImageError('image must be a Uint8Array', { field: 'image' });
+  }
   if (typeof opts !== 'object' || opts === null) throw new ImageError('load options are missing', { field: 'options' });
   checkRamBytes(opts.ramBytes);
   opts.modules?.forEach((m, i) => {
@@ -35,32 +39,33 @@ export function loadImage(bytes: Uint8Array, opts: LoadOptions): BootPlan {
   });
   const format = opts.format ?? 'auto';
   if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, flat or rom)`, { field: 'format' });
-  if (bytes.length === 0) throw new ImageError('image is empty (0 bytes)', { field: 'image' });
+  const image = asImage(source);
+  if (image.bytes.length === 0) throw new ImageError('image is empty (0 bytes)', { field: 'image' });
 
-  const resolved = format === 'auto' ? detectFormat(bytes, opts) : { format };
+  const resolved = format === 'auto' ? detectFormat(image, opts) : { format };
   if (resolved.format !== 'multiboot' && opts.modules && opts.modules.length > 0) {
     throw new ImageError(`modules can only be passed to a multiboot kernel, and this image is loaded as ${resolved.format}`, { field: 'modules' });
   }
   switch (resolved.format) {
     case 'multiboot':
-      return loadMultiboot(bytes, opts, 'header' in resolved ? resolved.header : undefined);
+      return loadMultiboot(image, opts);
     case 'elf':
-      return withPvHint(bytes, () => loadPlainElf(bytes, opts));
+      return withPvHint(image, () => loadPlainElf(image, opts));
     case 'flat':
-      return loadFlat(bytes, opts);
+      return loadFlat(image.bytes, opts);
     case 'rom':
-      return loadRom(bytes);
+      return loadRom(image.bytes);
   }
 }
 
 /** A Xen PV kernel loaded as a plain ELF usually fails on its high addresses: say why. */
-function withPvHint(bytes: Uint8Array, load: () => BootPlan): BootPlan {
+function withPvHint(image: KernelImage, load: () => BootPlan): BootPlan {
   try {
     return load();
   } catch (e) {
-    if (!(e instanceof ImageError)) throw e;
+    if (!(e instanceof ImageError) || image.format !== 'elf') throw e;
     let pv = false;
-    try { pv = parseXenNotes(bytes) !== null; } catch { /* the original error is the one to report */ }
+    try { pv = image.xen() !== null; } catch { /* the original error is the one to report */ }
     if (!pv) throw e;
     e.message += '; this ELF carries Xen notes, so it is a PV kernel: run it in PV mode';
     throw e;
@@ -68,11 +73,17 @@ function withPvHint(bytes: Uint8Array, load: () => BootPlan): BootPlan {
 }
 
 /** True when the first 8192 bytes hold a valid multiboot header (for callers choosing a mode). */
-export function hasMultibootHeader(bytes: Uint8Array): boolean {
+export function hasMultibootHeader(source: Uint8Array | KernelImage): boolean {
   try {
-    return findMultibootHeader(new ByteReader(bytes)) !== null;
+    return asImage(source).multiboot() !== null;
   } catch (e) {
     if (e instanceof ImageError) return false;
     throw e;
   }
+}
+
+/** The Xen guest information of an image (null for a non-ELF file or an ELF without any). */
+export function parseXenNotes(source: Uint8Array | KernelImage): XenGuestInfo | null {
+  const image = asImage(source);
+  return image.format === 'elf' ? image.xen() : null;
 }

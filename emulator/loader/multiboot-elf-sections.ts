@@ -19,7 +19,7 @@ export function elfSectionsForInfo(elf: Elf32Image): ElfSectionsForInfo | undefi
   const num = elf.sections.length;
   if (num === 0) return undefined;
   const { shoff, shentsize } = elf.header;
-  const table = elf.reader.bytes.slice(shoff, shoff + num * shentsize); // bounds checked by parseElf32
+  const table = elf.reader.bytes.slice(shoff, shoff + num * shentsize); // bounds checked when the ELF was parsed
   const loads: ElfSectionsForInfo['loads'] = [];
   for (const s of elf.sections) {
     if (s.index === 0 || s.type === 0 || s.type === SHT_NOBITS || s.size === 0 || s.addr !== 0) continue;

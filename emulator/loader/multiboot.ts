@@ -4,18 +4,20 @@
 
 import type { BootPlan } from './boot-plan';
 import { ByteReader } from './byte-reader';
-import { addressSymbols, isElf, parseElf32 } from './elf32';
+import { addressSymbols } from './elf32';
 import { elfMemory, plural } from './elf-load';
 import { checkPlacements } from './guest-ram';
 import { ImageError, hex } from './image-error';
 import type { LoadOptions } from './load-options';
 import { buildMultibootInfo } from './multiboot-info';
 import { elfSectionsForInfo, type ElfSectionsForInfo } from './multiboot-elf-sections';
-import { MULTIBOOT_BOOTLOADER_MAGIC, findMultibootHeader, kludgeLayout, type MultibootHeader } from './multiboot-header';
+import { MULTIBOOT_BOOTLOADER_MAGIC, kludgeLayout } from './multiboot-header';
+import type { KernelImage } from './kernel-image';
 
-export function loadMultiboot(bytes: Uint8Array, opts: LoadOptions, found?: MultibootHeader): BootPlan {
+export function loadMultiboot(image: KernelImage, opts: LoadOptions): BootPlan {
+  const bytes = image.bytes;
   const r = new ByteReader(bytes);
-  const header = found ?? findMultibootHeader(r);
+  const header = image.multiboot();
   if (!header) throw new ImageError('no multiboot header (magic 0x1BADB002) in the first 8192 bytes of the image', { field: 'multiboot header' });
 
   let memory: Array<{ paddr: number; bytes: Uint8Array }>;
@@ -31,26 +33,26 @@ export function loadMultiboot(bytes: Uint8Array, opts: LoadOptions, found?: Mult
       start: k.loadAddr, size: k.loadSize + k.bssSize, what: 'multiboot load area',
       offset: header.offset + 16, field: 'load_addr..bss_end_addr',
     }], opts.ramBytes);
-    const image = new Uint8Array(k.loadSize + k.bssSize); // bounded by RAM: checked above
-    image.set(bytes.subarray(k.fileOffset, k.fileOffset + k.loadSize));
-    memory = [{ paddr: k.loadAddr, bytes: image }];
-    highest = k.loadAddr + image.length;
+    const area = new Uint8Array(k.loadSize + k.bssSize); // bounded by RAM: checked above
+    area.set(bytes.subarray(k.fileOffset, k.fileOffset + k.loadSize));
+    memory = [{ paddr: k.loadAddr, bytes: area }];
+    highest = k.loadAddr + area.length;
     entry = k.entry;
     what = `multiboot kernel (address fields), ${hex(k.loadAddr)}..${hex(highest)}`;
-    symbols = isElf(bytes) ? bestEffortSymbols(bytes) : undefined;
+    symbols = image.format === 'elf' ? bestEffortSymbols(image) : undefined;
   } else {
-    if (!isElf(bytes)) {
+    if (image.format !== 'elf') {
       throw new ImageError(
         'multiboot header does not set the address flag (bit 16) and the file is not ELF: the loader cannot tell where it goes',
         { offset: header.offset + 4, field: 'multiboot flags' });
     }
-    const elf = parseElf32(bytes);
+    const elf = image.elf();
     const m = elfMemory(elf, opts.ramBytes);
     memory = m.memory;
     highest = m.highest;
     entry = m.entry;
     what = `ELF32 multiboot kernel, ${plural(m.segments.length, 'segment')}`;
-    symbols = addressSymbols(elf);
+    symbols = addressSymbols(image.symbols());
     sections = elfSectionsForInfo(elf);
   }
 
@@ -66,9 +68,9 @@ export function loadMultiboot(bytes: Uint8Array, opts: LoadOptions, found?: Mult
 }
 
 /** An ELF64 or odd ELF booted through the address fields may still have usable symbols. */
-function bestEffortSymbols(bytes: Uint8Array): BootPlan['symbols'] {
+function bestEffortSymbols(image: KernelImage & { format: 'elf' }): BootPlan['symbols'] {
   try {
-    return addressSymbols(parseElf32(bytes));
+    return addressSymbols(image.symbols());
   } catch (e) {
     if (e instanceof ImageError) return undefined;
     throw e;

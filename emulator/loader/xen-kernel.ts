@@ -3,7 +3,8 @@
 // after the checks Xen makes before it builds a domain. The PV builder maps this block at
 // virtStart, backed by pseudo-physical frames from (virtStart - virtBase) / 4096 up.
 
-import { loadSegments, parseElf32 } from './elf32';
+import { loadSegments } from './elf32';
+import { asImage, type KernelImage } from './kernel-image';
 import { ImageError, hex } from './image-error';
 import { formatSize } from './guest-ram';
 import type { XenGuestInfo } from './xen-notes';
@@ -35,9 +36,12 @@ export function checkXenGuest(info: XenGuestInfo): void {
   }
 }
 
-export function xenKernelImage(bytes: Uint8Array, info: XenGuestInfo, maxBytes: number): XenKernelImage {
+export function xenKernelImage(source: Uint8Array | KernelImage, info: XenGuestInfo, maxBytes: number): XenKernelImage {
   checkXenGuest(info);
-  const elf = parseElf32(bytes);
+  const kernel = asImage(source);
+  if (kernel.format !== 'elf') throw new ImageError('not an ELF file: a Xen PV kernel is an ELF executable', { offset: 0, field: 'e_ident[EI_MAG]' });
+  const elf = kernel.elf();
+  const bytes = kernel.bytes;
   const segments = loadSegments(elf);
   const shift = info.layout.virtBase - info.layout.paddrOffset;
   const placed = segments.map((p) => ({ p, virt: p.paddr + shift })).sort((a, b) => a.virt - b.virt);

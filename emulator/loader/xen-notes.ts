@@ -5,7 +5,7 @@
 // domain builder, so a kernel built for Xen is read here the way Xen reads it.
 
 import { ByteReader } from './byte-reader';
-import { PT_LOAD, PT_NOTE, SHT_NOTE, isElf, parseElf32, sectionData, type Elf32Image } from './elf32';
+import { PT_LOAD, PT_NOTE, SHT_NOTE, sectionData, type Elf32Image } from './elf32';
 import { ImageError, hex } from './image-error';
 
 export const XEN_ELFNOTE = {
@@ -86,12 +86,10 @@ export interface XenGuestInfo {
 }
 
 /**
- * Parses the Xen guest information of an ELF image. Returns null for a non-ELF file or an ELF
- * without Xen notes or `__xen_guest`; throws ImageError for a malformed ELF or malformed notes.
+ * The Xen guest information of a parsed ELF: null for an ELF without Xen notes or
+ * `__xen_guest`; an ImageError for malformed notes. (A KernelImage's xen() calls it once.)
  */
-export function parseXenNotes(bytes: Uint8Array): XenGuestInfo | null {
-  if (!isElf(bytes)) return null;
-  const elf = parseElf32(bytes);
+export function readXenNotes(elf: Elf32Image): XenGuestInfo | null {
   const info = emptyInfo();
 
   // Like Xen, skip PT_NOTE headers with p_offset 0: some binutils versions wrote them so.

@@ -3,9 +3,9 @@
 
 import type { BootPlan } from '../loader/boot-plan';
 import { ImageError } from '../loader/image-error';
-import { parseXenNotes } from '../loader/xen-notes';
 import { xenKernelImage } from '../loader/xen-kernel';
-import { readSymbols, parseElf32, SHN_ABS } from '../loader/elf32';
+import { SHN_ABS } from '../loader/elf32';
+import { asImage, type KernelImage } from '../loader/kernel-image';
 import { MAX_GUEST_CMDLINE } from './abi';
 
 export interface PvLoadOptions {
@@ -13,20 +13,23 @@ export interface PvLoadOptions {
   cmdline?: string;
 }
 
-export function loadPvImage(bytes: Uint8Array, opts: PvLoadOptions): BootPlan {
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new ImageError('image is empty', { field: 'image' });
-  const info = parseXenNotes(bytes);
-  if (!info) throw new ImageError('not a Xen PV kernel: no Xen ELF notes and no __xen_guest section (run it in HVM mode)', { field: 'image' });
+/** `source`: the image as read once by readImage (what front ends pass), or its bytes. */
+export function loadPvImage(source: Uint8Array | KernelImage, opts: PvLoadOptions): BootPlan {
+  const valid = source instanceof Uint8Array || (typeof source === 'object' && source !== null && source.bytes instanceof Uint8Array);
+  if (!valid || (source instanceof Uint8Array ? source : source.bytes).length === 0) throw new ImageError('image is empty', { field: 'image' });
+  const kernel = asImage(source);
+  const info = kernel.format === 'elf' ? kernel.xen() : null;
+  if (kernel.format !== 'elf' || !info) throw new ImageError('not a Xen PV kernel: no Xen ELF notes and no __xen_guest section (run it in HVM mode)', { field: 'image' });
   if (info.pae === 'no' && info.physEntry !== undefined && info.paeRaw === undefined) {
     throw new ImageError('this is a PVH kernel (XEN_ELFNOTE_PHYS32_ENTRY, no PAE_MODE note), not a PV one; PV mode runs 32-bit PAE PV kernels', { field: 'PHYS32_ENTRY' });
   }
   if (info.pae === 'no') throw new ImageError('this kernel is built for non-PAE Xen (PAE_MODE "no"); only 32-bit PAE PV guests are supported', { field: 'PAE_MODE' });
   const cmdline = opts.cmdline ?? '';
   if (new TextEncoder().encode(cmdline).length >= MAX_GUEST_CMDLINE) throw new ImageError(`the command line is longer than ${MAX_GUEST_CMDLINE - 1} bytes`, { field: 'cmdline' });
-  const image = xenKernelImage(bytes, info, opts.ramBytes);
+  const image = xenKernelImage(kernel, info, opts.ramBytes);
   let symbols: BootPlan['symbols'];
   try {
-    symbols = readSymbols(parseElf32(bytes)).filter((s) => s.name && s.value !== 0)
+    symbols = kernel.symbols().filter((s) => s.name && s.value !== 0)
       .map((s) => (s.shndx === SHN_ABS ? { name: s.name, address: s.value >>> 0, size: s.size, absolute: true } : { name: s.name, address: s.value >>> 0, size: s.size }));
   } catch { symbols = undefined; }
   return {

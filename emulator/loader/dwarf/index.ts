@@ -1,7 +1,8 @@
 // The debugger's view of an image's DWARF: functions, variables, types, locations and
 // unwinding, behind one facade. Everything is parsed once in fromElf; lookups are by PC.
 
-import { parseElf32 } from '../elf32';
+import { asImage, type KernelImage } from '../kernel-image';
+import { ImageError } from '../image-error';
 import type { Elf32Image } from '../elf32';
 import { AT } from './constants';
 import { DieReader, parseUnits, resolveUnitBases } from './debug-info';
@@ -94,9 +95,10 @@ export class DebugInfo {
    * Reads the debug sections of an ELF32 image. Malformed DWARF throws a DwarfError; with
    * `tolerant`, broken units and frame sections are skipped and described in `warnings`.
    */
-  static fromElf(bytes: Uint8Array, opts: { tolerant?: boolean } = {}): DebugInfo {
-    const elf = parseElf32(bytes);
-    return DebugInfo.fromSections(sectionsOf(elf), opts);
+  static fromElf(source: Uint8Array | KernelImage, opts: { tolerant?: boolean } = {}): DebugInfo {
+    const image = asImage(source);
+    if (image.format !== 'elf') throw new ImageError('not an ELF file: bad magic (expected 7F 45 4C 46)', { offset: 0, field: 'e_ident[EI_MAG]' });
+    return DebugInfo.fromSections(sectionsOf(image.elf()), opts);
   }
 
   static fromSections(s: DwarfSections, opts: { tolerant?: boolean } = {}): DebugInfo {

@@ -3,7 +3,7 @@
 // line-number programs (DWARF 5 spec, section 6.2) and answers "which file and line holds
 // this address" and, the other way, "which addresses begin this line".
 
-import { parseElf32, isElf } from '../elf32';
+import { asImage, type KernelImage } from '../kernel-image';
 import { compilationDirsByLineOffset, readLineHeader, type LineStrings } from './line-files';
 import { joinSourcePath } from './source-paths';
 import { Cursor } from './reader';
@@ -79,10 +79,11 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
 export class LineTable {
   private constructor(private readonly ranges: Range[]) {}
 
-  static fromImage(bytes: Uint8Array): LineTable {
-    if (!isElf(bytes)) return new LineTable([]);
+  static fromImage(source: Uint8Array | KernelImage): LineTable {
+    const image = asImage(source);
+    if (image.format !== 'elf') return new LineTable([]);
     try {
-      return LineTable.fromSections(sectionsOf(parseElf32(bytes)));
+      return LineTable.fromSections(sectionsOf(image.elf()));
     } catch {
       // A damaged image costs the profile its file/line fields, never the run.
       return new LineTable([]);
