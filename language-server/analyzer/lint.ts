@@ -23,6 +23,8 @@ export interface LintOptions {
   define?: string[];
   undefine?: string[];
   cwd?: string;
+  /** List each file's inactive #if regions (the JSON format always does). */
+  inactive?: boolean;
 }
 
 export interface FileFindings { file: string; findings: Finding[]; inactive?: InactiveRegion[] }
@@ -138,7 +140,9 @@ export function lintFiles(paths: string[], o: LintOptions = {}): { results: File
   for (const doc of docs) {
     const ctx = ws.contextFor(doc, false);
     ctx.cReach = reachOf.get(doc);
-    results.push({ file: doc.path, findings: analyze(doc, settings, ctx).map((h) => h.finding), inactive: lastInactiveOf(doc) });
+    const findings = analyze(doc, settings, ctx).map((h) => h.finding);
+    // Only the JSON output lists inactive regions; the other formats need them only to drop findings.
+    results.push({ file: doc.path, findings, inactive: o.format === 'json' || o.inactive ? lastInactiveOf(doc) : undefined });
   }
   return { results, errors, settings, skipped: walk.skipped };
 }

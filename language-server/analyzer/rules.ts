@@ -208,16 +208,22 @@ export function inactiveOf(doc: AnalyzedDocument, ctx: AnalyzeContext): Inactive
   return inactiveRegions(doc.syntax === 'c' || doc.lines.length <= doc.facts.length ? doc.lines : doc.lines.slice(0, doc.facts.length), ctx.defines);
 }
 
-const lastInactive = new WeakMap<AnalyzedDocument, InactiveRegion[]>();
+const lastInactive = new WeakMap<AnalyzedDocument, InactiveRegion[] | (() => InactiveRegion[])>();
 
-/** The inactive regions the last analyze() of `doc` found. */
-export function lastInactiveOf(doc: AnalyzedDocument): InactiveRegion[] { return lastInactive.get(doc) ?? []; }
+/** The inactive regions of `doc` as of its last analyze(). */
+export function lastInactiveOf(doc: AnalyzedDocument): InactiveRegion[] {
+  let r = lastInactive.get(doc);
+  if (typeof r === 'function') { r = r(); lastInactive.set(doc, r); }
+  return r ?? [];
+}
 
 /** Findings for a document, in document order; none in inactive #if branches. */
 export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext = {}): HitFinding[] {
   const all = analyzeAll(doc, settings, ctx);
-  const inactive = inactiveOf(doc, ctx);
-  lastInactive.set(doc, inactive);
+  // Without findings the regions change nothing here: they are worked out when asked for.
+  const inactive = all.length > 0 ? inactiveOf(doc, ctx) : null;
+  lastInactive.set(doc, inactive ?? (() => inactiveOf(doc, ctx)));
+  if (!inactive) return all;
   return inactive.length ? all.filter((hf) => !lineInactive(inactive, hf.hit.line)) : all;
 }
 

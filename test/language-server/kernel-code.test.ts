@@ -63,7 +63,7 @@ const lines = (r: ReturnType<typeof lintFiles>, name: string) =>
 describe('paravirt lint on a kernel tree', () => {
   it('with no defines every branch that a macro could select is checked; #if 0 is not', () => {
     const root = tree();
-    const r = lintFiles([root]);
+    const r = lintFiles([root], { inactive: true });
     assert.deepEqual(r.errors, []);
     assert.deepEqual(lines(r, 'hypervisor.c'), ['16:PV023', '3:PV002', '4:PV001', '9:PV004'].sort());
     const inactive = r.results.find((x) => x.file.endsWith('hypervisor.c'))!.inactive!;
@@ -72,14 +72,14 @@ describe('paravirt lint on a kernel tree', () => {
 
   it('-D CONFIG_PARAVIRT makes the native branch inactive; -U and values decide #if expressions', () => {
     const root = tree();
-    const r = lintFiles([root], { define: ['CONFIG_PARAVIRT', 'CONFIG_X86_64', 'CONFIG_NR_CPUS=1'] });
+    const r = lintFiles([root], { inactive: true, define: ['CONFIG_PARAVIRT', 'CONFIG_X86_64', 'CONFIG_NR_CPUS=1'] });
     assert.deepEqual(lines(r, 'hypervisor.c'), ['16:PV023']);
     const inactive = r.results.find((x) => x.file.endsWith('hypervisor.c'))!.inactive!;
     assert.deepEqual(inactive.map((x) => [x.startLine + 1, x.endLine + 1]), [[3, 4], [9, 9], [11, 11], [14, 14]]);
     assert.match(inactive[0].reason, /CONFIG_PARAVIRT is defined/);
-    const r2 = lintFiles([root], { define: ['CONFIG_X86_64', 'CONFIG_NR_CPUS=4'], undefine: ['CONFIG_PARAVIRT'] });
+    const r2 = lintFiles([root], { inactive: true, define: ['CONFIG_X86_64', 'CONFIG_NR_CPUS=4'], undefine: ['CONFIG_PARAVIRT'] });
     assert.deepEqual(lines(r2, 'hypervisor.c'), ['16:PV023', '3:PV002', '4:PV001', '9:PV004'].sort());
-    assert.deepEqual(lintFiles([root], { define: ['1BAD'] }).errors, ['paravirt lint: -D expects NAME or NAME=VALUE, got "1BAD"']);
+    assert.deepEqual(lintFiles([root], { inactive: true, define: ['1BAD'] }).errors, ['paravirt lint: -D expects NAME or NAME=VALUE, got "1BAD"']);
   });
 
   it('a compile_commands.json entry gives the file its -D flags, and what it does not define is undefined', () => {
@@ -87,7 +87,7 @@ describe('paravirt lint on a kernel tree', () => {
     writeFileSync(join(root, 'compile_commands.json'), JSON.stringify([
       { directory: root, file: 'hypervisor.c', command: 'gcc -m32 -DCONFIG_PARAVIRT -D "CONFIG_NR_CPUS=2" -c hypervisor.c' },
     ]));
-    const r = lintFiles([root], { cwd: root });
+    const r = lintFiles([root], { cwd: root, inactive: true });
     assert.deepEqual(lines(r, 'hypervisor.c'), ['16:PV023']);
     const inactive = r.results.find((x) => x.file.endsWith('hypervisor.c'))!.inactive!;
     // CONFIG_X86_64 is not on the command line, so the pushfq branch is out as well.
@@ -97,7 +97,7 @@ describe('paravirt lint on a kernel tree', () => {
 
   it('other architectures are skipped and named; a symlink loop is read once, without an error', () => {
     const root = tree();
-    const r = lintFiles([root]);
+    const r = lintFiles([root], { inactive: true });
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.results.map((x) => x.file.slice(root.length + 1)).sort(), ['hypervisor.c', 'include/os.h']);
     assert.deepEqual(r.skipped.map((x) => x.slice(root.length + 1)).sort(), ['arm', 'lib/arm64', 'powerpc', 'riscv', 's390x']);
@@ -146,7 +146,7 @@ describe('where kernels put instructions', () => {
   it('a finding in a macro body is reported once, at the body, with the uses as related locations', () => {
     const root = mkdtempSync(join(tmpdir(), 'pv-places-'));
     writeFileSync(join(root, 'places.c'), PLACES_C);
-    const r = lintFiles([root]);
+    const r = lintFiles([root], { inactive: true });
     const fs = r.results[0].findings;
     const at = (line: number) => fs.filter((f) => f.range.start.line + 1 === line);
     assert.deepEqual(fs.map((f) => `${f.range.start.line + 1}:${f.code}`), ['3:PV001', '7:PV002', '8:PV003', '9:PV025', '10:PV002']);
