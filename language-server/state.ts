@@ -4,7 +4,8 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AnalyzedDocument } from './analyzer/document';
 import { analyze, lastInactiveOf, type HitFinding } from './analyzer/rules';
-import { DEFAULT_SETTINGS, type Settings } from './analyzer/types';
+import { ABIS, TARGETS, type Settings } from './analyzer/types';
+import { DEFAULT_SETTINGS, SEVERITY_SETTINGS } from './analyzer/settings';
 import { Workspace } from './analyzer/workspace';
 import { otherArchitecture } from './analyzer/architectures';
 import { parseDefine, type InactiveRegion } from './analyzer/preprocessor';
@@ -20,15 +21,16 @@ export function pathToUri(path: string): string {
   return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) ? pathToFileURL(path).href : path;
 }
 
-const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
+const SEVERITIES: ReadonlySet<string> = new Set(SEVERITY_SETTINGS);
+const isOneOf = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 
 /** Accept whatever the client sends for the `paravirt` section; keep only well-formed values. */
 export function normalizeSettings(raw: unknown): Settings {
   const s: Settings = { ...DEFAULT_SETTINGS, severity: {}, includePaths: [], defines: [], undefines: [] };
   if (!raw || typeof raw !== 'object') return s;
   const o = raw as Record<string, unknown>;
-  if (o.target === 'pv' || o.target === 'hvm') s.target = o.target;
-  if (o.abi === 'xen' || o.abi === 'kvm') s.abi = o.abi;
+  if (isOneOf(TARGETS, o.target)) s.target = o.target;
+  if (isOneOf(ABIS, o.abi)) s.abi = o.abi;
   if (o.severity && typeof o.severity === 'object') {
     for (const [k, v] of Object.entries(o.severity as Record<string, unknown>)) {
       if (typeof v === 'string' && SEVERITIES.has(v)) s.severity[k.toUpperCase()] = v as Settings['severity'][string];

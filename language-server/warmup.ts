@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AnalyzedDocument } from './analyzer/document';
 import { analyze } from './analyzer/rules';
-import { DEFAULT_SETTINGS } from './analyzer/types';
+import { DEFAULT_SETTINGS } from './analyzer/settings';
 import { DiagnosticsEncoder } from './diagnostics-json';
 
 const NASM = ['start:', '    mov eax, [ebp + 8]   ; arg', '    add eax, ebx', '    push esi', '    pop esi', '    hlt',

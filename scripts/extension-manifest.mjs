@@ -1,7 +1,10 @@
 // Writes the extension's keys of package.json: contributes (all but `debuggers`, which
 // scripts of the debug adapter generate), activationEvents, icon, capabilities and the
-// package/test:e2e scripts. Other keys are left as they are. Run: node scripts/extension-manifest.mjs
+// package/test:e2e scripts. Other keys are left as they are. The settings come from their
+// TypeScript declaration (extension/settings.ts), so run it through tsx:
+//   node --import tsx scripts/extension-manifest.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
+import { configurationContribution } from '../extension/settings.ts';
 
 const ASM_LANGS = ['nasm', 'gas', 'asm', 'asm-intel-x86-generic'];
 const SERVED = [...ASM_LANGS, 'c', 'cpp'];
@@ -41,19 +44,7 @@ const contributes = {
       pattern: { regexp: '^(.+?):(\\d+):(\\d+): (?:fatal )?(error|warning|note): (.*)$', file: 1, line: 2, column: 3, severity: 4, message: 5 },
     },
   ],
-  configuration: {
-    title: 'Paravirt',
-    properties: {
-      'paravirt.target': { type: 'string', enum: ['pv', 'hvm'], default: 'pv', scope: 'resource', markdownDescription: 'What the code is checked for: `pv` (a Xen PV kernel in ring 1: privileged instructions are errors) or `hvm` (exits are shown as hints). A `paravirt: target=pv|hvm` comment in a file wins.' },
-      'paravirt.abi': { type: 'string', enum: ['xen', 'kvm'], default: 'xen', scope: 'resource', description: 'Hypercall ABI assumed for HVM guests (affects the message for VMCALL).' },
-      'paravirt.severity': { type: 'object', default: {}, scope: 'resource', additionalProperties: { type: 'string', enum: ['error', 'warning', 'information', 'hint', 'off'] }, markdownDescription: 'Severity per rule code, e.g. `{"PV028": "off"}`.' },
-      'paravirt.includePaths': { type: 'array', items: { type: 'string' }, default: [], scope: 'resource', description: 'Extra folders searched by %include, .include and #include (relative to the workspace root).' },
-      'paravirt.defines': { type: 'array', items: { type: 'string' }, default: [], scope: 'resource', markdownDescription: 'Macros the code is compiled with, as `-D` takes them (`CONFIG_PARAVIRT`, `NR_CPUS=4`; `!NAME` for one the build leaves undefined). `#if`/`#ifdef` branches they rule out are greyed and not checked. A `compile_commands.json` at the workspace root or in `build/` is read too.' },
-      'paravirt.maxLines': { type: 'number', default: 1000000, minimum: 1, scope: 'resource', description: 'Analyse at most this many lines per file.' },
-      'paravirt.debugAdapter.mode': { type: 'string', enum: ['inline', 'executable'], default: 'inline', scope: 'machine', enumDescriptions: ['Run the debug adapter inside the extension host (fastest).', 'Run dist/debug-adapter.js as a separate Node process over stdio.'], description: 'Where the debug adapter runs.' },
-      'paravirt.trace.server': { type: 'string', enum: ['off', 'messages', 'verbose'], default: 'off', scope: 'window', description: 'Trace the messages between VS Code and the Paravirt language server.' },
-    },
-  },
+  configuration: configurationContribution(),
   commands,
   menus: {
     commandPalette: [

@@ -3,8 +3,10 @@
 // tests use the analyzer directly.
 
 export type Syntax = 'nasm' | 'gas' | 'c';
-export type Target = 'pv' | 'hvm';
-export type Abi = 'xen' | 'kvm';
+export const TARGETS = ['pv', 'hvm'] as const;
+export type Target = (typeof TARGETS)[number];
+export const ABIS = ['xen', 'kvm'] as const;
+export type Abi = (typeof ABIS)[number];
 export type SeverityName = 'error' | 'warning' | 'information' | 'hint';
 
 export interface Pos { line: number; character: number }
@@ -60,16 +62,6 @@ export interface Settings {
   defines: string[];
   undefines: string[];
 }
-
-export const DEFAULT_SETTINGS: Settings = {
-  target: 'pv',
-  abi: 'xen',
-  severity: {},
-  includePaths: [],
-  maxLines: 1_000_000,
-  defines: [],
-  undefines: [],
-};
 
 export interface RelatedLocation { path: string; range: Range; message: string }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { AnalyzedDocument } from '../../language-server/analyzer/document';
 import { analyze } from '../../language-server/analyzer/rules';
-import { DEFAULT_SETTINGS } from '../../language-server/analyzer/types';
+import { DEFAULT_SETTINGS } from '../../language-server/analyzer/settings';
 import { toDiagnostic } from '../../language-server/diagnostics';
 import { ensureServerBuilt, TestClient, uriOf } from './lsp-client';
 
