@@ -2,10 +2,12 @@
 // SeaBIOS puts it): PM1 status (0x600), enable (0x602), control (0x604) and the 24-bit
 // ACPI PM timer at 3.579545 MHz (0x608). Writing SLP_EN with SLP_TYP 0 (the PIIX4's S5)
 // to PM1 control powers the machine off, which is how kernels leave QEMU with
-// `outw(0x604, 0x2000)`; other sleep types are ignored (no suspend here).
+// `outw(0x604, 0x2000)`; other sleep types are ignored (no suspend here). The SCI (IRQ 9,
+// level) is high while SCI_EN is set and an enabled PM1 status bit is: here TMR_STS, set
+// each time the timer's bit 23 toggles (every 2.34 s), with TMR_EN.
 
 import type { AccessSize, PlatformRequest, PortHandler } from './platform-api';
-import { ticksIn } from './timebase';
+import { icountForTicks, ticksIn } from './timebase';
 
 export const ACPI_PM_BASE = 0x600;
 /** The APM control port the FADT names as SMI_CMD, and the ACPI enable/disable commands it takes. */
@@ -16,6 +18,8 @@ const SCI_EN = 0x0001;
 export const ACPI_PM_PORTS = 12;
 const PM_TIMER_HZ = 3_579_545;
 const TMR_STS = 0x0001;
+const TMR_EN = 0x0001;
+const TMR_PERIOD = 0x800000;
 const SLP_EN = 0x2000;
 
 export class AcpiPm implements PortHandler {
@@ -28,18 +32,40 @@ export class AcpiPm implements PortHandler {
   apmCommand = 0;
   apmStatus = 0;
 
-  constructor(private readonly now: () => number, private readonly request: (r: PlatformRequest) => void) {}
+  /** The SCI's level as last driven. */
+  sciLevel = false;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly request: (r: PlatformRequest) => void,
+    private readonly sci: (level: boolean) => void = () => {},
+  ) {}
+
+  /** Drive the SCI from the current status, enables and SCI_EN. */
+  private updateSci(): void {
+    const level = (this.cnt & SCI_EN) !== 0 && (this.status() & this.en & TMR_STS) !== 0;
+    if (level !== this.sciLevel) { this.sciLevel = level; this.sci(level); }
+  }
+
+  /** The tick of the next bit-23 toggle, when it would raise the SCI; else Infinity. */
+  nextDeadline(): number {
+    if (!(this.en & TMR_EN) || !(this.cnt & SCI_EN) || (this.sts & TMR_STS)) return Infinity;
+    return icountForTicks((this.timerPeriodsSeen + 1) * TMR_PERIOD, PM_TIMER_HZ);
+  }
+
+  tick(): void { this.updateSci(); }
 
   reset(): void {
     this.sts = 0; this.en = 0; this.cnt = 0; this.apmCommand = 0; this.apmStatus = 0;
-    this.timerPeriodsSeen = Math.floor(this.timer() / 0x800000);
+    this.timerPeriodsSeen = Math.floor(this.timer() / TMR_PERIOD);
+    if (this.sciLevel) { this.sciLevel = false; this.sci(false); }
   }
 
   private timer(): number { return ticksIn(this.now(), PM_TIMER_HZ); }
 
   private status(): number {
     // TMR_STS is set whenever bit 23 of the timer toggles.
-    const periods = Math.floor(this.timer() / 0x800000);
+    const periods = Math.floor(this.timer() / TMR_PERIOD);
     if (periods !== this.timerPeriodsSeen) { this.timerPeriodsSeen = periods; this.sts |= TMR_STS; }
     return this.sts;
   }
@@ -79,6 +105,7 @@ export class AcpiPm implements PortHandler {
       else if (reg === 2) this.en = merged & 0xffff;
       else this.writeControl(merged & 0xffff);
     }
+    this.updateSci();
   }
 
   /**
@@ -93,6 +120,7 @@ export class AcpiPm implements PortHandler {
       this.apmCommand = v;
       if (v === ACPI_ENABLE) this.cnt |= SCI_EN;
       else if (v === ACPI_DISABLE) this.cnt &= ~SCI_EN;
+      this.updateSci();
     },
   };
 

@@ -21,6 +21,8 @@ import { loadFields, saveFields } from './state-copy';
 
 const COM1_IRQ = 4;
 const RTC_IRQ = 8;
+/** The ACPI SCI's ISA line (level, active high; the MADT says so). */
+const SCI_IRQ = 9;
 /** I/O APIC input sources (wired-OR per pin): the ISA line, then each HPET timer. */
 const SRC_ISA = 0, SRC_HPET = 1;
 
@@ -90,7 +92,7 @@ export class PcPlatform implements Platform {
     this.vga = new VgaText(opts.readPhys);
     this.sysctl = new SystemControl(request);
     this.fwcfg = new FwCfg(opts.ramBytes);
-    this.acpi = new AcpiPm(now, request);
+    this.acpi = new AcpiPm(now, request, (level) => this.isaLevel(SCI_IRQ, level));
     this.acpi.reset();
 
     const b = this.bus;
@@ -220,7 +222,7 @@ export class PcPlatform implements Platform {
 
   nextDeadline(): number {
     if (this.deadlineEpoch !== this.epoch) {
-      this.deadline = Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline(), this.uart.nextDeadline(), this.hpet.nextDeadline());
+      this.deadline = Math.min(this.pit.nextDeadline(), this.apic.nextDeadline(), this.rtc.nextDeadline(), this.uart.nextDeadline(), this.hpet.nextDeadline(), this.acpi.nextDeadline());
       this.deadlineEpoch = this.epoch;
     }
     return this.deadline;
@@ -235,6 +237,7 @@ export class PcPlatform implements Platform {
     this.rtc.tick();
     this.uart.tick();
     this.hpet.tick();
+    this.acpi.tick();
   }
 
   takeRequest(): PlatformRequest | null { return this.requests.shift() ?? null; }

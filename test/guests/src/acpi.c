@@ -68,6 +68,13 @@ static void on_hpet(struct frame *f) {
   wr32(APIC_BASE + 0xB0, 0);
 }
 static void on_legacy(struct frame *f) { (void)f; legacy_ticks++; wr32(APIC_BASE + 0xB0, 0); }
+static volatile u32 sci_count;
+static u32 sci_evt;
+static void on_sci(struct frame *f) {
+  (void)f;
+  if (inw(sci_evt) & 1) { sci_count++; outw(sci_evt, 1); }   /* TMR_STS: write 1 to clear */
+  wr32(APIC_BASE + 0xB0, 0);
+}
 
 static void wait_for(volatile u32 *counter, u32 n) {
   for (u32 guard = 0; *counter < n && guard < 50000000; guard++) __asm__ volatile("sti; nop; cli");
@@ -199,11 +206,30 @@ void kmain(void) {
   wr32(hbase + 0x10, 0);
   route(irq0_gsi, 0x32, 1 << 16);
 
-  /* ACPI S5: SLP_TYPa from \_S5, SLP_EN. Nothing after this runs. */
-  if (slp_typ < 0) return;
+  /* ACPI mode, then the SCI: the PM timer's bit 23 toggling sets TMR_STS, which with TMR_EN
+     raises the SCI on its MADT route (level, active high). */
   u32 smi_cmd = rd32(f + 48);
   if (smi_cmd) outb(smi_cmd, f[52]);              /* ACPI_ENABLE through SMI_CMD */
   printf("SMI_CMD %x ACPI_ENABLE %x; SCI_EN now %u\n", smi_cmd, f[52], inw(pm1a_cnt) & 1);
+  sci_evt = pm1a_evt;
+  trap_hooks[0x33] = on_sci;
+  outw(pm1a_evt, 1);                              /* clear TMR_STS */
+  route(sci, 0x33, (1 << 15) | ((sci_flags & 3) == 3 ? 1 << 13 : 0));
+  outw(pm1a_evt + 2, 1);                          /* TMR_EN */
+  u32 start = inl(pm_tmr), waited = 0;
+  while (!sci_count && waited < 3 * 3579545u) {   /* bit 23 toggles every 2.34 s */
+    __asm__ volatile("sti; hlt; cli");            /* the SCI is the only unmasked interrupt */
+    waited = (inl(pm_tmr) - start) & 0xFFFFFF;
+    if (waited < 0x10) waited = 0;                /* (24-bit wrap: keep waiting) */
+  }
+  outw(pm1a_evt + 2, 0);
+  route(sci, 0x33, 1 << 16);
+  printf("SCI from the PM timer: %s, TMR_STS after the handler cleared it %u\n", sci_count ? "yes" : "no", inw(pm1a_evt) & 1);
+
+  /* ACPI S5: SLP_TYPa from \_S5, SLP_EN. Nothing after this runs. */
+  if (slp_typ < 0) return;
   outw(pm1a_cnt, (slp_typ << 10) | (1 << 13));
-  printf("still running after S5\n");
+  /* QEMU powers off asynchronously, a few instructions later: wait here, printing nothing. If
+     S5 did nothing, this halt ends the run with the wrong status. */
+  for (;;) __asm__ volatile("cli; hlt");
 }
