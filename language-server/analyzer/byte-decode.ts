@@ -1,7 +1,7 @@
 // Instructions written as bytes (`.byte 0x0f,0x01,0xd1`, as kernels do for instructions older
 // assemblers lack): the encodings of the instruction table's instructions (SDM Vol. 2),
-// decoded to the mnemonic and operands the table classifies. Only a list that is exactly one
-// instruction counts; anything else is data.
+// decoded to the mnemonic and operands the table classifies. Only a list of two or more bytes
+// that is exactly one instruction counts; anything else is data.
 
 const GPR64 = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 const GPR32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
@@ -32,6 +32,9 @@ function modrmLength(b: Uint8Array, i: number): number {
  * prefixes and a REX prefix allowed), else null.
  */
 export function decodeTableInstruction(bytes: Uint8Array): DecodedInstr | null {
+  // One byte alone (`.byte 0xfa`) is far more often a datum in a table than a spelled-out CLI;
+  // instructions that need spelling out are the newer, longer ones.
+  if (bytes.length < 2) return null;
   let i = 0;
   let rep = 0, opsize = false, rex = 0;
   while (i < bytes.length) {
@@ -128,14 +131,19 @@ export function decodeTableInstruction(bytes: Uint8Array): DecodedInstr | null {
   return null;
 }
 
-/** The numbers of a `.byte` operand list, or null when one is not a plain number (a symbol, an expression). */
-export function byteList(text: string): Uint8Array | null {
+/** The numbers of a `.byte` (or NASM `db`) operand list, or null when one is not a plain number (a symbol, an expression). */
+export function byteList(text: string, nasm = false): Uint8Array | null {
   const parts = text.split(',');
   const out = new Uint8Array(parts.length);
   for (let k = 0; k < parts.length; k++) {
     const p = parts[k].trim();
-    if (!/^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(p)) return null;
-    const v = p.startsWith('0x') || p.startsWith('0X') ? parseInt(p, 16) : p.length > 1 && p.startsWith('0') ? parseInt(p, 8) : parseInt(p, 10);
+    // GAS: 0x0f, 017 (octal), 15. NASM: 0x0f, 0fh, and a leading 0 is still decimal.
+    let v: number;
+    if (/^0[xX][0-9a-fA-F]+$/.test(p)) v = parseInt(p, 16);
+    else if (/^[0-9][0-9a-fA-F]*[hH]$/.test(p)) v = parseInt(p.slice(0, -1), 16);
+    else if (!nasm && /^0[0-7]*$/.test(p)) v = parseInt(p, 8);
+    else if (/^[0-9]+$/.test(p) && (nasm || p === '0' || p[0] !== '0')) v = parseInt(p, 10);
+    else return null;
     if (v > 255) return null;
     out[k] = v;
   }

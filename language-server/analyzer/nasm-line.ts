@@ -3,6 +3,7 @@
 
 import { classify, isTableMnemonic, tableMnemonics } from '../../emulator/isa';
 import type { LineDef, LineFacts, LineInstr } from './types';
+import { byteList, decodeTableInstruction } from './byte-decode';
 import { commentDirectives, isIdentChar, isIdentStart, isSpace, NASM_PREFIXES, normalizeOperand, splitOperands } from './operands';
 
 const DATA = new Set(['db', 'dw', 'dd', 'dq', 'dt', 'do', 'dy', 'dz', 'resb', 'resw', 'resd', 'resq', 'rest', 'reso', 'resy', 'resz', 'incbin', 'equ', 'times']);
@@ -90,6 +91,16 @@ function isOrdinary(s: string): boolean {
   return s.indexOf('paravirt', i) < 0;
 }
 
+/** `db` with a list that encodes one table instruction (kernels spell new instructions this way). */
+function dbInstruction(s: string, w0: number, w1: number, codeEnd: number): LineInstr | null {
+  let end = codeEnd;
+  while (end > w1 && isSpace(s.charCodeAt(end - 1))) end--;
+  const bytes = byteList(s.slice(w1, end), true);
+  const d = bytes && decodeTableInstruction(bytes);
+  if (!d || !classify(d.mnemonic, d.ops)) return null;
+  return { start: w0, end, mStart: w0, mEnd: w1, mnemonic: d.mnemonic, raw: s.slice(w0, w1), prefixed: false, ops: d.ops, rawOps: splitOperands(s, w1, end), intel: true };
+}
+
 export function parseNasmLine(s: string): LineFacts {
   return isOrdinary(s) ? EMPTY_NASM : parseNasmLineFull(s);
 }
@@ -166,11 +177,20 @@ export function parseNasmLineFull(s: string): LineFacts {
     const next = s.slice(j, k).toLowerCase();
     if (DATA.has(next)) {
       (defs ??= []).push({ name: word, kind: next === 'equ' ? 'constant' : word.startsWith('.') ? 'local-label' : 'label', start: w0, end: w1 });
+      if (next === 'db') {
+        const b = dbInstruction(s, j, k, codeEnd);
+        return { startState: 0, endState: 0, instrs: b ? [b] : null, defs, include: null, section: null, macroOpen, macroClose, ignore, target };
+      }
       {
         if (next !== 'times') return { startState: 0, endState: 0, instrs: null, defs, include: null, section: null, macroOpen, macroClose, ignore, target };
       }
       w0 = j; w1 = k; word = s.slice(w0, w1); lower = next; j = skipWs(s, w1, codeEnd);
     }
+  }
+  if (lower === 'db') {
+    const b = dbInstruction(s, w0, w1, codeEnd);
+    if (!b && !defs && !ignore && !target) return EMPTY_NASM;
+    return { startState: 0, endState: 0, instrs: b ? [b] : null, defs, include: null, section: null, macroOpen, macroClose, ignore, target };
   }
   const timesPrefix = lower === 'times';
   if (timesPrefix) {

@@ -62,6 +62,11 @@ _start:
     times 2 nop
     int 0x80
     iretd                       ; expect: PV034
+    db 0x0f, 0x01, 0xd1         ; expect: PV047
+smap_off: db 0fh, 01h, 0cah    ; expect: PV049
+    db 0x0f, 0x22, 0xd8         ; expect: PV010
+    db 0xf4                     ; one byte: a datum as often as a HLT
+    db 0x0f, 0x01, 0xd1, 0x90   ; two instructions' bytes: not one spelled-out instruction
 gdt_ptr: dw 0
          dd 0
 page_dir: times 1024 dd 0

@@ -111,6 +111,8 @@ static void basic_asm(void)
 	asm("mov %cr3, %eax");                                     /* expect: PV011 */
 	asm volatile("mov %0, %%cr3" : : "r"(0UL) : "memory");     /* expect: PV010 */
 	asm volatile("int %c[v]" : : [v] "i"(0x80));
+	asm volatile("mov %q0, %%cr4" : : "r"(0UL));                /* expect: PV010 */
+	asm volatile("lidt %P0" : : "m"(*(char *)0));                /* expect: PV016 */
 	asm volatile("mov cr3, %eax");
 }
 
