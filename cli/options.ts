@@ -2,6 +2,7 @@
 // InvalidArgumentError, so commander's message names the option and the bad value.
 
 import { InvalidArgumentError } from 'commander';
+import { GUEST_MEMORY_MIB, MAX_COMMAND_LINE_BYTES } from '../emulator/limits';
 import { readFileSync } from 'node:fs';
 import type { ExitControlsPreset, Mode } from '../emulator/machine';
 import { CONTROL_KEYS } from '../emulator/vmm/controls';
@@ -9,8 +10,7 @@ import { resolveCostModel } from '../emulator/vmm/cost-model';
 import { compileExitFilter } from '../emulator/machine';
 import type { ExitRecord } from '../emulator/machine';
 
-export const DEFAULT_MEMORY_MIB = 64;
-export const MAX_MEMORY_MIB = 3072;
+export const DEFAULT_MEMORY_MIB = GUEST_MEMORY_MIB.default;
 /** About half a minute of guest time at typical speeds: enough for any test kernel, and a hung one still ends. */
 export const DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000;
 /** First Machine.run() budget; later slices adapt to about 50 ms each (run-loop.ts). */
@@ -42,8 +42,8 @@ export interface RunOptions {
 
 export function parseMemory(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > MAX_MEMORY_MIB) {
-    throw new InvalidArgumentError(`expected a whole number of MiB from 1 to ${MAX_MEMORY_MIB}.`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < GUEST_MEMORY_MIB.min || n > GUEST_MEMORY_MIB.max) {
+    throw new InvalidArgumentError(`expected a whole number of MiB from ${GUEST_MEMORY_MIB.min} to ${GUEST_MEMORY_MIB.max}.`);
   }
   return n;
 }
@@ -86,7 +86,7 @@ export function parseHypervisorConsole(value: string): HypervisorConsoleTarget {
 
 export function parseCmdline(value: string): string {
   if (value.includes('\0')) throw new InvalidArgumentError('the command line cannot contain NUL.');
-  if (Buffer.byteLength(value) > 4095) throw new InvalidArgumentError('the command line is limited to 4095 bytes.');
+  if (Buffer.byteLength(value) > MAX_COMMAND_LINE_BYTES) throw new InvalidArgumentError(`the command line is limited to ${MAX_COMMAND_LINE_BYTES} bytes.`);
   return value;
 }
 

@@ -3,6 +3,7 @@
 // validateLaunch() checks what a client actually sent against the same declarations.
 
 import { isAbsolute, resolve } from 'node:path';
+import { GUEST_MEMORY_MIB, MAX_COMMAND_LINE_BYTES } from '../emulator/limits';
 
 export type SerialTarget = 'debugConsole' | 'none' | string;
 
@@ -31,7 +32,7 @@ type Schema = Record<string, unknown>;
 export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema } = {
   program: { type: 'string', description: 'Path of the guest kernel (ELF: multiboot, plain ELF32, or a Xen PV kernel in PV mode).' },
   mode: { type: 'string', enum: ['hvm', 'pv'], default: 'hvm', description: 'hvm: the guest owns a virtual PC; pv: a Xen-style paravirtualized guest in ring 1.' },
-  memory: { type: 'integer', minimum: 1, maximum: 3072, default: 64, description: 'Guest RAM in MiB.' },
+  memory: { type: 'integer', minimum: GUEST_MEMORY_MIB.min, maximum: GUEST_MEMORY_MIB.max, default: GUEST_MEMORY_MIB.default, description: 'Guest RAM in MiB.' },
   cmdline: { type: 'string', default: '', description: 'Kernel command line (multiboot or PV start info).' },
   stopOnEntry: { type: 'boolean', default: false, description: 'Stop at the first instruction.' },
   exitControls: {
@@ -143,6 +144,9 @@ export function validateLaunch(raw: unknown): LaunchConfig {
   if (a.program === undefined) throw new LaunchError('program', 'is missing: give the path of the guest kernel ELF');
   if (typeof a.program !== 'string' || a.program.trim() === '') throw new LaunchError('program', `must be a non-empty path, got ${JSON.stringify(a.program)}`);
   if (a.cmdline !== undefined && typeof a.cmdline !== 'string') throw new LaunchError('cmdline', 'must be a string');
+  if (typeof a.cmdline === 'string' && new TextEncoder().encode(a.cmdline).length > MAX_COMMAND_LINE_BYTES) {
+    throw new LaunchError('cmdline', `is limited to ${MAX_COMMAND_LINE_BYTES} bytes`);
+  }
   if (a.stopOnEntry !== undefined && typeof a.stopOnEntry !== 'boolean') throw new LaunchError('stopOnEntry', 'must be true or false');
 
   let exitControls: LaunchConfig['exitControls'] = { preset: 'ept' };
@@ -182,7 +186,7 @@ export function validateLaunch(raw: unknown): LaunchConfig {
   return {
     program: path(a.program),
     mode: oneOf('mode', a.mode, ['hvm', 'pv'] as const, 'hvm'),
-    memoryMiB: int('memory', a.memory, 1, 3072, 64),
+    memoryMiB: int('memory', a.memory, GUEST_MEMORY_MIB.min, GUEST_MEMORY_MIB.max, GUEST_MEMORY_MIB.default),
     cmdline: (a.cmdline as string | undefined) ?? '',
     stopOnEntry: (a.stopOnEntry as boolean | undefined) ?? false,
     exitControls,

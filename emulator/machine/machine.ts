@@ -18,6 +18,7 @@ import { buildAcpiTables } from '../firmware/acpi-tables';
 import type { PvStateView } from '../pv/domain';
 import { ExitReason } from '../isa/exit-reasons';
 import { MachineOptionError } from '../option-error';
+import { GUEST_MEMORY_MIB } from '../limits';
 import { encodeEptViolation } from '../isa/exit-qualification';
 
 /** Idle jumps one run() call may make before it returns (a few milliseconds of host time). */
@@ -52,11 +53,11 @@ export class Machine implements MachineApi {
   private plan: BootPlan | null = null;
 
   constructor(opts: Partial<MachineOptions> = {}) {
-    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? 64, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged, blockCompiler: opts.blockCompiler, hypervisorConsole: opts.hypervisorConsole };
+    this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? GUEST_MEMORY_MIB.default, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged, blockCompiler: opts.blockCompiler, hypervisorConsole: opts.hypervisorConsole };
     this.mode = this.opts.mode;
     const mib = this.opts.memoryMiB;
-    if (!Number.isFinite(mib) || mib < 1 || mib > 3072 || !Number.isInteger(mib)) {
-      throw new MachineOptionError('memory', `memory size must be a whole number of MiB between 1 and 3072, got ${mib}`);
+    if (!Number.isFinite(mib) || mib < GUEST_MEMORY_MIB.min || mib > GUEST_MEMORY_MIB.max || !Number.isInteger(mib)) {
+      throw new MachineOptionError('memory', `memory size must be a whole number of MiB between ${GUEST_MEMORY_MIB.min} and ${GUEST_MEMORY_MIB.max}, got ${mib}`);
     }
     this.memory = new PhysicalMemory(mib * 1024 * 1024);
     const cpu = this.cpu;

@@ -3,6 +3,7 @@
 // and "nothing" (reads all ones, writes dropped, every access recorded).
 
 import type { AccessSize, MmioRange, UnassignedAccess } from './bus';
+import { MAX_GUEST_RAM_BYTES } from '../limits';
 
 /** Page kinds in `pageKind`; RAM pages are the fast path everywhere. */
 export const PAGE_RAM = 0;
@@ -39,7 +40,7 @@ export class PhysicalMemory {
   onCodeWrite: ((paddr: number, length: number) => void) | null = null;
 
   constructor(ramBytes: number) {
-    if (!Number.isInteger(ramBytes) || ramBytes < 1 << 20 || ramBytes > 0xc0000000 || ramBytes % 4096 !== 0) {
+    if (!Number.isInteger(ramBytes) || ramBytes < 1 << 20 || ramBytes > MAX_GUEST_RAM_BYTES || ramBytes % 4096 !== 0) {
       throw new RangeError(`RAM size must be a multiple of 4 KiB between 1 MiB and 3 GiB, got ${ramBytes}`);
     }
     this.ramBytes = ramBytes;
