@@ -12,9 +12,19 @@ export type Handler = (cpu: ExecCpu, op: number) => void;
 /** One family's handlers by opcode (one-byte map, or the byte after 0F). */
 export type HandlerMap = Readonly<Record<number, Handler>>;
 
-/** What a family file exports: its handlers in each opcode map. */
+/** A model-specific register a family's instructions use, which RDMSR/WRMSR then reach too. */
+export interface MsrDef {
+  readonly index: number;
+  /** [low, high] 32-bit halves at reset. */
+  readonly reset: readonly [number, number];
+  /** [low, high] bits WRMSR must leave clear (#GP(0) otherwise). */
+  readonly reserved?: readonly [number, number];
+}
+
+/** What a family file exports: its handlers in each opcode map, and the MSRs it brings. */
 export interface Family {
   readonly name: string;
   readonly oneByte: HandlerMap;
   readonly twoByte: HandlerMap;
+  readonly msrs?: readonly MsrDef[];
 }

@@ -5,13 +5,23 @@
 import { GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } from './constants';
 import type { OperandCpu as Cpu } from './operands';
 import { TSC_PER_TICK } from '../clock';
+import { OPCODE_FORMS } from '../isa/opcode-forms';
 
 export const CPUID_VENDOR = 'GenuineIntel';
 export const CPUID_BRAND = 'Paravirt virtual i686 CPU';
 /** Family 6, model 8, stepping 3. */
 export const CPUID_SIGNATURE = 0x683;
-/** FPU, PSE, TSC, MSR, PAE, CX8, APIC, SEP, PGE, CMOV. */
-export const CPUID_FEATURES_EDX = (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9) | (1 << 11) | (1 << 13) | (1 << 15);
+/** Feature bits of a leaf's register: the instructions' from their forms (emulator/isa), plus `others`. */
+function featureBits(leaf: number, reg: 'ecx' | 'edx', others: number): number {
+  let bits = others;
+  for (const f of OPCODE_FORMS) if (f.cpuid && f.cpuid.leaf === leaf && f.cpuid.reg === reg) bits |= 1 << f.cpuid.bit;
+  return bits;
+}
+
+/** PSE, PAE, APIC and PGE, and the instruction sets: FPU, TSC, MSR, CX8, SEP, CMOV. */
+export const CPUID_FEATURES_EDX = featureBits(1, 'edx', (1 << 3) | (1 << 6) | (1 << 9) | (1 << 13));
+/** Extended features (leaf 0x80000001): only instructions so far. */
+export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', 0);
 
 function str4(s: string, i: number): number {
   return (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) | 0;
@@ -30,7 +40,7 @@ export function cpuid(cpu: Cpu): void {
     case 1: a = CPUID_SIGNATURE; b = 0; c = 0; d = CPUID_FEATURES_EDX; break;
     case 2: a = 0x03020101; b = 0; c = 0; d = 0x0c040843; break; // TLB and cache descriptors of the P6 family
     case 0x80000000: a = 0x80000004; break;
-    case 0x80000001: break;
+    case 0x80000001: d = CPUID_EXT_FEATURES_EDX; break;
     default: {
       const o = (leaf - 0x80000002) * 16;
       a = str4(brand, o); b = str4(brand, o + 4); c = str4(brand, o + 8); d = str4(brand, o + 12);
@@ -90,5 +100,7 @@ export function wrmsr(cpu: Cpu, msr: number, lo: number, hi: number): void {
   }
   const v = cpu.msrs.get(msr);
   if (!v) cpu.fault(GP, 0);
+  const reserved = cpu.msrReserved.get(msr);
+  if (reserved && ((lo & reserved[0]) || (hi & reserved[1]))) cpu.fault(GP, 0);
   v[0] = lo | 0; v[1] = hi | 0;
 }

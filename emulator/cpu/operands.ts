@@ -58,6 +58,8 @@ export class OperandCpu extends SystemCpu {
   /** A device request taken right after the OUT that caused it; the machine consumes it. */
   pendingRequest: PlatformRequest | null = null;
   readonly msrs = new Map<number, [number, number]>();
+  /** Reserved bits of the MSRs that have them ([low, high]): WRMSR setting one is #GP(0). */
+  readonly msrReserved = new Map<number, readonly [number, number]>();
   /** End of the current slice (icount); shortened when a device's deadline moves closer. */
   limit = 0;
   /** Any enabled DR0-DR3 instruction breakpoint (forces the careful step path). */

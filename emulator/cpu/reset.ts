@@ -3,6 +3,7 @@
 import { CS, SS } from './constants';
 import type { Cpu } from './execute';
 import { resetMsrs } from './identity';
+import { FAMILIES } from './dispatch';
 
 /** Power-on/RESET state (SDM Vol. 3 §9.1.1), real mode at F000:FFF0 with CS base FFFF0000. */
 export function resetCpu(cpu: Cpu): void {
@@ -28,6 +29,13 @@ export function resetCpu(cpu: Cpu): void {
   cpu.drHits = 0;
   cpu.updateDebugRegisters();
   resetMsrs(cpu);
+  cpu.msrReserved.clear();
+  for (const f of FAMILIES) {
+    for (const m of f.msrs ?? []) {
+      cpu.msrs.set(m.index, [m.reset[0], m.reset[1]]);
+      if (m.reserved) cpu.msrReserved.set(m.index, m.reserved);
+    }
+  }
   cpu.flushTlb();
 }
 

@@ -25,6 +25,12 @@ export type RepRule = 'any' | 'none' | 'f3' | 'none-or-f2';
  */
 export type PrivilegeClass = 'privileged' | 'iopl-sensitive' | 'sensitive' | 'exit-causing' | 'unprivileged';
 
+export interface CpuidBit {
+  readonly leaf: number;
+  readonly reg: 'ecx' | 'edx';
+  readonly bit: number;
+}
+
 export interface OpcodeForm {
   readonly map: 'one' | '0f';
   readonly opcode: number;
@@ -56,6 +62,8 @@ export interface OpcodeForm {
   readonly compiled?: 'always' | 'register';
   /** A compiled block ends before it (it may change CS, the mode or paging without moving EIP). */
   readonly endsBlock?: boolean;
+  /** The CPUID feature bit that advertises it (identity.ts sets it because the form exists). */
+  readonly cpuid?: CpuidBit;
   /** Id of its INSTRUCTION_TABLE entry: privilege class, VM exit, PV replacement, lint rule. */
   readonly isa?: string;
 }

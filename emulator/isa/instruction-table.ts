@@ -3,30 +3,22 @@
 // emulate or reflect) and the language server (rules, messages, rewrites). Facts come from
 // the Intel SDM (Vol. 2 instruction pages, Vol. 3 chapters 25-27 and Appendix C) and Xen's
 // public x86_32 headers; costs are order-of-magnitude estimates explained in docs/rules.md.
+// Each entry carries the opcode forms the CPU executes for it (see opcode-forms.ts). The
+// entries for system state (PV010-PV025) are in table-system-state.ts.
 
 import type { IsaEntry } from './types';
+import { END, M, imm, op0f, op1 } from './form-builders';
+import { IO_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, GP_EMUL, entry } from './table-text';
+import { SYSTEM_STATE_ENTRIES } from './table-system-state';
 
-const IO_QUAL = 'bits 2:0 size-1, bit 3 direction (1 = in), bit 4 string, bit 5 REP, bit 6 immediate port, bits 31:16 port';
-const CR_QUAL = 'bits 3:0 CR number, bits 5:4 access type (0 mov to CR, 1 mov from CR, 2 CLTS, 3 LMSW), bits 11:8 GPR, bits 31:16 LMSW source data';
-const DT_QUAL = 'instruction information field names the instruction (LGDT/LIDT/SGDT/SIDT or LLDT/LTR/SLDT/STR) and its operand; qualification is the displacement';
-const GP_PV = 'raises #GP in ring 1; Xen does not emulate it for PV guests, so the kernel takes its own #GP handler or crashes';
-const EMUL_PV = 'raises #GP in ring 1; Xen emulates it as a privileged operation (a costly trap) or the domain crashes';
-
-// Rough cycle figures: a VT-x exit round trip is ~1,000-1,500 cycles on recent cores before
-// any handler work; a 32-bit PV hypercall through int 0x82 is ~300-700; a #GP that Xen
-// decodes and emulates is ~2,000-4,000.
-const EXIT = 1200;
-const HCALL = 500;
-const GP_EMUL = 3000;
-
-function entry(e: Omit<IsaEntry, 'docsAnchor'>): IsaEntry {
-  return Object.freeze({ ...e, docsAnchor: e.rule.toLowerCase() });
-}
+/** CPUID.1:EDX.MSR (RDMSR/WRMSR) and CPUID.1:EDX.SEP (SYSENTER/SYSEXIT). */
+const MSR_FEATURE = { leaf: 1, reg: 'edx', bit: 5 } as const;
+const SEP_FEATURE = { leaf: 1, reg: 'edx', bit: 11 } as const;
 
 export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   entry({
     id: 'hlt', rule: 'PV001', mnemonics: ['hlt'], title: 'HLT: halt until an interrupt',
-    class: 'privileged',
+    class: 'privileged', forms: [op1(0xf4, 'hlt', '', 'system', END)],
     semantics: 'Stops the processor until an interrupt, NMI or reset arrives.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -38,7 +30,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'cli', rule: 'PV002', mnemonics: ['cli'], title: 'CLI: clear the interrupt flag',
-    class: 'iopl-sensitive',
+    class: 'iopl-sensitive', forms: [op1(0xfa, 'cli', '', 'flags-control')],
     semantics: 'Clears EFLAGS.IF so maskable interrupts are not delivered.',
     pvBehaviour: 'raises #GP in ring 1 (the guest kernel runs with IOPL 0); PV kernels mask events in shared memory instead',
     pvSeverity: 'error',
@@ -50,7 +42,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'sti', rule: 'PV003', mnemonics: ['sti'], title: 'STI: set the interrupt flag',
-    class: 'iopl-sensitive',
+    class: 'iopl-sensitive', forms: [op1(0xfb, 'sti', '', 'flags-control')],
     semantics: 'Sets EFLAGS.IF; interrupts are recognised after the next instruction.',
     pvBehaviour: 'raises #GP in ring 1 (IOPL 0); PV kernels unmask events in shared memory instead',
     pvSeverity: 'error',
@@ -62,7 +54,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'pushf', rule: 'PV004', mnemonics: ['pushf', 'pushfd', 'pushfw'], title: 'PUSHF: push EFLAGS',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op1(0x9c, ['pushf', 'pushfd'], '', 'flags-control')],
     semantics: 'Pushes EFLAGS, including IF and IOPL.',
     pvBehaviour: 'runs, but the pushed IF is the real one (always 1 in a PV guest) and IOPL shows the deprivileging, so saving "interrupt state" this way is wrong',
     pvSeverity: 'warning',
@@ -75,7 +67,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'popf', rule: 'PV005', mnemonics: ['popf', 'popfd', 'popfw'], title: 'POPF: pop EFLAGS',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op1(0x9d, ['popf', 'popfd'], '', 'flags-control')],
     semantics: 'Pops EFLAGS; changes IF only when CPL <= IOPL and IOPL only at CPL 0.',
     pvBehaviour: 'silently keeps IF and IOPL in ring 1 (the Popek-Goldberg violation): restoring "interrupts enabled" this way does nothing',
     pvSeverity: 'warning',
@@ -88,7 +80,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'in', rule: 'PV006', mnemonics: ['in'], title: 'IN: read an I/O port',
-    class: 'iopl-sensitive',
+    class: 'iopl-sensitive', forms: [op1(0xe4, 'in', 'AL, Ib', 'io', imm('b')), op1(0xe5, 'in', 'eAX, Ib', 'io', imm('b')), op1(0xec, 'in', 'AL, DX', 'io'), op1(0xed, 'in', 'eAX, DX', 'io')],
     semantics: 'Reads a byte, word or dword from an I/O port into AL/AX/EAX.',
     pvBehaviour: 'raises #GP in ring 1 unless the port was granted (physdev_op set_iopl / I/O bitmap); Xen then emulates the access',
     pvSeverity: 'error',
@@ -101,7 +93,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'out', rule: 'PV007', mnemonics: ['out'], title: 'OUT: write an I/O port',
-    class: 'iopl-sensitive',
+    class: 'iopl-sensitive', forms: [op1(0xe6, 'out', 'Ib, AL', 'io', imm('b')), op1(0xe7, 'out', 'Ib, eAX', 'io', imm('b')), op1(0xee, 'out', 'DX, AL', 'io'), op1(0xef, 'out', 'DX, eAX', 'io')],
     semantics: 'Writes AL/AX/EAX to an I/O port.',
     pvBehaviour: 'raises #GP in ring 1 unless the port was granted (physdev_op set_iopl / I/O bitmap); Xen then emulates the access',
     pvSeverity: 'error',
@@ -114,7 +106,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'ins', rule: 'PV008', mnemonics: ['ins', 'insb', 'insw', 'insd'], title: 'INS: string input from a port',
-    class: 'iopl-sensitive',
+    class: 'iopl-sensitive', forms: [op1(0x6c, 'insb', 'Yb, DX', 'string'), op1(0x6d, ['insw', 'insd'], 'Yz, DX', 'string')],
     semantics: 'Reads from port DX into ES:[EDI], repeated with REP.',
     pvBehaviour: 'raises #GP in ring 1 unless the port was granted',
     pvSeverity: 'error',
@@ -127,7 +119,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'outs', rule: 'PV009', mnemonics: ['outs', 'outsb', 'outsw', 'outsd'], title: 'OUTS: string output to a port',
-    class: 'iopl-sensitive',
+    class: 'iopl-sensitive', forms: [op1(0x6e, 'outsb', 'DX, Xb', 'string'), op1(0x6f, ['outsw', 'outsd'], 'DX, Xz', 'string')],
     semantics: 'Writes DS:[ESI] to port DX, repeated with REP.',
     pvBehaviour: 'raises #GP in ring 1 unless the port was granted',
     pvSeverity: 'error',
@@ -138,203 +130,10 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     refusal: 'string port I/O has no PV counterpart; console text goes through console_io on a buffer, chosen by hand',
     cost: { native: 400, hvmExit: EXIT + 1500, pv: GP_EMUL, note: 'per iteration with REP' },
   }),
-  entry({
-    id: 'mov-to-cr', rule: 'PV010', mnemonics: ['mov'], operandForm: 'to-cr', title: 'MOV CRn, reg: write a control register',
-    class: 'privileged',
-    semantics: 'Loads CR0, CR2, CR3, CR4 or CR8 from a general register (CR3 switches page tables and flushes the TLB).',
-    pvBehaviour: EMUL_PV + '; CR3 loads must name a validated, pinned page directory',
-    pvSeverity: 'error',
-    hvm: { reason: 28, name: 'CR_ACCESS', when: 'conditional', condition: 'CR0/CR4 writes that change owned bits (guest/host mask); CR3 loads with shadow paging; CR8 with TPR shadow off', qualification: CR_QUAL },
-    pvReplacement: 'CR3: mmuext_op(MMUEXT_NEW_BASEPTR, mfn); CR0.TS: fpu_taskswitch; CR4: not available to PV guests',
-    hypercalls: ['mmuext_op', 'fpu_taskswitch'],
-    wrappers: { nasm: 'PV_WRITE_CR3', gas: 'PV_WRITE_CR3', c: 'pv_write_cr3' },
-    refusal: 'only a CR3 load has a faithful replacement (mmuext_op NEW_BASEPTR); CR0, CR4 and CR8 have none: keep the guest\'s own copy and use fpu_taskswitch for CR0.TS',
-    cost: { native: 100, hvmExit: EXIT + 300, pv: HCALL + 300, note: 'CR3 load cost excludes the TLB refill' },
-  }),
-  entry({
-    id: 'mov-from-cr', rule: 'PV011', mnemonics: ['mov'], operandForm: 'from-cr', title: 'MOV reg, CRn: read a control register',
-    class: 'privileged',
-    semantics: 'Copies CR0, CR2, CR3, CR4 or CR8 into a general register.',
-    pvBehaviour: EMUL_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 28, name: 'CR_ACCESS', when: 'conditional', condition: 'CR3 reads with shadow paging (CR3-store exiting); CR8 reads without TPR shadow', qualification: CR_QUAL },
-    pvReplacement: 'CR2: vcpu_info.arch.cr2 (written by Xen on a page fault); CR0/CR3/CR4: keep the guest\'s own copy',
-    hypercalls: [],
-    wrappers: { nasm: 'PV_READ_CR2', gas: 'PV_READ_CR2', c: 'pv_read_cr2' },
-    refusal: 'only CR2 has a faithful replacement (vcpu_info.arch.cr2); for CR0, CR3 and CR4 the kernel must keep and read its own copy',
-    cost: { native: 10, hvmExit: EXIT, pv: 3, note: 'the CR2 replacement is a memory load' },
-  }),
-  entry({
-    id: 'clts', rule: 'PV012', mnemonics: ['clts'], title: 'CLTS: clear CR0.TS',
-    class: 'privileged',
-    semantics: 'Clears the task-switched flag in CR0 so FPU instructions stop raising #NM.',
-    pvBehaviour: EMUL_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 28, name: 'CR_ACCESS', when: 'conditional', condition: 'when CR0.TS is owned by the hypervisor (access type 2, CLTS)', qualification: CR_QUAL },
-    pvReplacement: 'fpu_taskswitch(0)',
-    hypercalls: ['fpu_taskswitch'],
-    wrappers: { nasm: 'PV_CLTS', gas: 'PV_CLTS', c: 'pv_clts' },
-    cost: { native: 10, hvmExit: EXIT, pv: HCALL, note: '' },
-  }),
-  entry({
-    id: 'lmsw', rule: 'PV013', mnemonics: ['lmsw'], title: 'LMSW: load the machine status word',
-    class: 'privileged',
-    semantics: 'Loads CR0 bits 0-3 (PE, MP, EM, TS) from a 16-bit operand.',
-    pvBehaviour: EMUL_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 28, name: 'CR_ACCESS', when: 'conditional', condition: 'when it changes owned CR0 bits (access type 3, LMSW)', qualification: CR_QUAL },
-    pvReplacement: 'fpu_taskswitch for TS; the other bits are the hypervisor\'s',
-    hypercalls: ['fpu_taskswitch'],
-    wrappers: {},
-    refusal: 'LMSW writes PE/MP/EM/TS together; only TS has a PV counterpart, so a rewrite would silently drop the rest',
-    cost: { native: 20, hvmExit: EXIT, note: '' },
-  }),
-  entry({
-    id: 'smsw', rule: 'PV014', mnemonics: ['smsw'], title: 'SMSW: store the machine status word',
-    class: 'sensitive',
-    semantics: 'Stores the low bits of CR0; allowed at any CPL unless CR4.UMIP is set.',
-    pvBehaviour: 'runs in ring 1 and reveals the real CR0 bits instead of the guest\'s view',
-    pvSeverity: 'warning',
-    hvm: null,
-    pvReplacement: 'keep a copy of CR0 in the kernel',
-    hypercalls: [],
-    wrappers: {},
-    refusal: 'the value the kernel wants lives in its own copy of CR0, which the linter cannot locate',
-    cost: { native: 5, note: 'no trap' },
-  }),
-  entry({
-    id: 'lgdt', rule: 'PV015', mnemonics: ['lgdt'], title: 'LGDT: load the GDT register',
-    class: 'privileged',
-    semantics: 'Loads GDTR (base and limit) from memory.',
-    pvBehaviour: GP_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 46, name: 'GDTR_IDTR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'set_gdt(frame_list, entries): the GDT pages are given by machine frame and become read-only',
-    hypercalls: ['set_gdt'],
-    wrappers: {},
-    refusal: 'set_gdt takes a list of machine frames, not a base/limit pseudo-descriptor; the GDT must be page-aligned and registered by hand',
-    cost: { native: 30, hvmExit: EXIT, pv: HCALL + 500, note: '' },
-  }),
-  entry({
-    id: 'lidt', rule: 'PV016', mnemonics: ['lidt'], title: 'LIDT: load the IDT register',
-    class: 'privileged',
-    semantics: 'Loads IDTR (base and limit) from memory.',
-    pvBehaviour: GP_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 46, name: 'GDTR_IDTR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'set_trap_table(table): a list of {vector, flags, cs, address} entries ending with address 0',
-    hypercalls: ['set_trap_table'],
-    wrappers: {},
-    refusal: 'set_trap_table uses its own entry format, not IDT gate descriptors; the table must be rewritten by hand',
-    cost: { native: 30, hvmExit: EXIT, pv: HCALL + 300, note: '' },
-  }),
-  entry({
-    id: 'sgdt', rule: 'PV017', mnemonics: ['sgdt'], title: 'SGDT: store the GDT register',
-    class: 'sensitive',
-    semantics: 'Stores GDTR; allowed at any CPL unless CR4.UMIP is set.',
-    pvBehaviour: 'runs in ring 1 and reveals the hypervisor\'s GDT, not the guest\'s',
-    pvSeverity: 'warning',
-    hvm: { reason: 46, name: 'GDTR_IDTR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'keep a copy of what was passed to set_gdt',
-    hypercalls: [],
-    wrappers: {},
-    refusal: 'the value the kernel wants lives in its own copy, which the linter cannot locate',
-    cost: { native: 10, hvmExit: EXIT, note: '' },
-  }),
-  entry({
-    id: 'sidt', rule: 'PV018', mnemonics: ['sidt'], title: 'SIDT: store the IDT register',
-    class: 'sensitive',
-    semantics: 'Stores IDTR; allowed at any CPL unless CR4.UMIP is set.',
-    pvBehaviour: 'runs in ring 1 and reveals the hypervisor\'s IDT (the classic "red pill")',
-    pvSeverity: 'warning',
-    hvm: { reason: 46, name: 'GDTR_IDTR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'keep a copy of the trap table given to set_trap_table',
-    hypercalls: [],
-    wrappers: {},
-    refusal: 'the value the kernel wants lives in its own copy, which the linter cannot locate',
-    cost: { native: 10, hvmExit: EXIT, note: '' },
-  }),
-  entry({
-    id: 'lldt', rule: 'PV019', mnemonics: ['lldt'], title: 'LLDT: load the LDT register',
-    class: 'privileged',
-    semantics: 'Loads LDTR from a GDT selector.',
-    pvBehaviour: GP_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 47, name: 'LDTR_TR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'mmuext_op(MMUEXT_SET_LDT, linear address, entries)',
-    hypercalls: ['mmuext_op'],
-    wrappers: {},
-    refusal: 'MMUEXT_SET_LDT takes the LDT\'s linear address and entry count, not a selector; the caller must supply them',
-    cost: { native: 30, hvmExit: EXIT, pv: HCALL, note: '' },
-  }),
-  entry({
-    id: 'ltr', rule: 'PV020', mnemonics: ['ltr'], title: 'LTR: load the task register',
-    class: 'privileged',
-    semantics: 'Loads TR from a TSS selector (marks the TSS busy).',
-    pvBehaviour: GP_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 47, name: 'LDTR_TR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'stack_switch(ss, esp) registers the kernel stack for ring transitions; Xen owns the TSS',
-    hypercalls: ['stack_switch'],
-    wrappers: {},
-    refusal: 'the TSS belongs to Xen; what the kernel needs from it (ss0:esp0) is passed with stack_switch, which needs the values, not a selector',
-    cost: { native: 40, hvmExit: EXIT, pv: HCALL, note: '' },
-  }),
-  entry({
-    id: 'sldt', rule: 'PV021', mnemonics: ['sldt'], title: 'SLDT: store the LDT register',
-    class: 'sensitive',
-    semantics: 'Stores the LDTR selector; allowed at any CPL unless CR4.UMIP is set.',
-    pvBehaviour: 'runs in ring 1 and shows the hypervisor\'s selector',
-    pvSeverity: 'warning',
-    hvm: { reason: 47, name: 'LDTR_TR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'keep a copy',
-    hypercalls: [],
-    wrappers: {},
-    refusal: 'the value the kernel wants lives in its own copy, which the linter cannot locate',
-    cost: { native: 5, hvmExit: EXIT, note: '' },
-  }),
-  entry({
-    id: 'str', rule: 'PV022', mnemonics: ['str'], title: 'STR: store the task register',
-    class: 'sensitive',
-    semantics: 'Stores the TR selector; allowed at any CPL unless CR4.UMIP is set.',
-    pvBehaviour: 'runs in ring 1 and shows Xen\'s TSS selector',
-    pvSeverity: 'warning',
-    hvm: { reason: 47, name: 'LDTR_TR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
-    pvReplacement: 'keep a copy',
-    hypercalls: [],
-    wrappers: {},
-    refusal: 'the value the kernel wants lives in its own copy, which the linter cannot locate',
-    cost: { native: 5, hvmExit: EXIT, note: '' },
-  }),
-  entry({
-    id: 'invlpg', rule: 'PV023', mnemonics: ['invlpg'], title: 'INVLPG: invalidate a TLB entry',
-    class: 'privileged',
-    semantics: 'Drops the TLB entry for the page containing the memory operand.',
-    pvBehaviour: EMUL_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 14, name: 'INVLPG', when: 'conditional', condition: 'INVLPG exiting (shadow paging); not with EPT', qualification: 'the linear address operand' },
-    pvReplacement: 'mmuext_op(MMUEXT_INVLPG_LOCAL, linear address), or UVMF_INVLPG on the update_va_mapping that changed the PTE',
-    hypercalls: ['mmuext_op'],
-    wrappers: { nasm: 'PV_INVLPG', gas: 'PV_INVLPG', c: 'pv_invlpg' },
-    refusal: 'the memory operand uses ESP, which the replacement macro moves while saving registers',
-    cost: { native: 100, hvmExit: EXIT + 500, pv: HCALL, note: '' },
-  }),
-  entry({
-    id: 'invd', rule: 'PV024', mnemonics: ['invd'], title: 'INVD: invalidate caches without write-back',
-    class: 'privileged',
-    semantics: 'Discards all cache lines, dirty ones included.',
-    pvBehaviour: GP_PV,
-    pvSeverity: 'error',
-    hvm: { reason: 13, name: 'INVD', when: 'always' },
-    pvReplacement: 'mmuext_op(MMUEXT_FLUSH_CACHE), which writes back first',
-    hypercalls: ['mmuext_op'],
-    wrappers: {},
-    refusal: 'Xen offers only a flush that writes dirty lines back; discarding them, which is what INVD does, has no PV form',
-    cost: { native: 1000, hvmExit: EXIT, pv: HCALL + 5000, note: 'cache flushes dominate' },
-  }),
+  ...SYSTEM_STATE_ENTRIES,
   entry({
     id: 'wbinvd', rule: 'PV025', mnemonics: ['wbinvd'], title: 'WBINVD: write back and invalidate caches',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x09, 'wbinvd', '', 'system', { rep: 'none-or-f2' })],
     semantics: 'Writes back dirty lines and invalidates all caches.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -346,7 +145,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'rdmsr', rule: 'PV026', mnemonics: ['rdmsr'], title: 'RDMSR: read a model-specific register',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x32, 'rdmsr', '', 'system', { cpuid: MSR_FEATURE })],
     semantics: 'Reads the MSR named by ECX into EDX:EAX.',
     pvBehaviour: EMUL_PV + ' (Xen answers a few MSRs and returns 0 or #GP for the rest)',
     pvSeverity: 'error',
@@ -359,7 +158,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'wrmsr', rule: 'PV027', mnemonics: ['wrmsr'], title: 'WRMSR: write a model-specific register',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x30, 'wrmsr', '', 'system', { ...END, cpuid: MSR_FEATURE })],
     semantics: 'Writes EDX:EAX to the MSR named by ECX.',
     pvBehaviour: EMUL_PV + ' (Xen ignores or refuses most MSR writes)',
     pvSeverity: 'error',
@@ -372,7 +171,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'rdtsc', rule: 'PV028', mnemonics: ['rdtsc'], title: 'RDTSC: read the time-stamp counter',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op0f(0x31, 'rdtsc', '', 'system', { cpuid: { leaf: 1, reg: 'edx', bit: 4 } })],
     semantics: 'Reads the TSC into EDX:EAX; faults outside ring 0 when CR4.TSD is set.',
     pvBehaviour: 'runs (Xen leaves CR4.TSD clear by default) but reads the host TSC, which may jump across migration or vCPU moves',
     pvSeverity: 'warning',
@@ -385,7 +184,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'rdtscp', rule: 'PV029', mnemonics: ['rdtscp'], title: 'RDTSCP: read the TSC and processor ID',
-    class: 'sensitive',
+    class: 'sensitive', forms: [],
     semantics: 'Reads the TSC into EDX:EAX and IA32_TSC_AUX into ECX.',
     pvBehaviour: 'runs but reads the host TSC and TSC_AUX',
     pvSeverity: 'warning',
@@ -398,7 +197,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'rdpmc', rule: 'PV030', mnemonics: ['rdpmc'], title: 'RDPMC: read a performance counter',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x33, 'rdpmc', '', 'system')],
     semantics: 'Reads the counter named by ECX; outside ring 0 only when CR4.PCE is set.',
     pvBehaviour: 'raises #GP in ring 1 unless the hypervisor set CR4.PCE',
     pvSeverity: 'error',
@@ -411,7 +210,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'cpuid', rule: 'PV031', mnemonics: ['cpuid'], title: 'CPUID: identify the processor',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op0f(0xa2, 'cpuid', '', 'system')],
     semantics: 'Returns processor identification and features for the leaf in EAX (subleaf in ECX).',
     pvBehaviour: 'runs natively in ring 1 (no trap without CPUID faulting) and reports the real CPU, not the features Xen allows the guest',
     pvSeverity: 'warning',
@@ -423,7 +222,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'mov-to-dr', rule: 'PV032', mnemonics: ['mov'], operandForm: 'to-dr', title: 'MOV DRn, reg: write a debug register',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x23, 'mov', 'DRn, Rd', 'system', { ...M, registerOnly: true, ...END })],
     semantics: 'Loads a debug register (breakpoint addresses DR0-DR3, control DR7, status DR6).',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -435,7 +234,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'mov-from-dr', rule: 'PV033', mnemonics: ['mov'], operandForm: 'from-dr', title: 'MOV reg, DRn: read a debug register',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x21, 'mov', 'Rd, DRn', 'system', { ...M, registerOnly: true, ...END })],
     semantics: 'Copies a debug register into a general register.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -447,7 +246,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'iret', rule: 'PV034', mnemonics: ['iret', 'iretd', 'iretw'], title: 'IRET: return from interrupt',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op1(0xcf, ['iret', 'iretd'], '', 'control', END)],
     semantics: 'Pops EIP, CS and EFLAGS (and ESP, SS on a privilege change).',
     pvBehaviour: 'a same-ring IRET runs but cannot restore the event mask (IF is not the guest\'s); returning to ring 3 with a changed mask needs Xen',
     pvSeverity: 'warning',
@@ -460,7 +259,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'int', rule: 'PV035', mnemonics: ['int', 'int3', 'into', 'int1'], title: 'INT n: software interrupt',
-    class: 'exit-only',
+    class: 'exit-only', forms: [op1(0xcc, 'int3', '', 'control', END), op1(0xcd, 'int', 'Ib', 'control', { ...imm('b'), ...END }), op1(0xce, 'into', '', 'control', END), op1(0xf1, 'int1', '', 'control', END)],
     semantics: 'Calls the interrupt or trap gate for the vector, checked against the gate DPL.',
     pvBehaviour: 'delivered through the trap table given to set_trap_table (gate DPL from its flags); INT 0x82 is the hypercall trap',
     pvSeverity: null,
@@ -473,7 +272,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'lar', rule: 'PV036', mnemonics: ['lar'], title: 'LAR: load access rights',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op0f(0x02, 'lar', 'Gv, Ew', 'system', M)],
     semantics: 'Loads a descriptor\'s access rights if visible at CPL/RPL.',
     pvBehaviour: 'runs but shows ring-1 DPLs and Xen\'s descriptors',
     pvSeverity: 'warning', hvm: null,
@@ -484,7 +283,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'lsl', rule: 'PV037', mnemonics: ['lsl'], title: 'LSL: load segment limit',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op0f(0x03, 'lsl', 'Gv, Ew', 'system', M)],
     semantics: 'Loads a descriptor\'s limit if visible at CPL/RPL.',
     pvBehaviour: 'runs but shows Xen\'s truncated segment limits',
     pvSeverity: 'warning', hvm: null,
@@ -495,7 +294,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'verr', rule: 'PV038', mnemonics: ['verr'], title: 'VERR: verify a segment for reading',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op0f(0x00, 'verr', 'Ew', 'system', { ...M, reg: 4, ...END })],
     semantics: 'Sets ZF if the segment is readable at CPL/RPL.',
     pvBehaviour: 'runs but answers for ring 1, not ring 0',
     pvSeverity: 'warning', hvm: null,
@@ -506,7 +305,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'verw', rule: 'PV039', mnemonics: ['verw'], title: 'VERW: verify a segment for writing',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op0f(0x00, 'verw', 'Ew', 'system', { ...M, reg: 5, ...END })],
     semantics: 'Sets ZF if the segment is writable at CPL/RPL (also used to flush CPU buffers).',
     pvBehaviour: 'runs but answers for ring 1, not ring 0',
     pvSeverity: 'warning', hvm: null,
@@ -517,7 +316,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'read-cs-ss', rule: 'PV040', mnemonics: ['push', 'mov'], operandForm: 'read-cs-ss', title: 'PUSH CS/SS, MOV reg, CS/SS: read a privileged selector',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op1(0x0e, 'push', 'CS', 'stack'), op1(0x16, 'push', 'SS', 'stack'), op1(0x8c, 'mov', 'Ev, CS', 'data-move', { ...M, reg: 1 }), op1(0x8c, 'mov', 'Ev, SS', 'data-move', { ...M, reg: 2 })],
     semantics: 'Copies the CS or SS selector, whose low two bits are the current privilege level.',
     pvBehaviour: 'runs but shows RPL 1 (CS 0xE019, SS 0xE021), so code that checks for ring 0 takes the wrong branch',
     pvSeverity: 'warning', hvm: null,
@@ -528,7 +327,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'sysenter', rule: 'PV041', mnemonics: ['sysenter'], title: 'SYSENTER: fast system call',
-    class: 'sensitive',
+    class: 'sensitive', forms: [op0f(0x34, 'sysenter', '', 'system', { ...END, cpuid: SEP_FEATURE })],
     semantics: 'Enters ring 0 at the address in the SYSENTER MSRs.',
     pvBehaviour: 'reaches the kernel only through a callback registered with callback_op(CALLBACKTYPE_sysenter)',
     pvSeverity: 'warning', hvm: null,
@@ -539,7 +338,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'sysexit', rule: 'PV042', mnemonics: ['sysexit'], title: 'SYSEXIT: fast return to ring 3',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x35, 'sysexit', '', 'system', { ...END, cpuid: SEP_FEATURE })],
     semantics: 'Returns to ring 3 using EDX/ECX and the SYSENTER_CS MSR.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error', hvm: null,
@@ -550,7 +349,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'monitor', rule: 'PV043', mnemonics: ['monitor'], title: 'MONITOR: arm address monitoring',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x01, 'monitor', '', 'system', { ...M, modrmByte: 0xc8, rep: 'none', fixedOperandSize: true, ...END })],
     semantics: 'Arms monitoring of the cache line at DS:EAX for a following MWAIT.',
     pvBehaviour: '#UD or #GP in ring 1 (MONITOR/MWAIT are ring-0 only by default)',
     pvSeverity: 'error',
@@ -562,7 +361,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'mwait', rule: 'PV044', mnemonics: ['mwait'], title: 'MWAIT: wait for a monitored write',
-    class: 'privileged',
+    class: 'privileged', forms: [op0f(0x01, 'mwait', '', 'system', { ...M, modrmByte: 0xc9, rep: 'none', fixedOperandSize: true, ...END })],
     semantics: 'Waits until the monitored line is written or an interrupt arrives.',
     pvBehaviour: '#UD or #GP in ring 1',
     pvSeverity: 'error',
@@ -574,7 +373,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'pause', rule: 'PV045', mnemonics: ['pause'], title: 'PAUSE: spin-loop hint',
-    class: 'exit-only',
+    class: 'exit-only', forms: [op1(0x90, 'pause', '', 'system', { rep: 'f3' })],
     semantics: 'Hints that the code is a spin-wait loop.',
     pvBehaviour: 'runs; a long spin on a vCPU whose peer is descheduled wastes the time slice',
     pvSeverity: null,
@@ -586,7 +385,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'vmcall', rule: 'PV046', mnemonics: ['vmcall', 'vmmcall'], title: 'VMCALL/VMMCALL: call the hypervisor (HVM)',
-    class: 'exit-only',
+    class: 'exit-only', forms: [op0f(0x01, 'vmcall', '', 'system', { ...M, modrmByte: 0xc1, rep: 'none', fixedOperandSize: true, ...END })],
     semantics: 'Exits to the hypervisor (Intel VMCALL / AMD VMMCALL); #UD outside a guest.',
     pvBehaviour: 'raises #UD: a PV guest is not in VMX non-root mode',
     pvSeverity: 'error',
@@ -599,7 +398,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'xsetbv', rule: 'PV047', mnemonics: ['xsetbv'], title: 'XSETBV: set an extended control register',
-    class: 'privileged',
+    class: 'privileged', forms: [],
     semantics: 'Writes XCR0 (enabled XSAVE state components) from EDX:EAX.',
     pvBehaviour: EMUL_PV,
     pvSeverity: 'error',
@@ -611,7 +410,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'invpcid', rule: 'PV048', mnemonics: ['invpcid'], title: 'INVPCID: invalidate TLB entries by PCID',
-    class: 'privileged',
+    class: 'privileged', forms: [],
     semantics: 'Invalidates TLB entries and paging-structure caches for one address, one PCID or all PCIDs (type in a register, descriptor in memory).',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -623,7 +422,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'clac-stac', rule: 'PV049', mnemonics: ['clac', 'stac'], title: 'CLAC/STAC: close or open a user-access window (SMAP)',
-    class: 'privileged',
+    class: 'privileged', forms: [],
     semantics: 'Clears or sets EFLAGS.AC, which lets supervisor code touch user pages while CR4.SMAP is on.',
     pvBehaviour: 'raises #UD in ring 1 (both exist only at CPL 0); SMAP is Xen\'s, not the PV kernel\'s',
     pvSeverity: 'error',

@@ -1,4 +1,5 @@
-// Every opcode form the CPU executes, described once: where it sits in the opcode maps
+// Every opcode form the CPU executes, described once (the privileged and sensitive ones with
+// their entry in instruction-table.ts, the rest here): where it sits in the opcode maps
 // (opcode, ModR/M.reg or the whole ModR/M byte, which REP/operand-size prefixes make it
 // another instruction), its operands and immediate, its mnemonic (iced-x86's lower-case
 // naming), which CPU family file executes it, whether LOCK may prefix it, whether the block
@@ -10,29 +11,20 @@
 // block compiler's block ends (read at load), and checks that the CPU's dispatch tables, the
 // block compiler and the PV privileged-op emulation agree with it (test/cpu/instruction-forms).
 
-import type { CpuFamily, Immediate, OpcodeForm, RepRule } from './form-types';
+import type { OpcodeForm, RepRule } from './form-types';
+import { M, imm, op0f, op1 } from './form-builders';
+import { INSTRUCTION_TABLE } from './instruction-table';
 
 const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'] as const;
 const SHIFTS = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'] as const;
 const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'] as const;
 const SREG = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
-
-type Extra = Partial<Omit<OpcodeForm, 'map' | 'opcode' | 'mnemonic' | 'operands' | 'family'>>;
+/** CPUID.1:EDX.FPU: the x87 is on the chip. */
+const FPU = { leaf: 1, reg: 'edx', bit: 0 } as const;
 
 const forms: OpcodeForm[] = [];
-
-/** A one-byte-map form. */
-function one(opcode: number, mnemonic: OpcodeForm['mnemonic'], operands: string, family: CpuFamily, extra: Extra = {}): void {
-  forms.push(Object.freeze({ map: 'one', opcode, mnemonic, operands, family, modrm: false, imm: 'none', ...extra }) as OpcodeForm);
-}
-
-/** A 0F-map form. */
-function two(opcode: number, mnemonic: OpcodeForm['mnemonic'], operands: string, family: CpuFamily, extra: Extra = {}): void {
-  forms.push(Object.freeze({ map: '0f', opcode, mnemonic, operands, family, modrm: false, imm: 'none', ...extra }) as OpcodeForm);
-}
-
-const M = { modrm: true } as const;
-const imm = (i: Immediate): Extra => ({ imm: i });
+const one = (...a: Parameters<typeof op1>): void => { forms.push(op1(...a)); };
+const two = (...a: Parameters<typeof op0f>): void => { forms.push(op0f(...a)); };
 const NO_REP: RepRule = 'none-or-f2';
 
 // ---- one-byte map --------------------------------------------------------------------------
@@ -49,8 +41,7 @@ for (let i = 0; i < 8; i++) {
   one(i * 8 + 5, ALU[i], 'eAX, Iz', 'arith', { ...imm('v'), ...fast });
 }
 one(0x06, 'push', 'ES', 'stack'); one(0x07, 'pop', 'ES', 'stack');
-one(0x0e, 'push', 'CS', 'stack', { isa: 'read-cs-ss' });
-one(0x16, 'push', 'SS', 'stack', { isa: 'read-cs-ss' }); one(0x17, 'pop', 'SS', 'stack');
+one(0x17, 'pop', 'SS', 'stack');
 one(0x1e, 'push', 'DS', 'stack'); one(0x1f, 'pop', 'DS', 'stack');
 one(0x27, 'daa', '', 'bcd'); one(0x2f, 'das', '', 'bcd'); one(0x37, 'aaa', '', 'bcd'); one(0x3f, 'aas', '', 'bcd');
 for (let r = 0; r < 8; r++) {
@@ -69,8 +60,6 @@ one(0x68, 'push', 'Iz', 'stack', { ...imm('v'), compiled: 'always' });
 one(0x69, 'imul', 'Gv, Ev, Iz', 'arith', { ...M, ...imm('v') });
 one(0x6a, 'push', 'Ib', 'stack', { ...imm('b'), compiled: 'always' });
 one(0x6b, 'imul', 'Gv, Ev, Ib', 'arith', { ...M, ...imm('b') });
-one(0x6c, 'insb', 'Yb, DX', 'string', { isa: 'ins' }); one(0x6d, ['insw', 'insd'], 'Yz, DX', 'string', { isa: 'ins' });
-one(0x6e, 'outsb', 'DX, Xb', 'string', { isa: 'outs' }); one(0x6f, ['outsw', 'outsd'], 'DX, Xz', 'string', { isa: 'outs' });
 for (let cc = 0; cc < 16; cc++) one(0x70 + cc, 'j' + CC[cc], 'Jb', 'control', { ...imm('b'), compiled: 'always' });
 for (const [op, ops, im] of [[0x80, 'Eb, Ib', 'b'], [0x81, 'Ev, Iz', 'v'], [0x82, 'Eb, Ib', 'b'], [0x83, 'Ev, Ib', 'b']] as const) {
   for (let r = 0; r < 8; r++) {
@@ -81,16 +70,14 @@ one(0x84, 'test', 'Eb, Gb', 'arith', M); one(0x85, 'test', 'Ev, Gv', 'arith', { 
 one(0x86, 'xchg', 'Eb, Gb', 'data-move', { ...M, lock: true }); one(0x87, 'xchg', 'Ev, Gv', 'data-move', { ...M, lock: true });
 one(0x88, 'mov', 'Eb, Gb', 'data-move', M); one(0x89, 'mov', 'Ev, Gv', 'data-move', { ...M, compiled: 'always' });
 one(0x8a, 'mov', 'Gb, Eb', 'data-move', M); one(0x8b, 'mov', 'Gv, Ev', 'data-move', { ...M, compiled: 'always' });
-for (let s = 0; s < 6; s++) one(0x8c, 'mov', `Ev, ${SREG[s].toUpperCase()}`, 'data-move', { ...M, reg: s, ...(s === 1 || s === 2 ? { isa: 'read-cs-ss' } : {}) });
+for (const s of [0, 3, 4, 5]) one(0x8c, 'mov', `Ev, ${SREG[s].toUpperCase()}`, 'data-move', { ...M, reg: s });
 one(0x8d, 'lea', 'Gv, M', 'data-move', { ...M, mod: 'mem', compiled: 'always' });
 for (const s of [0, 2, 3, 4, 5]) one(0x8e, 'mov', `${SREG[s].toUpperCase()}, Ew`, 'data-move', { ...M, reg: s });
 one(0x8f, 'pop', 'Ev', 'stack', { ...M, reg: 0 });
-one(0x90, 'pause', '', 'system', { rep: 'f3', isa: 'pause' });
 one(0x90, 'nop', '', 'system', { rep: NO_REP, compiled: 'always' });
 one(0x98, ['cbw', 'cwde'], '', 'data-move', { compiled: 'always' }); one(0x99, ['cwd', 'cdq'], '', 'data-move', { compiled: 'always' });
 one(0x9a, 'call', 'Ap', 'control', { ...imm('ptr'), endsBlock: true });
-one(0x9b, 'wait', '', 'x87');
-one(0x9c, ['pushf', 'pushfd'], '', 'flags-control', { isa: 'pushf' }); one(0x9d, ['popf', 'popfd'], '', 'flags-control', { isa: 'popf' });
+one(0x9b, 'wait', '', 'x87', { cpuid: FPU });
 one(0x9e, 'sahf', '', 'flags-control'); one(0x9f, 'lahf', '', 'flags-control');
 one(0xa0, 'mov', 'AL, Ob', 'data-move', imm('moffs')); one(0xa1, 'mov', 'eAX, Ov', 'data-move', imm('moffs'));
 one(0xa2, 'mov', 'Ob, AL', 'data-move', imm('moffs')); one(0xa3, 'mov', 'Ov, eAX', 'data-move', imm('moffs'));
@@ -113,25 +100,15 @@ one(0xc6, 'mov', 'Eb, Ib', 'data-move', { ...M, reg: 0, ...imm('b') });
 one(0xc7, 'mov', 'Ev, Iz', 'data-move', { ...M, reg: 0, ...imm('v'), compiled: 'always' });
 one(0xc8, 'enter', 'Iw, Ib', 'stack', imm('enter')); one(0xc9, 'leave', '', 'stack');
 one(0xca, 'retf', 'Iw', 'control', { ...imm('w'), endsBlock: true }); one(0xcb, 'retf', '', 'control', { endsBlock: true });
-one(0xcc, 'int3', '', 'control', { isa: 'int', endsBlock: true });
-one(0xcd, 'int', 'Ib', 'control', { ...imm('b'), isa: 'int', endsBlock: true });
-one(0xce, 'into', '', 'control', { isa: 'int', endsBlock: true });
-one(0xcf, ['iret', 'iretd'], '', 'control', { isa: 'iret', endsBlock: true });
 one(0xd4, 'aam', 'Ib', 'bcd', imm('b')); one(0xd5, 'aad', 'Ib', 'bcd', imm('b'));
 one(0xd6, 'salc', '', 'flags-control'); one(0xd7, 'xlatb', '', 'data-move');
 one(0xe0, 'loopne', 'Jb', 'control', imm('b')); one(0xe1, 'loope', 'Jb', 'control', imm('b'));
 one(0xe2, 'loop', 'Jb', 'control', imm('b'));
 one(0xe3, ['jcxz', 'jecxz'], 'Jb', 'control', { ...imm('b'), sizedBy: 'address' });
-one(0xe4, 'in', 'AL, Ib', 'io', { ...imm('b'), isa: 'in' }); one(0xe5, 'in', 'eAX, Ib', 'io', { ...imm('b'), isa: 'in' });
-one(0xe6, 'out', 'Ib, AL', 'io', { ...imm('b'), isa: 'out' }); one(0xe7, 'out', 'Ib, eAX', 'io', { ...imm('b'), isa: 'out' });
 one(0xe8, 'call', 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
 one(0xe9, 'jmp', 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
 one(0xea, 'jmp', 'Ap', 'control', { ...imm('ptr'), endsBlock: true });
 one(0xeb, 'jmp', 'Jb', 'control', { ...imm('b'), compiled: 'always' });
-one(0xec, 'in', 'AL, DX', 'io', { isa: 'in' }); one(0xed, 'in', 'eAX, DX', 'io', { isa: 'in' });
-one(0xee, 'out', 'DX, AL', 'io', { isa: 'out' }); one(0xef, 'out', 'DX, eAX', 'io', { isa: 'out' });
-one(0xf1, 'int1', '', 'control', { isa: 'int', endsBlock: true });
-one(0xf4, 'hlt', '', 'system', { isa: 'hlt', endsBlock: true });
 one(0xf5, 'cmc', '', 'flags-control');
 const GROUP3 = ['test', 'test', 'not', 'neg', 'mul', 'imul', 'div', 'idiv'] as const;
 for (let r = 0; r < 8; r++) {
@@ -140,7 +117,6 @@ for (let r = 0; r < 8; r++) {
   one(0xf7, GROUP3[r], r < 2 ? 'Ev, Iz' : 'Ev', 'arith', { ...M, reg: r, lock, imm: r < 2 ? 'v' : 'none' });
 }
 one(0xf8, 'clc', '', 'flags-control'); one(0xf9, 'stc', '', 'flags-control');
-one(0xfa, 'cli', '', 'flags-control', { isa: 'cli' }); one(0xfb, 'sti', '', 'flags-control', { isa: 'sti' });
 one(0xfc, 'cld', '', 'flags-control'); one(0xfd, 'std', '', 'flags-control');
 one(0xfe, 'inc', 'Eb', 'arith', { ...M, reg: 0, lock: true }); one(0xfe, 'dec', 'Eb', 'arith', { ...M, reg: 1, lock: true });
 one(0xff, 'inc', 'Ev', 'control', { ...M, reg: 0, lock: true }); one(0xff, 'dec', 'Ev', 'control', { ...M, reg: 1, lock: true });
@@ -182,26 +158,13 @@ const X87_EXACT: Record<number, Record<number, string>> = {
   0xdf: { 0xe0: 'fnstsw' },
 };
 for (let op = 0xd8; op <= 0xdf; op++) {
-  X87_MEM[op].forEach((m, r) => { if (m !== null) one(op, m, 'M', 'x87', { ...M, reg: r, mod: 'mem' }); });
-  X87_REG[op].forEach((m, r) => { if (m !== null) one(op, m, 'ST(i)', 'x87', { ...M, reg: r, mod: 'reg' }); });
-  for (const [byte, m] of Object.entries(X87_EXACT[op] ?? {})) one(op, m, '', 'x87', { ...M, modrmByte: Number(byte) });
+  X87_MEM[op].forEach((m, r) => { if (m !== null) one(op, m, 'M', 'x87', { ...M, reg: r, mod: 'mem', cpuid: FPU }); });
+  X87_REG[op].forEach((m, r) => { if (m !== null) one(op, m, 'ST(i)', 'x87', { ...M, reg: r, mod: 'reg', cpuid: FPU }); });
+  for (const [byte, m] of Object.entries(X87_EXACT[op] ?? {})) one(op, m, '', 'x87', { ...M, modrmByte: Number(byte), cpuid: FPU });
 }
 
 // ---- 0F map ----------------------------------------------------------------------------------
 
-const G6 = [['sldt', 'Ew'], ['str', 'Ew'], ['lldt', 'Ew'], ['ltr', 'Ew'], ['verr', 'Ew'], ['verw', 'Ew']] as const;
-G6.forEach(([m, ops], r) => two(0x00, m, ops, 'system', { ...M, reg: r, isa: m, endsBlock: true }));
-const G7_MEM = ['sgdt', 'sidt', 'lgdt', 'lidt', 'smsw', null, 'lmsw', 'invlpg'] as const;
-G7_MEM.forEach((m, r) => { if (m !== null) two(0x01, m, r === 4 || r === 6 ? 'Mw' : r === 7 ? 'Mb' : 'Ms', 'system', { ...M, reg: r, mod: 'mem', isa: m, endsBlock: true }); });
-// The register forms of group 7 take no REP prefix; VMCALL/MONITOR/MWAIT no operand size either.
-two(0x01, 'vmcall', '', 'system', { ...M, modrmByte: 0xc1, rep: 'none', fixedOperandSize: true, isa: 'vmcall', endsBlock: true });
-two(0x01, 'monitor', '', 'system', { ...M, modrmByte: 0xc8, rep: 'none', fixedOperandSize: true, isa: 'monitor', endsBlock: true });
-two(0x01, 'mwait', '', 'system', { ...M, modrmByte: 0xc9, rep: 'none', fixedOperandSize: true, isa: 'mwait', endsBlock: true });
-two(0x01, 'smsw', 'Rv', 'system', { ...M, reg: 4, mod: 'reg', rep: 'none', isa: 'smsw', endsBlock: true });
-two(0x01, 'lmsw', 'Rw', 'system', { ...M, reg: 6, mod: 'reg', rep: 'none', isa: 'lmsw', endsBlock: true });
-two(0x02, 'lar', 'Gv, Ew', 'system', { ...M, isa: 'lar' }); two(0x03, 'lsl', 'Gv, Ew', 'system', { ...M, isa: 'lsl' });
-two(0x06, 'clts', '', 'system', { isa: 'clts' }); two(0x08, 'invd', '', 'system', { isa: 'invd' });
-two(0x09, 'wbinvd', '', 'system', { rep: NO_REP, isa: 'wbinvd' });
 // The hint space 0F 18-1F (but 1A/1B) runs as NOP; the disassembly names the hints it holds.
 const PREFETCH = ['prefetchnta', 'prefetcht0', 'prefetcht1', 'prefetcht2', 'nop', 'nop', 'prefetchit1', 'prefetchit0'] as const;
 PREFETCH.forEach((m, r) => two(0x18, m, 'M', 'system', { ...M, reg: r, mod: 'mem' }));
@@ -210,26 +173,13 @@ two(0x1c, 'cldemote', 'Mb', 'system', { ...M, reg: 0, mod: 'mem', rep: 'none', f
 two(0x1c, 'nop', 'Ev', 'system', M);
 for (const op of [0x19, 0x1d, 0x1f]) two(op, 'nop', 'Ev', 'system', M);
 two(0x1e, 'nop', 'Ev', 'system', { ...M, rep: NO_REP });   // F3 0F 1E is ENDBR and friends
-for (const r of [0, 2, 3, 4]) {
-  two(0x20, 'mov', `Rd, CR${r}`, 'system', { ...M, reg: r, registerOnly: true, isa: 'mov-from-cr', endsBlock: true });
-  two(0x22, 'mov', `CR${r}, Rd`, 'system', { ...M, reg: r, registerOnly: true, isa: 'mov-to-cr', endsBlock: true });
-}
-two(0x21, 'mov', 'Rd, DRn', 'system', { ...M, registerOnly: true, isa: 'mov-from-dr', endsBlock: true });
-two(0x23, 'mov', 'DRn, Rd', 'system', { ...M, registerOnly: true, isa: 'mov-to-dr', endsBlock: true });
-two(0x30, 'wrmsr', '', 'system', { isa: 'wrmsr', endsBlock: true });
-two(0x31, 'rdtsc', '', 'system', { isa: 'rdtsc' });
-two(0x32, 'rdmsr', '', 'system', { isa: 'rdmsr' });
-two(0x33, 'rdpmc', '', 'system', { isa: 'rdpmc' });
-two(0x34, 'sysenter', '', 'system', { isa: 'sysenter', endsBlock: true });
-two(0x35, 'sysexit', '', 'system', { isa: 'sysexit', endsBlock: true });
 for (let cc = 0; cc < 16; cc++) {
-  two(0x40 + cc, 'cmov' + CC[cc], 'Gv, Ev', 'data-move', M);
+  two(0x40 + cc, 'cmov' + CC[cc], 'Gv, Ev', 'data-move', { ...M, cpuid: { leaf: 1, reg: 'edx', bit: 15 } });
   two(0x80 + cc, 'j' + CC[cc], 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
   two(0x90 + cc, 'set' + CC[cc], 'Eb', 'bit-ops', M);
 }
 two(0xa0, 'push', 'FS', 'stack'); two(0xa1, 'pop', 'FS', 'stack');
 two(0xa8, 'push', 'GS', 'stack'); two(0xa9, 'pop', 'GS', 'stack');
-two(0xa2, 'cpuid', '', 'system', { isa: 'cpuid' });
 two(0xa3, 'bt', 'Ev, Gv', 'bit-ops', M);
 two(0xab, 'bts', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
 two(0xb3, 'btr', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
@@ -247,7 +197,14 @@ two(0xbe, 'movsx', 'Gv, Eb', 'data-move', { ...M, compiled: 'always' }); two(0xb
 (['bt', 'bts', 'btr', 'btc'] as const).forEach((m, i) => two(0xba, m, 'Ev, Ib', 'bit-ops', { ...M, reg: 4 + i, imm: 'b', lock: i > 0 }));
 two(0xbc, 'bsf', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP }); two(0xbd, 'bsr', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP });
 two(0xc0, 'xadd', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xc1, 'xadd', 'Ev, Gv', 'arith', { ...M, lock: true });
-two(0xc7, 'cmpxchg8b', 'Mq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true });
+two(0xc7, 'cmpxchg8b', 'Mq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, cpuid: { leaf: 1, reg: 'edx', bit: 8 } });
 for (let r = 0; r < 8; r++) two(0xc8 + r, 'bswap', 'Zd', 'bit-ops');
 
-export const OPCODE_FORMS: readonly OpcodeForm[] = Object.freeze(forms);
+/**
+ * Every form: the ones above, and those of the instruction-table entries (the instructions a
+ * hypervisor cares about), which carry the entry's id.
+ */
+export const OPCODE_FORMS: readonly OpcodeForm[] = Object.freeze([
+  ...forms,
+  ...INSTRUCTION_TABLE.flatMap((e) => e.forms.map((f) => Object.freeze({ ...f, isa: e.id }))),
+]);

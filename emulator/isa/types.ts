@@ -1,5 +1,7 @@
 // Shapes of the instruction-knowledge table (see instruction-table.ts for the data).
 
+import type { OpcodeForm } from './form-types';
+
 /**
  * - privileged: runs only at CPL 0; a ring-1 PV kernel gets #GP.
  * - iopl-sensitive: runs only when CPL <= IOPL (I/O also through the TSS bitmap).
@@ -67,6 +69,8 @@ export interface IsaEntry {
   /** One-line name shown in hovers and lists. */
   title: string;
   class: InstrClass;
+  /** The opcode forms the CPU executes for it (none: the CPU answers #UD). */
+  forms: readonly OpcodeForm[];
   /** What the instruction does on bare metal. */
   semantics: string;
   /** What happens to a ring-1 Xen PV kernel that executes it. */
