@@ -24,14 +24,18 @@ export interface CMacroDef {
 export interface ReachSource {
   path: string;
   text: string;
-  /** Template regions of the asm statements in the text (after '(' up to the first ':'). */
-  asm: Array<{ from: number; to: number }>;
+  /**
+   * Template regions of the asm statements in the text (after '(' up to the first ':'), with
+   * the asm keyword's offset and the closing ')'.
+   */
+  asm: Array<{ from: number; to: number; kw?: number; close?: number }>;
 }
 
 export interface ReachRegion {
   from: number;
   to: number;
-  kind: 'macro-body' | 'macro-argument';
+  /** macro-span: text after a macro that opens an asm statement another macro closes (Linux's FOP_START ... FOP_END). */
+  kind: 'macro-body' | 'macro-argument' | 'macro-span';
   macro: string;
   /** macro-body: where the macro is named in asm text (nearest first, deduplicated). */
   uses: MacroUse[];
@@ -94,6 +98,21 @@ export function macroArgs(t: string, open: number): { args: Array<{ from: number
     else if (c === 44 && depth === 0) { args.push({ from: a, to: i }); a = i + 1; }
   }
   return null;
+}
+
+/** The first ';' outside parentheses, strings and comments from `from` (or the end). */
+function statementEnd(t: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 34 || c === 39) { for (i++; i < t.length && t.charCodeAt(i) !== c; i++) { if (t.charCodeAt(i) === 92) i++; else if (t.charCodeAt(i) === 10) break; } continue; }
+    if (c === 47 && t.charCodeAt(i + 1) === 42) { const e = t.indexOf('*/', i + 2); if (e < 0) return t.length; i = e + 1; continue; }
+    if (c === 47 && t.charCodeAt(i + 1) === 47) { const e = t.indexOf('\n', i); if (e < 0) return t.length; i = e; continue; }
+    if (c === 40 || c === 123) depth++;
+    else if ((c === 41 || c === 125) && --depth < 0) return i;
+    else if (c === 59 && depth === 0) return i;
+  }
+  return t.length;
 }
 
 const TOKEN_RE = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*|[A-Za-z_]\w*/g;
@@ -219,7 +238,48 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
   };
 
   let unsearched: string[] = [];
+
+  /**
+   * Macros that open an asm statement and leave it to a later macro to close (the asm's ')' is
+   * past the end of the body), and macros whose bodies use those: the text after each use, up
+   * to the end of the enclosing #define or to the next top-level ';', is asm text.
+   */
+  function spans(): void {
+    const openers = new Set<string>();
+    for (const src of srcs) for (const r of src.s.asm) {
+      if (r.kw === undefined || r.close === undefined) continue;
+      const d = enclosing(src, r.kw);
+      if (d && r.close > d.bodyEnd) openers.add(d.name);
+    }
+    if (openers.size === 0) return;
+    for (let grew = true; grew;) {
+      grew = false;
+      const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`);
+      for (const src of srcs) for (const d of src.defs) {
+        if (openers.has(d.name) || d.bodyEnd <= d.bodyStart) continue;
+        if (re.test(src.s.text.slice(d.bodyStart, d.bodyEnd))) { openers.add(d.name); grew = true; }
+      }
+    }
+    const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`, 'g');
+    for (const src of srcs) {
+      const t = src.s.text;
+      re.lastIndex = 0;
+      for (let m = re.exec(t); m; m = re.exec(t)) {
+        const d = enclosing(src, m.index);
+        if (d && d.name === m[0]) continue;
+        if (src.defs.some((x) => x.nameStart === m!.index)) continue;
+        let from = m.index + m[0].length;
+        let k = from;
+        while (k < t.length && (t.charCodeAt(k) === 32 || t.charCodeAt(k) === 9)) k++;
+        if (t.charCodeAt(k) === 40) { const call = macroArgs(t, k); if (call) from = call.close + 1; }
+        const to = d ? d.bodyEnd : statementEnd(t, from);
+        if (to > from) push(src, from, to, { from, to, kind: 'macro-span', macro: m[0], uses: [] });
+        re.lastIndex = Math.max(re.lastIndex, from);
+      }
+    }
+  }
   for (const src of srcs) for (const r of src.s.asm) push(src, r.from, r.to, null);
+  spans();
   for (;;) {
     while (work.length) { const w = work.pop()!; scan(w.src, w.from, w.to, w.inDef); }
     if (pendingCalls.length > 0) {

@@ -42,7 +42,7 @@ export interface CAsmStmt {
 
 export interface AsmOrigin {
   /** asm-block: a line of a header's `#ifdef __ASSEMBLY__` part (GAS, not C). */
-  kind: 'macro-body' | 'macro-argument' | 'asm-block';
+  kind: 'macro-body' | 'macro-argument' | 'macro-span' | 'asm-block';
   /** The macro whose body this is, or the macro the argument is passed to. */
   macro: string;
   /** Where the macro is used in asm (macro-body: files and offsets), nearest first. */

@@ -90,6 +90,7 @@ function placeRefusal(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): string | n
   const alt = o ? /alternative/i.test(o.macro) : /\bALTERNATIVE/.test(doc.textRange(st.regionStart, st.regionEnd));
   if (alt) return 'the instruction is one alternative of an ALTERNATIVE(): the kernel patches one of them in at boot, so the text must stay an instruction (a PV kernel swaps it through pv_ops instead)';
   if (o?.kind === 'macro-body') return `the instruction is in the body of macro ${o.macro}, which asm text uses${o.uses.length > 1 ? ` in ${o.uses.length}${o.uses.length >= 20 ? '+' : ''} places` : ''}; a rewrite here would change every expansion, so change its users by hand`;
+  if (o?.kind === 'macro-span') return `the instruction is inside an asm statement that macro ${o.macro} opens and a later macro closes; a C call cannot take its place there`;
   if (o?.kind === 'macro-argument') return `the instruction is text passed to macro ${o.macro}, which builds an asm statement around it; a C call cannot take its place inside that statement`;
   const tpl = st.template;
   const lineStart = tpl.lastIndexOf('\n', hit.instr.start - 1) + 1;

@@ -130,3 +130,16 @@ static void messages(void)
 	printk("cpuid level %d\n", 1);
 	printk("hlt");
 }
+
+/* A fastop: one macro opens the asm statement, another closes it (KVM's emulate.c). */
+#define __FOP_START(op) asm(".pushsection .text, \"ax\" \n\t" ".global em_" #op " \n\t" "em_" #op ":\n\t"
+#define FOP_START(op) __FOP_START(op)
+#define FOP_RET(name) "ret \n\t"
+#define FOP_END ".popsection")
+
+FOP_START(salc)
+"pushf; sbb %al, %al; popf \n\t"                               /* expect: PV004 PV005 */
+FOP_RET(salc)
+FOP_END;
+
+static const char *const names[] = { "cli", "hlt" };

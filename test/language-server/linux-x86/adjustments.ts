@@ -6,8 +6,8 @@
 // longer matches anything, so the list cannot go stale unnoticed.
 //
 // Every line where the extraction and the linter disagreed (6.1.192) was read: each was one of
-// these, or a real instruction the linter misses (kvm/emulate.c's fastop for SALC, whose asm
-// statement FOP_START opens and FOP_END closes in two other macros), which stays expected.
+// these, or a real instruction the linter then missed and now finds (kvm/emulate.c's fastop
+// for SALC, in an asm statement that FOP_START opens and FOP_END closes), which stays expected.
 // Nothing is listed the other way: the linter reported no line the extraction lacks, so no
 // instruction missed by the extraction was seen.
 
