@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { ExitEntry, ExitModel } from './exit-model';
+import { qualificationFields, reasonKind, reasonTitle } from './exit-text';
 
 type Node =
   | { kind: 'group'; label: 'Exit reasons' | 'Hypercalls' }
@@ -62,6 +63,7 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
         const t = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
         t.description = node.count.toLocaleString('en-US');
         t.iconPath = new vscode.ThemeIcon(node.kind === 'reason' ? 'debug-stackframe-dot' : 'call-outgoing');
+        if (node.kind === 'reason') t.tooltip = reasonTitle(node.name);
         t.contextValue = node.kind;
         return t;
       }
@@ -71,8 +73,9 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
         const where = e.source ? `${e.source.path.split(/[\\/]/).pop()}:${e.source.line}` : hex(e.eip);
         t.description = `${where} · ${e.cycles.toLocaleString('en-US')} cycles (est.)`;
         t.tooltip = new vscode.MarkdownString([
-          `**${e.reasonName}** (basic reason ${e.reason})`,
+          `**${e.reasonName}** (${reasonKind(e)})`,
           `- qualification: \`${hex(e.qualification)}\``,
+          ...qualificationFields(e).map((f) => `  - ${f}`),
           `- EIP \`${hex(e.eip)}\`, CPL ${e.cpl}, instruction ${e.icount.toLocaleString('en-US')}`,
           e.bytes ? `- bytes: \`${e.bytes}\`` : '',
           e.description ? `- ${e.description}` : '',

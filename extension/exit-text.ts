@@ -1,0 +1,34 @@
+// What the VM Exits view says about a reason and an exit, from the exit-reason table and the
+// PV record kinds: the SDM's title of a reason, and an exit's qualification field by field
+// with the SDM's meaning of each. No vscode import: unit-tested on its own.
+
+import { exitReasonInfo, exitReasonNumber, qualificationLayout } from '../emulator/isa/exit-reasons';
+import { fieldValue } from '../emulator/isa/exit-qualification';
+import { PV_RECORD_KINDS, isPvRecord } from '../emulator/trace/record-kinds';
+import type { ExitEntry } from './exit-model';
+
+const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+
+/** One line for a reason (or PV record kind) by its name: "I/O instruction (basic exit reason 30)". */
+export function reasonTitle(name: string): string | undefined {
+  const pv = PV_RECORD_KINDS.find((k) => k.name === name);
+  if (pv) return `PV record kind ${pv.kind}: qualification holds ${pv.qualification}; handler ${pv.handler}`;
+  const n = exitReasonNumber(name);
+  const info = n === undefined ? undefined : exitReasonInfo(n);
+  return info ? `${info.title} (basic exit reason ${info.reason})` : undefined;
+}
+
+/** What the record's number is: "basic exit reason 30" or "PV record kind 256". */
+export function reasonKind(e: Pick<ExitEntry, 'reason'>): string {
+  return isPvRecord(e.reason) ? `PV record kind ${e.reason}` : `basic exit reason ${e.reason}`;
+}
+
+/** The qualification's fields under the record's layout, one line each: "bits 31:16 port number: 0x3f8". */
+export function qualificationFields(e: Pick<ExitEntry, 'reason' | 'qualification' | 'vector'>): string[] {
+  if (isPvRecord(e.reason)) return [];
+  return qualificationLayout(e).fields.map((f) => {
+    const bits = f.width === 1 ? `bit ${f.lsb}` : `bits ${f.lsb + f.width - 1}:${f.lsb}`;
+    const v = fieldValue(e.qualification, f);
+    return `${bits} ${f.doc}${f.filterName ? ` (\`${f.filterName}\`)` : ''}: ${f.width === 1 ? v : hex(v)}`;
+  });
+}
