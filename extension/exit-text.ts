@@ -1,10 +1,12 @@
-// What the VM Exits view says about a reason and an exit, from the exit-reason table and the
-// PV record kinds: the SDM's title of a reason, and an exit's qualification field by field
-// with the SDM's meaning of each. No vscode import: unit-tested on its own.
+// What the VM Exits view says about a reason, a hypercall and an exit, from the exit-reason
+// table, the hypercall table and the PV record kinds: the SDM's title of a reason, a
+// hypercall's arguments, and an exit's qualification field by field with the SDM's meaning
+// of each. No vscode import: unit-tested on its own.
 
 import { exitReasonInfo, exitReasonNumber, qualificationLayout } from '../emulator/isa/exit-reasons';
 import { fieldValue } from '../emulator/isa/exit-qualification';
 import { PV_RECORD_KINDS, isPvRecord } from '../emulator/trace/record-kinds';
+import { hypercallByName } from '../emulator/pv/abi';
 import type { ExitEntry } from './exit-model';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
@@ -16,6 +18,14 @@ export function reasonTitle(name: string): string | undefined {
   const n = exitReasonNumber(name);
   const info = n === undefined ? undefined : exitReasonInfo(n);
   return info ? `${info.title} (basic exit reason ${info.reason})` : undefined;
+}
+
+/** A hypercall by name, from the hypercall table: "console_io (18): Write to ... Arguments: cmd (CONSOLEIO_*), count, buffer". */
+export function hypercallTitle(name: string): string | undefined {
+  const h = hypercallByName(name);
+  if (!h) return undefined;
+  const args = h.args.map((a) => `${a.name} (${a.kind}${a.constants ? `, ${a.constants}*` : ''})`).join(', ');
+  return `${h.name} (${h.nr}): ${h.summary}${args ? ` Arguments in EBX, ECX, EDX, ESI, EDI: ${args}.` : ''}`;
 }
 
 /** What the record's number is: "basic exit reason 30" or "PV record kind 256". */

@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { ExitEntry, ExitModel } from './exit-model';
-import { qualificationFields, reasonKind, reasonTitle } from './exit-text';
+import { hypercallTitle, qualificationFields, reasonKind, reasonTitle } from './exit-text';
 
 type Node =
   | { kind: 'group'; label: 'Exit reasons' | 'Hypercalls' }
@@ -63,7 +63,7 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
         const t = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
         t.description = node.count.toLocaleString('en-US');
         t.iconPath = new vscode.ThemeIcon(node.kind === 'reason' ? 'debug-stackframe-dot' : 'call-outgoing');
-        if (node.kind === 'reason') t.tooltip = reasonTitle(node.name);
+        t.tooltip = node.kind === 'reason' ? reasonTitle(node.name) : hypercallTitle(node.name);
         t.contextValue = node.kind;
         return t;
       }

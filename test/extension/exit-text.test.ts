@@ -2,7 +2,7 @@
 // read field by field. Expected values are the SDM's layouts applied by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { qualificationFields, reasonKind, reasonTitle } from '../../extension/exit-text';
+import { hypercallTitle, qualificationFields, reasonKind, reasonTitle } from '../../extension/exit-text';
 import { PvKind } from '../../emulator/trace/record-kinds';
 
 test('reason names read as the SDM titles them; PV kinds say what their fields hold', () => {
@@ -32,4 +32,11 @@ test('an exit\'s qualification, field by field under its layout', () => {
   assert.deepEqual(qualificationFields({ reason: 0, qualification: 0, vector: 13 }), []);
   assert.deepEqual(qualificationFields({ reason: 12, qualification: 0 }), []);
   assert.deepEqual(qualificationFields({ reason: PvKind.HYPERCALL, qualification: 18 }), []);
+});
+
+test('hypercall names read with their number, summary and arguments from the hypercall table', () => {
+  assert.equal(hypercallTitle('console_io'),
+    'console_io (18): Write to or read from the hypervisor console. Arguments in EBX, ECX, EDX, ESI, EDI: cmd (command, CONSOLEIO_*), count (count), buffer (pointer).');
+  assert.equal(hypercallTitle('iret'), 'iret (23): Return from an exception or event (jumped to, not called).');
+  assert.equal(hypercallTitle('unknown'), undefined);
 });
