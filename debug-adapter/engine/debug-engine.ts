@@ -20,7 +20,8 @@ import { RunProfile } from './exit-profile';
 import { PvKind } from '../../emulator/trace/record-kinds';
 import { csBase, code32 } from './cpu-view';
 import type { RawFrame } from './stack';
-import { hiddenInlineFrames, inlinedEntry, inScope, isInlinedCallee, sameFrame, visibleFrame, withInlineFrames } from './inline-frames';
+import { afterPrologue } from './prologue';
+import { hiddenInlineFrames, inlinedEntry, inScope, startsAt, isInlinedCallee, sameFrame, visibleFrame, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
 import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
@@ -677,11 +678,26 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     return this.userHit(this.pc()) ?? { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
   }
 
+  /** At a function's entry after a step in: on to where its prologue ends (prologue.ts). */
+  private runPastPrologue(): Outcome {
+    const fn = this.dwarf?.functionAt(this.pc());
+    const target = fn && fn.lowPc === this.pc() ? afterPrologue(this.lines, fn, (a, n) => this.machine.readLinear(a, n)) : this.pc();
+    // A prologue is a handful of straight-line instructions; a bound keeps a surprise from running on.
+    for (let n = 0; this.pc() !== target && n < 64; n++) {
+      const o = this.stepOnce() ?? this.userHit(this.pc());
+      if (o) return o;
+    }
+    return this.afterStep();
+  }
+
   /** Steps over calls until a return leaves the current frame, or the code of the inlined call on top. */
   private async stepOut(): Promise<Outcome> {
     const startEsp = this.machine.getRegisters().esp >>> 0;
     const top = visibleFrame(this.dwarf, this.lines, this.pc(), this.hiddenInline);
     const inlined = top.depth > 0 ? top.scopes[top.scopes.length - 1]! : null;
+    // Out of an inlined call entered without running (its code starts here): back to its call
+    // site, nothing runs, as gdb's finish there.
+    if (inlined && startsAt(inlined, this.pc())) return { kind: 'stop', info: { kind: 'step', description: 'Step out done' }, inlineHidden: this.hiddenInline + 1 };
     for (let n = 1; ; n++) {
       if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
       const pc = this.pc();
@@ -719,8 +735,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         if (kind === 'in') {
           const o = this.stepOnce();
           if (o) return o;
-          // Into a function with line information: stop at its first line. Without: step over it.
-          if (this.lines.lookup(this.pc())) return this.afterStep();
+          // Into a function with line information: stop after its prologue (gdb), or at a
+          // breakpoint on the way. Without line information: step over it.
+          if (this.lines.lookup(this.pc())) return this.userHit(this.pc()) ?? this.runPastPrologue();
         }
         const o = await this.runToReturn(ret, esp);
         if (o.kind !== 'temp') return o;
@@ -735,10 +752,13 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       if (hit) return hit;
       if (this.lines.isStatementStart(here)) {
         const at = visibleFrame(this.dwarf, this.lines, here, 0);
-        // A call inlined into this frame: step stops at its first line; next goes through it as
-        // through a call. Leaving the frame (an inlined call's end) stops at the caller's line.
+        // Into a call inlined into this frame (gdb's infrun): when the call is on the line being
+        // stepped, next goes through it as through a call and step enters it; a call on another
+        // line stops at that call site first, and a step from there enters the call.
         if (isInlinedCallee(from, at)) {
-          if (kind === 'in') return { kind: 'stop', info: { kind: 'step', description: 'Step done' }, enterInline: true };
+          const call = at.scopes[from.scopes.length]!;
+          const sameLine = !!start && call.callLine === start.line && call.callFile === start.file;
+          if (kind === 'in' || !sameLine) return { kind: 'stop', info: { kind: 'step', description: 'Step done' }, enterInline: kind === 'in' && sameLine };
         } else {
           const l = at.line;
           if (!sameFrame(from, at) || !start || !l || l.line !== start.line || l.file !== start.file) return { kind: 'stop', info: { kind: 'step', description: 'Step done' } };

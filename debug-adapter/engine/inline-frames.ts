@@ -15,7 +15,7 @@ export function inScope(s: Scope, pc: number): boolean {
 }
 
 /** An inlined call's code starts at pc: its entry, or a range whose previous byte is outside it. */
-function startsAt(s: Scope, pc: number): boolean {
+export function startsAt(s: Scope, pc: number): boolean {
   return s.entryPc === pc || (inScope(s, pc) && !inScope(s, pc - 1));
 }
 
@@ -56,7 +56,7 @@ export function withInlineFrames(raw: RawFrame[], di: DebugInfo | null, lines: L
       const inner = j > 0 ? chain[j - 1]! : undefined;
       const source: SourceLine | undefined = inner?.callFile !== undefined && inner.callLine !== undefined
         ? { file: inner.callFile, line: inner.callLine }
-        : lines.lookup(at);
+        : lines.stopLine(at);
       const frame: RawFrame = { ...f, level: i, name: chain[j]!.name, inline: chain[j]! };
       if (source) frame.source = source;
       if (i === 0 || f.exactPc || f.interruptedBy !== undefined) frame.exactPc = true;
@@ -73,10 +73,10 @@ export interface VisibleFrame { depth: number; scopes: Scope[]; line: SourceLine
 
 export function visibleFrame(di: DebugInfo | null, lines: LineTable, pc: number, hidden: number): VisibleFrame {
   const chain = di?.inlineFramesAt(pc) ?? [];
-  if (chain.length === 0) return { depth: 0, scopes: [], line: lines.lookup(pc) };
+  if (chain.length === 0) return { depth: 0, scopes: [], line: lines.stopLine(pc) };
   const skip = Math.min(hidden, chain.length - 1);
   const inner = skip > 0 ? chain[skip - 1]! : undefined;
-  const line = inner?.callFile !== undefined && inner.callLine !== undefined ? { file: inner.callFile, line: inner.callLine } : lines.lookup(pc);
+  const line = inner?.callFile !== undefined && inner.callLine !== undefined ? { file: inner.callFile, line: inner.callLine } : lines.stopLine(pc);
   // Outermost first, so that a frame's callers are a prefix of its list.
   return { depth: chain.length - 1 - skip, scopes: chain.slice(skip).map((f) => f.scope).reverse(), line };
 }

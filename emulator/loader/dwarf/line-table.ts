@@ -12,7 +12,11 @@ import type { DwarfSections } from './debug-info';
 
 export interface SourceLine { file: string; line: number }
 
-interface Range { start: number; end: number; file: string; line: number; isStmt: boolean }
+interface Range {
+  start: number; end: number; file: string; line: number; isStmt: boolean;
+  /** The last statement row at `start` when it is not the last row there (see stopLine). */
+  stop?: SourceLine;
+}
 
 /** Decodes one line-number program unit starting at `pos`; returns the offset after it. */
 function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: LineStrings, out: Range[]): number {
@@ -35,7 +39,14 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
         const q = seq[j]!;
         if (q.file === r.file && q.line === r.line && q.isStmt) stmt = true;
       }
-      out.push({ start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: stmt });
+      const range: Range = { start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: stmt };
+      for (let j = i; j >= 0 && seq[j]!.address === r.address; j--) {
+        const q = seq[j]!;
+        if (!q.isStmt) continue;
+        if (q.file !== r.file || q.line !== r.line) range.stop = { file: files[q.file] ?? `file${q.file}`, line: q.line };
+        break;
+      }
+      out.push(range);
     }
     seq = [];
     address = 0; file = 1; line = 1; isStmt = defaultIsStmt;
@@ -113,10 +124,11 @@ export class LineTable {
   /** Every file named by a row, as the line program spells it. */
   files(): string[] { return [...new Set(this.ranges.map((r) => r.file))]; }
 
-  /** True when a statement row starts exactly at this address (a place a line step may stop). */
+  /** True when a statement row (of any of the rows at it) starts exactly at this address: a place a line step may stop. */
   isStatementStart(address: number): boolean {
     const i = this.indexAt(address);
-    return i >= 0 && this.ranges[i]!.start === address && this.ranges[i]!.isStmt;
+    const r = i >= 0 ? this.ranges[i]! : undefined;
+    return !!r && r.start === address && (r.isStmt || r.stop !== undefined);
   }
 
   /**
@@ -142,6 +154,12 @@ export class LineTable {
     return { ...best, addresses: starts };
   }
 
+  /** The row holding `address`: where its code starts and ends. */
+  rowAt(address: number): { start: number; end: number } | undefined {
+    const i = this.indexAt(address);
+    return i < 0 ? undefined : { start: this.ranges[i]!.start, end: this.ranges[i]!.end };
+  }
+
   /** Addresses in [lo, hi) where a statement row starts, in order. */
   statementStarts(lo: number, hi: number): number[] {
     const out: number[] = [];
@@ -159,6 +177,17 @@ export class LineTable {
       if (r[mid]!.start <= address) { best = mid; lo = mid + 1; } else hi = mid - 1;
     }
     return best >= 0 && address < r[best]!.end ? best : -1;
+  }
+
+  /**
+   * The line a debugger stopped at `address` shows, as gdb does: of several rows at one address
+   * (gcc's location views), the last statement's. lookup() gives the last row's, as addr2line.
+   */
+  stopLine(address: number): SourceLine | undefined {
+    const i = this.indexAt(address);
+    if (i < 0) return undefined;
+    const r = this.ranges[i]!;
+    return r.start === address && r.stop ? { ...r.stop } : { file: r.file, line: r.line };
   }
 
   lookup(address: number): SourceLine | undefined {
