@@ -1,6 +1,6 @@
 // System and privileged instructions: HLT, NOP/PAUSE, ARPL, group 6 (SLDT STR LLDT LTR VERR
 // VERW), group 7 (SGDT SIDT LGDT LIDT SMSW LMSW INVLPG VMCALL MONITOR MWAIT), LAR/LSL, CLTS,
-// INVD, WBINVD, MOV to/from CR and DR, RDMSR/WRMSR, RDTSC, RDPMC, SYSENTER/SYSEXIT, CPUID,
+// INVD, WBINVD, MOV to/from CR and DR, RDMSR/WRMSR, RDTSC/RDTSCP, RDPMC, SYSENTER/SYSEXIT, CPUID,
 // the fences and the hint NOPs. Each calls the VM-exit hook where VT-x would intercept it,
 // before its effect.
 
@@ -85,6 +85,7 @@ const group7: Handler = (cpu) => {
         if (!cpu.sink) cpu.fault(UD);
         cpu.vmexit(ExitReason.VMCALL, 0, 'kvm');
         return;
+      case 0xf9: rdtscp(cpu); return;
       case 0xc8: case 0xc9: // MONITOR, MWAIT: not advertised by CPUID; an intercepting hypervisor treats them as NOP
         if (!cpu.controls?.monitorMwait) cpu.fault(UD);
         priv(cpu);
@@ -256,6 +257,18 @@ const rdtsc: Handler = (cpu) => {
   cpu.regs[0] = lo; cpu.regs[2] = hi;
 };
 
+/** IA32_TSC_AUX: what RDTSCP returns in ECX (an OS keeps its CPU number there). Bits 63:32 are reserved. */
+const MSR_TSC_AUX = 0xc0000103;
+
+/** RDTSCP: RDTSC's checks and exit control (VT-x reports it as reason 51), plus TSC_AUX in ECX. */
+function rdtscp(cpu: ExecCpu): void {
+  if ((cpu.cr4 & CR4_TSD) && cpu.cpl !== 0 && (cpu.cr0 & CR0_PE)) cpu.fault(GP, 0);
+  if (cpu.controls?.rdtsc) cpu.vmexit(ExitReason.RDTSCP, 0, 'hypervisor');
+  const [lo, hi] = readTsc(cpu);
+  cpu.regs[0] = lo; cpu.regs[2] = hi;
+  cpu.regs[1] = cpu.msrs.get(MSR_TSC_AUX)![0];
+}
+
 const rdpmc: Handler = (cpu) => {
   const regs = cpu.regs;
   if (!(cpu.cr4 & CR4_PCE) && cpu.cpl !== 0 && (cpu.cr0 & CR0_PE)) cpu.fault(GP, 0);
@@ -318,4 +331,5 @@ export const SYSTEM_OPS: Family = {
     0x30: wrmsrOp, 0x31: rdtsc, 0x32: rdmsrOp, 0x33: rdpmc, 0x34: sysenter, 0x35: sysexit,
     0xa2: cpuidOp, 0xae: group15,
   },
+  msrs: [{ index: MSR_TSC_AUX, reset: [0, 0], reserved: [0, -1] }],
 };

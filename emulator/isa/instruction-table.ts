@@ -184,7 +184,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'rdtscp', rule: 'PV029', mnemonics: ['rdtscp'], title: 'RDTSCP: read the TSC and processor ID',
-    class: 'sensitive', forms: [],
+    class: 'sensitive', forms: [op0f(0x01, 'rdtscp', '', 'system', { ...M, modrmByte: 0xf9, cpuid: { leaf: 0x80000001, reg: 'edx', bit: 27 } })],
     semantics: 'Reads the TSC into EDX:EAX and IA32_TSC_AUX into ECX.',
     pvBehaviour: 'runs but reads the host TSC and TSC_AUX',
     pvSeverity: 'warning',
