@@ -409,7 +409,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     cost: { native: 30, hvmExit: EXIT, pv: GP_EMUL, note: '' },
   }),
   entry({
-    id: 'invpcid', rule: 'PV048', mnemonics: ['invpcid'], title: 'INVPCID: invalidate TLB entries by PCID',
+    id: 'invpcid', rule: 'PV048', mnemonics: ['invpcid'], alsoWritten: '`.byte 0x66,0x0f,0x38,0x82,...`', title: 'INVPCID: invalidate TLB entries by PCID',
     class: 'privileged', forms: [],
     semantics: 'Invalidates TLB entries and paging-structure caches for one address, one PCID or all PCIDs (type in a register, descriptor in memory).',
     pvBehaviour: GP_PV,
@@ -421,7 +421,8 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     cost: { native: 200, hvmExit: EXIT, pv: HCALL, note: '' },
   }),
   entry({
-    id: 'clac-stac', rule: 'PV049', mnemonics: ['clac', 'stac'], title: 'CLAC/STAC: close or open a user-access window (SMAP)',
+    id: 'clac-stac', rule: 'PV049', mnemonics: ['clac', 'stac'],
+    alsoWritten: "`.byte 0x0f,0x01,0xca` / `0xcb`, as Linux's smap.h does", title: 'CLAC/STAC: close or open a user-access window (SMAP)',
     class: 'privileged', forms: [],
     semantics: 'Clears or sets EFLAGS.AC, which lets supervisor code touch user pages while CR4.SMAP is on.',
     pvBehaviour: 'raises #UD in ring 1 (both exist only at CPL 0); SMAP is Xen\'s, not the PV kernel\'s',

@@ -64,6 +64,8 @@ export interface IsaEntry {
   rule: string;
   /** Intel mnemonics (lower case) this entry covers; GAS size suffixes are stripped before lookup. */
   mnemonics: readonly string[];
+  /** How assemblers that lack the mnemonic spell it (raw bytes), for the docs. */
+  alsoWritten?: string;
   /** Required operand shape for generic mnemonics. */
   operandForm?: OperandForm;
   /** One-line name shown in hovers and lists. */

@@ -1,7 +1,10 @@
-// The CPU, the block compiler and the instruction table against the opcode-form description
-// (emulator/isa/opcode-forms.ts): each derived consumer must agree with it.
+// The CPU, the block compiler, the instruction table and docs/rules.md against the opcode-form
+// description (emulator/isa/opcode-forms.ts and the entries' forms): each derived consumer
+// must agree with it.
 
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { ONE_BYTE_FAMILY, TWO_BYTE_FAMILY } from '../../emulator/cpu/dispatch';
 import { compileBlock } from '../../emulator/cpu/block-compiler';
@@ -70,4 +73,10 @@ test('the block compiler inlines exactly the forms marked compiled (register and
       assert.equal(block !== null, expected, `${hex(f)} ${mnemonics(f)[0]} (${memory ? 'memory' : 'register'} operand): compiled ${block !== null}, the form says ${f.compiled ?? 'interpreted'}`);
     }
   }
+});
+
+test('docs/rules.md holds exactly what scripts/gen-rules-doc.ts writes from the table (--check)', () => {
+  const repo = join(__dirname, '..', '..');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-rules-doc.ts', '--check'], { cwd: repo, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
 });
