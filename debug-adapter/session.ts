@@ -13,7 +13,7 @@ import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
 import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
 import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
-import { compileCondition } from './engine/expression';
+import { compileCondition } from '../emulator/expression';
 import { code32 } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { disassembleAround } from './disassembly-view';

@@ -4,7 +4,7 @@
 
 import { formatValue, scalarValue, sizeOf, strip, typeName, type CType, type DebugInfo, type FunctionInfo, type Regs, type Variable } from '../emulator/loader/dwarf';
 import type { DebugEngine } from './engine/debug-engine';
-import { typedBytes, type Typed } from './engine/expression';
+import { typedBytes, type Typed } from '../emulator/expression';
 import { hex, type Node } from './state-views';
 
 const MAX_ELEMENTS = 256;

@@ -2,7 +2,7 @@
 // (a source line and a function entry), each with its own condition, hit condition and log
 // message. The machine only knows "stop at this address"; what a hit means is decided here.
 
-import { compileCondition, compileExpression, ExpressionError, type ExpressionScope } from './expression';
+import { compileCondition, compileExpression, ExpressionError, type ExpressionScope } from '../../emulator/expression';
 
 export type BreakpointKind = 'source' | 'function' | 'instruction';
 

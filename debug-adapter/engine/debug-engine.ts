@@ -14,7 +14,7 @@ import { decodeInfo } from '../../emulator/isa';
 import type { BootPlan, ExitRecord, MachineApi, StopReason, WatchKind } from '../../emulator/machine';
 import { BreakpointSet, compileHitCondition, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
 import { SymbolTable } from './symbols';
-import { compileCondition, compileExpression, type ExpressionScope, type Value } from './expression';
+import { compileCondition, compileExpression, type ExpressionScope, type Value } from '../../emulator/expression';
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
 import { PvKind } from '../../emulator/trace/record-kinds';

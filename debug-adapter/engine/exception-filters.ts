@@ -7,7 +7,7 @@ import { FILTER_FIELDS } from '../../emulator/machine';
 import { ExitReason, exitReasonNumber } from '../../emulator/isa/exit-reasons';
 import { PvKind, isPvRecord } from '../../emulator/trace/record-kinds';
 import { hypercallByName } from '../../emulator/pv/abi';
-import { compileCondition, type ExpressionScope } from './expression';
+import { compileCondition, type ExpressionScope } from '../../emulator/expression';
 
 const PV_HYPERCALL = PvKind.HYPERCALL, PV_TRAP_BOUNCE = PvKind.TRAP_BOUNCE, PV_PRIV_OP = PvKind.PRIV_OP;
 

@@ -4,7 +4,7 @@
 
 import type { MachineApi, RegisterFile } from '../../emulator/machine';
 import { type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
-import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from './expression';
+import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from '../../emulator/expression';
 import type { SymbolTable } from './symbols';
 import { ERROR_CODE_VECTORS, unwind, type RawFrame } from './stack';
 import { StubMap, type HandlerEntry } from './interrupt-frames';

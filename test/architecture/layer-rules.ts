@@ -19,7 +19,7 @@ export interface Layer {
 /** The emulator's parts a front end may use: the composition root, the knowledge layers, virtual time. */
 const EMULATOR_SURFACE = [
   'emulator/machine/index.ts', 'emulator/isa/', 'emulator/loader/', 'emulator/vmm/', 'emulator/pv/', 'emulator/trace/', 'emulator/clock.ts',
-  'emulator/option-error.ts', 'emulator/limits.ts',
+  'emulator/option-error.ts', 'emulator/limits.ts', 'emulator/expression/',
 ] as const;
 
 export const LAYERS: readonly Layer[] = [
@@ -41,6 +41,8 @@ export const LAYERS: readonly Layer[] = [
   { path: 'emulator/pv/', holds: 'the Xen PV hypervisor: ABI, hypercalls, events, domain builder',
     mayImport: ['emulator/cpu/index.ts', 'emulator/memory/', 'emulator/devices/platform-api.ts', 'emulator/loader/', 'emulator/isa/',
       'emulator/trace/', 'emulator/clock.ts', 'emulator/option-error.ts'] },
+  { path: 'emulator/expression/', holds: 'the expression language of conditions, watches and exit filters',
+    mayImport: ['emulator/loader/dwarf/'] },
   { path: 'emulator/trace/', holds: 'the record of hypervisor events both models write: record types, ring buffer',
     mayImport: ['emulator/isa/', 'emulator/cpu/index.ts'] },
   { path: 'emulator/firmware/', holds: 'what firmware leaves in guest memory: ACPI tables',

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileCondition, compileExpression, ExpressionError, type ExpressionScope } from '../../debug-adapter/engine/expression';
+import { compileCondition, compileExpression, ExpressionError, type ExpressionScope } from '../../emulator/expression';
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;

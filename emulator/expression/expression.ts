@@ -1,11 +1,21 @@
-// A small C-like expression language for breakpoint conditions, exception-filter conditions,
-// watch and hover: numbers, names (registers, symbols, exit fields), strings for equality,
-// `[addr]` / `byte [addr]` / `word [addr]` memory reads, and C's operators with C's precedence.
-// With DWARF the names of variables are typed values: members (`.`, `->`), indexing, `*`, `&`,
-// casts to the program's types and pointer arithmetic scaled by the pointee's size. Parsed once
-// into closures; no eval, no host access beyond what the scope offers.
+// A small C-like expression language, the one parser for the debugger's breakpoint and
+// exception-filter conditions, watches and hovers, and for exit filters (`paravirt run
+// --stop-on`, the machine's stop filter): numbers, names (registers, symbols, exit fields),
+// strings for equality, `[addr]` / `byte [addr]` / `word [addr]` memory reads, and C's
+// operators with C's precedence. With DWARF the names of variables are typed values: members
+// (`.`, `->`), indexing, `*`, `&`, casts to the program's types and pointer arithmetic scaled
+// by the pointee's size. Parsed once into closures; no eval, no host access beyond the scope.
+//
+// A name the scope does not have here (an I/O port on a CR-access exit) is absent: it carries
+// through arithmetic, makes any comparison false and `!` true, and counts as false for && and
+// ||, so `port == 0x3f8 || eip == 0x1000` still tests eip on exits without a port. A whole
+// condition that is absent is false; evaluating an absent expression throws NotApplicable.
+//
+// The exit-filter syntax differs in one rule it was published with: & ^ | bind tighter than
+// comparisons (`qualification & 0x40 == 0x40` means what it reads like), where C binds them
+// looser. The precedence table is the only difference.
 
-import { scalarValue, sizeOf, strip, type CType } from '../../emulator/loader/dwarf';
+import { scalarValue, sizeOf, strip, type CType } from '../loader/dwarf';
 
 export class ExpressionError extends Error {
   override name = 'ExpressionError';
@@ -26,11 +36,32 @@ export interface ExpressionScope {
   readBytes?(addr: number, length: number): Uint8Array | null;
 }
 
+/** A name the scope does not have for this evaluation. */
+interface Absent { kind: 'absent'; name: string }
+
 export type Value = number | string | Typed;
+type Inner = Value | Absent;
 export type Compiled = (scope: ExpressionScope) => Value;
+type InnerCompiled = (scope: ExpressionScope) => Inner;
 
 /** Thrown while evaluating when a name does not apply (an exit field of another exit kind). */
 export class NotApplicable extends Error {}
+
+/** 'c': C's precedence (the debugger). 'filter': & ^ | bind tighter than comparisons (exit filters). */
+export type ExpressionSyntax = 'c' | 'filter';
+
+export interface ParsedExpression {
+  /** Evaluates; throws NotApplicable naming the first absent name when the result is absent. */
+  evaluate: Compiled;
+  /** As a condition: non-zero (or a non-empty string) is true; absent is false. */
+  test: (scope: ExpressionScope) => boolean;
+  /** The names the expression reads from its scope (not member names, not type names). */
+  names: ReadonlySet<string>;
+  /** Whether it reads guest memory ([addr], *ptr, members of pointed-to structs...). */
+  readsMemory: boolean;
+}
+
+const isAbsent = (v: Inner): v is Absent => typeof v === 'object' && v.kind === 'absent';
 
 const TOKEN = /\s*(0x[0-9a-fA-F]+|0b[01]+|\d+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$][A-Za-z0-9_$]*|->|<<|>>|==|!=|<=|>=|&&|\|\||[-+*/%()<>!~&|^[\].])/y;
 
@@ -48,14 +79,16 @@ function tokenize(text: string): string[] {
   return out;
 }
 
-const BINARY: Array<Record<string, (a: number, b: number) => number>> = [
-  { '||': (a, b) => (a || b ? 1 : 0) },
-  { '&&': (a, b) => (a && b ? 1 : 0) },
-  { '|': (a, b) => (a | b) >>> 0 },
-  { '^': (a, b) => (a ^ b) >>> 0 },
-  { '&': (a, b) => (a & b) >>> 0 },
-  { '==': (a, b) => (a === b ? 1 : 0), '!=': (a, b) => (a !== b ? 1 : 0) },
-  { '<': (a, b) => (a < b ? 1 : 0), '<=': (a, b) => (a <= b ? 1 : 0), '>': (a, b) => (a > b ? 1 : 0), '>=': (a, b) => (a >= b ? 1 : 0) },
+type Level = Record<string, (a: number, b: number) => number>;
+const OR: Level = { '||': (a, b) => (a || b ? 1 : 0) };
+const AND: Level = { '&&': (a, b) => (a && b ? 1 : 0) };
+const BIT_OR: Level = { '|': (a, b) => (a | b) >>> 0 };
+const BIT_XOR: Level = { '^': (a, b) => (a ^ b) >>> 0 };
+const BIT_AND: Level = { '&': (a, b) => (a & b) >>> 0 };
+const EQUALITY: Level = { '==': (a, b) => (a === b ? 1 : 0), '!=': (a, b) => (a !== b ? 1 : 0) };
+const RELATIONAL: Level = { '<': (a, b) => (a < b ? 1 : 0), '<=': (a, b) => (a <= b ? 1 : 0), '>': (a, b) => (a > b ? 1 : 0), '>=': (a, b) => (a >= b ? 1 : 0) };
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const ARITHMETIC: Level[] = [
   { '<<': (a, b) => (a << (b & 31)) >>> 0, '>>': (a, b) => a >>> (b & 31) },
   { '+': (a, b) => (a + b) >>> 0, '-': (a, b) => (a - b) >>> 0 },
   {
@@ -64,6 +97,12 @@ const BINARY: Array<Record<string, (a: number, b: number) => number>> = [
     '%': (a, b) => { if (b === 0) throw new ExpressionError('division by zero'); return (a % b) >>> 0; },
   },
 ];
+
+/** Binary operators by precedence, loosest first. */
+const PRECEDENCE: Record<ExpressionSyntax, Level[]> = {
+  c: [OR, AND, BIT_OR, BIT_XOR, BIT_AND, EQUALITY, RELATIONAL, ...ARITHMETIC],
+  filter: [OR, AND, EQUALITY, RELATIONAL, BIT_OR, BIT_XOR, BIT_AND, ...ARITHMETIC],
+};
 
 const SIZES: Record<string, 1 | 2 | 4> = { byte: 1, word: 2, dword: 4 };
 
@@ -143,9 +182,14 @@ const BASE_TYPE_WORDS = new Set(['int', 'char', 'short', 'long', 'unsigned', 'si
 
 class Parser {
   private i = 0;
-  constructor(private readonly t: string[], private readonly text: string) {}
+  readonly names = new Set<string>();
+  readsMemory = false;
+  private readonly levels: Level[];
+  constructor(private readonly t: string[], private readonly text: string, syntax: ExpressionSyntax) {
+    this.levels = PRECEDENCE[syntax];
+  }
 
-  parse(): Compiled {
+  parse(): InnerCompiled {
     if (this.t.length === 0) throw new ExpressionError('the expression is empty');
     const e = this.binary(0);
     if (this.i < this.t.length) throw new ExpressionError(`unexpected '${this.t[this.i]}' in '${this.text}'`);
@@ -158,31 +202,39 @@ class Parser {
     this.i++;
   }
 
-  private binary(level: number): Compiled {
-    if (level >= BINARY.length) return this.unary();
+  private binary(level: number): InnerCompiled {
+    if (level >= this.levels.length) return this.unary();
     let left = this.binary(level + 1);
     for (;;) {
       const op = this.peek();
-      const fn = op !== undefined ? BINARY[level]![op] : undefined;
+      const fn = op !== undefined ? this.levels[level]![op] : undefined;
       if (!fn || op === undefined) return left;
       this.i++;
       const right = this.binary(level + 1);
       const l = left;
-      if (op === '==' || op === '!=') {
-        const eq = op === '==';
+      if (op === '&&' || op === '||') {
+        const and = op === '&&';
+        left = (s) => {
+          const a = truth(l(s), op, s);
+          if (and ? !a : a) return and ? 0 : 1;
+          return truth(right(s), op, s) ? 1 : 0;
+        };
+      } else if (COMPARISONS.has(op)) {
         left = (s) => {
           const a = l(s), b = right(s);
-          const same = typeof a === 'string' || typeof b === 'string' ? a === b : numOf(a, op, s) === numOf(b, op, s);
-          return same === eq ? 1 : 0;
+          if (isAbsent(a) || isAbsent(b)) return 0; // a field this exit does not have never compares
+          if (op === '==' || op === '!=') {
+            const same = typeof a === 'string' || typeof b === 'string' ? a === b : numOf(a, op, s) === numOf(b, op, s);
+            return same === (op === '==') ? 1 : 0;
+          }
+          return fn(numOf(a, op, s), numOf(b, op, s));
         };
-      } else if (op === '&&') {
-        left = (s) => (numOf(l(s), '&&', s) ? (numOf(right(s), '&&', s) ? 1 : 0) : 0);
-      } else if (op === '||') {
-        left = (s) => (numOf(l(s), '||', s) ? 1 : numOf(right(s), '||', s) ? 1 : 0);
       } else if (op === '+' || op === '-') {
         // Pointer arithmetic: p + n moves by n elements, p - q counts elements.
         left = (s) => {
           const a = l(s), b = right(s);
+          if (isAbsent(a)) return a;
+          if (isAbsent(b)) return b;
           const sa = pointeeSize(a), sb = pointeeSize(b);
           if (sa && !sb && typeof a === 'object') {
             const t = strip(a.type);
@@ -194,7 +246,12 @@ class Parser {
           return fn(numOf(a, op, s), numOf(b, op, s));
         };
       } else {
-        left = (s) => fn(numOf(l(s), op, s), numOf(right(s), op, s));
+        left = (s) => {
+          const a = l(s), b = right(s);
+          if (isAbsent(a)) return a;
+          if (isAbsent(b)) return b;
+          return fn(numOf(a, op, s), numOf(b, op, s));
+        };
       }
     }
   }
@@ -225,27 +282,33 @@ class Parser {
     };
   }
 
-  private unary(): Compiled {
+  private unary(): InnerCompiled {
     const op = this.peek();
     if (op === '!' || op === '~' || op === '-' || op === '+') {
       this.i++;
       const e = this.unary();
-      if (op === '!') return (s) => (numOf(e(s), '!', s) ? 0 : 1);
-      if (op === '~') return (s) => ~numOf(e(s), '~', s) >>> 0;
-      if (op === '-') return (s) => (-numOf(e(s), '-', s)) >>> 0;
+      if (op === '!') return (s) => { const v = e(s); return isAbsent(v) ? 1 : numOf(v, '!', s) ? 0 : 1; };
+      if (op === '~') return (s) => { const v = e(s); return isAbsent(v) ? v : ~numOf(v, '~', s) >>> 0; };
+      if (op === '-') return (s) => { const v = e(s); return isAbsent(v) ? v : (-numOf(v, '-', s)) >>> 0; };
       return e;
     }
     if (op === '*') {
       this.i++;
+      this.readsMemory = true;
       const e = this.unary();
       // Typed pointers load their pointee; a plain number reads a dword there.
-      return (s) => { const v = e(s); return typeof v === 'object' ? elementOf(v, 0, s, 'dereference') : readMem(s, numOf(v, '*', s), 4); };
+      return (s) => {
+        const v = e(s);
+        if (isAbsent(v)) return v;
+        return typeof v === 'object' ? elementOf(v, 0, s, 'dereference') : readMem(s, numOf(v, '*', s), 4);
+      };
     }
     if (op === '&') {
       this.i++;
       const e = this.unary();
       return (s) => {
         const v = e(s);
+        if (isAbsent(v)) return v;
         if (typeof v !== 'object' || v.address === undefined) throw new ExpressionError('& needs a variable in memory');
         return { kind: 'typed', type: pointerTo(v.type), bytes: intBytes(v.address, 4) };
       };
@@ -261,6 +324,7 @@ class Parser {
       return (s) => {
         const t = cast(s);
         const v = e(s);
+        if (isAbsent(v)) return v;
         const st = strip(t);
         if (st.kind === 'struct' || st.kind === 'union' || st.kind === 'array') {
           return { kind: 'typed', type: t, address: typeof v === 'object' && v.address !== undefined ? v.address : numOf(v, 'cast', s) };
@@ -271,56 +335,68 @@ class Parser {
     return this.postfix(this.primary());
   }
 
-  private postfix(e0: Compiled): Compiled {
+  private postfix(e0: InnerCompiled): InnerCompiled {
     let e = e0;
     for (;;) {
       const op = this.peek();
       if (op === '.' || op === '->') {
         this.i++;
+        this.readsMemory = true;
         const name = this.t[this.i++];
         if (name === undefined || !/^[A-Za-z_$]/.test(name)) throw new ExpressionError(`expected a member name after '${op}' in '${this.text}'`);
         const base = e;
-        e = (s) => memberOf(base(s), name, op === '->', s);
+        e = (s) => { const v = base(s); return isAbsent(v) ? v : memberOf(v, name, op === '->', s); };
       } else if (op === '[') {
         this.i++;
+        this.readsMemory = true;
         const idx = this.binary(0);
         this.expect(']');
         const base = e;
-        e = (s) => elementOf(base(s), numOf(idx(s), 'an index', s) | 0, s, 'index');
+        e = (s) => {
+          const v = base(s), i = idx(s);
+          if (isAbsent(v)) return v;
+          if (isAbsent(i)) return i;
+          return elementOf(v, numOf(i, 'an index', s) | 0, s, 'index');
+        };
       } else return e;
     }
   }
 
-  private bracket(size: 1 | 2 | 4): Compiled {
+  private bracket(size: 1 | 2 | 4): InnerCompiled {
     this.expect('[');
+    this.readsMemory = true;
     const e = this.binary(0);
     this.expect(']');
-    return (s) => readMem(s, numOf(e(s), 'a memory read', s) >>> 0, size);
+    return (s) => { const a = e(s); return isAbsent(a) ? a : readMem(s, numOf(a, 'a memory read', s) >>> 0, size); };
   }
 
-  private primary(): Compiled {
+  private primary(): InnerCompiled {
     const tok = this.t[this.i++];
     if (tok === undefined) throw new ExpressionError(`'${this.text}' ends too early`);
     if (tok === '(') { const e = this.binary(0); this.expect(')'); return e; }
-    if (/^0x/i.test(tok)) { const v = parseInt(tok.slice(2), 16) >>> 0; return () => v; }
-    if (/^0b/i.test(tok)) { const v = parseInt(tok.slice(2), 2) >>> 0; return () => v; }
-    if (/^\d/.test(tok)) {
-      const v = Number(tok);
-      if (!Number.isSafeInteger(v)) throw new ExpressionError(`number ${tok} is too large`);
-      return () => v >>> 0;
-    }
+    // Literals keep their value (icount and cycles pass 2^32); operators wrap to 32 bits.
+    if (/^0x/i.test(tok)) { const v = literal(parseInt(tok.slice(2), 16), tok); return () => v; }
+    if (/^0b/i.test(tok)) { const v = literal(parseInt(tok.slice(2), 2), tok); return () => v; }
+    if (/^\d/.test(tok)) { const v = literal(Number(tok), tok); return () => v; }
     if (tok[0] === '"' || tok[0] === "'") { const v = tok.slice(1, -1).replace(/\\(.)/g, '$1'); return () => v; }
     if (/^[A-Za-z_$]/.test(tok)) {
-      return (s) => {
-        const typed = s.variable?.(tok);
-        if (typed) return typed;
-        const v = s.name(tok);
-        if (v === undefined) throw new NotApplicable(tok);
-        return v;
-      };
+      this.names.add(tok);
+      const absent: Absent = { kind: 'absent', name: tok };
+      return (s) => s.variable?.(tok) ?? s.name(tok) ?? absent;
     }
     throw new ExpressionError(`unexpected '${tok}' in '${this.text}'`);
   }
+}
+
+function literal(v: number, tok: string): number {
+  if (!Number.isSafeInteger(v)) throw new ExpressionError(`number ${tok} is too large`);
+  return v;
+}
+
+/** && and || read absent as false. */
+function truth(v: Inner, what: string, s: ExpressionScope): boolean {
+  if (isAbsent(v)) return false;
+  return typeof v === 'string' ? v.length > 0 : numOf(v, what, s) !== 0;
 }
 
 /** Base types by their C spelling when the program's DWARF does not name them. */
@@ -346,22 +422,36 @@ export function toNumber(v: Value, s: ExpressionScope): number { return numOf(v,
 export function typedBytes(v: Typed, s: ExpressionScope): Uint8Array { return bytesOf(v, s); }
 
 /** Parses once; throws ExpressionError naming what it could not read. */
-export function compileExpression(text: string): Compiled {
+export function parseExpression(text: string, syntax: ExpressionSyntax = 'c'): ParsedExpression {
   if (typeof text !== 'string') throw new ExpressionError('the expression must be a string');
   if (text.length > 4096) throw new ExpressionError('the expression is longer than 4096 characters');
-  return new Parser(tokenize(text), text.trim()).parse();
+  const parser = new Parser(tokenize(text), text.trim(), syntax);
+  const e = parser.parse();
+  return {
+    evaluate: (s) => {
+      const v = e(s);
+      if (isAbsent(v)) throw new NotApplicable(v.name);
+      return v;
+    },
+    test: (s) => {
+      try {
+        return truth(e(s), 'a condition', s);
+      } catch (err) {
+        if (err instanceof NotApplicable) return false;
+        throw err;
+      }
+    },
+    names: parser.names,
+    readsMemory: parser.readsMemory,
+  };
 }
 
-/** A condition: true when the expression is non-zero; false when a name it uses does not apply. */
+/** Parses once (C's precedence); the result throws NotApplicable when a name it needs is absent. */
+export function compileExpression(text: string): Compiled {
+  return parseExpression(text).evaluate;
+}
+
+/** A condition: true when the expression is non-zero; false when it is absent here. */
 export function compileCondition(text: string): (scope: ExpressionScope) => boolean {
-  const e = compileExpression(text);
-  return (s) => {
-    try {
-      const v = e(s);
-      return typeof v === 'string' ? v.length > 0 : numOf(v, 'a condition', s) !== 0;
-    } catch (err) {
-      if (err instanceof NotApplicable) return false;
-      throw err;
-    }
-  };
+  return parseExpression(text).test;
 }

@@ -1,0 +1,8 @@
+// The expression language: one parser for the debugger's conditions, watches and hovers and
+// for the exit filters of `paravirt run --stop-on` and the machine (see expression.ts).
+
+export {
+  compileCondition, compileExpression, parseExpression, toNumber, typedBytes,
+  ExpressionError, NotApplicable,
+} from './expression';
+export type { Compiled, ExpressionScope, ExpressionSyntax, ParsedExpression, Typed, Value } from './expression';
