@@ -6,6 +6,7 @@
 // (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
 
 import { cpuid } from '../cpu';
+import { decodeForm } from '../isa/decode';
 import { ENODEV, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
 import { UD, type PvDomain } from './domain';
 import { T_L3 } from './page-types';
@@ -65,57 +66,50 @@ export function pvCpuid(d: PvDomain): void {
 export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
   const b = fetchInstruction(d);
   const cpu = d.cpu, r = cpu.regs;
-  let i = 0;
-  let opsize = 4;
-  while (i < b.length && (b[i] === 0x66 || b[i] === 0xf3 || b[i] === 0xf2 || b[i] === 0x2e || b[i] === 0x3e || b[i] === 0x26 || b[i] === 0x36 || b[i] === 0x64 || b[i] === 0x65)) {
-    if (b[i] === 0x66) opsize = 2;
-    i++;
-  }
-  const op = b[i];
-  if (op === undefined) return null;
+  // Which instruction it is, and its length, come from the opcode-form description in isa/.
+  const dec = decodeForm(new Uint8Array(b), cpu.cs32);
+  if (dec === null || dec.form.isa === undefined) return null;
+  const { form, length } = dec;
+  const op = form.map === '0f' ? 0x0f00 | form.opcode : form.opcode;
   // Xen's vCPL: user code is 3; the kernel (ring 1) is 1, or 0 once the guest opted in to
   // vm_assist(architectural_iopl). CLI/STI and port I/O are allowed when vCPL <= IOPL.
   const user = cpu.cpl !== 1;
   const vcpl = user ? 3 : d.architecturalIopl ? 0 : 1;
   const ioOk = d.iopl >= vcpl;
-  switch (op) {
-    case 0xfa: case 0xfb:
+  switch (form.isa) {
+    case 'cli': case 'sti':
       if (!ioOk) return null;
-      d.events.upcallMask = op === 0xfa;
-      if (op === 0xfb && d.upcallDeliverable()) { cpu.irqPoll = true; cpu.attn = true; }
-      return { length: i + 1, name: op === 0xfa ? 'cli' : 'sti', opcode: op };
-    case 0xe4: case 0xe5: case 0xec: case 0xed: case 0xe6: case 0xe7: case 0xee: case 0xef: {
+      d.events.upcallMask = form.isa === 'cli';
+      if (form.isa === 'sti' && d.upcallDeliverable()) { cpu.irqPoll = true; cpu.attn = true; }
+      return { length, name: form.isa, opcode: op };
+    case 'in': case 'out': {
       // With IOPL granted but no ports assigned (an unprivileged domain), reads see all ones
       // and writes are dropped, as Xen's guest_io_read/write do.
       if (!ioOk) return null;
-      const imm = op < 0xe8;
-      const size = (op & 1) ? opsize : 1;
-      const isIn = (op & 2) === 0;
-      if (isIn) {
+      const size = (form.opcode & 1) ? dec.operandBits >> 3 : 1;
+      if (form.isa === 'in') {
         if (size === 1) r[0] = (r[0] & ~0xff) | 0xff; else if (size === 2) r[0] = (r[0] & ~0xffff) | 0xffff; else r[0] = -1;
       }
-      return { length: i + (imm ? 2 : 1), name: isIn ? 'in' : 'out', opcode: op };
+      return { length, name: form.isa, opcode: op };
     }
-    case 0x0f: if (user) return null; break; // the rest are for the kernel only
-    default: return null;
   }
-  const op2 = b[i + 1];
-  const modrm = b[i + 2] ?? 0;
+  if (user) return null; // the rest are for the kernel only
+  const modrm = dec.modrmByte;
   const reg = (modrm >>> 3) & 7, rm = modrm & 7;
-  switch (op2) {
-    case 0x06: // CLTS
+  switch (form.isa) {
+    case 'clts':
       d.ts = false; cpu.cr0 &= ~8;
-      return { length: i + 2, name: 'clts', opcode: 0x0f06 };
-    case 0x09: // WBINVD: ignored for a domain that may not flush caches
-      return { length: i + 2, name: 'wbinvd', opcode: 0x0f09 };
-    case 0x30: // WRMSR, RDMSR: the MSR table in priv-msr.ts; what it refuses is #GP
-      return pvWrmsr(d, r[1] >>> 0) ? { length: i + 2, name: 'wrmsr', opcode: 0x0f30 } : null;
-    case 0x32:
-      return pvRdmsr(d, r[1] >>> 0) ? { length: i + 2, name: 'rdmsr', opcode: 0x0f32 } : null;
-    case 0x31:
+      return { length, name: 'clts', opcode: op };
+    case 'wbinvd': // ignored for a domain that may not flush caches
+      return { length, name: 'wbinvd', opcode: op };
+    case 'wrmsr': // WRMSR, RDMSR: the MSR table in priv-msr.ts; what it refuses is #GP
+      return pvWrmsr(d, r[1] >>> 0) ? { length, name: 'wrmsr', opcode: op } : null;
+    case 'rdmsr':
+      return pvRdmsr(d, r[1] >>> 0) ? { length, name: 'rdmsr', opcode: op } : null;
+    case 'rdtsc':
       pvRdtsc(d);
-      return { length: i + 2, name: 'rdtsc', opcode: 0x0f31 };
-    case 0x20: { // MOV r32, CRn
+      return { length, name: 'rdtsc', opcode: op };
+    case 'mov-from-cr': { // MOV r32, CRn
       if ((modrm >>> 6) !== 3) return null;
       let v: number;
       switch (reg) {
@@ -126,9 +120,9 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
         default: return null;
       }
       r[rm] = v | 0;
-      return { length: i + 3, name: `mov from cr${reg}`, opcode: 0x0f20 };
+      return { length, name: `mov from cr${reg}`, opcode: op };
     }
-    case 0x22: { // MOV CRn, r32
+    case 'mov-to-cr': { // MOV CRn, r32
       if ((modrm >>> 6) !== 3) return null;
       const v = r[rm] | 0;
       switch (reg) {
@@ -150,21 +144,21 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
         case 4: if (v !== cpu.cr4) return null; break;
         default: return null;
       }
-      return { length: i + 3, name: `mov to cr${reg}`, opcode: 0x0f22 };
+      return { length, name: `mov to cr${reg}`, opcode: op };
     }
-    case 0x21: { // MOV r32, DRn (Xen's get_debugreg rules: debug-regs.ts)
+    case 'mov-from-dr': { // MOV r32, DRn (Xen's get_debugreg rules: debug-regs.ts)
       if ((modrm >>> 6) !== 3) return null;
       const v = getDebugReg(d, reg);
       if (v === null) return { raise: UD };
       r[rm] = v | 0;
-      return { length: i + 3, name: `mov from dr${reg}`, opcode: 0x0f21 };
+      return { length, name: `mov from dr${reg}`, opcode: op };
     }
-    case 0x23: { // MOV DRn, r32 (Xen's set_debugreg: -ENODEV is #UD, the other refusals #GP)
+    case 'mov-to-dr': { // MOV DRn, r32 (Xen's set_debugreg: -ENODEV is #UD, the other refusals #GP)
       if ((modrm >>> 6) !== 3) return null;
       const rc = setDebugReg(d, reg, r[rm] >>> 0);
       if (rc === -ENODEV) return { raise: UD };
       if (rc !== 0) return null;
-      return { length: i + 3, name: `mov to dr${reg}`, opcode: 0x0f23 };
+      return { length, name: `mov to dr${reg}`, opcode: op };
     }
     default:
       return null;
