@@ -117,7 +117,21 @@ function statementEnd(t: string, from: number): number {
 
 const TOKEN_RE = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*|[A-Za-z_]\w*/g;
 
-interface Src { s: ReachSource; defs: CMacroDef[]; index: number; bodies?: Bodies }
+/**
+ * `searchable`: a source whose text is searched for calls and whose asm statements seed the
+ * search; headers given only for their #defines are not (their regions are not wanted).
+ */
+interface Src { s: ReachSource; defs: CMacroDef[]; index: number; searchable: boolean; bodies?: Bodies }
+
+/** What the fixed point learnt about macros: whose bodies are asm text, which parameters carry it. */
+export interface ReachState { textMacros: ReadonlySet<string>; asmParams: ReadonlyMap<string, ReadonlySet<number>> }
+
+/**
+ * Headers whose macros `sources` may use, with what a run over the headers alone found
+ * (`state`): the sources are then searched against that, without going through the headers'
+ * text again.
+ */
+export interface ReachHeaders { sources: ReachSource[]; keys?: Array<object | undefined>; state: ReachState }
 
 /** A source's #define bodies joined (with the offset each starts at), to search them alone. */
 interface Bodies { text: string; starts: number[]; defIndex: number[] }
@@ -137,21 +151,70 @@ function bodiesOf(src: Src): Bodies {
   return src.bodies;
 }
 
-/**
- * Everything in `sources` that is asm text outside asm statements, per source (by index).
- * `keys`: objects to cache each source's #define list on (e.g. its document).
- */
-export function findAsmReach(sources: ReachSource[], keys?: Array<object | undefined>): ReachRegion[][] {
-  const srcs: Src[] = sources.map((s, index) => ({ s, defs: macroDefs(s.text, keys?.[index]), index }));
+function indexByName(srcs: Src[]): Map<string, Array<{ src: Src; def: CMacroDef }>> {
   const byName = new Map<string, Array<{ src: Src; def: CMacroDef }>>();
   for (const src of srcs) for (const def of src.defs) {
     const l = byName.get(def.name);
     if (l) l.push({ src, def }); else byName.set(def.name, [{ src, def }]);
   }
-  const out: ReachRegion[][] = sources.map(() => []);
-  if (byName.size === 0) return out;
+  return byName;
+}
+
+/** The headers' sources, macros by name, openers and call search, built once per ReachHeaders. */
+interface Prepared { srcs: Src[]; byName: Map<string, Array<{ src: Src; def: CMacroDef }>>; openers: Set<string>; callRe: RegExp | null }
+const preparedCache = new WeakMap<ReachHeaders, Prepared>();
+
+function prepared(h: ReachHeaders, first: number): Prepared {
+  let p = preparedCache.get(h);
+  if (p && p.srcs[0]?.index === first) return p;
+  const srcs: Src[] = h.sources.map((s, k) => ({ s, defs: macroDefs(s.text, h.keys?.[k]), index: first + k, searchable: false }));
+  const byName = indexByName(srcs);
+  const openers = new Set<string>();
+  for (const src of srcs) for (const r of src.s.asm) {
+    if (r.kw === undefined || r.close === undefined) continue;
+    const d = src.defs.find((x) => r.kw! >= x.bodyStart && r.kw! < x.bodyEnd);
+    if (d && r.close > d.bodyEnd) openers.add(d.name);
+  }
+  for (let grew = openers.size > 0; grew;) {
+    grew = false;
+    const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`);
+    for (const src of srcs) for (const d of src.defs) {
+      if (openers.has(d.name) || d.bodyEnd <= d.bodyStart) continue;
+      if (re.test(src.s.text.slice(d.bodyStart, d.bodyEnd))) { openers.add(d.name); grew = true; }
+    }
+  }
+  const names = [...h.state.asmParams.keys()].filter((n) => byName.get(n)?.some((x) => x.def.params));
+  const callRe = names.length ? new RegExp(`\\b(?:${names.join('|')})\\s*\\(`, 'g') : null;
+  p = { srcs, byName, openers, callRe };
+  preparedCache.set(h, p);
+  return p;
+}
+
+/**
+ * Everything in `sources` that is asm text outside asm statements, per source (by index).
+ * `keys`: objects to cache each source's #define list on (e.g. its document).
+ */
+export function findAsmReach(sources: ReachSource[], keys?: Array<object | undefined>, headers?: ReachHeaders): ReachRegion[][] {
+  return findAsmReachWithState(sources, keys, headers).regions;
+}
+
+/** findAsmReach(), also returning what was learnt (to pass as ReachHeaders.state later). */
+export function findAsmReachWithState(sources: ReachSource[], keys?: Array<object | undefined>, headers?: ReachHeaders): { regions: ReachRegion[][]; state: ReachState } {
+  const srcs: Src[] = sources.map((s, index) => ({ s, defs: macroDefs(s.text, keys?.[index]), index, searchable: true }));
+  const own = indexByName(srcs);
+  const prep = headers ? prepared(headers, sources.length) : null;
+  if (prep) for (const h of prep.srcs) srcs.push(h);
+  // The sources' own macros first, then the headers' (kept indexed between runs).
+  const defsOf = (name: string) => {
+    const a = own.get(name), b = prep?.byName.get(name);
+    return a && b ? [...a, ...b] : a ?? b;
+  };
+  const isMacro = (name: string) => own.has(name) || !!prep?.byName.has(name);
+  const out: ReachRegion[][] = srcs.map(() => []);
   const textMacros = new Map<string, MacroUse[]>();
   const asmParams = new Map<string, Set<number>>();
+  const result = () => ({ regions: out.slice(0, sources.length), state: { textMacros: new Set(textMacros.keys()), asmParams } });
+  if (own.size === 0 && !prep?.byName.size) return result();
   const seen = new Set<string>();
   const work: Array<{ src: Src; from: number; to: number; inDef: CMacroDef | null }> = [];
   const enclosing = (src: Src, at: number): CMacroDef | null => {
@@ -164,7 +227,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
     const key = `${src.index}:${from}:${to}`;
     if (seen.has(key)) return;
     seen.add(key);
-    if (region) out[src.index].push(region);
+    if (region && src.searchable) out[src.index].push(region);
     work.push({ src, from, to, inDef: enclosing(src, from) });
   };
   let pendingCalls: string[] = [];
@@ -174,7 +237,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
     if (uses) { if (uses.length < MAX_USES && !uses.some((u) => u.path === use.path && u.offset === use.offset)) uses.push(use); return; }
     uses = [use];
     textMacros.set(name, uses);
-    for (const { src, def } of byName.get(name) ?? []) {
+    for (const { src, def } of defsOf(name) ?? []) {
       if (def.bodyEnd > def.bodyStart) push(src, def.bodyStart, def.bodyEnd, { from: def.bodyStart, to: def.bodyEnd, kind: 'macro-body', macro: name, uses });
     }
   };
@@ -197,7 +260,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
         const p = inDef.params.indexOf(word);
         if (p >= 0) { markParam(inDef.name, p); continue; }
       }
-      if (byName.has(word) && (!inDef || inDef.name !== word)) markText(word, { path: src.s.path, offset: m.index, text: t });
+      if (isMacro(word) && (!inDef || inDef.name !== word)) markText(word, { path: src.s.path, offset: m.index, text: t });
     }
   };
 
@@ -206,11 +269,12 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
    * `bodiesOnly`: look only inside #define bodies (a small part of the text), where calls pass
    * a macro's own parameters on; calls in ordinary code are searched once those settle.
    */
-  const callsOf = (names: string[], bodiesOnly: boolean) => {
-    const list = [...new Set(names)].filter((n) => byName.get(n)!.some((x) => x.def.params));
+  const callsOf = (names: string[], bodiesOnly: boolean, reuse?: RegExp) => {
+    const list = [...new Set(names)].filter((n) => defsOf(n)?.some((x) => x.def.params));
     if (list.length === 0) return;
-    const re = new RegExp(`\\b(?:${list.join('|')})\\s*\\(`, 'g');
+    const re = reuse ?? new RegExp(`\\b(?:${list.join('|')})\\s*\\(`, 'g');
     for (const src of srcs) {
+      if (!src.searchable) continue;
       const t = src.s.text;
       const hay = bodiesOnly ? bodiesOf(src) : null;
       const where = hay ? hay.text : t;
@@ -226,7 +290,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
         const call = macroArgs(t, open);
         if (!call) continue;
         const params = asmParams.get(name)!;
-        const defParams = byName.get(name)!.find((x) => x.def.params)!.def;
+        const defParams = defsOf(name)!.find((x) => x.def.params)!.def;
         const variadicAt = defParams.variadic ? defParams.params!.length - 1 : -1;
         call.args.forEach((arg, i) => {
           const p = variadicAt >= 0 && i >= variadicAt ? variadicAt : i;
@@ -245,23 +309,31 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
    * to the end of the enclosing #define or to the next top-level ';', is asm text.
    */
   function spans(): void {
-    const openers = new Set<string>();
-    for (const src of srcs) for (const r of src.s.asm) {
+    const openers = new Set<string>(prep?.openers ?? []);
+    for (const src of srcs) if (src.searchable) for (const r of src.s.asm) {
       if (r.kw === undefined || r.close === undefined) continue;
       const d = enclosing(src, r.kw);
       if (d && r.close > d.bodyEnd) openers.add(d.name);
     }
     if (openers.size === 0) return;
+    // Macros whose bodies name an opener open too: one search of each text per round, each
+    // occurrence mapped to the #define around it (the headers' own openers are known).
     for (let grew = true; grew;) {
       grew = false;
-      const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`);
-      for (const src of srcs) for (const d of src.defs) {
-        if (openers.has(d.name) || d.bodyEnd <= d.bodyStart) continue;
-        if (re.test(src.s.text.slice(d.bodyStart, d.bodyEnd))) { openers.add(d.name); grew = true; }
+      const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`, 'g');
+      for (const src of srcs) {
+        if (!src.searchable && prep) continue;
+        const t = src.s.text;
+        re.lastIndex = 0;
+        for (let m = re.exec(t); m; m = re.exec(t)) {
+          const d = enclosing(src, m.index);
+          if (d && !openers.has(d.name)) { openers.add(d.name); grew = true; }
+        }
       }
     }
     const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`, 'g');
     for (const src of srcs) {
+      if (!src.searchable) continue;
       const t = src.s.text;
       re.lastIndex = 0;
       for (let m = re.exec(t); m; m = re.exec(t)) {
@@ -278,7 +350,15 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
       }
     }
   }
-  for (const src of srcs) for (const r of src.s.asm) push(src, r.from, r.to, null);
+  if (headers && prep) {
+    // What the headers alone give: bodies already known to be asm text need no second look,
+    // and the sources' calls of the headers' asm-carrying macros are searched once, with one
+    // regular expression compiled when the headers were.
+    for (const name of headers.state.textMacros) textMacros.set(name, []);
+    for (const [name, set] of headers.state.asmParams) asmParams.set(name, new Set(set));
+    if (prep.callRe) callsOf([...headers.state.asmParams.keys()], false, prep.callRe);
+  }
+  for (const src of srcs) if (src.searchable) for (const r of src.s.asm) push(src, r.from, r.to, null);
   spans();
   for (;;) {
     while (work.length) { const w = work.pop()!; scan(w.src, w.from, w.to, w.inDef); }
@@ -295,7 +375,7 @@ export function findAsmReach(sources: ReachSource[], keys?: Array<object | undef
     callsOf(names, false);
   }
   for (const list of out) list.sort((a, b) => a.from - b.from);
-  return out;
+  return result();
 }
 
 /** The asm text of each region, parsed as an asm template would be. */

@@ -143,9 +143,11 @@ function insideQuotes(line: string, at: number): boolean {
 
 export interface IncludeRef { path: string; line: number; start: number; end: number }
 
-export function includesOf(doc: AnalyzedDocument): IncludeRef[] {
+/** `angle`: C only, `#include <...>` too (resolved through the include paths, as -I does). */
+export function includesOf(doc: AnalyzedDocument, angle = false): IncludeRef[] {
   const out: IncludeRef[] = [];
   if (doc.syntax === 'c') {
+    const re = angle ? /^\s*#\s*include\s*["<]([^">]+)[">]/ : /^\s*#\s*include\s*"([^"]+)"/;
     // The word `include` is rare and its occurrences are kept across edits: only the lines
     // holding it are matched.
     let last = -1;
@@ -154,7 +156,7 @@ export function includesOf(doc: AnalyzedDocument): IncludeRef[] {
       if (line === last) continue;
       last = line;
       const l = doc.lines[line];
-      const m = /^\s*#\s*include\s*"([^"]+)"/.exec(l);
+      const m = re.exec(l);
       if (m) { const s = l.indexOf(m[1]); out.push({ path: m[1], line, start: s, end: s + m[1].length }); }
     }
     return out;

@@ -8,13 +8,19 @@ import { detectSyntax } from './syntax';
 import type { AnalyzeContext } from './rules';
 import { documentMacros } from './rules';
 import { includesOf, resolveInclude } from './symbols';
-import { findAsmReach } from './c-asm-reach';
+import { findAsmReach, findAsmReachWithState, type ReachHeaders, type ReachRegion } from './c-asm-reach';
 import { reachSourceOf } from './c-reach-source';
 import { defineSetFor } from './defines';
 import type { Settings } from './types';
 
 const MAX_DEPTH = 8;
 const MAX_INCLUDE_BYTES = 8 * 1024 * 1024;
+/** Headers followed for the macros that reach asm, at most (a kernel file includes hundreds). */
+const MAX_REACH_HEADERS = 400;
+/** How long a document's header list is trusted before the include paths are looked at again. */
+const RECHECK_MS = 2000;
+/** Header lists whose search is kept (the oldest goes first). */
+const MAX_HEADER_SETS = 16;
 
 export class Workspace {
   private disk = new Map<string, { mtimeMs: number; doc: AnalyzedDocument | null }>();
@@ -87,10 +93,55 @@ export class Workspace {
     }
     const st = this.settings();
     const ctx: AnalyzeContext = { macros, imacros, defines: defineSetFor(doc.path, st.defines, st.undefines, this.root) };
-    if (reach && doc.syntax === 'c') {
-      const cDocs = [doc, ...closure.filter((d) => d.syntax === 'c')];
-      ctx.cReach = findAsmReach(cDocs.map(reachSourceOf), cDocs)[0];
-    }
+    if (reach && doc.syntax === 'c') ctx.cReach = this.reachFor(doc);
     return ctx;
   }
+
+  /** C headers a C document reaches, `#include <...>` included (through the include paths). */
+  private reachClosure(doc: AnalyzedDocument): AnalyzedDocument[] {
+    const key = includesOf(doc, true).map((i) => i.path).join('\0');
+    const hit = this.closures.get(doc.path);
+    if (hit && hit.key === key && performance.now() - hit.at < RECHECK_MS) return hit.docs;
+    const out: AnalyzedDocument[] = [];
+    const seen = new Set<string>([doc.path]);
+    const walk = (d: AnalyzedDocument, depth: number) => {
+      if (depth >= MAX_DEPTH || out.length >= MAX_REACH_HEADERS) return;
+      for (const inc of includesOf(d, true)) {
+        const p = this.resolve(d.path, inc.path);
+        if (!p || seen.has(p)) continue;
+        seen.add(p);
+        const child = this.load(p);
+        if (!child || child.syntax !== 'c') continue;
+        out.push(child);
+        walk(child, depth + 1);
+      }
+    };
+    walk(doc, 0);
+    this.closures.set(doc.path, { key, at: performance.now(), docs: out });
+    return out;
+  }
+  private closures = new Map<string, { key: string; at: number; docs: AnalyzedDocument[] }>();
+
+  /**
+   * The asm text macros bring into `doc`: its headers are searched once (and again only when
+   * one of them changes), then each analysis searches the document against what they gave.
+   */
+  private reachFor(doc: AnalyzedDocument): ReachRegion[] {
+    const headers = this.reachClosure(doc);
+    if (headers.length === 0) return findAsmReach([reachSourceOf(doc)], [doc])[0];
+    const texts = headers.map((d) => d.getText());
+    // Keyed by the header list: files that include the same headers share the search.
+    const key = headers.map((d) => d.path).join('\0');
+    let h = this.headerReach.get(key);
+    if (!h || h.docs.some((d, i) => d !== headers[i] || h!.texts[i] !== texts[i])) {
+      const sources = headers.map(reachSourceOf);
+      h = { docs: headers, texts, reach: { sources, keys: headers, state: findAsmReachWithState(sources, headers).state } };
+      this.headerReach.delete(key);
+      if (this.headerReach.size >= MAX_HEADER_SETS) this.headerReach.delete(this.headerReach.keys().next().value!);
+      this.headerReach.set(key, h);
+    }
+    return findAsmReach([reachSourceOf(doc)], [doc], h.reach)[0];
+  }
+  /** Per header list: the headers as last searched (the same ReachHeaders object while they are unchanged). */
+  private headerReach = new Map<string, { docs: AnalyzedDocument[]; texts: string[]; reach: ReachHeaders }>();
 }

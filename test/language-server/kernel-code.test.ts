@@ -163,3 +163,34 @@ describe('where kernels put instructions', () => {
     assert.match(at(10)[0].message, /Quick fix: pv_irq_disable\(\)/);
   });
 });
+
+describe('macros from headers reached through the include paths', () => {
+  it('a call of a header macro that carries asm text is linted in the editor (#include <...> via paravirt.includePaths)', async () => {
+    await ensureServerBuilt();
+    const root = mkdtempSync(join(tmpdir(), 'pv-incl-'));
+    mkdirSync(join(root, 'include', 'asm'), { recursive: true });
+    writeFileSync(join(root, 'include', 'asm', 'alternative.h'),
+      '#define ALTERNATIVE(oldinstr, newinstr, ft) oldinstr "\\n.pushsection .altinstr_replacement\\n" newinstr "\\n.popsection\\n"\n' +
+      '#define alternative(oldinstr, newinstr, ft) asm volatile(ALTERNATIVE(oldinstr, newinstr, ft) ::: "memory")\n');
+    writeFileSync(join(root, 'include', 'asm', 'pvops.h'),
+      '#include <asm/alternative.h>\n#define PVOP_ALT_CALL(op, alt) alternative("call *" #op, alt, 1)\n');
+    const text = '#include <asm/pvops.h>\n#include <stdio.h>\nstatic void write_cr3(void) { PVOP_ALT_CALL(pv_write_cr3, "mov %%rdi, %%cr3"); }\nstatic void smap(void) { alternative("", "wbinvd", 2); }\n';
+    const path = join(root, 'mmu.c');
+    writeFileSync(path, text);
+    const c = new TestClient({ root, settings: { includePaths: ['include'] } });
+    try {
+      await c.initialize();
+      const ds = await c.open(path, text, 'c');
+      const lines = text.split('\n');
+      assert.deepEqual(ds.map((d) => `${d.range.start.line}:${d.range.start.character}:${d.code}`).sort(),
+        [`2:${lines[2].indexOf('mov %%rdi')}:PV010`, `3:${lines[3].indexOf('wbinvd')}:PV025`]);
+      assert.match(String(ds.find((d) => d.code === 'PV010')!.message), /text passed to macro PVOP_ALT_CALL/);
+      // Without the include path the header is not found, and neither are its macros.
+      const bare = new TestClient({ root });
+      try {
+        await bare.initialize();
+        assert.deepEqual(await bare.open(path, text, 'c'), []);
+      } finally { await bare.close(); }
+    } finally { await c.close(); }
+  });
+});
