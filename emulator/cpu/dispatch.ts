@@ -1,9 +1,10 @@
-// The dispatch tables: one handler per opcode of the one-byte map and of the 0F map, filled
-// from the family files. An opcode no family claims raises #UD; two families claiming one
-// opcode is a bug caught when this module loads. test/cpu/instruction-forms.test.ts checks
-// the tables against the instruction description in emulator/isa/.
+// The dispatch tables: one handler per opcode of the one-byte map and of the 0F map, built
+// from the opcode-form description in emulator/isa (which family executes each opcode) and
+// the handlers the family files export. A disagreement between the two fails at load;
+// test/cpu/instruction-forms.test.ts checks the same from the test side.
 
 import { UD } from './constants';
+import { OPCODE_FORMS } from '../isa/opcode-forms';
 import type { Family, Handler } from './handler';
 import { ARITH } from './arith';
 import { BCD } from './bcd';
@@ -29,19 +30,35 @@ export const undefinedOpcode: Handler = (cpu) => cpu.fault(UD);
 export const ONE_BYTE_FAMILY: string[] = new Array<string>(256).fill('');
 export const TWO_BYTE_FAMILY: string[] = new Array<string>(256).fill('');
 
-function build(which: 'oneByte' | 'twoByte', owners: string[]): Handler[] {
+/**
+ * The table for one opcode map, driven by the opcode-form description: an opcode with forms
+ * gets the handler of the family its forms name (all of one opcode's forms must name the same
+ * family, which must export a handler for it); an opcode without forms is #UD, and so is a
+ * handler a family exports for an opcode the description does not have (which the load
+ * refuses, so that nothing runs that the decoder and the disassembly do not know).
+ */
+function build(map: 'one' | '0f', owners: string[]): Handler[] {
+  const which = map === 'one' ? 'oneByte' : 'twoByte';
   // Filled with one function from the start so the array stays packed (no holes to check).
   const table: Handler[] = Array.from({ length: 256 }, () => undefinedOpcode);
-  for (const f of FAMILIES) {
-    for (const [key, h] of Object.entries(f[which])) {
-      const op = Number(key);
-      if (owners[op] !== '') throw new Error(`opcode ${which === 'twoByte' ? '0F ' : ''}${op.toString(16)} claimed by ${owners[op]} and ${f.name}`);
-      owners[op] = f.name;
-      table[op] = h;
+  const byName = new Map(FAMILIES.map((f) => [f.name, f]));
+  const name = (op: number): string => `${map === '0f' ? '0F ' : ''}${op.toString(16).padStart(2, '0')}`;
+  for (const f of OPCODE_FORMS) {
+    if (f.map !== map) continue;
+    const op = f.opcode;
+    if (owners[op] !== '' && owners[op] !== f.family) throw new Error(`opcode ${name(op)}: forms name families ${owners[op]} and ${f.family}`);
+    const h = byName.get(f.family)?.[which][op];
+    if (h === undefined) throw new Error(`opcode ${name(op)} (${String(f.mnemonic)}): family ${f.family} has no handler for it`);
+    owners[op] = f.family;
+    table[op] = h;
+  }
+  for (const fam of FAMILIES) {
+    for (const key of Object.keys(fam[which])) {
+      if (owners[Number(key)] !== fam.name) throw new Error(`opcode ${name(Number(key))}: ${fam.name} has a handler the opcode forms do not give it`);
     }
   }
   return table;
 }
 
-export const ONE_BYTE: readonly Handler[] = build('oneByte', ONE_BYTE_FAMILY);
-export const TWO_BYTE: readonly Handler[] = build('twoByte', TWO_BYTE_FAMILY);
+export const ONE_BYTE: readonly Handler[] = build('one', ONE_BYTE_FAMILY);
+export const TWO_BYTE: readonly Handler[] = build('0f', TWO_BYTE_FAMILY);
