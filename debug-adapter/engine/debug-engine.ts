@@ -20,8 +20,8 @@ import { RunProfile } from './exit-profile';
 import { PvKind } from '../../emulator/trace/record-kinds';
 import { csBase, code32 } from './cpu-view';
 import type { RawFrame } from './stack';
-import { afterPrologue } from './prologue';
-import { hiddenInlineFrames, inlinedEntry, inScope, startsAt, isInlinedCallee, sameFrame, visibleFrame, withInlineFrames } from './inline-frames';
+import { Stepper } from './stepping';
+import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
 import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
@@ -74,7 +74,7 @@ export interface EngineEvents {
 }
 
 
-type Outcome =
+export type Outcome =
   /** `inlineHidden`: the inlined frames to hide at this stop when not gdb's rule (hiddenInlineFrames); `enterInline`: a step into an inlined call shows one more. */
   | { kind: 'stop'; info: StopInfo; inlineHidden?: number; enterInline?: boolean }
   | { kind: 'end'; info: EndInfo }
@@ -165,6 +165,16 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(addr >>> 0, len);
   /** Inlined calls at the innermost pc not entered yet (gdb shows their call site until a step in). */
   private hiddenInline = 0;
+  private stepperMade: Stepper | undefined;
+  private get stepper(): Stepper {
+    return this.stepperMade ??= new Stepper({
+      machine: this.machine, lines: this.lines, dwarf: this.dwarf,
+      pc: () => this.pc(), hiddenInline: () => this.hiddenInline,
+      takePause: () => { const p = this.pauseWanted; this.pauseWanted = false; return p; },
+      instrAt: (a) => this.instrAt(a), stepOnce: () => this.stepOnce(), userHit: (a) => this.userHit(a),
+      runToReturn: (r, e) => this.runToReturn(r, e),
+    });
+  }
   /** The call stack, inlined calls as frames of their own (see inline-frames.ts). */
   frames(): RawFrame[] { return withInlineFrames(this.inspect.frames(), this.dwarf, this.lines, this.hiddenInline); }
   frameVariables(frame: RawFrame, innermost: boolean): ReturnType<Inspector['frameVariables']> {
@@ -329,12 +339,12 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** Going forward from a rewound point: snapshots of the old future may not hold any more (state edits). */
   private forward(): void { if (!this.busy) this.history?.truncateAfter(this.machine.icount); }
 
-  stepInstruction(kind: 'over' | 'in' | 'out'): void { this.forward(); this.launchOp(() => this.instructionStep(kind)); }
+  stepInstruction(kind: 'over' | 'in' | 'out'): void { this.forward(); this.launchOp(() => this.stepper.instruction(kind)); }
 
   stepLine(kind: 'over' | 'in' | 'out'): void {
     if (!this.lines.lookup(this.pc())) { this.stepInstruction(kind); return; }
     this.forward();
-    this.launchOp(() => this.lineStep(kind));
+    this.launchOp(() => this.stepper.line(kind));
   }
 
   /** One instruction (or one source line) back in time. Throws when there is no history. */
@@ -659,112 +669,6 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         this.tempBps.delete(retAddr);
         if (!this.breakpoints.has(retAddr)) this.machine.removeBreakpoint(retAddr);
       }
-    }
-  }
-
-  private async instructionStep(kind: 'over' | 'in' | 'out'): Promise<Outcome> {
-    const pc = this.pc();
-    const ins = this.instrAt(pc);
-    if (kind === 'over' && ins?.mnemonic === 'call') {
-      const o = await this.runToReturn((pc + ins.length) >>> 0, this.machine.getRegisters().esp);
-      return o.kind === 'temp' ? { kind: 'stop', info: { kind: 'step', description: 'Step done' } } : o;
-    }
-    if (kind === 'out') return this.stepOut();
-    return this.stepOnce() ?? this.afterStep();
-  }
-
-  /** After a single step: a user breakpoint at the new pc counts as hit. */
-  private afterStep(): Outcome {
-    return this.userHit(this.pc()) ?? { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
-  }
-
-  /** At a function's entry after a step in: on to where its prologue ends (prologue.ts). */
-  private runPastPrologue(): Outcome {
-    const fn = this.dwarf?.functionAt(this.pc());
-    const target = fn && fn.lowPc === this.pc() ? afterPrologue(this.lines, fn, (a, n) => this.machine.readLinear(a, n)) : this.pc();
-    // A prologue is a handful of straight-line instructions; a bound keeps a surprise from running on.
-    for (let n = 0; this.pc() !== target && n < 64; n++) {
-      const o = this.stepOnce() ?? this.userHit(this.pc());
-      if (o) return o;
-    }
-    return this.afterStep();
-  }
-
-  /** Steps over calls until a return leaves the current frame, or the code of the inlined call on top. */
-  private async stepOut(): Promise<Outcome> {
-    const startEsp = this.machine.getRegisters().esp >>> 0;
-    const top = visibleFrame(this.dwarf, this.lines, this.pc(), this.hiddenInline);
-    const inlined = top.depth > 0 ? top.scopes[top.scopes.length - 1]! : null;
-    // Out of an inlined call entered without running (its code starts here): back to its call
-    // site, nothing runs, as gdb's finish there.
-    if (inlined && startsAt(inlined, this.pc())) return { kind: 'stop', info: { kind: 'step', description: 'Step out done' }, inlineHidden: this.hiddenInline + 1 };
-    for (let n = 1; ; n++) {
-      if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
-      const pc = this.pc();
-      const ins = this.instrAt(pc);
-      if (ins?.mnemonic === 'call') {
-        const o = await this.runToReturn((pc + ins.length) >>> 0, this.machine.getRegisters().esp);
-        if (o.kind !== 'temp') return o;
-        continue;
-      }
-      const o = this.stepOnce();
-      if (o) return o;
-      const returned = (ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret')) && (this.machine.getRegisters().esp >>> 0) > startEsp;
-      // An inlined call ends where its code does, as gdb's finish from an inline frame.
-      if (returned || (inlined && !inScope(inlined, this.pc()))) return { kind: 'stop', info: { kind: 'step', description: 'Step out done' } };
-      const hit = this.userHit(this.pc());
-      if (hit) return hit;
-      if (n % 10000 === 0) await yieldNow();
-    }
-  }
-
-  private async lineStep(kind: 'over' | 'in' | 'out'): Promise<Outcome> {
-    if (kind === 'out') return this.stepOut();
-    // At a call site whose inlined callee is not entered yet, step enters it and runs nothing (gdb).
-    if (kind === 'in' && this.hiddenInline > 0) return { kind: 'stop', info: { kind: 'step', description: 'Step done' }, inlineHidden: this.hiddenInline - 1 };
-    const from = visibleFrame(this.dwarf, this.lines, this.pc(), this.hiddenInline);
-    const start = from.line;
-    const startEsp = this.machine.getRegisters().esp >>> 0;
-    for (let n = 1; ; n++) {
-      if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
-      const pc = this.pc();
-      const ins = this.instrAt(pc);
-      const esp = this.machine.getRegisters().esp >>> 0;
-      if (ins?.mnemonic === 'call') {
-        const ret = (pc + ins.length) >>> 0;
-        if (kind === 'in') {
-          const o = this.stepOnce();
-          if (o) return o;
-          // Into a function with line information: stop after its prologue (gdb), or at a
-          // breakpoint on the way. Without line information: step over it.
-          if (this.lines.lookup(this.pc())) return this.userHit(this.pc()) ?? this.runPastPrologue();
-        }
-        const o = await this.runToReturn(ret, esp);
-        if (o.kind !== 'temp') return o;
-      } else {
-        const o = this.stepOnce();
-        if (o) return o;
-        const isRet = ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret');
-        if (isRet && (this.machine.getRegisters().esp >>> 0) > startEsp) return this.afterStep();
-      }
-      const here = this.pc();
-      const hit = this.userHit(here);
-      if (hit) return hit;
-      if (this.lines.isStatementStart(here)) {
-        const at = visibleFrame(this.dwarf, this.lines, here, 0);
-        // Into a call inlined into this frame (gdb's infrun): when the call is on the line being
-        // stepped, next goes through it as through a call and step enters it; a call on another
-        // line stops at that call site first, and a step from there enters the call.
-        if (isInlinedCallee(from, at)) {
-          const call = at.scopes[from.scopes.length]!;
-          const sameLine = !!start && call.callLine === start.line && call.callFile === start.file;
-          if (kind === 'in' || !sameLine) return { kind: 'stop', info: { kind: 'step', description: 'Step done' }, enterInline: kind === 'in' && sameLine };
-        } else {
-          const l = at.line;
-          if (!sameFrame(from, at) || !start || !l || l.line !== start.line || l.file !== start.file) return { kind: 'stop', info: { kind: 'step', description: 'Step done' } };
-        }
-      }
-      if (n % 10000 === 0) await yieldNow();
     }
   }
 }
