@@ -14,13 +14,6 @@ export type FixPlan =
 
 export const INCLUDE_NAME = { nasm: 'paravirt.inc', gas: 'paravirt-gas.inc', c: 'paravirt.h' } as const;
 
-const NO_OPERAND_MACROS: Record<string, string> = {
-  hlt: 'PV_HALT', cli: 'PV_CLI', sti: 'PV_STI', clts: 'PV_CLTS', wbinvd: 'PV_WBINVD', cpuid: 'PV_CPUID', iret: 'PV_IRET',
-};
-const NO_OPERAND_C: Record<string, string> = {
-  hlt: 'pv_halt()', cli: 'pv_irq_disable()', sti: 'pv_irq_enable()', clts: 'pv_clts()', wbinvd: 'pv_wbinvd()',
-};
-
 function refuse(reason: string): FixPlan { return { ok: false, reason }; }
 
 export function planFix(doc: AnalyzedDocument, hit: Hit): FixPlan {
@@ -41,9 +34,6 @@ function planAsm(doc: AnalyzedDocument, hit: Hit): FixPlan {
   let text: string | null = null;
   const ops = instr.ops;
   switch (entry.id) {
-    case 'hlt': case 'cli': case 'sti': case 'clts': case 'wbinvd': case 'cpuid': case 'iret':
-      if (ops.length === 0) text = NO_OPERAND_MACROS[entry.id];
-      break;
     case 'mov-to-cr':
       if (ops[0] !== 'cr3') return refuse(entry.refusal!);
       if (!GPR32.has(ops[1])) return refuse('the source is not a 32-bit general register');
@@ -74,6 +64,9 @@ function planAsm(doc: AnalyzedDocument, hit: Hit): FixPlan {
       text = `PV_GET_DEBUGREG ${reg(ops[0])}, ${imm(n)}`;
       break;
     }
+    default:
+      // An instruction without operands becomes its wrapper macro as the table names it.
+      if (ops.length === 0) text = (gas ? entry.wrappers.gas : entry.wrappers.nasm) ?? null;
   }
   if (!text) return refuse(entry.refusal ?? 'the operands do not match the wrapper');
   return { ok: true, replacement: text, edit: { range: hit.range, newText: text } };
@@ -122,9 +115,6 @@ function planC(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): FixPlan {
   };
   let text: string | null = null;
   switch (entry.id) {
-    case 'hlt': case 'cli': case 'sti': case 'clts': case 'wbinvd':
-      if (instr.ops.length === 0 && st.outputs.length === 0) text = NO_OPERAND_C[entry.id];
-      break;
     case 'cpuid': {
       const range: Range = { start: doc.positionAt(st.templateStart), end: doc.positionAt(st.templateEnd) };
       return { ok: true, replacement: 'PV_ASM_CPUID', edit: { range, newText: 'PV_ASM_CPUID' } };
@@ -166,6 +156,9 @@ function planC(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): FixPlan {
       text = `${e} = pv_get_debugreg(${specialRegisterNumber(instr.ops[1])})`;
       break;
     }
+    default:
+      // An instruction without operands becomes a call of its wrapper function, as the table names it.
+      if (instr.ops.length === 0 && st.outputs.length === 0 && entry.wrappers.c) text = `${entry.wrappers.c}()`;
   }
   if (!text) return refuse(entry.refusal ?? 'no C wrapper matches this asm statement');
   return { ok: true, replacement: text, edit: { range: whole, newText: text } };
