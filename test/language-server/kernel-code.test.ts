@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiagnosticTag } from 'vscode-languageserver-protocol';
-import { lintFiles } from '../../language-server/analyzer/lint';
+import { lintFiles, runLint } from '../../language-server/analyzer/lint';
 import { ensureServerBuilt, TestClient } from './lsp-client';
 
 const MINIOS_C = `#include <mini-os/os.h>
@@ -161,6 +161,13 @@ describe('where kernels put instructions', () => {
     assert.match(at(9)[0].message, /text passed to macro safe_insn/);
     assert.equal(at(10)[0].fixable, true);
     assert.match(at(10)[0].message, /Quick fix: pv_irq_disable\(\)/);
+    // The same related locations in the JSON and SARIF renderings.
+    const json = JSON.parse(runLint(['places.c'], { cwd: root, format: 'json' }).output);
+    assert.deepEqual(json.findings[0].related.map((x: { line: number; column: number }) => [x.line, x.column]), [[5, 36], [6, 36]]);
+    const sarif = JSON.parse(runLint(['places.c'], { cwd: root, format: 'sarif' }).output);
+    const rl = sarif.runs[0].results[0].relatedLocations;
+    assert.deepEqual(rl.map((x: { physicalLocation: { region: { startLine: number } } }) => x.physicalLocation.region.startLine), [5, 6]);
+    assert.equal(rl[0].physicalLocation.artifactLocation.uri, 'places.c');
   });
 });
 
