@@ -229,7 +229,9 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hvm: { reason: 29, name: 'DR_ACCESS', when: 'conditional', condition: 'MOV-DR exiting', qualification: 'bits 2:0 DR number, bit 4 direction (0 = mov to DR), bits 11:8 GPR' },
     pvReplacement: 'set_debugreg(reg, value)',
     hypercalls: ['set_debugreg'],
-    wrappers: { nasm: 'PV_SET_DEBUGREG', gas: 'PV_SET_DEBUGREG', c: 'pv_set_debugreg' },
+    wrappers: { nasm: 'PV_SET_DEBUGREG', gas: 'PV_SET_DEBUGREG', c: 'pv_set_debugreg',
+      asmParams: [{ name: 'num', doc: 'debug register number 0-7' }, { name: 'reg', doc: 'value' }],
+      cParams: [{ name: 'reg', doc: 'debug register number' }, { name: 'value', doc: 'value' }] },
     cost: { native: 30, hvmExit: EXIT, pv: HCALL, note: '' },
   }),
   entry({
@@ -241,7 +243,8 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hvm: { reason: 29, name: 'DR_ACCESS', when: 'conditional', condition: 'MOV-DR exiting', qualification: 'bits 2:0 DR number, bit 4 direction (1 = mov from DR), bits 11:8 GPR' },
     pvReplacement: 'get_debugreg(reg)',
     hypercalls: ['get_debugreg'],
-    wrappers: { nasm: 'PV_GET_DEBUGREG', gas: 'PV_GET_DEBUGREG', c: 'pv_get_debugreg' },
+    wrappers: { nasm: 'PV_GET_DEBUGREG', gas: 'PV_GET_DEBUGREG', c: 'pv_get_debugreg',
+      asmParams: [{ name: 'reg', doc: 'receives the value' }, { name: 'num', doc: 'debug register number 0-7' }], cParams: [{ name: 'reg', doc: 'debug register number' }] },
     cost: { native: 30, hvmExit: EXIT, pv: HCALL, note: '' },
   }),
   entry({

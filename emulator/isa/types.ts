@@ -36,6 +36,12 @@ export interface HvmExit {
   qualification?: string;
 }
 
+/** A parameter of a replacement wrapper, as completion and signature help show it. */
+export interface ReplacementParam {
+  readonly name: string;
+  readonly doc: string;
+}
+
 export interface PvReplacementNames {
   /** NASM macro from guest/paravirt.inc, used as `NAME operands`. */
   nasm?: string;
@@ -45,6 +51,9 @@ export interface PvReplacementNames {
   c?: string;
   /** C string macro from guest/paravirt.h that replaces the asm template, keeping operands. */
   cTemplate?: string;
+  /** Parameters of the NASM/GAS macro and of the C function (none when absent). */
+  asmParams?: readonly ReplacementParam[];
+  cParams?: readonly ReplacementParam[];
 }
 
 export interface Cost {

@@ -1,8 +1,10 @@
-// What completion, signature help and hover know about guest/: the hypercall wrappers, the
-// one-for-one PV_* / pv_* replacements, and the ABI constants (values from Xen's public
-// headers, identical to guest/paravirt.h; a test checks the two agree).
+// What completion, signature help and hover know about guest/: the hypercall wrappers (from
+// the hypercall table), the one-for-one PV_* / pv_* replacements (from the instruction
+// table), the helpers, and the ABI constants (values from Xen's public headers, identical to
+// guest/paravirt.h; a test checks the two agree).
 
 import { HYPERCALL_TABLE } from '../../emulator/pv/abi';
+import { INSTRUCTION_TABLE } from '../../emulator/isa/instruction-table';
 import type { Syntax } from './types';
 
 export interface WrapperParam { name: string; doc: string; constants?: string }
@@ -51,38 +53,37 @@ function hypercallWrappers(): Wrapper[] {
 const ASM_ONLY: Syntax[] = ['nasm', 'gas'];
 const C_ONLY: Syntax[] = ['c'];
 
-const REPLACEMENTS: Wrapper[] = [
-  { name: 'PV_HALT', params: [], doc: 'Replaces HLT: sched_op(SCHEDOP_block); unmasks events and sleeps until one is pending. Preserves registers and flags.', syntaxes: ASM_ONLY },
-  { name: 'PV_CLI', params: [], doc: 'Replaces CLI: writes 1 to vcpu_info.evtchn_upcall_mask (no hypercall).', syntaxes: ASM_ONLY },
-  { name: 'PV_STI', params: [], doc: 'Replaces STI: writes 0 to the upcall mask, then forces delivery of pending events with xen_version.', syntaxes: ASM_ONLY },
+/**
+ * The one-for-one replacements, from the instruction table: each entry's NASM/GAS macro and C
+ * function, documented by what the entry says a PV kernel uses instead.
+ */
+function instructionWrappers(): Wrapper[] {
+  const out: Wrapper[] = [];
+  for (const e of INSTRUCTION_TABLE) {
+    const w = e.wrappers;
+    const doc = `Replaces ${e.title.split(':')[0]}: ${e.pvReplacement}.`;
+    const asmParams = (w.asmParams ?? []).map((p) => ({ name: p.name, doc: p.doc }));
+    if (w.nasm && w.nasm === w.gas) out.push({ name: w.nasm, params: asmParams, doc, syntaxes: ASM_ONLY });
+    else {
+      if (w.nasm) out.push({ name: w.nasm, params: asmParams, doc, syntaxes: ['nasm'] });
+      if (w.gas) out.push({ name: w.gas, params: asmParams, doc, syntaxes: ['gas'] });
+    }
+    if (w.c) out.push({ name: w.c, params: (w.cParams ?? []).map((p) => ({ name: p.name, doc: p.doc })), doc, syntaxes: C_ONLY });
+  }
+  return out;
+}
+
+/** Helpers in guest/ that replace more than one instruction or none (interrupt-state save, console, shutdown). */
+const HELPERS: Wrapper[] = [
   { name: 'PV_IRQ_SAVE', params: [{ name: 'reg', doc: 'receives the previous mask (1 = events were masked)' }], doc: 'Replaces pushf; cli: saves the event mask and masks events.', syntaxes: ASM_ONLY },
   { name: 'PV_IRQ_RESTORE', params: [{ name: 'reg', doc: 'a value from PV_IRQ_SAVE' }], doc: 'Replaces popf: restores the event mask saved by PV_IRQ_SAVE.', syntaxes: ASM_ONLY },
-  { name: 'PV_WRITE_CR3', params: [{ name: 'reg', doc: 'machine address of the new page directory' }], doc: 'Replaces mov cr3, reg: mmuext_op(MMUEXT_NEW_BASEPTR, reg >> 12).', syntaxes: ASM_ONLY },
-  { name: 'PV_READ_CR2', params: [{ name: 'reg', doc: 'receives the page-fault address' }], doc: 'Replaces mov reg, cr2: loads vcpu_info.arch.cr2.', syntaxes: ASM_ONLY },
-  { name: 'PV_INVLPG', params: [{ name: 'mem', doc: 'memory operand whose page to invalidate (not ESP-based)' }], doc: 'Replaces invlpg: mmuext_op(MMUEXT_INVLPG_LOCAL, address).', syntaxes: ASM_ONLY },
-  { name: 'PV_CLTS', params: [], doc: 'Replaces CLTS: fpu_taskswitch(0).', syntaxes: ASM_ONLY },
-  { name: 'PV_WBINVD', params: [], doc: 'Replaces WBINVD: mmuext_op(MMUEXT_FLUSH_CACHE).', syntaxes: ASM_ONLY },
-  { name: 'PV_CPUID', params: [], doc: 'Replaces CPUID: Xen\'s forced-emulation prefix (ud2; "xen"; cpuid).', syntaxes: ASM_ONLY },
-  { name: 'PV_SET_DEBUGREG', params: [{ name: 'num', doc: 'debug register number 0-7' }, { name: 'reg', doc: 'value' }], doc: 'Replaces mov drN, reg: set_debugreg(N, reg).', syntaxes: ASM_ONLY },
-  { name: 'PV_GET_DEBUGREG', params: [{ name: 'reg', doc: 'receives the value' }, { name: 'num', doc: 'debug register number 0-7' }], doc: 'Replaces mov reg, drN: get_debugreg(N).', syntaxes: ASM_ONLY },
-  { name: 'PV_IRET', params: [], doc: 'Replaces IRET: jumps to the iret hypercall slot (the frame must be Xen\'s).', syntaxes: ASM_ONLY },
-  { name: 'pv_halt', params: [], doc: 'Replaces asm("hlt"): sched_op(SCHEDOP_block).', syntaxes: C_ONLY },
-  { name: 'pv_irq_disable', params: [], doc: 'Replaces asm("cli"): masks events in vcpu_info.', syntaxes: C_ONLY },
-  { name: 'pv_irq_enable', params: [], doc: 'Replaces asm("sti"): unmasks events and delivers pending ones.', syntaxes: C_ONLY },
   { name: 'pv_irq_save', params: [], doc: 'Saves and masks the event mask; returns the previous mask.', syntaxes: C_ONLY },
   { name: 'pv_irq_restore', params: [{ name: 'masked', doc: 'value from pv_irq_save()' }], doc: 'Restores the event mask.', syntaxes: C_ONLY },
-  { name: 'pv_write_cr3', params: [{ name: 'cr3', doc: 'machine address of the page directory' }], doc: 'Replaces a CR3 load: mmuext_op(MMUEXT_NEW_BASEPTR).', syntaxes: C_ONLY },
-  { name: 'pv_read_cr2', params: [], doc: 'Replaces a CR2 read: vcpu_info.arch.cr2.', syntaxes: C_ONLY },
-  { name: 'pv_invlpg', params: [{ name: 'addr', doc: 'address in the page to invalidate' }], doc: 'Replaces invlpg: mmuext_op(MMUEXT_INVLPG_LOCAL).', syntaxes: C_ONLY },
-  { name: 'pv_clts', params: [], doc: 'Replaces clts: fpu_taskswitch(0).', syntaxes: C_ONLY },
-  { name: 'pv_wbinvd', params: [], doc: 'Replaces wbinvd: mmuext_op(MMUEXT_FLUSH_CACHE).', syntaxes: C_ONLY },
-  { name: 'pv_set_debugreg', params: [{ name: 'reg', doc: 'debug register number' }, { name: 'value', doc: 'value' }], doc: 'Replaces mov drN, x: set_debugreg.', syntaxes: C_ONLY },
-  { name: 'pv_get_debugreg', params: [{ name: 'reg', doc: 'debug register number' }], doc: 'Replaces mov x, drN: get_debugreg.', syntaxes: C_ONLY },
   { name: 'pv_console_write', params: [{ name: 'buf', doc: 'text' }, { name: 'len', doc: 'length in bytes' }], doc: 'console_io(CONSOLEIO_write, len, buf).', syntaxes: C_ONLY },
   { name: 'pv_shutdown', params: [{ name: 'reason', doc: 'SHUTDOWN_* reason', constants: 'SHUTDOWN_' }], doc: 'sched_op(SCHEDOP_shutdown, {reason}).', syntaxes: C_ONLY },
 ];
 
-export const WRAPPERS: readonly Wrapper[] = Object.freeze([...hypercallWrappers(), ...REPLACEMENTS]);
+export const WRAPPERS: readonly Wrapper[] = Object.freeze([...hypercallWrappers(), ...instructionWrappers(), ...HELPERS]);
 const byName = new Map(WRAPPERS.map((w) => [w.name, w]));
 
 export function wrapperByName(name: string): Wrapper | undefined { return byName.get(name); }
