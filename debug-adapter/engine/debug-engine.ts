@@ -25,6 +25,9 @@ import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-fra
 import { Inspector } from './inspector';
 import { History } from './history';
 import type { LaunchConfig } from '../launch-config';
+import type { EndInfo, Outcome, StopInfo } from './outcome';
+
+export type { EndInfo, Outcome, StopInfo, StopKind } from './outcome';
 
 /**
  * Run slices adapt to the guest's speed so each lasts about SLICE_MS of wall time: long enough
@@ -35,25 +38,11 @@ const SLICE_MS = 25;
 const SLICE_MIN = 20_000;
 const SLICE_MAX = 50_000_000;
 
-export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'step' | 'pause';
-
-export interface StopInfo {
-  kind: StopKind;
-  description: string;
-  text?: string;
-  breakpointIds?: number[];
-  /** The exit record that stopped the guest (exception filter) or the fatal condition. */
-  exit?: ExitRecord;
-  fatal?: string;
-}
-
 function hypervisorRoute(c: LaunchConfig['hypervisorConsole'], out: (b: number) => void): { mode: 'serial' | 'separate' | 'auto'; out?: (b: number) => void } {
   if (c === 'debugConsole') return { mode: 'serial' };
   if (c === 'none') return { mode: 'separate' };
   return { mode: c === 'auto' ? 'auto' : 'separate', out };
 }
-
-export interface EndInfo { message: string; exitCode: number }
 
 /**
  * Where the time of the latest continue or step went (the `paravirt.runStats` request): the
@@ -72,13 +61,6 @@ export interface EngineEvents {
   output: [string, 'stdout' | 'console' | 'stderr'];
   end: [EndInfo];
 }
-
-
-export type Outcome =
-  /** `inlineHidden`: the inlined frames to hide at this stop when not gdb's rule (hiddenInlineFrames); `enterInline`: a step into an inlined call shows one more. */
-  | { kind: 'stop'; info: StopInfo; inlineHidden?: number; enterInline?: boolean }
-  | { kind: 'end'; info: EndInfo }
-  | { kind: 'temp' };
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 

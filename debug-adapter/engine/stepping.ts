@@ -6,7 +6,7 @@
 import type { MachineApi } from '../../emulator/machine';
 import type { DebugInfo } from '../../emulator/loader/dwarf';
 import type { LineTable } from '../../emulator/loader/dwarf/line-table';
-import type { Outcome } from './debug-engine';
+import type { Outcome } from './outcome';
 import { inScope, isInlinedCallee, sameFrame, startsAt, visibleFrame } from './inline-frames';
 import { afterPrologue } from './prologue';
 
