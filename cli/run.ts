@@ -11,6 +11,7 @@ import { STATUS_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
 import { LineTable } from '../emulator/loader/dwarf/line-table';
 import { readImage } from '../emulator/loader';
+import { MAX_KERNEL_FILE_BYTES, MAX_KERNEL_FILE_TEXT } from '../emulator/limits';
 import { ExitTrace, exitToJson } from './exit-trace';
 import {
   DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY_MIB, SLICE_INSTRUCTIONS, parseAddress, parseCmdline, parseCostModelFile, parseExitControl, parseStopOn, type StopOn, parseCount, parseMemory, parseSeconds, parseSerial, parseHypervisorConsole, type HypervisorConsoleTarget,
@@ -139,7 +140,7 @@ function readKernel(path: string): Uint8Array {
     throw new CliError(code === 'ENOENT' ? `kernel '${path}' not found` : `cannot read kernel '${path}': ${code ?? (e as Error).message}`);
   }
   if (size === 0) throw new CliError(`kernel '${path}' is empty`);
-  if (size > 1024 * 1024 * 1024) throw new CliError(`kernel '${path}' is larger than 1 GiB`);
+  if (size > MAX_KERNEL_FILE_BYTES) throw new CliError(`kernel '${path}' is larger than ${MAX_KERNEL_FILE_TEXT}`);
   return new Uint8Array(readFileSync(path));
 }
 

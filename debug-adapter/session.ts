@@ -25,6 +25,7 @@ import { typedNode, variableNodes } from './variables-view';
 import type { RawFrame } from './engine/stack';
 import { VariableHandles } from './variable-handles';
 import { formatNodeValue, numberText, registerBits } from './value-format';
+import { MAX_KERNEL_FILE_BYTES, MAX_KERNEL_FILE_TEXT } from '../emulator/limits';
 import { describeExit } from '../emulator/trace/describe-exit';
 import { PvKind, isPvRecord } from '../emulator/trace/record-kinds';
 import { MachineOptionError, type MachineOption } from '../emulator/option-error';
@@ -125,7 +126,7 @@ export class ParavirtSession extends LoggingDebugSession {
       const st = statSync(config.program);
       if (!st.isFile()) throw new LaunchError('program', `'${config.program}' is not a file`);
       if (st.size === 0) throw new LaunchError('program', `'${config.program}' is empty`);
-      if (st.size > 1 << 30) throw new LaunchError('program', `'${config.program}' is larger than 1 GiB`);
+      if (st.size > MAX_KERNEL_FILE_BYTES) throw new LaunchError('program', `'${config.program}' is larger than ${MAX_KERNEL_FILE_TEXT}`);
       bytes = new Uint8Array(readFileSync(config.program));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

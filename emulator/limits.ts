@@ -12,3 +12,7 @@ export const MAX_GUEST_RAM_BYTES = GUEST_MEMORY_MIB.max * 1024 * 1024;
 
 /** A kernel command line given by a person (--cmdline, the launch attribute): bytes of UTF-8, NUL excluded. */
 export const MAX_COMMAND_LINE_BYTES = 4095;
+
+/** A kernel file the CLI or the debugger reads whole: refused above this before it is read. */
+export const MAX_KERNEL_FILE_BYTES = 1 << 30;
+export const MAX_KERNEL_FILE_TEXT = '1 GiB';

@@ -5,7 +5,7 @@
 
 import type { ExitRecord, ExitStats } from '../trace/exit-record';
 import type { ExitContext, ExitExtra } from '../cpu';
-import { ExitLog } from '../trace/exit-log';
+import { DEFAULT_EXIT_LOG_CAPACITY, ExitLog } from '../trace/exit-log';
 import { HYPERCALL_LIMIT, hypercallName } from './hypercall-table';
 import { DEFAULT_PV_COSTS, type PvCostModel } from './pv-costs';
 import { PV_RECORD_BASE, PV_RECORD_KINDS, PV_RECORD_KIND_COUNT, isPvRecord, pvKindName } from '../trace/record-kinds';
@@ -25,7 +25,7 @@ export class PvLog {
   private filter: ((r: ExitRecord) => boolean) | null = null;
   readonly stats: ExitStats & { hypercalls: Record<string, number>; hypercallCycles: Record<string, number>; hypercallErrors: Record<string, number> };
 
-  constructor(private readonly icount: () => number, capacity = 65536) {
+  constructor(private readonly icount: () => number, capacity = DEFAULT_EXIT_LOG_CAPACITY) {
     this.log = new ExitLog(capacity);
     const self = this;
     this.stats = {

@@ -1,10 +1,12 @@
 // The limits a person meets from several sides agree: guest RAM (1-3072 MiB, as the README
-// documents) and the command line (4095 bytes), in the CLI's flags, the launch attributes
-// (declared and validated) and the machine itself.
+// documents), the command line (4095 bytes) and the kernel file (1 GiB), in the CLI's flags,
+// the launch attributes (declared and validated) and the machine itself.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCmdline, parseMemory } from '../../cli/options';
 import { LaunchError, validateLaunch } from '../../debug-adapter/launch-config';
@@ -38,4 +40,14 @@ test('the command line: 4095 bytes of UTF-8 from the CLI and from a launch confi
   assert.equal(validateLaunch({ program: '/k.elf', cmdline: 'x'.repeat(4095) }).cmdline.length, 4095);
   launchFails({ cmdline: 'x'.repeat(4096) }, 'cmdline');
   launchFails({ cmdline: 'é'.repeat(2048) }, 'cmdline');
+});
+
+test('a kernel file over 1 GiB is refused before it is read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paravirt-limits-'));
+  const big = join(dir, 'big.elf');
+  writeFileSync(big, ''); truncateSync(big, 2 ** 30 + 1);   // sparse: nothing is written
+  const cli = (path: string) => spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', path, '--max-instructions', '1'], { encoding: 'utf8' });
+  const r = cli(big);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /larger than 1 GiB/);
 });
