@@ -321,7 +321,7 @@ test('bad image, missing file and bad options: status 2 and one clear line namin
 test('--help documents every option and the exit statuses', () => {
   const r = paravirt(b, ['run', '--help']);
   assert.equal(r.status, 0);
-  for (const opt of ['--stop-on', '--exit-control', '--cost-model', '--mode', '--memory', '--cmdline', '--exit-controls', '--max-instructions', '--serial', '--trace-exits', '--summary', '--profile']) {
+  for (const opt of ['--stop-on', '--exit-control', '--cost-model', '--mode', '--memory', '--cmdline', '--exit-controls', '--max-instructions', '--max-time', '--serial', '--trace-exits', '--summary', '--profile']) {
     assert.ok(r.stdout.includes(opt), opt);
   }
   assert.match(r.stdout, /Exit status/);
