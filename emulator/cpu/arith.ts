@@ -1,9 +1,14 @@
 // Integer arithmetic and logic: the eight ALU operations in all their forms, TEST, INC/DEC,
 // NOT/NEG, MUL/IMUL/DIV/IDIV, CMPXCHG, CMPXCHG8B and XADD.
 
-import { DE, FLAG_ZF, UD } from './constants';
-import { FlagsCore, SIZE_MASK } from './lazy-flags';
+import * as K from './constants';
+import * as LF from './lazy-flags';
 import type { ExecCpu, Family, Handler } from './handler';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { DE, FLAG_ZF, UD } = K;
+const { FlagsCore, SIZE_MASK } = LF;
 
 const R8 = FlagsCore.R8;
 

@@ -1,7 +1,11 @@
 // Bit operations: BT/BTS/BTR/BTC (register and immediate offsets), BSF/BSR, BSWAP, SETcc.
 
-import { FLAG_ZF, UD } from './constants';
+import * as K from './constants';
 import type { ExecCpu, Family, Handler } from './handler';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { FLAG_ZF, UD } = K;
 
 /** op: 0 BT, 1 BTS, 2 BTR, 3 BTC; the immediate form (group 8) takes it from ModR/M.reg. */
 function bitOp(cpu: ExecCpu, op: number, immForm: boolean): void {

@@ -1,9 +1,14 @@
 // Control transfer: Jcc (short and near), JMP/CALL/RET near and far, LOOP/LOOPcc/JCXZ,
 // INT n/INT3/INTO/INT1, IRET, BOUND, and group 5 (whose INC/DEC forms are arithmetic).
 
-import { BP, BR, CS, DB, FLAG_IF, GP, OF, UD } from './constants';
-import { RUN_TRIPLE } from './operands';
+import * as K from './constants';
+import * as OP from './operands';
 import type { ExecCpu, Family, Handler } from './handler';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { BP, BR, CS, DB, FLAG_IF, GP, OF, UD } = K;
+const { RUN_TRIPLE } = OP;
 
 const jccShort: Handler = (cpu, b) => {
   const d = (cpu.fetch8() << 24) >> 24;

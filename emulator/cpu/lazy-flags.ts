@@ -2,7 +2,11 @@
 // operation keeps its operands and result, and CF/PF/AF/ZF/SF/OF are derived on demand
 // (most results are only ever tested for ZF or CF by the next jcc, or not at all).
 
-import { FLAGS_ARITH, FLAGS_FIXED, FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF } from './constants';
+import * as K from './constants';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { FLAGS_ARITH, FLAGS_FIXED, FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF } = K;
 
 export const CC_NONE = 0;   // arithmetic flags are in `flags`
 export const CC_ADD = 1;

@@ -5,10 +5,15 @@
 // read and write the machine only through this class and the ones below it.
 
 import type { Platform, PlatformRequest } from '../devices/platform-api';
-import { CS, DS, GP, SS, UD } from './constants';
-import { FlagsCore, SIZE_MASK } from './lazy-flags';
+import * as K from './constants';
+import * as LF from './lazy-flags';
 import { SystemCpu } from './system';
 import { Fpu } from './x87';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { CS, DS, GP, SS, UD } = K;
+const { FlagsCore, SIZE_MASK } = LF;
 
 const R8 = FlagsCore.R8;
 

@@ -3,9 +3,13 @@
 // (interrupt lines, A20, device requests, timer deadlines).
 
 import type { Platform } from '../devices/platform-api';
-import { GP } from './constants';
+import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
 import { AluCpu } from './alu-core';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { GP } = K;
 
 export class PortCpu extends AluCpu {
   /** IOPL and TSS I/O-bitmap check for ports port..port+size-1. */

@@ -1,8 +1,12 @@
 // Shifts and rotates: group 2 (ROL ROR RCL RCR SHL SHR SAL SAR) by 1, CL or an immediate,
 // and the double shifts SHLD/SHRD.
 
-import { SIZE_MASK } from './lazy-flags';
+import * as LF from './lazy-flags';
 import type { Family, Handler } from './handler';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { SIZE_MASK } = LF;
 
 /** Group 2: C0/C1 (by Ib), D0/D1 (by 1), D2/D3 (by CL). */
 const group2: Handler = (cpu, b) => {

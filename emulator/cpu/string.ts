@@ -2,9 +2,14 @@
 // forms update ECX/ESI/EDI per element, so a fault or a yield resumes exactly; REP STOS and
 // REP MOVS through flat segments copy a page at a time straight on guest RAM.
 
-import { DS, ES, FLAG_DF } from './constants';
-import { RUN_OK } from './operands';
+import * as K from './constants';
+import * as OP from './operands';
 import type { ExecCpu, Family, Handler } from './handler';
+
+// Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
+// an imported binding is a getter call, which cost the interpreter half its speed.
+const { DS, ES, FLAG_DF } = K;
+const { RUN_OK } = OP;
 
 /** REP string instructions yield after this many iterations so interrupts and time progress. */
 const REP_CHUNK = 4096;
