@@ -1,21 +1,53 @@
 // The extension in a real VS Code (code-server) driven through its UI by a headless
-// chromium: the sample project, a diagnostic and its quick fix, a debug session (breakpoint
-// in C, step, registers, VM Exits, Guest Screen) and the comparison report. Screenshots go
-// to test/artifacts/. Set PARAVIRT_E2E=0 to leave this layer out.
+// chromium, following the README's Quick Start in order: the sample created into the open
+// folder, its HVM marker and the PV findings and fixes without it, the build, F5 to
+// breakpoints in assembly and C, a step, a register in Watch, the decoded Registers, the
+// memory view, VM Exits, Guest Screen, the status bar, and the views, debug console and
+// exported trace at the end against the CLI's own count; then a VGA test kernel, the PV
+// kernel without a launch configuration, and the comparison. Screenshots go to
+// test/artifacts/; the README's are refreshed in media/screenshots/. PARAVIRT_E2E=0 leaves
+// this layer out.
 
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureCodeServer, CACHE } from './support/code-server-install';
 import { Workbench, CHROMIUM } from './support/workbench';
-import { copySample } from '../../extension/sample-files';
 
 const ROOT = resolve(__dirname, '..', '..');
 const VSIX = join(CACHE, 'paravirt-e2e.vsix');
 const VGA_GUEST = join(__dirname, 'build', 'vga-hello.elf');
+const SCREENSHOTS = join(ROOT, 'media', 'screenshots');
+
+/** A screenshot that is also the README's picture of the same thing. */
+async function readmeShot(w: Workbench, name: string): Promise<void> {
+  copyFileSync(await w.shot(name), join(SCREENSHOTS, `${name}.png`));
+}
+
+/**
+ * Types a path into VS Code's simple file dialog: it completes what is typed, so the text it
+ * opened with is selected and replaced, then Enter.
+ */
+async function typePath(p: Workbench['page'], path: string): Promise<void> {
+  const input = p.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await p.waitForTimeout(300);
+  await input.press('Control+A');
+  await input.pressSequentially(path, { delay: 10 });
+  await p.waitForTimeout(300);
+  if ((await input.inputValue()) !== path) await input.fill(path);
+  await p.keyboard.press('Enter');
+}
+
+/** The CLI's count of the exits a kernel makes in a whole run (an oracle outside the extension). */
+function cliExitTotal(elf: string, mode: 'hvm' | 'pv'): number {
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'run', elf, '--mode', mode, '--serial', 'none', '--summary', 'json'], { encoding: 'utf8', timeout: 120_000 });
+  const s = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return s.exits.total;
+}
 
 /** Builds the VGA test kernel (nasm + ld); null when it built, else why not. */
 function buildVgaGuest(): string | null {
@@ -41,15 +73,9 @@ before(async () => {
   const pack = spawnSync(process.execPath, ['scripts/package-vsix.mjs', VSIX], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   assert.equal(pack.status, 0, `npm run package failed:\n${pack.stdout}\n${pack.stderr}`);
   log(`.vsix: ${(statSync(VSIX).size / 1024 / 1024).toFixed(2)} MiB`);
+  // An empty folder: the Quick Start creates the sample in it from the command palette.
   ws = mkdtempSync(join(tmpdir(), 'paravirt-sample-'));
-  copySample(ROOT, ws);
   vgaSkip = buildVgaGuest();
-  if (!vgaSkip) {
-    const launchPath = join(ws, '.vscode', 'launch.json');
-    const launch = JSON.parse(readFileSync(launchPath, 'utf8'));
-    launch.configurations.push({ type: 'paravirt', request: 'launch', name: 'VGA test guest', program: VGA_GUEST, mode: 'hvm' });
-    writeFileSync(launchPath, JSON.stringify(launch, null, 2));
-  }
   wb = new Workbench(entry);
   wb.installExtension(VSIX);
   await wb.start({
@@ -95,135 +121,248 @@ test('the .vsix installs into code-server', (t) => {
   assert.ok(list.some((l) => l.startsWith('paravirt.paravirt@0.1.0')), `installed: ${list.join(', ')}`);
 });
 
-scenario('open the sample project', async (w, t) => {
-  await w.openFolder(ws);
-  const rows = w.page.locator('.explorer-folders-view .monaco-list-row');
+scenario('Quick Start 1: the sample is created into the open folder, which is not opened again', async (w) => {
+  const p = w.page;
+  await w.openFolder(ws, true);
+  // In an empty folder nothing has started the extension host's work yet: the palette lists
+  // the extension's commands once their contributions are read.
+  for (let attempt = 0; ; attempt++) {
+    try { await w.command('Paravirt: Create Sample Guest Project'); break; } catch (e) {
+      if (attempt >= 8) throw e;
+      await p.keyboard.press('Escape');
+      await p.waitForTimeout(3000);
+    }
+  }
+  // code-server's folder picker is VS Code's simple dialog: a path in a quick input.
+  const input = p.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  // It opens at the workspace folder; type the path only when it shows another one (the
+  // dialog completes what is typed, so the old text is selected and replaced).
+  await p.waitForTimeout(500);
+  if ((await input.inputValue()).replace(/\/+$/, '') !== ws) {
+    await input.press('Control+A');
+    await input.pressSequentially(ws + '/', { delay: 10 });
+    await p.waitForTimeout(500);
+  }
+  const ok = p.locator('.quick-input-widget .monaco-button', { hasText: 'Create the sample here' });
+  if (await ok.count()) await ok.first().click(); else await p.keyboard.press('Enter');
+  const toast = p.locator('.notification-toast', { hasText: 'Paravirt sample created' }).first();
+  await toast.waitFor({ timeout: 30_000 });
+  assert.equal(await toast.locator('.monaco-button', { hasText: 'Open Folder' }).count(), 0, 'the folder is already open');
+  await w.shot('sample-created');
+  await toast.locator('.monaco-button', { hasText: 'Open hvm/boot.asm' }).click();
+  await p.locator('.tab.active[aria-label*="boot.asm"]').waitFor({ timeout: 15_000 });
+  const rows = p.locator('.explorer-folders-view .monaco-list-row');
   for (const name of ['common', 'hvm', 'pv', 'Makefile']) await rows.filter({ hasText: name }).first().waitFor({ timeout: 30_000 });
+  assert.ok(existsSync(join(ws, 'build', 'sample-hvm.elf')) && existsSync(join(ws, 'guest', 'paravirt.inc')));
+  if (!vgaSkip) {
+    const launchPath = join(ws, '.vscode', 'launch.json');
+    const launch = JSON.parse(readFileSync(launchPath, 'utf8'));
+    launch.configurations.push({ type: 'paravirt', request: 'launch', name: 'VGA test guest', program: VGA_GUEST, mode: 'hvm' });
+    writeFileSync(launchPath, JSON.stringify(launch, null, 2));
+  }
+});
+
+scenario('Quick Start 2: hvm/boot.asm is HVM code; without its marker cli and lgdt are errors with fixes; the marker comes back and make builds', async (w) => {
+  const p = w.page;
   await w.openFile('hvm/boot.asm');
-  // The grammar: `cli` (privileged) is coloured unlike `cld` (ordinary), two lines apart.
-  const tokenClass = async (word: string) => w.page.locator('.view-lines .view-line span span', { hasText: new RegExp(`^${word}$`) }).first().getAttribute('class');
+  // The grammar: `cli` (privileged) is coloured unlike `cld` (ordinary).
+  const tokenClass = async (word: string) => p.locator('.view-lines .view-line span span', { hasText: new RegExp(`^${word}$`) }).first().getAttribute('class');
   const cli = await tokenClass('cli'), cld = await tokenClass('cld');
   assert.ok(cli && cld, 'both tokens rendered');
   assert.notEqual(cli, cld, 'privileged cli is highlighted like an ordinary instruction');
-  await w.shot('sample-project');
-});
-
-scenario('a privileged instruction is flagged and its quick fix applies', async (w, t) => {
-  await w.openFile('hvm/boot.asm');
-  // target=pv (the default): cli in ring 1 is an error from the language server.
-  await w.page.locator('.view-overlays .squiggly-error, .squiggly-error').first().waitFor({ timeout: 60_000 });
-  // The cursor on the mnemonic (the diagnostic's range), then Quick Fix; the server answers
-  // code actions from its last analysis, so ask again if that was not ready yet.
-  await w.gotoLine(30, 6);
-  const fix = w.page.locator('.action-widget .monaco-list-row', { hasText: 'PV_CLI' }).first();
-  for (let attempt = 0; ; attempt++) {
-    await w.page.keyboard.press('Control+Period');
-    try { await fix.waitFor({ timeout: 5_000 }); break; } catch (e) {
-      if (attempt >= 4) throw e;
-      await w.page.keyboard.press('Escape');
+  // Marked target=hvm: exits as hints and information (lgdt's exit is conditional), no errors.
+  await p.locator('.squiggly-info, .squiggly-hint').first().waitFor({ state: 'attached', timeout: 60_000 });
+  assert.equal(await p.locator('.squiggly-error').count(), 0, 'HVM code is not covered in errors');
+  await readmeShot(w, 'sample-project');
+  // Delete the marker line: checked as PV (the default target), cli and lgdt are errors.
+  await p.keyboard.press('Control+Home');
+  await p.keyboard.press('Control+Shift+K');
+  await p.locator('.squiggly-error').first().waitFor({ timeout: 60_000 });
+  const text = readFileSync(join(ws, 'hvm', 'boot.asm'), 'utf8').split('\n').slice(1);
+  const lineOf = (t: string) => text.findIndex((l) => l.trim().startsWith(t)) + 1;
+  const menu = async (line: number, want: string) => {
+    await w.gotoLine(line, 6);
+    const row = p.locator('.action-widget .monaco-list-row', { hasText: want }).first();
+    for (let attempt = 0; ; attempt++) {
+      await p.keyboard.press('Control+Period');
+      try { await row.waitFor({ timeout: 5_000 }); return row; } catch (e) {
+        if (attempt >= 4) throw e;
+        await p.keyboard.press('Escape');
+      }
     }
-  }
-  await w.shot('quick-fix-menu');
-  // The menu takes the keyboard (a pointer block covers it): move the focus to the fix.
+  };
+  await menu(lineOf('cli'), 'PV_CLI');
+  assert.ok(await p.locator('.action-widget .monaco-list-row', { hasText: 'Mark this file as HVM code' }).count() > 0);
+  await readmeShot(w, 'quick-fix');
+  await p.keyboard.press('Escape');
+  // lgdt has no one-for-one wrapper, but it has an action: the file is HVM code.
+  await menu(lineOf('lgdt'), 'Mark this file as HVM code');
+  assert.equal(await p.getByText('No code actions available').count(), 0);
   for (let i = 0; i < 6; i++) {
-    const focused = await w.page.locator('.action-widget .monaco-list-row.focused').first().getAttribute('aria-label');
-    if (focused?.includes('PV_CLI')) break;
-    await w.page.keyboard.press('ArrowDown');
+    const focused = await p.locator('.action-widget .monaco-list-row.focused').first().getAttribute('aria-label');
+    if (focused?.includes('Mark this file as HVM code')) break;
+    await p.keyboard.press('ArrowDown');
   }
-  await w.page.keyboard.press('Enter');
-  await w.page.locator('.view-lines .view-line', { hasText: 'PV_CLI' }).first().waitFor({ timeout: 15_000 });
-  assert.match(await w.page.locator('.view-lines').first().innerText(), /^\s*PV_CLI\s*$/m);
-  // The fix also adds the include the macro comes from, at the top of the file.
-  await w.page.keyboard.press('Control+Home');
-  await w.page.locator('.view-lines .view-line', { hasText: /%include\s+["']paravirt\.inc["']/ }).first().waitFor({ timeout: 10_000 });
-  await w.shot('quick-fix-applied');
-  // Leave the sample as it was for the debug scenario (the edit was one undo step).
-  await w.page.keyboard.press('Control+Z');
-  await w.page.locator('.view-lines .view-line', { hasText: /^\s*cli\s*$/ }).first().waitFor({ timeout: 10_000 });
+  await p.keyboard.press('Enter');
+  await p.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 30_000 });
+  await p.keyboard.press('Control+Home');
+  await p.locator('.view-lines .view-line', { hasText: 'paravirt: target=hvm' }).first().waitFor({ timeout: 15_000 });
+  await p.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 30_000 });
+  await p.keyboard.press('Control+S');
+  for (let i = 0; i < 40 && !readFileSync(join(ws, 'hvm', 'boot.asm'), 'utf8').startsWith('; paravirt: target=hvm'); i++) await p.waitForTimeout(250);
+  // Terminal > Run Build Task: the sample's make task, with DWARF for C and NASM.
+  await w.command('Tasks: Run Build Task');
+  const obj = join(ws, 'build', 'hvm-obj', 'hvm', 'boot.asm.o');
+  // Done when make has nothing left to do (make -q), which also says the build succeeded.
+  let q = spawnSync('make', ['-q'], { cwd: ws, encoding: 'utf8' });
+  for (let i = 0; i < 240 && (q.status !== 0 || !existsSync(obj)); i++) {
+    await p.waitForTimeout(500);
+    q = spawnSync('make', ['-q'], { cwd: ws, encoding: 'utf8' });
+  }
+  assert.ok(existsSync(obj), 'make assembled boot.asm');
+  assert.equal(q.status, 0, `make left something to do: ${q.stdout}${q.stderr}`);
+  await p.keyboard.press('Escape');
 });
 
-scenario('F5 stops at a breakpoint in C, steps, shows registers, VM exits and the guest screen', async (w, t) => {
+scenario('Quick Start 3: F5 stops in boot.asm and kmain.c, steps, $eax in Watch, decoded registers, memory, VM Exits, Guest Screen; the end is told truly', async (w, t) => {
   if (!existsSync(join(ROOT, 'dist', 'debug-adapter.js'))) { t.skip('the debug adapter is not built yet'); return; }
   const p = w.page;
+  const boot = readFileSync(join(ws, 'hvm', 'boot.asm'), 'utf8').split('\n');
+  const lgdtLine = boot.findIndex((l) => l.trim().startsWith('lgdt')) + 1;
+  await w.openFile('hvm/boot.asm');
+  await w.gotoLine(lgdtLine);
+  await p.keyboard.press('F9');
   await w.openFile('common/kmain.c');
   await w.gotoLine(45);
   await p.keyboard.press('F9');
   await p.locator('.editor-instance .codicon-debug-breakpoint, .editor-instance .codicon-debug-breakpoint-unverified').first().waitFor({ timeout: 10_000 });
   await p.keyboard.press('F5');
-  // Stopped: the top-frame decoration is on line 45 of kmain.c.
+  // The assembly breakpoint binds (DWARF from nasm) and stops first, in _start.
   const stack = p.locator('.debug-call-stack .monaco-list-row');
-  await stack.filter({ hasText: 'kmain' }).first().waitFor({ timeout: 90_000 });
+  await stack.filter({ hasText: 'boot.asm' }).first().waitFor({ timeout: 90_000 });
+  assert.match((await stack.filter({ hasText: 'boot.asm' }).first().innerText()).replace(/\s+/g, ' '), new RegExp(`_start.*boot\\.asm\\s*${lgdtLine}`));
+  await p.locator('.tab.active', { hasText: 'boot.asm' }).waitFor({ timeout: 10_000 });
+  await w.shot('breakpoint-asm');
+  await p.keyboard.press('F5');
+  await stack.filter({ hasText: 'kmain' }).first().waitFor({ timeout: 60_000 });
   const topFrame = async () => (await stack.filter({ hasText: 'kmain' }).first().innerText()).replace(/\s+/g, ' ');
+  for (let i = 0; i < 60 && !/kmain\.c\s*45/.test(await topFrame()); i++) await p.waitForTimeout(250);
   assert.match(await topFrame(), /kmain\.c\s*45/);
+  // The caller frame in assembly shows its source, not "Unknown Source".
+  assert.ok(await stack.filter({ hasText: /_start.*boot\.asm/ }).count() > 0, 'the _start frame names boot.asm');
   // Inline by default: the session runs in the extension host, with no adapter process.
   assert.equal(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('paravirt.paravirt-0.1.0/dist/debug-adapter.js')).length, 0);
-  await w.shot('breakpoint-hit');
-  // Step over one line.
   await p.keyboard.press('F10');
   for (let i = 0; i < 60 && !/kmain\.c\s*4[6-9]/.test(await topFrame()); i++) await p.waitForTimeout(250);
   assert.match(await topFrame(), /kmain\.c\s*4[6-9]/);
-  // The editor shows the real source file at the stopped line.
   await p.locator('.tab.active', { hasText: 'kmain.c' }).waitFor({ timeout: 10_000 });
-  assert.equal(await p.locator('.editor-instance .monaco-editor').count() > 0, true);
   assert.equal(await p.getByText('could not be opened').count(), 0, 'the stopped source opened');
-  // Registers: expand the scope and read EAX.
+  // Registers: expand the scope; EFLAGS by bit name beside its value.
   const vars = p.locator('.debug-variables .monaco-list-row');
+  // Fold the scopes above Registers (Locals, Globals) so it is in view.
+  for (const scope of ['Locals', 'Globals']) {
+    const row = vars.filter({ hasText: new RegExp(`^${scope}`) }).first();
+    if (await row.count() && (await row.getAttribute('aria-expanded')) === 'true') await row.click();
+  }
   const regs = vars.filter({ hasText: /^Registers/ }).first();
   await regs.waitFor({ timeout: 15_000 });
   const eax = vars.filter({ hasText: /^eax\s*=/ }).first();
-  // The variables tree re-renders after a step; expand the scope until its rows show.
   for (let i = 0; i < 6 && !(await eax.isVisible()); i++) {
     if ((await regs.getAttribute('aria-expanded')) !== 'true') {
-      // A hover or context menu left over from the step can sit over the tree and take the click.
       await p.keyboard.press('Escape');
       await regs.click({ timeout: 5_000 }).catch(() => undefined);
     }
     await eax.waitFor({ timeout: 3_000 }).catch(() => undefined);
   }
-  assert.match(await eax.innerText(), /eax\s*=\s*0x[0-9a-f]{8}/i);
-  await w.shot('registers');
+  const eaxValue = /0x[0-9a-f]{8}/i.exec(await eax.innerText())![0];
+  // The tree renders the rows in view: walk down from eax to eflags.
+  const eflags = vars.filter({ hasText: /^eflags\s*=/ }).first();
+  await eax.click();
+  for (let i = 0; i < 15 && !(await eflags.isVisible()); i++) await p.keyboard.press('ArrowDown');
+  assert.match(await eflags.innerText(), /0x[0-9a-f]{8} \[.*IOPL=\d\]/);
+  // Watch `$eax` (gdb's name): the same value as the Registers scope.
+  const watch = p.locator('.pane', { has: p.locator('.pane-header', { hasText: /^Watch/i }) });
+  const watchHeader = watch.locator('.pane-header');
+  if ((await watchHeader.getAttribute('aria-expanded')) !== 'true') await watchHeader.click();
+  await watchHeader.hover();
+  await watch.locator('.pane-header .action-label[aria-label*="Add Expression"]').click();
+  await p.keyboard.type('$eax');
+  await p.keyboard.press('Enter');
+  const watched = watch.locator('.monaco-list-row', { hasText: '$eax' }).first();
+  await watched.waitFor({ timeout: 15_000 });
+  for (let i = 0; i < 20 && !(await watched.innerText()).includes(eaxValue); i++) await p.waitForTimeout(250);
+  assert.ok((await watched.innerText()).includes(eaxValue), `watch $eax: ${await watched.innerText()} vs eax ${eaxValue}`);
+  // The status bar while stopped: totals, not a rate over time spent stopped.
+  const statusBar = p.locator('.part.statusbar');
+  assert.match(await statusBar.innerText(), /HVM · stopped · [\d.]+[kMG]? instr · [\d,]+ exits/);
+  await readmeShot(w, 'debugging');
+  // The memory view at the VGA text buffer: the banner kmain printed, character and attribute.
+  await w.command('Paravirt: Show Memory');
+  const where = p.locator('.quick-input-widget input');
+  await where.waitFor({ state: 'visible', timeout: 10_000 });
+  await where.fill('0xb8000');
+  await p.keyboard.press('Enter');
+  const mem = await w.webviewFrame('#dump tr', 30_000);
+  assert.equal(await mem.locator('#dump tr').count(), 16, '256 bytes in rows of 16');
+  assert.equal(await mem.locator('#dump tr').first().locator('td.text').innerText(), 'P.a.r.a.v.i.r.t.');
+  await readmeShot(w, 'memory-view');
   // VM Exits: the sample has already programmed the UART and PIT through port I/O.
   const exitsView = p.locator('.pane', { has: p.locator('.pane-header', { hasText: 'VM Exits' }) });
   const header = exitsView.locator('.pane-header');
   if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
   await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().waitFor({ timeout: 30_000 });
-  const countText = await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().innerText();
-  assert.match(countText, /IO_INSTRUCTION\s*[\d,]+/);
-  // Drill down: the reason opens onto its latest exits; a click reveals the source line of
-  // the exiting instruction (the sample's port I/O lives in hvm/io.h and console-uart.c).
   await exitsView.locator('.monaco-list-row', { hasText: 'IO_INSTRUCTION' }).first().click();
   const exitRow = exitsView.locator('.monaco-list-row', { hasText: /#\d+ IO_INSTRUCTION/ }).first();
   await exitRow.waitFor({ timeout: 15_000 });
   assert.match(await exitRow.innerText(), /cycles \(est\.\)/);
-  // Room for the view in the screenshot: fold the panes above it.
   for (const name of ['Watch', 'Breakpoints', 'Loaded Scripts']) {
     const h = p.locator('.pane-header', { hasText: new RegExp(`^${name}`, 'i') }).first();
     if (await h.count() && (await h.getAttribute('aria-expanded')) === 'true') await h.click();
   }
-  await w.shot('vm-exits');
+  await readmeShot(w, 'vm-exits');
   await exitRow.click();
   await p.locator('.tab.active', { hasText: /io\.h|console-uart\.c/ }).waitFor({ timeout: 20_000 }).catch(async (e) => {
-    throw new Error(`${(e as Error).message}\nstatus bar: ${await p.locator('.part.statusbar').innerText()}`);
+    throw new Error(`${(e as Error).message}\nstatus bar: ${await statusBar.innerText()}`);
   });
-  await w.shot('exit-revealed');
-  // The Guest Screen while stopped: 80x25 cells from the adapter's paravirt.vgaText.
+  // The Guest Screen while stopped: 80x25 cells, the banner the sample wrote to VGA.
   await w.command('Paravirt: Show Guest Screen');
   const screen = await w.webviewFrame('#screen .row', 30_000);
   assert.equal(await screen.locator('#screen .row').count(), 25);
-  const firstRow = await screen.locator('#screen .row').first().innerText();
+  const firstRow = (await screen.locator('#screen .row').first().innerText()).replace(/\u00a0/g, ' ');
   assert.equal(firstRow.replace(/\n/g, '').length, 80, 'a row holds 80 cells');
+  assert.match(firstRow, /^Paravirt sample kernel: timer, work, demand paging/);
   await screen.locator('#status', { hasText: '80×25' }).waitFor({ timeout: 15_000 });
-  await w.shot('guest-screen');
-  // Continue to the end: the sample prints its checksum and the exit total grows.
+  // Sized to the view: the 80 columns are not wider than the view shows.
+  const fits = await screen.locator('#screen').evaluate((el: { scrollWidth: number; ownerDocument: { documentElement: { clientWidth: number } } }) => el.scrollWidth <= el.ownerDocument.documentElement.clientWidth);
+  assert.ok(fits, 'the 80 columns fit the view');
+  await readmeShot(w, 'guest-screen');
+  // Run to the end. The views hold the whole run: the CLI, outside the extension, counts the same.
+  const want = cliExitTotal(join(ws, 'build', 'sample-hvm.elf'), 'hvm');
   const totalOf = async () => Number((await exitsView.locator('.monaco-list-row', { hasText: 'Exit reasons' }).first().innerText()).replace(/[^\d]/g, ''));
-  const before = await totalOf();
   await p.keyboard.press('F5');
   await p.locator('.repl .monaco-list-row', { hasText: 'checksum' }).first().waitFor({ timeout: 60_000 });
-  for (let i = 0; i < 40 && (await totalOf()) <= before; i++) await p.waitForTimeout(250);
-  assert.ok((await totalOf()) > before, `exit total grew from ${before}`);
+  await p.locator('.repl .monaco-list-row', { hasText: 'guest exit code 0 (isa-debug-exit status 1)' }).first().waitFor({ timeout: 30_000 });
+  for (let i = 0; i < 40 && (await totalOf()) !== want; i++) await p.waitForTimeout(250);
+  assert.equal(await totalOf(), want, 'the VM Exits total is the run\'s');
   await w.shot('session-ended');
-  await p.keyboard.press('Shift+F5');
   await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+  // Export Exit Trace after the session: every exit, with source lines where DWARF has them.
+  const csvPath = join(ws, 'after-session.csv');
+  await w.command('Paravirt: Export Exit Trace');
+  const csvItem = p.locator('.quick-input-list .monaco-list-row', { hasText: 'CSV' }).first();
+  await csvItem.waitFor({ timeout: 10_000 });
+  await csvItem.click();
+  await csvItem.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  await typePath(p, csvPath);
+  for (let i = 0; i < 80 && !existsSync(csvPath); i++) await p.waitForTimeout(250);
+  if (!existsSync(csvPath)) { await w.shot('export-not-written'); assert.fail(`the export did not write ${csvPath}`); }
+  const rows = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/).map((l) => l.split(','));
+  assert.equal(rows.length - 1, want, 'the whole session\'s exits');
+  const srcCol = rows[0]!.indexOf('sourcePath'), lineCol = rows[0]!.indexOf('sourceLine');
+  const withSource = rows.slice(1).filter((r) => r[srcCol]);
+  assert.ok(withSource.length > want / 2, `${withSource.length} of ${want} exits have a source line`);
+  for (const r of withSource.slice(0, 20)) assert.ok(existsSync(r[srcCol]!) && Number(r[lineCol]) > 0, `${r[srcCol]}:${r[lineCol]}`);
 });
 
 scenario('the Guest Screen shows the text, colours and cursor a guest wrote; the exit trace exports', async (w, t) => {
@@ -267,11 +406,9 @@ scenario('the Guest Screen shows the text, colours and cursor a guest wrote; the
   await csvItem.click();
   // The format list must be gone before typing, or the path lands in its filter box.
   await csvItem.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
-  const pathInput = p.locator('.quick-input-widget input');
-  await pathInput.waitFor({ state: 'visible', timeout: 10_000 });
-  await pathInput.fill(csvPath);
-  await p.keyboard.press('Enter');
+  await typePath(p, csvPath);
   for (let i = 0; i < 80 && !existsSync(csvPath); i++) await p.waitForTimeout(250);
+  if (!existsSync(csvPath)) { await w.shot('export-not-written'); assert.fail(`the export did not write ${csvPath}`); }
   const rows = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/).map((l) => l.split(','));
   const col = (n: string) => rows[0].indexOf(n);
   const io = rows.slice(1).filter((r) => r[col('reasonName')] === 'IO_INSTRUCTION');
@@ -302,6 +439,11 @@ scenario('without a launch configuration: pick the PV kernel and mode, watch its
   if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
   await exitsView.locator('.monaco-list-row', { hasText: 'Hypercalls' }).first().waitFor({ timeout: 30_000 });
   await exitsView.locator('.monaco-list-row', { hasText: /sched_op\s*[\d,]+/ }).first().waitFor({ timeout: 30_000 });
+  // The whole PV run's hypercalls: a short run used to end before the first 100 ms event.
+  const total = async () => Number((await exitsView.locator('.monaco-list-row', { hasText: 'Exit reasons' }).first().innerText()).replace(/[^\d]/g, ''));
+  const want = cliExitTotal(join(ws, 'build', 'sample-pv.elf'), 'pv');
+  for (let i = 0; i < 40 && (await total()) !== want; i++) await p.waitForTimeout(250);
+  assert.equal(await total(), want);
   await w.shot('pv-hypercalls');
 });
 
@@ -310,10 +452,11 @@ scenario('Paravirt: Compare HVM and PV shows the report', async (w) => {
   await w.command('Paravirt: Compare HVM and PV');
   // Both flavours are found in build/ by their ELF headers and names: no question asked.
   await p.locator('.tab', { hasText: 'Paravirt: HVM vs PV' }).first().waitFor({ timeout: 120_000 });
-  const report = await w.webviewFrame('table', 60_000);
+  // The report's charts (the memory view's panel holds a table too).
+  const report = await w.webviewFrame('svg', 60_000);
   const text = await report.locator('body').innerText();
   assert.match(text, /sample-hvm\.elf/);
   assert.match(text, /sample-pv\.elf/);
   assert.ok(await report.locator('svg').count() > 0, 'the report has its charts');
-  await w.shot('compare-report');
+  await readmeShot(w, 'compare');
 });

@@ -95,10 +95,12 @@ export class Workbench {
 
   baseUrl = '';
 
-  async openFolder(folder: string): Promise<void> {
+  /** `empty`: the folder has no files yet, so the explorer has no rows to wait for. */
+  async openFolder(folder: string, empty = false): Promise<void> {
     await this.page.goto(`${this.baseUrl}/?folder=${encodeURIComponent(folder)}`);
     await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    await this.page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+    if (empty) await this.page.waitForSelector('.explorer-folders-view', { state: 'attached', timeout: 60_000 });
+    else await this.page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
   }
 
   async shot(name: string): Promise<string> {
