@@ -208,3 +208,32 @@ for (const v of treeVariants().filter((x) => x.prefixMap || x.opt === 'O2')) {
     assert.equal(lens.get(treeLine('include/kernel/io.h', 'io-outb') - 1)?.exits, io!.exits, 'the code lens on the outb line');
   });
 }
+
+// A line breakpoint inside the inlined function: one breakpoint at every copy of the line,
+// stopping with sieve on top; and a build whose paths were mapped to another root
+// (-ffile-prefix-map=<tree>=/build, as distribution builds do), found through sourceFileMap.
+for (const v of [...treeVariants().filter((x) => x.opt === 'O2' && !x.prefixMap), { name: 'gcc-O2-dwarf5-build', cc: 'gcc', opt: 'O2', dwarf: 5, prefixMap: true, prefixTo: '/build' } as TreeVariant]) {
+  test(`${v.name}: a line breakpoint in the inlined sieve stops in sieve at each copy${v.prefixTo ? ', paths through sourceFileMap' : ''}`, async () => {
+    const line = treeLine('x86/sieve.c', 'sieve-count');
+    let bp: DebugProtocol.Breakpoint | undefined;
+    const dc = await client();
+    // The client sets the breakpoint by its local path; the debug information says /build/x86/sieve.c.
+    await launch(dc, { program: buildTree(v), cwd: TREE, profile: false, ...(v.prefixTo ? { sourceFileMap: { [v.prefixTo]: TREE } } : {}) }, async () => {
+      bp = (await dc.setBreakpointsRequest({ source: { path: SIEVE }, breakpoints: [{ line }] })).body.breakpoints[0];
+    });
+    assert.equal(bp?.verified, true);
+    assert.equal(bp?.line, line);
+    const callers = new Set<string>();
+    for (let hit = 0; hit < 3; hit++) {
+      assert.equal((await nextStopped(dc)).reason, 'breakpoint');
+      const frames = await stack(dc);
+      assert.equal(frames[0]!.name, 'sieve', frames.map((f) => f.name).join(' < '));
+      assert.equal(frames[0]!.line, line);
+      assert.equal(frames[0]!.source?.path, SIEVE);
+      assertFramePaths(frames, `hit ${hit}`);
+      callers.add(frames[1]!.name);
+      await dc.continueRequest({ threadId: 1 });
+    }
+    assert.ok(callers.has('test_sieve'), `called from ${[...callers].join(', ')}`);
+  });
+}

@@ -12,7 +12,8 @@ const BUILD = join(__dirname, 'build', 'tree');
 
 export const hasClang = spawnSync('clang', ['--version'], { stdio: 'ignore' }).status === 0;
 
-export interface TreeVariant { name: string; cc: 'gcc' | 'clang'; opt: 'O0' | 'O2'; dwarf: 4 | 5; prefixMap: boolean }
+/** `prefixMap`: -ffile-prefix-map=<root>=<prefixTo>, "." unless given (Debian builds map to /build/...). */
+export interface TreeVariant { name: string; cc: 'gcc' | 'clang'; opt: 'O0' | 'O2'; dwarf: 4 | 5; prefixMap: boolean; prefixTo?: string }
 
 /** Every variant the compilers installed can build. */
 export function treeVariants(): TreeVariant[] {
@@ -42,7 +43,7 @@ export function buildTree(v: TreeVariant): string {
   // Test files run in parallel processes: each builds in a folder of its own, then renames.
   const tmp = join(BUILD, `${v.name}.${process.pid}`);
   mkdirSync(tmp, { recursive: true });
-  const flags = [...CFLAGS, `-${v.opt}`, `-gdwarf-${v.dwarf}`, ...(v.prefixMap ? [`-ffile-prefix-map=${TREE}=.`] : [])];
+  const flags = [...CFLAGS, `-${v.opt}`, `-gdwarf-${v.dwarf}`, ...(v.prefixMap ? [`-ffile-prefix-map=${TREE}=${v.prefixTo ?? '.'}`] : [])];
   const objs: string[] = [];
   const o = (src: string) => join(tmp, src.replace(/[/.]/g, '_') + '.o');
   execFileSync('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', TREE_SOURCES.asm, '-o', o(TREE_SOURCES.asm)], { cwd: TREE, stdio: 'pipe' });

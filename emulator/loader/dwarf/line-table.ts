@@ -14,8 +14,11 @@ export interface SourceLine { file: string; line: number }
 
 interface Range {
   start: number; end: number; file: string; line: number; isStmt: boolean;
-  /** The last statement row at `start` when it is not the last row there (see stopLine). */
-  stop?: SourceLine;
+  /**
+   * Every statement row at `start` when there are several rows there (gcc's location views)
+   * and they say more than the last row does: a line breakpoint or a stop may use any of them.
+   */
+  stmts?: SourceLine[];
 }
 
 /** Decodes one line-number program unit starting at `pos`; returns the offset after it. */
@@ -40,12 +43,12 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
         if (q.file === r.file && q.line === r.line && q.isStmt) stmt = true;
       }
       const range: Range = { start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: stmt };
-      for (let j = i; j >= 0 && seq[j]!.address === r.address; j--) {
-        const q = seq[j]!;
-        if (!q.isStmt) continue;
-        if (q.file !== r.file || q.line !== r.line) range.stop = { file: files[q.file] ?? `file${q.file}`, line: q.line };
-        break;
-      }
+      const stmts: SourceLine[] = [];
+      let j = i;
+      while (j > 0 && seq[j - 1]!.address === r.address) j--;
+      for (; j <= i; j++) if (seq[j]!.isStmt) stmts.push({ file: files[seq[j]!.file] ?? `file${seq[j]!.file}`, line: seq[j]!.line });
+      const last = stmts[stmts.length - 1];
+      if (last && (stmts.length > 1 || last.file !== range.file || last.line !== range.line)) range.stmts = stmts;
       out.push(range);
     }
     seq = [];
@@ -128,7 +131,7 @@ export class LineTable {
   isStatementStart(address: number): boolean {
     const i = this.indexAt(address);
     const r = i >= 0 ? this.ranges[i]! : undefined;
-    return !!r && r.start === address && (r.isStmt || r.stop !== undefined);
+    return !!r && r.start === address && (r.isStmt || r.stmts !== undefined);
   }
 
   /**
@@ -136,19 +139,23 @@ export class LineTable {
    * addresses where its statements begin (several when the compiler split the line).
    */
   addressesForLine(matches: (file: string) => boolean, line: number): { file: string; line: number; addresses: number[] } | undefined {
+    // A range's statement lines: its own, and those of the other rows at its address.
+    const stmtLines = (r: Range): SourceLine[] => r.stmts ?? (r.isStmt ? [r] : []);
     let best: { file: string; line: number } | undefined;
     for (const r of this.ranges) {
-      if (!r.isStmt || r.line < line || !matches(r.file)) continue;
-      if (!best || r.line < best.line) best = { file: r.file, line: r.line };
+      for (const l of stmtLines(r)) {
+        if (l.line < line || !matches(l.file)) continue;
+        if (!best || l.line < best.line) best = { file: l.file, line: l.line };
+      }
     }
     if (!best) return undefined;
     const starts: number[] = [];
     for (let i = 0; i < this.ranges.length; i++) {
       const r = this.ranges[i]!;
-      if (r.line !== best.line || r.file !== best.file || !r.isStmt) continue;
+      if (!stmtLines(r).some((l) => l.line === best!.line && l.file === best!.file)) continue;
       // Only the first row of a run of rows for this line begins it; the rest continue it.
       const prev = i > 0 ? this.ranges[i - 1] : undefined;
-      if (prev && prev.end === r.start && prev.line === r.line && prev.file === r.file) continue;
+      if (prev && prev.end === r.start && prev.line === best.line && prev.file === best.file) continue;
       starts.push(r.start);
     }
     return { ...best, addresses: starts };
@@ -187,7 +194,8 @@ export class LineTable {
     const i = this.indexAt(address);
     if (i < 0) return undefined;
     const r = this.ranges[i]!;
-    return r.start === address && r.stop ? { ...r.stop } : { file: r.file, line: r.line };
+    const last = r.start === address ? r.stmts?.[r.stmts.length - 1] : undefined;
+    return last ? { ...last } : { file: r.file, line: r.line };
   }
 
   lookup(address: number): SourceLine | undefined {
