@@ -29,8 +29,8 @@ export interface ExitReasonRow<N extends number = number, S extends string = str
   readonly name: S;
   /** The SDM's description, for people. */
   readonly title: string;
-  /** The qualification's layout; a function when it depends on the record (#PF vs #DB). */
-  readonly qualification: QualificationLayout | ((r: ExitFacts) => QualificationLayout);
+  /** The qualification's layout; by vector for exits whose layout depends on it (#PF vs #DB). */
+  readonly qualification: QualificationLayout | { readonly byVector: Readonly<Record<number, QualificationLayout>> };
   /** One line a person can read ("OUT dx, al port 0x3f8 size 1"); the name when absent. */
   readonly describe?: (r: ExitFacts) => string;
 }
@@ -97,11 +97,11 @@ function describeDescriptorTable(gdtrIdtr: boolean): (r: ExitFacts) => string {
   };
 }
 
-const exceptionLayout = (r: ExitFacts): QualificationLayout =>
-  r.vector === 14 ? LINEAR_ADDRESS_LAYOUT : r.vector === 1 ? DEBUG_EXCEPTION_LAYOUT : NO_QUALIFICATION;
+/** Exception exits: a #PF's qualification is the linear address, a #DB's the DR6-like bits, others none. */
+const EXCEPTION_LAYOUTS = { byVector: { 1: DEBUG_EXCEPTION_LAYOUT, 14: LINEAR_ADDRESS_LAYOUT } };
 
 const ROWS = [
-  row(0, 'EXCEPTION_NMI', 'Exception or non-maskable interrupt (NMI)', exceptionLayout, describeException),
+  row(0, 'EXCEPTION_NMI', 'Exception or non-maskable interrupt (NMI)', EXCEPTION_LAYOUTS, describeException),
   row(1, 'EXTERNAL_INTERRUPT', 'External interrupt', NO_QUALIFICATION,
     (r) => (r.vector !== undefined ? `external interrupt vector ${hex(r.vector)}` : 'external interrupt')),
   row(2, 'TRIPLE_FAULT', 'Triple fault'),
@@ -236,15 +236,16 @@ export function exitReasonNumber(name: string): number | undefined {
 /** The qualification layout that applies to this record (none for reasons outside the table). */
 export function qualificationLayout(r: ExitFacts): QualificationLayout {
   const q = exitReasonInfo(r.reason)?.qualification ?? NO_QUALIFICATION;
-  return typeof q === 'function' ? q(r) : q;
+  return 'byVector' in q ? (r.vector !== undefined ? q.byVector[r.vector] : undefined) ?? NO_QUALIFICATION : q;
 }
 
 /** Names of the qualification fields the filter languages accept, over every layout in the table. */
 export const QUALIFICATION_FILTER_NAMES: readonly string[] = (() => {
   const names = new Set<string>();
-  const probe: ExitFacts[] = ROWS.map((r) => ({ reason: r.reason, qualification: 0 }));
-  for (const v of [1, 14]) probe.push({ reason: ExitReason.EXCEPTION_NMI, qualification: 0, vector: v });
-  for (const p of probe) for (const fl of qualificationLayout(p).fields) if (fl.filterName) names.add(fl.filterName);
+  for (const r of EXIT_REASONS) {
+    const q = r.qualification;
+    for (const layout of 'byVector' in q ? Object.values(q.byVector) : [q]) for (const fl of layout.fields) if (fl.filterName) names.add(fl.filterName);
+  }
   return [...names];
 })();
 

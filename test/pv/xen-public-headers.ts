@@ -1,31 +1,24 @@
 // Xen's public headers as Debian ships them (libxen-dev), the reference the hypercall table
-// is tested against. The package is fetched with `apt-get download` into a cache outside the
-// repository (PARAVIRT_CACHE, default ~/.cache/paravirt) and unpacked there once.
+// is tested against. scripts/fetch-debs.sh (run by scripts/setup.sh) downloads the package
+// with `apt-get download` into a cache outside the repository and unpacks it there.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-const PACKAGE = 'libxen-dev';
+const REPO = new URL('../../', import.meta.url).pathname;
 
-/** The directory holding xen/xen.h (Xen's include/public), fetching the package on first use. */
+/** The directory holding xen/xen.h (Xen's include/public), fetching the package first if needed. */
 export function xenPublicHeaders(): string {
-  const cache = join(process.env.PARAVIRT_CACHE ?? join(homedir(), '.cache', 'paravirt'), 'debs');
-  const root = join(cache, PACKAGE);
-  const include = join(root, 'usr', 'include');
-  if (existsSync(join(include, 'xen', 'xen.h'))) return include;
-  mkdirSync(cache, { recursive: true });
-  let deb = readdirSync(cache).find((f) => f.startsWith(`${PACKAGE}_`) && f.endsWith('.deb'));
-  if (!deb) {
+  const include = join(process.env.PARAVIRT_CACHE ?? join(homedir(), '.cache', 'paravirt'), 'debs', 'libxen-dev', 'usr', 'include');
+  if (!existsSync(join(include, 'xen', 'xen.h'))) {
     try {
-      execFileSync('apt-get', ['download', PACKAGE], { cwd: cache, stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('bash', [join(REPO, 'scripts', 'fetch-debs.sh')], { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (e) {
-      throw new Error(`cannot fetch ${PACKAGE} with apt-get download (run apt-get update first?): ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`);
+      throw new Error(`scripts/fetch-debs.sh could not fetch libxen-dev: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`);
     }
-    deb = readdirSync(cache).find((f) => f.startsWith(`${PACKAGE}_`) && f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${PACKAGE} left no .deb in ${cache}`);
   }
-  execFileSync('dpkg-deb', ['-x', join(cache, deb), root]);
+  if (!existsSync(join(include, 'xen', 'xen.h'))) throw new Error(`no xen/xen.h under ${include} after scripts/fetch-debs.sh`);
   return include;
 }
