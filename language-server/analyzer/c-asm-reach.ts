@@ -46,6 +46,15 @@ export interface MacroUse { path: string; offset: number; text: string }
 
 export const MAX_USES = 20;
 
+/**
+ * How far a macro call's arguments or an opened asm statement are followed (characters), and
+ * how much asm text a source may yield in all (times its length): a file of unterminated or
+ * nested calls must not make the search quadratic in time or memory.
+ */
+const MAX_SCAN = 1 << 13;
+const REGION_BUDGET = 4;
+const MAX_UNCLOSED = 256;
+
 // Starts with the literal '#', which the regex engine finds fast; isDirectiveHash() checks it opens a line.
 const DEFINE_RE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?/g;
 
@@ -84,7 +93,8 @@ export function macroDefs(text: string, key?: object): CMacroDef[] {
 export function macroArgs(t: string, open: number): { args: Array<{ from: number; to: number }>; close: number } | null {
   const args: Array<{ from: number; to: number }> = [];
   let depth = 0, a = open + 1;
-  for (let i = open + 1; i < t.length; i++) {
+  const stop = Math.min(t.length, open + MAX_SCAN);
+  for (let i = open + 1; i < stop; i++) {
     const c = t.charCodeAt(i);
     if (c === 34 || c === 39) {
       for (i++; i < t.length && t.charCodeAt(i) !== c; i++) { if (t.charCodeAt(i) === 92) i++; else if (t.charCodeAt(i) === 10) break; }
@@ -103,7 +113,8 @@ export function macroArgs(t: string, open: number): { args: Array<{ from: number
 /** The first ';' outside parentheses, strings and comments from `from` (or the end). */
 function statementEnd(t: string, from: number): number {
   let depth = 0;
-  for (let i = from; i < t.length; i++) {
+  const stop = Math.min(t.length, from + MAX_SCAN);
+  for (let i = from; i < stop; i++) {
     const c = t.charCodeAt(i);
     if (c === 34 || c === 39) { for (i++; i < t.length && t.charCodeAt(i) !== c; i++) { if (t.charCodeAt(i) === 92) i++; else if (t.charCodeAt(i) === 10) break; } continue; }
     if (c === 47 && t.charCodeAt(i + 1) === 42) { const e = t.indexOf('*/', i + 2); if (e < 0) return t.length; i = e + 1; continue; }
@@ -112,7 +123,7 @@ function statementEnd(t: string, from: number): number {
     else if ((c === 41 || c === 125) && --depth < 0) return i;
     else if (c === 59 && depth === 0) return i;
   }
-  return t.length;
+  return stop;
 }
 
 const TOKEN_RE = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*|[A-Za-z_]\w*/g;
@@ -121,7 +132,7 @@ const TOKEN_RE = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[
  * `searchable`: a source whose text is searched for calls and whose asm statements seed the
  * search; headers given only for their #defines are not (their regions are not wanted).
  */
-interface Src { s: ReachSource; defs: CMacroDef[]; index: number; searchable: boolean; bodies?: Bodies }
+interface Src { s: ReachSource; defs: CMacroDef[]; index: number; searchable: boolean; bodies?: Bodies; budget?: number; unclosed?: number }
 
 /** What the fixed point learnt about macros: whose bodies are asm text, which parameters carry it. */
 export interface ReachState { textMacros: ReadonlySet<string>; asmParams: ReadonlyMap<string, ReadonlySet<number>> }
@@ -227,6 +238,8 @@ export function findAsmReachWithState(sources: ReachSource[], keys?: Array<objec
     const key = `${src.index}:${from}:${to}`;
     if (seen.has(key)) return;
     seen.add(key);
+    src.budget ??= src.s.text.length * REGION_BUDGET + MAX_SCAN;
+    if ((src.budget -= to - from) < 0) return;
     if (region && src.searchable) out[src.index].push(region);
     work.push({ src, from, to, inDef: enclosing(src, from) });
   };
@@ -288,7 +301,12 @@ export function findAsmReachWithState(sources: ReachSource[], keys?: Array<objec
           open = src.defs[hay.defIndex[lo]].bodyStart + (open - hay.starts[lo]);
         }
         const call = macroArgs(t, open);
-        if (!call) continue;
+        if (!call) {
+          // Calls that never close within reach: past a few hundred, stop looking in this text.
+          src.unclosed = (src.unclosed ?? 0) + 1;
+          if (src.unclosed > MAX_UNCLOSED) break;
+          continue;
+        }
         const params = asmParams.get(name)!;
         const defParams = defsOf(name)!.find((x) => x.def.params)!.def;
         const variadicAt = defParams.variadic ? defParams.params!.length - 1 : -1;
@@ -346,7 +364,8 @@ export function findAsmReachWithState(sources: ReachSource[], keys?: Array<objec
         if (t.charCodeAt(k) === 40) { const call = macroArgs(t, k); if (call) from = call.close + 1; }
         const to = d ? d.bodyEnd : statementEnd(t, from);
         if (to > from) push(src, from, to, { from, to, kind: 'macro-span', macro: m[0], uses: [] });
-        re.lastIndex = Math.max(re.lastIndex, from);
+        // Uses inside this span are part of it.
+        re.lastIndex = Math.max(re.lastIndex, from, to);
       }
     }
   }

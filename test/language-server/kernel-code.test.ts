@@ -201,3 +201,20 @@ describe('macros from headers reached through the include paths', () => {
     } finally { await c.close(); }
   });
 });
+
+describe('hostile macro text', () => {
+  it('thousands of unclosed and nested macro calls and an asm opened by a macro are read in linear bounds', () => {
+    // Before the bounds, this file took minutes and then ran out of memory: each call's
+    // arguments and each opened asm were followed to the end of the text.
+    const root = mkdtempSync(join(tmpdir(), 'pv-hostile-'));
+    const head = '#define OPEN(x) asm volatile("nop\\n"\n#define CLOSE )\n#define F(a, b) asm(a b)\n';
+    writeFileSync(join(root, 'a.c'), head + 'OPEN(1) "cli\\n"\n'.repeat(5000) + 'F("hlt", '.repeat(5000) + '\n#if ' + '('.repeat(20000) + '1\n#endif\n');
+    const r = lintFiles([root], { inactive: true });
+    assert.deepEqual(r.errors, []);
+    const fs = r.results[0].findings;
+    // The CLIs are in the asm OPEN leaves open; the HLTs near the last of them are too.
+    assert.ok(fs.every((f) => f.code === 'PV002' || (f.code === 'PV001' && f.range.start.line > 5000)));
+    const cli = fs.filter((f) => f.code === 'PV002').length;
+    assert.ok(cli > 4900, `${cli} of the 5000 CLIs the opened asm holds`);
+  });
+});
