@@ -54,6 +54,9 @@ export const MAX_USES = 20;
 const MAX_SCAN = 1 << 13;
 const REGION_BUDGET = 4;
 const MAX_UNCLOSED = 256;
+/** Rounds of the fixed points (macro nesting levels followed), and whole-text searches. */
+const MAX_ROUNDS = 64;
+const MAX_FULL_ROUNDS = 8;
 
 // Starts with the literal '#', which the regex engine finds fast; isDirectiveHash() checks it opens a line.
 const DEFINE_RE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)(\(([^)]*)\))?/g;
@@ -186,7 +189,7 @@ function prepared(h: ReachHeaders, first: number): Prepared {
     const d = src.defs.find((x) => r.kw! >= x.bodyStart && r.kw! < x.bodyEnd);
     if (d && r.close > d.bodyEnd) openers.add(d.name);
   }
-  for (let grew = openers.size > 0; grew;) {
+  for (let grew = openers.size > 0, round = 0; grew && round < MAX_ROUNDS; round++) {
     grew = false;
     const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`);
     for (const src of srcs) for (const d of src.defs) {
@@ -336,7 +339,7 @@ export function findAsmReachWithState(sources: ReachSource[], keys?: Array<objec
     if (openers.size === 0) return;
     // Macros whose bodies name an opener open too: one search of each text per round, each
     // occurrence mapped to the #define around it (the headers' own openers are known).
-    for (let grew = true; grew;) {
+    for (let grew = true, round = 0; grew && round < MAX_ROUNDS; round++) {
       grew = false;
       const re = new RegExp(`\\b(?:${[...openers].join('|')})\\b`, 'g');
       for (const src of srcs) {
@@ -379,16 +382,19 @@ export function findAsmReachWithState(sources: ReachSource[], keys?: Array<objec
   }
   for (const src of srcs) if (src.searchable) for (const r of src.s.asm) push(src, r.from, r.to, null);
   spans();
+  // Each round follows macro calls one level further; kernels nest a handful of levels
+  // (PVOP_ALT_CALLEE0 -> ... -> ALTERNATIVE), a hostile text could nest thousands: past the
+  // cap, what was found so far is still searched for in the whole text, a few times at most.
+  let rounds = 0, fullRounds = 0;
   for (;;) {
     while (work.length) { const w = work.pop()!; scan(w.src, w.from, w.to, w.inDef); }
     if (pendingCalls.length > 0) {
       const names = pendingCalls;
       pendingCalls = [];
       for (const n of names) unsearched.push(n);
-      callsOf(names, true);
-      continue;
+      if (rounds++ < MAX_ROUNDS) { callsOf(names, true); continue; }
     }
-    if (unsearched.length === 0) break;
+    if (unsearched.length === 0 || fullRounds++ >= MAX_FULL_ROUNDS) break;
     const names = unsearched;
     unsearched = [];
     callsOf(names, false);

@@ -217,4 +217,15 @@ describe('hostile macro text', () => {
     const cli = fs.filter((f) => f.code === 'PV002').length;
     assert.ok(cli > 4900, `${cli} of the 5000 CLIs the opened asm holds`);
   });
+
+  it('a chain of 5,000 macros each passing its argument to the previous one is followed to a bounded depth', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pv-chain-'));
+    let t = '#define M0(x) asm(x)\n';
+    for (let i = 1; i < 5000; i++) t += `#define M${i}(x) M${i - 1}(x)\n`;
+    t += 'void f(void) { M4999("cli"); M10("hlt"); }\n';
+    writeFileSync(join(root, 'chain.c'), t);
+    const r = lintFiles([root]);
+    // Ten levels, as deep as kernels nest, are followed; five thousand are not.
+    assert.deepEqual(r.results[0].findings.map((f) => `${f.range.start.line}:${f.code}`), ['5000:PV001']);
+  });
 });
