@@ -17,6 +17,7 @@ ENTRY(entry)
 	.pushsection .fixup, "ax"
 3:	movl %cr2, %eax                                              # expect: PV011
 	.popsection
+idle_loop: hlt                                                  # expect: PV001
 	lock; incl counter
 	rep; outsb                                                   # expect: PV009
 	.ascii "cli; hlt"

@@ -116,6 +116,12 @@ static void basic_asm(void)
 	asm volatile("mov cr3, %eax");
 }
 
+static void named_label(void)
+{
+	asm volatile("halt_here: hlt\n\t"                          /* expect: PV001 */
+		     ".Lresume: sti; nop" ::: "memory");               /* expect: PV003 */
+}
+
 static int vector_goto(void)
 {
 	asm goto("1: cli\n\t"                                        /* expect: PV002 */
