@@ -64,6 +64,8 @@ export class GuestScreen implements vscode.WebviewViewProvider, vscode.Disposabl
       this.lastHtml = html;
       void this.view?.webview.postMessage({ type: 'screen', html, status: this.lastStatus });
     } catch (e) {
+      // A request that raced the session's end says nothing about the screen.
+      if (vscode.debug.activeDebugSession !== session) return;
       this.lastStatus = `screen unavailable: ${(e as Error).message}`;
       void this.view?.webview.postMessage({ type: 'status', status: this.lastStatus });
     } finally {

@@ -38,6 +38,15 @@ const SLICE_MS = 25;
 const SLICE_MIN = 20_000;
 const SLICE_MAX = 50_000_000;
 
+/** The [start, end) ranges of an ELF's allocated sections, or undefined for other images. */
+function loadedSections(image: KernelImage): Array<[number, number]> | undefined {
+  if (image.format !== 'elf') return undefined;
+  try {
+    const ranges = image.elf().sections.filter((s) => (s.flags & 0x2) !== 0 && s.size > 0).map((s): [number, number] => [s.addr >>> 0, (s.addr >>> 0) + s.size]);
+    return ranges.length ? ranges : undefined;
+  } catch { return undefined; }
+}
+
 function hypervisorRoute(c: LaunchConfig['hypervisorConsole'], out: (b: number) => void): { mode: 'serial' | 'separate' | 'auto'; out?: (b: number) => void } {
   if (c === 'debugConsole') return { mode: 'serial' };
   if (c === 'none') return { mode: 'separate' };
@@ -110,7 +119,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides },
     });
     this.machine.load(this.plan);
-    this.symbols = new SymbolTable(this.plan.symbols);
+    this.symbols = new SymbolTable(this.plan.symbols, loadedSections(image));
     this.lines = LineTable.fromImage(image);
     let dwarf: DebugInfo | null = null;
     try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }

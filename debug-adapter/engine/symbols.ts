@@ -7,7 +7,12 @@ export class SymbolTable {
   private readonly sorted: Sym[];
   private readonly byName = new Map<string, Sym>();
 
-  constructor(symbols: readonly Sym[] | undefined) {
+  /**
+   * `sections`: the [start, end) ranges the image loads (SHF_ALLOC sections); when given, an
+   * address outside them is never named after a symbol (a number past the end of .bss is
+   * not <stack_top+0x1234>).
+   */
+  constructor(symbols: readonly Sym[] | undefined, private readonly sections?: ReadonlyArray<readonly [number, number]>) {
     const named = (symbols ?? []).filter((s) => s.name && !s.name.startsWith('.'));
     // Constants (equ) have names and values but are not places: expressions may use them,
     // an address is never described by them (0x2e is not <MB_FLAGS+0x2b>).
@@ -25,6 +30,7 @@ export class SymbolTable {
 
   /** The symbol containing `addr` (or the nearest one below it when sizes are unknown). */
   at(addr: number): Sym | undefined {
+    if (this.sections && !this.sections.some(([lo, hi]) => addr >= lo && addr < hi)) return undefined;
     const r = this.sorted;
     let lo = 0, hi = r.length - 1, best = -1;
     while (lo <= hi) {

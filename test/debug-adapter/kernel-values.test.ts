@@ -72,6 +72,15 @@ test('constants (nm type a) never describe a number; addresses in sections do', 
   for (const s of abs) {
     for (const v of [s.address, s.address + 0x2b]) assert.doesNotMatch((await evaluate(`0x${(v >>> 0).toString(16)}`)).result, /</, `${s.name}`);
   }
+  // Past the end of the last loaded section (objdump's section table), nothing is named,
+  // though the last label in .bss is within reach.
+  const sections = spawnSync('objdump', ['-h', ELF], { encoding: 'utf8' }).stdout.split('\n')
+    .map((l) => /^\s*\d+\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(l)).filter((m): m is RegExpExecArray => !!m)
+    .map((m) => parseInt(m[2]!, 16) + parseInt(m[1]!, 16));
+  const end = Math.max(...sections.filter((e) => e < 0x40000000));
+  const lastLabel = Math.max(...nmOf(/^[bBdDtTrR]$/).map((x) => x.address));
+  assert.ok(end + 0x10 - lastLabel < 0x10000, 'a label is within reach of the address, so only the section check keeps it unnamed');
+  assert.doesNotMatch((await evaluate(`0x${(end + 0x10).toString(16)}`)).result, /</);
   // Still usable by name in expressions.
   assert.equal(leading((await evaluate('MB_FLAGS')).result), 3);
   assert.match((await evaluate(`0x${(nmAddress(ELF, 'console_init') + 4).toString(16)}`)).result, /<console_init\+0x4>$/);
