@@ -220,7 +220,7 @@ export function readTemplate(t: string, from: number, close: number, stopAtColon
     for (let k = chars.length - 1; k >= 0; k--) {
       const c = chars[k];
       if (c === '\n' || c === ';') return true;
-      if (c !== ' ' && c !== '\t') return c === ':' ;
+      if (c !== ' ' && c !== '\t') return c === ':';
     }
     return true;
   };
