@@ -174,7 +174,9 @@ export function inactiveRegions(lines: readonly string[], defs: DefineSet): Inac
     const name = rest.trim().split(/\s+/)[0] ?? '';
     if (kind === 'ifdef') return `inactive: ${name} is not defined (${defs.source})`;
     if (kind === 'ifndef') return `inactive: ${name} is defined (${defs.macros.has(name) ? defs.source : 'in this file'})`;
-    return `inactive: \`#${kind} ${rest.trim()}\` is ${v === 0 ? 'false' : 'not taken'} with the project's defines (${defs.source})`;
+    // A condition on numbers alone (`#if 0`) is false whatever the project defines.
+    const from = /[A-Za-z_]/.test(rest.replace(/\/\*.*?\*\/|\/\/.*$/g, '')) ? ` (${defs.source})` : '';
+    return `inactive: \`#${kind} ${rest.trim()}\` is ${v === 0 ? 'false' : 'not taken'}${from}`;
   };
   for (let n = 0; n < lines.length; n++) {
     const l = lines[n];
