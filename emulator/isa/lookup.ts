@@ -3,6 +3,7 @@
 
 import { INSTRUCTION_TABLE } from './instruction-table';
 import type { IsaEntry, OperandForm } from './types';
+import type { OpcodeForm, PrivilegeClass } from './form-types';
 
 const byMnemonic = new Map<string, IsaEntry[]>();
 const byRule = new Map<string, IsaEntry>();
@@ -81,4 +82,11 @@ export function classify(mnemonic: string, operands: readonly string[]): IsaEntr
 export function specialRegisterNumber(op: string): number {
   const m = /^(?:cr|dr|db)([0-9]+)$/.exec(op);
   return m ? Number(m[1]) : -1;
+}
+
+/** A form's privilege class, from its instruction-table entry ('unprivileged' without one). */
+export function formPrivilege(f: OpcodeForm): PrivilegeClass {
+  const e = f.isa === undefined ? undefined : byId.get(f.isa);
+  if (e === undefined) return 'unprivileged';
+  return e.class === 'exit-only' ? 'exit-causing' : e.class;
 }
