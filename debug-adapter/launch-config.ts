@@ -2,6 +2,7 @@
 // generated from LAUNCH_ATTRIBUTES (debuggerContribution()) and a test checks they match;
 // validateLaunch() checks what a client actually sent against the same declarations.
 
+import { totalmem } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { GUEST_MEMORY_MIB, MAX_COMMAND_LINE_BYTES } from '../emulator/limits';
 
@@ -24,9 +25,13 @@ export interface LaunchArguments {
   disassemblySyntax?: 'nasm' | 'gas';
   cwd?: string;
   profile?: string | false;
+  historyMemory?: number;
 }
 
 type Schema = Record<string, unknown>;
+
+/** Largest history budget accepted, in MiB (the setting and the launch attribute). */
+export const HISTORY_MAX_MIB = 65536;
 
 /** JSON schema of each attribute (what package.json declares). Keys must be LaunchArguments' keys. */
 export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema } = {
@@ -62,7 +67,16 @@ export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema
     default: '.paravirt/last-run.json',
     description: 'Where the exit profile per source line is written at the end of the session (relative to cwd), or false.',
   },
+  historyMemory: {
+    type: 'integer', minimum: 0, maximum: HISTORY_MAX_MIB,
+    markdownDescription: 'MiB the reverse-execution history (stepBack, reverseContinue) may hold; a hard limit. Old snapshots are thinned out when it is reached, so stepping back far costs more re-execution. Default: the `paravirt.debug.historyMemory` setting, else a sixteenth of the machine\'s memory (64 to 1024 MiB). 0 keeps only the start of the run.',
+  },
 };
+
+/** The history budget when neither launch.json nor the setting gives one: a sixteenth of the host's memory, 64 MiB to 1 GiB. */
+export function defaultHistoryMiB(hostBytes = totalmem()): number {
+  return Math.max(64, Math.min(1024, Math.floor(hostBytes / 16 / (1 << 20))));
+}
 
 export const REQUIRED_ATTRIBUTES: Array<keyof LaunchArguments> = ['program'];
 
@@ -109,6 +123,8 @@ export interface LaunchConfig {
   disassemblySyntax: 'nasm' | 'gas';
   cwd: string;
   profile: string | null;
+  /** Hard limit on what the reverse-execution history holds, in bytes. */
+  historyBytes: number;
 }
 
 const KNOWN = new Set([...Object.keys(LAUNCH_ATTRIBUTES), 'type', 'request', 'name', '__sessionId', '__configurationTarget', 'noDebug', '__restart', 'presentation', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'trace']);
@@ -199,5 +215,6 @@ export function validateLaunch(raw: unknown): LaunchConfig {
     disassemblySyntax: oneOf('disassemblySyntax', a.disassemblySyntax, ['nasm', 'gas'] as const, 'nasm'),
     cwd,
     profile,
+    historyBytes: int('historyMemory', a.historyMemory, 0, HISTORY_MAX_MIB, defaultHistoryMiB()) * (1 << 20),
   };
 }

@@ -726,7 +726,8 @@ export class ParavirtSession extends LoggingDebugSession {
     if (command === 'paravirt.runStats') {
       // Where the latest continue or step spent its time (the bench reads the debugger's own share from it).
       if (!this.engine) { this.fail(response, 'no guest is loaded'); return; }
-      response.body = this.engine.lastRun ?? {};
+      // With what the reverse-execution history holds now (null: no history is kept).
+      response.body = { ...(this.engine.lastRun ?? {}), history: this.engine.history?.stats() ?? null };
       this.sendResponse(response);
       return;
     }

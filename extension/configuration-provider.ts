@@ -35,6 +35,9 @@ export class ParavirtConfigurationProvider implements vscode.DebugConfigurationP
 function withDefaults(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
   // Relative paths in the debug info (gcc -ffile-prefix-map=...=.) resolve against the folder.
   if (config.cwd === undefined && folder) config.cwd = folder.uri.fsPath;
+  // The history budget: launch.json's own value wins over the setting.
+  const historyMiB = vscode.workspace.getConfiguration('paravirt').get<number | null>('debug.historyMemory', null);
+  if (config.historyMemory === undefined && typeof historyMiB === 'number') config.historyMemory = historyMiB;
   return config;
 }
 

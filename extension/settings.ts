@@ -4,6 +4,7 @@
 // No vscode import here, so the manifest script and the tests can read it.
 
 import { LINTER_SETTINGS } from '../language-server/analyzer/settings';
+import { HISTORY_MAX_MIB } from '../debug-adapter/launch-config';
 
 type Schema = Record<string, unknown>;
 
@@ -16,6 +17,10 @@ export const EXTENSION_SETTINGS = {
     type: 'string', enum: [...DEBUG_ADAPTER_MODES], default: 'inline' as DebugAdapterMode, scope: 'machine',
     enumDescriptions: ['Run the debug adapter inside the extension host (fastest).', 'Run dist/debug-adapter.js as a separate Node process over stdio.'],
     description: 'Where the debug adapter runs.',
+  },
+  'debug.historyMemory': {
+    type: ['integer', 'null'], default: null as number | null, minimum: 0, maximum: HISTORY_MAX_MIB, scope: 'machine',
+    markdownDescription: 'MiB the reverse-execution history of a debug session (stepBack, reverseContinue) may hold: a hard limit; old snapshots are thinned out when it is reached. Empty: a sixteenth of this machine\'s memory (64 to 1024 MiB). A launch configuration\'s `historyMemory` wins.',
   },
   'trace.server': {
     type: 'string', enum: ['off', 'messages', 'verbose'], default: 'off', scope: 'window',

@@ -23,7 +23,7 @@ import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
-import { History } from './history';
+import { History, describeHistory } from './history';
 import type { LaunchConfig } from '../launch-config';
 import type { EndInfo, Outcome, StopInfo } from './outcome';
 
@@ -129,7 +129,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.installExitHook();
     // A machine snapshot holds the PV hypervisor's state too (trap table, callbacks, event
     // channels, timers, page types, the exit log), so both modes can run backwards.
-    this.history = new History(this.machine, ram);
+    this.history = new History(this.machine, config.historyBytes);
   }
 
   // ---- state -------------------------------------------------------------------------
@@ -322,7 +322,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.pauseWanted = true;
   }
 
-  continue(): void { this.forward(); this.launchOp(async () => this.drive()); }
+  continue(): void { this.forward(); this.launchOp(async () => this.drive(), true); }
 
   /** The user changed registers or memory: recorded snapshots after this point describe another run. */
   stateEdited(): void { this.history?.truncateAfter(this.machine.icount); }
@@ -382,7 +382,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
       }
       return this.atStart();
-    });
+    }, true);
   }
 
   /** User breakpoints at the pc whose conditions hold (no hit counts or log points: replay only looks). */
@@ -472,7 +472,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.ended ??= { message: 'session terminated', exitCode: 0 };
   }
 
-  private launchOp(op: () => Promise<Outcome>): void {
+  /** `announce`: after the stop, a Debug Console line says what the history holds (runs, not steps). */
+  private launchOp(op: () => Promise<Outcome>, announce = false): void {
     if (this.busy) return;
     if (this.pendingEnd) { const e = this.pendingEnd; this.pendingEnd = null; this.finish(e); return; }
     if (this.ended) return;
@@ -483,10 +484,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       instructions: 0, wallMs: 0, machineMs: 0, slices: 0, snapshots: 0, snapshotMs: 0, t0: performance.now(), icount0: this.machine.icount,
       taken0: this.history?.taken ?? 0, takenMs0: this.history?.takenMs ?? 0,
     };
-    op().then((o) => this.report(o), (e) => this.report({ kind: 'end', info: { message: `internal error: ${(e as Error)?.stack ?? e}`, exitCode: 1 } }));
+    op().then((o) => this.report(o, announce), (e) => this.report({ kind: 'end', info: { message: `internal error: ${(e as Error)?.stack ?? e}`, exitCode: 1 } }, false));
   }
 
-  private report(o: Outcome): void {
+  private report(o: Outcome, announce: boolean): void {
     this.busy = false;
     const r = this.run;
     if (r) {
@@ -503,6 +504,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     // After the stopped event has gone out (stdout writes are synchronous), before any request
     // is read: the user sees the stop without waiting for the copy of guest RAM.
     this.history?.atStop();
+    if (announce && this.history) this.emit('output', describeHistory(this.history.stats()) + '\n', 'console');
   }
 
   /**

@@ -108,7 +108,15 @@ export class MemoryAccess extends FlagsCore {
     this.mem = mem;
     this.u8 = mem.u8; this.i32 = mem.i32; this.u16 = mem.u16;
     this.ramBytes = mem.ramBytes;
+    mem.onTrackingRestart = () => this.dropWriteTlb();
     this.flushTlb();
+  }
+
+  /** Write entries only: the next store to each page goes through xlate (which marks it written). */
+  dropWriteTlb(): void {
+    if (this.tlbCount >= TLB_LIST) { this.tlbWS.fill(0); this.tlbWU.fill(0); return; }
+    const l = this.tlbList;
+    for (let i = 0; i < this.tlbCount; i++) { const p = l[i]; this.tlbWS[p] = 0; this.tlbWU[p] = 0; }
   }
 
   /** Raise an exception: abort the current instruction. errorCode -1 = none. */
@@ -305,7 +313,8 @@ export class MemoryAccess extends FlagsCore {
     if (this.tlbCount < TLB_LIST) this.tlbList[this.tlbCount] = page;
     this.tlbCount++;
     tr[page] = v;
-    if (write) tw[page] = v;
+    // A page cached as writable takes stores the bus never sees: it counts as written now.
+    if (write) { tw[page] = v; this.mem.markPage(phys >>> 12); }
     return phys;
   }
 

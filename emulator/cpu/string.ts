@@ -13,8 +13,6 @@ const { RUN_OK } = OP;
 
 /** REP string instructions yield after this many iterations so interrupts and time progress. */
 const REP_CHUNK = 4096;
-/** The page-at-a-time REP STOS/MOVS path yields after this many elements. */
-const FAST_REP_MAX = 1 << 16;
 
 const MOVS = 0, CMPS = 1, STOS = 2, LODS = 3, SCAS = 4, INS = 5, OUTS = 6;
 
@@ -31,11 +29,16 @@ function stringOp(cpu: ExecCpu, op: number, bits: number): void {
   const srcSeg = cpu.segOvr >= 0 ? cpu.segOvr : DS;
   const rep = cpu.rep;
   if (rep && count(cpu) === 0) return;
+  let fastDone = 0;
   if (rep && (op === MOVS || op === STOS) && cpu.a32 && !(cpu.flags & FLAG_DF) && cpu.segChkW[ES] === 0 &&
       (op === STOS || cpu.segChkR[srcSeg] === 0)) {
-    if (fastRep(cpu, op, n, srcSeg)) return;
+    fastDone = fastRep(cpu, op, n, srcSeg);
+    if (fastDone < 0) return;
   }
-  let left = REP_CHUNK;
+  // The same chunks whichever path ran the elements: where a REP yields (and so the
+  // instruction count at each element) must not depend on what the TLB held, or a replay
+  // from a snapshot (TLB empty) would not retire the same instructions as the first run.
+  let left = REP_CHUNK - fastDone;
   for (;;) {
     const d = (cpu.flags & FLAG_DF ? -1 : 1) * n;
     switch (op) {
@@ -99,28 +102,29 @@ function stringOp(cpu: ExecCpu, op: number, bits: number): void {
 /**
  * REP STOS / REP MOVS forwards through flat segments, a page at a time straight on guest
  * RAM. Registers are updated after each page, so a fault on the next page (taken by the
- * element-wise path) sees exactly the elements done. Returns true when the instruction is
- * finished (or yields after FAST_REP_MAX elements); false to continue element-wise.
+ * element-wise path) sees exactly the elements done. Returns -1 when the instruction is
+ * finished (or yields after REP_CHUNK elements, as the element-wise path does); else the
+ * elements done, after which the element-wise path goes on.
  */
-function fastRep(cpu: ExecCpu, op: number, n: number, srcSeg: number): boolean {
+function fastRep(cpu: ExecCpu, op: number, n: number, srcSeg: number): number {
   const regs = cpu.regs, u8 = cpu.u8;
   let left = regs[1] >>> 0;
-  let budget = FAST_REP_MAX;
+  let budget = REP_CHUNK;
   const v = op === STOS ? cpu.getR(n * 8, 0) : 0;
   while (left > 0) {
     const dl = (cpu.segBase[ES] + regs[7]) | 0;
     const de = cpu.tlbW[dl >>> 12];
-    if ((de & 7) !== 1) return false;
-    let k = Math.min(left, Math.floor((0x1000 - (dl & 0xfff)) / n));
+    if ((de & 7) !== 1) return REP_CHUNK - budget;
+    let k = Math.min(left, budget, Math.floor((0x1000 - (dl & 0xfff)) / n));
     let sp = 0;
     if (op === MOVS) {
       const sl = (cpu.segBase[srcSeg] + regs[6]) | 0;
       const se = cpu.tlbR[sl >>> 12];
-      if ((se & 3) !== 1) return false;
+      if ((se & 3) !== 1) return REP_CHUNK - budget;
       k = Math.min(k, Math.floor((0x1000 - (sl & 0xfff)) / n));
       sp = (se & ~0xfff) | (sl & 0xfff);
     }
-    if (k === 0) return false;                       // an element straddles a page boundary
+    if (k === 0) return REP_CHUNK - budget;          // an element straddles a page boundary
     const dp = (de & ~0xfff) | (dl & 0xfff);
     const bytes = k * n;
     if (op === STOS) {
@@ -145,9 +149,9 @@ function fastRep(cpu: ExecCpu, op: number, n: number, srcSeg: number): boolean {
     left -= k;
     regs[1] = left;
     budget -= k;
-    if (left > 0 && budget <= 0) { cpu.eip = cpu.instrEip; return true; }
+    if (left > 0 && budget <= 0) { cpu.eip = cpu.instrEip; return -1; }
   }
-  return true;
+  return -1;
 }
 
 /** Opcode -> operation; the even opcode of each pair is the byte form. */

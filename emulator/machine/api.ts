@@ -96,12 +96,18 @@ export interface MachineApi {
   readonly exits: ExitStats;
   readonly serialOutput: () => string;       // everything the guest printed so far
   /**
-   * Opaque and restorable; cheap enough to take every few M instructions. Given a snapshot of
-   * this machine that is no longer wanted, its RAM copy is reused (a fresh copy of guest RAM
-   * costs about ten times a copy into memory already mapped).
+   * Opaque and restorable. Copies only the RAM pages written since the previous snapshot (or
+   * restore) and shares the rest with it; pages never written are never copied.
    */
-  snapshot(recycle?: unknown): unknown;
+  snapshot(): unknown;
   restore(snapshot: unknown): void;
+  /**
+   * A snapshot no longer wanted: the page copies only it held are freed at once (a snapshot
+   * never released is freed when it is garbage-collected, which may be much later).
+   */
+  releaseSnapshot(snapshot: unknown): void;
+  /** Bytes all live snapshots hold, and at most what the next snapshot would add. */
+  snapshotMemory(): { heldBytes: number; nextBytes: number };
   /** PV mode: event, timer and trap state for a debugger (null in HVM mode or before a PV load). */
   pvState?(): PvStateView | null;
   /** Host input for the guest's console (UART in HVM, the PV console ring in PV). */

@@ -3,5 +3,6 @@
 // devices and the two hypervisor models; api.ts is the interface front ends program against.
 
 export { Machine } from './machine';
+export { stateBytes } from './state-size';
 export type * from './api';
 export { compileExitFilter, ExitFilterError, FILTER_FIELDS } from './exit-filter';

@@ -9,6 +9,7 @@ import type { Platform } from '../devices/platform-api';
 import { createPcPlatform } from '../devices';
 import { createHvmVmm, type HvmVmm } from '../vmm';
 import { PhysicalMemory } from '../memory/physical-memory';
+import { PageStore, type RamImage } from '../memory/page-store';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
   resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS,
@@ -29,7 +30,7 @@ const SEG_INDEX: Record<string, number> = { es: ES, cs: CS, ss: SS, ds: DS, fs: 
 interface Watch { addr: number; len: number; kind: WatchKind }
 
 interface MachineSnapshot {
-  ram: Uint8Array;
+  ram: RamImage;
   cpu: CpuSnapshot;
   platform: unknown;
   serial: string;
@@ -51,6 +52,15 @@ export class Machine implements MachineApi {
   private readonly watches: Watch[] = [];
   private readonly opts: MachineOptions;
   private plan: BootPlan | null = null;
+  /** Page copies shared by this machine's snapshots. */
+  private readonly pages: PageStore;
+  /**
+   * The image live RAM equals outside the pages written since (memory.dirty): the latest
+   * snapshot taken or restored, or all zeroes after a load. Held until another replaces it.
+   */
+  private ramBase: RamImage;
+  /** Snapshots nobody released explicitly give their copies back when they are collected. */
+  private readonly unreleased = new FinalizationRegistry<RamImage>((img) => img.store.release(img));
 
   constructor(opts: Partial<MachineOptions> = {}) {
     this.opts = { mode: opts.mode ?? 'hvm', memoryMiB: opts.memoryMiB ?? GUEST_MEMORY_MIB.default, exitControls: opts.exitControls, serialOut: opts.serialOut, pvPrivileged: opts.pvPrivileged, blockCompiler: opts.blockCompiler, hypervisorConsole: opts.hypervisorConsole };
@@ -60,6 +70,8 @@ export class Machine implements MachineApi {
       throw new MachineOptionError('memory', `memory size must be a whole number of MiB between ${GUEST_MEMORY_MIB.min} and ${GUEST_MEMORY_MIB.max}, got ${mib}`);
     }
     this.memory = new PhysicalMemory(mib * 1024 * 1024);
+    this.pages = new PageStore(this.memory.ramBytes);
+    this.ramBase = this.pages.empty;
     const cpu = this.cpu;
     const mem = this.memory;
     const pc = createPcPlatform({
@@ -128,6 +140,8 @@ export class Machine implements MachineApi {
     this.plan = plan;
     const mem = this.memory;
     mem.reset();
+    this.pages.release(this.ramBase);
+    this.ramBase = this.pages.empty;
     this.cpu.flushCode();
     mem.setMmio(this.platform.mmio);
     this.platform.reset();
@@ -140,6 +154,7 @@ export class Machine implements MachineApi {
         throw new RangeError(`image segment at 0x${seg.paddr.toString(16)} (+${seg.bytes.length} bytes) does not fit in ${mem.ramBytes >>> 20} MiB of RAM`);
       }
       mem.u8.set(seg.bytes, seg.paddr);
+      mem.markWritten(seg.paddr, seg.bytes.length);
     }
     // HVM guests started without firmware find the ACPI tables a BIOS would have left (a ROM
     // image is firmware itself and builds its own). Written after the image, which the loader
@@ -326,6 +341,7 @@ export class Machine implements MachineApi {
     p >>>= 0;
     if (p < this.memory.ramBytes && this.memory.pageKind[p >>> 12] === 0) {
       this.memory.u8[p] = v;
+      this.memory.markPage(p >>> 12);
       // A debugger patching code (an INT3, a fixed instruction) must not run the old block.
       this.memory.onCodeWrite?.(p, 1);
     }
@@ -390,24 +406,56 @@ export class Machine implements MachineApi {
 
   serialInput(bytes: Uint8Array): void { this.platform.serialInput(bytes); }
 
-  snapshot(recycle?: unknown): unknown {
-    const old = recycle as MachineSnapshot | undefined;
-    const reuse = old?.ram instanceof Uint8Array && old.ram.length === this.memory.u8.length ? old.ram : null;
+  snapshot(): unknown {
+    const mem = this.memory, pages = this.pages;
+    const dirty = mem.dirtyPages();
+    let ram = this.ramBase;
+    if (dirty.length === 0) pages.retain(ram);
+    else {
+      ram = pages.capture(this.ramBase, mem.i32, mem.u8, dirty);
+      pages.release(this.ramBase);
+      pages.retain(ram);
+      this.ramBase = ram;
+      mem.restartTracking();
+    }
     const snap: MachineSnapshot = {
-      ram: reuse ? (reuse.set(this.memory.u8), reuse) : this.memory.u8.slice(),
+      ram,
       cpu: saveCpu(this.cpu),
       platform: (this.platform as unknown as { saveState?(): unknown }).saveState?.(),
       serial: this.serialOutput(),
     };
+    this.unreleased.register(snap, ram, snap);
     return snap;
   }
 
-  restore(snapshot: unknown): void {
+  releaseSnapshot(snapshot: unknown): void {
+    const s = this.ownSnapshot(snapshot, 'releaseSnapshot');
+    if (!this.unreleased.unregister(s)) throw new Error('releaseSnapshot: this snapshot was released already');
+    this.pages.release(s.ram);
+  }
+
+  snapshotMemory(): { heldBytes: number; nextBytes: number } {
+    return { heldBytes: this.pages.bytes, nextBytes: this.pages.captureCost(this.memory.dirtyPages()) };
+  }
+
+  private ownSnapshot(snapshot: unknown, what: string): MachineSnapshot {
     const s = snapshot as MachineSnapshot;
-    if (!s || !(s.ram instanceof Uint8Array) || s.ram.length !== this.memory.ramBytes || !s.cpu) {
-      throw new Error('restore: not a snapshot of this machine');
+    if (!s || typeof s !== 'object' || !s.cpu || !s.ram || (s.ram as RamImage).store !== this.pages) {
+      throw new Error(`${what}: not a snapshot of this machine`);
     }
-    this.memory.u8.set(s.ram);
+    return s;
+  }
+
+  restore(snapshot: unknown): void {
+    const s = this.ownSnapshot(snapshot, 'restore');
+    if (s.ram.refs <= 0) throw new Error('restore: the snapshot was released');
+    const mem = this.memory, pages = this.pages;
+    // Only pages written since the current image, and those where the two images differ.
+    pages.apply(this.ramBase, s.ram, mem.u8, mem.dirtyPages(), mem.dirty, () => undefined);
+    pages.retain(s.ram);
+    pages.release(this.ramBase);
+    this.ramBase = s.ram;
+    mem.restartTracking();
     this.cpu.flushCode();
     loadCpu(this.cpu, s.cpu);
     const pl = this.platform as unknown as { loadState?(st: unknown): void };

@@ -38,6 +38,19 @@ export class PhysicalMemory {
   readonly unassigned: { count: number; recent: UnassignedAccess[] } = { count: 0, recent: [] };
   /** Called with (paddr, length) after any write that may hit RAM holding decoded code. */
   onCodeWrite: ((paddr: number, length: number) => void) | null = null;
+  /**
+   * Per RAM page: 1 when written since write tracking last restarted (a snapshot copies only
+   * these). Every store into RAM marks its page: the bus's write(), the CPU when it caches a
+   * page as writable (its fast stores then skip the bus), and the hypervisor's own stores.
+   */
+  readonly dirty: Uint8Array;
+  private readonly dirtyList: Int32Array;
+  private dirtyCount = 0;
+  /**
+   * Called when tracking restarts: whoever caches write access to pages (the CPU's write TLB)
+   * must drop it, so that the next store to each page is seen again.
+   */
+  onTrackingRestart: (() => void) | null = null;
 
   constructor(ramBytes: number) {
     if (!Number.isInteger(ramBytes) || ramBytes < 1 << 20 || ramBytes > MAX_GUEST_RAM_BYTES || ramBytes % 4096 !== 0) {
@@ -48,7 +61,46 @@ export class PhysicalMemory {
     this.u8 = new Uint8Array(this.buffer);
     this.u16 = new Uint16Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
+    this.dirty = new Uint8Array(ramBytes >>> 12);
+    this.dirtyList = new Int32Array(ramBytes >>> 12);
     this.rebuildMap();
+  }
+
+  /** Marks the RAM page holding `paddr` written (outside RAM: nothing). */
+  markPage(page: number): void {
+    if (page < this.dirty.length && this.dirty[page] === 0) {
+      this.dirty[page] = 1;
+      this.dirtyList[this.dirtyCount++] = page;
+    }
+  }
+
+  /** After a store into RAM that bypassed write() (bulk copies, hypervisor structures). */
+  markWritten(paddr: number, length: number): void {
+    if (length <= 0) return;
+    const last = (paddr + length - 1) >>> 12;
+    for (let p = paddr >>> 12; p <= last; p++) this.markPage(p);
+  }
+
+  /** A 32-bit store into RAM by the hypervisor (aligned, not through MMIO): tracked like a CPU store. */
+  store32(paddr: number, value: number): void {
+    this.i32[paddr >>> 2] = value;
+    this.markPage(paddr >>> 12);
+  }
+
+  store8(paddr: number, value: number): void {
+    this.u8[paddr] = value;
+    this.markPage(paddr >>> 12);
+  }
+
+  /** Pages written since tracking last restarted (a view, valid until the next restart). */
+  dirtyPages(): Int32Array { return this.dirtyList.subarray(0, this.dirtyCount); }
+
+  /** Forget what was written (a snapshot now holds it) and watch for the next stores. */
+  restartTracking(): void {
+    const d = this.dirty, l = this.dirtyList;
+    for (let i = 0; i < this.dirtyCount; i++) d[l[i]] = 0;
+    this.dirtyCount = 0;
+    this.onTrackingRestart?.();
   }
 
   setMmio(ranges: readonly MmioRange[]): void {
@@ -68,6 +120,7 @@ export class PhysicalMemory {
       this.romBase = 0x100000000 - size;
       const low = Math.min(rom.length, 0x20000);
       this.u8.set(rom.subarray(rom.length - low), 0x100000 - low);
+      this.markWritten(0x100000 - low, low);
     }
     this.rebuildMap();
   }
@@ -146,6 +199,9 @@ export class PhysicalMemory {
       const u8 = this.u8;
       u8[paddr] = value;
       if (size > 1) { u8[paddr + 1] = value >> 8; if (size > 2) { u8[paddr + 2] = value >> 16; u8[paddr + 3] = value >> 24; } }
+      const pg = paddr >>> 12;
+      if (this.dirty[pg] === 0) this.markPage(pg);
+      if (((paddr + size - 1) >>> 12) !== pg) this.markPage(pg + 1);
       this.onCodeWrite?.(paddr, size);
       return;
     }
@@ -162,7 +218,7 @@ export class PhysicalMemory {
     const p = paddr >>> 12;
     switch (this.pageKind[p]) {
       case PAGE_RAM:
-        if (paddr < this.ramBytes) { this.u8[paddr] = value; this.onCodeWrite?.(paddr, 1); }
+        if (paddr < this.ramBytes) { this.u8[paddr] = value; this.markPage(p); this.onCodeWrite?.(paddr, 1); }
         return;
       case PAGE_ROM: return; // ROM ignores writes
       case PAGE_MMIO: {
@@ -208,8 +264,10 @@ export class PhysicalMemory {
     return 0xff;
   }
 
+  /** All of RAM back to zero, and write tracking restarted from that all-zero image. */
   reset(): void {
     this.zeroRam();
+    this.restartTracking();
     this.unassigned.count = 0;
     this.unassigned.recent.length = 0;
     this.rom = null;

@@ -49,7 +49,7 @@ export class ConsoleBackend {
   }
 
   private u32(off: number): number { return this.mem.i32[(this.ringPa + off) >>> 2] >>> 0; }
-  private set32(off: number, v: number): void { this.mem.i32[(this.ringPa + off) >>> 2] = v | 0; }
+  private set32(off: number, v: number): void { this.mem.store32(this.ringPa + off, v | 0); }
 
   pendingInput(): number[] { return [...this.input]; }
   setPendingInput(bytes: number[]): void { this.input.length = 0; this.input.push(...bytes); }
@@ -91,7 +91,7 @@ export class ConsoleBackend {
     if (((prod - cons) >>> 0) > CONS_IN_SIZE) return false;
     let moved = 0;
     while (this.input.length > 0 && ((prod - cons) >>> 0) < CONS_IN_SIZE) {
-      this.mem.u8[this.ringPa + CONS_IN + (prod & (CONS_IN_SIZE - 1))] = this.input.shift()!;
+      this.mem.store8(this.ringPa + CONS_IN + (prod & (CONS_IN_SIZE - 1)), this.input.shift()!);
       prod = (prod + 1) >>> 0;
       moved++;
     }

@@ -87,17 +87,19 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   }
 
   // Kernel image, hypercall page included (filled below).
-  mem.u8.fill(0);
+  // RAM is all zeroes already (the machine reset it): filling it again would make every page
+  // of a large domain resident before its first instruction.
   mem.u8.set(img.image, va2pfn(img.virtStart) * PAGE);
+  mem.markWritten(va2pfn(img.virtStart) * PAGE, img.image.length);
   if (img.hypercallPage !== undefined) fillHypercallPage(mem, va2pfn(img.hypercallPage) * PAGE);
 
   // p2m: identity.
   const p2mPa = va2pfn(p2mVa) * PAGE;
-  for (let pfn = 0; pfn < nrPages; pfn++) mem.i32[(p2mPa >>> 2) + pfn] = pfn;
+  for (let pfn = 0; pfn < nrPages; pfn++) mem.store32(p2mPa + pfn * 4, pfn);
   // M2P: identity for the guest's frames, invalid for the hypervisor's.
   for (let mfn = 0; mfn < totalFrames; mfn++) {
     const at = m2pFrames[mfn >>> 10] * PAGE + (mfn & 1023) * 4;
-    mem.i32[at >>> 2] = mfn < nrPages ? mfn : -1;
+    mem.store32(at, mfn < nrPages ? mfn : -1);
   }
 
   // Page tables: L3, then L2s by slot, then L1s, in the frames after the console page.
@@ -108,7 +110,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const slots = new Set<number>([3]);
   for (let a = virtBase; a < mappedEnd; a += 2 << 20) slots.add(a >>> 30);
   for (const s of [...slots].sort()) { l2BySlot.set(s, nextPt++); }
-  const w64 = (pa: number, lo: number, hi = 0) => { mem.i32[pa >>> 2] = lo | 0; mem.i32[(pa + 4) >>> 2] = hi | 0; };
+  const w64 = (pa: number, lo: number, hi = 0) => { mem.store32(pa, lo | 0); mem.store32(pa + 4, hi | 0); };
   for (const [slot, l2] of l2BySlot) w64(l3Mfn * PAGE + slot * 8, l2 * PAGE | L3_PROT);
   const ptEndPfn = ptPfn0 + ptFrames;
   for (let a = virtBase; a < mappedEnd; a += PAGE) {
@@ -136,8 +138,8 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   for (let i = 0; i < 16; i++) w64(gdtL1Mfn * PAGE + i * 8, (i === FIRST_RESERVED_GDT_PAGE ? gdtReservedMfn : zeroMfn) * PAGE | L1_PROT_RO);
   for (const [sel, lo, hi] of reservedGdtEntries()) {
     const off = (sel & 0xff8) ;
-    mem.i32[(gdtReservedMfn * PAGE + off) >>> 2] = lo;
-    mem.i32[(gdtReservedMfn * PAGE + off + 4) >>> 2] = hi | 0x100; // accessed: the CPU never writes this page
+    mem.store32(gdtReservedMfn * PAGE + off, lo);
+    mem.store32(gdtReservedMfn * PAGE + off + 4, hi | 0x100); // accessed: the CPU never writes this page
   }
 
   // Page types: the bootstrap tables are validated like any the guest installs later.
@@ -151,9 +153,9 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const sharedPa = sharedInfoMfn * PAGE;
   d.events.sharedPa = sharedPa;
   d.events.vcpuPa = sharedPa;
-  for (let v = 0; v < 32; v++) mem.u8[sharedPa + v * 64 + VI_UPCALL_MASK] = 1; // vCPUs start with events masked
-  mem.i32[(sharedPa + SH_WC_VERSION) >>> 2] = 2;
-  mem.i32[(sharedPa + SH_WC_SEC) >>> 2] = 0;
+  for (let v = 0; v < 32; v++) mem.store8(sharedPa + v * 64 + VI_UPCALL_MASK, 1); // vCPUs start with events masked
+  mem.store32(sharedPa + SH_WC_VERSION, 2);
+  mem.store32(sharedPa + SH_WC_SEC, 0);
   const storeEvtchn = 1, consoleEvtchn = 2;
   for (const [port, be] of [[storeEvtchn, 'xenstore'], [consoleEvtchn, 'console']] as const) {
     d.events.state[port] = EVTCHNSTAT.interdomain;
@@ -169,8 +171,8 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
 
   // start_info.
   const si = va2pfn(startInfoVa) * PAGE;
-  for (let i = 0; i < START_INFO_MAGIC.length; i++) mem.u8[si + SI.magic + i] = START_INFO_MAGIC.charCodeAt(i);
-  const put = (off: number, v: number) => { mem.i32[(si + off) >>> 2] = v | 0; };
+  for (let i = 0; i < START_INFO_MAGIC.length; i++) mem.store8(si + SI.magic + i, START_INFO_MAGIC.charCodeAt(i));
+  const put = (off: number, v: number) => { mem.store32(si + off, v | 0); };
   put(SI.nr_pages, nrPages);
   put(SI.shared_info, sharedPa);
   put(SI.flags, 0);
@@ -181,6 +183,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   put(SI.mod_start, 0); put(SI.mod_len, 0);
   const cmd = new TextEncoder().encode(k.cmdline).subarray(0, MAX_GUEST_CMDLINE - 1);
   mem.u8.set(cmd, si + SI.cmd_line);
+  mem.markWritten(si + SI.cmd_line, cmd.length);
   put(SI.first_p2m_pfn, 0); put(SI.nr_p2m_frames, 0);
 
   // The vCPU: PAE paging on the bootstrap tables, ring 1, flat selectors, ESI -> start_info.
@@ -216,6 +219,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
 /** 32-byte slots: `mov eax, N; int 0x82; ret`, slot 23 (iret) `push eax; mov eax, 23; int 0x82`; the rest int3. */
 export function fillHypercallPage(mem: PhysicalMemory, pa: number): void {
   mem.u8.fill(0xcc, pa, pa + PAGE);
+  mem.markWritten(pa, PAGE);
   for (let n = 0; n < PAGE / 32; n++) {
     const at = pa + n * 32;
     const code = n === 23 ? [0x50, 0xb8, 23, 0, 0, 0, 0xcd, 0x82] : [0xb8, n & 0xff, (n >>> 8) & 0xff, 0, 0, 0xcd, 0x82, 0xc3];

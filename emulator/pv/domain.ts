@@ -181,16 +181,16 @@ export class PvDomain {
     const pa = this.events.vcpuPa + VI_TIME;
     const m = this.mem;
     const ver = m.i32[(pa + VT_VERSION) >>> 2];
-    m.i32[(pa + VT_VERSION) >>> 2] = (ver | 1) + 0; // odd while updating
+    m.store32(pa + VT_VERSION, (ver | 1) + 0); // odd while updating
     const tsc = this.cpu.ticks * TSC_PER_TICK + this.cpu.tscOffset;
     writeU64(m, pa + VT_TSC, tsc);
     writeU64(m, pa + VT_SYSTEM_TIME, this.systemTimeNs);
     // ns = ((tsc << shift) * mul) >> 32 with TSC_PER_TICK TSC counts per INSTRUCTION_NS ns.
     const { mul, shift } = tscScale(INSTRUCTION_NS / TSC_PER_TICK);
-    m.i32[(pa + VT_MUL) >>> 2] = mul | 0;
-    m.u8[pa + VT_SHIFT] = shift & 0xff;
-    m.u8[pa + VT_FLAGS] = 1; // XEN_PVCLOCK_TSC_STABLE_BIT: one vCPU, one TSC
-    m.i32[(pa + VT_VERSION) >>> 2] = ((ver | 1) + 1) | 0;
+    m.store32(pa + VT_MUL, mul | 0);
+    m.store8(pa + VT_SHIFT, shift & 0xff);
+    m.store8(pa + VT_FLAGS, 1); // XEN_PVCLOCK_TSC_STABLE_BIT: one vCPU, one TSC
+    m.store32(pa + VT_VERSION, ((ver | 1) + 1) | 0);
   }
 
   nsToTicks(ns: number): number { return Math.ceil(ns / INSTRUCTION_NS); }
@@ -355,7 +355,7 @@ export class PvDomain {
   /** Bounce exception `vector` to the guest's trap table. */
   bounceException(vector: number, errorCode: number): void {
     const cpu = this.cpu;
-    if (vector === PF) this.mem.i32[(this.events.vcpuPa + VI_CR2) >>> 2] = cpu.cr2;
+    if (vector === PF) this.mem.store32(this.events.vcpuPa + VI_CR2, cpu.cr2);
     const eip = this.trapEip[vector];
     const target = { cs: this.trapCs[vector], eip };
     const name = `exception ${vector}`;
@@ -481,8 +481,8 @@ export interface PvStateView {
 }
 
 export function writeU64(m: PhysicalMemory, pa: number, v: number): void {
-  m.i32[pa >>> 2] = (v % 0x100000000) | 0;
-  m.i32[(pa + 4) >>> 2] = Math.floor(v / 0x100000000) | 0;
+  m.store32(pa, (v % 0x100000000) | 0);
+  m.store32(pa + 4, Math.floor(v / 0x100000000) | 0);
 }
 
 /** mul/shift with ns = ((tsc << shift) * mul) >> 32 for `nsPerTsc` (a power-of-two friendly ratio). */

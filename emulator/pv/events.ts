@@ -39,7 +39,7 @@ export class EventChannels {
   private setBit(base: number, port: number, v: boolean): void {
     const a = this.sharedPa + base + (port >>> 3);
     const m = 1 << (port & 7);
-    this.mem.u8[a] = v ? this.mem.u8[a] | m : this.mem.u8[a] & ~m;
+    this.mem.store8(a, v ? this.mem.u8[a] | m : this.mem.u8[a] & ~m);
   }
 
   isPending(port: number): boolean { return this.bit(SH_EVTCHN_PENDING, port); }
@@ -47,15 +47,15 @@ export class EventChannels {
 
   get upcallPending(): boolean { return this.mem.u8[this.vcpuPa + VI_UPCALL_PENDING] !== 0; }
   get upcallMask(): boolean { return this.mem.u8[this.vcpuPa + VI_UPCALL_MASK] !== 0; }
-  set upcallMask(v: boolean) { this.mem.u8[this.vcpuPa + VI_UPCALL_MASK] = v ? 1 : 0; }
+  set upcallMask(v: boolean) { this.mem.store8(this.vcpuPa + VI_UPCALL_MASK, v ? 1 : 0); }
 
   private markSelector(port: number): void {
     const a = this.vcpuPa + VI_PENDING_SEL;
     const word = port >>> 5;
     const sel = this.mem.i32[a >>> 2];
     if ((sel >>> word) & 1) return;
-    this.mem.i32[a >>> 2] = sel | (1 << word);
-    this.mem.u8[this.vcpuPa + VI_UPCALL_PENDING] = 1;
+    this.mem.store32(a, sel | (1 << word));
+    this.mem.store8(this.vcpuPa + VI_UPCALL_PENDING, 1);
     this.onKick();
   }
 

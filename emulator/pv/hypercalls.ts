@@ -330,10 +330,11 @@ function vcpuOp(d: PvDomain, cmd: number, vcpu: number, arg: number): number {
       const newPa = mfn * PAGE + offset;
       const m = d.mem;
       m.u8.copyWithin(newPa, d.events.vcpuPa, d.events.vcpuPa + VCPU_INFO_SIZE);
+      m.markWritten(newPa, VCPU_INFO_SIZE);
       d.events.vcpuPa = newPa;
       // As Xen does: mark every selector bit so the guest rescans its ports.
-      m.u8[newPa + VI_UPCALL_PENDING] = 1;
-      m.i32[(newPa + VI_PENDING_SEL) >>> 2] = -1;
+      m.store8(newPa + VI_UPCALL_PENDING, 1);
+      m.store32(newPa + VI_PENDING_SEL, -1);
       d.updateTimeInfo();
       d.kick();
       return 0;

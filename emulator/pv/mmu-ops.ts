@@ -70,7 +70,7 @@ export function mmuUpdate(d: PvDomain, reqs: number, count: number, pdone: numbe
       if (!d.types.ownedByGuest(mfn)) rc = -EINVAL;
       else {
         const at = lay.m2pFrames[mfn >>> 10] * PAGE + (mfn & 1023) * 4;
-        d.mem.i32[at >>> 2] = lo | 0;
+        d.mem.store32(at, lo | 0);
       }
     } else rc = -ENOSYS;
     if (rc !== 0) break;
@@ -218,7 +218,7 @@ export function setGdt(d: PvDomain, list: number, entries: number): number {
       const lo = d.mem.i32[(f * PAGE + i * 8) >>> 2], hi = d.mem.i32[(f * PAGE + i * 8 + 4) >>> 2];
       const ok = checkDescriptor(lo, hi);
       if (!ok) { t.lastError = `descriptor ${i} of frame 0x${f.toString(16)} is not allowed`; taken.forEach((x) => t.putType(x)); return -EINVAL; }
-      d.mem.i32[(f * PAGE + i * 8) >>> 2] = ok[0]; d.mem.i32[(f * PAGE + i * 8 + 4) >>> 2] = ok[1];
+      d.mem.store32(f * PAGE + i * 8, ok[0]); d.mem.store32(f * PAGE + i * 8 + 4, ok[1]);
     }
   }
   for (const f of d.gdtFrames) t.putType(f);
@@ -226,8 +226,8 @@ export function setGdt(d: PvDomain, list: number, entries: number): number {
   const lay = d.layout!;
   for (let i = 0; i < 14; i++) {
     const f = i < frames.length ? frames[i] : lay.zeroMfn;
-    d.mem.i32[(lay.gdtL1Mfn * PAGE + i * 8) >>> 2] = f * PAGE | 0x21;
-    d.mem.i32[(lay.gdtL1Mfn * PAGE + i * 8 + 4) >>> 2] = 0;
+    d.mem.store32(lay.gdtL1Mfn * PAGE + i * 8, f * PAGE | 0x21);
+    d.mem.store32(lay.gdtL1Mfn * PAGE + i * 8 + 4, 0);
   }
   d.cpu.flushTlb();
   return 0;

@@ -86,7 +86,7 @@ export class PageTypes {
     if (t === T_L3) {
       for (let i = 0; i < 4; i++) {
         const at = (mfn * 4096 + i * 8) >>> 2;
-        if (this.mem.i32[at] & P) this.mem.i32[at] &= ~L3_RESERVED;
+        if (this.mem.i32[at] & P) this.mem.store32(at << 2, this.mem.i32[at] & ~L3_RESERVED);
       }
     }
     for (let i = 0; i < n; i++) {
@@ -159,8 +159,8 @@ export class PageTypes {
     if (!(lo & P)) return;
     const l2 = lo >>> 12;
     for (const [i, e] of this.hvPdes.entries()) {
-      this.mem.i32[(l2 * 4096 + (HV_L2_FIRST + i) * 8) >>> 2] = e[0];
-      this.mem.i32[(l2 * 4096 + (HV_L2_FIRST + i) * 8 + 4) >>> 2] = e[1];
+      this.mem.store32(l2 * 4096 + (HV_L2_FIRST + i) * 8, e[0]);
+      this.mem.store32(l2 * 4096 + (HV_L2_FIRST + i) * 8 + 4, e[1]);
     }
   }
 
@@ -174,8 +174,8 @@ export class PageTypes {
     const oldLo = this.lo(table, index), oldHi = this.hi(table, index);
     if (!this.getEntry(t, table, index, lo, hi)) return false;
     this.putEntry(t, oldLo, oldHi);
-    this.mem.i32[(table * 4096 + index * 8) >>> 2] = lo;
-    this.mem.i32[(table * 4096 + index * 8 + 4) >>> 2] = hi;
+    this.mem.store32(table * 4096 + index * 8, lo);
+    this.mem.store32(table * 4096 + index * 8 + 4, hi);
     this.mem.onCodeWrite?.(table * 4096 + index * 8, 8);
     if (t === T_L3 && index === 3) this.installHypervisorSlots(table);
     return true;

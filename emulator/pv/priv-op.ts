@@ -132,7 +132,7 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
           d.ts = (v & 8) !== 0; cpu.cr0 = d.ts ? cpu.cr0 | 8 : cpu.cr0 & ~8;
           break;
         }
-        case 2: d.mem.i32[(d.events.vcpuPa + VI_CR2) >>> 2] = v; break;
+        case 2: d.mem.store32(d.events.vcpuPa + VI_CR2, v); break;
         case 3: {
           const mfn = (v >>> 12);
           const old = cpu.cr3 >>> 12;

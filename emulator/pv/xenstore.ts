@@ -39,7 +39,7 @@ export class XenstoreBackend {
   }
 
   private u32(off: number): number { return this.mem.i32[(this.ringPa + off) >>> 2] >>> 0; }
-  private set32(off: number, v: number): void { this.mem.i32[(this.ringPa + off) >>> 2] = v | 0; }
+  private set32(off: number, v: number): void { this.mem.store32(this.ringPa + off, v | 0); }
 
   /** The guest notified the xenstore port: answer every complete request in the ring. */
   kick(): void {
@@ -80,7 +80,7 @@ export class XenstoreBackend {
     const dv = new DataView(msg.buffer);
     dv.setUint32(0, type, true); dv.setUint32(4, reqId, true); dv.setUint32(8, txId, true); dv.setUint32(12, payload.length, true);
     msg.set(payload, HEADER);
-    for (const b of msg) { this.mem.u8[this.ringPa + RSP + (prod & (RING - 1))] = b; prod = (prod + 1) >>> 0; }
+    for (const b of msg) { this.mem.store8(this.ringPa + RSP + (prod & (RING - 1)), b); prod = (prod + 1) >>> 0; }
     this.set32(RSP_PROD, prod);
     return true;
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { debuggerContribution, LAUNCH_ATTRIBUTES, validateLaunch, LaunchError, type LaunchArguments } from '../../debug-adapter/launch-config';
+import { debuggerContribution, defaultHistoryMiB, LAUNCH_ATTRIBUTES, validateLaunch, LaunchError, type LaunchArguments } from '../../debug-adapter/launch-config';
 import { ROOT } from './harness';
 
 test('package.json contributes.debuggers matches the TypeScript declaration', () => {
@@ -23,7 +23,7 @@ test('every declared attribute is a LaunchArguments key and the other way round'
   // The mapped type makes a missing key a compile error; this checks no extra key sneaks in.
   const sample: Required<LaunchArguments> = {
     program: 'k.elf', mode: 'hvm', memory: 64, cmdline: '', stopOnEntry: true, exitControls: 'ept', pvPrivileged: 'xen',
-    serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, maxInstructions: 1, maxTime: 600, disassemblySyntax: 'gas', cwd: '/', profile: false,
+    serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, maxInstructions: 1, maxTime: 600, disassemblySyntax: 'gas', cwd: '/', profile: false, historyMemory: 48,
   };
   assert.deepEqual(Object.keys(LAUNCH_ATTRIBUTES).sort(), Object.keys(sample).sort());
   const c = validateLaunch(sample);
@@ -32,6 +32,15 @@ test('every declared attribute is a LaunchArguments key and the other way round'
   assert.equal(c.serial.kind, 'none');
   assert.equal(c.hypervisorConsole, 'separate');
   assert.equal(validateLaunch({ program: 'k' }).hypervisorConsole, 'auto');
+  assert.equal(c.historyBytes, 48 << 20);
+});
+
+test('the history budget defaults to a sixteenth of the host memory, 64 MiB to 1 GiB', () => {
+  assert.equal(defaultHistoryMiB(8 * 1024 ** 3), 512);
+  assert.equal(defaultHistoryMiB(512 * 1024 ** 2), 64);
+  assert.equal(defaultHistoryMiB(64 * 1024 ** 3), 1024);
+  assert.equal(validateLaunch({ program: 'k' }).historyBytes, defaultHistoryMiB() << 20);
+  assert.equal(validateLaunch({ program: 'k', historyMemory: 0 }).historyBytes, 0);
 });
 
 function rejects(args: unknown, attribute: string, why: RegExp): void {
@@ -64,6 +73,8 @@ test('bad configurations are refused with the attribute and the reason', () => {
   assert.equal(validateLaunch({ program: 'k' }).maxTime, Infinity);
   assert.equal(validateLaunch({ program: 'k', maxTime: 0.5 }).maxTime, 0.5);
   rejects({ program: 'k', progam: 'typo' }, 'progam', /unknown attribute/);
+  rejects({ program: 'k', historyMemory: -1 }, 'historyMemory', /0 to 65536/);
+  rejects({ program: 'k', historyMemory: '512' }, 'historyMemory', /whole number/);
 });
 
 test('defaults and client bookkeeping fields', () => {
