@@ -125,11 +125,28 @@ export class PageStore {
     }
   }
 
-  /** Byte `offset` of `page` as the image holds it (for tests and checks). */
+  /** The copy of `page` the image holds, or null for a page of zeroes. */
   pageOf(img: RamImage, page: number): Uint8Array | null {
     const leaf = img.leaves[page >>> LEAF_SHIFT];
     const s = leaf ? leaf.slots[page & (LEAF - 1)]! : 0;
     return s === 0 ? null : this.slot(s - 1);
+  }
+
+  /**
+   * Pages of live RAM that differ from `img` without being marked in `dirtyMap`: a store that
+   * escaped write tracking (a self-check for tests; reads every byte of RAM).
+   */
+  untracked(img: RamImage, u8: Uint8Array, dirtyMap: Uint8Array): number[] {
+    this.check(img);
+    const out: number[] = [];
+    const zero = new Uint8Array(PAGE);
+    for (let page = 0; page < dirtyMap.length; page++) {
+      if (dirtyMap[page]) continue;
+      const want = this.pageOf(img, page) ?? zero;
+      const have = u8.subarray(page * PAGE, page * PAGE + PAGE);
+      for (let i = 0; i < PAGE; i++) if (have[i] !== want[i]) { out.push(page); break; }
+    }
+    return out;
   }
 
   private put(img: RamImage, page: number, u8: Uint8Array): void {

@@ -4,7 +4,10 @@
 // along the run is restored, in shuffled order, and compared with a fingerprint of the whole
 // machine (registers, icount and every byte of RAM, read straight from the full RAM) taken at
 // the moment of that snapshot. After each restore the run goes on to the next snapshot's point
-// and must match it too, which checks the tracking that restarts at a restore.
+// and must match it too, which checks the tracking that restarts at a restore. Before every
+// snapshot, and after every restore, the machine's self-check compares all of RAM with the
+// image it believes RAM holds outside the pages marked written: a store that escaped tracking
+// shows there even if nothing later happens to restore over it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -136,7 +139,11 @@ interface Point { snap: unknown; icount: number; print: string }
  */
 function roundTrip(m: Machine, slices: number, every: number, between?: (i: number) => void, replays = true): Point[] {
   const points: Point[] = [];
-  const take = () => { points.push({ snap: m.snapshot(), icount: m.icount, print: fingerprint(m) }); };
+  const take = () => {
+    // Every page that changed since the previous snapshot is marked: none escaped tracking.
+    assert.deepEqual(m.untrackedPages(), [], `pages written without being tracked, before the snapshot at ${m.icount}`);
+    points.push({ snap: m.snapshot(), icount: m.icount, print: fingerprint(m) });
+  };
   take();
   for (let i = 0; i < slices; i++) {
     m.run(every + ((i * 7919) % every));
@@ -147,6 +154,7 @@ function roundTrip(m: Machine, slices: number, every: number, between?: (i: numb
     const p = points[k]!;
     m.restore(p.snap);
     assert.equal(fingerprint(m), p.print, `snapshot ${k} at instruction ${p.icount} restored`);
+    assert.deepEqual(m.untrackedPages(), [], 'after a restore, live RAM is the restored image');
     const next = points[k + 1];
     if (replays && next) {
       while (m.icount < next.icount) m.run(next.icount - m.icount);
@@ -199,7 +207,8 @@ again:
   m.load({ memory: [{ paddr: CODE, bytes: code }], entry: { kind: 'flat32', eip: CODE }, description: 'sparse writer' });
   const first = m.snapshot();
   const atLoad = m.snapshotMemory().heldBytes;
-  assert.ok(atLoad <= 4096 + 8192, `the loaded image costs one page (and its table leaf): ${atLoad}`);
+  // The code page and the ACPI tables below 1 MiB, in one leaf of the table.
+  assert.ok(atLoad <= 3 * 4096 + 4160, `the loaded image costs its few pages: ${atLoad}`);
   m.run(10_000);
   assert.equal(m.snapshotMemory().nextBytes, 16 * 4096 + 4160, 'sixteen pages written, in one leaf of the table');
   const second = m.snapshot();
@@ -219,6 +228,6 @@ for (const guest of ['memory', 'events'] as const) {
     const m = new Machine({ mode: 'pv', memoryMiB: 16, serialOut: () => undefined });
     m.load(loadPvImage(new Uint8Array(readFileSync(buildPvGuest(guest))), { ramBytes: 16 << 20 }));
     const points = roundTrip(m, 60, guest === 'memory' ? 1_500 : 6_000);
-    assert.ok(points[points.length - 1]!.icount > 100_000, 'the guest ran its hypercalls');
+    assert.ok(points[points.length - 1]!.icount > 20_000, 'the guest ran its hypercalls');
   });
 }
