@@ -57,16 +57,16 @@ function onCpuNs(pid: number | undefined): number {
 }
 
 /** Wall and on-CPU milliseconds of a child over `work`. */
-async function timed(pid: number | undefined, work: () => Promise<void>): Promise<Timing> {
+export async function timed(pid: number | undefined, work: () => Promise<void>): Promise<Timing> {
   const c0 = onCpuNs(pid), t0 = performance.now();
   await work();
   const wall = performance.now() - t0;
   return { wall, cpu: (onCpuNs(pid) - c0) / 1e6 };
 }
 
-interface Timing { wall: number; cpu: number; machine?: number }
+export interface Timing { wall: number; cpu: number; machine?: number }
 
-function median(xs: number[]): number { const s = xs.slice().sort((a, b) => a - b); return s[s.length >> 1]!; }
+export function median(xs: number[]): number { const s = xs.slice().sort((a, b) => a - b); return s[s.length >> 1]!; }
 
 const BUNDLE = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' } as const;
 
@@ -77,7 +77,7 @@ function guest(name: string): string {
   return elf;
 }
 
-async function prepare(): Promise<{ adapter: string; plain: string; elf: string; spin: string; exits: string }> {
+export async function prepare(): Promise<{ adapter: string; plain: string; elf: string; spin: string; exits: string }> {
   mkdirSync(OUT, { recursive: true });
   const adapter = join(OUT, 'debug-adapter.js');
   const plain = join(OUT, 'plain-run.js');
@@ -86,7 +86,7 @@ async function prepare(): Promise<{ adapter: string; plain: string; elf: string;
   return { adapter, plain, elf: guest('count'), spin: guest('spin'), exits: guest('outloop') };
 }
 
-function symbol(elf: string, name: string): number {
+export function symbol(elf: string, name: string): number {
   const line = spawnSync('nm', [elf], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.endsWith(` ${name}`));
   if (!line) throw new Error(`no ${name} in ${elf}`);
   return parseInt(line.split(' ')[0]!, 16);
@@ -94,7 +94,7 @@ function symbol(elf: string, name: string): number {
 
 // ---- the plain side: a child process answering one JSON line per request ------------------
 
-interface PlainRequest { elf: string; breakpoint: number | null; instructions: number; cmd: 'prepare' | 'run' }
+interface PlainRequest { elf: string; breakpoint: number | null; instructions: number; cmd: 'prepare' | 'run'; memoryMiB?: number }
 interface PlainAnswer { icount: number; stop: string; machineMs: number }
 
 /** The child: builds the machine as the CLI does on `prepare`, runs it with the CLI's run loop on `run`. */
@@ -104,8 +104,9 @@ function plainChild(): void {
   rl.on('line', (line) => {
     const req = JSON.parse(line) as PlainRequest;
     if (req.cmd === 'prepare') {
-      m = new Machine({ mode: 'hvm', memoryMiB: MEMORY_MIB, exitControls: { preset: 'ept' }, serialOut: () => undefined });
-      m.load(loadImage(new Uint8Array(readFileSync(req.elf)), { ramBytes: MEMORY_MIB << 20 }));
+      const mib = req.memoryMiB ?? MEMORY_MIB;
+      m = new Machine({ mode: 'hvm', memoryMiB: mib, exitControls: { preset: 'ept' }, serialOut: () => undefined });
+      m.load(loadImage(new Uint8Array(readFileSync(req.elf)), { ramBytes: mib << 20 }));
       const profile = new RunProfile();
       m.setExitFilter((r) => { profile.add(r); return false; });
       if (req.breakpoint !== null) m.addBreakpoint(req.breakpoint);
@@ -124,7 +125,7 @@ function plainChild(): void {
   });
 }
 
-class PlainRunner {
+export class PlainRunner {
   private readonly child: ChildProcess;
   private readonly waiting: Array<(a: PlainAnswer) => void> = [];
 
@@ -137,11 +138,13 @@ class PlainRunner {
     return new Promise((res) => { this.waiting.push(res); this.child.stdin!.write(JSON.stringify(req) + '\n'); });
   }
 
+  get pid(): number | undefined { return this.child.pid; }
+
   /** From the run request to its answer (the machine is built before the clock starts). */
-  async timedRun(elf: string, breakpoint: number | null, instructions: number): Promise<Timing> {
-    await this.ask({ cmd: 'prepare', elf, breakpoint, instructions });
+  async timedRun(elf: string, breakpoint: number | null, instructions: number, memoryMiB?: number): Promise<Timing> {
+    await this.ask({ cmd: 'prepare', elf, breakpoint, instructions, memoryMiB });
     let a: PlainAnswer | undefined;
-    const t = await timed(this.child.pid, async () => { a = await this.ask({ cmd: 'run', elf, breakpoint, instructions }); });
+    const t = await timed(this.child.pid, async () => { a = await this.ask({ cmd: 'run', elf, breakpoint, instructions, memoryMiB }); });
     const want = breakpoint === null ? 'budget' : 'breakpoint';
     if (a?.icount !== instructions || a.stop !== want) throw new Error(`plain run ended with ${a?.stop} after ${a?.icount} instructions`);
     return { ...t, machine: a.machineMs };
@@ -152,7 +155,7 @@ class PlainRunner {
 
 // ---- the adapter side ---------------------------------------------------------------------
 
-async function stoppedAfter(dc: DebugClient, send: () => Promise<unknown>): Promise<{ ms: number; reason: string }> {
+export async function stoppedAfter(dc: DebugClient, send: () => Promise<unknown>): Promise<{ ms: number; reason: string }> {
   const s = performance.now();
   const ev = dc.waitForEvent('stopped');
   await send();
@@ -161,7 +164,7 @@ async function stoppedAfter(dc: DebugClient, send: () => Promise<unknown>): Prom
 }
 
 /** A DebugClient on the adapter, stopped at the entry of `elf`; resolves with the time that took. */
-async function launched(adapter: string, elf: string): Promise<{ dc: DebugClient; ms: number }> {
+export async function launched(adapter: string, elf: string, launch: Record<string, unknown> = {}): Promise<{ dc: DebugClient; ms: number }> {
   const dc = new DebugClient('node', adapter, 'paravirt');
   dc.defaultTimeout = Number(process.env.DAP_BENCH_TIMEOUT_MS) || 600_000;
   await dc.start();
@@ -169,7 +172,7 @@ async function launched(adapter: string, elf: string): Promise<{ dc: DebugClient
   const init = dc.waitForEvent('initialized');
   await dc.initializeRequest();
   // Exit profile on (the default a user gets), written into the bench cache at the end.
-  await dc.launchRequest({ program: elf, stopOnEntry: true, memory: MEMORY_MIB, exitControls: 'ept', serial: 'none', profile: join(OUT, 'last-run.json') } as never);
+  await dc.launchRequest({ program: elf, stopOnEntry: true, memory: MEMORY_MIB, exitControls: 'ept', serial: 'none', profile: join(OUT, 'last-run.json'), ...launch } as never);
   await init;
   const entry = dc.waitForEvent('stopped');
   await dc.configurationDoneRequest();

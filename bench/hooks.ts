@@ -3,6 +3,7 @@
 //   bench/dap-bench.ts exports runDapBench(): Promise<Record<string, number>>
 //   bench/lint-bench.ts exports runLintBench(): Promise<Record<string, number>>
 //     (figures by name, e.g. launchMs, stepMs, rssMB; printed as given)
+//   bench/history-bench.ts exports runHistoryBench(): Promise<Record<string, number>> (the same)
 // A missing file is skipped; a failing one is reported, never fatal.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ interface HookSpec { name: string; file: string; fn: string; fields?: string[] }
 const HOOKS: HookSpec[] = [
   { name: 'language server', file: 'lsp-bench.ts', fn: 'runLspBench', fields: ['openMs', 'editMs', 'rssMB'] },
   { name: 'debug adapter', file: 'dap-bench.ts', fn: 'runDapBench' },
+  { name: 'reverse history', file: 'history-bench.ts', fn: 'runHistoryBench' },
   { name: 'linter on Linux arch/x86', file: 'lint-bench.ts', fn: 'runLintBench', fields: ['lintX86Ms', 'emulateEditMs'] },
 ];
 

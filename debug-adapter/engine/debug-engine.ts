@@ -71,6 +71,9 @@ export interface EngineEvents {
   end: [EndInfo];
 }
 
+/** Instructions run between two Debug Console lines about the reverse history (see announceHistory). */
+const ANNOUNCE_AFTER = 50_000_000;
+
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
 function safe(f: () => boolean): boolean { try { return f(); } catch { return true; } }
@@ -101,6 +104,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** The latest run's statistics, and the one being gathered. */
   lastRun: RunStats | null = null;
   private run: (RunStats & { t0: number; icount0: number; taken0: number; takenMs0: number }) | null = null;
+  /** What the last Debug Console line about the history said (see announceHistory). */
+  private announced: { spacing: number; skipped: number; icount: number } | null = null;
   /** True while re-executing for stepBack/reverseContinue: no output, no profile, no events. */
   private replaying = false;
 
@@ -504,7 +509,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     // After the stopped event has gone out (stdout writes are synchronous), before any request
     // is read: the user sees the stop without waiting for the copy of guest RAM.
     this.history?.atStop();
-    if (announce && this.history) this.emit('output', describeHistory(this.history.stats()) + '\n', 'console');
+    if (announce && this.history) this.announceHistory(this.history);
   }
 
   /**
@@ -520,6 +525,20 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const keep = kind === 'function breakpoint' ? new Set(this.breakpoints.at(pc).map((b) => b.functionName ?? '')) : undefined;
     const n = hiddenInlineFrames(this.dwarf, pc, keep);
     return o.kind === 'stop' && o.enterInline && n > 0 ? n - 1 : n;
+  }
+
+  /**
+   * The Debug Console's line about the history, after a run long enough for it to matter
+   * (ANNOUNCE_AFTER instructions since the previous line) or when the store was thinned or
+   * refused a snapshot since then.
+   */
+  private announceHistory(h: History): void {
+    const s = h.stats();
+    const last = this.announced;
+    if (last && s.spacing === last.spacing && s.skipped === last.skipped && Math.abs(this.machine.icount - last.icount) < ANNOUNCE_AFTER) return;
+    if (!last && s.skipped === 0 && this.machine.icount < ANNOUNCE_AFTER) return;
+    this.announced = { spacing: s.spacing, skipped: s.skipped, icount: this.machine.icount };
+    this.emit('output', describeHistory(s) + '\n', 'console');
   }
 
   private finish(info: EndInfo): void {

@@ -198,12 +198,12 @@ export class History {
   }
 }
 
-const MB = 1e6;
+const MIB = 1 << 20;
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** The Debug Console's line about the history: how much it holds and how far back it reaches. */
 export function describeHistory(s: HistoryStats): string {
-  const held = `${(s.heldBytes / MB).toFixed(1)} MB of its ${(s.budgetBytes / MB).toFixed(0)} MB budget`;
+  const held = `${(s.heldBytes / MIB).toFixed(1)} MiB of its ${(s.budgetBytes / MIB).toFixed(0)} MiB budget`;
   let line = `Reverse history: ${s.snapshots} snapshot${s.snapshots === 1 ? '' : 's'} (${held}) from instruction ${count(s.fromInstruction)} to ${count(s.toInstruction)}`;
   line += s.snapshots > 1 ? `, at most ${count(s.spacing)} instructions apart: stepping back re-executes up to that many.` : '.';
   if (s.skipped > 0) {

@@ -59,10 +59,13 @@ test('privileged-operation filter without a condition stops after the emulated C
 
 test('domain-crash filter off: the session ends at the crash with the reason', async () => {
   const dc = await client();
+  // Listening before the launch: the guest crashes at once, and the exit may come before
+  // configurationDone's answer does.
+  const ended = dc.waitForEvent('exited');
   await launch(dc, { program: b.elf('pvcrash'), mode: 'pv', profile: false }, async () => {
     await dc.setExceptionBreakpointsRequest({ filters: [] });
   });
-  const exited = await dc.waitForEvent('exited');
+  const exited = await ended;
   assert.notEqual(exited.body.exitCode, 0);
   await waitForOutput(dc, 'console', 'no handler');
 });

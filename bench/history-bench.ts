@@ -1,0 +1,128 @@
+// Reverse history at three guest RAM sizes (64 MiB, 1 GiB, 3 GiB) for `npm run bench` (a hook of
+// its own, after the debug adapter's; alone: node --import tsx bench/history-bench.ts). The
+// guest (guests/writer.asm) rewrites an 8 MiB array for about 10^9 instructions. For each size:
+// - the run to a breakpoint at `done` in the adapter (snapshots on, the default budget) against
+//   a plain CLI-style run of the same instructions, in alternating rounds (ratio of medians);
+// - resident memory beside each: the plain runner's and the adapter's (current and peak), and
+//   what the history says it holds (paravirt.runStats);
+// - stepBack at `done` (10^9 instructions of history behind it), twice;
+// - reverseContinue from there back to a breakpoint at `early`, across the whole run.
+// A report, never a test: nothing asserts beyond the adapter stopping where it must.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { launched, median, PlainRunner, prepare, stoppedAfter, symbol, timed, type Timing } from './dap-bench';
+import { BENCH_DIR, CACHE_DIR } from './build-guests';
+
+const SIZES_MIB = (process.env.PARAVIRT_HISTORY_SIZES ?? '64,1024,3072').split(',').map(Number);
+const PASSES = 120;
+const DWORDS = 0x200000;
+/** Retired instructions when the CPU reaches `done` (see writer.asm). */
+const TO_DONE = 2 + PASSES * (4 + 4 * DWORDS);
+const ROUNDS = Number(process.env.PARAVIRT_HISTORY_ROUNDS) || 3;
+
+function buildWriter(): string {
+  const out = join(CACHE_DIR, 'guests');
+  spawnSync('mkdir', ['-p', out]);
+  const obj = join(out, 'writer.o'), elf = join(out, 'writer.elf');
+  for (const [cmd, args] of [
+    ['nasm', ['-f', 'elf32', `-DPASSES=${PASSES}`, '-o', obj, join(BENCH_DIR, 'guests', 'writer.asm')]],
+    ['ld', ['-m', 'elf_i386', '-T', join(BENCH_DIR, 'guests', 'guest.ld'), '-o', elf, obj]],
+  ] as const) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+  }
+  return elf;
+}
+
+/** Resident and peak resident memory of a process, in MB (NaN where /proc does not say). */
+function rss(pid: number | undefined): { now: number; peak: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
+    return { now: kb('VmRSS') / 1000, peak: kb('VmHWM') / 1000 };
+  } catch { return { now: Number.NaN, peak: Number.NaN }; }
+}
+
+interface HistoryStats { snapshots: number; heldBytes: number; budgetBytes: number; fromInstruction: number; toInstruction: number; spacing: number; skipped: number }
+
+function adapterPid(dc: DebugClient): number | undefined {
+  return (dc as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess?.pid;
+}
+
+async function sizeFigures(adapter: string, plain: string, elf: string, mib: number): Promise<Record<string, number>> {
+  const done = symbol(elf, 'done'), early = symbol(elf, 'early');
+  const runner = new PlainRunner(plain);
+  const { dc } = await launched(adapter, elf, { memory: mib });
+  const pid = adapterPid(dc);
+  const plainT: Timing[] = [], adapterT: Timing[] = [];
+  let plainRss = { now: Number.NaN, peak: Number.NaN };
+  try {
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + done.toString(16) }] });
+    const adapterRun = async (restart: boolean): Promise<Timing> => {
+      if (restart) { await stoppedAfter(dc, () => dc.customRequest('restart', {})); await new Promise((r) => setTimeout(r, 20)); }
+      let reason = '';
+      const t = await timed(pid, async () => { reason = (await stoppedAfter(dc, () => dc.continueRequest({ threadId: 1 }))).reason; });
+      if (reason !== 'instruction breakpoint') throw new Error(`${mib} MiB: the adapter stopped for '${reason}', not at done`);
+      return t;
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      const p = async () => { plainT.push(await runner.timedRun(elf, done, TO_DONE, mib)); plainRss = rss(runner.pid); };
+      // The last adapter round is the one left stopped at `done` for the reverse figures.
+      if (round % 2 === 0) { await p(); adapterT.push(await adapterRun(round > 0)); } else { adapterT.push(await adapterRun(true)); await p(); }
+    }
+    const afterRun = rss(pid);
+    const st = (await dc.customRequest('paravirt.runStats', {})).body as { instructions: number; history: HistoryStats };
+    if (st.instructions !== TO_DONE) throw new Error(`${mib} MiB: the adapter ran ${st.instructions} instructions, not ${TO_DONE}`);
+    const atDone = st.history;
+    const back1 = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+    const back2 = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [done, early].map((a) => ({ instructionReference: '0x' + a.toString(16) })) });
+    const rc = await stoppedAfter(dc, () => dc.customRequest('reverseContinue', { threadId: 1 }));
+    const span = -Number((await dc.customRequest('paravirt.runStats', {})).body?.instructions ?? NaN);
+    if (!/breakpoint/.test(rc.reason)) throw new Error(`${mib} MiB: reverseContinue stopped for '${rc.reason}'`);
+    const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    if (Number(frame?.instructionPointerReference) !== early) throw new Error(`${mib} MiB: reverseContinue stopped at ${frame?.instructionPointerReference}, not at early`);
+    const end = rss(pid);
+    const tag = `history${mib >= 1024 ? `${mib / 1024}G` : `${mib}M`}`;
+    const w = (ts: Timing[]) => median(ts.map((t) => t.wall));
+    return {
+      [`${tag}PlainMs`]: Math.round(w(plainT)),
+      [`${tag}AdapterMs`]: Math.round(w(adapterT)),
+      [`${tag}RunRatio`]: Number((w(adapterT) / w(plainT)).toFixed(3)),
+      [`${tag}RunCpuRatio`]: Number((median(adapterT.map((t) => t.cpu)) / median(plainT.map((t) => t.cpu))).toFixed(3)),
+      [`${tag}StepBackMs`]: Math.round(back1.ms),
+      [`${tag}StepBackAgainMs`]: Math.round(back2.ms),
+      [`${tag}ReverseContinueMs`]: Math.round(rc.ms),
+      [`${tag}ReverseContinueSpan`]: span,
+      [`${tag}PlainRssMB`]: Math.round(plainRss.now),
+      [`${tag}PlainPeakRssMB`]: Math.round(plainRss.peak),
+      [`${tag}AdapterRssMB`]: Math.round(afterRun.now),
+      [`${tag}AdapterPeakRssMB`]: Math.round(Math.max(afterRun.peak, end.peak)),
+      [`${tag}AdapterRssAfterReverseMB`]: Math.round(end.now),
+      [`${tag}HistoryHeldMB`]: Number((atDone.heldBytes / 1e6).toFixed(1)),
+      [`${tag}HistoryBudgetMB`]: Math.round(atDone.budgetBytes / 1e6),
+      [`${tag}HistorySnapshots`]: atDone.snapshots,
+      [`${tag}HistorySpacing`]: atDone.spacing,
+    };
+  } finally {
+    await dc.stop().catch(() => undefined);
+    runner.stop();
+  }
+}
+
+/** The figures for every size, with the adapter and plain-runner bundles dap-bench.ts builds. */
+export async function runHistoryBench(): Promise<Record<string, number>> {
+  const { adapter, plain } = await prepare();
+  const elf = buildWriter();
+  let out: Record<string, number> = {};
+  for (const mib of SIZES_MIB) out = { ...out, ...(await sizeFigures(adapter, plain, elf, mib)) };
+  return out;
+}
+
+if (typeof require !== 'undefined' && require.main === module) {
+  void runHistoryBench().then((f) => {
+    for (const [k, v] of Object.entries(f)) console.log(`${k.padEnd(40)} ${v}`);
+  }, (e) => { console.error(e); process.exit(1); });
+}
