@@ -17,7 +17,7 @@ test('package.json contributes.configuration matches the TypeScript declaration'
   assert.deepEqual(pkg.contributes.configuration, JSON.parse(JSON.stringify(configurationContribution())));
   // The settings the README documents, spelled out here independently of the declaration.
   const keys = Object.keys(pkg.contributes.configuration.properties).sort();
-  assert.deepEqual(keys, ['paravirt.abi', 'paravirt.debugAdapter.mode', 'paravirt.defines', 'paravirt.includePaths',
+  assert.deepEqual(keys, ['paravirt.abi', 'paravirt.debug.historyMemory', 'paravirt.debugAdapter.mode', 'paravirt.defines', 'paravirt.includePaths',
     'paravirt.maxLines', 'paravirt.severity', 'paravirt.target', 'paravirt.trace.server']);
 });
 
