@@ -49,7 +49,7 @@ test('the PV path (Xen notes, laid-out kernel, symbols), line table and DWARF sh
   assert.ok(plan.pv && plan.pv.image.virtEnd > plan.pv.image.virtStart);
   assert.ok(plan.symbols && plan.symbols.some((s) => s.name === 'kmain'));
   LineTable.fromImage(image);
-  DebugInfo.fromElf(image, { tolerant: true });
+  DebugInfo.fromElf(image);
   // Loaded in HVM mode by mistake: the hint that it is a PV kernel reads the same notes.
   assert.throws(() => loadImage(image, { ramBytes: RAM, format: 'elf' }), /PV kernel: run it in PV mode/);
   assert.equal(parses(), 1);

@@ -96,7 +96,9 @@ export function parseFrameSection(sec: Uint8Array, eh: boolean, sectionAddr = 0,
   };
   while (c.pos < sec.length) {
     const start = c.pos;
-    if (eh && sec.length - start >= 4 && c.u32() === 0) break;   // .eh_frame terminator
+    // A zero length: .eh_frame's terminator; in .debug_frame, a terminator the linker kept
+    // from an input (ld does for NASM objects), which readelf too skips.
+    if (sec.length - start >= 4 && c.u32() === 0) { if (eh) break; continue; }
     c.pos = start;
     const { end, is64 } = c.unitLength();
     const idPos = c.pos;
