@@ -106,7 +106,7 @@ function plainChild(): void {
     if (req.cmd === 'prepare') {
       const mib = req.memoryMiB ?? MEMORY_MIB;
       m = new Machine({ mode: 'hvm', memoryMiB: mib, exitControls: { preset: 'ept' }, serialOut: () => undefined });
-      m.load(loadImage(new Uint8Array(readFileSync(req.elf)), { ramBytes: mib << 20 }));
+      m.load(loadImage(new Uint8Array(readFileSync(req.elf)), { ramBytes: mib * (1 << 20) }));
       const profile = new RunProfile();
       m.setExitFilter((r) => { profile.add(r); return false; });
       if (req.breakpoint !== null) m.addBreakpoint(req.breakpoint);
