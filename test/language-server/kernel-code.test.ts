@@ -95,6 +95,28 @@ describe('paravirt lint on a kernel tree', () => {
     assert.match(inactive[0].reason, /compile_commands\.json/);
   });
 
+  it('-include files of the compile command (a kernel\'s kconfig.h and autoconf.h) give their #defines; one that is missing leaves the set open', () => {
+    const root = tree();
+    mkdirSync(join(root, 'include', 'generated'), { recursive: true });
+    writeFileSync(join(root, 'include', 'kconfig.h'), '#include <generated/autoconf.h>\n#define IS_ENABLED(option) __or(option)\n');
+    writeFileSync(join(root, 'include', 'generated', 'autoconf.h'), '#define CONFIG_X86_64 1\n#define CONFIG_NR_CPUS 4\n#define CONFIG_PARAVIRT 1\n');
+    writeFileSync(join(root, 'compile_commands.json'), JSON.stringify([
+      { directory: root, file: 'hypervisor.c', arguments: ['gcc', '-Iinclude', '-include', 'include/kconfig.h', '-c', 'hypervisor.c'] },
+    ]));
+    const r = lintFiles([root], { cwd: root, inactive: true });
+    assert.deepEqual(lines(r, 'hypervisor.c'), ['16:PV023', '9:PV004']);
+    const inactive = r.results.find((x) => x.file.endsWith('hypervisor.c'))!.inactive!;
+    assert.deepEqual(inactive.map((x) => [x.startLine + 1, x.endLine + 1]), [[3, 4], [11, 11], [14, 14]]);
+    // Without the generated header the configuration is unknown: only what -D and the file
+    // itself say is used, and the CONFIG_X86_64 branch stays checked.
+    writeFileSync(join(root, 'compile_commands.json'), JSON.stringify([
+      { directory: root, file: 'hypervisor.c', arguments: ['gcc', '-Iinclude', '-include', 'include/missing.h', '-DCONFIG_PARAVIRT', '-c', 'hypervisor.c'] },
+    ]));
+    const r2 = lintFiles([join(root, 'hypervisor.c')], { cwd: root, inactive: true });
+    assert.deepEqual(lines(r2, 'hypervisor.c'), ['16:PV023', '9:PV004']);
+    assert.deepEqual(r2.results[0].inactive!.map((x) => [x.startLine + 1, x.endLine + 1]), [[3, 4], [11, 11], [14, 14]]);
+  });
+
   it('other architectures are skipped and named; a symlink loop is read once, without an error', () => {
     const root = tree();
     const r = lintFiles([root], { inactive: true });
