@@ -39,14 +39,14 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# Reference packages the tests read but nobody installs (Xen's public headers), cached outside the repo.
+bash scripts/fetch-debs.sh
+
 if [ -L node_modules ]; then
   # A node_modules that is a symbolic link is another checkout's install, shared: npm ci would
   # empty that install for everyone using it. Its owner keeps it current.
   echo "setup: node_modules is a link to a shared install; not reinstalling it"
-el# Reference packages the tests read but nobody installs (Xen's public headers), cached outside the repo.
-bash scripts/fetch-debs.sh
-
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi
