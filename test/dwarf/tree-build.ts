@@ -1,7 +1,8 @@
 // Builds test/guests/tree (a kernel source tree with subdirectories) the way kernels are built:
 // from the tree's root, with paths relative to it (`gcc -c x86/sieve.c -Iinclude`), in the
 // variants whose debug information names sources differently: gcc and clang, -O0 and -O2,
-// DWARF 4 and 5, with and without -ffile-prefix-map=<root>=. (comp_dir ".").
+// DWARF 4 and 5 (and gcc's strict DWARF 2 and 3), with and without -ffile-prefix-map=<root>=.
+// (comp_dir ".").
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -13,7 +14,7 @@ const BUILD = join(__dirname, 'build', 'tree');
 export const hasClang = spawnSync('clang', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** `prefixMap`: -ffile-prefix-map=<root>=<prefixTo>, "." unless given (Debian builds map to /build/...). */
-export interface TreeVariant { name: string; cc: 'gcc' | 'clang'; opt: 'O0' | 'O2'; dwarf: 4 | 5; prefixMap: boolean; prefixTo?: string }
+export interface TreeVariant { name: string; cc: 'gcc' | 'clang'; opt: 'O0' | 'O2'; dwarf: 2 | 3 | 4 | 5; prefixMap: boolean; prefixTo?: string }
 
 /** Every variant the compilers installed can build. */
 export function treeVariants(): TreeVariant[] {
@@ -25,6 +26,9 @@ export function treeVariants(): TreeVariant[] {
       }
     }
   }
+  // DWARF 2 and 3 (include_directories relative to DW_AT_comp_dir, as in 4): gcc, strictly.
+  out.push({ name: 'gcc-O0-dwarf2', cc: 'gcc', opt: 'O0', dwarf: 2, prefixMap: false });
+  out.push({ name: 'gcc-O2-dwarf3-prefixmap', cc: 'gcc', opt: 'O2', dwarf: 3, prefixMap: true });
   return out;
 }
 
@@ -43,7 +47,7 @@ export function buildTree(v: TreeVariant): string {
   // Test files run in parallel processes: each builds in a folder of its own, then renames.
   const tmp = join(BUILD, `${v.name}.${process.pid}`);
   mkdirSync(tmp, { recursive: true });
-  const flags = [...CFLAGS, `-${v.opt}`, `-gdwarf-${v.dwarf}`, ...(v.prefixMap ? [`-ffile-prefix-map=${TREE}=${v.prefixTo ?? '.'}`] : [])];
+  const flags = [...CFLAGS, `-${v.opt}`, `-gdwarf-${v.dwarf}`, ...(v.dwarf < 4 ? ['-gstrict-dwarf'] : []), ...(v.prefixMap ? [`-ffile-prefix-map=${TREE}=${v.prefixTo ?? '.'}`] : [])];
   const objs: string[] = [];
   const o = (src: string) => join(tmp, src.replace(/[/.]/g, '_') + '.o');
   execFileSync('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', TREE_SOURCES.asm, '-o', o(TREE_SOURCES.asm)], { cwd: TREE, stdio: 'pipe' });
