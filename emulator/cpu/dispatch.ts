@@ -14,6 +14,9 @@ import { DATA_MOVE } from './data-move';
 import { FLAGS_CONTROL } from './flags-control';
 import { IO } from './io';
 import { SHIFT_ROTATE } from './shift-rotate';
+import { SSE_FLOAT } from './sse-float';
+import { SSE_INT } from './sse-int';
+import { SSE_MOVE } from './sse-move';
 import { STACK } from './stack';
 import { STRING } from './string';
 import { SYSTEM_OPS } from './system-ops';
@@ -25,6 +28,7 @@ const { UD } = K;
 
 export const FAMILIES: readonly Family[] = [
   ARITH, BCD, BIT_OPS, CONTROL, DATA_MOVE, FLAGS_CONTROL, IO, SHIFT_ROTATE, STACK, STRING, SYSTEM_OPS, X87,
+  SSE_MOVE, SSE_FLOAT, SSE_INT,
 ];
 
 /** The handler of every opcode nothing implements. */

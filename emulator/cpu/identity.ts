@@ -1,5 +1,5 @@
 // What the CPU says about itself: CPUID leaves and the model-specific registers guests touch.
-// A Pentium III-class identity (family 6): no SSE, no long mode, no NX, so guests choose
+// A Pentium 4-class identity in a family-6 signature: SSE to SSE3 but no MMX, no long mode, no NX, so guests choose
 // the code paths we implement.
 
 import * as K from './constants';
@@ -24,6 +24,8 @@ function featureBits(leaf: number, reg: 'ecx' | 'edx', others: number): number {
 
 /** PSE, PAE, APIC and PGE, and the instruction sets: FPU, TSC, MSR, CX8, SEP, CMOV. */
 export const CPUID_FEATURES_EDX = featureBits(1, 'edx', (1 << 3) | (1 << 6) | (1 << 9) | (1 << 13));
+/** Leaf 1 ECX: SSE3 (and later sets) from their forms. */
+export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 0);
 /** Extended features (leaf 0x80000001): only instructions so far. */
 export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', 0);
 
@@ -41,7 +43,7 @@ export function cpuid(cpu: Cpu): void {
   const brand = CPUID_BRAND.padEnd(48, '\0');
   switch (leaf) {
     case 0: a = 2; b = str4(CPUID_VENDOR, 0); d = str4(CPUID_VENDOR, 4); c = str4(CPUID_VENDOR, 8); break;
-    case 1: a = CPUID_SIGNATURE; b = 0; c = 0; d = CPUID_FEATURES_EDX; break;
+    case 1: a = CPUID_SIGNATURE; b = 0; c = CPUID_FEATURES_ECX; d = CPUID_FEATURES_EDX; break;
     case 2: a = 0x03020101; b = 0; c = 0; d = 0x0c040843; break; // TLB and cache descriptors of the P6 family
     case 0x80000000: a = 0x80000004; break;
     case 0x80000001: d = CPUID_EXT_FEATURES_EDX; break;

@@ -9,6 +9,7 @@ import * as K from './constants';
 import * as LF from './lazy-flags';
 import { SystemCpu } from './system';
 import { Fpu } from './x87';
+import { SseUnit } from './sse-unit';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -45,6 +46,8 @@ export class OperandCpu extends SystemCpu {
   // Run state that instructions change.
   platform: Platform | null = null;
   readonly fpu: Fpu = new Fpu(this);
+  /** XMM0-XMM7 and MXCSR (sse-state.ts). */
+  readonly sse = new SseUnit();
   halted = false;
   /** Look at the interrupt lines before the next instruction. */
   irqPoll = true;

@@ -1,7 +1,7 @@
 // System and privileged instructions: HLT, NOP/PAUSE, ARPL, group 6 (SLDT STR LLDT LTR VERR
 // VERW), group 7 (SGDT SIDT LGDT LIDT SMSW LMSW INVLPG VMCALL MONITOR MWAIT), LAR/LSL, CLTS,
 // INVD, WBINVD, MOV to/from CR and DR, RDMSR/WRMSR, RDTSC/RDTSCP, RDPMC, SYSENTER/SYSEXIT, CPUID,
-// the fences and the hint NOPs. Each calls the VM-exit hook where VT-x would intercept it,
+// the hint NOPs (the fences are in group 15, sse-move.ts). Each calls the VM-exit hook where VT-x would intercept it,
 // before its effect.
 
 import * as K from './constants';
@@ -315,15 +315,6 @@ const cpuidOp: Handler = (cpu) => {
   cpuid(cpu);
 };
 
-/**
- * LFENCE / MFENCE / SFENCE (register forms of group 15): ordering only, nothing to do on
- * one in-order CPU. Real PV kernels (GRUB's i386-xen image) issue MFENCE unconditionally.
- */
-const group15: Handler = (cpu) => {
-  cpu.modrm();
-  if (cpu.mod !== 3 || cpu.reg < 5 || cpu.rep || cpu.o32 !== cpu.cs32) cpu.fault(UD);   // prefixed forms are other instructions
-};
-
 export const SYSTEM_OPS: Family = {
   name: 'system',
   oneByte: { 0x63: arpl, 0x90: nopPause, 0xf4: hlt },
@@ -332,7 +323,7 @@ export const SYSTEM_OPS: Family = {
     0x18: hintNop, 0x19: hintNop, 0x1c: hintNop, 0x1d: hintNop, 0x1e: hintNop, 0x1f: hintNop,
     0x20: movCr, 0x21: movDr, 0x22: movCr, 0x23: movDr,
     0x30: wrmsrOp, 0x31: rdtsc, 0x32: rdmsrOp, 0x33: rdpmc, 0x34: sysenter, 0x35: sysexit,
-    0xa2: cpuidOp, 0xae: group15,
+    0xa2: cpuidOp,
   },
   msrs: [{ index: MSR_TSC_AUX, reset: [0, 0], reserved: [0, -1] }],
 };

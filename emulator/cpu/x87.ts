@@ -172,7 +172,7 @@ export class Fpu {
     scratch.setInt32(0, lo, true); scratch.setInt32(4, hi, true);
     return scratch.getFloat64(0, true);
   }
-  private rdF80(at = 0): number {
+  rdF80(at = 0): number {
     const c = this.cpu;
     const lo = c.rd32(c.eaLin(4, false, at)) >>> 0, hi = c.rd32(c.eaLin(4, false, at + 4)) >>> 0, se = c.rd16(c.eaLin(2, false, at + 8));
     const sign = se & 0x8000 ? -1 : 1, exp = se & 0x7fff;
@@ -195,7 +195,7 @@ export class Fpu {
     c.probeWrite(c.eaLin(8, true), 8);
     c.wr32(c.eaLin(4, true), scratch.getInt32(0, true)); c.wr32(c.eaLin(4, true, 4), scratch.getInt32(4, true));
   }
-  private wrF80(v: number, at = 0): void {
+  wrF80(v: number, at = 0): void {
     const c = this.cpu;
     let se = 0, hi = 0, lo = 0;
     if (v !== v) { se = 0xffff; hi = 0xc0000000; lo = 0; }

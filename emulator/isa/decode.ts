@@ -68,7 +68,9 @@ export function decodeForm(bytes: Uint8Array, is32: boolean, maxLength = 15): De
     mod = m >> 6; reg = (m >> 3) & 7;
   }
   let form: OpcodeForm | null = null;
+  const mandatory = rep === 0xf3 ? 'f3' : rep === 0xf2 ? 'f2' : o32 !== is32 ? '66' : 'np';
   for (const f of list) {
+    if (f.prefix !== undefined && f.prefix !== mandatory) continue;
     if (f.modrmByte !== undefined ? f.modrmByte !== m : f.reg !== undefined && f.reg !== reg) continue;
     if (f.modrmByte === undefined && !f.registerOnly && ((f.mod === 'mem' && mod === 3) || (f.mod === 'reg' && mod !== 3))) continue;
     if (!repAllows(f.rep, rep)) continue;

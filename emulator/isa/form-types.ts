@@ -3,7 +3,7 @@
 /** The CPU file that executes a form (emulator/cpu/<family>.ts, or system-ops.ts / x87-ops.ts). */
 export type CpuFamily =
   | 'arith' | 'bcd' | 'bit-ops' | 'control' | 'data-move' | 'flags-control' | 'io' | 'shift-rotate' | 'stack'
-  | 'string' | 'system' | 'x87';
+  | 'string' | 'system' | 'x87' | 'sse-move' | 'sse-float' | 'sse-int';
 
 /**
  * Immediate after the opcode (and ModR/M): b = 8 bits, w = 16, v = 16/32 by operand size,
@@ -47,6 +47,11 @@ export interface OpcodeForm {
   readonly imm: Immediate;
   /** REP prefixes that keep this form (any when absent). */
   readonly rep?: RepRule;
+  /**
+   * The mandatory prefix that selects this form among the SSE forms of one opcode: none
+   * ('np'), 66, F3 or F2 (the last F2/F3 wins, and either wins over 66, as the SDM decodes).
+   */
+  readonly prefix?: 'np' | '66' | 'f3' | 'f2';
   /** An operand-size prefix makes it another instruction. */
   readonly fixedOperandSize?: boolean;
   /** Lower-case mnemonic as iced-x86 names it; a pair [16-bit, 32-bit] when the size names it. */

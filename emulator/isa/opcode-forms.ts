@@ -14,6 +14,7 @@
 import type { OpcodeForm, RepRule } from './form-types';
 import { M, imm, op0f, op1 } from './form-builders';
 import { INSTRUCTION_TABLE } from './instruction-table';
+import { SSE_FORMS } from './sse-forms';
 
 const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'] as const;
 const SHIFTS = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'] as const;
@@ -186,8 +187,6 @@ two(0xb3, 'btr', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
 two(0xbb, 'btc', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
 two(0xa4, 'shld', 'Ev, Gv, Ib', 'shift-rotate', { ...M, ...imm('b') }); two(0xa5, 'shld', 'Ev, Gv, CL', 'shift-rotate', M);
 two(0xac, 'shrd', 'Ev, Gv, Ib', 'shift-rotate', { ...M, ...imm('b') }); two(0xad, 'shrd', 'Ev, Gv, CL', 'shift-rotate', M);
-// LFENCE/MFENCE/SFENCE: the register forms of group 15; prefixed, they are other instructions.
-(['lfence', 'mfence', 'sfence'] as const).forEach((m, i) => two(0xae, m, '', 'system', { ...M, reg: 5 + i, mod: 'reg', rep: 'none', fixedOperandSize: true }));
 two(0xaf, 'imul', 'Gv, Ev', 'arith', M);
 two(0xb0, 'cmpxchg', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xb1, 'cmpxchg', 'Ev, Gv', 'arith', { ...M, lock: true });
 two(0xb2, 'lss', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });
@@ -206,5 +205,6 @@ for (let r = 0; r < 8; r++) two(0xc8 + r, 'bswap', 'Zd', 'bit-ops');
  */
 export const OPCODE_FORMS: readonly OpcodeForm[] = Object.freeze([
   ...forms,
+  ...SSE_FORMS,
   ...INSTRUCTION_TABLE.flatMap((e) => e.forms.map((f) => Object.freeze({ ...f, isa: e.id }))),
 ]);

@@ -5,6 +5,7 @@
 //   PARAVIRT_EXECUTION_COUNT    executed sequences (default 50,000)
 //   PARAVIRT_ALU_COUNT          ALU cases (default 200,000)
 //   PARAVIRT_X87_COUNT          x87 cases (default 20,000)
+//   PARAVIRT_SSE_COUNT          SSE cases per family (default 100,000)
 //   PARAVIRT_BLOCK_COUNT        random programs, compiled blocks vs the interpreter (default 300)
 //   PARAVIRT_SEED               seed for both (default 20261125)
 
@@ -18,6 +19,8 @@ import { describeExecutionResult, runExecutionConformance } from './execution-co
 import { envInt } from './random';
 import { runBlockComparison } from './block-programs';
 import { generateX87Case } from './x87-cases';
+import { SSE_FAMILIES } from './sse-cases';
+import { describeSseResult, runSseConformance } from './sse-conformance';
 
 interface Line { name: string; checked: number; agreed: number; disagreed: number; extra?: string; details?: string }
 
@@ -77,6 +80,13 @@ async function main(): Promise<number> {
     const r = runAluConformance(createEmulatorMachine, x87Count, seed, generateX87Case);
     return { name: 'x87 vs host FPU', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed, details: describeAluResult(r).split('\n').slice(1).join('\n') || undefined };
   }));
+  for (const family of SSE_FAMILIES) {
+    const name = `SSE ${family} vs host CPU`;
+    lines.push(guarded(name, () => {
+      const r = runSseConformance(createEmulatorMachine, family, envInt('PARAVIRT_SSE_COUNT', 100_000), seed);
+      return { name, checked: r.checked, agreed: r.agreed, disagreed: r.disagreed, details: describeSseResult(r).split('\n').slice(1).join('\n') || undefined };
+    }));
+  }
   lines.push(guarded('blocks vs interpreter', () => {
     const r = runBlockComparison(envInt('PARAVIRT_BLOCK_COUNT', 300), seed);
     return {
@@ -92,7 +102,7 @@ async function main(): Promise<number> {
 
   console.log(`conformance (seed ${seed})`);
   for (const l of lines) {
-    console.log(`${l.name.padEnd(24)} checked ${String(l.checked).padStart(8)}  agreed ${String(l.agreed).padStart(8)}  disagreed ${String(l.disagreed).padStart(6)}${l.extra ? '  ' + l.extra : ''}`);
+    console.log(`${l.name.padEnd(28)} checked ${String(l.checked).padStart(8)}  agreed ${String(l.agreed).padStart(8)}  disagreed ${String(l.disagreed).padStart(6)}${l.extra ? '  ' + l.extra : ''}`);
   }
   for (const l of lines) if (l.details) console.log(`\n${l.name}:\n${l.details}`);
   return lines.some((l) => l.disagreed > 0) ? 1 : 0;

@@ -46,6 +46,8 @@ function encode(f: OpcodeForm, memory: boolean): Uint8Array {
   for (let reg = f.reg ?? 0; reg < 8; reg++) {
     const bytes: number[] = [];
     if (f.rep === 'f3') bytes.push(0xf3);
+    // A mandatory prefix (SSE forms) comes right before the opcode.
+    if (f.prefix !== undefined && f.prefix !== 'np') bytes.push(f.prefix === '66' ? 0x66 : f.prefix === 'f3' ? 0xf3 : 0xf2);
     if (f.map === '0f') bytes.push(0x0f);
     bytes.push(f.opcode);
     if (f.modrm) bytes.push(f.modrmByte ?? ((memory ? 0x00 : 0xc0) | (reg << 3) | 1));   // [ecx] or ecx

@@ -154,6 +154,7 @@ test('CPUID identity: vendor, family 6 signature and the documented feature bits
   cpuid
   mov [0x5010], eax
   mov [0x5014], edx
+  mov [0x5020], ecx
   rdtsc
   mov [0x5018], eax
   mov [0x501c], edx
@@ -166,7 +167,13 @@ test('CPUID identity: vendor, family 6 signature and the documented feature bits
   const edx = u32(a.m, 0x5014);
   // FPU 0, PSE 3, TSC 4, MSR 5, PAE 6, CX8 8, APIC 9, SEP 11, PGE 13, CMOV 15.
   for (const bit of [0, 3, 4, 5, 6, 8, 9, 11, 13, 15]) assert.equal((edx >>> bit) & 1, 1, `feature bit ${bit}`);
-  for (const bit of [25, 26, 29, 30]) assert.equal((edx >>> bit) & 1, 0, `no SSE/SSE2/TM/IA64 (bit ${bit})`);
+  // FXSR 24, SSE 25, SSE2 26 (sse-*.ts); no MMX 23 (not modelled), TM 29, IA64 30.
+  for (const bit of [24, 25, 26]) assert.equal((edx >>> bit) & 1, 1, `feature bit ${bit}`);
+  for (const bit of [23, 29, 30]) assert.equal((edx >>> bit) & 1, 0, `no MMX/TM/IA64 (bit ${bit})`);
+  // ECX: SSE3 0; not SSSE3 9, SSE4.1 19, SSE4.2 20, XSAVE 26, OSXSAVE 27, AVX 28.
+  const ecx = u32(a.m, 0x5020);
+  assert.equal(ecx & 1, 1, 'SSE3');
+  for (const bit of [9, 19, 20, 26, 27, 28]) assert.equal((ecx >>> bit) & 1, 0, `ECX bit ${bit}`);
   assert.equal(u32(a.m, 0x5018), u32(b.m, 0x5018));
   assert.ok(u32(a.m, 0x5018) > 0);
 });

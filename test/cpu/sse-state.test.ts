@@ -1,0 +1,105 @@
+// SSE state and its guards (issue 14, point 3): the #UD/#NM checks of CR0.EM/TS and
+// CR4.OSFXSR, #XM versus #UD by CR4.OSXMMEXCPT, FXSAVE/FXRSTOR against the SDM's 512-byte
+// layout (vol. 1, table 10-2), LDMXCSR's reserved bits, and snapshots carrying XMM and MXCSR.
+// Expected values are worked out from the SDM, not taken from a run.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createEmulatorMachine } from '../conformance/emulator-under-test';
+import { prepareFlat32, stepOne } from '../conformance/flat32-harness';
+
+const AREA = 0x10000;
+const CR0_EM = 4, CR0_TS = 8, OSFXSR = 0x200, OSXMMEXCPT = 0x400;
+
+function machine(cr4: number, cr0Extra = 0) {
+  const m = createEmulatorMachine();
+  prepareFlat32(m);
+  m.setRegister('cr4', cr4);
+  m.setRegister('cr0', (m.getRegisters().cr0 | cr0Extra) >>> 0);
+  return m;
+}
+
+const regs = (ebx = AREA): Uint32Array => Uint32Array.from([0, 0, 0, ebx, 0, 0, 0, 0]);
+const ADDPS = Uint8Array.from([0x0f, 0x58, 0xc1]);
+const DIVSS = Uint8Array.from([0xf3, 0x0f, 0x5e, 0xc1]);
+
+test('SSE instructions raise #UD without CR4.OSFXSR or with CR0.EM, and #NM with CR0.TS', () => {
+  assert.equal(stepOne(machine(0), ADDPS, regs(), 0).fault, 6);
+  assert.equal(stepOne(machine(OSFXSR, CR0_EM), ADDPS, regs(), 0).fault, 6);
+  assert.equal(stepOne(machine(OSFXSR, CR0_TS), ADDPS, regs(), 0).fault, 7);
+  assert.equal(stepOne(machine(OSFXSR), ADDPS, regs(), 0).fault, -1);
+  // FXSAVE needs neither OSFXSR nor a clear EM for #UD, but TS or EM give #NM.
+  assert.equal(stepOne(machine(0), Uint8Array.from([0x0f, 0xae, 0x03]), regs(), 0).fault, -1);
+  assert.equal(stepOne(machine(OSFXSR, CR0_TS), Uint8Array.from([0x0f, 0xae, 0x03]), regs(), 0).fault, 7);
+  // An MMX form (no prefix on an SSE2 integer opcode) is not modelled: #UD.
+  assert.equal(stepOne(machine(OSFXSR), Uint8Array.from([0x0f, 0xfe, 0xc1]), regs(), 0).fault, 6);
+});
+
+test('an unmasked SIMD exception is #XM with CR4.OSXMMEXCPT and #UD without; the destination is kept', () => {
+  for (const [cr4, vector] of [[OSFXSR | OSXMMEXCPT, 19], [OSFXSR, 6]] as const) {
+    const m = machine(cr4);
+    const sse = m.cpu.sse;
+    sse.mxcsr = 0x1f80 & ~0x200;                          // ZM clear
+    sse.f32[0] = 1; sse.f32[4] = 0;                       // xmm0 = 1, xmm1 = 0
+    assert.equal(stepOne(m, DIVSS, regs(), 0).fault, vector);
+    assert.equal(sse.f32[0], 1);
+    assert.equal(sse.mxcsr & 0x3f, 0x04, 'ZE recorded');
+  }
+});
+
+test('FXSAVE writes the SDM layout and FXRSTOR reads it back', () => {
+  const m = machine(OSFXSR | OSXMMEXCPT);
+  // fninit; fld1; fldpi: ST(0) = pi, ST(1) = 1, TOP = 6.
+  for (const insn of [[0xdb, 0xe3], [0xd9, 0xe8], [0xd9, 0xeb]]) assert.equal(stepOne(m, Uint8Array.from(insn), regs(), 0).fault, -1);
+  const sse = m.cpu.sse;
+  sse.mxcsr = 0x3f80 | 0x20;
+  for (let i = 0; i < 128; i++) sse.u8[i] = (i * 7 + 3) & 0xff;
+  assert.equal(stepOne(m, Uint8Array.from([0x0f, 0xae, 0x03]), regs(), 0).fault, -1);     // fxsave [ebx]
+  const img = m.readPhysical(AREA, 512);
+  const v = new DataView(img.buffer, img.byteOffset);
+  assert.equal(v.getUint16(0, true), 0x037f, 'FCW');
+  assert.equal(v.getUint16(2, true), 6 << 11, 'FSW with TOP = 6');
+  assert.equal(img[4], 0xc0, 'abridged tag: physical registers 6 and 7 valid');
+  assert.equal(v.getUint32(24, true), 0x3fa0, 'MXCSR');
+  assert.equal(v.getUint32(28, true), 0xffff, 'MXCSR_MASK');
+  // ST(0) = pi rounded to a double, as an 80-bit value: exponent 0x4000, mantissa 0xC90FDAA22168C000.
+  assert.equal(v.getUint16(32 + 8, true), 0x4000);
+  assert.equal(v.getUint32(32 + 4, true), 0xc90fdaa2);
+  assert.equal(v.getUint32(32, true), 0x2168c000);
+  // ST(1) = 1.0: exponent 0x3FFF, mantissa 0x8000000000000000.
+  assert.equal(v.getUint16(48 + 8, true), 0x3fff);
+  assert.equal(v.getUint32(48 + 4, true), 0x80000000);
+  for (let i = 0; i < 128; i++) assert.equal(img[160 + i], (i * 7 + 3) & 0xff, `XMM byte ${i}`);
+
+  // Change the image: MXCSR, XMM3's first byte, FCW; FXRSTOR loads them.
+  v.setUint32(24, 0x1f80, true); img[160 + 48] = 0x5a; v.setUint16(0, 0x027f, true);
+  m.writePhysical(AREA, img);
+  sse.u8.fill(0, 0, 128);
+  assert.equal(stepOne(m, Uint8Array.from([0x0f, 0xae, 0x0b]), regs(), 0).fault, -1);     // fxrstor [ebx]
+  assert.equal(sse.mxcsr, 0x1f80);
+  assert.equal(sse.u8[48], 0x5a);
+  assert.equal(m.cpu.fpu.cw, 0x027f);
+  assert.equal(m.cpu.fpu.top, 6);
+
+  // Misaligned: #GP(13). Reserved MXCSR bits in the image: #GP, and nothing loaded.
+  assert.equal(stepOne(m, Uint8Array.from([0x0f, 0xae, 0x03]), regs(AREA + 8), 0).fault, 13);
+  v.setUint32(24, 0x10000, true);
+  m.writePhysical(AREA, img);
+  assert.equal(stepOne(m, Uint8Array.from([0x0f, 0xae, 0x0b]), regs(), 0).fault, 13);
+  assert.equal(sse.mxcsr, 0x1f80);
+});
+
+test('LDMXCSR refuses reserved bits with #GP; snapshots carry XMM and MXCSR', () => {
+  const m = machine(OSFXSR);
+  m.writePhysical(AREA, Uint8Array.from([0x80, 0x3f, 0x01, 0x00]));
+  assert.equal(stepOne(m, Uint8Array.from([0x0f, 0xae, 0x13]), regs(), 0).fault, 13);   // ldmxcsr [ebx] = 0x13f80
+  m.writePhysical(AREA, Uint8Array.from([0x80, 0x7f, 0x00, 0x00]));
+  assert.equal(stepOne(m, Uint8Array.from([0x0f, 0xae, 0x13]), regs(), 0).fault, -1);
+  assert.equal(m.cpu.sse.mxcsr, 0x7f80);
+  m.cpu.sse.u8[100] = 0x77;
+  const snap = m.snapshot();
+  m.cpu.sse.u8[100] = 0; m.cpu.sse.mxcsr = 0x1f80;
+  m.restore(snap);
+  assert.equal(m.cpu.sse.u8[100], 0x77);
+  assert.equal(m.cpu.sse.mxcsr, 0x7f80);
+});
