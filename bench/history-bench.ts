@@ -1,6 +1,8 @@
 // Reverse history at three guest RAM sizes (64 MiB, 1 GiB, 3 GiB) for `npm run bench` (a hook of
 // its own, after the debug adapter's; alone: node --import tsx bench/history-bench.ts). The
-// guest (guests/writer.asm) rewrites an 8 MiB array for about 10^9 instructions. For each size:
+// guest (guests/writer.asm) rewrites an array for about 10^9 instructions: 8 MiB (`history`
+// figures: every snapshot copies 8 MiB, so the time rule spaces them widely) and 64 KiB
+// (`historyLight`: sixteen pages, so snapshots are cheap and close). For each size:
 // - the run to a breakpoint at `done` in the adapter (snapshots on, the default budget) against
 //   a plain CLI-style run of the same instructions, in alternating rounds (ratio of medians);
 // - resident memory beside each: the plain runner's and the adapter's (current and peak), and
@@ -15,19 +17,22 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { launched, median, PlainRunner, prepare, stoppedAfter, symbol, timed, type Timing } from './dap-bench';
 import { BENCH_DIR, CACHE_DIR } from './build-guests';
 
-const SIZES_MIB = (process.env.PARAVIRT_HISTORY_SIZES ?? '64,1024,3072').split(',').map(Number);
-const PASSES = 120;
-const DWORDS = 0x200000;
+const SIZES_MIB = (process.env.PARAVIRT_HISTORY_SIZES ?? '64,1024,3072').split(',').filter(Boolean).map(Number);
+const LIGHT_SIZES_MIB = (process.env.PARAVIRT_HISTORY_LIGHT_SIZES ?? '64,3072').split(',').filter(Boolean).map(Number);
+
+interface Writer { tag: string; passes: number; dwords: number }
+const HEAVY: Writer = { tag: 'history', passes: 120, dwords: 0x200000 };
+const LIGHT: Writer = { tag: 'historyLight', passes: 15259, dwords: 0x4000 };
 /** Retired instructions when the CPU reaches `done` (see writer.asm). */
-const TO_DONE = 2 + PASSES * (4 + 4 * DWORDS);
+const toDone = (w: Writer) => 2 + w.passes * (4 + 4 * w.dwords);
 const ROUNDS = Number(process.env.PARAVIRT_HISTORY_ROUNDS) || 3;
 
-function buildWriter(): string {
+function buildWriter(w: Writer): string {
   const out = join(CACHE_DIR, 'guests');
   spawnSync('mkdir', ['-p', out]);
-  const obj = join(out, 'writer.o'), elf = join(out, 'writer.elf');
+  const obj = join(out, `${w.tag}.o`), elf = join(out, `${w.tag}.elf`);
   for (const [cmd, args] of [
-    ['nasm', ['-f', 'elf32', `-DPASSES=${PASSES}`, '-o', obj, join(BENCH_DIR, 'guests', 'writer.asm')]],
+    ['nasm', ['-f', 'elf32', `-DPASSES=${w.passes}`, `-DDWORDS=${w.dwords}`, '-o', obj, join(BENCH_DIR, 'guests', 'writer.asm')]],
     ['ld', ['-m', 'elf_i386', '-T', join(BENCH_DIR, 'guests', 'guest.ld'), '-o', elf, obj]],
   ] as const) {
     const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -51,7 +56,8 @@ function adapterPid(dc: DebugClient): number | undefined {
   return (dc as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess?.pid;
 }
 
-async function sizeFigures(adapter: string, plain: string, elf: string, mib: number): Promise<Record<string, number>> {
+async function sizeFigures(adapter: string, plain: string, writer: Writer, elf: string, mib: number): Promise<Record<string, number>> {
+  const TO_DONE = toDone(writer);
   const done = symbol(elf, 'done'), early = symbol(elf, 'early');
   const runner = new PlainRunner(plain);
   const { dc } = await launched(adapter, elf, { memory: mib });
@@ -85,7 +91,7 @@ async function sizeFigures(adapter: string, plain: string, elf: string, mib: num
     const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
     if (Number(frame?.instructionPointerReference) !== early) throw new Error(`${mib} MiB: reverseContinue stopped at ${frame?.instructionPointerReference}, not at early`);
     const end = rss(pid);
-    const tag = `history${mib >= 1024 ? `${mib / 1024}G` : `${mib}M`}`;
+    const tag = `${writer.tag}${mib >= 1024 ? `${mib / 1024}G` : `${mib}M`}`;
     const w = (ts: Timing[]) => median(ts.map((t) => t.wall));
     return {
       [`${tag}PlainMs`]: Math.round(w(plainT)),
@@ -96,6 +102,8 @@ async function sizeFigures(adapter: string, plain: string, elf: string, mib: num
       [`${tag}StepBackAgainMs`]: Math.round(back2.ms),
       [`${tag}ReverseContinueMs`]: Math.round(rc.ms),
       [`${tag}ReverseContinueSpan`]: span,
+      // Against the plain run of the same span forward: re-execution is what it costs.
+      [`${tag}ReverseContinueToPlainRatio`]: Number((rc.ms / w(plainT)).toFixed(3)),
       [`${tag}PlainRssMB`]: Math.round(plainRss.now),
       [`${tag}PlainPeakRssMB`]: Math.round(plainRss.peak),
       [`${tag}AdapterRssMB`]: Math.round(afterRun.now),
@@ -115,10 +123,10 @@ async function sizeFigures(adapter: string, plain: string, elf: string, mib: num
 /** The figures for every size, with the adapter and plain-runner bundles dap-bench.ts builds. */
 export async function runHistoryBench(): Promise<Record<string, number>> {
   const { adapter, plain } = await prepare();
-  const elf = buildWriter();
   let out: Record<string, number> = {};
-  for (const mib of SIZES_MIB) {
-    const f = await sizeFigures(adapter, plain, elf, mib);
+  const runs = [...SIZES_MIB.map((mib) => [HEAVY, mib] as const), ...LIGHT_SIZES_MIB.map((mib) => [LIGHT, mib] as const)];
+  for (const [wr, mib] of runs) {
+    const f = await sizeFigures(adapter, plain, wr, buildWriter(wr), mib);
     if (process.env.PARAVIRT_HISTORY_VERBOSE) for (const [k, v] of Object.entries(f)) console.log(`${k.padEnd(40)} ${v}`);
     out = { ...out, ...f };
   }

@@ -3,13 +3,15 @@
 ; hold), about 10^9 instructions in all, between the labels `early` and `done`.
 ;
 ; Instructions retired when the CPU reaches `done`: 2 + PASSES * (4 + 4 * DWORDS).
-; Build: nasm -f elf32 -DPASSES=n writer.asm; ld -m elf_i386 -T guest.ld
+; Build: nasm -f elf32 -DPASSES=n [-DDWORDS=n] writer.asm; ld -m elf_i386 -T guest.ld
 
 %ifndef PASSES
   %define PASSES 120
 %endif
+%ifndef DWORDS
+  %define DWORDS 0x200000          ; 8 MiB
+%endif
 ARRAY      equ 0x400000
-DWORDS     equ 0x200000            ; 8 MiB
 DEBUG_EXIT equ 0xF4
 
 section .multiboot
