@@ -78,8 +78,9 @@ test('breakpoints are contributed for every language the client serves', () => {
 test('every walkthrough step completes on an event VS Code knows, and links only to contributed commands', () => {
   // The completion events of VS Code's walkthrough contribution point (its documentation
   // lists onCommand, onLink, onView, onSettingChanged, onContext, extensionInstalled and
-  // onStepSelected); anything else is reported as "Unknown completionEvent" and never fires.
-  const known = /^(onCommand|onLink|onView|onSettingChanged|onContext|extensionInstalled):.+$|^onStepSelected$/;
+  // onStepSelected; the workbench also takes onEvent); anything else is reported as "Unknown
+  // completionEvent" and never fires. The e2e test watches the workbench's console for that.
+  const known = /^(onCommand|onLink|onView|onSettingChanged|onContext|onEvent|extensionInstalled|onExtensionInstalled):.+$|^(onStepSelected|stepSelected)$/;
   const ours = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
   for (const w of pkg.contributes.walkthroughs) {
     for (const step of w.steps) {
