@@ -4,6 +4,7 @@
 import * as K from './constants';
 import * as OP from './operands';
 import type { ExecCpu, Family, Handler } from './handler';
+import { intV86, iretV86 } from './v86';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -70,7 +71,12 @@ function softInt(cpu: ExecCpu, vector: number, icebp = false): void {
 }
 
 const int3: Handler = (cpu) => { cpu.softException = true; softInt(cpu, BP); };
-const intN: Handler = (cpu) => softInt(cpu, cpu.fetch8());
+/** INT n; in V86 mode IOPL-sensitive, or redirected to the 8086 program's IVT under VME. */
+const intN: Handler = (cpu) => {
+  const vector = cpu.fetch8();
+  if (cpu.v86 && intV86(cpu, vector)) return;
+  softInt(cpu, vector);
+};
 const into: Handler = (cpu) => { if (cpu.getOF()) { cpu.softException = true; softInt(cpu, OF); } };
 const int1: Handler = (cpu) => softInt(cpu, DB, true);
 
@@ -78,7 +84,7 @@ const iret: Handler = (cpu) => {
   const oldIf = cpu.flags & FLAG_IF;
   // IRET ends NMI blocking, even one that then faults; a waiting NMI is looked at next.
   if (cpu.nmiBlocked) { cpu.nmiBlocked = false; cpu.irqPoll = true; cpu.attn = true; }
-  cpu.iret(cpu.o32);
+  if (cpu.v86) iretV86(cpu); else cpu.iret(cpu.o32);
   if ((cpu.flags & FLAG_IF) !== oldIf) cpu.irqPoll = true;
   cpu.attn = true;
 };

@@ -3,10 +3,11 @@
 
 import * as K from './constants';
 import type { Family, Handler } from './handler';
+import { cliSensitive, popfV86, pushfV86, stiSensitive } from './v86';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { FLAG_CF, FLAG_DF, FLAG_IF, FLAG_OF, FLAG_RF, FLAG_VM, FLAGS_ARITH, GP } = K;
+const { FLAG_CF, FLAG_DF, FLAG_IF, FLAG_OF, FLAG_RF, FLAG_VM, FLAGS_ARITH } = K;
 
 const cmc: Handler = (cpu) => cpu.setArith(cpu.getCF() ? 0 : FLAG_CF, FLAG_CF);
 const clc: Handler = (cpu) => cpu.setArith(0, FLAG_CF);
@@ -14,28 +15,30 @@ const stc: Handler = (cpu) => cpu.setArith(FLAG_CF, FLAG_CF);
 const cld: Handler = (cpu) => { cpu.flags &= ~FLAG_DF; };
 const std: Handler = (cpu) => { cpu.flags |= FLAG_DF; };
 
+/** CLI: above IOPL it is VIF's (VME, PVI) or #GP (v86.ts). */
 const cli: Handler = (cpu) => {
-  if (cpu.protectedMode && cpu.cpl > cpu.iopl()) cpu.fault(GP, 0);
+  if (cpu.protectedMode && cpu.cpl > cpu.iopl()) { cliSensitive(cpu); return; }
   cpu.flags &= ~FLAG_IF;
 };
 
 /** STI: interrupts are recognised only after the next instruction (the STI shadow). */
 const sti: Handler = (cpu) => {
-  if (cpu.protectedMode && cpu.cpl > cpu.iopl()) cpu.fault(GP, 0);
+  if (cpu.protectedMode && cpu.cpl > cpu.iopl()) { stiSensitive(cpu); return; }
   if (!(cpu.flags & FLAG_IF)) { cpu.flags |= FLAG_IF; cpu.shadow = true; cpu.irqPoll = true; cpu.attn = true; }
 };
 
 const pushf: Handler = (cpu) => {
-  if (cpu.protectedMode && (cpu.flags & FLAG_VM) && cpu.iopl() < 3) cpu.fault(GP, 0);
+  if (cpu.v86 && cpu.iopl() < 3) { pushfV86(cpu); return; }
   cpu.pushV(cpu.getFlags() & ~(FLAG_VM | FLAG_RF));
 };
 
 /** POPF: which bits change depends on CPL and IOPL (writeFlags). */
 const popf: Handler = (cpu) => {
+  if (cpu.v86) { popfV86(cpu); return; }
   const v = cpu.o32 ? cpu.peek32(0) : cpu.peek16(0);
   cpu.spAdd(cpu.o32 ? 4 : 2);
   const oldIf = cpu.flags & FLAG_IF;
-  cpu.writeFlags(v, cpu.o32 ? 0xffffffff : 0xffff, cpu.cpl);
+  cpu.writeFlags(v, cpu.o32 ? 0xffffffff : 0xffff, cpu.cpl, false);
   if (!oldIf && (cpu.flags & FLAG_IF)) cpu.irqPoll = true;
   cpu.attn = true;
 };

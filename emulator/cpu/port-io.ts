@@ -9,13 +9,14 @@ import { AluCpu } from './alu-core';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { GP } = K;
+const { GP, FLAG_VM } = K;
 
 export class PortCpu extends AluCpu {
   /** IOPL and TSS I/O-bitmap check for ports port..port+size-1. */
   ioCheck(port: number, size: number): void {
     if (!this.protectedMode) return;
-    if (this.cpl <= ((this.flags >>> 12) & 3)) return;
+    // In V86 mode I/O is not IOPL-sensitive: the bitmap decides, whatever IOPL is.
+    if (this.cpl <= ((this.flags >>> 12) & 3) && !(this.flags & FLAG_VM)) return;
     if ((this.trAttr & 0xf) !== 0xb && (this.trAttr & 0xf) !== 9) this.fault(GP, 0);
     if (this.trLimit < 0x67) this.fault(GP, 0);
     const mapBase = this.rdSys16((this.trBase + 0x66) | 0);

@@ -58,6 +58,8 @@ export class SegmentCpu extends MemoryAccess {
   }
 
   get protectedMode(): boolean { return (this.cr0 & CR0_PE) !== 0; }
+  /** Virtual-8086 mode: protected mode with EFLAGS.VM, CPL 3, real-mode style segments. */
+  get v86(): boolean { return (this.flags & FLAG_VM) !== 0 && (this.cr0 & CR0_PE) !== 0; }
 
   /** The bytes of the current instruction (up to 15), read without side effects. */
   instrBytes(): Uint8Array {
@@ -145,6 +147,15 @@ export class SegmentCpu extends MemoryAccess {
     this.segUpdated(s);
   }
 
+  /** A segment as V86 mode sees it: base = sel * 16, 64 KiB, a present read/write DPL 3 data segment. */
+  setSegV86(s: number, sel: number): void {
+    this.segSel[s] = sel & 0xffff;
+    this.segBase[s] = (sel & 0xffff) << 4;
+    this.segLimit[s] = 0xffff;
+    this.segAttr[s] = A_P | A_S | (3 << A_DPL_SHIFT) | 3;
+    this.segUpdated(s);
+  }
+
   setSegNull(s: number, sel: number): void {
     this.segSel[s] = sel;
     this.segBase[s] = 0;
@@ -156,7 +167,8 @@ export class SegmentCpu extends MemoryAccess {
   /** MOV/POP/LxS into a data segment register or SS, with all protected-mode checks. */
   loadSeg(s: number, sel: number): void {
     sel &= 0xffff;
-    if (!this.protectedMode || (this.flags & FLAG_VM)) { this.setSegReal(s, sel); return; }
+    if (!this.protectedMode) { this.setSegReal(s, sel); return; }
+    if (this.flags & FLAG_VM) { this.setSegV86(s, sel); return; }
     if ((sel & 0xfffc) === 0) {
       if (s === SS) this.fault(GP, 0);
       this.setSegNull(s, sel);

@@ -33,7 +33,7 @@ const nopPause: Handler = (cpu) => {
 };
 
 const arpl: Handler = (cpu) => {
-  if (!cpu.protectedMode) cpu.fault(UD);
+  if (!cpu.protectedMode || cpu.v86) cpu.fault(UD);
   cpu.modrm();
   const d = cpu.getE16(), s = cpu.r16[cpu.reg << 1];
   if ((d & 3) < (s & 3)) { cpu.setE16((d & ~3) | (s & 3)); cpu.setArith(FLAG_ZF, FLAG_ZF); }
@@ -43,7 +43,8 @@ const arpl: Handler = (cpu) => {
 const group6: Handler = (cpu) => {
   cpu.modrm();
   const reg = cpu.reg;
-  if (!(cpu.cr0 & CR0_PE) && reg !== 7) cpu.fault(UD);
+  // Real and V86 mode have no selectors to examine or load: all of group 6 is #UD there.
+  if (!(cpu.cr0 & CR0_PE) || cpu.v86) cpu.fault(UD);
   switch (reg) {
     case 0: case 1: { // SLDT, STR
       if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.LDTR_TR_ACCESS, 0, 'hypervisor');

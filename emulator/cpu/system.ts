@@ -10,12 +10,14 @@ import { SegmentCpu, type DeliveryKind } from './segments';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { FLAG_TF, FLAG_IF, FLAG_NT, FLAG_RF, FLAG_VM, FLAG_AC, FLAGS_FIXED, CR0_TS, CR0_PG, CR4_PAE, ES, CS, SS, DS, FS, GS, DF, TS, NP, SSF, GP, PF } = K;
+const { FLAG_TF, FLAG_IF, FLAG_NT, FLAG_RF, FLAG_VM, FLAG_VIF, FLAG_VIP, FLAG_AC, FLAGS_FIXED, CR0_TS, CR0_PG, CR4_PAE, ES, CS, SS, DS, FS, GS, DF, TS, NP, SSF, GP, PF } = K;
 
 export type { DeliveryKind, InterceptHook } from './segments';
 
-/** Flags that IRET/POPF may change at CPL 0 (VM is not supported and never set). */
+/** Flags that IRET may change at CPL 0 (VM only by the IRET that enters V86 mode). */
 const FLAGS_WRITABLE = 0x3f7fd5;
+/** VIF and VIP: only a 32-bit IRET at CPL 0 (or a task switch) writes them, never POPF. */
+const FLAGS_VIRTUAL = FLAG_VIF | FLAG_VIP;
 
 export class SystemCpu extends SegmentCpu {
   // ---- interrupts and exceptions -----------------------------------------------------------
@@ -112,15 +114,20 @@ export class SystemCpu extends SegmentCpu {
     const conforming = (cHi & 0x400) !== 0;
     const fl = this.getFlags();
     const size = gate32 ? 4 : 2;
+    // From V86 mode only a ring 0 non-conforming handler will do: it gets the 8086 program's
+    // data segment registers on its stack and runs with them null.
+    const fromV86 = (fl & FLAG_VM) !== 0;
+    if (fromV86 && (conforming || cdpl !== 0)) this.fault(GP, (sel & 0xfffc) | ext);
     if (!conforming && cdpl < this.cpl) {
       this.readTssStack(cdpl);
       const nss = this.tssSS, nesp = this.tssESP;
       this.checkNewSS(nss, cdpl);
       const ssBase = SegmentCpu.descBase(this.ssLo, this.ssHi);
       const big = (this.ssHi & 0x400000) !== 0;
-      const n = code >= 0 ? 6 : 5;
-      let sp = big ? nesp : nesp & 0xffff;
       const frame = [this.segSel[SS], this.regs[4], fl, this.segSel[CS], nextEip, code];
+      if (fromV86) frame.unshift(this.segSel[GS], this.segSel[FS], this.segSel[DS], this.segSel[ES]);
+      const n = frame.length - (code >= 0 ? 0 : 1);
+      let sp = big ? nesp : nesp & 0xffff;
       // Check the limit of the new stack before writing anything.
       const lim = SegmentCpu.descLimit(this.ssLo, this.ssHi);
       const expandDown = (this.ssHi & 0x400) !== 0;
@@ -131,6 +138,7 @@ export class SystemCpu extends SegmentCpu {
         this.stackWrite(ssBase, sp, size, frame[i], false);
       }
       this.checkEip(off, cLo, cHi);
+      if (fromV86) for (const s of [ES, DS, FS, GS]) this.setSegNull(s, 0);
       this.setSegFromDesc(SS, nss, this.ssLo, this.ssHi);
       if (big) this.regs[4] = sp; else this.r16[8] = sp;
       this.setCS(sel, cLo, cHi, cdpl);
@@ -160,7 +168,7 @@ export class SystemCpu extends SegmentCpu {
   /** JMP/CALL far (ptr16:16/32 or m16:16/32). */
   farTransfer(sel: number, off: number, call: boolean, o32: boolean, nextEip: number): void {
     sel &= 0xffff;
-    if (!this.protectedMode) {
+    if (!this.protectedMode || (this.flags & FLAG_VM)) {
       if (call) {
         const sp = this.regs[4];
         try {
@@ -168,7 +176,8 @@ export class SystemCpu extends SegmentCpu {
           else { this.push16(this.segSel[CS]); this.push16(nextEip); }
         } catch (e) { this.regs[4] = sp; throw e; }
       }
-      this.setSegReal(CS, sel);
+      if ((this.flags & FLAG_VM) && (off >>> 0) > 0xffff) this.fault(GP, 0);
+      this.loadSeg(CS, sel);
       this.eip = o32 ? off : off & 0xffff;
       return;
     }
@@ -260,9 +269,10 @@ export class SystemCpu extends SegmentCpu {
     const size = o32 ? 4 : 2;
     const eip = o32 ? this.peek32(0) : this.peek16(0);
     const sel = (o32 ? this.peek32(4) : this.peek16(2)) & 0xffff;
-    if (!this.protectedMode) {
+    if (!this.protectedMode || (this.flags & FLAG_VM)) {
+      if ((this.flags & FLAG_VM) && (eip >>> 0) > 0xffff) this.fault(GP, 0);
       this.spAdd(2 * size + imm);
-      this.setSegReal(CS, sel);
+      this.loadSeg(CS, sel);
       this.eip = eip;
       return;
     }
@@ -310,7 +320,7 @@ export class SystemCpu extends SegmentCpu {
       this.spAdd(3 * size);
       this.setSegReal(CS, cs);
       this.eip = o32 ? ip : ip & 0xffff;
-      const mask = o32 ? FLAGS_WRITABLE & ~FLAG_VM : 0xffff;
+      const mask = o32 ? FLAGS_WRITABLE & ~FLAG_VM & ~FLAGS_VIRTUAL : 0xffff;
       this.flags = ((this.getFlags() & ~mask) | (fl & mask)) | FLAGS_FIXED; this.ccOp = 0;
       this.attn = true;
       return;
@@ -323,6 +333,7 @@ export class SystemCpu extends SegmentCpu {
     const eip = o32 ? this.peek32(0) : this.peek16(0);
     const sel = (o32 ? this.peek32(4) : this.peek16(2)) & 0xffff;
     const fl = o32 ? this.peek32(8) : this.peek16(4) | (this.getFlags() & 0xffff0000);
+    if (o32 && (fl & FLAG_VM) && this.cpl === 0) { this.iretToV86(eip, sel, fl); return; }
     if ((sel & 0xfffc) === 0) this.fault(GP, 0);
     if (!this.readDescriptor(sel)) this.fault(GP, sel & 0xfffc);
     const lo = this.dLo, hi = this.dHi;
@@ -346,15 +357,35 @@ export class SystemCpu extends SegmentCpu {
       this.nullInaccessibleSegs();
     }
     this.eip = o32 ? eip : eip & 0xffff;
-    this.writeFlags(fl, o32 ? 0xffffffff : 0xffff, oldCpl);
+    this.writeFlags(fl, o32 ? 0xffffffff : 0xffff, oldCpl, o32);
     // IRET may set RF so the instruction returned to skips its instruction breakpoint once.
     if (o32 && (fl & FLAG_RF)) this.flags |= FLAG_RF;
   }
 
-  /** POPF/IRET flag update with the CPL/IOPL rules (IF only if CPL <= IOPL, IOPL only at CPL 0). */
-  writeFlags(v: number, sizeMask: number, cpl: number): void {
+  /**
+   * The IRET that enters V86 mode (CPL 0, 32-bit frame with VM set): EIP, CS, EFLAGS, ESP, SS,
+   * ES, DS, FS, GS from the stack, every segment real-mode style, CPL 3.
+   */
+  private iretToV86(eip: number, cs: number, fl: number): void {
+    const esp = this.peek32(12);
+    const sels = [this.peek32(16), this.peek32(20), this.peek32(24), this.peek32(28), this.peek32(32)];
+    const [ss, es, ds, fs, gs] = sels.map((v) => v & 0xffff);
+    this.flags = (fl & (FLAGS_WRITABLE | FLAG_VM)) | FLAGS_FIXED; this.ccOp = 0;
+    this.setSegV86(CS, cs); this.setSegV86(SS, ss);
+    this.setSegV86(ES, es); this.setSegV86(DS, ds); this.setSegV86(FS, fs); this.setSegV86(GS, gs);
+    this.setCpl(3);
+    this.regs[4] = esp;
+    this.eip = eip & 0xffff;
+  }
+
+  /**
+   * POPF/IRET flag update with the CPL/IOPL rules (IF only if CPL <= IOPL, IOPL only at CPL 0;
+   * VIF and VIP only by a 32-bit IRET at CPL 0).
+   */
+  writeFlags(v: number, sizeMask: number, cpl: number, iret32: boolean): void {
     let mask = FLAGS_WRITABLE & sizeMask & ~FLAG_VM & ~FLAG_RF;
     const iopl = (this.flags >>> 12) & 3;
+    if (!iret32 || (this.protectedMode && cpl > 0)) mask &= ~FLAGS_VIRTUAL;
     if (this.protectedMode) {
       if (cpl > 0) mask &= ~0x3000;
       if (cpl > iopl) mask &= ~FLAG_IF;
@@ -434,9 +465,16 @@ export class SystemCpu extends SegmentCpu {
     if ((this.cr0 & CR0_PG) && is32) { this.cr3 = ncr3; if (this.cr4 & CR4_PAE) this.loadPdptes(); this.flushTlb(); }
     this.eip = neip;
     for (let i = 0; i < 8; i++) this.regs[i] = nregs[i];
-    this.flags = (nflags & FLAGS_WRITABLE) | FLAGS_FIXED; this.ccOp = 0;
+    const toV86 = is32 && (nflags & FLAG_VM) !== 0;
+    this.flags = (nflags & (toV86 ? FLAGS_WRITABLE | FLAG_VM : FLAGS_WRITABLE)) | FLAGS_FIXED; this.ccOp = 0;
     // LDT, then segments; faults from here on are raised in the new task's context.
     this.loadLdt(nldt, true);
+    if (toV86) {
+      // A task whose EFLAGS has VM runs in V86 mode: its selectors are paragraph numbers.
+      for (let s = 0; s < 6; s++) this.setSegV86(s, nsegs[s]);
+      this.setCpl(3);
+      return;
+    }
     const newCpl = nsegs[CS] & 3;
     for (let s = 0; s < 6; s++) this.setSegNull(s, nsegs[s]);
     this.loadCodeForTask(nsegs[CS]);

@@ -1,0 +1,46 @@
+/* Virtual-8086 mode: a small 8086 program (16-bit code copied below 1 MiB, segment 0x2000)
+   run three ways by the V86 monitor of v86-monitor.h (vme.c runs it under CR4.VME).
+   A. Entered by IRET with IOPL 0: CLI, STI, PUSHF, POPF, INT n and IRET are #GP(0); the
+      monitor emulates them, reflecting INT n through the program's own IVT. IN/OUT go by
+      the TSS I/O bitmap (the UART is allowed: the program prints through it; port 0x61 is
+      not). INT3 goes to the ring 0 handler through a DPL 3 gate with the V86 frame (ES, DS,
+      FS, GS pushed, then zeroed). HLT is #GP and ends the run.
+   B. IOPL 3: the flag instructions run natively; INT n goes to the ring 0 handler (which
+      reflects it), and through a DPL 0 gate it is #GP(vector*8+2); I/O still asks the bitmap.
+   D. Entered by a task switch to a TSS whose EFLAGS has VM, IOPL 0.
+   Also: real-mode addressing (ES=0x4000 writes linear 0x40010), and the frame's selectors. */
+#include "lib.h"
+#include "v86-monitor.h"
+
+static struct tss vtss __attribute__((aligned(128)));
+static u8 vstack0[4096] __attribute__((aligned(16)));
+
+void kmain(void) {
+  v86_setup();
+
+  reset_counts();
+  enter_v86(F_VM | 0x2);
+  report("A: iret entry, iopl 0");
+
+  reset_counts();
+  trap_hooks[0x21] = pmint_hook; trap_hooks[0x22] = pmint_hook;
+  idt_set_default(0x21, 0xEE); idt_set_default(0x22, 0xEE);
+  enter_v86(F_VM | F_IOPL3 | F_IF | 0x2);
+  report("B: iopl 3");
+
+  /* D: a task switch into V86 mode. The ring 0 handlers run on the V86 task's SS0:ESP0. */
+  reset_counts();
+  memset(&vtss, 0, sizeof(vtss));
+  vtss.esp0 = (u32)(vstack0 + sizeof(vstack0)); vtss.ss0 = KDATA;
+  vtss.eflags = F_VM | 0x2; vtss.eip = 0; vtss.cs = SEG; vtss.ss = 0x3000; vtss.esp = 0x1000;
+  vtss.ds = 0x1111; vtss.es = 0x2222; vtss.fs = 0x3333; vtss.gs = 0x4444;
+  vtss.cr3 = read_cr3(); vtss.iomap = sizeof(struct tss);
+  gdt_set(GDT_FREE + 1, (u32)&vtss, sizeof(vtss) - 1, 0x89, 0x00);
+  __asm__ volatile(
+    "pushl $.Lback%=\n\tpushl %%ebp\n\tpushl %%ebx\n\tpushl %%esi\n\tpushl %%edi\n\tmovl %%esp, saved_kernel_esp\n\t"
+    "ljmp %0, $0\n"
+    ".Lback%=:"
+    :: "i"((GDT_FREE + 1) << 3) : "eax", "ecx", "edx", "memory");
+  report("D: task switch entry, iopl 0, no I/O bitmap");
+  exit_guest(0);
+}
