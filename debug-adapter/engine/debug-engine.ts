@@ -204,12 +204,15 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     return requested.map((req) => {
       const name = req.name.trim();
       // As gdb: every inlined instance and every out-of-line copy, one breakpoint hitting at each.
-      const at = [...new Set([...(this.dwarf?.functionLocations(name).map((l) => inlinedEntry(l, this.lines)) ?? []), ...(this.symbols.lookup(name) ? [this.symbols.lookup(name)!.address] : [])])].sort((a, b) => a - b);
+      const locations = this.dwarf?.functionLocations(name) ?? [];
+      const at = [...new Set([...locations.map((l) => inlinedEntry(l, this.lines)), ...(this.symbols.lookup(name) ? [this.symbols.lookup(name)!.address] : [])])].sort((a, b) => a - b);
       if (at.length > 1) {
         try {
           const bp = this.breakpoints.addAt('function', at, req);
           bp.functionName = name;
-          return { verified: true, id: bp.id, address: at[0]!, locations: at.length };
+          // DAP has one address per breakpoint: the message tells where else it stops.
+          const inlined = locations.filter((l) => l.inlined).length;
+          return { verified: true, id: bp.id, address: at[0]!, locations: at.length, message: `${at.length} locations (${inlined} inlined): ${at.map((a) => `0x${a.toString(16)}`).join(', ')}` };
         } catch (e) { return { verified: false, message: (e as Error).message }; }
       }
       let addr: number | undefined = at[0];
