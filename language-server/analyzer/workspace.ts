@@ -84,9 +84,9 @@ export class Workspace {
    */
   contextFor(doc: AnalyzedDocument, reach = true): AnalyzeContext {
     const macros = new Set<string>(), imacros = new Set<string>();
-    // A C document's headers matter only for the macros that reach its asm (the CLI finds
-    // those across all the files it lints at once).
-    const closure = doc.syntax === 'c' && !reach ? [] : this.includeClosure(doc);
+    // Instruction-named assembler macros come from assembly includes; a C document's headers
+    // matter only for the C macros that reach its asm (reachFor, or the CLI across all files).
+    const closure = doc.syntax === 'c' ? [] : this.includeClosure(doc);
     for (const d of closure) {
       // Our own wrapper headers define no instruction-named macros; skip parsing cost for them.
       documentMacros(d, macros, imacros);
