@@ -15,8 +15,7 @@
 // instruction, as the interpreter would.
 
 import type { Block } from './block-cache';
-import { decodeInfo } from '../isa/decode';
-import { OPCODE_FORMS } from '../isa/opcode-forms';
+import { decodeForm } from '../isa/decode';
 import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
@@ -35,23 +34,6 @@ export interface CompileSource {
   readonly breakpoints: ReadonlySet<number>;
 }
 
-/**
- * Forms the block must stop before (they may change CS, the mode or the fetch path without
- * moving EIP), from the opcode-form description: by opcode, with bit r+1 set when only
- * ModR/M.reg r of it ends the block and bit 0 when every form of it does.
- */
-const ENDS_ONE = new Uint16Array(256);
-const ENDS_TWO = new Uint16Array(256);
-for (const f of OPCODE_FORMS) {
-  if (!f.endsBlock) continue;
-  const t = f.map === 'one' ? ENDS_ONE : ENDS_TWO;
-  t[f.opcode] |= f.reg === undefined || f.modrmByte !== undefined ? 1 : 2 << f.reg;
-}
-
-function endsBlock(op: number, op2: number, modrmReg: number): boolean {
-  const e = op === 0x0f ? ENDS_TWO[op2] : ENDS_ONE[op];
-  return (e & 1) !== 0 || (modrmReg >= 0 && (e & (2 << modrmReg)) !== 0);
-}
 
 
 
@@ -129,17 +111,17 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
     const avail = Math.min(15, pageEnd - (phys + off));
     window.fill(0);
     window.set(u8.subarray(phys + off, phys + off + avail));
-    const info = decodeInfo(window.subarray(0, avail), true, avail);
+    const info = decodeForm(window.subarray(0, avail), true, avail);
     if (info === null || info.length > avail) break;
+    // Forms that may change CS, the mode or the fetch path without moving EIP (far transfers,
+    // INT/IRET, HLT, MOV CR, ...): the opcode-form description marks them; the block stops before.
+    if (info.form.endsBlock) break;
     const len = info.length;
     em.off = off; em.k = k; em.next = off + len;
     let op = em.b(off), i = off + 1;
     let prefixed = false;
     while (op === 0x66 || op === 0x67 || op === 0xf0 || op === 0xf2 || op === 0xf3 || op === 0x26 || op === 0x2e ||
       op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65) { prefixed = true; op = em.b(i); i++; }
-    const op2 = op === 0x0f ? em.b(i) : 0;
-    const nextReg = (em.b(op === 0x0f ? i + 1 : i) >> 3) & 7;
-    if (endsBlock(op, op2, nextReg)) break;
 
     const before = body.length;
     const pendBefore = em.pend;

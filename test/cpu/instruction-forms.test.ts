@@ -82,3 +82,19 @@ test('docs/rules.md holds exactly what scripts/gen-rules-doc.ts writes from the 
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-rules-doc.ts', '--check'], { cwd: repo, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
 });
+
+test('a compiled block stops before exactly the forms marked endsBlock', () => {
+  const codeLine = new Uint8Array(64);
+  for (const f of OPCODE_FORMS) {
+    const insn = encode(f, f.mod === 'mem');
+    const len = decodeForm(insn, true)!.length;
+    // NOP (compiled), the form, then HLT: the block holds the NOP alone when the form ends it.
+    const u8 = new Uint8Array(4096);
+    u8[0] = 0x90;
+    u8.set(insn.subarray(0, len), 1);
+    u8[1 + len] = 0xf4;
+    const block = compileBlock({ u8, hasBp: false, breakpoints: new Set() }, 0, 0, codeLine);
+    assert.ok(block, `${hex(f)}: no block`);
+    assert.equal(block!.count === 1, f.endsBlock === true, `${hex(f)} ${mnemonics(f)[0]}: block of ${block!.count}, endsBlock ${f.endsBlock === true}`);
+  }
+});
