@@ -215,9 +215,10 @@ export class Fpu {
     c.probeWrite(c.eaLin(10, true, at), 10);
     c.wr32(c.eaLin(4, true, at), lo); c.wr32(c.eaLin(4, true, at + 4), hi); c.wr16(c.eaLin(2, true, at + 8), se);
   }
-  private wrInt(bytes: number, v: number): void {
+  /** FIST/FISTP by the control word's rounding, FISTTP (`truncate`, SSE3) toward zero. */
+  private wrInt(bytes: number, v: number, truncate = false): void {
     const c = this.cpu;
-    let r = v !== v ? NaN : this.round(v);
+    let r = v !== v ? NaN : truncate ? Math.trunc(v) : this.round(v);
     const lim = bytes === 2 ? 32768 : bytes === 4 ? 2147483648 : 9223372036854775808;
     if (!(r >= -lim && r < lim)) { this.sw |= SW_IE; r = NaN; }
     if (bytes === 2) { c.wr16(c.eaLin(2, true), r !== r ? 0x8000 : r); return; }
@@ -393,6 +394,7 @@ export class Fpu {
       case 0xdb:
         switch (reg) {
           case 0: this.push(this.rdInt(4)); return;
+          case 1: this.wrInt(4, this.get(0), true); this.pop(); return;
           case 2: this.wrInt(4, this.get(0)); return;
           case 3: this.wrInt(4, this.get(0)); this.pop(); return;
           case 5: this.push(this.rdF80()); return;
@@ -402,6 +404,7 @@ export class Fpu {
       case 0xdd:
         switch (reg) {
           case 0: this.push(this.rdF64()); return;
+          case 1: this.wrInt(8, this.get(0), true); this.pop(); return;
           case 2: this.wrF64(this.get(0)); return;
           case 3: this.wrF64(this.get(0)); this.pop(); return;
           case 4: this.frstor(); return;
@@ -412,6 +415,7 @@ export class Fpu {
       default: // 0xdf
         switch (reg) {
           case 0: this.push(this.rdInt(2)); return;
+          case 1: this.wrInt(2, this.get(0), true); this.pop(); return;
           case 2: this.wrInt(2, this.get(0)); return;
           case 3: this.wrInt(2, this.get(0)); this.pop(); return;
           case 4: this.push(this.rdBcd()); return;

@@ -158,6 +158,9 @@ const X87_EXACT: Record<number, Record<number, string>> = {
   0xde: { 0xd9: 'fcompp' },
   0xdf: { 0xe0: 'fnstsw' },
 };
+/** CPUID.1:ECX.SSE3 brings FISTTP (DB /1, DD /1, DF /1 with memory). */
+const SSE3 = { leaf: 1, reg: 'ecx', bit: 0 } as const;
+for (const op of [0xdb, 0xdd, 0xdf]) one(op, 'fisttp', 'M', 'x87', { ...M, reg: 1, mod: 'mem', cpuid: SSE3 });
 for (let op = 0xd8; op <= 0xdf; op++) {
   X87_MEM[op].forEach((m, r) => { if (m !== null) one(op, m, 'M', 'x87', { ...M, reg: r, mod: 'mem', cpuid: FPU }); });
   X87_REG[op].forEach((m, r) => { if (m !== null) one(op, m, 'ST(i)', 'x87', { ...M, reg: r, mod: 'reg', cpuid: FPU }); });

@@ -31,7 +31,7 @@ function operand(rng: Rng): number {
   return (rng.chance(0.5) ? -1 : 1) * mant * Math.pow(2, rng.below(120) - 60);
 }
 
-interface Op { name: string; load: 'm64' | 'm32int'; body: number[]; store: 'm64' | 'm32int' | 'none' }
+interface Op { name: string; load: 'm64' | 'm32int'; body: number[]; store: 'm64' | 'm32int' | 'm16trunc' | 'm32trunc' | 'm64trunc' | 'none' }
 
 // ModRM forms below use [ebx], [ebx+8] (second operand) and [ebx+16] (result).
 const OPS: Op[] = [
@@ -55,10 +55,16 @@ const OPS: Op[] = [
   { name: 'fxam', load: 'm64', body: [0xd9, 0xe5], store: 'm64' },
   { name: 'fild m32', load: 'm32int', body: [], store: 'm64' },
   { name: 'fistp m32', load: 'm64', body: [], store: 'm32int' },
+  { name: 'fisttp m16', load: 'm64', body: [], store: 'm16trunc' },
+  { name: 'fisttp m32', load: 'm64', body: [], store: 'm32trunc' },
+  { name: 'fisttp m64', load: 'm64', body: [], store: 'm64trunc' },
 ];
+/** FISTTP (SSE3): DF /1, DB /1, DD /1 with [ebx+16]. */
+const TRUNC_STORE: Record<string, number> = { m16trunc: 0xdf, m32trunc: 0xdb, m64trunc: 0xdd };
 
 /** Ops whose result depends on the rounding control in a way the emulator models. */
-const ROUNDING = new Set(['frndint', 'fistp m32']);
+// FISTTP ignores RC: a random RC checks that it does.
+const ROUNDING = new Set(['frndint', 'fistp m32', 'fisttp m16', 'fisttp m32', 'fisttp m64']);
 
 const MIN_NORMAL = 2.2250738585072014e-308;
 const isDenormal = (v: number): boolean => v !== 0 && Math.abs(v) < MIN_NORMAL;
@@ -112,6 +118,7 @@ export function generateX87Case(rng: Rng): AluCase {
   bytes.push(...op.body);
   if (op.store === 'm64') bytes.push(0xdd, 0x5b, 0x10);               // fstp qword [ebx+16]
   else if (op.store === 'm32int') bytes.push(0xdb, 0x5b, 0x10);       // fistp dword [ebx+16]
+  else if (op.store in TRUNC_STORE) bytes.push(TRUNC_STORE[op.store], 0x4b, 0x10);   // fisttp [ebx+16]
   bytes.push(0xdf, 0xe0);                                             // fnstsw ax
   if (bytes.length > 15) throw new Error(`x87 case '${op.name}' is ${bytes.length} bytes`);
   const bodyInstructions = op.body.length === 0 ? 0 : op.name === 'fucom st1' ? 2 : 1;
