@@ -14,6 +14,8 @@ export interface GuestFile {
   expectedPath?: string;
   /** The exit status the guest ends with: 1 (isa-debug-exit value 0) unless src/<name>.status says otherwise. */
   status: number;
+  /** QEMU's -cpu for this guest, from src/<name>.qemu-cpu (a guest using SSE needs a model with it). */
+  qemuCpu?: string;
 }
 
 /** Every built guest kernel (build/<name>.elf), sorted by name. */
@@ -27,7 +29,9 @@ export function listGuests(): GuestFile[] {
       const expected = join(GUESTS_DIR, 'src', `${name}.expected`);
       const statusFile = join(GUESTS_DIR, 'src', `${name}.status`);
       const status = existsSync(statusFile) ? Number.parseInt(readFileSync(statusFile, 'utf8').trim(), 10) : 1;
-      return { name, elfPath: join(BUILD_DIR, f), expectedPath: existsSync(expected) ? expected : undefined, status };
+      const cpuFile = join(GUESTS_DIR, 'src', `${name}.qemu-cpu`);
+      const qemuCpu = existsSync(cpuFile) ? readFileSync(cpuFile, 'utf8').trim() : undefined;
+      return { name, elfPath: join(BUILD_DIR, f), expectedPath: existsSync(expected) ? expected : undefined, status, qemuCpu };
     });
 }
 

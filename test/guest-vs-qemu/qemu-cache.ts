@@ -17,25 +17,25 @@ function version(): string {
   return qemuVersion;
 }
 
-function cacheKey(elf: Uint8Array): string {
+function cacheKey(elf: Uint8Array, cpu?: string): string {
   const h = createHash('sha256');
   h.update(elf);
-  h.update(qemuArgs('<kernel>', '<serial>').join(' '));
+  h.update(qemuArgs('<kernel>', '<serial>', cpu === undefined ? {} : { cpu }).join(' '));
   h.update(version());
   return h.digest('hex');
 }
 
 /** QEMU's serial output and exit status for this kernel, from the cache or a fresh run. */
-export async function qemuReference(elfPath: string, timeoutMs = 30_000): Promise<QemuResult & { cached: boolean }> {
+export async function qemuReference(elfPath: string, timeoutMs = 30_000, cpu?: string): Promise<QemuResult & { cached: boolean }> {
   const bytes = readFileSync(elfPath);
-  const file = join(CACHE_DIR, `${cacheKey(bytes)}.json`);
+  const file = join(CACHE_DIR, `${cacheKey(bytes, cpu)}.json`);
   if (existsSync(file)) {
     try {
       const r = JSON.parse(readFileSync(file, 'utf8')) as QemuResult;
       return { ...r, cached: true };
     } catch { /* a damaged entry is simply recomputed */ }
   }
-  const r = await runQemu(elfPath, { timeoutMs });
+  const r = await runQemu(elfPath, { timeoutMs, ...(cpu === undefined ? {} : { cpu }) });
   if (!r.timedOut) {
     mkdirSync(CACHE_DIR, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -23,13 +23,15 @@ export interface QemuResult {
 
 export interface QemuOptions {
   memoryMiB?: number;
+  /** The -cpu model with its feature flags (default QEMU_CPU). */
+  cpu?: string;
   timeoutMs?: number;
   extraArgs?: string[];
 }
 
 export function qemuArgs(kernelPath: string, serialPath: string, opts: QemuOptions = {}): string[] {
   return [
-    '-machine', 'pc', '-cpu', QEMU_CPU, '-m', String(opts.memoryMiB ?? 64),
+    '-machine', 'pc', '-cpu', opts.cpu ?? QEMU_CPU, '-m', String(opts.memoryMiB ?? 64),
     '-display', 'none', '-nodefaults', '-no-reboot',
     '-serial', `file:${serialPath}`,
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
