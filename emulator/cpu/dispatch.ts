@@ -17,6 +17,7 @@ import { SHIFT_ROTATE } from './shift-rotate';
 import { SSE_FLOAT } from './sse-float';
 import { SSE_INT } from './sse-int';
 import { SSE_MOVE } from './sse-move';
+import { SSE_SSSE3 } from './sse-ssse3';
 import { STACK } from './stack';
 import { STRING } from './string';
 import { SYSTEM_OPS } from './system-ops';
@@ -28,7 +29,7 @@ const { UD } = K;
 
 export const FAMILIES: readonly Family[] = [
   ARITH, BCD, BIT_OPS, CONTROL, DATA_MOVE, FLAGS_CONTROL, IO, SHIFT_ROTATE, STACK, STRING, SYSTEM_OPS, X87,
-  SSE_MOVE, SSE_FLOAT, SSE_INT,
+  SSE_MOVE, SSE_FLOAT, SSE_INT, SSE_SSSE3,
 ];
 
 /** The handler of every opcode nothing implements. */
@@ -37,6 +38,8 @@ export const undefinedOpcode: Handler = (cpu) => cpu.fault(UD);
 /** Which family handles each opcode ('' for none): for the consistency test and the docs. */
 export const ONE_BYTE_FAMILY: string[] = new Array<string>(256).fill('');
 export const TWO_BYTE_FAMILY: string[] = new Array<string>(256).fill('');
+export const MAP_0F38_FAMILY: string[] = new Array<string>(256).fill('');
+export const MAP_0F3A_FAMILY: string[] = new Array<string>(256).fill('');
 
 /**
  * The table for one opcode map, driven by the opcode-form description: an opcode with forms
@@ -45,23 +48,23 @@ export const TWO_BYTE_FAMILY: string[] = new Array<string>(256).fill('');
  * handler a family exports for an opcode the description does not have (which the load
  * refuses, so that nothing runs that the decoder and the disassembly do not know).
  */
-function build(map: 'one' | '0f', owners: string[]): Handler[] {
-  const which = map === 'one' ? 'oneByte' : 'twoByte';
+function build(map: 'one' | '0f' | '0f38' | '0f3a', owners: string[]): Handler[] {
+  const which = map === 'one' ? 'oneByte' : map === '0f' ? 'twoByte' : map === '0f38' ? 'map0f38' : 'map0f3a';
   // Filled with one function from the start so the array stays packed (no holes to check).
   const table: Handler[] = Array.from({ length: 256 }, () => undefinedOpcode);
   const byName = new Map(FAMILIES.map((f) => [f.name, f]));
-  const name = (op: number): string => `${map === '0f' ? '0F ' : ''}${op.toString(16).padStart(2, '0')}`;
+  const name = (op: number): string => `${map === 'one' ? '' : map === '0f' ? '0F ' : map === '0f38' ? '0F 38 ' : '0F 3A '}${op.toString(16).padStart(2, '0')}`;
   for (const f of OPCODE_FORMS) {
     if (f.map !== map) continue;
     const op = f.opcode;
     if (owners[op] !== '' && owners[op] !== f.family) throw new Error(`opcode ${name(op)}: forms name families ${owners[op]} and ${f.family}`);
-    const h = byName.get(f.family)?.[which][op];
+    const h = byName.get(f.family)?.[which]?.[op];
     if (h === undefined) throw new Error(`opcode ${name(op)} (${String(f.mnemonic)}): family ${f.family} has no handler for it`);
     owners[op] = f.family;
     table[op] = h;
   }
   for (const fam of FAMILIES) {
-    for (const key of Object.keys(fam[which])) {
+    for (const key of Object.keys(fam[which] ?? {})) {
       if (owners[Number(key)] !== fam.name) throw new Error(`opcode ${name(Number(key))}: ${fam.name} has a handler the opcode forms do not give it`);
     }
   }
@@ -69,4 +72,14 @@ function build(map: 'one' | '0f', owners: string[]): Handler[] {
 }
 
 export const ONE_BYTE: readonly Handler[] = build('one', ONE_BYTE_FAMILY);
-export const TWO_BYTE: readonly Handler[] = build('0f', TWO_BYTE_FAMILY);
+export const MAP_0F38: readonly Handler[] = build('0f38', MAP_0F38_FAMILY);
+export const MAP_0F3A: readonly Handler[] = build('0f3a', MAP_0F3A_FAMILY);
+/** 0F 38 and 0F 3A are escapes: the next byte indexes the three-byte map. */
+const escape38: Handler = (cpu) => { const b = cpu.fetch8(); MAP_0F38[b](cpu, b); };
+const escape3a: Handler = (cpu) => { const b = cpu.fetch8(); MAP_0F3A[b](cpu, b); };
+export const TWO_BYTE: readonly Handler[] = (() => {
+  const t = build('0f', TWO_BYTE_FAMILY);
+  if (TWO_BYTE_FAMILY[0x38] !== '' || TWO_BYTE_FAMILY[0x3a] !== '') throw new Error('0F 38 and 0F 3A are the three-byte escapes, not opcodes');
+  t[0x38] = escape38; t[0x3a] = escape3a;
+  return t;
+})();

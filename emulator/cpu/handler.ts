@@ -26,5 +26,8 @@ export interface Family {
   readonly name: string;
   readonly oneByte: HandlerMap;
   readonly twoByte: HandlerMap;
+  /** The three-byte maps 0F 38 and 0F 3A (the opcode is the third byte). */
+  readonly map0f38?: HandlerMap;
+  readonly map0f3a?: HandlerMap;
   readonly msrs?: readonly MsrDef[];
 }

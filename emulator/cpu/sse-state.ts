@@ -29,18 +29,20 @@ export function sseCheck(cpu: ExecCpu): void {
 const PREFIX_INDEX: Record<string, number> = { np: 0, '66': 1, f3: 2, f2: 3 };
 
 /**
- * Which (0F opcode, mandatory prefix, register or memory operand, ModR/M.reg) the SSE forms
+ * Which (opcode, mandatory prefix, register or memory operand, ModR/M.reg) the SSE forms
  * define, from the opcode-form description: an SSE opcode holds up to four instructions and
- * any other combination (the MMX forms among them) is #UD.
+ * any other combination (the MMX forms among them) is #UD. Opcodes are numbered 0x000-0x0FF
+ * for the 0F map, 0x100-0x1FF for 0F 38 and 0x200-0x2FF for 0F 3A.
  */
-const VALID = new Uint8Array(256 * 4 * 2 * 8);
+const VALID = new Uint8Array(3 * 256 * 4 * 2 * 8);
+const MAP_BASE: Record<string, number> = { '0f': 0, '0f38': 0x100, '0f3a': 0x200 };
 for (const f of OPCODE_FORMS) {
-  if (f.map !== '0f' || !f.family.startsWith('sse') || f.prefix === undefined) continue;
+  if (MAP_BASE[f.map] === undefined || !f.family.startsWith('sse') || f.prefix === undefined) continue;
   for (let mod = 0; mod < 2; mod++) {
     if ((f.mod === 'reg' && mod === 0) || (f.mod === 'mem' && mod === 1)) continue;
     for (let reg = 0; reg < 8; reg++) {
       if (f.reg !== undefined && f.reg !== reg) continue;
-      VALID[((f.opcode * 4 + PREFIX_INDEX[f.prefix]) * 2 + mod) * 8 + reg] = 1;
+      VALID[(((MAP_BASE[f.map] + f.opcode) * 4 + PREFIX_INDEX[f.prefix]) * 2 + mod) * 8 + reg] = 1;
     }
   }
 }
@@ -48,7 +50,7 @@ for (const f of OPCODE_FORMS) {
 /**
  * Decodes the ModR/M byte of an SSE instruction, refuses the encodings no form defines (#UD),
  * makes the CR0/CR4 checks (unless `noChecks`: MOVNTI works on general registers) and returns
- * the mandatory prefix.
+ * the mandatory prefix. `op` is numbered as in VALID.
  */
 export function sseEnter(cpu: ExecCpu, op: number, noChecks = false): number {
   cpu.modrm();

@@ -9,8 +9,11 @@ import type { OpcodeForm } from './form-types';
 /** Forms by opcode, the ModR/M-byte-specific ones first so they win over reg forms. */
 const ONE: OpcodeForm[][] = Array.from({ length: 256 }, () => []);
 const TWO: OpcodeForm[][] = Array.from({ length: 256 }, () => []);
-for (const f of OPCODE_FORMS) (f.map === 'one' ? ONE : TWO)[f.opcode].push(f);
-for (const list of [...ONE, ...TWO]) list.sort((a, b) => (a.modrmByte === undefined ? 1 : 0) - (b.modrmByte === undefined ? 1 : 0));
+const T38: OpcodeForm[][] = Array.from({ length: 256 }, () => []);
+const T3A: OpcodeForm[][] = Array.from({ length: 256 }, () => []);
+const MAPS = { one: ONE, '0f': TWO, '0f38': T38, '0f3a': T3A } as const;
+for (const f of OPCODE_FORMS) MAPS[f.map][f.opcode].push(f);
+for (const list of [...ONE, ...TWO, ...T38, ...T3A]) list.sort((a, b) => (a.modrmByte === undefined ? 1 : 0) - (b.modrmByte === undefined ? 1 : 0));
 
 const SEGMENT_PREFIX = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
 
@@ -57,7 +60,12 @@ export function decodeForm(bytes: Uint8Array, is32: boolean, maxLength = 15): De
   if (b === 0x0f) {
     if (i >= n) return null;
     b = bytes[i++];
-    list = TWO[b];
+    if (b === 0x38 || b === 0x3a) {
+      const three = b === 0x38 ? T38 : T3A;
+      if (i >= n) return null;
+      b = bytes[i++];
+      list = three[b];
+    } else list = TWO[b];
   } else list = ONE[b];
   if (list.length === 0) return null;
   let m = 0, mod = 3, reg = 0;
@@ -119,6 +127,6 @@ export function decodeInfo(bytes: Uint8Array, is32: boolean, maxLength = 15): { 
 }
 
 /** Every form of an opcode (for the CPU's tables and the consistency tests). */
-export function formsOf(map: 'one' | '0f', opcode: number): readonly OpcodeForm[] {
-  return (map === 'one' ? ONE : TWO)[opcode];
+export function formsOf(map: OpcodeForm['map'], opcode: number): readonly OpcodeForm[] {
+  return MAPS[map][opcode];
 }

@@ -19,6 +19,14 @@ export function op0f(opcode: number, mnemonic: OpcodeForm['mnemonic'], operands:
   return form('0f', opcode, mnemonic, operands, family, o);
 }
 
+/** A form of the three-byte maps 0F 38 and 0F 3A. */
+export function op0f38(opcode: number, mnemonic: OpcodeForm['mnemonic'], operands: string, family: CpuFamily, o: FormOptions = {}): OpcodeForm {
+  return form('0f38', opcode, mnemonic, operands, family, o);
+}
+export function op0f3a(opcode: number, mnemonic: OpcodeForm['mnemonic'], operands: string, family: CpuFamily, o: FormOptions = {}): OpcodeForm {
+  return form('0f3a', opcode, mnemonic, operands, family, o);
+}
+
 /** A ModR/M byte follows. */
 export const M = { modrm: true } as const;
 /** A compiled block ends before it. */

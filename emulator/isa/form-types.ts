@@ -3,7 +3,7 @@
 /** The CPU file that executes a form (emulator/cpu/<family>.ts, or system-ops.ts / x87-ops.ts). */
 export type CpuFamily =
   | 'arith' | 'bcd' | 'bit-ops' | 'control' | 'data-move' | 'flags-control' | 'io' | 'shift-rotate' | 'stack'
-  | 'string' | 'system' | 'x87' | 'sse-move' | 'sse-float' | 'sse-int';
+  | 'string' | 'system' | 'x87' | 'sse-move' | 'sse-float' | 'sse-int' | 'sse-ssse3';
 
 /**
  * Immediate after the opcode (and ModR/M): b = 8 bits, w = 16, v = 16/32 by operand size,
@@ -32,7 +32,8 @@ export interface CpuidBit {
 }
 
 export interface OpcodeForm {
-  readonly map: 'one' | '0f';
+  /** The opcode map: one-byte, 0F, or the three-byte maps 0F 38 and 0F 3A. */
+  readonly map: 'one' | '0f' | '0f38' | '0f3a';
   readonly opcode: number;
   /** A ModR/M byte follows the opcode. */
   readonly modrm: boolean;

@@ -1,14 +1,15 @@
-// The SSE, SSE2 and SSE3 forms of the 0F map (SSSE3's 0F 38 / 0F 3A maps are not modelled):
+// The SSE, SSE2 and SSE3 forms of the 0F map and SSSE3's of the 0F 38 and 0F 3A maps:
 // one opcode holds up to four instructions told apart by the mandatory prefix (none, 66, F3,
 // F2). The MMX forms (no prefix on the integer opcodes, and CVTPI2PS & co.) are not
 // modelled: MMX is not advertised, and they raise #UD.
 
 import type { CpuFamily, CpuidBit, OpcodeForm } from './form-types';
-import { M, op0f, type FormOptions } from './form-builders';
+import { M, op0f, op0f38, op0f3a, type FormOptions } from './form-builders';
 
 const SSE: CpuidBit = { leaf: 1, reg: 'edx', bit: 25 };
 const SSE2: CpuidBit = { leaf: 1, reg: 'edx', bit: 26 };
 const SSE3: CpuidBit = { leaf: 1, reg: 'ecx', bit: 0 };
+const SSSE3: CpuidBit = { leaf: 1, reg: 'ecx', bit: 9 };
 const FXSR: CpuidBit = { leaf: 1, reg: 'edx', bit: 24 };
 
 type Prefix = NonNullable<OpcodeForm['prefix']>;
@@ -115,5 +116,13 @@ const INT_OPS: Record<number, string> = {
   0xf8: 'psubb', 0xf9: 'psubw', 0xfa: 'psubd', 0xfb: 'psubq', 0xfc: 'paddb', 0xfd: 'paddw', 0xfe: 'paddd',
 };
 for (const [op, m] of Object.entries(INT_OPS)) f(Number(op), '66', m, 'Vx, Wx', 'sse-int', SSE2);
+
+// ---- SSSE3 (66-prefixed; the unprefixed forms are MMX) -----------------------------------------
+const SSSE3_OPS: Record<number, string> = {
+  0x00: 'pshufb', 0x01: 'phaddw', 0x02: 'phaddd', 0x03: 'phaddsw', 0x04: 'pmaddubsw', 0x05: 'phsubw', 0x06: 'phsubd',
+  0x07: 'phsubsw', 0x08: 'psignb', 0x09: 'psignw', 0x0a: 'psignd', 0x0b: 'pmulhrsw', 0x1c: 'pabsb', 0x1d: 'pabsw', 0x1e: 'pabsd',
+};
+for (const [op, m] of Object.entries(SSSE3_OPS)) forms.push(op0f38(Number(op), m, 'Vx, Wx', 'sse-ssse3', { ...M, prefix: '66', cpuid: SSSE3 }));
+forms.push(op0f3a(0x0f, 'palignr', 'Vx, Wx, Ib', 'sse-ssse3', { ...M, prefix: '66', cpuid: SSSE3, imm: 'b' }));
 
 export const SSE_FORMS: readonly OpcodeForm[] = forms;

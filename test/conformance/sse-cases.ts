@@ -1,4 +1,4 @@
-// Random SSE/SSE2/SSE3 cases for the host-CPU comparison: one instruction, drawn from the
+// Random SSE/SSE2/SSE3/SSSE3 cases for the host-CPU comparison: one instruction, drawn from the
 // opcode-form description's SSE forms (so every form is exercised), with XMM0-XMM7, MXCSR,
 // the general registers and a memory window chosen at random. Floating-point operands mix
 // the special values (zeros, infinities, quiet and signalling NaNs, denormals, the integer
@@ -10,8 +10,8 @@ import type { OpcodeForm } from '../../emulator/isa/form-types';
 import { DATA_ADDR, WINDOW_ADDR, WINDOW_SIZE } from './alu-cases';
 import type { Rng } from './random';
 
-export type SseFamily = 'move' | 'integer' | 'arithmetic' | 'compare' | 'convert';
-export const SSE_FAMILIES: readonly SseFamily[] = ['move', 'integer', 'arithmetic', 'compare', 'convert'];
+export type SseFamily = 'move' | 'integer' | 'arithmetic' | 'compare' | 'convert' | 'ssse3';
+export const SSE_FAMILIES: readonly SseFamily[] = ['move', 'integer', 'arithmetic', 'compare', 'convert', 'ssse3'];
 
 export interface SseCase {
   name: string;
@@ -35,6 +35,7 @@ function familyOf(f: OpcodeForm): SseFamily {
   const m = f.mnemonic as string;
   if (f.family === 'sse-move') return 'move';
   if (f.family === 'sse-int') return 'integer';
+  if (f.family === 'sse-ssse3') return 'ssse3';
   if (m.startsWith('cvt')) return 'convert';
   if (m.startsWith('cmp') || m.includes('comis')) return 'compare';
   return 'arithmetic';
@@ -139,7 +140,9 @@ export function generateSseCase(rng: Rng, family: SseFamily): SseCase {
   const memory = f.mod === 'mem' || (f.mod !== 'reg' && rng.chance(0.5));
   const bytes: number[] = [];
   if (f.prefix === '66') bytes.push(0x66); else if (f.prefix === 'f3') bytes.push(0xf3); else if (f.prefix === 'f2') bytes.push(0xf2);
-  bytes.push(0x0f, f.opcode);
+  bytes.push(0x0f);
+  if (f.map === '0f38') bytes.push(0x38); else if (f.map === '0f3a') bytes.push(0x3a);
+  bytes.push(f.opcode);
   if (memory) {
     if (rng.chance(0.5)) bytes.push((reg << 3) | 5, ...le32(DATA_ADDR + misalign));
     else {

@@ -6,20 +6,22 @@ import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { ONE_BYTE_FAMILY, TWO_BYTE_FAMILY } from '../../emulator/cpu/dispatch';
+import { MAP_0F38_FAMILY, MAP_0F3A_FAMILY, ONE_BYTE_FAMILY, TWO_BYTE_FAMILY } from '../../emulator/cpu/dispatch';
 import { compileBlock } from '../../emulator/cpu/block-compiler';
 import { INSTRUCTION_TABLE, OPCODE_FORMS, decodeForm, entryById, formsOf, type OpcodeForm } from '../../emulator/isa';
 
 const PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
-const hex = (f: OpcodeForm): string => `${f.map === '0f' ? '0F ' : ''}${f.opcode.toString(16).padStart(2, '0')}${f.reg !== undefined ? ` /${f.reg}` : ''}`;
+const MAP_NAME = { one: '', '0f': '0F ', '0f38': '0F 38 ', '0f3a': '0F 3A ' } as const;
+const hex = (f: OpcodeForm): string => `${MAP_NAME[f.map]}${f.opcode.toString(16).padStart(2, '0')}${f.reg !== undefined ? ` /${f.reg}` : ''}`;
 const mnemonics = (f: OpcodeForm): readonly string[] => (typeof f.mnemonic === 'string' ? [f.mnemonic] : f.mnemonic);
 
 test('the dispatch tables hold a handler for exactly the opcodes with forms, in the family the forms name', () => {
-  for (const [map, families] of [['one', ONE_BYTE_FAMILY], ['0f', TWO_BYTE_FAMILY]] as const) {
+  for (const [map, families] of [['one', ONE_BYTE_FAMILY], ['0f', TWO_BYTE_FAMILY], ['0f38', MAP_0F38_FAMILY], ['0f3a', MAP_0F3A_FAMILY]] as const) {
     for (let op = 0; op < 256; op++) {
       if (map === 'one' && (PREFIXES.has(op) || op === 0x0f)) continue;
+      if (map === '0f' && (op === 0x38 || op === 0x3a)) continue;   // the three-byte escapes
       const forms = formsOf(map, op);
-      const name = `${map === '0f' ? '0F ' : ''}${op.toString(16)}`;
+      const name = `${MAP_NAME[map]}${op.toString(16)}`;
       if (forms.length === 0) { assert.equal(families[op], '', `${name} has a handler (${families[op]}) but no form`); continue; }
       for (const f of forms) assert.equal(families[op], f.family, `${name} (${mnemonics(f)[0]}): the form says ${f.family}, dispatch has '${families[op]}'`);
     }
@@ -48,7 +50,8 @@ function encode(f: OpcodeForm, memory: boolean): Uint8Array {
     if (f.rep === 'f3') bytes.push(0xf3);
     // A mandatory prefix (SSE forms) comes right before the opcode.
     if (f.prefix !== undefined && f.prefix !== 'np') bytes.push(f.prefix === '66' ? 0x66 : f.prefix === 'f3' ? 0xf3 : 0xf2);
-    if (f.map === '0f') bytes.push(0x0f);
+    if (f.map !== 'one') bytes.push(0x0f);
+    if (f.map === '0f38') bytes.push(0x38); else if (f.map === '0f3a') bytes.push(0x3a);
     bytes.push(f.opcode);
     if (f.modrm) bytes.push(f.modrmByte ?? ((memory ? 0x00 : 0xc0) | (reg << 3) | 1));   // [ecx] or ecx
     for (let i = 0; i < 8; i++) bytes.push(0);

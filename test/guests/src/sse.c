@@ -1,5 +1,5 @@
-/* SSE, SSE2 and SSE3 the way compiled code uses them: this file alone is built with
-   gcc -msse2 -msse3 -mfpmath=sse -O2 -ftree-vectorize (see the Makefile), so its copy,
+/* SSE to SSSE3 the way compiled code uses them: this file alone is built with
+   gcc -msse2 -msse3 -mssse3 -mfpmath=sse -O2 -ftree-vectorize (see the Makefile), so its copy,
    fill and sum loops become MOVDQU/MOVDQA/PXOR/PADDD code and its double and float
    arithmetic scalar SSE. Then the instructions by intrinsics: packed integer and float
    operations, shuffles, conversions in the four MXCSR rounding modes, MXCSR's sticky flags,
@@ -8,6 +8,7 @@
    ssefault.c, judged against the SDM. */
 #include <emmintrin.h>
 #include <pmmintrin.h>
+#include <tmmintrin.h>
 #include "lib.h"
 
 typedef union { double d; u64 u; } dbits;
@@ -141,6 +142,11 @@ static void integer_ops(void) {
   pr128("movshdup", _mm_castps_si128(_mm_movehdup_ps(g))); pr128("movddup", _mm_castpd_si128(_mm_movedup_pd(_mm_set_pd(1.0, -3.0))));
   pr128("lddqu", _mm_lddqu_si128((const __m128i *)(src + 3)));
   pr128("andnps", _mm_castps_si128(_mm_andnot_ps(f, g)));
+  /* SSSE3 */
+  pr128("pshufb", _mm_shuffle_epi8(a, _mm_set_epi32(0x80010203, 0x0f0e0d0c, 0x8f07a605, 0x04030201)));
+  pr128("phaddsw", _mm_hadds_epi16(a, b)); pr128("phsubd", _mm_hsub_epi32(a, b)); pr128("pmaddubsw", _mm_maddubs_epi16(a, b));
+  pr128("psignw", _mm_sign_epi16(a, b)); pr128("pmulhrsw", _mm_mulhrs_epi16(a, b)); pr128("pabsb", _mm_abs_epi8(a));
+  pr128("palignr 5", _mm_alignr_epi8(a, b, 5)); pr128("palignr 20", _mm_alignr_epi8(a, b, 20));
 }
 
 static u8 fx[512] __attribute__((aligned(16)));
