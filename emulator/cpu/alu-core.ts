@@ -116,8 +116,10 @@ export class AluCpu extends OperandCpu {
         const c = bits === 32 ? cnt : cnt % (bits + 1);
         if (c === 0) return a;
         let x = a, carry = this.getCF();
-        of = ((x >>> msb) & 1) ^ carry;
         for (let i = 0; i < c; i++) { const out = x & 1; x = ((x >>> 1) | (carry << msb)) >>> 0; carry = out; }
+        // OF is the XOR of the result's two top bits for every count: the SDM's count-1
+        // definition, and what the reference CPU does where the SDM leaves it undefined.
+        of = ((x >>> msb) ^ (x >>> (msb - 1))) & 1;
         this.setArith((carry ? FLAG_CF : 0) | (of ? FLAG_OF : 0), FLAG_CF | FLAG_OF);
         return x;
       }

@@ -11,10 +11,17 @@ const { FS, GS, SS, UD } = K;
 /** 06 0E 16 1E: PUSH ES/CS/SS/DS. */
 const pushSreg: Handler = (cpu, b) => cpu.pushV(cpu.segSel[b >> 3]);
 
-/** 07 17 1F: POP ES/SS/DS (a load of SS holds interrupts for one instruction). */
+/**
+ * 07 17 1F: POP ES/SS/DS (a load of SS holds interrupts for one instruction). The stack
+ * pointer moves by the width of the stack the value came from: POP SS that changes the B bit
+ * still increments SP (not ESP) when the old stack was 16-bit, as hardware does.
+ */
 const popSreg: Handler = (cpu, b) => {
-  const s = b >> 3; const v = cpu.o32 ? cpu.peek32(0) : cpu.peek16(0);
-  cpu.loadSeg(s, v & 0xffff); cpu.spAdd(cpu.o32 ? 4 : 2);
+  const s = b >> 3; const n = cpu.o32 ? 4 : 2;
+  const v = n === 4 ? cpu.peek32(0) : cpu.peek16(0);
+  const big = cpu.ss32, esp = cpu.regs[4];
+  cpu.loadSeg(s, v & 0xffff);
+  cpu.regs[4] = big ? (esp + n) | 0 : (esp & ~0xffff) | ((esp + n) & 0xffff);
   if (s === SS) cpu.holdInterrupts();
 };
 
@@ -66,6 +73,14 @@ const popEv: Handler = (cpu) => {
   } catch (e) { regs[4] = sp; throw e; }
 };
 
+/**
+ * ENTER (SDM pseudo-code): the frame pointer is operand-size wide and the stack pointer is
+ * stack-size wide, independently. `o32 enter` on a 16-bit stack pushes 4 bytes at SS:SP and
+ * loads all of EBP from ESP (its upper half as it was, SP already decremented); `o16 enter` on a
+ * 32-bit stack loads only BP. Before anything changes, a write at the final stack pointer is
+ * checked (the SDM's "#PF ... if a write using the final value of the stack pointer would cause
+ * a page fault"; the width checked is the operand size, as Bochs does).
+ */
 function enterFrame(cpu: ExecCpu): void {
   const size = cpu.fetch16();
   const level = cpu.fetch8() & 31;
@@ -78,17 +93,19 @@ function enterFrame(cpu: ExecCpu): void {
   const put = (v: number): void => { sp = wrap(sp - n); const lin = cpu.lin(SS, sp, n, true); if (n === 4) cpu.wr32(lin, v); else cpu.wr16(lin, v); };
   put(cpu.o32 ? regs[5] : cpu.r16[10]);
   const frame = sp;
+  // FrameTemp is ESP after the first push: on a 16-bit stack only SP moved.
+  const frameFull = big ? frame : (regs[4] & ~0xffff) | frame;
   if (level > 0) {
     for (let i = 1; i < level; i++) {
       bp = wrap(bp - n);
       const v = n === 4 ? cpu.rd32(cpu.lin(SS, bp, 4, false)) : cpu.rd16(cpu.lin(SS, bp, 2, false));
       put(v);
     }
-    put(frame);
+    put(frameFull);
   }
   const newSp = wrap(sp - size);
-  cpu.lin(SS, newSp, 1, true);
-  if (cpu.o32) regs[5] = frame; else cpu.r16[10] = frame;
+  cpu.probeWrite(cpu.lin(SS, newSp, n, true), n);
+  if (cpu.o32) regs[5] = frameFull; else cpu.r16[10] = frame;
   if (big) regs[4] = newSp; else cpu.r16[8] = newSp;
 }
 

@@ -320,7 +320,8 @@ export class SystemCpu extends SegmentCpu {
       this.spAdd(3 * size);
       this.setSegReal(CS, cs);
       this.eip = o32 ? ip : ip & 0xffff;
-      const mask = o32 ? FLAGS_WRITABLE & ~FLAG_VM & ~FLAGS_VIRTUAL : 0xffff;
+      // Reserved bits (1, 3, 5, 15) come from the CPU, never from the frame, in both widths.
+      const mask = FLAGS_WRITABLE & (o32 ? ~FLAG_VM & ~FLAGS_VIRTUAL : 0xffff);
       this.flags = ((this.getFlags() & ~mask) | (fl & mask)) | FLAGS_FIXED; this.ccOp = 0;
       this.attn = true;
       return;
