@@ -104,8 +104,9 @@ export class AluCpu extends OperandCpu {
         return r;
       }
       case 2: { // RCL
+        // A count that is a whole turn (9 or 18 for bytes, 17 for words) changes no bit, but OF
+        // is still written from the formula below, as on the reference CPU.
         const c = bits === 32 ? cnt : cnt % (bits + 1);
-        if (c === 0) return a;
         let x = a, carry = this.getCF();
         for (let i = 0; i < c; i++) { const out = (x >>> msb) & 1; x = (((x << 1) | carry) & m) >>> 0; carry = out; }
         of = ((x >>> msb) & 1) ^ carry;
@@ -114,7 +115,6 @@ export class AluCpu extends OperandCpu {
       }
       case 3: { // RCR
         const c = bits === 32 ? cnt : cnt % (bits + 1);
-        if (c === 0) return a;
         let x = a, carry = this.getCF();
         for (let i = 0; i < c; i++) { const out = x & 1; x = ((x >>> 1) | (carry << msb)) >>> 0; carry = out; }
         // OF is the XOR of the result's two top bits for every count: the SDM's count-1

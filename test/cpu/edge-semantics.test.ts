@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runFlat, runReal, u32 } from './harness';
+import { runFlat, runKernel, runReal, u32, R_VEC, R_ERR, R_CR2 } from './harness';
 
 // A flat GDT plus a 16-bit (B = 0) data segment at 0x18 with base 0 and limit 0xffff.
 const GDT = `
@@ -42,6 +42,50 @@ test('POP SS on a 16-bit stack increments SP (not ESP) by the old SS B bit, with
   assert.equal(r.stop.kind, 'halted');
   assert.equal(u32(r.m, 0x5000).toString(16), '12340000');
   assert.equal(u32(r.m, 0x5004).toString(16), '12340000');
+});
+
+test('ENTER 1,0 at ring 3 whose final stack pointer is on a not-present page raises #PF, nothing changed', () => {
+  // SDM ENTER: "#PF(fault-code) if a write using the final value of the stack pointer would
+  // cause a page fault". Page 0x3fe000 is not present; ESP is 4 bytes into the page above it,
+  // so PUSH EBP fits and the 1-byte frame does not.
+  const r = runKernel(`
+  mov edi, 0x200000              ; page directory
+  mov ecx, 1024
+  xor eax, eax
+  rep stosd
+  mov dword [0x200000], 0x201007 ; PDE 0 -> page table at 0x201000, user
+  mov edi, 0x201000
+  mov eax, 7
+  mov ecx, 1024
+.fill: stosd
+  add eax, 0x1000
+  loop .fill
+  mov dword [0x201000 + 0x3fe * 4], 0   ; page 0x3fe000 not present
+  mov eax, 0x200000
+  mov cr3, eax
+  mov eax, cr0
+  or eax, 0x80000000
+  mov cr0, eax
+  push UDATA
+  push 0x3ff004
+  push 0x002
+  push UCODE
+  push user
+  iretd
+user:
+  mov ax, UDATA
+  mov ds, ax
+  mov es, ax
+  mov ebp, 0xabcdef01
+  enter 1, 0
+  mov dword [R_VEC], 0x77
+  hlt`);
+  assert.equal(u32(r.m, R_VEC), 14, `vector ${u32(r.m, R_VEC)}`);
+  assert.equal(u32(r.m, R_ERR), 6, '#PF error code: user write, not present');
+  assert.ok(u32(r.m, R_CR2) >= 0x3fe000 && u32(r.m, R_CR2) < 0x3ff000, `CR2 ${u32(r.m, R_CR2).toString(16)} in the not-present page`);
+  // The #PF frame on the ring-0 stack holds the user ESP and EBP is untouched.
+  assert.equal(u32(r.m, 0x8f000 - 8), 0x3ff004, 'ESP in the frame: unchanged');
+  assert.equal(r.m.cpu.regs[5] >>> 0, 0xabcdef01, 'EBP unchanged');
 });
 
 test('a real-mode 16-bit IRET leaves reserved EFLAGS bits 3, 5 and 15 clear (bit 1 set)', () => {
