@@ -103,3 +103,32 @@ test('LDMXCSR refuses reserved bits with #GP; snapshots carry XMM and MXCSR', ()
   assert.equal(m.cpu.sse.u8[100], 0x77);
   assert.equal(m.cpu.sse.mxcsr, 0x7f80);
 });
+
+test('compiled blocks run SSE code through the interpreter with the same results', async () => {
+  const { Machine } = await import('../../emulator/machine');
+  // loop: movdqu xmm1,[ebx]; addps xmm0,xmm1; pshufd xmm2,xmm0,0x1b; paddd xmm3,xmm2;
+  //       cvttps2dq xmm4,xmm0; pxor xmm3,xmm4; movdqu [ebx+16],xmm3; divss xmm5,xmm1; dec ecx; jnz loop; hlt
+  const code = [
+    0xf3, 0x0f, 0x6f, 0x0b, 0x0f, 0x58, 0xc1, 0x66, 0x0f, 0x70, 0xd0, 0x1b, 0x66, 0x0f, 0xfe, 0xda,
+    0xf3, 0x0f, 0x5b, 0xe0, 0x66, 0x0f, 0xef, 0xdc, 0xf3, 0x0f, 0x7f, 0x5b, 0x10, 0xf3, 0x0f, 0x5e, 0xe9,
+    0x49, 0x75, 0xdc, 0xf4,
+  ];
+  const results = [true, false].map((compiled) => {
+    const m = new Machine({ mode: 'hvm', memoryMiB: 1, blockCompiler: compiled });
+    prepareFlat32(m);
+    m.setRegister('cr4', OSFXSR | OSXMMEXCPT);
+    m.writePhysical(0x1000, Uint8Array.from(code));
+    m.writePhysical(AREA, Uint8Array.from([0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40, 0, 0, 0x80, 0xbf]));
+    m.cpu.sse.f32[20] = 1e30;
+    m.setRegister('ebx', AREA); m.setRegister('ecx', 30_000); m.setRegister('eip', 0x1000);
+    m.run(1_000_000);
+    return { compiled: m.cpu.blocks?.compiled ?? 0, xmm: Array.from(m.cpu.sse.registers()), mxcsr: m.cpu.sse.mxcsr, mem: Array.from(m.readPhysical(AREA, 32)), regs: m.getRegisters() };
+  });
+  assert.ok(results[0].compiled > 0, 'the loop was compiled');
+  assert.equal(results[1].compiled, 0);
+  assert.deepEqual(results[0].xmm, results[1].xmm);
+  assert.equal(results[0].mxcsr, results[1].mxcsr);
+  assert.deepEqual(results[0].mem, results[1].mem);
+  assert.equal(results[0].regs.eip, results[1].regs.eip);
+  assert.equal(results[0].regs.ecx, 0);
+});
