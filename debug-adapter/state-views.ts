@@ -1,12 +1,12 @@
 // What the Variables view shows, as plain trees: registers (general, EIP, EFLAGS bit by bit,
 // segments with their descriptor caches, CR0-CR4 decoded, descriptor tables, debug registers,
-// MSRs), the last exit decoded, and in PV mode the PV state. The session turns these trees into
+// MSRs, XMM0-XMM7 and MXCSR), the last exit decoded, and in PV mode the PV state. The session turns these trees into
 // DAP variables; setters make a node editable.
 
 import type { MachineApi, RegisterFile, ExitRecord } from '../emulator/machine';
 import { describeExit } from '../emulator/trace/describe-exit';
 import { isPvRecord } from '../emulator/trace/record-kinds';
-import { systemView } from './engine/cpu-view';
+import { sseView, systemView, type SseView } from './engine/cpu-view';
 import { eferText, eflagsText, gdtNodes, idtNodes, pageTableNodes } from './decoded-tables';
 
 // The tree node and hex formatting live apart so decoded-tables.ts can use them without a cycle.
@@ -85,9 +85,41 @@ export function registerTree(m: MachineApi, describe: (a: number) => string | un
       })),
     });
     out.push({ name: 'debug', value: sys.debug.map((d) => `${d.name}=${hex(d.value)}`).slice(4).join(' '), children: () => sys.debug.map((d) => ({ name: d.name, value: hex(d.value) })) });
+    const sse = sseView(m);
+    if (sse) out.push(sseNode(sse));
     if (sys.msrs.length) out.push({ name: 'msrs', value: `${sys.msrs.length} set`, children: () => sys.msrs.map((x) => ({ name: `${x.name} (${hex(x.index)})`, value: x.index === 0xc0000080 ? eferText(x.value) : `0x${x.value.toString(16)}` })) });
   }
   return out;
+}
+
+const MXCSR_FLAGS: Array<[string, number]> = [['IE', 0], ['DE', 1], ['ZE', 2], ['OE', 3], ['UE', 4], ['PE', 5], ['DAZ', 6], ['FTZ', 15]];
+const ROUNDING = ['nearest', 'down', 'up', 'toward zero'];
+
+/** MXCSR as a person reads it: the rounding mode, the flags set and the exceptions unmasked. */
+export function mxcsrText(v: number): string {
+  const masks = (v >>> 7) & 0x3f;
+  const unmasked = ['IM', 'DM', 'ZM', 'OM', 'UM', 'PM'].filter((_, i) => !((masks >>> i) & 1));
+  return `${hex(v, 8)} (RC ${ROUNDING[(v >>> 13) & 3]}, ${bitsOf(v, MXCSR_FLAGS)}${unmasked.length ? `, unmasked ${unmasked.map((n) => n.slice(0, 1) + 'E').join(' ')}` : ''})`;
+}
+
+/** The SSE registers: each XMM as one 128-bit hex value, opened as dwords, floats and doubles. */
+function sseNode(s: SseView): Node {
+  const v = new DataView(s.xmm.buffer, s.xmm.byteOffset, 128);
+  const xmm = (r: number): Node => {
+    const dw = [3, 2, 1, 0].map((k) => v.getUint32(r * 16 + k * 4, true));
+    return {
+      name: `xmm${r}`, value: '0x' + dw.map((d) => d.toString(16).padStart(8, '0')).join(''),
+      children: () => [
+        { name: 'u32', value: `{${[0, 1, 2, 3].map((k) => hex(v.getUint32(r * 16 + k * 4, true))).join(', ')}}` },
+        { name: 'f32', value: `{${[0, 1, 2, 3].map((k) => String(v.getFloat32(r * 16 + k * 4, true))).join(', ')}}` },
+        { name: 'f64', value: `{${[0, 1].map((k) => String(v.getFloat64(r * 16 + k * 8, true))).join(', ')}}` },
+      ],
+    };
+  };
+  return {
+    name: 'sse', value: `mxcsr=${hex(s.mxcsr, 8)}`,
+    children: () => [{ name: 'mxcsr', value: mxcsrText(s.mxcsr) }, ...[0, 1, 2, 3, 4, 5, 6, 7].map(xmm)],
+  };
 }
 
 export function exitTree(e: ExitRecord | undefined, describe: (addr: number) => string): Node[] {

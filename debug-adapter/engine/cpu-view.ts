@@ -62,3 +62,12 @@ export function code32(m: MachineApi): boolean {
   const c = cpuOf(m) as (CpuLike & { cs32?: boolean }) | null;
   return c?.cs32 ?? true;
 }
+
+/** XMM0-XMM7 (128 bytes, little-endian) and MXCSR, when the CPU has an SSE unit. */
+export interface SseView { xmm: Uint8Array; mxcsr: number }
+
+export function sseView(m: MachineApi): SseView | null {
+  const sse = (m as unknown as { cpu?: { sse?: { bytes?: unknown; mxcsr?: unknown } } }).cpu?.sse;
+  if (!sse || !(sse.bytes instanceof Uint8Array) || typeof sse.mxcsr !== 'number') return null;
+  return { xmm: sse.bytes.slice(0, 128), mxcsr: sse.mxcsr };
+}
