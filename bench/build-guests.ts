@@ -38,3 +38,24 @@ export function buildIoLoop(outs: number): string {
 
 export const COMPUTE_SOURCE = join(GUEST_SRC, 'compute.asm');
 export const IOLOOP_SOURCE = join(GUEST_SRC, 'ioloop.asm');
+
+/** The real-code guests (C, gcc -m32 -O2, paging on): one kernel per workload in guests/real/. */
+export const REAL_DIR = join(GUEST_SRC, 'real');
+export const REAL_WORKLOADS = ['sieve', 'hash', 'qsort', 'memcopy', 'chase', 'syscall-int80', 'syscall-sysenter', 'demand', 'bootmix'] as const;
+export type RealWorkload = typeof REAL_WORKLOADS[number];
+
+const CFLAGS = [
+  '-m32', '-O2', '-ffreestanding', '-fno-builtin', '-fno-pic', '-fno-pie', '-fno-stack-protector',
+  '-fno-asynchronous-unwind-tables', '-fno-tree-loop-distribute-patterns',
+  // The CPU model any i686 kernel may assume: no MMX/SSE in generated code.
+  '-march=i686', '-mno-mmx', '-mno-sse', '-Wall', '-Werror',
+];
+
+export function buildReal(workload: RealWorkload, trips: number): string {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const elf = join(OUT_DIR, `real-${workload}-t${trips}.elf`);
+  tool('gcc', [...CFLAGS, `-DTRIPS=${trips}u`, '-nostdlib', '-static', '-no-pie', '-Wl,--build-id=none',
+    '-T', join(REAL_DIR, 'real.ld'), '-o', elf,
+    join(REAL_DIR, 'entry.S'), join(REAL_DIR, 'kernel.c'), join(REAL_DIR, 'lib.c'), join(REAL_DIR, `${workload}.c`)]);
+  return elf;
+}

@@ -9,6 +9,7 @@ export class SerialMarkers {
   startedAt = 0;
   private endedAt = 0;
   counterAtStart = 0;
+  counterAtEnd = 0;
   private state: 'boot' | 'timed' | 'checksum' | 'done' = 'boot';
   private between = 0;
   private sum = 0;
@@ -31,6 +32,7 @@ export class SerialMarkers {
       case 'timed':
         if (byte === E) {
           this.endedAt = performance.now();
+          this.counterAtEnd = this.counter ? this.counter() : 0;
           this.state = this.kind === 'compute' ? 'checksum' : 'done';
           return this.state === 'done';
         }

@@ -23,7 +23,8 @@ export async function runOurs(req: RunRequest): Promise<GuestRun> {
     memoryMiB: req.memoryMiB,
     serialOut: (byte) => { markers!.onByte(byte); },
   });
-  markers = new SerialMarkers(req.kind, null);
+  // Read in the OUT's own callback: the count of instructions retired before that OUT.
+  markers = new SerialMarkers(req.kind, () => machine.icount);
   const image = new Uint8Array(readFileSync(req.image));
   machine.load(loadImage(image, { ramBytes: req.memoryMiB * 1024 * 1024 }));
   const deadline = t0 + req.timeoutSeconds * 1000;
@@ -42,6 +43,7 @@ export async function runOurs(req: RunRequest): Promise<GuestRun> {
   return {
     ...markers.result(),
     engineCount: { value: machine.icount, span: 'total' },
+    marks: { atStart: markers.counterAtStart, atEnd: markers.counterAtEnd },
     bootSeconds: (markers.startedAt - t0) / 1000,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   };

@@ -25,6 +25,11 @@ export interface GuestRun {
    * instruction after the 'S' OUT through the exit OUT (for engines that run a BIOS first).
    */
   engineCount: { value: number; span: 'total' | 'after-start' } | null;
+  /**
+   * The engine's counter read in the 'S' and 'E' callbacks, where it is exact (ours): the
+   * real-code guests, whose counts cannot be read off their C sources, take theirs from it.
+   */
+  marks?: { atStart: number; atEnd: number };
   /** Checksum bytes the compute guest printed after 'E' (little-endian), or null. */
   checksum: number | null;
   /** Bytes seen between the markers (the I/O guest's OUTs). */
