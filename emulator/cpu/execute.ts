@@ -16,6 +16,7 @@ import { decodeInfo } from '../isa/decode';
 import { OPCODE_FORMS } from '../isa/opcode-forms';
 import { BlockCache, NO_BLOCK, type Block } from './block-cache';
 import { compileBlock } from './block-compiler';
+import { nmiCanWake, pollNmi } from './nmi';
 import type { PhysicalMemory } from '../memory/physical-memory';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
@@ -212,7 +213,8 @@ export class Cpu extends PortCpu {
     if (this.pauseRequested) { this.pauseRequested = false; return RUN_PAUSE; }
     if (this.irqPoll) this.pollInterrupt();
     if (this.tripleFault !== null) return RUN_TRIPLE;
-    if (this.halted) { this.attn = true; return (this.flags & FLAG_IF) ? RUN_HALT_WAIT : RUN_HALT_DEAD; }
+    // HLT with IF=0 still waits when an NMI can end it.
+    if (this.halted) { this.attn = true; return (this.flags & FLAG_IF) || nmiCanWake(this) ? RUN_HALT_WAIT : RUN_HALT_DEAD; }
     return RUN_OK;
   }
 
@@ -265,16 +267,15 @@ export class Cpu extends PortCpu {
   pollInterrupt(): void {
     this.irqPoll = false;
     const p = this.platform;
-    if (!p || this.shadow) { if (this.shadow) this.irqPoll = true; this.attn = true; return; }
-    // An NMI ignores IF; once delivered, further NMIs wait until the next IRET (SDM 6.7.1).
-    if (!this.nmiBlocked && p.nmiPending?.() && p.takeNmi?.()) {
-      this.halted = false;
-      this.instrEip = this.eip;
-      this.nmiBlocked = true;
-      if (!this.raise(2, -1, 'external', this.eip)) { this.stopCode = RUN_TRIPLE; this.attn = true; }
+    if (!p) return;
+    // An NMI ignores IF and the STI shadow; the rules and the VT-x controls are in nmi.ts.
+    const nmi = pollNmi(this);
+    if (nmi !== 'none') {
+      if (nmi === 'triple') this.stopCode = RUN_TRIPLE;
       this.irqPoll = true; this.attn = true;
       return;
     }
+    if (this.shadow) { this.irqPoll = true; this.attn = true; return; }
     if (!(this.flags & FLAG_IF)) return;
     if (p.pendingVector() < 0) return;
     const v = p.acknowledge();

@@ -38,6 +38,12 @@ export interface ExitControls {
   movDr: boolean;
   pauseExiting: boolean;
   monitorMwait: boolean;
+  /** Pin-based "NMI exiting": a physical NMI is a VM exit (reason 0, vector 2), then injected. */
+  nmiExiting: boolean;
+  /** Pin-based "virtual NMIs": the guest's NMI blocking is virtual-NMI blocking (needs nmiExiting). */
+  virtualNmis: boolean;
+  /** The hypervisor waits for an NMI the guest blocks with "NMI-window exiting" (reason 8; needs virtualNmis). */
+  nmiWindowExiting: boolean;
   /** CR0 / CR4 bits owned by the hypervisor (guest/host mask): writes changing them exit. */
   cr0Mask: number;
   cr4Mask: number;

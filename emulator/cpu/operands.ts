@@ -57,6 +57,10 @@ export class OperandCpu extends SystemCpu {
   ssShadow = false;
   /** An NMI was delivered and no IRET has run since: further NMIs wait. */
   nmiBlocked = false;
+  /** The hypervisor took a physical NMI (NMI exiting) and has yet to inject it (nmi.ts). */
+  vnmiPending = false;
+  /** It held that NMI while the guest blocked NMIs and asked for an NMI-window exit. */
+  nmiWindowArmed = false;
   /** Virtual time skipped while halted (ticks = icount + idleTicks). */
   idleTicks = 0;
   tscOffset = 0;

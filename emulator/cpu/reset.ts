@@ -26,7 +26,7 @@ export function resetCpu(cpu: Cpu): void {
   for (let s = 0; s < 6; s++) cpu.segUpdated(s);
   cpu.setCpl(0);
   cpu.a20Mask = -1;
-  cpu.halted = false; cpu.shadow = false; cpu.nmiBlocked = false; cpu.irqPoll = true; cpu.attn = true;
+  cpu.halted = false; cpu.shadow = false; cpu.nmiBlocked = false; cpu.vnmiPending = false; cpu.nmiWindowArmed = false; cpu.irqPoll = true; cpu.attn = true;
   cpu.icount = 0; cpu.idleTicks = 0; cpu.tscOffset = 0;
   cpu.tripleFault = null; cpu.filterHit = false; cpu.watchHit = null;
   cpu.pauseRequested = false; cpu.requestPending = false; cpu.pendingRequest = null;
@@ -79,7 +79,7 @@ export interface CpuSnapshot { [k: string]: unknown }
 const SCALARS = [
   'eip', 'flags', 'ccOp', 'ccA', 'ccB', 'ccRes', 'ccBits', 'ccCF', 'cpl', 'cr0', 'cr2', 'cr3', 'cr4', 'a20Mask',
   'gdtBase', 'gdtLimit', 'idtBase', 'idtLimit', 'ldtSel', 'ldtBase', 'ldtLimit', 'ldtAttr', 'trSel', 'trBase', 'trLimit',
-  'trAttr', 'icount', 'idleTicks', 'tscOffset', 'halted', 'shadow', 'nmiBlocked',
+  'trAttr', 'icount', 'idleTicks', 'tscOffset', 'halted', 'shadow', 'nmiBlocked', 'vnmiPending', 'nmiWindowArmed',
 ] as const;
 
 export function saveCpu(cpu: Cpu): CpuSnapshot {
@@ -103,6 +103,8 @@ export function saveCpu(cpu: Cpu): CpuSnapshot {
 export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   const c = cpu as unknown as Record<string, unknown>;
   for (const k of SCALARS) c[k] = s[k];
+  // Snapshots from before the VT-x NMI controls had no NMI held by the hypervisor.
+  cpu.vnmiPending = s.vnmiPending === true; cpu.nmiWindowArmed = s.nmiWindowArmed === true;
   cpu.regs.set(s.regs as Int32Array);
   for (let i = 0; i < 6; i++) {
     cpu.segSel[i] = (s.segSel as number[])[i]; cpu.segBase[i] = (s.segBase as number[])[i];

@@ -76,6 +76,15 @@ export class IoApic implements MmioHandler {
     this.sink.message(lo & 0xff, (lo >> 8) & 7, level, (lo & 0x800) !== 0, this.high[pin] >>> 24);
   }
 
+  /** Whether some unmasked entry delivers its input as an NMI. */
+  routesNmi(): boolean {
+    for (let pin = 0; pin < this.low.length; pin++) {
+      const lo = this.low[pin];
+      if (!(lo & MASKED) && ((lo >> 8) & 7) === 4) return true;
+    }
+    return false;
+  }
+
   /** The local APIC's EOI for a level-triggered `vector`. */
   eoi(vector: number): void {
     for (let pin = 0; pin < IOAPIC_PINS; pin++) {

@@ -87,6 +87,12 @@ export class LocalApic implements MmioHandler {
     if (mode === 0 && level && (!was || levelTriggered)) this.deliver(l & 0xff, levelTriggered);
   }
 
+  /** Whether a rising edge on the pin would be an NMI (its LVT entry unmasked, NMI mode). */
+  lintIsNmi(pin: 0 | 1): boolean {
+    const l = this.lvt[pin === 0 ? LVT_LINT0 : LVT_LINT1];
+    return (l & LVT_MASKED) === 0 && ((l >> 8) & 7) === 4;
+  }
+
   get softwareEnabled(): boolean { return (this.svr & 0x100) !== 0; }
 
   /** Whether the 8259's INTR reaches the CPU through LINT0 (ExtINT, unmasked) or a disabled APIC. */

@@ -54,6 +54,12 @@ export interface Platform {
   nmiPending?(): boolean;
   /** The CPU takes the NMI (as it starts delivering vector 2); false if none was pending. */
   takeNmi?(): boolean;
+  /**
+   * Whether a device interrupt can become an NMI with no instruction run (LINT0 in NMI mode fed
+   * by the 8259, an unmasked I/O APIC entry with NMI delivery): a HLT with IF=0 then waits for
+   * the timers instead of ending the run. Optional, like the other NMI members.
+   */
+  nmiRoutable?(): boolean;
 
   /** Instruction count at which some device next changes state on its own (Infinity if none). */
   nextDeadline(): number;

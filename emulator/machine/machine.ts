@@ -12,7 +12,7 @@ import { PhysicalMemory } from '../memory/physical-memory';
 import { PageStore, type RamImage } from '../memory/page-store';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
-  resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS,
+  resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants,
 } from '../cpu';
 import { PvHypervisor } from '../pv/hypervisor';
 import { buildAcpiTables } from '../firmware/acpi-tables';
@@ -25,6 +25,7 @@ import { encodeEptViolation } from '../isa/exit-qualification';
 /** Idle jumps one run() call may make before it returns (a few milliseconds of host time). */
 const MAX_IDLE_WAKEUPS_PER_RUN = 10_000;
 const GENERAL = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
+const IF_FLAG = constants.FLAG_IF;
 const SEG_INDEX: Record<string, number> = { es: ES, cs: CS, ss: SS, ds: DS, fs: FS, gs: GS };
 
 interface Watch { addr: number; len: number; kind: WatchKind }
@@ -206,10 +207,12 @@ export class Machine implements MachineApi {
           // they do not use the instruction budget.
           const d = p.nextDeadline();
           if (!Number.isFinite(d)) {
-            if (p.pendingVector() >= 0 || p.nmiPending?.()) { cpu.irqPoll = true; cpu.attn = true; continue; }
+            const ifOn = (cpu.flags & IF_FLAG) !== 0;
+            if ((ifOn && p.pendingVector() >= 0) || p.nmiPending?.() || cpu.vnmiPending) { cpu.irqPoll = true; cpu.attn = true; continue; }
             return { kind: 'halted', detail: this.pv
               ? 'the vCPU blocked (sched_op block/poll) with no timer armed and nothing that could send it an event'
-              : 'HLT with interrupts enabled, but no device will ever raise one' };
+              : ifOn ? 'HLT with interrupts enabled, but no device will ever raise one'
+                : `HLT with interrupts disabled at ${hex(cpu.segSel[CS], 4)}:${hex(cpu.eip >>> 0, 8)}, NMIs routed but no timer armed` };
           }
           const skip = Math.max(1, Math.min(d, untilTicks) - cpu.ticks);
           cpu.idleTicks += skip;

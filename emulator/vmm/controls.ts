@@ -77,6 +77,9 @@ function presetScalars(preset: ExitControlsPreset): ScalarControls {
     movDr: true,              // KVM starts with MOV-DR exiting (then switches lazily; not modelled)
     pauseExiting: false,      // pause-loop exiting needs a spin window; plain PAUSE does not exit
     monitorMwait: true,       // MONITOR/MWAIT are not exposed to guests by default
+    nmiExiting: true,         // KVM takes every NMI (host or guest-bound) and injects the guest's
+    virtualNmis: true,        // ... tracking the guest's NMI blocking as virtual-NMI blocking
+    nmiWindowExiting: true,   // ... and asks for an NMI window while the guest blocks one
     cr0Mask: shadow ? CR0_MASK_SHADOW : CR0_MASK_EPT,
     cr4Mask: shadow ? CR4_MASK_SHADOW : CR4_MASK_EPT,
     exceptionBitmap: shadow ? EXCEPTION_BITMAP_SHADOW : EXCEPTION_BITMAP_EPT,
@@ -84,7 +87,7 @@ function presetScalars(preset: ExitControlsPreset): ScalarControls {
 }
 
 const BOOLEAN_KEYS = ['hltExiting', 'cr3Load', 'cr3Store', 'invlpg', 'pageFault', 'rdtsc', 'rdpmc', 'descriptorTable',
-  'movDr', 'pauseExiting', 'monitorMwait'] as const;
+  'movDr', 'pauseExiting', 'monitorMwait', 'nmiExiting', 'virtualNmis', 'nmiWindowExiting'] as const;
 const NUMBER_KEYS = ['cr0Mask', 'cr4Mask', 'exceptionBitmap'] as const;
 export const CONTROL_KEYS: readonly string[] = [...BOOLEAN_KEYS, ...NUMBER_KEYS];
 
@@ -119,6 +122,9 @@ export function createExitControls(spec: ExitControlsSpec = { preset: 'ept' }): 
       throw new ExitControlsError(`unknown exit control '${key}' (known: ${CONTROL_KEYS.join(', ')})`);
     }
   }
+  // The VM-entry checks (SDM 26.2.1.1): virtual NMIs need NMI exiting, NMI-window exiting needs virtual NMIs.
+  if (c.virtualNmis && !c.nmiExiting) throw new ExitControlsError("exit control 'virtualNmis' needs 'nmiExiting' (a VM entry with it alone fails)");
+  if (c.nmiWindowExiting && !c.virtualNmis) throw new ExitControlsError("exit control 'nmiWindowExiting' needs 'virtualNmis' (a VM entry with it alone fails)");
   if ('pageFault' in overrides) {
     c.exceptionBitmap = c.pageFault ? (c.exceptionBitmap | (1 << 14)) >>> 0 : (c.exceptionBitmap & ~(1 << 14)) >>> 0;
   } else if (c.exceptionBitmap & (1 << 14)) {
