@@ -25,6 +25,7 @@ __asm__(
   "  movw %ss, v_data - v86_blob + 2\n"
   "  movw %sp, v_data - v86_blob + 4\n"
   "  movw $0x4000, %bx\n  movw %bx, %es\n  movw $0x1234, %es:0x10\n"
+  "  movw $0x5678, %es:0x1010\n"
   "  cli\n"
   "  pushf\n  popw %ax\n  movw %ax, v_data - v86_blob + 6\n"
   "  sti\n"

@@ -7,10 +7,20 @@
       FS, GS pushed, then zeroed). HLT is #GP and ends the run.
    B. IOPL 3: the flag instructions run natively; INT n goes to the ring 0 handler (which
       reflects it), and through a DPL 0 gate it is #GP(vector*8+2); I/O still asks the bitmap.
+   E. As A with paging on: linear 0x40000 maps to physical 0x50000 (selector*16, then the
+      page tables), and the supervisor page at 0x41000 gives the program a #PF with U set.
    D. Entered by a task switch to a TSS whose EFLAGS has VM, IOPL 0.
    Also: real-mode addressing (ES=0x4000 writes linear 0x40010), and the frame's selectors. */
 #include "lib.h"
 #include "v86-monitor.h"
+#include "paging.h"
+
+static volatile u32 pf_err, pf_cr2, pf_vm;
+static void pf_hook(struct frame *f) {
+  pf_err = f->err; pf_cr2 = read_cr2(); pf_vm = (f->eflags & F_VM) != 0;
+  *pte_for(0, 0x41000, PTE_P | PTE_W | PTE_U) |= PTE_U;   /* let the retry through */
+  invlpg(0x41000);
+}
 
 static struct tss vtss __attribute__((aligned(128)));
 static u8 vstack0[4096] __attribute__((aligned(16)));
@@ -27,6 +37,25 @@ void kmain(void) {
   idt_set_default(0x21, 0xEE); idt_set_default(0x22, 0xEE);
   enter_v86(F_VM | F_IOPL3 | F_IF | 0x2);
   report("B: iopl 3");
+
+  /* E: paging. The page tables map the first 8 MiB to themselves but for two pages. */
+  idt_set_default(0x21, 0x8E); idt_set_default(0x22, 0x8E);
+  trap_hooks[0x21] = 0; trap_hooks[0x22] = 0;
+  reset_counts();
+  *(volatile u16 *)0x50010 = 0;
+  paging_identity(PTE_P | PTE_W | PTE_U);
+  for (u32 i = 0; i < 1024; i++) pt_test[0][i] = pt_low[0][i];
+  pd[0] = (u32)pt_test[0] | PTE_P | PTE_W | PTE_U;
+  pt_test[0][0x40] = 0x50000 | PTE_P | PTE_W | PTE_U;
+  pt_test[0][0x41] = 0x41000 | PTE_P | PTE_W;
+  trap_hooks[14] = pf_hook;
+  paging_on();
+  enter_v86(F_VM | 0x2);
+  paging_off();
+  trap_hooks[14] = 0;
+  report("E: paging, iopl 0");
+  printf("  physical 50010=%x; #PF err=%x cr2=%x from v86=%u; physical 41010=%x\n",
+         *(volatile u16 *)0x50010, pf_err, pf_cr2, pf_vm, *(volatile u16 *)0x41010);
 
   /* D: a task switch into V86 mode. The ring 0 handlers run on the V86 task's SS0:ESP0. */
   reset_counts();
