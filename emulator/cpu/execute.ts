@@ -8,7 +8,7 @@
 
 import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
-import { FAULT } from './memory-access';
+import { FAULT, T_NX } from './memory-access';
 import { PortCpu } from './port-io';
 import * as OP from './operands';
 import * as D from './dispatch';
@@ -97,7 +97,7 @@ export class Cpu extends PortCpu {
     if (!this.cs32 || !this.ss32) return null;
     const lin = (this.csBase + this.eip) | 0;
     const e = this.tlbR[lin >>> 12];
-    if ((e & 3) !== 1) return null;
+    if ((e & (3 | T_NX)) !== 1) return null;   // not cached, not RAM, or not executable: interpret (and fault)
     const cache = this.blocks!;
     const phys = (e & -4096) | (lin & 0xfff);
     let b = cache.lookup(phys, this.blockThreshold);

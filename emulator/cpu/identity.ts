@@ -1,6 +1,6 @@
 // What the CPU says about itself: CPUID leaves and the model-specific registers guests touch.
-// A Pentium 4-class identity in a family-6 signature: SSE to SSE3 but no MMX, no long mode, no NX, so guests choose
-// the code paths we implement.
+// A Pentium 4-class identity in a family-6 signature: SSE to SSE3 and NX but no MMX and no long mode, so guests
+// choose the code paths we implement.
 
 import * as K from './constants';
 import type { OperandCpu as Cpu } from './operands';
@@ -9,7 +9,7 @@ import { OPCODE_FORMS } from '../isa/opcode-forms';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } = K;
+const { EFER_NXE, EFER_SCE, GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } = K;
 
 export const CPUID_VENDOR = 'GenuineIntel';
 export const CPUID_BRAND = 'Paravirt virtual i686 CPU';
@@ -26,8 +26,16 @@ function featureBits(leaf: number, reg: 'ecx' | 'edx', others: number): number {
 export const CPUID_FEATURES_EDX = featureBits(1, 'edx', (1 << 3) | (1 << 6) | (1 << 9) | (1 << 13));
 /** Leaf 1 ECX: SSE3 (and later sets) from their forms. */
 export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 0);
-/** Extended features (leaf 0x80000001): only instructions so far. */
-export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', 0);
+/** CPUID.80000001H:EDX.NX (bit 20): EFER.NXE and the XD bit of PAE paging entries. */
+export const CPUID_EXT_NX = 1 << 20;
+/** Extended features (leaf 0x80000001): the instructions', plus NX. */
+export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', CPUID_EXT_NX);
+/**
+ * The EFER bits a WRMSR may set: SCE (read and written like hardware's; SYSCALL itself stays #UD
+ * outside 64-bit mode, as on Intel parts) and NXE. LME and LMA #GP until the CPU implements
+ * x86-64 and CPUID says so; every other bit is reserved.
+ */
+export const EFER_WRITABLE = EFER_SCE | EFER_NXE;
 
 function str4(s: string, i: number): number {
   return (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) | 0;
@@ -66,6 +74,7 @@ export function resetMsrs(cpu: Cpu): void {
   cpu.msrs.set(MSR_SYSENTER_ESP, [0, 0]);
   cpu.msrs.set(MSR_SYSENTER_EIP, [0, 0]);
   cpu.msrs.set(MSR_EFER, [0, 0]);
+  cpu.nxe = false;
   cpu.msrs.set(MSR_MTRR_DEF_TYPE, [0, 0]);
   // MSRs that Intel-aware kernels read on any family-6 part: platform ID, EBL_CR_POWERON,
   // microcode signature (written with 0 and read back), MISC_ENABLE (fast strings on).
@@ -95,7 +104,13 @@ export function rdmsr(cpu: Cpu, msr: number): [number, number] {
 export function wrmsr(cpu: Cpu, msr: number, lo: number, hi: number): void {
   switch (msr) {
     case MSR_TSC: cpu.tscOffset = (hi >>> 0) * 0x100000000 + (lo >>> 0) - cpu.ticks * TSC_PER_TICK; return;
-    case MSR_EFER: if (lo !== 0 || hi !== 0) cpu.fault(GP, 0); return;   // no SYSCALL, NX or long mode
+    case MSR_EFER: {
+      if ((lo & ~EFER_WRITABLE) || hi !== 0) cpu.fault(GP, 0);
+      const nxe = (lo & EFER_NXE) !== 0;
+      // Cached translations carry the execute right of NXE's old value.
+      if (nxe !== cpu.nxe) { cpu.nxe = nxe; cpu.flushTlb(); }
+      break;
+    }
     case MSR_MTRRCAP: cpu.fault(GP, 0);
     case MSR_APIC_BASE: if (hi !== 0 || (lo & 0x6ff)) cpu.fault(GP, 0); break;
     case MSR_PAT:

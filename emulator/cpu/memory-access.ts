@@ -23,6 +23,12 @@ const TLB_LIST = 16384;
 const T_VALID = 1;
 const T_SLOW = 2;
 const T_CODE = 4;
+/**
+ * In a read entry: the page is execute-disabled (XD with EFER.NXE). Data reads ignore it;
+ * instruction fetches (the fetch path, the block lookup) see an entry with it as a miss and
+ * walk, which raises the #PF.
+ */
+export const T_NX = 8;
 
 export class MemoryAccess extends FlagsCore {
   mem!: PhysicalMemory;
@@ -56,6 +62,10 @@ export class MemoryAccess extends FlagsCore {
   ss32 = false;
   a20Mask = -1;
   readonly pdpte = new Int32Array(4);
+  /** EFER.NXE (kept beside the EFER MSR by identity.ts): PAE entries' bit 63 is XD, not reserved. */
+  nxe = false;
+  /** Set by walk(): some level of the last successful walk had XD (with NXE). */
+  private walkNx = 0;
 
   // Software TLB: physical page base | bits, per linear page, for supervisor and user reads and writes.
   private readonly tlbRS = new Int32Array(TLB_PAGES);
@@ -208,31 +218,42 @@ export class MemoryAccess extends FlagsCore {
   /** Walk the page tables. Returns the physical address, or -1 with the #PF error code in pfCode. */
   private pfCode = 0;
 
-  walk(lin: number, write: boolean, user: boolean, setBits: boolean): number {
+  walk(lin: number, write: boolean, user: boolean, setBits: boolean, fetch = false): number {
     const mem = this.mem;
     const wp = (this.cr0 & CR0_WP) !== 0;
     let phys: number;
     let uAll: number, wAll: number;
-    const errBase = (write ? 2 : 0) | (user ? 4 : 0);
-    if (this.cr4 & CR4_PAE) {
+    // Error code bit 4 (I/D) is reported for fetches only where execute rights exist (PAE with NXE).
+    const pae = (this.cr4 & CR4_PAE) !== 0;
+    const errBase = (write ? 2 : 0) | (user ? 4 : 0) | (fetch && pae && this.nxe ? 0x10 : 0);
+    this.walkNx = 0;
+    if (pae) {
+      // Bit 63 is XD with EFER.NXE and reserved without it; bits 62:36 are reserved (MAXPHYADDR 36).
+      const rsvHi = this.nxe ? 0x7ffffff0 : 0xfffffff0;
       const pdpte = this.pdpte[lin >>> 30];
       if (!(pdpte & 1)) { this.pfCode = errBase; return -1; }
       const pdeAddr = ((pdpte & 0xfffff000) >>> 0) + ((lin >>> 21) & 0x1ff) * 8;
       const pde = mem.read(pdeAddr, 4);
       if (!(pde & 1)) { this.pfCode = errBase; return -1; }
-      if ((mem.read(pdeAddr + 4, 4) & 0xfffffff0) || ((pde & 0x80) && (pde & 0x1fe000))) { this.pfCode = errBase | 9; return -1; }
+      const pdeHi = mem.read(pdeAddr + 4, 4);
+      if ((pdeHi & rsvHi) || ((pde & 0x80) && (pde & 0x1fe000))) { this.pfCode = errBase | 9; return -1; }
+      let nx = this.nxe ? pdeHi >>> 31 : 0;
       if (pde & 0x80) {
         uAll = pde & 4; wAll = pde & 2;
-        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
+        if (!this.permOk(uAll, wAll, write, user, wp) || (fetch && nx)) { this.pfCode = errBase | 1; return -1; }
+        this.walkNx = nx;
         if (setBits) this.setAD(pdeAddr, pde, write);
         phys = ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
       } else {
         const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x1ff) * 8;
         const pte = mem.read(pteAddr, 4);
         if (!(pte & 1)) { this.pfCode = errBase; return -1; }
-        if (mem.read(pteAddr + 4, 4) & 0xfffffff0) { this.pfCode = errBase | 9; return -1; }
+        const pteHi = mem.read(pteAddr + 4, 4);
+        if (pteHi & rsvHi) { this.pfCode = errBase | 9; return -1; }
+        if (this.nxe) nx |= pteHi >>> 31;
         uAll = pde & pte & 4; wAll = pde & pte & 2;
-        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
+        if (!this.permOk(uAll, wAll, write, user, wp) || (fetch && nx)) { this.pfCode = errBase | 1; return -1; }
+        this.walkNx = nx;
         if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
         phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
       }
@@ -284,15 +305,17 @@ export class MemoryAccess extends FlagsCore {
   }
 
   /** Linear -> physical for an access by the current (or an explicit) privilege; raises #PF. */
-  xlate(lin: number, write: boolean, user: boolean): number {
+  xlate(lin: number, write: boolean, user: boolean, fetch = false): number {
     const page = lin >>> 12;
     const tr = user ? this.tlbRU : this.tlbRS;
     const tw = user ? this.tlbWU : this.tlbWS;
     const e = write ? tw[page] : tr[page];
-    if (e & T_VALID) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    if ((e & T_VALID) && !(fetch && (e & T_NX))) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
     let phys: number;
+    let nx = 0;
     if (this.cr0 & CR0_PG) {
-      phys = this.walk(lin, write, user, true);
+      phys = this.walk(lin, write, user, true, fetch);
+      nx = this.walkNx ? T_NX : 0;
       if (phys < 0) {
         this.cr2 = lin;
         this.pageFault(lin, this.pfCode);
@@ -309,7 +332,7 @@ export class MemoryAccess extends FlagsCore {
     const base = phys & ~0xfff;
     const slow = this.mem.pageKind[phys >>> 12] !== PAGE_RAM || base + 0x1000 > this.ramBytes ? T_SLOW : 0;
     const code = this.codePage !== null && this.codePage[phys >>> 12] ? T_CODE : 0;
-    const v = base | T_VALID | slow | code;
+    const v = base | T_VALID | slow | code | nx;
     if (this.tlbCount < TLB_LIST) this.tlbList[this.tlbCount] = page;
     this.tlbCount++;
     tr[page] = v;
@@ -455,7 +478,7 @@ export class MemoryAccess extends FlagsCore {
     }
     const e = this.tlbR[lin >>> 12];
     let v: number;
-    if ((e & 3) === T_VALID) {
+    if ((e & (3 | T_NX)) === T_VALID) {
       // The one-compare fast path needs a page wholly inside CS's limit (always true for a
       // flat CS; for 64 KiB real-mode segments, every page but the edges).
       const off0 = ((lin & ~0xfff) - this.segBase[CS]) >>> 0;
@@ -465,7 +488,7 @@ export class MemoryAccess extends FlagsCore {
       v = this.u8[this.fetchBase | (lin & 0xfff)];
     } else {
       this.fetchPage = -1;
-      v = this.mem.read(this.xlate(lin, false, this.cpl === 3), 1);
+      v = this.mem.read(this.xlate(lin, false, this.cpl === 3, true), 1);
     }
     this.eip = (this.eip + 1) | 0;
     if (!this.cs32) this.eip &= 0xffff;

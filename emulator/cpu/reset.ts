@@ -114,6 +114,7 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.pdpte.set(s.pdpte as Int32Array);
   cpu.msrs.clear();
   for (const [k, v] of s.msrs as Array<[number, [number, number]]>) cpu.msrs.set(k, [v[0], v[1]]);
+  cpu.nxe = ((cpu.msrs.get(K.MSR_EFER)?.[0] ?? 0) & K.EFER_NXE) !== 0;
   const f = s.fpu as { st: Float64Array; empty: number; top: number; cw: number; sw: number };
   cpu.fpu.st.set(f.st); cpu.fpu.empty = f.empty; cpu.fpu.top = f.top; cpu.fpu.cw = f.cw; cpu.fpu.sw = f.sw;
   // Snapshots from before the SSE unit existed restore it to its power-on state.

@@ -1,7 +1,7 @@
 /* Reserved bits in paging-structure entries: #PF with RSVD (bit 3) and P (bit 0) set,
    since a reserved bit is only checked in a present entry (SDM Vol. 3A 4.7). QEMU 7.2's
    TCG leaves P clear, so this guest's reference is pagersvd.expected, written from the SDM
-   for a CPU with MAXPHYADDR 36 and no NX (EFER.NXE cannot be set). */
+   for a CPU with MAXPHYADDR 36, run with EFER.NXE clear (XD with NXE set is in nx.c). */
 #include "lib.h"
 
 static volatile u32 pd[1024] __attribute__((aligned(4096)));
