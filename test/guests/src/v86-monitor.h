@@ -154,14 +154,15 @@ static void reset_counts(void) {
 }
 
 /* Enter V86 mode by IRET at 0x2000:0 with SS:SP = 0x3000:0x1000; back when the program halts. */
-static void enter_v86(u32 eflags) {
+static void enter_v86_at(u32 cs, u32 eflags) {
   __asm__ volatile(
     "pushl $.Lback%=\n\tpushl %%ebp\n\tpushl %%ebx\n\tpushl %%esi\n\tpushl %%edi\n\tmovl %%esp, saved_kernel_esp\n\t"
     "pushl $0x5555\n\tpushl $0x6666\n\tpushl $0x7777\n\tpushl $0x8888\n\t"
-    "pushl $0x3000\n\tpushl $0x1000\n\tpushl %0\n\tpushl $0x2000\n\tpushl $0\n\tiretl\n"
+    "pushl $0x3000\n\tpushl $0x1000\n\tpushl %0\n\tpushl %1\n\tpushl $0\n\tiretl\n"
     ".Lback%=:"
-    :: "r"(eflags) : "eax", "ecx", "edx", "memory");
+    :: "r"(eflags), "r"(cs) : "eax", "ecx", "edx", "memory");
 }
+static __attribute__((unused)) void enter_v86(u32 eflags) { enter_v86_at(SEG, eflags); }
 
 static void report(const char *what) {
   printf("%s:\n", what);
