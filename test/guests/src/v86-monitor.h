@@ -46,10 +46,14 @@ __asm__(
   "  movw $0x3f8, %dx\n  movb $'\\n', %al\n  outb %al, %dx\n"
   "  inb $0x61, %al\n"
   "  int $0x23\n"
-  "  hlt\n"
+  "  lcall $0x1f00, $v_far - v86_blob + 0x1000\n"
+  "  ljmp $0x2000, $3f - v86_blob\n"
+  "  incw v_data - v86_blob + 22\n"
+  "3: hlt\n"
   "v_h21:\n  incw v_data - v86_blob + 16\n  addw $0x100, %ax\n  iret\n"
   "v_h22:\n  incw v_data - v86_blob + 18\n  iret\n"
   "v_h23:\n  incw v_data - v86_blob + 20\n  iret\n"
+  "v_far:\n  incw v_data - v86_blob + 22\n  movw %cs, v_data - v86_blob + 24\n  lret\n"
   ".balign 2\n"
   "v_data:\n  .fill 16, 2, 0\n"
   "v86_blob_end:\n"
@@ -168,8 +172,8 @@ static void report(const char *what) {
   printf("%s:\n", what);
   printf("  traps cli=%u sti=%u pushf=%u popf=%u int=%u iret=%u io=%u port=%x int3=%u pmint=%u other=%u/%x io-dx=%s\n",
          n_cli, n_sti, n_pushf, n_popf, n_int, n_iret, n_io, io_port, n_int3, n_pmint, n_gp_other, gp_err, n_io_dx ? "emulated" : "none");
-  printf("  program cs=%x ss=%x sp=%x flags after cli=%x sti=%x popf=%x after int3=%x ax=%x h21=%u h22=%u h23=%u\n",
-         DATA[0], DATA[1], DATA[2], DATA[3], DATA[4], DATA[5], DATA[7], DATA[6], DATA[8], DATA[9], DATA[10]);
+  printf("  program cs=%x ss=%x sp=%x flags after cli=%x sti=%x popf=%x after int3=%x ax=%x h21=%u h22=%u h23=%u far=%u farcs=%x\n",
+         DATA[0], DATA[1], DATA[2], DATA[3], DATA[4], DATA[5], DATA[7], DATA[6], DATA[8], DATA[9], DATA[10], DATA[11], DATA[12]);
   printf("  linear 40010=%x\n", *(volatile u16 *)0x40010);
   printf("  first #GP frame: err=%x cs=%x ss=%x es=%x ds=%x fs=%x gs=%x eflags=%x; handler fs=%x gs=%x\n",
          fr_err, fr_cs, fr_ss, fr_es, fr_ds, fr_fs, fr_gs, fr_fl & 0x3E7700, h_fs, h_gs);

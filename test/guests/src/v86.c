@@ -10,7 +10,8 @@
    E. As A with paging on: linear 0x40000 maps to physical 0x50000 (selector*16, then the
       page tables), and the supervisor page at 0x41000 gives the program a #PF with U set.
    D. Entered by a task switch to a TSS whose EFLAGS has VM, IOPL 0.
-   Also: real-mode addressing (ES=0x4000 writes linear 0x40010), and the frame's selectors. */
+   Also: real-mode addressing (ES=0x4000 writes linear 0x40010), far CALL/RET/JMP with
+   paragraph selectors (a call through 0x1F00 sees CS=0x1F00), and the frame's selectors. */
 #include "lib.h"
 #include "v86-monitor.h"
 #include "paging.h"
