@@ -105,7 +105,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   lastRun: RunStats | null = null;
   private run: (RunStats & { t0: number; icount0: number; taken0: number; takenMs0: number }) | null = null;
   /** What the last Debug Console line about the history said (see announceHistory). */
-  private announced: { spacing: number; skipped: number; icount: number } | null = null;
+  private announced: { thinned: number; skipped: number; icount: number } | null = null;
   /** True while re-executing for stepBack/reverseContinue: no output, no profile, no events. */
   private replaying = false;
 
@@ -538,9 +538,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private announceHistory(h: History): void {
     const s = h.stats();
     const last = this.announced;
-    if (last && s.spacing === last.spacing && s.skipped === last.skipped && Math.abs(this.machine.icount - last.icount) < ANNOUNCE_AFTER) return;
+    if (last && h.thinned === last.thinned && s.skipped === last.skipped && Math.abs(this.machine.icount - last.icount) < ANNOUNCE_AFTER) return;
     if (!last && s.skipped === 0 && this.machine.icount < ANNOUNCE_AFTER) return;
-    this.announced = { spacing: s.spacing, skipped: s.skipped, icount: this.machine.icount };
+    this.announced = { thinned: h.thinned, skipped: s.skipped, icount: this.machine.icount };
     this.emit('output', describeHistory(s) + '\n', 'console');
   }
 

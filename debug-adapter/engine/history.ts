@@ -5,15 +5,19 @@
 // Memory: a snapshot copies only the RAM pages written since the previous one and shares the
 // rest (Machine.snapshot), so its cost is what changed. Everything the snapshots hold is
 // counted against a budget in bytes, and the budget is a hard limit: before a snapshot that
-// would go past it, every other snapshot is dropped and the spacing doubles (so any point of
-// a long run stays reachable by re-executing at most one spacing's worth of instructions);
-// when even that does not make room, the snapshot is not taken. The first snapshot (the run's
+// would go past it, old snapshots are dropped one at a time, each time the one whose removal
+// leaves the smallest gap for its distance from the present. Snapshots stay dense near where
+// the user is and grow sparse with age (stepping back a little re-executes little; going far
+// back re-executes more), instead of every gap doubling at once. When dropping down to the
+// first snapshot does not make room, the snapshot is not taken. The first snapshot (the run's
 // start, which holds the loaded image) is always kept, so every point stays reachable.
 //
-// Time: while running freely a snapshot is taken only after RUN_TO_SNAPSHOT times its own
-// cost has gone to running (the run to a breakpoint stays within about a percent of a plain
-// run). Only time spent running counts: the minutes a user spends looking at a stop do not
-// make a snapshot due the moment the guest resumes. Each stop takes one (after the stop is
+// Time: while running freely a snapshot is taken once SNAPSHOT_SHARE of the running time
+// since the previous one pays for it (its copy and the slower first writes after it). Both are
+// measured in CPU time of this process: on a loaded machine a wall-clock measure of a copy of a
+// millisecond or two often includes a preemption, and one such reading spaced the next snapshots
+// seconds apart. Only time spent running counts: the minutes a user spends looking at a stop do
+// not make a snapshot due the moment the guest resumes. Each stop takes one (after the stop is
 // reported), so stepping back after stepping is quick.
 
 import type { MachineApi } from '../../emulator/machine';
@@ -35,16 +39,24 @@ export interface HistoryStats {
   skipped: number;
 }
 
-/** Running time per unit of snapshot time (the copy plus the slower instructions after it). */
-const RUN_TO_SNAPSHOT = 40;
+/** At most this share of running time goes to snapshots while running freely. */
+const SNAPSHOT_SHARE = 0.03;
+/**
+ * A snapshot's whole cost per unit of its copy's: the first store to each page after it takes
+ * the tracking path again. Measured on the bench's writers (on-CPU, 3.5e8 instructions): 8 MiB
+ * rewritten per snapshot, copy 2.8 ms and 3.5 ms in all; 16 pages, 0.2 ms and 0.3 ms.
+ */
+const COST_PER_COPY = 1.5;
 /** At a stop, a snapshot is taken when the newest one is at least this many instructions behind. */
 const STOP_GAP = 10_000;
 
 export class History {
   private snaps: Snap[] = [];
-  private spacing: number;
-  private lastCostMs: number;
-  /** Milliseconds spent running since the newest snapshot, and when that clock last ticked. */
+  /** The least distance, in instructions, between two snapshots taken while running. */
+  private readonly minSpacing: number;
+  /** What a snapshot's copy costs (CPU milliseconds, smoothed over the latest ones). */
+  private copyCpuMs: number;
+  /** CPU milliseconds spent running since the newest snapshot, and the CPU clock when it last ticked. */
   private ranMs = 0;
   private tickAt = 0;
   /** Device and CPU state the kept snapshots hold (their RAM is in the machine's page store). */
@@ -53,17 +65,24 @@ export class History {
   taken = 0;
   takenMs = 0;
   skipped = 0;
+  /** Snapshots dropped to make room (the Debug Console says so when this grows). */
+  thinned = 0;
 
   constructor(private readonly machine: MachineApi, readonly budgetBytes: number, initialSpacing = 1_000_000) {
     if (!(budgetBytes >= 0)) throw new RangeError(`history budget must be a number of bytes >= 0, got ${budgetBytes}`);
-    this.spacing = initialSpacing;
+    this.minSpacing = initialSpacing;
     // Until a snapshot of a running guest has been timed: about a millisecond.
-    this.lastCostMs = 4;
+    this.copyCpuMs = 1;
     this.take(false, true);
   }
 
   get count(): number { return this.snaps.length; }
-  get interval(): number { return this.spacing; }
+  /** The widest gap between two kept snapshots (the most a return to a point re-executes), or the least spacing. */
+  get interval(): number {
+    let widest = 0;
+    for (let i = 1; i < this.snaps.length; i++) widest = Math.max(widest, this.snaps[i]!.icount - this.snaps[i - 1]!.icount);
+    return widest > 0 ? widest : this.minSpacing;
+  }
 
   /** Bytes held for the history: page copies (shared ones once) and the snapshots' device state. */
   get heldBytes(): number { return this.machine.snapshotMemory().heldBytes + this.stateBytes; }
@@ -72,26 +91,26 @@ export class History {
     return {
       snapshots: this.snaps.length, heldBytes: this.heldBytes, budgetBytes: this.budgetBytes,
       fromInstruction: this.snaps[0]?.icount ?? 0, toInstruction: this.snaps[this.snaps.length - 1]?.icount ?? 0,
-      spacing: this.spacing, skipped: this.skipped,
+      spacing: this.interval, skipped: this.skipped,
     };
   }
 
   /** The guest starts running (continue, step, replay): the run clock starts here, not at the last stop. */
-  resumed(): void { this.tickAt = performance.now(); }
+  resumed(): void { this.tickAt = cpuMs(); }
 
   /** While running: a snapshot if the machine has run a spacing past the newest one and long enough since. */
   maybeTake(): void {
-    const now = performance.now();
+    const now = cpuMs();
     this.ranMs += now - this.tickAt;
     this.tickAt = now;
     const last = this.snaps[this.snaps.length - 1];
-    if (last && this.machine.icount - last.icount < this.spacing) return;
-    if (last && this.ranMs < this.lastCostMs * RUN_TO_SNAPSHOT) return;
+    if (last && this.machine.icount - last.icount < this.minSpacing) return;
+    if (last && this.ranMs * SNAPSHOT_SHARE < this.copyCpuMs * COST_PER_COPY) return;
     this.take();
   }
 
-  /** What copying the machine costs, in milliseconds (the latest measure). */
-  get copyMs(): number { return this.lastCostMs / 4; }
+  /** What copying the machine costs, in CPU milliseconds (smoothed). */
+  get copyMs(): number { return this.copyCpuMs; }
 
   /** At a stop (the user is looking): a snapshot unless the newest one is very close. */
   atStop(): void {
@@ -102,7 +121,7 @@ export class History {
   /** Budget for the next forward slice so that it ends where the next snapshot falls due (unbounded once due). */
   untilNext(): number {
     const last = this.snaps[this.snaps.length - 1]!;
-    const due = last.icount + this.spacing - this.machine.icount;
+    const due = last.icount + this.minSpacing - this.machine.icount;
     return due > 0 ? due : Number.POSITIVE_INFINITY;
   }
 
@@ -110,10 +129,10 @@ export class History {
   takeNow(): void { this.take(); }
 
   private take(timed = true, first = false): void {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = cpuMs();
     if (!first && !this.makeRoom()) {
       this.skipped++;
-      this.tickAt = performance.now();
+      this.tickAt = cpuMs();
       this.ranMs = 0;
       return;
     }
@@ -131,13 +150,13 @@ export class History {
     } else {
       this.snaps.splice(at, 0, snap);
     }
-    this.tickAt = performance.now();
+    this.tickAt = cpuMs();
     this.ranMs = 0;
     this.taken++;
-    this.takenMs += this.tickAt - t0;
-    // The copy, and (measured on the count guest) about three times as much again in colder
-    // caches over the next million instructions.
-    if (timed) this.lastCostMs = 4 * (this.tickAt - t0);
+    this.takenMs += performance.now() - t0;
+    // Halfway to each new reading: one slow copy (a page-store chunk allocated, a GC) moves
+    // the spacing by half, not all the way.
+    if (timed) this.copyCpuMs = (this.copyCpuMs + (this.tickAt - c0)) / 2;
   }
 
   /**
@@ -151,12 +170,28 @@ export class History {
       const next = mem.nextBytes + (last?.bytes ?? 0);
       if (mem.heldBytes + this.stateBytes + next <= this.budgetBytes) return true;
       if (this.snaps.length <= 1) return false;
-      // Keep the first (the start of the run) and every other one after it.
-      const gone = this.snaps.filter((_, i) => i !== 0 && i % 2 !== 0);
-      this.snaps = this.snaps.filter((_, i) => i === 0 || i % 2 === 0);
-      this.spacing *= 2;
-      this.drop(gone);
+      const i = this.thinnest();
+      this.drop(this.snaps.splice(i, 1));
+      this.thinned++;
     }
+  }
+
+  /**
+   * The snapshot to drop next (never the first): the one whose removal leaves the smallest gap
+   * for how far that gap lies from where the machine stands, so the kept ones space out
+   * geometrically with distance. The newest scores 1 (its gap reaches the present) and goes
+   * only when it is the last one left beside the first.
+   */
+  private thinnest(): number {
+    const now = this.machine.icount, s = this.snaps;
+    let best = s.length - 1, bestScore = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < s.length - 1; i++) {
+      const from = s[i - 1]!.icount, to = s[i + 1]!.icount;
+      const gap = to - from;
+      const score = gap / (gap + Math.min(Math.abs(now - to), Math.abs(now - from)));
+      if (score < bestScore) { bestScore = score; best = i; }
+    }
+    return best;
   }
 
   /** Puts the machine (and the exit log's counters, so they match that moment) back to `s`. */
@@ -196,6 +231,12 @@ export class History {
     const i = this.snaps.indexOf(s);
     return i > 0 ? this.snaps[i - 1]! : null;
   }
+}
+
+/** CPU time of this process in milliseconds (what running and copying cost, whatever else the machine runs). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 const MIB = 1 << 20;
