@@ -79,7 +79,7 @@ async function sizeFigures(adapter: string, plain: string, writer: Writer, elf: 
       if (round % 2 === 0) { await p(); adapterT.push(await adapterRun(round > 0)); } else { adapterT.push(await adapterRun(true)); await p(); }
     }
     const afterRun = rss(pid);
-    const st = (await dc.customRequest('paravirt.runStats', {})).body as { instructions: number; history: HistoryStats };
+    const st = (await dc.customRequest('paravirt.runStats', {})).body as { instructions: number; wallMs: number; snapshots: number; snapshotMs: number; history: HistoryStats };
     if (st.instructions !== TO_DONE) throw new Error(`${mib} MiB: the adapter ran ${st.instructions} instructions, not ${TO_DONE}`);
     const atDone = st.history;
     const back1 = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
@@ -113,6 +113,10 @@ async function sizeFigures(adapter: string, plain: string, writer: Writer, elf: 
       [`${tag}HistoryBudgetMB`]: Math.round(atDone.budgetBytes / 1e6),
       [`${tag}HistorySnapshots`]: atDone.snapshots,
       [`${tag}HistorySpacing`]: atDone.spacing,
+      // The adapter's own account of the last run to `done`: snapshots taken and the share of
+      // its time they took (the run ratios above also carry process-to-process code placement).
+      [`${tag}RunSnapshots`]: st.snapshots,
+      [`${tag}RunSnapshotShare`]: Number((st.snapshotMs / st.wallMs).toFixed(4)),
     };
   } finally {
     await dc.stop().catch(() => undefined);

@@ -73,6 +73,8 @@ export interface EngineEvents {
 
 /** Instructions run between two Debug Console lines about the reverse history (see announceHistory). */
 const ANNOUNCE_AFTER = 50_000_000;
+/** Instructions single-stepped first when looking back for where the previous line began (then four times as many, and so on). */
+const LINE_WINDOW = 10_000;
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
@@ -348,12 +350,12 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   /** One instruction (or one source line) back in time. Throws when there is no history. */
   stepBack(granularity: 'instruction' | 'line'): void {
-    const h = this.requireHistory();
+    this.requireHistory();
     this.launchOp(async () => {
       const now = this.machine.icount;
       if (now === 0) return this.atStart();
       if (granularity === 'line' && this.lines.lookup(this.pc())) {
-        const target = this.previousLineStart(h, now);
+        const target = this.previousLineStart(now);
         if (target === null) return this.atStart();
         this.replayTo(target);
       } else {
@@ -446,12 +448,19 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /** The latest instruction count before `now` where a statement of another line begins. */
-  private previousLineStart(h: History, now: number): number | null {
+  /**
+   * The latest instruction count before `now` where a statement of another line begins.
+   * Finding it takes single steps, which run far slower than compiled blocks: so re-execute
+   * (blocks, from the nearest snapshot) up to a window before the end and step only through
+   * that window, widening it backwards until a line starts in it. Snapshots can lie hundreds
+   * of millions of instructions apart, and stepping through all of that took minutes.
+   */
+  private previousLineStart(now: number): number | null {
     const here = this.lines.lookup(this.pc());
     let end = now;
-    for (let snap: ReturnType<History['before']> | null = h.before(now); snap; snap = h.previous(snap)) {
-      this.replayTo(snap.icount, snap);
+    for (let window = LINE_WINDOW; end > 0; window *= 4) {
+      const start = Math.max(0, end - window);
+      this.replayTo(start);
       let best: number | null = null;
       this.replaying = true;
       try {
@@ -469,7 +478,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         this.replaying = false;
       }
       if (best !== null) return best;
-      end = snap.icount;
+      end = start;
     }
     return null;
   }
