@@ -64,3 +64,38 @@ test('snapshots thinned and reused still restore every point of the run exactly'
     assert.ok(h.heldBytes <= budget);
   }
 });
+
+test('thinning keeps snapshots dense near the present and sparse in the past, each still exact', () => {
+  // A writer sweeping a 1 MiB array: every 20,000 instructions dirty four new pages, and once the
+  // sweep wraps, older snapshots hold copies nothing newer shares, so the 3 MiB budget forces
+  // thinning again and again over 300 snapshots.
+  const m = new Machine({ mode: 'hvm', memoryMiB: 4 });
+  m.load({
+    memory: [{ paddr: CODE, bytes: assemble('mov esp, 0x90000\nxor eax, eax\ntop:\ninc eax\nmov ecx, eax\nand ecx, 0x3ffff\nmov [0x200000 + ecx * 4], eax\njmp top') }],
+    entry: { kind: 'flat32', eip: CODE, regs: { esp: 0x90000 } }, description: 'thinning test',
+  });
+  const budget = 3 << 20, EVERY = 20_000;
+  const h = new History(m, budget, 10_000);
+  const seen = new Map<number, string>();
+  for (let i = 1; i <= 300; i++) {
+    m.run(EVERY);
+    if (i % 50 === 0 || i >= 297) seen.set(m.icount, state(m));
+    h.takeNow();
+    assert.ok(h.heldBytes <= budget, `${h.heldBytes} bytes held after snapshot ${i}`);
+  }
+  const at: number[] = [];
+  for (let s: ReturnType<History['before']> | null = h.before(m.icount + 1); s; s = h.previous(s)) at.unshift(s.icount);
+  const gaps = at.slice(1).map((x, i) => x - at[i]!);
+  assert.equal(at[0], 0, 'the start of the run is kept');
+  assert.ok(at.length >= 6, `${at.length} snapshots kept`);
+  // The newest ones are as close as they were taken; going back, gaps only widen.
+  assert.deepEqual(gaps.slice(-2), [EVERY, EVERY], `gaps ${gaps.join(' ')}`);
+  for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i - 1]! >= gaps[i]!, `gaps ${gaps.join(' ')} narrow going back`);
+  assert.ok(gaps[0]! >= 16 * EVERY, `gaps ${gaps.join(' ')}: the past was not thinned`);
+  assert.equal(h.stats().spacing, Math.max(...gaps), 'the stats give the widest gap');
+  for (const [icount, want] of seen) {
+    h.restore(h.before(icount + 1));
+    while (m.icount < icount) m.run(icount - m.icount);
+    assert.equal(state(m), want, `at ${icount}`);
+  }
+});
