@@ -197,8 +197,13 @@ export class PcPlatform implements Platform {
   // LINT1's NMI line moves only with port 0x61/0x70 writes or host input (SERR#, IOCHK#),
   // none of which happens while the CPU is halted, so only LINT0 and the I/O APIC count.
   // LINT0 takes NMIs on a rising edge of the 8259's INTR: once high it falls again only by
-  // an acknowledge, EOI or mask write, which a halted CPU cannot do.
-  nmiRoutable(): boolean { return (this.apic.lintIsNmi(0) && !this.apic.lint0) || this.ioapic.routesNmi(); }
+  // an acknowledge, EOI or mask write, which a halted CPU cannot do. And it rises only for
+  // an IRQ the 8259 lets through (a master input, or the slave's through the cascade).
+  nmiRoutable(): boolean {
+    const m = this.pic.master.imr, sl = this.pic.slave.imr;
+    const picOpen = (m & 0xfb) !== 0xfb || (!(m & 4) && sl !== 0xff);
+    return (this.apic.lintIsNmi(0) && !this.apic.lint0 && picOpen) || this.ioapic.routesNmi();
+  }
   portOwner(port: number): string | undefined { return this.bus.owner(port); }
   /** Every claimed port range with its device name (the guest-visible I/O surface). */
   portRanges(): Array<{ first: number; last: number; name: string }> {

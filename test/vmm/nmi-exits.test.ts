@@ -156,6 +156,35 @@ function untilCount(m: Machine, n: number): void {
   assert.equal(new DataView(m.readPhysical(R_COUNT, 4).buffer.slice(0)).getUint32(0, true), n);
 }
 
+// LINT0 as NMI (the 8259's INTR), the PIT at 1 kHz; then CLI, HLT. The prelude's stub records
+// the vector and halts again inside the NMI handler, where nothing can wake it.
+const LINT0_HLT = (picMask: number) => `
+  mov dword [0xfee00350], 0x400
+  mov al, 0x34
+  out 0x43, al
+  mov al, 0xa9
+  out 0x40, al
+  mov al, 0x04
+  out 0x40, al
+  mov al, 0x${picMask.toString(16)}
+  out 0x21, al
+  mov al, 0xff
+  out 0xa1, al
+  cli
+  hlt
+`;
+
+test('HLT with IF=0 waits for a timer whose IRQ reaches LINT0 as an NMI; with the IRQ masked at the 8259 it ends the run', () => {
+  for (const [mask, woken] of [[0xfe, true], [0xff, false]] as const) {
+    const m = new Machine({ mode: 'hvm', memoryMiB: 16 });
+    m.load({ memory: [{ paddr: 0x100000, bytes: assemble(kernelSource(LINT0_HLT(mask)), 32, 0x100000) }], entry: { kind: 'flat32', eip: 0x100000, regs: { esp: 0x90000 } }, description: 'test' });
+    const stop = m.run(1_000_000);
+    assert.equal(stop.kind, 'halted', JSON.stringify(stop));
+    const vec = new DataView(m.readPhysical(R_VEC, 4).buffer.slice(0)).getUint32(0, true);
+    assert.equal(vec, woken ? 2 : 0xffffffff, `PIC mask ${mask.toString(16)}`);
+  }
+});
+
 const DEAD_HLT = `
   cli
   hlt
