@@ -9,6 +9,8 @@
 //   what the history says it holds (paravirt.runStats);
 // - stepBack at `done` (10^9 instructions of history behind it), twice;
 // - reverseContinue from there back to a breakpoint at `early`, across the whole run.
+// The same two writers also stop after about 10^8 instructions (`history1e8`, `historyLight1e8`,
+// at the sizes in PARAVIRT_HISTORY_SHORT_SIZES, default 64 MiB): the stepBack target's case.
 // A report, never a test: nothing asserts beyond the adapter stopping where it must.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,10 +21,14 @@ import { BENCH_DIR, CACHE_DIR } from './build-guests';
 
 const SIZES_MIB = (process.env.PARAVIRT_HISTORY_SIZES ?? '64,1024,3072').split(',').filter(Boolean).map(Number);
 const LIGHT_SIZES_MIB = (process.env.PARAVIRT_HISTORY_LIGHT_SIZES ?? '64,3072').split(',').filter(Boolean).map(Number);
+const SHORT_SIZES_MIB = (process.env.PARAVIRT_HISTORY_SHORT_SIZES ?? '64').split(',').filter(Boolean).map(Number);
 
 interface Writer { tag: string; passes: number; dwords: number }
 const HEAVY: Writer = { tag: 'history', passes: 120, dwords: 0x200000 };
 const LIGHT: Writer = { tag: 'historyLight', passes: 15259, dwords: 0x4000 };
+/** The same two writers stopped after about 10^8 instructions (issue 19's stepBack target is for that much history). */
+const HEAVY_1E8: Writer = { tag: 'history1e8', passes: 12, dwords: 0x200000 };
+const LIGHT_1E8: Writer = { tag: 'historyLight1e8', passes: 1526, dwords: 0x4000 };
 /** Retired instructions when the CPU reaches `done` (see writer.asm). */
 const toDone = (w: Writer) => 2 + w.passes * (4 + 4 * w.dwords);
 const ROUNDS = Number(process.env.PARAVIRT_HISTORY_ROUNDS) || 3;
@@ -128,7 +134,10 @@ async function sizeFigures(adapter: string, plain: string, writer: Writer, elf: 
 export async function runHistoryBench(): Promise<Record<string, number>> {
   const { adapter, plain } = await prepare();
   let out: Record<string, number> = {};
-  const runs = [...SIZES_MIB.map((mib) => [HEAVY, mib] as const), ...LIGHT_SIZES_MIB.map((mib) => [LIGHT, mib] as const)];
+  const runs = [
+    ...SIZES_MIB.map((mib) => [HEAVY, mib] as const), ...LIGHT_SIZES_MIB.map((mib) => [LIGHT, mib] as const),
+    ...SHORT_SIZES_MIB.flatMap((mib) => [[HEAVY_1E8, mib], [LIGHT_1E8, mib]] as const),
+  ];
   for (const [wr, mib] of runs) {
     const f = await sizeFigures(adapter, plain, wr, buildWriter(wr), mib);
     if (process.env.PARAVIRT_HISTORY_VERBOSE) for (const [k, v] of Object.entries(f)) console.log(`${k.padEnd(40)} ${v}`);
