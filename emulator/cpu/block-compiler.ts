@@ -200,9 +200,22 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
       return 'ok';
     case 0x81: case 0x83: {
       const m = em.modrm(i);
-      if (m.mod !== 3) return 'generic';
       const imm = op === 0x81 ? em.u32(i + m.len) : em.s8(i + m.len);
-      em.alu(m.reg, `r[${m.rm}]`, String(imm), `r[${m.rm}]`);
+      if (m.mod === 3) { em.alu(m.reg, `r[${m.rm}]`, String(imm), `r[${m.rm}]`); return 'ok'; }
+      if (m.reg === 7) {
+        em.linear(m.seg, m.off, 4, false);
+        em.read32('v');
+        em.alu(7, 'v', String(imm), null);
+      } else {
+        // Read-modify-write, as for 01/09/...: flags become visible after the write.
+        em.linear(m.seg, m.off, 4, true);
+        em.read32('v');
+        const kind = em.aluCompute(m.reg, 'v', String(imm));
+        if (kind === 0) return 'generic';
+        em.write32('t');
+        em.aluCommit(kind);
+      }
+      em.attnCheck();
       return 'ok';
     }
     case 0x85: {
@@ -215,6 +228,55 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
       return 'ok';
     }
     case 0xa9: em.alu(4, 'r[0]', String(em.u32(i)), null); return 'ok';
+    case 0x88: case 0x8a: {
+      const m = em.modrm(i);
+      const g = `r8[${R8_SLOT[m.reg]}]`;
+      if (m.mod === 3) {
+        const e = `r8[${R8_SLOT[m.rm]}]`;
+        em.emit(op === 0x88 ? `${e}=${g};` : `${g}=${e};`);
+        return 'ok';
+      }
+      em.linear(m.seg, m.off, 1, op === 0x88);
+      if (op === 0x88) em.write8(g);
+      else { em.read8('v'); em.emit(`${g}=v;`); }
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0xc6: {
+      const m = em.modrm(i);
+      if (m.reg !== 0) return 'generic';
+      const imm = em.b(i + m.len);
+      if (m.mod === 3) { em.emit(`r8[${R8_SLOT[m.rm]}]=${imm};`); return 'ok'; }
+      em.linear(m.seg, m.off, 1, true);
+      em.write8(String(imm));
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x38: case 0x3a: case 0x84: case 0x80: {
+      // CMP/TEST on bytes (gcc's `cmpb $0, (mem)` and `test %al, %al`); other byte ALU ops are interpreted.
+      const m = em.modrm(i);
+      if (op === 0x80 && m.reg !== 7) return 'generic';
+      let e: string;
+      if (m.mod === 3) e = `r8[${R8_SLOT[m.rm]}]`;
+      else { em.linear(m.seg, m.off, 1, false); em.read8('v'); e = 'v'; }
+      const g = op === 0x80 ? String(em.b(i + m.len)) : `r8[${R8_SLOT[m.reg]}]`;
+      if (op === 0x84) em.flags8(4, e, g);
+      else if (op === 0x3a) em.flags8(7, g, e);
+      else em.flags8(7, e, g);
+      if (m.mod !== 3) em.attnCheck();
+      return 'ok';
+    }
+    case 0x3c: em.flags8(7, 'r8[0]', String(em.b(i))); return 'ok';
+    case 0xa8: em.flags8(4, 'r8[0]', String(em.b(i))); return 'ok';
+    case 0x69: case 0x6b: {
+      const m = em.modrm(i);
+      const imm = op === 0x69 ? em.u32(i + m.len) : em.s8(i + m.len);
+      let src = `r[${m.rm}]`;
+      if (m.mod !== 3) { em.linear(m.seg, m.off, 4, false); em.read32('v'); src = 'v'; }
+      em.imul(`r[${m.reg}]`, src, String(imm));
+      if (m.mod !== 3) em.attnCheck();
+      return 'ok';
+    }
     case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
     case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f: {
       const x = op & 7, dec = op >= 0x48;
@@ -294,6 +356,14 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
     case 0x0f: {
       const op2 = em.b(i);
       if (op2 >= 0x80 && op2 <= 0x8f) return emitJcc(em, op2 & 15, em.u32(i + 1));
+      if (op2 === 0xaf) {
+        const m = em.modrm(i + 1);
+        let src = `r[${m.rm}]`;
+        if (m.mod !== 3) { em.linear(m.seg, m.off, 4, false); em.read32('v'); src = 'v'; }
+        em.imul(`r[${m.reg}]`, `r[${m.reg}]`, src);
+        if (m.mod !== 3) em.attnCheck();
+        return 'ok';
+      }
       if (op2 === 0xb6 || op2 === 0xb7 || op2 === 0xbe || op2 === 0xbf) {
         const m = em.modrm(i + 1);
         const wide = (op2 & 1) !== 0, signed = op2 >= 0xbe;

@@ -140,6 +140,27 @@ export class Emitter {
     this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0&&cl[p>>>6]===0)i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
   }
 
+  /** 8-bit write of `val` at L, under the same rule for lines holding compiled code as write32. */
+  write8(val: string): void {
+    this.emit(`e=tw[L>>>12];p=(e&-4096)|(L&4095);if((e&3)===1&&cl[p>>>6]===0)u8[p]=${val};else{${this.sync()}c.wr8(L,${val});}`);
+  }
+
+  /**
+   * CMP or TEST of 8-bit operands: the pending locals hold 32-bit flags only, so the result
+   * goes straight to the CPU's lazy state (as its alu(op, a, b, 8) would leave it).
+   */
+  flags8(op: 4 | 7, A: string, B: string): void {
+    const res = op === 7 ? '(a-b)&255' : 'a&b';
+    this.emit(`${this.flushText()}a=(${A})&255;b=(${B})&255;c.ccOp=${op === 7 ? CC_SUB : CC_LOGIC};c.ccA=a;c.ccB=b;c.ccRes=${res};c.ccBits=8;`);
+    this.pend = 0;
+  }
+
+  /** IMUL r32 by a value: the CPU's own multiply sets every arithmetic flag, so nothing pending survives. */
+  imul(dst: string, A: string, B: string): void {
+    this.emit(`${dst}=c.imulTrunc(${A},${B},32)|0;`);
+    this.pend = 0;
+  }
+
   /** The carry flag as an expression, from the pending state when it is known. */
   cfExpr(): string {
     switch (this.pend) {

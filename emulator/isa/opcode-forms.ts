@@ -34,11 +34,13 @@ for (let i = 0; i < 8; i++) {
   const lock = i !== 7;
   // The block compiler inlines the 32-bit ALU forms except ADC/SBB (whose carry-in it does not track).
   const fast = i !== 2 && i !== 3 ? { compiled: 'always' as const } : {};
-  one(i * 8, ALU[i], 'Eb, Gb', 'arith', { ...M, lock });
+  // Byte CMP only: its flags go straight to the CPU's lazy state (block-emitter flags8).
+  const cmp8 = i === 7 ? { compiled: 'always' as const } : {};
+  one(i * 8, ALU[i], 'Eb, Gb', 'arith', { ...M, lock, ...cmp8 });
   one(i * 8 + 1, ALU[i], 'Ev, Gv', 'arith', { ...M, lock, ...fast });
-  one(i * 8 + 2, ALU[i], 'Gb, Eb', 'arith', M);
+  one(i * 8 + 2, ALU[i], 'Gb, Eb', 'arith', { ...M, ...cmp8 });
   one(i * 8 + 3, ALU[i], 'Gv, Ev', 'arith', { ...M, ...fast });
-  one(i * 8 + 4, ALU[i], 'AL, Ib', 'arith', imm('b'));
+  one(i * 8 + 4, ALU[i], 'AL, Ib', 'arith', { ...imm('b'), ...cmp8 });
   one(i * 8 + 5, ALU[i], 'eAX, Iz', 'arith', { ...imm('v'), ...fast });
 }
 one(0x06, 'push', 'ES', 'stack'); one(0x07, 'pop', 'ES', 'stack');
@@ -58,19 +60,24 @@ one(0x60, ['pusha', 'pushad'], '', 'stack'); one(0x61, ['popa', 'popad'], '', 's
 one(0x62, 'bound', 'Gv, Ma', 'control', { ...M, mod: 'mem' });
 one(0x63, 'arpl', 'Ew, Gw', 'system', M);
 one(0x68, 'push', 'Iz', 'stack', { ...imm('v'), compiled: 'always' });
-one(0x69, 'imul', 'Gv, Ev, Iz', 'arith', { ...M, ...imm('v') });
+one(0x69, 'imul', 'Gv, Ev, Iz', 'arith', { ...M, ...imm('v'), compiled: 'always' });
 one(0x6a, 'push', 'Ib', 'stack', { ...imm('b'), compiled: 'always' });
-one(0x6b, 'imul', 'Gv, Ev, Ib', 'arith', { ...M, ...imm('b') });
+one(0x6b, 'imul', 'Gv, Ev, Ib', 'arith', { ...M, ...imm('b'), compiled: 'always' });
 for (let cc = 0; cc < 16; cc++) one(0x70 + cc, 'j' + CC[cc], 'Jb', 'control', { ...imm('b'), compiled: 'always' });
+/** Group 1 in the block compiler: 32-bit forms (ADC/SBB on registers only, through the CPU's alu), byte CMP. */
+function compiledGroup1(op: number, r: number): { compiled?: 'always' | 'register' } {
+  if (op === 0x81 || op === 0x83) return { compiled: r === 2 || r === 3 ? 'register' : 'always' };
+  return op === 0x80 && r === 7 ? { compiled: 'always' } : {};
+}
 for (const [op, ops, im] of [[0x80, 'Eb, Ib', 'b'], [0x81, 'Ev, Iz', 'v'], [0x82, 'Eb, Ib', 'b'], [0x83, 'Ev, Ib', 'b']] as const) {
   for (let r = 0; r < 8; r++) {
-    one(op, ALU[r], ops, 'arith', { ...M, reg: r, imm: im, lock: r !== 7, ...(op === 0x81 || op === 0x83 ? { compiled: 'register' } : {}) });
+    one(op, ALU[r], ops, 'arith', { ...M, reg: r, imm: im, lock: r !== 7, ...compiledGroup1(op, r) });
   }
 }
-one(0x84, 'test', 'Eb, Gb', 'arith', M); one(0x85, 'test', 'Ev, Gv', 'arith', { ...M, compiled: 'always' });
+one(0x84, 'test', 'Eb, Gb', 'arith', { ...M, compiled: 'always' }); one(0x85, 'test', 'Ev, Gv', 'arith', { ...M, compiled: 'always' });
 one(0x86, 'xchg', 'Eb, Gb', 'data-move', { ...M, lock: true }); one(0x87, 'xchg', 'Ev, Gv', 'data-move', { ...M, lock: true });
-one(0x88, 'mov', 'Eb, Gb', 'data-move', M); one(0x89, 'mov', 'Ev, Gv', 'data-move', { ...M, compiled: 'always' });
-one(0x8a, 'mov', 'Gb, Eb', 'data-move', M); one(0x8b, 'mov', 'Gv, Ev', 'data-move', { ...M, compiled: 'always' });
+one(0x88, 'mov', 'Eb, Gb', 'data-move', { ...M, compiled: 'always' }); one(0x89, 'mov', 'Ev, Gv', 'data-move', { ...M, compiled: 'always' });
+one(0x8a, 'mov', 'Gb, Eb', 'data-move', { ...M, compiled: 'always' }); one(0x8b, 'mov', 'Gv, Ev', 'data-move', { ...M, compiled: 'always' });
 for (const s of [0, 3, 4, 5]) one(0x8c, 'mov', `Ev, ${SREG[s].toUpperCase()}`, 'data-move', { ...M, reg: s });
 one(0x8d, 'lea', 'Gv, M', 'data-move', { ...M, mod: 'mem', compiled: 'always' });
 for (const s of [0, 2, 3, 4, 5]) one(0x8e, 'mov', `${SREG[s].toUpperCase()}, Ew`, 'data-move', { ...M, reg: s });
@@ -84,7 +91,7 @@ one(0xa0, 'mov', 'AL, Ob', 'data-move', imm('moffs')); one(0xa1, 'mov', 'eAX, Ov
 one(0xa2, 'mov', 'Ob, AL', 'data-move', imm('moffs')); one(0xa3, 'mov', 'Ov, eAX', 'data-move', imm('moffs'));
 one(0xa4, 'movsb', 'Yb, Xb', 'string'); one(0xa5, ['movsw', 'movsd'], 'Yv, Xv', 'string');
 one(0xa6, 'cmpsb', 'Xb, Yb', 'string'); one(0xa7, ['cmpsw', 'cmpsd'], 'Xv, Yv', 'string');
-one(0xa8, 'test', 'AL, Ib', 'arith', imm('b')); one(0xa9, 'test', 'eAX, Iz', 'arith', { ...imm('v'), compiled: 'always' });
+one(0xa8, 'test', 'AL, Ib', 'arith', { ...imm('b'), compiled: 'always' }); one(0xa9, 'test', 'eAX, Iz', 'arith', { ...imm('v'), compiled: 'always' });
 one(0xaa, 'stosb', 'Yb, AL', 'string'); one(0xab, ['stosw', 'stosd'], 'Yv, eAX', 'string');
 one(0xac, 'lodsb', 'AL, Xb', 'string'); one(0xad, ['lodsw', 'lodsd'], 'eAX, Xv', 'string');
 one(0xae, 'scasb', 'AL, Yb', 'string'); one(0xaf, ['scasw', 'scasd'], 'eAX, Yv', 'string');
@@ -97,7 +104,7 @@ for (const [op, ops, im] of [[0xc0, 'Eb, Ib', 'b'], [0xc1, 'Ev, Ib', 'b'], [0xd0
 }
 one(0xc2, 'ret', 'Iw', 'control', imm('w')); one(0xc3, 'ret', '', 'control', { compiled: 'always' });
 one(0xc4, 'les', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' }); one(0xc5, 'lds', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });
-one(0xc6, 'mov', 'Eb, Ib', 'data-move', { ...M, reg: 0, ...imm('b') });
+one(0xc6, 'mov', 'Eb, Ib', 'data-move', { ...M, reg: 0, ...imm('b'), compiled: 'always' });
 one(0xc7, 'mov', 'Ev, Iz', 'data-move', { ...M, reg: 0, ...imm('v'), compiled: 'always' });
 one(0xc8, 'enter', 'Iw, Ib', 'stack', imm('enter')); one(0xc9, 'leave', '', 'stack');
 one(0xca, 'retf', 'Iw', 'control', { ...imm('w'), endsBlock: true }); one(0xcb, 'retf', '', 'control', { endsBlock: true });
@@ -190,7 +197,7 @@ two(0xb3, 'btr', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
 two(0xbb, 'btc', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
 two(0xa4, 'shld', 'Ev, Gv, Ib', 'shift-rotate', { ...M, ...imm('b') }); two(0xa5, 'shld', 'Ev, Gv, CL', 'shift-rotate', M);
 two(0xac, 'shrd', 'Ev, Gv, Ib', 'shift-rotate', { ...M, ...imm('b') }); two(0xad, 'shrd', 'Ev, Gv, CL', 'shift-rotate', M);
-two(0xaf, 'imul', 'Gv, Ev', 'arith', M);
+two(0xaf, 'imul', 'Gv, Ev', 'arith', { ...M, compiled: 'always' });
 two(0xb0, 'cmpxchg', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xb1, 'cmpxchg', 'Ev, Gv', 'arith', { ...M, lock: true });
 two(0xb2, 'lss', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });
 two(0xb4, 'lfs', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' }); two(0xb5, 'lgs', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });

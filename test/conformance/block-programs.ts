@@ -50,7 +50,7 @@ function mem(rng: Rng, size: string): string {
 /** One random instruction (or a short fixed sequence) of the loop body. */
 function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly string[] = DST, r16: readonly string[] = R16): string {
   const d = pick(rng, dst), s = pick(rng, REGS);
-  switch (rng.below(30)) {
+  switch (rng.below(33)) {
     case 0: case 1: return `${pick(rng, ALU)} ${d}, ${s}`;
     case 2: return `cmp ${d}, ${rng.below(3) ? s : d}\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, dst)}\n  nop`;
     case 3: return `${pick(rng, ALU)} ${d}, ${imm(rng)}`;
@@ -80,6 +80,17 @@ function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly
     case 27: return 'call sub1';
     case 28: // patch the immediate of an instruction in the loop: a store into compiled code
       return `mov [patch + 1], ${pick(rng, dst)}`;
+    // What gcc -O2 emits around byte arrays and multiplications.
+    case 29: return pick(rng, [`mov ${mem(rng, 'byte')}, ${pick(rng, R8)}`, `mov ${pick(rng, R8)}, ${mem(rng, 'byte')}`,
+      `mov ${mem(rng, 'byte')}, ${rng.below(256)}`, `mov ${pick(rng, R8)}, ${pick(rng, R8)}`]);
+    case 30: return pick(rng, [`cmp ${mem(rng, 'byte')}, ${rng.below(256)}`, `cmp ${pick(rng, R8)}, ${mem(rng, 'byte')}`,
+      `cmp ${mem(rng, 'byte')}, ${pick(rng, R8)}`, `test ${mem(rng, 'byte')}, ${pick(rng, R8)}`, `cmp al, ${rng.below(256)}`,
+      `test al, ${rng.below(256)}`, `cmp ${pick(rng, R8)}, ${rng.below(256)}`]) + `
+  j${pick(rng, CC)} short $+4
+  inc ${pick(rng, dst)}
+  nop`;
+    case 31: return pick(rng, [`imul ${d}, ${s}`, `imul ${d}, ${mem(rng, 'dword')}`, `imul ${d}, ${mem(rng, 'dword')}, ${imm(rng) | 0}`,
+      `imul ${d}, ${mem(rng, 'dword')}, byte ${rng.below(256) - 128}`]);
     default: return rng.below(8) === 0 ? `xor edx, edx\n  mov ecx, ${pick(rng, dst)}\n  div ecx` : `xchg ${d}, ${pick(rng, dst)}`;
   }
 }
