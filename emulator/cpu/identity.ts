@@ -16,7 +16,7 @@ export const CPUID_BRAND = 'Paravirt virtual i686 CPU';
 /** Family 6, model 8, stepping 3. */
 export const CPUID_SIGNATURE = 0x683;
 /** Feature bits of a leaf's register: the instructions' from their forms (emulator/isa), plus `others`. */
-function featureBits(leaf: number, reg: 'ecx' | 'edx', others: number): number {
+function featureBits(leaf: number, reg: 'ebx' | 'ecx' | 'edx', others: number): number {
   let bits = others;
   for (const f of OPCODE_FORMS) if (f.cpuid && f.cpuid.leaf === leaf && f.cpuid.reg === reg) bits |= 1 << f.cpuid.bit;
   return bits;
@@ -26,6 +26,12 @@ function featureBits(leaf: number, reg: 'ecx' | 'edx', others: number): number {
 export const CPUID_FEATURES_EDX = featureBits(1, 'edx', (1 << 3) | (1 << 6) | (1 << 9) | (1 << 13));
 /** Leaf 1 ECX: SSE3 (and later sets) from their forms. */
 export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 0);
+/** Leaf 7 EBX: SMEP (bit 7), SMAP (bit 20, with CLAC/STAC from their forms). */
+export const CPUID_LEAF7_EBX = featureBits(7, 'ebx', 1 << 7);
+/** Leaf 7 ECX: UMIP (bit 2). */
+export const CPUID_LEAF7_ECX = featureBits(7, 'ecx', 1 << 2);
+/** The highest basic leaf. */
+const MAX_BASIC_LEAF = 7;
 /** CPUID.80000001H:EDX.NX (bit 20): EFER.NXE and the XD bit of PAE paging entries. */
 export const CPUID_EXT_NX = 1 << 20;
 /** Extended features (leaf 0x80000001): the instructions', plus NX. */
@@ -41,18 +47,25 @@ function str4(s: string, i: number): number {
   return (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) | 0;
 }
 
-/** Fills EAX, EBX, ECX, EDX for leaf EAX (subleaf ECX ignored: no leaf here has subleaves). */
+/**
+ * Fills EAX, EBX, ECX, EDX for leaf EAX (subleaf ECX for leaf 7). Leaves 3-6 are all zero: no
+ * processor serial number, no deterministic cache parameters (leaf 2 describes the caches),
+ * no MONITOR/MWAIT sizes, no thermal and power features.
+ */
 export function cpuid(cpu: Cpu): void {
   const r = cpu.regs;
   let leaf = r[0] >>> 0;
-  if (leaf > 2 && leaf < 0x80000000) leaf = 2;           // out-of-range basic leaves report the highest one
-  if (leaf > 0x80000004) leaf = 2;
+  const subleaf = r[1] >>> 0;
+  if (leaf > MAX_BASIC_LEAF && leaf < 0x80000000) leaf = MAX_BASIC_LEAF;   // out-of-range basic leaves report the highest one
+  if (leaf > 0x80000004) leaf = MAX_BASIC_LEAF;
   let a = 0, b = 0, c = 0, d = 0;
   const brand = CPUID_BRAND.padEnd(48, '\0');
   switch (leaf) {
-    case 0: a = 2; b = str4(CPUID_VENDOR, 0); d = str4(CPUID_VENDOR, 4); c = str4(CPUID_VENDOR, 8); break;
+    case 0: a = MAX_BASIC_LEAF; b = str4(CPUID_VENDOR, 0); d = str4(CPUID_VENDOR, 4); c = str4(CPUID_VENDOR, 8); break;
     case 1: a = CPUID_SIGNATURE; b = 0; c = CPUID_FEATURES_ECX; d = CPUID_FEATURES_EDX; break;
     case 2: a = 0x03020101; b = 0; c = 0; d = 0x0c040843; break; // TLB and cache descriptors of the P6 family
+    case 3: case 4: case 5: case 6: break;
+    case 7: if (subleaf === 0) { b = CPUID_LEAF7_EBX; c = CPUID_LEAF7_ECX; } break;   // EAX 0: subleaf 0 is the only one
     case 0x80000000: a = 0x80000004; break;
     case 0x80000001: d = CPUID_EXT_FEATURES_EDX; break;
     default: {

@@ -9,7 +9,7 @@ import { FlagsCore } from './lazy-flags';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { A_TYPE, A_S, A_DB, A_UNUSABLE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, CS, GP, PF, SS, SSF } = K;
+const { A_TYPE, A_S, A_DB, A_UNUSABLE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, CR4_SMAP, CR4_SMEP, CS, FLAG_AC, GP, PF, SS, SSF } = K;
 
 /** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
 export const FAULT: { readonly fault: true } = Object.freeze({ fault: true as const });
@@ -66,6 +66,15 @@ export class MemoryAccess extends FlagsCore {
   nxe = false;
   /** Set by walk(): some level of the last successful walk had XD (with NXE). */
   private walkNx = 0;
+  /** Set by walk(): the last successful walk found a user page (U/S set at every level). */
+  private walkUser = 0;
+  /** Set by walk(): the error code's W, U and I/D bits for the access walked. */
+  private walkErr = 0;
+  /**
+   * An implicit supervisor access is in progress (GDT, LDT, IDT, TSS): SMAP checks it whatever
+   * EFLAGS.AC and the CPL are.
+   */
+  implicitAccess = false;
 
   // Software TLB: physical page base | bits, per linear page, for supervisor and user reads and writes.
   private readonly tlbRS = new Int32Array(TLB_PAGES);
@@ -225,8 +234,9 @@ export class MemoryAccess extends FlagsCore {
     let uAll: number, wAll: number;
     // Error code bit 4 (I/D) is reported for fetches only where execute rights exist (PAE with NXE).
     const pae = (this.cr4 & CR4_PAE) !== 0;
-    const errBase = (write ? 2 : 0) | (user ? 4 : 0) | (fetch && pae && this.nxe ? 0x10 : 0);
+    const errBase = (write ? 2 : 0) | (user ? 4 : 0) | (fetch && ((pae && this.nxe) || (this.cr4 & CR4_SMEP)) ? 0x10 : 0);
     this.walkNx = 0;
+    this.walkErr = errBase;
     if (pae) {
       // Bit 63 is XD with EFER.NXE and reserved without it; bits 62:36 are reserved (MAXPHYADDR 36).
       const rsvHi = this.nxe ? 0x7ffffff0 : 0xfffffff0;
@@ -278,6 +288,7 @@ export class MemoryAccess extends FlagsCore {
         phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
       }
     }
+    this.walkUser = uAll;
     return phys;
   }
 
@@ -313,6 +324,7 @@ export class MemoryAccess extends FlagsCore {
     if ((e & T_VALID) && !(fetch && (e & T_NX))) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
     let phys: number;
     let nx = 0;
+    let uncached = false;
     if (this.cr0 & CR0_PG) {
       phys = this.walk(lin, write, user, true, fetch);
       nx = this.walkNx ? T_NX : 0;
@@ -320,10 +332,24 @@ export class MemoryAccess extends FlagsCore {
         this.cr2 = lin;
         this.pageFault(lin, this.pfCode);
       }
+      if (!user && this.walkUser && (this.cr4 & (CR4_SMEP | CR4_SMAP))) {
+        // A supervisor access to a user page: SMEP forbids fetching from it, SMAP touching it
+        // except by explicit accesses with EFLAGS.AC set. The supervisor TLB never holds such a
+        // page for data under SMAP (AC changes without a flush), and holds it as not executable
+        // under SMEP, so every such access comes back here.
+        const smep = (this.cr4 & CR4_SMEP) !== 0;
+        if (fetch ? smep : (this.cr4 & CR4_SMAP) !== 0 && (this.implicitAccess || !(this.flags & FLAG_AC))) {
+          this.cr2 = lin;
+          this.pageFault(lin, this.walkErr | 1);
+        }
+        if (smep) nx = T_NX;
+        if (this.cr4 & CR4_SMAP) uncached = true;
+      }
     } else {
       phys = lin >>> 0;
     }
     phys = (phys & this.a20Mask) >>> 0;
+    if (uncached) return phys;
     if (this.noTlb[page] || this.drTlb[page]) {
       this.onWatch?.(lin, this.accSize, write);
       if (this.drTlb[page]) this.checkDataBreakpoints(lin, this.accSize, write);
@@ -443,10 +469,11 @@ export class MemoryAccess extends FlagsCore {
   }
 
   // Supervisor (implicit) accesses: GDT, LDT, IDT, TSS.
-  rdSys32(lin: number): number { return this.rdSlow(lin, 4, false) | 0; }
-  rdSys16(lin: number): number { return this.rdSlow(lin, 2, false); }
-  wrSys32(lin: number, v: number): void { this.wrSlow(lin, 4, v, false); }
-  wrSys16(lin: number, v: number): void { this.wrSlow(lin, 2, v, false); }
+  rdSys8(lin: number): number { this.implicitAccess = true; try { return this.rdSlow(lin, 1, false); } finally { this.implicitAccess = false; } }
+  rdSys32(lin: number): number { this.implicitAccess = true; try { return this.rdSlow(lin, 4, false) | 0; } finally { this.implicitAccess = false; } }
+  rdSys16(lin: number): number { this.implicitAccess = true; try { return this.rdSlow(lin, 2, false); } finally { this.implicitAccess = false; } }
+  wrSys32(lin: number, v: number): void { this.implicitAccess = true; try { this.wrSlow(lin, 4, v, false); } finally { this.implicitAccess = false; } }
+  wrSys16(lin: number, v: number): void { this.implicitAccess = true; try { this.wrSlow(lin, 2, v, false); } finally { this.implicitAccess = false; } }
 
   /** Translate without side effects or faults (debugger). Returns -1 if unmapped. */
   peekTranslate(lin: number): number {

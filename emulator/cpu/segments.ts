@@ -8,7 +8,7 @@ import { MemoryAccess } from './memory-access';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { FLAG_VM, CR0_PE, CR0_WP, CR0_PG, CR4_PSE, CR4_PAE, CR4_PGE, CR4_SUPPORTED, A_S, A_DPL_SHIFT, A_P, A_DB, A_UNUSABLE, ES, CS, SS, DS, FS, GS, TS, NP, SSF, GP } = K;
+const { FLAG_VM, CR0_PE, CR0_WP, CR0_PG, CR4_PSE, CR4_PAE, CR4_PGE, CR4_SMEP, CR4_SMAP, CR4_SUPPORTED, A_S, A_DPL_SHIFT, A_P, A_DB, A_UNUSABLE, ES, CS, SS, DS, FS, GS, TS, NP, SSF, GP } = K;
 
 export type DeliveryKind = 'exception' | 'software' | 'external';
 
@@ -316,7 +316,8 @@ export class SegmentCpu extends MemoryAccess {
     if ((old ^ v) & CR4_PAE && (this.cr0 & CR0_PG) && (v & CR4_PAE)) {
       try { this.loadPdptes(); } catch (e) { this.cr4 = old; throw e; }
     }
-    if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE)) this.flushTlb();
+    // SMEP and SMAP decide what the supervisor TLB may cache for user pages.
+    if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP)) this.flushTlb();
   }
 
 }

@@ -1,5 +1,5 @@
 // System and privileged instructions: HLT, NOP/PAUSE, ARPL, group 6 (SLDT STR LLDT LTR VERR
-// VERW), group 7 (SGDT SIDT LGDT LIDT SMSW LMSW INVLPG VMCALL MONITOR MWAIT), LAR/LSL, CLTS,
+// VERW), group 7 (SGDT SIDT LGDT LIDT SMSW LMSW INVLPG VMCALL MONITOR MWAIT CLAC STAC; UMIP), LAR/LSL, CLTS,
 // INVD, WBINVD, MOV to/from CR and DR, RDMSR/WRMSR, RDTSC/RDTSCP, RDPMC, SYSENTER/SYSEXIT, CPUID,
 // the hint NOPs (the fences are in group 15, sse-move.ts). Each calls the VM-exit hook where VT-x would intercept it,
 // before its effect.
@@ -12,7 +12,7 @@ import type { ExecCpu, Family, Handler } from './handler';
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
 const {
-  CR0_PE, CR0_TS, CR4_DE, CR4_PCE, CR4_TSD, CS, FLAG_IF, FLAG_RF, FLAG_VM, FLAG_ZF, GP, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, UD,
+  CR0_PE, CR0_TS, CR4_DE, CR4_PCE, CR4_TSD, CR4_UMIP, CS, FLAG_AC, FLAG_IF, FLAG_RF, FLAG_VM, FLAG_ZF, GP, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, UD,
 } = K;
 
 /** CPL 0 only (in protected mode): #GP(0) otherwise. */
@@ -47,6 +47,7 @@ const group6: Handler = (cpu) => {
   if (!(cpu.cr0 & CR0_PE) || cpu.v86) cpu.fault(UD);
   switch (reg) {
     case 0: case 1: { // SLDT, STR
+      umip(cpu);
       if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.LDTR_TR_ACCESS, 0, 'hypervisor');
       const v = reg === 0 ? cpu.ldtSel : cpu.trSel;
       if (cpu.mod === 3 && cpu.o32) cpu.regs[cpu.rm] = v; else cpu.setE16(v);
@@ -77,19 +78,32 @@ const group6: Handler = (cpu) => {
   }
 };
 
+/** CR4.UMIP: SGDT, SIDT, SLDT, SMSW and STR are #GP(0) outside ring 0 (V86 mode included). */
+function umip(cpu: ExecCpu): void {
+  if ((cpu.cr4 & CR4_UMIP) && (cpu.cpl > 0 || cpu.v86)) cpu.fault(GP, 0);
+}
+
+/** CLAC/STAC (0F 01 CA/CB): ring 0 only (#UD elsewhere, V86 mode included), as CPUID's SMAP promises. */
+function setAc(cpu: ExecCpu, on: boolean): void {
+  if (cpu.cpl > 0 || cpu.v86) cpu.fault(UD);
+  if (on) cpu.flags |= FLAG_AC; else cpu.flags &= ~FLAG_AC;
+}
+
 const group7: Handler = (cpu) => {
   const m = cpu.fetch8();
   cpu.mod = m >> 6; cpu.reg = (m >> 3) & 7; cpu.rm = m & 7;
   const regs = cpu.regs;
   if (cpu.mod === 3) {
     // These register forms take no operand-size or REP prefix (with one they are other instructions).
-    if ((m === 0xc1 || m === 0xc8 || m === 0xc9) && (cpu.rep || cpu.o32 !== cpu.cs32)) cpu.fault(UD);
+    if ((m === 0xc1 || m === 0xc8 || m === 0xc9 || m === 0xca || m === 0xcb) && (cpu.rep || cpu.o32 !== cpu.cs32)) cpu.fault(UD);
     switch (m) {
       case 0xc1: // VMCALL
         if (!cpu.sink) cpu.fault(UD);
         cpu.vmexit(ExitReason.VMCALL, 0, 'kvm');
         return;
       case 0xf9: rdtscp(cpu); return;
+      case 0xca: setAc(cpu, false); return;
+      case 0xcb: setAc(cpu, true); return;
       case 0xc8: case 0xc9: // MONITOR, MWAIT: not advertised by CPUID; an intercepting hypervisor treats them as NOP
         if (!cpu.controls?.monitorMwait) cpu.fault(UD);
         priv(cpu);
@@ -97,6 +111,7 @@ const group7: Handler = (cpu) => {
         return;
     }
     if (cpu.reg === 4) { // SMSW r
+      umip(cpu);
       if (cpu.o32) regs[cpu.rm] = cpu.cr0; else cpu.r16[cpu.rm << 1] = cpu.cr0;
       return;
     }
@@ -107,6 +122,7 @@ const group7: Handler = (cpu) => {
   cpu.ea();
   switch (cpu.reg) {
     case 0: case 1: { // SGDT, SIDT
+      umip(cpu);
       if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.GDTR_IDTR_ACCESS, 0, 'hypervisor');
       const limit = cpu.reg === 0 ? cpu.gdtLimit : cpu.idtLimit;
       const base = cpu.reg === 0 ? cpu.gdtBase : cpu.idtBase;
@@ -124,7 +140,7 @@ const group7: Handler = (cpu) => {
       if (cpu.reg === 2) { cpu.gdtBase = base; cpu.gdtLimit = limit; } else { cpu.idtBase = base; cpu.idtLimit = limit; }
       return;
     }
-    case 4: cpu.setE16(cpu.cr0); return;
+    case 4: umip(cpu); cpu.setE16(cpu.cr0); return;
     case 6: priv(cpu); lmsw(cpu, cpu.getE16()); return;
     case 7: { // INVLPG
       priv(cpu);

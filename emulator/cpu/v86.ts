@@ -76,7 +76,7 @@ function redirectionBit(cpu: ExecCpu, vector: number): number {
   const mapBase = cpu.rdSys16((cpu.trBase + 0x66) | 0);
   const at = mapBase - 32 + (vector >>> 3);
   if (at < 0 || at > cpu.trLimit) cpu.fault(GP, 0);
-  return (cpu.rdSlow((cpu.trBase + at) | 0, 1, false) >>> (vector & 7)) & 1;
+  return (cpu.rdSys8((cpu.trBase + at) | 0) >>> (vector & 7)) & 1;
 }
 
 /**

@@ -27,7 +27,7 @@ export type PrivilegeClass = 'privileged' | 'iopl-sensitive' | 'sensitive' | 'ex
 
 export interface CpuidBit {
   readonly leaf: number;
-  readonly reg: 'ecx' | 'edx';
+  readonly reg: 'ebx' | 'ecx' | 'edx';
   readonly bit: number;
 }
 

@@ -14,6 +14,7 @@ import { SYSTEM_STATE_ENTRIES } from './table-system-state';
 /** CPUID.1:EDX.MSR (RDMSR/WRMSR) and CPUID.1:EDX.SEP (SYSENTER/SYSEXIT). */
 const MSR_FEATURE = { leaf: 1, reg: 'edx', bit: 5 } as const;
 const SEP_FEATURE = { leaf: 1, reg: 'edx', bit: 11 } as const;
+const SMAP_FEATURE = { leaf: 7, reg: 'ebx', bit: 20 } as const;
 
 export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   entry({
@@ -426,7 +427,10 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   entry({
     id: 'clac-stac', rule: 'PV049', mnemonics: ['clac', 'stac'],
     alsoWritten: "`.byte 0x0f,0x01,0xca` / `0xcb`, as Linux's smap.h does", title: 'CLAC/STAC: close or open a user-access window (SMAP)',
-    class: 'privileged', forms: [],
+    class: 'privileged', forms: [
+      op0f(0x01, 'clac', '', 'system', { ...M, modrmByte: 0xca, rep: 'none', fixedOperandSize: true, cpuid: SMAP_FEATURE }),
+      op0f(0x01, 'stac', '', 'system', { ...M, modrmByte: 0xcb, rep: 'none', fixedOperandSize: true, cpuid: SMAP_FEATURE }),
+    ],
     semantics: 'Clears or sets EFLAGS.AC, which lets supervisor code touch user pages while CR4.SMAP is on.',
     pvBehaviour: 'raises #UD in ring 1 (both exist only at CPL 0); SMAP is Xen\'s, not the PV kernel\'s',
     pvSeverity: 'error',
