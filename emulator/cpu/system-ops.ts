@@ -164,7 +164,7 @@ function lmsw(cpu: ExecCpu, v: number): void {
 /** 0F 02 LAR, 0F 03 LSL. */
 const larLsl: Handler = (cpu, op) => {
   const lar = op === 0x02;
-  if (!(cpu.cr0 & CR0_PE)) cpu.fault(UD);
+  if (!(cpu.cr0 & CR0_PE) || cpu.v86) cpu.fault(UD);
   cpu.modrm();
   const sel = cpu.getE16();
   let ok = false;

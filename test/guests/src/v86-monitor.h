@@ -46,6 +46,7 @@ __asm__(
   "  movw $0x3f8, %dx\n  movb $'\\n', %al\n  outb %al, %dx\n"
   "  inb $0x61, %al\n"
   "  int $0x23\n"
+  "  lar %ax, %ax\n  lsl %ax, %ax\n  arpl %ax, %ax\n  str %ax\n  verr %ax\n"
   "  lcall $0x1f00, $v_far - v86_blob + 0x1000\n"
   "  ljmp $0x2000, $3f - v86_blob\n"
   "  incw v_data - v86_blob + 22\n"
@@ -66,7 +67,7 @@ __asm__(
 
 struct v86frame { struct frame f; u32 es, ds, fs, gs; };
 
-static volatile u32 n_io_dx, vif, n_cli, n_sti, n_pushf, n_popf, n_int, n_iret, n_io, io_port, n_int3, n_gp_other, gp_err, n_pmint;
+static volatile u32 n_ud, n_io_dx, vif, n_cli, n_sti, n_pushf, n_popf, n_int, n_iret, n_io, io_port, n_int3, n_gp_other, gp_err, n_pmint;
 static volatile u32 fr_es, fr_ds, fr_fs, fr_gs, fr_ss, fr_cs, fr_fl, h_fs, h_gs, fr_err;
 static volatile u32 int3_fl, int3_ip, int3_cs;
 
@@ -138,6 +139,13 @@ static void gp_hook(struct frame *f) {
   }
 }
 
+/* Selector instructions have nothing to examine in V86 mode: #UD, skipped here (all are 0F xx /r or 63 /r, register forms). */
+static void ud_hook(struct frame *f) {
+  u8 *ip = LIN(f->cs, f->eip);
+  n_ud++;
+  f->eip += ip[0] == 0x0F ? 3 : 2;
+}
+
 static void int3_hook(struct frame *f) {
   n_int3++;
   int3_fl = f->eflags; int3_ip = f->eip; int3_cs = f->cs;
@@ -147,7 +155,7 @@ static void int3_hook(struct frame *f) {
 static __attribute__((unused)) void pmint_hook(struct frame *f) { n_pmint++; reflect(f, f->vector, f->eip); }
 
 static void reset_counts(void) {
-  n_io_dx = 0; vif = 0; n_cli = n_sti = n_pushf = n_popf = n_int = n_iret = n_io = io_port = n_int3 = n_gp_other = gp_err = n_pmint = 0;
+  n_ud = 0; n_io_dx = 0; vif = 0; n_cli = n_sti = n_pushf = n_popf = n_int = n_iret = n_io = io_port = n_int3 = n_gp_other = gp_err = n_pmint = 0;
   fr_es = fr_ds = fr_fs = fr_gs = fr_ss = fr_cs = fr_fl = h_fs = h_gs = fr_err = 0;
   memcpy(PROG, v86_blob, v86_blob_end - v86_blob);
   *(volatile u16 *)0x40010 = 0;
@@ -170,8 +178,8 @@ static __attribute__((unused)) void enter_v86(u32 eflags) { enter_v86_at(SEG, ef
 
 static void report(const char *what) {
   printf("%s:\n", what);
-  printf("  traps cli=%u sti=%u pushf=%u popf=%u int=%u iret=%u io=%u port=%x int3=%u pmint=%u other=%u/%x io-dx=%s\n",
-         n_cli, n_sti, n_pushf, n_popf, n_int, n_iret, n_io, io_port, n_int3, n_pmint, n_gp_other, gp_err, n_io_dx ? "emulated" : "none");
+  printf("  traps cli=%u sti=%u pushf=%u popf=%u int=%u iret=%u io=%u port=%x int3=%u pmint=%u other=%u/%x io-dx=%s ud=%u\n",
+         n_cli, n_sti, n_pushf, n_popf, n_int, n_iret, n_io, io_port, n_int3, n_pmint, n_gp_other, gp_err, n_io_dx ? "emulated" : "none", n_ud);
   printf("  program cs=%x ss=%x sp=%x flags after cli=%x sti=%x popf=%x after int3=%x ax=%x h21=%u h22=%u h23=%u far=%u farcs=%x\n",
          DATA[0], DATA[1], DATA[2], DATA[3], DATA[4], DATA[5], DATA[7], DATA[6], DATA[8], DATA[9], DATA[10], DATA[11], DATA[12]);
   printf("  linear 40010=%x\n", *(volatile u16 *)0x40010);
@@ -188,6 +196,7 @@ static struct { struct tss t; u8 redir[32]; u8 io[0x401]; } __attribute__((packe
 static void v86_setup(void) {
   trap_hooks[13] = gp_hook;
   trap_hooks[3] = int3_hook;
+  trap_hooks[6] = ud_hook;
   idt_set_default(3, 0xEE);
   memset(&mtss, 0, sizeof(mtss));
   mtss.t.esp0 = tss.esp0; mtss.t.ss0 = KDATA; mtss.t.iomap = sizeof(struct tss) + 32;
