@@ -469,9 +469,30 @@ export class MemoryAccess extends FlagsCore {
   }
 
   // Supervisor (implicit) accesses: GDT, LDT, IDT, TSS.
+  // Descriptor, gate and TSS reads at every interrupt, IRET and segment load: a supervisor
+  // TLB hit on RAM reads memory directly. Pages under a watch never get an entry, and under
+  // SMAP the supervisor TLB never holds user pages, so a hit is an access the walk allows.
   rdSys8(lin: number): number { this.implicitAccess = true; try { return this.rdSlow(lin, 1, false); } finally { this.implicitAccess = false; } }
-  rdSys32(lin: number): number { this.implicitAccess = true; try { return this.rdSlow(lin, 4, false) | 0; } finally { this.implicitAccess = false; } }
-  rdSys16(lin: number): number { this.implicitAccess = true; try { return this.rdSlow(lin, 2, false); } finally { this.implicitAccess = false; } }
+  rdSys32(lin: number): number {
+    const e = this.tlbRS[lin >>> 12];
+    const o = lin & 0xfff;
+    if ((e & 3) === T_VALID && o <= 0xffc) {
+      const p = (e & ~0xfff) | o;
+      if ((p & 3) === 0) return this.i32[p >> 2];
+      const u8 = this.u8;
+      return u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
+    }
+    this.implicitAccess = true; try { return this.rdSlow(lin, 4, false) | 0; } finally { this.implicitAccess = false; }
+  }
+  rdSys16(lin: number): number {
+    const e = this.tlbRS[lin >>> 12];
+    const o = lin & 0xfff;
+    if ((e & 3) === T_VALID && o <= 0xffe) {
+      const p = (e & ~0xfff) | o;
+      return this.u8[p] | (this.u8[p + 1] << 8);
+    }
+    this.implicitAccess = true; try { return this.rdSlow(lin, 2, false); } finally { this.implicitAccess = false; }
+  }
   wrSys32(lin: number, v: number): void { this.implicitAccess = true; try { this.wrSlow(lin, 4, v, false); } finally { this.implicitAccess = false; } }
   wrSys16(lin: number, v: number): void { this.implicitAccess = true; try { this.wrSlow(lin, 2, v, false); } finally { this.implicitAccess = false; } }
 
