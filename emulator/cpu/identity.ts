@@ -22,8 +22,11 @@ function featureBits(leaf: number, reg: 'ebx' | 'ecx' | 'edx', others: number): 
   return bits;
 }
 
-/** PSE, PAE, APIC and PGE, and the instruction sets: FPU, TSC, MSR, CX8, SEP, CMOV. */
-export const CPUID_FEATURES_EDX = featureBits(1, 'edx', (1 << 3) | (1 << 6) | (1 << 9) | (1 << 13));
+/**
+ * PSE, PAE, APIC, PGE and PAT (the MSR, and the walker reading PAT bits as such: memory types
+ * change nothing here), and the instruction sets: FPU, TSC, MSR, CX8, SEP, CMOV.
+ */
+export const CPUID_FEATURES_EDX = featureBits(1, 'edx', (1 << 3) | (1 << 6) | (1 << 9) | (1 << 13) | (1 << 16));
 /** Leaf 1 ECX: SSE3 (and later sets) from their forms. */
 export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 0);
 /** Leaf 7 EBX: SMEP (bit 7), SMAP (bit 20, with CLAC/STAC from their forms). */

@@ -9,7 +9,7 @@ import { FlagsCore } from './lazy-flags';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { A_TYPE, A_S, A_DB, A_UNUSABLE, CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, CR4_SMAP, CR4_SMEP, CS, FLAG_AC, GP, PF, SS, SSF } = K;
+const { A_TYPE, A_S, A_DB, A_UNUSABLE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, CR4_SMAP, CR4_SMEP, CS, FLAG_AC, GP, PF, SS, SSF } = K;
 
 /** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
 export const FAULT: { readonly fault: true } = Object.freeze({ fault: true as const });
@@ -29,6 +29,8 @@ const T_CODE = 4;
  * walk, which raises the #PF.
  */
 export const T_NX = 8;
+/** The translation is global (G with CR4.PGE): a CR3 load keeps it. */
+const T_GLOBAL = 16;
 
 export class MemoryAccess extends FlagsCore {
   mem!: PhysicalMemory;
@@ -68,6 +70,8 @@ export class MemoryAccess extends FlagsCore {
   private walkNx = 0;
   /** Set by walk(): the last successful walk found a user page (U/S set at every level). */
   private walkUser = 0;
+  /** Set by walk(): the last successful walk ended in an entry with G (bit 8) set. */
+  private walkGlobal = 0;
   /** Set by walk(): the error code's W, U and I/D bits for the access walked. */
   private walkErr = 0;
   /**
@@ -166,6 +170,29 @@ export class MemoryAccess extends FlagsCore {
     this.fetchPage = -1;
   }
 
+  /**
+   * A CR3 load: every translation goes but the global ones (CR4.PGE). A TLB whose list of
+   * cached pages overflowed is emptied whole, which hardware may do as well.
+   */
+  flushNonGlobal(): void {
+    if (this.tlbCount >= TLB_LIST) { this.flushTlb(); return; }
+    const l = this.tlbList;
+    let kept = 0;
+    for (let i = 0; i < this.tlbCount; i++) {
+      const p = l[i];
+      if ((this.tlbRS[p] | this.tlbRU[p]) & T_GLOBAL) {
+        // Write entries are only ever made beside a read entry of the same translation.
+        if (this.tlbRS[p] && !(this.tlbRS[p] & T_GLOBAL)) { this.tlbRS[p] = 0; this.tlbWS[p] = 0; }
+        if (this.tlbRU[p] && !(this.tlbRU[p] & T_GLOBAL)) { this.tlbRU[p] = 0; this.tlbWU[p] = 0; }
+        l[kept++] = p;
+      } else {
+        this.tlbRS[p] = 0; this.tlbWS[p] = 0; this.tlbRU[p] = 0; this.tlbWU[p] = 0;
+      }
+    }
+    this.tlbCount = kept;
+    this.fetchPage = -1;
+  }
+
   flushTlbPage(lin: number): void {
     const p = lin >>> 12;
     this.tlbRS[p] = 0; this.tlbWS[p] = 0; this.tlbRU[p] = 0; this.tlbWU[p] = 0;
@@ -254,6 +281,7 @@ export class MemoryAccess extends FlagsCore {
         this.walkNx = nx;
         if (setBits) this.setAD(pdeAddr, pde, write);
         phys = ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
+        this.walkGlobal = pde & 0x100;
       } else {
         const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x1ff) * 8;
         const pte = mem.read(pteAddr, 4);
@@ -266,6 +294,7 @@ export class MemoryAccess extends FlagsCore {
         this.walkNx = nx;
         if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
         phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
+        this.walkGlobal = pte & 0x100;
       }
     } else {
       const pdeAddr = ((this.cr3 & 0xfffff000) >>> 0) + (lin >>> 22) * 4;
@@ -278,6 +307,7 @@ export class MemoryAccess extends FlagsCore {
         if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
         if (setBits) this.setAD(pdeAddr, pde, write);
         phys = ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;
+        this.walkGlobal = pde & 0x100;
       } else {
         const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x3ff) * 4;
         const pte = mem.read(pteAddr, 4);
@@ -286,6 +316,7 @@ export class MemoryAccess extends FlagsCore {
         if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
         if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
         phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
+        this.walkGlobal = pte & 0x100;
       }
     }
     this.walkUser = uAll;
@@ -327,7 +358,7 @@ export class MemoryAccess extends FlagsCore {
     let uncached = false;
     if (this.cr0 & CR0_PG) {
       phys = this.walk(lin, write, user, true, fetch);
-      nx = this.walkNx ? T_NX : 0;
+      nx = (this.walkNx ? T_NX : 0) | (this.walkGlobal && (this.cr4 & CR4_PGE) ? T_GLOBAL : 0);
       if (phys < 0) {
         this.cr2 = lin;
         this.pageFault(lin, this.pfCode);

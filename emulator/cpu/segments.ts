@@ -306,7 +306,7 @@ export class SegmentCpu extends MemoryAccess {
     if ((this.cr0 & CR0_PG) && (this.cr4 & CR4_PAE)) {
       try { this.loadPdptes(); } catch (e) { this.cr3 = old; throw e; }
     }
-    this.flushTlb();
+    if (this.cr4 & CR4_PGE) this.flushNonGlobal(); else this.flushTlb();
   }
 
   writeCr4(v: number): void {
