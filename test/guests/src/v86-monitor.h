@@ -157,6 +157,7 @@ static __attribute__((unused)) void pmint_hook(struct frame *f) { n_pmint++; ref
 static void reset_counts(void) {
   n_ud = 0; n_io_dx = 0; vif = 0; n_cli = n_sti = n_pushf = n_popf = n_int = n_iret = n_io = io_port = n_int3 = n_gp_other = gp_err = n_pmint = 0;
   fr_es = fr_ds = fr_fs = fr_gs = fr_ss = fr_cs = fr_fl = h_fs = h_gs = fr_err = 0;
+  int3_fl = int3_ip = int3_cs = 0;
   memcpy(PROG, v86_blob, v86_blob_end - v86_blob);
   *(volatile u16 *)0x40010 = 0;
   u16 *ivt = (u16 *)0;

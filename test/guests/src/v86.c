@@ -9,6 +9,8 @@
       reflects it), and through a DPL 0 gate it is #GP(vector*8+2); I/O still asks the bitmap.
    E. As A with paging on: linear 0x40000 maps to physical 0x50000 (selector*16, then the
       page tables), and the supervisor page at 0x41000 gives the program a #PF with U set.
+   F. As A, with INT3 through a task gate: the V86 state is saved in the monitor's TSS (EFLAGS
+      with VM, paragraph selectors), and the handler task's IRET (NT) switches back into V86.
    D. Entered by a task switch to a TSS whose EFLAGS has VM, IOPL 0.
    Also: real-mode addressing (ES=0x4000 writes linear 0x40010), far CALL/RET/JMP with
    paragraph selectors (a call through 0x1F00 sees CS=0x1F00), and the frame's selectors. */
@@ -21,6 +23,18 @@ static void pf_hook(struct frame *f) {
   pf_err = f->err; pf_cr2 = read_cr2(); pf_vm = (f->eflags & F_VM) != 0;
   *pte_for(0, 0x41000, PTE_P | PTE_W | PTE_U) |= PTE_U;   /* let the retry through */
   invlpg(0x41000);
+}
+
+static struct tss tss_bp __attribute__((aligned(128)));
+static u8 stack_bp[4096] __attribute__((aligned(16)));
+static volatile u32 tb_runs, tb_fl, tb_cs, tb_ip, tb_ds, tb_nt;
+static void task_bp(void) {
+  for (;;) {
+    tb_runs++;
+    tb_fl = mtss.t.eflags; tb_cs = mtss.t.cs; tb_ip = mtss.t.eip; tb_ds = mtss.t.ds;
+    tb_nt = (read_eflags() >> 14) & 1;
+    __asm__ volatile("iretl");
+  }
 }
 
 static struct tss vtss __attribute__((aligned(128)));
@@ -57,6 +71,20 @@ void kmain(void) {
   report("E: paging, iopl 0");
   printf("  physical 50010=%x; #PF err=%x cr2=%x from v86=%u; physical 41010=%x\n",
          *(volatile u16 *)0x50010, pf_err, pf_cr2, pf_vm, *(volatile u16 *)0x41010);
+
+  /* F: INT3 from V86 mode through a task gate, and back by the handler task's IRET. */
+  reset_counts();
+  memset(&tss_bp, 0, sizeof(tss_bp));
+  tss_bp.eip = (u32)task_bp; tss_bp.esp = (u32)stack_bp + sizeof(stack_bp); tss_bp.eflags = 2;
+  tss_bp.cs = KCODE; tss_bp.ds = tss_bp.es = tss_bp.fs = tss_bp.gs = tss_bp.ss = KDATA;
+  tss_bp.cr3 = read_cr3(); tss_bp.iomap = sizeof(tss_bp);
+  gdt_set(GDT_FREE + 2, (u32)&tss_bp, sizeof(tss_bp) - 1, 0x89, 0x00);
+  idt_set(3, (GDT_FREE + 2) << 3, 0, 0xE5);
+  enter_v86(F_VM | 0x2);
+  idt_set_default(3, 0xEE);
+  report("F: int3 through a task gate, iopl 0");
+  printf("  handler task ran %u times with NT=%u; saved eflags=%x cs=%x ip=%x ds=%x\n",
+         tb_runs, tb_nt, tb_fl & 0x3E7700, tb_cs, tb_ip, tb_ds);
 
   /* D: a task switch into V86 mode. The ring 0 handlers run on the V86 task's SS0:ESP0. */
   reset_counts();
