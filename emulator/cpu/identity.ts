@@ -108,6 +108,11 @@ export function readTsc(cpu: Cpu): [number, number] {
   return [t % 0x100000000 | 0, Math.floor(t / 0x100000000) | 0];
 }
 
+/** An MSR this CPU has (RDMSR of any other is #GP(0)). */
+export function msrKnown(cpu: Cpu, msr: number): boolean {
+  return msr === MSR_TSC || msr === MSR_MTRRCAP || cpu.msrs.has(msr);
+}
+
 /** RDMSR: EDX:EAX = MSR[ECX]; unknown -> #GP(0). */
 export function rdmsr(cpu: Cpu, msr: number): [number, number] {
   if (msr === MSR_TSC) return readTsc(cpu);

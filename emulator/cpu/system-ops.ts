@@ -6,7 +6,7 @@
 
 import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
-import { cpuid, rdmsr, readTsc, wrmsr } from './identity';
+import { cpuid, msrKnown, rdmsr, readTsc, wrmsr } from './identity';
 import type { ExecCpu, Family, Handler } from './handler';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
@@ -265,8 +265,12 @@ const rdmsrOp: Handler = (cpu) => {
   priv(cpu);
   const regs = cpu.regs;
   const msr = regs[1] >>> 0;
-  const [lo, hi] = rdmsr(cpu, msr);
+  // An unknown MSR still exits first (so the exit log records which one the guest wanted),
+  // and then #GPs as the hypervisor would inject it and as bare hardware raises it.
+  const known = msrKnown(cpu, msr);
+  const [lo, hi] = known ? rdmsr(cpu, msr) : [0, 0];
   if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(ExitReason.RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0 });
+  if (!known) cpu.fault(GP, 0);
   regs[0] = lo; regs[2] = hi;
 };
 

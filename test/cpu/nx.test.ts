@@ -1,4 +1,4 @@
-// EFER (SCE, NXE; LME/LMA and reserved bits #GP) and the XD bit of PAE paging against the SDM
+// EFER (SCE, NXE; LME/LMA and reserved bits #GP), unknown MSRs (#GP with an exit-log record) and the XD bit of PAE paging against the SDM
 // (Vol. 3A 4.6, 4.7; Vol. 4 IA32_EFER). The guest kernel test/guests/src/nx.c compares the
 // rest with QEMU; here are the cases QEMU 7.2 reports differently from the SDM (RSVD without
 // P) or does not model (SCE on an Intel model), and the compiled-block path.
@@ -111,4 +111,23 @@ test('EFER: SCE and NXE read back; LME, LMA and reserved bits are #GP(0); CPUID 
     assert.equal(u32(bad.m, R_VEC), 13, what);
     assert.equal(u32(bad.m, R_ERR), 0, what);
   }
+});
+
+test('an unknown MSR is #GP(0) on RDMSR and WRMSR, and the exit log records which MSR it was', () => {
+  const r = runKernel(`
+  mov ecx, 0x12345
+  rdmsr
+  mov dword [R_VEC], 0x77`);
+  assert.equal(u32(r.m, R_VEC), 13);
+  assert.equal(u32(r.m, R_ERR), 0);
+  const rec = r.m.vmm.log.recent(50).filter((x) => x.reasonName === 'RDMSR');
+  assert.deepEqual(rec.map((x) => x.msr), [0x12345]);
+  const w = runKernel(`
+  mov ecx, 0x12346
+  xor eax, eax
+  xor edx, edx
+  wrmsr
+  mov dword [R_VEC], 0x77`);
+  assert.equal(u32(w.m, R_VEC), 13);
+  assert.deepEqual(w.m.vmm.log.recent(50).filter((x) => x.reasonName === 'WRMSR').map((x) => x.msr), [0x12346]);
 });
