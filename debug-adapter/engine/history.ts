@@ -14,9 +14,9 @@
 //
 // Time: while running freely a snapshot is taken once SNAPSHOT_SHARE of the running time
 // since the previous one pays for it (its copy and the slower first writes after it). Both are
-// measured in CPU time of this process: on a loaded machine a wall-clock measure of a copy of a
-// millisecond or two often includes a preemption, and one such reading spaced the next snapshots
-// seconds apart. Only time spent running counts: the minutes a user spends looking at a stop do
+// measured as the lesser of wall-clock and process CPU time (see Clock): on a loaded machine a
+// wall-clock measure of a copy of a millisecond or two often includes a preemption, and one such
+// reading spaced the next snapshots seconds apart; CPU time counts V8's GC threads too. Only time spent running counts: the minutes a user spends looking at a stop do
 // not make a snapshot due the moment the guest resumes. Each stop takes one (after the stop is
 // reported), so stepping back after stepping is quick.
 
@@ -54,11 +54,11 @@ export class History {
   private snaps: Snap[] = [];
   /** The least distance, in instructions, between two snapshots taken while running. */
   private readonly minSpacing: number;
-  /** What a snapshot's copy costs (CPU milliseconds, smoothed over the latest ones). */
+  /** What a snapshot's copy costs (milliseconds by the Clock, smoothed over the latest ones). */
   private copyCpuMs: number;
-  /** CPU milliseconds spent running since the newest snapshot, and the CPU clock when it last ticked. */
+  /** Milliseconds spent running since the newest snapshot, and the clock's reading when it last ticked. */
   private ranMs = 0;
-  private tickAt = 0;
+  private readonly clock = new Clock();
   /** Device and CPU state the kept snapshots hold (their RAM is in the machine's page store). */
   private stateBytes = 0;
   /** Snapshots taken so far and the milliseconds they took (for the run statistics). */
@@ -96,20 +96,18 @@ export class History {
   }
 
   /** The guest starts running (continue, step, replay): the run clock starts here, not at the last stop. */
-  resumed(): void { this.tickAt = cpuMs(); }
+  resumed(): void { this.clock.lap(); }
 
   /** While running: a snapshot if the machine has run a spacing past the newest one and long enough since. */
   maybeTake(): void {
-    const now = cpuMs();
-    this.ranMs += now - this.tickAt;
-    this.tickAt = now;
+    this.ranMs += this.clock.lap();
     const last = this.snaps[this.snaps.length - 1];
     if (last && this.machine.icount - last.icount < this.minSpacing) return;
     if (last && this.ranMs * SNAPSHOT_SHARE < this.copyCpuMs * COST_PER_COPY) return;
     this.take();
   }
 
-  /** What copying the machine costs, in CPU milliseconds (smoothed). */
+  /** What copying the machine costs, in milliseconds (smoothed). */
   get copyMs(): number { return this.copyCpuMs; }
 
   /** At a stop (the user is looking): a snapshot unless the newest one is very close. */
@@ -129,10 +127,11 @@ export class History {
   takeNow(): void { this.take(); }
 
   private take(timed = true, first = false): void {
-    const t0 = performance.now(), c0 = cpuMs();
+    const t0 = performance.now();
+    this.ranMs += this.clock.lap();
     if (!first && !this.makeRoom()) {
       this.skipped++;
-      this.tickAt = cpuMs();
+      this.clock.lap();
       this.ranMs = 0;
       return;
     }
@@ -150,13 +149,14 @@ export class History {
     } else {
       this.snaps.splice(at, 0, snap);
     }
-    this.tickAt = cpuMs();
+    const ms = this.clock.lap();
     this.ranMs = 0;
     this.taken++;
     this.takenMs += performance.now() - t0;
-    // Halfway to each new reading: one slow copy (a page-store chunk allocated, a GC) moves
-    // the spacing by half, not all the way.
-    if (timed) this.copyCpuMs = (this.copyCpuMs + (this.tickAt - c0)) / 2;
+    // A dearer reading is believed at once (the first copies of a heavy writer cost ten times
+    // the initial guess, and halfway steps spent 7-9% of a 3e8-instruction run on snapshots);
+    // a cheaper one moves the estimate halfway, so one lucky copy does not halve the spacing.
+    if (timed) this.copyCpuMs = Math.max(ms, (this.copyCpuMs + ms) / 2);
   }
 
   /**
@@ -233,10 +233,25 @@ export class History {
   }
 }
 
-/** CPU time of this process in milliseconds (what running and copying cost, whatever else the machine runs). */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+/**
+ * Time this thread spent, near enough: per lap, the lesser of wall-clock time (which a
+ * preemption inflates on a loaded machine) and the process's CPU time (which V8's GC threads
+ * inflate). Node 20 has no per-thread CPU clock.
+ */
+class Clock {
+  private wall = performance.now();
+  private cpu = Clock.cpuMs();
+  /** Milliseconds since the previous lap. */
+  lap(): number {
+    const wall = performance.now(), cpu = Clock.cpuMs();
+    const ms = Math.min(wall - this.wall, cpu - this.cpu);
+    this.wall = wall; this.cpu = cpu;
+    return Math.max(0, ms);
+  }
+  private static cpuMs(): number {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
 }
 
 const MIB = 1 << 20;
