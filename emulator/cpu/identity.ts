@@ -1,15 +1,16 @@
 // What the CPU says about itself: CPUID leaves and the model-specific registers guests touch.
-// A Pentium 4-class identity in a family-6 signature: SSE to SSE3 and NX but no MMX and no long mode, so guests
-// choose the code paths we implement.
+// A Pentium 4-class identity in a family-6 signature: SSE to SSSE3, XSAVE and NX but no MMX
+// and no long mode, so guests choose the code paths we implement.
 
 import * as K from './constants';
 import type { OperandCpu as Cpu } from './operands';
 import { TSC_PER_TICK } from '../clock';
 import { OPCODE_FORMS } from '../isa/opcode-forms';
+import { XCR0_SUPPORTED, XSAVE_SIZE } from './sse-unit';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { EFER_NXE, EFER_SCE, GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } = K;
+const { CR4_OSXSAVE, EFER_NXE, EFER_SCE, GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } = K;
 
 export const CPUID_VENDOR = 'GenuineIntel';
 export const CPUID_BRAND = 'Paravirt virtual i686 CPU';
@@ -33,8 +34,9 @@ export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 0);
 export const CPUID_LEAF7_EBX = featureBits(7, 'ebx', 1 << 7);
 /** Leaf 7 ECX: UMIP (bit 2). */
 export const CPUID_LEAF7_ECX = featureBits(7, 'ecx', 1 << 2);
-/** The highest basic leaf. */
-const MAX_BASIC_LEAF = 7;
+/** The highest basic leaf: 0xD, the XSAVE leaf. */
+const MAX_BASIC_LEAF = 0xd;
+const XSAVE_LEAF = 0xd;
 /** CPUID.80000001H:EDX.NX (bit 20): EFER.NXE and the XD bit of PAE paging entries. */
 export const CPUID_EXT_NX = 1 << 20;
 /** Extended features (leaf 0x80000001): the instructions', plus NX. */
@@ -51,9 +53,10 @@ function str4(s: string, i: number): number {
 }
 
 /**
- * Fills EAX, EBX, ECX, EDX for leaf EAX (subleaf ECX for leaf 7). Leaves 3-6 are all zero: no
- * processor serial number, no deterministic cache parameters (leaf 2 describes the caches),
- * no MONITOR/MWAIT sizes, no thermal and power features.
+ * Fills EAX, EBX, ECX, EDX for leaf EAX (subleaf ECX for leaves 7 and 0xD). Leaves 3-6 and
+ * 8-0xC are all zero: no processor serial number, no deterministic cache parameters (leaf 2
+ * describes the caches), no MONITOR/MWAIT sizes, no thermal and power features, nothing else
+ * below the XSAVE leaf.
  */
 export function cpuid(cpu: Cpu): void {
   const r = cpu.regs;
@@ -65,10 +68,17 @@ export function cpuid(cpu: Cpu): void {
   const brand = CPUID_BRAND.padEnd(48, '\0');
   switch (leaf) {
     case 0: a = MAX_BASIC_LEAF; b = str4(CPUID_VENDOR, 0); d = str4(CPUID_VENDOR, 4); c = str4(CPUID_VENDOR, 8); break;
-    case 1: a = CPUID_SIGNATURE; b = 0; c = CPUID_FEATURES_ECX; d = CPUID_FEATURES_EDX; break;
+    // ECX.OSXSAVE (27) mirrors CR4.OSXSAVE.
+    case 1: a = CPUID_SIGNATURE; b = 0; c = CPUID_FEATURES_ECX | (cpu.cr4 & CR4_OSXSAVE ? 1 << 27 : 0); d = CPUID_FEATURES_EDX; break;
     case 2: a = 0x03020101; b = 0; c = 0; d = 0x0c040843; break; // TLB and cache descriptors of the P6 family
     case 3: case 4: case 5: case 6: break;
     case 7: if (subleaf === 0) { b = CPUID_LEAF7_EBX; c = CPUID_LEAF7_ECX; } break;   // EAX 0: subleaf 0 is the only one
+    case 8: case 9: case 0xa: case 0xb: case 0xc: break;
+    case XSAVE_LEAF:
+      // Subleaf 0: the XCR0 bits supported (x87, SSE), the area's size for the enabled ones and
+      // for all (576: the legacy region and the header); no other subleaf has anything.
+      if (subleaf === 0) { a = XCR0_SUPPORTED; b = XSAVE_SIZE; c = XSAVE_SIZE; }
+      break;
     case 0x80000000: a = 0x80000004; break;
     case 0x80000001: d = CPUID_EXT_FEATURES_EDX; break;
     default: {

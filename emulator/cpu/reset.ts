@@ -96,7 +96,7 @@ export function saveCpu(cpu: Cpu): CpuSnapshot {
   s.msrs = [...cpu.msrs.entries()].map(([k, v]) => [k, [v[0], v[1]]]);
   const f = cpu.fpu;
   s.fpu = { st: f.st.slice(), empty: f.empty, top: f.top, cw: f.cw, sw: f.sw };
-  s.sse = { xmm: cpu.sse.registers().slice(), mxcsr: cpu.sse.mxcsr };
+  s.sse = { xmm: cpu.sse.registers().slice(), mxcsr: cpu.sse.mxcsr, xcr0: cpu.sse.xcr0 };
   return s;
 }
 
@@ -118,9 +118,9 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   const f = s.fpu as { st: Float64Array; empty: number; top: number; cw: number; sw: number };
   cpu.fpu.st.set(f.st); cpu.fpu.empty = f.empty; cpu.fpu.top = f.top; cpu.fpu.cw = f.cw; cpu.fpu.sw = f.sw;
   // Snapshots from before the SSE unit existed restore it to its power-on state.
-  const x = s.sse as { xmm: Uint8Array; mxcsr: number } | undefined;
+  const x = s.sse as { xmm: Uint8Array; mxcsr: number; xcr0?: number } | undefined;
   cpu.sse.reset();
-  if (x) { cpu.sse.registers().set(x.xmm); cpu.sse.mxcsr = x.mxcsr; }
+  if (x) { cpu.sse.registers().set(x.xmm); cpu.sse.mxcsr = x.mxcsr; cpu.sse.xcr0 = x.xcr0 ?? 1; }
   for (let i = 0; i < 6; i++) cpu.segUpdated(i);
   cpu.setCpl(cpu.cpl);
   cpu.drHits = 0;

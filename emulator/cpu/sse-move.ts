@@ -4,7 +4,7 @@
 
 import * as K from './constants';
 import type { ExecCpu, Family, Handler } from './handler';
-import { fxrstor, fxsave } from './sse-save';
+import { fxrstor, fxsave, xrstor, xsave } from './sse-save';
 import { MXCSR_MASK, SCRATCH, srcSlot, sseCheck, sseEnter, storeSlot } from './sse-state';
 
 const { GP, UD } = K;
@@ -130,7 +130,7 @@ const maskmovdqu: Handler = (cpu, op) => {
   for (let k = 0; k < 16; k++) if (b[m + k] & 0x80) cpu.wr8(lins[n++], b[v + k]);
 };
 
-/** 0F AE: FXSAVE, FXRSTOR, LDMXCSR, STMXCSR (memory); LFENCE, MFENCE, SFENCE (register). */
+/** 0F AE: FXSAVE, FXRSTOR, LDMXCSR, STMXCSR, XSAVE, XRSTOR (memory); LFENCE, MFENCE, SFENCE (register). */
 const group15: Handler = (cpu) => {
   cpu.modrm();
   if (cpu.rep || cpu.o32 !== cpu.cs32) cpu.fault(UD);       // prefixed forms are other instructions
@@ -149,6 +149,8 @@ const group15: Handler = (cpu) => {
       return;
     }
     case 3: sseCheck(cpu); cpu.wr32(cpu.eaLin(4, true), cpu.sse.mxcsr); return;
+    case 4: xsave(cpu); return;
+    case 5: xrstor(cpu); return;
     default: cpu.fault(UD);
   }
 };

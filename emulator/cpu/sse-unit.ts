@@ -9,6 +9,10 @@ export const MX_FTZ = 0x8000;
 /** Bits a guest may set (DAZ included: MXCSR_MASK reports it). */
 export const MXCSR_MASK = 0xffff;
 export const MXCSR_RESET = 0x1f80;
+/** The XCR0 bits this CPU supports: x87 and SSE. */
+export const XCR0_SUPPORTED = 3;
+/** Bytes of the XSAVE area for x87 and SSE: the legacy region and the header. */
+export const XSAVE_SIZE = 576;
 
 export class SseUnit {
   readonly bytes = new Uint8Array(16 * 10);
@@ -22,8 +26,10 @@ export class SseUnit {
   readonly f64 = new Float64Array(this.bytes.buffer);
   readonly i64 = new BigInt64Array(this.bytes.buffer);
   mxcsr = MXCSR_RESET;
+  /** XCR0: the state components XSAVE manages (bit 0, x87, always set; bit 1, SSE). */
+  xcr0 = 1;
 
-  reset(): void { this.bytes.fill(0); this.mxcsr = MXCSR_RESET; }
+  reset(): void { this.bytes.fill(0); this.mxcsr = MXCSR_RESET; this.xcr0 = 1; }
 
   /** The 128 bytes of XMM0-XMM7 (for snapshots and the debugger). */
   registers(): Uint8Array { return this.bytes.subarray(0, 128); }

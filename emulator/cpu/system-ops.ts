@@ -6,6 +6,7 @@
 
 import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
+import { xgetbv, xsetbv } from './sse-save';
 import { cpuid, msrKnown, rdmsr, readTsc, wrmsr } from './identity';
 import type { ExecCpu, Family, Handler } from './handler';
 
@@ -95,7 +96,7 @@ const group7: Handler = (cpu) => {
   const regs = cpu.regs;
   if (cpu.mod === 3) {
     // These register forms take no operand-size or REP prefix (with one they are other instructions).
-    if ((m === 0xc1 || m === 0xc8 || m === 0xc9 || m === 0xca || m === 0xcb) && (cpu.rep || cpu.o32 !== cpu.cs32)) cpu.fault(UD);
+    if ((m === 0xc1 || m === 0xc8 || m === 0xc9 || m === 0xca || m === 0xcb || m === 0xd0 || m === 0xd1) && (cpu.rep || cpu.o32 !== cpu.cs32)) cpu.fault(UD);
     switch (m) {
       case 0xc1: // VMCALL
         if (!cpu.sink) cpu.fault(UD);
@@ -104,6 +105,8 @@ const group7: Handler = (cpu) => {
       case 0xf9: rdtscp(cpu); return;
       case 0xca: setAc(cpu, false); return;
       case 0xcb: setAc(cpu, true); return;
+      case 0xd0: xgetbv(cpu); return;
+      case 0xd1: xsetbv(cpu, () => cpu.vmexit(ExitReason.XSETBV, 0, 'hypervisor')); return;
       case 0xc8: case 0xc9: // MONITOR, MWAIT: not advertised by CPUID; an intercepting hypervisor treats them as NOP
         if (!cpu.controls?.monitorMwait) cpu.fault(UD);
         priv(cpu);

@@ -402,7 +402,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'xsetbv', rule: 'PV047', mnemonics: ['xsetbv'], title: 'XSETBV: set an extended control register',
-    class: 'privileged', forms: [],
+    class: 'privileged', forms: [op0f(0x01, 'xsetbv', '', 'system', { ...M, modrmByte: 0xd1, rep: 'none', fixedOperandSize: true, cpuid: { leaf: 1, reg: 'ecx', bit: 26 } })],
     semantics: 'Writes XCR0 (enabled XSAVE state components) from EDX:EAX.',
     pvBehaviour: EMUL_PV,
     pvSeverity: 'error',

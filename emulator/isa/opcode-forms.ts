@@ -189,6 +189,8 @@ for (let cc = 0; cc < 16; cc++) {
   two(0x80 + cc, 'j' + CC[cc], 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
   two(0x90 + cc, 'set' + CC[cc], 'Eb', 'bit-ops', M);
 }
+// XGETBV (0F 01 D0) reads XCR0; XSETBV, privileged, is in the instruction table.
+two(0x01, 'xgetbv', '', 'system', { ...M, modrmByte: 0xd0, rep: 'none', fixedOperandSize: true, cpuid: { leaf: 1, reg: 'ecx', bit: 26 } });
 two(0xa0, 'push', 'FS', 'stack'); two(0xa1, 'pop', 'FS', 'stack');
 two(0xa8, 'push', 'GS', 'stack'); two(0xa9, 'pop', 'GS', 'stack');
 two(0xa3, 'bt', 'Ev, Gv', 'bit-ops', M);

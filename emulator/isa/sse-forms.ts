@@ -10,6 +10,8 @@ const SSE: CpuidBit = { leaf: 1, reg: 'edx', bit: 25 };
 const SSE2: CpuidBit = { leaf: 1, reg: 'edx', bit: 26 };
 const SSE3: CpuidBit = { leaf: 1, reg: 'ecx', bit: 0 };
 const SSSE3: CpuidBit = { leaf: 1, reg: 'ecx', bit: 9 };
+/** CPUID.1:ECX.XSAVE: XSAVE/XRSTOR, XGETBV/XSETBV and CR4.OSXSAVE. */
+export const XSAVE: CpuidBit = { leaf: 1, reg: 'ecx', bit: 26 };
 const FXSR: CpuidBit = { leaf: 1, reg: 'edx', bit: 24 };
 
 type Prefix = NonNullable<OpcodeForm['prefix']>;
@@ -62,6 +64,8 @@ f(0xae, 'np', 'fxsave', 'M', 'sse-move', FXSR, { ...MEM, reg: 0 });
 f(0xae, 'np', 'fxrstor', 'M', 'sse-move', FXSR, { ...MEM, reg: 1 });
 f(0xae, 'np', 'ldmxcsr', 'Md', 'sse-move', SSE, { ...MEM, reg: 2 });
 f(0xae, 'np', 'stmxcsr', 'Md', 'sse-move', SSE, { ...MEM, reg: 3 });
+f(0xae, 'np', 'xsave', 'M', 'sse-move', XSAVE, { ...MEM, reg: 4 });
+f(0xae, 'np', 'xrstor', 'M', 'sse-move', XSAVE, { ...MEM, reg: 5 });
 (['lfence', 'mfence', 'sfence'] as const).forEach((m, i) => forms.push(op0f(0xae, m, '', 'sse-move', { ...M, reg: 5 + i, mod: 'reg', ...NP_ONLY })));
 
 // ---- floating point -------------------------------------------------------------------------

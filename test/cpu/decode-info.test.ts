@@ -47,7 +47,7 @@ test('16-bit code: ModR/M forms with BP/SI/DI and the operand-size prefix', () =
 });
 
 test('encodings the CPU answers with #UD decode to null', () => {
-  for (const c of ['0f 0b', 'f0 01 c8', 'f0 90', '8f c8', 'fe d0', 'ff f8', '0f ff', 'c4 c0', '8e c8', '0f 01 d1']) {
+  for (const c of ['0f 0b', 'f0 01 c8', 'f0 90', '8f c8', 'fe d0', 'ff f8', '0f ff', 'c4 c0', '8e c8', '0f 01 d2']) {
     assert.equal(decodeInfo(hex(c), true), null, c);
   }
   // Truncated input and over-long prefix chains are not instructions either.

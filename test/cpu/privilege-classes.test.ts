@@ -24,8 +24,12 @@ function encoding(f: OpcodeForm): number[] {
 
 /** Run the bytes at CPL 3 (IOPL 0, flat user segments, ECX pointing at user data); the vector taken. */
 function atCpl3(bytes: number[]): { vec: number; err: number } {
+  // CR4.OSXSAVE on: without it XSETBV is #UD before its privilege check (SDM, XSETBV).
   const r = runKernel(`
   mov word [idt + 0x80 * 8 + 4], 0xee00
+  mov eax, cr4
+  or eax, 1 << 18
+  mov cr4, eax
   push UDATA
   push 0x70000
   push 0x002

@@ -132,3 +132,73 @@ test('compiled blocks run SSE code through the interpreter with the same results
   assert.equal(results[0].regs.eip, results[1].regs.eip);
   assert.equal(results[0].regs.ecx, 0);
 });
+
+const OSXSAVE = 1 << 18;
+const XGETBV = Uint8Array.from([0x0f, 0x01, 0xd0]);
+const XSETBV = Uint8Array.from([0x0f, 0x01, 0xd1]);
+const XSAVE = Uint8Array.from([0x0f, 0xae, 0x23]);     // xsave [ebx]
+const XRSTOR = Uint8Array.from([0x0f, 0xae, 0x2b]);    // xrstor [ebx]
+const gpr = (eax: number, ecx: number, edx: number, ebx = AREA): Uint32Array => Uint32Array.from([eax, ecx, edx, ebx, 0, 0, 0, 0]);
+
+test('XGETBV/XSETBV: #UD without CR4.OSXSAVE, XCR0 bits x87 and SSE only, the XSETBV exit; CPUID leaf 0xD and OSXSAVE', () => {
+  assert.equal(stepOne(machine(OSFXSR), XGETBV, gpr(0, 0, 0), 0).fault, 6);
+  const m = machine(OSFXSR | OSXMMEXCPT | OSXSAVE);
+  let s = stepOne(m, XGETBV, gpr(0xdead, 0, 0xbeef), 0);
+  assert.deepEqual([s.fault, s.regs[0], s.regs[2]], [-1, 1, 0], 'XCR0 is 1 (x87) at reset');
+  assert.equal(stepOne(m, XGETBV, gpr(0, 1, 0), 0).fault, 13, 'XCR1 does not exist here');
+  const before = m.exits.byReason.XSETBV ?? 0;
+  assert.equal(stepOne(m, XSETBV, gpr(3, 0, 0), 0).fault, -1);
+  assert.equal(m.exits.byReason.XSETBV ?? 0, before + 1, 'XSETBV exits (reason 55) under VT-x');
+  s = stepOne(m, XGETBV, gpr(0, 0, 0), 0);
+  assert.equal(s.regs[0], 3);
+  for (const [eax, ecx, edx] of [[2, 0, 0], [7, 0, 0], [3, 1, 0], [3, 0, 1]]) assert.equal(stepOne(m, XSETBV, gpr(eax, ecx, edx), 0).fault, 13, `xsetbv ${eax} ${ecx} ${edx}`);
+  assert.equal(stepOne(m, XGETBV, gpr(0, 0, 0), 0).regs[0], 3, 'a refused XSETBV changes nothing');
+  // CPUID.(EAX=0DH, ECX=0): x87|SSE, 576 bytes; CPUID.1:ECX.OSXSAVE follows CR4.
+  const cpuid = Uint8Array.from([0x0f, 0xa2]);
+  s = stepOne(m, cpuid, gpr(0xd, 0, 0), 0);
+  assert.deepEqual([s.regs[0], s.regs[3], s.regs[1]], [3, 576, 576]);
+  assert.equal((stepOne(m, cpuid, gpr(1, 0, 0), 0).regs[1] >>> 27) & 1, 1);
+  assert.equal((stepOne(machine(OSFXSR), cpuid, gpr(1, 0, 0), 0).regs[1] >>> 27) & 1, 0);
+});
+
+test('XSAVE writes the legacy region and XSTATE_BV; XRSTOR loads or initialises each component and checks the header', () => {
+  const m = machine(OSFXSR | OSXMMEXCPT | OSXSAVE);
+  assert.equal(stepOne(m, XSETBV, gpr(3, 0, 0), 0).fault, -1);
+  for (const insn of [[0xdb, 0xe3], [0xd9, 0xe8]]) assert.equal(stepOne(m, Uint8Array.from(insn), regs(), 0).fault, -1);   // fninit; fld1
+  const sse = m.cpu.sse;
+  sse.mxcsr = 0x1fa0;
+  for (let i = 0; i < 128; i++) sse.u8[i] = (i * 5 + 1) & 0xff;
+  m.writePhysical(AREA, new Uint8Array(576).fill(0xcc));
+  assert.equal(stepOne(m, XSAVE, gpr(1, 0, 0), 0).fault, -1, 'x87 only');
+  let img = m.readPhysical(AREA, 576);
+  let v = new DataView(img.buffer, img.byteOffset);
+  assert.equal(v.getUint16(0, true), 0x037f);
+  assert.equal(img[160], 0xcc, 'XMM left alone');
+  assert.equal(v.getUint32(24, true), 0xcccccccc, 'MXCSR left alone');
+  assert.equal(v.getUint32(512, true), 0xcccccccd, 'XSTATE_BV: bit 0 set, the others kept');
+  m.writePhysical(AREA, new Uint8Array(576));
+  assert.equal(stepOne(m, XSAVE, gpr(0xffffffff, 0, 0xffffffff), 0).fault, -1, 'all of XCR0');
+  img = m.readPhysical(AREA, 576);
+  v = new DataView(img.buffer, img.byteOffset);
+  assert.equal(v.getUint32(24, true), 0x1fa0);
+  assert.equal(v.getUint32(28, true), 0xffff);
+  for (let i = 0; i < 128; i++) assert.equal(img[160 + i], (i * 5 + 1) & 0xff);
+  assert.equal(v.getUint32(512, true), 3);
+  assert.equal(stepOne(m, XSAVE, gpr(3, 0, 0, AREA + 16), 0).fault, 13, '16-byte aligned is not enough');
+
+  // XRSTOR with XSTATE_BV = x87 only: XMM registers to their initial zeros, MXCSR still from memory.
+  v.setUint32(512, 1, true); v.setUint32(24, 0x1f80, true);
+  m.writePhysical(AREA, img);
+  assert.equal(stepOne(m, XRSTOR, gpr(3, 0, 0), 0).fault, -1);
+  assert.equal(sse.mxcsr, 0x1f80);
+  assert.ok(sse.u8.subarray(0, 128).every((b) => b === 0));
+  assert.equal(m.cpu.fpu.top, 7, 'x87 from memory: one value pushed');
+  // Bad headers: XSTATE_BV outside XCR0, a reserved header byte, a compacted XCOMP_BV.
+  for (const [at, value] of [[512, 4], [540, 1], [524, 0x80000000]] as const) {
+    const bad = img.slice();
+    new DataView(bad.buffer).setUint32(512, 3, true);
+    new DataView(bad.buffer).setUint32(at, value, true);
+    m.writePhysical(AREA, bad);
+    assert.equal(stepOne(m, XRSTOR, gpr(3, 0, 0), 0).fault, 13, `header byte ${at}`);
+  }
+});
