@@ -30,6 +30,8 @@ const PROBES: Record<string, string> = {
   [key(1, 'edx', 26)]: `${SSE_ON}\n  paddq xmm0, xmm1`,                                     // SSE2
   [key(1, 'ecx', 0)]: `${SSE_ON}\n  haddps xmm0, xmm1\n  fisttp dword [R_SCRATCH + 0x40]`,   // SSE3
   [key(1, 'ecx', 9)]: `${SSE_ON}\n  pshufb xmm0, xmm1`,                                     // SSSE3
+  // XSAVE (OSXSAVE, bit 27, is not a fixed bit: it mirrors CR4.OSXSAVE, set here).
+  [key(1, 'ecx', 26)]: `${SSE_ON}\n  ${CR4_OR(18)}\n  xor ecx, ecx\n  xgetbv\n  mov eax, 3\n  xor edx, edx\n  xsetbv\n  xsave [0x7000]\n  xrstor [0x7000]`,
   [key(7, 'ebx', 7)]: CR4_OR(20),                                                           // SMEP
   [key(7, 'ebx', 20)]: `${CR4_OR(21)}\n  stac\n  clac`,                                     // SMAP
   [key(7, 'ecx', 2)]: CR4_OR(11),                                                           // UMIP
@@ -43,8 +45,7 @@ const ABSENT: Array<{ name: string; k: string; probe: string; vector: number }> 
   { name: 'SSE4.1', k: key(1, 'ecx', 19), probe: `${SSE_ON}\n  pmulld xmm0, xmm1`, vector: 6 },
   { name: 'SSE4.2', k: key(1, 'ecx', 20), probe: 'crc32 eax, ebx', vector: 6 },
   { name: 'POPCNT', k: key(1, 'ecx', 23), probe: 'popcnt eax, ebx', vector: 6 },
-  { name: 'XSAVE', k: key(1, 'ecx', 26), probe: 'xor ecx, ecx\n  xgetbv', vector: 6 },
-  { name: 'OSXSAVE (CR4.OSXSAVE)', k: key(1, 'ecx', 27), probe: CR4_OR(18), vector: 13 },
+  { name: 'AVX', k: key(1, 'ecx', 28), probe: `${SSE_ON}\n  ${CR4_OR(18)}\n  xor ecx, ecx\n  mov eax, 7\n  xor edx, edx\n  xsetbv`, vector: 13 },
   { name: 'VMX (CR4.VMXE)', k: key(1, 'ecx', 5), probe: CR4_OR(13), vector: 13 },
   { name: 'SMX (CR4.SMXE)', k: key(1, 'ecx', 6), probe: CR4_OR(14), vector: 13 },
   { name: 'PCID (CR4.PCIDE)', k: key(1, 'ecx', 17), probe: CR4_OR(17), vector: 13 },
