@@ -169,7 +169,8 @@ const approx: Handler = (cpu, opcode) => {
     let x = u.f32[s * 4 + k];
     if ((bits & 0x7f800000) === 0) x = bits >>> 31 ? -0 : 0;
     if (x !== x) { u.u32[t + k] = bits | 0x400000; continue; }
-    const r = opcode === 0x53 ? 1 / x : x < 0 ? NaN : 1 / Math.sqrt(x);
+    // Reciprocals of 2^126 and up would be at or below the smallest normal: hardware gives zero.
+    const r = opcode === 0x53 ? (Math.abs(x) >= 2 ** 126 ? (x < 0 ? -0 : 0) : 1 / x) : x < 0 ? NaN : 1 / Math.sqrt(x);
     if (r !== r) u.u32[t + k] = 0xffc00000;
     else u.f32[t + k] = Math.abs(Math.fround(r)) < 1.1754943508222875e-38 ? (r < 0 ? -0 : 0) : r;
   }

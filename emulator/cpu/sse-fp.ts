@@ -5,7 +5,7 @@
 // and PE. Elements are addressed in the SSE unit's typed views: `w` is the index of a
 // binary64 in f64 (its words are i32[2w], i32[2w+1]) or of a binary32 in f32.
 
-import { directed, errorSign, nextDouble, nextSingle, roundInt } from './sse-round';
+import { beyondDoubleRange, directed, errorSign, nextDouble, nextSingle, roundInt } from './sse-round';
 import { MX_DAZ, MX_DE, MX_FTZ, MX_IE, MX_OE, MX_PE, MX_UE, MX_ZE, type SseUnit } from './sse-unit';
 
 export const OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3, OP_SQRT = 4, OP_MIN = 5, OP_MAX = 6;
@@ -63,7 +63,9 @@ function defaultNanD(u: SseUnit, to: number): void { u.i32[2 * to] = 0; u.i32[2 
 function storeRoundedD(u: SseUnit, op: number, a: number, b: number, r: number, to: number): void {
   const rc = (u.mxcsr >> 13) & 3;
   if (!Number.isFinite(r)) {
-    fp.flags |= MX_OE | MX_PE;
+    // Rounded toward zero, a result below 2^1024 is the largest double, inexact but no overflow.
+    const overflow = !towardZero(r > 0, rc) || beyondDoubleRange(op, a, b);
+    fp.flags |= overflow ? MX_OE | MX_PE : MX_PE;
     u.f64[to] = overflowResult(r > 0, rc, Number.MAX_VALUE);
     return;
   }
@@ -79,6 +81,11 @@ function storeRoundedD(u: SseUnit, op: number, a: number, b: number, r: number, 
     if (ftz) { fp.flags |= MX_PE; x = x < 0 || Object.is(x, -0) ? -0 : 0; }
   }
   u.f64[to] = x;
+}
+
+/** Whether rounding mode rc moves a value of this sign toward zero. */
+function towardZero(positive: boolean, rc: number): boolean {
+  return rc === 3 || (rc === 2 && !positive) || (rc === 1 && positive);
 }
 
 function overflowResult(positive: boolean, rc: number, max: number): number {
@@ -145,8 +152,10 @@ function valS(u: SseUnit, w: number): number {
 function storeRoundedS(u: SseUnit, r: number, sign64: number, to: number): void {
   const rc = (u.mxcsr >> 13) & 3;
   const f = Math.fround(r);
-  if (!Number.isFinite(f) && Number.isFinite(r) || !Number.isFinite(r)) {
-    fp.flags |= MX_OE | MX_PE;
+  if (!Number.isFinite(f)) {
+    // Toward zero, an exact value below 2^128 rounds to the largest single without overflow.
+    const big = Math.abs(r) > 2 ** 128 || (Math.abs(r) === 2 ** 128 && (r > 0 ? sign64 >= 0 : sign64 <= 0));
+    fp.flags |= !towardZero(r > 0, rc) || big ? MX_OE | MX_PE : MX_PE;
     u.f32[to] = overflowResult(r > 0, rc, MAX_S);
     return;
   }

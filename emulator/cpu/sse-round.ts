@@ -75,6 +75,24 @@ export function errorSign(op: number, a: number, b: number, r: number): number {
   }
 }
 
+/**
+ * Whether |a op b| >= 2^1024 exactly (op: 0 add, 1 sub, 2 mul, 3 div): the overflow threshold
+ * when rounding toward zero, where a result between the largest double and 2^1024 rounds to
+ * the largest double without overflowing.
+ */
+export function beyondDoubleRange(op: number, a: number, b: number): boolean {
+  const [ma, ea] = decompose(a), [mb, eb] = decompose(op === 1 ? -b : b);
+  const abs = (v: bigint): bigint => (v < 0n ? -v : v);
+  switch (op) {
+    case 0: case 1: {
+      const e = Math.min(ea, eb);
+      return cmpScaled(abs((ma << BigInt(ea - e)) + (mb << BigInt(eb - e))), e, 1n, 1024) >= 0;
+    }
+    case 2: return cmpScaled(abs(ma * mb), ea + eb, 1n, 1024) >= 0;
+    default: return cmpScaled(abs(ma), ea, abs(mb), eb + 1024) >= 0;
+  }
+}
+
 /** The next binary64 toward +Infinity (dir 1) or -Infinity (dir -1). */
 export function nextDouble(x: number, dir: number): number {
   if (x === 0) return dir * Number.MIN_VALUE;

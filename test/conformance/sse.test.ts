@@ -10,7 +10,7 @@ import { DATA_ADDR, WINDOW_SIZE } from './alu-cases';
 import { createEmulatorMachine } from './emulator-under-test';
 import { envInt } from './random';
 import { SSE_FAMILIES, type SseCase } from './sse-cases';
-import { describeSseResult, runSseConformance, runSseOnHost } from './sse-conformance';
+import { compareSse, describeSseResult, prepareSseMachine, runSseConformance, runSseOnEmulator, runSseOnHost } from './sse-conformance';
 
 function fixed(bytes: number[], xmm: Array<[number, number[]]>, mxcsr = 0x1f80): SseCase {
   const x = new Uint8Array(128);
@@ -42,6 +42,25 @@ test('the SSE host oracle reproduces values from the SDM', () => {
   assert.equal(word(pcmpeqb.xmm, 0, 1), 0xffffffff);
   assert.equal(divUnmasked.fault, 19);
   void DATA_ADDR;
+});
+
+test('edge cases a 10^6-case campaign found agree with the host CPU', () => {
+  const max = [0xffffffff, 0x7fefffff];          // the largest double
+  const cases = [
+    // -1.676e292 - MAX rounded up (RC=2): -MAX, PE without OE (below 2^1024 in magnitude).
+    fixed([0x66, 0x0f, 0x5c, 0xc6], [[0, [0, 0xfca00000, 0, 0]], [6, [...max, 0, 0]]], 0x5f80),
+    // The same rounded down and toward zero, and a sum at 2^1024 exactly toward zero (OE).
+    fixed([0x66, 0x0f, 0x58, 0xc6], [[0, [...max, 0, 0]], [6, [...max, 0, 0]]], 0x7f80),
+    fixed([0x66, 0x0f, 0x5c, 0xc6], [[0, [0, 0xfca00000, 0, 0]], [6, [...max, 0, 0]]], 0x3f80),
+    // Singles: FLT_MAX + FLT_MAX/2^24 toward zero.
+    fixed([0x0f, 0x58, 0xc6], [[0, [0x7f7fffff, 0, 0, 0]], [6, [0x737fffff, 0, 0, 0]]], 0x7f80),
+    // RCPPS of +-2^126 and more: zero (an approximation: held to the SDM's bound, so zero to zero).
+    { ...fixed([0x0f, 0x53, 0xc6], [[6, [0x7e800000, 0xfe800000, 0x7f7fffff, 0x3f800000]]]), undefinedXmm: 0 },
+  ];
+  const host = runSseOnHost(cases);
+  const m = createEmulatorMachine();
+  prepareSseMachine(m);
+  cases.forEach((c, i) => assert.equal(compareSse(c, host[i]!, runSseOnEmulator(m, c)), null, `case ${i}`));
 });
 
 for (const family of SSE_FAMILIES) {
