@@ -20,7 +20,8 @@ typedef unsigned long long u64;
 #define SYS_ADD   1
 #define SYS_UNMAP 2
 
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+/* Always the DX form, as the assembly guests use: v86 counts the imm8 form of the exit OUT once more. */
+static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "d"(port)); }
 
 void *memset(void *d, int c, u32 n);
 void *memcpy(void *d, const void *s, u32 n);
