@@ -18,6 +18,7 @@ import { exportTraceCommand } from './export-trace';
 import { fixAllCommand } from './fix-all';
 import { HypervisorConsole } from './hypervisor-console';
 import { MemoryView } from './memory-view';
+import { WalkthroughProgress } from './walkthrough-progress';
 
 let client: LanguageClient | undefined;
 
@@ -41,7 +42,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
   const hypervisorConsole = new HypervisorConsole();
   const memoryView = new MemoryView(context.extensionUri);
   context.subscriptions.push(output, exitsView, screen, status, hypervisorConsole, memoryView);
+  const walkthrough = new WalkthroughProgress(context.extension.id);
+  walkthrough.markSampleIfPresent();
 
+  const exitsTree = vscode.window.createTreeView('paravirt.exits', { treeDataProvider: exitsView });
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory('paravirt', new ParavirtAdapterFactory(context)),
     // One provider resolves (and offers launch.json's first configurations); a second,
@@ -50,7 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     vscode.debug.registerDebugConfigurationProvider('paravirt', {
       provideDebugConfigurations: (folder) => configProvider.provideDebugConfigurations(folder),
     }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
-    vscode.window.registerTreeDataProvider('paravirt.exits', exitsView),
+    exitsTree,
+    exitsTree.onDidChangeVisibility((e) => { if (e.visible) walkthrough.mark('exits'); }),
     vscode.window.registerWebviewViewProvider(GuestScreen.viewId, screen, { webviewOptions: { retainContextWhenHidden: true } }),
   );
 
@@ -58,6 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
   context.subscriptions.push(
     vscode.debug.onDidStartDebugSession((s) => {
       if (s.type !== 'paravirt') return;
+      walkthrough.mark('debug');
       model.reset();
       hypervisorConsole.sessionStarted(s.name);
       exitsView.refresh();
@@ -92,10 +98,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
   );
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('paravirt.createSampleProject', (target?: vscode.Uri) => createSampleCommand(context, target)),
-    vscode.commands.registerCommand('paravirt.compare', (args?: { hvm?: string; pv?: string }) => compareCommand(context, output, args)),
+    vscode.commands.registerCommand('paravirt.createSampleProject', async (target?: vscode.Uri) => {
+      const made = await createSampleCommand(context, target);
+      if (made) walkthrough.mark('sample');
+      return made;
+    }),
+    vscode.commands.registerCommand('paravirt.compare', async (args?: { hvm?: string; pv?: string }) => {
+      const panel = await compareCommand(context, output, args);
+      if (panel) walkthrough.mark('compare');
+      return panel;
+    }),
     vscode.commands.registerCommand('paravirt.exportExitTrace', (args?: { format?: 'jsonl' | 'csv'; path?: string }) => exportTraceCommand(model, args)),
-    vscode.commands.registerCommand('paravirt.fixAll', () => fixAllCommand()),
+    vscode.commands.registerCommand('paravirt.fixAll', async () => {
+      const fixed = await fixAllCommand();
+      if (fixed > 0) walkthrough.mark('lint');
+      return fixed;
+    }),
     vscode.commands.registerCommand('paravirt.revealExit', revealExit),
     vscode.commands.registerCommand('paravirt.openSampleFile', openSampleFileCommand),
     vscode.commands.registerCommand('paravirt.showMemory', (where?: Parameters<MemoryView['show']>[0], physical?: boolean) => memoryView.show(where, physical === true)),

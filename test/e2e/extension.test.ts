@@ -4,7 +4,8 @@
 // breakpoints in assembly and C, a step, a register in Watch, the decoded Registers, the
 // memory view, VM Exits, Guest Screen, the status bar, and the views, debug console and
 // exported trace at the end against the CLI's own count; then a VGA test kernel, the PV
-// kernel without a launch configuration, and the comparison. Screenshots go to
+// kernel without a launch configuration, the comparison, and the walkthrough opened last
+// with every step ticked by what was done. Screenshots go to
 // test/artifacts/; with PARAVIRT_SCREENSHOTS=1 the README's in media/screenshots/ are
 // refreshed too (opt-in, so a test run leaves the tracked pictures alone). PARAVIRT_E2E=0
 // leaves this layer out.
@@ -62,6 +63,31 @@ function buildVgaGuest(): string | null {
 }
 let vgaSkip: string | null = null;
 const log = (s: string) => process.stdout.write(`# e2e: ${s}\n`);
+
+/**
+ * Opens our walkthrough (Welcome: Open Walkthrough...) and reads each step's checkbox as the
+ * page shows it (aria-checked), by step id.
+ */
+async function walkthroughSteps(w: Workbench): Promise<Record<string, string | null>> {
+  const p = w.page;
+  const ours = p.locator('.quick-input-list .monaco-list-row', { hasText: 'Debug a paravirtualized kernel' }).first();
+  for (let attempt = 0; ; attempt++) {
+    await w.command('Welcome: Open Walkthrough...');
+    try { await ours.waitFor({ timeout: 5_000 }); break; } catch (e) {
+      // The list holds an extension's walkthrough once its contributions are read.
+      if (attempt >= 8) throw e;
+      await p.keyboard.press('Escape');
+      await p.waitForTimeout(3000);
+    }
+  }
+  await ours.click();
+  const steps = p.locator('.getting-started-step');
+  await steps.first().waitFor({ timeout: 30_000 });
+  assert.equal(await steps.count(), 5);
+  const state: Record<string, string | null> = {};
+  for (const el of await steps.all()) state[(await el.getAttribute('data-step-id'))!.split('#').pop()!] = await el.getAttribute('aria-checked');
+  return state;
+}
 
 let wb: Workbench | null = null;
 let skipAll: string | null = null;
@@ -467,15 +493,14 @@ scenario('Paravirt: Compare HVM and PV shows the report', async (w) => {
   await readmeShot(w, 'compare');
 });
 
-scenario('the walkthrough registered every step\'s completion events (no "Unknown completionEvent")', async (w) => {
-  const p = w.page;
+scenario('the walkthrough registered every step\'s completion events, and each step the Quick Start performed is ticked', async (w) => {
   assert.deepEqual(walkthroughErrors, []);
-  await w.command('Welcome: Open Walkthrough...');
-  const ours = p.locator('.quick-input-list .monaco-list-row', { hasText: 'Debug a paravirtualized kernel' }).first();
-  await ours.waitFor({ timeout: 15_000 });
-  await ours.click();
-  const steps = p.locator('.getting-started-step');
-  await steps.first().waitFor({ timeout: 30_000 });
-  assert.equal(await steps.count(), 5);
+  // Opened only now, after the README's Quick Start was followed without it: the
+  // workbench listens for completion events only once a walkthrough has been opened in the
+  // window, so the extension ticks what it sees done (and that starts the listening, which
+  // the lint step's quick fix then counts through its declared event).
+  const state = await walkthroughSteps(w);
+  log(`walkthrough steps at the end: ${JSON.stringify(state)}`);
   await w.shot('walkthrough');
+  assert.deepEqual(state, { sample: 'true', lint: 'true', debug: 'true', exits: 'true', compare: 'true' });
 });
