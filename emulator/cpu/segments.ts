@@ -4,7 +4,7 @@
 
 import type { ExitContext, ExitControls, ExitExtra, ExitSink } from './exit-api';
 import * as K from './constants';
-import { MemoryAccess } from './memory-access';
+import { CodeStackAccess } from './code-stack';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -15,7 +15,7 @@ export type DeliveryKind = 'exception' | 'software' | 'external';
 /** Hypervisor hook: return true if it took the event and the guest IDT must not be used. */
 export type InterceptHook = (vector: number, errorCode: number, kind: DeliveryKind) => boolean;
 
-export class SegmentCpu extends MemoryAccess {
+export class SegmentCpu extends CodeStackAccess {
   gdtBase = 0; gdtLimit = 0xffff;
   idtBase = 0; idtLimit = 0x3ff;
   ldtSel = 0; ldtBase = 0; ldtLimit = 0xffff; ldtAttr = 0x82;
