@@ -24,20 +24,29 @@ export const fp = { flags: 0 };
  * hides that element's denormal-operand exception (they rank above it, SDM vol. 1, 4.9.2),
  * other elements' stay.
  */
-function element(run: () => void): void {
+function elementBegin(): number {
   const before = fp.flags;
   fp.flags = 0;
-  run();
+  return before;
+}
+
+function elementEnd(before: number): void {
   const f = fp.flags;
   fp.flags = before | (f & (MX_IE | MX_ZE) ? f & ~MX_DE : f);
 }
 
 /** f64[to] = f64[a] op f64[b] (SQRT takes b only). `to` may equal a or b. */
-export function opD(u: SseUnit, op: number, a: number, b: number, to: number): void { element(() => opDElement(u, op, a, b, to)); }
+export function opD(u: SseUnit, op: number, a: number, b: number, to: number): void {
+  const before = elementBegin(); opDElement(u, op, a, b, to); elementEnd(before);
+}
 /** f32[to] = f32[a] op f32[b]. */
-export function opS(u: SseUnit, op: number, a: number, b: number, to: number): void { element(() => opSElement(u, op, a, b, to)); }
+export function opS(u: SseUnit, op: number, a: number, b: number, to: number): void {
+  const before = elementBegin(); opSElement(u, op, a, b, to); elementEnd(before);
+}
 /** binary64 element -> binary32 element, rounded per MXCSR. */
-export function d2s(u: SseUnit, from: number, to: number): void { element(() => d2sElement(u, from, to)); }
+export function d2s(u: SseUnit, from: number, to: number): void {
+  const before = elementBegin(); d2sElement(u, from, to); elementEnd(before);
+}
 
 // ---- binary64 ------------------------------------------------------------------------------
 
@@ -111,22 +120,25 @@ function opDElement(u: SseUnit, op: number, a: number, b: number, to: number): v
     return;
   }
   const x = op === OP_SQRT ? 0 : valD(u, a), y = valD(u, b);
-  let r: number;
-  switch (op) {
-    case OP_ADD: r = x + y; break;
-    case OP_SUB: r = x - y; break;
-    case OP_MUL: r = x * y; break;
-    case OP_DIV:
-      if (y === 0 && x !== 0 && Number.isFinite(x)) { fp.flags |= MX_ZE; u.f64[to] = signedInf(x, y); return; }
-      r = x / y; break;
-    default: r = Math.sqrt(y);
-  }
+  if (op === OP_DIV && divByZero(x, y)) { fp.flags |= MX_ZE; u.f64[to] = signedInf(x, y); return; }
+  const r = exact(op, x, y);
   if (r !== r) { fp.flags |= MX_IE; defaultNanD(u, to); return; }
   if (!Number.isFinite(x) || !Number.isFinite(y)) { u.f64[to] = r; return; }
   if (r === 0 && (op === OP_ADD || op === OP_SUB || x === 0 || y === 0)) { u.f64[to] = zeroResult(op, x, y, r, u); return; }
   storeRoundedD(u, op, x, y, r, to);
 }
 
+/** x op y in binary64 (exact for the single-precision inputs too: rounding happens on store). */
+function exact(op: number, x: number, y: number): number {
+  switch (op) {
+    case OP_ADD: return x + y;
+    case OP_SUB: return x - y;
+    case OP_MUL: return x * y;
+    case OP_DIV: return x / y;
+    default: return Math.sqrt(y);
+  }
+}
+function divByZero(x: number, y: number): boolean { return y === 0 && x !== 0 && Number.isFinite(x); }
 function signedInf(x: number, y: number): number { return (x < 0) !== (Object.is(y, -0) || y < 0) ? -Infinity : Infinity; }
 function copyRawD(u: SseUnit, from: number, to: number): void { u.i32[2 * to] = u.i32[2 * from]; u.i32[2 * to + 1] = u.i32[2 * from + 1]; }
 function flushDazD(u: SseUnit, w: number): void { if (isDenD(u, w)) { u.i32[2 * w] = 0; u.i32[2 * w + 1] &= 0x80000000; } }
@@ -193,16 +205,8 @@ function opSElement(u: SseUnit, op: number, a: number, b: number, to: number): v
     return;
   }
   const x = op === OP_SQRT ? 0 : valS(u, a), y = valS(u, b);
-  let r: number;
-  switch (op) {
-    case OP_ADD: r = x + y; break;
-    case OP_SUB: r = x - y; break;
-    case OP_MUL: r = x * y; break;
-    case OP_DIV:
-      if (y === 0 && x !== 0 && Number.isFinite(x)) { fp.flags |= MX_ZE; u.f32[to] = signedInf(x, y); return; }
-      r = x / y; break;
-    default: r = Math.sqrt(y);
-  }
+  if (op === OP_DIV && divByZero(x, y)) { fp.flags |= MX_ZE; u.f32[to] = signedInf(x, y); return; }
+  const r = exact(op, x, y);
   if (r !== r) { fp.flags |= MX_IE; u.u32[to] = 0xffc00000; return; }
   if (!Number.isFinite(x) || !Number.isFinite(y)) { u.f32[to] = r; return; }
   if (r === 0) { u.f32[to] = zeroResult(op, x, y, r, u); return; }
