@@ -39,6 +39,12 @@ export function exitToJson(r: ExitRecord): ExitTraceLine {
   if (r.value !== undefined) o.value = r.value >>> 0;
   if (r.vector !== undefined) o.vector = r.vector;
   if (r.errorCode !== undefined) o.errorCode = r.errorCode >>> 0;
+  // 64-bit fields appear where they carry something, so 32-bit traces read as before.
+  if (r.long64 || r.ripHi) { o.ripHi = (r.ripHi ?? 0) >>> 0; o.long64 = r.long64 === true; }
+  if (r.qualificationHi !== undefined) o.qualificationHi = r.qualificationHi >>> 0;
+  if (r.valueHi !== undefined) o.valueHi = r.valueHi >>> 0;
+  if (r.linear !== undefined) { o.linear = r.linear >>> 0; o.linearHi = (r.linearHi ?? 0) >>> 0; }
+  if (r.instrInfo !== undefined) o.instrInfo = r.instrInfo >>> 0;
   return o;
 }
 

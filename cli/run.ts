@@ -53,13 +53,17 @@ CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/isa/exit-reasons.ts).
 
 --trace-exits writes one JSON object per exit and line:
   { seq, reason, name, qualification, eip, cs, cpl, bytes (hex), icount, handler, cycles,
-    text, and when known gpa, msr, value, vector, errorCode }
+    text, and when known gpa, msr, value, vector, errorCode; from 64-bit code also ripHi
+    (RIP bits 63:32) and long64, and where a field is 64-bit its high half: qualificationHi
+    (a linear address), valueHi (a WRMSR or CR value); linear, linearHi (the guest-linear
+    address of INS/OUTS) and instrInfo (VT-x's VM-exit instruction information) }
 --profile writes exits per guest address and source line; see cli/PROFILE-FORMAT.md.
 
 --stop-on takes an optional exit reason name and a condition over the exit's fields:
   port size in out string rep (I/O), cr access gpr (CR access), dr (MOV DR), nr (VMCALL),
   leaf (CPUID), msr, value, vector, errorCode, linear, gpa, eip, cs, cpl, icount,
-  qualification, reason; numbers in decimal or 0x hex; == != < <= > >= & | ^ ! ~ && || ( ).
+  qualification, reason; in long mode rip, ripHi, long64 (1 in 64-bit code), qualificationHi,
+  valueHi (rip is exact below 2^53: compare ripHi and eip for an upper-half address); numbers in decimal or 0x hex; == != < <= > >= & | ^ ! ~ && || ( ).
   e.g. --stop-on "CR_ACCESS cr == 3"  --stop-on "vector == 14 && (errorCode & 2) != 0"
   The summary's stop.exit holds the exit that matched.
 

@@ -46,6 +46,8 @@ export function isExitRecordJson(v: unknown): v is ExitRecordJson {
   if (!isNum(r.seq) || !isNum(r.reason) || !isStr(r.reasonName) || !isNum(r.qualification) || !isNum(r.eip) || !isNum(r.cs) ||
     !isNum(r.cpl) || !isStr(r.bytes) || !isNum(r.icount) || !isStr(r.handler) || !isNum(r.cycles) || !isStr(r.description)) return false;
   if (!optNum(r.gpa) || !optNum(r.msr) || !optNum(r.value) || !optNum(r.vector) || !optNum(r.errorCode)) return false;
+  if (!optNum(r.ripHi) || !optNum(r.qualificationHi) || !optNum(r.valueHi) || !optNum(r.linear) || !optNum(r.linearHi) || !optNum(r.instrInfo)) return false;
+  if (r.long64 !== undefined && typeof r.long64 !== 'boolean') return false;
   if (r.source !== undefined) {
     const s = r.source as { path?: unknown; line?: unknown } | null;
     if (!s || typeof s !== 'object' || !isStr(s.path) || !isNum(s.line)) return false;

@@ -14,7 +14,11 @@ export function exitJson(r: ExitRecord): ExitRecordJson {
     bytes: [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' '), icount: r.icount, handler: r.handler, cycles: r.cycles,
     description: isPvRecord(r.reason) ? r.handler : describeExit(r),
   };
-  for (const k of ['gpa', 'msr', 'value', 'vector', 'errorCode'] as const) if (r[k] !== undefined) o[k] = r[k];
+  for (const k of ['gpa', 'msr', 'value', 'vector', 'errorCode', 'qualificationHi', 'valueHi', 'linear', 'linearHi', 'instrInfo'] as const) {
+    if (r[k] !== undefined) o[k] = r[k];
+  }
+  // RIP's high half and the 64-bit flag where they say something, as --trace-exits does.
+  if (r.long64 || r.ripHi) { o.ripHi = (r.ripHi ?? 0) >>> 0; o.long64 = r.long64 === true; }
   return o;
 }
 

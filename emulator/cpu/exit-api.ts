@@ -23,6 +23,18 @@ export interface ExitContext {
    * uses it to keep exactly the instruction's bytes; when absent, 32-bit code is assumed.
    */
   readonly codeSize32?: boolean;
+  /**
+   * Optional: bits 63:32 of RIP (0 outside 64-bit mode). With instrEip it is the 64-bit guest
+   * RIP VT-x saves; absent means 0.
+   */
+  readonly ripHi?: number;
+  /**
+   * Optional: the exiting code runs in 64-bit mode (IA-32e mode with CS.L = 1), as the guest
+   * CS access rights VT-x saves say. Absent means false.
+   */
+  readonly long64?: boolean;
+  /** Optional: bits 63:32 of the general registers (RAX..R15), beside `regs`' low halves. */
+  readonly regsHi?: Int32Array;
 }
 
 /** Which optional intercepts are on: the CPU tests these before calling exit(). */
@@ -72,4 +84,19 @@ export interface ExitExtra {
   value?: number;      // I/O data, MSR value low half, CR value
   vector?: number;     // exception / interrupt exits
   errorCode?: number;
+  /** Bits 63:32 of `value` (a WRMSR's EDX, a 64-bit CR value); absent when the value is 32-bit. */
+  valueHi?: number;
+  /** Bits 63:32 of the qualification: the high half of a 64-bit linear address (INVLPG, #PF). */
+  qualificationHi?: number;
+  /**
+   * The VMCS guest-linear address of the exit (INS/OUTS: the string element's address), low
+   * and high halves; VT-x saves it for the exits that have one.
+   */
+  linear?: number;
+  linearHi?: number;
+  /**
+   * The VM-exit instruction-information field (INS/OUTS: address size and segment; INVPCID:
+   * its registers 0-15, scaling, address size, segment), laid out as the SDM's tables.
+   */
+  instrInfo?: number;
 }

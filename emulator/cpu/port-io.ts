@@ -5,11 +5,13 @@
 import type { Platform } from '../devices/platform-api';
 import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
+import { encodeIoInstrInfo } from '../isa/exit-qualification';
+import type { ExitExtra } from './exit-api';
 import { AluCpu } from './alu-core';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { GP, FLAG_VM } = K;
+const { DS, ES, GP, FLAG_VM } = K;
 
 export class PortCpu extends AluCpu {
   /** IOPL and TSS I/O-bitmap check for ports port..port+size-1. */
@@ -32,7 +34,19 @@ export class PortCpu extends AluCpu {
     const q = (size - 1) | (isIn ? 8 : 0) | (str ? 16 : 0) | (this.rep && str ? 32 : 0) | (immediate ? 64 : 0) | (port << 16);
     let owner = this.portOwners[port];
     if (owner === undefined) owner = this.portOwners[port] = this.platform?.portOwner(port) ?? 'unassigned';
+    if (str) { this.vmexit(ExitReason.IO_INSTRUCTION, q >>> 0, owner, this.stringIoExtra(isIn)); return; }
     this.vmexit(ExitReason.IO_INSTRUCTION, q >>> 0, owner, isIn ? undefined : { value: value >>> 0 });
+  }
+
+  /**
+   * What VT-x saves beside an INS/OUTS exit: the guest-linear address of the element (ES:rDI
+   * for INS, seg:rSI for OUTS) and the instruction information (address size, segment).
+   */
+  private stringIoExtra(isIn: boolean): ExitExtra {
+    const seg = isIn ? ES : this.segOvr >= 0 ? this.segOvr : DS;
+    const r = isIn ? 7 : 6;
+    const off = this.a32 ? this.regs[r] : this.r16[r << 1];
+    return { linear: (this.segBase[seg] + off) >>> 0, linearHi: 0, instrInfo: encodeIoInstrInfo(this.a32 ? 32 : 16, seg) };
   }
 
   portIn(port: number, size: 1 | 2 | 4, str: boolean, immediate: boolean): number {

@@ -260,7 +260,7 @@ const wrmsrOp: Handler = (cpu) => {
   priv(cpu);
   const regs = cpu.regs;
   const msr = regs[1] >>> 0;
-  if (cpu.controls?.msrExits(msr, true)) cpu.vmexit(ExitReason.WRMSR, 0, 'hypervisor', { msr, value: regs[0] >>> 0 });
+  if (cpu.controls?.msrExits(msr, true)) cpu.vmexit(ExitReason.WRMSR, 0, 'hypervisor', { msr, value: regs[0] >>> 0, valueHi: regs[2] >>> 0 });
   wrmsr(cpu, msr, regs[0], regs[2]);
 };
 
@@ -272,7 +272,7 @@ const rdmsrOp: Handler = (cpu) => {
   // and then #GPs as the hypervisor would inject it and as bare hardware raises it.
   const known = msrKnown(cpu, msr);
   const [lo, hi] = known ? rdmsr(cpu, msr) : [0, 0];
-  if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(ExitReason.RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0 });
+  if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(ExitReason.RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0, valueHi: hi >>> 0 });
   if (!known) cpu.fault(GP, 0);
   regs[0] = lo; regs[2] = hi;
 };

@@ -220,3 +220,62 @@ export function decodeDebugException(q: number): { breakpoints: number; bd: bool
 
 /** Exits whose qualification is always zero. */
 export const NO_QUALIFICATION: QualificationLayout = { name: 'none', fields: [] };
+
+// ---- VM-exit instruction information (INS/OUTS, INVPCID) -----------------------------------
+// Beside the qualification VT-x saves an "instruction-information" field for some exits (SDM
+// Vol. 3, "VM-Exit Instruction-Information Field"): which segment and address size the
+// instruction used and, for INVPCID-style memory operands, the registers 0-15 of the address.
+
+/** INS/OUTS: address size and (OUTS only) the segment of the source. */
+export const IO_INSTR_INFO_LAYOUT: QualificationLayout = {
+  name: 'I/O string instruction information',
+  fields: [
+    f(7, 3, 'address size (0 16-bit, 1 32-bit, 2 64-bit)', undefined, (b) => 16 << b),
+    f(15, 3, 'segment register (OUTS: 0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS)'),
+  ],
+};
+
+/** addressBits 16, 32 or 64; segment in encoding order (ES = 0). */
+export function encodeIoInstrInfo(addressBits: number, segment: number): number {
+  const size = addressBits === 64 ? 2 : addressBits === 32 ? 1 : 0;
+  return ((size << 7) | ((segment & 7) << 15)) >>> 0;
+}
+
+export function decodeIoInstrInfo(info: number): { addressBits: 16 | 32 | 64; segment: number } {
+  const size = (info >>> 7) & 7;
+  return { addressBits: size === 2 ? 64 : size === 1 ? 32 : 16, segment: (info >>> 15) & 7 };
+}
+
+/**
+ * INVPCID (and the other instructions with a memory operand and a register, INVEPT/INVVPID):
+ * scaling, address size, segment, index and base registers (0-15, each with an invalid bit),
+ * and the register operand (0-15). The qualification is the displacement.
+ */
+export const INVPCID_INSTR_INFO_LAYOUT: QualificationLayout = {
+  name: 'INVPCID instruction information',
+  fields: [
+    f(0, 2, 'scaling (0 none, 1 by 2, 2 by 4, 3 by 8)'),
+    f(7, 3, 'address size (0 16-bit, 1 32-bit, 2 64-bit)', undefined, (b) => 16 << b),
+    f(15, 3, 'segment register (0 ES ... 5 GS)'),
+    f(18, 4, 'index register (0 RAX ... 15 R15)'), f(22, 1, 'index register invalid'),
+    f(23, 4, 'base register (0 RAX ... 15 R15)'), f(27, 1, 'base register invalid'),
+    f(28, 4, 'register operand: the INVPCID type (0 RAX ... 15 R15)'),
+  ],
+};
+
+export interface InvpcidInstrInfo { scale: number; addressBits: 16 | 32 | 64; segment: number; index: number; base: number; reg: number }
+
+/** index/base -1 when the address has none. */
+export function encodeInvpcidInstrInfo(scale: number, addressBits: number, segment: number, index: number, base: number, reg: number): number {
+  const size = addressBits === 64 ? 2 : addressBits === 32 ? 1 : 0;
+  return ((scale & 3) | (size << 7) | ((segment & 7) << 15) |
+    (index < 0 ? 1 << 22 : (index & 0xf) << 18) | (base < 0 ? 1 << 27 : (base & 0xf) << 23) | ((reg & 0xf) << 28)) >>> 0;
+}
+
+export function decodeInvpcidInstrInfo(info: number): InvpcidInstrInfo {
+  const size = (info >>> 7) & 7;
+  return {
+    scale: info & 3, addressBits: size === 2 ? 64 : size === 1 ? 32 : 16, segment: (info >>> 15) & 7,
+    index: info & (1 << 22) ? -1 : (info >>> 18) & 0xf, base: info & (1 << 27) ? -1 : (info >>> 23) & 0xf, reg: (info >>> 28) & 0xf,
+  };
+}

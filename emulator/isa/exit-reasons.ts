@@ -22,6 +22,11 @@ export interface ExitFacts {
   readonly vector?: number;
   readonly errorCode?: number;
   readonly bytes?: Uint8Array;
+  /** High halves of 64-bit fields (a linear address in the qualification, a WRMSR value). */
+  readonly qualificationHi?: number;
+  readonly valueHi?: number;
+  /** The exit came from 64-bit code: registers are named RAX..R15. */
+  readonly long64?: boolean;
 }
 
 export interface ExitReasonRow<N extends number = number, S extends string = string> {
@@ -41,7 +46,13 @@ function row<N extends number, S extends string>(reason: N, name: S, title: stri
 }
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
-const GPR32 = ['EAX', 'ECX', 'EDX', 'EBX', 'ESP', 'EBP', 'ESI', 'EDI', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'];
+/** A 64-bit value from its halves, in full when the high half is set ("0xffffffff80001000"). */
+const hex64 = (lo: number, hi: number | undefined): string =>
+  hi ? '0x' + (hi >>> 0).toString(16) + (lo >>> 0).toString(16).padStart(8, '0') : hex(lo);
+const GPR32 = ['EAX', 'ECX', 'EDX', 'EBX', 'ESP', 'EBP', 'ESI', 'EDI', 'R8D', 'R9D', 'R10D', 'R11D', 'R12D', 'R13D', 'R14D', 'R15D'];
+const GPR64 = ['RAX', 'RCX', 'RDX', 'RBX', 'RSP', 'RBP', 'RSI', 'RDI', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'];
+/** MOV CR/DR move 64 bits in 64-bit mode and 32 elsewhere: the register's name for that width. */
+const gprName = (r: ExitFacts, n: number): string => (r.long64 ? GPR64 : GPR32)[n] ?? `r${n}`;
 const EXCEPTION_MNEMONICS = ['#DE', '#DB', 'NMI', '#BP', '#OF', '#BR', '#UD', '#NM', '#DF', 'CSO', '#TS', '#NP', '#SS', '#GP', '#PF', '#15', '#MF', '#AC', '#MC', '#XM', '#VE', '#CP'];
 const ACC_FOR_SIZE: Readonly<Record<number, string>> = { 1: 'al', 2: 'ax', 4: 'eax' };
 const PREFIXES = new Set([0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65]);
@@ -60,8 +71,8 @@ function describeIo(r: ExitFacts): string {
 function describeCr(r: ExitFacts): string {
   const c = decodeCrAccess(r.qualification);
   switch (c.accessType) {
-    case 0: return `MOV to CR${c.cr} from ${GPR32[c.gpr]}${r.value !== undefined ? ` value ${hex(r.value)}` : ''}`;
-    case 1: return `MOV from CR${c.cr} to ${GPR32[c.gpr]}`;
+    case 0: return `MOV to CR${c.cr} from ${gprName(r, c.gpr)}${r.value !== undefined ? ` value ${hex64(r.value, r.valueHi)}` : ''}`;
+    case 1: return `MOV from CR${c.cr} to ${gprName(r, c.gpr)}`;
     case 2: return 'CLTS';
     default: return `LMSW ${hex(c.lmswData)} (${c.lmswMemory ? 'memory' : 'register'} operand)`;
   }
@@ -72,7 +83,7 @@ function describeException(r: ExitFacts): string {
   if (v === undefined) return 'exception or NMI';
   let text = `${EXCEPTION_MNEMONICS[v] ?? `vector ${v}`} (vector ${v})`;
   if (r.errorCode !== undefined) text += ` error code ${hex(r.errorCode)}`;
-  if (v === 14) text += ` at linear ${hex(r.qualification)}`;
+  if (v === 14) text += ` at linear ${hex64(r.qualification, r.qualificationHi)}`;
   if (v === 1) {
     const d = decodeDebugException(r.qualification);
     text += d.bs ? ' single step' : d.bd ? ' debug-register access' : d.breakpoints ? ` B${hex(d.breakpoints)}` : '';
@@ -119,7 +130,7 @@ const ROWS = [
   row(11, 'GETSEC', 'GETSEC'),
   row(12, 'HLT', 'HLT'),
   row(13, 'INVD', 'INVD'),
-  row(14, 'INVLPG', 'INVLPG', LINEAR_ADDRESS_LAYOUT, (r) => `INVLPG ${hex(r.qualification)}`),
+  row(14, 'INVLPG', 'INVLPG', LINEAR_ADDRESS_LAYOUT, (r) => `INVLPG ${hex64(r.qualification, r.qualificationHi)}`),
   row(15, 'RDPMC', 'RDPMC'),
   row(16, 'RDTSC', 'RDTSC'),
   row(17, 'RSM', 'RSM'),
@@ -136,12 +147,12 @@ const ROWS = [
   row(28, 'CR_ACCESS', 'Control-register accesses', CR_ACCESS_LAYOUT, describeCr),
   row(29, 'DR_ACCESS', 'MOV DR', DR_ACCESS_LAYOUT, (r) => {
     const d = decodeMovDr(r.qualification);
-    return d.fromDr ? `MOV from DR${d.dr} to ${GPR32[d.gpr]}` : `MOV to DR${d.dr} from ${GPR32[d.gpr]}`;
+    return d.fromDr ? `MOV from DR${d.dr} to ${gprName(r, d.gpr)}` : `MOV to DR${d.dr} from ${gprName(r, d.gpr)}`;
   }),
   row(30, 'IO_INSTRUCTION', 'I/O instruction', IO_LAYOUT, describeIo),
   row(31, 'RDMSR', 'RDMSR', NO_QUALIFICATION, (r) => (r.msr !== undefined ? `RDMSR ${hex(r.msr)}` : 'RDMSR')),
   row(32, 'WRMSR', 'WRMSR', NO_QUALIFICATION,
-    (r) => (r.msr !== undefined ? `WRMSR ${hex(r.msr)}${r.value !== undefined ? ` value ${hex(r.value)}` : ''}` : 'WRMSR')),
+    (r) => (r.msr !== undefined ? `WRMSR ${hex(r.msr)}${r.value !== undefined ? ` value ${hex64(r.value, r.valueHi)}` : ''}` : 'WRMSR')),
   row(33, 'ENTRY_FAILURE_GUEST_STATE', 'VM-entry failure due to invalid guest state'),
   row(34, 'ENTRY_FAILURE_MSR_LOADING', 'VM-entry failure due to MSR loading'),
   row(36, 'MWAIT', 'MWAIT'),

@@ -24,6 +24,13 @@ export const FILTER_FIELDS: Readonly<Record<string, Getter>> = {
   reason: (r) => r.reason,
   qualification: (r) => r.qualification >>> 0,
   eip: (r) => r.eip >>> 0,
+  // 64-bit RIP: ripHi exactly; rip as one number, exact up to 2^53 (compare ripHi and eip for
+  // an exact upper-half address).
+  ripHi: (r) => (r.ripHi ?? 0) >>> 0,
+  rip: (r) => ((r.ripHi ?? 0) >>> 0) * 0x100000000 + (r.eip >>> 0),
+  long64: (r) => bool(r.long64 === true),
+  qualificationHi: (r) => (r.qualificationHi !== undefined ? r.qualificationHi >>> 0 : undefined),
+  valueHi: (r) => (r.valueHi !== undefined ? r.valueHi >>> 0 : undefined),
   cs: (r) => r.cs,
   cpl: (r) => r.cpl,
   icount: (r) => r.icount,

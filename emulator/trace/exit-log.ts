@@ -19,12 +19,16 @@ export interface ExitLogSnapshot {
 }
 
 const HAS_GPA = 1, HAS_MSR = 2, HAS_VALUE = 4, HAS_VECTOR = 8, HAS_ERROR = 16, CODE16 = 32;
+const CODE64 = 64, HAS_VALUE_HI = 128, HAS_QUAL_HI = 256, HAS_LINEAR = 512, HAS_INFO = 1024;
 
 /**
  * The CPU hands over a window of up to 15 bytes starting at the instruction; keep only the
  * instruction (decoded on demand, not on the exit path). Undecodable bytes stay whole.
  */
-function instructionOnly(window: Uint8Array, is32: boolean): Uint8Array {
+function instructionOnly(window: Uint8Array, is32: boolean, long64: boolean): Uint8Array {
+  // The decoder reads 16- and 32-bit code; 64-bit code keeps its window whole rather than be
+  // cut at a 32-bit reading of its REX prefixes.
+  if (long64) return window.slice();
   const info = window.length ? decodeInfo(window, is32) : null;
   return window.slice(0, info && info.length <= window.length ? info.length : window.length);
 }
@@ -40,6 +44,7 @@ export class ExitLog {
   private readonly reasons: Uint16Array;
   private readonly quals: Uint32Array;
   private readonly eips: Uint32Array;
+  private readonly ripHis: Uint32Array;
   private readonly css: Uint16Array;
   private readonly cpls: Uint8Array;
   private readonly bytes: Uint8Array;
@@ -47,12 +52,17 @@ export class ExitLog {
   private readonly icounts: Float64Array;
   private readonly handlerIds: Uint16Array;
   private readonly cycleCosts: Float64Array;
-  private readonly extraMask: Uint8Array;
+  private readonly extraMask: Uint16Array;
   private readonly gpas: Float64Array;
   private readonly msrs: Uint32Array;
   private readonly values: Uint32Array;
   private readonly vectors: Uint8Array;
   private readonly errorCodes: Uint32Array;
+  private readonly valueHis: Uint32Array;
+  private readonly qualHis: Uint32Array;
+  private readonly linears: Uint32Array;
+  private readonly linearHis: Uint32Array;
+  private readonly instrInfos: Uint32Array;
 
   /** Exits by reason number; index EXIT_REASON_LIMIT counts reasons beyond the table. */
   readonly counts = new Float64Array(EXIT_REASON_LIMIT + 1);
@@ -72,6 +82,7 @@ export class ExitLog {
     this.reasons = new Uint16Array(capacity);
     this.quals = new Uint32Array(capacity);
     this.eips = new Uint32Array(capacity);
+    this.ripHis = new Uint32Array(capacity);
     this.css = new Uint16Array(capacity);
     this.cpls = new Uint8Array(capacity);
     this.bytes = new Uint8Array(capacity * BYTES_PER_RECORD);
@@ -79,12 +90,17 @@ export class ExitLog {
     this.icounts = new Float64Array(capacity);
     this.handlerIds = new Uint16Array(capacity);
     this.cycleCosts = new Float64Array(capacity);
-    this.extraMask = new Uint8Array(capacity);
+    this.extraMask = new Uint16Array(capacity);
     this.gpas = new Float64Array(capacity);
     this.msrs = new Uint32Array(capacity);
     this.values = new Uint32Array(capacity);
     this.vectors = new Uint8Array(capacity);
     this.errorCodes = new Uint32Array(capacity);
+    this.valueHis = new Uint32Array(capacity);
+    this.qualHis = new Uint32Array(capacity);
+    this.linears = new Uint32Array(capacity);
+    this.linearHis = new Uint32Array(capacity);
+    this.instrInfos = new Uint32Array(capacity);
   }
 
   /** Index of a handler name in the interned table (a Map lookup; new names are rare). */
@@ -103,9 +119,13 @@ export class ExitLog {
     return this.handlerNames[id] ?? 'unknown';
   }
 
-  /** Records one exit and returns its sequence number. */
+  /**
+   * Records one exit and returns its sequence number. `ripHi` is bits 63:32 of RIP and
+   * `long64` says the code ran in 64-bit mode (both from the exit context).
+   */
   append(reason: number, qualification: number, handlerId: number, eip: number, cs: number, cpl: number,
-    instrBytes: Uint8Array | ExitContext | null, icount: number, cost: number, extra: ExitExtra | undefined, code16 = false): number {
+    instrBytes: Uint8Array | ExitContext | null, icount: number, cost: number, extra: ExitExtra | undefined, code16 = false,
+    ripHi = 0, long64 = false): number {
     const seq = this.nextSeq++;
     const i = this.head;
     this.head = i + 1 === this.capacity ? 0 : i + 1;
@@ -113,6 +133,7 @@ export class ExitLog {
     this.reasons[i] = reason;
     this.quals[i] = qualification;
     this.eips[i] = eip;
+    this.ripHis[i] = ripHi;
     this.css[i] = cs;
     this.cpls[i] = cpl;
     const base = i * BYTES_PER_RECORD;
@@ -132,13 +153,17 @@ export class ExitLog {
     this.icounts[i] = icount;
     this.handlerIds[i] = handlerId;
     this.cycleCosts[i] = cost;
-    let mask = code16 ? CODE16 : 0;
+    let mask = long64 ? CODE64 : code16 ? CODE16 : 0;
     if (extra !== undefined) {
       if (extra.gpa !== undefined) { mask |= HAS_GPA; this.gpas[i] = extra.gpa; }
       if (extra.msr !== undefined) { mask |= HAS_MSR; this.msrs[i] = extra.msr; }
       if (extra.value !== undefined) { mask |= HAS_VALUE; this.values[i] = extra.value; }
       if (extra.vector !== undefined) { mask |= HAS_VECTOR; this.vectors[i] = extra.vector; }
       if (extra.errorCode !== undefined) { mask |= HAS_ERROR; this.errorCodes[i] = extra.errorCode; }
+      if (extra.valueHi !== undefined) { mask |= HAS_VALUE_HI; this.valueHis[i] = extra.valueHi; }
+      if (extra.qualificationHi !== undefined) { mask |= HAS_QUAL_HI; this.qualHis[i] = extra.qualificationHi; }
+      if (extra.linear !== undefined) { mask |= HAS_LINEAR; this.linears[i] = extra.linear; this.linearHis[i] = extra.linearHi ?? 0; }
+      if (extra.instrInfo !== undefined) { mask |= HAS_INFO; this.instrInfos[i] = extra.instrInfo; }
     }
     this.extraMask[i] = mask;
     const bucket = reason >= 0 && reason < EXIT_REASON_LIMIT ? reason : EXIT_REASON_LIMIT;
@@ -180,9 +205,11 @@ export class ExitLog {
       reasonName: exitReasonName(reason),
       qualification: this.quals[i]!,
       eip: this.eips[i]!,
+      ripHi: this.ripHis[i]!,
+      long64: (mask & CODE64) !== 0,
       cs: this.css[i]!,
       cpl: this.cpls[i]!,
-      bytes: instructionOnly(this.bytes.subarray(base, base + this.byteLens[i]!), (mask & CODE16) === 0),
+      bytes: instructionOnly(this.bytes.subarray(base, base + this.byteLens[i]!), (mask & CODE16) === 0, (mask & CODE64) !== 0),
       icount: this.icounts[i]!,
       handler: this.handlerName(this.handlerIds[i]!),
       cycles: this.cycleCosts[i]!,
@@ -192,6 +219,10 @@ export class ExitLog {
     if (mask & HAS_VALUE) r.value = this.values[i]!;
     if (mask & HAS_VECTOR) r.vector = this.vectors[i]!;
     if (mask & HAS_ERROR) r.errorCode = this.errorCodes[i]!;
+    if (mask & HAS_VALUE_HI) r.valueHi = this.valueHis[i]!;
+    if (mask & HAS_QUAL_HI) r.qualificationHi = this.qualHis[i]!;
+    if (mask & HAS_LINEAR) { r.linear = this.linears[i]!; r.linearHi = this.linearHis[i]!; }
+    if (mask & HAS_INFO) r.instrInfo = this.instrInfos[i]!;
     return r;
   }
 

@@ -16,6 +16,18 @@ export interface ExitRecord {
   handler: string;
   cycles: number;
   gpa?: number; msr?: number; value?: number; vector?: number; errorCode?: number;
+  /** Bits 63:32 of the guest RIP: eip is the low half (the log sets it on every record, 0 outside 64-bit mode). */
+  ripHi?: number;
+  /** The exiting code ran in 64-bit mode (IA-32e with CS.L = 1): bytes decode as 64-bit code. */
+  long64?: boolean;
+  /** High halves where VT-x's field is 64 bits: a linear-address qualification, a WRMSR value. */
+  qualificationHi?: number;
+  valueHi?: number;
+  /** The VMCS guest-linear address (INS/OUTS), low and high halves. */
+  linear?: number;
+  linearHi?: number;
+  /** The VM-exit instruction-information field (INS/OUTS, INVPCID). */
+  instrInfo?: number;
 }
 
 /** Counters and log of the hypervisor model, as the CLI, the adapter and the reports read them. */

@@ -107,7 +107,7 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       lastIcount = ctx.icount;
       const cost = costOf(reason, qualification >>> 0, inKernel, extra);
       const seq = log.append(reason, qualification >>> 0, hid, ctx.instrEip >>> 0, ctx.cs, ctx.cpl,
-        ctx, ctx.icount, cost, extra, ctx.codeSize32 === false);
+        ctx, ctx.icount, cost, extra, ctx.codeSize32 === false, (ctx.ripHi ?? 0) >>> 0, ctx.long64 === true);
       if (vmcallNr >= 0 && (extra === undefined || extra.value === undefined)) log.setLastValue(vmcallNr);
       // CPUID's leaf is EAX at the exit; keep it for reports when the CPU did not pass it.
       else if (reason === CPUID && (extra === undefined || extra.value === undefined)) log.setLastValue(ctx.regs[0]! >>> 0);

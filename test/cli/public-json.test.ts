@@ -21,8 +21,8 @@ type Optional<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[k
 function pin<T extends true>(_: T): void { /* compile-time check */ }
 
 const TRACE_FIELDS = ['seq', 'reason', 'name', 'qualification', 'eip', 'cs', 'cpl', 'bytes', 'icount', 'handler', 'cycles', 'text',
-  'gpa', 'msr', 'value', 'vector', 'errorCode'] as const;
-const TRACE_OPTIONAL = ['gpa', 'msr', 'value', 'vector', 'errorCode'] as const;
+  'gpa', 'msr', 'value', 'vector', 'errorCode', 'ripHi', 'long64', 'qualificationHi', 'valueHi', 'linear', 'linearHi', 'instrInfo'] as const;
+const TRACE_OPTIONAL = ['gpa', 'msr', 'value', 'vector', 'errorCode', 'ripHi', 'long64', 'qualificationHi', 'valueHi', 'linear', 'linearHi', 'instrInfo'] as const;
 pin<Same<keyof ExitTraceLine, (typeof TRACE_FIELDS)[number]>>(true);
 pin<Same<Optional<ExitTraceLine>, (typeof TRACE_OPTIONAL)[number]>>(true);
 
@@ -38,8 +38,10 @@ pin<Same<keyof RunSummary['exits'], (typeof SUMMARY_EXITS_FIELDS)[number]>>(true
 pin<Same<keyof RunSummary['estimatedCycles'], (typeof ESTIMATE_FIELDS)[number]>>(true);
 
 const RECORD_FIELDS = ['seq', 'reason', 'reasonName', 'qualification', 'eip', 'cs', 'cpl', 'bytes', 'icount', 'handler', 'cycles',
-  'description', 'gpa', 'msr', 'value', 'vector', 'errorCode', 'source'] as const;
-const RECORD_OPTIONAL = ['gpa', 'msr', 'value', 'vector', 'errorCode', 'source'] as const;
+  'description', 'gpa', 'msr', 'value', 'vector', 'errorCode', 'source',
+  'ripHi', 'long64', 'qualificationHi', 'valueHi', 'linear', 'linearHi', 'instrInfo'] as const;
+const RECORD_OPTIONAL = ['gpa', 'msr', 'value', 'vector', 'errorCode', 'source',
+  'ripHi', 'long64', 'qualificationHi', 'valueHi', 'linear', 'linearHi', 'instrInfo'] as const;
 const EXITS_EVENT_FIELDS = ['total', 'byReason', 'cyclesByReason', 'cyclesAreEstimates', 'hypercalls', 'instructions', 'latest', 'latestDropped'] as const;
 pin<Same<keyof ExitRecordJson, (typeof RECORD_FIELDS)[number]>>(true);
 pin<Same<Optional<ExitRecordJson>, (typeof RECORD_OPTIONAL)[number]>>(true);

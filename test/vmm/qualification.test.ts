@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  encodeIo, decodeIo, encodeCrAccess, decodeCrAccess, encodeMovDr, decodeMovDr, encodeTaskSwitch, decodeTaskSwitch,
+  encodeIo, decodeIo, encodeIoInstrInfo, decodeIoInstrInfo, encodeInvpcidInstrInfo, decodeInvpcidInstrInfo, encodeCrAccess, decodeCrAccess, encodeMovDr, decodeMovDr, encodeTaskSwitch, decodeTaskSwitch,
   encodeEptViolation, decodeEptViolation, encodeApicAccess, decodeApicAccess, CrAccessType,
 } from '../../emulator/isa/exit-qualification';
 import { describeExit } from '../../emulator/trace/describe-exit';
@@ -84,4 +84,31 @@ test('describeExit reads like the instruction', () => {
   assert.equal(describeExit({ reason: 46, qualification: 0, bytes: new Uint8Array([0x0f, 0x01, 0x15, 0, 0, 0, 0]) }), 'LGDT');
   assert.equal(describeExit({ reason: 47, qualification: 0, bytes: new Uint8Array([0x0f, 0x00, 0xd8]) }), 'LTR');
   assert.equal(describeExit({ reason: 12, qualification: 0 }), 'HLT');
+});
+
+test('instruction information: INS/OUTS address size in 9:7 and segment in 17:15 (SDM table)', () => {
+  assert.equal(encodeIoInstrInfo(64, 0), 0x100);            // rep insb in 64-bit code: ES, 64-bit addresses
+  assert.equal(encodeIoInstrInfo(32, 3), 0x18080);          // outsd with DS, 32-bit addresses
+  assert.equal(encodeIoInstrInfo(16, 5), 0x28000);          // gs outsw in 16-bit code
+  assert.deepEqual(decodeIoInstrInfo(0x18080), { addressBits: 32, segment: 3 });
+});
+
+test('instruction information: INVPCID rax, [rbx+rcx*8+16] names registers 0-15 and invalid bits', () => {
+  // scaling 3 | size 2 << 7 | DS 3 << 15 | index RCX 1 << 18 | base RBX 3 << 23 | reg RAX 0 << 28
+  assert.equal(encodeInvpcidInstrInfo(3, 64, 3, 1, 3, 0), 0x01858103);
+  // invpcid r15, [r12]: no index (bit 22), base 12 (<< 23), register 15 (<< 28)
+  assert.equal(encodeInvpcidInstrInfo(0, 64, 3, -1, 12, 15), (0x100 | 0x18000 | (1 << 22) | (12 << 23) | (15 << 28)) >>> 0);
+  assert.deepEqual(decodeInvpcidInstrInfo(0xf6418100), { scale: 0, addressBits: 64, segment: 3, index: -1, base: 12, reg: 15 });
+});
+
+test('describeExit in 64-bit code: RAX..R15, 64-bit linear addresses and MSR values', () => {
+  assert.equal(describeExit({ reason: 28, qualification: encodeCrAccess(8, CrAccessType.MOV_TO_CR, 9), long64: true }), 'MOV to CR8 from R9');
+  assert.equal(describeExit({ reason: 28, qualification: encodeCrAccess(3, CrAccessType.MOV_FROM_CR, 0), long64: true }), 'MOV from CR3 to RAX');
+  assert.equal(describeExit({ reason: 28, qualification: encodeCrAccess(0, CrAccessType.MOV_TO_CR, 12) }), 'MOV to CR0 from R12D');
+  assert.equal(describeExit({ reason: 29, qualification: encodeMovDr(7, true, 15), long64: true }), 'MOV from DR7 to R15');
+  assert.equal(describeExit({ reason: 14, qualification: 0x80001000, qualificationHi: 0xffffffff }), 'INVLPG 0xffffffff80001000');
+  assert.equal(describeExit({ reason: 0, qualification: 0x10, qualificationHi: 0xffff8000, vector: 14, errorCode: 0 }),
+    '#PF (vector 14) error code 0x0 at linear 0xffff800000000010');
+  assert.equal(describeExit({ reason: 32, qualification: 0, msr: 0xc0000082, value: 0x00401000, valueHi: 0xffffffff }),
+    'WRMSR 0xc0000082 value 0xffffffff00401000');
 });
