@@ -40,6 +40,8 @@ const GENERAL = [
   'retf', 'rol', 'ror', 'sahf', 'sal', 'sar', 'sbb', 'scas[bwd]?', 'set[a-z]{1,3}', 'shl', 'shld', 'shr', 'shrd', 'stc', 'std',
   'stos[bwd]?', 'sub', 'test', 'xadd', 'xchg', 'xlat', 'xor', 'ud2', 'int3', 'int', 'into', 'movl', 'movb', 'movw',
   'lock', 'rep', 'repe', 'repne', 'repz', 'repnz', 'cs', 'ds', 'es', 'fs', 'gs', 'ss',
+  // 64-bit mode's own: sign-extensions, the 16-byte compare-exchange, string forms on quadwords.
+  'cdqe', 'cqo', 'movsxd', 'cmpxchg16b', 'movsq', 'stosq', 'lodsq', 'scasq', 'cmpsq', 'movq', 'movabs',
 ];
 
 function instructionRules(att: boolean): Rule[] {
@@ -51,12 +53,12 @@ function instructionRules(att: boolean): Rule[] {
     { name: 'keyword.control.exit.paravirt', match: words(EXIT_ONLY, att) },
     // mov to or from a control/debug register is privileged whatever the mnemonic's other forms.
     {
-      match: `(?i)\\b(mov${att ? 'l?' : ''})\\s+(?=[^;#\\n]*${reg}(?:cr[0-9]|dr[0-7])\\b)`,
+      match: `(?i)\\b(mov${att ? '[lq]?' : ''})\\s+(?=[^;#\\n]*${reg}(?:cr[0-9]|dr[0-7])\\b)`,
       captures: { 1: { name: 'keyword.control.privileged.paravirt' } },
     },
     { name: 'variable.language.register.control.paravirt', match: `(?i)${att ? '%' : '\\b'}(?:cr[0-9]|dr[0-7])\\b` },
     { name: 'keyword.other.instruction.asm', match: `(?i)\\b(?:${GENERAL.join('|')})${att ? '[bwlq]?' : ''}\\b` },
-    { name: 'variable.language.register.asm', match: `(?i)${att ? '%' : '\\b'}(?:e?[abcd]x|[abcd][hl]|e?[sd]i|e?[sb]p|[cdefgs]s|eip|eflags)\\b` },
+    { name: 'variable.language.register.asm', match: `(?i)${att ? '%' : '\\b'}(?:[er]?[abcd]x|[abcd][hl]|[er]?[sd]il?|[er]?[sb]pl?|r(?:[89]|1[0-5])[dwb]?|[cdefgs]s|[er]ip|[er]flags)\\b` },
   ];
 }
 

@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { INSTRUCTION_TABLE } from '../emulator/isa/instruction-table';
 import type { IsaEntry } from '../emulator/isa/types';
+import { entryById } from '../emulator/isa/lookup';
 import type { OpcodeForm } from '../emulator/isa/form-types';
 
 const PAGE = 'docs/rules.md';
@@ -41,20 +42,37 @@ function quickFix(e: IsaEntry): string {
   return `${names.join(', ')}.${e.refusal ? ` Refused when: ${e.refusal}.` : ''}`;
 }
 
+/** What the `long` facts change, in the order the section gives the 32-bit ones. */
+function longFacts(e: IsaEntry): string {
+  const l = e.long!;
+  const parts: string[] = [];
+  if (l.pvBehaviour) parts.push(`PV: ${l.pvBehaviour}.`);
+  if (l.pvSeverity !== undefined) parts.push(`Severity with target=pv: ${l.pvSeverity ?? 'no diagnostic'}.`);
+  if (l.hvm !== undefined) parts.push(`HVM: ${l.hvm ? `exit ${l.hvm.reason} ${l.hvm.name}` : 'no exit'}.`);
+  if (l.pvReplacement) parts.push(`Use instead: ${l.pvReplacement}.`);
+  if (l.wrappers) parts.push(`Quick fix: ${quickFix({ ...e, wrappers: l.wrappers, refusal: l.refusal ?? e.refusal })}`);
+  else if (l.refusal) parts.push(`No automatic rewrite when: ${l.refusal}.`);
+  return parts.join(' ');
+}
+
 function section(e: IsaEntry): string {
   const lines = [`<a id="${e.docsAnchor}"></a>`, `## ${e.rule} — ${e.title}`, ''];
   const form = e.operandForm ? ` (operand form: ${e.operandForm})` : e.alsoWritten ? ` (also written as ${e.alsoWritten})` : '';
-  lines.push(`- **Matches:** ${e.mnemonics.map((m) => `\`${m}\``).join(', ')}${form}`);
+  const msrs = e.msrs ? ` with ECX = ${e.msrs.map((m) => `${m.name} (0x${m.number.toString(16).toUpperCase()})`).join(', ')}` : '';
+  const refines = e.refines ? ` — a case of [${entryById(e.refines)!.rule}](#${entryById(e.refines)!.docsAnchor})` : '';
+  lines.push(`- **Matches:** ${e.mnemonics.map((m) => `\`${m}\``).join(', ')}${form}${msrs}${refines}${e.longModeOnly ? ' (64-bit mode only)' : ''}`);
   lines.push(`- **Class:** ${e.class}`);
-  lines.push(`- **Encodings the emulator executes:** ${e.forms.length ? e.forms.map(encoding).join('; ') : 'none (the CPU raises #UD)'}.`);
+  const executes = e.forms.length ? e.forms.map(encoding).join('; ') : e.refines ? `those of ${entryById(e.refines)!.rule}` : 'none (the CPU raises #UD)';
+  lines.push(`- **Encodings the emulator executes:** ${executes}.`);
   lines.push(`- **What it does:** ${e.semantics}`);
-  lines.push(`- **PV (ring 1 under Xen):** ${e.pvBehaviour}. Severity with target=pv: ${e.pvSeverity ?? 'no diagnostic'}.`);
+  lines.push(`- **PV (ring 1 under 32-bit Xen; ring 3 for a 64-bit kernel):** ${e.pvBehaviour}. Severity with target=pv: ${e.pvSeverity ?? 'no diagnostic'}.`);
   const h = e.hvm;
   const hvm = h === null ? 'no exit'
     : `exit ${h.reason} ${h.name}, ${h.when}${h.condition ? ` — ${h.condition}` : ''}${h.qualification ? `. Qualification: ${h.qualification}` : ''}`;
   lines.push(`- **HVM (VT-x):** ${hvm}. Severity with target=hvm: ${h === null ? 'no diagnostic' : 'information'}.`);
   lines.push(`- **Use instead:** ${e.pvReplacement}.`);
   lines.push(`- **Quick fix:** ${quickFix(e)}`);
+  if (e.long) lines.push(`- **In 64-bit code:** ${longFacts(e)}`);
   const c = e.cost;
   const costs = [`native ~${c.native}`];
   if (c.hvmExit !== undefined) costs.push(`HVM exit ~${c.hvmExit}`);

@@ -2,14 +2,18 @@
 // form of a generic mnemonic). Shared by the CPU (exit reasons), the PV hypervisor (what to
 // emulate or reflect) and the language server (rules, messages, rewrites). Facts come from
 // the Intel SDM (Vol. 2 instruction pages, Vol. 3 chapters 25-27 and Appendix C) and Xen's
-// public x86_32 headers; costs are order-of-magnitude estimates explained in docs/rules.md.
+// public x86_32 and x86_64 headers; costs are order-of-magnitude estimates explained in docs/rules.md.
+// An entry's `long` holds what differs in 64-bit code (a 64-bit PV kernel runs in ring 3).
 // Each entry carries the opcode forms the CPU executes for it (see opcode-forms.ts). The
-// entries for system state (PV010-PV025) are in table-system-state.ts.
+// entries for system state (PV010-PV025) are in table-system-state.ts, those of 64-bit kernels
+// (SWAPGS, SYSCALL/SYSRET, FSGSBASE, MOV CR8, WRMSR to the base and SYSCALL MSRs: PV050-PV059)
+// in table-long-mode.ts.
 
 import type { IsaEntry } from './types';
 import { END, M, imm, op0f, op1 } from './form-builders';
 import { IO_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, GP_EMUL, entry } from './table-text';
 import { SYSTEM_STATE_ENTRIES } from './table-system-state';
+import { LONG_MODE_ENTRIES } from './table-long-mode';
 
 /** CPUID.1:EDX.MSR (RDMSR/WRMSR) and CPUID.1:EDX.SEP (SYSENTER/SYSEXIT). */
 const MSR_FEATURE = { leaf: 1, reg: 'edx', bit: 5 } as const;
@@ -165,6 +169,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     pvSeverity: 'error',
     hvm: { reason: 32, name: 'WRMSR', when: 'conditional', condition: 'per the MSR bitmap', qualification: 'none; the MSR number is in ECX' },
     pvReplacement: 'no general form; sysenter MSRs become callback_op(CALLBACKTYPE_sysenter)',
+    long: { pvReplacement: 'no general form; the FS/GS base MSRs become set_segment_base (PV058), LSTAR/CSTAR become callback_op(CALLBACKTYPE_syscall / syscall32) (PV059), sysenter MSRs callback_op(CALLBACKTYPE_sysenter)', hypercalls: ['set_segment_base', 'callback_op'] },
     hypercalls: ['callback_op'],
     wrappers: {},
     refusal: 'there is no general PV replacement for MSR access; each MSR maps to a different interface',
@@ -249,7 +254,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     cost: { native: 30, hvmExit: EXIT, pv: HCALL, note: '' },
   }),
   entry({
-    id: 'iret', rule: 'PV034', mnemonics: ['iret', 'iretd', 'iretw'], title: 'IRET: return from interrupt',
+    id: 'iret', rule: 'PV034', mnemonics: ['iret', 'iretd', 'iretw', 'iretq'], title: 'IRET: return from interrupt',
     class: 'sensitive', forms: [op1(0xcf, ['iret', 'iretd'], '', 'control', END)],
     semantics: 'Pops EIP, CS and EFLAGS (and ESP, SS on a privilege change).',
     pvBehaviour: 'a same-ring IRET runs but cannot restore the event mask (IF is not the guest\'s); returning to ring 3 with a changed mask needs Xen',
@@ -259,6 +264,11 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: ['iret'],
     wrappers: { nasm: 'PV_IRET', gas: 'PV_IRET' },
     refusal: 'an IRET inside C inline asm returns from the enclosing function\'s frame; rewrite the handler in assembly',
+    long: {
+      pvBehaviour: 'a 64-bit PV kernel runs in ring 3 beside its user space: IRETQ cannot restore the event mask, and a return to user space needs Xen to switch to the user page tables and GS base',
+      pvReplacement: 'push a flags word (0, or VGCF_in_syscall for a SYSRET-style return) on top of the IRETQ frame and jump to the iret hypercall (slot 23), whose stub pushes RCX, R11 and RAX and makes the call',
+      refusal: 'in 64-bit code only IRETQ (8-byte slots: RIP, CS, RFLAGS, RSP, SS) has the frame the iret hypercall takes; an IRET inside C inline asm returns from the enclosing function\'s frame',
+    },
     cost: { native: 40, pv: HCALL, note: '' },
   }),
   entry({
@@ -272,6 +282,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: ['set_trap_table'],
     wrappers: {},
     refusal: 'INT n is legal in a PV guest once the trap table is registered; nothing to rewrite',
+    long: { pvBehaviour: 'delivered through the trap table given to set_trap_table (gate DPL from its flags); a 64-bit PV kernel makes hypercalls with SYSCALL through its hypercall page, not INT 0x82' },
     cost: { native: 100, hvmExit: EXIT, pv: 300, note: 'PV delivery is a trap bounce through Xen' },
   }),
   entry({
@@ -327,6 +338,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     pvReplacement: 'do not rely on the RPL; compare against the PV selectors if the ring matters',
     hypercalls: [], wrappers: {},
     refusal: 'copying the selector is fine; what must change is the code that interprets its RPL',
+    long: { pvBehaviour: 'runs but shows RPL 3: a 64-bit PV kernel uses FLAT_KERNEL_CS64 0xE033 and SS 0xE02B, the same selectors as its user space, so code that checks CS for ring 0 (or for kernel versus user) takes the wrong branch' },
     cost: { native: 2, note: '' },
   }),
   entry({
@@ -398,6 +410,10 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: [],
     wrappers: {},
     refusal: 'KVM hypercall numbers and argument registers differ from Xen\'s; each call must be mapped by hand',
+    long: {
+      pvBehaviour: 'raises #UD: a PV guest is not in VMX non-root mode (a 64-bit PV kernel calls Xen with SYSCALL through its hypercall page)',
+      pvReplacement: 'call hypercall_page + nr*32 with the arguments in RDI, RSI, RDX, R10, R8 (result in RAX)',
+    },
     cost: { native: 0, hvmExit: EXIT, pv: HCALL, note: '' },
   }),
   entry({
@@ -440,4 +456,5 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     refusal: 'there is nothing to call instead; the user-access window is the hypervisor\'s business under PV',
     cost: { native: 10, note: 'no exit; the cost is the #UD if executed' },
   }),
+  ...LONG_MODE_ENTRIES,
 ]);

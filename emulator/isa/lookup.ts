@@ -50,6 +50,8 @@ export function stripAttSuffix(mnemonic: string): string {
 function operandForm(mnemonic: string, ops: readonly string[]): OperandForm | null {
   if (mnemonic === 'mov' && ops.length === 2) {
     const dst = ops[0], src = ops[1];
+    if (dst === 'cr8') return 'to-cr8';
+    if (src === 'cr8') return 'from-cr8';
     if (CR_RE.test(dst)) return 'to-cr';
     if (CR_RE.test(src)) return 'from-cr';
     if (DR_RE.test(dst)) return 'to-dr';
@@ -64,18 +66,59 @@ function operandForm(mnemonic: string, ops: readonly string[]): OperandForm | nu
 /**
  * Classify one instruction. `mnemonic` is lower case without prefixes (GAS suffixes already
  * stripped); `operands` are lower case, in Intel order (destination first), registers without
- * the AT&T `%`. Returns the table entry, or undefined for ordinary instructions.
+ * the AT&T `%`; `msr`, when the caller knows it, is the value ECX holds (RDMSR/WRMSR).
+ * Returns the table entry, or undefined for ordinary instructions.
  */
-export function classify(mnemonic: string, operands: readonly string[]): IsaEntry | undefined {
+export function classify(mnemonic: string, operands: readonly string[], msr?: number): IsaEntry | undefined {
   const list = byMnemonic.get(mnemonic);
   if (!list) return undefined;
   let form: OperandForm | null | undefined;
+  let general: IsaEntry | undefined;
   for (const e of list) {
-    if (!e.operandForm) return e;
+    if (e.msrs !== undefined) {
+      if (msr !== undefined && e.msrs.some((m) => m.number === msr)) return e;
+      continue;
+    }
+    if (!e.operandForm) {
+      if (msr === undefined) return e;
+      general ??= e;
+      continue;
+    }
     if (form === undefined) form = operandForm(mnemonic, operands);
     if (form === e.operandForm) return e;
   }
-  return undefined;
+  return general;
+}
+
+const longViews = new Map<IsaEntry, IsaEntry>();
+const RING_1 = /ring([ -])1\b/g;
+
+/**
+ * The entry as it reads for 64-bit code: its `long` facts over the 32-bit ones, and the
+ * 32-bit text's "ring 1" as "ring 3" (a 64-bit PV kernel runs in ring 3). One object per entry.
+ */
+export function longModeView(e: IsaEntry): IsaEntry {
+  let v = longViews.get(e);
+  if (v === undefined) {
+    const l = e.long ?? {};
+    v = Object.freeze({
+      ...e,
+      pvBehaviour: l.pvBehaviour ?? e.pvBehaviour.replace(RING_1, 'ring$13'),
+      pvSeverity: l.pvSeverity !== undefined ? l.pvSeverity : e.pvSeverity,
+      pvReplacement: l.pvReplacement ?? e.pvReplacement,
+      hypercalls: l.hypercalls ?? e.hypercalls,
+      wrappers: l.wrappers ?? e.wrappers,
+      refusal: l.refusal ?? e.refusal,
+      hvm: l.hvm !== undefined ? l.hvm : e.hvm,
+    });
+    longViews.set(e, v);
+  }
+  return v;
+}
+
+/** The entry for code of this bitness (16 and 32 read the table as it is). */
+export function entryForBits(e: IsaEntry, bits: 16 | 32 | 64): IsaEntry {
+  return bits === 64 ? longModeView(e) : e;
 }
 
 /** Which control or debug register number an operand names, or -1. */

@@ -19,6 +19,10 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
     wrappers: { nasm: 'PV_WRITE_CR3', gas: 'PV_WRITE_CR3', c: 'pv_write_cr3',
       asmParams: [{ name: 'reg', doc: 'machine address of the new page directory' }], cParams: [{ name: 'cr3', doc: 'machine address of the page directory' }] },
     refusal: 'only a CR3 load has a faithful replacement (mmuext_op NEW_BASEPTR); CR0, CR4 and CR8 have none: keep the guest\'s own copy and use fpu_taskswitch for CR0.TS',
+    long: {
+      pvBehaviour: 'raises #GP in ring 3; Xen emulates it as a privileged operation (a costly trap) or the domain crashes; a CR3 load must name a pinned, validated L4 table, and a 64-bit PV kernel has two roots (its own and its user space\'s)',
+      pvReplacement: 'CR3: mmuext_op(MMUEXT_NEW_BASEPTR, mfn) for the kernel\'s L4 and MMUEXT_NEW_USER_BASEPTR for the user\'s; CR0.TS: fpu_taskswitch; CR4: not available to PV guests',
+    },
     cost: { native: 100, hvmExit: EXIT + 300, pv: HCALL + 300, note: 'CR3 load cost excludes the TLB refill' },
   }),
   entry({
@@ -145,6 +149,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
     pvSeverity: 'error',
     hvm: { reason: 47, name: 'LDTR_TR_ACCESS', when: 'conditional', condition: 'descriptor-table exiting', qualification: DT_QUAL },
     pvReplacement: 'stack_switch(ss, esp) registers the kernel stack for ring transitions; Xen owns the TSS',
+    long: { pvReplacement: 'stack_switch(FLAT_KERNEL_SS, rsp) registers the kernel stack for entries from user space; Xen owns the TSS (and its IST stacks)' },
     hypercalls: ['stack_switch'],
     wrappers: {},
     refusal: 'the TSS belongs to Xen; what the kernel needs from it (ss0:esp0) is passed with stack_switch, which needs the values, not a selector',

@@ -21,6 +21,8 @@ export type OperandForm =
   | 'from-cr'     // mov reg, crN
   | 'to-dr'       // mov drN, reg
   | 'from-dr'     // mov reg, drN
+  | 'to-cr8'      // mov cr8, reg (the TPR; 64-bit mode, or AMD's LOCK MOV CR0)
+  | 'from-cr8'    // mov reg, cr8
   | 'read-cs-ss'; // push cs / push ss / mov reg, cs|ss
 
 export interface HvmExit {
@@ -66,6 +68,29 @@ export interface Cost {
   note: string;
 }
 
+/**
+ * What differs for 64-bit code. A 64-bit Xen PV kernel runs in ring 3 beside its own user
+ * space (Xen keeps rings 0-2 to itself), makes hypercalls through the SYSCALL stubs of its
+ * hypercall page, and includes the 64-bit wrappers (same names, 64-bit bodies). A field left
+ * out is the 32-bit one, its "ring 1" read as "ring 3" (longModeView in lookup.ts).
+ */
+export interface LongModeFacts {
+  readonly pvBehaviour?: string;
+  readonly pvSeverity?: Severity | null;
+  readonly pvReplacement?: string;
+  readonly hypercalls?: readonly string[];
+  readonly wrappers?: PvReplacementNames;
+  readonly refusal?: string;
+  readonly hvm?: HvmExit | null;
+}
+
+/** An MSR that a RDMSR/WRMSR entry is about (the number goes in ECX). */
+export interface MsrName {
+  readonly number: number;
+  /** The SDM's name, e.g. IA32_FS_BASE. */
+  readonly name: string;
+}
+
 export interface IsaEntry {
   /** Stable identifier, e.g. `hlt`, `mov-to-cr`. */
   id: string;
@@ -77,6 +102,17 @@ export interface IsaEntry {
   alsoWritten?: string;
   /** Required operand shape for generic mnemonics. */
   operandForm?: OperandForm;
+  /**
+   * A case of another entry (its id) told apart by an operand (MOV CR8) or by the MSR in ECX
+   * (WRMSR to IA32_FS_BASE): it executes through that entry's forms and has none of its own.
+   */
+  refines?: string;
+  /** RDMSR/WRMSR cases: the MSRs (ECX) this entry is about. */
+  msrs?: readonly MsrName[];
+  /** Exists only in 64-bit mode (#UD in legacy and compatibility mode). */
+  longModeOnly?: boolean;
+  /** 64-bit code: the facts that differ (absent: the 32-bit facts, ring 1 read as ring 3). */
+  long?: LongModeFacts;
   /** One-line name shown in hovers and lists. */
   title: string;
   class: InstrClass;

@@ -35,8 +35,17 @@ test('every form of an instruction-table entry carries a mnemonic the entry list
     assert.ok(e, `${hex(f)}: no instruction-table entry '${f.isa}'`);
     for (const m of mnemonics(f)) assert.ok(e!.mnemonics.includes(m), `${hex(f)} ${m}: entry ${e!.id} lists ${e!.mnemonics.join(', ')}`);
   }
-  // An entry without forms is an instruction the CPU does not execute (#UD): no form may carry its mnemonic.
+  // An entry without forms is an instruction the CPU does not execute (#UD): no form may carry
+  // its mnemonic. A refining entry (MOV CR8, WRMSR to a given MSR) executes through the forms
+  // of the entry it refines, which must list its mnemonics.
   for (const e of INSTRUCTION_TABLE) {
+    if (e.refines !== undefined) {
+      const base = entryById(e.refines);
+      assert.ok(base && base.forms.length > 0, `${e.id} refines '${e.refines}', which has no forms`);
+      for (const m of e.mnemonics) assert.ok(base!.mnemonics.includes(m), `${e.id}: ${m} is not a mnemonic of ${base!.id}`);
+      assert.equal(e.forms.length, 0, `${e.id} refines ${e.refines} and has forms of its own`);
+      continue;
+    }
     if (e.forms.length > 0) continue;
     for (const f of OPCODE_FORMS) for (const m of mnemonics(f)) assert.ok(!e.mnemonics.includes(m), `${hex(f)} executes ${m} but entry ${e.id} has no forms`);
   }

@@ -29,14 +29,27 @@ const CASES: Array<[string, string | null]> = [
   ['8CD8', null], ['1E', null], ['17', null], ['8ED0', null], ['0FC8', null],
 ];
 
-function decodeIntel(hex: string): { mnemonic: string; ops: string[] } {
+// 64-bit encodings (the 64-bit set of INSTRUCTIONS.md's table style), with the MSR in ECX
+// where the rule is about one: classify() is told the value, as the analyzer finds it.
+const CASES64: Array<[string, string | null, number?]> = [
+  ['0F01F8', 'PV050'], ['0F05', 'PV051'], ['0F07', 'PV052'], ['480F07', 'PV052'], ['48CF', 'PV034'], ['CF', 'PV034'],
+  ['F30FAEC0', 'PV053'], ['F3480FAEC8', 'PV053'], ['F3480FAED0', 'PV054'], ['F3480FAED8', 'PV055'],
+  ['440F22C0', 'PV056'], ['440F20C1', 'PV057'], ['0F22D8', 'PV010'], ['410F22D8', 'PV010'], ['0F20D0', 'PV011'],
+  ['0F30', 'PV058', 0xc0000100], ['0F30', 'PV058', 0xc0000101], ['0F30', 'PV058', 0xc0000102],
+  ['0F30', 'PV059', 0xc0000081], ['0F30', 'PV059', 0xc0000082], ['0F30', 'PV059', 0xc0000083], ['0F30', 'PV059', 0xc0000084],
+  ['0F30', 'PV027', 0x1b], ['0F30', 'PV027'], ['0F32', 'PV026', 0xc0000100], ['0F01D1', 'PV047'], ['660F388201', 'PV048'],
+  ['0F01F9', 'PV029'], ['F4', 'PV001'], ['FA', 'PV002'], ['0F0138', 'PV023'], ['410F0139', 'PV023'],
+  ['4889D8', null], ['4C89C0', null], ['48C7C000000000', null], ['480FC70E', null], ['0F01D0', null], ['8CD8', null],
+];
+
+function decodeIntel(hex: string, bits: 32 | 64 = 32): { mnemonic: string; ops: string[] } {
   const bytes = Uint8Array.from(Buffer.from(hex, 'hex'));
-  const d = new Decoder(32, bytes, DecoderOptions.None);
+  const d = new Decoder(bits, bytes, DecoderOptions.None);
   const f = new Formatter(FormatterSyntax.Nasm);
   const ins = d.decode();
   let text = f.format(ins).toLowerCase();
   ins.free(); d.free(); f.free();
-  text = text.replace(/^(rep|repe|repne|lock)\s+/, '');
+  text = text.replace(/^(rep|repe|repne|lock|o64)\s+/, '');
   const sp = text.indexOf(' ');
   const mnemonic = sp < 0 ? text : text.slice(0, sp);
   const ops = sp < 0 ? [] : splitOperands(text, sp + 1, text.length).map((o) => normalizeOperand(o.text));
@@ -50,8 +63,15 @@ for (const [hex, rule] of CASES) {
   });
 }
 
+for (const [hex, rule, msr] of CASES64) {
+  test(`${hex} in 64-bit mode${msr !== undefined ? ` with ECX 0x${msr.toString(16)}` : ''} classifies as ${rule ?? 'ordinary'}`, () => {
+    const { mnemonic, ops } = decodeIntel(hex, 64);
+    assert.equal(classify(mnemonic, ops, msr)?.rule ?? null, rule, `${mnemonic} ${ops.join(', ')}`);
+  });
+}
+
 test('every table entry is exercised by an encoding above', () => {
-  const seen = new Set(CASES.map((c) => c[1]).filter(Boolean));
+  const seen = new Set([...CASES, ...CASES64].map((c) => c[1]).filter(Boolean));
   for (const e of INSTRUCTION_TABLE) assert.ok(seen.has(e.rule), `${e.rule} ${e.id}`);
 });
 

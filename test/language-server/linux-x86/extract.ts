@@ -27,6 +27,9 @@ const RULES: Record<string, string> = {
   rdtscp: 'PV029', rdpmc: 'PV030', cpuid: 'PV031', iret: 'PV034', iretd: 'PV034', iretw: 'PV034', lar: 'PV036', lsl: 'PV037',
   verr: 'PV038', verw: 'PV039', sysenter: 'PV041', sysexit: 'PV042', monitor: 'PV043', mwait: 'PV044', vmcall: 'PV046', vmmcall: 'PV046',
   xsetbv: 'PV047', invpcid: 'PV048', clac: 'PV049', stac: 'PV049',
+  // The 64-bit set (PV050-PV057 by mnemonic; WRMSR to a named MSR is told apart by ECX, not here).
+  iretq: 'PV034', swapgs: 'PV050', syscall: 'PV051', sysret: 'PV052', sysretl: 'PV052', sysretq: 'PV052',
+  rdfsbase: 'PV053', rdgsbase: 'PV053', wrfsbase: 'PV054', wrgsbase: 'PV055',
 };
 const PREFIXES = new Set(['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'data16', 'addr32', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'notrack']);
 
@@ -36,6 +39,8 @@ function ruleOf(mnemonic: string, ops: string[]): string | null {
   const base = m === 'mov' || /^mov[wlq]$/.test(m) ? 'mov' : m === 'push' || /^push[wlq]$/.test(m) ? 'push' : null;
   if (base === 'mov' && regs.length === 2) {
     const [src, dst] = regs; // AT&T order
+    if (dst === '%cr8') return 'PV056';
+    if (src === '%cr8') return 'PV057';
     if (/^%cr\d+$/.test(dst)) return 'PV010';
     if (/^%cr\d+$/.test(src)) return 'PV011';
     if (/^%d[rb]\d$/.test(dst)) return 'PV032';
