@@ -24,10 +24,11 @@ function encoding(f: OpcodeForm): string {
   if (f.modrmByte !== undefined) parts.push(hex2(f.modrmByte));
   else if (f.reg !== undefined) parts.push(`/${f.reg}`);
   else if (f.modrm) parts.push('/r');
-  const imm: Record<OpcodeForm['imm'], string> = { none: '', b: 'ib', w: 'iw', v: 'iz', ptr: 'ptr16:32', enter: 'iw ib', moffs: 'moffs', jv: 'cd' };
+  const imm: Record<OpcodeForm['imm'], string> = { none: '', b: 'ib', w: 'iw', v: 'iz', v64: 'iv', ptr: 'ptr16:32', enter: 'iw ib', moffs: 'moffs', jv: 'cd' };
   if (imm[f.imm]) parts.push(imm[f.imm]);
   const mn = typeof f.mnemonic === 'string' ? f.mnemonic : f.mnemonic.join('/');
-  const where = f.mod === 'mem' ? ' (memory operand)' : f.mod === 'reg' ? ' (register operand)' : '';
+  const where = (f.mod === 'mem' ? ' (memory operand)' : f.mod === 'reg' ? ' (register operand)' : '')
+    + (f.mode64 === 'invalid' ? ' (not in 64-bit mode)' : f.mode64 === 'only' ? ' (64-bit mode only)' : '');
   return `\`${parts.join(' ')}\` ${mn}${f.operands ? ' ' + f.operands : ''}${where}`;
 }
 

@@ -55,7 +55,9 @@ function build(map: 'one' | '0f' | '0f38' | '0f3a', owners: string[]): Handler[]
   const byName = new Map(FAMILIES.map((f) => [f.name, f]));
   const name = (op: number): string => `${map === 'one' ? '' : map === '0f' ? '0F ' : map === '0f38' ? '0F 38 ' : '0F 3A '}${op.toString(16).padStart(2, '0')}`;
   for (const f of OPCODE_FORMS) {
-    if (f.map !== map) continue;
+    // Forms of 64-bit mode alone (MOVSXD at ARPL's 63, XCHG r8 at NOP's 90) belong to the
+    // 64-bit tables, not to these (legacy and compatibility mode).
+    if (f.map !== map || f.mode64 === 'only') continue;
     const op = f.opcode;
     if (owners[op] !== '' && owners[op] !== f.family) throw new Error(`opcode ${name(op)}: forms name families ${owners[op]} and ${f.family}`);
     const h = byName.get(f.family)?.[which]?.[op];

@@ -32,3 +32,11 @@ export const M = { modrm: true } as const;
 /** A compiled block ends before it. */
 export const END = { endsBlock: true } as const;
 export const imm = (i: Immediate): FormOptions => ({ imm: i });
+/** #UD in 64-bit mode (the opcode is gone or is something else there). */
+export const NO64 = { mode64: 'invalid' } as const;
+/** Exists only in 64-bit mode. */
+export const ONLY64 = { mode64: 'only' } as const;
+/** 64-bit operand size by default in 64-bit mode (66 makes it 16; REX.W changes nothing). */
+export const D64 = { size64: 'default64' } as const;
+/** 64-bit operand size whatever the prefixes in 64-bit mode. */
+export const F64 = { size64: 'fixed64' } as const;

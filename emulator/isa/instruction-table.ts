@@ -10,7 +10,7 @@
 // in table-long-mode.ts.
 
 import type { IsaEntry } from './types';
-import { END, M, imm, op0f, op1 } from './form-builders';
+import { D64, END, F64, M, NO64, imm, op0f, op1 } from './form-builders';
 import { IO_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, GP_EMUL, entry } from './table-text';
 import { SYSTEM_STATE_ENTRIES } from './table-system-state';
 import { LONG_MODE_ENTRIES } from './table-long-mode';
@@ -58,8 +58,8 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     cost: { native: 5, hvmExit: EXIT, pv: 4, note: 'a hypercall only when an event is already pending' },
   }),
   entry({
-    id: 'pushf', rule: 'PV004', mnemonics: ['pushf', 'pushfd', 'pushfw'], title: 'PUSHF: push EFLAGS',
-    class: 'sensitive', forms: [op1(0x9c, ['pushf', 'pushfd'], '', 'flags-control')],
+    id: 'pushf', rule: 'PV004', mnemonics: ['pushf', 'pushfd', 'pushfw', 'pushfq'], title: 'PUSHF: push EFLAGS',
+    class: 'sensitive', forms: [op1(0x9c, ['pushf', 'pushfd', 'pushfq'], '', 'flags-control', D64)],
     semantics: 'Pushes EFLAGS, including IF and IOPL.',
     pvBehaviour: 'runs, but the pushed IF is the real one (always 1 in a PV guest) and IOPL shows the deprivileging, so saving "interrupt state" this way is wrong',
     pvSeverity: 'warning',
@@ -71,8 +71,8 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     cost: { native: 3, note: 'no trap in either mode' },
   }),
   entry({
-    id: 'popf', rule: 'PV005', mnemonics: ['popf', 'popfd', 'popfw'], title: 'POPF: pop EFLAGS',
-    class: 'sensitive', forms: [op1(0x9d, ['popf', 'popfd'], '', 'flags-control')],
+    id: 'popf', rule: 'PV005', mnemonics: ['popf', 'popfd', 'popfw', 'popfq'], title: 'POPF: pop EFLAGS',
+    class: 'sensitive', forms: [op1(0x9d, ['popf', 'popfd', 'popfq'], '', 'flags-control', D64)],
     semantics: 'Pops EFLAGS; changes IF only when CPL <= IOPL and IOPL only at CPL 0.',
     pvBehaviour: 'silently keeps IF and IOPL in ring 1 (the Popek-Goldberg violation): restoring "interrupts enabled" this way does nothing',
     pvSeverity: 'warning',
@@ -228,7 +228,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'mov-to-dr', rule: 'PV032', mnemonics: ['mov'], operandForm: 'to-dr', title: 'MOV DRn, reg: write a debug register',
-    class: 'privileged', forms: [op0f(0x23, 'mov', 'DRn, Rd', 'system', { ...M, registerOnly: true, ...END })],
+    class: 'privileged', forms: [op0f(0x23, 'mov', 'DRn, Rd', 'system', { ...M, registerOnly: true, ...END, ...F64, rexR: false })],
     semantics: 'Loads a debug register (breakpoint addresses DR0-DR3, control DR7, status DR6).',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -242,7 +242,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'mov-from-dr', rule: 'PV033', mnemonics: ['mov'], operandForm: 'from-dr', title: 'MOV reg, DRn: read a debug register',
-    class: 'privileged', forms: [op0f(0x21, 'mov', 'Rd, DRn', 'system', { ...M, registerOnly: true, ...END })],
+    class: 'privileged', forms: [op0f(0x21, 'mov', 'Rd, DRn', 'system', { ...M, registerOnly: true, ...END, ...F64, rexR: false })],
     semantics: 'Copies a debug register into a general register.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -255,7 +255,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'iret', rule: 'PV034', mnemonics: ['iret', 'iretd', 'iretw', 'iretq'], title: 'IRET: return from interrupt',
-    class: 'sensitive', forms: [op1(0xcf, ['iret', 'iretd'], '', 'control', END)],
+    class: 'sensitive', forms: [op1(0xcf, ['iret', 'iretd', 'iretq'], '', 'control', END)],
     semantics: 'Pops EIP, CS and EFLAGS (and ESP, SS on a privilege change).',
     pvBehaviour: 'a same-ring IRET runs but cannot restore the event mask (IF is not the guest\'s); returning to ring 3 with a changed mask needs Xen',
     pvSeverity: 'warning',
@@ -273,7 +273,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'int', rule: 'PV035', mnemonics: ['int', 'int3', 'into', 'int1'], title: 'INT n: software interrupt',
-    class: 'exit-only', forms: [op1(0xcc, 'int3', '', 'control', END), op1(0xcd, 'int', 'Ib', 'control', { ...imm('b'), ...END }), op1(0xce, 'into', '', 'control', END), op1(0xf1, 'int1', '', 'control', END)],
+    class: 'exit-only', forms: [op1(0xcc, 'int3', '', 'control', END), op1(0xcd, 'int', 'Ib', 'control', { ...imm('b'), ...END }), op1(0xce, 'into', '', 'control', { ...END, ...NO64 }), op1(0xf1, 'int1', '', 'control', END)],
     semantics: 'Calls the interrupt or trap gate for the vector, checked against the gate DPL.',
     pvBehaviour: 'delivered through the trap table given to set_trap_table (gate DPL from its flags); INT 0x82 is the hypercall trap',
     pvSeverity: null,
@@ -331,7 +331,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'read-cs-ss', rule: 'PV040', mnemonics: ['push', 'mov'], operandForm: 'read-cs-ss', title: 'PUSH CS/SS, MOV reg, CS/SS: read a privileged selector',
-    class: 'sensitive', forms: [op1(0x0e, 'push', 'CS', 'stack'), op1(0x16, 'push', 'SS', 'stack'), op1(0x8c, 'mov', 'Ev, CS', 'data-move', { ...M, reg: 1 }), op1(0x8c, 'mov', 'Ev, SS', 'data-move', { ...M, reg: 2 })],
+    class: 'sensitive', forms: [op1(0x0e, 'push', 'CS', 'stack', NO64), op1(0x16, 'push', 'SS', 'stack', NO64), op1(0x8c, 'mov', 'Ev, CS', 'data-move', { ...M, reg: 1 }), op1(0x8c, 'mov', 'Ev, SS', 'data-move', { ...M, reg: 2 })],
     semantics: 'Copies the CS or SS selector, whose low two bits are the current privilege level.',
     pvBehaviour: 'runs but shows RPL 1 (CS 0xE019, SS 0xE021), so code that checks for ring 0 takes the wrong branch',
     pvSeverity: 'warning', hvm: null,
@@ -353,8 +353,8 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     cost: { native: 60, pv: 400, note: '' },
   }),
   entry({
-    id: 'sysexit', rule: 'PV042', mnemonics: ['sysexit'], title: 'SYSEXIT: fast return to ring 3',
-    class: 'privileged', forms: [op0f(0x35, 'sysexit', '', 'system', { ...END, cpuid: SEP_FEATURE })],
+    id: 'sysexit', rule: 'PV042', mnemonics: ['sysexit', 'sysexitq'], title: 'SYSEXIT: fast return to ring 3',
+    class: 'privileged', forms: [op0f(0x35, ['sysexit', 'sysexit', 'sysexitq'], '', 'system', { ...END, cpuid: SEP_FEATURE })],
     semantics: 'Returns to ring 3 using EDX/ECX and the SYSENTER_CS MSR.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error', hvm: null,

@@ -12,7 +12,7 @@
 // block compiler and the PV privileged-op emulation agree with it (test/cpu/instruction-forms).
 
 import type { OpcodeForm, RepRule } from './form-types';
-import { M, imm, op0f, op1 } from './form-builders';
+import { D64, F64, M, NO64, ONLY64, imm, op0f, op1 } from './form-builders';
 import { INSTRUCTION_TABLE } from './instruction-table';
 import { SSE_FORMS } from './sse-forms';
 
@@ -43,27 +43,30 @@ for (let i = 0; i < 8; i++) {
   one(i * 8 + 4, ALU[i], 'AL, Ib', 'arith', { ...imm('b'), ...cmp8 });
   one(i * 8 + 5, ALU[i], 'eAX, Iz', 'arith', { ...imm('v'), ...fast });
 }
-one(0x06, 'push', 'ES', 'stack'); one(0x07, 'pop', 'ES', 'stack');
-one(0x17, 'pop', 'SS', 'stack');
-one(0x1e, 'push', 'DS', 'stack'); one(0x1f, 'pop', 'DS', 'stack');
-one(0x27, 'daa', '', 'bcd'); one(0x2f, 'das', '', 'bcd'); one(0x37, 'aaa', '', 'bcd'); one(0x3f, 'aas', '', 'bcd');
+one(0x06, 'push', 'ES', 'stack', NO64); one(0x07, 'pop', 'ES', 'stack', NO64);
+one(0x17, 'pop', 'SS', 'stack', NO64);
+one(0x1e, 'push', 'DS', 'stack', NO64); one(0x1f, 'pop', 'DS', 'stack', NO64);
+one(0x27, 'daa', '', 'bcd', NO64); one(0x2f, 'das', '', 'bcd', NO64); one(0x37, 'aaa', '', 'bcd', NO64); one(0x3f, 'aas', '', 'bcd', NO64);
 for (let r = 0; r < 8; r++) {
-  one(0x40 + r, 'inc', 'Zv', 'arith', { compiled: 'always' });
-  one(0x48 + r, 'dec', 'Zv', 'arith', { compiled: 'always' });
-  one(0x50 + r, 'push', 'Zv', 'stack', { compiled: 'always' });
-  one(0x58 + r, 'pop', 'Zv', 'stack', { compiled: 'always' });
+  // 40-4F are the REX prefixes in 64-bit mode.
+  one(0x40 + r, 'inc', 'Zv', 'arith', { compiled: 'always', ...NO64 });
+  one(0x48 + r, 'dec', 'Zv', 'arith', { compiled: 'always', ...NO64 });
+  one(0x50 + r, 'push', 'Zv', 'stack', { compiled: 'always', ...D64 });
+  one(0x58 + r, 'pop', 'Zv', 'stack', { compiled: 'always', ...D64 });
   one(0xb0 + r, 'mov', 'Zb, Ib', 'data-move', { ...imm('b'), compiled: 'always' });
-  one(0xb8 + r, 'mov', 'Zv, Iv', 'data-move', { ...imm('v'), compiled: 'always' });
+  one(0xb8 + r, 'mov', 'Zv, Iv', 'data-move', { ...imm('v64'), compiled: 'always' });
   if (r > 0) one(0x90 + r, 'xchg', 'eAX, Zv', 'data-move');
 }
-one(0x60, ['pusha', 'pushad'], '', 'stack'); one(0x61, ['popa', 'popad'], '', 'stack');
-one(0x62, 'bound', 'Gv, Ma', 'control', { ...M, mod: 'mem' });
-one(0x63, 'arpl', 'Ew, Gw', 'system', M);
-one(0x68, 'push', 'Iz', 'stack', { ...imm('v'), compiled: 'always' });
+one(0x60, ['pusha', 'pushad'], '', 'stack', NO64); one(0x61, ['popa', 'popad'], '', 'stack', NO64);
+one(0x62, 'bound', 'Gv, Ma', 'control', { ...M, mod: 'mem', ...NO64 });   // 62 is EVEX in 64-bit mode
+one(0x63, 'arpl', 'Ew, Gw', 'system', { ...M, ...NO64 });
+// MOVSXD takes ARPL's opcode in 64-bit mode (without REX.W it moves 32 or 16 bits, as iced-x86 and the SDM name it too).
+one(0x63, 'movsxd', 'Gv, Ed', 'data-move', { ...M, ...ONLY64 });
+one(0x68, 'push', 'Iz', 'stack', { ...imm('v'), compiled: 'always', ...D64 });
 one(0x69, 'imul', 'Gv, Ev, Iz', 'arith', { ...M, ...imm('v'), compiled: 'always' });
-one(0x6a, 'push', 'Ib', 'stack', { ...imm('b'), compiled: 'always' });
+one(0x6a, 'push', 'Ib', 'stack', { ...imm('b'), compiled: 'always', ...D64 });
 one(0x6b, 'imul', 'Gv, Ev, Ib', 'arith', { ...M, ...imm('b'), compiled: 'always' });
-for (let cc = 0; cc < 16; cc++) one(0x70 + cc, 'j' + CC[cc], 'Jb', 'control', { ...imm('b'), compiled: 'always' });
+for (let cc = 0; cc < 16; cc++) one(0x70 + cc, 'j' + CC[cc], 'Jb', 'control', { ...imm('b'), compiled: 'always', ...F64 });
 /** Group 1 in the block compiler: 32-bit forms (ADC/SBB on registers only, through the CPU's alu), byte CMP. */
 function compiledGroup1(op: number, r: number): { compiled?: 'always' | 'register' } {
   if (op === 0x81 || op === 0x83) return { compiled: r === 2 || r === 3 ? 'register' : 'always' };
@@ -71,7 +74,7 @@ function compiledGroup1(op: number, r: number): { compiled?: 'always' | 'registe
 }
 for (const [op, ops, im] of [[0x80, 'Eb, Ib', 'b'], [0x81, 'Ev, Iz', 'v'], [0x82, 'Eb, Ib', 'b'], [0x83, 'Ev, Ib', 'b']] as const) {
   for (let r = 0; r < 8; r++) {
-    one(op, ALU[r], ops, 'arith', { ...M, reg: r, imm: im, lock: r !== 7, ...compiledGroup1(op, r) });
+    one(op, ALU[r], ops, 'arith', { ...M, reg: r, imm: im, lock: r !== 7, ...compiledGroup1(op, r), ...(op === 0x82 ? NO64 : {}) });
   }
 }
 one(0x84, 'test', 'Eb, Gb', 'arith', { ...M, compiled: 'always' }); one(0x85, 'test', 'Ev, Gv', 'arith', { ...M, compiled: 'always' });
@@ -81,20 +84,22 @@ one(0x8a, 'mov', 'Gb, Eb', 'data-move', { ...M, compiled: 'always' }); one(0x8b,
 for (const s of [0, 3, 4, 5]) one(0x8c, 'mov', `Ev, ${SREG[s].toUpperCase()}`, 'data-move', { ...M, reg: s });
 one(0x8d, 'lea', 'Gv, M', 'data-move', { ...M, mod: 'mem', compiled: 'always' });
 for (const s of [0, 2, 3, 4, 5]) one(0x8e, 'mov', `${SREG[s].toUpperCase()}, Ew`, 'data-move', { ...M, reg: s });
-one(0x8f, 'pop', 'Ev', 'stack', { ...M, reg: 0 });
-one(0x90, 'nop', '', 'system', { rep: NO_REP, compiled: 'always' });
-one(0x98, ['cbw', 'cwde'], '', 'data-move', { compiled: 'always' }); one(0x99, ['cwd', 'cdq'], '', 'data-move', { compiled: 'always' });
-one(0x9a, 'call', 'Ap', 'control', { ...imm('ptr'), endsBlock: true });
+one(0x8f, 'pop', 'Ev', 'stack', { ...M, reg: 0, ...D64 });
+one(0x90, 'nop', '', 'system', { rep: NO_REP, compiled: 'always', rexB: false });
+// With REX.B, 90 exchanges R8 with rAX.
+one(0x90, 'xchg', 'eAX, Zv', 'data-move', { rep: NO_REP, rexB: true, ...ONLY64 });
+one(0x98, ['cbw', 'cwde', 'cdqe'], '', 'data-move', { compiled: 'always' }); one(0x99, ['cwd', 'cdq', 'cqo'], '', 'data-move', { compiled: 'always' });
+one(0x9a, 'call', 'Ap', 'control', { ...imm('ptr'), endsBlock: true, ...NO64 });
 one(0x9b, 'wait', '', 'x87', { cpuid: FPU });
 one(0x9e, 'sahf', '', 'flags-control'); one(0x9f, 'lahf', '', 'flags-control');
 one(0xa0, 'mov', 'AL, Ob', 'data-move', imm('moffs')); one(0xa1, 'mov', 'eAX, Ov', 'data-move', imm('moffs'));
 one(0xa2, 'mov', 'Ob, AL', 'data-move', imm('moffs')); one(0xa3, 'mov', 'Ov, eAX', 'data-move', imm('moffs'));
-one(0xa4, 'movsb', 'Yb, Xb', 'string'); one(0xa5, ['movsw', 'movsd'], 'Yv, Xv', 'string');
-one(0xa6, 'cmpsb', 'Xb, Yb', 'string'); one(0xa7, ['cmpsw', 'cmpsd'], 'Xv, Yv', 'string');
+one(0xa4, 'movsb', 'Yb, Xb', 'string'); one(0xa5, ['movsw', 'movsd', 'movsq'], 'Yv, Xv', 'string');
+one(0xa6, 'cmpsb', 'Xb, Yb', 'string'); one(0xa7, ['cmpsw', 'cmpsd', 'cmpsq'], 'Xv, Yv', 'string');
 one(0xa8, 'test', 'AL, Ib', 'arith', { ...imm('b'), compiled: 'always' }); one(0xa9, 'test', 'eAX, Iz', 'arith', { ...imm('v'), compiled: 'always' });
-one(0xaa, 'stosb', 'Yb, AL', 'string'); one(0xab, ['stosw', 'stosd'], 'Yv, eAX', 'string');
-one(0xac, 'lodsb', 'AL, Xb', 'string'); one(0xad, ['lodsw', 'lodsd'], 'eAX, Xv', 'string');
-one(0xae, 'scasb', 'AL, Yb', 'string'); one(0xaf, ['scasw', 'scasd'], 'eAX, Yv', 'string');
+one(0xaa, 'stosb', 'Yb, AL', 'string'); one(0xab, ['stosw', 'stosd', 'stosq'], 'Yv, eAX', 'string');
+one(0xac, 'lodsb', 'AL, Xb', 'string'); one(0xad, ['lodsw', 'lodsd', 'lodsq'], 'eAX, Xv', 'string');
+one(0xae, 'scasb', 'AL, Yb', 'string'); one(0xaf, ['scasw', 'scasd', 'scasq'], 'eAX, Yv', 'string');
 for (const [op, ops, im] of [[0xc0, 'Eb, Ib', 'b'], [0xc1, 'Ev, Ib', 'b'], [0xd0, 'Eb, 1', 'none'], [0xd1, 'Ev, 1', 'none'], [0xd2, 'Eb, CL', 'none'], [0xd3, 'Ev, CL', 'none']] as const) {
   for (let r = 0; r < 8; r++) {
     // RCL/RCR (carry through) are left to the interpreter; the others by a constant compile.
@@ -102,21 +107,22 @@ for (const [op, ops, im] of [[0xc0, 'Eb, Ib', 'b'], [0xc1, 'Ev, Ib', 'b'], [0xd0
     one(op, SHIFTS[r], ops, 'shift-rotate', { ...M, reg: r, imm: im, ...compiled });
   }
 }
-one(0xc2, 'ret', 'Iw', 'control', imm('w')); one(0xc3, 'ret', '', 'control', { compiled: 'always' });
-one(0xc4, 'les', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' }); one(0xc5, 'lds', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' });
+one(0xc2, 'ret', 'Iw', 'control', { ...imm('w'), ...F64 }); one(0xc3, 'ret', '', 'control', { compiled: 'always', ...F64 });
+// C4/C5 are the VEX prefixes in 64-bit mode (and with a register ModR/M elsewhere).
+one(0xc4, 'les', 'Gz, Mp', 'data-move', { ...M, mod: 'mem', ...NO64 }); one(0xc5, 'lds', 'Gz, Mp', 'data-move', { ...M, mod: 'mem', ...NO64 });
 one(0xc6, 'mov', 'Eb, Ib', 'data-move', { ...M, reg: 0, ...imm('b'), compiled: 'always' });
 one(0xc7, 'mov', 'Ev, Iz', 'data-move', { ...M, reg: 0, ...imm('v'), compiled: 'always' });
-one(0xc8, 'enter', 'Iw, Ib', 'stack', imm('enter')); one(0xc9, 'leave', '', 'stack');
+one(0xc8, 'enter', 'Iw, Ib', 'stack', { ...imm('enter'), ...D64 }); one(0xc9, 'leave', '', 'stack', D64);
 one(0xca, 'retf', 'Iw', 'control', { ...imm('w'), endsBlock: true }); one(0xcb, 'retf', '', 'control', { endsBlock: true });
-one(0xd4, 'aam', 'Ib', 'bcd', imm('b')); one(0xd5, 'aad', 'Ib', 'bcd', imm('b'));
-one(0xd6, 'salc', '', 'flags-control'); one(0xd7, 'xlatb', '', 'data-move');
-one(0xe0, 'loopne', 'Jb', 'control', imm('b')); one(0xe1, 'loope', 'Jb', 'control', imm('b'));
-one(0xe2, 'loop', 'Jb', 'control', imm('b'));
-one(0xe3, ['jcxz', 'jecxz'], 'Jb', 'control', { ...imm('b'), sizedBy: 'address' });
-one(0xe8, 'call', 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
-one(0xe9, 'jmp', 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
-one(0xea, 'jmp', 'Ap', 'control', { ...imm('ptr'), endsBlock: true });
-one(0xeb, 'jmp', 'Jb', 'control', { ...imm('b'), compiled: 'always' });
+one(0xd4, 'aam', 'Ib', 'bcd', { ...imm('b'), ...NO64 }); one(0xd5, 'aad', 'Ib', 'bcd', { ...imm('b'), ...NO64 });
+one(0xd6, 'salc', '', 'flags-control', NO64); one(0xd7, 'xlatb', '', 'data-move');
+one(0xe0, 'loopne', 'Jb', 'control', { ...imm('b'), ...F64 }); one(0xe1, 'loope', 'Jb', 'control', { ...imm('b'), ...F64 });
+one(0xe2, 'loop', 'Jb', 'control', { ...imm('b'), ...F64 });
+one(0xe3, ['jcxz', 'jecxz', 'jrcxz'], 'Jb', 'control', { ...imm('b'), sizedBy: 'address', ...F64 });
+one(0xe8, 'call', 'Jz', 'control', { ...imm('jv'), compiled: 'always', ...F64 });
+one(0xe9, 'jmp', 'Jz', 'control', { ...imm('jv'), compiled: 'always', ...F64 });
+one(0xea, 'jmp', 'Ap', 'control', { ...imm('ptr'), endsBlock: true, ...NO64 });
+one(0xeb, 'jmp', 'Jb', 'control', { ...imm('b'), compiled: 'always', ...F64 });
 one(0xf5, 'cmc', '', 'flags-control');
 const GROUP3 = ['test', 'test', 'not', 'neg', 'mul', 'imul', 'div', 'idiv'] as const;
 for (let r = 0; r < 8; r++) {
@@ -128,9 +134,9 @@ one(0xf8, 'clc', '', 'flags-control'); one(0xf9, 'stc', '', 'flags-control');
 one(0xfc, 'cld', '', 'flags-control'); one(0xfd, 'std', '', 'flags-control');
 one(0xfe, 'inc', 'Eb', 'arith', { ...M, reg: 0, lock: true }); one(0xfe, 'dec', 'Eb', 'arith', { ...M, reg: 1, lock: true });
 one(0xff, 'inc', 'Ev', 'control', { ...M, reg: 0, lock: true }); one(0xff, 'dec', 'Ev', 'control', { ...M, reg: 1, lock: true });
-one(0xff, 'call', 'Ev', 'control', { ...M, reg: 2 }); one(0xff, 'call', 'Mp', 'control', { ...M, reg: 3, mod: 'mem', endsBlock: true });
-one(0xff, 'jmp', 'Ev', 'control', { ...M, reg: 4 }); one(0xff, 'jmp', 'Mp', 'control', { ...M, reg: 5, mod: 'mem', endsBlock: true });
-one(0xff, 'push', 'Ev', 'control', { ...M, reg: 6 });
+one(0xff, 'call', 'Ev', 'control', { ...M, reg: 2, ...F64 }); one(0xff, 'call', 'Mp', 'control', { ...M, reg: 3, mod: 'mem', endsBlock: true });
+one(0xff, 'jmp', 'Ev', 'control', { ...M, reg: 4, ...F64 }); one(0xff, 'jmp', 'Mp', 'control', { ...M, reg: 5, mod: 'mem', endsBlock: true });
+one(0xff, 'push', 'Ev', 'control', { ...M, reg: 6, ...D64 });
 
 // x87 (D8-DF): memory forms by ModR/M.reg, register forms by reg or by the whole ModR/M byte.
 const X87_MEM: Record<number, ReadonlyArray<string | null>> = {
@@ -186,13 +192,13 @@ for (const op of [0x19, 0x1d, 0x1f]) two(op, 'nop', 'Ev', 'system', M);
 two(0x1e, 'nop', 'Ev', 'system', { ...M, rep: NO_REP });   // F3 0F 1E is ENDBR and friends
 for (let cc = 0; cc < 16; cc++) {
   two(0x40 + cc, 'cmov' + CC[cc], 'Gv, Ev', 'data-move', { ...M, cpuid: { leaf: 1, reg: 'edx', bit: 15 } });
-  two(0x80 + cc, 'j' + CC[cc], 'Jz', 'control', { ...imm('jv'), compiled: 'always' });
+  two(0x80 + cc, 'j' + CC[cc], 'Jz', 'control', { ...imm('jv'), compiled: 'always', ...F64 });
   two(0x90 + cc, 'set' + CC[cc], 'Eb', 'bit-ops', M);
 }
 // XGETBV (0F 01 D0) reads XCR0; XSETBV, privileged, is in the instruction table.
 two(0x01, 'xgetbv', '', 'system', { ...M, modrmByte: 0xd0, rep: 'none', fixedOperandSize: true, cpuid: { leaf: 1, reg: 'ecx', bit: 26 } });
-two(0xa0, 'push', 'FS', 'stack'); two(0xa1, 'pop', 'FS', 'stack');
-two(0xa8, 'push', 'GS', 'stack'); two(0xa9, 'pop', 'GS', 'stack');
+two(0xa0, 'push', 'FS', 'stack', D64); two(0xa1, 'pop', 'FS', 'stack', D64);
+two(0xa8, 'push', 'GS', 'stack', D64); two(0xa9, 'pop', 'GS', 'stack', D64);
 two(0xa3, 'bt', 'Ev, Gv', 'bit-ops', M);
 two(0xab, 'bts', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
 two(0xb3, 'btr', 'Ev, Gv', 'bit-ops', { ...M, lock: true });
@@ -208,7 +214,9 @@ two(0xbe, 'movsx', 'Gv, Eb', 'data-move', { ...M, compiled: 'always' }); two(0xb
 (['bt', 'bts', 'btr', 'btc'] as const).forEach((m, i) => two(0xba, m, 'Ev, Ib', 'bit-ops', { ...M, reg: 4 + i, imm: 'b', lock: i > 0 }));
 two(0xbc, 'bsf', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP }); two(0xbd, 'bsr', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP });
 two(0xc0, 'xadd', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xc1, 'xadd', 'Ev, Gv', 'arith', { ...M, lock: true });
-two(0xc7, 'cmpxchg8b', 'Mq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, cpuid: { leaf: 1, reg: 'edx', bit: 8 } });
+two(0xc7, 'cmpxchg8b', 'Mq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, rexW: false, cpuid: { leaf: 1, reg: 'edx', bit: 8 } });
+// CMPXCHG16B carries no CPUID bit yet: CPUID.1:ECX.CX16 (bit 13) goes on with its execution in 64-bit mode.
+two(0xc7, 'cmpxchg16b', 'Mdq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, rexW: true, ...ONLY64 });
 for (let r = 0; r < 8; r++) two(0xc8 + r, 'bswap', 'Zd', 'bit-ops');
 
 /**

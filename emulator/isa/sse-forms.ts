@@ -17,7 +17,7 @@ const FXSR: CpuidBit = { leaf: 1, reg: 'edx', bit: 24 };
 type Prefix = NonNullable<OpcodeForm['prefix']>;
 const forms: OpcodeForm[] = [];
 
-function f(op: number, prefix: Prefix, mnemonic: string, operands: string, family: CpuFamily, cpuid: CpuidBit, o: FormOptions = {}): void {
+function f(op: number, prefix: Prefix, mnemonic: OpcodeForm['mnemonic'], operands: string, family: CpuFamily, cpuid: CpuidBit, o: FormOptions = {}): void {
   forms.push(op0f(op, mnemonic, operands, family, { ...M, prefix, cpuid, ...o }));
 }
 const MEM: FormOptions = { mod: 'mem' };
@@ -48,9 +48,9 @@ f(0x28, 'np', 'movaps', 'Vps, Wps', 'sse-move', SSE); f(0x28, '66', 'movapd', 'V
 f(0x29, 'np', 'movaps', 'Wps, Vps', 'sse-move', SSE); f(0x29, '66', 'movapd', 'Wpd, Vpd', 'sse-move', SSE2);
 f(0x2b, 'np', 'movntps', 'Mps, Vps', 'sse-move', SSE, MEM); f(0x2b, '66', 'movntpd', 'Mpd, Vpd', 'sse-move', SSE2, MEM);
 f(0x50, 'np', 'movmskps', 'Gd, Ups', 'sse-move', SSE, REG); f(0x50, '66', 'movmskpd', 'Gd, Upd', 'sse-move', SSE2, REG);
-f(0x6e, '66', 'movd', 'Vd, Ed', 'sse-move', SSE2);
+f(0x6e, '66', ['movd', 'movd', 'movq'], 'Vd, Ed', 'sse-move', SSE2);   // REX.W: MOVQ xmm, r/m64
 f(0x6f, '66', 'movdqa', 'Vx, Wx', 'sse-move', SSE2); f(0x6f, 'f3', 'movdqu', 'Vx, Wx', 'sse-move', SSE2);
-f(0x7e, '66', 'movd', 'Ed, Vd', 'sse-move', SSE2); f(0x7e, 'f3', 'movq', 'Vq, Wq', 'sse-move', SSE2);
+f(0x7e, '66', ['movd', 'movd', 'movq'], 'Ed, Vd', 'sse-move', SSE2); f(0x7e, 'f3', 'movq', 'Vq, Wq', 'sse-move', SSE2);
 f(0x7f, '66', 'movdqa', 'Wx, Vx', 'sse-move', SSE2); f(0x7f, 'f3', 'movdqu', 'Wx, Vx', 'sse-move', SSE2);
 f(0xc3, 'np', 'movnti', 'Md, Gd', 'sse-move', SSE2, MEM);
 f(0xd6, '66', 'movq', 'Wq, Vq', 'sse-move', SSE2);
@@ -60,12 +60,12 @@ f(0xf0, 'f2', 'lddqu', 'Vx, Mx', 'sse-move', SSE3, MEM);
 f(0xf7, '66', 'maskmovdqu', 'Vx, Ux', 'sse-move', SSE2, REG);
 // Group 15: the state saves and MXCSR by memory, the fences by register.
 const NP_ONLY: FormOptions = { rep: 'none', fixedOperandSize: true };
-f(0xae, 'np', 'fxsave', 'M', 'sse-move', FXSR, { ...MEM, reg: 0 });
-f(0xae, 'np', 'fxrstor', 'M', 'sse-move', FXSR, { ...MEM, reg: 1 });
+f(0xae, 'np', ['fxsave', 'fxsave', 'fxsave64'], 'M', 'sse-move', FXSR, { ...MEM, reg: 0 });   // REX.W: the 64-bit layout
+f(0xae, 'np', ['fxrstor', 'fxrstor', 'fxrstor64'], 'M', 'sse-move', FXSR, { ...MEM, reg: 1 });
 f(0xae, 'np', 'ldmxcsr', 'Md', 'sse-move', SSE, { ...MEM, reg: 2 });
 f(0xae, 'np', 'stmxcsr', 'Md', 'sse-move', SSE, { ...MEM, reg: 3 });
-f(0xae, 'np', 'xsave', 'M', 'sse-move', XSAVE, { ...MEM, reg: 4 });
-f(0xae, 'np', 'xrstor', 'M', 'sse-move', XSAVE, { ...MEM, reg: 5 });
+f(0xae, 'np', ['xsave', 'xsave', 'xsave64'], 'M', 'sse-move', XSAVE, { ...MEM, reg: 4 });
+f(0xae, 'np', ['xrstor', 'xrstor', 'xrstor64'], 'M', 'sse-move', XSAVE, { ...MEM, reg: 5 });
 (['lfence', 'mfence', 'sfence'] as const).forEach((m, i) => forms.push(op0f(0xae, m, '', 'sse-move', { ...M, reg: 5 + i, mod: 'reg', ...NP_ONLY })));
 
 // ---- floating point -------------------------------------------------------------------------

@@ -3,13 +3,13 @@
 // INSTRUCTION_TABLE (instruction-table.ts), in rule order.
 
 import type { IsaEntry } from './types';
-import { END, M, op0f } from './form-builders';
+import { END, F64, M, op0f } from './form-builders';
 import { CR_QUAL, DT_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, entry } from './table-text';
 
 export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   entry({
     id: 'mov-to-cr', rule: 'PV010', mnemonics: ['mov'], operandForm: 'to-cr', title: 'MOV CRn, reg: write a control register',
-    class: 'privileged', forms: [0, 2, 3, 4].map((r) => op0f(0x22, 'mov', `CR${r}, Rd`, 'system', { ...M, reg: r, registerOnly: true, ...END })),
+    class: 'privileged', forms: [0, 2, 3, 4].map((r) => op0f(0x22, 'mov', `CR${r}, Rd`, 'system', { ...M, reg: r, registerOnly: true, ...END, ...F64, rexR: false })),
     semantics: 'Loads CR0, CR2, CR3, CR4 or CR8 from a general register (CR3 switches page tables and flushes the TLB).',
     pvBehaviour: EMUL_PV + '; CR3 loads must name a validated, pinned page directory',
     pvSeverity: 'error',
@@ -27,7 +27,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'mov-from-cr', rule: 'PV011', mnemonics: ['mov'], operandForm: 'from-cr', title: 'MOV reg, CRn: read a control register',
-    class: 'privileged', forms: [0, 2, 3, 4].map((r) => op0f(0x20, 'mov', `Rd, CR${r}`, 'system', { ...M, reg: r, registerOnly: true, ...END })),
+    class: 'privileged', forms: [0, 2, 3, 4].map((r) => op0f(0x20, 'mov', `Rd, CR${r}`, 'system', { ...M, reg: r, registerOnly: true, ...END, ...F64, rexR: false })),
     semantics: 'Copies CR0, CR2, CR3, CR4 or CR8 into a general register.',
     pvBehaviour: EMUL_PV,
     pvSeverity: 'error',
@@ -78,7 +78,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'lgdt', rule: 'PV015', mnemonics: ['lgdt'], title: 'LGDT: load the GDT register',
-    class: 'privileged', forms: [op0f(0x01, 'lgdt', 'Ms', 'system', { ...M, reg: 2, mod: 'mem', ...END })],
+    class: 'privileged', forms: [op0f(0x01, 'lgdt', 'Ms', 'system', { ...M, reg: 2, mod: 'mem', ...END, ...F64 })],
     semantics: 'Loads GDTR (base and limit) from memory.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -91,7 +91,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'lidt', rule: 'PV016', mnemonics: ['lidt'], title: 'LIDT: load the IDT register',
-    class: 'privileged', forms: [op0f(0x01, 'lidt', 'Ms', 'system', { ...M, reg: 3, mod: 'mem', ...END })],
+    class: 'privileged', forms: [op0f(0x01, 'lidt', 'Ms', 'system', { ...M, reg: 3, mod: 'mem', ...END, ...F64 })],
     semantics: 'Loads IDTR (base and limit) from memory.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',
@@ -104,7 +104,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'sgdt', rule: 'PV017', mnemonics: ['sgdt'], title: 'SGDT: store the GDT register',
-    class: 'sensitive', forms: [op0f(0x01, 'sgdt', 'Ms', 'system', { ...M, reg: 0, mod: 'mem', ...END })],
+    class: 'sensitive', forms: [op0f(0x01, 'sgdt', 'Ms', 'system', { ...M, reg: 0, mod: 'mem', ...END, ...F64 })],
     semantics: 'Stores GDTR; allowed at any CPL unless CR4.UMIP is set.',
     pvBehaviour: 'runs in ring 1 and reveals the hypervisor\'s GDT, not the guest\'s',
     pvSeverity: 'warning',
@@ -117,7 +117,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'sidt', rule: 'PV018', mnemonics: ['sidt'], title: 'SIDT: store the IDT register',
-    class: 'sensitive', forms: [op0f(0x01, 'sidt', 'Ms', 'system', { ...M, reg: 1, mod: 'mem', ...END })],
+    class: 'sensitive', forms: [op0f(0x01, 'sidt', 'Ms', 'system', { ...M, reg: 1, mod: 'mem', ...END, ...F64 })],
     semantics: 'Stores IDTR; allowed at any CPL unless CR4.UMIP is set.',
     pvBehaviour: 'runs in ring 1 and reveals the hypervisor\'s IDT (the classic "red pill")',
     pvSeverity: 'warning',

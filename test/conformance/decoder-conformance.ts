@@ -6,8 +6,8 @@ import { sameMnemonic } from './mnemonic-aliases';
 import { Rng } from './random';
 import { generateSequence, SLOT } from './sequence-generator';
 
-/** Our decoder's answer: null means "not implemented, the CPU raises #UD". */
-export type DecodeFn = (bytes: Uint8Array, is32: boolean) => { length: number; mnemonic: string } | null;
+/** Our decoder's answer for 16-, 32- or 64-bit code: null means "not implemented, the CPU raises #UD". */
+export type DecodeFn = (bytes: Uint8Array, bits: 16 | 32 | 64) => { length: number; mnemonic: string } | null;
 
 export interface Disagreement {
   bits: 16 | 32;
@@ -73,7 +73,7 @@ function compareOne(
   if (iced.inScope) result.inScopeValid++;
   let ours: { length: number; mnemonic: string } | null;
   try {
-    ours = decode(bytes, bits === 32);
+    ours = decode(bytes, bits);
   } catch (e) {
     recordDisagreement(result, wrong, sampleKinds, bits, bytes, `threw ${(e as Error).message}`, iced, 'host exception');
     return;

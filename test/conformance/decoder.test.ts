@@ -26,23 +26,23 @@ test('the comparison accepts a faithful decoder and catches wrong lengths and mn
   assert.equal(faithful.disagreed, 0);
   assert.equal(faithful.notImplemented, 0);
 
-  const longAdd: DecodeFn = (bytes, is32) => {
-    const d = decodeWithIced(bytes, is32);
+  const longAdd: DecodeFn = (bytes, bits) => {
+    const d = decodeWithIced(bytes, bits);
     return d && d.mnemonic === 'add' ? { ...d, length: d.length + 1 } : d;
   };
   const wrongLength = runDecoderConformance(longAdd, 4000, 7);
   assert.ok(wrongLength.disagreed > 0);
   assert.equal(wrongLength.disagreementsByMnemonic[0][0], 'add');
 
-  const swappedJcc: DecodeFn = (bytes, is32) => {
-    const d = decodeWithIced(bytes, is32);
+  const swappedJcc: DecodeFn = (bytes, bits) => {
+    const d = decodeWithIced(bytes, bits);
     return d && d.mnemonic === 'je' ? { ...d, mnemonic: 'jz' } : d && d.mnemonic === 'jne' ? { ...d, mnemonic: 'je' } : d;
   };
   const wrongName = runDecoderConformance(swappedJcc, 20000, 7);
   assert.deepEqual(wrongName.disagreementsByMnemonic.map(([m]) => m), ['jne'], 'jz is an alias of je, je is not jne');
 
-  const missingMul: DecodeFn = (bytes, is32) => {
-    const d = decodeWithIced(bytes, is32);
+  const missingMul: DecodeFn = (bytes, bits) => {
+    const d = decodeWithIced(bytes, bits);
     return d && d.mnemonic === 'mul' ? null : d;
   };
   const missing = runDecoderConformance(missingMul, 20000, 7);

@@ -4,8 +4,8 @@
 import { Decoder, DecoderOptions, Instruction, Mnemonic } from 'iced-x86';
 import type { DecodeFn } from './decoder-conformance';
 
-export const decodeWithIced: DecodeFn = (bytes, is32) => {
-  const decoder = new Decoder(is32 ? 32 : 16, bytes, DecoderOptions.None);
+export const decodeWithIced: DecodeFn = (bytes, bits) => {
+  const decoder = new Decoder(bits, bytes, DecoderOptions.None);
   const instr = new Instruction();
   try {
     decoder.decodeOut(instr);

@@ -20,7 +20,8 @@ test('the dispatch tables hold a handler for exactly the opcodes with forms, in 
     for (let op = 0; op < 256; op++) {
       if (map === 'one' && (PREFIXES.has(op) || op === 0x0f)) continue;
       if (map === '0f' && (op === 0x38 || op === 0x3a)) continue;   // the three-byte escapes
-      const forms = formsOf(map, op);
+      // Forms of 64-bit mode alone go to the 64-bit tables.
+      const forms = formsOf(map, op).filter((f) => f.mode64 !== 'only');
       const name = `${MAP_NAME[map]}${op.toString(16)}`;
       if (forms.length === 0) { assert.equal(families[op], '', `${name} has a handler (${families[op]}) but no form`); continue; }
       for (const f of forms) assert.equal(families[op], f.family, `${name} (${mnemonics(f)[0]}): the form says ${f.family}, dispatch has '${families[op]}'`);
@@ -51,28 +52,46 @@ test('every form of an instruction-table entry carries a mnemonic the entry list
   }
 });
 
-/** A 32-bit encoding of the form (register or memory operand), its immediates zero. */
-function encode(f: OpcodeForm, memory: boolean): Uint8Array {
+/** An encoding of the form (register or memory operand) in 32-bit or 64-bit code, its immediates zero. */
+function encode(f: OpcodeForm, memory: boolean, bits: 32 | 64 = 32): Uint8Array {
   // A form with no ModR/M.reg of its own shares the opcode with more specific ones: pick a reg they leave.
   for (let reg = f.reg ?? 0; reg < 8; reg++) {
     const bytes: number[] = [];
     if (f.rep === 'f3') bytes.push(0xf3);
-    // A mandatory prefix (SSE forms) comes right before the opcode.
+    // A mandatory prefix (SSE forms) comes before REX, which comes right before the opcode.
     if (f.prefix !== undefined && f.prefix !== 'np') bytes.push(f.prefix === '66' ? 0x66 : f.prefix === 'f3' ? 0xf3 : 0xf2);
+    const rex = (f.rexW ? 8 : 0) | (f.rexR ? 4 : 0) | (f.rexB ? 1 : 0);
+    if (bits === 64 && rex !== 0) bytes.push(0x40 | rex);
     if (f.map !== 'one') bytes.push(0x0f);
     if (f.map === '0f38') bytes.push(0x38); else if (f.map === '0f3a') bytes.push(0x3a);
     bytes.push(f.opcode);
     if (f.modrm) bytes.push(f.modrmByte ?? ((memory ? 0x00 : 0xc0) | (reg << 3) | 1));   // [ecx] or ecx
     for (let i = 0; i < 8; i++) bytes.push(0);
     const insn = new Uint8Array(bytes);
-    if (decodeForm(insn, true)?.form === f) return insn;
+    if (decodeForm(insn, bits)?.form === f) return insn;
   }
-  assert.fail(`${hex(f)} ${mnemonics(f)[0]}: no encoding decodes to this form`);
+  assert.fail(`${hex(f)} ${mnemonics(f)[0]}: no ${bits}-bit encoding decodes to this form`);
 }
+
+/** The forms of legacy and compatibility mode, which the 32-bit dispatch and block compiler cover. */
+const LEGACY_FORMS = OPCODE_FORMS.filter((f) => f.mode64 !== 'only');
+
+test('every form decodes to itself in the code sizes it exists in, and to nothing in those it does not', () => {
+  for (const f of OPCODE_FORMS) {
+    const shapes = !f.modrm || f.modrmByte !== undefined || f.registerOnly ? [false] : f.mod === 'mem' ? [true] : f.mod === 'reg' ? [false] : [false, true];
+    for (const memory of shapes) {
+      if (f.mode64 !== 'only') encode(f, memory, 32);
+      if (f.mode64 !== 'invalid') encode(f, memory, 64);
+      // The same bytes in the other code size: another form (ARPL/MOVSXD, INC/REX) or #UD, never this one.
+      if (f.mode64 === 'only') assert.notEqual(decodeForm(encode(f, memory, 64), 32)?.form, f, `${hex(f)} ${mnemonics(f)[0]} decodes in 32-bit code`);
+      if (f.mode64 === 'invalid') assert.notEqual(decodeForm(encode(f, memory, 32), 64)?.form, f, `${hex(f)} ${mnemonics(f)[0]} decodes in 64-bit code`);
+    }
+  }
+});
 
 test('the block compiler inlines exactly the forms marked compiled (register and memory operands)', () => {
   const codeLine = new Uint8Array(64);
-  for (const f of OPCODE_FORMS) {
+  for (const f of LEGACY_FORMS) {
     const shapes = !f.modrm || f.modrmByte !== undefined || f.registerOnly ? [false] : f.mod === 'mem' ? [true] : f.mod === 'reg' ? [false] : [false, true];
     for (const memory of shapes) {
       const insn = encode(f, memory);
@@ -97,7 +116,7 @@ test('docs/rules.md holds exactly what scripts/gen-rules-doc.ts writes from the 
 
 test('a compiled block stops before exactly the forms marked endsBlock', () => {
   const codeLine = new Uint8Array(64);
-  for (const f of OPCODE_FORMS) {
+  for (const f of LEGACY_FORMS) {
     const insn = encode(f, f.mod === 'mem');
     const len = decodeForm(insn, true)!.length;
     // NOP (compiled), the form, then HLT: the block holds the NOP alone when the form ends it.
