@@ -2,8 +2,9 @@
 // FDEs, the CFA program run to the row for an address, and one-frame unwinding.
 
 import { Cursor, DwarfError, hex } from './reader';
-import { DWARF_REGS, evaluate } from './location';
+import { evaluate } from './location';
 import type { ReadMemory, Regs } from './location';
+import { archForAddrSize, normalizeAddress, type DwarfArch } from './arch';
 
 export type RegRule =
   | { kind: 'undefined' }
@@ -36,7 +37,7 @@ function readEncoded(c: Cursor, enc: number, sectionAddr: number, addrSize: numb
     case 0x01: v = c.uleb(); break;
     case 0x02: v = c.u16(); break;
     case 0x03: v = c.u32(); break;
-    case 0x04: v = c.u64(); break;
+    case 0x04: v = c.i64(); break;   // as addresses are: signed (arch.ts)
     case 0x09: v = c.sleb(); break;
     case 0x0a: v = c.i16(); break;
     case 0x0b: v = c.i32(); break;
@@ -130,7 +131,8 @@ const MAX_STATE_DEPTH = 64;
 /** Runs the CIE's initial program and the FDE's program up to `pc`; the row in effect there. */
 export function rowAt(fde: Fde, pc: number): CfiRow {
   const cie = fde.cie;
-  const row: CfiRow = { pc: fde.start, cfa: { kind: 'reg', reg: 4, offset: 4 }, regs: new Map(), argsSize: 0 };
+  const arch = archForAddrSize(cie.addrSize);
+  const row: CfiRow = { pc: fde.start, cfa: { kind: 'reg', reg: arch.spReg, offset: arch.wordSize }, regs: new Map(), argsSize: 0 };
   run(cie.initial, cie, row, null, Infinity, fde);
   const initialRegs = new Map(row.regs);
   run(fde.program, cie, row, initialRegs, pc, fde);
@@ -178,12 +180,12 @@ function run(prog: Uint8Array, cie: Cie, row: CfiRow, initial: Map<number, RegRu
       }
       case 0x0c: { const r = c.uleb(); row.cfa = { kind: 'reg', reg: r, offset: c.uleb() }; break; }
       case 0x0d: { const r = c.uleb(); row.cfa = { kind: 'reg', reg: r, offset: row.cfa.kind === 'reg' ? row.cfa.offset : 0 }; break; }
-      case 0x0e: { const o = c.uleb(); row.cfa = { kind: 'reg', reg: row.cfa.kind === 'reg' ? row.cfa.reg : 4, offset: o }; break; }
+      case 0x0e: { const o = c.uleb(); row.cfa = { kind: 'reg', reg: row.cfa.kind === 'reg' ? row.cfa.reg : archForAddrSize(cie.addrSize).spReg, offset: o }; break; }
       case 0x0f: row.cfa = { kind: 'expression', expr: c.bytes(c.uleb()) }; break;
       case 0x10: { const r = c.uleb(); row.regs.set(r, { kind: 'expression', expr: c.bytes(c.uleb()) }); break; }
       case 0x11: { const r = c.uleb(); row.regs.set(r, { kind: 'offset', offset: c.sleb() * cie.dataAlign }); break; }
       case 0x12: { const r = c.uleb(); row.cfa = { kind: 'reg', reg: r, offset: c.sleb() * cie.dataAlign }; break; }
-      case 0x13: { const o = c.sleb() * cie.dataAlign; row.cfa = { kind: 'reg', reg: row.cfa.kind === 'reg' ? row.cfa.reg : 4, offset: o }; break; }
+      case 0x13: { const o = c.sleb() * cie.dataAlign; row.cfa = { kind: 'reg', reg: row.cfa.kind === 'reg' ? row.cfa.reg : archForAddrSize(cie.addrSize).spReg, offset: o }; break; }
       case 0x14: { const r = c.uleb(); row.regs.set(r, { kind: 'val-offset', offset: c.uleb() * cie.dataAlign }); break; }
       case 0x15: { const r = c.uleb(); row.regs.set(r, { kind: 'val-offset', offset: c.sleb() * cie.dataAlign }); break; }
       case 0x16: { const r = c.uleb(); row.regs.set(r, { kind: 'val-expression', expr: c.bytes(c.uleb()) }); break; }
@@ -218,91 +220,120 @@ export class FrameTable {
   }
 }
 
-function regGet(regs: Regs, n: number): number | undefined {
-  const name = DWARF_REGS[n];
+function regGet(arch: DwarfArch, regs: Regs, n: number): number | undefined {
+  const name = arch.regs[n];
   return name ? regs[name] : undefined;
 }
 
-function readU32(readMemory: ReadMemory, addr: number): number {
-  const b = readMemory(addr >>> 0, 4);
-  if (!b || b.length < 4) throw new DwarfError(`cannot read the saved value at ${hex(addr >>> 0)}`);
-  return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+/** A saved word (4 bytes on i386, 8 on x86-64) at `addr`, as the arch represents values. */
+export function readWord(arch: DwarfArch, readMemory: ReadMemory, addr: number): number {
+  const n = arch.wordSize;
+  const b = readMemory(addr, n);
+  if (!b || b.length < n) throw new DwarfError(`cannot read the saved value at ${addressText(addr)}`);
+  const lo = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  if (n === 4) return lo;
+  const hi = b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24);
+  return hi * 0x100000000 + lo;   // signed: exact for canonical addresses (arch.ts)
 }
 
+function addressText(a: number): string { return a >= 0 ? hex(a) : '0x' + BigInt.asUintN(64, BigInt(Math.trunc(a))).toString(16); }
+
 /** CFA at `pc` for the frame whose registers are `regs`. */
-export function computeCfa(row: CfiRow, regs: Regs, readMemory: ReadMemory): number {
+export function computeCfa(row: CfiRow, regs: Regs, readMemory: ReadMemory, arch: DwarfArch = archForAddrSize(4)): number {
   if (row.cfa.kind === 'reg') {
-    const v = regGet(regs, row.cfa.reg);
-    if (v === undefined) throw new DwarfError(`CFA rule needs register ${DWARF_REGS[row.cfa.reg] ?? row.cfa.reg}, which is not known`);
-    return (v + row.cfa.offset) >>> 0;
+    const v = regGet(arch, regs, row.cfa.reg);
+    if (v === undefined) throw new DwarfError(`CFA rule needs register ${arch.regs[row.cfa.reg] || row.cfa.reg}, which is not known`);
+    return normalizeAddress(arch, v + row.cfa.offset);
   }
-  const loc = evaluate(row.cfa.expr, { regs, readMemory });
+  const loc = evaluate(row.cfa.expr, { regs, readMemory }, arch.addrSize);
   if (loc.kind !== 'memory') throw new DwarfError('DW_CFA_def_cfa_expression did not compute an address');
   return loc.address;
 }
 
 export interface UnwoundFrame {
-  /** The caller's registers (EIP = return address, ESP = CFA). Registers the rules lose are absent. */
+  /** The caller's registers (PC = return address, SP = CFA). Registers the rules lose are absent. */
   regs: Regs;
   /** The CFA of the frame that was unwound. */
   cfa: number;
   method: 'cfi' | 'ebp-chain';
   /**
    * The unwound frame was an interrupt or trap frame (its CIE has the 'S' augmentation): the
-   * caller's EIP is the interrupted instruction itself, not a return address after a call.
+   * caller's PC is the interrupted instruction itself, not a return address after a call.
    */
   interrupted?: boolean;
+  /**
+   * Where each register restored from memory was saved, so its exact bytes can be read again
+   * (a number holds 64-bit values only up to 2^53); registers absent here kept the callee's value
+   * (rule same_value) or were computed.
+   */
+  savedAt?: Map<string, number>;
+  /** Registers whose value is the callee frame's own (same_value, or no rule): exact where that one's is. */
+  same?: Set<string>;
+}
+
+/** The general registers an unwinder carries from frame to frame (not XMM/x87 state). */
+function unwoundColumns(arch: DwarfArch): number {
+  return arch.name === 'i386' ? arch.regs.length : 17;   // x86-64: RAX..R15 and RIP
 }
 
 /**
- * Unwinds one frame with the CFI row at `pc`. `pc` should be EIP for the innermost frame and
+ * Unwinds one frame with the CFI row at `pc`. `pc` should be the PC for the innermost frame and
  * the return address - 1 for callers (a call may be the last instruction of a function).
  */
-export function unwindWithRow(row: CfiRow, raReg: number, regs: Regs, readMemory: ReadMemory): UnwoundFrame {
-  const cfa = computeCfa(row, regs, readMemory);
+export function unwindWithRow(row: CfiRow, raReg: number, regs: Regs, readMemory: ReadMemory, arch: DwarfArch = archForAddrSize(4)): UnwoundFrame {
+  const cfa = computeCfa(row, regs, readMemory, arch);
   const out: Regs = {};
-  for (let n = 0; n < DWARF_REGS.length; n++) {
-    const name = DWARF_REGS[n]!;
-    // EAX, ECX and EDX are call-clobbered in the i386 ABI: without a rule their values are lost.
-    const rule: RegRule = row.regs.get(n) ?? (n <= 2 ? { kind: 'undefined' } : { kind: 'same' });
+  const savedAt = new Map<string, number>();
+  const same = new Set<string>();
+  const columns = unwoundColumns(arch);
+  for (let n = 0; n < columns; n++) {
+    const name = arch.regs[n]!;
+    if (!name) continue;
+    // Call-clobbered registers (EAX/ECX/EDX; RAX, RCX, RDX, RSI, RDI, R8-R11): without a rule their values are lost.
+    const rule: RegRule = row.regs.get(n) ?? (arch.callClobbered.has(n) ? { kind: 'undefined' } : { kind: 'same' });
     let v: number | undefined;
     switch (rule.kind) {
       case 'undefined': v = undefined; break;
-      case 'same': v = regs[name]; break;
-      case 'offset': v = readU32(readMemory, cfa + rule.offset); break;
-      case 'val-offset': v = (cfa + rule.offset) >>> 0; break;
-      case 'register': v = regGet(regs, rule.reg); break;
+      case 'same': v = regs[name]; same.add(name); break;
+      case 'offset': { const at = normalizeAddress(arch, cfa + rule.offset); v = readWord(arch, readMemory, at); savedAt.set(name, at); break; }
+      case 'val-offset': v = cfa + rule.offset; break;
+      case 'register': v = regGet(arch, regs, rule.reg); break;
       case 'expression': case 'val-expression': {
         // DWARF pushes the CFA before evaluating a register rule's expression.
-        const loc = evaluate(rule.expr, { regs, readMemory, cfa }, 4, 0, [cfa]);
+        const loc = evaluate(rule.expr, { regs, readMemory, cfa }, arch.addrSize, 0, [cfa]);
         if (loc.kind !== 'memory') throw new DwarfError('CFI register expression did not compute an address');
         const addr = loc.address;
-        v = rule.kind === 'expression' ? readU32(readMemory, addr) : addr;
+        v = rule.kind === 'expression' ? readWord(arch, readMemory, addr) : addr;
+        if (rule.kind === 'expression') savedAt.set(name, addr);
         break;
       }
     }
-    if (v !== undefined) out[name] = v >>> 0;
+    if (v !== undefined) out[name] = normalizeAddress(arch, v);
   }
   const ra = row.regs.get(raReg);
-  if (raReg !== 8) {
-    const v = regGet(out, raReg);
-    if (v !== undefined) out.eip = v; else delete out.eip;
+  if (raReg !== arch.raReg || arch.regs[raReg] !== arch.pc) {
+    const v = regGet(arch, out, raReg);
+    if (v !== undefined) out[arch.pc] = v; else delete out[arch.pc];
   } else if (!ra) {
-    delete out.eip;
+    delete out[arch.pc];
   }
-  if (!row.regs.has(4)) out.esp = cfa;
-  return { regs: out, cfa, method: 'cfi' };
+  if (!row.regs.has(arch.spReg)) { out[arch.sp] = cfa; same.delete(arch.sp); }
+  same.delete(arch.pc); savedAt.delete(arch.pc);
+  return { regs: out, cfa, method: 'cfi', savedAt, same };
 }
 
-/** The classic frame-pointer walk: [EBP] is the caller's EBP, [EBP+4] the return address. */
-export function unwindEbpChain(regs: Regs, readMemory: ReadMemory): UnwoundFrame | null {
-  const ebp = regs.ebp;
-  if (ebp === undefined || ebp === 0) return null;
+/** The classic frame-pointer walk: [EBP] is the caller's EBP, [EBP+4] the return address (RBP, RBP+8 on x86-64). */
+export function unwindEbpChain(regs: Regs, readMemory: ReadMemory, arch: DwarfArch = archForAddrSize(4)): UnwoundFrame | null {
+  const fp = regs[arch.fp];
+  if (fp === undefined || fp === 0) return null;
   try {
-    const savedEbp = readU32(readMemory, ebp);
-    const ret = readU32(readMemory, ebp + 4);
-    const { eax: _a, ecx: _c, edx: _d, ...kept } = regs;
-    return { regs: { ...kept, ebp: savedEbp, eip: ret, esp: (ebp + 8) >>> 0 }, cfa: (ebp + 8) >>> 0, method: 'ebp-chain' };
+    const w = arch.wordSize;
+    const savedFp = readWord(arch, readMemory, fp);
+    const ret = readWord(arch, readMemory, normalizeAddress(arch, fp + w));
+    const kept: Regs = {};
+    for (const [k, v] of Object.entries(regs)) if (!arch.callClobbered.has(arch.regs.indexOf(k))) kept[k] = v;
+    const cfa = normalizeAddress(arch, fp + 2 * w);
+    return { regs: { ...kept, [arch.fp]: savedFp, [arch.pc]: ret, [arch.sp]: cfa }, cfa, method: 'ebp-chain' };
   } catch {
     return null;
   }

@@ -368,7 +368,7 @@ export class DieReader {
       const sec = this.s.ranges;
       if (!sec) throw new DwarfError('.debug_ranges is missing but a DIE uses DW_AT_ranges');
       const c = new Cursor(sec, v, sec.length, '.debug_ranges');
-      const max = unit.addrSize === 8 ? Number.MAX_SAFE_INTEGER : 0xffffffff;
+      const max = unit.addrSize === 8 ? -1 : 0xffffffff;   // all ones (8-byte addresses read signed, arch.ts)
       let base = unit.baseAddress;
       for (let i = 0; i < 1_000_000; i++) {
         const s = c.addr(unit.addrSize), e = c.addr(unit.addrSize);

@@ -62,7 +62,7 @@ export function scalarValue(type: CType, bytes: Uint8Array): number | null {
     const v = uint(bytes, 0, t.size);
     return Number(isSignedEncoding(t.encoding) ? toSigned(v, t.size) : v);
   }
-  if (t.kind === 'pointer') return Number(uint(bytes, 0, t.size));
+  if (t.kind === 'pointer') return pointerAddress(uint(bytes, 0, t.size), t.size);
   if (t.kind === 'enum') { const v = uint(bytes, 0, t.size); return Number(t.signed ? toSigned(v, t.size) : v); }
   return null;
 }
@@ -124,11 +124,11 @@ function fmt(type: CType, bytes: Uint8Array, off: number, opts: Ctx, depth: numb
       const v = uint(bytes, off, t.size);
       const target = strip(t.target);
       if (target.kind === 'function') {
-        const sym = v !== 0n ? opts.symbolAt?.(Number(v)) : undefined;
+        const sym = v !== 0n ? opts.symbolAt?.(pointerAddress(v, t.size)) : undefined;
         return sym ? `${hexOf(v)} <${sym}>` : hexOf(v);
       }
       if (isCharType(t.target) && opts.readMemory && v !== 0n) {
-        const s = readCString(opts.readMemory, Number(v), 200);
+        const s = readCString(opts.readMemory, pointerAddress(v, t.size), 200);
         if (s !== null) return `${hexOf(v)} ${s}`;
       }
       return hexOf(v);
@@ -232,10 +232,17 @@ function fmtBitfield(type: CType, bytes: Uint8Array, off: number, bitOffset: num
   return String(v);
 }
 
+/** A pointer's value as the DWARF reader represents addresses: 8-byte ones signed (arch.ts). */
+function pointerAddress(v: bigint, size: number): number {
+  return size === 8 ? Number(BigInt.asIntN(64, v)) : Number(v);
+}
+
 function readCString(read: (a: number, n: number) => Uint8Array | null, addr: number, max: number): string | null {
   const out: number[] = [];
   for (let a = addr; out.length < max; a += 16) {
-    const chunk = read(a >>> 0, 16) ?? read(a >>> 0, 1);
+    // 32-bit addresses wrap at 4 GiB; 64-bit ones are signed and never reach it.
+    const at = addr >= 0 && addr <= 0xffffffff ? a >>> 0 : a;
+    const chunk = read(at, 16) ?? read(at, 1);
     if (!chunk || chunk.length === 0) return out.length ? stringText(Uint8Array.from(out)) + '...' : null;
     for (const b of chunk) { if (b === 0) return stringText(Uint8Array.from(out)); out.push(b); if (out.length >= max) break; }
   }

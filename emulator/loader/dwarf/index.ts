@@ -3,7 +3,6 @@
 
 import { asImage, type KernelImage } from '../kernel-image';
 import { ImageError } from '../image-error';
-import type { Elf32Image } from '../elf32';
 import { AT } from './constants';
 import { DieReader, parseUnits, resolveUnitBases } from './debug-info';
 import type { Attr, DwarfSections, Unit } from './debug-info';
@@ -11,9 +10,12 @@ import { FrameTable, computeCfa, parseFrameSection, rowAt, unwindEbpChain, unwin
 import type { CfiRow, Fde, UnwoundFrame } from './cfi';
 import { FORM } from './constants';
 import { lineFileNames, unitCompilationDir } from './line-files';
-import { sectionsOf } from './sections';
-export { sectionsOf } from './sections';
-import { DWARF_REGS, evaluate, pickLocation, readLocList, readLocLists } from './location';
+import { sectionsOfImage } from './sections';
+export { sectionsOf, sectionsOfImage } from './sections';
+import { I386, X86_64, archForMachine, normalizeAddress, type DwarfArch } from './arch';
+export { I386, X86_64, archForMachine, normalizeAddress, addressHex, type DwarfArch } from './arch';
+export { readElf64Tables, readElf64Symbols, isElf64, type Elf64Symbol, type Elf64Section } from './elf64';
+import { evaluate, pickLocation, readLocList, readLocLists } from './location';
 import type { Frame, LocEntry, Location, ReadMemory, Regs } from './location';
 import { ScopeBuilder, inRanges, scopeChain } from './scopes';
 import type { CallSiteParam, CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
@@ -73,6 +75,11 @@ export interface FrameState {
   cfa?: number;
   /** True for the innermost frame (EIP is the next instruction); callers look up EIP-1. */
   innermost?: boolean;
+  /**
+   * The exact bytes of a register of this frame (XMM registers, 64-bit values beyond 2^53), for
+   * variables that live in one; without it a register's number is used.
+   */
+  regBytes?: (name: string) => Uint8Array | undefined;
 }
 
 export class DebugInfo {
@@ -80,28 +87,40 @@ export class DebugInfo {
   readonly frames: FrameTable;
   /** Problems found while reading, as messages (a broken unit is skipped, not fatal). */
   readonly warnings: string[];
+  /** The register numbering and address size (i386 or x86-64, from e_machine or the units). */
+  readonly arch: DwarfArch;
+  /**
+   * The ELF entry point, when known: as gdb's `backtrace past-entry off`, a stack ends at the
+   * function holding it (what lies above the entry's frame is the loader's, not the program's).
+   */
+  entry: number | undefined;
   private readonly functions: FunctionInfo[];
   private readonly reader: DieReader;
   private readonly s: DwarfSections;
 
   private readonly callSites: Map<number, CallSiteParam[]>;
 
-  private constructor(s: DwarfSections, units: CompileUnit[], reader: DieReader, frames: FrameTable, warnings: string[], callSites: Map<number, CallSiteParam[]>) {
+  private constructor(s: DwarfSections, units: CompileUnit[], reader: DieReader, frames: FrameTable, warnings: string[], callSites: Map<number, CallSiteParam[]>, arch: DwarfArch) {
+    this.arch = arch;
     this.s = s; this.units = units; this.reader = reader; this.frames = frames; this.warnings = warnings; this.callSites = callSites;
     this.functions = units.flatMap((u) => u.functions).sort((a, b) => a.lowPc - b.lowPc);
   }
 
   /**
-   * Reads the debug sections of an ELF32 image. Malformed DWARF throws a DwarfError; with
+   * Reads the debug sections of an ELF image (ELF32 i386 or ELF64 x86-64). Malformed DWARF throws a DwarfError; with
    * `tolerant`, broken units and frame sections are skipped and described in `warnings`.
    */
   static fromElf(source: Uint8Array | KernelImage, opts: { tolerant?: boolean } = {}): DebugInfo {
     const image = asImage(source);
     if (image.format !== 'elf') throw new ImageError('not an ELF file: bad magic (expected 7F 45 4C 46)', { offset: 0, field: 'e_ident[EI_MAG]' });
-    return DebugInfo.fromSections(sectionsOf(image.elf()), opts);
+    const { sections, machine, entry } = sectionsOfImage(image);
+    const di = DebugInfo.fromSections(sections, { ...opts, arch: archForMachine(machine) });
+    di.entry = entry;
+    return di;
   }
 
-  static fromSections(s: DwarfSections, opts: { tolerant?: boolean } = {}): DebugInfo {
+  /** `arch`: the register numbering; without it, that of the first unit's address size. */
+  static fromSections(s: DwarfSections, opts: { tolerant?: boolean; arch?: DwarfArch } = {}): DebugInfo {
     const warnings: string[] = [];
     const tolerant = !!opts.tolerant;
     const { units, byOffset, signatures } = parseUnits(s, tolerant ? warnings : undefined);
@@ -135,10 +154,11 @@ export class DebugInfo {
       const cu = guard(`unit at ${hex(u.offset)}`, () => sb.compileUnit(u));
       if (cu) cus.push(cu);
     }
+    const arch = opts.arch ?? (units.find((u) => u.addrSize === 8) ? X86_64 : I386);
     const fdes: Fde[] = [];
-    if (s.frame) fdes.push(...(guard('.debug_frame', () => parseFrameSection(s.frame!, false, 0, 4)) ?? []));
-    if (s.ehFrame) fdes.push(...(guard('.eh_frame', () => parseFrameSection(s.ehFrame!, true, s.ehFrameAddr ?? 0, 4)) ?? []));
-    return new DebugInfo(s, cus, reader, new FrameTable(fdes), warnings, sb.callSites);
+    if (s.frame) fdes.push(...(guard('.debug_frame', () => parseFrameSection(s.frame!, false, 0, arch.addrSize)) ?? []));
+    if (s.ehFrame) fdes.push(...(guard('.eh_frame', () => parseFrameSection(s.ehFrame!, true, s.ehFrameAddr ?? 0, arch.addrSize)) ?? []));
+    return new DebugInfo(s, cus, reader, new FrameTable(fdes), warnings, sb.callSites, arch);
   }
 
   /** All functions with code, sorted by address. */
@@ -257,14 +277,19 @@ export class DebugInfo {
     return fde ? rowAt(fde, pc) : null;
   }
 
-  /** CFA of the frame at state.regs.eip. */
+  /** The program counter of a register set (EIP, or RIP in a 64-bit image). */
+  pcOf(regs: Regs): number | undefined { return regs[this.arch.pc]; }
+  /** The stack pointer of a register set (ESP, or RSP in a 64-bit image). */
+  spOf(regs: Regs): number | undefined { return regs[this.arch.sp]; }
+
+  /** CFA of the frame at the state's PC. */
   cfaOf(state: FrameState): number | undefined {
     if (state.cfa !== undefined) return state.cfa;
-    const eip = state.regs.eip;
+    const eip = this.pcOf(state.regs);
     if (eip === undefined) return undefined;
     const row = this.cfiRowAt(state.innermost === false ? eip - 1 : eip);
     if (!row) return undefined;
-    try { return computeCfa(row, state.regs, state.readMemory); } catch { return undefined; }
+    try { return computeCfa(row, state.regs, state.readMemory, this.arch); } catch { return undefined; }
   }
 
   /** The expression that applies at pc for a location attribute (exprloc or location list). */
@@ -310,7 +335,7 @@ export class DebugInfo {
    * from functionAt) supplies the frame base; globals need none.
    */
   evaluateLocation(v: Variable, state: FrameState, fn?: FunctionInfo | null): Location {
-    const pc = state.regs.eip ?? 0;
+    const pc = this.pcOf(state.regs) ?? 0;
     const lookupPc = state.innermost === false ? pc - 1 : pc;
     if (!v.location) return { kind: 'optimized-out' };
     try {
@@ -326,7 +351,7 @@ export class DebugInfo {
 
   /** The evaluation context of a frame: its CFA, its function's frame base and (optionally) entry values. */
   private frameFor(state: FrameState, func: FunctionInfo | null, withEntry: boolean): Frame {
-    const pc = state.regs.eip ?? 0;
+    const pc = this.pcOf(state.regs) ?? 0;
     const lookupPc = state.innermost === false ? pc - 1 : pc;
     const frame: Frame = { regs: state.regs, readMemory: state.readMemory };
     const cfa = this.cfaOf(state);
@@ -337,7 +362,7 @@ export class DebugInfo {
         try {
           const fb = evaluate(fbExpr, frame, func.unit.addrSize);
           if (fb.kind === 'memory') frame.frameBase = fb.address;
-          else if (fb.kind === 'register') { const r = state.regs[fb.name as keyof Regs]; if (r !== undefined) frame.frameBase = r; }
+          else if (fb.kind === 'register') { const r = state.regs[fb.name]; if (r !== undefined) frame.frameBase = r; }
         } catch { /* no frame base: fbreg reports it */ }
       }
     }
@@ -346,29 +371,31 @@ export class DebugInfo {
   }
 
   /**
-   * Register values at entry to the current function: ESP = CFA - 4, callee-saved registers as
-   * unwound, and registers the caller loaded for the call as its call-site parameters say.
+   * Register values at entry to the current function: SP = CFA - one word (the return address),
+   * callee-saved registers as unwound, and registers the caller loaded for the call as its
+   * call-site parameters say.
    */
   private entryRegs(state: FrameState, cfa: number, func: FunctionInfo): Regs {
-    const out: Regs = { esp: (cfa - 4) >>> 0 };
+    const arch = this.arch;
+    const out: Regs = { [arch.sp]: normalizeAddress(arch, cfa - arch.wordSize) };
     const caller = this.unwind(state.regs, state.readMemory, state.innermost !== false);
     if (!caller) return out;
     if (caller.method === 'cfi') {
-      for (const r of ['ebx', 'esi', 'edi', 'ebp'] as const) if (caller.regs[r] !== undefined) out[r] = caller.regs[r];
+      for (const r of arch.calleeSaved) if (caller.regs[r] !== undefined) out[r] = caller.regs[r];
     }
-    const ret = caller.regs.eip;
+    const ret = this.pcOf(caller.regs);
     const params = ret === undefined ? undefined : this.callSites.get(ret);
     if (!params) return out;
     const callerState: FrameState = { regs: caller.regs, readMemory: state.readMemory, innermost: false };
     const callerFrame = this.frameFor(callerState, this.functionAt(ret! - 1), false);
     for (const p of params) {
-      const name = DWARF_REGS[p.reg];
+      const name = arch.regs[p.reg];
       if (!name || p.callee !== func.name) continue;
       try {
         const loc = evaluate(p.value, callerFrame, p.unit.addrSize);
         if (loc.kind === 'memory') out[name] = loc.address;
         else if (loc.kind === 'value') out[name] = loc.value;
-        else if (loc.kind === 'register') { const v = caller.regs[loc.name as keyof Regs]; if (v !== undefined) out[name] = v; }
+        else if (loc.kind === 'register') { const v = caller.regs[loc.name]; if (v !== undefined) out[name] = v; }
       } catch { /* that parameter's value is not recoverable here */ }
     }
     return out;
@@ -430,7 +457,10 @@ export class DebugInfo {
         return b && b.length >= size ? b.subarray(0, size) : `<cannot read memory at ${hex(loc.address)}>`;
       }
       case 'register': {
-        const v = state.regs[loc.name as keyof Regs];
+        // Exact bytes where the frame has them (XMM, 64-bit values beyond 2^53); else the number.
+        const exact = state.regBytes?.(loc.name);
+        if (exact) { const out = new Uint8Array(size); out.set(exact.subarray(0, size)); return out; }
+        const v = state.regs[loc.name];
         if (v === undefined) return `<register ${loc.name} not available>`;
         return intBytes(v, size);
       }
@@ -473,20 +503,20 @@ export class DebugInfo {
    * chain when no FDE covers EIP. Null when neither works (e.g. EBP is 0 at the outermost frame).
    */
   unwind(regs: Regs, readMemory: ReadMemory, innermost = true): UnwoundFrame | null {
-    const eip = regs.eip;
+    const eip = this.pcOf(regs);
     if (eip === undefined) return null;
     const pc = innermost ? eip : eip - 1;
     const fde = this.frames.find(pc);
     if (fde) {
       try {
-        const up = unwindWithRow(rowAt(fde, pc), fde.cie.raReg, regs, readMemory);
+        const up = unwindWithRow(rowAt(fde, pc), fde.cie.raReg, regs, readMemory, this.arch);
         if (fde.cie.signalFrame) up.interrupted = true;
         return up;
       } catch {
-        return unwindEbpChain(regs, readMemory);
+        return unwindEbpChain(regs, readMemory, this.arch);
       }
     }
-    return unwindEbpChain(regs, readMemory);
+    return unwindEbpChain(regs, readMemory, this.arch);
   }
 
   /**
@@ -495,23 +525,42 @@ export class DebugInfo {
    * next instruction); for the others EIP is a return address and lookups use EIP-1. Pass it
    * as `innermost` in FrameState when reading that frame's variables.
    */
-  stack(regs: Regs, readMemory: ReadMemory, max = 64): Array<{ regs: Regs; function: FunctionInfo | null; exactPc: boolean }> {
-    const out: Array<{ regs: Regs; function: FunctionInfo | null; exactPc: boolean }> = [];
+  stack(regs: Regs, readMemory: ReadMemory, max = 64, regBytes?: (name: string) => Uint8Array | undefined): StackFrame[] {
+    const out: StackFrame[] = [];
     let cur: Regs = regs;
     let exact = true;
+    let bytesOf = regBytes;
+    const { pc: pcName, sp } = this.arch;
     for (let i = 0; i < max; i++) {
-      const eip = cur.eip;
+      const eip = cur[pcName];
       if (eip === undefined) break;
-      out.push({ regs: cur, function: this.functionAt(exact ? eip : eip - 1), exactPc: exact });
+      const fn = this.functionAt(exact ? eip : eip - 1);
+      out.push({ regs: cur, function: fn, exactPc: exact, ...(bytesOf ? { regBytes: bytesOf } : {}) });
+      if (fn && this.entry !== undefined && inRanges(fn.ranges, this.entry)) break;
       const next = this.unwind(cur, readMemory, exact);
-      if (!next || next.regs.eip === undefined || next.regs.eip === 0) break;
+      if (!next || next.regs[pcName] === undefined || next.regs[pcName] === 0) break;
       // Stop on a frame that does not move the stack up: a corrupt or looping chain.
-      if (next.regs.esp !== undefined && cur.esp !== undefined && next.regs.esp <= cur.esp) break;
+      const nsp = next.regs[sp], csp = cur[sp];
+      if (nsp !== undefined && csp !== undefined && nsp <= csp) break;
       cur = next.regs;
       exact = !!next.interrupted;
+      bytesOf = callerBytes(next, bytesOf, readMemory, this.arch.wordSize);
     }
     return out;
   }
+}
+
+/** One frame of DebugInfo.stack: its registers, function, and the exact bytes of its registers where known. */
+export interface StackFrame { regs: Regs; function: FunctionInfo | null; exactPc: boolean; regBytes?: (name: string) => Uint8Array | undefined }
+
+/** A caller's exact register bytes: re-read from where CFI says they were saved, or the callee's for kept ones. */
+function callerBytes(up: UnwoundFrame, callee: ((name: string) => Uint8Array | undefined) | undefined, readMemory: ReadMemory, word: number): ((name: string) => Uint8Array | undefined) | undefined {
+  if (!up.savedAt && !up.same) return undefined;
+  return (name) => {
+    const at = up.savedAt?.get(name);
+    if (at !== undefined) return readMemory(at, word) ?? undefined;
+    return up.same?.has(name) ? callee?.(name) : undefined;
+  };
 }
 
 /** Values larger than this are not read in one piece (the adapter pages through memory instead). */

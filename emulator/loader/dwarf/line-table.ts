@@ -7,7 +7,7 @@ import { asImage, type KernelImage } from '../kernel-image';
 import { compilationDirsByLineOffset, readLineHeader, type LineStrings } from './line-files';
 import { joinSourcePath } from './source-paths';
 import { Cursor } from './reader';
-import { sectionsOf } from './sections';
+import { sectionsOfImage } from './sections';
 import type { DwarfSections } from './debug-info';
 
 export interface SourceLine { file: string; line: number }
@@ -28,6 +28,8 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
   const files = h.files.slice();
   const p = new Cursor(data, programStart, unitEnd, '.debug_line');
   let address = 0, file = 1, line = 1, isStmt = defaultIsStmt;
+  // A unit of 8-byte addresses (the header's, or DW_LNE_set_address's operand) does not wrap at 2^32.
+  let wide = addressSize === 8;
   let seq: Array<{ address: number; file: number; line: number; isStmt: boolean }> = [];
   const emit = () => { seq.push({ address, file, line, isStmt }); };
   const endSequence = () => {
@@ -67,7 +69,7 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
       if (len === 0) continue;
       const sub = p.u8();
       if (sub === 1) { emit(); endSequence(); }
-      else if (sub === 2) address = p.addr(len - 1 || addressSize);
+      else if (sub === 2) { const n = len - 1 || addressSize; if (n === 8) wide = true; address = p.addr(n); }
       else if (sub === 3) { const name = p.cstr(); const dir = p.uleb(); p.uleb(); p.uleb(); files.push(joinSourcePath(dirs[dir] ?? compDir, name)); }
       p.pos = start + len;
     } else {
@@ -84,7 +86,7 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
         default: for (let i = 0; i < (stdLengths[op] ?? 0); i++) p.uleb();
       }
     }
-    address >>>= 0;
+    if (!wide) address >>>= 0;
   }
   return unitEnd;
 }
@@ -97,7 +99,7 @@ export class LineTable {
     const image = asImage(source);
     if (image.format !== 'elf') return new LineTable([]);
     try {
-      return LineTable.fromSections(sectionsOf(image.elf()));
+      return LineTable.fromSections(sectionsOfImage(image).sections);
     } catch {
       // A damaged image costs the profile its file/line fields, never the run.
       return new LineTable([]);

@@ -51,6 +51,17 @@ export class Cursor {
     } while (byte & 0x80);
     return byte & 0x40 && n <= 10 ? result - mul : result;
   }
+  /** LEB128 values exactly, for 64-bit expression operands. */
+  ulebBig(): bigint {
+    let result = 0n, shift = 0n, byte: number;
+    do { byte = this.u8(); if (shift < 70n) result |= BigInt(byte & 0x7f) << shift; shift += 7n; } while (byte & 0x80);
+    return result;
+  }
+  slebBig(): bigint {
+    let result = 0n, shift = 0n, byte: number;
+    do { byte = this.u8(); if (shift < 70n) result |= BigInt(byte & 0x7f) << shift; shift += 7n; } while (byte & 0x80);
+    return byte & 0x40 && shift < 77n ? result - (1n << shift) : result;
+  }
   bytes(n: number): Uint8Array { this.need(n); const v = this.b.subarray(this.pos, this.pos + n); this.pos += n; return v; }
   cstr(): string {
     const start = this.pos;
@@ -65,7 +76,8 @@ export class Cursor {
       case 1: return this.u8();
       case 2: return this.u16();
       case 4: return this.u32();
-      case 8: return this.u64();
+      // The signed value: exact for every canonical x86-64 address (see arch.ts).
+      case 8: return this.i64();
       default: throw new DwarfError(`${this.what}: unsupported address size ${size}`);
     }
   }

@@ -147,7 +147,7 @@ export class TypeBuilder {
     // which read as signed is -1 (an empty array). Only sdata is signed.
     const upper = ub.form === FORM.sdata ? r.signed(s, AT.upper_bound)! : ub.value;
     const lower = r.signed(s, AT.lower_bound) ?? 0;
-    if (upper === 0xffffffff || upper < lower - 1) return null;
+    if (upper === 0xffffffff || upper >= 2 ** 63 || upper < lower - 1) return null;   // all ones: unknown (4- or 8-byte forms)
     return upper - lower + 1;
   }
 
