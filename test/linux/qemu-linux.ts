@@ -1,0 +1,47 @@
+// Boots the Debian kernel and initramfs under qemu-system-x86_64 (TCG) the way a kernel
+// developer does by hand (-kernel -initrd -append console=ttyS0 -nographic), and measures the
+// wall time from starting QEMU to the /init marker on the serial console.
+
+import { spawn, spawnSync } from 'node:child_process';
+import type { LinuxFixture } from './debian-kernel';
+import { INIT_MARKER } from './initramfs';
+
+export const QEMU_X86_64 = 'qemu-system-x86_64';
+export const hasQemuX86_64 = spawnSync(QEMU_X86_64, ['--version'], { stdio: 'ignore' }).status === 0;
+
+export interface LinuxQemuRun {
+  /** Everything on COM1 (the kernel's console). */
+  serial: string;
+  /** Seconds from spawning QEMU to the marker; null when it never came. */
+  secondsToMarker: number | null;
+  /** QEMU's exit status (0 after the guest powers off). */
+  status: number | null;
+  timedOut: boolean;
+  stderr: string;
+}
+
+export function runLinuxUnderQemu(fx: LinuxFixture, opts: { memoryMiB?: number; timeoutMs?: number } = {}): Promise<LinuxQemuRun> {
+  const args = [
+    '-machine', 'pc', '-accel', 'tcg', '-m', String(opts.memoryMiB ?? 256),
+    '-kernel', fx.kernelPath, '-initrd', fx.initrdPath, '-append', fx.cmdline,
+    '-nographic', '-no-reboot',
+  ];
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(QEMU_X86_64, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let serial = '';
+    let stderr = '';
+    let secondsToMarker: number | null = null;
+    let timedOut = false;
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (d: string) => {
+      serial += d;
+      if (secondsToMarker === null && serial.includes(INIT_MARKER)) secondsToMarker = Number(process.hrtime.bigint() - start) / 1e9;
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => { if (stderr.length < 65536) stderr += d; });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 180_000);
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('close', (status) => { clearTimeout(timer); resolve({ serial, secondsToMarker, status, timedOut, stderr }); });
+  });
+}
