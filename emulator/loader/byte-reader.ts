@@ -37,6 +37,17 @@ export class ByteReader {
     return hi * 0x100000000 + lo;
   }
 
+  /** A signed 64-bit value as a number; ImageError unless it is exact in a double (|v| <= 2^53). */
+  s64(offset: number, what: string): number {
+    this.need(offset, 8, what);
+    const lo = this.view.getUint32(offset, true);
+    const hi = this.view.getInt32(offset + 4, true);
+    if (hi >= 0x200000 || hi < -0x200000) {
+      throw new ImageError(`${what} 0x${(BigInt.asUintN(64, (BigInt(hi) << 32n) | BigInt(lo))).toString(16)} is not a canonical x86-64 address`, { offset, field: what });
+    }
+    return hi * 0x100000000 + lo;
+  }
+
   /** A NUL-terminated string starting at offset, not reading past `end`. */
   cstring(offset: number, end: number, what: string): string {
     const limit = Math.min(end, this.bytes.length);

@@ -1,9 +1,9 @@
-// Turns an ELF32 executable's PT_LOAD segments into bytes at physical addresses, after
+// Turns an ELF executable (ELF32 or ELF64)'s PT_LOAD segments into bytes at physical addresses, after
 // checking them against RAM, the VGA/ROM hole and each other. A plain ELF (no multiboot
 // header) is entered in flat 32-bit protected mode at its entry point.
 
 import type { BootPlan } from './boot-plan';
-import { ET_EXEC, addressSymbols, loadSegments, physicalEntry, type Elf32Image, type ProgramHeader } from './elf32';
+import { ET_EXEC, addressSymbols, loadSegments, physicalEntry, type ElfImage, type ProgramHeader } from './elf';
 import type { KernelImage } from './kernel-image';
 import { ImageError, hex } from './image-error';
 import { checkPlacements } from './guest-ram';
@@ -19,14 +19,14 @@ export interface ElfMemory {
 
 const ET_NAMES: Record<number, string> = { 0: 'ET_NONE', 1: 'ET_REL (an object file)', 3: 'ET_DYN (position-independent)', 4: 'ET_CORE (a core dump)' };
 
-export function checkExecutable(elf: Elf32Image): void {
+export function checkExecutable(elf: ElfImage): void {
   if (elf.header.type !== ET_EXEC) {
     const name = ET_NAMES[elf.header.type] ?? `type ${elf.header.type}`;
     throw new ImageError(`ELF file is ${name}, not an executable (ET_EXEC); link the kernel with ld (-no-pie / -static)`, { offset: 16, field: 'e_type' });
   }
 }
 
-export function elfMemory(elf: Elf32Image, ramBytes: number): ElfMemory {
+export function elfMemory(elf: ElfImage, ramBytes: number): ElfMemory {
   checkExecutable(elf);
   const segments = loadSegments(elf);
   checkPlacements(segments.map((p) => ({
@@ -55,7 +55,7 @@ export function loadPlainElf(image: KernelImage, opts: LoadOptions): BootPlan {
     memory: m.memory,
     entry: { kind: 'flat32', eip: m.entry },
     symbols: addressSymbols(image.symbols()),
-    description: `ELF32 kernel, ${plural(m.segments.length, 'segment')}, entry ${hex(m.entry)}`,
+    description: `ELF${image.elf().class} kernel, ${plural(m.segments.length, 'segment')}, entry ${hex(m.entry)}`,
   };
 }
 

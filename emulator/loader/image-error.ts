@@ -18,6 +18,8 @@ export class ImageError extends Error {
   }
 }
 
+/** Hex as a kernel developer reads it; a negative number (an ELF64 higher-half address) as its 64-bit two's complement. */
 export function hex(n: number): string {
+  if (n < 0 && Number.isSafeInteger(n)) return '0x' + BigInt.asUintN(64, BigInt(n)).toString(16);
   return '0x' + n.toString(16);
 }

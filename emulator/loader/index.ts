@@ -21,8 +21,8 @@ export type { KernelImage, ElfKernelImage, RawKernelImage, ElfFile } from './ker
 export type { XenGuestInfo, XenNote, XenPaeMode } from './xen-notes';
 export { xenKernelImage, checkXenGuest } from './xen-kernel';
 export type { XenKernelImage } from './xen-kernel';
-export { parseElf32, readSymbols, addressSymbols, loadSegments, isElf } from './elf32';
-export type { Elf32Image, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf32';
+export { parseElf, parseElf32, readSymbols, addressSymbols, loadSegments, isElf, elfClass } from './elf';
+export type { ElfImage, Elf32Image, Elf64Image, ElfHeader, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf';
 export { pcMemoryMap, multibootCommandLine } from './multiboot-info';
 
 const FORMATS = new Set(['auto', 'elf', 'multiboot', 'flat', 'rom']);

@@ -9,12 +9,13 @@
 // long-mode kernels) and a Multiboot2 header slot in beside what is here.
 
 import { ByteReader } from './byte-reader';
-import { isElf, parseElf32, readSymbols, type Elf32Image, type ElfSymbol } from './elf32';
+
+import { isElf, parseElf as parseElfFile, readSymbols, type ElfImage, type ElfSymbol } from './elf';
 import { findMultibootHeader, type MultibootHeader } from './multiboot-header';
 import { readXenNotes, type XenGuestInfo } from './xen-notes';
 
-/** A parsed ELF file, by class. Only ELFCLASS32 today; parsing an ELF64 throws an ImageError saying so. */
-export type ElfFile = Elf32Image;
+/** A parsed ELF file, by class: `class` 32 (i386) or 64 (x86-64). */
+export type ElfFile = ElfImage;
 
 interface ImageParts {
   readonly bytes: Uint8Array;
@@ -40,7 +41,7 @@ export interface RawKernelImage extends ImageParts {
 export type KernelImage = ElfKernelImage | RawKernelImage;
 
 /** Reads an image. `parseElf` is the ELF reader (a test passes one that counts its calls). */
-export function readImage(bytes: Uint8Array, parseElf: (bytes: Uint8Array) => ElfFile = parseElf32): KernelImage {
+export function readImage(bytes: Uint8Array, parseElf: (bytes: Uint8Array) => ElfFile = parseElfFile): KernelImage {
   const multiboot = once(() => findMultibootHeader(new ByteReader(bytes)));
   if (!isElf(bytes)) return { format: 'raw', bytes, multiboot };
   const elf = once(() => parseElf(bytes));

@@ -3,7 +3,7 @@
 // load (sh_addr 0: .symtab, .strtab, .shstrtab...) are copied into guest memory too, and the
 // copy of the table gets their new addresses in sh_addr.
 
-import { SHT_NOBITS, sectionData, type Elf32Image } from './elf32';
+import { SHT_NOBITS, sectionData, type ElfImage } from './elf';
 
 export interface ElfSectionsForInfo {
   /** A copy of the section header table, patched once the sections are placed. */
@@ -15,7 +15,7 @@ export interface ElfSectionsForInfo {
   loads: Array<{ index: number; data: Uint8Array }>;
 }
 
-export function elfSectionsForInfo(elf: Elf32Image): ElfSectionsForInfo | undefined {
+export function elfSectionsForInfo(elf: ElfImage): ElfSectionsForInfo | undefined {
   const num = elf.sections.length;
   if (num === 0) return undefined;
   const { shoff, shentsize } = elf.header;

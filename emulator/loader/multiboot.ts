@@ -4,7 +4,7 @@
 
 import type { BootPlan } from './boot-plan';
 import { ByteReader } from './byte-reader';
-import { addressSymbols } from './elf32';
+import { addressSymbols } from './elf';
 import { elfMemory, plural } from './elf-load';
 import { checkPlacements } from './guest-ram';
 import { ImageError, hex } from './image-error';
@@ -51,7 +51,7 @@ export function loadMultiboot(image: KernelImage, opts: LoadOptions): BootPlan {
     memory = m.memory;
     highest = m.highest;
     entry = m.entry;
-    what = `ELF32 multiboot kernel, ${plural(m.segments.length, 'segment')}`;
+    what = `ELF${elf.class} multiboot kernel, ${plural(m.segments.length, 'segment')}`;
     symbols = addressSymbols(image.symbols());
     sections = elfSectionsForInfo(elf);
   }

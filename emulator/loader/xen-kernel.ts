@@ -3,7 +3,7 @@
 // after the checks Xen makes before it builds a domain. The PV builder maps this block at
 // virtStart, backed by pseudo-physical frames from (virtStart - virtBase) / 4096 up.
 
-import { loadSegments } from './elf32';
+import { loadSegments } from './elf';
 import { asImage, type KernelImage } from './kernel-image';
 import { ImageError, hex } from './image-error';
 import { formatSize } from './guest-ram';

@@ -5,7 +5,7 @@
 // domain builder, so a kernel built for Xen is read here the way Xen reads it.
 
 import { ByteReader } from './byte-reader';
-import { PT_LOAD, PT_NOTE, SHT_NOTE, sectionData, type Elf32Image } from './elf32';
+import { PT_LOAD, PT_NOTE, SHT_NOTE, sectionData, type ElfImage } from './elf';
 import { ImageError, hex } from './image-error';
 
 export const XEN_ELFNOTE = {
@@ -89,7 +89,7 @@ export interface XenGuestInfo {
  * The Xen guest information of a parsed ELF: null for an ELF without Xen notes or
  * `__xen_guest`; an ImageError for malformed notes. (A KernelImage's xen() calls it once.)
  */
-export function readXenNotes(elf: Elf32Image): XenGuestInfo | null {
+export function readXenNotes(elf: ElfImage): XenGuestInfo | null {
   const info = emptyInfo();
 
   // Like Xen, skip PT_NOTE headers with p_offset 0: some binutils versions wrote them so.
@@ -128,7 +128,7 @@ function emptyInfo(): XenGuestInfo {
   };
 }
 
-function collectNotes(elf: Elf32Image, ranges: Array<{ start: number; end: number }>): XenNote[] {
+function collectNotes(elf: ElfImage, ranges: Array<{ start: number; end: number }>): XenNote[] {
   const r = elf.reader;
   const out: XenNote[] = [];
   for (const { start, end } of ranges) {
@@ -283,7 +283,7 @@ export function parseCNumber(s: string, what: string): number {
   return Number(v);
 }
 
-function computeLayout(elf: Elf32Image, info: XenGuestInfo): void {
+function computeLayout(elf: ElfImage, info: XenGuestInfo): void {
   if (info.paddrOffset !== undefined && info.virtBase === undefined) {
     throw new ImageError('Xen guest sets PADDR_OFFSET but not VIRT_BASE; Xen refuses such a kernel', { field: info.source === 'notes' ? 'XEN_ELFNOTE_PADDR_OFFSET' : 'ELF_PADDR_OFFSET' });
   }

@@ -4,7 +4,7 @@
 import type { BootPlan } from '../loader/boot-plan';
 import { ImageError } from '../loader/image-error';
 import { xenKernelImage } from '../loader/xen-kernel';
-import { SHN_ABS } from '../loader/elf32';
+import { SHN_ABS } from '../loader/elf';
 import { asImage, type KernelImage } from '../loader/kernel-image';
 import { MAX_GUEST_CMDLINE } from './abi';
 

@@ -1,7 +1,7 @@
 // Guest memory as the ELF file describes it before it runs: PT_LOAD segments at their virtual
 // addresses, bss as zeros. What gdb reads when it prints a global from the executable.
 
-import { loadSegments, parseElf32 } from '../../emulator/loader/elf32';
+import { loadSegments, parseElf32 } from '../../emulator/loader/elf';
 
 export function elfMemory(bytes: Uint8Array): (address: number, length: number) => Uint8Array | null {
   const elf = parseElf32(bytes);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { DebugInfo, DwarfError, evaluate } from '../../emulator/loader/dwarf';
 import type { Regs } from '../../emulator/loader/dwarf';
 import { ImageError } from '../../emulator/loader/image-error';
-import { parseElf32 } from '../../emulator/loader/elf32';
+import { parseElf32 } from '../../emulator/loader/elf';
 import { VARIANTS, buildC, read } from './programs';
 
 function clearError(e: unknown): void {

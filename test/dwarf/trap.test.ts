@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Machine } from '../../emulator/machine';
 import { loadImage } from '../../emulator/loader/index';
-import { parseElf32, readSymbols } from '../../emulator/loader/elf32';
+import { parseElf32, readSymbols } from '../../emulator/loader/elf';
 import { DebugInfo } from '../../emulator/loader/dwarf';
 import type { Regs } from '../../emulator/loader/dwarf';
 import { VARIANTS, buildC, read } from './programs';

@@ -101,6 +101,19 @@ export class FixtureBuilder {
     });
   }
 
+  /** A higher-half x86-64 kernel (nasm -f elf64 + gcc -m64 -mcmodel=kernel), linked at 0xffffffff80100000, loaded at 1 MiB. */
+  higherHalf64(): Built {
+    return this.once('hh64', () => {
+      const asm = join(this.dir, 'hh64-entry.o');
+      run('nasm', ['-f', 'elf64', '-o', asm, join(FIXTURES, 'hh64-entry.asm')], this.dir);
+      const c = join(this.dir, 'hh64-kernel.o');
+      run('gcc', ['-m64', '-mcmodel=kernel', '-ffreestanding', '-fno-pie', '-fno-stack-protector', '-mno-red-zone', '-O1', '-c', '-o', c, join(FIXTURES, 'hh64-kernel.c')], this.dir);
+      const path = join(this.dir, 'hh64.elf');
+      run('ld', ['-m', 'elf_x86_64', '-z', 'max-page-size=0x1000', '--no-warn-rwx-segments', '-T', join(FIXTURES, 'hh64.ld'), '-o', path, asm, c], this.dir);
+      return path;
+    });
+  }
+
   plainElf(): Built {
     return this.once('plain', () => this.link('plain.elf', [this.nasmElf('plain.asm', 'plain.o')], ['-Ttext', '0x200000', '-e', 'start']));
   }

@@ -99,8 +99,9 @@ test('no production code parses ELF bytes except through a KernelImage', () => {
       if (statSync(join(ROOT, rel)).isDirectory()) { walk(rel); continue; }
       if (!name.endsWith('.ts')) continue;
       const src = readFileSync(join(ROOT, rel), 'utf8');
-      if (/\bparseElf32\s*\(/.test(src) && rel !== 'emulator/loader/elf32.ts') offenders.push(rel);
-      if (/\bparseElf32\b/.test(src) && !['emulator/loader/elf32.ts', 'emulator/loader/kernel-image.ts', 'emulator/loader/index.ts'].includes(rel)) offenders.push(rel);
+      // kernel-image.ts calls the reader it was given (parseElf by default) once per image.
+      if (/\bparseElf(32)?\s*\(/.test(src) && !['emulator/loader/elf.ts', 'emulator/loader/kernel-image.ts'].includes(rel)) offenders.push(rel);
+      if (/\bparseElf(32)?\b/.test(src) && !['emulator/loader/elf.ts', 'emulator/loader/kernel-image.ts', 'emulator/loader/index.ts'].includes(rel)) offenders.push(rel);
     }
   };
   for (const d of ['emulator', 'cli', 'debug-adapter', 'extension', 'language-server']) walk(d);

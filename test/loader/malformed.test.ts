@@ -49,7 +49,9 @@ function expectImageError(bytes: Uint8Array, re: RegExp, o: LoadOptions = opts, 
 test('ELF header: truncated, wrong class, endianness, version, machine, type', () => {
   const elf = fx.plainElf().bytes;
   expectImageError(elf.slice(0, 40), /ELF header extends past the end/);
-  expectImageError(patched(elf, (v) => v.setUint8(E.class, 2)), /ELFCLASS64/, opts, { field: /EI_CLASS/, offset: 4 });
+  // An i386 file relabelled ELFCLASS64 is read with the 64-bit layout: its machine is then wrong.
+  expectImageError(patched(elf, (v) => v.setUint8(E.class, 2)), /unsupported machine 3 \(an i386 machine in a 64-bit ELF\)/, opts, { field: /e_machine/, offset: 18 });
+  expectImageError(patched(elf, (v) => v.setUint8(E.class, 3)), /unknown class 3/, opts, { field: /EI_CLASS/, offset: 4 });
   expectImageError(patched(elf, (v) => v.setUint8(E.data, 2)), /little-endian/, opts, { field: /EI_DATA/ });
   expectImageError(patched(elf, (v) => v.setUint8(6, 0)), /ident version/);
   expectImageError(patched(elf, (v) => v.setUint16(E.machine, 62, true)), /unsupported machine 62/, opts, { field: /e_machine/, offset: 18 });

@@ -1,6 +1,6 @@
 // What the debugger needs of an ELF64 (x86-64) file: its machine, its section headers (for the
-// DWARF sections) and its .symtab. The loader's own ELF reader (../elf32.ts) is ELF32 only; an
-// ELF64 loader is separate work, so the debug side reads these tables itself, bounds-checked the
+// DWARF sections) and its .symtab. The loader's ELF reader (../elf.ts) reads ELF64 too now; this
+// reader came first and the debug side still reads these tables itself, bounds-checked the
 // same way (every problem an ImageError naming the field). Addresses are the signed value of
 // their 64 bits, as everywhere in the DWARF reader (arch.ts): exact for canonical addresses.
 

@@ -1,7 +1,7 @@
 // The DWARF sections of an ELF image (ELF32 through the loader's reader, ELF64 through
 // elf64.ts), by the names the readers use, with the machine that fixes the register numbering.
 
-import type { Elf32Image } from '../elf32';
+import type { ElfImage } from '../elf';
 import type { KernelImage } from '../kernel-image';
 import type { DwarfSections } from './debug-info';
 import { isElf64, readElf64Tables } from './elf64';
@@ -28,7 +28,7 @@ function collect(bytes: Uint8Array, sections: readonly SectionLike[]): DwarfSect
   return s;
 }
 
-export function sectionsOf(elf: Elf32Image): DwarfSections {
+export function sectionsOf(elf: ElfImage): DwarfSections {
   return collect(elf.reader.bytes, elf.sections);
 }
 
