@@ -40,8 +40,34 @@ test('each stub pushes a dummy error code exactly where the CPU pushes none, the
   }
 });
 
+test('in 64-bit code the same stubs push quadwords and the table holds 8-byte addresses', () => {
+  // A flat binary (org 0): a symbol's address is its file offset, and the table's entries
+  // are the stubs' addresses in place, with no relocations to read.
+  const dir = mkdtempSync(join(tmpdir(), 'paravirt-isr64-'));
+  writeFileSync(join(dir, 't.asm'), 'bits 64\n[map symbols t.map]\n%include "isr-stubs.inc"\nsection .text\nISR_STUBS 256, isr, isr_common, table\nisr_common:\n    add rsp, 16\n    iretq\n');
+  execFileSync('nasm', ['-f', 'bin', `-I${join(ROOT, 'guest')}/`, '-o', join(dir, 't.bin'), join(dir, 't.asm')], { cwd: dir });
+  const bytes = new Uint8Array(readFileSync(join(dir, 't.bin')));
+  const syms = new Map<string, number>();
+  for (const m of readFileSync(join(dir, 't.map'), 'utf8').matchAll(/^\s*([0-9A-F]+)\s+[0-9A-F]+\s+(\S+)$/gim)) syms.set(m[2]!, Number.parseInt(m[1]!, 16));
+  const table = syms.get('table');
+  assert.notEqual(table, undefined, 'table');
+  assert.equal(table! % 8, 0, 'the table is 8-byte aligned');
+  const view = new DataView(bytes.buffer);
+  for (let v = 0; v < 256; v++) {
+    let o = syms.get(`isr_${v}`)!;
+    assert.notEqual(o, undefined, `isr_${v}`);
+    // push imm8 is a quadword push in 64-bit mode: the same bytes as in 32-bit code.
+    const dummy = bytes[o] === 0x6a && bytes[o + 1] === 0;
+    assert.equal(dummy, !WITH_ERROR_CODE.has(v), `vector ${v}: dummy error code`);
+    if (dummy) o += 2;
+    const pushed = bytes[o] === 0x6a ? bytes[o + 1] : bytes[o] === 0x68 ? view.getUint32(o + 1, true) : -1;
+    assert.equal(pushed, v, `vector ${v} pushed`);
+    assert.equal(view.getBigUint64(table! + 8 * v, true), BigInt(syms.get(`isr_${v}`)!), `table[${v}]`);
+  }
+});
+
 test('the sample and the test kernels take their stubs from guest/', () => {
-  for (const file of ['examples/sample/hvm/isr.asm', 'test/guests/lib/isr.asm']) {
+  for (const file of ['examples/sample/hvm/isr.asm', 'test/guests/lib/isr.asm', 'guest/boot64.inc']) {
     const src = readFileSync(join(ROOT, file), 'utf8');
     assert.match(src, /^%include "isr-stubs\.inc"$/m, file);
     assert.match(src, /^ISR_STUBS \d+,/m, file);

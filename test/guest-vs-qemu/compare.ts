@@ -27,7 +27,7 @@ export const PASS_STATUS = 1;
 
 export async function referenceFor(g: GuestFile): Promise<Reference> {
   if (g.expectedPath) return { source: 'expected', serial: readExpected(g.expectedPath), status: g.status };
-  const q = await qemuReference(g.elfPath, undefined, g.qemuCpu);
+  const q = await qemuReference(g.elfPath, undefined, g.qemuCpu, g.arch);
   if (q.timedOut) return { source: 'qemu', serial: q.serial, status: null, problem: 'QEMU timed out' };
   if (q.serial.length === 0) return { source: 'qemu', serial: q.serial, status: q.status, problem: `no serial output from QEMU (status ${q.status}); ${q.stderr.trim()}` };
   if (q.status !== g.status) return { source: 'qemu', serial: q.serial, status: q.status, problem: `QEMU exit status ${q.status}, want ${g.status}; ${q.stderr.trim()}` };

@@ -3,6 +3,10 @@
 // SEP (SYSENTER/SYSEXIT), TSC and MSRs, but no SSE, so QEMU offers no feature our
 // emulator lacks. `-nodefaults` drops the VGA card and NIC; COM1 comes back through
 // `-serial`, and isa-debug-exit at 0xF4 ends the run with status (value << 1) | 1.
+// 64-bit kernels (arch 'x86_64') run under qemu-system-x86_64 on `core2duo,+pdpe1gb`: an
+// Intel long-mode CPU (NX, SYSCALL, LAHF in 64-bit mode, CMPXCHG16B) with SSE to SSSE3 as
+// ours has, and 1 GiB pages. Intel, not QEMU's default qemu64 (an AMD): SYSCALL, SYSRET
+// and canonical checks differ between the two vendors.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +14,9 @@ import { join } from 'node:path';
 
 export const QEMU_BINARY = 'qemu-system-i386';
 export const QEMU_CPU = 'pentium2';
+export type QemuArch = 'i386' | 'x86_64';
+export const QEMU_BINARIES: Record<QemuArch, string> = { i386: QEMU_BINARY, x86_64: 'qemu-system-x86_64' };
+export const QEMU_CPUS: Record<QemuArch, string> = { i386: QEMU_CPU, x86_64: 'core2duo,+pdpe1gb' };
 
 export interface QemuResult {
   /** Everything the guest wrote to COM1. */
@@ -23,15 +30,17 @@ export interface QemuResult {
 
 export interface QemuOptions {
   memoryMiB?: number;
-  /** The -cpu model with its feature flags (default QEMU_CPU). */
+  /** The -cpu model with its feature flags (default QEMU_CPUS[arch]). */
   cpu?: string;
+  /** Which QEMU: qemu-system-i386 (default) or qemu-system-x86_64. */
+  arch?: QemuArch;
   timeoutMs?: number;
   extraArgs?: string[];
 }
 
 export function qemuArgs(kernelPath: string, serialPath: string, opts: QemuOptions = {}): string[] {
   return [
-    '-machine', 'pc', '-cpu', opts.cpu ?? QEMU_CPU, '-m', String(opts.memoryMiB ?? 64),
+    '-machine', 'pc', '-cpu', opts.cpu ?? QEMU_CPUS[opts.arch ?? 'i386'], '-m', String(opts.memoryMiB ?? 64),
     '-display', 'none', '-nodefaults', '-no-reboot',
     '-serial', `file:${serialPath}`,
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
@@ -48,7 +57,7 @@ export function runQemu(kernelPath: string, opts: QemuOptions = {}): Promise<Qem
   const serialPath = join(dir, 'serial.out');
   const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(QEMU_BINARY, qemuArgs(kernelPath, serialPath, opts), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(QEMU_BINARIES[opts.arch ?? 'i386'], qemuArgs(kernelPath, serialPath, opts), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let timedOut = false;
     child.stderr.setEncoding('utf8');
