@@ -70,6 +70,8 @@ typedef struct boot64_frame frame_t;
 typedef void (*trap_hook)(frame_t *f);
 /* volatile: a hook is set and cleared around code the compiler sees no call in. */
 extern volatile trap_hook trap_hooks[256];
+/* The default handling of a trap: record it and resume at recover_rip, or report and exit. */
+void trap_dispatch(frame_t *f);
 extern volatile u64 recover_rip;
 extern volatile u64 try_start;
 struct trap_record { u64 count, vector, err, rip, cs, cr2, rflags, rsp, ss; };

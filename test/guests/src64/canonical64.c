@@ -2,7 +2,8 @@
    canonical64.expected (written from the SDM): a near JMP, CALL, RET or IRETQ to a
    non-canonical RIP faults with #GP(0) at the branch itself, before anything is pushed or
    popped (QEMU takes the branch and faults on the fetch); a non-canonical memory reference
-   through RSP is a stack reference, #SS(0) (QEMU raises #GP). A fetch #PF has I/D clear
+   through RSP is a stack reference, #SS(0) (QEMU raises #GP); SYSRETQ with a non-canonical
+   RCX is #GP(0) at ring 0 (QEMU returns to ring 3 first). A fetch #PF has I/D clear
    while EFER.NXE (and CR4.SMEP) are off. */
 #include "lib.h"
 
@@ -42,6 +43,13 @@ void kmain(void) {
   trap_clear();
   AT("", "movq (%0), %%rax", "", "r"(NONCANON) : "rax", "memory");
   show("read through rax at a non-canonical address");
+  /* SYSRET checks RCX before it changes anything: the #GP is raised at ring 0 (Intel). */
+  wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+  wrmsr(MSR_STAR, (0x18ul << 48) | (0x08ul << 32));
+  trap_clear();
+  AT("mov %0, %%rcx\n\tmov $2, %%r11d", "sysretq", "", "r"(NONCANON) : "rcx", "r11", "memory");
+  show("sysretq to 0000800000000000");
+  printf("the #GP came from cs=%04lx\n", last_trap.cs);
   trap_clear();
   AT("", "jmp *%0", "", "r"(0x00007FFFFFFFF000ul) : "memory");
   printf("jmp to canonical, not mapped: vec=%02lx err=%02lx cr2=%lx rip is the target=%u\n", last_trap.vector, last_trap.err,
