@@ -31,8 +31,13 @@ const APPROXIMATE = new Set(['rcpps', 'rcpss', 'rsqrtps', 'rsqrtss']);
 /** Not run here: FXSAVE/FXRSTOR and XSAVE/XRSTOR need 512+ bytes of memory (test/cpu/sse-state.test.ts checks them). */
 const SKIPPED = new Set(['fxsave', 'fxrstor', 'xsave', 'xrstor']);
 
+/** The form's name in 32-bit code (the oracle runs 32-bit code; MOVD's REX.W name is MOVQ). */
+function name32(f: OpcodeForm): string {
+  return typeof f.mnemonic === 'string' ? f.mnemonic : f.mnemonic[1];
+}
+
 function familyOf(f: OpcodeForm): SseFamily {
-  const m = f.mnemonic as string;
+  const m = name32(f);
   if (f.family === 'sse-move') return 'move';
   if (f.family === 'sse-int') return 'integer';
   if (f.family === 'sse-ssse3') return 'ssse3';
@@ -44,7 +49,7 @@ function familyOf(f: OpcodeForm): SseFamily {
 export const SSE_CASE_FORMS: ReadonlyMap<SseFamily, readonly OpcodeForm[]> = (() => {
   const by = new Map<SseFamily, OpcodeForm[]>(SSE_FAMILIES.map((f) => [f, []]));
   for (const f of OPCODE_FORMS) {
-    if (!f.family.startsWith('sse') || SKIPPED.has(f.mnemonic as string)) continue;
+    if (!f.family.startsWith('sse') || SKIPPED.has(name32(f))) continue;
     by.get(familyOf(f))!.push(f);
   }
   return by;
@@ -93,7 +98,7 @@ function fill16(rng: Rng, out: Uint8Array, at: number, kind: number): void {
 }
 
 function kindFor(f: OpcodeForm): number {
-  const m = f.mnemonic as string;
+  const m = name32(f);
   if (/(ps|ss)$/.test(m) || m === 'cvtss2sd' || m === 'cvttss2si' || m === 'cvtss2si' || m.endsWith('ps2pd') || m.endsWith('ps2dq')) return 0;
   if (/(pd|sd)$/.test(m) || m.startsWith('cvtsd') || m.startsWith('cvttsd') || m.includes('pd2')) return 1;
   return 2;
@@ -114,7 +119,7 @@ const GPR_OPERAND = /\b(E[dw]|G[d]|Md)\b/;
 
 export function generateSseCase(rng: Rng, family: SseFamily): SseCase {
   const f = rng.pick(SSE_CASE_FORMS.get(family)!);
-  const m = f.mnemonic as string;
+  const m = name32(f);
   const kind = kindFor(f);
   const xmm = new Uint8Array(128);
   for (let r = 0; r < 8; r++) fill16(rng, xmm, r * 16, rng.chance(0.75) ? kind : rng.below(3));
