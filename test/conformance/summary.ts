@@ -1,7 +1,8 @@
 // `npm run conformance`: one line per reference comparison (cases checked, agreed,
 // disagreed), the details of any disagreement after it, and a non-zero exit status if any
 // comparison disagreed.
-//   PARAVIRT_CONFORMANCE_COUNT  decoder sequences (default 1,000,000)
+//   PARAVIRT_CONFORMANCE_COUNT  decoder sequences in 16- and 32-bit code (default 1,000,000)
+//   PARAVIRT_DECODER64_COUNT    decoder sequences in 64-bit code (default 1,000,000)
 //   PARAVIRT_EXECUTION_COUNT    executed sequences (default 50,000)
 //   PARAVIRT_ALU_COUNT          ALU cases (default 200,000)
 //   PARAVIRT_X87_COUNT          x87 cases (default 20,000)
@@ -13,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeAluResult, runAluConformance } from './alu-conformance';
-import { describeDecoderResult, runDecoderConformance } from './decoder-conformance';
+import { describeDecoderResult, runDecoderConformance, type CodeBits, type DecoderConformanceResult } from './decoder-conformance';
 import { createEmulatorMachine, emulatorDecodeInfo } from './emulator-under-test';
 import { describeExecutionResult, runExecutionConformance } from './execution-conformance';
 import { envInt } from './random';
@@ -57,13 +58,22 @@ async function main(): Promise<number> {
   const x87Count = envInt('PARAVIRT_X87_COUNT', 20_000);
   const lines: Line[] = [];
 
-  lines.push(guarded('decoder vs iced-x86', () => {
-    const r = runDecoderConformance(emulatorDecodeInfo, decoderCount, seed);
+  // One line per code size; the details (disagreements, what is missing) once per run.
+  const decoderLines = (r: DecoderConformanceResult, modes: readonly CodeBits[]): Line[] => modes.map((bits, k) => {
+    const c = r.byMode[bits]!;
     return {
-      name: 'decoder vs iced-x86', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed,
-      extra: `not implemented ${r.notImplemented}`, details: describeDecoderResult(r).split('\n').slice(1).join('\n') || undefined,
+      name: `decoder ${bits}-bit vs iced-x86`, checked: c.checked, agreed: c.agreed, disagreed: c.disagreed,
+      extra: `not implemented ${c.notImplemented}, outside the CPU ${c.outsideScope}`,
+      details: k === modes.length - 1 ? describeDecoderResult(r).split('\n').slice(1).join('\n') || undefined : undefined,
     };
-  }));
+  });
+  for (const [name, count, modes] of [['decoder 16/32-bit', decoderCount, [16, 32]], ['decoder 64-bit', envInt('PARAVIRT_DECODER64_COUNT', 1_000_000), [64]]] as const) {
+    try {
+      lines.push(...decoderLines(runDecoderConformance(emulatorDecodeInfo, count, seed, modes), modes));
+    } catch (e) {
+      lines.push({ name: `${name} vs iced-x86`, checked: 0, agreed: 0, disagreed: 1, extra: 'could not run', details: '  ' + String((e as Error).stack ?? e) });
+    }
+  }
   lines.push(guarded('executor vs iced-x86', () => {
     const r = runExecutionConformance(createEmulatorMachine, executionCount, seed);
     return {
