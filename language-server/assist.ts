@@ -21,7 +21,7 @@ export function hover(state: ServerState, od: OpenDoc, pos: Position): Hover | n
   for (const hit of doc.hits()) {
     if (hit.range.start.line > pos.line) break;
     if (contains(hit.range, pos)) {
-      return { contents: { kind: MarkupKind.Markdown, value: instructionHover(hit.entry, target) }, range: hit.range };
+      return { contents: { kind: MarkupKind.Markdown, value: instructionHover(hit.entry, target, hit.bits) }, range: hit.range };
     }
   }
   const line = doc.lines[pos.line];

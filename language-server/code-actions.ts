@@ -19,17 +19,21 @@ function overlaps(a: Range, b: Range): boolean { return !before(a.end, b.start) 
 /** Instruction edits plus the include edit, merged when they would start at the same position. */
 export function editsFor(od: OpenDoc, items: HitFinding[]): TextEdit[] {
   const edits: TextEdit[] = [];
-  let firstLine = Infinity;
+  // The first fixed line of each mode: 64-bit code needs the 64-bit wrappers' include.
+  const firstLine = new Map<number, number>();
   for (const item of items) {
     if (!item.finding.fixable) continue;
     const fix: FixPlan = planFix(od.doc, item.hit);
     if (!fix.ok) continue;
     edits.push({ range: fix.edit.range, newText: fix.edit.newText });
-    firstLine = Math.min(firstLine, fix.edit.range.start.line);
+    // (C has one header for both modes: one include.)
+    const bits = item.hit.bits === 64 && od.doc.syntax !== 'c' ? 64 : 32;
+    firstLine.set(bits, Math.min(firstLine.get(bits) ?? Infinity, fix.edit.range.start.line));
   }
   if (!edits.length) return edits;
-  const inc = includeEdit(od.doc, firstLine);
-  if (inc) {
+  for (const [bits, line] of firstLine) {
+    const inc = includeEdit(od.doc, line, bits);
+    if (!inc) continue;
     const same = edits.find((e) => e.range.start.line === inc.range.start.line && e.range.start.character === 0);
     if (same) same.newText = inc.newText + same.newText;
     else edits.push(inc);

@@ -3,16 +3,19 @@
 // C/C++ rescans from a sync point before an edit until the scan falls back into step with the
 // previous one after it (c-inline.ts); statements beyond are kept and moved.
 
-import { classify } from '../../emulator/isa';
+import { classify, entryForBits } from '../../emulator/isa';
+import { asmMsrBefore, cMsr } from './msr';
 import type { IsaEntry } from '../../emulator/isa';
 import { scanInlineAsm, shiftStatement, type CAsmStmt, type ScanResult, type SyncPoint } from './c-inline';
 import { parseGasLine } from './gas-line';
 import { parseNasmLine } from './nasm-line';
 import { HAS_TARGET, LineFlags } from './line-flags';
+import { cBitsSwitches, definesBits, gasLineBits, inferredBits, markerBits, nasmLineBits, type Bits, type BitsSwitch } from './bitness';
 import { WordIndex } from './word-index';
 import { detectSyntax, type SyntaxInfo } from './syntax';
 import type { LineFacts, LineInstr, Range, Syntax, Target } from './types';
 import type { ReachRegion } from './c-asm-reach';
+import type { DefineSet } from './preprocessor';
 
 /** An occurrence of a table instruction, with everything the rules and fixes need. */
 export interface Hit {
@@ -23,6 +26,8 @@ export interface Hit {
   line: number;
   ignore: boolean;
   c: CAsmStmt | null;
+  /** The mode the code runs in (16, 32 or 64; absent: 32): `entry` is the table read for it. */
+  bits?: Bits;
 }
 
 export interface ChangeEvent { range?: Range; text: string }
@@ -76,6 +81,9 @@ export class AnalyzedDocument {
   readonly cInclude = new WordIndex('include');
   /** Lines beyond the cap are kept as text but not analysed. */
   readonly maxLines: number;
+  /** Bumped on every edit; keys what is derived from the whole text (the mode switches). */
+  private revision = 0;
+  private bitsCache: { revision: number; defines: Bits | 0; switches: BitsSwitch[]; fallback: Bits; key: string } | null = null;
   truncated = false;
 
   constructor(readonly path: string, text: string, info: SyntaxInfo, maxLines = 1_000_000) {
@@ -117,6 +125,7 @@ export class AnalyzedDocument {
   }
 
   setText(text: string): void {
+    this.revision++;
     this.lines = splitLines(text);
     if (this.syntax === 'c') { this.reparseC(text); return; }
     const n = Math.min(this.lines.length, this.maxLines);
@@ -136,6 +145,7 @@ export class AnalyzedDocument {
   /** Apply one LSP-style change (no range = whole text). Returns the first and last reparsed lines. */
   applyChange(ev: ChangeEvent): { first: number; last: number } {
     if (!ev.range) { this.setText(ev.text); return { first: 0, last: this.lines.length - 1 }; }
+    this.revision++;
     const { start, end } = ev.range;
     const sl = Math.max(0, Math.min(start.line, this.lines.length - 1));
     const el = Math.max(sl, Math.min(end.line, this.lines.length - 1));
@@ -350,6 +360,49 @@ export class AnalyzedDocument {
     return line < 0 ? null : this.facts[line].target;
   }
 
+  /**
+   * The mode switches of the text (bitness.ts says what counts), the mode before the first
+   * one, and a key that changes whenever either does. `defines`: the build's mode (C).
+   */
+  private modeSwitches(defines: Bits | 0): NonNullable<AnalyzedDocument['bitsCache']> {
+    const c = this.bitsCache;
+    if (c && c.revision === this.revision && c.defines === defines) return c;
+    const lines = this.lines;
+    let switches: BitsSwitch[] = [];
+    let fallback: Bits = 32;
+    if (this.syntax === 'c') {
+      switches = cBitsSwitches(lines);
+      let marker: Bits | 0 = 0;
+      for (const at of this.cParavirt.positions) { marker = markerBits(this.lines[this.positionAt(at).line]); if (marker) break; }
+      fallback = marker || defines || inferredBits(lines);
+    } else {
+      const gas = this.syntax === 'gas';
+      for (let i = 0; i < lines.length && i < this.facts.length; i++) {
+        const l = lines[i];
+        if (gas ? l.indexOf('.code') < 0 && l.indexOf('paravirt') < 0 : !/bits|use|paravirt/i.test(l)) continue;
+        const b = gas ? gasLineBits(l) : nasmLineBits(l);
+        if (b) switches.push({ line: i, bits: b });
+      }
+      // Before the first directive: what the registers say of the lines up to it.
+      fallback = inferredBits(lines, switches.length ? switches[0].line : lines.length);
+    }
+    const key = `${fallback}:${switches.map((w) => `${w.line}=${w.bits}`).join(',')}`;
+    const next = { revision: this.revision, defines, switches, fallback, key };
+    this.bitsCache = next;
+    return next;
+  }
+
+  /** The mode (16, 32 or 64) the code at `line` runs in. */
+  bitsAt(line: number, defines?: DefineSet): Bits {
+    const c = this.modeSwitches(definesBits(defines));
+    let b: Bits | 0 = 0;
+    for (const w of c.switches) { if (w.line > line) break; b = w.bits; }
+    return b || c.fallback;
+  }
+
+  /** Changes whenever the mode of some line may have changed (for caches of findings). */
+  bitsKey(defines?: DefineSet): string { return this.modeSwitches(definesBits(defines)).key; }
+
   /** A `paravirt: ignore` comment on the line silences findings there. */
   lineIgnored(line: number): boolean {
     if (this.syntax !== 'c') return !!this.facts[line]?.ignore;
@@ -366,10 +419,12 @@ export class AnalyzedDocument {
         const f = facts[line];
         if (!f.instrs) continue;
         for (const instr of f.instrs) {
-          const entry = classify(instr.mnemonic, instr.ops);
-          if (!entry) continue;
+          const msr = instr.mnemonic === 'wrmsr' || instr.mnemonic === 'rdmsr' ? asmMsrBefore(this.lines, line, this.syntax === 'gas') : undefined;
+          const base = classify(instr.mnemonic, instr.ops, msr);
+          if (!base) continue;
+          const bits = this.bitsAt(line);
           out.push({
-            entry, instr, line, ignore: f.ignore, c: null,
+            entry: entryForBits(base, bits), instr, line, ignore: f.ignore, c: null, bits,
             range: { start: { line, character: instr.start }, end: { line, character: instr.end } },
           });
         }
@@ -378,11 +433,13 @@ export class AnalyzedDocument {
     }
     for (const st of this.cStmts) {
       for (const { instr } of st.instrs) {
-        const entry = classify(instr.mnemonic, instr.ops);
-        if (!entry) continue;
+        const msr = instr.mnemonic === 'wrmsr' || instr.mnemonic === 'rdmsr' ? cMsr(st) : undefined;
+        const base = classify(instr.mnemonic, instr.ops, msr);
+        if (!base) continue;
         const start = this.positionAt(st.map[instr.start]);
         const end = this.positionAt(st.map[instr.end - 1] + 1);
-        out.push({ entry, instr, line: start.line, ignore: this.lineIgnored(start.line), c: st, range: { start, end } });
+        const bits = this.bitsAt(start.line);
+        out.push({ entry: entryForBits(base, bits), instr, line: start.line, ignore: this.lineIgnored(start.line), c: st, range: { start, end }, bits });
       }
     }
     return out;

@@ -13,6 +13,10 @@ export type FixPlan =
   | { ok: false; reason: string };
 
 export const INCLUDE_NAME = { nasm: 'paravirt.inc', gas: 'paravirt-gas.inc', c: 'paravirt.h' } as const;
+/** The 64-bit wrappers: the same names with 64-bit bodies (the C header has both halves). */
+export const INCLUDE_NAME_64 = { nasm: 'paravirt64.inc', gas: 'paravirt64-gas.inc', c: 'paravirt.h' } as const;
+
+const GPR64 = new Set(['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15']);
 
 function refuse(reason: string): FixPlan { return { ok: false, reason }; }
 
@@ -33,34 +37,49 @@ function planAsm(doc: AnalyzedDocument, hit: Hit): FixPlan {
   const imm = (n: number) => (gas ? '$' + n : String(n));
   let text: string | null = null;
   const ops = instr.ops;
+  // In 64-bit code the wrappers take 64-bit registers (a 32-bit write would zero the upper half).
+  const long = hit.bits === 64;
+  const GPR = long ? GPR64 : GPR32;
+  const width = long ? '64-bit' : '32-bit';
+  const sp = long ? 'rsp' : 'esp';
   switch (entry.id) {
     case 'mov-to-cr':
       if (ops[0] !== 'cr3') return refuse(entry.refusal!);
-      if (!GPR32.has(ops[1])) return refuse('the source is not a 32-bit general register');
+      if (!GPR.has(ops[1])) return refuse(`the source is not a ${width} general register`);
       text = `PV_WRITE_CR3 ${reg(ops[1])}`;
       break;
     case 'mov-from-cr':
       if (ops[1] !== 'cr2') return refuse(entry.refusal!);
-      if (!GPR32.has(ops[0]) || ops[0] === 'esp') return refuse('the destination is not a 32-bit general register');
+      if (!GPR.has(ops[0]) || ops[0] === sp) return refuse(`the destination is not a ${width} general register`);
       text = `PV_READ_CR2 ${reg(ops[0])}`;
+      break;
+    case 'wrfsbase':
+    case 'wrgsbase':
+      if (!GPR64.has(ops[0])) return refuse(entry.refusal ?? 'the operand is not a 64-bit general register');
+      text = `${gas ? entry.wrappers.gas : entry.wrappers.nasm} ${reg(ops[0])}`;
+      break;
+    case 'iret':
+      // In 64-bit code only IRETQ pops the 8-byte frame the iret hypercall takes.
+      if (long && !/^iretq$/i.test(instr.raw)) return refuse(entry.refusal!);
+      text = (gas ? entry.wrappers.gas : entry.wrappers.nasm) ?? null;
       break;
     case 'invlpg': {
       if (instr.rawOps.length !== 1) break;
       const raw = instr.rawOps[0].text.trim();
-      if (/\besp\b|%esp\b|\bsp\b/i.test(raw)) return refuse(entry.refusal!);
+      if (/\b[er]?sp\b|%[er]sp\b/i.test(raw)) return refuse(entry.refusal!);
       if (gas) text = `PV_INVLPG ${raw.includes(',') ? `"${raw}"` : raw}`;
       else text = `PV_INVLPG ${raw.replace(/^(byte|word|dword|qword)\s+/i, '')}`;
       break;
     }
     case 'mov-to-dr': {
       const n = specialRegisterNumber(ops[0]);
-      if (!GPR32.has(ops[1])) return refuse('the source is not a 32-bit general register');
+      if (!GPR.has(ops[1])) return refuse(`the source is not a ${width} general register`);
       text = `PV_SET_DEBUGREG ${imm(n)}, ${reg(ops[1])}`;
       break;
     }
     case 'mov-from-dr': {
       const n = specialRegisterNumber(ops[1]);
-      if (!GPR32.has(ops[0]) || ops[0] === 'esp') return refuse('the destination is not a 32-bit general register');
+      if (!GPR.has(ops[0]) || ops[0] === sp) return refuse(`the destination is not a ${width} general register`);
       text = `PV_GET_DEBUGREG ${reg(ops[0])}, ${imm(n)}`;
       break;
     }
@@ -144,6 +163,22 @@ function planC(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): FixPlan {
       if (!text) return refuse('the address operand is not a C pointer in a register or a memory operand');
       break;
     }
+    case 'wrfsbase':
+    case 'wrgsbase': {
+      const e = input(instr.rawOps[0]);
+      if (!e) return refuse('the operand is not a C expression passed in a register');
+      text = `${entry.wrappers.c}(${e})`;
+      break;
+    }
+    case 'wrmsr-segment-base':
+    case 'wrmsr-syscall': {
+      // wrmsr with "c"(msr), "a"(low), "d"(high): the wrapper takes the MSR and the 64-bit value.
+      const by = (letter: string) => st.inputs.find((op) => op.constraint.replace(/"/g, '') === letter)?.expr;
+      const msr = by('c'), lo = by('a'), hi = by('d');
+      if (!msr || !lo || !hi || st.outputs.length) return refuse('the asm statement does not pass the MSR, low and high halves as "c", "a" and "d" inputs');
+      text = `${entry.wrappers.c}(${msr}, ((unsigned long)(${hi}) << 32) | (unsigned int)(${lo}))`;
+      break;
+    }
     case 'mov-to-dr': {
       const e = input(src);
       if (!e) return refuse('the source operand is not a C expression passed in a register');
@@ -165,9 +200,14 @@ function planC(doc: AnalyzedDocument, hit: Hit, st: CAsmStmt): FixPlan {
 }
 
 const INCLUDE_RE = {
-  nasm: /^\s*%include\s+["'<][^"'>]*paravirt\.inc["'>]/,
-  gas: /^\s*(\.include|#\s*include)\s+["<][^">]*paravirt-gas\.inc[">]/,
+  nasm: /^\s*%include\s+["'<][^"'>]*(?<![\w-])paravirt\.inc["'>]/,
+  gas: /^\s*(\.include|#\s*include)\s+["<][^">]*(?<![\w-])paravirt-gas\.inc[">]/,
   c: /^\s*#\s*include\s+["<][^">]*paravirt\.h[">]/,
+};
+const INCLUDE_RE_64 = {
+  nasm: /^\s*%include\s+["'<][^"'>]*paravirt64\.inc["'>]/,
+  gas: /^\s*(\.include|#\s*include)\s+["<][^">]*paravirt64-gas\.inc[">]/,
+  c: INCLUDE_RE.c,
 };
 const ANY_INCLUDE_RE = {
   nasm: /^\s*%include\b/,
@@ -175,15 +215,15 @@ const ANY_INCLUDE_RE = {
   c: /^\s*#\s*include\b/,
 };
 
-export function hasWrapperInclude(doc: AnalyzedDocument): boolean {
-  const re = INCLUDE_RE[doc.syntax];
+export function hasWrapperInclude(doc: AnalyzedDocument, bits: number = 32): boolean {
+  const re = (bits === 64 ? INCLUDE_RE_64 : INCLUDE_RE)[doc.syntax];
   for (const l of doc.lines) if (re.test(l)) return true;
   return false;
 }
 
 /** The edit adding the wrapper include, placed before `beforeLine` (the first fixed line). */
-export function includeEdit(doc: AnalyzedDocument, beforeLine: number): TextEdit | null {
-  if (hasWrapperInclude(doc)) return null;
+export function includeEdit(doc: AnalyzedDocument, beforeLine: number, bits: number = 32): TextEdit | null {
+  if (hasWrapperInclude(doc, bits)) return null;
   const anyRe = ANY_INCLUDE_RE[doc.syntax];
   let at = -1;
   for (let i = 0; i < doc.lines.length && i < beforeLine; i++) if (anyRe.test(doc.lines[i])) at = i + 1;
@@ -200,7 +240,8 @@ export function includeEdit(doc: AnalyzedDocument, beforeLine: number): TextEdit
       break;
     }
   }
-  const line = doc.syntax === 'nasm' ? '%include "paravirt.inc"' : doc.syntax === 'gas' ? '.include "paravirt-gas.inc"' : '#include "paravirt.h"';
+  const names = bits === 64 ? INCLUDE_NAME_64 : INCLUDE_NAME;
+  const line = doc.syntax === 'nasm' ? `%include "${names.nasm}"` : doc.syntax === 'gas' ? `.include "${names.gas}"` : `#include "${names.c}"`;
   const eol = doc.lines.length > 1 && doc.lines[0].endsWith('\r') ? '\r\n' : '\n';
   return { range: { start: { line: at, character: 0 }, end: { line: at, character: 0 } }, newText: line + eol };
 }

@@ -5,13 +5,13 @@ import { signatureLabel, type Wrapper } from './catalog';
 import { hvmText, ruleHref } from './rules';
 import type { Syntax, Target } from './types';
 
-export function instructionHover(e: IsaEntry, target: Target): string {
+export function instructionHover(e: IsaEntry, target: Target, bits: 16 | 32 | 64 = 32): string {
   const lines = [
-    `**${e.title}** — \`${e.rule}\` · ${e.class}${target === 'pv' ? ' · target PV' : ' · target HVM'}`,
+    `**${e.title}** — \`${e.rule}\` · ${e.class}${target === 'pv' ? ' · target PV' : ' · target HVM'} · ${bits}-bit code`,
     '',
     e.semantics,
     '',
-    `- **PV (Xen, ring 1):** ${e.pvBehaviour}.`,
+    bits === 64 ? `- **PV (Xen, 64-bit kernel in ring 3):** ${e.pvBehaviour}.` : `- **PV (Xen, ring 1):** ${e.pvBehaviour}.`,
     `- **HVM (VT-x):** ${hvmText(e)}.${e.hvm?.qualification ? ` Exit qualification: ${e.hvm.qualification}.` : ''}`,
     `- **PV replacement:** ${e.pvReplacement}${e.hypercalls.length ? ` (hypercalls: ${e.hypercalls.join(', ')})` : ''}.`,
   ];

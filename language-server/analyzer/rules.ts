@@ -2,7 +2,9 @@
 // suppression of user macros named like instructions, and messages that say what happens in
 // each mode and what to use instead.
 
-import { classify, type IsaEntry } from '../../emulator/isa';
+import { classify, entryForBits, type IsaEntry } from '../../emulator/isa';
+import type { Bits } from './bitness';
+import { asmMsrBefore, cMsr, MSR_LOOKBACK } from './msr';
 import type { CAsmStmt } from './c-inline';
 import { reachStatements, type ReachRegion } from './c-asm-reach';
 import { asmBlockStatements } from './c-asm-blocks';
@@ -112,6 +114,9 @@ function macroUses(macro: string, uses: ReadonlyArray<{ path: string; offset: nu
  */
 interface Cached {
   entry: IsaEntry | null;
+  /** The MSR in ECX the classification used (RDMSR/WRMSR), and the mode. */
+  msr: number | undefined;
+  bits: Bits;
   gen: string;
   severity: SeverityName | null;
   message: string;
@@ -153,7 +158,7 @@ function moved(hf: HitFinding, shift: number): HitFinding {
   const range = { start: { line, character: h.range.start.character }, end: { line, character: h.range.end.character } };
   // Spelled out in visit()'s field order: the same object shapes, and no slow spread.
   return {
-    hit: { entry: h.entry, instr: h.instr, range, line, ignore: h.ignore, c: h.c },
+    hit: { entry: h.entry, instr: h.instr, range, line, ignore: h.ignore, c: h.c, bits: h.bits },
     finding: { range, severity: f.severity, code: f.code, message: f.message, href: f.href, entry: f.entry, fixable: f.fixable, encoded: undefined },
   };
 }
@@ -173,7 +178,8 @@ function analyzeAsm(doc: AnalyzedDocument, gen: string, macros: string, out: Hit
       for (const instr of f.instrs ?? []) {
         // An unchanged line's instructions keep their columns: same line, same finding.
         const k = cache.get(instr);
-        if (k && k.gen === gen && k.last && k.last.hit.line === line && !(anyMacro && shadowed(instr))) {
+        // (RDMSR/WRMSR depend on the lines before them too: always looked at again.)
+        if (k && k.gen === gen && k.last && k.last.hit.line === line && k.entry?.mnemonics[0] !== 'rdmsr' && k.entry?.mnemonics[0] !== 'wrmsr' && !(anyMacro && shadowed(instr))) {
           out.push(k.last);
           if (out.length >= MAX_FINDINGS) return false;
           continue;
@@ -190,8 +196,10 @@ function analyzeAsm(doc: AnalyzedDocument, gen: string, macros: string, out: Hit
     const prev = memo.out;
     const keep = firstAtOrAfter(prev, changes.from);
     for (let i = 0; i < keep; i++) out.push(prev[i]);
-    if (lines(changes.from, changes.to)) {
-      for (let i = firstAtOrAfter(prev, changes.to - changes.shift); i < prev.length && out.length < MAX_FINDINGS; i++) {
+    // An RDMSR/WRMSR reads the ECX load a few lines above it: the lines just after an edit are redone too.
+    const to = changes.to + MSR_LOOKBACK;
+    if (lines(changes.from, to)) {
+      for (let i = firstAtOrAfter(prev, to - changes.shift); i < prev.length && out.length < MAX_FINDINGS; i++) {
         out.push(changes.shift === 0 ? prev[i] : moved(prev[i], changes.shift));
       }
     }
@@ -229,7 +237,8 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
 
 function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext): HitFinding[] {
   const target = doc.targetOverride() ?? settings.target;
-  const gen = `${target}|${settings.abi}|${JSON.stringify(settings.severity)}|${doc.syntax}`;
+  // The modes of the lines (bits directives, #ifdef __x86_64__ regions) decide the facts read.
+  const gen = `${target}|${settings.abi}|${JSON.stringify(settings.severity)}|${doc.syntax}|${doc.bitsKey(ctx.defines)}`;
   const macros = new Set(ctx.macros ?? []);
   const imacros = new Set(ctx.imacros ?? []);
   documentMacros(doc, macros, imacros);
@@ -240,19 +249,25 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
   /** The finding for one instruction at `range`, or null when it has none (ignore and macros aside). */
   const findingFor = (instr: LineInstr, line: number, range: Range, c: CAsmStmt | null): HitFinding | null => {
     let k = cache.get(instr);
-    if (!k) {
-      k = { entry: classify(instr.mnemonic, instr.ops) ?? null, gen: '', severity: null, message: '', fixable: false, last: null };
+    // RDMSR/WRMSR: which MSR the code loads into ECX picks the entry (PV058/PV059 or PV026/PV027).
+    const msr = instr.mnemonic === 'wrmsr' || instr.mnemonic === 'rdmsr'
+      ? (c ? cMsr(c) : asmMsrBefore(doc.lines, line, doc.syntax === 'gas')) : undefined;
+    if (!k || k.msr !== msr) {
+      const base = classify(instr.mnemonic, instr.ops, msr) ?? null;
+      k = { entry: base, msr, bits: 32, gen: '', severity: null, message: '', fixable: false, last: null };
       cache.set(instr, k);
     }
-    const entry = k.entry;
-    if (!entry) return null;
+    if (!k.entry) return null;
+    const bits = doc.bitsAt(line, ctx.defines);
+    if (k.bits !== bits) { k.bits = bits; k.gen = ''; }
+    const entry = entryForBits(k.entry, bits);
     if (k.gen !== gen) {
       k.gen = gen;
       k.last = null;
       k.severity = severityFor(entry, target, settings);
       if (k.severity) {
-        const fix = planFix(doc, { entry, instr, range, line, ignore: false, c });
-        const mkey = `${gen}|${entry.id}|${fix.ok ? fix.replacement : fix.reason}`;
+        const fix = planFix(doc, { entry, instr, range, line, ignore: false, c, bits });
+        const mkey = `${gen}|${bits}|${entry.id}|${fix.ok ? fix.replacement : fix.reason}`;
         let message = messages.get(mkey);
         if (message === undefined) {
           message = messageFor(entry, target, fix, settings);
@@ -267,7 +282,7 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
     let hf = k.last;
     if (!hf || hf.hit.c !== c || !sameRange(hf.finding.range, range)) {
       hf = {
-        hit: { entry, instr, range, line, ignore: false, c },
+        hit: { entry, instr, range, line, ignore: false, c, bits },
         finding: {
           range, severity: k.severity, code: entry.rule, message: k.message,
           href: ruleHref(entry), entry: entry.id, fixable: k.fixable, encoded: undefined,
