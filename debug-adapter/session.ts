@@ -21,10 +21,11 @@ import { exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-value
 import { EXITS_EVENT, EXIT_LOG_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson, type ExitsEventBody } from './custom-protocol';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
+import { registerTree64 } from './registers64';
 import { typedNode, variableNodes } from './variables-view';
 import type { RawFrame } from './engine/stack';
 import { VariableHandles } from './variable-handles';
-import { formatNodeValue, numberText, registerBits } from './value-format';
+import { formatNodeValue, numberText, registerBits, wideNumberText } from './value-format';
 import { MAX_KERNEL_FILE_BYTES, MAX_KERNEL_FILE_TEXT } from '../emulator/limits';
 import { describeExit } from '../emulator/trace/describe-exit';
 import { PvKind, isPvRecord } from '../emulator/trace/record-kinds';
@@ -538,13 +539,17 @@ export class ParavirtSession extends LoggingDebugSession {
       const exact = index === 0 || frame.exactPc === true || frame.interruptedBy !== undefined;
       const fv = e.frameVariables(frame, exact);
       if (fv) {
-        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact, (frame.level ?? index) === 0)), false) as DebugProtocol.Scope;
+        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact, (frame.level ?? index) === 0, (frame.level ?? index) === 0 ? e.inspect.regBytes : frame.regBytes)), false) as DebugProtocol.Scope;
         locals.presentationHint = 'locals';
         scopes.push(locals);
       }
     }
     if (di && di.globals().length) scopes.push(new Scope('Globals', this.handles.create(() => variableNodes(e, di, di.globals(), null, e.dwarfRegs(), true)), false));
-    const reg = new Scope('Registers', this.handles.create(() => registerTree(e.machine, (a) => e.symbols.describe(a))), false) as DebugProtocol.Scope;
+    const reg = new Scope('Registers', this.handles.create(() => {
+      const base = registerTree(e.machine, (a) => e.symbols.describe(a));
+      const c64 = e.inspect.long();
+      return c64 ? registerTree64(e.machine, c64, base) : base;
+    }), false) as DebugProtocol.Scope;
     reg.presentationHint = 'registers';
     scopes.push(reg);
     const exit = this.lastStop?.exit ?? e.latestExit;
@@ -591,12 +596,19 @@ export class ParavirtSession extends LoggingDebugSession {
     const nodes = this.nodesOf(Number(args?.variablesReference));
     const node = nodes?.find((n) => n.name === args.name);
     if (!node) { this.fail(response, `no variable '${args?.name}' here`); return; }
-    if (!node.set) { this.fail(response, `'${args.name}' is read-only`); return; }
+    if (!node.set && !node.setWide) { this.fail(response, `'${args.name}' is read-only`); return; }
     let value: number;
     try {
-      value = e.evaluateNumber(String(args.value));
+      if (node.setWide) {
+        // A 64-bit register takes all 64 bits of the value.
+        const wide = e.inspect.evaluateBig(String(args.value));
+        value = Number(wide & 0xffffffffn);
+        node.setWide(wide);
+      } else {
+        value = e.evaluateNumber(String(args.value));
+      }
     } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
-    try { node.set(value); } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
+    try { if (!node.setWide) node.set!(value); } catch (err) { this.fail(response, `cannot set '${args.name}': ${(err as Error).message}`); return; }
     e.stateEdited();
     const updated = this.nodesOf(Number(args.variablesReference))?.find((n) => n.name === args.name);
     response.body = { value: updated?.value ?? hex(value) };
@@ -610,7 +622,12 @@ export class ParavirtSession extends LoggingDebugSession {
       const expr = String(args?.expression ?? '');
       const v = e.evaluate(expr);
       if (typeof v === 'string') response.body = { result: JSON.stringify(v), variablesReference: 0 };
-      else if (typeof v === 'number') {
+      else if (typeof v === 'bigint') {
+        // A 64-bit value ($rax, 64-bit arithmetic): all 64 bits; an address's symbol when it names one.
+        const addr = Number(BigInt.asIntN(64, v));
+        const sym = Number.isSafeInteger(addr) ? e.symbols.describe(addr) : undefined;
+        response.body = { result: `${wideNumberText(v, args.format)}${sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: `0x${v.toString(16)}` };
+      } else if (typeof v === 'number') {
         const sym = e.symbols.describe(v);
         const decoded = registerBits(expr, v);
         response.body = { result: `${numberText(v, args.format)}${decoded ? ` ${decoded}` : sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: hex(v) };

@@ -27,11 +27,21 @@ export function numberText(v: number, format: Format): string {
   return `${hex(v)} (${v}${v > 0x7fffffff ? `, ${v | 0}` : ''})`;
 }
 
+/** A 64-bit value: 16 hex digits and the unsigned (and, when negative as signed, signed) decimal. */
+export function wideNumberText(v: bigint, format: Format): string {
+  const u = BigInt.asUintN(64, v), s = BigInt.asIntN(64, v);
+  const h = `0x${u.toString(16).padStart(16, '0')}`;
+  if (format?.hex === true) return h;
+  if (format?.hex === false) return s < 0n ? `${u} (${s})` : String(u);
+  return `${h} (${u}${s < 0n ? `, ${s}` : ''})`;
+}
+
 /**
  * A Variables-view value whose raw number leads (registers, table entries): in decimal when
  * the client asks for decimal; the decoded part after it is left as it is.
  */
 export function formatNodeValue(value: string, format: Format): string {
   if (format?.hex !== false) return value;
-  return value.replace(/^0x([0-9a-f]{1,8})(?![0-9a-f])/i, (_m, h: string) => String(parseInt(h, 16) >>> 0));
+  return value.replace(/^0x([0-9a-f]{1,8})(?![0-9a-f])/i, (_m, h: string) => String(parseInt(h, 16) >>> 0))
+    .replace(/^0x([0-9a-f]{9,16})(?![0-9a-f])/i, (_m, h: string) => BigInt('0x' + h).toString());
 }

@@ -57,12 +57,13 @@ export function typedNode(name: string, v: Typed, e: DebugEngine): Node {
 }
 
 /** Nodes for variables of one frame (or globals, with fn null). */
-export function variableNodes(e: DebugEngine, di: DebugInfo, vars: Variable[], fn: FunctionInfo | null, regs: Regs, innermost: boolean, live = innermost): Node[] {
-  const state = { regs, readMemory: e.readMemory, innermost };
+export function variableNodes(e: DebugEngine, di: DebugInfo, vars: Variable[], fn: FunctionInfo | null, regs: Regs, innermost: boolean, live = innermost,
+  regBytes: ((name: string) => Uint8Array | undefined) | undefined = live ? e.inspect.regBytes : undefined): Node[] {
+  const state = { regs, readMemory: e.readMemory, innermost, ...(regBytes ? { regBytes } : {}) };
   return vars.map((v) => {
     const r = di.readVariable(v, state, fn);
     if (!r.ok) return { name: v.name, value: r.reason, type: typeName(v.type) };
-    const addr = r.location.kind === 'memory' ? r.location.address >>> 0 : undefined;
+    const addr = r.location.kind === 'memory' ? (di.arch.addrSize === 8 ? r.location.address : r.location.address >>> 0) : undefined;
     const node = valueNode(v.name, v.type, r.bytes, addr, e, 0);
     // Only the innermost frame's registers are the machine's; a caller's are unwound copies.
     if (addr === undefined && r.location.kind === 'register' && live) {

@@ -10,6 +10,8 @@ export interface Node {
   /** Address the value points at, for the memory view. */
   memory?: number;
   set?: (v: number) => void;
+  /** For 64-bit registers: takes all 64 bits (setVariable prefers it to `set`). */
+  setWide?: (v: bigint) => void;
 }
 
 export const hex = (v: number, digits = 8) => `0x${(v >>> 0).toString(16).padStart(digits, '0')}`;

@@ -23,6 +23,8 @@ import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
+import { asAddress, longCpu, rip } from './long-mode-view';
+import { isElf64 } from '../../emulator/loader/dwarf/elf64';
 import { History, describeHistory } from './history';
 import type { LaunchConfig } from '../launch-config';
 import type { EndInfo, Outcome, StopInfo } from './outcome';
@@ -132,7 +134,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }
     this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
     this.breakpoints = new BreakpointSet(this.machine);
-    this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc());
+    this.image64 = isElf64(image.bytes);
+    this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
     this.installExitHook();
     // A machine snapshot holds the PV hypervisor's state too (trap table, callbacks, event
     // channels, timers, page types, the exit log), so both modes can run backwards.
@@ -146,8 +149,18 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   get lastMatchedExit(): ExitRecord | undefined { return this.matched; }
   get latestExit(): ExitRecord | undefined { return this.machine.exits.total > 0 ? this.machine.exits.recent(1)[0] : undefined; }
 
-  /** Linear address of the next instruction. */
-  pc(): number { return (csBase(this.machine) + this.machine.getRegisters().eip) >>> 0; }
+  /** The image is ELF64 (x86-64). */
+  readonly image64: boolean;
+
+  /**
+   * Linear address of the next instruction. In 64-bit mode RIP itself (no CS base), as the
+   * DWARF reader keeps addresses: the signed value of the 64 bits, exact for canonical ones.
+   */
+  pc(): number {
+    const c = longCpu(this.machine);
+    if (c?.long64) return asAddress(rip(c));
+    return (csBase(this.machine) + this.machine.getRegisters().eip) >>> 0;
+  }
 
   sourceAt(addr: number): SourceLine | undefined { return this.lines.lookup(addr); }
 

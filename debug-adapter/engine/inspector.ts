@@ -4,7 +4,8 @@
 
 import type { MachineApi, RegisterFile } from '../../emulator/machine';
 import { type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
-import { compileExpression, ExpressionError, NotApplicable, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from '../../emulator/expression';
+import { compileExpression, ExpressionError, NotApplicable, toBigInt, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from '../../emulator/expression';
+import { GPR64, asAddress, controlRegister, cr8, efer, gpr, kernelGsBase, longCpu, rip, segmentBase, type LongCpu } from './long-mode-view';
 import type { SymbolTable } from './symbols';
 import { ERROR_CODE_VECTORS, unwind, type RawFrame } from './stack';
 import { StubMap, type HandlerEntry } from './interrupt-frames';
@@ -26,6 +27,45 @@ function registerByDollarName(regs: RegisterFile, name: string): number | undefi
   return undefined;
 }
 
+/** gdb's aliases in a 64-bit guest. */
+const DOLLAR_ALIASES_64: Record<string, string> = { pc: 'rip', sp: 'rsp', fp: 'rbp', ps: 'eflags', flags: 'eflags', rflags: 'eflags' };
+const LEGACY8: Record<string, [number, number]> = { al: [0, 0], cl: [1, 0], dl: [2, 0], bl: [3, 0], ah: [0, 8], ch: [1, 8], dh: [2, 8], bh: [3, 8], spl: [4, 0], bpl: [5, 0], sil: [6, 0], dil: [7, 0] };
+
+/**
+ * A register of a long-mode CPU by name: RAX..R15, RIP (BigInt, all 64 bits), their 32/16/8-bit
+ * parts (EAX, R8D, AX, R8W, AL, AH, SIL, R8B... as numbers), FS/GS/KERNEL_GS bases, CR0-CR4/CR8, EFER.
+ */
+export function register64(c: LongCpu, m: MachineApi, name: string): number | bigint | undefined {
+  const n = DOLLAR_ALIASES_64[name] ?? name;
+  const q = (GPR64 as readonly string[]).indexOf(n);
+  if (q >= 0) return gpr(c, q);
+  if (n === 'rip') return rip(c);
+  const e = /^e(ax|cx|dx|bx|sp|bp|si|di)$/.exec(n);
+  if (e) return c.regs[(GPR64 as readonly string[]).indexOf(`r${e[1]}`)]! >>> 0;
+  const x = /^(ax|cx|dx|bx|sp|bp|si|di)$/.exec(n);
+  if (x) return c.regs[(GPR64 as readonly string[]).indexOf(`r${x[1]}`)]! & 0xffff;
+  const r = /^r(\d+)([dwb]|l)?$/.exec(n);
+  if (r && Number(r[1]) >= 8 && Number(r[1]) <= 15 && r[2]) {
+    const lo = c.regs[Number(r[1])]!;
+    return r[2] === 'd' ? lo >>> 0 : r[2] === 'w' ? lo & 0xffff : lo & 0xff;
+  }
+  const b = LEGACY8[n];
+  if (b) return (c.regs[b[0]]! >>> b[1]) & 0xff;
+  switch (n) {
+    case 'eip': return c.eip >>> 0;
+    case 'eflags': return c.getFlags() >>> 0;
+    case 'fs_base': case 'fs.base': return segmentBase(c, 'fs');
+    case 'gs_base': case 'gs.base': return segmentBase(c, 'gs');
+    case 'k_gs_base': case 'kernel_gs_base': return kernelGsBase(c) ?? undefined;
+    case 'cr0': case 'cr4': return Number(controlRegister(c, n === 'cr0' ? 0 : 4) & 0xffffffffn);
+    case 'cr2': case 'cr3': return controlRegister(c, n === 'cr2' ? 2 : 3);
+    case 'cr8': return cr8(c) ?? undefined;
+    case 'efer': return efer(c);
+    case 'cs': case 'ds': case 'es': case 'fs': case 'gs': case 'ss': return m.getRegisters()[n];
+    default: return undefined;
+  }
+}
+
 export const REGISTER_NAMES = new Set(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4']);
 
 export class Inspector {
@@ -34,7 +74,16 @@ export class Inspector {
     private readonly dwarf: DebugInfo | null,
     private readonly symbols: SymbolTable,
     private readonly pc: () => number,
+    /** The image is x86-64 (ELF64): its registers are shown and named as 64-bit from the start. */
+    private readonly image64 = false,
   ) {}
+
+  /** The long-mode CPU when this guest is a 64-bit one (an x86-64 image, or long mode active); else null. */
+  long(): LongCpu | null {
+    const c = longCpu(this.machine);
+    if (!c) return null;
+    return this.image64 || c.lma === true || c.long64 === true ? c : null;
+  }
 
   read(addr: number, size: 1 | 2 | 4): number | null {
     const b = this.machine.readLinear(addr >>> 0, size);
@@ -47,6 +96,8 @@ export class Inspector {
   /** Names for expressions: registers, exit fields of the latest exit, symbols (their address). */
   scope(): ExpressionScope {
     const regs = this.machine.getRegisters();
+    const c64 = this.long();
+    if (c64) return this.scope64(c64);
     const base: ExpressionScope = {
       read: (a, s) => this.read(a, s),
       readBytes: (a, n) => this.readMemory(a, n),
@@ -71,6 +122,36 @@ export class Inspector {
     return base;
   }
 
+  /** A 64-bit guest's names: `$rax`... (all 64 bits), their parts, variables, symbols; 64-bit arithmetic. */
+  private scope64(c: LongCpu): ExpressionScope {
+    const regs = this.machine.getRegisters();
+    return {
+      width: 64,
+      read: (a, s) => this.read(a, s),
+      readBytes: (a, n) => this.readMemory(a, n),
+      variable: (id) => this.typedVariable(id, regs),
+      typeNamed: (n) => this.typeNamed(n),
+      name: (id) => {
+        if (id.startsWith('$')) return register64(c, this.machine, id.slice(1).toLowerCase());
+        const low = id.toLowerCase();
+        const r = register64(c, this.machine, low);
+        if (r !== undefined && !(low in DOLLAR_ALIASES_64)) return r;
+        if (low === 'icount') return this.machine.icount;
+        const v = this.variableValue(id);
+        if (v !== undefined) return v;
+        const sym = this.symbols.lookup(id);
+        return sym ? sym.address : undefined;
+      },
+    };
+  }
+
+  /** An expression's value as an unsigned 64-bit BigInt. */
+  evaluateBig(text: string): bigint {
+    const v = this.evaluate(text);
+    if (typeof v === 'string') throw new ExpressionError(`'${text}' is a string, not a number`);
+    return toBigInt(v, this.scope());
+  }
+
   evaluate(text: string): Value {
     const e = compileExpression(text);
     try { return e(this.scope()); } catch (err) {
@@ -89,6 +170,7 @@ export class Inspector {
   /** Text of a value: C-like for typed values, hex and decimal for numbers. */
   describeValue(v: Value): { text: string; type?: CType; bytes?: Uint8Array; address?: number; number?: number } {
     if (typeof v === 'string') return { text: JSON.stringify(v) };
+    if (typeof v === 'bigint') return { text: `0x${v.toString(16).padStart(16, '0')}`, number: asAddress(v) };
     if (typeof v === 'number') return { text: `0x${v.toString(16).padStart(8, '0')}`, number: v };
     const bytes = typedBytes(v, this.scope());
     const t = strip(v.type);
@@ -102,13 +184,13 @@ export class Inspector {
     if (!di) return undefined;
     const dregs = this.dwarfRegs();
     void regs;
-    const at = di.variablesAt(dregs.eip!);
+    const at = di.variablesAt(di.pcOf(dregs)!);
     const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
     if (!v) return undefined;
-    const state = { regs: dregs, readMemory: this.readMemory, innermost: true };
+    const state = { regs: dregs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
     const fn = di.globals().includes(v) ? null : at?.function ?? null;
     const loc = di.evaluateLocation(v, state, fn);
-    if (loc.kind === 'memory') return { kind: 'typed', type: v.type, address: loc.address >>> 0 };
+    if (loc.kind === 'memory') return { kind: 'typed', type: v.type, address: this.image64 ? loc.address : loc.address >>> 0 };
     const r = di.readVariable(v, state, fn);
     if (!r.ok) throw new ExpressionError(`'${name}': ${r.reason}`);
     return { kind: 'typed', type: v.type, bytes: r.bytes };
@@ -142,13 +224,33 @@ export class Inspector {
     return this.typeIndex.get(name.replace(/\s+/g, ' ').trim());
   }
 
-  /** Registers in the form the DWARF evaluator takes. */
+  /** Registers in the form the DWARF evaluator takes (x86-64 names for an x86-64 image: addresses signed, arch.ts). */
   dwarfRegs(): Regs {
+    const c = this.dwarf?.arch.name === 'x86-64' ? longCpu(this.machine) : null;
+    if (c) {
+      const out: Regs = {};
+      GPR64.forEach((name, i) => { out[name] = asAddress(gpr(c, i)); });
+      out.rip = this.pc();
+      out.rflags = c.getFlags() >>> 0;
+      return out;
+    }
     const r = this.machine.getRegisters();
     return { eax: r.eax, ecx: r.ecx, edx: r.edx, ebx: r.ebx, esp: r.esp, ebp: r.ebp, esi: r.esi, edi: r.edi, eip: this.pc(), eflags: r.eflags };
   }
 
-  readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(addr >>> 0, len);
+  readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(this.image64 ? addr : addr >>> 0, len);
+
+  /** The live registers' exact bytes (RAX..R15 all 64 bits, XMM0-15), for DWARF variables held in them. */
+  readonly regBytes = (name: string): Uint8Array | undefined => {
+    const c = longCpu(this.machine);
+    if (!c) return undefined;
+    const q = (GPR64 as readonly string[]).indexOf(name);
+    if (q >= 0) { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, gpr(c, q), true); return b; }
+    const x = /^xmm(\d+)$/.exec(name);
+    const bytes = c.sse?.bytes;
+    if (x && bytes instanceof Uint8Array && (Number(x[1]) + 1) * 16 <= bytes.length) return bytes.slice(Number(x[1]) * 16, Number(x[1]) * 16 + 16);
+    return undefined;
+  };
 
   /**
    * The call stack: from CFI (with the EBP chain where no FDE covers a frame) when the pc is in
@@ -156,8 +258,78 @@ export class Inspector {
    */
   frames(): RawFrame[] {
     const regs = this.dwarfRegs();
+    if (this.dwarf?.arch.name === 'x86-64') return this.frames64(this.dwarf, regs);
     const stubs = new StubMap(this.handlerTable(), (a, n) => this.machine.readLinear(a >>> 0, n));
     return this.throughInterrupts(this.framesFrom(regs, true), regs, stubs, 0);
+  }
+
+  /**
+   * A 64-bit image's stack: CFI (through interrupt frames whose stubs mark them signal frames),
+   * the RBP chain where no FDE covers a frame.
+   */
+  private frames64(di: DebugInfo, regs: Regs): RawFrame[] {
+    const stubs = new StubMap(this.handlerTable64(), (a, n) => this.readMemory(a, n), 64);
+    return this.throughInterrupts64(di, this.stack64(di, regs, this.regBytes), stubs, 0);
+  }
+
+  private stack64(di: DebugInfo, regs: Regs, regBytes?: (name: string) => Uint8Array | undefined): RawFrame[] {
+    return di.stack(regs, this.readMemory, 64, regBytes).map((f, i) => ({
+      pc: f.regs.rip ?? 0, sp: f.regs.rsp ?? 0, fp: f.regs.rbp ?? 0, regs: f.regs, fn: f.function, exactPc: i === 0 || f.exactPc,
+      ...(f.regBytes ? { regBytes: f.regBytes } : {}),
+    }));
+  }
+
+  /**
+   * The 64-bit form of throughInterrupts: the CPU pushed SS, RSP, RFLAGS, CS and RIP (always,
+   * in 64-bit mode) and maybe an error code; registers the stub pushed one by one come back.
+   */
+  private throughInterrupts64(di: DebugInfo, frames: RawFrame[], stubs: StubMap, nesting: number): RawFrame[] {
+    if (nesting >= 4) return frames;
+    const qword = (a: number): number | null => {
+      const b = this.readMemory(a, 8);
+      return b ? Number(new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)) : null;
+    };
+    const add = (a: number, d: number) => Number(BigInt.asIntN(64, BigInt(a) + BigInt(d)));
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      if (i > 0 && f.interruptedBy !== undefined) return frames;
+      const p = stubs.at(f.pc);
+      if (!p) continue;
+      const at = add(f.sp, p.eipOffset);
+      const ripV = qword(at), rflags = qword(add(at, 16)), rspV = qword(add(at, 24));
+      if (ripV === null || rflags === null || rspV === null || (!this.symbols.at(ripV) && !di.functionAt(ripV))) continue;
+      const regs: Regs = { rip: ripV, rsp: rspV, rflags: rflags >>> 0 };
+      for (const [r, off] of Object.entries(p.savedOffsets ?? {})) { const v = qword(add(f.sp, off)); if (v !== null) regs[GPR64[Number(r)]!] = v; }
+      if (regs.rbp === undefined && p.ebpKept) { const live = f.regs?.rbp ?? f.fp; regs.rbp = live; }
+      const below = this.stack64(di, regs);
+      if (!below.length) continue;
+      const pushed = p.vectorOffset !== undefined ? qword(add(f.sp, p.vectorOffset)) : null;
+      below[0] = { ...below[0]!, interruptedBy: p.vector ?? (pushed !== null && pushed >= 0 && pushed < 256 ? pushed : ''), exactPc: true };
+      return frames.slice(0, i + 1).concat(this.throughInterrupts64(di, below, stubs, nesting + 1));
+    }
+    return frames;
+  }
+
+  /** A 64-bit IDT's present interrupt and trap gates (16 bytes each): entry -> vector and error-code bytes. */
+  private handlerTable64(): Map<number, HandlerEntry> {
+    const out = new Map<number, HandlerEntry>();
+    const sys = systemView(this.machine);
+    const idt = sys?.tables.find((t) => t.name === 'idtr');
+    const c = this.long();
+    if (!idt || !c || !c.lma) return out;
+    const base = Number(BigInt.asIntN(64, (BigInt((c.idtBaseHi as number | undefined) ?? 0) << 32n) | BigInt(idt.base >>> 0)));
+    const n = Math.min(256, Math.floor((idt.limit + 1) / 16));
+    const bytes = this.readMemory(base, n * 16);
+    if (!bytes) return out;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    for (let v = 0; v < n; v++) {
+      const o = v * 16, type = bytes[o + 5]! & 0x1f;
+      if (!(bytes[o + 5]! & 0x80) || (type !== 0x0e && type !== 0x0f)) continue;
+      const off = (BigInt(dv.getUint32(o + 8, true)) << 32n) | BigInt(((dv.getUint16(o + 6, true) << 16) | dv.getUint16(o, true)) >>> 0);
+      const addr = Number(BigInt.asIntN(64, off));
+      if (!out.has(addr)) out.set(addr, { vector: v, before: ERROR_CODE_VECTORS.has(v) ? 8 : 0 });
+    }
+    return out;
   }
 
   /** Frames from a register state: the live one, or an interrupted frame's. */
@@ -255,10 +427,10 @@ export class Inspector {
     const di = this.dwarf;
     if (!di) return undefined;
     const regs = this.dwarfRegs();
-    const at = di.variablesAt(regs.eip!);
+    const at = di.variablesAt(di.pcOf(regs)!);
     const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
     if (!v) return undefined;
-    const state = { regs, readMemory: this.readMemory, innermost: true };
+    const state = { regs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
     const t = strip(v.type);
     if (t.kind === 'array' || t.kind === 'struct' || t.kind === 'union') {
       const loc = di.evaluateLocation(v, state, at?.function ?? null);
@@ -277,11 +449,11 @@ export class Inspector {
     const di = this.dwarf;
     if (di) {
       const regs = this.dwarfRegs();
-      const at = di.variablesAt(regs.eip!);
+      const at = di.variablesAt(di.pcOf(regs)!);
       const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
       if (v) {
-        const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost: true }, at?.function ?? null);
-        return loc.kind === 'memory' ? { address: loc.address >>> 0, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) } : null;
+        const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes }, at?.function ?? null);
+        return loc.kind === 'memory' ? { address: this.image64 ? loc.address : loc.address >>> 0, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) } : null;
       }
     }
     const s = this.symbols.lookup(name);

@@ -7,6 +7,7 @@
 // follow (mov esp, ..., and esp, ...) end the walk: nothing past them is claimed.
 
 import { decodeInfo } from '../../emulator/isa';
+import { effect64, type PathState64 } from './stub-effects64';
 
 export interface HandlerEntry {
   /** Vector number, or a name for PV callbacks ('event upcall', 'failsafe callback'). */
@@ -28,6 +29,8 @@ export interface StubPoint {
   ebpKept: boolean;
   /** Else ESP + ebpOffset is where the interrupted code's EBP was pushed (a C handler's `push ebp`), when every path agrees. */
   ebpOffset?: number;
+  /** 64-bit stubs: register number (0 RAX .. 15 R15) -> RSP + offset where the stub pushed the interrupted value, where every path agrees. */
+  savedOffsets?: Record<number, number>;
 }
 
 /**
@@ -44,13 +47,57 @@ const ESP = 4, EBP = 5;
 export class StubMap {
   private readonly points = new Map<number, StubPoint | null>();
 
-  constructor(entries: Map<number, HandlerEntry>, private readonly read: (addr: number, len: number) => Uint8Array | null) {
+  /**
+   * `bits` 64: the stubs are 64-bit code (8-byte pushes, REX) and addresses are the signed
+   * 64-bit values the DWARF reader uses; the IDT's entries come from a 64-bit IDT.
+   */
+  constructor(entries: Map<number, HandlerEntry>, private readonly read: (addr: number, len: number) => Uint8Array | null, private readonly bits: 32 | 64 = 32) {
     // Entries sharing code (a common stub) meet at the same instructions; they must agree.
     let budget = MAX_INSTRUCTIONS;
-    for (const [addr, e] of entries) budget = this.walk(addr, e, budget);
+    for (const [addr, e] of entries) budget = bits === 64 ? this.walk64(addr, e, budget) : this.walk(addr, e, budget);
   }
 
-  at(pc: number): StubPoint | null { return this.points.get(pc >>> 0) ?? null; }
+  at(pc: number): StubPoint | null { return this.points.get(this.bits === 64 ? pc : pc >>> 0) ?? null; }
+
+  private walk64(entry: number, e: HandlerEntry, budget: number): number {
+    const work: Array<[number, PathState64]> = [[entry, { depth: 0, vectorAt: null, saved: {}, written: 0 }]];
+    const seen = new Set<number>();
+    const to = (a: number, d: number): number => Number(BigInt.asIntN(64, BigInt(a) + BigInt(d)));
+    while (work.length && budget-- > 0) {
+      const [pc, st] = work.pop()!;
+      if (!this.record64(pc, st, e) || seen.has(pc)) continue;
+      seen.add(pc);
+      const bytes = this.read(pc, 16) ?? this.read(pc, 1);
+      const ins = bytes ? decodeInfo(bytes, 64) : null;
+      if (!bytes || !ins) continue;
+      const next = to(pc, ins.length);
+      const after = effect64(bytes, ins.mnemonic, st, e.vector);
+      if (after === 'end' || after === 'unknown') continue;
+      const b = bytes[0]! >= 0x40 && bytes[0]! <= 0x4f ? bytes.subarray(1) : bytes;
+      const b0 = b[0]!;
+      if (b0 === 0xeb) { work.push([to(next, (b[1]! << 24) >> 24), after]); continue; }
+      if (b0 === 0xe9) { work.push([to(next, rel32(b, 1)), after]); continue; }
+      if ((b0 >= 0x70 && b0 <= 0x7f) || (b0 >= 0xe0 && b0 <= 0xe3)) work.push([to(next, (b[1]! << 24) >> 24), after]);
+      if (b0 === 0x0f && b[1]! >= 0x80 && b[1]! <= 0x8f) work.push([to(next, rel32(b, 2)), after]);
+      work.push([next, after]);
+    }
+    return budget;
+  }
+
+  private record64(pc: number, st: PathState64, e: HandlerEntry): boolean {
+    const savedOffsets: Record<number, number> = {};
+    for (const [r, at] of Object.entries(st.saved)) savedOffsets[Number(r)] = st.depth - at;
+    const point: StubPoint = { eipOffset: st.depth + e.before, vector: e.vector, ebpKept: !(st.written & (1 << 5)), savedOffsets };
+    if (st.vectorAt !== null) point.vectorOffset = st.depth - st.vectorAt;
+    if (!this.points.has(pc)) { this.points.set(pc, point); return true; }
+    const old = this.points.get(pc);
+    if (!old || old.eipOffset !== point.eipOffset) { this.points.set(pc, null); return false; }
+    if (old.vector !== point.vector) delete old.vector;
+    if (old.vectorOffset !== point.vectorOffset) delete old.vectorOffset;
+    for (const r of Object.keys(old.savedOffsets ?? {})) if (old.savedOffsets![Number(r)] !== savedOffsets[Number(r)]) delete old.savedOffsets![Number(r)];
+    old.ebpKept &&= point.ebpKept;
+    return true;
+  }
 
   private walk(entry: number, e: HandlerEntry, budget: number): number {
     const work: Array<[number, PathState]> = [[entry >>> 0, { depth: 0, pusha: null, vectorAt: null, ebpKept: true, ebpAt: null }]];

@@ -11,6 +11,8 @@ import type { SourceLine } from '../../emulator/loader/dwarf/line-table';
 
 export interface RawFrame {
   pc: number; sp: number; fp: number; regs?: Regs; fn?: FunctionInfo | null;
+  /** Exact bytes of this frame's registers where known (64-bit values, XMM), for variables held in them. */
+  regBytes?: (name: string) => Uint8Array | undefined;
   /**
    * This frame was interrupted by an exception or interrupt with this vector, or by the PV
    * callback of this name ('' when the handler's code is shared by several vectors); the next

@@ -11,6 +11,12 @@
 // ||, so `port == 0x3f8 || eip == 0x1000` still tests eip on exits without a port. A whole
 // condition that is absent is false; evaluating an absent expression throws NotApplicable.
 //
+// Width: values are unsigned 32-bit, and operators wrap to 32 bits, unless the scope says it
+// is 64-bit (`width: 64`, a long-mode guest): then every operation is on unsigned 64-bit
+// BigInts, `$rax`-style names and 8-byte typed values keep all their bits, pointers are 8
+// bytes and `qword [addr]` reads 8. Addresses handed to the scope stay numbers (in 64-bit, the
+// signed value of the 64 bits, as the DWARF reader represents them: exact when canonical).
+//
 // The exit-filter syntax differs in one rule it was published with: & ^ | bind tighter than
 // comparisons (`qualification & 0x40 == 0x40` means what it reads like), where C binds them
 // looser. The precedence table is the only difference.
@@ -26,7 +32,9 @@ export interface Typed { kind: 'typed'; type: CType; address?: number; bytes?: U
 
 /** What an expression can see. `name` returns undefined for a name that does not apply here. */
 export interface ExpressionScope {
-  name(id: string): number | string | undefined;
+  name(id: string): number | bigint | string | undefined;
+  /** 64: values and operators are unsigned 64-bit (long mode); otherwise 32-bit. */
+  width?: 32 | 64;
   /** Reads `size` bytes little-endian at a linear address; null when unmapped. */
   read(addr: number, size: 1 | 2 | 4): number | null;
   /** A variable (from DWARF) by name, typed. */
@@ -39,7 +47,7 @@ export interface ExpressionScope {
 /** A name the scope does not have for this evaluation. */
 interface Absent { kind: 'absent'; name: string }
 
-export type Value = number | string | Typed;
+export type Value = number | bigint | string | Typed;
 type Inner = Value | Absent;
 export type Compiled = (scope: ExpressionScope) => Value;
 type InnerCompiled = (scope: ExpressionScope) => Inner;
@@ -79,7 +87,8 @@ function tokenize(text: string): string[] {
   return out;
 }
 
-type Level = Record<string, (a: number, b: number) => number>;
+type Op = (a: number, b: number) => number;
+type Level = Record<string, Op>;
 const OR: Level = { '||': (a, b) => (a || b ? 1 : 0) };
 const AND: Level = { '&&': (a, b) => (a && b ? 1 : 0) };
 const BIT_OR: Level = { '|': (a, b) => (a | b) >>> 0 };
@@ -98,13 +107,69 @@ const ARITHMETIC: Level[] = [
   },
 ];
 
+const M64 = (1n << 64n) - 1n;
+/** The 64-bit forms of the operators (a 64-bit scope): unsigned, wrapping at 2^64. */
+const WIDE: Record<string, (a: bigint, b: bigint) => bigint | number> = {
+  '|': (a, b) => a | b, '^': (a, b) => a ^ b, '&': (a, b) => a & b,
+  '==': (a, b) => (a === b ? 1 : 0), '!=': (a, b) => (a !== b ? 1 : 0),
+  '<': (a, b) => (a < b ? 1 : 0), '<=': (a, b) => (a <= b ? 1 : 0), '>': (a, b) => (a > b ? 1 : 0), '>=': (a, b) => (a >= b ? 1 : 0),
+  '<<': (a, b) => (a << (b & 63n)) & M64, '>>': (a, b) => a >> (b & 63n),
+  '+': (a, b) => (a + b) & M64, '-': (a, b) => (a - b) & M64, '*': (a, b) => (a * b) & M64,
+  '/': (a, b) => { if (b === 0n) throw new ExpressionError('division by zero'); return a / b; },
+  '%': (a, b) => { if (b === 0n) throw new ExpressionError('division by zero'); return a % b; },
+};
+
+const wide = (s: ExpressionScope): boolean => s.width === 64;
+
+/** Applies a binary operator at the scope's width. */
+function apply(op: string, fn: Op, a: Value, b: Value, s: ExpressionScope): number | bigint {
+  if (wide(s)) return WIDE[op]!(bigOf(a, op, s), bigOf(b, op, s));
+  return fn(numOf(a, op, s), numOf(b, op, s));
+}
+
+/** A value as an unsigned 64-bit BigInt: 8-byte typed values exactly, others zero- or sign-extended as C converts them. */
+function bigOf(v: Value, what: string, s: ExpressionScope): bigint {
+  if (typeof v === 'bigint') return v & M64;
+  if (typeof v === 'number') return BigInt.asUintN(64, BigInt(Math.trunc(v)));
+  if (typeof v === 'string') throw new ExpressionError(`${what} needs a number, got the string "${v}"`);
+  const t = strip(v.type);
+  if (t.kind === 'array' || t.kind === 'function') {
+    if (v.address === undefined) throw new ExpressionError('an array that is not in memory has no address');
+    return BigInt.asUintN(64, BigInt(v.address));
+  }
+  if (t.kind === 'struct' || t.kind === 'union') throw new ExpressionError(`${what} needs a number, not a ${t.kind}`);
+  const bytes = bytesOf(v, s);
+  const size = Math.min(8, sizeOf(v.type) || bytes.length);
+  if (t.kind === 'base' && (t.encoding === 4 /* float */)) {
+    const n = scalarValue(v.type, bytes);
+    if (n === null) throw new ExpressionError(`${what} needs a scalar value`);
+    return BigInt.asUintN(64, BigInt(Math.trunc(n)));
+  }
+  let x = 0n;
+  for (let i = size - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[i] ?? 0);
+  const signed = (t.kind === 'base' && (t.encoding === 5 || t.encoding === 6 || t.encoding === 13)) || (t.kind === 'enum' && t.signed);
+  return signed ? BigInt.asUintN(64, BigInt.asIntN(size * 8, x)) : x;
+}
+
+/** An address from a value at the scope's width: numbers as the DWARF reader keeps them (64-bit ones signed). */
+function addressOf(v: Value, what: string, s: ExpressionScope): number {
+  return wide(s) ? Number(BigInt.asIntN(64, bigOf(v, what, s))) : numOf(v, what, s) >>> 0;
+}
+
+/** base + off as an address of the scope's width. */
+function offsetAddress(s: ExpressionScope, base: number, off: number): number {
+  return wide(s) ? Number(BigInt.asIntN(64, BigInt(base) + BigInt(off))) : (base + off) >>> 0;
+}
+
+const pointerSize = (s: ExpressionScope): number => (wide(s) ? 8 : 4);
+
 /** Binary operators by precedence, loosest first. */
 const PRECEDENCE: Record<ExpressionSyntax, Level[]> = {
   c: [OR, AND, BIT_OR, BIT_XOR, BIT_AND, EQUALITY, RELATIONAL, ...ARITHMETIC],
   filter: [OR, AND, EQUALITY, RELATIONAL, BIT_OR, BIT_XOR, BIT_AND, ...ARITHMETIC],
 };
 
-const SIZES: Record<string, 1 | 2 | 4> = { byte: 1, word: 2, dword: 4 };
+const SIZES: Record<string, 1 | 2 | 4 | 8> = { byte: 1, word: 2, dword: 4, qword: 8 };
 
 function bytesOf(t: Typed, s: ExpressionScope): Uint8Array {
   if (t.bytes) return t.bytes;
@@ -117,6 +182,8 @@ function bytesOf(t: Typed, s: ExpressionScope): Uint8Array {
 /** A number from any value: scalars by value, arrays decay to their address (C's rule). */
 function numOf(v: Value, what: string, s?: ExpressionScope): number {
   if (typeof v === 'number') return v;
+  // A 64-bit value in a 32-bit computation keeps its low 32 bits, as C's conversion does.
+  if (typeof v === 'bigint') return Number(v & 0xffffffffn);
   if (typeof v === 'string') throw new ExpressionError(`${what} needs a number, got the string "${v}"`);
   const t = strip(v.type);
   if (t.kind === 'array' || t.kind === 'function') {
@@ -145,7 +212,7 @@ function pointeeSize(v: Value): number {
   return 0;
 }
 
-function pointerTo(t: CType): CType { return { kind: 'pointer', size: 4, target: t }; }
+function pointerTo(t: CType, size = 4): CType { return { kind: 'pointer', size, target: t }; }
 
 /** The element or pointee type and address for `v[i]` / `*v`. */
 function elementOf(v: Value, index: number, s: ExpressionScope, what: string): Typed {
@@ -153,12 +220,12 @@ function elementOf(v: Value, index: number, s: ExpressionScope, what: string): T
   const t = strip(v.type);
   if (t.kind === 'array') {
     if (v.address === undefined) throw new ExpressionError('the array is not in memory');
-    return { kind: 'typed', type: t.element, address: (v.address + index * sizeOf(t.element)) >>> 0 };
+    return { kind: 'typed', type: t.element, address: offsetAddress(s, v.address, index * sizeOf(t.element)) };
   }
   if (t.kind === 'pointer') {
-    const p = numOf(v, what, s);
+    const p = t.size === 8 ? Number(BigInt.asIntN(64, bigOf(v, what, s))) : numOf(v, what, s);
     if (strip(t.target).kind === 'void') throw new ExpressionError(`cannot ${what} a void pointer: cast it first`);
-    return { kind: 'typed', type: t.target, address: (p + index * sizeOf(t.target)) >>> 0 };
+    return { kind: 'typed', type: t.target, address: offsetAddress(s, p, index * sizeOf(t.target)) };
   }
   throw new ExpressionError(`${what} needs a pointer or an array, not ${t.kind}`);
 }
@@ -172,7 +239,7 @@ function memberOf(v: Value, name: string, arrow: boolean, s: ExpressionScope): T
   if (t.kind !== 'struct' && t.kind !== 'union') throw new ExpressionError(`'${arrow ? '->' : '.'}${name}' needs a struct or union, not ${t.kind}`);
   const m = t.members.find((x) => x.name === name);
   if (!m) throw new ExpressionError(`${t.kind} ${t.name || '<anonymous>'} has no member '${name}' (members: ${t.members.map((x) => x.name).join(', ')})`);
-  if (base.address !== undefined) return { kind: 'typed', type: m.type, address: (base.address + m.offset) >>> 0 };
+  if (base.address !== undefined) return { kind: 'typed', type: m.type, address: offsetAddress(s, base.address, m.offset) };
   const b = bytesOf(base, s);
   return { kind: 'typed', type: m.type, bytes: b.subarray(m.offset, m.offset + sizeOf(m.type)) };
 }
@@ -224,10 +291,10 @@ class Parser {
           const a = l(s), b = right(s);
           if (isAbsent(a) || isAbsent(b)) return 0; // a field this exit does not have never compares
           if (op === '==' || op === '!=') {
-            const same = typeof a === 'string' || typeof b === 'string' ? a === b : numOf(a, op, s) === numOf(b, op, s);
+            const same = typeof a === 'string' || typeof b === 'string' ? a === b : wide(s) ? bigOf(a, op, s) === bigOf(b, op, s) : numOf(a, op, s) === numOf(b, op, s);
             return same === (op === '==') ? 1 : 0;
           }
-          return fn(numOf(a, op, s), numOf(b, op, s));
+          return apply(op, fn, a, b, s);
         };
       } else if (op === '+' || op === '-') {
         // Pointer arithmetic: p + n moves by n elements, p - q counts elements.
@@ -238,19 +305,26 @@ class Parser {
           const sa = pointeeSize(a), sb = pointeeSize(b);
           if (sa && !sb && typeof a === 'object') {
             const t = strip(a.type);
-            const ptrType = t.kind === 'array' ? pointerTo(t.element) : a.type;
+            const ptrType = t.kind === 'array' ? pointerTo(t.element, pointerSize(s)) : a.type;
+            if (wide(s)) {
+              const v = WIDE[op]!(bigOf(a, op, s), (bigOf(b, op, s) * BigInt(sa)) & M64) as bigint;
+              return { kind: 'typed', type: ptrType, bytes: bigBytes(v, 8) };
+            }
             const v = fn(numOf(a, op, s), Math.imul(numOf(b, op, s), sa) >>> 0);
             return { kind: 'typed', type: ptrType, bytes: intBytes(v, 4) };
           }
-          if (op === '-' && sa && sb) return Math.floor(((numOf(a, op, s) - numOf(b, op, s)) | 0) / sa) >>> 0;
-          return fn(numOf(a, op, s), numOf(b, op, s));
+          if (op === '-' && sa && sb) {
+            if (wide(s)) return BigInt.asUintN(64, BigInt.asIntN(64, bigOf(a, op, s) - bigOf(b, op, s)) / BigInt(sa));
+            return Math.floor(((numOf(a, op, s) - numOf(b, op, s)) | 0) / sa) >>> 0;
+          }
+          return apply(op, fn, a, b, s);
         };
       } else {
         left = (s) => {
           const a = l(s), b = right(s);
           if (isAbsent(a)) return a;
           if (isAbsent(b)) return b;
-          return fn(numOf(a, op, s), numOf(b, op, s));
+          return apply(op, fn, a, b, s);
         };
       }
     }
@@ -277,7 +351,7 @@ class Parser {
         if (!isTypeWords) throw new ExpressionError(`no type named '${name}' in the program's debug information`);
         t = fallbackType(name);
       }
-      for (let k = 0; k < stars; k++) t = pointerTo(t);
+      for (let k = 0; k < stars; k++) t = pointerTo(t, pointerSize(s));
       return t;
     };
   }
@@ -287,9 +361,9 @@ class Parser {
     if (op === '!' || op === '~' || op === '-' || op === '+') {
       this.i++;
       const e = this.unary();
-      if (op === '!') return (s) => { const v = e(s); return isAbsent(v) ? 1 : numOf(v, '!', s) ? 0 : 1; };
-      if (op === '~') return (s) => { const v = e(s); return isAbsent(v) ? v : ~numOf(v, '~', s) >>> 0; };
-      if (op === '-') return (s) => { const v = e(s); return isAbsent(v) ? v : (-numOf(v, '-', s)) >>> 0; };
+      if (op === '!') return (s) => { const v = e(s); return isAbsent(v) ? 1 : truth(v, '!', s) ? 0 : 1; };
+      if (op === '~') return (s) => { const v = e(s); return isAbsent(v) ? v : wide(s) ? ~bigOf(v, '~', s) & M64 : ~numOf(v, '~', s) >>> 0; };
+      if (op === '-') return (s) => { const v = e(s); return isAbsent(v) ? v : wide(s) ? -bigOf(v, '-', s) & M64 : (-numOf(v, '-', s)) >>> 0; };
       return e;
     }
     if (op === '*') {
@@ -300,7 +374,7 @@ class Parser {
       return (s) => {
         const v = e(s);
         if (isAbsent(v)) return v;
-        return typeof v === 'object' ? elementOf(v, 0, s, 'dereference') : readMem(s, numOf(v, '*', s), 4);
+        return typeof v === 'object' ? elementOf(v, 0, s, 'dereference') : readMem(s, addressOf(v, '*', s), wide(s) ? 8 : 4);
       };
     }
     if (op === '&') {
@@ -310,7 +384,7 @@ class Parser {
         const v = e(s);
         if (isAbsent(v)) return v;
         if (typeof v !== 'object' || v.address === undefined) throw new ExpressionError('& needs a variable in memory');
-        return { kind: 'typed', type: pointerTo(v.type), bytes: intBytes(v.address, 4) };
+        return { kind: 'typed', type: pointerTo(v.type, pointerSize(s)), bytes: intBytes(v.address, pointerSize(s)) };
       };
     }
     if (op !== undefined && SIZES[op.toLowerCase()] && this.t[this.i + 1] === '[') {
@@ -327,8 +401,9 @@ class Parser {
         if (isAbsent(v)) return v;
         const st = strip(t);
         if (st.kind === 'struct' || st.kind === 'union' || st.kind === 'array') {
-          return { kind: 'typed', type: t, address: typeof v === 'object' && v.address !== undefined ? v.address : numOf(v, 'cast', s) };
+          return { kind: 'typed', type: t, address: typeof v === 'object' && v.address !== undefined ? v.address : addressOf(v, 'cast', s) };
         }
+        if (wide(s) || typeof v === 'bigint') return { kind: 'typed', type: t, bytes: bigBytes(bigOf(v, 'cast', s), sizeOf(t) || 8) };
         return { kind: 'typed', type: t, bytes: intBytes(numOf(v, 'cast', s), sizeOf(t) || 4) };
       };
     }
@@ -362,12 +437,12 @@ class Parser {
     }
   }
 
-  private bracket(size: 1 | 2 | 4): InnerCompiled {
+  private bracket(size: 1 | 2 | 4 | 8): InnerCompiled {
     this.expect('[');
     this.readsMemory = true;
     const e = this.binary(0);
     this.expect(']');
-    return (s) => { const a = e(s); return isAbsent(a) ? a : readMem(s, numOf(a, 'a memory read', s) >>> 0, size); };
+    return (s) => { const a = e(s); return isAbsent(a) ? a : readMem(s, addressOf(a, 'a memory read', s), size); };
   }
 
   private primary(): InnerCompiled {
@@ -375,9 +450,7 @@ class Parser {
     if (tok === undefined) throw new ExpressionError(`'${this.text}' ends too early`);
     if (tok === '(') { const e = this.binary(0); this.expect(')'); return e; }
     // Literals keep their value (icount and cycles pass 2^32); operators wrap to 32 bits.
-    if (/^0x/i.test(tok)) { const v = literal(parseInt(tok.slice(2), 16), tok); return () => v; }
-    if (/^0b/i.test(tok)) { const v = literal(parseInt(tok.slice(2), 2), tok); return () => v; }
-    if (/^\d/.test(tok)) { const v = literal(Number(tok), tok); return () => v; }
+    if (/^0x/i.test(tok) || /^0b/i.test(tok) || /^\d/.test(tok)) { const v = literal(tok); return () => v; }
     if (tok[0] === '"' || tok[0] === "'") { const v = tok.slice(1, -1).replace(/\\(.)/g, '$1'); return () => v; }
     if (/^[A-Za-z_$]/.test(tok)) {
       this.names.add(tok);
@@ -388,15 +461,27 @@ class Parser {
   }
 }
 
-function literal(v: number, tok: string): number {
-  if (!Number.isSafeInteger(v)) throw new ExpressionError(`number ${tok} is too large`);
-  return v;
+/** A number as written: a number up to 2^53, a BigInt up to 2^64 (a 64-bit address or mask). */
+function literal(tok: string): number | bigint {
+  let big: bigint;
+  try { big = BigInt(/^\d/.test(tok) && !/^0[xb]/i.test(tok) ? tok.replace(/^0+(?=\d)/, '') : tok); }
+  catch { throw new ExpressionError(`cannot read the number ${tok}`); }
+  if (big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
+  if (big > M64) throw new ExpressionError(`number ${tok} is too large`);
+  return big;
+}
+
+function bigBytes(v: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0, x = BigInt.asUintN(size * 8, v); i < size; i++, x >>= 8n) out[i] = Number(x & 0xffn);
+  return out;
 }
 
 /** && and || read absent as false. */
 function truth(v: Inner, what: string, s: ExpressionScope): boolean {
   if (isAbsent(v)) return false;
-  return typeof v === 'string' ? v.length > 0 : numOf(v, what, s) !== 0;
+  if (typeof v === 'string') return v.length > 0;
+  return wide(s) || typeof v === 'bigint' ? bigOf(v, what, s) !== 0n : numOf(v, what, s) !== 0;
 }
 
 /** Base types by their C spelling when the program's DWARF does not name them. */
@@ -409,14 +494,28 @@ function fallbackType(name: string): CType {
   return { kind: 'base', name: n, size, encoding: size === 1 ? (unsigned ? 8 : 6) : unsigned ? 7 : 5 };
 }
 
-function readMem(s: ExpressionScope, a: number, size: 1 | 2 | 4): number {
-  const v = s.read(a >>> 0, size);
-  if (v === null) throw new ExpressionError(`memory at 0x${(a >>> 0).toString(16)} is not mapped`);
+function readMem(s: ExpressionScope, a: number, size: 1 | 2 | 4 | 8): number | bigint {
+  const where = wide(s) ? a : a >>> 0;
+  const text = () => '0x' + (where >= 0 ? where.toString(16) : BigInt.asUintN(64, BigInt(where)).toString(16));
+  if (size === 8) {
+    const b = s.readBytes?.(where, 8);
+    if (!b || b.length < 8) throw new ExpressionError(`memory at ${text()} is not mapped`);
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  }
+  const v = s.read(where, size);
+  if (v === null) throw new ExpressionError(`memory at ${text()} is not mapped`);
   return v;
 }
 
-/** A value as a number (typed scalars by value, arrays by address). */
-export function toNumber(v: Value, s: ExpressionScope): number { return numOf(v, 'this', s); }
+/**
+ * A value as a number (typed scalars by value, arrays by address). In a 64-bit scope the
+ * signed value of the 64 bits, as addresses are kept (exact for canonical addresses); use
+ * toBigInt for all 64 bits.
+ */
+export function toNumber(v: Value, s: ExpressionScope): number { return wide(s) || typeof v === 'bigint' ? Number(BigInt.asIntN(64, bigOf(v, 'this', s))) : numOf(v, 'this', s); }
+
+/** A value as an unsigned 64-bit BigInt. */
+export function toBigInt(v: Value, s: ExpressionScope): bigint { return bigOf(v, 'this', s); }
 
 /** The bytes of a typed value (read from memory when it is an lvalue). */
 export function typedBytes(v: Typed, s: ExpressionScope): Uint8Array { return bytesOf(v, s); }

@@ -2,7 +2,7 @@
 // for the exit filters of `paravirt run --stop-on` and the machine (see expression.ts).
 
 export {
-  compileCondition, compileExpression, parseExpression, toNumber, typedBytes,
+  compileCondition, compileExpression, parseExpression, toBigInt, toNumber, typedBytes,
   ExpressionError, NotApplicable,
 } from './expression';
 export type { Compiled, ExpressionScope, ExpressionSyntax, ParsedExpression, Typed, Value } from './expression';
