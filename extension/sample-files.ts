@@ -11,13 +11,14 @@ export function rewriteSampleMakefile(text: string): string {
 export function sampleLaunchJson(): string {
   // The sample records source paths relative to its root (gcc -ffile-prefix-map=$(CURDIR)=.),
   // and the adapter resolves relative paths against the kernel's folder (build/): map them back.
-  const sourceFileMap = Object.fromEntries(['common/', 'hvm/', 'pv/', 'guest/'].map((d) => [d, `\${workspaceFolder}/${d}`]));
+  const sourceFileMap = Object.fromEntries(['common/', 'hvm/', 'hvm64/', 'pv/', 'guest/'].map((d) => [d, `\${workspaceFolder}/${d}`]));
   const common = { type: 'paravirt', request: 'launch', cwd: '${workspaceFolder}', sourceFileMap };
   return JSON.stringify({
     version: '0.2.0',
     configurations: [
       { ...common, name: 'Sample kernel (HVM)', program: '${workspaceFolder}/build/sample-hvm.elf', mode: 'hvm' },
       { ...common, name: 'Sample kernel (PV)', program: '${workspaceFolder}/build/sample-pv.elf', mode: 'pv' },
+      { ...common, name: 'Sample kernel (HVM, x86-64)', program: '${workspaceFolder}/build/sample-hvm64.elf', mode: 'hvm' },
     ],
   }, null, 2) + '\n';
 }
@@ -39,8 +40,8 @@ export function copySample(extensionRoot: string, dest: string): void {
   const src = join(extensionRoot, 'examples', 'sample');
   if (!existsSync(src)) throw new Error('the sample is missing from the extension package');
   mkdirSync(dest, { recursive: true });
-  // Object files are build leftovers; the two prebuilt ELFs let F5 work without a toolchain.
-  cpSync(src, dest, { recursive: true, filter: (p) => !/[\\/]build[\\/](hvm|pv)-obj([\\/]|$)/.test(p) });
+  // Object files are build leftovers; the prebuilt ELFs let F5 work without a toolchain.
+  cpSync(src, dest, { recursive: true, filter: (p) => !/[\\/]build[\\/](hvm|hvm64|pv)-obj([\\/]|$)/.test(p) });
   cpSync(join(extensionRoot, 'guest'), join(dest, 'guest'), { recursive: true });
   const mk = join(dest, 'Makefile');
   writeFileSync(mk, rewriteSampleMakefile(readFileSync(mk, 'utf8')));

@@ -11,16 +11,20 @@ import { findKernels, guessMode, isX86Elf32 } from '../../extension/find-kernels
 
 const ROOT = resolve(__dirname, '..', '..');
 
-test('the copied sample builds standalone and its launch.json names both flavours', () => {
+test('the copied sample builds standalone and its launch.json names every flavour', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pv-sample-'));
   try {
     copySample(ROOT, dir);
-    assert.ok(!existsSync(join(dir, 'build', 'hvm-obj')), 'object files are not copied');
+    assert.ok(!existsSync(join(dir, 'build', 'hvm-obj')) && !existsSync(join(dir, 'build', 'hvm64-obj')), 'object files are not copied');
     const launch = JSON.parse(readFileSync(join(dir, '.vscode', 'launch.json'), 'utf8'));
-    assert.deepEqual(launch.configurations.map((c: { mode: string }) => c.mode), ['hvm', 'pv']);
+    assert.deepEqual(launch.configurations.map((c: { mode: string; program: string }) => [c.mode, c.program]), [
+      ['hvm', '${workspaceFolder}/build/sample-hvm.elf'], ['pv', '${workspaceFolder}/build/sample-pv.elf'],
+      ['hvm', '${workspaceFolder}/build/sample-hvm64.elf'],
+    ]);
     JSON.parse(readFileSync(join(dir, '.vscode', 'tasks.json'), 'utf8'));
     const r = spawnSync('make', ['-s', 'clean', 'all'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, 'build', 'sample-hvm64.elf')), 'the copy builds the x86-64 flavour too');
     const found = findKernels(dir).map((p) => p.slice(dir.length + 1)).sort();
     assert.deepEqual(found, ['build/sample-hvm.elf', 'build/sample-pv.elf']);
     assert.deepEqual(found.map(guessMode), ['hvm', 'pv']);

@@ -16,17 +16,17 @@ static u32 buffer[WORDS];
 
 void on_timer_tick(void) { ticks++; }
 
-int on_page_fault(u32 addr, u32 error_code) {
-  if ((addr & 0xFFFFF000u) != DEMAND_VA || (error_code & 1)) return 0;
+int on_page_fault(uptr addr, u32 error_code) {
+  if ((addr & ~(uptr)0xFFF) != DEMAND_VA || (error_code & 1)) return 0;
   faults++;
   paging_map(DEMAND_VA, frame_alloc(), 1);
   return 1;
 }
 
-void on_fatal_trap(u32 vector, u32 error_code, u32 eip) {
+void on_fatal_trap(u32 vector, u32 error_code, uptr ip) {
   print("fatal trap "); print_hex(vector);
   print(" error "); print_hex(error_code);
-  print(" at "); print_hex(eip); print("\n");
+  print(" at "); print_addr(ip); print("\n");
   machine_exit(0x7F);
 }
 

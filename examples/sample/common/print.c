@@ -13,6 +13,12 @@ void print_hex(u32 v) {
   console_write(b, 8);
 }
 
+void print_addr(uptr v) {
+  char b[2 * sizeof(uptr)];
+  for (int i = (int)sizeof(b) - 1; i >= 0; i--, v >>= 4) b[i] = "0123456789abcdef"[v & 15];
+  console_write(b, sizeof(b));
+}
+
 void print_dec(u32 v) {
   char b[10];
   int n = 10;

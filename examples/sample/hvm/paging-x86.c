@@ -17,13 +17,13 @@ void paging_init(void) {
                    :: "r"(page_dir) : "eax", "memory");
 }
 
-u32 frame_alloc(void) {
-  u32 f = next_frame;
+uptr frame_alloc(void) {
+  uptr f = next_frame;
   next_frame += 4096;
   return f;
 }
 
-void paging_map(u32 va, u32 pa, int writable) {
+void paging_map(uptr va, uptr pa, int writable) {
   u32 pdi = va >> 22, pti = (va >> 12) & 1023;
   if (!(page_dir[pdi] & 1)) {
     for (u32 i = 0; i < 1024; i++) spare_table[i] = 0;

@@ -11,7 +11,7 @@ void paging_init(void) {
   next_pfn = xen_start_info->nr_pages;
 }
 
-u32 frame_alloc(void) {
+uptr frame_alloc(void) {
   free_pfns_taken++;
   return --next_pfn << 12;   /* pfn == mfn per the p2m list Xen gives a PV guest here */
 }
@@ -27,7 +27,7 @@ static void pt_write(u64 machine_addr, u64 val) {
   HYPERVISOR_mmu_update(&u, 1, 0, DOMID_SELF);
 }
 
-void paging_map(u32 va, u32 pa, int writable) {
+void paging_map(uptr va, uptr pa, int writable) {
   u32 l3_mfn = (xen_start_info->pt_base - 0xC0000000u) >> 12;   /* our bootstrap L3 */
   u32 *l3 = (u32 *)xen_start_info->pt_base;                      /* readable, not writable */
   u32 slot = va >> 30;
