@@ -15,15 +15,13 @@ import { loadPvImage } from '../../emulator/pv/pv-image';
 import type { StopReason } from '../../emulator/machine';
 import { qemuReference } from './qemu-cache';
 import { runOnEmulator, describeStop } from './run-emulator';
-import { firstDifference } from './compare';
+import { NO_LONG_MODE, firstDifference } from './compare';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLE = join(ROOT, 'examples', 'sample');
 const HVM = join(SAMPLE, 'build', 'sample-hvm.elf');
 const PV = join(SAMPLE, 'build', 'sample-pv.elf');
 const HVM64 = join(SAMPLE, 'build', 'sample-hvm64.elf');
-/** The line guest/boot64.inc prints when CPUID says the CPU has no long mode. */
-const NO_LONG_MODE = /^boot64: this CPU has no long mode/;
 
 test('the committed sample binaries are what their sources build to', async (t) => {
   // Same relative layout as the repository (the PV flavour includes ../../guest).
