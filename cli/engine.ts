@@ -1,8 +1,8 @@
 // The one place the CLI reaches into the emulator to build a machine, so the commands
 // depend on the Machine API contract (emulator/machine/api.ts) and nothing more.
 
-import { Machine } from '../emulator/machine';
-import { loadImage, multibootCommandLine, type KernelImage } from '../emulator/loader';
+import { Machine, firmwareInfo } from '../emulator/machine';
+import { isLinuxImage, loadImage, multibootCommandLine, type KernelImage } from '../emulator/loader';
 import type { BootPlan, ExitControlsSpec, MachineApi, MachineOptions, Mode } from '../emulator/machine';
 import type { ImageFormatOption } from './options';
 
@@ -22,11 +22,17 @@ export function createMachine(o: EngineOptions): MachineApi {
   return new Machine({ mode: o.mode, memoryMiB: o.memoryMiB, exitControls: o.exitControls, serialOut: o.serialOut, hypervisorConsole: o.hypervisorConsole, pvPrivileged: o.pvPrivileged, blockCompiler: o.blockCompiler });
 }
 
-/** `kernelPath` is the path as the user gave it: a Multiboot kernel sees it as argv[0], as under QEMU and GRUB. */
+/**
+ * `kernelPath` is the path as the user gave it: a Multiboot kernel sees it as argv[0], as under
+ * QEMU and GRUB. A Linux kernel gets the command line as given (QEMU's -append, GRUB's `linux`).
+ */
 export function planImage(image: KernelImage, kernelPath: string, o: {
   memoryMiB: number; cmdline?: string; format: ImageFormatOption; flatAddress?: number; realMode?: boolean;
+  initrd?: Uint8Array; linuxEntry?: '32' | '64';
 }): BootPlan {
+  const linux = o.format === 'bzimage' || (o.format === 'auto' && isLinuxImage(image));
   return loadImage(image, {
-    ramBytes: o.memoryMiB * 1024 * 1024, cmdline: multibootCommandLine(kernelPath, o.cmdline), format: o.format, flatAddress: o.flatAddress, realMode: o.realMode,
+    ramBytes: o.memoryMiB * 1024 * 1024, cmdline: linux ? o.cmdline ?? '' : multibootCommandLine(kernelPath, o.cmdline),
+    format: o.format, flatAddress: o.flatAddress, realMode: o.realMode, initrd: o.initrd, linuxEntry: o.linuxEntry, ...firmwareInfo(),
   });
 }

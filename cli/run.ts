@@ -67,8 +67,15 @@ CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/isa/exit-reasons.ts).
   e.g. --stop-on "CR_ACCESS cr == 3"  --stop-on "vector == 14 && (errorCode & 2) != 0"
   The summary's stop.exit holds the exit that matched.
 
+Linux: a bzImage is entered at its 32-bit entry by default, as GRUB's linux command does on a
+PC (any bzImage since boot protocol 2.02 starts there, and a 64-bit kernel switches to long
+mode itself); --linux-entry 64 enters startup_64 in long mode as kexec does. The zero page
+gets the E820 map of the machine's RAM, the command line, the initrd (--initrd, placed at the
+top of RAM below initrd_addr_max) and the ACPI RSDP. A stock kernel needs --memory 128 or so.
+
 Examples:
   paravirt run kernel.elf
+  paravirt run vmlinuz --initrd initrd.gz --cmdline "console=ttyS0" --memory 256
   paravirt run kernel.elf --summary json --serial none
   paravirt run kernel.elf --exit-controls shadow-paging --trace-exits exits.jsonl
 `;
@@ -88,6 +95,8 @@ interface RawRunOptions {
   format: RunOptions['format'];
   flatAddress?: number;
   realMode?: boolean;
+  initrd?: string;
+  linuxEntry: '32' | '64';
   pvPrivileged?: 'xen' | 'strict';
   exitControl?: Record<string, boolean | number>;
   costModel?: Record<string, unknown>;
@@ -100,10 +109,10 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('boot a guest kernel and report its VM exits')
-    .argument('<kernel>', 'the guest image: ELF32, Multiboot, or a flat binary / ROM with --format')
+    .argument('<kernel>', 'the guest image: ELF (32- or 64-bit), Multiboot, a Linux bzImage, or a flat binary / ROM with --format')
     .addOption(new Option('--mode <mode>', 'virtualization mode').choices(['hvm', 'pv']).default('hvm'))
     .addOption(new Option('--memory <MiB>', 'guest RAM in MiB').argParser(parseMemory).default(DEFAULT_MEMORY_MIB))
-    .addOption(new Option('--cmdline <text>', 'kernel command line (Multiboot)').argParser(parseCmdline))
+    .addOption(new Option('--cmdline <text>', 'kernel command line (Multiboot, Linux)').argParser(parseCmdline))
     .addOption(new Option('--exit-controls <preset>', 'which events cause VM exits').choices(['ept', 'shadow-paging']).default('ept'))
     .addOption(new Option('--exit-control <name=value>', 'switch one exit control of the preset, e.g. rdtsc=on, hltExiting=off, cr0Mask=0x80000001 (repeatable)')
       .argParser(parseExitControl))
@@ -121,7 +130,9 @@ export function registerRun(program: Command): void {
       .argParser(parseStopOn))
     .addOption(new Option('--summary <format>', 'end-of-run summary').choices(['text', 'json', 'none']).default('text'))
     .addOption(new Option('--profile <file.json>', 'write exits per guest address (for the editor)'))
-    .addOption(new Option('--format <format>', 'image format').choices(['auto', 'elf', 'multiboot', 'flat', 'rom']).default('auto'))
+    .addOption(new Option('--format <format>', 'image format (auto: by its headers)').choices(['auto', 'elf', 'multiboot', 'bzimage', 'flat', 'rom']).default('auto'))
+    .addOption(new Option('--initrd <file>', 'Linux: the initial RAM disk (e.g. a gzip\'d cpio initramfs)'))
+    .addOption(new Option('--linux-entry <bits>', 'Linux: enter the bzImage at its 32-bit entry (as GRUB\'s linux command) or its 64-bit one (long mode, identity-mapped, as kexec)').choices(['32', '64']).default('32'))
     .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000, or 0x7c00 with --real-mode)').argParser(parseAddress))
     .addOption(new Option('--real-mode', 'enter a flat binary below 1 MiB in real mode (CS:IP at its first byte)'))
     .addOption(new Option('--pv-privileged <policy>', 'PV: a privileged instruction in ring 1 is emulated as Xen does (xen) or its #GP goes to the guest (strict)').choices(['xen', 'strict']).default('xen'))
@@ -133,18 +144,22 @@ export function registerRun(program: Command): void {
 }
 
 function readKernel(path: string): Uint8Array {
+  return readFileArg(path, 'kernel');
+}
+
+function readFileArg(path: string, what: string): Uint8Array {
   let size: number;
   try {
     const st = statSync(path);
-    if (!st.isFile()) throw new CliError(`kernel '${path}' is not a file`);
+    if (!st.isFile()) throw new CliError(`${what} '${path}' is not a file`);
     size = st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `kernel '${path}' not found` : `cannot read kernel '${path}': ${code ?? (e as Error).message}`);
+    throw new CliError(code === 'ENOENT' ? `${what} '${path}' not found` : `cannot read ${what} '${path}': ${code ?? (e as Error).message}`);
   }
-  if (size === 0) throw new CliError(`kernel '${path}' is empty`);
-  if (size > MAX_KERNEL_FILE_BYTES) throw new CliError(`kernel '${path}' is larger than ${MAX_KERNEL_FILE_TEXT}`);
+  if (size === 0) throw new CliError(`${what} '${path}' is empty`);
+  if (size > MAX_KERNEL_FILE_BYTES) throw new CliError(`${what} '${path}' is larger than ${MAX_KERNEL_FILE_TEXT}`);
   return new Uint8Array(readFileSync(path));
 }
 
@@ -165,7 +180,10 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     try {
       plan = o.mode === 'pv'
         ? loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline })
-        : planImage(image, kernel, { memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode });
+        : planImage(image, kernel, {
+          memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode,
+          initrd: o.initrd === undefined ? undefined : readFileArg(o.initrd, 'initrd'), linuxEntry: o.linuxEntry,
+        });
     } catch (e) {
       if ((e as Error)?.name === 'ImageError') throw new CliError(`bad image '${kernel}': ${(e as Error).message}`);
       throw e;

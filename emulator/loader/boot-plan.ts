@@ -12,7 +12,11 @@ export interface BootPlan {
   entry:
     | { kind: 'reset' }                                    // F000:FFF0 in real mode, CS base 0xFFFF0000
     | { kind: 'real'; cs: number; ip: number; ss?: number; sp?: number }
-    | { kind: 'flat32'; eip: number; regs?: Partial<Record<GeneralRegister, number>> }; // CR0.PE=1, flat 4 GiB ring-0 segments, paging off, IF=0
+    // CR0.PE=1, flat 4 GiB ring-0 segments, paging off, IF=0; with `gdt`, that GDT loaded and its selectors in CS and the data registers.
+    | { kind: 'flat32'; eip: number; regs?: Partial<Record<GeneralRegister, number>>; gdt?: BootGdt }
+    // 64-bit mode: CR4.PAE, EFER.LME/LMA, CR0.PG|PE, CR3 = `cr3` (page tables in `memory`), the GDT's
+    // selectors loaded (its CS a 64-bit code segment), IF=0; registers zero-extended to 64 bits.
+    | { kind: 'long64'; rip: number; cr3: number; gdt: BootGdt; regs?: Partial<Record<GeneralRegister, number>> };
   /** Symbols from the image, if any (address -> name) for reports. */
   /** `absolute`: an assembler constant (SHN_ABS, e.g. NASM's equ), a number rather than an address. */
   symbols?: Array<{ name: string; address: number; size: number; absolute?: boolean }>;
@@ -21,6 +25,9 @@ export interface BootPlan {
   /** A Xen PV kernel for mode 'pv' (from emulator/pv's loadPvImage); the domain builder applies it. */
   pv?: PvKernel;
 }
+
+/** A GDT the loader wrote into `memory`, and the selectors the entry state uses from it (flat 4 GiB, DPL 0). */
+export interface BootGdt { base: number; limit: number; cs: number; ds: number }
 
 export type GeneralRegister = 'eax' | 'ecx' | 'edx' | 'ebx' | 'esp' | 'ebp' | 'esi' | 'edi';
 

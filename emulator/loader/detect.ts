@@ -1,23 +1,52 @@
-// Decides how to load an image when the caller says 'auto': an ELF with a multiboot header is
-// a multiboot kernel, an ELF without one is entered at e_entry, a non-ELF with a multiboot
-// header uses its address fields; anything else needs an explicit format.
+// Decides how to load an image when the caller says 'auto', from its headers alone:
+//   a Linux boot image ("HdrS" at 0x202, boot_flag 0xAA55)        -> bzimage
+//   a Multiboot header (magic 0x1BADB002 in the first 8 KiB)      -> multiboot
+//   an ELF (ELF32 i386 or ELF64 x86-64) without one               -> elf (a Xen PV kernel among them)
+//   a raw file given a load address                               -> flat
+// Anything else needs an explicit format. `describeImage` names what the headers say, for the
+// error of a format given explicitly that does not fit.
 
+import { ByteReader } from './byte-reader';
+import { elfClass } from './elf';
 import { ImageError } from './image-error';
 import type { KernelImage } from './kernel-image';
+import { hasSetupHeader, protocolText } from './linux-setup-header';
 import type { LoadOptions } from './load-options';
 
 export type Detected =
   | { format: 'multiboot' }
+  | { format: 'bzimage' }
   | { format: 'elf' }
   | { format: 'flat' }
   | { format: 'rom' };
 
 export function detectFormat(image: KernelImage, opts: LoadOptions): Detected {
+  if (image.format === 'raw' && hasSetupHeader(new ByteReader(image.bytes))) return { format: 'bzimage' };
   if (image.multiboot()) return { format: 'multiboot' };
   if (image.format === 'elf') return { format: 'elf' };
   // A load address can only mean a flat binary, so it is taken as the caller's choice.
   if (opts.flatAddress !== undefined || opts.realMode) return { format: 'flat' };
   throw new ImageError(
-    'unrecognised image: not ELF and no multiboot header in the first 8192 bytes; say what it is with --format flat (and --flat-address) or --format rom',
+    'unrecognised image: not ELF, not a Linux bzImage and no multiboot header in the first 8192 bytes; say what it is with --format flat (and --flat-address) or --format rom',
     { offset: 0, field: 'format' });
+}
+
+/** What the headers say the file is, in words ("a Linux bzImage (boot protocol 2.15)"), or null. */
+export function describeImage(image: KernelImage): string | null {
+  const r = new ByteReader(image.bytes);
+  const parts: string[] = [];
+  try {
+    if (hasSetupHeader(r)) parts.push(`a Linux bzImage (boot protocol ${protocolText(r.u16(0x206, 'version'))})`);
+  } catch { /* too short to say */ }
+  let mb = false;
+  try { mb = image.multiboot() !== null; } catch { /* a broken header says nothing */ }
+  const cls = elfClass(image.bytes);
+  if (image.format === 'elf') {
+    let xen = false;
+    try { xen = image.xen() !== null; } catch { /* likewise */ }
+    parts.push(`an ELF${cls ?? ''} file${mb ? ' with a Multiboot header' : ''}${xen ? ' carrying Xen notes (a PV kernel)' : ''}`);
+  } else if (mb) {
+    parts.push('a file with a Multiboot header');
+  }
+  return parts.length ? parts.join(', ') : null;
 }

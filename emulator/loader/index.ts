@@ -2,13 +2,16 @@
 // Reads no files; every problem with the image is an ImageError with a precise message.
 
 import type { BootPlan } from './boot-plan';
-import { detectFormat } from './detect';
+import { describeImage, detectFormat } from './detect';
 import { loadPlainElf } from './elf-load';
 import { loadFlat } from './flat';
 import { checkRamBytes } from './guest-ram';
 import { ImageError } from './image-error';
 import type { LoadOptions } from './load-options';
 import { loadMultiboot } from './multiboot';
+import { loadLinux } from './linux';
+import { hasSetupHeader } from './linux-setup-header';
+import { ByteReader } from './byte-reader';
 import { loadRom } from './rom';
 import { asImage, type KernelImage } from './kernel-image';
 import type { XenGuestInfo } from './xen-notes';
@@ -25,7 +28,7 @@ export { parseElf, parseElf32, readSymbols, addressSymbols, loadSegments, isElf,
 export type { ElfImage, Elf32Image, Elf64Image, ElfHeader, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf';
 export { pcMemoryMap, multibootCommandLine } from './multiboot-info';
 
-const FORMATS = new Set(['auto', 'elf', 'multiboot', 'flat', 'rom']);
+const FORMATS = new Set(['auto', 'elf', 'multiboot', 'bzimage', 'flat', 'rom']);
 
 /** `source`: the image as read once by readImage (what front ends pass), or its bytes. */
 export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): BootPlan {
@@ -38,7 +41,7 @@ export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): 
     if (!(m?.bytes instanceof Uint8Array)) throw new ImageError(`module ${i} has no bytes (a Uint8Array)`, { field: 'modules' });
   });
   const format = opts.format ?? 'auto';
-  if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, flat or rom)`, { field: 'format' });
+  if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, bzimage, flat or rom)`, { field: 'format' });
   const image = asImage(source);
   if (image.bytes.length === 0) throw new ImageError('image is empty (0 bytes)', { field: 'image' });
 
@@ -46,15 +49,33 @@ export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): 
   if (resolved.format !== 'multiboot' && opts.modules && opts.modules.length > 0) {
     throw new ImageError(`modules can only be passed to a multiboot kernel, and this image is loaded as ${resolved.format}`, { field: 'modules' });
   }
-  switch (resolved.format) {
-    case 'multiboot':
-      return loadMultiboot(image, opts);
-    case 'elf':
-      return withPvHint(image, () => loadPlainElf(image, opts));
-    case 'flat':
-      return loadFlat(image.bytes, opts);
-    case 'rom':
-      return loadRom(image.bytes);
+  if (resolved.format !== 'bzimage' && opts.initrd) {
+    throw new ImageError(`an initrd can only be passed to a Linux bzImage, and this image is loaded as ${resolved.format}`, { field: 'initrd' });
+  }
+  const load = (): BootPlan => {
+    switch (resolved.format) {
+      case 'multiboot':
+        return loadMultiboot(image, opts);
+      case 'bzimage':
+        return loadLinux(image, opts);
+      case 'elf':
+        return withPvHint(image, () => loadPlainElf(image, opts));
+      case 'flat':
+        return loadFlat(image.bytes, opts);
+      case 'rom':
+        return loadRom(image.bytes);
+    }
+  };
+  if (format === 'auto') return load();
+  try {
+    return load();
+  } catch (e) {
+    // A format given explicitly that does not fit: say what the headers say the file is.
+    if (e instanceof ImageError) {
+      const what = describeImage(image);
+      if (what) e.message += `; by its headers this file is ${what}`;
+    }
+    throw e;
   }
 }
 
@@ -70,6 +91,12 @@ function withPvHint(image: KernelImage, load: () => BootPlan): BootPlan {
     e.message += '; this ELF carries Xen notes, so it is a PV kernel: run it in PV mode';
     throw e;
   }
+}
+
+/** True for a Linux boot image (a bzImage's setup header): its command line is not Multiboot's. */
+export function isLinuxImage(source: Uint8Array | KernelImage): boolean {
+  const image = asImage(source);
+  return image.format === 'raw' && hasSetupHeader(new ByteReader(image.bytes));
 }
 
 /** True when the first 8192 bytes hold a valid multiboot header (for callers choosing a mode). */

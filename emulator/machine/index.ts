@@ -6,3 +6,4 @@ export { Machine } from './machine';
 export { stateBytes } from './state-size';
 export type * from './api';
 export { compileExitFilter, ExitFilterError, FILTER_FIELDS } from './exit-filter';
+export { firmwareInfo, type FirmwareInfo } from './firmware-info';

@@ -12,7 +12,7 @@ import { PhysicalMemory } from '../memory/physical-memory';
 import { PageStore, type RamImage } from '../memory/page-store';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
-  resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants,
+  resetCpu, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants,
 } from '../cpu';
 import { PvHypervisor } from '../pv/hypervisor';
 import { buildAcpiTables } from '../firmware/acpi-tables';
@@ -21,6 +21,7 @@ import { ExitReason } from '../isa/exit-reasons';
 import { MachineOptionError } from '../option-error';
 import { GUEST_MEMORY_MIB } from '../limits';
 import { encodeEptViolation } from '../isa/exit-qualification';
+import { applyBootEntry } from './boot-entry';
 
 /** Idle jumps one run() call may make before it returns (a few milliseconds of host time). */
 const MAX_IDLE_WAKEUPS_PER_RUN = 10_000;
@@ -165,13 +166,7 @@ export class Machine implements MachineApi {
     resetCpu(cpu);
     if (this.pv) { this.pv.load(plan); return; }
     if (plan.pv) throw new Error('this is a Xen PV kernel: load it on a machine in PV mode');
-    const e = plan.entry;
-    if (e.kind === 'reset') enterReset(cpu);
-    else if (e.kind === 'real') enterReal(cpu, e.cs, e.ip, e.ss, e.sp);
-    else {
-      enterFlat32(cpu, e.eip);
-      if (e.regs) for (const [k, v] of Object.entries(e.regs)) if (v !== undefined) this.setRegister(k as keyof RegisterFile, v);
-    }
+    applyBootEntry(cpu, plan.entry, (k, v) => this.setRegister(k, v));
   }
 
   requestPause(): void { this.cpu.pauseRequested = true; this.cpu.attn = true; }

@@ -114,6 +114,15 @@ export class FixtureBuilder {
     });
   }
 
+  /** A minimal bzImage (boot protocol 2.15) that reports its zero page: nasm -f bin. */
+  bzReport(): Built {
+    return this.once('bz-report', () => {
+      const path = join(this.dir, 'bz-report.bin');
+      run('nasm', ['-f', 'bin', '-o', path, join(FIXTURES, 'bz-report.asm')], this.dir);
+      return path;
+    });
+  }
+
   plainElf(): Built {
     return this.once('plain', () => this.link('plain.elf', [this.nasmElf('plain.asm', 'plain.o')], ['-Ttext', '0x200000', '-e', 'start']));
   }
