@@ -9,7 +9,8 @@
 //   `#else` branches the other; outside them a `paravirt: bits=64` comment, else the build's
 //   flags (compile_commands.json's -m32 or not, or `-D __x86_64__` in the project's defines);
 // - otherwise (no directive before the line, no marker, no flags): 64 when the file names a
-//   64-bit general register anywhere (rax, %r8, r12d...), which 32-bit code cannot, else 32.
+//   64-bit general register anywhere (rax, %r8, r12d...), which 32-bit code cannot, else 32
+//   (counted per line as the text changes, so an edit costs only its own lines).
 
 import type { DefineSet } from './preprocessor';
 
@@ -43,14 +44,11 @@ export function markerBits(line: string): Bits | 0 {
 // spl/bpl/sil/dil, rip (RIP-relative addressing).
 const REG64 = /(?:^|[^\w$.])%{0,2}(?:r[abcd]x|r[sb]p|r[sd]i|r(?:8|9|1[0-5])[dwb]?|[sb]pl|[sd]il|rip)\b/i;
 
-/** 64 when some line names a 64-bit register, else 32 (for code with no directive, marker or flags). */
-export function inferredBits(lines: readonly string[], limit = lines.length): Bits {
-  for (let i = 0; i < limit && i < lines.length; i++) {
-    const l = lines[i];
-    // Most lines hold no 'r' followed by a register letter: a cheap test before the regex.
-    if (l.length > 2 && /r[abcdsi189]|[sbd][pi]l/i.test(l) && REG64.test(l)) return 64;
-  }
-  return 32;
+/** Lines in [from, to) that name a 64-bit register (the document keeps the count across edits). */
+export function countReg64(lines: readonly string[], from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to && i < lines.length; i++) if (REG64.test(lines[i])) n++;
+  return n;
 }
 
 /** The build's mode from the defines (compile_commands.json or the project's -D list), or 0. */

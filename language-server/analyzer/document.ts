@@ -9,8 +9,8 @@ import type { IsaEntry } from '../../emulator/isa';
 import { scanInlineAsm, shiftStatement, type CAsmStmt, type ScanResult, type SyncPoint } from './c-inline';
 import { parseGasLine } from './gas-line';
 import { parseNasmLine } from './nasm-line';
-import { HAS_TARGET, LineFlags } from './line-flags';
-import { cBitsSwitches, definesBits, gasLineBits, inferredBits, markerBits, nasmLineBits, type Bits, type BitsSwitch } from './bitness';
+import { HAS_BITS, HAS_TARGET, LineFlags } from './line-flags';
+import { cBitsSwitches, countReg64, definesBits, gasLineBits, markerBits, nasmLineBits, type Bits, type BitsSwitch } from './bitness';
 import { WordIndex } from './word-index';
 import { detectSyntax, type SyntaxInfo } from './syntax';
 import type { LineFacts, LineInstr, Range, Syntax, Target } from './types';
@@ -83,6 +83,8 @@ export class AnalyzedDocument {
   readonly maxLines: number;
   /** Bumped on every edit; keys what is derived from the whole text (the mode switches). */
   private revision = 0;
+  /** Lines that name a 64-bit register (bitness.ts), kept up to date by every edit. */
+  private reg64Lines = 0;
   private bitsCache: { revision: number; defines: Bits | 0; switches: BitsSwitch[]; fallback: Bits; key: string } | null = null;
   truncated = false;
 
@@ -127,6 +129,7 @@ export class AnalyzedDocument {
   setText(text: string): void {
     this.revision++;
     this.lines = splitLines(text);
+    this.reg64Lines = countReg64(this.lines, 0, this.lines.length);
     if (this.syntax === 'c') { this.reparseC(text); return; }
     const n = Math.min(this.lines.length, this.maxLines);
     this.truncated = this.lines.length > this.maxLines;
@@ -152,6 +155,7 @@ export class AnalyzedDocument {
     const head = this.lines[sl].slice(0, Math.max(0, start.character));
     const tail = this.lines[el].slice(Math.max(0, end.line > el ? this.lines[el].length : end.character));
     const inserted = splitLines(head + ev.text + tail);
+    this.reg64Lines += countReg64(inserted, 0, inserted.length) - countReg64(this.lines, sl, el + 1);
     if (this.syntax === 'c') {
       const a = this.lineStarts[sl] + head.length;
       const b = this.lineStarts[el] + this.lines[el].length - tail.length;
@@ -238,7 +242,13 @@ export class AnalyzedDocument {
   linesWith(flag: number): number { return this.syntax === 'c' ? 0 : this.flags.count(flag); }
 
   private parseLine(s: string, state: number): LineFacts {
-    return this.syntax === 'nasm' ? parseNasmLine(s) : parseGasLine(s, state, this.cpp);
+    const nasm = this.syntax === 'nasm';
+    const f = nasm ? parseNasmLine(s) : parseGasLine(s, state, this.cpp);
+    // A mode directive or marker (bitness.ts) is never an ordinary line, so the test is rare.
+    if (f.startState === f.endState && f.instrs === null && f.defs === null && f.include === null && f.section === null
+      && !f.ignore && !f.target && !f.macroOpen && !f.macroClose && s.indexOf('paravirt') < 0 && !/bits|use|\.code/i.test(s)) return f;
+    const bits = nasm ? nasmLineBits(s) : gasLineBits(s);
+    return bits ? { ...f, bits } : f;
   }
 
   private reparseC(text: string): void {
@@ -374,17 +384,11 @@ export class AnalyzedDocument {
       switches = cBitsSwitches(lines);
       let marker: Bits | 0 = 0;
       for (const at of this.cParavirt.positions) { marker = markerBits(this.lines[this.positionAt(at).line]); if (marker) break; }
-      fallback = marker || defines || inferredBits(lines);
+      fallback = marker || defines || (this.reg64Lines > 0 ? 64 : 32);
     } else {
-      const gas = this.syntax === 'gas';
-      for (let i = 0; i < lines.length && i < this.facts.length; i++) {
-        const l = lines[i];
-        if (gas ? l.indexOf('.code') < 0 && l.indexOf('paravirt') < 0 : !/bits|use|paravirt/i.test(l)) continue;
-        const b = gas ? gasLineBits(l) : nasmLineBits(l);
-        if (b) switches.push({ line: i, bits: b });
-      }
-      // Before the first directive: what the registers say of the lines up to it.
-      fallback = inferredBits(lines, switches.length ? switches[0].line : lines.length);
+      for (let i = this.flags.next(HAS_BITS, 0); i >= 0; i = this.flags.next(HAS_BITS, i + 1)) switches.push({ line: i, bits: this.facts[i].bits! });
+      // Before the first directive: what the registers say.
+      fallback = this.reg64Lines > 0 ? 64 : 32;
     }
     const key = `${fallback}:${switches.map((w) => `${w.line}=${w.bits}`).join(',')}`;
     const next = { revision: this.revision, defines, switches, fallback, key };

@@ -11,7 +11,9 @@ export const HAS_DEFS = 2;
 export const HAS_MACRO_DEF = 4;
 export const HAS_INCLUDE = 8;
 export const HAS_TARGET = 16;
-const BITS = [HAS_INSTR, HAS_DEFS, HAS_MACRO_DEF, HAS_INCLUDE, HAS_TARGET];
+/** A mode directive (bits 64, .code64) or `paravirt: bits=` comment. */
+export const HAS_BITS = 32;
+const BITS = [HAS_INSTR, HAS_DEFS, HAS_MACRO_DEF, HAS_INCLUDE, HAS_TARGET, HAS_BITS];
 
 export function flagsOf(f: LineFacts): number {
   let v = 0;
@@ -22,6 +24,7 @@ export function flagsOf(f: LineFacts): number {
   }
   if (f.include) v |= HAS_INCLUDE;
   if (f.target) v |= HAS_TARGET;
+  if (f.bits) v |= HAS_BITS;
   return v;
 }
 

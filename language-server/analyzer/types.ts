@@ -48,6 +48,7 @@ export interface LineFacts {
   macroClose: boolean;      // %endmacro / .endm
   ignore: boolean;          // `paravirt: ignore` comment
   target: Target | null;    // `paravirt: target=pv|hvm` comment
+  bits?: 16 | 32 | 64;      // a mode directive (bits 64, .code64) or `paravirt: bits=` comment
 }
 
 export interface Settings {

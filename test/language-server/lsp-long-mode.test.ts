@@ -243,6 +243,22 @@ describe('64-bit code: diagnostics, hovers and fixes', () => {
     assert.deepEqual(calls.map((k) => [k.nr, k.args[0], k.args[1]]), [[SET_SEGMENT_BASE, 0n, 0x7ffe00001000n], [SET_SEGMENT_BASE, 0n, 0x7ffe00001000n], [SCHED_OP, 1n, 0n]]);
   });
 
+  it('edits: a new mode directive, or a new MSR loaded into ECX, changes the findings below it', async () => {
+    const body = 'bits 32\nsection .text\n    mov ecx, 0x1b\n    wrmsr\n    hlt\n';
+    const { path, ds } = await open('edit.asm', body, 'nasm');
+    assert.deepEqual(byLine(ds), { 3: 'PV027', 4: 'PV001' });
+    assert.match(messageText(ds[1].message), /ring 1/);
+    // `bits 32` -> `bits 64` on line 0 only: the hlt three lines below now reads as 64-bit code.
+    const d2 = await c.change(path, 2, [{ range: { start: { line: 0, character: 5 }, end: { line: 0, character: 7 } }, text: '64' }]);
+    assert.match(messageText(d2.find((d) => d.range.start.line === 4)!.message), /ring 3/);
+    // The MSR number on line 2 only: the WRMSR on line 3 becomes the FS-base rule.
+    const d3 = await c.change(path, 3, [{ range: { start: { line: 2, character: 13 }, end: { line: 2, character: 17 } }, text: '0xC0000100' }]);
+    assert.deepEqual(byLine(d3), { 3: 'PV058', 4: 'PV001' });
+    // A label between the load and the WRMSR: ECX may come from elsewhere, back to the general rule.
+    const d4 = await c.change(path, 4, [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: 'again:\n' }]);
+    assert.deepEqual(byLine(d4), { 4: 'PV027', 5: 'PV001' });
+  });
+
   it('32-bit code is unchanged: bits 32 still gets ring-1 facts and paravirt.inc', async () => {
     const { path, ds } = await open('short.asm', 'bits 32\nsection .text\n    hlt\n    mov cr3, eax\n', 'nasm');
     assert.deepEqual(byLine(ds), { 2: 'PV001', 3: 'PV010' });
