@@ -59,9 +59,16 @@ const C_ONLY: Syntax[] = ['c'];
  */
 function instructionWrappers(): Wrapper[] {
   const out: Wrapper[] = [];
-  for (const e of INSTRUCTION_TABLE) {
-    const w = e.wrappers;
-    const doc = `Replaces ${e.title.split(':')[0]}: ${e.pvReplacement}.`;
+  const seen = new Set<string>();
+  // The 32-bit wrappers, then those only the 64-bit headers have (PV_WRFSBASE, PV_WRMSR, ...).
+  const rows = [
+    ...INSTRUCTION_TABLE.map((e) => ({ e, w: e.wrappers, replacement: e.pvReplacement })),
+    ...INSTRUCTION_TABLE.filter((e) => e.long?.wrappers).map((e) => ({ e, w: e.long!.wrappers!, replacement: e.long!.pvReplacement ?? e.pvReplacement })),
+  ];
+  for (const { e, w: all, replacement } of rows) {
+    const w = { ...all };
+    for (const k of ['nasm', 'gas', 'c'] as const) { const n = w[k]; if (n && seen.has(`${k}:${n}`)) delete w[k]; else if (n) seen.add(`${k}:${n}`); }
+    const doc = `Replaces ${e.title.split(':')[0]}: ${replacement}.`;
     const asmParams = (w.asmParams ?? []).map((p) => ({ name: p.name, doc: p.doc }));
     if (w.nasm && w.nasm === w.gas) out.push({ name: w.nasm, params: asmParams, doc, syntaxes: ASM_ONLY });
     else {
