@@ -21,6 +21,11 @@ have_cmd iasl || need+=(acpica-tools)
 have_cmd clang || need+=(clang)
 # A real Xen PV kernel for the PV tests: Debian's GRUB built for i386-xen.
 have_pkg grub-xen-host || need+=(grub-xen-host)
+# GRUB for the PC and what grub-mkrescue needs: an independent Multiboot2 and Multiboot loader
+# for the 64-bit kernels (test/guest-vs-qemu/grub-boot64.test.ts).
+have_pkg grub-pc-bin || need+=(grub-pc-bin)
+have_cmd xorriso || need+=(xorriso)
+have_cmd mformat || need+=(mtools)
 # The browser and code-server build deps are needed only by the end-to-end layer.
 if [ -d test/e2e ] && [ "${PARAVIRT_E2E:-1}" != 0 ]; then
   have_cmd chromium || need+=(chromium)
