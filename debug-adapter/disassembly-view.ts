@@ -9,7 +9,7 @@ import { hex } from './state-views';
 
 type Locate = (file: string, line: number) => { source: DebugProtocol.Source; line: number };
 
-export function disassembleAround(e: DebugEngine, dis: Disassembler, addr: number, ioff: number, count: number, bits: 16 | 32, locate: Locate): DebugProtocol.DisassembledInstruction[] {
+export function disassembleAround(e: DebugEngine, dis: Disassembler, addr: number, ioff: number, count: number, bits: 16 | 32 | 64, locate: Locate): DebugProtocol.DisassembledInstruction[] {
   const out: DebugProtocol.DisassembledInstruction[] = [];
   if (ioff < 0) {
     // Decoding backwards is ambiguous: decode forward from far enough back that the stream
@@ -52,7 +52,7 @@ function readMapped(e: DebugEngine, from: number, len: number): Uint8Array | nul
   return n ? buf.subarray(0, n) : null;
 }
 
-function decodeAt(e: DebugEngine, dis: Disassembler, start: number, count: number, bits: 16 | 32, locate: Locate): DebugProtocol.DisassembledInstruction[] {
+function decodeAt(e: DebugEngine, dis: Disassembler, start: number, count: number, bits: 16 | 32 | 64, locate: Locate): DebugProtocol.DisassembledInstruction[] {
   const out: DebugProtocol.DisassembledInstruction[] = [];
   if (count <= 0) return out;
   const bytes = readMapped(e, start, count * 15 + 15);

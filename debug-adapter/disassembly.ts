@@ -18,6 +18,11 @@ function loadIced(): typeof Iced | null {
   return iced;
 }
 
+/**
+ * An address as the disassembly takes and gives it: in 16- and 32-bit code an unsigned 32-bit
+ * number; in 64-bit code the canonical address as a signed number (the higher half negative),
+ * which a double holds exactly, as the ELF64 loader gives them.
+ */
 export interface DisassembledLine {
   address: number; bytes: Uint8Array; text: string; length: number; valid: boolean;
   /** A direct call's or jump's target, for the symbol beside it. */
@@ -38,11 +43,14 @@ export class Disassembler {
     this.formatter.uppercaseHex = false;
   }
 
-  /** Decodes `count` instructions from `bytes` (which start at `address`). */
-  decode(bytes: Uint8Array, address: number, count: number, bits: 16 | 32 = 32): DisassembledLine[] {
+  /** Decodes `count` instructions of `bits`-bit code from `bytes` (which start at `address`). */
+  decode(bytes: Uint8Array, address: number, count: number, bits: 16 | 32 | 64 = 32): DisassembledLine[] {
     const lib = this.lib;
     const dec = new lib.Decoder(bits, bytes, lib.DecoderOptions.None);
-    dec.ip = BigInt(address >>> 0);
+    const wide = bits === 64;
+    // iced counts IP modulo 2^64 in 64-bit code and modulo 2^32 otherwise.
+    const at = (a: number): number => (wide ? a : a >>> 0);
+    dec.ip = wide ? BigInt.asUintN(64, BigInt(address)) : BigInt(address >>> 0);
     const ins = new lib.Instruction();
     const out: DisassembledLine[] = [];
     try {
@@ -51,9 +59,10 @@ export class Disassembler {
         dec.decodeOut(ins);
         const valid = !ins.isInvalid;
         const len = ins.length;
-        const line: DisassembledLine = { address: (address + off) >>> 0, bytes: bytes.slice(off, off + len), text: valid ? this.formatter.format(ins) : '(bad)', length: len, valid };
+        const line: DisassembledLine = { address: at(address + off), bytes: bytes.slice(off, off + len), text: valid ? this.formatter.format(ins) : '(bad)', length: len, valid };
         const k = ins.op0Kind;
         if (valid && (k === lib.OpKind.NearBranch32 || k === lib.OpKind.NearBranch16)) line.target = Number(ins.nearBranchTarget) >>> 0;
+        else if (valid && k === lib.OpKind.NearBranch64) line.target = Number(BigInt.asIntN(64, ins.nearBranchTarget));
         out.push(line);
       }
     } finally {

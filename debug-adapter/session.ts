@@ -14,7 +14,7 @@ import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config'
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
 import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
 import { compileCondition } from '../emulator/expression';
-import { code32 } from './engine/cpu-view';
+import { codeBits } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { disassembleAround } from './disassembly-view';
 import { exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
@@ -698,7 +698,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const addr = (base + (Number(args.offset) || 0)) >>> 0;
     const ioff = Math.max(-10000, Math.min(10000, Math.trunc(Number(args.instructionOffset) || 0)));
     response.body = {
-      instructions: disassembleAround(e, this.disasm, addr, ioff, count, code32(e.machine) ? 32 : 16, (file, line) => ({ source: this.source(file), line: this.convertDebuggerLineToClient(line) })),
+      instructions: disassembleAround(e, this.disasm, addr, ioff, count, codeBits(e.machine), (file, line) => ({ source: this.source(file), line: this.convertDebuggerLineToClient(line) })),
     };
     this.sendResponse(response);
   }

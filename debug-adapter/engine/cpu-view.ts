@@ -63,6 +63,17 @@ export function code32(m: MachineApi): boolean {
   return c?.cs32 ?? true;
 }
 
+/**
+ * The size of the code the CPU runs, which the disassembly and the decoder use: 64 in
+ * 64-bit mode (EFER.LMA with CS.L: the CPU's `long64`), else 32 or 16 by CS.D (real mode,
+ * virtual-8086 mode, protected mode and long mode's compatibility mode alike).
+ */
+export function codeBits(m: MachineApi): 16 | 32 | 64 {
+  const c = cpuOf(m) as (CpuLike & { cs32?: boolean; long64?: boolean }) | null;
+  if (c?.long64 === true) return 64;
+  return (c?.cs32 ?? true) ? 32 : 16;
+}
+
 /** XMM0-XMM7 (128 bytes, little-endian) and MXCSR, when the CPU has an SSE unit. */
 export interface SseView { xmm: Uint8Array; mxcsr: number }
 

@@ -18,7 +18,7 @@ import { compileCondition, compileExpression, type ExpressionScope, type Value }
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
 import { PvKind } from '../../emulator/trace/record-kinds';
-import { csBase, code32 } from './cpu-view';
+import { csBase, codeBits } from './cpu-view';
 import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
@@ -680,7 +680,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   private instrAt(addr: number): { length: number; mnemonic: string } | null {
     const b = this.machine.readLinear(addr, 16) ?? this.machine.readLinear(addr, 1);
-    return b ? decodeInfo(b, code32(this.machine)) : null;
+    return b ? decodeInfo(b, codeBits(this.machine)) : null;
   }
 
   /** One machine step, turned into an outcome (null: an ordinary step). */

@@ -108,7 +108,7 @@ export class StubMap {
       if (!this.record(pc, st, e) || seen.has(pc)) continue;
       seen.add(pc);
       const bytes = this.read(pc, 16) ?? this.read(pc, 1);
-      const ins = bytes ? decodeInfo(bytes, true) : null;
+      const ins = bytes ? decodeInfo(bytes, 32) : null;
       if (!bytes || !ins) continue;
       const next = (pc + ins.length) >>> 0;
       const after = effect(bytes, ins.mnemonic, st, e.vector);

@@ -111,7 +111,7 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
     const avail = Math.min(15, pageEnd - (phys + off));
     window.fill(0);
     window.set(u8.subarray(phys + off, phys + off + avail));
-    const info = decodeForm(window.subarray(0, avail), true, avail);
+    const info = decodeForm(window.subarray(0, avail), 32, avail);
     if (info === null || info.length > avail) break;
     // Forms that may change CS, the mode or the fetch path without moving EIP (far transfers,
     // INT/IRET, HLT, MOV CR, ...): the opcode-form description marks them; the block stops before.

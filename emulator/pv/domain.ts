@@ -419,7 +419,7 @@ export class PvDomain {
         const start = (ret - back) >>> 0;
         const bytes = new Uint8Array(back);
         for (let i = 0; i < back; i++) bytes[i] = this.access.u8(start + i);
-        const info = decodeInfo(bytes, true);
+        const info = decodeInfo(bytes, 32);
         if (info && info.length === back && info.mnemonic === 'call') return { eip: start, bytes };
       }
     } catch { /* an unreadable stack: keep the slot's address */ }

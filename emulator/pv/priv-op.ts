@@ -67,7 +67,7 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
   const b = fetchInstruction(d);
   const cpu = d.cpu, r = cpu.regs;
   // Which instruction it is, and its length, come from the opcode-form description in isa/.
-  const dec = decodeForm(new Uint8Array(b), cpu.cs32);
+  const dec = decodeForm(new Uint8Array(b), cpu.cs32 ? 32 : 16);
   if (dec === null || dec.form.isa === undefined) return null;
   const { form, length } = dec;
   const op = form.map === '0f' ? 0x0f00 | form.opcode : form.opcode;

@@ -20,7 +20,7 @@ export function emulatePtWrite(d: PvDomain): number {
   const mfn = pa >>> 12;
   if (mfn >= t.totalFrames || t.type[mfn] !== T_L1) return 0;
   const b = fetchInstruction(d);
-  const info = decodeInfo(new Uint8Array(b), true);
+  const info = decodeInfo(new Uint8Array(b), 32);
   if (!info) return 0;
   let i = 0;
   while (b[i] === 0xf0 || b[i] === 0x2e || b[i] === 0x3e || b[i] === 0x26 || b[i] === 0x36 || b[i] === 0x64 || b[i] === 0x65) i++;

@@ -26,10 +26,7 @@ const CODE64 = 64, HAS_VALUE_HI = 128, HAS_QUAL_HI = 256, HAS_LINEAR = 512, HAS_
  * instruction (decoded on demand, not on the exit path). Undecodable bytes stay whole.
  */
 function instructionOnly(window: Uint8Array, is32: boolean, long64: boolean): Uint8Array {
-  // The decoder reads 16- and 32-bit code; 64-bit code keeps its window whole rather than be
-  // cut at a 32-bit reading of its REX prefixes.
-  if (long64) return window.slice();
-  const info = window.length ? decodeInfo(window, is32) : null;
+  const info = window.length ? decodeInfo(window, long64 ? 64 : is32 ? 32 : 16) : null;
   return window.slice(0, info && info.length <= window.length ? info.length : window.length);
 }
 
