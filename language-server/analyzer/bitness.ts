@@ -9,8 +9,10 @@
 //   `#else` branches the other; outside them a `paravirt: bits=64` comment, else the build's
 //   flags (compile_commands.json's -m32 or not, or `-D __x86_64__` in the project's defines);
 // - otherwise (no directive before the line, no marker, no flags): 64 when the file names a
-//   64-bit general register anywhere (rax, %r8, r12d...), which 32-bit code cannot, else 32
-//   (counted per line as the text changes, so an edit costs only its own lines).
+//   64-bit general register anywhere (rax, %r8, r12d...), which 32-bit code cannot (counted
+//   per line as the text changes, so an edit costs only its own lines); else what the file's
+//   name or its folder's says, as kernels name them (entry_64.S, paging-x86_64.c, hvm64/,
+//   x86_64/; head_32.S, i386/); else 32.
 
 import type { DefineSet } from './preprocessor';
 
@@ -40,9 +42,10 @@ export function markerBits(line: string): Bits | 0 {
   return m ? (Number(m[1]) as Bits) : 0;
 }
 
-// A 64-bit general register as an operand: rax..r15 and their 32/16/8-bit parts r8d/r8w/r8b,
-// spl/bpl/sil/dil, rip (RIP-relative addressing).
-const REG64 = /(?:^|[^\w$.])%{0,2}(?:r[abcd]x|r[sb]p|r[sd]i|r(?:8|9|1[0-5])[dwb]?|[sb]pl|[sd]il|rip)\b/i;
+// A 64-bit general register: rax..r15 and their 32/16/8-bit parts r8d/r8w/r8b, spl/bpl/sil/dil,
+// rip, and NASM's [rel x] (RIP-relative addressing). Comments count too: they are usually
+// about the code around them.
+const REG64 = /(?:^|[^\w$.])%{0,2}(?:r[abcd]x|r[sb]p|r[sd]i|r(?:8|9|1[0-5])[dwb]?|[sb]pl|[sd]il|rip)\b|\[\s*rel\s/i;
 
 /** Lines in [from, to) that name a 64-bit register (the document keeps the count across edits). */
 export function countReg64(lines: readonly string[], from: number, to: number): number {
@@ -111,4 +114,21 @@ export function cBitsSwitches(lines: readonly string[]): BitsSwitch[] {
     if (now !== last) { out.push({ line: i + 1, bits: now }); last = now; }
   }
   return out;
+}
+
+const FILE_64 = /(?:^|[_-])64$|^[a-z]+64$|x86[_-]?64|amd64/;
+const FILE_32 = /(?:^|[_-])32$|^[a-z]+32$|x86[_-]?32|^i[3-6]86$/;
+const DIR_64 = /^(?:x86[_-]?64|amd64|[a-z]+64)$/;
+const DIR_32 = /^(?:x86[_-]?32|i[3-6]86|[a-z]+32)$/;
+
+/** What the file's name, or else its folder's, says of the mode (0: nothing). */
+export function pathBits(path: string): Bits | 0 {
+  const parts = path.split(/[\\/]/);
+  const file = (parts.pop() ?? '').replace(/\.[^.]*$/, '').toLowerCase();
+  if (FILE_64.test(file)) return 64;
+  if (FILE_32.test(file)) return 32;
+  const dir = (parts.pop() ?? '').toLowerCase();
+  if (DIR_64.test(dir)) return 64;
+  if (DIR_32.test(dir)) return 32;
+  return 0;
 }

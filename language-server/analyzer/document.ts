@@ -10,7 +10,7 @@ import { scanInlineAsm, shiftStatement, type CAsmStmt, type ScanResult, type Syn
 import { parseGasLine } from './gas-line';
 import { parseNasmLine } from './nasm-line';
 import { HAS_BITS, HAS_TARGET, LineFlags } from './line-flags';
-import { cBitsSwitches, countReg64, definesBits, gasLineBits, markerBits, nasmLineBits, type Bits, type BitsSwitch } from './bitness';
+import { cBitsSwitches, countReg64, definesBits, gasLineBits, markerBits, nasmLineBits, pathBits, type Bits, type BitsSwitch } from './bitness';
 import { WordIndex } from './word-index';
 import { detectSyntax, type SyntaxInfo } from './syntax';
 import type { LineFacts, LineInstr, Range, Syntax, Target } from './types';
@@ -384,11 +384,11 @@ export class AnalyzedDocument {
       switches = cBitsSwitches(lines);
       let marker: Bits | 0 = 0;
       for (const at of this.cParavirt.positions) { marker = markerBits(this.lines[this.positionAt(at).line]); if (marker) break; }
-      fallback = marker || defines || (this.reg64Lines > 0 ? 64 : 32);
+      fallback = marker || defines || (this.reg64Lines > 0 ? 64 : pathBits(this.path) || 32);
     } else {
       for (let i = this.flags.next(HAS_BITS, 0); i >= 0; i = this.flags.next(HAS_BITS, i + 1)) switches.push({ line: i, bits: this.facts[i].bits! });
       // Before the first directive: what the registers say.
-      fallback = this.reg64Lines > 0 ? 64 : 32;
+      fallback = this.reg64Lines > 0 ? 64 : pathBits(this.path) || 32;
     }
     const key = `${fallback}:${switches.map((w) => `${w.line}=${w.bits}`).join(',')}`;
     const next = { revision: this.revision, defines, switches, fallback, key };
