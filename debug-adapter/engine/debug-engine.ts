@@ -23,8 +23,7 @@ import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
-import { asAddress, longCpu, rip } from './long-mode-view';
-import { isElf64 } from '../../emulator/loader/dwarf/elf64';
+import { asAddress, gpr, longCpu, rip } from './long-mode-view';
 import { History, describeHistory } from './history';
 import type { LaunchConfig } from '../launch-config';
 import type { EndInfo, Outcome, StopInfo } from './outcome';
@@ -134,7 +133,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }
     this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
     this.breakpoints = new BreakpointSet(this.machine);
-    this.image64 = isElf64(image.bytes);
+    this.image64 = image.format === 'elf' && (() => { try { return image.elf().class === 64; } catch { return false; } })();
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
     this.installExitHook();
     // A machine snapshot holds the PV hypervisor's state too (trap table, callbacks, event
@@ -184,6 +183,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       takePause: () => { const p = this.pauseWanted; this.pauseWanted = false; return p; },
       instrAt: (a) => this.instrAt(a), stepOnce: () => this.stepOnce(), userHit: (a) => this.userHit(a),
       runToReturn: (r, e) => this.runToReturn(r, e),
+      sp: () => this.sp(), advance: (pc, n) => this.advance(pc, n),
     });
   }
   /** The call stack, inlined calls as frames of their own (see inline-frames.ts). */
@@ -683,6 +683,16 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     return b ? decodeInfo(b, codeBits(this.machine)) : null;
   }
 
+  /** The stack pointer: ESP, or in 64-bit mode RSP as a signed address (comparable within a half). */
+  private sp(): number {
+    const c = longCpu(this.machine);
+    return c?.long64 ? asAddress(gpr(c, 4)) : this.machine.getRegisters().esp >>> 0;
+  }
+
+  private advance(pc: number, n: number): number {
+    return longCpu(this.machine)?.long64 ? asAddress(BigInt(pc) + BigInt(n)) : (pc + n) >>> 0;
+  }
+
   /** One machine step, turned into an outcome (null: an ordinary step). */
   private stepOnce(): Outcome | null {
     const r = this.machine.step();
@@ -697,7 +707,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const had = this.tempBps.has(retAddr);
     this.tempBps.add(retAddr);
     this.machine.addBreakpoint(retAddr);
-    this.tempCheck = () => (this.machine.getRegisters().esp >>> 0) >= (espAtCall >>> 0);
+    this.tempCheck = () => this.sp() >= espAtCall;
     try {
       return await this.drive();
     } finally {

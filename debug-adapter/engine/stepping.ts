@@ -28,6 +28,10 @@ export interface StepHost {
   userHit(addr: number): Outcome | null;
   /** Runs until the call at the pc returns to retAddr (with ESP back at or above espAtCall). */
   runToReturn(retAddr: number, espAtCall: number): Promise<Outcome>;
+  /** The stack pointer, comparable across a call (ESP; in 64-bit mode RSP as a signed address). */
+  sp(): number;
+  /** pc + n as an address of the current mode (wrapping at 2^32 outside 64-bit mode). */
+  advance(pc: number, n: number): number;
 }
 
 const PAUSED: Outcome = { kind: 'stop', info: { kind: 'pause', description: 'Paused' } };
@@ -41,7 +45,7 @@ export class Stepper {
     const pc = this.h.pc();
     const ins = this.h.instrAt(pc);
     if (kind === 'over' && ins?.mnemonic === 'call') {
-      const o = await this.h.runToReturn((pc + ins.length) >>> 0, this.h.machine.getRegisters().esp);
+      const o = await this.h.runToReturn(this.h.advance(pc, ins.length), this.h.sp());
       return o.kind === 'temp' ? { kind: 'stop', info: { kind: 'step', description: 'Step done' } } : o;
     }
     if (kind === 'out') return this.stepOut();
@@ -67,7 +71,7 @@ export class Stepper {
 
   /** Steps over calls until a return leaves the current frame, or the code of the inlined call on top. */
   private async stepOut(): Promise<Outcome> {
-    const startEsp = this.h.machine.getRegisters().esp >>> 0;
+    const startEsp = this.h.sp();
     const top = visibleFrame(this.h.dwarf, this.h.lines, this.h.pc(), this.h.hiddenInline());
     const inlined = top.depth > 0 ? top.scopes[top.scopes.length - 1]! : null;
     // Out of an inlined call entered without running (its code starts here): back to its call
@@ -78,13 +82,13 @@ export class Stepper {
       const pc = this.h.pc();
       const ins = this.h.instrAt(pc);
       if (ins?.mnemonic === 'call') {
-        const o = await this.h.runToReturn((pc + ins.length) >>> 0, this.h.machine.getRegisters().esp);
+        const o = await this.h.runToReturn(this.h.advance(pc, ins.length), this.h.sp());
         if (o.kind !== 'temp') return o;
         continue;
       }
       const o = this.h.stepOnce();
       if (o) return o;
-      const returned = (ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret')) && (this.h.machine.getRegisters().esp >>> 0) > startEsp;
+      const returned = (ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret')) && (this.h.sp()) > startEsp;
       // An inlined call ends where its code does, as gdb's finish from an inline frame.
       if (returned || (inlined && !inScope(inlined, this.h.pc()))) return { kind: 'stop', info: { kind: 'step', description: 'Step out done' } };
       const hit = this.h.userHit(this.h.pc());
@@ -100,14 +104,14 @@ export class Stepper {
     if (kind === 'in' && this.h.hiddenInline() > 0) return { kind: 'stop', info: { kind: 'step', description: 'Step done' }, inlineHidden: this.h.hiddenInline() - 1 };
     const from = visibleFrame(this.h.dwarf, this.h.lines, this.h.pc(), this.h.hiddenInline());
     const start = from.line;
-    const startEsp = this.h.machine.getRegisters().esp >>> 0;
+    const startEsp = this.h.sp();
     for (let n = 1; ; n++) {
       if (this.h.takePause()) return PAUSED;
       const pc = this.h.pc();
       const ins = this.h.instrAt(pc);
-      const esp = this.h.machine.getRegisters().esp >>> 0;
+      const esp = this.h.sp();
       if (ins?.mnemonic === 'call') {
-        const ret = (pc + ins.length) >>> 0;
+        const ret = this.h.advance(pc, ins.length);
         if (kind === 'in') {
           const o = this.h.stepOnce();
           if (o) return o;
@@ -121,7 +125,7 @@ export class Stepper {
         const o = this.h.stepOnce();
         if (o) return o;
         const isRet = ins?.mnemonic === 'ret' || ins?.mnemonic === 'retf' || ins?.mnemonic?.startsWith('iret');
-        if (isRet && (this.h.machine.getRegisters().esp >>> 0) > startEsp) return this.afterStep();
+        if (isRet && (this.h.sp()) > startEsp) return this.afterStep();
       }
       const here = this.h.pc();
       const hit = this.h.userHit(here);

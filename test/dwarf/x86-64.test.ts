@@ -15,7 +15,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DebugInfo, X86_64, readElf64Symbols, readElf64Tables, addressHex } from '../../emulator/loader/dwarf';
+import { DebugInfo, X86_64, addressHex } from '../../emulator/loader/dwarf';
+import { readImage } from '../../emulator/loader/kernel-image';
 import type { CfiRow, Regs } from '../../emulator/loader/dwarf';
 import { LineTable } from '../../emulator/loader/dwarf/line-table';
 import { DIR, gdb, hasGdb, read, readelf } from './programs';
@@ -132,7 +133,9 @@ for (const v of VARIANTS64) {
 
 test('ELF64 symbols: every readelf -s entry, values in the top 2 GiB exact', () => {
   const elf = buildC64(VARIANTS64.find((v) => v.name === 'O2-kernel')!);
-  const ours = readElf64Symbols(readElf64Tables(read(elf)));
+  const image = readImage(read(elf));
+  assert.equal(image.format, 'elf');
+  const ours = image.format === 'elf' ? image.symbols() : [];
   const rows = readelf(elf, ['-sW']).split('\n').map((l) => /^\s*\d+: ([0-9a-f]{16})\s+(\d+|0x[0-9a-f]+)\s+(\w+)\s+(\w+)\s+\w+\s+(\w+)\s*(\S*)$/.exec(l)).filter((m) => m && m[6]);
   assert.ok(rows.length >= 10);
   for (const m of rows) {

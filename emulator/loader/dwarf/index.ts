@@ -14,7 +14,6 @@ import { sectionsOfImage } from './sections';
 export { sectionsOf, sectionsOfImage } from './sections';
 import { I386, X86_64, archForMachine, normalizeAddress, type DwarfArch } from './arch';
 export { I386, X86_64, archForMachine, normalizeAddress, addressHex, type DwarfArch } from './arch';
-export { readElf64Tables, readElf64Symbols, isElf64, type Elf64Symbol, type Elf64Section } from './elf64';
 import { evaluate, pickLocation, readLocList, readLocLists } from './location';
 import type { Frame, LocEntry, Location, ReadMemory, Regs } from './location';
 import { ScopeBuilder, inRanges, scopeChain } from './scopes';
