@@ -2,7 +2,8 @@
    leaves in RCX, R11, RFLAGS, CS and SS; a kernel entry that switches to its per-CPU data
    with SWAPGS (KERNEL_GS_BASE <-> GS.base) and back; SYSRETQ to 64-bit and SYSRETL to 32-bit
    (compatibility-mode) user code; INT n from ring 3 onto RSP0 (SS becomes NULL); SWAPGS and
-   SYSRET at ring 3 (#GP), SYSCALL with EFER.SCE clear (#UD). (SYSRET to a non-canonical RIP,
+   SYSRET at ring 3 (#GP), SYSCALL with EFER.SCE clear (#UD), a #PF from ring 3 (U in the
+   error code, on RSP0, the user's SS:RSP in the frame). (SYSRET to a non-canonical RIP,
    where QEMU 7.2 returns to ring 3 and faults there, is in canonical64.) */
 #include "lib.h"
 
@@ -116,13 +117,23 @@ __asm__(
   "  int $0x81\n"
   ".code64\n"
 
+  /* A read of a supervisor page from ring 3: #PF with U set, taken on RSP0. */
+  "user_pf:\n"
+  "  mov %rsp, user_data+64(%rip)\n"
+  "  mov $0x77, %eax\n"
+  "user_pf_load:\n"
+  "  mov kernel_secret(%rip), %rax\n" /* 7 bytes: the handler steps over it */
+  "  mov %rax, user_data+72(%rip)\n"
+  "  int $0x81\n"
+
   ".balign 4096\n"
   "user_data:\n"
   "  .fill 512, 8, 0\n"
   "  .previous\n");
 
 extern char user_page[], user_data[], user64[], user64_after_syscall[], user64_to32[], user32[];
-extern char user_swapgs[], user_sysret[], syscall_entry[], user_return[];
+extern char user_swapgs[], user_sysret[], syscall_entry[], user_return[], user_pf[], user_pf_load[];
+u64 kernel_secret = 0x5EC12E7ul;
 void enter_user(u64 rip, u64 rsp, u64 cs);
 u64 saved_kernel_rsp, sysret_width, cs_at_int;
 u16 ss_after_int;
@@ -144,6 +155,19 @@ static void on_gp(frame_t *f) {
   gp_cs = f->cs;
   gp_rip[gp_count++] = f->rip;
   f->rip += 3;                                      /* SWAPGS and SYSRETQ are 3 bytes each */
+}
+
+static volatile u64 pf_err, pf_cr2, pf_rip, pf_cs, pf_ss, pf_rsp, pf_frame_top;
+static void on_pf(frame_t *f) {
+  if (!(f->cs & 3)) { trap_hooks[14] = 0; trap_dispatch(f); return; }
+  pf_err = f->error_code;
+  pf_cr2 = read_cr2();
+  pf_rip = f->rip;
+  pf_cs = f->cs;
+  pf_ss = f->ss;
+  pf_rsp = f->rsp;
+  pf_frame_top = (u64)&f->ss + 8;
+  f->rip += 7;
 }
 
 void kmain(void) {
@@ -195,5 +219,13 @@ void kmain(void) {
   printf("sysretl: calls=%lu arg=%lx, 32-bit code ran with cs=%04lx ss=%04lx, int 0x81 came from cs=%04lx\n", calls, seen_arg,
          user_data64[6] & 0xFFFF, user_data64[7] & 0xFFFF, cs_at_int & 0xFFFF);
 
+  /* A page fault from ring 3 arrives on RSP0 with the user's SS:RSP. */
+  trap_hooks[14] = on_pf;
+  user_data64[9] = 0;
+  enter_user((u64)user_pf, urs, UCODE64);
+  trap_hooks[14] = 0;
+  printf("#PF from ring 3: err=%lx cr2 is the kernel variable: %u, rip is the load: %u, cs=%04lx ss=%04lx user rsp: %u, on rsp0: %u, rax kept %lx\n",
+         pf_err, pf_cr2 == (u64)&kernel_secret, pf_rip == (u64)user_pf_load, pf_cs, pf_ss, pf_rsp == user_data64[8],
+         pf_frame_top == (u64)boot64_rsp0_top, user_data64[9]);
   printf("done\n");
 }
