@@ -18,6 +18,14 @@ test('a guest prints and exits through isa-debug-exit', async () => {
   assert.equal(r.serial, 'hello from a guest\nmultiboot magic ok\nbswap 78563412\n');
 });
 
+test('arch x86_64 runs a 64-bit kernel under qemu-system-x86_64, which has long mode', async () => {
+  const r = await runQemu(join(GUESTS, 'build', 'x86_64', 'longmode.elf'), { arch: 'x86_64' });
+  assert.equal(r.timedOut, false);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.serial, /^multiboot magic ok\ncpuid 80000001 edx: lm=1 /);
+  assert.match(r.serial, /\nefer lme=1 lma=1\n/);
+});
+
 test('a run past its timeout is killed and reported', async () => {
   const r = await runQemu(join(GUESTS, 'build', 'pitpic.elf'), { timeoutMs: 1 });
   assert.equal(r.timedOut, true);
