@@ -49,6 +49,12 @@ test('the CPU\'s byte window is cut to the instruction, by the code size in effe
   const s16 = log.append(48, 0x182, h, 0xdead, 0x10, 0, window, 6, 1, undefined, true);
   assert.deepEqual([...log.at(s32)!.bytes], [0x66, 0xb8, 0x34, 0x12]);
   assert.deepEqual([...log.at(s16)!.bytes], [0x66, 0xb8, 0x34, 0x12, 0x78, 0x56]);
+  // In 64-bit code 48 is REX.W and B8 takes an 8-byte immediate (10 bytes); 32-bit code would
+  // stop after one byte (DEC EAX).
+  const wide = new Uint8Array([0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0x90, 0x90, 0x90, 0x90, 0x90]);
+  const s64 = log.append(48, 0x182, h, 0xdead, 0x10, 0, wide, 7, 1, undefined, false, 0xffffffff, true);
+  assert.deepEqual([...log.at(s64)!.bytes], [...wide.subarray(0, 10)]);
+  assert.equal(log.at(s64)!.long64, true);
   const r = log.at(s32)!;
   assert.equal(r.gpa, 0xfee000b0);
   assert.equal(r.msr, 0x1b);
