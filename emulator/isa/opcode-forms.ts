@@ -190,6 +190,10 @@ two(0x1c, 'cldemote', 'Mb', 'system', { ...M, reg: 0, mod: 'mem', rep: 'none', f
 two(0x1c, 'nop', 'Ev', 'system', M);
 for (const op of [0x19, 0x1d, 0x1f]) two(op, 'nop', 'Ev', 'system', M);
 two(0x1e, 'nop', 'Ev', 'system', { ...M, rep: NO_REP });   // F3 0F 1E is ENDBR and friends
+// ENDBR32/ENDBR64 are NOPs where CET is absent (it is not advertised): compilers put one at
+// every function entry (-fcf-protection, Linux's IBT), so they decode as what they are.
+two(0x1e, 'endbr64', '', 'system', { ...M, modrmByte: 0xfa, rep: 'f3' });
+two(0x1e, 'endbr32', '', 'system', { ...M, modrmByte: 0xfb, rep: 'f3' });
 for (let cc = 0; cc < 16; cc++) {
   two(0x40 + cc, 'cmov' + CC[cc], 'Gv, Ev', 'data-move', { ...M, cpuid: { leaf: 1, reg: 'edx', bit: 15 } });
   two(0x80 + cc, 'j' + CC[cc], 'Jz', 'control', { ...imm('jv'), compiled: 'always', ...F64 });
@@ -212,7 +216,9 @@ two(0xb4, 'lfs', 'Gz, Mp', 'data-move', { ...M, mod: 'mem' }); two(0xb5, 'lgs', 
 two(0xb6, 'movzx', 'Gv, Eb', 'data-move', { ...M, compiled: 'always' }); two(0xb7, 'movzx', 'Gv, Ew', 'data-move', { ...M, compiled: 'always' });
 two(0xbe, 'movsx', 'Gv, Eb', 'data-move', { ...M, compiled: 'always' }); two(0xbf, 'movsx', 'Gv, Ew', 'data-move', { ...M, compiled: 'always' });
 (['bt', 'bts', 'btr', 'btc'] as const).forEach((m, i) => two(0xba, m, 'Ev, Ib', 'bit-ops', { ...M, reg: 4 + i, imm: 'b', lock: i > 0 }));
-two(0xbc, 'bsf', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP }); two(0xbd, 'bsr', 'Gv, Ev', 'bit-ops', { ...M, rep: NO_REP });
+// F3 0F BC/BD are TZCNT/LZCNT where BMI1/LZCNT exist; without them (not advertised) they run as
+// BSF/BSR, which gcc's `rep bsf` for __builtin_ctz counts on (SDM, TZCNT and LZCNT).
+two(0xbc, 'bsf', 'Gv, Ev', 'bit-ops', M); two(0xbd, 'bsr', 'Gv, Ev', 'bit-ops', M);
 two(0xc0, 'xadd', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xc1, 'xadd', 'Ev, Gv', 'arith', { ...M, lock: true });
 two(0xc7, 'cmpxchg8b', 'Mq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, rexW: false, cpuid: { leaf: 1, reg: 'edx', bit: 8 } });
 // CMPXCHG16B carries no CPUID bit yet: CPUID.1:ECX.CX16 (bit 13) goes on with its execution in 64-bit mode.

@@ -96,6 +96,34 @@ export function runDecoderConformance(decode: DecodeFn, count: number, seed: num
   return result;
 }
 
+/**
+ * The decoder over real code: `code` is decoded from its start as iced-x86 walks it (each
+ * instruction where the previous one ends, an invalid byte skipped), and every instruction
+ * is compared as a random sequence is.
+ */
+export function runRealCodeComparison(decode: DecodeFn, code: Uint8Array, bits: CodeBits): DecoderConformanceResult {
+  const tally: Tally = { missing: new Map(), wrong: new Map(), outside: new Map(), sampleKinds: new Map(), samples: [] };
+  const counts = emptyCounts();
+  const iced = emptyIcedResult();
+  // Padded so that the last instructions have their 15-byte window.
+  const buf = new Uint8Array(code.length + SLOT);
+  buf.set(code);
+  const ref = new IcedReference(bits, buf);
+  try {
+    for (let off = 0; off < code.length;) {
+      ref.decodeAt(off, iced);
+      compareOne(decode, buf.subarray(off, off + SLOT), bits, iced, counts, tally);
+      off += iced.invalid ? 1 : iced.length;
+    }
+  } finally {
+    ref.free();
+  }
+  return {
+    ...counts, byMode: { [bits]: counts }, missing: sortCounts(tally.missing), disagreementsByMnemonic: sortCounts(tally.wrong),
+    outsideByKind: sortCounts(tally.outside), samples: tally.samples,
+  };
+}
+
 function compareOne(decode: DecodeFn, bytes: Uint8Array, bits: CodeBits, iced: IcedResult, counts: ModeCounts, tally: Tally): void {
   counts.checked++;
   if (iced.inScope) counts.inScopeValid++;

@@ -5,7 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeDecoderResult, runDecoderConformance, type DecodeFn } from './decoder-conformance';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeDecoderResult, runDecoderConformance, runRealCodeComparison, type DecodeFn } from './decoder-conformance';
 import { decodeWithIced } from './iced-decode';
 import { emulatorDecodeInfo } from './emulator-under-test';
 import { decodeForm } from '../../emulator/isa';
@@ -110,4 +114,25 @@ test('the 64-bit comparison catches a decoder that reads 64-bit code as 32-bit, 
   const faithful = runDecoderConformance(decodeWithIced, 4000, 7, [64]);
   assert.equal(faithful.disagreed, 0);
   assert.equal(faithful.notImplemented, 0);
+});
+
+test('decoder agrees with iced-x86 on real 64-bit code: the host C library\'s .text', (t) => {
+  // gcc names its own libc; a host without a 64-bit one cannot run this comparison.
+  const libc = spawnSync('gcc', ['-m64', '-print-file-name=libc.so.6'], { encoding: 'utf8' }).stdout.trim();
+  if (!libc || !existsSync(libc)) { t.skip('no 64-bit libc.so.6 for gcc -m64'); return; }
+  const dir = mkdtempSync(join(tmpdir(), 'pv-libc-'));
+  try {
+    const out = join(dir, 'text.bin');
+    const r = spawnSync('objcopy', ['-O', 'binary', '-j', '.text', libc, out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const text = new Uint8Array(readFileSync(out));
+    const res = runRealCodeComparison(emulatorDecodeInfo, text, 64);
+    const report = describeDecoderResult(res);
+    t.diagnostic(`${text.length} bytes of .text: ${report}`);
+    assert.equal(res.disagreed, 0, report);
+    assert.ok(res.checked > 100_000, `only ${res.checked} instructions`);
+    assert.ok(res.decodedByUs > res.checked * 0.5, `we decoded only ${res.decodedByUs} of ${res.checked}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

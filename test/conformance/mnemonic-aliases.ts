@@ -57,6 +57,9 @@ export function sameMnemonic(ours: string, iced: string): boolean {
   if (iced === 'sal' && a === 'shl') return true;
   // 0F 19-1E and the hint forms of 0F 18 are reserved NOPs (SDM Vol. 2, "NOP"); iced names them apart.
   if (iced === 'reservednop' && a === 'nop') return true;
+  // F3 0F BC/BD: iced decodes for a CPU with BMI1/LZCNT; "on processors that do not support"
+  // them the encoding executes as BSF/BSR (SDM Vol. 2, TZCNT and LZCNT), as ours does.
+  if ((iced === 'tzcnt' && a === 'bsf') || (iced === 'lzcnt' && a === 'bsr')) return true;
   const family = FAMILIES[a];
   return family !== undefined && family.includes(iced);
 }
