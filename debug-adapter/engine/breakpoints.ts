@@ -39,7 +39,13 @@ export class BreakpointSet {
   private nextId = 1;
   private readonly byAddress = new Map<number, UserBreakpoint[]>();
 
-  constructor(private readonly machine: { addBreakpoint(a: number): void; removeBreakpoint(a: number): void }) {}
+  /**
+   * `wide`: addresses are 64-bit ones as the DWARF reader keeps them (signed, exact when
+   * canonical), not wrapped to 32 bits.
+   */
+  constructor(private readonly machine: { addBreakpoint(a: number): void; removeBreakpoint(a: number): void }, private readonly wide = false) {}
+
+  private norm(a: number): number { return this.wide ? a : a >>> 0; }
 
   /**
    * One breakpoint at several addresses (a line the compiler split, a function inlined in
@@ -47,7 +53,7 @@ export class BreakpointSet {
    * a breakpoint's hits over its locations.
    */
   addAt(kind: BreakpointKind, addresses: number[], o: BreakpointOptions = {}): UserBreakpoint {
-    const [first, ...rest] = [...new Set(addresses.map((a) => a >>> 0))];
+    const [first, ...rest] = [...new Set(addresses.map((a) => this.norm(a)))];
     if (first === undefined) throw new Error('a breakpoint needs an address');
     const bp = this.add(kind, first, o);
     for (const a of rest) this.place(a, bp);
@@ -56,7 +62,7 @@ export class BreakpointSet {
 
   /** Creates a breakpoint; throws ExpressionError when its condition cannot be read. */
   add(kind: BreakpointKind, address: number, o: BreakpointOptions = {}): UserBreakpoint {
-    const bp: UserBreakpoint = { id: this.nextId++, kind, address: address >>> 0, hits: 0 };
+    const bp: UserBreakpoint = { id: this.nextId++, kind, address: this.norm(address), hits: 0 };
     if (o.condition && o.condition.trim()) bp.condition = compileCondition(o.condition);
     if (o.hitCondition && o.hitCondition.trim()) bp.hitCondition = compileHitCondition(o.hitCondition);
     if (o.logMessage) {
@@ -84,7 +90,7 @@ export class BreakpointSet {
     }
   }
 
-  has(address: number): boolean { return this.byAddress.has(address >>> 0); }
+  has(address: number): boolean { return this.byAddress.has(this.norm(address)); }
 
-  at(address: number): UserBreakpoint[] { return this.byAddress.get(address >>> 0) ?? []; }
+  at(address: number): UserBreakpoint[] { return this.byAddress.get(this.norm(address)) ?? []; }
 }

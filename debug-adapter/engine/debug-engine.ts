@@ -43,7 +43,10 @@ const SLICE_MAX = 50_000_000;
 function loadedSections(image: KernelImage): Array<[number, number]> | undefined {
   if (image.format !== 'elf') return undefined;
   try {
-    const ranges = image.elf().sections.filter((s) => (s.flags & 0x2) !== 0 && s.size > 0).map((s): [number, number] => [s.addr >>> 0, (s.addr >>> 0) + s.size]);
+    const elf = image.elf();
+    // ELF64 addresses are signed numbers (exact when canonical); ELF32 ones unsigned.
+    const at = (a: number) => (elf.class === 64 ? a : a >>> 0);
+    const ranges = elf.sections.filter((s) => (s.flags & 0x2) !== 0 && s.size > 0).map((s): [number, number] => [at(s.addr), at(s.addr) + s.size]);
     return ranges.length ? ranges : undefined;
   } catch { return undefined; }
 }
@@ -132,8 +135,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     let dwarf: DebugInfo | null = null;
     try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }
     this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
-    this.breakpoints = new BreakpointSet(this.machine);
     this.image64 = image.format === 'elf' && (() => { try { return image.elf().class === 64; } catch { return false; } })();
+    this.breakpoints = new BreakpointSet(this.machine, this.image64);
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
     this.installExitHook();
     // A machine snapshot holds the PV hypervisor's state too (trap table, callbacks, event
@@ -172,7 +175,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   evaluateNumber(text: string): number { return this.inspect.evaluateNumber(text); }
   describeValue(v: Value): ReturnType<Inspector['describeValue']> { return this.inspect.describeValue(v); }
   dwarfRegs(): Regs { return this.inspect.dwarfRegs(); }
-  readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(addr >>> 0, len);
+  readonly readMemory = (addr: number, len: number): Uint8Array | null => this.machine.readLinear(this.image64 ? addr : addr >>> 0, len);
   /** Inlined calls at the innermost pc not entered yet (gdb shows their call site until a step in). */
   private hiddenInline = 0;
   private stepperMade: Stepper | undefined;
