@@ -164,7 +164,23 @@
 #define CALLBACKTYPE_sysenter   3
 #define CALLBACKTYPE_nmi        4
 
-/* ---- start-of-day selectors (arch-x86/xen-x86_32.h) ---- */
+/* ---- start-of-day selectors (arch-x86/xen-x86_64.h: the 64-bit kernel shares ring 3 with
+   its user space; arch-x86/xen-x86_32.h below) ---- */
+#ifdef __x86_64__
+#define FLAT_RING3_CS32         0xE023
+#define FLAT_RING3_CS64         0xE033
+#define FLAT_RING3_DS32         0xE02B
+#define FLAT_RING3_DS64         0x0000
+#define FLAT_RING3_SS32         0xE02B
+#define FLAT_RING3_SS64         0xE02B
+#define FLAT_KERNEL_CS          FLAT_RING3_CS64
+#define FLAT_KERNEL_DS          FLAT_RING3_DS64
+#define FLAT_KERNEL_SS          FLAT_RING3_SS64
+#define FLAT_USER_CS            FLAT_RING3_CS64
+#define FLAT_USER_DS            FLAT_RING3_DS64
+#define FLAT_USER_SS            FLAT_RING3_SS64
+#define HYPERVISOR_VIRT_START   0xFFFF800000000000UL
+#else
 #define FLAT_RING1_CS           0xE019
 #define FLAT_RING1_DS           0xE021
 #define FLAT_RING1_SS           0xE021
@@ -178,8 +194,9 @@
 #define FLAT_USER_DS            FLAT_RING3_DS
 #define FLAT_USER_SS            FLAT_RING3_SS
 #define HYPERVISOR_VIRT_START   0xF5800000UL
+#endif
 
-/* ---- shared structures (32-bit layouts) ---- */
+/* ---- shared structures (32-bit layouts; with __x86_64__, the 64-bit ones: the same C, as Xen's headers write it) ---- */
 struct vcpu_time_info {
     uint32_t version;            /* 0: odd while Xen updates the record */
     uint32_t pad0;
@@ -210,9 +227,10 @@ struct vcpu_info {
 
 struct shared_info {
     struct vcpu_info vcpu_info[32];  /* 0 */
-    unsigned long evtchn_pending[32];/* 2048 */
-    unsigned long evtchn_mask[32];   /* 2176 */
-    uint32_t wc_version;             /* 2304 */
+    /* One bit per event channel, as many words as a word has bits (32 or 64). */
+    unsigned long evtchn_pending[sizeof(unsigned long) * 8]; /* 2048 */
+    unsigned long evtchn_mask[sizeof(unsigned long) * 8];    /* 2176; 64-bit: 2560 */
+    uint32_t wc_version;             /* 2304; 64-bit: 3072 */
     uint32_t wc_sec;                 /* 2308 */
     uint32_t wc_nsec;                /* 2312 */
     /* arch part at 2316 */
@@ -222,7 +240,7 @@ struct shared_info {
 #define SIF_INITDOMAIN  (1U << 1)
 
 struct start_info {
-    char magic[32];                  /* 0: "xen-3.0-x86_32p" */
+    char magic[32];                  /* 0: "xen-3.0-x86_32p" ("xen-3.0-x86_64" for a 64-bit guest) */
     unsigned long nr_pages;          /* 32 */
     unsigned long shared_info;       /* 36: machine address of shared_info */
     uint32_t flags;                  /* 40 */
@@ -278,7 +296,8 @@ extern volatile struct vcpu_info *pv_vcpu_info;
 
 #ifdef __x86_64__
 /* The call pushes a return address below RSP: build 64-bit kernels with -mno-red-zone (every
-   x86-64 kernel is). A debug Xen poisons all five argument registers, so every form lists them. */
+   x86-64 kernel is). A debug Xen poisons all six argument registers (R9 too), so every form
+   lists them. */
 #define _pv_hypercall5(nr, a1, a2, a3, a4, a5) ({                                   \
     register long __r __asm__("rax");                                               \
     register long __a1 __asm__("rdi") = (long)(a1);                                 \
@@ -287,7 +306,7 @@ extern volatile struct vcpu_info *pv_vcpu_info;
     register long __a4 __asm__("r10") = (long)(a4);                                 \
     register long __a5 __asm__("r8") = (long)(a5);                                  \
     __asm__ __volatile__(PV__CALL(nr) : "=r"(__r), "+r"(__a1), "+r"(__a2), "+r"(__a3), \
-        "+r"(__a4), "+r"(__a5) : : "memory", "cc"); __r; })
+        "+r"(__a4), "+r"(__a5) : : "r9", "memory", "cc"); __r; })
 #define _pv_hypercall0(nr) _pv_hypercall5(nr, 0, 0, 0, 0, 0)
 #define _pv_hypercall1(nr, a1) _pv_hypercall5(nr, a1, 0, 0, 0, 0)
 #define _pv_hypercall2(nr, a1, a2) _pv_hypercall5(nr, a1, a2, 0, 0, 0)
