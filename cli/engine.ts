@@ -2,7 +2,7 @@
 // depend on the Machine API contract (emulator/machine/api.ts) and nothing more.
 
 import { Machine, firmwareInfo } from '../emulator/machine';
-import { isLinuxImage, loadImage, multibootCommandLine, type KernelImage } from '../emulator/loader';
+import { kernelCommandLine, loadImage, type KernelImage } from '../emulator/loader';
 import type { BootPlan, ExitControlsSpec, MachineApi, MachineOptions, Mode } from '../emulator/machine';
 import type { ImageFormatOption } from './options';
 
@@ -24,15 +24,14 @@ export function createMachine(o: EngineOptions): MachineApi {
 
 /**
  * `kernelPath` is the path as the user gave it: a Multiboot kernel sees it as argv[0], as under
- * QEMU and GRUB. A Linux kernel gets the command line as given (QEMU's -append, GRUB's `linux`).
+ * QEMU and GRUB; Multiboot2 and Linux kernels get the command line as given (kernelCommandLine).
  */
 export function planImage(image: KernelImage, kernelPath: string, o: {
   memoryMiB: number; cmdline?: string; format: ImageFormatOption; flatAddress?: number; realMode?: boolean;
   initrd?: Uint8Array; linuxEntry?: '32' | '64';
 }): BootPlan {
-  const linux = o.format === 'bzimage' || (o.format === 'auto' && isLinuxImage(image));
   return loadImage(image, {
-    ramBytes: o.memoryMiB * 1024 * 1024, cmdline: linux ? o.cmdline ?? '' : multibootCommandLine(kernelPath, o.cmdline),
+    ramBytes: o.memoryMiB * 1024 * 1024, cmdline: kernelCommandLine(image, o.format, kernelPath, o.cmdline),
     format: o.format, flatAddress: o.flatAddress, realMode: o.realMode, initrd: o.initrd, linuxEntry: o.linuxEntry, ...firmwareInfo(),
   });
 }

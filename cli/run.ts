@@ -109,7 +109,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('boot a guest kernel and report its VM exits')
-    .argument('<kernel>', 'the guest image: ELF (32- or 64-bit), Multiboot, a Linux bzImage, or a flat binary / ROM with --format')
+    .argument('<kernel>', 'the guest image: ELF (32- or 64-bit), Multiboot, Multiboot2, a Linux bzImage, or a flat binary / ROM with --format')
     .addOption(new Option('--mode <mode>', 'virtualization mode').choices(['hvm', 'pv']).default('hvm'))
     .addOption(new Option('--memory <MiB>', 'guest RAM in MiB').argParser(parseMemory).default(DEFAULT_MEMORY_MIB))
     .addOption(new Option('--cmdline <text>', 'kernel command line (Multiboot, Linux)').argParser(parseCmdline))
@@ -130,7 +130,7 @@ export function registerRun(program: Command): void {
       .argParser(parseStopOn))
     .addOption(new Option('--summary <format>', 'end-of-run summary').choices(['text', 'json', 'none']).default('text'))
     .addOption(new Option('--profile <file.json>', 'write exits per guest address (for the editor)'))
-    .addOption(new Option('--format <format>', 'image format (auto: by its headers)').choices(['auto', 'elf', 'multiboot', 'bzimage', 'flat', 'rom']).default('auto'))
+    .addOption(new Option('--format <format>', 'image format (auto: by its headers)').choices(['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'flat', 'rom']).default('auto'))
     .addOption(new Option('--initrd <file>', 'Linux: the initial RAM disk (e.g. a gzip\'d cpio initramfs)'))
     .addOption(new Option('--linux-entry <bits>', 'Linux: enter the bzImage at its 32-bit entry (as GRUB\'s linux command) or its 64-bit one (long mode, identity-mapped, as kexec)').choices(['32', '64']).default('32'))
     .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000, or 0x7c00 with --real-mode)').argParser(parseAddress))

@@ -1,6 +1,9 @@
 // Decides how to load an image when the caller says 'auto', from its headers alone:
 //   a Linux boot image ("HdrS" at 0x202, boot_flag 0xAA55)        -> bzimage
 //   a Multiboot header (magic 0x1BADB002 in the first 8 KiB)      -> multiboot
+//   else a Multiboot2 header (0xE85250D6 in the first 32 KiB)     -> multiboot2
+//   (a kernel with both is loaded as Multiboot 1, as QEMU's -kernel does: --format multiboot2
+//   chooses the other)
 //   an ELF (ELF32 i386 or ELF64 x86-64) without one               -> elf (a Xen PV kernel among them)
 //   a raw file given a load address                               -> flat
 // Anything else needs an explicit format. `describeImage` names what the headers say, for the
@@ -15,19 +18,21 @@ import type { LoadOptions } from './load-options';
 
 export type Detected =
   | { format: 'multiboot' }
+  | { format: 'multiboot2' }
   | { format: 'bzimage' }
   | { format: 'elf' }
   | { format: 'flat' }
   | { format: 'rom' };
 
-export function detectFormat(image: KernelImage, opts: LoadOptions): Detected {
+export function detectFormat(image: KernelImage, opts: Pick<LoadOptions, 'flatAddress' | 'realMode'>): Detected {
   if (image.format === 'raw' && hasSetupHeader(new ByteReader(image.bytes))) return { format: 'bzimage' };
   if (image.multiboot()) return { format: 'multiboot' };
+  if (image.multiboot2()) return { format: 'multiboot2' };
   if (image.format === 'elf') return { format: 'elf' };
   // A load address can only mean a flat binary, so it is taken as the caller's choice.
   if (opts.flatAddress !== undefined || opts.realMode) return { format: 'flat' };
   throw new ImageError(
-    'unrecognised image: not ELF, not a Linux bzImage and no multiboot header in the first 8192 bytes; say what it is with --format flat (and --flat-address) or --format rom',
+    'unrecognised image: not ELF, not a Linux bzImage and no Multiboot or Multiboot2 header; say what it is with --format flat (and --flat-address) or --format rom',
     { offset: 0, field: 'format' });
 }
 
@@ -39,14 +44,17 @@ export function describeImage(image: KernelImage): string | null {
     if (hasSetupHeader(r)) parts.push(`a Linux bzImage (boot protocol ${protocolText(r.u16(0x206, 'version'))})`);
   } catch { /* too short to say */ }
   let mb = false;
+  let mb2 = false;
   try { mb = image.multiboot() !== null; } catch { /* a broken header says nothing */ }
+  try { mb2 = image.multiboot2() !== null; } catch { /* likewise */ }
+  const headers = [mb ? 'a Multiboot header' : '', mb2 ? 'a Multiboot2 header' : ''].filter(Boolean).join(' and ');
   const cls = elfClass(image.bytes);
   if (image.format === 'elf') {
     let xen = false;
     try { xen = image.xen() !== null; } catch { /* likewise */ }
-    parts.push(`an ELF${cls ?? ''} file${mb ? ' with a Multiboot header' : ''}${xen ? ' carrying Xen notes (a PV kernel)' : ''}`);
-  } else if (mb) {
-    parts.push('a file with a Multiboot header');
+    parts.push(`an ELF${cls ?? ''} file${headers ? ` with ${headers}` : ''}${xen ? ' carrying Xen notes (a PV kernel)' : ''}`);
+  } else if (headers) {
+    parts.push(`a file with ${headers}`);
   }
   return parts.length ? parts.join(', ') : null;
 }

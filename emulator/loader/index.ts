@@ -7,11 +7,11 @@ import { loadPlainElf } from './elf-load';
 import { loadFlat } from './flat';
 import { checkRamBytes } from './guest-ram';
 import { ImageError } from './image-error';
-import type { LoadOptions } from './load-options';
+import type { ImageFormat, LoadOptions } from './load-options';
+import { multibootCommandLine } from './multiboot-info';
 import { loadMultiboot } from './multiboot';
 import { loadLinux } from './linux';
-import { hasSetupHeader } from './linux-setup-header';
-import { ByteReader } from './byte-reader';
+import { loadMultiboot2 } from './multiboot2';
 import { loadRom } from './rom';
 import { asImage, type KernelImage } from './kernel-image';
 import type { XenGuestInfo } from './xen-notes';
@@ -28,7 +28,7 @@ export { parseElf, parseElf32, readSymbols, addressSymbols, loadSegments, isElf,
 export type { ElfImage, Elf32Image, Elf64Image, ElfHeader, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf';
 export { pcMemoryMap, multibootCommandLine } from './multiboot-info';
 
-const FORMATS = new Set(['auto', 'elf', 'multiboot', 'bzimage', 'flat', 'rom']);
+const FORMATS = new Set(['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'flat', 'rom']);
 
 /** `source`: the image as read once by readImage (what front ends pass), or its bytes. */
 export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): BootPlan {
@@ -41,12 +41,12 @@ export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): 
     if (!(m?.bytes instanceof Uint8Array)) throw new ImageError(`module ${i} has no bytes (a Uint8Array)`, { field: 'modules' });
   });
   const format = opts.format ?? 'auto';
-  if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, bzimage, flat or rom)`, { field: 'format' });
+  if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, multiboot2, bzimage, flat or rom)`, { field: 'format' });
   const image = asImage(source);
   if (image.bytes.length === 0) throw new ImageError('image is empty (0 bytes)', { field: 'image' });
 
   const resolved = format === 'auto' ? detectFormat(image, opts) : { format };
-  if (resolved.format !== 'multiboot' && opts.modules && opts.modules.length > 0) {
+  if (resolved.format !== 'multiboot' && resolved.format !== 'multiboot2' && opts.modules && opts.modules.length > 0) {
     throw new ImageError(`modules can only be passed to a multiboot kernel, and this image is loaded as ${resolved.format}`, { field: 'modules' });
   }
   if (resolved.format !== 'bzimage' && opts.initrd) {
@@ -56,6 +56,8 @@ export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): 
     switch (resolved.format) {
       case 'multiboot':
         return loadMultiboot(image, opts);
+      case 'multiboot2':
+        return loadMultiboot2(image, opts);
       case 'bzimage':
         return loadLinux(image, opts);
       case 'elf':
@@ -93,10 +95,18 @@ function withPvHint(image: KernelImage, load: () => BootPlan): BootPlan {
   }
 }
 
-/** True for a Linux boot image (a bzImage's setup header): its command line is not Multiboot's. */
-export function isLinuxImage(source: Uint8Array | KernelImage): boolean {
+/**
+ * The command line a kernel gets for `args` when run from `kernelPath`: a Multiboot (v1)
+ * kernel gets the path first, as QEMU's -kernel and GRUB's `multiboot` give it (argv[0]);
+ * Multiboot2 (GRUB's `multiboot2`) and Linux kernels get the arguments alone.
+ */
+export function kernelCommandLine(source: Uint8Array | KernelImage, format: ImageFormat, kernelPath: string, args = ''): string {
   const image = asImage(source);
-  return image.format === 'raw' && hasSetupHeader(new ByteReader(image.bytes));
+  let resolved: string = format;
+  if (format === 'auto') {
+    try { resolved = detectFormat(image, {}).format; } catch (e) { if (!(e instanceof ImageError)) throw e; }
+  }
+  return resolved === 'multiboot' ? multibootCommandLine(kernelPath, args) : args;
 }
 
 /** True when the first 8192 bytes hold a valid multiboot header (for callers choosing a mode). */

@@ -5,13 +5,13 @@
 // the same ImageError every time it is asked for; the parts that did not fail stay usable
 // (a Multiboot kernel booted through its address fields needs no readable ELF).
 //
-// The union is by format, and an ELF file's own union by class, so that ELF64 (class 64,
-// long-mode kernels) and a Multiboot2 header slot in beside what is here.
+// The union is by format, and an ELF file's own union by class (32 or 64).
 
 import { ByteReader } from './byte-reader';
 
 import { isElf, parseElf as parseElfFile, readSymbols, type ElfImage, type ElfSymbol } from './elf';
 import { findMultibootHeader, type MultibootHeader } from './multiboot-header';
+import { findMultiboot2Header, type Multiboot2Header } from './multiboot2-header';
 import { readXenNotes, type XenGuestInfo } from './xen-notes';
 
 /** A parsed ELF file, by class: `class` 32 (i386) or 64 (x86-64). */
@@ -21,6 +21,8 @@ interface ImageParts {
   readonly bytes: Uint8Array;
   /** The Multiboot header in the first 8192 bytes, or null when there is none. */
   multiboot(): MultibootHeader | null;
+  /** The Multiboot2 header in the first 32768 bytes, or null when there is none. */
+  multiboot2(): Multiboot2Header | null;
 }
 
 /** A file with the ELF magic. */
@@ -43,10 +45,11 @@ export type KernelImage = ElfKernelImage | RawKernelImage;
 /** Reads an image. `parseElf` is the ELF reader (a test passes one that counts its calls). */
 export function readImage(bytes: Uint8Array, parseElf: (bytes: Uint8Array) => ElfFile = parseElfFile): KernelImage {
   const multiboot = once(() => findMultibootHeader(new ByteReader(bytes)));
-  if (!isElf(bytes)) return { format: 'raw', bytes, multiboot };
+  const multiboot2 = once(() => findMultiboot2Header(new ByteReader(bytes)));
+  if (!isElf(bytes)) return { format: 'raw', bytes, multiboot, multiboot2 };
   const elf = once(() => parseElf(bytes));
   return {
-    format: 'elf', bytes, multiboot, elf,
+    format: 'elf', bytes, multiboot, multiboot2, elf,
     symbols: once(() => readSymbols(elf())),
     xen: once(() => readXenNotes(elf())),
   };

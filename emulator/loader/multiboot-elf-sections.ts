@@ -11,6 +11,8 @@ export interface ElfSectionsForInfo {
   num: number;
   entsize: number;
   shndx: number;
+  /** ELF class of the table: where sh_addr lies in an entry (offset 12, 4 bytes; or 16, 8 bytes). */
+  cls: 32 | 64;
   /** Sections to copy into guest memory, by index. */
   loads: Array<{ index: number; data: Uint8Array }>;
 }
@@ -25,10 +27,12 @@ export function elfSectionsForInfo(elf: ElfImage): ElfSectionsForInfo | undefine
     if (s.index === 0 || s.type === 0 || s.type === SHT_NOBITS || s.size === 0 || s.addr !== 0) continue;
     loads.push({ index: s.index, data: sectionData(elf, s, `section ${s.index} '${s.name}'`) });
   }
-  return { table, num, entsize: shentsize, shndx: elf.shstrndx, loads };
+  return { table, num, entsize: shentsize, shndx: elf.shstrndx, cls: elf.class, loads };
 }
 
 /** Records where a section was placed, in the table copy. */
 export function setSectionAddress(info: ElfSectionsForInfo, index: number, addr: number): void {
-  new DataView(info.table.buffer, info.table.byteOffset).setUint32(index * info.entsize + 12, addr, true);
+  const v = new DataView(info.table.buffer, info.table.byteOffset);
+  if (info.cls === 32) v.setUint32(index * info.entsize + 12, addr, true);
+  else { v.setUint32(index * info.entsize + 16, addr, true); v.setUint32(index * info.entsize + 20, 0, true); }
 }

@@ -123,6 +123,11 @@ export class FixtureBuilder {
     });
   }
 
+  /** An ELF32 Multiboot2 kernel that reports its boot information tag by tag. */
+  mb2Report(): Built {
+    return this.once('mb2-report', () => this.link('mb2-report.elf', [this.nasmElf('mb2-report.asm', 'mb2-report.o')], ['--no-warn-rwx-segments', '-T', join(FIXTURES, 'mb2.ld')]));
+  }
+
   plainElf(): Built {
     return this.once('plain', () => this.link('plain.elf', [this.nasmElf('plain.asm', 'plain.o')], ['-Ttext', '0x200000', '-e', 'start']));
   }
