@@ -112,6 +112,14 @@ test('Multiboot2 detection: a kernel with only that header is one; ELF symbols r
   assert.match(plan.description, /^ELF32 multiboot2 kernel/);
   assert.ok(plan.entry.kind === 'flat32' && plan.entry.regs?.eax === 0x36d76289);
   assert.ok(plan.symbols?.some((s) => s.name === 'start'));
+  // The x86-64 sample carries both headers (guest/boot64.inc): auto picks Multiboot 1, as
+  // qemu -kernel would; --format multiboot2 the other, entered at the same 32-bit code.
+  const sample = new Uint8Array(readFileSync(join(__dirname, '..', '..', 'examples', 'sample', 'build', 'sample-hvm64.elf')));
+  const v1 = loadImage(sample, { ramBytes: RAM });
+  const v2 = loadImage(sample, { ramBytes: RAM, format: 'multiboot2' });
+  assert.ok(v1.entry.kind === 'flat32' && v1.entry.regs?.eax === 0x2badb002);
+  assert.ok(v2.entry.kind === 'flat32' && v2.entry.regs?.eax === 0x36d76289);
+  assert.equal(v2.entry.eip, v1.entry.eip);
   // The higher-half ELF64 carries no header: refused under multiboot2 with what it is.
   assert.throws(() => loadImage(fx.higherHalf64().bytes, { ramBytes: RAM, format: 'multiboot2' }), /no multiboot2 header .* by its headers this file is an ELF64 file/);
 });
