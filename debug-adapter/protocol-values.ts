@@ -44,11 +44,22 @@ export function memoryRef(ref: unknown): { address: number; physical: boolean } 
   return a === null ? null : { address: a, physical: false };
 }
 
+/** An address as a memoryReference: 8 hex digits for 32-bit ones, all 64 bits for a long-mode guest's (signed values). */
+export function addressRef(a: number): string {
+  return a >= 0 && a <= 0xffffffff ? `0x${(a >>> 0).toString(16).padStart(8, '0')}` : `0x${BigInt.asUintN(64, BigInt(Math.trunc(a))).toString(16)}`;
+}
+
 export function parseAddress(ref: unknown): number | null {
   if (typeof ref === 'number' && Number.isInteger(ref)) return ref >>> 0;
   if (typeof ref !== 'string') return null;
   const t = ref.trim();
   if (/^0x[0-9a-f]{1,8}$/i.test(t)) return parseInt(t, 16) >>> 0;
+  // A 64-bit address (a long-mode guest's): its signed value, as the debugger keeps addresses;
+  // exact for every canonical address, refused when it is not one.
+  if (/^0x[0-9a-f]{9,16}$/i.test(t)) {
+    const v = BigInt.asIntN(64, BigInt(t));
+    return v >= -(1n << 47n) && v < 1n << 47n ? Number(v) : null;
+  }
   if (/^\d{1,10}$/.test(t) && Number(t) <= 0xffffffff) return Number(t);
   return null;
 }

@@ -17,7 +17,7 @@ import { compileCondition } from '../emulator/expression';
 import { codeBits } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { disassembleAround } from './disassembly-view';
-import { exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
+import { addressRef, exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
 import { EXITS_EVENT, EXIT_LOG_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson, type ExitsEventBody } from './custom-protocol';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
@@ -519,7 +519,7 @@ export class ParavirtSession extends LoggingDebugSession {
         const by = f.interruptedBy;
         const name = by === undefined ? base : by === '' ? `${base} (interrupted)` : `${base} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
-        sf.instructionPointerReference = hex(f.pc);
+        sf.instructionPointerReference = addressRef(f.pc);
         if (!l) sf.presentationHint = 'subtle';
         return sf;
       }),
@@ -582,7 +582,7 @@ export class ParavirtSession extends LoggingDebugSession {
       variables: nodes.map((n) => {
         const v: DebugProtocol.Variable = { name: n.name, value: formatNodeValue(n.value, args.format), variablesReference: n.children ? this.handles.create(n.children) : 0 };
         if (n.type) v.type = n.type;
-        if (n.memory !== undefined) v.memoryReference = hex(n.memory);
+        if (n.memory !== undefined) v.memoryReference = addressRef(n.memory);
         if (!n.set) v.presentationHint = { attributes: ['readOnly'] };
         return v;
       }),
@@ -635,7 +635,7 @@ export class ParavirtSession extends LoggingDebugSession {
         // A typed value: shown C-like, expandable like a variable, with its address for the memory view.
         const node = typedNode(expr, v, e);
         const body: DebugProtocol.EvaluateResponse['body'] = { result: node.value, type: node.type, variablesReference: node.children ? this.handles.create(node.children) : 0 };
-        if (node.memory !== undefined) body.memoryReference = hex(node.memory);
+        if (node.memory !== undefined) body.memoryReference = addressRef(node.memory);
         response.body = body;
       }
       this.sendResponse(response);
@@ -651,7 +651,9 @@ export class ParavirtSession extends LoggingDebugSession {
     const count = Number(args?.count);
     if (ref === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address (0x..., or phys:0x... for physical memory)`); return; }
     if (!Number.isInteger(count) || count < 0 || count > MAX_READ) { this.fail(response, `count must be a whole number from 0 to ${MAX_READ}`); return; }
-    const start = (ref.address + (Number(args.offset) || 0)) >>> 0;
+    // A long-mode guest's linear addresses are 64-bit (signed numbers); 32-bit ones wrap.
+    const wide = e.image64 && !ref.physical;
+    const start = wide ? ref.address + (Number(args.offset) || 0) : (ref.address + (Number(args.offset) || 0)) >>> 0;
     let bytes: Uint8Array;
     if (ref.physical) {
       bytes = e.machine.readPhysical(start, count);
@@ -659,7 +661,7 @@ export class ParavirtSession extends LoggingDebugSession {
       const out: number[] = [];
       for (let i = 0; i < count; i++) {
         // Page by page: stop at the first unmapped page, as the protocol's unreadableBytes expects.
-        const a = (start + i) >>> 0;
+        const a = wide ? start + i : (start + i) >>> 0;
         const n = Math.min(count - i, 0x1000 - (a & 0xfff));
         const chunk = e.machine.readLinear(a, n);
         if (!chunk) break;
@@ -668,7 +670,7 @@ export class ParavirtSession extends LoggingDebugSession {
       }
       bytes = Uint8Array.from(out);
     }
-    response.body = { address: (ref.physical ? 'phys:' : '') + hex(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: count - bytes.length };
+    response.body = { address: (ref.physical ? 'phys:' : '') + (wide ? addressRef(start) : hex(start)), data: Buffer.from(bytes).toString('base64'), unreadableBytes: count - bytes.length };
     this.sendResponse(response);
   }
 
@@ -679,9 +681,9 @@ export class ParavirtSession extends LoggingDebugSession {
     if (ref === null || typeof args.data !== 'string') { this.fail(response, 'writeMemory needs a memoryReference address and base64 data'); return; }
     const data = new Uint8Array(Buffer.from(args.data, 'base64'));
     if (data.length > MAX_READ) { this.fail(response, `writeMemory: at most ${MAX_READ} bytes at a time`); return; }
-    const at = (ref.address + (Number(args.offset) || 0)) >>> 0;
+    const at = e.image64 && !ref.physical ? ref.address + (Number(args.offset) || 0) : (ref.address + (Number(args.offset) || 0)) >>> 0;
     if (ref.physical) e.machine.writePhysical(at, data);
-    else if (!e.machine.writeLinear(at, data)) { this.fail(response, `memory at ${hex(at)} (+${data.length}) is not mapped`); return; }
+    else if (!e.machine.writeLinear(at, data)) { this.fail(response, `memory at ${addressRef(at)} (+${data.length}) is not mapped`); return; }
     e.stateEdited();
     response.body = { offset: 0, bytesWritten: data.length };
     this.sendResponse(response);
@@ -695,7 +697,7 @@ export class ParavirtSession extends LoggingDebugSession {
     if (base === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address`); return; }
     if (!Number.isInteger(count) || count < 0 || count > 10000) { this.fail(response, 'instructionCount must be a whole number from 0 to 10000'); return; }
     try { this.disasm ??= new Disassembler(this.config!.disassemblySyntax); } catch (err) { this.fail(response, (err as Error).message); return; }
-    const addr = (base + (Number(args.offset) || 0)) >>> 0;
+    const addr = e.image64 ? base + (Number(args.offset) || 0) : (base + (Number(args.offset) || 0)) >>> 0;
     const ioff = Math.max(-10000, Math.min(10000, Math.trunc(Number(args.instructionOffset) || 0)));
     response.body = {
       instructions: disassembleAround(e, this.disasm, addr, ioff, count, codeBits(e.machine), (file, line) => ({ source: this.source(file), line: this.convertDebuggerLineToClient(line) })),
