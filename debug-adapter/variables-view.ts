@@ -41,11 +41,14 @@ function valueNode(name: string, type: CType, bytes: Uint8Array, address: number
   }
   if (address !== undefined && (t.kind === 'base' || t.kind === 'pointer' || t.kind === 'enum')) {
     const size = sizeOf(t);
-    node.set = (v: number) => {
+    const write = (v: bigint) => {
       const out = new Uint8Array(size);
-      for (let i = 0, x = BigInt.asUintN(size * 8, BigInt(Math.trunc(v))); i < size; i++, x >>= 8n) out[i] = Number(x & 0xffn);
+      for (let i = 0, x = BigInt.asUintN(size * 8, v); i < size; i++, x >>= 8n) out[i] = Number(x & 0xffn);
       if (!e.machine.writeLinear(address, out)) throw new Error(`memory at ${hex(address)} is not mapped`);
     };
+    node.set = (v: number) => write(BigInt(Math.trunc(v)));
+    // 8-byte values take all 64 bits of what is assigned (long, u64, 64-bit pointers).
+    if (size === 8) node.setWide = write;
   }
   return node;
 }
@@ -70,6 +73,7 @@ export function variableNodes(e: DebugEngine, di: DebugInfo, vars: Variable[], f
       const t = strip(v.type);
       if (t.kind === 'base' || t.kind === 'pointer' || t.kind === 'enum') {
         node.set = (value: number) => { const err = e.writeVariable(v, fn, value, regs, innermost); if (err) throw new Error(err); };
+        if (sizeOf(t) === 8) node.setWide = (value: bigint) => { const err = e.writeVariable(v, fn, value, regs, innermost); if (err) throw new Error(err); };
       }
     }
     return node;

@@ -197,7 +197,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     return { fn, params: frame.inline.params, locals: frame.inline.locals, regs: frame.regs ?? this.dwarfRegs() };
   }
   addressOf(name: string): ReturnType<Inspector['addressOf']> { return this.inspect.addressOf(name); }
-  writeVariable(v: Variable, fn: FunctionInfo | null, value: number, regs: Regs, innermost: boolean): string | null { return this.inspect.writeVariable(v, fn, value, regs, innermost); }
+  writeVariable(v: Variable, fn: FunctionInfo | null, value: number | bigint, regs: Regs, innermost: boolean): string | null { return this.inspect.writeVariable(v, fn, value, regs, innermost); }
 
   // ---- breakpoints -------------------------------------------------------------------
 

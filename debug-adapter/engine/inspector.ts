@@ -5,7 +5,7 @@
 import type { MachineApi, RegisterFile } from '../../emulator/machine';
 import { type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { compileExpression, ExpressionError, NotApplicable, toBigInt, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from '../../emulator/expression';
-import { GPR64, asAddress, controlRegister, cr8, efer, gpr, kernelGsBase, longCpu, rip, segmentBase, type LongCpu } from './long-mode-view';
+import { GPR64, asAddress, controlRegister, cr8, efer, gpr, kernelGsBase, longCpu, rip, segmentBase, setGpr, type LongCpu } from './long-mode-view';
 import type { SymbolTable } from './symbols';
 import { ERROR_CODE_VECTORS, unwind, type RawFrame } from './stack';
 import { StubMap, type HandlerEntry } from './interrupt-frames';
@@ -466,15 +466,26 @@ export class Inspector {
   }
 
   /** Writes a variable's new value where it lives (memory or a register of the innermost frame). */
-  writeVariable(v: Variable, fn: FunctionInfo | null, value: number, regs: Regs, innermost: boolean): string | null {
+  writeVariable(v: Variable, fn: FunctionInfo | null, value: number | bigint, regs: Regs, innermost: boolean): string | null {
     const di = this.dwarf;
     if (!di) return 'no debug information';
-    const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost }, fn);
+    const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost, regBytes: this.regBytes }, fn);
     const size = sizeOf(v.type) || 4;
     const bytes = new Uint8Array(size);
-    for (let i = 0, x = BigInt.asUintN(size * 8, BigInt(Math.trunc(value))); i < size; i++, x >>= 8n) bytes[i] = Number(x & 0xffn);
+    const big = typeof value === 'bigint' ? value : BigInt(Math.trunc(value));
+    for (let i = 0, x = BigInt.asUintN(size * 8, big); i < size; i++, x >>= 8n) bytes[i] = Number(x & 0xffn);
     if (loc.kind === 'memory') return this.machine.writeLinear(loc.address, bytes) ? null : `memory at 0x${loc.address.toString(16)} is not mapped`;
-    if (loc.kind === 'register' && innermost && REGISTER_NAMES.has(loc.name)) { this.machine.setRegister(loc.name as keyof RegisterFile, value >>> 0); return null; }
+    const c64 = this.dwarf?.arch.name === 'x86-64' ? longCpu(this.machine) : null;
+    const q = (GPR64 as readonly string[]).indexOf(loc.kind === 'register' ? loc.name : '');
+    if (loc.kind === 'register' && innermost && c64 && q >= 0) {
+      // As the CPU writes a register of the variable's size: 8 bytes whole, 4 zero-extended
+      // (a 32-bit write clears the high half), 1 or 2 into the low bytes only.
+      const mask = (1n << BigInt(Math.min(size, 8) * 8)) - 1n;
+      const next = size >= 8 ? big : size === 4 ? big & mask : (gpr(c64, q) & ~mask) | (big & mask);
+      setGpr(c64, q, BigInt.asUintN(64, next));
+      return null;
+    }
+    if (loc.kind === 'register' && innermost && REGISTER_NAMES.has(loc.name)) { this.machine.setRegister(loc.name as keyof RegisterFile, Number(BigInt.asUintN(32, big))); return null; }
     return `cannot write a variable that lives in ${loc.kind === 'register' ? `register ${loc.name} of a caller` : loc.kind}`;
   }
 
