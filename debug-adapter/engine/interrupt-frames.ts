@@ -40,6 +40,7 @@ export interface StubPoint {
 interface PathState { depth: number; pusha: number | null; vectorAt: number | null; ebpKept: boolean; ebpAt: number | null }
 
 const MAX_INSTRUCTIONS = 4096;
+const PER_ENTRY = 128;
 
 /** x86 registers by ModRM number. */
 const ESP = 4, EBP = 5;
@@ -53,7 +54,9 @@ export class StubMap {
    */
   constructor(entries: Map<number, HandlerEntry>, private readonly read: (addr: number, len: number) => Uint8Array | null, private readonly bits: 32 | 64 = 32) {
     // Entries sharing code (a common stub) meet at the same instructions; they must agree.
-    let budget = MAX_INSTRUCTIONS;
+    // Every entry walks the shared code again: a full IDT (256 stubs into one common stub, as
+    // 64-bit kernels have) needs a budget that grows with the entries.
+    let budget = Math.max(MAX_INSTRUCTIONS, PER_ENTRY * entries.size);
     for (const [addr, e] of entries) budget = bits === 64 ? this.walk64(addr, e, budget) : this.walk(addr, e, budget);
   }
 
