@@ -4,6 +4,8 @@
 //   bench/lint-bench.ts exports runLintBench(): Promise<Record<string, number>>
 //     (figures by name, e.g. launchMs, stepMs, rssMB; printed as given)
 //   bench/history-bench.ts exports runHistoryBench(): Promise<Record<string, number>> (the same)
+//   bench/linux-boot-bench.ts exports runLinuxBootBench(): Promise<Record<string, number | string>>
+//     (a string is a note printed as given: e.g. how far a guest got when it has no time yet)
 // A missing file is skipped; a failing one is reported, never fatal.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { BENCH_DIR } from './build-guests';
 export interface HookResult {
   name: string;
   figures?: Record<string, number>;
+  notes?: Record<string, string>;
   error?: string;
   skipped?: string;
 }
@@ -23,6 +26,7 @@ const HOOKS: HookSpec[] = [
   { name: 'debug adapter', file: 'dap-bench.ts', fn: 'runDapBench' },
   { name: 'reverse history', file: 'history-bench.ts', fn: 'runHistoryBench' },
   { name: 'linter on Linux arch/x86', file: 'lint-bench.ts', fn: 'runLintBench', fields: ['lintX86Ms', 'emulateEditMs'] },
+  { name: 'Debian Linux to /init (issue 15 point 9)', file: 'linux-boot-bench.ts', fn: 'runLinuxBootBench' },
 ];
 
 export async function runHooks(): Promise<HookResult[]> {
@@ -37,9 +41,14 @@ export async function runHooks(): Promise<HookResult[]> {
       const raw = await (fn as () => Promise<unknown>)();
       if (!raw || typeof raw !== 'object') throw new Error(`${h.fn}() returned ${String(raw)}`);
       const figures: Record<string, number> = {};
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (typeof v === 'number') figures[k] = v;
+      const notes: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof v === 'number') figures[k] = v;
+        else if (typeof v === 'string') notes[k] = v;
+      }
+      const withNotes = Object.keys(notes).length ? { notes } : {};
       const missing = (h.fields ?? []).filter((f) => !(f in figures));
-      out.push(missing.length ? { name: h.name, figures, error: `missing figures: ${missing.join(', ')}` } : { name: h.name, figures });
+      out.push(missing.length ? { name: h.name, figures, ...withNotes, error: `missing figures: ${missing.join(', ')}` } : { name: h.name, figures, ...withNotes });
     } catch (e) {
       out.push({ name: h.name, error: e instanceof Error ? e.message : String(e) });
     }

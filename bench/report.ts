@@ -120,6 +120,7 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
       // Ratios near 1 are what these figures are read for: three decimals, not one.
       const figs = Object.entries(h.figures ?? {}).map(([k, v]) => `${k}=${Number.isInteger(v) ? String(v) : fmt(v, Math.abs(v) < 10 ? 3 : 1)}`).join('  ');
       console.log(`  ${h.name}: ${figs}${h.error ? `  (${h.error})` : ''}`);
+      for (const [k, v] of Object.entries(h.notes ?? {})) console.log(`    ${k}: ${v}`);
     }
   }
   const dap = input.hooks.find((h) => h.figures?.to100MBreakpointRatio !== undefined)?.figures;

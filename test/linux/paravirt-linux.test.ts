@@ -1,0 +1,26 @@
+// Issue 15 point 9, as the user runs it: `paravirt run vmlinuz --initrd initramfs --cmdline
+// "console=ttyS0 panic=-1"` on Debian's stock kernel must reach the busybox /init, which prints
+// its marker with the kernel release and powers off (ACPI S5: exit status 0).
+// Marked todo while the kernel does not get that far: the run still happens and its output
+// says where it stopped; `npm run bench` reports the same progress beside QEMU's time.
+
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildAll, paravirt, type Built } from '../cli/harness';
+import { linuxFixture } from './debian-kernel';
+import { INIT_MARKER } from './initramfs';
+
+let b: Built;
+before(async () => { b = await buildAll([]); });
+
+test('paravirt run boots Debian\'s kernel to the busybox /init and powers off', {
+  todo: 'needs the long-mode CPU: the kernel\'s startup_32 halts when CPUID reports no long mode', timeout: 900_000,
+}, () => {
+  const fx = linuxFixture();
+  const r = paravirt(b, ['run', fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', fx.cmdline, '--memory', '256',
+    '--max-time', '120', '--summary', 'json']);
+  const line = r.stdout.split(/\r?\n/).find((l) => l.startsWith(INIT_MARKER));
+  assert.ok(line, `no marker; the run ended with status ${r.status}: ${r.stdout.slice(-1500)}${r.stderr}`);
+  assert.ok(fx.kernelPackage.startsWith(`linux-image-${line.slice(INIT_MARKER.length).trim()}`));
+  assert.equal(r.status, 0, 'powered off through ACPI S5');
+});
