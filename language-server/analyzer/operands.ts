@@ -47,8 +47,11 @@ export function normalizeOperand(op: string): string {
 
 export const GPR32 = new Set(['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp']);
 
-export const NASM_PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', 'lock', 'o16', 'o32', 'a16', 'a32', 'xacquire', 'xrelease', 'bnd']);
-export const GAS_PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', 'lock', 'data16', 'data32', 'addr16', 'addr32', 'rex', 'notrack', 'bnd', 'cs', 'ds', 'es', 'fs', 'gs', 'ss']);
+// o64/a64 and GAS's rex64/rex.W... are how 64-bit code spells REX and size overrides
+// (`o64 sysret` is NASM's SYSRETQ, as iced-x86 prints it).
+export const NASM_PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', 'lock', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'xacquire', 'xrelease', 'bnd']);
+const REX_FORMS = Array.from({ length: 16 }, (_, i) => 'rex.' + ['w', 'r', 'x', 'b'].filter((_, k) => i & (8 >> k)).join('')).filter((r) => r !== 'rex.');
+export const GAS_PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', 'lock', 'data16', 'data32', 'addr16', 'addr32', 'rex', 'rex64', ...REX_FORMS, 'notrack', 'bnd', 'cs', 'ds', 'es', 'fs', 'gs', 'ss']);
 
 /** Parse `paravirt: target=pv|hvm` and `paravirt: ignore` from comment text. */
 export function commentDirectives(comment: string): { ignore: boolean; target: 'pv' | 'hvm' | null } {

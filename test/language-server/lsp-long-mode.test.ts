@@ -243,6 +243,13 @@ describe('64-bit code: diagnostics, hovers and fixes', () => {
     assert.deepEqual(calls.map((k) => [k.nr, k.args[0], k.args[1]]), [[SET_SEGMENT_BASE, 0n, 0x7ffe00001000n], [SET_SEGMENT_BASE, 0n, 0x7ffe00001000n], [SCHED_OP, 1n, 0n]]);
   });
 
+  it('64-bit spellings: NASM o64/a64 prefixes and GAS rex64/rex.W are prefixes, not mnemonics', async () => {
+    const n = await open('prefixes.asm', 'bits 64\n    o64 sysret\n    a64 swapgs\n', 'nasm');
+    assert.deepEqual(byLine(n.ds), { 1: 'PV052', 2: 'PV050' });
+    const g = await open('prefixes.s', '.code64\n    rex64 sysret\n    rex.W sysretq\n    sysretl\n', 'gas');
+    assert.deepEqual(byLine(g.ds), { 1: 'PV052', 2: 'PV052', 3: 'PV052' });
+  });
+
   it('edits: a new mode directive, or a new MSR loaded into ECX, changes the findings below it', async () => {
     const body = 'bits 32\nsection .text\n    mov ecx, 0x1b\n    wrmsr\n    hlt\n';
     const { path, ds } = await open('edit.asm', body, 'nasm');
