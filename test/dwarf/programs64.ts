@@ -3,7 +3,7 @@
 // .debug_frame, and one linked in the top 2 GiB (-mcmodel=kernel), as Linux-style kernels are.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD, DIR } from './programs';
 
@@ -32,5 +32,20 @@ export function buildC64(v: Variant64): string {
   // Test files run in parallel processes: each builds under its own name, then renames into place.
   execFileSync('gcc', [...CFLAGS, ...v.flags, ...srcs, '-o', `${elf}.${process.pid}`], { stdio: 'pipe' });
   renameSync(`${elf}.${process.pid}`, elf);
+  return elf;
+}
+
+/** src/eh64.S (hand-written .eh_frame), linked at 0xffffffff80001000. */
+export function buildEh64(): string {
+  mkdirSync(BUILD, { recursive: true });
+  const src = join(DIR, 'src', 'eh64.S');
+  const elf = join(BUILD, 'eh64.elf');
+  if (existsSync(elf) && [src, __filename].every((s) => statSync(s).mtimeMs <= statSync(elf).mtimeMs)) return elf;
+  const obj = `${elf}.${process.pid}.o`;
+  execFileSync('gcc', ['-m64', '-c', src, '-o', obj], { stdio: 'pipe' });
+  // ld says it cannot build .eh_frame_hdr from these CIEs; the section itself is kept as written.
+  execFileSync('ld', ['-m', 'elf_x86_64', '-static', '-Ttext=0xffffffff80001000', '-o', `${elf}.${process.pid}`, obj], { stdio: 'pipe' });
+  renameSync(`${elf}.${process.pid}`, elf);
+  rmSync(obj, { force: true });
   return elf;
 }

@@ -20,7 +20,7 @@ import { readImage } from '../../emulator/loader/kernel-image';
 import type { CfiRow, Regs } from '../../emulator/loader/dwarf';
 import { LineTable } from '../../emulator/loader/dwarf/line-table';
 import { DIR, gdb, hasGdb, read, readelf } from './programs';
-import { VARIANTS64, buildC64 } from './programs64';
+import { VARIANTS64, buildC64, buildEh64 } from './programs64';
 
 /** A 64-bit hex or decimal text as the reader represents addresses: the signed value. */
 const s64 = (text: string): number => Number(BigInt.asIntN(64, BigInt(text)));
@@ -77,13 +77,12 @@ function cfaText(row: CfiRow): string {
   return row.cfa.kind === 'reg' ? `${REG[row.cfa.reg]}${row.cfa.offset >= 0 ? '+' : ''}${row.cfa.offset}` : 'exp';
 }
 
-for (const v of VARIANTS64) {
-  test(`x86-64 ${v.name}: every CFA row equals readelf's frames-interp`, () => {
-    const elf = buildC64(v);
+/** Every row readelf interprets (at its first and last address) against ours; the number compared. */
+function compareFrames(elf: string, minFdes: number): { rows: number; di: DebugInfo } {
     const di = DebugInfo.fromElf(read(elf));
     assert.equal(di.arch.name, 'x86-64');
     const expected = parseFramesInterp(readelf(elf, ['--debug-dump=frames-interp']));
-    assert.ok(expected.length >= 8, `readelf lists the FDEs (${expected.length})`);
+    assert.ok(expected.length >= minFdes, `readelf lists the FDEs (${expected.length})`);
     assert.equal(di.frames.size, expected.length, 'one FDE each');
     let rows = 0;
     for (const f of expected) {
@@ -96,13 +95,28 @@ for (const v of VARIANTS64) {
         const last = (i + 1 < f.rows.length ? f.rows[i + 1]!.loc : f.end) - 1;
         for (const pc of new Set([r.loc, last])) {
           const row = di.cfiRowAt(pc)!;
-          const where = `${v.name} ${addressHex(pc)}`;
+          const where = `${elf} ${addressHex(pc)}`;
           assert.equal(cfaText(row), r.cells[0], `${where}: CFA`);
           f.columns.forEach((col, k) => assert.equal(cell(row, col, fde.cie.raReg), r.cells[k + 1], `${where}: ${col}`));
           rows++;
         }
       }
     }
+    return { rows, di };
+}
+
+test('x86-64 .eh_frame with 8-byte pointer encodings (udata8, pcrel|sdata8, personality, LSDA, S) in the top 2 GiB equals readelf', () => {
+  const elf = buildEh64();
+  const { rows, di } = compareFrames(elf, 3);
+  assert.ok(rows >= 6, `${rows} rows`);
+  const encodings = di.frames.all().map((f) => [f.cie.fdeEncoding, f.cie.signalFrame]);
+  assert.deepEqual(encodings, [[0x04, false], [0x1c, true], [0x1c, true]]);
+  assert.equal(addressHex(di.frames.all()[0]!.start), '0xffffffff80001000');
+});
+
+for (const v of VARIANTS64) {
+  test(`x86-64 ${v.name}: every CFA row equals readelf's frames-interp`, () => {
+    const { rows, di } = compareFrames(buildC64(v), 8);
     // The stubs' two signal frames ('S' augmentation) are among them.
     assert.equal(di.frames.all().filter((f) => f.cie.signalFrame).length, 2, 'two signal-frame FDEs');
     assert.ok(rows > 30, `${rows} rows compared`);
