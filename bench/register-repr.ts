@@ -193,8 +193,13 @@ function buildModule(): Uint8Array {
   ]);
 }
 
+// The ES2022 lib has no WebAssembly declarations: the little this file uses.
+interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmApi { Module: new (bytes: Uint8Array) => object; Instance: new (m: object) => { exports: unknown } }
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface WasmOps {
-  block(n: number): bigint; mem: WebAssembly.Memory;
+  block(n: number): bigint; mem: WasmMemory;
   add(d: number, s: number): void; mix(d: number, s: number): void; mulk(d: number, s: number): void;
   st(a: number, s: number): void; ld(d: number, a: number): void; ltu(x: number, y: number): number; inc(d: number): void;
 }

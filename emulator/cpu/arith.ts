@@ -8,12 +8,11 @@ import type { ExecCpu, Family, Handler } from './handler';
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
 const { DE, FLAG_ZF, UD } = K;
-const { FlagsCore, SIZE_MASK } = LF;
+const { SIZE_MASK } = LF;
 
-const R8 = FlagsCore.R8;
 
 /** op Eb, Gb (00 08 ... 38). */
-const aluEbGb: Handler = (cpu, b) => { cpu.modrm(); cpu.aluE(b >> 3, 8, cpu.r8[R8[cpu.reg]]); };
+const aluEbGb: Handler = (cpu, b) => { cpu.modrm(); cpu.aluE(b >> 3, 8, cpu.r8[cpu.r8i[cpu.reg]]); };
 
 /** op Ev, Gv, with the register-register 32-bit form first (the common case). */
 const aluEvGv: Handler = (cpu, b) => {
@@ -29,8 +28,8 @@ const aluEvGv: Handler = (cpu, b) => {
 
 /** op Gb, Eb. */
 const aluGbEb: Handler = (cpu, b) => {
-  cpu.modrm(); const v = cpu.getE8(); const r = cpu.alu(b >> 3, cpu.r8[R8[cpu.reg]], v, 8);
-  if ((b >> 3) !== 7) cpu.r8[R8[cpu.reg]] = r;
+  cpu.modrm(); const v = cpu.getE8(); const r = cpu.alu(b >> 3, cpu.r8[cpu.r8i[cpu.reg]], v, 8);
+  if ((b >> 3) !== 7) cpu.r8[cpu.r8i[cpu.reg]] = r;
 };
 
 /** op Gv, Ev. */
@@ -76,7 +75,7 @@ const group1EvIb: Handler = (cpu) => {
   const bits = cpu.vbits; cpu.aluE(cpu.reg, bits, cpu.imm8s(bits));
 };
 
-const testEbGb: Handler = (cpu) => { cpu.modrm(); cpu.alu(4, cpu.getE8(), cpu.r8[R8[cpu.reg]], 8); };
+const testEbGb: Handler = (cpu) => { cpu.modrm(); cpu.alu(4, cpu.getE8(), cpu.r8[cpu.r8i[cpu.reg]], 8); };
 const testEvGv: Handler = (cpu) => { cpu.modrm(); const bits = cpu.vbits; cpu.alu(4, cpu.getE(bits), cpu.getG(bits), bits); };
 const testAlIb: Handler = (cpu) => { cpu.alu(4, cpu.r8[0], cpu.fetch8(), 8); };
 const testAxIz: Handler = (cpu) => { const bits = cpu.vbits; cpu.alu(4, cpu.getR(bits, 0), cpu.imm(bits), bits); };

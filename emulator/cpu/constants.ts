@@ -48,6 +48,7 @@ export const CR4_PCE = 1 << 8;
 export const CR4_OSFXSR = 1 << 9;
 export const CR4_OSXMMEXCPT = 1 << 10;
 export const CR4_UMIP = 1 << 11;
+export const CR4_PCIDE = 1 << 17;
 export const CR4_SMEP = 1 << 20;
 export const CR4_SMAP = 1 << 21;
 /** Bits a CR4 write may set on this CPU; anything else is #GP(0). */
@@ -66,6 +67,8 @@ export const A_TYPE = 0x0f;
 export const A_S = 0x10;
 export const A_DPL_SHIFT = 5;
 export const A_P = 0x80;
+/** CS.L: a 64-bit code segment in IA-32e mode. */
+export const A_L = 0x2000;
 export const A_DB = 0x4000;
 export const A_G = 0x8000;
 /** Our own: selector was null (loads fine in DS..GS, faults when used). */
@@ -108,3 +111,12 @@ export const MSR_SYSENTER_EIP = 0x176;
 export const MSR_MTRR_DEF_TYPE = 0x2ff;
 export const MSR_PAT = 0x277;
 export const MSR_EFER = 0xc0000080;
+// Long mode's MSRs (the names of the long-mode contract; lm-system implements their effects).
+export const MSR_STAR = 0xc0000081;
+export const MSR_LSTAR = 0xc0000082;
+export const MSR_CSTAR = 0xc0000083;
+export const MSR_SFMASK = 0xc0000084;
+export const MSR_FS_BASE = 0xc0000100;
+export const MSR_GS_BASE = 0xc0000101;
+export const MSR_KERNEL_GS_BASE = 0xc0000102;
+export const MSR_TSC_AUX = 0xc0000103;

@@ -3,15 +3,12 @@
 // pointer loads LDS/LES/LSS/LFS/LGS.
 
 import * as K from './constants';
-import * as LF from './lazy-flags';
 import type { Family, Handler } from './handler';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
 const { CS, DS, ES, FS, GS, SS, UD } = K;
-const { FlagsCore } = LF;
 
-const R8 = FlagsCore.R8;
 
 const xchgEG: Handler = (cpu, b) => {
   cpu.modrm(); const bits = b === 0x86 ? 8 : cpu.vbits;
@@ -20,9 +17,9 @@ const xchgEG: Handler = (cpu, b) => {
   cpu.setE(bits, g); cpu.setG(bits, a);
 };
 
-const movEbGb: Handler = (cpu) => { cpu.modrm(); cpu.setE8(cpu.r8[R8[cpu.reg]]); };
+const movEbGb: Handler = (cpu) => { cpu.modrm(); cpu.setE8(cpu.r8[cpu.r8i[cpu.reg]]); };
 const movEvGv: Handler = (cpu) => { cpu.modrm(); if (cpu.o32) cpu.setE32(cpu.regs[cpu.reg]); else cpu.setE16(cpu.r16[cpu.reg << 1]); };
-const movGbEb: Handler = (cpu) => { cpu.modrm(); cpu.r8[R8[cpu.reg]] = cpu.getE8(); };
+const movGbEb: Handler = (cpu) => { cpu.modrm(); cpu.r8[cpu.r8i[cpu.reg]] = cpu.getE8(); };
 const movGvEv: Handler = (cpu) => { cpu.modrm(); if (cpu.o32) cpu.regs[cpu.reg] = cpu.getE32(); else cpu.r16[cpu.reg << 1] = cpu.getE16(); };
 
 /** 8C: MOV Ev, Sreg (a 32-bit register destination gets the selector zero-extended). */
@@ -59,7 +56,7 @@ const movMoffs: Handler = (cpu, b) => {
   if (b < 0xa2) cpu.setR(bits, 0, cpu.readMem(bits, lin)); else cpu.writeMem(bits, lin, cpu.getR(bits, 0));
 };
 
-const movRegIb: Handler = (cpu, b) => { cpu.r8[R8[b & 7]] = cpu.fetch8(); };
+const movRegIb: Handler = (cpu, b) => { cpu.r8[cpu.r8i[b & 7]] = cpu.fetch8(); };
 const movRegIv: Handler = (cpu, b) => { if (cpu.o32) cpu.regs[b & 7] = cpu.fetch32(); else cpu.r16[(b & 7) << 1] = cpu.fetch16(); };
 
 /** C6/C7 /0: MOV E, imm. */

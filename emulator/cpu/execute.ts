@@ -24,6 +24,7 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 const { CS, DB, DS, ES, FLAG_IF, FLAG_RF, FLAG_TF, FS, GP, GS, SS, UD } = K;
 const { RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH } = OP;
 const { ONE_BYTE, TWO_BYTE } = D;
+const { R8_LEGACY, R8_REX } = OP;
 
 export { RUN_OK, RUN_HALT_WAIT, RUN_HALT_DEAD, RUN_TRIPLE, RUN_FILTER, RUN_BREAK, RUN_WATCH, RUN_PAUSE, RUN_REQUEST };
 
@@ -94,7 +95,8 @@ export class Cpu extends PortCpu {
 
   /** The compiled block for the instruction at CS:EIP, or null when the interpreter should run it. */
   private blockHere(): Block | null {
-    if (!this.cs32 || !this.ss32) return null;
+    // ss32 is false in 64-bit mode; compatibility mode's zero-extended addresses are not compiled yet.
+    if (!this.cs32 || !this.ss32 || this.lma) return null;
     const lin = (this.csBase + this.eip) | 0;
     const e = this.tlbR[lin >>> 12];
     if ((e & (3 | T_NX)) !== 1) return null;   // not cached, not RAM, or not executable: interpret (and fault)
@@ -219,6 +221,8 @@ export class Cpu extends PortCpu {
   }
 
   private takeFault(): void {
+    if (this.ripHiAt === this.icount) { this.ripHi = this.ripHiUndo; this.fetchPage = -1; }
+    this.ripHiAt = -1;
     this.icount++;
     this.rep = 0;
     this.prefixed = true;
@@ -298,16 +302,33 @@ export class Cpu extends PortCpu {
       this.rep = 0;
       this.lock = false;
       this.prefixed = false;
+      if (this.rex !== 0) this.clearRex();
+      this.o64 = false;
+      this.a64 = this.long64;
     }
     let b = this.fetch8();
-    if (PREFIX[b] === 0) { this.execOp(b); return; }
+    const table = this.prefixTable;
+    if (table[b] === 0) { this.execOp(b); return; }
     this.prefixed = true;
     this.prefixCount = 0;
-    if (PREFIX[this.peekCode(1)] && PREFIX[this.peekCode(2)]) this.checkLongInstruction();
+    if (table[this.peekCode(1)] && table[this.peekCode(2)]) this.checkLongInstruction();
     for (;;) {
+      if (b >= 0x40 && b <= 0x4f) {
+        // REX (64-bit mode only: the table has 40-4F as prefixes there). W makes the operand
+        // size 64 (over 66); R, X, B extend ModR/M reg, SIB index, and rm/base/opcode register.
+        this.rex = b; this.o64 = (b & 8) !== 0;
+        this.rexR = (b & 4) << 1; this.rexX = (b & 2) << 2; this.rexB = (b & 1) << 3;
+        this.r8i = R8_REX;
+        if (++this.prefixCount >= 14) this.fault(GP, 0);
+        b = this.fetch8();
+        if (table[b] === 0) { this.execOp(b); return; }
+        continue;
+      }
+      // A REX prefix counts only right before the opcode.
+      if (this.rex !== 0) { this.clearRex(); this.o64 = false; }
       switch (b) {
         case 0x66: this.o32 = !this.cs32; break;
-        case 0x67: this.a32 = !this.cs32; break;
+        case 0x67: if (this.long64) this.a64 = false; else this.a32 = !this.cs32; break;
         case 0x26: this.segOvr = ES; break;
         case 0x2e: this.segOvr = CS; break;
         case 0x36: this.segOvr = SS; break;
@@ -322,6 +343,13 @@ export class Cpu extends PortCpu {
       b = this.fetch8();
     }
   }
+
+  private clearRex(): void { this.rex = 0; this.rexR = 0; this.rexX = 0; this.rexB = 0; this.r8i = R8_LEGACY; }
+
+  /** The prefix bytes of the current mode (40-4F are REX in 64-bit mode). */
+  private prefixTable = PREFIX;
+
+  protected override modeChanged(): void { this.prefixTable = this.long64 ? PREFIX64 : PREFIX; }
 
   private readonly longBuf = new Uint8Array(32);
 
@@ -341,9 +369,11 @@ export class Cpu extends PortCpu {
   /** The opcode after the prefixes: the one-byte map, or the 0F map through its escape. */
   private execOp(b: number): void {
     if (this.lock && !LOCKABLE[b]) this.fault(UD);
+    this.opcode = b;
     if (b !== 0x0f) { ONE_BYTE[b](this, b); return; }
     const op = this.fetch8();
     if (this.lock && !LOCKABLE_0F[op]) this.fault(UD);
+    this.opcode = 0x100 | op;
     TWO_BYTE[op](this, op);
   }
 }
@@ -351,6 +381,9 @@ export class Cpu extends PortCpu {
 /** Prefix bytes (legacy prefixes of the one-byte map). */
 const PREFIX = new Uint8Array(256);
 for (const p of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[p] = 1;
+/** 64-bit mode: the legacy prefixes and REX (40-4F). */
+const PREFIX64 = PREFIX.slice();
+for (let p = 0x40; p <= 0x4f; p++) PREFIX64[p] = 1;
 
 /** Opcodes whose forms accept LOCK (each handler then checks its own form and a memory operand). */
 const LOCKABLE = new Uint8Array(256);

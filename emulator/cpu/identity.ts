@@ -1,6 +1,6 @@
 // What the CPU says about itself: CPUID leaves and the model-specific registers guests touch.
-// A Pentium 4-class identity in a family-6 signature: SSE to SSSE3, XSAVE and NX but no MMX
-// and no long mode, so guests choose the code paths we implement.
+// A Pentium 4-class identity in a family-6 signature: SSE to SSSE3, XSAVE, NX and long mode
+// (emulator/cpu/LONG-MODE.md) but no MMX, so guests choose the code paths we implement.
 
 import * as K from './constants';
 import type { OperandCpu as Cpu } from './operands';
@@ -10,7 +10,7 @@ import { XCR0_SUPPORTED, XSAVE_SIZE } from './sse-unit';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { CR4_OSXSAVE, EFER_NXE, EFER_SCE, GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } = K;
+const { CR4_OSXSAVE, EFER_LME, EFER_NXE, EFER_SCE, GP, MSR_APIC_BASE, MSR_EFER, MSR_MTRRCAP, MSR_MTRR_DEF_TYPE, MSR_PAT, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC } = K;
 
 export const CPUID_VENDOR = 'GenuineIntel';
 export const CPUID_BRAND = 'Paravirt virtual i686 CPU';
@@ -39,14 +39,16 @@ const MAX_BASIC_LEAF = 0xd;
 const XSAVE_LEAF = 0xd;
 /** CPUID.80000001H:EDX.NX (bit 20): EFER.NXE and the XD bit of PAE paging entries. */
 export const CPUID_EXT_NX = 1 << 20;
-/** Extended features (leaf 0x80000001): the instructions', plus NX. */
-export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', CPUID_EXT_NX);
+/** CPUID.80000001H:EDX.LM (bit 29): IA-32e mode, EFER.LME. */
+export const CPUID_EXT_LM = 1 << 29;
+/** Extended features (leaf 0x80000001): the instructions', plus NX and LM. */
+export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', CPUID_EXT_NX | CPUID_EXT_LM);
 /**
  * The EFER bits a WRMSR may set: SCE (read and written like hardware's; SYSCALL itself stays #UD
- * outside 64-bit mode, as on Intel parts) and NXE. LME and LMA #GP until the CPU implements
- * x86-64 and CPUID says so; every other bit is reserved.
+ * outside 64-bit mode, as on Intel parts), NXE, and LME where CPUID reports LM. LMA is the
+ * processor's (a written value is ignored); every other bit is reserved.
  */
-export const EFER_WRITABLE = EFER_SCE | EFER_NXE;
+export const EFER_WRITABLE = EFER_SCE | EFER_NXE | (CPUID_EXT_FEATURES_EDX & CPUID_EXT_LM ? EFER_LME : 0) | K.EFER_LMA;
 
 function str4(s: string, i: number): number {
   return (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)) | 0;
@@ -101,6 +103,7 @@ export function resetMsrs(cpu: Cpu): void {
   cpu.msrs.set(MSR_SYSENTER_EIP, [0, 0]);
   cpu.msrs.set(MSR_EFER, [0, 0]);
   cpu.nxe = false;
+  cpu.efer = 0;
   cpu.msrs.set(MSR_MTRR_DEF_TYPE, [0, 0]);
   // MSRs that Intel-aware kernels read on any family-6 part: platform ID, EBL_CR_POWERON,
   // microcode signature (written with 0 and read back), MISC_ENABLE (fast strings on).
@@ -137,10 +140,8 @@ export function wrmsr(cpu: Cpu, msr: number, lo: number, hi: number): void {
     case MSR_TSC: cpu.tscOffset = (hi >>> 0) * 0x100000000 + (lo >>> 0) - cpu.ticks * TSC_PER_TICK; return;
     case MSR_EFER: {
       if ((lo & ~EFER_WRITABLE) || hi !== 0) cpu.fault(GP, 0);
-      const nxe = (lo & EFER_NXE) !== 0;
-      // Cached translations carry the execute right of NXE's old value.
-      if (nxe !== cpu.nxe) { cpu.nxe = nxe; cpu.flushTlb(); }
-      break;
+      cpu.writeEfer(lo);
+      return;
     }
     case MSR_MTRRCAP: cpu.fault(GP, 0);
     case MSR_APIC_BASE: if (hi !== 0 || (lo & 0x6ff)) cpu.fault(GP, 0); break;

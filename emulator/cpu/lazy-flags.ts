@@ -29,11 +29,19 @@ for (let i = 0; i < 256; i++) {
 export const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
 
 export class FlagsCore {
-  /** EAX ECX EDX EBX ESP EBP ESI EDI. */
-  readonly regs = new Int32Array(8);
+  /**
+   * The low 32 bits of RAX..R15 in encoding order (EAX ECX EDX EBX ESP EBP ESI EDI, then
+   * R8D..R15D); outside 64-bit mode only the first eight exist for the guest.
+   */
+  readonly regs = new Int32Array(16);
   readonly r16 = new Uint16Array(this.regs.buffer);
   readonly r8 = new Uint8Array(this.regs.buffer);
+  /** The high 32 bits of RAX..R15 (LONG-MODE.md: a 32-bit write in 64-bit mode zeroes them). */
+  readonly regsHi = new Int32Array(16);
+  /** The low 32 bits of RIP (EIP/IP outside 64-bit mode). */
   eip = 0;
+  /** The high 32 bits of RIP; 0 outside 64-bit mode. */
+  ripHi = 0;
   /** EFLAGS; the arithmetic bits are valid only while ccOp === CC_NONE. */
   flags = FLAGS_FIXED;
   ccOp = CC_NONE;

@@ -1,18 +1,23 @@
-// Segmented and paged guest memory access: descriptor caches, the software TLB, the page
-// walker (2-level, PSE, PAE), and the fault signal used to abort an instruction precisely.
+// Segmented and paged guest memory access: descriptor caches and linear addresses, the
+// software TLB over the page walkers of page-walk.ts, and the linear reads and writes.
+//
+// Linear addresses are JS numbers. Outside long mode they are the int32 of the 32-bit
+// address. In long mode (EFER.LMA) a linear address is the canonical 64-bit address read as
+// a signed number (-2^47 .. 2^47-1): the sign-extended 32-bit range is int32 and uses the
+// direct-mapped TLB exactly as 32-bit code does; any other address ("far") is a non-int32
+// number and goes through a small tagged TLB beside it (LONG-MODE.md, "Linear addresses").
 
 import type { PhysicalMemory } from '../memory/physical-memory';
 
 const PAGE_RAM = 0;
 import * as K from './constants';
-import { FlagsCore } from './lazy-flags';
+import { PageWalker } from './page-walk';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { A_TYPE, A_S, A_DB, A_UNUSABLE, CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, CR4_SMAP, CR4_SMEP, CS, FLAG_AC, GP, PF, SS, SSF } = K;
+const { A_TYPE, A_S, A_DB, A_L, A_UNUSABLE, CR0_PG, CR4_PGE, CR4_SMAP, CR4_SMEP, CS, FLAG_AC, FS, GS, GP, PF, SS, SSF } = K;
 
-/** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
-export const FAULT: { readonly fault: true } = Object.freeze({ fault: true as const });
+export { FAULT } from './page-walk';
 
 const TLB_PAGES = 1 << 20;
 const TLB_LIST = 16384;
@@ -32,15 +37,28 @@ export const T_NX = 8;
 /** The translation is global (G with CR4.PGE): a CR3 load keeps it. */
 const T_GLOBAL = 16;
 
-export class MemoryAccess extends FlagsCore {
-  mem!: PhysicalMemory;
+/** Slots of the tagged TLB for long-mode linear addresses outside the sign-extended 32-bit range. */
+const FAR_SLOTS = 4096;
+const TWO32 = 4294967296;
+const TWO47 = 140737488355328;
+
+/** High 32 bits of a linear address (long mode's signed representation). */
+export function linHi(lin: number): number { return Math.floor(lin / TWO32) | 0; }
+/** The number for the canonical linear address hi:lo (int32 when it is sign-extended 32-bit). */
+export function linJoin(lo: number, hi: number): number { return hi * TWO32 + (lo >>> 0); }
+
+export class MemoryAccess extends PageWalker {
   u8!: Uint8Array;
   i32!: Int32Array;
   u16!: Uint16Array;
   ramBytes = 0;
 
   readonly segSel = [0, 0, 0, 0, 0, 0];
+  /** The MSR table (operands.ts fills it; EFER is mirrored there). */
+  readonly msrs = new Map<number, [number, number]>();
   readonly segBase = [0, 0, 0, 0, 0, 0];
+  /** High 32 bits of the bases: used for FS and GS in 64-bit mode only (the contract's name). */
+  readonly segBaseHi = new Int32Array(6);
   /** Effective limit in bytes (already scaled by G). */
   readonly segLimit = [0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff];
   readonly segAttr = [0x93, 0x9b, 0x93, 0x93, 0x93, 0x93];
@@ -55,25 +73,9 @@ export class MemoryAccess extends FlagsCore {
   readonly segLimW = new Float64Array(6).fill(-1);
 
   cpl = 0;
-  cr0 = 0x60000010;
-  cr2 = 0;
-  cr3 = 0;
-  cr4 = 0;
   /** Code segment default size is 32-bit / stack uses ESP. */
   cs32 = false;
   ss32 = false;
-  a20Mask = -1;
-  readonly pdpte = new Int32Array(4);
-  /** EFER.NXE (kept beside the EFER MSR by identity.ts): PAE entries' bit 63 is XD, not reserved. */
-  nxe = false;
-  /** Set by walk(): some level of the last successful walk had XD (with NXE). */
-  private walkNx = 0;
-  /** Set by walk(): the last successful walk found a user page (U/S set at every level). */
-  private walkUser = 0;
-  /** Set by walk(): the last successful walk ended in an entry with G (bit 8) set. */
-  private walkGlobal = 0;
-  /** Set by walk(): the error code's W, U and I/D bits for the access walked. */
-  private walkErr = 0;
   /**
    * An implicit supervisor access is in progress (GDT, LDT, IDT, TSS): SMAP checks it whatever
    * EFLAGS.AC and the CPL are.
@@ -89,6 +91,13 @@ export class MemoryAccess extends FlagsCore {
   tlbW = this.tlbWS;
   private readonly tlbList = new Int32Array(TLB_LIST);
   private tlbCount = 0;
+  // The tagged TLB of far long-mode pages: slot by a hash of the page number, which is the tag.
+  private readonly farPage = new Float64Array(FAR_SLOTS).fill(NaN);
+  private readonly farRS = new Int32Array(FAR_SLOTS);
+  private readonly farWS = new Int32Array(FAR_SLOTS);
+  private readonly farRU = new Int32Array(FAR_SLOTS);
+  private readonly farWU = new Int32Array(FAR_SLOTS);
+  private farCount = 0;
   /** Linear pages never cached in the TLB (watchpoints live there). */
   readonly noTlb = new Uint8Array(TLB_PAGES);
   /** Linear pages holding an enabled DR0-DR3 data breakpoint (never cached in the TLB). */
@@ -124,8 +133,6 @@ export class MemoryAccess extends FlagsCore {
   prefixed = true;
   /** Something needs the run loop's slow checks before the next instruction. */
   attn = true;
-  excVector = 0;
-  excCode = -1;
 
   attachMemory(mem: PhysicalMemory): void {
     this.mem = mem;
@@ -142,12 +149,6 @@ export class MemoryAccess extends FlagsCore {
     for (let i = 0; i < this.tlbCount; i++) { const p = l[i]; this.tlbWS[p] = 0; this.tlbWU[p] = 0; }
   }
 
-  /** Raise an exception: abort the current instruction. errorCode -1 = none. */
-  fault(vector: number, errorCode = -1): never {
-    this.excVector = vector;
-    this.excCode = errorCode;
-    throw FAULT;
-  }
 
   setCpl(cpl: number): void {
     this.cpl = cpl;
@@ -157,6 +158,7 @@ export class MemoryAccess extends FlagsCore {
   }
 
   flushTlb(): void {
+    this.flushFar(false);
     if (this.tlbCount >= TLB_LIST) {
       this.tlbRS.fill(0); this.tlbWS.fill(0); this.tlbRU.fill(0); this.tlbWU.fill(0);
     } else {
@@ -176,6 +178,7 @@ export class MemoryAccess extends FlagsCore {
    */
   flushNonGlobal(): void {
     if (this.tlbCount >= TLB_LIST) { this.flushTlb(); return; }
+    this.flushFar(true);
     const l = this.tlbList;
     let kept = 0;
     for (let i = 0; i < this.tlbCount; i++) {
@@ -193,7 +196,35 @@ export class MemoryAccess extends FlagsCore {
     this.fetchPage = -1;
   }
 
+  /** Drop the far entries (all, or all but the global ones). */
+  private flushFar(keepGlobal: boolean): void {
+    if (this.farCount === 0) return;
+    let kept = 0;
+    for (let i = 0; i < FAR_SLOTS; i++) {
+      if (keepGlobal && ((this.farRS[i] | this.farRU[i]) & T_GLOBAL)) {
+        if (!(this.farRS[i] & T_GLOBAL)) { this.farRS[i] = 0; this.farWS[i] = 0; }
+        if (!(this.farRU[i] & T_GLOBAL)) { this.farRU[i] = 0; this.farWU[i] = 0; }
+        kept++;
+        continue;
+      }
+      this.farPage[i] = NaN; this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0;
+    }
+    this.farCount = kept;
+  }
+
+  private static farSlot(pageNo: number): number {
+    return ((pageNo | 0) ^ (Math.floor(pageNo / 1048576) * 7)) & (FAR_SLOTS - 1);
+  }
+
   flushTlbPage(lin: number): void {
+    this.fetchPage = -1;
+    if ((lin | 0) !== lin) {
+      if (!this.lma) { lin |= 0; } else {
+        const pn = Math.floor(lin / 4096), i = MemoryAccess.farSlot(pn);
+        if (this.farPage[i] === pn) { this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0; }
+        return;
+      }
+    }
     const p = lin >>> 12;
     this.tlbRS[p] = 0; this.tlbWS[p] = 0; this.tlbRU[p] = 0; this.tlbWU[p] = 0;
     this.fetchPage = -1;
@@ -216,9 +247,24 @@ export class MemoryAccess extends FlagsCore {
     const plain = (real || (a & A_UNUSABLE) === 0) && !expandDown;
     this.segLimR[s] = plain && (real || readable) ? this.segLimit[s] >>> 0 : -1;
     this.segLimW[s] = plain && (real || writable) ? this.segLimit[s] >>> 0 : -1;
-    if (s === CS) { this.cs32 = (a & A_DB) !== 0; this.csBase = this.segBase[CS]; this.fetchPage = -1; this.prefixed = true; }
-    if (s === SS) this.ss32 = (a & A_DB) !== 0;
+    if (this.lma) {
+      // Long mode: addresses are computed by linLong (64-bit, or zero-extended in compatibility mode).
+      this.segChkR[s] = 1; this.segChkW[s] = 1; this.segLimR[s] = -1; this.segLimW[s] = -1;
+    }
+    if (s === CS) {
+      this.long64 = this.lma && (a & A_L) !== 0;
+      this.cs32 = this.long64 || (a & A_DB) !== 0;
+      this.csBase = this.long64 ? 0 : this.segBase[CS];
+      if (!this.long64) this.ripHi = 0;
+      this.fetchPage = -1; this.prefixed = true;
+      this.modeChanged();
+    }
+    // 64-bit mode's stack is RSP whatever SS says; ss32 false sends PUSH/POP to that path.
+    if (s === SS || s === CS) this.ss32 = !this.long64 && (this.segAttr[SS] & A_DB) !== 0;
   }
+
+  /** Called when CS or EFER.LMA changed (the decode layer picks its prefix table). */
+  protected modeChanged(): void { /* overridden */ }
 
   /** Linear address of seg:off for an access of `size` bytes, with the limit and type checks. */
   lin(s: number, off: number, size: number, write: boolean): number {
@@ -227,6 +273,11 @@ export class MemoryAccess extends FlagsCore {
   }
 
   private linChecked(s: number, off: number, size: number, write: boolean): number {
+    if (this.lma) return this.linLong(s, off, size, write);
+    return this.linLegacy(s, off, size, write);
+  }
+
+  private linLegacy(s: number, off: number, size: number, write: boolean): number {
     const a = this.segAttr[s];
     const vec = s === SS ? SSF : GP;
     off >>>= 0;
@@ -249,105 +300,50 @@ export class MemoryAccess extends FlagsCore {
     return (this.segBase[s] + off) | 0;
   }
 
+  /**
+   * seg:off in long mode. In 64-bit mode `off` is taken as a zero-extended 32-bit offset
+   * (callers with 64-bit offsets use lin64); in compatibility mode the 32-bit checks apply and
+   * the address is zero-extended.
+   */
+  private linLong(s: number, off: number, size: number, write: boolean): number {
+    if (this.long64) return this.lin64(s, off, 0, size, write);
+    return this.linLegacy(s, off, size, write) >>> 0;
+  }
+
+  /**
+   * The linear address of seg:offset in 64-bit mode, offset hi:lo a 64-bit effective address:
+   * the base counts for FS and GS only, no limits, and the first and last byte must be
+   * canonical (#SS(0) for SS references, #GP(0) otherwise).
+   */
+  lin64(s: number, lo: number, hi: number, size: number, write: boolean): number {
+    void write;
+    if (s === FS || s === GS) {
+      const bl = this.segBase[s] | 0;
+      const sl = (bl + lo) | 0;
+      hi = (hi + this.segBaseHi[s] + ((sl >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+      lo = sl;
+    }
+    if (((hi << 16) >> 16) !== hi) this.fault(s === SS ? SSF : GP, 0);
+    const lin = hi * TWO32 + (lo >>> 0);
+    // The last byte: past the top of the lower half is non-canonical (the top of the upper
+    // half wraps to 0, which is canonical).
+    if (lin >= 0 && lin + size > TWO47) this.fault(s === SS ? SSF : GP, 0);
+    return lin;
+  }
+
+  /** A 64-bit mode address as the int32/far number (no canonical check: for the caller that already did it). */
+  static linear(lo: number, hi: number): number { return hi * TWO32 + (lo >>> 0); }
+
+  /** Whether hi:lo is canonical (48-bit linear addresses). */
+  static canonical(hi: number): boolean { return ((hi << 16) >> 16) === hi; }
+
   // ---- paging ------------------------------------------------------------------------
-
-  /** Walk the page tables. Returns the physical address, or -1 with the #PF error code in pfCode. */
-  private pfCode = 0;
-
-  walk(lin: number, write: boolean, user: boolean, setBits: boolean, fetch = false): number {
-    const mem = this.mem;
-    const wp = (this.cr0 & CR0_WP) !== 0;
-    let phys: number;
-    let uAll: number, wAll: number;
-    // Error code bit 4 (I/D) is reported for fetches only where execute rights exist (PAE with NXE).
-    const pae = (this.cr4 & CR4_PAE) !== 0;
-    const errBase = (write ? 2 : 0) | (user ? 4 : 0) | (fetch && ((pae && this.nxe) || (this.cr4 & CR4_SMEP)) ? 0x10 : 0);
-    this.walkNx = 0;
-    this.walkErr = errBase;
-    if (pae) {
-      // Bit 63 is XD with EFER.NXE and reserved without it; bits 62:36 are reserved (MAXPHYADDR 36).
-      const rsvHi = this.nxe ? 0x7ffffff0 : 0xfffffff0;
-      const pdpte = this.pdpte[lin >>> 30];
-      if (!(pdpte & 1)) { this.pfCode = errBase; return -1; }
-      const pdeAddr = ((pdpte & 0xfffff000) >>> 0) + ((lin >>> 21) & 0x1ff) * 8;
-      const pde = mem.read(pdeAddr, 4);
-      if (!(pde & 1)) { this.pfCode = errBase; return -1; }
-      const pdeHi = mem.read(pdeAddr + 4, 4);
-      if ((pdeHi & rsvHi) || ((pde & 0x80) && (pde & 0x1fe000))) { this.pfCode = errBase | 9; return -1; }
-      let nx = this.nxe ? pdeHi >>> 31 : 0;
-      if (pde & 0x80) {
-        uAll = pde & 4; wAll = pde & 2;
-        if (!this.permOk(uAll, wAll, write, user, wp) || (fetch && nx)) { this.pfCode = errBase | 1; return -1; }
-        this.walkNx = nx;
-        if (setBits) this.setAD(pdeAddr, pde, write);
-        phys = ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
-        this.walkGlobal = pde & 0x100;
-      } else {
-        const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x1ff) * 8;
-        const pte = mem.read(pteAddr, 4);
-        if (!(pte & 1)) { this.pfCode = errBase; return -1; }
-        const pteHi = mem.read(pteAddr + 4, 4);
-        if (pteHi & rsvHi) { this.pfCode = errBase | 9; return -1; }
-        if (this.nxe) nx |= pteHi >>> 31;
-        uAll = pde & pte & 4; wAll = pde & pte & 2;
-        if (!this.permOk(uAll, wAll, write, user, wp) || (fetch && nx)) { this.pfCode = errBase | 1; return -1; }
-        this.walkNx = nx;
-        if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
-        phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
-        this.walkGlobal = pte & 0x100;
-      }
-    } else {
-      const pdeAddr = ((this.cr3 & 0xfffff000) >>> 0) + (lin >>> 22) * 4;
-      const pde = mem.read(pdeAddr, 4);
-      if (!(pde & 1)) { this.pfCode = errBase; return -1; }
-      if ((pde & 0x80) && (this.cr4 & CR4_PSE)) {
-        // Bits 21:17 of a 4 MiB PDE are reserved (MAXPHYADDR 36; 16:13 would be PSE-36 address bits).
-        if (pde & 0x3e0000) { this.pfCode = errBase | 9; return -1; }
-        uAll = pde & 4; wAll = pde & 2;
-        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
-        if (setBits) this.setAD(pdeAddr, pde, write);
-        phys = ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;
-        this.walkGlobal = pde & 0x100;
-      } else {
-        const pteAddr = ((pde & 0xfffff000) >>> 0) + ((lin >>> 12) & 0x3ff) * 4;
-        const pte = mem.read(pteAddr, 4);
-        if (!(pte & 1)) { this.pfCode = errBase; return -1; }
-        uAll = pde & pte & 4; wAll = pde & pte & 2;
-        if (!this.permOk(uAll, wAll, write, user, wp)) { this.pfCode = errBase | 1; return -1; }
-        if (setBits) { this.setAD(pdeAddr, pde, false); this.setAD(pteAddr, pte, write); }
-        phys = ((pte & 0xfffff000) | (lin & 0xfff)) >>> 0;
-        this.walkGlobal = pte & 0x100;
-      }
-    }
-    this.walkUser = uAll;
-    return phys;
-  }
-
-  private permOk(u: number, w: number, write: boolean, user: boolean, wp: boolean): boolean {
-    if (user) return u !== 0 && (!write || w !== 0);
-    return !write || !wp || w !== 0;
-  }
-
-  private setAD(addr: number, entry: number, dirty: boolean): void {
-    const want = entry | 0x20 | (dirty ? 0x40 : 0);
-    if (want !== entry) this.mem.write(addr, 4, want);
-  }
-
-  /** PDPTEs are loaded when CR3 is written (or paging is enabled) in PAE mode, as on hardware. */
-  loadPdptes(): void {
-    const base = (this.cr3 & 0xffffffe0) >>> 0;
-    const lo = [0, 0, 0, 0];
-    for (let i = 0; i < 4; i++) {
-      lo[i] = this.mem.read(base + i * 8, 4) | 0;
-      const hi = this.mem.read(base + i * 8 + 4, 4);
-      // A present PDPTE with reserved bits (2:1, 8:5, 63:36) makes the load itself #GP(0).
-      if ((lo[i] & 1) && ((lo[i] & 0x1e6) || (hi & 0xfffffff0))) this.fault(GP, 0);
-    }
-    for (let i = 0; i < 4; i++) this.pdpte[i] = lo[i];
-  }
-
   /** Linear -> physical for an access by the current (or an explicit) privilege; raises #PF. */
   xlate(lin: number, write: boolean, user: boolean, fetch = false): number {
+    if ((lin | 0) !== lin) {
+      if (this.lma) return this.xlateFar(lin, write, user, fetch);
+      lin |= 0;
+    }
     const page = lin >>> 12;
     const tr = user ? this.tlbRU : this.tlbRS;
     const tw = user ? this.tlbWU : this.tlbWS;
@@ -398,6 +394,45 @@ export class MemoryAccess extends FlagsCore {
     return phys;
   }
 
+  /**
+   * xlate for a far long-mode address: the same walk and checks, cached in the tagged TLB
+   * (watchpoints and data breakpoints live on 32-bit pages, so far pages are always cached).
+   */
+  private xlateFar(lin: number, write: boolean, user: boolean, fetch: boolean): number {
+    const pn = Math.floor(lin / 4096), i = MemoryAccess.farSlot(pn);
+    const tr = user ? this.farRU : this.farRS, tw = user ? this.farWU : this.farWS;
+    if (this.farPage[i] === pn) {
+      const e = write ? tw[i] : tr[i];
+      if ((e & T_VALID) && !(fetch && (e & T_NX))) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    }
+    let phys = this.walk(lin, write, user, true, fetch);
+    let bits = (this.walkNx ? T_NX : 0) | (this.walkGlobal && (this.cr4 & CR4_PGE) ? T_GLOBAL : 0);
+    if (phys < 0) { this.cr2 = lin; this.pageFault(lin, this.pfCode); }
+    let uncached = false;
+    if (!user && this.walkUser && (this.cr4 & (CR4_SMEP | CR4_SMAP))) {
+      const smep = (this.cr4 & CR4_SMEP) !== 0;
+      if (fetch ? smep : (this.cr4 & CR4_SMAP) !== 0 && (this.implicitAccess || !(this.flags & FLAG_AC))) {
+        this.cr2 = lin;
+        this.pageFault(lin, this.walkErr | 1);
+      }
+      if (smep) bits = T_NX;
+      if (this.cr4 & CR4_SMAP) uncached = true;
+    }
+    phys = (phys & this.a20Mask) >>> 0;
+    if (uncached || phys >= TWO32) return phys;
+    if (this.farPage[i] !== pn) {
+      if (this.farPage[i] !== this.farPage[i]) this.farCount++;
+      this.farPage[i] = pn; this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0;
+    }
+    const base = phys & ~0xfff;
+    const slow = this.mem.pageKind[phys >>> 12] !== PAGE_RAM || base + 0x1000 > this.ramBytes ? T_SLOW : 0;
+    const code = this.codePage !== null && this.codePage[phys >>> 12] ? T_CODE : 0;
+    const v = base | T_VALID | slow | code | bits;
+    tr[i] = v;
+    if (write) { tw[i] = v; this.mem.markPage(phys >>> 12); }
+    return phys;
+  }
+
   /** Overridden by the system layer: may deliver to a hypervisor first (#PF exit). */
   pageFault(_lin: number, code: number): never {
     this.fault(PF, code);
@@ -407,7 +442,7 @@ export class MemoryAccess extends FlagsCore {
 
   rd8(lin: number): number {
     const e = this.tlbR[lin >>> 12];
-    if ((e & 3) === T_VALID) return this.u8[(e & ~0xfff) | (lin & 0xfff)];
+    if ((e & 3) === T_VALID && (lin | 0) === lin) return this.u8[(e & ~0xfff) | (lin & 0xfff)];
     this.accSize = 1;
     return this.mem.read(this.xlate(lin, false, this.cpl === 3), 1);
   }
@@ -415,7 +450,7 @@ export class MemoryAccess extends FlagsCore {
   rd16(lin: number): number {
     const e = this.tlbR[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 3) === T_VALID && o !== 0xfff) {
+    if ((e & 3) === T_VALID && o !== 0xfff && (lin | 0) === lin) {
       const p = (e & ~0xfff) | o;
       return this.u8[p] | (this.u8[p + 1] << 8);
     }
@@ -425,7 +460,7 @@ export class MemoryAccess extends FlagsCore {
   rd32(lin: number): number {
     const e = this.tlbR[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 3) === T_VALID && o <= 0xffc) {
+    if ((e & 3) === T_VALID && o <= 0xffc && (lin | 0) === lin) {
       const p = (e & ~0xfff) | o;
       if ((p & 3) === 0) return this.i32[p >> 2];
       const u8 = this.u8;
@@ -436,7 +471,7 @@ export class MemoryAccess extends FlagsCore {
 
   wr8(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
-    if ((e & 7) === T_VALID) { this.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
+    if ((e & 7) === T_VALID && (lin | 0) === lin) { this.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
     this.accSize = 1;
     this.mem.write(this.xlate(lin, true, this.cpl === 3), 1, v);
   }
@@ -444,7 +479,7 @@ export class MemoryAccess extends FlagsCore {
   wr16(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 7) === T_VALID && o !== 0xfff) {
+    if ((e & 7) === T_VALID && o !== 0xfff && (lin | 0) === lin) {
       const p = (e & ~0xfff) | o;
       this.u8[p] = v; this.u8[p + 1] = v >> 8;
       return;
@@ -455,7 +490,7 @@ export class MemoryAccess extends FlagsCore {
   wr32(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 7) === T_VALID && o <= 0xffc) {
+    if ((e & 7) === T_VALID && o <= 0xffc && (lin | 0) === lin) {
       const p = (e & ~0xfff) | o;
       if ((p & 3) === 0) { this.i32[p >> 2] = v; return; }
       const u8 = this.u8;
@@ -468,14 +503,14 @@ export class MemoryAccess extends FlagsCore {
   /** Read with an explicit privilege (descriptor tables and TSS are supervisor accesses). */
   rdSlow(lin: number, size: number, user: boolean): number {
     this.accSize = size;
+    if (!this.lma) lin |= 0;
     const p0 = this.xlate(lin, false, user);
     if (((lin & 0xfff) + size) <= 0x1000) return this.mem.read(p0, size as 1 | 2 | 4);
-    const l1 = (lin + size - 1) | 0;
-    const p1 = this.xlate(l1 & ~0xfff, false, user);
+    const p1 = this.xlate(this.nextPage(lin), false, user);
+    const first = 0x1000 - (lin & 0xfff);
     let v = 0;
     for (let i = 0; i < size; i++) {
-      const l = (lin + i) | 0;
-      const p = (l & ~0xfff) === (lin & ~0xfff) ? p0 + i : p1 + (l & 0xfff);
+      const p = i < first ? p0 + i : p1 + (i - first);
       v |= this.mem.read(p, 1) << (8 * i);
     }
     return v >>> 0;
@@ -483,20 +518,60 @@ export class MemoryAccess extends FlagsCore {
 
   wrSlow(lin: number, size: number, v: number, user: boolean): void {
     this.accSize = size;
+    if (!this.lma) lin |= 0;
     const p0 = this.xlate(lin, true, user);
     if (((lin & 0xfff) + size) <= 0x1000) { this.mem.write(p0, size as 1 | 2 | 4, v); return; }
-    const p1 = this.xlate((lin + size - 1) & ~0xfff, true, user);
+    const p1 = this.xlate(this.nextPage(lin), true, user);
+    const first = 0x1000 - (lin & 0xfff);
     for (let i = 0; i < size; i++) {
-      const l = (lin + i) | 0;
-      const p = (l & ~0xfff) === (lin & ~0xfff) ? p0 + i : p1 + (l & 0xfff);
+      const p = i < first ? p0 + i : p1 + (i - first);
       this.mem.write(p, 1, (v >>> (8 * i)) & 0xff);
     }
+  }
+
+  /**
+   * The linear address of the page after lin's: 32-bit wrap-around outside long mode; in long
+   * mode the next canonical number (the top of the upper half wraps to 0).
+   */
+  nextPage(lin: number): number {
+    const n = lin - (lin & 0xfff) + 0x1000;
+    if (!this.lma) return n | 0;
+    return n === 0 ? 0 : n;
+  }
+
+  /** The linear address `n` bytes after lin, in the current mode's arithmetic. */
+  linAdd(lin: number, n: number): number {
+    if (!this.lma) return (lin + n) | 0;
+    return lin + n;
+  }
+
+  /** Scratch: the high 32 bits read by rd64. */
+  rdHi = 0;
+
+  /** A 64-bit read at the current privilege: returns the low half, the high half in rdHi. */
+  rd64(lin: number): number {
+    if ((lin & 0xfff) <= 0xff8) {
+      const lo = this.rd32(lin);
+      this.rdHi = this.rd32(this.linAdd(lin, 4));
+      return lo;
+    }
+    // Crossing a page: both translations first (either may fault), then the bytes.
+    const lo = this.rdSlow(lin, 4, this.cpl === 3) | 0;
+    this.rdHi = this.rdSlow(this.linAdd(lin, 4), 4, this.cpl === 3) | 0;
+    return lo;
+  }
+
+  /** A 64-bit write; nothing is written unless both halves can be. */
+  wr64(lin: number, lo: number, hi: number): void {
+    if ((lin & 0xfff) > 0xff8) this.probeWrite(lin, 8);
+    this.wr32(lin, lo);
+    this.wr32(this.linAdd(lin, 4), hi);
   }
 
   /** Check that a write would succeed (for multi-part instructions that must not half-commit). */
   probeWrite(lin: number, size: number): void {
     this.xlate(lin, true, this.cpl === 3);
-    if (((lin & 0xfff) + size) > 0x1000) this.xlate((lin + size - 1) & ~0xfff, true, this.cpl === 3);
+    if (((lin & 0xfff) + size) > 0x1000) this.xlate(this.nextPage(lin), true, this.cpl === 3);
   }
 
   // Supervisor (implicit) accesses: GDT, LDT, IDT, TSS.
@@ -527,14 +602,6 @@ export class MemoryAccess extends FlagsCore {
   wrSys32(lin: number, v: number): void { this.implicitAccess = true; try { this.wrSlow(lin, 4, v, false); } finally { this.implicitAccess = false; } }
   wrSys16(lin: number, v: number): void { this.implicitAccess = true; try { this.wrSlow(lin, 2, v, false); } finally { this.implicitAccess = false; } }
 
-  /** Translate without side effects or faults (debugger). Returns -1 if unmapped. */
-  peekTranslate(lin: number): number {
-    if (!(this.cr0 & CR0_PG)) return (lin & this.a20Mask) >>> 0;
-    const saved = this.pfCode;
-    const p = this.walk(lin | 0, false, false, false);
-    this.pfCode = saved;
-    return p < 0 ? -1 : (p & this.a20Mask) >>> 0;
-  }
 
   // ---- code fetch state (the fetch paths are in code-stack.ts) ----------------------------
 

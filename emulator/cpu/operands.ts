@@ -17,6 +17,11 @@ const { CS, DS, GP, SS, UD } = K;
 const { FlagsCore, SIZE_MASK } = LF;
 
 const R8 = FlagsCore.R8;
+/** r8 index for byte register encodings 0..15 under a REX prefix: SPL BPL SIL DIL, R8B..R15B. */
+export const R8_REX = Array.from({ length: 16 }, (_, r) => r * 4);
+/** Without REX, encodings 8..15 cannot occur; the table still has 16 entries for one shape. */
+export const R8_LEGACY = [...R8, ...R8_REX.slice(8)];
+const TWO32 = 4294967296;
 
 /** Status codes returned by Cpu.run(). */
 export const RUN_OK = 0;          // reached the instruction limit
@@ -42,6 +47,20 @@ export class OperandCpu extends SystemCpu {
   eaSeg = DS;
   eaOff = 0;
   prefixCount = 0;
+  // 64-bit mode (LONG-MODE.md, "Decode"): the REX prefix's fields, pre-shifted to add to a
+  // 3-bit register number, the operand size 64 (REX.W), the address size 64, and the high
+  // half of the effective address.
+  rex = 0;
+  rexR = 0;
+  rexX = 0;
+  rexB = 0;
+  o64 = false;
+  a64 = false;
+  eaOffHi = 0;
+  /** The byte-register index table in force (AH..BH without REX, SPL..DIL with it). */
+  r8i: readonly number[] = R8_LEGACY;
+  /** The opcode being executed (0x0F map: 0x100 | opcode): RIP-relative operands need its immediate size. */
+  opcode = 0;
 
   // Run state that instructions change.
   platform: Platform | null = null;
@@ -69,7 +88,6 @@ export class OperandCpu extends SystemCpu {
   requestPending = false;
   /** A device request taken right after the OUT that caused it; the machine consumes it. */
   pendingRequest: PlatformRequest | null = null;
-  readonly msrs = new Map<number, [number, number]>();
   /** Reserved bits of the MSRs that have them ([low, high]): WRMSR setting one is #GP(0). */
   readonly msrReserved = new Map<number, readonly [number, number]>();
   /** End of the current slice (icount); shortened when a device's deadline moves closer. */
@@ -86,7 +104,71 @@ export class OperandCpu extends SystemCpu {
     this.mod = m >> 6;
     this.reg = (m >> 3) & 7;
     this.rm = m & 7;
-    if (this.mod !== 3) this.ea();
+    if (this.rex !== 0) { this.reg |= this.rexR; if (this.mod === 3) this.rm |= this.rexB; }
+    if (this.mod !== 3) { if (this.long64) this.ea64(); else this.ea(); }
+  }
+
+  /**
+   * The effective address in 64-bit mode: REX.X/REX.B extend index and base, registers are
+   * 64-bit (32-bit and zero-extended under 67), disp32 is sign-extended, and mod 0 rm 5 is
+   * RIP-relative to the end of the instruction (its immediate included).
+   */
+  ea64(): void {
+    const mod = this.mod, rm = this.rm, regs = this.regs, hiR = this.regsHi, a64 = this.a64;
+    let seg = DS;
+    let lo = 0, hi = 0;
+    if (rm === 4) {
+      const sib = this.fetch8();
+      const base = (sib & 7) | this.rexB, idx = ((sib >> 3) & 7) | this.rexX, sc = sib >> 6;
+      if ((base & 7) === 5 && mod === 0) { lo = this.fetch32(); hi = lo >> 31; }
+      else { lo = regs[base]; hi = hiR[base]; if ((base & 7) === 4 || (base & 7) === 5) seg = SS; }
+      if (idx !== 4) {
+        let il = regs[idx], ih = hiR[idx];
+        if (sc !== 0) { ih = (ih << sc) | (il >>> (32 - sc)); il <<= sc; }
+        const s0 = (lo + il) | 0;
+        hi = (hi + ih + ((s0 >>> 0) < (lo >>> 0) ? 1 : 0)) | 0; lo = s0;
+      }
+    } else if (rm === 5 && mod === 0) {
+      const d = this.fetch32();
+      // RIP of the next instruction: this one's remaining immediate bytes, then disp32.
+      let l = (this.eip >>> 0) + this.immAfterModrm();
+      let h = this.ripHi;
+      if (l >= TWO32) { l -= TWO32; h = (h + 1) | 0; }
+      lo = l | 0; hi = h;
+      const s0 = (lo + d) | 0;
+      hi = (hi + (d >> 31) + ((s0 >>> 0) < (lo >>> 0) ? 1 : 0)) | 0; lo = s0;
+      if (!a64) hi = 0;
+      this.eaSeg = this.segOvr >= 0 ? this.segOvr : DS;
+      this.eaOff = lo; this.eaOffHi = hi;
+      return;
+    } else {
+      const r = rm | this.rexB;
+      lo = regs[r]; hi = hiR[r];
+      if (rm === 5) seg = SS;
+    }
+    if (mod !== 0) {
+      const d = mod === 1 ? (this.fetch8() << 24) >> 24 : this.fetch32();
+      const s0 = (lo + d) | 0;
+      hi = (hi + (d >> 31) + ((s0 >>> 0) < (lo >>> 0) ? 1 : 0)) | 0; lo = s0;
+    }
+    if (!a64) hi = 0;
+    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+    this.eaOff = lo; this.eaOffHi = hi;
+  }
+
+  /** Bytes of immediate after the ModR/M operand of the current opcode (RIP-relative addressing). */
+  private immAfterModrm(): number {
+    const op = this.opcode;
+    const z = this.o32 || this.o64 ? 4 : 2;
+    switch (op) {
+      case 0x69: case 0x81: case 0xc7: return z;
+      case 0x6b: case 0x80: case 0x82: case 0x83: case 0xc0: case 0xc1: case 0xc6: return 1;
+      case 0xf6: return (this.reg & 7) < 2 ? 1 : 0;
+      case 0xf7: return (this.reg & 7) < 2 ? z : 0;
+      case 0x170: case 0x171: case 0x172: case 0x173: case 0x1a4: case 0x1ac: case 0x1ba:
+      case 0x1c2: case 0x1c4: case 0x1c5: case 0x1c6: case 0x13a: return 1;
+      default: return 0;
+    }
   }
 
   ea(): void {
@@ -133,25 +215,61 @@ export class OperandCpu extends SystemCpu {
 
   /** Linear address of the ModR/M memory operand plus `extra` bytes. */
   eaLin(size: number, write: boolean, extra = 0): number {
+    if (this.long64) return this.eaLin64(size, write, extra);
     const off = this.a32 ? (this.eaOff + extra) | 0 : (this.eaOff + extra) & 0xffff;
     return this.lin(this.eaSeg, off, size, write);
   }
 
-  getE8(): number { return this.mod === 3 ? this.r8[R8[this.rm]] : this.rd8(this.eaLin(1, false)); }
+  /** eaLin in 64-bit mode: the 64-bit offset plus `extra`, canonical-checked (#SS for the stack). */
+  eaLin64(size: number, write: boolean, extra: number): number {
+    let lo = this.eaOff, hi = this.eaOffHi;
+    if (extra !== 0) {
+      const s0 = (lo + extra) | 0;
+      if ((s0 >>> 0) < (lo >>> 0)) hi = (hi + 1) | 0;
+      lo = s0;
+      if (!this.a64) hi = 0;
+    }
+    return this.lin64(this.eaSeg, lo, hi, size, write);
+  }
+
+  /** Operand size of the current instruction: 16, 32 or (REX.W) 64. */
+  get osize(): number { return this.o64 ? 64 : this.o32 ? 32 : 16; }
+
+  // 64-bit operands (64-bit mode): the low half returned or passed, the high half in `opHi`
+  // (read) or as an argument (write).
+  /** Scratch: the high half of the last 64-bit operand read. */
+  opHi = 0;
+
+  getE64(): number {
+    if (this.mod === 3) { this.opHi = this.regsHi[this.rm]; return this.regs[this.rm]; }
+    const lo = this.rd64(this.eaLin(8, false));
+    this.opHi = this.rdHi;
+    return lo;
+  }
+  setE64(lo: number, hi: number): void {
+    if (this.mod === 3) { this.regs[this.rm] = lo; this.regsHi[this.rm] = hi; return; }
+    this.wr64(this.eaLin(8, true), lo, hi);
+  }
+  getG64(): number { this.opHi = this.regsHi[this.reg]; return this.regs[this.reg]; }
+  setG64(lo: number, hi: number): void { this.regs[this.reg] = lo; this.regsHi[this.reg] = hi; }
+  setR64(r: number, lo: number, hi: number): void { this.regs[r] = lo; this.regsHi[r] = hi; }
+
+  getE8(): number { return this.mod === 3 ? this.r8[this.r8i[this.rm]] : this.rd8(this.eaLin(1, false)); }
   getE16(): number { return this.mod === 3 ? this.r16[this.rm << 1] : this.rd16(this.eaLin(2, false)); }
   getE32(): number { return this.mod === 3 ? this.regs[this.rm] : this.rd32(this.eaLin(4, false)); }
-  setE8(v: number): void { if (this.mod === 3) this.r8[R8[this.rm]] = v; else this.wr8(this.eaLin(1, true), v); }
+  setE8(v: number): void { if (this.mod === 3) this.r8[this.r8i[this.rm]] = v; else this.wr8(this.eaLin(1, true), v); }
   setE16(v: number): void { if (this.mod === 3) this.r16[this.rm << 1] = v; else this.wr16(this.eaLin(2, true), v); }
-  setE32(v: number): void { if (this.mod === 3) this.regs[this.rm] = v; else this.wr32(this.eaLin(4, true), v); }
+  setE32(v: number): void { if (this.mod === 3) { this.regs[this.rm] = v; this.regsHi[this.rm] = 0; } else this.wr32(this.eaLin(4, true), v); }
   getE(bits: number): number { return bits === 32 ? this.getE32() : bits === 16 ? this.getE16() : this.getE8(); }
   setE(bits: number, v: number): void { if (bits === 32) this.setE32(v); else if (bits === 16) this.setE16(v); else this.setE8(v); }
-  getG(bits: number): number { return bits === 32 ? this.regs[this.reg] : bits === 16 ? this.r16[this.reg << 1] : this.r8[R8[this.reg]]; }
+  getG(bits: number): number { return bits === 32 ? this.regs[this.reg] : bits === 16 ? this.r16[this.reg << 1] : this.r8[this.r8i[this.reg]]; }
+  // A 32-bit register write zeroes the high half (64-bit mode; elsewhere it is not visible).
   setG(bits: number, v: number): void {
-    if (bits === 32) this.regs[this.reg] = v; else if (bits === 16) this.r16[this.reg << 1] = v; else this.r8[R8[this.reg]] = v;
+    if (bits === 32) { this.regs[this.reg] = v; this.regsHi[this.reg] = 0; } else if (bits === 16) this.r16[this.reg << 1] = v; else this.r8[this.r8i[this.reg]] = v;
   }
-  getR(bits: number, r: number): number { return bits === 32 ? this.regs[r] : bits === 16 ? this.r16[r << 1] : this.r8[R8[r]]; }
+  getR(bits: number, r: number): number { return bits === 32 ? this.regs[r] : bits === 16 ? this.r16[r << 1] : this.r8[this.r8i[r]]; }
   setR(bits: number, r: number, v: number): void {
-    if (bits === 32) this.regs[r] = v; else if (bits === 16) this.r16[r << 1] = v; else this.r8[R8[r]] = v;
+    if (bits === 32) { this.regs[r] = v; this.regsHi[r] = 0; } else if (bits === 16) this.r16[r << 1] = v; else this.r8[this.r8i[r]] = v;
   }
   imm(bits: number): number { return bits === 32 ? this.fetch32() : bits === 16 ? this.fetch16() : this.fetch8(); }
   /** Immediate byte sign-extended to `bits`, masked. */

@@ -12,7 +12,7 @@ const { FAMILIES } = D;
 
 /** Power-on/RESET state (SDM Vol. 3 §9.1.1), real mode at F000:FFF0 with CS base FFFF0000. */
 export function resetCpu(cpu: Cpu): void {
-  cpu.regs.fill(0);
+  cpu.regs.fill(0); cpu.regsHi.fill(0); cpu.ripHi = 0;
   cpu.regs[2] = 0x683;               // EDX holds the processor signature after reset
   cpu.flags = 2; cpu.ccOp = 0;
   cpu.cr0 = 0x60000010; cpu.cr2 = 0; cpu.cr3 = 0; cpu.cr4 = 0;
@@ -20,6 +20,7 @@ export function resetCpu(cpu: Cpu): void {
   cpu.gdtBase = 0; cpu.gdtLimit = 0xffff; cpu.idtBase = 0; cpu.idtLimit = 0x3ff;
   cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0xffff; cpu.ldtAttr = 0x82;
   cpu.trSel = 0; cpu.trBase = 0; cpu.trLimit = 0xffff; cpu.trAttr = 0x8b;
+  cpu.lma = false; cpu.long64 = false; cpu.segBaseHi.fill(0);
   for (let s = 0; s < 6; s++) {
     cpu.segSel[s] = 0; cpu.segBase[s] = 0; cpu.segLimit[s] = 0xffff; cpu.segAttr[s] = s === CS ? 0x9b : 0x93;
   }
@@ -90,6 +91,7 @@ export function saveCpu(cpu: Cpu): CpuSnapshot {
   // PV event that was pending while the original run would have waited for the next tick.
   s.irqPoll = cpu.irqPoll;
   s.regs = cpu.regs.slice();
+  s.regsHi = cpu.regsHi.slice(); s.ripHi = cpu.ripHi; s.segBaseHi = cpu.segBaseHi.slice();
   s.segSel = cpu.segSel.slice(); s.segBase = cpu.segBase.slice(); s.segLimit = cpu.segLimit.slice(); s.segAttr = cpu.segAttr.slice();
   s.dr = cpu.dr.slice();
   s.pdpte = cpu.pdpte.slice();
@@ -105,7 +107,10 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   for (const k of SCALARS) c[k] = s[k];
   // Snapshots from before the VT-x NMI controls had no NMI held by the hypervisor.
   cpu.vnmiPending = s.vnmiPending === true; cpu.nmiWindowArmed = s.nmiWindowArmed === true;
-  cpu.regs.set(s.regs as Int32Array);
+  // Snapshots from before long mode hold eight registers and no high halves.
+  cpu.regs.fill(0); cpu.regs.set(s.regs as Int32Array);
+  cpu.regsHi.fill(0); if (s.regsHi) cpu.regsHi.set(s.regsHi as Int32Array);
+  cpu.segBaseHi.fill(0); if (s.segBaseHi) cpu.segBaseHi.set(s.segBaseHi as Int32Array);
   for (let i = 0; i < 6; i++) {
     cpu.segSel[i] = (s.segSel as number[])[i]; cpu.segBase[i] = (s.segBase as number[])[i];
     cpu.segLimit[i] = (s.segLimit as number[])[i]; cpu.segAttr[i] = (s.segAttr as number[])[i];
@@ -115,6 +120,8 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.msrs.clear();
   for (const [k, v] of s.msrs as Array<[number, [number, number]]>) cpu.msrs.set(k, [v[0], v[1]]);
   cpu.nxe = ((cpu.msrs.get(K.MSR_EFER)?.[0] ?? 0) & K.EFER_NXE) !== 0;
+  cpu.efer = cpu.msrs.get(K.MSR_EFER)?.[0] ?? 0;
+  cpu.lma = (cpu.efer & K.EFER_LMA) !== 0;
   const f = s.fpu as { st: Float64Array; empty: number; top: number; cw: number; sw: number };
   cpu.fpu.st.set(f.st); cpu.fpu.empty = f.empty; cpu.fpu.top = f.top; cpu.fpu.cw = f.cw; cpu.fpu.sw = f.sw;
   // Snapshots from before the SSE unit existed restore it to its power-on state.
@@ -122,6 +129,7 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.sse.reset();
   if (x) { cpu.sse.registers().set(x.xmm); cpu.sse.mxcsr = x.mxcsr; cpu.sse.xcr0 = x.xcr0 ?? 1; }
   for (let i = 0; i < 6; i++) cpu.segUpdated(i);
+  cpu.ripHi = cpu.long64 ? (s.ripHi as number | undefined ?? 0) : 0;
   cpu.setCpl(cpu.cpl);
   cpu.drHits = 0;
   cpu.updateDebugRegisters();

@@ -8,7 +8,7 @@ import { CodeStackAccess } from './code-stack';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { FLAG_VM, CR0_PE, CR0_WP, CR0_PG, CR4_PSE, CR4_PAE, CR4_PGE, CR4_SMEP, CR4_SMAP, CR4_SUPPORTED, A_S, A_DPL_SHIFT, A_P, A_DB, A_UNUSABLE, ES, CS, SS, DS, FS, GS, TS, NP, SSF, GP } = K;
+const { FLAG_VM, CR0_PE, CR0_WP, CR0_PG, CR4_PSE, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP, CR4_SMAP, CR4_SUPPORTED, EFER_LMA, EFER_LME, EFER_NXE, MSR_EFER, A_L, A_S, A_DPL_SHIFT, A_P, A_DB, A_UNUSABLE, ES, CS, SS, DS, FS, GS, TS, NP, SSF, GP } = K;
 
 export type DeliveryKind = 'exception' | 'software' | 'external';
 
@@ -31,6 +31,7 @@ export class SegmentCpu extends CodeStackAccess {
   tripleFault: string | null = null;
 
   icount = 0;
+  protected override icountNow(): number { return this.icount; }
   instrEip = 0;
   /** The event being raised comes from INT3 or INTO (read and cleared by the delivery). */
   softException = false;
@@ -290,6 +291,19 @@ export class SegmentCpu extends CodeStackAccess {
     if ((v & CR0_PG) && !(v & CR0_PE)) this.fault(GP, 0);
     if ((v & (1 << 29)) && !(v & (1 << 30))) this.fault(GP, 0);
     const old = this.cr0;
+    // IA-32e mode (SDM Vol. 3 §9.8.5): paging turned on with EFER.LME activates it, which needs
+    // PAE and a CS without L; paging turned off leaves it, which 64-bit mode cannot do.
+    const enterLong = (v & CR0_PG) !== 0 && !(old & CR0_PG) && (this.efer & EFER_LME) !== 0;
+    const leaveLong = !(v & CR0_PG) && (old & CR0_PG) !== 0 && this.lma;
+    if (enterLong && (!(this.cr4 & CR4_PAE) || (this.segAttr[CS] & A_L))) this.fault(GP, 0);
+    if (leaveLong && this.long64) this.fault(GP, 0);
+    if (this.lma && !(v & CR0_PE)) this.fault(GP, 0);
+    if (enterLong || leaveLong) {
+      this.cr0 = v & (0xe005003f | 0);
+      this.setLongActive(enterLong);
+      this.flushTlb();
+      return;
+    }
     if ((v & CR0_PG) && !(old & CR0_PG) && (this.cr4 & CR4_PAE)) {
       const saved = this.cr0;
       this.cr0 = v;
@@ -300,7 +314,22 @@ export class SegmentCpu extends CodeStackAccess {
     if ((old ^ v) & CR0_PE) for (let s = 0; s < 6; s++) this.segUpdated(s);
   }
 
-  writeCr3(v: number): void {
+  /**
+   * MOV to CR3. `hi` is the high half of a 64-bit source: in IA-32e mode bits 51:36 (above
+   * MAXPHYADDR) are reserved, and with CR4.PCIDE bit 63 asks to keep the PCID's translations.
+   * This TLB is not tagged by PCID, so it keeps them only when the PCID stays the same (an
+   * implementation may always invalidate more than required).
+   */
+  writeCr3(v: number, hi = 0): void {
+    if (this.lma) {
+      if (hi & 0x7fffffff) this.fault(GP, 0);
+      const old = this.cr3;
+      this.cr3 = v;
+      const pcide = (this.cr4 & CR4_PCIDE) !== 0;
+      if (pcide && (hi >>> 31) && (old & 0xfff) === (v & 0xfff)) return;
+      if (this.cr4 & CR4_PGE) this.flushNonGlobal(); else this.flushTlb();
+      return;
+    }
     const old = this.cr3;
     this.cr3 = v;
     if ((this.cr0 & CR0_PG) && (this.cr4 & CR4_PAE)) {
@@ -312,12 +341,44 @@ export class SegmentCpu extends CodeStackAccess {
   writeCr4(v: number): void {
     if (v & ~CR4_SUPPORTED) this.fault(GP, 0);
     const old = this.cr4;
+    // IA-32e mode needs PAE throughout; PCIDE can be set only in IA-32e mode with PCID 0 in CR3.
+    if (this.lma && !(v & CR4_PAE)) this.fault(GP, 0);
+    if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) && (!this.lma || (this.cr3 & 0xfff))) this.fault(GP, 0);
+    if ((old & CR4_PCIDE) && !(v & CR4_PCIDE)) this.flushTlb();
     this.cr4 = v;
     if ((old ^ v) & CR4_PAE && (this.cr0 & CR0_PG) && (v & CR4_PAE)) {
       try { this.loadPdptes(); } catch (e) { this.cr4 = old; throw e; }
     }
     // SMEP and SMAP decide what the supervisor TLB may cache for user pages.
     if ((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP)) this.flushTlb();
+  }
+
+  /**
+   * WRMSR to EFER after its reserved-bit check (identity.ts): LME cannot change while paging is
+   * on, LMA is the processor's to set (written values are ignored), NXE changes what cached
+   * translations mean.
+   */
+  writeEfer(lo: number): void {
+    if (((lo ^ this.efer) & EFER_LME) && (this.cr0 & CR0_PG)) this.fault(GP, 0);
+    const v = (lo & ~EFER_LMA) | (this.efer & EFER_LMA);
+    const nxe = (v & EFER_NXE) !== 0;
+    this.setEferValue(v);
+    if (nxe !== this.nxe) { this.nxe = nxe; this.flushTlb(); }
+  }
+
+  /** EFER as the MSR reads it; kept in the MSR table too (snapshots and RDMSR read that). */
+  setEferValue(v: number): void {
+    this.efer = v | 0;
+    const m = this.msrs.get(MSR_EFER);
+    if (m) { m[0] = this.efer; m[1] = 0; } else this.msrs.set(MSR_EFER, [this.efer, 0]);
+  }
+
+  /** EFER.LMA on or off; the segment caches' fast paths and the submode follow. */
+  setLongActive(on: boolean): void {
+    this.lma = on;
+    this.setEferValue(on ? this.efer | EFER_LMA : this.efer & ~EFER_LMA);
+    for (let s = 0; s < 6; s++) this.segUpdated(s);
+    if (!on) { this.ripHi = 0; this.segBaseHi.fill(0); }
   }
 
 }

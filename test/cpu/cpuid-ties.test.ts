@@ -37,6 +37,8 @@ const PROBES: Record<string, string> = {
   [key(7, 'ecx', 2)]: CR4_OR(11),                                                           // UMIP
   [key(0x80000001, 'edx', 20)]: 'mov ecx, 0xc0000080\n  rdmsr\n  or eax, 0x800\n  wrmsr',    // NX
   [key(0x80000001, 'edx', 27)]: 'rdtscp',                                                   // RDTSCP
+  // LM: EFER.LME with paging off (entering and leaving long mode: test/cpu/long-mode.test.ts).
+  [key(0x80000001, 'edx', 29)]: 'mov ecx, 0xc0000080\n  rdmsr\n  or eax, 0x100\n  wrmsr\n  rdmsr\n  bt eax, 8\n  jc $+4\n  ud2',
 };
 
 /** Features not implemented: the bit is clear and the use faults with this vector. */
@@ -52,7 +54,6 @@ const ABSENT: Array<{ name: string; k: string; probe: string; vector: number }> 
   { name: 'FSGSBASE (CR4.FSGSBASE)', k: key(7, 'ebx', 0), probe: CR4_OR(16), vector: 13 },
   { name: 'PKU (CR4.PKE)', k: key(7, 'ecx', 3), probe: CR4_OR(22), vector: 13 },
   { name: 'LA57 (CR4.LA57)', k: key(7, 'ecx', 16), probe: CR4_OR(12), vector: 13 },
-  { name: 'LM (EFER.LME)', k: key(0x80000001, 'edx', 29), probe: 'mov ecx, 0xc0000080\n  rdmsr\n  or eax, 0x100\n  wrmsr', vector: 13 },
   { name: 'SYSCALL', k: key(0x80000001, 'edx', 11), probe: 'syscall', vector: 6 },
 ];
 
