@@ -313,7 +313,7 @@ export class Cpu extends PortCpu {
     this.prefixCount = 0;
     if (table[this.peekCode(1)] && table[this.peekCode(2)]) this.checkLongInstruction();
     for (;;) {
-      if (b >= 0x40 && b <= 0x4f) {
+      if (b >= 0x40 && b <= 0x4f && this.long64) {
         // REX (64-bit mode only: the table has 40-4F as prefixes there). W makes the operand
         // size 64 (over 66); R, X, B extend ModR/M reg, SIB index, and rm/base/opcode register.
         this.rex = b; this.o64 = (b & 8) !== 0;
