@@ -362,7 +362,7 @@ export class Cpu extends PortCpu {
   /** Three or more prefixes: an encoding longer than 15 bytes is #GP(0) before it does anything. */
   private checkLongInstruction(): void {
     const n = this.copyInstrBytes(this.longBuf, 0, 32);
-    const d = decodeInfo(this.longBuf.subarray(0, n), this.cs32, 32);
+    const d = decodeInfo(this.longBuf.subarray(0, n), this.long64 ? 64 : this.cs32, 32);
     if (d && d.length > 15) this.fault(GP, 0);
   }
 
