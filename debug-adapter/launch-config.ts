@@ -8,12 +8,19 @@ import { GUEST_MEMORY_MIB, MAX_COMMAND_LINE_BYTES } from '../emulator/limits';
 
 export type SerialTarget = 'debugConsole' | 'none' | string;
 
+/** The image formats a launch may name (as `paravirt run --format`, less the raw ones that need a load address). */
+export const LAUNCH_FORMATS = ['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage'] as const;
+export type LaunchImageFormat = typeof LAUNCH_FORMATS[number];
+
 /** What a client may send in `launch` (type `paravirt`). */
 export interface LaunchArguments {
   program: string;
   mode?: 'hvm' | 'pv';
   memory?: number;
   cmdline?: string;
+  format?: LaunchImageFormat;
+  initrd?: string;
+  linuxEntry?: '32' | '64';
   stopOnEntry?: boolean;
   exitControls?: 'ept' | 'shadow-paging' | { preset?: 'ept' | 'shadow-paging'; overrides?: Record<string, boolean | number> };
   pvPrivileged?: 'xen' | 'strict';
@@ -35,10 +42,19 @@ export const HISTORY_MAX_MIB = 65536;
 
 /** JSON schema of each attribute (what package.json declares). Keys must be LaunchArguments' keys. */
 export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema } = {
-  program: { type: 'string', description: 'Path of the guest kernel (ELF: multiboot, plain ELF32, or a Xen PV kernel in PV mode).' },
+  program: { type: 'string', description: 'Path of the guest kernel: ELF32 or ELF64 (plain, Multiboot or Multiboot2), a Linux bzImage, or a Xen PV kernel in PV mode.' },
   mode: { type: 'string', enum: ['hvm', 'pv'], default: 'hvm', description: 'hvm: the guest owns a virtual PC; pv: a Xen-style paravirtualized guest in ring 1.' },
   memory: { type: 'integer', minimum: GUEST_MEMORY_MIB.min, maximum: GUEST_MEMORY_MIB.max, default: GUEST_MEMORY_MIB.default, description: 'Guest RAM in MiB.' },
-  cmdline: { type: 'string', default: '', description: 'Kernel command line (multiboot or PV start info).' },
+  cmdline: { type: 'string', default: '', description: 'Kernel command line (Multiboot, Multiboot2, Linux, or PV start info).' },
+  format: {
+    type: 'string', enum: [...LAUNCH_FORMATS], default: 'auto',
+    description: 'HVM: how to load program: auto (by its headers), elf, multiboot, multiboot2 or bzimage (a Linux kernel).',
+  },
+  initrd: { type: 'string', description: 'Linux: the initial RAM disk (e.g. a gzip\'d cpio initramfs), relative to cwd.' },
+  linuxEntry: {
+    type: 'string', enum: ['32', '64'], default: '32',
+    description: 'Linux: enter the bzImage at its 32-bit entry (as GRUB\'s linux command) or its 64-bit one (long mode, identity-mapped, as kexec).',
+  },
   stopOnEntry: { type: 'boolean', default: false, description: 'Stop at the first instruction.' },
   exitControls: {
     anyOf: [
@@ -111,6 +127,10 @@ export interface LaunchConfig {
   mode: 'hvm' | 'pv';
   memoryMiB: number;
   cmdline: string;
+  format: LaunchImageFormat;
+  /** Linux: the initrd's path (read by the session with the program). */
+  initrd: string | null;
+  linuxEntry: '32' | '64';
   stopOnEntry: boolean;
   exitControls: { preset: 'ept' | 'shadow-paging'; overrides?: Record<string, boolean | number> };
   pvPrivileged: 'xen' | 'strict';
@@ -164,6 +184,7 @@ export function validateLaunch(raw: unknown): LaunchConfig {
     throw new LaunchError('cmdline', `is limited to ${MAX_COMMAND_LINE_BYTES} bytes`);
   }
   if (a.stopOnEntry !== undefined && typeof a.stopOnEntry !== 'boolean') throw new LaunchError('stopOnEntry', 'must be true or false');
+  if (a.initrd !== undefined && (typeof a.initrd !== 'string' || a.initrd.trim() === '')) throw new LaunchError('initrd', `must be a non-empty path, got ${JSON.stringify(a.initrd)}`);
 
   let exitControls: LaunchConfig['exitControls'] = { preset: 'ept' };
   const ec = a.exitControls;
@@ -204,6 +225,9 @@ export function validateLaunch(raw: unknown): LaunchConfig {
     mode: oneOf('mode', a.mode, ['hvm', 'pv'] as const, 'hvm'),
     memoryMiB: int('memory', a.memory, GUEST_MEMORY_MIB.min, GUEST_MEMORY_MIB.max, GUEST_MEMORY_MIB.default),
     cmdline: (a.cmdline as string | undefined) ?? '',
+    format: oneOf('format', a.format, LAUNCH_FORMATS, 'auto'),
+    initrd: typeof a.initrd === 'string' ? path(a.initrd) : null,
+    linuxEntry: oneOf('linuxEntry', a.linuxEntry, ['32', '64'] as const, '32'),
     stopOnEntry: (a.stopOnEntry as boolean | undefined) ?? false,
     exitControls,
     pvPrivileged: oneOf('pvPrivileged', a.pvPrivileged, ['xen', 'strict'] as const, 'xen'),

@@ -133,15 +133,27 @@ export class ParavirtSession extends LoggingDebugSession {
       const code = (e as NodeJS.ErrnoException).code;
       return { error: e instanceof LaunchError ? e.message : `launch attribute 'program': cannot read '${config.program}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, code: 1002 };
     }
+    let initrd: Uint8Array | undefined;
+    if (config.initrd !== null) {
+      try {
+        const st = statSync(config.initrd);
+        if (!st.isFile()) throw new LaunchError('initrd', `'${config.initrd}' is not a file`);
+        if (st.size > MAX_KERNEL_FILE_BYTES) throw new LaunchError('initrd', `'${config.initrd}' is larger than ${MAX_KERNEL_FILE_TEXT}`);
+        initrd = new Uint8Array(readFileSync(config.initrd));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        return { error: e instanceof LaunchError ? e.message : `launch attribute 'initrd': cannot read '${config.initrd}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, code: 1002 };
+      }
+    }
     const given = args as { profile?: unknown; cwd?: unknown };
     if (config.profile && given.profile === undefined && given.cwd === undefined) {
       config.profile = join(workspaceOf(config.program), '.paravirt', 'last-run.json');
     }
     let engine: DebugEngine;
     try {
-      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b), (b) => this.hypervisorBuf.push(b));
+      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b), (b) => this.hypervisorBuf.push(b), { initrd });
     } catch (e) {
-      const attr = e instanceof MachineOptionError ? LAUNCH_ATTRIBUTE_OF[e.option] : 'program';
+      const attr = e instanceof MachineOptionError ? LAUNCH_ATTRIBUTE_OF[e.option] : e instanceof Error && e.name === 'ImageError' && /initrd/.test(e.message) ? 'initrd' : 'program';
       return { error: `launch attribute '${attr}': cannot start the guest: ${(e as Error).message}`, code: 1004 };
     }
     let fd: number | null = null;

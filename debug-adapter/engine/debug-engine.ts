@@ -4,9 +4,9 @@
 // files: the session hands it the image bytes.
 
 import { EventEmitter } from 'node:events';
-import { Machine } from '../../emulator/machine';
+import { Machine, firmwareInfo } from '../../emulator/machine';
 import { TICKS_PER_SECOND } from '../../emulator/clock';
-import { asImage, loadImage, multibootCommandLine, type KernelImage } from '../../emulator/loader';
+import { asImage, kernelCommandLine, loadImage, type KernelImage } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
@@ -116,14 +116,19 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private replaying = false;
 
   /** `hypervisorOut`: console_io bytes when the configuration keeps them apart from serial. */
-  constructor(readonly config: LaunchConfig, source: Uint8Array | KernelImage, serialOut: (byte: number) => void, hypervisorOut?: (byte: number) => void) {
+  /** `files`: what the session read besides the program (the initrd of a Linux kernel). */
+  constructor(readonly config: LaunchConfig, source: Uint8Array | KernelImage, serialOut: (byte: number) => void, hypervisorOut?: (byte: number) => void,
+    files: { initrd?: Uint8Array } = {}) {
     super();
     const ram = config.memoryMiB * 1024 * 1024;
     // One parse of the image for the loader, the symbols, the line table and DWARF.
     const image = asImage(source);
     this.plan = config.mode === 'pv'
       ? loadPvImage(image, { ramBytes: ram, cmdline: config.cmdline })
-      : loadImage(image, { ramBytes: ram, cmdline: multibootCommandLine(config.program, config.cmdline) });
+      : loadImage(image, {
+        ramBytes: ram, cmdline: kernelCommandLine(image, config.format, config.program, config.cmdline), format: config.format,
+        initrd: files.initrd, linuxEntry: config.linuxEntry, ...firmwareInfo(),
+      });
     this.machine = new Machine({
       mode: config.mode, memoryMiB: config.memoryMiB, serialOut: (b) => { if (!this.replaying) serialOut(b); }, pvPrivileged: config.pvPrivileged,
       hypervisorConsole: hypervisorRoute(config.hypervisorConsole, (b) => { if (!this.replaying) hypervisorOut?.(b); }),

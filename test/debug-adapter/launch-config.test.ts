@@ -22,7 +22,7 @@ test('package.json contributes.debuggers matches the TypeScript declaration', ()
 test('every declared attribute is a LaunchArguments key and the other way round', () => {
   // The mapped type makes a missing key a compile error; this checks no extra key sneaks in.
   const sample: Required<LaunchArguments> = {
-    program: 'k.elf', mode: 'hvm', memory: 64, cmdline: '', stopOnEntry: true, exitControls: 'ept', pvPrivileged: 'xen',
+    program: 'k.elf', mode: 'hvm', memory: 64, cmdline: '', format: 'bzimage', initrd: 'initrd.gz', linuxEntry: '64', stopOnEntry: true, exitControls: 'ept', pvPrivileged: 'xen',
     serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, maxInstructions: 1, maxTime: 600, disassemblySyntax: 'gas', cwd: '/', profile: false, historyMemory: 48,
   };
   assert.deepEqual(Object.keys(LAUNCH_ATTRIBUTES).sort(), Object.keys(sample).sort());
@@ -33,6 +33,12 @@ test('every declared attribute is a LaunchArguments key and the other way round'
   assert.equal(c.hypervisorConsole, 'separate');
   assert.equal(validateLaunch({ program: 'k' }).hypervisorConsole, 'auto');
   assert.equal(c.historyBytes, 48 << 20);
+  assert.deepEqual([c.format, c.initrd, c.linuxEntry], ['bzimage', '/initrd.gz', '64']);
+  const d = validateLaunch({ program: 'k' });
+  assert.deepEqual([d.format, d.initrd, d.linuxEntry], ['auto', null, '32']);
+  assert.throws(() => validateLaunch({ program: 'k', format: 'flat' }), /launch attribute 'format': must be one of 'auto', 'elf', 'multiboot', 'multiboot2', 'bzimage'/);
+  assert.throws(() => validateLaunch({ program: 'k', linuxEntry: 64 }), /launch attribute 'linuxEntry'/);
+  assert.throws(() => validateLaunch({ program: 'k', initrd: '' }), /launch attribute 'initrd': must be a non-empty path/);
 });
 
 test('the history budget defaults to a sixteenth of the host memory, 64 MiB to 1 GiB', () => {
