@@ -13,6 +13,10 @@
 //   PUSH count only with a %crN/%drN or %cs/%ss operand, in the direction INSTRUCTIONS.md
 //   gives. `.byte` lists are decoded with iced-x86.
 //
+// - a WRMSR in a .S file whose ECX was loaded with `mov $MSR_<name>, %ecx` at most eight
+//   lines before, with no label, jump or call in between, is the rule of that MSR: the FS/GS
+//   bases PV058, the SYSCALL MSRs PV059 (the SDM's and Linux's names for them).
+//
 // This over-collects (a printk("cpuid ...") string) and misses what only the preprocessor
 // would reveal; the differences were settled by reading each line (adjustments.ts).
 
@@ -30,6 +34,11 @@ const RULES: Record<string, string> = {
   // The 64-bit set (PV050-PV057 by mnemonic; WRMSR to a named MSR is told apart by ECX, not here).
   iretq: 'PV034', swapgs: 'PV050', syscall: 'PV051', sysret: 'PV052', sysretl: 'PV052', sysretq: 'PV052',
   rdfsbase: 'PV053', rdgsbase: 'PV053', wrfsbase: 'PV054', wrgsbase: 'PV055',
+};
+/** WRMSR to these MSRs, by the names Linux gives them, has a rule of its own. */
+const MSR_RULES: Record<string, string> = {
+  MSR_FS_BASE: 'PV058', MSR_GS_BASE: 'PV058', MSR_KERNEL_GS_BASE: 'PV058',
+  MSR_STAR: 'PV059', MSR_LSTAR: 'PV059', MSR_CSTAR: 'PV059', MSR_SYSCALL_MASK: 'PV059',
 };
 const PREFIXES = new Set(['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'data16', 'addr32', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'notrack']);
 
@@ -149,10 +158,21 @@ export function extract(rel: string, text: string): Expected[] {
   // __ASSEMBLY__ blocks of a header: a stack of (is an __ASSEMBLY__ group, in its asm branch).
   const stack: Array<{ asm: boolean; on: boolean }> = [];
   const inAsmBlock = () => stack.some((f) => f.asm && f.on);
+  // The MSR name last loaded into ECX in a .S file, and the line it was loaded on.
+  let ecx: { name: string; line: number } | null = null;
   const found = (n: number, pieces: string[]) => {
     const rules = new Set<string>();
-    for (const p of pieces) for (const st of p.split(/[\n;]/)) { const r = statementRule(st); if (r) rules.add(r); }
+    for (const p of pieces) for (const st of p.split(/[\n;]/)) {
+      let r = statementRule(st);
+      if (r === 'PV027' && ecx && n - ecx.line <= 8 && MSR_RULES[ecx.name]) r = MSR_RULES[ecx.name];
+      if (r) rules.add(r);
+    }
     for (const rule of rules) out.push({ file: rel, line: n + 1, rule });
+  };
+  const trackEcx = (n: number, code: string) => {
+    const load = /^\s*movl?\s+\$(\w+)\s*,\s*%ecx\s*$/.exec(code);
+    if (load) ecx = { name: load[1], line: n };
+    else if (/^\s*[\w.$]+:|^\s*(?:j[a-z]+|call|ret)\b|%ecx\s*$/.test(code)) ecx = null;
   };
   for (let n = 0; n < lines.length; n++) {
     const l = lines[n];
@@ -161,6 +181,7 @@ export function extract(rel: string, text: string): Expected[] {
     while (/\\\s*$/.test(lines[last]) && last + 1 < lines.length) last++;
     const d = /^\s*#\s*(\w+)\s*(.*)$/.exec(l);
     if (!d) {
+      if (isS) trackEcx(n, asmCode(l));
       if (isS || (isH && inAsmBlock())) found(n, [asmCode(l), ...stringsOf(l)]);
       else found(n, stringsOf(l));
       continue;
