@@ -704,15 +704,17 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
     const e = this.stopped(response);
     if (!e) return;
+    const bits = codeBits(e.machine);
     const base = parseAddress(args?.memoryReference);
     const count = Number(args?.instructionCount);
     if (base === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address`); return; }
     if (!Number.isInteger(count) || count < 0 || count > 10000) { this.fail(response, 'instructionCount must be a whole number from 0 to 10000'); return; }
     try { this.disasm ??= new Disassembler(this.config!.disassemblySyntax); } catch (err) { this.fail(response, (err as Error).message); return; }
-    const addr = e.image64 ? base + (Number(args.offset) || 0) : (base + (Number(args.offset) || 0)) >>> 0;
+    const offset = Math.trunc(Number(args.offset) || 0);
+    const addr = bits === 64 ? base + offset : (base + offset) >>> 0;
     const ioff = Math.max(-10000, Math.min(10000, Math.trunc(Number(args.instructionOffset) || 0)));
     response.body = {
-      instructions: disassembleAround(e, this.disasm, addr, ioff, count, codeBits(e.machine), (file, line) => ({ source: this.source(file), line: this.convertDebuggerLineToClient(line) })),
+      instructions: disassembleAround(e, this.disasm, addr, ioff, count, bits, (file, line) => ({ source: this.source(file), line: this.convertDebuggerLineToClient(line) })),
     };
     this.sendResponse(response);
   }
