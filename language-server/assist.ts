@@ -18,6 +18,14 @@ function contains(r: { start: Position; end: Position }, p: Position): boolean {
 export function hover(state: ServerState, od: OpenDoc, pos: Position): Hover | null {
   const doc = od.doc;
   const target = doc.targetOverride() ?? state.settings.target;
+  // The findings first: they were read with the build's defines (a C file's mode may come from
+  // compile_commands.json); then every table instruction, for those without a finding.
+  for (const { hit } of state.analyze(od)) {
+    if (hit.range.start.line > pos.line) break;
+    if (contains(hit.range, pos)) {
+      return { contents: { kind: MarkupKind.Markdown, value: instructionHover(hit.entry, target, hit.bits) }, range: hit.range };
+    }
+  }
   for (const hit of doc.hits()) {
     if (hit.range.start.line > pos.line) break;
     if (contains(hit.range, pos)) {

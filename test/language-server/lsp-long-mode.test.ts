@@ -243,6 +243,20 @@ describe('64-bit code: diagnostics, hovers and fixes', () => {
     assert.deepEqual(calls.map((k) => [k.nr, k.args[0], k.args[1]]), [[SET_SEGMENT_BASE, 0n, 0x7ffe00001000n], [SET_SEGMENT_BASE, 0n, 0x7ffe00001000n], [SCHED_OP, 1n, 0n]]);
   });
 
+  it('target=hvm in 64-bit code: the exits VT-x gives (CR8 with the TPR shadow, WRMSR per the bitmap, XSETBV, INVPCID); SWAPGS and SYSRET cause none', async () => {
+    const body = ['; paravirt: target=hvm', 'bits 64', '    mov cr8, rax', '    mov rbx, cr8', '    mov ecx, 0xC0000082', '    wrmsr', '    xsetbv', '    invpcid rax, [rbx]', '    swapgs', '    sysretq', '    hlt', ''].join('\n');
+    const { path, ds } = await open('hvm64.asm', body, 'nasm');
+    assert.deepEqual(byLine(ds), { 2: 'PV056', 3: 'PV057', 5: 'PV059', 6: 'PV047', 7: 'PV048', 10: 'PV001' });
+    for (const d of ds) assert.equal(d.severity, 3, 'information under target=hvm');
+    const msg = (line: number) => messageText(ds.find((d) => d.range.start.line === line)!.message);
+    assert.match(msg(2), /VM exit 28 CR_ACCESS.*TPR_BELOW_THRESHOLD/);
+    assert.match(msg(5), /VM exit 32 WRMSR/);
+    assert.match(msg(6), /VM exit 55 XSETBV/);
+    assert.match(msg(7), /VM exit 58 INVPCID/);
+    const hover = await c.request<Hover>('textDocument/hover', { textDocument: { uri: uriOf(path) }, position: { line: 2, character: 6 } });
+    assert.match(messageText(hover.contents as { value: string }), /Exit qualification: bits 3:0 CR number[\s\S]*CR number 8/);
+  });
+
   it('64-bit spellings: NASM o64/a64 prefixes and GAS rex64/rex.W are prefixes, not mnemonics', async () => {
     const n = await open('prefixes.asm', 'bits 64\n    o64 sysret\n    a64 swapgs\n', 'nasm');
     assert.deepEqual(byLine(n.ds), { 1: 'PV052', 2: 'PV050' });
