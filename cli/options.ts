@@ -24,7 +24,7 @@ export type SerialTarget = { kind: 'stdout' } | { kind: 'stderr' } | { kind: 'no
  */
 export type HypervisorConsoleTarget = { kind: 'serial' } | { kind: 'auto' } | SerialTarget;
 export type SummaryFormat = 'text' | 'json' | 'none';
-export type ImageFormatOption = 'auto' | 'elf' | 'multiboot' | 'multiboot2' | 'bzimage' | 'flat' | 'rom';
+export type ImageFormatOption = 'auto' | 'elf' | 'multiboot' | 'multiboot2' | 'bzimage' | 'xen' | 'flat' | 'rom';
 
 export interface RunOptions {
   mode: Mode;

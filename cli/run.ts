@@ -130,7 +130,7 @@ export function registerRun(program: Command): void {
       .argParser(parseStopOn))
     .addOption(new Option('--summary <format>', 'end-of-run summary').choices(['text', 'json', 'none']).default('text'))
     .addOption(new Option('--profile <file.json>', 'write exits per guest address (for the editor)'))
-    .addOption(new Option('--format <format>', 'image format (auto: by its headers)').choices(['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'flat', 'rom']).default('auto'))
+    .addOption(new Option('--format <format>', 'image format (auto: by its headers)').choices(['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'xen', 'flat', 'rom']).default('auto'))
     .addOption(new Option('--initrd <file>', 'Linux: the initial RAM disk (e.g. a gzip\'d cpio initramfs)'))
     .addOption(new Option('--linux-entry <bits>', 'Linux: enter the bzImage at its 32-bit entry (as GRUB\'s linux command) or its 64-bit one (long mode, identity-mapped, as kexec)').choices(['32', '64']).default('32'))
     .addOption(new Option('--flat-address <addr>', 'load address of a flat binary (default 0x100000, or 0x7c00 with --real-mode)').argParser(parseAddress))
@@ -176,6 +176,9 @@ export async function runCommand(kernel: string, o: RawRunOptions): Promise<numb
     // console does not show it): counted, and named at the end, but not printed.
     hvc = h.kind === 'serial' ? null : new SerialSink(h.kind === 'auto' ? { kind: 'none' } : h);
     const hypervisorConsole = hvc ? { mode: h.kind === 'auto' ? 'auto' as const : 'separate' as const, out: hvc.write } : { mode: 'serial' as const };
+    if (o.mode === 'pv' && o.format !== 'auto' && o.format !== 'xen') {
+      throw new CliError(`--mode pv runs Xen PV kernels: --format ${o.format} is for HVM (use --format auto or xen)`);
+    }
     let plan;
     try {
       plan = o.mode === 'pv'

@@ -28,7 +28,7 @@ export { parseElf, parseElf32, readSymbols, addressSymbols, loadSegments, isElf,
 export type { ElfImage, Elf32Image, Elf64Image, ElfHeader, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf';
 export { pcMemoryMap, multibootCommandLine } from './multiboot-info';
 
-const FORMATS = new Set(['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'flat', 'rom']);
+const FORMATS = new Set(['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'xen', 'flat', 'rom']);
 
 /** `source`: the image as read once by readImage (what front ends pass), or its bytes. */
 export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): BootPlan {
@@ -41,7 +41,7 @@ export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): 
     if (!(m?.bytes instanceof Uint8Array)) throw new ImageError(`module ${i} has no bytes (a Uint8Array)`, { field: 'modules' });
   });
   const format = opts.format ?? 'auto';
-  if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, multiboot2, bzimage, flat or rom)`, { field: 'format' });
+  if (!FORMATS.has(format)) throw new ImageError(`unknown image format '${String(format)}' (use auto, elf, multiboot, multiboot2, bzimage, xen, flat or rom)`, { field: 'format' });
   const image = asImage(source);
   if (image.bytes.length === 0) throw new ImageError('image is empty (0 bytes)', { field: 'image' });
 
@@ -60,6 +60,8 @@ export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): 
         return loadMultiboot2(image, opts);
       case 'bzimage':
         return loadLinux(image, opts);
+      case 'xen':
+        return refuseXen(image);
       case 'elf':
         return withPvHint(image, () => loadPlainElf(image, opts));
       case 'flat':
@@ -79,6 +81,15 @@ export function loadImage(source: Uint8Array | KernelImage, opts: LoadOptions): 
     }
     throw e;
   }
+}
+
+/** A Xen PV kernel is started by the PV domain builder (emulator/pv's loadPvImage), not by a PC loader. */
+function refuseXen(image: KernelImage): never {
+  const info = image.format === 'elf' ? image.xen() : null;
+  if (!info) throw new ImageError('not a Xen PV kernel: no Xen ELF notes and no __xen_guest section', { field: 'format' });
+  throw new ImageError(
+    `a Xen PV kernel (${info.source === 'notes' ? 'Xen ELF notes' : '__xen_guest'}: GUEST_OS '${info.guestOs ?? ''}', XEN_VERSION '${info.xenVersion ?? ''}') is started by the PV domain builder, not booted on a PC: run it in PV mode (--mode pv)`,
+    { field: 'format' });
 }
 
 /** A Xen PV kernel loaded as a plain ELF usually fails on its high addresses: say why. */

@@ -1,6 +1,6 @@
 // What the caller tells the loader besides the image bytes.
 
-export type ImageFormat = 'auto' | 'elf' | 'multiboot' | 'multiboot2' | 'bzimage' | 'flat' | 'rom';
+export type ImageFormat = 'auto' | 'elf' | 'multiboot' | 'multiboot2' | 'bzimage' | 'xen' | 'flat' | 'rom';
 
 export interface LoadOptions {
   /** Guest RAM size; every byte the plan writes must lie below it. */

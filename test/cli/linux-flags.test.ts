@@ -39,6 +39,9 @@ test('bad Linux options: a missing initrd, a 64-bit entry the kernel lacks, an u
   r = paravirt(b, ['run', kernel, '--linux-entry', '48']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--linux-entry.*48.*Allowed choices are 32, 64/);
+  r = paravirt(b, ['run', kernel, '--mode', 'pv', '--format', 'bzimage']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--mode pv runs Xen PV kernels: --format bzimage is for HVM/);
   r = paravirt(b, ['run', kernel, '--format', 'elf']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /by its headers this file is a Linux bzImage/);

@@ -121,7 +121,9 @@ test('malformed notes are ImageErrors: unterminated string, odd-sized address, n
   assert.throws(() => parseXenNotes(p), (e: unknown) => e instanceof ImageError && /runs past the end of its note area/.test(e.message) && e.offset === hv);
 });
 
-test('a Xen PV kernel loaded as a plain ELF explains that it needs PV mode', () => {
+test('a Xen PV kernel in HVM is refused as one; loaded as a plain ELF it explains that it needs PV mode', () => {
   assert.throws(() => loadImage(fx.xenLegacy().bytes, { ramBytes: 64 << 20 }),
+    (e: unknown) => e instanceof ImageError && /a Xen PV kernel \(__xen_guest: GUEST_OS 'linux'.*run it in PV mode \(--mode pv\)/.test(e.message));
+  assert.throws(() => loadImage(fx.xenLegacy().bytes, { ramBytes: 64 << 20, format: 'elf' }),
     (e: unknown) => e instanceof ImageError && /does not fit in guest RAM/.test(e.message) && /PV kernel: run it in PV mode/.test(e.message));
 });
