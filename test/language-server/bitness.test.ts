@@ -4,7 +4,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AnalyzedDocument } from '../../language-server/analyzer/document';
+import { lintFiles } from '../../language-server/analyzer/lint';
 import type { DefineSet } from '../../language-server/analyzer/preprocessor';
 
 function modes(path: string, text: string, defines?: DefineSet): number[] {
@@ -78,4 +82,18 @@ test('edits keep the mode up to date (directive lines and register counts follow
   assert.deepEqual([d.bitsAt(0), d.bitsAt(2)], [64, 64]);
   d.applyChange({ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 10 } }, text: 'nop' });
   assert.deepEqual([d.bitsAt(0), d.bitsAt(2)], [32, 32]);
+});
+
+test('C: the build decides where the file says nothing (compile_commands.json: -m32 or not; -D __x86_64__)', () => {
+  const ring = (command: string | null, define: string[] = []): string[] => {
+    const root = mkdtempSync(join(tmpdir(), 'pv-bits-'));
+    writeFileSync(join(root, 'k.c'), 'void idle(void) { __asm__ volatile("hlt"); }\n');
+    if (command) writeFileSync(join(root, 'compile_commands.json'), JSON.stringify([{ directory: root, file: 'k.c', command }]));
+    const r = lintFiles([root], { cwd: root, define });
+    return r.results.flatMap((x) => x.findings.map((f) => /ring (\d)/.exec(f.message)![1]));
+  };
+  assert.deepEqual(ring(null), ['1']);
+  assert.deepEqual(ring('gcc -O2 -c k.c'), ['3']);
+  assert.deepEqual(ring('gcc -m32 -O2 -c k.c'), ['1']);
+  assert.deepEqual(ring(null, ['__x86_64__']), ['3']);
 });
