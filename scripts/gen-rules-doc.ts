@@ -52,7 +52,12 @@ function longFacts(e: IsaEntry): string {
   if (l.hvm !== undefined) parts.push(`HVM: ${l.hvm ? `exit ${l.hvm.reason} ${l.hvm.name}` : 'no exit'}.`);
   if (l.pvReplacement) parts.push(`Use instead: ${l.pvReplacement}.`);
   if (l.wrappers) parts.push(`Quick fix: ${quickFix({ ...e, wrappers: l.wrappers, refusal: l.refusal ?? e.refusal })}`);
-  else if (l.refusal) parts.push(`No automatic rewrite when: ${l.refusal}.`);
+  else if (l.refusal) {
+    const w = e.wrappers;
+    parts.push(w.nasm || w.gas || w.c || w.cTemplate
+      ? `Quick fix: the same wrappers, from the 64-bit headers. Refused when: ${l.refusal}.`
+      : `No automatic rewrite: ${l.refusal}.`);
+  }
   return parts.join(' ');
 }
 

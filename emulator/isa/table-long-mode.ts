@@ -156,7 +156,7 @@ export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
     refusal: NO_32BIT_SEGBASE,
     long: {
       wrappers: { nasm: 'PV_WRMSR', gas: 'PV_WRMSR', c: 'pv_wrmsr', cParams: [{ name: 'msr', doc: 'MSR number' }, { name: 'value', doc: '64-bit value' }] },
-      refusal: 'the MSR number must be visible (a constant loaded into ECX, or a constant "c" operand)',
+      refusal: 'in C, the asm statement must pass the MSR, the low and the high half as "c", "a" and "d" inputs',
     },
     cost: { native: 150, hvmExit: EXIT + 300, pv: HCALL, note: 'passed through by KVM and Xen HVM: no exit in practice' },
   }),
@@ -174,7 +174,7 @@ export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
     refusal: 'the SYSCALL MSRs exist for 64-bit kernels; a 32-bit PV kernel registers CALLBACKTYPE_sysenter or int 0x80 through set_trap_table',
     long: {
       wrappers: { nasm: 'PV_WRMSR', gas: 'PV_WRMSR', c: 'pv_wrmsr', cParams: [{ name: 'msr', doc: 'MSR number' }, { name: 'value', doc: '64-bit value' }] },
-      refusal: 'the MSR number must be visible (a constant loaded into ECX, or a constant "c" operand)',
+      refusal: 'in C, the asm statement must pass the MSR, the low and the high half as "c", "a" and "d" inputs',
     },
     cost: { native: 150, hvmExit: EXIT + 300, pv: HCALL, note: 'set once at boot' },
   }),
