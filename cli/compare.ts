@@ -260,7 +260,7 @@ function auditHvm(plan: BootPlan, o: CompareOptions): Comparison['compatibility'
     let id = cache.get(lin);
     if (id === undefined) {
       const bytes = m.readLinear(lin, 15) ?? new Uint8Array(0);
-      const info = bytes.length ? decodeInfo(bytes, cpu.cs32 ? 32 : 16) : null;
+      const info = bytes.length ? decodeInfo(bytes, cpu.long64 ? 64 : cpu.cs32 ? 32 : 16) : null;
       const e = info ? classify(info.mnemonic, operands(bytes)) : undefined;
       id = e && e.class !== 'exit-only' ? e.id : null;
       if (e && id && !kinds.has(id)) {
