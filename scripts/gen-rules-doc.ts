@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { INSTRUCTION_TABLE } from '../emulator/isa/instruction-table';
 import type { IsaEntry } from '../emulator/isa/types';
-import { entryById } from '../emulator/isa/lookup';
+import { entryById, longModeView } from '../emulator/isa/lookup';
 import type { OpcodeForm } from '../emulator/isa/form-types';
 
 const PAGE = 'docs/rules.md';
@@ -87,8 +87,30 @@ function section(e: IsaEntry): string {
   return lines.join('\n');
 }
 
+/** Up to the first `; `, as a table cell (pipes escaped). */
+function cell(t: string): string {
+  const cut = t.indexOf('; ');
+  return (cut > 0 ? t.slice(0, cut) : t).replace(/\|/g, '\\|');
+}
+
+/** INSTRUCTIONS.md's table style, one row per rule: what each mode does with it. */
+function summary(): string {
+  const rows = INSTRUCTION_TABLE.map((e) => {
+    const l = longModeView(e);
+    const exit = (h: IsaEntry['hvm']) => (h ? `${h.reason} ${h.name}${h.when === 'conditional' ? ' (when enabled)' : ''}` : '—');
+    // An instruction of 64-bit mode only has nothing in a 32-bit kernel.
+    const pv32 = e.longModeOnly ? '— (64-bit mode only)' : cell(e.pvReplacement);
+    const pv64 = l.pvReplacement === e.pvReplacement && !e.longModeOnly ? 'as 32-bit' : cell(l.pvReplacement);
+    const name = e.title.slice(0, e.title.indexOf(':'));
+    return `| [${e.rule}](#${e.docsAnchor}) | ${name} | ${e.class} | ${exit(e.hvm)} | ${pv32} | ${pv64} |`;
+  });
+  return ['## The rules at a glance', '',
+    '| rule | instruction | class | HVM (VT-x exit) | PV replacement (Xen x86_32, ring 1) | PV replacement (Xen x86_64, ring 3) |',
+    '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
 export function generatedPart(): string {
-  return `${MARKER}\n\n${INSTRUCTION_TABLE.map(section).join('\n\n')}\n`;
+  return `${MARKER}\n\n${summary()}\n\n${INSTRUCTION_TABLE.map(section).join('\n\n')}\n`;
 }
 
 function main(): void {
