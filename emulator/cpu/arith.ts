@@ -3,6 +3,7 @@
 
 import * as K from './constants';
 import * as LF from './lazy-flags';
+import { cmpxchg16b } from './long-mode-ops';
 import type { ExecCpu, Family, Handler } from './handler';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
@@ -232,10 +233,11 @@ const xadd: Handler = (cpu, op) => {
   cpu.alu(0, d, s, bits);
 };
 
-/** 0F C7 /1: CMPXCHG8B m64. */
+/** 0F C7 /1: CMPXCHG8B m64, and CMPXCHG16B m128 with REX.W (long-mode-ops.ts). */
 const group9: Handler = (cpu) => {
   cpu.modrm();
-  if (cpu.reg !== 1 || cpu.mod === 3) cpu.fault(UD);
+  if ((cpu.reg & 7) !== 1 || cpu.mod === 3) cpu.fault(UD);
+  if (cpu.o64) { cmpxchg16b(cpu); return; }
   const regs = cpu.regs;
   const lo = cpu.rd32(cpu.eaLin(4, false)), hi = cpu.rd32(cpu.eaLin(4, false, 4));
   cpu.probeWrite(cpu.eaLin(8, true), 8);

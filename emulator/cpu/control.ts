@@ -61,7 +61,7 @@ const retNear: Handler = (cpu, b) => {
   cpu.eip = t;
 };
 
-const retFar: Handler = (cpu, b) => cpu.farReturn(cpu.o32, b === 0xca ? cpu.fetch16() : 0);
+const retFar: Handler = (cpu, b) => cpu.farReturn(cpu.o32, b === 0xca ? cpu.fetch16() : 0, cpu.o64);
 
 /** INT n / INT3 / INTO / INT1: trap with the return address after the instruction. */
 function softInt(cpu: ExecCpu, vector: number, icebp = false): void {
@@ -84,7 +84,7 @@ const iret: Handler = (cpu) => {
   const oldIf = cpu.flags & FLAG_IF;
   // IRET ends NMI blocking, even one that then faults; a waiting NMI is looked at next.
   if (cpu.nmiBlocked) { cpu.nmiBlocked = false; cpu.irqPoll = true; cpu.attn = true; }
-  if (cpu.v86) iretV86(cpu); else cpu.iret(cpu.o32);
+  if (cpu.v86) iretV86(cpu); else cpu.iret(cpu.o32, cpu.o64);
   if ((cpu.flags & FLAG_IF) !== oldIf) cpu.irqPoll = true;
   cpu.attn = true;
 };
@@ -112,10 +112,14 @@ const group5: Handler = (cpu) => {
       cpu.pushV(cpu.eip); cpu.eip = t; return;
     }
     case 3: case 5: {
+      // m16:16, m16:32, or m16:64 with REX.W in 64-bit mode.
       cpu.needMem();
-      const off = bits === 32 ? cpu.rd32(cpu.eaLin(4, false)) : cpu.rd16(cpu.eaLin(2, false));
-      const sel = cpu.rd16(cpu.eaLin(2, false, bits >> 3));
-      cpu.farTransfer(sel, off, reg === 3, cpu.o32, cpu.eip); return;
+      const o64 = cpu.o64 && cpu.long64;
+      const size = o64 ? 8 : cpu.o32 ? 4 : 2;
+      const off = size === 2 ? cpu.rd16(cpu.eaLin(2, false)) : cpu.rd32(cpu.eaLin(4, false));
+      const offHi = o64 ? cpu.rd32(cpu.eaLin(4, false, 4)) : 0;
+      const sel = cpu.rd16(cpu.eaLin(2, false, size));
+      cpu.farTransfer(sel, off, reg === 3, cpu.o32, cpu.eip, o64, offHi); return;
     }
     case 4: cpu.jumpAbs(cpu.getE(bits)); return;
     case 6: cpu.pushV(cpu.getE(bits)); return;

@@ -50,6 +50,9 @@ export interface ExitControls {
   movDr: boolean;
   pauseExiting: boolean;
   monitorMwait: boolean;
+  /** "CR8-load exiting" / "CR8-store exiting": MOV to / from CR8 in 64-bit mode exits (28). */
+  cr8Load: boolean;
+  cr8Store: boolean;
   /** Pin-based "NMI exiting": a physical NMI is a VM exit (reason 0, vector 2), then injected. */
   nmiExiting: boolean;
   /** Pin-based "virtual NMIs": the guest's NMI blocking is virtual-NMI blocking (needs nmiExiting). */

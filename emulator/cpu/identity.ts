@@ -7,6 +7,7 @@ import type { OperandCpu as Cpu } from './operands';
 import { TSC_PER_TICK } from '../clock';
 import { OPCODE_FORMS } from '../isa/opcode-forms';
 import { XCR0_SUPPORTED, XSAVE_SIZE } from './sse-unit';
+import { isBaseMsr, readBaseMsr, writeLongMsr } from './long-msrs';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -34,6 +35,16 @@ export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 0);
 export const CPUID_LEAF7_EBX = featureBits(7, 'ebx', 1 << 7);
 /** Leaf 7 ECX: UMIP (bit 2). */
 export const CPUID_LEAF7_ECX = featureBits(7, 'ecx', 1 << 2);
+/** CPUID.80000001H:ECX.LAHF-SAHF (bit 0): LAHF and SAHF are valid in 64-bit mode. */
+export const CPUID_EXT_FEATURES_ECX = featureBits(0x80000001, 'ecx', 1 << 0);
+/**
+ * Leaf 80000008H EAX: MAXPHYADDR in bits 7:0 (36, what the page walkers treat as the top of
+ * the physical address: entry bits above it are reserved) and the linear address width in
+ * bits 15:8 (48: 4-level paging, no LA57).
+ */
+export const CPUID_ADDRESS_SIZES = 36 | (48 << 8);
+/** The highest extended leaf. */
+const MAX_EXTENDED_LEAF = 0x80000008;
 /** The highest basic leaf: 0xD, the XSAVE leaf. */
 const MAX_BASIC_LEAF = 0xd;
 const XSAVE_LEAF = 0xd;
@@ -65,7 +76,7 @@ export function cpuid(cpu: Cpu): void {
   let leaf = r[0] >>> 0;
   const subleaf = r[1] >>> 0;
   if (leaf > MAX_BASIC_LEAF && leaf < 0x80000000) leaf = MAX_BASIC_LEAF;   // out-of-range basic leaves report the highest one
-  if (leaf > 0x80000004) leaf = MAX_BASIC_LEAF;
+  if (leaf > MAX_EXTENDED_LEAF) leaf = MAX_BASIC_LEAF;
   let a = 0, b = 0, c = 0, d = 0;
   const brand = CPUID_BRAND.padEnd(48, '\0');
   switch (leaf) {
@@ -81,8 +92,11 @@ export function cpuid(cpu: Cpu): void {
       // for all (576: the legacy region and the header); no other subleaf has anything.
       if (subleaf === 0) { a = XCR0_SUPPORTED; b = XSAVE_SIZE; c = XSAVE_SIZE; }
       break;
-    case 0x80000000: a = 0x80000004; break;
-    case 0x80000001: d = CPUID_EXT_FEATURES_EDX; break;
+    case 0x80000000: a = MAX_EXTENDED_LEAF; break;
+    case 0x80000001: c = CPUID_EXT_FEATURES_ECX; d = CPUID_EXT_FEATURES_EDX; break;
+    // 5: reserved on Intel; 6: L2 cache (leaf 2 describes the caches); 7: no invariant TSC.
+    case 0x80000005: case 0x80000006: case 0x80000007: break;
+    case 0x80000008: a = CPUID_ADDRESS_SIZES; break;
     default: {
       const o = (leaf - 0x80000002) * 16;
       a = str4(brand, o); b = str4(brand, o + 4); c = str4(brand, o + 8); d = str4(brand, o + 12);
@@ -123,19 +137,22 @@ export function readTsc(cpu: Cpu): [number, number] {
 
 /** An MSR this CPU has (RDMSR of any other is #GP(0)). */
 export function msrKnown(cpu: Cpu, msr: number): boolean {
-  return msr === MSR_TSC || msr === MSR_MTRRCAP || cpu.msrs.has(msr);
+  return msr === MSR_TSC || msr === MSR_MTRRCAP || isBaseMsr(msr) || cpu.msrs.has(msr);
 }
 
 /** RDMSR: EDX:EAX = MSR[ECX]; unknown -> #GP(0). */
 export function rdmsr(cpu: Cpu, msr: number): [number, number] {
   if (msr === MSR_TSC) return readTsc(cpu);
   if (msr === MSR_MTRRCAP) return [0x508, 0];     // 8 variable ranges, fixed ranges, write-combining
+  const base = readBaseMsr(cpu, msr);
+  if (base) return base;
   const v = cpu.msrs.get(msr);
   if (!v) cpu.fault(GP, 0);
   return v;
 }
 
 export function wrmsr(cpu: Cpu, msr: number, lo: number, hi: number): void {
+  if (writeLongMsr(cpu, msr, lo, hi)) return;
   switch (msr) {
     case MSR_TSC: cpu.tscOffset = (hi >>> 0) * 0x100000000 + (lo >>> 0) - cpu.ticks * TSC_PER_TICK; return;
     case MSR_EFER: {

@@ -7,7 +7,7 @@
 import type { Platform, PlatformRequest } from '../devices/platform-api';
 import * as K from './constants';
 import * as LF from './lazy-flags';
-import { SystemCpu } from './system';
+import { LongSystemCpu } from './long-transfers';
 import { Fpu } from './x87';
 import { SseUnit } from './sse-unit';
 
@@ -34,7 +34,7 @@ export const RUN_WATCH = 6;
 export const RUN_PAUSE = 7;
 export const RUN_REQUEST = 8;     // a device asked for something (debug-exit, reset)
 
-export class OperandCpu extends SystemCpu {
+export class OperandCpu extends LongSystemCpu {
   // Decode state of the current instruction.
   o32 = false;
   a32 = false;

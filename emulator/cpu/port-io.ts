@@ -21,10 +21,10 @@ export class PortCpu extends AluCpu {
     if (this.cpl <= ((this.flags >>> 12) & 3) && !(this.flags & FLAG_VM)) return;
     if ((this.trAttr & 0xf) !== 0xb && (this.trAttr & 0xf) !== 9) this.fault(GP, 0);
     if (this.trLimit < 0x67) this.fault(GP, 0);
-    const mapBase = this.rdSys16((this.trBase + 0x66) | 0);
+    const mapBase = this.rdSys16(this.trLin(0x66));
     const byte = mapBase + (port >>> 3);
     if (byte + 1 > this.trLimit) this.fault(GP, 0);
-    const bits = this.rdSys16((this.trBase + byte) | 0);
+    const bits = this.rdSys16(this.trLin(byte));
     if ((bits >>> (port & 7)) & ((1 << size) - 1)) this.fault(GP, 0);
   }
 

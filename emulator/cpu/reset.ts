@@ -20,6 +20,7 @@ export function resetCpu(cpu: Cpu): void {
   cpu.gdtBase = 0; cpu.gdtLimit = 0xffff; cpu.idtBase = 0; cpu.idtLimit = 0x3ff;
   cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0xffff; cpu.ldtAttr = 0x82;
   cpu.trSel = 0; cpu.trBase = 0; cpu.trLimit = 0xffff; cpu.trAttr = 0x8b;
+  cpu.gdtBaseHi = 0; cpu.idtBaseHi = 0; cpu.ldtBaseHi = 0; cpu.trBaseHi = 0;
   cpu.lma = false; cpu.long64 = false; cpu.segBaseHi.fill(0);
   for (let s = 0; s < 6; s++) {
     cpu.segSel[s] = 0; cpu.segBase[s] = 0; cpu.segLimit[s] = 0xffff; cpu.segAttr[s] = s === CS ? 0x9b : 0x93;
@@ -80,6 +81,7 @@ export interface CpuSnapshot { [k: string]: unknown }
 const SCALARS = [
   'eip', 'flags', 'ccOp', 'ccA', 'ccB', 'ccRes', 'ccBits', 'ccCF', 'cpl', 'cr0', 'cr2', 'cr3', 'cr4', 'a20Mask',
   'gdtBase', 'gdtLimit', 'idtBase', 'idtLimit', 'ldtSel', 'ldtBase', 'ldtLimit', 'ldtAttr', 'trSel', 'trBase', 'trLimit',
+  'gdtBaseHi', 'idtBaseHi', 'ldtBaseHi', 'trBaseHi',
   'trAttr', 'icount', 'idleTicks', 'tscOffset', 'halted', 'shadow', 'nmiBlocked', 'vnmiPending', 'nmiWindowArmed',
 ] as const;
 

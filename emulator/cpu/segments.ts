@@ -5,10 +5,11 @@
 import type { ExitContext, ExitControls, ExitExtra, ExitSink } from './exit-api';
 import * as K from './constants';
 import { CodeStackAccess } from './code-stack';
+import { MemoryAccess } from './memory-access';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { FLAG_VM, CR0_PE, CR0_WP, CR0_PG, CR4_PSE, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP, CR4_SMAP, CR4_SUPPORTED, EFER_LMA, EFER_LME, EFER_NXE, MSR_EFER, A_L, A_S, A_DPL_SHIFT, A_P, A_DB, A_UNUSABLE, ES, CS, SS, DS, FS, GS, TS, NP, SSF, GP } = K;
+const { FLAG_VM, CR0_PE, CR0_WP, CR0_PG, CR4_PSE, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_SMEP, CR4_SMAP, CR4_SUPPORTED, EFER_LMA, EFER_LME, EFER_NXE, MSR_EFER, A_L, A_S, A_DPL_SHIFT, A_P, A_DB, A_G, A_UNUSABLE, ES, CS, SS, DS, FS, GS, TS, NP, SSF, GP } = K;
 
 export type DeliveryKind = 'exception' | 'software' | 'external';
 
@@ -20,6 +21,11 @@ export class SegmentCpu extends CodeStackAccess {
   idtBase = 0; idtLimit = 0x3ff;
   ldtSel = 0; ldtBase = 0; ldtLimit = 0xffff; ldtAttr = 0x82;
   trSel = 0; trBase = 0; trLimit = 0xffff; trAttr = 0x8b;
+  /**
+   * Bits 63:32 of the four table bases (IA-32e mode: LGDT/LIDT in 64-bit mode load 64-bit
+   * bases, LLDT/LTR read 16-byte descriptors); 0 outside it, where the bases are 32-bit.
+   */
+  gdtBaseHi = 0; idtBaseHi = 0; ldtBaseHi = 0; trBaseHi = 0;
   readonly dr = new Int32Array(8);
 
   sink: ExitSink | null = null;
@@ -55,6 +61,11 @@ export class SegmentCpu extends CodeStackAccess {
       instrBytes: () => cpu.instrBytes(),
       copyInstrBytes: (dst: Uint8Array, offset: number, max: number) => cpu.copyInstrBytes(dst, offset, max),
       regs: this.regs,
+      // What VT-x saves in IA-32e mode: RIP's high half, CS.L (64-bit code), the full registers.
+      get ripHi() { return cpu.long64 ? cpu.ripHi : 0; },
+      get long64() { return cpu.long64; },
+      get codeSize32() { return cpu.cs32; },
+      regsHi: this.regsHi,
     };
   }
 
@@ -65,23 +76,23 @@ export class SegmentCpu extends CodeStackAccess {
   /** The bytes of the current instruction (up to 15), read without side effects. */
   instrBytes(): Uint8Array {
     const out = new Uint8Array(15);
-    let n = 0;
-    for (; n < 15; n++) {
-      const lin = (this.segBase[CS] + ((this.instrEip + n) | 0)) | 0;
-      const p = this.peekTranslate(lin);
-      if (p < 0) break;
-      out[n] = this.mem.peek(p);
-    }
-    return out.subarray(0, n);
+    return out.subarray(0, this.copyInstrBytes(out, 0, 15));
+  }
+
+  /** The linear address of the current instruction: CS base + EIP, or RIP in 64-bit mode. */
+  private instrLin(): number {
+    if (this.long64) return MemoryAccess.linear(this.instrEip, this.ripHi);
+    return this.lma ? (this.segBase[CS] + this.instrEip) >>> 0 : (this.segBase[CS] + this.instrEip) | 0;
   }
 
   /** instrBytes() without allocating: at most two translations (the page and the next). */
   copyInstrBytes(dst: Uint8Array, offset: number, max: number): number {
-    const start = (this.segBase[CS] + this.instrEip) | 0;
-    let page = -2, phys = -1, n = 0;
+    const start = this.instrLin();
+    let page = NaN, phys = -1, n = 0;
     for (; n < max; n++) {
-      const lin = (start + n) | 0;
-      if ((lin >>> 12) !== page) { page = lin >>> 12; phys = this.peekTranslate(lin & ~0xfff); }
+      const lin = this.linAdd(start, n);
+      const pg = lin - (lin & 0xfff);
+      if (pg !== page) { page = pg; phys = this.peekTranslate(pg); }
       if (phys < 0) break;
       dst[offset + n] = this.mem.peek(phys + (lin & 0xfff));
     }
@@ -99,28 +110,61 @@ export class SegmentCpu extends CodeStackAccess {
   /** Reads the descriptor for `sel` into dLo/dHi; false if outside the GDT/LDT limit. */
   readDescriptor(sel: number): boolean {
     const idx = sel & 0xfff8;
-    let base: number, limit: number;
+    let limit: number;
     if (sel & 4) {
       if (this.ldtAttr & A_UNUSABLE || (this.ldtSel & 0xfffc) === 0) return false;
-      base = this.ldtBase; limit = this.ldtLimit;
+      limit = this.ldtLimit;
     } else {
-      base = this.gdtBase; limit = this.gdtLimit;
+      limit = this.gdtLimit;
     }
     if (idx + 7 > limit) return false;
-    this.dLo = this.rdSys32((base + idx) | 0);
-    this.dHi = this.rdSys32((base + idx + 4) | 0);
+    const a = this.descAddr(sel);
+    this.dLo = this.rdSys32(a);
+    this.dHi = this.rdSys32(this.linAdd(a, 4));
     return true;
   }
 
-  protected descAddr(sel: number): number {
-    return ((sel & 4 ? this.ldtBase : this.gdtBase) + (sel & 0xfff8)) | 0;
+  /** Scratch: bits 95:64 and 127:96 of the last 16-byte system descriptor read. */
+  dLo2 = 0;
+  dHi2 = 0;
+
+  /**
+   * IA-32e mode's system descriptors (LDT, TSS, call gates) are 16 bytes: after
+   * readDescriptor, read the upper half into dLo2/dHi2. False if it lies outside the table's
+   * limit; #GP(sel) when its type field (bits 108:104) is not 0, as the SDM's checks have it.
+   */
+  readDescriptorUpper(sel: number): boolean {
+    const limit = sel & 4 ? this.ldtLimit : this.gdtLimit;
+    if ((sel & 0xfff8) + 15 > limit) return false;
+    const a = this.linAdd(this.descAddr(sel), 8);
+    this.dLo2 = this.rdSys32(a);
+    this.dHi2 = this.rdSys32(this.linAdd(a, 4));
+    if ((this.dHi2 >>> 8) & 0x1f) this.fault(GP, sel & 0xfffc);
+    return true;
   }
+
+  /**
+   * The linear address `off` bytes into a system table whose base is hi:lo: 32-bit
+   * arithmetic outside IA-32e mode, the 64-bit base there (a non-canonical base is #GP(0)).
+   */
+  tableLin(lo: number, hi: number, off: number): number {
+    if (!this.lma) return (lo + off) | 0;
+    if (!MemoryAccess.canonical(hi)) this.fault(GP, 0);
+    return this.linAdd(MemoryAccess.linear(lo, hi), off);
+  }
+
+  protected descAddr(sel: number): number {
+    return sel & 4 ? this.tableLin(this.ldtBase, this.ldtBaseHi, sel & 0xfff8) : this.tableLin(this.gdtBase, this.gdtBaseHi, sel & 0xfff8);
+  }
+
+  /** The linear address `off` bytes into the current TSS. */
+  trLin(off: number): number { return this.tableLin(this.trBase, this.trBaseHi, off); }
 
   /** Set the accessed bit of a code/data descriptor, as the CPU does on a segment load. */
   protected touchDescriptor(sel: number): void {
     if (!(this.dHi & 0x100)) {
       this.dHi |= 0x100;
-      this.wrSys32((this.descAddr(sel) + 4) | 0, this.dHi);
+      this.wrSys32(this.linAdd(this.descAddr(sel), 4), this.dHi);
     }
   }
 
@@ -134,6 +178,8 @@ export class SegmentCpu extends CodeStackAccess {
   setSegFromDesc(s: number, sel: number, lo: number, hi: number): void {
     this.segSel[s] = sel;
     this.segBase[s] = SegmentCpu.descBase(lo, hi);
+    // A descriptor holds a 32-bit base: a load clears what WRMSR/WRFSBASE/SWAPGS put above it.
+    this.segBaseHi[s] = 0;
     this.segLimit[s] = SegmentCpu.descLimit(lo, hi);
     this.segAttr[s] = (hi >>> 8) & 0xf0ff;
     this.segUpdated(s);
@@ -143,6 +189,7 @@ export class SegmentCpu extends CodeStackAccess {
   setSegReal(s: number, sel: number): void {
     this.segSel[s] = sel & 0xffff;
     this.segBase[s] = (sel & 0xffff) << 4;
+    this.segBaseHi[s] = 0;
     if (s === CS) { this.segAttr[s] = (this.segAttr[s] & ~A_DB & ~A_UNUSABLE) | A_P | A_S | 0xb; }
     else this.segAttr[s] &= ~A_UNUSABLE;
     this.segUpdated(s);
@@ -160,6 +207,8 @@ export class SegmentCpu extends CodeStackAccess {
   setSegNull(s: number, sel: number): void {
     this.segSel[s] = sel;
     this.segBase[s] = 0;
+    this.segBaseHi[s] = 0;      // Intel clears the base on a null load into FS or GS
+
     this.segLimit[s] = 0;
     this.segAttr[s] = A_UNUSABLE;
     this.segUpdated(s);
@@ -171,7 +220,13 @@ export class SegmentCpu extends CodeStackAccess {
     if (!this.protectedMode) { this.setSegReal(s, sel); return; }
     if (this.flags & FLAG_VM) { this.setSegV86(s, sel); return; }
     if ((sel & 0xfffc) === 0) {
-      if (s === SS) this.fault(GP, 0);
+      if (s === SS) {
+        // 64-bit mode allows a null SS below ring 3, its RPL the CPL (what SYSCALL-less kernels
+        // and interrupt returns leave there).
+        if (!this.long64 || this.cpl === 3 || (sel & 3) !== this.cpl) this.fault(GP, 0);
+        this.setNullStack(this.cpl);
+        return;
+      }
       this.setSegNull(s, sel);
       return;
     }
@@ -190,6 +245,20 @@ export class SegmentCpu extends CodeStackAccess {
     }
     this.touchDescriptor(sel);
     this.setSegFromDesc(s, sel, this.dLo, this.dHi);
+  }
+
+  /**
+   * SS holding a null selector in IA-32e mode (RPL = `cpl`), as an inner-ring transfer or a
+   * MOV SS leaves it. The cache stays a flat writable stack: 64-bit code ignores it, and what
+   * replaces it (IRET, RET, a load) gives SS its real descriptor.
+   */
+  protected setNullStack(cpl: number): void {
+    this.segSel[SS] = cpl;
+    this.segBase[SS] = 0;
+    this.segBaseHi[SS] = 0;
+    this.segLimit[SS] = 0xffffffff;
+    this.segAttr[SS] = A_P | A_S | 3 | (cpl << A_DPL_SHIFT) | A_DB | A_G;
+    this.segUpdated(SS);
   }
 
   /** Load CS for a transfer already checked; RPL of the selector becomes CPL. */
@@ -224,13 +293,13 @@ export class SegmentCpu extends CodeStackAccess {
     if ((type & 8) !== 0) {
       const off = 4 + dpl * 8;
       if (off + 5 > this.trLimit) this.fault(TS, (this.trSel & 0xfffc) | this.ext);
-      this.tssESP = this.rdSys32((this.trBase + off) | 0);
-      this.tssSS = this.rdSys16((this.trBase + off + 4) | 0);
+      this.tssESP = this.rdSys32(this.trLin(off));
+      this.tssSS = this.rdSys16(this.trLin(off + 4));
     } else {
       const off = 2 + dpl * 4;
       if (off + 3 > this.trLimit) this.fault(TS, (this.trSel & 0xfffc) | this.ext);
-      this.tssESP = this.rdSys16((this.trBase + off) | 0);
-      this.tssSS = this.rdSys16((this.trBase + off + 2) | 0);
+      this.tssESP = this.rdSys16(this.trLin(off));
+      this.tssSS = this.rdSys16(this.trLin(off + 2));
     }
   }
 
@@ -252,36 +321,59 @@ export class SegmentCpu extends CodeStackAccess {
     if (size === 4) this.wrSlow(lin, 4, v, user); else this.wrSlow(lin, 2, v & 0xffff, user);
   }
 
-  /** LLDT (and the LDT load of a task switch). */
+  /** LLDT (and the LDT load of a task switch). In IA-32e mode the descriptor is 16 bytes with a 64-bit base. */
   loadLdt(sel: number, task: boolean): void {
     sel &= 0xffff;
-    if ((sel & 0xfffc) === 0) { this.ldtSel = sel; this.ldtBase = 0; this.ldtLimit = 0; this.ldtAttr = A_UNUSABLE; return; }
+    if ((sel & 0xfffc) === 0) { this.ldtSel = sel; this.ldtBase = 0; this.ldtBaseHi = 0; this.ldtLimit = 0; this.ldtAttr = A_UNUSABLE; return; }
     const vec = task ? TS : GP;
     if (sel & 4) this.fault(vec, sel & 0xfffc);
     if (!this.readDescriptor(sel)) this.fault(vec, sel & 0xfffc);
     const hi = this.dHi;
     if (((hi >>> 8) & 0x1f) !== 2) this.fault(vec, sel & 0xfffc);
+    if (this.lma && !this.readDescriptorUpper(sel)) this.fault(vec, sel & 0xfffc);
     if (!(hi & 0x8000)) this.fault(NP, sel & 0xfffc);
+    if (this.lma && !MemoryAccess.canonical(this.dLo2)) this.fault(vec, sel & 0xfffc);
     this.ldtSel = sel;
     this.ldtBase = SegmentCpu.descBase(this.dLo, hi);
+    this.ldtBaseHi = this.lma ? this.dLo2 : 0;
     this.ldtLimit = SegmentCpu.descLimit(this.dLo, hi);
     this.ldtAttr = (hi >>> 8) & 0xf0ff;
   }
 
-  /** LTR. */
+  /**
+   * LTR. In IA-32e mode only an available 64-bit TSS (type 9, 16 bytes, canonical base) will
+   * do; the 16-bit TSS types are invalid there.
+   */
   loadTr(sel: number): void {
     sel &= 0xffff;
     if ((sel & 0xfffc) === 0) this.fault(GP, 0);
     if (sel & 4) this.fault(GP, sel & 0xfffc);
     if (!this.readDescriptor(sel)) this.fault(GP, sel & 0xfffc);
     const hi = this.dHi, type = (hi >>> 8) & 0x1f;
-    if (type !== 1 && type !== 9) this.fault(GP, sel & 0xfffc);
+    if (type !== 9 && (type !== 1 || this.lma)) this.fault(GP, sel & 0xfffc);
+    if (this.lma && !this.readDescriptorUpper(sel)) this.fault(GP, sel & 0xfffc);
     if (!(hi & 0x8000)) this.fault(NP, sel & 0xfffc);
+    if (this.lma && !MemoryAccess.canonical(this.dLo2)) this.fault(GP, sel & 0xfffc);
     this.trSel = sel;
     this.trBase = SegmentCpu.descBase(this.dLo, hi);
+    this.trBaseHi = this.lma ? this.dLo2 : 0;
     this.trLimit = SegmentCpu.descLimit(this.dLo, hi);
     this.trAttr = ((hi >>> 8) & 0xf0ff) | 2;
-    this.wrSys32((this.descAddr(sel) + 4) | 0, hi | 0x200);
+    this.wrSys32(this.linAdd(this.descAddr(sel), 4), hi | 0x200);
+  }
+
+  /** Scratch: the stack pointer read by readTss64 (low and high halves). */
+  tssRspLo = 0; tssRspHi = 0;
+  /**
+   * A stack pointer from the 64-bit TSS: RSP0-RSP2 (slot 0-2) or IST1-IST7 (slot 3-9, i.e.
+   * IST n is slot n + 2). Past the TSS limit: #TS(TR selector, EXT).
+   */
+  readTss64(slot: number): void {
+    const off = slot < 3 ? 4 + slot * 8 : 0x24 + (slot - 3) * 8;
+    if (off + 7 > this.trLimit) this.fault(TS, (this.trSel & 0xfffc) | this.ext);
+    const a = this.trLin(off);
+    this.tssRspLo = this.rdSys32(a);
+    this.tssRspHi = this.rdSys32(this.linAdd(a, 4));
   }
 
   // ---- control registers --------------------------------------------------------------

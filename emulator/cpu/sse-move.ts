@@ -3,6 +3,7 @@
 // STMXCSR, the fences). The mandatory prefix picks the form (sse-forms.ts).
 
 import * as K from './constants';
+import { fsgsBase } from './long-mode-ops';
 import type { ExecCpu, Family, Handler } from './handler';
 import { fxrstor, fxsave, xrstor, xsave } from './sse-save';
 import { MXCSR_MASK, SCRATCH, srcSlot, sseCheck, sseEnter, storeSlot } from './sse-state';
@@ -133,6 +134,8 @@ const maskmovdqu: Handler = (cpu, op) => {
 /** 0F AE: FXSAVE, FXRSTOR, LDMXCSR, STMXCSR, XSAVE, XRSTOR (memory); LFENCE, MFENCE, SFENCE (register). */
 const group15: Handler = (cpu) => {
   cpu.modrm();
+  // F3 with a register operand, /0-/3: RDFSBASE, RDGSBASE, WRFSBASE, WRGSBASE (long-mode-ops.ts).
+  if (cpu.rep === 0xf3 && cpu.mod === 3 && (cpu.reg & 7) < 4 && cpu.o32 === cpu.cs32) { fsgsBase(cpu, cpu.reg & 7, cpu.rm); return; }
   if (cpu.rep || cpu.o32 !== cpu.cs32) cpu.fault(UD);       // prefixed forms are other instructions
   if (cpu.mod === 3) {
     if (cpu.reg < 5) cpu.fault(UD);

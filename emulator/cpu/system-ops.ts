@@ -8,12 +8,15 @@ import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
 import { xgetbv, xsetbv } from './sse-save';
 import { cpuid, msrKnown, rdmsr, readTsc, wrmsr } from './identity';
+import { LONG_MSRS, canonical } from './long-msrs';
+import { readCr8, swapgs, syscall, sysret, writeCr8, zeroHigh } from './long-mode-ops';
+import { MemoryAccess, linHi } from './memory-access';
 import type { ExecCpu, Family, Handler } from './handler';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
 const {
-  CR0_PE, CR0_TS, CR4_DE, CR4_PCE, CR4_TSD, CR4_UMIP, CS, FLAG_AC, FLAG_IF, FLAG_RF, FLAG_VM, FLAG_ZF, GP, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, UD,
+  CR0_PE, CR0_TS, CR4_DE, CR4_PCE, CR4_TSD, CR4_UMIP, CS, FLAG_AC, FS, GS, FLAG_IF, FLAG_RF, FLAG_VM, FLAG_ZF, GP, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_TSC_AUX, SS, UD,
 } = K;
 
 /** CPL 0 only (in protected mode): #GP(0) otherwise. */
@@ -51,7 +54,7 @@ const group6: Handler = (cpu) => {
       umip(cpu);
       if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.LDTR_TR_ACCESS, 0, 'hypervisor');
       const v = reg === 0 ? cpu.ldtSel : cpu.trSel;
-      if (cpu.mod === 3 && cpu.o32) cpu.regs[cpu.rm] = v; else cpu.setE16(v);
+      if (cpu.mod === 3 && cpu.o32) { cpu.regs[cpu.rm] = v; cpu.regsHi[cpu.rm] = 0; } else cpu.setE16(v);
       return;
     }
     case 2: case 3: {
@@ -102,6 +105,7 @@ const group7: Handler = (cpu) => {
         if (!cpu.sink) cpu.fault(UD);
         cpu.vmexit(ExitReason.VMCALL, 0, 'kvm');
         return;
+      case 0xf8: swapgs(cpu); return;
       case 0xf9: rdtscp(cpu); return;
       case 0xca: setAc(cpu, false); return;
       case 0xcb: setAc(cpu, true); return;
@@ -113,48 +117,70 @@ const group7: Handler = (cpu) => {
         cpu.vmexit(m === 0xc8 ? ExitReason.MONITOR : ExitReason.MWAIT, 0, 'hypervisor');
         return;
     }
+    const rm = cpu.rm | cpu.rexB;
     if (cpu.reg === 4) { // SMSW r
       umip(cpu);
-      if (cpu.o32) regs[cpu.rm] = cpu.cr0; else cpu.r16[cpu.rm << 1] = cpu.cr0;
+      if (cpu.o32 || cpu.o64) { regs[rm] = cpu.cr0; cpu.regsHi[rm] = 0; } else cpu.r16[rm << 1] = cpu.cr0;
       return;
     }
-    if (cpu.reg === 6) { priv(cpu); lmsw(cpu, cpu.r16[cpu.rm << 1]); return; }
+    if (cpu.reg === 6) { priv(cpu); lmsw(cpu, cpu.r16[rm << 1]); return; }
     cpu.fault(UD);
   }
   // Memory forms: finish decoding the address now that mod/rm are known.
   cpu.ea();
   switch (cpu.reg) {
-    case 0: case 1: { // SGDT, SIDT
+    case 0: case 1: { // SGDT, SIDT (10 bytes in 64-bit mode: the base is 64-bit)
       umip(cpu);
       if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.GDTR_IDTR_ACCESS, 0, 'hypervisor');
       const limit = cpu.reg === 0 ? cpu.gdtLimit : cpu.idtLimit;
       const base = cpu.reg === 0 ? cpu.gdtBase : cpu.idtBase;
-      cpu.probeWrite(cpu.eaLin(6, true), 6);
+      const long = cpu.long64;
+      cpu.probeWrite(cpu.eaLin(long ? 10 : 6, true), long ? 10 : 6);
       cpu.wr16(cpu.eaLin(2, true), limit);
       cpu.wr32(cpu.eaLin(4, true, 2), base);
+      if (long) cpu.wr32(cpu.eaLin(4, true, 6), cpu.reg === 0 ? cpu.gdtBaseHi : cpu.idtBaseHi);
       return;
     }
     case 2: case 3: { // LGDT, LIDT
       priv(cpu);
       const limit = cpu.rd16(cpu.eaLin(2, false));
       let base = cpu.rd32(cpu.eaLin(4, false, 2));
-      if (!cpu.o32) base &= 0xffffff;
+      const baseHi = cpu.long64 ? cpu.rd32(cpu.eaLin(4, false, 6)) : 0;
+      if (!cpu.o32 && !cpu.long64) base &= 0xffffff;
       if (cpu.controls?.descriptorTable) cpu.vmexit(ExitReason.GDTR_IDTR_ACCESS, 0, 'hypervisor');
-      if (cpu.reg === 2) { cpu.gdtBase = base; cpu.gdtLimit = limit; } else { cpu.idtBase = base; cpu.idtLimit = limit; }
+      if (cpu.reg === 2) { cpu.gdtBase = base; cpu.gdtBaseHi = baseHi; cpu.gdtLimit = limit; }
+      else { cpu.idtBase = base; cpu.idtBaseHi = baseHi; cpu.idtLimit = limit; }
       return;
     }
     case 4: umip(cpu); cpu.setE16(cpu.cr0); return;
     case 6: priv(cpu); lmsw(cpu, cpu.getE16()); return;
     case 7: { // INVLPG
       priv(cpu);
+      if (cpu.long64) { invlpg64(cpu); return; }
       const lin = (cpu.segBase[cpu.eaSeg] + cpu.eaOff) | 0;
       if (cpu.controls?.invlpg) cpu.vmexit(ExitReason.INVLPG, lin >>> 0, 'hypervisor');
-      cpu.flushTlbPage(lin);
+      cpu.flushTlbPage(cpu.lma ? lin >>> 0 : lin);
       return;
     }
     default: cpu.fault(UD);
   }
 };
+
+/**
+ * INVLPG in 64-bit mode: the 64-bit linear address (FS/GS bases count), reported whole in the
+ * exit (qualification and its high half). A non-canonical address invalidates nothing and does
+ * not fault.
+ */
+function invlpg64(cpu: ExecCpu): void {
+  let lo = cpu.eaOff, hi = cpu.eaOffHi;
+  const s = cpu.eaSeg;
+  if (s === FS || s === GS) {
+    const b = cpu.segBase[s] | 0, sum = (b + lo) | 0;
+    hi = (hi + cpu.segBaseHi[s] + ((sum >>> 0) < (b >>> 0) ? 1 : 0)) | 0; lo = sum;
+  }
+  if (cpu.controls?.invlpg) cpu.vmexit(ExitReason.INVLPG, lo >>> 0, 'hypervisor', { qualificationHi: hi >>> 0 });
+  if (canonical(hi)) cpu.flushTlbPage(MemoryAccess.linear(lo, hi));
+}
 
 function lmsw(cpu: ExecCpu, v: number): void {
   // LMSW loads MP, EM, TS and PE; it can set PE but never clear it.
@@ -203,34 +229,45 @@ const wbinvd: Handler = (cpu) => { priv(cpu); cpu.vmexit(ExitReason.WBINVD, 0, '
 /** 0F 18-1F (but 1A/1B): NOP Ev and the reserved-NOP hint space. */
 const hintNop: Handler = (cpu) => cpu.modrm();
 
-/** 0F 20 MOV r32, CRn; 0F 22 MOV CRn, r32 (the ModR/M is always a register form). */
+/**
+ * 0F 20 MOV r, CRn; 0F 22 MOV CRn, r (the ModR/M is always a register form). In 64-bit mode the
+ * operand is 64-bit, REX.B reaches R8-R15 and REX.R CR8 (the TPR, long-mode-ops.ts); the
+ * qualification names registers 0-15. CR0 and CR4 have no bits above 31 (#GP(0) if set).
+ */
 const movCr: Handler = (cpu, op) => {
   const toCr = op === 0x22;
   const m = cpu.fetch8();
-  const cr = (m >> 3) & 7, r = m & 7;
-  if (cr === 1 || cr > 4) cpu.fault(UD);
+  const cr = ((m >> 3) & 7) | cpu.rexR, r = (m & 7) | cpu.rexB;
+  if (cr === 1 || (cr > 4 && cr !== 8)) cpu.fault(UD);
   priv(cpu);
+  if (cr === 8) { if (toCr) writeCr8(cpu, r); else readCr8(cpu, r); return; }
   const regs = cpu.regs;
   const c = cpu.controls;
+  const long = cpu.long64;
   if (!toCr) {
     if (cr === 3 && c?.cr3Store) cpu.vmexit(ExitReason.CR_ACCESS, (3 | (1 << 4) | (r << 8)) >>> 0, 'hypervisor');
-    regs[r] = cr === 0 ? cpu.cr0 : cr === 2 ? cpu.cr2 : cr === 3 ? cpu.cr3 : cpu.cr4;
+    // CR2 holds a linear address: long mode's are numbers beyond 32 bits.
+    const v = cr === 0 ? cpu.cr0 : cr === 2 ? cpu.cr2 : cr === 3 ? cpu.cr3 : cpu.cr4;
+    regs[r] = v;
+    if (long) cpu.regsHi[r] = cr === 2 ? linHi(cpu.cr2) : 0;
     return;
   }
-  const v = regs[r];
+  const v = regs[r], hi = long ? cpu.regsHi[r] : 0;
   const q = (cr | (0 << 4) | (r << 8)) >>> 0;
   switch (cr) {
     case 0:
-      if (c && ((v ^ cpu.cr0) & c.cr0Mask)) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0 });
+      if (hi) cpu.fault(GP, 0);
+      if (c && ((v ^ cpu.cr0) & c.cr0Mask)) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0, ...(long ? { valueHi: 0 } : {}) });
       cpu.writeCr0(v);
       break;
-    case 2: cpu.cr2 = v; break;
+    case 2: cpu.cr2 = long ? MemoryAccess.linear(v, hi) : v; break;
     case 3:
-      if (c?.cr3Load) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0 });
-      cpu.writeCr3(v);
+      if (c?.cr3Load) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0, ...(long ? { valueHi: hi >>> 0 } : {}) });
+      cpu.writeCr3(v, hi);
       break;
     default:
-      if (c && ((v ^ cpu.cr4) & c.cr4Mask)) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0 });
+      if (hi) cpu.fault(GP, 0);
+      if (c && ((v ^ cpu.cr4) & c.cr4Mask)) cpu.vmexit(ExitReason.CR_ACCESS, q, 'hypervisor', { value: v >>> 0, ...(long ? { valueHi: 0 } : {}) });
       cpu.writeCr4(v);
   }
   cpu.invalidateFetch();
@@ -241,18 +278,22 @@ const movDr: Handler = (cpu, op) => {
   const toDr = op === 0x23;
   const m = cpu.fetch8();
   let dr = (m >> 3) & 7;
-  const r = m & 7;
+  const r = (m & 7) | cpu.rexB;
+  if (cpu.rexR) cpu.fault(UD);          // there is no DR8-DR15
   priv(cpu);
   if (dr === 4 || dr === 5) { if (cpu.cr4 & CR4_DE) cpu.fault(UD); dr += 2; }
   if (cpu.controls?.movDr) cpu.vmexit(ExitReason.DR_ACCESS, (dr | (toDr ? 0 : 1 << 4) | (r << 8)) >>> 0, 'hypervisor');
   if (toDr) {
     let v = cpu.regs[r];
+    // DR6/DR7 bits 63:32 are reserved; DR0-DR3 keep only the low half (breakpoints are matched on it).
+    if (cpu.long64 && dr >= 6 && cpu.regsHi[r]) cpu.fault(GP, 0);
     if (dr === 6) v = (v | 0xffff0ff0) & ~0x1000;
     if (dr === 7) v = (v | 0x400) & ~0xd800;
     cpu.dr[dr] = v;
     if (dr <= 3 || dr === 7) cpu.updateDebugRegisters();
   } else {
     cpu.regs[r] = dr === 6 ? cpu.dr[6] | 0xffff0ff0 : dr === 7 ? cpu.dr[7] | 0x400 : cpu.dr[dr];
+    if (cpu.long64) cpu.regsHi[r] = 0;
   }
 };
 
@@ -275,6 +316,7 @@ const rdmsrOp: Handler = (cpu) => {
   if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(ExitReason.RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0, valueHi: hi >>> 0 });
   if (!known) cpu.fault(GP, 0);
   regs[0] = lo; regs[2] = hi;
+  zeroHigh(cpu, 0, 2);
 };
 
 const rdtsc: Handler = (cpu) => {
@@ -282,10 +324,9 @@ const rdtsc: Handler = (cpu) => {
   if (cpu.controls?.rdtsc) cpu.vmexit(ExitReason.RDTSC, 0, 'hypervisor');
   const [lo, hi] = readTsc(cpu);
   cpu.regs[0] = lo; cpu.regs[2] = hi;
+  zeroHigh(cpu, 0, 2);
 };
 
-/** IA32_TSC_AUX: what RDTSCP returns in ECX (an OS keeps its CPU number there). Bits 63:32 are reserved. */
-const MSR_TSC_AUX = 0xc0000103;
 
 /** RDTSCP: RDTSC's checks and exit control (VT-x reports it as reason 51), plus TSC_AUX in ECX. */
 function rdtscp(cpu: ExecCpu): void {
@@ -294,6 +335,7 @@ function rdtscp(cpu: ExecCpu): void {
   const [lo, hi] = readTsc(cpu);
   cpu.regs[0] = lo; cpu.regs[2] = hi;
   cpu.regs[1] = cpu.msrs.get(MSR_TSC_AUX)![0];
+  zeroHigh(cpu, 0, 2, 1);
 }
 
 const rdpmc: Handler = (cpu) => {
@@ -302,6 +344,7 @@ const rdpmc: Handler = (cpu) => {
   if ((regs[1] >>> 0) > 1) cpu.fault(GP, 0);
   if (cpu.controls?.rdpmc) cpu.vmexit(ExitReason.RDPMC, 0, 'hypervisor');
   regs[0] = 0; regs[2] = 0;
+  zeroHigh(cpu, 0, 2);
 };
 
 const sysenter: Handler = (cpu) => {
@@ -337,7 +380,12 @@ function flatSeg(cpu: ExecCpu, s: number, sel: number, dpl: number, type: number
 const cpuidOp: Handler = (cpu) => {
   cpu.vmexit(ExitReason.CPUID, 0, 'hypervisor');
   cpuid(cpu);
+  zeroHigh(cpu, 0, 1, 2, 3);
 };
+
+/** 0F 05 SYSCALL, 0F 07 SYSRET (long-mode-ops.ts). */
+const syscallOp: Handler = (cpu) => syscall(cpu);
+const sysretOp: Handler = (cpu) => sysret(cpu);
 
 export const SYSTEM_OPS: Family = {
   name: 'system',
@@ -346,8 +394,9 @@ export const SYSTEM_OPS: Family = {
     0x00: group6, 0x01: group7, 0x02: larLsl, 0x03: larLsl, 0x06: clts, 0x08: invd, 0x09: wbinvd,
     0x18: hintNop, 0x19: hintNop, 0x1c: hintNop, 0x1d: hintNop, 0x1e: hintNop, 0x1f: hintNop,
     0x20: movCr, 0x21: movDr, 0x22: movCr, 0x23: movDr,
+    0x05: syscallOp, 0x07: sysretOp,
     0x30: wrmsrOp, 0x31: rdtsc, 0x32: rdmsrOp, 0x33: rdpmc, 0x34: sysenter, 0x35: sysexit,
     0xa2: cpuidOp,
   },
-  msrs: [{ index: MSR_TSC_AUX, reset: [0, 0], reserved: [0, -1] }],
+  msrs: [{ index: MSR_TSC_AUX, reset: [0, 0], reserved: [0, -1] }, ...LONG_MSRS],
 };

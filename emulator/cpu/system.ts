@@ -1,11 +1,12 @@
 // Protected-mode transfers: interrupt/exception delivery (IVT, IDT interrupt/trap/task gates,
 // double and triple fault), far CALL/JMP/RET through call gates, IRET, POPF/IRET flag
-// writes, and task switches. Segment loads and control registers are in segments.ts.
+// writes, and task switches. Segment loads and control registers are in segments.ts; the
+// IA-32e versions of delivery, IRET and far transfers in long-transfers.ts.
 
 import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
 
-import { FAULT } from './memory-access';
+import { FAULT, linHi } from './memory-access';
 import { SegmentCpu, type DeliveryKind } from './segments';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
@@ -19,7 +20,15 @@ const FLAGS_WRITABLE = 0x3f7fd5;
 /** VIF and VIP: only a 32-bit IRET at CPL 0 (or a task switch) writes them, never POPF. */
 const FLAGS_VIRTUAL = FLAG_VIF | FLAG_VIP;
 
-export class SystemCpu extends SegmentCpu {
+export abstract class SystemCpu extends SegmentCpu {
+  /** Delivery through the 64-bit IDT (long-transfers.ts): every event while EFER.LMA is set. */
+  protected abstract deliverLong(vector: number, code: number, kind: DeliveryKind, nextEip: number): void;
+  /** IRET while EFER.LMA is set, by operand size (long-transfers.ts). */
+  protected abstract iretLong(size: 2 | 4 | 8): void;
+  /** Far JMP/CALL and RET while EFER.LMA is set (long-transfers.ts). */
+  protected abstract farTransferLong(sel: number, off: number, offHi: number, call: boolean, size: 2 | 4 | 8, nextEip: number): void;
+  protected abstract farReturnLong(size: 2 | 4 | 8, imm: number): void;
+
   // ---- interrupts and exceptions -----------------------------------------------------------
 
   /**
@@ -62,11 +71,14 @@ export class SystemCpu extends SegmentCpu {
     const softException = this.softException;
     this.softException = false;
     if ((kind === 'exception' || softException) && this.controls && (this.controls.exceptionBitmap >>> vector) & 1) {
-      this.vmexit(ExitReason.EXCEPTION_NMI, vector === PF ? this.cr2 : 0, 'hypervisor',
-        { vector, errorCode: code >= 0 ? code : undefined });
+      // A #PF's qualification is the linear address (CR2): 64 bits in IA-32e mode.
+      const pf = vector === PF;
+      this.vmexit(ExitReason.EXCEPTION_NMI, pf ? this.cr2 >>> 0 : 0, 'hypervisor',
+        { vector, errorCode: code >= 0 ? code : undefined, ...(pf && this.lma ? { qualificationHi: linHi(this.cr2) >>> 0 } : {}) });
     }
     if (this.intercept && this.intercept(vector, code, kind)) { this.attn = true; return; }
     if (!this.protectedMode) { this.deliverReal(vector, nextEip); return; }
+    if (this.lma) { this.deliverLong(vector, code, kind, nextEip); return; }
     this.deliverProtected(vector, code, kind, nextEip);
   }
 
@@ -165,9 +177,10 @@ export class SystemCpu extends SegmentCpu {
 
   // ---- far transfers -----------------------------------------------------------------
 
-  /** JMP/CALL far (ptr16:16/32 or m16:16/32). */
-  farTransfer(sel: number, off: number, call: boolean, o32: boolean, nextEip: number): void {
+  /** JMP/CALL far (ptr16:16/32 or m16:16/32/64; o64 and offHi for REX.W's m16:64). */
+  farTransfer(sel: number, off: number, call: boolean, o32: boolean, nextEip: number, o64 = false, offHi = 0): void {
     sel &= 0xffff;
+    if (this.lma) { this.farTransferLong(sel, off, offHi, call, o64 ? 8 : o32 ? 4 : 2, nextEip); return; }
     if (!this.protectedMode || (this.flags & FLAG_VM)) {
       if (call) {
         const sp = this.regs[4];
@@ -264,8 +277,9 @@ export class SystemCpu extends SegmentCpu {
     if (this.ss32) this.regs[4] = sp2; else this.r16[8] = sp2;
   }
 
-  /** RETF [imm16]. */
-  farReturn(o32: boolean, imm: number): void {
+  /** RETF [imm16] (o64: REX.W in 64-bit mode). */
+  farReturn(o32: boolean, imm: number, o64 = false): void {
+    if (this.lma) { this.farReturnLong(o64 ? 8 : o32 ? 4 : 2, imm); return; }
     const size = o32 ? 4 : 2;
     const eip = o32 ? this.peek32(0) : this.peek16(0);
     const sel = (o32 ? this.peek32(4) : this.peek16(2)) & 0xffff;
@@ -310,8 +324,9 @@ export class SystemCpu extends SegmentCpu {
     this.ssLo = this.dLo; this.ssHi = this.dHi;
   }
 
-  /** IRET / IRETD. */
-  iret(o32: boolean): void {
+  /** IRET / IRETD / IRETQ (o64: REX.W in 64-bit mode). */
+  iret(o32: boolean, o64 = false): void {
+    if (this.lma) { this.iretLong(o64 ? 8 : o32 ? 4 : 2); return; }
     const size = o32 ? 4 : 2;
     if (!this.protectedMode) {
       const ip = o32 ? this.peek32(0) : this.peek16(0);

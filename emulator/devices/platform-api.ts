@@ -61,6 +61,13 @@ export interface Platform {
    */
   nmiRoutable?(): boolean;
 
+  /**
+   * The local APIC's task-priority register (bits 7:0), which MOV CR8 reads and writes in
+   * 64-bit mode (CR8[3:0] is TPR[7:4]). Optional: without it CR8 is the CPU's own register.
+   */
+  readTpr?(): number;
+  writeTpr?(value: number): void;
+
   /** Instruction count at which some device next changes state on its own (Infinity if none). */
   nextDeadline(): number;
   /** Bring devices up to time now(); raises interrupts that became due. */

@@ -192,6 +192,10 @@ export class PcPlatform implements Platform {
   /** Raise or drop SERR# (a PCI system error). */
   setSerr(level: boolean): void { this.epoch++; this.serr = level; this.updateNmiLine(); }
 
+  readTpr(): number { return this.apic.tpr; }
+  /** A lower TPR may unmask a pending interrupt: the cache epoch moves, as for an MMIO write. */
+  writeTpr(value: number): void { this.epoch++; this.apic.tpr = value & 0xff; }
+
   nmiPending(): boolean { return this.apic.nmiPending; }
   takeNmi(): boolean { this.epoch++; return this.apic.takeNmi(); }
   // LINT1's NMI line moves only with port 0x61/0x70 writes or host input (SERR#, IOCHK#),

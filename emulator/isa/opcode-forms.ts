@@ -222,7 +222,7 @@ two(0xbc, 'bsf', 'Gv, Ev', 'bit-ops', M); two(0xbd, 'bsr', 'Gv, Ev', 'bit-ops', 
 two(0xc0, 'xadd', 'Eb, Gb', 'arith', { ...M, lock: true }); two(0xc1, 'xadd', 'Ev, Gv', 'arith', { ...M, lock: true });
 two(0xc7, 'cmpxchg8b', 'Mq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, rexW: false, cpuid: { leaf: 1, reg: 'edx', bit: 8 } });
 // CMPXCHG16B carries no CPUID bit yet: CPUID.1:ECX.CX16 (bit 13) goes on with its execution in 64-bit mode.
-two(0xc7, 'cmpxchg16b', 'Mdq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, rexW: true, ...ONLY64 });
+two(0xc7, 'cmpxchg16b', 'Mdq', 'arith', { ...M, reg: 1, mod: 'mem', lock: true, rexW: true, ...ONLY64, cpuid: { leaf: 1, reg: 'ecx', bit: 13 } });
 for (let r = 0; r < 8; r++) two(0xc8 + r, 'bswap', 'Zd', 'bit-ops');
 
 /**

@@ -5,12 +5,19 @@
 // (chapter 26 and Appendix C for exits), Xen's public headers (xen-x86_64.h, callback.h) for
 // the 64-bit PV interface, where the guest kernel runs in ring 3.
 //
-// An entry's `forms` are what the CPU executes; an entry without forms is #UD in the CPU until
-// the long-mode system code adds its forms here. MOV CR8 and the WRMSR cases refine entries
-// whose forms they share (`refines`).
+// An entry's `forms` are what the CPU executes (emulator/cpu/long-mode-ops.ts holds their
+// semantics). MOV CR8 and the WRMSR cases refine entries whose forms they share (`refines`).
 
 import type { IsaEntry, MsrName } from './types';
 import { CR_QUAL, EXIT, HCALL, entry } from './table-text';
+import { END, M, ONLY64, op0f } from './form-builders';
+
+/** CPUID.80000001H:EDX.SYSCALL (bit 11) and CPUID.(EAX=07H,ECX=0):EBX.FSGSBASE (bit 0). */
+const SYSCALL_FEATURE = { leaf: 0x80000001, reg: 'edx', bit: 11 } as const;
+const FSGSBASE_FEATURE = { leaf: 7, reg: 'ebx', bit: 0 } as const;
+/** F3 0F AE /0-/3 with a register operand (the group-15 handler routes them to long-mode-ops.ts). */
+const fsgs = (reg: number, mnemonic: string) =>
+  op0f(0xae, mnemonic, 'Ry', 'sse-move', { ...M, reg, mod: 'reg', prefix: 'f3', ...ONLY64, cpuid: FSGSBASE_FEATURE });
 
 /** Ring 3, not ring 1: the 64-bit PV kernel's privilege level. */
 const GP_PV64 = 'raises #GP in ring 3, where a 64-bit PV kernel runs; Xen does not emulate it, so the kernel takes its own #GP handler or crashes';
@@ -32,7 +39,7 @@ const NO_32BIT_SEGBASE = 'set_segment_base exists only for 64-bit PV guests; a 3
 export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
   entry({
     id: 'swapgs', rule: 'PV050', mnemonics: ['swapgs'], title: 'SWAPGS: swap the GS base with IA32_KERNEL_GS_BASE',
-    class: 'privileged', forms: [], longModeOnly: true,
+    class: 'privileged', forms: [op0f(0x01, 'swapgs', '', 'system', { ...M, modrmByte: 0xf8, ...ONLY64 })], longModeOnly: true,
     semantics: 'Exchanges the GS base with the IA32_KERNEL_GS_BASE MSR (CPL 0, 64-bit mode only), so a kernel entered from user space finds its per-CPU data through GS.',
     pvBehaviour: GP_PV64 + '; Xen already switches between the kernel\'s and the user\'s GS base on every kernel entry and exit',
     pvSeverity: 'error',
@@ -45,7 +52,7 @@ export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'syscall', rule: 'PV051', mnemonics: ['syscall'], title: 'SYSCALL: fast system call',
-    class: 'sensitive', forms: [],
+    class: 'sensitive', forms: [op0f(0x05, 'syscall', '', 'system', { ...END, cpuid: SYSCALL_FEATURE })],
     semantics: 'Saves RIP in RCX and RFLAGS in R11, masks RFLAGS with IA32_FMASK and enters CPL 0 at IA32_LSTAR (IA32_CSTAR from compatibility mode, on AMD; Intel CPUs make it #UD outside 64-bit mode), CS and SS from IA32_STAR.',
     pvBehaviour: 'from a 64-bit PV kernel, SYSCALL enters Xen and is a hypercall (number in RAX): it is what the hypercall page\'s stubs execute; from user space Xen bounces it to the callback registered with callback_op(CALLBACKTYPE_syscall, or syscall32 from 32-bit code)',
     pvSeverity: 'warning',
@@ -58,7 +65,7 @@ export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'sysret', rule: 'PV052', mnemonics: ['sysret', 'sysretd', 'sysretq'], title: 'SYSRET: return from a fast system call',
-    class: 'privileged', forms: [], longModeOnly: true,
+    class: 'privileged', forms: [op0f(0x07, ['sysret', 'sysret', 'sysretq'], '', 'system', { ...END, cpuid: SYSCALL_FEATURE })], longModeOnly: true,
     semantics: 'Returns to CPL 3 at RCX with RFLAGS from R11, CS and SS from IA32_STAR[63:48] (+16/+8 for 64-bit, +0/+8 for 32-bit code with SYSRETD); #GP if CPL is not 0 or RCX is not canonical.',
     pvBehaviour: GP_PV64 + '; returning to user space needs Xen, which switches to the user page tables and GS base',
     pvSeverity: 'error',
@@ -71,7 +78,7 @@ export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'rdfsbase', rule: 'PV053', mnemonics: ['rdfsbase', 'rdgsbase'], title: 'RDFSBASE/RDGSBASE: read a segment base',
-    class: 'sensitive', forms: [], longModeOnly: true,
+    class: 'sensitive', forms: [fsgs(0, 'rdfsbase'), fsgs(1, 'rdgsbase')], longModeOnly: true,
     semantics: 'Reads the FS or GS base into a register at any CPL (64-bit mode); #UD unless CR4.FSGSBASE is set.',
     pvBehaviour: 'a PV kernel cannot set CR4.FSGSBASE itself, so whether it is #UD is Xen\'s choice; when it runs, RDGSBASE in the kernel reads the kernel\'s GS base (Xen swaps in the user\'s on return)',
     pvSeverity: 'warning',
@@ -84,7 +91,7 @@ export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'wrfsbase', rule: 'PV054', mnemonics: ['wrfsbase'], title: 'WRFSBASE: write the FS base',
-    class: 'sensitive', forms: [], longModeOnly: true,
+    class: 'sensitive', forms: [fsgs(2, 'wrfsbase')], longModeOnly: true,
     semantics: 'Writes the FS base from a register at any CPL (64-bit mode); #UD unless CR4.FSGSBASE is set, #GP if the address is not canonical.',
     pvBehaviour: 'a PV kernel cannot set CR4.FSGSBASE itself, so it may be #UD; and a base written this way is not the one Xen restores when it next switches to this vCPU',
     pvSeverity: 'warning',
@@ -101,7 +108,7 @@ export const LONG_MODE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'wrgsbase', rule: 'PV055', mnemonics: ['wrgsbase'], title: 'WRGSBASE: write the GS base',
-    class: 'sensitive', forms: [], longModeOnly: true,
+    class: 'sensitive', forms: [fsgs(3, 'wrgsbase')], longModeOnly: true,
     semantics: 'Writes the GS base in force from a register at any CPL (64-bit mode); #UD unless CR4.FSGSBASE is set. In a kernel between SWAPGSs that is the kernel\'s per-CPU base.',
     pvBehaviour: 'a PV kernel cannot set CR4.FSGSBASE itself, so it may be #UD; and Xen reloads the kernel\'s GS base (the one given to set_segment_base) on every kernel entry',
     pvSeverity: 'warning',

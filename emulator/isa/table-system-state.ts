@@ -3,13 +3,14 @@
 // INSTRUCTION_TABLE (instruction-table.ts), in rule order.
 
 import type { IsaEntry } from './types';
-import { END, F64, M, op0f } from './form-builders';
+import { END, F64, M, ONLY64, op0f } from './form-builders';
 import { CR_QUAL, DT_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, entry } from './table-text';
 
 export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   entry({
     id: 'mov-to-cr', rule: 'PV010', mnemonics: ['mov'], operandForm: 'to-cr', title: 'MOV CRn, reg: write a control register',
-    class: 'privileged', forms: [0, 2, 3, 4].map((r) => op0f(0x22, 'mov', `CR${r}, Rd`, 'system', { ...M, reg: r, registerOnly: true, ...END, ...F64, rexR: false })),
+    class: 'privileged', forms: [...[0, 2, 3, 4].map((r) => op0f(0x22, 'mov', `CR${r}, Rd`, 'system', { ...M, reg: r, registerOnly: true, ...END, ...F64, rexR: false })),
+      op0f(0x22, 'mov', 'CR8, Rq', 'system', { ...M, reg: 0, registerOnly: true, ...END, ...F64, rexR: true, ...ONLY64 })],
     semantics: 'Loads CR0, CR2, CR3, CR4 or CR8 from a general register (CR3 switches page tables and flushes the TLB).',
     pvBehaviour: EMUL_PV + '; CR3 loads must name a validated, pinned page directory',
     pvSeverity: 'error',
@@ -27,7 +28,8 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
   }),
   entry({
     id: 'mov-from-cr', rule: 'PV011', mnemonics: ['mov'], operandForm: 'from-cr', title: 'MOV reg, CRn: read a control register',
-    class: 'privileged', forms: [0, 2, 3, 4].map((r) => op0f(0x20, 'mov', `Rd, CR${r}`, 'system', { ...M, reg: r, registerOnly: true, ...END, ...F64, rexR: false })),
+    class: 'privileged', forms: [...[0, 2, 3, 4].map((r) => op0f(0x20, 'mov', `Rd, CR${r}`, 'system', { ...M, reg: r, registerOnly: true, ...END, ...F64, rexR: false })),
+      op0f(0x20, 'mov', 'Rq, CR8', 'system', { ...M, reg: 0, registerOnly: true, ...END, ...F64, rexR: true, ...ONLY64 })],
     semantics: 'Copies CR0, CR2, CR3, CR4 or CR8 into a general register.',
     pvBehaviour: EMUL_PV,
     pvSeverity: 'error',

@@ -16,7 +16,7 @@ import { PvKind } from '../trace/record-kinds';
 
 const NO_EXITS: ExitControls = {
   hltExiting: false, cr3Load: false, cr3Store: false, invlpg: false, pageFault: false, rdtsc: false, rdpmc: false,
-  descriptorTable: false, movDr: false, pauseExiting: false, monitorMwait: false,
+  descriptorTable: false, movDr: false, pauseExiting: false, monitorMwait: false, cr8Load: false, cr8Store: false,
   nmiExiting: false, virtualNmis: false, nmiWindowExiting: false, cr0Mask: 0, cr4Mask: 0,
   msrExits: () => false, ioExits: () => false, exceptionBitmap: 0,
 };

@@ -77,6 +77,8 @@ function presetScalars(preset: ExitControlsPreset): ScalarControls {
     movDr: true,              // KVM starts with MOV-DR exiting (then switches lazily; not modelled)
     pauseExiting: false,      // pause-loop exiting needs a spin window; plain PAUSE does not exit
     monitorMwait: true,       // MONITOR/MWAIT are not exposed to guests by default
+    cr8Load: false,           // "use TPR shadow": MOV to/from CR8 runs against the virtual APIC page
+    cr8Store: false,
     nmiExiting: true,         // KVM takes every NMI (host or guest-bound) and injects the guest's
     virtualNmis: true,        // ... tracking the guest's NMI blocking as virtual-NMI blocking
     nmiWindowExiting: true,   // ... and asks for an NMI window while the guest blocks one
@@ -87,7 +89,7 @@ function presetScalars(preset: ExitControlsPreset): ScalarControls {
 }
 
 const BOOLEAN_KEYS = ['hltExiting', 'cr3Load', 'cr3Store', 'invlpg', 'pageFault', 'rdtsc', 'rdpmc', 'descriptorTable',
-  'movDr', 'pauseExiting', 'monitorMwait', 'nmiExiting', 'virtualNmis', 'nmiWindowExiting'] as const;
+  'movDr', 'pauseExiting', 'monitorMwait', 'cr8Load', 'cr8Store', 'nmiExiting', 'virtualNmis', 'nmiWindowExiting'] as const;
 const NUMBER_KEYS = ['cr0Mask', 'cr4Mask', 'exceptionBitmap'] as const;
 export const CONTROL_KEYS: readonly string[] = [...BOOLEAN_KEYS, ...NUMBER_KEYS];
 

@@ -6,14 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runKernel, u32, R_VEC, R_SCRATCH } from './harness';
+import { R, q, runLong } from './long-prelude';
 
 const CR4_OR = (bit: number): string => `mov eax, cr4\n  or eax, ${1 << bit}\n  mov cr4, eax`;
 const SSE_ON = CR4_OR(9);
-const LEAVES: Array<[number, 'ebx' | 'ecx' | 'edx']> = [[1, 'edx'], [1, 'ecx'], [7, 'ebx'], [7, 'ecx'], [0x80000001, 'edx']];
+const LEAVES: Array<[number, 'ebx' | 'ecx' | 'edx']> = [[1, 'edx'], [1, 'ecx'], [7, 'ebx'], [7, 'ecx'], [0x80000001, 'edx'], [0x80000001, 'ecx']];
+/** A feature usable in 64-bit mode only: its probe runs in a 64-bit kernel (long-prelude.ts). */
+interface Long { long: string }
+const CR4_OR64 = (bit: number): string => `mov rax, cr4\n  or rax, ${1 << bit}\n  mov cr4, rax`;
 const key = (leaf: number, reg: string, bit: number): string => `${leaf.toString(16)}.${reg}.${bit}`;
 
 /** A use of each advertised feature: it must complete. */
-const PROBES: Record<string, string> = {
+const PROBES: Record<string, string | Long> = {
   [key(1, 'edx', 0)]: 'fninit\n  fld1\n  fstp dword [R_SCRATCH + 0x40]',                       // FPU
   [key(1, 'edx', 3)]: CR4_OR(4),                                                            // PSE
   [key(1, 'edx', 4)]: 'rdtsc',                                                              // TSC
@@ -39,10 +43,15 @@ const PROBES: Record<string, string> = {
   [key(0x80000001, 'edx', 27)]: 'rdtscp',                                                   // RDTSCP
   // LM: EFER.LME with paging off (entering and leaving long mode: test/cpu/long-mode.test.ts).
   [key(0x80000001, 'edx', 29)]: 'mov ecx, 0xc0000080\n  rdmsr\n  or eax, 0x100\n  wrmsr\n  rdmsr\n  bt eax, 8\n  jc $+4\n  ud2',
+  // 64-bit mode only: CMPXCHG16B, FSGSBASE, SYSCALL/SYSRET, LAHF/SAHF in 64-bit mode.
+  [key(1, 'ecx', 13)]: { long: 'xor eax, eax\n  xor edx, edx\n  lock cmpxchg16b [R_SCRATCH + 0x40]' },
+  [key(7, 'ebx', 0)]: { long: `${CR4_OR64(16)}\n  rdfsbase rax\n  wrgsbase rax\n  rdgsbase rbx\n  wrfsbase rbx` },
+  [key(0x80000001, 'edx', 11)]: { long: 'mov ecx, 0xc0000081\n  xor eax, eax\n  mov edx, 0x00180008\n  wrmsr\n  mov ecx, 0xc0000082\n  mov eax, .target\n  xor edx, edx\n  wrmsr\n  syscall\n.target:' },
+  [key(0x80000001, 'ecx', 0)]: { long: 'lahf\n  sahf' },
 };
 
 /** Features not implemented: the bit is clear and the use faults with this vector. */
-const ABSENT: Array<{ name: string; k: string; probe: string; vector: number }> = [
+const ABSENT: Array<{ name: string; k: string; probe: string | Long; vector: number }> = [
   { name: 'MMX', k: key(1, 'edx', 23), probe: 'paddb mm0, mm1', vector: 6 },
   { name: 'SSE4.1', k: key(1, 'ecx', 19), probe: `${SSE_ON}\n  pmulld xmm0, xmm1`, vector: 6 },
   { name: 'SSE4.2', k: key(1, 'ecx', 20), probe: 'crc32 eax, ebx', vector: 6 },
@@ -51,10 +60,9 @@ const ABSENT: Array<{ name: string; k: string; probe: string; vector: number }> 
   { name: 'VMX (CR4.VMXE)', k: key(1, 'ecx', 5), probe: CR4_OR(13), vector: 13 },
   { name: 'SMX (CR4.SMXE)', k: key(1, 'ecx', 6), probe: CR4_OR(14), vector: 13 },
   { name: 'PCID (CR4.PCIDE)', k: key(1, 'ecx', 17), probe: CR4_OR(17), vector: 13 },
-  { name: 'FSGSBASE (CR4.FSGSBASE)', k: key(7, 'ebx', 0), probe: CR4_OR(16), vector: 13 },
   { name: 'PKU (CR4.PKE)', k: key(7, 'ecx', 3), probe: CR4_OR(22), vector: 13 },
   { name: 'LA57 (CR4.LA57)', k: key(7, 'ecx', 16), probe: CR4_OR(12), vector: 13 },
-  { name: 'SYSCALL', k: key(0x80000001, 'edx', 11), probe: 'syscall', vector: 6 },
+  { name: 'LA57 in 64-bit mode (CR4.LA57)', k: key(7, 'ecx', 16), probe: { long: CR4_OR64(12) }, vector: 13 },
 ];
 
 function advertised(): Set<string> {
@@ -69,7 +77,11 @@ function advertised(): Set<string> {
   return set;
 }
 
-function vectorOf(probe: string): number {
+function vectorOf(probe: string | Long): number {
+  if (typeof probe !== 'string') {
+    const r = runLong(`${probe.long}\n  mov qword [R_VEC], 0x77`);
+    return Number(q(r.m, R.VEC));
+  }
   const r = runKernel(`${probe}\n  mov dword [R_VEC], 0x77`);
   return u32(r.m, R_VEC);
 }

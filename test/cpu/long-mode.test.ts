@@ -84,7 +84,7 @@ long64:
   mov dword [rel result + 16], 0x600d
 .bad:
   hlt
-  jmp far [rel to32]                      ; back to 32-bit code: compatibility mode
+  jmp far dword [rel to32]                ; back to 32-bit code (m16:32; REX.W would make it m16:64)
 to32:
   dd compat
   dw 0x08
