@@ -388,7 +388,8 @@ export class AnalyzedDocument {
     } else {
       for (let i = this.flags.next(HAS_BITS, 0); i >= 0; i = this.flags.next(HAS_BITS, i + 1)) switches.push({ line: i, bits: this.facts[i].bits! });
       // Before the first directive: what the registers say.
-      fallback = this.reg64Lines > 0 ? 64 : pathBits(this.path) || 32;
+      // A .S file is built by the C compiler with the project's flags: its defines count too.
+      fallback = this.reg64Lines > 0 ? 64 : (this.cpp ? defines : 0) || pathBits(this.path) || 32;
     }
     const key = `${fallback}:${switches.map((w) => `${w.line}=${w.bits}`).join(',')}`;
     const next = { revision: this.revision, defines, switches, fallback, key };

@@ -97,3 +97,10 @@ test('C: the build decides where the file says nothing (compile_commands.json: -
   assert.deepEqual(ring('gcc -m32 -O2 -c k.c'), ['1']);
   assert.deepEqual(ring(null, ['__x86_64__']), ['3']);
 });
+
+test('a preprocessed .S file takes the build\'s mode from the defines too; a NASM file does not', () => {
+  const defs: DefineSet = { macros: new Map([['__x86_64__', '1']]), complete: false, source: "the project's defines" };
+  assert.deepEqual(modes('/k/a.S', 'hlt', defs), [64]);
+  assert.deepEqual(modes('/k/a.asm', 'hlt', defs), [32]);
+  assert.deepEqual(modes('/k/a.S', '.code32\nhlt', defs), [32, 32]);
+});
