@@ -10,8 +10,8 @@
 //   flags (compile_commands.json's -m32 or not, or `-D __x86_64__` in the project's defines);
 // - otherwise (no directive before the line, no marker, no flags): 64 when the file names a
 //   64-bit general register anywhere (rax, %r8, r12d...), which 32-bit code cannot (counted
-//   per line as the text changes, so an edit costs only its own lines); else what the file's
-//   name or its folder's says, as kernels name them (entry_64.S, paging-x86_64.c, hvm64/,
+//   per line as the text changes, so an edit costs only its own lines); else, for a .S file,
+//   the build's defines as for C; else what the file's name or its folder's says, as kernels name them (entry_64.S, paging-x86_64.c, hvm64/,
 //   x86_64/; head_32.S, i386/); else 32.
 
 import type { DefineSet } from './preprocessor';

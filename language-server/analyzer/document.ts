@@ -405,6 +405,9 @@ export class AnalyzedDocument {
     return b || c.fallback;
   }
 
+  /** The mode of lines no directive or region decides (C: per statement, with bitsAt). */
+  bitsFallback(defines?: DefineSet): Bits { return this.modeSwitches(definesBits(defines)).fallback; }
+
   /** Changes whenever the mode of some line may have changed (for caches of findings). */
   bitsKey(defines?: DefineSet): string { return this.modeSwitches(definesBits(defines)).key; }
 

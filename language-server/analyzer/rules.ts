@@ -164,7 +164,7 @@ function moved(hf: HitFinding, shift: number): HitFinding {
 }
 
 /** An asm statement's findings (ignore comments aside), valid while it starts where it did. */
-interface StmtFindings { gen: string; kwStart: number; line: number; character: number; list: HitFinding[] }
+interface StmtFindings { gen: string; kwStart: number; line: number; character: number; bits: Bits; list: HitFinding[] }
 
 type Visit = (instr: LineInstr, line: number, range: Range, ignore: boolean, c: CAsmStmt | null) => boolean;
 
@@ -238,7 +238,10 @@ export function analyze(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeC
 function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeContext): HitFinding[] {
   const target = doc.targetOverride() ?? settings.target;
   // The modes of the lines (bits directives, #ifdef __x86_64__ regions) decide the facts read.
-  const gen = `${target}|${settings.abi}|${JSON.stringify(settings.severity)}|${doc.syntax}|${doc.bitsKey(ctx.defines)}`;
+  // (C statements check their own line's mode instead: a line added above an #ifdef
+  // __x86_64__ region moves the region but changes no statement's mode.)
+  const modes = doc.syntax === 'c' ? doc.bitsFallback(ctx.defines) : doc.bitsKey(ctx.defines);
+  const gen = `${target}|${settings.abi}|${JSON.stringify(settings.severity)}|${doc.syntax}|${modes}`;
   const macros = new Set(ctx.macros ?? []);
   const imacros = new Set(ctx.imacros ?? []);
   documentMacros(doc, macros, imacros);
@@ -309,7 +312,8 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
     // may have been typed after it on a line, so that is checked each time.)
     const at = doc.positionAt(st.kwStart);
     let m = st.analysis as StmtFindings | undefined;
-    if (!m || m.gen !== gen || m.kwStart !== st.kwStart || m.line !== at.line || m.character !== at.character) {
+    const bits = doc.bitsAt(at.line, ctx.defines);
+    if (!m || m.gen !== gen || m.kwStart !== st.kwStart || m.line !== at.line || m.character !== at.character || m.bits !== bits) {
       const list: HitFinding[] = [];
       for (const { instr } of st.instrs) {
         const start = doc.positionAt(st.map[instr.start]);
@@ -317,7 +321,7 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
         const hf = findingFor(instr, start.line, { start, end }, st);
         if (hf) list.push(hf);
       }
-      m = { gen, kwStart: st.kwStart, line: at.line, character: at.character, list };
+      m = { gen, kwStart: st.kwStart, line: at.line, character: at.character, bits, list };
       st.analysis = m;
     }
     for (const hf of m.list) {

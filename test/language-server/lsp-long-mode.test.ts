@@ -280,6 +280,17 @@ describe('64-bit code: diagnostics, hovers and fixes', () => {
     assert.deepEqual(byLine(d4), { 4: 'PV027', 5: 'PV001' });
   });
 
+  it('C edits: a line added above an __x86_64__ region keeps each statement\'s mode; flipping the test flips them', async () => {
+    const body = ['void f(void)', '{', '#ifdef __x86_64__', '    __asm__ volatile("hlt");', '#else', '    __asm__ volatile("hlt");', '#endif', '}', ''].join('\n');
+    const { path, ds } = await open('edit.c', body, 'c');
+    const rings = (d: Diagnostic[]) => d.map((x) => `${x.range.start.line}:${/ring (\d)/.exec(messageText(x.message))![1]}`);
+    assert.deepEqual(rings(ds), ['3:3', '5:1']);
+    const d2 = await c.change(path, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '/* idle */\n' }]);
+    assert.deepEqual(rings(d2), ['4:3', '6:1']);
+    const d3 = await c.change(path, 3, [{ range: { start: { line: 3, character: 7 }, end: { line: 3, character: 17 } }, text: '__i386__' }]);
+    assert.deepEqual(rings(d3), ['4:1', '6:3']);
+  });
+
   it('32-bit code is unchanged: bits 32 still gets ring-1 facts and paravirt.inc', async () => {
     const { path, ds } = await open('short.asm', 'bits 32\nsection .text\n    hlt\n    mov cr3, eax\n', 'nasm');
     assert.deepEqual(byLine(ds), { 2: 'PV001', 3: 'PV010' });
