@@ -1,4 +1,4 @@
-// Exits aggregated by the guest EIP that caused them, then by source line, written at the end
+// Exits aggregated by the guest EIP (RIP in 64-bit code) that caused them, then by source line, written at the end
 // of a session as `.paravirt/last-run.json` (format: docs/profile-format.md) for the editor.
 
 import type { ExitRecord } from '../../emulator/machine';
@@ -11,7 +11,8 @@ export class RunProfile {
   private readonly byAddress = new Map<number, PerAddress>();
 
   add(r: ExitRecord): void {
-    const eip = r.eip >>> 0;
+    // In 64-bit code the RIP, as the line table keeps 64-bit addresses: the signed value (exact when canonical).
+    const eip = r.ripHi ? Number(BigInt.asIntN(64, (BigInt(r.ripHi >>> 0) << 32n) | BigInt(r.eip >>> 0))) : r.eip >>> 0;
     let e = this.byAddress.get(eip);
     if (!e) { e = { exits: 0, cycles: 0, byReason: new Map() }; this.byAddress.set(eip, e); }
     e.exits++;
