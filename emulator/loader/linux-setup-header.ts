@@ -39,6 +39,8 @@ export interface SetupHeader {
   initSize: number;
   /** File offset of the protected-mode kernel: (setup_sects + 1) * 512. */
   kernelOffset: number;
+  /** Size of the protected-mode kernel in 16-byte paragraphs, as the build wrote it (syssize). */
+  syssize: number;
   /** Bytes of the setup header as the file has them: 0x1f1 to the end given by the jump at 0x200. */
   headerEnd: number;
 }
@@ -83,8 +85,14 @@ export function readSetupHeader(r: ByteReader): SetupHeader {
     prefAddress: at(0x020a, 0x258, u64, 'pref_address', 0x100000),
     initSize: at(0x020a, 0x260, u32, 'init_size', 0),
     kernelOffset,
+    syssize: r.u32(0x1f4, 'syssize'),
     headerEnd: 0x202 + r.u8(0x201, 'jump'),
   };
+  // A cut-short file (an interrupted download) is caught here rather than as a crash later.
+  const have = r.length - kernelOffset;
+  if (h.syssize !== 0 && have < h.syssize * 16 - 15) {
+    throw new ImageError(`the file is truncated: syssize says the protected-mode kernel is ${h.syssize * 16} bytes, the file holds ${have} after the setup code`, { offset: 0x1f4, field: 'syssize' });
+  }
   if (h.headerEnd > kernelOffset) throw new ImageError(`the setup header ends at ${hex(h.headerEnd)}, after the setup code (${hex(kernelOffset)})`, { offset: 0x201, field: 'jump' });
   if (h.kernelAlignment !== 0 && (h.kernelAlignment & (h.kernelAlignment - 1)) !== 0) {
     throw new ImageError(`kernel_alignment ${hex(h.kernelAlignment)} is not a power of two`, { offset: 0x230, field: 'kernel_alignment' });

@@ -53,6 +53,9 @@ export function loadLinux(image: KernelImage, opts: LoadOptions): BootPlan {
   }
 
   const kernel = bytes.subarray(h.kernelOffset);
+  if (entryKind === '64' && kernel.length <= 0x200) {
+    throw new ImageError(`the protected-mode kernel is ${kernel.length} bytes: its 64-bit entry at +0x200 lies outside it`, { offset: 0x1f4, field: 'syssize' });
+  }
   // The kernel decompresses itself and runs in [its run address, + init_size). A relocatable
   // kernel runs at its load address rounded up to kernel_alignment but never below pref_address
   // (LOAD_PHYSICAL_ADDR); one that is not runs at pref_address (1 MiB before 2.10).

@@ -42,7 +42,7 @@ function mutate(base: Uint8Array, r: () => number): { bytes: Uint8Array; what: s
   const n = 1 + pick(6);
   for (let i = 0; i < n; i++) {
     // Headers live near the start: aim most edits there.
-    const span = r() < 0.7 ? Math.min(bytes.length, 512) : bytes.length;
+    const span = r() < 0.7 ? Math.min(bytes.length, 1024) : bytes.length;
     const at = pick(Math.max(1, span - 4)) & ~(r() < 0.5 ? 3 : 0);
     if (at + 4 > bytes.length) continue;
     if (kind === 1) { const b = pick(256); bytes[at] = b; edits.push(`[${at}]=${b}`); }
@@ -59,6 +59,7 @@ function entryInsideLoaded(plan: BootPlan): void {
     case 'flat32': assert.ok(inside(plan.entry.eip), `flat32 entry ${plan.entry.eip.toString(16)} outside loaded memory`); break;
     case 'real': assert.ok(inside(plan.entry.cs * 16 + plan.entry.ip), 'real-mode entry outside loaded memory'); break;
     case 'reset': assert.ok(plan.rom && plan.rom.length >= 16 && plan.rom.length <= 0x100000, 'reset entry without a sane ROM'); break;
+    case 'long64': assert.ok(inside(plan.entry.rip) && inside(plan.entry.cr3) && inside(plan.entry.gdt.base), 'long64 entry, page tables or GDT outside loaded memory'); break;
   }
 }
 
@@ -67,8 +68,11 @@ test(`fuzz: ${COUNT} mutated images give an ImageError or a sane plan`, { timeou
     ['mb-elf', fx.mbElf().bytes], ['plain', fx.plainElf().bytes], ['c-kernel', fx.cKernel().bytes],
     ['kludge', fx.mbKludge({ pad: 64 }).bytes], ['xen-pv', fx.xenPv().bytes], ['xen-legacy', fx.xenLegacy().bytes],
     ['higher-half', fx.higherHalf().bytes], ['elf64-kludge', fx.mbElf64().bytes], ['boot-sector', fx.flatBin('boot-sector.asm').bytes],
+    ['elf64-higher-half', fx.higherHalf64().bytes], ['multiboot2', fx.mb2Report().bytes], ['bzimage', fx.bzReport().bytes],
   ];
-  const formats: ImageFormat[] = ['auto', 'auto', 'auto', 'elf', 'multiboot', 'flat', 'rom'];
+  const formats: ImageFormat[] = ['auto', 'auto', 'auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'xen', 'flat', 'rom'];
+  const rsdp = new Uint8Array(36).fill(0x41);
+  rsdp[15] = 2;
   const rams = [0x80000, 1 << 20, 2 << 20, 4 << 20, 16 << 20];
   const r = rng(SEED);
   const outcomes = { plans: 0, imageErrors: 0, xenInfos: 0 };
@@ -80,8 +84,12 @@ test(`fuzz: ${COUNT} mutated images give an ImageError or a sane plan`, { timeou
       format: formats[Math.floor(r() * formats.length)],
       cmdline: r() < 0.5 ? 'fuzz' : undefined,
       modules: r() < 0.2 ? [{ bytes: new Uint8Array(Math.floor(r() * 9000)), cmdline: 'm' }] : undefined,
+      initrd: r() < 0.2 ? new Uint8Array(Math.floor(r() * 9000)) : undefined,
+      linuxEntry: r() < 0.5 ? '32' : '64',
+      acpiRsdp: r() < 0.5 ? rsdp : undefined,
+      acpiRsdpAddr: 0xf0000,
     };
-    const label = `case ${i} (seed ${SEED}): ${name}, ${m.what}, ${JSON.stringify({ ...opts, modules: opts.modules?.length })}`;
+    const label = `case ${i} (seed ${SEED}): ${name}, ${m.what}, ${JSON.stringify({ ...opts, modules: opts.modules?.length, initrd: opts.initrd?.length, acpiRsdp: opts.acpiRsdp !== undefined })}`;
     try {
       const plan = loadImage(m.bytes, opts);
       checkPlan(plan, opts.ramBytes);

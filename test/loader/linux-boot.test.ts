@@ -207,6 +207,8 @@ test('malformed or unsuitable bzImages are refused with the field at fault', () 
   bad(() => undefined, /command line is 300 bytes; this kernel takes at most 255/, 'cmdline_size', { cmdline: 'x'.repeat(300) });
   bad(() => undefined, /no room for the .* initrd/, 'initrd', { initrd: new Uint8Array(15 * MiB) });
   bad((v) => v.setUint32(0x230, 0x3000, true), /kernel_alignment 0x3000 is not a power of two/, 'kernel_alignment');
+  bad((v) => v.setUint32(0x1f4, 0x1000, true), /the file is truncated: syssize says the protected-mode kernel is 65536 bytes/, 'syssize');
+  assert.throws(() => loadImage(good.slice(0, 0x600 + 0x100), { ramBytes: RAM, linuxEntry: '64' }), /truncated|64-bit entry at \+0x200 lies outside it/);
   // Not a bzImage at all, under --format bzimage: what the file is instead is named.
   assert.throws(() => loadImage(fx.mbElf().bytes, { ramBytes: RAM, format: 'bzimage' }), /no "HdrS" magic.*by its headers this file is an ELF32 file with a Multiboot header/);
   // And a bzImage given as ELF.
