@@ -40,7 +40,7 @@ export function removeBuild(b: Built | undefined): void {
   if (b) rmSync(b.dir, { recursive: true, force: true });
 }
 
-/** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; kernel64-O0/-Og: boot64.asm + kernel64.c (x86-64); irq-O0 / irq-O2: boot.asm + isrstubs.asm + irq.c; pv*: PV kernels; others: one .asm. */
+/** kernel-O0 / kernel-O2: boot.asm + kernel.c at that level; kernel64-O0/-Og: boot64.asm + kernel64.c (x86-64), kernel64high-O0 the same in the top 2 GiB; irq-O0 / irq-O2: boot.asm + isrstubs.asm + irq.c; pv*: PV kernels; others: one .asm. */
 export function buildGuest(dir: string, name: string): string {
   const elf = join(dir, `${name}.elf`);
   const nasm = (src: string, obj: string, extra: string[] = []) =>
@@ -55,14 +55,17 @@ export function buildGuest(dir: string, name: string): string {
     run('ld', ['-m', 'elf_i386', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', join(GUESTS, 'link.ld'), '-o', elf, boot, stubs, k]);
     return elf;
   }
-  const k64 = /^kernel64-(O\d|Og)$/.exec(name);
+  const k64 = /^kernel64(high)?-(O\d|Og)$/.exec(name);
   if (k64) {
-    // x86-64: guest/boot64.inc takes the Multiboot entry into long mode, then kmain in kernel64.c.
+    // x86-64: guest/boot64.inc takes the Multiboot entry into long mode, then kmain in kernel64.c;
+    // `high`: linked in the top 2 GiB (-mcmodel=kernel), as the x86-64 sample is.
+    const high = k64[1] === 'high';
     const boot = join(dir, `boot-${name}.o`), k = join(dir, `${name}.o`);
-    run('nasm', ['-f', 'elf64', '-g', '-F', 'dwarf', '-I', GUESTS + '/', '-I', join(ROOT, 'guest') + '/', '-o', boot, join(GUESTS, 'boot64.asm')]);
+    run('nasm', ['-f', 'elf64', '-g', '-F', 'dwarf', '-I', GUESTS + '/', '-I', join(ROOT, 'guest') + '/', '-o', boot, join(GUESTS, high ? 'boot64high.asm' : 'boot64.asm')]);
     run('gcc', ['-m64', '-ffreestanding', '-fno-pic', '-fno-pie', '-nostdlib', '-fno-stack-protector', '-mno-red-zone', '-mgeneral-regs-only',
-      '-fno-asynchronous-unwind-tables', '-g', `-${k64[1]}`, '-I', join(ROOT, 'guest'), '-c', join(GUESTS, 'kernel64.c'), '-o', k]);
-    run('ld', ['-m', 'elf_x86_64', '-z', 'noexecstack', '-z', 'max-page-size=0x1000', '--no-warn-rwx-segments', '--build-id=none', '-T', join(GUESTS, 'link64.ld'), '-o', elf, boot, k]);
+      ...(high ? ['-mcmodel=kernel'] : []), '-fno-asynchronous-unwind-tables', '-g', `-${k64[2]}`, '-I', join(ROOT, 'guest'), '-c', join(GUESTS, 'kernel64.c'), '-o', k]);
+    run('ld', ['-m', 'elf_x86_64', '-z', 'noexecstack', '-z', 'max-page-size=0x1000', '--no-warn-rwx-segments', '--build-id=none',
+      '-T', join(GUESTS, high ? 'link64high.ld' : 'link64.ld'), '-o', elf, boot, k]);
     return elf;
   }
   const m = /^kernel-(O\d|Og)$/.exec(name);

@@ -14,25 +14,27 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { addr2line, buildAll, GUESTS, launch, markerLine, nmAddress, startClient, waitForOutput, nextStopped, removeBuild, type Built } from './harness';
+import { buildAll, GUESTS, launch, markerLine, startClient, waitForOutput, nextStopped, removeBuild, type Built } from './harness';
 import { qemuReference } from '../guest-vs-qemu/qemu-cache';
 import { runOnEmulator } from '../guest-vs-qemu/run-emulator';
 
 let b: Built;
 const SRC = join(GUESTS, 'kernel64.c');
 const clients: DebugClient[] = [];
-/** Why the debugger tests cannot run yet (our CPU does not run the kernel as QEMU does), or null. */
-let notYet: string | null = null;
-let qemuSerial = '';
-let qemuStatus = -1;
+/** The builds: linked at 1 MiB (-O0, -Og), and in the top 2 GiB (-mcmodel=kernel, as the x86-64 sample). */
+const KERNELS = ['kernel64-O0', 'kernel64-Og', 'kernel64high-O0'];
+/** Per build: why the debugger tests cannot run yet (our CPU does not run it as QEMU does), or null. */
+const notYet = new Map<string, string | null>();
+const qemu = new Map<string, { serial: string; status: number }>();
 
 before(async () => {
-  b = await buildAll(['kernel64-O0', 'kernel64-Og']);
-  const q = await qemuReference(b.elf('kernel64-O0'), 30_000, 'core2duo,+pdpe1gb', 'x86_64');
-  qemuSerial = q.serial; qemuStatus = q.status ?? -1;
-  const ours = runOnEmulator(b.elf('kernel64-O0'), 50_000_000);
-  if (ours.serial !== q.serial || ours.status !== q.status) {
-    notYet = `our CPU does not run kernel64 as qemu-system-x86_64 does yet: serial ${JSON.stringify(ours.serial.slice(0, 120))} status ${ours.status}${ours.error ? ` (${ours.error.split('\n')[0]})` : ''}`;
+  b = await buildAll(KERNELS);
+  for (const k of KERNELS) {
+    const q = await qemuReference(b.elf(k), 30_000, 'core2duo,+pdpe1gb', 'x86_64');
+    qemu.set(k, { serial: q.serial, status: q.status ?? -1 });
+    const ours = runOnEmulator(b.elf(k), 50_000_000);
+    notYet.set(k, ours.serial === q.serial && ours.status === q.status ? null
+      : `our CPU does not run ${k} as qemu-system-x86_64 does yet: serial ${JSON.stringify(ours.serial.slice(0, 120))} status ${ours.status}${ours.error ? ` (${ours.error.split('\n')[0]})` : ''}`);
   }
 });
 after(async () => { for (const c of clients) await c.stop().catch(() => undefined); removeBuild(b); });
@@ -40,8 +42,20 @@ after(async () => { for (const c of clients) await c.stop().catch(() => undefine
 async function client(): Promise<DebugClient> { const c = await startClient(b.adapter); clients.push(c); return c; }
 async function top(dc: DebugClient) { return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames; }
 async function after_(dc: DebugClient, req: Promise<unknown>) { await req; return nextStopped(dc); }
-const pcOf = (f: DebugProtocol.StackFrame) => parseInt(f.instructionPointerReference!, 16);
+/** Addresses as BigInts: a kernel in the top 2 GiB has addresses no double holds as unsigned. */
+const pcOf = (f: DebugProtocol.StackFrame): bigint => BigInt(f.instructionPointerReference!);
 const M64 = (1n << 64n) - 1n;
+/** nm's address of a symbol (binutils), all 64 bits. */
+function nm64(elf: string, name: string): bigint {
+  const line = spawnSync('nm', [elf], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.endsWith(` ${name}`));
+  if (!line) throw new Error(`nm: no ${name} in ${elf}`);
+  return BigInt('0x' + line.split(' ')[0]!);
+}
+
+/** addr2line's `file:line` for an address (binutils). */
+function addr2line64(elf: string, addr: bigint): string {
+  return spawnSync('addr2line', ['-e', elf, addr.toString(16)], { encoding: 'utf8' }).stdout.trim();
+}
 
 async function children(dc: DebugClient, vars: DebugProtocol.Variable[], name: string) {
   const v = vars.find((x) => x.name === name);
@@ -49,26 +63,29 @@ async function children(dc: DebugClient, vars: DebugProtocol.Variable[], name: s
   return (await dc.variablesRequest({ variablesReference: v.variablesReference })).body.variables;
 }
 
-test('qemu-system-x86_64 runs kernel64: the reference the debugger tests compare with', () => {
-  assert.match(qemuSerial, /^kernel64\n0x[0-9a-f]{16}\nback from int 0x30\n0x0000000000000130\n$/);
+test('qemu-system-x86_64 runs each kernel64 build: the reference the debugger tests compare with', () => {
   // mix(0xfedcba9876543210, {7, -3}) = (a ^ 7*7) - 3, computed here from the C source's arithmetic.
   const r = ((0xfedcba9876543210n ^ 49n) - 3n) & M64;
-  assert.ok(qemuSerial.includes(`0x${r.toString(16)}\n`));
-  assert.equal(qemuStatus, Number(((r & 0x7fn) << 1n) | 1n));
+  for (const k of KERNELS) {
+    const q = qemu.get(k)!;
+    assert.equal(q.serial, `kernel64\n0x${r.toString(16)}\nback from int 0x30\n0x0000000000000130\n`, k);
+    assert.equal(q.status, Number(((r & 0x7fn) << 1n) | 1n), k);
+  }
 });
 
-test('x86-64: a source breakpoint in kmain, 64-bit registers and $rax names, a 64-bit setVariable', async (t) => {
-  if (notYet) { t.skip(notYet); return; }
+for (const kernel of ['kernel64-O0', 'kernel64high-O0']) test(`x86-64 ${kernel}: a source breakpoint in kmain, 64-bit registers and $rax names, a 64-bit setVariable`, async (t) => {
+  const why = notYet.get(kernel);
+  if (why) { t.skip(why); return; }
   const dc = await client();
-  const elf = b.elf('kernel64-O0');
+  const elf = b.elf(kernel);
   const line = markerLine('kernel64.c', 'kmain-mix');
   let bp: DebugProtocol.Breakpoint | undefined;
   await launch(dc, { program: elf, profile: false }, async () => {
     bp = (await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line }] })).body.breakpoints[0];
   });
   assert.equal(bp?.verified, true);
-  const addr = parseInt(bp!.instructionReference!, 16);
-  assert.deepEqual(addr2line(elf, addr), [SRC, line]);
+  const addr = BigInt(bp!.instructionReference!);
+  assert.equal(addr2line64(elf, addr), `${SRC}:${line}`);
   assert.equal((await nextStopped(dc)).reason, 'breakpoint');
   let frames = await top(dc);
   assert.match(frames[0]!.name, /^kmain/);
@@ -83,7 +100,7 @@ test('x86-64: a source breakpoint in kmain, 64-bit registers and $rax names, a 6
 
   const regs = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Registers')!.variablesReference })).body.variables;
   assert.deepEqual(regs.slice(0, 17).map((r) => r.name), ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip']);
-  assert.equal(BigInt(regs.find((r) => r.name === 'rip')!.value), BigInt(addr));
+  assert.equal(BigInt(regs.find((r) => r.name === 'rip')!.value), addr);
   const control = await children(dc, regs, 'control');
   assert.match(control.find((c) => c.name === 'mode')!.value, /^64-bit/);
   assert.match(control.find((c) => c.name === 'efer')!.value, /\bLME\b.*\bLMA\b/, 'long mode enabled and active (SDM 2.2.1)');
@@ -99,7 +116,7 @@ test('x86-64: a source breakpoint in kmain, 64-bit registers and $rax names, a 6
 
   // $rsp and $rip: the stack pointer the Registers scope shows, the pc of the frame.
   const ev = async (expression: string) => (await dc.evaluateRequest({ expression, context: 'watch' })).body.result;
-  assert.equal(BigInt((await ev('$rip')).split(' ')[0]!), BigInt(addr));
+  assert.equal(BigInt((await ev('$rip')).split(' ')[0]!), addr);
   assert.equal(BigInt((await ev('$rsp')).split(' ')[0]!), BigInt(regs.find((r) => r.name === 'rsp')!.value));
   assert.equal(BigInt((await ev('big_global')).split(' ')[0]!), 0xfedcba9876543210n);
   assert.equal(BigInt((await ev('big_global >> 32')).split(' ')[0]!), 0xfedcba98n, '64-bit arithmetic');
@@ -109,15 +126,13 @@ test('x86-64: a source breakpoint in kmain, 64-bit registers and $rax names, a 6
   await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'mix', condition: '$rdi == 0xfedcba9876543210' }] });
   assert.equal((await after_(dc, dc.continueRequest({ threadId: 1 }))).reason, 'function breakpoint');
   frames = await top(dc);
-  assert.equal(pcOf(frames[0]!), nmAddress(elf, 'mix'));
+  assert.equal(pcOf(frames[0]!), nm64(elf, 'mix'));
   assert.equal(BigInt((await ev('$rdi')).split(' ')[0]!), 0xfedcba9876543210n);
   assert.equal(BigInt((await ev('$edi')).split(' ')[0]!), 0x76543210n, '$edi is the low half');
   assert.equal(BigInt((await ev('$dil')).split(' ')[0]!), 0x10n);
   assert.equal(BigInt((await ev('qword [$rsi]')).split(' ')[0]!), 7n, 'p->x through RSI');
   // A new 64-bit value for RDI: mix then computes with it, and the guest prints the result.
-  const regs2 = (await dc.variablesRequest({ variablesReference: (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes.find((s) => s.name === 'Registers')!.variablesReference })).body.variables;
   const ref = (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes.find((s) => s.name === 'Registers')!.variablesReference;
-  void regs2;
   const set = await dc.setVariableRequest({ variablesReference: ref, name: 'rdi', value: '0x1111222233334444' });
   assert.equal(BigInt(set.body.value.split(' ')[0]!), 0x1111222233334444n);
   const exited = dc.waitForEvent('exited');
@@ -128,11 +143,12 @@ test('x86-64: a source breakpoint in kmain, 64-bit registers and $rax names, a 6
   assert.equal((await exited).body.exitCode, Number(((r & 0x7fn) << 1n) | 1n));
 });
 
-for (const level of ['O0', 'Og']) {
-  test(`x86-64 -${level}: step in, over and out through 64-bit C frames, by instruction, and stepBack`, async (t) => {
-    if (notYet) { t.skip(notYet); return; }
+for (const kernel of KERNELS) {
+  test(`x86-64 ${kernel}: step in, over and out through 64-bit C frames, by instruction, and stepBack`, async (t) => {
+    const why = notYet.get(kernel);
+    if (why) { t.skip(why); return; }
     const dc = await client();
-    const elf = b.elf(`kernel64-${level}`);
+    const elf = b.elf(kernel);
     await launch(dc, { program: elf, profile: false }, async () => {
       await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: markerLine('kernel64.c', 'kmain-mix') }] });
     });
@@ -167,7 +183,7 @@ for (const level of ['O0', 'Og']) {
     const pc2 = pcOf((await top(dc))[0]!);
     const ins = objdumpAt(elf, pc);
     // Over a call as well: next by instruction steps over it.
-    assert.equal(pc2, pc + ins.length, `after ${ins.mnemonic}`);
+    assert.equal(pc2, pc + BigInt(ins.length), `after ${ins.mnemonic}`);
     // And one instruction back.
     await after_(dc, dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(pcOf((await top(dc))[0]!), pc);
@@ -175,17 +191,18 @@ for (const level of ['O0', 'Og']) {
 }
 
 /** objdump's length and mnemonic for the instruction at addr. */
-function objdumpAt(elf: string, addr: number): { length: number; mnemonic: string } {
-  const r = spawnSync('objdump', ['-d', '--start-address=' + addr, '--stop-address=' + (addr + 16), elf], { encoding: 'utf8' });
+function objdumpAt(elf: string, addr: bigint): { length: number; mnemonic: string } {
+  const r = spawnSync('objdump', ['-d', '--start-address=0x' + addr.toString(16), '--stop-address=0x' + (addr + 16n).toString(16), elf], { encoding: 'utf8' });
   const line = r.stdout.split('\n').find((l) => l.trim().startsWith(addr.toString(16) + ':'))!;
   const [, bytes, text] = line.split('\t');
   return { length: bytes!.trim().split(/\s+/).length, mnemonic: (text ?? '').trim() };
 }
 
-test('x86-64: the call stack through a 64-bit interrupt frame (INT 0x30 -> boot64 stub -> C handler)', async (t) => {
-  if (notYet) { t.skip(notYet); return; }
+for (const kernel of ['kernel64-O0', 'kernel64high-O0']) test(`x86-64 ${kernel}: the call stack through a 64-bit interrupt frame (INT 0x30 -> boot64 stub -> C handler)`, async (t) => {
+  const why = notYet.get(kernel);
+  if (why) { t.skip(why); return; }
   const dc = await client();
-  const elf = b.elf('kernel64-O0');
+  const elf = b.elf(kernel);
   await launch(dc, { program: elf, profile: false }, async () => {
     await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line: markerLine('kernel64.c', 'handler-work') }] });
   });
@@ -200,7 +217,7 @@ test('x86-64: the call stack through a 64-bit interrupt frame (INT 0x30 -> boot6
   assert.match(names[i]!, /^trigger/);
   // The interrupted frame's pc is what the CPU pushed as RIP: the instruction after INT 0x30 (2 bytes, CD 30).
   const int = objdumpFind(elf, 'trigger', 'int');
-  assert.equal(pcOf(f[i]!), int + 2);
+  assert.equal(pcOf(f[i]!), int + 2n);
   assert.match(names[i + 1]!, /^kmain/);
   assert.equal(f[i + 1]!.line, markerLine('kernel64.c', 'kmain-trigger'));
   // The handler's argument is the vector the stub pushed.
@@ -210,18 +227,19 @@ test('x86-64: the call stack through a 64-bit interrupt frame (INT 0x30 -> boot6
 });
 
 /** Address of the first instruction with `mnemonic` in function `fn` (objdump -d). */
-function objdumpFind(elf: string, fn: string, mnemonic: string): number {
-  const start = nmAddress(elf, fn);
-  const r = spawnSync('objdump', ['-d', '--start-address=' + start, '--stop-address=' + (start + 64), elf], { encoding: 'utf8' });
+function objdumpFind(elf: string, fn: string, mnemonic: string): bigint {
+  const start = nm64(elf, fn);
+  const r = spawnSync('objdump', ['-d', '--start-address=0x' + start.toString(16), '--stop-address=0x' + (start + 64n).toString(16), elf], { encoding: 'utf8' });
   const line = r.stdout.split('\n').find((l) => l.split('\t')[2]?.trim().startsWith(mnemonic + ' '));
   if (!line) throw new Error(`no ${mnemonic} in ${fn}`);
-  return parseInt(line.trim().split(':')[0]!, 16);
+  return BigInt('0x' + line.trim().split(':')[0]!);
 }
 
-test('x86-64: an exit breakpoint in 64-bit code stops at the OUT, with the 64-bit stack, and reverse steps from it', async (t) => {
-  if (notYet) { t.skip(notYet); return; }
+for (const kernel of ['kernel64-O0', 'kernel64high-O0']) test(`x86-64 ${kernel}: an exit breakpoint in 64-bit code stops at the OUT, with the 64-bit stack, and reverse steps from it`, async (t) => {
+  const why = notYet.get(kernel);
+  if (why) { t.skip(why); return; }
   const dc = await client();
-  const elf = b.elf('kernel64-O0');
+  const elf = b.elf(kernel);
   await launch(dc, { program: elf, profile: false }, async () => {
     await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'vmexit', condition: 'reason == IO_INSTRUCTION && port == 0x3f8 && !in' }] });
   });
@@ -231,7 +249,7 @@ test('x86-64: an exit breakpoint in 64-bit code stops at the OUT, with the 64-bi
   // The OUT has retired: the guest stands on the instruction after it, in outb, in 64-bit code.
   assert.match(f[0]!.name, /^outb/);
   assert.equal(f[0]!.line, markerLine('kernel64.c', 'outb-asm'));
-  assert.match(objdumpAt(elf, pcOf(f[0]!) - 1).mnemonic, /^out\s/);
+  assert.match(objdumpAt(elf, pcOf(f[0]!) - 1n).mnemonic, /^out\s/);
   const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
   assert.equal(info.exceptionId, 'IO_INSTRUCTION');
   assert.deepEqual(f.map((x) => x.name.split(' ')[0]).filter((n) => ['put', 'put_str', 'kmain'].includes(n!)), ['put', 'put_str', 'kmain']);
