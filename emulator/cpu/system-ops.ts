@@ -127,7 +127,7 @@ const group7: Handler = (cpu) => {
     cpu.fault(UD);
   }
   // Memory forms: finish decoding the address now that mod/rm are known.
-  cpu.ea();
+  if (cpu.long64) cpu.ea64(); else cpu.ea();
   switch (cpu.reg) {
     case 0: case 1: { // SGDT, SIDT (10 bytes in 64-bit mode: the base is 64-bit)
       umip(cpu);

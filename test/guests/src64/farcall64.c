@@ -91,6 +91,8 @@ __asm__(
   "  mov %rax, cs_at_int(%rip)\n"
   "  mov $0x10, %eax\n"
   "  mov %eax, %ss\n"
+  "  mov %eax, %ds\n"              /* the IRETQ to ring 3 nulled DS and ES (DPL 0 < CPL 3), */
+  "  mov %eax, %es\n"              /* which compatibility mode below would #GP on */
   "  mov saved_kernel_rsp(%rip), %rsp\n"
   "  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %rbp\n  pop %rbx\n"
   "  ret\n"
