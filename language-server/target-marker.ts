@@ -16,10 +16,11 @@ export function markerLine(od: OpenDoc): string {
 
 export function markHvmAction(od: OpenDoc, diagnostics: Diagnostic[]): CodeAction {
   const lines = od.doc.lines;
-  const existing = lines.findIndex((l) => /paravirt:\s*target\s*=\s*pv\b/i.test(l));
+  // `target=pv64` (a 64-bit PV kernel) keeps its mode: only `pv` becomes `hvm`.
+  const existing = lines.findIndex((l) => /paravirt:\s*target\s*=\s*pv(?:16|32|64)?\b/i.test(l));
   let edit;
   if (existing >= 0) {
-    const m = /(paravirt:\s*target\s*=\s*)pv\b/i.exec(lines[existing])!;
+    const m = /(paravirt:\s*target\s*=\s*)pv(?:16|32|64)?\b/i.exec(lines[existing])!;
     const at = m.index + m[1].length;
     edit = { range: { start: { line: existing, character: at }, end: { line: existing, character: at + 2 } }, newText: 'hvm' };
   } else {

@@ -3,7 +3,7 @@
 //
 // - assembly: the mode directives in force at the line: NASM `bits 64`, `[BITS 64]`, `use64`
 //   (and 16/32), GAS `.code64`, `.code32`, `.code16`, `.code16gcc`; a `paravirt: bits=64`
-//   comment acts like a directive where it stands;
+//   (or `paravirt: target=pv64`) comment acts like a directive where it stands;
 // - C/C++: `#ifdef __x86_64__` / `#if defined(__x86_64__)` (also `__amd64__`, `__LP64__`,
 //   `CONFIG_X86_64`) regions are 64-bit, `__i386__` / `CONFIG_X86_32` regions 32-bit, their
 //   `#else` branches the other; outside them a `paravirt: bits=64` comment, else the build's
@@ -20,7 +20,8 @@ export type Bits = 16 | 32 | 64;
 
 const NASM_BITS = /^\s*(?:\[\s*bits\s+(16|32|64)\s*\]|bits\s+(16|32|64)\b|use(16|32|64)\b)/i;
 const GAS_CODE = /^\s*\.code(16|32|64)(?:gcc)?\b/;
-const MARKER = /paravirt:\s*bits\s*=\s*(16|32|64)\b/i;
+// `bits=64`, or the mode written after the target: `target=pv64`, `target=hvm32`.
+const MARKER = /paravirt:\s*(?:bits\s*=\s*|target\s*=\s*(?:pv|hvm))(16|32|64)\b/i;
 
 /** The mode a NASM line's directive (or marker comment) sets, or 0. */
 export function nasmLineBits(line: string): Bits | 0 {

@@ -56,6 +56,6 @@ export const GAS_PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', 'l
 /** Parse `paravirt: target=pv|hvm` and `paravirt: ignore` from comment text. */
 export function commentDirectives(comment: string): { ignore: boolean; target: 'pv' | 'hvm' | null } {
   if (comment.indexOf('paravirt') < 0) return { ignore: false, target: null };
-  const t = /paravirt:\s*target\s*=\s*(pv|hvm)\b/i.exec(comment);
+  const t = /paravirt:\s*target\s*=\s*(pv|hvm)(?:16|32|64)?\b/i.exec(comment);
   return { ignore: /paravirt:\s*ignore\b/i.test(comment), target: t ? (t[1].toLowerCase() as 'pv' | 'hvm') : null };
 }

@@ -104,3 +104,13 @@ test('a preprocessed .S file takes the build\'s mode from the defines too; a NAS
   assert.deepEqual(modes('/k/a.asm', 'hlt', defs), [32]);
   assert.deepEqual(modes('/k/a.S', '.code32\nhlt', defs), [32, 32]);
 });
+
+test('the target marker may carry the mode: target=pv64, target=hvm32', () => {
+  const d = AnalyzedDocument.create('/k/a.asm', '; paravirt: target=pv64\nhlt')!;
+  assert.equal(d.targetOverride(), 'pv');
+  assert.deepEqual([d.bitsAt(0), d.bitsAt(1)], [64, 64]);
+  const c = AnalyzedDocument.create('/k/a.c', '/* paravirt: target=hvm64 */\nvoid f(void) { asm("hlt"); }')!;
+  assert.equal(c.targetOverride(), 'hvm');
+  assert.equal(c.bitsAt(1), 64);
+  assert.deepEqual(modes('/k/a.S', '# paravirt: target=pv32\nmovq %rax, %rbx\nhlt'), [32, 32, 32]);
+});

@@ -257,6 +257,16 @@ describe('64-bit code: diagnostics, hovers and fixes', () => {
     assert.match(messageText(hover.contents as { value: string }), /Exit qualification: bits 3:0 CR number[\s\S]*CR number 8/);
   });
 
+  it('target=pv64: a 64-bit PV kernel by its marker; marking it HVM keeps the mode (target=hvm64)', async () => {
+    const { path, ds } = await open('marked.asm', '; paravirt: target=pv64\nsection .text\n    hlt\n', 'nasm');
+    assert.equal(ds.length, 1);
+    assert.equal(ds[0].severity, 1);
+    assert.match(messageText(ds[0].message), /ring 3/);
+    const acts = await c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uriOf(path) }, range: ds[0].range, context: { diagnostics: [ds[0]], only: ['quickfix'] } });
+    const mark = acts.find((a) => /^Mark this file as HVM code/.test(a.title))!;
+    assert.equal(applyEdits(text(path), editsOf(mark, path)), '; paravirt: target=hvm64\nsection .text\n    hlt\n');
+  });
+
   it('64-bit spellings: NASM o64/a64 prefixes and GAS rex64/rex.W are prefixes, not mnemonics', async () => {
     const n = await open('prefixes.asm', 'bits 64\n    o64 sysret\n    a64 swapgs\n', 'nasm');
     assert.deepEqual(byLine(n.ds), { 1: 'PV052', 2: 'PV050' });
