@@ -4,10 +4,11 @@
 // which a 32-bit guest keeps seeing unchanged.
 
 import type { MachineApi } from '../emulator/machine';
-import { eferText, eflagsText } from './decoded-tables';
+import { eferText, eflagsText, gdtNodes } from './decoded-tables';
+import { idt64Nodes, paging64Nodes } from './decoded-tables64';
 import { hex, type Node } from './view-node';
 import {
-  GPR64, GPR64_SHOWN, asAddress, controlRegister, cr8, efer, gpr, hex64, kernelGsBase, modeText, rip, segmentBase, setGpr, xmmState,
+  GPR64, GPR64_SHOWN, asAddress, controlRegister, cr8, efer, gpr, hex64, kernelGsBase, longModeActive, modeText, rip, segmentBase, setGpr, xmmState,
   type LongCpu,
 } from './engine/long-mode-view';
 
@@ -30,7 +31,7 @@ function addressNode(name: string, v: bigint, set?: (v: bigint) => void): Node {
  * The registers of a long-mode CPU. `base` is the 32-bit view's tree, from which the segment
  * caches, descriptor tables, debug registers and MSRs are kept.
  */
-export function registerTree64(m: MachineApi, c: LongCpu, base: Node[]): Node[] {
+export function registerTree64(m: MachineApi, c: LongCpu, base: Node[], describe: (a: number) => string | undefined = () => undefined): Node[] {
   const general = GPR64_SHOWN.map((name) => {
     const i = GPR64.indexOf(name);
     return addressNode(name, gpr(c, i), (v) => setGpr(c, i, v));
@@ -72,19 +73,49 @@ export function registerTree64(m: MachineApi, c: LongCpu, base: Node[]): Node[] 
       { name: 'mode', value: modeText(c) },
       { name: 'cr0', value: `${hex(cr0)} (${bits(cr0, CR0)})`, set: (v) => m.setRegister('cr0', v >>> 0) },
       addressNode('cr2', controlRegister(c, 2)),
-      // CR3 bits 51:12 hold the PML4 (with CR4.PCIDE, bits 11:0 the PCID).
-      { name: 'cr3', value: `${hex64(cr3)} (PML4 at ${hex64(cr3 & 0x000ffffffffff000n)}${cr4 & 0x20000 ? `, PCID ${Number(cr3 & 0xfffn)}` : ''})` },
+      // CR3 bits 51:12 hold the PML4 (with CR4.PCIDE, bits 11:0 the PCID); its entries open level by level.
+      {
+        name: 'cr3', value: `${hex64(cr3)} (PML4 at ${hex64(cr3 & 0x000ffffffffff000n)}${cr4 & 0x20000 ? `, PCID ${Number(cr3 & 0xfffn)}` : ''})`,
+        children: longModeActive(c) ? () => paging64Nodes(m, cr3 & 0x000ffffffffff000n, 0, 0n) : undefined,
+      },
       { name: 'cr4', value: `${hex(cr4)} (${bits(cr4, CR4)})`, set: (v) => m.setRegister('cr4', v >>> 0) },
       ...(tpr !== null ? [{ name: 'cr8', value: `0x${tpr.toString(16)} (task priority ${tpr})` }] : []),
       { name: 'efer', value: eferText(BigInt(e)) },
     ],
   };
   const out: Node[] = [...general, ripNode, rflags, segments, control];
-  // Descriptor tables, debug registers and MSRs as the 32-bit view reads them.
-  for (const n of base) if (n.name === 'descriptor tables' || n.name === 'debug' || n.name === 'msrs') out.push(n);
+  const tables = descriptorTables64(m, c, base, describe);
+  if (tables) out.push(tables);
+  // Debug registers and MSRs as the 32-bit view reads them.
+  for (const n of base) if (n.name === 'debug' || n.name === 'msrs') out.push(n);
   const x = xmmState(c);
   if (x) out.push(sseNode64(x));
   return out;
+}
+
+/**
+ * GDTR, IDTR, LDTR and TR with their 64-bit bases (`<name>BaseHi`); in long mode the IDT is
+ * decoded as 16-byte gates. Outside long mode the 32-bit view's node is kept.
+ */
+function descriptorTables64(m: MachineApi, c: LongCpu, base: Node[], describe: (a: number) => string | undefined): Node | undefined {
+  const old = base.find((n) => n.name === 'descriptor tables');
+  if (!longModeActive(c)) return old;
+  const table = (name: string) => {
+    const lo = c[`${name}Base`], hi = c[`${name}BaseHi`], limit = c[`${name}Limit`];
+    return { base: (BigInt(typeof hi === 'number' ? hi >>> 0 : 0) << 32n) | BigInt(typeof lo === 'number' ? lo >>> 0 : 0), limit: typeof limit === 'number' ? limit >>> 0 : 0 };
+  };
+  const gdt = table('gdt'), idt = table('idt'), ldt = table('ldt'), tr = table('tr');
+  const read = (a: number, n: number) => m.readLinear(a, n);
+  const sel = (name: string) => (typeof c[name] === 'number' ? hex(c[name] as number, 4) + ' ' : '');
+  return {
+    name: 'descriptor tables', value: `gdtr=${hex64(gdt.base)} idtr=${hex64(idt.base)}`,
+    children: () => [
+      { name: 'gdtr', value: `base ${hex64(gdt.base)} limit ${hex(gdt.limit, 4)}`, memory: asAddress(gdt.base), children: () => gdtNodes(m, asAddress(gdt.base), gdt.limit) },
+      { name: 'idtr', value: `base ${hex64(idt.base)} limit ${hex(idt.limit, 4)}`, memory: asAddress(idt.base), children: () => idt64Nodes(read, asAddress(idt.base), idt.limit, describe) },
+      { name: 'ldtr', value: `sel ${sel('ldtSel')}base ${hex64(ldt.base)} limit ${hex(ldt.limit, 4)}`, memory: asAddress(ldt.base) },
+      { name: 'tr', value: `sel ${sel('trSel')}base ${hex64(tr.base)} limit ${hex(tr.limit, 4)}`, memory: asAddress(tr.base) },
+    ],
+  };
 }
 
 const MXCSR_FLAGS: Array<[string, number]> = [['IE', 0], ['DE', 1], ['ZE', 2], ['OE', 3], ['UE', 4], ['PE', 5], ['DAZ', 6], ['FTZ', 15]];

@@ -560,7 +560,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const reg = new Scope('Registers', this.handles.create(() => {
       const base = registerTree(e.machine, (a) => e.symbols.describe(a));
       const c64 = e.inspect.long();
-      return c64 ? registerTree64(e.machine, c64, base) : base;
+      return c64 ? registerTree64(e.machine, c64, base, (a) => e.symbols.describe(a)) : base;
     }), false) as DebugProtocol.Scope;
     reg.presentationHint = 'registers';
     scopes.push(reg);

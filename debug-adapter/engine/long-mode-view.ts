@@ -70,13 +70,11 @@ export function kernelGsBase(c: LongCpu): bigint | null {
   return m ? pair(m[0], m[1]) : null;
 }
 
-/** CR8 (the task priority, TPR[7:4]) when the CPU keeps it. */
+/** CR8: TPR[7:4], as MOV from CR8 reads it (the local APIC's TPR, or the CPU's own shadow without one). */
 export function cr8(c: LongCpu): number | null {
-  for (const name of ['cr8', 'tpr']) {
-    const v = c[name];
-    if (typeof v === 'number') return name === 'tpr' ? (v >>> 4) & 0xf : v & 0xf;
-  }
-  return null;
+  const p = c.platform as { readTpr?: () => number } | undefined;
+  const tpr = p && typeof p.readTpr === 'function' ? p.readTpr() : typeof c.tprShadow === 'number' ? c.tprShadow : null;
+  return tpr === null ? null : (tpr >>> 4) & 0xf;
 }
 
 export function efer(c: LongCpu): number {
