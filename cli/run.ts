@@ -10,7 +10,7 @@ import { CliError } from './errors';
 import { STATUS_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
 import { LineTable } from '../emulator/loader/dwarf/line-table';
-import { readImage } from '../emulator/loader';
+import { detectedFormat, readImage } from '../emulator/loader';
 import { MAX_KERNEL_FILE_BYTES, MAX_KERNEL_FILE_TEXT } from '../emulator/limits';
 import { ExitTrace, exitToJson } from './exit-trace';
 import {
@@ -20,6 +20,9 @@ import {
 import { runInSlices } from './run-loop';
 import { SerialSink } from './serial-sink';
 import { buildSummary, formatSummaryText } from './summary';
+
+/** RAM a Linux bzImage gets when --memory is not given: a stock kernel decompresses at 16 MiB into ~64 MiB, then needs room to run. */
+export const LINUX_DEFAULT_MEMORY_MIB = 256;
 
 const RUN_HELP = `
 Stops when the guest writes to isa-debug-exit (port 0xf4), asks for a reset or shutdown
@@ -71,11 +74,12 @@ Linux: a bzImage is entered at its 32-bit entry by default, as GRUB's linux comm
 PC (any bzImage since boot protocol 2.02 starts there, and a 64-bit kernel switches to long
 mode itself); --linux-entry 64 enters startup_64 in long mode as kexec does. The zero page
 gets the E820 map of the machine's RAM, the command line, the initrd (--initrd, placed at the
-top of RAM below initrd_addr_max) and the ACPI RSDP. A stock kernel needs --memory 128 or so.
+top of RAM below initrd_addr_max) and the ACPI RSDP. Without --memory a Linux kernel gets
+${LINUX_DEFAULT_MEMORY_MIB} MiB (a stock kernel alone decompresses into 80 MiB).
 
 Examples:
   paravirt run kernel.elf
-  paravirt run vmlinuz --initrd initrd.gz --cmdline "console=ttyS0" --memory 256
+  paravirt run vmlinuz --initrd initrd.gz --cmdline "console=ttyS0"
   paravirt run kernel.elf --summary json --serial none
   paravirt run kernel.elf --exit-controls shadow-paging --trace-exits exits.jsonl
 `;
@@ -103,7 +107,10 @@ interface RawRunOptions {
   stopOn?: StopOn;
   /** Commander's negation of --no-compile. */
   compile: boolean;
+  /** --memory was not given: a Linux kernel then gets LINUX_DEFAULT_MEMORY_MIB. */
+  memoryDefaulted?: boolean;
 }
+
 
 export function registerRun(program: Command): void {
   program
@@ -138,8 +145,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--pv-privileged <policy>', 'PV: a privileged instruction in ring 1 is emulated as Xen does (xen) or its #GP goes to the guest (strict)').choices(['xen', 'strict']).default('xen'))
     .addOption(new Option('--no-compile', 'run every instruction in the interpreter (no block compiler): slower, for comparing against it'))
     .addHelpText('after', RUN_HELP)
-    .action(async (kernel: string, raw: RawRunOptions) => {
-      process.exitCode = await runCommand(kernel, raw);
+    .action(async (kernel: string, raw: RawRunOptions, cmd: Command) => {
+      process.exitCode = await runCommand(kernel, { ...raw, memoryDefaulted: cmd.getOptionValueSource('memory') === 'default' });
     });
 }
 
@@ -163,13 +170,16 @@ function readFileArg(path: string, what: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-export async function runCommand(kernel: string, o: RawRunOptions): Promise<number> {
+export async function runCommand(kernel: string, given: RawRunOptions): Promise<number> {
   let serial: SerialSink | null = null;
   let hvc: SerialSink | null = null;
   let trace: ExitTrace | null = null;
+  let o = given;
   try {
     // Read once: the loader, the symbols and the line table below all use this one parse.
     const image = readImage(readKernel(kernel));
+    const linux = o.mode === 'hvm' && (o.format === 'bzimage' || (o.format === 'auto' && detectedFormat(image) === 'bzimage'));
+    if (linux && o.memoryDefaulted) o = { ...o, memory: LINUX_DEFAULT_MEMORY_MIB };
     serial = new SerialSink(o.serial);
     const h = o.hypervisorConsole;
     // auto: once the guest's ring is up, Xen's console is not the domain's console (xl

@@ -112,12 +112,18 @@ function withPvHint(image: KernelImage, load: () => BootPlan): BootPlan {
  * Multiboot2 (GRUB's `multiboot2`) and Linux kernels get the arguments alone.
  */
 export function kernelCommandLine(source: Uint8Array | KernelImage, format: ImageFormat, kernelPath: string, args = ''): string {
-  const image = asImage(source);
-  let resolved: string = format;
-  if (format === 'auto') {
-    try { resolved = detectFormat(image, {}).format; } catch (e) { if (!(e instanceof ImageError)) throw e; }
-  }
+  const resolved = format === 'auto' ? detectedFormat(source) : format;
   return resolved === 'multiboot' ? multibootCommandLine(kernelPath, args) : args;
+}
+
+/** The format `auto` would load an image as, from its headers (null: it needs an explicit one). */
+export function detectedFormat(source: Uint8Array | KernelImage): ImageFormat | null {
+  try {
+    return detectFormat(asImage(source), {}).format;
+  } catch (e) {
+    if (e instanceof ImageError) return null;
+    throw e;
+  }
 }
 
 /** True when the first 8192 bytes hold a valid multiboot header (for callers choosing a mode). */

@@ -13,12 +13,21 @@ import { INIT_MARKER } from './initramfs';
 let b: Built;
 before(async () => { b = await buildAll([]); });
 
+test('paravirt run on Debian\'s kernel: without --memory it gets enough RAM; with too little it says so', () => {
+  const fx = linuxFixture();
+  const ok = paravirt(b, ['run', fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', fx.cmdline, '--max-instructions', '1000', '--summary', 'json']);
+  assert.notEqual(ok.status, 2, ok.stderr);
+  const small = paravirt(b, ['run', fx.kernelPath, '--initrd', fx.initrdPath, '--memory', '64']);
+  assert.equal(small.status, 2);
+  assert.match(small.stderr, /needs RAM up to 0x[0-9a-f]+ \(80 MiB: it decompresses at 0x1000000 into init_size .*\), more than the guest's 64 MiB; give the machine more memory \(--memory\)/);
+});
+
 test('paravirt run boots Debian\'s kernel to the busybox /init and powers off', {
-  todo: 'needs more of the long-mode CPU: startup_64\'s first MOV SS with a null selector raises #GP (no IDT yet: triple fault)', timeout: 900_000,
+  todo: 'needs more of the long-mode CPU: in 64-bit mode a near RET pops 4 bytes, so the decompressor\'s first C call returns astray', timeout: 900_000,
 }, () => {
   const fx = linuxFixture();
-  const r = paravirt(b, ['run', fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', fx.cmdline, '--memory', '256',
-    '--max-time', '120', '--summary', 'json']);
+  // The command as the issue writes it: no --memory (a Linux kernel gets 256 MiB by default).
+  const r = paravirt(b, ['run', fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', fx.cmdline, '--max-time', '120', '--summary', 'json']);
   const line = r.stdout.split(/\r?\n/).find((l) => l.startsWith(INIT_MARKER));
   assert.ok(line, `no marker; the run ended with status ${r.status}: ${r.stdout.slice(-1500)}${r.stderr}`);
   assert.ok(fx.kernelPackage.startsWith(`linux-image-${line.slice(INIT_MARKER.length).trim()}`));
