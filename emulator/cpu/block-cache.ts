@@ -8,17 +8,41 @@
 export interface Block {
   /** Runs the block; on return the CPU's EIP, icount and flags are those after its last instruction. */
   readonly fn: (cpu: unknown) => void;
-  /** Physical address of the first byte and one past the last. */
+  /** Physical address of its entry point (the key it is kept under). */
+  readonly entry: number;
+  /** Physical address of the lowest byte compiled and one past the highest. */
   readonly start: number;
   readonly end: number;
+  /** The bytes compiled, as physical [start, end) pairs (a region's pieces need not touch). */
+  readonly spans: readonly number[];
   /** Linear address it was compiled at (breakpoint placement is decided per linear address). */
   readonly linear: number;
   /** Instructions in one pass: the block runs only when the slice has room for them. */
   readonly count: number;
+  /**
+   * The block that ran after this one last time (the run loop's chaining, see execute.ts),
+   * and whether this one is still in the cache: a dropped block is never entered by a link.
+   */
+  link: Block | null;
+  live: boolean;
 }
 
 /** Marks an entry point where compiling gives nothing: the interpreter runs it. */
-export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, start: 0, end: 0, linear: -1, count: 0 });
+export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, link: null, live: false });
+
+const LINE = 6;
+
+/** Whether `b` was compiled from any byte in [lo, hi). */
+function overlaps(b: Block, lo: number, hi: number): boolean {
+  const s = b.spans;
+  for (let i = 0; i < s.length; i += 2) if (s[i] < hi && lo < s[i + 1]) return true;
+  return false;
+}
+
+function markLines(b: Block, codeLine: Uint8Array): void {
+  const s = b.spans;
+  for (let i = 0; i < s.length; i += 2) for (let l = s[i] >>> LINE; l <= (s[i + 1] - 1) >>> LINE; l++) codeLine[l] = 1;
+}
 
 class CodePage {
   /** Created with the page's first compiled entry: most pages the guest runs never get one. */
@@ -27,7 +51,6 @@ class CodePage {
   readonly blocks: Block[] = [];
 }
 
-const LINE = 6;
 /** Live blocks kept at most; past this (a guest generating code without end) everything is dropped. */
 const MAX_LIVE = 32768;
 
@@ -77,7 +100,7 @@ export class BlockCache {
     pg.blocks.push(b);
     this.compiled++;
     this.live++;
-    for (let l = b.start >>> LINE; l <= (b.end - 1) >>> LINE; l++) this.codeLine[l] = 1;
+    markLines(b, this.codeLine);
     if (this.codePage[no]) return false;
     this.codePage[no] = 1;
     return true;
@@ -96,7 +119,7 @@ export class BlockCache {
     const keep: Block[] = [];
     let dropped = false;
     for (const b of pg.blocks) {
-      if (b.start < end && phys < b.end) { pg.entries![b.start & 0xfff] = undefined; dropped = true; this.invalidated++; this.live--; }
+      if (overlaps(b, phys, end)) { b.live = false; b.link = null; pg.entries![b.entry & 0xfff] = undefined; dropped = true; this.invalidated++; this.live--; }
       else keep.push(b);
     }
     // A block may also have been written without an overlap of its exact bytes (same line):
@@ -105,7 +128,7 @@ export class BlockCache {
     pg.blocks.push(...keep);
     const base = no << 12;
     this.codeLine.fill(0, base >>> LINE, (base + 4096) >>> LINE);
-    for (const b of keep) for (let l = b.start >>> LINE; l <= (b.end - 1) >>> LINE; l++) this.codeLine[l] = 1;
+    for (const b of keep) markLines(b, this.codeLine);
     // Entry points that were judged not worth compiling may now decode differently.
     const entries = pg.entries!;
     for (let o = (phys & 0xfff); o < Math.min(4096, (phys & 0xfff) + len); o++) if (entries[o] === NO_BLOCK) entries[o] = undefined;
@@ -117,7 +140,10 @@ export class BlockCache {
     this.live = 0;
     // Only the lines of pages that held blocks (a block may run into the next page): clearing
     // the whole table would make all of it resident, 48 MB for a 3 GiB guest, at every restore.
-    for (const no of this.pages.keys()) this.codeLine.fill(0, (no << 12) >>> LINE, ((no + 2) << 12) >>> LINE);
+    for (const [no, pg] of this.pages) {
+      this.codeLine.fill(0, (no << 12) >>> LINE, ((no + 2) << 12) >>> LINE);
+      for (const b of pg.blocks) { b.live = false; b.link = null; }
+    }
     this.pages.clear();
     this.lastPageNo = -1;
     this.lastPage = undefined;

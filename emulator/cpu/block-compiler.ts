@@ -79,11 +79,17 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
     compileErrors.last = `${(e as Error).message} at physical 0x${phys.toString(16)}`;
     return null;
   }
-  return { fn: factory(codeLine), start: phys, end: phys + first.off, linear: linear >>> 0, count: first.k };
+  const spans = first.spans.map((o) => phys + o);
+  return { fn: factory(codeLine), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
+    linear: linear >>> 0, count: first.k, link: null, live: true };
 }
 
-/** One emission of a block's instructions (see compileBlock for why a loop has two). */
-interface Pass { text: string; k: number; off: number; loop: boolean; endPend: number }
+/**
+ * One emission of a block's instructions (see compileBlock for why a loop has two): `k`
+ * instructions from the bytes in `spans` ([start, end) offsets from the entry; a block that
+ * follows jumps has several).
+ */
+interface Pass { text: string; k: number; spans: number[]; loop: boolean; endPend: number }
 
 /**
  * Emit the block's instructions with the flags pending as `pend` says at entry. A loop's back
@@ -105,9 +111,11 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
   let endPend = 0;
   em.canLoop = !(src.hasBp && src.breakpoints.has(linear >>> 0));
   const window = new Uint8Array(16);
+  const spans = [0];
 
   while (k < MAX_INSTRUCTIONS) {
     if (k > 0 && src.hasBp && src.breakpoints.has((linear + off) >>> 0)) break;
+    em.visited.add(off);
     const avail = Math.min(15, pageEnd - (phys + off));
     window.fill(0);
     window.set(u8.subarray(phys + off, phys + off + avail));
@@ -125,7 +133,8 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
 
     const before = body.length;
     const pendBefore = em.pend;
-    const r = prefixed ? 'generic' : emitInstruction(em, op, i);
+    // 66 90 (XCHG AX, AX) is the two-byte NOP compilers pad with.
+    const r = prefixed ? (op === 0x90 && len === 2 && em.b(off) === 0x66 ? 'ok' : 'generic') : emitInstruction(em, op, i);
     if (r === 'generic') {
       body.length = before;
       em.pend = pendBefore;
@@ -144,12 +153,20 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
       loop = true; closed = true; k++; off += len;
       endPend = em.backEdgePend;
       break;
+    } else if (r === 'follow') {
+      // A direct JMP or CALL in the page: the block goes on at its target.
+      k++;
+      spans.push(off + len);
+      off = em.followTarget;
+      spans.push(off);
+      continue;
     }
     k++; off += len;
   }
   if (compiled === 0) return null;
   if (!closed) body.push(em.exitText(`(e0+${off})|0`, k));
-  return { text: body.join('\n').replaceAll('@COUNT@', String(k)), k, off, loop, endPend };
+  spans.push(off);
+  return { text: body.join('\n').replaceAll('@COUNT@', String(k)), k, spans, loop, endPend };
 }
 
 /** Generated code V8 refused (always zero unless the generator has a bug). */
@@ -160,7 +177,7 @@ export const compileErrors = { count: 0, last: '' };
  * the block), 'loop' (a branch back to the block start, emitted as the loop's back edge) or
  * 'generic' (let the interpreter execute it).
  */
-function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'loop' | 'generic' {
+function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'loop' | 'follow' | 'generic' {
   const E = (x: number): string => `(e0+${x})|0`;
   switch (op) {
     case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39:
@@ -356,6 +373,25 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
     case 0x0f: {
       const op2 = em.b(i);
       if (op2 >= 0x80 && op2 <= 0x8f) return emitJcc(em, op2 & 15, em.u32(i + 1));
+      if (op2 >= 0x40 && op2 <= 0x4f) {
+        // CMOVcc reads its source (and may fault) whatever the condition.
+        const m = em.modrm(i + 1);
+        let src = `r[${m.rm}]`;
+        if (m.mod !== 3) { em.linear(m.seg, m.off, 4, false); em.read32('v'); src = 'v'; }
+        em.emit(`if(${em.condition(op2 & 15)})r[${m.reg}]=${src};`);
+        if (m.mod !== 3) em.attnCheck();
+        return 'ok';
+      }
+      if (op2 >= 0x90 && op2 <= 0x9f) {
+        const m = em.modrm(i + 1);
+        const val = `(${em.condition(op2 & 15)}?1:0)`;
+        if (m.mod === 3) { em.emit(`r8[${R8_SLOT[m.rm]}]=${val};`); return 'ok'; }
+        em.emit(`t=${val};`);
+        em.linear(m.seg, m.off, 1, true);
+        em.write8('t');
+        em.attnCheck();
+        return 'ok';
+      }
       if (op2 === 0xaf) {
         const m = em.modrm(i + 1);
         let src = `r[${m.rm}]`;
@@ -386,19 +422,22 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
     case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
       return emitJcc(em, op & 15, em.s8(i));
     case 0xeb: case 0xe9: {
-      const d = op === 0xeb ? em.s8(i) : em.u32(i);
-      em.emit(em.limitCheck(E(em.next + d)));
-      em.emit(em.exitText(E(em.next + d), em.k + 1));
+      const target = em.next + (op === 0xeb ? em.s8(i) : em.u32(i));
+      em.emit(em.limitCheck(E(target)));
+      if (target === 0 && em.canLoop) { emitBackEdge(em, null); return 'loop'; }
+      if (em.canFollow(target)) return 'follow';
+      em.emit(em.exitText(E(target), em.k + 1));
       return 'end';
     }
     case 0xe8: {
-      const d = em.u32(i);
-      em.emit(em.limitCheck(E(em.next + d)));
+      const target = em.next + em.u32(i);
+      em.emit(em.limitCheck(E(target)));
       em.emit(`t=${E(em.next)};v=(r[4]-4)|0;`);
       em.linear(SS, 'v', 4, true);
       em.write32('t');
       em.emit('r[4]=v;');
-      em.emit(em.exitText(E(em.next + d), em.k + 1));
+      if (em.canFollow(target)) return 'follow';
+      em.emit(em.exitText(E(target), em.k + 1));
       return 'end';
     }
     case 0xc3:
@@ -414,23 +453,31 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
 }
 
 function emitJcc(em: Emitter, cc: number, d: number): 'ok' | 'loop' {
-  let cond = em.condExpr(cc);
-  if (cond === null) { em.emit(em.flushText()); em.pend = 0; cond = `c.cond(${cc})`; }
+  const cond = em.condition(cc);
   const target = em.next + d;
   const done = em.k + 1;
   if (target === 0 && em.canLoop) {
     // A branch back to the block start: loop inside the function while the slice lasts. Not
     // taken leaves the block; taken falls through to the loop's next iteration.
-    em.emit(`if(!(${cond}))${em.exitText(`(e0+${em.next})|0`, done)}`);
-    em.emit(`ic0+=${done};if(c.attn===true||ic0+${done}>c.limit){${em.flushText()}${WRITE_BACK}c.eip=e0;c.icount=ic0;return;}`);
-    em.backEdgePend = em.pend;
-    if (em.flushAtBackEdge) { em.emit(em.flushText()); em.pend = 0; }
+    emitBackEdge(em, cond);
     return 'loop';
   }
   // Taken: leave the block. Not taken: the block goes on (a superblock), so branchy code
   // does not pay a block entry every two or three instructions.
   em.emit(`if(${cond}){${em.limitCheck(`(e0+${target})|0`)}${em.exitText(`(e0+${target})|0`, done)}}`);
   return 'ok';
+}
+
+/**
+ * The back edge of a loop to the block start, taken when `cond` holds (always when null): the
+ * next pass runs if the slice has room for it and nothing needs the run loop.
+ */
+function emitBackEdge(em: Emitter, cond: string | null): void {
+  const done = em.k + 1;
+  if (cond !== null) em.emit(`if(!(${cond}))${em.exitText(`(e0+${em.next})|0`, done)}`);
+  em.emit(`ic0+=${done};if(c.attn===true||ic0+${done}>c.limit){${em.flushText()}${WRITE_BACK}c.eip=e0;c.icount=ic0;return;}`);
+  em.backEdgePend = em.pend;
+  if (em.flushAtBackEdge) { em.emit(em.flushText()); em.pend = 0; }
 }
 
 function emitShift(em: Emitter, kind: number, x: number, cnt: number): 'ok' {

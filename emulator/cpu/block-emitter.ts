@@ -18,18 +18,27 @@ export const WRITE_BACK = '@WB@', RELOAD = '@RL@';
  * Registers as locals: `r[N]` becomes `RN`, loaded at entry and written back at the
  * placeholders. V8 then keeps them in machine registers instead of loading and checking the
  * typed array at every access (the count loop of the debugger bench ran about 1.5x faster).
- * Blocks that reach registers through the byte or word views of the same memory keep the
- * array form.
+ * Byte registers (`r8[slot]`, AL..BH as lazy-flags.ts lays them out) become bit fields of the
+ * same locals: a write `r8[s]=x;` merges x into its register, a read extracts it, so code
+ * that moves bytes (gcc's byte loops) keeps its registers in locals too.
  */
 export function cacheRegisters(code: string): { head: string; code: string } {
-  if (code.includes('r8[') || code.includes('r16[')) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
-  const used = [...new Set([...code.matchAll(/\br\[(\d)\]/g)].map((m) => Number(m[1])))].sort((x, y) => x - y);
-  if (used.length === 0) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
-  const local = code.replace(/\br\[(\d)\]/g, 'R$1');
-  const back = used.map((n) => `r[${n}]=R${n};`).join('');
-  const load = used.map((n) => `R${n}=r[${n}];`).join('');
+  if (code.includes('r16[')) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
+  const used = new Set([...code.matchAll(/\br\[(\d)\]/g)].map((m) => Number(m[1])));
+  for (const m of code.matchAll(/\br8\[(\d+)\]/g)) used.add(Number(m[1]) >> 2);
+  if (used.size === 0) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
+  const regs = [...used].sort((x, y) => x - y);
+  const local = code
+    .replace(/\br8\[(\d+)\]=([^;]+);/g, (_, s: string, x: string) => {
+      const n = Number(s) >> 2, sh = (Number(s) & 1) * 8;
+      return `R${n}=(R${n}&${~(255 << sh)})|(((${x})&255)<<${sh});`;
+    })
+    .replace(/\br8\[(\d+)\]/g, (_, s: string) => `((R${Number(s) >> 2}>>>${(Number(s) & 1) * 8})&255)`)
+    .replace(/\br\[(\d)\]/g, 'R$1');
+  const back = regs.map((n) => `r[${n}]=R${n};`).join('');
+  const load = regs.map((n) => `R${n}=r[${n}];`).join('');
   return {
-    head: `let ${used.map((n) => `R${n}=r[${n}]`).join(',')};`,
+    head: `let ${regs.map((n) => `R${n}=r[${n}]`).join(',')};`,
     code: local.replaceAll(WRITE_BACK, back).replaceAll(RELOAD, load),
   };
 }
@@ -52,6 +61,10 @@ export class Emitter {
   flushAtBackEdge = false;
   /** The flags pending at the loop's back edge, once emitted. */
   backEdgePend: Pending = 0;
+  /** Offsets of the instructions emitted so far (a jump is followed only to code not yet in the block). */
+  readonly visited = new Set<number>();
+  /** Where compiling goes on after a followed JMP or CALL. */
+  followTarget = 0;
 
   constructor(readonly bytes: Uint8Array, readonly base: number) {}
 
@@ -74,6 +87,18 @@ export class Emitter {
   /** Leave the block with EIP at `eipExpr` after `done` instructions. */
   exitText(eipExpr: string, done: number): string {
     return `{${this.flushText()}${WRITE_BACK}c.eip=${eipExpr};c.icount=ic0+${done};return;}`;
+  }
+
+  /**
+   * Whether the block may go on at `target` (an offset from its entry) after a direct JMP or
+   * CALL: inside the entry's page and not yet compiled into this block. Loops that gcc closes
+   * with a JMP back to a test then become one block instead of two entered in turn.
+   */
+  canFollow(target: number): boolean {
+    const o = (this.base & 0xfff) + target;
+    if (o < 0 || o >= 4096 || this.visited.has(target)) return false;
+    this.followTarget = target;
+    return true;
   }
 
   /**
@@ -155,10 +180,16 @@ export class Emitter {
     this.pend = 0;
   }
 
-  /** IMUL r32 by a value: the CPU's own multiply sets every arithmetic flag, so nothing pending survives. */
+  /**
+   * IMUL r32 by a value. Its flags are SF, ZF and PF of the truncated product, CF = OF = 1 when
+   * the product does not fit (AF clear), which is exactly the lazy SHIFT form with CF and OF
+   * equal. The double product differs from the truncated one exactly when the true product
+   * is outside int32: inside it the double is exact, and rounding outside it never lands back
+   * in range (2^31 and -2^31 are doubles).
+   */
   imul(dst: string, A: string, B: string): void {
-    this.emit(`${dst}=c.imulTrunc(${A},${B},32)|0;`);
-    this.pend = 0;
+    this.emit(`a=(${A})|0;b=(${B})|0;fr=Math.imul(a,b);fc=a*b!==fr?1:0;fb=fc;fa=0;${dst}=fr;`);
+    this.pend = CC_SHIFT;
   }
 
   /** The carry flag as an expression, from the pending state when it is known. */
@@ -170,6 +201,15 @@ export class Emitter {
       case CC_INC: case CC_DEC: case CC_SHIFT: return 'fc';
       default: return 'c.getCF()';
     }
+  }
+
+  /** Condition `cc` as an expression: from the pending flags, or else from the CPU's (stored first). */
+  condition(cc: number): string {
+    const cond = this.condExpr(cc);
+    if (cond !== null) return cond;
+    this.emit(this.flushText());
+    this.pend = 0;
+    return `c.cond(${cc})`;
   }
 
   /** A jcc condition as an expression, or null when only the CPU's general code can tell. */

@@ -8,7 +8,7 @@
 
 import * as K from './constants';
 import { ExitReason } from '../isa/exit-reasons';
-import { FAULT, T_NX } from './memory-access';
+import * as MA from './memory-access';
 import { PortCpu } from './port-io';
 import * as OP from './operands';
 import * as D from './dispatch';
@@ -22,6 +22,7 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
 const { CS, DB, DS, ES, FLAG_IF, FLAG_RF, FLAG_TF, FS, GP, GS, SS, UD } = K;
+const { FAULT, T_NX } = MA;
 const { RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH } = OP;
 const { ONE_BYTE, TWO_BYTE } = D;
 const { R8_LEGACY, R8_REX } = OP;
@@ -110,10 +111,29 @@ export class Cpu extends PortCpu {
     }
     if (b === NO_BLOCK || this.icount + b.count > this.limit) return null;
     // A CS with a limit (32-bit PV guests run under one) must cover every byte of the block.
-    if (this.segChkR[CS] !== 0 && (this.eip >>> 0) + (b.end - b.start) - 1 > this.segLimit[CS] >>> 0) return null;
+    if (this.segChkR[CS] !== 0 && ((this.eip >>> 0) + (b.end - b.entry) - 1 > this.segLimit[CS] >>> 0 || (this.eip >>> 0) < b.entry - b.start)) return null;
     // Breakpoints were placed by linear address when the block was compiled.
     if (this.hasBp && b.linear !== lin >>> 0) return null;
     return b;
+  }
+
+  /**
+   * The block to run after `b` at CS:EIP: the one `b` led to last time when it is still live,
+   * compiled at this linear address, reached through the same physical page and fits in the
+   * slice; else the cache's (which becomes the new link). Only a flat CS takes the link: a CS
+   * with a limit goes through blockHere's check of the whole block.
+   */
+  private nextBlock(b: Block): Block | null {
+    const lin = (this.csBase + this.eip) | 0;
+    const n = b.link;
+    if (n !== null && n.linear === lin >>> 0 && n.live && this.cs32 && this.ss32 && this.segChkR[CS] === 0 &&
+      this.icount + n.count <= this.limit) {
+      const e = this.tlbR[lin >>> 12];
+      if ((e & (3 | T_NX)) === 1 && (e & -4096) === (n.entry & -4096)) return n;
+    }
+    const m = this.blockHere();
+    if (m !== null) b.link = m;
+    return m;
   }
 
   /** Decode and execute one instruction (for compiled blocks: the forms they do not inline). */
@@ -153,8 +173,20 @@ export class Cpu extends PortCpu {
             }
           }
           if (this.blockThreshold > 0) {
-            const b = this.blockHere();
-            if (b !== null) { b.fn(this); continue; }
+            let b = this.blockHere();
+            if (b !== null) {
+              b.fn(this);
+              // Chaining: while nothing needs the checks between instructions (attn is how
+              // everything asks for them), the next block starts here, found through the
+              // previous block's link instead of the cache.
+              while (!this.attn && !this.careful) {
+                const n = this.nextBlock(b);
+                if (n === null) break;
+                b = n;
+                b.fn(this);
+              }
+              continue;
+            }
           }
           this.instrEip = this.eip;
           this.exec();

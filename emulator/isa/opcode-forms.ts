@@ -195,9 +195,9 @@ two(0x1e, 'nop', 'Ev', 'system', { ...M, rep: NO_REP });   // F3 0F 1E is ENDBR 
 two(0x1e, 'endbr64', '', 'system', { ...M, modrmByte: 0xfa, rep: 'f3' });
 two(0x1e, 'endbr32', '', 'system', { ...M, modrmByte: 0xfb, rep: 'f3' });
 for (let cc = 0; cc < 16; cc++) {
-  two(0x40 + cc, 'cmov' + CC[cc], 'Gv, Ev', 'data-move', { ...M, cpuid: { leaf: 1, reg: 'edx', bit: 15 } });
+  two(0x40 + cc, 'cmov' + CC[cc], 'Gv, Ev', 'data-move', { ...M, cpuid: { leaf: 1, reg: 'edx', bit: 15 }, compiled: 'always' });
   two(0x80 + cc, 'j' + CC[cc], 'Jz', 'control', { ...imm('jv'), compiled: 'always', ...F64 });
-  two(0x90 + cc, 'set' + CC[cc], 'Eb', 'bit-ops', M);
+  two(0x90 + cc, 'set' + CC[cc], 'Eb', 'bit-ops', { ...M, compiled: 'always' });
 }
 // XGETBV (0F 01 D0) reads XCR0; XSETBV, privileged, is in the instruction table.
 two(0x01, 'xgetbv', '', 'system', { ...M, modrmByte: 0xd0, rep: 'none', fixedOperandSize: true, cpuid: { leaf: 1, reg: 'ecx', bit: 26 } });

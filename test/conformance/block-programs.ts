@@ -74,9 +74,14 @@ function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly
     case 21: return pick(rng, ['cdq', 'cwde', 'nop', 'pushfd\n  pop ' + d, 'stc', 'clc', 'cmc']);
     case 22: return `${pick(rng, ALU)} ${pick(rng, R8)}, ${pick(rng, R8)}`;
     case 23: return `${pick(rng, ALU)} ${pick(rng, r16)}, ${pick(rng, r16)}`;
-    case 24: return `set${pick(rng, CC)} ${pick(rng, R8)}\n  cmov${pick(rng, CC)} ${d}, ${s}`;
+    case 24: return rng.below(2) ? `set${pick(rng, CC)} ${pick(rng, R8)}\n  cmov${pick(rng, CC)} ${d}, ${s}`
+      : `set${pick(rng, CC)} ${mem(rng, 'byte')}\n  cmov${pick(rng, CC)} ${d}, ${mem(rng, 'dword')}\n  xchg ax, ax`;
     case 25: return `imul ${d}, ${s}, ${imm(rng) | 0}`;
-    case 26: { const l = label(); fwd.push(l); return `j${pick(rng, CC)} ${rng.below(2) ? 'short' : 'near'} ${l}`; }
+    case 26: {
+      // A forward conditional branch, or (less often) a JMP over the code up to the label.
+      const l = label(); fwd.push(l);
+      return rng.below(4) === 0 ? `jmp ${rng.below(2) ? 'short' : 'near'} ${l}` : `j${pick(rng, CC)} ${rng.below(2) ? 'short' : 'near'} ${l}`;
+    }
     case 27: return 'call sub1';
     case 28: // patch the immediate of an instruction in the loop: a store into compiled code
       return `mov [patch + 1], ${pick(rng, dst)}`;
@@ -122,7 +127,9 @@ function tightLoop(rng: Rng, init: string, shared: boolean): string {
     body.push(ins);
   }
   while (fwd.length) body.push(`${fwd.shift()}:`);
-  const step = pick(rng, ['dec ebp\n  jnz top', 'sub ebp, 1\n  jnz top', 'add ebp, -1\n  jc top', 'dec ebp\n  jg top', 'dec ebp\n  jns top']);
+  // The last shape closes the loop as gcc often does: an exit test, then a JMP back to the top.
+  const step = pick(rng, ['dec ebp\n  jnz top', 'sub ebp, 1\n  jnz top', 'add ebp, -1\n  jc top', 'dec ebp\n  jg top', 'dec ebp\n  jns top',
+    'dec ebp\n  jz out\n  jmp top\nout:']);
   return `
   mov esp, 0x90000
 ${init}
@@ -168,7 +175,7 @@ top:
   add edi, data
   ${body.join('\n  ')}
   dec dword [count]
-  jnz top
+  ${rng.below(3) === 0 ? 'jz done\n  jmp top\ndone:' : 'jnz top'}
   hlt
 sub1:
   add eax, ebx
