@@ -126,7 +126,7 @@ export class Cpu extends PortCpu {
   private nextBlock(b: Block): Block | null {
     const lin = (this.csBase + this.eip) | 0;
     const n = b.link;
-    if (n !== null && n.linear === lin >>> 0 && n.live && this.cs32 && this.ss32 && this.segChkR[CS] === 0 &&
+    if (n !== null && n.linear === lin >>> 0 && n.live && this.cs32 && this.ss32 && !this.lma && this.segChkR[CS] === 0 &&
       this.icount + n.count <= this.limit) {
       const e = this.tlbR[lin >>> 12];
       if ((e & (3 | T_NX)) === 1 && (e & -4096) === (n.entry & -4096)) return n;
