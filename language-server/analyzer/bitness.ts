@@ -11,8 +11,8 @@
 // - otherwise (no directive before the line, no marker, no flags): 64 when the file names a
 //   64-bit general register anywhere (rax, %r8, r12d...), which 32-bit code cannot (counted
 //   per line as the text changes, so an edit costs only its own lines); else, for a .S file,
-//   the build's defines as for C; else what the file's name or its folder's says, as kernels name them (entry_64.S, paging-x86_64.c, hvm64/,
-//   x86_64/; head_32.S, i386/); else 32.
+//   the build's defines as for C; else what the file's name or its folder's says, as kernels
+//   name them (entry_64.S, paging-x86_64.c, hvm64/, x86_64/; head_32.S, i386/); else 32.
 
 import type { DefineSet } from './preprocessor';
 
@@ -44,9 +44,10 @@ export function markerBits(line: string): Bits | 0 {
 }
 
 // A 64-bit general register: rax..r15 and their 32/16/8-bit parts r8d/r8w/r8b, spl/bpl/sil/dil,
-// rip, and NASM's [rel x] (RIP-relative addressing). Comments count too: they are usually
-// about the code around them.
-const REG64 = /(?:^|[^\w$.])%{0,2}(?:r[abcd]x|r[sb]p|r[sd]i|r(?:8|9|1[0-5])[dwb]?|[sb]pl|[sd]il|rip)\b|\[\s*rel\s/i;
+// and RIP-relative addressing (%rip, [rip + x], NASM's [rel x]); RIP only in those shapes, since
+// "rip" is also an English word in comments. Comments count otherwise: they are usually about
+// the code around them.
+const REG64 = /(?:^|[^\w$.])%{0,2}(?:r[abcd]x|r[sb]p|r[sd]i|r(?:8|9|1[0-5])[dwb]?|[sb]pl|[sd]il)\b|%rip\b|\[\s*(?:rip\b|rel\s)/i;
 
 /** Lines in [from, to) that name a 64-bit register (the document keeps the count across edits). */
 export function countReg64(lines: readonly string[], from: number, to: number): number {

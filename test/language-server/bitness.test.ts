@@ -33,6 +33,9 @@ test('no directive: 64-bit register names make the file 64-bit, else its name or
   assert.deepEqual(modes('/k/a.asm', 'hlt\nmov eax, [rel x]'), [64, 64]);
   assert.deepEqual(modes('/k/a.asm', 'hlt\nmov eax, ebx ; the rax of it, in a comment, counts too'), [64, 64]);
   assert.deepEqual(modes('/k/a.asm', 'hlt\nmov eax, ebx'), [32, 32]);
+  assert.deepEqual(modes('/k/a.asm', 'hlt\n; rip out the old table\nmov eax, ebx'), [32, 32, 32]);
+  assert.deepEqual(modes('/k/a.asm', 'hlt\nmov eax, [rip + msg]'), [64, 64]);
+  assert.deepEqual(modes('/k/a.s', 'hlt\nmovl msg(%rip), %eax'), [64, 64]);
   assert.deepEqual(modes('/k/entry_64.S', 'hlt'), [64]);
   assert.deepEqual(modes('/k/hvm64/boot.asm', 'hlt'), [64]);
   assert.deepEqual(modes('/k/x86_64/a.c', 'void f(void) { asm("hlt"); }'), [64]);
