@@ -8,15 +8,15 @@ import type { OperandCpu as Cpu } from './operands';
 import type { MsrDef } from './handler';
 
 // Bindings read once at load (see memory-access.ts: imported bindings are getters under tsx).
-const { FS, GS, GP, MSR_CSTAR, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_LSTAR, MSR_SFMASK, MSR_STAR } = K;
+const { FS, GS, GP, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, MSR_CSTAR, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_LSTAR, MSR_SFMASK, MSR_STAR } = K;
 
 /** A 64-bit linear address is canonical when bits 63:47 are all equal (48-bit linear addresses, no LA57). */
 export function canonical(hi: number): boolean {
   return ((hi << 16) >> 16) === (hi | 0);
 }
 
-/** The MSRs that hold linear addresses, stored in cpu.msrs like any other. */
-const ADDRESS_MSRS = [MSR_LSTAR, MSR_CSTAR, MSR_KERNEL_GS_BASE];
+/** The MSRs that hold linear addresses, stored in cpu.msrs like any other (SYSENTER's too, on Intel). */
+const ADDRESS_MSRS = [MSR_LSTAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP];
 
 /** Long mode's stored MSRs (zero at reset; FMASK's bits 63:32 are reserved), for the system family's MSR list. */
 export const LONG_MSRS: readonly MsrDef[] = [

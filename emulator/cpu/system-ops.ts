@@ -347,33 +347,53 @@ const rdpmc: Handler = (cpu) => {
   zeroHigh(cpu, 0, 2);
 };
 
+/**
+ * SYSENTER. In IA-32e mode it enters 64-bit code (CS.L) with the full 64-bit SYSENTER_ESP and
+ * SYSENTER_EIP; elsewhere 32-bit flat code as before.
+ */
 const sysenter: Handler = (cpu) => {
   const csSel = cpu.msrs.get(MSR_SYSENTER_CS)![0] & 0xffff;
   if (!(cpu.cr0 & CR0_PE) || (csSel & 0xfffc) === 0) cpu.fault(GP, 0);
   cpu.flags &= ~(FLAG_VM | FLAG_IF | FLAG_RF);
-  flatSeg(cpu, CS, csSel & 0xfffc, 0, 0xb);
-  flatSeg(cpu, SS, (csSel + 8) & 0xfffc, 0, 0x3);
+  const lma = cpu.lma;
+  flatSeg(cpu, CS, csSel & 0xfffc, 0, 0xb, lma);
+  flatSeg(cpu, SS, (csSel + 8) & 0xfffc, 0, 0x3, false);
   cpu.setCpl(0);
-  cpu.regs[4] = cpu.msrs.get(MSR_SYSENTER_ESP)![0];
-  cpu.eip = cpu.msrs.get(MSR_SYSENTER_EIP)![0];
+  const esp = cpu.msrs.get(MSR_SYSENTER_ESP)!, eip = cpu.msrs.get(MSR_SYSENTER_EIP)!;
+  cpu.regs[4] = esp[0];
+  cpu.eip = eip[0];
+  if (lma) { cpu.regsHi[4] = esp[1]; cpu.ripHi = eip[1]; }
+  cpu.invalidateFetch();
 };
 
+/**
+ * SYSEXIT: to ring 3 at EDX with ESP = ECX; in IA-32e mode REX.W returns to 64-bit code
+ * (CS = SYSENTER_CS + 32, SS + 40, RIP = RDX and RSP = RCX, both canonical or #GP(0)), without
+ * it to compatibility mode (CS + 16, SS + 24).
+ */
 const sysexit: Handler = (cpu) => {
   const csSel = cpu.msrs.get(MSR_SYSENTER_CS)![0] & 0xffff;
   if (!(cpu.cr0 & CR0_PE) || (csSel & 0xfffc) === 0 || cpu.cpl !== 0) cpu.fault(GP, 0);
-  flatSeg(cpu, CS, ((csSel + 16) & 0xfffc) | 3, 3, 0xb);
-  flatSeg(cpu, SS, ((csSel + 24) & 0xfffc) | 3, 3, 0x3);
+  const to64 = cpu.long64 && cpu.o64;
+  if (to64 && (!canonical(cpu.regsHi[2]) || !canonical(cpu.regsHi[1]))) cpu.fault(GP, 0);
+  const sp = cpu.regs[1], spHi = cpu.regsHi[1], ip = cpu.regs[2], ipHi = cpu.regsHi[2];
+  flatSeg(cpu, CS, ((csSel + (to64 ? 32 : 16)) & 0xfffc) | 3, 3, 0xb, to64);
+  flatSeg(cpu, SS, ((csSel + (to64 ? 40 : 24)) & 0xfffc) | 3, 3, 0x3, false);
   cpu.setCpl(3);
-  cpu.regs[4] = cpu.regs[1];
-  cpu.eip = cpu.regs[2];
+  cpu.regs[4] = sp;
+  cpu.eip = ip;
+  if (cpu.lma) { cpu.regsHi[4] = to64 ? spHi : 0; cpu.ripHi = to64 ? ipHi : 0; }
+  cpu.invalidateFetch();
 };
 
 /** SYSENTER/SYSEXIT load fixed flat 4 GiB segments without reading descriptors. */
-function flatSeg(cpu: ExecCpu, s: number, sel: number, dpl: number, type: number): void {
+function flatSeg(cpu: ExecCpu, s: number, sel: number, dpl: number, type: number, long: boolean): void {
   cpu.segSel[s] = sel;
   cpu.segBase[s] = 0;
+  cpu.segBaseHi[s] = 0;
   cpu.segLimit[s] = 0xffffffff;
-  cpu.segAttr[s] = 0xc000 | 0x80 | (dpl << 5) | 0x10 | type;
+  // G and D/B, or G and L for a 64-bit code segment.
+  cpu.segAttr[s] = (long ? 0xa000 : 0xc000) | 0x80 | (dpl << 5) | 0x10 | type;
   cpu.segUpdated(s);
 }
 

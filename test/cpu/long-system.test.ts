@@ -456,3 +456,61 @@ to_compat: dd compat
   assert.equal(q(m, R.SCRATCH + 8) & 0xffffffffn, BigInt(STACKS.rsp), 'IRETQ back to compatibility mode restored ESP');
   assert.equal(q(m, R.SCRATCH + 16), 1n, 'far JMP from compatibility mode back to 64-bit code');
 });
+
+test('SYSENTER enters 64-bit code in IA-32e mode; SYSEXIT with REX.W returns to 64-bit ring 3, without it to compatibility mode', { skip: LONG_WAITS }, () => {
+  const { m } = runLong(`
+  mov ecx, 0x174                      ; SYSENTER_CS
+  mov eax, KCODE
+  xor edx, edx
+  wrmsr
+  mov ecx, 0x175                      ; SYSENTER_ESP
+  mov eax, 0x8c000
+  wrmsr
+  mov ecx, 0x176                      ; SYSENTER_EIP
+  mov eax, sys_enter
+  wrmsr
+  mov qword [R_SCRATCH + 64], 0
+  mov rdx, user64
+  mov rcx, 0x7000
+  o64 sysexit
+user64:
+  mov ax, cs
+  movzx eax, ax
+  mov [R_SCRATCH], rax
+  mov ax, ss
+  movzx eax, ax
+  mov [R_SCRATCH + 8], rax
+  mov [R_SCRATCH + 16], rsp
+  sysenter
+sys_enter:
+  mov ax, cs
+  movzx eax, ax
+  mov [R_SCRATCH + 24], rax
+  mov [R_SCRATCH + 32], rsp
+  inc qword [R_SCRATCH + 64]
+  cmp qword [R_SCRATCH + 64], 2
+  je .done
+  mov edx, compat_user
+  mov ecx, 0x7000
+  sysexit
+.done:
+  cli
+  hlt
+bits 32
+compat_user:
+  mov eax, cs
+  mov [R_SCRATCH + 40], eax
+  mov eax, ss
+  mov [R_SCRATCH + 48], eax
+  sysenter
+bits 64
+`);
+  assert.equal(q(m, R.SCRATCH), 0x2bn, 'SYSEXIT with REX.W: CS = SYSENTER_CS + 32, RPL 3');
+  assert.equal(q(m, R.SCRATCH + 8), 0x33n, 'SS = SYSENTER_CS + 40, RPL 3');
+  assert.equal(q(m, R.SCRATCH + 16), 0x7000n, 'RSP = RCX');
+  assert.equal(q(m, R.SCRATCH + 24), 0x08n);
+  assert.equal(q(m, R.SCRATCH + 32), 0x8c000n, 'RSP = SYSENTER_ESP');
+  assert.equal(q(m, R.SCRATCH + 40) & 0xffffn, 0x1bn, 'SYSEXIT without REX.W: CS = SYSENTER_CS + 16');
+  assert.equal(q(m, R.SCRATCH + 48) & 0xffffn, 0x23n);
+  assert.equal(q(m, R.SCRATCH + 64), 2n, 'SYSENTER from compatibility mode entered the kernel');
+});
