@@ -4,7 +4,7 @@
 export { Cpu, RUN_OK, RUN_HALT_WAIT, RUN_HALT_DEAD, RUN_TRIPLE, RUN_FILTER, RUN_BREAK, RUN_WATCH, RUN_PAUSE, RUN_REQUEST } from './execute';
 export type { DeliveryKind, InterceptHook } from './segments';
 export type { ExitContext, ExitControls, ExitExtra, ExitSink } from './exit-api';
-export { FAULT } from './memory-access';
+export { FAULT, linHi } from './memory-access';
 export { cpuid, readTsc, CPUID_VENDOR, CPUID_SIGNATURE, CPUID_FEATURES_EDX } from './identity';
 export { resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type CpuSnapshot } from './reset';
 export { compileErrors } from './block-compiler';

@@ -102,6 +102,11 @@ export class MemoryAccess extends PageWalker {
   readonly noTlb = new Uint8Array(TLB_PAGES);
   /** Linear pages holding an enabled DR0-DR3 data breakpoint (never cached in the TLB). */
   readonly drTlb = new Uint8Array(TLB_PAGES);
+  /**
+   * The linear address xlate() translated last: an MMIO access's own (MMIO pages never hit the
+   * fast path), which the EPT-violation exit reports as VT-x's guest-linear address.
+   */
+  accLin = 0;
   /** Size of the access being translated (for watchpoint overlap). */
   accSize = 1;
   /** DR6 B0-B3 bits of data breakpoints hit by the current instruction. */
@@ -340,6 +345,7 @@ export class MemoryAccess extends PageWalker {
   // ---- paging ------------------------------------------------------------------------
   /** Linear -> physical for an access by the current (or an explicit) privilege; raises #PF. */
   xlate(lin: number, write: boolean, user: boolean, fetch = false): number {
+    this.accLin = lin;
     if ((lin | 0) !== lin) {
       if (this.lma) return this.xlateFar(lin, write, user, fetch);
       lin |= 0;

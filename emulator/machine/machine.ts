@@ -12,7 +12,7 @@ import { PhysicalMemory } from '../memory/physical-memory';
 import { PageStore, type RamImage } from '../memory/page-store';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
-  resetCpu, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants,
+  resetCpu, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants, linHi,
 } from '../cpu';
 import { PvHypervisor } from '../pv/hypervisor';
 import { buildAcpiTables } from '../firmware/acpi-tables';
@@ -90,7 +90,10 @@ export class Machine implements MachineApi {
     mem.setMmio(this.platform.mmio);
     mem.now = () => cpu.icount;
     mem.onMmio = (range, gpa, _size, write) => {
-      cpu.vmexit(ExitReason.EPT_VIOLATION, encodeEptViolation(!write, write, false), range.name, { gpa: gpa >>> 0 });
+      // VT-x saves the guest-linear address beside the GPA (the qualification's bit 7 says so).
+      const lin = cpu.accLin;
+      cpu.vmexit(ExitReason.EPT_VIOLATION, encodeEptViolation(!write, write, false), range.name,
+        { gpa: gpa >>> 0, linear: lin >>> 0, linearHi: cpu.lma ? linHi(lin) >>> 0 : 0 });
       // The device may re-arm a timer (the APIC's): re-check the slice end before the next instruction.
       cpu.irqPoll = true; cpu.deadlineDirty = true; cpu.attn = true;
     };

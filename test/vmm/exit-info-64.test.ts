@@ -52,3 +52,14 @@ test('WRMSR and RDMSR exits keep the whole 64-bit value (EDX:EAX)', () => {
     assert.equal(e.valueHi, 0x00050104);
   }
 });
+
+test('an MMIO access (EPT violation) carries the guest-linear address beside the GPA', () => {
+  const m = run(`
+    mov esi, 0xfee00000
+    mov eax, [esi + 0x30]   ; the local APIC's version register
+    hlt`);
+  const ept = m.exits.recent(50).filter((e) => e.reasonName === 'EPT_VIOLATION');
+  assert.equal(ept.length, 1);
+  assert.equal(ept[0]!.gpa, 0xfee00030);
+  assert.deepEqual([ept[0]!.linear, ept[0]!.linearHi], [0xfee00030, 0]);
+});
