@@ -1,5 +1,5 @@
 // Loads a Linux/x86 bzImage the way a boot loader that skips the real-mode setup code does
-// (Documentation/arch/x86/boot.rst): the protected-mode kernel at 1 MiB, the zero page and the
+// (Documentation/arch/x86/boot.rst): the protected-mode kernel at code32_start (1 MiB), the zero page and the
 // command line in low memory, the initrd as high as initrd_addr_max and RAM allow, and entry
 //   '32' (the default, GRUB's `linux` on a PC): 32-bit protected mode, paging off, a GDT with
 //        4 GiB flat __BOOT_CS (0x10) and __BOOT_DS (0x18), ESI = zero page, EBP = EDI = EBX = 0,
@@ -18,7 +18,7 @@ import { MIN_PROTOCOL_64, XLF_KERNEL_64, protocolText, readSetupHeader } from '.
 import { ZERO_PAGE_SIZE, buildZeroPage } from './linux-zero-page';
 import type { LoadOptions } from './load-options';
 
-/** Where the protected-mode kernel goes: 1 MiB, code32_start's default, as QEMU and GRUB put it. */
+/** Where the protected-mode kernel goes by default: 1 MiB, code32_start's default, as QEMU and GRUB put it. */
 export const KERNEL_ADDR = MiB;
 /** Low memory the loader uses, below the EBDA: zero page, command line, GDT, page tables. */
 export const ZERO_PAGE_ADDR = 0x10000;
@@ -53,6 +53,12 @@ export function loadLinux(image: KernelImage, opts: LoadOptions): BootPlan {
   }
 
   const kernel = bytes.subarray(h.kernelOffset);
+  // code32_start is "the address to jump to in protected mode", which defaults to the kernel's
+  // load address: the kernel goes there (1 MiB for every bzImage a build makes).
+  const kernelAddr = h.code32Start;
+  if (kernelAddr < MiB || kernelAddr % PAGE !== 0) {
+    throw new ImageError(`code32_start ${hex(kernelAddr)} is not a page-aligned address at or above 1 MiB where the protected-mode kernel could be loaded`, { offset: 0x214, field: 'code32_start' });
+  }
   if (entryKind === '64' && kernel.length <= 0x200) {
     throw new ImageError(`the protected-mode kernel is ${kernel.length} bytes: its 64-bit entry at +0x200 lies outside it`, { offset: 0x1f4, field: 'syssize' });
   }
@@ -60,8 +66,8 @@ export function loadLinux(image: KernelImage, opts: LoadOptions): BootPlan {
   // kernel runs at its load address rounded up to kernel_alignment but never below pref_address
   // (LOAD_PHYSICAL_ADDR); one that is not runs at pref_address (1 MiB before 2.10).
   const align = Math.max(h.kernelAlignment, 1);
-  const runAt = h.relocatable ? Math.max(Math.ceil(KERNEL_ADDR / align) * align, h.prefAddress) : h.prefAddress;
-  const kernelEnd = Math.max(KERNEL_ADDR + kernel.length, runAt + Math.max(h.initSize, kernel.length));
+  const runAt = h.relocatable ? Math.max(Math.ceil(kernelAddr / align) * align, h.prefAddress) : h.prefAddress;
+  const kernelEnd = Math.max(kernelAddr + kernel.length, runAt + Math.max(h.initSize, kernel.length));
   if (kernelEnd > opts.ramBytes) {
     throw new ImageError(
       `this kernel needs RAM up to ${hex(kernelEnd)} (${formatSize(Math.ceil(kernelEnd / MiB) * MiB)}: it decompresses at ${hex(runAt)} into init_size ${formatSize(h.initSize)}), more than the guest's ${formatSize(opts.ramBytes)}; give the machine more memory (--memory)`,
@@ -89,7 +95,7 @@ export function loadLinux(image: KernelImage, opts: LoadOptions): BootPlan {
 
   const zeroPage = buildZeroPage({
     header: h, bytes, ramBytes: opts.ramBytes, cmdlineAddr: CMDLINE_ADDR, initrd,
-    acpiRsdpAddr: opts.acpiRsdpAddr ?? 0, kernelAddr: KERNEL_ADDR,
+    acpiRsdpAddr: opts.acpiRsdpAddr ?? 0, kernelAddr,
   });
   const cmd = new Uint8Array(cmdline.length + 1);
   cmd.set(cmdline);
@@ -100,7 +106,7 @@ export function loadLinux(image: KernelImage, opts: LoadOptions): BootPlan {
     { paddr: CMDLINE_ADDR, bytes: cmd },
     { paddr: GDT_ADDR, bytes: gdt },
     ...(tables ? [{ paddr: PAGE_TABLES_ADDR, bytes: tables }] : []),
-    { paddr: KERNEL_ADDR, bytes: new Uint8Array(kernel) },
+    { paddr: kernelAddr, bytes: new Uint8Array(kernel) },
     ...(initrd ? [{ paddr: initrd.addr, bytes: opts.initrd! }] : []),
   ];
   checkPlacements([
@@ -108,26 +114,26 @@ export function loadLinux(image: KernelImage, opts: LoadOptions): BootPlan {
     { start: CMDLINE_ADDR, size: cmd.length, what: 'command line' },
     { start: GDT_ADDR, size: gdt.length, what: 'boot GDT' },
     ...(tables ? [{ start: PAGE_TABLES_ADDR, size: tables.length, what: 'boot page tables' }] : []),
-    { start: KERNEL_ADDR, size: kernel.length, what: 'protected-mode kernel' },
+    { start: kernelAddr, size: kernel.length, what: 'protected-mode kernel', offset: 0x214, field: 'code32_start' },
     ...(initrd ? [{ start: initrd.addr, size: initrd.size, what: 'initrd' }] : []),
   ], opts.ramBytes);
   if (CMDLINE_ADDR + cmd.length > GDT_ADDR || PAGE_TABLES_ADDR + (tables?.length ?? 0) > LOW_USABLE_END) {
     throw new ImageError('the boot structures do not fit in low memory', { field: 'command line' });
   }
 
-  const what = `Linux bzImage, boot protocol ${protocolText(h.version)}, ${is64 ? '64-bit' : '32-bit'} kernel at ${hex(KERNEL_ADDR)} (${formatSize(kernel.length)}, runs at ${hex(runAt)}, init_size ${formatSize(h.initSize)})`
+  const what = `Linux bzImage, boot protocol ${protocolText(h.version)}, ${is64 ? '64-bit' : '32-bit'} kernel at ${hex(kernelAddr)} (${formatSize(kernel.length)}, runs at ${hex(runAt)}, init_size ${formatSize(h.initSize)})`
     + `${initrd ? `, initrd ${formatSize(initrd.size)} at ${hex(initrd.addr)}` : ''}`;
   if (entryKind === '64') {
     return {
       memory,
-      entry: { kind: 'long64', rip: KERNEL_ADDR + 0x200, cr3: PAGE_TABLES_ADDR, gdt: bootGdt, regs: { esi: ZERO_PAGE_ADDR } },
-      description: `${what}, 64-bit entry ${hex(KERNEL_ADDR + 0x200)}, RSI = zero page ${hex(ZERO_PAGE_ADDR)}`,
+      entry: { kind: 'long64', rip: kernelAddr + 0x200, cr3: PAGE_TABLES_ADDR, gdt: bootGdt, regs: { esi: ZERO_PAGE_ADDR } },
+      description: `${what}, 64-bit entry ${hex(kernelAddr + 0x200)}, RSI = zero page ${hex(ZERO_PAGE_ADDR)}`,
     };
   }
   return {
     memory,
-    entry: { kind: 'flat32', eip: KERNEL_ADDR, gdt: bootGdt, regs: { esi: ZERO_PAGE_ADDR, ebp: 0, edi: 0, ebx: 0 } },
-    description: `${what}, 32-bit entry ${hex(KERNEL_ADDR)}, ESI = zero page ${hex(ZERO_PAGE_ADDR)}`,
+    entry: { kind: 'flat32', eip: kernelAddr, gdt: bootGdt, regs: { esi: ZERO_PAGE_ADDR, ebp: 0, edi: 0, ebx: 0 } },
+    description: `${what}, 32-bit entry ${hex(kernelAddr)}, ESI = zero page ${hex(ZERO_PAGE_ADDR)}`,
   };
 }
 

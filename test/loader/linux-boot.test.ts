@@ -207,6 +207,13 @@ test('malformed or unsuitable bzImages are refused with the field at fault', () 
   bad(() => undefined, /command line is 300 bytes; this kernel takes at most 255/, 'cmdline_size', { cmdline: 'x'.repeat(300) });
   bad(() => undefined, /no room for the .* initrd/, 'initrd', { initrd: new Uint8Array(15 * MiB) });
   bad((v) => v.setUint32(0x230, 0x3000, true), /kernel_alignment 0x3000 is not a power of two/, 'kernel_alignment');
+  bad((v) => v.setUint32(0x214, 0x8000, true), /code32_start 0x8000 is not a page-aligned address at or above 1 MiB/, 'code32_start');
+  // A code32_start elsewhere is where the kernel is loaded and entered.
+  const moved = good.slice();
+  new DataView(moved.buffer).setUint32(0x214, 0x200000, true);
+  const mp = loadImage(moved, { ramBytes: RAM, format: 'bzimage' });
+  assert.ok(mp.entry.kind === 'flat32' && mp.entry.eip === 0x200000);
+  assert.deepEqual(mp.memory.find((m) => m.paddr === 0x200000)?.bytes.subarray(0, 16), good.subarray(0x600, 0x610));
   bad((v) => v.setUint32(0x1f4, 0x1000, true), /the file is truncated: syssize says the protected-mode kernel is 65536 bytes/, 'syssize');
   assert.throws(() => loadImage(good.slice(0, 0x600 + 0x100), { ramBytes: RAM, linuxEntry: '64' }), /truncated|64-bit entry at \+0x200 lies outside it/);
   // Not a bzImage at all, under --format bzimage: what the file is instead is named.
