@@ -9,6 +9,7 @@ import { ExitReason } from '../isa/exit-reasons';
 import { xgetbv, xsetbv } from './sse-save';
 import { cpuid, msrKnown, rdmsr, readTsc, wrmsr } from './identity';
 import { LONG_MSRS, canonical } from './long-msrs';
+import { invpcid } from './invpcid';
 import { readCr8, swapgs, syscall, sysret, writeCr8, zeroHigh } from './long-mode-ops';
 import { MemoryAccess, linHi } from './memory-access';
 import type { ExecCpu, Family, Handler } from './handler';
@@ -418,5 +419,6 @@ export const SYSTEM_OPS: Family = {
     0x30: wrmsrOp, 0x31: rdtsc, 0x32: rdmsrOp, 0x33: rdpmc, 0x34: sysenter, 0x35: sysexit,
     0xa2: cpuidOp,
   },
+  map0f38: { 0x82: (cpu) => invpcid(cpu) },
   msrs: [{ index: MSR_TSC_AUX, reset: [0, 0], reserved: [0, -1] }, ...LONG_MSRS],
 };

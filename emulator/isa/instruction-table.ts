@@ -10,7 +10,7 @@
 // in table-long-mode.ts.
 
 import type { IsaEntry } from './types';
-import { D64, END, F64, M, NO64, imm, op0f, op1 } from './form-builders';
+import { D64, END, F64, M, NO64, imm, op0f, op0f38, op1 } from './form-builders';
 import { IO_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, GP_EMUL, entry } from './table-text';
 import { SYSTEM_STATE_ENTRIES } from './table-system-state';
 import { LONG_MODE_ENTRIES } from './table-long-mode';
@@ -430,7 +430,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'invpcid', rule: 'PV048', mnemonics: ['invpcid'], alsoWritten: '`.byte 0x66,0x0f,0x38,0x82,...`', title: 'INVPCID: invalidate TLB entries by PCID',
-    class: 'privileged', forms: [],
+    class: 'privileged', forms: [op0f38(0x82, 'invpcid', 'Gy, Mdq', 'system', { ...M, mod: 'mem', prefix: '66', ...END, cpuid: { leaf: 7, reg: 'ebx', bit: 10 } })],
     semantics: 'Invalidates TLB entries and paging-structure caches for one address, one PCID or all PCIDs (type in a register, descriptor in memory).',
     pvBehaviour: GP_PV,
     pvSeverity: 'error',

@@ -39,6 +39,7 @@ const PROBES: Record<string, string | Long> = {
   [key(7, 'ebx', 7)]: CR4_OR(20),                                                           // SMEP
   [key(7, 'ebx', 20)]: `${CR4_OR(21)}\n  stac\n  clac`,                                     // SMAP
   [key(7, 'ecx', 2)]: CR4_OR(11),                                                           // UMIP
+  [key(7, 'ebx', 10)]: 'mov eax, 2\n  invpcid eax, [R_SCRATCH + 0x40]',                     // INVPCID (type 2: everything)
   [key(0x80000001, 'edx', 20)]: 'mov ecx, 0xc0000080\n  rdmsr\n  or eax, 0x800\n  wrmsr',    // NX
   [key(0x80000001, 'edx', 27)]: 'rdtscp',                                                   // RDTSCP
   // LM: EFER.LME with paging off (entering and leaving long mode: test/cpu/long-mode.test.ts).

@@ -12,7 +12,9 @@ function encoding(f: OpcodeForm): number[] {
   for (let reg = f.reg ?? 0; reg < 8; reg++) {
     const b: number[] = [];
     if (f.rep === 'f3') b.push(0xf3);
+    if (f.prefix === '66') b.push(0x66);
     if (f.map === '0f') b.push(0x0f);
+    if (f.map === '0f38') b.push(0x0f, 0x38);
     b.push(f.opcode);
     if (f.modrm) b.push(f.modrmByte ?? ((f.mod === 'mem' ? 0x00 : 0xc0) | (reg << 3) | 1));
     const bytes = new Uint8Array([...b, 0, 0, 0, 0, 0, 0, 0, 0]);
