@@ -3,7 +3,7 @@
 // Part of the engine (no DAP import); the engine delegates to it.
 
 import type { MachineApi, RegisterFile } from '../../emulator/machine';
-import { type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
+import { X86_64, unwindEbpChain, type DebugInfo, formatValue, scalarValue, sizeOf, strip, typeName, type CType, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import { compileExpression, ExpressionError, NotApplicable, toBigInt, toNumber, typedBytes, type ExpressionScope, type Typed, type Value } from '../../emulator/expression';
 import { GPR64, asAddress, controlRegister, cr8, efer, gpr, kernelGsBase, longCpu, rip, segmentBase, setGpr, type LongCpu } from './long-mode-view';
 import type { SymbolTable } from './symbols';
@@ -226,7 +226,7 @@ export class Inspector {
 
   /** Registers in the form the DWARF evaluator takes (x86-64 names for an x86-64 image: addresses signed, arch.ts). */
   dwarfRegs(): Regs {
-    const c = this.dwarf?.arch.name === 'x86-64' ? longCpu(this.machine) : null;
+    const c = this.image64 || this.dwarf?.arch.name === 'x86-64' ? longCpu(this.machine) : null;
     if (c) {
       const out: Regs = {};
       GPR64.forEach((name, i) => { out[name] = asAddress(gpr(c, i)); });
@@ -258,7 +258,7 @@ export class Inspector {
    */
   frames(): RawFrame[] {
     const regs = this.dwarfRegs();
-    if (this.dwarf?.arch.name === 'x86-64') return this.frames64(this.dwarf, regs);
+    if (this.image64 || this.dwarf?.arch.name === 'x86-64') return this.frames64(this.dwarf, regs);
     const stubs = new StubMap(this.handlerTable(), (a, n) => this.machine.readLinear(a >>> 0, n));
     return this.throughInterrupts(this.framesFrom(regs, true), regs, stubs, 0);
   }
@@ -267,12 +267,13 @@ export class Inspector {
    * A 64-bit image's stack: CFI (through interrupt frames whose stubs mark them signal frames),
    * the RBP chain where no FDE covers a frame.
    */
-  private frames64(di: DebugInfo, regs: Regs): RawFrame[] {
+  private frames64(di: DebugInfo | null, regs: Regs): RawFrame[] {
     const stubs = new StubMap(this.handlerTable64(), (a, n) => this.readMemory(a, n), 64);
     return this.throughInterrupts64(di, this.stack64(di, regs, this.regBytes), stubs, 0);
   }
 
-  private stack64(di: DebugInfo, regs: Regs, regBytes?: (name: string) => Uint8Array | undefined): RawFrame[] {
+  private stack64(di: DebugInfo | null, regs: Regs, regBytes?: (name: string) => Uint8Array | undefined): RawFrame[] {
+    if (!di) return this.rbpChain(regs);
     return di.stack(regs, this.readMemory, 64, regBytes).map((f, i) => ({
       pc: f.regs.rip ?? 0, sp: f.regs.rsp ?? 0, fp: f.regs.rbp ?? 0, regs: f.regs, fn: f.function, exactPc: i === 0 || f.exactPc,
       ...(f.regBytes ? { regBytes: f.regBytes } : {}),
@@ -283,7 +284,24 @@ export class Inspector {
    * The 64-bit form of throughInterrupts: the CPU pushed SS, RSP, RFLAGS, CS and RIP (always,
    * in 64-bit mode) and maybe an error code; registers the stub pushed one by one come back.
    */
-  private throughInterrupts64(di: DebugInfo, frames: RawFrame[], stubs: StubMap, nesting: number): RawFrame[] {
+  /**
+   * Without DWARF (a kernel built without -g): the RBP chain, [RBP] the caller's RBP and
+   * [RBP+8] the return address, for as long as each return address is in a known function.
+   */
+  private rbpChain(regs: Regs): RawFrame[] {
+    const out: RawFrame[] = [{ pc: regs.rip ?? 0, sp: regs.rsp ?? 0, fp: regs.rbp ?? 0, regs, exactPc: true }];
+    let cur = regs;
+    while (out.length < 64) {
+      const up = unwindEbpChain(cur, this.readMemory, X86_64);
+      const ret = up?.regs.rip;
+      if (!up || ret === undefined || !this.symbols.at(ret) || (up.regs.rsp ?? 0) <= (cur.rsp ?? 0)) break;
+      cur = up.regs;
+      out.push({ pc: ret, sp: cur.rsp ?? 0, fp: cur.rbp ?? 0, regs: cur });
+    }
+    return out;
+  }
+
+  private throughInterrupts64(di: DebugInfo | null, frames: RawFrame[], stubs: StubMap, nesting: number): RawFrame[] {
     if (nesting >= 4) return frames;
     const qword = (a: number): number | null => {
       const b = this.readMemory(a, 8);
@@ -297,7 +315,7 @@ export class Inspector {
       if (!p) continue;
       const at = add(f.sp, p.eipOffset);
       const ripV = qword(at), rflags = qword(add(at, 16)), rspV = qword(add(at, 24));
-      if (ripV === null || rflags === null || rspV === null || (!this.symbols.at(ripV) && !di.functionAt(ripV))) continue;
+      if (ripV === null || rflags === null || rspV === null || (!this.symbols.at(ripV) && !di?.functionAt(ripV))) continue;
       const regs: Regs = { rip: ripV, rsp: rspV, rflags: rflags >>> 0 };
       for (const [r, off] of Object.entries(p.savedOffsets ?? {})) { const v = qword(add(f.sp, off)); if (v !== null) regs[GPR64[Number(r)]!] = v; }
       if (regs.rbp === undefined && p.ebpKept) { const live = f.regs?.rbp ?? f.fp; regs.rbp = live; }

@@ -29,6 +29,7 @@ export type { CType, Member, Enumerator } from './types';
 export { typeName, declaration, sizeOf, strip } from './types';
 export type { Location, Frame, Regs, ReadMemory, LocEntry } from './location';
 export { evaluate, DWARF_REGS } from './location';
+export { unwindEbpChain } from './cfi';
 export type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
 export type { CfiRow, Fde, UnwoundFrame, CfaRule, RegRule } from './cfi';
 export { formatValue, scalarValue } from './format';
