@@ -52,8 +52,10 @@ const XSAVE_LEAF = 0xd;
 export const CPUID_EXT_NX = 1 << 20;
 /** CPUID.80000001H:EDX.LM (bit 29): IA-32e mode, EFER.LME. */
 export const CPUID_EXT_LM = 1 << 29;
-/** Extended features (leaf 0x80000001): the instructions', plus NX and LM. */
-export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', CPUID_EXT_NX | CPUID_EXT_LM);
+/** Extended features (leaf 0x80000001): the instructions', plus NX, LM and 1 GiB pages. */
+/** CPUID.80000001H:EDX.Page1GB (bit 26): the 4-level walker maps 1 GiB pages (PS in a PDPTE). */
+export const CPUID_EXT_PAGE1GB = 1 << 26;
+export const CPUID_EXT_FEATURES_EDX = featureBits(0x80000001, 'edx', CPUID_EXT_NX | CPUID_EXT_LM | CPUID_EXT_PAGE1GB);
 /**
  * The EFER bits a WRMSR may set: SCE (read and written like hardware's; SYSCALL itself stays #UD
  * outside 64-bit mode, as on Intel parts), NXE, and LME where CPUID reports LM. LMA is the

@@ -49,6 +49,8 @@ const PROBES: Record<string, string | Long> = {
   [key(7, 'ebx', 0)]: { long: `${CR4_OR64(16)}\n  rdfsbase rax\n  wrgsbase rax\n  rdgsbase rbx\n  wrfsbase rbx` },
   [key(0x80000001, 'edx', 11)]: { long: 'mov ecx, 0xc0000081\n  xor eax, eax\n  mov edx, 0x00180008\n  wrmsr\n  mov ecx, 0xc0000082\n  mov eax, .target\n  xor edx, edx\n  wrmsr\n  syscall\n.target:' },
   [key(0x80000001, 'ecx', 0)]: { long: 'lahf\n  sahf' },
+  // Page1GB: a 1 GiB page (PS in a PDPTE) at linear 1 GiB mapping physical 0, read through.
+  [key(0x80000001, 'edx', 26)]: { long: 'mov dword [pdpt_lo + 8], 0x83\n  mov eax, [0x40000000 + R_SCRATCH]' },
 };
 
 /** Features not implemented: the bit is clear and the use faults with this vector. */

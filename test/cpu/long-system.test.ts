@@ -422,7 +422,7 @@ test('CPUID: long mode, NX, SYSCALL, RDTSCP, LAHF/SAHF, CMPXCHG16B, FSGSBASE, 48
 `);
   const edx = Number(q(m, R.SCRATCH + 8)), ecx = Number(q(m, R.SCRATCH + 16));
   assert.equal(q(m, R.SCRATCH), 0x80000008n);
-  for (const [bit, name] of [[29, 'LM'], [20, 'NX'], [11, 'SYSCALL'], [27, 'RDTSCP']] as const) assert.ok((edx >>> bit) & 1, name);
+  for (const [bit, name] of [[29, 'LM'], [20, 'NX'], [11, 'SYSCALL'], [27, 'RDTSCP'], [26, 'Page1GB']] as const) assert.ok((edx >>> bit) & 1, name);
   assert.ok(ecx & 1, 'LAHF/SAHF in 64-bit mode');
   assert.equal(Number(q(m, R.SCRATCH + 24)) & 0xffff, 0x3024, 'MAXPHYADDR 36, 48-bit linear');
   assert.ok((Number(q(m, R.SCRATCH + 32)) >>> 13) & 1, 'CX16');
