@@ -92,6 +92,8 @@ export function saveCpu(cpu: Cpu): CpuSnapshot {
   // Whether an interrupt check is due is state too: forcing one after a restore delivered a
   // PV event that was pending while the original run would have waited for the next tick.
   s.irqPoll = cpu.irqPoll;
+  // A MOV SS shadow holds back single-step traps too (not only interrupts); CR8 without an APIC.
+  s.ssShadow = cpu.ssShadow; s.tprShadow = cpu.tprShadow;
   s.regs = cpu.regs.slice();
   s.regsHi = cpu.regsHi.slice(); s.ripHi = cpu.ripHi; s.segBaseHi = cpu.segBaseHi.slice();
   s.segSel = cpu.segSel.slice(); s.segBase = cpu.segBase.slice(); s.segLimit = cpu.segLimit.slice(); s.segAttr = cpu.segAttr.slice();
@@ -109,6 +111,7 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   for (const k of SCALARS) c[k] = s[k];
   // Snapshots from before the VT-x NMI controls had no NMI held by the hypervisor.
   cpu.vnmiPending = s.vnmiPending === true; cpu.nmiWindowArmed = s.nmiWindowArmed === true;
+  cpu.ssShadow = s.ssShadow === true; cpu.tprShadow = typeof s.tprShadow === 'number' ? s.tprShadow : 0;
   // Snapshots from before long mode hold eight registers and no high halves.
   cpu.regs.fill(0); cpu.regs.set(s.regs as Int32Array);
   cpu.regsHi.fill(0); if (s.regsHi) cpu.regsHi.set(s.regsHi as Int32Array);

@@ -461,12 +461,15 @@ export class Machine implements MachineApi {
     if (s.ram.refs <= 0) throw new Error('restore: the snapshot was released');
     const mem = this.memory, pages = this.pages;
     // Only pages written since the current image, and those where the two images differ.
-    pages.apply(this.ramBase, s.ram, mem.u8, mem.dirtyPages(), mem.dirty, () => undefined);
+    // Compiled code survives on every other page: a stepBack or a reverseContinue replays the
+    // code it just ran, and recompiling it (after 10,000 interpreted visits per entry point)
+    // cost more than the re-execution itself. A page put back drops the blocks compiled from
+    // it, as a guest store there would.
+    pages.apply(this.ramBase, s.ram, mem.u8, mem.dirtyPages(), mem.dirty, (page) => mem.onCodeWrite?.(page * 4096, 4096));
     pages.retain(s.ram);
     pages.release(this.ramBase);
     this.ramBase = s.ram;
     mem.restartTracking();
-    this.cpu.flushCode();
     loadCpu(this.cpu, s.cpu);
     const pl = this.platform as unknown as { loadState?(st: unknown): void };
     if (s.platform !== undefined) pl.loadState?.(s.platform);
