@@ -514,3 +514,106 @@ bits 64
   assert.equal(q(m, R.SCRATCH + 48) & 0xffffn, 0x23n);
   assert.equal(q(m, R.SCRATCH + 64), 2n, 'SYSENTER from compatibility mode entered the kernel');
 });
+
+test('IRET with a 32-bit operand in 64-bit mode pops five doublewords: here into compatibility mode', { skip: LONG_WAITS }, () => {
+  const { m } = runLong(`
+  sub rsp, 20
+  mov dword [rsp], compat
+  mov dword [rsp + 4], KCODE32
+  mov dword [rsp + 8], 0x2
+  mov dword [rsp + 12], 0x8f800
+  mov dword [rsp + 16], KDATA
+  iretd
+bits 32
+compat:
+  mov eax, cs
+  mov [R_SCRATCH], eax
+  mov [R_SCRATCH + 8], esp
+  jmp KCODE:back64
+bits 64
+back64:
+  mov qword [R_SCRATCH + 16], 1
+`);
+  assert.equal(q(m, R.SCRATCH) & 0xffffn, 0x30n);
+  assert.equal(q(m, R.SCRATCH + 8) & 0xffffffffn, 0x8f800n, 'ESP from the frame: SS:ESP are popped in 64-bit mode at the same privilege');
+  assert.equal(q(m, R.SCRATCH + 16), 1n);
+});
+
+test('a far JMP through a 64-bit call gate lands on its target with nothing pushed; a bad upper half is #GP(selector)', { skip: LONG_WAITS }, () => {
+  const { m } = runLong(`
+  mov rax, target
+  mov [gdt + 0x48], ax
+  mov word [gdt + 0x48 + 2], KCODE
+  mov word [gdt + 0x48 + 4], 0x8c00       ; 64-bit call gate, DPL 0, present
+  shr rax, 16
+  mov [gdt + 0x48 + 6], ax
+  shr rax, 16
+  mov [gdt + 0x48 + 8], eax
+  mov dword [gdt + 0x48 + 12], 0
+  mov [R_SCRATCH], rsp
+  jmp far dword [rel gate_ptr]
+target:
+  mov [R_SCRATCH + 8], rsp
+  mov dword [gdt + 0x48 + 12], 0x0c00     ; type 0xC in the upper half: not a 64-bit gate
+  mov rax, after
+  mov [R_RESUME], rax
+  jmp far dword [rel gate_ptr]
+after:
+`, `
+gate_ptr: dd 0
+  dw FREESEL
+`);
+  assert.equal(q(m, R.SCRATCH + 8), q(m, R.SCRATCH), 'JMP pushes nothing');
+  assert.deepEqual([q(m, R.VEC), q(m, R.ERR)], [13n, 0x48n]);
+});
+
+test('LLDT in IA-32e mode reads a 16-byte descriptor with a 64-bit base; a segment loaded from that LDT works', { skip: LONG_WAITS }, () => {
+  const { m } = runLong(`
+  mov rax, ldt
+  mov word [gdt + 0x58], 0x17             ; limit: three entries
+  mov [gdt + 0x58 + 2], ax
+  shr rax, 16
+  mov [gdt + 0x58 + 4], al
+  mov byte [gdt + 0x58 + 5], 0x82         ; LDT, present
+  mov [gdt + 0x58 + 7], ah
+  shr rax, 16
+  mov [gdt + 0x58 + 8], eax
+  mov dword [gdt + 0x58 + 12], 0
+  mov ax, 0x58
+  lldt ax
+  sldt bx
+  movzx ebx, bx
+  mov [R_SCRATCH], rbx
+  mov qword [R_SCRATCH + 0x40], 0x1234
+  mov ax, 0x0c                            ; LDT entry 1, RPL 0
+  mov fs, ax
+  mov rax, [fs:R_SCRATCH + 0x40 - 0x1000]
+  mov [R_SCRATCH + 8], rax
+  mov dword [gdt + 0x58 + 12], 0x0200     ; a type in the upper half
+  mov rax, after
+  mov [R_RESUME], rax
+  mov ax, 0x58
+  lldt ax
+after:
+`, `
+align 8
+ldt:
+  dq 0
+  dq 0x00cf92000000ffff | (0x1000 << 16)  ; data, base 0x1000
+  dq 0
+`);
+  assert.equal(q(m, R.SCRATCH), 0x58n);
+  assert.equal(q(m, R.SCRATCH + 8), 0x1234n, 'FS from the LDT: base 0x1000');
+  assert.deepEqual([q(m, R.VEC), q(m, R.ERR)], [13n, 0x58n]);
+});
+
+test('a fault while delivering #DF in 64-bit mode is a triple fault', { skip: LONG_WAITS }, () => {
+  const { stop } = runLong(`
+  lidt [rel empty_idt]
+  int3
+`, `
+empty_idt: dw 0
+  dq 0
+`);
+  assert.equal(stop.kind, 'triple-fault');
+});
