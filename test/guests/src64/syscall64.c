@@ -105,6 +105,11 @@ __asm__(
 
   /* A SYSCALL that SYSRETL returns from into the 32-bit code right after it. */
   "user64_to32:\n"
+  /* The IRETQ into ring 3 nulled DS and ES (DPL 0 < CPL 3); 64-bit code ignores them but the
+     32-bit code SYSRETL returns to uses DS, so give it the user data segment first. */
+  "  mov $0x23, %eax\n"
+  "  mov %eax, %ds\n"
+  "  mov %eax, %es\n"
   "  mov $8, %eax\n"
   "  mov $0x99, %edi\n"
   "  syscall\n"
