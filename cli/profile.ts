@@ -35,12 +35,21 @@ function symbolize(sorted: readonly Symbol[], addr: number): string | undefined 
   return off ? `${s.name}+0x${off.toString(16)}` : s.name;
 }
 
+/** "0x00100400" for 32-bit addresses, all 16 digits past them ("0xffffffff80001000"). */
+function addressKey(addr: number): string {
+  if (addr >= 0 && addr <= 0xffffffff) return '0x' + addr.toString(16).padStart(8, '0');
+  return '0x' + BigInt.asUintN(64, BigInt(addr)).toString(16).padStart(16, '0');
+}
+
 export class ExitProfile {
   private readonly byAddress = new Map<number, AddressEntry>();
 
   add(r: ExitRecord): void {
-    let e = this.byAddress.get(r.eip >>> 0);
-    if (!e) { e = { exits: 0, cycles: 0, byReason: {} }; this.byAddress.set(r.eip >>> 0, e); }
+    // 64-bit code: RIP as the loader writes ELF64 addresses, a signed canonical number
+    // (0xffffffff80001000 is -0x7ffff000), so symbols and lines are found in the higher half.
+    const addr = r.ripHi ? (r.ripHi | 0) * 0x100000000 + (r.eip >>> 0) : r.eip >>> 0;
+    let e = this.byAddress.get(addr);
+    if (!e) { e = { exits: 0, cycles: 0, byReason: {} }; this.byAddress.set(addr, e); }
     e.exits++;
     e.cycles += r.cycles;
     e.byReason[r.reasonName] = (e.byReason[r.reasonName] ?? 0) + 1;
@@ -52,7 +61,8 @@ export class ExitProfile {
     const sorted = (symbols ?? []).filter((s) => s.name).slice().sort((a, b) => a.address - b.address);
     const exitsByAddress: Record<string, AddressEntry> = {};
     const byLine = new Map<string, LineEntry>();
-    for (const addr of [...this.byAddress.keys()].sort((a, b) => a - b)) {
+    const unsigned = (a: number): bigint => BigInt.asUintN(64, BigInt(a));
+    for (const addr of [...this.byAddress.keys()].sort((a, b) => (unsigned(a) < unsigned(b) ? -1 : 1))) {
       const e: AddressEntry = { ...this.byAddress.get(addr)! };
       const symbol = symbolize(sorted, addr);
       if (symbol) e.symbol = symbol;
@@ -67,7 +77,7 @@ export class ExitProfile {
         l.cycles += e.cycles;
         for (const [k, v] of Object.entries(e.byReason)) l.byReason[k] = (l.byReason[k] ?? 0) + v;
       }
-      exitsByAddress['0x' + addr.toString(16).padStart(8, '0')] = e;
+      exitsByAddress[addressKey(addr)] = e;
     }
     const lines = [...byLine.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
     return { version: 1, ...rest, cyclesAreEstimates: true, lines, exitsByAddress };
