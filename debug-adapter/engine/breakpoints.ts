@@ -74,6 +74,9 @@ export class BreakpointSet {
     return bp;
   }
 
+  /** Every address a user breakpoint is placed at. */
+  addresses(): number[] { return [...this.byAddress.keys()]; }
+
   private place(address: number, bp: UserBreakpoint): void {
     let list = this.byAddress.get(address);
     if (!list) { list = []; this.byAddress.set(address, list); this.machine.addBreakpoint(address); }

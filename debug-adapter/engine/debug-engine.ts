@@ -24,7 +24,7 @@ import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
 import { asAddress, gpr, longCpu, rip } from './long-mode-view';
-import { History, describeHistory } from './history';
+import { History, describeHistory, type Snap } from './history';
 import type { LaunchConfig } from '../launch-config';
 import type { EndInfo, Outcome, StopInfo } from './outcome';
 
@@ -392,7 +392,17 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.launchOp(async () => {
       const now = this.machine.icount;
       let end = now;
-      for (let snap: ReturnType<History['before']> | null = h.before(now); snap; snap = h.previous(snap)) {
+      // Intervals where no breakpoint's instruction ran are passed over without re-executing
+      // them (exception filters match exits, which the code record says nothing about).
+      h.cutCode();
+      const addresses = this.filters.length === 0 ? this.breakpoints.addresses() : null;
+      let next: Snap | null = null, skipped = 0;
+      for (let snap: Snap | null = h.before(now); snap; next = snap, snap = h.previous(snap)) {
+        if (addresses && h.cannotReach(snap, end < now ? next : null, addresses)) {
+          end = snap.icount;
+          if (++skipped % 4096 === 0) await yieldNow();
+          continue;
+        }
         const hits: Array<{ icount: number; kind: 'bp' | 'filter'; ids: number[] }> = [];
         this.replayTo(end, snap, (icount, kind, ids) => hits.push({ icount, kind, ids }));
         // The window ends where a later snapshot begins: usually one a stop took, at a breakpoint

@@ -22,8 +22,19 @@
 
 import type { MachineApi } from '../../emulator/machine';
 import { stateBytes } from '../../emulator/machine';
+import { CodeCoverage, rangesHold, unionRanges } from '../../emulator/cpu';
 
-export interface Snap { icount: number; state: unknown; bytes: number }
+export interface Snap {
+  icount: number; state: unknown; bytes: number;
+  /**
+   * The code that runs from here to the next snapshot (or on from the newest), as linear
+   * [start, end) ranges, maybe more (null: anything may run). reverseContinue skips the
+   * intervals where no breakpoint's instruction ran.
+   */
+  code: Float64Array | null;
+  /** The linear address of the instruction about to run here (-1: not known, long mode). */
+  pc: number;
+}
 
 /** What the history holds now (`paravirt.runStats`, the Debug Console line). */
 export interface HistoryStats {
@@ -68,9 +79,19 @@ export class History {
   /** Snapshots dropped to make room (the Debug Console says so when this grows). */
   thinned = 0;
 
+  /** The CPU recording which code runs (null: this machine's CPU cannot, so nothing is skipped). */
+  private readonly cpu: CoverageCpu | null;
+  /**
+   * The snapshot whose interval the code recorded since the last cut belongs to: the newest
+   * one at or before the machine's position, which execution left from without passing another.
+   */
+  private liveFrom: Snap | null = null;
+
   constructor(private readonly machine: MachineApi, readonly budgetBytes: number, initialSpacing = 1_000_000) {
     if (!(budgetBytes >= 0)) throw new RangeError(`history budget must be a number of bytes >= 0, got ${budgetBytes}`);
     this.minSpacing = initialSpacing;
+    this.cpu = coverageCpuOf(machine);
+    if (this.cpu) { this.cpu.coverage = new CodeCoverage(); this.cpu.coverageCut(); }
     // Until a snapshot of a running guest has been timed: about a millisecond.
     this.copyCpuMs = 1;
     this.take(false, true);
@@ -129,6 +150,7 @@ export class History {
   private take(timed = true, first = false): void {
     const t0 = performance.now();
     this.ranMs += this.clock.lap();
+    this.cutCode();
     if (!first && !this.makeRoom()) {
       this.skipped++;
       this.clock.lap();
@@ -136,7 +158,8 @@ export class History {
       return;
     }
     const state = { machine: this.machine.snapshot(), vmm: vmmOf(this.machine)?.snapshot() };
-    const snap: Snap = { icount: this.machine.icount, state, bytes: stateBytes(state) };
+    const c = this.cpu;
+    const snap: Snap = { icount: this.machine.icount, state, bytes: stateBytes(state), code: null, pc: c && !c.lma ? (c.csBase + c.eip) >>> 0 : -1 };
     this.stateBytes += snap.bytes;
     // Kept in instruction-count order (a stop after a stepBack lands between older snapshots).
     let at = this.snaps.length;
@@ -144,10 +167,13 @@ export class History {
     if (at > 0 && this.snaps[at - 1]!.icount === snap.icount) {
       const replaced = this.snaps[at - 1]!;
       // The start of the run stays the one taken there (the same state; keep its bytes counted once).
-      if (at - 1 === 0) this.drop([snap]);
-      else { this.snaps[at - 1] = snap; this.drop([replaced]); }
+      if (at - 1 === 0) { this.drop([snap]); this.liveFrom = replaced; }
+      else { this.snaps[at - 1] = snap; this.setCode(snap, replaced.code); this.drop([replaced]); this.liveFrom = snap; }
     } else {
       this.snaps.splice(at, 0, snap);
+      // The newest starts an empty record; one between two others runs what its interval ran.
+      this.setCode(snap, !c ? null : at === this.snaps.length - 1 ? new Float64Array(0) : this.snaps[at - 1]!.code);
+      this.liveFrom = snap;
     }
     const ms = this.clock.lap();
     this.ranMs = 0;
@@ -171,7 +197,11 @@ export class History {
       if (mem.heldBytes + this.stateBytes + next <= this.budgetBytes) return true;
       if (this.snaps.length <= 1) return false;
       const i = this.thinnest();
-      this.drop(this.snaps.splice(i, 1));
+      const gone = this.snaps.splice(i, 1), before = this.snaps[i - 1]!;
+      // Its interval joins the one before it.
+      this.setCode(before, unionRanges(before.code, gone[0]!.code));
+      if (this.liveFrom === gone[0]) this.liveFrom = before;
+      this.drop(gone);
       this.thinned++;
     }
   }
@@ -196,6 +226,8 @@ export class History {
 
   /** Puts the machine (and the exit log's counters, so they match that moment) back to `s`. */
   restore(s: Snap): void {
+    this.cutCode();
+    this.liveFrom = s;
     const st = s.state as { machine: unknown; vmm: unknown };
     this.machine.restore(st.machine);
     if (st.vmm !== undefined) vmmOf(this.machine)?.restore(st.vmm);
@@ -211,8 +243,38 @@ export class History {
   /** Snapshots taken after `icount` describe a future that is about to be rewritten. */
   truncateAfter(icount: number): void {
     const gone = this.snaps.filter((s, i) => i !== 0 && s.icount > icount);
+    if (gone.length === 0) return;
+    this.cutCode();
     this.snaps = this.snaps.filter((s, i) => i === 0 || s.icount <= icount);
     this.drop(gone);
+    // The newest kept one's interval now runs on into the new future: it holds what ran up to
+    // here (the same as the first time: runs are deterministic) and gets what runs next.
+    this.liveFrom = this.snaps[this.snaps.length - 1]!;
+  }
+
+  /** The code recorded since the last cut goes to the interval it ran in. */
+  cutCode(): void {
+    if (!this.cpu) return;
+    const ran = this.cpu.coverageCut();
+    if (this.liveFrom) this.setCode(this.liveFrom, unionRanges(this.liveFrom.code, ran));
+  }
+
+  /**
+   * Whether re-executing from `s` to the next snapshot `next` (or to the present, null) can
+   * stop at none of `addresses`: no instruction at one of them ran in the interval, nor is one
+   * about to run where it ends (a stop there belongs to this interval). Call cutCode() first.
+   */
+  cannotReach(s: Snap, next: Snap | null, addresses: number[]): boolean {
+    if (s.code === null || (next !== null && next.pc < 0)) return false;
+    for (const a of addresses) if (rangesHold(s.code, a) || (next !== null && next.pc === a)) return false;
+    return true;
+  }
+
+  private setCode(s: Snap, code: Float64Array | null): void {
+    const delta = (code?.byteLength ?? 0) - (s.code?.byteLength ?? 0);
+    s.code = code;
+    s.bytes += delta;
+    if (this.snaps.includes(s)) this.stateBytes += delta;
   }
 
   /**
@@ -266,6 +328,20 @@ export function describeHistory(s: HistoryStats): string {
     line += ` The budget is full: ${count(s.skipped)} snapshot${s.skipped === 1 ? ' was' : 's were'} not taken, so stepping back to any point after instruction ${count(s.toInstruction)} re-executes from there (raise historyMemory for more).`;
   }
   return line;
+}
+
+/** What the history reads of the CPU to record which code ran (see CodeCoverage). */
+interface CoverageCpu {
+  coverage: CodeCoverage | null;
+  coverageCut(): Float64Array | null;
+  readonly lma: boolean;
+  readonly csBase: number;
+  readonly eip: number;
+}
+
+function coverageCpuOf(m: MachineApi): CoverageCpu | null {
+  const c = (m as unknown as { cpu?: Partial<CoverageCpu> }).cpu;
+  return c && typeof c.coverageCut === 'function' && 'coverage' in c ? (c as CoverageCpu) : null;
 }
 
 /** The HVM exit recorder behind the machine, when it can save its counters and log position. */

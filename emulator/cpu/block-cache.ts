@@ -25,10 +25,12 @@ export interface Block {
    */
   link: Block | null;
   live: boolean;
+  /** CodeCoverage's key (stretch and linear page) when the block last recorded itself. */
+  seenAt: number;
 }
 
 /** Marks an entry point where compiling gives nothing: the interpreter runs it. */
-export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, link: null, live: false });
+export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, link: null, live: false, seenAt: 0 });
 
 const LINE = 6;
 
@@ -133,6 +135,11 @@ export class BlockCache {
     const entries = pg.entries!;
     for (let o = (phys & 0xfff); o < Math.min(4096, (phys & 0xfff) + len); o++) if (entries[o] === NO_BLOCK) entries[o] = undefined;
     return dropped;
+  }
+
+  /** Drop every chaining link (a block entered through a link is not looked up, nor recorded as run). */
+  unlinkAll(): void {
+    for (const pg of this.pages.values()) for (const b of pg.blocks) b.link = null;
   }
 
   /** Forget everything (guest memory replaced, breakpoints moved). */

@@ -81,7 +81,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   }
   const spans = first.spans.map((o) => phys + o);
   return { fn: factory(codeLine), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
-    linear: linear >>> 0, count: first.k, link: null, live: true };
+    linear: linear >>> 0, count: first.k, link: null, live: true, seenAt: 0 };
 }
 
 /**

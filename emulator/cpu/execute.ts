@@ -14,6 +14,7 @@ import * as OP from './operands';
 import * as D from './dispatch';
 import { decodeInfo } from '../isa/decode';
 import { OPCODE_FORMS } from '../isa/opcode-forms';
+import type { CodeCoverage } from './code-coverage';
 import { BlockCache, NO_BLOCK, type Block } from './block-cache';
 import { compileBlock } from './block-compiler';
 import { nmiCanWake, pollNmi } from './nmi';
@@ -87,6 +88,24 @@ export class Cpu extends PortCpu {
     };
   }
 
+  /** Records which code runs, for the reverse history (null: nobody asks, nothing recorded). */
+  coverage: CodeCoverage | null = null;
+
+  /** The interpreter is about to run the instruction at CS:EIP. */
+  private cover(): void {
+    // Long-mode addresses are wider than the record keeps (and long mode compiles no blocks).
+    if (this.lma) this.coverage!.unknown = true;
+    else this.coverage!.at((this.csBase + this.eip) | 0);
+  }
+
+  /** Ends the stretch code coverage records (see CodeCoverage.cut); links are cut with it. */
+  coverageCut(): Float64Array | null {
+    const c = this.coverage;
+    if (c === null) return null;
+    this.blocks?.unlinkAll();
+    return c.cut();
+  }
+
   /** Drop every compiled block (guest memory replaced, breakpoints moved). */
   flushCode(): void {
     if (this.blocks === null) return;
@@ -114,6 +133,8 @@ export class Cpu extends PortCpu {
     if (this.segChkR[CS] !== 0 && ((this.eip >>> 0) + (b.end - b.entry) - 1 > this.segLimit[CS] >>> 0 || (this.eip >>> 0) < b.entry - b.start)) return null;
     // Breakpoints were placed by linear address when the block was compiled.
     if (this.hasBp && b.linear !== lin >>> 0) return null;
+    const cov = this.coverage;
+    if (cov !== null && b.seenAt !== cov.base + (lin >>> 12)) { b.seenAt = cov.base + (lin >>> 12); cov.block(lin, b.start & 0xfff, ((b.end - 1) & 0xfff) + 1); }
     return b;
   }
 
@@ -132,7 +153,9 @@ export class Cpu extends PortCpu {
       if ((e & (3 | T_NX)) === 1 && (e & -4096) === (n.entry & -4096)) return n;
     }
     const m = this.blockHere();
-    if (m !== null) b.link = m;
+    // Only a link the check above can take: then every block entered through a link was
+    // looked up (and recorded by code coverage) at that same address since the links were cut.
+    if (m !== null && m.linear === lin >>> 0) b.link = m;
     return m;
   }
 
@@ -189,6 +212,7 @@ export class Cpu extends PortCpu {
             }
           }
           this.instrEip = this.eip;
+          if (this.coverage !== null) this.cover();
           this.exec();
           this.icount++;
         }
@@ -275,6 +299,7 @@ export class Cpu extends PortCpu {
   /** Execute one instruction (or take its fault) with the single-step trap and shadow rules. */
   stepOne(): void {
     this.instrEip = this.eip;
+    if (this.coverage !== null) this.cover();
     if (this.drExecOn && !(this.flags & FLAG_RF) && this.execBreakpoint()) return;
     const tf = this.flags & FLAG_TF;
     const rf = this.flags & FLAG_RF;

@@ -10,3 +10,4 @@ export { resetCpu, enterFlat32, enterReal, enterReset, saveCpu, loadCpu, type Cp
 export { compileErrors } from './block-compiler';
 export { CS, DS, ES, FS, GS, SS } from './constants';
 export * as constants from './constants';
+export { CodeCoverage, unionRanges, rangesHold } from './code-coverage';

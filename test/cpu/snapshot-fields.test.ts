@@ -34,7 +34,7 @@ const NOT_STATE = [
   'watchHit', 'intercept',
   // The debugger's (breakpoints are the session's, not the guest's) and the wiring to the rest of the machine.
   'breakpoints', 'bpPages', 'bpLow', 'bpSkip', 'hasBp', 'onWatch', 'mem', 'u8', 'i32', 'u16', 'ramBytes', 'platform', 'sink', 'controls',
-  'portOwners', 'msrReserved',
+  'portOwners', 'msrReserved', 'coverage',
 ];
 
 /** The prelude's 64-bit code then a loop (the fields' values at the snapshot are set below). */
