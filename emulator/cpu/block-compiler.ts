@@ -116,6 +116,9 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
   while (k < MAX_INSTRUCTIONS) {
     if (k > 0 && src.hasBp && src.breakpoints.has((linear + off) >>> 0)) break;
     em.visited.add(off);
+    // Where this instruction's text starts (an empty slot a loop's head can be put in).
+    em.heads.set(off, { k, index: body.length, pend: em.pend });
+    body.push('');
     const avail = Math.min(15, pageEnd - (phys + off));
     window.fill(0);
     window.set(u8.subarray(phys + off, phys + off + avail));
@@ -314,6 +317,21 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
       em.emit(`r[4]=(r[4]+4)|0;r[${op & 7}]=t;`);
       em.attnCheck();
       return 'ok';
+    case 0x60: case 0x61: {
+      // PUSHAD/POPAD (kernel entry stubs around every interrupt): the eight registers as one
+      // aligned 32-byte run in a cached page of a stack without limits; anything else (a fault,
+      // a page boundary, a line holding code) is the interpreter's, from inside the block.
+      const pop = op === 0x61;
+      em.emit(`L=${pop ? 'r[4]' : '(r[4]-32)|0'};if(${pop ? 'cr' : 'cw'}[2]===0){L=(sb[2]+L)|0;e=${pop ? 'tr' : 'tw'}[L>>>12];o=L&4095;p=(e&-4096)|o;}else e=0;`);
+      const fits = `(e&3)===1&&o<=4064&&(p&3)===0${pop ? '' : '&&cl[p>>>6]===0&&cl[(p+31)>>>6]===0'}`;
+      const fast = pop
+        ? 'p>>=2;r[7]=i32[p];r[6]=i32[p+1];r[5]=i32[p+2];r[3]=i32[p+4];r[2]=i32[p+5];r[1]=i32[p+6];r[0]=i32[p+7];r[4]=(r[4]+32)|0;'
+        : 'p>>=2;i32[p+7]=r[0];i32[p+6]=r[1];i32[p+5]=r[2];i32[p+4]=r[3];i32[p+3]=r[4];i32[p+2]=r[5];i32[p+1]=r[6];i32[p]=r[7];r[4]=(r[4]-32)|0;';
+      // The flags are not touched either way, so what is pending stays pending.
+      em.emit(`if(${fits}){${fast}}else{${em.sync()}c.eip=${E(em.off)};c.execOne();${RELOAD}` +
+        `if(c.attn===true||c.eip!==${E(em.next)}||ic0+@COUNT@>c.limit){c.icount=ic0+${em.k + 1};return;}}`);
+      return 'ok';
+    }
     case 0x68: case 0x6a:
       em.emit(`t=${op === 0x68 ? em.u32(i) : em.s8(i)};v=(r[4]-4)|0;`);
       em.linear(SS, 'v', 4, true);
@@ -462,6 +480,7 @@ function emitJcc(em: Emitter, cc: number, d: number): 'ok' | 'loop' {
     emitBackEdge(em, cond);
     return 'loop';
   }
+  if (target !== 0 && emitInnerLoop(em, cond, target)) return 'ok';
   // Taken: leave the block. Not taken: the block goes on (a superblock), so branchy code
   // does not pay a block entry every two or three instructions.
   em.emit(`if(${cond}){${em.limitCheck(`(e0+${target})|0`)}${em.exitText(`(e0+${target})|0`, done)}}`);
@@ -478,6 +497,30 @@ function emitBackEdge(em: Emitter, cond: string | null): void {
   em.emit(`ic0+=${done};if(c.attn===true||ic0+${done}>c.limit){${em.flushText()}${WRITE_BACK}c.eip=e0;c.icount=ic0;return;}`);
   em.backEdgePend = em.pend;
   if (em.flushAtBackEdge) { em.emit(em.flushText()); em.pend = 0; }
+}
+
+/**
+ * A conditional branch back to an earlier instruction of the block (not its first): the code
+ * from there to here becomes a loop inside the function, so a loop that gcc enters through a
+ * few set-up instructions runs in the block that holds them instead of in a block of its own,
+ * entered through the run loop once per pass of the loop around it. Taken: the next pass, if
+ * the slice has room for the rest of the block and nothing needs the run loop. Not taken: the
+ * block goes on. Possible when the loop's head found the flags either in the CPU (they are
+ * stored at the back edge) or pending in the locals in the form they are in here, and when
+ * loops nest (a loop closed earlier is either inside this one or wholly before its head).
+ */
+function emitInnerLoop(em: Emitter, cond: string, target: number): boolean {
+  const h = em.heads.get(target);
+  if (h === undefined || h.k === 0) return false;
+  if (h.pend !== 0 && h.pend !== em.pend) return false;
+  for (const [a, b] of em.loops) if (h.k > a && h.k <= b) return false;
+  em.loops.push([h.k, em.k]);
+  const same = h.pend === em.pend;
+  em.out[h.index] = 'for(;;){';
+  em.emit(`if(${cond}){${same ? '' : em.flushText()}ic0+=${em.k + 1 - h.k};` +
+    `if(c.attn===true||ic0+@COUNT@>c.limit){${same ? em.flushText() : ''}${WRITE_BACK}c.eip=(e0+${target})|0;c.icount=ic0+${h.k};return;}` +
+    'continue;}break;}');
+  return true;
 }
 
 function emitShift(em: Emitter, kind: number, x: number, cnt: number): 'ok' {

@@ -65,6 +65,10 @@ export class Emitter {
   readonly visited = new Set<number>();
   /** Where compiling goes on after a followed JMP or CALL. */
   followTarget = 0;
+  /** Each instruction emitted, by offset: its index in the block, the slot its text starts at, the flags pending there. */
+  readonly heads = new Map<number, { k: number; index: number; pend: Pending }>();
+  /** Loops closed inside the block, as instruction index ranges [head, back edge]. */
+  readonly loops: Array<[number, number]> = [];
 
   constructor(readonly bytes: Uint8Array, readonly base: number) {}
 

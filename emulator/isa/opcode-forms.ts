@@ -57,7 +57,7 @@ for (let r = 0; r < 8; r++) {
   one(0xb8 + r, 'mov', 'Zv, Iv', 'data-move', { ...imm('v64'), compiled: 'always' });
   if (r > 0) one(0x90 + r, 'xchg', 'eAX, Zv', 'data-move');
 }
-one(0x60, ['pusha', 'pushad'], '', 'stack', NO64); one(0x61, ['popa', 'popad'], '', 'stack', NO64);
+one(0x60, ['pusha', 'pushad'], '', 'stack', { ...NO64, compiled: 'always' }); one(0x61, ['popa', 'popad'], '', 'stack', { ...NO64, compiled: 'always' });
 one(0x62, 'bound', 'Gv, Ma', 'control', { ...M, mod: 'mem', ...NO64 });   // 62 is EVEX in 64-bit mode
 one(0x63, 'arpl', 'Ew, Gw', 'system', { ...M, ...NO64 });
 // MOVSXD takes ARPL's opcode in 64-bit mode (without REX.W it moves 32 or 16 bits, as iced-x86 and the SDM name it too).

@@ -50,7 +50,7 @@ function mem(rng: Rng, size: string): string {
 /** One random instruction (or a short fixed sequence) of the loop body. */
 function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly string[] = DST, r16: readonly string[] = R16): string {
   const d = pick(rng, dst), s = pick(rng, REGS);
-  switch (rng.below(33)) {
+  switch (rng.below(34)) {
     case 0: case 1: return `${pick(rng, ALU)} ${d}, ${s}`;
     case 2: return `cmp ${d}, ${rng.below(3) ? s : d}\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, dst)}\n  nop`;
     case 3: return `${pick(rng, ALU)} ${d}, ${imm(rng)}`;
@@ -74,6 +74,8 @@ function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly
     case 21: return pick(rng, ['cdq', 'cwde', 'nop', 'pushfd\n  pop ' + d, 'stc', 'clc', 'cmc']);
     case 22: return `${pick(rng, ALU)} ${pick(rng, R8)}, ${pick(rng, R8)}`;
     case 23: return `${pick(rng, ALU)} ${pick(rng, r16)}, ${pick(rng, r16)}`;
+    case 32: return rng.below(2) ? `pushad\n  ${pick(rng, ALU)} ${d}, ${s}\n  popad`
+      : `pushad\n  mov dword [esp + ${pick(rng, [4, 16, 20, 24, 28])}], ${imm(rng)}\n  popad`;
     case 24: return rng.below(2) ? `set${pick(rng, CC)} ${pick(rng, R8)}\n  cmov${pick(rng, CC)} ${d}, ${s}`
       : `set${pick(rng, CC)} ${mem(rng, 'byte')}\n  cmov${pick(rng, CC)} ${d}, ${mem(rng, 'dword')}\n  xchg ax, ax`;
     case 25: return `imul ${d}, ${s}, ${imm(rng) | 0}`;
