@@ -19,6 +19,8 @@ export interface Block {
   readonly linear: number;
   /** Instructions in one pass: the block runs only when the slice has room for them. */
   readonly count: number;
+  /** Compiled for DS and SS without limit checks: runs only while the CPU's flatData holds. */
+  readonly flat: boolean;
   /**
    * The block that ran after this one last time (the run loop's chaining, see execute.ts),
    * and whether this one is still in the cache: a dropped block is never entered by a link.
@@ -30,7 +32,7 @@ export interface Block {
 }
 
 /** Marks an entry point where compiling gives nothing: the interpreter runs it. */
-export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, link: null, live: false, seenAt: 0 });
+export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, flat: false, link: null, live: false, seenAt: 0 });
 
 const LINE = 6;
 

@@ -32,6 +32,8 @@ export interface CompileSource {
   readonly u8: Uint8Array;
   readonly hasBp: boolean;
   readonly breakpoints: ReadonlySet<number>;
+  /** DS and SS need no checks now (memory-access.ts); the block is then compiled without them. */
+  readonly flatData?: boolean;
 }
 
 
@@ -65,7 +67,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   // (A name inside a longer one, `r[` in `tr[`, only costs an unused load.)
   const fields = FIELDS.filter(([name]) => code.includes(`${name}[`)).map(([name, field]) => `${name}=c.${field}`);
   const head = (fields.length ? `const ${fields.join(',')};` : '') +
-    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0;';
+    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0,A=0;';
   code = head + code;
   // The guest's bytes become constants in generated code, never code themselves: every
   // value spliced in above is a number formatted by this file.
@@ -81,7 +83,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   }
   const spans = first.spans.map((o) => phys + o);
   return { fn: factory(codeLine), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
-    linear: linear >>> 0, count: first.k, link: null, live: true, seenAt: 0 };
+    linear: linear >>> 0, count: first.k, flat: src.flatData === true, link: null, live: true, seenAt: 0 };
 }
 
 /**
@@ -102,6 +104,7 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
   const em = new Emitter(u8, phys);
   em.pend = pend;
   em.flushAtBackEdge = flushAtBackEdge;
+  em.flat = src.flatData === true;
   const body = em.out;
   let off = 0;
   let k = 0;
@@ -145,7 +148,8 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
       em.pend = 0;
       // A device reached by the instruction may have moved the slice's end (a timer armed):
       // the rest of the block must fit in what is left, or the run loop takes over.
-      body.push(`if(c.attn===true||c.eip!==((e0+${em.next})|0)||ic0+@COUNT@>c.limit){c.icount=ic0+${k + 1};return;}`);
+      // It may also have loaded DS or SS with limits (a flat block's accesses no longer check).
+      body.push(`if(c.attn===true||c.eip!==((e0+${em.next})|0)||ic0+@COUNT@>c.limit${em.flat ? '||c.flatData!==true' : ''}){c.icount=ic0+${k + 1};return;}`);
     } else {
       compiled++;
     }
@@ -329,7 +333,7 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
         : 'p>>=2;i32[p+7]=r[0];i32[p+6]=r[1];i32[p+5]=r[2];i32[p+4]=r[3];i32[p+3]=r[4];i32[p+2]=r[5];i32[p+1]=r[6];i32[p]=r[7];r[4]=(r[4]-32)|0;';
       // The flags are not touched either way, so what is pending stays pending.
       em.emit(`if(${fits}){${fast}}else{${em.sync()}c.eip=${E(em.off)};c.execOne();${RELOAD}` +
-        `if(c.attn===true||c.eip!==${E(em.next)}||ic0+@COUNT@>c.limit){c.icount=ic0+${em.k + 1};return;}}`);
+        `if(c.attn===true||c.eip!==${E(em.next)}||ic0+@COUNT@>c.limit${em.flat ? '||c.flatData!==true' : ''}){c.icount=ic0+${em.k + 1};return;}}`);
       return 'ok';
     }
     case 0x68: case 0x6a:

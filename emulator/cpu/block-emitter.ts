@@ -63,6 +63,8 @@ export class Emitter {
   backEdgePend: Pending = 0;
   /** Offsets of the instructions emitted so far (a jump is followed only to code not yet in the block). */
   readonly visited = new Set<number>();
+  /** DS and SS were flat when the block was compiled: accesses through them skip the limit checks. */
+  flat = false;
   /** Where compiling goes on after a followed JMP or CALL. */
   followTarget = 0;
   /** Each instruction emitted, by offset: its index in the block, the slot its text starts at, the flags pending there. */
@@ -85,8 +87,12 @@ export class Emitter {
     return `c.ccOp=${p};c.ccA=fa;c.ccB=fb;c.ccRes=fr;c.ccBits=32;${cf}`;
   }
 
-  /** State a fault or an interpreted instruction needs: count, EIP of this instruction, flags. */
-  sync(): string { return `c.icount=ic0+${this.k};c.instrEip=(e0+${this.off})|0;${this.flushText()}${WRITE_BACK}`; }
+  /**
+   * State a fault or an interpreted instruction needs: count, EIP of this instruction, flags.
+   * Only such calls can set `attn` (a device, a watchpoint, a write to code), so they also
+   * mark `A` for the next attnCheck.
+   */
+  sync(): string { return `c.icount=ic0+${this.k};c.instrEip=(e0+${this.off})|0;A=1;${this.flushText()}${WRITE_BACK}`; }
 
   /** Leave the block with EIP at `eipExpr` after `done` instructions. */
   exitText(eipExpr: string, done: number): string {
@@ -112,7 +118,7 @@ export class Emitter {
   limitCheck(target: string): string { return `if((${target})>>>0>sl[1]>>>0){${this.sync()}c.fault(13,0);}`; }
 
   /** After an instruction that took a slow path: stop if something needs the run loop. */
-  attnCheck(): void { this.emit(`if(c.attn===true)${this.exitText(`(e0+${this.next})|0`, this.k + 1)}`); }
+  attnCheck(): void { this.emit(`if(A===1){A=0;if(c.attn===true)${this.exitText(`(e0+${this.next})|0`, this.k + 1)}}`); }
 
   /** Decode ModR/M (32-bit addressing) at byte `i`; the offset as a JS expression. */
   modrm(i: number): Modrm {
@@ -143,6 +149,7 @@ export class Emitter {
 
   /** L = linear address of seg:off for an access of `size` bytes. */
   linear(seg: number, off: string, size: number, write: boolean): void {
+    if (this.flat) { this.emit(`L=(sb[${seg}]+${off})|0;`); return; }
     const chk = write ? 'cw' : 'cr', lim = write ? 'lw' : 'lr';
     this.emit(`L=${off};if(${chk}[${seg}]===0||(L>>>0)+${size - 1}<=${lim}[${seg}])L=(sb[${seg}]+L)|0;else{${this.sync()}L=c.lin(${seg},L,${size},${write});}`);
   }

@@ -128,7 +128,7 @@ export class Cpu extends PortCpu {
       b = compileBlock(this, phys, lin, cache.codeLine) ?? NO_BLOCK;
       if (cache.insert(phys, b)) this.flushTlb();
     }
-    if (b === NO_BLOCK || this.icount + b.count > this.limit) return null;
+    if (b === NO_BLOCK || this.icount + b.count > this.limit || (b.flat && !this.flatData)) return null;
     // A CS with a limit (32-bit PV guests run under one) must cover every byte of the block.
     if (this.segChkR[CS] !== 0 && ((this.eip >>> 0) + (b.end - b.entry) - 1 > this.segLimit[CS] >>> 0 || (this.eip >>> 0) < b.entry - b.start)) return null;
     // Breakpoints were placed by linear address when the block was compiled.
@@ -148,6 +148,7 @@ export class Cpu extends PortCpu {
     const lin = (this.csBase + this.eip) | 0;
     const n = b.link;
     if (n !== null && n.linear === lin >>> 0 && n.live && this.cs32 && this.ss32 && !this.lma && this.segChkR[CS] === 0 &&
+      (!n.flat || this.flatData) &&
       this.icount + n.count <= this.limit) {
       const e = this.tlbR[lin >>> 12];
       if ((e & (3 | T_NX)) === 1 && (e & -4096) === (n.entry & -4096)) return n;

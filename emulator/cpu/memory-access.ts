@@ -15,7 +15,7 @@ import { PageWalker } from './page-walk';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { A_TYPE, A_S, A_DB, A_L, A_UNUSABLE, CR0_PG, CR4_PGE, CR4_SMAP, CR4_SMEP, CS, FLAG_AC, FS, GS, GP, PF, SS, SSF } = K;
+const { A_TYPE, A_S, A_DB, A_L, A_UNUSABLE, CR0_PG, CR4_PGE, CR4_SMAP, CR4_SMEP, CS, DS, FLAG_AC, FS, GS, GP, PF, SS, SSF } = K;
 
 export { FAULT } from './page-walk';
 
@@ -76,6 +76,8 @@ export class MemoryAccess extends PageWalker {
   /** Code segment default size is 32-bit / stack uses ESP. */
   cs32 = false;
   ss32 = false;
+  /** DS and SS need no limit or type check for reads and writes (compiled blocks then omit it). */
+  flatData = false;
   /**
    * An implicit supervisor access is in progress (GDT, LDT, IDT, TSS): SMAP checks it whatever
    * EFLAGS.AC and the CPL are.
@@ -266,6 +268,7 @@ export class MemoryAccess extends PageWalker {
     }
     // 64-bit mode's stack is RSP whatever SS says; ss32 false sends PUSH/POP to that path.
     if (s === SS || s === CS) this.ss32 = !this.long64 && (this.segAttr[SS] & A_DB) !== 0;
+    this.flatData = (this.segChkR[DS] | this.segChkW[DS] | this.segChkR[SS] | this.segChkW[SS]) === 0;
   }
 
   /** Called when CS or EFER.LMA changed (the decode layer picks its prefix table). */
