@@ -21,7 +21,7 @@ export function resetCpu(cpu: Cpu): void {
   cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0xffff; cpu.ldtAttr = 0x82;
   cpu.trSel = 0; cpu.trBase = 0; cpu.trLimit = 0xffff; cpu.trAttr = 0x8b;
   cpu.gdtBaseHi = 0; cpu.idtBaseHi = 0; cpu.ldtBaseHi = 0; cpu.trBaseHi = 0;
-  cpu.lma = false; cpu.long64 = false; cpu.segBaseHi.fill(0);
+  cpu.lma = false; cpu.long64 = false; cpu.segBaseHi.fill(0); cpu.tprShadow = 0;
   for (let s = 0; s < 6; s++) {
     cpu.segSel[s] = 0; cpu.segBase[s] = 0; cpu.segLimit[s] = 0xffff; cpu.segAttr[s] = s === CS ? 0x9b : 0x93;
   }
