@@ -360,7 +360,7 @@ export class ParavirtSession extends LoggingDebugSession {
         const bp = new Breakpoint(r.verified, r.line !== undefined ? this.convertDebuggerLineToClient(r.line) : undefined) as DebugProtocol.Breakpoint;
         if (r.id !== undefined) bp.id = r.id;
         if (r.message) bp.message = r.message;
-        if (r.address !== undefined) bp.instructionReference = hex(r.address);
+        if (r.address !== undefined) bp.instructionReference = addressRef(r.address);
         if (r.verified) bp.source = new Source(basename(path), path);
         return bp;
       }),
@@ -402,7 +402,7 @@ export class ParavirtSession extends LoggingDebugSession {
     if (r.id !== undefined) bp.id = r.id;
     if (r.message) bp.message = r.message;
     if (r.address !== undefined) {
-      bp.instructionReference = hex(r.address);
+      bp.instructionReference = addressRef(r.address);
       const l = this.engine?.sourceAt(r.address);
       if (l) { bp.source = this.source(l.file); bp.line = this.convertDebuggerLineToClient(l.line); }
     }
@@ -527,7 +527,7 @@ export class ParavirtSession extends LoggingDebugSession {
         // An inlined call's frame and its caller's carry their own line (the caller's: the call site).
         const l = f.source ?? e.sourceAt(lookupAt);
         // A C function is named as written; code DWARF does not describe, by its nearest label.
-        const base = f.name ?? f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? e.symbols.describe(f.pc) ?? hex(f.pc);
+        const base = f.name ?? f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? e.symbols.describe(f.pc) ?? addressRef(f.pc);
         const by = f.interruptedBy;
         const name = by === undefined ? base : by === '' ? `${base} (interrupted)` : `${base} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;

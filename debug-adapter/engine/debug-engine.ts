@@ -610,8 +610,11 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       if (r.kind === 'paused') { this.pauseWanted = false; return this.pausedOutcome(); }
       if (r.kind === 'watchpoint') { const o = this.watchHit(r); if (o) return o; continue; }
       if (r.kind === 'breakpoint') {
-        const temp = this.tempBps.has(r.address) && (this.tempCheck?.() ?? true);
-        const user = this.userHit(r.address);
+        // The CPU matches breakpoints by the low 32 bits of the linear address; the pc is the
+        // whole address (in 64-bit mode RIP, as the breakpoints are keyed).
+        const at = this.image64 ? this.pc() : r.address;
+        const temp = this.tempBps.has(at) && (this.tempCheck?.() ?? true);
+        const user = this.userHit(at);
         if (user) return user;
         if (temp) return { kind: 'temp' };
         continue;
