@@ -58,6 +58,14 @@ const SNAPSHOT_SHARE = 0.03;
  * rewritten per snapshot, copy 2.8 ms and 3.5 ms in all; 16 pages, 0.2 ms and 0.3 ms.
  */
 const COST_PER_COPY = 1.5;
+/**
+ * Until snapshots of the running guest have been timed: what one costs beside its pages, and
+ * per page written since the previous one (a fresh page copy faults in its memory: about
+ * 2.5 ms for 8 MiB; recycled copies take a fifth of that).
+ */
+const FIXED_MS = 0.15, PAGE_MS = 2.5 / 2048;
+/** Below this many pages copied, a snapshot's time tells about its fixed part. */
+const FEW_PAGES = 64;
 /** At a stop, a snapshot is taken when the newest one is at least this many instructions behind. */
 const STOP_GAP = 10_000;
 
@@ -65,8 +73,17 @@ export class History {
   private snaps: Snap[] = [];
   /** The least distance, in instructions, between two snapshots taken while running. */
   private readonly minSpacing: number;
-  /** What a snapshot's copy costs (milliseconds by the Clock, smoothed over the latest ones). */
-  private copyCpuMs: number;
+  /**
+   * What a snapshot costs (milliseconds by the Clock, smoothed over the latest ones): a fixed
+   * part and a part per page written since the previous one. The next snapshot's cost is
+   * predicted from the pages written by then, so a guest that writes little gets dense
+   * snapshots (close to where it stops: a quick first stepBack) and one rewriting megabytes
+   * gets them as far apart as their copies require.
+   */
+  private fixedMs = FIXED_MS;
+  private pageMs = PAGE_MS;
+  /** Pages the latest snapshot copied. */
+  private lastPages = 0;
   /** Milliseconds spent running since the newest snapshot, and the clock's reading when it last ticked. */
   private ranMs = 0;
   private readonly clock = new Clock();
@@ -92,8 +109,6 @@ export class History {
     this.minSpacing = initialSpacing;
     this.cpu = coverageCpuOf(machine);
     if (this.cpu) { this.cpu.coverage = new CodeCoverage(); this.cpu.coverageCut(); }
-    // Until a snapshot of a running guest has been timed: about a millisecond.
-    this.copyCpuMs = 1;
     this.take(false, true);
   }
 
@@ -124,12 +139,17 @@ export class History {
     this.ranMs += this.clock.lap();
     const last = this.snaps[this.snaps.length - 1];
     if (last && this.machine.icount - last.icount < this.minSpacing) return;
-    if (last && this.ranMs * SNAPSHOT_SHARE < this.copyCpuMs * COST_PER_COPY) return;
+    if (last && this.ranMs * SNAPSHOT_SHARE < this.predictMs(this.dirtyPages()) * COST_PER_COPY) return;
     this.take();
   }
 
   /** What copying the machine costs, in milliseconds (smoothed). */
-  get copyMs(): number { return this.copyCpuMs; }
+  get copyMs(): number { return this.predictMs(this.lastPages); }
+
+  private predictMs(pages: number): number { return this.fixedMs + this.pageMs * pages; }
+
+  /** Pages the next snapshot copies (from the page store's cost of it). */
+  private dirtyPages(): number { return Math.floor(this.machine.snapshotMemory().nextBytes / 4096); }
 
   /** At a stop (the user is looking): a snapshot unless the newest one is very close. */
   atStop(): void {
@@ -150,6 +170,7 @@ export class History {
   private take(timed = true, first = false): void {
     const t0 = performance.now();
     this.ranMs += this.clock.lap();
+    const pages = this.dirtyPages();
     this.cutCode();
     if (!first && !this.makeRoom()) {
       this.skipped++;
@@ -179,10 +200,20 @@ export class History {
     this.ranMs = 0;
     this.taken++;
     this.takenMs += performance.now() - t0;
-    // A dearer reading is believed at once (the first copies of a heavy writer cost ten times
-    // the initial guess, and halfway steps spent 7-9% of a 3e8-instruction run on snapshots);
-    // a cheaper one moves the estimate halfway, so one lucky copy does not halve the spacing.
-    if (timed) this.copyCpuMs = Math.max(ms, (this.copyCpuMs + ms) / 2);
+    this.lastPages = pages;
+    if (timed) this.learn(pages, ms);
+  }
+
+  /**
+   * Updates the cost model with a snapshot of `pages` that took `ms`. A reading is believed
+   * halfway, and at most four times the prediction: on a loaded host one copy preempted for
+   * 20 ms had spaced the next snapshots seconds apart (the first stepBack then re-executed
+   * 3e8 instructions), where the copies themselves take a millisecond or two.
+   */
+  private learn(pages: number, ms: number): void {
+    const r = Math.min(ms, 4 * this.predictMs(pages) + 0.5);
+    if (pages >= FEW_PAGES) this.pageMs = (this.pageMs + Math.max(0, r - this.fixedMs) / pages) / 2;
+    else this.fixedMs = (this.fixedMs + Math.max(0.02, r - this.pageMs * pages)) / 2;
   }
 
   /**

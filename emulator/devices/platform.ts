@@ -296,7 +296,7 @@ export class PcPlatform implements Platform {
   saveState(): unknown {
     return {
       master: saveFields(this.pic.master), slave: saveFields(this.pic.slave),
-      pit: this.pit.save(), uart: saveFields(this.uart), rtc: saveFields(this.rtc),
+      pit: this.pit.save(), uart: this.uart.save(), rtc: saveFields(this.rtc),
       vga: saveFields(this.vga), apic: this.apic.save(), sysctl: saveFields(this.sysctl),
       fwcfg: saveFields(this.fwcfg), pci: saveFields(this.pci), post: saveFields(this.post),
       acpi: saveFields(this.acpi), hpet: saveFields(this.hpet), ioapic: saveFields(this.ioapic),
@@ -309,7 +309,7 @@ export class PcPlatform implements Platform {
     if (!s || typeof s !== 'object' || !s.master || !s.pit) throw new Error('platform loadState: not a platform snapshot');
     this.epoch++;
     loadFields(this.pic.master, s.master); loadFields(this.pic.slave, s.slave);
-    this.pit.load(s.pit); loadFields(this.uart, s.uart); loadFields(this.rtc, s.rtc);
+    this.pit.load(s.pit); this.uart.load(s.uart); loadFields(this.rtc, s.rtc);
     loadFields(this.vga, s.vga); this.apic.load(s.apic); loadFields(this.sysctl, s.sysctl);
     loadFields(this.fwcfg, s.fwcfg); loadFields(this.pci, s.pci); loadFields(this.post, s.post);
     if (s.acpi) loadFields(this.acpi, s.acpi);

@@ -9,9 +9,11 @@ function isPlainNumberArray(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'number');
 }
 
-export function saveFields(obj: object): Bag {
+/** `except`: fields the caller saves its own way. */
+export function saveFields(obj: object, except: readonly string[] = []): Bag {
   const out: Bag = {};
   for (const [k, v] of Object.entries(obj)) {
+    if (except.length > 0 && except.includes(k)) continue;
     const t = typeof v;
     if (t === 'number' || t === 'boolean' || t === 'string' || v === null) out[k] = v;
     else if (ArrayBuffer.isView(v)) out[k] = (v as Uint8Array).slice();

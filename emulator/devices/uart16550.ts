@@ -10,6 +10,7 @@
 
 import type { AccessSize, PortHandler } from './platform-api';
 import { INSTRUCTION_NS } from './timebase';
+import { loadFields, saveFields } from './state-copy';
 
 const IER_RDI = 0x01, IER_THRI = 0x02, IER_RLSI = 0x04, IER_MSI = 0x08;
 const LSR_DR = 0x01, LSR_OE = 0x02, LSR_BI = 0x10, LSR_THRE = 0x20, LSR_TEMT = 0x40, LSR_FIFOERR = 0x80;
@@ -47,6 +48,28 @@ export class Uart16550 implements PortHandler {
 
   constructor(private readonly now: () => number, private readonly emit: (byte: number) => void,
     private readonly setIrq: (level: boolean) => void) {}
+
+  /**
+   * State for a snapshot: the fields, with only the bytes waiting in the host queue (its 64 KiB
+   * ring copied whole made each snapshot of the reverse history 64 KiB heavier and slower).
+   */
+  save(): Record<string, unknown> {
+    const out = saveFields(this, ['hostQueue']);
+    const waiting = new Uint8Array(this.hostCount);
+    for (let i = 0; i < this.hostCount; i++) waiting[i] = this.hostQueue[(this.hostHead + i) & (HOST_QUEUE_MAX - 1)]!;
+    out.hostQueue = waiting;
+    out.hostHead = 0;
+    return out;
+  }
+
+  load(s: Record<string, unknown>): void {
+    const { hostQueue: waiting, ...fields } = s;
+    loadFields(this, fields);
+    const w = waiting instanceof Uint8Array ? waiting.subarray(0, HOST_QUEUE_MAX) : new Uint8Array(0);
+    this.hostQueue.set(w);
+    this.hostHead = 0;
+    this.hostCount = Math.min(this.hostCount, w.length);
+  }
 
   reset(): void {
     this.ier = 0; this.lcr = 0; this.mcr = MCR_OUT2; this.lsrErrors = 0; this.msrDeltas = 0;
