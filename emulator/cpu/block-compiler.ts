@@ -509,20 +509,21 @@ function emitBackEdge(em: Emitter, cond: string | null): void {
  * few set-up instructions runs in the block that holds them instead of in a block of its own,
  * entered through the run loop once per pass of the loop around it. Taken: the next pass, if
  * the slice has room for the rest of the block and nothing needs the run loop. Not taken: the
- * block goes on. Possible when the loop's head found the flags either in the CPU (they are
- * stored at the back edge) or pending in the locals in the form they are in here, and when
- * loops nest (a loop closed earlier is either inside this one or wholly before its head).
+ * block goes on. Possible when the loop's head found the flags pending in the same form as
+ * here (both in the CPU, or in the locals in the same lazy form), and when loops nest (a loop
+ * closed earlier is either inside this one or wholly before its head).
  */
 function emitInnerLoop(em: Emitter, cond: string, target: number): boolean {
   const h = em.heads.get(target);
   if (h === undefined || h.k === 0) return false;
-  if (h.pend !== 0 && h.pend !== em.pend) return false;
+  // Storing the flags at every pass costs more than the block of its own the head gets
+  // otherwise (a loop to its start, whose flags stay in locals): only the same lazy form.
+  if (h.pend !== em.pend) return false;
   for (const [a, b] of em.loops) if (h.k > a && h.k <= b) return false;
   em.loops.push([h.k, em.k]);
-  const same = h.pend === em.pend;
   em.out[h.index] = 'for(;;){';
-  em.emit(`if(${cond}){${same ? '' : em.flushText()}ic0+=${em.k + 1 - h.k};` +
-    `if(c.attn===true||ic0+@COUNT@>c.limit){${same ? em.flushText() : ''}${WRITE_BACK}c.eip=(e0+${target})|0;c.icount=ic0+${h.k};return;}` +
+  em.emit(`if(${cond}){ic0+=${em.k + 1 - h.k};` +
+    `if(c.attn===true||ic0+@COUNT@>c.limit){${em.flushText()}${WRITE_BACK}c.eip=(e0+${target})|0;c.icount=ic0+${h.k};return;}` +
     'continue;}break;}');
   return true;
 }
