@@ -453,18 +453,19 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const m = this.machine;
     h.restore(snap);
     this.replaying = true;
-    // Re-executing a long stretch for a stepBack: leave checkpoints on the way, so the next
-    // stepBack (one instruction or line earlier) re-executes an eighth as much. Not while
+    // Re-executing a long stretch for a stepBack: leave a checkpoint shortly before the target,
+    // so the next stepBack (one instruction or line earlier) re-executes an eighth as much, or
+    // as much as eight copies would take when the code runs faster than copies are made. One
+    // checkpoint, not one every such stretch: the others cost this stepBack copies (8 MiB each
+    // for a guest rewriting its memory) and the next stepBack uses only the last. Not while
     // scanning for reverseContinue, which walks the snapshot list.
-    // Fast code re-executes in less time than the copies would take: then fewer checkpoints, so
-    // that they cost at most about an eighth of the re-execution.
     const perMs = this.slice / SLICE_MS;
-    const chunk = onHit ? Number.POSITIVE_INFINITY : Math.max(200_000, Math.floor((target - snap.icount) / 8), Math.floor(perMs * h.copyMs * 8));
-    let nextCheckpoint = snap.icount + chunk;
+    const chunk = Math.max(200_000, Math.floor((target - snap.icount) / 8), Math.floor(perMs * h.copyMs * 8));
+    let checkpoint = onHit || target - snap.icount <= chunk ? Number.POSITIVE_INFINITY : target - chunk;
     try {
       for (let guard = 0; m.icount < target && guard < 10_000_000; guard++) {
-        if (m.icount >= nextCheckpoint) { h.takeNow(); nextCheckpoint = m.icount + chunk; }
-        const r = m.run(Math.min(target, nextCheckpoint) - m.icount);
+        if (m.icount >= checkpoint) { h.takeNow(); checkpoint = Number.POSITIVE_INFINITY; }
+        const r = m.run(Math.min(target, checkpoint) - m.icount);
         if (r.kind === 'breakpoint') {
           const ids = this.breakpointsHere();
           if (ids.length && m.icount < target) onHit?.(m.icount, 'bp', ids);
