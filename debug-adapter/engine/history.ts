@@ -108,7 +108,9 @@ export class History {
     if (!(budgetBytes >= 0)) throw new RangeError(`history budget must be a number of bytes >= 0, got ${budgetBytes}`);
     this.minSpacing = initialSpacing;
     this.cpu = coverageCpuOf(machine);
-    if (this.cpu) { this.cpu.coverage = new CodeCoverage(); this.cpu.coverageCut(); }
+    // A second history on the same CPU goes on with its record (blocks remember the stretch
+    // they were last recorded in by number).
+    if (this.cpu) { this.cpu.coverage ??= new CodeCoverage(); this.cpu.coverageCut(); }
     this.take(false, true);
   }
 
