@@ -248,7 +248,8 @@ export class Inspector {
     if (q >= 0) { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, gpr(c, q), true); return b; }
     const x = /^xmm(\d+)$/.exec(name);
     const bytes = c.sse?.bytes;
-    if (x && bytes instanceof Uint8Array && (Number(x[1]) + 1) * 16 <= bytes.length) return bytes.slice(Number(x[1]) * 16, Number(x[1]) * 16 + 16);
+    // XMM0-7, or XMM0-15 when the unit has them (past them lie the unit's scratch slots).
+    if (x && bytes instanceof Uint8Array && Number(x[1]) < (bytes.length >= 256 ? 16 : 8)) return bytes.slice(Number(x[1]) * 16, Number(x[1]) * 16 + 16);
     return undefined;
   };
 
