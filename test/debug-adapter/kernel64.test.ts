@@ -112,7 +112,8 @@ for (const kernel of ['kernel64-O0', 'kernel64high-O0']) test(`x86-64 ${kernel}:
   const rflags = await children(dc, regs, 'rflags');
   assert.ok(rflags.find((f) => f.name === 'IF'));
   const sse = await children(dc, regs, 'sse');
-  assert.ok(sse.find((x) => x.name === 'mxcsr'));
+  assert.match(sse.find((x) => x.name === 'mxcsr')!.value, /^0x00001f80 \(RC nearest/, 'MXCSR as reset leaves it (SDM 11.6.4), the kernel does not touch it');
+  assert.deepEqual(sse.filter((x) => /^xmm/.test(x.name)).map((x) => x.name), Array.from({ length: 16 }, (_, i) => `xmm${i}`), 'XMM0-15 in 64-bit mode');
 
   // $rsp and $rip: the stack pointer the Registers scope shows, the pc of the frame.
   const ev = async (expression: string) => (await dc.evaluateRequest({ expression, context: 'watch' })).body.result;
