@@ -35,11 +35,11 @@ export function buildC64(v: Variant64): string {
   return elf;
 }
 
-/** src/eh64.S (hand-written .eh_frame), linked at 0xffffffff80001000. */
-export function buildEh64(): string {
+/** src/<name>.S (eh64: a hand-written .eh_frame; regs64: CFI naming every register class), linked at 0xffffffff80001000. */
+export function buildEh64(name = 'eh64'): string {
   mkdirSync(BUILD, { recursive: true });
-  const src = join(DIR, 'src', 'eh64.S');
-  const elf = join(BUILD, 'eh64.elf');
+  const src = join(DIR, 'src', `${name}.S`);
+  const elf = join(BUILD, `${name}.elf`);
   if (existsSync(elf) && [src, __filename].every((s) => statSync(s).mtimeMs <= statSync(elf).mtimeMs)) return elf;
   const obj = `${elf}.${process.pid}.o`;
   execFileSync('gcc', ['-m64', '-c', src, '-o', obj], { stdio: 'pipe' });

@@ -114,6 +114,16 @@ test('x86-64 .eh_frame with 8-byte pointer encodings (udata8, pcrel|sdata8, pers
   assert.equal(addressHex(di.frames.all()[0]!.start), '0xffffffff80001000');
 });
 
+test('x86-64 DWARF register numbers: general, XMM, x87, MMX, RFLAGS, segment and FS/GS base registers as GAS numbers and readelf names them', () => {
+  const elf = buildEh64('regs64');
+  const named = [...readelf(elf, ['--debug-dump=frames']).matchAll(/DW_CFA_offset(?:_extended)?: r(\d+) \(([\w.]+)\)/g)].map((m) => [Number(m[1]), m[2]!] as const);
+  assert.ok(named.length >= 23, `${named.length} registers named`);
+  for (const [n, name] of named) assert.equal(X86_64.regs[n], name, `DWARF register ${n}`);
+  // And the rows themselves, with a column for each of them.
+  const { rows } = compareFrames(elf, 1);
+  assert.ok(rows >= 2);
+});
+
 for (const v of VARIANTS64) {
   test(`x86-64 ${v.name}: every CFA row equals readelf's frames-interp`, () => {
     const { rows, di } = compareFrames(buildC64(v), 8);
