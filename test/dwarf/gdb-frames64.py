@@ -56,6 +56,9 @@ gdb.execute('run')
 while gdb.selected_inferior().pid:
     f = gdb.newest_frame()
     regs = {n: u(f.read_register(n)) for n in GPRS}
+    for i in range(16):
+        q = f.read_register('xmm%d' % i)['v2_int64']
+        regs['xmm%d' % i] = str((int(q[0]) & M64) | ((int(q[1]) & M64) << 64))
     frames = []
     while f is not None and len(frames) < 32:
         frames.append({'pc': u(f.pc()), 'sp': u(f.read_register('rsp')), 'name': f.name(),

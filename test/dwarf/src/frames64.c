@@ -1,7 +1,7 @@
 /* x86-64 frames for the DWARF tests: a call chain (recursion, a struct on the stack, 64-bit
    values beyond 2^53) that stops at an int3 in leaf(), once from ordinary calls and once from
    a handler entered through a 64-bit interrupt frame built by frames64-stub.S, with and
-   without an error code. Freestanding (no libc); the test runs it natively under gdb on the
+   without an error code; and at one in scaled(), whose double argument lives in XMM0. Freestanding (no libc); the test runs it natively under gdb on the
    x86-64 host, whose unwinder and variable printing are the oracle for ours. */
 typedef unsigned long u64;
 
@@ -41,8 +41,15 @@ __attribute__((noinline)) void handler64(u64 arg) {
   sink += leaf(arg, 7, &frame_pair);
 }
 
+/* A double in XMM0 at -O2 (DWARF register 17): its value comes from the register's bytes. */
+__attribute__((noinline)) double scaled(double d, int k) {
+  __asm__ volatile("int3");
+  return d * k + ratio;
+}
+
 __attribute__((noreturn)) void _start(void) {
   sink = outer(3);
+  sink += (u64)scaled(ratio * 3, 4);
   fake_interrupt(handler64, 0x42);
   fake_interrupt_error(handler64, 0x43, 0xe0);
   for (;;) __asm__ volatile("mov $60, %%eax; xor %%edi, %%edi; syscall" ::: "rax", "rdi", "memory");
