@@ -5,6 +5,7 @@ import * as K from './constants';
 import * as LF from './lazy-flags';
 import { cmpxchg16b } from './long-mode-ops';
 import type { ExecCpu, Family, Handler } from './handler';
+import { arith64 } from './arith64';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -263,8 +264,6 @@ for (let op = 0; op < 8; op++) {
   oneByte[0x40 + op] = incReg; oneByte[0x48 + op] = decReg;
 }
 
-export const ARITH: Family = {
-  name: 'arith',
-  oneByte,
-  twoByte: { 0xaf: imulGvEv, 0xb0: cmpxchg, 0xb1: cmpxchg, 0xc0: xadd, 0xc1: xadd, 0xc7: group9 },
-};
+const twoByte: Record<number, Handler> = { 0xaf: imulGvEv, 0xb0: cmpxchg, 0xb1: cmpxchg, 0xc0: xadd, 0xc1: xadd, 0xc7: group9 };
+
+export const ARITH: Family = { name: 'arith', oneByte, twoByte, ...arith64(oneByte, twoByte) };

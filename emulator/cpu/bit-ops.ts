@@ -2,6 +2,7 @@
 
 import * as K from './constants';
 import type { ExecCpu, Family, Handler } from './handler';
+import { shiftBit64Two } from './shift-bit64';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -75,4 +76,4 @@ const twoByte: Record<number, Handler> = {
 for (let i = 0; i < 8; i++) twoByte[0xc8 + i] = bswap;
 for (let cc = 0; cc < 16; cc++) twoByte[0x90 + cc] = setcc;
 
-export const BIT_OPS: Family = { name: 'bit-ops', oneByte: {}, twoByte };
+export const BIT_OPS: Family = { name: 'bit-ops', oneByte: {}, twoByte, twoByte64: shiftBit64Two(twoByte) };

@@ -4,6 +4,7 @@
 import * as K from './constants';
 import * as OP from './operands';
 import type { ExecCpu, Family, Handler } from './handler';
+import { control64 } from './control64';
 import { intV86, iretV86 } from './v86';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
@@ -136,4 +137,4 @@ for (let cc = 0; cc < 16; cc++) oneByte[0x70 + cc] = jccShort;
 const twoByte: Record<number, Handler> = {};
 for (let cc = 0; cc < 16; cc++) twoByte[0x80 + cc] = jccNear;
 
-export const CONTROL: Family = { name: 'control', oneByte, twoByte };
+export const CONTROL: Family = { name: 'control', oneByte, twoByte, ...control64(oneByte) };

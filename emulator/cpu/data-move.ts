@@ -4,6 +4,7 @@
 
 import * as K from './constants';
 import type { Family, Handler } from './handler';
+import { dataMove64 } from './data-move64';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -104,4 +105,4 @@ const twoByte: Record<number, Handler> = {
 };
 for (let cc = 0; cc < 16; cc++) twoByte[0x40 + cc] = cmov;
 
-export const DATA_MOVE: Family = { name: 'data-move', oneByte, twoByte };
+export const DATA_MOVE: Family = { name: 'data-move', oneByte, twoByte, ...dataMove64(oneByte, twoByte) };

@@ -85,3 +85,47 @@ export const TWO_BYTE: readonly Handler[] = (() => {
   t[0x38] = escape38; t[0x3a] = escape3a;
   return t;
 })();
+
+/**
+ * The 64-bit mode tables: an opcode all of whose forms are invalid in 64-bit mode is #UD; one
+ * with a 64-bit handler from a family its 64-bit-valid forms name gets it (so MOVSXD takes
+ * ARPL's 63, and XCHG r8, rAX shares 90 with NOP through one handler); the rest run their
+ * legacy handler. Fails at load: a 64-bit handler for an opcode whose 64-bit forms do not name
+ * its family, two 64-bit handlers for one opcode, forms of two families or a form only of
+ * 64-bit mode without a 64-bit handler.
+ */
+function build64(map: 'one' | '0f', legacy: readonly Handler[]): Handler[] {
+  const which = map === 'one' ? 'oneByte64' : 'twoByte64';
+  const name = (op: number): string => `${map === 'one' ? '' : '0F '}${op.toString(16).padStart(2, '0')}`;
+  const table = legacy.slice();
+  const families = Array.from({ length: 256 }, () => new Set<string>());
+  const any = new Uint8Array(256);
+  const only = new Uint8Array(256);
+  const own = new Uint8Array(256);
+  for (const f of OPCODE_FORMS) {
+    if (f.map !== map) continue;
+    any[f.opcode] = 1;
+    if (f.mode64 === 'invalid') continue;
+    if (f.mode64 === 'only') only[f.opcode] = 1;
+    families[f.opcode].add(f.family);
+  }
+  for (let op = 0; op < 256; op++) if (any[op] && families[op].size === 0) table[op] = undefinedOpcode;
+  for (const fam of FAMILIES) {
+    for (const [key, h] of Object.entries(fam[which] ?? {})) {
+      const op = Number(key);
+      if (!families[op].has(fam.name)) throw new Error(`opcode ${name(op)}: ${fam.name} has a 64-bit handler the 64-bit forms do not give it`);
+      if (own[op]) throw new Error(`opcode ${name(op)}: two 64-bit handlers`);
+      own[op] = 1;
+      table[op] = h;
+    }
+  }
+  for (let op = 0; op < 256; op++) {
+    if (own[op]) continue;
+    if (only[op]) throw new Error(`opcode ${name(op)}: a form only of 64-bit mode without a 64-bit handler`);
+    if (families[op].size > 1) throw new Error(`opcode ${name(op)}: 64-bit forms of ${[...families[op]].join(' and ')} need one 64-bit handler`);
+  }
+  return table;
+}
+
+export const ONE_BYTE64: readonly Handler[] = build64('one', ONE_BYTE);
+export const TWO_BYTE64: readonly Handler[] = build64('0f', TWO_BYTE);

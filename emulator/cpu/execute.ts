@@ -25,7 +25,7 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 const { CS, DB, DS, ES, FLAG_IF, FLAG_RF, FLAG_TF, FS, GP, GS, SS, UD } = K;
 const { FAULT, T_NX } = MA;
 const { RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH } = OP;
-const { ONE_BYTE, TWO_BYTE } = D;
+const { ONE_BYTE, ONE_BYTE64, TWO_BYTE, TWO_BYTE64 } = D;
 const { R8_LEGACY, R8_REX } = OP;
 
 export { RUN_OK, RUN_HALT_WAIT, RUN_HALT_DEAD, RUN_TRIPLE, RUN_FILTER, RUN_BREAK, RUN_WATCH, RUN_PAUSE, RUN_REQUEST };
@@ -407,7 +407,15 @@ export class Cpu extends PortCpu {
   /** The prefix bytes of the current mode (40-4F are REX in 64-bit mode). */
   private prefixTable = PREFIX;
 
-  protected override modeChanged(): void { this.prefixTable = this.long64 ? PREFIX64 : PREFIX; }
+  /** The dispatch tables of the current mode (dispatch.ts: 64-bit mode has its own). */
+  private oneByte = ONE_BYTE;
+  private twoByte = TWO_BYTE;
+
+  protected override modeChanged(): void {
+    this.prefixTable = this.long64 ? PREFIX64 : PREFIX;
+    this.oneByte = this.long64 ? ONE_BYTE64 : ONE_BYTE;
+    this.twoByte = this.long64 ? TWO_BYTE64 : TWO_BYTE;
+  }
 
   private readonly longBuf = new Uint8Array(32);
 
@@ -428,11 +436,11 @@ export class Cpu extends PortCpu {
   private execOp(b: number): void {
     if (this.lock && !LOCKABLE[b]) this.fault(UD);
     this.opcode = b;
-    if (b !== 0x0f) { ONE_BYTE[b](this, b); return; }
+    if (b !== 0x0f) { this.oneByte[b](this, b); return; }
     const op = this.fetch8();
     if (this.lock && !LOCKABLE_0F[op]) this.fault(UD);
     this.opcode = 0x100 | op;
-    TWO_BYTE[op](this, op);
+    this.twoByte[op](this, op);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import * as K from './constants';
 import type { Family, Handler } from './handler';
+import { popf64 } from './stack64';
 import { cliSensitive, popfV86, pushfV86, stiSensitive } from './v86';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
@@ -54,4 +55,5 @@ export const FLAGS_CONTROL: Family = {
     0x9c: pushf, 0x9d: popf, 0x9e: sahf, 0x9f: lahf, 0xd6: salc,
   },
   twoByte: {},
+  oneByte64: { 0x9d: popf64 },
 };

@@ -29,5 +29,11 @@ export interface Family {
   /** The three-byte maps 0F 38 and 0F 3A (the opcode is the third byte). */
   readonly map0f38?: HandlerMap;
   readonly map0f3a?: HandlerMap;
+  /**
+   * 64-bit mode (LONG-MODE.md, "Dispatch"): handlers that replace the family's own there, for
+   * opcodes whose forms are valid in 64-bit mode. Opcodes without one run the legacy handler.
+   */
+  readonly oneByte64?: HandlerMap;
+  readonly twoByte64?: HandlerMap;
   readonly msrs?: readonly MsrDef[];
 }

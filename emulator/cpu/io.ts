@@ -17,8 +17,12 @@ const inAxDx: Handler = (cpu) => {
 const outDxAl: Handler = (cpu) => cpu.portOut(cpu.r16[4], 1, cpu.r8[0], false, false);
 const outDxAx: Handler = (cpu) => cpu.portOut(cpu.r16[4], cpu.o32 ? 4 : 2, cpu.regs[0], false, false);
 
+/** 64-bit mode: IN EAX zero-extends into RAX (operand size 32 at most, REX.W changes nothing). */
+const zeroExtendAx = (h: Handler): Handler => (cpu, b) => { h(cpu, b); if (cpu.o32) cpu.regsHi[0] = 0; };
+
 export const IO: Family = {
   name: 'io',
   oneByte: { 0xe4: inAlIb, 0xe5: inAxIb, 0xe6: outIbAl, 0xe7: outIbAx, 0xec: inAlDx, 0xed: inAxDx, 0xee: outDxAl, 0xef: outDxAx },
   twoByte: {},
+  oneByte64: { 0xe5: zeroExtendAx(inAxIb), 0xed: zeroExtendAx(inAxDx) },
 };

@@ -18,6 +18,27 @@ export const CC_INC = 6;
 export const CC_DEC = 7;
 /** SHL/SHR/SAR: result in ccRes, CF in ccCF, OF in ccB, AF clear. */
 export const CC_SHIFT = 8;
+// 64-bit operations (LONG-MODE.md): ccA/ccB hold the operands' low halves, ccAHi/ccBHi their
+// high halves, ccRLo/ccRHi the result, and ccRes a 32-bit stand-in for the result with its
+// low byte (PF, AF), its sign (SF) and its zeroness (ZF), read with ccBits 32. Logic and shift
+// results use CC_LOGIC and CC_SHIFT with that stand-in.
+export const CC_ADD64 = 9;
+export const CC_ADC64 = 10;
+export const CC_SUB64 = 11;
+export const CC_SBB64 = 12;
+export const CC_INC64 = 13;
+export const CC_DEC64 = 14;
+
+/** The 32-bit stand-in of a 64-bit result hi:lo: same low byte, sign and zeroness. */
+export function synthRes(lo: number, hi: number): number {
+  const r = (lo & 0xff) | (hi & 0x80000000);
+  return r !== 0 || (lo | hi) === 0 ? r : 0x100;
+}
+
+/** hi:lo < bh:bl, unsigned. */
+function ltu64(ah: number, al: number, bh: number, bl: number): boolean {
+  return ah !== bh ? (ah >>> 0) < (bh >>> 0) : (al >>> 0) < (bl >>> 0);
+}
 
 const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -52,12 +73,48 @@ export class FlagsCore {
   ccBits = 32;
   /** Carry in (ADC/SBB) or the preserved CF (INC/DEC). */
   ccCF = 0;
+  ccAHi = 0;
+  ccBHi = 0;
+  ccRLo = 0;
+  ccRHi = 0;
 
   /** r8 index for 8-bit register encodings 0..7 (AL CL DL BL AH CH DH BH). */
   static readonly R8 = [0, 4, 8, 12, 1, 5, 9, 13];
 
   setCC(op: number, a: number, b: number, res: number, bits: number): void {
     this.ccOp = op; this.ccA = a; this.ccB = b; this.ccRes = res; this.ccBits = bits;
+  }
+
+  /** Lazy flags of a 64-bit ADD/ADC/SUB/SBB/INC/DEC (ccCF set by the caller for ADC/SBB/INC/DEC). */
+  set64(op: number, al: number, ah: number, bl: number, bh: number, rl: number, rh: number): void {
+    this.ccOp = op; this.ccA = al; this.ccB = bl; this.ccAHi = ah; this.ccBHi = bh; this.ccRLo = rl; this.ccRHi = rh;
+    this.ccRes = synthRes(rl, rh); this.ccBits = 32;
+  }
+
+  /** Lazy flags of a 64-bit AND/OR/XOR/TEST. */
+  setLogic64(rl: number, rh: number): void {
+    this.ccOp = CC_LOGIC; this.ccA = 0; this.ccB = 0; this.ccRes = synthRes(rl, rh); this.ccBits = 32;
+  }
+
+  /** CF of the 64-bit operations. */
+  private cf64(): number {
+    const ah = this.ccAHi, al = this.ccA, bh = this.ccBHi, bl = this.ccB, rh = this.ccRHi, rl = this.ccRLo;
+    switch (this.ccOp) {
+      case CC_ADD64: return ltu64(rh, rl, ah, al) ? 1 : 0;
+      case CC_ADC64: return (this.ccCF ? !ltu64(ah, al, rh, rl) : ltu64(rh, rl, ah, al)) ? 1 : 0;
+      case CC_SUB64: return ltu64(ah, al, bh, bl) ? 1 : 0;
+      case CC_SBB64: return (this.ccCF ? !ltu64(bh, bl, ah, al) : ltu64(ah, al, bh, bl)) ? 1 : 0;
+      default: return this.ccCF;
+    }
+  }
+
+  /** OF of the 64-bit operations. */
+  private of64(): number {
+    const ah = this.ccAHi, bh = this.ccBHi, rh = this.ccRHi;
+    switch (this.ccOp) {
+      case CC_ADD64: case CC_ADC64: case CC_INC64: return (((ah ^ rh) & (bh ^ rh)) >>> 31) & 1;
+      default: return (((ah ^ bh) & (ah ^ rh)) >>> 31) & 1;
+    }
   }
 
   getCF(): number {
@@ -69,7 +126,8 @@ export class FlagsCore {
       case CC_SUB: return (a >>> 0) < (b >>> 0) ? 1 : 0;
       case CC_SBB: return (this.ccCF ? (a >>> 0) <= (b >>> 0) : (a >>> 0) < (b >>> 0)) ? 1 : 0;
       case CC_LOGIC: return 0;
-      default: return this.ccCF;
+      case CC_SHIFT: return this.ccCF;
+      default: return this.ccOp >= CC_ADD64 ? this.cf64() : this.ccCF;
     }
   }
 
@@ -100,7 +158,8 @@ export class FlagsCore {
       case CC_ADD: case CC_ADC: case CC_INC: return (((a ^ r) & (b ^ r)) >>> sh) & 1;
       case CC_SUB: case CC_SBB: case CC_DEC: return (((a ^ b) & (a ^ r)) >>> sh) & 1;
       case CC_SHIFT: return b;
-      default: return 0;
+      case CC_LOGIC: return 0;
+      default: return this.of64();
     }
   }
 
@@ -118,7 +177,8 @@ export class FlagsCore {
       case CC_INC: cf = this.ccCF; of = (((a ^ r) & (b ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
       case CC_DEC: cf = this.ccCF; of = (((a ^ b) & (a ^ r)) >>> sh) & 1; af = (a ^ b ^ r) & 0x10; break;
       case CC_SHIFT: cf = this.ccCF; of = b; af = 0; break;
-      default: cf = 0; of = 0; af = 0;
+      case CC_LOGIC: cf = 0; of = 0; af = 0; break;
+      default: cf = this.cf64(); of = this.of64(); af = (a ^ b ^ r) & 0x10;
     }
     return (this.flags & ~FLAGS_ARITH) | cf | (PARITY[r & 0xff] << 2) | af |
       (r === 0 ? FLAG_ZF : 0) | (((r >>> sh) & 1) << 7) | (of << 11);

@@ -23,6 +23,17 @@ export const R8_REX = Array.from({ length: 16 }, (_, r) => r * 4);
 export const R8_LEGACY = [...R8, ...R8_REX.slice(8)];
 const TWO32 = 4294967296;
 
+/**
+ * Opcodes (0F map at 0x100 + opcode) whose ModR/M reg field is an opcode extension or a
+ * segment register: REX.R does not extend it (it is ignored there).
+ */
+const REG_IS_OPCODE = new Uint8Array(0x200);
+for (const op of [0x80, 0x81, 0x82, 0x83, 0x8c, 0x8e, 0x8f, 0xc0, 0xc1, 0xc6, 0xc7, 0xd0, 0xd1, 0xd2, 0xd3,
+  0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xf6, 0xf7, 0xfe, 0xff,
+  0x100, 0x101, 0x10d, 0x118, 0x119, 0x11a, 0x11b, 0x11c, 0x11d, 0x11e, 0x11f, 0x171, 0x172, 0x173, 0x1ae, 0x1ba, 0x1c7]) {
+  REG_IS_OPCODE[op] = 1;
+}
+
 /** Status codes returned by Cpu.run(). */
 export const RUN_OK = 0;          // reached the instruction limit
 export const RUN_HALT_WAIT = 1;   // HLT with IF=1: waiting for an interrupt
@@ -65,7 +76,7 @@ export class OperandCpu extends LongSystemCpu {
   // Run state that instructions change.
   platform: Platform | null = null;
   readonly fpu: Fpu = new Fpu(this);
-  /** XMM0-XMM7 and MXCSR (sse-state.ts). */
+  /** XMM0-XMM15 (8-15 in 64-bit mode) and MXCSR (sse-state.ts). */
   readonly sse = new SseUnit();
   halted = false;
   /** Look at the interrupt lines before the next instruction. */
@@ -104,7 +115,10 @@ export class OperandCpu extends LongSystemCpu {
     this.mod = m >> 6;
     this.reg = (m >> 3) & 7;
     this.rm = m & 7;
-    if (this.rex !== 0) { this.reg |= this.rexR; if (this.mod === 3) this.rm |= this.rexB; }
+    if (this.rex !== 0) {
+      if (REG_IS_OPCODE[this.opcode] === 0) this.reg |= this.rexR;
+      if (this.mod === 3) this.rm |= this.rexB;
+    }
     if (this.mod !== 3) { if (this.long64) this.ea64(); else this.ea(); }
   }
 
@@ -253,6 +267,52 @@ export class OperandCpu extends LongSystemCpu {
   getG64(): number { this.opHi = this.regsHi[this.reg]; return this.regs[this.reg]; }
   setG64(lo: number, hi: number): void { this.regs[this.reg] = lo; this.regsHi[this.reg] = hi; }
   setR64(r: number, lo: number, hi: number): void { this.regs[r] = lo; this.regsHi[r] = hi; }
+
+  /** Back to the start of the current instruction (a REP instruction resuming later). */
+  restartInstruction(): void {
+    this.eip = this.instrEip;
+    if (this.ripHiAt === this.icount) { this.ripHi = this.ripHiUndo; this.fetchPage = -1; }
+  }
+
+  /** The ModR/M byte ahead, not consumed (handlers that choose before decoding). */
+  peekModrm(): number {
+    const e = this.eip, h = this.ripHi;
+    const m = this.fetch8();
+    this.eip = e;
+    if (this.ripHi !== h) { this.ripHi = h; this.fetchPage = -1; }
+    return m;
+  }
+
+  peekModrmReg(): number { return (this.peekModrm() >> 3) & 7; }
+
+  /** Register r's 64 bits: the low half returned, the high half in opHi. */
+  getR64(r: number): number { this.opHi = this.regsHi[r]; return this.regs[r]; }
+
+  /** Operand of `bits` (8/16/32/64) from E: for 64 the high half in opHi. */
+  getEv(bits: number): number { return bits === 64 ? this.getE64() : this.getE(bits); }
+  /** Write E with `bits`; a 32-bit register write zeroes the high half. */
+  setEv(bits: number, lo: number, hi: number): void { if (bits === 64) this.setE64(lo, hi); else this.setE(bits, lo); }
+  getGv(bits: number): number { return bits === 64 ? this.getG64() : this.getG(bits); }
+  setGv(bits: number, lo: number, hi: number): void { if (bits === 64) this.setG64(lo, hi); else this.setG(bits, lo); }
+  getRv(bits: number, r: number): number { return bits === 64 ? this.getR64(r) : this.getR(bits, r); }
+  setRv(bits: number, r: number, lo: number, hi: number): void { if (bits === 64) this.setR64(r, lo, hi); else this.setR(bits, r, lo); }
+
+  // ---- 64-bit mode RIP -------------------------------------------------------------------
+
+  /** A near branch to hi:lo: a non-canonical target is #GP(0) at the branch (as Intel parts do). */
+  jumpTo64(lo: number, hi: number): void {
+    if (((hi << 16) >> 16) !== hi) this.fault(GP, 0);
+    this.setRip(lo, hi);
+  }
+
+  /** RIP + d (d a sign-extended displacement): the low half returned, the high half in opHi. */
+  ripPlus(d: number): number {
+    const s = (this.eip >>> 0) + d;
+    this.opHi = s >= TWO32 ? (this.ripHi + 1) | 0 : s < 0 ? (this.ripHi - 1) | 0 : this.ripHi;
+    return s | 0;
+  }
+
+  jumpRel64(d: number): void { const lo = this.ripPlus(d); this.jumpTo64(lo, this.opHi); }
 
   getE8(): number { return this.mod === 3 ? this.r8[this.r8i[this.rm]] : this.rd8(this.eaLin(1, false)); }
   getE16(): number { return this.mod === 3 ? this.r16[this.rm << 1] : this.rd16(this.eaLin(2, false)); }

@@ -96,6 +96,7 @@ export function saveCpu(cpu: Cpu): CpuSnapshot {
   s.ssShadow = cpu.ssShadow; s.tprShadow = cpu.tprShadow;
   s.regs = cpu.regs.slice();
   s.regsHi = cpu.regsHi.slice(); s.ripHi = cpu.ripHi; s.segBaseHi = cpu.segBaseHi.slice();
+  s.cc64 = [cpu.ccAHi, cpu.ccBHi, cpu.ccRLo, cpu.ccRHi];
   s.segSel = cpu.segSel.slice(); s.segBase = cpu.segBase.slice(); s.segLimit = cpu.segLimit.slice(); s.segAttr = cpu.segAttr.slice();
   s.dr = cpu.dr.slice();
   s.pdpte = cpu.pdpte.slice();
@@ -116,6 +117,9 @@ export function loadCpu(cpu: Cpu, s: CpuSnapshot): void {
   cpu.regs.fill(0); cpu.regs.set(s.regs as Int32Array);
   cpu.regsHi.fill(0); if (s.regsHi) cpu.regsHi.set(s.regsHi as Int32Array);
   cpu.segBaseHi.fill(0); if (s.segBaseHi) cpu.segBaseHi.set(s.segBaseHi as Int32Array);
+  // The lazy flags of a 64-bit operation (lazy-flags.ts) keep their operands' high halves.
+  const cc = (s.cc64 as number[] | undefined) ?? [0, 0, 0, 0];
+  cpu.ccAHi = cc[0]; cpu.ccBHi = cc[1]; cpu.ccRLo = cc[2]; cpu.ccRHi = cc[3];
   for (let i = 0; i < 6; i++) {
     cpu.segSel[i] = (s.segSel as number[])[i]; cpu.segBase[i] = (s.segBase as number[])[i];
     cpu.segLimit[i] = (s.segLimit as number[])[i]; cpu.segAttr[i] = (s.segAttr as number[])[i];

@@ -3,6 +3,7 @@
 
 import * as LF from './lazy-flags';
 import type { Family, Handler } from './handler';
+import { group2 as group2w, shiftDouble as double64 } from './shift-bit64';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -55,4 +56,6 @@ export const SHIFT_ROTATE: Family = {
   name: 'shift-rotate',
   oneByte: { 0xc0: group2, 0xc1: group2, 0xd0: group2, 0xd1: group2, 0xd2: group2, 0xd3: group2 },
   twoByte: { 0xa4: shiftDouble, 0xa5: shiftDouble, 0xac: shiftDouble, 0xad: shiftDouble },
+  oneByte64: { 0xc1: group2w(group2), 0xd1: group2w(group2), 0xd3: group2w(group2) },
+  twoByte64: { 0xa4: double64(shiftDouble), 0xa5: double64(shiftDouble), 0xac: double64(shiftDouble), 0xad: double64(shiftDouble) },
 };

@@ -5,6 +5,7 @@
 
 import * as K from './constants';
 import type { ExecCpu, Family, Handler } from './handler';
+import { sseFloat64 } from './sse64';
 import { OP_ADD, OP_DIV, OP_MAX, OP_MIN, OP_MUL, OP_SQRT, OP_SUB, cmpPredicate, compareOrdered, convD, convS, d2s, fp, i2s, opD, opS, s2d, toInt32 } from './sse-fp';
 import { TEMP, simdExceptions, srcSlot, sseEnter } from './sse-state';
 
@@ -185,4 +186,4 @@ const twoByte: Record<number, Handler> = {
 };
 for (const op of Object.keys(OPS)) twoByte[Number(op)] = arith;
 
-export const SSE_FLOAT: Family = { name: 'sse-float', oneByte: {}, twoByte };
+export const SSE_FLOAT: Family = { name: 'sse-float', oneByte: {}, twoByte, twoByte64: sseFloat64(twoByte) };

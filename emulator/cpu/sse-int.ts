@@ -4,6 +4,7 @@
 // PEXTRW). Results are built in TEMP and committed once every operand has been read.
 
 import type { ExecCpu, Family, Handler } from './handler';
+import { sseInt64 } from './sse64';
 import { TEMP, srcSlot, sseEnter } from './sse-state';
 
 function enter(cpu: ExecCpu, op: number): number {
@@ -216,4 +217,4 @@ for (const op of Object.keys(LANES)) twoByte[Number(op)] = lanes;
 for (const op of Object.keys(UNPACK)) twoByte[Number(op)] = unpack;
 for (const op of Object.keys(SHIFT_BY_REG)) twoByte[Number(op)] = shiftReg;
 
-export const SSE_INT: Family = { name: 'sse-int', oneByte: {}, twoByte };
+export const SSE_INT: Family = { name: 'sse-int', oneByte: {}, twoByte, twoByte64: sseInt64(twoByte) };

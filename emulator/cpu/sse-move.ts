@@ -5,6 +5,7 @@
 import * as K from './constants';
 import { fsgsBase } from './long-mode-ops';
 import type { ExecCpu, Family, Handler } from './handler';
+import { sseMove64 } from './sse64';
 import { fxrstor, fxsave, xrstor, xsave } from './sse-save';
 import { MXCSR_MASK, SCRATCH, srcSlot, sseCheck, sseEnter, storeSlot } from './sse-state';
 
@@ -158,12 +159,10 @@ const group15: Handler = (cpu) => {
   }
 };
 
-export const SSE_MOVE: Family = {
-  name: 'sse-move',
-  oneByte: {},
-  twoByte: {
-    0x10: movups, 0x11: movups, 0x12: movHalfLoad, 0x13: movHalfStore, 0x16: movHalfLoad, 0x17: movHalfStore,
-    0x28: movaps, 0x29: movaps, 0x2b: movaps, 0x50: movmsk, 0x6e: movdLoad, 0x6f: movaps, 0x7e: movd7e, 0x7f: movaps,
-    0xae: group15, 0xc3: movnti, 0xd6: movqStore, 0xd7: pmovmskb, 0xe7: movaps, 0xf0: lddqu, 0xf7: maskmovdqu,
-  },
+const twoByte: Record<number, Handler> = {
+  0x10: movups, 0x11: movups, 0x12: movHalfLoad, 0x13: movHalfStore, 0x16: movHalfLoad, 0x17: movHalfStore,
+  0x28: movaps, 0x29: movaps, 0x2b: movaps, 0x50: movmsk, 0x6e: movdLoad, 0x6f: movaps, 0x7e: movd7e, 0x7f: movaps,
+  0xae: group15, 0xc3: movnti, 0xd6: movqStore, 0xd7: pmovmskb, 0xe7: movaps, 0xf0: lddqu, 0xf7: maskmovdqu,
 };
+
+export const SSE_MOVE: Family = { name: 'sse-move', oneByte: {}, twoByte, twoByte64: sseMove64(twoByte) };

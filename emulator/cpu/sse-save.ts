@@ -1,7 +1,7 @@
 // FXSAVE / FXRSTOR and XSAVE / XRSTOR: the x87 and SSE state in the 512-byte legacy layout
 // (SDM vol. 1, 10.5.1): FCW, FSW, the abridged tag byte, FOP and the instruction and operand
 // pointers (kept as zero, as FNSTENV reports them), MXCSR and MXCSR_MASK, ST(0)-ST(7) as
-// 80-bit values in 16-byte slots, XMM0-XMM7, the rest left as it is; XSAVE adds the 64-byte
+// 80-bit values in 16-byte slots, XMM0-XMM7 (XMM0-XMM15 in 64-bit mode), the rest left as it is; XSAVE adds the 64-byte
 // header (XSTATE_BV) after it, in the standard form (vol. 1, 13.4), for components x87 (0)
 // and SSE (1) as XCR0 and EDX:EAX select them.
 
@@ -34,8 +34,12 @@ function saveMxcsr(cpu: ExecCpu, lin: number): void {
   cpu.wr32(lin + 28, MXCSR_MASK);
 }
 
+/** Words of XMM state FXSAVE and XSAVE move: XMM0-15 in 64-bit mode, XMM0-7 elsewhere. */
+const xmmWords = (cpu: ExecCpu): number => cpu.long64 ? 64 : 32;
+
 function saveXmm(cpu: ExecCpu, lin: number): void {
-  for (let w = 0; w < 32; w++) cpu.wr32(lin + 160 + w * 4, cpu.sse.i32[w]);
+  const n = xmmWords(cpu);
+  for (let w = 0; w < n; w++) cpu.wr32(lin + 160 + w * 4, cpu.sse.i32[w]);
 }
 
 interface X87Image { cw: number; sw: number; tags: number; vals: number[] }
@@ -54,8 +58,8 @@ function loadX87(cpu: ExecCpu, x: X87Image): void {
 }
 
 function readXmm(cpu: ExecCpu, lin: number): Int32Array {
-  const xmm = new Int32Array(32);
-  for (let w = 0; w < 32; w++) xmm[w] = cpu.rd32(lin + 160 + w * 4);
+  const xmm = new Int32Array(xmmWords(cpu));
+  for (let w = 0; w < xmm.length; w++) xmm[w] = cpu.rd32(lin + 160 + w * 4);
   return xmm;
 }
 
@@ -118,7 +122,7 @@ export function xrstor(cpu: ExecCpu): void {
   }
   if (mask & 2) {
     cpu.sse.mxcsr = mxcsr;
-    if (xmm) cpu.sse.i32.set(xmm); else cpu.sse.i32.fill(0, 0, 32);
+    if (xmm) cpu.sse.i32.set(xmm); else cpu.sse.i32.fill(0, 0, xmmWords(cpu));
   }
 }
 

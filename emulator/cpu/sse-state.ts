@@ -12,10 +12,10 @@ const { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXMMEXCPT, GP, NM, UD } = K;
 /** #XM, the SIMD floating-point exception. */
 export const XM = 19;
 
-/** Slot of the scratch operand: memory sources are loaded here (slots 0-7 are XMM0-7). */
-export const SCRATCH = 8;
+/** Slot of the scratch operand: memory sources are loaded here (slots 0-15 are XMM0-15). */
+export const SCRATCH = 16;
 /** A second scratch slot for results built before they are committed. */
-export const TEMP = 9;
+export const TEMP = 17;
 
 export { MXCSR_MASK, MXCSR_RESET, MX_DAZ, MX_DE, MX_FTZ, MX_IE, MX_OE, MX_PE, MX_UE, MX_ZE, SseUnit } from './sse-unit';
 import { MXCSR_MASK, MX_DE, MX_IE, MX_ZE } from './sse-unit';
@@ -56,7 +56,7 @@ export function sseEnter(cpu: ExecCpu, op: number, noChecks = false): number {
   cpu.modrm();
   const p = mandatoryPrefix(cpu);
   const pi = p === 0 ? 0 : p === 0x66 ? 1 : p === 0xf3 ? 2 : 3;
-  if (!VALID[((op * 4 + pi) * 2 + (cpu.mod === 3 ? 1 : 0)) * 8 + cpu.reg]) cpu.fault(UD);
+  if (!VALID[((op * 4 + pi) * 2 + (cpu.mod === 3 ? 1 : 0)) * 8 + (cpu.reg & 7)]) cpu.fault(UD);
   if (!noChecks) sseCheck(cpu);
   return p;
 }

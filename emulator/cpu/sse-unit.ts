@@ -1,4 +1,4 @@
-// The SSE register file: XMM0-XMM7 and MXCSR, with the MXCSR field constants. Kept apart
+// The SSE register file: XMM0-XMM15 (8-15 in 64-bit mode only) and MXCSR, with the MXCSR field constants. Kept apart
 // from the instruction helpers (sse-state.ts) so the CPU classes can hold it without an
 // import cycle.
 
@@ -15,7 +15,8 @@ export const XCR0_SUPPORTED = 3;
 export const XSAVE_SIZE = 576;
 
 export class SseUnit {
-  readonly bytes = new Uint8Array(16 * 10);
+  /** XMM0-XMM15, then the two scratch slots of sse-state.ts. */
+  readonly bytes = new Uint8Array(16 * 18);
   readonly u8 = this.bytes;
   readonly i8 = new Int8Array(this.bytes.buffer);
   readonly u16 = new Uint16Array(this.bytes.buffer);
@@ -31,6 +32,6 @@ export class SseUnit {
 
   reset(): void { this.bytes.fill(0); this.mxcsr = MXCSR_RESET; this.xcr0 = 1; }
 
-  /** The 128 bytes of XMM0-XMM7 (for snapshots and the debugger). */
-  registers(): Uint8Array { return this.bytes.subarray(0, 128); }
+  /** The 256 bytes of XMM0-XMM15 (for snapshots and the debugger). */
+  registers(): Uint8Array { return this.bytes.subarray(0, 256); }
 }

@@ -3,6 +3,7 @@
 
 import * as K from './constants';
 import type { ExecCpu, Family, Handler } from './handler';
+import { STACK64_ONE, STACK64_TWO } from './stack64';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -136,4 +137,5 @@ for (let i = 0; i < 8; i++) { oneByte[0x50 + i] = pushReg; oneByte[0x58 + i] = p
 export const STACK: Family = {
   name: 'stack', oneByte,
   twoByte: { 0xa0: pushFsGs, 0xa8: pushFsGs, 0xa1: popFsGs, 0xa9: popFsGs },
+  oneByte64: STACK64_ONE, twoByte64: STACK64_TWO,
 };

@@ -5,6 +5,7 @@
 import * as K from './constants';
 import * as OP from './operands';
 import type { ExecCpu, Family, Handler } from './handler';
+import { STRING64_ONE } from './string64';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -166,4 +167,4 @@ const stringWide: Handler = (cpu, b) => stringOp(cpu, KIND[b], cpu.vbits);
 const oneByte: Record<number, Handler> = {};
 for (const b of Object.keys(KIND).map(Number)) oneByte[b] = b & 1 ? stringWide : stringByte;
 
-export const STRING: Family = { name: 'string', oneByte, twoByte: {} };
+export const STRING: Family = { name: 'string', oneByte, twoByte: {}, oneByte64: STRING64_ONE };

@@ -5,6 +5,7 @@
 //   PARAVIRT_DECODER64_COUNT    decoder sequences in 64-bit code (default 1,000,000)
 //   PARAVIRT_EXECUTION_COUNT    executed sequences (default 50,000)
 //   PARAVIRT_ALU_COUNT          ALU cases (default 200,000)
+//   PARAVIRT_EXEC64_COUNT       64-bit sequences vs the host CPU (default 100,000)
 //   PARAVIRT_X87_COUNT          x87 cases (default 20,000)
 //   PARAVIRT_SSE_COUNT          SSE cases per family (default 100,000)
 //   PARAVIRT_BLOCK_COUNT        random programs, compiled blocks vs the interpreter (default 300)
@@ -14,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeAluResult, runAluConformance } from './alu-conformance';
+import { describeExec64, runExec64Conformance } from './exec64-conformance';
 import { describeDecoderResult, runDecoderConformance, type CodeBits, type DecoderConformanceResult } from './decoder-conformance';
 import { createEmulatorMachine, emulatorDecodeInfo } from './emulator-under-test';
 import { describeExecutionResult, runExecutionConformance } from './execution-conformance';
@@ -100,6 +102,13 @@ async function main(): Promise<number> {
   lines.push(guarded('ALU vs host CPU', () => {
     const r = runAluConformance(createEmulatorMachine, aluCount, seed);
     return { name: 'ALU vs host CPU', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed, details: describeAluResult(r).split('\n').slice(1).join('\n') || undefined };
+  }));
+  lines.push(guarded('executor 64-bit vs host CPU', () => {
+    const r = runExec64Conformance(envInt('PARAVIRT_EXEC64_COUNT', 100_000), seed);
+    return {
+      name: 'executor 64-bit vs host CPU', checked: r.checked, agreed: r.agreed, disagreed: r.disagreed,
+      extra: `${r.instructions} instructions, ${r.bothFaulted} both faulted`, details: describeExec64(r).split('\n').slice(1).join('\n') || undefined,
+    };
   }));
   lines.push(guarded('x87 vs host FPU', () => {
     const r = runAluConformance(createEmulatorMachine, x87Count, seed, generateX87Case);
