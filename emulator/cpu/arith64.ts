@@ -6,11 +6,12 @@
 import * as K from './constants';
 import * as LF from './lazy-flags';
 import type { ExecCpu, Handler, HandlerMap } from './handler';
-import { alu64, div128, imul64, mul64, product, split } from './alu64';
+import * as A64 from './alu64';
 
 // Bindings read once at load (see lazy-flags.ts).
 const { UD } = K;
 const { synthRes } = LF;
+const { alu64, div128, imul64, mul64, product, split } = A64;
 
 type Fixup = (cpu: ExecCpu, b: number) => void;
 

@@ -6,10 +6,11 @@
 
 import * as K from './constants';
 import type { ExecCpu, Handler, HandlerMap } from './handler';
-import { dec64, inc64 } from './alu64';
+import * as A64 from './alu64';
 
 // Bindings read once at load (see lazy-flags.ts).
 const { GP, UD } = K;
+const { dec64, inc64 } = A64;
 
 const jccShort: Handler = (cpu, b) => {
   const d = (cpu.fetch8() << 24) >> 24;

@@ -5,11 +5,13 @@
 
 import * as K from './constants';
 import type { Handler, HandlerMap } from './handler';
-import { SYSTEM_OPS } from './system-ops';
-import { widen, zeroA, zeroE, zeroG } from './arith64';
+import * as SO from './system-ops';
+import * as W from './arith64';
 
 // Bindings read once at load (see lazy-flags.ts).
 const { DS, FS, GS, SS, UD } = K;
+const { SYSTEM_OPS } = SO;
+const { widen, zeroA, zeroE, zeroG } = W;
 
 /** 8B: MOV Gv, Ev. */
 const movGvEv = (legacy: Handler): Handler => widen(legacy, zeroG, (cpu) => {

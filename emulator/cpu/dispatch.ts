@@ -91,10 +91,10 @@ export const TWO_BYTE: readonly Handler[] = (() => {
  * with a 64-bit handler from a family its 64-bit-valid forms name gets it (so MOVSXD takes
  * ARPL's 63, and XCHG r8, rAX shares 90 with NOP through one handler); the rest run their
  * legacy handler. Fails at load: a 64-bit handler for an opcode whose 64-bit forms do not name
- * its family, two 64-bit handlers for one opcode, forms of two families or a form only of
- * 64-bit mode without a 64-bit handler.
+ * its family, two 64-bit handlers for one opcode, and an opcode with 64-bit forms but no
+ * handler, or whose legacy handler belongs to another family than its 64-bit forms.
  */
-function build64(map: 'one' | '0f', legacy: readonly Handler[]): Handler[] {
+function build64(map: 'one' | '0f', legacy: readonly Handler[], owners: readonly string[]): Handler[] {
   const which = map === 'one' ? 'oneByte64' : 'twoByte64';
   const name = (op: number): string => `${map === 'one' ? '' : '0F '}${op.toString(16).padStart(2, '0')}`;
   const table = legacy.slice();
@@ -120,12 +120,14 @@ function build64(map: 'one' | '0f', legacy: readonly Handler[]): Handler[] {
     }
   }
   for (let op = 0; op < 256; op++) {
-    if (own[op]) continue;
-    if (only[op]) throw new Error(`opcode ${name(op)}: a form only of 64-bit mode without a 64-bit handler`);
-    if (families[op].size > 1) throw new Error(`opcode ${name(op)}: 64-bit forms of ${[...families[op]].join(' and ')} need one 64-bit handler`);
+    if (own[op] || families[op].size === 0) continue;
+    // Without a 64-bit handler the legacy one runs: it must exist and be the family of the
+    // 64-bit forms (it then decodes the 64-bit-only forms itself, as group 7 does SWAPGS).
+    if (table[op] === undefinedOpcode) throw new Error(`opcode ${name(op)}: ${only[op] ? 'a form only of 64-bit mode' : 'a 64-bit form'} without a handler`);
+    if (families[op].size > 1 || !families[op].has(owners[op])) throw new Error(`opcode ${name(op)}: 64-bit forms of ${[...families[op]].join(' and ')} need a 64-bit handler`);
   }
   return table;
 }
 
-export const ONE_BYTE64: readonly Handler[] = build64('one', ONE_BYTE);
-export const TWO_BYTE64: readonly Handler[] = build64('0f', TWO_BYTE);
+export const ONE_BYTE64: readonly Handler[] = build64('one', ONE_BYTE, ONE_BYTE_FAMILY);
+export const TWO_BYTE64: readonly Handler[] = build64('0f', TWO_BYTE, TWO_BYTE_FAMILY);

@@ -369,7 +369,6 @@ export class Cpu extends PortCpu {
     if (table[b] === 0) { this.execOp(b); return; }
     this.prefixed = true;
     this.prefixCount = 0;
-    if (table[this.peekCode(1)] && table[this.peekCode(2)]) this.checkLongInstruction();
     for (;;) {
       if (b >= 0x40 && b <= 0x4f && this.long64) {
         // REX (64-bit mode only: the table has 40-4F as prefixes there). W makes the operand
@@ -380,6 +379,7 @@ export class Cpu extends PortCpu {
         if (++this.prefixCount >= 14) this.fault(GP, 0);
         b = this.fetch8();
         if (table[b] === 0) { this.execOp(b); return; }
+        if (this.prefixCount === 2) this.checkLongInstruction();
         continue;
       }
       // A REX prefix counts only right before the opcode.
@@ -399,6 +399,8 @@ export class Cpu extends PortCpu {
       }
       if (++this.prefixCount >= 14) this.fault(GP, 0);
       b = this.fetch8();
+      // A third prefix: the encoding may be longer than 15 bytes (#GP(0) before anything runs).
+      if (this.prefixCount === 2 && table[b] !== 0) this.checkLongInstruction();
     }
   }
 
@@ -418,12 +420,6 @@ export class Cpu extends PortCpu {
   }
 
   private readonly longBuf = new Uint8Array(32);
-
-  /** Byte `n` of the current instruction without side effects (0 if unreadable). */
-  private peekCode(n: number): number {
-    const p = this.peekTranslate((this.segBase[CS] + this.instrEip + n) | 0);
-    return p < 0 ? 0 : this.mem.peek(p);
-  }
 
   /** Three or more prefixes: an encoding longer than 15 bytes is #GP(0) before it does anything. */
   private checkLongInstruction(): void {

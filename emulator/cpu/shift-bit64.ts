@@ -4,11 +4,13 @@
 
 import * as K from './constants';
 import type { ExecCpu, Handler } from './handler';
-import { shift64, shiftDouble64 } from './alu64';
-import { widen, zeroE } from './arith64';
+import * as A64 from './alu64';
+import * as W from './arith64';
 
 // Bindings read once at load (see lazy-flags.ts).
 const { FLAG_ZF, UD } = K;
+const { shift64, shiftDouble64 } = A64;
+const { widen, zeroE } = W;
 
 /** C1, D1, D3: group 2 on a 64-bit operand. */
 export const group2 = (legacy: Handler): Handler => widen(legacy, zeroE, (cpu, b) => {

@@ -7,11 +7,12 @@
 import * as K from './constants';
 import * as OP from './operands';
 import type { ExecCpu, Handler } from './handler';
-import { alu64 } from './alu64';
+import * as A64 from './alu64';
 
 // Bindings read once at load (see lazy-flags.ts).
 const { DS, ES, FLAG_DF } = K;
 const { RUN_OK } = OP;
+const { alu64 } = A64;
 
 const REP_CHUNK = 4096;
 /** One element of an overlapping copy. */
