@@ -28,6 +28,9 @@ function build(source: string, name: string, defines: Record<string, number>): s
   return elf;
 }
 
+/** Any guest of guests/ (nasm -f elf32, ld -m elf_i386) with its trip-count defines. */
+export const buildGuest = build;
+
 export function buildCompute(passes: number, shared: boolean): string {
   return build('compute.asm', `compute-p${passes}-${shared ? 'shared' : 'own'}`, { PASSES: passes, SHARED: shared ? 1 : 0 });
 }

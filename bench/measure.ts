@@ -15,8 +15,8 @@ export interface SpawnOptions {
 }
 
 export function runChild(engine: EngineName, kind: GuestKind, image: string, opts: SpawnOptions,
-  reference?: RunRequest['reference']): GuestRun {
-  const req: RunRequest = { engine, kind, image, memoryMiB: 64, timeoutSeconds: opts.timeoutSeconds, reference };
+  reference?: RunRequest['reference'], arch?: RunRequest['arch']): GuestRun {
+  const req: RunRequest = { engine, kind, image, memoryMiB: 64, timeoutSeconds: opts.timeoutSeconds, reference, arch };
   const flags = opts.childBundle ? [] : ['--import', 'tsx'];
   if (opts.cpuProfile && engine === 'ours') {
     const dir = join(CACHE_DIR, 'profiles');

@@ -21,6 +21,7 @@ import { median, runChild, type SpawnOptions } from './measure';
 import { runHooks } from './hooks';
 import { bundleChild } from './bundle-child';
 import { printReport, type GuestId, type Row } from './report';
+import { measureCompute64, printCompute64 } from './compute64';
 
 const ENGINES: EngineName[] = ['ours', 'v86-nojit', 'v86-jit', 'qemu-tcg'];
 const IO_OUTS = 1_000_000;
@@ -202,9 +203,11 @@ async function main(): Promise<void> {
   const baseline = runChild('baseline', 'compute', '', spawn);
   process.stderr.write('bench: sizing each run with a short probe\n');
   const rows = o.loops ? measureAll(o, spawn) : [];
+  const rows64 = o.loops ? measureCompute64(o.engines, o.repeat, o.seconds, spawn) : [];
   const realCode = o.realCode.length ? measureRealCode(o.engines, o.repeat, o.seconds, spawn, o.realCode) : null;
   const hooks = o.loops ? await runHooks() : [];
   const report = !o.loops ? { ratios: [], targets: [] } : printReport({ rows, hooks, childNote, loadAverage: loadAtStart, baselineRssMB: baseline.peakRssMB ?? Number.NaN, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
+  if (o.loops) printCompute64(rows64, new Map(rows.filter((r) => r.guest === 'compute-own' && r.mips).map((r) => [r.engine, r.mips!])));
   if (realCode) printRealReport(realCode, o.engines);
   mkdirSync(CACHE_DIR, { recursive: true });
   const out = join(CACHE_DIR, 'last.json');
@@ -212,7 +215,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     host: { node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverageAtStart: loadAtStart },
     options: o, childNote, wallSeconds: (Date.now() - started) / 1000, baselineRssMB: baseline.peakRssMB,
-    rows, ratios: report.ratios, targets: report.targets, hooks, realCode,
+    rows, rows64, ratios: report.ratios, targets: report.targets, hooks, realCode,
   }, null, 2) + '\n');
   console.log(`\nresults written to ${join('bench', '.cache', 'last.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }

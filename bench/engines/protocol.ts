@@ -13,6 +13,8 @@ export interface RunRequest {
    * from (instructions of the image - those of the reference) to those of the timed region.
    */
   reference?: { image: string; scale: number };
+  /** The guest needs an x86-64 CPU (QEMU runs qemu-system-x86_64 for it). */
+  arch?: 'x86_64';
 }
 
 /** One guest run, measured inside the child. Times are wall-clock seconds. */

@@ -1,7 +1,8 @@
-// QEMU (qemu-system-i386, TCG) as a further reference. QEMU offers no synchronous serial
-// hook, so the timed region is a difference: the wall time of the measured image minus
-// that of the same guest built with one trip, scaled to the instructions of the timed
-// region. Process start, firmware and the guest's fixed parts cancel out.
+// QEMU (qemu-system-i386; qemu-system-x86_64 for 64-bit guests; TCG) as a further reference.
+// QEMU offers no synchronous serial hook, so the timed region is a difference: the wall time
+// of the measured image minus that of the same guest built with one trip, scaled to the
+// instructions of the timed region. Process start, firmware and the guest's fixed parts
+// cancel out.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +10,8 @@ import { join } from 'node:path';
 import type { GuestRun, RunRequest } from './protocol';
 import { SerialMarkers } from './markers';
 
-const QEMU = 'qemu-system-i386';
-
-function runOnce(image: string, memoryMiB: number, timeoutSeconds: number): { seconds: number; serial: Uint8Array } {
+function runOnce(image: string, memoryMiB: number, timeoutSeconds: number, arch?: 'x86_64'): { seconds: number; serial: Uint8Array } {
+  const QEMU = arch === 'x86_64' ? 'qemu-system-x86_64' : 'qemu-system-i386';
   const dir = mkdtempSync(join(tmpdir(), 'paravirt-bench-'));
   try {
     const serialFile = join(dir, 'serial.bin');
@@ -33,8 +33,8 @@ function runOnce(image: string, memoryMiB: number, timeoutSeconds: number): { se
 export function runQemu(req: RunRequest): GuestRun {
   const ref = req.reference;
   if (!ref) throw new Error('qemu: the request lacks the one-trip reference image');
-  const big = runOnce(req.image, req.memoryMiB, req.timeoutSeconds);
-  const small = runOnce(ref.image, req.memoryMiB, req.timeoutSeconds);
+  const big = runOnce(req.image, req.memoryMiB, req.timeoutSeconds, req.arch);
+  const small = runOnce(ref.image, req.memoryMiB, req.timeoutSeconds, req.arch);
   const markers = new SerialMarkers(req.kind, null);
   for (const b of big.serial) markers.onByte(b);
   if (!markers.finished) throw new Error(`qemu: guest did not finish its serial protocol: ${JSON.stringify(markers.preview())}`);

@@ -66,14 +66,14 @@ export class CodeStackAccess extends MemoryAccess {
     if (ram && inside) { this.fetchPage = pg; this.fetchBase = phys - (phys & 0xfff); } else this.fetchPage = -1;
     const v = this.mem.read(phys, 1);
     this.eip = (this.eip + 1) | 0;
-    if (this.long64) { if (this.eip === 0) this.changeRipHi((this.ripHi + 1) | 0); } else if (!this.cs32) this.eip &= 0xffff;
+    if (this.long64) { if (this.eip === 0) this.ripHi = this.ripHi + 1; } else if (!this.cs32) this.eip &= 0xffff;
     return v;
   }
 
   /** Set RIP (in 64-bit mode; hi is 0 elsewhere). A new high half drops the fetch page. */
   setRip(lo: number, hi: number): void {
     this.eip = lo | 0;
-    if (hi !== this.ripHi) this.changeRipHi(hi | 0);
+    this.ripHi = hi;
   }
 
   /**
@@ -84,9 +84,9 @@ export class CodeStackAccess extends MemoryAccess {
   /** The slice-free instruction count at which ripHiUndo was taken (-1: none). */
   ripHiAt = -1;
 
-  protected changeRipHi(hi: number): void {
-    if (this.ripHiAt !== this.icountNow()) { this.ripHiUndo = this.ripHi; this.ripHiAt = this.icountNow(); }
-    this.ripHi = hi;
+  /** Every write of a new ripHi: drop the fetch page, keep the instruction's first value. */
+  protected override ripHiChanged(old: number): void {
+    if (this.ripHiAt !== this.icountNow()) { this.ripHiUndo = old; this.ripHiAt = this.icountNow(); }
     this.fetchPage = -1;
   }
 

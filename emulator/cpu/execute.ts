@@ -278,7 +278,7 @@ export class Cpu extends PortCpu {
   }
 
   private takeFault(): void {
-    if (this.ripHiAt === this.icount) { this.ripHi = this.ripHiUndo; this.fetchPage = -1; }
+    if (this.ripHiAt === this.icount) this.ripHi = this.ripHiUndo;
     this.ripHiAt = -1;
     this.icount++;
     this.rep = 0;

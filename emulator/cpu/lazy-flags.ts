@@ -61,8 +61,21 @@ export class FlagsCore {
   readonly regsHi = new Int32Array(16);
   /** The low 32 bits of RIP (EIP/IP outside 64-bit mode). */
   eip = 0;
-  /** The high 32 bits of RIP; 0 outside 64-bit mode. */
-  ripHi = 0;
+  private ripHiValue = 0;
+  /**
+   * The high 32 bits of RIP; 0 outside 64-bit mode. Whoever writes it (a far transfer, the
+   * debugger) goes through ripHiChanged: the fetch path and a faulting instruction's undo
+   * depend on it.
+   */
+  get ripHi(): number { return this.ripHiValue; }
+  set ripHi(v: number) {
+    v |= 0;
+    if (v === this.ripHiValue) return;
+    const old = this.ripHiValue;
+    this.ripHiValue = v;
+    this.ripHiChanged(old);
+  }
+  protected ripHiChanged(_old: number): void { /* the fetch layer overrides it */ }
   /** EFLAGS; the arithmetic bits are valid only while ccOp === CC_NONE. */
   flags = FLAGS_FIXED;
   ccOp = CC_NONE;

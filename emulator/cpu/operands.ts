@@ -271,7 +271,7 @@ export class OperandCpu extends LongSystemCpu {
   /** Back to the start of the current instruction (a REP instruction resuming later). */
   restartInstruction(): void {
     this.eip = this.instrEip;
-    if (this.ripHiAt === this.icount) { this.ripHi = this.ripHiUndo; this.fetchPage = -1; }
+    if (this.ripHiAt === this.icount) this.ripHi = this.ripHiUndo;
   }
 
   /** The ModR/M byte ahead, not consumed (handlers that choose before decoding). */
@@ -279,7 +279,7 @@ export class OperandCpu extends LongSystemCpu {
     const e = this.eip, h = this.ripHi;
     const m = this.fetch8();
     this.eip = e;
-    if (this.ripHi !== h) { this.ripHi = h; this.fetchPage = -1; }
+    this.ripHi = h;
     return m;
   }
 

@@ -96,14 +96,17 @@ export function saveCpu(cpu: Cpu): CpuSnapshot {
   s.ssShadow = cpu.ssShadow; s.tprShadow = cpu.tprShadow;
   s.regs = cpu.regs.slice();
   s.regsHi = cpu.regsHi.slice(); s.ripHi = cpu.ripHi; s.segBaseHi = cpu.segBaseHi.slice();
-  s.cc64 = [cpu.ccAHi, cpu.ccBHi, cpu.ccRLo, cpu.ccRHi];
+  // The lazy flags of a 64-bit operation and XMM8-15 only where they are in use: a 32-bit
+  // guest's snapshots (the reverse history keeps hundreds within a byte budget) keep their size.
+  if (cpu.ccOp >= 9) s.cc64 = [cpu.ccAHi, cpu.ccBHi, cpu.ccRLo, cpu.ccRHi];
   s.segSel = cpu.segSel.slice(); s.segBase = cpu.segBase.slice(); s.segLimit = cpu.segLimit.slice(); s.segAttr = cpu.segAttr.slice();
   s.dr = cpu.dr.slice();
   s.pdpte = cpu.pdpte.slice();
   s.msrs = [...cpu.msrs.entries()].map(([k, v]) => [k, [v[0], v[1]]]);
   const f = cpu.fpu;
   s.fpu = { st: f.st.slice(), empty: f.empty, top: f.top, cw: f.cw, sw: f.sw };
-  s.sse = { xmm: cpu.sse.registers().slice(), mxcsr: cpu.sse.mxcsr, xcr0: cpu.sse.xcr0 };
+  const xmm = cpu.sse.registers();
+  s.sse = { xmm: xmm.subarray(128).some((v) => v !== 0) ? xmm.slice() : xmm.slice(0, 128), mxcsr: cpu.sse.mxcsr, xcr0: cpu.sse.xcr0 };
   return s;
 }
 
