@@ -10,9 +10,9 @@ import { runLong } from './long-prelude';
 
 /** Architectural and machine state (and what restore derives from it, which must match too). */
 const STATE = [
-  'regs', 'r16', 'r8', 'regsHi', 'eip', 'ripHi', 'flags', 'ccOp', 'ccA', 'ccB', 'ccRes', 'ccBits', 'ccCF',
+  'regs', 'r16', 'r8', 'regsHi', 'eip', 'ripHi', 'ripHiValue', 'flags', 'ccOp', 'ccA', 'ccB', 'ccRes', 'ccBits', 'ccCF',
   'cr0', 'cr2', 'cr3', 'cr4', 'a20Mask', 'pdpte', 'nxe', 'efer', 'lma', 'long64', 'tprShadow',
-  'segSel', 'segBase', 'segBaseHi', 'segLimit', 'segAttr', 'segChkR', 'segChkW', 'segLimR', 'segLimW', 'cpl', 'cs32', 'ss32', 'csBase',
+  'segSel', 'segBase', 'segBaseHi', 'segLimit', 'segAttr', 'segChkR', 'segChkW', 'segLimR', 'segLimW', 'flatData', 'cpl', 'cs32', 'ss32', 'csBase',
   'gdtBase', 'gdtLimit', 'idtBase', 'idtLimit', 'ldtSel', 'ldtBase', 'ldtLimit', 'ldtAttr', 'trSel', 'trBase', 'trLimit', 'trAttr',
   'gdtBaseHi', 'idtBaseHi', 'ldtBaseHi', 'trBaseHi', 'dr', 'drData', 'drExecOn', 'msrs', 'icount', 'fpu', 'sse',
   'halted', 'irqPoll', 'shadow', 'ssShadow', 'nmiBlocked', 'vnmiPending', 'nmiWindowArmed', 'idleTicks', 'tscOffset',
@@ -25,7 +25,10 @@ const NOT_STATE = [
   'ripHiUndo', 'ripHiAt', 'spHi', 'implicitAccess', 'softException', 'ext', 'dLo', 'dHi', 'dLo2', 'dHi2', 'tssSS', 'tssESP',
   'ssLo', 'ssHi', 'tssRspLo', 'tssRspHi', 'slotHi', 'o32', 'a32', 'segOvr', 'rep', 'lock', 'mod', 'reg', 'rm', 'eaSeg', 'eaOff',
   'prefixCount', 'rex', 'rexR', 'rexX', 'rexB', 'o64', 'a64', 'eaOffHi', 'r8i', 'opcode', 'opHi', 'mulHi', 'mulLo', 'instrEip',
-  'prefixed', 'longBuf', 'prefixTable', 'ctx',
+  'prefixed', 'longBuf', 'prefixTable', 'oneByte', 'twoByte', 'ctx',
+  // The high halves of a 64-bit operation's lazy flags: meaningful only while ccOp is one of the
+  // 64-bit codes, and saved then (reset.ts), so a 32-bit guest's snapshots keep their size.
+  'ccAHi', 'ccBHi', 'ccRLo', 'ccRHi',
   // Caches: TLBs, the fetch page, compiled code (flushed or checked by restore).
   'tlbRS', 'tlbWS', 'tlbRU', 'tlbWU', 'tlbR', 'tlbW', 'tlbList', 'tlbCount', 'farPage', 'farRS', 'farWS', 'farRU', 'farWU', 'farCount',
   'noTlb', 'drTlb', 'codePage', 'fetchPage', 'fetchBase', 'blocks', 'blockThreshold',
