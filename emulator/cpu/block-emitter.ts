@@ -35,7 +35,12 @@ export function cacheRegisters(code: string): { head: string; code: string } {
     })
     .replace(/\br8\[(\d+)\]/g, (_, s: string) => `((R${Number(s) >> 2}>>>${(Number(s) & 1) * 8})&255)`)
     .replace(/\br\[(\d)\]/g, 'R$1');
-  const back = regs.map((n) => `r[${n}]=R${n};`).join('');
+  // Only registers the block assigns go back: the others still hold in the array what their
+  // locals hold (loaded at entry or after an interpreted instruction), and every exit and
+  // slow path is shorter by the stores it does not need.
+  const dirty = new Set([...code.matchAll(/\br\[(\d)\]=(?!=)/g)].map((m) => Number(m[1])));
+  for (const m of code.matchAll(/\br8\[(\d+)\]=(?!=)/g)) dirty.add(Number(m[1]) >> 2);
+  const back = regs.filter((n) => dirty.has(n)).map((n) => `r[${n}]=R${n};`).join('');
   const load = regs.map((n) => `R${n}=r[${n}];`).join('');
   return {
     head: `let ${regs.map((n) => `R${n}=r[${n}]`).join(',')};`,
