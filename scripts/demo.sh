@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 npm run -s build
 shopt -s nullglob
-samples=(examples/*/build/*-hvm.elf)
+# The 32-bit and x86-64 HVM flavours (sample-hvm.elf, sample-hvm64.elf), then PV beside HVM.
+samples=(examples/*/build/*-hvm.elf examples/*/build/*-hvm64.elf)
 if [ ${#samples[@]} -eq 0 ]; then echo "demo: no prebuilt samples under examples/*/build" >&2; exit 1; fi
 for k in "${samples[@]}"; do
   echo "=== paravirt run $k"
