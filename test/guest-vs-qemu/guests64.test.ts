@@ -10,7 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { listGuests, GUESTS_DIR } from './guest-files';
-import { NO_LONG_MODE, compareGuest64, referenceFor } from './compare';
+import { readFileSync } from 'node:fs';
+import { NO_LONG_MODE, compareGuest64, firstDifference, referenceFor } from './compare';
+import { describeStop, runOnEmulator } from './run-emulator';
+import { loadImage } from '../../emulator/loader';
 
 execFileSync('make', ['-s', '-C', GUESTS_DIR], { stdio: 'inherit' });
 const guests = listGuests('x86_64');
@@ -49,5 +52,28 @@ test('our emulator prints what qemu-system-x86_64 prints', async (t) => {
       }
       assert.fail(`${g.name} (vs ${r.reference}): ${r.detail}`);
     });
+  }
+});
+
+// The kernels carry both headers; our loader enters them through either, as GRUB does
+// (grub-boot64.test.ts), and each way they print what qemu -kernel (Multiboot 1) makes them print.
+test('our loader enters the 64-bit kernels through their Multiboot2 header and through their Multiboot 1 header', async (t) => {
+  const magic = { multiboot: 0x2BADB002, multiboot2: 0x36D76289 } as const;
+  for (const name of ['longmode', 'paging64']) {
+    const g = guests.find((x) => x.name === name);
+    assert.ok(g, `${name} is built`);
+    const ref = await referenceFor(g);
+    for (const format of ['multiboot', 'multiboot2'] as const) {
+      await t.test(`${name} via ${format}`, () => {
+        const bytes = new Uint8Array(readFileSync(g.elfPath));
+        const plan = loadImage(bytes, { ramBytes: 64 << 20, format });
+        assert.equal(plan.entry.kind, 'flat32', 'entered in 32-bit protected mode, as both specifications say');
+        assert.equal(plan.entry.regs?.eax, magic[format]);
+        const r = runOnEmulator(g.elfPath, undefined, undefined, undefined, format);
+        assert.equal(r.error, undefined, r.error);
+        assert.equal(firstDifference(ref.serial, r.serial), null);
+        assert.equal(r.status, 1, describeStop(r.stop));
+      });
+    }
   }
 });

@@ -2,7 +2,7 @@
 // plan, then run() in budgets until a stop other than 'budget'.
 import { readFileSync } from 'node:fs';
 import { Machine } from '../../emulator/machine';
-import { loadImage } from '../../emulator/loader';
+import { loadImage, type ImageFormat } from '../../emulator/loader';
 import type { StopReason } from '../../emulator/machine';
 
 export interface EmulatorResult {
@@ -16,15 +16,16 @@ export interface EmulatorResult {
 
 const MEMORY_MIB = 64;
 
-/** `blockThreshold`: visits before code is compiled (0: interpreter only; default: the CPU's own). */
-export function runOnEmulator(elfPath: string, maxInstructions = 400_000_000, sliceBudget = 2_000_000, blockThreshold?: number): EmulatorResult {
+/** `blockThreshold`: visits before code is compiled (0: interpreter only; default: the CPU's own);
+    `format`: how the loader takes the image (default: by its headers). */
+export function runOnEmulator(elfPath: string, maxInstructions = 400_000_000, sliceBudget = 2_000_000, blockThreshold?: number, format?: ImageFormat): EmulatorResult {
   const bytes = new Uint8Array(readFileSync(elfPath));
   const out: number[] = [];
   let machine: Machine | null = null;
   try {
     machine = new Machine({ mode: 'hvm', memoryMiB: MEMORY_MIB, serialOut: (b) => { out.push(b & 0xff); } });
     if (blockThreshold !== undefined) machine.cpu.blockThreshold = blockThreshold;
-    machine.load(loadImage(bytes, { ramBytes: MEMORY_MIB * 1024 * 1024 }));
+    machine.load(loadImage(bytes, { ramBytes: MEMORY_MIB * 1024 * 1024, ...(format === undefined ? {} : { format }) }));
     let stop: StopReason = { kind: 'budget' };
     while (machine.icount < maxInstructions) {
       stop = machine.run(Math.min(sliceBudget, maxInstructions - machine.icount));
