@@ -29,9 +29,7 @@ test('run vmlinuz --initrd --cmdline: the kernel gets both, at its 32-bit entry'
   assert.match(r.stdout, /^cs=00000010$/m);
 });
 
-test('run --linux-entry 64: the kernel starts in 64-bit mode with RSI = zero page', {
-  todo: 'needs 64-bit PUSH/POP/CALL/RET in the CPU (the long-mode foundation moves 4 bytes on the stack in 64-bit mode)',
-}, () => {
+test('run --linux-entry 64: the kernel starts in 64-bit mode with RSI = zero page', () => {
   const r = paravirt(b, ['run', kernel, '--linux-entry', '64', '--cmdline', 'console=ttyS0', '--summary', 'none']);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /^rsi=0000000000010000$/m);
