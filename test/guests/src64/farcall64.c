@@ -37,11 +37,13 @@ __asm__(
   "  mov 24(%rsp), %rax\n  mov %rax, g_old_ss(%rip)\n"
   "  lretq\n"
 
-  /* far pointers (m16:32): the offset is ignored through a gate */
+  /* far pointers (m16:32, data: .text stays instructions only): the offset is ignored through a gate */
+  ".section .rodata\n"
   "gate_ptr: .long 0\n  .word 0x48\n"
   "bad_ptr: .long 0\n  .word 0x58\n"
   "data_ptr: .long 0\n  .word 0x10\n"
   "compat_ptr: .long compat_code\n  .word 0x40\n"
+  ".text\n"
 
   /* From ring 0: LCALL through the gate, the return address after it. */
   "call_from_ring0:\n"
@@ -54,6 +56,8 @@ __asm__(
   "  push %rbx\n"
   "  mov %rsp, saved_kernel_rsp(%rip)\n"
   "  ljmp *compat_ptr(%rip)\n"
+  /* The 32-bit code has a section of its own, so that .text disassembles as 64-bit code. */
+  ".section .text.compat,\"ax\"\n"
   ".code32\n"
   "compat_code:\n"
   "  mov %cs, %eax\n"
@@ -68,6 +72,7 @@ __asm__(
   "compat_after_int3:\n"
   "  ljmp $0x08, $back_to_64\n"
   ".code64\n"
+  ".text\n"
   "back_to_64:\n"
   "  mov saved_kernel_rsp(%rip), %rsp\n"
   "  pop %rbx\n"
