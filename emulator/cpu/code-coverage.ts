@@ -11,6 +11,8 @@
 
 /** Linear pages are keyed as stretch * 2^20 + page number (Block.seenAt holds such a key). */
 const PAGES = 1 << 20;
+/** Bytes between two ranges that are recorded as one (the longest x86 instruction). */
+const MERGE_GAP = 16;
 
 export class CodeCoverage {
   /** This stretch's key base: Block.seenAt below it (or not equal to base + page) is stale. */
@@ -54,16 +56,19 @@ export class CodeCoverage {
     const out: number[] = [];
     for (const p of [...this.pages.keys()].sort((a, b) => a - b)) {
       const bits = this.pages.get(p)!;
+      const words = new Int32Array(bits.buffer, bits.byteOffset, 1024);
       const at = p * 4096;
-      let i = 0;
-      while (i < 4096) {
-        if (bits[i] === 0) { i++; continue; }
-        let j = i + 1;
-        while (j < 4096 && bits[j] !== 0) j++;
-        // Touching ranges across a page boundary join up.
-        if (out.length > 0 && out[out.length - 1] === at + i) out[out.length - 1] = at + j;
-        else out.push(at + i, at + j);
-        i = j;
+      for (let w = 0; w < 1024; w++) {
+        if (words[w] === 0) continue;
+        for (let i = w * 4; i < w * 4 + 4; i++) {
+          if (bits[i] === 0) continue;
+          // Starts of interpreted instructions a few bytes apart make one range (a breakpoint
+          // between them re-executes its interval for nothing, which is only slower): the
+          // record of a stretch of kernel code stays a few ranges, not one per instruction.
+          const n = out.length;
+          if (n > 0 && at + i - out[n - 1]! <= MERGE_GAP) out[n - 1] = at + i + 1;
+          else out.push(at + i, at + i + 1);
+        }
       }
       bits.fill(0);
       this.pool.push(bits);
