@@ -233,6 +233,29 @@ for (const kernel of ['kernel64-O0', 'kernel64high-O0']) test(`x86-64 ${kernel}:
   assert.equal(locals.find((v) => v.name === 'vector')!.value, '48');
 });
 
+test('x86-64 kernel64-O0: reverseContinue goes back to the previous hit of a breakpoint in 64-bit code', async (t) => {
+  const why = notYet.get('kernel64-O0');
+  if (why) { t.skip(why); return; }
+  const dc = await client();
+  await launch(dc, { program: b.elf('kernel64-O0'), profile: false }, async () => {
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'put' }] });
+  });
+  // put(c) for each character of "kernel64": the SysV ABI passes c in EDI.
+  const ch = async () => String.fromCharCode(Number(BigInt((await dc.evaluateRequest({ expression: '$dil', context: 'watch' })).body.result.split(' ')[0]!)));
+  const seen: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    if (i > 0) await after_(dc, dc.continueRequest({ threadId: 1 }));
+    else await nextStopped(dc);
+    seen.push(await ch());
+  }
+  assert.equal(seen.join(''), 'kern');
+  const ev = await after_(dc, dc.customRequest('reverseContinue', { threadId: 1 }));
+  assert.equal(ev.reason, 'breakpoint');
+  assert.equal(await ch(), 'r', 'back at the hit before');
+  await after_(dc, dc.continueRequest({ threadId: 1 }));
+  assert.equal(await ch(), 'n', 'and forward again to the same next hit');
+});
+
 /** Address of the first instruction with `mnemonic` in function `fn` (objdump -d). */
 function objdumpFind(elf: string, fn: string, mnemonic: string): bigint {
   const start = nm64(elf, fn);
