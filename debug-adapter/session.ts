@@ -415,7 +415,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const where = e && !e.running && !e.isEnded ? e.addressOf(name) : null;
     response.body = where === null
       ? { dataId: null, description: `'${name}' is not a variable in memory, a symbol or an address the debugger can watch` }
-      : { dataId: `${hex(where.address)}:${where.size}`, description: `${where.size} bytes at ${hex(where.address)}${e?.symbols.describe(where.address) ? ` (${e.symbols.describe(where.address)})` : ''}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+      : { dataId: `${addressRef(where.address)}:${where.size}`, description: `${where.size} bytes at ${addressRef(where.address)}${e?.symbols.describe(where.address) ? ` (${e.symbols.describe(where.address)})` : ''}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
     this.sendResponse(response);
   }
 
@@ -428,7 +428,7 @@ export class ParavirtSession extends LoggingDebugSession {
       const m = /^(0x[0-9a-f]+):(\d+)$/i.exec(String(b.dataId));
       if (!m || Number(m[2]) < 1 || Number(m[2]) > 4096) { this.fail(response, `data breakpoint '${b.dataId}' is not 'address:length' (from dataBreakpointInfo)`); return; }
       req.push({
-        address: parseInt(m[1]!, 16), length: Number(m[2]), kind: b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write',
+        address: parseAddress(m[1]!) ?? parseInt(m[1]!, 16), length: Number(m[2]), kind: b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write',
         condition: typeof b.condition === 'string' ? b.condition : undefined, hitCondition: typeof b.hitCondition === 'string' ? b.hitCondition : undefined,
       });
     }

@@ -227,6 +227,18 @@ for (const kernel of ['kernel64-O0', 'kernel64high-O0']) test(`x86-64 ${kernel}:
   assert.equal(pcOf(f[i]!), int + 2n);
   assert.match(names[i + 1]!, /^kmain/);
   assert.equal(f[i + 1]!.line, markerLine('kernel64.c', 'kmain-trigger'));
+  // A data breakpoint on trap_count (a global, in the top 2 GiB in the high build): the next
+  // INT 0x30 would write it; here the write of this one comes first, in handler_work.
+  const info = await dc.dataBreakpointInfoRequest({ name: 'trap_count' });
+  assert.equal(BigInt(info.body.dataId!.split(':')[0]!), nm64(elf, 'trap_count'));
+  await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [] });
+  await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+  const hit = await after_(dc, dc.continueRequest({ threadId: 1 }));
+  assert.equal(hit.reason, 'data breakpoint');
+  const fw = await top(dc);
+  assert.match(fw[0]!.name, /^handler_work/);
+  assert.equal((await dc.evaluateRequest({ expression: 'trap_count', context: 'watch' })).body.result, '1', 'the store done');
+  await dc.setDataBreakpointsRequest({ breakpoints: [] });
   // The handler's argument is the vector the stub pushed.
   const scopes = (await dc.scopesRequest({ frameId: f[0]!.id })).body.scopes;
   const locals = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Locals')!.variablesReference })).body.variables;
