@@ -367,8 +367,25 @@ export class Cpu extends PortCpu {
     let b = this.fetch8();
     const table = this.prefixTable;
     if (table[b] === 0) { this.execOp(b); return; }
-    this.prefixed = true;
     this.prefixCount = 0;
+    if ((b & 0xf0) === 0x40 && this.long64) {
+      // A REX alone before the opcode, as most 64-bit instructions have: its fields are cleared
+      // right after the instruction instead of marking the decode state for a full reset (a
+      // fault marks it: takeFault sets prefixed).
+      const op = this.fetch8();
+      if (table[op] === 0) {
+        this.rex = b; this.o64 = (b & 8) !== 0;
+        this.rexR = (b & 4) << 1; this.rexX = (b & 2) << 2; this.rexB = (b & 1) << 3;
+        this.r8i = R8_REX;
+        this.execOp(op);
+        this.rex = 0; this.o64 = false; this.rexR = 0; this.rexX = 0; this.rexB = 0; this.r8i = R8_LEGACY;
+        return;
+      }
+      // A legacy prefix after the REX cancels it: on with that prefix.
+      this.prefixCount = 1;
+      b = op;
+    }
+    this.prefixed = true;
     for (;;) {
       if (b >= 0x40 && b <= 0x4f && this.long64) {
         // REX (64-bit mode only: the table has 40-4F as prefixes there). W makes the operand
