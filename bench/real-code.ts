@@ -7,8 +7,14 @@
 // checked against ours for the same span and the table says where they differ. The guests
 // run with interrupts off and nothing asynchronous, so the stream is the same everywhere;
 // QEMU's printed checksum is the reference for every engine's result.
+//
+// The same guests built for x86-64 (gcc -m64, long mode through guest/boot64.inc, 4-level
+// paging with 4 KiB pages; SYSCALL/SYSRET where the 32-bit build uses SYSENTER) run on ours and
+// qemu-system-x86_64; v86 has no long mode. Their checksums are also checked against the
+// 32-bit build of the same workload and trips, run on ours (bootmix excepted: it generates
+// 64-bit code, whose bytes it sums).
 import type { EngineName, GuestRun, RunRequest } from './engines/protocol';
-import { buildReal, REAL_WORKLOADS, type RealWorkload } from './build-guests';
+import { buildReal, REAL_WORKLOADS, type RealArch, type RealWorkload } from './build-guests';
 import { median, runChild, type SpawnOptions } from './measure';
 
 export interface RealRow {
@@ -22,10 +28,12 @@ export interface RealRow {
   countCheck?: string;
   checksumCheck?: string;
   checksum?: number;
+  /** x86-64 build only: what our run of the 32-bit build printed for the same trips. */
+  checksum32?: number;
   error?: string;
 }
 
-export interface RealResult { rows: RealRow[]; geomean: Record<string, number | null>; ratios: Array<{ name: string; value: number | null }> }
+export interface RealResult { arch: RealArch; rows: RealRow[]; geomean: Record<string, number | null>; ratios: Array<{ name: string; value: number | null }> }
 
 /** The probe that sizes a run executes at least this many instructions, so warm-up does not dominate it. */
 const PROBE_INSTRUCTIONS = 30e6;
@@ -39,9 +47,13 @@ const QEMU_TRIP_FACTOR = 4;
 
 interface Counted { trips: number; image: string; timed: number; total: number; afterStart: number; run: GuestRun }
 
-function countedRun(workload: RealWorkload, trips: number, spawn: SpawnOptions): Counted {
-  const image = buildReal(workload, trips);
-  const run = runChild('ours', 'compute', image, spawn);
+/** Workloads whose 64-bit build computes something else on purpose (see bootmix.c). */
+const DIFFERS_IN_64 = new Set<RealWorkload>(['bootmix']);
+const NO_LONG_MODE = 'not run: v86 emulates 32-bit x86 only (no long mode)';
+
+function countedRun(workload: RealWorkload, trips: number, spawn: SpawnOptions, arch: RealArch): Counted {
+  const image = buildReal(workload, trips, arch);
+  const run = runChild('ours', 'compute', image, spawn, undefined, arch === 'x86_64' ? 'x86_64' : undefined);
   if (!run.marks || !run.engineCount) throw new Error('ours: the child did not report its counter at the markers');
   // The counter read in the OUT's callback excludes that OUT.
   return { trips, image, run, timed: run.marks.atEnd - run.marks.atStart, total: run.engineCount.value,
@@ -57,25 +69,28 @@ function geomean(xs: number[]): number | null {
  * `repeat` times on that image, interleaved by round (as the loop guests are).
  */
 export function measureRealCode(engines: EngineName[], repeat: number, seconds: number, spawn: SpawnOptions,
-  only?: readonly string[]): RealResult {
+  only?: readonly string[], arch: RealArch = 'i386'): RealResult {
+  const archFlag = arch === 'x86_64' ? 'x86_64' as const : undefined;
   const rows: RealRow[] = [];
   const workloads = REAL_WORKLOADS.filter((w) => !only || only.includes(w));
   interface Plan { row: RealRow; image: string; reference?: RunRequest['reference']; runs: GuestRun[]; counted: Counted }
   const plans: Plan[] = [];
   for (const workload of workloads) {
     try {
-      const one = countedRun(workload, 1, spawn);
+      const one = countedRun(workload, 1, spawn, arch);
       const probeTrips = Math.max(1, Math.ceil(PROBE_INSTRUCTIONS / Math.max(1, one.timed)));
-      const probe = probeTrips === 1 ? one : countedRun(workload, probeTrips, spawn);
+      const probe = probeTrips === 1 ? one : countedRun(workload, probeTrips, spawn, arch);
       const mips = probe.timed / probe.run.timedSeconds;
       const trips = Math.min(MAX_TRIPS, Math.max(2, Math.round(seconds * mips / (probe.timed / probeTrips))));
-      const counted = countedRun(workload, trips, spawn);
-      process.stderr.write(`bench: real-code ${workload}: ${trips} trips, ${counted.timed} instructions timed\n`);
+      const counted = countedRun(workload, trips, spawn, arch);
+      const checksum32 = arch === 'x86_64' ? countedRun(workload, trips, spawn, 'i386').run.checksum ?? undefined : undefined;
+      process.stderr.write(`bench: real-code ${arch} ${workload}: ${trips} trips, ${counted.timed} instructions timed\n`);
       for (const engine of engines) {
-        const c = engine === 'qemu-tcg' ? countedRun(workload, trips * QEMU_TRIP_FACTOR, spawn) : counted;
+        if (arch === 'x86_64' && engine.startsWith('v86')) { rows.push({ workload, engine, error: NO_LONG_MODE }); continue; }
+        const c = engine === 'qemu-tcg' ? countedRun(workload, trips * QEMU_TRIP_FACTOR, spawn, arch) : counted;
         // QEMU is timed by difference against the one-trip image (engines/qemu.ts).
         const reference = engine === 'qemu-tcg' ? { image: one.image, scale: c.timed / (c.total - one.total) } : undefined;
-        const row: RealRow = { workload, engine, trips: c.trips, timedInstructions: c.timed };
+        const row: RealRow = { workload, engine, trips: c.trips, timedInstructions: c.timed, checksum32: engine === 'ours' ? checksum32 : undefined };
         rows.push(row);
         plans.push({ row, image: c.image, reference, runs: [], counted: c });
       }
@@ -88,7 +103,7 @@ export function measureRealCode(engines: EngineName[], repeat: number, seconds: 
     for (const p of plans) {
       if (p.row.error) continue;
       try {
-        p.runs.push(runChild(p.row.engine, 'compute', p.image, spawn, p.reference));
+        p.runs.push(runChild(p.row.engine, 'compute', p.image, spawn, p.reference, archFlag));
         process.stderr.write('.');
       } catch (e) {
         p.row.error = e instanceof Error ? e.message : String(e);
@@ -122,10 +137,15 @@ export function measureRealCode(engines: EngineName[], repeat: number, seconds: 
     if (p.row.error || p.row.engine !== 'ours') continue;
     const q = rows.find((r) => r.workload === p.row.workload && r.engine === 'qemu-tcg');
     p.row.checksumCheck = !q?.checksumCheck ? 'not checked (no QEMU run)' : q.checksumCheck.startsWith('WRONG') ? 'DISAGREES with QEMU' : 'QEMU agrees';
+    if (arch === 'x86_64') {
+      const same = p.row.checksum32 === p.row.checksum;
+      p.row.checksumCheck += DIFFERS_IN_64.has(p.row.workload) ? '; 64-bit code, not the 32-bit sum by design'
+        : same ? '; = 32-bit build' : `; DIFFERS from 32-bit build (${p.row.checksum32?.toString(16)})`;
+    }
   }
-  const mipsOf = (e: EngineName, w: RealWorkload): number | undefined => rows.find((r) => r.engine === e && r.workload === w && !r.error && !/WRONG|DISAGREES/.test(r.checksumCheck ?? ''))?.mips;
+  const mipsOf = (e: EngineName, w: RealWorkload): number | undefined => rows.find((r) => r.engine === e && r.workload === w && !r.error && !/WRONG|DISAGREES|DIFFERS/.test(r.checksumCheck ?? ''))?.mips;
   const gm: Record<string, number | null> = {};
-  for (const e of engines) {
+  for (const e of engines.filter((x) => arch === 'i386' || !x.startsWith('v86'))) {
     const xs = workloads.map((w) => mipsOf(e, w));
     gm[e] = xs.every((x) => x !== undefined) ? geomean(xs as number[]) : null;
   }
@@ -140,7 +160,7 @@ export function measureRealCode(engines: EngineName[], repeat: number, seconds: 
   };
   const ratios = (['qemu-tcg', 'v86-jit', 'v86-nojit'] as EngineName[]).filter((e) => engines.includes(e) && engines.includes('ours'))
     .map((e) => ({ name: `real-code geometric mean, ours / ${e}`, value: ratioOf(e) }));
-  return { rows, geomean: gm, ratios };
+  return { arch, rows, geomean: gm, ratios };
 }
 
 function fmt(v: number | undefined | null, digits = 1): string {
@@ -148,7 +168,9 @@ function fmt(v: number | undefined | null, digits = 1): string {
 }
 
 export function printRealReport(r: RealResult, engines: EngineName[]): void {
-  console.log('\nreal-code guests (C, gcc -m32 -O2, 4 KiB paging on; bench/guests/real/): MIPS, best of the runs');
+  console.log(r.arch === 'x86_64'
+    ? '\nreal-code guests built for x86-64 (C, gcc -m64 -O2, long mode, 4-level paging with 4 KiB pages; SYSCALL/SYSRET for syscall-sysenter): MIPS, best of the runs; QEMU is qemu-system-x86_64'
+    : '\nreal-code guests (C, gcc -m32 -O2, 4 KiB paging on; bench/guests/real/): MIPS, best of the runs');
   console.log('instruction counts: our exact counter between the \'S\' and \'E\' bytes of the same image; v86\'s counter checked against it');
   const header = ['guest', 'engine', 'MIPS', 'median', 'trips', 'instructions', 'icount check', 'result'];
   const body = r.rows.map((x) => [x.workload, x.engine, x.error ? 'error' : fmt(x.mips), fmt(x.medianMips), String(x.trips ?? '-'),
@@ -157,11 +179,31 @@ export function printRealReport(r: RealResult, engines: EngineName[]): void {
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   console.log([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n'));
   for (const x of r.rows) if (x.error) console.log(`  ${x.engine} ${x.workload}: ${x.error.split('\n')[0]}`);
-  console.log(`geometric mean MIPS: ${engines.map((e) => `${e} ${fmt(r.geomean[e])}`).join(', ')}`);
+  console.log(`geometric mean MIPS: ${engines.filter((e) => e in r.geomean).map((e) => `${e} ${fmt(r.geomean[e])}`).join(', ')}`);
   for (const q of r.ratios) console.log(`${q.name}: ${q.value === null ? '-' : `${q.value.toFixed(2)}x`}`);
   const goal = (name: string, min: number): string => {
     const v = r.ratios.find((q) => q.name.endsWith(name))?.value;
     return v === null || v === undefined ? 'not measured' : v >= min ? 'yes' : 'NO';
   };
-  console.log(`targets (issue 14, point 8): >= 1.00x QEMU TCG: ${goal('qemu-tcg', 1)}; >= 2.00x v86 jit: ${goal('v86-jit', 2)}`);
+  if (r.arch === 'x86_64') console.log(`target (issue 15, point 2): >= 0.50x qemu-system-x86_64 TCG: ${goal('qemu-tcg', 0.5)}`);
+  else console.log(`targets (issue 14, point 8): >= 1.00x QEMU TCG: ${goal('qemu-tcg', 1)}; >= 2.00x v86 jit: ${goal('v86-jit', 2)}`);
+}
+
+/** Ours in 64-bit beside ours in 32-bit, guest by guest (issue 15, point 2: within 0.8x). */
+export function printRealBitness(r32: RealResult, r64: RealResult): void {
+  const mips = (r: RealResult, e: EngineName, w: string): number | undefined =>
+    r.rows.find((x) => x.engine === e && x.workload === w && !x.error && !/WRONG|DISAGREES|DIFFERS/.test(x.checksumCheck ?? ''))?.mips;
+  console.log('\nreal-code guests, 64-bit beside 32-bit (MIPS, best of the runs)');
+  console.log('guest             ours 32  ours 64  64/32   qemu-x86_64  ours64/qemu');
+  const ratios: number[] = [], vsQemu: number[] = [];
+  for (const w of r64.rows.filter((x) => x.engine === 'ours').map((x) => x.workload)) {
+    const a = mips(r32, 'ours', w), b = mips(r64, 'ours', w), q = mips(r64, 'qemu-tcg', w);
+    if (a && b) ratios.push(b / a);
+    if (b && q) vsQemu.push(b / q);
+    console.log(`${w.padEnd(16)} ${fmt(a).padStart(8)} ${fmt(b).padStart(8)} ${(a && b ? (b / a).toFixed(2) : '-').padStart(6)} ${fmt(q).padStart(12)} ${(b && q ? (b / q).toFixed(2) : '-').padStart(12)}`);
+  }
+  const n = r64.rows.filter((x) => x.engine === 'ours').length;
+  const g = (xs: number[]): string => xs.length === n && n ? `${geomean(xs)!.toFixed(2)}x` : `- (${xs.length} of ${n} guests measured)`;
+  console.log(`geometric mean, ours 64-bit / ours 32-bit: ${g(ratios)} (goal >= 0.80x)`);
+  console.log(`geometric mean, ours 64-bit / qemu-system-x86_64 TCG: ${g(vsQemu)} (goal >= 0.50x)`);
 }

@@ -9,13 +9,14 @@
 //          --seconds S (target length of one timed region, default 1.5)
 //          --cpu-prof (V8 profiles of our runs into bench/.cache/profiles/)
 //          --real-code all|none|sieve,hash,... (the C guests of real-code.ts; default all)
+//          --real-code-bits 32,64 (which builds of the C guests; default both)
 //          --loops none (skip the assembly loop guests)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { EngineName, GuestRun, RunRequest } from './engines/protocol';
 import { buildCompute, buildIoLoop, CACHE_DIR, COMPUTE_SOURCE, IOLOOP_SOURCE, REAL_WORKLOADS } from './build-guests';
-import { measureRealCode, printRealReport } from './real-code';
+import { measureRealCode, printRealBitness, printRealReport } from './real-code';
 import { computeChecksum, computeCounts, countRegions, equConstant, ioCounts, type GuestCount } from './guest-counts';
 import { median, runChild, type SpawnOptions } from './measure';
 import { runHooks } from './hooks';
@@ -33,10 +34,10 @@ const PROBE_PASSES: Record<string, number> = { ours: 20000, 'v86-nojit': 1000, '
 const MIN_PASSES = 200;
 const MAX_PASSES = 1_000_000;
 
-interface Options { engines: EngineName[]; repeat: number; seconds: number; cpuProfile: boolean; realCode: readonly string[]; loops: boolean }
+interface Options { engines: EngineName[]; repeat: number; seconds: number; cpuProfile: boolean; realCode: readonly string[]; realBits: number[]; loops: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { engines: ENGINES, repeat: 5, seconds: 1.5, cpuProfile: false, realCode: REAL_WORKLOADS, loops: true };
+  const o: Options = { engines: ENGINES, repeat: 5, seconds: 1.5, cpuProfile: false, realCode: REAL_WORKLOADS, realBits: [32, 64], loops: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -57,13 +58,16 @@ function parseArgs(argv: string[]): Options {
       const v = value();
       o.realCode = v === 'all' ? REAL_WORKLOADS : v === 'none' ? [] : v.split(',').map((x) => x.trim());
       for (const w of o.realCode) if (!(REAL_WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown real-code guest ${w}; known: ${REAL_WORKLOADS.join(', ')}`);
+    } else if (a === '--real-code-bits') {
+      o.realBits = value().split(',').map((x) => Number(x.trim()));
+      if (!o.realBits.length || o.realBits.some((b) => b !== 32 && b !== 64)) throw new Error('--real-code-bits takes 32, 64 or 32,64');
     } else if (a === '--loops') {
       if (value() !== 'none') throw new Error('--loops takes only none');
       o.loops = false;
     } else if (a === '--cpu-prof') {
       o.cpuProfile = true;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--engines ours,v86-nojit,v86-jit,qemu-tcg] [--repeat N] [--seconds S] [--cpu-prof] [--real-code all|none|NAME,...] [--loops none]');
+      console.log('usage: npm run bench -- [--engines ours,v86-nojit,v86-jit,qemu-tcg] [--repeat N] [--seconds S] [--cpu-prof] [--real-code all|none|NAME,...] [--real-code-bits 32,64] [--loops none]');
       process.exit(0);
     } else {
       throw new Error(`unknown option ${a} (try --help)`);
@@ -204,18 +208,21 @@ async function main(): Promise<void> {
   process.stderr.write('bench: sizing each run with a short probe\n');
   const rows = o.loops ? measureAll(o, spawn) : [];
   const rows64 = o.loops ? measureCompute64(o.engines, o.repeat, o.seconds, spawn) : [];
-  const realCode = o.realCode.length ? measureRealCode(o.engines, o.repeat, o.seconds, spawn, o.realCode) : null;
+  const realCode = o.realCode.length && o.realBits.includes(32) ? measureRealCode(o.engines, o.repeat, o.seconds, spawn, o.realCode) : null;
+  const realCode64 = o.realCode.length && o.realBits.includes(64) ? measureRealCode(o.engines, o.repeat, o.seconds, spawn, o.realCode, 'x86_64') : null;
   const hooks = o.loops ? await runHooks() : [];
   const report = !o.loops ? { ratios: [], targets: [] } : printReport({ rows, hooks, childNote, loadAverage: loadAtStart, baselineRssMB: baseline.peakRssMB ?? Number.NaN, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
   if (o.loops) printCompute64(rows64, new Map(rows.filter((r) => r.guest === 'compute-own' && r.mips).map((r) => [r.engine, r.mips!])));
   if (realCode) printRealReport(realCode, o.engines);
+  if (realCode64) printRealReport(realCode64, o.engines);
+  if (realCode && realCode64) printRealBitness(realCode, realCode64);
   mkdirSync(CACHE_DIR, { recursive: true });
   const out = join(CACHE_DIR, 'last.json');
   writeFileSync(out, JSON.stringify({
     date: new Date().toISOString(),
     host: { node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverageAtStart: loadAtStart },
     options: o, childNote, wallSeconds: (Date.now() - started) / 1000, baselineRssMB: baseline.peakRssMB,
-    rows, rows64, ratios: report.ratios, targets: report.targets, hooks, realCode,
+    rows, rows64, ratios: report.ratios, targets: report.targets, hooks, realCode, realCode64,
   }, null, 2) + '\n');
   console.log(`\nresults written to ${join('bench', '.cache', 'last.json')} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }

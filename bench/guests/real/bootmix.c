@@ -14,7 +14,11 @@ static u32 next(void) { x ^= x << 13; x ^= x >> 17; x ^= x << 5; return x; }
 
 static u32 emit(u8 *p) {
   u8 *start = p;
+#ifdef __x86_64__
+  *p++ = 0x89; *p++ = 0xF8;                                        /* mov eax, edi */
+#else
   *p++ = 0x8B; *p++ = 0x44; *p++ = 0x24; *p++ = 0x04;            /* mov eax, [esp+4] */
+#endif
   for (u32 i = 0; i < OPS; i++) {
     u32 r = next();
     switch (r & 3) {
@@ -37,7 +41,7 @@ u32 workload_run(u32 trips) {
   u32 sum = 0;
   for (u32 t = 0; t < trips; t++) {
     for (u32 pg = 0; pg < PAGES; pg++) {
-      u8 *code = (u8 *)(CODE_BASE + pg * 4096u);
+      u8 *code = (u8 *)(uptr)(CODE_BASE + pg * 4096u);
       u32 len = emit(code);
       u32 (*fn)(u32) = (u32 (*)(u32))code;
       for (u32 c = 0; c < CALLS; c++) sum = fn(sum + c);

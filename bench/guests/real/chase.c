@@ -5,7 +5,9 @@
 #define NODES (256u * 1024u)
 #define STEPS (1u << 20)
 
-struct node { struct node *next; u32 value; u32 pad[14]; };
+/* 64 bytes in both builds (the pointer is 4 or 8). */
+struct node { struct node *next; u32 value; u32 pad[(64 - sizeof(void *) - 4) / 4]; };
+_Static_assert(sizeof(struct node) == 64, "one node per 64 bytes");
 
 void workload_setup(void) {
   struct node *n = (struct node *)CHASE_BASE;

@@ -9,10 +9,10 @@ static void user_main(void) {
   u32 sum = 0;
   for (u32 t = 0; t < trips_left; t++) {
     for (u32 p = 0; p < DEMAND_PAGES; p++) {
-      u32 *w = (u32 *)(DEMAND_VA + p * 4096u + ((p * 64u) & 4095u));
+      u32 *w = (u32 *)(uptr)(DEMAND_VA + p * 4096u + ((p * 64u) & 4095u));
       *w = p + t;
     }
-    for (u32 p = 0; p < DEMAND_PAGES; p++) sum = sum * 33 + *(u32 *)(DEMAND_VA + p * 4096u + ((p * 64u) & 4095u));
+    for (u32 p = 0; p < DEMAND_PAGES; p++) sum = sum * 33 + *(u32 *)(uptr)(DEMAND_VA + p * 4096u + ((p * 64u) & 4095u));
     sys_int80(SYS_UNMAP, 0);
   }
   sys_int80(SYS_EXIT, sum);

@@ -6,7 +6,7 @@
 void *memset(void *d, int c, u32 n) {
   u8 *p = d;
   u32 w = (u8)c * 0x01010101u;
-  while (n && ((u32)p & 3)) { *p++ = (u8)c; n--; }
+  while (n && ((uptr)p & 3)) { *p++ = (u8)c; n--; }
   u32 *q = (u32 *)p;
   for (; n >= 16; n -= 16, q += 4) { q[0] = w; q[1] = w; q[2] = w; q[3] = w; }
   for (; n >= 4; n -= 4) *q++ = w;
@@ -18,7 +18,7 @@ void *memset(void *d, int c, u32 n) {
 void *memcpy(void *d, const void *s, u32 n) {
   u8 *dp = d;
   const u8 *sp = s;
-  if ((((u32)dp | (u32)sp) & 3) == 0) {
+  if ((((uptr)dp | (uptr)sp) & 3) == 0) {
     u32 *dq = (u32 *)dp;
     const u32 *sq = (const u32 *)sp;
     for (; n >= 16; n -= 16, dq += 4, sq += 4) { dq[0] = sq[0]; dq[1] = sq[1]; dq[2] = sq[2]; dq[3] = sq[3]; }
