@@ -6,21 +6,24 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { findKernels, guessMode } from './find-kernels';
+import { autoPick, findKernels, guessMode, kernelKind, kernelLabel } from './find-kernels';
 
 const TIMEOUT_MS = 120_000;
 
-async function pick(kind: 'HVM' | 'PV', candidates: string[], root: string | undefined): Promise<string | undefined> {
+async function pick(kind: 'HVM' | 'PV', candidates: string[], root: string | undefined, partner?: string): Promise<string | undefined> {
   const want = kind === 'PV' ? 'pv' : 'hvm';
-  const sorted = [...candidates].sort((a, b) => Number(guessMode(b) === want) - Number(guessMode(a) === want));
-  if (sorted.length && guessMode(sorted[0]) === want && sorted.filter((p) => guessMode(p) === want).length === 1) return sorted[0];
+  const auto = autoPick(want, candidates, partner);
+  if (auto) return auto;
+  const partnerKind = partner ? kernelKind(partner) : undefined;
+  const rank = (p: string) => Number(guessMode(p) === want) * 2 + Number(partnerKind !== undefined && kernelKind(p) === partnerKind);
+  const sorted = [...candidates].sort((a, b) => rank(b) - rank(a));
   if (sorted.length) {
-    const items = [...sorted.map((p) => ({ label: root ? relative(root, p) : p, path: p })), { label: 'Browse…', path: '' }];
+    const items = [...sorted.map((p) => ({ label: root ? relative(root, p) : p, description: kernelLabel(p), path: p })), { label: 'Browse…', description: '', path: '' }];
     const p = await vscode.window.showQuickPick(items, { placeHolder: `The ${kind} flavour of the kernel` });
     if (!p) return undefined;
     if (p.path) return p.path;
   }
-  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, title: `The ${kind} flavour (ELF)`, openLabel: `Use as ${kind}` });
+  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, title: `The ${kind} flavour (ELF or bzImage)`, openLabel: `Use as ${kind}` });
   return uris?.[0]?.fsPath;
 }
 
@@ -40,7 +43,7 @@ export async function compareCommand(context: vscode.ExtensionContext, output: v
   const found = root ? findKernels(root) : [];
   const hvm = args?.hvm ?? await pick('HVM', found, root);
   if (!hvm) return undefined;
-  const pv = args?.pv ?? await pick('PV', found.filter((p) => p !== hvm), root);
+  const pv = args?.pv ?? await pick('PV', found.filter((p) => p !== hvm), root, hvm);
   if (!pv) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'paravirt-compare-'));
   const report = join(dir, 'report.html');

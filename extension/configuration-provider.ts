@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { relative } from 'node:path';
-import { findKernels, guessMode } from './find-kernels';
+import { findKernels, guessMode, kernelLabel } from './find-kernels';
 
 export class ParavirtConfigurationProvider implements vscode.DebugConfigurationProvider {
   async resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
@@ -27,7 +27,7 @@ export class ParavirtConfigurationProvider implements vscode.DebugConfigurationP
     return findKernels(root).map((p) => {
       const rel = relative(root, p);
       const mode = guessMode(p);
-      return { type: 'paravirt', request: 'launch', name: `Paravirt: ${rel} (${mode.toUpperCase()})`, program: `\${workspaceFolder}/${rel}`, mode, cwd: '${workspaceFolder}' };
+      return { type: 'paravirt', request: 'launch', name: `Paravirt: ${rel} (${kernelLabel(p)})`, program: `\${workspaceFolder}/${rel}`, mode, cwd: '${workspaceFolder}' };
     });
   }
 }
@@ -46,12 +46,12 @@ async function pickKernel(root: string | undefined): Promise<string | undefined>
   if (found.length === 1) return found[0];
   const browse = 'Browse…';
   if (found.length > 1) {
-    const items = [...found.map((p) => ({ label: root ? relative(root, p) : p, description: guessMode(p).toUpperCase(), path: p })), { label: browse, description: '', path: '' }];
-    const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Which guest kernel (ELF) should Paravirt run?' });
+    const items = [...found.map((p) => ({ label: root ? relative(root, p) : p, description: kernelLabel(p), path: p })), { label: browse, description: '', path: '' }];
+    const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Which guest kernel (ELF or Linux bzImage) should Paravirt run?' });
     if (!pick) return undefined;
     if (pick.path) return pick.path;
   }
-  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Debug this kernel', title: 'Guest kernel (ELF32)', defaultUri: root ? vscode.Uri.file(root) : undefined });
+  const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Debug this kernel', title: 'Guest kernel (ELF32, ELF64 or Linux bzImage)', defaultUri: root ? vscode.Uri.file(root) : undefined });
   return uris?.[0]?.fsPath;
 }
 

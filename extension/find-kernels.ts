@@ -1,29 +1,69 @@
-// Finding guest kernels in a workspace without VS Code: an ELF32 x86 executable is what the
-// emulator loads, so candidates are checked by their header, not by their name.
+// Finding guest kernels in a workspace without VS Code: what the emulator loads (an ELF32
+// i386 or ELF64 x86-64 executable, or a Linux bzImage) is recognised by its header, not by
+// its name, and labelled by what the headers say.
 
-import { openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import { openSync, readSync, closeSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseXenNotes } from '../emulator/loader/index';
 
 const SKIP = new Set(['node_modules', '.git', '.paravirt', '.vscode']);
 
-/** True for an ELF32 little-endian executable for i386. */
-export function isX86Elf32(path: string): boolean {
+/** What a kernel file is, by its header. */
+export type KernelKind = 'elf32' | 'elf64' | 'bzimage';
+
+const KIND_LABEL: Record<KernelKind, string> = { elf32: '32-bit', elf64: 'x86-64', bzimage: 'Linux bzImage' };
+
+// Enough for the ELF header's e_machine and the boot sector's setup header up to "HdrS".
+const HEAD_BYTES = 0x206;
+// Xen notes are read from the whole ELF; a kernel ELF larger than this is not scanned.
+const MAX_NOTES_READ = 256 * 1024 * 1024;
+
+function readHead(path: string): Buffer | null {
   let fd = -1;
   try {
     fd = openSync(path, 'r');
-    const h = Buffer.alloc(20);
-    if (readSync(fd, h, 0, 20, 0) < 20) return false;
-    return h[0] === 0x7f && h[1] === 0x45 && h[2] === 0x4c && h[3] === 0x46 // \x7fELF
-      && h[4] === 1 && h[5] === 1                                         // ELFCLASS32, little-endian
-      && h.readUInt16LE(16) === 2 && h.readUInt16LE(18) === 3;             // ET_EXEC, EM_386
+    const h = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, h, 0, HEAD_BYTES, 0);
+    return h.subarray(0, n);
   } catch {
-    return false;
+    return null;
   } finally {
     if (fd >= 0) closeSync(fd);
   }
 }
 
-/** Kernel ELFs under `root` (depth-limited), PV-looking names last is not assumed: callers label them. */
+/** The kind of a file's header, or null when it is none the emulator loads as a kernel. */
+export function kindOfHeader(h: Uint8Array): KernelKind | null {
+  const b = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+  if (b.length >= 20 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46 && b[5] === 1 // \x7fELF, little-endian
+    && b.readUInt16LE(16) === 2) {                                                                    // ET_EXEC
+    const machine = b.readUInt16LE(18);
+    if (b[4] === 1 && machine === 3 && b.length >= 52) return 'elf32';    // ELFCLASS32, EM_386
+    if (b[4] === 2 && machine === 62 && b.length >= 64) return 'elf64';   // ELFCLASS64, EM_X86_64
+    return null;
+  }
+  // The Linux boot protocol: boot_flag 0xAA55 at 0x1fe and "HdrS" at 0x202.
+  if (b.length >= HEAD_BYTES && b.readUInt16LE(0x1fe) === 0xaa55 && b.toString('latin1', 0x202, 0x206) === 'HdrS') return 'bzimage';
+  return null;
+}
+
+/** The kind of the kernel at `path`, or null (unreadable, too short, or not a kernel). */
+export function kernelKind(path: string): KernelKind | null {
+  const h = readHead(path);
+  return h ? kindOfHeader(h) : null;
+}
+
+/** True for an ELF32 little-endian executable for i386. */
+export function isX86Elf32(path: string): boolean {
+  return kernelKind(path) === 'elf32';
+}
+
+/** True for an ELF64 little-endian executable for x86-64. */
+export function isX86Elf64(path: string): boolean {
+  return kernelKind(path) === 'elf64';
+}
+
+/** Kernels (ELF32, ELF64, bzImage) under `root`, depth-limited, in path order. */
 export function findKernels(root: string, maxDepth = 4, limit = 50): string[] {
   const out: string[] = [];
   const walk = (dir: string, depth: number) => {
@@ -37,14 +77,54 @@ export function findKernels(root: string, maxDepth = 4, limit = 50): string[] {
       let st;
       try { st = statSync(p); } catch { continue; }
       if (st.isDirectory()) walk(p, depth + 1);
-      else if (st.isFile() && st.size >= 52 && !/\.(o|a|so)$/.test(n) && isX86Elf32(p)) out.push(p);
+      else if (st.isFile() && st.size >= 52 && !/\.(o|a|so)$/.test(n) && kernelKind(p) !== null) out.push(p);
     }
   };
   walk(root, 0);
   return out;
 }
 
-/** A guess of the flavour from the file name; the user still chooses. */
+/**
+ * The mode a kernel asks for: an ELF with Xen guest notes and no PVH entry point is a PV
+ * kernel (as `paravirt run` detects it); any other kernel is HVM. A file that cannot be read
+ * falls back to its name (`-pv`), a guess the user still confirms.
+ */
 export function guessMode(path: string): 'hvm' | 'pv' {
-  return /(^|[-_./])pv([-_.]|$)/i.test(path) ? 'pv' : 'hvm';
+  const byName = /(^|[-_./])pv([-_.]|$)/i.test(path) ? 'pv' : 'hvm';
+  const kind = kernelKind(path);
+  if (kind === 'bzimage') return 'hvm';
+  if (kind === null) return byName;
+  try {
+    if (statSync(path).size > MAX_NOTES_READ) return byName;
+    const xen = parseXenNotes(new Uint8Array(readFileSync(path)));
+    return xen !== null && xen.physEntry === undefined ? 'pv' : 'hvm';
+  } catch {
+    return byName;
+  }
+}
+
+/** "x86-64 · HVM": what the picker shows beside a kernel's path. */
+export function kernelLabel(path: string): string {
+  const kind = kernelKind(path);
+  return `${kind ? KIND_LABEL[kind] : 'unknown'} · ${guessMode(path).toUpperCase()}`;
+}
+
+/**
+ * The compare command's automatic choice of one flavour, or undefined to ask. A kernel is
+ * compared with one of its own kind (a 32-bit HVM build with a 32-bit PV build): when the
+ * workspace holds several kernels of the wanted mode, only those of the partner's kind count
+ * (the partner being the already chosen kernel, or the one kind every kernel of the other
+ * mode shares).
+ */
+export function autoPick(want: 'hvm' | 'pv', candidates: string[], partner?: string): string | undefined {
+  const modeOf = new Map(candidates.map((p) => [p, guessMode(p)]));
+  const wanted = candidates.filter((p) => modeOf.get(p) === want);
+  if (wanted.length === 0) return undefined;
+  if (wanted.length === 1) return partner === undefined || kernelKind(partner) === kernelKind(wanted[0]) ? wanted[0] : undefined;
+  const others = partner ? [partner] : candidates.filter((p) => modeOf.get(p) !== want);
+  const kinds = new Set(others.map(kernelKind));
+  if (kinds.size !== 1) return undefined;
+  const [kind] = kinds;
+  const same = wanted.filter((p) => kernelKind(p) === kind);
+  return same.length === 1 ? same[0] : undefined;
 }
