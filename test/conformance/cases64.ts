@@ -323,7 +323,7 @@ const STRING_OPS = [0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf];
 /** The shapes that need their registers set up first, or that move RIP or RSP. */
 function special(g: Gen): void {
   const rng = g.rng;
-  switch (rng.below(14)) {
+  switch (rng.below(15)) {
     case 0: case 1: { // string instruction, maybe REP, on RSI/RDI/RCX set up in the window
       const op = rng.pick(STRING_OPS);
       const osize = rng.pick([16, 32, 64]);
@@ -456,6 +456,12 @@ function special(g: Gen): void {
       if (k === 5) g.undef &= ~(SF | ZF | AF | PF | CF);
       if (k === 2 || k === 3) g.undef &= ~CF;
       g.names.push(['cld', 'std', 'clc', 'stc', 'cmc', 'sahf', 'lahf'][k]);
+      return;
+    }
+    case 13: { // an opcode 64-bit mode removed: #UD on both (not 40-4F, C4/C5, 62: REX, VEX, EVEX there)
+      const op = rng.pick([0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x60, 0x61, 0x82, 0x9a, 0xce, 0xd4, 0xd5, 0xd6, 0xea]);
+      g.out.push(op, ...(op === 0x82 ? [0xc0, 1] : op === 0x9a || op === 0xea ? [0, 0, 0, 0, 8, 0] : op === 0xd4 || op === 0xd5 ? [10] : []));
+      g.names.push(`invalid ${op.toString(16)}`);
       return;
     }
     case 12: { // MASKMOVDQU to [RDI]
