@@ -11,6 +11,27 @@ import type { ExitEntry } from './exit-model';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 
+/** 64-bit values as two 32-bit halves (as the protocol carries them), in hex: 16 digits when wide, else 8. */
+function hex64(lo: number, hi: number | undefined, wide: boolean): string {
+  const l = (lo >>> 0).toString(16).padStart(8, '0');
+  return wide || (hi ?? 0) !== 0 ? `0x${((hi ?? 0) >>> 0).toString(16).padStart(8, '0')}${l}` : `0x${l}`;
+}
+
+/** The exiting instruction's address: all of RIP for an exit in 64-bit code, else EIP. */
+export function exitAddress(e: Pick<ExitEntry, 'eip' | 'ripHi' | 'long64'>): string {
+  return hex64(e.eip, e.ripHi, e.long64 === true);
+}
+
+/** The register that address is in, as the SDM names it for the exiting code's mode. */
+export function exitAddressName(e: Pick<ExitEntry, 'ripHi' | 'long64'>): 'RIP' | 'EIP' {
+  return e.long64 === true || (e.ripHi ?? 0) !== 0 ? 'RIP' : 'EIP';
+}
+
+/** The exit qualification with its high half where VT-x's field is 64 bits (a linear address). */
+export function exitQualification(e: Pick<ExitEntry, 'qualification' | 'qualificationHi'>): string {
+  return hex64(e.qualification, e.qualificationHi, false);
+}
+
 /** One line for a reason (or PV record kind) by its name: "I/O instruction (basic exit reason 30)". */
 export function reasonTitle(name: string): string | undefined {
   const pv = PV_RECORD_KINDS.find((k) => k.name === name);

@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { ExitEntry, ExitModel } from './exit-model';
-import { hypercallTitle, qualificationFields, reasonKind, reasonTitle } from './exit-text';
+import { exitAddress, exitAddressName, exitQualification, hypercallTitle, qualificationFields, reasonKind, reasonTitle } from './exit-text';
 
 type Node =
   | { kind: 'group'; label: 'Exit reasons' | 'Hypercalls' }
@@ -13,7 +13,6 @@ type Node =
   | { kind: 'exit'; entry: ExitEntry }
   | { kind: 'empty'; text: string };
 
-const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 export class ExitsView implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
@@ -70,13 +69,13 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
       case 'exit': {
         const e = node.entry;
         const t = new vscode.TreeItem(`#${e.seq} ${e.hypercall ?? e.reasonName}`);
-        const where = e.source ? `${e.source.path.split(/[\\/]/).pop()}:${e.source.line}` : hex(e.eip);
+        const where = e.source ? `${e.source.path.split(/[\\/]/).pop()}:${e.source.line}` : exitAddress(e);
         t.description = `${where} · ${e.cycles.toLocaleString('en-US')} cycles (est.)`;
         t.tooltip = new vscode.MarkdownString([
           `**${e.reasonName}** (${reasonKind(e)})`,
-          `- qualification: \`${hex(e.qualification)}\``,
+          `- qualification: \`${exitQualification(e)}\``,
           ...qualificationFields(e).map((f) => `  - ${f}`),
-          `- EIP \`${hex(e.eip)}\`, CPL ${e.cpl}, instruction ${e.icount.toLocaleString('en-US')}`,
+          `- ${exitAddressName(e)} \`${exitAddress(e)}\`, CPL ${e.cpl}, instruction ${e.icount.toLocaleString('en-US')}`,
           e.bytes ? `- bytes: \`${e.bytes}\`` : '',
           e.description ? `- ${e.description}` : '',
           `- handler: ${e.handler || '—'}; estimated cost ${e.cycles} cycles (a model, not a measurement)`,
@@ -90,11 +89,11 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
 }
 
 /** The source line of an address, from the adapter's disassembly (DAP resolves it there). */
-async function sourceOf(eip: number): Promise<{ path: string; line: number } | string> {
+async function sourceOf(address: string): Promise<{ path: string; line: number } | string> {
   const session = vscode.debug.activeDebugSession;
   if (session?.type !== 'paravirt') return 'no Paravirt session';
   try {
-    const r = await session.customRequest('disassemble', { memoryReference: hex(eip), instructionCount: 1, resolveSymbols: true }) as
+    const r = await session.customRequest('disassemble', { memoryReference: address, instructionCount: 1, resolveSymbols: true }) as
       { instructions?: Array<{ location?: { path?: string }; line?: number }> } | undefined;
     const i = r?.instructions?.[0];
     return i?.location?.path && i.line ? { path: i.location.path, line: i.line } : 'no source line';
@@ -103,7 +102,7 @@ async function sourceOf(eip: number): Promise<{ path: string; line: number } | s
 
 /** Opens the exit's source line when known, else the disassembly view. */
 export async function revealExit(e: ExitEntry): Promise<void> {
-  const found = e.source ?? await sourceOf(e.eip);
+  const found = e.source ?? await sourceOf(exitAddress(e));
   const src = typeof found === 'string' ? undefined : found;
   let why = typeof found === 'string' ? found : '';
   if (src) {
@@ -120,7 +119,7 @@ export async function revealExit(e: ExitEntry): Promise<void> {
       return;
     } catch (err) { why = `${src.path}: ${(err as Error).message}`; /* fall through to the disassembly */ }
   }
-  void vscode.window.setStatusBarMessage(`Paravirt: exit #${e.seq} at ${hex(e.eip)}: ${why}`, 8000);
+  void vscode.window.setStatusBarMessage(`Paravirt: exit #${e.seq} at ${exitAddress(e)}: ${why}`, 8000);
   if (vscode.debug.activeDebugSession?.type === 'paravirt') {
     // The public command opens the disassembly at the focused frame; there is no API to open it at an address.
     try { await vscode.commands.executeCommand('debug.action.openDisassemblyView'); } catch { /* older VS Code */ }

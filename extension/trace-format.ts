@@ -1,14 +1,13 @@
 // The exit trace as JSON Lines or CSV (RFC 4180 quoting). No vscode import.
 
 import type { ExitEntry } from './exit-model';
+import { exitAddress, exitQualification } from './exit-text';
 
 export const CSV_COLUMNS = ['seq', 'reason', 'reasonName', 'qualification', 'eip', 'cpl', 'icount', 'cycles', 'handler', 'hypercall', 'bytes', 'sourcePath', 'sourceLine'] as const;
 
-const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
-
 function row(e: ExitEntry): Record<(typeof CSV_COLUMNS)[number], string | number> {
   return {
-    seq: e.seq, reason: e.reason, reasonName: e.reasonName, qualification: hex(e.qualification), eip: hex(e.eip), cpl: e.cpl,
+    seq: e.seq, reason: e.reason, reasonName: e.reasonName, qualification: exitQualification(e), eip: exitAddress(e), cpl: e.cpl,
     icount: e.icount, cycles: e.cycles, handler: e.handler, hypercall: e.hypercall ?? '', bytes: e.bytes ?? '',
     sourcePath: e.source?.path ?? '', sourceLine: e.source?.line ?? '',
   };

@@ -2,7 +2,7 @@
 // read field by field. Expected values are the SDM's layouts applied by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hypercallTitle, qualificationFields, reasonKind, reasonTitle } from '../../extension/exit-text';
+import { exitAddress, exitAddressName, exitQualification, hypercallTitle, qualificationFields, reasonKind, reasonTitle } from '../../extension/exit-text';
 import { PvKind } from '../../emulator/trace/record-kinds';
 
 test('reason names read as the SDM titles them; PV kinds say what their fields hold', () => {
@@ -39,4 +39,18 @@ test('hypercall names read with their number, summary and arguments from the hyp
     'console_io (18): Write to or read from the hypervisor console. Arguments in EBX, ECX, EDX, ESI, EDI: cmd (command, CONSOLEIO_*), count (count), buffer (pointer).');
   assert.equal(hypercallTitle('iret'), 'iret (23): Return from an exception or event (jumped to, not called).');
   assert.equal(hypercallTitle('unknown'), undefined);
+});
+
+test('an exit\'s address is RIP in full in 64-bit code and EIP otherwise; a linear-address qualification keeps its high half', () => {
+  const rip = 0xffffffff80101234n;
+  const e64 = { eip: Number(rip & 0xffffffffn), ripHi: Number(rip >> 32n), long64: true };
+  assert.equal(exitAddress(e64), `0x${rip.toString(16)}`);
+  assert.equal(exitAddressName(e64), 'RIP');
+  // Low code in long mode (ripHi 0) is still 64-bit: all 16 digits, named RIP.
+  assert.equal(exitAddress({ eip: 0x100060, ripHi: 0, long64: true }), `0x${(0x100060n).toString(16).padStart(16, '0')}`);
+  assert.equal(exitAddress({ eip: 0xc0001000, ripHi: 0, long64: false }), '0xc0001000');
+  assert.equal(exitAddressName({ ripHi: 0, long64: false }), 'EIP');
+  const lin = 0x00007fffdeadb000n;
+  assert.equal(exitQualification({ qualification: Number(lin & 0xffffffffn), qualificationHi: Number(lin >> 32n) }), `0x${lin.toString(16).padStart(16, '0')}`);
+  assert.equal(exitQualification({ qualification: 0x3f90000 }), '0x03f90000');
 });
