@@ -1,10 +1,12 @@
 // Issue 15 point 9, as the user runs it: `paravirt run vmlinuz --initrd initramfs --cmdline
 // "console=ttyS0 panic=-1"` on Debian's stock kernel must reach the busybox /init, which prints
 // its marker with the kernel release and powers off (ACPI S5: exit status 0).
-// Marked todo while the kernel does not get that far: the run still happens and its output
-// says where it stopped; `npm run bench` reports the same progress beside QEMU's time.
+// The whole boot takes about 6e9 instructions: at today's ~6 MIPS that is over 15 minutes of
+// wall time, so it runs only with PARAVIRT_LINUX_BOOT=1 (`npm run bench` reports how far the
+// same boot gets in its time budget, beside QEMU's time to the marker).
 
 import { test, before } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { buildAll, paravirt, type Built } from '../cli/harness';
 import { linuxFixture } from './debian-kernel';
@@ -23,11 +25,14 @@ test('paravirt run on Debian\'s kernel: without --memory it gets enough RAM; wit
 });
 
 test('paravirt run boots Debian\'s kernel to the busybox /init and powers off', {
-  todo: 'needs more of the long-mode CPU: in 64-bit mode a near RET pops 4 bytes, so the decompressor\'s first C call returns astray', timeout: 900_000,
+  skip: process.env.PARAVIRT_LINUX_BOOT === '1' ? false : 'about 6e9 instructions, over 15 minutes at ~6 MIPS: set PARAVIRT_LINUX_BOOT=1 to run it',
+  timeout: 3_600_000,
 }, () => {
   const fx = linuxFixture();
   // The command as the issue writes it: no --memory (a Linux kernel gets 256 MiB by default).
-  const r = paravirt(b, ['run', fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', fx.cmdline, '--max-time', '120', '--summary', 'json']);
+  const run = spawnSync(process.execPath, [b.cli, 'run', fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', fx.cmdline,
+    '--max-time', '120', '--max-instructions', '20G', '--summary', 'json'], { encoding: 'utf8', timeout: 3_500_000, cwd: b.dir, maxBuffer: 64 << 20 });
+  const r = { status: run.status, stdout: run.stdout, stderr: run.stderr };
   const line = r.stdout.split(/\r?\n/).find((l) => l.startsWith(INIT_MARKER));
   assert.ok(line, `no marker; the run ended with status ${r.status}: ${r.stdout.slice(-1500)}${r.stderr}`);
   assert.ok(fx.kernelPackage.startsWith(`linux-image-${line.slice(INIT_MARKER.length).trim()}`));
