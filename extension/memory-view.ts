@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { memoryReference, memoryRows, parseByte, parseTarget, type MemoryTarget } from './memory-format';
+import { addressAdd, memoryReference, memoryRows, parseAddressText, parseByte, parseTarget, type MemoryTarget } from './memory-format';
 
 const DEFAULT_LENGTH = 256;
 const MAX_LENGTH = 64 * 1024;
@@ -109,7 +109,7 @@ export class MemoryView implements vscode.Disposable {
       const r = await session.customRequest('evaluate', { expression: t.expression, context: 'watch', frameId: frames.stackFrames?.[0]?.id }) as { memoryReference?: string; result?: string };
       const ref = r.memoryReference ?? /^0x[0-9a-f]+/i.exec(r.result ?? '')?.[0];
       if (!ref) throw new Error(`'${t.expression}' has no address (its value is ${r.result})`);
-      address = parseInt(ref.replace(/^phys:/i, ''), 16) >>> 0;
+      address = parseAddressText(ref.replace(/^phys:/i, ''));
     }
     const r = await session.customRequest('readMemory', { memoryReference: memoryReference(address, t.physical), count: this.length }) as { data?: string };
     return { address, bytes: new Uint8Array(Buffer.from(r.data ?? '', 'base64')) };
@@ -120,7 +120,7 @@ export class MemoryView implements vscode.Disposable {
     if (!session || !this.target) return;
     try {
       const byte = parseByte(value);
-      const at = (this.lastAddress + offset) >>> 0;
+      const at = addressAdd(this.lastAddress, offset);
       await session.customRequest('writeMemory', { memoryReference: memoryReference(at, this.target.physical), data: Buffer.from([byte]).toString('base64') });
     } catch (e) {
       this.status(`write refused: ${(e as Error).message}`, true);

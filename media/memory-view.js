@@ -23,7 +23,7 @@
       const tr = document.createElement('tr');
       const a = document.createElement('td');
       a.className = 'addr';
-      a.textContent = hex(row.address, 8);
+      a.textContent = row.label;
       tr.appendChild(a);
       row.cells.forEach((b, i) => {
         const td = document.createElement('td');

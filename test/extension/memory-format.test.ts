@@ -2,7 +2,8 @@
 // byte edits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryReference, memoryRows, parseByte, parseTarget } from '../../extension/memory-format';
+import { addressText, memoryReference, memoryRows, parseAddressText, parseByte, parseTarget } from '../../extension/memory-format';
+import { parseAddress } from '../../debug-adapter/protocol-values';
 
 test('addresses, physical addresses and expressions', () => {
   assert.deepEqual(parseTarget('0xB8000', false), { physical: false, address: 0xb8000 });
@@ -12,7 +13,9 @@ test('addresses, physical addresses and expressions', () => {
   assert.deepEqual(parseTarget('$esp', false), { physical: false, expression: '$esp' });
   assert.throws(() => parseTarget('  ', false), /give an address/);
   assert.throws(() => parseTarget('phys:idt', false), /phys: takes an address/);
-  assert.deepEqual(parseTarget('0x1ffffffff', false), { physical: false, expression: '0x1ffffffff' }, 'too wide for an address: left to the debugger to refuse');
+  // A 64-bit address (long-mode guests): no longer left to the debugger as an expression.
+  assert.deepEqual(parseTarget('0x1ffffffff', false), { physical: false, address: 0x1ffffffff });
+  assert.deepEqual(parseTarget('0x12345678901234567', false), { physical: false, expression: '0x12345678901234567' }, 'wider than 64 bits: the debugger refuses it');
   assert.equal(memoryReference(0xb8000, true), 'phys:0x000b8000');
   assert.equal(memoryReference(0xc0001000, false), '0xc0001000');
 });
@@ -32,4 +35,23 @@ test('byte edits: one or two hex digits', () => {
   assert.equal(parseByte('0xA'), 0x0a);
   assert.equal(parseByte(' 7 '), 7);
   for (const bad of ['', '100', 'g1', '-1']) assert.throws(() => parseByte(bad), /not a byte/);
+});
+
+test('64-bit addresses: the high half of a long-mode kernel round-trips through the adapter\'s own parser; non-canonical ones are refused', () => {
+  for (const text of ['0xffffffff80100000', '0xffff800000000000', '0x00007fffffffffff', '0x0000000100000000']) {
+    const t = parseTarget(text, false);
+    assert.equal(t.address, Number(BigInt.asIntN(64, BigInt(text))), text);
+    const ref = memoryReference(t.address!, false);
+    assert.equal(ref, `0x${text.slice(2).padStart(16, '0')}`);
+    assert.equal(parseAddress(ref), t.address, `the adapter reads ${ref} as the view meant it`);
+    assert.equal(parseAddressText(ref), t.address);
+  }
+  assert.throws(() => parseTarget('0x0000800000000000', false), /not a canonical address/);
+  assert.throws(() => parseTarget('phys:0xffff7fffffffffff', false), /not a canonical address/);
+  // Rows in the high half: 16-digit labels, no wrap at 4 GiB; 32-bit rows keep 8 digits.
+  const high = Number(BigInt.asIntN(64, 0xffffffff800ffff0n));
+  const rows = memoryRows(high, new Uint8Array(32), 32);
+  assert.deepEqual(rows.map((r) => r.label), ['ffffffff800ffff0', 'ffffffff80100000']);
+  assert.deepEqual(memoryRows(0xfffffff8, new Uint8Array(16), 16).map((r) => r.label), ['fffffff8']);
+  assert.equal(addressText(0xb8000), '000b8000');
 });
