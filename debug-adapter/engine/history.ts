@@ -21,8 +21,7 @@
 // reported), so stepping back after stepping is quick.
 
 import type { MachineApi } from '../../emulator/machine';
-import { stateBytes } from '../../emulator/machine';
-import { CodeCoverage, rangesHold, unionRanges } from '../../emulator/cpu';
+import { CodeCoverage, rangesHold, stateBytes, unionRanges } from '../../emulator/machine';
 
 export interface Snap {
   icount: number; state: unknown; bytes: number;
