@@ -4,7 +4,7 @@
 // breakpoints in assembly and C, a step, a register in Watch, the decoded Registers, the
 // memory view, VM Exits, Guest Screen, the status bar, and the views, debug console and
 // exported trace at the end against the CLI's own count; then a VGA test kernel, the PV
-// kernel without a launch configuration, the comparison, and the walkthrough opened last
+// and the x86-64 kernels without a launch configuration, the comparison, and the walkthrough opened last
 // with every step ticked by what was done. Screenshots go to
 // test/artifacts/; with PARAVIRT_SCREENSHOTS=1 the README's in media/screenshots/ are
 // refreshed too (opt-in, so a test run leaves the tracked pictures alone). PARAVIRT_E2E=0
@@ -461,6 +461,9 @@ scenario('without a launch configuration: pick the PV kernel and mode, watch its
   const kernel = p.locator('.quick-input-list .monaco-list-row', { hasText: 'sample-pv.elf' }).first();
   await kernel.waitFor({ timeout: 15_000 });
   assert.equal(await p.locator('.quick-input-list .monaco-list-row', { hasText: /sample-(hvm|pv)\.elf/ }).count(), 2);
+  // The x86-64 flavour is offered too, labelled by its ELF header; the PV one by its Xen notes.
+  await p.locator('.quick-input-list .monaco-list-row', { hasText: 'sample-hvm64.elf' }).filter({ hasText: 'x86-64 · HVM' }).first().waitFor({ timeout: 5_000 });
+  assert.equal(await kernel.filter({ hasText: '32-bit · PV' }).count(), 1);
   await kernel.click();
   const pv = p.locator('.quick-input-list .monaco-list-row', { hasText: 'Xen-style' }).first();
   await pv.waitFor({ timeout: 15_000 });
@@ -477,6 +480,30 @@ scenario('without a launch configuration: pick the PV kernel and mode, watch its
   for (let i = 0; i < 40 && (await total()) !== want; i++) await p.waitForTimeout(250);
   assert.equal(await total(), want);
   await w.shot('pv-hypercalls');
+});
+
+scenario('without a launch configuration: the x86-64 sample is offered, runs in HVM and its exits are counted as the CLI counts them', async (w) => {
+  const p = w.page;
+  await w.command('Paravirt: Debug Kernel');
+  const kernel = p.locator('.quick-input-list .monaco-list-row', { hasText: 'sample-hvm64.elf' }).first();
+  await kernel.waitFor({ timeout: 15_000 });
+  assert.match(await kernel.innerText(), /x86-64 · HVM/);
+  await kernel.click();
+  // An ELF without Xen notes: HVM is offered first.
+  const hvm = p.locator('.quick-input-list .monaco-list-row', { hasText: 'unmodified kernel' }).first();
+  await hvm.waitFor({ timeout: 15_000 });
+  assert.match(await p.locator('.quick-input-list .monaco-list-row').first().innerText(), /unmodified kernel/);
+  await hvm.click();
+  const exitsView = p.locator('.pane', { has: p.locator('.pane-header', { hasText: 'VM Exits' }) });
+  const header = exitsView.locator('.pane-header');
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  const total = async () => Number((await exitsView.locator('.monaco-list-row', { hasText: 'Exit reasons' }).first().innerText()).replace(/[^\d]/g, ''));
+  const want = cliExitTotal(join(ws, 'build', 'sample-hvm64.elf'), 'hvm');
+  assert.notEqual(want, cliExitTotal(join(ws, 'build', 'sample-pv.elf'), 'pv'), 'the count tells this run from the PV one before it');
+  for (let i = 0; i < 120 && (await total()) !== want; i++) await p.waitForTimeout(250);
+  assert.equal(await total(), want);
+  await p.locator('.repl .monaco-list-row', { hasText: 'checksum' }).first().waitFor({ timeout: 30_000 });
+  await w.shot('hvm64-no-launch-json');
 });
 
 scenario('Paravirt: Compare HVM and PV shows the report', async (w) => {
