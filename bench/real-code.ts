@@ -188,7 +188,7 @@ export function measureRealCode(engines: EngineName[], repeat: number, seconds: 
     }
     return geomean(xs);
   };
-  const ratios = (['qemu-tcg', 'v86-jit', 'v86-nojit'] as EngineName[]).filter((e) => engines.includes(e) && engines.includes('ours'))
+  const ratios = (['qemu-tcg', 'v86-jit', 'v86-nojit'] as EngineName[]).filter((e) => engines.includes(e) && engines.includes('ours') && (arch === 'i386' || !e.startsWith('v86')))
     .map((e) => ({ name: `real-code geometric mean, ours / ${e}`, value: ratioOf(e) }));
   return { arch, rows, geomean: gm, ratios };
 }
