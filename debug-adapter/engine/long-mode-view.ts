@@ -52,7 +52,12 @@ function wide(c: LongCpu, name: string): bigint {
   return pair(typeof lo === 'number' ? lo : 0, typeof hi === 'number' ? hi : 0);
 }
 
-export function controlRegister(c: LongCpu, n: 0 | 2 | 3 | 4): bigint { return wide(c, `cr${n}`); }
+export function controlRegister(c: LongCpu, n: 0 | 2 | 3 | 4): bigint {
+  // In long mode the CPU keeps CR2 as one number, the faulting linear address as linear
+  // addresses are kept (signed, exact when canonical); a `cr2Hi` half, where a CPU has one, wins.
+  if (n === 2 && typeof c.cr2Hi !== 'number' && longModeActive(c)) return BigInt.asUintN(64, BigInt(Math.trunc(c.cr2)));
+  return wide(c, `cr${n}`);
+}
 
 /** FS.base or GS.base: segBase holds the low half, segBaseHi the high one (long mode only). */
 export function segmentBase(c: LongCpu, seg: 'fs' | 'gs'): bigint {
