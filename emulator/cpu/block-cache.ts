@@ -21,6 +21,8 @@ export interface Block {
   readonly count: number;
   /** Compiled for DS and SS without limit checks: runs only while the CPU's flatData holds. */
   readonly flat: boolean;
+  /** Compiled as 64-bit code (block-compiler64.ts): runs only in 64-bit mode, and other blocks only outside it. */
+  readonly long64: boolean;
   /**
    * The block that ran after this one last time (the run loop's chaining, see execute.ts),
    * and whether this one is still in the cache: a dropped block is never entered by a link.
@@ -32,7 +34,7 @@ export interface Block {
 }
 
 /** Marks an entry point where compiling gives nothing: the interpreter runs it. */
-export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, flat: false, link: null, live: false, seenAt: 0 });
+export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, flat: false, long64: false, link: null, live: false, seenAt: 0 });
 
 const LINE = 6;
 

@@ -17,12 +17,14 @@
 import type { Block } from './block-cache';
 import { decodeForm } from '../isa/decode';
 import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
+import { after64, emitInstruction64, interpretAndLeave, type Shared32 } from './block-compiler64';
+import { alu64, dec64, inc64, shift64 } from './alu64';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
 /** The CPU's arrays a block may read, by the local name generated code uses for each. */
 const FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['r', 'regs'], ['r8', 'r8'], ['sb', 'segBase'], ['sl', 'segLimit'], ['cr', 'segChkR'], ['cw', 'segChkW'],
-  ['lr', 'segLimR'], ['lw', 'segLimW'], ['tr', 'tlbR'], ['tw', 'tlbW'], ['i32', 'i32'], ['u8', 'u8'],
+  ['lr', 'segLimR'], ['lw', 'segLimW'], ['tr', 'tlbR'], ['tw', 'tlbW'], ['i32', 'i32'], ['u8', 'u8'], ['h', 'regsHi'],
 ];
 /** Longest block in instructions: bounds compile time and the latency of `attn`. */
 const MAX_INSTRUCTIONS = 64;
@@ -34,7 +36,11 @@ export interface CompileSource {
   readonly breakpoints: ReadonlySet<number>;
   /** DS and SS need no checks now (memory-access.ts); the block is then compiled without them. */
   readonly flatData?: boolean;
+  /** 64-bit mode: the block is compiled as 64-bit code (block-compiler64.ts). */
+  readonly long64?: boolean;
 }
+
+const SHARED32: Shared32 = { emitJcc, emitBackEdge, emitShift };
 
 
 
@@ -67,13 +73,14 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   // (A name inside a longer one, `r[` in `tr[`, only costs an unused load.)
   const fields = FIELDS.filter(([name]) => code.includes(`${name}[`)).map(([name, field]) => `${name}=c.${field}`);
   const head = (fields.length ? `const ${fields.join(',')};` : '') +
-    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0,A=0;';
+    'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0,A=0;' +
+    (src.long64 === true ? 'const H=c.ripHi;let w=0,q=0;' : '');
   code = head + code;
   // The guest's bytes become constants in generated code, never code themselves: every
   // value spliced in above is a number formatted by this file.
-  let factory: (cl: Uint8Array) => (c: unknown) => void;
+  let factory: (cl: Uint8Array, ...ops: unknown[]) => (c: unknown) => void;
   try {
-    factory = new Function('cl', `return function block(c){${code}};`) as typeof factory;
+    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', `return function block(c){${code}};`) as typeof factory;
   } catch (e) {
     // A generator bug must not take the host down: the interpreter runs this code instead,
     // and the error is kept where the tests look for it.
@@ -82,8 +89,9 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
     return null;
   }
   const spans = first.spans.map((o) => phys + o);
-  return { fn: factory(codeLine), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
-    linear: linear >>> 0, count: first.k, flat: src.flatData === true, link: null, live: true, seenAt: 0 };
+  return { fn: factory(codeLine, alu64, inc64, dec64, shift64), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
+    linear: linear >>> 0, count: first.k, flat: src.flatData === true && src.long64 !== true, long64: src.long64 === true,
+    link: null, live: true, seenAt: 0 };
 }
 
 /**
@@ -104,7 +112,8 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
   const em = new Emitter(u8, phys);
   em.pend = pend;
   em.flushAtBackEdge = flushAtBackEdge;
-  em.flat = src.flatData === true;
+  const mode64 = src.long64 === true;
+  em.flat = src.flatData === true && !mode64;
   const body = em.out;
   let off = 0;
   let k = 0;
@@ -125,7 +134,7 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
     const avail = Math.min(15, pageEnd - (phys + off));
     window.fill(0);
     window.set(u8.subarray(phys + off, phys + off + avail));
-    const info = decodeForm(window.subarray(0, avail), 32, avail);
+    const info = decodeForm(window.subarray(0, avail), mode64 ? 64 : 32, avail);
     if (info === null || info.length > avail) break;
     // Forms that may change CS, the mode or the fetch path without moving EIP (far transfers,
     // INT/IRET, HLT, MOV CR, ...): the opcode-form description marks them; the block stops before.
@@ -140,8 +149,14 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
     const before = body.length;
     const pendBefore = em.pend;
     // 66 90 (XCHG AX, AX) is the two-byte NOP compilers pad with.
-    const r = prefixed ? (op === 0x90 && len === 2 && em.b(off) === 0x66 ? 'ok' : 'generic') : emitInstruction(em, op, i);
-    if (r === 'generic') {
+    const r = mode64 ? emitInstruction64(em, SHARED32)
+      : prefixed ? (op === 0x90 && len === 2 && em.b(off) === 0x66 ? 'ok' : 'generic') : emitInstruction(em, op, i);
+    if (r === 'generic' && mode64) {
+      body.length = before;
+      em.pend = pendBefore;
+      body.push(`${em.sync()}c.eip=(e0+${off})|0;c.execOne();${after64(em)}`);
+      em.pend = 0;
+    } else if (r === 'generic') {
       body.length = before;
       em.pend = pendBefore;
       body.push(`${em.sync()}c.eip=(e0+${off})|0;c.execOne();${RELOAD}`);
@@ -474,7 +489,7 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
   }
 }
 
-function emitJcc(em: Emitter, cc: number, d: number): 'ok' | 'loop' {
+function emitJcc(em: Emitter, cc: number, d: number, jump64 = false): 'ok' | 'loop' {
   const cond = em.condition(cc);
   const target = em.next + d;
   const done = em.k + 1;
@@ -487,7 +502,10 @@ function emitJcc(em: Emitter, cc: number, d: number): 'ok' | 'loop' {
   if (target !== 0 && emitInnerLoop(em, cond, target)) return 'ok';
   // Taken: leave the block. Not taken: the block goes on (a superblock), so branchy code
   // does not pay a block entry every two or three instructions.
-  em.emit(`if(${cond}){${em.limitCheck(`(e0+${target})|0`)}${em.exitText(`(e0+${target})|0`, done)}}`);
+  // In 64-bit mode there is no limit; a target outside the sign-extended 32-bit range (RIP's
+  // high half changes) is the interpreter's.
+  const check = jump64 ? `if(((e0+${target})|0)!==e0+${target})${interpretAndLeave(em)}` : em.limitCheck(`(e0+${target})|0`);
+  em.emit(`if(${cond}){${check}${em.exitText(`(e0+${target})|0`, done)}}`);
   return 'ok';
 }
 

@@ -115,8 +115,12 @@ export class Cpu extends PortCpu {
 
   /** The compiled block for the instruction at CS:EIP, or null when the interpreter should run it. */
   private blockHere(): Block | null {
-    // ss32 is false in 64-bit mode; compatibility mode's zero-extended addresses are not compiled yet.
-    if (!this.cs32 || !this.ss32 || this.lma) return null;
+    // 64-bit code compiles while RIP is in the sign-extended 32-bit range (block-compiler64.ts),
+    // off the two pages below a 2 GiB boundary (where RIP's low half would wrap inside the page);
+    // compatibility mode's zero-extended addresses are not compiled.
+    if (this.lma) {
+      if (!this.long64 || this.ripHi !== (this.eip >> 31) || ((this.eip >>> 12) & 0x7ffff) === 0x7ffff) return null;
+    } else if (!this.cs32 || !this.ss32) return null;
     const lin = (this.csBase + this.eip) | 0;
     const e = this.tlbR[lin >>> 12];
     if ((e & (3 | T_NX)) !== 1) return null;   // not cached, not RAM, or not executable: interpret (and fault)
@@ -128,13 +132,15 @@ export class Cpu extends PortCpu {
       b = compileBlock(this, phys, lin, cache.codeLine) ?? NO_BLOCK;
       if (cache.insert(phys, b)) this.flushTlb();
     }
-    if (b === NO_BLOCK || this.icount + b.count > this.limit || (b.flat && !this.flatData)) return null;
+    if (b === NO_BLOCK || this.icount + b.count > this.limit || (b.flat && !this.flatData) || b.long64 !== this.lma) return null;
     // A CS with a limit (32-bit PV guests run under one) must cover every byte of the block.
-    if (this.segChkR[CS] !== 0 && ((this.eip >>> 0) + (b.end - b.entry) - 1 > this.segLimit[CS] >>> 0 || (this.eip >>> 0) < b.entry - b.start)) return null;
+    if (!this.lma && this.segChkR[CS] !== 0 && ((this.eip >>> 0) + (b.end - b.entry) - 1 > this.segLimit[CS] >>> 0 || (this.eip >>> 0) < b.entry - b.start)) return null;
     // Breakpoints were placed by linear address when the block was compiled.
     if (this.hasBp && b.linear !== lin >>> 0) return null;
     const cov = this.coverage;
-    if (cov !== null && b.seenAt !== cov.base + (lin >>> 12)) { b.seenAt = cov.base + (lin >>> 12); cov.block(lin, b.start & 0xfff, ((b.end - 1) & 0xfff) + 1); }
+    // Long-mode addresses are wider than the record keeps (as for the interpreter, cover()).
+    if (cov !== null && b.long64) cov.unknown = true;
+    else if (cov !== null && b.seenAt !== cov.base + (lin >>> 12)) { b.seenAt = cov.base + (lin >>> 12); cov.block(lin, b.start & 0xfff, ((b.end - 1) & 0xfff) + 1); }
     return b;
   }
 
@@ -147,7 +153,9 @@ export class Cpu extends PortCpu {
   private nextBlock(b: Block): Block | null {
     const lin = (this.csBase + this.eip) | 0;
     const n = b.link;
-    if (n !== null && n.linear === lin >>> 0 && n.live && this.cs32 && this.ss32 && !this.lma && this.segChkR[CS] === 0 &&
+    if (n !== null && n.linear === lin >>> 0 && n.live &&
+      (n.long64 ? this.long64 && this.ripHi === (this.eip >> 31) && ((this.eip >>> 12) & 0x7ffff) !== 0x7ffff
+        : this.cs32 && this.ss32 && !this.lma && this.segChkR[CS] === 0) &&
       (!n.flat || this.flatData) &&
       this.icount + n.count <= this.limit) {
       const e = this.tlbR[lin >>> 12];

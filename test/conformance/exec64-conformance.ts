@@ -37,7 +37,11 @@ export class Flat64 {
   readonly m = new Machine({ mode: 'hvm', memoryMiB: 4 });
   private fault = -1;
 
-  constructor() {
+  /**
+   * `blocks`: every entry point is compiled at its first visit (block-compiler64.ts), so the
+   * sequence runs as compiled blocks, and the interpreter only for the forms they leave to it.
+   */
+  constructor(readonly blocks = false) {
     const m = this.m;
     m.load({ memory: [{ paddr: PML4, bytes: pageTables() }, { paddr: CODE_PHYS, bytes: Uint8Array.of(0xf4) }], entry: { kind: 'flat32', eip: CODE_PHYS }, description: '64-bit conformance harness' });
     const cpu = m.cpu;
@@ -49,7 +53,11 @@ export class Flat64 {
     cpu.segUpdated(K.CS);
     if (!cpu.long64) throw new Error('64-bit harness: not in 64-bit mode');
     cpu.intercept = (vector) => { this.fault = vector; cpu.pauseRequested = true; cpu.attn = true; return true; };
+    if (blocks) cpu.blockThreshold = 1;
   }
+
+  /** Blocks compiled so far (0 unless `blocks`). */
+  get compiled(): number { return this.m.cpu.blocks?.compiled ?? 0; }
 
   run(c: Case64): Outcome64 {
     const m = this.m, cpu = m.cpu;
@@ -63,6 +71,8 @@ export class Flat64 {
     cpu.sse.mxcsr = c.mxcsr; cpu.sse.u8.set(c.xmm, 0);
     cpu.halted = false;
     cpu.setRip(CODE_ADDR, 0);
+    // Each case brings new code at the same address: no block of the last one may survive.
+    if (this.blocks) cpu.flushCode();
     this.fault = -1;
     m.run(5000);
     let fault = NO_FAULT;
@@ -106,28 +116,32 @@ export interface Exec64Result {
   disagreed: number;
   bothFaulted: number;
   instructions: number;
+  /** Blocks the compiler produced while running the cases (with `blocks`). */
+  compiledBlocks: number;
   byName: Array<[string, { cases: number; disagreed: number }]>;
   samples: string[];
 }
 
 const BATCH = 5000;
 
-export function runExec64Conformance(count: number, seed: number): Exec64Result {
+export function runExec64Conformance(count: number, seed: number, blocks = false): Exec64Result {
   const rng = new Rng(seed);
-  const res: Exec64Result = { checked: 0, agreed: 0, disagreed: 0, bothFaulted: 0, instructions: 0, byName: [], samples: [] };
+  const res: Exec64Result = { checked: 0, agreed: 0, disagreed: 0, bothFaulted: 0, instructions: 0, compiledBlocks: 0, byName: [], samples: [] };
   const names = new Map<string, { cases: number; disagreed: number }>();
-  let ours = new Flat64();
+  let ours = new Flat64(blocks);
   for (let start = 0; start < count; start += BATCH) {
     const cases: Case64[] = [];
     for (let i = start; i < Math.min(count, start + BATCH); i++) cases.push(generateCase64(rng));
     const host = runOnHost64(cases);
     cases.forEach((c, i) => {
       let problem: string | null;
+      const before = ours.compiled;
       try {
         problem = compare64(c, host[i], ours.run(c));
+        res.compiledBlocks += ours.compiled - before;
       } catch (e) {
         problem = `host exception: ${(e as Error).stack ?? e}`;
-        ours = new Flat64();
+        ours = new Flat64(blocks);
       }
       res.checked++;
       res.instructions += c.names.length;
@@ -147,7 +161,8 @@ export function runExec64Conformance(count: number, seed: number): Exec64Result 
 }
 
 export function describeExec64(r: Exec64Result): string {
-  const lines = [`executor 64-bit vs host CPU: ${r.checked} sequences (${r.instructions} instructions), ${r.agreed} agreed (${r.bothFaulted} both faulted), ${r.disagreed} disagreed`];
+  const blocks = r.compiledBlocks > 0 ? `, ${r.compiledBlocks} blocks compiled` : '';
+  const lines = [`executor 64-bit vs host CPU: ${r.checked} sequences (${r.instructions} instructions${blocks}), ${r.agreed} agreed (${r.bothFaulted} both faulted), ${r.disagreed} disagreed`];
   const bad = r.byName.filter(([, e]) => e.disagreed > 0);
   if (bad.length) {
     lines.push('  in sequences with: ' + bad.slice(0, 30).map(([n, e]) => `${n} ${e.disagreed}/${e.cases}`).join(', '));

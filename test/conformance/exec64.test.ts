@@ -9,6 +9,7 @@ import { CODE_ADDR, NEAR_ADDR, WINDOW, type Case64 } from './cases64';
 import { Flat64, compare64, describeExec64, runExec64Conformance } from './exec64-conformance';
 import { NO_FAULT, runOnHost64 } from './exec64-oracle';
 import { envInt } from './random';
+import { compileErrors } from '../../emulator/cpu/block-compiler';
 
 function fixed(code: number[], set: Record<number, [number, number]> = {}, undefinedFlags = 0): Case64 {
   const lo = new Int32Array(16), hi = new Int32Array(16);
@@ -68,4 +69,25 @@ test('random 64-bit sequences (integer, SSE, REX, RIP-relative, far addresses) a
   assert.equal(r.disagreed, 0, `seed ${seed}:\n${describeExec64(r)}`);
   // The sequences must mostly run to their end: a generator producing faults would test little.
   assert.ok(r.bothFaulted < count * 0.3, `${r.bothFaulted} of ${count} sequences faulted`);
+});
+
+test('the same random sequences run as compiled 64-bit blocks agree with the host CPU', () => {
+  // Every entry point compiles at its first visit: the sequence runs in blocks, with the
+  // interpreter called from inside them for the forms they do not compile.
+  const count = envInt('PARAVIRT_EXEC64_COUNT', 20_000);
+  const seed = envInt('PARAVIRT_SEED', 20261207);
+  const errors = compileErrors.count;
+  const r = runExec64Conformance(count, seed, true);
+  console.log(describeExec64(r));
+  assert.equal(compileErrors.count, errors, `generated code V8 refused: ${compileErrors.last}`);
+  assert.equal(r.checked, count);
+  assert.ok(r.compiledBlocks >= count * 0.5, `only ${r.compiledBlocks} blocks compiled for ${count} sequences`);
+  assert.equal(r.disagreed, 0, `seed ${seed}:\n${describeExec64(r)}`);
+});
+
+test('the fixed sequences agree with the host as compiled blocks too', () => {
+  const ours = new Flat64(true);
+  const host = runOnHost64(cases);
+  cases.forEach((c, i) => assert.equal(compare64(c, host[i], ours.run(c)), null, `case ${i}`));
+  assert.ok(ours.compiled > 0, 'no block was compiled');
 });

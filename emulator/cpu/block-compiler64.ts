@@ -1,0 +1,418 @@
+// The block compiler's 64-bit mode forms (LONG-MODE.md, "Compiled blocks"). Registers are the
+// CPU's halves: the low ones in `r` (cached in locals like 32-bit code for RAX..R9), the high
+// ones in `h` (the CPU's regsHi). A 32-bit operation is the 32-bit emitter's code plus the
+// high half zeroed; a 64-bit ALU operation, INC/DEC or shift calls the interpreter's own
+// 64-bit arithmetic (alu64.ts, passed in as ALU64/INC64/DEC64/SH64), so its lazy flags are
+// the interpreter's by construction.
+//
+// What a 64-bit block assumes, checked by the run loop before entering: 64-bit mode, and RIP
+// in the sign-extended 32-bit range (ripHi is the sign of eip), so `e0` read as a signed
+// number is all of RIP and the whole page is in the direct-mapped TLB's range. A memory
+// operand is computed exactly (as a JS number) when its registers hold sign-extended 32-bit
+// values; when they do not, or the address is outside that range, the instruction runs in
+// the interpreter and the block ends after it. Transfers whose target leaves the range do
+// the same.
+
+import { CC_DEC, CC_INC, Emitter, RELOAD } from './block-emitter';
+
+type Result = 'ok' | 'end' | 'loop' | 'follow' | 'generic';
+
+/** Hooks into block-compiler.ts (no import cycle): the 32-bit emitter's loop and shift code. */
+export interface Shared32 {
+  emitJcc(em: Emitter, cc: number, d: number, jump64: boolean): 'ok' | 'loop';
+  emitBackEdge(em: Emitter, cond: string | null): void;
+  emitShift(em: Emitter, kind: number, x: number, cnt: number): 'ok';
+}
+
+interface M64 { mod: number; reg: number; rm: number; len: number; addr: string; lea32: string }
+
+const LEGACY_R8 = [0, 4, 8, 12, 1, 5, 9, 13];
+
+/** RIP's low half at offset x of the block (the run loop keeps a block off a page where it would wrap). */
+const E = (x: number): string => `(e0+${x})|0`;
+
+/** Run this instruction in the interpreter and leave the block after it (state synced first). */
+export function interpretAndLeave(em: Emitter): string {
+  return `{${em.sync()}c.eip=${E(em.off)};c.execOne();c.icount=ic0+${em.k + 1};return;}`;
+}
+
+/**
+ * Emit one 64-bit mode instruction starting at em.off (prefixes included). Legacy prefixes
+ * (operand or address size, segments, LOCK, REP) go to the interpreter.
+ */
+export function emitInstruction64(em: Emitter, sh: Shared32): Result {
+  let i = em.off;
+  let op = em.b(i++);
+  let rex = 0;
+  if ((op & 0xf0) === 0x40) { rex = op; op = em.b(i++); }
+  if (op === 0x66 || op === 0x67 || op === 0xf0 || op === 0xf2 || op === 0xf3 || op === 0x26 || op === 0x2e ||
+    op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65 || (op & 0xf0) === 0x40) return 'generic';
+  const W = (rex & 8) !== 0;
+  const R = (rex & 4) << 1, X = (rex & 2) << 2, B = (rex & 1) << 3;
+  // Byte registers: with any REX, 4..7 are SPL..DIL and 8..15 R8B..R15B (slot r*4); the
+  // register cache folds byte slots into RAX..RDI's locals only, so others are interpreted.
+  const slot8 = (r: number): number => (rex !== 0 ? (r < 8 ? r * 4 : -1) : LEGACY_R8[r]);
+
+  const modrm = (at: number): M64 => {
+    const m = em.b(at);
+    const mod = m >> 6, reg = ((m >> 3) & 7) | R;
+    let rm = m & 7;
+    if (mod === 3) return { mod, reg, rm: rm | B, len: 1, addr: '', lea32: '' };
+    let len = 1, disp = 0;
+    const regsUsed: Array<[number, number]> = [];
+    let rip = false;
+    if (rm === 4) {
+      const sib = em.b(at + 1); len++;
+      const base = sib & 7, idx = ((sib >> 3) & 7) | X, sc = sib >> 6;
+      if (base === 5 && mod === 0) { disp = em.u32(at + len); len += 4; } else regsUsed.push([base | B, 0]);
+      if (idx !== 4) regsUsed.push([idx, sc]);
+    } else if (rm === 5 && mod === 0) {
+      disp = em.u32(at + 1); len += 4; rip = true;
+    } else {
+      rm |= B;
+      regsUsed.push([rm, 0]);
+    }
+    if (mod === 1) { disp = em.s8(at + len); len += 1; } else if (mod === 2) { disp = em.u32(at + len); len += 4; }
+    if (rip) {
+      const a = `(e0+${em.next + disp})`;
+      return { mod, reg, rm: 5, len, addr: a, lea32: `${a}|0` };
+    }
+    const terms = regsUsed.map(([n, sc]) => (sc ? `r[${n}]*${1 << sc}` : `r[${n}]`));
+    const terms32 = regsUsed.map(([n, sc]) => (sc ? `(r[${n}]<<${sc})` : `r[${n}]`));
+    if (disp !== 0 || terms.length === 0) { terms.push(String(disp)); terms32.push(String(disp)); }
+    const conds = regsUsed.map(([n]) => `h[${n}]===(r[${n}]>>31)`);
+    const sum = terms.join('+');
+    const addr = conds.length ? `(${conds.join('&&')}?${sum}:NaN)` : `(${sum})`;
+    return { mod, reg, rm, len, addr, lea32: `(${terms32.join('+')})|0` };
+  };
+  /** L = the operand's linear address, or this instruction goes to the interpreter. */
+  const address = (m: M64): void => { em.emit(`L=${m.addr};if((L|0)!==L)${interpretAndLeave(em)}`); };
+  const read64 = (): void => {
+    em.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4088&&(p&3)===0){v=i32[p>>2];w=i32[(p>>2)+1];}else{${em.sync()}v=c.rd64(L);w=c.rdHi;}`);
+  };
+  const write64 = (lo: string, hi: string): void => {
+    em.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4088&&(p&3)===0&&cl[p>>>6]===0&&cl[(p+7)>>>6]===0){i32[p>>2]=${lo};i32[(p>>2)+1]=${hi};}else{${em.sync()}c.wr64(L,${lo},${hi});}`);
+  };
+  /** 64-bit ALU through the interpreter's alu64 (flags exact); result into t and q. */
+  const alu64 = (aluOp: number, al: string, ah: string, bl: string, bh: string): void => {
+    em.emit(`${em.flushText()}t=ALU64(c,${aluOp},${al},${ah},${bl},${bh});q=c.opHi;`);
+    em.pend = 0;
+  };
+  const set32 = (n: number, val: string): void => { em.emit(`r[${n}]=${val};h[${n}]=0;`); };
+  const set64 = (n: number, lo: string, hi: string): void => { em.emit(`r[${n}]=${lo};h[${n}]=${hi};`); };
+
+  switch (op) {
+    case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31: case 0x39:
+    case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b: case 0x33: case 0x3b: {
+      const m = modrm(i);
+      const aluOp = op >> 3, toReg = (op & 2) !== 0;
+      if (m.mod === 3) {
+        const d = toReg ? m.reg : m.rm, s = toReg ? m.rm : m.reg;
+        if (W) {
+          alu64(aluOp, `r[${d}]`, `h[${d}]`, `r[${s}]`, `h[${s}]`);
+          if (aluOp !== 7) set64(d, 't', 'q');
+        } else {
+          em.alu(aluOp, `r[${d}]`, `r[${s}]`, `r[${d}]`);
+          if (aluOp !== 7) em.emit(`h[${d}]=0;`);
+        }
+        return 'ok';
+      }
+      if (!toReg && aluOp !== 7 && W) return 'generic';
+      address(m);
+      if (W) {
+        read64();
+        if (toReg) { alu64(aluOp, `r[${m.reg}]`, `h[${m.reg}]`, 'v', 'w'); if (aluOp !== 7) set64(m.reg, 't', 'q'); }
+        else alu64(7, 'v', 'w', `r[${m.reg}]`, `h[${m.reg}]`);
+      } else {
+        em.read32('v');
+        if (toReg) { em.alu(aluOp, `r[${m.reg}]`, 'v', `r[${m.reg}]`); if (aluOp !== 7) em.emit(`h[${m.reg}]=0;`); }
+        else if (aluOp === 7) em.alu(7, 'v', `r[${m.reg}]`, null);
+        else {
+          // Read-modify-write: the new flags become visible only after the write succeeded.
+          const kind = em.aluCompute(aluOp, 'v', `r[${m.reg}]`);
+          if (kind === 0) return 'generic';
+          em.write32('t');
+          em.aluCommit(kind);
+        }
+      }
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x05: case 0x0d: case 0x15: case 0x1d: case 0x25: case 0x2d: case 0x35: case 0x3d: {
+      const imm = em.u32(i);
+      if (W) { alu64(op >> 3, 'r[0]', 'h[0]', String(imm), String(imm >> 31)); if (op !== 0x3d) set64(0, 't', 'q'); }
+      else { em.alu(op >> 3, 'r[0]', String(imm), 'r[0]'); if (op !== 0x3d) em.emit('h[0]=0;'); }
+      return 'ok';
+    }
+    case 0x81: case 0x83: {
+      const m = modrm(i);
+      const k = m.reg & 7;
+      const imm = op === 0x81 ? em.u32(i + m.len) : em.s8(i + m.len);
+      if (m.mod === 3) {
+        if (W) { alu64(k, `r[${m.rm}]`, `h[${m.rm}]`, String(imm), String(imm >> 31)); if (k !== 7) set64(m.rm, 't', 'q'); }
+        else { em.alu(k, `r[${m.rm}]`, String(imm), `r[${m.rm}]`); if (k !== 7) em.emit(`h[${m.rm}]=0;`); }
+        return 'ok';
+      }
+      if (k !== 7 && W) return 'generic';
+      address(m);
+      if (W) { read64(); alu64(7, 'v', 'w', String(imm), String(imm >> 31)); }
+      else if (k === 7) { em.read32('v'); em.alu(7, 'v', String(imm), null); }
+      else {
+        // Read-modify-write: the new flags become visible only after the write succeeded.
+        em.read32('v');
+        const kind = em.aluCompute(k, 'v', String(imm));
+        if (kind === 0) return 'generic';
+        em.write32('t');
+        em.aluCommit(kind);
+      }
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x85: {
+      const m = modrm(i);
+      if (m.mod === 3) {
+        if (W) alu64(4, `r[${m.rm}]`, `h[${m.rm}]`, `r[${m.reg}]`, `h[${m.reg}]`);
+        else em.alu(4, `r[${m.rm}]`, `r[${m.reg}]`, null);
+        return 'ok';
+      }
+      address(m);
+      if (W) { read64(); alu64(4, 'v', 'w', `r[${m.reg}]`, `h[${m.reg}]`); }
+      else { em.read32('v'); em.alu(4, 'v', `r[${m.reg}]`, null); }
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0xa9: {
+      const imm = em.u32(i);
+      if (W) alu64(4, 'r[0]', 'h[0]', String(imm), String(imm >> 31)); else em.alu(4, 'r[0]', String(imm), null);
+      return 'ok';
+    }
+    case 0x89: case 0x8b: {
+      const m = modrm(i);
+      if (m.mod === 3) {
+        const d = op === 0x89 ? m.rm : m.reg, s = op === 0x89 ? m.reg : m.rm;
+        if (W) set64(d, `r[${s}]`, `h[${s}]`); else set32(d, `r[${s}]`);
+        return 'ok';
+      }
+      address(m);
+      if (op === 0x8b) {
+        if (W) { read64(); set64(m.reg, 'v', 'w'); } else { em.read32('v'); set32(m.reg, 'v'); }
+      } else if (W) write64(`r[${m.reg}]`, `h[${m.reg}]`);
+      else em.write32(`r[${m.reg}]`);
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x8d: {
+      const m = modrm(i);
+      if (m.mod === 3) return 'generic';
+      if (!W) { set32(m.reg, m.lea32); return 'ok'; }
+      // Exact when the registers are sign-extended 32-bit values (NaN otherwise: interpreted).
+      em.emit(`q=${m.addr};if(q!==q)${interpretAndLeave(em)}`);
+      set64(m.reg, 'q|0', 'Math.floor(q/4294967296)|0');
+      return 'ok';
+    }
+    case 0xc7: {
+      const m = modrm(i);
+      if ((m.reg & 7) !== 0) return 'generic';
+      const imm = em.u32(i + m.len);
+      if (m.mod === 3) { if (W) set64(m.rm, String(imm), String(imm >> 31)); else set32(m.rm, String(imm)); return 'ok'; }
+      address(m);
+      if (W) write64(String(imm), String(imm >> 31)); else em.write32(String(imm));
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf: {
+      const n = (op & 7) | B;
+      if (W) set64(n, String(em.u32(i)), String(em.u32(i + 4))); else set32(n, String(em.u32(i)));
+      return 'ok';
+    }
+    case 0x88: case 0x8a: {
+      const m = modrm(i);
+      const g = slot8(m.reg);
+      if (g < 0) return 'generic';
+      if (m.mod === 3) {
+        const s = slot8(m.rm);
+        if (s < 0) return 'generic';
+        em.emit(op === 0x88 ? `r8[${s}]=r8[${g}];` : `r8[${g}]=r8[${s}];`);
+        return 'ok';
+      }
+      address(m);
+      if (op === 0x88) em.write8(`r8[${g}]`); else { em.read8('v'); em.emit(`r8[${g}]=v;`); }
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0xc6: {
+      const m = modrm(i);
+      if ((m.reg & 7) !== 0) return 'generic';
+      const imm = em.b(i + m.len);
+      if (m.mod === 3) { const s = slot8(m.rm); if (s < 0) return 'generic'; em.emit(`r8[${s}]=${imm};`); return 'ok'; }
+      address(m);
+      em.write8(String(imm));
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x38: case 0x3a: case 0x84: case 0x80: {
+      const m = modrm(i);
+      if (op === 0x80 && (m.reg & 7) !== 7) return 'generic';
+      let e: string;
+      if (m.mod === 3) { const s = slot8(m.rm); if (s < 0) return 'generic'; e = `r8[${s}]`; } else { address(m); em.read8('v'); e = 'v'; }
+      let g: string;
+      if (op === 0x80) g = String(em.b(i + m.len));
+      else { const s = slot8(m.reg); if (s < 0) return 'generic'; g = `r8[${s}]`; }
+      if (op === 0x84) em.flags8(4, e, g); else if (op === 0x3a) em.flags8(7, g, e); else em.flags8(7, e, g);
+      if (m.mod !== 3) em.attnCheck();
+      return 'ok';
+    }
+    case 0x3c: em.flags8(7, 'r8[0]', String(em.b(i))); return 'ok';
+    case 0xa8: em.flags8(4, 'r8[0]', String(em.b(i))); return 'ok';
+    case 0xff: {
+      const m = modrm(i);
+      const k = m.reg & 7;
+      if (k > 1 || m.mod !== 3) return 'generic';
+      const x = m.rm;
+      if (W) {
+        em.emit(`${em.flushText()}t=${k === 0 ? 'INC64' : 'DEC64'}(c,r[${x}],h[${x}]);r[${x}]=t;h[${x}]=c.opHi;`);
+        em.pend = 0;
+      } else {
+        em.emit(`t=${em.cfExpr()};a=r[${x}];fa=a;fb=1;fr=(a${k ? '-' : '+'}1)|0;fc=t;r[${x}]=fr;h[${x}]=0;`);
+        em.pend = k ? CC_DEC : CC_INC;
+      }
+      return 'ok';
+    }
+    case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57: {
+      const n = (op & 7) | B;
+      em.emit(`v=r[${n}];w=h[${n}];`);
+      push64('v', 'w');
+      return 'ok';
+    }
+    case 0x68: case 0x6a: {
+      const imm = op === 0x68 ? em.u32(i) : em.s8(i);
+      push64(String(imm), String(imm >> 31));
+      return 'ok';
+    }
+    case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: {
+      const n = (op & 7) | B;
+      em.emit(`L=(h[4]===(r[4]>>31)?r[4]:NaN);if((L|0)!==L||L>2147483639)${interpretAndLeave(em)}`);
+      read64();
+      // RSP first, then the register: POP RSP loads the value read.
+      em.emit('r[4]=(L+8)|0;h[4]=((L+8)|0)>>31;');
+      set64(n, 'v', 'w');
+      em.attnCheck();
+      return 'ok';
+    }
+    case 0x90: if (B) return 'generic'; return 'ok';
+    case 0x98: if (W) em.emit('h[0]=r[0]>>31;'); else em.emit('r[0]=(r[0]<<16)>>16;h[0]=0;'); return 'ok';
+    case 0x99: if (W) em.emit('r[2]=h[0]>>31;h[2]=r[2];'); else em.emit('r[2]=r[0]>>31;h[2]=0;'); return 'ok';
+    case 0xc1: case 0xd1: {
+      const m = modrm(i);
+      if (m.mod !== 3) return 'generic';
+      const raw = op === 0xd1 ? 1 : em.b(i + m.len);
+      const k = m.reg & 7;
+      if (W) {
+        if ((raw & 63) === 0) return 'generic';
+        em.emit(`${em.flushText()}t=SH64(c,${k},r[${m.rm}],h[${m.rm}],${raw});r[${m.rm}]=t;h[${m.rm}]=c.opHi;`);
+        em.pend = 0;
+        return 'ok';
+      }
+      const cnt = raw & 31;
+      if (cnt === 0 || k === 2 || k === 3) return 'generic';
+      sh.emitShift(em, k, m.rm, cnt);
+      em.emit(`h[${m.rm}]=0;`);
+      return 'ok';
+    }
+    case 0x0f: {
+      const op2 = em.b(i);
+      if (op2 >= 0x80 && op2 <= 0x8f) return sh.emitJcc(em, op2 & 15, em.u32(i + 1), true);
+      if (op2 >= 0x40 && op2 <= 0x4f) {
+        // CMOVcc reads its source whatever the condition; a 32-bit one zeroes the high half even when false.
+        const m = modrm(i + 1);
+        let lo = `r[${m.rm}]`, hi = `h[${m.rm}]`;
+        if (m.mod !== 3) { address(m); if (W) read64(); else em.read32('v'); lo = 'v'; hi = 'w'; }
+        const cond = em.condition(op2 & 15);
+        if (W) em.emit(`if(${cond}){r[${m.reg}]=${lo};h[${m.reg}]=${hi};}`);
+        else em.emit(`if(${cond})r[${m.reg}]=${lo};h[${m.reg}]=0;`);
+        if (m.mod !== 3) em.attnCheck();
+        return 'ok';
+      }
+      if (op2 >= 0x90 && op2 <= 0x9f) {
+        const m = modrm(i + 1);
+        const val = `(${em.condition(op2 & 15)}?1:0)`;
+        if (m.mod === 3) { const s = slot8(m.rm); if (s < 0) return 'generic'; em.emit(`r8[${s}]=${val};`); return 'ok'; }
+        em.emit(`t=${val};`);
+        address(m);
+        em.write8('t');
+        em.attnCheck();
+        return 'ok';
+      }
+      if (op2 === 0xaf && !W) {
+        const m = modrm(i + 1);
+        let src = `r[${m.rm}]`;
+        if (m.mod !== 3) { address(m); em.read32('v'); src = 'v'; }
+        em.imul(`r[${m.reg}]`, `r[${m.reg}]`, src);
+        em.emit(`h[${m.reg}]=0;`);
+        if (m.mod !== 3) em.attnCheck();
+        return 'ok';
+      }
+      if (op2 === 0xb6 || op2 === 0xb7 || op2 === 0xbe || op2 === 0xbf) {
+        const m = modrm(i + 1);
+        const wide = (op2 & 1) !== 0, signed = op2 >= 0xbe;
+        let val: string;
+        if (m.mod === 3) {
+          if (wide) val = `((r[${m.rm}]<<16)>>>16)`;
+          else { const s = slot8(m.rm); if (s < 0) return 'generic'; val = `r8[${s}]`; }
+        } else {
+          address(m);
+          if (wide) em.read16('v'); else em.read8('v');
+          val = 'v';
+        }
+        const ext = signed ? (wide ? `((${val})<<16)>>16` : `((${val})<<24)>>24`) : val;
+        em.emit(`t=${ext};`);
+        if (W) set64(m.reg, 't', 't>>31'); else set32(m.reg, 't');
+        if (m.mod !== 3) em.attnCheck();
+        return 'ok';
+      }
+      return 'generic';
+    }
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+      return sh.emitJcc(em, op & 15, em.s8(i), true);
+    case 0xeb: case 0xe9: {
+      const target = em.next + (op === 0xeb ? em.s8(i) : em.u32(i));
+      if (target === 0 && em.canLoop) { sh.emitBackEdge(em, null); return 'loop'; }
+      if (em.canFollow(target)) return 'follow';
+      em.emit(`if(((e0+${target})|0)!==e0+${target})${interpretAndLeave(em)}`);
+      em.emit(em.exitText(E(target), em.k + 1));
+      return 'end';
+    }
+    case 0xe8: {
+      const target = em.next + em.u32(i);
+      em.emit(`if(((e0+${target})|0)!==e0+${target})${interpretAndLeave(em)}`);
+      // The return address: in this page, which is never the last below a 2 GiB boundary.
+      push64(String(`((e0+${em.next})|0)`), `(((e0+${em.next})|0)>>31)`);
+      if (em.canFollow(target)) return 'follow';
+      em.emit(em.exitText(E(target), em.k + 1));
+      return 'end';
+    }
+    case 0xc3:
+      em.emit(`L=(h[4]===(r[4]>>31)?r[4]:NaN);if((L|0)!==L||L>2147483639)${interpretAndLeave(em)}`);
+      read64();
+      // A return address outside the sign-extended 32-bit range: the interpreter's (RIP's high half).
+      em.emit(`if(w!==(v>>31))${interpretAndLeave(em)}`);
+      em.emit('r[4]=(L+8)|0;h[4]=((L+8)|0)>>31;');
+      em.emit(em.exitText('v', em.k + 1));
+      return 'end';
+    default:
+      return 'generic';
+  }
+
+  function push64(lo: string, hi: string): void {
+    em.emit(`L=(h[4]===(r[4]>>31)?r[4]-8:NaN);if((L|0)!==L)${interpretAndLeave(em)}`);
+    write64(lo, hi);
+    em.emit('r[4]=L;h[4]=L>>31;');
+    em.attnCheck();
+  }
+}
+
+/** The run loop's check after an interpreted instruction, with 64-bit mode's extra conditions. */
+export function after64(em: Emitter): string {
+  return `${RELOAD}if(c.attn===true||c.eip!==((e0+${em.next})|0)||c.ripHi!==H||c.long64!==true||ic0+@COUNT@>c.limit){c.icount=ic0+${em.k + 1};return;}`;
+}
