@@ -19,6 +19,7 @@ import { decodeForm } from '../isa/decode';
 import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
 import { after64, emitInstruction64, interpretAndLeave, type Shared32 } from './block-compiler64';
 import { alu64, dec64, inc64, shift64 } from './alu64';
+import { synthRes } from './lazy-flags';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
 /** The CPU's arrays a block may read, by the local name generated code uses for each. */
@@ -74,13 +75,13 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   const fields = FIELDS.filter(([name]) => code.includes(`${name}[`)).map(([name, field]) => `${name}=c.${field}`);
   const head = (fields.length ? `const ${fields.join(',')};` : '') +
     'const e0=c.eip;let ic0=c.icount;let fa=0,fb=0,fr=0,fc=0,a=0,b=0,v=0,L=0,e=0,o=0,p=0,t=0,A=0;' +
-    (src.long64 === true ? 'const H=c.ripHi;let w=0,q=0;' : '');
+    (src.long64 === true ? 'const H=c.ripHi;let w=0,q=0,fA=0,fB=0,fR=0;' : '');
   code = head + code;
   // The guest's bytes become constants in generated code, never code themselves: every
   // value spliced in above is a number formatted by this file.
   let factory: (cl: Uint8Array, ...ops: unknown[]) => (c: unknown) => void;
   try {
-    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', `return function block(c){${code}};`) as typeof factory;
+    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', 'SY', `return function block(c){${code}};`) as typeof factory;
   } catch (e) {
     // A generator bug must not take the host down: the interpreter runs this code instead,
     // and the error is kept where the tests look for it.
@@ -89,7 +90,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
     return null;
   }
   const spans = first.spans.map((o) => phys + o);
-  return { fn: factory(codeLine, alu64, inc64, dec64, shift64), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
+  return { fn: factory(codeLine, alu64, inc64, dec64, shift64, synthRes), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
     linear: linear >>> 0, count: first.k, flat: src.flatData === true && src.long64 !== true, long64: src.long64 === true,
     link: null, live: true, seenAt: 0 };
 }

@@ -13,7 +13,7 @@
 // the interpreter and the block ends after it. Transfers whose target leaves the range do
 // the same.
 
-import { CC_DEC, CC_INC, Emitter, RELOAD } from './block-emitter';
+import { CC_ADD64, CC_DEC, CC_INC, CC_SUB64, Emitter, P_LOGIC64, P_SHIFT64, RELOAD } from './block-emitter';
 
 type Result = 'ok' | 'end' | 'loop' | 'follow' | 'generic';
 
@@ -93,10 +93,46 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
   const write64 = (lo: string, hi: string): void => {
     em.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4088&&(p&3)===0&&cl[p>>>6]===0&&cl[(p+7)>>>6]===0){i32[p>>2]=${lo};i32[(p>>2)+1]=${hi};}else{${em.sync()}c.wr64(L,${lo},${hi});}`);
   };
-  /** 64-bit ALU through the interpreter's alu64 (flags exact); result into t and q. */
+  /**
+   * 64-bit ALU op; the result into t and q. ADD, SUB, CMP and the logic ops leave their flags
+   * pending in the locals (block-emitter.ts); ADC and SBB, which read CF, are alu64.ts's.
+   */
   const alu64 = (aluOp: number, al: string, ah: string, bl: string, bh: string): void => {
-    em.emit(`${em.flushText()}t=ALU64(c,${aluOp},${al},${ah},${bl},${bh});q=c.opHi;`);
-    em.pend = 0;
+    switch (aluOp) {
+      case 0:
+        em.emit(`fa=${al};fA=${ah};fb=${bl};fB=${bh};fr=(fa+fb)|0;fR=(fA+fB+((fr>>>0)<(fa>>>0)?1:0))|0;t=fr;q=fR;`);
+        em.pend = CC_ADD64;
+        return;
+      case 5: case 7:
+        em.emit(`fa=${al};fA=${ah};fb=${bl};fB=${bh};fr=(fa-fb)|0;fR=(fA-fB-((fa>>>0)<(fb>>>0)?1:0))|0;t=fr;q=fR;`);
+        em.pend = CC_SUB64;
+        return;
+      case 1: case 4: case 6: {
+        const o = aluOp === 1 ? '|' : aluOp === 4 ? '&' : '^';
+        em.emit(`fr=(${al})${o}(${bl});fR=(${ah})${o}(${bh});t=fr;q=fR;`);
+        em.pend = P_LOGIC64;
+        return;
+      }
+      default:
+        em.emit(`${em.flushText()}t=ALU64(c,${aluOp},${al},${ah},${bl},${bh});q=c.opHi;`);
+        em.pend = 0;
+    }
+  };
+  /** SHL/SHR/SAR of register x by n (1..63), as alu64.ts's shift64 computes them. */
+  const shift64 = (kind: number, x: number, n: number): void => {
+    let rl: string, rh: string, cf: string, of: string;
+    // Bit k (0..63) of the original value b:a.
+    const bit = (k: number): string => (k < 32 ? `((a>>>${k})&1)` : `((b>>>${k - 32})&1)`);
+    if (kind === 4 || kind === 6) {
+      if (n < 32) { rl = `a<<${n}`; rh = `(b<<${n})|(a>>>${32 - n})`; } else { rl = '0'; rh = `a<<${n - 32}`; }
+      cf = bit(64 - n); of = '((fR>>>31)^fc)';
+    } else {
+      if (n < 32) { rl = `((a>>>${n})|(b<<${32 - n}))|0`; rh = kind === 5 ? `(b>>>${n})|0` : `b>>${n}`; }
+      else { rl = kind === 5 ? `(b>>>${n - 32})|0` : `b>>${n - 32}`; rh = kind === 5 ? '0' : 'b>>31'; }
+      cf = bit(n - 1); of = kind === 5 ? '(b>>>31)' : '0';
+    }
+    em.emit(`a=r[${x}];b=h[${x}];fr=${rl};fR=${rh};fc=${cf};fb=${of};r[${x}]=fr;h[${x}]=fR;`);
+    em.pend = P_SHIFT64;
   };
   const set32 = (n: number, val: string): void => { em.emit(`r[${n}]=${val};h[${n}]=0;`); };
   const set64 = (n: number, lo: string, hi: string): void => { em.emit(`r[${n}]=${lo};h[${n}]=${hi};`); };
@@ -309,6 +345,7 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       const k = m.reg & 7;
       if (W) {
         if ((raw & 63) === 0) return 'generic';
+        if (k >= 4) { shift64(k, m.rm, raw & 63); return 'ok'; }
         em.emit(`${em.flushText()}t=SH64(c,${k},r[${m.rm}],h[${m.rm}],${raw});r[${m.rm}]=t;h[${m.rm}]=c.opHi;`);
         em.pend = 0;
         return 'ok';

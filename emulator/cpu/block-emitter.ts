@@ -5,6 +5,10 @@
 
 // Lazy-flag kinds as lazy-flags.ts numbers them (ADC and SBB are left to the CPU's own code).
 export const CC_ADD = 1, CC_SUB = 3, CC_LOGIC = 5, CC_INC = 6, CC_DEC = 7, CC_SHIFT = 8;
+// 64-bit results pending in fa/fA, fb/fB (operands' halves) and fr/fR (the result's): ADD and
+// SUB as lazy-flags.ts numbers them; logic and shifts are its CC_LOGIC and CC_SHIFT with the
+// 32-bit stand-in of the result (synthRes, `SY` in generated code), so they get tags of their own.
+export const CC_ADD64 = 9, CC_SUB64 = 11, P_LOGIC64 = 105, P_SHIFT64 = 108;
 export const DS = 3, SS = 2;
 
 /**
@@ -88,6 +92,9 @@ export class Emitter {
   flushText(): string {
     const p = this.pend;
     if (p === 0) return '';
+    if (p === CC_ADD64 || p === CC_SUB64) return `c.ccOp=${p};c.ccA=fa;c.ccB=fb;c.ccAHi=fA;c.ccBHi=fB;c.ccRLo=fr;c.ccRHi=fR;c.ccRes=SY(fr,fR);c.ccBits=32;`;
+    if (p === P_LOGIC64) return `c.ccOp=${CC_LOGIC};c.ccA=0;c.ccB=0;c.ccRes=SY(fr,fR);c.ccBits=32;`;
+    if (p === P_SHIFT64) return `c.ccOp=${CC_SHIFT};c.ccRes=SY(fr,fR);c.ccBits=32;c.ccCF=fc;c.ccB=fb;c.ccA=0;`;
     const cf = p === CC_INC || p === CC_DEC || p === CC_SHIFT ? 'c.ccCF=fc;' : '';
     return `c.ccOp=${p};c.ccA=fa;c.ccB=fb;c.ccRes=fr;c.ccBits=32;${cf}`;
   }
@@ -214,7 +221,10 @@ export class Emitter {
       case CC_ADD: return '((fr>>>0)<(fa>>>0)?1:0)';
       case CC_SUB: return '((fa>>>0)<(fb>>>0)?1:0)';
       case CC_LOGIC: return '0';
-      case CC_INC: case CC_DEC: case CC_SHIFT: return 'fc';
+      case CC_INC: case CC_DEC: case CC_SHIFT: case P_SHIFT64: return 'fc';
+      case CC_ADD64: return '((fR>>>0)<(fA>>>0)||(fR===fA&&(fr>>>0)<(fa>>>0))?1:0)';
+      case CC_SUB64: return '((fA>>>0)<(fB>>>0)||(fA===fB&&(fa>>>0)<(fb>>>0))?1:0)';
+      case P_LOGIC64: return '0';
       default: return 'c.getCF()';
     }
   }
@@ -234,6 +244,7 @@ export class Emitter {
     if (p === 0) return null;
     const inv = (s: string | null): string | null => (s === null ? null : `!(${s})`);
     if (cc & 1) return inv(this.condExpr(cc & ~1));
+    if (p === CC_ADD64 || p === CC_SUB64 || p === P_LOGIC64 || p === P_SHIFT64) return this.cond64(cc);
     switch (cc) {
       case 4: return 'fr===0';
       case 8: return 'fr<0';
@@ -259,6 +270,47 @@ export class Emitter {
     }
     if (p === CC_ADD && cc === 2) return '(fr>>>0)<(fa>>>0)';
     if ((p === CC_INC || p === CC_DEC || p === CC_SHIFT) && cc === 2) return 'fc===1';
+    return null;
+  }
+
+  /** A jcc condition (even cc) from 64-bit pending flags, or null. */
+  private cond64(cc: number): string | null {
+    const p = this.pend;
+    const zf = '(fr|fR)===0';
+    if (cc === 4) return zf;
+    if (cc === 8) return 'fR<0';
+    if (p === CC_SUB64) {
+      const below = '((fA>>>0)<(fB>>>0)||(fA===fB&&(fa>>>0)<(fb>>>0)))';
+      const less = '(fA<fB||(fA===fB&&(fa>>>0)<(fb>>>0)))';
+      const eq = '(fa===fb&&fA===fB)';
+      switch (cc) {
+        case 0: return '(((fA^fB)&(fA^fR))<0)';
+        case 2: return below;
+        case 6: return `(${below}||${eq})`;
+        case 12: return less;
+        case 14: return `(${less}||${eq})`;
+      }
+      return null;
+    }
+    if (p === P_LOGIC64) {
+      switch (cc) {
+        case 0: case 2: return 'false';
+        case 6: return zf;
+        case 12: return 'fR<0';
+        case 14: return `(fR<0||${zf})`;
+      }
+      return null;
+    }
+    // ADD and the shifts: CF and OF from the locals, the signed conditions from SF and OF.
+    const cf = p === CC_ADD64 ? '((fR>>>0)<(fA>>>0)||(fR===fA&&(fr>>>0)<(fa>>>0)))' : '(fc===1)';
+    const of = p === CC_ADD64 ? '(((fA^fR)&(fB^fR))<0)' : '(fb===1)';
+    switch (cc) {
+      case 0: return of;
+      case 2: return cf;
+      case 6: return `(${cf}||${zf})`;
+      case 12: return `((fR<0)!==${of})`;
+      case 14: return `(${zf}||(fR<0)!==${of})`;
+    }
     return null;
   }
 

@@ -53,7 +53,9 @@ export class Flat64 {
     cpu.segUpdated(K.CS);
     if (!cpu.long64) throw new Error('64-bit harness: not in 64-bit mode');
     cpu.intercept = (vector) => { this.fault = vector; cpu.pauseRequested = true; cpu.attn = true; return true; };
-    if (blocks) cpu.blockThreshold = 1;
+    // Without `blocks`, the interpreter alone (the code address is visited once per case, which
+    // would otherwise reach the compile threshold part way through a long run).
+    cpu.blockThreshold = blocks ? 1 : 0;
   }
 
   /** Blocks compiled so far (0 unless `blocks`). */
