@@ -134,6 +134,29 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     em.emit(`a=r[${x}];b=h[${x}];fr=${rl};fR=${rh};fc=${cf};fb=${of};r[${x}]=fr;h[${x}]=fR;`);
     em.pend = P_SHIFT64;
   };
+  /**
+   * ROL/ROR of register x by n (1..63). Only CF and OF change: after a logic op or a shift
+   * (AF clear, SF/ZF/PF from their result) the pending shift form holds that exactly with the
+   * new CF and OF, as for 32-bit rotates; otherwise the flags go to the CPU first.
+   */
+  const rotate64 = (left: boolean, x: number, n: number): void => {
+    const k = left ? n : 64 - n;
+    // Rotating left by 32 + m is swapping the halves, then rotating left by m.
+    const [lo, hi] = k >= 32 ? ['b', 'a'] : ['a', 'b'];
+    const mm = k & 31;
+    const rl = mm === 0 ? lo : `(${lo}<<${mm})|(${hi}>>>${32 - mm})`;
+    const rh = mm === 0 ? hi : `(${hi}<<${mm})|(${lo}>>>${32 - mm})`;
+    const cf = left ? 'v&1' : 'w>>>31';
+    const of = left ? '((w>>>31)^t)' : '(t^((w>>>30)&1))';
+    em.emit(`a=r[${x}];b=h[${x}];v=(${rl})|0;w=(${rh})|0;r[${x}]=v;h[${x}]=w;t=${cf};`);
+    if (em.pend === P_LOGIC64 || em.pend === P_SHIFT64) {
+      em.emit(`fc=t;fb=${of};`);
+      em.pend = P_SHIFT64;
+    } else {
+      em.emit(`${em.flushText()}c.setArith(t|(${of}<<11),2049);`);
+      em.pend = 0;
+    }
+  };
   const set32 = (n: number, val: string): void => { em.emit(`r[${n}]=${val};h[${n}]=0;`); };
   const set64 = (n: number, lo: string, hi: string): void => { em.emit(`r[${n}]=${lo};h[${n}]=${hi};`); };
 
@@ -346,6 +369,7 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       if (W) {
         if ((raw & 63) === 0) return 'generic';
         if (k >= 4) { shift64(k, m.rm, raw & 63); return 'ok'; }
+        if (k <= 1) { rotate64(k === 0, m.rm, raw & 63); return 'ok'; }
         em.emit(`${em.flushText()}t=SH64(c,${k},r[${m.rm}],h[${m.rm}],${raw});r[${m.rm}]=t;h[${m.rm}]=c.opHi;`);
         em.pend = 0;
         return 'ok';

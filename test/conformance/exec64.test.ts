@@ -110,11 +110,15 @@ function conditionCase(rng: Rng): Case64 {
     ['test', [0x48, 0x85, 0xd8], 0x10], ['cmp imm', [0x48, 0x83, 0xf8, rng.below(256)], 0],
     ['add imm', [0x48, 0x83, 0xc0, rng.below(256)], 0],
     ['shl', [0x48, 0xc1, 0xe0, rng.chance(0.5) ? 1 : 1 + rng.below(63)], 0x10], ['shr', [0x48, 0xc1, 0xe8, rng.chance(0.5) ? 1 : 1 + rng.below(63)], 0x10],
+    ['rol', [0x48, 0xc1, 0xc0, rng.chance(0.5) ? 1 : 1 + rng.below(63)], 0],
+    ['ror', [0x48, 0xc1, 0xc8, rng.chance(0.5) ? 1 : 1 + rng.below(63)], 0],
+    ['xor+ror', [0x48, 0x31, 0xd8, 0x48, 0xc1, 0xc8, rng.chance(0.5) ? 1 : 1 + rng.below(63)], 0x10],
     ['sar', [0x48, 0xc1, 0xf8, rng.chance(0.5) ? 1 : 1 + rng.below(63)], 0x10],
   ];
   const [name, op, undefinedFlags0] = ops[rng.below(ops.length)];
   // OF is undefined after a shift by more than one: the conditions that read it are skipped.
-  const multiShift = name.startsWith('sh') || name === 'sar' ? op[3] > 1 : false;
+  // (The rotates too: OF is defined for a count of 1 only.)
+  const multiShift = name === 'xor+ror' ? op[6] > 1 : op.length === 4 && op[1] === 0xc1 ? op[3] > 1 : false;
   const undefinedFlags = undefinedFlags0 | (multiShift ? 0x800 : 0);
   // A NOP first: the case's first instruction fills the TLB in the interpreter (the run loop
   // compiles only where the TLB holds the code page), so the block starts at the operation.
