@@ -1,9 +1,10 @@
 // The block compiler's 64-bit mode forms (LONG-MODE.md, "Compiled blocks"). Registers are the
 // CPU's halves: the low ones in `r` (cached in locals like 32-bit code for RAX..R9), the high
 // ones in `h` (the CPU's regsHi). A 32-bit operation is the 32-bit emitter's code plus the
-// high half zeroed; a 64-bit ALU operation, INC/DEC or shift calls the interpreter's own
-// 64-bit arithmetic (alu64.ts, passed in as ALU64/INC64/DEC64/SH64), so its lazy flags are
-// the interpreter's by construction.
+// high half zeroed. 64-bit ADD/SUB/CMP/logic and shifts/rotates by an immediate are computed
+// on halves, their flags pending in locals (block-emitter.ts); ADC/SBB, INC/DEC and the
+// rotates through CF call the interpreter's own 64-bit arithmetic (alu64.ts, passed in as
+// ALU64/INC64/DEC64/SH64), so their lazy flags are the interpreter's by construction.
 //
 // What a 64-bit block assumes, checked by the run loop before entering: 64-bit mode, and RIP
 // in the sign-extended 32-bit range (ripHi is the sign of eip), so `e0` read as a signed
