@@ -22,9 +22,8 @@ export interface LongCpu {
 export const GPR64 = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
 export const GPR64_SHOWN = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
 
-export const MSR_FS_BASE = 0xc0000100;
-export const MSR_GS_BASE = 0xc0000101;
-export const MSR_KERNEL_GS_BASE = 0xc0000102;
+import { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE } from '../../emulator/isa/msr-numbers';
+export { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE };
 const FS = 4, GS = 5;
 
 /** The CPU when it has the long-mode register file (regsHi beside 16 regs), else null. */

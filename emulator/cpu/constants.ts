@@ -113,12 +113,5 @@ export const MSR_SYSENTER_EIP = 0x176;
 export const MSR_MTRR_DEF_TYPE = 0x2ff;
 export const MSR_PAT = 0x277;
 export const MSR_EFER = 0xc0000080;
-// Long mode's MSRs (the names of the long-mode contract; lm-system implements their effects).
-export const MSR_STAR = 0xc0000081;
-export const MSR_LSTAR = 0xc0000082;
-export const MSR_CSTAR = 0xc0000083;
-export const MSR_SFMASK = 0xc0000084;
-export const MSR_FS_BASE = 0xc0000100;
-export const MSR_GS_BASE = 0xc0000101;
-export const MSR_KERNEL_GS_BASE = 0xc0000102;
-export const MSR_TSC_AUX = 0xc0000103;
+// Long mode's MSRs: their numbers are the instruction table's too, so they live in isa/.
+export { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_TSC_AUX } from '../isa/msr-numbers';

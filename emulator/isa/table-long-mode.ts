@@ -9,6 +9,7 @@
 // semantics). MOV CR8 and the WRMSR cases refine entries whose forms they share (`refines`).
 
 import type { IsaEntry, MsrName } from './types';
+import { MSR_CSTAR, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_LSTAR, MSR_SFMASK, MSR_STAR } from './msr-numbers';
 import { CR_QUAL, EXIT, HCALL, entry } from './table-text';
 import { END, M, ONLY64, op0f } from './form-builders';
 
@@ -23,15 +24,15 @@ const fsgs = (reg: number, mnemonic: string) =>
 const GP_PV64 = 'raises #GP in ring 3, where a 64-bit PV kernel runs; Xen does not emulate it, so the kernel takes its own #GP handler or crashes';
 
 export const MSR_SEGMENT_BASES: readonly MsrName[] = [
-  { number: 0xc0000100, name: 'IA32_FS_BASE' },
-  { number: 0xc0000101, name: 'IA32_GS_BASE' },
-  { number: 0xc0000102, name: 'IA32_KERNEL_GS_BASE' },
+  { number: MSR_FS_BASE, name: 'IA32_FS_BASE' },
+  { number: MSR_GS_BASE, name: 'IA32_GS_BASE' },
+  { number: MSR_KERNEL_GS_BASE, name: 'IA32_KERNEL_GS_BASE' },
 ];
 export const MSR_SYSCALL: readonly MsrName[] = [
-  { number: 0xc0000081, name: 'IA32_STAR' },
-  { number: 0xc0000082, name: 'IA32_LSTAR' },
-  { number: 0xc0000083, name: 'IA32_CSTAR' },
-  { number: 0xc0000084, name: 'IA32_FMASK' },
+  { number: MSR_STAR, name: 'IA32_STAR' },
+  { number: MSR_LSTAR, name: 'IA32_LSTAR' },
+  { number: MSR_CSTAR, name: 'IA32_CSTAR' },
+  { number: MSR_SFMASK, name: 'IA32_FMASK' },
 ];
 
 const NO_32BIT_SEGBASE = 'set_segment_base exists only for 64-bit PV guests; a 32-bit PV kernel changes a segment base by rewriting its descriptor with update_descriptor';

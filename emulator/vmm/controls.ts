@@ -5,6 +5,7 @@
 
 import type { ExitControls } from '../cpu';
 import { MachineOptionError } from '../option-error';
+import { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE } from '../isa/msr-numbers';
 
 export type ExitControlsPreset = 'ept' | 'shadow-paging';
 export type ExitControlOverrides = Readonly<Record<string, boolean | number | undefined>>;
@@ -56,8 +57,8 @@ export const EXCEPTION_BITMAP_SHADOW = EXCEPTION_BITMAP_EPT | (1 << 14);
  * Everything else exits: APIC_BASE (the local APIC is emulated), EFER and PAT (checked by
  * the hypervisor), MTRRs, MISC_ENABLE, unknown MSRs (they #GP in the guest after the exit).
  */
-export const MSR_PASSTHROUGH_READ: readonly number[] = [0x10, 0x174, 0x175, 0x176, 0xc0000100, 0xc0000101, 0xc0000102];
-export const MSR_PASSTHROUGH_WRITE: readonly number[] = [0x174, 0x175, 0x176, 0xc0000100, 0xc0000101, 0xc0000102];
+export const MSR_PASSTHROUGH_READ: readonly number[] = [0x10, 0x174, 0x175, 0x176, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE];
+export const MSR_PASSTHROUGH_WRITE: readonly number[] = [0x174, 0x175, 0x176, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE];
 
 export const PRESETS: readonly ExitControlsPreset[] = ['ept', 'shadow-paging'];
 
