@@ -117,8 +117,8 @@ static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d) {
   __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-void *memset(void *d, int c, u32 n);
-void *memcpy(void *d, const void *s, u32 n);
-int memcmp(const void *a, const void *b, u32 n);
+void *memset(void *d, int c, unsigned long n);
+void *memcpy(void *d, const void *s, unsigned long n);
+int memcmp(const void *a, const void *b, unsigned long n);
 
 #endif

@@ -54,6 +54,7 @@ void serial_init(void);
 void serial_putc(char c);
 void print(const char *s);
 int printf(const char *fmt, ...);
+void hexdump(const void *p, u32 len);
 
 /* exit.c: isa-debug-exit; QEMU and our machine report (code << 1) | 1. */
 void exit_guest(u32 code) __attribute__((noreturn));
@@ -106,7 +107,8 @@ static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d) {
 static inline u16 read_cs(void) { u16 v; __asm__ volatile("mov %%cs, %0" : "=r"(v)); return v; }
 static inline u16 read_ss(void) { u16 v; __asm__ volatile("mov %%ss, %0" : "=r"(v)); return v; }
 
-void *memset(void *d, int c, u64 n);
-void *memcpy(void *d, const void *s, u64 n);
+void *memset(void *d, int c, unsigned long n);
+void *memcpy(void *d, const void *s, unsigned long n);
+int memcmp(const void *a, const void *b, unsigned long n);
 
 #endif
