@@ -51,6 +51,8 @@ export class PvDomain {
   types: PageTypes;
   layout: DomainLayout | null = null;
   options: PvOptions = { privileged: 'xen' };
+  /** The guest's width: 32 for an x86_32 PAE kernel in ring 1, 64 for an x86_64 kernel in ring 3 (from its ELF class). */
+  width: 32 | 64 = 32;
 
   // Trap table: 256 entries of {flags, cs, eip}; eip 0 = no handler.
   readonly trapFlags = new Uint8Array(256);
@@ -111,6 +113,7 @@ export class PvDomain {
     this.xenstore.reset(1, 'paravirt-guest');
     this.log.reset();
     this.layout = null;
+    this.width = 32;
   }
 
   /** The first n grant-table frames (shared with the guest, owned by the hypervisor). */
@@ -130,6 +133,7 @@ export class PvDomain {
       ldtEntries: this.ldtEntries, grantFrameCount: this.grantFrameCount,
       singleshotAt: this.singleshotAt, periodicNs: this.periodicNs, periodicAt: this.periodicAt, blocked: this.blocked,
       pollDeadline: this.pollDeadline, hostTickAt: this.hostTickAt, stop: this.stop, dead: this.dead, layout: this.layout,
+      width: this.width,
       events: {
         state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
         backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
@@ -154,6 +158,7 @@ export class PvDomain {
     this.ldtEntries = s.ldtEntries; this.grantFrameCount = s.grantFrameCount;
     this.singleshotAt = s.singleshotAt; this.periodicNs = s.periodicNs; this.periodicAt = s.periodicAt; this.blocked = s.blocked;
     this.pollDeadline = s.pollDeadline; this.hostTickAt = s.hostTickAt; this.stop = s.stop; this.dead = s.dead; this.layout = s.layout;
+    this.width = s.width ?? 32;
     const ev = this.events, e = s.events;
     ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
     e.backend.forEach((b: PortBackend, i: number) => { ev.backend[i] = b; });

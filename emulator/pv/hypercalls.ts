@@ -1,6 +1,7 @@
 // The hypercall dispatcher and the hypercalls that are not about memory or event channels.
-// Arguments arrive in EBX, ECX, EDX, ESI, EDI and the result goes to EAX; every guest
-// pointer is read or written through GuestAccess, so a bad one yields -EFAULT.
+// Arguments arrive through HypercallArgs (EBX, ECX, EDX, ESI, EDI, EBP for a 32-bit guest,
+// RDI, RSI, RDX, R10, R8, R9 for a 64-bit one); every guest pointer is read or written
+// through GuestAccess, so a bad one yields -EFAULT.
 
 import {
   CALLBACKOP_register, CALLBACKOP_unregister, CALLBACKTYPE, CONS_IN, DOMID_SELF, EFAULT, EINVAL, ENOENT, ENOSYS, EEXIST,
@@ -17,16 +18,23 @@ import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from '
 import { PvKind } from '../trace/record-kinds';
 import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName } from './hypercall-table';
 import { BATCH_SLICE, Continuation } from './continuation';
+import { ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
 
 void CONS_IN; void TI_DPL_MASK;
 
 const FLAG_IF = 0x200;
 const XENMEM_machphys_mapping = 12;
 
-/** Handles `int 0x82` from ring 1 (EAX = number). */
-export function hypercall(d: PvDomain): void {
+/**
+ * Handles a hypercall trap: `int 0x82` from a ring-1 32-bit kernel, `syscall` from a 64-bit
+ * kernel (the number in EAX / RAX, the arguments by the domain's width). `insnLength` is the
+ * trapping instruction's length, which a continuation steps back over.
+ */
+export function hypercall(d: PvDomain, insnLength = 2): void {
   const cpu = d.cpu, r = cpu.regs;
-  const nr = r[0] >>> 0;
+  const args = new RegisterArgs(cpu, d.width);
+  // A 64-bit guest's number is all of RAX: a high half makes it unknown, as Xen's compare does.
+  const nr = d.width === 64 && cpu.regsHi[0] !== 0 ? UNKNOWN_NR : r[0] >>> 0;
   const costs = d.log.costs;
   if (nr === HC.iret) {
     doIret(d);
@@ -38,13 +46,13 @@ export function hypercall(d: PvDomain): void {
   }
   let rc: number;
   try {
-    rc = dispatch(d, nr, r[3] >>> 0, r[1] >>> 0, r[2] >>> 0, r[6] >>> 0, r[7] >>> 0, false);
+    rc = dispatch(d, nr, args, false);
   } catch (e) {
     if (e instanceof Continuation) {
-      // Back onto the int 0x82 with the arguments advanced: the guest re-enters the hypercall.
-      [r[3], r[1], r[2], r[6], r[7]] = e.args.map((x) => x | 0);
-      r[0] = nr;
-      cpu.eip = (cpu.eip - 2) | 0;
+      // Back onto the trapping instruction with the arguments advanced: the guest re-enters the hypercall.
+      e.args.forEach((v, i) => args.set(i, v));
+      args.setResult(nr);
+      cpu.eip = (cpu.eip - insnLength) | 0;
       cpu.invalidateFetch();
       const name = hypercallName(nr);
       const cyc = costs.hypercallRoundTrip + (costs.handler[name] ?? costs.defaultHandler);
@@ -58,7 +66,7 @@ export function hypercall(d: PvDomain): void {
   }
   const known = rc !== UNKNOWN;
   if (!known) rc = -ENOSYS;
-  r[0] = rc | 0;
+  args.setResult(rc);
   const name = known ? hypercallName(nr) : 'unknown';
   const cyc = costs.hypercallRoundTrip + (costs.handler[name] ?? costs.defaultHandler);
   d.log.countHypercall(known ? nr : -1, cyc, rc < 0);
@@ -73,60 +81,64 @@ function afterHypercall(d: PvDomain): void {
 }
 
 const UNKNOWN = 0x7fffffff;
+/** A 64-bit guest's RAX above 32 bits: no hypercall has that number. */
+const UNKNOWN_NR = 0xffffffff;
 
-type Handler = (d: PvDomain, a1: number, a2: number, a3: number, a4: number, a5: number, nested: boolean) => number;
+/** A handler reads its arguments through `a` (never a register); `nested` is true inside a multicall. */
+type Handler = (d: PvDomain, a: HypercallArgs, nested: boolean) => number;
 
 /**
  * The handler of each hypercall in the table (hypercall-table.ts), by name: the type makes a
  * row without an entry here a compile error. null = not offered to this guest (-ENOSYS).
  */
 const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
-  set_trap_table: (d, a1) => setTrapTable(d, a1),
-  mmu_update: (d, a1, a2, a3, a4, _a5, nested) => mmuUpdate(d, a1, a2, a3, a4, nested),
-  set_gdt: (d, a1, a2) => setGdt(d, a1, a2),
-  stack_switch: (d, a1, a2) => {
-    d.kernelSs = (a1 & 3) === 0 ? (a1 | 1) & 0xffff : a1 & 0xffff;
-    d.kernelSp = a2;
+  set_trap_table: (d, a) => setTrapTable(d, a.addr(0)),
+  mmu_update: (d, a, nested) => mmuUpdate(d, a.addr(0), a.lo(1), a.addr(2), a.lo(3), nested),
+  set_gdt: (d, a) => setGdt(d, a.addr(0), a.lo(1)),
+  stack_switch: (d, a) => {
+    const ss = a.lo(0);
+    d.kernelSs = (ss & 3) === 0 ? (ss | 1) & 0xffff : ss & 0xffff;
+    d.kernelSp = a.addr(1);
     return 0;
   },
-  set_callbacks: (d, a1, a2, a3, a4) => {
-    d.event = { cs: fixCs(a1), eip: a2 };
-    d.failsafe = { cs: fixCs(a3), eip: a4 };
+  set_callbacks: (d, a) => {
+    d.event = { cs: fixCs(a.lo(0)), eip: a.addr(1) };
+    d.failsafe = { cs: fixCs(a.lo(2)), eip: a.addr(3) };
     return 0;
   },
-  fpu_taskswitch: (d, a1) => {
-    d.ts = a1 !== 0;
+  fpu_taskswitch: (d, a) => {
+    d.ts = a.lo(0) !== 0;
     d.cpu.cr0 = d.ts ? d.cpu.cr0 | 8 : d.cpu.cr0 & ~8;
     return 0;
   },
-  sched_op_compat: (d, a1, a2) => schedOp(d, a1, a2, true),
+  sched_op_compat: (d, a) => schedOp(d, a.lo(0), a.addr(1), true),
   platform_op: null,
-  set_debugreg: (d, a1, a2) => setDebugReg(d, a1, a2),
-  get_debugreg: (d, a1) => { const v = getDebugReg(d, a1); return v === null ? -ENODEV : v | 0; },
-  update_descriptor: (d, a1, a2, a3, a4) => updateDescriptor(d, a1 + a2 * 0x100000000, a3, a4),
-  memory_op: (d, a1, a2) => memoryOp(d, a1, a2),
-  multicall: (d, a1, a2, _a3, _a4, _a5, nested) => (nested ? -EINVAL : multicall(d, a1, a2)),
-  update_va_mapping: (d, a1, a2, a3, a4) => updateVaMapping(d, a1, a2, a3, a4),
-  set_timer_op: (d, a1, a2) => setTimer(d, a1 + a2 * 0x100000000),
-  event_channel_op_compat: (d, a1) => eventChannelOp(d, d.access.u32(a1), a1 + 4),
-  xen_version: (d, a1, a2) => xenVersion(d, a1, a2),
-  console_io: (d, a1, a2, a3, _a4, _a5, nested) => consoleIo(d, a1, a2, a3, nested),
-  physdev_op_compat: (d, a1) => physdevOp(d, d.access.u32(a1), a1 + 4),
-  grant_table_op: (d, a1, a2, a3) => grantTableOp(d, a1, a2, a3),
-  vm_assist: (d, a1, a2) => vmAssist(d, a1, a2),
-  update_va_mapping_otherdomain: (d, a1, a2, a3, a4, a5) =>
-    ((a5 & 0xffff) === DOMID_SELF || (a5 & 0xffff) === OUR_DOMID ? updateVaMapping(d, a1, a2, a3, a4) : -ESRCH),
+  set_debugreg: (d, a) => setDebugReg(d, a.lo(0), a.lo(1)),
+  get_debugreg: (d, a) => { const v = getDebugReg(d, a.lo(0)); return v === null ? -ENODEV : v | 0; },
+  update_descriptor: (d, a) => updateDescriptor(d, a.lo(0) + a.lo(1) * 0x100000000, a.lo(2), a.lo(3)),
+  memory_op: (d, a) => memoryOp(d, a.lo(0), a.addr(1)),
+  multicall: (d, a, nested) => (nested ? -EINVAL : multicall(d, a.addr(0), a.lo(1))),
+  update_va_mapping: (d, a) => updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3)),
+  set_timer_op: (d, a) => setTimer(d, a.lo(0) + a.lo(1) * 0x100000000),
+  event_channel_op_compat: (d, a) => eventChannelOp(d, d.access.u32(a.addr(0)), a.addr(0) + 4),
+  xen_version: (d, a) => xenVersion(d, a.lo(0), a.addr(1)),
+  console_io: (d, a, nested) => consoleIo(d, a.lo(0), a.lo(1), a.addr(2), nested),
+  physdev_op_compat: (d, a) => physdevOp(d, d.access.u32(a.addr(0)), a.addr(0) + 4),
+  grant_table_op: (d, a) => grantTableOp(d, a.lo(0), a.addr(1), a.lo(2)),
+  vm_assist: (d, a) => vmAssist(d, a.lo(0), a.lo(1)),
+  update_va_mapping_otherdomain: (d, a) =>
+    ((a.lo(4) & 0xffff) === DOMID_SELF || (a.lo(4) & 0xffff) === OUR_DOMID ? updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3)) : -ESRCH),
   iret: () => -EINVAL, // the trap itself is handled by hypercall(); this is reachable only from a multicall
-  vcpu_op: (d, a1, a2, a3) => vcpuOp(d, a1, a2, a3),
+  vcpu_op: (d, a) => vcpuOp(d, a.lo(0), a.lo(1), a.addr(2)),
   set_segment_base: null,
-  mmuext_op: (d, a1, a2, a3, a4, _a5, nested) => mmuextOp(d, a1, a2, a3, a4, nested),
+  mmuext_op: (d, a, nested) => mmuextOp(d, a.addr(0), a.lo(1), a.addr(2), a.lo(3), nested),
   xsm_op: null,
   nmi_op: null,
-  sched_op: (d, a1, a2) => schedOp(d, a1, a2, false),
-  callback_op: (d, a1, a2) => callbackOp(d, a1, a2),
+  sched_op: (d, a) => schedOp(d, a.lo(0), a.addr(1), false),
+  callback_op: (d, a) => callbackOp(d, a.lo(0), a.addr(1)),
   xenoprof_op: null,
-  event_channel_op: (d, a1, a2) => eventChannelOp(d, a1, a2),
-  physdev_op: (d, a1, a2) => physdevOp(d, a1, a2),
+  event_channel_op: (d, a) => eventChannelOp(d, a.lo(0), a.addr(1)),
+  physdev_op: (d, a) => physdevOp(d, a.lo(0), a.addr(1)),
   hvm_op: null,
   sysctl: null,
   domctl: null,
@@ -147,9 +159,9 @@ export function hypercallHandled(nr: number): boolean {
   return nr >= 0 && nr < HYPERCALL_LIMIT && BY_NUMBER[nr] !== null;
 }
 
-export function dispatch(d: PvDomain, nr: number, a1: number, a2: number, a3: number, a4: number, a5: number, nested: boolean): number {
+export function dispatch(d: PvDomain, nr: number, args: HypercallArgs, nested: boolean): number {
   const h = nr >= 0 && nr < HYPERCALL_LIMIT ? BY_NUMBER[nr] : null;
-  return h ? h(d, a1, a2, a3, a4, a5, nested) : UNKNOWN;
+  return h ? h(d, args, nested) : UNKNOWN;
 }
 
 function fixCs(cs: number): number { cs &= 0xffff; return (cs & 3) === 0 && cs !== 0 ? cs | 1 : cs; }
@@ -273,12 +285,12 @@ function multicall(d: PvDomain, list: number, n: number): number {
   for (let i = 0; i < slice; i++) {
     const at = list + i * 32;
     const op = a.u32(at);
-    const args = [a.u32(at + 8), a.u32(at + 12), a.u32(at + 16), a.u32(at + 20), a.u32(at + 24)];
+    const args = new ListArgs(32, [a.u32(at + 8), a.u32(at + 12), a.u32(at + 16), a.u32(at + 20), a.u32(at + 24), a.u32(at + 28)]);
     a.checkWritable(at + 4, 4);
     let rc: number;
     if (op === HC.multicall || op === HC.iret) rc = -EINVAL;
     else {
-      try { rc = dispatch(d, op, args[0], args[1], args[2], args[3], args[4], true); }
+      try { rc = dispatch(d, op, args, true); }
       catch (e) { if (!(e instanceof GuestFault)) throw e; rc = -EFAULT; }
     }
     const known = rc !== UNKNOWN;
