@@ -10,6 +10,7 @@ import type { SymbolTable } from './symbols';
 import { ERROR_CODE_VECTORS, unwind, type RawFrame } from './stack';
 import { StubMap, type HandlerEntry } from './interrupt-frames';
 import { systemView } from './cpu-view';
+import { PerCpu } from './per-cpu';
 
 /** gdb's register aliases; the 64-bit names read the 32-bit registers of this 32-bit guest. */
 const DOLLAR_ALIASES: Record<string, string> = {
@@ -76,7 +77,12 @@ export class Inspector {
     private readonly pc: () => number,
     /** The image is x86-64 (ELF64): its registers are shown and named as 64-bit from the start. */
     private readonly image64 = false,
-  ) {}
+  ) {
+    this.perCpu = new PerCpu(machine, dwarf, symbols, () => this.long(), this.readMemory, () => this.dwarfRegs());
+  }
+
+  /** Linux's per-CPU variables and `current` (per-cpu.ts). */
+  readonly perCpu: PerCpu;
 
   /** The long-mode CPU when this guest is a 64-bit one (an x86-64 image, or long mode active); else null. */
   long(): LongCpu | null {
@@ -131,6 +137,8 @@ export class Inspector {
       readBytes: (a, n) => this.readMemory(a, n),
       variable: (id) => this.typedVariable(id, regs),
       typeNamed: (n) => this.typeNamed(n),
+      perCpuOffset: (cpu) => this.perCpu.offset(cpu),
+      currentTask: (cpu) => this.perCpu.currentTask(cpu),
       name: (id) => {
         if (id.startsWith('$')) return register64(c, this.machine, id.slice(1).toLowerCase());
         const low = id.toLowerCase();

@@ -22,32 +22,21 @@
 // looser. The precedence table is the only difference.
 
 import { scalarValue, sizeOf, strip, type CType } from '../loader/dwarf';
+import {
+  ExpressionError, M64, addressOf, bigBytes, bigOf, bytesOf, elementOf, intBytes, memberOf, numOf, offsetAddress, pointeeSize,
+  pointerSize, pointerTo, wide, type ExpressionScope, type Typed, type Value,
+} from './typed-values';
+import { builtin, type BuiltinArg } from './builtins';
 
-export class ExpressionError extends Error {
-  override name = 'ExpressionError';
-}
+export { ExpressionError };
+export type { ExpressionScope, Typed, Value };
 
-/** A value with a C type: an lvalue when it has an address, else its bytes. */
-export interface Typed { kind: 'typed'; type: CType; address?: number; bytes?: Uint8Array }
 
-/** What an expression can see. `name` returns undefined for a name that does not apply here. */
-export interface ExpressionScope {
-  name(id: string): number | bigint | string | undefined;
-  /** 64: values and operators are unsigned 64-bit (long mode); otherwise 32-bit. */
-  width?: 32 | 64;
-  /** Reads `size` bytes little-endian at a linear address; null when unmapped. */
-  read(addr: number, size: 1 | 2 | 4): number | null;
-  /** A variable (from DWARF) by name, typed. */
-  variable?(id: string): Typed | undefined;
-  /** A type of the program by its C spelling ("int", "struct point", a typedef). */
-  typeNamed?(name: string): CType | undefined;
-  readBytes?(addr: number, length: number): Uint8Array | null;
-}
+
 
 /** A name the scope does not have for this evaluation. */
 interface Absent { kind: 'absent'; name: string }
 
-export type Value = number | bigint | string | Typed;
 type Inner = Value | Absent;
 export type Compiled = (scope: ExpressionScope) => Value;
 type InnerCompiled = (scope: ExpressionScope) => Inner;
@@ -71,7 +60,7 @@ export interface ParsedExpression {
 
 const isAbsent = (v: Inner): v is Absent => typeof v === 'object' && v.kind === 'absent';
 
-const TOKEN = /\s*(0x[0-9a-fA-F]+|0b[01]+|\d+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$][A-Za-z0-9_$]*|->|<<|>>|==|!=|<=|>=|&&|\|\||[-+*/%()<>!~&|^[\].])/y;
+const TOKEN = /\s*(0x[0-9a-fA-F]+|0b[01]+|\d+|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$][A-Za-z0-9_$]*|->|<<|>>|==|!=|<=|>=|&&|\|\||[-+*/%()<>!~&|^[\].,])/y;
 
 function tokenize(text: string): string[] {
   const out: string[] = [];
@@ -107,7 +96,6 @@ const ARITHMETIC: Level[] = [
   },
 ];
 
-const M64 = (1n << 64n) - 1n;
 /** The 64-bit forms of the operators (a 64-bit scope): unsigned, wrapping at 2^64. */
 const WIDE: Record<string, (a: bigint, b: bigint) => bigint | number> = {
   '|': (a, b) => a | b, '^': (a, b) => a ^ b, '&': (a, b) => a & b,
@@ -119,7 +107,6 @@ const WIDE: Record<string, (a: bigint, b: bigint) => bigint | number> = {
   '%': (a, b) => { if (b === 0n) throw new ExpressionError('division by zero'); return a % b; },
 };
 
-const wide = (s: ExpressionScope): boolean => s.width === 64;
 
 /** Applies a binary operator at the scope's width. */
 function apply(op: string, fn: Op, a: Value, b: Value, s: ExpressionScope): number | bigint {
@@ -127,41 +114,7 @@ function apply(op: string, fn: Op, a: Value, b: Value, s: ExpressionScope): numb
   return fn(numOf(a, op, s), numOf(b, op, s));
 }
 
-/** A value as an unsigned 64-bit BigInt: 8-byte typed values exactly, others zero- or sign-extended as C converts them. */
-function bigOf(v: Value, what: string, s: ExpressionScope): bigint {
-  if (typeof v === 'bigint') return v & M64;
-  if (typeof v === 'number') return BigInt.asUintN(64, BigInt(Math.trunc(v)));
-  if (typeof v === 'string') throw new ExpressionError(`${what} needs a number, got the string "${v}"`);
-  const t = strip(v.type);
-  if (t.kind === 'array' || t.kind === 'function') {
-    if (v.address === undefined) throw new ExpressionError('an array that is not in memory has no address');
-    return BigInt.asUintN(64, BigInt(v.address));
-  }
-  if (t.kind === 'struct' || t.kind === 'union') throw new ExpressionError(`${what} needs a number, not a ${t.kind}`);
-  const bytes = bytesOf(v, s);
-  const size = Math.min(8, sizeOf(v.type) || bytes.length);
-  if (t.kind === 'base' && (t.encoding === 4 /* float */)) {
-    const n = scalarValue(v.type, bytes);
-    if (n === null) throw new ExpressionError(`${what} needs a scalar value`);
-    return BigInt.asUintN(64, BigInt(Math.trunc(n)));
-  }
-  let x = 0n;
-  for (let i = size - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[i] ?? 0);
-  const signed = (t.kind === 'base' && (t.encoding === 5 || t.encoding === 6 || t.encoding === 13)) || (t.kind === 'enum' && t.signed);
-  return signed ? BigInt.asUintN(64, BigInt.asIntN(size * 8, x)) : x;
-}
 
-/** An address from a value at the scope's width: numbers as the DWARF reader keeps them (64-bit ones signed). */
-function addressOf(v: Value, what: string, s: ExpressionScope): number {
-  return wide(s) ? Number(BigInt.asIntN(64, bigOf(v, what, s))) : numOf(v, what, s) >>> 0;
-}
-
-/** base + off as an address of the scope's width. */
-function offsetAddress(s: ExpressionScope, base: number, off: number): number {
-  return wide(s) ? Number(BigInt.asIntN(64, BigInt(base) + BigInt(off))) : (base + off) >>> 0;
-}
-
-const pointerSize = (s: ExpressionScope): number => (wide(s) ? 8 : 4);
 
 /** Binary operators by precedence, loosest first. */
 const PRECEDENCE: Record<ExpressionSyntax, Level[]> = {
@@ -171,78 +124,6 @@ const PRECEDENCE: Record<ExpressionSyntax, Level[]> = {
 
 const SIZES: Record<string, 1 | 2 | 4 | 8> = { byte: 1, word: 2, dword: 4, qword: 8 };
 
-function bytesOf(t: Typed, s: ExpressionScope): Uint8Array {
-  if (t.bytes) return t.bytes;
-  const size = sizeOf(t.type);
-  const b = t.address !== undefined && size > 0 ? s.readBytes?.(t.address, size) ?? null : null;
-  if (!b) throw new ExpressionError(`memory at 0x${(t.address ?? 0).toString(16)} is not readable`);
-  return b;
-}
-
-/** A number from any value: scalars by value, arrays decay to their address (C's rule). */
-function numOf(v: Value, what: string, s?: ExpressionScope): number {
-  if (typeof v === 'number') return v;
-  // A 64-bit value in a 32-bit computation keeps its low 32 bits, as C's conversion does.
-  if (typeof v === 'bigint') return Number(v & 0xffffffffn);
-  if (typeof v === 'string') throw new ExpressionError(`${what} needs a number, got the string "${v}"`);
-  const t = strip(v.type);
-  if (t.kind === 'array' || t.kind === 'function') {
-    if (v.address === undefined) throw new ExpressionError('an array that is not in memory has no address');
-    return v.address >>> 0;
-  }
-  if (t.kind === 'struct' || t.kind === 'union') throw new ExpressionError(`${what} needs a number, not a ${t.kind}`);
-  if (!s) throw new ExpressionError(`${what} needs a number`);
-  const n = scalarValue(v.type, bytesOf(v, s));
-  if (n === null) throw new ExpressionError(`${what} needs a scalar value`);
-  return Math.trunc(n) >>> 0;
-}
-
-function intBytes(v: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = 0, x = BigInt.asUintN(size * 8, BigInt(Math.trunc(v))); i < size; i++, x >>= 8n) out[i] = Number(x & 0xffn);
-  return out;
-}
-
-/** The pointee size when v is a typed pointer (for scaled arithmetic), else 0. */
-function pointeeSize(v: Value): number {
-  if (typeof v !== 'object') return 0;
-  const t = strip(v.type);
-  if (t.kind === 'pointer') return Math.max(1, sizeOf(t.target));
-  if (t.kind === 'array') return Math.max(1, sizeOf(t.element));
-  return 0;
-}
-
-function pointerTo(t: CType, size = 4): CType { return { kind: 'pointer', size, target: t }; }
-
-/** The element or pointee type and address for `v[i]` / `*v`. */
-function elementOf(v: Value, index: number, s: ExpressionScope, what: string): Typed {
-  if (typeof v !== 'object') throw new ExpressionError(`${what} needs a pointer or an array with a type (use [address] to read memory)`);
-  const t = strip(v.type);
-  if (t.kind === 'array') {
-    if (v.address === undefined) throw new ExpressionError('the array is not in memory');
-    return { kind: 'typed', type: t.element, address: offsetAddress(s, v.address, index * sizeOf(t.element)) };
-  }
-  if (t.kind === 'pointer') {
-    const p = t.size === 8 ? Number(BigInt.asIntN(64, bigOf(v, what, s))) : numOf(v, what, s);
-    if (strip(t.target).kind === 'void') throw new ExpressionError(`cannot ${what} a void pointer: cast it first`);
-    return { kind: 'typed', type: t.target, address: offsetAddress(s, p, index * sizeOf(t.target)) };
-  }
-  throw new ExpressionError(`${what} needs a pointer or an array, not ${t.kind}`);
-}
-
-function memberOf(v: Value, name: string, arrow: boolean, s: ExpressionScope): Typed {
-  let base: Value = v;
-  if (arrow) base = elementOf(v, 0, s, 'dereference');
-  if (typeof base !== 'object') throw new ExpressionError(`'${arrow ? '->' : '.'}${name}' needs a struct or union`);
-  const t = strip(base.type);
-  if (t.kind === 'pointer' && !arrow) throw new ExpressionError(`'.${name}' on a pointer: use '->${name}'`);
-  if (t.kind !== 'struct' && t.kind !== 'union') throw new ExpressionError(`'${arrow ? '->' : '.'}${name}' needs a struct or union, not ${t.kind}`);
-  const m = t.members.find((x) => x.name === name);
-  if (!m) throw new ExpressionError(`${t.kind} ${t.name || '<anonymous>'} has no member '${name}' (members: ${t.members.map((x) => x.name).join(', ')})`);
-  if (base.address !== undefined) return { kind: 'typed', type: m.type, address: offsetAddress(s, base.address, m.offset) };
-  const b = bytesOf(base, s);
-  return { kind: 'typed', type: m.type, bytes: b.subarray(m.offset, m.offset + sizeOf(m.type)) };
-}
 
 
 const BASE_TYPE_WORDS = new Set(['int', 'char', 'short', 'long', 'unsigned', 'signed', 'void', 'struct', 'union', 'enum', 'const', 'volatile', '_Bool']);
@@ -445,6 +326,69 @@ class Parser {
     return (s) => { const a = e(s); return isAbsent(a) ? a : readMem(s, addressOf(a, 'a memory read', s), size); };
   }
 
+  /** A built-in function's call (builtins.ts): its arguments parsed by kind. */
+  private call(name: string, fn: NonNullable<ReturnType<typeof builtin>>): InnerCompiled {
+    this.expect('(');
+    this.readsMemory = true;
+    const args: BuiltinArg[] = [];
+    const inner: InnerCompiled[] = [];
+    for (let k = 0; k < fn.args.length && this.peek() !== ')'; k++) {
+      if (k > 0) this.expect(',');
+      const kind = fn.args[k]!;
+      if (kind === 'value') {
+        const e = this.binary(0);
+        inner.push(e);
+        args.push({ kind: 'value', value: (s) => { const v = e(s); if (isAbsent(v)) throw new NotApplicable(v.name); return v; } });
+      } else if (kind === 'type') args.push({ kind: 'type', type: this.typeArgument(name) });
+      else args.push({ kind: 'member', path: this.memberPath(name) });
+    }
+    this.expect(')');
+    if (args.length < fn.args.length - (fn.optional ?? 0)) throw new ExpressionError(`${name} takes ${fn.args.length} argument${fn.args.length === 1 ? '' : 's'} (${fn.args.join(', ')})`);
+    return (s) => {
+      for (const e of inner) { const v = e(s); if (isAbsent(v)) return v; }
+      return fn.run(args, s);
+    };
+  }
+
+  /** A type name as an argument: words then stars (`struct task_struct`, `unsigned long *`). */
+  private typeArgument(fn: string): (s: ExpressionScope) => CType {
+    const words: string[] = [];
+    while (this.peek() !== undefined && /^[A-Za-z_$]/.test(this.peek()!)) words.push(this.t[this.i++]!);
+    let stars = 0;
+    while (this.peek() === '*') { stars++; this.i++; }
+    if (!words.length) throw new ExpressionError(`${fn} needs a type name`);
+    const name = words.join(' ');
+    const isTypeWords = words.some((w) => BASE_TYPE_WORDS.has(w));
+    return (s) => {
+      let t = s.typeNamed?.(name);
+      if (!t) {
+        if (!isTypeWords || /\b(struct|union|enum)\b/.test(name)) throw new ExpressionError(`no type named '${name}' in the program's debug information`);
+        t = fallbackType(name);
+      }
+      for (let k = 0; k < stars; k++) t = pointerTo(t, pointerSize(s));
+      return t;
+    };
+  }
+
+  /** A member path as an argument: `m`, `a.b`, `a[2].c`. */
+  private memberPath(fn: string): Array<string | number> {
+    const path: Array<string | number> = [];
+    for (;;) {
+      const tok = this.t[this.i++];
+      if (tok === undefined || !/^[A-Za-z_$]/.test(tok)) throw new ExpressionError(`${fn} needs a member name`);
+      path.push(tok);
+      while (this.peek() === '[') {
+        this.i++;
+        const n = this.t[this.i++];
+        if (n === undefined || !/^\d+$|^0x/i.test(n)) throw new ExpressionError(`${fn}: a member path's index must be a number`);
+        path.push(Number(n));
+        this.expect(']');
+      }
+      if (this.peek() !== '.') return path;
+      this.i++;
+    }
+  }
+
   private primary(): InnerCompiled {
     const tok = this.t[this.i++];
     if (tok === undefined) throw new ExpressionError(`'${this.text}' ends too early`);
@@ -453,8 +397,12 @@ class Parser {
     if (/^0x/i.test(tok) || /^0b/i.test(tok) || /^\d/.test(tok)) { const v = literal(tok); return () => v; }
     if (tok[0] === '"' || tok[0] === "'") { const v = tok.slice(1, -1).replace(/\\(.)/g, '$1'); return () => v; }
     if (/^[A-Za-z_$]/.test(tok)) {
+      const fn = this.peek() === '(' ? builtin(tok) : undefined;
+      if (fn) return this.call(tok, fn);
       this.names.add(tok);
       const absent: Absent = { kind: 'absent', name: tok };
+      // `current` is a macro in the kernel, not a variable: this CPU's task, when the scope knows it.
+      if (tok === 'current') return (s) => s.variable?.(tok) ?? s.name(tok) ?? s.currentTask?.(null) ?? absent;
       return (s) => s.variable?.(tok) ?? s.name(tok) ?? absent;
     }
     throw new ExpressionError(`unexpected '${tok}' in '${this.text}'`);
@@ -471,11 +419,6 @@ function literal(tok: string): number | bigint {
   return big;
 }
 
-function bigBytes(v: bigint, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = 0, x = BigInt.asUintN(size * 8, v); i < size; i++, x >>= 8n) out[i] = Number(x & 0xffn);
-  return out;
-}
 
 /** && and || read absent as false. */
 function truth(v: Inner, what: string, s: ExpressionScope): boolean {

@@ -5,4 +5,5 @@ export {
   compileCondition, compileExpression, parseExpression, toBigInt, toNumber, typedBytes,
   ExpressionError, NotApplicable,
 } from './expression';
+export { memberOffset } from './builtins';
 export type { Compiled, ExpressionScope, ExpressionSyntax, ParsedExpression, Typed, Value } from './expression';
