@@ -167,7 +167,9 @@ function noteValue(r: ByteReader, type: number, at: number, size: number, noteAt
   const name = NOTE_NAMES[type];
   if (name === undefined) return r.bytes.slice(at, at + size);
   if (STRING_NOTES.has(type)) {
-    const nul = r.bytes.subarray(at, at + size).indexOf(0);
+    // Linux writes FEATURES with .ascii (no NUL in descsz); Xen reads the string up to its NUL,
+    // which the note's zero padding supplies.
+    const nul = r.bytes.subarray(at, Math.min(at + pad4(size), r.bytes.length)).indexOf(0);
     if (nul < 0) throw new ImageError(`Xen note ${name} is not NUL-terminated`, { offset: noteAt, field: `XEN_ELFNOTE_${name}` });
     return new TextDecoder('latin1').decode(r.bytes.subarray(at, at + nul));
   }
@@ -178,7 +180,9 @@ function noteValue(r: ByteReader, type: number, at: number, size: number, noteAt
   if (size === 1) return r.u8(at, `XEN_ELFNOTE_${name}`);
   if (size === 2) return r.u16(at, `XEN_ELFNOTE_${name}`);
   if (size === 4) return r.u32(at, `XEN_ELFNOTE_${name}`);
-  if (size === 8) return r.u64(at, `XEN_ELFNOTE_${name}`);
+  // An 8-byte address note belongs to a 64-bit kernel: a canonical address, signed as the ELF64
+  // reader gives addresses (0xffffffff80000000 is -0x80000000).
+  if (size === 8) return ADDRESS_NOTES.has(type) ? r.s64(at, `XEN_ELFNOTE_${name}`) : r.u64(at, `XEN_ELFNOTE_${name}`);
   // Linux writes L1_MFN_VALID as a (mask, value) pair of quads; keep such notes as bytes.
   if (!ADDRESS_NOTES.has(type)) return r.bytes.slice(at, at + size);
   throw new ImageError(`Xen note ${name} is numeric but has ${size} bytes; expected 4 or 8`, { offset: noteAt, field: `XEN_ELFNOTE_${name}` });
@@ -295,7 +299,9 @@ function computeLayout(elf: ElfImage, info: XenGuestInfo): void {
   const shift = virtBase - paddrOffset;
   info.layout = {
     virtBase, paddrOffset, entry: info.entry ?? elf.header.entry,
-    virtKernelStart: mod32(pstart + shift), virtKernelEnd: mod32(pend + shift),
+    // A 32-bit kernel's addresses wrap at 4 GiB as Xen computes them; a 64-bit one's are signed numbers.
+    virtKernelStart: elf.class === 64 ? pstart + shift : mod32(pstart + shift),
+    virtKernelEnd: elf.class === 64 ? pend + shift : mod32(pend + shift),
   };
 }
 
