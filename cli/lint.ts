@@ -11,7 +11,7 @@ export function registerLint(program: Command): void {
     .command('lint')
     .description('flag privileged and sensitive instructions in assembly and C inline asm (exit 1 when errors are found, 2 on bad input)')
     .argument('<paths...>', 'files or directories (.asm .nasm .inc .s .S .c .h .cpp ...)')
-    .option('--target <target>', 'pv or hvm', 'pv')
+    .option('--target <target>', 'pv, hvm or pvh', 'pv')
     .option('--abi <abi>', 'xen or kvm', 'xen')
     .option('--format <format>', 'text, json or sarif', 'text')
     .option('-I, --include <dir>', 'include directory for %include/.include (repeatable)', collectRepeat, [])

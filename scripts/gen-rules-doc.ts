@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { INSTRUCTION_TABLE } from '../emulator/isa/instruction-table';
 import type { IsaEntry } from '../emulator/isa/types';
-import { entryById, longModeView } from '../emulator/isa/lookup';
+import { entryById, longModeView, pvhView } from '../emulator/isa/lookup';
 import type { OpcodeForm } from '../emulator/isa/form-types';
 
 const PAGE = 'docs/rules.md';
@@ -76,6 +76,8 @@ function section(e: IsaEntry): string {
   const hvm = h === null ? 'no exit'
     : `exit ${h.reason} ${h.name}, ${h.when}${h.condition ? ` — ${h.condition}` : ''}${h.qualification ? `. Qualification: ${h.qualification}` : ''}`;
   lines.push(`- **HVM (VT-x):** ${hvm}. Severity with target=hvm: ${h === null ? 'no diagnostic' : 'information'}.`);
+  const pvh = pvhView(e);
+  lines.push(`- **PVH (Xen, ring 0 in an HVM container, no legacy devices):** ${pvh.behaviour}${pvh.replacement ? `; instead: ${pvh.replacement}` : ''}. Severity with target=pvh: ${pvh.severity ?? 'no diagnostic'}.`);
   lines.push(`- **Use instead:** ${e.pvReplacement}.`);
   lines.push(`- **Quick fix:** ${quickFix(e)}`);
   if (e.long) lines.push(`- **In 64-bit code:** ${longFacts(e)}`);

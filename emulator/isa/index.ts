@@ -9,3 +9,4 @@ export {
 } from './exit-reasons';
 export type { ExitFacts, ExitReasonName, ExitReasonRow } from './exit-reasons';
 export * from './lookup';
+export { LEGACY_PORTS, legacyPortDevice, type LegacyPortRange } from './legacy-ports';

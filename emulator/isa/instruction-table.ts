@@ -11,7 +11,7 @@
 
 import type { IsaEntry } from './types';
 import { D64, END, F64, M, NO64, imm, op0f, op0f38, op1 } from './form-builders';
-import { IO_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, GP_EMUL, entry } from './table-text';
+import { IO_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, GP_EMUL, NO_DEVICE_PVH, PVH_DEVICES, entry } from './table-text';
 import { SYSTEM_STATE_ENTRIES } from './table-system-state';
 import { LONG_MODE_ENTRIES } from './table-long-mode';
 
@@ -31,6 +31,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     pvReplacement: 'sched_op(SCHEDOP_block, NULL): unmasks events and sleeps until one is pending',
     hypercalls: ['sched_op'],
     wrappers: { nasm: 'PV_HALT', gas: 'PV_HALT', c: 'pv_halt' },
+    pvh: { behaviour: 'exits (12 HLT) and Xen blocks the vCPU until an interrupt or event is pending (events arrive at the upcall vector through the local APIC)', severity: 'information' },
     cost: { native: 20, hvmExit: EXIT, pv: HCALL, note: 'the wait itself is not counted' },
   }),
   entry({
@@ -94,6 +95,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: ['console_io', 'event_channel_op', 'physdev_op'],
     wrappers: {},
     refusal: 'a PV guest has no I/O ports; the device must be reached through a split driver or console_io, which is a redesign rather than a rewrite',
+    pvh: { behaviour: NO_DEVICE_PVH, severity: 'warning', replacement: PVH_DEVICES, hypercalls: ['console_io', 'vcpu_op', 'hvm_op', 'event_channel_op', 'sched_op'] },
     cost: { native: 400, hvmExit: EXIT + 800, pv: GP_EMUL, note: 'port I/O is slow on bare metal too; the HVM handler is a device model' },
   }),
   entry({
@@ -107,6 +109,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: ['console_io', 'event_channel_op', 'physdev_op'],
     wrappers: {},
     refusal: 'a PV guest has no I/O ports; output to a UART becomes console_io on a buffer and other devices become split drivers, which is a redesign rather than a rewrite',
+    pvh: { behaviour: NO_DEVICE_PVH, severity: 'warning', replacement: PVH_DEVICES, hypercalls: ['console_io', 'vcpu_op', 'hvm_op', 'event_channel_op', 'sched_op'] },
     cost: { native: 400, hvmExit: EXIT + 800, pv: GP_EMUL, note: 'port I/O is slow on bare metal too; the HVM handler is a device model' },
   }),
   entry({
@@ -120,6 +123,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: ['event_channel_op', 'grant_table_op'],
     wrappers: {},
     refusal: 'string port I/O has no PV counterpart; devices become split drivers',
+    pvh: { behaviour: NO_DEVICE_PVH + ', each iteration an exit', severity: 'warning', replacement: 'a split driver (a ring in a granted page and an event channel) for a device; console_io or the console ring for text', hypercalls: ['console_io', 'grant_table_op', 'event_channel_op'] },
     cost: { native: 400, hvmExit: EXIT + 1500, pv: GP_EMUL, note: 'per iteration with REP' },
   }),
   entry({
@@ -133,6 +137,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: ['console_io'],
     wrappers: {},
     refusal: 'string port I/O has no PV counterpart; console text goes through console_io on a buffer, chosen by hand',
+    pvh: { behaviour: NO_DEVICE_PVH + ', each iteration an exit', severity: 'warning', replacement: 'a split driver (a ring in a granted page and an event channel) for a device; console_io or the console ring for text', hypercalls: ['console_io', 'grant_table_op', 'event_channel_op'] },
     cost: { native: 400, hvmExit: EXIT + 1500, pv: GP_EMUL, note: 'per iteration with REP' },
   }),
   ...SYSTEM_STATE_ENTRIES,
@@ -173,6 +178,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: ['callback_op'],
     wrappers: {},
     refusal: 'there is no general PV replacement for MSR access; each MSR maps to a different interface',
+    pvh: { behaviour: 'exits per the MSR bitmap (32 WRMSR); writing a page\'s guest-physical address to the MSR CPUID 0x40000002 names (0x40000000) asks Xen to fill that page with VMCALL hypercall stubs', severity: 'information' },
     cost: { native: 150, hvmExit: EXIT + 300, pv: GP_EMUL, note: '' },
   }),
   entry({
@@ -186,6 +192,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     hypercalls: [],
     wrappers: {},
     refusal: 'a raw TSC value is still what RDTSC gives in PV; converting to Xen system time changes units, so it is a design choice',
+    pvh: { behaviour: 'runs without an exit (Xen leaves RDTSC exiting off unless the domain\'s TSC mode asks for it)', severity: null, replacement: 'the pvclock in vcpu_time_info (shared_info) scales it to Xen\'s system time', hypercalls: [] },
     cost: { native: 25, hvmExit: EXIT, note: '' },
   }),
   entry({
@@ -224,6 +231,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
     pvReplacement: 'Xen\'s forced-emulation prefix: ud2; .ascii "xen"; cpuid (Xen traps it and returns the filtered leaves)',
     hypercalls: [],
     wrappers: { nasm: 'PV_CPUID', gas: 'PV_CPUID', cTemplate: 'PV_ASM_CPUID' },
+    pvh: { behaviour: 'exits (10 CPUID) and Xen answers from the domain\'s CPUID policy, with its own leaves from 0x40000000 ("XenVMMXenVMM", and at 0x40000002 the hypercall-page MSR): how a PVH kernel finds Xen', severity: 'information' },
     cost: { native: 100, hvmExit: EXIT + 100, pv: GP_EMUL, note: 'forced emulation is a #UD round trip' },
   }),
   entry({
@@ -414,6 +422,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
       pvBehaviour: 'raises #UD: a PV guest is not in VMX non-root mode (a 64-bit PV kernel calls Xen with SYSCALL through its hypercall page)',
       pvReplacement: 'call hypercall_page + nr*32 with the arguments in RDI, RSI, RDX, R10, R8 (result in RAX)',
     },
+    pvh: { behaviour: 'exits (18 VMCALL) and is a Xen hypercall: number in EAX, arguments in EBX, ECX, EDX, ESI, EDI from 32-bit code and RDI, RSI, RDX, R10, R8 from 64-bit code; the stubs of the hypercall page Xen writes execute it', severity: 'information', replacement: 'call hypercall_page + nr*32 (the page the kernel asked for through the MSR CPUID 0x40000002 names), which also runs on AMD (VMMCALL)', hypercalls: [] },
     cost: { native: 0, hvmExit: EXIT, pv: HCALL, note: '' },
   }),
   entry({

@@ -2,7 +2,7 @@
 // instruction, so the maps are built once at load time and lookups allocate nothing.
 
 import { INSTRUCTION_TABLE } from './instruction-table';
-import type { IsaEntry, OperandForm } from './types';
+import type { IsaEntry, OperandForm, PvhFacts } from './types';
 import type { OpcodeForm, PrivilegeClass } from './form-types';
 
 const byMnemonic = new Map<string, IsaEntry[]>();
@@ -119,6 +119,29 @@ export function longModeView(e: IsaEntry): IsaEntry {
 /** The entry for code of this bitness (16 and 32 read the table as it is). */
 export function entryForBits(e: IsaEntry, bits: 16 | 32 | 64): IsaEntry {
   return bits === 64 ? longModeView(e) : e;
+}
+
+const pvhViews = new Map<IsaEntry, Required<PvhFacts>>();
+
+/**
+ * What an entry means to a PVH kernel: its `pvh` facts, else the HVM ones (a PVH kernel runs
+ * at ring 0 in an HVM container, so an instruction that can exit is information and the rest
+ * say nothing). One object per entry.
+ */
+export function pvhView(e: IsaEntry): Required<PvhFacts> {
+  let v = pvhViews.get(e);
+  if (v === undefined) {
+    const p = e.pvh;
+    const h = e.hvm;
+    v = Object.freeze({
+      behaviour: p?.behaviour ?? (h ? `exits as under HVM (${h.reason} ${h.name}${h.when === 'conditional' ? ', when that exit is on' : ''}) and Xen handles it` : 'runs at ring 0 without an exit'),
+      severity: p ? p.severity : h ? 'information' : null,
+      replacement: p?.replacement ?? '',
+      hypercalls: p?.hypercalls ?? [],
+    });
+    pvhViews.set(e, v);
+  }
+  return v;
 }
 
 /** Which control or debug register number an operand names, or -1. */

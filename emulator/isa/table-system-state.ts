@@ -24,6 +24,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
       pvBehaviour: 'raises #GP in ring 3; Xen emulates it as a privileged operation (a costly trap) or the domain crashes; a CR3 load must name a pinned, validated L4 table, and a 64-bit PV kernel has two roots (its own and its user space\'s)',
       pvReplacement: 'CR3: mmuext_op(MMUEXT_NEW_BASEPTR, mfn) for the kernel\'s L4 and MMUEXT_NEW_USER_BASEPTR for the user\'s; CR0.TS: fpu_taskswitch; CR4: not available to PV guests',
     },
+    pvh: { behaviour: 'exits (28 CR_ACCESS) only for CR0/CR4 bits Xen owns, not for CR3 loads (Xen runs PVH with HAP/EPT)', severity: 'information' },
     cost: { native: 100, hvmExit: EXIT + 300, pv: HCALL + 300, note: 'CR3 load cost excludes the TLB refill' },
   }),
   entry({
@@ -38,6 +39,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
     hypercalls: [],
     wrappers: { nasm: 'PV_READ_CR2', gas: 'PV_READ_CR2', c: 'pv_read_cr2', asmParams: [{ name: 'reg', doc: 'receives the page-fault address' }] },
     refusal: 'only CR2 has a faithful replacement (vcpu_info.arch.cr2); for CR0, CR3 and CR4 the kernel must keep and read its own copy',
+    pvh: { behaviour: 'no exit: Xen runs PVH with HAP/EPT and the TPR shadow', severity: null },
     cost: { native: 10, hvmExit: EXIT, pv: 3, note: 'the CR2 replacement is a memory load' },
   }),
   entry({
@@ -195,6 +197,7 @@ export const SYSTEM_STATE_ENTRIES: readonly IsaEntry[] = [
     wrappers: { nasm: 'PV_INVLPG', gas: 'PV_INVLPG', c: 'pv_invlpg',
       asmParams: [{ name: 'mem', doc: 'memory operand whose page to invalidate (not ESP-based)' }], cParams: [{ name: 'addr', doc: 'address in the page to invalidate' }] },
     refusal: 'the memory operand uses ESP, which the replacement macro moves while saving registers',
+    pvh: { behaviour: 'no exit: Xen runs PVH with HAP/EPT', severity: null },
     cost: { native: 100, hvmExit: EXIT + 500, pv: HCALL, note: '' },
   }),
   entry({

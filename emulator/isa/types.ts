@@ -84,6 +84,21 @@ export interface LongModeFacts {
   readonly hvm?: HvmExit | null;
 }
 
+/**
+ * What differs for a PVH kernel: it runs at ring 0 in an HVM container that Xen runs with
+ * EPT (HAP) and no legacy devices, so an instruction exits as under HVM and the question is
+ * what Xen does with the exit. Absent: the HVM facts (an exit is information, no exit is
+ * silence; pvhView in lookup.ts).
+ */
+export interface PvhFacts {
+  /** What Xen does when a PVH kernel executes it. */
+  readonly behaviour: string;
+  readonly severity: Severity | null;
+  /** What a PVH kernel uses instead, when it should use something else. */
+  readonly replacement?: string;
+  readonly hypercalls?: readonly string[];
+}
+
 /** An MSR that a RDMSR/WRMSR entry is about (the number goes in ECX). */
 export interface MsrName {
   readonly number: number;
@@ -113,6 +128,8 @@ export interface IsaEntry {
   longModeOnly?: boolean;
   /** 64-bit code: the facts that differ (absent: the 32-bit facts, ring 1 read as ring 3). */
   long?: LongModeFacts;
+  /** A PVH kernel (ring 0 in Xen's HVM container, no legacy devices): absent, the HVM facts. */
+  pvh?: PvhFacts;
   /** One-line name shown in hovers and lists. */
   title: string;
   class: InstrClass;

@@ -20,8 +20,8 @@ export type Bits = 16 | 32 | 64;
 
 const NASM_BITS = /^\s*(?:\[\s*bits\s+(16|32|64)\s*\]|bits\s+(16|32|64)\b|use(16|32|64)\b)/i;
 const GAS_CODE = /^\s*\.code(16|32|64)(?:gcc)?\b/;
-// `bits=64`, or the mode written after the target: `target=pv64`, `target=hvm32`.
-const MARKER = /paravirt:\s*(?:bits\s*=\s*|target\s*=\s*(?:pv|hvm))(16|32|64)\b/i;
+// `bits=64`, or the mode written after the target: `target=pv64`, `target=hvm32`, `target=pvh64`.
+const MARKER = /paravirt:\s*(?:bits\s*=\s*|target\s*=\s*(?:pvh|pv|hvm))(16|32|64)\b/i;
 
 /** The mode a NASM line's directive (or marker comment) sets, or 0. */
 export function nasmLineBits(line: string): Bits | 0 {

@@ -357,7 +357,7 @@ export class AnalyzedDocument {
     if (this.syntax === 'c') {
       // As in assembly comments: the word `paravirt` as written, then the rest in any case, on
       // one line. Its occurrences are kept across edits (word-index.ts): no whole-text scan.
-      const re = /paravirt:\s*target\s*=\s*(pv|hvm)(?:16|32|64)?\b/iy;
+      const re = /paravirt:\s*target\s*=\s*(pvh|pv|hvm)(?:16|32|64)?\b/iy;
       for (const at of this.cParavirt.positions) {
         const p = this.positionAt(at);
         re.lastIndex = p.character;

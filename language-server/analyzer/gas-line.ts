@@ -3,7 +3,7 @@
 // serves inline asm templates (see c-inline.ts), which is why it works on a masked string.
 
 import { classify, isTableMnemonic, stripAttSuffix, tableMnemonics } from '../../emulator/isa';
-import type { LineDef, LineFacts, LineInstr } from './types';
+import type { LineDef, LineFacts, LineInstr, Target } from './types';
 import { SPECIAL_OPERAND } from './nasm-line';
 import { byteList, decodeTableInstruction } from './byte-decode';
 import { commentDirectives, GAS_PREFIXES, isIdentChar, isIdentStart, isSpace, normalizeOperand, splitOperands } from './operands';
@@ -235,7 +235,7 @@ export function parseGasLineFull(s: string, state: number, cpp: boolean): LineFa
     s = ' '.repeat(body) + s.slice(body);
   }
   const { code, comments, state: endState0 } = maskComments(s, state);
-  let ignore = false, target: 'pv' | 'hvm' | null = null;
+  let ignore = false, target: Target | null = null;
   if (comments) ({ ignore, target } = commentDirectives(comments));
   let intel = (state & INTEL) !== 0;
   let instrs: LineInstr[] | null = null, defs: LineDef[] | null = null;

@@ -1,18 +1,20 @@
 // Markdown for hovers: an instruction's table entry, or a wrapper's documentation.
 
-import type { IsaEntry } from '../../emulator/isa';
+import { pvhView, type IsaEntry } from '../../emulator/isa';
 import { signatureLabel, type Wrapper } from './catalog';
 import { hvmText, ruleHref } from './rules';
 import type { Syntax, Target } from './types';
 
 export function instructionHover(e: IsaEntry, target: Target, bits: 16 | 32 | 64 = 32): string {
+  const pvh = pvhView(e);
   const lines = [
-    `**${e.title}** — \`${e.rule}\` · ${e.class}${target === 'pv' ? ' · target PV' : ' · target HVM'} · ${bits}-bit code`,
+    `**${e.title}** — \`${e.rule}\` · ${e.class} · target ${target.toUpperCase()} · ${bits}-bit code`,
     '',
     e.semantics,
     '',
     bits === 64 ? `- **PV (Xen, 64-bit kernel in ring 3):** ${e.pvBehaviour}.` : `- **PV (Xen, ring 1):** ${e.pvBehaviour}.`,
     `- **HVM (VT-x):** ${hvmText(e)}.${e.hvm?.qualification ? ` Exit qualification: ${e.hvm.qualification}.` : ''}`,
+    `- **PVH (Xen, ring 0 in an HVM container, no legacy devices):** ${pvh.behaviour}.${pvh.replacement ? ` Instead: ${pvh.replacement}.` : ''}`,
     `- **PV replacement:** ${e.pvReplacement}${e.hypercalls.length ? ` (hypercalls: ${e.hypercalls.join(', ')})` : ''}.`,
   ];
   const w = [e.wrappers.nasm && `NASM \`${e.wrappers.nasm}\``, e.wrappers.gas && `GAS \`${e.wrappers.gas}\``,

@@ -8,7 +8,7 @@ import { AnalyzedDocument } from './document';
 import { analyze, lastInactiveOf, ruleHref } from './rules';
 import { parseDefine, type InactiveRegion } from './preprocessor';
 import { ANALYZED_EXTENSIONS, detectSyntax, extensionOf } from './syntax';
-import { type Finding, type Settings, type SeverityName } from './types';
+import { TARGETS, type Finding, type Settings, type SeverityName, type Target } from './types';
 import { DEFAULT_SETTINGS } from './settings';
 import { Workspace } from './workspace';
 import { OTHER_ARCH_DIRS, otherArchitecture } from './architectures';
@@ -95,8 +95,8 @@ function buildSettings(o: LintOptions, errors: string[]): Settings {
     if (/^[A-Za-z_]\w*$/.test(u)) s.undefines.push(u); else errors.push(`paravirt lint: -U expects a macro name, got "${u}"`);
   }
   if (o.target !== undefined) {
-    if (o.target !== 'pv' && o.target !== 'hvm') errors.push(`paravirt lint: --target must be pv or hvm, not "${o.target}"`);
-    else s.target = o.target;
+    if (!(TARGETS as readonly string[]).includes(o.target)) errors.push(`paravirt lint: --target must be ${TARGETS.join(', ').replace(/, (?=[^,]*$)/, ' or ')}, not "${o.target}"`);
+    else s.target = o.target as Target;
   }
   if (o.abi !== undefined) {
     if (o.abi !== 'xen' && o.abi !== 'kvm') errors.push(`paravirt lint: --abi must be xen or kvm, not "${o.abi}"`);

@@ -2,7 +2,7 @@
 // line tokenizes (no block comments), so every line parses on its own; state is always 0.
 
 import { classify, isTableMnemonic, tableMnemonics } from '../../emulator/isa';
-import type { LineDef, LineFacts, LineInstr } from './types';
+import type { LineDef, LineFacts, LineInstr, Target } from './types';
 import { byteList, decodeTableInstruction } from './byte-decode';
 import { commentDirectives, isIdentChar, isIdentStart, isSpace, NASM_PREFIXES, normalizeOperand, splitOperands } from './operands';
 
@@ -108,7 +108,7 @@ export function parseNasmLine(s: string): LineFacts {
 /** The full parse, without the ordinary-line shortcut (exported so tests can compare the two). */
 export function parseNasmLineFull(s: string): LineFacts {
   const codeEnd = commentStart(s);
-  let ignore = false, target: 'pv' | 'hvm' | null = null;
+  let ignore = false, target: Target | null = null;
   if (codeEnd < s.length && s.indexOf('paravirt', codeEnd) >= 0) ({ ignore, target } = commentDirectives(s.slice(codeEnd)));
   let i = skipWs(s, 0, codeEnd);
   if (i >= codeEnd) return ignore || target ? { ...EMPTY_NASM, ignore, target } : EMPTY_NASM;

@@ -1,6 +1,6 @@
 // Operand splitting and normalization shared by the NASM, GAS and inline-asm parsers.
 
-import type { RawOperand } from './types';
+import type { RawOperand, Target } from './types';
 
 /** Split `text[from, to)` at top-level commas (outside brackets, parens and quotes). */
 export function splitOperands(text: string, from: number, to: number): RawOperand[] {
@@ -53,9 +53,9 @@ export const NASM_PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', '
 const REX_FORMS = Array.from({ length: 16 }, (_, i) => 'rex.' + ['w', 'r', 'x', 'b'].filter((_, k) => i & (8 >> k)).join('')).filter((r) => r !== 'rex.');
 export const GAS_PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', 'lock', 'data16', 'data32', 'addr16', 'addr32', 'rex', 'rex64', ...REX_FORMS, 'notrack', 'bnd', 'cs', 'ds', 'es', 'fs', 'gs', 'ss']);
 
-/** Parse `paravirt: target=pv|hvm` and `paravirt: ignore` from comment text. */
-export function commentDirectives(comment: string): { ignore: boolean; target: 'pv' | 'hvm' | null } {
+/** Parse `paravirt: target=pv|hvm|pvh` and `paravirt: ignore` from comment text. */
+export function commentDirectives(comment: string): { ignore: boolean; target: Target | null } {
   if (comment.indexOf('paravirt') < 0) return { ignore: false, target: null };
-  const t = /paravirt:\s*target\s*=\s*(pv|hvm)(?:16|32|64)?\b/i.exec(comment);
-  return { ignore: /paravirt:\s*ignore\b/i.test(comment), target: t ? (t[1].toLowerCase() as 'pv' | 'hvm') : null };
+  const t = /paravirt:\s*target\s*=\s*(pvh|pv|hvm)(?:16|32|64)?\b/i.exec(comment);
+  return { ignore: /paravirt:\s*ignore\b/i.test(comment), target: t ? (t[1].toLowerCase() as Target) : null };
 }

@@ -2,9 +2,10 @@
 // suppression of user macros named like instructions, and messages that say what happens in
 // each mode and what to use instead.
 
-import { classify, entryForBits, type IsaEntry } from '../../emulator/isa';
+import { classify, entryForBits, legacyPortDevice, pvhView, type IsaEntry } from '../../emulator/isa';
 import type { Bits } from './bitness';
 import { asmMsrBefore, cMsr, MSR_LOOKBACK } from './msr';
+import { asmPortBefore, cPort, isPortInstr, PORT_LOOKBACK } from './io-port';
 import type { CAsmStmt } from './c-inline';
 import { reachStatements, type ReachRegion } from './c-asm-reach';
 import { asmBlockStatements } from './c-asm-blocks';
@@ -40,7 +41,7 @@ export function hvmText(entry: IsaEntry): string {
 
 export function severityFor(entry: IsaEntry, target: Target, settings: Settings): SeverityName | null {
   const o = settings.severity[entry.rule];
-  const base: SeverityName | null = target === 'pv' ? entry.pvSeverity : entry.hvm ? 'information' : null;
+  const base: SeverityName | null = target === 'pv' ? entry.pvSeverity : target === 'pvh' ? pvhView(entry).severity : entry.hvm ? 'information' : null;
   if (o === 'off') return null;
   if (o && base) return o;
   return base;
@@ -58,8 +59,38 @@ function hvmShort(entry: IsaEntry): string {
   return `VM exit ${h.reason} ${h.name}${h.when === 'conditional' ? ` (conditional: ${h.condition ?? 'when enabled'})` : ''}`;
 }
 
+const hex = (n: number) => '0x' + n.toString(16).toUpperCase();
+
+/**
+ * A PVH kernel's message: what Xen does with it, the device behind the port when the code
+ * names one, the HVM exit, and what to use instead (only where PVH has something else).
+ */
+function pvhMessage(entry: IsaEntry, fix: FixPlan, port: number | undefined): string {
+  const p = pvhView(entry);
+  const parts = [`${entry.title} (${CLASS_LABEL[entry.class]}).`, `PVH: ${firstClause(p.behaviour)}.`];
+  const device = port === undefined ? undefined : legacyPortDevice(port);
+  if (port !== undefined) parts.push(device ? `Port ${hex(port)} is the ${device.device}, which a PVH domain does not have.` : `Port ${hex(port)} is no legacy PC device.`);
+  parts.push(`HVM: ${hvmShort(entry)}.`);
+  const instead = device?.pvh ?? p.replacement;
+  if (instead) parts.push(`Use instead: ${instead}.`);
+  if (fix.ok) parts.push(`Quick fix: ${fix.replacement}.`);
+  else if (fix.reason) parts.push(`No automatic rewrite: ${fix.reason}.`);
+  return parts.join(' ');
+}
+
+/**
+ * Under target=pvh an instruction stays as it is (the kernel runs at ring 0), unless PVH
+ * lacks what it reaches: then the change is a redesign, said in the message (empty: nothing to say).
+ */
+function pvhRefusal(entry: IsaEntry): string {
+  if (isPortInstr(entry.mnemonics[0])) return 'a PVH kernel reaches the console, timers and interrupts through hypercalls and event channels instead of the port, which changes the driver rather than one instruction';
+  if (entry.id === 'vmcall') return 'the slot to call is hypercall_page + nr*32, and the number in EAX is not visible at the instruction';
+  return '';
+}
+
 /** One line per mode plus the replacement; the hover and the docs link carry the details. */
-export function messageFor(entry: IsaEntry, target: Target, fix: FixPlan, settings: Settings): string {
+export function messageFor(entry: IsaEntry, target: Target, fix: FixPlan, settings: Settings, port?: number): string {
+  if (target === 'pvh') return pvhMessage(entry, fix, port);
   const head = `${entry.title} (${CLASS_LABEL[entry.class]}).`;
   const pv = `PV: ${firstClause(entry.pvBehaviour)}.`;
   let hvm = `HVM: ${hvmShort(entry)}.`;
@@ -116,6 +147,8 @@ interface Cached {
   entry: IsaEntry | null;
   /** The MSR in ECX the classification used (RDMSR/WRMSR), and the mode. */
   msr: number | undefined;
+  /** Under target=pvh, the I/O port an IN/OUT/INS/OUTS reaches when the code shows it. */
+  port: number | undefined;
   bits: Bits;
   gen: string;
   severity: SeverityName | null;
@@ -178,8 +211,8 @@ function analyzeAsm(doc: AnalyzedDocument, gen: string, macros: string, out: Hit
       for (const instr of f.instrs ?? []) {
         // An unchanged line's instructions keep their columns: same line, same finding.
         const k = cache.get(instr);
-        // (RDMSR/WRMSR depend on the lines before them too: always looked at again.)
-        if (k && k.gen === gen && k.last && k.last.hit.line === line && k.entry?.mnemonics[0] !== 'rdmsr' && k.entry?.mnemonics[0] !== 'wrmsr' && !(anyMacro && shadowed(instr))) {
+        // (RDMSR/WRMSR and port I/O depend on the lines before them too: always looked at again.)
+        if (k && k.gen === gen && k.last && k.last.hit.line === line && k.entry?.mnemonics[0] !== 'rdmsr' && k.entry?.mnemonics[0] !== 'wrmsr' && !(k.entry && isPortInstr(k.entry.mnemonics[0])) && !(anyMacro && shadowed(instr))) {
           out.push(k.last);
           if (out.length >= MAX_FINDINGS) return false;
           continue;
@@ -197,7 +230,7 @@ function analyzeAsm(doc: AnalyzedDocument, gen: string, macros: string, out: Hit
     const keep = firstAtOrAfter(prev, changes.from);
     for (let i = 0; i < keep; i++) out.push(prev[i]);
     // An RDMSR/WRMSR reads the ECX load a few lines above it: the lines just after an edit are redone too.
-    const to = changes.to + MSR_LOOKBACK;
+    const to = changes.to + Math.max(MSR_LOOKBACK, PORT_LOOKBACK);
     if (lines(changes.from, to)) {
       for (let i = firstAtOrAfter(prev, to - changes.shift); i < prev.length && out.length < MAX_FINDINGS; i++) {
         out.push(changes.shift === 0 ? prev[i] : moved(prev[i], changes.shift));
@@ -257,10 +290,15 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
       ? (c ? cMsr(c) : asmMsrBefore(doc.lines, line, doc.syntax === 'gas')) : undefined;
     if (!k || k.msr !== msr) {
       const base = classify(instr.mnemonic, instr.ops, msr) ?? null;
-      k = { entry: base, msr, bits: 32, gen: '', severity: null, message: '', fixable: false, last: null };
+      k = { entry: base, msr, port: undefined, bits: 32, gen: '', severity: null, message: '', fixable: false, last: null };
       cache.set(instr, k);
     }
     if (!k.entry) return null;
+    // Under PVH the device behind the port decides the message (the line or the DX load above it).
+    if (target === 'pvh' && isPortInstr(k.entry.mnemonics[0])) {
+      const port = c ? cPort(c, instr) : asmPortBefore(doc.lines, line, instr, doc.syntax === 'gas');
+      if (port !== k.port) { k.port = port; k.gen = ''; }
+    }
     const bits = doc.bitsAt(line, ctx.defines);
     if (k.bits !== bits) { k.bits = bits; k.gen = ''; }
     const entry = entryForBits(k.entry, bits);
@@ -269,11 +307,11 @@ function analyzeAll(doc: AnalyzedDocument, settings: Settings, ctx: AnalyzeConte
       k.last = null;
       k.severity = severityFor(entry, target, settings);
       if (k.severity) {
-        const fix = planFix(doc, { entry, instr, range, line, ignore: false, c, bits });
-        const mkey = `${gen}|${bits}|${entry.id}|${fix.ok ? fix.replacement : fix.reason}`;
+        const fix: FixPlan = target === 'pvh' ? { ok: false, reason: pvhRefusal(entry) } : planFix(doc, { entry, instr, range, line, ignore: false, c, bits });
+        const mkey = `${gen}|${bits}|${entry.id}|${fix.ok ? fix.replacement : fix.reason}|${k.port}`;
         let message = messages.get(mkey);
         if (message === undefined) {
-          message = messageFor(entry, target, fix, settings);
+          message = messageFor(entry, target, fix, settings, k.port);
           if (messages.size > 10_000) messages.clear();
           messages.set(mkey, message);
         }

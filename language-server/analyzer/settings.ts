@@ -15,7 +15,7 @@ export const SEVERITY_SETTINGS = ['error', 'warning', 'information', 'hint', 'of
 export const LINTER_SETTINGS: { [K in LinterSettingKey]: Schema & { default: Settings[K] } } = {
   target: {
     type: 'string', enum: [...TARGETS], default: 'pv', scope: 'resource',
-    markdownDescription: 'What the code is checked for: `pv` (a Xen PV kernel in ring 1: privileged instructions are errors) or `hvm` (exits are shown as hints). A `paravirt: target=pv|hvm` comment in a file wins.',
+    markdownDescription: 'What the code is checked for: `pv` (a Xen PV kernel, in ring 1, or ring 3 for 64-bit code: privileged instructions are errors), `hvm` (exits are shown as hints) or `pvh` (a Xen PVH kernel: exits as hints, port I/O to the legacy devices PVH lacks as warnings). A `paravirt: target=pv|hvm|pvh` comment in a file wins.',
   },
   abi: { type: 'string', enum: [...ABIS], default: 'xen', scope: 'resource', description: 'Hypercall ABI assumed for HVM guests (affects the message for VMCALL).' },
   severity: {

@@ -3,7 +3,7 @@
 // tests use the analyzer directly.
 
 export type Syntax = 'nasm' | 'gas' | 'c';
-export const TARGETS = ['pv', 'hvm'] as const;
+export const TARGETS = ['pv', 'hvm', 'pvh'] as const;
 export type Target = (typeof TARGETS)[number];
 export const ABIS = ['xen', 'kvm'] as const;
 export type Abi = (typeof ABIS)[number];
@@ -47,7 +47,7 @@ export interface LineFacts {
   macroOpen: boolean;       // %macro / .macro
   macroClose: boolean;      // %endmacro / .endm
   ignore: boolean;          // `paravirt: ignore` comment
-  target: Target | null;    // `paravirt: target=pv|hvm` comment
+  target: Target | null;    // `paravirt: target=pv|hvm|pvh` comment
   bits?: 16 | 32 | 64;      // a mode directive (bits 64, .code64) or `paravirt: bits=` comment
 }
 
