@@ -2,6 +2,8 @@
 // (xen.h, arch-x86/xen-x86_32.h, event_channel.h, sched.h, vcpu.h, memory.h, callback.h,
 // physdev.h, grant_table.h, version.h). Nothing here has behaviour.
 
+import { sharedInfoLayout, startInfoLayout, VCPU_TIME_INFO, vcpuInfoLayout } from './layouts';
+
 export const PAGE = 4096;
 /** Under PAE the hypervisor owns linear addresses from here up (HYPERVISOR_VIRT_START_PAE). */
 export const HYPERVISOR_VIRT_START = 0xf5800000;
@@ -26,26 +28,31 @@ export const DOMID_SELF = 0x7ff0;
 // errno values Xen returns (negated), xen/include/public/errno.h.
 export const EACCES_ = 13, ETIME = 62;
 export const EPERM = 1, ENOENT = 2, ESRCH = 3, EFAULT = 14, EBUSY = 16, EEXIST = 17, EINVAL = 22,
-  ENOSPC = 28, ENOSYS = 38, EAGAIN = 11, ENOMEM = 12, E2BIG = 7, ENODEV = 19;
+  ENOSPC = 28, ENOSYS = 38, EAGAIN = 11, ENOMEM = 12, E2BIG = 7, ENODEV = 19, EOPNOTSUPP = 95;
 
-// start_info_t (x86_32): byte offsets.
-export const START_INFO_SIZE = 1112;
+// start_info_t (x86_32): byte offsets, from the width-parametrized layouts (layouts.ts).
+const SI32 = startInfoLayout(32);
+export const START_INFO_SIZE = SI32.SIZE;
 export const SI = {
-  magic: 0, nr_pages: 32, shared_info: 36, flags: 40, store_mfn: 44, store_evtchn: 48,
-  console_mfn: 52, console_evtchn: 56, pt_base: 60, nr_pt_frames: 64, mfn_list: 68,
-  mod_start: 72, mod_len: 76, cmd_line: 80, first_p2m_pfn: 1104, nr_p2m_frames: 1108,
+  magic: SI32.magic, nr_pages: SI32.nrPages, shared_info: SI32.sharedInfo, flags: SI32.flags, store_mfn: SI32.storeMfn,
+  store_evtchn: SI32.storeEvtchn, console_mfn: SI32.consoleMfn, console_evtchn: SI32.consoleEvtchn, pt_base: SI32.ptBase,
+  nr_pt_frames: SI32.nrPtFrames, mfn_list: SI32.mfnList, mod_start: SI32.modStart, mod_len: SI32.modLen, cmd_line: SI32.cmdLine,
+  first_p2m_pfn: SI32.firstP2mPfn, nr_p2m_frames: SI32.nrP2mFrames,
 } as const;
 export const MAX_GUEST_CMDLINE = 1024;
-export const START_INFO_MAGIC = 'xen-3.0-x86_32p';
+export const START_INFO_MAGIC = SI32.magicString;
 
-// shared_info_t and vcpu_info_t.
-export const SH_EVTCHN_PENDING = 2048;
-export const SH_EVTCHN_MASK = 2176;
-export const SH_WC_VERSION = 2304, SH_WC_SEC = 2308, SH_WC_NSEC = 2312;
-export const VCPU_INFO_SIZE = 64;
-export const VI_UPCALL_PENDING = 0, VI_UPCALL_MASK = 1, VI_PENDING_SEL = 4, VI_CR2 = 8, VI_TIME = 32;
-export const VT_VERSION = 0, VT_TSC = 8, VT_SYSTEM_TIME = 16, VT_MUL = 24, VT_SHIFT = 28, VT_FLAGS = 29;
-export const NR_EVENT_CHANNELS = 1024; // 32 * 32 bits on a 32-bit guest
+// shared_info_t and vcpu_info_t of a 32-bit guest (layouts.ts has both widths).
+const SH32 = sharedInfoLayout(32), VI32 = vcpuInfoLayout(32);
+export const SH_EVTCHN_PENDING = SH32.evtchnPending;
+export const SH_EVTCHN_MASK = SH32.evtchnMask;
+export const SH_WC_VERSION = SH32.wcVersion, SH_WC_SEC = SH32.wcSec, SH_WC_NSEC = SH32.wcNsec;
+export const VCPU_INFO_SIZE = VI32.SIZE;
+export const VI_UPCALL_PENDING = VI32.upcallPending, VI_UPCALL_MASK = VI32.upcallMask, VI_PENDING_SEL = VI32.pendingSel,
+  VI_CR2 = VI32.cr2, VI_TIME = VI32.time;
+export const VT_VERSION = VCPU_TIME_INFO.version, VT_TSC = VCPU_TIME_INFO.tscTimestamp, VT_SYSTEM_TIME = VCPU_TIME_INFO.systemTime,
+  VT_MUL = VCPU_TIME_INFO.tscToSystemMul, VT_SHIFT = VCPU_TIME_INFO.tscShift, VT_FLAGS = VCPU_TIME_INFO.flags;
+export const NR_EVENT_CHANNELS = SH32.nrEventChannels2l; // 32 * 32 bits on a 32-bit guest
 
 // struct xencons_interface (io/console.h): in[1024], out[2048], then four u32 indexes.
 export const CONS_IN = 0, CONS_IN_SIZE = 1024, CONS_OUT = 1024, CONS_OUT_SIZE = 2048;
@@ -63,7 +70,7 @@ export const SCHEDOP = { yield: 0, block: 1, shutdown: 2, poll: 3, remote_shutdo
 export const SHUTDOWN_NAMES = ['poweroff', 'reboot', 'suspend', 'crash', 'watchdog', 'soft_reset'];
 export const EVTCHNOP = {
   bind_interdomain: 0, bind_virq: 1, bind_pirq: 2, close: 3, send: 4, status: 5, alloc_unbound: 6,
-  bind_ipi: 7, bind_vcpu: 8, unmask: 9, reset: 10,
+  bind_ipi: 7, bind_vcpu: 8, unmask: 9, reset: 10, init_control: 11, expand_array: 12, set_priority: 13, reset_cont: 14,
 } as const;
 export const EVTCHNSTAT = { closed: 0, unbound: 1, interdomain: 2, pirq: 3, virq: 4, ipi: 5 } as const;
 export const VIRQ_TIMER = 0, VIRQ_DEBUG = 1, VIRQ_CONSOLE = 2, NR_VIRQS = 24;

@@ -13,9 +13,10 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 import type { PvKernel } from '../loader/boot-plan';
 import {
   EVTCHNSTAT, FLAT_RING1_CS, FLAT_RING1_DS, GDT_VIRT, HV_L2_FIRST, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_START, PAGE,
-  SI, START_INFO_MAGIC, MAX_GRANT_FRAMES, MAX_GUEST_CMDLINE, VI_UPCALL_MASK, SH_WC_VERSION, SH_WC_SEC, FIRST_RESERVED_GDT_PAGE,
+  SI, START_INFO_MAGIC, MAX_GRANT_FRAMES, MAX_GUEST_CMDLINE, FIRST_RESERVED_GDT_PAGE,
 } from './abi';
 import { reservedGdtEntries } from './descriptors';
+import { initSharedInfo } from './pvclock';
 import { PageTypes, T_L3 } from './page-types';
 import type { PvDomain } from './domain';
 import { CS, SS, DS, ES, FS, GS } from '../cpu';
@@ -153,9 +154,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const sharedPa = sharedInfoMfn * PAGE;
   d.events.sharedPa = sharedPa;
   d.events.vcpuPa = sharedPa;
-  for (let v = 0; v < 32; v++) mem.store8(sharedPa + v * 64 + VI_UPCALL_MASK, 1); // vCPUs start with events masked
-  mem.store32(sharedPa + SH_WC_VERSION, 2);
-  mem.store32(sharedPa + SH_WC_SEC, 0);
+  initSharedInfo(mem, sharedPa, 32);
   const storeEvtchn = 1, consoleEvtchn = 2;
   for (const [port, be] of [[storeEvtchn, 'xenstore'], [consoleEvtchn, 'console']] as const) {
     d.events.state[port] = EVTCHNSTAT.interdomain;

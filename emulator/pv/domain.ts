@@ -7,11 +7,13 @@
 import { FAULT, type Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
-import {
-  FLAT_RING1_DS, SHUTDOWN_NAMES, TI_DPL_MASK, TI_IF, VIRQ_TIMER, VI_CR2, VI_TIME, VT_FLAGS, VT_MUL, VT_SHIFT,
-  VT_SYSTEM_TIME, VT_TSC, VT_VERSION, VMASST_TYPE_architectural_iopl,
-} from './abi';
-import { EventChannels, type PortBackend } from './events';
+import { FLAT_RING1_DS, PAGE, SHUTDOWN_NAMES, TI_DPL_MASK, TI_IF, VIRQ_TIMER, VMASST_TYPE_architectural_iopl } from './abi';
+import { EventChannels, MAX_PORTS, type PortBackend } from './events';
+import { FifoEvents } from './event-fifo';
+import { vcpuInfoLayout, type GuestWidth } from './layouts';
+import { writeU64, writeVcpuTime, XEN_WALLCLOCK_EPOCH_NS } from './pvclock';
+import type { XenDomainServices } from './services';
+import { T_NONE } from './page-types';
 import { GuestAccess } from './guest-access';
 import { PageTypes } from './page-types';
 import { PvLog } from './pv-log';
@@ -52,7 +54,9 @@ export class PvDomain {
   layout: DomainLayout | null = null;
   options: PvOptions = { privileged: 'xen' };
   /** The guest's width: 32 for an x86_32 PAE kernel in ring 1, 64 for an x86_64 kernel in ring 3 (from its ELF class). */
-  width: 32 | 64 = 32;
+  width: GuestWidth = 32;
+  /** What the width-neutral services (events, grants, vcpu_op, pvclock, ...) see of this domain. */
+  readonly services: XenDomainServices;
 
   // Trap table: 256 entries of {flags, cs, eip}; eip 0 = no handler.
   readonly trapFlags = new Uint8Array(256);
@@ -86,17 +90,20 @@ export class PvDomain {
   /** When the hypervisor's next scheduler tick falls (instruction ticks; see hypervisor.ts). */
   hostTickAt = 0;
 
+  /** Lines the hypervisor logged about the domain (what `xl dmesg` would show), newest last. */
+  readonly hypervisorLog: string[] = [];
+
   private stop: PvStop | null = null;
   dead = false;
 
   constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
     this.access = new GuestAccess(cpu, mem);
-    this.events = new EventChannels(mem);
+    this.services = pvDomainServices(this);
+    this.events = new EventChannels(this.services);
     this.log = new PvLog(() => cpu.icount);
     this.types = new PageTypes(mem, 0, 0, () => false);
     this.console = new ConsoleBackend(mem, this.events, serialOut);
     this.xenstore = new XenstoreBackend(mem, this.events);
-    this.events.onKick = () => this.kick();
   }
 
   /** Back to the state before any domain was built. */
@@ -114,6 +121,7 @@ export class PvDomain {
     this.log.reset();
     this.layout = null;
     this.width = 32;
+    this.hypervisorLog.length = 0;
   }
 
   /** The first n grant-table frames (shared with the guest, owned by the hypervisor). */
@@ -137,7 +145,7 @@ export class PvDomain {
       events: {
         state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
         backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
-        polling: ev.polling ? [...ev.polling] : null,
+        polling: ev.polling ? [...ev.polling] : null, notifyVcpu: ev.notifyVcpu.slice(), fifo: ev.fifo?.save() ?? null,
       },
       console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, ringBytesOut: c.ringBytesOut, input: c.pendingInput() },
       xenstore: this.xenstore.save(),
@@ -163,6 +171,9 @@ export class PvDomain {
     ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
     e.backend.forEach((b: PortBackend, i: number) => { ev.backend[i] = b; });
     ev.virqPort.set(e.virqPort); ev.sharedPa = e.sharedPa; ev.vcpuPa = e.vcpuPa; ev.polling = e.polling ? new Set(e.polling) : null;
+    if (e.notifyVcpu) ev.notifyVcpu.set(e.notifyVcpu);
+    ev.fifo = null;
+    if (e.fifo) { ev.fifo = new FifoEvents(this.services, ev, MAX_PORTS); ev.fifo.load(e.fifo); }
     this.console.ringPa = s.console.ringPa; this.console.port = s.console.port; this.console.bytesOut = s.console.bytesOut; this.console.ringBytesOut = s.console.ringBytesOut ?? 0;
     this.console.setPendingInput(s.console.input);
     this.xenstore.load(s.xenstore);
@@ -183,19 +194,7 @@ export class PvDomain {
 
   /** Rewrites vcpu_info.time so that system_time + scaled(TSC - tsc_timestamp) is exact. */
   updateTimeInfo(): void {
-    const pa = this.events.vcpuPa + VI_TIME;
-    const m = this.mem;
-    const ver = m.i32[(pa + VT_VERSION) >>> 2];
-    m.store32(pa + VT_VERSION, (ver | 1) + 0); // odd while updating
-    const tsc = this.cpu.ticks * TSC_PER_TICK + this.cpu.tscOffset;
-    writeU64(m, pa + VT_TSC, tsc);
-    writeU64(m, pa + VT_SYSTEM_TIME, this.systemTimeNs);
-    // ns = ((tsc << shift) * mul) >> 32 with TSC_PER_TICK TSC counts per INSTRUCTION_NS ns.
-    const { mul, shift } = tscScale(INSTRUCTION_NS / TSC_PER_TICK);
-    m.store32(pa + VT_MUL, mul | 0);
-    m.store8(pa + VT_SHIFT, shift & 0xff);
-    m.store8(pa + VT_FLAGS, 1); // XEN_PVCLOCK_TSC_STABLE_BIT: one vCPU, one TSC
-    m.store32(pa + VT_VERSION, ((ver | 1) + 1) | 0);
+    writeVcpuTime(this.mem, this.events.vcpuPa + vcpuInfoLayout(this.width).time, this.services.clock);
   }
 
   nsToTicks(ns: number): number { return Math.ceil(ns / INSTRUCTION_NS); }
@@ -360,7 +359,10 @@ export class PvDomain {
   /** Bounce exception `vector` to the guest's trap table. */
   bounceException(vector: number, errorCode: number): void {
     const cpu = this.cpu;
-    if (vector === PF) this.mem.store32(this.events.vcpuPa + VI_CR2, cpu.cr2);
+    if (vector === PF) {
+      const at = this.events.vcpuPa + vcpuInfoLayout(this.width).cr2;
+      if (this.width === 64) writeU64(this.mem, at, cpu.cr2); else this.mem.store32(at, cpu.cr2);
+    }
     const eip = this.trapEip[vector];
     const target = { cs: this.trapCs[vector], eip };
     const name = `exception ${vector}`;
@@ -485,19 +487,33 @@ export interface PvStateView {
   memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; pinned: number }; descriptorPages: number };
 }
 
-export function writeU64(m: PhysicalMemory, pa: number, v: number): void {
-  m.store32(pa, (v % 0x100000000) | 0);
-  m.store32(pa + 4, Math.floor(v / 0x100000000) | 0);
+
+/**
+ * The services' view of a PV domain: guest memory through the kernel's page tables, frames
+ * the guest owns as ordinary RAM (Xen's get_page_and_type(PGT_writable_page)), wake-ups
+ * through kick(), and the clock of the machine's virtual time.
+ */
+function pvDomainServices(d: PvDomain): XenDomainServices {
+  return {
+    get width() { return d.width; },
+    domid: 1,
+    get guest() { return d.access; },
+    mem: d.mem,
+    frameAddress: (frame) => (Number.isInteger(frame) && d.types.ownedByGuest(frame) && d.types.type[frame] === T_NONE ? frame * PAGE : -1),
+    raiseUpcall: () => d.kick(),
+    clock: {
+      ticks: () => d.cpu.ticks,
+      systemTimeNs: () => d.systemTimeNs,
+      tsc: () => d.cpu.ticks * TSC_PER_TICK + d.cpu.tscOffset,
+      tscPerNs: TSC_PER_TICK / INSTRUCTION_NS,
+      nsToTicks: (ns) => d.nsToTicks(ns),
+      bootEpochNs: XEN_WALLCLOCK_EPOCH_NS,
+    },
+    log: (message) => { d.hypervisorLog.push(message); if (d.hypervisorLog.length > 256) d.hypervisorLog.shift(); },
+  };
 }
 
-/** mul/shift with ns = ((tsc << shift) * mul) >> 32 for `nsPerTsc` (a power-of-two friendly ratio). */
-export function tscScale(nsPerTsc: number): { mul: number; shift: number } {
-  let shift = 0;
-  let r = nsPerTsc;
-  while (r >= 1 && shift > -31) { r /= 2; shift++; }
-  while (r < 0.5 && shift < 31) { r *= 2; shift--; }
-  return { mul: Math.min(0xffffffff, Math.round(r * 0x100000000)) >>> 0, shift };
-}
+export { tscScale, writeU64 } from './pvclock';
 
 function hex(v: number): string { return (v >>> 0).toString(16); }
 export { FLAT_RING1_DS, CS, SS, DS, ES, FS, GS };

@@ -1,8 +1,11 @@
 // event_channel_op: binding, sending, closing, unmasking and status of event channels.
 
 import {
-  DOMID_SELF, EFAULT, EINVAL, ENOSPC, ENOSYS, EEXIST, ENOENT, ESRCH, EVTCHNOP, EVTCHNSTAT, NR_EVENT_CHANNELS, NR_VIRQS,
+  DOMID_SELF, EFAULT, EINVAL, ENOSPC, ENOSYS, EEXIST, ENOENT, EOPNOTSUPP, ESRCH, EVTCHNOP, EVTCHNSTAT, NR_VIRQS,
 } from './abi';
+import { FIFO_LINK_BITS, FifoEvents } from './event-fifo';
+import { MAX_PORTS } from './events';
+import { EVTCHN_INIT_CONTROL } from './layouts';
 import type { PvDomain } from './domain';
 import { GuestFault } from './guest-access';
 
@@ -18,10 +21,9 @@ export function eventChannelOp(d: PvDomain, cmd: number, arg: number): number {
   }
 }
 
-function portOk(p: number): boolean { return p > 0 && p < NR_EVENT_CHANNELS; }
-
 function op(d: PvDomain, cmd: number, arg: number): number {
   const a = d.access, ev = d.events;
+  const portOk = (p: number) => ev.portValid(p);
   switch (cmd) {
     case EVTCHNOP.bind_virq: {
       const virq = a.u32(arg), vcpu = a.u32(arg + 4);
@@ -84,10 +86,10 @@ function op(d: PvDomain, cmd: number, arg: number): number {
       const dom = a.u16(arg), port = a.u32(arg + 4);
       a.checkWritable(arg + 8, 16);
       if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
-      if (port >= NR_EVENT_CHANNELS) return -EINVAL;
+      if (port >= ev.nrPorts) return -EINVAL;
       const st = port === 0 ? EVTCHNSTAT.closed : ev.state[port];
       a.set32(arg + 8, st);
-      a.set32(arg + 12, 0);
+      a.set32(arg + 12, ev.notifyVcpu[port]);
       a.set32(arg + 16, 0); a.set32(arg + 20, 0);
       if (st === EVTCHNSTAT.unbound) a.set16(arg + 16, ev.remoteDom[port]);
       else if (st === EVTCHNSTAT.interdomain) { a.set16(arg + 16, ev.remoteDom[port]); a.set32(arg + 20, ev.remotePort[port]); }
@@ -97,7 +99,11 @@ function op(d: PvDomain, cmd: number, arg: number): number {
     case EVTCHNOP.bind_vcpu: {
       const port = a.u32(arg), vcpu = a.u32(arg + 4);
       if (!portOk(port) || ev.state[port] === EVTCHNSTAT.closed) return -EINVAL;
-      return vcpu === 0 ? 0 : -ENOENT;
+      if (vcpu !== 0) return -ENOENT;
+      // Xen moves only VIRQs that are not per-vCPU (not the timer), unbound and interdomain ports, and PIRQs.
+      if (ev.state[port] === EVTCHNSTAT.ipi || (ev.state[port] === EVTCHNSTAT.virq && ev.virq[port] === 0)) return -EINVAL;
+      ev.notifyVcpu[port] = vcpu;
+      return 0;
     }
     case EVTCHNOP.unmask: {
       const port = a.u32(arg);
@@ -106,6 +112,36 @@ function op(d: PvDomain, cmd: number, arg: number): number {
       return 0;
     }
     case EVTCHNOP.bind_pirq: return -EINVAL;  // no physical IRQs for an unprivileged domain
+    case EVTCHNOP.init_control: {
+      const gfn = a.u64(arg + EVTCHN_INIT_CONTROL.controlGfn), offset = a.u32(arg + EVTCHN_INIT_CONTROL.offset);
+      const vcpu = a.u32(arg + EVTCHN_INIT_CONTROL.vcpu);
+      a.checkWritable(arg, EVTCHN_INIT_CONTROL.SIZE);
+      const first = ev.fifo === null;
+      const fifo = ev.fifo ?? new FifoEvents(d.services, ev, MAX_PORTS);
+      const rc = fifo.mapControlBlock(gfn, offset, vcpu);
+      if (rc < 0) return rc;
+      if (first) {
+        // Xen's setup_ports: the ports bound so far keep their pending state and get the default priority.
+        for (let p = 1; p < ev.nrPorts; p++) {
+          if (ev.state[p] === EVTCHNSTAT.closed) continue;
+          fifo.initPort(p);
+          if (ev.pending2l(p)) fifo.held[p] = 1;
+        }
+        ev.fifo = fifo;
+      }
+      a.set8(arg + EVTCHN_INIT_CONTROL.linkBits, FIFO_LINK_BITS);
+      return 0;
+    }
+    case EVTCHNOP.expand_array: {
+      const gfn = a.u64(arg);
+      return ev.fifo ? ev.fifo.expandArray(gfn) : -EOPNOTSUPP;
+    }
+    case EVTCHNOP.set_priority: {
+      const port = a.u32(arg), priority = a.u32(arg + 4);
+      if (!ev.fifo) return -ENOSYS; // the 2-level ABI has no priorities
+      if (!portOk(port)) return -EINVAL;
+      return ev.fifo.setPriority(port, priority);
+    }
     default: return -ENOSYS;
   }
 }
