@@ -3,6 +3,10 @@
 // a field name. Names and fields are public (other editors may read them); keep them.
 
 import type { ExitRecord, ExitStats } from '../emulator/machine';
+import type { LogRecord } from './engine/linux-log';
+import type { TaskInfo } from './engine/linux-tasks';
+
+export type { LogRecord, TaskInfo };
 
 /**
  * An exit record as it crosses the protocol: the emulator's ExitRecord field for field, with
@@ -27,6 +31,39 @@ export type ExitsEventBody = Pick<ExitStats, 'total' | 'byReason' | 'cyclesByRea
 /** `paravirt.exitLog` request arguments and response body. */
 export interface ExitLogArguments { from?: number; count?: number; filter?: string }
 export interface ExitLogBody { total: number; records: ExitRecordJson[] }
+
+/**
+ * `paravirt.kernelLog` response: Linux's kernel log read from its printk ring buffer while
+ * the guest is stopped (lx-dmesg). `available` false (with `reason`) when the guest is not a
+ * Linux kernel with its debug information, or the buffer cannot be read.
+ */
+export interface KernelLogBody {
+  available: boolean;
+  reason?: string;
+  /** Console lines, `[    1.234567] text`, oldest first. */
+  lines: string[];
+  records: LogRecord[];
+  /** The oldest record's sequence number still in the ring (earlier ones were overwritten). */
+  firstSeq: number | null;
+}
+
+/** `paravirt.tasks` response: Linux's task list (lx-ps), `available` as for the kernel log. */
+export interface TasksBody { available: boolean; reason?: string; tasks: TaskInfo[] }
+
+export const KERNEL_LOG_REQUEST = 'paravirt.kernelLog';
+export const TASKS_REQUEST = 'paravirt.tasks';
+
+export function isKernelLogBody(v: unknown): v is KernelLogBody {
+  if (!v || typeof v !== 'object') return false;
+  const b = v as { [K in keyof KernelLogBody]?: unknown };
+  return typeof b.available === 'boolean' && Array.isArray(b.lines) && b.lines.every(isStr) && Array.isArray(b.records);
+}
+
+export function isTasksBody(v: unknown): v is TasksBody {
+  if (!v || typeof v !== 'object') return false;
+  const b = v as { [K in keyof TasksBody]?: unknown };
+  return typeof b.available === 'boolean' && Array.isArray(b.tasks) && b.tasks.every((t) => !!t && typeof t === 'object' && isNum((t as TaskInfo).pid) && isStr((t as TaskInfo).comm) && isStr((t as TaskInfo).stateLetter));
+}
 
 export const EXITS_EVENT = 'paravirt.exits';
 export const EXIT_LOG_REQUEST = 'paravirt.exitLog';

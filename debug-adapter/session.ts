@@ -18,7 +18,12 @@ import { codeBits } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { disassembleAround } from './disassembly-view';
 import { addressRef, exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
-import { EXITS_EVENT, EXIT_LOG_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson, type ExitsEventBody } from './custom-protocol';
+import {
+  EXITS_EVENT, EXIT_LOG_REQUEST, KERNEL_LOG_REQUEST, TASKS_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson, type ExitsEventBody,
+  type KernelLogBody, type TasksBody,
+} from './custom-protocol';
+import { KernelDataError } from './engine/kernel-data';
+import { DwarfError } from '../emulator/loader/dwarf';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { registerTree64 } from './registers64';
@@ -754,8 +759,27 @@ export class ParavirtSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** `paravirt.kernelLog` / `paravirt.tasks`: Linux's own state, read while stopped; unavailable (with why) otherwise. */
+  private linuxViewRequest(command: string, response: DebugProtocol.Response): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'no guest is loaded'); return; }
+    const unavailable = (reason: string) => (command === KERNEL_LOG_REQUEST
+      ? { available: false, reason, lines: [], records: [], firstSeq: null } satisfies KernelLogBody
+      : { available: false, reason, tasks: [] } satisfies TasksBody);
+    if (e.running) { response.body = unavailable('the guest is running'); this.sendResponse(response); return; }
+    try {
+      if (command === KERNEL_LOG_REQUEST) { const log = e.kernelLog(); response.body = { available: true, ...log } satisfies KernelLogBody; }
+      else response.body = { available: true, tasks: e.tasks() } satisfies TasksBody;
+    } catch (err) {
+      if (!(err instanceof KernelDataError) && !(err instanceof DwarfError)) throw err;
+      response.body = unavailable(err.message);
+    }
+    this.sendResponse(response);
+  }
+
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (command === 'paravirt.vgaText') { this.vgaTextRequest(response); return; }
+    if (command === KERNEL_LOG_REQUEST || command === TASKS_REQUEST) { this.linuxViewRequest(command, response); return; }
     if (command === 'paravirt.runStats') {
       // Where the latest continue or step spent its time (the bench reads the debugger's own share from it).
       if (!this.engine) { this.fail(response, 'no guest is loaded'); return; }

@@ -11,7 +11,7 @@ const MAX_ELEMENTS = 256;
 
 function valueNode(name: string, type: CType, bytes: Uint8Array, address: number | undefined, e: DebugEngine, depth: number): Node {
   const t = strip(type);
-  const text = formatValue(type, bytes, { readMemory: e.readMemory });
+  const text = formatValue(type, bytes, { readMemory: e.readMemory, symbolAt: e.inspect.codeName });
   const node: Node = { name, value: text, type: typeName(type) };
   if (address !== undefined) node.memory = address;
   if (depth > 8) return node;
@@ -22,9 +22,9 @@ function valueNode(name: string, type: CType, bytes: Uint8Array, address: number
     });
   } else if (t.kind === 'array') {
     const esz = sizeOf(t.element);
-    const count = esz > 0 ? Math.min(Math.floor(bytes.length / esz), MAX_ELEMENTS) : 0;
-    if (count > 0) node.children = () => Array.from({ length: count }, (_, i) =>
-      valueNode(`[${i}]`, t.element, bytes.subarray(i * esz, (i + 1) * esz), address !== undefined ? address + i * esz : undefined, e, depth + 1));
+    const declared = t.counts[0] ?? 0;
+    const count = esz > 0 ? Math.max(Math.floor(bytes.length / esz), address !== undefined ? declared : 0) : 0;
+    if (count > 0) node.children = () => elementNodes(t.element, esz, 0, count, bytes, address, e, depth + 1);
   } else if (t.kind === 'pointer') {
     const p = scalarValue(t, bytes);
     if (p !== null) {
@@ -53,8 +53,51 @@ function valueNode(name: string, type: CType, bytes: Uint8Array, address: number
   return node;
 }
 
+/**
+ * Elements [from, to) of an array. More than MAX_ELEMENTS become ranges of MAX_ELEMENTS (then of
+ * MAX_ELEMENTS^2...) expanded one at a time, as gdb's and VS Code's paging do: a 100,000-entry
+ * table costs nothing until a range is opened, and each range reads only its own bytes.
+ */
+function elementNodes(element: CType, esz: number, from: number, to: number, bytes: Uint8Array, address: number | undefined, e: DebugEngine, depth: number): Node[] {
+  const n = to - from;
+  if (n > MAX_ELEMENTS) {
+    let span = MAX_ELEMENTS;
+    while (n / span > MAX_ELEMENTS) span *= MAX_ELEMENTS;
+    const out: Node[] = [];
+    for (let lo = from; lo < to; lo += span) {
+      const hi = Math.min(to, lo + span);
+      out.push({ name: `[${lo}..${hi - 1}]`, value: '', children: () => elementNodes(element, esz, lo, hi, bytes, address, e, depth) });
+    }
+    return out;
+  }
+  const held = (i: number) => (i + 1) * esz <= bytes.length ? bytes.subarray(i * esz, (i + 1) * esz) : null;
+  // Past the bytes read with the value (a large array), each range reads its own.
+  const missing = held(to - 1) === null && address !== undefined ? e.readMemory(address + from * esz, n * esz) : null;
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    const b = held(i) ?? missing?.subarray(k * esz, (k + 1) * esz) ?? null;
+    const at = address !== undefined ? address + i * esz : undefined;
+    return b ? valueNode(`[${i}]`, element, b, at, e, depth) : { name: `[${i}]`, value: `<cannot read memory at ${hex(at ?? 0)}>` };
+  });
+}
+
+/** Elements a flexible array member (`char text[]`) is shown with: its length is not in the type. */
+const FLEXIBLE_SHOWN = 16;
+
 /** A node for a typed expression result (watch, hover, REPL). */
 export function typedNode(name: string, v: Typed, e: DebugEngine): Node {
+  const t = strip(v.type);
+  if (t.kind === 'array' && t.counts[0] === null && v.address !== undefined) {
+    // A flexible array member: its address (and string, for chars), as the pointer it decays
+    // to, with its first elements; `name[i]` reaches any other.
+    const { text } = e.describeValue(v);
+    const esz = sizeOf(t.element);
+    const address = v.address;
+    return {
+      name, value: text, type: typeName(v.type), memory: address,
+      ...(esz > 0 ? { children: () => elementNodes(t.element, esz, 0, FLEXIBLE_SHOWN, new Uint8Array(0), address, e, 1) } : {}),
+    };
+  }
   const bytes = typedBytes(v, e.scope());
   return valueNode(name, v.type, bytes, v.address, e, 0);
 }

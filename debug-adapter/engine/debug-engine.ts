@@ -23,6 +23,8 @@ import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
+import { readKernelLog, type KernelLog } from './linux-log';
+import { readTaskList, type TaskInfo } from './linux-tasks';
 import { asAddress, gpr, longCpu, rip } from './long-mode-view';
 import { History, describeHistory, type Snap } from './history';
 import type { LaunchConfig } from '../launch-config';
@@ -177,6 +179,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** Names for expressions: variables, registers, symbols (their address). */
   scope(): ExpressionScope { return this.inspect.scope(); }
   evaluate(text: string): Value { return this.inspect.evaluate(text); }
+  /** The kernel log from Linux's printk ring buffer (linux-log.ts); throws KernelDataError when there is none. */
+  kernelLog(): KernelLog { return readKernelLog(this.inspect.perCpu, this.readMemory); }
+  /** Linux's task list (linux-tasks.ts); throws KernelDataError when there is none. */
+  tasks(): TaskInfo[] { return readTaskList(this.inspect.perCpu, this.readMemory, this.inspect.perCpu.currentTaskAddress()); }
   evaluateNumber(text: string): number { return this.inspect.evaluateNumber(text); }
   describeValue(v: Value): ReturnType<Inspector['describeValue']> { return this.inspect.describeValue(v); }
   dwarfRegs(): Regs { return this.inspect.dwarfRegs(); }

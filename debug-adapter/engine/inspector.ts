@@ -180,11 +180,31 @@ export class Inspector {
     if (typeof v === 'string') return { text: JSON.stringify(v) };
     if (typeof v === 'bigint') return { text: `0x${v.toString(16).padStart(16, '0')}`, number: asAddress(v) };
     if (typeof v === 'number') return { text: `0x${v.toString(16).padStart(8, '0')}`, number: v };
-    const bytes = typedBytes(v, this.scope());
     const t = strip(v.type);
+    if (t.kind === 'array' && t.counts[0] === null && v.address !== undefined) {
+      // A flexible array member (`char text[]`) has no size: shown by its address, as the
+      // pointer it decays to (with the string for chars), each element reachable by index.
+      const decayed: Typed = { kind: 'typed', type: { kind: 'pointer', size: this.long() ? 8 : 4, target: t.element }, bytes: this.addressBytes(v.address) };
+      return { text: formatValue(decayed.type, decayed.bytes!, { readMemory: this.readMemory, symbolAt: this.codeName }), type: v.type, address: v.address, number: v.address };
+    }
+    const bytes = typedBytes(v, this.scope());
     const n = t.kind === 'base' || t.kind === 'pointer' || t.kind === 'enum' ? scalarValue(v.type, bytes) : null;
-    return { text: formatValue(v.type, bytes, { readMemory: this.readMemory }), type: v.type, bytes, address: v.address, number: n ?? undefined };
+    return { text: formatValue(v.type, bytes, { readMemory: this.readMemory, symbolAt: this.codeName }), type: v.type, bytes, address: v.address, number: n ?? undefined };
   }
+
+  private addressBytes(a: number): Uint8Array {
+    const b = new Uint8Array(this.long() ? 8 : 4);
+    for (let i = 0, x = BigInt.asUintN(b.length * 8, BigInt(a)); i < b.length; i++, x >>= 8n) b[i] = Number(x & 0xffn);
+    return b;
+  }
+
+  /** A code address as gdb names a function pointer's target: `name` or `name+off` (ELF symbols, then DWARF functions). */
+  readonly codeName = (addr: number): string | undefined => {
+    const s = this.symbols.at(addr);
+    if (s) return addr === s.address ? s.name : `${s.name}+${addr - s.address}`;
+    const f = this.dwarf?.functionAt(addr);
+    return f ? (addr === f.lowPc ? f.name : `${f.name}+${addr - f.lowPc}`) : undefined;
+  };
 
   /** A DWARF variable visible at the pc (locals, then parameters, then globals), typed. */
   private typedVariable(name: string, regs: RegisterFile): Typed | undefined {

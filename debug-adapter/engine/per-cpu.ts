@@ -93,4 +93,11 @@ export class PerCpu {
     }
     return undefined;
   }
+
+  /** The address of the task the stopped CPU runs (`current`), or null. */
+  currentTaskAddress(): number | null {
+    const slot = this.currentTask(null);
+    const b = slot?.address !== undefined ? this.readMemory(slot.address, 8) : null;
+    return b && b.length === 8 ? Number(new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true)) : null;
+  }
 }

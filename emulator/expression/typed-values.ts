@@ -123,6 +123,12 @@ export function elementOf(v: Value, index: number, s: ExpressionScope, what: str
   const t = strip(v.type);
   if (t.kind === 'array') {
     if (v.address === undefined) throw new ExpressionError('the array is not in memory');
+    // `a[i]` of an `int a[2][3]` is an `int [3]`: the array less its first dimension.
+    if (t.counts.length > 1) {
+      const rest = t.counts.slice(1);
+      const sub: CType = { kind: 'array', element: t.element, counts: rest, size: rest.reduce<number>((n, c) => n * (c ?? 0), sizeOf(t.element)) };
+      return { kind: 'typed', type: sub, address: offsetAddress(s, v.address, index * sizeOf(sub)) };
+    }
     return { kind: 'typed', type: t.element, address: offsetAddress(s, v.address, index * sizeOf(t.element)) };
   }
   if (t.kind === 'pointer') {
@@ -142,6 +148,13 @@ export function memberOf(v: Value, name: string, arrow: boolean, s: ExpressionSc
   if (t.kind !== 'struct' && t.kind !== 'union') throw new ExpressionError(`'${arrow ? '->' : '.'}${name}' needs a struct or union, not ${t.kind}`);
   const m = findMember(t, name);
   if (!m) throw new ExpressionError(`${t.kind} ${t.name || '<anonymous>'} has no member '${name}' (members: ${t.members.map((x) => x.name || '<anonymous>').join(', ')})`);
+  // A bitfield has no address of its own: its value, taken from the bytes that hold it.
+  if (m.bitSize !== undefined && m.bitOffset !== undefined) {
+    const whole = base.address !== undefined ? s.readBytes?.(offsetAddress(s, base.address, m.bitOffset >> 3), ((m.bitOffset & 7) + m.bitSize + 7) >> 3) : null;
+    const held = whole ? { bytes: whole, shift: (m.bitOffset >> 3) * 8 } : { bytes: bytesOf(base, s), shift: 0 };
+    if (base.address !== undefined && !whole) throw new ExpressionError(`memory at 0x${base.address.toString(16)} is not readable`);
+    return { kind: 'typed', type: m.type, bytes: bitfieldValue(m.type, held.bytes, m.bitOffset - held.shift, m.bitSize) };
+  }
   if (base.address !== undefined) return { kind: 'typed', type: m.type, address: offsetAddress(s, base.address, m.offset) };
   const b = bytesOf(base, s);
   return { kind: 'typed', type: m.type, bytes: b.subarray(m.offset, m.offset + sizeOf(m.type)) };
@@ -154,14 +167,26 @@ export function bigBytes(v: bigint, size: number): Uint8Array {
 }
 
 /** A member by name, looking into anonymous structs and unions as C does. */
-export function findMember(t: Extract<CType, { kind: 'struct' | 'union' }>, name: string): { offset: number; type: CType } | null {
+export function findMember(t: Extract<CType, { kind: 'struct' | 'union' }>, name: string): { offset: number; type: CType; bitSize?: number; bitOffset?: number } | null {
   for (const m of t.members) {
-    if (m.name === name) return { offset: m.offset, type: m.type };
+    if (m.name === name) return m;
     const inner = strip(m.type);
     if (!m.name && (inner.kind === 'struct' || inner.kind === 'union')) {
       const f = findMember(inner, name);
-      if (f) return { offset: m.offset + f.offset, type: f.type };
+      if (f) return { ...f, offset: m.offset + f.offset, ...(f.bitOffset !== undefined ? { bitOffset: m.offset * 8 + f.bitOffset } : {}) };
     }
   }
   return null;
+}
+
+/** A bitfield's value (bitOffset from the start of the struct's bytes) as bytes of its declared type, sign-extended for a signed one. */
+function bitfieldValue(type: CType, struct: Uint8Array, bitOffset: number, bitSize: number): Uint8Array {
+  const first = bitOffset >> 3, last = (bitOffset + bitSize - 1) >> 3;
+  let x = 0n;
+  for (let i = last; i >= first; i--) x = (x << 8n) | BigInt(struct[i] ?? 0);
+  x = (x >> BigInt(bitOffset & 7)) & ((1n << BigInt(bitSize)) - 1n);
+  const t = strip(type);
+  const signed = (t.kind === 'base' && (t.encoding === 5 || t.encoding === 6 || t.encoding === 13)) || (t.kind === 'enum' && t.signed);
+  if (signed) x = BigInt.asIntN(bitSize, x);
+  return bigBytes(x, Math.max(1, sizeOf(type)));
 }

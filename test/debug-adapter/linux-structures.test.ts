@@ -18,7 +18,7 @@ const clients: DebugClient[] = [];
 let qemuSerial = '';
 
 before(async () => {
-  b = await buildAll(['linuxlike64']);
+  b = await buildAll(['linuxlike64', 'count']);
   elf = b.elf('linuxlike64');
   qemuSerial = (await qemuReference(elf, 30_000, 'core2duo', 'x86_64')).serial;
 });
@@ -32,6 +32,13 @@ function gdbPrint(expr: string): string {
   const m = /^\$1 = (.*)$/m.exec(r.stdout);
   if (!m) throw new Error(`gdb: ${r.stdout}${r.stderr}`);
   return m[1]!;
+}
+
+/** nm's address of a symbol (binutils). */
+function nm(name: string): bigint {
+  const line = spawnSync('nm', [elf], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.endsWith(` ${name}`));
+  if (!line) throw new Error(`nm: no ${name}`);
+  return BigInt('0x' + line.split(' ')[0]);
 }
 
 /** Stops at a marker line; returns an evaluator for watch expressions there. */
@@ -78,4 +85,90 @@ test('per-CPU variables through GS base: current, this_cpu_ptr, per_cpu, $lx_cur
   const printed = /^current (0x[0-9a-f]{16}) 1 init$/m.exec(out);
   assert.ok(printed, out);
   assert.equal(BigInt(cur), BigInt(printed[1]!));
+});
+
+/** The kernel's console lines (`[    1.234567] text`) from its serial output. */
+const consoleLines = (serial: string) => serial.split('\n').filter((l) => /^\[ *\d+\.\d{6}\] /.test(l));
+
+test('paravirt.kernelLog reads the printk ring buffer: its lines are the console\'s, oldest records overwritten', async () => {
+  const dc = await client();
+  await stopAt(dc, 'linuxlike-exit');
+  const body = (await dc.customRequest('paravirt.kernelLog')).body as { available: boolean; lines: string[]; firstSeq: number; records: Array<{ seq: number; level: number; text: string }> };
+  assert.equal(body.available, true);
+  const console = consoleLines(qemuSerial);
+  assert.equal(console.length, 21);
+  // The ring holds 16 descriptors and 512 bytes of text: the newest records, whole.
+  assert.ok(body.lines.length >= 5 && body.lines.length < console.length, `${body.lines.length} lines kept`);
+  assert.deepEqual(body.lines, console.slice(console.length - body.lines.length));
+  assert.equal(body.firstSeq, console.length - body.lines.length);
+  assert.deepEqual(body.records.map((r) => r.seq), body.lines.map((_, i) => body.firstSeq + i));
+  // linuxlike64.c logs every third line at KERN_WARNING (4), the others at KERN_INFO (6).
+  for (const r of body.records) assert.equal(r.level, r.seq % 3 === 2 ? 4 : 6, `level of record ${r.seq}`);
+});
+
+test('paravirt.tasks walks init_task.tasks: PID, state and comm as the kernel printed them, current marked', async () => {
+  const dc = await client();
+  await stopAt(dc, 'linuxlike-exit');
+  const body = (await dc.customRequest('paravirt.tasks')).body as { available: boolean; tasks: Array<{ pid: number; state: number; stateLetter: string; comm: string; current: boolean; address: string }> };
+  assert.equal(body.available, true);
+  const printed = /^tasks:\n((?:\d+ \d+ .*\n)+)/m.exec(qemuSerial)![1]!.trimEnd().split('\n').map((l) => { const [pid, state, ...comm] = l.split(' '); return { pid: Number(pid), state: Number(state), comm: comm.join(' ') }; });
+  assert.deepEqual(body.tasks.map((t) => ({ pid: t.pid, state: t.state, comm: t.comm })), printed);
+  // ps's letters for TASK_RUNNING, INTERRUPTIBLE, INTERRUPTIBLE, IDLE, UNINTERRUPTIBLE.
+  assert.deepEqual(body.tasks.map((t) => t.stateLetter), ['R', 'S', 'S', 'I', 'D']);
+  assert.deepEqual(body.tasks.filter((t) => t.current).map((t) => t.pid), [1], 'schedule_point made init current');
+  assert.equal(BigInt(body.tasks[0]!.address), nm('init_task'));
+});
+
+test('C values as the kernel writes them: bitfields, unions, flexible arrays, function pointers by their target', async () => {
+  const dc = await client();
+  const ev = await stopAt(dc, 'linuxlike-exit');
+  assert.equal(await ev('task_pool[3].sched_contributes_to_load'), '1');
+  assert.equal(await ev('task_pool[2].sched_contributes_to_load'), '0');
+  assert.match(await ev('task_pool[2].worker'), /^0x[0-9a-f]+ <kthread_worker_fn>$/);
+  assert.equal(BigInt((await ev('task_pool[2].worker')).split(' ')[0]!), nm('kthread_worker_fn'));
+  // A flexible array member: the address it decays to and, for chars, the string there.
+  const flex = /^(0x[0-9a-f]+) "hello"$/.exec(await ev('((struct message *)message_store)->text'));
+  assert.ok(flex);
+  assert.equal(BigInt(flex[1]!), nm('message_store') + 4n);
+  assert.equal(await ev('((struct message *)message_store)->len'), '5');
+  assert.match(await ev('*(union word *)&w'), /^\{q = 1234605616436508552, d = \{1432778632, 287454020\}, b = /);
+});
+
+test('a 4096-element array pages by 256 in the Variables tree, each range read when opened', async () => {
+  const dc = await client();
+  const ev = await stopAt(dc, 'linuxlike-exit');
+  void ev;
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  const top = (await dc.evaluateRequest({ expression: 'percpu_areas[1]', context: 'watch', frameId: frames[0]!.id })).body;
+  assert.ok(top.variablesReference > 0, JSON.stringify(top));
+  const ranges = (await dc.variablesRequest({ variablesReference: top.variablesReference })).body.variables;
+  assert.ok(ranges[0]!.variablesReference > 0, JSON.stringify(ranges));
+  assert.deepEqual(ranges.map((r) => r.name), Array.from({ length: 16 }, (_, i) => `[${i * 256}..${i * 256 + 255}]`));
+  const first = (await dc.variablesRequest({ variablesReference: ranges[0]!.variablesReference })).body.variables;
+  assert.equal(first.length, 256);
+  assert.equal(first[0]!.name, '[0]');
+  // CPU 1's copy of pcpu_hot lies in the area where the template has it: its current_task's low byte.
+  const task = BigInt(await ev('(unsigned long)per_cpu(pcpu_hot, 1).current_task'));
+  const at = Number(nm('pcpu_hot') - nm('__per_cpu_start'));
+  assert.equal(BigInt(first[at]!.value.split(' ')[0]!), task & 0xffn);
+  const later = (await dc.variablesRequest({ variablesReference: ranges[15]!.variablesReference })).body.variables;
+  assert.deepEqual([later.length, later[0]!.name, later[255]!.name], [256, '[3840]', '[4095]']);
+});
+
+test('a kernel without Linux structures: the views say why instead of failing', async () => {
+  const dc = await client();
+  await launch(dc, { program: b.elf('linuxlike64'), profile: false, stopOnEntry: true });
+  await nextStopped(dc);
+  // At the first instruction the ring is empty and the task list holds init_task alone.
+  const log = (await dc.customRequest('paravirt.kernelLog')).body as { available: boolean; lines: string[] };
+  assert.deepEqual([log.available, log.lines], [true, []]);
+  const other = await client();
+  await launch(other, { program: b.elf('count'), profile: false, stopOnEntry: true });
+  await nextStopped(other);
+  const none = (await other.customRequest('paravirt.kernelLog')).body as { available: boolean; reason: string };
+  assert.equal(none.available, false);
+  assert.match(none.reason, /no printk ring buffer.*'prb'/);
+  const tasks = (await other.customRequest('paravirt.tasks')).body as { available: boolean; reason: string };
+  assert.equal(tasks.available, false);
+  assert.match(tasks.reason, /no task list.*'init_task'/);
 });

@@ -176,7 +176,8 @@ __attribute__((noinline)) void log_store(int level, const char *text) {
   } else if (id - (u64)r->tail_id.counter >= DESCS) drop_tail();
   u64 size = (sizeof(long) + len + 7) & ~7ul;
   u64 begin = (u64)t->head_lpos.counter, next, at;
-  if (begin % TEXT_SIZE + size > TEXT_SIZE) { next = (begin / TEXT_SIZE + 1) * TEXT_SIZE + size; at = 0; }
+  /* A block that would reach the end of the ring starts over at 0 (as the kernel places them). */
+  if (begin % TEXT_SIZE + size >= TEXT_SIZE) { next = (begin / TEXT_SIZE + 1) * TEXT_SIZE + size; at = 0; }
   else { next = begin + size; at = begin % TEXT_SIZE; }
   /* Records whose data the new block overwrites leave the ring first. */
   while ((u64)r->tail_id.counter != id && r->descs[r->tail_id.counter % DESCS].text_blk_lpos.begin + TEXT_SIZE < next) drop_tail();
