@@ -29,8 +29,8 @@ function featureBits(leaf: number, reg: 'ebx' | 'ecx' | 'edx', others: number): 
  * change nothing here), and the instruction sets: FPU, TSC, MSR, CX8, SEP, CMOV.
  */
 export const CPUID_FEATURES_EDX = featureBits(1, 'edx', (1 << 3) | (1 << 6) | (1 << 9) | (1 << 13) | (1 << 16));
-/** Leaf 1 ECX: SSE3 (and later sets) from their forms. */
-export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 0);
+/** Leaf 1 ECX: SSE3 (and later sets) from their forms, and PCID (bit 17: CR4.PCIDE, tagged TLB). */
+export const CPUID_FEATURES_ECX = featureBits(1, 'ecx', 1 << 17);
 /** Leaf 7 EBX: SMEP (bit 7), SMAP (bit 20, with CLAC/STAC from their forms). */
 export const CPUID_LEAF7_EBX = featureBits(7, 'ebx', 1 << 7);
 /** Leaf 7 ECX: UMIP (bit 2). */

@@ -1,9 +1,9 @@
 // INVPCID (66 0F 38 82 /r, SDM Vol. 2): invalidate translations by PCID. The register operand
 // is the type (64-bit in 64-bit mode, 32-bit elsewhere), the memory operand a 16-byte
-// descriptor: PCID in bits 11:0 (63:12 reserved), a linear address in bits 127:64. This CPU's
-// TLB does not keep translations apart by PCID, so each type drops at least what it names,
-// which the SDM allows (a processor may invalidate more than required): type 0 the page, type
-// 1 and 3 every non-global translation, type 2 everything. A VT-x hypervisor with "INVLPG
+// descriptor: PCID in bits 11:0 (63:12 reserved), a linear address in bits 127:64. The TLB
+// keeps translations by PCID (pcid-tlb.ts): type 0 drops the descriptor's page for its PCID
+// (for the current one its global translation too, which the SDM allows), type 1 the PCID's
+// non-global translations, type 2 everything, type 3 every PCID's non-global ones. A VT-x hypervisor with "INVLPG
 // exiting" and "enable INVPCID" takes it as exit 58, with the displacement as the
 // qualification and the operand's registers (0-15) in the instruction information.
 
@@ -73,16 +73,20 @@ export function invpcid(cpu: ExecCpu): void {
   if (typeHi !== 0 || type > 3) cpu.fault(GP, 0);
   if ((pcid & ~0xfff) || pcidHi) cpu.fault(GP, 0);
   const pcidOn = (cpu.cr4 & CR4_PCIDE) !== 0;
+  // Without PCIDE every translation is PCID 0's, the current one.
+  const current = pcidOn ? cpu.cr3 & 0xfff : 0;
   switch (type) {
-    case 0:
+    case 0: {
       if (!canonical(linHiWord) || (!pcidOn && (pcid & 0xfff))) cpu.fault(GP, 0);
-      cpu.flushTlbPage(cpu.lma ? MemoryAccess.linear(linLo, linHiWord) : linLo);
+      const lin = cpu.lma ? MemoryAccess.linear(linLo, linHiWord) : linLo;
+      if (pcid === current) cpu.flushTlbPage(lin, false); else cpu.flushOtherPcid(pcid, lin);
       return;
+    }
     case 1:
       if (!pcidOn && (pcid & 0xfff)) cpu.fault(GP, 0);
-      cpu.flushNonGlobal();
+      if (pcid === current) cpu.flushNonGlobal(); else cpu.flushOtherPcid(pcid);
       return;
     case 2: cpu.flushTlb(); return;
-    default: cpu.flushNonGlobal();
+    default: cpu.flushNonGlobalAll();
   }
 }

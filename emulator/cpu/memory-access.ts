@@ -12,6 +12,7 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 const PAGE_RAM = 0;
 import * as K from './constants';
 import { PageWalker } from './page-walk';
+import { PcidTlb } from './pcid-tlb';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -93,6 +94,8 @@ export class MemoryAccess extends PageWalker {
   tlbW = this.tlbWS;
   private readonly tlbList = new Int32Array(TLB_LIST);
   private tlbCount = 0;
+  /** The non-global translations of PCIDs other than the current one (CR4.PCIDE). */
+  protected readonly pcidTlb = new PcidTlb(this.tlbRS, this.tlbWS, this.tlbRU, this.tlbWU, T_GLOBAL);
   // The tagged TLB of far long-mode pages: slot by a hash of the page number, which is the tag.
   private readonly farPage = new Float64Array(FAR_SLOTS).fill(NaN);
   private readonly farRS = new Int32Array(FAR_SLOTS);
@@ -151,6 +154,7 @@ export class MemoryAccess extends PageWalker {
 
   /** Write entries only: the next store to each page goes through xlate (which marks it written). */
   dropWriteTlb(): void {
+    this.pcidTlb.dropWrites();
     if (this.tlbCount >= TLB_LIST) { this.tlbWS.fill(0); this.tlbWU.fill(0); return; }
     const l = this.tlbList;
     for (let i = 0; i < this.tlbCount; i++) { const p = l[i]; this.tlbWS[p] = 0; this.tlbWU[p] = 0; }
@@ -165,6 +169,7 @@ export class MemoryAccess extends PageWalker {
   }
 
   flushTlb(): void {
+    this.pcidTlb.clear();
     this.flushFar(false);
     if (this.tlbCount >= TLB_LIST) {
       this.tlbRS.fill(0); this.tlbWS.fill(0); this.tlbRU.fill(0); this.tlbWU.fill(0);
@@ -203,6 +208,30 @@ export class MemoryAccess extends PageWalker {
     this.fetchPage = -1;
   }
 
+  /**
+   * CR3 moves from PCID `from` to PCID `to` (CR4.PCIDE): `from`'s non-global translations are
+   * kept aside, and `to`'s come back when `keep` (CR3 bit 63) says not to flush them; else
+   * they are gone.
+   */
+  switchPcid(from: number, to: number, keep: boolean): void {
+    if (this.tlbCount < TLB_LIST) this.pcidTlb.save(from, this.tlbList, this.tlbCount);
+    this.flushNonGlobal();
+    if (keep) this.tlbCount = this.pcidTlb.restore(to, this.tlbList, this.tlbCount);
+    else this.pcidTlb.drop(to);
+  }
+
+  /** INVPCID for a PCID that is not current: its kept translations (one page, or all) go. */
+  flushOtherPcid(pcid: number, lin?: number): void {
+    if (lin === undefined) this.pcidTlb.drop(pcid);
+    else if ((lin | 0) === lin) this.pcidTlb.dropPage(pcid, lin >>> 12);
+  }
+
+  /** Every non-global translation of every PCID (INVPCID type 3). */
+  flushNonGlobalAll(): void {
+    this.pcidTlb.clear();
+    this.flushNonGlobal();
+  }
+
   /** Drop the far entries (all, or all but the global ones). */
   private flushFar(keepGlobal: boolean): void {
     if (this.farCount === 0) return;
@@ -223,7 +252,8 @@ export class MemoryAccess extends PageWalker {
     return ((pageNo | 0) ^ (Math.floor(pageNo / 1048576) * 7)) & (FAR_SLOTS - 1);
   }
 
-  flushTlbPage(lin: number): void {
+  /** Drop one page's translations: of every PCID, or (`allPcids` false) the current one's and the global one. */
+  flushTlbPage(lin: number, allPcids = true): void {
     this.fetchPage = -1;
     if ((lin | 0) !== lin) {
       if (!this.lma) { lin |= 0; } else {
@@ -234,7 +264,9 @@ export class MemoryAccess extends PageWalker {
     }
     const p = lin >>> 12;
     this.tlbRS[p] = 0; this.tlbWS[p] = 0; this.tlbRU[p] = 0; this.tlbWU[p] = 0;
-    this.fetchPage = -1;
+    // The page's translations kept for other PCIDs go too (INVLPG may drop more than the
+    // current PCID's; the machine's own invalidations must reach them).
+    if (allPcids && this.pcidTlb.size) this.pcidTlb.dropPage(-1, p);
   }
 
   // ---- segmentation -------------------------------------------------------------------

@@ -389,6 +389,8 @@ export class SegmentCpu extends CodeStackAccess {
     const leaveLong = !(v & CR0_PG) && (old & CR0_PG) !== 0 && this.lma;
     if (enterLong && (!(this.cr4 & CR4_PAE) || (this.segAttr[CS] & A_L))) this.fault(GP, 0);
     if (leaveLong && this.long64) this.fault(GP, 0);
+    // Paging cannot go off while PCIDs tag translations (SDM Vol. 2, MOV CR0).
+    if (!(v & CR0_PG) && (this.cr4 & CR4_PCIDE)) this.fault(GP, 0);
     if (this.lma && !(v & CR0_PE)) this.fault(GP, 0);
     if (enterLong || leaveLong) {
       this.cr0 = v & (0xe005003f | 0);
@@ -407,18 +409,23 @@ export class SegmentCpu extends CodeStackAccess {
   }
 
   /**
-   * MOV to CR3. `hi` is the high half of a 64-bit source: in IA-32e mode bits 51:36 (above
-   * MAXPHYADDR) are reserved, and with CR4.PCIDE bit 63 asks to keep the PCID's translations.
-   * This TLB is not tagged by PCID, so it keeps them only when the PCID stays the same (an
-   * implementation may always invalidate more than required).
+   * MOV to CR3. `hi` is the high half of a 64-bit source. In IA-32e mode bits 62:36 (above
+   * MAXPHYADDR) are reserved; bit 63 is too unless CR4.PCIDE is set, when it is not written
+   * and says not to flush the new PCID's translations (SDM Vol. 3 §4.10.4.1). With PCIDE,
+   * CR3[11:0] is the PCID: a switch keeps the old PCID's translations aside (pcid-tlb.ts).
    */
   writeCr3(v: number, hi = 0): void {
     if (this.lma) {
-      if (hi & 0x7fffffff) this.fault(GP, 0);
+      const pcide = (this.cr4 & CR4_PCIDE) !== 0;
+      if (hi & (pcide ? 0x7fffffff : -1)) this.fault(GP, 0);
       const old = this.cr3;
       this.cr3 = v;
-      const pcide = (this.cr4 & CR4_PCIDE) !== 0;
-      if (pcide && (hi >>> 31) && (old & 0xfff) === (v & 0xfff)) return;
+      if (pcide) {
+        const from = old & 0xfff, to = v & 0xfff, keep = (hi >>> 31) !== 0;
+        if (from !== to) this.switchPcid(from, to, keep);
+        else if (!keep) this.flushNonGlobal();
+        return;
+      }
       if (this.cr4 & CR4_PGE) this.flushNonGlobal(); else this.flushTlb();
       return;
     }

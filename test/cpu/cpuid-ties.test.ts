@@ -49,6 +49,8 @@ const PROBES: Record<string, string | Long> = {
   [key(7, 'ebx', 0)]: { long: `${CR4_OR64(16)}\n  rdfsbase rax\n  wrgsbase rax\n  rdgsbase rbx\n  wrfsbase rbx` },
   [key(0x80000001, 'edx', 11)]: { long: 'mov ecx, 0xc0000081\n  xor eax, eax\n  mov edx, 0x00180008\n  wrmsr\n  mov ecx, 0xc0000082\n  mov eax, .target\n  xor edx, edx\n  wrmsr\n  syscall\n.target:' },
   [key(0x80000001, 'ecx', 0)]: { long: 'lahf\n  sahf' },
+  // PCID: CR4.PCIDE (IA-32e mode only; its rules: test/cpu/pcid.test.ts).
+  [key(1, 'ecx', 17)]: { long: `${CR4_OR64(17)}\n  mov rax, cr3\n  or rax, 1\n  mov cr3, rax` },
   // Page1GB: a 1 GiB page (PS in a PDPTE) at linear 1 GiB mapping physical 0, read through.
   [key(0x80000001, 'edx', 26)]: { long: 'mov dword [pdpt_lo + 8], 0x83\n  mov eax, [0x40000000 + R_SCRATCH]' },
 };
@@ -62,7 +64,6 @@ const ABSENT: Array<{ name: string; k: string; probe: string | Long; vector: num
   { name: 'AVX', k: key(1, 'ecx', 28), probe: `${SSE_ON}\n  ${CR4_OR(18)}\n  xor ecx, ecx\n  mov eax, 7\n  xor edx, edx\n  xsetbv`, vector: 13 },
   { name: 'VMX (CR4.VMXE)', k: key(1, 'ecx', 5), probe: CR4_OR(13), vector: 13 },
   { name: 'SMX (CR4.SMXE)', k: key(1, 'ecx', 6), probe: CR4_OR(14), vector: 13 },
-  { name: 'PCID (CR4.PCIDE)', k: key(1, 'ecx', 17), probe: CR4_OR(17), vector: 13 },
   { name: 'PKU (CR4.PKE)', k: key(7, 'ecx', 3), probe: CR4_OR(22), vector: 13 },
   { name: 'LA57 (CR4.LA57)', k: key(7, 'ecx', 16), probe: CR4_OR(12), vector: 13 },
   { name: 'LA57 in 64-bit mode (CR4.LA57)', k: key(7, 'ecx', 16), probe: { long: CR4_OR64(12) }, vector: 13 },

@@ -20,7 +20,7 @@ const guests = listGuests('x86_64');
 
 test('the 64-bit guest kernels are built', () => {
   const names = guests.map((g) => g.name);
-  for (const want of ['longmode', 'paging64', 'canonical64', 'ist64', 'gates64', 'syscall64', 'apictimer64']) {
+  for (const want of ['longmode', 'paging64', 'canonical64', 'ist64', 'gates64', 'syscall64', 'apictimer64', 'pcid64']) {
     assert.ok(names.includes(want), `${want} missing from test/guests/build/x86_64 (have ${names.join(', ')})`);
   }
 });
