@@ -98,6 +98,10 @@ void kmain(void) {
   wr(LVT_TIMER, V_LOW);
   wr(INIT_COUNT, 1000);
   while (rd(CUR_COUNT)) { }
+  /* The count reaching zero and the interrupt reaching IRR are two events: QEMU's timer
+     callback runs a little after its current-count register reads 0. Wait for IRR (bounded)
+     so the line below does not depend on which side of that gap the read falls. */
+  for (u32 spin = 0; spin < 1000000 && !in_reg(IRR, V_LOW); spin++) { }
   __asm__ volatile("sti\n\tnop\n\tnop\n\tcli" ::: "memory");
   printf("under cr8=5: delivered %u, pending in IRR %u\n", lows, in_reg(IRR, V_LOW));
   write_cr8(3);
