@@ -11,6 +11,7 @@ import { ExitModel } from './exit-model';
 import { EXITS_EVENT } from '../debug-adapter/custom-protocol';
 import { ExitsView, revealExit } from './exits-view';
 import { GuestScreen } from './guest-screen';
+import { KernelLogView, TasksView } from './linux-views';
 import { SessionStatus } from './status-bar';
 import { compareCommand } from './compare-command';
 import { createSampleCommand, openSampleFileCommand } from './sample-project';
@@ -19,6 +20,7 @@ import { fixAllCommand } from './fix-all';
 import { HypervisorConsole } from './hypervisor-console';
 import { MemoryView } from './memory-view';
 import { WalkthroughProgress } from './walkthrough-progress';
+import type { TaskInfo } from '../debug-adapter/custom-protocol';
 
 let client: LanguageClient | undefined;
 
@@ -30,6 +32,8 @@ export interface ParavirtApi {
   exits: ExitModel;
   guestScreenStatus(): string;
   memoryViewStatus(): string;
+  /** The Kernel Log and Tasks views' contents (a Linux guest's dmesg and task list at the last stop). */
+  linuxViews(): { kernelLog: string[]; kernelLogStatus: string; tasks: TaskInfo[]; tasksStatus: string };
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ParavirtApi> {
@@ -41,7 +45,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
   const configProvider = new ParavirtConfigurationProvider();
   const hypervisorConsole = new HypervisorConsole();
   const memoryView = new MemoryView(context.extensionUri);
-  context.subscriptions.push(output, exitsView, screen, status, hypervisorConsole, memoryView);
+  const kernelLog = new KernelLogView();
+  const tasks = new TasksView();
+  context.subscriptions.push(output, exitsView, screen, status, hypervisorConsole, memoryView, kernelLog, tasks);
   const walkthrough = new WalkthroughProgress(context.extension.id);
   walkthrough.markSampleIfPresent();
 
@@ -57,6 +63,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     exitsTree,
     exitsTree.onDidChangeVisibility((e) => { if (e.visible) walkthrough.mark('exits'); }),
     vscode.window.registerWebviewViewProvider(GuestScreen.viewId, screen, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerTreeDataProvider(KernelLogView.viewId, kernelLog),
+    vscode.window.registerTreeDataProvider(TasksView.viewId, tasks),
   );
 
   // Session wiring: exits stream in as custom events; stops refresh the screen at once.
@@ -69,11 +77,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
       exitsView.refresh();
       status.show(String(s.configuration.mode ?? 'hvm'));
       screen.sessionStarted();
+      kernelLog.sessionStarted();
+      tasks.sessionStarted();
     }),
     vscode.debug.onDidTerminateDebugSession((s) => {
       if (s.type !== 'paravirt') return;
       status.hide();
       screen.sessionEnded();
+      kernelLog.sessionEnded();
+      tasks.sessionEnded();
       exitsView.refresh();
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
@@ -86,7 +98,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
       createDebugAdapterTracker: () => ({
         onDidSendMessage: (m: { type?: string; event?: string }) => {
           if (m.type !== 'event') return;
-          if (m.event === 'stopped') { status.setState('stopped'); void screen.refresh(); void memoryView.refresh(); }
+          if (m.event === 'stopped') {
+            status.setState('stopped');
+            void screen.refresh(); void memoryView.refresh(); void kernelLog.refresh(); void tasks.refresh();
+          }
           else if (m.event === 'continued') status.setState('running');
           else if (m.event === 'exited') status.setState('ended');
         },
@@ -133,7 +148,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
     void vscode.window.showErrorMessage(`Paravirt: the language server did not start (${(e as Error).message}). Debugging still works.`);
   }
 
-  return { exits: model, guestScreenStatus: () => screen.lastStatus, memoryViewStatus: () => memoryView.lastStatus };
+  return {
+    exits: model, guestScreenStatus: () => screen.lastStatus, memoryViewStatus: () => memoryView.lastStatus,
+    linuxViews: () => ({ kernelLog: kernelLog.lines.slice(), kernelLogStatus: kernelLog.lastStatus, tasks: tasks.tasks.slice(), tasksStatus: tasks.lastStatus }),
+  };
 }
 
 export async function deactivate(): Promise<void> {
