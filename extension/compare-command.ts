@@ -1,5 +1,6 @@
 // "Paravirt: Compare HVM and PV": runs the CLI's compare engine (dist/cli.js, the same code
-// as `paravirt compare`) on an HVM and a PV build of one kernel and shows its HTML report.
+// as `paravirt compare`) on an HVM and a PV build of one kernel (and a PVH one when the
+// command is given it) and shows its HTML report.
 
 import * as vscode from 'vscode';
 import { execFile } from 'node:child_process';
@@ -27,9 +28,9 @@ async function pick(kind: 'HVM' | 'PV', candidates: string[], root: string | und
   return uris?.[0]?.fsPath;
 }
 
-function runCompare(cli: string, hvm: string, pv: string, report: string): Promise<string> {
+function runCompare(cli: string, kernels: string[], report: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, 'compare', hvm, pv, '--report', report], {
+    execFile(process.execPath, [cli, 'compare', ...kernels, '--report', report], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024,
     }, (err, stdout, stderr) => {
       if (err) reject(new Error((stderr || err.message).trim().split('\n').slice(-3).join(' ')));
@@ -38,7 +39,7 @@ function runCompare(cli: string, hvm: string, pv: string, report: string): Promi
   });
 }
 
-export async function compareCommand(context: vscode.ExtensionContext, output: vscode.OutputChannel, args?: { hvm?: string; pv?: string }): Promise<vscode.WebviewPanel | undefined> {
+export async function compareCommand(context: vscode.ExtensionContext, output: vscode.OutputChannel, args?: { hvm?: string; pv?: string; pvh?: string }): Promise<vscode.WebviewPanel | undefined> {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const found = root ? findKernels(root) : [];
   const hvm = args?.hvm ?? await pick('HVM', found, root);
@@ -48,11 +49,11 @@ export async function compareCommand(context: vscode.ExtensionContext, output: v
   const dir = mkdtempSync(join(tmpdir(), 'paravirt-compare-'));
   const report = join(dir, 'report.html');
   try {
-    const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Paravirt: running both flavours…' },
-      () => runCompare(context.asAbsolutePath('dist/cli.js'), hvm, pv, report));
+    const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: args?.pvh ? 'Paravirt: running the three flavours…' : 'Paravirt: running both flavours…' },
+      () => runCompare(context.asAbsolutePath('dist/cli.js'), args?.pvh ? [hvm, pv, args.pvh] : [hvm, pv], report));
     output.appendLine(text);
     const html = readFileSync(report, 'utf8');
-    const panel = vscode.window.createWebviewPanel('paravirt.compare', 'Paravirt: HVM vs PV', vscode.ViewColumn.Active, { enableScripts: false });
+    const panel = vscode.window.createWebviewPanel('paravirt.compare', args?.pvh ? 'Paravirt: HVM vs PV vs PVH' : 'Paravirt: HVM vs PV', vscode.ViewColumn.Active, { enableScripts: false });
     // The report is self-contained (inline CSS and SVG) and runs no script.
     const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:;">`;
     panel.webview.html = html.includes('<head>') ? html.replace('<head>', `<head>${csp}`) : csp + html;
