@@ -27,6 +27,9 @@ export interface LaunchArguments {
   serial?: SerialTarget;
   hypervisorConsole?: 'auto' | 'debugConsole' | 'separate' | 'none';
   sourceFileMap?: Record<string, string>;
+  symbols?: string;
+  sourceMap?: Record<string, string>;
+  substitutePath?: Array<{ from: string; to: string }>;
   maxInstructions?: number;
   maxTime?: number;
   disassemblySyntax?: 'nasm' | 'gas';
@@ -71,6 +74,18 @@ export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema
     description: "PV: where console_io output (Xen's console, as xl dmesg shows it) goes, apart from the console ring (the domain's console, with serial): separate (the Paravirt: Xen Console output), debugConsole (merged with serial), auto (merged until the guest writes its ring, then separate) or none.",
   },
   sourceFileMap: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Maps source path prefixes recorded in the debug information to local paths.' },
+  symbols: {
+    type: 'string',
+    markdownDescription: 'A separate file holding the kernel\'s symbols and DWARF, e.g. Debian\'s `/usr/lib/debug/boot/vmlinux-*` (package `linux-image-*-dbg`) for a `program` that is the bzImage. Read by ranges as the debugger needs it, never whole. Without `nokaslr` on the command line the kernel\'s KASLR offset is found at run time and the symbols are moved by it.',
+  },
+  sourceMap: {
+    type: 'object', additionalProperties: { type: 'string' }, default: {},
+    markdownDescription: 'Source path prefixes the debug information records → local ones, e.g. `{ "debian/build/build_amd64_none_cloud-amd64": "/usr/src/linux-source-6.1" }`; the same as `sourceFileMap` (both apply, the longest prefix wins). Without the sources, the disassembly still shows each instruction\'s file and line.',
+  },
+  substitutePath: {
+    type: 'array', items: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } }, required: ['from', 'to'], additionalProperties: false }, default: [],
+    markdownDescription: 'The same as `sourceMap`, in the list form other debuggers use: `[{ "from": "<recorded prefix>", "to": "<local prefix>" }]`.',
+  },
   maxInstructions: { type: 'integer', minimum: 1, description: 'End the session after this many guest instructions.' },
   maxTime: {
     type: 'number', exclusiveMinimum: 0,
@@ -136,7 +151,10 @@ export interface LaunchConfig {
   pvPrivileged: 'xen' | 'strict';
   serial: { kind: 'debugConsole' } | { kind: 'none' } | { kind: 'file'; path: string };
   hypervisorConsole: 'auto' | 'debugConsole' | 'separate' | 'none';
+  /** Recorded source prefix -> local prefix, longest first (sourceFileMap, sourceMap and substitutePath together). */
   sourceFileMap: Array<[string, string]>;
+  /** A separate debug file (vmlinux) whose symbols and DWARF replace the program's; null: none. */
+  symbols: string | null;
   maxInstructions: number;
   /** Virtual seconds (Infinity: no limit). */
   maxTime: number;
@@ -206,14 +224,30 @@ export function validateLaunch(raw: unknown): LaunchConfig {
   }
 
   const map: Array<[string, string]> = [];
-  if (a.sourceFileMap !== undefined) {
-    if (typeof a.sourceFileMap !== 'object' || a.sourceFileMap === null || Array.isArray(a.sourceFileMap)) throw new LaunchError('sourceFileMap', 'must be an object mapping recorded path prefixes to local ones');
-    for (const [k, v] of Object.entries(a.sourceFileMap)) {
-      if (typeof v !== 'string') throw new LaunchError(`sourceFileMap.${k}`, 'must map to a string path');
-      map.push([k, v]);
+  const prefixMap = (attr: 'sourceFileMap' | 'sourceMap', v: unknown) => {
+    if (v === undefined) return;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new LaunchError(attr, 'must be an object mapping recorded path prefixes to local ones');
+    for (const [k, to] of Object.entries(v)) {
+      if (typeof to !== 'string') throw new LaunchError(`${attr}.${k}`, `must map to a string path, got ${JSON.stringify(to)}`);
+      if (k === '') throw new LaunchError(attr, 'a recorded prefix must not be empty');
+      map.push([k, to]);
     }
-    map.sort((x, y) => y[0].length - x[0].length);
+  };
+  prefixMap('sourceFileMap', a.sourceFileMap);
+  prefixMap('sourceMap', a.sourceMap);
+  if (a.substitutePath !== undefined) {
+    if (!Array.isArray(a.substitutePath)) throw new LaunchError('substitutePath', 'must be a list of { "from": "<recorded prefix>", "to": "<local prefix>" }');
+    a.substitutePath.forEach((e: unknown, i: number) => {
+      const o = e as Record<string, unknown> | null;
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new LaunchError(`substitutePath[${i}]`, `must be { "from": ..., "to": ... }, got ${JSON.stringify(e)}`);
+      for (const k of Object.keys(o)) if (k !== 'from' && k !== 'to') throw new LaunchError(`substitutePath[${i}]`, `unknown field '${k}' (use from and to)`);
+      if (typeof o.from !== 'string' || o.from === '') throw new LaunchError(`substitutePath[${i}].from`, 'must be a non-empty path prefix');
+      if (typeof o.to !== 'string') throw new LaunchError(`substitutePath[${i}].to`, 'must be a path');
+      map.push([o.from, o.to]);
+    });
   }
+  map.sort((x, y) => y[0].length - x[0].length);
+  if (a.symbols !== undefined && (typeof a.symbols !== 'string' || a.symbols.trim() === '')) throw new LaunchError('symbols', `must be the path of a debug file (e.g. a vmlinux), got ${JSON.stringify(a.symbols)}`);
 
   let profile: string | null = path('.paravirt/last-run.json');
   if (a.profile === false) profile = null;
@@ -234,6 +268,7 @@ export function validateLaunch(raw: unknown): LaunchConfig {
     serial,
     hypervisorConsole: oneOf('hypervisorConsole', a.hypervisorConsole, ['auto', 'debugConsole', 'separate', 'none'] as const, 'auto'),
     sourceFileMap: map,
+    symbols: typeof a.symbols === 'string' ? path(a.symbols) : null,
     maxInstructions: int('maxInstructions', a.maxInstructions, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
     maxTime: seconds('maxTime', a.maxTime),
     disassemblySyntax: oneOf('disassemblySyntax', a.disassemblySyntax, ['nasm', 'gas'] as const, 'nasm'),

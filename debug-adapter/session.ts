@@ -11,6 +11,7 @@ import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, 
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
 import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
+import { describeSymbols, openSymbols, type OpenedSymbols } from './symbols-file';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
 import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
 import { compileCondition } from '../emulator/expression';
@@ -122,7 +123,7 @@ export class ParavirtSession extends LoggingDebugSession {
   }
 
   /** Validates the configuration, reads the image and builds an engine; a string says what is wrong. */
-  private createEngine(args: unknown): { engine: DebugEngine; config: LaunchConfig; fd: number | null } | { error: string; code: number } {
+  private createEngine(args: unknown): { engine: DebugEngine; config: LaunchConfig; fd: number | null; symbols: OpenedSymbols | null } | { error: string; code: number } {
     let config: LaunchConfig;
     try { config = validateLaunch(args); } catch (e) {
       return { error: e instanceof LaunchError ? e.message : String(e), code: 1001 };
@@ -154,10 +155,17 @@ export class ParavirtSession extends LoggingDebugSession {
     if (config.profile && given.profile === undefined && given.cwd === undefined) {
       config.profile = join(workspaceOf(config.program), '.paravirt', 'last-run.json');
     }
+    let symbols: OpenedSymbols | null = null;
+    if (config.symbols !== null) {
+      const opened = openSymbols(config.symbols);
+      if ('error' in opened) return { error: opened.error, code: 1005 };
+      symbols = opened;
+    }
     let engine: DebugEngine;
     try {
-      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b), (b) => this.hypervisorBuf.push(b), { initrd });
+      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b), (b) => this.hypervisorBuf.push(b), { initrd, ...(symbols ? { symbols: symbols.file } : {}) });
     } catch (e) {
+      symbols?.close();
       const attr = e instanceof MachineOptionError ? LAUNCH_ATTRIBUTE_OF[e.option] : e instanceof Error && e.name === 'ImageError' && /initrd/.test(e.message) ? 'initrd' : 'program';
       return { error: `launch attribute '${attr}': cannot start the guest: ${(e as Error).message}`, code: 1004 };
     }
@@ -165,9 +173,10 @@ export class ParavirtSession extends LoggingDebugSession {
     try {
       if (config.serial.kind === 'file') fd = openSync(config.serial.path, 'w');
     } catch (e) {
+      symbols?.close();
       return { error: `launch attribute 'serial': cannot open '${(config.serial as { path: string }).path}' for writing (${(e as NodeJS.ErrnoException).code ?? e})`, code: 1003 };
     }
-    return { engine, config, fd };
+    return { engine, config, fd, symbols };
   }
 
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
@@ -178,6 +187,7 @@ export class ParavirtSession extends LoggingDebugSession {
     this.engine = made.engine;
     this.config = made.config;
     this.serialFd = made.fd;
+    this.adoptSymbols(made.symbols);
     this.wireEngine(made.engine);
     this.sendResponse(response);
     // Reverse execution exists where the engine keeps snapshots of the whole state.
@@ -199,6 +209,7 @@ export class ParavirtSession extends LoggingDebugSession {
     this.engine = made.engine;
     this.config = made.config;
     this.serialFd = made.fd;
+    this.adoptSymbols(made.symbols);
     this.profileWritten = false;
     this.lastStop = null;
     this.frameCache = null;
@@ -292,7 +303,17 @@ export class ParavirtSession extends LoggingDebugSession {
     return o;
   }
 
+  /** The debug file stays open for the session (units are read as they are needed); the Debug Console says what it holds. */
+  private adoptSymbols(s: OpenedSymbols | null): void {
+    this.closeSymbols = s?.close ?? null;
+    if (s && this.config?.symbols) this.sendEvent(new OutputEvent(describeSymbols(this.config.symbols, s), 'console'));
+  }
+
+  private closeSymbols: (() => void) | null = null;
+
   private endSession(): void {
+    this.closeSymbols?.();
+    this.closeSymbols = null;
     if (this.timer) { clearInterval(this.timer); this.timer = null; }
     this.flushSerial();
     if (this.serialFd !== null) { try { closeSync(this.serialFd); } catch { /* already closed */ } this.serialFd = null; }

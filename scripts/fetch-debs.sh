@@ -8,6 +8,13 @@
 #                    linux-image/vmlinuz, with its package name in linux-image/package.
 #   busybox-static   a static busybox for the initramfs the tests build around that kernel:
 #                    busybox-static/bin/busybox.
+#   linux-cloud      Debian's cloud-amd64 flavour of the same kernel release (Xen PV and PVH
+#                    built in, fewer drivers): linux-cloud/vmlinuz, its package name in
+#                    linux-cloud/package.
+#   linux-cloud-dbg  that flavour's debug package (the smallest whose kernel has CONFIG_XEN_PV
+#                    and CONFIG_XEN_PVH: 283 MB against the amd64 flavour's 858 MB): only
+#                    usr/lib/debug/boot/vmlinux-* is kept, in linux-cloud-dbg/vmlinux (about
+#                    590 MB with DWARF 5), its package name in linux-cloud-dbg/package.
 # Usage: fetch-debs.sh [package...]   (default: all of them)
 set -euo pipefail
 
@@ -71,13 +78,42 @@ fetch_linux() {
   echo "fetch-debs: $pkg's kernel in $cache/linux-image/vmlinuz"
 }
 
+# The cloud flavour of the release linux-image-amd64 points at (one kernel version for both
+# flavours, so the HVM test kernel and the debugged one are the same source).
+cloud_package() {  # suffix: -unsigned or -dbg
+  local amd64
+  amd64=$(linux_package) || return 1
+  amd64=${amd64%-unsigned}
+  echo "${amd64%-amd64}-cloud-amd64$1"
+}
+
+# Extracts one member (a tar wildcard) of a package into dir/name, with the package's name in
+# dir/package; the .deb is removed afterwards (the debug one is 283 MB).
+fetch_member() {  # dir, package, wildcard, name
+  local dir=$1 pkg=$2 pattern=$3 name=$4 deb
+  [ -s "$dir/$name" ] && [ "$(cat "$dir/package" 2>/dev/null)" = "$pkg" ] && return 0
+  deb=$(deb_of "$pkg")
+  if [ -z "$deb" ]; then download "$pkg"; deb=$(deb_of "$pkg"); fi
+  rm -rf "$dir.tmp" && mkdir "$dir.tmp"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir.tmp" --wildcards "$pattern"
+  find "$dir.tmp" -type f -path "*${pattern#./}" -exec mv {} "$dir.tmp/$name" \;
+  find "$dir.tmp" -mindepth 1 -type d -empty -delete
+  [ -s "$dir.tmp/$name" ] || { echo "fetch-debs: $pkg holds no $pattern" >&2; return 1; }
+  echo "$pkg" > "$dir.tmp/package"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  rm -f "$deb"
+  echo "fetch-debs: $pkg's $name in $cache/$dir/$name"
+}
+
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(libxen-dev linux-image busybox-static)
+[ ${#wanted[@]} -gt 0 ] || wanted=(libxen-dev linux-image busybox-static linux-cloud linux-cloud-dbg)
 for w in "${wanted[@]}"; do
   case "$w" in
     libxen-dev) unpack libxen-dev usr/include ;;
     busybox-static) unpack busybox-static bin/busybox ;;
     linux-image) fetch_linux ;;
-    *) echo "fetch-debs: unknown package '$w' (libxen-dev, linux-image, busybox-static)" >&2; exit 2 ;;
+    linux-cloud) fetch_member linux-cloud "$(cloud_package -unsigned)" './boot/vmlinuz-*' vmlinuz ;;
+    linux-cloud-dbg) fetch_member linux-cloud-dbg "$(cloud_package -dbg)" './usr/lib/debug/boot/vmlinux-*' vmlinux ;;
+    *) echo "fetch-debs: unknown package '$w' (libxen-dev, linux-image, busybox-static, linux-cloud, linux-cloud-dbg)" >&2; exit 2 ;;
   esac
 done

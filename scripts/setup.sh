@@ -17,6 +17,8 @@ have_pkg seabios || need+=(seabios)
 have_cmd make || need+=(make)
 # The xz tool is the oracle the loader's xz decoder (a bzImage's payload, for PV/PVH Linux) is tested against.
 have_cmd xz || need+=(xz-utils)
+# gdb is the reference the DWARF tests and the Linux symbol tests compare against (and the bench's peer).
+have_cmd gdb || need+=(gdb)
 # ACPICA's disassembler and AML interpreter judge the ACPI tables the machine builds.
 have_cmd iasl || need+=(acpica-tools)
 # clang builds the source-tree kernel's variants beside gcc's (DWARF as another compiler writes it).

@@ -10,6 +10,7 @@ import { asImage, kernelCommandLine, loadImage, type KernelImage } from '../../e
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
+import type { DebugFile } from '../../emulator/loader/dwarf/debug-file';
 import { decodeInfo } from '../../emulator/isa';
 import type { BootPlan, ExitRecord, MachineApi, StopReason, WatchKind } from '../../emulator/machine';
 import { BreakpointSet, compileHitCondition, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
@@ -118,9 +119,9 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private replaying = false;
 
   /** `hypervisorOut`: console_io bytes when the configuration keeps them apart from serial. */
-  /** `files`: what the session read besides the program (the initrd of a Linux kernel). */
+  /** `files`: what the session read besides the program (the initrd of a Linux kernel, the `symbols` debug file). */
   constructor(readonly config: LaunchConfig, source: Uint8Array | KernelImage, serialOut: (byte: number) => void, hypervisorOut?: (byte: number) => void,
-    files: { initrd?: Uint8Array } = {}) {
+    files: { initrd?: Uint8Array; symbols?: DebugFile } = {}) {
     super();
     const ram = config.memoryMiB * 1024 * 1024;
     // One parse of the image for the loader, the symbols, the line table and DWARF.
@@ -137,12 +138,21 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides },
     });
     this.machine.load(this.plan);
-    this.symbols = new SymbolTable(this.plan.symbols, loadedSections(image));
-    this.lines = LineTable.fromImage(image);
-    let dwarf: DebugInfo | null = null;
-    try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }
-    this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
-    this.image64 = image.format === 'elf' && (() => { try { return image.elf().class === 64; } catch { return false; } })();
+    const sep = files.symbols;
+    if (sep) {
+      // A separate debug file (a vmlinux beside the bzImage): its symbols and DWARF, read lazily.
+      this.symbols = new SymbolTable(sep.symbols, sep.loadedRanges());
+      this.lines = sep.lines;
+      this.dwarf = sep.dwarf;
+      this.image64 = sep.elf.class === 64;
+    } else {
+      this.symbols = new SymbolTable(this.plan.symbols, loadedSections(image));
+      this.lines = LineTable.fromImage(image);
+      let dwarf: DebugInfo | null = null;
+      try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }
+      this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
+      this.image64 = image.format === 'elf' && (() => { try { return image.elf().class === 64; } catch { return false; } })();
+    }
     this.breakpoints = new BreakpointSet(this.machine, this.image64);
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
     this.installExitHook();

@@ -23,7 +23,7 @@ test('every declared attribute is a LaunchArguments key and the other way round'
   // The mapped type makes a missing key a compile error; this checks no extra key sneaks in.
   const sample: Required<LaunchArguments> = {
     program: 'k.elf', mode: 'hvm', memory: 64, cmdline: '', format: 'bzimage', initrd: 'initrd.gz', linuxEntry: '64', stopOnEntry: true, exitControls: 'ept', pvPrivileged: 'xen',
-    serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, maxInstructions: 1, maxTime: 600, disassemblySyntax: 'gas', cwd: '/', profile: false, historyMemory: 48,
+    serial: 'none', hypervisorConsole: 'separate', sourceFileMap: {}, symbols: 'vmlinux', sourceMap: { a: '/b' }, substitutePath: [{ from: 'c', to: '/d' }], maxInstructions: 1, maxTime: 600, disassemblySyntax: 'gas', cwd: '/', profile: false, historyMemory: 48,
   };
   assert.deepEqual(Object.keys(LAUNCH_ATTRIBUTES).sort(), Object.keys(sample).sort());
   const c = validateLaunch(sample);
@@ -34,6 +34,9 @@ test('every declared attribute is a LaunchArguments key and the other way round'
   assert.equal(validateLaunch({ program: 'k' }).hypervisorConsole, 'auto');
   assert.equal(c.historyBytes, 48 << 20);
   assert.deepEqual([c.format, c.initrd, c.linuxEntry], ['bzimage', '/initrd.gz', '64']);
+  assert.equal(c.symbols, '/vmlinux');
+  assert.deepEqual(c.sourceFileMap, [['a', '/b'], ['c', '/d']]);
+  assert.equal(validateLaunch({ program: 'k' }).symbols, null);
   const d = validateLaunch({ program: 'k' });
   assert.deepEqual([d.format, d.initrd, d.linuxEntry], ['auto', null, '32']);
   assert.throws(() => validateLaunch({ program: 'k', format: 'flat' }), /launch attribute 'format': must be one of 'auto', 'elf', 'multiboot', 'multiboot2', 'bzimage'/);
@@ -73,6 +76,14 @@ test('bad configurations are refused with the attribute and the reason', () => {
   rejects({ program: 'k', serial: 3 }, 'serial', /debugConsole/);
   rejects({ program: 'k', hypervisorConsole: 'stdout' }, 'hypervisorConsole', /'auto', 'debugConsole', 'separate', 'none'/);
   rejects({ program: 'k', sourceFileMap: { '/a': 1 } }, 'sourceFileMap./a', /string/);
+  rejects({ program: 'k', symbols: '' }, 'symbols', /path of a debug file/);
+  rejects({ program: 'k', symbols: 7 }, 'symbols', /path of a debug file/);
+  rejects({ program: 'k', sourceMap: ['a'] }, 'sourceMap', /object mapping recorded path prefixes/);
+  rejects({ program: 'k', sourceMap: { a: null } }, 'sourceMap.a', /string path/);
+  rejects({ program: 'k', substitutePath: { from: 'a', to: 'b' } }, 'substitutePath', /list of/);
+  rejects({ program: 'k', substitutePath: [{ from: 'a' }] }, 'substitutePath[0].to', /must be a path/);
+  rejects({ program: 'k', substitutePath: [{ from: '', to: 'b' }] }, 'substitutePath[0].from', /non-empty/);
+  rejects({ program: 'k', substitutePath: [{ from: 'a', to: 'b', other: 1 }] }, 'substitutePath[0]', /unknown field 'other'/);
   rejects({ program: 'k', maxInstructions: -5 }, 'maxInstructions', /whole number/);
   rejects({ program: 'k', maxTime: 0 }, 'maxTime', /positive number of virtual seconds/);
   rejects({ program: 'k', maxTime: '10m' }, 'maxTime', /positive number of virtual seconds/);

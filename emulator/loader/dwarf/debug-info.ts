@@ -416,3 +416,21 @@ export function resolveUnitBases(units: Unit[], r: DieReader): void {
 export function isUnitTag(tag: number): boolean {
   return tag === TAG.compile_unit || tag === TAG.partial_unit || tag === TAG.skeleton_unit;
 }
+
+/**
+ * One unit from bytes holding it (at least its header and root DIE when `rootOnly`), whose
+ * first byte is at `base` in .debug_info: DIE offsets and references are section offsets, as
+ * parseUnits gives them. For units loaded one at a time from a separate debug file.
+ */
+export function parseUnitBytes(s: DwarfSections, bytes: Uint8Array, base: number, rootOnly = false): { unit: Unit; byOffset: Map<number, Die> } {
+  const c = new Cursor(bytes, 0, bytes.length, '.debug_info');
+  let len = c.u32();
+  let is64 = false;
+  if (len === 0xffffffff) { len = c.u64(); is64 = true; } else if (len >= 0xfffffff0) throw new DwarfError(`.debug_info: reserved unit length ${hex(len)} at ${hex(base)}`);
+  const end = c.pos + len;
+  if (end > bytes.length && !rootOnly) throw new DwarfError(`.debug_info: unit at ${hex(base)} is ${len} bytes, past the ${bytes.length} bytes read`);
+  const units: Unit[] = [];
+  const byOffset = new Map<number, Die>();
+  parseUnit(s, bytes, c, 0, Math.min(end, bytes.length), is64, new Map(), byOffset, units, 0, base, false, rootOnly);
+  return { unit: units[0]!, byOffset };
+}

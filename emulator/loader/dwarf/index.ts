@@ -17,7 +17,8 @@ export { I386, X86_64, archForMachine, normalizeAddress, addressHex, type DwarfA
 import { evaluate, pickLocation, readLocList, readLocLists } from './location';
 import type { Frame, LocEntry, Location, ReadMemory, Regs } from './location';
 import { ScopeBuilder, inRanges, scopeChain } from './scopes';
-import type { CallSiteParam, CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
+import { EagerUnits, type UnitSource } from './unit-source';
+import type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
 import { formatValue, scalarValue } from './format';
 import type { FormatOptions } from './format';
 import { sizeOf, typeName, strip } from './types';
@@ -83,7 +84,6 @@ export interface FrameState {
 }
 
 export class DebugInfo {
-  readonly units: CompileUnit[];
   readonly frames: FrameTable;
   /** Problems found while reading, as messages (a broken unit is skipped, not fatal). */
   readonly warnings: string[];
@@ -94,16 +94,14 @@ export class DebugInfo {
    * function holding it (what lies above the entry's frame is the loader's, not the program's).
    */
   entry: number | undefined;
-  private readonly functions: FunctionInfo[];
   private readonly reader: DieReader;
   private readonly s: DwarfSections;
+  private readonly src: UnitSource;
 
-  private readonly callSites: Map<number, CallSiteParam[]>;
-
-  private constructor(s: DwarfSections, units: CompileUnit[], reader: DieReader, frames: FrameTable, warnings: string[], callSites: Map<number, CallSiteParam[]>, arch: DwarfArch) {
+  /** `src`: where units come from (all parsed, or loaded as lookups need them: lazy-units.ts). */
+  constructor(s: DwarfSections, src: UnitSource, frames: FrameTable, warnings: string[], arch: DwarfArch) {
     this.arch = arch;
-    this.s = s; this.units = units; this.reader = reader; this.frames = frames; this.warnings = warnings; this.callSites = callSites;
-    this.functions = units.flatMap((u) => u.functions).sort((a, b) => a.lowPc - b.lowPc);
+    this.s = s; this.src = src; this.reader = new DieReader(s, new Map()); this.frames = frames; this.warnings = warnings;
   }
 
   /**
@@ -158,30 +156,23 @@ export class DebugInfo {
     const fdes: Fde[] = [];
     if (s.frame) fdes.push(...(guard('.debug_frame', () => parseFrameSection(s.frame!, false, 0, arch.addrSize)) ?? []));
     if (s.ehFrame) fdes.push(...(guard('.eh_frame', () => parseFrameSection(s.ehFrame!, true, s.ehFrameAddr ?? 0, arch.addrSize)) ?? []));
-    return new DebugInfo(s, cus, reader, new FrameTable(fdes), warnings, sb.callSites, arch);
+    return new DebugInfo(s, new EagerUnits(cus, sb.callSites), new FrameTable(fdes), warnings, arch);
   }
 
-  /** All functions with code, sorted by address. */
-  allFunctions(): readonly FunctionInfo[] { return this.functions; }
+  /** The compile units parsed so far (every one, unless the units are loaded lazily). */
+  get units(): CompileUnit[] { return this.src.loadedUnits(); }
 
-  functionAt(pc: number): FunctionInfo | null {
-    let lo = 0, hi = this.functions.length - 1, best: FunctionInfo | null = null;
-    // Functions with ranges may interleave; check candidates at or below pc.
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.functions[mid]!.lowPc <= pc) lo = mid + 1; else hi = mid - 1;
-    }
-    for (let i = hi; i >= 0; i--) {
-      const f = this.functions[i]!;
-      if (inRanges(f.ranges, pc)) { best = f; break; }
-      if (hi - i > 64) break;
-    }
-    return best;
-  }
+  /** All functions with code, sorted by address (those of the units loaded so far, when lazy). */
+  allFunctions(): readonly FunctionInfo[] { return this.src.allFunctions(); }
+
+  functionAt(pc: number): FunctionInfo | null { return this.src.functionAt(pc); }
 
   functionByName(name: string): FunctionInfo | null {
-    return this.functions.find((f) => f.name === name) ?? null;
+    return this.src.functionsFor(name).find((f) => f.name === name) ?? null;
   }
+
+  /** A global (or file static) by name, from whichever unit defines it. */
+  globalNamed(name: string): Variable | undefined { return this.src.globalNamed(name); }
 
   /** The scopes containing pc, the function first, then blocks and inlined callees. */
   scopesAt(pc: number): Scope[] {
@@ -260,16 +251,15 @@ export class DebugInfo {
         walk(f, c, depth + 1);
       }
     };
-    for (const f of this.functions) {
+    for (const f of this.src.functionsFor(name)) {
       if (f.name === name && !out.has(f.lowPc)) out.set(f.lowPc, { address: f.lowPc, inlined: false, function: f, scope: f.scope });
       walk(f, f.scope, 0);
     }
     return [...out.values()].sort((a, b) => a.address - b.address);
   }
 
-  globals(): Variable[] {
-    return this.units.flatMap((u) => u.globals);
-  }
+  /** Globals and file statics (of the units loaded so far, when lazy). */
+  globals(): Variable[] { return this.src.globals(); }
 
   /** The CFI row in effect at pc, or null when no FDE covers it. */
   cfiRowAt(pc: number): CfiRow | null {
@@ -384,7 +374,7 @@ export class DebugInfo {
       for (const r of arch.calleeSaved) if (caller.regs[r] !== undefined) out[r] = caller.regs[r];
     }
     const ret = this.pcOf(caller.regs);
-    const params = ret === undefined ? undefined : this.callSites.get(ret);
+    const params = ret === undefined ? undefined : this.src.callSites(ret);
     if (!params) return out;
     const callerState: FrameState = { regs: caller.regs, readMemory: state.readMemory, innermost: false };
     const callerFrame = this.frameFor(callerState, this.functionAt(ret! - 1), false);

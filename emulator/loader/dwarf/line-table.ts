@@ -5,6 +5,7 @@
 
 import { asImage, type KernelImage } from '../kernel-image';
 import { compilationDirsByLineOffset, readLineHeader, type LineStrings } from './line-files';
+export type { LineStrings } from './line-files';
 import { joinSourcePath } from './source-paths';
 import { Cursor } from './reader';
 import { sectionsOfImage } from './sections';
@@ -12,7 +13,7 @@ import type { DwarfSections } from './debug-info';
 
 export interface SourceLine { file: string; line: number }
 
-interface Range {
+export interface LineRow {
   start: number; end: number; file: string; line: number; isStmt: boolean;
   /**
    * Every statement row at `start` when there are several rows there (gcc's location views)
@@ -22,7 +23,7 @@ interface Range {
 }
 
 /** Decodes one line-number program unit starting at `pos`; returns the offset after it. */
-function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: LineStrings, out: Range[]): number {
+function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: LineStrings, out: LineRow[]): number {
   const h = readLineHeader(data, pos, compDir, strings);
   const { programStart, unitEnd, minInst, defaultIsStmt, lineBase, lineRange, opcodeBase, stdLengths, addressSize, dirs } = h;
   const files = h.files.slice();
@@ -44,7 +45,7 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
         const q = seq[j]!;
         if (q.file === r.file && q.line === r.line && q.isStmt) stmt = true;
       }
-      const range: Range = { start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: stmt };
+      const range: LineRow = { start: r.address, end: next, file: files[r.file] ?? `file${r.file}`, line: r.line, isStmt: stmt };
       const stmts: SourceLine[] = [];
       let j = i;
       while (j > 0 && seq[j - 1]!.address === r.address) j--;
@@ -91,48 +92,79 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
   return unitEnd;
 }
 
+/**
+ * Where a LineTable's rows come from: one sorted list for a whole image, or one per unit read
+ * when an address or a file needs it (lazy-lines.ts, for a vmlinux). Each list is sorted by start.
+ */
+export interface LineRows {
+  /** The sorted rows of the part holding `address` (all rows for a whole image). */
+  rowsAt(address: number): readonly LineRow[];
+  /** The sorted row lists that may name a file `matches` accepts. */
+  rowsNaming(matches: (file: string) => boolean): Array<readonly LineRow[]>;
+  /** Every file a row names (as the line programs spell them). */
+  files(): string[];
+  /** Rows decoded so far. */
+  readonly size: number;
+}
+
+/** Rows of a line program at `offset` in .debug_line, sorted by address (a damaged unit: none). */
+export function decodeLineProgram(data: Uint8Array, offset: number, compDir: string, strings: LineStrings): LineRow[] {
+  const rows: LineRow[] = [];
+  try { decodeUnit(data, offset, compDir, strings, rows); } catch { return []; }
+  return rows.sort((a, b) => a.start - b.start);
+}
+
+class WholeRows implements LineRows {
+  constructor(private readonly ranges: LineRow[]) {}
+  rowsAt(): readonly LineRow[] { return this.ranges; }
+  rowsNaming(): Array<readonly LineRow[]> { return [this.ranges]; }
+  files(): string[] { return [...new Set(this.ranges.map((r) => r.file))]; }
+  get size(): number { return this.ranges.length; }
+}
+
 /** Line lookup for one image; empty when the image has no (readable) line table. */
 export class LineTable {
-  private constructor(private readonly ranges: Range[]) {}
+  constructor(private readonly rows: LineRows) {}
 
   static fromImage(source: Uint8Array | KernelImage): LineTable {
     const image = asImage(source);
-    if (image.format !== 'elf') return new LineTable([]);
+    if (image.format !== 'elf') return LineTable.empty();
     try {
       return LineTable.fromSections(sectionsOfImage(image).sections);
     } catch {
       // A damaged image costs the profile its file/line fields, never the run.
-      return new LineTable([]);
+      return LineTable.empty();
     }
   }
+
+  static empty(): LineTable { return new LineTable(new WholeRows([])); }
 
   /** From an image's debug sections: .debug_line, with .debug_info for each unit's compilation directory. */
   static fromSections(s: DwarfSections): LineTable {
     const data = s.line;
-    if (!data) return new LineTable([]);
+    if (!data) return LineTable.empty();
     const compDirs = compilationDirsByLineOffset(s);
-    const ranges: Range[] = [];
+    const ranges: LineRow[] = [];
     for (let pos = 0; pos + 4 <= data.length;) {
       let next: number;
       try { next = new Cursor(data, pos, data.length, '.debug_line').unitLength().end; } catch { break; }
       // A unit that cannot be read (damaged, or a version after 5) loses its own rows only.
-      const rows: Range[] = [];
+      const rows: LineRow[] = [];
       try { decodeUnit(data, pos, compDirs.get(pos) ?? '', { str: s.str, lineStr: s.lineStr }, rows); ranges.push(...rows); } catch { /* skipped */ }
       pos = next;
     }
     ranges.sort((a, b) => a.start - b.start);
-    return new LineTable(ranges);
+    return new LineTable(new WholeRows(ranges));
   }
 
-  get size(): number { return this.ranges.length; }
+  get size(): number { return this.rows.size; }
 
   /** Every file named by a row, as the line program spells it. */
-  files(): string[] { return [...new Set(this.ranges.map((r) => r.file))]; }
+  files(): string[] { return this.rows.files(); }
 
   /** True when a statement row (of any of the rows at it) starts exactly at this address: a place a line step may stop. */
   isStatementStart(address: number): boolean {
-    const i = this.indexAt(address);
-    const r = i >= 0 ? this.ranges[i]! : undefined;
+    const r = this.rowAtAddress(address);
     return !!r && r.start === address && (r.isStmt || r.stmts !== undefined);
   }
 
@@ -142,50 +174,52 @@ export class LineTable {
    */
   addressesForLine(matches: (file: string) => boolean, line: number): { file: string; line: number; addresses: number[] } | undefined {
     // A range's statement lines: its own, and those of the other rows at its address.
-    const stmtLines = (r: Range): SourceLine[] => r.stmts ?? (r.isStmt ? [r] : []);
+    const stmtLines = (r: LineRow): SourceLine[] => r.stmts ?? (r.isStmt ? [r] : []);
+    const parts = this.rows.rowsNaming(matches);
     let best: { file: string; line: number } | undefined;
-    for (const r of this.ranges) {
-      for (const l of stmtLines(r)) {
-        if (l.line < line || !matches(l.file)) continue;
-        if (!best || l.line < best.line) best = { file: l.file, line: l.line };
+    for (const ranges of parts) {
+      for (const r of ranges) {
+        for (const l of stmtLines(r)) {
+          if (l.line < line || !matches(l.file)) continue;
+          if (!best || l.line < best.line) best = { file: l.file, line: l.line };
+        }
       }
     }
     if (!best) return undefined;
     const starts: number[] = [];
-    for (let i = 0; i < this.ranges.length; i++) {
-      const r = this.ranges[i]!;
-      if (!stmtLines(r).some((l) => l.line === best!.line && l.file === best!.file)) continue;
-      // Only the first row of a run of rows for this line begins it; the rest continue it.
-      const prev = i > 0 ? this.ranges[i - 1] : undefined;
-      if (prev && prev.end === r.start && prev.line === best.line && prev.file === best.file) continue;
-      starts.push(r.start);
+    for (const ranges of parts) {
+      for (let i = 0; i < ranges.length; i++) {
+        const r = ranges[i]!;
+        if (!stmtLines(r).some((l) => l.line === best!.line && l.file === best!.file)) continue;
+        // Only the first row of a run of rows for this line begins it; the rest continue it.
+        const prev = i > 0 ? ranges[i - 1] : undefined;
+        if (prev && prev.end === r.start && prev.line === best.line && prev.file === best.file) continue;
+        starts.push(r.start);
+      }
     }
-    return { ...best, addresses: starts };
+    return { ...best, addresses: [...new Set(starts)].sort((a, b) => a - b) };
   }
 
   /** The row holding `address`: where its code starts and ends. */
   rowAt(address: number): { start: number; end: number } | undefined {
-    const i = this.indexAt(address);
-    return i < 0 ? undefined : { start: this.ranges[i]!.start, end: this.ranges[i]!.end };
+    const r = this.rowAtAddress(address);
+    return r ? { start: r.start, end: r.end } : undefined;
   }
 
   /** Addresses in [lo, hi) where a statement row starts, in order. */
   statementStarts(lo: number, hi: number): number[] {
     const out: number[] = [];
-    let i = this.indexAt(lo);
-    if (i < 0) { i = this.ranges.findIndex((r) => r.start >= lo); if (i < 0) return out; }
-    for (; i < this.ranges.length && this.ranges[i]!.start < hi; i++) if (this.ranges[i]!.isStmt && this.ranges[i]!.start >= lo) out.push(this.ranges[i]!.start);
+    const ranges = this.rows.rowsAt(lo);
+    let i = indexIn(ranges, lo);
+    if (i < 0) { i = ranges.findIndex((r) => r.start >= lo); if (i < 0) return out; }
+    for (; i < ranges.length && ranges[i]!.start < hi; i++) if (ranges[i]!.isStmt && ranges[i]!.start >= lo) out.push(ranges[i]!.start);
     return out;
   }
 
-  private indexAt(address: number): number {
-    const r = this.ranges;
-    let lo = 0, hi = r.length - 1, best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (r[mid]!.start <= address) { best = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    return best >= 0 && address < r[best]!.end ? best : -1;
+  private rowAtAddress(address: number): LineRow | undefined {
+    const ranges = this.rows.rowsAt(address);
+    const i = indexIn(ranges, address);
+    return i < 0 ? undefined : ranges[i];
   }
 
   /**
@@ -193,22 +227,24 @@ export class LineTable {
    * (gcc's location views), the last statement's. lookup() gives the last row's, as addr2line.
    */
   stopLine(address: number): SourceLine | undefined {
-    const i = this.indexAt(address);
-    if (i < 0) return undefined;
-    const r = this.ranges[i]!;
+    const r = this.rowAtAddress(address);
+    if (!r) return undefined;
     const last = r.start === address ? r.stmts?.[r.stmts.length - 1] : undefined;
     return last ? { ...last } : { file: r.file, line: r.line };
   }
 
   lookup(address: number): SourceLine | undefined {
-    const r = this.ranges;
-    let lo = 0, hi = r.length - 1, best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (r[mid]!.start <= address) { best = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    if (best < 0) return undefined;
-    const hit = r[best]!;
-    return address < hit.end ? { file: hit.file, line: hit.line } : undefined;
+    const r = this.rowAtAddress(address);
+    return r ? { file: r.file, line: r.line } : undefined;
   }
+}
+
+/** The index of the row holding `address` in sorted rows, or -1. */
+function indexIn(r: readonly LineRow[], address: number): number {
+  let lo = 0, hi = r.length - 1, best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (r[mid]!.start <= address) { best = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return best >= 0 && address < r[best]!.end ? best : -1;
 }

@@ -1,0 +1,181 @@
+// Compile units loaded when a lookup needs them, for a debug file too large to parse whole
+// (Debian's vmlinux: 164 MB of .debug_info in some 2,800 units). An address finds its unit
+// through .debug_aranges, a function name through the ELF symbol table's address for it; only
+// that unit's bytes are read and parsed, once. Nothing walks all of .debug_info.
+
+import { AT } from './constants';
+import { DieReader, parseUnitBytes, resolveUnitBases } from './debug-info';
+import type { DwarfSections, Unit } from './debug-info';
+import { lineFileNames, unitCompilationDir } from './line-files';
+import { Cursor, DwarfError, hex } from './reader';
+import { ScopeBuilder } from './scopes';
+import type { CallSiteParam, CompileUnit, FunctionInfo, Variable } from './scopes';
+import { functionIn, type UnitSource } from './unit-source';
+
+/** Reads part of .debug_info: `length` bytes from `offset` within the section. */
+export type InfoReader = (offset: number, length: number) => Uint8Array;
+
+interface Loaded { cu: CompileUnit | null; functions: FunctionInfo[]; sites: Map<number, CallSiteParam[]> }
+
+/** An address range of one unit's code, from .debug_aranges. */
+interface ArangeEntry { start: number; end: number; unit: number }
+
+/** Parses .debug_aranges into entries sorted by start. */
+export function readAranges(sec: Uint8Array): ArangeEntry[] {
+  const out: ArangeEntry[] = [];
+  const c = new Cursor(sec, 0, sec.length, '.debug_aranges');
+  while (c.pos + 4 <= sec.length) {
+    const setStart = c.pos;
+    const { end, is64 } = c.unitLength();
+    const u = new Cursor(sec, c.pos, end, '.debug_aranges');
+    const version = u.u16();
+    if (version !== 2) throw new DwarfError(`.debug_aranges: set at ${hex(setStart)} has version ${version} (expected 2)`);
+    const unit = u.offset(is64);
+    const addrSize = u.u8();
+    const segSize = u.u8();
+    if (addrSize !== 4 && addrSize !== 8) throw new DwarfError(`.debug_aranges: set at ${hex(setStart)} has address size ${addrSize}`);
+    // Tuples start at a multiple of twice the address size from the set's start.
+    const tuple = addrSize * 2 + segSize;
+    const rel = u.pos - setStart;
+    u.pos = setStart + Math.ceil(rel / (addrSize * 2)) * (addrSize * 2);
+    while (u.pos + tuple <= end) {
+      if (segSize) u.skip(segSize);
+      const start = u.addr(addrSize);
+      const length = addrSize === 8 ? u.u64() : u.u32();
+      if (start === 0 && length === 0) break;
+      if (length > 0) out.push({ start, end: start + length, unit });
+    }
+    c.pos = end;
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+export class LazyUnits implements UnitSource {
+  private readonly cache = new Map<number, Loaded>();
+  private readonly roots = new Map<number, Unit | null>();
+  private readonly aranges: ArangeEntry[];
+  /** Problems met while loading units (a broken unit loses its own information only). */
+  readonly warnings: string[] = [];
+
+  /**
+   * `readInfo`: bytes of .debug_info by range; `infoSize` its length. `addressesOf`: where the
+   * ELF symbol table puts a name (functions first), to find the unit defining it.
+   */
+  constructor(private readonly s: DwarfSections, aranges: Uint8Array | undefined, private readonly readInfo: InfoReader,
+    private readonly infoSize: number, private readonly addressesOf: (name: string) => number[]) {
+    this.aranges = aranges ? readAranges(aranges) : [];
+  }
+
+  /** The .debug_info offset of the unit whose code holds `pc` (undefined: no unit says so). */
+  unitOffsetAt(pc: number): number | undefined {
+    const r = this.aranges;
+    let lo = 0, hi = r.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid]!.start <= pc) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    // Ranges of different units do not overlap, but a unit's may nest in a wide one; look back a little.
+    for (let i = best; i >= 0 && best - i < 8; i--) if (pc >= r[i]!.start && pc < r[i]!.end) return r[i]!.unit;
+    return undefined;
+  }
+
+  /** Count of the address ranges .debug_aranges gives. */
+  get rangeCount(): number { return this.aranges.length; }
+
+  /** The unit's root DIE alone (name, compilation directory, line program offset), read without its children. */
+  root(offset: number): Unit | null {
+    if (this.roots.has(offset)) return this.roots.get(offset)!;
+    let unit: Unit | null = null;
+    try {
+      const bytes = this.readInfo(offset, Math.min(4096, this.infoSize - offset));
+      unit = parseUnitBytes(this.s, bytes, offset, true).unit;
+      resolveUnitBases([unit], new DieReader(this.s, new Map()));
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+      this.warnings.push(`unit at ${hex(offset)}: ${e.message}`);
+    }
+    this.roots.set(offset, unit);
+    return unit;
+  }
+
+  /** The line program of the unit holding pc: its .debug_line offset and compilation directory. */
+  lineProgramAt(pc: number): { offset: number; compDir: string } | undefined {
+    const off = this.unitOffsetAt(pc);
+    if (off === undefined) return undefined;
+    return this.lineProgramOf(off);
+  }
+
+  lineProgramOf(unitOffset: number): { offset: number; compDir: string } | undefined {
+    const u = this.root(unitOffset);
+    if (!u?.root) return undefined;
+    const r = new DieReader(this.s, new Map());
+    const stmt = r.num(u.root, AT.stmt_list);
+    return stmt === undefined ? undefined : { offset: stmt, compDir: unitCompilationDir(r, u.root) };
+  }
+
+  /** Parses the whole unit at `offset` (once). */
+  load(offset: number): Loaded {
+    const hit = this.cache.get(offset);
+    if (hit) return hit;
+    const out: Loaded = { cu: null, functions: [], sites: new Map() };
+    try {
+      const head = this.readInfo(offset, Math.min(12, this.infoSize - offset));
+      const hc = new Cursor(head, 0, head.length, '.debug_info');
+      const { end } = (() => { let len = hc.u32(); if (len === 0xffffffff) len = hc.u64(); return { end: hc.pos + len }; })();
+      if (offset + end > this.infoSize) throw new DwarfError(`.debug_info: unit at ${hex(offset)} runs past the section end`);
+      const { unit, byOffset } = parseUnitBytes(this.s, this.readInfo(offset, end), offset);
+      const reader = new DieReader(this.s, byOffset);
+      resolveUnitBases([unit], reader);
+      const files = (): string[] => {
+        const stmt = unit.root ? reader.num(unit.root, AT.stmt_list) : undefined;
+        if (!unit.root || stmt === undefined || !this.s.line) return [];
+        try { return lineFileNames(this.s.line, stmt, unitCompilationDir(reader, unit.root), this.s.str, this.s.lineStr); } catch (e) {
+          this.warnings.push(`line table header at ${hex(stmt)}: ${(e as Error).message}`);
+          return [];
+        }
+      };
+      let fileList: string[] | undefined;
+      const sb = new ScopeBuilder(reader, () => (fileList ??= files()));
+      out.cu = sb.compileUnit(unit);
+      out.functions = (out.cu?.functions ?? []).slice().sort((a, b) => a.lowPc - b.lowPc);
+      out.sites = sb.callSites;
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+      this.warnings.push(`unit at ${hex(offset)}: ${e.message}`);
+    }
+    this.cache.set(offset, out);
+    return out;
+  }
+
+  functionAt(pc: number): FunctionInfo | null {
+    const off = this.unitOffsetAt(pc);
+    return off === undefined ? null : functionIn(this.load(off).functions, pc);
+  }
+
+  functionsFor(name: string): readonly FunctionInfo[] {
+    const units = new Set<number>();
+    for (const a of this.addressesOf(name)) { const u = this.unitOffsetAt(a); if (u !== undefined) units.add(u); }
+    return [...units].flatMap((u) => this.load(u).functions);
+  }
+
+  allFunctions(): readonly FunctionInfo[] {
+    return [...this.cache.values()].flatMap((l) => l.functions).sort((a, b) => a.lowPc - b.lowPc);
+  }
+
+  globals(): Variable[] { return [...this.cache.values()].flatMap((l) => l.cu?.globals ?? []); }
+
+  globalNamed(name: string): Variable | undefined {
+    for (const l of this.cache.values()) for (const g of l.cu?.globals ?? []) if (g.name === name) return g;
+    return undefined;
+  }
+
+  callSites(ret: number): CallSiteParam[] | undefined {
+    const off = this.unitOffsetAt(ret);
+    return off === undefined ? undefined : this.load(off).sites.get(ret);
+  }
+
+  loadedUnits(): CompileUnit[] { return [...this.cache.values()].flatMap((l) => (l.cu ? [l.cu] : [])); }
+
+  /** Forgets every parsed unit (the section bytes changed: relocated for KASLR). */
+  clear(): void { this.cache.clear(); this.roots.clear(); }
+}

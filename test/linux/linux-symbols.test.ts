@@ -1,0 +1,142 @@
+// Issue 17 points 1 and 7: Debian's cloud kernel debugged from its separate debug vmlinux over
+// DAP (a real client on stdio, as an editor drives the adapter). gdb reading the same vmlinux is
+// the oracle for every address and line: where `break start_kernel` and `break FILE:LINE` go.
+// The figures (launch -> stop, guest vs symbol time, resolution times, RSS) are printed as
+// diagnostics, never asserted; `npm run bench` reports them beside gdb's.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { buildAll, launch, nextStopped, outputs, removeBuild, ROOT, startClient, type Built } from '../debug-adapter/harness';
+import { cloudFixture, type CloudFixture } from './debian-kernel';
+
+const fx = cloudFixture();
+const skip = typeof fx === 'string' ? fx : false;
+let b: Built;
+const clients: DebugClient[] = [];
+before(async () => { if (!skip) b = await buildAll([]); });
+after(async () => {
+  for (const c of clients) await c.stop().catch(() => undefined);
+  removeBuild(b);
+});
+
+/** The compilation directory Debian's build records (paths in the DWARF are relative to it). */
+const BUILD_DIR = 'debian/build/build_amd64_none_cloud-amd64';
+
+/** gdb's answer about the vmlinux alone (no target): `break WHAT` -> address, file, line. */
+function gdbBreak(vmlinux: string, what: string): { address: number; file: string; line: number } {
+  const r = spawnSync('gdb', ['-nx', '-batch', '-ex', `break ${what}`, vmlinux], { encoding: 'utf8', timeout: 300_000 });
+  const m = /Breakpoint 1 at 0x([0-9a-f]+): file (\S+), line (\d+)\./.exec(r.stdout);
+  assert.ok(m, `gdb: break ${what}: ${r.stdout}${r.stderr}`);
+  return { address: Number(BigInt.asIntN(64, BigInt(`0x${m[1]}`))), file: m[2]!, line: Number(m[3]) };
+}
+
+/** gdb's line for an address: `info line *ADDR`. */
+function gdbLineAt(vmlinux: string, address: number): { file: string; line: number } {
+  const hexAddr = `0x${BigInt.asUintN(64, BigInt(address)).toString(16)}`;
+  const r = spawnSync('gdb', ['-nx', '-batch', '-ex', `info line *${hexAddr}`, vmlinux], { encoding: 'utf8', timeout: 300_000 });
+  const m = /Line (\d+) of "([^"]+)"/.exec(r.stdout);
+  assert.ok(m, `gdb: info line *${hexAddr}: ${r.stdout}${r.stderr}`);
+  return { file: m[2]!, line: Number(m[1]) };
+}
+
+function addressOf(ref: string | undefined): number {
+  assert.ok(ref, 'an instruction pointer reference');
+  return Number(BigInt.asIntN(64, BigInt(ref)));
+}
+
+test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a file:line and a name set after the stop', { skip, timeout: 900_000 }, async (t) => {
+  const f = fx as CloudFixture;
+  // Debian's linux-source (its arch/x86, as scripts/fetch-linux-source.sh extracts it) is where sourceMap points.
+  const arch = spawnSync('bash', [join(ROOT, 'scripts', 'fetch-linux-source.sh')], { encoding: 'utf8' });
+  assert.equal(arch.status, 0, arch.stderr);
+  const src = dirname(dirname(arch.stdout.trim()));
+  const dc = await startClient(b.adapter);
+  clients.push(dc);
+  const t0 = performance.now();
+  const bp = await new Promise<{ verified: boolean; message?: string; instructionReference?: string }>((resolve, reject) => {
+    launch(dc, {
+      program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+      sourceMap: { [BUILD_DIR]: src },
+    }, async () => {
+      const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] });
+      resolve(r.body.breakpoints[0]!);
+    }).catch(reject);
+  });
+  assert.ok(bp.verified, bp.message);
+  const oracle = gdbBreak(f.vmlinuxPath, '*start_kernel');
+  assert.equal(addressOf(bp.instructionReference), oracle.address, 'the breakpoint is at start_kernel as gdb places *start_kernel');
+  const stop = await nextStopped(dc, 600_000);
+  const launchToStop = performance.now() - t0;
+  assert.equal(stop.reason, 'function breakpoint');
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  const top = st.body.stackFrames[0]!;
+  assert.equal(top.name, 'start_kernel');
+  assert.equal(addressOf(top.instructionPointerReference), oracle.address);
+  const line = gdbLineAt(f.vmlinuxPath, oracle.address);
+  assert.equal(top.line, line.line, 'the frame\'s line is gdb\'s for that address');
+  assert.equal(top.source?.path, join(src, line.file), 'the frame names the file through sourceMap');
+  const stats = (await dc.customRequest('paravirt.runStats')).body as { instructions: number; wallMs: number; machineMs: number };
+  t.diagnostic(`launch -> stopped at start_kernel: ${launchToStop.toFixed(0)} ms (guest ${stats.machineMs.toFixed(0)} ms for ${stats.instructions} instructions; the rest is symbols, the adapter and the client)`);
+  t.diagnostic(outputs.get(dc)!.console?.match(/symbols: .*/)?.[0] ?? 'no symbols line');
+
+  // After the stop: a function by name and a file:line in another unit (arch/x86/kernel/setup.c).
+  const setupC = join(src, 'arch/x86/kernel/setup.c');
+  // A statement of setup_arch's that is a call, so it has code of its own: early_cpu_init().
+  const lineWanted = readFileSync(setupC, 'utf8').split('\n').findIndex((l) => l.trim() === 'early_cpu_init();') + 1;
+  assert.ok(lineWanted > 0, 'setup.c calls early_cpu_init()');
+  const byLine = gdbBreak(f.vmlinuxPath, `arch/x86/kernel/setup.c:${lineWanted}`);
+  let t1 = performance.now();
+  const fb = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'setup_arch' }] });
+  const nameMs = performance.now() - t1;
+  assert.ok(fb.body.breakpoints[0]!.verified, fb.body.breakpoints[0]!.message);
+  t1 = performance.now();
+  const sb = await dc.setBreakpointsRequest({ source: { path: setupC }, breakpoints: [{ line: lineWanted }] });
+  const lineMs = performance.now() - t1;
+  const lb = sb.body.breakpoints[0]!;
+  assert.ok(lb.verified, lb.message);
+  assert.equal(lb.line, byLine.line, 'moved to the line gdb moves it to');
+  assert.equal(addressOf(lb.instructionReference), byLine.address, 'at the address gdb puts it');
+  t.diagnostic(`after the stop: setup_arch by name resolved in ${nameMs.toFixed(0)} ms, setup.c:${lineWanted} in ${lineMs.toFixed(0)} ms`);
+
+  await dc.continueRequest({ threadId: 1 });
+  const s1 = await nextStopped(dc, 300_000);
+  assert.equal(s1.reason, 'function breakpoint');
+  const st1 = await dc.stackTraceRequest({ threadId: 1 });
+  assert.equal(st1.body.stackFrames[0]!.name, 'setup_arch');
+  const caller = st1.body.stackFrames.find((fr) => fr.name === 'start_kernel');
+  assert.ok(caller, `start_kernel below setup_arch: ${st1.body.stackFrames.map((fr) => fr.name).join(' <- ')}`);
+  assert.equal(caller.source?.path, join(src, 'init/main.c'));
+  await dc.continueRequest({ threadId: 1 });
+  const s2 = await nextStopped(dc, 300_000);
+  assert.equal(s2.reason, 'breakpoint');
+  const st2 = await dc.stackTraceRequest({ threadId: 1 });
+  assert.equal(st2.body.stackFrames[0]!.line, byLine.line);
+  assert.equal(st2.body.stackFrames[0]!.source?.path, setupC);
+});
+
+test('a missing or malformed symbols file fails the launch with the attribute and the reason', { skip }, async () => {
+  const f = fx as CloudFixture;
+  const cases: Array<[string, RegExp]> = [];
+  const missing = join(b.dir, 'no-vmlinux');
+  cases.push([missing, /launch attribute 'symbols': cannot read '.*no-vmlinux' \(no such file\)/]);
+  const text = join(b.dir, 'not-elf');
+  writeFileSync(text, 'this is not an ELF file at all, just text\n'.repeat(4));
+  cases.push([text, /launch attribute 'symbols': .*not-elf: not an ELF file \(bad magic/]);
+  // The bzImage is no debug file; the kernel's own stripped ELF would say the same.
+  cases.push([f.kernelPath, /launch attribute 'symbols': .*vmlinuz: not an ELF file/]);
+  const truncated = join(b.dir, 'truncated-vmlinux');
+  const head = spawnSync('head', ['-c', '4096', f.vmlinuxPath], { encoding: 'buffer' });
+  writeFileSync(truncated, head.stdout);
+  cases.push([truncated, /launch attribute 'symbols': .*truncated-vmlinux: .*past the end of the 4096-byte file \(truncated\?\)/]);
+  cases.push([b.dir, /launch attribute 'symbols': .*is not a regular file|EISDIR/]);
+  for (const [path, why] of cases) {
+    const dc = await startClient(b.adapter);
+    clients.push(dc);
+    await dc.initializeRequest();
+    await assert.rejects(dc.launchRequest({ program: f.kernelPath, symbols: path } as never), why);
+  }
+});
