@@ -225,18 +225,27 @@ export class Inspector {
   }
 
   private typeIndex: Map<string, CType> | null = null;
+  /** Units the type index was built from: a debug file loads units as lookups need them, and the index follows. */
+  private typeIndexUnits = -1;
 
   /** The program's types by C spelling, gathered from every variable's type graph. */
   private typeNamed(name: string): CType | undefined {
     const di = this.dwarf;
     if (!di) return undefined;
-    if (!this.typeIndex) {
+    const units = di.units.length;
+    if (!this.typeIndex || (units !== this.typeIndexUnits && !this.typeIndex.has(name.replace(/\s+/g, ' ').trim()))) {
+      this.typeIndexUnits = units;
       const idx = new Map<string, CType>();
       const seen = new Set<CType>();
       const visit = (t: CType, depth: number) => {
         if (seen.has(t) || depth > 32) return;
         seen.add(t);
-        if (t.kind !== 'pointer' && t.kind !== 'array' && t.kind !== 'qualified') idx.set(typeName(t), t);
+        if (t.kind !== 'pointer' && t.kind !== 'array' && t.kind !== 'qualified') {
+          // A complete struct wins over a unit's bare declaration of it (`struct task_struct;`).
+          const key = typeName(t), old = idx.get(key);
+          const decl = (x: CType | undefined) => !!x && (x.kind === 'struct' || x.kind === 'union') && x.declaration;
+          if (!old || (decl(old) && !decl(t))) idx.set(key, t);
+        }
         if (t.kind === 'pointer' || t.kind === 'typedef' || t.kind === 'qualified') visit(t.target, depth + 1);
         else if (t.kind === 'array') visit(t.element, depth + 1);
         else if (t.kind === 'struct' || t.kind === 'union') for (const m of t.members) visit(m.type, depth + 1);

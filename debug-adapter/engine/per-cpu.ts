@@ -26,6 +26,9 @@ export class PerCpu {
   /** A global variable of the debug information by name. */
   global(name: string): Variable | undefined {
     if (!this.dwarf) return undefined;
+    // A debug file loaded lazily finds a global's unit by name rather than listing them all.
+    const lazy = (this.dwarf as { globalNamed?: (n: string) => Variable | undefined }).globalNamed;
+    if (lazy) return lazy.call(this.dwarf, name);
     if (!this.globalsByName) {
       this.globalsByName = new Map();
       for (const g of this.dwarf.globals()) if (!this.globalsByName.has(g.name)) this.globalsByName.set(g.name, g);
