@@ -10,7 +10,7 @@ import { CliError } from './errors';
 import { STATUS_INTERNAL, exitStatusFor } from './exit-status';
 import { ExitProfile } from './profile';
 import { LineTable } from '../emulator/loader/dwarf/line-table';
-import { detectedFormat, readImage } from '../emulator/loader';
+import { detectedFormat, loadPvh, readImage } from '../emulator/loader';
 import { MAX_KERNEL_FILE_BYTES, MAX_KERNEL_FILE_TEXT } from '../emulator/limits';
 import { ExitTrace, exitToJson } from './exit-trace';
 import {
@@ -54,6 +54,13 @@ CR_ACCESS 28, EPT_VIOLATION 48; all of them in emulator/isa/exit-reasons.ts).
   the JSON summary adds { hypercalls: { name: count }, hypercallErrors }; piped stdin feeds
   the PV console; sched_op shutdown poweroff exits 0, a crash exits 6.
 
+--mode pvh runs a PVH kernel (an ELF with XEN_ELFNOTE_PHYS32_ENTRY) in an HVM container the
+  way Xen's toolstack starts one: entered in 32-bit protected mode with EBX = hvm_start_info
+  (memory map, --cmdline, --initrd as its module, the RSDP), a local APIC and
+  hardware-reduced ACPI tables, no legacy devices (ports read all ones). Its VM exits are
+  HVM's (VMCALL 18 for each hypercall, CPUID, WRMSR, I/O ...); each hypercall is also a
+  HYPERCALL record, and the JSON summary adds hypercalls and hypercallErrors as in PV.
+
 --trace-exits writes one JSON object per exit and line:
   { seq, reason, name, qualification, eip, cs, cpl, bytes (hex), icount, handler, cycles,
     text, and when known gpa, msr, value, vector, errorCode; from 64-bit code also ripHi
@@ -85,7 +92,7 @@ Examples:
 `;
 
 interface RawRunOptions {
-  mode: 'hvm' | 'pv';
+  mode: 'hvm' | 'pv' | 'pvh';
   memory: number;
   cmdline?: string;
   exitControls: 'ept' | 'shadow-paging';
@@ -117,7 +124,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('boot a guest kernel and report its VM exits')
     .argument('<kernel>', 'the guest image: ELF (32- or 64-bit), Multiboot, Multiboot2, a Linux bzImage, or a flat binary / ROM with --format')
-    .addOption(new Option('--mode <mode>', 'virtualization mode').choices(['hvm', 'pv']).default('hvm'))
+    .addOption(new Option('--mode <mode>', 'virtualization mode').choices(['hvm', 'pv', 'pvh']).default('hvm'))
     .addOption(new Option('--memory <MiB>', 'guest RAM in MiB').argParser(parseMemory).default(DEFAULT_MEMORY_MIB))
     .addOption(new Option('--cmdline <text>', 'kernel command line (Multiboot, Linux)').argParser(parseCmdline))
     .addOption(new Option('--exit-controls <preset>', 'which events cause VM exits').choices(['ept', 'shadow-paging']).default('ept'))
@@ -189,10 +196,15 @@ export async function runCommand(kernel: string, given: RawRunOptions): Promise<
     if (o.mode === 'pv' && o.format !== 'auto' && o.format !== 'xen') {
       throw new CliError(`--mode pv runs Xen PV kernels: --format ${o.format} is for HVM (use --format auto or xen)`);
     }
+    if (o.mode === 'pvh' && o.format !== 'auto' && o.format !== 'elf') {
+      throw new CliError(`--mode pvh runs PVH kernels (ELF with XEN_ELFNOTE_PHYS32_ENTRY): --format ${o.format} does not apply (use --format auto or elf)`);
+    }
     let plan;
     try {
       plan = o.mode === 'pv'
         ? loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline })
+        : o.mode === 'pvh'
+        ? loadPvh(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline, initrd: o.initrd === undefined ? undefined : readFileArg(o.initrd, 'initrd') })
         : planImage(image, kernel, {
           memoryMiB: o.memory, cmdline: o.cmdline, format: o.format, flatAddress: o.flatAddress, realMode: o.realMode,
           initrd: o.initrd === undefined ? undefined : readFileArg(o.initrd, 'initrd'), linuxEntry: o.linuxEntry,
@@ -228,7 +240,7 @@ export async function runCommand(kernel: string, given: RawRunOptions): Promise<
     const s = serial, t = trace, hv = hvc;
     // PV: piped stdin feeds the console ring's input side.
     const feed = (b: Buffer) => machine.serialInput?.(new Uint8Array(b));
-    const feedStdin = o.mode === 'pv' && !process.stdin.isTTY;
+    const feedStdin = (o.mode === 'pv' || o.mode === 'pvh') && !process.stdin.isTTY;
     if (feedStdin) process.stdin.on('data', feed);
     const result = await runInSlices(machine, {
       maxInstructions: o.maxInstructions, maxTimeSeconds: o.maxTime, slice: SLICE_INSTRUCTIONS, afterSlice: () => { s.flush(); hv?.flush(); t?.flush(); },

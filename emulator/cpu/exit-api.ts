@@ -78,6 +78,20 @@ export interface ExitSink {
    * instruction.
    */
   exit(reason: number, qualification: number, handler: string, ctx: ExitContext, extra?: ExitExtra): boolean;
+  /**
+   * Optional: the hypervisor's answer to CPUID (which always exits under VT-x). Called after
+   * the CPU filled EAX, ECX, EDX, EBX (`regs`, encoding order) for `leaf`/`subleaf`; it may
+   * change them, as Xen does for its leaves at 0x40000000.
+   */
+  cpuid?(leaf: number, subleaf: number, regs: Int32Array): void;
+  /**
+   * Optional: MSRs the hypervisor itself implements (a WRMSR/RDMSR the MSR bitmap sends to it
+   * and that it emulates, such as Xen's hypercall-page MSR). undefined: not the hypervisor's,
+   * the CPU handles it; null (read) or false (write): #GP(0); otherwise the value read
+   * ([low, high]) or true (written).
+   */
+  readMsr?(msr: number): readonly [number, number] | null | undefined;
+  writeMsr?(msr: number, lo: number, hi: number): boolean | undefined;
 }
 
 /** Reason-specific details kept beside the qualification (guest-physical address, MSR, port value...). */

@@ -303,7 +303,9 @@ const wrmsrOp: Handler = (cpu) => {
   const regs = cpu.regs;
   const msr = regs[1] >>> 0;
   if (cpu.controls?.msrExits(msr, true)) cpu.vmexit(ExitReason.WRMSR, 0, 'hypervisor', { msr, value: regs[0] >>> 0, valueHi: regs[2] >>> 0 });
-  wrmsr(cpu, msr, regs[0], regs[2]);
+  const done = cpu.sink?.writeMsr?.(msr, regs[0] >>> 0, regs[2] >>> 0);
+  if (done === false) cpu.fault(GP, 0);
+  if (done === undefined) wrmsr(cpu, msr, regs[0], regs[2]);
 };
 
 const rdmsrOp: Handler = (cpu) => {
@@ -312,8 +314,9 @@ const rdmsrOp: Handler = (cpu) => {
   const msr = regs[1] >>> 0;
   // An unknown MSR still exits first (so the exit log records which one the guest wanted),
   // and then #GPs as the hypervisor would inject it and as bare hardware raises it.
-  const known = msrKnown(cpu, msr);
-  const [lo, hi] = known ? rdmsr(cpu, msr) : [0, 0];
+  const own = cpu.sink?.readMsr?.(msr);
+  const known = own === undefined ? msrKnown(cpu, msr) : own !== null;
+  const [lo, hi] = own ? own : known ? rdmsr(cpu, msr) : [0, 0];
   if (cpu.controls?.msrExits(msr, false)) cpu.vmexit(ExitReason.RDMSR, 0, 'hypervisor', { msr, value: lo >>> 0, valueHi: hi >>> 0 });
   if (!known) cpu.fault(GP, 0);
   regs[0] = lo; regs[2] = hi;
@@ -399,8 +402,10 @@ function flatSeg(cpu: ExecCpu, s: number, sel: number, dpl: number, type: number
 }
 
 const cpuidOp: Handler = (cpu) => {
+  const leaf = cpu.regs[0] >>> 0, subleaf = cpu.regs[1] >>> 0;
   cpu.vmexit(ExitReason.CPUID, 0, 'hypervisor');
   cpuid(cpu);
+  cpu.sink?.cpuid?.(leaf, subleaf, cpu.regs);
   zeroHigh(cpu, 0, 1, 2, 3);
 };
 

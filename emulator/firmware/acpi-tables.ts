@@ -10,6 +10,7 @@ import { ACPI_DISABLE, ACPI_ENABLE, ACPI_PM_BASE, APM_CNT_PORT } from '../device
 import { APIC_BASE } from '../devices/local-apic';
 import { IOAPIC_BASE } from '../devices/ioapic';
 import { HPET_BASE, HPET_CAP_LOW } from '../devices/hpet';
+import { OEM_ID, TableWriter, le32, seal, table } from './acpi-writer';
 
 /** Where the tables live: the top 64 KiB below 1 MiB, which the memory map reports reserved. */
 export const ACPI_AREA = 0xf0000;
@@ -18,42 +19,6 @@ export const ACPI_AREA_END = 0x100000;
 export const SCI_IRQ = 9;
 const RESET_PORT = 0xcf9;
 const RESET_VALUE = 0x06;             // system reset + reset CPU, as port 0xCF9 takes it
-const OEM_ID = 'PRVIRT';
-const OEM_TABLE_ID = 'PARAVIRT';
-const CREATOR_ID = 'PVRT';
-
-/** A little-endian byte writer for one table. */
-class TableWriter {
-  readonly bytes: Uint8Array;
-  private readonly view: DataView;
-  constructor(length: number) { this.bytes = new Uint8Array(length); this.view = new DataView(this.bytes.buffer); }
-  u8(off: number, v: number): void { this.view.setUint8(off, v); }
-  u16(off: number, v: number): void { this.view.setUint16(off, v, true); }
-  u32(off: number, v: number): void { this.view.setUint32(off, v >>> 0, true); }
-  u64(off: number, v: number): void { this.u32(off, v % 2 ** 32); this.u32(off + 4, Math.floor(v / 2 ** 32)); }
-  ascii(off: number, s: string): void { for (let i = 0; i < s.length; i++) this.bytes[off + i] = s.charCodeAt(i); }
-  /** A Generic Address Structure: space 0 = memory, 1 = system I/O. */
-  gas(off: number, space: 0 | 1, bitWidth: number, accessSize: number, address: number): void {
-    this.u8(off, space); this.u8(off + 1, bitWidth); this.u8(off + 2, 0); this.u8(off + 3, accessSize); this.u64(off + 4, address);
-  }
-  /** The byte at `at` that makes the bytes in [from, to) sum to zero. */
-  checksum(at: number, from = 0, to = this.bytes.length): void {
-    let s = 0;
-    for (let i = from; i < to; i++) if (i !== at) s += this.bytes[i]!;
-    this.bytes[at] = (256 - (s & 0xff)) & 0xff;
-  }
-}
-
-/** A table with the common 36-byte header; the caller fills the body, then seal() sums it. */
-function table(signature: string, length: number, revision: number): TableWriter {
-  const w = new TableWriter(length);
-  w.ascii(0, signature); w.u32(4, length); w.u8(8, revision);
-  w.ascii(10, OEM_ID); w.ascii(16, OEM_TABLE_ID); w.u32(24, 1);
-  w.ascii(28, CREATOR_ID); w.u32(32, 1);
-  return w;
-}
-function seal(w: TableWriter): Uint8Array { w.checksum(9); return w.bytes; }
-
 function facs(): Uint8Array {
   const w = new TableWriter(64);
   w.ascii(0, 'FACS'); w.u32(4, 64); w.u8(32, 1);          // version 1 (ACPI 2.0 layout)
@@ -117,8 +82,6 @@ function hpet(): Uint8Array {
   w.u8(55, 0);                                                             // no page protection
   return seal(w);
 }
-
-function le32(v: number): number[] { return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]; }
 
 export interface FirmwareBlob { paddr: number; bytes: Uint8Array }
 

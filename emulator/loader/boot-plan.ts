@@ -2,6 +2,7 @@
 // lives with the loader (below the machine, which imports it) rather than in the machine.
 
 import type { XenKernelImage } from './xen-kernel';
+import type { PvhLayout } from './pvh-layout';
 
 /** What the loader produces and the machine applies at reset. */
 export interface BootPlan {
@@ -24,6 +25,17 @@ export interface BootPlan {
   description: string;
   /** A Xen PV kernel for mode 'pv' (from emulator/pv's loadPvImage); the domain builder applies it. */
   pv?: PvKernel;
+  /** A PVH kernel for mode 'pvh' (from loadPvh): where its start info and special pages are. */
+  pvh?: PvhBoot;
+}
+
+/** What the PVH hypervisor needs to know of a loaded PVH kernel. */
+export interface PvhBoot {
+  /** Guest-physical address of hvm_start_info (EBX at entry). */
+  startInfo: number;
+  layout: PvhLayout;
+  cmdline: string;
+  modules: Array<{ paddr: number; size: number }>;
 }
 
 /** A GDT the loader wrote into `memory`, and the selectors the entry state uses from it (flat 4 GiB, DPL 0). */

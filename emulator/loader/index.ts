@@ -27,6 +27,9 @@ export type { XenKernelImage } from './xen-kernel';
 export { parseElf, parseElf32, readSymbols, addressSymbols, loadSegments, isElf, elfClass } from './elf';
 export type { ElfImage, Elf32Image, Elf64Image, ElfHeader, Elf32Header, ProgramHeader, SectionHeader, ElfSymbol } from './elf';
 export { pcMemoryMap, multibootCommandLine } from './multiboot-info';
+export { loadPvh, pvhRefusal, type PvhLoadOptions } from './pvh';
+export { pvhLayout, specialPfn, SPECIAL_PAGE, PVH_SPECIAL_PAGES, XEN_HVM_MEMMAP_TYPE, type PvhLayout, type PvhMemmapEntry } from './pvh-layout';
+export { XEN_HVM_START_MAGIC_VALUE, HVM_START_INFO_SIZE } from './pvh-start-info';
 
 const FORMATS = new Set(['auto', 'elf', 'multiboot', 'multiboot2', 'bzimage', 'xen', 'flat', 'rom']);
 

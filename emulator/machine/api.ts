@@ -8,11 +8,12 @@ import type { PvStateView, PvStop } from '../pv/domain';
 
 // The types the Machine's surface shares with the layers below it, where they are defined:
 // front ends take them from here and need not know which layer owns each.
-export type { BootPlan, GeneralRegister, PvKernel } from '../loader/boot-plan';
+export type { BootPlan, GeneralRegister, PvKernel, PvhBoot } from '../loader/boot-plan';
 export type { ExitControlOverrides, ExitControlsPreset, ExitControlsSpec } from '../vmm/controls';
 export type { ExitRecord, ExitStats } from '../trace/exit-record';
 
-export type Mode = 'hvm' | 'pv';
+/** hvm: an unmodified kernel on a virtual PC; pv: a Xen PV guest; pvh: an HVM container entered like a PV kernel. */
+export type Mode = 'hvm' | 'pv' | 'pvh';
 
 export interface MachineOptions {
   mode: Mode;

@@ -15,7 +15,9 @@ import {
   resetCpu, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants, linHi,
 } from '../cpu';
 import { PvHypervisor } from '../pv/hypervisor';
+import { PvhHypervisor } from '../pvh/hypervisor';
 import { buildAcpiTables } from '../firmware/acpi-tables';
+import { buildPvhAcpiTables } from '../firmware/pvh-acpi-tables';
 import type { PvStateView } from '../pv/domain';
 import { ExitReason } from '../isa/exit-reasons';
 import { MachineOptionError } from '../option-error';
@@ -46,6 +48,8 @@ export class Machine implements MachineApi {
   readonly vmm: HvmVmm;
   /** The PV hypervisor (mode 'pv' only). */
   readonly pv: PvHypervisor | null;
+  /** The PVH hypervisor (mode 'pvh' only): Xen over the HVM model. */
+  readonly pvh: PvhHypervisor | null;
   /** Serial output bytes (grown by doubling) and the decoded string, cached until it grows. */
   private serialBytes = new Uint8Array(1 << 16);
   private serialLen = 0;
@@ -85,8 +89,9 @@ export class Machine implements MachineApi {
     // PV: the hypervisor stands in for the platform (event upcalls, PV timers, PV console).
     this.pv = this.mode === 'pv' ? new PvHypervisor(cpu, mem, pc, (b) => this.onSerial(b), { privileged: this.opts.pvPrivileged }) : null;
     if (this.pv && this.opts.hypervisorConsole) this.pv.domain.console.route = this.opts.hypervisorConsole;
-    this.platform = this.pv ? this.pv.platform : pc;
-    this.vmm = createHvmVmm(this.opts.exitControls, { icount: () => cpu.icount });
+    this.pvh = this.mode === 'pvh' ? new PvhHypervisor(cpu, mem, (b) => this.onSerial(b)) : null;
+    this.platform = this.pv ? this.pv.platform : this.pvh ? this.pvh.platform : pc;
+    this.vmm = createHvmVmm(this.opts.exitControls, { icount: () => cpu.icount, vmcall: this.pvh?.vmcall });
     mem.setMmio(this.platform.mmio);
     mem.now = () => cpu.icount;
     mem.onMmio = (range, gpa, _size, write) => {
@@ -104,6 +109,7 @@ export class Machine implements MachineApi {
     cpu.controls = this.vmm.controls;
     cpu.onWatch = (lin, size, write) => this.checkWatch(lin, size, write);
     this.pv?.attach();
+    this.pvh?.attach(this.vmm);
     resetCpu(cpu);
     enterReset(cpu);
   }
@@ -164,11 +170,16 @@ export class Machine implements MachineApi {
     // HVM guests started without firmware find the ACPI tables a BIOS would have left (a ROM
     // image is firmware itself and builds its own). Written after the image, which the loader
     // keeps out of the BIOS area.
-    if (!this.pv && !plan.rom) for (const t of buildAcpiTables()) { mem.u8.set(t.bytes, t.paddr); mem.markWritten(t.paddr, t.bytes.length); }
+    // A PVH domain has its own tables, hardware-reduced, where its memory map says.
+    const tables = this.pvh ? (plan.pvh ? buildPvhAcpiTables(plan.pvh.layout.acpiBase, plan.pvh.layout.specialBase) : [])
+      : !this.pv && !plan.rom ? buildAcpiTables() : [];
+    for (const t of tables) { mem.u8.set(t.bytes, t.paddr); mem.markWritten(t.paddr, t.bytes.length); }
     const cpu = this.cpu;
     resetCpu(cpu);
     if (this.pv) { this.pv.load(plan); return; }
     if (plan.pv) throw new Error('this is a Xen PV kernel: load it on a machine in PV mode');
+    if (this.pvh) this.pvh.load(plan);
+    else if (plan.pvh) throw new Error('this is a PVH boot plan: load it on a machine in PVH mode');
     applyBootEntry(cpu, plan.entry, (k, v) => this.setRegister(k, v));
   }
 
@@ -231,7 +242,7 @@ export class Machine implements MachineApi {
   }
 
   private takeRequest(): StopReason | null {
-    const pvStop = this.pv?.takeStop();
+    const pvStop = this.pv ? this.pv.takeStop() : this.pvh?.takeStop();
     if (pvStop) return pvStop;
     let r = this.cpu.pendingRequest;
     this.cpu.pendingRequest = null;
@@ -401,7 +412,7 @@ export class Machine implements MachineApi {
     if (this.pv) this.pv.domain.log.setFilter(filter); else this.vmm.setFilter(filter);
   }
 
-  get exits(): ExitStats { return this.pv ? this.pv.stats : this.vmm.stats; }
+  get exits(): ExitStats { return this.pv ? this.pv.stats : this.pvh ? this.pvh.stats : this.vmm.stats; }
 
   pvState(): PvStateView | null { return this.pv ? this.pv.state() : null; }
 

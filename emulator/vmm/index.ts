@@ -20,6 +20,12 @@ export interface HvmVmmOptions {
   icount?: () => number;
   /** Hooks for KVM hypercalls that reach devices. */
   kvm?: KvmHooks;
+  /**
+   * Who answers VMCALL. Absent: KVM's ABI (kvm-hypercalls.ts). Given: the exit is recorded with
+   * this handler's name, then `run` executes the call (Xen's ABI for PVH) and may append its
+   * own records through record(); its return value asks the machine to stop, as a filter does.
+   */
+  vmcall?: { readonly name: string; run(ctx: ExitContext): boolean };
 }
 
 export interface HvmVmm extends ExitSink {
@@ -33,6 +39,11 @@ export interface HvmVmm extends ExitSink {
   setCostModel(overrides?: CostModelOverrides): void;
   /** Supply the CPU's instruction counter after construction. */
   setInstructionCounter(icount: () => number): void;
+  /**
+   * Append a record that is not a VM exit (a hypercall the VMCALL handler executed, an event
+   * it delivered) to this log, costed by the caller; true when the filter wants a stop.
+   */
+  record(kind: number, qualification: number, handler: string, ctx: ExitContext, cycles: number, extra?: ExitExtra): boolean;
   /** Forget all exits and counters (controls and cost model stay). */
   reset(): void;
   /** Counters and log position, for Machine.snapshot(); cheap (two small typed-array copies). */
@@ -99,10 +110,12 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       else { hid = log.intern(handler); lastHandler = handler; lastHid = hid; }
       let inKernel = classify(hid, handler) === 1;
       let vmcallNr = -1;
+      const vmcall = reason === VMCALL ? options.vmcall : undefined;
       if (reason === VMCALL) {
         vmcallNr = ctx.regs[0]! >>> 0;
-        handleKvmHypercall(ctx.regs, ctx.cpl, options.kvm);
-        if (handler !== 'kvm') { hid = log.intern('kvm'); inKernel = classify(hid, 'kvm') === 1; }
+        const name = vmcall ? vmcall.name : 'kvm';
+        if (!vmcall) handleKvmHypercall(ctx.regs, ctx.cpl, options.kvm);
+        if (handler !== name) { hid = log.intern(name); inKernel = classify(hid, name) === 1; }
       }
       lastIcount = ctx.icount;
       const cost = costOf(reason, qualification >>> 0, inKernel, extra);
@@ -111,11 +124,21 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       if (vmcallNr >= 0 && (extra === undefined || extra.value === undefined)) log.setLastValue(vmcallNr);
       // CPUID's leaf is EAX at the exit; keep it for reports when the CPU did not pass it.
       else if (reason === CPUID && (extra === undefined || extra.value === undefined)) log.setLastValue(ctx.regs[0]! >>> 0);
+      let stop = false;
       if (filter !== null) {
         const rec = log.at(seq);
-        return rec !== undefined && filter(rec) === true;
+        stop = rec !== undefined && filter(rec) === true;
       }
-      return false;
+      if (vmcall !== undefined && vmcall.run(ctx)) stop = true;
+      return stop;
+    },
+
+    record(kind, qualification, handler, ctx, cycles, extra) {
+      const seq = log.append(kind, qualification >>> 0, log.intern(handler), ctx.instrEip >>> 0, ctx.cs, ctx.cpl,
+        ctx, ctx.icount, cycles, extra, ctx.codeSize32 === false, (ctx.ripHi ?? 0) >>> 0, ctx.long64 === true);
+      if (filter === null) return false;
+      const rec = log.at(seq);
+      return rec !== undefined && filter(rec) === true;
     },
 
     setFilter(f) { filter = f; },
