@@ -33,7 +33,7 @@ export const FLAVOUR_LABEL: Record<FlavourMode, string> = { hvm: 'HVM', pv: 'PV'
 /** The boot plan of `image` for a mode, as `paravirt run --mode` builds it. */
 export function planFlavour(mode: FlavourMode, image: KernelImage, kernelPath: string, o: FlavourOptions): BootPlan {
   try {
-    if (mode === 'pv') return loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline });
+    if (mode === 'pv') return loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline, initrd: o.initrd });
     if (mode === 'pvh') throw new CliError('PVH mode is not available in this build');
     return planImage(image, kernelPath, { memoryMiB: o.memory, cmdline: o.cmdline, format: 'auto', initrd: o.initrd });
   } catch (e) {

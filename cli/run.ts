@@ -83,10 +83,14 @@ mode itself); --linux-entry 64 enters startup_64 in long mode as kexec does. The
 gets the E820 map of the machine's RAM, the command line, the initrd (--initrd, placed at the
 top of RAM below initrd_addr_max) and the ACPI RSDP. Without --memory a Linux kernel gets
 ${LINUX_DEFAULT_MEMORY_MIB} MiB (a stock kernel alone decompresses into 80 MiB).
+With --mode pv a bzImage is started as xl create starts kernel=/ramdisk=/extra=: the vmlinux
+inside it (xz-compressed, unpacked by the loader) is built into a PV domain from its Xen notes,
+the initrd is the domain's ramdisk (start_info.mod_start) and --cmdline its command line.
 
 Examples:
   paravirt run kernel.elf
   paravirt run vmlinuz --initrd initrd.gz --cmdline "console=ttyS0"
+  paravirt run --mode pv vmlinuz --initrd initrd.gz --cmdline "console=hvc0"
   paravirt run kernel.elf --summary json --serial none
   paravirt run kernel.elf --exit-controls shadow-paging --trace-exits exits.jsonl
 `;
@@ -185,7 +189,8 @@ export async function runCommand(kernel: string, given: RawRunOptions): Promise<
   try {
     // Read once: the loader, the symbols and the line table below all use this one parse.
     const image = readImage(readKernel(kernel));
-    const linux = o.mode === 'hvm' && (o.format === 'bzimage' || (o.format === 'auto' && detectedFormat(image) === 'bzimage'));
+    // A Linux bzImage, booted on the PC (HVM) or started from its vmlinux by the PV domain builder.
+    const linux = o.format === 'bzimage' || (o.format === 'auto' && detectedFormat(image) === 'bzimage');
     if (linux && o.memoryDefaulted) o = { ...o, memory: LINUX_DEFAULT_MEMORY_MIB };
     serial = new SerialSink(o.serial);
     const h = o.hypervisorConsole;
@@ -202,7 +207,7 @@ export async function runCommand(kernel: string, given: RawRunOptions): Promise<
     let plan;
     try {
       plan = o.mode === 'pv'
-        ? loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline })
+        ? loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline, initrd: o.initrd === undefined ? undefined : readFileArg(o.initrd, 'initrd') })
         : o.mode === 'pvh'
         ? loadPvh(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline, initrd: o.initrd === undefined ? undefined : readFileArg(o.initrd, 'initrd') })
         : planImage(image, kernel, {

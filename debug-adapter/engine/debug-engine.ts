@@ -127,7 +127,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     // One parse of the image for the loader, the symbols, the line table and DWARF.
     const image = asImage(source);
     this.plan = config.mode === 'pv'
-      ? loadPvImage(image, { ramBytes: ram, cmdline: config.cmdline })
+      ? loadPvImage(image, { ramBytes: ram, cmdline: config.cmdline, initrd: files.initrd })
       : loadImage(image, {
         ramBytes: ram, cmdline: kernelCommandLine(image, config.format, config.program, config.cmdline), format: config.format,
         initrd: files.initrd, linuxEntry: config.linuxEntry, ...firmwareInfo(),

@@ -50,4 +50,6 @@ export interface PvKernel {
   /** XENFEAT_* bits the kernel declared it supports (from its notes). */
   features: number;
   guestOs?: string;
+  /** The ramdisk the domain builder places after the kernel (start_info.mod_start, mod_len). */
+  module?: Uint8Array;
 }

@@ -91,3 +91,8 @@ export function linuxPayload(image: KernelImage, maxBytes: number): LinuxPayload
   cache.set(image, result);
   return result;
 }
+
+/** The ELF a Xen domain builder (PV or PVH) loads for this image: a bzImage's vmlinux, else the image itself. */
+export function xenElfOf(image: KernelImage, maxBytes: number): KernelImage {
+  return isLinuxBootImage(image) ? linuxPayload(image, maxBytes).image : image;
+}

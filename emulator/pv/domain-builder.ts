@@ -59,6 +59,9 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const va2pfn = (va: number) => ((va - virtBase) >>> 12);
   let va = alignUp(img.virtEnd, PAGE);
   const take = (pages: number) => { const at = va; va += pages * PAGE; return at; };
+  // The ramdisk comes right after the kernel (xen.h's start-of-day order), page-aligned.
+  const modLen = k.module?.length ?? 0;
+  const modVa = modLen ? take(Math.ceil(modLen / PAGE)) : 0;
   const p2mVa = take(Math.ceil((nrPages * 4) / PAGE));
   const startInfoVa = take(1);
   const storeVa = take(1);
@@ -93,6 +96,10 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   mem.u8.set(img.image, va2pfn(img.virtStart) * PAGE);
   mem.markWritten(va2pfn(img.virtStart) * PAGE, img.image.length);
   if (img.hypercallPage !== undefined) fillHypercallPage(mem, va2pfn(img.hypercallPage) * PAGE);
+  if (k.module && modLen) {
+    mem.u8.set(k.module, va2pfn(modVa) * PAGE);
+    mem.markWritten(va2pfn(modVa) * PAGE, modLen);
+  }
 
   // p2m: identity.
   const p2mPa = va2pfn(p2mVa) * PAGE;
@@ -179,7 +186,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   put(SI.console_mfn, consoleMfn); put(SI.console_evtchn, consoleEvtchn);
   put(SI.pt_base, ptBaseVa); put(SI.nr_pt_frames, ptFrames);
   put(SI.mfn_list, p2mVa);
-  put(SI.mod_start, 0); put(SI.mod_len, 0);
+  put(SI.mod_start, modVa); put(SI.mod_len, modLen);
   const cmd = new TextEncoder().encode(k.cmdline).subarray(0, MAX_GUEST_CMDLINE - 1);
   mem.u8.set(cmd, si + SI.cmd_line);
   mem.markWritten(si + SI.cmd_line, cmd.length);

@@ -6,18 +6,22 @@ import { ImageError } from '../loader/image-error';
 import { xenKernelImage } from '../loader/xen-kernel';
 import { SHN_ABS } from '../loader/elf';
 import { asImage, type KernelImage } from '../loader/kernel-image';
+import { xenElfOf } from '../loader/linux-payload';
 import { MAX_GUEST_CMDLINE } from './abi';
 
 export interface PvLoadOptions {
   ramBytes: number;
   cmdline?: string;
+  /** The ramdisk (xl's ramdisk=): start_info.mod_start/mod_len point at it. */
+  initrd?: Uint8Array;
 }
 
 /** `source`: the image as read once by readImage (what front ends pass), or its bytes. */
 export function loadPvImage(source: Uint8Array | KernelImage, opts: PvLoadOptions): BootPlan {
   const valid = source instanceof Uint8Array || (typeof source === 'object' && source !== null && source.bytes instanceof Uint8Array);
   if (!valid || (source instanceof Uint8Array ? source : source.bytes).length === 0) throw new ImageError('image is empty', { field: 'image' });
-  const kernel = asImage(source);
+  // A Linux bzImage is started from the vmlinux inside it, as Xen's domain builder does.
+  const kernel = xenElfOf(asImage(source), opts.ramBytes);
   const info = kernel.format === 'elf' ? kernel.xen() : null;
   if (kernel.format !== 'elf' || !info) throw new ImageError('not a Xen PV kernel: no Xen ELF notes and no __xen_guest section (run it in HVM mode)', { field: 'image' });
   if (info.pae === 'no' && info.physEntry !== undefined && info.paeRaw === undefined) {
@@ -37,6 +41,6 @@ export function loadPvImage(source: Uint8Array | KernelImage, opts: PvLoadOption
     entry: { kind: 'flat32', eip: image.entry },
     symbols,
     description: `Xen PV kernel (${info.source === 'notes' ? 'ELF notes' : '__xen_guest'}, PAE ${info.pae}), ${image.virtEnd - image.virtStart} bytes at 0x${image.virtStart.toString(16)}`,
-    pv: { image, cmdline, features: info.features.supportedMask, guestOs: info.guestOs },
+    pv: { image, cmdline, features: info.features.supportedMask, guestOs: info.guestOs, ...(opts.initrd ? { module: opts.initrd } : {}) },
   };
 }
