@@ -12,6 +12,7 @@ import { alignUp, formatSize } from './guest-ram';
 import { PVH_PAGE, pvhLayout } from './pvh-layout';
 import { buildStartInfo, startInfoBytes, type StartInfoModule } from './pvh-start-info';
 import { addressSymbols } from './elf';
+import { xenElfOf } from './linux-payload';
 
 export interface PvhLoadOptions {
   ramBytes: number;
@@ -27,13 +28,7 @@ export interface PvhLoadOptions {
 
 /** What a PVH kernel is, from its headers: a reason it is not, or null when it is. */
 export function pvhRefusal(image: KernelImage): string | null {
-  if (image.format !== 'elf') {
-    const b = image.bytes;
-    const bz = b.length > 0x206 && b[0x1fe] === 0x55 && b[0x1ff] === 0xaa && String.fromCharCode(b[0x202]!, b[0x203]!, b[0x204]!, b[0x205]!) === 'HdrS';
-    return bz
-      ? 'a Linux bzImage: PVH enters the ELF vmlinux inside it, whose payload this loader cannot unpack yet; extract vmlinux (e.g. with the kernel\'s scripts/extract-vmlinux) and run that'
-      : 'not an ELF file: a PVH kernel is an ELF executable with the XEN_ELFNOTE_PHYS32_ENTRY note';
-  }
+  if (image.format !== 'elf') return 'not an ELF file: a PVH kernel is an ELF executable with the XEN_ELFNOTE_PHYS32_ENTRY note (or a Linux bzImage, whose vmlinux is entered)';
   const info = image.xen();
   if (!info) return 'this ELF has no Xen notes: a PVH kernel names its 32-bit entry in XEN_ELFNOTE_PHYS32_ENTRY (18)';
   if (info.physEntry === undefined) {
@@ -42,7 +37,9 @@ export function pvhRefusal(image: KernelImage): string | null {
   return null;
 }
 
-export function loadPvh(image: KernelImage, opts: PvhLoadOptions): BootPlan {
+export function loadPvh(source: KernelImage, opts: PvhLoadOptions): BootPlan {
+  // A Linux bzImage is entered through the vmlinux inside it, as Xen's toolstack does.
+  const image = xenElfOf(source, opts.ramBytes);
   const refusal = pvhRefusal(image);
   if (refusal !== null || image.format !== 'elf') throw new ImageError(refusal ?? 'not an ELF file', { field: 'XEN_ELFNOTE_PHYS32_ENTRY' });
   const info = image.xen()!;

@@ -54,7 +54,7 @@ export function runGuest(machine: Machine, plan: BootPlan, opts: { watch?: strin
   const last = machine.exits.page(Math.max(0, total - 8), 8).map((e) => `${e.reasonName} ${e.handler} @${e.ripHi ? hex(e.ripHi) : ''}${hex(e.eip).padStart(e.ripHi ? 8 : 1, '0')}`);
   return {
     console, stop, instructions: machine.icount, ticks: machine.ticks, seconds: (performance.now() - t0) / 1000, marks,
-    hypercalls: { ...(machine.exits.hypercalls ?? {}) }, hypercallErrors: { ...(machine.exits.hypercallErrors ?? {}) },
+    hypercalls: { ...(machine.exits.hypercalls ?? {}) }, hypercallErrors: Object.fromEntries(Object.entries(machine.exits.hypercallErrors ?? {}).filter(([, n]) => n > 0)),
     byReason: { ...machine.exits.byReason }, last, lastLine: lines[lines.length - 1] ?? '',
   };
 }

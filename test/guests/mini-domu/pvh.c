@@ -82,7 +82,8 @@ void arch_init(void *boot_info) {
 }
 
 void arch_init_mm(unsigned long *start_pfn, unsigned long *max_pfn) {
-  static struct hvm_memmap_table_entry e820[32];
+  /* XENMEM_memory_map fills BIOS E820 entries: 20 bytes each, packed. */
+  static struct { uint64_t addr, size; uint32_t type; } __attribute__((packed)) e820[32];
   struct xen_memory_map map = { .nr_entries = 32 };
   set_xen_guest_handle(map.buffer, e820);
   check(HYPERVISOR_memory_op(XENMEM_memory_map, &map), "memory_op(memory_map)");
