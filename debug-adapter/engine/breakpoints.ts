@@ -93,6 +93,20 @@ export class BreakpointSet {
     }
   }
 
+  /** Moves every breakpoint to move(address) (the code they are on was relocated: KASLR). */
+  relocate(move: (a: number) => number): void {
+    const old = [...this.byAddress];
+    for (const [addr] of old) this.machine.removeBreakpoint(addr);
+    this.byAddress.clear();
+    const moved = new Set<UserBreakpoint>();
+    for (const [addr, list] of old) {
+      for (const bp of list) {
+        if (!moved.has(bp)) { moved.add(bp); bp.address = this.norm(move(bp.address)); }
+        this.place(this.norm(move(addr)), bp);
+      }
+    }
+  }
+
   has(address: number): boolean { return this.byAddress.has(this.norm(address)); }
 
   at(address: number): UserBreakpoint[] { return this.byAddress.get(this.norm(address)) ?? []; }

@@ -11,6 +11,8 @@ import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import type { DebugFile } from '../../emulator/loader/dwarf/debug-file';
+import { moveKernelAddress } from '../../emulator/loader/dwarf/relocate';
+import { KaslrProbe } from './kaslr';
 import { decodeInfo } from '../../emulator/isa';
 import type { BootPlan, ExitRecord, MachineApi, StopReason, WatchKind } from '../../emulator/machine';
 import { BreakpointSet, compileHitCondition, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
@@ -145,6 +147,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       this.lines = sep.lines;
       this.dwarf = sep.dwarf;
       this.image64 = sep.elf.class === 64;
+      this.separate = sep;
     } else {
       this.symbols = new SymbolTable(this.plan.symbols, loadedSections(image));
       this.lines = LineTable.fromImage(image);
@@ -156,9 +159,26 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.breakpoints = new BreakpointSet(this.machine, this.image64);
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
     this.installExitHook();
+    // With `nokaslr` the link addresses hold; otherwise find where the kernel runs (kaslr.ts).
+    if (this.separate && !/(^|\s)nokaslr(\s|$)/.test(config.cmdline)) {
+      this.kaslr = KaslrProbe.create(this.separate, {
+        addBreakpoint: (a) => this.machine.addBreakpoint(a), removeBreakpoint: (a) => this.machine.removeBreakpoint(a),
+        readLinear: (a, n) => this.machine.readLinear(a, n), userAt: (a) => this.breakpoints.has(a),
+      });
+    }
     // A machine snapshot holds the PV hypervisor's state too (trap table, callbacks, event
     // channels, timers, page types, the exit log), so both modes can run backwards.
     this.history = new History(this.machine, config.historyBytes);
+  }
+
+  /** The `symbols` debug file, when the launch gave one. */
+  private separate: DebugFile | null = null;
+  private kaslr: KaslrProbe | null = null;
+
+  /** The kernel runs `delta` from its link addresses: the user's breakpoints follow the symbols (kaslr.ts). */
+  private kaslrFound(delta: number): void {
+    if (delta !== 0) this.breakpoints.relocate((a) => moveKernelAddress(a, delta));
+    this.emit('output', `KASLR: the kernel runs ${this.separate!.describeOffset()} (x86_64_start_kernel at 0x${BigInt.asUintN(64, BigInt(this.pc())).toString(16)}); symbols, lines and breakpoints follow it\n`, 'console');
   }
 
   // ---- state -------------------------------------------------------------------------
@@ -630,6 +650,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
         // The CPU matches breakpoints by the low 32 bits of the linear address; the pc is the
         // whole address (in 64-bit mode RIP, as the breakpoints are keyed).
         const at = this.image64 ? this.pc() : r.address;
+        if (this.kaslr?.hit(at, (d) => this.kaslrFound(d)) && !this.breakpoints.has(at)) continue;
         const temp = this.tempBps.has(at) && (this.tempCheck?.() ?? true);
         const user = this.userHit(at);
         if (user) return user;

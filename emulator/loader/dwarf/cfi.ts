@@ -198,8 +198,10 @@ function run(prog: Uint8Array, cie: Cie, row: CfiRow, initial: Map<number, RegRu
 
 /** The table of FDEs of an image, sorted for lookup by address. */
 export class FrameTable {
-  private fdes: Fde[];
-  constructor(fdes: Fde[]) {
+  private fdes: Fde[] = [];
+  constructor(fdes: Fde[]) { this.reset(fdes); }
+  /** Replaces every FDE (a debug file's sections were relocated: KASLR). */
+  reset(fdes: Fde[]): void {
     // .debug_frame wins over .eh_frame for the same code: it is the one gcc -g always fills.
     this.fdes = fdes.filter((f) => f.end > f.start).sort((a, b) => a.start - b.start || (a.source === 'debug_frame' ? -1 : 1));
   }

@@ -12,7 +12,8 @@ import { DebugInfo } from './index';
 import { LazyLineRows } from './lazy-lines';
 import { LazyUnits } from './lazy-units';
 import { LineTable } from './line-table';
-import { DwarfError } from './reader';
+import { DwarfError, hex } from './reader';
+import { applyRelocations, moveKernelAddress } from './relocate';
 
 /** Sections read whole when first used, by DwarfSections' key. .debug_info is read by ranges. */
 const WHOLE: Array<[keyof DwarfSections, string]> = [
@@ -30,10 +31,15 @@ export class DebugFile {
   readonly dwarf: DebugInfo;
   readonly lines: LineTable;
   readonly units: LazyUnits;
+  private readonly lineRows: LazyLineRows;
   /** Named functions, objects and labels of .symtab, sorted by address (what SymbolTable takes). */
   readonly symbols: DebugFileSymbol[];
   private readonly byName = new Map<string, number[]>();
   private readonly loaded = new Map<string, Uint8Array | undefined>();
+  /** How far the running kernel is from its link addresses (KASLR); 0 until relocate(). */
+  delta = 0;
+  private readonly ranges: Array<[number, number]>;
+  private readonly frameSections: () => Fde[];
 
   /** Throws a DwarfError saying what is wrong when the file is not a usable debug file. */
   constructor(source: ByteSource) {
@@ -57,31 +63,69 @@ export class DebugFile {
       if (!list) this.byName.set(sym.name, [sym.value]);
       else if (sym.type === 2) list.unshift(sym.value); else list.push(sym.value);
     }
-    this.units = new LazyUnits(s, elf.read('.debug_aranges'), (off, len) => elf.readIn(info, off, len), info.size, (n) => this.byName.get(n) ?? []);
+    const infoRela = elf.section('.rela.debug_info');
+    const readInfo = (off: number, len: number): Uint8Array => {
+      const bytes = elf.readIn(info, off, len);
+      applyRelocations(elf, infoRela, bytes, off, this.delta);
+      return bytes;
+    };
+    this.units = new LazyUnits(s, this.section('.debug_aranges'), readInfo, info.size, (n) => this.byName.get(n) ?? []);
     const arch = archForMachine(elf.machine);
     // Call frame information is small (2.5 MB for a vmlinux) and wanted at every stop: read it whole.
     const warnings: string[] = [];
-    const fdes: Fde[] = [];
-    const frame = elf.read('.debug_frame');
-    if (frame) { try { fdes.push(...parseFrameSection(frame, false, 0, arch.addrSize)); } catch (e) { warnings.push(`.debug_frame: ${(e as Error).message}`); } }
-    const eh = elf.section('.eh_frame');
-    const ehBytes = elf.read('.eh_frame');
-    if (eh && ehBytes) { try { fdes.push(...parseFrameSection(ehBytes, true, eh.addr, arch.addrSize)); } catch (e) { warnings.push(`.eh_frame: ${(e as Error).message}`); } }
-    this.dwarf = new DebugInfo(s, this.units, new FrameTable(fdes), warnings, arch);
+    this.frameSections = () => {
+      const fdes: Fde[] = [];
+      const frame = this.section('.debug_frame');
+      if (frame) { try { fdes.push(...parseFrameSection(frame, false, 0, arch.addrSize)); } catch (e) { warnings.push(`.debug_frame: ${(e as Error).message}`); } }
+      const eh = elf.section('.eh_frame');
+      const ehBytes = this.section('.eh_frame');
+      if (eh && ehBytes) { try { fdes.push(...parseFrameSection(ehBytes, true, moveKernelAddress(eh.addr, this.delta), arch.addrSize)); } catch (e) { warnings.push(`.eh_frame: ${(e as Error).message}`); } }
+      return fdes;
+    };
+    this.ranges = elf.sections.filter((x) => (x.flags & 0x2) !== 0 && x.size > 0).map((x): [number, number] => [x.addr, x.addr + x.size]);
+    this.dwarf = new DebugInfo(s, this.units, new FrameTable(this.frameSections()), warnings, arch);
     this.dwarf.entry = elf.entry;
-    this.lines = new LineTable(new LazyLineRows(s.line, { str: s.str, lineStr: s.lineStr }, this.units));
+    this.lineRows = new LazyLineRows(() => s.line, { str: s.str, lineStr: s.lineStr }, this.units);
+    this.lines = new LineTable(this.lineRows);
   }
 
-  /** The [start, end) ranges the kernel's allocated sections occupy (where a symbol may name an address). */
-  loadedRanges(): Array<[number, number]> {
-    return this.elf.sections.filter((x) => (x.flags & 0x2) !== 0 && x.size > 0).map((x): [number, number] => [x.addr, x.addr + x.size]);
+  /**
+   * The [start, end) ranges the kernel's allocated sections occupy (where a symbol may name an
+   * address): one array, moved in place by relocate().
+   */
+  loadedRanges(): Array<[number, number]> { return this.ranges; }
+
+  /**
+   * The kernel runs `delta` bytes from its link addresses (KASLR): every address the file gives
+   * moves by it from now on. Parsed units and line programs are dropped and read again; the
+   * symbol objects (shared with the caller's symbol table) and loadedRanges() move in place.
+   */
+  relocate(delta: number): void {
+    const step = delta - this.delta;
+    if (step === 0) return;
+    this.delta = delta;
+    this.loaded.clear();
+    for (const s of this.symbols) if (!s.absolute) s.address = moveKernelAddress(s.address, step);
+    for (const list of this.byName.values()) for (let i = 0; i < list.length; i++) list[i] = moveKernelAddress(list[i]!, step);
+    for (const r of this.ranges) { r[0] = moveKernelAddress(r[0], step); r[1] = moveKernelAddress(r[1] - 1, step) + 1; }
+    this.units.reset(this.section('.debug_aranges'));
+    this.dwarf.frames.reset(this.frameSections());
+    if (this.dwarf.entry !== undefined) this.dwarf.entry = moveKernelAddress(this.dwarf.entry, step);
+    this.lineRows.clear();
   }
+
+  /** What relocate() did, for the Debug Console. */
+  describeOffset(): string { return this.delta === 0 ? 'at its link addresses' : `moved by ${this.delta < 0 ? '-' : ''}${hex(Math.abs(this.delta))} from its link addresses`; }
 
   /** Addresses the symbol table gives `name` (functions first). */
   addressesOf(name: string): number[] { return this.byName.get(name) ?? []; }
 
   private section(name: string): Uint8Array | undefined {
-    if (!this.loaded.has(name)) this.loaded.set(name, this.elf.read(name));
+    if (!this.loaded.has(name)) {
+      const bytes = this.elf.read(name);
+      if (bytes) applyRelocations(this.elf, this.elf.section(`.rela${name}`), bytes, 0, this.delta);
+      this.loaded.set(name, bytes);
+    }
     return this.loaded.get(name);
   }
 }

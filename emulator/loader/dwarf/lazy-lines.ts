@@ -13,7 +13,7 @@ export class LazyLineRows implements LineRows {
   private headers: Map<number, string[]> | null = null;
   private rowCount = 0;
 
-  constructor(private readonly line: Uint8Array | undefined, private readonly strings: LineStrings, private readonly units: LazyUnits) {}
+  constructor(private readonly lineSection: () => Uint8Array | undefined, private readonly strings: LineStrings, private readonly units: LazyUnits) {}
 
   rowsAt(address: number): readonly LineRow[] {
     const p = this.units.lineProgramAt(address);
@@ -50,7 +50,8 @@ export class LazyLineRows implements LineRows {
     let rows = this.decoded.get(offset);
     if (rows) return rows;
     if (compDir) this.compDirs.set(offset, compDir);
-    rows = this.line ? decodeLineProgram(this.line, offset, compDir, this.strings) : [];
+    const line = this.lineSection();
+    rows = line ? decodeLineProgram(line, offset, compDir, this.strings) : [];
     this.decoded.set(offset, rows);
     this.rowCount += rows.length;
     return rows;
@@ -59,7 +60,7 @@ export class LazyLineRows implements LineRows {
   private fileTables(): Map<number, string[]> {
     if (this.headers) return this.headers;
     const out = new Map<number, string[]>();
-    const data = this.line;
+    const data = this.lineSection();
     const memoStrings: LineStrings = { ...this.strings, memo: { strings: new Map(), paths: new Map() } };
     if (data) {
       for (let pos = 0; pos + 4 <= data.length;) {

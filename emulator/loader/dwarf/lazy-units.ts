@@ -53,7 +53,7 @@ export function readAranges(sec: Uint8Array): ArangeEntry[] {
 export class LazyUnits implements UnitSource {
   private readonly cache = new Map<number, Loaded>();
   private readonly roots = new Map<number, Unit | null>();
-  private readonly aranges: ArangeEntry[];
+  private aranges: ArangeEntry[];
   /** Problems met while loading units (a broken unit loses its own information only). */
   readonly warnings: string[] = [];
 
@@ -176,6 +176,9 @@ export class LazyUnits implements UnitSource {
 
   loadedUnits(): CompileUnit[] { return [...this.cache.values()].flatMap((l) => (l.cu ? [l.cu] : [])); }
 
-  /** Forgets every parsed unit (the section bytes changed: relocated for KASLR). */
-  clear(): void { this.cache.clear(); this.roots.clear(); }
+  /** Forgets every parsed unit and takes new address ranges (the sections were relocated: KASLR). */
+  reset(aranges: Uint8Array | undefined): void {
+    this.cache.clear(); this.roots.clear();
+    this.aranges = aranges ? readAranges(aranges) : [];
+  }
 }
