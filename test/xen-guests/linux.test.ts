@@ -1,0 +1,54 @@
+// Issue 16 point 4, as the user runs it: `paravirt run --mode pv vmlinuz --initrd initramfs
+// --cmdline "console=hvc0"` (xl create with kernel=, ramdisk=, extra=) and the same with
+// --mode pvh, on Debian's stock kernel and the busybox initramfs of test/linux: the console is
+// hvc0 (the domain's console ring), /init prints its marker with the kernel release, and
+// busybox's poweroff ends the domain through SCHEDOP_shutdown (exit status 0).
+// PARAVIRT_LINUX_BOOT=0 skips the boots on a machine where they are too long.
+
+import { test, before } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { buildAll, type Built } from '../cli/harness';
+import { linuxFixture, type LinuxFixture } from '../linux/debian-kernel';
+import { INIT_MARKER } from '../linux/initramfs';
+
+const SKIP = process.env.PARAVIRT_LINUX_BOOT === '0' ? 'PARAVIRT_LINUX_BOOT=0: the Linux boots are skipped' : false;
+const STRICT = process.env.PARAVIRT_XEN_GUESTS_STRICT === '1';
+// What stops each boot today (the hypervisor side is being built beside this test): run and
+// reported as todo until it boots, then a plain test.
+const TODO = {
+  pv: STRICT ? false : 'the 64-bit PV domain builder (pv64) has not landed',
+  pvh: STRICT ? false : 'PVH Linux stops in tsc_early_init: shared_info placed by add_to_physmap carries no vcpu_time_info (pvclock_tsc_khz divides by tsc_to_system_mul 0); vcpu_op, events and grants are not wired to PVH yet',
+};
+
+let b: Built;
+let fx: LinuxFixture | string;
+before(async () => {
+  b = await buildAll([]);
+  try { fx = linuxFixture(); } catch (e) { fx = `Debian's kernel or busybox could not be fetched: ${(e as Error).message}`; }
+});
+
+function boot(mode: 'pv' | 'pvh'): void {
+  if (typeof fx === 'string') { assert.fail(fx); }
+  const run = spawnSync(process.execPath, [b.cli, 'run', '--mode', mode, fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', 'console=hvc0',
+    '--max-time', '120', '--max-instructions', '30G', '--summary', 'json'], { encoding: 'utf8', timeout: 3_500_000, cwd: b.dir, maxBuffer: 64 << 20 });
+  const out = run.stdout ?? '';
+  const summaryLine = out.split(/\r?\n/).reverse().find((l) => l.startsWith('{"kernel"'));
+  const summary = summaryLine ? JSON.parse(summaryLine) as { stop: { kind: string; reason?: string }; hypercalls?: Record<string, number> } : null;
+  const consoleTail = out.slice(-2500);
+  const line = out.split(/\r?\n/).find((l) => l.startsWith(INIT_MARKER));
+  assert.ok(line, `${mode}: no marker; status ${run.status}, stop ${JSON.stringify(summary?.stop)}; console:\n${consoleTail}\n${run.stderr}`);
+  assert.ok(fx.kernelPackage.startsWith(`linux-image-${line.slice(INIT_MARKER.length).trim()}`), line);
+  assert.equal(summary?.stop.kind, 'shutdown', JSON.stringify(summary?.stop));
+  assert.match(summary?.stop.reason ?? '', /sched_op shutdown: poweroff/);
+  assert.ok((summary?.hypercalls?.sched_op ?? 0) > 0);
+  assert.equal(run.status, 0);
+}
+
+test('paravirt run --mode pv boots Debian\'s kernel as a 64-bit PV guest to /init on hvc0 and powers off through sched_op', {
+  skip: SKIP, todo: TODO.pv, timeout: 3_600_000,
+}, () => boot('pv'));
+
+test('paravirt run --mode pvh boots Debian\'s kernel as a PVH guest to /init on hvc0 and powers off through sched_op', {
+  skip: SKIP, todo: TODO.pvh, timeout: 3_600_000,
+}, () => boot('pvh'));
