@@ -31,7 +31,9 @@ function flatSegment(cpu: ExecCpu, s: number, sel: number, attr: number): void {
 
 /** 0F 05 SYSCALL: ring 0 at LSTAR with CS/SS from STAR[47:32], RCX = next RIP, R11 = RFLAGS. */
 export function syscall(cpu: ExecCpu): void {
-  if (!cpu.long64 || !(cpu.efer & EFER_SCE)) cpu.fault(UD);
+  if (!cpu.long64) cpu.fault(UD);
+  if (cpu.syscallHook !== null && cpu.syscallHook()) { cpu.attn = true; cpu.irqPoll = true; return; }
+  if (!(cpu.efer & EFER_SCE)) cpu.fault(UD);
   const sel = cpu.msrs.get(MSR_STAR)![1] & 0xffff;
   const target = cpu.msrs.get(MSR_LSTAR)!;
   const mask = cpu.msrs.get(MSR_SFMASK)![0];

@@ -31,6 +31,12 @@ export class SegmentCpu extends CodeStackAccess {
   sink: ExitSink | null = null;
   controls: ExitControls | null = null;
   intercept: InterceptHook | null = null;
+  /**
+   * Hypervisor hook for SYSCALL in 64-bit mode, called after RIP has moved past the
+   * instruction and before its effects: true if the hypervisor took it (Xen's own LSTAR
+   * entry, which a 64-bit PV guest's hypercalls and user-mode system calls reach).
+   */
+  syscallHook: (() => boolean) | null = null;
   /** Set when an exit filter matched during the current instruction. */
   filterHit = false;
   /** Triple fault detail, set when the CPU shuts down. */

@@ -52,4 +52,6 @@ export interface PvKernel {
   guestOs?: string;
   /** The ramdisk the domain builder places after the kernel (start_info.mod_start, mod_len). */
   module?: Uint8Array;
+  /** The ABI, from the ELF class: 32 (x86_32 PAE, kernel in ring 1) or 64 (x86_64, kernel in ring 3). Absent: 32. */
+  width?: 32 | 64;
 }

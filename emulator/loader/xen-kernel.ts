@@ -45,9 +45,16 @@ export function xenKernelImage(source: Uint8Array | KernelImage, info: XenGuestI
   const segments = loadSegments(elf);
   const shift = info.layout.virtBase - info.layout.paddrOffset;
   const placed = segments.map((p) => ({ p, virt: p.paddr + shift })).sort((a, b) => a.virt - b.virt);
+  const wide = kernel.elf().class === 64;
   for (const s of placed) {
-    if (s.virt < 0 || s.virt + s.p.memsz > 0x100000000) {
-      throw new ImageError(`segment ${s.p.index} lands at ${hex(s.virt >>> 0)} after the VIRT_BASE - PADDR_OFFSET shift, outside the 32-bit address space`, { field: 'p_paddr' });
+    // A 64-bit kernel lives in one half of the canonical address space, below Xen's own range or in the top half above it.
+    const bad = wide
+      ? !(s.virt >= 0 ? s.virt + s.p.memsz <= 2 ** 47 : s.virt >= -(2 ** 47) + 2 ** 43 && s.virt + s.p.memsz <= 0)
+      : s.virt < 0 || s.virt + s.p.memsz > 0x100000000;
+    if (bad) {
+      throw new ImageError(wide
+        ? `segment ${s.p.index} lands at ${hex(s.virt)} after the VIRT_BASE - PADDR_OFFSET shift, outside the guest's part of the 64-bit address space`
+        : `segment ${s.p.index} lands at ${hex(s.virt >>> 0)} after the VIRT_BASE - PADDR_OFFSET shift, outside the 32-bit address space`, { field: 'p_paddr' });
     }
   }
   for (let i = 1; i < placed.length; i++) {

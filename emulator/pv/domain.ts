@@ -22,6 +22,8 @@ import type { DomainLayout } from './domain-layout';
 import { ConsoleBackend } from './console';
 import { XenstoreBackend } from './xenstore';
 import { decodeInfo } from '../isa/decode';
+import { Vcpu64 } from './vcpu64';
+import { PageTypes64 } from './page-types64';
 
 const CS = 1, SS = 2, DS = 3, ES = 0, FS = 4, GS = 5;
 const FLAG_IF = 0x200, FLAG_TF = 0x100, FLAG_NT = 0x4000, FLAG_RF = 0x10000, FLAG_VM = 0x20000, FLAG_IOPL = 0x3000;
@@ -57,11 +59,14 @@ export class PvDomain {
   width: GuestWidth = 32;
   /** What the width-neutral services (events, grants, vcpu_op, pvclock, ...) see of this domain. */
   readonly services: XenDomainServices;
+  /** A 64-bit guest's kernel/user mode, page-table roots, other GS base and syscall entry points. */
+  readonly v64 = new Vcpu64();
 
   // Trap table: 256 entries of {flags, cs, eip}; eip 0 = no handler.
   readonly trapFlags = new Uint8Array(256);
   readonly trapCs = new Uint16Array(256);
-  readonly trapEip = new Uint32Array(256);
+  /** Handler addresses: 32-bit ones unsigned, a 64-bit guest's as signed canonical numbers. */
+  readonly trapEip = new Float64Array(256);
   event: CallbackTarget = { cs: 0, eip: 0 };
   failsafe: CallbackTarget = { cs: 0, eip: 0 };
   eventMasksOnEntry = true;
@@ -122,6 +127,8 @@ export class PvDomain {
     this.layout = null;
     this.width = 32;
     this.hypervisorLog.length = 0;
+    this.access.width = 32;
+    this.v64.load(new Vcpu64().save());
   }
 
   /** The first n grant-table frames (shared with the guest, owned by the hypervisor). */
@@ -141,7 +148,7 @@ export class PvDomain {
       ldtEntries: this.ldtEntries, grantFrameCount: this.grantFrameCount,
       singleshotAt: this.singleshotAt, periodicNs: this.periodicNs, periodicAt: this.periodicAt, blocked: this.blocked,
       pollDeadline: this.pollDeadline, hostTickAt: this.hostTickAt, stop: this.stop, dead: this.dead, layout: this.layout,
-      width: this.width,
+      width: this.width, v64: this.v64.save(),
       events: {
         state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
         backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
@@ -152,6 +159,7 @@ export class PvDomain {
       types: {
         totalFrames: t.totalFrames, guestFrames: t.guestFrames, type: t.type.slice(), typeRefs: t.typeRefs.slice(),
         pinned: t.pinned.slice(), writable: t.writable.slice(), xenL2: t.xenL2.slice(), hvPdes: t.hvPdes.map((e) => [...e]),
+        xenL4: t instanceof PageTypes64 ? t.xenL4.map((e) => [...e]) : null,
       },
       log: this.log.snapshot(),
     };
@@ -167,6 +175,8 @@ export class PvDomain {
     this.singleshotAt = s.singleshotAt; this.periodicNs = s.periodicNs; this.periodicAt = s.periodicAt; this.blocked = s.blocked;
     this.pollDeadline = s.pollDeadline; this.hostTickAt = s.hostTickAt; this.stop = s.stop; this.dead = s.dead; this.layout = s.layout;
     this.width = s.width ?? 32;
+    this.access.width = this.width;
+    if (s.v64) this.v64.load(s.v64);
     const ev = this.events, e = s.events;
     ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
     e.backend.forEach((b: PortBackend, i: number) => { ev.backend[i] = b; });
@@ -178,9 +188,11 @@ export class PvDomain {
     this.console.setPendingInput(s.console.input);
     this.xenstore.load(s.xenstore);
     const ty = s.types;
-    const types = new PageTypes(this.mem, ty.totalFrames, ty.guestFrames, this.layout
+    const mappable = this.layout
       ? ((lay: DomainLayout) => (mfn: number) => mfn === lay.sharedInfoMfn || lay.grantMfns.includes(mfn))(this.layout)
-      : () => false);
+      : () => false;
+    const types = this.width === 64 ? new PageTypes64(this.mem, ty.totalFrames, ty.guestFrames, mappable) : new PageTypes(this.mem, ty.totalFrames, ty.guestFrames, mappable);
+    if (types instanceof PageTypes64 && ty.xenL4) types.xenL4 = ty.xenL4.map((x: number[]) => [x[0], x[1]] as [number, number]);
     types.type.set(ty.type); types.typeRefs.set(ty.typeRefs); types.pinned.set(ty.pinned); types.writable.set(ty.writable);
     types.xenL2.set(ty.xenL2); types.hvPdes = ty.hvPdes.map((x: number[]) => [x[0], x[1]] as [number, number]);
     this.types = types;

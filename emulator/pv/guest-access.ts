@@ -27,6 +27,8 @@ export class GuestAccess {
   norm(va: number): number { return this.width === 64 ? va : va >>> 0; }
 
   /** Whether `va` (normalised) is somewhere a hypercall may point: Xen's __addr_ok. */
+  addressOk(va: number): boolean { return this.addrOk(this.norm(va)); }
+
   private addrOk(va: number): boolean {
     if (this.width === 32) return va < HYPERVISOR_VIRT_START;
     return Number.isInteger(va) && va >= -CANONICAL && va < CANONICAL && !(va >= HV64_START && va < HV64_END);

@@ -19,6 +19,8 @@ import { PvKind } from '../trace/record-kinds';
 import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName } from './hypercall-table';
 import { BATCH_SLICE, Continuation } from './continuation';
 import { ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
+import { iret64 } from './iret64';
+import { callbackOp64, setCallbacks64, setSegmentBase, setTrapTable64 } from './hypercalls64';
 
 void CONS_IN; void TI_DPL_MASK;
 
@@ -37,7 +39,7 @@ export function hypercall(d: PvDomain, insnLength = 2): void {
   const nr = d.width === 64 && cpu.regsHi[0] !== 0 ? UNKNOWN_NR : r[0] >>> 0;
   const costs = d.log.costs;
   if (nr === HC.iret) {
-    doIret(d);
+    if (d.width === 64) iret64(d); else doIret(d);
     const cyc = costs.hypercallRoundTrip + (costs.handler.iret ?? costs.defaultHandler);
     d.log.countHypercall(nr, cyc, false);
     if (!d.dead) d.recordAt(PvKind.HYPERCALL, nr, 'iret', cyc, 0, { value: 0 });
@@ -92,7 +94,7 @@ type Handler = (d: PvDomain, a: HypercallArgs, nested: boolean) => number;
  * row without an entry here a compile error. null = not offered to this guest (-ENOSYS).
  */
 const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
-  set_trap_table: (d, a) => setTrapTable(d, a.addr(0)),
+  set_trap_table: (d, a) => (d.width === 64 ? setTrapTable64(d, a.addr(0)) : setTrapTable(d, a.addr(0))),
   mmu_update: (d, a, nested) => mmuUpdate(d, a.addr(0), a.lo(1), a.addr(2), a.lo(3), nested),
   set_gdt: (d, a) => setGdt(d, a.addr(0), a.lo(1)),
   stack_switch: (d, a) => {
@@ -102,6 +104,7 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
     return 0;
   },
   set_callbacks: (d, a) => {
+    if (d.width === 64) return setCallbacks64(d, a.addr(0), a.addr(1), a.addr(2));
     d.event = { cs: fixCs(a.lo(0)), eip: a.addr(1) };
     d.failsafe = { cs: fixCs(a.lo(2)), eip: a.addr(3) };
     return 0;
@@ -115,27 +118,33 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   platform_op: null,
   set_debugreg: (d, a) => setDebugReg(d, a.lo(0), a.lo(1)),
   get_debugreg: (d, a) => { const v = getDebugReg(d, a.lo(0)); return v === null ? -ENODEV : v | 0; },
-  update_descriptor: (d, a) => updateDescriptor(d, a.lo(0) + a.lo(1) * 0x100000000, a.lo(2), a.lo(3)),
+  update_descriptor: (d, a) => (d.width === 64
+    ? updateDescriptor(d, a.lo(0) + a.hi(0) * 0x100000000, a.lo(1), a.hi(1))
+    : updateDescriptor(d, a.lo(0) + a.lo(1) * 0x100000000, a.lo(2), a.lo(3))),
   memory_op: (d, a) => memoryOp(d, a.lo(0), a.addr(1)),
   multicall: (d, a, nested) => (nested ? -EINVAL : multicall(d, a.addr(0), a.lo(1))),
-  update_va_mapping: (d, a) => updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3)),
-  set_timer_op: (d, a) => setTimer(d, a.lo(0) + a.lo(1) * 0x100000000),
+  // A 64-bit guest passes the new entry in one register: (va, val, flags).
+  update_va_mapping: (d, a) => (d.width === 64 ? updateVaMapping(d, a.addr(0), a.lo(1), a.hi(1), a.lo(2)) : updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3))),
+  set_timer_op: (d, a) => setTimer(d, d.width === 64 ? a.lo(0) + a.hi(0) * 0x100000000 : a.lo(0) + a.lo(1) * 0x100000000),
   event_channel_op_compat: (d, a) => eventChannelOp(d, d.access.u32(a.addr(0)), a.addr(0) + 4),
   xen_version: (d, a) => xenVersion(d, a.lo(0), a.addr(1)),
   console_io: (d, a, nested) => consoleIo(d, a.lo(0), a.lo(1), a.addr(2), nested),
   physdev_op_compat: (d, a) => physdevOp(d, d.access.u32(a.addr(0)), a.addr(0) + 4),
   grant_table_op: (d, a) => grantTableOp(d, a.lo(0), a.addr(1), a.lo(2)),
   vm_assist: (d, a) => vmAssist(d, a.lo(0), a.lo(1)),
-  update_va_mapping_otherdomain: (d, a) =>
-    ((a.lo(4) & 0xffff) === DOMID_SELF || (a.lo(4) & 0xffff) === OUR_DOMID ? updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3)) : -ESRCH),
+  update_va_mapping_otherdomain: (d, a) => {
+    const dom = a.lo(d.width === 64 ? 3 : 4) & 0xffff;
+    if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+    return d.width === 64 ? updateVaMapping(d, a.addr(0), a.lo(1), a.hi(1), a.lo(2)) : updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3));
+  },
   iret: () => -EINVAL, // the trap itself is handled by hypercall(); this is reachable only from a multicall
   vcpu_op: (d, a) => vcpuOp(d, a.lo(0), a.lo(1), a.addr(2)),
-  set_segment_base: null,
+  set_segment_base: (d, a) => (d.width === 64 ? setSegmentBase(d, a.lo(0), a.addr(1)) : -ENOSYS),
   mmuext_op: (d, a, nested) => mmuextOp(d, a.addr(0), a.lo(1), a.addr(2), a.lo(3), nested),
   xsm_op: null,
   nmi_op: null,
   sched_op: (d, a) => schedOp(d, a.lo(0), a.addr(1), false),
-  callback_op: (d, a) => callbackOp(d, a.lo(0), a.addr(1)),
+  callback_op: (d, a) => (d.width === 64 ? callbackOp64(d, a.lo(0), a.addr(1)) : callbackOp(d, a.lo(0), a.addr(1))),
   xenoprof_op: null,
   event_channel_op: (d, a) => eventChannelOp(d, a.lo(0), a.addr(1)),
   physdev_op: (d, a) => physdevOp(d, a.lo(0), a.addr(1)),

@@ -9,9 +9,12 @@ import type { AccessSize, Platform, PlatformRequest } from '../devices/platform-
 import type { BootPlan } from '../loader/boot-plan';
 import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStateView, type PvStop } from './domain';
 import { buildDomain, type DomainLayout } from './domain-builder';
+import { buildDomain64 } from './domain-builder64';
+import { bounceException64, deliverUpcall64, rip64, setRip64, softInterrupt64, userSyscall64 } from './entry64';
 import { hypercall } from './hypercalls';
 import { emulatePrivileged, forcedCpuid } from './priv-op';
 import { emulatePtWrite } from './ptwr';
+import { emulatePtWrite64 } from './ptwr64';
 import { PvKind } from '../trace/record-kinds';
 
 const NO_EXITS: ExitControls = {
@@ -49,6 +52,7 @@ export class PvHypervisor {
     cpu.controls = NO_EXITS;
     cpu.platform = this.platform;
     cpu.intercept = (vector, code, kind) => this.intercept(vector, code, kind);
+    cpu.syscallHook = () => this.syscall();
   }
 
   get stats() { return this.domain.log.stats; }
@@ -58,16 +62,40 @@ export class PvHypervisor {
     if (!plan.pv) throw new Error(`PV mode needs a Xen PV kernel (ELF with Xen notes or __xen_guest); this image is: ${plan.description}`);
     this.domain.reset();
     this.domain.hostTickAt = HOST_TICK;
-    return buildDomain(this.domain, plan.pv);
+    const width = plan.pv.width ?? 32;
+    this.domain.width = width;
+    this.domain.access.width = width;
+    return width === 64 ? buildDomain64(this.domain, plan.pv) : buildDomain(this.domain, plan.pv);
   }
 
   takeStop(): PvStop | null { return this.domain.takeStop(); }
 
   state(): PvStateView { return this.domain.state(); }
 
+  /**
+   * SYSCALL from a 64-bit guest: from its kernel a hypercall, from its user space a bounce
+   * to the kernel's syscall callback. RCX and R11 are what the instruction leaves in them.
+   */
+  private syscall(): boolean {
+    const d = this.domain, cpu = this.cpu;
+    if (d.width !== 64) return false;
+    if (d.dead || d.layout === null) return true;
+    cpu.regs[1] = cpu.eip; cpu.regsHi[1] = cpu.ripHi;
+    cpu.regs[11] = cpu.getFlags() & ~0x10000; cpu.regsHi[11] = 0;
+    if (d.v64.kernelMode) hypercall(d, 2);
+    else userSyscall64(d);
+    return true;
+  }
+
+  private bounce(vector: number, code: number): void {
+    if (this.domain.width === 64) bounceException64(this.domain, vector, code);
+    else this.domain.bounceException(vector, code);
+  }
+
   private intercept(vector: number, code: number, kind: DeliveryKind): boolean {
     const d = this.domain, cpu = this.cpu;
     if (d.dead || d.layout === null) return true;
+    if (d.width === 64) return this.intercept64(vector, code, kind);
     if (kind === 'external') {
       if (vector === UPCALL_VECTOR) d.deliverUpcall();
       return true;
@@ -88,7 +116,7 @@ export class PvHypervisor {
     // From user code too: CLI/STI and port I/O under a virtual IOPL that allows them.
     if (vector === GP && code === 0 && d.options.privileged === 'xen') {
       const e = emulatePrivileged(d);
-      if (e && 'raise' in e) { d.bounceException(e.raise, -1); return true; }
+      if (e && 'raise' in e) { this.bounce(e.raise, -1); return true; }
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
     if (cpu.cpl === 1 && vector === PF && (code & 3) === 3) {
@@ -99,11 +127,36 @@ export class PvHypervisor {
     return true;
   }
 
+  /** The same for a 64-bit guest: no int 0x82 (hypercalls are SYSCALLs), the kernel in ring 3. */
+  private intercept64(vector: number, code: number, kind: DeliveryKind): boolean {
+    const d = this.domain, cpu = this.cpu;
+    if (kind === 'external') {
+      if (vector === UPCALL_VECTOR) deliverUpcall64(d);
+      return true;
+    }
+    if (kind === 'software') {
+      if (vector === 3 || vector === 4) bounceException64(d, vector, -1);
+      else softInterrupt64(d, vector);
+      return true;
+    }
+    if (vector === 8) { d.crash(`double fault at 0x${(cpu.eip >>> 0).toString(16)}`); return true; }
+    if (vector === UD) {
+      const e = forcedCpuid(d);
+      if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
+    }
+    if (d.v64.kernelMode && vector === PF && (code & 3) === 3) {
+      const len = emulatePtWrite64(d);
+      if (len > 0) { this.emulated(len, 'ptwr', 0x0e00); return true; }
+    }
+    bounceException64(d, vector, code);
+    return true;
+  }
+
   private emulated(length: number, name: string, opcode: number): void {
     const d = this.domain, cpu = this.cpu;
     d.recordAt(PvKind.PRIV_OP, opcode, `emulate:${name}`, d.log.costs.privilegedOp, 0);
-    cpu.eip = (cpu.eip + length) | 0;
-    cpu.invalidateFetch();
+    if (cpu.long64) setRip64(d, rip64(d) + length);
+    else { cpu.eip = (cpu.eip + length) | 0; cpu.invalidateFetch(); }
   }
 
   private makePlatform(): Platform {

@@ -12,6 +12,7 @@ import { PageTypes, T_L1, T_L2, T_L3, T_NONE, T_SEG } from './page-types';
 import { checkDescriptor } from './descriptors';
 import { FAULT } from '../cpu';
 import { BATCH_SLICE, Continuation, MMU_UPDATE_PREEMPTED } from './continuation';
+import { l1EntryAddress64, mmuextOp64 } from './mmu-ops64';
 
 const P = 1;
 
@@ -19,6 +20,7 @@ function selfDomain(dom: number): boolean { return (dom & 0xffff) === DOMID_SELF
 
 function flushAfterUpdate(d: PvDomain, table: number): void {
   const cpu = d.cpu;
+  if (d.width === 64) { cpu.flushTlb(); return; }
   // A change to the live L3 must reach the PDPTE registers; everything else needs a TLB flush.
   if (table === (cpu.cr3 >>> 12)) {
     try { cpu.loadPdptes(); } catch (e) { if (e !== FAULT) throw e; }
@@ -69,8 +71,14 @@ export function mmuUpdate(d: PvDomain, reqs: number, count: number, pdone: numbe
       const lay = d.layout!;
       if (!d.types.ownedByGuest(mfn)) rc = -EINVAL;
       else {
-        const at = lay.m2pFrames[mfn >>> 10] * PAGE + (mfn & 1023) * 4;
-        d.mem.store32(at, lo | 0);
+        if (d.width === 64) {
+          // A 64-bit guest's M2P has 8-byte entries.
+          const at = lay.m2pFrames[Math.floor(mfn / 512)] * PAGE + (mfn % 512) * 8;
+          d.mem.store32(at, lo | 0); d.mem.store32(at + 4, hi | 0);
+        } else {
+          const at = lay.m2pFrames[mfn >>> 10] * PAGE + (mfn & 1023) * 4;
+          d.mem.store32(at, lo | 0);
+        }
       }
     } else rc = -ENOSYS;
     if (rc !== 0) break;
@@ -114,9 +122,9 @@ export function l1EntryAddress(d: PvDomain, va: number): number {
 }
 
 export function updateVaMapping(d: PvDomain, va: number, lo: number, hi: number, flags: number): number {
-  va >>>= 0;
-  if (va >= HYPERVISOR_VIRT_START) return -EINVAL;
-  const ptr = l1EntryAddress(d, va);
+  va = d.access.norm(va);
+  if (!d.access.addressOk(va)) return -EINVAL;
+  const ptr = d.width === 64 ? l1EntryAddress64(d, va) : l1EntryAddress(d, va);
   if (ptr < 0) { d.types.lastError = `no L1 table maps 0x${va.toString(16)}`; return -EINVAL; }
   if (d.types.type[ptr >>> 12] !== T_L1) { d.types.lastError = 'the table mapping this address is not a validated L1'; return -EINVAL; }
   const rc = ptUpdate(d, ptr, lo, hi, false);
@@ -133,6 +141,7 @@ export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number,
   if (!selfDomain(foreigndom)) return -ESRCH;
   const before = continued(d, count, pdone);
   if (before < 0) return before;
+  if (d.width === 64) return mmuextOp64(d, ops, count, pdone, foreigndom, before, nested);
   count &= 0x7fffffff;
   if (nested && count > BATCH_SLICE) return -EINVAL;
   const slice = Math.min(count, BATCH_SLICE);
@@ -208,7 +217,9 @@ export function setGdt(d: PvDomain, list: number, entries: number): number {
   if (entries > FIRST_RESERVED_GDT_ENTRY) return -EINVAL;
   const n = Math.ceil(entries / 512);
   const frames: number[] = [];
-  try { for (let i = 0; i < n; i++) frames.push(d.access.u32(list + i * 4)); }
+  // The frame list is of unsigned long: 8 bytes each for a 64-bit guest.
+  const step = d.width === 64 ? 8 : 4;
+  try { for (let i = 0; i < n; i++) frames.push(step === 8 ? d.access.u64(list + i * 8) : d.access.u32(list + i * 4)); }
   catch (e) { if (e instanceof GuestFault) return -EFAULT; throw e; }
   const taken: number[] = [];
   for (const f of frames) {

@@ -10,8 +10,8 @@
 import type { PhysicalMemory } from '../memory/physical-memory';
 import { HV_L2_FIRST } from './abi';
 
-export const T_NONE = 0, T_L1 = 1, T_L2 = 2, T_L3 = 3, T_SEG = 5;
-export const TYPE_NAMES = ['none', 'L1', 'L2', 'L3', '', 'descriptor'];
+export const T_NONE = 0, T_L1 = 1, T_L2 = 2, T_L3 = 3, T_L4 = 4, T_SEG = 5;
+export const TYPE_NAMES = ['none', 'L1', 'L2', 'L3', 'L4', 'descriptor'];
 
 /** PTE bits. */
 const P = 1, RW = 2, PSE = 0x80;
@@ -35,8 +35,8 @@ export class PageTypes {
   /** Hypervisor PDEs written into every slot-3 L2 (index HV_L2_FIRST + i). */
   hvPdes: Array<[number, number]> = [];
 
-  constructor(private readonly mem: PhysicalMemory, readonly totalFrames: number,
-    readonly guestFrames: number, private readonly extraMappable: (mfn: number) => boolean) {
+  constructor(protected readonly mem: PhysicalMemory, readonly totalFrames: number,
+    readonly guestFrames: number, protected readonly extraMappable: (mfn: number) => boolean) {
     this.type = new Uint8Array(totalFrames);
     this.typeRefs = new Uint32Array(totalFrames);
     this.pinned = new Uint8Array(totalFrames);
@@ -48,8 +48,8 @@ export class PageTypes {
     this.type.fill(0); this.typeRefs.fill(0); this.pinned.fill(0); this.writable.fill(0); this.xenL2.fill(0);
   }
 
-  private lo(mfn: number, i: number): number { return this.mem.i32[(mfn * 4096 + i * 8) >>> 2]; }
-  private hi(mfn: number, i: number): number { return this.mem.i32[(mfn * 4096 + i * 8 + 4) >>> 2]; }
+  protected lo(mfn: number, i: number): number { return this.mem.i32[(mfn * 4096 + i * 8) >>> 2]; }
+  protected hi(mfn: number, i: number): number { return this.mem.i32[(mfn * 4096 + i * 8 + 4) >>> 2]; }
 
   /** Frame number a PAE entry points at, or -1 if it lies beyond 4 GiB. */
   static frameOf(lo: number, hi: number): number { return hi & 0xfffff ? -1 : lo >>> 12; }
@@ -78,7 +78,7 @@ export class PageTypes {
     if (t === T_L2) this.xenL2[mfn] = 0;
   }
 
-  private validate(mfn: number, t: number): boolean {
+  protected validate(mfn: number, t: number): boolean {
     const n = t === T_L3 ? 4 : 512;
     if (t === T_SEG) return true; // descriptor contents are checked by the caller
     // A PAE L3 must have slot 3 present: that L2 carries the hypervisor's mappings.
@@ -103,7 +103,7 @@ export class PageTypes {
     return true;
   }
 
-  private release(mfn: number, t: number): void {
+  protected release(mfn: number, t: number): void {
     if (t === T_SEG) return;
     const n = t === T_L3 ? 4 : 512;
     for (let i = 0; i < n; i++) {

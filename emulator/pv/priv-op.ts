@@ -13,6 +13,7 @@ import { T_L3 } from './page-types';
 import { loadBase } from './mmu-ops';
 import { pvRdmsr, pvRdtsc, pvWrmsr } from './priv-msr';
 import { getDebugReg, setDebugReg } from './debug-regs';
+import { joinAddress } from './hypercall-args';
 
 const FLAG_IF = 0x200;
 export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
@@ -25,8 +26,10 @@ export interface Raised { raise: number }
 export function fetchInstruction(d: PvDomain): number[] {
   const cpu = d.cpu;
   const out: number[] = [];
+  // In 64-bit mode the code's address is all of RIP (a 64-bit PV kernel's is in the top half).
+  const rip = cpu.long64 ? joinAddress(cpu.eip, cpu.ripHi) : 0;
   for (let i = 0; i < 16; i++) {
-    const lin = (cpu.segBase[1] + cpu.eip + i) >>> 0;
+    const lin = cpu.long64 ? rip + i : (cpu.segBase[1] + cpu.eip + i) >>> 0;
     const p = d.access.phys(lin, false);
     if (p < 0) break;
     out.push(d.mem.u8[p]);

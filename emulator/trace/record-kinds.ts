@@ -24,6 +24,7 @@ const ROWS = [
   kind(259, 'PRIV_OP', 'the emulated instruction\'s opcode (0x0F xx as 0x0fxx)', 'emulate:<instruction>'),
   kind(260, 'FAILSAFE_CALLBACK', '0', 'failsafe-callback'),
   kind(261, 'DOMAIN_CRASH', '0 (the hypervisor crashed the domain) or 3 (the guest asked, SCHEDOP_shutdown crash)', 'hypervisor or guest'),
+  kind(262, 'SYSCALL_BOUNCE', '0 (a 64-bit PV guest\'s user-mode SYSCALL sent to the kernel\'s syscall callback)', 'syscall-callback'),
 ] as const;
 
 type Row = (typeof ROWS)[number];
