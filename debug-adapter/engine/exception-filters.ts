@@ -9,7 +9,7 @@ import { PvKind, isPvRecord } from '../../emulator/trace/record-kinds';
 import { hypercallByName } from '../../emulator/pv/abi';
 import { compileCondition, type ExpressionScope } from '../../emulator/expression';
 
-const PV_HYPERCALL = PvKind.HYPERCALL, PV_TRAP_BOUNCE = PvKind.TRAP_BOUNCE, PV_PRIV_OP = PvKind.PRIV_OP;
+const PV_HYPERCALL = PvKind.HYPERCALL, PV_TRAP_BOUNCE = PvKind.TRAP_BOUNCE, PV_PRIV_OP = PvKind.PRIV_OP, PV_EVENT_UPCALL = PvKind.EVENT_UPCALL;
 
 export interface FilterInfo {
   id: string;
@@ -25,6 +25,8 @@ export const EXCEPTION_FILTERS: FilterInfo[] = [
     conditionDescription: 'e.g. reason == IO_INSTRUCTION && port == 0x3f8 && !in' },
   { id: 'hypercall', label: 'Hypercalls', description: 'Stop on a hypercall (PV: Xen hypercalls; HVM: VMCALL)', default: false, modes: ['hvm', 'pv'],
     conditionDescription: 'e.g. nr == 29, or name == "console_io"' },
+  { id: 'upcall', label: 'Event upcalls', description: 'Stop when the hypervisor enters the guest\'s event callback with events pending (PV)', default: false, modes: ['pv'],
+    conditionDescription: 'e.g. icount > 1000000' },
   { id: 'privop', label: 'Privileged operations', description: 'Stop when the hypervisor emulates a privileged instruction of the ring-1 kernel (PV)', default: false, modes: ['pv'],
     conditionDescription: 'e.g. opcode == 0xf4' },
   { id: 'exception', label: 'Guest exceptions', description: 'Stop when an exception is delivered to the guest (PV trap bounces; HVM exceptions that exit)', default: false, modes: ['hvm', 'pv'],
@@ -70,6 +72,7 @@ function kindMatches(id: string, r: ExitRecord): boolean {
     case 'vmexit': return !isPvRecord(r.reason);
     case 'hypercall': return r.reason === PV_HYPERCALL || r.reason === ExitReason.VMCALL;
     case 'privop': return r.reason === PV_PRIV_OP;
+    case 'upcall': return r.reason === PV_EVENT_UPCALL;
     case 'exception': return r.reason === PV_TRAP_BOUNCE || (r.reason === ExitReason.EXCEPTION_NMI && r.vector !== undefined);
     default: return false;
   }

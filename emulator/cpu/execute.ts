@@ -280,6 +280,9 @@ export class Cpu extends PortCpu {
     if (this.pauseRequested) { this.pauseRequested = false; return RUN_PAUSE; }
     if (this.irqPoll) this.pollInterrupt();
     if (this.tripleFault !== null) return RUN_TRIPLE;
+    // An event just delivered (a PV upcall, an HVM interrupt's exit) that an exit filter
+    // matched stops here, at the handler's first instruction, not one instruction into it.
+    if (this.filterHit) { this.filterHit = false; return RUN_FILTER; }
     // HLT with IF=0 still waits when an NMI can end it.
     if (this.halted) { this.attn = true; return (this.flags & FLAG_IF) || nmiCanWake(this) ? RUN_HALT_WAIT : RUN_HALT_DEAD; }
     return RUN_OK;
