@@ -84,7 +84,8 @@ export class PvDomain {
   gdtEntries = 0;
   ldtBase = 0;
   ldtEntries = 0;
-  grantFrameCount = 0;
+  /** Xen creates a domain's grant table with INITIAL_NR_GRANT_FRAMES (1): query_size says 1 before any setup_table. */
+  grantFrameCount = 1;
 
   /** Timers in ticks (Infinity = not armed). */
   singleshotAt = Infinity;
@@ -117,7 +118,7 @@ export class PvDomain {
     this.event = { cs: 0, eip: 0 }; this.failsafe = { cs: 0, eip: 0 }; this.syscall = { cs: 0, eip: 0 };
     this.eventMasksOnEntry = true;
     this.kernelSs = 0; this.kernelSp = 0; this.iopl = 0; this.ts = false; this.vmAssist = 0;
-    this.gdtFrames = []; this.gdtEntries = 0; this.ldtBase = 0; this.ldtEntries = 0; this.grantFrameCount = 0;
+    this.gdtFrames = []; this.gdtEntries = 0; this.ldtBase = 0; this.ldtEntries = 0; this.grantFrameCount = 1;
     this.singleshotAt = Infinity; this.periodicNs = 0; this.periodicAt = Infinity; this.blocked = false; this.pollDeadline = Infinity;
     this.stop = null; this.dead = false;
     this.events.reset();
