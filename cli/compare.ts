@@ -21,6 +21,10 @@ import { auditFlavour } from './compare-audit';
 export interface CompareOptions {
   memory: number;
   cmdline?: string;
+  /** A flavour's own command line, instead of `cmdline`. */
+  hvmCmdline?: string;
+  pvCmdline?: string;
+  pvhCmdline?: string;
   /** A file name (the CLI reads it) or its bytes. */
   initrd?: string | Uint8Array;
   maxInstructions: number;
@@ -47,6 +51,9 @@ export function registerCompare(program: Command): void {
     .addOption(new Option('--pvh <kernel>', 'the PVH flavour (a kernel with XEN_ELFNOTE_PHYS32_ENTRY)'))
     .addOption(new Option('--memory <MiB>', 'guest RAM in MiB for every flavour').argParser(parseMemory).default(DEFAULT_MEMORY_MIB))
     .addOption(new Option('--cmdline <text>', 'kernel command line for every flavour').argParser(parseCmdline))
+    .addOption(new Option('--hvm-cmdline <text>', 'the HVM flavour\'s command line instead of --cmdline (Linux: console=ttyS0)').argParser(parseCmdline))
+    .addOption(new Option('--pv-cmdline <text>', 'the PV flavour\'s command line instead of --cmdline (Linux: console=hvc0)').argParser(parseCmdline))
+    .addOption(new Option('--pvh-cmdline <text>', 'the PVH flavour\'s command line instead of --cmdline (Linux: console=hvc0)').argParser(parseCmdline))
     .addOption(new Option('--initrd <file>', 'Linux: the initial RAM disk, for every flavour'))
     .addOption(new Option('--until-output <text>', 'end each run at the first hypervisor entry after its console output contains this text (e.g. PARAVIRT-INIT-REACHED)'))
     .addOption(new Option('--max-instructions <n>', 'instruction budget per flavour').argParser(parseCount).default(200_000_000, '200M'))
@@ -121,13 +128,15 @@ export function compareFlavours(list: ReadonlyArray<{ mode: FlavourMode; kernel:
   const planned = list.map(({ mode, kernel }) => {
     let image = images.get(kernel);
     if (!image) { image = readImage(readFile(kernel, 'kernel')); images.set(kernel, image); }
-    return { mode, kernel, plan: planFlavour(mode, image, kernel, fo) };
+    const own = { hvm: o.hvmCmdline, pv: o.pvCmdline, pvh: o.pvhCmdline }[mode];
+    const ffo = own !== undefined ? { ...fo, cmdline: own } : fo;
+    return { mode, kernel, fo: ffo, plan: planFlavour(mode, image, kernel, ffo) };
   });
-  const flavours: FlavourResult[] = planned.map(({ mode, kernel, plan }) => runFlavour(mode, kernel, plan, fo));
+  const flavours: FlavourResult[] = planned.map(({ mode, kernel, plan, fo: ffo }) => runFlavour(mode, kernel, plan, ffo));
   const audited = planned.findIndex((f) => f.mode === 'hvm') >= 0 ? planned.findIndex((f) => f.mode === 'hvm') : planned.findIndex((f) => f.mode === 'pvh');
   // The audit steps the same run again, as far as that flavour went (to its marker with --until-output).
   const compatibility = audited >= 0
-    ? auditFlavour(planned[audited].mode, planned[audited].plan, { ...fo, maxInstructions: Math.min(fo.maxInstructions, flavours[audited].instructions) })
+    ? auditFlavour(planned[audited].mode, planned[audited].plan, { ...planned[audited].fo, maxInstructions: Math.min(fo.maxInstructions, flavours[audited].instructions) })
     : { instructions: 0, complete: true, kinds: [] };
   // With a marker, the output that counts is the output up to it (a flavour may print its
   // last line in one piece, another byte by byte, and each stops at its next entry).
