@@ -13,6 +13,15 @@ const TWO32 = 4294967296;
 /** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
 export const FAULT: { readonly fault: true } = Object.freeze({ fault: true as const });
 
+/**
+ * The address of entry `index` of the table an IA-32e paging entry points to. Physical
+ * addresses stay below 4 GiB here: bits 35:32 of an entry's address select memory that does
+ * not exist, which the bus reads as all ones.
+ */
+function entryAddr(eLo: number, eHi: number, index: number): number {
+  return (eHi & 0xf) * TWO32 + ((eLo & 0xfffff000) >>> 0) + index * 8;
+}
+
 export class PageWalker extends FlagsCore {
   mem!: PhysicalMemory;
   cr0 = 0x60000010;
@@ -125,6 +134,7 @@ export class PageWalker extends FlagsCore {
    * the signed canonical address. MAXPHYADDR is 36 as for PAE: bits 62:36 of every entry are
    * reserved, bit 63 is XD with NXE; PS in a PML4E is reserved.
    */
+  // (entryAddr is a module function: a closure here was made on every walk.)
   private walk4(lin: number, write: boolean, user: boolean, setBits: boolean, fetch: boolean): number {
     const mem = this.mem;
     const wp = (this.cr0 & CR0_WP) !== 0;
@@ -133,9 +143,6 @@ export class PageWalker extends FlagsCore {
     this.walkNx = 0;
     this.walkErr = errBase;
     const rsvHi = this.nxe ? 0x7ffffff0 : 0xfffffff0;
-    // Physical addresses stay below 4 GiB here: bits 35:32 of an entry's address select memory
-    // that does not exist, which the bus reads as all ones.
-    const entryAddr = (eLo: number, eHi: number, index: number): number => (eHi & 0xf) * TWO32 + ((eLo & 0xfffff000) >>> 0) + index * 8;
     const idx4 = (hi >>> 7) & 0x1ff, idx3 = ((hi & 0x7f) << 2) | (lo >>> 30);
     const a4 = ((this.cr3 & 0xfffff000) >>> 0) + idx4 * 8;
     const e4 = mem.read(a4, 4), e4h = mem.read(a4 + 4, 4);
