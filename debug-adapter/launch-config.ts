@@ -15,7 +15,7 @@ export type LaunchImageFormat = typeof LAUNCH_FORMATS[number];
 /** What a client may send in `launch` (type `paravirt`). */
 export interface LaunchArguments {
   program: string;
-  mode?: 'hvm' | 'pv';
+  mode?: 'hvm' | 'pv' | 'pvh';
   memory?: number;
   cmdline?: string;
   format?: LaunchImageFormat;
@@ -46,7 +46,7 @@ export const HISTORY_MAX_MIB = 65536;
 /** JSON schema of each attribute (what package.json declares). Keys must be LaunchArguments' keys. */
 export const LAUNCH_ATTRIBUTES: { [K in keyof Required<LaunchArguments>]: Schema } = {
   program: { type: 'string', description: 'Path of the guest kernel: ELF32 or ELF64 (plain, Multiboot or Multiboot2), a Linux bzImage, or a Xen PV kernel in PV mode.' },
-  mode: { type: 'string', enum: ['hvm', 'pv'], default: 'hvm', description: 'hvm: the guest owns a virtual PC; pv: a Xen-style paravirtualized guest in ring 1.' },
+  mode: { type: 'string', enum: ['hvm', 'pv', 'pvh'], default: 'hvm', description: 'hvm: the guest owns a virtual PC; pv: a Xen-style paravirtualized guest in ring 1; pvh: an HVM container entered like a PV kernel (XEN_ELFNOTE_PHYS32_ENTRY, hvm_start_info), with Xen\'s hypercalls and no legacy devices.' },
   memory: { type: 'integer', minimum: GUEST_MEMORY_MIB.min, maximum: GUEST_MEMORY_MIB.max, default: GUEST_MEMORY_MIB.default, description: 'Guest RAM in MiB.' },
   cmdline: { type: 'string', default: '', description: 'Kernel command line (Multiboot, Multiboot2, Linux, or PV start info).' },
   format: {
@@ -139,7 +139,7 @@ export class LaunchError extends Error {
 /** A launch configuration after validation, with defaults applied and paths resolved. */
 export interface LaunchConfig {
   program: string;
-  mode: 'hvm' | 'pv';
+  mode: 'hvm' | 'pv' | 'pvh';
   memoryMiB: number;
   cmdline: string;
   format: LaunchImageFormat;
@@ -256,7 +256,7 @@ export function validateLaunch(raw: unknown): LaunchConfig {
 
   return {
     program: path(a.program),
-    mode: oneOf('mode', a.mode, ['hvm', 'pv'] as const, 'hvm'),
+    mode: oneOf('mode', a.mode, ['hvm', 'pv', 'pvh'] as const, 'hvm'),
     memoryMiB: int('memory', a.memory, GUEST_MEMORY_MIB.min, GUEST_MEMORY_MIB.max, GUEST_MEMORY_MIB.default),
     cmdline: (a.cmdline as string | undefined) ?? '',
     format: oneOf('format', a.format, LAUNCH_FORMATS, 'auto'),

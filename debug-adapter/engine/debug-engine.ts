@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { Machine, firmwareInfo } from '../../emulator/machine';
 import { TICKS_PER_SECOND } from '../../emulator/clock';
-import { asImage, kernelCommandLine, loadImage, type KernelImage } from '../../emulator/loader';
+import { asImage, kernelCommandLine, loadImage, loadPvh, type KernelImage } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
 import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
@@ -130,6 +130,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const image = asImage(source);
     this.plan = config.mode === 'pv'
       ? loadPvImage(image, { ramBytes: ram, cmdline: config.cmdline, initrd: files.initrd })
+      : config.mode === 'pvh'
+      ? loadPvh(image, { ramBytes: ram, cmdline: config.cmdline, initrd: files.initrd })
       : loadImage(image, {
         ramBytes: ram, cmdline: kernelCommandLine(image, config.format, config.program, config.cmdline), format: config.format,
         initrd: files.initrd, linuxEntry: config.linuxEntry, ...firmwareInfo(),

@@ -21,19 +21,19 @@ export interface FilterInfo {
 }
 
 export const EXCEPTION_FILTERS: FilterInfo[] = [
-  { id: 'vmexit', label: 'VM exits', description: 'Stop on a VM exit (HVM)', default: false, modes: ['hvm'],
+  { id: 'vmexit', label: 'VM exits', description: 'Stop on a VM exit (HVM, PVH)', default: false, modes: ['hvm', 'pvh'],
     conditionDescription: 'e.g. reason == IO_INSTRUCTION && port == 0x3f8 && !in' },
-  { id: 'hypercall', label: 'Hypercalls', description: 'Stop on a hypercall (PV: Xen hypercalls; HVM: VMCALL)', default: false, modes: ['hvm', 'pv'],
+  { id: 'hypercall', label: 'Hypercalls', description: 'Stop on a hypercall (PV and PVH: Xen hypercalls; HVM: VMCALL)', default: false, modes: ['hvm', 'pv', 'pvh'],
     conditionDescription: 'e.g. nr == 29, or name == "console_io"' },
   { id: 'upcall', label: 'Event upcalls', description: 'Stop when the hypervisor enters the guest\'s event callback with events pending (PV)', default: false, modes: ['pv'],
     conditionDescription: 'e.g. icount > 1000000' },
   { id: 'privop', label: 'Privileged operations', description: 'Stop when the hypervisor emulates a privileged instruction of the ring-1 kernel (PV)', default: false, modes: ['pv'],
     conditionDescription: 'e.g. opcode == 0xf4' },
-  { id: 'exception', label: 'Guest exceptions', description: 'Stop when an exception is delivered to the guest (PV trap bounces; HVM exceptions that exit)', default: false, modes: ['hvm', 'pv'],
+  { id: 'exception', label: 'Guest exceptions', description: 'Stop when an exception is delivered to the guest (PV trap bounces; HVM exceptions that exit)', default: false, modes: ['hvm', 'pv', 'pvh'],
     conditionDescription: 'e.g. vector == 14 && cr2 < 0x1000' },
-  { id: 'triple-fault', label: 'Triple fault', description: 'Stop instead of ending the session on a triple fault', default: true, modes: ['hvm'],
+  { id: 'triple-fault', label: 'Triple fault', description: 'Stop instead of ending the session on a triple fault', default: true, modes: ['hvm', 'pvh'],
     conditionDescription: '' },
-  { id: 'domain-crash', label: 'Domain crash', description: 'Stop instead of ending the session when the PV domain crashes', default: true, modes: ['pv'],
+  { id: 'domain-crash', label: 'Domain crash', description: 'Stop instead of ending the session when the PV or PVH domain crashes', default: true, modes: ['pv', 'pvh'],
     conditionDescription: '' },
 ];
 
@@ -70,7 +70,8 @@ export interface ActiveFilter { id: string; test(r: ExitRecord, scope: Expressio
 function kindMatches(id: string, r: ExitRecord): boolean {
   switch (id) {
     case 'vmexit': return !isPvRecord(r.reason);
-    case 'hypercall': return r.reason === PV_HYPERCALL || r.reason === ExitReason.VMCALL;
+    // A PVH VMCALL (handler xen) is followed by its HYPERCALL record, which names the call: stop there once.
+    case 'hypercall': return r.reason === PV_HYPERCALL || (r.reason === ExitReason.VMCALL && r.handler !== 'xen');
     case 'privop': return r.reason === PV_PRIV_OP;
     case 'upcall': return r.reason === PV_EVENT_UPCALL;
     case 'exception': return r.reason === PV_TRAP_BOUNCE || (r.reason === ExitReason.EXCEPTION_NMI && r.vector !== undefined);

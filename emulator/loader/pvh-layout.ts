@@ -7,7 +7,10 @@
 // RAM it reports. Our guest-physical space is RAM from 0 up (nothing backs pages in the hole),
 // so the same regions sit at the top of RAM instead, in the same order and with the same
 // memory-map types: RAM, then the ACPI tables (type ACPI), then the special pages (reserved).
-// No VGA hole below 1 MiB: a PVH domain has no legacy devices and its RAM starts at 0.
+// Above them, the hypervisor's own frames for this domain (shared_info, grant-table frames:
+// Xen heap pages in Xen, which the guest sees only where it maps them with add_to_physmap)
+// are in no memory-map entry at all. No VGA hole below 1 MiB: a PVH domain has no legacy
+// devices and its RAM starts at 0.
 
 import { ImageError } from './image-error';
 
@@ -18,6 +21,8 @@ export const PVH_SPECIAL_PAGES = 8;
 export const SPECIAL_PAGE = { paging: 0, access: 1, sharing: 2, bufioreq: 3, xenstore: 4, ioreq: 5, identPt: 6, console: 7 } as const;
 /** Pages for the ACPI tables (libxl reserves 16 for them, plus one for its own info page). */
 export const PVH_ACPI_PAGES = 16;
+/** Hypervisor frames: shared_info first, then the grant-table frames. */
+export const PVH_XEN_PAGES = 8;
 
 /** hvm_memmap_table_entry types (arch-x86/hvm/start_info.h), the E820 numbers. */
 export const XEN_HVM_MEMMAP_TYPE = { ram: 1, reserved: 2, acpi: 3, nvs: 4, unusable: 5, disabled: 6, pmem: 7 } as const;
@@ -30,26 +35,29 @@ export interface PvhLayout {
   usableEnd: number;
   /** [acpiBase, specialBase): the ACPI tables, RSDP first. */
   acpiBase: number;
-  /** [specialBase, ramBytes): the special pages. */
+  /** [specialBase, xenBase): the special pages. */
   specialBase: number;
+  /** [xenBase, ramBytes): the hypervisor's frames, outside the memory map. */
+  xenBase: number;
   memmap: PvhMemmapEntry[];
 }
 
 /** Room the layout needs besides the kernel: the ACPI area, the special pages and 1 MiB. */
-const MIN_RAM = (PVH_ACPI_PAGES + PVH_SPECIAL_PAGES) * PVH_PAGE + 0x100000;
+const MIN_RAM = (PVH_ACPI_PAGES + PVH_SPECIAL_PAGES + PVH_XEN_PAGES) * PVH_PAGE + 0x100000;
 
 export function pvhLayout(ramBytes: number): PvhLayout {
   if (!Number.isSafeInteger(ramBytes) || ramBytes % PVH_PAGE !== 0 || ramBytes < MIN_RAM || ramBytes > 0x100000000) {
     throw new ImageError(`a PVH domain needs a whole number of pages of RAM, at least ${MIN_RAM} bytes and at most 4 GiB; got ${ramBytes}`, { field: 'ramBytes' });
   }
-  const specialBase = ramBytes - PVH_SPECIAL_PAGES * PVH_PAGE;
+  const xenBase = ramBytes - PVH_XEN_PAGES * PVH_PAGE;
+  const specialBase = xenBase - PVH_SPECIAL_PAGES * PVH_PAGE;
   const acpiBase = specialBase - PVH_ACPI_PAGES * PVH_PAGE;
   return {
-    ramBytes, usableEnd: acpiBase, acpiBase, specialBase,
+    ramBytes, usableEnd: acpiBase, acpiBase, specialBase, xenBase,
     memmap: [
       { addr: 0, size: acpiBase, type: XEN_HVM_MEMMAP_TYPE.ram },
       { addr: acpiBase, size: specialBase - acpiBase, type: XEN_HVM_MEMMAP_TYPE.acpi },
-      { addr: specialBase, size: ramBytes - specialBase, type: XEN_HVM_MEMMAP_TYPE.reserved },
+      { addr: specialBase, size: xenBase - specialBase, type: XEN_HVM_MEMMAP_TYPE.reserved },
     ],
   };
 }

@@ -34,11 +34,13 @@ test('hvm_start_info: magic, version 1, command line, the initrd as module 0, me
   assert.equal(dec('module 0', 'size'), INITRD.length);
   assert.equal(field(out, 'module 0', 'first'), 'hell');
   assert.equal(num('module 0', 'paddr') % 4096, 0);
-  // RAM from 0 (no legacy hole), then the ACPI tables (type 3), then the eight special pages
-  // (reserved, type 2) at the top of the 64 MiB.
+  // RAM from 0 (no legacy hole), then the ACPI tables (16 pages, type 3), then the eight
+  // special pages (reserved, type 2); the top 8 pages of the 64 MiB are the hypervisor's and in
+  // no entry.
   const map = out.split('\n').filter((l) => l.startsWith('memmap ')).map((l) => l.split(' ').slice(1).map((x) => Number.parseInt(x, 16)));
-  assert.deepEqual(map, [[0, 64 * MiB - 24 * 4096, 1], [64 * MiB - 24 * 4096, 16 * 4096, 3], [64 * MiB - 8 * 4096, 8 * 4096, 2]]);
-  assert.equal(num('rsdp', 'rsdp'), 64 * MiB - 24 * 4096);
+  const acpi = 64 * MiB - 32 * 4096, special = 64 * MiB - 16 * 4096;
+  assert.deepEqual(map, [[0, acpi, 1], [acpi, 16 * 4096, 3], [special, 8 * 4096, 2]]);
+  assert.equal(num('rsdp', 'rsdp'), acpi);
   assert.equal(field(out, 'rsdp', 'sig'), 'RSD');                 // "RSD PTR " up to its space
   assert.match(out, /sig=RSD PTR  rev=2/);
 });
@@ -62,9 +64,9 @@ test('the hypercall page: mov $0,%eax; vmcall; ret, iret is ud2, the rest int3',
 });
 
 test('HVM parameters: the toolstack\'s console and xenstore, and Xen\'s permission rules', () => {
-  const pages = 64 * MiB / 4096;
-  assert.equal(num('param console_pfn', 'value'), pages - 8 + 7);   // special page 7 (SPECIALPAGE_CONSOLE)
-  assert.equal(num('param store_pfn', 'value'), pages - 8 + 4);     // special page 4 (SPECIALPAGE_XENSTORE)
+  const special = (64 * MiB - 16 * 4096) / 4096;
+  assert.equal(num('param console_pfn', 'value'), special + 7);     // special page 7 (SPECIALPAGE_CONSOLE)
+  assert.equal(num('param store_pfn', 'value'), special + 4);       // special page 4 (SPECIALPAGE_XENSTORE)
   assert.equal(dec('param store_evtchn', 'value'), 1);
   assert.equal(dec('param console_evtchn', 'value'), 2);
   assert.equal(dec('param ident_pt', 'rc'), -1);                    // not guest-readable: -EPERM
