@@ -26,7 +26,10 @@ export interface PvhLoadOptions {
   acpiRsdpAddr?: number;
 }
 
-/** What a PVH kernel is, from its headers: a reason it is not, or null when it is. */
+/**
+ * What a PVH kernel is, from its headers: a reason it is not, or null when it is. A bzImage is
+ * judged by the vmlinux inside it (see xenElfOf), as Xen's builder judges it.
+ */
 export function pvhRefusal(image: KernelImage): string | null {
   if (image.format !== 'elf') return 'not an ELF file: a PVH kernel is an ELF executable with the XEN_ELFNOTE_PHYS32_ENTRY note (or a Linux bzImage, whose vmlinux is entered)';
   const info = image.xen();
@@ -95,7 +98,7 @@ export function loadPvh(source: KernelImage, opts: PvhLoadOptions): BootPlan {
     memory,
     entry: { kind: 'flat32', eip: entry, regs: { ebx: startInfoAt } },
     symbols: addressSymbols(image.symbols()),
-    description: `ELF${elf.class} PVH kernel, entry ${hex(entry)} (XEN_ELFNOTE_PHYS32_ENTRY), start info at ${hex(startInfoAt)}`,
+    description: `${image === source ? '' : 'Linux bzImage: '}ELF${elf.class} PVH kernel, entry ${hex(entry)} (XEN_ELFNOTE_PHYS32_ENTRY), start info at ${hex(startInfoAt)}`,
     pvh,
   };
 }

@@ -90,6 +90,7 @@ export class Machine implements MachineApi {
     this.pv = this.mode === 'pv' ? new PvHypervisor(cpu, mem, pc, (b) => this.onSerial(b), { privileged: this.opts.pvPrivileged }) : null;
     if (this.pv && this.opts.hypervisorConsole) this.pv.domain.console.route = this.opts.hypervisorConsole;
     this.pvh = this.mode === 'pvh' ? new PvhHypervisor(cpu, mem, (b) => this.onSerial(b)) : null;
+    if (this.pvh && this.opts.hypervisorConsole) this.pvh.domain.console.route = this.opts.hypervisorConsole;
     this.platform = this.pv ? this.pv.platform : this.pvh ? this.pvh.platform : pc;
     this.vmm = createHvmVmm(this.opts.exitControls, { icount: () => cpu.icount, vmcall: this.pvh?.vmcall });
     mem.setMmio(this.platform.mmio);

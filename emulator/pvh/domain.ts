@@ -11,10 +11,16 @@ import { SPECIAL_PAGE, specialPfn, type PvhLayout } from '../loader/pvh-layout';
 import type { PvStop } from '../pv/domain';
 import { EINVAL, ENOSYS, EPERM, SHUTDOWN_NAMES } from '../pv/abi';
 import { INSTRUCTION_NS } from '../clock';
-import { GuestMemory } from './guest-memory';
+import { PvhGuestMemory } from './guest-memory';
 import { HVM_NR_PARAMS, HVM_PARAM, HVM_PARAM_CALLBACK_TYPE } from './hvm-params';
 import type { VmcallArgs } from './vmcall-args';
 import type { HypercallName } from '../pv/hypercall-table';
+import { EventChannels } from '../pv/events';
+import { ConsoleBackend } from '../pv/console';
+import { XenstoreBackend } from '../pv/xenstore';
+import { EVTCHNSTAT } from '../pv/abi';
+import type { XenDomainServices } from '../pv/services';
+import { initPvhSharedInfo, moveFrame, pvhDomainServices, updatePvhTime } from './services-host';
 
 /** The event channels the toolstack allocates before the guest starts (store first, as libxl does). */
 export const STORE_EVTCHN = 1, CONSOLE_EVTCHN = 2;
@@ -25,7 +31,7 @@ export const PVH_DOMID = 1;
 export type ServiceCall = (name: HypercallName, args: VmcallArgs) => number | bigint;
 
 export class PvhDomain {
-  readonly guest: GuestMemory;
+  readonly guest: PvhGuestMemory;
   readonly domid = PVH_DOMID;
   readonly params = new BigUint64Array(HVM_NR_PARAMS);
   /** The vCPU's upcall vector (0 = none). */
@@ -38,14 +44,66 @@ export class PvhDomain {
   private stop: PvStop | null = null;
   /** Called with each byte of console_io output. */
   consoleOut: (b: number) => void = () => {};
+  /** What Xen's domU services see of this domain. */
+  readonly host: XenDomainServices;
+  readonly events: EventChannels;
+  readonly console: ConsoleBackend;
+  readonly xenstore: XenstoreBackend;
+  /** Physical address of shared_info: the hypervisor's frame, or where the guest placed it. */
+  sharedPa = 0;
+  /** The vCPU is blocked in SCHEDOP_block until an event (or its timer). */
+  blocked = false;
+  /** Lines the hypervisor logged about the domain, newest last. */
+  readonly hypervisorLog: string[] = [];
+  /** Told when an event became deliverable (the hypervisor injects the upcall). */
+  onUpcall: () => void = () => {};
   /** Where calls this domain does not answer itself go; -ENOSYS until services are attached. */
   services: ServiceCall = () => -ENOSYS;
   /** Told when event delivery may have changed (a new vector, shared_info moved). */
   onEventRoute: () => void = () => {};
 
-  constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory) {
-    this.guest = new GuestMemory(cpu, mem);
+  constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
+    this.guest = new PvhGuestMemory(cpu, mem);
+    this.host = pvhDomainServices(cpu, mem, this.guest, () => this.boot?.layout ?? null, PVH_DOMID, {
+      width: () => this.sharedWidth,
+      raiseUpcall: () => this.kick(),
+      log: (m) => { this.hypervisorLog.push(m); if (this.hypervisorLog.length > 256) this.hypervisorLog.shift(); },
+    });
+    this.events = new EventChannels(this.host);
+    this.console = new ConsoleBackend(mem, this.events, serialOut);
+    this.xenstore = new XenstoreBackend(mem, this.events);
+    this.consoleOut = (b) => this.console.writeHypervisor(b);
   }
+
+  /** Something became deliverable: a blocked vCPU wakes, and the upcall is injected. */
+  kick(): void {
+    if (this.blocked) { this.blocked = false; this.cpu.halted = false; }
+    this.updateTime();
+    this.onUpcall();
+    this.cpu.irqPoll = true;
+    this.cpu.attn = true;
+  }
+
+  /**
+   * SCHEDOP_block (vcpu_block_enable_events): event delivery enabled, then the vCPU sleeps
+   * unless an event is already pending; an event or its timer wakes it (kick()).
+   */
+  block(): number {
+    this.events.upcallMask = false;
+    if (this.events.upcallPending) return 0;
+    this.blocked = true;
+    this.cpu.halted = true;
+    this.cpu.attn = true;
+    return 0;
+  }
+
+  /** vcpu_time_info for now, as Xen writes it on every return to the guest. */
+  updateTime(): void {
+    if (this.boot) updatePvhTime(this.mem, this.events.vcpuPa, this.sharedWidth, this.host.clock);
+  }
+
+  /** Whether vcpu_info's evtchn_upcall_pending is set (what the callback vector's injection follows). */
+  get upcallPending(): boolean { return this.boot !== null && this.events.upcallPending; }
 
   get layout(): PvhLayout {
     if (!this.boot) throw new Error('no PVH kernel is loaded');
@@ -62,11 +120,33 @@ export class PvhDomain {
     this.sharedInfoGpfn = -1;
     this.sharedWidth = 64;
     this.stop = null;
+    this.blocked = false;
+    this.events.reset();
+    this.console.reset();
+    this.xenstore.reset(this.domid, 'paravirt-guest');
+    this.guest.limit = boot ? boot.layout.xenBase : this.mem.ramBytes;
     if (boot) {
-      this.params[HVM_PARAM.STORE_PFN] = BigInt(specialPfn(boot.layout, SPECIAL_PAGE.xenstore));
-      this.params[HVM_PARAM.CONSOLE_PFN] = BigInt(specialPfn(boot.layout, SPECIAL_PAGE.console));
+      const lay = boot.layout;
+      const storePfn = specialPfn(lay, SPECIAL_PAGE.xenstore), consolePfn = specialPfn(lay, SPECIAL_PAGE.console);
+      this.params[HVM_PARAM.STORE_PFN] = BigInt(storePfn);
+      this.params[HVM_PARAM.CONSOLE_PFN] = BigInt(consolePfn);
       this.params[HVM_PARAM.STORE_EVTCHN] = BigInt(STORE_EVTCHN);
       this.params[HVM_PARAM.CONSOLE_EVTCHN] = BigInt(CONSOLE_EVTCHN);
+      // shared_info starts in the hypervisor's first frame; vcpu_info[0] is at its start.
+      this.sharedPa = lay.xenBase;
+      initPvhSharedInfo(this.mem, this.sharedPa, this.sharedWidth);
+      this.events.sharedPa = this.sharedPa;
+      this.events.vcpuPa = this.sharedPa;
+      // The toolstack's two channels, bound to the backends in dom0 before the guest runs.
+      for (const [port, be] of [[STORE_EVTCHN, 'xenstore'], [CONSOLE_EVTCHN, 'console']] as const) {
+        this.events.state[port] = EVTCHNSTAT.interdomain;
+        this.events.remoteDom[port] = 0;
+        this.events.remotePort[port] = port;
+        this.events.backend[port] = be;
+      }
+      this.console.ringPa = consolePfn * 4096; this.console.port = CONSOLE_EVTCHN;
+      this.xenstore.ringPa = storePfn * 4096; this.xenstore.port = STORE_EVTCHN;
+      this.updateTime();
     }
   }
 
@@ -100,8 +180,14 @@ export class PvhDomain {
     if (gpfn < 0 || gpfn >= this.layout.ramBytes / 4096) return -EINVAL;
     if (space === 0) {
       if (idx !== 0) return -EINVAL;
+      if (gpfn * 4096 >= this.layout.xenBase) return -EINVAL;
+      const movesVcpu = this.events.vcpuPa === this.sharedPa;
+      this.sharedPa = moveFrame(this.mem, this.sharedPa, gpfn);
+      this.events.sharedPa = this.sharedPa;
+      if (movesVcpu) this.events.vcpuPa = this.sharedPa;
       this.sharedInfoGpfn = gpfn;
       this.sharedWidth = callerWidth;
+      this.updateTime();
       this.onEventRoute();
       return 0;
     }

@@ -2,33 +2,35 @@
 // addresses, walked through the guest's own page tables (2-level, PAE or 4-level, or none
 // with paging off) with supervisor rights, setting accessed and dirty bits as Xen's guest
 // walk does. An address that does not translate, or lands outside RAM, fails the whole
-// access; the hypercall turns that into -EFAULT.
+// access with GuestFault, which the hypercall turns into -EFAULT. It is the services'
+// GuestMemory (emulator/pv/services.ts), plus whole 64-bit values as bigints.
 
 import type { Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
+import type { GuestMemory } from '../pv/services';
+import { GuestFault } from '../pv/guest-access';
 
 const CR0_PG = 0x80000000;
 
-export class GuestFault extends Error {
-  constructor(readonly va: number) { super(`guest address 0x${va.toString(16)} is not accessible`); }
-}
+export class PvhGuestMemory implements GuestMemory {
+  /** Guest-physical addresses at or above this are not the guest's (the hypervisor's frames). */
+  limit: number;
 
-export class GuestMemory {
-  constructor(private readonly cpu: Cpu, private readonly mem: PhysicalMemory) {}
+  constructor(private readonly cpu: Cpu, private readonly mem: PhysicalMemory) { this.limit = mem.ramBytes; }
 
   /** Physical address of linear `va` (the CPU's signed form in long mode), or -1. */
   phys(va: number, write: boolean): number {
     const cpu = this.cpu;
-    if (!(cpu.cr0 & CR0_PG)) { const p = va >>> 0; return p < this.mem.ramBytes ? p : -1; }
-    const p = cpu.walk(cpu.lma ? va : va | 0, write, false, true);
-    return p < 0 || p >= this.mem.ramBytes ? -1 : p;
+    let p: number;
+    if (!(cpu.cr0 & CR0_PG)) p = va >>> 0;
+    else p = cpu.walk(cpu.lma ? va : va | 0, write, false, true);
+    return p < 0 || p >= this.limit ? -1 : p;
   }
 
-  /** Each page of [va, va+len) translated first, so a copy happens whole or not at all. */
-  private pages(va: number, len: number, write: boolean): number[] {
+  /** Each page's run of [va, va+len), translated first, so a copy happens whole or not at all. */
+  private runs(va: number, len: number, write: boolean): number[] {
     const out: number[] = [];
-    let at = va;
-    let left = len;
+    let at = va, left = len;
     while (left > 0) {
       const p = this.phys(at, write);
       if (p < 0) throw new GuestFault(at);
@@ -39,26 +41,47 @@ export class GuestMemory {
     return out;
   }
 
+  checkReadable(va: number, len: number): void { this.runs(va, len, false); }
+  checkWritable(va: number, len: number): void { this.runs(va, len, true); }
+
   read(va: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
-    const runs = this.pages(va, len, false);
+    const r = this.runs(va, len, false);
     let o = 0;
-    for (let i = 0; i < runs.length; i += 2) { out.set(this.mem.u8.subarray(runs[i]!, runs[i]! + runs[i + 1]!), o); o += runs[i + 1]!; }
+    for (let i = 0; i < r.length; i += 2) { out.set(this.mem.u8.subarray(r[i]!, r[i]! + r[i + 1]!), o); o += r[i + 1]!; }
     return out;
   }
 
   write(va: number, bytes: Uint8Array): void {
-    const runs = this.pages(va, bytes.length, true);
+    const r = this.runs(va, bytes.length, true);
     let o = 0;
-    for (let i = 0; i < runs.length; i += 2) {
-      for (let k = 0; k < runs[i + 1]!; k++) this.mem.store8(runs[i]! + k, bytes[o + k]!);
-      o += runs[i + 1]!;
+    for (let i = 0; i < r.length; i += 2) {
+      for (let k = 0; k < r[i + 1]!; k++) this.mem.store8(r[i]! + k, bytes[o + k]!);
+      o += r[i + 1]!;
     }
   }
 
-  u16(va: number): number { const b = this.read(va, 2); return b[0]! | (b[1]! << 8); }
-  u32(va: number): number { const b = this.read(va, 4); return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0; }
-  u64(va: number): bigint { const b = this.read(va, 8); return new DataView(b.buffer).getBigUint64(0, true); }
-  set32(va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b); }
-  set64(va: number, v: bigint): void { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true); this.write(va, b); }
+  private le(va: number, n: number): bigint {
+    const b = this.read(va, n);
+    let v = 0n;
+    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    return v;
+  }
+  private put(va: number, n: number, v: bigint): void {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) { b[i] = Number(v & 0xffn); v >>= 8n; }
+    this.write(va, b);
+  }
+
+  u8(va: number): number { return this.read(va, 1)[0]!; }
+  u16(va: number): number { return Number(this.le(va, 2)); }
+  u32(va: number): number { return Number(this.le(va, 4)); }
+  u64(va: number): number { return Number(this.le(va, 8)); }
+  /** All 64 bits (HVM params carry a type in bits 63:56). */
+  u64n(va: number): bigint { return this.le(va, 8); }
+  set8(va: number, v: number): void { this.put(va, 1, BigInt(v & 0xff)); }
+  set16(va: number, v: number): void { this.put(va, 2, BigInt(v & 0xffff)); }
+  set32(va: number, v: number): void { this.put(va, 4, BigInt(v >>> 0)); }
+  set64(va: number, v: number): void { this.put(va, 8, BigInt.asUintN(64, BigInt(Math.trunc(v)))); }
+  set64n(va: number, v: bigint): void { this.put(va, 8, BigInt.asUintN(64, v)); }
 }

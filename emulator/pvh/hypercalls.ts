@@ -62,11 +62,11 @@ function hvmOp(d: PvhDomain, a: VmcallArgs): number {
       if (!domainOk(d, dom)) return -ESRCH;
       if (op === HVMOP.get_param) {
         if (!guestMayGet(index)) return -EPERM;
-        m.set64(arg + 8, d.params[index]!);
+        m.set64n(arg + 8, d.params[index]!);
         return 0;
       }
       if (!guestMaySet(index)) return -EPERM;
-      return d.setParam(index, m.u64(arg + 8), a.width);
+      return d.setParam(index, m.u64n(arg + 8), a.width);
     }
     case HVMOP.set_evtchn_upcall_vector: {
       // struct xen_hvm_evtchn_upcall_vector { uint32_t vcpu; uint8_t vector; }
@@ -78,7 +78,7 @@ function hvmOp(d: PvhDomain, a: VmcallArgs): number {
       return 0;
     }
     case HVMOP.get_time: {
-      m.set64(arg, BigInt(d.systemTimeNs()));
+      m.set64(arg, d.systemTimeNs());
       return 0;
     }
     default: return -ENOSYS;
@@ -94,7 +94,7 @@ function memoryOp(d: PvhDomain, a: VmcallArgs): number | bigint {
       // struct xen_memory_map { unsigned int nr_entries; XEN_GUEST_HANDLE(void) buffer; }: the
       // handle is a pointer of the caller's width, after padding to its alignment.
       const n = m.u32(arg);
-      const buf = a.width === 64 ? Number(BigInt.asIntN(64, m.u64(arg + 8))) : m.u32(arg + 4);
+      const buf = a.width === 64 ? Number(BigInt.asIntN(64, m.u64n(arg + 8))) : m.u32(arg + 4);
       const map = lay.memmap;
       if (n < map.length) return -EINVAL;
       const bytes = new Uint8Array(map.length * 20);
@@ -119,8 +119,8 @@ function memoryOp(d: PvhDomain, a: VmcallArgs): number | bigint {
       // struct xen_add_to_physmap { domid_t domid; uint16_t size; unsigned int space;
       //   xen_ulong_t idx; xen_pfn_t gpfn; } (idx and gpfn are 8 bytes for a 64-bit caller)
       const dom = m.u16(arg), space = m.u32(arg + 4);
-      const idx = a.width === 64 ? Number(m.u64(arg + 8)) : m.u32(arg + 8);
-      const gpfn = a.width === 64 ? Number(m.u64(arg + 16)) : m.u32(arg + 12);
+      const idx = a.width === 64 ? m.u64(arg + 8) : m.u32(arg + 8);
+      const gpfn = a.width === 64 ? m.u64(arg + 16) : m.u32(arg + 12);
       if (!domainOk(d, dom)) return -ESRCH;
       return d.addToPhysmap(space, idx, gpfn, a.width);
     }
@@ -169,6 +169,7 @@ function schedOp(d: PvhDomain, a: VmcallArgs): number {
   const cmd = a.lo(0), arg = a.addr(1);
   switch (cmd) {
     case SCHEDOP.yield: return 0;
+    case SCHEDOP.block: return d.block();
     case SCHEDOP.shutdown: {
       d.shutdown(d.guest.u32(arg));
       return 0;

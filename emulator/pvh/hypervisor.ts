@@ -19,7 +19,7 @@ import { PvhDomain } from './domain';
 import { PvhPlatform } from './platform';
 import { PVH_HANDLERS } from './hypercalls';
 import { VmcallArgs } from './vmcall-args';
-import { GuestFault } from './guest-memory';
+import { GuestFault } from '../pv/guest-access';
 import { xenCpuid, MSR_XEN_HYPERCALL_PAGE } from './xen-cpuid';
 import { hypercallPageBytes } from './hypercall-page';
 
@@ -39,24 +39,38 @@ export class PvhHypervisor {
   readonly vmcall = { name: 'xen', run: (ctx: ExitContext): boolean => this.hypercall(ctx) };
 
   constructor(private readonly cpu: Cpu, private readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
-    this.domain = new PvhDomain(cpu, mem);
-    this.domain.consoleOut = serialOut;
+    this.domain = new PvhDomain(cpu, mem, serialOut);
     const d = this.domain;
     this.platform = new PvhPlatform(() => cpu.ticks, {
       nextTimer: () => Infinity,
       fireTimers: () => {},
-      callbackVector: () => -1,
-      consoleInput: () => {},
+      // HVM_PARAM_CALLBACK_IRQ's vector is injected while upcall_pending is set, unless the
+      // vCPU has its own upcall vector (which goes through the local APIC instead).
+      callbackVector: () => (d.upcallVector === 0 && d.callbackVector >= 0 && d.upcallPending ? d.callbackVector : -1),
+      blocked: () => d.blocked,
+      consoleInput: (bytes) => d.console.feed(bytes),
       takeRequest: () => null,
       save: () => ({ domain: d.save(), counters: this.saveCounters() }),
       load: (s) => { const x = s as { domain: unknown; counters: unknown }; d.load(x.domain); this.loadCounters(x.counters); },
     });
   }
 
+  /**
+   * hvm_assert_evtchn_irq: with a per-vCPU upcall vector, an event that became deliverable is
+   * an edge at that vector in the local APIC (the guest EOIs it); the callback vector needs
+   * nothing here (the platform offers it while upcall_pending is set).
+   */
+  private injectUpcall(): void {
+    const d = this.domain;
+    if (d.upcallVector !== 0 && d.upcallPending) this.platform.apic.deliver(d.upcallVector, false);
+  }
+
   /** Take the CPU's exit sink: the VMM's exits, with Xen's CPUID leaves and MSRs beside them. */
   attach(vmm: HvmVmm): void {
     this.vmm = vmm;
     const cpu = this.cpu, d = this.domain;
+    d.onUpcall = () => this.injectUpcall();
+    d.onEventRoute = () => { this.injectUpcall(); cpu.irqPoll = true; cpu.attn = true; };
     cpu.sink = {
       controls: vmm.controls,
       exit: (reason, qualification, handler, ctx, extra) => vmm.exit(reason, qualification, handler, ctx, extra),
@@ -113,6 +127,7 @@ export class PvhHypervisor {
       }
     }
     args.setResult(rc);
+    d.updateTime();
     const known = nr >= 0 && hypercallByNumber(nr) !== undefined;
     const name = known ? hypercallName(nr) : `unknown:${nr}`;
     const cycles = DEFAULT_PV_COSTS.handler[name] ?? DEFAULT_PV_COSTS.defaultHandler;

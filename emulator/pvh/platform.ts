@@ -18,6 +18,8 @@ export interface PvhPlatformHooks {
   fireTimers(): void;
   /** The callback vector to inject directly now, or -1 (none set, or no upcall pending). */
   callbackVector(): number;
+  /** The vCPU is blocked in the hypervisor (SCHEDOP_block): an event or a timer wakes it whatever its IF. */
+  blocked(): boolean;
   /** Host input for the guest's console ring. */
   consoleInput(bytes: Uint8Array): void;
   takeRequest(): PlatformRequest | null;
@@ -59,6 +61,12 @@ export class PvhPlatform implements Platform {
   }
 
   nmiPending(): boolean { return this.apic.nmiPending; }
+  /**
+   * The CPU asks this when it halts with IF clear: may something still wake it? A vCPU that
+   * blocked in SCHEDOP_block is woken by the hypervisor (an event, its timer) whatever its IF,
+   * so the run waits for the next deadline instead of ending, as for a routable NMI.
+   */
+  nmiRoutable(): boolean { return this.hooks.blocked(); }
   takeNmi(): boolean { return this.apic.takeNmi(); }
   readTpr(): number { return this.apic.tpr; }
   writeTpr(value: number): void { this.apic.tpr = value & 0xff; }

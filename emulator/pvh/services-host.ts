@@ -1,0 +1,83 @@
+// What a PVH domain gives Xen's domU services (emulator/pv/services.ts): guest memory through
+// the guest's page tables, guest frames (GFNs: a PVH guest is translated) as physical
+// addresses, the clock, and the wake-up path. And the pages the services share with it:
+// shared_info lives in a hypervisor frame (outside the memory map) until the guest places it
+// with XENMEM_add_to_physmap, then at the frame it chose; the console and xenstore rings are
+// the special pages the toolstack named in the HVM params; vcpu_time_info is rewritten after
+// each hypercall and before each event is delivered, as Xen does on the way back to a guest.
+
+import type { Cpu } from '../cpu';
+import type { PhysicalMemory } from '../memory/physical-memory';
+import type { PvhLayout } from '../loader/pvh-layout';
+import type { XenClock, XenDomainServices } from '../pv/services';
+import { initSharedInfo, writeVcpuTime, XEN_WALLCLOCK_EPOCH_NS } from '../pv/pvclock';
+import { vcpuInfoLayout, type GuestWidth } from '../pv/layouts';
+import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
+import type { PvhGuestMemory } from './guest-memory';
+
+const PAGE = 4096;
+
+export interface PvhServiceHooks {
+  /** The width shared_info was latched at (hvm_latch_shinfo_size). */
+  width(): GuestWidth;
+  /** An event became deliverable: wake a blocked vCPU, inject the upcall. */
+  raiseUpcall(): void;
+  log(message: string): void;
+}
+
+export function pvhClock(cpu: Cpu): XenClock {
+  return {
+    ticks: () => cpu.ticks,
+    systemTimeNs: () => cpu.ticks * INSTRUCTION_NS,
+    tsc: () => cpu.ticks * TSC_PER_TICK + cpu.tscOffset,
+    tscPerNs: TSC_PER_TICK / INSTRUCTION_NS,
+    nsToTicks: (ns) => Math.ceil(ns / INSTRUCTION_NS),
+    bootEpochNs: XEN_WALLCLOCK_EPOCH_NS,
+  };
+}
+
+/** The services' view of a PVH domain. `layout()` is the loaded domain's (frames beyond its RAM are refused). */
+export function pvhDomainServices(cpu: Cpu, mem: PhysicalMemory, guest: PvhGuestMemory, layout: () => PvhLayout | null,
+  domid: number, hooks: PvhServiceHooks): XenDomainServices {
+  return {
+    get width() { return hooks.width(); },
+    domid,
+    guest,
+    mem,
+    // A translated guest names its own frames; any page of its RAM, the ACPI area or the special
+    // pages is its own (they are populated in Xen too). The hypervisor's frames are not.
+    frameAddress: (frame) => {
+      const lay = layout();
+      return lay !== null && Number.isInteger(frame) && frame >= 0 && frame * PAGE < lay.xenBase ? frame * PAGE : -1;
+    },
+    raiseUpcall: () => hooks.raiseUpcall(),
+    clock: pvhClock(cpu),
+    log: (m) => hooks.log(m),
+  };
+}
+
+/** shared_info at start of day in the hypervisor's frame: every vCPU masked, the wallclock set. */
+export function initPvhSharedInfo(mem: PhysicalMemory, pa: number, width: GuestWidth): void {
+  mem.u8.fill(0, pa, pa + PAGE);
+  mem.markWritten(pa, PAGE);
+  initSharedInfo(mem, pa, width);
+}
+
+/**
+ * XENMEM_add_to_physmap(XENMAPSPACE_shared_info): the page now appears at `gpfn`. Nothing can
+ * remap guest-physical memory here, so its contents move there and the services follow it
+ * (what the guest sees is the same: the frame at gpfn is shared_info, its old RAM is gone).
+ */
+export function moveFrame(mem: PhysicalMemory, fromPa: number, gpfn: number): number {
+  const to = gpfn * PAGE;
+  if (to === fromPa) return to;
+  mem.u8.copyWithin(to, fromPa, fromPa + PAGE);
+  mem.markWritten(to, PAGE);
+  mem.onCodeWrite?.(to, PAGE);
+  return to;
+}
+
+/** vcpu_time_info of the vCPU whose vcpu_info is at `vcpuPa`, for now. */
+export function updatePvhTime(mem: PhysicalMemory, vcpuPa: number, width: GuestWidth, clock: XenClock): void {
+  writeVcpuTime(mem, vcpuPa + vcpuInfoLayout(width).time, clock);
+}
