@@ -59,6 +59,8 @@ export class PvhDomain {
   onUpcall: () => void = () => {};
   /** Where calls this domain does not answer itself go; -ENOSYS until services are attached. */
   services: ServiceCall = () => -ENOSYS;
+  /** Whether the VMM models shadow paging (its exit controls intercept CR3 loads) rather than EPT. */
+  shadowPaging: () => boolean = () => false;
   /** Told when event delivery may have changed (a new vector, shared_info moved). */
   onEventRoute: () => void = () => {};
 

@@ -77,6 +77,13 @@ function hvmOp(d: PvhDomain, a: VmcallArgs): number {
       d.setUpcallVector(vector);
       return 0;
     }
+    case HVMOP.pagetable_dying: {
+      // struct xen_hvm_pagetable_dying { domid_t domid; uint16_t pad[3]; uint64_t gpa; }: a hint
+      // for shadow paging only; with hardware-assisted paging (EPT) Xen answers -EINVAL.
+      const dom = m.u16(arg);
+      if (!domainOk(d, dom)) return -ESRCH;
+      return d.shadowPaging() ? 0 : -EINVAL;
+    }
     case HVMOP.get_time: {
       m.set64(arg, d.systemTimeNs());
       return 0;

@@ -70,6 +70,7 @@ export class PvhHypervisor {
     this.vmm = vmm;
     const cpu = this.cpu, d = this.domain;
     d.onUpcall = () => this.injectUpcall();
+    d.shadowPaging = () => vmm.controls.cr3Load;
     d.onEventRoute = () => { this.injectUpcall(); cpu.irqPoll = true; cpu.attn = true; };
     cpu.sink = {
       controls: vmm.controls,

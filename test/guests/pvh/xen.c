@@ -63,7 +63,10 @@ void poweroff(void) {
   for (;;) __asm__ volatile("cli; hlt");
 }
 
+void (*volatile irq_hook)(struct boot64_frame *f);
+
 void pvh_trap(struct boot64_frame *f) {
+  if (f->vector >= 0x20 && irq_hook) { irq_hook(f); return; }
   printf("trap %lx at %lx\n", f->vector, f->rip);
   u32 reason = 3;                                  /* SHUTDOWN_crash */
   flush();

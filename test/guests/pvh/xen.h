@@ -53,6 +53,9 @@ int printf(const char *fmt, ...);
 long get_param(u32 index, u64 *value);
 long set_param(u32 index, u64 value);
 void poweroff(void) __attribute__((noreturn));
+struct boot64_frame;
+/* Called for interrupts (vectors 0x20 and up) instead of the crash every exception gets. */
+extern void (*volatile irq_hook)(struct boot64_frame *f);
 
 static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
