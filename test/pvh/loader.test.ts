@@ -24,7 +24,7 @@ test('a PV-only kernel (Xen notes, no PHYS32_ENTRY) is sent to --mode pv', () =>
 });
 
 test('bytes that are neither an ELF nor a bzImage', () => {
-  assert.throws(() => loadPvh(readImage(new Uint8Array(4096).fill(0x90)), { ramBytes: 32 << 20 }), (e: Error) => e instanceof ImageError && /not an ELF file or a Linux bzImage/.test(e.message));
+  assert.throws(() => loadPvh(readImage(new Uint8Array(4096).fill(0x90)), { ramBytes: 32 << 20 }), (e: Error) => e instanceof ImageError && /not an ELF file: a PVH kernel is an ELF executable/.test(e.message));
 });
 
 test('RAM too small for the layout, or for the kernel below the ACPI area', () => {
