@@ -46,3 +46,23 @@ export function checkDescriptor(lo: number, hi: number): [number, number] | null
   }
   return [lo | 0, hi | 0];
 }
+
+/**
+ * Xen's check_descriptor for a 64-bit PV guest, whose kernel runs in ring 3: a DPL below 3 is
+ * raised to 3, code and data segments (64-bit ones included) pass, type 0 (the upper half of
+ * a 16-byte gate) passes, a call gate is kept with DPL 0 (so using it faults into Xen) and
+ * its (raised) DPL in the target selector's RPL, and every other system descriptor is refused.
+ */
+export function checkDescriptor64(lo: number, hi: number): [number, number] | null {
+  lo |= 0; hi |= 0;
+  if (!(hi & 0x8000)) return [lo, hi];
+  const dpl = 3;
+  hi = (hi & ~0x6000) | (dpl << 13);
+  if (hi & 0x1000) return [lo, hi | 0x100];
+  const type = (hi >>> 8) & 0xf;
+  if (type === 0) return [lo, hi];
+  if (type !== 0xc) return null;
+  const cs = ((lo >>> 16) & 0xfffc) | dpl;
+  if ((cs & 0xfffc) === 0 || (hi & 0xff)) return null;
+  return [((lo & 0xffff) | (cs << 16)) | 0, hi & ~0x6000];
+}

@@ -68,6 +68,9 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
   const va2pfn = (va: number) => (va - virtBase) / PAGE;
   let va = alignUp(img.virtEnd - virtBase, PAGE) + virtBase;
   const take = (pages: number) => { const at = va; va += pages * PAGE; return at; };
+  // The ramdisk comes right after the kernel (xen.h's start-of-day order), page-aligned.
+  const modLen = k.module?.length ?? 0;
+  const modVa = modLen ? take(Math.ceil(modLen / PAGE)) : 0;
   const p2mVa = take(Math.ceil((nrPages * 8) / PAGE));
   const startInfoVa = take(1);
   const storeVa = take(1);
@@ -97,6 +100,10 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
   mem.u8.set(img.image, va2pfn(img.virtStart) * PAGE);
   mem.markWritten(va2pfn(img.virtStart) * PAGE, img.image.length);
   if (img.hypercallPage !== undefined) fillHypercallPage64(mem, va2pfn(img.hypercallPage) * PAGE);
+  if (k.module && modLen) {
+    mem.u8.set(k.module, va2pfn(modVa) * PAGE);
+    mem.markWritten(va2pfn(modVa) * PAGE, modLen);
+  }
 
   const w64 = (pa: number, lo: number, hi = 0) => { mem.store32(pa, lo | 0); mem.store32(pa + 4, hi | 0); };
   // p2m: identity, 8 bytes a page. M2P: identity for the guest's frames, INVALID_M2P_ENTRY (~0) for the hypervisor's.
@@ -186,7 +193,7 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
   put64(SI64.consoleMfn, consoleMfn); put32(SI64.consoleEvtchn, consoleEvtchn);
   put64(SI64.ptBase, ptBaseVa); put64(SI64.nrPtFrames, ptFrames);
   put64(SI64.mfnList, p2mVa);
-  put64(SI64.modStart, 0); put64(SI64.modLen, 0);
+  put64(SI64.modStart, modVa); put64(SI64.modLen, modLen);
   const cmd = new TextEncoder().encode(k.cmdline).subarray(0, MAX_GUEST_CMDLINE - 1);
   mem.u8.set(cmd, si + SI64.cmdLine);
   mem.markWritten(si + SI64.cmdLine, cmd.length);

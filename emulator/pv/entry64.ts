@@ -49,13 +49,15 @@ function stackOk(sp: number): boolean {
  * create_bounce_frame: the frame on the kernel stack and the jump to `target`. Returns false
  * after crashing the domain when it cannot be done (no handler, a bad or unwritable stack).
  */
-export function bounce64(d: PvDomain, target: number, errorCode: number, maskEvents: boolean, failsafe: boolean, what: string): boolean {
+export function bounce64(d: PvDomain, target: number, errorCode: number, maskEvents: boolean, failsafe: boolean, what: string,
+  frameSel?: { cs: number; ss: number }): boolean {
   const cpu = d.cpu, v = d.v64, r = cpu.regs;
   if (target === 0) { d.crash(`no handler for ${what}`); return false; }
   const rip = rip64(d), rsp = reg64(d, 4), rcx = reg64(d, 1), r11 = reg64(d, 11);
   const flagsNow = cpu.getFlags();
-  let cs = cpu.segSel[CS];
-  const ss = cpu.segSel[SS];
+  // The selectors of the context being entered: the CPU's, or those an iret tried to load (failsafe).
+  let cs = frameSel?.cs ?? cpu.segSel[CS];
+  const ss = frameSel?.ss ?? cpu.segSel[SS];
   let sp: number;
   if (!v.kernelMode) {
     toggleGuestMode(cpu, v);
@@ -146,10 +148,10 @@ export function deliverUpcall64(d: PvDomain): void {
 }
 
 /** Xen calls the failsafe callback when the return to the guest faults (a bad selector or RIP in an iret frame). */
-export function failsafe64(d: PvDomain, why: string): void {
+export function failsafe64(d: PvDomain, why: string, frameSel?: { cs: number; ss: number }): void {
   const rip = d.cpu.eip;
   if (d.failsafe.eip === 0) { d.crash(`${why}, and no failsafe callback`); return; }
-  if (bounce64(d, d.failsafe.eip, -1, d.v64.failsafeMasksEvents, true, 'failsafe callback')) {
+  if (bounce64(d, d.failsafe.eip, -1, d.v64.failsafeMasksEvents, true, 'failsafe callback', frameSel)) {
     d.recordAt(PvKind.FAILSAFE_CALLBACK, 0, 'failsafe-callback', d.log.costs.trapBounce, rip);
   }
 }

@@ -56,6 +56,7 @@ export function iret64(d: PvDomain): void {
   cpu.regs[0] = rax[0]; cpu.regsHi[0] = rax[1];
   const canonical = Number.isInteger(rip) && rip >= -(2 ** 47) && rip < 2 ** 47;
   if (!canonical || !d.loadSegment(CS, cs | 3, 3) || !d.loadSegment(SS, ss | 3, 3)) {
-    failsafe64(d, `iret hypercall: cannot return to ${(cs | 3).toString(16)}:0x${BigInt.asUintN(64, BigInt(rip)).toString(16)} (SS 0x${(ss | 3).toString(16)})`);
+    failsafe64(d, `iret hypercall: cannot return to ${(cs | 3).toString(16)}:0x${BigInt.asUintN(64, BigInt(rip)).toString(16)} (SS 0x${(ss | 3).toString(16)})`,
+      { cs: cs | 3, ss: ss | 3 });
   }
 }

@@ -9,7 +9,7 @@ import {
 import type { PvDomain } from './domain';
 import { GuestFault } from './guest-access';
 import { PageTypes, T_L1, T_L2, T_L3, T_NONE, T_SEG } from './page-types';
-import { checkDescriptor } from './descriptors';
+import { checkDescriptor, checkDescriptor64 } from './descriptors';
 import { FAULT } from '../cpu';
 import { BATCH_SLICE, Continuation, MMU_UPDATE_PREEMPTED } from './continuation';
 import { l1EntryAddress64, mmuextOp64 } from './mmu-ops64';
@@ -227,7 +227,7 @@ export function setGdt(d: PvDomain, list: number, entries: number): number {
     taken.push(f);
     for (let i = 0; i < 512; i++) {
       const lo = d.mem.i32[(f * PAGE + i * 8) >>> 2], hi = d.mem.i32[(f * PAGE + i * 8 + 4) >>> 2];
-      const ok = checkDescriptor(lo, hi);
+      const ok = d.width === 64 ? checkDescriptor64(lo, hi) : checkDescriptor(lo, hi);
       if (!ok) { t.lastError = `descriptor ${i} of frame 0x${f.toString(16)} is not allowed`; taken.forEach((x) => t.putType(x)); return -EINVAL; }
       d.mem.store32(f * PAGE + i * 8, ok[0]); d.mem.store32(f * PAGE + i * 8 + 4, ok[1]);
     }
@@ -249,7 +249,7 @@ export function updateDescriptor(d: PvDomain, ma: number, lo: number, hi: number
   if (ma % 8 !== 0) return -EINVAL;
   const mfn = Math.floor(ma / PAGE);
   if (!t.ownedByGuest(mfn)) return -EINVAL;
-  const ok = checkDescriptor(lo, hi);
+  const ok = d.width === 64 ? checkDescriptor64(lo, hi) : checkDescriptor(lo, hi);
   if (!ok) { t.lastError = 'descriptor not allowed'; return -EINVAL; }
   const type = t.type[mfn];
   if (type !== T_SEG && type !== T_NONE) return -EINVAL;
