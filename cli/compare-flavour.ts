@@ -6,7 +6,7 @@
 
 import { createMachine, planImage } from './engine';
 import { loadPvImage } from '../emulator/pv/pv-image';
-import type { KernelImage } from '../emulator/loader';
+import { loadPvh, type KernelImage } from '../emulator/loader';
 import type { BootPlan, ExitRecord, MachineApi, Mode, StopReason } from '../emulator/machine';
 import { ExitReason, exitReasonName } from '../emulator/isa/exit-reasons';
 import { decodeIo } from '../emulator/isa/exit-qualification';
@@ -34,7 +34,7 @@ export const FLAVOUR_LABEL: Record<FlavourMode, string> = { hvm: 'HVM', pv: 'PV'
 export function planFlavour(mode: FlavourMode, image: KernelImage, kernelPath: string, o: FlavourOptions): BootPlan {
   try {
     if (mode === 'pv') return loadPvImage(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline, initrd: o.initrd });
-    if (mode === 'pvh') throw new CliError('PVH mode is not available in this build');
+    if (mode === 'pvh') return loadPvh(image, { ramBytes: o.memory * 1024 * 1024, cmdline: o.cmdline, initrd: o.initrd });
     return planImage(image, kernelPath, { memoryMiB: o.memory, cmdline: o.cmdline, format: 'auto', initrd: o.initrd });
   } catch (e) {
     if (e instanceof CliError) throw e;

@@ -415,7 +415,7 @@ export class Machine implements MachineApi {
 
   get exits(): ExitStats { return this.pv ? this.pv.stats : this.pvh ? this.pvh.stats : this.vmm.stats; }
 
-  pvState(): PvStateView | null { return this.pv ? this.pv.state() : null; }
+  pvState(): PvStateView | null { return this.pv ? this.pv.state() : this.pvh && this.pvh.domain.loaded ? this.pvh.state() : null; }
 
   serialInput(bytes: Uint8Array): void { this.platform.serialInput(bytes); }
 

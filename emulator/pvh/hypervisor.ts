@@ -14,7 +14,7 @@ import { PV_RECORD_BASE, PV_RECORD_KINDS, PV_RECORD_KIND_COUNT, PvKind, isPvReco
 import { HYPERCALL_LIMIT, hypercallByNumber, hypercallName } from '../pv/hypercall-table';
 import { DEFAULT_PV_COSTS } from '../pv/pv-costs';
 import { ENOSYS, EPERM, EFAULT } from '../pv/abi';
-import type { PvStop } from '../pv/domain';
+import type { PvStateView, PvStop } from '../pv/domain';
 import { PvhDomain } from './domain';
 import { PvhPlatform } from './platform';
 import { PVH_HANDLERS } from './hypercalls';
@@ -108,6 +108,34 @@ export class PvhHypervisor {
   }
 
   takeStop(): PvStop | null { return this.domain.takeStop(); }
+
+  /**
+   * The PV state views' picture of this domain: event channels, upcall flags, blocking, and
+   * memory. A PVH guest has no trap table, callbacks or kernel stack at the hypervisor (its IDT
+   * and stacks are its own), and Xen validates none of its page tables (EPT translates them).
+   */
+  state(): PvStateView {
+    const d = this.domain, loaded = d.loaded !== null;
+    const lay = d.loaded?.layout;
+    return {
+      upcallPending: loaded && d.events.upcallPending,
+      upcallMask: loaded && d.events.upcallMask,
+      eventChannels: loaded ? d.events.bound() : [],
+      timers: { systemTimeNs: d.systemTimeNs(), singleshotNs: null, periodicNs: null, nextPeriodicNs: null },
+      trapTable: [],
+      callbacks: { event: { cs: 0, eip: 0 }, failsafe: { cs: 0, eip: 0 } },
+      kernelStack: { ss: 0, esp: 0 },
+      blocked: d.blocked,
+      iopl: 0,
+      memory: {
+        domainFrames: lay ? lay.xenBase / PAGE : 0,
+        // shared_info until the guest places it (then it is one of the guest's frames) and the grant frames.
+        hypervisorFrames: lay && d.sharedPa >= lay.xenBase ? 1 : 0,
+        pageTables: { l1: 0, l2: 0, l3: 0, pinned: 0 },
+        descriptorPages: 0,
+      },
+    };
+  }
 
   /** A VMCALL: Xen's hvm_hypercall. Returns true when a filter wants the machine to stop. */
   private hypercall(ctx: ExitContext): boolean {
