@@ -18,6 +18,8 @@ export interface Row {
   timedSeconds?: number;
   medianSeconds?: number;
   mips?: number;
+  /** MIPS over the best run's CPU time (engines that report it): load on the machine cannot stretch it. */
+  cpuMips?: number;
   nsPerOut?: number;
   peakRssMB?: number;
   bootSeconds?: number;
@@ -66,6 +68,7 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
   const body = rows.map((r) => [
     r.guest, r.engine,
     r.error ? 'error' : fmt(r.mips),
+    fmt(r.cpuMips),
     r.guest === 'io' && !r.error ? fmt(r.nsPerOut) : '-',
     fmt(r.peakRssMB, 0),
     r.trips === undefined ? '-' : String(r.trips),
@@ -75,7 +78,7 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
     r.countCheck ?? '-',
     r.checksumCheck ?? '-',
   ]);
-  console.log(table(['guest', 'engine', 'MIPS', 'ns/out', 'RSS MB', 'trips', 'best s', 'median s', 'boot s', 'icount check', 'result'], body));
+  console.log(table(['guest', 'engine', 'MIPS', 'CPU MIPS', 'ns/out', 'RSS MB', 'trips', 'best s', 'median s', 'boot s', 'icount check', 'result'], body));
   const errors = new Map<string, string[]>();
   for (const r of rows) if (r.error) errors.set(r.error, [...(errors.get(r.error) ?? []), `${r.engine} ${r.guest}`]);
   for (const [msg, where] of errors) console.log(`\n${where.join(', ')}: ${msg}`);
@@ -98,16 +101,19 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
   ];
   for (const e of ['ours', 'v86-nojit', 'v86-jit', 'qemu-tcg'] as EngineName[]) {
     ratios.push({ name: `shared-page slowdown, ${e}`, value: ratio(own(e)?.mips, shared(e)?.mips), note: 'own-page MIPS / shared-page MIPS; 1.10 = 10% slower' });
+    if (own(e)?.cpuMips !== undefined) ratios.push({ name: `shared-page slowdown, ${e}, CPU time`, value: ratio(own(e)?.cpuMips, shared(e)?.cpuMips), note: 'the same over each run\'s own CPU time' });
   }
   console.log('\nratios');
   console.log(table(['ratio', 'note', 'value'], ratios.map((r) => [r.name, r.note, r.value === null ? '-' : `${r.value.toFixed(2)}x`])));
 
   const speedup = ratios[0].value;
-  const slowdown = ratio(own('ours')?.mips, shared('ours')?.mips);
+  // On CPU time: wall time on a loaded machine made this ratio read 1.66 one run and 1.00 the
+  // next with the same code, while CPU time kept it within 1.00 +- 0.05.
+  const slowdown = ratio(own('ours')?.cpuMips ?? own('ours')?.mips, shared('ours')?.cpuMips ?? shared('ours')?.mips);
   const rss = Math.max(...rows.filter((r) => r.engine === 'ours' && !r.error).map((r) => r.peakRssMB ?? 0), -Infinity);
   const targets: Target[] = [
     { name: 'compute MIPS >= 2x v86 nojit', goal: '>= 2.00x', value: speedup, met: speedup === null ? null : speedup >= 2 },
-    { name: 'shared-page slowdown (ours)', goal: '<= 1.10x', value: slowdown, met: slowdown === null ? null : slowdown <= 1.10 },
+    { name: 'shared-page slowdown (ours, CPU time)', goal: '<= 1.10x', value: slowdown, met: slowdown === null ? null : slowdown <= 1.10 },
     { name: 'peak RSS, 64 MiB guest (ours)', goal: '< 200 MB', value: Number.isFinite(rss) ? rss : null, met: Number.isFinite(rss) ? rss < 200 : null },
   ];
   console.log('\ntargets (issue 2, point 8)');

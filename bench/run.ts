@@ -34,10 +34,10 @@ const PROBE_PASSES: Record<string, number> = { ours: 20000, 'v86-nojit': 1000, '
 const MIN_PASSES = 200;
 const MAX_PASSES = 1_000_000;
 
-interface Options { engines: EngineName[]; repeat: number; seconds: number; cpuProfile: boolean; realCode: readonly string[]; realBits: number[]; loops: boolean }
+interface Options { engines: EngineName[]; repeat: number; seconds: number; cpuProfile: boolean; realCode: readonly string[]; realBits: number[]; loops: boolean; hooks: boolean }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { engines: ENGINES, repeat: 5, seconds: 1.5, cpuProfile: false, realCode: REAL_WORKLOADS, realBits: [32, 64], loops: true };
+  const o: Options = { engines: ENGINES, repeat: 5, seconds: 1.5, cpuProfile: false, realCode: REAL_WORKLOADS, realBits: [32, 64], loops: true, hooks: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -64,10 +64,13 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--loops') {
       if (value() !== 'none') throw new Error('--loops takes only none');
       o.loops = false;
+    } else if (a === '--hooks') {
+      if (value() !== 'none') throw new Error('--hooks takes only none');
+      o.hooks = false;
     } else if (a === '--cpu-prof') {
       o.cpuProfile = true;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--engines ours,v86-nojit,v86-jit,qemu-tcg] [--repeat N] [--seconds S] [--cpu-prof] [--real-code all|none|NAME,...] [--real-code-bits 32,64] [--loops none]');
+      console.log('usage: npm run bench -- [--engines ours,v86-nojit,v86-jit,qemu-tcg] [--repeat N] [--seconds S] [--cpu-prof] [--real-code all|none|NAME,...] [--real-code-bits 32,64] [--loops none] [--hooks none]');
       process.exit(0);
     } else {
       throw new Error(`unknown option ${a} (try --help)`);
@@ -138,6 +141,8 @@ function summarise(p: Planned): void {
   row.timedSeconds = t;
   row.medianSeconds = median(row.runs.map((r) => r.timedSeconds));
   row.mips = expected.timed / t / 1e6;
+  const cpu = row.runs.map((r) => r.cpuSeconds).filter((v): v is number => v !== undefined && v > 0);
+  if (cpu.length === row.runs.length) row.cpuMips = expected.timed / Math.min(...cpu) / 1e6;
   if (row.guest === 'io') row.nsPerOut = t * 1e9 / IO_OUTS;
   const rss = row.runs.map((r) => r.peakRssMB);
   row.peakRssMB = rss.every((v) => v !== null) ? Math.max(...(rss as number[])) : undefined;
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
   const rows64 = o.loops ? measureCompute64(o.engines, o.repeat, o.seconds, spawn) : [];
   const realCode = o.realCode.length && o.realBits.includes(32) ? measureRealCode(o.engines, o.repeat, o.seconds, spawn, o.realCode) : null;
   const realCode64 = o.realCode.length && o.realBits.includes(64) ? measureRealCode(o.engines, o.repeat, o.seconds, spawn, o.realCode, 'x86_64') : null;
-  const hooks = o.loops ? await runHooks() : [];
+  const hooks = o.loops && o.hooks ? await runHooks() : [];
   const report = !o.loops ? { ratios: [], targets: [] } : printReport({ rows, hooks, childNote, loadAverage: loadAtStart, baselineRssMB: baseline.peakRssMB ?? Number.NaN, repeat: o.repeat, regions: { compute: computeRegions, io: ioRegions } });
   if (o.loops) printCompute64(rows64, new Map(rows.filter((r) => r.guest === 'compute-own' && r.mips).map((r) => [r.engine, r.mips!])));
   if (realCode) printRealReport(realCode, o.engines);

@@ -1,13 +1,19 @@
 // Follows a bench guest's serial protocol: 'S' starts the timed region, 'E' ends it, and the
 // compute guest then sends four checksum bytes. Timestamps are taken in the byte callback,
-// which every engine calls synchronously from the guest's OUT.
+// which every engine calls synchronously from the guest's OUT. Engines that run in this
+// process (ours, v86) also get the process's CPU time over the same region.
 import type { GuestKind, GuestRun } from './protocol';
 
 const S = 0x53, E = 0x45;
 
+function cpuMs(): number { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }
+
 export class SerialMarkers {
   startedAt = 0;
   private endedAt = 0;
+  /** This process's CPU time (user + system, ms) at 'S' and 'E': what other load cannot stretch. */
+  private cpuAtStart = 0;
+  private cpuAtEnd = 0;
   counterAtStart = 0;
   counterAtEnd = 0;
   private state: 'boot' | 'timed' | 'checksum' | 'done' = 'boot';
@@ -25,6 +31,7 @@ export class SerialMarkers {
       case 'boot':
         if (byte === S) {
           this.startedAt = performance.now();
+          this.cpuAtStart = cpuMs();
           this.counterAtStart = this.counter ? this.counter() : 0;
           this.state = 'timed';
         }
@@ -32,6 +39,7 @@ export class SerialMarkers {
       case 'timed':
         if (byte === E) {
           this.endedAt = performance.now();
+          this.cpuAtEnd = cpuMs();
           this.counterAtEnd = this.counter ? this.counter() : 0;
           this.state = this.kind === 'compute' ? 'checksum' : 'done';
           return this.state === 'done';
@@ -54,6 +62,7 @@ export class SerialMarkers {
   result(): Omit<GuestRun, 'bootSeconds' | 'peakRssMB' | 'engineCount'> {
     return {
       timedSeconds: (this.endedAt - this.startedAt) / 1000,
+      cpuSeconds: (this.cpuAtEnd - this.cpuAtStart) / 1000,
       checksum: this.kind === 'compute' ? this.sum : null,
       bytesBetween: this.between,
     };

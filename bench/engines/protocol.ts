@@ -22,6 +22,12 @@ export interface GuestRun {
   /** From the 'S' marker byte to the 'E' marker byte. */
   timedSeconds: number;
   /**
+   * CPU time (user + system) of the engine's process over the same region, for engines that
+   * run in the child itself (ours, v86); absent for QEMU. On a machine shared with other
+   * work the wall time of one run moved by up to 4x while this moved by 15%.
+   */
+  cpuSeconds?: number;
+  /**
    * The engine's own instruction counter, to check against the count derived from the
    * source: 'total' from the entry point through the exit OUT, 'after-start' from the
    * instruction after the 'S' OUT through the exit OUT (for engines that run a BIOS first).
