@@ -20,6 +20,7 @@ import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS
 import { after64, emitInstruction64, interpretAndLeave, type Shared32 } from './block-compiler64';
 import { alu64, dec64, inc64, shift64 } from './alu64';
 import { synthRes } from './lazy-flags';
+import { address64, lea64, leaHi } from './address64';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
 /** The CPU's arrays a block may read, by the local name generated code uses for each. */
@@ -81,7 +82,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   // value spliced in above is a number formatted by this file.
   let factory: (cl: Uint8Array, ...ops: unknown[]) => (c: unknown) => void;
   try {
-    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', 'SY', `return function block(c){${code}};`) as typeof factory;
+    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', 'SY', 'AD', 'LEA', 'LH', `return function block(c){${code}};`) as typeof factory;
   } catch (e) {
     // A generator bug must not take the host down: the interpreter runs this code instead,
     // and the error is kept where the tests look for it.
@@ -90,7 +91,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
     return null;
   }
   const spans = first.spans.map((o) => phys + o);
-  return { fn: factory(codeLine, alu64, inc64, dec64, shift64, synthRes), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
+  return { fn: factory(codeLine, alu64, inc64, dec64, shift64, synthRes, address64, lea64, leaHi), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
     linear: linear >>> 0, count: first.k, flat: src.flatData === true && src.long64 !== true, long64: src.long64 === true,
     link: null, live: true, seenAt: 0 };
 }
@@ -115,6 +116,7 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
   em.flushAtBackEdge = flushAtBackEdge;
   const mode64 = src.long64 === true;
   em.flat = src.flatData === true && !mode64;
+  if (mode64) em.near = '(L|0)===L&&';
   const body = em.out;
   let off = 0;
   let k = 0;

@@ -25,7 +25,12 @@ export interface Shared32 {
   emitShift(em: Emitter, kind: number, x: number, cnt: number): 'ok';
 }
 
-interface M64 { mod: number; reg: number; rm: number; len: number; addr: string; lea32: string }
+/**
+ * A ModR/M operand: `addr` the linear number (NaN: interpret), `lea32` the 32-bit sum; for
+ * register-based forms `args` (the address64/lea64 arguments), `conds` (every register
+ * sign-extended 32-bit) and `sum` (the address then).
+ */
+interface M64 { mod: number; reg: number; rm: number; len: number; addr: string; lea32: string; args: string; conds?: string; sum?: string }
 
 const LEGACY_R8 = [0, 4, 8, 12, 1, 5, 9, 13];
 
@@ -58,42 +63,54 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     const m = em.b(at);
     const mod = m >> 6, reg = ((m >> 3) & 7) | R;
     let rm = m & 7;
-    if (mod === 3) return { mod, reg, rm: rm | B, len: 1, addr: '', lea32: '' };
+    if (mod === 3) return { mod, reg, rm: rm | B, len: 1, addr: '', lea32: '', args: '' };
     let len = 1, disp = 0;
-    const regsUsed: Array<[number, number]> = [];
+    let base = -1, index = -1, sc = 0;
     let rip = false;
     if (rm === 4) {
       const sib = em.b(at + 1); len++;
-      const base = sib & 7, idx = ((sib >> 3) & 7) | X, sc = sib >> 6;
-      if (base === 5 && mod === 0) { disp = em.u32(at + len); len += 4; } else regsUsed.push([base | B, 0]);
-      if (idx !== 4) regsUsed.push([idx, sc]);
+      const bb = sib & 7, idx = ((sib >> 3) & 7) | X;
+      sc = sib >> 6;
+      if (bb === 5 && mod === 0) { disp = em.u32(at + len); len += 4; } else base = bb | B;
+      if (idx !== 4) index = idx;
     } else if (rm === 5 && mod === 0) {
       disp = em.u32(at + 1); len += 4; rip = true;
     } else {
       rm |= B;
-      regsUsed.push([rm, 0]);
+      base = rm;
     }
     if (mod === 1) { disp = em.s8(at + len); len += 1; } else if (mod === 2) { disp = em.u32(at + len); len += 4; }
     if (rip) {
       const a = `(e0+${em.next + disp})`;
-      return { mod, reg, rm: 5, len, addr: a, lea32: `${a}|0` };
+      return { mod, reg, rm: 5, len, addr: a, lea32: `${a}|0`, args: '' };
     }
-    const terms = regsUsed.map(([n, sc]) => (sc ? `r[${n}]*${1 << sc}` : `r[${n}]`));
-    const terms32 = regsUsed.map(([n, sc]) => (sc ? `(r[${n}]<<${sc})` : `r[${n}]`));
+    const regsUsed: Array<[number, number]> = [];
+    if (base >= 0) regsUsed.push([base, 0]);
+    if (index >= 0) regsUsed.push([index, sc]);
+    const terms = regsUsed.map(([n, s]) => (s ? `r[${n}]*${1 << s}` : `r[${n}]`));
+    const terms32 = regsUsed.map(([n, s]) => (s ? `(r[${n}]<<${s})` : `r[${n}]`));
     if (disp !== 0 || terms.length === 0) { terms.push(String(disp)); terms32.push(String(disp)); }
     const conds = regsUsed.map(([n]) => `h[${n}]===(r[${n}]>>31)`);
     const sum = terms.join('+');
-    const addr = conds.length ? `(${conds.join('&&')}?${sum}:NaN)` : `(${sum})`;
-    return { mod, reg, rm, len, addr, lea32: `(${terms32.join('+')})|0` };
+    // Registers with other high halves: the exact 64-bit sum (address64.ts), NaN when the
+    // interpreter must do the access (non-canonical, or the page below the canonical hole).
+    const args = `${base >= 0 ? `r[${base}],h[${base}]` : '0,0'},${index >= 0 ? `r[${index}],h[${index}],${1 << sc}` : '0,0,0'},${disp}`;
+    const addr = conds.length ? `(${conds.join('&&')}?${sum}:AD(${args}))` : `(${sum})`;
+    return { mod, reg, rm, len, addr, lea32: `(${terms32.join('+')})|0`, args: conds.length ? args : '', conds: conds.join('&&'), sum };
   };
   /** L = the operand's linear address, or this instruction goes to the interpreter. */
-  const address = (m: M64): void => { em.emit(`L=${m.addr};if((L|0)!==L)${interpretAndLeave(em)}`); };
+  const address = (m: M64): void => { em.emit(`L=${m.addr};if(L!==L)${interpretAndLeave(em)}`); };
+  // A far address (not int32) takes the CPU's path: the direct-mapped TLB holds only the
+  // sign-extended 32-bit range (memory-access.ts).
   const read64 = (): void => {
-    em.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4088&&(p&3)===0){v=i32[p>>2];w=i32[(p>>2)+1];}else{${em.sync()}v=c.rd64(L);w=c.rdHi;}`);
+    em.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((L|0)===L&&(e&3)===1&&o<=4088&&(p&3)===0){v=i32[p>>2];w=i32[(p>>2)+1];}else{${em.sync()}v=c.rd64(L);w=c.rdHi;}`);
   };
   const write64 = (lo: string, hi: string): void => {
-    em.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4088&&(p&3)===0&&cl[p>>>6]===0&&cl[(p+7)>>>6]===0){i32[p>>2]=${lo};i32[(p>>2)+1]=${hi};}else{${em.sync()}c.wr64(L,${lo},${hi});}`);
+    em.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((L|0)===L&&(e&3)===1&&o<=4088&&(p&3)===0&&cl[p>>>6]===0&&cl[(p+7)>>>6]===0){i32[p>>2]=${lo};i32[(p>>2)+1]=${hi};}else{${em.sync()}c.wr64(L,${lo},${hi});}`);
   };
+  /** RSP + delta into L (NaN when the interpreter must do it), and the new RSP's halves from a number. */
+  const stackAt = (delta: number): string => `L=(h[4]===(r[4]>>31)?r[4]${delta ? `+${delta}` : ''}:AD(r[4],h[4],0,0,0,${delta}));`;
+  const setRsp = (x: string): string => `r[4]=(${x})|0;h[4]=((${x})|0)===(${x})?(${x})>>31:Math.floor((${x})/4294967296)|0;`;
   /**
    * 64-bit ALU op; the result into t and q. ADD, SUB, CMP and the logic ops leave their flags
    * pending in the locals (block-emitter.ts); ADC and SBB, which read CF, are alu64.ts's.
@@ -265,9 +282,11 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       const m = modrm(i);
       if (m.mod === 3) return 'generic';
       if (!W) { set32(m.reg, m.lea32); return 'ok'; }
-      // Exact when the registers are sign-extended 32-bit values (NaN otherwise: interpreted).
-      em.emit(`q=${m.addr};if(q!==q)${interpretAndLeave(em)}`);
-      set64(m.reg, 'q|0', 'Math.floor(q/4294967296)|0');
+      // Sign-extended 32-bit registers: the exact sum as a number; else modulo 2^64 by halves.
+      if (m.rm === 5 && m.args === '') { em.emit(`q=${m.addr};`); set64(m.reg, 'q|0', 'Math.floor(q/4294967296)|0'); return 'ok'; }
+      if (m.conds === undefined || m.conds === '') { em.emit(`q=${m.addr};`); set64(m.reg, 'q|0', 'q<0?-1:0'); return 'ok'; }
+      em.emit(`if(${m.conds}){q=${m.sum};t=q|0;q=Math.floor(q/4294967296)|0;}else{t=LEA(${m.args});q=LH.v;}`);
+      set64(m.reg, 't', 'q');
       return 'ok';
     }
     case 0xc7: {
@@ -351,10 +370,10 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     }
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: {
       const n = (op & 7) | B;
-      em.emit(`L=(h[4]===(r[4]>>31)?r[4]:NaN);if((L|0)!==L||L>2147483639)${interpretAndLeave(em)}`);
+      em.emit(`${stackAt(0)}if(L!==L)${interpretAndLeave(em)}`);
       read64();
       // RSP first, then the register: POP RSP loads the value read.
-      em.emit('r[4]=(L+8)|0;h[4]=((L+8)|0)>>31;');
+      em.emit(setRsp('L+8'));
       set64(n, 'v', 'w');
       em.attnCheck();
       return 'ok';
@@ -455,11 +474,11 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       return 'end';
     }
     case 0xc3:
-      em.emit(`L=(h[4]===(r[4]>>31)?r[4]:NaN);if((L|0)!==L||L>2147483639)${interpretAndLeave(em)}`);
+      em.emit(`${stackAt(0)}if(L!==L)${interpretAndLeave(em)}`);
       read64();
       // A return address outside the sign-extended 32-bit range: the interpreter's (RIP's high half).
       em.emit(`if(w!==(v>>31))${interpretAndLeave(em)}`);
-      em.emit('r[4]=(L+8)|0;h[4]=((L+8)|0)>>31;');
+      em.emit(setRsp('L+8'));
       em.emit(em.exitText('v', em.k + 1));
       return 'end';
     default:
@@ -467,9 +486,9 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
   }
 
   function push64(lo: string, hi: string): void {
-    em.emit(`L=(h[4]===(r[4]>>31)?r[4]-8:NaN);if((L|0)!==L)${interpretAndLeave(em)}`);
+    em.emit(`${stackAt(-8)}if(L!==L)${interpretAndLeave(em)}`);
     write64(lo, hi);
-    em.emit('r[4]=L;h[4]=L>>31;');
+    em.emit(setRsp('L'));
     em.attnCheck();
   }
 }

@@ -30,24 +30,30 @@ export function cacheRegisters(code: string): { head: string; code: string } {
   if (code.includes('r16[')) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
   const used = new Set([...code.matchAll(/\br\[(\d)\]/g)].map((m) => Number(m[1])));
   for (const m of code.matchAll(/\br8\[(\d+)\]/g)) used.add(Number(m[1]) >> 2);
-  if (used.size === 0) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
-  const regs = [...used].sort((x, y) => x - y);
+  // 64-bit blocks: the high halves (`h[N]`, all sixteen) as locals HIN the same way.
+  const usedHi = new Set([...code.matchAll(/\bh\[(\d+)\]/g)].map((m) => Number(m[1])));
+  if (used.size === 0 && usedHi.size === 0) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
+  const regs = [...used].sort((x, y) => x - y), his = [...usedHi].sort((x, y) => x - y);
+  // Only registers the block assigns go back: the others still hold in the array what their
+  // locals hold (loaded at entry or after an interpreted instruction), and every exit and
+  // slow path is shorter by the stores it does not need.
+  const dirty = new Set([...code.matchAll(/\br\[(\d)\]=(?!=)/g)].map((m) => Number(m[1])));
+  for (const m of code.matchAll(/\br8\[(\d+)\]=(?!=)/g)) dirty.add(Number(m[1]) >> 2);
+  const dirtyHi = new Set([...code.matchAll(/\bh\[(\d+)\]=(?!=)/g)].map((m) => Number(m[1])));
   const local = code
     .replace(/\br8\[(\d+)\]=([^;]+);/g, (_, s: string, x: string) => {
       const n = Number(s) >> 2, sh = (Number(s) & 1) * 8;
       return `R${n}=(R${n}&${~(255 << sh)})|(((${x})&255)<<${sh});`;
     })
     .replace(/\br8\[(\d+)\]/g, (_, s: string) => `((R${Number(s) >> 2}>>>${(Number(s) & 1) * 8})&255)`)
-    .replace(/\br\[(\d)\]/g, 'R$1');
-  // Only registers the block assigns go back: the others still hold in the array what their
-  // locals hold (loaded at entry or after an interpreted instruction), and every exit and
-  // slow path is shorter by the stores it does not need.
-  const dirty = new Set([...code.matchAll(/\br\[(\d)\]=(?!=)/g)].map((m) => Number(m[1])));
-  for (const m of code.matchAll(/\br8\[(\d+)\]=(?!=)/g)) dirty.add(Number(m[1]) >> 2);
-  const back = regs.filter((n) => dirty.has(n)).map((n) => `r[${n}]=R${n};`).join('');
-  const load = regs.map((n) => `R${n}=r[${n}];`).join('');
+    .replace(/\br\[(\d)\]/g, 'R$1')
+    .replace(/\bh\[(\d+)\]/g, 'HI$1');
+  const back = regs.filter((n) => dirty.has(n)).map((n) => `r[${n}]=R${n};`).join('') +
+    his.filter((n) => dirtyHi.has(n)).map((n) => `h[${n}]=HI${n};`).join('');
+  const load = regs.map((n) => `R${n}=r[${n}];`).join('') + his.map((n) => `HI${n}=h[${n}];`).join('');
+  const decl = [...regs.map((n) => `R${n}=r[${n}]`), ...his.map((n) => `HI${n}=h[${n}]`)];
   return {
-    head: `let ${regs.map((n) => `R${n}=r[${n}]`).join(',')};`,
+    head: `let ${decl.join(',')};`,
     code: local.replaceAll(WRITE_BACK, back).replaceAll(RELOAD, load),
   };
 }
@@ -74,6 +80,11 @@ export class Emitter {
   readonly visited = new Set<number>();
   /** DS and SS were flat when the block was compiled: accesses through them skip the limit checks. */
   flat = false;
+  /**
+   * Text put first in the inline TLB probes' condition: in 64-bit blocks an address may be a
+   * far number (outside the int32 range), which the direct-mapped TLB does not hold.
+   */
+  near = '';
   /** Where compiling goes on after a followed JMP or CALL. */
   followTarget = 0;
   /** Each instruction emitted, by offset: its index in the block, the slot its text starts at, the flags pending there. */
@@ -168,15 +179,15 @@ export class Emitter {
 
   /** v = 32-bit read at L. */
   read32(dst: string): void {
-    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0)${dst}=i32[p>>2];else{${this.sync()}${dst}=c.rd32(L);}`);
+    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if(${this.near}(e&3)===1&&o<=4092&&(p&3)===0)${dst}=i32[p>>2];else{${this.sync()}${dst}=c.rd32(L);}`);
   }
 
   read16(dst: string): void {
-    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4094)${dst}=u8[p]|(u8[p+1]<<8);else{${this.sync()}${dst}=c.rd16(L);}`);
+    this.emit(`e=tr[L>>>12];o=L&4095;p=(e&-4096)|o;if(${this.near}(e&3)===1&&o<=4094)${dst}=u8[p]|(u8[p+1]<<8);else{${this.sync()}${dst}=c.rd16(L);}`);
   }
 
   read8(dst: string): void {
-    this.emit(`e=tr[L>>>12];if((e&3)===1)${dst}=u8[(e&-4096)|(L&4095)];else{${this.sync()}${dst}=c.rd8(L);}`);
+    this.emit(`e=tr[L>>>12];if(${this.near}(e&3)===1)${dst}=u8[(e&-4096)|(L&4095)];else{${this.sync()}${dst}=c.rd8(L);}`);
   }
 
   /**
@@ -185,12 +196,12 @@ export class Emitter {
    * code, so data beside code costs exactly what data elsewhere does.
    */
   write32(val: string): void {
-    this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if((e&3)===1&&o<=4092&&(p&3)===0&&cl[p>>>6]===0)i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
+    this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if(${this.near}(e&3)===1&&o<=4092&&(p&3)===0&&cl[p>>>6]===0)i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
   }
 
   /** 8-bit write of `val` at L, under the same rule for lines holding compiled code as write32. */
   write8(val: string): void {
-    this.emit(`e=tw[L>>>12];p=(e&-4096)|(L&4095);if((e&3)===1&&cl[p>>>6]===0)u8[p]=${val};else{${this.sync()}c.wr8(L,${val});}`);
+    this.emit(`e=tw[L>>>12];p=(e&-4096)|(L&4095);if(${this.near}(e&3)===1&&cl[p>>>6]===0)u8[p]=${val};else{${this.sync()}c.wr8(L,${val});}`);
   }
 
   /**
