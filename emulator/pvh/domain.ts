@@ -13,7 +13,7 @@ import { EINVAL, ENOSYS, EPERM, SHUTDOWN_NAMES } from '../pv/abi';
 import { INSTRUCTION_NS } from '../clock';
 import { PvhGuestMemory } from './guest-memory';
 import { HVM_NR_PARAMS, HVM_PARAM, HVM_PARAM_CALLBACK_TYPE } from './hvm-params';
-import type { VmcallArgs } from './vmcall-args';
+import type { HypercallArgs } from '../pv/hypercall-args';
 import type { HypercallName } from '../pv/hypercall-table';
 import { EventChannels } from '../pv/events';
 import { ConsoleBackend } from '../pv/console';
@@ -28,7 +28,7 @@ export const STORE_EVTCHN = 1, CONSOLE_EVTCHN = 2;
 export const PVH_DOMID = 1;
 
 /** The services a PV domain also has (events, grants, vcpu_op, ...), answered elsewhere. */
-export type ServiceCall = (name: HypercallName, args: VmcallArgs) => number | bigint;
+export type ServiceCall = (name: HypercallName, args: HypercallArgs) => number | bigint;
 
 export class PvhDomain {
   readonly guest: PvhGuestMemory;

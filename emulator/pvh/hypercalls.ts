@@ -10,7 +10,9 @@ import { DOMID_SELF, EINVAL, ENOSYS, EPERM, ESRCH, SCHEDOP, XENMEM, XENVER, XEN_
 import type { HypercallName } from '../pv/hypercall-table';
 import { HVM_NR_PARAMS, HVM_PARAM, HVM_PARAM_CALLBACK_TYPE, HVMOP, guestMayGet, guestMaySet } from './hvm-params';
 import type { PvhDomain } from './domain';
-import type { VmcallArgs } from './vmcall-args';
+import { ListArgs, type HypercallArgs } from '../pv/hypercall-args';
+import { multicallEntryLayout } from '../pv/layouts';
+import { hypercallByNumber } from '../pv/hypercall-table';
 
 export const EOPNOTSUPP = 95;
 /** XENMAPSPACE_* of xen_add_to_physmap. */
@@ -19,7 +21,7 @@ const XENMEM_add_to_physmap = 7, XENMEM_machphys_mapping = 12;
 /** XENFEAT_* an HVM container gets from Xen's xenver_get_features (those we implement). */
 export const PVH_FEATURES = (1 << 0) | (1 << 2) | (1 << 8) | (1 << 9);  // writable_page_tables, auto_translated_physmap, hvm_callback_vector, hvm_safe_pvclock
 
-type Handler = (d: PvhDomain, a: VmcallArgs) => number | bigint;
+type Handler = (d: PvhDomain, a: HypercallArgs) => number | bigint;
 
 /** Not in Xen's HVM table: the call does not exist for this guest. */
 const NONE = null;
@@ -35,7 +37,7 @@ export const PVH_HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   xsm_op: () => -ENOSYS,                     // the dummy XSM module has no xsm_op
   xenpmu_op: () => -EOPNOTSUPP,              // the vPMU is off by default
   memory_op: (d, a) => memoryOp(d, a),
-  multicall: (d, a) => d.services('multicall', a),
+  multicall: (d, a) => multicall(d, a),
   set_timer_op: (d, a) => d.services('set_timer_op', a),
   xen_version: (d, a) => xenVersion(d, a),
   console_io: (d, a) => consoleIo(d, a),
@@ -49,9 +51,41 @@ export const PVH_HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   hvm_op: (d, a) => hvmOp(d, a),
 };
 
+/**
+ * multicall(call_list, nr_calls): each entry through this same table (Xen's
+ * hvm_do_multicall_call runs the HVM handlers), its result written back; entries are
+ * xen_ulong_t words of the caller's width. A multicall inside a multicall is refused.
+ */
+let inMulticall = false;
+function multicall(d: PvhDomain, a: HypercallArgs): number {
+  if (inMulticall) return -EINVAL;
+  const lay = multicallEntryLayout(a.width), m = d.guest, list = a.addr(0), n = a.lo(1);
+  const word = (va: number): [number, number] => (a.width === 64 ? [m.u32(va), m.u32(va + 4)] : [m.u32(va), 0]);
+  inMulticall = true;
+  try {
+    for (let i = 0; i < n; i++) {
+      const at = list + i * lay.SIZE;
+      m.checkWritable(at, lay.SIZE);
+      const [op, opHi] = word(at + lay.op);
+      const los: number[] = [], his: number[] = [];
+      for (let k = 0; k < 6; k++) { const [lo, hi] = word(at + lay.args + k * lay.argBytes); los.push(lo); his.push(hi); }
+      const row = opHi === 0 ? hypercallByNumber(op) : undefined;
+      const handler = row ? PVH_HANDLERS[row.name] : null;
+      const args = new ListArgs(a.width, los, his);
+      const rc = handler ? handler(d, args) : -ENOSYS;
+      const v = BigInt.asUintN(a.width, BigInt(rc));
+      m.set32(at + lay.result, Number(v & 0xffffffffn));
+      if (a.width === 64) m.set32(at + lay.result + 4, Number(v >> 32n));
+    }
+  } finally {
+    inMulticall = false;
+  }
+  return 0;
+}
+
 function domainOk(d: PvhDomain, dom: number): boolean { return dom === DOMID_SELF || dom === d.domid; }
 
-function hvmOp(d: PvhDomain, a: VmcallArgs): number {
+function hvmOp(d: PvhDomain, a: HypercallArgs): number {
   const op = a.lo(0), arg = a.addr(1);
   const m = d.guest;
   switch (op) {
@@ -93,7 +127,7 @@ function hvmOp(d: PvhDomain, a: VmcallArgs): number {
 }
 const ENOENT_ = 2;
 
-function memoryOp(d: PvhDomain, a: VmcallArgs): number | bigint {
+function memoryOp(d: PvhDomain, a: HypercallArgs): number | bigint {
   const cmd = a.lo(0) & 0xf, arg = a.addr(1), m = d.guest, lay = d.layout;
   switch (a.lo(0) & 0x3f) {
     case XENMEM_machphys_mapping: return -ENOSYS;              // hvm_memory_op refuses it
@@ -137,7 +171,7 @@ function memoryOp(d: PvhDomain, a: VmcallArgs): number | bigint {
   }
 }
 
-function xenVersion(d: PvhDomain, a: VmcallArgs): number {
+function xenVersion(d: PvhDomain, a: HypercallArgs): number {
   const cmd = a.lo(0), arg = a.addr(1), m = d.guest;
   const str = (s: string, size: number): number => {
     const b = new Uint8Array(size);
@@ -161,7 +195,7 @@ function xenVersion(d: PvhDomain, a: VmcallArgs): number {
   }
 }
 
-function consoleIo(d: PvhDomain, a: VmcallArgs): number {
+function consoleIo(d: PvhDomain, a: HypercallArgs): number {
   const cmd = a.lo(0), count = a.lo(1), buf = a.addr(2);
   if (cmd === 0) {
     if (count > 0x7fffffff) return -EINVAL;
@@ -172,7 +206,7 @@ function consoleIo(d: PvhDomain, a: VmcallArgs): number {
   return -EINVAL;
 }
 
-function schedOp(d: PvhDomain, a: VmcallArgs): number {
+function schedOp(d: PvhDomain, a: HypercallArgs): number {
   const cmd = a.lo(0), arg = a.addr(1);
   switch (cmd) {
     case SCHEDOP.yield: return 0;
@@ -186,7 +220,7 @@ function schedOp(d: PvhDomain, a: VmcallArgs): number {
 }
 
 /** hvm_physdev_op: a domU without passthrough has no pirqs, so nearly everything is -ENOSYS. */
-function physdevOp(d: PvhDomain, a: VmcallArgs): number {
+function physdevOp(d: PvhDomain, a: HypercallArgs): number {
   void d; void a;
   return -ENOSYS;
 }

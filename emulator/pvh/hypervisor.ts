@@ -18,7 +18,7 @@ import type { PvStateView, PvStop } from '../pv/domain';
 import { PvhDomain } from './domain';
 import { PvhPlatform } from './platform';
 import { PVH_HANDLERS } from './hypercalls';
-import { VmcallArgs } from './vmcall-args';
+import { RegisterArgs } from '../pv/hypercall-args';
 import { GuestFault } from '../pv/guest-access';
 import { xenCpuid, MSR_XEN_HYPERCALL_PAGE } from './xen-cpuid';
 import { hypercallPageBytes } from './hypercall-page';
@@ -140,8 +140,10 @@ export class PvhHypervisor {
   /** A VMCALL: Xen's hvm_hypercall. Returns true when a filter wants the machine to stop. */
   private hypercall(ctx: ExitContext): boolean {
     const cpu = this.cpu, d = this.domain;
-    const args = new VmcallArgs(cpu);
-    const nr = args.nr;
+    // Xen reads the arguments by the caller's mode: RDI, RSI, RDX, R10, R8 from 64-bit code,
+    // EBX, ECX, EDX, ESI, EDI otherwise; in 64-bit mode all of RAX is the number.
+    const args = new RegisterArgs(cpu, cpu.long64 ? 64 : 32);
+    const nr = args.width === 64 && cpu.regsHi[0] !== 0 ? -1 : cpu.regs[0]! >>> 0;
     let rc: number | bigint;
     // Xen refuses hypercalls from guest user space (CPL > 0) with -EPERM, before the number.
     if (cpu.protectedMode && cpu.cpl !== 0) rc = -EPERM;

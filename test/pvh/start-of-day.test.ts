@@ -94,6 +94,13 @@ test('memory_op: the memory map as Xen returns the domain\'s E820, and hvm_memor
   assert.equal(dec('add_to_physmap shared_info', 'rc'), 0);
 });
 
+test('multicall runs each entry through the HVM table and writes its result; a nested multicall is -EINVAL', () => {
+  assert.equal(dec('multicall', 'rc'), 0);
+  assert.match(out, /multicall rc=0 results=(\S+) -38 0 -22 param=2\n/);
+  const version = /multicall rc=0 results=(\S+)/.exec(out)![1]!;
+  assert.equal(Number.parseInt(version, 16), (4 << 16) | 19);
+});
+
 test('PV-only hypercalls answer -ENOSYS, privileged ones -EPERM, as Xen\'s HVM table does', () => {
   for (const name of ['mmu_update', 'update_va_mapping', 'set_trap_table', 'set_segment_base', 'callback_op', 'hypercall 60']) {
     assert.equal(dec(name, 'rc'), -38, name);

@@ -85,6 +85,20 @@ void pvh_main(u32 magic, u64 info) {
   printf("machphys_mapping rc=%ld\n", HCALL(HC_memory_op, XENMEM_machphys_mapping, 0, 0));
   { struct xen_add_to_physmap x = { DOMID_SELF, 0, 0, 0, 0x300 }; printf("add_to_physmap shared_info rc=%ld\n", HCALL(HC_memory_op, XENMEM_add_to_physmap, &x, 0)); }
 
+  /* multicall: each entry through the HVM table, results written back; no nesting. */
+  {
+    struct { u64 op, result, args[6]; } mc[4] = {
+      { HC_xen_version, 0x5555, { 0 } },
+      { HC_mmu_update, 0x5555, { 0 } },
+      { HC_hvm_op, 0x5555, { HVMOP_get_param, 0 } },
+      { 13, 0x5555, { 0, 0 } },
+    };
+    struct xen_hvm_param p = { DOMID_SELF, 0, HVM_PARAM_CONSOLE_EVTCHN, 0 };
+    mc[2].args[1] = (u64)&p;
+    long mrc = HCALL(13, mc, 4, 0);
+    printf("multicall rc=%ld results=%lx %ld %ld %ld param=%lu\n", mrc, mc[0].result, (long)mc[1].result, (long)mc[2].result, (long)mc[3].result, p.value);
+  }
+
   /* PV-only hypercalls do not exist for an HVM container. */
   printf("mmu_update rc=%ld\n", HCALL(HC_mmu_update, 0, 0, 0));
   printf("update_va_mapping rc=%ld\n", HCALL(HC_update_va_mapping, 0, 0, 0));
