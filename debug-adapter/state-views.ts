@@ -8,6 +8,7 @@ import { describeExit } from '../emulator/trace/describe-exit';
 import { isPvRecord } from '../emulator/trace/record-kinds';
 import { sseView, systemView, type SseView } from './engine/cpu-view';
 import { eferText, eflagsText, gdtNodes, idtNodes, pageTableNodes } from './decoded-tables';
+import { hex64, xenPagesNodes } from './xen-pages-view';
 
 // The tree node and hex formatting live apart so decoded-tables.ts can use them without a cycle.
 export { hex, type Node } from './view-node';
@@ -144,7 +145,12 @@ export function exitTree(e: ExitRecord | undefined, describe: (addr: number) => 
 export function pvTree(m: MachineApi): Node[] | null {
   const s = m.pvState?.();
   if (!s) return null;
+  const width = s.width ?? 32;
+  // A 64-bit guest's addresses are signed canonical numbers: all 64 bits shown.
+  const addr = (v: number) => (width === 64 ? hex64(v | 0, Math.floor(v / 0x100000000)) : hex(v));
+  const pt = s.memory.pageTables;
   return [
+    { name: 'guest', value: width === 64 ? 'x86_64 PV (kernel in ring 3)' : 'x86_32 PAE PV (kernel in ring 1)' },
     { name: 'upcall pending', value: String(s.upcallPending) },
     { name: 'upcall mask', value: String(s.upcallMask) },
     { name: 'blocked', value: String(s.blocked) },
@@ -164,19 +170,20 @@ export function pvTree(m: MachineApi): Node[] | null {
     },
     {
       name: 'trap table', value: `${s.trapTable.length} entries`,
-      children: () => s.trapTable.map((t) => ({ name: `vector ${t.vector}`, value: `${hex(t.cs, 4)}:${hex(t.eip)} dpl ${t.dpl}${t.masksEvents ? ' masks events' : ''}`, memory: t.eip })),
+      children: () => s.trapTable.map((t) => ({ name: `vector ${t.vector}`, value: `${hex(t.cs, 4)}:${addr(t.eip)} dpl ${t.dpl}${t.masksEvents ? ' masks events' : ''}`, memory: t.eip })),
     },
-    { name: 'event callback', value: `${hex(s.callbacks.event.cs, 4)}:${hex(s.callbacks.event.eip)}` },
-    { name: 'failsafe callback', value: `${hex(s.callbacks.failsafe.cs, 4)}:${hex(s.callbacks.failsafe.eip)}` },
-    { name: 'kernel stack', value: `${hex(s.kernelStack.ss, 4)}:${hex(s.kernelStack.esp)}` },
+    { name: 'event callback', value: `${hex(s.callbacks.event.cs, 4)}:${addr(s.callbacks.event.eip)}` },
+    { name: 'failsafe callback', value: `${hex(s.callbacks.failsafe.cs, 4)}:${addr(s.callbacks.failsafe.eip)}` },
+    { name: 'kernel stack', value: `${hex(s.kernelStack.ss, 4)}:${addr(s.kernelStack.esp)}` },
     {
       name: 'memory', value: `${s.memory.domainFrames} domain frames`,
       children: () => [
         { name: 'domain frames', value: String(s.memory.domainFrames) },
         { name: 'hypervisor frames', value: String(s.memory.hypervisorFrames) },
-        { name: 'page tables', value: `l1 ${s.memory.pageTables.l1}, l2 ${s.memory.pageTables.l2}, l3 ${s.memory.pageTables.l3}, pinned ${s.memory.pageTables.pinned}` },
+        { name: 'page tables', value: `l1 ${pt.l1}, l2 ${pt.l2}, l3 ${pt.l3}${pt.l4 !== undefined ? `, l4 ${pt.l4}` : ''}, pinned ${pt.pinned}` },
         { name: 'descriptor pages', value: String(s.memory.descriptorPages) },
       ],
     },
+    ...xenPagesNodes(m, width, s.pages ?? null),
   ];
 }

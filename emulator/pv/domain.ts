@@ -470,6 +470,11 @@ export class PvDomain {
       blocked: this.blocked,
       iopl: this.iopl,
       memory: this.memoryView(),
+      width: this.width,
+      pages: hasLayout ? {
+        sharedInfo: ev.sharedPa, vcpuInfo: ev.vcpuPa, startInfoVa: this.layout!.startInfoVa,
+        grantFrames: this.layout!.grantMfns.slice(0, this.grantFrameCount).map((mfn) => mfn * 4096),
+      } : null,
     };
   }
 
@@ -480,7 +485,7 @@ export class PvDomain {
     return {
       domainFrames: lay?.nrPages ?? 0,
       hypervisorFrames: lay ? lay.totalFrames - lay.nrPages : 0,
-      pageTables: { l1: count(1), l2: count(2), l3: count(3), pinned },
+      pageTables: { l1: count(1), l2: count(2), l3: count(3), ...(this.width === 64 ? { l4: count(4) } : {}), pinned },
       descriptorPages: count(5),
     };
   }
@@ -497,7 +502,15 @@ export interface PvStateView {
   blocked: boolean;
   iopl: number;
   /** Frames the domain owns, frames the hypervisor keeps (M2P, shared_info, GDT, grant frames), validated tables. */
-  memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; pinned: number }; descriptorPages: number };
+  memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; l4?: number; pinned: number }; descriptorPages: number };
+  /** The guest's width (32: x86_32 PAE in ring 1; 64: x86_64 in ring 3). */
+  width: 32 | 64;
+  /**
+   * Where the pages the debugger decodes are: shared_info and this vCPU's vcpu_info (machine
+   * addresses), start_info (the guest virtual address the builder mapped it at), and the grant
+   * frames the guest has set up (machine addresses). null before the domain is built.
+   */
+  pages: { sharedInfo: number; vcpuInfo: number; startInfoVa: number; grantFrames: number[] } | null;
 }
 
 

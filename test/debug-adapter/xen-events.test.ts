@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { buildAll, launch, nextStopped, nmAddress, removeBuild, ROOT, startClient, type Built } from './harness';
@@ -60,4 +61,56 @@ test('32-bit PV: the exception filter stops on the trap bounce of the demand-pag
   // The sample's DEMAND_VA (common/kmain.c) is what the fault was on.
   const cr2 = (await dc.evaluateRequest({ expression: '$cr2', context: 'watch' })).body.result;
   assert.equal(parseInt(cr2, 16), 0x40000000);
+});
+
+/** bench/guests/pv/hcall64.asm with a few trips: a 64-bit PV kernel with an event callback and an IPI port. */
+function buildPv64(): string {
+  const dir = join(b.dir, 'pv64');
+  mkdirSync(dir, { recursive: true });
+  const obj = join(dir, 'hcall64.o'), elf = join(dir, 'hcall64.elf');
+  const run = (cmd: string, args: string[]) => { const r = spawnSync(cmd, args, { encoding: 'utf8' }); assert.equal(r.status, 0, r.stderr); };
+  run('nasm', ['-f', 'elf64', '-w-other', '-I', join(ROOT, 'test/guests/pv64') + '/', '-I', join(ROOT, 'guest') + '/', '-DTRIPS=5', '-o', obj, join(ROOT, 'bench/guests/pv/hcall64.asm')]);
+  run('ld', ['-m', 'elf_x86_64', '--no-warn-rwx-segments', '-T', join(ROOT, 'test/guests/pv64/link.ld'), '-o', elf, obj]);
+  return elf;
+}
+
+/** nm's address of a symbol as the signed canonical number the machine uses for 64-bit addresses. */
+function nm64(elf: string, name: string): bigint {
+  const r = spawnSync('nm', [elf], { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => l.endsWith(` ${name}`));
+  assert.ok(line, `${name} in nm`);
+  return BigInt('0x' + line.split(' ')[0]);
+}
+
+test('64-bit PV: hypercall and upcall stops, and the PV state scope read with the 64-bit layouts', async () => {
+  const elf = buildPv64();
+  const dc = await startClient(b.adapter); clients.push(dc);
+  await launch(dc, { program: elf, mode: 'pv', profile: false, serial: 'none' }, () =>
+    dc.setExceptionBreakpointsRequest({ filters: ['upcall'], filterOptions: [{ filterId: 'hypercall', condition: 'name == "callback_op"' }] }));
+  assert.equal((await nextStopped(dc)).reason, 'exception');
+  assert.equal((await dc.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, 'hypercall:callback_op');
+  const up = nextStopped(dc);
+  await dc.continueRequest({ threadId: 1 });
+  assert.equal((await up).reason, 'exception');
+  assert.equal((await dc.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, 'EVENT_UPCALL');
+  const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  assert.equal(BigInt(frame.instructionPointerReference!), nm64(elf, 'upcall'), 'at the callback callback_op registered');
+
+  const scopes = (await dc.scopesRequest({ frameId: frame.id })).body.scopes;
+  const pvScope = scopes.find((s) => s.name === 'PV state')!;
+  const vars = async (ref: number) => Object.fromEntries((await dc.variablesRequest({ variablesReference: ref })).body.variables.map((v) => [v.name, v]));
+  const pv = await vars(pvScope.variablesReference);
+  assert.equal(pv.guest.value, 'x86_64 PV (kernel in ring 3)');
+  assert.equal(BigInt(pv['event callback'].value.split(':')[1]), nm64(elf, 'upcall'));
+  assert.match(pv['event channels'].value, /bound/);
+  const vcpu = await vars(pv.vcpu_info.variablesReference);
+  assert.equal(vcpu.evtchn_upcall_mask.value, '1', 'events are masked on entry to the callback');
+  const si = await vars(pv.start_info.variablesReference);
+  assert.equal(si.magic.value, '"xen-3.0-x86_64"');
+  // start_info's shared_info is the machine address vcpu_info (vCPU 0, offset 0) lives at.
+  assert.equal(BigInt(si.shared_info.value), BigInt(pv.vcpu_info.value.split(' ')[1]));
+  // The toolstack's console and xenstore grants live in the first frame from creation (Xen's INITIAL_NR_GRANT_FRAMES).
+  assert.match(pv['grant table'].value, /^v1, 1 frame, \d+ entries in use$/);
+  const mem = await vars(pv.memory.variablesReference);
+  assert.match(mem['page tables'].value, /l4 [1-9]/);
 });
