@@ -504,13 +504,13 @@ export interface PvStateView {
   /** Frames the domain owns, frames the hypervisor keeps (M2P, shared_info, GDT, grant frames), validated tables. */
   memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; l4?: number; pinned: number }; descriptorPages: number };
   /** The guest's width (32: x86_32 PAE in ring 1; 64: x86_64 in ring 3). */
-  width: 32 | 64;
+  width?: 32 | 64;
   /**
    * Where the pages the debugger decodes are: shared_info and this vCPU's vcpu_info (machine
    * addresses), start_info (the guest virtual address the builder mapped it at), and the grant
    * frames the guest has set up (machine addresses). null before the domain is built.
    */
-  pages: { sharedInfo: number; vcpuInfo: number; startInfoVa: number; grantFrames: number[] } | null;
+  pages?: { sharedInfo: number; vcpuInfo: number; startInfoVa: number; grantFrames: number[] } | null;
 }
 
 
