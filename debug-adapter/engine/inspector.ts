@@ -213,10 +213,10 @@ export class Inspector {
     const dregs = this.dwarfRegs();
     void regs;
     const at = di.variablesAt(di.pcOf(dregs)!);
-    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
+    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globalNamed(name);
     if (!v) return undefined;
     const state = { regs: dregs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
-    const fn = di.globals().includes(v) ? null : at?.function ?? null;
+    const fn = at?.locals.includes(v) || at?.params.includes(v) ? at.function : null;
     const loc = di.evaluateLocation(v, state, fn);
     if (loc.kind === 'memory') return { kind: 'typed', type: v.type, address: this.image64 ? loc.address : loc.address >>> 0 };
     const r = di.readVariable(v, state, fn);
@@ -484,7 +484,7 @@ export class Inspector {
     if (!di) return undefined;
     const regs = this.dwarfRegs();
     const at = di.variablesAt(di.pcOf(regs)!);
-    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
+    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globalNamed(name);
     if (!v) return undefined;
     const state = { regs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
     const t = strip(v.type);
@@ -506,7 +506,7 @@ export class Inspector {
     if (di) {
       const regs = this.dwarfRegs();
       const at = di.variablesAt(di.pcOf(regs)!);
-      const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globals().find((x) => x.name === name);
+      const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globalNamed(name);
       if (v) {
         const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes }, at?.function ?? null);
         return loc.kind === 'memory' ? { address: this.image64 ? loc.address : loc.address >>> 0, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) } : null;

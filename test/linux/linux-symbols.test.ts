@@ -43,6 +43,14 @@ function gdbLineAt(vmlinux: string, address: number): { file: string; line: numb
   return { file: m[2]!, line: Number(m[1]) };
 }
 
+/** gdb's `print EXPR` on the vmlinux alone (values as the file initialises them), without `$1 = `. */
+function gdbPrint(vmlinux: string, expr: string): string {
+  const r = spawnSync('gdb', ['-nx', '-batch', '-ex', `print ${expr}`, vmlinux], { encoding: 'utf8', timeout: 300_000 });
+  const m = /^\$1 = (.*)$/m.exec(r.stdout);
+  assert.ok(m, `gdb: print ${expr}: ${r.stdout}${r.stderr}`);
+  return m[1]!;
+}
+
 function addressOf(ref: string | undefined): number {
   assert.ok(ref, 'an instruction pointer reference');
   return Number(BigInt.asIntN(64, BigInt(ref)));
@@ -80,9 +88,23 @@ test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a
   assert.equal(addressOf(top.instructionPointerReference), oracle.address);
   assert.equal(top.line, line.line, 'the frame\'s line is gdb\'s for that address');
   assert.equal(top.source?.path, join(src, line.file), 'the frame names the file through sourceMap');
+  let t1 = 0;
   const stats = (await dc.customRequest('paravirt.runStats')).body as { instructions: number; wallMs: number; machineMs: number };
   t.diagnostic(`launch -> stopped at start_kernel: ${launchToStop.toFixed(0)} ms; the run from configurationDone ${stats.wallMs.toFixed(0)} ms, of which the guest ${stats.machineMs.toFixed(0)} ms for ${stats.instructions} instructions`);
   t.diagnostic(outputs.get(dc)!.console?.match(/symbols: .*/)?.[0] ?? 'no symbols line');
+
+  // Globals of units not read yet, found by name: init_task (init/init_task.c) and prb (kernel/printk/printk.c),
+  // as gdb prints them from the file (nothing has changed them yet at start_kernel's first instruction).
+  const frameId = top.id;
+  for (const expr of ['init_task.comm', 'init_task.pid', 'prb']) {
+    t1 = performance.now();
+    const ev = await dc.evaluateRequest({ expression: expr, frameId, context: 'watch' });
+    t.diagnostic(`${expr} = ${ev.body.result} (${(performance.now() - t1).toFixed(0)} ms)`);
+    const want = gdbPrint(f.vmlinuxPath, expr);
+    // A pointer: its value (gdb adds the type and the data symbol, which the watch does not show).
+    const ptr = /^\(.*\*\) (0x[0-9a-f]+)/.exec(want);
+    if (ptr) assert.match(ev.body.result, new RegExp(`^${ptr[1]}\\b`), expr); else assert.equal(ev.body.result, want, expr);
+  }
 
   // After the stop: a function by name and a file:line in another unit (arch/x86/kernel/setup.c).
   const setupC = join(src, 'arch/x86/kernel/setup.c');
@@ -90,7 +112,7 @@ test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a
   const lineWanted = readFileSync(setupC, 'utf8').split('\n').findIndex((l) => l.trim() === 'early_cpu_init();') + 1;
   assert.ok(lineWanted > 0, 'setup.c calls early_cpu_init()');
   const byLine = gdbBreak(f.vmlinuxPath, `arch/x86/kernel/setup.c:${lineWanted}`);
-  let t1 = performance.now();
+  t1 = performance.now();
   const fb = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'setup_arch' }] });
   const nameMs = performance.now() - t1;
   assert.ok(fb.body.breakpoints[0]!.verified, fb.body.breakpoints[0]!.message);
@@ -163,6 +185,12 @@ test('without nokaslr the kernel\'s KASLR offset is found and start_kernel is st
     i = j + 4;
   }
   t.diagnostic(`start_kernel's first 32 bytes: the file's, with ${moved} absolute address(es) moved by the offset`);
+  // Data moved with the code: &init_task is gdb's plus the offset, and its name reads as in the file.
+  const at = await dc.evaluateRequest({ expression: '&init_task', frameId: top.id, context: 'watch' });
+  const fileAt = /0x([0-9a-f]+)/.exec(gdbPrint(f.vmlinuxPath, '&init_task'))![1]!;
+  assert.match(at.body.result, new RegExp(`0x${BigInt.asUintN(64, BigInt.asIntN(64, BigInt(`0x${fileAt}`)) + BigInt(delta)).toString(16)}\\b`));
+  const comm = await dc.evaluateRequest({ expression: 'init_task.comm', frameId: top.id, context: 'watch' });
+  assert.equal(comm.body.result, gdbPrint(f.vmlinuxPath, 'init_task.comm'));
 });
 
 test('a missing or malformed symbols file fails the launch with the attribute and the reason', { skip }, async () => {

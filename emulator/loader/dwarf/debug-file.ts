@@ -7,7 +7,7 @@ import { archForMachine } from './arch';
 import type { ByteSource } from './byte-source';
 import { FrameTable, parseFrameSection, type Fde } from './cfi';
 import type { DwarfSections } from './debug-info';
-import { ElfFile, type FileSymbol } from './elf-file';
+import { ElfFile, type FileSection, type FileSymbol } from './elf-file';
 import { DebugInfo } from './index';
 import { LazyLineRows } from './lazy-lines';
 import { LazyUnits } from './lazy-units';
@@ -69,7 +69,8 @@ export class DebugFile {
       applyRelocations(elf, infoRela, bytes, off, this.delta);
       return bytes;
     };
-    this.units = new LazyUnits(s, this.section('.debug_aranges'), readInfo, info.size, (n) => this.byName.get(n) ?? []);
+    this.units = new LazyUnits(s, this.section('.debug_aranges'), readInfo, info.size, (n) => this.byName.get(n) ?? [],
+      (pattern) => findInSection(elf, info, pattern), (a) => moveKernelAddress(a, -this.delta));
     const arch = archForMachine(elf.machine);
     // Call frame information is small (2.5 MB for a vmlinux) and wanted at every stop: read it whole.
     const warnings: string[] = [];
@@ -128,6 +129,26 @@ export class DebugFile {
     }
     return this.loaded.get(name);
   }
+}
+
+/** Offsets in a section where `pattern` occurs (read as linked, in 8 MiB windows). */
+function findInSection(elf: ElfFile, sec: FileSection, pattern: Uint8Array): number[] {
+  const out: number[] = [];
+  const WINDOW = 8 << 20;
+  const n = pattern.length;
+  // Scan for the second byte (an address's low byte: rarer than DW_OP_addr's 0x03), then compare.
+  const key = n > 1 ? 1 : 0;
+  for (let base = 0; base < sec.size; base += WINDOW) {
+    const len = Math.min(WINDOW + n - 1, sec.size - base);
+    const w = elf.readIn(sec, base, len);
+    for (let i = w.indexOf(pattern[key]!, key); i >= 0 && i - key + n <= len; i = w.indexOf(pattern[key]!, i + 1)) {
+      const start = i - key;
+      let j = 0;
+      while (j < n && w[start + j] === pattern[j]) j++;
+      if (j === n && start < WINDOW) out.push(base + start);
+    }
+  }
+  return out;
 }
 
 /** As the loader's addressSymbols: named NOTYPE, OBJECT and FUNC symbols with an address, sorted. */

@@ -61,10 +61,43 @@ export class LazyUnits implements UnitSource {
    * `readInfo`: bytes of .debug_info by range; `infoSize` its length. `addressesOf`: where the
    * ELF symbol table puts a name (functions first), to find the unit defining it.
    */
+  /**
+   * `findBytes`: the .debug_info offsets where a byte pattern occurs in the file as linked (how a
+   * global is found: its DW_OP_addr operand is its symbol's address); `toLink`: an address of the
+   * running kernel as the file has it (before a KASLR move).
+   */
   constructor(private readonly s: DwarfSections, aranges: Uint8Array | undefined, private readonly readInfo: InfoReader,
-    private readonly infoSize: number, private readonly addressesOf: (name: string) => number[]) {
+    private readonly infoSize: number, private readonly addressesOf: (name: string) => number[],
+    private readonly findBytes?: (pattern: Uint8Array) => number[], private readonly toLink: (a: number) => number = (a) => a) {
     this.aranges = aranges ? readAranges(aranges) : [];
   }
+
+  private unitStarts: number[] | null = null;
+
+  /** Every unit's .debug_info offset, from the unit headers' lengths alone. */
+  unitOffsets(): number[] {
+    if (this.unitStarts) return this.unitStarts;
+    const out: number[] = [];
+    for (let off = 0; off + 4 <= this.infoSize && out.length < 10_000_000;) {
+      out.push(off);
+      const head = this.readInfo(off, Math.min(12, this.infoSize - off));
+      const c = new Cursor(head, 0, head.length, '.debug_info');
+      let len = c.u32();
+      if (len === 0xffffffff) len = c.u64(); else if (len >= 0xfffffff0) break;
+      off += c.pos + len;
+    }
+    return (this.unitStarts = out);
+  }
+
+  /** The unit holding a .debug_info offset. */
+  unitOffsetHolding(offset: number): number | undefined {
+    const u = this.unitOffsets();
+    let lo = 0, hi = u.length - 1, best = -1;
+    while (lo <= hi) { const mid = (lo + hi) >> 1; if (u[mid]! <= offset) { best = mid; lo = mid + 1; } else hi = mid - 1; }
+    return best < 0 ? undefined : u[best];
+  }
+
+  private readonly globalsFound = new Map<string, Variable | undefined>();
 
   /** The .debug_info offset of the unit whose code holds `pc` (undefined: no unit says so). */
   unitOffsetAt(pc: number): number | undefined {
@@ -164,9 +197,31 @@ export class LazyUnits implements UnitSource {
 
   globals(): Variable[] { return [...this.cache.values()].flatMap((l) => l.cu?.globals ?? []); }
 
+  /**
+   * A global by name: from a unit already read, else from the unit whose DIEs hold
+   * `DW_OP_addr <its symbol's address>` (a byte search of .debug_info, once per name).
+   */
   globalNamed(name: string): Variable | undefined {
     for (const l of this.cache.values()) for (const g of l.cu?.globals ?? []) if (g.name === name) return g;
-    return undefined;
+    if (this.globalsFound.has(name)) return this.globalsFound.get(name);
+    let found: Variable | undefined;
+    if (this.findBytes) {
+      for (const a of this.addressesOf(name)) {
+        const link = BigInt.asUintN(64, BigInt(this.toLink(a)));
+        const pattern = new Uint8Array(9);
+        pattern[0] = 0x03;   // DW_OP_addr
+        for (let i = 0; i < 8; i++) pattern[1 + i] = Number((link >> BigInt(8 * i)) & 0xffn);
+        for (const at of this.findBytes(pattern)) {
+          const u = this.unitOffsetHolding(at);
+          if (u === undefined) continue;
+          found = this.load(u).cu?.globals.find((g) => g.name === name);
+          if (found) break;
+        }
+        if (found) break;
+      }
+    }
+    this.globalsFound.set(name, found);
+    return found;
   }
 
   callSites(ret: number): CallSiteParam[] | undefined {
@@ -178,7 +233,7 @@ export class LazyUnits implements UnitSource {
 
   /** Forgets every parsed unit and takes new address ranges (the sections were relocated: KASLR). */
   reset(aranges: Uint8Array | undefined): void {
-    this.cache.clear(); this.roots.clear();
+    this.cache.clear(); this.roots.clear(); this.globalsFound.clear();
     this.aranges = aranges ? readAranges(aranges) : [];
   }
 }
