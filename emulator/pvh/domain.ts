@@ -223,15 +223,42 @@ export class PvhDomain {
 
   get stopped(): boolean { return this.stop !== null; }
 
+  /** Everything the hypervisor keeps for the domain, for Machine.snapshot() (structured-clone-able). */
   save(): unknown {
-    return { params: this.params.slice(), upcallVector: this.upcallVector, sharedInfoGpfn: this.sharedInfoGpfn, sharedWidth: this.sharedWidth, boot: this.boot, stop: this.stop };
+    const ev = this.events, c = this.console;
+    return {
+      params: this.params.slice(), upcallVector: this.upcallVector, sharedInfoGpfn: this.sharedInfoGpfn, sharedWidth: this.sharedWidth,
+      sharedPa: this.sharedPa, blocked: this.blocked, boot: this.boot, stop: this.stop,
+      events: {
+        state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
+        backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
+        polling: ev.polling ? [...ev.polling] : null, notifyVcpu: ev.notifyVcpu.slice(),
+      },
+      console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, ringBytesOut: c.ringBytesOut, input: c.pendingInput() },
+      xenstore: this.xenstore.save(),
+    };
   }
 
   load(state: unknown): void {
-    const s = state as { params: BigUint64Array; upcallVector: number; sharedInfoGpfn: number; sharedWidth: 32 | 64; boot: PvhBoot | null; stop: PvStop | null };
-    if (!s || !(s.params instanceof BigUint64Array)) throw new Error('PVH domain loadState: not a PVH snapshot');
+    type Saved = { params: BigUint64Array; upcallVector: number; sharedInfoGpfn: number; sharedWidth: 32 | 64; sharedPa: number; blocked: boolean;
+      boot: PvhBoot | null; stop: PvStop | null; events: { state: Uint8Array; virq: Int16Array; remoteDom: Uint16Array; remotePort: Uint32Array;
+        backend: Array<'console' | 'xenstore' | null>; virqPort: Int32Array; sharedPa: number; vcpuPa: number; polling: number[] | null; notifyVcpu: Uint8Array };
+      console: { ringPa: number; port: number; bytesOut: number; ringBytesOut: number; input: number[] }; xenstore: unknown };
+    const s = state as Saved;
+    if (!s || !(s.params instanceof BigUint64Array) || !s.events) throw new Error('PVH domain loadState: not a PVH snapshot');
     this.params.set(s.params);
     this.upcallVector = s.upcallVector; this.sharedInfoGpfn = s.sharedInfoGpfn; this.sharedWidth = s.sharedWidth;
-    this.boot = s.boot; this.stop = s.stop;
+    this.sharedPa = s.sharedPa; this.blocked = s.blocked; this.boot = s.boot; this.stop = s.stop;
+    this.guest.limit = this.boot ? this.boot.layout.xenBase : this.mem.ramBytes;
+    const ev = this.events, e = s.events;
+    ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
+    e.backend.forEach((b, i) => { ev.backend[i] = b; });
+    ev.virqPort.set(e.virqPort); ev.sharedPa = e.sharedPa; ev.vcpuPa = e.vcpuPa; ev.notifyVcpu.set(e.notifyVcpu);
+    ev.polling = e.polling ? new Set(e.polling) : null;
+    ev.fifo = null;
+    const c = this.console;
+    c.ringPa = s.console.ringPa; c.port = s.console.port; c.bytesOut = s.console.bytesOut; c.ringBytesOut = s.console.ringBytesOut;
+    c.setPendingInput(s.console.input);
+    this.xenstore.load(s.xenstore);
   }
 }
