@@ -21,6 +21,8 @@ import { BATCH_SLICE, Continuation } from './continuation';
 import { ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
 import { iret64 } from './iret64';
 import { callbackOp64, setCallbacks64, setSegmentBase, setTrapTable64 } from './hypercalls64';
+import { MACH2PHYS_VIRT_END_64, MACH2PHYS_VIRT_START_64 } from './abi64';
+import { machphysMappingLayout, machphysMfnListLayout } from './layouts';
 
 void CONS_IN; void TI_DPL_MASK;
 
@@ -270,6 +272,7 @@ function memoryOp(d: PvDomain, cmd: number, arg: number): number {
       a.u32(arg + 4);
       return 0;
     case XENMEM.machphys_mfn_list: {
+      if (d.width === 64) return machphysMfnList64(d, arg);
       const max = a.u32(arg), list = a.u32(arg + 4);
       const chunks = Math.ceil(lay.m2pFrames.length / 512);
       const n = Math.min(max, chunks);
@@ -279,12 +282,37 @@ function memoryOp(d: PvDomain, cmd: number, arg: number): number {
       return 0;
     }
     case XENMEM_machphys_mapping:
+      if (d.width === 64) {
+        // x86_64's subarch_memory_op: the whole M2P range Xen reserves, whatever the domain's size.
+        const L = machphysMappingLayout(64);
+        a.checkWritable(arg, L.SIZE);
+        a.set64(arg + L.vStart, MACH2PHYS_VIRT_START_64); a.set64(arg + L.vEnd, MACH2PHYS_VIRT_END_64);
+        a.set64(arg + L.maxMfn, (MACH2PHYS_VIRT_END_64 - MACH2PHYS_VIRT_START_64) / 8 - 1);
+        return 0;
+      }
       a.checkWritable(arg, 12);
       a.set32(arg, MACH2PHYS_VIRT_START); a.set32(arg + 4, MACH2PHYS_VIRT_END);
       a.set32(arg + 8, (MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) / 4 - 1);
       return 0;
     default: return -ENOSYS;
   }
+}
+
+/**
+ * XENMEM_machphys_mfn_list for a 64-bit guest: the MFN of each 2 MiB chunk of the M2P (x86_64
+ * maps it with 2 MiB pages: 512 frames a chunk), as xen_pfn_t.
+ */
+function machphysMfnList64(d: PvDomain, arg: number): number {
+  const a = d.access, lay = d.layout!;
+  const L = machphysMfnListLayout(64);
+  const max = a.u32(arg + L.maxExtents), list = a.addr64(arg + L.extentStart);
+  const chunks = Math.ceil(lay.m2pFrames.length / 512);
+  const n = Math.min(max, chunks);
+  a.checkWritable(arg + L.nrExtents, 4);
+  a.checkWritable(list, n * 8);
+  for (let i = 0; i < n; i++) a.set64(list + i * 8, lay.m2pFrames[i * 512]);
+  a.set32(arg + L.nrExtents, n);
+  return 0;
 }
 
 function multicall(d: PvDomain, list: number, n: number): number {

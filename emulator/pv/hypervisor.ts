@@ -13,6 +13,7 @@ import { buildDomain64 } from './domain-builder64';
 import { bounceException64, deliverUpcall64, rip64, setRip64, softInterrupt64, userSyscall64 } from './entry64';
 import { hypercall } from './hypercalls';
 import { emulatePrivileged, forcedCpuid } from './priv-op';
+import { emulatePrivileged64 } from './priv-op64';
 import { emulatePtWrite } from './ptwr';
 import { emulatePtWrite64 } from './ptwr64';
 import { PvKind } from '../trace/record-kinds';
@@ -142,6 +143,10 @@ export class PvHypervisor {
     if (vector === 8) { d.crash(`double fault at 0x${(cpu.eip >>> 0).toString(16)}`); return true; }
     if (vector === UD) {
       const e = forcedCpuid(d);
+      if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
+    }
+    if (vector === GP && code === 0 && d.options.privileged === 'xen') {
+      const e = emulatePrivileged64(d);
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
     if (d.v64.kernelMode && vector === PF && (code & 3) === 3) {

@@ -32,7 +32,11 @@ export function startOfDay(flavour: 'pv' | 'pvh'): RegExp[] {
     ...(flavour === 'pvh' ? [/^Xen CPUID leaves at 0x400000[0-9a-f]{2}, Xen \d+\.\d+; [1-9]\d* hypercall page\(s\) through MSR 0x[0-9a-f]+$/m,
       /^hvm_start_info: version [01], flags 0x[0-9a-f]+, 0 modules, rsdp 0x[0-9a-f]+, command line 'mini-domu-test'$/m] : []),
     ...(flavour === 'pv' ? [/^start_info: xen-3\.0-x86_64, \d+ pages, shared_info at 0x[0-9a-f]+, pt_base 0x[0-9a-f]+ \(\d+ frames\), mfn_list 0x[0-9a-f]+, flags 0x0$/m,
-      /^command line: 'mini-domu-test'$/m] : []),
+      /^command line: 'mini-domu-test'$/m,
+      // xen-x86_64.h: MACH2PHYS_VIRT_START/END and MACH2PHYS_NR_ENTRIES - 1.
+      /^m2p: 0xffff800000000000-0xffff804000000000, max_mfn 0x7ffffffff$/m,
+      // guest_efer() for a 64-bit PV guest: SCE | LME | LMA, and NXE when the CPU has NX.
+      /^msr: FS_BASE by wrmsr\/rdmsr holds; EFER 0x[5d]01$/m] : []),
     new RegExp(`^mini-domu: bootstrapping as a ${flavour === 'pv' ? '64-bit PV' : 'PVH'} guest$`, 'm'),
     /^xen: version \d+\.\d+, features 0x[0-9a-f]+$/m,
     flavour === 'pv'

@@ -45,6 +45,31 @@ static int memcmp_magic(const char *m) {
   return 0;
 }
 
+/* Where the M2P is, as Linux asks before it reads it: Xen's whole reserved range for x86_64. */
+static void check_machphys(void) {
+  struct xen_machphys_mapping m;
+  check(HYPERVISOR_memory_op(XENMEM_machphys_mapping, &m), "memory_op(machphys_mapping)");
+  if (m.v_start != MACH2PHYS_VIRT_START || m.v_end != MACH2PHYS_VIRT_END || m.max_mfn != MACH2PHYS_NR_ENTRIES - 1)
+    do_exit("XENMEM_machphys_mapping differs from xen-x86_64.h");
+  printk("m2p: 0x%lx-0x%lx, max_mfn 0x%lx\n", m.v_start, m.v_end, m.max_mfn);
+}
+
+/* Segment bases through the MSRs, which Xen emulates for a 64-bit PV kernel (Linux's startup_xen
+   sets GS_BASE this way): FS_BASE written by WRMSR must be what %fs: addresses and RDMSR reads. */
+static unsigned long fs_probe = 0x66735f70726f6265UL;
+static void check_msrs(void) {
+  unsigned long base = (unsigned long)&fs_probe - 64;
+  __asm__ volatile("wrmsr" :: "c"(0xc0000100), "a"((uint32_t)base), "d"((uint32_t)(base >> 32)));
+  unsigned long through_fs;
+  __asm__ volatile("mov %%fs:64, %0" : "=r"(through_fs));
+  uint32_t lo, hi;
+  __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000100));
+  if (through_fs != fs_probe || (((unsigned long)hi << 32) | lo) != base) do_exit("FS_BASE by WRMSR/RDMSR does not hold");
+  __asm__ volatile("wrmsr" :: "c"(0xc0000100), "a"(0), "d"(0));
+  __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000080));
+  printk("msr: FS_BASE by wrmsr/rdmsr holds; EFER 0x%x\n", lo);
+}
+
 void arch_init(void *boot_info) {
   memcpy(&start_info, boot_info, sizeof start_info);
   if (memcmp_magic(start_info.magic)) do_exit("start_info magic is not xen-3.0-x86_64");
@@ -68,6 +93,8 @@ void arch_init(void *boot_info) {
          start_info.magic, start_info.nr_pages, start_info.shared_info, start_info.pt_base, start_info.nr_pt_frames,
          start_info.mfn_list, start_info.flags);
   printk("command line: '%s'\n", (const char *)start_info.cmd_line);
+  check_machphys();
+  check_msrs();
 }
 
 
