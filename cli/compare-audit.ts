@@ -3,7 +3,7 @@
 // the sites that executed it: what a port to PV must replace.
 
 import { Machine } from '../emulator/machine';
-import type { BootPlan, Mode } from '../emulator/machine';
+import type { BootPlan } from '../emulator/machine';
 import { decodeInfo } from '../emulator/isa';
 import { classify } from '../emulator/isa/lookup';
 import type { Comparison, CompatSite, FlavourMode } from './comparison';
@@ -33,7 +33,7 @@ function operands(b: Uint8Array, long64: boolean): string[] {
 }
 
 export function auditFlavour(mode: FlavourMode, plan: BootPlan, o: FlavourOptions): Comparison['compatibility'] {
-  const m = new Machine({ mode: mode as Mode, memoryMiB: o.memory, exitControls: { preset: o.exitControls, costModel: o.costModel }, pvPrivileged: o.pvPrivileged, serialOut: () => {} });
+  const m = new Machine({ mode, memoryMiB: o.memory, exitControls: { preset: o.exitControls, costModel: o.costModel }, pvPrivileged: o.pvPrivileged, serialOut: () => {} });
   m.load(plan);
   const limit = Math.min(o.maxInstructions, AUDIT_STEP_LIMIT);
   const kinds = new Map<string, CompatSite>();

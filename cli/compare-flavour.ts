@@ -7,7 +7,7 @@
 import { createMachine, planImage } from './engine';
 import { loadPvImage } from '../emulator/pv/pv-image';
 import { loadPvh, type KernelImage } from '../emulator/loader';
-import type { BootPlan, ExitRecord, MachineApi, Mode, StopReason } from '../emulator/machine';
+import type { BootPlan, ExitRecord, MachineApi, StopReason } from '../emulator/machine';
 import { ExitReason, exitReasonName } from '../emulator/isa/exit-reasons';
 import { decodeIo } from '../emulator/isa/exit-qualification';
 import { PvKind, PV_RECORD_BASE } from '../emulator/trace/record-kinds';
@@ -108,7 +108,7 @@ export function runFlavour(mode: FlavourMode, kernel: string, plan: BootPlan, o:
   let m: MachineApi;
   try {
     m = createMachine({
-      mode: mode as Mode, memoryMiB: o.memory, serialOut: out, pvPrivileged: o.pvPrivileged,
+      mode, memoryMiB: o.memory, serialOut: out, pvPrivileged: o.pvPrivileged,
       // Xen's console and the domain's ring alike: the marker may come through either.
       hypervisorConsole: { mode: 'serial' },
       exitControls: { preset: o.exitControls, costModel: o.costModel },

@@ -46,14 +46,17 @@ export async function compareCommand(context: vscode.ExtensionContext, output: v
   if (!hvm) return undefined;
   const pv = args?.pv ?? await pick('PV', found.filter((p) => p !== hvm), root, hvm);
   if (!pv) return undefined;
+  // A PVH build of the same kind joins as the third flavour when there is exactly one.
+  const pvhs = found.filter((p) => guessMode(p) === 'pvh' && kernelKind(p) === kernelKind(hvm));
+  const pvh = args?.pvh ?? (pvhs.length === 1 ? pvhs[0] : undefined);
   const dir = mkdtempSync(join(tmpdir(), 'paravirt-compare-'));
   const report = join(dir, 'report.html');
   try {
-    const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: args?.pvh ? 'Paravirt: running the three flavours…' : 'Paravirt: running both flavours…' },
-      () => runCompare(context.asAbsolutePath('dist/cli.js'), args?.pvh ? [hvm, pv, args.pvh] : [hvm, pv], report));
+    const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: pvh ? 'Paravirt: running the three flavours…' : 'Paravirt: running both flavours…' },
+      () => runCompare(context.asAbsolutePath('dist/cli.js'), pvh ? [hvm, pv, pvh] : [hvm, pv], report));
     output.appendLine(text);
     const html = readFileSync(report, 'utf8');
-    const panel = vscode.window.createWebviewPanel('paravirt.compare', args?.pvh ? 'Paravirt: HVM vs PV vs PVH' : 'Paravirt: HVM vs PV', vscode.ViewColumn.Active, { enableScripts: false });
+    const panel = vscode.window.createWebviewPanel('paravirt.compare', pvh ? 'Paravirt: HVM vs PV vs PVH' : 'Paravirt: HVM vs PV', vscode.ViewColumn.Active, { enableScripts: false });
     // The report is self-contained (inline CSS and SVG) and runs no script.
     const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:;">`;
     panel.webview.html = html.includes('<head>') ? html.replace('<head>', `<head>${csp}`) : csp + html;

@@ -55,13 +55,15 @@ async function pickKernel(root: string | undefined): Promise<string | undefined>
   return uris?.[0]?.fsPath;
 }
 
-async function pickMode(program: string): Promise<'hvm' | 'pv' | undefined> {
+async function pickMode(program: string): Promise<'hvm' | 'pv' | 'pvh' | undefined> {
   const guess = guessMode(program);
   const items = [
     { label: 'HVM', description: 'unmodified kernel at ring 0; privileged events become VM exits', mode: 'hvm' as const },
-    { label: 'PV', description: 'Xen-style paravirtualized kernel in ring 1 (needs Xen ELF notes)', mode: 'pv' as const },
+    { label: 'PV', description: 'Xen-style paravirtualized kernel in ring 1, or ring 3 for x86-64 (needs Xen ELF notes)', mode: 'pv' as const },
+    { label: 'PVH', description: 'Xen PVH: ring 0 in an HVM container with no legacy devices (needs XEN_ELFNOTE_PHYS32_ENTRY)', mode: 'pvh' as const },
   ];
-  if (guess === 'pv') items.reverse();
+  // The guess first.
+  items.sort((a, b) => Number(b.mode === guess) - Number(a.mode === guess));
   const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Run the kernel as' });
   return pick?.mode;
 }

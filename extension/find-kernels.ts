@@ -86,18 +86,22 @@ export function findKernels(root: string, maxDepth = 4, limit = 50): string[] {
 
 /**
  * The mode a kernel asks for: an ELF with Xen guest notes and no PVH entry point is a PV
- * kernel (as `paravirt run` detects it); any other kernel is HVM. A file that cannot be read
- * falls back to its name (`-pv`), a guess the user still confirms.
+ * kernel (as `paravirt run` detects it); one with only a PVH entry point
+ * (XEN_ELFNOTE_PHYS32_ENTRY, no PV entry) is a PVH kernel; any other kernel is HVM (a kernel
+ * with both, as Linux's vmlinux, could be either Xen flavour: HVM stays the guess). A file
+ * that cannot be read falls back to its name (`-pv`, `-pvh`), a guess the user still confirms.
  */
-export function guessMode(path: string): 'hvm' | 'pv' {
-  const byName = /(^|[-_./])pv([-_.]|$)/i.test(path) ? 'pv' : 'hvm';
+export function guessMode(path: string): 'hvm' | 'pv' | 'pvh' {
+  const byName = /(^|[-_./])pvh([-_.]|$)/i.test(path) ? 'pvh' : /(^|[-_./])pv([-_.]|$)/i.test(path) ? 'pv' : 'hvm';
   const kind = kernelKind(path);
   if (kind === 'bzimage') return 'hvm';
   if (kind === null) return byName;
   try {
     if (statSync(path).size > MAX_NOTES_READ) return byName;
     const xen = parseXenNotes(new Uint8Array(readFileSync(path)));
-    return xen !== null && xen.physEntry === undefined ? 'pv' : 'hvm';
+    if (xen === null) return 'hvm';
+    if (xen.physEntry === undefined) return 'pv';
+    return xen.entry === undefined && xen.hypercallPage === undefined ? 'pvh' : 'hvm';
   } catch {
     return byName;
   }
@@ -121,7 +125,8 @@ export function autoPick(want: 'hvm' | 'pv', candidates: string[], partner?: str
   const wanted = candidates.filter((p) => modeOf.get(p) === want);
   if (wanted.length === 0) return undefined;
   if (wanted.length === 1) return partner === undefined || kernelKind(partner) === kernelKind(wanted[0]) ? wanted[0] : undefined;
-  const others = partner ? [partner] : candidates.filter((p) => modeOf.get(p) !== want);
+  // The other side of the pair (PVH kernels are neither side of an HVM/PV pair).
+  const others = partner ? [partner] : candidates.filter((p) => modeOf.get(p) === (want === 'hvm' ? 'pv' : 'hvm'));
   const kinds = new Set(others.map(kernelKind));
   if (kinds.size !== 1) return undefined;
   const [kind] = kinds;

@@ -85,3 +85,24 @@ test('the report names every flavour; bad command lines get a clear error', () =
     assert.match(bad.stderr, msg);
   }
 });
+
+test('three flavours: the x86-64 sample in HVM, the PV sample and the PVH sample; what PVH replaces is visible in each column', () => {
+  const HVM64 = join(ROOT, 'examples/sample/build/sample-hvm64.elf'), PVH = join(ROOT, 'examples/sample/build/sample-pvh.elf');
+  const c = compareFlavours(flavoursOf([HVM64, PV, PVH], {}), OPTS);
+  assert.deepEqual(c.flavours.map((f) => f.mode), ['hvm', 'pv', 'pvh']);
+  assert.equal(c.sameOutput, true);
+  const [h, , x] = c.flavours;
+  assert.equal(x.stop.kind, 'shutdown');
+  // HVM prints through the UART (port exits); PVH through console_io: no port exit, one VMCALL per hypercall.
+  assert.ok((h.exits.byReason.IO_INSTRUCTION ?? 0) > 2 * h.serial.length - 100);
+  assert.equal(x.exits.byReason.IO_INSTRUCTION, undefined);
+  const hypercalls = Object.values(x.hypercalls).reduce((a, n) => a + n, 0);
+  assert.equal(x.exits.byReason.VMCALL, hypercalls);
+  assert.ok(x.hypercalls.console_io > 0 && x.hypercalls.sched_op === 1);
+  assert.ok(h.surface['device models'].includes('uart') && !x.surface['device models'].includes('uart'));
+  assert.ok(x.surface.hypercalls.includes('console_io'));
+  // The timer is the local APIC's in both: the same 20 ticks.
+  assert.equal(x.exits.byReason.EXTERNAL_INTERRUPT, h.exits.byReason.EXTERNAL_INTERRUPT);
+  assert.ok(x.exits.total < h.exits.total && x.cycles.hypervisor < h.cycles.hypervisor);
+  assert.ok(x.resources['hypervisor paging structures (bytes)'] > 0, 'EPT for the PVH container');
+});

@@ -14,6 +14,7 @@ const BUILD = join(ROOT, 'examples/sample/build');
 const HVM = join(BUILD, 'sample-hvm.elf');
 const HVM64 = join(BUILD, 'sample-hvm64.elf');
 const PV = join(BUILD, 'sample-pv.elf');
+const PVH = join(BUILD, 'sample-pvh.elf');
 const CACHE = process.env.PARAVIRT_CACHE ?? join(homedir(), '.cache', 'paravirt');
 
 function readelf(args: string[], f: string): string {
@@ -59,11 +60,13 @@ test('the mode comes from the Xen notes (as readelf -n lists them), not the file
     // Swapped names: a name saying "pv" on the HVM build, a plain name on the PV build.
     copyFileSync(HVM, join(dir, 'kernel-pv.elf'));
     copyFileSync(PV, join(dir, 'kernel.elf'));
-    for (const [f, src] of [[join(dir, 'kernel-pv.elf'), HVM], [join(dir, 'kernel.elf'), PV], [HVM64, HVM64]]) {
+    for (const [f, src] of [[join(dir, 'kernel-pv.elf'), HVM], [join(dir, 'kernel.elf'), PV], [HVM64, HVM64], [PVH, PVH]]) {
       const notes = readelf(['-n'], src);
       const xen = /\bXen\b/.test(notes);
       const pvh = /note type: \(0x00000012\)/.test(notes); // XEN_ELFNOTE_PHYS32_ENTRY: a PVH entry
-      assert.equal(guessMode(f), xen && !pvh ? 'pv' : 'hvm', f);
+      // XEN_ELFNOTE_ENTRY (type 1: readelf names it NT_VERSION for an owner it does not know): a PV entry point.
+      const pvEntry = /NT_VERSION \(version\)|note type: \(0x00000001\)/.test(notes);
+      assert.equal(guessMode(f), xen && !pvh ? 'pv' : xen && pvh && !pvEntry ? 'pvh' : 'hvm', f);
     }
     // A file that cannot be read is guessed from its name; the user confirms.
     assert.equal(guessMode(join(dir, 'missing-pv.elf')), 'pv');
@@ -75,6 +78,7 @@ test('labels: 32-bit, x86-64 and Linux bzImage with the mode', () => {
   assert.equal(kernelLabel(HVM), '32-bit · HVM');
   assert.equal(kernelLabel(PV), '32-bit · PV');
   assert.equal(kernelLabel(HVM64), 'x86-64 · HVM');
+  assert.equal(kernelLabel(PVH), 'x86-64 · PVH');
 });
 
 test('a stock Linux bzImage (Debian vmlinuz) is found and labelled, as file(1) identifies it', () => {
@@ -112,5 +116,16 @@ test('compare pairs kernels of one kind: the 32-bit sample pair is still chosen 
     // Two HVM kernels and no PV one to pair by: asked too.
     rmSync(join(dir, 'sample-pv.elf'));
     assert.equal(autoPick('hvm', findKernels(dir)), undefined);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('compare with the PVH sample beside the others: the 32-bit HVM/PV pair is still chosen without a question', () => {
+  const dir = tempDir();
+  try {
+    for (const f of [HVM, HVM64, PV, PVH]) copyFileSync(f, join(dir, f.split('/').pop()!));
+    const all = findKernels(dir);
+    const hvm = autoPick('hvm', all);
+    assert.equal(hvm?.split('/').pop(), 'sample-hvm.elf');
+    assert.equal(autoPick('pv', all.filter((p) => p !== hvm), hvm)?.split('/').pop(), 'sample-pv.elf');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Machine } from '../../emulator/machine';
 import { loadPvImage } from '../../emulator/pv/pv-image';
+import { loadPvh, readImage } from '../../emulator/loader';
 import type { StopReason } from '../../emulator/machine';
 import { qemuReference } from './qemu-cache';
 import { runOnEmulator, describeStop } from './run-emulator';
@@ -22,6 +23,7 @@ const SAMPLE = join(ROOT, 'examples', 'sample');
 const HVM = join(SAMPLE, 'build', 'sample-hvm.elf');
 const PV = join(SAMPLE, 'build', 'sample-pv.elf');
 const HVM64 = join(SAMPLE, 'build', 'sample-hvm64.elf');
+const PVH = join(SAMPLE, 'build', 'sample-pvh.elf');
 /** What our CPU still lacks for the x86-64 sample, as src64/<name>.waits says it for a test
     kernel; undefined once it runs. While it is set a disagreement is a skip, and agreement a
     failure, so that it is cleared when it goes stale. */
@@ -33,7 +35,7 @@ test('the committed sample binaries are what their sources build to', async (t) 
   try {
     const copy = join(dir, 'examples', 'sample');
     mkdirSync(copy, { recursive: true });
-    for (const part of ['Makefile', 'common', 'hvm', 'hvm64', 'pv']) {
+    for (const part of ['Makefile', 'common', 'hvm', 'hvm64', 'pv', 'pvh']) {
       if (existsSync(join(SAMPLE, part))) cpSync(join(SAMPLE, part), join(copy, part), { recursive: true });
     }
     cpSync(join(ROOT, 'guest'), join(dir, 'guest'), { recursive: true });
@@ -61,6 +63,11 @@ test('the committed sample binaries are what their sources build to', async (t) 
         assert.equal(firstDifference(runPv(PV).serial, runPv(freshPv).serial), null, 'examples/sample/build/sample-pv.elf is stale');
       }
     }
+    const freshPvh = join(copy, 'build', 'sample-pvh.elf');
+    if (!readFileSync(freshPvh).equals(readFileSync(PVH))) {
+      t.diagnostic('fresh PVH build differs byte-wise from the committed one; comparing their behaviour');
+      assert.equal(firstDifference(runXen('pvh', PVH).serial, runXen('pvh', freshPvh).serial), null, 'examples/sample/build/sample-pvh.elf is stale: run make in examples/sample and commit it');
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -78,11 +85,15 @@ test('the HVM sample prints the same under QEMU and our emulator', async () => {
   assert.equal(e.status, 1, describeStop(e.stop));
 });
 
-function runPv(elf: string): { serial: string; stop: StopReason } {
+function runPv(elf: string): { serial: string; stop: StopReason } { return runXen('pv', elf); }
+
+/** A PV or PVH flavour on our machine, as `paravirt run --mode pv|pvh` runs it. */
+function runXen(mode: 'pv' | 'pvh', elf: string): { serial: string; stop: StopReason } {
   const mib = 64;
   let serial = '';
-  const m = new Machine({ mode: 'pv', memoryMiB: mib, serialOut: (b) => { serial += String.fromCharCode(b & 0xff); } });
-  m.load(loadPvImage(new Uint8Array(readFileSync(elf)), { ramBytes: mib << 20 }));
+  const m = new Machine({ mode, memoryMiB: mib, serialOut: (b) => { serial += String.fromCharCode(b & 0xff); } });
+  const image = new Uint8Array(readFileSync(elf));
+  m.load(mode === 'pv' ? loadPvImage(image, { ramBytes: mib << 20 }) : loadPvh(readImage(image), { ramBytes: mib << 20 }));
   let stop: StopReason = { kind: 'budget' };
   while (m.icount < 200_000_000) {
     stop = m.run(2_000_000);
@@ -120,4 +131,12 @@ test('the x86-64 sample does the HVM sample\'s work under qemu-system-x86_64, an
     return;
   }
   assert.fail(diff);
+});
+
+test('the PVH sample prints what the x86-64 sample prints under qemu-system-x86_64, and powers off through sched_op', async () => {
+  const q64 = await qemuReference(HVM64, undefined, undefined, 'x86_64');
+  const pvh = runXen('pvh', PVH);
+  assert.equal(firstDifference(q64.serial, pvh.serial), null, `PVH output:\n${pvh.serial}\nstop: ${describeStop(pvh.stop)}`);
+  assert.equal(pvh.stop.kind, 'shutdown', describeStop(pvh.stop));
+  assert.equal((pvh.stop as { code: number }).code, 0);
 });
