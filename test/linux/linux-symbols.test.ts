@@ -112,17 +112,26 @@ test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a
   const lineWanted = readFileSync(setupC, 'utf8').split('\n').findIndex((l) => l.trim() === 'early_cpu_init();') + 1;
   assert.ok(lineWanted > 0, 'setup.c calls early_cpu_init()');
   const byLine = gdbBreak(f.vmlinuxPath, `arch/x86/kernel/setup.c:${lineWanted}`);
+  // And a line whose only row shares its address with an inlined header's rows (an empty
+  // inline function's call): gdb finds no code there and moves on; so must we.
+  const emptyLine = readFileSync(setupC, 'utf8').split('\n').findIndex((l) => l.trim() === 'setup_olpc_ofw_pgd();') + 1;
+  assert.ok(emptyLine > 0, 'setup.c calls setup_olpc_ofw_pgd()');
+  const movedOn = gdbBreak(f.vmlinuxPath, `arch/x86/kernel/setup.c:${emptyLine}`);
   t1 = performance.now();
   const fb = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'setup_arch' }] });
   const nameMs = performance.now() - t1;
   assert.ok(fb.body.breakpoints[0]!.verified, fb.body.breakpoints[0]!.message);
   t1 = performance.now();
-  const sb = await dc.setBreakpointsRequest({ source: { path: setupC }, breakpoints: [{ line: lineWanted }] });
+  const sb = await dc.setBreakpointsRequest({ source: { path: setupC }, breakpoints: [{ line: lineWanted }, { line: emptyLine }] });
   const lineMs = performance.now() - t1;
   const lb = sb.body.breakpoints[0]!;
   assert.ok(lb.verified, lb.message);
   assert.equal(lb.line, byLine.line, 'moved to the line gdb moves it to');
   assert.equal(addressOf(lb.instructionReference), byLine.address, 'at the address gdb puts it');
+  const eb = sb.body.breakpoints[1]!;
+  assert.ok(eb.verified, eb.message);
+  assert.notEqual(movedOn.line, emptyLine, 'gdb moves that one');
+  assert.deepEqual([eb.line, addressOf(eb.instructionReference)], [movedOn.line, movedOn.address], `setup.c:${emptyLine} goes where gdb puts it`);
   t.diagnostic(`after the stop: setup_arch by name resolved in ${nameMs.toFixed(0)} ms, setup.c:${lineWanted} in ${lineMs.toFixed(0)} ms`);
 
   await dc.continueRequest({ threadId: 1 });

@@ -49,7 +49,16 @@ function decodeUnit(data: Uint8Array, pos: number, compDir: string, strings: Lin
       const stmts: SourceLine[] = [];
       let j = i;
       while (j > 0 && seq[j - 1]!.address === r.address) j--;
-      for (; j <= i; j++) if (seq[j]!.isStmt) stmts.push({ file: files[seq[j]!.file] ?? `file${seq[j]!.file}`, line: seq[j]!.line });
+      // As gdb reads a line table: a row followed at the same address by a row of another file
+      // is dropped (gdb ends the first file's sequence there, which discards its rows at that
+      // address), so an empty inline like setup.c's setup_olpc_ofw_pgd() line has no code.
+      for (; j <= i; j++) {
+        const q = seq[j]!;
+        if (!q.isStmt) continue;
+        let shadowed = false;
+        for (let k = j + 1; k <= i && !shadowed; k++) if (seq[k]!.file !== q.file) shadowed = true;
+        if (!shadowed) stmts.push({ file: files[q.file] ?? `file${q.file}`, line: q.line });
+      }
       const last = stmts[stmts.length - 1];
       if (last && (stmts.length > 1 || last.file !== range.file || last.line !== range.line)) range.stmts = stmts;
       out.push(range);
