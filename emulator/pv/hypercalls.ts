@@ -231,9 +231,12 @@ function xenVersion(d: PvDomain, cmd: number, arg: number): number {
     case XENVER.get_features: {
       const idx = d.access.u32(arg);
       d.access.checkWritable(arg + 4, 4);
-      // mmu_pt_update_preserve_ad (5); pae_pgdir_above_4gb (4) once the guest asked for extended CR3.
-      // writable_page_tables (0) once the guest turned on that assist: its stores to L1s are emulated.
-      const bits = idx === 0 ? (1 << 5) | ((d.vmAssist >>> 3) & 1 ? 1 << 4 : 0) | ((d.vmAssist >>> 2) & 1 ? 1 : 0) : 0;
+      if (idx !== 0) return -EINVAL;
+      // What Xen gives any PV domain: memory_op_vnode_supported (13), mmu_pt_update_preserve_ad (5),
+      // highmem_assist (6), gnttab_map_avail_bits (7), direct_mapped (17); pae_pgdir_above_4gb (4) once
+      // the guest asked for extended CR3. (writable_page_tables is for translated guests only; a PV
+      // guest's L1 stores are emulated once it turns on that vm_assist, whatever the feature says.)
+      const bits = (1 << 13) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 17) | ((d.vmAssist >>> 3) & 1 ? 1 << 4 : 0);
       d.access.set32(arg + 4, bits);
       return 0;
     }

@@ -108,3 +108,4 @@ export function setSegmentBase(d: PvDomain, which: number, base: number): number
     default: return -EINVAL;
   }
 }
+

@@ -13,9 +13,9 @@ import { buildDomain64 } from './domain-builder64';
 import { bounceException64, deliverUpcall64, rip64, setRip64, softInterrupt64, userSyscall64 } from './entry64';
 import { hypercall } from './hypercalls';
 import { emulatePrivileged, forcedCpuid } from './priv-op';
-import { emulatePrivileged64 } from './priv-op64';
 import { emulatePtWrite } from './ptwr';
 import { emulatePtWrite64 } from './ptwr64';
+import { emulatePrivileged64 } from './priv-op64';
 import { PvKind } from '../trace/record-kinds';
 
 const NO_EXITS: ExitControls = {
@@ -145,8 +145,10 @@ export class PvHypervisor {
       const e = forcedCpuid(d);
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
+    // A ring-3 kernel's privileged instructions, and CLI/STI/I/O under a virtual IOPL.
     if (vector === GP && code === 0 && d.options.privileged === 'xen') {
       const e = emulatePrivileged64(d);
+      if (e && 'raise' in e) { bounceException64(d, e.raise, -1); return true; }
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
     if (d.v64.kernelMode && vector === PF && (code & 3) === 3) {

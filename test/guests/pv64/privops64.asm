@@ -1,0 +1,174 @@
+; Privileged instructions of a ring-3 64-bit PV kernel, as Xen's emulate_privileged_op
+; treats them, and the M2P queries. Prints "name=<16 hex digits>" for test/pv64/privops.test.ts.
+; The #GP handler counts the faults it receives and skips the faulting instruction by the
+; length the kernel put in `skip`.
+bits 64
+default rel
+%include "pv64-common.inc"
+
+%define MSR_EFER        0xc0000080
+%define MSR_FS_BASE     0xc0000100
+%define MSR_GS_BASE     0xc0000101
+%define MSR_SHADOW_GS   0xc0000102
+%define XENMEM_machphys_mfn_list 5
+%define XENMEM_machphys_mapping 12
+
+section .bss
+alignb 4096
+shinfo: resb 4096
+fsdata: resq 2
+gsdata: resq 2
+gp_count: resq 1
+skip: resq 1
+mapping: resq 3
+mfnlist_arg: resq 3
+mfns: resq 8
+iopl_arg: resd 2
+
+section .data
+align 16
+traps:
+    db 13, 0
+    dw FLAT_KERNEL_CS
+    dd 0
+    dq gp_handler
+    dq 0, 0
+
+section .text
+global _start
+_start:
+    mov [start_info_ptr], rsi
+    lea rsp, [stack_top]
+    HYPERVISOR_set_trap_table traps
+    mov rsi, [start_info_ptr]
+    mov rsi, [rsi + 40]
+    or rsi, 0x67
+    mov rdi, shinfo
+    mov rdx, UVMF_INVLPG
+    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+
+    ; FS, GS and the shadow GS base through WRMSR, read back by RDMSR and used.
+    mov rax, 0x1111222233334444
+    mov [fsdata], rax
+    mov rax, 0x5555666677778888
+    mov [gsdata], rax
+    lea rax, [fsdata]
+    mov rdx, rax
+    shr rdx, 32
+    mov ecx, MSR_FS_BASE
+    wrmsr
+    lea rax, [gsdata]
+    mov rdx, rax
+    shr rdx, 32
+    mov ecx, MSR_GS_BASE
+    wrmsr
+    mov eax, 0x00400000
+    xor edx, edx
+    mov ecx, MSR_SHADOW_GS
+    wrmsr
+    mov rax, [fs:0]
+    SHOW "fs_read", rax
+    mov rax, [gs:0]
+    SHOW "gs_read", rax
+    mov ecx, MSR_FS_BASE
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    SHOW "rdmsr_fs", rax
+    mov ecx, MSR_SHADOW_GS
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    SHOW "rdmsr_shadow_gs", rax
+    mov ecx, MSR_EFER
+    rdmsr
+    SHOW "rdmsr_efer", rax
+    ; A non-canonical base is #GP.
+    mov qword [skip], 2
+    mov eax, 0
+    mov edx, 0x00008000
+    mov ecx, MSR_FS_BASE
+    wrmsr
+    SHOW "gp_after_noncanonical", [gp_count]
+
+    ; Control registers.
+    mov rax, cr0
+    SHOW "cr0", rax
+    mov rax, cr4
+    SHOW "cr4", rax
+    mov rax, cr3
+    SHOW "cr3", rax
+    mov rsi, [start_info_ptr]
+    mov rax, [rsi + 88]                    ; pt_base (virtual): its frame is the bootstrap L4
+    mov rcx, VIRT_BASE
+    sub rax, rcx
+    shr rax, 12
+    mov rdx, [rsi + 104]
+    mov rax, [rdx + rax * 8]
+    SHOW "l4_mfn", rax
+    mov rax, cr3
+    mov cr3, rax                           ; a new base pointer: the same L4, validated again
+    SHOW "cr3_written", rax
+    mov rax, 0xffffffff80123456
+    mov cr2, rax
+    mov rax, [shinfo + 16]
+    SHOW "cr2_in_vcpu_info", rax
+    mov rax, cr2
+    SHOW "cr2_read", rax
+
+    ; CLI with IOPL 0 faults; after physdev_op(set_iopl, 1) it masks events.
+    mov qword [gp_count], 0
+    mov qword [skip], 1
+    cli
+    SHOW "gp_after_cli", [gp_count]
+    mov dword [iopl_arg], 1
+    HYPERVISOR_physdev_op PHYSDEVOP_set_iopl, iopl_arg
+    SHOW "set_iopl", rax
+    mov byte [shinfo + 1], 0
+    cli
+    movzx rax, byte [shinfo + 1]
+    SHOW "mask_after_cli", rax
+    sti
+    movzx rax, byte [shinfo + 1]
+    SHOW "mask_after_sti", rax
+    SHOW "gp_after_sti", [gp_count]
+    ; HLT is not emulated: #GP.
+    hlt
+    SHOW "gp_after_hlt", [gp_count]
+    ; In from a port: all ones (no ports are the domain's).
+    xor eax, eax
+    in al, 0x71
+    SHOW "in_al", rax
+
+    ; The M2P: where it is, its first frames.
+    HYPERVISOR_memory_op XENMEM_machphys_mapping, mapping
+    SHOW "machphys_mapping", rax
+    SHOW "m2p_start", [mapping]
+    SHOW "m2p_end", [mapping + 8]
+    SHOW "m2p_max_mfn", [mapping + 16]
+    mov dword [mfnlist_arg], 8
+    lea rax, [mfns]
+    mov [mfnlist_arg + 8], rax
+    HYPERVISOR_memory_op XENMEM_machphys_mfn_list, mfnlist_arg
+    SHOW "machphys_mfn_list", rax
+    mov eax, [mfnlist_arg + 16]
+    SHOW "m2p_chunks", rax
+    SHOW "m2p_first_mfn", [mfns]
+    PRINT msg_done
+    xor rdi, rdi
+    call shutdown
+
+gp_handler:                                 ; frame: RCX, R11, error code, RIP, ...
+    inc qword [gp_count]
+    push rax
+    mov rax, [skip]
+    add [rsp + 8 + 24], rax
+    pop rax
+    pop rcx
+    pop r11
+    add rsp, 8                              ; the error code
+    push 0
+    jmp hypercall_page + __HYPERVISOR_iret * 32
+
+section .rodata
+msg_done: db "privops64 done", 10, 0
