@@ -15,8 +15,9 @@ have_pkg binutils || need+=(binutils)
 have_pkg linux-libc-dev || need+=(linux-libc-dev)
 have_pkg seabios || need+=(seabios)
 have_cmd make || need+=(make)
-# The xz tool is the oracle the loader's xz decoder (a bzImage's payload, for PV/PVH Linux) is tested against.
+# The xz and lz4 tools are the oracles the loader's decoders of a bzImage's payload (for PV/PVH Linux) are tested against.
 have_cmd xz || need+=(xz-utils)
+have_cmd lz4 || need+=(lz4)
 # gdb is the reference the DWARF tests and the Linux symbol tests compare against (and the bench's peer).
 have_cmd gdb || need+=(gdb)
 # ACPICA's disassembler and AML interpreter judge the ACPI tables the machine builds.

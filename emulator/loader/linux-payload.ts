@@ -4,9 +4,9 @@
 // Xen notes, not through the bzImage's own entry; `paravirt run --mode pv|pvh vmlinuz` does
 // the same. Decompressed once per image and kept.
 //
-// Compressions: xz (Debian's and most distributions' kernels; the x86 branch filter included)
-// and an uncompressed ELF. The others a kernel may be built with (gzip, bzip2, lzma, lzo, lz4,
-// zstd) are named in a clear refusal.
+// Compressions: xz (Debian's amd64 kernels; the x86 branch filter included), LZ4's legacy
+// frame (Debian's cloud kernels) and an uncompressed ELF. The others a kernel may be built
+// with (gzip, bzip2, lzma, lzo, zstd) are named in a clear refusal.
 
 import { ByteReader } from './byte-reader';
 import { ImageError, hex } from './image-error';
@@ -15,6 +15,7 @@ import { hasSetupHeader, protocolText, readSetupHeader } from './linux-setup-hea
 import { isElf } from './elf';
 import { formatSize } from './guest-ram';
 import { decodeXz, isXz, XzError } from './xz/xz';
+import { decodeLz4Legacy, isLz4Legacy, Lz4Error } from './lz4-legacy';
 
 /** payload_offset/payload_length appeared in boot protocol 2.08. */
 const MIN_PAYLOAD_PROTOCOL = 0x0208;
@@ -24,14 +25,13 @@ const OTHER_COMPRESSIONS: { name: string; magic: number[] }[] = [
   { name: 'bzip2', magic: [0x42, 0x5a, 0x68] },
   { name: 'lzma', magic: [0x5d, 0x00, 0x00] },
   { name: 'lzo', magic: [0x89, 0x4c, 0x5a, 0x4f] },
-  { name: 'lz4', magic: [0x02, 0x21, 0x4c, 0x18] },
   { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd] },
 ];
 
 export interface LinuxPayload {
   /** The vmlinux ELF, read as a kernel image. */
   image: KernelImage;
-  compression: 'xz' | 'none';
+  compression: 'xz' | 'lz4' | 'none';
   /** File offset and length of the compressed payload in the bzImage. */
   offset: number;
   length: number;
@@ -79,11 +79,22 @@ export function linuxPayload(image: KernelImage, maxBytes: number): LinuxPayload
       throw e;
     }
     compression = 'xz';
+  } else if (isLz4Legacy(bytes, offset)) {
+    const hint = new DataView(bytes.buffer, bytes.byteOffset + offset + length - 4, 4).getUint32(0, true);
+    try {
+      elf = decodeLz4Legacy(bytes, { start: offset, end: offset + length, maxBytes, sizeHint: hint <= maxBytes ? hint : undefined });
+    } catch (e) {
+      if (e instanceof Lz4Error) {
+        throw new ImageError(`the lz4-compressed kernel payload cannot be decompressed: ${e.message}${e.message.includes('limit') ? ` (${formatSize(maxBytes)}, the guest's RAM)` : ''}`, { offset, field: 'payload' });
+      }
+      throw e;
+    }
+    compression = 'lz4';
   } else {
     const other = OTHER_COMPRESSIONS.find((c) => c.magic.every((b, i) => bytes[offset + i] === b));
     const head = Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new ImageError(other
-      ? `the kernel payload is ${other.name}-compressed; only xz (and an uncompressed vmlinux) can be unpacked for a PV or PVH boot`
+      ? `the kernel payload is ${other.name}-compressed; only xz, lz4 (and an uncompressed vmlinux) can be unpacked for a PV or PVH boot`
       : `the kernel payload starts with ${head}, which is no compression a Linux kernel is built with`, { offset, field: 'payload' });
   }
   if (!isElf(elf)) throw new ImageError('the decompressed kernel payload is not an ELF file', { offset, field: 'payload' });
