@@ -6,7 +6,7 @@
 //   bench/history-bench.ts exports runHistoryBench(): Promise<Record<string, number>> (the same)
 //   bench/linux-boot-bench.ts exports runLinuxBootBench(): Promise<Record<string, number | string>>
 //   bench/pv-bench.ts exports runPvBench(): Promise<Record<string, number | string>>
-//   bench/linux-symbols-bench.ts exports runLinuxSymbolsBench(): Promise<Record<string, number | string>>
+//   bench/linux-symbols-bench.ts exports runLinuxSymbolsBench() and runLinuxSymbolsDapBench(): Promise<Record<string, number | string>>
 //     (a string is a note printed as given: e.g. how far a guest got when it has no time yet)
 // A missing file is skipped; a failing one is reported, never fatal.
 import { existsSync } from 'node:fs';
@@ -31,6 +31,7 @@ const HOOKS: HookSpec[] = [
   { name: 'Debian Linux to /init (issue 15 point 9)', file: 'linux-boot-bench.ts', fn: 'runLinuxBootBench' },
   { name: 'PV hypercalls and event upcalls, 64-bit vs 32-bit (issue 16 point 7)', file: 'pv-bench.ts', fn: 'runPvBench' },
   { name: 'Linux symbols from the debug vmlinux, beside gdb (issue 17 point 1)', file: 'linux-symbols-bench.ts', fn: 'runLinuxSymbolsBench' },
+  { name: 'Linux over DAP: launch -> start_kernel, breakpoints after the stop, adapter RSS (issue 17 point 1)', file: 'linux-symbols-bench.ts', fn: 'runLinuxSymbolsDapBench' },
 ];
 
 export async function runHooks(): Promise<HookResult[]> {

@@ -198,24 +198,33 @@ function run(prog: Uint8Array, cie: Cie, row: CfiRow, initial: Map<number, RegRu
 
 /** The table of FDEs of an image, sorted for lookup by address. */
 export class FrameTable {
-  private fdes: Fde[] = [];
-  constructor(fdes: Fde[]) { this.reset(fdes); }
+  private sorted: Fde[] = [];
+  /** FDEs to parse at the first lookup (a debug file's: 46,000 of them, not needed before a stop). */
+  private pending: (() => Fde[]) | null = null;
+  constructor(fdes: Fde[] | (() => Fde[])) { this.reset(fdes); }
   /** Replaces every FDE (a debug file's sections were relocated: KASLR). */
-  reset(fdes: Fde[]): void {
+  reset(fdes: Fde[] | (() => Fde[])): void {
+    if (typeof fdes === 'function') { this.pending = fdes; this.sorted = []; return; }
+    this.pending = null;
     // .debug_frame wins over .eh_frame for the same code: it is the one gcc -g always fills.
-    this.fdes = fdes.filter((f) => f.end > f.start).sort((a, b) => a.start - b.start || (a.source === 'debug_frame' ? -1 : 1));
+    this.sorted = fdes.filter((f) => f.end > f.start).sort((a, b) => a.start - b.start || (a.source === 'debug_frame' ? -1 : 1));
+  }
+  private get fdes(): Fde[] {
+    if (this.pending) this.reset(this.pending());
+    return this.sorted;
   }
   get size(): number { return this.fdes.length; }
   all(): readonly Fde[] { return this.fdes; }
   find(pc: number): Fde | null {
-    let lo = 0, hi = this.fdes.length - 1, best = -1;
+    const fdes = this.fdes;
+    let lo = 0, hi = fdes.length - 1, best = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.fdes[mid]!.start <= pc) { best = mid; lo = mid + 1; } else hi = mid - 1;
+      if (fdes[mid]!.start <= pc) { best = mid; lo = mid + 1; } else hi = mid - 1;
     }
     // FDEs may nest or overlap in odd images: scan back a little for one that covers pc.
     for (let i = best; i >= 0 && i > best - 8; i--) {
-      const f = this.fdes[i]!;
+      const f = fdes[i]!;
       if (pc >= f.start && pc < f.end) return f;
     }
     return null;

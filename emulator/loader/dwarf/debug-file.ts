@@ -57,7 +57,7 @@ export class DebugFile {
     const syms = elf.symbols();
     this.symbols = addressSymbols(syms);
     for (const sym of syms) {
-      if (sym.name === '' || sym.shndx === 0) continue;
+      if (sym.shndx === 0 || sym.type > 2) continue;
       const list = this.byName.get(sym.name);
       // Functions first: they are what a name breakpoint wants.
       if (!list) this.byName.set(sym.name, [sym.value]);
@@ -84,7 +84,7 @@ export class DebugFile {
       return fdes;
     };
     this.ranges = elf.sections.filter((x) => (x.flags & 0x2) !== 0 && x.size > 0).map((x): [number, number] => [x.addr, x.addr + x.size]);
-    this.dwarf = new DebugInfo(s, this.units, new FrameTable(this.frameSections()), warnings, arch);
+    this.dwarf = new DebugInfo(s, this.units, new FrameTable(this.frameSections), warnings, arch);
     this.dwarf.entry = elf.entry;
     this.lineRows = new LazyLineRows(() => s.line, { str: s.str, lineStr: s.lineStr }, this.units);
     this.lines = new LineTable(this.lineRows);
@@ -110,7 +110,7 @@ export class DebugFile {
     for (const list of this.byName.values()) for (let i = 0; i < list.length; i++) list[i] = moveKernelAddress(list[i]!, step);
     for (const r of this.ranges) { r[0] = moveKernelAddress(r[0], step); r[1] = moveKernelAddress(r[1] - 1, step) + 1; }
     this.units.reset(this.section('.debug_aranges'));
-    this.dwarf.frames.reset(this.frameSections());
+    this.dwarf.frames.reset(this.frameSections);
     if (this.dwarf.entry !== undefined) this.dwarf.entry = moveKernelAddress(this.dwarf.entry, step);
     this.lineRows.clear();
   }
@@ -153,14 +153,19 @@ function findInSection(elf: ElfFile, sec: FileSection, pattern: Uint8Array): num
 
 /** As the loader's addressSymbols: named NOTYPE, OBJECT and FUNC symbols with an address, sorted. */
 function addressSymbols(syms: FileSymbol[]): DebugFileSymbol[] {
-  const seen = new Set<string>();
   const out: DebugFileSymbol[] = [];
   for (const s of syms) {
     if (s.type > 2 || s.shndx === 0 || (s.shndx >= 0xff00 && s.shndx !== 0xfff1)) continue;
-    const key = `${s.name}@${s.value}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
     out.push(s.shndx === 0xfff1 ? { name: s.name, address: s.value, size: s.size, absolute: true } : { name: s.name, address: s.value, size: s.size });
   }
-  return out.sort((a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  out.sort((a, b) => a.address - b.address || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // The same name at the same address twice (a symbol in two tables) is one symbol.
+  let w = 0;
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!, prev = w > 0 ? out[w - 1]! : undefined;
+    if (prev && prev.address === s.address && prev.name === s.name) continue;
+    out[w++] = s;
+  }
+  out.length = w;
+  return out;
 }
