@@ -101,9 +101,17 @@ export const XENVER = {
 } as const;
 export const XENMEM = {
   increase_reservation: 0, decrease_reservation: 1, maximum_ram_page: 2, current_reservation: 3,
-  maximum_reservation: 4, machphys_mfn_list: 5, maximum_gpfn: 14, memory_map: 9, machine_memory_map: 10,
+  maximum_reservation: 4, machphys_mfn_list: 5, populate_physmap: 6, add_to_physmap: 7, memory_map: 9, machine_memory_map: 10,
+  machphys_mapping: 12, maximum_gpfn: 14, remove_from_physmap: 15,
 } as const;
-export const GNTTABOP = { map_grant_ref: 0, unmap_grant_ref: 1, setup_table: 2, dump_table: 3, transfer: 4, copy: 5, query_size: 6, set_version: 8, get_version: 10 } as const;
+export const XENMAPSPACE = { shared_info: 0, grant_table: 1, gmfn: 2, gmfn_range: 3, gmfn_foreign: 4, dev_mmio: 5 } as const;
+export const XENMAPIDX_grant_table_status = 0x80000000;
+/** The extent index a continued reservation op resumes from sits above these bits of cmd (MEMOP_EXTENT_SHIFT). */
+export const MEMOP_EXTENT_SHIFT = 6, MEMOP_CMD_MASK = 0x3f;
+export const GNTTABOP = {
+  map_grant_ref: 0, unmap_grant_ref: 1, setup_table: 2, dump_table: 3, transfer: 4, copy: 5, query_size: 6,
+  unmap_and_replace: 7, set_version: 8, get_status_frames: 9, get_version: 10, swap_grant_ref: 11, cache_flush: 12,
+} as const;
 export const GNTST_okay = 0, GNTST_general_error = -1, GNTST_bad_domain = -2;
 export const PHYSDEVOP_set_iopl = 6, PHYSDEVOP_set_iobitmap = 7;
 export const PHYSDEVOP_compat_set_iopl = 1;

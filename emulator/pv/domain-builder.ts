@@ -12,11 +12,11 @@ import { MachineOptionError, type MachineOption } from '../option-error';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { PvKernel } from '../loader/boot-plan';
 import {
-  EVTCHNSTAT, FLAT_RING1_CS, FLAT_RING1_DS, GDT_VIRT, HV_L2_FIRST, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_START, PAGE,
+  FLAT_RING1_CS, FLAT_RING1_DS, GDT_VIRT, HV_L2_FIRST, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_START, PAGE,
   SI, START_INFO_MAGIC, MAX_GRANT_FRAMES, MAX_GUEST_CMDLINE, FIRST_RESERVED_GDT_PAGE,
 } from './abi';
 import { reservedGdtEntries } from './descriptors';
-import { initSharedInfo } from './pvclock';
+import { MAX_STATUS_FRAMES } from './grant-table';
 import { PageTypes, T_L3 } from './page-types';
 import type { PvDomain } from './domain';
 import { CS, SS, DS, ES, FS, GS } from '../cpu';
@@ -44,13 +44,14 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const m2pPages = Math.ceil((totalFrames * 4) / PAGE);
   const m2pL1s = Math.ceil(m2pPages / 512);
   // shared_info, reserved GDT page, a zero page, the GDT's L1, the M2P's L1s, the M2P itself.
-  const hvFrames = 4 + m2pL1s + m2pPages + MAX_GRANT_FRAMES;
+  const hvFrames = 4 + m2pL1s + m2pPages + MAX_GRANT_FRAMES + MAX_STATUS_FRAMES;
   const nrPages = totalFrames - hvFrames;
   let nextHv = nrPages;
   const sharedInfoMfn = nextHv++, gdtReservedMfn = nextHv++, zeroMfn = nextHv++, gdtL1Mfn = nextHv++;
   const m2pL1 = [] as number[]; for (let i = 0; i < m2pL1s; i++) m2pL1.push(nextHv++);
   const m2pFrames = [] as number[]; for (let i = 0; i < m2pPages; i++) m2pFrames.push(nextHv++);
   const grantMfns = [] as number[]; for (let i = 0; i < MAX_GRANT_FRAMES; i++) grantMfns.push(nextHv++);
+  const grantStatusMfns = [] as number[]; for (let i = 0; i < MAX_STATUS_FRAMES; i++) grantStatusMfns.push(nextHv++);
 
   const img = k.image;
   const virtBase = img.virtBase >>> 0;
@@ -151,36 +152,27 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   }
 
   // Page types: the bootstrap tables are validated like any the guest installs later.
-  const types = new PageTypes(mem, totalFrames, nrPages, (mfn) => mfn === sharedInfoMfn || grantMfns.includes(mfn));
+  const types = new PageTypes(mem, totalFrames, nrPages, (mfn) => mfn === sharedInfoMfn || grantMfns.includes(mfn) || grantStatusMfns.includes(mfn));
   types.hvPdes = hvPdes;
   d.types = types;
   if (!types.getType(l3Mfn, T_L3)) throw new BuildError(`internal: bootstrap page tables rejected: ${types.lastError}`);
   types.pinned[l3Mfn] = 1; types.typeRefs[l3Mfn]++; // Xen pins the bootstrap L3 and holds it as the base pointer
 
-  // shared_info and events.
-  const sharedPa = sharedInfoMfn * PAGE;
-  d.events.sharedPa = sharedPa;
-  d.events.vcpuPa = sharedPa;
-  initSharedInfo(mem, sharedPa, 32);
+  // shared_info, the console and xenstore rings on their ports, the grant table, xenstore's tree.
   const storeEvtchn = 1, consoleEvtchn = 2;
-  for (const [port, be] of [[storeEvtchn, 'xenstore'], [consoleEvtchn, 'console']] as const) {
-    d.events.state[port] = EVTCHNSTAT.interdomain;
-    d.events.remoteDom[port] = 0;
-    d.events.remotePort[port] = port;
-    d.events.backend[port] = be;
-  }
   const consoleMfn = va2pfn(consoleVa), storeMfn = va2pfn(storeVa);
-  d.console.ringPa = consoleMfn * PAGE;
-  d.console.port = consoleEvtchn;
-  d.xenstore.ringPa = storeMfn * PAGE;
-  d.xenstore.port = storeEvtchn;
+  d.xen.build({
+    sharedInfoPa: sharedInfoMfn * PAGE, grantPas: grantMfns.map((m) => m * PAGE), grantStatusPas: grantStatusMfns.map((m) => m * PAGE),
+    consolePa: consoleMfn * PAGE, consolePort: consoleEvtchn, xenstorePa: storeMfn * PAGE, xenstorePort: storeEvtchn,
+    consoleFrame: consoleMfn, xenstoreFrame: storeMfn, name: 'paravirt-guest', maxPages: nrPages,
+  });
 
   // start_info.
   const si = va2pfn(startInfoVa) * PAGE;
   for (let i = 0; i < START_INFO_MAGIC.length; i++) mem.store8(si + SI.magic + i, START_INFO_MAGIC.charCodeAt(i));
   const put = (off: number, v: number) => { mem.store32(si + off, v | 0); };
   put(SI.nr_pages, nrPages);
-  put(SI.shared_info, sharedPa);
+  put(SI.shared_info, sharedInfoMfn * PAGE);
   put(SI.flags, 0);
   put(SI.store_mfn, storeMfn); put(SI.store_evtchn, storeEvtchn);
   put(SI.console_mfn, consoleMfn); put(SI.console_evtchn, consoleEvtchn);
@@ -214,7 +206,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
 
   const layout: DomainLayout = {
     totalFrames, nrPages, virtBase, startInfoVa, sharedInfoMfn, storeMfn, storeEvtchn, consoleMfn, consoleEvtchn,
-    p2mVa, ptBaseVa, ptFrames, l3Mfn, stackTop, mappedEnd, m2pFrames, gdtL1Mfn, gdtReservedMfn, zeroMfn, grantMfns,
+    p2mVa, ptBaseVa, ptFrames, l3Mfn, stackTop, mappedEnd, m2pFrames, gdtL1Mfn, gdtReservedMfn, zeroMfn, grantMfns, grantStatusMfns,
     hypercallPageVa: img.hypercallPage,
   };
   d.layout = layout;

@@ -16,5 +16,7 @@ export interface DomainLayout {
   m2pFrames: number[];
   gdtL1Mfn: number; gdtReservedMfn: number; zeroMfn: number;
   grantMfns: number[];
+  /** Grant status frames (v2), hypervisor pages the guest may map like the grant frames. */
+  grantStatusMfns?: number[];
   hypercallPageVa?: number;
 }

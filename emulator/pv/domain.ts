@@ -8,19 +8,21 @@ import { FAULT, type Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
 import { FLAT_RING1_DS, PAGE, SHUTDOWN_NAMES, TI_DPL_MASK, TI_IF, VIRQ_TIMER, VMASST_TYPE_architectural_iopl } from './abi';
-import { EventChannels, MAX_PORTS, type PortBackend } from './events';
-import { FifoEvents } from './event-fifo';
+import type { EventChannels } from './events';
 import { vcpuInfoLayout, type GuestWidth } from './layouts';
-import { writeU64, writeVcpuTime, XEN_WALLCLOCK_EPOCH_NS } from './pvclock';
+import { writeU64, XEN_WALLCLOCK_EPOCH_NS } from './pvclock';
 import type { XenDomainServices } from './services';
 import { T_NONE } from './page-types';
+import { XenServices } from './xen-services';
+import { xenFeaturesFor } from './version-ops';
+import { RUNSTATE } from './layouts';
 import { GuestAccess } from './guest-access';
 import { PageTypes } from './page-types';
 import { PvLog } from './pv-log';
 import { PvKind } from '../trace/record-kinds';
 import type { DomainLayout } from './domain-layout';
-import { ConsoleBackend } from './console';
-import { XenstoreBackend } from './xenstore';
+import type { ConsoleBackend } from './console';
+import type { XenstoreBackend } from './xenstore';
 import { decodeInfo } from '../isa/decode';
 import { Vcpu64 } from './vcpu64';
 import { PageTypes64 } from './page-types64';
@@ -48,10 +50,12 @@ export interface CallbackTarget { cs: number; eip: number }
 
 export class PvDomain {
   readonly access: GuestAccess;
-  readonly events: EventChannels;
   readonly log: PvLog;
-  readonly console: ConsoleBackend;
-  readonly xenstore: XenstoreBackend;
+  /** Event channels, grants, vCPU timers and runstate, console, xenstore: the services every kind of domain shares. */
+  readonly xen: XenServices;
+  get events(): EventChannels { return this.xen.events; }
+  get console(): ConsoleBackend { return this.xen.console; }
+  get xenstore(): XenstoreBackend { return this.xen.xenstore; }
   types: PageTypes;
   layout: DomainLayout | null = null;
   options: PvOptions = { privileged: 'xen' };
@@ -74,23 +78,26 @@ export class PvDomain {
   kernelSs = 0;
   kernelSp = 0;
   /** Virtual IOPL granted by physdev_op(set_iopl); the real IOPL stays 0. */
-  iopl = 0;
+  get iopl(): number { return this.xen.physdev.iopl; }
+  set iopl(v: number) { this.xen.physdev.iopl = v; }
   /** The guest's view of CR0.TS (fpu_taskswitch). */
   ts = false;
-  vmAssist = 0;
+  get vmAssist(): number { return this.xen.vmAssist; }
+  set vmAssist(v: number) { this.xen.vmAssist = v; }
   /** vm_assist(architectural_iopl) is on: the kernel counts as CPL 0, iret frames set the IOPL. */
   get architecturalIopl(): boolean { return (this.vmAssist & (1 << VMASST_TYPE_architectural_iopl)) !== 0; }
   gdtFrames: number[] = [];
   gdtEntries = 0;
   ldtBase = 0;
   ldtEntries = 0;
-  /** Xen creates a domain's grant table with INITIAL_NR_GRANT_FRAMES (1): query_size says 1 before any setup_table. */
-  grantFrameCount = 1;
 
-  /** Timers in ticks (Infinity = not armed). */
-  singleshotAt = Infinity;
-  periodicNs = 0;
-  periodicAt = Infinity;
+  /** Timers in ticks (Infinity = not armed): the vCPU's, kept by the services. */
+  get singleshotAt(): number { return this.xen.vcpu.singleshotAt; }
+  set singleshotAt(v: number) { this.xen.vcpu.singleshotAt = v; }
+  get periodicNs(): number { return this.xen.vcpu.periodicNs; }
+  set periodicNs(v: number) { this.xen.vcpu.periodicNs = v; }
+  get periodicAt(): number { return this.xen.vcpu.periodicAt; }
+  set periodicAt(v: number) { this.xen.vcpu.periodicAt = v; }
   blocked = false;
   pollDeadline = Infinity;
   /** When the hypervisor's next scheduler tick falls (instruction ticks; see hypervisor.ts). */
@@ -105,11 +112,10 @@ export class PvDomain {
   constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
     this.access = new GuestAccess(cpu, mem);
     this.services = pvDomainServices(this);
-    this.events = new EventChannels(this.services);
+    this.xen = new XenServices(this.services, serialOut);
+    this.xen.fireTimers = () => this.fireTimers();
     this.log = new PvLog(() => cpu.icount);
     this.types = new PageTypes(mem, 0, 0, () => false);
-    this.console = new ConsoleBackend(mem, this.events, serialOut);
-    this.xenstore = new XenstoreBackend(mem, this.events);
   }
 
   /** Back to the state before any domain was built. */
@@ -117,13 +123,12 @@ export class PvDomain {
     this.trapFlags.fill(0); this.trapCs.fill(0); this.trapEip.fill(0);
     this.event = { cs: 0, eip: 0 }; this.failsafe = { cs: 0, eip: 0 }; this.syscall = { cs: 0, eip: 0 };
     this.eventMasksOnEntry = true;
-    this.kernelSs = 0; this.kernelSp = 0; this.iopl = 0; this.ts = false; this.vmAssist = 0;
-    this.gdtFrames = []; this.gdtEntries = 0; this.ldtBase = 0; this.ldtEntries = 0; this.grantFrameCount = 1;
-    this.singleshotAt = Infinity; this.periodicNs = 0; this.periodicAt = Infinity; this.blocked = false; this.pollDeadline = Infinity;
+    this.kernelSs = 0; this.kernelSp = 0; this.ts = false;
+    this.gdtFrames = []; this.gdtEntries = 0; this.ldtBase = 0; this.ldtEntries = 0;
+    this.blocked = false; this.pollDeadline = Infinity;
     this.stop = null; this.dead = false;
-    this.events.reset();
-    this.console.reset();
-    this.xenstore.reset(1, 'paravirt-guest');
+    this.xen.reset();
+    this.released.clear();
     this.log.reset();
     this.layout = null;
     this.width = 32;
@@ -132,31 +137,20 @@ export class PvDomain {
     this.v64.load(new Vcpu64().save());
   }
 
-  /** The first n grant-table frames (shared with the guest, owned by the hypervisor). */
-  grantFrames(n: number): number[] {
-    this.grantFrameCount = Math.max(this.grantFrameCount, n);
-    return this.layout!.grantMfns.slice(0, n);
-  }
+  /** Frames the guest gave back (decrease_reservation) and how many it took again since. */
+  readonly released = new Set<number>();
 
   /** Everything the hypervisor keeps for the domain, for Machine.snapshot() (structured-clone-able). */
   saveState(): unknown {
-    const ev = this.events, t = this.types, c = this.console;
+    const t = this.types;
     return {
       trapFlags: this.trapFlags.slice(), trapCs: this.trapCs.slice(), trapEip: this.trapEip.slice(),
       event: { ...this.event }, failsafe: { ...this.failsafe }, syscall: { ...this.syscall }, eventMasksOnEntry: this.eventMasksOnEntry,
-      kernelSs: this.kernelSs, kernelSp: this.kernelSp, iopl: this.iopl, ts: this.ts,
-      vmAssist: this.vmAssist, gdtFrames: [...this.gdtFrames], gdtEntries: this.gdtEntries, ldtBase: this.ldtBase,
-      ldtEntries: this.ldtEntries, grantFrameCount: this.grantFrameCount,
-      singleshotAt: this.singleshotAt, periodicNs: this.periodicNs, periodicAt: this.periodicAt, blocked: this.blocked,
-      pollDeadline: this.pollDeadline, hostTickAt: this.hostTickAt, stop: this.stop, dead: this.dead, layout: this.layout,
-      width: this.width, v64: this.v64.save(),
-      events: {
-        state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
-        backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
-        polling: ev.polling ? [...ev.polling] : null, notifyVcpu: ev.notifyVcpu.slice(), fifo: ev.fifo?.save() ?? null,
-      },
-      console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, ringBytesOut: c.ringBytesOut, input: c.pendingInput() },
-      xenstore: this.xenstore.save(),
+      kernelSs: this.kernelSs, kernelSp: this.kernelSp, ts: this.ts,
+      gdtFrames: [...this.gdtFrames], gdtEntries: this.gdtEntries, ldtBase: this.ldtBase, ldtEntries: this.ldtEntries,
+      blocked: this.blocked, pollDeadline: this.pollDeadline, hostTickAt: this.hostTickAt, stop: this.stop, dead: this.dead, layout: this.layout,
+      width: this.width, v64: this.v64.save(), released: [...this.released],
+      xen: this.xen.save(),
       types: {
         totalFrames: t.totalFrames, guestFrames: t.guestFrames, type: t.type.slice(), typeRefs: t.typeRefs.slice(),
         pinned: t.pinned.slice(), writable: t.writable.slice(), xenL2: t.xenL2.slice(), hvPdes: t.hvPdes.map((e) => [...e]),
@@ -170,27 +164,17 @@ export class PvDomain {
     const s = state as ReturnType<PvDomain['saveState']> & Record<string, any>; // snapshots are structured clones of saveState()
     this.trapFlags.set(s.trapFlags); this.trapCs.set(s.trapCs); this.trapEip.set(s.trapEip);
     this.event = { ...s.event }; this.failsafe = { ...s.failsafe }; this.syscall = { ...s.syscall }; this.eventMasksOnEntry = s.eventMasksOnEntry;
-    this.kernelSs = s.kernelSs; this.kernelSp = s.kernelSp; this.iopl = s.iopl; this.ts = s.ts;
-    this.vmAssist = s.vmAssist; this.gdtFrames = [...s.gdtFrames]; this.gdtEntries = s.gdtEntries; this.ldtBase = s.ldtBase;
-    this.ldtEntries = s.ldtEntries; this.grantFrameCount = s.grantFrameCount;
-    this.singleshotAt = s.singleshotAt; this.periodicNs = s.periodicNs; this.periodicAt = s.periodicAt; this.blocked = s.blocked;
-    this.pollDeadline = s.pollDeadline; this.hostTickAt = s.hostTickAt; this.stop = s.stop; this.dead = s.dead; this.layout = s.layout;
+    this.kernelSs = s.kernelSs; this.kernelSp = s.kernelSp; this.ts = s.ts;
+    this.gdtFrames = [...s.gdtFrames]; this.gdtEntries = s.gdtEntries; this.ldtBase = s.ldtBase; this.ldtEntries = s.ldtEntries;
+    this.blocked = s.blocked; this.pollDeadline = s.pollDeadline; this.hostTickAt = s.hostTickAt; this.stop = s.stop; this.dead = s.dead; this.layout = s.layout;
     this.width = s.width ?? 32;
     this.access.width = this.width;
     if (s.v64) this.v64.load(s.v64);
-    const ev = this.events, e = s.events;
-    ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
-    e.backend.forEach((b: PortBackend, i: number) => { ev.backend[i] = b; });
-    ev.virqPort.set(e.virqPort); ev.sharedPa = e.sharedPa; ev.vcpuPa = e.vcpuPa; ev.polling = e.polling ? new Set(e.polling) : null;
-    if (e.notifyVcpu) ev.notifyVcpu.set(e.notifyVcpu);
-    ev.fifo = null;
-    if (e.fifo) { ev.fifo = new FifoEvents(this.services, ev, MAX_PORTS); ev.fifo.load(e.fifo); }
-    this.console.ringPa = s.console.ringPa; this.console.port = s.console.port; this.console.bytesOut = s.console.bytesOut; this.console.ringBytesOut = s.console.ringBytesOut ?? 0;
-    this.console.setPendingInput(s.console.input);
-    this.xenstore.load(s.xenstore);
+    this.released.clear(); for (const f of s.released ?? []) this.released.add(f);
+    this.xen.load(s.xen);
     const ty = s.types;
     const mappable = this.layout
-      ? ((lay: DomainLayout) => (mfn: number) => mfn === lay.sharedInfoMfn || lay.grantMfns.includes(mfn))(this.layout)
+      ? ((lay: DomainLayout) => (mfn: number) => mfn === lay.sharedInfoMfn || lay.grantMfns.includes(mfn) || (lay.grantStatusMfns ?? []).includes(mfn))(this.layout)
       : () => false;
     const types = this.width === 64 ? new PageTypes64(this.mem, ty.totalFrames, ty.guestFrames, mappable) : new PageTypes(this.mem, ty.totalFrames, ty.guestFrames, mappable);
     if (types instanceof PageTypes64 && ty.xenL4) types.xenL4 = ty.xenL4.map((x: number[]) => [x[0], x[1]] as [number, number]);
@@ -206,9 +190,7 @@ export class PvDomain {
   get systemTimeNs(): number { return this.cpu.ticks * INSTRUCTION_NS; }
 
   /** Rewrites vcpu_info.time so that system_time + scaled(TSC - tsc_timestamp) is exact. */
-  updateTimeInfo(): void {
-    writeVcpuTime(this.mem, this.events.vcpuPa + vcpuInfoLayout(this.width).time, this.services.clock);
-  }
+  updateTimeInfo(): void { this.xen.updateTime(); }
 
   nsToTicks(ns: number): number { return Math.ceil(ns / INSTRUCTION_NS); }
 
@@ -218,12 +200,7 @@ export class PvDomain {
   /** Fire timers that are due at the current tick. */
   fireTimers(): void {
     const now = this.cpu.ticks;
-    if (this.singleshotAt <= now) { this.singleshotAt = Infinity; this.events.sendVirq(VIRQ_TIMER); }
-    if (this.periodicAt <= now) {
-      const period = this.nsToTicks(this.periodicNs);
-      while (this.periodicAt <= now) this.periodicAt += period;
-      this.events.sendVirq(VIRQ_TIMER);
-    }
+    this.xen.fireDueTimers(now);
     if (this.pollDeadline <= now) { this.pollDeadline = Infinity; this.wake(); }
   }
 
@@ -237,6 +214,7 @@ export class PvDomain {
   }
 
   wake(): void {
+    if (this.blocked) this.xen.vcpu.setRunstate(RUNSTATE.running, this.vmAssist);
     this.blocked = false;
     this.events.polling = null;
     this.pollDeadline = Infinity;
@@ -246,6 +224,7 @@ export class PvDomain {
   }
 
   block(): void {
+    if (!this.blocked) this.xen.vcpu.setRunstate(RUNSTATE.blocked, this.vmAssist);
     this.blocked = true;
     this.cpu.halted = true;
     this.cpu.irqPoll = true;
@@ -473,7 +452,7 @@ export class PvDomain {
       width: this.width,
       pages: hasLayout ? {
         sharedInfo: ev.sharedPa, vcpuInfo: ev.vcpuPa, startInfoVa: this.layout!.startInfoVa,
-        grantFrames: this.layout!.grantMfns.slice(0, this.grantFrameCount).map((mfn) => mfn * 4096),
+        grantFrames: this.layout!.grantMfns.slice(0, this.xen.grants.nrFrames).map((mfn) => mfn * 4096),
       } : null,
     };
   }
@@ -520,12 +499,13 @@ export interface PvStateView {
  * through kick(), and the clock of the machine's virtual time.
  */
 function pvDomainServices(d: PvDomain): XenDomainServices {
+  const lay = () => d.layout;
   return {
     get width() { return d.width; },
     domid: 1,
     get guest() { return d.access; },
     mem: d.mem,
-    frameAddress: (frame) => (Number.isInteger(frame) && d.types.ownedByGuest(frame) && d.types.type[frame] === T_NONE ? frame * PAGE : -1),
+    frameAddress: (frame) => (Number.isInteger(frame) && d.types.ownedByGuest(frame) && d.types.type[frame] === T_NONE && !d.released.has(frame) ? frame * PAGE : -1),
     raiseUpcall: () => d.kick(),
     clock: {
       ticks: () => d.cpu.ticks,
@@ -535,6 +515,30 @@ function pvDomainServices(d: PvDomain): XenDomainServices {
       nsToTicks: (ns) => d.nsToTicks(ns),
       bootEpochNs: XEN_WALLCLOCK_EPOCH_NS,
     },
+    autoTranslated: false,
+    memory: {
+      currentPages: () => (lay()?.nrPages ?? 0) - d.released.size,
+      maxPages: () => lay()?.nrPages ?? 0,
+      maximumGpfn: () => (lay()?.nrPages ?? 1) - 1,
+      maxRamPage: () => (lay()?.totalFrames ?? 1) - 1,
+      memoryMap: () => [{ addr: 0, size: (lay()?.nrPages ?? 0) * PAGE, type: 1 }],
+      // Ballooning, bookkeeping only: a released frame leaves the reservation and comes back first
+      // when the guest asks for memory again (its page-table rights are not revoked meanwhile).
+      release: (frame) => {
+        if (!Number.isInteger(frame) || !d.types.ownedByGuest(frame) || d.types.type[frame] !== T_NONE || d.released.has(frame)) return false;
+        d.released.add(frame);
+        return true;
+      },
+      populate: () => {
+        const f = d.released.values().next();
+        if (f.done) return -1;
+        d.released.delete(f.value);
+        return f.value;
+      },
+    },
+    xenFeatures: (idx) => xenFeaturesFor(idx, { pv: true, paeExtendedCr3: ((d.vmAssist >>> 3) & 1) === 1 }),
+    frameNumber: (pa) => Math.floor(pa / PAGE),
+    shutdown: (reason) => d.shutdown(reason),
     log: (message) => { d.hypervisorLog.push(message); if (d.hypervisorLog.length > 256) d.hypervisorLog.shift(); },
   };
 }

@@ -6,23 +6,34 @@ import {
 import { FIFO_LINK_BITS, FifoEvents } from './event-fifo';
 import { MAX_PORTS } from './events';
 import { EVTCHN_INIT_CONTROL } from './layouts';
-import type { PvDomain } from './domain';
+import type { ConsoleBackend } from './console';
+import type { EventChannels } from './events';
+import type { XenDomainServices } from './services';
+import type { XenstoreBackend } from './xenstore';
+
+/** What event_channel_op reaches: the domain, its ports, and the backends behind interdomain ports. */
+export interface EventOpContext {
+  readonly host: XenDomainServices;
+  readonly events: EventChannels;
+  readonly console: ConsoleBackend;
+  readonly xenstore: XenstoreBackend;
+}
 import { GuestFault } from './guest-access';
 
 /** Our domain id as other domains would see it (dom0 is the console and xenstore backend). */
 export const OUR_DOMID = 1;
 
-export function eventChannelOp(d: PvDomain, cmd: number, arg: number): number {
+export function eventChannelOp(x: EventOpContext, cmd: number, arg: number): number {
   try {
-    return op(d, cmd, arg);
+    return op(x, cmd, arg);
   } catch (e) {
     if (e instanceof GuestFault) return -EFAULT;
     throw e;
   }
 }
 
-function op(d: PvDomain, cmd: number, arg: number): number {
-  const a = d.access, ev = d.events;
+function op(d: EventOpContext, cmd: number, arg: number): number {
+  const a = d.host.guest, ev = d.events;
   const portOk = (p: number) => ev.portValid(p);
   switch (cmd) {
     case EVTCHNOP.bind_virq: {
@@ -50,10 +61,10 @@ function op(d: PvDomain, cmd: number, arg: number): number {
     case EVTCHNOP.alloc_unbound: {
       const dom = a.u16(arg), remote = a.u16(arg + 2);
       a.checkWritable(arg + 4, 4);
-      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+      if (dom !== DOMID_SELF && dom !== d.host.domid) return -ESRCH;
       const port = ev.allocate();
       if (port < 0) return -ENOSPC;
-      ev.state[port] = EVTCHNSTAT.unbound; ev.remoteDom[port] = remote === DOMID_SELF ? OUR_DOMID : remote;
+      ev.state[port] = EVTCHNSTAT.unbound; ev.remoteDom[port] = remote === DOMID_SELF ? d.host.domid : remote;
       a.set32(arg + 4, port);
       return 0;
     }
@@ -85,7 +96,7 @@ function op(d: PvDomain, cmd: number, arg: number): number {
     case EVTCHNOP.status: {
       const dom = a.u16(arg), port = a.u32(arg + 4);
       a.checkWritable(arg + 8, 16);
-      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
+      if (dom !== DOMID_SELF && dom !== d.host.domid) return -ESRCH;
       if (port >= ev.nrPorts) return -EINVAL;
       const st = port === 0 ? EVTCHNSTAT.closed : ev.state[port];
       a.set32(arg + 8, st);
@@ -117,7 +128,7 @@ function op(d: PvDomain, cmd: number, arg: number): number {
       const vcpu = a.u32(arg + EVTCHN_INIT_CONTROL.vcpu);
       a.checkWritable(arg, EVTCHN_INIT_CONTROL.SIZE);
       const first = ev.fifo === null;
-      const fifo = ev.fifo ?? new FifoEvents(d.services, ev, MAX_PORTS);
+      const fifo = ev.fifo ?? new FifoEvents(d.host, ev, MAX_PORTS);
       const rc = fifo.mapControlBlock(gfn, offset, vcpu);
       if (rc < 0) return rc;
       if (first) {

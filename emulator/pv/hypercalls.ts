@@ -128,11 +128,11 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   // A 64-bit guest passes the new entry in one register: (va, val, flags).
   update_va_mapping: (d, a) => (d.width === 64 ? updateVaMapping(d, a.addr(0), a.lo(1), a.hi(1), a.lo(2)) : updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3))),
   set_timer_op: (d, a) => setTimer(d, d.width === 64 ? a.lo(0) + a.hi(0) * 0x100000000 : a.lo(0) + a.lo(1) * 0x100000000),
-  event_channel_op_compat: (d, a) => eventChannelOp(d, d.access.u32(a.addr(0)), a.addr(0) + 4),
-  xen_version: (d, a) => xenVersion(d, a.lo(0), a.addr(1)),
-  console_io: (d, a, nested) => consoleIo(d, a.lo(0), a.lo(1), a.addr(2), nested),
-  physdev_op_compat: (d, a) => physdevOp(d, d.access.u32(a.addr(0)), a.addr(0) + 4),
-  grant_table_op: (d, a) => grantTableOp(d, a.lo(0), a.addr(1), a.lo(2)),
+  event_channel_op_compat: (d, a) => d.xen.eventChannelOp(d.access.u32(a.addr(0)), a.addr(0) + 4), // struct evtchn_op: u at 4 for both widths
+  xen_version: (d, a) => d.xen.xenVersion(a.lo(0), a.addr(1)),
+  console_io: (d, a, nested) => d.xen.consoleIo(a.lo(0), a.lo(1), a.addr(2), nested),
+  physdev_op_compat: (d, a) => d.xen.physdevOp(d.access.u32(a.addr(0)), a.addr(0) + (d.width === 64 ? 8 : 4)), // struct physdev_op: u at 4 / 8
+  grant_table_op: (d, a) => d.xen.grantTableOp(a.lo(0), a.addr(1), a.lo(2)),
   vm_assist: (d, a) => vmAssist(d, a.lo(0), a.lo(1)),
   update_va_mapping_otherdomain: (d, a) => {
     const dom = a.lo(d.width === 64 ? 3 : 4) & 0xffff;
@@ -140,7 +140,7 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
     return d.width === 64 ? updateVaMapping(d, a.addr(0), a.lo(1), a.hi(1), a.lo(2)) : updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3));
   },
   iret: () => -EINVAL, // the trap itself is handled by hypercall(); this is reachable only from a multicall
-  vcpu_op: (d, a) => vcpuOp(d, a.lo(0), a.lo(1), a.addr(2)),
+  vcpu_op: (d, a) => d.xen.vcpuOp(a.lo(0), a.lo(1), a.addr(2)),
   set_segment_base: (d, a) => (d.width === 64 ? setSegmentBase(d, a.lo(0), a.addr(1)) : -ENOSYS),
   mmuext_op: (d, a, nested) => mmuextOp(d, a.addr(0), a.lo(1), a.addr(2), a.lo(3), nested),
   xsm_op: null,
@@ -148,8 +148,8 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   sched_op: (d, a) => schedOp(d, a.lo(0), a.addr(1), false),
   callback_op: (d, a) => (d.width === 64 ? callbackOp64(d, a.lo(0), a.addr(1)) : callbackOp(d, a.lo(0), a.addr(1))),
   xenoprof_op: null,
-  event_channel_op: (d, a) => eventChannelOp(d, a.lo(0), a.addr(1)),
-  physdev_op: (d, a) => physdevOp(d, a.lo(0), a.addr(1)),
+  event_channel_op: (d, a) => d.xen.eventChannelOp(a.lo(0), a.addr(1)),
+  physdev_op: (d, a) => d.xen.physdevOp(a.lo(0), a.addr(1)),
   hvm_op: null,
   sysctl: null,
   domctl: null,
@@ -197,83 +197,12 @@ function setTimer(d: PvDomain, ns: number): number {
   return 0;
 }
 
-function consoleIo(d: PvDomain, cmd: number, count: number, buf: number, nested: boolean): number {
-  if (cmd === 0) {
-    if (count > 0x7fffffff) return -EINVAL;
-    const chunk = Math.min(count, 4096);
-    if (nested && chunk < count) return -EINVAL;
-    const bytes = d.access.read(buf, chunk);
-    for (const b of bytes) d.console.writeHypervisor(b);
-    if (chunk < count) throw new Continuation([cmd, count - chunk, buf + chunk, 0, 0]);
-    return 0;
-  }
-  if (cmd === 1) return 0; // the hypervisor's own console has no input for a guest
-  return -EINVAL;
-}
-
-function writeString(d: PvDomain, at: number, s: string, size: number): void {
-  d.access.checkWritable(at, size);
-  for (let i = 0; i < size; i++) d.access.set8(at + i, i < s.length ? s.charCodeAt(i) : 0);
-}
-
-function xenVersion(d: PvDomain, cmd: number, arg: number): number {
-  switch (cmd) {
-    case XENVER.version: return (XEN_MAJOR << 16) | XEN_MINOR;
-    case XENVER.extraversion: writeString(d, arg, XEN_EXTRAVERSION, 16); return 0;
-    case XENVER.compile_info:
-      d.access.checkWritable(arg, 144);
-      writeString(d, arg, 'paravirt', 64); writeString(d, arg + 64, 'paravirt', 16);
-      writeString(d, arg + 80, 'localdomain', 32); writeString(d, arg + 112, '', 32);
-      return 0;
-    case XENVER.capabilities: writeString(d, arg, XEN_CAPABILITIES, 1024); return 0;
-    case XENVER.changeset: writeString(d, arg, 'unavailable', 64); return 0;
-    case XENVER.platform_parameters: d.access.checkWritable(arg, 4); d.access.set32(arg, HYPERVISOR_VIRT_START); return 0;
-    case XENVER.get_features: {
-      const idx = d.access.u32(arg);
-      d.access.checkWritable(arg + 4, 4);
-      if (idx !== 0) return -EINVAL;
-      // What Xen gives any PV domain: memory_op_vnode_supported (13), mmu_pt_update_preserve_ad (5),
-      // highmem_assist (6), gnttab_map_avail_bits (7), direct_mapped (17); pae_pgdir_above_4gb (4) once
-      // the guest asked for extended CR3. (writable_page_tables is for translated guests only; a PV
-      // guest's L1 stores are emulated once it turns on that vm_assist, whatever the feature says.)
-      const bits = (1 << 13) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 17) | ((d.vmAssist >>> 3) & 1 ? 1 << 4 : 0);
-      d.access.set32(arg + 4, bits);
-      return 0;
-    }
-    case XENVER.pagesize: return PAGE;
-    case XENVER.guest_handle: writeString(d, arg, '', 16); return 0;
-    case XENVER.commandline: writeString(d, arg, '', 1024); return 0;
-    default: return -ENOSYS;
-  }
-}
-
+/** memory_op: the services answer it; the M2P queries only a PV guest has are answered here. */
 function memoryOp(d: PvDomain, cmd: number, arg: number): number {
+  const rc = d.xen.memoryOp(cmd, arg);
+  if (rc !== null) return rc;
   const a = d.access, lay = d.layout!;
-  switch (cmd & 0xf) {
-    case XENMEM.memory_map: case XENMEM.machine_memory_map: {
-      if (cmd === XENMEM.machine_memory_map) return -EPERM;
-      const n = a.u32(arg), buf = a.u32(arg + 4);
-      if (n < 1) return -EINVAL;
-      a.checkWritable(buf, 20);
-      a.set64(buf, 0); a.set64(buf + 8, lay.nrPages * PAGE); a.set32(buf + 16, 1);
-      a.set32(arg, 1);
-      return 0;
-    }
-    case XENMEM.maximum_ram_page: return lay.totalFrames - 1;
-    case XENMEM.current_reservation: case XENMEM.maximum_reservation: {
-      const dom = a.u16(arg);
-      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
-      return lay.nrPages;
-    }
-    case XENMEM.maximum_gpfn: {
-      const dom = a.u16(arg);
-      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
-      return lay.nrPages - 1;
-    }
-    case XENMEM.increase_reservation: case XENMEM.decrease_reservation:
-      // No balloon: nothing is added or given back (the result is the number of extents done).
-      a.u32(arg + 4);
-      return 0;
+  switch (cmd & 0x3f) {
     case XENMEM.machphys_mfn_list: {
       if (d.width === 64) return machphysMfnList64(d, arg);
       const max = a.u32(arg), list = a.u32(arg + 4);
@@ -284,7 +213,7 @@ function memoryOp(d: PvDomain, cmd: number, arg: number): number {
       a.set32(arg + 8, n);
       return 0;
     }
-    case XENMEM_machphys_mapping:
+    case XENMEM.machphys_mapping:
       if (d.width === 64) {
         // x86_64's subarch_memory_op: the whole M2P range Xen reserves, whatever the domain's size.
         const L = machphysMappingLayout(64);
@@ -352,58 +281,6 @@ function vmAssist(d: PvDomain, cmd: number, type: number): number {
   return -ENOSYS;
 }
 
-function vcpuOp(d: PvDomain, cmd: number, vcpu: number, arg: number): number {
-  const a = d.access;
-  if (vcpu !== 0) return -ENOENT;
-  switch (cmd) {
-    case VCPUOP.is_up: return 1;
-    case VCPUOP.up: return 0;
-    case VCPUOP.initialise: return -EEXIST;
-    case VCPUOP.set_periodic_timer: {
-      const period = a.u64(arg);
-      if (period < 1_000_000) return -EINVAL; // Xen's minimum period is 1 ms
-      d.periodicNs = period;
-      d.periodicAt = d.cpu.ticks + d.nsToTicks(period);
-      return 0;
-    }
-    case VCPUOP.stop_periodic_timer: d.periodicNs = 0; d.periodicAt = Infinity; return 0;
-    case VCPUOP.set_singleshot_timer: {
-      const at = a.u64(arg), flags = a.u32(arg + 8);
-      if ((flags & VCPU_SSHOTTMR_future) && at < d.systemTimeNs) return -ETIME;
-      d.singleshotAt = Math.max(d.nsToTicks(at), d.cpu.ticks);
-      if (d.singleshotAt <= d.cpu.ticks) d.fireTimers();
-      return 0;
-    }
-    case VCPUOP.stop_singleshot_timer: d.singleshotAt = Infinity; return 0;
-    case VCPUOP.register_vcpu_info: {
-      const mfn = a.u64(arg), offset = a.u32(arg + 8);
-      if (offset + VCPU_INFO_SIZE > PAGE || !d.types.ownedByGuest(mfn)) return -EINVAL;
-      if (d.events.vcpuPa !== d.events.sharedPa) return -EINVAL;
-      const newPa = mfn * PAGE + offset;
-      const m = d.mem;
-      m.u8.copyWithin(newPa, d.events.vcpuPa, d.events.vcpuPa + VCPU_INFO_SIZE);
-      m.markWritten(newPa, VCPU_INFO_SIZE);
-      d.events.vcpuPa = newPa;
-      // As Xen does: mark every selector bit so the guest rescans its ports.
-      m.store8(newPa + VI_UPCALL_PENDING, 1);
-      m.store32(newPa + VI_PENDING_SEL, -1);
-      d.updateTimeInfo();
-      d.kick();
-      return 0;
-    }
-    case VCPUOP.register_runstate_memory_area: case VCPUOP.get_runstate_info: {
-      const at = cmd === VCPUOP.get_runstate_info ? arg : a.u32(arg);
-      if (at === 0) return 0;
-      a.checkWritable(at, 44);
-      a.set32(at, 0); // RUNSTATE_running
-      a.set64(at + 4, 0);
-      a.set64(at + 12, d.systemTimeNs); a.set64(at + 20, 0); a.set64(at + 28, d.cpu.idleTicks * 10); a.set64(at + 36, 0);
-      return 0;
-    }
-    default: return -ENOSYS;
-  }
-}
-
 function schedOp(d: PvDomain, cmd: number, arg: number, compat: boolean): number {
   const a = d.access;
   switch (cmd) {
@@ -464,65 +341,6 @@ function callbackOp(d: PvDomain, cmd: number, arg: number): number {
     return -EINVAL;
   }
   return -ENOSYS;
-}
-
-function physdevOp(d: PvDomain, cmd: number, arg: number): number {
-  if (cmd === PHYSDEVOP_set_iopl) {
-    const iopl = d.access.u32(arg);
-    if (iopl > 3) return -EINVAL;
-    d.iopl = iopl;
-    return 0;
-  }
-  return -ENOSYS;
-}
-
-function grantTableOp(d: PvDomain, cmd: number, uop: number, count: number): number {
-  const a = d.access;
-  if (count > 0x1000) return -EINVAL;
-  switch (cmd) {
-    case GNTTABOP.setup_table:
-      for (let i = 0; i < count; i++) {
-        const at = uop + i * 16;
-        const dom = a.u16(at), n = a.u32(at + 4), list = a.u32(at + 12);
-        a.checkWritable(at + 8, 2);
-        let status = 0;
-        if (dom !== DOMID_SELF && dom !== OUR_DOMID) status = GNTST_bad_domain;
-        else if (n > MAX_GRANT_FRAMES) status = GNTST_general_error;
-        else {
-          const frames = d.grantFrames(n);
-          a.checkWritable(list, n * 4);
-          for (let k = 0; k < n; k++) a.set32(list + k * 4, frames[k]);
-        }
-        a.set16(at + 8, status);
-      }
-      return 0;
-    case GNTTABOP.query_size:
-      for (let i = 0; i < count; i++) {
-        const at = uop + i * 16;
-        const dom = a.u16(at);
-        a.checkWritable(at + 4, 10);
-        const ok = dom === DOMID_SELF || dom === OUR_DOMID;
-        a.set32(at + 4, ok ? d.grantFrameCount : 0);
-        a.set32(at + 8, ok ? MAX_GRANT_FRAMES : 0);
-        a.set16(at + 12, ok ? 0 : GNTST_bad_domain);
-      }
-      return 0;
-    case GNTTABOP.set_version: {
-      // Version 1 grant tables only (Xen refuses v2 when it is not enabled for the domain).
-      const v = a.u32(uop);
-      a.checkWritable(uop, 4);
-      if (v !== 1) { a.set32(uop, 1); return -EINVAL; }
-      return 0;
-    }
-    case GNTTABOP.get_version: {
-      const dom = a.u16(uop);
-      a.checkWritable(uop + 4, 4);
-      if (dom !== DOMID_SELF && dom !== OUR_DOMID) return -ESRCH;
-      a.set32(uop + 4, 1);
-      return 0;
-    }
-    default: return -ENOSYS;
-  }
 }
 
 /**

@@ -7,12 +7,11 @@
 // and timers agree to the nanosecond.
 
 import type { PhysicalMemory } from '../memory/physical-memory';
-import { RTC_START_EPOCH_SECONDS } from '../devices/cmos-rtc';
 import { sharedInfoLayout, VCPU_TIME_INFO, vcpuInfoLayout, type GuestWidth } from './layouts';
 import type { XenClock } from './services';
 
-/** The wallclock at system time 0: the CMOS clock's start, so HVM and PV guests agree on the date. */
-export const XEN_WALLCLOCK_EPOCH_NS = RTC_START_EPOCH_SECONDS * 1e9;
+/** The wallclock at system time 0: 2000-01-01, where the HVM machine's CMOS clock starts too, so guests agree on the date. */
+export const XEN_WALLCLOCK_EPOCH_NS = Date.UTC(2000, 0, 1) * 1e6;
 /** XEN_PVCLOCK_TSC_STABLE_BIT: one vCPU and one TSC, so the guest need not keep readings monotonic itself. */
 export const PVCLOCK_TSC_STABLE = 1;
 

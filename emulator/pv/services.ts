@@ -44,6 +44,33 @@ export interface XenClock {
   readonly bootEpochNs: number;
 }
 
+/** An e820 entry of the guest's memory map (XENMEM_memory_map). */
+export interface MemoryMapEntry { addr: number; size: number; type: number }
+
+/** What memory_op asks of the domain's memory (Xen's tot_pages, max_pages, p2m). */
+export interface DomainMemoryModel {
+  /** tot_pages: the frames the domain holds now. */
+  currentPages(): number;
+  /** max_pages: what the toolstack allows (the reservation's ceiling). */
+  maxPages(): number;
+  /** The highest guest frame number in use (domain_get_maximum_gpfn). */
+  maximumGpfn(): number;
+  /** max_page: one past the machine's highest frame (XENMEM_maximum_ram_page). */
+  maxRamPage(): number;
+  /** The memory map the toolstack gave the guest. */
+  memoryMap(): MemoryMapEntry[];
+  /** decrease_reservation: give frame `frame` (MFN for PV, GFN for PVH) back; false if it is not the guest's to give. */
+  release(frame: number): boolean;
+  /**
+   * increase_reservation / populate_physmap: a new frame for the guest (at `gpfn` for a
+   * translated guest), its number as the guest must be told (PV: the MFN), or -1 once the
+   * domain holds max_pages.
+   */
+  populate(gpfn: number): number;
+  /** XENMEM_add_to_physmap for a translated guest: put the hypervisor page at `pa` at frame `gpfn`; 0 or -errno. */
+  placeFrame?(gpfn: number, pa: number): number;
+}
+
 export interface XenDomainServices {
   /** The guest's width at this moment (a PVH vCPU's follows its mode at each hypercall). */
   readonly width: GuestWidth;
@@ -61,6 +88,22 @@ export interface XenDomainServices {
   /** An event became deliverable or a polled port fired: wake a blocked vCPU and look for an upcall. */
   raiseUpcall(): void;
   readonly clock: XenClock;
+  /** PVH (and HVM) guests are translated: they name guest frames (GFNs), map hypervisor pages with add_to_physmap. */
+  readonly autoTranslated: boolean;
+  readonly memory: DomainMemoryModel;
+  /** XENVER_get_features submap `index` as Xen computes it for this domain (assists it enabled, its type). */
+  xenFeatures(index: number): number;
+  /** The frame number the guest knows a hypervisor page by (PV: its MFN; PVH: the GFN it was placed at, if any). */
+  frameNumber(pa: number): number;
+  /**
+   * GNTTABOP_map_grant_ref's host mapping: make `hostAddr` (PV: a virtual address, or with
+   * containsPte the machine address of a PTE; PVH: a guest-physical address) map the page at
+   * physical address `framePa`. Returns a GNTST_* code. Absent: such mappings are refused.
+   */
+  mapGrant?(hostAddr: number, framePa: number, flags: number): number;
+  unmapGrant?(hostAddr: number, framePa: number, flags: number): number;
+  /** domain_shutdown(reason) (SHUTDOWN_* of sched.h), as Xen does when the last vCPU goes down. */
+  shutdown?(reason: number): void;
   /** A line for the hypervisor's log (what `xl dmesg` would show about this domain). */
   log(message: string): void;
 }

@@ -13,6 +13,7 @@ import type { XenClock, XenDomainServices } from '../pv/services';
 import { initSharedInfo, writeVcpuTime, XEN_WALLCLOCK_EPOCH_NS } from '../pv/pvclock';
 import { vcpuInfoLayout, type GuestWidth } from '../pv/layouts';
 import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
+import { xenFeaturesFor } from '../pv/version-ops';
 import type { PvhGuestMemory } from './guest-memory';
 
 const PAGE = 4096;
@@ -53,6 +54,19 @@ export function pvhDomainServices(cpu: Cpu, mem: PhysicalMemory, guest: PvhGuest
     raiseUpcall: () => hooks.raiseUpcall(),
     clock: pvhClock(cpu),
     log: (m) => hooks.log(m),
+    // A PVH guest is translated; its memory is the RAM of the layout, all populated from the start.
+    autoTranslated: true,
+    memory: {
+      currentPages: () => (layout()?.ramBytes ?? 0) / PAGE,
+      maxPages: () => (layout()?.ramBytes ?? 0) / PAGE,
+      maximumGpfn: () => (layout()?.ramBytes ?? PAGE) / PAGE - 1,
+      maxRamPage: () => mem.ramBytes / PAGE - 1,
+      memoryMap: () => [],
+      release: () => false,
+      populate: () => -1,
+    },
+    xenFeatures: (idx) => xenFeaturesFor(idx, { pv: false, paeExtendedCr3: false }),
+    frameNumber: (pa) => Math.floor(pa / PAGE),
   };
 }
 
