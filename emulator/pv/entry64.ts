@@ -10,15 +10,21 @@
 // and the kernel resumes at the callback with CS/SS = FLAT_KERNEL_CS/SS, RCX and R11 as a
 // SYSRET leaves them (the handler's RIP and RFLAGS): the guest reloads both from the frame.
 
-import { CS, SS, DS, ES, FS, GS } from '../cpu';
-import { PvKind } from '../trace/record-kinds';
-import { FLAT_KERNEL_CS64, FLAT_KERNEL_SS64, HYPERVISOR_VIRT_END_64, HYPERVISOR_VIRT_START_64 } from './abi64';
-import { TI_DPL_MASK, TI_IF } from './abi';
+import * as Cpu from '../cpu';
+import * as Kinds from '../trace/record-kinds';
+import * as Abi64 from './abi64';
+import * as Abi from './abi';
 import type { PvDomain } from './domain';
 import { GP, PF, UD } from './domain';
 import { joinAddress, splitValue } from './hypercall-args';
 import { toggleGuestMode } from './vcpu64';
 
+// Imported bindings read once at load (under tsx each use would be a getter call; this is the
+// path of every trap bounce and event upcall).
+const { CS, SS, DS, ES, FS, GS } = Cpu;
+const { FLAT_KERNEL_CS64, FLAT_KERNEL_SS64, HYPERVISOR_VIRT_END_64, HYPERVISOR_VIRT_START_64 } = Abi64;
+const { TI_DPL_MASK, TI_IF } = Abi;
+const PvKind = { ...Kinds.PvKind };
 const FLAG_TF = 0x100, FLAG_IF = 0x200, FLAG_DF = 0x400, FLAG_IOPL = 0x3000, FLAG_NT = 0x4000, FLAG_RF = 0x10000,
   FLAG_VM = 0x20000, FLAG_AC = 0x40000;
 /** vcpu_info.arch.cr2 of a 64-bit guest (an unsigned long after the 8-byte pending selector). */
@@ -76,12 +82,21 @@ export function bounce64(d: PvDomain, target: number, errorCode: number, maskEve
   else if (errorCode >= 0) words.push(errorCode >>> 0);
   words.push(rip, [cs, savedMask], rflags >>> 0, rsp, ss);
   const base = sp - words.length * 8;
-  const a = d.access;
+  const a = d.access, mem = d.mem;
   try {
-    a.checkWritable(base, words.length * 8);
-    words.forEach((w, i) => {
-      if (Array.isArray(w)) { a.set32(base + i * 8, w[0]); a.set32(base + i * 8 + 4, w[1]); } else a.set64(base + i * 8, w);
-    });
+    const p = a.physSpan(base, words.length * 8, true);
+    if (p >= 0) {
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i];
+        const [lo, hi] = Array.isArray(w) ? w : splitValue(w);
+        mem.write(p + i * 8, 4, lo); mem.write(p + i * 8 + 4, 4, hi);
+      }
+    } else {
+      a.checkWritable(base, words.length * 8);
+      words.forEach((w, i) => {
+        if (Array.isArray(w)) { a.set32(base + i * 8, w[0]); a.set32(base + i * 8 + 4, w[1]); } else a.set64(base + i * 8, w);
+      });
+    }
   } catch {
     d.crash(`cannot write the ${what} frame at 0x${BigInt.asUintN(64, BigInt(base)).toString(16)}`);
     return false;

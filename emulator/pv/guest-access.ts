@@ -68,6 +68,18 @@ export class GuestAccess {
   /** A 64-bit little-endian value as a JS number (exact below 2^53; PTEs and times fit). */
   u64(va: number): number { return this.u32(va) + this.u32(va + 4) * 0x100000000; }
 
+  /**
+   * The physical address of [va, va + len) when it lies in one page the kernel may access,
+   * else -1 (the caller then goes byte by byte and fails the way a copy would). One walk for
+   * a whole trap frame: bounces and irets are the hot path of every event.
+   */
+  physSpan(va: number, len: number, write: boolean): number {
+    va = this.norm(va);
+    if ((va & 0xfff) + len > 0x1000 || !this.addrOk(va)) return -1;
+    const p = this.phys(va, write);
+    return p >= 0 && p + len <= this.mem.ramBytes ? p : -1;
+  }
+
   /** A 64-bit guest word that holds an address (a pointer field of a 64-bit structure), as HypercallArgs.addr reads one. */
   addr64(va: number): number { return (this.u32(va + 4) | 0) * 0x100000000 + this.u32(va); }
 

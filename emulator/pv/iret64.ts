@@ -7,12 +7,17 @@
 // R11 = RFLAGS instead of the frame's values. A return Xen's own IRET would fault on (a
 // selector that does not load, a non-canonical RIP) goes to the failsafe callback.
 
-import { CS, SS } from '../cpu';
-import { IRET_CONTEXT as F, VGCF_in_syscall } from './abi64';
+import * as Cpu from '../cpu';
+import * as Abi64 from './abi64';
 import type { PvDomain } from './domain';
 import { failsafe64, reg64, setReg64, setRip64 } from './entry64';
 import { toggleGuestMode } from './vcpu64';
 
+// Imported bindings read once at load: under tsx each use of one would be a getter call, and
+// this is every event's return path.
+const { CS, SS } = Cpu;
+const F = { ...Abi64.IRET_CONTEXT };
+const VGCF_in_syscall = Abi64.VGCF_in_syscall;
 const FLAG_IF = 0x200, FLAG_IOPL = 0x3000, FLAG_VM = 0x20000;
 /** RFLAGS bits a return may set (the architectural ones, as IRETQ loads them). */
 const RFLAGS_MASK = 0x3f7fd5;
@@ -23,15 +28,21 @@ export function iret64(d: PvDomain): void {
   let rax: [number, number], r11: [number, number], rcx: [number, number];
   let flags: number, rip: number, cs: number, rflags: number, rsp: number, ss: number;
   try {
-    a.checkReadable(sp, F.SIZE);
-    const q = (off: number): [number, number] => [a.u32(sp + off), a.u32(sp + off + 4)];
+    // The whole context is usually in one page: one walk, then plain reads.
+    const p = a.physSpan(sp, F.SIZE, false);
+    if (p < 0) a.checkReadable(sp, F.SIZE);
+    const mem = d.mem;
+    const q = p >= 0
+      ? (off: number): [number, number] => [mem.read(p + off, 4) >>> 0, mem.read(p + off + 4, 4) >>> 0]
+      : (off: number): [number, number] => [a.u32(sp + off), a.u32(sp + off + 4)];
+    const addr = (off: number) => { const [lo, hi] = q(off); return (hi | 0) * 0x100000000 + lo; };
     rax = q(F.rax); r11 = q(F.r11); rcx = q(F.rcx);
-    flags = a.u32(sp + F.flags);
-    rip = a.addr64(sp + F.rip);
-    cs = a.u32(sp + F.cs) & 0xffff;
-    rflags = a.u32(sp + F.rflags);
-    rsp = a.addr64(sp + F.rsp);
-    ss = a.u32(sp + F.ss) & 0xffff;
+    flags = q(F.flags)[0];
+    rip = addr(F.rip);
+    cs = q(F.cs)[0] & 0xffff;
+    rflags = q(F.rflags)[0];
+    rsp = addr(F.rsp);
+    ss = q(F.ss)[0] & 0xffff;
   } catch {
     d.crash(`iret hypercall: fault while reading the iret context at 0x${BigInt.asUintN(64, BigInt(sp)).toString(16)}`);
     return;
