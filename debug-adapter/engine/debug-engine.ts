@@ -162,7 +162,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
     this.installExitHook();
     // With `nokaslr` the link addresses hold; otherwise find where the kernel runs (kaslr.ts).
-    if (this.separate && !/(^|\s)nokaslr(\s|$)/.test(config.cmdline)) {
+    // (A Xen PV kernel runs where it was linked and never enters x86_64_start_kernel.)
+    if (this.separate && config.mode !== 'pv' && !/(^|\s)nokaslr(\s|$)/.test(config.cmdline)) {
       this.kaslr = KaslrProbe.create(this.separate, {
         addBreakpoint: (a) => this.machine.addBreakpoint(a), removeBreakpoint: (a) => this.machine.removeBreakpoint(a),
         readLinear: (a, n) => this.machine.readLinear(a, n), userAt: (a) => this.breakpoints.has(a),

@@ -93,6 +93,15 @@ test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a
   t.diagnostic(`launch -> stopped at start_kernel: ${launchToStop.toFixed(0)} ms; the run from configurationDone ${stats.wallMs.toFixed(0)} ms, of which the guest ${stats.machineMs.toFixed(0)} ms for ${stats.instructions} instructions`);
   t.diagnostic(outputs.get(dc)!.console?.match(/symbols: .*/)?.[0] ?? 'no symbols line');
 
+  // The disassembly there names its source lines, whether or not the file is on disk
+  // (init/main.c is not: only linux-source's arch/x86 is extracted).
+  const dis = (await dc.customRequest('disassemble', { memoryReference: top.instructionPointerReference!, instructionCount: 8 })).body as
+    { instructions: Array<{ address: string; line?: number; location?: { path?: string } }> };
+  const first = dis.instructions.find((i) => addressOf(i.address) === oracle.address);
+  assert.ok(first, 'the disassembly starts at start_kernel');
+  assert.equal(first.line, line.line);
+  assert.equal(first.location?.path, join(src, line.file));
+
   // Globals of units not read yet, found by name: init_task (init/init_task.c) and prb (kernel/printk/printk.c),
   // as gdb prints them from the file (nothing has changed them yet at start_kernel's first instruction).
   const frameId = top.id;
