@@ -14,7 +14,7 @@
 // the interpreter and the block ends after it. Transfers whose target leaves the range do
 // the same.
 
-import { CC_ADD64, CC_DEC, CC_INC, CC_SUB64, Emitter, P_LOGIC64, P_SHIFT64, RELOAD } from './block-emitter';
+import { CC_ADD64, CC_DEC, CC_INC, CC_SHIFT, CC_SUB64, Emitter, P_LOGIC64, P_SHIFT64, RELOAD } from './block-emitter';
 
 type Result = 'ok' | 'end' | 'loop' | 'follow' | 'generic';
 
@@ -49,8 +49,13 @@ export function interpretAndLeave(em: Emitter): string {
 export function emitInstruction64(em: Emitter, sh: Shared32): Result {
   let i = em.off;
   let op = em.b(i++);
+  // 66 (16-bit operands) is compiled for the forms emit16 knows; with REX.W it is ignored by
+  // the processor, which this leaves to the interpreter.
+  let o16 = false;
+  if (op === 0x66) { o16 = true; op = em.b(i++); }
   let rex = 0;
   if ((op & 0xf0) === 0x40) { rex = op; op = em.b(i++); }
+  if (o16 && (rex & 8)) return 'generic';
   if (op === 0x66 || op === 0x67 || op === 0xf0 || op === 0xf2 || op === 0xf3 || op === 0x26 || op === 0x2e ||
     op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65 || (op & 0xf0) === 0x40) return 'generic';
   const W = (rex & 8) !== 0;
@@ -178,7 +183,73 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
   const set32 = (n: number, val: string): void => { em.emit(`r[${n}]=${val};h[${n}]=0;`); };
   const set64 = (n: number, lo: string, hi: string): void => { em.emit(`r[${n}]=${lo};h[${n}]=${hi};`); };
 
+  /** A 16-bit register write: the low 16 bits replaced, the rest of the register kept. */
+  const set16 = (n: number, val: string): void => { em.emit(`r[${n}]=(r[${n}]&-65536)|((${val})&65535);`); };
+  if (o16) {
+    switch (op) {
+      case 0x89: case 0x8b: {
+        const m = modrm(i);
+        if (m.mod === 3) {
+          if (op === 0x89) set16(m.rm, `r[${m.reg}]`); else set16(m.reg, `r[${m.rm}]`);
+          return 'ok';
+        }
+        address(m);
+        if (op === 0x89) em.write16(`r[${m.reg}]`); else { em.read16('v'); set16(m.reg, 'v'); }
+        em.attnCheck();
+        return 'ok';
+      }
+      case 0xc7: {
+        const m = modrm(i);
+        if ((m.reg & 7) !== 0) return 'generic';
+        const imm = em.b(i + m.len) | (em.b(i + m.len + 1) << 8);
+        if (m.mod === 3) { set16(m.rm, String(imm)); return 'ok'; }
+        address(m);
+        em.write16(String(imm));
+        em.attnCheck();
+        return 'ok';
+      }
+      case 0xc1: case 0xd1: {
+        // SHL/SHR/SAR of a 16-bit register by 1..15, as alu-core.ts's shift(…, 16) leaves the
+        // flags (the lazy SHIFT form with 16-bit results); other counts are interpreted.
+        const m = modrm(i);
+        const k = m.reg & 7, n = (op === 0xd1 ? 1 : em.b(i + m.len)) & 31;
+        if (m.mod !== 3 || k < 4 || n === 0 || n > 15) return 'generic';
+        const x = m.rm;
+        let body: string;
+        if (k === 4 || k === 6) body = `v=(a<<${n})&65535;t=(a>>>${16 - n})&1;w=((v>>>15)&1)^t;`;
+        else if (k === 5) body = `v=a>>>${n};t=(a>>>${n - 1})&1;w=(a>>>15)&1;`;
+        else body = `b=(a<<16)>>16;v=(b>>${n})&65535;t=(b>>${n - 1})&1;w=0;`;
+        em.emit(`${em.flushText()}a=r[${x}]&65535;${body}c.ccOp=${CC_SHIFT};c.ccRes=v;c.ccBits=16;c.ccCF=t;c.ccB=w;c.ccA=0;`);
+        em.pend = 0;
+        set16(x, 'v');
+        return 'ok';
+      }
+      case 0x90: return B ? 'generic' : 'ok';
+      default: return 'generic';
+    }
+  }
+
   switch (op) {
+    case 0xf7: {
+      // TEST r, imm32; NOT; NEG (register forms). NEG's flags are SUB 0, x's.
+      const m = modrm(i);
+      const k = m.reg & 7;
+      if (m.mod !== 3 || k === 1 || k > 3) return 'generic';
+      const x = m.rm;
+      if (k === 0) {
+        const imm = em.u32(i + m.len);
+        if (W) alu64(4, `r[${x}]`, `h[${x}]`, String(imm), String(imm >> 31)); else em.alu(4, `r[${x}]`, String(imm), null);
+      } else if (k === 2) {
+        em.emit(W ? `r[${x}]=~r[${x}];h[${x}]=~h[${x}];` : `r[${x}]=~r[${x}];h[${x}]=0;`);
+      } else if (W) {
+        alu64(5, '0', '0', `r[${x}]`, `h[${x}]`);
+        set64(x, 't', 'q');
+      } else {
+        em.alu(5, '0', `r[${x}]`, `r[${x}]`);
+        em.emit(`h[${x}]=0;`);
+      }
+      return 'ok';
+    }
     case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31: case 0x39:
     case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b: case 0x33: case 0x3b: {
       const m = modrm(i);
@@ -402,6 +473,8 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     }
     case 0x0f: {
       const op2 = em.b(i);
+      // NOP r/m (0F 1F, compilers' padding): it reads nothing and never faults.
+      if (op2 === 0x1f) return 'ok';
       if (op2 >= 0x80 && op2 <= 0x8f) return sh.emitJcc(em, op2 & 15, em.u32(i + 1), true);
       if (op2 >= 0x40 && op2 <= 0x4f) {
         // CMOVcc reads its source whatever the condition; a 32-bit one zeroes the high half even when false.

@@ -199,6 +199,11 @@ export class Emitter {
     this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if(${this.near}(e&3)===1&&o<=4092&&(p&3)===0&&cl[p>>>6]===0)i32[p>>2]=${val};else{${this.sync()}c.wr32(L,${val});}`);
   }
 
+  /** 16-bit write of `val` (a register or a constant: read twice) at L, under write32's rule for code lines. */
+  write16(val: string): void {
+    this.emit(`e=tw[L>>>12];o=L&4095;p=(e&-4096)|o;if(${this.near}(e&3)===1&&o<=4094&&cl[p>>>6]===0&&cl[(p+1)>>>6]===0){u8[p]=${val};u8[p+1]=(${val})>>8;}else{${this.sync()}c.wr16(L,${val});}`);
+  }
+
   /** 8-bit write of `val` at L, under the same rule for lines holding compiled code as write32. */
   write8(val: string): void {
     this.emit(`e=tw[L>>>12];p=(e&-4096)|(L&4095);if(${this.near}(e&3)===1&&cl[p>>>6]===0)u8[p]=${val};else{${this.sync()}c.wr8(L,${val});}`);
