@@ -118,7 +118,7 @@ export function kernelLabel(path: string): string {
  * compared with one of its own kind (a 32-bit HVM build with a 32-bit PV build): when the
  * workspace holds several kernels of the wanted mode, only those of the partner's kind count
  * (the partner being the already chosen kernel, or the one kind every kernel of the other
- * mode shares).
+ * mode shares); when every kind makes exactly one pair, the first pair by path.
  */
 export function autoPick(want: 'hvm' | 'pv', candidates: string[], partner?: string): string | undefined {
   const modeOf = new Map(candidates.map((p) => [p, guessMode(p)]));
@@ -128,8 +128,15 @@ export function autoPick(want: 'hvm' | 'pv', candidates: string[], partner?: str
   // The other side of the pair (PVH kernels are neither side of an HVM/PV pair).
   const others = partner ? [partner] : candidates.filter((p) => modeOf.get(p) === (want === 'hvm' ? 'pv' : 'hvm'));
   const kinds = new Set(others.map(kernelKind));
-  if (kinds.size !== 1) return undefined;
-  const [kind] = kinds;
-  const same = wanted.filter((p) => kernelKind(p) === kind);
-  return same.length === 1 ? same[0] : undefined;
+  if (kinds.size === 1) {
+    const [kind] = kinds;
+    const same = wanted.filter((p) => kernelKind(p) === kind);
+    return same.length === 1 ? same[0] : undefined;
+  }
+  if (partner) return undefined;
+  // Several kinds on the other side (the sample's 32-bit and x86-64 builds): the kinds that
+  // make exactly one pair each decide, the first of them by path; any other case is asked.
+  const pairs = [...kinds].filter((k) => wanted.filter((p) => kernelKind(p) === k).length === 1 && others.filter((p) => kernelKind(p) === k).length === 1);
+  if (pairs.length === 0 || pairs.length !== kinds.size) return undefined;
+  return wanted.filter((p) => pairs.includes(kernelKind(p))).sort()[0];
 }

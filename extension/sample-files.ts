@@ -11,7 +11,7 @@ export function rewriteSampleMakefile(text: string): string {
 export function sampleLaunchJson(): string {
   // The sample records source paths relative to its root (gcc -ffile-prefix-map=$(CURDIR)=.),
   // and the adapter resolves relative paths against the kernel's folder (build/): map them back.
-  const sourceFileMap = Object.fromEntries(['common/', 'hvm/', 'hvm64/', 'pv/', 'pvh/', 'guest/'].map((d) => [d, `\${workspaceFolder}/${d}`]));
+  const sourceFileMap = Object.fromEntries(['common/', 'hvm/', 'hvm64/', 'pv/', 'pv64/', 'pvh/', 'guest/'].map((d) => [d, `\${workspaceFolder}/${d}`]));
   const common = { type: 'paravirt', request: 'launch', cwd: '${workspaceFolder}', sourceFileMap };
   return JSON.stringify({
     version: '0.2.0',
@@ -19,6 +19,7 @@ export function sampleLaunchJson(): string {
       { ...common, name: 'Sample kernel (HVM)', program: '${workspaceFolder}/build/sample-hvm.elf', mode: 'hvm' },
       { ...common, name: 'Sample kernel (PV)', program: '${workspaceFolder}/build/sample-pv.elf', mode: 'pv' },
       { ...common, name: 'Sample kernel (HVM, x86-64)', program: '${workspaceFolder}/build/sample-hvm64.elf', mode: 'hvm' },
+      { ...common, name: 'Sample kernel (PV, x86-64)', program: '${workspaceFolder}/build/sample-pv64.elf', mode: 'pv' },
       { ...common, name: 'Sample kernel (PVH, x86-64)', program: '${workspaceFolder}/build/sample-pvh.elf', mode: 'pvh' },
     ],
   }, null, 2) + '\n';
@@ -42,7 +43,7 @@ export function copySample(extensionRoot: string, dest: string): void {
   if (!existsSync(src)) throw new Error('the sample is missing from the extension package');
   mkdirSync(dest, { recursive: true });
   // Object files are build leftovers; the prebuilt ELFs let F5 work without a toolchain.
-  cpSync(src, dest, { recursive: true, filter: (p) => !/[\\/]build[\\/](hvm|hvm64|pv|pvh)-obj([\\/]|$)/.test(p) });
+  cpSync(src, dest, { recursive: true, filter: (p) => !/[\\/]build[\\/](hvm|hvm64|pv|pv64|pvh)-obj([\\/]|$)/.test(p) });
   cpSync(join(extensionRoot, 'guest'), join(dest, 'guest'), { recursive: true });
   const mk = join(dest, 'Makefile');
   writeFileSync(mk, rewriteSampleMakefile(readFileSync(mk, 'utf8')));

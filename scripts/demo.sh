@@ -13,6 +13,10 @@ for k in "${samples[@]}"; do
   echo "=== paravirt run $k"
   node dist/cli.js run "$k" --summary text || echo "(guest exit status $?)"
 done
+for k in examples/*/build/*-pv64.elf; do
+  echo "=== paravirt run $k --mode pv"
+  node dist/cli.js run "$k" --mode pv --summary text || echo "(guest exit status $?)"
+done
 for k in examples/*/build/*-pvh.elf; do
   echo "=== paravirt run $k --mode pvh"
   node dist/cli.js run "$k" --mode pvh --summary text || echo "(guest exit status $?)"
@@ -24,8 +28,8 @@ if [ ${#pv[@]} -gt 0 ] && node dist/cli.js compare --help >/dev/null 2>&1; then
     [ -f "$h" ] && { echo "=== paravirt compare $h $k"; node dist/cli.js compare "$h" "$k"; }
   done
 fi
-# The x86-64 flavours side by side: HVM, and PVH beside it (with the PV one as the third).
+# The x86-64 flavours side by side: HVM, 64-bit PV and PVH.
 for p in examples/*/build/*-pvh.elf; do
-  h="${p%-pvh.elf}-hvm64.elf"; v="${p%-pvh.elf}-pv.elf"
+  h="${p%-pvh.elf}-hvm64.elf"; v="${p%-pvh.elf}-pv64.elf"
   [ -f "$h" ] && [ -f "$v" ] && { echo "=== paravirt compare $h $v $p"; node dist/cli.js compare "$h" "$v" "$p"; }
 done

@@ -86,9 +86,10 @@ test('the report names every flavour; bad command lines get a clear error', () =
   }
 });
 
-test('three flavours: the x86-64 sample in HVM, the PV sample and the PVH sample; what PVH replaces is visible in each column', () => {
+test('three flavours of the x86-64 sample: HVM, 64-bit PV and PVH; what PV and PVH replace is visible in each column', () => {
   const HVM64 = join(ROOT, 'examples/sample/build/sample-hvm64.elf'), PVH = join(ROOT, 'examples/sample/build/sample-pvh.elf');
-  const c = compareFlavours(flavoursOf([HVM64, PV, PVH], {}), OPTS);
+  const PV64 = join(ROOT, 'examples/sample/build/sample-pv64.elf');
+  const c = compareFlavours(flavoursOf([HVM64, PV64, PVH], {}), OPTS);
   assert.deepEqual(c.flavours.map((f) => f.mode), ['hvm', 'pv', 'pvh']);
   assert.equal(c.sameOutput, true);
   const [h, , x] = c.flavours;
@@ -105,4 +106,10 @@ test('three flavours: the x86-64 sample in HVM, the PV sample and the PVH sample
   assert.equal(x.exits.byReason.EXTERNAL_INTERRUPT, h.exits.byReason.EXTERNAL_INTERRUPT);
   assert.ok(x.exits.total < h.exits.total && x.cycles.hypervisor < h.cycles.hypervisor);
   assert.ok(x.resources['hypervisor paging structures (bytes)'] > 0, 'EPT for the PVH container');
+  // 64-bit PV: no VM exits at all, ticks as event upcalls, the fault a trap bounce, its 4-level tables validated.
+  const p = c.flavours[1];
+  assert.equal(p.exits.byReason.EVENT_UPCALL, 20);
+  assert.equal(p.exits.byReason.TRAP_BOUNCE, 1);
+  assert.ok(p.hypercalls.callback_op === 2 && p.hypercalls.mmu_update >= 3, JSON.stringify(p.hypercalls));
+  assert.ok(p.resources['validated page tables (pinned)'] >= 3, 'the sample pins the L1, L2 and L3 it adds');
 });

@@ -15,6 +15,7 @@ const HVM = join(BUILD, 'sample-hvm.elf');
 const HVM64 = join(BUILD, 'sample-hvm64.elf');
 const PV = join(BUILD, 'sample-pv.elf');
 const PVH = join(BUILD, 'sample-pvh.elf');
+const PV64 = join(BUILD, 'sample-pv64.elf');
 const CACHE = process.env.PARAVIRT_CACHE ?? join(homedir(), '.cache', 'paravirt');
 
 function readelf(args: string[], f: string): string {
@@ -60,7 +61,7 @@ test('the mode comes from the Xen notes (as readelf -n lists them), not the file
     // Swapped names: a name saying "pv" on the HVM build, a plain name on the PV build.
     copyFileSync(HVM, join(dir, 'kernel-pv.elf'));
     copyFileSync(PV, join(dir, 'kernel.elf'));
-    for (const [f, src] of [[join(dir, 'kernel-pv.elf'), HVM], [join(dir, 'kernel.elf'), PV], [HVM64, HVM64], [PVH, PVH]]) {
+    for (const [f, src] of [[join(dir, 'kernel-pv.elf'), HVM], [join(dir, 'kernel.elf'), PV], [HVM64, HVM64], [PVH, PVH], [PV64, PV64]]) {
       const notes = readelf(['-n'], src);
       const xen = /\bXen\b/.test(notes);
       const pvh = /note type: \(0x00000012\)/.test(notes); // XEN_ELFNOTE_PHYS32_ENTRY: a PVH entry
@@ -79,6 +80,7 @@ test('labels: 32-bit, x86-64 and Linux bzImage with the mode', () => {
   assert.equal(kernelLabel(PV), '32-bit · PV');
   assert.equal(kernelLabel(HVM64), 'x86-64 · HVM');
   assert.equal(kernelLabel(PVH), 'x86-64 · PVH');
+  assert.equal(kernelLabel(PV64), 'x86-64 · PV');
 });
 
 test('a stock Linux bzImage (Debian vmlinuz) is found and labelled, as file(1) identifies it', () => {
@@ -122,7 +124,7 @@ test('compare pairs kernels of one kind: the 32-bit sample pair is still chosen 
 test('compare with the PVH sample beside the others: the 32-bit HVM/PV pair is still chosen without a question', () => {
   const dir = tempDir();
   try {
-    for (const f of [HVM, HVM64, PV, PVH]) copyFileSync(f, join(dir, f.split('/').pop()!));
+    for (const f of [HVM, HVM64, PV, PVH, PV64]) copyFileSync(f, join(dir, f.split('/').pop()!));
     const all = findKernels(dir);
     const hvm = autoPick('hvm', all);
     assert.equal(hvm?.split('/').pop(), 'sample-hvm.elf');

@@ -19,17 +19,17 @@ test('the copied sample builds standalone and its launch.json names every flavou
     const launch = JSON.parse(readFileSync(join(dir, '.vscode', 'launch.json'), 'utf8'));
     assert.deepEqual(launch.configurations.map((c: { mode: string; program: string }) => [c.mode, c.program]), [
       ['hvm', '${workspaceFolder}/build/sample-hvm.elf'], ['pv', '${workspaceFolder}/build/sample-pv.elf'],
-      ['hvm', '${workspaceFolder}/build/sample-hvm64.elf'], ['pvh', '${workspaceFolder}/build/sample-pvh.elf'],
+      ['hvm', '${workspaceFolder}/build/sample-hvm64.elf'], ['pv', '${workspaceFolder}/build/sample-pv64.elf'], ['pvh', '${workspaceFolder}/build/sample-pvh.elf'],
     ]);
     JSON.parse(readFileSync(join(dir, '.vscode', 'tasks.json'), 'utf8'));
     const r = spawnSync('make', ['-s', 'clean', 'all'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(dir, 'build', 'sample-hvm64.elf')), 'the copy builds the x86-64 flavour too');
-    assert.ok(existsSync(join(dir, 'build', 'sample-pvh.elf')), 'and the PVH one');
+    assert.ok(existsSync(join(dir, 'build', 'sample-pvh.elf')) && existsSync(join(dir, 'build', 'sample-pv64.elf')), 'and the PVH and 64-bit PV ones');
     const found = findKernels(dir).map((p) => p.slice(dir.length + 1)).sort();
     // The x86-64 and PVH flavours are kernels F5 offers too: found beside the 32-bit two, PVH by its PHYS32_ENTRY note.
-    assert.deepEqual(found, ['build/sample-hvm.elf', 'build/sample-hvm64.elf', 'build/sample-pv.elf', 'build/sample-pvh.elf']);
-    assert.deepEqual(found.map((p) => guessMode(join(dir, p))), ['hvm', 'hvm', 'pv', 'pvh']);
+    assert.deepEqual(found, ['build/sample-hvm.elf', 'build/sample-hvm64.elf', 'build/sample-pv.elf', 'build/sample-pv64.elf', 'build/sample-pvh.elf']);
+    assert.deepEqual(found.map((p) => guessMode(join(dir, p))), ['hvm', 'hvm', 'pv', 'pv', 'pvh']);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

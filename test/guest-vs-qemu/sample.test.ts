@@ -24,6 +24,7 @@ const HVM = join(SAMPLE, 'build', 'sample-hvm.elf');
 const PV = join(SAMPLE, 'build', 'sample-pv.elf');
 const HVM64 = join(SAMPLE, 'build', 'sample-hvm64.elf');
 const PVH = join(SAMPLE, 'build', 'sample-pvh.elf');
+const PV64 = join(SAMPLE, 'build', 'sample-pv64.elf');
 /** What our CPU still lacks for the x86-64 sample, as src64/<name>.waits says it for a test
     kernel; undefined once it runs. While it is set a disagreement is a skip, and agreement a
     failure, so that it is cleared when it goes stale. */
@@ -35,7 +36,7 @@ test('the committed sample binaries are what their sources build to', async (t) 
   try {
     const copy = join(dir, 'examples', 'sample');
     mkdirSync(copy, { recursive: true });
-    for (const part of ['Makefile', 'common', 'hvm', 'hvm64', 'pv', 'pvh']) {
+    for (const part of ['Makefile', 'common', 'hvm', 'hvm64', 'pv', 'pvh', 'pv64']) {
       if (existsSync(join(SAMPLE, part))) cpSync(join(SAMPLE, part), join(copy, part), { recursive: true });
     }
     cpSync(join(ROOT, 'guest'), join(dir, 'guest'), { recursive: true });
@@ -67,6 +68,11 @@ test('the committed sample binaries are what their sources build to', async (t) 
     if (!readFileSync(freshPvh).equals(readFileSync(PVH))) {
       t.diagnostic('fresh PVH build differs byte-wise from the committed one; comparing their behaviour');
       assert.equal(firstDifference(runXen('pvh', PVH).serial, runXen('pvh', freshPvh).serial), null, 'examples/sample/build/sample-pvh.elf is stale: run make in examples/sample and commit it');
+    }
+    const freshPv64 = join(copy, 'build', 'sample-pv64.elf');
+    if (!readFileSync(freshPv64).equals(readFileSync(PV64))) {
+      t.diagnostic('fresh 64-bit PV build differs byte-wise from the committed one; comparing their behaviour');
+      assert.equal(firstDifference(runXen('pv', PV64).serial, runXen('pv', freshPv64).serial), null, 'examples/sample/build/sample-pv64.elf is stale: run make in examples/sample and commit it');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -139,4 +145,12 @@ test('the PVH sample prints what the x86-64 sample prints under qemu-system-x86_
   assert.equal(firstDifference(q64.serial, pvh.serial), null, `PVH output:\n${pvh.serial}\nstop: ${describeStop(pvh.stop)}`);
   assert.equal(pvh.stop.kind, 'shutdown', describeStop(pvh.stop));
   assert.equal((pvh.stop as { code: number }).code, 0);
+});
+
+test('the 64-bit PV sample prints what the x86-64 sample prints under qemu-system-x86_64, its fault a trap bounce, and powers off', async () => {
+  const q64 = await qemuReference(HVM64, undefined, undefined, 'x86_64');
+  const pv = runXen('pv', PV64);
+  assert.equal(firstDifference(q64.serial, pv.serial), null, `64-bit PV output:\n${pv.serial}\nstop: ${describeStop(pv.stop)}`);
+  assert.equal(pv.stop.kind, 'shutdown', describeStop(pv.stop));
+  assert.equal((pv.stop as { code: number }).code, 0);
 });
