@@ -14,6 +14,7 @@
 import { CS, SS, DS, ES, FS, GS } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { PvKernel } from '../loader/boot-plan';
+import { MAX_STATUS_FRAMES } from './grant-table';
 import { EVTCHNSTAT, MAX_GRANT_FRAMES, MAX_GUEST_CMDLINE, PAGE, VI_UPCALL_MASK, FIRST_RESERVED_GDT_PAGE } from './abi';
 import { FLAT_KERNEL_CS64, FLAT_KERNEL_SS64, START_INFO_MAGIC_64, XEN_L4_FIRST } from './abi64';
 import { segmentDescriptor } from './descriptors';
@@ -51,7 +52,7 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
   const m2pL1s = Math.ceil(m2pPages / 512);
   const m2pL2s = Math.ceil(m2pL1s / 512);
   // shared_info, the reserved GDT page, a zero page, the GDT's L1, L2 and L3, the M2P's L3, L2s, L1s and pages, grant frames.
-  const hvFrames = 6 + 1 + m2pL2s + m2pL1s + m2pPages + MAX_GRANT_FRAMES;
+  const hvFrames = 6 + 1 + m2pL2s + m2pL1s + m2pPages + MAX_GRANT_FRAMES + MAX_STATUS_FRAMES;
   const nrPages = totalFrames - hvFrames;
   let nextHv = nrPages;
   const sharedInfoMfn = nextHv++, gdtReservedMfn = nextHv++, zeroMfn = nextHv++, gdtL1Mfn = nextHv++;
@@ -60,6 +61,7 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
   const m2pL1 = range(m2pL1s, () => nextHv++);
   const m2pFrames = range(m2pPages, () => nextHv++);
   const grantMfns = range(MAX_GRANT_FRAMES, () => nextHv++);
+  const grantStatusMfns = range(MAX_STATUS_FRAMES, () => nextHv++);
 
   const img = k.image;
   const virtBase = img.virtBase;
@@ -155,7 +157,7 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
   xenL4[PERDOMAIN_SLOT - XEN_L4_FIRST] = [perdomainL3 * PAGE | HV_TABLE, 0];
 
   // Page types: the bootstrap tables are validated like any the guest installs later; the L4 is pinned and is the kernel's root.
-  const types = new PageTypes64(mem, totalFrames, nrPages, (mfn) => mfn === sharedInfoMfn || grantMfns.includes(mfn));
+  const types = new PageTypes64(mem, totalFrames, nrPages, (mfn) => mfn === sharedInfoMfn || grantMfns.includes(mfn) || grantStatusMfns.includes(mfn));
   types.xenL4 = xenL4;
   d.types = types;
   if (!types.getType(l4Mfn, T_L4)) throw new BuildError(`internal: bootstrap page tables rejected: ${types.lastError}`);
@@ -163,23 +165,17 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
   d.v64.kernelTable = l4Mfn;
   d.v64.kernelMode = true;
 
-  // shared_info: every vCPU starts with events masked.
+  // shared_info, the console and xenstore rings on their ports, the grant table, xenstore's tree:
+  // the services set them up as for any domU (every vCPU starts with events masked).
   const sharedPa = sharedInfoMfn * PAGE;
-  d.events.sharedPa = sharedPa;
-  d.events.vcpuPa = sharedPa;
-  for (let v = 0; v < 32; v++) mem.store8(sharedPa + v * 64 + VI_UPCALL_MASK, 1);
   const storeEvtchn = 1, consoleEvtchn = 2;
-  for (const [port, be] of [[storeEvtchn, 'xenstore'], [consoleEvtchn, 'console']] as const) {
-    d.events.state[port] = EVTCHNSTAT.interdomain;
-    d.events.remoteDom[port] = 0;
-    d.events.remotePort[port] = port;
-    d.events.backend[port] = be;
-  }
   const consoleMfn = va2pfn(consoleVa), storeMfn = va2pfn(storeVa);
-  d.console.ringPa = consoleMfn * PAGE;
-  d.console.port = consoleEvtchn;
-  d.xenstore.ringPa = storeMfn * PAGE;
-  d.xenstore.port = storeEvtchn;
+  d.xen.build({
+    sharedInfoPa: sharedPa, grantPas: grantMfns.map((m) => m * PAGE), grantStatusPas: grantStatusMfns.map((m) => m * PAGE),
+    consolePa: consoleMfn * PAGE, consolePort: consoleEvtchn, xenstorePa: storeMfn * PAGE, xenstorePort: storeEvtchn,
+    consoleFrame: consoleMfn, xenstoreFrame: storeMfn, name: 'paravirt-guest', maxPages: nrPages,
+  });
+  for (let v = 0; v < 32; v++) mem.store8(sharedPa + v * 64 + VI_UPCALL_MASK, 1);
 
   // start_info.
   const si = va2pfn(startInfoVa) * PAGE;
@@ -224,7 +220,7 @@ export function buildDomain64(d: PvDomain, k: PvKernel): DomainLayout {
 
   const layout: DomainLayout = {
     totalFrames, nrPages, virtBase, startInfoVa, sharedInfoMfn, storeMfn, storeEvtchn, consoleMfn, consoleEvtchn,
-    p2mVa, ptBaseVa, ptFrames, l3Mfn: l4Mfn, stackTop, mappedEnd, m2pFrames, gdtL1Mfn, gdtReservedMfn, zeroMfn, grantMfns,
+    p2mVa, ptBaseVa, ptFrames, l3Mfn: l4Mfn, stackTop, mappedEnd, m2pFrames, gdtL1Mfn, gdtReservedMfn, zeroMfn, grantMfns, grantStatusMfns,
     hypercallPageVa: img.hypercallPage,
   };
   d.layout = layout;
