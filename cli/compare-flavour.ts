@@ -63,7 +63,8 @@ class Surface {
       return;
     }
     this.reasons.add(r.reasonName || exitReasonName(r.reason));
-    if (r.handler !== 'hypervisor' && r.handler !== 'kvm') this.devices.add(r.handler);
+    // The hypervisor itself (a PVH VMCALL is handled by Xen, an HVM one by KVM) is no device model.
+    if (r.handler !== 'hypervisor' && r.handler !== 'kvm' && r.handler !== 'xen') this.devices.add(r.handler);
     if (r.reason === ExitReason.IO_INSTRUCTION) this.ports.add(`${hex(decodeIo(r.qualification).port)} (${r.handler})`);
     if ((r.reason === ExitReason.RDMSR || r.reason === ExitReason.WRMSR) && r.msr !== undefined) this.msrs.add(hex(r.msr));
     if (r.reason === ExitReason.EPT_VIOLATION) this.mmio.add(`${r.handler}${r.gpa !== undefined ? ' @ ' + hex(r.gpa & ~0xfff) : ''}`);
