@@ -9,26 +9,24 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 import type { PvhBoot } from '../loader/boot-plan';
 import { SPECIAL_PAGE, specialPfn, type PvhLayout } from '../loader/pvh-layout';
 import type { PvStop } from '../pv/domain';
-import { EINVAL, ENOSYS, EPERM, SHUTDOWN_NAMES } from '../pv/abi';
+import { EINVAL, SHUTDOWN_NAMES, MAX_GRANT_FRAMES } from '../pv/abi';
 import { INSTRUCTION_NS } from '../clock';
+import { XenServices } from '../pv/xen-services';
+import type { EventChannels } from '../pv/events';
+import type { ConsoleBackend } from '../pv/console';
+import type { XenstoreBackend } from '../pv/xenstore';
+import type { XenDomainServices } from '../pv/services';
 import { PvhGuestMemory } from './guest-memory';
 import { HVM_NR_PARAMS, HVM_PARAM, HVM_PARAM_CALLBACK_TYPE } from './hvm-params';
-import type { HypercallArgs } from '../pv/hypercall-args';
-import type { HypercallName } from '../pv/hypercall-table';
-import { EventChannels } from '../pv/events';
-import { ConsoleBackend } from '../pv/console';
-import { XenstoreBackend } from '../pv/xenstore';
-import { EVTCHNSTAT } from '../pv/abi';
-import type { XenDomainServices } from '../pv/services';
-import { initPvhSharedInfo, moveFrame, pvhDomainServices, updatePvhTime } from './services-host';
+import { moveFrame, pvhDomainServices } from './services-host';
 
 /** The event channels the toolstack allocates before the guest starts (store first, as libxl does). */
 export const STORE_EVTCHN = 1, CONSOLE_EVTCHN = 2;
 /** Our domain id: dom0 is the console and xenstore backend. */
 export const PVH_DOMID = 1;
-
-/** The services a PV domain also has (events, grants, vcpu_op, ...), answered elsewhere. */
-export type ServiceCall = (name: HypercallName, args: HypercallArgs) => number | bigint;
+const PAGE = 4096;
+/** Grant-table status frames (v2) among the hypervisor's frames, after shared_info and the grant frames. */
+const STATUS_FRAMES = 3;
 
 export class PvhDomain {
   readonly guest: PvhGuestMemory;
@@ -42,27 +40,21 @@ export class PvhDomain {
   sharedWidth: 32 | 64 = 64;
   private boot: PvhBoot | null = null;
   private stop: PvStop | null = null;
-  /** Called with each byte of console_io output. */
-  consoleOut: (b: number) => void = () => {};
-  /** What Xen's domU services see of this domain. */
+  /** What Xen's domU services see of this domain, and the services themselves. */
   readonly host: XenDomainServices;
-  readonly events: EventChannels;
-  readonly console: ConsoleBackend;
-  readonly xenstore: XenstoreBackend;
-  /** Physical address of shared_info: the hypervisor's frame, or where the guest placed it. */
-  sharedPa = 0;
+  readonly xen: XenServices;
   /** The vCPU is blocked in SCHEDOP_block until an event (or its timer). */
   blocked = false;
   /** Lines the hypervisor logged about the domain, newest last. */
   readonly hypervisorLog: string[] = [];
   /** Told when an event became deliverable (the hypervisor injects the upcall). */
   onUpcall: () => void = () => {};
-  /** Where calls this domain does not answer itself go; -ENOSYS until services are attached. */
-  services: ServiceCall = () => -ENOSYS;
   /** Whether the VMM models shadow paging (its exit controls intercept CR3 loads) rather than EPT. */
   shadowPaging: () => boolean = () => false;
   /** Told when event delivery may have changed (a new vector, shared_info moved). */
   onEventRoute: () => void = () => {};
+  /** The caller's width during a hypercall (add_to_physmap latches shared_info's from it). */
+  callerWidth: 32 | 64 = 64;
 
   constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
     this.guest = new PvhGuestMemory(cpu, mem);
@@ -70,12 +62,18 @@ export class PvhDomain {
       width: () => this.sharedWidth,
       raiseUpcall: () => this.kick(),
       log: (m) => { this.hypervisorLog.push(m); if (this.hypervisorLog.length > 256) this.hypervisorLog.shift(); },
+      placeFrame: (gpfn, pa) => this.placeFrame(gpfn, pa),
+      shutdown: (reason) => this.shutdown(reason),
     });
-    this.events = new EventChannels(this.host);
-    this.console = new ConsoleBackend(mem, this.events, serialOut);
-    this.xenstore = new XenstoreBackend(mem, this.events);
-    this.consoleOut = (b) => this.console.writeHypervisor(b);
+    this.xen = new XenServices(this.host, serialOut);
+    this.xen.fireTimers = () => this.xen.fireDueTimers(this.cpu.ticks);
   }
+
+  get events(): EventChannels { return this.xen.events; }
+  get console(): ConsoleBackend { return this.xen.console; }
+  get xenstore(): XenstoreBackend { return this.xen.xenstore; }
+  /** Physical address of shared_info: the hypervisor's frame, or where the guest placed it. */
+  get sharedPa(): number { return this.xen.sharedInfoPa; }
 
   /** Something became deliverable: a blocked vCPU wakes, and the upcall is injected. */
   kick(): void {
@@ -101,7 +99,7 @@ export class PvhDomain {
 
   /** vcpu_time_info for now, as Xen writes it on every return to the guest. */
   updateTime(): void {
-    if (this.boot) updatePvhTime(this.mem, this.events.vcpuPa, this.sharedWidth, this.host.clock);
+    if (this.boot) this.xen.updateTime();
   }
 
   /** Whether vcpu_info's evtchn_upcall_pending is set (what the callback vector's injection follows). */
@@ -123,33 +121,28 @@ export class PvhDomain {
     this.sharedWidth = 64;
     this.stop = null;
     this.blocked = false;
-    this.events.reset();
-    this.console.reset();
-    this.xenstore.reset(this.domid, 'paravirt-guest');
+    this.xen.reset();
     this.guest.limit = boot ? boot.layout.xenBase : this.mem.ramBytes;
-    if (boot) {
-      const lay = boot.layout;
-      const storePfn = specialPfn(lay, SPECIAL_PAGE.xenstore), consolePfn = specialPfn(lay, SPECIAL_PAGE.console);
-      this.params[HVM_PARAM.STORE_PFN] = BigInt(storePfn);
-      this.params[HVM_PARAM.CONSOLE_PFN] = BigInt(consolePfn);
-      this.params[HVM_PARAM.STORE_EVTCHN] = BigInt(STORE_EVTCHN);
-      this.params[HVM_PARAM.CONSOLE_EVTCHN] = BigInt(CONSOLE_EVTCHN);
-      // shared_info starts in the hypervisor's first frame; vcpu_info[0] is at its start.
-      this.sharedPa = lay.xenBase;
-      initPvhSharedInfo(this.mem, this.sharedPa, this.sharedWidth);
-      this.events.sharedPa = this.sharedPa;
-      this.events.vcpuPa = this.sharedPa;
-      // The toolstack's two channels, bound to the backends in dom0 before the guest runs.
-      for (const [port, be] of [[STORE_EVTCHN, 'xenstore'], [CONSOLE_EVTCHN, 'console']] as const) {
-        this.events.state[port] = EVTCHNSTAT.interdomain;
-        this.events.remoteDom[port] = 0;
-        this.events.remotePort[port] = port;
-        this.events.backend[port] = be;
-      }
-      this.console.ringPa = consolePfn * 4096; this.console.port = CONSOLE_EVTCHN;
-      this.xenstore.ringPa = storePfn * 4096; this.xenstore.port = STORE_EVTCHN;
-      this.updateTime();
-    }
+    if (!boot) return;
+    const lay = boot.layout;
+    const storePfn = specialPfn(lay, SPECIAL_PAGE.xenstore), consolePfn = specialPfn(lay, SPECIAL_PAGE.console);
+    this.params[HVM_PARAM.STORE_PFN] = BigInt(storePfn);
+    this.params[HVM_PARAM.CONSOLE_PFN] = BigInt(consolePfn);
+    this.params[HVM_PARAM.STORE_EVTCHN] = BigInt(STORE_EVTCHN);
+    this.params[HVM_PARAM.CONSOLE_EVTCHN] = BigInt(CONSOLE_EVTCHN);
+    // The hypervisor's frames: shared_info, the grant frames, the v2 status frames. The guest
+    // sees each only where it places it with add_to_physmap.
+    const frame = (i: number) => lay.xenBase + i * PAGE;
+    const grants = Array.from({ length: MAX_GRANT_FRAMES }, (_, i) => frame(1 + i));
+    const status = Array.from({ length: STATUS_FRAMES }, (_, i) => frame(1 + MAX_GRANT_FRAMES + i));
+    this.mem.u8.fill(0, lay.xenBase, lay.ramBytes);
+    this.mem.markWritten(lay.xenBase, lay.ramBytes - lay.xenBase);
+    this.xen.build({
+      sharedInfoPa: frame(0), grantPas: grants, grantStatusPas: status,
+      consolePa: consolePfn * PAGE, consolePort: CONSOLE_EVTCHN, xenstorePa: storePfn * PAGE, xenstorePort: STORE_EVTCHN,
+      consoleFrame: consolePfn, xenstoreFrame: storePfn, name: 'paravirt-guest', maxPages: lay.ramBytes / PAGE,
+    });
+    this.updateTime();
   }
 
   /** A parameter the guest may set (hvm_set_param's checks for those). */
@@ -175,31 +168,36 @@ export class PvhDomain {
   }
 
   /**
-   * XENMEM_add_to_physmap: shared_info (idx 0) appears at gpfn; grant-table frames are the
-   * services'. Xen latches the shared structures' width from this call's caller.
+   * XENMEM_add_to_physmap's "put the hypervisor page at pa at gpfn" (the services check the
+   * space and index). Nothing can remap guest-physical memory here, so the page's contents
+   * move to gpfn and the services follow it: what the guest sees is the same (the frame at
+   * gpfn is that page; its old RAM contents are gone). Placing shared_info latches the width
+   * of the shared structures from the caller's mode (hvm_latch_shinfo_size).
    */
-  addToPhysmap(space: number, idx: number, gpfn: number, callerWidth: 32 | 64): number {
-    if (gpfn < 0 || gpfn >= this.layout.ramBytes / 4096) return -EINVAL;
-    if (space === 0) {
-      if (idx !== 0) return -EINVAL;
-      if (gpfn * 4096 >= this.layout.xenBase) return -EINVAL;
-      const movesVcpu = this.events.vcpuPa === this.sharedPa;
-      this.sharedPa = moveFrame(this.mem, this.sharedPa, gpfn);
-      this.events.sharedPa = this.sharedPa;
-      if (movesVcpu) this.events.vcpuPa = this.sharedPa;
+  private placeFrame(gpfn: number, pa: number): number {
+    const lay = this.layout;
+    if (!Number.isInteger(gpfn) || gpfn < 0 || gpfn * PAGE >= lay.xenBase) return -EINVAL;
+    const to = moveFrame(this.mem, pa, gpfn);
+    const x = this.xen, ev = this.events, t = x.grants;
+    if (pa === x.sharedInfoPa) {
+      x.sharedInfoPa = to;
+      ev.sharedPa = to;
+      if (ev.vcpuPa >= pa && ev.vcpuPa < pa + PAGE) ev.vcpuPa = to + (ev.vcpuPa - pa);
       this.sharedInfoGpfn = gpfn;
-      this.sharedWidth = callerWidth;
+      this.sharedWidth = this.callerWidth;
       this.updateTime();
       this.onEventRoute();
       return 0;
     }
-    return -EPERM;
+    const gi = t.sharedPas.indexOf(pa);
+    if (gi >= 0) { t.sharedPas[gi] = to; return 0; }
+    const si = t.statusPas.indexOf(pa);
+    if (si >= 0) { t.statusPas[si] = to; return 0; }
+    return -EINVAL;
   }
 
   /** Xen's system time: nanoseconds since the domain started (virtual time). */
   systemTimeNs(): number { return this.cpu.ticks * INSTRUCTION_NS; }
-
-  consoleWrite(b: number): void { this.consoleOut(b & 0xff); }
 
   /**
    * SCHEDOP_shutdown, as for a PV domain: poweroff (and suspend, watchdog) stop the machine with
@@ -225,40 +223,20 @@ export class PvhDomain {
 
   /** Everything the hypervisor keeps for the domain, for Machine.snapshot() (structured-clone-able). */
   save(): unknown {
-    const ev = this.events, c = this.console;
     return {
       params: this.params.slice(), upcallVector: this.upcallVector, sharedInfoGpfn: this.sharedInfoGpfn, sharedWidth: this.sharedWidth,
-      sharedPa: this.sharedPa, blocked: this.blocked, boot: this.boot, stop: this.stop,
-      events: {
-        state: ev.state.slice(), virq: ev.virq.slice(), remoteDom: ev.remoteDom.slice(), remotePort: ev.remotePort.slice(),
-        backend: [...ev.backend], virqPort: ev.virqPort.slice(), sharedPa: ev.sharedPa, vcpuPa: ev.vcpuPa,
-        polling: ev.polling ? [...ev.polling] : null, notifyVcpu: ev.notifyVcpu.slice(),
-      },
-      console: { ringPa: c.ringPa, port: c.port, bytesOut: c.bytesOut, ringBytesOut: c.ringBytesOut, input: c.pendingInput() },
-      xenstore: this.xenstore.save(),
+      blocked: this.blocked, boot: this.boot, stop: this.stop, xen: this.xen.save(),
     };
   }
 
   load(state: unknown): void {
-    type Saved = { params: BigUint64Array; upcallVector: number; sharedInfoGpfn: number; sharedWidth: 32 | 64; sharedPa: number; blocked: boolean;
-      boot: PvhBoot | null; stop: PvStop | null; events: { state: Uint8Array; virq: Int16Array; remoteDom: Uint16Array; remotePort: Uint32Array;
-        backend: Array<'console' | 'xenstore' | null>; virqPort: Int32Array; sharedPa: number; vcpuPa: number; polling: number[] | null; notifyVcpu: Uint8Array };
-      console: { ringPa: number; port: number; bytesOut: number; ringBytesOut: number; input: number[] }; xenstore: unknown };
-    const s = state as Saved;
-    if (!s || !(s.params instanceof BigUint64Array) || !s.events) throw new Error('PVH domain loadState: not a PVH snapshot');
+    const s = state as { params: BigUint64Array; upcallVector: number; sharedInfoGpfn: number; sharedWidth: 32 | 64; blocked: boolean;
+      boot: PvhBoot | null; stop: PvStop | null; xen: unknown };
+    if (!s || !(s.params instanceof BigUint64Array) || s.xen === undefined) throw new Error('PVH domain loadState: not a PVH snapshot');
     this.params.set(s.params);
     this.upcallVector = s.upcallVector; this.sharedInfoGpfn = s.sharedInfoGpfn; this.sharedWidth = s.sharedWidth;
-    this.sharedPa = s.sharedPa; this.blocked = s.blocked; this.boot = s.boot; this.stop = s.stop;
+    this.blocked = s.blocked; this.boot = s.boot; this.stop = s.stop;
     this.guest.limit = this.boot ? this.boot.layout.xenBase : this.mem.ramBytes;
-    const ev = this.events, e = s.events;
-    ev.state.set(e.state); ev.virq.set(e.virq); ev.remoteDom.set(e.remoteDom); ev.remotePort.set(e.remotePort);
-    e.backend.forEach((b, i) => { ev.backend[i] = b; });
-    ev.virqPort.set(e.virqPort); ev.sharedPa = e.sharedPa; ev.vcpuPa = e.vcpuPa; ev.notifyVcpu.set(e.notifyVcpu);
-    ev.polling = e.polling ? new Set(e.polling) : null;
-    ev.fifo = null;
-    const c = this.console;
-    c.ringPa = s.console.ringPa; c.port = s.console.port; c.bytesOut = s.console.bytesOut; c.ringBytesOut = s.console.ringBytesOut;
-    c.setPendingInput(s.console.input);
-    this.xenstore.load(s.xenstore);
+    this.xen.load(s.xen);
   }
 }

@@ -3,10 +3,13 @@
 // update_va_mapping, set_trap_table, set_gdt, stack_switch, set_callbacks, iret, callback_op,
 // set_segment_base, ...) are not in it and answer -ENOSYS; so does every number Xen does not
 // define. The handlers here are the ones an HVM container answers differently from a PV
-// domain (hvm_op, memory_op's add_to_physmap and memory map, physdev_op's filter) or that the
-// toolstack's privileges decide (sysctl, domctl, platform_op: -EPERM for a domU).
+// domain (hvm_op, the filters of hvm_memory_op, hvm_grant_table_op and hvm_physdev_op, the HVM
+// vm_assist mask, multicall through this table) or that the toolstack's privileges decide
+// (sysctl, domctl, platform_op: -EPERM for a domU); the rest is Xen's domU services'
+// (emulator/pv/xen-services.ts): event channels, grant tables, vcpu_op, memory_op, xen_version.
 
-import { DOMID_SELF, EINVAL, ENOSYS, EPERM, ESRCH, SCHEDOP, XENMEM, XENVER, XEN_EXTRAVERSION, XEN_MAJOR, XEN_MINOR } from '../pv/abi';
+import { DOMID_SELF, EINVAL, ENOSYS, EPERM, ESRCH, GNTTABOP, SCHEDOP, VMASST_CMD_disable, VMASST_CMD_enable } from '../pv/abi';
+import { VMASST_TYPE_runstate_update_flag } from '../pv/vcpu-ops';
 import type { HypercallName } from '../pv/hypercall-table';
 import { HVM_NR_PARAMS, HVM_PARAM, HVM_PARAM_CALLBACK_TYPE, HVMOP, guestMayGet, guestMaySet } from './hvm-params';
 import type { PvhDomain } from './domain';
@@ -17,9 +20,7 @@ import { hypercallByNumber } from '../pv/hypercall-table';
 export const EOPNOTSUPP = 95;
 /** XENMAPSPACE_* of xen_add_to_physmap. */
 export const XENMAPSPACE = { shared_info: 0, grant_table: 1, gmfn: 2, gmfn_range: 3, gmfn_foreign: 4, dev_mmio: 5 } as const;
-const XENMEM_add_to_physmap = 7, XENMEM_machphys_mapping = 12;
-/** XENFEAT_* an HVM container gets from Xen's xenver_get_features (those we implement). */
-export const PVH_FEATURES = (1 << 0) | (1 << 2) | (1 << 8) | (1 << 9);  // writable_page_tables, auto_translated_physmap, hvm_callback_vector, hvm_safe_pvclock
+const XENMEM_machphys_mapping = 12, GNTTABOP_swap_grant_ref = 11;
 
 type Handler = (d: PvhDomain, a: HypercallArgs) => number | bigint;
 
@@ -38,15 +39,17 @@ export const PVH_HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   xenpmu_op: () => -EOPNOTSUPP,              // the vPMU is off by default
   memory_op: (d, a) => memoryOp(d, a),
   multicall: (d, a) => multicall(d, a),
-  set_timer_op: (d, a) => d.services('set_timer_op', a),
-  xen_version: (d, a) => xenVersion(d, a),
-  console_io: (d, a) => consoleIo(d, a),
-  grant_table_op: (d, a) => d.services('grant_table_op', a),
-  vm_assist: (d, a) => d.services('vm_assist', a),
-  vcpu_op: (d, a) => d.services('vcpu_op', a),
-  mmuext_op: (d, a) => d.services('mmuext_op', a),
+  set_timer_op: (d, a) => setTimerOp(d, a.width === 64 ? Number(a.u64(0)) : a.lo(0) + a.lo(1) * 0x100000000),
+  xen_version: (d, a) => d.xen.xenVersion(a.lo(0), a.addr(1)),
+  console_io: (d, a) => d.xen.consoleIo(a.lo(0), a.lo(1), a.addr(2), inMulticall),
+  grant_table_op: (d, a) => grantTableOp(d, a),
+  vm_assist: (d, a) => vmAssist(d, a.lo(0), a.lo(1)),
+  vcpu_op: (d, a) => d.xen.vcpuOp(a.lo(0), a.lo(1), a.addr(2)),
+  // Xen's HVM table has mmuext_op, but nothing in it means anything to a translated guest's own
+  // page tables here: not modelled.
+  mmuext_op: () => -ENOSYS,
   sched_op: (d, a) => schedOp(d, a),
-  event_channel_op: (d, a) => d.services('event_channel_op', a),
+  event_channel_op: (d, a) => d.xen.eventChannelOp(a.lo(0), a.addr(1)),
   physdev_op: (d, a) => physdevOp(d, a),
   hvm_op: (d, a) => hvmOp(d, a),
 };
@@ -127,83 +130,38 @@ function hvmOp(d: PvhDomain, a: HypercallArgs): number {
 }
 const ENOENT_ = 2;
 
-function memoryOp(d: PvhDomain, a: HypercallArgs): number | bigint {
-  const cmd = a.lo(0) & 0xf, arg = a.addr(1), m = d.guest, lay = d.layout;
-  switch (a.lo(0) & 0x3f) {
-    case XENMEM_machphys_mapping: return -ENOSYS;              // hvm_memory_op refuses it
-    case XENMEM.memory_map: {
-      // struct xen_memory_map { unsigned int nr_entries; XEN_GUEST_HANDLE(void) buffer; }: the
-      // handle is a pointer of the caller's width, after padding to its alignment.
-      const n = m.u32(arg);
-      const buf = a.width === 64 ? Number(BigInt.asIntN(64, m.u64n(arg + 8))) : m.u32(arg + 4);
-      const map = lay.memmap;
-      if (n < map.length) return -EINVAL;
-      const bytes = new Uint8Array(map.length * 20);
-      const v = new DataView(bytes.buffer);
-      map.forEach((e, i) => { v.setBigUint64(i * 20, BigInt(e.addr), true); v.setBigUint64(i * 20 + 8, BigInt(e.size), true); v.setUint32(i * 20 + 16, e.type, true); });
-      m.write(buf, bytes);
-      m.set32(arg, map.length);
-      return 0;
-    }
-    case XENMEM.current_reservation: case XENMEM.maximum_reservation: {
-      const dom = m.u16(arg);
-      if (!domainOk(d, dom)) return -ESRCH;
-      return lay.ramBytes / 4096;
-    }
-    case XENMEM.maximum_ram_page: return lay.ramBytes / 4096 - 1;
-    case XENMEM.maximum_gpfn: {
-      const dom = m.u16(arg);
-      if (!domainOk(d, dom)) return -ESRCH;
-      return lay.ramBytes / 4096 - 1;
-    }
-    case XENMEM_add_to_physmap: {
-      // struct xen_add_to_physmap { domid_t domid; uint16_t size; unsigned int space;
-      //   xen_ulong_t idx; xen_pfn_t gpfn; } (idx and gpfn are 8 bytes for a 64-bit caller)
-      const dom = m.u16(arg), space = m.u32(arg + 4);
-      const idx = a.width === 64 ? m.u64(arg + 8) : m.u32(arg + 8);
-      const gpfn = a.width === 64 ? m.u64(arg + 16) : m.u32(arg + 12);
-      if (!domainOk(d, dom)) return -ESRCH;
-      return d.addToPhysmap(space, idx, gpfn, a.width);
-    }
-    default:
-      void cmd;
-      return d.services('memory_op', a);
-  }
+/** hvm_memory_op: XENMEM_machphys_mapping has no meaning for a translated guest; the rest is the services'. */
+function memoryOp(d: PvhDomain, a: HypercallArgs): number {
+  const cmd = a.lo(0);
+  if ((cmd & 0x3f) === XENMEM_machphys_mapping) return -ENOSYS;
+  d.callerWidth = a.width;
+  return d.xen.memoryOp(cmd, a.addr(1)) ?? -ENOSYS;
 }
 
-function xenVersion(d: PvhDomain, a: HypercallArgs): number {
-  const cmd = a.lo(0), arg = a.addr(1), m = d.guest;
-  const str = (s: string, size: number): number => {
-    const b = new Uint8Array(size);
-    for (let i = 0; i < Math.min(s.length, size - 1); i++) b[i] = s.charCodeAt(i);
-    m.write(arg, b);
-    return 0;
-  };
-  switch (cmd) {
-    case XENVER.version: return (XEN_MAJOR << 16) | XEN_MINOR;
-    case XENVER.extraversion: return str(XEN_EXTRAVERSION, 16);
-    case XENVER.capabilities: return str('hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64', 1024);
-    case XENVER.changeset: return str('unavailable', 64);
-    case XENVER.get_features: {
-      const idx = m.u32(arg);
-      m.set32(arg + 4, idx === 0 ? PVH_FEATURES : 0);
-      return 0;
-    }
-    case XENVER.pagesize: return 4096;
-    case XENVER.guest_handle: return str('', 16);
-    default: return d.services('xen_version', a) as number;
-  }
+/** set_timer_op(timeout): the vCPU's single-shot timer at that system time (0 stops it). */
+function setTimerOp(d: PvhDomain, ns: number): number {
+  const v = d.xen.vcpu, clock = d.host.clock;
+  if (ns === 0) { v.singleshotAt = Infinity; return 0; }
+  v.singleshotAt = Math.max(clock.nsToTicks(ns), clock.ticks());
+  if (v.singleshotAt <= clock.ticks()) d.xen.fireTimers();
+  return 0;
 }
 
-function consoleIo(d: PvhDomain, a: HypercallArgs): number {
-  const cmd = a.lo(0), count = a.lo(1), buf = a.addr(2);
-  if (cmd === 0) {
-    if (count > 0x7fffffff) return -EINVAL;
-    for (const b of d.guest.read(buf, count)) d.consoleWrite(b);
-    return 0;
-  }
-  if (cmd === 1) return 0;               // the hypervisor's console has no input for a domU
-  return -EINVAL;
+/** hvm_grant_table_op: only the operations Xen has audited for HVM guests reach the grant table. */
+const HVM_GNTTABOP = new Set([GNTTABOP.query_size, GNTTABOP.setup_table, GNTTABOP.set_version, GNTTABOP.get_version,
+  GNTTABOP.copy, GNTTABOP.map_grant_ref, GNTTABOP.unmap_grant_ref, GNTTABOP_swap_grant_ref]);
+function grantTableOp(d: PvhDomain, a: HypercallArgs): number {
+  const cmd = a.lo(0);
+  if (!HVM_GNTTABOP.has(cmd)) return -ENOSYS;
+  return d.xen.grantTableOp(cmd, a.addr(1), a.lo(2));
+}
+
+/** vm_assist for an HVM domain: only the runstate update flag is valid (HVM_VM_ASSIST_MASK). */
+function vmAssist(d: PvhDomain, cmd: number, type: number): number {
+  if (type !== VMASST_TYPE_runstate_update_flag) return -EINVAL;
+  if (cmd === VMASST_CMD_enable) { d.xen.vmAssist |= 1 << type; return 0; }
+  if (cmd === VMASST_CMD_disable) { d.xen.vmAssist &= ~(1 << type); return 0; }
+  return -ENOSYS;
 }
 
 function schedOp(d: PvhDomain, a: HypercallArgs): number {
@@ -211,17 +169,20 @@ function schedOp(d: PvhDomain, a: HypercallArgs): number {
   switch (cmd) {
     case SCHEDOP.yield: return 0;
     case SCHEDOP.block: return d.block();
-    case SCHEDOP.shutdown: {
-      d.shutdown(d.guest.u32(arg));
-      return 0;
-    }
-    default: return d.services('sched_op', a) as number;
+    case SCHEDOP.shutdown: d.shutdown(d.guest.u32(arg)); return 0;
+    default: return -ENOSYS;
   }
 }
 
-/** hvm_physdev_op: a domU without passthrough has no pirqs, so nearly everything is -ENOSYS. */
+/**
+ * hvm_physdev_op: map_pirq and unmap_pirq reach Xen's physdev_op; eoi, irq_status_query and
+ * get_free_pirq need pirqs (a PVH domU without passthrough has none) and the rest the hardware
+ * domain: -ENOSYS.
+ */
+const PHYSDEVOP_map_pirq = 13, PHYSDEVOP_unmap_pirq = 14;
 function physdevOp(d: PvhDomain, a: HypercallArgs): number {
-  void d; void a;
+  const cmd = a.lo(0);
+  if (cmd === PHYSDEVOP_map_pirq || cmd === PHYSDEVOP_unmap_pirq) return d.xen.physdevOp(cmd, a.addr(1));
   return -ENOSYS;
 }
 

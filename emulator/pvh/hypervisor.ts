@@ -22,6 +22,7 @@ import { RegisterArgs } from '../pv/hypercall-args';
 import { GuestFault } from '../pv/guest-access';
 import { xenCpuid, MSR_XEN_HYPERCALL_PAGE } from './xen-cpuid';
 import { hypercallPageBytes } from './hypercall-page';
+import { INSTRUCTION_NS } from '../clock';
 
 const PAGE = 4096;
 
@@ -42,8 +43,8 @@ export class PvhHypervisor {
     this.domain = new PvhDomain(cpu, mem, serialOut);
     const d = this.domain;
     this.platform = new PvhPlatform(() => cpu.ticks, {
-      nextTimer: () => Infinity,
-      fireTimers: () => {},
+      nextTimer: () => (d.loaded ? d.xen.nextTimer() : Infinity),
+      fireTimers: () => { if (d.loaded) d.xen.fireDueTimers(cpu.ticks); },
       // HVM_PARAM_CALLBACK_IRQ's vector is injected while upcall_pending is set, unless the
       // vCPU has its own upcall vector (which goes through the local APIC instead).
       callbackVector: () => (d.upcallVector === 0 && d.callbackVector >= 0 && d.upcallPending ? d.callbackVector : -1),
@@ -121,7 +122,7 @@ export class PvhHypervisor {
       upcallPending: loaded && d.events.upcallPending,
       upcallMask: loaded && d.events.upcallMask,
       eventChannels: loaded ? d.events.bound() : [],
-      timers: { systemTimeNs: d.systemTimeNs(), singleshotNs: null, periodicNs: null, nextPeriodicNs: null },
+      timers: timersOf(d),
       trapTable: [],
       callbacks: { event: { cs: 0, eip: 0 }, failsafe: { cs: 0, eip: 0 } },
       kernelStack: { ss: 0, esp: 0 },
@@ -130,7 +131,7 @@ export class PvhHypervisor {
       memory: {
         domainFrames: lay ? lay.xenBase / PAGE : 0,
         // shared_info until the guest places it (then it is one of the guest's frames) and the grant frames.
-        hypervisorFrames: lay && d.sharedPa >= lay.xenBase ? 1 : 0,
+        hypervisorFrames: lay ? [d.sharedPa, ...d.xen.grants.sharedPas.slice(0, d.xen.grants.nrFrames)].filter((pa) => pa >= lay.xenBase).length : 0,
         pageTables: { l1: 0, l2: 0, l3: 0, pinned: 0 },
         descriptorPages: 0,
       },
@@ -144,6 +145,7 @@ export class PvhHypervisor {
     // EBX, ECX, EDX, ESI, EDI otherwise; in 64-bit mode all of RAX is the number.
     const args = new RegisterArgs(cpu, cpu.long64 ? 64 : 32);
     const nr = args.width === 64 && cpu.regsHi[0] !== 0 ? -1 : cpu.regs[0]! >>> 0;
+    d.callerWidth = args.width;
     let rc: number | bigint;
     // Xen refuses hypercalls from guest user space (CPL > 0) with -EPERM, before the number.
     if (cpu.protectedMode && cpu.cpl !== 0) rc = -EPERM;
@@ -215,6 +217,12 @@ export class PvhHypervisor {
     const x = s as { k: Float64Array; kc: Float64Array; h: Float64Array; hc: Float64Array; he: Float64Array };
     this.kindCounts.set(x.k); this.kindCycles.set(x.kc); this.hcCounts.set(x.h); this.hcCycles.set(x.hc); this.hcErrors.set(x.he);
   }
+}
+
+/** The vCPU's timers as the state view shows them, in nanoseconds of system time. */
+function timersOf(d: PvhDomain): PvStateView['timers'] {
+  const v = d.xen.vcpu, ns = (t: number) => (Number.isFinite(t) ? t * INSTRUCTION_NS : null);
+  return { systemTimeNs: d.systemTimeNs(), singleshotNs: ns(v.singleshotAt), periodicNs: v.periodicNs || null, nextPeriodicNs: ns(v.periodicAt) };
 }
 
 function named(r: ExitRecord): ExitRecord {

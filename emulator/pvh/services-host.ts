@@ -10,8 +10,8 @@ import type { Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { PvhLayout } from '../loader/pvh-layout';
 import type { XenClock, XenDomainServices } from '../pv/services';
-import { initSharedInfo, writeVcpuTime, XEN_WALLCLOCK_EPOCH_NS } from '../pv/pvclock';
-import { vcpuInfoLayout, type GuestWidth } from '../pv/layouts';
+import { XEN_WALLCLOCK_EPOCH_NS } from '../pv/pvclock';
+import type { GuestWidth } from '../pv/layouts';
 import { INSTRUCTION_NS, TSC_PER_TICK } from '../clock';
 import { xenFeaturesFor } from '../pv/version-ops';
 import type { PvhGuestMemory } from './guest-memory';
@@ -24,6 +24,10 @@ export interface PvhServiceHooks {
   /** An event became deliverable: wake a blocked vCPU, inject the upcall. */
   raiseUpcall(): void;
   log(message: string): void;
+  /** add_to_physmap: the hypervisor page at `pa` appears at guest frame `gpfn` (0 or -errno). */
+  placeFrame(gpfn: number, pa: number): number;
+  /** The domain shuts down (the last vCPU went down). */
+  shutdown(reason: number): void;
 }
 
 export function pvhClock(cpu: Cpu): XenClock {
@@ -54,34 +58,26 @@ export function pvhDomainServices(cpu: Cpu, mem: PhysicalMemory, guest: PvhGuest
     raiseUpcall: () => hooks.raiseUpcall(),
     clock: pvhClock(cpu),
     log: (m) => hooks.log(m),
-    // A PVH guest is translated; its memory is the RAM of the layout, all populated from the start.
+    // A PVH guest is translated; its memory is the layout's, all populated from the start (RAM,
+    // ACPI tables, special pages: everything below the hypervisor's frames).
     autoTranslated: true,
     memory: {
-      currentPages: () => (layout()?.ramBytes ?? 0) / PAGE,
-      maxPages: () => (layout()?.ramBytes ?? 0) / PAGE,
-      maximumGpfn: () => (layout()?.ramBytes ?? PAGE) / PAGE - 1,
+      currentPages: () => (layout()?.xenBase ?? 0) / PAGE,
+      maxPages: () => (layout()?.xenBase ?? 0) / PAGE,
+      maximumGpfn: () => (layout()?.xenBase ?? PAGE) / PAGE - 1,
       maxRamPage: () => mem.ramBytes / PAGE - 1,
-      memoryMap: () => [],
+      memoryMap: () => layout()?.memmap.map((e) => ({ ...e })) ?? [],
       release: () => false,
       populate: () => -1,
+      placeFrame: (gpfn, pa) => hooks.placeFrame(gpfn, pa),
     },
+    shutdown: (reason) => hooks.shutdown(reason),
     xenFeatures: (idx) => xenFeaturesFor(idx, { pv: false, paeExtendedCr3: false }),
     frameNumber: (pa) => Math.floor(pa / PAGE),
   };
 }
 
-/** shared_info at start of day in the hypervisor's frame: every vCPU masked, the wallclock set. */
-export function initPvhSharedInfo(mem: PhysicalMemory, pa: number, width: GuestWidth): void {
-  mem.u8.fill(0, pa, pa + PAGE);
-  mem.markWritten(pa, PAGE);
-  initSharedInfo(mem, pa, width);
-}
-
-/**
- * XENMEM_add_to_physmap(XENMAPSPACE_shared_info): the page now appears at `gpfn`. Nothing can
- * remap guest-physical memory here, so its contents move there and the services follow it
- * (what the guest sees is the same: the frame at gpfn is shared_info, its old RAM is gone).
- */
+/** A hypervisor page's contents moved to guest frame `gpfn` (add_to_physmap); its new address. */
 export function moveFrame(mem: PhysicalMemory, fromPa: number, gpfn: number): number {
   const to = gpfn * PAGE;
   if (to === fromPa) return to;
@@ -89,9 +85,4 @@ export function moveFrame(mem: PhysicalMemory, fromPa: number, gpfn: number): nu
   mem.markWritten(to, PAGE);
   mem.onCodeWrite?.(to, PAGE);
   return to;
-}
-
-/** vcpu_time_info of the vCPU whose vcpu_info is at `vcpuPa`, for now. */
-export function updatePvhTime(mem: PhysicalMemory, vcpuPa: number, width: GuestWidth, clock: XenClock): void {
-  writeVcpuTime(mem, vcpuPa + vcpuInfoLayout(width).time, clock);
 }

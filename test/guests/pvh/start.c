@@ -81,7 +81,8 @@ void pvh_main(u32 magic, u64 info) {
   printf("memory_map rc=%ld entries=%u\n", rc, mm.nr_entries);
   for (u32 k = 0; k < mm.nr_entries && rc == 0; k++) printf("e820 %lx %lx %u\n", map[k].addr, map[k].size, map[k].type);
   mm.nr_entries = 1;
-  printf("memory_map short rc=%ld\n", HCALL(HC_memory_op, XENMEM_memory_map, &mm, 0));
+  long src = HCALL(HC_memory_op, XENMEM_memory_map, &mm, 0);
+  printf("memory_map short rc=%ld entries=%u\n", src, mm.nr_entries);
   printf("machphys_mapping rc=%ld\n", HCALL(HC_memory_op, XENMEM_machphys_mapping, 0, 0));
   { struct xen_add_to_physmap x = { DOMID_SELF, 0, 0, 0, 0x300 }; printf("add_to_physmap shared_info rc=%ld\n", HCALL(HC_memory_op, XENMEM_add_to_physmap, &x, 0)); }
 
