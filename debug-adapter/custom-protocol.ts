@@ -5,8 +5,9 @@
 import type { ExitRecord, ExitStats } from '../emulator/machine';
 import type { LogRecord } from './engine/linux-log';
 import type { TaskInfo } from './engine/linux-tasks';
+import type { ProfileFunction, ProfileLine } from './engine/exit-profile';
 
-export type { LogRecord, TaskInfo };
+export type { LogRecord, TaskInfo, ProfileFunction, ProfileLine };
 
 /**
  * An exit record as it crosses the protocol: the emulator's ExitRecord field for field, with
@@ -49,6 +50,28 @@ export interface KernelLogBody {
 
 /** `paravirt.tasks` response: Linux's task list (lx-ps), `available` as for the kernel log. */
 export interface TasksBody { available: boolean; reason?: string; tasks: TaskInfo[] }
+
+/**
+ * `paravirt.exitProfile` `{ top? }` response: the session's exits (HVM) or hypercalls, traps and
+ * emulations (PV) so far, summed by the function and by the source line of the instruction that
+ * caused them, costliest (estimated cycles) first. `total` counts every exit recorded.
+ */
+export interface ExitProfileBody {
+  available: boolean;
+  reason?: string;
+  total: number;
+  cyclesAreEstimates: true;
+  functions: ProfileFunction[];
+  lines: ProfileLine[];
+}
+export const EXIT_PROFILE_REQUEST = 'paravirt.exitProfile';
+
+export function isExitProfileBody(v: unknown): v is ExitProfileBody {
+  if (!v || typeof v !== 'object') return false;
+  const b = v as { [K in keyof ExitProfileBody]?: unknown };
+  return typeof b.available === 'boolean' && isNum(b.total) && Array.isArray(b.functions) && Array.isArray(b.lines) &&
+    b.functions.every((f) => !!f && typeof f === 'object' && isStr((f as ProfileFunction).name) && isNum((f as ProfileFunction).exits) && isNum((f as ProfileFunction).cycles));
+}
 
 export const KERNEL_LOG_REQUEST = 'paravirt.kernelLog';
 export const TASKS_REQUEST = 'paravirt.tasks';

@@ -21,7 +21,7 @@ import { disassembleAround } from './disassembly-view';
 import { addressRef, exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
 import {
   EXITS_EVENT, EXIT_LOG_REQUEST, KERNEL_LOG_REQUEST, TASKS_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson, type ExitsEventBody,
-  type KernelLogBody, type TasksBody,
+  type KernelLogBody, type TasksBody, EXIT_PROFILE_REQUEST, type ExitProfileBody,
 } from './custom-protocol';
 import { KernelDataError } from './engine/kernel-data';
 import { DwarfError } from '../emulator/loader/dwarf';
@@ -298,7 +298,8 @@ export class ParavirtSession extends LoggingDebugSession {
   /** An exit as JSON, with the source line of its instruction where the line table knows it. */
   private exitWithSource(r: ExitRecord): ExitRecordJson {
     const o = exitJson(r);
-    const l = this.engine?.sourceAt(r.eip);
+    // 64-bit code: the whole RIP, as the line table keeps 64-bit addresses (signed).
+    const l = this.engine?.sourceAt(r.ripHi ? Number(BigInt.asIntN(64, (BigInt(r.ripHi >>> 0) << 32n) | BigInt(r.eip >>> 0))) : r.eip);
     if (l) o.source = { path: this.localPath(l.file), line: l.line };
     return o;
   }
@@ -306,7 +307,10 @@ export class ParavirtSession extends LoggingDebugSession {
   /** The debug file stays open for the session (units are read as they are needed); the Debug Console says what it holds. */
   private adoptSymbols(s: OpenedSymbols | null): void {
     this.closeSymbols = s?.close ?? null;
-    if (s && this.config?.symbols) this.sendEvent(new OutputEvent(describeSymbols(this.config.symbols, s), 'console'));
+    if (s && this.config?.symbols) {
+      const orc = this.engine?.inspect.orc;
+      this.sendEvent(new OutputEvent(describeSymbols(this.config.symbols, s) + (orc ? `stack: the kernel's ORC tables (${orc.size} entries) unwind it, through interrupt entry\n` : ''), 'console'));
+    }
   }
 
   private closeSymbols: (() => void) | null = null;
@@ -325,15 +329,39 @@ export class ParavirtSession extends LoggingDebugSession {
     if (!e || !c || !c.profile || this.profileWritten) return;
     this.profileWritten = true;
     try {
-      const json = e.profile.toJson({ program: c.program, mode: c.mode, instructions: e.machine.icount }, (a) => {
-        const l = e.sourceAt(a);
-        return l ? { file: this.localPath(l.file), line: l.line } : undefined;
-      });
+      const json = e.profile.toJson({ program: c.program, mode: c.mode, instructions: e.machine.icount }, (a) => this.profileLine(a), (a) => this.functionName(a));
       mkdirSync(dirname(c.profile), { recursive: true });
       writeFileSync(c.profile, JSON.stringify(json, null, 1) + '\n');
     } catch (err) {
       this.sendEvent(new OutputEvent(`paravirt: cannot write the exit profile to '${c.profile}': ${(err as Error).message}\n`, 'stderr'));
     }
+  }
+
+  private profileLine(a: number): { file: string; line: number } | undefined {
+    const l = this.engine?.sourceAt(a);
+    return l ? { file: this.localPath(l.file), line: l.line } : undefined;
+  }
+
+  /** The function holding a code address: the ELF symbol (cheap for a vmlinux), else DWARF's. */
+  private functionName(a: number): string | undefined {
+    const e = this.engine;
+    return e?.symbols.functionAt(a)?.name ?? e?.dwarf?.functionAt(a)?.name;
+  }
+
+  /** `paravirt.exitProfile`: the exits so far ranked by function and by line (what the exit profile will hold). */
+  private exitProfileRequest(response: DebugProtocol.Response, args: unknown): void {
+    const e = this.engine;
+    if (!e) { this.fail(response, 'no guest is loaded'); return; }
+    const top = (args as { top?: unknown } | undefined)?.top ?? 50;
+    if (typeof top !== 'number' || !Number.isInteger(top) || top < 1 || top > 10000) { this.fail(response, 'paravirt.exitProfile: top must be from 1 to 10000'); return; }
+    if (!this.config?.profile) {
+      response.body = { available: false, reason: 'the launch configuration has profile: false, so exits are not aggregated by address', total: 0, cyclesAreEstimates: true, functions: [], lines: [] } satisfies ExitProfileBody;
+      this.sendResponse(response);
+      return;
+    }
+    const r = e.profile.ranking((a) => this.functionName(a), (a) => this.profileLine(a), top);
+    response.body = { available: true, total: e.profile.total, cyclesAreEstimates: true, ...r } satisfies ExitProfileBody;
+    this.sendResponse(response);
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
@@ -553,7 +581,9 @@ export class ParavirtSession extends LoggingDebugSession {
         // An inlined call's frame and its caller's carry their own line (the caller's: the call site).
         const l = f.source ?? e.sourceAt(lookupAt);
         // A C function is named as written; code DWARF does not describe, by its nearest label.
-        const base = f.name ?? f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? e.symbols.describe(f.pc) ?? addressRef(f.pc);
+        // A kernel's assembly (entry code) by its symbol, as gdb names such frames (`asm_common_interrupt ()`).
+        const asm = e.inspect.orc ? e.symbols.functionAt(lookupAt)?.name : undefined;
+        const base = f.name ?? f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? asm ?? e.symbols.describe(f.pc) ?? addressRef(f.pc);
         const by = f.interruptedBy;
         const name = by === undefined ? base : by === '' ? `${base} (interrupted)` : `${base} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
@@ -801,6 +831,7 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (command === 'paravirt.vgaText') { this.vgaTextRequest(response); return; }
     if (command === KERNEL_LOG_REQUEST || command === TASKS_REQUEST) { this.linuxViewRequest(command, response); return; }
+    if (command === EXIT_PROFILE_REQUEST) { this.exitProfileRequest(response, args); return; }
     if (command === 'paravirt.runStats') {
       // Where the latest continue or step spent its time (the bench reads the debugger's own share from it).
       if (!this.engine) { this.fail(response, 'no guest is loaded'); return; }

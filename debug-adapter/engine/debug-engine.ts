@@ -26,6 +26,7 @@ import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
 import { Inspector } from './inspector';
+import { orcTableOf } from './orc-file';
 import { readKernelLog, type KernelLog } from './linux-log';
 import { readTaskList, type TaskInfo } from './linux-tasks';
 import { asAddress, gpr, longCpu, rip } from './long-mode-view';
@@ -160,6 +161,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     }
     this.breakpoints = new BreakpointSet(this.machine, this.image64);
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
+    if (sep) this.inspect.orc = orcTableOf(sep);
     this.installExitHook();
     // With `nokaslr` the link addresses hold; otherwise find where the kernel runs (kaslr.ts).
     // (A Xen PV kernel runs where it was linked and never enters x86_64_start_kernel.)

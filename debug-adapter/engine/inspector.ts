@@ -11,6 +11,8 @@ import { ERROR_CODE_VECTORS, unwind, type RawFrame } from './stack';
 import { StubMap, type HandlerEntry } from './interrupt-frames';
 import { systemView } from './cpu-view';
 import { PerCpu } from './per-cpu';
+import { orcFrames } from './kernel-stack';
+import type { OrcTable } from './orc';
 
 /** gdb's register aliases; the 64-bit names read the 32-bit registers of this 32-bit guest. */
 const DOLLAR_ALIASES: Record<string, string> = {
@@ -78,7 +80,7 @@ export class Inspector {
     /** The image is x86-64 (ELF64): its registers are shown and named as 64-bit from the start. */
     private readonly image64 = false,
   ) {
-    this.perCpu = new PerCpu(machine, dwarf, symbols, () => this.long(), this.readMemory, () => this.dwarfRegs());
+    this.perCpu = new PerCpu(machine, dwarf, symbols, () => this.long(), this.readMemory, () => this.dwarfRegs(), (n) => this.typeNamed(n));
   }
 
   /** Linux's per-CPU variables and `current` (per-cpu.ts). */
@@ -213,10 +215,10 @@ export class Inspector {
     const dregs = this.dwarfRegs();
     void regs;
     const at = di.variablesAt(di.pcOf(dregs)!);
-    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globalNamed(name);
+    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? this.perCpu.global(name)?.variable;
     if (!v) return undefined;
     const state = { regs: dregs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
-    const fn = at?.locals.includes(v) || at?.params.includes(v) ? at.function : null;
+    const fn = at && (at.locals.includes(v) || at.params.includes(v)) ? at.function : null;
     const loc = di.evaluateLocation(v, state, fn);
     if (loc.kind === 'memory') return { kind: 'typed', type: v.type, address: this.image64 ? loc.address : loc.address >>> 0 };
     const r = di.readVariable(v, state, fn);
@@ -305,7 +307,11 @@ export class Inspector {
    * A 64-bit image's stack: CFI (through interrupt frames whose stubs mark them signal frames),
    * the RBP chain where no FDE covers a frame.
    */
+  /** Linux's ORC tables, when the kernel's debug file has them: the kernel's own unwinder (kernel-stack.ts). */
+  orc: OrcTable | null = null;
+
   private frames64(di: DebugInfo | null, regs: Regs): RawFrame[] {
+    if (this.orc && this.orc.find(regs.rip ?? 0)) return orcFrames(this.orc, di, regs, this.readMemory);
     const stubs = new StubMap(this.handlerTable64(), (a, n) => this.readMemory(a, n), 64);
     return this.throughInterrupts64(di, this.stack64(di, regs, this.regBytes), stubs, 0);
   }
@@ -484,7 +490,7 @@ export class Inspector {
     if (!di) return undefined;
     const regs = this.dwarfRegs();
     const at = di.variablesAt(di.pcOf(regs)!);
-    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globalNamed(name);
+    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? this.perCpu.global(name)?.variable;
     if (!v) return undefined;
     const state = { regs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
     const t = strip(v.type);
@@ -506,7 +512,7 @@ export class Inspector {
     if (di) {
       const regs = this.dwarfRegs();
       const at = di.variablesAt(di.pcOf(regs)!);
-      const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? di.globalNamed(name);
+      const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? this.perCpu.global(name)?.variable;
       if (v) {
         const loc = di.evaluateLocation(v, { regs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes }, at?.function ?? null);
         return loc.kind === 'memory' ? { address: this.image64 ? loc.address : loc.address >>> 0, size: Math.max(1, Math.min(sizeOf(v.type) || 4, 4096)) } : null;

@@ -11,6 +11,22 @@ import { memberOffset, type Typed } from '../../emulator/expression';
 import { asAddress, kernelGsBase, segmentBase, type LongCpu } from './long-mode-view';
 import type { SymbolTable } from './symbols';
 
+/** A global as the Linux views need it: a type, and the DWARF variable when the unit defining it was read. */
+export interface KernelGlobal { type: CType; variable?: Variable }
+
+/**
+ * Where Linux defines the globals the debugger reads, for a debug file read lazily: a function
+ * of the same compile unit (reading its unit brings the global's DIE), or the type when the
+ * defining unit has no code at all. Facts about Linux's source layout (5.10-6.x).
+ */
+const LINUX_HOMES: Record<string, { beside?: string; type?: string }> = {
+  prb: { beside: 'vprintk_store' },                  // kernel/printk/printk.c
+  init_task: { beside: 'copy_process', type: 'struct task_struct' },   // init/init_task.c has no code; kernel/fork.c uses the type
+  current_task: { beside: 'cpu_init' },              // arch/x86/kernel/cpu/common.c (before 6.2)
+  pcpu_hot: { beside: 'cpu_init' },                  // the same unit (6.2 and later)
+  __per_cpu_offset: { beside: 'setup_per_cpu_areas' }, // arch/x86/kernel/setup_percpu.c
+};
+
 export class PerCpu {
   private globalsByName: Map<string, Variable> | null = null;
 
@@ -21,24 +37,37 @@ export class PerCpu {
     private readonly long: () => LongCpu | null,
     private readonly readMemory: (addr: number, len: number) => Uint8Array | null,
     private readonly regs: () => Regs,
+    private readonly typeNamed: (name: string) => CType | undefined,
   ) {}
+  private readonly triedHome = new Set<string>();
 
-  /** A global variable of the debug information by name. */
-  global(name: string): Variable | undefined {
-    if (!this.dwarf) return undefined;
-    // A debug file loaded lazily finds a global's unit by name rather than listing them all.
-    const lazy = (this.dwarf as { globalNamed?: (n: string) => Variable | undefined }).globalNamed;
-    if (lazy) return lazy.call(this.dwarf, name);
+  /** A global of the debug information by name: its type, and its DWARF variable when there is one. */
+  global(name: string): KernelGlobal | undefined {
+    const di = this.dwarf;
+    if (!di) return undefined;
+    // A debug file loaded lazily finds a global only in the units read so far: read the unit
+    // of a function known to sit beside it, once, and look again.
+    const lazy = (di as { globalNamed?: (n: string) => Variable | undefined }).globalNamed;
+    if (lazy) {
+      let v = lazy.call(di, name);
+      const where = LINUX_HOMES[name];
+      if (!v && where?.beside && !this.triedHome.has(name)) { this.triedHome.add(name); di.functionByName(where.beside); v = lazy.call(di, name); }
+      if (v) return { type: v.type, variable: v };
+      // Defined in a unit without code (init/init_task.c): its type by name, its address from the symbol table.
+      const t = where?.type ? this.typeNamed(where.type) : undefined;
+      return t ? { type: t } : undefined;
+    }
     if (!this.globalsByName) {
       this.globalsByName = new Map();
-      for (const g of this.dwarf.globals()) if (!this.globalsByName.has(g.name)) this.globalsByName.set(g.name, g);
+      for (const g of di.globals()) if (!this.globalsByName.has(g.name)) this.globalsByName.set(g.name, g);
     }
-    return this.globalsByName.get(name);
+    const v = this.globalsByName.get(name);
+    return v ? { type: v.type, variable: v } : undefined;
   }
 
   /** Where a global lives (its DWARF location, else its ELF symbol). */
   addressOf(name: string): number | undefined {
-    const v = this.global(name);
+    const v = this.global(name)?.variable;
     if (v && this.dwarf) {
       const loc = this.dwarf.evaluateLocation(v, { regs: this.regs(), readMemory: this.readMemory, innermost: true }, null);
       if (loc.kind === 'memory') return loc.address;

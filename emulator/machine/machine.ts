@@ -319,10 +319,19 @@ export class Machine implements MachineApi {
     }
   }
 
+  /**
+   * A linear address for the page walk: in long mode the whole signed 64-bit value (a kernel's
+   * vmalloc and stack addresses lie outside the top 2 GiB, where the low 32 bits do not say
+   * it); otherwise its low 32 bits.
+   */
+  private linear(addr: number): number {
+    return this.cpu.lma && Number.isSafeInteger(addr) ? addr : addr | 0;
+  }
+
   readLinear(addr: number, length: number): Uint8Array | null {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
-      const p = this.cpu.peekTranslate((addr + i) | 0);
+      const p = this.cpu.peekTranslate(this.linear(addr + i));
       if (p < 0) return null;
       out[i] = this.memory.peek(p);
     }
@@ -332,7 +341,7 @@ export class Machine implements MachineApi {
   writeLinear(addr: number, bytes: Uint8Array): boolean {
     const phys: number[] = [];
     for (let i = 0; i < bytes.length; i++) {
-      const p = this.cpu.peekTranslate((addr + i) | 0);
+      const p = this.cpu.peekTranslate(this.linear(addr + i));
       if (p < 0) return false;
       phys.push(p);
     }

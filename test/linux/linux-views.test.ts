@@ -1,0 +1,127 @@
+// Issue 17 points 2 and 4 on Linux itself: Debian's cloud kernel (HVM, nokaslr) with its debug
+// vmlinux, stopped over DAP where kernel_init starts /init (run_init_process). There `current`
+// (per-CPU through GS base) is PID 1, still named after the idle task it was forked from; the
+// kernel log read from the printk ring buffer holds the lines the serial console printed, in
+// order; the task list holds the idle task, PID 1 and the kernel threads the boot started
+// (kthreadd, PID 2, and its children). And the first timer interrupt of the boot, taken inside
+// start_kernel: its stack from timer_interrupt down to the interrupt entry is gdb's (gdb on QEMU
+// with the same kernel stops there, at the IRQ stack's edge), then the pt_regs frame common
+// interrupt entry saved, the interrupted code, and start_kernel's callers down to the entry.
+// PARAVIRT_LINUX_DEBUG=0 skips them (minutes of boot).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import { buildAll, launch, nextStopped, outputs, removeBuild, startClient, type Built } from '../debug-adapter/harness';
+import { cloudFixture, type CloudFixture } from './debian-kernel';
+
+const fx = process.env.PARAVIRT_LINUX_DEBUG === '0' ? 'PARAVIRT_LINUX_DEBUG=0' : cloudFixture();
+const skip = typeof fx === 'string' ? fx : false;
+let b: Built;
+const clients: DebugClient[] = [];
+before(async () => { if (!skip) b = await buildAll([]); });
+after(async () => {
+  for (const c of clients) await c.stop().catch(() => undefined);
+  removeBuild(b);
+});
+
+/** gdb's backtrace on QEMU at the first timer_interrupt of this kernel (arch/x86/kernel/time.c), outermost last. */
+const GDB_TIMER_STACK = ['timer_interrupt', '__handle_irq_event_percpu', 'handle_irq_event_percpu', 'handle_irq_event', 'handle_level_irq',
+  'generic_handle_irq_desc', 'handle_irq', '__common_interrupt', 'common_interrupt'];
+
+test('a timer interrupt during start_kernel: gdb\'s frames, then pt_regs, the interrupted code and start_kernel\'s callers', { skip, timeout: 900_000 }, async (t) => {
+  const f = fx as CloudFixture;
+  const dc = await startClient(b.adapter);
+  clients.push(dc);
+  await launch(dc, {
+    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+  }, async () => {
+    const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'timer_interrupt' }] });
+    assert.ok(r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message);
+  });
+  assert.equal((await nextStopped(dc, 800_000)).reason, 'function breakpoint');
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  t.diagnostic(`stack: ${frames.map((fr) => `${fr.name}:${fr.line}`).join(' <- ')}`);
+  t.diagnostic(outputs.get(dc)!.console?.match(/stack: .*/)?.[0] ?? 'no ORC line');
+  assert.deepEqual(frames.slice(0, GDB_TIMER_STACK.length).map((fr) => fr.name), GDB_TIMER_STACK);
+  assert.equal(frames[GDB_TIMER_STACK.length]!.name, 'asm_common_interrupt', 'the entry code, which has ORC data and no CFI');
+  const interrupted = frames.findIndex((fr) => / \(interrupted: pt_regs at 0x[0-9a-f]{16}\)$/.test(fr.name));
+  assert.equal(interrupted, GDB_TIMER_STACK.length + 1, 'the interrupted frame right below the entry code');
+  // The interrupted pc is the one the entry code saved in pt_regs (ip at offset 128).
+  const regs = /pt_regs at (0x[0-9a-f]{16})/.exec(frames[interrupted]!.name)![1]!;
+  const ev = async (expression: string) => (await dc.evaluateRequest({ expression, context: 'watch', frameId: frames[0]!.id })).body.result;
+  assert.equal(BigInt(await ev(`qword [${regs} + 128]`)), BigInt(frames[interrupted]!.instructionPointerReference!));
+  // ORC's pt_regs is the one common_interrupt was given (its `regs` parameter, read through DWARF).
+  const ci = frames.find((fr) => fr.name === 'common_interrupt')!;
+  const param = (await dc.evaluateRequest({ expression: '(unsigned long)regs', context: 'watch', frameId: ci.id })).body.result;
+  assert.equal(BigInt(param), BigInt(regs));
+  assert.equal(BigInt(await ev(`qword [${regs} + 120]`)), 48n, 'orig_ax: the vector common_interrupt was entered for (IRQ 0 at 0x30), as gdb shows');
+  const below = frames.slice(interrupted).map((fr) => fr.name.replace(/ \(interrupted.*$/, ''));
+  const sk = below.indexOf('start_kernel');
+  assert.ok(sk >= 0, `start_kernel below the interrupt: ${below.join(' <- ')}`);
+  // x86_64_start_kernel and x86_64_start_reservations reach start_kernel by tail calls: no frames
+  // of their own on the stack (gdb's unwinder sees none either).
+  assert.deepEqual(below.slice(sk), ['start_kernel', 'secondary_startup_64_no_verify']);
+  assert.equal(await ev('current->pid'), '0', 'the idle task runs start_kernel');
+});
+
+interface Task { pid: number; tgid: number; comm: string; stateLetter: string; kernelThread: boolean; current: boolean; address: string }
+
+test('Linux at run_init_process: current, the kernel log against the console, the task list', { skip, timeout: 1_800_000 }, async (t) => {
+  const f = fx as CloudFixture;
+  const dc = await startClient(b.adapter);
+  clients.push(dc);
+  await launch(dc, {
+    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+  }, async () => {
+    const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'run_init_process' }] });
+    assert.ok(r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message);
+  });
+  const stop = await nextStopped(dc, 1_500_000);
+  assert.equal(stop.reason, 'function breakpoint');
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  t.diagnostic(`stack: ${frames.map((fr) => `${fr.name}:${fr.line}`).join(' <- ')}`);
+  assert.match(frames[0]!.name, /^run_init_process/);
+  assert.ok(frames.some((fr) => fr.name.startsWith('kernel_init')), 'kernel_init below');
+  const ev = async (expression: string) => (await dc.evaluateRequest({ expression, context: 'watch', frameId: frames[0]!.id })).body.result;
+
+  // kernel_init runs as PID 1, forked from the idle task (swapper/0) and not yet exec'd.
+  assert.equal(await ev('current->pid'), '1');
+  assert.match(await ev('current->comm'), /^"swapper\/0(\\|")/);
+  assert.equal(await ev('$lx_current().pid'), '1');
+  assert.equal(await ev('per_cpu(current_task, 0)->pid'), '1');
+  assert.match(await ev('container_of(init_task.tasks.next, struct task_struct, tasks)->comm'), /^"swapper\/0(\\|")/, 'init_task.tasks.next is PID 1');
+
+  // The log: what the console printed (console_loglevel 7 prints levels 0-6), in order.
+  const log = (await dc.customRequest('paravirt.kernelLog')).body as { available: boolean; reason?: string; lines: string[]; firstSeq: number; records: Array<{ level: number; text: string }> };
+  assert.ok(log.available, log.reason);
+  const serial = (outputs.get(dc)!.stdout ?? '').replace(/\r/g, '');
+  const consoleLines = serial.split('\n').filter((l) => /^\[ *\d+\.\d{6}\] /.test(l));
+  t.diagnostic(`kernel log: ${log.records.length} records (first seq ${log.firstSeq}); console: ${consoleLines.length} lines`);
+  assert.ok(consoleLines.length > 100, `the console printed the boot (${consoleLines.length} lines)`);
+  // Records below the console's level (KERN_DEBUG) are in the log and not on the console.
+  const printable = log.lines;
+  const firstConsole = printable.indexOf(consoleLines[0]!);
+  assert.ok(firstConsole >= 0, `the console's first line is in the log: ${consoleLines[0]}`);
+  let k = firstConsole;
+  for (const line of consoleLines) {
+    while (k < printable.length && printable[k] !== line) k++;
+    assert.ok(k < printable.length, `console line in the log, in order: ${line}`);
+    k++;
+  }
+  assert.equal(printable.at(-1), consoleLines.at(-1), 'the log ends where the console does');
+
+  // The tasks: the idle task, PID 1 (current), kthreadd and the kernel threads it started.
+  const tasks = ((await dc.customRequest('paravirt.tasks')).body as { available: boolean; reason?: string; tasks: Task[] });
+  assert.ok(tasks.available, tasks.reason);
+  t.diagnostic(`tasks: ${tasks.tasks.map((x) => `${x.pid}:${x.comm}:${x.stateLetter}`).join(' ')}`);
+  const byPid = new Map(tasks.tasks.map((x) => [x.pid, x]));
+  assert.equal(byPid.size, tasks.tasks.length, 'each PID once');
+  assert.equal(byPid.get(0)?.comm, 'swapper/0');
+  assert.deepEqual([byPid.get(1)?.comm, byPid.get(1)?.current, byPid.get(1)?.kernelThread, byPid.get(1)?.stateLetter], ['swapper/0', true, false, 'R']);
+  assert.deepEqual([byPid.get(2)?.comm, byPid.get(2)?.kernelThread], ['kthreadd', true]);
+  assert.ok(tasks.tasks.length > 10, `the boot started kernel threads (${tasks.tasks.length} tasks)`);
+  for (const x of tasks.tasks) if (x.pid > 2) assert.ok(x.kernelThread, `${x.pid} ${x.comm} is a kernel thread before /init runs`);
+  assert.ok(tasks.tasks.some((x) => /^kworker\//.test(x.comm)) && tasks.tasks.some((x) => /^ksoftirqd\/0$/.test(x.comm)), 'kworkers and ksoftirqd/0');
+  assert.equal(BigInt(tasks.tasks.find((x) => x.current)!.address), BigInt(await ev('(unsigned long)current')));
+});
