@@ -215,8 +215,14 @@ export class Inspector {
     const dregs = this.dwarfRegs();
     void regs;
     const at = di.variablesAt(di.pcOf(dregs)!);
-    const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? this.perCpu.global(name)?.variable;
-    if (!v) return undefined;
+    const local = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name);
+    const g = local ? undefined : this.perCpu.global(name);
+    const v = local ?? g?.variable;
+    if (!v) {
+      // A global known by its type alone (its unit has no code to be found by: init_task), at its symbol.
+      const a = g ? this.perCpu.addressOf(name) : undefined;
+      return g && a !== undefined ? { kind: 'typed', type: g.type, address: a } : undefined;
+    }
     const state = { regs: dregs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
     const fn = at && (at.locals.includes(v) || at.params.includes(v)) ? at.function : null;
     const loc = di.evaluateLocation(v, state, fn);

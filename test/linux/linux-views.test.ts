@@ -11,6 +11,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { buildAll, launch, nextStopped, outputs, removeBuild, startClient, type Built } from '../debug-adapter/harness';
 import { cloudFixture, type CloudFixture } from './debian-kernel';
@@ -72,7 +75,8 @@ test('Linux at run_init_process: current, the kernel log against the console, th
   const dc = await startClient(b.adapter);
   clients.push(dc);
   await launch(dc, {
-    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, historyMemory: 0,
+    profile: join(mkdtempSync(join(tmpdir(), 'paravirt-linux-')), 'last-run.json'),
   }, async () => {
     const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'run_init_process' }] });
     assert.ok(r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message);
@@ -124,4 +128,18 @@ test('Linux at run_init_process: current, the kernel log against the console, th
   for (const x of tasks.tasks) if (x.pid > 2) assert.ok(x.kernelThread, `${x.pid} ${x.comm} is a kernel thread before /init runs`);
   assert.ok(tasks.tasks.some((x) => /^kworker\//.test(x.comm)) && tasks.tasks.some((x) => /^ksoftirqd\/0$/.test(x.comm)), 'kworkers and ksoftirqd/0');
   assert.equal(BigInt(tasks.tasks.find((x) => x.current)!.address), BigInt(await ev('(unsigned long)current')));
+
+  // The boot's exits by kernel function, costliest first: every exit the log holds is counted.
+  const prof = (await dc.customRequest('paravirt.exitProfile', { top: 10000 })).body as { available: boolean; total: number; functions: Array<{ name: string; exits: number; cycles: number; byReason: Record<string, number>; file?: string; line?: number }> };
+  assert.ok(prof.available);
+  const logTotal = ((await dc.customRequest('paravirt.exitLog', { count: 0 })).body as { total: number }).total;
+  assert.equal(prof.total, logTotal, 'the profile counts every exit of the boot');
+  assert.equal(prof.functions.reduce((n, x) => n + x.exits, 0), logTotal, 'and attributes each to a function');
+  for (let i = 1; i < prof.functions.length; i++) assert.ok(prof.functions[i - 1]!.cycles >= prof.functions[i]!.cycles, 'ranked by cycles');
+  t.diagnostic(`exits by function: ${prof.functions.slice(0, 8).map((x) => `${x.name} ${x.exits} (${Object.entries(x.byReason).map(([k, v]) => `${k} ${v}`).join(', ')}) ${x.file ?? ''}:${x.line ?? ''}`).join('; ')}`);
+  // The console's UART is driven by port I/O in the 8250 driver's accessors.
+  const uart = prof.functions.filter((x) => (x.byReason.IO_INSTRUCTION ?? 0) > 1000).map((x) => x.name);
+  assert.ok(uart.some((n) => /^io_serial_(in|out)$/.test(n)), `port I/O from the 8250 accessors: ${uart.join(', ')}`);
+  const top = prof.functions[0]!;
+  assert.ok(top.file && top.line, 'the costliest function names its costliest line');
 });
