@@ -8,6 +8,8 @@
 //   bench/pv-bench.ts exports runPvBench(): Promise<Record<string, number | string>>
 //   bench/linux-symbols-bench.ts exports runLinuxSymbolsBench() and runLinuxSymbolsDapBench(): Promise<Record<string, number | string>>
 //     (a string is a note printed as given: e.g. how far a guest got when it has no time yet)
+//   bench/linux-debug-bench.ts exports runLinuxDebugBench(): the same shape (run to a late
+//     breakpoint vs a plain run, a line step, stepBack over the boot, the adapter's RSS)
 // A missing file is skipped; a failing one is reported, never fatal.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +34,7 @@ const HOOKS: HookSpec[] = [
   { name: 'PV hypercalls and event upcalls, 64-bit vs 32-bit (issue 16 point 7)', file: 'pv-bench.ts', fn: 'runPvBench' },
   { name: 'Linux symbols from the debug vmlinux, beside gdb (issue 17 point 1)', file: 'linux-symbols-bench.ts', fn: 'runLinuxSymbolsBench' },
   { name: 'Linux over DAP: launch -> start_kernel, breakpoints after the stop, adapter RSS (issue 17 point 1)', file: 'linux-symbols-bench.ts', fn: 'runLinuxSymbolsDapBench' },
+  { name: 'debugging Debian Linux (issue 17 point 6)', file: 'linux-debug-bench.ts', fn: 'runLinuxDebugBench' },
 ];
 
 export async function runHooks(): Promise<HookResult[]> {

@@ -3,11 +3,13 @@
 // the adapter knows it) or its address in the disassembly view.
 
 import * as vscode from 'vscode';
+import { EXIT_PROFILE_REQUEST, isExitProfileBody, type ProfileFunction } from '../debug-adapter/custom-protocol';
 import type { ExitEntry, ExitModel } from './exit-model';
 import { exitAddress, exitAddressName, exitQualification, hypercallTitle, qualificationFields, reasonKind, reasonTitle } from './exit-text';
 
 type Node =
-  | { kind: 'group'; label: 'Exit reasons' | 'Hypercalls' }
+  | { kind: 'group'; label: 'Exit reasons' | 'Hypercalls' | 'Costliest functions' }
+  | { kind: 'function'; fn: ProfileFunction }
   | { kind: 'reason'; name: string; count: number }
   | { kind: 'hypercall'; name: string; count: number }
   | { kind: 'exit'; entry: ExitEntry }
@@ -19,7 +21,20 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
   readonly onDidChangeTreeData = this.changed.event;
   private pending: NodeJS.Timeout | undefined;
 
+  /** The session's exits by function at the last stop (paravirt.exitProfile), costliest first. */
+  functions: ProfileFunction[] = [];
+
   constructor(private readonly model: ExitModel) {}
+
+  /** On a stop: which functions caused the exits so far, ranked by estimated cost. */
+  async refreshFunctions(session: vscode.DebugSession | undefined = vscode.debug.activeDebugSession): Promise<void> {
+    if (!session || session.type !== 'paravirt') return;
+    try {
+      const body: unknown = await session.customRequest(EXIT_PROFILE_REQUEST, { top: 25 });
+      this.functions = isExitProfileBody(body) && body.available ? body.functions : [];
+    } catch { this.functions = []; }
+    this.refresh();
+  }
 
   /** Coalesces refreshes: events can come many times a second while the guest runs. */
   refresh(): void {
@@ -35,8 +50,10 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
       if (m.total === 0 && m.recent.length === 0) return [{ kind: 'empty', text: 'No exits yet: start a Paravirt debug session' }];
       const out: Node[] = [{ kind: 'group', label: 'Exit reasons' }];
       if (m.hypercalls.size) out.push({ kind: 'group', label: 'Hypercalls' });
+      if (this.functions.length) out.push({ kind: 'group', label: 'Costliest functions' });
       return out;
     }
+    if (node.kind === 'group' && node.label === 'Costliest functions') return this.functions.map((fn) => ({ kind: 'function', fn }));
     if (node.kind === 'group') {
       const src = node.label === 'Exit reasons' ? m.byReason : m.hypercalls;
       const k = node.label === 'Exit reasons' ? 'reason' as const : 'hypercall' as const;
@@ -64,6 +81,20 @@ export class ExitsView implements vscode.TreeDataProvider<Node> {
         t.iconPath = new vscode.ThemeIcon(node.kind === 'reason' ? 'debug-stackframe-dot' : 'call-outgoing');
         t.tooltip = node.kind === 'reason' ? reasonTitle(node.name) : hypercallTitle(node.name);
         t.contextValue = node.kind;
+        return t;
+      }
+      case 'function': {
+        const f = node.fn;
+        const t = new vscode.TreeItem(f.name);
+        const reasons = Object.entries(f.byReason).sort((a, b) => b[1] - a[1]);
+        t.description = `${f.exits.toLocaleString('en-US')} · ${f.cycles.toLocaleString('en-US')} cycles (est.) · ${reasons.slice(0, 2).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`;
+        t.tooltip = `${f.name}: ${f.exits} exits, ${f.cycles} estimated cycles\n${reasons.map(([k, v]) => `${k}: ${v}`).join('\n')}${f.file ? `\ncostliest line: ${f.file}:${f.line}` : ''}`;
+        t.iconPath = new vscode.ThemeIcon('symbol-function');
+        if (f.file && f.line) {
+          const uri = /^([a-zA-Z]:)?[\\/]/.test(f.file) || !vscode.workspace.workspaceFolders?.[0] ? vscode.Uri.file(f.file) : vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, f.file);
+          t.command = { command: 'vscode.open', title: 'Open', arguments: [uri, { selection: new vscode.Range(f.line - 1, 0, f.line - 1, 0) }] };
+        }
+        t.contextValue = 'function';
         return t;
       }
       case 'exit': {

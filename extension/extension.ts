@@ -100,7 +100,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Paravi
           if (m.type !== 'event') return;
           if (m.event === 'stopped') {
             status.setState('stopped');
-            void screen.refresh(); void memoryView.refresh(); void kernelLog.refresh(); void tasks.refresh();
+            void screen.refresh(); void memoryView.refresh(); void kernelLog.refresh(); void tasks.refresh(); void exitsView.refreshFunctions();
           }
           else if (m.event === 'continued') status.setState('running');
           else if (m.event === 'exited') status.setState('ended');

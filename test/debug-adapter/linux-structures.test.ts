@@ -155,6 +155,33 @@ test('a 4096-element array pages by 256 in the Variables tree, each range read w
   assert.deepEqual([later.length, later[0]!.name, later[255]!.name], [256, '[3840]', '[4095]']);
 });
 
+test('paravirt.exitProfile ranks the exits by function and line: every serial byte is one port write, attributed where it was made', async () => {
+  const dc = await client();
+  const line = markerLine('linuxlike64.c', 'linuxlike-exit');
+  const profile = join(b.dir, 'profile-ranked.json');
+  await launch(dc, { program: elf, profile }, async () => {
+    await dc.setBreakpointsRequest({ source: { path: SRC }, breakpoints: [{ line }] });
+  });
+  assert.equal((await nextStopped(dc)).reason, 'breakpoint');
+  const body = (await dc.customRequest('paravirt.exitProfile', { top: 10000 })).body as {
+    available: boolean; total: number; functions: Array<{ name: string; exits: number; cycles: number; byReason: Record<string, number>; file?: string; line?: number }>;
+    lines: Array<{ file: string; line: number; exits: number; cycles: number }>;
+  };
+  assert.ok(body.available);
+  const logTotal = ((await dc.customRequest('paravirt.exitLog', { count: 0 })).body as { total: number }).total;
+  assert.equal(body.total, logTotal);
+  assert.equal(body.functions.reduce((n, f) => n + f.exits, 0), logTotal, 'every exit belongs to a function');
+  // Everything the kernel printed before the breakpoint went out byte by byte through port 0x3f8.
+  const io = body.functions.reduce((n, f) => n + (f.byReason.IO_INSTRUCTION ?? 0), 0);
+  assert.equal(io, qemuSerial.length, 'one IO_INSTRUCTION exit per serial byte QEMU received');
+  for (let i = 1; i < body.functions.length; i++) assert.ok(body.functions[i - 1]!.cycles >= body.functions[i]!.cycles);
+  for (let i = 1; i < body.lines.length; i++) assert.ok(body.lines[i - 1]!.cycles >= body.lines[i]!.cycles);
+  const top = body.functions[0]!;
+  assert.equal(top.file, SRC, `the costliest function (${top.name}) is the kernel's own code, at its costliest line`);
+  assert.ok(body.lines.some((l) => l.file === SRC && l.line === top.line));
+  await assert.rejects(dc.customRequest('paravirt.exitProfile', { top: 0 }), /top must be from 1 to 10000/);
+});
+
 test('a kernel without Linux structures: the views say why instead of failing', async () => {
   const dc = await client();
   await launch(dc, { program: b.elf('linuxlike64'), profile: false, stopOnEntry: true });
