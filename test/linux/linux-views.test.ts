@@ -56,8 +56,11 @@ test('a timer interrupt during start_kernel: gdb\'s frames, then pt_regs, the in
   assert.equal(BigInt((await ev(`qword [${regs} + 128]`)).split(' ')[0]!), BigInt(frames[interrupted]!.instructionPointerReference!));
   // ORC's pt_regs is the one common_interrupt was given (its `regs` parameter, read through DWARF).
   const ci = frames.find((fr) => fr.name === 'common_interrupt')!;
-  const param = (await dc.evaluateRequest({ expression: '(unsigned long)regs', context: 'watch', frameId: ci.id })).body.result;
-  assert.equal(BigInt(param.split(' ')[0]!), BigInt(regs));
+  const scopes = (await dc.scopesRequest({ frameId: ci.id })).body.scopes;
+  const locals = (await dc.variablesRequest({ variablesReference: scopes.find((sc) => sc.name === 'Locals')!.variablesReference })).body.variables;
+  const param = locals.find((v) => v.name === 'regs');
+  assert.ok(param, `common_interrupt's parameters: ${locals.map((v) => `${v.name}=${v.value}`).join(', ')}`);
+  assert.equal(BigInt(/0x[0-9a-f]+/.exec(param.value)![0]), BigInt(regs));
   assert.equal(BigInt((await ev(`qword [${regs} + 120]`)).split(' ')[0]!), 48n, 'orig_ax: the vector common_interrupt was entered for (IRQ 0 at 0x30), as gdb shows');
   const below = frames.slice(interrupted).map((fr) => fr.name.replace(/ \(interrupted.*$/, ''));
   const sk = below.indexOf('start_kernel');
