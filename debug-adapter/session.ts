@@ -13,6 +13,7 @@ import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
 import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
 import { describeSymbols, openSymbols, type OpenedSymbols } from './symbols-file';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
+import type { FrameContext } from './engine/inspector';
 import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
 import { compileCondition } from '../emulator/expression';
 import { codeBits } from './engine/cpu-view';
@@ -683,12 +684,26 @@ export class ParavirtSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** A caller's frame to evaluate in (the Watch and Debug Console follow the selected frame); undefined: the innermost. */
+  private frameContext(e: DebugEngine, frameId: number | undefined): FrameContext | undefined {
+    const index = Number(frameId) || 0;
+    if (index <= 0) return undefined;
+    const frames = this.frameCache ??= e.frames();
+    const frame = frames[index];
+    if (!frame) return undefined;
+    const fv = e.frameVariables(frame, frame.exactPc === true || frame.interruptedBy !== undefined);
+    if (!fv) return undefined;
+    const innermost = (frame.level ?? index) === 0;
+    const regBytes = innermost ? e.inspect.regBytes : frame.regBytes;
+    return { fn: fv.fn, params: fv.params, locals: fv.locals, regs: fv.regs, innermost, ...(regBytes ? { regBytes } : {}) };
+  }
+
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     const e = this.stopped(response);
     if (!e) return;
     try {
       const expr = String(args?.expression ?? '');
-      const v = e.evaluate(expr);
+      const v = e.evaluate(expr, this.frameContext(e, args?.frameId));
       if (typeof v === 'string') response.body = { result: JSON.stringify(v), variablesReference: 0 };
       else if (typeof v === 'bigint') {
         // A 64-bit value ($rax, 64-bit arithmetic): all 64 bits; an address's symbol when it names one.

@@ -25,7 +25,7 @@ import { csBase, codeBits } from './cpu-view';
 import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
 import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
-import { Inspector } from './inspector';
+import { Inspector, type FrameContext } from './inspector';
 import { orcTableOf } from './orc-file';
 import { readKernelLog, type KernelLog } from './linux-log';
 import { readTaskList, type TaskInfo } from './linux-tasks';
@@ -213,7 +213,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   read(addr: number, size: 1 | 2 | 4): number | null { return this.inspect.read(addr, size); }
   /** Names for expressions: variables, registers, symbols (their address). */
   scope(): ExpressionScope { return this.inspect.scope(); }
-  evaluate(text: string): Value { return this.inspect.evaluate(text); }
+  evaluate(text: string, frame?: FrameContext): Value { return this.inspect.evaluate(text, frame); }
   /** The kernel log from Linux's printk ring buffer (linux-log.ts); throws KernelDataError when there is none. */
   kernelLog(): KernelLog { return readKernelLog(this.inspect.perCpu, this.readMemory); }
   /** Linux's task list (linux-tasks.ts); throws KernelDataError when there is none. */

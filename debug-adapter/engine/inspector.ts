@@ -71,6 +71,14 @@ export function register64(c: LongCpu, m: MachineApi, name: string): number | bi
 
 export const REGISTER_NAMES = new Set(['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4']);
 
+/** A stack frame to evaluate in: its function's parameters and locals, its (unwound) registers. */
+export interface FrameContext {
+  fn: FunctionInfo; params: Variable[]; locals: Variable[]; regs: Regs;
+  /** The innermost frame (its registers are the CPU's). */
+  innermost: boolean;
+  regBytes?: (name: string) => Uint8Array | undefined;
+}
+
 export class Inspector {
   constructor(
     private readonly machine: MachineApi,
@@ -162,12 +170,28 @@ export class Inspector {
     return toBigInt(v, this.scope());
   }
 
-  evaluate(text: string): Value {
+  /**
+   * Evaluates in the innermost frame, or in the frame given (a caller's parameters and locals
+   * with its unwound registers, as gdb's `frame N` then `print`); registers by name stay the CPU's.
+   */
+  evaluate(text: string, frame?: FrameContext): Value {
     const e = compileExpression(text);
+    this.frameCtx = frame ?? null;
     try { return e(this.scope()); } catch (err) {
       if (err instanceof NotApplicable) throw new ExpressionError(`unknown name '${err.message}' (variables, registers, symbols and [address] are available)`);
       throw err;
-    }
+    } finally { this.frameCtx = null; }
+  }
+
+  /** The frame an evaluation is in (null: the innermost). */
+  private frameCtx: FrameContext | null = null;
+
+  /** Where a frame's variables are and how to read them: its scope, its registers, its exact register bytes. */
+  private frameState(): { at: { function: FunctionInfo; params: Variable[]; locals: Variable[] } | null; regs: Regs; innermost: boolean; regBytes?: (name: string) => Uint8Array | undefined } {
+    const f = this.frameCtx;
+    if (f) return { at: { function: f.fn, params: f.params, locals: f.locals }, regs: f.regs, innermost: f.innermost, ...(f.regBytes ? { regBytes: f.regBytes } : {}) };
+    const regs = this.dwarfRegs();
+    return { at: this.dwarf?.variablesAt(this.dwarf.pcOf(regs)!) ?? null, regs, innermost: true, regBytes: this.regBytes };
   }
 
   /** An expression's value as a number (a typed scalar's value, an array's address). */
@@ -212,9 +236,9 @@ export class Inspector {
   private typedVariable(name: string, regs: RegisterFile): Typed | undefined {
     const di = this.dwarf;
     if (!di) return undefined;
-    const dregs = this.dwarfRegs();
     void regs;
-    const at = di.variablesAt(di.pcOf(dregs)!);
+    const fs = this.frameState();
+    const dregs = fs.regs, at = fs.at;
     const local = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name);
     const g = local ? undefined : this.perCpu.global(name);
     const v = local ?? g?.variable;
@@ -223,7 +247,7 @@ export class Inspector {
       const a = g ? this.perCpu.addressOf(name) : undefined;
       return g && a !== undefined ? { kind: 'typed', type: g.type, address: a } : undefined;
     }
-    const state = { regs: dregs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
+    const state = { regs: dregs, readMemory: this.readMemory, innermost: fs.innermost, ...(fs.regBytes ? { regBytes: fs.regBytes } : {}) };
     const fn = at && (at.locals.includes(v) || at.params.includes(v)) ? at.function : null;
     const loc = di.evaluateLocation(v, state, fn);
     if (loc.kind === 'memory') return { kind: 'typed', type: v.type, address: this.image64 ? loc.address : loc.address >>> 0 };
@@ -494,11 +518,11 @@ export class Inspector {
   private variableValue(name: string): number | undefined {
     const di = this.dwarf;
     if (!di) return undefined;
-    const regs = this.dwarfRegs();
-    const at = di.variablesAt(di.pcOf(regs)!);
+    const fs = this.frameState();
+    const regs = fs.regs, at = fs.at;
     const v = at?.locals.find((x) => x.name === name) ?? at?.params.find((x) => x.name === name) ?? this.perCpu.global(name)?.variable;
     if (!v) return undefined;
-    const state = { regs, readMemory: this.readMemory, innermost: true, regBytes: this.regBytes };
+    const state = { regs, readMemory: this.readMemory, innermost: fs.innermost, ...(fs.regBytes ? { regBytes: fs.regBytes } : {}) };
     const t = strip(v.type);
     if (t.kind === 'array' || t.kind === 'struct' || t.kind === 'union') {
       const loc = di.evaluateLocation(v, state, at?.function ?? null);

@@ -1,8 +1,8 @@
-// A Linux kernel's call stack from its ORC tables (orc.ts), as the kernel's own unwinder walks
-// it: C frames and assembly entry code alike, across the IRQ stack and through pt_regs frames
-// that interrupt and exception entry (and Xen's upcall entry) saved, where the interrupted
-// frame continues below with its exact pc. Where ORC has no entry (code outside the kernel's
-// text), DWARF CFI takes over for that frame.
+// A Linux kernel's call stack: C frames by their DWARF CFI (which also restores the callee-saved
+// registers a caller's variables live in), and where CFI has nothing (assembly entry code, the
+// IRQ stack switch) by the kernel's ORC tables (orc.ts), as the kernel's own unwinder walks it:
+// through pt_regs frames that interrupt and exception entry (and Xen's upcall entry) saved,
+// where the interrupted frame continues below with its exact pc.
 
 import type { DebugInfo, Regs } from '../../emulator/loader/dwarf';
 import type { OrcTable } from './orc';
@@ -26,11 +26,14 @@ export function orcFrames(orc: OrcTable, di: DebugInfo | null, regs: Regs, read:
       pc, sp, fp: cur.rbp ?? 0, regs: cur, fn: di?.functionAt(exact ? pc : pc - 1) ?? null, exactPc: exact,
       ...(interruptedBy !== undefined ? { interruptedBy } : {}),
     });
-    let step = orc.unwind(cur, exact, read);
-    if (!step && orc.find(exact ? pc : pc - 1) === null) {
-      const u: { regs: Regs } | null | undefined = di?.unwind(cur, read, exact);
-      if (u) step = { regs: u.regs };
+    // C code: its CFI, which also says where each callee-saved register was saved (a caller's
+    // variables live in them); assembly without CFI (entry code, the IRQ stack switch): ORC.
+    let step: ReturnType<OrcTable['unwind']> = null;
+    if (di?.cfiRowAt(exact ? pc : pc - 1)) {
+      const u: { regs: Regs } | null | undefined = di.unwind(cur, read, exact);
+      if (u && u.regs.rip !== undefined) step = { regs: u.regs };
     }
+    step ??= orc.unwind(cur, exact, read);
     if (!step || step.regs.rip === undefined || step.regs.rip === 0) break;
     interruptedBy = step.ptRegs ? `pt_regs at ${hex64(step.ptRegs.address)}` : undefined;
     exact = step.ptRegs !== undefined;

@@ -78,6 +78,15 @@ test('per-CPU variables through GS base: current, this_cpu_ptr, per_cpu, $lx_cur
   assert.equal(await ev('sizeof(struct printk_info)'), gdbPrint('(int)sizeof(struct printk_info)'));
   await assert.rejects(dc.evaluateRequest({ expression: 'per_cpu(pcpu_hot, 2)', context: 'watch' }), /no per-CPU offset for CPU 2/);
   await assert.rejects(dc.evaluateRequest({ expression: 'container_of(prb, struct nothing_here, x)', context: 'watch' }), /no type named 'struct nothing_here'/);
+  // The Watch follows the selected frame: kmain's locals in its frame, schedule_point's in its own.
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  assert.deepEqual(frames.slice(0, 2).map((f) => f.name), ['schedule_point', 'kmain']);
+  const inFrame = async (expression: string, frameId: number) => (await dc.evaluateRequest({ expression, context: 'watch', frameId })).body.result;
+  assert.match(await inFrame('next->comm', frames[0]!.id), /^"init(\\|")/);
+  // kmain's volatile union lives in its stack frame (gcc keeps it in memory at -O2).
+  assert.equal(await inFrame('w.q', frames[1]!.id), '1234605616436508552');
+  assert.equal(await inFrame('w.b[0]', frames[1]!.id), "136 '\\210'");
+  await assert.rejects(dc.evaluateRequest({ expression: 'w.q', context: 'watch', frameId: frames[0]!.id }), /unknown name 'w'/);
   const cur = await ev('(unsigned long)current');
   await dc.continueRequest({ threadId: 1 });
   const out = await waitForOutput(dc, 'stdout', 'message ');
