@@ -147,3 +147,4 @@ test('Linux at run_init_process: current, the kernel log against the console, th
   const top = prof.functions[0]!;
   assert.ok(top.file && top.line, 'the costliest function names its costliest line');
 });
+
