@@ -346,16 +346,28 @@ extern volatile struct vcpu_info *pv_vcpu_info;
 #define HYPERVISOR_mmu_update(req, count, success_count, foreigndom) _pv_hypercall4(__HYPERVISOR_mmu_update, req, count, success_count, foreigndom)
 #define HYPERVISOR_set_gdt(frame_list, entries) _pv_hypercall2(__HYPERVISOR_set_gdt, frame_list, entries)
 #define HYPERVISOR_stack_switch(ss, esp) _pv_hypercall2(__HYPERVISOR_stack_switch, ss, esp)
+#ifdef __x86_64__
+#define HYPERVISOR_set_callbacks(event_address, failsafe_address, syscall_address) _pv_hypercall3(__HYPERVISOR_set_callbacks, event_address, failsafe_address, syscall_address)
+#else
 #define HYPERVISOR_set_callbacks(event_selector, event_address, failsafe_selector, failsafe_address) _pv_hypercall4(__HYPERVISOR_set_callbacks, event_selector, event_address, failsafe_selector, failsafe_address)
+#endif
 #define HYPERVISOR_fpu_taskswitch(set) _pv_hypercall1(__HYPERVISOR_fpu_taskswitch, set)
 #define HYPERVISOR_sched_op_compat(cmd, arg) _pv_hypercall2(__HYPERVISOR_sched_op_compat, cmd, arg)
 #define HYPERVISOR_platform_op(op) _pv_hypercall1(__HYPERVISOR_platform_op, op)
 #define HYPERVISOR_set_debugreg(reg, value) _pv_hypercall2(__HYPERVISOR_set_debugreg, reg, value)
 #define HYPERVISOR_get_debugreg(reg) _pv_hypercall1(__HYPERVISOR_get_debugreg, reg)
+#ifdef __x86_64__
+#define HYPERVISOR_update_descriptor(ma, desc) _pv_hypercall2(__HYPERVISOR_update_descriptor, ma, desc)
+#else
 #define HYPERVISOR_update_descriptor(ma_lo, ma_hi, desc_lo, desc_hi) _pv_hypercall4(__HYPERVISOR_update_descriptor, ma_lo, ma_hi, desc_lo, desc_hi)
+#endif
 #define HYPERVISOR_memory_op(cmd, arg) _pv_hypercall2(__HYPERVISOR_memory_op, cmd, arg)
 #define HYPERVISOR_multicall(call_list, nr_calls) _pv_hypercall2(__HYPERVISOR_multicall, call_list, nr_calls)
+#ifdef __x86_64__
+#define HYPERVISOR_update_va_mapping(va, new_val, flags) _pv_hypercall3(__HYPERVISOR_update_va_mapping, va, new_val, flags)
+#else
 #define HYPERVISOR_update_va_mapping(va, new_val_lo, new_val_hi, flags) _pv_hypercall4(__HYPERVISOR_update_va_mapping, va, new_val_lo, new_val_hi, flags)
+#endif
 #define HYPERVISOR_set_timer_op(timeout_lo, timeout_hi) _pv_hypercall2(__HYPERVISOR_set_timer_op, timeout_lo, timeout_hi)
 #define HYPERVISOR_event_channel_op_compat(op) _pv_hypercall1(__HYPERVISOR_event_channel_op_compat, op)
 #define HYPERVISOR_xen_version(cmd, arg) _pv_hypercall2(__HYPERVISOR_xen_version, cmd, arg)
@@ -363,7 +375,11 @@ extern volatile struct vcpu_info *pv_vcpu_info;
 #define HYPERVISOR_physdev_op_compat(op) _pv_hypercall1(__HYPERVISOR_physdev_op_compat, op)
 #define HYPERVISOR_grant_table_op(cmd, uop, count) _pv_hypercall3(__HYPERVISOR_grant_table_op, cmd, uop, count)
 #define HYPERVISOR_vm_assist(cmd, type) _pv_hypercall2(__HYPERVISOR_vm_assist, cmd, type)
+#ifdef __x86_64__
+#define HYPERVISOR_update_va_mapping_otherdomain(va, new_val, flags, domid) _pv_hypercall4(__HYPERVISOR_update_va_mapping_otherdomain, va, new_val, flags, domid)
+#else
 #define HYPERVISOR_update_va_mapping_otherdomain(va, new_val_lo, new_val_hi, flags, domid) _pv_hypercall5(__HYPERVISOR_update_va_mapping_otherdomain, va, new_val_lo, new_val_hi, flags, domid)
+#endif
 #define HYPERVISOR_vcpu_op(cmd, vcpuid, extra_args) _pv_hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpuid, extra_args)
 #define HYPERVISOR_set_segment_base(which, base) _pv_hypercall2(__HYPERVISOR_set_segment_base, which, base)
 #define HYPERVISOR_mmuext_op(op, count, success_count, domid) _pv_hypercall4(__HYPERVISOR_mmuext_op, op, count, success_count, domid)

@@ -30,6 +30,11 @@ export interface HypercallRow<S extends string = string> {
   readonly nr: number;
   readonly name: S;
   readonly args: readonly HypercallArg[];
+  /**
+   * The x86_64 ABI's arguments where they differ from x86_32's (a 64-bit value in one
+   * register instead of two halves, set_callbacks without selectors); absent: the same.
+   */
+  readonly args64?: readonly HypercallArg[];
   readonly summary: string;
   /** Whether guest/ offers a HYPERVISOR_<name> wrapper (iret is jumped to, never called). */
   readonly wrapper: boolean;
@@ -47,6 +52,11 @@ function hc<S extends string>(nr: number, name: S, args: HypercallArg[], summary
   return { nr, name, args, summary, wrapper, ...(cycles !== undefined ? { cycles } : {}) };
 }
 
+/** A row whose x86_64 arguments differ (xen-x86_64.h's conventions; Linux's asm/xen/hypercall.h). */
+function x64<S extends string>(row: HypercallRow<S>, args64: HypercallArg[]): HypercallRow<S> {
+  return { ...row, args64 };
+}
+
 // Cycles: simple bookkeeping 40-60; a table walk or a few guest words 150-200; page-table
 // validation and descriptor checks 150-400 (plus perPageTableEntry in pv-costs); the console
 // and scheduler paths 300-400 (a copy out of the guest, or a vCPU block and wake).
@@ -56,19 +66,19 @@ const ROWS = [
     'Batch of validated page-table and machine-to-phys updates.', 150),
   hc(2, 'set_gdt', [a('frame_list', 'pointer'), a('entries', 'count')], 'Install a GDT given as machine frames.', 400),
   hc(3, 'stack_switch', [a('ss', 'selector', 'FLAT_'), a('esp', 'address')], 'Set the kernel stack used on a ring 3 -> ring 1 transition.', 50),
-  hc(4, 'set_callbacks', [a('event_selector', 'selector', 'FLAT_'), a('event_address', 'address'), a('failsafe_selector', 'selector', 'FLAT_'), a('failsafe_address', 'address')],
-    'Register the event and failsafe callbacks.', 50),
+  x64(hc(4, 'set_callbacks', [a('event_selector', 'selector', 'FLAT_'), a('event_address', 'address'), a('failsafe_selector', 'selector', 'FLAT_'), a('failsafe_address', 'address')],
+    'Register the event and failsafe callbacks.', 50), [a('event_address', 'address'), a('failsafe_address', 'address'), a('syscall_address', 'address')]),
   hc(5, 'fpu_taskswitch', [a('set', 'value')], 'Set (1) or clear (0) CR0.TS.', 40),
   hc(6, 'sched_op_compat', [a('cmd', 'command', 'SCHEDOP_'), a('arg', 'value')], 'Old scheduler operations.'),
   hc(7, 'platform_op', [a('op', 'pointer')], 'Platform operations (dom0).'),
   hc(8, 'set_debugreg', [a('reg', 'value'), a('value', 'value')], 'Write a debug register.'),
   hc(9, 'get_debugreg', [a('reg', 'value')], 'Read a debug register.'),
-  hc(10, 'update_descriptor', [a('ma_lo', 'machine-address'), a('ma_hi', 'machine-address'), a('desc_lo', 'value'), a('desc_hi', 'value')],
-    'Write one GDT/LDT descriptor by machine address.', 150),
+  x64(hc(10, 'update_descriptor', [a('ma_lo', 'machine-address'), a('ma_hi', 'machine-address'), a('desc_lo', 'value'), a('desc_hi', 'value')],
+    'Write one GDT/LDT descriptor by machine address.', 150), [a('ma', 'machine-address'), a('desc', 'value')]),
   hc(12, 'memory_op', [a('cmd', 'command'), a('arg', 'pointer')], 'Reservation and memory map operations.', 200),
   hc(13, 'multicall', [a('call_list', 'pointer'), a('nr_calls', 'count')], 'Run a batch of hypercalls.', 100),
-  hc(14, 'update_va_mapping', [a('va', 'address'), a('new_val_lo', 'value'), a('new_val_hi', 'value'), a('flags', 'flags', 'UVMF_')],
-    'Write the PTE that maps a virtual address.', 200),
+  x64(hc(14, 'update_va_mapping', [a('va', 'address'), a('new_val_lo', 'value'), a('new_val_hi', 'value'), a('flags', 'flags', 'UVMF_')],
+    'Write the PTE that maps a virtual address.', 200), [a('va', 'address'), a('new_val', 'value'), a('flags', 'flags', 'UVMF_')]),
   hc(15, 'set_timer_op', [a('timeout_lo', 'value'), a('timeout_hi', 'value')], 'One-shot timer at a system time (ns).', 150),
   hc(16, 'event_channel_op_compat', [a('op', 'pointer')], 'Old event channel interface.'),
   hc(17, 'xen_version', [a('cmd', 'command', 'XENVER_'), a('arg', 'pointer')], 'Version and feature queries.', 50),
@@ -76,8 +86,8 @@ const ROWS = [
   hc(19, 'physdev_op_compat', [a('op', 'pointer')], 'Old physical device interface.'),
   hc(20, 'grant_table_op', [a('cmd', 'command'), a('uop', 'pointer'), a('count', 'count')], 'Grant table operations.', 300),
   hc(21, 'vm_assist', [a('cmd', 'command', 'VMASST_CMD_'), a('type', 'value', 'VMASST_TYPE_')], 'Enable or disable a VM assist.', 40),
-  hc(22, 'update_va_mapping_otherdomain', [a('va', 'address'), a('new_val_lo', 'value'), a('new_val_hi', 'value'), a('flags', 'flags', 'UVMF_'), a('domid', 'domain')],
-    'update_va_mapping for another domain.'),
+  x64(hc(22, 'update_va_mapping_otherdomain', [a('va', 'address'), a('new_val_lo', 'value'), a('new_val_hi', 'value'), a('flags', 'flags', 'UVMF_'), a('domid', 'domain')],
+    'update_va_mapping for another domain.'), [a('va', 'address'), a('new_val', 'value'), a('flags', 'flags', 'UVMF_'), a('domid', 'domain')]),
   hc(23, 'iret', [], 'Return from an exception or event (jumped to, not called).', 100, false),
   hc(24, 'vcpu_op', [a('cmd', 'command', 'VCPUOP_'), a('vcpuid', 'value'), a('extra_args', 'pointer')], 'Per-vCPU operations (timers, up/down, vcpu_info).', 150),
   hc(25, 'set_segment_base', [a('which', 'command'), a('base', 'address')], 'Set FS/GS base (64-bit guests only).'),

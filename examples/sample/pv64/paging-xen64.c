@@ -43,7 +43,7 @@ static unsigned long new_table(unsigned int pin) {
 
 static long map_pte(uptr va, uptr pa, int writable) {
   unsigned long pte = (pa & ~0xFFFul) | (writable ? PTE_FLAGS : PTE_FLAGS & ~2ul);
-  return _pv_hypercall3(__HYPERVISOR_update_va_mapping, va, pte, UVMF_INVLPG);
+  return HYPERVISOR_update_va_mapping(va, pte, UVMF_INVLPG);
 }
 
 /* The tables this kernel added, by the index above them (one chain is all the sample needs). */

@@ -1,8 +1,8 @@
 /* paravirt: target=pv64 */
 /* The 64-bit PV flavour's platform: what pv/ does for a 32-bit PV kernel, in the x86_64 ABI.
    A 64-bit PV kernel runs in ring 3; hypercalls go through the page's SYSCALL stubs with the
-   arguments in RDI, RSI, RDX, R10, R8. Where the x86_64 hypercall takes fewer arguments than
-   the x86_32 one (update_va_mapping takes the PTE in one register) the raw form is used. */
+   arguments in RDI, RSI, RDX, R10, R8, and paravirt.h's wrappers take the x86_64 arguments
+   (update_va_mapping the whole PTE in one). */
 #include "../pv/xen.h"
 
 volatile struct vcpu_info *pv_vcpu_info;
@@ -14,7 +14,7 @@ static char shared_page[4096] __attribute__((aligned(4096)));
 /* ---- console: console_io, and shared_info mapped first ---- */
 void console_init(void) {
   xen_shared = (struct shared_info *)shared_page;
-  _pv_hypercall3(__HYPERVISOR_update_va_mapping, (unsigned long)shared_page, xen_start_info->shared_info | 0x67, UVMF_INVLPG);
+  HYPERVISOR_update_va_mapping((unsigned long)shared_page, xen_start_info->shared_info | 0x67, UVMF_INVLPG);
   pv_vcpu_info = &xen_shared->vcpu_info[0];
 }
 
