@@ -77,9 +77,10 @@ export class FifoEvents {
     word |= 1 << FIFO_LINKED;
     this.setWord(w, word & ~LINK_MASK);
     // Link behind the queue's tail if the guest has not consumed it yet; else the port is the new head.
+    // A port that is its queue's tail already finds its own LINKED just set: the queue is empty then.
     let linked = false;
     const tail = this.tail[q];
-    if (tail !== 0) {
+    if (tail !== 0 && tail !== port) {
       const tw = this.wordPa(tail);
       if (tw >= 0 && ((this.word(tw) >>> FIFO_LINKED) & 1)) {
         this.setWord(tw, (this.word(tw) & ~LINK_MASK) | port);

@@ -18,6 +18,7 @@ import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from '
 import { PvKind } from '../trace/record-kinds';
 import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName } from './hypercall-table';
 import { BATCH_SLICE, Continuation } from './continuation';
+import { multicallEntryLayout } from './layouts';
 import { ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
 import { iret64 } from './iret64';
 import { callbackOp64, setCallbacks64, setSegmentBase, setTrapTable64 } from './hypercalls64';
@@ -247,29 +248,39 @@ function machphysMfnList64(d: PvDomain, arg: number): number {
   return 0;
 }
 
+/**
+ * multicall(call_list, nr_calls): multicall_entry_t of the guest's width (xen_ulong_t op, result
+ * and args[6]: 4 or 8 bytes each), run in order with each result written back in place; a
+ * 64-bit op with high bits set is no hypercall. A multicall or iret inside is refused.
+ */
 function multicall(d: PvDomain, list: number, n: number): number {
-  const a = d.access;
+  const a = d.access, width = d.width, L = multicallEntryLayout(width);
   if (n > 0x7fffffff) return -EINVAL;
   const slice = Math.min(n, BATCH_SLICE);
   for (let i = 0; i < slice; i++) {
-    const at = list + i * 32;
-    const op = a.u32(at);
-    const args = new ListArgs(32, [a.u32(at + 8), a.u32(at + 12), a.u32(at + 16), a.u32(at + 20), a.u32(at + 24), a.u32(at + 28)]);
-    a.checkWritable(at + 4, 4);
+    const at = list + i * L.SIZE;
+    const los: number[] = [], his: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      const w = at + L.args + k * L.argBytes;
+      los.push(a.u32(w)); his.push(width === 64 ? a.u32(w + 4) : 0);
+    }
+    const op = a.u32(at + L.op), opHi = width === 64 ? a.u32(at + L.op + 4) : 0;
+    a.checkWritable(at + L.result, L.argBytes);
     let rc: number;
     if (op === HC.multicall || op === HC.iret) rc = -EINVAL;
+    else if (opHi !== 0) rc = UNKNOWN;
     else {
-      try { rc = dispatch(d, op, args, true); }
+      try { rc = dispatch(d, op, new ListArgs(width, los, his), true); }
       catch (e) { if (!(e instanceof GuestFault)) throw e; rc = -EFAULT; }
     }
     const known = rc !== UNKNOWN;
     if (!known) rc = -ENOSYS;
     const name = known ? hypercallName(op) : 'unknown';
     d.log.countHypercall(known ? op : -1, d.log.costs.handler[name] ?? d.log.costs.defaultHandler, rc < 0);
-    a.set32(at + 4, rc);
+    if (width === 64) a.set64(at + L.result, rc); else a.set32(at + L.result, rc);
     if (d.dead) return 0;
   }
-  if (slice < n) throw new Continuation([list + slice * 32, n - slice, 0, 0, 0]);
+  if (slice < n) throw new Continuation([list + slice * L.SIZE, n - slice]);
   return 0;
 }
 

@@ -5,7 +5,7 @@
 // for translated guests (shared_info and grant-table frames placed in the guest's physmap).
 // PV-only queries about the M2P table stay with the PV dispatcher (machphys_*).
 
-import { DOMID_SELF, EFAULT, EACCES_, EINVAL, ENOSYS, ESRCH, MEMOP_CMD_MASK, MEMOP_EXTENT_SHIFT, PAGE, XENMAPIDX_grant_table_status, XENMAPSPACE, XENMEM } from './abi';
+import { DOMID_SELF, EACCES_, EINVAL, ENOSYS, EPERM, ESRCH, MEMOP_CMD_MASK, MEMOP_EXTENT_SHIFT, XENMAPIDX_grant_table_status, XENMAPSPACE, XENMEM } from './abi';
 import { GuestFault } from './guest-access';
 import type { GrantTable } from './grant-table';
 import { addToPhysmapLayout, E820_ENTRY, memoryMapLayout, memoryReservationLayout, wordBytes } from './layouts';
@@ -36,7 +36,9 @@ export function memoryOp(x: MemoryOpContext, cmd: number, arg: number): number |
     case XENMEM.current_reservation: case XENMEM.maximum_reservation: case XENMEM.maximum_gpfn: {
       if (start) return -EINVAL;
       const dom = g.u16(arg);
-      if (!ownDomain(dom)) return -ESRCH; // a domU sees no other domain
+      // dom0 exists but XSM keeps its numbers from a domU; any other domain does not exist.
+      if (dom === 0) return -EPERM;
+      if (!ownDomain(dom)) return -ESRCH;
       return op === XENMEM.current_reservation ? mem.currentPages() : op === XENMEM.maximum_reservation ? mem.maxPages() : mem.maximumGpfn();
     }
     case XENMEM.memory_map: {
@@ -55,13 +57,14 @@ export function memoryOp(x: MemoryOpContext, cmd: number, arg: number): number |
       g.set32(arg + L.nrEntries, n);
       return 0;
     }
-    case XENMEM.machine_memory_map: return -1; // EPERM: the host's map is the hardware domain's to read
+    case XENMEM.machine_memory_map: return -EPERM; // the host's map is the hardware domain's to read
     case XENMEM.add_to_physmap: {
       const L = addToPhysmapLayout(width);
       const dom = g.u16(arg + L.domid), space = g.u32(arg + L.space);
       const idx = wordBytes(width) === 8 ? g.u64(arg + L.idx) : g.u32(arg + L.idx);
       const gpfn = wordBytes(width) === 8 ? g.u64(arg + L.gpfn) : g.u32(arg + L.gpfn);
       if (space === XENMAPSPACE.gmfn_foreign) return -ENOSYS; // only through add_to_physmap_batch
+      if (dom === 0) return -EPERM;
       if (!ownDomain(dom)) return -ESRCH;
       // A PV guest is not translated: it maps hypervisor pages by MFN through its page tables instead.
       if (!x.host.autoTranslated || !mem.placeFrame) return -EACCES_;
@@ -132,4 +135,3 @@ function reservation(x: MemoryOpContext, op: number, arg: number, start: number)
 
 function signed64(lo: number, hi: number): number { return (hi | 0) * 0x100000000 + (lo >>> 0); }
 
-export { EFAULT, PAGE };

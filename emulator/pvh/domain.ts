@@ -4,6 +4,7 @@
 // domain's callback vector), where the guest put shared_info, the width its shared
 // structures were latched at, and the way it stopped (sched_op shutdown).
 
+import { RUNSTATE } from '../pv/layouts';
 import type { Cpu } from '../cpu';
 import type { PhysicalMemory } from '../memory/physical-memory';
 import type { PvhBoot } from '../loader/boot-plan';
@@ -77,7 +78,7 @@ export class PvhDomain {
 
   /** Something became deliverable: a blocked vCPU wakes, and the upcall is injected. */
   kick(): void {
-    if (this.blocked) { this.blocked = false; this.cpu.halted = false; }
+    if (this.blocked) { this.blocked = false; this.cpu.halted = false; this.xen.vcpu.setRunstate(RUNSTATE.running, this.xen.vmAssist); }
     this.updateTime();
     this.onUpcall();
     this.cpu.irqPoll = true;
@@ -92,6 +93,7 @@ export class PvhDomain {
     this.events.upcallMask = false;
     if (this.events.upcallPending) return 0;
     this.blocked = true;
+    this.xen.vcpu.setRunstate(RUNSTATE.blocked, this.xen.vmAssist);
     this.cpu.halted = true;
     this.cpu.attn = true;
     return 0;
