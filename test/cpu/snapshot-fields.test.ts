@@ -34,7 +34,7 @@ const NOT_STATE = [
   'noTlb', 'drTlb', 'codePage', 'fetchPage', 'fetchBase', 'blocks', 'blockThreshold',
   // The run loop's own flags between run() calls (each run() sets them again).
   'attn', 'careful', 'limit', 'stopCode', 'deadlineDirty', 'pauseRequested', 'requestPending', 'pendingRequest', 'filterHit', 'tripleFault',
-  'watchHit', 'intercept',
+  'watchHit', 'intercept', 'syscallHook',
   // The debugger's (breakpoints are the session's, not the guest's) and the wiring to the rest of the machine.
   'breakpoints', 'bpPages', 'bpLow', 'bpSkip', 'hasBp', 'onWatch', 'mem', 'u8', 'i32', 'u16', 'ramBytes', 'platform', 'sink', 'controls',
   'portOwners', 'msrReserved', 'coverage',
