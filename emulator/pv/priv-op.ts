@@ -14,6 +14,7 @@ import { loadBase } from './mmu-ops';
 import { pvRdmsr, pvRdtsc, pvWrmsr } from './priv-msr';
 import { getDebugReg, setDebugReg } from './debug-regs';
 import { joinAddress } from './hypercall-args';
+import { applyPvCpuidPolicy } from './cpuid-policy';
 
 const FLAG_IF = 0x200;
 export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
@@ -48,6 +49,8 @@ export function forcedCpuid(d: PvDomain): Emulated | null {
 export function pvCpuid(d: PvDomain): void {
   const r = d.cpu.regs;
   const leaf = r[0] >>> 0;
+  // In 64-bit mode CPUID's 32-bit results clear the registers' high halves.
+  if (d.cpu.long64) d.cpu.regsHi.fill(0, 0, 4);
   if (leaf >= 0x40000000 && leaf < 0x40000100) {
     const sig = 'XenVMMXenVMM';
     const w = (i: number) => sig.charCodeAt(i) | (sig.charCodeAt(i + 1) << 8) | (sig.charCodeAt(i + 2) << 16) | (sig.charCodeAt(i + 3) << 24);
@@ -58,11 +61,11 @@ export function pvCpuid(d: PvDomain): void {
       default: r[0] = 0; r[3] = 0; r[1] = 0; r[2] = 0; return;
     }
   }
+  const sub = r[1] >>> 0;
   cpuid(d.cpu);
-  if (leaf === 1) {
-    r[1] |= 1 << 31;              // ECX.hypervisor
-    r[1] &= ~((1 << 5) | (1 << 3)); // no VMX, no MONITOR for a PV guest
-  }
+  // Xen's default PV policy: only the features it offers every guest (no VMX, MONITOR, PSE, PGE, 1 GiB pages, ...).
+  applyPvCpuidPolicy(r, leaf, sub);
+  if (leaf === 1) r[1] |= 1 << 31; // ECX.hypervisor
 }
 
 /** Emulates a privileged instruction at EIP; null when Xen would not (the #GP goes to the guest). */

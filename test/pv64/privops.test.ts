@@ -63,3 +63,14 @@ test('the M2P queries give Xen\'s x86_64 range and the first frame of the table'
   const dv = new DataView(m2p.buffer, m2p.byteOffset);
   assert.deepEqual([dv.getBigUint64(0, true), dv.getBigUint64(8, true)], [0n, 1n]);
 });
+
+test('multicall with 64-bit entries, and a batch long enough to be continued across its SYSCALL', () => {
+  assert.equal(v('multicall'), 0n);
+  assert.equal(v('mc_result0') >> 16n, 4n, 'xen_version\'s result in the first entry');
+  assert.equal(BigInt.asIntN(64, v('mc_result1')), -fact('ENOSYS'), 'an unknown op\'s -ENOSYS, 64 bits wide');
+  assert.equal(v('mmu_600'), 0n);
+  assert.equal(v('mmu_600_done'), 600n, 'pdone counts every request through the continuation');
+  assert.equal(v('scratch_last'), 599n, 'request 599 wrote entry 87 (599 mod 512) last');
+  // 600 requests are two slices: the SYSCALL is taken twice for one call.
+  assert.equal(run().machine.exits.hypercalls?.mmu_update, 2);
+});

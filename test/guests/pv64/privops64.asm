@@ -24,6 +24,11 @@ mapping: resq 3
 mfnlist_arg: resq 3
 mfns: resq 8
 iopl_arg: resd 2
+mc: resq 16                                 ; two multicall entries of 64 bytes
+alignb 4096
+scratch: resb 4096
+reqs: resq 2 * 600                          ; 600 mmu_update requests
+done_count: resq 1
 
 section .data
 align 16
@@ -154,9 +159,53 @@ _start:
     mov eax, [mfnlist_arg + 16]
     SHOW "m2p_chunks", rax
     SHOW "m2p_first_mfn", [mfns]
+    ; multicall with the 64-bit entry layout {op, result, args[6]} of 8 bytes each.
+    mov qword [mc], __HYPERVISOR_xen_version
+    mov qword [mc + 16], XENVER_version
+    mov qword [mc + 64], 60                 ; no such hypercall
+    HYPERVISOR_multicall mc, 2
+    SHOW "multicall", rax
+    SHOW "mc_result0", [mc + 8]
+    SHOW "mc_result1", [mc + 64 + 8]
+
+    ; 600 mmu_update requests in one call: more than one slice, so the hypercall is continued
+    ; (RIP back on the SYSCALL, the arguments advanced, the count flagged) and runs to the end.
+    lea rax, [scratch]
+    call mfn_of_ro
+    shl rax, 12
+    lea rdi, [reqs]
+    xor rcx, rcx
+.fill:
+    mov rdx, rcx
+    and rdx, 511
+    lea rdx, [rax + rdx * 8]
+    mov [rdi], rdx                          ; ptr: an entry of the scratch page (an ordinary page)
+    mov [rdi + 8], rcx                      ; val
+    add rdi, 16
+    inc rcx
+    cmp rcx, 600
+    jne .fill
+    HYPERVISOR_mmu_update reqs, 600, done_count, DOMID_SELF
+    SHOW "mmu_600", rax
+    SHOW "mmu_600_done", [done_count]
+    SHOW "scratch_last", [scratch + 87 * 8]
     PRINT msg_done
     xor rdi, rdi
     call shutdown
+
+; mfn_of_ro: RAX = kernel address -> RAX = its frame (p2m lookup).
+mfn_of_ro:
+    push rcx
+    push rdx
+    mov rcx, VIRT_BASE
+    sub rax, rcx
+    shr rax, 12
+    mov rdx, [start_info_ptr]
+    mov rdx, [rdx + 104]
+    mov rax, [rdx + rax * 8]
+    pop rdx
+    pop rcx
+    ret
 
 gp_handler:                                 ; frame: RCX, R11, error code, RIP, ...
     inc qword [gp_count]
