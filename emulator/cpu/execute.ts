@@ -22,7 +22,7 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
-const { CS, DB, DS, ES, FLAG_IF, FLAG_RF, FLAG_TF, FS, GP, GS, SS, UD } = K;
+const { CR0_PG, CR4_SMEP, CS, DB, DS, ES, FLAG_IF, FLAG_RF, FLAG_TF, FS, GP, GS, SS, UD } = K;
 const { FAULT, T_NX } = MA;
 const { RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH } = OP;
 const { ONE_BYTE, ONE_BYTE64, TWO_BYTE, TWO_BYTE64 } = D;
@@ -113,6 +113,26 @@ export class Cpu extends PortCpu {
     this.flushTlb();
   }
 
+  /**
+   * The TLB entry for fetching at `lin` after a miss, filled here when the fetch would succeed
+   * (the walk finds it present and executable, SMEP allows it, no watch is on the page), so a
+   * TLB flush (every CR3 load of a kernel with page-table isolation drops its own text) does
+   * not send the next instruction to the interpreter and then compile a second block one
+   * instruction further on. Anything else is the interpreter's, which faults as it must.
+   */
+  private fetchEntry(lin: number): number {
+    const page = lin >>> 12;
+    if (this.noTlb[page] || this.drTlb[page]) return 0;
+    const user = this.cpl === 3;
+    if (this.cr0 & CR0_PG) {
+      if (this.walk(lin, false, user, false, true) < 0) return 0;
+      if (!user && this.walkUser && (this.cr4 & CR4_SMEP)) return 0;
+    }
+    this.accSize = 1;
+    this.xlate(lin, false, user, true);
+    return this.tlbR[page];
+  }
+
   /** The compiled block for the instruction at CS:EIP, or null when the interpreter should run it. */
   private blockHere(): Block | null {
     // 64-bit code compiles while RIP is in the sign-extended 32-bit range (block-compiler64.ts),
@@ -122,7 +142,8 @@ export class Cpu extends PortCpu {
       if (!this.long64 || this.ripHi !== (this.eip >> 31) || ((this.eip >>> 12) & 0x7ffff) === 0x7ffff) return null;
     } else if (!this.cs32 || !this.ss32) return null;
     const lin = (this.csBase + this.eip) | 0;
-    const e = this.tlbR[lin >>> 12];
+    let e = this.tlbR[lin >>> 12];
+    if ((e & 1) === 0) e = this.fetchEntry(lin);
     if ((e & (3 | T_NX)) !== 1) return null;   // not cached, not RAM, or not executable: interpret (and fault)
     const cache = this.blocks!;
     const phys = (e & -4096) | (lin & 0xfff);

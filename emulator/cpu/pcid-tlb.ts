@@ -31,24 +31,32 @@ export class PcidTlb {
    * drops them from the live TLB.
    */
   save(pcid: number, list: Int32Array, count: number): void {
+    // Linux with page-table isolation switches PCID at every kernel entry and exit, so this
+    // allocates nothing in the steady state: a set's arrays are reused when they are big
+    // enough. A page listed twice is saved twice; restore skips the second copy.
+    let s = this.saved.get(pcid);
     this.saved.delete(pcid);
+    if (s === undefined || s.pages.length < count) s = this.spare.length && this.spare[this.spare.length - 1]!.pages.length >= count ? this.spare.pop()! : newSaved(Math.max(count, 64));
     let n = 0;
-    for (let i = 0; i < count; i++) if (this.nonGlobal(list[i]!)) n++;
-    if (n === 0) return;
-    const s: Saved = { pages: new Int32Array(n), rs: new Int32Array(n), ws: new Int32Array(n), ru: new Int32Array(n), wu: new Int32Array(n), n: 0 };
-    const seen = new Set<number>();
+    const g = this.globalBit;
     for (let i = 0; i < count; i++) {
       const p = list[i]!;
-      if (!this.nonGlobal(p) || seen.has(p)) continue;
-      seen.add(p);
       const rs = this.tlbRS[p]!, ru = this.tlbRU[p]!;
-      const j = s.n++;
-      s.pages[j] = p;
+      const keepS = rs !== 0 && (rs & g) === 0, keepU = ru !== 0 && (ru & g) === 0;
+      if (!keepS && !keepU) continue;
       // Write entries exist only beside a read entry of the same translation.
-      if (rs && !(rs & this.globalBit)) { s.rs[j] = rs; s.ws[j] = this.tlbWS[p]!; }
-      if (ru && !(ru & this.globalBit)) { s.ru[j] = ru; s.wu[j] = this.tlbWU[p]!; }
+      s.pages[n] = p;
+      s.rs[n] = keepS ? rs : 0; s.ws[n] = keepS ? this.tlbWS[p]! : 0;
+      s.ru[n] = keepU ? ru : 0; s.wu[n] = keepU ? this.tlbWU[p]! : 0;
+      n++;
     }
-    if (this.saved.size >= MAX_SAVED) this.saved.delete(this.saved.keys().next().value as number);
+    s.n = n;
+    if (n === 0) { this.recycle(s); return; }
+    if (this.saved.size >= MAX_SAVED) {
+      const oldest = this.saved.keys().next().value as number;
+      this.recycle(this.saved.get(oldest)!);
+      this.saved.delete(oldest);
+    }
     this.saved.set(pcid, s);
   }
 
@@ -61,6 +69,7 @@ export class PcidTlb {
     const s = this.saved.get(pcid);
     if (s === undefined) return count;
     this.saved.delete(pcid);
+    this.recycle(s);
     for (let j = 0; j < s.n; j++) {
       const p = s.pages[j]!;
       const wasEmpty = (this.tlbRS[p]! | this.tlbRU[p]!) === 0;
@@ -75,7 +84,12 @@ export class PcidTlb {
   }
 
   /** Forget one PCID's translations (MOV to CR3 without bit 63, INVPCID type 1). */
-  drop(pcid: number): void { this.saved.delete(pcid); }
+  drop(pcid: number): void {
+    const s = this.saved.get(pcid);
+    if (s === undefined) return;
+    this.saved.delete(pcid);
+    this.recycle(s);
+  }
 
   /** Forget one page of one PCID (INVPCID type 0), or of every PCID (pcid -1). */
   dropPage(pcid: number, page: number): void {
@@ -86,15 +100,25 @@ export class PcidTlb {
   }
 
   /** Forget everything (a flush of all PCIDs). */
-  clear(): void { this.saved.clear(); }
+  clear(): void {
+    if (this.saved.size === 0) return;
+    for (const s of this.saved.values()) this.recycle(s);
+    this.saved.clear();
+  }
 
   /** Write entries go (dirty-page tracking restarted: the next store must be seen). */
   dropWrites(): void {
-    for (const s of this.saved.values()) { s.ws.fill(0); s.wu.fill(0); }
+    for (const s of this.saved.values()) { s.ws.fill(0, 0, s.n); s.wu.fill(0, 0, s.n); }
   }
 
-  private nonGlobal(p: number): boolean {
-    const rs = this.tlbRS[p]!, ru = this.tlbRU[p]!;
-    return (rs !== 0 && !(rs & this.globalBit)) || (ru !== 0 && !(ru & this.globalBit));
+  /** Sets no longer in use, kept for their arrays (restore's set is recycled before it is read). */
+  private readonly spare: Saved[] = [];
+
+  private recycle(s: Saved): void {
+    if (this.spare.length < 4) { this.spare.push(s); this.spare.sort((a, b) => a.pages.length - b.pages.length); }
   }
+}
+
+function newSaved(capacity: number): Saved {
+  return { pages: new Int32Array(capacity), rs: new Int32Array(capacity), ws: new Int32Array(capacity), ru: new Int32Array(capacity), wu: new Int32Array(capacity), n: 0 };
 }
