@@ -114,7 +114,7 @@ function batch(x: GrantOpContext, cmd: number, uop: number, count: number, size:
 
 function mapOne(x: GrantOpContext, at: number): void {
   const g = x.host.guest, L = GNTTAB_MAP_GRANT_REF;
-  const hostAddr = g.u64(at + L.hostAddr), flags = g.u32(at + L.flags), ref = g.u32(at + L.ref), dom = g.u16(at + L.dom);
+  const hostAddr = hostAddress(x, at + L.hostAddr), flags = g.u32(at + L.flags), ref = g.u32(at + L.ref), dom = g.u16(at + L.dom);
   g.checkWritable(at, L.SIZE);
   const done = (status: number, handle = 0, bus = 0) => { g.set16(at + L.status, status); g.set32(at + L.handle, handle); g.set64(at + L.devBusAddr, bus); };
   if ((flags & (GNTMAP.device_map | GNTMAP.host_map)) === 0) { done(GNTST.bad_gntref); return; }
@@ -138,7 +138,7 @@ function mapOne(x: GrantOpContext, at: number): void {
 
 function unmapOne(x: GrantOpContext, at: number): void {
   const g = x.host.guest, L = GNTTAB_UNMAP_GRANT_REF, t = x.grants;
-  const hostAddr = g.u64(at + L.hostAddr), bus = g.u64(at + L.devBusAddr), handle = g.u32(at + L.handle);
+  const hostAddr = hostAddress(x, at + L.hostAddr), bus = g.u64(at + L.devBusAddr), handle = g.u32(at + L.handle);
   g.checkWritable(at + L.status, 2);
   const m = handle < t.maps.length ? t.maps[handle] : null;
   if (!m) { g.set16(at + L.status, GNTST.bad_handle); return; }
@@ -190,6 +190,12 @@ function copyOne(x: GrantOpContext, at: number): void {
   if (s.ref >= 0) x.grants.release(s.ref);
   if (d.ref >= 0) x.grants.release(d.ref);
   g.set16(at + L.status, GNTST.okay);
+}
+
+/** host_addr (uint64_t): a 64-bit guest's virtual address read as the CPU's signed canonical number. */
+function hostAddress(x: GrantOpContext, at: number): number {
+  const g = x.host.guest;
+  return x.host.width === 64 && !x.host.autoTranslated ? signed64(g.u32(at), g.u32(at + 4)) : g.u64(at);
 }
 
 function signed64(lo: number, hi: number): number { return (hi | 0) * 0x100000000 + (lo >>> 0); }

@@ -4,7 +4,7 @@
 // through GuestAccess, so a bad one yields -EFAULT.
 
 import {
-  CALLBACKOP_register, CALLBACKOP_unregister, CALLBACKTYPE, CONS_IN, DOMID_SELF, EFAULT, EINVAL, ENOENT, ENOSYS, EEXIST,
+  CALLBACKOP_register, EOPNOTSUPP, CALLBACKOP_unregister, CALLBACKTYPE, CONS_IN, DOMID_SELF, EFAULT, EINVAL, ENOENT, ENOSYS, EEXIST,
   ENODEV, EPERM, ESRCH, ETIME, GNTST_bad_domain, GNTST_general_error, GNTTABOP, HYPERVISOR_VIRT_START, MACH2PHYS_VIRT_END,
   MACH2PHYS_VIRT_START, MAX_GRANT_FRAMES, PAGE, PHYSDEVOP_set_iopl, SCHEDOP, VCPUOP, VCPU_SSHOTTMR_future,
   VMASST_CMD_disable, VMASST_CMD_enable, VMASST_VALID_MASK, XENMEM, XENVER, XEN_CAPABILITIES, XEN_EXTRAVERSION,
@@ -157,7 +157,7 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   kexec_op: null,
   tmem_op: null,
   argo_op: null,
-  xenpmu_op: null,
+  xenpmu_op: () => -EOPNOTSUPP, // do_xenpmu_op with the vPMU off (Xen's default)
   dm_op: null,
   hypfs_op: null,
 };

@@ -12,6 +12,7 @@ import { buildDomain, type DomainLayout } from './domain-builder';
 import { buildDomain64 } from './domain-builder64';
 import { bounceException64, deliverUpcall64, rip64, setRip64, softInterrupt64, userSyscall64 } from './entry64';
 import { hypercall } from './hypercalls';
+import { pvGrantMapper } from './grant-map-pv';
 import { emulatePrivileged, forcedCpuid } from './priv-op';
 import { emulatePtWrite } from './ptwr';
 import { emulatePtWrite64 } from './ptwr64';
@@ -42,6 +43,7 @@ export class PvHypervisor {
   constructor(private readonly cpu: Cpu, mem: PhysicalMemory, private readonly pc: Platform,
     serialOut: (b: number) => void, opts: PvHypervisorOptions = {}) {
     this.domain = new PvDomain(cpu, mem, serialOut);
+    Object.assign(this.domain.services, pvGrantMapper(this.domain));
     this.domain.options.privileged = opts.privileged ?? 'xen';
     this.platform = this.makePlatform();
   }

@@ -106,6 +106,11 @@ test('svc-domu: the Xen services as a 64-bit PV guest answers them', { skip, tim
     // another domain's reservation is not ours to change (0 done). add_to_physmap is for translated guests.
     decrease: 1, after_decrease: 1, increase: 1, increase_gave_it_back: 1, increase_at_max: 0, decrease_other_domain: 0,
     add_to_physmap_pv: EACCES,
+    // GNTTABOP_map_grant_ref with GNTMAP_host_map at a virtual address (create_grant_va_mapping):
+    // the granted page shows through it, the entry is reading|writing while mapped, free after
+    // the unmap; a write map of a GTF_readonly grant fails.
+    map_self_status: GNTST.okay, map_readonly_for_write_status: GNTST.general_error, map_window_shows_page: 1,
+    map_in_use_flags: GTF.reading | GTF.writing, unmap_self_status: GNTST.okay, unmapped_flags: 0,
     // HYPERVISOR_VIRT_START of xen-x86_64.h.
     virt_start: '0xffff800000000000',
     // physdev_op (arch/x86/physdev.c) for a domU: no PIRQ is bound; the EOI page once; IRQ mapping is dom0's.

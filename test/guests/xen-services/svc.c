@@ -22,6 +22,9 @@
 static char page_a[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static char page_b[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static char page_c[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+#ifdef CONFIG_PARAVIRT
+static char map_window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+#endif
 static char fifo_control[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint32_t fifo_array[PAGE_SIZE / 4] __attribute__((aligned(PAGE_SIZE)));
 static char vcpu_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -157,6 +160,26 @@ static void check_grants(evtchn_port_t console_port, unsigned long console_frame
   HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
   SHOW("unmap_badhandle_status", u.status);
 
+#ifdef CONFIG_PARAVIRT
+  /* A host mapping of our own grant at a virtual address: the page shows through it, the
+     entry is in use while mapped, and free again once unmapped; a write map of a read-only
+     grant is refused. */
+  struct gnttab_map_grant_ref hm[2];
+  memset(hm, 0, sizeof hm);
+  hm[0].ref = ref; hm[0].dom = DOMID_SELF; hm[0].flags = GNTMAP_host_map; hm[0].host_addr = (unsigned long)map_window;
+  hm[1].ref = ro; hm[1].dom = DOMID_SELF; hm[1].flags = GNTMAP_host_map; hm[1].host_addr = (unsigned long)map_window;
+  HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, hm, 2);
+  SHOW("map_self_status", hm[0].status);
+  SHOW("map_readonly_for_write_status", hm[1].status);
+  int shows = 1;
+  for (int i = 0; i < 64; i++) shows &= ((volatile char *)map_window)[i] == page_a[i];
+  SHOW("map_window_shows_page", shows);
+  SHOW("map_in_use_flags", gnttab[ref].flags & (GTF_reading | GTF_writing));
+  struct gnttab_unmap_grant_ref hu = { .host_addr = (unsigned long)map_window, .handle = hm[0].handle };
+  HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &hu, 1);
+  SHOW("unmap_self_status", hu.status);
+  SHOW("unmapped_flags", gnttab[ref].flags & (GTF_reading | GTF_writing));
+#endif
   struct gnttab_get_version gv = { .dom = DOMID_SELF };
   HYPERVISOR_grant_table_op(GNTTABOP_get_version, &gv, 1);
   SHOW("version", gv.version);
