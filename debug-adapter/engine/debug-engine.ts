@@ -9,7 +9,7 @@ import { TICKS_PER_SECOND } from '../../emulator/clock';
 import { asImage, kernelCommandLine, loadImage, loadPvh, type KernelImage } from '../../emulator/loader';
 import { loadPvImage } from '../../emulator/pv/pv-image';
 import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
-import { DebugInfo, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
+import { DebugInfo, addressHex, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
 import type { DebugFile } from '../../emulator/loader/dwarf/debug-file';
 import { moveKernelAddress } from '../../emulator/loader/dwarf/relocate';
 import { KaslrProbe } from './kaslr';
@@ -276,7 +276,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
           bp.functionName = name;
           // DAP has one address per breakpoint: the message tells where else it stops.
           const inlined = locations.filter((l) => l.inlined).length;
-          return { verified: true, id: bp.id, address: at[0]!, locations: at.length, message: `${at.length} locations (${inlined} inlined): ${at.map((a) => `0x${a.toString(16)}`).join(', ')}` };
+          return { verified: true, id: bp.id, address: at[0]!, locations: at.length, message: `${at.length} locations (${inlined} inlined): ${at.map((a) => addressHex(a)).join(', ')}` };
         } catch (e) { return { verified: false, message: (e as Error).message }; }
       }
       let addr: number | undefined = at[0];

@@ -290,7 +290,8 @@ export class Inspector {
       }
       this.typeIndex = idx;
     }
-    return this.typeIndex.get(name.replace(/\s+/g, ' ').trim());
+    // A debug file read lazily: a type no unit read so far uses is looked for by name there.
+    return this.typeIndex.get(name.replace(/\s+/g, ' ').trim()) ?? di.typeNamed(name);
   }
 
   /** Registers in the form the DWARF evaluator takes (x86-64 names for an x86-64 image: addresses signed, arch.ts). */

@@ -105,6 +105,11 @@ test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a
   // Globals of units not read yet, found by name: init_task (init/init_task.c) and prb (kernel/printk/printk.c),
   // as gdb prints them from the file (nothing has changed them yet at start_kernel's first instruction).
   const frameId = top.id;
+  // A cast names its type: found by name in the debug file (gdb prints the member the same).
+  t1 = performance.now();
+  const cast = await dc.evaluateRequest({ expression: '((struct task_struct *)&init_task)->comm', frameId, context: 'watch' });
+  t.diagnostic(`((struct task_struct *)&init_task)->comm in ${(performance.now() - t1).toFixed(0)} ms`);
+  assert.equal(cast.body.result, gdbPrint(f.vmlinuxPath, '((struct task_struct *)&init_task)->comm'));
   for (const expr of ['init_task.comm', 'init_task.pid', 'prb']) {
     t1 = performance.now();
     const ev = await dc.evaluateRequest({ expression: expr, frameId, context: 'watch' });
@@ -142,6 +147,19 @@ test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a
   assert.notEqual(movedOn.line, emptyLine, 'gdb moves that one');
   assert.deepEqual([eb.line, addressOf(eb.instructionReference)], [movedOn.line, movedOn.address], `setup.c:${emptyLine} goes where gdb puts it`);
   t.diagnostic(`after the stop: setup_arch by name resolved in ${nameMs.toFixed(0)} ms, setup.c:${lineWanted} in ${lineMs.toFixed(0)} ms`);
+
+  // A function only ever inlined (no symbol of its own): every inlined instance, as gdb's break.
+  const g = spawnSync('gdb', ['-nx', '-batch', '-ex', 'break memblock_alloc', f.vmlinuxPath], { encoding: 'utf8', timeout: 300_000 });
+  const gm = /Breakpoint 1 at 0x([0-9a-f]+): memblock_alloc\. \((\d+) locations\)/.exec(g.stdout);
+  assert.ok(gm, `gdb: break memblock_alloc: ${g.stdout}${g.stderr}`);
+  t1 = performance.now();
+  const ib = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'setup_arch' }, { name: 'memblock_alloc' }] })).body.breakpoints[1]!;
+  t.diagnostic(`memblock_alloc (inlined only) resolved in ${(performance.now() - t1).toFixed(0)} ms: ${ib.message}`);
+  assert.ok(ib.verified, ib.message);
+  assert.match(ib.message ?? '', new RegExp(`^${gm[2]} locations \\(${gm[2]} inlined\\): 0x${gm[1]}, 0xffffffff`));
+  assert.equal(addressOf(ib.instructionReference), Number(BigInt.asIntN(64, BigInt(`0x${gm[1]}`))));
+  // Only setup_arch for the run below (the order the kernel reaches the others in is not this test's point).
+  assert.ok((await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'setup_arch' }] })).body.breakpoints[0]!.verified);
 
   await dc.continueRequest({ threadId: 1 });
   const s1 = await nextStopped(dc, 300_000);

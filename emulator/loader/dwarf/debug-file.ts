@@ -70,7 +70,27 @@ export class DebugFile {
       return bytes;
     };
     this.units = new LazyUnits(s, this.section('.debug_aranges'), readInfo, info.size, (n) => this.byName.get(n) ?? [],
-      (pattern) => findInSection(elf, info, pattern), (a) => moveKernelAddress(a, -this.delta));
+      (pattern) => [...findInSection(elf, info, pattern)], (a) => moveKernelAddress(a, -this.delta));
+    const units = this.units;
+    // A name without a symbol (a function only ever inlined): the units whose DIEs point at its
+    // string. .debug_str is merged (one copy of each string, tails shared), so a DW_FORM_strp
+    // naming it holds one of the few offsets where the name ends a string.
+    this.units.nameUnits = function* (name) {
+      const str = s.str;
+      if (!str || name === '') return;
+      const want = new TextEncoder().encode(name + '\0');
+      const seen = new Set<number>();
+      for (let at = str.indexOf(want[0]!); at >= 0; at = str.indexOf(want[0]!, at + 1)) {
+        let j = 0;
+        while (j < want.length && str[at + j] === want[j]) j++;
+        if (j !== want.length) continue;
+        const le = new Uint8Array([at & 0xff, (at >>> 8) & 0xff, (at >>> 16) & 0xff, (at >>> 24) & 0xff]);
+        for (const off of findInSection(elf, info, le)) {
+          const u = units.unitOffsetHolding(off);
+          if (u !== undefined && !seen.has(u)) { seen.add(u); yield u; }
+        }
+      }
+    };
     const arch = archForMachine(elf.machine);
     // Call frame information is small (2.5 MB for a vmlinux) and wanted at every stop: read it whole.
     const warnings: string[] = [];
@@ -131,9 +151,8 @@ export class DebugFile {
   }
 }
 
-/** Offsets in a section where `pattern` occurs (read as linked, in 8 MiB windows). */
-function findInSection(elf: ElfFile, sec: FileSection, pattern: Uint8Array): number[] {
-  const out: number[] = [];
+/** Offsets in a section where `pattern` occurs, in order (read as linked, in 8 MiB windows, as far as the caller goes). */
+function* findInSection(elf: ElfFile, sec: FileSection, pattern: Uint8Array): Generator<number> {
   const WINDOW = 8 << 20;
   const n = pattern.length;
   // Scan for the second byte (an address's low byte: rarer than DW_OP_addr's 0x03), then compare.
@@ -145,10 +164,9 @@ function findInSection(elf: ElfFile, sec: FileSection, pattern: Uint8Array): num
       const start = i - key;
       let j = 0;
       while (j < n && w[start + j] === pattern[j]) j++;
-      if (j === n && start < WINDOW) out.push(base + start);
+      if (j === n && start < WINDOW) yield base + start;
     }
   }
-  return out;
 }
 
 /** As the loader's addressSymbols: named NOTYPE, OBJECT and FUNC symbols with an address, sorted. */

@@ -174,6 +174,13 @@ export class DebugInfo {
   /** A global (or file static) by name, from whichever unit defines it. */
   globalNamed(name: string): Variable | undefined { return this.src.globalNamed(name); }
 
+  /**
+   * A type by its C spelling (`struct task_struct`, a typedef name) from a debug file read
+   * lazily, whose units are not all known; undefined for an image's own DWARF (every type is
+   * reachable from its globals and functions there).
+   */
+  typeNamed(spelled: string): CType | undefined { return this.src.typeNamed?.(spelled); }
+
   /** The scopes containing pc, the function first, then blocks and inlined callees. */
   scopesAt(pc: number): Scope[] {
     const f = this.functionAt(pc);

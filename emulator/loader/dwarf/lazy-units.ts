@@ -5,7 +5,9 @@
 
 import { AT } from './constants';
 import { DieReader, parseUnitBytes, resolveUnitBases } from './debug-info';
-import type { DwarfSections, Unit } from './debug-info';
+import type { Die, DwarfSections, Unit } from './debug-info';
+import { AT as ATTR, TAG } from './constants';
+import type { TypeBuilder, CType } from './types';
 import { lineFileNames, unitCompilationDir } from './line-files';
 import { Cursor, DwarfError, hex } from './reader';
 import { ScopeBuilder } from './scopes';
@@ -15,7 +17,21 @@ import { functionIn, type UnitSource } from './unit-source';
 /** Reads part of .debug_info: `length` bytes from `offset` within the section. */
 export type InfoReader = (offset: number, length: number) => Uint8Array;
 
-interface Loaded { cu: CompileUnit | null; functions: FunctionInfo[]; sites: Map<number, CallSiteParam[]> }
+function take<T>(it: Iterable<T>, n: number): T[] {
+  const out: T[] = [];
+  if (n <= 0) return out;
+  for (const x of it) { out.push(x); if (out.length >= n) break; }
+  return out;
+}
+
+/** Units read for one name with no symbol (an inline function used everywhere would otherwise read them all). */
+export const MAX_NAME_UNITS = 256;
+
+interface Loaded {
+  cu: CompileUnit | null; functions: FunctionInfo[]; sites: Map<number, CallSiteParam[]>;
+  /** The unit's DIEs and the type builder its variables' types came from (for types by name). */
+  dies?: Map<number, Die>; types?: TypeBuilder; reader?: DieReader;
+}
 
 /** An address range of one unit's code, from .debug_aranges. */
 interface ArangeEntry { start: number; end: number; unit: number }
@@ -172,6 +188,7 @@ export class LazyUnits implements UnitSource {
       out.cu = sb.compileUnit(unit);
       out.functions = (out.cu?.functions ?? []).slice().sort((a, b) => a.lowPc - b.lowPc);
       out.sites = sb.callSites;
+      out.dies = byOffset; out.types = sb.types; out.reader = reader;
     } catch (e) {
       if (!(e instanceof DwarfError)) throw e;
       this.warnings.push(`unit at ${hex(offset)}: ${e.message}`);
@@ -185,11 +202,59 @@ export class LazyUnits implements UnitSource {
     return off === undefined ? null : functionIn(this.load(off).functions, pc);
   }
 
+  /**
+   * Functions that are `name` or hold inlined instances of it: the units holding its symbol's
+   * addresses; for a function with no symbol (only ever inlined) the units whose DIEs name it
+   * (nameUnits: a search for its .debug_str offset), at most MAX_NAME_UNITS of them.
+   */
   functionsFor(name: string): readonly FunctionInfo[] {
     const units = new Set<number>();
     for (const a of this.addressesOf(name)) { const u = this.unitOffsetAt(a); if (u !== undefined) units.add(u); }
+    if (units.size === 0 && this.nameUnits) {
+      let found = this.namedIn.get(name);
+      if (!found) { found = take(this.nameUnits(name), MAX_NAME_UNITS); this.namedIn.set(name, found); }
+      for (const u of found) units.add(u);
+    }
     return [...units].flatMap((u) => this.load(u).functions);
   }
+
+  /**
+   * A type by its C spelling (`struct task_struct`, `union X`, `enum Y`, a typedef or base type
+   * name): its complete definition from a unit already read, else from the units naming it.
+   */
+  typeNamed(spelled: string): CType | undefined {
+    const m = /^\s*(?:(struct|union|enum)\s+)?([A-Za-z_]\w*)\s*$/.exec(spelled);
+    if (!m) return undefined;
+    const tags: number[] = m[1] === 'struct' ? [TAG.structure_type] : m[1] === 'union' ? [TAG.union_type] : m[1] === 'enum' ? [TAG.enumeration_type] : [TAG.typedef, TAG.base_type];
+    const name = m[2]!;
+    const inUnit = (l: Loaded): CType | undefined => {
+      if (!l.dies || !l.types || !l.reader) return undefined;
+      for (const d of l.dies.values()) {
+        if (!tags.includes(d.tag) || l.reader.flag(d, ATTR.declaration)) continue;
+        if (l.reader.str(d, ATTR.name) === name) return l.types.build(d);
+      }
+      return undefined;
+    };
+    for (const l of this.cache.values()) { const t = inUnit(l); if (t) return t; }
+    const key = `${m[1] ?? ''} ${name}`;
+    if (this.typesFound.has(key)) return this.typesFound.get(key);
+    let found: CType | undefined;
+    if (this.nameUnits) {
+      // In file order, only as far as the first unit with the definition (task_struct is named by nearly all of them).
+      let n = 0;
+      for (const u of this.nameUnits(name)) {
+        found = inUnit(this.load(u));
+        if (found || ++n >= MAX_NAME_UNITS) break;
+      }
+    }
+    this.typesFound.set(key, found);
+    return found;
+  }
+
+  /** Units whose DIEs name a string (set by the owner: it knows .debug_str). */
+  nameUnits: ((name: string) => Iterable<number>) | null = null;
+  private readonly namedIn = new Map<string, number[]>();
+  private readonly typesFound = new Map<string, CType | undefined>();
 
   allFunctions(): readonly FunctionInfo[] {
     return [...this.cache.values()].flatMap((l) => l.functions).sort((a, b) => a.lowPc - b.lowPc);
@@ -233,7 +298,7 @@ export class LazyUnits implements UnitSource {
 
   /** Forgets every parsed unit and takes new address ranges (the sections were relocated: KASLR). */
   reset(aranges: Uint8Array | undefined): void {
-    this.cache.clear(); this.roots.clear(); this.globalsFound.clear();
+    this.cache.clear(); this.roots.clear(); this.globalsFound.clear(); this.typesFound.clear();
     this.aranges = aranges ? readAranges(aranges) : [];
   }
 }

@@ -3,6 +3,7 @@
 // DebugInfo asks only these questions, so both answer them the same way.
 
 import type { CallSiteParam, CompileUnit, FunctionInfo, Variable } from './scopes';
+import type { CType } from './types';
 import { inRanges } from './scopes';
 
 export interface UnitSource {
@@ -19,6 +20,8 @@ export interface UnitSource {
   callSites(ret: number): CallSiteParam[] | undefined;
   /** The units parsed so far. */
   loadedUnits(): CompileUnit[];
+  /** A type by its C spelling, where the source can find one without walking every unit's types (lazy sources). */
+  typeNamed?(spelled: string): CType | undefined;
 }
 
 /** Functions sorted by lowPc: the one whose ranges hold pc (ranges may interleave, so look back a little). */
