@@ -42,6 +42,8 @@ export function startOfDay(flavour: 'pv' | 'pvh'): RegExp[] {
     flavour === 'pv'
       ? /^mm: bootstrap region maps pfn 0-\d+; built [1-9]\d* L1 tables, mapped [1-9]\d* more pages; M2P agrees with the p2m for all \d+$/m
       : /^mm: RAM up to 0x[0-9a-f]+, memory map agrees with hvm_start_info$/m,
+    // A multicall of update_va_mapping, xen_version and an op Xen lacks: each result in its own entry.
+    ...(flavour === 'pv' ? [/^multicall: 3 entries, results 0 0x[0-9a-f]+ -38$/m] : []),
     /^mm: \d+ pages, first free pfn \d+; reservation (\d+) pages of at most (\d+)$/m,
     /^time: VIRQ_TIMER on port \d+; system time \d+ ns; pvclock mul \d+ shift -?\d+; wallclock \d+\.\d{9}$/m,
     /^console: ring at 0x[0-9a-f]+, event channel \d+$/m,
