@@ -183,6 +183,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** The kernel runs `delta` from its link addresses: the user's breakpoints follow the symbols (kaslr.ts). */
   private kaslrFound(delta: number): void {
     if (delta !== 0) this.breakpoints.relocate((a) => moveKernelAddress(a, delta));
+    if (delta !== 0) this.inspect.orc?.relocate(delta);
     this.emit('output', `KASLR: the kernel runs ${this.separate!.describeOffset()} (x86_64_start_kernel at 0x${BigInt.asUintN(64, BigInt(this.pc())).toString(16)}); symbols, lines and breakpoints follow it\n`, 'console');
   }
 

@@ -48,6 +48,11 @@ export class OrcTable {
 
   get size(): number { return this.ips.length; }
 
+  /** The kernel runs `delta` bytes from its link addresses (KASLR): every covered address moves with it. */
+  relocate(delta: number): void {
+    for (let i = 0; i < this.ips.length; i++) this.ips[i] = add(this.ips[i]!, delta);
+  }
+
   /** The entry covering ip: the last one at or below it (the table is sorted by address). */
   find(ip: number): OrcEntry | null {
     const a = this.ips;

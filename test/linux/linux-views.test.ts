@@ -32,12 +32,12 @@ after(async () => {
 const GDB_TIMER_STACK = ['timer_interrupt', '__handle_irq_event_percpu', 'handle_irq_event_percpu', 'handle_irq_event', 'handle_level_irq',
   'generic_handle_irq_desc', 'handle_irq', '__common_interrupt', 'common_interrupt'];
 
-test('a timer interrupt during start_kernel: gdb\'s frames, then pt_regs, the interrupted code and start_kernel\'s callers', { skip, timeout: 900_000 }, async (t) => {
+for (const kaslr of [false, true]) test(`a timer interrupt during start_kernel${kaslr ? ' (KASLR: the ORC tables move with the kernel)' : ''}: gdb's frames, then pt_regs, the interrupted code and start_kernel's callers`, { skip, timeout: 900_000 }, async (t) => {
   const f = fx as CloudFixture;
   const dc = await startClient(b.adapter);
   clients.push(dc);
   await launch(dc, {
-    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+    program: f.kernelPath, initrd: f.initrdPath, cmdline: kaslr ? f.cmdline : `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
   }, async () => {
     const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'timer_interrupt' }] });
     assert.ok(r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message);
@@ -79,7 +79,7 @@ test('Linux at run_init_process: current, the kernel log against the console, th
   const dc = await startClient(b.adapter);
   clients.push(dc);
   await launch(dc, {
-    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, historyMemory: 0,
+    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256,
     profile: join(mkdtempSync(join(tmpdir(), 'paravirt-linux-')), 'last-run.json'),
   }, async () => {
     const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'run_init_process' }] });
@@ -146,5 +146,19 @@ test('Linux at run_init_process: current, the kernel log against the console, th
   assert.ok(uart.some((n) => /^io_serial_(in|out)$/.test(n)), `port I/O from the 8250 accessors: ${uart.join(', ')}`);
   const top = prof.functions[0]!;
   assert.ok(top.file && top.line, 'the costliest function names its costliest line');
+
+  // A line step in Linux, then back: the same line and instruction as before the step.
+  const before0 = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+  await dc.nextRequest({ threadId: 1 });
+  assert.equal((await nextStopped(dc, 300_000)).reason, 'step');
+  const after1 = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  t.diagnostic(`next: ${before0.name}:${before0.line} -> ${after1.name}:${after1.line}`);
+  assert.notEqual(after1.instructionPointerReference, before0.instructionPointerReference);
+  await dc.stepBackRequest({ threadId: 1 });
+  assert.equal((await nextStopped(dc, 600_000)).reason, 'step');
+  const back = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  assert.deepEqual([back.name, back.line, back.instructionPointerReference], [before0.name, before0.line, before0.instructionPointerReference]);
+  assert.equal(await ev('current->pid'), '1', 'and current is PID 1 again');
 });
 
