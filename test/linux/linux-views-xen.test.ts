@@ -21,11 +21,11 @@ after(async () => {
 interface Task { pid: number; comm: string }
 
 // Xen's modes, as far as Linux gets in them today (issue 16 is bringing them up): PVH reaches
-// setup_percpu and panics, PV ends xen_start_kernel and dies of a BUG(). Stopped at `panic`,
+// rest_init, PV ends xen_start_kernel and dies of a BUG(). Stopped at rest_init or `panic`,
 // the views read the same structures as in HVM: the log holds what Xen's early console
 // (earlyprintk=xen: console_io) printed, and the task list is the idle task alone.
 for (const mode of ['pvh', 'pv'] as const) {
-  test(`the kernel log, the task list and current in ${mode.toUpperCase()} (stopped at panic)`, { skip, timeout: 900_000 }, async (t) => {
+  test(`the kernel log, the task list and current in ${mode.toUpperCase()} (stopped at rest_init or panic)`, { skip, timeout: 900_000 }, async (t) => {
     const f = fx as CloudFixture;
     const dc = await startClient(b.adapter);
     clients.push(dc);
@@ -33,8 +33,9 @@ for (const mode of ['pvh', 'pv'] as const) {
       program: f.kernelPath, initrd: f.initrdPath, cmdline: 'console=hvc0 earlyprintk=xen nokaslr', symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
       mode, hypervisorConsole: 'debugConsole', maxInstructions: 2_000_000_000,
     }, async () => {
-      const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'panic' }] });
-      assert.ok(r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message);
+      // Whichever comes first: the end of start_kernel's setup, or a panic on the way.
+      const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'rest_init' }, { name: 'panic' }] });
+      for (const bp of r.body.breakpoints) assert.ok(bp.verified, bp.message);
     });
     const stop = await nextStopped(dc, 800_000);
     const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
@@ -56,5 +57,9 @@ for (const mode of ['pvh', 'pv'] as const) {
     t.diagnostic(`${mode}: tasks ${tasks.tasks.map((x) => `${x.pid}:${x.comm}`).join(' ')}`);
     assert.equal(tasks.tasks[0]!.pid, 0);
     assert.equal(tasks.tasks[0]!.comm, 'swapper/0');
+    // The idle task runs start_kernel (and dies in PV's early BUG): per-CPU current says so.
+    const ev = async (expression: string) => (await dc.evaluateRequest({ expression, context: 'watch', frameId: frames[0]!.id })).body.result;
+    assert.equal(await ev('current->pid'), '0');
+    assert.match(await ev('current->comm'), /^"swapper\/0(\\|")/);
   });
 }
