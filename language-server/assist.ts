@@ -38,7 +38,7 @@ export function hover(state: ServerState, od: OpenDoc, pos: Position): Hover | n
   if (!w) return null;
   if (doc.syntax === 'gas' && w.word.startsWith('$')) { w.word = w.word.slice(1); w.start++; }
   const range = { start: { line: pos.line, character: w.start }, end: { line: pos.line, character: w.end } };
-  const wrapper = wrapperByName(w.word);
+  const wrapper = wrapperByName(w.word, doc.bitsAt(pos.line));
   if (wrapper) return { contents: { kind: MarkupKind.Markdown, value: wrapperHover(wrapper, doc.syntax) }, range };
   if (w.word in CONSTANTS) return { contents: { kind: MarkupKind.Markdown, value: `\`${w.word}\` = ${CONSTANTS[w.word]} (Xen ABI constant)` }, range };
   for (const d of [doc, ...state.workspace.includeClosure(doc)]) {
@@ -69,7 +69,7 @@ export function callContext(od: OpenDoc, pos: Position): { wrapper: Wrapper; act
         if (depth === 0) {
           let e = i; while (e > 0 && /\s/.test(text[e - 1])) e--;
           let s = e; while (s > 0 && /[A-Za-z0-9_]/.test(text[s - 1])) s--;
-          const w = wrapperByName(text.slice(s, e));
+          const w = wrapperByName(text.slice(s, e), doc.bitsAt(pos.line));
           return w ? { wrapper: w, active: commas } : null;
         }
         depth--;
@@ -81,7 +81,7 @@ export function callContext(od: OpenDoc, pos: Position): { wrapper: Wrapper; act
   const before = line.slice(0, pos.character);
   const m = /^\s*(?:[A-Za-z_.$@?][\w.$@?#~]*:\s*)?([A-Za-z_][A-Za-z0-9_]*)(\s+.*)?$/.exec(before);
   if (!m || m[2] === undefined) return null;
-  const w = wrapperByName(m[1]);
+  const w = wrapperByName(m[1], doc.bitsAt(pos.line));
   if (!w) return null;
   return { wrapper: w, active: (m[2].match(/,/g) ?? []).length };
 }
@@ -125,7 +125,7 @@ export function completion(od: OpenDoc, pos: Position): CompletionItem[] {
   const before = line.slice(0, pos.character);
   const atMnemonic = syntax === 'c' || /^\s*(?:[A-Za-z_.$@?][\w.$@?#~]*:\s*)?[A-Za-z_]*$/.test(before);
   if (atMnemonic) {
-    for (const w of wrappersFor(syntax)) {
+    for (const w of wrappersFor(syntax, od.doc.bitsAt(pos.line))) {
       const snippet = syntax === 'c'
         ? `${w.name}(${w.params.map((p, i) => `\${${i + 1}:${p.name}}`).join(', ')})`
         : `${w.name}${w.params.length ? ' ' + w.params.map((p, i) => `\${${i + 1}:${p.name}}`).join(', ') : ''}`;

@@ -38,14 +38,16 @@ const PARAM_DOCS: Record<string, string> = {
   cmd: 'sub-command', arg: 'pointer to the argument structure (or 0)', count: 'number of entries',
   success_count: 'pointer receiving how many entries succeeded (or 0)', domid: 'DOMID_SELF for this domain',
   foreigndom: 'DOMID_SELF for this domain', va: 'virtual address', flags: 'UVMF_* flags',
-  new_val_lo: 'PTE low 32 bits', new_val_hi: 'PTE high 32 bits (PAE)', table: 'trap table (NULL clears)',
+  new_val_lo: 'PTE low 32 bits', new_val_hi: 'PTE high 32 bits (PAE)', new_val: 'the whole PTE (64-bit)', table: 'trap table (NULL clears)',
 };
 
-function hypercallWrappers(): Wrapper[] {
+/** The HYPERVISOR_* wrappers of one width: the 64-bit headers take the x86_64 arguments (args64). */
+function hypercallWrappers(bits: 32 | 64): Wrapper[] {
+  const regs = bits === 64 ? 'RDI, RSI, RDX, R10, R8; result in RAX' : 'EBX, ECX, EDX, ESI, EDI; result in EAX';
   return HYPERCALL_TABLE.filter((h) => h.wrapper).map((h) => ({
     name: `HYPERVISOR_${h.name}`,
-    params: h.args.map((a) => ({ name: a.name, doc: PARAM_DOCS[a.name] ?? a.name, constants: a.constants })),
-    doc: `Xen hypercall ${h.nr} (${h.name}): ${h.summary} Calls hypercall_page + ${h.nr}*32; arguments in EBX, ECX, EDX, ESI, EDI; result in EAX (negative errno on failure).`,
+    params: (bits === 64 ? h.args64 ?? h.args : h.args).map((a) => ({ name: a.name, doc: PARAM_DOCS[a.name] ?? a.name, constants: a.constants })),
+    doc: `Xen hypercall ${h.nr} (${h.name}): ${h.summary} Calls hypercall_page + ${h.nr}*32; arguments in ${regs} (negative errno on failure).`,
     syntaxes: ['nasm', 'gas', 'c'],
   }));
 }
@@ -90,12 +92,15 @@ const HELPERS: Wrapper[] = [
   { name: 'pv_shutdown', params: [{ name: 'reason', doc: 'SHUTDOWN_* reason', constants: 'SHUTDOWN_' }], doc: 'sched_op(SCHEDOP_shutdown, {reason}).', syntaxes: C_ONLY },
 ];
 
-export const WRAPPERS: readonly Wrapper[] = Object.freeze([...hypercallWrappers(), ...instructionWrappers(), ...HELPERS]);
+export const WRAPPERS: readonly Wrapper[] = Object.freeze([...hypercallWrappers(32), ...instructionWrappers(), ...HELPERS]);
+/** The same for 64-bit code: the hypercall wrappers with the x86_64 arguments. */
+const WRAPPERS_64: readonly Wrapper[] = Object.freeze([...hypercallWrappers(64), ...instructionWrappers(), ...HELPERS]);
 const byName = new Map(WRAPPERS.map((w) => [w.name, w]));
+const byName64 = new Map(WRAPPERS_64.map((w) => [w.name, w]));
 
-export function wrapperByName(name: string): Wrapper | undefined { return byName.get(name); }
+export function wrapperByName(name: string, bits: 16 | 32 | 64 = 32): Wrapper | undefined { return (bits === 64 ? byName64 : byName).get(name); }
 
-export function wrappersFor(syntax: Syntax): Wrapper[] { return WRAPPERS.filter((w) => w.syntaxes.includes(syntax)); }
+export function wrappersFor(syntax: Syntax, bits: 16 | 32 | 64 = 32): Wrapper[] { return (bits === 64 ? WRAPPERS_64 : WRAPPERS).filter((w) => w.syntaxes.includes(syntax)); }
 
 export function constantsWithPrefix(prefix: string): [string, number][] {
   return Object.entries(CONSTANTS).filter(([k]) => k.startsWith(prefix));
