@@ -114,3 +114,16 @@ test('64-bit PV: hypercall and upcall stops, and the PV state scope read with th
   const mem = await vars(pv.memory.variablesReference);
   assert.match(mem['page tables'].value, /l4 [1-9]/);
 });
+
+test('64-bit PV: the exception filter stops on the sample\'s demand-paged fault at its #PF entry, CR2 the faulting address', async () => {
+  const elf = join(ROOT, 'examples/sample/build/sample-pv64.elf');
+  const dc = await startClient(b.adapter); clients.push(dc);
+  await launch(dc, { program: elf, mode: 'pv', profile: false, serial: 'none' }, () =>
+    dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'exception', condition: 'vector == 14' }] }));
+  assert.equal((await nextStopped(dc)).reason, 'exception');
+  assert.equal((await dc.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, 'TRAP_BOUNCE');
+  const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!;
+  assert.equal(BigInt(frame.instructionPointerReference!), nm64(elf, 'stub_14'), 'at the entry set_trap_table registered for #PF');
+  const cr2 = (await dc.evaluateRequest({ expression: '$cr2', context: 'watch' })).body.result;
+  assert.equal(BigInt(cr2.split(' ')[0]), 0x40000000n, cr2);
+});
