@@ -6,7 +6,8 @@
 // through them, the rest as for a 32-bit domU in priv-msr.ts) and RDTSC. What is left
 // (HLT, LGDT, MOV DR, ...) is not emulated: its #GP goes to the guest.
 
-import { FS, GS } from '../cpu';
+import { FAULT, FS, GS } from '../cpu';
+import { UD } from './domain';
 import { decodeForm } from '../isa/decode';
 import type { PvDomain } from './domain';
 import type { Emulated, Raised } from './priv-op';
@@ -16,6 +17,12 @@ import { T_L4 } from './page-types';
 import { joinAddress, splitValue } from './hypercall-args';
 import { gsBase, loadRoot, setGsBase } from './vcpu64';
 
+/** CR4 bits a PV guest controls (Xen's PV_CR4_GUEST_MASK: TSD, DE, FSGSBASE, OSXSAVE) and host bits it sees (PAE, MCE, OSFXSR, OSXMMEXCPT). */
+const CR4_GUEST = (1 << 2) | (1 << 3) | (1 << 16) | (1 << 18);
+const CR4_VISIBLE = (1 << 5) | (1 << 6) | (1 << 9) | (1 << 10);
+const CR4_OSXSAVE = 1 << 18;
+/** XCR0 bits the CPU has (x87, SSE). */
+const XCR0_SUPPORTED = 3;
 const MSR_FS_BASE = 0xc0000100, MSR_GS_BASE = 0xc0000101, MSR_SHADOW_GS_BASE = 0xc0000102;
 /** vcpu_info.arch.cr2 of a 64-bit guest. */
 const VI64_CR2 = 16;
@@ -95,7 +102,7 @@ export function emulatePrivileged64(d: PvDomain): Emulated | Raised | null {
         case 0: v = (cpu.cr0 & ~8) | (d.ts ? 8 : 0); break;
         case 2: v = joinAddress(d.mem.i32[(d.events.vcpuPa + VI64_CR2) >>> 2], d.mem.i32[(d.events.vcpuPa + VI64_CR2 + 4) >>> 2]); break;
         case 3: v = d.v64.kernelTable * 4096; break;
-        case 4: v = cpu.cr4; break;
+        case 4: v = cpu.cr4 & (CR4_GUEST | CR4_VISIBLE); break;
         default: return null;
       }
       set64(rm, reg === 3 || reg === 2 ? v : v >>> 0);
@@ -121,10 +128,23 @@ export function emulatePrivileged64(d: PvDomain): Emulated | Raised | null {
           if (old) t.putType(old);
           break;
         }
-        case 4: if ((v >>> 0) !== (cpu.cr4 >>> 0) || rh[rm] !== 0) return null; break;
+        case 4: {
+          // pv_fixup_guest_cr4: the guest's bits are taken (all four are in our CPUID policy),
+          // the rest of what it wrote is ignored; the CPU runs with the guest's TSD/DE/FSGSBASE/OSXSAVE.
+          try { cpu.writeCr4((cpu.cr4 & ~CR4_GUEST) | ((v >>> 0) & CR4_GUEST)); } catch (e) { if (e !== FAULT) throw e; return null; }
+          break;
+        }
         default: return null;
       }
       return { length, name: `mov to cr${reg}`, opcode: op };
+    }
+    case 'xsetbv': {
+      // Xen's handle_xsetbv for a PV kernel: XCR0 with x87 set and only the bits the CPU has.
+      if (!(cpu.cr4 & CR4_OSXSAVE)) return { raise: UD };
+      const v = r[0] >>> 0;
+      if (r[1] !== 0 || r[2] !== 0 || (v & ~XCR0_SUPPORTED) || !(v & 1)) return null;
+      cpu.sse.xcr0 = v;
+      return { length, name: 'xsetbv', opcode: op };
     }
     default:
       return null;

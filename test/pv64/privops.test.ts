@@ -41,6 +41,15 @@ test('control registers: CR3 is the kernel\'s L4, MOV to CR3 validates it again,
   assert.ok((run().machine.exits.byReason.PRIV_OP ?? 0) >= 10);
 });
 
+test('MOV to CR4 takes the guest\'s bits (pv_fixup_guest_cr4), XSETBV is emulated once OSXSAVE is on', () => {
+  const cr4 = v('cr4_after');
+  assert.equal((cr4 >> 16n) & 1n, 1n, 'FSGSBASE taken');
+  assert.equal((cr4 >> 18n) & 1n, 1n, 'OSXSAVE taken');
+  assert.equal((cr4 >> 7n) & 1n, 0n, 'PGE is not the guest\'s to set');
+  assert.equal(v('rdfsbase'), v('rdmsr_fs'), 'RDFSBASE works in ring 3 with the guest\'s FSGSBASE');
+  assert.equal(v('xcr0'), 3n);
+});
+
 test('CLI/STI and IN need a virtual IOPL; HLT is never emulated', () => {
   assert.equal(v('gp_after_cli'), 1n, 'CLI with IOPL 0 is #GP');
   assert.equal(v('set_iopl'), 0n);

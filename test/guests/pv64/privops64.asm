@@ -121,6 +121,22 @@ _start:
     mov rax, cr2
     SHOW "cr2_read", rax
 
+    ; CR4: the guest's bits (FSGSBASE, OSXSAVE) are taken, the others ignored.
+    mov rax, cr4
+    or rax, (1 << 16) | (1 << 18) | (1 << 7) ; FSGSBASE, OSXSAVE, and PGE (not the guest's)
+    mov cr4, rax
+    mov rax, cr4
+    SHOW "cr4_after", rax
+    rdfsbase rax                            ; works in ring 3 now
+    SHOW "rdfsbase", rax
+    xor ecx, ecx
+    mov eax, 3                              ; x87 | SSE
+    xor edx, edx
+    xsetbv
+    xor ecx, ecx
+    xgetbv
+    SHOW "xcr0", rax
+
     ; CLI with IOPL 0 faults; after physdev_op(set_iopl, 1) it masks events.
     mov qword [gp_count], 0
     mov qword [skip], 1
