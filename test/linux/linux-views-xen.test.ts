@@ -52,7 +52,8 @@ for (const mode of ['pvh', 'pv'] as const) {
     for (const r of log.records) {
       for (const _ of r.text.replace(/\n$/, '').split('\n')) {
         const line = log.lines[i++]!;
-        if (r.level < 7) { assert.ok(printed.has(line), `log line on the console: ${line}`); shown++; }
+        // (An empty record, a bare newline from pr_cont, leaves no line of its own on every console.)
+        if (r.level < 7 && r.text.trim() !== '') { assert.ok(printed.has(line), `log line on the console: ${line}`); shown++; }
       }
     }
     assert.ok(shown > 10);

@@ -72,6 +72,27 @@ for (const kaslr of [false, true]) test(`a timer interrupt during start_kernel${
   assert.equal(await ev('current->pid'), '0', 'the idle task runs start_kernel');
 });
 
+test('an exit breakpoint with a condition on Linux: the first byte written to the serial port stops in the 8250 driver, with the stack that wrote it', { skip, timeout: 900_000 }, async (t) => {
+  const f = fx as CloudFixture;
+  const dc = await startClient(b.adapter);
+  clients.push(dc);
+  await launch(dc, {
+    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+  }, async () => {
+    await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'vmexit', condition: 'reason == IO_INSTRUCTION && port == 0x3f8 && !in' }] });
+  });
+  const stop = await nextStopped(dc, 800_000);
+  assert.equal(stop.reason, 'exception');
+  const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  t.diagnostic(`stack: ${frames.map((fr) => `${fr.name}:${fr.line}`).join(' <- ')}`);
+  // The 8250 driver's port accessor (its outb inlined), called from the console's write path.
+  assert.ok(frames.slice(0, 3).some((fr) => fr.name === 'io_serial_out'), frames.map((fr) => fr.name).join(' <- '));
+  const names = frames.map((fr) => fr.name);
+  assert.ok(names.includes('serial8250_console_write') && names.some((n) => /^(console_unlock|console_flush_all|console_emit_next_record)$/.test(n)), names.join(' <- '));
+  assert.equal(names.at(-1), 'secondary_startup_64_no_verify', 'down to the kernel\'s entry');
+  assert.equal((outputs.get(dc)!.stdout ?? ''), '', 'nothing reached the serial port before it');
+});
+
 interface Task { pid: number; tgid: number; comm: string; stateLetter: string; kernelThread: boolean; current: boolean; address: string }
 
 test('Linux at run_init_process: current, the kernel log against the console, the task list', { skip, timeout: 1_800_000 }, async (t) => {
