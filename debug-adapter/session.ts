@@ -13,7 +13,6 @@ import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
 import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
 import { describeSymbols, openSymbols, type OpenedSymbols } from './symbols-file';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
-import type { FrameContext } from './engine/inspector';
 import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
 import { compileCondition } from '../emulator/expression';
 import { codeBits } from './engine/cpu-view';
@@ -21,11 +20,10 @@ import { Disassembler } from './disassembly';
 import { disassembleAround } from './disassembly-view';
 import { addressRef, exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
 import {
-  EXITS_EVENT, EXIT_LOG_REQUEST, KERNEL_LOG_REQUEST, TASKS_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson, type ExitsEventBody,
-  type KernelLogBody, type TasksBody, EXIT_PROFILE_REQUEST, type ExitProfileBody,
+  EXITS_EVENT, EXIT_LOG_REQUEST, KERNEL_LOG_REQUEST, TASKS_REQUEST, EXIT_PROFILE_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson,
+  type ExitsEventBody,
 } from './custom-protocol';
-import { KernelDataError } from './engine/kernel-data';
-import { DwarfError } from '../emulator/loader/dwarf';
+import { exitProfileBody, frameContext, linuxViewBody } from './kernel-requests';
 import { vgaTextBody } from './vga-text-request';
 import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
 import { registerTree64 } from './registers64';
@@ -349,22 +347,6 @@ export class ParavirtSession extends LoggingDebugSession {
     return e?.symbols.functionAt(a)?.name ?? e?.dwarf?.functionAt(a)?.name;
   }
 
-  /** `paravirt.exitProfile`: the exits so far ranked by function and by line (what the exit profile will hold). */
-  private exitProfileRequest(response: DebugProtocol.Response, args: unknown): void {
-    const e = this.engine;
-    if (!e) { this.fail(response, 'no guest is loaded'); return; }
-    const top = (args as { top?: unknown } | undefined)?.top ?? 50;
-    if (typeof top !== 'number' || !Number.isInteger(top) || top < 1 || top > 10000) { this.fail(response, 'paravirt.exitProfile: top must be from 1 to 10000'); return; }
-    if (!this.config?.profile) {
-      response.body = { available: false, reason: 'the launch configuration has profile: false, so exits are not aggregated by address', total: 0, cyclesAreEstimates: true, functions: [], lines: [] } satisfies ExitProfileBody;
-      this.sendResponse(response);
-      return;
-    }
-    const r = e.profile.ranking((a) => this.functionName(a), (a) => this.profileLine(a), top);
-    response.body = { available: true, total: e.profile.total, cyclesAreEstimates: true, ...r } satisfies ExitProfileBody;
-    this.sendResponse(response);
-  }
-
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.sendResponse(response);
     if (this.engine && !this.configured) { this.configured = true; this.engine.start(); }
@@ -684,26 +666,12 @@ export class ParavirtSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  /** A caller's frame to evaluate in (the Watch and Debug Console follow the selected frame); undefined: the innermost. */
-  private frameContext(e: DebugEngine, frameId: number | undefined): FrameContext | undefined {
-    const index = Number(frameId) || 0;
-    if (index <= 0) return undefined;
-    const frames = this.frameCache ??= e.frames();
-    const frame = frames[index];
-    if (!frame) return undefined;
-    const fv = e.frameVariables(frame, frame.exactPc === true || frame.interruptedBy !== undefined);
-    if (!fv) return undefined;
-    const innermost = (frame.level ?? index) === 0;
-    const regBytes = innermost ? e.inspect.regBytes : frame.regBytes;
-    return { fn: fv.fn, params: fv.params, locals: fv.locals, regs: fv.regs, innermost, ...(regBytes ? { regBytes } : {}) };
-  }
-
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     const e = this.stopped(response);
     if (!e) return;
     try {
       const expr = String(args?.expression ?? '');
-      const v = e.evaluate(expr, this.frameContext(e, args?.frameId));
+      const v = e.evaluate(expr, frameContext(e, () => (this.frameCache ??= e.frames()), args?.frameId));
       if (typeof v === 'string') response.body = { result: JSON.stringify(v), variablesReference: 0 };
       else if (typeof v === 'bigint') {
         // A 64-bit value ($rax, 64-bit arithmetic): all 64 bits; an address's symbol when it names one.
@@ -825,28 +793,18 @@ export class ParavirtSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  /** `paravirt.kernelLog` / `paravirt.tasks`: Linux's own state, read while stopped; unavailable (with why) otherwise. */
-  private linuxViewRequest(command: string, response: DebugProtocol.Response): void {
-    const e = this.engine;
-    if (!e) { this.fail(response, 'no guest is loaded'); return; }
-    const unavailable = (reason: string) => (command === KERNEL_LOG_REQUEST
-      ? { available: false, reason, lines: [], records: [], firstSeq: null } satisfies KernelLogBody
-      : { available: false, reason, tasks: [] } satisfies TasksBody);
-    if (e.running) { response.body = unavailable('the guest is running'); this.sendResponse(response); return; }
-    try {
-      if (command === KERNEL_LOG_REQUEST) { const log = e.kernelLog(); response.body = { available: true, ...log } satisfies KernelLogBody; }
-      else response.body = { available: true, tasks: e.tasks() } satisfies TasksBody;
-    } catch (err) {
-      if (!(err instanceof KernelDataError) && !(err instanceof DwarfError)) throw err;
-      response.body = unavailable(err.message);
-    }
-    this.sendResponse(response);
-  }
-
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (command === 'paravirt.vgaText') { this.vgaTextRequest(response); return; }
-    if (command === KERNEL_LOG_REQUEST || command === TASKS_REQUEST) { this.linuxViewRequest(command, response); return; }
-    if (command === EXIT_PROFILE_REQUEST) { this.exitProfileRequest(response, args); return; }
+    if (command === KERNEL_LOG_REQUEST || command === TASKS_REQUEST || command === EXIT_PROFILE_REQUEST) {
+      if (!this.engine) { this.fail(response, 'no guest is loaded'); return; }
+      const body = command === EXIT_PROFILE_REQUEST
+        ? exitProfileBody(this.engine, !!this.config?.profile, args, (a) => this.functionName(a), (a) => this.profileLine(a))
+        : linuxViewBody(this.engine, command);
+      if ('error' in body) { this.fail(response, body.error); return; }
+      response.body = body;
+      this.sendResponse(response);
+      return;
+    }
     if (command === 'paravirt.runStats') {
       // Where the latest continue or step spent its time (the bench reads the debugger's own share from it).
       if (!this.engine) { this.fail(response, 'no guest is loaded'); return; }
