@@ -3,7 +3,7 @@
 // stdio (main.ts) and inline in the extension.
 
 import {
-  Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
+  BreakpointEvent, Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
   TerminatedEvent, Thread, Breakpoint, CapabilitiesEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -251,6 +251,15 @@ export class ParavirtSession extends LoggingDebugSession {
       this.sendEvent(ev);
     });
     engine.on('output', (text, category) => this.sendEvent(new OutputEvent(text, category)));
+    // KASLR moved the kernel: the client's breakpoints say where they are now.
+    engine.on('breakpointsMoved', (moved) => {
+      for (const m of moved) {
+        const bp = new Breakpoint(true) as DebugProtocol.Breakpoint;
+        bp.id = m.id;
+        bp.instructionReference = addressRef(m.address);
+        this.sendEvent(new BreakpointEvent('changed', bp));
+      }
+    });
     engine.on('end', (info) => {
       this.flushSerial();
       // The timer stops with the session: the exits since its last tick go out now, or the

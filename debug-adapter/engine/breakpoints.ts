@@ -107,6 +107,9 @@ export class BreakpointSet {
     }
   }
 
+  /** Every user breakpoint, once each. */
+  all(): UserBreakpoint[] { return [...new Set([...this.byAddress.values()].flat())]; }
+
   has(address: number): boolean { return this.byAddress.has(this.norm(address)); }
 
   at(address: number): UserBreakpoint[] { return this.byAddress.get(this.norm(address)) ?? []; }

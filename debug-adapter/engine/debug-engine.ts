@@ -77,6 +77,8 @@ interface Watch {
 
 export interface EngineEvents {
   stopped: [StopInfo];
+  /** User breakpoints moved to the kernel's running addresses (KASLR): each one's id and first address. */
+  breakpointsMoved: [Array<{ id: number; address: number }>];
   output: [string, 'stdout' | 'console' | 'stderr'];
   end: [EndInfo];
 }
@@ -182,8 +184,11 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   /** The kernel runs `delta` from its link addresses: the user's breakpoints follow the symbols (kaslr.ts). */
   private kaslrFound(delta: number): void {
-    if (delta !== 0) this.breakpoints.relocate((a) => moveKernelAddress(a, delta));
-    if (delta !== 0) this.inspect.orc?.relocate(delta);
+    if (delta !== 0) {
+      this.breakpoints.relocate((a) => moveKernelAddress(a, delta));
+      this.inspect.orc?.relocate(delta);
+      this.emit('breakpointsMoved', this.breakpoints.all().map((b) => ({ id: b.id, address: b.address })));
+    }
     this.emit('output', `KASLR: the kernel runs ${this.separate!.describeOffset()} (x86_64_start_kernel at 0x${BigInt.asUintN(64, BigInt(this.pc())).toString(16)}); symbols, lines and breakpoints follow it\n`, 'console');
   }
 

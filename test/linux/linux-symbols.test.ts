@@ -189,8 +189,11 @@ test('without nokaslr the kernel\'s KASLR offset is found and start_kernel is st
   const f = fx as CloudFixture;
   const dc = await startClient(b.adapter);
   clients.push(dc);
+  const changed: Array<{ id?: number; instructionReference?: string }> = [];
+  dc.on('breakpoint', (e) => { if (e.body.reason === 'changed') changed.push(e.body.breakpoint); });
+  let bpId: number | undefined;
   await launch(dc, { program: f.kernelPath, initrd: f.initrdPath, cmdline: f.cmdline, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0 },
-    () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] }));
+    async () => { bpId = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] })).body.breakpoints[0]!.id; });
   const stop = await nextStopped(dc, 600_000);
   assert.equal(stop.reason, 'function breakpoint');
   const said = outputs.get(dc)!.console ?? '';
@@ -205,6 +208,10 @@ test('without nokaslr the kernel\'s KASLR offset is found and start_kernel is st
   assert.equal(top.name, 'start_kernel');
   const link = gdbBreak(f.vmlinuxPath, '*start_kernel');
   assert.equal(addressOf(top.instructionPointerReference), link.address + delta);
+  // The client heard where its breakpoint went.
+  const event = changed.find((c) => c.id === bpId);
+  assert.ok(event, `a 'changed' breakpoint event for the start_kernel breakpoint: ${JSON.stringify(changed)}`);
+  assert.equal(addressOf(event.instructionReference), link.address + delta);
   assert.equal(top.line, gdbLineAt(f.vmlinuxPath, link.address).line);
   // The code there is start_kernel's: the guest's bytes at the relocated address are the file's,
   // but for the absolute addresses the decompressor relocated, which are the file's plus delta.
@@ -228,6 +235,31 @@ test('without nokaslr the kernel\'s KASLR offset is found and start_kernel is st
   const comm = await dc.evaluateRequest({ expression: 'init_task.comm', frameId: top.id, context: 'watch' });
   assert.equal(comm.body.result, gdbPrint(f.vmlinuxPath, 'init_task.comm'));
 });
+
+// Issue 16's PV and PVH machines run the same bzImage (console on hvc0): the same symbols apply.
+for (const mode of ['pv', 'pvh'] as const) {
+  test(`${mode.toUpperCase()}: the same kernel and vmlinux stop at start_kernel, called from ${mode === 'pv' ? 'xen_start_kernel' : 'the 64-bit startup code'}`, { skip, timeout: 900_000 }, async (t) => {
+    const f = fx as CloudFixture;
+    const oracle = gdbBreak(f.vmlinuxPath, '*start_kernel');
+    const line = gdbLineAt(f.vmlinuxPath, oracle.address);
+    const dc = await startClient(b.adapter);
+    clients.push(dc);
+    const t0 = performance.now();
+    await launch(dc, { program: f.kernelPath, initrd: f.initrdPath, cmdline: 'console=hvc0', mode, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0 },
+      () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] }));
+    const stop = await nextStopped(dc, 600_000);
+    t.diagnostic(`${mode}: launch -> stopped at start_kernel ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.equal(stop.reason, 'function breakpoint');
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const top = st.body.stackFrames[0]!;
+    assert.equal(top.name, 'start_kernel');
+    assert.equal(addressOf(top.instructionPointerReference), oracle.address, 'PV and PVH kernels run where they were linked');
+    assert.equal(top.line, line.line);
+    t.diagnostic(st.body.stackFrames.slice(0, 4).map((fr) => `${fr.name} ${fr.source?.name ?? ''}:${fr.line}`).join(' <- '));
+    if (mode === 'pv') assert.ok(st.body.stackFrames.some((fr) => fr.name === 'xen_start_kernel'), 'a PV kernel starts in xen_start_kernel');
+    else assert.match(outputs.get(dc)!.console ?? '', /KASLR: the kernel runs at its link addresses/, 'PVH enters through startup_64, at the link address');
+  });
+}
 
 test('a missing or malformed symbols file fails the launch with the attribute and the reason', { skip }, async () => {
   const f = fx as CloudFixture;
