@@ -89,6 +89,9 @@ function common(r: SvcRun, flavour: 'pv' | 'pvh'): void {
     // register_vcpu_info (common/domain.c map_vcpu_info): once only, within the page.
     register_vcpu_info: 0, moved_time_version_even: 1, register_vcpu_info_again: EINVAL, register_vcpu_info_offset: EINVAL,
   });
+  // pvclock against the CPU: TSC (1 GHz from 0) minus pvclock's ns is the time of a few instructions.
+  const skew = Number(r.values.get('tsc_minus_pvclock_ns'));
+  assert.ok(skew >= 0 && skew < 2000, `${flavour}: RDTSC - pvclock = ${skew} ns`);
   const blocked = Number(r.values.get('runstate_blocked_grew_ns'));
   assert.ok(blocked >= 4_900_000 && blocked <= 5_100_000, `${flavour}: blocked ${blocked} ns across msleep(5)`);
   const target = Number(r.values.get('xs_memory_target'));
