@@ -195,7 +195,7 @@ export class PvDomain {
   nsToTicks(ns: number): number { return Math.ceil(ns / INSTRUCTION_NS); }
 
   /** Earliest timer deadline in ticks (Infinity if none). */
-  nextTimer(): number { return Math.min(this.singleshotAt, this.periodicAt, this.pollDeadline); }
+  nextTimer(): number { return Math.min(this.xen.nextTimer(), this.pollDeadline); }
 
   /** Fire timers that are due at the current tick. */
   fireTimers(): void {

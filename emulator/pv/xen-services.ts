@@ -53,7 +53,7 @@ export class XenServices {
     this.grants = new GrantTable(host.mem);
     this.vcpu = new VcpuState(host, this.events);
     this.console = new ConsoleBackend(host.mem, this.events, serialOut);
-    this.xenstore = new XenstoreBackend(host.mem, this.events);
+    this.xenstore = new XenstoreBackend(host.mem, this.events, () => host.clock.ticks());
   }
 
   /** Back to before any domain was built. */
@@ -123,12 +123,13 @@ export class XenServices {
   /** Rewrites vcpu_time_info (and its registered copy) for now. */
   updateTime(): void { this.vcpu.updateTime(); }
 
-  /** Earliest armed vCPU timer in ticks (Infinity if none). */
-  nextTimer(): number { return Math.min(this.vcpu.singleshotAt, this.vcpu.periodicAt); }
+  /** Earliest armed vCPU timer, or xenstored's next look at its ring, in ticks (Infinity if none). */
+  nextTimer(): number { return Math.min(this.vcpu.singleshotAt, this.vcpu.periodicAt, this.xenstore.retryAt); }
 
   /** Fire the vCPU timers due at tick `now`: each raises VIRQ_TIMER. */
   fireDueTimers(now: number): void {
     const v = this.vcpu;
+    if (this.xenstore.retryAt <= now) { this.xenstore.retryAt = Infinity; this.xenstore.kick(); }
     if (v.singleshotAt <= now) { v.singleshotAt = Infinity; this.events.sendVirq(VIRQ_TIMER); }
     if (v.periodicAt <= now) {
       const period = this.host.clock.nsToTicks(v.periodicNs);

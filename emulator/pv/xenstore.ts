@@ -20,6 +20,8 @@ const HEADER = 16;
 /** Largest payload xs_wire.h allows (XENSTORE_PAYLOAD_MAX). */
 const PAYLOAD_MAX = 4096;
 const enc = new TextEncoder(), dec = new TextDecoder('latin1');
+/** xenstored's first second look at an incomplete ring: 10 us of virtual time (1000 ticks of 10 ns). */
+const RETRY_TICKS = 1000;
 
 /** What the toolstack writes for a domU (libxl's domain and console/store nodes). */
 export interface XsDomainSeed {
@@ -33,13 +35,22 @@ export class XenstoreBackend {
   requests = 0;
   /** Replies that did not fit in the ring yet (sent when the guest makes room and notifies). */
   private backlog: Uint8Array[] = [];
+  /**
+   * When xenstored looks at the ring again (machine ticks; Infinity: only when notified). A
+   * guest notifies only when the ring was empty (Linux's xb_write), so a request written as a
+   * header and then a body brings one notification for the header; xenstored, running beside
+   * the guest, finds the body there soon after. It looks again shortly while a request is
+   * incomplete or a reply waits for room, backing off so an abandoned fragment costs little.
+   */
+  retryAt = Infinity;
+  private retries = 0;
 
-  constructor(private readonly mem: PhysicalMemory, private readonly events: EventChannels) {}
+  constructor(private readonly mem: PhysicalMemory, private readonly events: EventChannels, private readonly now: () => number = () => 0) {}
 
   get domid(): number { return this.tree.domid; }
 
   reset(domid: number, name: string): void {
-    this.ringPa = -1; this.port = 0; this.requests = 0; this.backlog = [];
+    this.ringPa = -1; this.port = 0; this.requests = 0; this.backlog = []; this.retryAt = Infinity; this.retries = 0;
     this.tree.clear();
     this.tree.domid = domid;
     this.seedBase(name);
@@ -103,15 +114,16 @@ export class XenstoreBackend {
   kick(): void {
     if (this.ringPa < 0) return;
     let sent = this.flush();
+    let partial = false;
     for (;;) {
       const cons = this.u32(R.reqCons), prod = this.u32(R.reqProd);
       const avail = (prod - cons) >>> 0;
       if (avail > R.ringSize) { this.set32(R.reqCons, prod); break; } // a corrupt ring: xenstored drops what it cannot read
-      if (avail < HEADER) break;
+      if (avail < HEADER) { partial = avail > 0; break; }
       const hdr = this.readReq(cons, HEADER);
       const type = le32(hdr, 0), reqId = le32(hdr, 4), txId = le32(hdr, 8), len = le32(hdr, 12);
       if (len > PAYLOAD_MAX) { this.set32(R.reqCons, prod); break; }
-      if (avail < HEADER + len) break;
+      if (avail < HEADER + len) { partial = true; break; }
       const body = this.readReq((cons + HEADER) >>> 0, len);
       this.set32(R.reqCons, (cons + HEADER + len) >>> 0);
       this.requests++;
@@ -126,6 +138,13 @@ export class XenstoreBackend {
       sent = this.flush() || sent;
     }
     if (sent) this.events.setPending(this.port);
+    if (partial || this.backlog.length > 0) {
+      this.retryAt = this.now() + (RETRY_TICKS << Math.min(this.retries, 12));
+      this.retries++;
+    } else {
+      this.retryAt = Infinity;
+      this.retries = 0;
+    }
   }
 
   private readReq(at: number, n: number): Uint8Array {
@@ -226,9 +245,13 @@ export class XenstoreBackend {
   }
 
   /** For snapshots. */
-  save(): unknown { return { ringPa: this.ringPa, port: this.port, tree: this.tree.save(), requests: this.requests, backlog: this.backlog.map((m) => m.slice()) }; }
+  save(): unknown {
+    return { ringPa: this.ringPa, port: this.port, tree: this.tree.save(), requests: this.requests, backlog: this.backlog.map((m) => m.slice()),
+      retryAt: this.retryAt, retries: this.retries };
+  }
   load(s: unknown): void {
-    const x = s as { ringPa: number; port: number; tree: Parameters<XenstoreTree['load']>[0]; requests: number; backlog?: Uint8Array[] };
+    const x = s as { ringPa: number; port: number; tree: Parameters<XenstoreTree['load']>[0]; requests: number; backlog?: Uint8Array[]; retryAt?: number; retries?: number };
+    this.retryAt = x.retryAt ?? Infinity; this.retries = x.retries ?? 0;
     this.ringPa = x.ringPa; this.port = x.port; this.requests = x.requests;
     this.tree.load(x.tree);
     this.backlog = (x.backlog ?? []).map((m) => m.slice());

@@ -78,6 +78,8 @@ function common(r: SvcRun, flavour: 'pv' | 'pvh'): void {
     xs_console_ring_ref_matches: 1, xs_console_port_matches: 1, xs_write_name_is_error: 1, xs_write_name_error: 'EACCES',
     xs_dom0_name: 'Domain-0', xs_domain_path: '/local/domain/1', xs_tx_id_nonzero: 1, xs_before_commit: 'ENOENT',
     xs_unknown_type: 'EINVAL', xs_bad_path: 'EINVAL', xs_dom0_backend: 'listed',
+    // A request whose body follows its header without a second notification (Linux's xb_write) is answered.
+    xs_split_write_answered: 1, xs_split_write_waited_ms_under_5: 1,
     // FIFO (common/event_fifo.c): init_control's checks, LINK_BITS 17, two ports queued at the
     // default priority (7), the first linking the second (PENDING|LINKED = 0xA in bits 31-28),
     // READY and the upcall flag set; a priority moves the port's queue; a masked port is
