@@ -201,6 +201,20 @@ export function mul64(cpu: AluCpu, al: number, ah: number, bl: number, bh: numbe
   product[0] = p0l; product[1] = w1 | 0; product[2] = w2 | 0; product[3] = (p3h + c2) | 0;
 }
 
+/**
+ * For compiled blocks: MUL (signed false) or IMUL (true) of RAX by a 64-bit operand, the
+ * 128-bit product in `product` (RAX = words 0-1, RDX = 2-3) and the flags as the interpreter's
+ * F7 /4 /5 leaves them (CF = OF = the high half is not the extension of the low; SF, ZF and
+ * PF from the low 64 bits, AF clear). `truncOnly`: IMUL r, r/m (0F AF, 69, 6B), whose
+ * overflow test is the same signed one.
+ */
+export function mulForBlock(cpu: AluCpu, signed: boolean, al: number, ah: number, bl: number, bh: number): void {
+  if (signed) imul64(cpu, al, ah, bl, bh); else mul64(cpu, al, ah, bl, bh);
+  const p = product;
+  const overflow = signed ? p[2] !== (p[1] >> 31) || p[3] !== (p[1] >> 31) : (p[2] | p[3]) !== 0;
+  cpu.setResultFlags(LF.synthRes(p[0], p[1]), 32, overflow ? 1 : 0, overflow ? 1 : 0, 0);
+}
+
 /** Signed 64x64 -> 128 into `product`. */
 export function imul64(cpu: AluCpu, al: number, ah: number, bl: number, bh: number): void {
   mul64(cpu, al, ah, bl, bh);

@@ -18,7 +18,7 @@ import type { Block } from './block-cache';
 import { decodeForm } from '../isa/decode';
 import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
 import { after64, emitInstruction64, interpretAndLeave, type Shared32 } from './block-compiler64';
-import { alu64, dec64, inc64, shift64 } from './alu64';
+import { alu64, dec64, inc64, mulForBlock, product, shift64 } from './alu64';
 import { synthRes } from './lazy-flags';
 import { address64, lea64, leaHi } from './address64';
 
@@ -82,7 +82,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   // value spliced in above is a number formatted by this file.
   let factory: (cl: Uint8Array, ...ops: unknown[]) => (c: unknown) => void;
   try {
-    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', 'SY', 'AD', 'LEA', 'LH', `return function block(c){${code}};`) as typeof factory;
+    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', 'SY', 'AD', 'LEA', 'LH', 'MUL', 'PR', `return function block(c){${code}};`) as typeof factory;
   } catch (e) {
     // A generator bug must not take the host down: the interpreter runs this code instead,
     // and the error is kept where the tests look for it.
@@ -91,7 +91,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
     return null;
   }
   const spans = first.spans.map((o) => phys + o);
-  return { fn: factory(codeLine, alu64, inc64, dec64, shift64, synthRes, address64, lea64, leaHi), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
+  return { fn: factory(codeLine, alu64, inc64, dec64, shift64, synthRes, address64, lea64, leaHi, mulForBlock, product), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
     linear: linear >>> 0, count: first.k, flat: src.flatData === true && src.long64 !== true, long64: src.long64 === true,
     link: null, live: true, seenAt: 0 };
 }

@@ -231,9 +231,18 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
 
   switch (op) {
     case 0xf7: {
-      // TEST r, imm32; NOT; NEG (register forms). NEG's flags are SUB 0, x's.
+      // TEST r, imm32; NOT; NEG (register forms). NEG's flags are SUB 0, x's. MUL/IMUL of
+      // RAX by a 64-bit operand (bignum and hash code): alu64.ts's own product and flags.
       const m = modrm(i);
       const k = m.reg & 7;
+      if ((k === 4 || k === 5) && W) {
+        let sl = `r[${m.rm}]`, sh = `h[${m.rm}]`;
+        if (m.mod !== 3) { address(m); read64(); sl = 'v'; sh = 'w'; }
+        em.emit(`${em.flushText()}MUL(c,${k === 5},r[0],h[0],${sl},${sh});r[0]=PR[0];h[0]=PR[1];r[2]=PR[2];h[2]=PR[3];`);
+        em.pend = 0;
+        if (m.mod !== 3) em.attnCheck();
+        return 'ok';
+      }
       if (m.mod !== 3 || k === 1 || k > 3) return 'generic';
       const x = m.rm;
       if (k === 0) {
@@ -314,6 +323,21 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
         em.aluCommit(kind);
       }
       em.attnCheck();
+      return 'ok';
+    }
+    case 0x69: case 0x6b: {
+      const m = modrm(i);
+      const imm = op === 0x69 ? em.u32(i + m.len) : em.s8(i + m.len);
+      let sl = `r[${m.rm}]`, sh = `h[${m.rm}]`;
+      if (m.mod !== 3) { address(m); if (W) { read64(); sl = 'v'; sh = 'w'; } else { em.read32('v'); sl = 'v'; } }
+      if (W) {
+        em.emit(`${em.flushText()}MUL(c,true,${sl},${sh},${imm},${imm >> 31});r[${m.reg}]=PR[0];h[${m.reg}]=PR[1];`);
+        em.pend = 0;
+      } else {
+        em.imul(`r[${m.reg}]`, sl, String(imm));
+        em.emit(`h[${m.reg}]=0;`);
+      }
+      if (m.mod !== 3) em.attnCheck();
       return 'ok';
     }
     case 0x85: {
@@ -495,6 +519,15 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
         address(m);
         em.write8('t');
         em.attnCheck();
+        return 'ok';
+      }
+      if (op2 === 0xaf && W) {
+        const m = modrm(i + 1);
+        let sl = `r[${m.rm}]`, sh = `h[${m.rm}]`;
+        if (m.mod !== 3) { address(m); read64(); sl = 'v'; sh = 'w'; }
+        em.emit(`${em.flushText()}MUL(c,true,r[${m.reg}],h[${m.reg}],${sl},${sh});r[${m.reg}]=PR[0];h[${m.reg}]=PR[1];`);
+        em.pend = 0;
+        if (m.mod !== 3) em.attnCheck();
         return 'ok';
       }
       if (op2 === 0xaf && !W) {

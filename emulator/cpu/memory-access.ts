@@ -102,6 +102,8 @@ export class MemoryAccess extends PageWalker {
   private readonly farWS = new Int32Array(FAR_SLOTS);
   private readonly farRU = new Int32Array(FAR_SLOTS);
   private readonly farWU = new Int32Array(FAR_SLOTS);
+  /** The occupied far slots (farCount of them): a flush visits only these. */
+  private readonly farList = new Int32Array(FAR_SLOTS);
   private farCount = 0;
   /** Linear pages never cached in the TLB (watchpoints live there). */
   readonly noTlb = new Uint8Array(TLB_PAGES);
@@ -232,15 +234,21 @@ export class MemoryAccess extends PageWalker {
     this.flushNonGlobal();
   }
 
-  /** Drop the far entries (all, or all but the global ones). */
+  /**
+   * Drop the far entries (all, or all but the global ones). Only the occupied slots are
+   * visited: a kernel with page-table isolation loads CR3 at every entry and exit, and a
+   * sweep of all 4096 slots each time was 6.5% of its boot.
+   */
   private flushFar(keepGlobal: boolean): void {
     if (this.farCount === 0) return;
+    const list = this.farList;
     let kept = 0;
-    for (let i = 0; i < FAR_SLOTS; i++) {
+    for (let j = 0; j < this.farCount; j++) {
+      const i = list[j];
       if (keepGlobal && ((this.farRS[i] | this.farRU[i]) & T_GLOBAL)) {
         if (!(this.farRS[i] & T_GLOBAL)) { this.farRS[i] = 0; this.farWS[i] = 0; }
         if (!(this.farRU[i] & T_GLOBAL)) { this.farRU[i] = 0; this.farWU[i] = 0; }
-        kept++;
+        list[kept++] = i;
         continue;
       }
       this.farPage[i] = NaN; this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0;
@@ -462,7 +470,7 @@ export class MemoryAccess extends PageWalker {
     phys = (phys & this.a20Mask) >>> 0;
     if (uncached || phys >= TWO32) return phys;
     if (this.farPage[i] !== pn) {
-      if (this.farPage[i] !== this.farPage[i]) this.farCount++;
+      if (this.farPage[i] !== this.farPage[i]) this.farList[this.farCount++] = i;
       this.farPage[i] = pn; this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0;
     }
     const base = phys & ~0xfff;
