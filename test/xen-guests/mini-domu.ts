@@ -36,7 +36,9 @@ export function startOfDay(flavour: 'pv' | 'pvh'): RegExp[] {
       // xen-x86_64.h: MACH2PHYS_VIRT_START/END and MACH2PHYS_NR_ENTRIES - 1.
       /^m2p: 0xffff800000000000-0xffff804000000000, max_mfn 0x7ffffffff$/m,
       // guest_efer() for a 64-bit PV guest: SCE | LME | LMA, and NXE when the CPU has NX.
-      /^msr: FS_BASE by wrmsr\/rdmsr holds; EFER 0x[5d]01$/m] : []),
+      /^msr: FS_BASE by wrmsr\/rdmsr holds; EFER 0x[5d]01$/m,
+      // pv_fixup_guest_cr4: FSGSBASE is the guest's to set (when CPUID offers it), PGE is dropped.
+      /^cr4: 0x[0-9a-f]+ after setting FSGSBASE and PGE \(FSGSBASE (?:set, wrfsbase\/rdfsbase hold|not offered), PGE dropped\)$/m] : []),
     new RegExp(`^mini-domu: bootstrapping as a ${flavour === 'pv' ? '64-bit PV' : 'PVH'} guest$`, 'm'),
     /^xen: version \d+\.\d+, features 0x[0-9a-f]+$/m,
     flavour === 'pv'

@@ -84,6 +84,29 @@ static void show_cpuid(void) {
   printk("cpuid: 1.edx 0x%x 1.ecx 0x%x 80000001.edx 0x%x 80000001.ecx 0x%x 7.ebx 0x%x 7.ecx 0x%x 7.edx 0x%x\n", d1, c1, d8, c8, b7, c7, d7);
 }
 
+/* CR4 as Linux's cpu_init writes it: Xen lets a PV kernel choose FSGSBASE (when its CPUID
+   offers it) and drops bits it may not set (PGE) instead of faulting. */
+static void check_cr4(void) {
+  unsigned long cr4, after;
+  uint32_t a, b7, c, d;
+  xen_cpuid(7, 0, &a, &b7, &c, &d);
+  __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+  __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1UL << 16) | (1UL << 7)));
+  __asm__ volatile("mov %%cr4, %0" : "=r"(after));
+  int fsgs = (b7 & 1) != 0;
+  if ((after & (1UL << 7)) || (fsgs && !(after & (1UL << 16)))) do_exit("CR4 write not as Xen's pv_fixup_guest_cr4");
+  if (fsgs) {
+    unsigned long base = (unsigned long)&fs_probe - 8, back;
+    __asm__ volatile("wrfsbase %0" :: "r"(base));
+    __asm__ volatile("rdfsbase %0" : "=r"(back));
+    unsigned long via;
+    __asm__ volatile("mov %%fs:8, %0" : "=r"(via));
+    if (back != base || via != fs_probe) do_exit("WRFSBASE/RDFSBASE under CR4.FSGSBASE");
+    __asm__ volatile("wrfsbase %0" :: "r"(0UL));
+  }
+  printk("cr4: 0x%lx after setting FSGSBASE and PGE (FSGSBASE %s, PGE dropped)\n", after, fsgs ? "set, wrfsbase/rdfsbase hold" : "not offered");
+}
+
 void arch_init(void *boot_info) {
   memcpy(&start_info, boot_info, sizeof start_info);
   if (memcmp_magic(start_info.magic)) do_exit("start_info magic is not xen-3.0-x86_64");
@@ -110,6 +133,7 @@ void arch_init(void *boot_info) {
   check_machphys();
   check_msrs();
   show_cpuid();
+  check_cr4();
 }
 
 
