@@ -56,10 +56,11 @@ function stackOk(sp: number): boolean {
  * after crashing the domain when it cannot be done (no handler, a bad or unwritable stack).
  */
 export function bounce64(d: PvDomain, target: number, errorCode: number, maskEvents: boolean, failsafe: boolean, what: string,
-  frameSel?: { cs: number; ss: number }): boolean {
+  frameSel?: { cs: number; ss: number; rip?: number; rsp?: number }): boolean {
   const cpu = d.cpu, v = d.v64, r = cpu.regs;
   if (target === 0) { d.crash(`no handler for ${what}`); return false; }
-  const rip = rip64(d), rsp = reg64(d, 4), rcx = reg64(d, 1), r11 = reg64(d, 11);
+  // The context being entered: the CPU's, or what Xen's entry stub stands in for (SYSENTER saves no RIP or RSP).
+  const rip = frameSel?.rip ?? rip64(d), rsp = frameSel?.rsp ?? reg64(d, 4), rcx = reg64(d, 1), r11 = reg64(d, 11);
   const flagsNow = cpu.getFlags();
   // The selectors of the context being entered: the CPU's, or those an iret tried to load (failsafe).
   let cs = frameSel?.cs ?? cpu.segSel[CS];
@@ -187,5 +188,27 @@ export function userSyscall64(d: PvDomain): void {
   if (bounce64(d, v.syscall, -1, v.syscallMasksEvents, false, 'syscall')) {
     cpu.flags &= ~FLAG_DF;
     d.recordAt(PvKind.SYSCALL_BOUNCE, 0, 'syscall-callback', d.log.costs.trapBounce, rip);
+  }
+}
+
+/**
+ * SYSENTER from user mode (a compatibility-mode process: Intel has no SYSCALL there), Xen's
+ * sysenter_entry: the instruction saves neither RIP nor RSP, so the frame holds RIP 0, CS 3,
+ * RSP 0 and FLAT_USER_SS; the kernel's sysenter callback gets it (events masked if it asked).
+ * Without a callback the guest gets #GP(0) on that frame.
+ */
+export function userSysenter64(d: PvDomain): void {
+  const v = d.v64, rip = d.cpu.eip;
+  const frame = { cs: 3, ss: FLAT_KERNEL_SS64, rip: 0, rsp: 0 };
+  if (v.sysenter === 0) {
+    const target = d.trapEip[GP];
+    if (target === 0) { d.crash('SYSENTER from user mode with no sysenter callback and no #GP handler'); return; }
+    if (bounce64(d, target, 0, (d.trapFlags[GP] & TI_IF) !== 0, false, 'sysenter #GP', frame)) {
+      d.recordAt(PvKind.TRAP_BOUNCE, GP, `trap:${GP}`, d.log.costs.trapBounce, rip, { vector: GP, errorCode: 0 });
+    }
+    return;
+  }
+  if (bounce64(d, v.sysenter, -1, v.sysenterMasksEvents, false, 'sysenter', frame)) {
+    d.recordAt(PvKind.SYSCALL_BOUNCE, 2, 'sysenter-callback', d.log.costs.trapBounce, rip);
   }
 }

@@ -47,7 +47,7 @@ function registerCallback(d: PvDomain, type: number, flags: number, address: num
     case CALLBACKTYPE.failsafe: d.failsafe = { cs: FLAT_KERNEL_CS64, eip: address }; v.failsafeMasksEvents = mask; return 0;
     case CALLBACKTYPE.syscall: v.syscall = address; v.syscallMasksEvents = mask; return 0;
     case CALLBACKTYPE_syscall32: v.syscall32 = address; return 0;
-    case CALLBACKTYPE.sysenter: v.sysenter = address; return 0;
+    case CALLBACKTYPE.sysenter: v.sysenter = address; v.sysenterMasksEvents = mask; return 0;
     case CALLBACKTYPE.nmi: v.nmi = address; return 0;
     default: return -ENOSYS;
   }

@@ -10,10 +10,10 @@ import type { BootPlan } from '../loader/boot-plan';
 import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStateView, type PvStop } from './domain';
 import { buildDomain, type DomainLayout } from './domain-builder';
 import { buildDomain64 } from './domain-builder64';
-import { bounceException64, deliverUpcall64, rip64, setRip64, softInterrupt64, userSyscall64 } from './entry64';
+import { bounceException64, deliverUpcall64, rip64, setRip64, softInterrupt64, userSyscall64, userSysenter64 } from './entry64';
 import { hypercall } from './hypercalls';
 import { pvGrantMapper } from './grant-map-pv';
-import { emulatePrivileged, forcedCpuid } from './priv-op';
+import { emulatePrivileged, fetchInstruction, forcedCpuid } from './priv-op';
 import { emulatePtWrite } from './ptwr';
 import { emulatePtWrite64 } from './ptwr64';
 import { emulatePrivileged64 } from './priv-op64';
@@ -147,6 +147,8 @@ export class PvHypervisor {
       const e = forcedCpuid(d);
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
+    // SYSENTER from a user process reaches Xen's sysenter entry (our SYSENTER_CS is 0: #GP(0)).
+    if (vector === GP && code === 0 && !d.v64.kernelMode && isSysenter(fetchInstruction(d))) { userSysenter64(d); return true; }
     // A ring-3 kernel's privileged instructions, and CLI/STI/I/O under a virtual IOPL.
     if (vector === GP && code === 0 && d.options.privileged === 'xen') {
       const e = emulatePrivileged64(d);
@@ -196,4 +198,11 @@ export class PvHypervisor {
       loadState: (st: unknown) => d.loadState(st),
     };
   }
+}
+
+/** 0F 34, after any prefixes a 32-bit process might put before it. */
+function isSysenter(b: number[]): boolean {
+  let i = 0;
+  while (i < 4 && (b[i] === 0x66 || b[i] === 0x67 || b[i] === 0xf2 || b[i] === 0xf3 || b[i] === 0x2e || b[i] === 0x3e || b[i] === 0x26 || b[i] === 0x36 || b[i] === 0x64 || b[i] === 0x65)) i++;
+  return b[i] === 0x0f && b[i + 1] === 0x34;
 }

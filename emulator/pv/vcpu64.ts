@@ -11,7 +11,7 @@ import { joinAddress, splitValue } from './hypercall-args';
 
 export interface Vcpu64Saved {
   kernelMode: boolean; kernelTable: number; userTable: number; otherGsBase: number;
-  syscall: number; syscallMasksEvents: boolean; syscall32: number; sysenter: number; nmi: number; failsafeMasksEvents: boolean;
+  syscall: number; syscallMasksEvents: boolean; syscall32: number; sysenter: number; nmi: number; failsafeMasksEvents: boolean; sysenterMasksEvents?: boolean;
 }
 
 export class Vcpu64 {
@@ -28,12 +28,13 @@ export class Vcpu64 {
   syscall32 = 0;
   sysenter = 0;
   nmi = 0;
-  /** The failsafe callback was registered with CALLBACKF_mask_events. */
+  /** The failsafe and sysenter callbacks were registered with CALLBACKF_mask_events. */
   failsafeMasksEvents = false;
+  sysenterMasksEvents = false;
 
   save(): Vcpu64Saved {
-    const { kernelMode, kernelTable, userTable, otherGsBase, syscall, syscallMasksEvents, syscall32, sysenter, nmi, failsafeMasksEvents } = this;
-    return { kernelMode, kernelTable, userTable, otherGsBase, syscall, syscallMasksEvents, syscall32, sysenter, nmi, failsafeMasksEvents };
+    const { kernelMode, kernelTable, userTable, otherGsBase, syscall, syscallMasksEvents, syscall32, sysenter, nmi, failsafeMasksEvents, sysenterMasksEvents } = this;
+    return { kernelMode, kernelTable, userTable, otherGsBase, syscall, syscallMasksEvents, syscall32, sysenter, nmi, failsafeMasksEvents, sysenterMasksEvents };
   }
 
   load(s: Vcpu64Saved): void { Object.assign(this, s); }

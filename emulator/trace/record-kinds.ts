@@ -24,7 +24,7 @@ const ROWS = [
   kind(259, 'PRIV_OP', 'the emulated instruction\'s opcode (0x0F xx as 0x0fxx)', 'emulate:<instruction>'),
   kind(260, 'FAILSAFE_CALLBACK', '0', 'failsafe-callback'),
   kind(261, 'DOMAIN_CRASH', '0 (the hypervisor crashed the domain) or 3 (the guest asked, SCHEDOP_shutdown crash)', 'hypervisor or guest'),
-  kind(262, 'SYSCALL_BOUNCE', '0 (a 64-bit PV guest\'s user-mode SYSCALL sent to the kernel\'s syscall callback)', 'syscall-callback'),
+  kind(262, 'SYSCALL_BOUNCE', 'which entry a 64-bit PV guest\'s user mode took to its kernel: 0 SYSCALL (the syscall callback), 2 SYSENTER (the sysenter callback)', 'syscall-callback or sysenter-callback'),
 ] as const;
 
 type Row = (typeof ROWS)[number];

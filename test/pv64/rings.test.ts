@@ -94,9 +94,22 @@ test('user mode cannot see the kernel: a read of a kernel address is a #PF in us
   assert.equal(v(r, 'pf_cr2'), v(r, 'kvar_addr'), 'CR2 is the kernel address the user read');
   assert.equal(v(r, 'kernel_gs_read'), 0xabcdef00abcdef00n);
   assert.equal(v(r, 'kernel_gs_after'), 0xabcdef00abcdef00n, 'the kernel\'s GS base is back after the trip to user mode');
-  assert.equal(r.machine.exits.byReason.SYSCALL_BOUNCE, 3, 'each user SYSCALL is a SYSCALL_BOUNCE record');
   const handlers = r.machine.exits.recent(10_000).map((x) => x.handler);
+  assert.equal(handlers.filter((h) => h === 'syscall-callback').length, 3, 'each user SYSCALL is a SYSCALL_BOUNCE record');
+  assert.equal(r.machine.exits.byReason.SYSCALL_BOUNCE, 4, 'three SYSCALLs and the compat process\'s SYSENTER');
   assert.ok(handlers.includes('trap:14') && handlers.includes('trap:128'), handlers.join(' '));
+});
+
+test('a compatibility-mode process: SYSENTER reaches the sysenter callback with Xen\'s stand-in frame', () => {
+  const r = rings();
+  assert.equal(v(r, 'cb_sysenter'), 0n);
+  assert.equal(v(r, 'se_count'), 1n);
+  assert.equal(v(r, 'se_eax') & 0xffffffffn, 0x77n, 'the process\'s registers arrive as they were');
+  assert.equal(v(r, 'se_rip'), 0n, 'SYSENTER saves no RIP: Xen\'s frame holds 0');
+  assert.equal(v(r, 'se_cs'), 3n);
+  assert.equal(v(r, 'se_rsp'), 0n);
+  assert.equal(v(r, 'se_ss'), fact('FLAT_KERNEL_SS'));
+  assert.equal(v(r, 'se_mask'), 1n, 'CALLBACKF_mask_events');
 });
 
 test('an iret to a selector that does not load goes to the failsafe callback with the attempted CS in the frame', () => {

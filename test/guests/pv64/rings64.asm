@@ -61,6 +61,13 @@ pf_cs: resq 1
 fs_frame_cs: resq 1
 fs_frame_rip: resq 1
 fs_count: resq 1
+se_rip: resq 1
+se_cs: resq 1
+se_rsp: resq 1
+se_ss: resq 1
+se_eax: resq 1
+se_mask: resq 1
+se_count: resq 1
 resume_rsp: resq 1
 
 section .data
@@ -88,6 +95,9 @@ cb_failsafe: dw CALLBACKTYPE_failsafe, 0
 cb_syscall: dw CALLBACKTYPE_syscall, CALLBACKF_mask_events
     dd 0
     dq sys_entry
+cb_sysenter: dw CALLBACKTYPE_sysenter, CALLBACKF_mask_events
+    dd 0
+    dq sysenter_entry
 cb_bad: dw 99, 0
     dd 0
     dq sys_entry
@@ -315,6 +325,27 @@ back_in_kernel:                             ; from the #PF handler, in kernel mo
     mov rax, [gs:0]
     SHOW "kernel_gs_after", rax
 
+    ; ---- a compatibility-mode process: SYSENTER reaches the sysenter callback ----
+    HYPERVISOR_callback_op CALLBACKOP_register, cb_sysenter
+    SHOW "cb_sysenter", rax
+    mov [resume_rsp], rsp
+    push FLAT_USER_SS
+    push USER_STACK
+    push 0x202
+    push FLAT_RING3_CS32
+    push USER_CODE + (compat_code - user_code)
+    push 0
+    jmp hypercall_page + __HYPERVISOR_iret * 32
+sysenter_back:
+    mov rsp, [resume_rsp]
+    SHOW "se_count", [se_count]
+    SHOW "se_rip", [se_rip]
+    SHOW "se_cs", [se_cs]
+    SHOW "se_rsp", [se_rsp]
+    SHOW "se_ss", [se_ss]
+    SHOW "se_eax", [se_eax]
+    SHOW "se_mask", [se_mask]
+
     ; ---- the failsafe callback: iret to a code selector that does not load ----
     mov [resume_rsp], rsp
     mov rax, rsp
@@ -441,6 +472,22 @@ pf_handler:
     mov [pf_cs], rax
     jmp back_in_kernel
 
+; ---- SYSENTER from compatibility mode: frame RCX, R11, RIP 0, CS 3, RFLAGS, RSP 0, SS ----
+sysenter_entry:
+    inc qword [se_count]
+    mov [se_eax], rax
+    mov rax, [rsp + 16]
+    mov [se_rip], rax
+    mov rax, [rsp + 24]
+    mov [se_cs], rax
+    mov rax, [rsp + 40]
+    mov [se_rsp], rax
+    mov rax, [rsp + 48]
+    mov [se_ss], rax
+    movzx rax, byte [shinfo + 1]
+    mov [se_mask], rax
+    jmp sysenter_back
+
 gp_handler:
     PRINT msg_gp
     mov rdi, SHUTDOWN_crash
@@ -476,6 +523,13 @@ user_code:
     syscall                                ; report RCX/R11 after INT 0x80's iret
     mov rax, [abs kvar]                    ; a kernel address: not mapped in the user tables
     ud2
+align 256
+bits 32
+compat_code:                               ; a 32-bit process (CS FLAT_RING3_CS32)
+    mov eax, 0x77
+    sysenter
+    ud2
+bits 64
 align 4096
 
 section .rodata
