@@ -108,6 +108,9 @@ export async function runLinuxDebugBench(): Promise<Record<string, number | stri
     launchToBreakpointMs: Math.round(bp),
     plainRunSameInstructionsMs: Math.round(pl),
     breakpointOverPlain: Number((bp / pl).toFixed(3)),
+    // Inside Machine.run during that continue (paravirt.runStats): the rest of the wall time is the debugger's own.
+    adapterMachineMs: Math.round(median(rounds.map((r) => r.machineMs))),
+    adapterOwnShare: Number(median(rounds.map((r) => 1 - r.machineMs / r.toBreakpointMs)).toFixed(3)),
     lineStepMedianMs: Math.round(median(rounds.flatMap((r) => r.stepMs))),
     lineStepMaxMs: Math.round(Math.max(...rounds.flatMap((r) => r.stepMs))),
     firstStepBackMs: Math.round(median(rounds.map((r) => r.stepBackMs[0]!))),
