@@ -10,7 +10,7 @@
 // checks a foreign map_grant_ref makes, and the same GTF_reading/GTF_writing bits while mapped.
 
 import { GRANT_ENTRY_V1, GRANT_ENTRY_V2, GRANT_STATUS_SIZE } from './layouts';
-import { MAX_GRANT_FRAMES, PAGE } from './abi';
+import { EBUSY, EINVAL, ENOMEM, MAX_GRANT_FRAMES, PAGE } from './abi';
 import type { PhysicalMemory } from '../memory/physical-memory';
 
 export const GTF = {
@@ -137,10 +137,10 @@ export class GrantTable {
 
   /** GNTTABOP_set_version: 0 or -errno (Xen's checks: only 1 or 2; nothing beyond the reserved entries in use). */
   setVersion(v: number): number {
-    if (v !== 1 && v !== 2) return -22; // EINVAL
+    if (v !== 1 && v !== 2) return -EINVAL;
     if (v === this.version) return 0;
-    for (let ref = GNTTAB_NR_RESERVED_ENTRIES; ref < this.nrEntries; ref++) if (this.inUse(ref)) return -16; // EBUSY
-    if (v === 2 && this.statusPas.length < Math.ceil(this.nrFrames * (PAGE / GRANT_ENTRY_V2.SIZE) * GRANT_STATUS_SIZE / PAGE)) return -12; // ENOMEM
+    for (let ref = GNTTAB_NR_RESERVED_ENTRIES; ref < this.nrEntries; ref++) if (this.inUse(ref)) return -EBUSY;
+    if (v === 2 && this.statusPas.length < Math.ceil(this.nrFrames * (PAGE / GRANT_ENTRY_V2.SIZE) * GRANT_STATUS_SIZE / PAGE)) return -ENOMEM;
     // The toolstack's reserved entries survive the change, converted to the new format; the rest start invalid.
     const keep: Array<{ flags: number; domid: number; frame: number; busy: number }> = [];
     for (let ref = 0; ref < Math.min(GNTTAB_NR_RESERVED_ENTRIES, this.nrEntries); ref++) keep.push({ ...this.entry(ref), busy: this.inUse(ref) });

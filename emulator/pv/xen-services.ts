@@ -4,7 +4,7 @@
 // hypercalls that reach them. A domain makes one from its XenDomainServices and routes its
 // hypercalls here; nothing in this file or the services knows which kind of domain it is.
 
-import { EVTCHNSTAT, PAGE, VIRQ_TIMER } from './abi';
+import { EFAULT, EVTCHNSTAT, PAGE, VIRQ_TIMER } from './abi';
 import { ConsoleBackend } from './console';
 import { eventChannelOp } from './event-ops';
 import { EventChannels } from './events';
@@ -18,7 +18,6 @@ import type { XenDomainServices } from './services';
 import { consoleIo, physdevOp, xenVersion, type PhysdevState } from './version-ops';
 import { VcpuState, vcpuOp } from './vcpu-ops';
 import { XenstoreBackend } from './xenstore';
-import { EFAULT } from './abi';
 
 /** Start-of-day placement of the shared pages (physical addresses) and the ports the toolstack binds. */
 export interface XenServicesLayout {
