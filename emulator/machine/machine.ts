@@ -232,7 +232,7 @@ export class Machine implements MachineApi {
           if (++wakeups >= MAX_IDLE_WAKEUPS_PER_RUN) return { kind: 'budget' };
           continue;
         }
-        case RUN_HALT_DEAD: return { kind: 'halted', detail: `HLT with interrupts disabled at ${hex(cpu.segSel[CS], 4)}:${hex(cpu.eip >>> 0, 8)}` };
+        case RUN_HALT_DEAD: return this.haltDead();
         case RUN_TRIPLE: return { kind: 'triple-fault', detail: cpu.tripleFault ?? 'triple fault' };
         case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.exits.total - 1) };
         case RUN_BREAK: return { kind: 'breakpoint', address: (cpu.segBase[CS] + cpu.eip) >>> 0 };
@@ -240,6 +240,21 @@ export class Machine implements MachineApi {
         case RUN_PAUSE: return { kind: 'paused' };
       }
     }
+  }
+
+  /**
+   * HLT with interrupts off and nothing that could wake it. In a PVH domain that is Xen's
+   * hvm_hlt: the vCPU goes down, and with every vCPU down Xen powers the domain off (a PVH Linux
+   * without ACPI S5 ends its poweroff so: 'reboot: System halted'). Elsewhere the machine halts.
+   */
+  private haltDead(): StopReason {
+    const cpu = this.cpu;
+    const at = `${hex(cpu.segSel[CS], 4)}:${hex(cpu.eip >>> 0, 8)}`;
+    if (this.pvh) {
+      this.pvh.domain.shutdown(0, `all vCPUs down (HLT with interrupts disabled at ${at})`);
+      return this.pvh.takeStop() ?? { kind: 'halted', detail: `HLT with interrupts disabled at ${at}` };
+    }
+    return { kind: 'halted', detail: `HLT with interrupts disabled at ${at}` };
   }
 
   private takeRequest(): StopReason | null {
@@ -271,7 +286,7 @@ export class Machine implements MachineApi {
     switch (code) {
       case RUN_TRIPLE: return { kind: 'triple-fault', detail: cpu.tripleFault ?? 'triple fault' };
       case RUN_FILTER: return { kind: 'filter', exitSeq: Math.max(0, this.exits.total - 1) };
-      case RUN_HALT_DEAD: return { kind: 'halted', detail: 'HLT with interrupts disabled' };
+      case RUN_HALT_DEAD: return this.haltDead();
       case RUN_WATCH: { const w = cpu.watchHit!; cpu.watchHit = null; return { kind: 'watchpoint', address: w.address, write: w.write }; }
       default: return { kind: 'step' };
     }

@@ -205,9 +205,9 @@ export class PvhDomain {
    * SCHEDOP_shutdown, as for a PV domain: poweroff (and suspend, watchdog) stop the machine with
    * the reason as the code; reboot is a reset request; crash is a domain crash.
    */
-  shutdown(code: number): void {
+  shutdown(code: number, cause = 'sched_op shutdown'): void {
     if (this.stop) return;
-    const what = `sched_op shutdown: ${SHUTDOWN_NAMES[code] ?? `reason ${code}`}`;
+    const what = `${cause}: ${SHUTDOWN_NAMES[code] ?? `reason ${code}`}`;
     if (code === 1) this.stop = { kind: 'reset', via: what };
     else if (code === 3) this.stop = { kind: 'domain-crash', detail: `the guest asked to crash (${what})` };
     else this.stop = { kind: 'shutdown', code, reason: what };
