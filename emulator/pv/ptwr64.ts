@@ -1,18 +1,24 @@
-// Writable page tables for a 64-bit PV kernel (Xen's ptwr emulation in 64-bit mode): a store
-// to an L1 entry through the kernel's read-only mapping of the table faults, and the
-// hypervisor validates the new entry as mmu_update would, applies it and steps over the
-// instruction. Handled: MOV r/m, r (89) and MOV r/m, imm32 (C7 /0, sign-extended under
-// REX.W), XCHG (87) and CMPXCHG (0F B1), 8-byte with REX.W or 4-byte halves, LOCK allowed:
-// what a 64-bit kernel's set_pte and ptep_get_and_clear compile to.
+// Writable page tables for a 64-bit PV kernel (Xen's ptwr emulation in 64-bit mode): a write
+// to an L1 entry through the kernel's read-only mapping of the table faults; the hypervisor
+// computes what the instruction would leave in the 8-byte entry, validates that entry as
+// mmu_update would, applies it and steps over the instruction. Xen runs its full emulator
+// here; the forms a kernel uses on page-table entries are handled: MOV (88, 89, C6, C7),
+// XCHG (86, 87), CMPXCHG (0F B0, 0F B1), the ALU forms ADD/OR/ADC/SBB/AND/SUB/XOR (00-31 with
+// a register, 80/81/83 with an immediate; Linux clears _PAGE_RW with `lock andb $0xfd`) and
+// BTS/BTR/BTC (0F AB/B3/BB, 0F BA /5-7; test_and_clear_bit reads CF), LOCK allowed, with the
+// flags they set. Anything else, or a result that does not validate, bounces the #PF.
 
 import { decodeInfo } from '../isa/decode';
 import type { PvDomain } from './domain';
 import { T_L1 } from './page-types';
 import { fetchInstruction } from './priv-op';
 
-const P = 1, ZF = 0x40;
+const P = 1n;
+const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
+const ARITH_FLAGS = CF | PF | AF | ZF | SF | OF;
+const PREFIXES = new Set([0xf0, 0x2e, 0x3e, 0x26, 0x36, 0x64, 0x65]);
 
-/** Emulates the faulting store to an L1 page of a 64-bit guest; the instruction's length, or 0 (bounce the #PF). */
+/** Emulates the faulting write to an L1 page of a 64-bit guest; the instruction's length, or 0 (bounce the #PF). */
 export function emulatePtWrite64(d: PvDomain): number {
   const cpu = d.cpu, r = cpu.regs, rh = cpu.regsHi, m = d.mem, t = d.types;
   const pa = d.access.phys(cpu.cr2, false);
@@ -23,42 +29,93 @@ export function emulatePtWrite64(d: PvDomain): number {
   const info = decodeInfo(new Uint8Array(b), 64);
   if (!info) return 0;
   let i = 0;
-  while (b[i] === 0xf0 || b[i] === 0x2e || b[i] === 0x3e || b[i] === 0x26 || b[i] === 0x36 || b[i] === 0x64 || b[i] === 0x65) i++;
-  if (b[i] === 0x66) return 0;
+  while (PREFIXES.has(b[i])) i++;
+  if (b[i] === 0x66) return 0; // 16-bit writes to a PTE are not something a kernel does
   let rex = 0;
   if ((b[i] & 0xf0) === 0x40) rex = b[i++];
-  const wide = (rex & 8) !== 0;
-  const op = b[i], op2 = b[i + 1];
-  const modrm = op === 0x0f ? b[i + 2] : b[i + 1];
-  const reg = ((modrm >>> 3) & 7) | ((rex & 4) << 1);
-  const entry = pa & ~7, index = (pa & 0xfff) >>> 3, off = pa & 7;
-  if (off !== 0 && (wide || off !== 4)) return 0;
+  const op = b[i] === 0x0f ? 0x100 | b[i + 1] : b[i];
+  const modrm = op > 0xff ? b[i + 2] : b[i + 1];
+  const ext = (modrm >>> 3) & 7;
+  const reg = ext | ((rex & 4) << 1);
+  const byteOp = op === 0x88 || op === 0xc6 || op === 0x86 || op === 0x1b0 || op === 0x80 || (op < 0x40 && (op & 7) === 0);
+  const size = byteOp ? 1 : rex & 8 ? 8 : 4;
+  const entry = pa - (pa & 7), index = (pa & 0xfff) >>> 3, off = pa & 7;
+  if (off + size > 8 || off % size !== 0) return 0;
+  const bits = BigInt(size * 8), mask = (1n << bits) - 1n, shift = BigInt(off * 8);
   const curLo = m.i32[entry >>> 2], curHi = m.i32[(entry + 4) >>> 2];
-  let lo = curLo, hi = curHi;
-  const put = (vLo: number, vHi: number) => { if (wide) { lo = vLo; hi = vHi; } else if (off === 0) lo = vLo; else hi = vLo; };
-  const cur = (): [number, number] => (wide ? [curLo, curHi] : [off === 0 ? curLo : curHi, 0]);
-  const setReg = (n: number, vLo: number, vHi: number) => { r[n] = vLo; rh[n] = wide ? vHi : 0; };
-  let flagsZ = -1;
-  if (op === 0x89) put(r[reg], rh[reg]);
-  else if (op === 0xc7 && (reg & 7) === 0) {
-    const at = info.length - 4;
-    const imm = b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
-    put(imm, imm < 0 ? -1 : 0);
-  } else if (op === 0x87) {
-    const [oLo, oHi] = cur();
-    put(r[reg], rh[reg]);
-    setReg(reg, oLo, oHi);
-  } else if (op === 0x0f && op2 === 0xb1) {
-    const [oLo, oHi] = cur();
-    if (oLo === r[0] && (!wide || oHi === rh[0])) { put(r[reg], rh[reg]); flagsZ = 1; } else { setReg(0, oLo, oHi); flagsZ = 0; }
+  const cur = (BigInt(curHi >>> 0) << 32n) | BigInt(curLo >>> 0);
+  const old = (cur >> shift) & mask;
+  // Register operands of the operation's size (AH..BH for 4-7 without REX in byte form).
+  const regVal = (n: number): bigint => {
+    if (size === 1 && rex === 0 && n >= 4) return BigInt((r[n - 4] >>> 8) & 0xff);
+    return ((BigInt(rh[n] >>> 0) << 32n) | BigInt(r[n] >>> 0)) & mask;
+  };
+  const setReg = (n: number, v: bigint) => {
+    if (size === 1) {
+      if (rex === 0 && n >= 4) r[n - 4] = (r[n - 4] & ~0xff00) | (Number(v) << 8);
+      else r[n] = (r[n] & ~0xff) | Number(v);
+    } else { r[n] = Number(BigInt.asIntN(32, v)); rh[n] = size === 8 ? Number(BigInt.asIntN(32, v >> 32n)) : 0; }
+  };
+  const imm = (n: number): bigint => {
+    let v = 0n;
+    for (let k = 0; k < n; k++) v |= BigInt(b[info.length - n + k]) << BigInt(8 * k);
+    const sign = 1n << BigInt(n * 8 - 1);
+    return (v & sign ? v - (sign << 1n) : v) & mask; // sign-extended to the operand size
+  };
+  let v = old;
+  let flags = -1;
+  const alu = (kind: number, src: bigint): void => {
+    const cin = BigInt(cpu.getFlags() & CF);
+    let res: bigint;
+    switch (kind) {
+      case 0: res = old + src; break;                 // ADD
+      case 1: res = old | src; break;                 // OR
+      case 2: res = old + src + cin; break;           // ADC
+      case 3: res = old - src - cin; break;           // SBB
+      case 4: res = old & src; break;                 // AND
+      case 5: case 7: res = old - src; break;         // SUB, CMP
+      default: res = old ^ src; break;                // XOR
+    }
+    const out = res & mask;
+    const top = 1n << (bits - 1n);
+    let f = (out === 0n ? ZF : 0) | (out & top ? SF : 0) | parity(out);
+    if (kind === 0 || kind === 2) f |= (res > mask ? CF : 0) | (((old ^ out) & (src ^ out) & top) ? OF : 0) | (((old ^ src ^ out) & 0x10n) ? AF : 0);
+    else if (kind === 3 || kind === 5 || kind === 7) f |= (res < 0n ? CF : 0) | (((old ^ src) & (old ^ out) & top) ? OF : 0) | (((old ^ src ^ out) & 0x10n) ? AF : 0);
+    flags = f;
+    if (kind !== 7) v = out;
+  };
+  if (op === 0x88 || op === 0x89) v = regVal(reg);
+  else if ((op === 0xc6 || op === 0xc7) && ext === 0) v = imm(size === 1 ? 1 : 4);
+  else if (op === 0x86 || op === 0x87) { v = regVal(reg); setReg(reg, old); }
+  else if (op === 0x1b0 || op === 0x1b1) {
+    const acc = regVal(0);
+    alu(7, acc); // CMPXCHG compares as CMP does
+    if (old === acc) v = regVal(reg); else setReg(0, old);
+  } else if (op < 0x40 && (op & 6) === 0 && (op >>> 3) !== 7) alu(op >>> 3, regVal(reg));
+  else if (op === 0x80 || op === 0x81 || op === 0x83) alu(ext, imm(op === 0x81 ? 4 : 1));
+  else if (op === 0x1ab || op === 0x1b3 || op === 0x1bb || (op === 0x1ba && ext >= 5)) {
+    const which = op === 0x1ba ? ext - 4 : op === 0x1ab ? 1 : op === 0x1b3 ? 2 : 3; // 1 set, 2 reset, 3 complement
+    const bit = (op === 0x1ba ? BigInt(b[info.length - 1]) : regVal(reg)) & (bits - 1n);
+    const was = (old >> bit) & 1n;
+    v = which === 1 ? old | (1n << bit) : which === 2 ? old & ~(1n << bit) : old ^ (1n << bit);
+    flags = -2 - Number(was); // CF only: -2 clear, -3 set
   } else return 0;
+  const next = (cur & ~(mask << shift)) | ((v & mask) << shift);
+  let lo = Number(BigInt.asIntN(32, next)), hi = Number(BigInt.asIntN(32, next >> 32n));
   // Xen's rule for a 4-byte write of the high half while the low half says present: the
   // halves are being written in the wrong order, so the entry stays not-present for now.
-  if (!wide && off === 4 && flagsZ < 0 && (lo & P) && hi !== curHi) lo &= ~P;
+  if (size === 4 && off === 4 && (op === 0x89 || op === 0xc7) && (BigInt(lo) & P) && hi !== curHi) lo &= ~1;
   if (lo !== curLo || hi !== curHi) {
     if (!t.updateEntry(mfn, index, lo, hi)) return 0;
     cpu.flushTlb();
   }
-  if (flagsZ >= 0) { cpu.flags = (cpu.getFlags() & ~ZF) | (flagsZ ? ZF : 0); cpu.ccOp = 0; }
+  if (flags >= 0) { cpu.flags = (cpu.getFlags() & ~ARITH_FLAGS) | flags; cpu.ccOp = 0; }
+  else if (flags <= -2) { cpu.flags = (cpu.getFlags() & ~CF) | (flags === -3 ? CF : 0); cpu.ccOp = 0; }
   return info.length;
+}
+
+function parity(v: bigint): number {
+  let x = Number(v & 0xffn), n = 0;
+  while (x) { n ^= x & 1; x >>>= 1; }
+  return n ? 0 : PF;
 }

@@ -32,6 +32,13 @@ test('a PTE written by a plain store through the L1\'s read-only mapping is emul
   assert.ok((run().machine.exits.byReason.PRIV_OP ?? 0) >= 1, 'the store is an emulated ptwr');
 });
 
+test('read-modify-write forms on an entry (lock and, lock btr) are emulated with their flags', () => {
+  assert.equal(v('pte_after_and'), v('pte_after_store') & ~2n, 'lock andb $0xfd cleared RW');
+  assert.equal(v('btr_cf'), 1n, 'BTR\'s CF is the old Accessed bit');
+  assert.equal(v('pte_after_btr'), v('pte_after_and') & ~0x20n);
+  assert.equal(v('low_read_ro'), 0x0123456789abcdefn, 'the read-only mapping still reads');
+});
+
 test('a store that would map a page table writable is refused: the #PF goes to the guest', () => {
   assert.equal(v('pf_after_bad_store'), 1n);
   assert.equal(v('pf_bad_store_err'), 7n, 'present, write, user');

@@ -107,6 +107,18 @@ _start:
     SHOW "pte_after_store", rax
     SHOW "pf_after_ptwr", [pf_count]
     SHOW "data_mfn_addr", r13
+    ; Read-modify-write forms on the entry, as Linux's clear_bit/test_and_clear_bit compile.
+    lock and byte [t1], 0xfd                ; clear _PAGE_RW
+    mov rax, [t1]
+    SHOW "pte_after_and", rax
+    lock btr qword [t1], 5                  ; clear _PAGE_ACCESSED, CF = the old bit
+    setc al
+    movzx rax, al
+    SHOW "btr_cf", rax
+    mov rax, [t1]
+    SHOW "pte_after_btr", rax
+    mov rax, [LOW_VA + 8]
+    SHOW "low_read_ro", rax
     ; A store that would map t2 (an L2) writable is refused: the #PF reaches the guest.
     lea rax, [.after_bad_store]
     mov [pf_resume], rax
