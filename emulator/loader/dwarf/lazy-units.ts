@@ -25,7 +25,12 @@ function take<T>(it: Iterable<T>, n: number): T[] {
 }
 
 /** Units read for one name with no symbol (an inline function used everywhere would otherwise read them all). */
-export const MAX_NAME_UNITS = 256;
+export const MAX_NAME_UNITS = 64;
+/**
+ * Parsed units kept (least recently used dropped first): a vmlinux unit is about 4 MiB parsed,
+ * so this bounds them near 400 MiB however many lookups a session makes.
+ */
+export const MAX_LOADED_UNITS = 96;
 
 interface Loaded {
   cu: CompileUnit | null; functions: FunctionInfo[]; sites: Map<number, CallSiteParam[]>;
@@ -165,7 +170,13 @@ export class LazyUnits implements UnitSource {
   /** Parses the whole unit at `offset` (once). */
   load(offset: number): Loaded {
     const hit = this.cache.get(offset);
-    if (hit) return hit;
+    if (hit) {
+      // Most recently used last: the oldest go first when the cache is full.
+      this.cache.delete(offset);
+      this.cache.set(offset, hit);
+      return hit;
+    }
+    if (this.cache.size >= MAX_LOADED_UNITS) this.cache.delete(this.cache.keys().next().value!);
     const out: Loaded = { cu: null, functions: [], sites: new Map() };
     try {
       const head = this.readInfo(offset, Math.min(12, this.infoSize - offset));
