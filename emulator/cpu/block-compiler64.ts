@@ -495,6 +495,17 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       em.emit(`h[${m.rm}]=0;`);
       return 'ok';
     }
+    case 0xd3: {
+      // Group 2 by CL on a register (bit buffers of inflate and xz, bit ops): the
+      // interpreter's own shift functions, so flags and the zero count are theirs.
+      const m = modrm(i);
+      if (m.mod !== 3) return 'generic';
+      const k = m.reg & 7, x = m.rm;
+      if (W) em.emit(`${em.flushText()}t=SH64(c,${k},r[${x}],h[${x}],r[1]&255);r[${x}]=t;h[${x}]=c.opHi;`);
+      else em.emit(`${em.flushText()}t=c.shift(${k},r[${x}],r[1]&255,32)|0;r[${x}]=t;h[${x}]=0;`);
+      em.pend = 0;
+      return 'ok';
+    }
     case 0x0f: {
       const op2 = em.b(i);
       // NOP r/m (0F 1F, compilers' padding): it reads nothing and never faults.
