@@ -56,11 +56,15 @@ export class PvhDomain {
   onEventRoute: () => void = () => {};
   /** The caller's width during a hypercall (add_to_physmap latches shared_info's from it). */
   callerWidth: 32 | 64 = 64;
+  /** A hypercall is being answered (the services then read structures in the caller's width). */
+  inHypercall = false;
 
   constructor(readonly cpu: Cpu, readonly mem: PhysicalMemory, serialOut: (b: number) => void) {
     this.guest = new PvhGuestMemory(cpu, mem);
     this.host = pvhDomainServices(cpu, mem, this.guest, () => this.boot?.layout ?? null, PVH_DOMID, {
-      width: () => this.sharedWidth,
+      // During a hypercall its arguments are read in the caller's width (Xen's hcall_compat);
+      // otherwise (an event raised by a timer) the shared structures' latched width.
+      width: () => (this.inHypercall ? this.callerWidth : this.sharedWidth),
       raiseUpcall: () => this.kick(),
       log: (m) => { this.hypervisorLog.push(m); if (this.hypervisorLog.length > 256) this.hypervisorLog.shift(); },
       placeFrame: (gpfn, pa) => this.placeFrame(gpfn, pa),

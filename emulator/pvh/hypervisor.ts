@@ -152,11 +152,14 @@ export class PvhHypervisor {
     else {
       const row = nr >= 0 ? hypercallByNumber(nr) : undefined;
       const handler = row ? PVH_HANDLERS[row.name] : null;
+      d.inHypercall = true;
       try {
         rc = handler ? handler(d, args) : -ENOSYS;
       } catch (e) {
         if (!(e instanceof GuestFault)) throw e;
         rc = -EFAULT;
+      } finally {
+        d.inHypercall = false;
       }
     }
     args.setResult(rc);
