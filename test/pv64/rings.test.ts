@@ -100,6 +100,16 @@ test('user mode cannot see the kernel: a read of a kernel address is a #PF in us
   assert.ok(handlers.includes('trap:14') && handlers.includes('trap:128'), handlers.join(' '));
 });
 
+test('an event upcall taken in user mode switches to the kernel: frame on the stack_switch stack, user CS', () => {
+  const r = rings();
+  assert.equal(v(r, 'bind_virq'), 0n);
+  assert.equal(v(r, 'set_timer_op'), 0n);
+  assert.equal(v(r, 'user_upcalls'), 1n, 'the one-shot timer fired while user mode spun');
+  assert.equal(v(r, 'user_up_cs'), fact('FLAT_USER_CS'), 'RPL 3: the guest knows it interrupted user mode');
+  // The handler pushed RAX on a frame of 7 quadwords (RCX, R11, RIP, CS, RFLAGS, RSP, SS) at the top of its kernel stack.
+  assert.equal(v(r, 'user_up_rsp_kernel'), v(r, 'kstack_top') - 7n * 8n - 8n);
+});
+
 test('a compatibility-mode process: SYSENTER reaches the sysenter callback with Xen\'s stand-in frame', () => {
   const r = rings();
   assert.equal(v(r, 'cb_sysenter'), 0n);

@@ -68,6 +68,10 @@ se_ss: resq 1
 se_eax: resq 1
 se_mask: resq 1
 se_count: resq 1
+virq_arg: resd 4
+user_upcalls: resq 1
+user_up_cs: resq 1
+user_up_rsp_kernel: resq 1
 resume_rsp: resq 1
 
 section .data
@@ -290,6 +294,16 @@ _start:
     mov rax, [gs:0]
     SHOW "kernel_gs_read", rax
 
+    ; ---- a one-shot timer that will fire while user mode spins ----
+    mov dword [virq_arg], VIRQ_TIMER
+    mov dword [virq_arg + 4], 0
+    HYPERVISOR_event_channel_op EVTCHNOP_bind_virq, virq_arg
+    SHOW "bind_virq", rax
+    mov rdi, [shinfo + 32 + 16]             ; vcpu_time_info.system_time
+    add rdi, 3000000                        ; + 3 ms
+    call hypercall_page + __HYPERVISOR_set_timer_op * 32
+    SHOW "set_timer_op", rax
+
     ; ---- to user mode ----
     mov [resume_rsp], rsp
     push FLAT_USER_SS
@@ -324,6 +338,11 @@ back_in_kernel:                             ; from the #PF handler, in kernel mo
     SHOW "kvar_addr", rax
     mov rax, [gs:0]
     SHOW "kernel_gs_after", rax
+    SHOW "user_upcalls", [user_upcalls]
+    SHOW "user_up_cs", [user_up_cs]
+    SHOW "user_up_rsp_kernel", [user_up_rsp_kernel]
+    lea rax, [kstack_top]
+    SHOW "kstack_top", rax
 
     ; ---- a compatibility-mode process: SYSENTER reaches the sysenter callback ----
     HYPERVISOR_callback_op CALLBACKOP_register, cb_sysenter
@@ -407,6 +426,14 @@ upcall:
     mov [up_mask], rax
     movzx rax, byte [shinfo + 1]
     mov [up_mask_in_handler], rax
+    mov eax, [rsp + 8 + 24]
+    test al, 3
+    jz .from_kernel
+    inc qword [user_upcalls]                ; interrupted in user mode: CS keeps RPL 3
+    mov [user_up_cs], rax
+    mov [user_up_rsp_kernel], rsp
+    mov byte [u_data + 8], 1                ; release the user's spin
+.from_kernel:
     mov byte [shinfo], 0                   ; upcall_pending
     mov qword [shinfo + 8], 0              ; pending_sel
     mov qword [shinfo + SH_PENDING], 0
@@ -521,6 +548,10 @@ user_code:
     mov rdx, r11
     mov rdi, 3
     syscall                                ; report RCX/R11 after INT 0x80's iret
+.spin:                                     ; until the timer's upcall, taken in user mode, says so
+    pause
+    cmp byte [abs USER_DATA + 8], 0
+    je .spin
     mov rax, [abs kvar]                    ; a kernel address: not mapped in the user tables
     ud2
 align 256
