@@ -108,7 +108,7 @@ export function printReport(input: ReportInput): { ratios: Ratio[]; targets: Tar
 
   const speedup = ratios[0].value;
   // On CPU time: wall time on a loaded machine made this ratio read 1.66 one run and 1.00 the
-  // next with the same code, while CPU time kept it within 1.00 +- 0.05.
+  // next with the same code; CPU time narrows that (README: "CPU MIPS") without removing it.
   const slowdown = ratio(own('ours')?.cpuMips ?? own('ours')?.mips, shared('ours')?.cpuMips ?? shared('ours')?.mips);
   const rss = Math.max(...rows.filter((r) => r.engine === 'ours' && !r.error).map((r) => r.peakRssMB ?? 0), -Infinity);
   const targets: Target[] = [
