@@ -99,9 +99,15 @@ export class FifoEvents {
     }
   }
 
-  /** EVTCHNOP_unmask under FIFO: the guest cleared MASKED; a pending port is queued now. */
+  /**
+   * EVTCHNOP_unmask under FIFO (Xen's evtchn_fifo_unmask): MASKED is cleared here, then a
+   * pending port is queued. A guest clears MASKED itself only when nothing is pending (Linux's
+   * clear_masked_cond); when something is, it leaves the bit set and asks Xen.
+   */
   unmask(port: number): void {
-    if (this.wordPa(port) < 0) return;
+    const w = this.wordPa(port);
+    if (w < 0) return;
+    this.setWord(w, this.word(w) & ~(1 << FIFO_MASKED));
     if (this.testBit(port, FIFO_PENDING)) this.setPending(port);
   }
 

@@ -105,7 +105,7 @@ export class EventChannels {
     if (!this.bit(this.maskBase, port)) this.markSelector(port);
   }
 
-  /** EVTCHNOP_unmask (2-level: clear the mask bit; FIFO: the guest cleared MASKED itself). */
+  /** EVTCHNOP_unmask (2-level: clear the mask bit; FIFO: clear MASKED in the event word and queue a pending port). */
   unmask(port: number): void {
     if (this.fifo) { this.fifo.unmask(port); return; }
     this.setBit(this.maskBase, port, false);
