@@ -40,12 +40,12 @@ function memParts(cpu: ExecCpu): MemParts {
     const idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
     if (idx !== 4) index = idx;
     if ((sib & 7) === 5 && mod === 0) { disp = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24); i += 4; }
-    else { base = (sib & 7) | ((rex & 1) << 3); if ((sib & 7) === 4 || (sib & 7) === 5) defSeg = SS; }
+    else { base = (sib & 7) | ((rex & 1) << 3); if (base === 4 || base === 5) defSeg = SS; }
   } else if (rm === 5 && mod === 0) {
     disp = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24); i += 4;
   } else {
     base = rm | ((rex & 1) << 3);
-    if (rm === 5) defSeg = SS;
+    if (base === 5) defSeg = SS;
   }
   if (mod === 1) disp = (b[i]! << 24) >> 24;
   else if (mod === 2) disp = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);

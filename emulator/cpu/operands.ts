@@ -135,7 +135,7 @@ export class OperandCpu extends LongSystemCpu {
       const sib = this.fetch8();
       const base = (sib & 7) | this.rexB, idx = ((sib >> 3) & 7) | this.rexX, sc = sib >> 6;
       if ((base & 7) === 5 && mod === 0) { lo = this.fetch32(); hi = lo >> 31; }
-      else { lo = regs[base]; hi = hiR[base]; if ((base & 7) === 4 || (base & 7) === 5) seg = SS; }
+      else { lo = regs[base]; hi = hiR[base]; if (base === 4 || base === 5) seg = SS; }  // R12/R13 default to DS
       if (idx !== 4) {
         let il = regs[idx], ih = hiR[idx];
         if (sc !== 0) { ih = (ih << sc) | (il >>> (32 - sc)); il <<= sc; }
@@ -158,7 +158,7 @@ export class OperandCpu extends LongSystemCpu {
     } else {
       const r = rm | this.rexB;
       lo = regs[r]; hi = hiR[r];
-      if (rm === 5) seg = SS;
+      if (r === 5) seg = SS;
     }
     if (mod !== 0) {
       const d = mod === 1 ? (this.fetch8() << 24) >> 24 : this.fetch32();

@@ -194,6 +194,31 @@ test('canonical checks: #GP(0) for data, #SS(0) for the stack, through FS/GS bas
   assert.equal(cpu.lin64(K.DS, 0x10, 0, 4, false), 0x10);
 });
 
+// The host CPU is the reference: on x86-64 Linux a load through a non-canonical [r13+8] or
+// [r12] is SIGSEGV (#GP), through [rbp+8] SIGBUS (#SS). SS is the default segment for RSP and
+// RBP only; R12 and R13 share their low three encoding bits but default to DS.
+test('canonical checks by base register: RBP and RSP bases fault #SS(0), R12 and R13 bases #GP(0)', () => {
+  const m = enteredLongMode(), cpu = m.cpu;
+  const at = (cpu.eip >>> 0) - 1;  // the HLT the guest stopped on
+  const cases: Array<[string, number[], number, number]> = [
+    ['mov rax, [r13+8]', [0x49, 0x8b, 0x45, 0x08], 13, K.GP],
+    ['mov rax, [r12] (SIB)', [0x49, 0x8b, 0x04, 0x24], 12, K.GP],
+    ['mov rax, [r13+rax*1+8] (SIB)', [0x49, 0x8b, 0x44, 0x05, 0x08], 13, K.GP],
+    ['mov rax, [rbp+8]', [0x48, 0x8b, 0x45, 0x08], 5, K.SSF],
+    ['mov rax, [rsp] (SIB)', [0x48, 0x8b, 0x04, 0x24], 4, K.SSF],
+    ['mov rax, [rbp+rax*1+8] (SIB)', [0x48, 0x8b, 0x44, 0x05, 0x08], 5, K.SSF],
+  ];
+  for (const [what, bytes, base, vector] of cases) {
+    m.writePhysical(at, Uint8Array.from(bytes));
+    cpu.regs[0] = 0; cpu.regsHi[0] = 0;
+    cpu.regs[base] = 0; cpu.regsHi[base] = 0x80000000 | 0;
+    cpu.eip = at; cpu.halted = false;
+    cpu.excVector = -1;
+    assert.equal(faultOf(() => cpu.execOne()), 0, `${what} faults`);
+    assert.deepEqual([cpu.excVector, cpu.excCode], [vector, 0], what);
+  }
+});
+
 test('mode rules: CR0.PG cannot be cleared in 64-bit mode, CR4.PAE cannot be cleared with LMA, EFER.LME cannot change with paging on; leaving through compatibility mode clears LMA', () => {
   const m = enteredLongMode(), cpu = m.cpu;
   assert.equal(faultOf(() => cpu.writeCr0(cpu.cr0 & 0x7fffffff)), 0);
