@@ -25,8 +25,10 @@ before(async () => {
 function boot(mode: 'pv' | 'pvh', t: TestContext): void {
   // Only a fixture that cannot be fetched skips the boot, and says why.
   if (typeof fx === 'string') { t.skip(fx); return; }
+  // The command issue 16 gives, as xl create's kernel=/ramdisk=/extra=: no budget flags (a
+  // bzImage gets the Linux default budget), only the JSON summary to read the stop from.
   const run = spawnSync(process.execPath, [b.cli, 'run', '--mode', mode, fx.kernelPath, '--initrd', fx.initrdPath, '--cmdline', 'console=hvc0',
-    '--max-time', '120', '--max-instructions', '30G', '--summary', 'json'], { encoding: 'utf8', timeout: 3_500_000, cwd: b.dir, maxBuffer: 64 << 20 });
+    '--summary', 'json'], { encoding: 'utf8', timeout: 3_500_000, cwd: b.dir, maxBuffer: 64 << 20 });
   const out = run.stdout ?? '';
   const summaryLine = out.split(/\r?\n/).reverse().find((l) => l.startsWith('{"kernel"'));
   const summary = summaryLine ? JSON.parse(summaryLine) as { stop: { kind: string; code: number; detail?: string }; hypercalls?: Record<string, number> } : null;
