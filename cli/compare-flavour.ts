@@ -101,10 +101,13 @@ export function runFlavour(mode: FlavourMode, kernel: string, plan: BootPlan, o:
   let serial = '';
   const marker = o.untilOutput;
   const last = marker ? marker.charCodeAt(marker.length - 1) : -1;
-  let reached = false;
+  // The run ends once the line holding the marker is complete: a UART prints it a byte per exit
+  // and a console ring a line per hypercall, so the line's end is the point every flavour shares.
+  let printed = false, reached = false;
   const out = (b: number) => {
     serial += String.fromCharCode(b);
-    if (b === last && !reached && serial.endsWith(marker!)) reached = true;
+    if (!printed && b === last && serial.endsWith(marker!)) printed = true;
+    if (printed && !reached && (b === 10 || b === 13)) reached = true;
   };
   let m: MachineApi;
   try {

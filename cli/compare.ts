@@ -55,7 +55,7 @@ export function registerCompare(program: Command): void {
     .addOption(new Option('--pv-cmdline <text>', 'the PV flavour\'s command line instead of --cmdline (Linux: console=hvc0)').argParser(parseCmdline))
     .addOption(new Option('--pvh-cmdline <text>', 'the PVH flavour\'s command line instead of --cmdline (Linux: console=hvc0)').argParser(parseCmdline))
     .addOption(new Option('--initrd <file>', 'Linux: the initial RAM disk, for every flavour'))
-    .addOption(new Option('--until-output <text>', 'end each run at the first hypervisor entry after its console output contains this text (e.g. PARAVIRT-INIT-REACHED)'))
+    .addOption(new Option('--until-output <text>', 'end each run at the first hypervisor entry after its console finished the line containing this text (e.g. PARAVIRT-INIT-REACHED)'))
     .addOption(new Option('--max-instructions <n>', 'instruction budget per flavour').argParser(parseCount).default(200_000_000, '200M'))
     .addOption(new Option('--exit-controls <preset>', 'HVM exit controls').choices(['ept', 'shadow-paging']).default('ept'))
     .addOption(new Option('--cost-model <file.json>', 'override cost-model entries (see emulator/vmm/COST-MODEL.md)').argParser(parseCostModelFile))
