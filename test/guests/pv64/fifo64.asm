@@ -83,19 +83,6 @@ _start:
     xor rdi, rdi
     call shutdown
 
-mfn_of:
-    push rcx
-    push rdx
-    mov rcx, VIRT_BASE
-    sub rax, rcx
-    shr rax, 12
-    mov rdx, [start_info_ptr]
-    mov rdx, [rdx + 104]
-    mov rax, [rdx + rax * 8]
-    pop rdx
-    pop rcx
-    ret
-
 ; The upcall: take the head of queue 7 (the default priority), consume the port.
 upcall:
     push rax

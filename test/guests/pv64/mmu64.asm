@@ -193,31 +193,6 @@ _start:
     xor rdi, rdi
     call shutdown
 
-mfn_of:
-    push rcx
-    push rdx
-    mov rcx, VIRT_BASE
-    sub rax, rcx
-    shr rax, 12
-    mov rdx, [start_info_ptr]
-    mov rdx, [rdx + 104]
-    mov rax, [rdx + rax * 8]
-    pop rdx
-    pop rcx
-    ret
-
-make_ro:
-    push rdi
-    mov rax, rdi
-    call mfn_of
-    shl rax, 12
-    or rax, 0x25
-    mov rsi, rax
-    pop rdi
-    mov rdx, UVMF_INVLPG
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
-    ret
-
 ; #PF: count, keep the error code, resume at [pf_resume] (frame: RCX, R11, err, RIP, ...).
 pf_handler:
     inc qword [pf_count]

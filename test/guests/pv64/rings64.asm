@@ -387,33 +387,6 @@ fs_back:
     xor rdi, rdi
     call shutdown
 
-; mfn_of: RAX = a kernel virtual address -> RAX = its machine frame (through the p2m list).
-mfn_of:
-    push rcx
-    push rdx
-    mov rcx, VIRT_BASE
-    sub rax, rcx
-    shr rax, 12
-    mov rdx, [start_info_ptr]
-    mov rdx, [rdx + 104]
-    mov rax, [rdx + rax * 8]
-    pop rdx
-    pop rcx
-    ret
-
-; make_ro: RDI = a kernel page's address, remapped read-only. RAX = the hypercall's result.
-make_ro:
-    push rdi
-    mov rax, rdi
-    call mfn_of
-    shl rax, 12
-    or rax, 0x25
-    mov rsi, rax
-    pop rdi
-    mov rdx, UVMF_INVLPG
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
-    ret
-
 ; ---- the event callback: frame RCX, R11, RIP, CS|mask<<32, RFLAGS, RSP, SS ----
 upcall:
     push rax                               ; the iret restores RAX from what the stub pushes: keep the guest's
