@@ -13,6 +13,7 @@ const PAGE_RAM = 0;
 import * as K from './constants';
 import { PageWalker } from './page-walk';
 import { PcidTlb } from './pcid-tlb';
+import { FarTlb } from './far-tlb';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
@@ -38,8 +39,6 @@ export const T_NX = 8;
 /** The translation is global (G with CR4.PGE): a CR3 load keeps it. */
 const T_GLOBAL = 16;
 
-/** Slots of the tagged TLB for long-mode linear addresses outside the sign-extended 32-bit range. */
-const FAR_SLOTS = 4096;
 const TWO32 = 4294967296;
 const TWO47 = 140737488355328;
 
@@ -96,15 +95,8 @@ export class MemoryAccess extends PageWalker {
   private tlbCount = 0;
   /** The non-global translations of PCIDs other than the current one (CR4.PCIDE). */
   protected readonly pcidTlb = new PcidTlb(this.tlbRS, this.tlbWS, this.tlbRU, this.tlbWU, T_GLOBAL);
-  // The tagged TLB of far long-mode pages: slot by a hash of the page number, which is the tag.
-  private readonly farPage = new Float64Array(FAR_SLOTS).fill(NaN);
-  private readonly farRS = new Int32Array(FAR_SLOTS);
-  private readonly farWS = new Int32Array(FAR_SLOTS);
-  private readonly farRU = new Int32Array(FAR_SLOTS);
-  private readonly farWU = new Int32Array(FAR_SLOTS);
-  /** The occupied far slots (farCount of them): a flush visits only these. */
-  private readonly farList = new Int32Array(FAR_SLOTS);
-  private farCount = 0;
+  /** The tagged TLB of far long-mode pages (far-tlb.ts). */
+  private readonly farTlb = new FarTlb(T_GLOBAL);
   /** Linear pages never cached in the TLB (watchpoints live there). */
   readonly noTlb = new Uint8Array(TLB_PAGES);
   /** Linear pages holding an enabled DR0-DR3 data breakpoint (never cached in the TLB). */
@@ -172,7 +164,7 @@ export class MemoryAccess extends PageWalker {
 
   flushTlb(): void {
     this.pcidTlb.clear();
-    this.flushFar(false);
+    this.farTlb.flush(false);
     if (this.tlbCount >= TLB_LIST) {
       this.tlbRS.fill(0); this.tlbWS.fill(0); this.tlbRU.fill(0); this.tlbWU.fill(0);
     } else {
@@ -192,7 +184,7 @@ export class MemoryAccess extends PageWalker {
    */
   flushNonGlobal(): void {
     if (this.tlbCount >= TLB_LIST) { this.flushTlb(); return; }
-    this.flushFar(true);
+    this.farTlb.flush(true);
     const l = this.tlbList;
     let kept = 0;
     for (let i = 0; i < this.tlbCount; i++) {
@@ -234,39 +226,12 @@ export class MemoryAccess extends PageWalker {
     this.flushNonGlobal();
   }
 
-  /**
-   * Drop the far entries (all, or all but the global ones). Only the occupied slots are
-   * visited: a kernel with page-table isolation loads CR3 at every entry and exit, and a
-   * sweep of all 4096 slots each time was 6.5% of its boot.
-   */
-  private flushFar(keepGlobal: boolean): void {
-    if (this.farCount === 0) return;
-    const list = this.farList;
-    let kept = 0;
-    for (let j = 0; j < this.farCount; j++) {
-      const i = list[j];
-      if (keepGlobal && ((this.farRS[i] | this.farRU[i]) & T_GLOBAL)) {
-        if (!(this.farRS[i] & T_GLOBAL)) { this.farRS[i] = 0; this.farWS[i] = 0; }
-        if (!(this.farRU[i] & T_GLOBAL)) { this.farRU[i] = 0; this.farWU[i] = 0; }
-        list[kept++] = i;
-        continue;
-      }
-      this.farPage[i] = NaN; this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0;
-    }
-    this.farCount = kept;
-  }
-
-  private static farSlot(pageNo: number): number {
-    return ((pageNo | 0) ^ (Math.floor(pageNo / 1048576) * 7)) & (FAR_SLOTS - 1);
-  }
-
   /** Drop one page's translations: of every PCID, or (`allPcids` false) the current one's and the global one. */
   flushTlbPage(lin: number, allPcids = true): void {
     this.fetchPage = -1;
     if ((lin | 0) !== lin) {
       if (!this.lma) { lin |= 0; } else {
-        const pn = Math.floor(lin / 4096), i = MemoryAccess.farSlot(pn);
-        if (this.farPage[i] === pn) { this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0; }
+        this.farTlb.dropPage(Math.floor(lin / 4096));
         return;
       }
     }
@@ -448,9 +413,10 @@ export class MemoryAccess extends PageWalker {
    * (watchpoints and data breakpoints live on 32-bit pages, so far pages are always cached).
    */
   private xlateFar(lin: number, write: boolean, user: boolean, fetch: boolean): number {
-    const pn = Math.floor(lin / 4096), i = MemoryAccess.farSlot(pn);
-    const tr = user ? this.farRU : this.farRS, tw = user ? this.farWU : this.farWS;
-    if (this.farPage[i] === pn) {
+    const far = this.farTlb;
+    const pn = Math.floor(lin / 4096), i = FarTlb.slot(pn);
+    const tr = user ? far.ru : far.rs, tw = user ? far.wu : far.ws;
+    if (far.page[i] === pn) {
       const e = write ? tw[i] : tr[i];
       if ((e & T_VALID) && !(fetch && (e & T_NX))) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
     }
@@ -469,10 +435,7 @@ export class MemoryAccess extends PageWalker {
     }
     phys = (phys & this.a20Mask) >>> 0;
     if (uncached || phys >= TWO32) return phys;
-    if (this.farPage[i] !== pn) {
-      if (this.farPage[i] !== this.farPage[i]) this.farList[this.farCount++] = i;
-      this.farPage[i] = pn; this.farRS[i] = 0; this.farWS[i] = 0; this.farRU[i] = 0; this.farWU[i] = 0;
-    }
+    far.claim(i, pn);
     const base = phys & ~0xfff;
     const slow = this.mem.pageKind[phys >>> 12] !== PAGE_RAM || base + 0x1000 > this.ramBytes ? T_SLOW : 0;
     const code = this.codePage !== null && this.codePage[phys >>> 12] ? T_CODE : 0;

@@ -30,7 +30,7 @@ const NOT_STATE = [
   // 64-bit codes, and saved then (reset.ts), so a 32-bit guest's snapshots keep their size.
   'ccAHi', 'ccBHi', 'ccRLo', 'ccRHi',
   // Caches: TLBs, the fetch page, compiled code (flushed or checked by restore).
-  'tlbRS', 'tlbWS', 'tlbRU', 'tlbWU', 'tlbR', 'tlbW', 'tlbList', 'tlbCount', 'farPage', 'farRS', 'farWS', 'farRU', 'farWU', 'farCount', 'farList', 'pcidTlb',
+  'tlbRS', 'tlbWS', 'tlbRU', 'tlbWU', 'tlbR', 'tlbW', 'tlbList', 'tlbCount', 'farTlb', 'pcidTlb',
   'noTlb', 'drTlb', 'codePage', 'fetchPage', 'fetchBase', 'blocks', 'blockThreshold',
   // The run loop's own flags between run() calls (each run() sets them again).
   'attn', 'careful', 'limit', 'stopCode', 'deadlineDirty', 'pauseRequested', 'requestPending', 'pendingRequest', 'filterHit', 'tripleFault',
