@@ -30,6 +30,7 @@ const FLAG_TF = 0x100, FLAG_IF = 0x200, FLAG_DF = 0x400, FLAG_IOPL = 0x3000, FLA
 /** vcpu_info.arch.cr2 of a 64-bit guest (an unsigned long after the 8-byte pending selector). */
 const VI64_CR2 = 16;
 
+/** A register holding an address (exact for canonical ones); a data register is read as its two halves. */
 export function reg64(d: PvDomain, r: number): number { return joinAddress(d.cpu.regs[r], d.cpu.regsHi[r]); }
 
 export function setReg64(d: PvDomain, r: number, v: number): void {
@@ -60,7 +61,10 @@ export function bounce64(d: PvDomain, target: number, errorCode: number, maskEve
   const cpu = d.cpu, v = d.v64, r = cpu.regs;
   if (target === 0) { d.crash(`no handler for ${what}`); return false; }
   // The context being entered: the CPU's, or what Xen's entry stub stands in for (SYSENTER saves no RIP or RSP).
-  const rip = frameSel?.rip ?? rip64(d), rsp = frameSel?.rsp ?? reg64(d, 4), rcx = reg64(d, 1), r11 = reg64(d, 11);
+  const rip = frameSel?.rip ?? rip64(d), rsp = frameSel?.rsp ?? reg64(d, 4);
+  // RCX and R11 are data, not addresses: kept as halves (a double holds only 53 bits, and
+  // rounding them corrupted whatever the kernel was computing when the bounce came).
+  const rcx: [number, number] = [cpu.regs[1], cpu.regsHi[1]], r11: [number, number] = [r[11], cpu.regsHi[11]];
   const flagsNow = cpu.getFlags();
   // The selectors of the context being entered: the CPU's, or those an iret tried to load (failsafe).
   let cs = frameSel?.cs ?? cpu.segSel[CS];
