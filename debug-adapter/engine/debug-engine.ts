@@ -20,7 +20,7 @@ import { SymbolTable } from './symbols';
 import { compileCondition, compileExpression, type ExpressionScope, type Value } from '../../emulator/expression';
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
-import { PvKind } from '../../emulator/trace/record-kinds';
+import { PvKind, isPvRecord, pvKindName } from '../../emulator/trace/record-kinds';
 import { csBase, codeBits } from './cpu-view';
 import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
@@ -359,6 +359,8 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     const profiling = this.config.profile !== null;
     if (!profiling && this.filters.length === 0) { this.machine.setExitFilter(null); return; }
     this.machine.setExitFilter((r) => {
+      // A PVH domain's Xen records sit in the VMM's log, which names only Intel's reasons.
+      if (isPvRecord(r.reason)) r.reasonName = pvKindName(r.reason);
       if (this.replaying) return this.filters.length > 0 && this.filterHit(r);
       if (profiling) this.profile.add(r);
       return this.filters.length > 0 && this.filterHit(r);

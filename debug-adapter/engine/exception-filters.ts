@@ -5,7 +5,7 @@
 import type { ExitRecord, Mode } from '../../emulator/machine';
 import { FILTER_FIELDS } from '../../emulator/machine';
 import { ExitReason, exitReasonNumber } from '../../emulator/isa/exit-reasons';
-import { PvKind, isPvRecord } from '../../emulator/trace/record-kinds';
+import { PV_RECORD_KINDS, PvKind, isPvRecord } from '../../emulator/trace/record-kinds';
 import { hypercallByName } from '../../emulator/pv/abi';
 import { compileCondition, type ExpressionScope } from '../../emulator/expression';
 
@@ -25,7 +25,7 @@ export const EXCEPTION_FILTERS: FilterInfo[] = [
     conditionDescription: 'e.g. reason == IO_INSTRUCTION && port == 0x3f8 && !in' },
   { id: 'hypercall', label: 'Hypercalls', description: 'Stop on a hypercall (PV and PVH: Xen hypercalls; HVM: VMCALL)', default: false, modes: ['hvm', 'pv', 'pvh'],
     conditionDescription: 'e.g. nr == 29, or name == "console_io"' },
-  { id: 'upcall', label: 'Event upcalls', description: 'Stop when the hypervisor enters the guest\'s event callback with events pending (PV)', default: false, modes: ['pv'],
+  { id: 'upcall', label: 'Event upcalls', description: 'Stop when the hypervisor enters the guest\'s event callback with events pending (PV: the registered callback; PVH: the upcall or callback vector)', default: false, modes: ['pv', 'pvh'],
     conditionDescription: 'e.g. icount > 1000000' },
   { id: 'privop', label: 'Privileged operations', description: 'Stop when the hypervisor emulates a privileged instruction of the ring-1 kernel (PV)', default: false, modes: ['pv'],
     conditionDescription: 'e.g. opcode == 0xf4' },
@@ -55,8 +55,8 @@ export function recordScope(r: ExitRecord, base: ExpressionScope, cr2: () => num
       }
       const f = FILTER_FIELDS[id];
       if (f) return f(r);
-      // An exit reason's name stands for its number (reason == IO_INSTRUCTION), a hypercall's for its number.
-      const n = id === id.toUpperCase() ? exitReasonNumber(id) : undefined;
+      // An exit reason's name stands for its number (reason == IO_INSTRUCTION, reason == EVENT_UPCALL), a hypercall's for its number.
+      const n = id === id.toUpperCase() ? exitReasonNumber(id) ?? PV_RECORD_KINDS.find((k) => k.name === id)?.kind : undefined;
       if (n !== undefined) return n;
       const hc = hypercallByName(id);
       if (hc) return hc.nr;

@@ -349,10 +349,30 @@ export class Inspector {
 
   private stack64(di: DebugInfo | null, regs: Regs, regBytes?: (name: string) => Uint8Array | undefined): RawFrame[] {
     if (!di) return this.rbpChain(regs);
+    const leaf = this.framelessLeaf(di, regs);
+    if (leaf) return [{ pc: regs.rip!, sp: regs.rsp!, fp: regs.rbp ?? 0, regs, fn: null, exactPc: true }, ...this.stack64(di, leaf).map((f, i) => (i === 0 ? { ...f, exactPc: false } : f))];
     return di.stack(regs, this.readMemory, 64, regBytes).map((f, i) => ({
       pc: f.regs.rip ?? 0, sp: f.regs.rsp ?? 0, fp: f.regs.rbp ?? 0, regs: f.regs, fn: f.function, exactPc: i === 0 || f.exactPc,
       ...(f.regBytes ? { regBytes: f.regBytes } : {}),
     }));
+  }
+
+  /**
+   * Code without CFI stopped where its return address is still at RSP, as gdb's frameless rule
+   * takes it: on a `ret`, or on a symbol's first instruction (a hypercall page's stub after its
+   * VMCALL, a call into assembly). The caller's registers, or null when that does not apply.
+   */
+  private framelessLeaf(di: DebugInfo, regs: Regs): Regs | null {
+    const pc = regs.rip, sp = regs.rsp;
+    if (pc === undefined || sp === undefined || di.cfiRowAt(pc)) return null;
+    const op = this.readMemory(pc, 1)?.[0];
+    const sym = this.symbols.functionAt(pc);
+    if (op !== 0xc3 && sym?.address !== pc) return null;
+    const b = this.readMemory(sp, 8);
+    if (!b || b.length < 8) return null;
+    const ret = Number(new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, true));
+    if (!this.symbols.at(ret) && !di.functionAt(ret - 1)) return null;
+    return { ...regs, rip: ret, rsp: Number(BigInt.asIntN(64, BigInt(sp) + 8n)) };
   }
 
   /**

@@ -23,6 +23,9 @@ import { GuestFault } from '../pv/guest-access';
 import { xenCpuid, MSR_XEN_HYPERCALL_PAGE } from './xen-cpuid';
 import { hypercallPageBytes } from './hypercall-page';
 import { INSTRUCTION_NS } from '../clock';
+import { ExitReason } from '../isa/exit-reasons';
+
+const EXTERNAL_INTERRUPT = ExitReason.EXTERNAL_INTERRUPT;
 
 const PAGE = 4096;
 
@@ -66,6 +69,12 @@ export class PvhHypervisor {
     if (d.upcallVector !== 0 && d.upcallPending) this.platform.apic.deliver(d.upcallVector, false);
   }
 
+  /** The vector event channels reach the vCPU at: its own upcall vector, else the domain's callback vector. */
+  private isUpcallVector(vector: number): boolean {
+    const d = this.domain;
+    return d.upcallVector !== 0 ? vector === d.upcallVector : vector === d.callbackVector;
+  }
+
   /** Take the CPU's exit sink: the VMM's exits, with Xen's CPUID leaves and MSRs beside them. */
   attach(vmm: HvmVmm): void {
     this.vmm = vmm;
@@ -75,7 +84,16 @@ export class PvhHypervisor {
     d.onEventRoute = () => { this.injectUpcall(); cpu.irqPoll = true; cpu.attn = true; };
     cpu.sink = {
       controls: vmm.controls,
-      exit: (reason, qualification, handler, ctx, extra) => vmm.exit(reason, qualification, handler, ctx, extra),
+      exit: (reason, qualification, handler, ctx, extra) => {
+        const stop = vmm.exit(reason, qualification, handler, ctx, extra);
+        // The CPU takes the event channels' interrupt: Xen's upcall into the guest, recorded
+        // as a PV domain's is (after the exit, at the interrupted instruction) so the
+        // debugger's upcall filter and the exit profile see PVH's upcalls too.
+        if (reason === EXTERNAL_INTERRUPT && extra?.vector !== undefined && this.isUpcallVector(extra.vector)) {
+          return this.record(PvKind.EVENT_UPCALL, extra.vector, 'event-callback', ctx, DEFAULT_PV_COSTS.eventUpcall, { vector: extra.vector }) || stop;
+        }
+        return stop;
+      },
       cpuid: (leaf, subleaf, regs) => xenCpuid(leaf, subleaf, regs, { domid: d.domid, vcpu: 0 }),
       readMsr: (msr) => {
         if (msr === MSR_XEN_HYPERCALL_PAGE) return [0, 0];               // write-only: reads as zero
@@ -175,7 +193,7 @@ export class PvhHypervisor {
       { value: Number(v & 0xffffffffn), ...(args.width === 64 ? { valueHi: Number(v >> 32n) } : {}) });
   }
 
-  private record(kind: number, qualification: number, handler: string, ctx: ExitContext, cycles: number, extra?: { value?: number; valueHi?: number }): boolean {
+  private record(kind: number, qualification: number, handler: string, ctx: ExitContext, cycles: number, extra?: { value?: number; valueHi?: number; vector?: number }): boolean {
     this.kindCounts[kind - PV_RECORD_BASE]++;
     this.kindCycles[kind - PV_RECORD_BASE] += cycles;
     return this.vmm ? this.vmm.record(kind, qualification, handler, ctx, cycles, extra) : false;

@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { buildAll, launch, nextStopped, nmAddress, removeBuild, ROOT, startClient, type Built } from './harness';
+import { buildMiniDomu } from '../xen-guests/mini-domu';
 
 const PV = join(ROOT, 'examples/sample/build/sample-pv.elf');
 let b: Built;
@@ -126,4 +127,49 @@ test('64-bit PV: the exception filter stops on the sample\'s demand-paged fault 
   assert.equal(BigInt(frame.instructionPointerReference!), nm64(elf, 'stub_14'), 'at the entry set_trap_table registered for #PF');
   const cr2 = (await dc.evaluateRequest({ expression: '$cr2', context: 'watch' })).body.result;
   assert.equal(BigInt(cr2.split(' ')[0]), 0x40000000n, cr2);
+});
+
+// PVH (issue 16 point 6): Xen delivers events as an interrupt at the vector the guest named
+// (mini-domu's HVM_PARAM_CALLBACK_IRQ, 0xf3); the upcall filter stops at that vector's IDT
+// handler, once per upcall the CLI counts, and hypercalls stop by name in 64-bit code.
+const miniDomu = buildMiniDomu();
+const noMiniDomu = typeof miniDomu === 'string' ? miniDomu : false;
+
+test('PVH: the upcall filter stops at the callback vector\'s handler, once per upcall the CLI counts', { skip: noMiniDomu }, async () => {
+  const elf = (miniDomu as { pvh: string }).pvh;
+  const dc = await startClient(b.adapter); clients.push(dc);
+  // Listened for once, before anything runs: the last continue's response and the exit may come together.
+  const exited = dc.waitForEvent('exited', 300_000).then(() => null);
+  await launch(dc, { program: elf, mode: 'pvh', profile: false, serial: 'none' }, () =>
+    dc.setExceptionBreakpointsRequest({ filters: ['upcall'] }));
+  let stops = 0;
+  for (;;) {
+    const ev = await Promise.race([nextStopped(dc, 60_000).then((s) => ({ stop: s })), exited]);
+    if (!ev) break;
+    assert.equal(ev.stop.reason, 'exception');
+    stops++;
+    if (stops === 1) {
+      const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
+      assert.equal(info.exceptionId, 'EVENT_UPCALL');
+      assert.equal(BigInt((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.instructionPointerReference!), nm64(elf, 'pvh_upcall'),
+        'at the gate of the vector set by HVM_PARAM_CALLBACK_IRQ');
+      const log = (await dc.customRequest('paravirt.exitLog', { from: 0, count: 10000, filter: 'reason == EVENT_UPCALL' })).body as { records: Array<{ vector?: number }> };
+      assert.equal(log.records.at(-1)?.vector, 0xf3, `the record names the vector: ${JSON.stringify(log.records.at(-1))}`);
+    }
+    await dc.continueRequest({ threadId: 1 });
+  }
+  const cli = cliUpcalls(elf, 'pvh');
+  assert.equal(stops, cli);
+  assert.ok(stops >= 5, `${stops} upcalls: mini-domu's timers and xenbus replies`);
+});
+
+test('PVH: a hypercall stop by name in 64-bit code, with the C caller on the stack', { skip: noMiniDomu }, async () => {
+  const elf = (miniDomu as { pvh: string }).pvh;
+  const dc = await startClient(b.adapter); clients.push(dc);
+  await launch(dc, { program: elf, mode: 'pvh', profile: false, serial: 'none' }, () =>
+    dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'hypercall', condition: 'name == "set_timer_op"' }] }));
+  assert.equal((await nextStopped(dc)).reason, 'exception');
+  assert.equal((await dc.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, 'hypercall:set_timer_op');
+  const names = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => f.name);
+  assert.ok(names.includes('block_domain'), `the caller that armed the timer: ${names.join(' <- ')}`);
 });
