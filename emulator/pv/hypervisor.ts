@@ -9,7 +9,6 @@ import type { AccessSize, Platform, PlatformRequest } from '../devices/platform-
 import type { BootPlan } from '../loader/boot-plan';
 import { PvDomain, UPCALL_VECTOR, GP, UD, PF, type PrivilegedPolicy, type PvStateView, type PvStop } from './domain';
 import { buildDomain, type DomainLayout } from './domain-builder';
-import { buildDomain64 } from './domain-builder64';
 import { bounceException64, deliverUpcall64, rip64, setRip64, softInterrupt64, userSyscall64, userSysenter64 } from './entry64';
 import { hypercall } from './hypercalls';
 import { pvGrantMapper } from './grant-map-pv';
@@ -68,7 +67,7 @@ export class PvHypervisor {
     const width = plan.pv.width ?? 32;
     this.domain.width = width;
     this.domain.access.width = width;
-    return width === 64 ? buildDomain64(this.domain, plan.pv) : buildDomain(this.domain, plan.pv);
+    return buildDomain(this.domain, plan.pv);
   }
 
   takeStop(): PvStop | null { return this.domain.takeStop(); }

@@ -11,7 +11,7 @@
 import { readTsc } from '../cpu';
 import { PAGE } from './abi';
 import type { PvDomain } from './domain';
-import { fillHypercallPage } from './domain-builder';
+import { fillHypercallPage } from './domain-builder32';
 import { T_NONE } from './page-types';
 
 export const MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b, MSR_UCODE_REV = 0x8b;
