@@ -36,9 +36,6 @@ export const TRAP_INFO_64 = { vector: 0, flags: 1, cs: 2, address: 8, SIZE: 16 }
 /** callback_op types (callback.h) that exist only or differently for 64-bit guests. */
 export const CALLBACKTYPE_syscall32 = 7, CALLBACKTYPE_sfmask = 8;
 
-/** mmuext_op on x86_64: {u32 cmd; (pad) union arg1 (8 bytes); union arg2 (8 bytes)}. */
-export const MMUEXT_OP_64 = { cmd: 0, arg1: 8, arg2: 16, SIZE: 24 } as const;
-
 /** The magic a 64-bit start_info carries. */
 export const START_INFO_MAGIC_64 = 'xen-3.0-x86_64';
 /** XENVER_capabilities of a hypervisor that runs 64-bit PV guests. */

@@ -86,6 +86,11 @@ export interface MulticallEntryLayout { readonly op: number; readonly result: nu
 export const multicallEntryLayout = (width: GuestWidth): MulticallEntryLayout =>
   pick<MulticallEntryLayout>(width, { op: 0, result: 4, args: 8, argBytes: 4, SIZE: 32 }, { op: 0, result: 8, args: 16, argBytes: 8, SIZE: 64 });
 
+export interface MmuextOpLayout { readonly cmd: number; readonly arg1: number; readonly arg2: number; readonly argBytes: number; readonly SIZE: number }
+/** struct mmuext_op (xen.h): unsigned int cmd, then two unions of xen_pfn_t / unsigned long / handle (arg2 may be an unsigned int). */
+export const mmuextOpLayout = (width: GuestWidth): MmuextOpLayout =>
+  pick<MmuextOpLayout>(width, { cmd: 0, arg1: 4, arg2: 8, argBytes: 4, SIZE: 12 }, { cmd: 0, arg1: 8, arg2: 16, argBytes: 8, SIZE: 24 });
+
 export interface RunstateLayout { readonly state: number; readonly stateEntryTime: number; readonly time: number; readonly SIZE: number }
 /** struct vcpu_runstate_info (vcpu.h): the uint64_t fields are 4-byte aligned on x86_32. */
 export const runstateLayout = (width: GuestWidth): RunstateLayout =>

@@ -8,13 +8,12 @@ import {
 } from './abi';
 import type { PvDomain } from './domain';
 import { GuestFault } from './guest-access';
-import { PageTypes, T_L1, T_L2, T_L3, T_NONE, T_SEG } from './page-types';
+import { PageTypes, T_L1, T_L2, T_L3, T_L4, T_NONE, T_SEG } from './page-types';
 import { checkDescriptor, checkDescriptor64 } from './descriptors';
 import { FAULT } from '../cpu';
 import { BATCH_SLICE, Continuation, MMU_UPDATE_PREEMPTED } from './continuation';
-import { l1EntryAddress64, mmuextOp64 } from './mmu-ops64';
-
-const P = 1;
+import { l1EntryAddress, newBaseptr, newUserBaseptr } from './base-pointers';
+import { mmuextOpLayout } from './layouts';
 
 function selfDomain(dom: number): boolean { return (dom & 0xffff) === DOMID_SELF || (dom & 0xffff) === 0; }
 
@@ -96,35 +95,10 @@ function continued(d: PvDomain, count: number, pdone: number): number {
   try { return d.access.u32(pdone); } catch (e) { if (e instanceof GuestFault) return -EFAULT; throw e; }
 }
 
-/** Switch CR3 to a validated L3; false (CR3 unchanged) if the CPU refuses its PDPTEs. */
-export function loadBase(d: PvDomain, l3: number): boolean {
-  const cpu = d.cpu, old = cpu.cr3;
-  try { cpu.writeCr3(l3 * PAGE); return true; }
-  catch (e) {
-    if (e !== FAULT) throw e;
-    cpu.cr3 = old; cpu.loadPdptes(); cpu.flushTlb();
-    d.types.lastError = 'the CPU refused the L3 as PDPTEs';
-    return false;
-  }
-}
-
-/** The machine address of the L1 entry that maps `va` in the current tables, or -1. */
-export function l1EntryAddress(d: PvDomain, va: number): number {
-  const cpu = d.cpu, m = d.mem;
-  const pdpte = cpu.pdpte[va >>> 30];
-  if (!(pdpte & P)) return -1;
-  const pdeAddr = (pdpte & 0xfffff000) + ((va >>> 21) & 511) * 8;
-  if (pdeAddr >= m.ramBytes) return -1;
-  const pde = m.i32[pdeAddr >>> 2];
-  if (!(pde & P) || (pde & 0x80)) return -1;
-  const pte = (pde & 0xfffff000) + ((va >>> 12) & 511) * 8;
-  return pte < m.ramBytes ? pte >>> 0 : -1;
-}
-
 export function updateVaMapping(d: PvDomain, va: number, lo: number, hi: number, flags: number): number {
   va = d.access.norm(va);
   if (!d.access.addressOk(va)) return -EINVAL;
-  const ptr = d.width === 64 ? l1EntryAddress64(d, va) : l1EntryAddress(d, va);
+  const ptr = l1EntryAddress(d, va);
   if (ptr < 0) { d.types.lastError = `no L1 table maps 0x${va.toString(16)}`; return -EINVAL; }
   if (d.types.type[ptr >>> 12] !== T_L1) { d.types.lastError = 'the table mapping this address is not a validated L1'; return -EINVAL; }
   const rc = ptUpdate(d, ptr, lo, hi, false);
@@ -134,67 +108,72 @@ export function updateVaMapping(d: PvDomain, va: number, lo: number, hi: number,
   return rc;
 }
 
-const PIN_TYPE = [T_L1, T_L2, T_L3];
+const PIN_TYPE = [T_L1, T_L2, T_L3, T_L4];
 
+/**
+ * mmuext_op (Xen's do_mmuext_op): entries of the guest's width (layouts.ts), the same
+ * commands for both widths but where Xen tells them apart: PIN_L4_TABLE and
+ * NEW_USER_BASEPTR only for a 64-bit guest, the base pointer as new_guest_cr3 takes it
+ * (base-pointers.ts), and an LDT that must lie below a 32-bit guest's hypervisor area.
+ */
 export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number, foreigndom: number, nested = false): number {
   const a = d.access, t = d.types, cpu = d.cpu;
   if (!selfDomain(foreigndom)) return -ESRCH;
   const before = continued(d, count, pdone);
   if (before < 0) return before;
-  if (d.width === 64) return mmuextOp64(d, ops, count, pdone, foreigndom, before, nested);
+  const OP = mmuextOpLayout(d.width), wide = d.width === 64;
   count &= 0x7fffffff;
   if (nested && count > BATCH_SLICE) return -EINVAL;
   const slice = Math.min(count, BATCH_SLICE);
   let done = 0, rc = 0;
   for (; done < slice; done++) {
-    let cmd: number, arg1: number, arg2: number;
+    const at = ops + done * OP.SIZE;
+    // arg1 is a frame number or, for INVLPG and SET_LDT, a linear address (signed when 64-bit).
+    let cmd: number, arg1: number, arg2: number, arg1Addr: number;
     try {
-      cmd = a.u32(ops + done * 12); arg1 = a.u32(ops + done * 12 + 4); arg2 = a.u32(ops + done * 12 + 8);
+      cmd = a.u32(at + OP.cmd);
+      if (wide) { arg1 = a.u64(at + OP.arg1); arg1Addr = a.addr64(at + OP.arg1); arg2 = a.u64(at + OP.arg2); }
+      else { arg1 = a.u32(at + OP.arg1); arg1Addr = arg1; arg2 = a.u32(at + OP.arg2); }
     } catch (e) { if (e instanceof GuestFault) { rc = -EFAULT; break; } throw e; }
     switch (cmd) {
-      case MMUEXT.pin_l1: case MMUEXT.pin_l2: case MMUEXT.pin_l3: {
+      case MMUEXT.pin_l1: case MMUEXT.pin_l2: case MMUEXT.pin_l3: case MMUEXT.pin_l4: {
+        if (cmd === MMUEXT.pin_l4 && !wide) { rc = -EINVAL; t.lastError = 'no L4 tables in a 32-bit PAE guest'; break; }
         if (!t.ownedByGuest(arg1) || t.pinned[arg1]) { t.lastError = t.pinned[arg1] ? 'already pinned' : 'frame not in the domain'; rc = -EINVAL; break; }
-        if (cmd === MMUEXT.pin_l2 && t.type[arg1] === T_NONE) { /* Xen: a PAE L2 may be pinned on its own */ }
         if (!t.getType(arg1, PIN_TYPE[cmd])) { rc = -EINVAL; break; }
         t.pinned[arg1] = 1;
         break;
       }
-      case MMUEXT.pin_l4: rc = -EINVAL; t.lastError = 'no L4 tables in a 32-bit PAE guest'; break;
       case MMUEXT.unpin:
         if (!t.ownedByGuest(arg1) || !t.pinned[arg1]) { t.lastError = 'frame is not pinned'; rc = -EINVAL; break; }
         t.pinned[arg1] = 0;
         t.putType(arg1);
         break;
-      case MMUEXT.new_baseptr: {
-        const old = cpu.cr3 >>> 12;
-        if (!t.getType(arg1, T_L3)) { rc = -EINVAL; break; }
-        if (!loadBase(d, arg1)) { t.putType(arg1); rc = -EINVAL; break; }
-        t.putType(old);
-        break;
-      }
-      case MMUEXT.new_user_baseptr: rc = -EINVAL; t.lastError = 'no separate user base pointer for 32-bit guests'; break;
+      case MMUEXT.new_baseptr: rc = newBaseptr(d, arg1); break;
+      case MMUEXT.new_user_baseptr: rc = newUserBaseptr(d, arg1); break;
       case MMUEXT.tlb_flush_local: case MMUEXT.tlb_flush_multi: case MMUEXT.tlb_flush_all:
         cpu.flushTlb(); break;
       case MMUEXT.invlpg_local: case MMUEXT.invlpg_multi: case MMUEXT.invlpg_all:
-        cpu.flushTlbPage(arg1); break;
+        cpu.flushTlbPage(arg1Addr); break;
       case MMUEXT.flush_cache: case MMUEXT.flush_cache_global:
         rc = -EACCES_; t.lastError = 'an unprivileged domain may not flush caches'; break;
       case MMUEXT.set_ldt: {
-        const ents = arg2 >>> 0;
-        if ((arg1 & 0xfff) !== 0 || ents > 8192 || (arg1 >>> 0) + ents * 8 > HYPERVISOR_VIRT_START) { t.lastError = 'bad LDT address or size'; rc = -EINVAL; break; }
-        d.ldtBase = arg1 >>> 0; d.ldtEntries = ents;
-        if (ents === 0) { cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtLimit = 0; cpu.ldtAttr = 0x10000; }
-        else { cpu.ldtSel = 0xfff8; cpu.ldtBase = arg1 | 0; cpu.ldtLimit = ents * 8 - 1; cpu.ldtAttr = 0x82; }
+        const ents = arg2;
+        if (arg1Addr % PAGE !== 0 || ents > 8192 || (!wide && arg1Addr + ents * 8 > HYPERVISOR_VIRT_START)) { t.lastError = 'bad LDT address or size'; rc = -EINVAL; break; }
+        d.ldtBase = arg1Addr; d.ldtEntries = ents;
+        if (ents === 0) { cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtBaseHi = 0; cpu.ldtLimit = 0; cpu.ldtAttr = 0x10000; }
+        else { cpu.ldtSel = 0xfff8; cpu.ldtBase = arg1Addr | 0; cpu.ldtBaseHi = Math.floor(arg1Addr / 0x100000000) | 0; cpu.ldtLimit = ents * 8 - 1; cpu.ldtAttr = 0x82; }
         break;
       }
       case MMUEXT.clear_page: {
         if (!t.ownedByGuest(arg1) || t.type[arg1] !== T_NONE) { t.lastError = 'clear_page needs a writable frame of the domain'; rc = -EINVAL; break; }
-        for (let i = 0; i < PAGE; i += 4) d.mem.write(arg1 * PAGE + i, 4, 0);
+        d.mem.u8.fill(0, arg1 * PAGE, arg1 * PAGE + PAGE);
+        wrotePage(d, arg1);
         break;
       }
       case MMUEXT.copy_page: {
         if (!t.ownedByGuest(arg1) || t.type[arg1] !== T_NONE || !t.ownedByGuest(arg2)) { t.lastError = 'copy_page needs frames of the domain, the target writable'; rc = -EINVAL; break; }
-        for (let i = 0; i < PAGE; i += 4) d.mem.write(arg1 * PAGE + i, 4, d.mem.i32[(arg2 * PAGE + i) >>> 2]);
+        d.mem.u8.copyWithin(arg1 * PAGE, arg2 * PAGE, arg2 * PAGE + PAGE);
+        wrotePage(d, arg1);
         break;
       }
       default:
@@ -206,8 +185,14 @@ export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number,
   if (pdone !== 0) {
     try { a.set32(pdone, before + done); } catch (e) { if (e instanceof GuestFault) return rc || -EFAULT; throw e; }
   }
-  if (rc === 0 && done < count) throw new Continuation([ops + done * 12, ((count - done) | MMU_UPDATE_PREEMPTED) >>> 0, pdone, foreigndom, 0]);
+  if (rc === 0 && done < count) throw new Continuation([ops + done * OP.SIZE, ((count - done) | MMU_UPDATE_PREEMPTED) >>> 0, pdone, foreigndom]);
   return rc;
+}
+
+/** A page the hypervisor rewrote: a snapshot must copy it, and code compiled from it is stale. */
+function wrotePage(d: PvDomain, mfn: number): void {
+  d.mem.markWritten(mfn * PAGE, PAGE);
+  d.mem.onCodeWrite?.(mfn * PAGE, PAGE);
 }
 
 /** set_gdt(frame_list, entries): the guest's part of the GDT, below the reserved entries. */

@@ -9,8 +9,7 @@ import { cpuid } from '../cpu';
 import { decodeForm } from '../isa/decode';
 import { ENODEV, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
 import { UD, type PvDomain } from './domain';
-import { T_L3 } from './page-types';
-import { loadBase } from './mmu-ops';
+import { newBaseptr } from './base-pointers';
 import { pvRdmsr, pvRdtsc, pvWrmsr } from './priv-msr';
 import { getDebugReg, setDebugReg } from './debug-regs';
 import { joinAddress } from './hypercall-args';
@@ -139,14 +138,7 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
           break;
         }
         case 2: d.mem.store32(d.events.vcpuPa + VI_CR2, v); break;
-        case 3: {
-          const mfn = (v >>> 12);
-          const old = cpu.cr3 >>> 12;
-          if (!d.types.getType(mfn, T_L3)) return null;
-          if (!loadBase(d, mfn)) { d.types.putType(mfn); return null; }
-          d.types.putType(old);
-          break;
-        }
+        case 3: if (newBaseptr(d, v >>> 12) !== 0) return null; break;
         case 4: if (v !== cpu.cr4) return null; break;
         default: return null;
       }

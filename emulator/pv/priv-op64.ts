@@ -13,9 +13,9 @@ import type { PvDomain } from './domain';
 import type { Emulated, Raised } from './priv-op';
 import { fetchInstruction } from './priv-op';
 import { pvRdmsr, pvRdtsc, pvWrmsr, MSR_EFER } from './priv-msr';
-import { T_L4 } from './page-types';
+import { newBaseptr } from './base-pointers';
 import { joinAddress, splitValue } from './hypercall-args';
-import { gsBase, loadRoot, setGsBase } from './vcpu64';
+import { gsBase, setGsBase } from './vcpu64';
 
 /** CR4 bits a PV guest controls (Xen's PV_CR4_GUEST_MASK: TSD, DE, FSGSBASE, OSXSAVE) and host bits it sees (PAE, MCE, OSFXSR, OSXMMEXCPT). */
 const CR4_GUEST = (1 << 2) | (1 << 3) | (1 << 16) | (1 << 18);
@@ -119,15 +119,7 @@ export function emulatePrivileged64(d: PvDomain): Emulated | Raised | null {
           break;
         }
         case 2: { const [lo, hi] = splitValue(v); d.mem.store32(d.events.vcpuPa + VI64_CR2, lo); d.mem.store32(d.events.vcpuPa + VI64_CR2 + 4, hi); break; }
-        case 3: {
-          const mfn = Math.floor(v / 4096) % 0x1000000;
-          const t = d.types, v64 = d.v64, old = v64.kernelTable;
-          if (!t.getType(mfn, T_L4)) return null;
-          v64.kernelTable = mfn;
-          loadRoot(cpu, mfn);
-          if (old) t.putType(old);
-          break;
-        }
+        case 3: if (newBaseptr(d, Math.floor(v / 4096) % 0x1000000) !== 0) return null; break;
         case 4: {
           // pv_fixup_guest_cr4: the guest's bits are taken (all four are in our CPUID policy),
           // the rest of what it wrote is ignored; the CPU runs with the guest's TSD/DE/FSGSBASE/OSXSAVE.

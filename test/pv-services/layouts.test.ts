@@ -46,6 +46,9 @@ const CHECKS: Check[] = [
   { name: 'multicall_entry', layout: L.multicallEntryLayout, fields: {
     op: off('struct multicall_entry', 'op'), result: off('struct multicall_entry', 'result'), args: off('struct multicall_entry', 'args'),
     argBytes: 'sizeof(((struct multicall_entry *)0)->args[0])', SIZE: 'sizeof(struct multicall_entry)' } },
+  { name: 'mmuext_op', layout: L.mmuextOpLayout, fields: {
+    cmd: off('struct mmuext_op', 'cmd'), arg1: off('struct mmuext_op', 'arg1'), arg2: off('struct mmuext_op', 'arg2'),
+    argBytes: 'sizeof(((struct mmuext_op *)0)->arg1)', SIZE: 'sizeof(struct mmuext_op)' } },
   { name: 'vcpu_runstate_info', layout: L.runstateLayout, fields: {
     state: off('struct vcpu_runstate_info', 'state'), stateEntryTime: off('struct vcpu_runstate_info', 'state_entry_time'),
     time: off('struct vcpu_runstate_info', 'time'), SIZE: 'sizeof(struct vcpu_runstate_info)' } },
