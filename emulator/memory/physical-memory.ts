@@ -1,6 +1,7 @@
 // Guest physical address space: RAM as one ArrayBuffer with typed views, a ROM mapped
 // below 1 MiB and at the top of the 4 GiB space, MMIO ranges looked up per 4 KiB page,
-// and "nothing" (reads all ones, writes dropped, every access recorded).
+// frames a hypervisor maps outside RAM (a translated guest's p2m entry for a page the
+// hypervisor owns), and "nothing" (reads all ones, writes dropped, every access recorded).
 
 import type { AccessSize, MmioRange, UnassignedAccess } from './bus';
 import { MAX_GUEST_RAM_BYTES } from '../limits';
@@ -10,6 +11,8 @@ export const PAGE_RAM = 0;
 export const PAGE_MMIO = 1;
 export const PAGE_ROM = 2;
 export const PAGE_NONE = 3;
+/** A page outside RAM that shows one of RAM's pages (a hypervisor frame mapped there): plain memory, no exit. */
+export const PAGE_FRAME = 4;
 
 const PAGES = 1 << 20;
 const RECENT_UNASSIGNED = 64;
@@ -30,6 +33,8 @@ export class PhysicalMemory {
   /** Per physical page: index + 1 into `ranges` for MMIO pages. */
   private readonly pageRange = new Uint16Array(PAGES);
   private ranges: readonly MmioRange[] = [];
+  /** For PAGE_FRAME pages: guest page -> the RAM page it shows. */
+  private readonly frames = new Map<number, number>();
   private rom: Uint8Array | null = null;
   private romBase = 0;
   onMmio: MmioObserver | null = null;
@@ -136,6 +141,46 @@ export class PhysicalMemory {
       const last = Math.min(PAGES, first + r.size / 4096);
       for (let p = first; p < last; p++) { this.pageKind[p] = PAGE_MMIO; this.pageRange[p] = i + 1; }
     });
+    // A frame stays where nothing else is (a ROM or MMIO range set later takes its page).
+    for (const page of [...this.frames.keys()]) {
+      if (this.pageKind[page] === PAGE_NONE) this.pageKind[page] = PAGE_FRAME;
+      else this.frames.delete(page);
+    }
+  }
+
+  /**
+   * Shows RAM page `ramPage` at guest page `page`, a page outside RAM where nothing else is
+   * (a hypervisor frame a translated guest placed above its memory, as Xen's p2m maps it):
+   * accesses there are that page's bytes, without an exit. The CPU caches such a page as slow
+   * (it is not RAM), so every access looks the mapping up and a later unmap takes effect at once.
+   */
+  mapFrame(page: number, ramPage: number): void {
+    if (!Number.isInteger(page) || page < this.ramBytes >>> 12 || page >= PAGES) throw new RangeError(`mapFrame: page ${page} is not outside RAM below 4 GiB`);
+    if (!Number.isInteger(ramPage) || ramPage < 0 || ramPage >= this.ramBytes >>> 12) throw new RangeError(`mapFrame: ${ramPage} is not a RAM page`);
+    const kind = this.pageKind[page];
+    if (kind !== PAGE_NONE && kind !== PAGE_FRAME) throw new RangeError(`mapFrame: page ${page} is ${this.owner(page * 4096)}`);
+    this.frames.set(page, ramPage);
+    this.pageKind[page] = PAGE_FRAME;
+  }
+
+  /** The page back to nothing (reads all ones). */
+  unmapFrame(page: number): void {
+    if (!this.frames.delete(page)) return;
+    this.pageKind[page] = PAGE_NONE;
+  }
+
+  /** The frames mapped outside RAM: [guest page, RAM page] pairs. */
+  mappedFrames(): Array<[number, number]> { return [...this.frames]; }
+
+  /** Every frame mapping dropped (a new domain, or one restored from a snapshot). */
+  clearFrames(): void {
+    for (const page of this.frames.keys()) this.pageKind[page] = PAGE_NONE;
+    this.frames.clear();
+  }
+
+  /** The RAM address a PAGE_FRAME byte stands for. */
+  private frameByte(paddr: number): number {
+    return this.frames.get(paddr >>> 12)! * 4096 + (paddr & 0xfff);
   }
 
   /** Owner name of a physical address, for reports. */
@@ -143,6 +188,7 @@ export class PhysicalMemory {
     const p = paddr >>> 12;
     switch (this.pageKind[p]) {
       case PAGE_RAM: return 'ram';
+      case PAGE_FRAME: return 'frame';
       case PAGE_ROM: return 'rom';
       case PAGE_MMIO: return this.ranges[this.pageRange[p] - 1].name;
       default: return 'unassigned';
@@ -175,6 +221,7 @@ export class PhysicalMemory {
     const p = paddr >>> 12;
     switch (this.pageKind[p]) {
       case PAGE_RAM: return paddr < this.ramBytes ? this.u8[paddr] : 0xff;
+      case PAGE_FRAME: return this.u8[this.frameByte(paddr)];
       case PAGE_ROM: {
         const rom = this.rom!;
         const off = paddr - this.romBase - (Math.ceil(rom.length / 4096) * 4096 - rom.length);
@@ -220,6 +267,11 @@ export class PhysicalMemory {
       case PAGE_RAM:
         if (paddr < this.ramBytes) { this.u8[paddr] = value; this.markPage(p); this.onCodeWrite?.(paddr, 1); }
         return;
+      case PAGE_FRAME: {
+        const at = this.frameByte(paddr);
+        this.u8[at] = value; this.markPage(at >>> 12); this.onCodeWrite?.(at, 1);
+        return;
+      }
       case PAGE_ROM: return; // ROM ignores writes
       case PAGE_MMIO: {
         const r = this.ranges[this.pageRange[p] - 1];
@@ -260,7 +312,7 @@ export class PhysicalMemory {
     paddr >>>= 0;
     const kind = this.pageKind[paddr >>> 12];
     if (kind === PAGE_RAM) return paddr < this.ramBytes ? this.u8[paddr] : 0xff;
-    if (kind === PAGE_ROM) return this.readByteSlow(paddr);
+    if (kind === PAGE_ROM || kind === PAGE_FRAME) return this.readByteSlow(paddr);
     return 0xff;
   }
 
@@ -271,6 +323,7 @@ export class PhysicalMemory {
     this.unassigned.count = 0;
     this.unassigned.recent.length = 0;
     this.rom = null;
+    this.frames.clear();
     this.rebuildMap();
   }
 }

@@ -28,6 +28,8 @@ export const PVH_DOMID = 1;
 const PAGE = 4096;
 /** Grant-table status frames (v2) among the hypervisor's frames, after shared_info and the grant frames. */
 const STATUS_FRAMES = 3;
+/** Guest-physical pages this machine has (a 4 GiB space). */
+const GUEST_PHYS_PAGES = 1 << 20;
 
 export class PvhDomain {
   readonly guest: PvhGuestMemory;
@@ -128,6 +130,7 @@ export class PvhDomain {
     this.stop = null;
     this.blocked = false;
     this.xen.reset();
+    this.mem.clearFrames();
     this.guest.limit = boot ? boot.layout.xenBase : this.mem.ramBytes;
     if (!boot) return;
     const lay = boot.layout;
@@ -175,15 +178,28 @@ export class PvhDomain {
 
   /**
    * XENMEM_add_to_physmap's "put the hypervisor page at pa at gpfn" (the services check the
-   * space and index). Nothing can remap guest-physical memory here, so the page's contents
-   * move to gpfn and the services follow it: what the guest sees is the same (the frame at
-   * gpfn is that page; its old RAM contents are gone). Placing shared_info latches the width
-   * of the shared structures from the caller's mode (hvm_latch_shinfo_size).
+   * space and index); Xen's xenmem_add_to_physmap_one takes any gpfn the p2m can hold, in RAM
+   * or not. Above the domain's memory (where Linux puts its grant frames: unpopulated space it
+   * allocated for them) the frame is mapped there as Xen's p2m maps it, without moving: the page
+   * shows the hypervisor's frame and stays plain memory (no exit). In RAM, nothing can remap
+   * guest-physical memory here, so the page's contents move to gpfn and the services follow
+   * it: what the guest sees is the same (the frame at gpfn is that page; its old RAM contents
+   * are gone). Either way the frame leaves the place it was mapped before, as in Xen. Placing
+   * shared_info latches the width of the shared structures from the caller's mode
+   * (hvm_latch_shinfo_size).
    */
   private placeFrame(gpfn: number, pa: number): number {
     const lay = this.layout;
-    if (!Number.isInteger(gpfn) || gpfn < 0 || gpfn * PAGE >= lay.xenBase) return -EINVAL;
-    const to = moveFrame(this.mem, pa, gpfn);
+    if (!Number.isInteger(gpfn) || gpfn < 0) return -EINVAL;
+    const above = gpfn * PAGE >= lay.ramBytes;
+    // Our guest-physical space ends at 4 GiB; Xen's p2m reaches the guest's address width. The
+    // hypervisor's own frames [xenBase, ramBytes) are host pages here, not a hole to map into.
+    if (above && gpfn >= GUEST_PHYS_PAGES) { this.hypervisorLog.push(`add_to_physmap: gpfn ${gpfn.toString(16)} is above the 4 GiB this machine models`); return -EINVAL; }
+    if (!above && gpfn * PAGE >= lay.xenBase) return -EINVAL;
+    for (const [page, ram] of this.mem.mappedFrames()) if (ram * PAGE === pa) this.mem.unmapFrame(page);
+    let to = pa;
+    if (above) this.mem.mapFrame(gpfn, pa / PAGE);
+    else to = moveFrame(this.mem, pa, gpfn);
     const x = this.xen, ev = this.events, t = x.grants;
     if (pa === x.sharedInfoPa) {
       x.sharedInfoPa = to;
@@ -231,18 +247,20 @@ export class PvhDomain {
   save(): unknown {
     return {
       params: this.params.slice(), upcallVector: this.upcallVector, sharedInfoGpfn: this.sharedInfoGpfn, sharedWidth: this.sharedWidth,
-      blocked: this.blocked, boot: this.boot, stop: this.stop, xen: this.xen.save(),
+      blocked: this.blocked, boot: this.boot, stop: this.stop, xen: this.xen.save(), frames: this.mem.mappedFrames(),
     };
   }
 
   load(state: unknown): void {
     const s = state as { params: BigUint64Array; upcallVector: number; sharedInfoGpfn: number; sharedWidth: 32 | 64; blocked: boolean;
-      boot: PvhBoot | null; stop: PvStop | null; xen: unknown };
+      boot: PvhBoot | null; stop: PvStop | null; xen: unknown; frames?: Array<[number, number]> };
     if (!s || !(s.params instanceof BigUint64Array) || s.xen === undefined) throw new Error('PVH domain loadState: not a PVH snapshot');
     this.params.set(s.params);
     this.upcallVector = s.upcallVector; this.sharedInfoGpfn = s.sharedInfoGpfn; this.sharedWidth = s.sharedWidth;
     this.blocked = s.blocked; this.boot = s.boot; this.stop = s.stop;
     this.guest.limit = this.boot ? this.boot.layout.xenBase : this.mem.ramBytes;
+    this.mem.clearFrames();
+    for (const [page, ram] of s.frames ?? []) this.mem.mapFrame(page, ram);
     this.xen.load(s.xen);
   }
 }

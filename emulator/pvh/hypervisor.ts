@@ -106,6 +106,10 @@ export class PvhHypervisor {
         return undefined;
       },
     };
+    // Xen's HVM I/O bitmap (hvm_enable, as in 4.17) intercepts every port but the PC debug
+    // ports 0x80 and 0xed, which go to the hardware without an exit (I/O delays); everything
+    // else exits and, with no device behind it in a PVH domain, reads all ones.
+    vmm.controls.ioExits = (port: number) => port !== 0x80 && port !== 0xed;
     cpu.controls = vmm.controls;
   }
 

@@ -1,0 +1,80 @@
+/* XENMEM_add_to_physmap of Xen's own frames where Linux puts them: above the memory map, in
+   guest-physical space nothing populates (Linux allocates it as "Xen scratch", 128 MiB
+   aligned, and places its grant frames there). The guest maps grant frame 0 there, writes a
+   grant entry through it and has Xen copy through that grant (GNTTABOP_copy reads the entry
+   from the frame, so the copy shows Xen and the guest see the same page); moves the frame to
+   another page (its old page is empty again); places shared_info above RAM and reads the
+   time Xen keeps in it. Numbers are Xen's public headers'. */
+#include "xen.h"
+
+enum { HC_grant_table_op = 20, GNTTABOP_copy = 5, GNTCOPY_source_gref = 1, GTF_permit_access = 1 };
+enum { XENMAPSPACE_shared_info = 0, XENMAPSPACE_grant_table = 1 };
+
+struct grant_entry_v1 { u16 flags; u16 domid; u32 frame; };
+struct gnttab_copy_ptr { u64 u; u16 domid; u16 offset; u32 pad; };
+struct gnttab_copy { struct gnttab_copy_ptr source, dest; u16 len, flags; short status; u16 pad; };
+
+static u8 src_page[4096] __attribute__((aligned(4096)));
+static u8 dst_page[4096] __attribute__((aligned(4096)));
+
+static long place(u32 space, u64 idx, u64 gpfn) {
+  struct xen_add_to_physmap x = { DOMID_SELF, 0, space, idx, gpfn };
+  return HCALL(HC_memory_op, XENMEM_add_to_physmap, &x, 0);
+}
+
+/* Xen copies 16 bytes from grant `ref` of our own table (granted to ourselves) into dst_page. */
+static int copy_through(u32 ref) {
+  struct gnttab_copy c = { { ref, DOMID_SELF, 0, 0 }, { (u64)dst_page >> 12, DOMID_SELF, 0, 0 }, 16, GNTCOPY_source_gref, 99, 0 };
+  long rc = HCALL(HC_grant_table_op, GNTTABOP_copy, &c, 1);
+  return rc != 0 ? (int)rc : c.status;
+}
+
+void pvh_main(u32 magic, u64 info) {
+  (void)magic;
+  wrmsr(0x40000000, (u64)hypercall_page);
+  const struct hvm_start_info *si = (const struct hvm_start_info *)info;
+  const struct hvm_memmap_table_entry *e = (const struct hvm_memmap_table_entry *)si->memmap_paddr;
+  u64 top = 0;
+  for (u32 k = 0; k < si->memmap_entries; k++) if (e[k].addr + e[k].size > top) top = e[k].addr + e[k].size;
+  /* As Linux's unpopulated-memory allocator: the first 128 MiB boundary above the map. */
+  u64 scratch = (top + (128ul << 20) - 1) & ~((128ul << 20) - 1);
+  u32 a, b, c, d;
+  cpuid(pvh32_xen_base + 4, &a, &b, &c, &d);
+  u16 domid = (u16)c;
+  printf("physmap: map end=%lx scratch=%lx domid=%u\n", top, scratch, domid);
+
+  volatile u32 *empty = (volatile u32 *)(scratch + 0x3000);
+  printf("empty before=%x\n", empty[0]);
+
+  u64 gpfn = scratch >> 12;
+  printf("grant frame 0 rc=%ld\n", place(XENMAPSPACE_grant_table, 0, gpfn));
+  volatile struct grant_entry_v1 *gt = (volatile struct grant_entry_v1 *)scratch;
+  for (int i = 0; i < 16; i++) src_page[i] = (u8)('a' + i);
+  gt[8].domid = domid;
+  gt[8].frame = (u32)((u64)src_page >> 12);
+  __asm__ volatile("" ::: "memory");
+  gt[8].flags = GTF_permit_access;
+  int st = copy_through(8);
+  printf("copy via frame at scratch status=%d dst=%c%c%c%c\n", st, dst_page[0], dst_page[1], dst_page[2], dst_page[15]);
+  gt[8].flags = 0;
+  for (int i = 0; i < 16; i++) dst_page[i] = 0;
+  printf("copy after revoke status=%d\n", copy_through(8));
+
+  /* The frame moves: its old page is empty again, the new one shows the entries. */
+  gt[8].flags = GTF_permit_access;
+  printf("grant frame 0 again rc=%ld\n", place(XENMAPSPACE_grant_table, 0, gpfn + 1));
+  volatile struct grant_entry_v1 *gt2 = (volatile struct grant_entry_v1 *)(scratch + 0x1000);
+  printf("old page=%x new page frame=%x flags=%u\n", *(volatile u32 *)scratch, gt2[8].frame == (u32)((u64)src_page >> 12), gt2[8].flags);
+  st = copy_through(8);
+  printf("copy via moved frame status=%d dst=%c%c\n", st, dst_page[0], dst_page[15]);
+
+  /* shared_info above RAM: the pvclock Xen writes shows there. */
+  printf("shared_info rc=%ld\n", place(XENMAPSPACE_shared_info, 0, gpfn + 2));
+  volatile u8 *sh = (volatile u8 *)(scratch + 0x2000);
+  u32 ver = *(volatile u32 *)&sh[32], mul = *(volatile u32 *)&sh[32 + 24];
+  u64 sys = *(volatile u64 *)&sh[32 + 16];
+  printf("pvclock above ram version_even=%u mul_nonzero=%u system_time_nonzero=%u\n", (ver & 1) == 0 && ver != 0, mul != 0, sys != 0);
+  printf("empty after=%x\n", empty[0]);
+  print("physmap: done\n");
+  poweroff();
+}

@@ -1,0 +1,72 @@
+// XENMEM_add_to_physmap of Xen's frames above the memory map, as Linux places its grant frames
+// (test/guests/pvh/physmap.c): Xen's xenmem_add_to_physmap_one takes any gpfn its p2m can hold,
+// so the frame shows at a page nothing populates, as plain memory (no exit); Xen reads the
+// grant entries the guest writes there (GNTTABOP_copy through them), a frame placed again
+// leaves its old page empty, and shared_info placed there carries the pvclock. A snapshot holds
+// the mappings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Machine } from '../../emulator/machine';
+import { loadPvh, readImage } from '../../emulator/loader';
+import { buildPvhGuest, field, runPvh } from './harness';
+
+const elf = buildPvhGuest('physmap');
+const run = runPvh(elf, { memoryMiB: 64 });
+const out = run.out;
+const num = (prefix: string, key: string) => Number(field(out, prefix, key));
+
+test('the guest finds the first 128 MiB boundary above its memory map empty (all ones)', () => {
+  assert.deepEqual(run.stop, { kind: 'shutdown', code: 0, reason: 'sched_op shutdown: poweroff' });
+  assert.equal(field(out, 'physmap:', 'scratch'), '8000000');             // 64 MiB of RAM: the map ends below 128 MiB
+  assert.equal(field(out, 'empty before', 'before'), 'ffffffff');
+});
+
+test('a grant frame placed above RAM: Xen reads the entries the guest writes there', () => {
+  assert.equal(num('grant frame 0 rc', 'rc'), 0);
+  // GNTTABOP_copy through ref 8, which exists only in that page: the 16 bytes 'a'..'p' arrive.
+  assert.equal(num('copy via frame at scratch', 'status'), 0);
+  assert.equal(field(out, 'copy via frame at scratch', 'dst'), 'abcp');
+  // Its flags cleared through the same page, the grant is gone: GNTST_general_error (-1).
+  assert.equal(num('copy after revoke', 'status'), -1);
+});
+
+test('placed again, the frame leaves its old page (all ones again) and shows at the new one', () => {
+  assert.equal(num('grant frame 0 again', 'rc'), 0);
+  assert.equal(field(out, 'old page', 'page'), 'ffffffff');
+  assert.equal(field(out, 'old page', 'frame'), '1');
+  assert.equal(field(out, 'old page', 'flags'), '1');
+  assert.equal(num('copy via moved frame', 'status'), 0);
+  assert.equal(field(out, 'copy via moved frame', 'dst'), 'ap');
+});
+
+test('shared_info placed above RAM carries the pvclock Xen keeps, and nothing there made an exit', () => {
+  assert.equal(num('shared_info rc', 'rc'), 0);
+  assert.equal(field(out, 'pvclock above ram', 'version_even'), '1');
+  assert.equal(field(out, 'pvclock above ram', 'mul_nonzero'), '1');
+  assert.equal(field(out, 'pvclock above ram', 'system_time_nonzero'), '1');
+  assert.equal(field(out, 'empty after', 'after'), 'ffffffff');
+  // The frames are memory in Xen's p2m: no EPT violation, no I/O.
+  assert.equal(run.machine.exits.byReason.EPT_VIOLATION, undefined);
+  assert.equal(run.machine.exits.byReason.IO_INSTRUCTION, undefined);
+});
+
+test('a snapshot holds the frame mappings: restored, the frame is back at its first page and the run replays', () => {
+  let text = '';
+  const m = new Machine({ mode: 'pvh', memoryMiB: 64, serialOut: (b) => { text += String.fromCharCode(b); } });
+  m.load(loadPvh(readImage(new Uint8Array(readFileSync(elf))), { ramBytes: 64 << 20 }));
+  while (!text.includes('grant frame 0 rc=') && m.icount < 50_000_000) m.run(1000);
+  const snap = m.snapshot(), mark = text.length;
+  // Mapped, the page reads as the grant frame (zeroes, perhaps entry 8 already); unmapped, all ones.
+  const page = [...m.readPhysical(0x8000000, 4096)];
+  assert.ok(page.some((b) => b !== 0xff));
+  m.run(50_000_000);
+  const first = text.slice(mark);
+  assert.match(first, /old page=ffffffff/);
+  assert.deepEqual([...m.readPhysical(0x8000000, 4)], [0xff, 0xff, 0xff, 0xff]);
+  m.restore(snap);
+  assert.deepEqual([...m.readPhysical(0x8000000, 4096)], page);
+  text = text.slice(0, mark);
+  m.run(50_000_000);
+  assert.equal(text.slice(mark), first);
+});
