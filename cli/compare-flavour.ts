@@ -203,6 +203,7 @@ function hypervisorMemory(mode: FlavourMode, m: MachineApi, o: FlavourOptions): 
     return {
       'hypervisor paging structures (bytes)': 0,
       'hypervisor frames: M2P, shared_info, GDT, grant (bytes)': (mem?.hypervisorFrames ?? 0) * 4096,
+      'grant-table frames the guest set up (bytes)': (m.pvState?.()?.pages?.grantFrames.length ?? 0) * 4096,
       'guest page-table pages': levels,
       'validated page tables (pinned)': mem?.pageTables.pinned ?? 0,
     };
@@ -216,7 +217,11 @@ function hypervisorMemory(mode: FlavourMode, m: MachineApi, o: FlavourOptions): 
     'VMCS, I/O and MSR bitmaps (bytes)': 4096 + 8192 + 4096,
     'guest page-table pages': guestTables,
   };
-  if (mode === 'pvh') r['hypervisor frames: shared_info, grant (bytes)'] = (m.pvState?.()?.memory.hypervisorFrames ?? 0) * 4096;
+  if (mode === 'pvh') {
+    const mem = m.pvState?.()?.memory;
+    r['hypervisor frames: shared_info, grant (bytes)'] = (mem?.hypervisorFrames ?? 0) * 4096;
+    r['grant-table frames the guest set up (bytes)'] = (mem?.grantFrames ?? 0) * 4096;
+  }
   return r;
 }
 

@@ -389,13 +389,17 @@ export class MemoryAccess extends PageWalker {
     } else {
       phys = lin >>> 0;
     }
-    phys = (phys & this.a20Mask) >>> 0;
+    // Above 4 GiB (MAXPHYADDR is 36) only a hypervisor's frame can be there: never cached (the
+    // TLB holds 32-bit frames), and out of the A20 mask's reach (which would truncate it).
+    const high = phys >= TWO32;
+    if (!high) phys = (phys & this.a20Mask) >>> 0;
     if (uncached) return phys;
     if (this.noTlb[page] || this.drTlb[page]) {
       this.onWatch?.(lin, this.accSize, write);
       if (this.drTlb[page]) this.checkDataBreakpoints(lin, this.accSize, write);
       return phys;
     }
+    if (high) return phys;
     const base = phys & ~0xfff;
     const slow = this.mem.pageKind[phys >>> 12] !== PAGE_RAM || base + 0x1000 > this.ramBytes ? T_SLOW : 0;
     const code = this.codePage !== null && this.codePage[phys >>> 12] ? T_CODE : 0;
@@ -433,7 +437,7 @@ export class MemoryAccess extends PageWalker {
       if (smep) bits = T_NX;
       if (this.cr4 & CR4_SMAP) uncached = true;
     }
-    phys = (phys & this.a20Mask) >>> 0;
+    if (phys < TWO32) phys = (phys & this.a20Mask) >>> 0;
     if (uncached || phys >= TWO32) return phys;
     far.claim(i, pn);
     const base = phys & ~0xfff;

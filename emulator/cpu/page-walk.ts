@@ -219,6 +219,6 @@ export class PageWalker extends FlagsCore {
     const saved = this.pfCode;
     const p = this.walk(this.lma ? lin : lin | 0, false, false, false);
     this.pfCode = saved;
-    return p < 0 ? -1 : (p & this.a20Mask) >>> 0;
+    return p < 0 ? -1 : p >= TWO32 ? p : (p & this.a20Mask) >>> 0;
   }
 }

@@ -15,6 +15,9 @@ export const PAGE_NONE = 3;
 export const PAGE_FRAME = 4;
 
 const PAGES = 1 << 20;
+/** Pages of the 36-bit physical space (the CPU's MAXPHYADDR): only frames can be above 4 GiB. */
+const PHYS_PAGES = 1 << 24;
+const TWO32 = 4294967296;
 const RECENT_UNASSIGNED = 64;
 
 export interface MmioObserver {
@@ -143,6 +146,7 @@ export class PhysicalMemory {
     });
     // A frame stays where nothing else is (a ROM or MMIO range set later takes its page).
     for (const page of [...this.frames.keys()]) {
+      if (page >= PAGES) continue;
       if (this.pageKind[page] === PAGE_NONE) this.pageKind[page] = PAGE_FRAME;
       else this.frames.delete(page);
     }
@@ -155,18 +159,20 @@ export class PhysicalMemory {
    * (it is not RAM), so every access looks the mapping up and a later unmap takes effect at once.
    */
   mapFrame(page: number, ramPage: number): void {
-    if (!Number.isInteger(page) || page < this.ramBytes >>> 12 || page >= PAGES) throw new RangeError(`mapFrame: page ${page} is not outside RAM below 4 GiB`);
+    if (!Number.isInteger(page) || page < this.ramBytes >>> 12 || page >= PHYS_PAGES) throw new RangeError(`mapFrame: page ${page} is not outside RAM in the 36-bit physical space`);
     if (!Number.isInteger(ramPage) || ramPage < 0 || ramPage >= this.ramBytes >>> 12) throw new RangeError(`mapFrame: ${ramPage} is not a RAM page`);
-    const kind = this.pageKind[page];
-    if (kind !== PAGE_NONE && kind !== PAGE_FRAME) throw new RangeError(`mapFrame: page ${page} is ${this.owner(page * 4096)}`);
+    if (page < PAGES) {
+      const kind = this.pageKind[page];
+      if (kind !== PAGE_NONE && kind !== PAGE_FRAME) throw new RangeError(`mapFrame: page ${page} is ${this.owner(page * 4096)}`);
+      this.pageKind[page] = PAGE_FRAME;
+    }
     this.frames.set(page, ramPage);
-    this.pageKind[page] = PAGE_FRAME;
   }
 
   /** The page back to nothing (reads all ones). */
   unmapFrame(page: number): void {
     if (!this.frames.delete(page)) return;
-    this.pageKind[page] = PAGE_NONE;
+    if (page < PAGES) this.pageKind[page] = PAGE_NONE;
   }
 
   /** The frames mapped outside RAM: [guest page, RAM page] pairs. */
@@ -174,13 +180,37 @@ export class PhysicalMemory {
 
   /** Every frame mapping dropped (a new domain, or one restored from a snapshot). */
   clearFrames(): void {
-    for (const page of this.frames.keys()) this.pageKind[page] = PAGE_NONE;
+    for (const page of this.frames.keys()) if (page < PAGES) this.pageKind[page] = PAGE_NONE;
     this.frames.clear();
   }
 
   /** The RAM address a PAGE_FRAME byte stands for. */
   private frameByte(paddr: number): number {
     return this.frames.get(paddr >>> 12)! * 4096 + (paddr & 0xfff);
+  }
+
+  /** A byte above 4 GiB: a frame's, or nothing's. */
+  private highByte(paddr: number): number {
+    const ram = this.frames.get(Math.floor(paddr / 4096));
+    return ram === undefined ? -1 : ram * 4096 + (paddr % 4096);
+  }
+
+  private readHigh(paddr: number, size: AccessSize): number {
+    let v = 0;
+    for (let i = 0; i < size; i++) {
+      const at = this.highByte(paddr + i);
+      if (at < 0) this.record(paddr + i, 1, false, 0);
+      v |= (at < 0 ? 0xff : this.u8[at]!) << (8 * i);
+    }
+    return v >>> 0;
+  }
+
+  private writeHigh(paddr: number, size: AccessSize, value: number): void {
+    for (let i = 0; i < size; i++) {
+      const at = this.highByte(paddr + i), b = (value >>> (8 * i)) & 0xff;
+      if (at < 0) { this.record(paddr + i, 1, true, b); continue; }
+      this.u8[at] = b; this.markPage(at >>> 12); this.onCodeWrite?.(at, 1);
+    }
   }
 
   /** Owner name of a physical address, for reports. */
@@ -196,6 +226,7 @@ export class PhysicalMemory {
   }
 
   read(paddr: number, size: AccessSize): number {
+    if (paddr >= TWO32) return this.readHigh(paddr, size);
     paddr >>>= 0;
     const p = paddr >>> 12;
     const kind = this.pageKind[p];
@@ -239,6 +270,7 @@ export class PhysicalMemory {
   }
 
   write(paddr: number, size: AccessSize, value: number): void {
+    if (paddr >= TWO32) { this.writeHigh(paddr, size, value); return; }
     paddr >>>= 0;
     const p = paddr >>> 12;
     const kind = this.pageKind[p];
@@ -309,6 +341,7 @@ export class PhysicalMemory {
 
   /** Side-effect-free byte read for debuggers: MMIO and holes read as 0xff without touching devices. */
   peek(paddr: number): number {
+    if (paddr >= TWO32) { const at = this.highByte(paddr); return at < 0 ? 0xff : this.u8[at]!; }
     paddr >>>= 0;
     const kind = this.pageKind[paddr >>> 12];
     if (kind === PAGE_RAM) return paddr < this.ramBytes ? this.u8[paddr] : 0xff;

@@ -481,7 +481,9 @@ export interface PvStateView {
   blocked: boolean;
   iopl: number;
   /** Frames the domain owns, frames the hypervisor keeps (M2P, shared_info, GDT, grant frames), validated tables. */
-  memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; l4?: number; pinned: number }; descriptorPages: number };
+  memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; l4?: number; pinned: number }; descriptorPages: number;
+    /** PVH: the grant-table frames the guest has placed (a PV guest's are in `pages`). */
+    grantFrames?: number };
   /** The guest's width (32: x86_32 PAE in ring 1; 64: x86_64 in ring 3). */
   width?: 32 | 64;
   /**

@@ -28,8 +28,8 @@ export const PVH_DOMID = 1;
 const PAGE = 4096;
 /** Grant-table status frames (v2) among the hypervisor's frames, after shared_info and the grant frames. */
 const STATUS_FRAMES = 3;
-/** Guest-physical pages this machine has (a 4 GiB space). */
-const GUEST_PHYS_PAGES = 1 << 20;
+/** Guest-physical pages the CPU can address (MAXPHYADDR 36, CPUID 0x80000008). */
+const GUEST_PHYS_PAGES = 1 << 24;
 
 export class PvhDomain {
   readonly guest: PvhGuestMemory;
@@ -192,9 +192,9 @@ export class PvhDomain {
     const lay = this.layout;
     if (!Number.isInteger(gpfn) || gpfn < 0) return -EINVAL;
     const above = gpfn * PAGE >= lay.ramBytes;
-    // Our guest-physical space ends at 4 GiB; Xen's p2m reaches the guest's address width. The
-    // hypervisor's own frames [xenBase, ramBytes) are host pages here, not a hole to map into.
-    if (above && gpfn >= GUEST_PHYS_PAGES) { this.hypervisorLog.push(`add_to_physmap: gpfn ${gpfn.toString(16)} is above the 4 GiB this machine models`); return -EINVAL; }
+    // Xen's p2m takes a gfn within the guest's physical address width (ept_set_entry: -EINVAL
+    // beyond). The hypervisor's own frames [xenBase, ramBytes) are host pages here, not a hole.
+    if (gpfn >= GUEST_PHYS_PAGES) return -EINVAL;
     if (!above && gpfn * PAGE >= lay.xenBase) return -EINVAL;
     for (const [page, ram] of this.mem.mappedFrames()) if (ram * PAGE === pa) this.mem.unmapFrame(page);
     let to = pa;

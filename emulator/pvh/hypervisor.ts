@@ -156,6 +156,7 @@ export class PvhHypervisor {
         hypervisorFrames: lay ? [d.sharedPa, ...d.xen.grants.sharedPas.slice(0, d.xen.grants.nrFrames)].filter((pa) => pa >= lay.xenBase).length : 0,
         pageTables: { l1: 0, l2: 0, l3: 0, pinned: 0 },
         descriptorPages: 0,
+        grantFrames: loaded ? d.xen.grants.nrFrames : 0,
       },
     };
   }

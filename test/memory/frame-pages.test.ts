@@ -28,12 +28,28 @@ test('a frame page reads and writes the RAM page behind it, marking that page wr
   assert.equal(m.read(at + 8, 4), 0xffffffff);
 });
 
+test('a frame above 4 GiB (36-bit physical addresses): reads, writes and peeks reach it; elsewhere all ones', () => {
+  const m = new PhysicalMemory(4 * MiB);
+  const at = 0x107fff000;
+  assert.equal(m.read(at, 4), 0xffffffff);
+  m.mapFrame(at / 4096, 2);
+  m.write(at + 4, 4, 0xcafef00d);
+  assert.equal(m.read(at + 4, 4), 0xcafef00d);
+  assert.equal(m.u8[2 * 4096 + 4], 0x0d);
+  assert.equal(m.peek(at + 7), 0xca);
+  // Not the page 4 GiB below it (no 32-bit wrap): RAM page 0x7fff is outside 4 MiB, reads as nothing.
+  assert.equal(m.read(at - 0x100000000 + 4, 4), 0xffffffff);
+  assert.equal(m.read(at + 0x1000, 1), 0xff);
+  m.unmapFrame(at / 4096);
+  assert.equal(m.read(at + 4, 4), 0xffffffff);
+});
+
 test('only a page outside RAM where nothing is may show a frame, and only a RAM page may be shown', () => {
   const m = new PhysicalMemory(4 * MiB);
   m.setMmio([{ base: 0xfee00000, size: 4096, name: 'local-apic', handler: { read: () => 0, write: () => {} } }]);
   assert.throws(() => m.mapFrame(5, 1), /not outside RAM/);
   assert.throws(() => m.mapFrame(0xfee00, 1), /local-apic/);
-  assert.throws(() => m.mapFrame(0x100000, 1), /below 4 GiB/);
+  assert.throws(() => m.mapFrame(1 << 24, 1), /36-bit physical space/);
   assert.throws(() => m.mapFrame(0x2000, 4 * 256), /not a RAM page/);
   m.mapFrame(0x2000, 1);
   assert.deepEqual(m.mappedFrames(), [[0x2000, 1]]);

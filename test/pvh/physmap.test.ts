@@ -40,6 +40,15 @@ test('placed again, the frame leaves its old page (all ones again) and shows at 
   assert.equal(field(out, 'copy via moved frame', 'dst'), 'ap');
 });
 
+test('a grant frame just above 4 GiB, where Linux puts it: Xen reads the entry written there; beyond 36 bits -EINVAL', () => {
+  assert.equal(field(out, 'high before', 'before'), 'ffffffff');
+  assert.equal(num('grant frame 1 at 107fff', 'rc'), 0);
+  assert.equal(num('copy via frame above 4g', 'status'), 0);
+  assert.equal(field(out, 'copy via frame above 4g', 'dst'), 'ap');
+  // The CPU's physical addresses are 36 bits (CPUID 0x80000008): Xen's EPT refuses a gfn beyond.
+  assert.equal(num('beyond 36 bits', 'rc'), -22);
+});
+
 test('shared_info placed above RAM carries the pvclock Xen keeps, and nothing there made an exit', () => {
   assert.equal(num('shared_info rc', 'rc'), 0);
   assert.equal(field(out, 'pvclock above ram', 'version_even'), '1');

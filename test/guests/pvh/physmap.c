@@ -3,8 +3,9 @@
    aligned, and places its grant frames there). The guest maps grant frame 0 there, writes a
    grant entry through it and has Xen copy through that grant (GNTTABOP_copy reads the entry
    from the frame, so the copy shows Xen and the guest see the same page); moves the frame to
-   another page (its old page is empty again); places shared_info above RAM and reads the
-   time Xen keeps in it. Numbers are Xen's public headers'. */
+   another page (its old page is empty again); maps grant frame 1 just above 4 GiB, where Linux
+   puts its frames with 256 MiB of RAM; places shared_info above RAM and reads the time Xen
+   keeps in it. Numbers are Xen's public headers'. */
 #include "xen.h"
 
 enum { HC_grant_table_op = 20, GNTTABOP_copy = 5, GNTCOPY_source_gref = 1, GTF_permit_access = 1 };
@@ -13,6 +14,8 @@ enum { XENMAPSPACE_shared_info = 0, XENMAPSPACE_grant_table = 1 };
 struct grant_entry_v1 { u16 flags; u16 domid; u32 frame; };
 struct gnttab_copy_ptr { u64 u; u16 domid; u16 offset; u32 pad; };
 struct gnttab_copy { struct gnttab_copy_ptr source, dest; u16 len, flags; short status; u16 pad; };
+
+extern u64 boot64_pdpt_low[512];
 
 static u8 src_page[4096] __attribute__((aligned(4096)));
 static u8 dst_page[4096] __attribute__((aligned(4096)));
@@ -67,6 +70,22 @@ void pvh_main(u32 magic, u64 info) {
   printf("old page=%x new page frame=%x flags=%u\n", *(volatile u32 *)scratch, gt2[8].frame == (u32)((u64)src_page >> 12), gt2[8].flags);
   st = copy_through(8);
   printf("copy via moved frame status=%d dst=%c%c\n", st, dst_page[0], dst_page[15]);
+
+  /* Grant frame 1 at 4 GiB + 128 MiB - 4 KiB (Linux's gpfn 0x107fff), reached through a 1 GiB
+     page at linear 4 GiB: grant ref 520 is entry 8 of frame 1. */
+  boot64_pdpt_low[4] = 0x100000000ul | 0x83;
+  __asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
+  volatile struct grant_entry_v1 *hi = (volatile struct grant_entry_v1 *)0x107fff000ul;
+  printf("high before=%x\n", *(volatile u32 *)hi);
+  printf("grant frame 1 at 107fff rc=%ld\n", place(XENMAPSPACE_grant_table, 1, 0x107fff));
+  hi[8].domid = domid;
+  hi[8].frame = (u32)((u64)src_page >> 12);
+  __asm__ volatile("" ::: "memory");
+  hi[8].flags = GTF_permit_access;
+  for (int i = 0; i < 16; i++) dst_page[i] = 0;
+  st = copy_through(520);
+  printf("copy via frame above 4g status=%d dst=%c%c\n", st, dst_page[0], dst_page[15]);
+  printf("beyond 36 bits rc=%ld\n", place(XENMAPSPACE_grant_table, 2, 1ul << 24));
 
   /* shared_info above RAM: the pvclock Xen writes shows there. */
   printf("shared_info rc=%ld\n", place(XENMAPSPACE_shared_info, 0, gpfn + 2));
