@@ -5,14 +5,22 @@
 // frame: interrupt or exception entry saved the whole register set there; a partial one: only
 // the IRET frame) and where the caller's BP was saved. Entry code written in assembly has no
 // DWARF CFI but has ORC entries, so this is what unwinds through interrupt entry.
-// Entry layout (arch/x86/include/asm/orc_types.h, 5.x-6.2): s16 sp_offset, s16 bp_offset,
-// then sp_reg:4, bp_reg:4, type:2, end:1. 6.3 and later add a signal bit and renumber the types
-// (UNDEFINED, END_OF_STACK, CALL, REGS, REGS_PARTIAL); `layout` picks one.
+// Entry layout (arch/x86/include/asm/orc_types.h): s16 sp_offset, s16 bp_offset, then a 16-bit
+// word of bitfields, low bits first, in one of three layouts (`OrcLayout`; orc-file.ts picks one
+// by the kernel's version).
 
 import type { Regs } from '../../emulator/loader/dwarf';
 import { uintAt } from './kernel-data';
 
 export type OrcType = 'call' | 'regs' | 'regs-partial' | 'undefined' | 'end';
+/**
+ * The bitfield word's layouts: 'v1' (up to 6.2) sp_reg:4 bp_reg:4 type:2 end:1, types CALL 0,
+ * REGS 1, REGS_PARTIAL 2, an undefined sp_reg without `end` meaning "no data"; 'v2' (6.3, the
+ * signal bit added) sp_reg:4 bp_reg:4 type:2 signal:1 end:1; 'v3' (6.4 and later, when
+ * .orc_header appeared) sp_reg:4 bp_reg:4 type:3 signal:1, types UNDEFINED 0, END_OF_STACK 1,
+ * CALL 2, REGS 3, REGS_PARTIAL 4.
+ */
+export type OrcLayout = 'v1' | 'v2' | 'v3';
 export interface OrcEntry { spOffset: number; bpOffset: number; spReg: number; bpReg: number; type: OrcType; end: boolean; signal: boolean }
 
 const REG = { UNDEFINED: 0, PREV_SP: 1, DX: 2, DI: 3, BP: 4, SP: 5, R10: 6, R13: 7, BP_INDIRECT: 8, SP_INDIRECT: 9 } as const;
@@ -36,10 +44,9 @@ export class OrcTable {
 
   /**
    * `ipBytes`: .orc_unwind_ip (s32 offsets, each relative to its own address, `ipAddr` the
-   * section's); `entries`: .orc_unwind (6 bytes each, same order). `layout` 'v6.3' for kernels
-   * with the signal bit (6.3 and later).
+   * section's); `entries`: .orc_unwind (6 bytes each, same order), in `layout`.
    */
-  constructor(ipBytes: Uint8Array, ipAddr: number, private readonly entries: Uint8Array, private readonly layout: 'v5' | 'v6.3' = 'v5') {
+  constructor(ipBytes: Uint8Array, ipAddr: number, private readonly entries: Uint8Array, readonly layout: OrcLayout = 'v1') {
     const n = Math.min(Math.floor(ipBytes.length / 4), Math.floor(entries.length / 6));
     const dv = new DataView(ipBytes.buffer, ipBytes.byteOffset, ipBytes.length);
     this.ips = new Float64Array(n);
@@ -66,15 +73,17 @@ export class OrcTable {
     const sp = (e[o]! | (e[o + 1]! << 8)) << 16 >> 16, bp = (e[o + 2]! | (e[o + 3]! << 8)) << 16 >> 16;
     const bits = e[o + 4]! | (e[o + 5]! << 8);
     const spReg = bits & 15, bpReg = (bits >> 4) & 15;
-    if (this.layout === 'v6.3') {
+    if (this.layout === 'v3') {
       const t = (bits >> 8) & 7;
       const type: OrcType = (['undefined', 'end', 'call', 'regs', 'regs-partial'] as const)[t] ?? 'undefined';
       return { spOffset: sp, bpOffset: bp, spReg, bpReg, type, signal: ((bits >> 11) & 1) === 1, end: type === 'end' };
     }
     const t = (bits >> 8) & 3;
     const type: OrcType = (['call', 'regs', 'regs-partial'] as const)[t] ?? 'undefined';
-    const end = ((bits >> 10) & 1) === 1;
-    return { spOffset: sp, bpOffset: bp, spReg, bpReg, type: spReg === REG.UNDEFINED ? (end ? 'end' : 'undefined') : type, end, signal: type !== 'call' };
+    const end = ((bits >> (this.layout === 'v2' ? 11 : 10)) & 1) === 1;
+    // Before 6.3 a frame was a signal frame exactly when it was a pt_regs one.
+    const signal = this.layout === 'v2' ? ((bits >> 10) & 1) === 1 : type !== 'call';
+    return { spOffset: sp, bpOffset: bp, spReg, bpReg, type: spReg === REG.UNDEFINED ? (end ? 'end' : 'undefined') : type, end, signal };
   }
 
   /**
