@@ -577,7 +577,9 @@ export class ParavirtSession extends LoggingDebugSession {
         const asm = e.inspect.orc ? e.symbols.functionAt(lookupAt)?.name : undefined;
         const base = f.name ?? f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? asm ?? e.symbols.describe(f.pc) ?? addressRef(f.pc);
         const by = f.interruptedBy;
-        const name = by === undefined ? base : by === '' ? `${base} (interrupted)` : `${base} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
+        // A function that left by a tail call (tail-calls.ts) says so, as gdb marks its tailcall frames.
+        const named = f.tailCall && !f.inline?.inlined ? `${base} (tail call)` : base;
+        const name = by === undefined ? named : by === '' ? `${named} (interrupted)` : `${named} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
         const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
         sf.instructionPointerReference = addressRef(f.pc);
         if (!l) sf.presentationHint = 'subtle';

@@ -12,6 +12,8 @@ import { StubMap, type HandlerEntry } from './interrupt-frames';
 import { systemView } from './cpu-view';
 import { PerCpu } from './per-cpu';
 import { orcFrames } from './kernel-stack';
+import type { BounceEntries } from './xen-bounce';
+import { withTailCalls } from './tail-calls';
 import type { OrcTable } from './orc';
 
 /** gdb's register aliases; the 64-bit names read the 32-bit registers of this 32-bit guest. */
@@ -329,9 +331,9 @@ export class Inspector {
    */
   frames(): RawFrame[] {
     const regs = this.dwarfRegs();
-    if (this.image64 || this.dwarf?.arch.name === 'x86-64') return this.frames64(this.dwarf, regs);
+    if (this.image64 || this.dwarf?.arch.name === 'x86-64') return withTailCalls(this.frames64(this.dwarf, regs), this.dwarf);
     const stubs = new StubMap(this.handlerTable(), (a, n) => this.machine.readLinear(a >>> 0, n));
-    return this.throughInterrupts(this.framesFrom(regs, true), regs, stubs, 0);
+    return withTailCalls(this.throughInterrupts(this.framesFrom(regs, true), regs, stubs, 0), this.dwarf);
   }
 
   /**
@@ -342,7 +344,7 @@ export class Inspector {
   orc: OrcTable | null = null;
 
   private frames64(di: DebugInfo | null, regs: Regs): RawFrame[] {
-    if (this.orc && this.orc.find(regs.rip ?? 0)) return orcFrames(this.orc, di, regs, this.readMemory);
+    if (this.orc && this.orc.find(regs.rip ?? 0)) return orcFrames(this.orc, di, regs, this.readMemory, this.bounceEntries());
     const stubs = new StubMap(this.handlerTable64(), (a, n) => this.readMemory(a, n), 64);
     return this.throughInterrupts64(di, this.stack64(di, regs, this.regBytes), stubs, 0);
   }
@@ -421,6 +423,16 @@ export class Inspector {
       return frames.slice(0, i + 1).concat(this.throughInterrupts64(di, below, stubs, nesting + 1));
     }
     return frames;
+  }
+
+  /** A 64-bit PV kernel's callback and trap-table entries, where Xen's bounce frames land (xen-bounce.ts). */
+  private bounceEntries(): BounceEntries | undefined {
+    const pv = this.machine.pvState?.();
+    if (!pv || !(this.image64 || this.dwarf?.arch.name === 'x86-64')) return undefined;
+    const out: BounceEntries = new Map();
+    for (const t of pv.trapTable) out.set(t.eip, { name: `vector ${t.vector}`, errorCode: ERROR_CODE_VECTORS.has(t.vector) });
+    if (pv.callbacks.event.eip) out.set(pv.callbacks.event.eip, { name: 'event upcall', errorCode: false });
+    return out;
   }
 
   /** A 64-bit IDT's present interrupt and trap gates (16 bytes each): entry -> vector and error-code bytes. */

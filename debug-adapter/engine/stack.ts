@@ -21,6 +21,11 @@ export interface RawFrame {
   interruptedBy?: number | string;
   /** The pc is the next instruction to run (innermost or interrupted frame), not a return address. */
   exactPc?: boolean;
+  /**
+   * A function that left by a tail call, shown between its callee and its caller (tail-calls.ts):
+   * pc is the address after its jump; it has no registers of its own.
+   */
+  tailCall?: boolean;
   /** Set by withInlineFrames (inline-frames.ts): the physical frame's index, counted from 0... */
   level?: number;
   /** ...the source frame's name and line (an inlined call's, or its caller's at the call site)... */

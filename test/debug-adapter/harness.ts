@@ -68,6 +68,16 @@ export function buildGuest(dir: string, name: string): string {
       '-T', join(GUESTS, high ? 'link64high.ld' : 'link64.ld'), '-o', elf, boot, k]);
     return elf;
   }
+  if (name === 'tailcall64') {
+    // Sibling calls at -O2 (tailcall64.c), DWARF 5 call sites: the tail-call frames.
+    const boot = join(dir, `boot-${name}.o`), k = join(dir, `${name}.o`);
+    run('nasm', ['-f', 'elf64', '-g', '-F', 'dwarf', '-I', GUESTS + '/', '-I', join(ROOT, 'guest') + '/', '-o', boot, join(GUESTS, 'boot64.asm')]);
+    run('gcc', ['-m64', '-ffreestanding', '-fno-pic', '-fno-pie', '-nostdlib', '-fno-stack-protector', '-mno-red-zone', '-mgeneral-regs-only',
+      '-fno-asynchronous-unwind-tables', '-g', '-gdwarf-5', '-O2', '-I', join(ROOT, 'guest'), '-c', join(GUESTS, 'tailcall64.c'), '-o', k]);
+    run('ld', ['-m', 'elf_x86_64', '-z', 'noexecstack', '-z', 'max-page-size=0x1000', '--no-warn-rwx-segments', '--build-id=none',
+      '-T', join(GUESTS, 'link64.ld'), '-o', elf, boot, k]);
+    return elf;
+  }
   if (name === 'linuxlike64') {
     // Linux's per-CPU, task-list and printk structures in a -O2 kernel (linuxlike64.c).
     const boot = join(dir, `boot-${name}.o`), k = join(dir, `${name}.o`);

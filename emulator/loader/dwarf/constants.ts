@@ -20,7 +20,8 @@ export const AT = {
   type: 0x49, entry_pc: 0x52, ranges: 0x55, upper_bound: 0x2f, data_bit_offset: 0x6b,
   signature: 0x69, str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, loclists_base: 0x8c,
   call_column: 0x57, call_file: 0x58, call_line: 0x59,
-  call_return_pc: 0x7d, call_value: 0x7e, call_origin: 0x7f, GNU_call_site_target: 0x2113, abstract_origin_GNU: 0x31,
+  call_return_pc: 0x7d, call_value: 0x7e, call_origin: 0x7f, call_pc: 0x81, call_tail_call: 0x82, GNU_call_site_target: 0x2113, abstract_origin_GNU: 0x31,
+  GNU_tail_call: 0x2115,
   GNU_addr_base: 0x2133, GNU_ranges_base: 0x2132, GNU_call_site_value: 0x2111,
 } as const;
 

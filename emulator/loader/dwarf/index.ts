@@ -18,7 +18,7 @@ import { evaluate, pickLocation, readLocList, readLocLists } from './location';
 import type { Frame, LocEntry, Location, ReadMemory, Regs } from './location';
 import { ScopeBuilder, inRanges, scopeChain } from './scopes';
 import { EagerUnits, type UnitSource } from './unit-source';
-import type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
+import type { CallSiteInfo, CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
 import { formatValue, scalarValue } from './format';
 import type { FormatOptions } from './format';
 import { sizeOf, typeName, strip } from './types';
@@ -31,7 +31,7 @@ export { typeName, declaration, sizeOf, strip } from './types';
 export type { Location, Frame, Regs, ReadMemory, LocEntry } from './location';
 export { evaluate, DWARF_REGS } from './location';
 export { unwindEbpChain } from './cfi';
-export type { CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
+export type { CallSiteInfo, CompileUnit, FunctionInfo, Scope, Variable } from './scopes';
 export type { CfiRow, Fde, UnwoundFrame, CfaRule, RegRule } from './cfi';
 export { formatValue, scalarValue } from './format';
 export type { FormatOptions } from './format';
@@ -156,7 +156,7 @@ export class DebugInfo {
     const fdes: Fde[] = [];
     if (s.frame) fdes.push(...(guard('.debug_frame', () => parseFrameSection(s.frame!, false, 0, arch.addrSize)) ?? []));
     if (s.ehFrame) fdes.push(...(guard('.eh_frame', () => parseFrameSection(s.ehFrame!, true, s.ehFrameAddr ?? 0, arch.addrSize)) ?? []));
-    return new DebugInfo(s, new EagerUnits(cus, sb.callSites), new FrameTable(fdes), warnings, arch);
+    return new DebugInfo(s, new EagerUnits(cus, sb.callSites, sb.calls), new FrameTable(fdes), warnings, arch);
   }
 
   /** The compile units parsed so far (every one, unless the units are loaded lazily). */
@@ -166,6 +166,9 @@ export class DebugInfo {
   allFunctions(): readonly FunctionInfo[] { return this.src.allFunctions(); }
 
   functionAt(pc: number): FunctionInfo | null { return this.src.functionAt(pc); }
+
+  /** The call DWARF describes at a return address (tail calls: the address after their jump). */
+  callAt(ret: number): CallSiteInfo | undefined { return this.src.callAt(ret); }
 
   functionByName(name: string): FunctionInfo | null {
     return this.src.functionsFor(name).find((f) => f.name === name) ?? null;

@@ -11,7 +11,7 @@ import type { TypeBuilder, CType } from './types';
 import { lineFileNames, unitCompilationDir } from './line-files';
 import { Cursor, DwarfError, hex } from './reader';
 import { ScopeBuilder } from './scopes';
-import type { CallSiteParam, CompileUnit, FunctionInfo, Variable } from './scopes';
+import type { CallSiteInfo, CallSiteParam, CompileUnit, FunctionInfo, Variable } from './scopes';
 import { functionIn, type UnitSource } from './unit-source';
 
 /** Reads part of .debug_info: `length` bytes from `offset` within the section. */
@@ -33,7 +33,7 @@ export const MAX_NAME_UNITS = 64;
 export const MAX_LOADED_UNITS = 96;
 
 interface Loaded {
-  cu: CompileUnit | null; functions: FunctionInfo[]; sites: Map<number, CallSiteParam[]>;
+  cu: CompileUnit | null; functions: FunctionInfo[]; sites: Map<number, CallSiteParam[]>; calls: Map<number, CallSiteInfo>;
   /** The unit's DIEs and the type builder its variables' types came from (for types by name). */
   dies?: Map<number, Die>; types?: TypeBuilder; reader?: DieReader;
 }
@@ -177,7 +177,7 @@ export class LazyUnits implements UnitSource {
       return hit;
     }
     if (this.cache.size >= MAX_LOADED_UNITS) this.cache.delete(this.cache.keys().next().value!);
-    const out: Loaded = { cu: null, functions: [], sites: new Map() };
+    const out: Loaded = { cu: null, functions: [], sites: new Map(), calls: new Map() };
     try {
       const head = this.readInfo(offset, Math.min(12, this.infoSize - offset));
       const hc = new Cursor(head, 0, head.length, '.debug_info');
@@ -199,6 +199,7 @@ export class LazyUnits implements UnitSource {
       out.cu = sb.compileUnit(unit);
       out.functions = (out.cu?.functions ?? []).slice().sort((a, b) => a.lowPc - b.lowPc);
       out.sites = sb.callSites;
+      out.calls = sb.calls;
       out.dies = byOffset; out.types = sb.types; out.reader = reader;
     } catch (e) {
       if (!(e instanceof DwarfError)) throw e;
@@ -303,6 +304,11 @@ export class LazyUnits implements UnitSource {
   callSites(ret: number): CallSiteParam[] | undefined {
     const off = this.unitOffsetAt(ret);
     return off === undefined ? undefined : this.load(off).sites.get(ret);
+  }
+
+  callAt(ret: number): CallSiteInfo | undefined {
+    const off = this.unitOffsetAt(ret - 1);
+    return off === undefined ? undefined : this.load(off).calls.get(ret);
   }
 
   loadedUnits(): CompileUnit[] { return [...this.cache.values()].flatMap((l) => (l.cu ? [l.cu] : [])); }

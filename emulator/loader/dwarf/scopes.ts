@@ -55,10 +55,19 @@ export interface FunctionInfo {
   declLine?: number;
   unit: Unit;
   scope: Scope;
+  /** The tail calls it makes (DW_AT_call_tail_call call sites), for the stack's tail-call frames. */
+  tailCalls?: CallSiteInfo[];
 }
 
 /** What a caller passed in a register, from DW_TAG_call_site_parameter: for DW_OP_entry_value. */
 export interface CallSiteParam { reg: number; value: Uint8Array; unit: Unit; callee: string | undefined }
+
+/**
+ * A call the compiler described (DW_TAG_call_site): the function called, when DWARF names it,
+ * and whether it is a tail call (a jump: its return address is the caller's caller's).
+ * `ret` is DW_AT_call_return_pc: the address after the call or jump instruction.
+ */
+export interface CallSiteInfo { ret: number; callee: string | undefined; tail: boolean }
 
 export interface CompileUnit {
   name: string;
@@ -78,6 +87,10 @@ export class ScopeBuilder {
   readonly types: TypeBuilder;
   /** Call-site parameters by return address. */
   readonly callSites = new Map<number, CallSiteParam[]>();
+  /** Every described call by return address (tail calls too: their entry is the jump's next address). */
+  readonly calls = new Map<number, CallSiteInfo>();
+  /** The tail calls of the function being built (func() takes them). */
+  private tails: CallSiteInfo[] = [];
   constructor(private r: DieReader, private fileNames: (u: Unit) => string[]) { this.types = new TypeBuilder(r); }
 
   compileUnit(u: Unit): CompileUnit | null {
@@ -125,12 +138,14 @@ export class ScopeBuilder {
     const ranges = r.ranges(d);
     if (ranges.length === 0) return null;   // abstract instance or declaration only
     const name = r.name(d) ?? '';
+    this.tails = [];
     const scope = this.scope(d, 'function', name, ranges, null, cu, 0);
+    const tailCalls = this.tails;
     const decl = this.decl(d, cu);
     return {
       name, ranges, lowPc: ranges.reduce((a, x) => Math.min(a, x[0]), Infinity), highPc: ranges.reduce((a, x) => Math.max(a, x[1]), 0),
       external: !!r.inherited(d, AT.external), frameBase: r.attr(d, AT.frame_base) ?? null,
-      returnType: this.typeFrom(d), ...decl, unit: cu.unit, scope,
+      returnType: this.typeFrom(d), ...decl, unit: cu.unit, scope, ...(tailCalls.length ? { tailCalls } : {}),
     };
   }
 
@@ -187,6 +202,9 @@ export class ScopeBuilder {
     // The callee, so a tail call (whose return address is its caller's) is not mistaken for this call.
     const origin = r.ref(d, AT.call_origin) ?? r.ref(d, AT.abstract_origin);
     const callee = origin ? r.name(origin) : undefined;
+    const site: CallSiteInfo = { ret, callee, tail: r.flag(d, AT.call_tail_call) || r.flag(d, AT.GNU_tail_call) };
+    this.calls.set(ret, site);
+    if (site.tail) this.tails.push(site);
     const params: CallSiteParam[] = [];
     for (const p of d.children) {
       if (p.tag !== TAG.call_site_parameter && p.tag !== TAG.GNU_call_site_parameter) continue;

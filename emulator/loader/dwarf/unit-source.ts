@@ -2,7 +2,7 @@
 // or loaded one at a time when a lookup needs them (lazy-units.ts: a vmlinux's 2,800 units).
 // DebugInfo asks only these questions, so both answer them the same way.
 
-import type { CallSiteParam, CompileUnit, FunctionInfo, Variable } from './scopes';
+import type { CallSiteInfo, CallSiteParam, CompileUnit, FunctionInfo, Variable } from './scopes';
 import type { CType } from './types';
 import { inRanges } from './scopes';
 
@@ -18,6 +18,8 @@ export interface UnitSource {
   globalNamed(name: string): Variable | undefined;
   /** Call-site parameters of the call whose return address is `ret`. */
   callSites(ret: number): CallSiteParam[] | undefined;
+  /** The described call whose return address is `ret`. */
+  callAt(ret: number): CallSiteInfo | undefined;
   /** The units parsed so far. */
   loadedUnits(): CompileUnit[];
   /** A type by its C spelling, where the source can find one without walking every unit's types (lazy sources). */
@@ -41,7 +43,7 @@ export function functionIn(sorted: readonly FunctionInfo[], pc: number): Functio
 
 export class EagerUnits implements UnitSource {
   private readonly functions: FunctionInfo[];
-  constructor(private readonly units: CompileUnit[], private readonly sites: Map<number, CallSiteParam[]>) {
+  constructor(private readonly units: CompileUnit[], private readonly sites: Map<number, CallSiteParam[]>, private readonly calls: Map<number, CallSiteInfo> = new Map()) {
     this.functions = units.flatMap((u) => u.functions).sort((a, b) => a.lowPc - b.lowPc);
   }
   functionAt(pc: number): FunctionInfo | null { return functionIn(this.functions, pc); }
@@ -53,5 +55,6 @@ export class EagerUnits implements UnitSource {
     return undefined;
   }
   callSites(ret: number): CallSiteParam[] | undefined { return this.sites.get(ret); }
+  callAt(ret: number): CallSiteInfo | undefined { return this.calls.get(ret); }
   loadedUnits(): CompileUnit[] { return this.units; }
 }
