@@ -151,7 +151,7 @@ export class Cpu extends PortCpu {
     if (b === undefined) return null;
     if (b === null) {
       b = compileBlock(this, phys, lin, cache.codeLine) ?? NO_BLOCK;
-      if (cache.insert(phys, b)) this.flushTlb();
+      if (cache.insert(phys, b)) this.dropWritesTo(phys >>> 12);
     }
     if (b === NO_BLOCK || this.icount + b.count > this.limit || (b.flat && !this.flatData) || b.long64 !== this.lma) return null;
     // A CS with a limit (32-bit PV guests run under one) must cover every byte of the block.

@@ -8,6 +8,11 @@
 /** Slots: a power of two. */
 export const FAR_SLOTS = 4096;
 
+/** The slot of a page number (a hash of its low and high bits). */
+export function farSlot(pageNo: number): number {
+  return ((pageNo | 0) ^ (Math.floor(pageNo / 1048576) * 7)) & (FAR_SLOTS - 1);
+}
+
 export class FarTlb {
   /** The page number cached in each slot (NaN: empty). */
   readonly page = new Float64Array(FAR_SLOTS).fill(NaN);
@@ -22,10 +27,6 @@ export class FarTlb {
 
   constructor(private readonly globalBit: number) {}
 
-  static slot(pageNo: number): number {
-    return ((pageNo | 0) ^ (Math.floor(pageNo / 1048576) * 7)) & (FAR_SLOTS - 1);
-  }
-
   /** Make slot `i` page `pn`'s, empty, when it held another page (or none). */
   claim(i: number, pn: number): void {
     if (this.page[i] === pn) return;
@@ -35,7 +36,7 @@ export class FarTlb {
 
   /** Drop one page's entries. */
   dropPage(pn: number): void {
-    const i = FarTlb.slot(pn);
+    const i = farSlot(pn);
     if (this.page[i] === pn) { this.rs[i] = 0; this.ws[i] = 0; this.ru[i] = 0; this.wu[i] = 0; }
   }
 
@@ -60,5 +61,21 @@ export class FarTlb {
       this.page[i] = NaN; this.rs[i] = 0; this.ws[i] = 0; this.ru[i] = 0; this.wu[i] = 0;
     }
     this.count = kept;
+  }
+
+  /** Write entries only (dirty-page tracking restarted: the next store to each page must be seen). */
+  dropWrites(): void {
+    const list = this.list;
+    for (let j = 0; j < this.count; j++) { const i = list[j]!; this.ws[i] = 0; this.wu[i] = 0; }
+  }
+
+  /** Write entries to one physical page go (see MemoryAccess.dropWritesTo). */
+  dropWritesTo(base: number): void {
+    const list = this.list;
+    for (let j = 0; j < this.count; j++) {
+      const i = list[j]!;
+      if ((this.ws[i]! & -4096) === base) this.ws[i] = 0;
+      if ((this.wu[i]! & -4096) === base) this.wu[i] = 0;
+    }
   }
 }

@@ -13,10 +13,11 @@ const PAGE_RAM = 0;
 import * as K from './constants';
 import { PageWalker } from './page-walk';
 import { PcidTlb } from './pcid-tlb';
-import { FarTlb } from './far-tlb';
+import * as FT from './far-tlb';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
+const { FarTlb, farSlot } = FT;
 const { A_TYPE, A_S, A_DB, A_L, A_UNUSABLE, CR0_PG, CR4_PGE, CR4_SMAP, CR4_SMEP, CS, DS, FLAG_AC, FS, GS, GP, PF, SS, SSF } = K;
 
 export { FAULT } from './page-walk';
@@ -149,11 +150,32 @@ export class MemoryAccess extends PageWalker {
   /** Write entries only: the next store to each page goes through xlate (which marks it written). */
   dropWriteTlb(): void {
     this.pcidTlb.dropWrites();
+    // Stores through far write entries reach RAM without the bus since farEntry's fast path.
+    this.farTlb.dropWrites();
     if (this.tlbCount >= TLB_LIST) { this.tlbWS.fill(0); this.tlbWU.fill(0); return; }
     const l = this.tlbList;
     for (let i = 0; i < this.tlbCount; i++) { const p = l[i]; this.tlbWS[p] = 0; this.tlbWU[p] = 0; }
   }
 
+
+  /**
+   * A physical page now holds compiled code: every write entry that maps it goes, so the next
+   * store there takes xlate, whose new entry carries T_CODE (stores into compiled lines must
+   * reach the block cache). Only the cached pages are visited; a whole flush here, as before,
+   * cost a TLB refill for each page of code compiled (Linux's init compiles blocks on hundreds).
+   */
+  dropWritesTo(physPage: number): void {
+    if (this.tlbCount >= TLB_LIST) { this.flushTlb(); return; }
+    const base = physPage << 12;
+    const l = this.tlbList;
+    for (let i = 0; i < this.tlbCount; i++) {
+      const p = l[i];
+      if ((this.tlbWS[p] & -4096) === base) this.tlbWS[p] = 0;
+      if ((this.tlbWU[p] & -4096) === base) this.tlbWU[p] = 0;
+    }
+    this.farTlb.dropWritesTo(base);
+    this.pcidTlb.dropWritesTo(base);
+  }
 
   setCpl(cpl: number): void {
     this.cpl = cpl;
@@ -418,7 +440,7 @@ export class MemoryAccess extends PageWalker {
    */
   private xlateFar(lin: number, write: boolean, user: boolean, fetch: boolean): number {
     const far = this.farTlb;
-    const pn = Math.floor(lin / 4096), i = FarTlb.slot(pn);
+    const pn = Math.floor(lin / 4096), i = farSlot(pn);
     const tr = user ? far.ru : far.rs, tw = user ? far.wu : far.ws;
     if (far.page[i] === pn) {
       const e = write ? tw[i] : tr[i];
@@ -459,6 +481,8 @@ export class MemoryAccess extends PageWalker {
   rd8(lin: number): number {
     const e = this.tlbR[lin >>> 12];
     if ((e & 3) === T_VALID && (lin | 0) === lin) return this.u8[(e & ~0xfff) | (lin & 0xfff)];
+    const f = this.farEntry(lin, 1, false);
+    if (f !== 0) return this.u8[(f & ~0xfff) | (lin & 0xfff)];
     this.accSize = 1;
     return this.mem.read(this.xlate(lin, false, this.cpl === 3), 1);
   }
@@ -470,24 +494,55 @@ export class MemoryAccess extends PageWalker {
       const p = (e & ~0xfff) | o;
       return this.u8[p] | (this.u8[p + 1] << 8);
     }
+    const f = this.farEntry(lin, 2, false);
+    if (f !== 0) { const p = (f & ~0xfff) | o; return this.u8[p] | (this.u8[p + 1] << 8); }
     return this.rdSlow(lin, 2, this.cpl === 3);
   }
 
   rd32(lin: number): number {
     const e = this.tlbR[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 3) === T_VALID && o <= 0xffc && (lin | 0) === lin) {
-      const p = (e & ~0xfff) | o;
-      if ((p & 3) === 0) return this.i32[p >> 2];
-      const u8 = this.u8;
-      return u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
-    }
+    if ((e & 3) === T_VALID && o <= 0xffc && (lin | 0) === lin) return this.ramRd32((e & ~0xfff) | o);
+    const f = this.farEntry(lin, 4, false);
+    if (f !== 0) return this.ramRd32((f & ~0xfff) | o);
     return this.rdSlow(lin, 4, this.cpl === 3) | 0;
+  }
+
+  /** Four bytes of RAM at a physical address (the TLB's fast paths). */
+  private ramRd32(p: number): number {
+    if ((p & 3) === 0) return this.i32[p >> 2];
+    const u8 = this.u8;
+    return u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
+  }
+
+  private ramWr32(p: number, v: number): void {
+    if ((p & 3) === 0) { this.i32[p >> 2] = v; return; }
+    const u8 = this.u8;
+    u8[p] = v; u8[p + 1] = v >> 8; u8[p + 2] = v >> 16; u8[p + 3] = v >> 24;
+  }
+
+  /**
+   * The far TLB's entry for an access of `size` bytes at `lin` when it is a far long-mode
+   * address, the entry is there for the current privilege, the page is plain RAM (and for a
+   * write holds no compiled code) and the access stays inside it; else 0 (the caller takes
+   * the slow path, which walks and fills the entry). The kernel's direct map and vmemmap are
+   * far: without this every access there went through rdSlow, xlate and xlateFar (about a
+   * fifth of Linux's init in HVM).
+   */
+  private farEntry(lin: number, size: number, write: boolean): number {
+    if ((lin | 0) === lin || !this.lma || (lin & 0xfff) + size > 0x1000) return 0;
+    const far = this.farTlb;
+    const pn = Math.floor(lin / 4096), i = farSlot(pn);
+    if (far.page[i] !== pn) return 0;
+    const e = write ? (this.cpl === 3 ? far.wu[i] : far.ws[i]) : (this.cpl === 3 ? far.ru[i] : far.rs[i]);
+    return (e & (write ? 7 : 3)) === T_VALID ? e : 0;
   }
 
   wr8(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
     if ((e & 7) === T_VALID && (lin | 0) === lin) { this.u8[(e & ~0xfff) | (lin & 0xfff)] = v; return; }
+    const f = this.farEntry(lin, 1, true);
+    if (f !== 0) { this.u8[(f & ~0xfff) | (lin & 0xfff)] = v; return; }
     this.accSize = 1;
     this.mem.write(this.xlate(lin, true, this.cpl === 3), 1, v);
   }
@@ -500,19 +555,17 @@ export class MemoryAccess extends PageWalker {
       this.u8[p] = v; this.u8[p + 1] = v >> 8;
       return;
     }
+    const f = this.farEntry(lin, 2, true);
+    if (f !== 0) { const p = (f & ~0xfff) | o; this.u8[p] = v; this.u8[p + 1] = v >> 8; return; }
     this.wrSlow(lin, 2, v, this.cpl === 3);
   }
 
   wr32(lin: number, v: number): void {
     const e = this.tlbW[lin >>> 12];
     const o = lin & 0xfff;
-    if ((e & 7) === T_VALID && o <= 0xffc && (lin | 0) === lin) {
-      const p = (e & ~0xfff) | o;
-      if ((p & 3) === 0) { this.i32[p >> 2] = v; return; }
-      const u8 = this.u8;
-      u8[p] = v; u8[p + 1] = v >> 8; u8[p + 2] = v >> 16; u8[p + 3] = v >> 24;
-      return;
-    }
+    if ((e & 7) === T_VALID && o <= 0xffc && (lin | 0) === lin) { this.ramWr32((e & ~0xfff) | o, v); return; }
+    const f = this.farEntry(lin, 4, true);
+    if (f !== 0) { this.ramWr32((f & ~0xfff) | o, v); return; }
     this.wrSlow(lin, 4, v, this.cpl === 3);
   }
 
@@ -566,6 +619,12 @@ export class MemoryAccess extends PageWalker {
 
   /** A 64-bit read at the current privilege: returns the low half, the high half in rdHi. */
   rd64(lin: number): number {
+    const f = this.farEntry(lin, 8, false);
+    if (f !== 0) {
+      const p = (f & ~0xfff) | (lin & 0xfff);
+      this.rdHi = this.ramRd32(p + 4);
+      return this.ramRd32(p);
+    }
     if ((lin & 0xfff) <= 0xff8) {
       const lo = this.rd32(lin);
       this.rdHi = this.rd32(this.linAdd(lin, 4));
@@ -579,6 +638,12 @@ export class MemoryAccess extends PageWalker {
 
   /** A 64-bit write; nothing is written unless both halves can be. */
   wr64(lin: number, lo: number, hi: number): void {
+    const f = this.farEntry(lin, 8, true);
+    if (f !== 0) {
+      const p = (f & ~0xfff) | (lin & 0xfff);
+      this.ramWr32(p, lo); this.ramWr32(p + 4, hi);
+      return;
+    }
     if ((lin & 0xfff) > 0xff8) this.probeWrite(lin, 8);
     this.wr32(lin, lo);
     this.wr32(this.linAdd(lin, 4), hi);

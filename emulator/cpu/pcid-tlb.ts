@@ -111,6 +111,16 @@ export class PcidTlb {
     for (const s of this.saved.values()) { s.ws.fill(0, 0, s.n); s.wu.fill(0, 0, s.n); }
   }
 
+  /** Write entries to one physical page go (it now holds compiled code: stores there must be seen). */
+  dropWritesTo(base: number): void {
+    for (const s of this.saved.values()) {
+      for (let j = 0; j < s.n; j++) {
+        if ((s.ws[j]! & -4096) === base) s.ws[j] = 0;
+        if ((s.wu[j]! & -4096) === base) s.wu[j] = 0;
+      }
+    }
+  }
+
   /** Sets no longer in use, kept for their arrays (restore's set is recycled before it is read). */
   private readonly spare: Saved[] = [];
 
