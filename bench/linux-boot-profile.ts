@@ -4,14 +4,17 @@
 // this run is slower than a plain one: its times are for comparing phases, the bench's for
 // comparing engines. Add --cpu-prof to node for a V8 profile of the same run.
 //   node --import tsx bench/linux-boot-profile.ts [--threshold N] [--phase N] [--seconds S] [--plain]
-//     [--prof-from N --prof-out FILE]
+//     [--prof-from N --prof-out FILE] [--until N] [--ops]
 // --plain runs without counters (times only); --prof-from takes a V8 CPU profile (written to
 // FILE, for bench/profile-summary.ts) from instruction N to the end, e.g. the kernel's init
-// without the decompressor before it.
+// without the decompressor before it. --ops counts the instructions the interpreter runs, by
+// mnemonic, from --prof-from (or 0) on: those inside compiled blocks (forms the block compiler
+// leaves to it) and those outside (code not hot enough to compile).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { Machine, firmwareInfo } from '../emulator/machine';
 import { loadImage } from '../emulator/loader';
+import { decodeInfo } from '../emulator/isa/decode';
 import type { Block } from '../emulator/cpu/block-cache';
 import { linuxFixture } from '../test/linux/debian-kernel';
 import { INIT_MARKER } from '../test/linux/initramfs';
@@ -26,6 +29,8 @@ const SECONDS = Number(arg('--seconds') ?? 1800);
 const PLAIN = process.argv.includes('--plain');
 const PROF_FROM = arg('--prof-from') === undefined ? -1 : Number(arg('--prof-from'));
 const PROF_OUT = arg('--prof-out') ?? 'linux-boot.cpuprofile';
+/** Stop after this many instructions (e.g. to profile the decompressor alone). */
+const UNTIL = Number(arg('--until') ?? Infinity);
 const session = new Session();
 let profiling = false;
 function post(method: string, params?: object): Promise<unknown> {
@@ -61,6 +66,26 @@ if (!PLAIN) {
 machine.load(loadImage(new Uint8Array(readFileSync(fx.kernelPath)), {
   ramBytes: 256 * 1024 * 1024, cmdline: fx.cmdline, initrd: new Uint8Array(readFileSync(fx.initrdPath)), ...firmwareInfo(),
 }));
+
+const OPS = process.argv.includes('--ops');
+const opsInside = new Map<string, number>(), opsOutside = new Map<string, number>();
+if (OPS) {
+  const mem = machine as unknown as { readPhysical(a: number, n: number): Uint8Array };
+  const c2 = cpu as unknown as { eip: number; ripHi: number; csBase: number; long64: boolean; cs32: boolean; peekTranslate(l: number): number };
+  const mnemonic = (): string => {
+    const lin = (c2.csBase + c2.eip) | 0;
+    const phys = c2.peekTranslate(lin);
+    if (phys < 0) return '?';
+    const d = decodeInfo(mem.readPhysical(phys, Math.min(15, 4096 - (phys & 0xfff))), c2.long64 ? 64 : c2.cs32 ? 32 : 16);
+    return d?.mnemonic ?? '?';
+  };
+  let inside = false;
+  wrap(cpu, 'execOne', () => { if (cpu.icount >= PROF_FROM) { inside = true; const k = mnemonic(); opsInside.set(k, (opsInside.get(k) ?? 0) + 1); } });
+  wrap(cpu, 'exec', () => {
+    if (inside) { inside = false; return; }
+    if (cpu.icount >= PROF_FROM) { const k = mnemonic(); opsOutside.set(k, (opsOutside.get(k) ?? 0) + 1); }
+  });
+}
 
 if (!PLAIN) {
   // After load: the machine attaches memory (and makes the block cache) there.
@@ -123,12 +148,19 @@ async function main(): Promise<void> {
       break;
     }
     if (cpu.icount >= nextRow) { row(false); nextRow += PHASE; }
-    if (s.kind !== 'budget' || performance.now() - t0 > SECONDS * 1000) { row(true); console.log(`stopped: ${JSON.stringify(s)}`); break; }
+    if (s.kind !== 'budget' || performance.now() - t0 > SECONDS * 1000 || cpu.icount >= UNTIL) { row(true); console.log(`stopped: ${JSON.stringify(s)}`); break; }
   }
   if (profiling) {
     const { profile } = await post('Profiler.stop') as { profile: unknown };
     writeFileSync(PROF_OUT, JSON.stringify(profile));
     console.log(`profile from ${(PROF_FROM / 1e9).toFixed(2)}G instructions: ${PROF_OUT}`);
+  }
+  if (OPS) {
+    for (const [name, m] of [['inside blocks', opsInside], ['outside blocks', opsOutside]] as const) {
+      const all = [...m.values()].reduce((a, b) => a + b, 0);
+      console.log(`interpreted ${name}: ${all}`);
+      for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${(100 * v / all).toFixed(1).padStart(5)}%  ${k}`);
+    }
   }
   const total = cpuSeconds();
   console.log(marker ? `marker after ${marker.wall.toFixed(1)} s wall, ${marker.cpu.toFixed(1)} s CPU, ${(marker.icount / 1e9).toFixed(3)}G instructions` : 'no marker');

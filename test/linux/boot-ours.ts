@@ -13,6 +13,8 @@ export interface LinuxOursRun {
   reachedMarker: boolean;
   /** Wall seconds from loading the image to the marker (null when it never came). */
   secondsToMarker: number | null;
+  /** This process's CPU time (user + system) from loading the image to the marker (null when it never came). */
+  cpuSecondsToMarker: number | null;
   seconds: number;
   instructions: number;
   stop: StopReason | { kind: 'wall-clock limit' };
@@ -30,6 +32,7 @@ const SLICE = 5_000_000;
 export function runLinuxOnOurs(fx: LinuxFixture, opts: { memoryMiB?: number; wallSeconds?: number; linuxEntry?: '32' | '64' } = {}): LinuxOursRun {
   const memoryMiB = opts.memoryMiB ?? 256;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const machine = new Machine({ mode: 'hvm', memoryMiB });
   machine.load(loadImage(new Uint8Array(readFileSync(fx.kernelPath)), {
     ramBytes: memoryMiB * 1024 * 1024, cmdline: fx.cmdline, initrd: new Uint8Array(readFileSync(fx.initrdPath)),
@@ -38,9 +41,14 @@ export function runLinuxOnOurs(fx: LinuxFixture, opts: { memoryMiB?: number; wal
   const limit = t0 + (opts.wallSeconds ?? 600) * 1000;
   let stop: LinuxOursRun['stop'] = { kind: 'wall-clock limit' };
   let secondsToMarker: number | null = null;
+  let cpuSecondsToMarker: number | null = null;
   for (;;) {
     const s = machine.run(SLICE);
-    if (secondsToMarker === null && machine.serialOutput().includes(INIT_MARKER)) secondsToMarker = (performance.now() - t0) / 1000;
+    if (secondsToMarker === null && machine.serialOutput().includes(INIT_MARKER)) {
+      secondsToMarker = (performance.now() - t0) / 1000;
+      const u = process.cpuUsage(cpu0);
+      cpuSecondsToMarker = (u.user + u.system) / 1e6;
+    }
     if (s.kind !== 'budget') { stop = s; break; }
     if (performance.now() > limit) break;
   }
@@ -51,7 +59,7 @@ export function runLinuxOnOurs(fx: LinuxFixture, opts: { memoryMiB?: number; wal
   const lastExits = machine.exits.page(Math.max(0, total - 3), 3).map((e) => `${e.reasonName}@${(e.eip >>> 0).toString(16)}${e.value !== undefined ? ` value=0x${(e.value >>> 0).toString(16)}` : ''}`);
   return {
     lastExits,
-    reachedMarker: secondsToMarker !== null, secondsToMarker, seconds: (performance.now() - t0) / 1000,
+    reachedMarker: secondsToMarker !== null, secondsToMarker, cpuSecondsToMarker, seconds: (performance.now() - t0) / 1000,
     instructions: machine.icount, stop, serial, lastLine: lines[lines.length - 1] ?? '',
     at: `${(r.cs >>> 0).toString(16).padStart(4, '0')}:${(r.eip >>> 0).toString(16).padStart(8, '0')}`,
   };
