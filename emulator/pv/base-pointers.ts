@@ -44,6 +44,12 @@ export function newBaseptr(d: PvDomain, mfn: number): number {
   return 0;
 }
 
+/** The guest's view of CR3 (read_cr(3)): its base pointer, for a 64-bit guest the kernel's L4 whatever mode runs. */
+export function baseptrCr3(d: PvDomain): number { return d.width === 64 ? d.v64.kernelTable * PAGE : d.cpu.cr3 | 0; }
+
+/** The frame a CR3 value the guest writes names (xen_cr3_to_pfn for a 64-bit guest). */
+export function cr3ToMfn(d: PvDomain, cr3: number): number { return d.width === 64 ? Math.floor(cr3 / PAGE) % 0x1000000 : cr3 >>> 12; }
+
 /** MMUEXT_NEW_USER_BASEPTR: a 64-bit guest's user L4 (0 drops it); a PAE guest has none. */
 export function newUserBaseptr(d: PvDomain, mfn: number): number {
   const t = d.types, v = d.v64;

@@ -15,7 +15,6 @@ import { pvGrantMapper } from './grant-map-pv';
 import { emulatePrivileged, fetchInstruction, forcedCpuid } from './priv-op';
 import { emulatePtWrite } from './ptwr';
 import { emulatePtWrite64 } from './ptwr64';
-import { emulatePrivileged64 } from './priv-op64';
 import { PvKind } from '../trace/record-kinds';
 
 const NO_EXITS: ExitControls = {
@@ -150,7 +149,7 @@ export class PvHypervisor {
     if (vector === GP && code === 0 && !d.v64.kernelMode && isSysenter(fetchInstruction(d))) { userSysenter64(d); return true; }
     // A ring-3 kernel's privileged instructions, and CLI/STI/I/O under a virtual IOPL.
     if (vector === GP && code === 0 && d.options.privileged === 'xen') {
-      const e = emulatePrivileged64(d);
+      const e = emulatePrivileged(d);
       if (e && 'raise' in e) { bounceException64(d, e.raise, -1); return true; }
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }

@@ -1,21 +1,35 @@
-// What the hypervisor does with a privileged instruction the guest kernel executed in ring 1
-// (it raised #GP), under the `xen` policy: emulate the instructions Xen's
-// emulate_privileged_op emulates for an unprivileged PV domain (its `validate` list: I/O,
-// CLTS, WBINVD, MOV CR/DR, RDMSR, WRMSR, RDTSC, CPUID), and report anything else (HLT,
-// RDPMC, LGDT, ...) as not handled so the #GP is bounced to the guest. Xen's forced-emulation prefix
-// (ud2; .ascii "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
+// What the hypervisor does with a privileged instruction a PV guest executed (it raised #GP:
+// a 32-bit kernel runs in ring 1, a 64-bit one in ring 3), under the `xen` policy: emulate
+// what Xen's emulate_privileged_op emulates for an unprivileged domain of either width —
+// CLI/STI and port I/O by the virtual IOPL (for the kernel and user space alike), and for
+// the kernel CLTS, WBINVD, MOV to/from CR0/CR2/CR3/CR4 (CR4 as pv_fixup_guest_cr4 takes it),
+// MOV to/from DRn, RDMSR/WRMSR (priv-msr.ts; a 64-bit kernel's FS, GS and shadow GS bases
+// and EFER here), RDTSC and XSETBV — and report anything else (HLT, RDPMC, LGDT, ...) as not
+// handled, so the #GP is bounced to the guest. Xen's forced-emulation prefix (ud2; .ascii
+// "xen"; cpuid) is an explicit PV interface and is emulated under any policy.
 
-import { cpuid } from '../cpu';
+import { cpuid, FAULT, FS } from '../cpu';
 import { decodeForm } from '../isa/decode';
-import { ENODEV, PAGE, XEN_MAJOR, XEN_MINOR, VI_CR2 } from './abi';
+import { ENODEV, XEN_MAJOR, XEN_MINOR } from './abi';
 import { UD, type PvDomain } from './domain';
-import { newBaseptr } from './base-pointers';
-import { pvRdmsr, pvRdtsc, pvWrmsr } from './priv-msr';
+import { baseptrCr3, cr3ToMfn, newBaseptr } from './base-pointers';
+import { MSR_EFER, pvRdmsr, pvRdtsc, pvWrmsr } from './priv-msr';
 import { getDebugReg, setDebugReg } from './debug-regs';
-import { joinAddress } from './hypercall-args';
+import { joinAddress, splitValue } from './hypercall-args';
 import { applyPvCpuidPolicy } from './cpuid-policy';
+import { vcpuInfoLayout } from './layouts';
+import { gsBase, setGsBase } from './vcpu64';
 
 const FLAG_IF = 0x200;
+/** CR4 bits a PV guest controls (Xen's PV_CR4_GUEST_MASK: TSD, DE, FSGSBASE, OSXSAVE) and host bits it sees (PAE, MCE, OSFXSR, OSXMMEXCPT). */
+const CR4_GUEST = (1 << 2) | (1 << 3) | (1 << 16) | (1 << 18);
+const CR4_VISIBLE = (1 << 5) | (1 << 6) | (1 << 9) | (1 << 10);
+const CR4_OSXSAVE = 1 << 18;
+/** XCR0 bits the CPU has (x87, SSE). */
+const XCR0_SUPPORTED = 3;
+const MSR_FS_BASE = 0xc0000100, MSR_GS_BASE = 0xc0000101, MSR_SHADOW_GS_BASE = 0xc0000102;
+const CANONICAL = 2 ** 47;
+const canonical = (v: number): boolean => v >= -CANONICAL && v < CANONICAL;
 export const FORCED_CPUID = [0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2];
 
 export interface Emulated { length: number; name: string; opcode: number }
@@ -67,18 +81,19 @@ export function pvCpuid(d: PvDomain): void {
   if (leaf === 1) r[1] |= 1 << 31; // ECX.hypervisor
 }
 
-/** Emulates a privileged instruction at EIP; null when Xen would not (the #GP goes to the guest). */
+/** Emulates a privileged instruction at (R|E)IP; null when Xen would not (the #GP goes to the guest). */
 export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
-  const b = fetchInstruction(d);
-  const cpu = d.cpu, r = cpu.regs;
+  const cpu = d.cpu, r = cpu.regs, rh = cpu.regsHi, wide = d.width === 64;
   // Which instruction it is, and its length, come from the opcode-form description in isa/.
-  const dec = decodeForm(new Uint8Array(b), cpu.cs32 ? 32 : 16);
+  const dec = decodeForm(new Uint8Array(fetchInstruction(d)), cpu.long64 ? 64 : cpu.cs32 ? 32 : 16);
   if (dec === null || dec.form.isa === undefined) return null;
   const { form, length } = dec;
   const op = form.map === '0f' ? 0x0f00 | form.opcode : form.opcode;
-  // Xen's vCPL: user code is 3; the kernel (ring 1) is 1, or 0 once the guest opted in to
+  const done = (name: string): Emulated => ({ length, name, opcode: op });
+  // Xen's vCPL: user code is 3; the kernel is 1, or 0 once the guest opted in to
   // vm_assist(architectural_iopl). CLI/STI and port I/O are allowed when vCPL <= IOPL.
-  const user = cpu.cpl !== 1;
+  // A 32-bit kernel is ring 1; a 64-bit one shares ring 3 with user space, Xen's kernel mode tells them apart.
+  const user = wide ? !d.v64.kernelMode : cpu.cpl !== 1;
   const vcpl = user ? 3 : d.architecturalIopl ? 0 : 1;
   const ioOk = d.iopl >= vcpl;
   switch (form.isa) {
@@ -86,80 +101,147 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
       if (!ioOk) return null;
       d.events.upcallMask = form.isa === 'cli';
       if (form.isa === 'sti' && d.upcallDeliverable()) { cpu.irqPoll = true; cpu.attn = true; }
-      return { length, name: form.isa, opcode: op };
+      return done(form.isa);
     case 'in': case 'out': {
       // With IOPL granted but no ports assigned (an unprivileged domain), reads see all ones
       // and writes are dropped, as Xen's guest_io_read/write do.
       if (!ioOk) return null;
-      const size = (form.opcode & 1) ? dec.operandBits >> 3 : 1;
+      const size = (form.opcode & 1) ? Math.min(dec.operandBits, 32) >> 3 : 1;
       if (form.isa === 'in') {
-        if (size === 1) r[0] = (r[0] & ~0xff) | 0xff; else if (size === 2) r[0] = (r[0] & ~0xffff) | 0xffff; else r[0] = -1;
+        if (size === 1) r[0] = (r[0] & ~0xff) | 0xff; else if (size === 2) r[0] = (r[0] & ~0xffff) | 0xffff; else { r[0] = -1; if (wide) rh[0] = 0; }
       }
-      return { length, name: form.isa, opcode: op };
+      return done(form.isa);
     }
   }
   if (user) return null; // the rest are for the kernel only
   const modrm = dec.modrmByte;
-  const reg = (modrm >>> 3) & 7, rm = modrm & 7;
+  const reg = ((modrm >>> 3) & 7) | ((dec.rex & 4) << 1), rm = (modrm & 7) | ((dec.rex & 1) << 3);
+  // A general register as MOV CR/DR sees it: all 64 bits in 64-bit mode, else the low 32.
+  const getReg = (n: number) => (wide ? joinAddress(r[n], rh[n]) : r[n] | 0);
+  const setReg = (n: number, v: number) => { if (wide) { const [lo, hi] = splitValue(v); r[n] = lo; rh[n] = hi; } else r[n] = v | 0; };
+  // 32-bit results (RDTSC, RDMSR) clear the high halves of RAX and RDX in 64-bit mode.
+  const zeroHighHalves = () => { if (wide) { rh[0] = 0; rh[2] = 0; } };
+  const cr2At = d.events.vcpuPa + vcpuInfoLayout(d.width).cr2;
   switch (form.isa) {
     case 'clts':
       d.ts = false; cpu.cr0 &= ~8;
-      return { length, name: 'clts', opcode: op };
+      return done('clts');
     case 'wbinvd': // ignored for a domain that may not flush caches
-      return { length, name: 'wbinvd', opcode: op };
-    case 'wrmsr': // WRMSR, RDMSR: the MSR table in priv-msr.ts; what it refuses is #GP
-      return pvWrmsr(d, r[1] >>> 0) ? { length, name: 'wrmsr', opcode: op } : null;
-    case 'rdmsr':
-      return pvRdmsr(d, r[1] >>> 0) ? { length, name: 'rdmsr', opcode: op } : null;
+      return done('wbinvd');
     case 'rdtsc':
-      pvRdtsc(d);
-      return { length, name: 'rdtsc', opcode: op };
-    case 'mov-from-cr': { // MOV r32, CRn
+      pvRdtsc(d); zeroHighHalves();
+      return done('rdtsc');
+    case 'rdmsr': { // the MSR table in priv-msr.ts; what it refuses is #GP
+      const msr = r[1] >>> 0;
+      if (!(wide ? readMsr64(d, msr) : false) && !pvRdmsr(d, msr)) return null;
+      zeroHighHalves();
+      return done('rdmsr');
+    }
+    case 'wrmsr': {
+      const msr = r[1] >>> 0;
+      const w = wide ? writeMsr64(d, msr) : null;
+      if (w === false || (w === null && !pvWrmsr(d, msr))) return null;
+      return done('wrmsr');
+    }
+    case 'mov-from-cr': { // MOV r, CRn
       if ((modrm >>> 6) !== 3) return null;
       let v: number;
       switch (reg) {
         case 0: v = (cpu.cr0 & ~8) | (d.ts ? 8 : 0); break;
-        case 2: v = d.mem.i32[(d.events.vcpuPa + VI_CR2) >>> 2]; break;
-        case 3: v = cpu.cr3; break;
-        case 4: v = cpu.cr4; break;
+        case 2: v = wide ? joinAddress(d.mem.i32[cr2At >>> 2], d.mem.i32[(cr2At + 4) >>> 2]) : d.mem.i32[cr2At >>> 2]; break;
+        case 3: v = baseptrCr3(d); break;
+        case 4: v = cpu.cr4 & (CR4_GUEST | CR4_VISIBLE); break;
         default: return null;
       }
-      r[rm] = v | 0;
-      return { length, name: `mov from cr${reg}`, opcode: op };
+      setReg(rm, reg === 3 || reg === 2 ? v : v >>> 0);
+      return done(`mov from cr${reg}`);
     }
-    case 'mov-to-cr': { // MOV CRn, r32
+    case 'mov-to-cr': { // MOV CRn, r
       if ((modrm >>> 6) !== 3) return null;
-      const v = r[rm] | 0;
+      const v = getReg(rm);
       switch (reg) {
         case 0: {
           const view = (cpu.cr0 & ~8) | (d.ts ? 8 : 0);
-          if ((v ^ view) & ~8) return null; // only TS may change
+          if (((v >>> 0) ^ view) & ~8 || (wide && rh[rm] !== 0)) return null; // only TS may change
           d.ts = (v & 8) !== 0; cpu.cr0 = d.ts ? cpu.cr0 | 8 : cpu.cr0 & ~8;
           break;
         }
-        case 2: d.mem.store32(d.events.vcpuPa + VI_CR2, v); break;
-        case 3: if (newBaseptr(d, v >>> 12) !== 0) return null; break;
-        case 4: if (v !== cpu.cr4) return null; break;
+        case 2: {
+          const [lo, hi] = splitValue(v);
+          d.mem.store32(cr2At, lo);
+          if (wide) d.mem.store32(cr2At + 4, hi);
+          break;
+        }
+        case 3: if (newBaseptr(d, cr3ToMfn(d, v)) !== 0) return null; break;
+        case 4: {
+          // pv_fixup_guest_cr4: the guest's bits are taken (all four are in our CPUID policy),
+          // the rest of what it wrote is ignored; the CPU runs with the guest's TSD/DE/FSGSBASE/OSXSAVE.
+          try { cpu.writeCr4((cpu.cr4 & ~CR4_GUEST) | ((v >>> 0) & CR4_GUEST)); } catch (e) { if (e !== FAULT) throw e; return null; }
+          break;
+        }
         default: return null;
       }
-      return { length, name: `mov to cr${reg}`, opcode: op };
+      return done(`mov to cr${reg}`);
     }
     case 'mov-from-dr': { // MOV r32, DRn (Xen's get_debugreg rules: debug-regs.ts)
-      if ((modrm >>> 6) !== 3) return null;
+      // debug-regs.ts holds 32-bit values so far: a 64-bit kernel's MOV DR is not emulated (Xen does emulate it).
+      if ((modrm >>> 6) !== 3 || wide) return null;
       const v = getDebugReg(d, reg);
       if (v === null) return { raise: UD };
       r[rm] = v | 0;
-      return { length, name: `mov from dr${reg}`, opcode: op };
+      return done(`mov from dr${reg}`);
     }
     case 'mov-to-dr': { // MOV DRn, r32 (Xen's set_debugreg: -ENODEV is #UD, the other refusals #GP)
-      if ((modrm >>> 6) !== 3) return null;
+      if ((modrm >>> 6) !== 3 || wide) return null;
       const rc = setDebugReg(d, reg, r[rm] >>> 0);
       if (rc === -ENODEV) return { raise: UD };
       if (rc !== 0) return null;
-      return { length, name: `mov to dr${reg}`, opcode: op };
+      return done(`mov to dr${reg}`);
+    }
+    case 'xsetbv': {
+      // Xen's handle_xsetbv for a PV kernel: XCR0 with x87 set and only the bits the CPU has.
+      if (!(cpu.cr4 & CR4_OSXSAVE)) return { raise: UD };
+      const v = r[0] >>> 0;
+      if (r[1] !== 0 || r[2] !== 0 || (v & ~XCR0_SUPPORTED) || !(v & 1)) return null;
+      cpu.sse.xcr0 = v;
+      return done('xsetbv');
     }
     default:
       return null;
+  }
+}
+
+/**
+ * The MSRs Xen's read_msr answers only for a 64-bit PV domain (for a 32-bit one it breaks to
+ * the common table): the FS, GS and shadow GS bases a 64-bit kernel keeps through them, and
+ * EFER with the host's SCE, LME, LMA and NXE. True if `msr` was one (EDX:EAX set).
+ */
+function readMsr64(d: PvDomain, msr: number): boolean {
+  const cpu = d.cpu, r = cpu.regs;
+  let v: number;
+  if (msr === MSR_FS_BASE) v = joinAddress(cpu.segBase[FS], cpu.segBaseHi[FS]);
+  else if (msr === MSR_GS_BASE) v = gsBase(cpu);
+  else if (msr === MSR_SHADOW_GS_BASE) v = d.v64.otherGsBase;
+  else if (msr === MSR_EFER) { r[0] = cpu.efer; r[2] = 0; return true; }
+  else return false;
+  const [lo, hi] = splitValue(v);
+  r[0] = lo; r[2] = hi;
+  return true;
+}
+
+/** write_msr's 64-bit-only MSRs: true if written, false if refused (#GP), null if `msr` is not one of them. */
+function writeMsr64(d: PvDomain, msr: number): boolean | null {
+  const cpu = d.cpu, r = cpu.regs;
+  const v = joinAddress(r[0], r[2]);
+  switch (msr) {
+    case MSR_FS_BASE:
+      if (!canonical(v)) return false;
+      cpu.segBase[FS] = r[0]; cpu.segBaseHi[FS] = r[2];
+      return true;
+    case MSR_GS_BASE: if (!canonical(v)) return false; setGsBase(cpu, v); return true;
+    case MSR_SHADOW_GS_BASE: if (!canonical(v)) return false; d.v64.otherGsBase = v; return true;
+    case MSR_EFER: return (r[0] | 0) === cpu.efer && r[2] === 0;
+    default: return null;
   }
 }
 

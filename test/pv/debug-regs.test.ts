@@ -2,7 +2,7 @@
 // (xen/arch/x86/pv/misc-hypercalls.c): a DR7 write takes effect at once (the data breakpoint
 // traps on the next store, as the XTF debug-regs test demands), DR4/DR5 alias DR6/DR7 while
 // CR4.DE is clear, GD and I/O breakpoints without CR4.DE are -EPERM, registers past DR7
-// -ENODEV.
+// -ENODEV; a MOV to CR4 that sets DE changes both, as pv_fixup_guest_cr4 lets it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -34,4 +34,11 @@ test('debug registers: DR7 latches at once through MOV and set_debugreg, aliases
   assert.equal(signed(v('set_dr7_io')), EPERM);
   assert.equal(signed(v('set_dr8')), ENODEV);
   assert.equal(signed(v('get_dr8')), ENODEV);
+  // MOV to CR4 (emul-priv-op.c write_cr, pv_fixup_guest_cr4): DE is in PV_CR4_GUEST_MASK and
+  // taken, PGE is not and is dropped; the kernel sees PAE. With DE, DR4 is -ENODEV and an I/O
+  // breakpoint is accepted (set_debugreg).
+  assert.equal(v('cr4_before'), 0x20);
+  assert.equal(v('cr4_de'), 0x28);
+  assert.equal(signed(v('get_dr4_de')), ENODEV);
+  assert.equal(v('set_dr7_io_de'), 0);
 });

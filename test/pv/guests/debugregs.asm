@@ -1,7 +1,8 @@
 ; Debug registers of a PV kernel, through the emulated MOV to/from DRn and through the
 ; set_debugreg/get_debugreg hypercalls: a data breakpoint armed by one DR7 write traps on the
 ; very next store (#DB to the guest's handler, DR6.B0 set), DR4/DR5 alias DR6/DR7, and
-; set_debugreg refuses DR7.GD, I/O breakpoints without CR4.DE and registers past DR7.
+; set_debugreg refuses DR7.GD, I/O breakpoints without CR4.DE and registers past DR7; the
+; kernel's MOV to CR4 sets DE (and only the bits Xen leaves to a guest), which changes both.
 %include "pv-common.inc"
 
 %define DR7_WRITE_4B_G0  0x000D0202      ; GE, G0, R/W0 = 01 (write), LEN0 = 11 (4 bytes)
@@ -54,6 +55,20 @@ after_store:
     SHOW "set_dr8", eax
     HYPERVISOR_get_debugreg 8
     SHOW "get_dr8", eax
+
+    ; 3. CR4 as pv_fixup_guest_cr4 takes it: DE is the kernel's to set, PGE is not (dropped,
+    ; no #GP). With DE set, DR4 no longer exists and I/O breakpoints are allowed.
+    mov eax, cr4
+    SHOW "cr4_before", eax
+    or eax, 0x88                         ; DE | PGE
+    mov cr4, eax
+    mov eax, cr4
+    SHOW "cr4_de", eax
+    HYPERVISOR_get_debugreg 4
+    SHOW "get_dr4_de", eax
+    HYPERVISOR_set_debugreg 7, 0x00020002
+    SHOW "set_dr7_io_de", eax
+    HYPERVISOR_set_debugreg 7, 0
     PRINT msg_done
     xor ebx, ebx
     call shutdown
