@@ -14,7 +14,6 @@ import { hypercall } from './hypercalls';
 import { pvGrantMapper } from './grant-map-pv';
 import { emulatePrivileged, fetchInstruction, forcedCpuid } from './priv-op';
 import { emulatePtWrite } from './ptwr';
-import { emulatePtWrite64 } from './ptwr64';
 import { PvKind } from '../trace/record-kinds';
 
 const NO_EXITS: ExitControls = {
@@ -154,7 +153,7 @@ export class PvHypervisor {
       if (e) { this.emulated(e.length, e.name, e.opcode); return true; }
     }
     if (d.v64.kernelMode && vector === PF && (code & 3) === 3) {
-      const len = emulatePtWrite64(d);
+      const len = emulatePtWrite(d);
       if (len > 0) { this.emulated(len, 'ptwr', 0x0e00); return true; }
     }
     bounceException64(d, vector, code);

@@ -95,6 +95,15 @@ test('memory, descriptor and miscellaneous hypercalls', () => {
   assert.equal(v('ptwr_mov_reads'), 0xfeedbeef);
   assert.equal(v('ptwr_cmpxchg8b_zf'), 1);
   assert.equal(v('ptwr_restored_reads'), 0);
+  // ... and the read-modify-write forms Linux uses on PTEs: LOCK BTR clears RW (CF = the old
+  // bit), a byte LOCK OR sets it again.
+  assert.equal(v('ptwr_btr_cf'), 1);
+  assert.equal(v('ptwr_btr_flags'), 0x61);
+  assert.equal(v('ptwr_or_flags'), 0x63);
+  // Xen's ptwr_emulated_update for a 32-bit guest: a 4-byte write of the high half while the low
+  // half is present makes the entry not present (the halves come in the wrong order).
+  assert.equal(v('ptwr_high_first_p'), 0);
+  assert.equal(v('ptwr_rejoined_reads'), 0);
   assert.equal(v('ptwr_refused_pf'), 1);
   // The hypervisor's area: a write faults (present + write), the M2P reads (pfn == mfn here), no mapping into it.
   assert.equal(v('hole_write_pf'), 1);

@@ -407,6 +407,32 @@ _start:
     SHOW "ptwr_cmpxchg8b_zf", eax
     mov eax, [scratch2]
     SHOW "ptwr_restored_reads", eax
+    ; PAE Linux's ptep_set_wrprotect: `lock btr` of _PAGE_BIT_RW, the old bit in CF; a
+    ; byte-sized OR puts it back.
+    lock btr dword [edi], 1
+    setc al
+    movzx eax, al
+    SHOW "ptwr_btr_cf", eax
+    mov eax, [edi]
+    and eax, 0x63
+    SHOW "ptwr_btr_flags", eax
+    lock or byte [edi], 2
+    mov eax, [edi]
+    and eax, 0x63
+    SHOW "ptwr_or_flags", eax
+    ; The high half first while the low half says present: the entry is not present until
+    ; the low half comes.
+    mov dword [edi + 4], 1
+    mov eax, [edi]
+    and eax, 1
+    SHOW "ptwr_high_first_p", eax
+    mov dword [edi + 4], 0
+    mov eax, scratch2
+    sub eax, 0xC0000000
+    or eax, 0x63
+    mov [edi], eax
+    mov eax, [scratch2]
+    SHOW "ptwr_rejoined_reads", eax
     mov dword [pf_count], 0
     mov dword [skip], 2
     mov eax, [l1_mfn]
