@@ -4,24 +4,16 @@
 // The figures (launch -> stop, guest vs symbol time, resolution times, RSS) are printed as
 // diagnostics, never asserted; `npm run bench` reports them beside gdb's.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { buildAll, launch, nextStopped, outputs, removeBuild, ROOT, startClient, type Built } from '../debug-adapter/harness';
-import { cloudFixture, type CloudFixture } from './debian-kernel';
+import { launch, nextStopped, outputs, ROOT } from '../debug-adapter/harness';
+import { cloudDebug } from './cloud-debug';
 
-const fx = cloudFixture();
-const skip = typeof fx === 'string' ? fx : false;
-let b: Built;
-const clients: DebugClient[] = [];
-before(async () => { if (!skip) b = await buildAll([]); });
-after(async () => {
-  for (const c of clients) await c.stop().catch(() => undefined);
-  removeBuild(b);
-});
+const s = cloudDebug();
+const skip = s.skip;
 
 /** The compilation directory Debian's build records (paths in the DWARF are relative to it). */
 const BUILD_DIR = 'debian/build/build_amd64_none_cloud-amd64';
@@ -57,7 +49,7 @@ function addressOf(ref: string | undefined): number {
 }
 
 test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a file:line and a name set after the stop', { skip, timeout: 900_000 }, async (t) => {
-  const f = fx as CloudFixture;
+  const f = s.fixture;
   // Debian's linux-source (its arch/x86, as scripts/fetch-linux-source.sh extracts it) is where sourceMap points.
   const arch = spawnSync('bash', [join(ROOT, 'scripts', 'fetch-linux-source.sh')], { encoding: 'utf8' });
   assert.equal(arch.status, 0, arch.stderr);
@@ -65,14 +57,13 @@ test('Debian\'s kernel with symbols from its debug vmlinux: start_kernel, then a
   // gdb first, so the figures below time the adapter and the guest only.
   const oracle = gdbBreak(f.vmlinuxPath, '*start_kernel');
   const line = gdbLineAt(f.vmlinuxPath, oracle.address);
-  const dc = await startClient(b.adapter);
-  clients.push(dc);
+  const dc = await s.client();
   const t0 = performance.now();
   const bp = await new Promise<{ verified: boolean; message?: string; instructionReference?: string }>((resolve, reject) => {
-    launch(dc, {
-      program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+    launch(dc, s.kernel({
+      cmdline: `${f.cmdline} nokaslr`,
       sourceMap: { [BUILD_DIR]: src },
-    }, async () => {
+    }), async () => {
       const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] });
       resolve(r.body.breakpoints[0]!);
     }).catch(reject);
@@ -186,13 +177,12 @@ function gdbBytes(vmlinux: string, what: string, n: number): number[] {
 }
 
 test('without nokaslr the kernel\'s KASLR offset is found and start_kernel is still where the breakpoint stops', { skip, timeout: 900_000 }, async (t) => {
-  const f = fx as CloudFixture;
-  const dc = await startClient(b.adapter);
-  clients.push(dc);
+  const f = s.fixture;
+  const dc = await s.client();
   const changed: Array<{ id?: number; instructionReference?: string }> = [];
   dc.on('breakpoint', (e) => { if (e.body.reason === 'changed') changed.push(e.body.breakpoint); });
   let bpId: number | undefined;
-  await launch(dc, { program: f.kernelPath, initrd: f.initrdPath, cmdline: f.cmdline, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0 },
+  await launch(dc, s.kernel({ cmdline: f.cmdline }),
     async () => { bpId = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] })).body.breakpoints[0]!.id; });
   const stop = await nextStopped(dc, 600_000);
   assert.equal(stop.reason, 'function breakpoint');
@@ -239,13 +229,12 @@ test('without nokaslr the kernel\'s KASLR offset is found and start_kernel is st
 // Issue 16's PV and PVH machines run the same bzImage (console on hvc0): the same symbols apply.
 for (const mode of ['pv', 'pvh'] as const) {
   test(`${mode.toUpperCase()}: the same kernel and vmlinux stop at start_kernel, called from ${mode === 'pv' ? 'xen_start_kernel' : 'the 64-bit startup code'}`, { skip, timeout: 900_000 }, async (t) => {
-    const f = fx as CloudFixture;
+    const f = s.fixture;
     const oracle = gdbBreak(f.vmlinuxPath, '*start_kernel');
     const line = gdbLineAt(f.vmlinuxPath, oracle.address);
-    const dc = await startClient(b.adapter);
-    clients.push(dc);
+    const dc = await s.client();
     const t0 = performance.now();
-    await launch(dc, { program: f.kernelPath, initrd: f.initrdPath, cmdline: 'console=hvc0', mode, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0 },
+    await launch(dc, s.kernel({ cmdline: 'console=hvc0', mode }),
       () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] }));
     const stop = await nextStopped(dc, 600_000);
     t.diagnostic(`${mode}: launch -> stopped at start_kernel ${(performance.now() - t0).toFixed(0)} ms`);
@@ -262,23 +251,22 @@ for (const mode of ['pv', 'pvh'] as const) {
 }
 
 test('a missing or malformed symbols file fails the launch with the attribute and the reason', { skip }, async () => {
-  const f = fx as CloudFixture;
+  const f = s.fixture;
   const cases: Array<[string, RegExp]> = [];
-  const missing = join(b.dir, 'no-vmlinux');
+  const missing = join(s.built.dir, 'no-vmlinux');
   cases.push([missing, /launch attribute 'symbols': cannot read '.*no-vmlinux' \(no such file\)/]);
-  const text = join(b.dir, 'not-elf');
+  const text = join(s.built.dir, 'not-elf');
   writeFileSync(text, 'this is not an ELF file at all, just text\n'.repeat(4));
   cases.push([text, /launch attribute 'symbols': .*not-elf: not an ELF file \(bad magic/]);
   // The bzImage is no debug file; the kernel's own stripped ELF would say the same.
   cases.push([f.kernelPath, /launch attribute 'symbols': .*vmlinuz: not an ELF file/]);
-  const truncated = join(b.dir, 'truncated-vmlinux');
+  const truncated = join(s.built.dir, 'truncated-vmlinux');
   const head = spawnSync('head', ['-c', '4096', f.vmlinuxPath], { encoding: 'buffer' });
   writeFileSync(truncated, head.stdout);
   cases.push([truncated, /launch attribute 'symbols': .*truncated-vmlinux: .*past the end of the 4096-byte file \(truncated\?\)/]);
-  cases.push([b.dir, /launch attribute 'symbols': .*is not a regular file|EISDIR/]);
+  cases.push([s.built.dir, /launch attribute 'symbols': .*is not a regular file|EISDIR/]);
   for (const [path, why] of cases) {
-    const dc = await startClient(b.adapter);
-    clients.push(dc);
+    const dc = await s.client();
     await dc.initializeRequest();
     await assert.rejects(dc.launchRequest({ program: f.kernelPath, symbols: path } as never), why);
   }

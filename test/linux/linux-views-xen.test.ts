@@ -2,21 +2,13 @@
 // Debian's cloud kernel (its debug vmlinux as `symbols`) as far as Linux gets in PVH and PV today
 // (issue 16 is bringing them up). PARAVIRT_LINUX_DEBUG=0 skips it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { buildAll, launch, nextStopped, outputs, removeBuild, startClient, type Built } from '../debug-adapter/harness';
-import { cloudFixture, type CloudFixture } from './debian-kernel';
+import { launch, nextStopped, outputs } from '../debug-adapter/harness';
+import { cloudDebug } from './cloud-debug';
 
-const fx = process.env.PARAVIRT_LINUX_DEBUG === '0' ? 'PARAVIRT_LINUX_DEBUG=0' : cloudFixture();
-const skip = typeof fx === 'string' ? fx : false;
-let b: Built;
-const clients: DebugClient[] = [];
-before(async () => { if (!skip) b = await buildAll([]); });
-after(async () => {
-  for (const c of clients) await c.stop().catch(() => undefined);
-  removeBuild(b);
-});
+const s = cloudDebug({ optional: true });
+const skip = s.skip;
 
 interface Task { pid: number; comm: string }
 
@@ -31,13 +23,12 @@ const TODO: Record<'pv' | 'pvh', string | false> = {
 };
 for (const mode of ['pvh', 'pv'] as const) {
   test(`the kernel log, the task list and current in ${mode.toUpperCase()} (stopped at rest_init or panic)`, { skip, todo: TODO[mode], timeout: 900_000 }, async (t) => {
-    const f = fx as CloudFixture;
-    const dc = await startClient(b.adapter);
-    clients.push(dc);
-    await launch(dc, {
-      program: f.kernelPath, initrd: f.initrdPath, cmdline: 'console=hvc0 earlyprintk=xen nokaslr', symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
+    const f = s.fixture;
+    const dc = await s.client();
+    await launch(dc, s.kernel({
+      cmdline: 'console=hvc0 earlyprintk=xen nokaslr',
       mode, hypervisorConsole: 'debugConsole', maxInstructions: 2_000_000_000,
-    }, async () => {
+    }), async () => {
       // Whichever comes first: the end of start_kernel's setup, or a panic on the way.
       const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'rest_init' }, { name: 'panic' }] });
       for (const bp of r.body.breakpoints) assert.ok(bp.verified, bp.message);

@@ -9,36 +9,25 @@
 // interrupt entry saved, the interrupted code, and start_kernel's callers down to the entry.
 // PARAVIRT_LINUX_DEBUG=0 skips them (minutes of boot).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { buildAll, launch, nextStopped, outputs, removeBuild, startClient, type Built } from '../debug-adapter/harness';
-import { cloudFixture, type CloudFixture } from './debian-kernel';
+import { launch, nextStopped, outputs } from '../debug-adapter/harness';
+import { cloudDebug } from './cloud-debug';
 
-const fx = process.env.PARAVIRT_LINUX_DEBUG === '0' ? 'PARAVIRT_LINUX_DEBUG=0' : cloudFixture();
-const skip = typeof fx === 'string' ? fx : false;
-let b: Built;
-const clients: DebugClient[] = [];
-before(async () => { if (!skip) b = await buildAll([]); });
-after(async () => {
-  for (const c of clients) await c.stop().catch(() => undefined);
-  removeBuild(b);
-});
+const s = cloudDebug({ optional: true });
+const skip = s.skip;
 
 /** gdb's backtrace on QEMU at the first timer_interrupt of this kernel (arch/x86/kernel/time.c), outermost last. */
 const GDB_TIMER_STACK = ['timer_interrupt', '__handle_irq_event_percpu', 'handle_irq_event_percpu', 'handle_irq_event', 'handle_level_irq',
   'generic_handle_irq_desc', 'handle_irq', '__common_interrupt', 'common_interrupt'];
 
 for (const kaslr of [false, true]) test(`a timer interrupt during start_kernel${kaslr ? ' (KASLR: the ORC tables move with the kernel)' : ''}: gdb's frames, then pt_regs, the interrupted code and start_kernel's callers`, { skip, timeout: 900_000 }, async (t) => {
-  const f = fx as CloudFixture;
-  const dc = await startClient(b.adapter);
-  clients.push(dc);
-  await launch(dc, {
-    program: f.kernelPath, initrd: f.initrdPath, cmdline: kaslr ? f.cmdline : `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
-  }, async () => {
+  const f = s.fixture;
+  const dc = await s.client();
+  await launch(dc, s.kernel({ cmdline: kaslr ? f.cmdline : `${f.cmdline} nokaslr` }), async () => {
     const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'timer_interrupt' }] });
     assert.ok(r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message);
   });
@@ -75,12 +64,9 @@ for (const kaslr of [false, true]) test(`a timer interrupt during start_kernel${
 });
 
 test('an exit breakpoint with a condition on Linux: the first byte written to the serial port stops in the 8250 driver, with the stack that wrote it', { skip, timeout: 900_000 }, async (t) => {
-  const f = fx as CloudFixture;
-  const dc = await startClient(b.adapter);
-  clients.push(dc);
-  await launch(dc, {
-    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256, profile: false, historyMemory: 0,
-  }, async () => {
+  const f = s.fixture;
+  const dc = await s.client();
+  await launch(dc, s.kernel({ cmdline: `${f.cmdline} nokaslr` }), async () => {
     await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'vmexit', condition: 'reason == IO_INSTRUCTION && port == 0x3f8 && !in' }] });
   });
   const stop = await nextStopped(dc, 800_000);
@@ -100,13 +86,13 @@ test('an exit breakpoint with a condition on Linux: the first byte written to th
 interface Task { pid: number; tgid: number; comm: string; stateLetter: string; kernelThread: boolean; current: boolean; address: string }
 
 test('Linux at run_init_process: current, the kernel log against the console, the task list', { skip, timeout: 1_800_000 }, async (t) => {
-  const f = fx as CloudFixture;
-  const dc = await startClient(b.adapter);
-  clients.push(dc);
-  await launch(dc, {
-    program: f.kernelPath, initrd: f.initrdPath, cmdline: `${f.cmdline} nokaslr`, symbols: f.vmlinuxPath, memory: 256,
+  const f = s.fixture;
+  const dc = await s.client();
+  // With the adapter's default history (undefined leaves the attribute out) and a profile.
+  await launch(dc, s.kernel({
+    cmdline: `${f.cmdline} nokaslr`, historyMemory: undefined,
     profile: join(mkdtempSync(join(tmpdir(), 'paravirt-linux-')), 'last-run.json'),
-  }, async () => {
+  }), async () => {
     const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'run_init_process' }] });
     assert.ok(r.body.breakpoints[0]!.verified, r.body.breakpoints[0]!.message);
   });
