@@ -100,20 +100,18 @@ export function registerTree64(m: MachineApi, c: LongCpu, base: Node[], describe
 function descriptorTables64(m: MachineApi, c: LongCpu, base: Node[], describe: (a: number) => string | undefined): Node | undefined {
   const old = base.find((n) => n.name === 'descriptor tables');
   if (!longModeActive(c)) return old;
-  const table = (name: string) => {
-    const lo = c[`${name}Base`], hi = c[`${name}BaseHi`], limit = c[`${name}Limit`];
-    return { base: (BigInt(typeof hi === 'number' ? hi >>> 0 : 0) << 32n) | BigInt(typeof lo === 'number' ? lo >>> 0 : 0), limit: typeof limit === 'number' ? limit >>> 0 : 0 };
-  };
-  const gdt = table('gdt'), idt = table('idt'), ldt = table('ldt'), tr = table('tr');
+  const table = (lo: number, hi: number, limit: number) => ({ base: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), limit: limit >>> 0 });
+  const gdt = table(c.gdtBase, c.gdtBaseHi, c.gdtLimit), idt = table(c.idtBase, c.idtBaseHi, c.idtLimit);
+  const ldt = table(c.ldtBase, c.ldtBaseHi, c.ldtLimit), tr = table(c.trBase, c.trBaseHi, c.trLimit);
   const read = (a: number, n: number) => m.readLinear(a, n);
-  const sel = (name: string) => (typeof c[name] === 'number' ? hex(c[name] as number, 4) + ' ' : '');
+  const sel = (value: number) => hex(value, 4) + ' ';
   return {
     name: 'descriptor tables', value: `gdtr=${hex64(gdt.base)} idtr=${hex64(idt.base)}`,
     children: () => [
       { name: 'gdtr', value: `base ${hex64(gdt.base)} limit ${hex(gdt.limit, 4)}`, memory: asAddress(gdt.base), children: () => gdtNodes(m, asAddress(gdt.base), gdt.limit) },
       { name: 'idtr', value: `base ${hex64(idt.base)} limit ${hex(idt.limit, 4)}`, memory: asAddress(idt.base), children: () => idt64Nodes(read, asAddress(idt.base), idt.limit, describe) },
-      { name: 'ldtr', value: `sel ${sel('ldtSel')}base ${hex64(ldt.base)} limit ${hex(ldt.limit, 4)}`, memory: asAddress(ldt.base) },
-      { name: 'tr', value: `sel ${sel('trSel')}base ${hex64(tr.base)} limit ${hex(tr.limit, 4)}`, memory: asAddress(tr.base) },
+      { name: 'ldtr', value: `sel ${sel(c.ldtSel)}base ${hex64(ldt.base)} limit ${hex(ldt.limit, 4)}`, memory: asAddress(ldt.base) },
+      { name: 'tr', value: `sel ${sel(c.trSel)}base ${hex64(tr.base)} limit ${hex(tr.limit, 4)}`, memory: asAddress(tr.base) },
     ],
   };
 }

@@ -3,46 +3,40 @@
 // stdio (main.ts) and inline in the extension.
 
 import {
-  BreakpointEvent, Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
+  BreakpointEvent, Event, ExitedEvent, InitializedEvent, LoggingDebugSession, OutputEvent, Source, StoppedEvent,
   TerminatedEvent, Thread, Breakpoint, CapabilitiesEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { readFileSync, statSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, normalize } from 'node:path';
 import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
-import { validateLaunch, LaunchError, type LaunchConfig } from './launch-config';
-import { describeSymbols, openSymbols, type OpenedSymbols } from './symbols-file';
+import type { LaunchConfig } from './launch-config';
+import { describeSymbols, type OpenedSymbols } from './symbols-file';
+import { createEngine } from './launch-engine';
+import { GuestConsole } from './guest-console';
+import { readMemoryBody, writeMemoryBody } from './memory-requests';
+import { exceptionInfoBody, exitLogBody, exitsEventBody } from './exit-requests';
+import { stackFrames } from './stack-frames';
+import { evaluateBody } from './evaluate-request';
+import { dataBreakpointInfo, placeInstructionBreakpoints, watchRequests } from './breakpoint-args';
+import { frameScopes } from './scopes-view';
+import { ADAPTER_CAPABILITIES } from './capabilities';
 import { DebugEngine, type StopInfo } from './engine/debug-engine';
-import { EXCEPTION_FILTERS, recordScope } from './engine/exception-filters';
-import { compileCondition } from '../emulator/expression';
 import { codeBits } from './engine/cpu-view';
 import { Disassembler } from './disassembly';
 import { disassembleAround } from './disassembly-view';
-import { addressRef, exitJson, memoryRef, parseAddress, workspaceOf } from './protocol-values';
-import {
-  EXITS_EVENT, EXIT_LOG_REQUEST, KERNEL_LOG_REQUEST, TASKS_REQUEST, EXIT_PROFILE_REQUEST, type ExitLogArguments, type ExitLogBody, type ExitRecordJson,
-  type ExitsEventBody,
-} from './custom-protocol';
+import { addressRef, exitJson, parseAddress } from './protocol-values';
+import { EXITS_EVENT, EXIT_LOG_REQUEST, KERNEL_LOG_REQUEST, TASKS_REQUEST, EXIT_PROFILE_REQUEST, type ExitRecordJson } from './custom-protocol';
 import { exitProfileBody, frameContext, linuxViewBody } from './kernel-requests';
 import { vgaTextBody } from './vga-text-request';
-import { exitTree, hex, pvTree, registerTree, type Node } from './state-views';
-import { registerTree64 } from './registers64';
-import { typedNode, variableNodes } from './variables-view';
+import { hex, type Node } from './state-views';
 import type { RawFrame } from './engine/stack';
 import { VariableHandles } from './variable-handles';
-import { formatNodeValue, numberText, registerBits, wideNumberText } from './value-format';
-import { MAX_KERNEL_FILE_BYTES, MAX_KERNEL_FILE_TEXT } from '../emulator/limits';
-import { describeExit } from '../emulator/trace/describe-exit';
-import { PvKind, isPvRecord } from '../emulator/trace/record-kinds';
-import { MachineOptionError, type MachineOption } from '../emulator/option-error';
-import type { ExitRecord, WatchKind } from '../emulator/machine';
+import { formatNodeValue } from './value-format';
+import type { ExitRecord } from '../emulator/machine';
 
 const THREAD = 1;
 const CONFIG_REQUESTS = new Set(['setBreakpoints', 'setFunctionBreakpoints', 'setInstructionBreakpoints', 'setDataBreakpoints', 'setExceptionBreakpoints']);
-const MAX_READ = 1 << 20;
-
-/** The launch attribute that sets each machine option (errors name the attribute to fix). */
-const LAUNCH_ATTRIBUTE_OF: { readonly [O in MachineOption]: string } = { image: 'program', memory: 'memory', exitControls: 'exitControls' };
 
 /**
  * Exits carried by one `paravirt.exits` event (one per 100 ms tick, one per stop, one at the
@@ -57,10 +51,8 @@ export class ParavirtSession extends LoggingDebugSession {
   private readonly handles = new VariableHandles<() => Node[]>();
   private lastStop: StopInfo | null = null;
   private frameCache: RawFrame[] | null = null;
-  private serialBuf: number[] = [];
-  /** console_io bytes kept apart from serial (launch attribute hypervisorConsole). */
-  private hypervisorBuf: number[] = [];
-  private serialFd: number | null = null;
+  /** Serial output, and console_io bytes kept apart from it (launch attribute hypervisorConsole). */
+  private readonly console = new GuestConsole((event) => this.sendEvent(event));
   private timer: NodeJS.Timeout | null = null;
   private lastExitTotal = 0;
   private profileWritten = false;
@@ -77,34 +69,7 @@ export class ParavirtSession extends LoggingDebugSession {
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsLogPoints: true,
-      supportsFunctionBreakpoints: true,
-      supportsInstructionBreakpoints: true,
-      supportsDataBreakpoints: true,
-      supportsEvaluateForHovers: true,
-      supportsValueFormattingOptions: true,
-      supportsSetVariable: true,
-      supportsReadMemoryRequest: true,
-      supportsWriteMemoryRequest: true,
-      supportsDisassembleRequest: true,
-      supportsSteppingGranularity: true,
-      supportsExceptionInfoRequest: true,
-      supportsExceptionFilterOptions: true,
-      supportsLoadedSourcesRequest: true,
-      supportsTerminateRequest: true,
-      supportsExceptionOptions: false,
-      // Both modes keep snapshots (launch confirms it with a capabilities event).
-      supportsStepBack: true,
-      supportsRestartRequest: true,
-      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
-        filter: f.id, label: f.label, description: f.description, default: f.default,
-        supportsCondition: f.conditionDescription !== '', conditionDescription: f.conditionDescription || undefined,
-      })),
-    };
+    response.body = { ...ADAPTER_CAPABILITIES };
     this.sendResponse(response);
   }
 
@@ -121,71 +86,14 @@ export class ParavirtSession extends LoggingDebugSession {
     return this.engine;
   }
 
-  /** Validates the configuration, reads the image and builds an engine; a string says what is wrong. */
-  private createEngine(args: unknown): { engine: DebugEngine; config: LaunchConfig; fd: number | null; symbols: OpenedSymbols | null } | { error: string; code: number } {
-    let config: LaunchConfig;
-    try { config = validateLaunch(args); } catch (e) {
-      return { error: e instanceof LaunchError ? e.message : String(e), code: 1001 };
-    }
-    let bytes: Uint8Array;
-    try {
-      const st = statSync(config.program);
-      if (!st.isFile()) throw new LaunchError('program', `'${config.program}' is not a file`);
-      if (st.size === 0) throw new LaunchError('program', `'${config.program}' is empty`);
-      if (st.size > MAX_KERNEL_FILE_BYTES) throw new LaunchError('program', `'${config.program}' is larger than ${MAX_KERNEL_FILE_TEXT}`);
-      bytes = new Uint8Array(readFileSync(config.program));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return { error: e instanceof LaunchError ? e.message : `launch attribute 'program': cannot read '${config.program}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, code: 1002 };
-    }
-    let initrd: Uint8Array | undefined;
-    if (config.initrd !== null) {
-      try {
-        const st = statSync(config.initrd);
-        if (!st.isFile()) throw new LaunchError('initrd', `'${config.initrd}' is not a file`);
-        if (st.size > MAX_KERNEL_FILE_BYTES) throw new LaunchError('initrd', `'${config.initrd}' is larger than ${MAX_KERNEL_FILE_TEXT}`);
-        initrd = new Uint8Array(readFileSync(config.initrd));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        return { error: e instanceof LaunchError ? e.message : `launch attribute 'initrd': cannot read '${config.initrd}' (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, code: 1002 };
-      }
-    }
-    const given = args as { profile?: unknown; cwd?: unknown };
-    if (config.profile && given.profile === undefined && given.cwd === undefined) {
-      config.profile = join(workspaceOf(config.program), '.paravirt', 'last-run.json');
-    }
-    let symbols: OpenedSymbols | null = null;
-    if (config.symbols !== null) {
-      const opened = openSymbols(config.symbols);
-      if ('error' in opened) return { error: opened.error, code: 1005 };
-      symbols = opened;
-    }
-    let engine: DebugEngine;
-    try {
-      engine = new DebugEngine(config, bytes, (b) => this.serialBuf.push(b), (b) => this.hypervisorBuf.push(b), { initrd, ...(symbols ? { symbols: symbols.file } : {}) });
-    } catch (e) {
-      symbols?.close();
-      const attr = e instanceof MachineOptionError ? LAUNCH_ATTRIBUTE_OF[e.option] : e instanceof Error && e.name === 'ImageError' && /initrd/.test(e.message) ? 'initrd' : 'program';
-      return { error: `launch attribute '${attr}': cannot start the guest: ${(e as Error).message}`, code: 1004 };
-    }
-    let fd: number | null = null;
-    try {
-      if (config.serial.kind === 'file') fd = openSync(config.serial.path, 'w');
-    } catch (e) {
-      symbols?.close();
-      return { error: `launch attribute 'serial': cannot open '${(config.serial as { path: string }).path}' for writing (${(e as NodeJS.ErrnoException).code ?? e})`, code: 1003 };
-    }
-    return { engine, config, fd, symbols };
-  }
-
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     if (this.engine) { this.fail(response, 'this session already runs a guest'); return; }
-    const made = this.createEngine(args);
+    const made = createEngine(args, this.console.serialOut, this.console.hypervisorOut);
     if ('error' in made) { this.fail(response, made.error, made.code); return; }
     this.launchArgs = args;
     this.engine = made.engine;
     this.config = made.config;
-    this.serialFd = made.fd;
+    this.console.route(made.config.serial.kind, made.fd);
     this.adoptSymbols(made.symbols);
     this.wireEngine(made.engine);
     this.sendResponse(response);
@@ -199,7 +107,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const old = this.engine;
     if (!old || !this.launchArgs) { this.fail(response, 'nothing to restart: launch first'); return; }
     const raw = (args?.arguments as unknown) ?? this.launchArgs;
-    const made = this.createEngine(raw);
+    const made = createEngine(raw, this.console.serialOut, this.console.hypervisorOut);
     if ('error' in made) { this.fail(response, made.error, made.code); return; }
     old.removeAllListeners();
     old.stop();
@@ -207,7 +115,7 @@ export class ParavirtSession extends LoggingDebugSession {
     this.launchArgs = raw as DebugProtocol.LaunchRequestArguments;
     this.engine = made.engine;
     this.config = made.config;
-    this.serialFd = made.fd;
+    this.console.route(made.config.serial.kind, made.fd);
     this.adoptSymbols(made.symbols);
     this.profileWritten = false;
     this.lastStop = null;
@@ -238,7 +146,7 @@ export class ParavirtSession extends LoggingDebugSession {
 
   private wireEngine(engine: DebugEngine): void {
     engine.on('stopped', (info) => {
-      this.flushSerial();
+      this.console.flush();
       // The views show the counts as of this stop, not as of the last timer tick.
       this.sendExitsEvent(false);
       this.lastStop = info;
@@ -261,7 +169,7 @@ export class ParavirtSession extends LoggingDebugSession {
       }
     });
     engine.on('end', (info) => {
-      this.flushSerial();
+      this.console.flush();
       // The timer stops with the session: the exits since its last tick go out now, or the
       // views end short of the run's totals (a short run may never have had a tick at all).
       this.sendExitsEvent(false);
@@ -270,22 +178,8 @@ export class ParavirtSession extends LoggingDebugSession {
       this.sendEvent(new ExitedEvent(info.exitCode));
       this.sendEvent(new TerminatedEvent());
     });
-    this.timer = setInterval(() => { this.flushSerial(); this.sendExitsEvent(false); }, 100);
+    this.timer = setInterval(() => { this.console.flush(); this.sendExitsEvent(false); }, 100);
     this.timer.unref();
-  }
-
-  private flushSerial(): void {
-    if (this.hypervisorBuf.length > 0) {
-      // Xen's console is a place of its own: the extension shows it in its own output channel.
-      const text = Buffer.from(this.hypervisorBuf).toString('latin1');
-      this.hypervisorBuf = [];
-      this.sendEvent(new Event('paravirt.hypervisorConsole', { output: text }));
-    }
-    if (this.serialBuf.length === 0 || !this.config) return;
-    const bytes = Buffer.from(this.serialBuf);
-    this.serialBuf = [];
-    if (this.config.serial.kind === 'debugConsole') this.sendEvent(new OutputEvent(bytes.toString('latin1'), 'stdout'));
-    else if (this.serialFd !== null) writeSync(this.serialFd, bytes);
   }
 
   /** `paravirt.exits`: counters by reason and the latest exits, at most every 100 ms (the timer's period). */
@@ -295,12 +189,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const stats = e.machine.exits;
     if (!force && stats.total === this.lastExitTotal) return;
     this.lastExitTotal = stats.total;
-    const { latest, dropped } = e.drainExits(EXITS_PER_EVENT);
-    const body: ExitsEventBody = {
-      total: stats.total, byReason: stats.byReason, cyclesByReason: stats.cyclesByReason, cyclesAreEstimates: true,
-      hypercalls: stats.hypercalls, instructions: e.machine.icount, latest: latest.map((r) => this.exitWithSource(r)), latestDropped: dropped,
-    };
-    this.sendEvent(new Event(EXITS_EVENT, body));
+    this.sendEvent(new Event(EXITS_EVENT, exitsEventBody(e, EXITS_PER_EVENT, (r) => this.exitWithSource(r))));
   }
 
   /** An exit as JSON, with the source line of its instruction where the line table knows it. */
@@ -327,8 +216,7 @@ export class ParavirtSession extends LoggingDebugSession {
     this.closeSymbols?.();
     this.closeSymbols = null;
     if (this.timer) { clearInterval(this.timer); this.timer = null; }
-    this.flushSerial();
-    if (this.serialFd !== null) { try { closeSync(this.serialFd); } catch { /* already closed */ } this.serialFd = null; }
+    this.console.close();
     this.writeProfile();
   }
 
@@ -427,18 +315,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const e = this.engine;
     if (!e) { this.fail(response, 'launch before setting breakpoints'); return; }
     if (!Array.isArray(args?.breakpoints)) { this.fail(response, 'setInstructionBreakpoints: breakpoints must be an array'); return; }
-    const req: Array<{ address: number; condition?: string; hitCondition?: string }> = [];
-    const bad: Array<number> = [];
-    args.breakpoints.forEach((b, i) => {
-      const a = parseAddress(b.instructionReference);
-      if (a === null) bad.push(i); else req.push({ address: (a + (b.offset ?? 0)) >>> 0, condition: b.condition, hitCondition: b.hitCondition });
-    });
-    const results = e.setInstructionBreakpoints(req);
-    const out: DebugProtocol.Breakpoint[] = [];
-    let k = 0;
-    args.breakpoints.forEach((b, i) => {
-      out.push(bad.includes(i) ? { verified: false, message: `'${b.instructionReference}' is not an address` } : this.addrBreakpoint(results[k++]!));
-    });
+    const out = placeInstructionBreakpoints(args.breakpoints, (req) => e.setInstructionBreakpoints(req), (r) => this.addrBreakpoint(r));
     response.body = { breakpoints: out };
     this.sendResponse(response);
   }
@@ -458,10 +335,7 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     const e = this.engine;
     const name = String(args?.name ?? '');
-    const where = e && !e.running && !e.isEnded ? e.addressOf(name) : null;
-    response.body = where === null
-      ? { dataId: null, description: `'${name}' is not a variable in memory, a symbol or an address the debugger can watch` }
-      : { dataId: `${addressRef(where.address)}:${where.size}`, description: `${where.size} bytes at ${addressRef(where.address)}${e?.symbols.describe(where.address) ? ` (${e.symbols.describe(where.address)})` : ''}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+    response.body = dataBreakpointInfo(e && !e.running && !e.isEnded ? e : null, name);
     this.sendResponse(response);
   }
 
@@ -469,15 +343,8 @@ export class ParavirtSession extends LoggingDebugSession {
     const e = this.engine;
     if (!e) { this.fail(response, 'launch before setting breakpoints'); return; }
     if (!Array.isArray(args?.breakpoints)) { this.fail(response, 'setDataBreakpoints: breakpoints must be an array'); return; }
-    const req: Array<{ address: number; length: number; kind: WatchKind; condition?: string; hitCondition?: string }> = [];
-    for (const b of args.breakpoints) {
-      const m = /^(0x[0-9a-f]+):(\d+)$/i.exec(String(b.dataId));
-      if (!m || Number(m[2]) < 1 || Number(m[2]) > 4096) { this.fail(response, `data breakpoint '${b.dataId}' is not 'address:length' (from dataBreakpointInfo)`); return; }
-      req.push({
-        address: parseAddress(m[1]!) ?? parseInt(m[1]!, 16), length: Number(m[2]), kind: b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write',
-        condition: typeof b.condition === 'string' ? b.condition : undefined, hitCondition: typeof b.hitCondition === 'string' ? b.hitCondition : undefined,
-      });
-    }
+    const req = watchRequests(args.breakpoints);
+    if ('error' in req) { this.fail(response, req.error); return; }
     response.body = { breakpoints: e.setDataBreakpoints(req) };
     this.sendResponse(response);
   }
@@ -566,25 +433,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const count = Number(args?.levels) > 0 ? Number(args.levels) : frames.length;
     response.body = {
       totalFrames: frames.length,
-      stackFrames: frames.slice(start, start + count).map((f, i) => {
-        // Callers' pcs are return addresses: the call itself is on the line before them. An
-        // interrupted frame's pc is the instruction itself.
-        const lookupAt = (f.level ?? i + start) === 0 || f.interruptedBy !== undefined || f.exactPc ? f.pc : f.pc - 1;
-        // An inlined call's frame and its caller's carry their own line (the caller's: the call site).
-        const l = f.source ?? e.sourceAt(lookupAt);
-        // A C function is named as written; code DWARF does not describe, by its nearest label.
-        // A kernel's assembly (entry code) by its symbol, as gdb names such frames (`asm_common_interrupt ()`).
-        const asm = e.inspect.orc ? e.symbols.functionAt(lookupAt)?.name : undefined;
-        const base = f.name ?? f.fn?.name ?? e.dwarf?.functionAt(lookupAt)?.name ?? asm ?? e.symbols.describe(f.pc) ?? addressRef(f.pc);
-        const by = f.interruptedBy;
-        // A function that left by a tail call (tail-calls.ts) says so, as gdb marks its tailcall frames.
-        const named = f.tailCall && !f.inline?.inlined ? `${base} (tail call)` : base;
-        const name = by === undefined ? named : by === '' ? `${named} (interrupted)` : `${named} (interrupted: ${typeof by === 'number' ? `vector ${by}` : by})`;
-        const sf = new StackFrame(i + start, name, l ? this.source(l.file) : undefined, l ? this.convertDebuggerLineToClient(l.line) : 0, 1) as DebugProtocol.StackFrame;
-        sf.instructionPointerReference = addressRef(f.pc);
-        if (!l) sf.presentationHint = 'subtle';
-        return sf;
-      }),
+      stackFrames: stackFrames(e, frames.slice(start, start + count), start, (file) => this.source(file), (line) => this.convertDebuggerLineToClient(line)),
     };
     this.sendResponse(response);
   }
@@ -592,32 +441,8 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const e = this.stopped(response);
     if (!e) return;
-    const scopes: DebugProtocol.Scope[] = [];
     const frames = this.frameCache ??= e.frames();
-    const index = Number(args?.frameId) || 0;
-    const frame = frames[index];
-    const di = e.dwarf;
-    if (frame && di) {
-      const exact = index === 0 || frame.exactPc === true || frame.interruptedBy !== undefined;
-      const fv = e.frameVariables(frame, exact);
-      if (fv) {
-        const locals = new Scope('Locals', this.handles.create(() => variableNodes(e, di, [...fv.params, ...fv.locals], fv.fn, fv.regs, exact, (frame.level ?? index) === 0, (frame.level ?? index) === 0 ? e.inspect.regBytes : frame.regBytes)), false) as DebugProtocol.Scope;
-        locals.presentationHint = 'locals';
-        scopes.push(locals);
-      }
-    }
-    if (di && di.globals().length) scopes.push(new Scope('Globals', this.handles.create(() => variableNodes(e, di, di.globals(), null, e.dwarfRegs(), true)), false));
-    const reg = new Scope('Registers', this.handles.create(() => {
-      const base = registerTree(e.machine, (a) => e.symbols.describe(a));
-      const c64 = e.inspect.long();
-      return c64 ? registerTree64(e.machine, c64, base, (a) => e.symbols.describe(a)) : base;
-    }), false) as DebugProtocol.Scope;
-    reg.presentationHint = 'registers';
-    scopes.push(reg);
-    const exit = this.lastStop?.exit ?? e.latestExit;
-    scopes.push(new Scope('Last exit', this.handles.create(() => exitTree(exit, (a) => e.symbols.describe(a) ?? '')), false));
-    const pv = pvTree(e.machine);
-    if (pv) scopes.push(new Scope('PV state', this.handles.create(() => pvTree(e.machine) ?? []), false));
+    const scopes = frameScopes(e, frames, Number(args?.frameId) || 0, this.lastStop?.exit ?? e.latestExit, (nodes) => this.handles.create(nodes));
     response.body = { scopes };
     this.sendResponse(response);
   }
@@ -682,24 +507,7 @@ export class ParavirtSession extends LoggingDebugSession {
     if (!e) return;
     try {
       const expr = String(args?.expression ?? '');
-      const v = e.evaluate(expr, frameContext(e, () => (this.frameCache ??= e.frames()), args?.frameId));
-      if (typeof v === 'string') response.body = { result: JSON.stringify(v), variablesReference: 0 };
-      else if (typeof v === 'bigint') {
-        // A 64-bit value ($rax, 64-bit arithmetic): all 64 bits; an address's symbol when it names one.
-        const addr = Number(BigInt.asIntN(64, v));
-        const sym = Number.isSafeInteger(addr) ? e.symbols.describe(addr) : undefined;
-        response.body = { result: `${wideNumberText(v, args.format)}${sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: `0x${v.toString(16)}` };
-      } else if (typeof v === 'number') {
-        const sym = e.symbols.describe(v);
-        const decoded = registerBits(expr, v);
-        response.body = { result: `${numberText(v, args.format)}${decoded ? ` ${decoded}` : sym ? ` <${sym}>` : ''}`, variablesReference: 0, memoryReference: hex(v) };
-      } else {
-        // A typed value: shown C-like, expandable like a variable, with its address for the memory view.
-        const node = typedNode(expr, v, e);
-        const body: DebugProtocol.EvaluateResponse['body'] = { result: node.value, type: node.type, variablesReference: node.children ? this.handles.create(node.children) : 0 };
-        if (node.memory !== undefined) body.memoryReference = addressRef(node.memory);
-        response.body = body;
-      }
+      response.body = evaluateBody(e, expr, args?.format, frameContext(e, () => (this.frameCache ??= e.frames()), args?.frameId), (children) => this.handles.create(children));
       this.sendResponse(response);
     } catch (err) {
       this.fail(response, (err as Error).message, 3000);
@@ -709,45 +517,19 @@ export class ParavirtSession extends LoggingDebugSession {
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     const e = this.stopped(response);
     if (!e) return;
-    const ref = memoryRef(args?.memoryReference);
-    const count = Number(args?.count);
-    if (ref === null) { this.fail(response, `memoryReference '${args?.memoryReference}' is not an address (0x..., or phys:0x... for physical memory)`); return; }
-    if (!Number.isInteger(count) || count < 0 || count > MAX_READ) { this.fail(response, `count must be a whole number from 0 to ${MAX_READ}`); return; }
-    // A long-mode guest's linear addresses are 64-bit (signed numbers); 32-bit ones wrap.
-    const wide = e.image64 && !ref.physical;
-    const start = wide ? ref.address + (Number(args.offset) || 0) : (ref.address + (Number(args.offset) || 0)) >>> 0;
-    let bytes: Uint8Array;
-    if (ref.physical) {
-      bytes = e.machine.readPhysical(start, count);
-    } else {
-      const out: number[] = [];
-      for (let i = 0; i < count; i++) {
-        // Page by page: stop at the first unmapped page, as the protocol's unreadableBytes expects.
-        const a = wide ? start + i : (start + i) >>> 0;
-        const n = Math.min(count - i, 0x1000 - (a & 0xfff));
-        const chunk = e.machine.readLinear(a, n);
-        if (!chunk) break;
-        for (const b of chunk) out.push(b);
-        i += n - 1;
-      }
-      bytes = Uint8Array.from(out);
-    }
-    response.body = { address: (ref.physical ? 'phys:' : '') + (wide ? addressRef(start) : hex(start)), data: Buffer.from(bytes).toString('base64'), unreadableBytes: count - bytes.length };
+    const body = readMemoryBody(e, args);
+    if ('error' in body) { this.fail(response, body.error); return; }
+    response.body = body;
     this.sendResponse(response);
   }
 
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     const e = this.stopped(response);
     if (!e) return;
-    const ref = memoryRef(args?.memoryReference);
-    if (ref === null || typeof args.data !== 'string') { this.fail(response, 'writeMemory needs a memoryReference address and base64 data'); return; }
-    const data = new Uint8Array(Buffer.from(args.data, 'base64'));
-    if (data.length > MAX_READ) { this.fail(response, `writeMemory: at most ${MAX_READ} bytes at a time`); return; }
-    const at = e.image64 && !ref.physical ? ref.address + (Number(args.offset) || 0) : (ref.address + (Number(args.offset) || 0)) >>> 0;
-    if (ref.physical) e.machine.writePhysical(at, data);
-    else if (!e.machine.writeLinear(at, data)) { this.fail(response, `memory at ${addressRef(at)} (+${data.length}) is not mapped`); return; }
+    const body = writeMemoryBody(e, args);
+    if ('error' in body) { this.fail(response, body.error); return; }
     e.stateEdited();
-    response.body = { offset: 0, bytesWritten: data.length };
+    response.body = body;
     this.sendResponse(response);
   }
 
@@ -773,19 +555,7 @@ export class ParavirtSession extends LoggingDebugSession {
     const e = this.engine;
     const s = this.lastStop;
     if (!e || !s || s.kind !== 'exception') { this.fail(response, 'the guest did not stop on an exception filter'); return; }
-    const r = s.exit;
-    if (s.fatal || !r) {
-      response.body = { exceptionId: s.text ?? 'fatal', description: s.fatal ?? s.description, breakMode: 'always', details: { message: s.description } };
-    } else {
-      const what = r.reason === PvKind.HYPERCALL ? `hypercall ${r.handler} (nr ${r.qualification}, returned ${r.value !== undefined ? r.value | 0 : '?'})`
-        : isPvRecord(r.reason) ? `${r.reasonName}: ${r.handler}` : `${r.reasonName}: ${describeExit(r)}`;
-      response.body = {
-        exceptionId: r.reason === PvKind.HYPERCALL ? `hypercall:${r.handler}` : r.reasonName,
-        description: `${what} at ${hex(r.eip)}${e.symbols.describe(r.eip) ? ` <${e.symbols.describe(r.eip)}>` : ''}, exit #${r.seq}, handled by ${r.handler}, ~${r.cycles} cycles (estimate)`,
-        breakMode: 'always',
-        details: { typeName: r.reasonName, message: what, evaluateName: undefined },
-      };
-    }
+    response.body = exceptionInfoBody(s, (a) => e.symbols.describe(a));
     this.sendResponse(response);
   }
 
@@ -825,24 +595,9 @@ export class ParavirtSession extends LoggingDebugSession {
       return;
     }
     if (command !== EXIT_LOG_REQUEST) { super.customRequest(command, response, args); return; }
-    const e = this.engine;
-    if (!e) { this.fail(response, 'no guest is loaded'); return; }
-    const a = (args ?? {}) as { [K in keyof ExitLogArguments]?: unknown };
-    const from = a.from === undefined ? Math.max(0, e.machine.exits.total - 100) : Number(a.from);
-    const count = a.count === undefined ? 100 : Number(a.count);
-    if (!Number.isInteger(from) || from < 0) { this.fail(response, 'paravirt.exitLog: from must be a sequence number >= 0'); return; }
-    if (!Number.isInteger(count) || count < 0 || count > 10000) { this.fail(response, 'paravirt.exitLog: count must be from 0 to 10000'); return; }
-    let filter: ((r: ExitRecord) => boolean) | undefined;
-    if (a.filter !== undefined && a.filter !== '') {
-      if (typeof a.filter !== 'string') { this.fail(response, 'paravirt.exitLog: filter must be a string expression'); return; }
-      try {
-        const cond = compileCondition(a.filter);
-        const base = e.scope();
-        filter = (r) => cond(recordScope(r, base, () => 0));
-      } catch (err) { this.fail(response, `paravirt.exitLog: ${(err as Error).message}`); return; }
-    }
-    const records = e.machine.exits.page(from, count, filter);
-    const body: ExitLogBody = { total: e.machine.exits.total, records: records.map((r) => this.exitWithSource(r)) };
+    if (!this.engine) { this.fail(response, 'no guest is loaded'); return; }
+    const body = exitLogBody(this.engine, args, (r) => this.exitWithSource(r));
+    if ('error' in body) { this.fail(response, body.error); return; }
     response.body = body;
     this.sendResponse(response);
   }

@@ -4,33 +4,36 @@
 // files: the session hands it the image bytes.
 
 import { EventEmitter } from 'node:events';
-import { Machine, firmwareInfo } from '../../emulator/machine';
+import { Machine } from '../../emulator/machine';
 import { TICKS_PER_SECOND } from '../../emulator/clock';
-import { asImage, kernelCommandLine, loadImage, loadPvh, type KernelImage } from '../../emulator/loader';
-import { loadPvImage } from '../../emulator/pv/pv-image';
-import { LineTable, type SourceLine } from '../../emulator/loader/dwarf/line-table';
-import { DebugInfo, addressHex, type FunctionInfo, type Regs, type Variable } from '../../emulator/loader/dwarf';
+import { asImage, type KernelImage } from '../../emulator/loader';
+import type { LineTable, SourceLine } from '../../emulator/loader/dwarf/line-table';
+import type { DebugInfo, FunctionInfo, Regs, Variable } from '../../emulator/loader/dwarf';
 import type { DebugFile } from '../../emulator/loader/dwarf/debug-file';
 import { moveKernelAddress } from '../../emulator/loader/dwarf/relocate';
 import { KaslrProbe } from './kaslr';
 import { decodeInfo } from '../../emulator/isa';
-import type { BootPlan, ExitRecord, MachineApi, StopReason, WatchKind } from '../../emulator/machine';
-import { BreakpointSet, compileHitCondition, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
-import { SymbolTable } from './symbols';
-import { compileCondition, compileExpression, type ExpressionScope, type Value } from '../../emulator/expression';
+import type { BootPlan, ExitRecord, MachineApi, StopReason } from '../../emulator/machine';
+import { BreakpointSet, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
+import type { SymbolTable } from './symbols';
+import { compileExpression, type ExpressionScope, type Value } from '../../emulator/expression';
 import { compileFilter, recordScope, type ActiveFilter } from './exception-filters';
 import { RunProfile } from './exit-profile';
 import { PvKind, isPvRecord, pvKindName } from '../../emulator/trace/record-kinds';
 import { csBase, codeBits } from './cpu-view';
 import type { RawFrame } from './stack';
 import { Stepper } from './stepping';
-import { hiddenInlineFrames, inlinedEntry, withInlineFrames } from './inline-frames';
+import { hiddenInlineFrames, withInlineFrames } from './inline-frames';
 import { Inspector, type FrameContext } from './inspector';
 import { orcTableOf } from './orc-file';
 import { readKernelLog, type KernelLog } from './linux-log';
 import { readTaskList, type TaskInfo } from './linux-tasks';
 import { asAddress, gpr, longCpu, rip } from './long-mode-view';
-import { History, describeHistory, type Snap } from './history';
+import { History, describeHistory } from './history';
+import { Rewinder } from './reverse';
+import { Watches, type WatchRequest } from './watches';
+import { placeFunctionBreakpoints, placeSourceBreakpoints, type FunctionBreakpointResult, type SourceBreakpointResult } from './breakpoint-placement';
+import { bootPlan, debugData, machineOptions } from './guest-setup';
 import type { LaunchConfig } from '../launch-config';
 import type { EndInfo, Outcome, StopInfo } from './outcome';
 
@@ -45,35 +48,11 @@ const SLICE_MS = 25;
 const SLICE_MIN = 20_000;
 const SLICE_MAX = 50_000_000;
 
-/** The [start, end) ranges of an ELF's allocated sections, or undefined for other images. */
-function loadedSections(image: KernelImage): Array<[number, number]> | undefined {
-  if (image.format !== 'elf') return undefined;
-  try {
-    const elf = image.elf();
-    // ELF64 addresses are signed numbers (exact when canonical); ELF32 ones unsigned.
-    const at = (a: number) => (elf.class === 64 ? a : a >>> 0);
-    const ranges = elf.sections.filter((s) => (s.flags & 0x2) !== 0 && s.size > 0).map((s): [number, number] => [at(s.addr), at(s.addr) + s.size]);
-    return ranges.length ? ranges : undefined;
-  } catch { return undefined; }
-}
-
-function hypervisorRoute(c: LaunchConfig['hypervisorConsole'], out: (b: number) => void): { mode: 'serial' | 'separate' | 'auto'; out?: (b: number) => void } {
-  if (c === 'debugConsole') return { mode: 'serial' };
-  if (c === 'none') return { mode: 'separate' };
-  return { mode: c === 'auto' ? 'auto' : 'separate', out };
-}
-
 /**
  * Where the time of the latest continue or step went (the `paravirt.runStats` request): the
  * difference between wallMs and machineMs is what the debugger itself cost.
  */
 export interface RunStats { instructions: number; wallMs: number; machineMs: number; slices: number; snapshots: number; snapshotMs: number }
-
-interface Watch {
-  addr: number; len: number; kind: WatchKind; id: number; hits: number;
-  condition?: (s: ExpressionScope) => boolean;
-  hitCondition?: (hits: number) => boolean;
-}
 
 export interface EngineEvents {
   stopped: [StopInfo];
@@ -85,8 +64,6 @@ export interface EngineEvents {
 
 /** Instructions run between two Debug Console lines about the reverse history (see announceHistory). */
 const ANNOUNCE_AFTER = 50_000_000;
-/** Instructions single-stepped first when looking back for where the previous line began (then four times as many, and so on). */
-const LINE_WINDOW = 10_000;
 
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
@@ -103,7 +80,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   readonly profile = new RunProfile();
   private filters: ActiveFilter[] = [];
   private fatalStops = new Set<string>(['triple-fault', 'domain-crash']);
-  private watches: Watch[] = [];
+  private readonly watches: Watches;
   private matched: ExitRecord | undefined;
   private busy = false;
   private pauseWanted = false;
@@ -115,6 +92,7 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   private tempCheck: (() => boolean) | null = null;
   /** Snapshots for reverse execution (null: none kept). */
   readonly history: History | null;
+  private readonly rewinder: Rewinder | null;
   /** The latest run's statistics, and the one being gathered. */
   lastRun: RunStats | null = null;
   private run: (RunStats & { t0: number; icount0: number; taken0: number; takenMs0: number }) | null = null;
@@ -128,40 +106,17 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   constructor(readonly config: LaunchConfig, source: Uint8Array | KernelImage, serialOut: (byte: number) => void, hypervisorOut?: (byte: number) => void,
     files: { initrd?: Uint8Array; symbols?: DebugFile } = {}) {
     super();
-    const ram = config.memoryMiB * 1024 * 1024;
     // One parse of the image for the loader, the symbols, the line table and DWARF.
     const image = asImage(source);
-    this.plan = config.mode === 'pv'
-      ? loadPvImage(image, { ramBytes: ram, cmdline: config.cmdline, initrd: files.initrd })
-      : config.mode === 'pvh'
-      ? loadPvh(image, { ramBytes: ram, cmdline: config.cmdline, initrd: files.initrd })
-      : loadImage(image, {
-        ramBytes: ram, cmdline: kernelCommandLine(image, config.format, config.program, config.cmdline), format: config.format,
-        initrd: files.initrd, linuxEntry: config.linuxEntry, ...firmwareInfo(),
-      });
-    this.machine = new Machine({
-      mode: config.mode, memoryMiB: config.memoryMiB, serialOut: (b) => { if (!this.replaying) serialOut(b); }, pvPrivileged: config.pvPrivileged,
-      hypervisorConsole: hypervisorRoute(config.hypervisorConsole, (b) => { if (!this.replaying) hypervisorOut?.(b); }),
-      exitControls: { preset: config.exitControls.preset, overrides: config.exitControls.overrides },
-    });
+    this.plan = bootPlan(config, image, files.initrd);
+    this.machine = new Machine(machineOptions(config, (b) => { if (!this.replaying) serialOut(b); }, (b) => { if (!this.replaying) hypervisorOut?.(b); }));
     this.machine.load(this.plan);
     const sep = files.symbols;
-    if (sep) {
-      // A separate debug file (a vmlinux beside the bzImage): its symbols and DWARF, read lazily.
-      this.symbols = new SymbolTable(sep.symbols, sep.loadedRanges());
-      this.lines = sep.lines;
-      this.dwarf = sep.dwarf;
-      this.image64 = sep.elf.class === 64;
-      this.separate = sep;
-    } else {
-      this.symbols = new SymbolTable(this.plan.symbols, loadedSections(image));
-      this.lines = LineTable.fromImage(image);
-      let dwarf: DebugInfo | null = null;
-      try { dwarf = DebugInfo.fromElf(image); } catch { dwarf = null; }
-      this.dwarf = dwarf && dwarf.allFunctions().length + dwarf.globals().length > 0 ? dwarf : null;
-      this.image64 = image.format === 'elf' && (() => { try { return image.elf().class === 64; } catch { return false; } })();
-    }
+    // A separate debug file (a vmlinux beside the bzImage): its symbols and DWARF, read lazily.
+    ({ symbols: this.symbols, lines: this.lines, dwarf: this.dwarf, image64: this.image64 } = debugData(image, this.plan, sep));
+    this.separate = sep ?? null;
     this.breakpoints = new BreakpointSet(this.machine, this.image64);
+    this.watches = new Watches(this.machine);
     this.inspect = new Inspector(this.machine, this.dwarf, this.symbols, () => this.pc(), this.image64);
     if (sep) this.inspect.orc = orcTableOf(sep);
     this.installExitHook();
@@ -176,6 +131,12 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     // A machine snapshot holds the PV hypervisor's state too (trap table, callbacks, event
     // channels, timers, page types, the exit log), so both modes can run backwards.
     this.history = new History(this.machine, config.historyBytes);
+    this.rewinder = new Rewinder({
+      machine: this.machine, history: this.history, lines: this.lines, pc: () => this.pc(),
+      setReplaying: (on) => { this.replaying = on; }, instructionsPerMs: () => this.slice / SLICE_MS,
+      breakpointsHere: () => this.breakpointsHere(), breakpointAddresses: () => (this.filters.length === 0 ? this.breakpoints.addresses() : null),
+      matchedExit: () => this.matched, takePause: () => { const p = this.pauseWanted; this.pauseWanted = false; return p; },
+    });
   }
 
   /** The `symbols` debug file, when the launch gave one. */
@@ -253,49 +214,12 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
 
   // ---- breakpoints -------------------------------------------------------------------
 
-  setSourceBreakpoints(matches: (file: string) => boolean, requested: Array<{ line: number } & BreakpointOptions>, key: string):
-    Array<{ verified: boolean; line?: number; id?: number; message?: string; address?: number; file?: string }> {
-    this.breakpoints.clear('source', (b) => (b as UserBreakpoint & { key?: string }).key !== key);
-    return requested.map((req) => {
-      const found = this.lines.addressesForLine(matches, req.line);
-      if (!found || found.addresses.length === 0) return { verified: false, message: `no code at or after line ${req.line} in this file's line table` };
-      try {
-        const bp = this.breakpoints.addAt('source', found.addresses, req) as UserBreakpoint & { key?: string };
-        bp.key = key;
-        return { verified: true, line: found.line, id: bp.id, address: found.addresses[0], file: found.file };
-      } catch (e) {
-        return { verified: false, message: (e as Error).message };
-      }
-    });
+  setSourceBreakpoints(matches: (file: string) => boolean, requested: Array<{ line: number } & BreakpointOptions>, key: string): SourceBreakpointResult[] {
+    return placeSourceBreakpoints(this.breakpoints, this.lines, matches, requested, key);
   }
 
-  setFunctionBreakpoints(requested: Array<{ name: string } & BreakpointOptions>): Array<{ verified: boolean; id?: number; address?: number; message?: string; locations?: number }> {
-    this.breakpoints.clear('function');
-    return requested.map((req) => {
-      const name = req.name.trim();
-      // As gdb: every inlined instance and every out-of-line copy, one breakpoint hitting at each.
-      const locations = this.dwarf?.functionLocations(name) ?? [];
-      const at = [...new Set([...locations.map((l) => inlinedEntry(l, this.lines)), ...(this.symbols.lookup(name) ? [this.symbols.lookup(name)!.address] : [])])].sort((a, b) => a - b);
-      if (at.length > 1) {
-        try {
-          const bp = this.breakpoints.addAt('function', at, req);
-          bp.functionName = name;
-          // DAP has one address per breakpoint: the message tells where else it stops.
-          const inlined = locations.filter((l) => l.inlined).length;
-          return { verified: true, id: bp.id, address: at[0]!, locations: at.length, message: `${at.length} locations (${inlined} inlined): ${at.map((a) => addressHex(a)).join(', ')}` };
-        } catch (e) { return { verified: false, message: (e as Error).message }; }
-      }
-      let addr: number | undefined = at[0];
-      if (addr === undefined && /^(0x[0-9a-f]+|\*.+)$/i.test(name)) {
-        try { addr = this.evaluateNumber(name.replace(/^\*/, '')); } catch { /* reported below */ }
-      }
-      if (addr === undefined) return { verified: false, message: `no symbol '${name}' in the image` };
-      try {
-        const bp = this.breakpoints.add('function', addr, req);
-        bp.functionName = name;
-        return { verified: true, id: bp.id, address: addr };
-      } catch (e) { return { verified: false, message: (e as Error).message }; }
-    });
+  setFunctionBreakpoints(requested: Array<{ name: string } & BreakpointOptions>): FunctionBreakpointResult[] {
+    return placeFunctionBreakpoints(this.breakpoints, this.dwarf, this.lines, this.symbols, requested, (text) => this.evaluateNumber(text));
   }
 
   setInstructionBreakpoints(requested: Array<{ address: number } & BreakpointOptions>): Array<{ verified: boolean; id?: number; address?: number; message?: string }> {
@@ -305,41 +229,10 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     });
   }
 
-  setDataBreakpoints(requested: Array<{ address: number; length: number; kind: WatchKind; condition?: string; hitCondition?: string }>):
-    Array<{ verified: boolean; id: number; message?: string }> {
-    for (const w of this.watches) this.machine.removeWatchpoint(w.addr, w.len, w.kind);
-    const out: Array<{ verified: boolean; id: number; message?: string }> = [];
-    this.watches = [];
-    requested.forEach((r, i) => {
-      const w: Watch = { addr: r.address >>> 0, len: r.length, kind: r.kind, id: 100000 + i, hits: 0 };
-      try {
-        if (r.condition?.trim()) w.condition = compileCondition(r.condition);
-        if (r.hitCondition?.trim()) w.hitCondition = compileHitCondition(r.hitCondition);
-      } catch (e) { out.push({ verified: false, id: w.id, message: (e as Error).message }); return; }
-      this.watches.push(w);
-      out.push({ verified: true, id: w.id });
-    });
-    for (const w of this.watches) this.machine.addWatchpoint(w.addr, w.len, w.kind);
-    return out;
-  }
+  setDataBreakpoints(requested: WatchRequest[]): Array<{ verified: boolean; id: number; message?: string }> { return this.watches.set(requested); }
 
-  /** A stop at a data breakpoint, unless the conditions and hit counts of the watches it touched say go on. */
   private watchHit(r: Extract<StopReason, { kind: 'watchpoint' }>): Outcome | null {
-    const overlap = this.watches.filter((x) => r.address < x.addr + x.len && r.address + 4 > x.addr);
-    const byKind = overlap.filter((x) => x.kind === 'access' || (x.kind === 'write') === r.write);
-    const candidates = byKind.length ? byKind : overlap;
-    const scope = this.scope();
-    const stopping = candidates.filter((w) => {
-      if (w.condition) {
-        try { if (!w.condition(scope)) return false; } catch (e) { this.emit('output', `data breakpoint condition: ${(e as Error).message}\n`, 'stderr'); }
-      }
-      w.hits++;
-      return !w.hitCondition || w.hitCondition(w.hits);
-    });
-    // Watches that all say go on; a report no watch claims still stops (and says what it was).
-    if (candidates.length > 0 && stopping.length === 0) return null;
-    const ids = stopping.map((w) => w.id);
-    return { kind: 'stop', info: { kind: 'data breakpoint', description: `${r.write ? 'Write to' : 'Read of'} 0x${r.address.toString(16)}`, breakpointIds: ids.length ? ids : undefined } };
+    return this.watches.hit(r, this.scope(), (message) => this.emit('output', message, 'stderr'));
   }
 
   /** Throws for an unknown filter or an unreadable condition (nothing changes then). */
@@ -421,58 +314,13 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
   /** One instruction (or one source line) back in time. Throws when there is no history. */
   stepBack(granularity: 'instruction' | 'line'): void {
     this.requireHistory();
-    this.launchOp(async () => {
-      const now = this.machine.icount;
-      if (now === 0) return this.atStart();
-      if (granularity === 'line' && this.lines.lookup(this.pc())) {
-        const target = this.previousLineStart(now);
-        if (target === null) return this.atStart();
-        this.replayTo(target);
-      } else {
-        this.replayTo(now - 1);
-      }
-      return { kind: 'stop', info: { kind: 'step', description: 'Stepped back' } };
-    });
+    this.launchOp(() => this.rewinder!.stepBack(granularity));
   }
 
   /** Back to the latest earlier breakpoint hit or exception-filter match, or to the start of the run. */
   reverseContinue(): void {
-    const h = this.requireHistory();
-    this.launchOp(async () => {
-      const now = this.machine.icount;
-      let end = now;
-      // Intervals where no breakpoint's instruction ran are passed over without re-executing
-      // them (exception filters match exits, which the code record says nothing about).
-      h.cutCode();
-      const addresses = this.filters.length === 0 ? this.breakpoints.addresses() : null;
-      let next: Snap | null = null, skipped = 0;
-      for (let snap: Snap | null = h.before(now); snap; next = snap, snap = h.previous(snap)) {
-        if (addresses && h.cannotReach(snap, end < now ? next : null, addresses)) {
-          end = snap.icount;
-          if (++skipped % 4096 === 0) await yieldNow();
-          continue;
-        }
-        const hits: Array<{ icount: number; kind: 'bp' | 'filter'; ids: number[] }> = [];
-        this.replayTo(end, snap, (icount, kind, ids) => hits.push({ icount, kind, ids }));
-        // The window ends where a later snapshot begins: usually one a stop took, at a breakpoint
-        // or a filter match. That stop belongs to this window (re-executing from the snapshot
-        // starts past it), unless it is where the guest stands now.
-        if (end < now && this.machine.icount === end) {
-          const ids = this.breakpointsHere();
-          if (ids.length) hits.push({ icount: end, kind: 'bp', ids });
-        }
-        const last = hits.filter((x) => x.icount < end || (end < now && x.icount === end)).pop();
-        if (last) {
-          this.replayTo(last.icount);
-          if (last.kind === 'filter') return { kind: 'stop', info: { kind: 'exception', description: 'Exception filter matched (reverse)', exit: this.matched } };
-          return { kind: 'stop', info: { kind: 'breakpoint', description: 'Breakpoint (reverse)', breakpointIds: last.ids } };
-        }
-        end = snap.icount;
-        await yieldNow();
-        if (this.pauseWanted) { this.pauseWanted = false; return this.pausedOutcome(); }
-      }
-      return this.atStart();
-    }, true);
+    this.requireHistory();
+    this.launchOp(() => this.rewinder!.reverseContinue(), true);
   }
 
   /** User breakpoints at the pc whose conditions hold (no hit counts or log points: replay only looks). */
@@ -484,84 +332,6 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
     if (!this.history) throw new Error('no execution history is kept for this guest');
     if (this.busy) throw new Error('the guest is running');
     return this.history;
-  }
-
-  private atStart(): Outcome {
-    this.replayTo(0);
-    return { kind: 'stop', info: { kind: 'entry', description: 'Reached the start of the recorded run' } };
-  }
-
-  /**
-   * Re-executes from the newest snapshot before `target` (or `from`) up to exactly `target`
-   * retired instructions. `onHit` hears of user breakpoints whose condition holds and of filter
-   * matches on the way, with the instruction count where a forward run would have stopped.
-   */
-  private replayTo(target: number, from?: ReturnType<History['before']>, onHit?: (icount: number, kind: 'bp' | 'filter', ids: number[]) => void): void {
-    const h = this.history!;
-    const snap = from ?? (target === 0 ? h.before(1) : h.before(target + 1));
-    const m = this.machine;
-    h.restore(snap);
-    this.replaying = true;
-    // Re-executing a long stretch for a stepBack: leave a checkpoint shortly before the target,
-    // so the next stepBack (one instruction or line earlier) re-executes an eighth as much, or
-    // as much as eight copies would take when the code runs faster than copies are made. One
-    // checkpoint, not one every such stretch: the others cost this stepBack copies (8 MiB each
-    // for a guest rewriting its memory) and the next stepBack uses only the last. Not while
-    // scanning for reverseContinue, which walks the snapshot list.
-    const perMs = this.slice / SLICE_MS;
-    const chunk = Math.max(200_000, Math.floor((target - snap.icount) / 8), Math.floor(perMs * h.copyMs * 8));
-    let checkpoint = onHit || target - snap.icount <= chunk ? Number.POSITIVE_INFINITY : target - chunk;
-    try {
-      for (let guard = 0; m.icount < target && guard < 10_000_000; guard++) {
-        if (m.icount >= checkpoint) { h.takeNow(); checkpoint = Number.POSITIVE_INFINITY; }
-        const r = m.run(Math.min(target, checkpoint) - m.icount);
-        if (r.kind === 'breakpoint') {
-          const ids = this.breakpointsHere();
-          if (ids.length && m.icount < target) onHit?.(m.icount, 'bp', ids);
-          continue;
-        }
-        if (r.kind === 'filter') { if (m.icount <= target) onHit?.(m.icount, 'filter', []); continue; }
-        if (r.kind === 'budget' || r.kind === 'paused' || r.kind === 'watchpoint' || r.kind === 'step') continue;
-        break; // the run ended here (shutdown, triple fault...): history has nothing past it
-      }
-    } finally {
-      this.replaying = false;
-    }
-  }
-
-  /**
-   * The latest instruction count before `now` where a statement of another line begins.
-   * Finding it takes single steps, which run far slower than compiled blocks: so re-execute
-   * (blocks, from the nearest snapshot) up to a window before the end and step only through
-   * that window, widening it backwards until a line starts in it. Snapshots can lie hundreds
-   * of millions of instructions apart, and stepping through all of that took minutes.
-   */
-  private previousLineStart(now: number): number | null {
-    const here = this.lines.lookup(this.pc());
-    let end = now;
-    for (let window = LINE_WINDOW; end > 0; window *= 4) {
-      const start = Math.max(0, end - window);
-      this.replayTo(start);
-      let best: number | null = null;
-      this.replaying = true;
-      try {
-        while (this.machine.icount < end) {
-          const pc = this.pc();
-          if (this.lines.isStatementStart(pc)) {
-            const l = this.lines.lookup(pc);
-            if (l && (!here || l.line !== here.line || l.file !== here.file)) best = this.machine.icount;
-          }
-          const before = this.machine.icount;
-          const r = this.machine.step();
-          if (this.machine.icount === before && r.kind !== 'step') break; // the run ended here
-        }
-      } finally {
-        this.replaying = false;
-      }
-      if (best !== null) return best;
-      end = start;
-    }
-    return null;
   }
 
   /** Ends the run: the session calls this on terminate/disconnect. */

@@ -442,7 +442,7 @@ export class Inspector {
     const idt = sys?.tables.find((t) => t.name === 'idtr');
     const c = this.long();
     if (!idt || !c || !c.lma) return out;
-    const base = Number(BigInt.asIntN(64, (BigInt((c.idtBaseHi as number | undefined) ?? 0) << 32n) | BigInt(idt.base >>> 0)));
+    const base = Number(BigInt.asIntN(64, (BigInt(c.idtBaseHi >>> 0) << 32n) | BigInt(idt.base >>> 0)));
     const n = Math.min(256, Math.floor((idt.limit + 1) / 16));
     const bytes = this.readMemory(base, n * 16);
     if (!bytes) return out;

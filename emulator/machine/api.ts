@@ -62,6 +62,31 @@ export type WatchKind = 'read' | 'write' | 'access';
  * The machine (implemented in machine.ts). Every method is synchronous; callers that need
  * to stay responsive run it in budgets (e.g. 1M instructions) and yield between them.
  */
+/**
+ * The x86-64 register file as a debugger reads and edits it, by the names of the long-mode
+ * contract (emulator/cpu/LONG-MODE.md): live, not a copy. `regs`/`regsHi` hold the low and
+ * high halves of RAX..R15 in encoding order, `eip`/`ripHi` RIP's, `segBase`/`segBaseHi` the
+ * segment bases (FS and GS are 64-bit); the MSR map holds [low, high] halves by MSR number.
+ */
+export interface LongModeState {
+  readonly regs: Int32Array; readonly regsHi: Int32Array; eip: number; ripHi: number;
+  readonly lma: boolean; readonly long64: boolean; readonly efer: number;
+  readonly segSel: readonly number[]; readonly segBase: readonly number[]; readonly segBaseHi: Int32Array;
+  readonly msrs: ReadonlyMap<number, [number, number]>;
+  readonly cr0: number; readonly cr2: number; readonly cr3: number; readonly cr4: number;
+  /** The descriptor-table registers: bases in low and high halves. */
+  readonly gdtBase: number; readonly gdtBaseHi: number; readonly gdtLimit: number;
+  readonly idtBase: number; readonly idtBaseHi: number; readonly idtLimit: number;
+  readonly ldtSel: number; readonly ldtBase: number; readonly ldtBaseHi: number; readonly ldtLimit: number;
+  readonly trSel: number; readonly trBase: number; readonly trBaseHi: number; readonly trLimit: number;
+  getFlags(): number;
+  /** XMM0-15 (16 bytes each) and MXCSR. */
+  readonly sse: { readonly bytes: Uint8Array; readonly mxcsr: number };
+  /** The TPR without a local APIC; with one (`platform.readTpr`), the APIC's. */
+  readonly tprShadow: number;
+  readonly platform: { readTpr?(): number } | null;
+}
+
 export interface MachineApi {
   readonly mode: Mode;
   readonly icount: number;                   // retired instructions, exact
@@ -80,6 +105,8 @@ export interface MachineApi {
   requestPause(): void;                      // safe to call from another callback; run() returns {kind:'paused'} soon
 
   getRegisters(): RegisterFile;
+  /** The 64-bit register state (null for a CPU without the long-mode register file). */
+  longModeState(): LongModeState | null;
   setRegister(name: keyof RegisterFile, value: number): void;
   readLinear(addr: number, length: number): Uint8Array | null;   // null if any page is not mapped
   writeLinear(addr: number, bytes: Uint8Array): boolean;

@@ -3,7 +3,7 @@
 // at exact instruction counts and every run is deterministic.
 
 import type {
-  BootPlan, ExitRecord, ExitStats, MachineApi, MachineOptions, Mode, RegisterFile, StopReason, WatchKind,
+  BootPlan, ExitRecord, ExitStats, LongModeState, MachineApi, MachineOptions, Mode, RegisterFile, StopReason, WatchKind,
 } from './api';
 import type { Platform } from '../devices/platform-api';
 import { createPcPlatform } from '../devices';
@@ -183,6 +183,8 @@ export class Machine implements MachineApi {
     else if (plan.pvh) throw new Error('this is a PVH boot plan: load it on a machine in PVH mode');
     applyBootEntry(cpu, plan.entry, (k, v) => this.setRegister(k, v));
   }
+
+  longModeState(): LongModeState { return this.cpu; }
 
   requestPause(): void { this.cpu.pauseRequested = true; this.cpu.attn = true; }
 
