@@ -14,6 +14,7 @@ import type { LaunchConfig } from './launch-config';
 import { describeSymbols, type OpenedSymbols } from './symbols-file';
 import { createEngine } from './launch-engine';
 import { GuestConsole } from './guest-console';
+import { attachNameIndex } from './name-index-cache';
 import { readMemoryBody, writeMemoryBody } from './memory-requests';
 import { exceptionInfoBody, exitLogBody, exitsEventBody } from './exit-requests';
 import { stackFrames } from './stack-frames';
@@ -205,8 +206,11 @@ export class ParavirtSession extends LoggingDebugSession {
   private adoptSymbols(s: OpenedSymbols | null): void {
     this.closeSymbols = s?.close ?? null;
     if (s && this.config?.symbols) {
+      // Names only ever inlined find their units through an index, cached or built meanwhile.
+      const index = attachNameIndex(s.file, this.config.symbols, (text) => this.sendEvent(new OutputEvent(text, 'console')));
+      this.closeSymbols = () => { index.stop(); s.close(); };
       const orc = this.engine?.inspect.orc;
-      this.sendEvent(new OutputEvent(describeSymbols(this.config.symbols, s) + (orc ? `stack: the kernel's ORC tables (${orc.size} entries) unwind it, through interrupt entry\n` : ''), 'console'));
+      this.sendEvent(new OutputEvent(describeSymbols(this.config.symbols, s, index.state) + (orc ? `stack: the kernel's ORC tables (${orc.size} entries) unwind it, through interrupt entry\n` : ''), 'console'));
     }
   }
 

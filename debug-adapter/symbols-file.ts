@@ -3,6 +3,7 @@
 
 import { DebugFile } from '../emulator/loader/dwarf/debug-file';
 import { FileSource } from './file-source';
+import type { IndexState } from './name-index-cache';
 
 export interface OpenedSymbols { file: DebugFile; close: () => void; ms: number }
 
@@ -25,7 +26,9 @@ export function openSymbols(path: string): OpenedSymbols | { error: string } {
 }
 
 /** The Debug Console's line about a loaded debug file. */
-export function describeSymbols(path: string, s: OpenedSymbols): string {
+export function describeSymbols(path: string, s: OpenedSymbols, index?: IndexState): string {
   const f = s.file;
-  return `symbols: ${path}: ${f.symbols.length} ELF symbols, ${f.units.rangeCount} address ranges of compile units (units are read when a lookup needs them), opened in ${s.ms.toFixed(0)} ms\n`;
+  const names = !index ? '' : index.kind === 'cached' ? `; function name index from the cache (${index.pairs} entries)`
+    : index.kind === 'building' ? '; building the function name index in the background' : `; no function name index (${index.reason})`;
+  return `symbols: ${path}: ${f.symbols.length} ELF symbols, ${f.units.rangeCount} address ranges of compile units (units are read when a lookup needs them), opened in ${s.ms.toFixed(0)} ms${names}\n`;
 }

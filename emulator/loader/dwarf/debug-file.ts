@@ -12,6 +12,7 @@ import { DebugInfo } from './index';
 import { LazyLineRows } from './lazy-lines';
 import { LazyUnits } from './lazy-units';
 import { LineTable } from './line-table';
+import { buildNameIndex, type NameIndex } from './name-index';
 import { DwarfError, hex } from './reader';
 import { applyRelocations, moveKernelAddress } from './relocate';
 
@@ -137,6 +138,39 @@ export class DebugFile {
 
   /** What relocate() did, for the Debug Console. */
   describeOffset(): string { return this.delta === 0 ? 'at its link addresses' : `moved by ${this.delta < 0 ? '-' : ''}${hex(Math.abs(this.delta))} from its link addresses`; }
+
+  /**
+   * The GNU build id (NT_GNU_BUILD_ID in a note section), which names this build of the file
+   * for caches beside it; null when it has none.
+   */
+  buildId(): Uint8Array | null {
+    for (const sec of this.elf.sections) {
+      if (sec.type !== 7 || sec.size === 0 || sec.size > 1 << 20) continue;   // SHT_NOTE
+      const b = this.elf.readIn(sec, 0, sec.size);
+      const v = new DataView(b.buffer, b.byteOffset, b.length);
+      for (let p = 0; p + 12 <= b.length;) {
+        const namesz = v.getUint32(p, true), descsz = v.getUint32(p + 4, true), type = v.getUint32(p + 8, true);
+        const name = p + 12, desc = name + Math.ceil(namesz / 4) * 4, next = desc + Math.ceil(descsz / 4) * 4;
+        if (next > b.length) break;
+        if (type === 3 && namesz === 4 && b[name] === 0x47 && b[name + 1] === 0x4e && b[name + 2] === 0x55 && descsz > 0) return b.slice(desc, desc + descsz);
+        p = next;
+      }
+    }
+    return null;
+  }
+
+  /** Builds the function name index (one pass over .debug_info: seconds for a vmlinux). */
+  buildNameIndex(): NameIndex {
+    const info = this.elf.section('.debug_info')!;
+    const abbrev = this.elf.read('.debug_abbrev');
+    if (!abbrev) throw new DwarfError(`${this.elf.source.name}: has no .debug_abbrev section`);
+    return buildNameIndex((off, len) => this.elf.readIn(info, off, len), info.size, abbrev, this.elf.read('.debug_str'), this.elf.read('.debug_str_offsets'));
+  }
+
+  /** Function names find their units through `index` from now on (see LazyUnits.functionsFor). */
+  useNameIndex(index: NameIndex): void {
+    this.units.functionUnits = (name) => index.unitsNaming(name);
+  }
 
   /** Addresses the symbol table gives `name` (functions first). */
   addressesOf(name: string): number[] { return this.byName.get(name) ?? []; }

@@ -222,9 +222,13 @@ export class LazyUnits implements UnitSource {
   functionsFor(name: string): readonly FunctionInfo[] {
     const units = new Set<number>();
     for (const a of this.addressesOf(name)) { const u = this.unitOffsetAt(a); if (u !== undefined) units.add(u); }
-    if (units.size === 0 && this.nameUnits) {
+    if (units.size === 0 && (this.functionUnits || this.nameUnits)) {
       let found = this.namedIn.get(name);
-      if (!found) { found = take(this.nameUnits(name), MAX_NAME_UNITS); this.namedIn.set(name, found); }
+      if (!found) {
+        // The name index when it is ready; else the byte search (seconds over a vmlinux).
+        found = take(this.functionUnits?.(name) ?? this.nameUnits!(name), MAX_NAME_UNITS);
+        this.namedIn.set(name, found);
+      }
       for (const u of found) units.add(u);
     }
     return [...units].flatMap((u) => this.load(u).functions);
@@ -265,6 +269,8 @@ export class LazyUnits implements UnitSource {
 
   /** Units whose DIEs name a string (set by the owner: it knows .debug_str). */
   nameUnits: ((name: string) => Iterable<number>) | null = null;
+  /** Units defining a function by name (name-index.ts), once the owner has the index. */
+  functionUnits: ((name: string) => number[]) | null = null;
   private readonly namedIn = new Map<string, number[]>();
   private readonly typesFound = new Map<string, CType | undefined>();
 
