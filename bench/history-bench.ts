@@ -8,7 +8,8 @@
 // - resident memory beside each: the plain runner's and the adapter's (current and peak), and
 //   what the history says it holds (paravirt.runStats);
 // - stepBack at `done` (10^9 instructions of history behind it), twice;
-// - reverseContinue from there back to a breakpoint at `early`, across the whole run.
+// - reverseContinue from there back to a breakpoint at `early`, across the whole run;
+// the last three in every round, on wall and on the adapter's CPU time, with their spread.
 // The same two writers also stop after about 10^8 instructions (`history1e8`, `historyLight1e8`,
 // at the sizes in PARAVIRT_HISTORY_SHORT_SIZES, default 64 MiB): the stepBack target's case.
 // A report, never a test: nothing asserts beyond the adapter stopping where it must.
@@ -72,44 +73,66 @@ async function sizeFigures(adapter: string, plain: string, writer: Writer, elf: 
   let plainRss = { now: Number.NaN, peak: Number.NaN };
   try {
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + done.toString(16) }] });
+    const atDoneBps = { breakpoints: [{ instructionReference: '0x' + done.toString(16) }] };
+    const back: Timing[] = [], backAgain: Timing[] = [], reverse: Timing[] = [];
+    let st: { instructions: number; wallMs: number; slices: number; snapshots: number; snapshotMs: number; history: HistoryStats } | null = null;
+    let afterRun = { now: Number.NaN, peak: Number.NaN };
+    let span = Number.NaN;
+    // One adapter round: the run to `done`, then (every round, so they have medians and spread
+    // too) two stepBacks and a reverseContinue back to `early`, each on wall and on-CPU time.
     const adapterRun = async (restart: boolean): Promise<Timing> => {
-      if (restart) { await stoppedAfter(dc, () => dc.customRequest('restart', {})); await new Promise((r) => setTimeout(r, 20)); }
+      if (restart) {
+        await dc.customRequest('setInstructionBreakpoints', atDoneBps);
+        await stoppedAfter(dc, () => dc.customRequest('restart', {}));
+        await new Promise((r) => setTimeout(r, 20));
+      }
       let reason = '';
       const t = await timed(pid, async () => { reason = (await stoppedAfter(dc, () => dc.continueRequest({ threadId: 1 }))).reason; });
       if (reason !== 'instruction breakpoint') throw new Error(`${mib} MiB: the adapter stopped for '${reason}', not at done`);
+      st = (await dc.customRequest('paravirt.runStats', {})).body as NonNullable<typeof st>;
+      if (st.instructions !== TO_DONE) throw new Error(`${mib} MiB: the adapter ran ${st.instructions} instructions, not ${TO_DONE}`);
+      afterRun = rss(pid);
+      back.push(await timed(pid, async () => { await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' })); }));
+      backAgain.push(await timed(pid, async () => { await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' })); }));
+      await dc.customRequest('setInstructionBreakpoints', { breakpoints: [done, early].map((a) => ({ instructionReference: '0x' + a.toString(16) })) });
+      let rc = '';
+      reverse.push(await timed(pid, async () => { rc = (await stoppedAfter(dc, () => dc.customRequest('reverseContinue', { threadId: 1 }))).reason; }));
+      span = -Number((await dc.customRequest('paravirt.runStats', {})).body?.instructions ?? NaN);
+      if (!/breakpoint/.test(rc)) throw new Error(`${mib} MiB: reverseContinue stopped for '${rc}'`);
+      const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+      if (Number(frame?.instructionPointerReference) !== early) throw new Error(`${mib} MiB: reverseContinue stopped at ${frame?.instructionPointerReference}, not at early`);
       return t;
     };
+    await dc.customRequest('setInstructionBreakpoints', atDoneBps);
     for (let round = 0; round < ROUNDS; round++) {
       const p = async () => { plainT.push(await runner.timedRun(elf, done, TO_DONE, mib)); plainRss = rss(runner.pid); };
-      // The last adapter round is the one left stopped at `done` for the reverse figures.
       if (round % 2 === 0) { await p(); adapterT.push(await adapterRun(round > 0)); } else { adapterT.push(await adapterRun(true)); await p(); }
     }
-    const afterRun = rss(pid);
-    const st = (await dc.customRequest('paravirt.runStats', {})).body as { instructions: number; wallMs: number; snapshots: number; snapshotMs: number; history: HistoryStats };
-    if (st.instructions !== TO_DONE) throw new Error(`${mib} MiB: the adapter ran ${st.instructions} instructions, not ${TO_DONE}`);
-    const atDone = st.history;
-    const back1 = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
-    const back2 = await stoppedAfter(dc, () => dc.customRequest('stepBack', { threadId: 1, granularity: 'instruction' }));
-    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [done, early].map((a) => ({ instructionReference: '0x' + a.toString(16) })) });
-    const rc = await stoppedAfter(dc, () => dc.customRequest('reverseContinue', { threadId: 1 }));
-    const span = -Number((await dc.customRequest('paravirt.runStats', {})).body?.instructions ?? NaN);
-    if (!/breakpoint/.test(rc.reason)) throw new Error(`${mib} MiB: reverseContinue stopped for '${rc.reason}'`);
-    const frame = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
-    if (Number(frame?.instructionPointerReference) !== early) throw new Error(`${mib} MiB: reverseContinue stopped at ${frame?.instructionPointerReference}, not at early`);
+    const atDone = st!.history;
     const end = rss(pid);
     const tag = `${writer.tag}${mib >= 1024 ? `${mib / 1024}G` : `${mib}M`}`;
     const w = (ts: Timing[]) => median(ts.map((t) => t.wall));
+    const c = (ts: Timing[]) => median(ts.map((t) => t.cpu));
+    const spread = (ts: Timing[]) => Number((Math.max(...ts.map((t) => t.wall)) / Math.min(...ts.map((t) => t.wall))).toFixed(2));
     return {
       [`${tag}PlainMs`]: Math.round(w(plainT)),
       [`${tag}AdapterMs`]: Math.round(w(adapterT)),
       [`${tag}RunRatio`]: Number((w(adapterT) / w(plainT)).toFixed(3)),
       [`${tag}RunCpuRatio`]: Number((median(adapterT.map((t) => t.cpu)) / median(plainT.map((t) => t.cpu))).toFixed(3)),
-      [`${tag}StepBackMs`]: Math.round(back1.ms),
-      [`${tag}StepBackAgainMs`]: Math.round(back2.ms),
-      [`${tag}ReverseContinueMs`]: Math.round(rc.ms),
+      // Medians over the rounds; `Cpu`: the adapter's main thread on CPU (a loaded host stretches wall time);
+      // `Spread`: the highest over the lowest of the rounds' wall times.
+      [`${tag}StepBackMs`]: Math.round(w(back)),
+      [`${tag}StepBackCpuMs`]: Math.round(c(back)),
+      [`${tag}StepBackSpread`]: spread(back),
+      [`${tag}StepBackAgainMs`]: Math.round(w(backAgain)),
+      [`${tag}StepBackAgainCpuMs`]: Math.round(c(backAgain)),
+      [`${tag}ReverseContinueMs`]: Math.round(w(reverse)),
+      [`${tag}ReverseContinueCpuMs`]: Math.round(c(reverse)),
+      [`${tag}ReverseContinueSpread`]: spread(reverse),
       [`${tag}ReverseContinueSpan`]: span,
       // Against the plain run of the same span forward: re-execution is what it costs.
-      [`${tag}ReverseContinueToPlainRatio`]: Number((rc.ms / w(plainT)).toFixed(3)),
+      [`${tag}ReverseContinueToPlainRatio`]: Number((w(reverse) / w(plainT)).toFixed(3)),
+      [`${tag}RunSpread`]: spread(adapterT),
       [`${tag}PlainRssMB`]: Math.round(plainRss.now),
       [`${tag}PlainPeakRssMB`]: Math.round(plainRss.peak),
       [`${tag}AdapterRssMB`]: Math.round(afterRun.now),
@@ -121,8 +144,10 @@ async function sizeFigures(adapter: string, plain: string, writer: Writer, elf: 
       [`${tag}HistorySpacing`]: atDone.spacing,
       // The adapter's own account of the last run to `done`: snapshots taken and the share of
       // its time they took (the run ratios above also carry process-to-process code placement).
-      [`${tag}RunSnapshots`]: st.snapshots,
-      [`${tag}RunSnapshotShare`]: Number((st.snapshotMs / st.wallMs).toFixed(4)),
+      [`${tag}RunSnapshots`]: st!.snapshots,
+      // Run slices of that run: sized by wall time on a loaded host they were many and small.
+      [`${tag}RunSlices`]: st!.slices,
+      [`${tag}RunSnapshotShare`]: Number((st!.snapshotMs / st!.wallMs).toFixed(4)),
     };
   } finally {
     await dc.stop().catch(() => undefined);

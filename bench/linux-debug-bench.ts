@@ -23,6 +23,11 @@ const MEMORY_MIB = 256;
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)]! : Number.NaN; };
 
+/** On-CPU nanoseconds of a process's main thread (/proc/<pid>/schedstat), NaN where there is none. */
+function onCpuNs(pid: number | undefined): number {
+  try { return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]); } catch { return Number.NaN; }
+}
+
 /** VmRSS and VmHWM of a process in MiB (NaN where /proc does not say). */
 function memoryOf(pid: number | undefined): { rss: number; peak: number } {
   try {
@@ -42,7 +47,7 @@ function stopped(dc: DebugClient, ms: number): Promise<number> {
   return dc.waitForEvent('stopped', ms).then(() => performance.now() - t0);
 }
 
-interface AdapterRound { toBreakpointMs: number; instructions: number; machineMs: number; stepMs: number[]; stepBackMs: number[]; memStop: { rss: number; peak: number }; memBack: { rss: number; peak: number } }
+interface AdapterRound { toBreakpointMs: number; toBreakpointCpuMs: number; slices: number; instructions: number; machineMs: number; stepMs: number[]; stepCpuMs: number[]; stepBackMs: number[]; stepBackCpuMs: number[]; memStop: { rss: number; peak: number }; memBack: { rss: number; peak: number } }
 
 async function adapterRound(adapter: string, args: Record<string, unknown>): Promise<AdapterRound> {
   const dc = new DebugClient('node', adapter, 'paravirt');
@@ -52,7 +57,7 @@ async function adapterRound(adapter: string, args: Record<string, unknown>): Pro
   try {
     const init = dc.waitForEvent('initialized');
     await dc.initializeRequest();
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = onCpuNs(pid);
     const stop = dc.waitForEvent('stopped', 3_600_000);
     await dc.launchRequest(args as never);
     await init;
@@ -60,15 +65,16 @@ async function adapterRound(adapter: string, args: Record<string, unknown>): Pro
     if (!bp.body.breakpoints[0]?.verified) throw new Error(`breakpoint ${BREAKPOINT}: ${bp.body.breakpoints[0]?.message}`);
     await dc.configurationDoneRequest();
     await stop;
-    const toBreakpointMs = performance.now() - t0;
-    const stats = (await dc.customRequest('paravirt.runStats')).body as { instructions: number; machineMs: number };
+    const toBreakpointMs = performance.now() - t0, toBreakpointCpuMs = (onCpuNs(pid) - c0) / 1e6;
+    const stats = (await dc.customRequest('paravirt.runStats')).body as { instructions: number; machineMs: number; slices: number };
     const memStop = memoryOf(pid);
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const stepMs: number[] = [];
-    for (let i = 0; i < 5; i++) { const w = stopped(dc, 600_000); await dc.nextRequest({ threadId: 1 }); stepMs.push(await w); }
-    const stepBackMs: number[] = [];
-    for (let i = 0; i < 2; i++) { const w = stopped(dc, 600_000); await dc.stepBackRequest({ threadId: 1 }); stepBackMs.push(await w); }
-    return { toBreakpointMs, instructions: stats.instructions, machineMs: stats.machineMs, stepMs, stepBackMs, memStop, memBack: memoryOf(pid) };
+    const stepCpuMs: number[] = [];
+    for (let i = 0; i < 5; i++) { const w = stopped(dc, 600_000), c = onCpuNs(pid); await dc.nextRequest({ threadId: 1 }); stepMs.push(await w); stepCpuMs.push((onCpuNs(pid) - c) / 1e6); }
+    const stepBackMs: number[] = [], stepBackCpuMs: number[] = [];
+    for (let i = 0; i < 2; i++) { const w = stopped(dc, 600_000), c = onCpuNs(pid); await dc.stepBackRequest({ threadId: 1 }); stepBackMs.push(await w); stepBackCpuMs.push((onCpuNs(pid) - c) / 1e6); }
+    return { toBreakpointMs, toBreakpointCpuMs, slices: stats.slices, instructions: stats.instructions, machineMs: stats.machineMs, stepMs, stepCpuMs, stepBackMs, stepBackCpuMs, memStop, memBack: memoryOf(pid) };
   } finally {
     await dc.stop().catch(() => undefined);
   }
@@ -111,10 +117,17 @@ export async function runLinuxDebugBench(): Promise<Record<string, number | stri
     // Inside Machine.run during that continue (paravirt.runStats): the rest of the wall time is the debugger's own.
     adapterMachineMs: Math.round(median(rounds.map((r) => r.machineMs))),
     adapterOwnShare: Number(median(rounds.map((r) => 1 - r.machineMs / r.toBreakpointMs)).toFixed(3)),
+    // The adapter's main thread on CPU (a loaded host stretches the wall figures), and the run slices it took.
+    launchToBreakpointCpuMs: Math.round(median(rounds.map((r) => r.toBreakpointCpuMs))),
+    runSlices: Math.round(median(rounds.map((r) => r.slices))),
     lineStepMedianMs: Math.round(median(rounds.flatMap((r) => r.stepMs))),
     lineStepMaxMs: Math.round(Math.max(...rounds.flatMap((r) => r.stepMs))),
+    lineStepMedianCpuMs: Math.round(median(rounds.flatMap((r) => r.stepCpuMs))),
+    lineStepMaxCpuMs: Math.round(Math.max(...rounds.flatMap((r) => r.stepCpuMs))),
     firstStepBackMs: Math.round(median(rounds.map((r) => r.stepBackMs[0]!))),
+    firstStepBackCpuMs: Math.round(median(rounds.map((r) => r.stepBackCpuMs[0]!))),
     secondStepBackMs: Math.round(median(rounds.map((r) => r.stepBackMs[1]!))),
+    secondStepBackCpuMs: Math.round(median(rounds.map((r) => r.stepBackCpuMs[1]!))),
     adapterRssAtStopMiB: Math.round(median(rounds.map((r) => r.memStop.rss))),
     adapterPeakRssMiB: Math.round(Math.max(...rounds.map((r) => r.memBack.peak))),
     rounds: ROUNDS,

@@ -4,12 +4,11 @@
 // guest runs and written there for the next launch. Until it is ready, a name with no symbol
 // is found by the slower byte search, so nothing waits for it.
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
 import { NameIndex } from '../emulator/loader/dwarf/name-index';
 import type { DebugFile } from '../emulator/loader/dwarf/debug-file';
 
@@ -70,7 +69,7 @@ export function attachNameIndex(file: DebugFile, path: string, done: (message: s
  * runs the session inline from dist/extension.js). Null when running from sources.
  */
 function workerScript(): string | null {
-  const self = __filename;
+  const self = typeof __filename === 'string' ? __filename : '';
   if (!self.endsWith('.js')) return null;
   if (basename(self) === 'debug-adapter.js') return self;
   const beside = join(dirname(self), 'debug-adapter.js');

@@ -40,9 +40,12 @@ import type { EndInfo, Outcome, StopInfo } from './outcome';
 export type { EndInfo, Outcome, StopInfo, StopKind } from './outcome';
 
 /**
- * Run slices adapt to the guest's speed so each lasts about SLICE_MS of wall time: long enough
- * that yielding to the event loop costs nothing measurable, short enough that pause and other
- * requests are answered well within 100 ms even for slow (paged, PV) code.
+ * Run slices adapt to the guest's speed so each lasts about SLICE_MS: long enough that
+ * yielding to the event loop costs nothing measurable, short enough that pause and other
+ * requests are answered well within 100 ms even for slow (paged, PV) code. A slice is timed by
+ * the lesser of wall-clock and CPU time: on a loaded host most of a slice's wall time is other
+ * processes' turns, and sizing slices by it shrank them toward SLICE_MIN, where the costs paid
+ * per slice (the yield, the history's clock) became a measurable share of the run.
  */
 const SLICE_MS = 25;
 const SLICE_MIN = 20_000;
@@ -420,11 +423,11 @@ export class DebugEngine extends EventEmitter<EngineEvents> {
       const untilTicks = this.config.maxTime * TICKS_PER_SECOND;
       if (m.ticks >= untilTicks) return { kind: 'end', info: { message: `stopped after ${this.config.maxTime} s of virtual time (maxTime)`, exitCode: 0 } };
       const budget = Math.min(this.slice, left, this.history ? this.history.untilNext() : this.slice);
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = process.cpuUsage();
       const r = m.run(budget, untilTicks);
-      const ms = performance.now() - t0;
+      const ms = performance.now() - t0, cpu = process.cpuUsage(c0);
       if (this.run) { this.run.machineMs += ms; this.run.slices++; }
-      this.adaptSlice(budget, ms, r.kind === 'budget');
+      this.adaptSlice(budget, Math.min(ms, (cpu.user + cpu.system) / 1000), r.kind === 'budget');
       this.history?.maybeTake();
       if (r.kind === 'budget') { await yieldNow(); continue; }
       if (r.kind === 'paused') { this.pauseWanted = false; return this.pausedOutcome(); }
