@@ -123,9 +123,15 @@ export function bounce64(d: PvDomain, target: number, errorCode: number, maskEve
 }
 
 /** An exception to the trap table's handler (set_trap_table), #PF's address into vcpu_info.arch.cr2. */
+/** #PF error code: the access was made in user mode. */
+const PFEC_USER = 4;
+
 export function bounceException64(d: PvDomain, vector: number, errorCode: number): void {
   const cpu = d.cpu;
   if (vector === PF) {
+    // The kernel runs in ring 3, so the CPU's U bit is set for its own faults too: Xen re-sets
+    // it from the guest's mode (pv_inject_event), or a kernel fault reads as user mode's.
+    if (errorCode >= 0) errorCode = (errorCode & ~PFEC_USER) | (d.v64.kernelMode ? 0 : PFEC_USER);
     const [lo, hi] = splitValue(cpu.cr2);
     d.mem.store32(d.events.vcpuPa + VI64_CR2, lo);
     d.mem.store32(d.events.vcpuPa + VI64_CR2 + 4, hi);

@@ -127,6 +127,10 @@ test('64-bit PV: the exception filter stops on the sample\'s demand-paged fault 
   assert.equal(BigInt(frame.instructionPointerReference!), nm64(elf, 'stub_14'), 'at the entry set_trap_table registered for #PF');
   const cr2 = (await dc.evaluateRequest({ expression: '$cr2', context: 'watch' })).body.result;
   assert.equal(BigInt(cr2.split(' ')[0]), 0x40000000n, cr2);
+  // Xen's bounce frame: RCX, R11, then the error code: the kernel's store to a page not present
+  // (SDM: W/R = 1, P = 0), U = 0 though the kernel runs in ring 3 (Xen sets U from the guest's mode).
+  const ec = (await dc.evaluateRequest({ expression: 'qword [$rsp + 16]', context: 'watch' })).body.result;
+  assert.equal(BigInt(ec.split(' ')[0]!), 2n, ec);
 });
 
 // PVH (issue 16 point 6): Xen delivers events as an interrupt at the vector the guest named
