@@ -13,11 +13,7 @@
 %define TRIPS 100000
 %endif
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     call map_shared_info
     HYPERVISOR_set_callbacks FLAT_KERNEL_CS, upcall, FLAT_KERNEL_CS, failsafe
     mov dword [evt_arg], 0

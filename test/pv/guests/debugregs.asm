@@ -7,11 +7,7 @@
 
 %define DR7_WRITE_4B_G0  0x000D0202      ; GE, G0, R/W0 = 01 (write), LEN0 = 11 (4 bytes)
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     HYPERVISOR_set_trap_table traps
 
     ; 1. MOV: DR0 at `watched`, one DR7 write, then a store to it.
@@ -88,9 +84,7 @@ db_handler:                      ; a trap: EIP is past the store; frame EIP, CS,
 section .data
 align 8
 traps:
-    db 1, 0
-    dw FLAT_KERNEL_CS
-    dd db_handler
+    TRAP 1, 0, db_handler
     dd 0, 0
 db_count: dd 0
 db_dr6: dd 0

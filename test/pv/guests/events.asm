@@ -5,11 +5,7 @@
 ; hypercall, and a trip to ring 3 and back through int 0x80.
 %include "pv-common.inc"
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     call map_shared_info
     SHOW "map_shared_info", [map_rc]
 
@@ -286,13 +282,7 @@ pf_handler:                      ; frame: error code, EIP, CS, EFLAGS
     PV_IRET
 
 gp_handler:
-    push eax
-    inc dword [gp_count]
-    mov eax, [skip]
-    add [esp + 8], eax
-    pop eax
-    add esp, 4
-    PV_IRET
+    SKIP_FAULT gp_count
 
 upcall:                          ; frame: EIP, CS, EFLAGS (events masked on entry)
     pushad
@@ -349,18 +339,10 @@ syscall_handler:                 ; from ring 3: EIP, CS, EFLAGS, ESP, SS
 section .data
 align 8
 traps:
-    db 0, 0
-    dw FLAT_KERNEL_CS
-    dd de_handler
-    db 13, 0
-    dw FLAT_KERNEL_CS
-    dd gp_handler
-    db 14, 0
-    dw FLAT_KERNEL_CS
-    dd pf_handler
-    db 0x80, 3
-    dw FLAT_KERNEL_CS
-    dd syscall_handler
+    TRAP 0, 0, de_handler
+    TRAP 13, 0, gp_handler
+    TRAP 14, 0, pf_handler
+    TRAP 0x80, 3, syscall_handler
     dd 0, 0
 de_count: dd 0
 de_cs: dd 0

@@ -10,11 +10,7 @@
 %define ROUNDS 4000
 %endif
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     mov dword [rng], SEED
     mov dword [round], 0
 .loop:

@@ -1,10 +1,6 @@
 ; Boots, checks start of day, prints, shuts down with reason 0.
 %include "pv-common.inc"
-section .text
-global _start
-_start:
-    mov [start_info_ptr], esi
-    mov esp, stack_top
+PV_ENTRY
     mov esi, msg_hello
     call puts
     mov esi, [start_info_ptr]

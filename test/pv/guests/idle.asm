@@ -7,11 +7,7 @@
 %define SLEEPS      60
 %define STEP_NS     10000000000
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     call map_shared_info
     HYPERVISOR_set_callbacks FLAT_KERNEL_CS, upcall, FLAT_KERNEL_CS, failsafe
     mov dword [evt_arg], VIRQ_TIMER

@@ -53,11 +53,7 @@
     RUNS %1, %2
 %endmacro
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     call map_shared_info
     HYPERVISOR_set_trap_table traps
     ; Ring 3 runs on the user page; ring transitions land on kstack.
@@ -133,12 +129,8 @@ gp_handler:                      ; frame: error code, EIP, CS, EFLAGS [, ESP, SS
 section .data
 align 8
 traps:
-    db 13, 0
-    dw FLAT_KERNEL_CS
-    dd gp_handler
-    db 0x80, 3
-    dw FLAT_KERNEL_CS
-    dd syscall_handler
+    TRAP 13, 0, gp_handler
+    TRAP 0x80, 3, syscall_handler
     dd 0, 0
 faults: dd 0
 gp_count: dd 0

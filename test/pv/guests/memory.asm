@@ -31,11 +31,7 @@
     HYPERVISOR_mmuext_op ext, 1, done, DOMID_SELF
 %endmacro
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     call map_shared_info
     mov esi, [start_info_ptr]
     mov eax, [esi + START_INFO_nr_pages]
@@ -493,35 +489,19 @@ failsafe:                            ; frame: DS, ES, FS, GS, EIP, CS, EFLAGS
     call shutdown
 
 gp_handler:
-    push eax
-    inc dword [gp_count]
-    mov eax, [skip]
-    add [esp + 8], eax
-    pop eax
-    add esp, 4
-    PV_IRET
+    SKIP_FAULT gp_count
 
 upcall_stub:
     PV_IRET
 
 pf_handler:
-    push eax
-    inc dword [pf_count]
-    mov eax, [skip]
-    add [esp + 8], eax
-    pop eax
-    add esp, 4
-    PV_IRET
+    SKIP_FAULT pf_count
 
 section .data
 align 8
 traps:
-    db 13, 0
-    dw FLAT_KERNEL_CS
-    dd gp_handler
-    db 14, 0
-    dw FLAT_KERNEL_CS
-    dd pf_handler
+    TRAP 13, 0, gp_handler
+    TRAP 14, 0, pf_handler
     dd 0, 0
 req: dd 0, 0, 0, 0
 ext: dd 0, 0, 0

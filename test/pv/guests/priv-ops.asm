@@ -51,11 +51,7 @@
     GP_END %1
 %endmacro
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     HYPERVISOR_set_trap_table traps
     SHOW "set_trap_table", eax
 %ifdef NO_GP_HANDLER
@@ -159,21 +155,13 @@ _start:
     call shutdown
 
 gp_handler:                      ; frame: error code, EIP, CS, EFLAGS
-    push eax
-    inc dword [gp_count]
-    mov eax, [skip]
-    add [esp + 8], eax
-    pop eax
-    add esp, 4
-    PV_IRET
+    SKIP_FAULT gp_count
 
 section .data
 align 8
 traps:
 %ifndef NO_GP_HANDLER
-    db 13, 0
-    dw FLAT_KERNEL_CS
-    dd gp_handler
+    TRAP 13, 0, gp_handler
 %endif
     dd 0, 0
 gp_count: dd 0

@@ -10,11 +10,7 @@
 %define XENVER_platform_parameters 5
 %define FIFO_MASKED 0x40000000
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     call map_shared_info
 
     ; vcpu_runstate_info on x86_32: state 0, state_entry_time 4, time[4] at 12 (44 bytes).

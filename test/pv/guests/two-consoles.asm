@@ -5,11 +5,7 @@
 
 %define LINES 3
 
-section .text
-global _start
-_start:
-    mov esp, stack_top
-    mov [start_info_ptr], esi
+PV_ENTRY
     PRINT early
     mov esi, [start_info_ptr]
     mov eax, [esi + START_INFO_console_mfn]
