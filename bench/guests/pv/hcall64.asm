@@ -14,14 +14,9 @@ default rel
 %define TRIPS 100000
 %endif
 
-%define START_INFO64_shared_info 40
 %define SHARED_INFO64_evtchn_pending 2048
 
-section .text
-global _start
-_start:
-    mov [start_info_ptr], rsi
-    lea rsp, [stack_top]
+PV_ENTRY
     ; Map shared_info at shared_va: update_va_mapping(va, pte, UVMF_INVLPG).
     mov rax, [rsi + START_INFO64_shared_info]
     or rax, 0x67                         ; present, writable, user (a ring-3 kernel), accessed, dirty

@@ -30,17 +30,8 @@ cb_event: dw CALLBACKTYPE_event, 0
     dd 0
     dq upcall
 
-section .text
-global _start
-_start:
-    mov [start_info_ptr], rsi
-    lea rsp, [stack_top]
-    mov rsi, [start_info_ptr]
-    mov rsi, [rsi + 40]
-    or rsi, 0x67
-    mov rdi, shinfo
-    mov rdx, UVMF_INVLPG
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+PV_ENTRY
+    MAP_SHARED_INFO
     HYPERVISOR_callback_op CALLBACKOP_register, cb_event
     ; FIFO: the control block and one page of event words.
     lea rax, [control]

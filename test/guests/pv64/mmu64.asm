@@ -27,24 +27,12 @@ pf_resume: resq 1
 section .data
 align 16
 traps:
-    db 14, 0
-    dw FLAT_KERNEL_CS
-    dd 0
-    dq pf_handler
+    TRAP 14, 0, pf_handler
     dq 0, 0
 
-section .text
-global _start
-_start:
-    mov [start_info_ptr], rsi
-    lea rsp, [stack_top]
+PV_ENTRY
     HYPERVISOR_set_trap_table traps
-    mov rsi, [start_info_ptr]
-    mov rsi, [rsi + 40]
-    or rsi, 0x67
-    mov rdi, shinfo
-    mov rdx, UVMF_INVLPG
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    MAP_SHARED_INFO
 
     ; The three new tables are read-only in the kernel's mapping before they become tables.
     mov rdi, t3

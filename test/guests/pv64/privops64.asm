@@ -33,24 +33,12 @@ done_count: resq 1
 section .data
 align 16
 traps:
-    db 13, 0
-    dw FLAT_KERNEL_CS
-    dd 0
-    dq gp_handler
+    TRAP 13, 0, gp_handler
     dq 0, 0
 
-section .text
-global _start
-_start:
-    mov [start_info_ptr], rsi
-    lea rsp, [stack_top]
+PV_ENTRY
     HYPERVISOR_set_trap_table traps
-    mov rsi, [start_info_ptr]
-    mov rsi, [rsi + 40]
-    or rsi, 0x67
-    mov rdi, shinfo
-    mov rdx, UVMF_INVLPG
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    MAP_SHARED_INFO
 
     ; FS, GS and the shadow GS base through WRMSR, read back by RDMSR and used.
     mov rax, 0x1111222233334444

@@ -88,30 +88,18 @@ after_int3_regs: resq 17
 section .data
 align 16
 traps:
-    db 3, 3                                ; int3, DPL 3
-    dw FLAT_KERNEL_CS
-    dd 0
-    dq int3_handler
+    TRAP 3, 3, int3_handler                ; int3, DPL 3
     dq 0, 0
 cb_event: dw CALLBACKTYPE_event, 0
     dd 0
     dq upcall
 
-section .text
-global _start
-_start:
-    mov [start_info_ptr], rsi
-    lea rsp, [stack_top]
+PV_ENTRY
     HYPERVISOR_set_trap_table traps
     SHOW "set_trap_table", rax
     HYPERVISOR_callback_op CALLBACKOP_register, cb_event
     SHOW "cb_event", rax
-    mov rsi, [start_info_ptr]
-    mov rsi, [rsi + 40]
-    or rsi, 0x67
-    mov rdi, shinfo
-    mov rdx, UVMF_INVLPG
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    MAP_SHARED_INFO
     SHOW "map_shared_info", rax
 
     ; ---- a timer upcall between two instructions ----

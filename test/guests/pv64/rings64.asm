@@ -77,14 +77,8 @@ resume_rsp: resq 1
 section .data
 align 16
 traps:
-    db 13, 0
-    dw FLAT_KERNEL_CS
-    dd 0
-    dq gp_handler
-    db 14, 0
-    dw FLAT_KERNEL_CS
-    dd 0
-    dq pf_handler
+    TRAP 13, 0, gp_handler
+    TRAP 14, 0, pf_handler
     db 0x80, 3                             ; DPL 3: user space may INT 0x80
     dw FLAT_KERNEL_CS
     dd 0
@@ -110,11 +104,7 @@ cb_noncanon: dw CALLBACKTYPE_syscall, 0
     dq 0x0000900000000000
 evt_arg: dd 0, 0, 0, 0
 
-section .text
-global _start
-_start:
-    mov [start_info_ptr], rsi
-    lea rsp, [stack_top]
+PV_ENTRY
     HYPERVISOR_set_trap_table traps
     SHOW "set_trap_table", rax
     HYPERVISOR_callback_op CALLBACKOP_register, cb_event
@@ -133,12 +123,7 @@ _start:
     SHOW "stack_switch", rax
 
     ; shared_info mapped over the page `shinfo`.
-    mov rsi, [start_info_ptr]
-    mov rsi, [rsi + 40]
-    or rsi, 0x67
-    mov rdi, shinfo
-    mov rdx, UVMF_INVLPG
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    MAP_SHARED_INFO
     SHOW "map_shared_info", rax
 
     ; ---- refusals ----
