@@ -11,10 +11,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, normalize } from 'node:path';
 import { localSourcePath } from '../emulator/loader/dwarf/source-paths';
 import type { LaunchConfig } from './launch-config';
-import { describeSymbols, type OpenedSymbols } from './symbols-file';
+import { useSymbols, type OpenedSymbols } from './symbols-file';
 import { createEngine } from './launch-engine';
 import { GuestConsole } from './guest-console';
-import { attachNameIndex } from './name-index-cache';
 import { readMemoryBody, writeMemoryBody } from './memory-requests';
 import { exceptionInfoBody, exitLogBody, exitsEventBody } from './exit-requests';
 import { stackFrames } from './stack-frames';
@@ -204,14 +203,9 @@ export class ParavirtSession extends LoggingDebugSession {
 
   /** The debug file stays open for the session (units are read as they are needed); the Debug Console says what it holds. */
   private adoptSymbols(s: OpenedSymbols | null): void {
-    this.closeSymbols = s?.close ?? null;
-    if (s && this.config?.symbols) {
-      // Names only ever inlined find their units through an index, cached or built meanwhile.
-      const index = attachNameIndex(s.file, this.config.symbols, (text) => this.sendEvent(new OutputEvent(text, 'console')));
-      this.closeSymbols = () => { index.stop(); s.close(); };
-      const orc = this.engine?.inspect.orc;
-      this.sendEvent(new OutputEvent(describeSymbols(this.config.symbols, s, index.state) + (orc ? `stack: the kernel's ORC tables (${orc.size} entries) unwind it, through interrupt entry\n` : ''), 'console'));
-    }
+    const path = this.config?.symbols;
+    const used = s && path ? useSymbols(s, path, this.engine?.inspect.orc?.size, (text) => this.sendEvent(new OutputEvent(text, 'console'))) : null;
+    this.closeSymbols = used?.close ?? s?.close ?? null;
   }
 
   private closeSymbols: (() => void) | null = null;

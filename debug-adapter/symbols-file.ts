@@ -3,7 +3,7 @@
 
 import { DebugFile } from '../emulator/loader/dwarf/debug-file';
 import { FileSource } from './file-source';
-import type { IndexState } from './name-index-cache';
+import { attachNameIndex, type IndexState } from './name-index-cache';
 
 export interface OpenedSymbols { file: DebugFile; close: () => void; ms: number }
 
@@ -31,4 +31,15 @@ export function describeSymbols(path: string, s: OpenedSymbols, index?: IndexSta
   const names = !index ? '' : index.kind === 'cached' ? `; function name index from the cache (${index.pairs} entries)`
     : index.kind === 'building' ? '; building the function name index in the background' : `; no function name index (${index.reason})`;
   return `symbols: ${path}: ${f.symbols.length} ELF symbols, ${f.units.rangeCount} address ranges of compile units (units are read when a lookup needs them), opened in ${s.ms.toFixed(0)} ms${names}\n`;
+}
+
+/**
+ * The session takes the opened file: its name index attached (cached, or built meanwhile:
+ * names only ever inlined find their units through it), the Debug Console told what it holds
+ * (`orcEntries`: the kernel's ORC tables, when read). `close` ends both.
+ */
+export function useSymbols(s: OpenedSymbols, path: string, orcEntries: number | undefined, say: (text: string) => void): { close: () => void } {
+  const index = attachNameIndex(s.file, path, say);
+  say(describeSymbols(path, s, index.state) + (orcEntries !== undefined ? `stack: the kernel's ORC tables (${orcEntries} entries) unwind it, through interrupt entry\n` : ''));
+  return { close: () => { index.stop(); s.close(); } };
 }
