@@ -15,9 +15,13 @@
 #                    and CONFIG_XEN_PVH: 283 MB against the amd64 flavour's 858 MB): only
 #                    usr/lib/debug/boot/vmlinux-* is kept, in linux-cloud-dbg/vmlinux (about
 #                    590 MB with DWARF 5), its package name in linux-cloud-dbg/package.
+#   linux-source     Debian's linux-source of that release: arch/x86 and init/ (start_kernel's
+#                    init/main.c) extracted by scripts/fetch-linux-source.sh into its cache
+#                    (the tree a debugged kernel's sourceMap points at).
 # Usage: fetch-debs.sh [package...]   (default: all of them)
 set -euo pipefail
 
+here="$(cd "$(dirname "$0")" && pwd)"
 cache="${PARAVIRT_CACHE:-$HOME/.cache/paravirt}/debs"
 mkdir -p "$cache"
 cd "$cache"
@@ -106,7 +110,7 @@ fetch_member() {  # dir, package, wildcard, name
 }
 
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(libxen-dev linux-image busybox-static linux-cloud linux-cloud-dbg)
+[ ${#wanted[@]} -gt 0 ] || wanted=(libxen-dev linux-image busybox-static linux-cloud linux-cloud-dbg linux-source)
 for w in "${wanted[@]}"; do
   case "$w" in
     libxen-dev) unpack libxen-dev usr/include ;;
@@ -114,6 +118,7 @@ for w in "${wanted[@]}"; do
     linux-image) fetch_linux ;;
     linux-cloud) fetch_member linux-cloud "$(cloud_package -unsigned)" './boot/vmlinuz-*' vmlinuz ;;
     linux-cloud-dbg) fetch_member linux-cloud-dbg "$(cloud_package -dbg)" './usr/lib/debug/boot/vmlinux-*' vmlinux ;;
-    *) echo "fetch-debs: unknown package '$w' (libxen-dev, linux-image, busybox-static, linux-cloud, linux-cloud-dbg)" >&2; exit 2 ;;
+    linux-source) bash "$here/fetch-linux-source.sh" >/dev/null ;;
+    *) echo "fetch-debs: unknown package '$w' (libxen-dev, linux-image, busybox-static, linux-cloud, linux-cloud-dbg, linux-source)" >&2; exit 2 ;;
   esac
 done

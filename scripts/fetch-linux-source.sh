@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Fetches Debian's linux-source package (6.1, or the version Debian offers when 6.1 is gone)
-# with `apt-get download`, and extracts arch/x86 into a cache outside the repository:
-#   ${XDG_CACHE_HOME:-~/.cache}/paravirt/linux-source/<package>_<version>/arch/x86
+# with `apt-get download`, and extracts arch/x86 and init/ into a cache outside the repository:
+#   ${XDG_CACHE_HOME:-~/.cache}/paravirt/linux-source/<package>_<version>/{arch/x86,init}
 # Prints that arch/x86 path. A second run reuses the cache and needs no network.
-# Used by the linter's real-code test (test/language-server/linux-x86.test.ts) and by the bench.
+# Used by the linter's real-code test (test/language-server/linux-x86.test.ts), by the bench,
+# and as the source tree a debugged kernel's sourceMap points at (init/main.c holds
+# start_kernel: test/e2e's Linux scenario opens it there).
 set -euo pipefail
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/paravirt/linux-source"
 mkdir -p "$cache"
 
-# A finished extraction from an earlier run: reuse it (newest first).
+# A finished extraction from an earlier run: reuse it (newest first). One made before init/ was
+# extracted too is redone.
 for done in $(ls -1dt "$cache"/*/.extracted 2>/dev/null); do
+  [ -f "$(dirname "$done")/init/main.c" ] || continue
   echo "$(dirname "$done")/arch/x86"
   exit 0
 done
@@ -45,9 +49,10 @@ fi
 tarball="$(dpkg-deb -c "$deb" | awk '{ print $NF }' | grep -E '^\./usr/src/linux-source-[0-9.]+\.tar\.xz$' | head -1)"
 [ -n "$tarball" ] || { echo "fetch-linux-source: no source tarball in $deb" >&2; exit 1; }
 top="$(basename "$tarball" .tar.xz)"
-rm -rf "$top" arch
-dpkg-deb --fsys-tarfile "$deb" | tar -xO "$tarball" | xz -dc | tar -x --wildcards "$top/arch/x86/*"
+rm -rf "$top" arch init .extracted
+dpkg-deb --fsys-tarfile "$deb" | tar -xO "$tarball" | xz -dc | tar -x --wildcards "$top/arch/x86/*" "$top/init/*"
 mv "$top/arch" arch
+mv "$top/init" init
 rmdir "$top"
 rm -f "$deb"
 touch .extracted

@@ -15,9 +15,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ensureCodeServer, CACHE } from './support/code-server-install';
 import { Workbench, CHROMIUM } from './support/workbench';
+import { cloudFixture } from '../linux/debian-kernel';
 
 const ROOT = resolve(__dirname, '..', '..');
 const VSIX = join(CACHE, 'paravirt-e2e.vsix');
@@ -518,6 +519,66 @@ scenario('Paravirt: Compare HVM and PV shows the report', async (w) => {
   assert.match(text, /sample-pv\.elf/);
   assert.ok(await report.locator('svg').count() > 0, 'the report has its charts');
   await readmeShot(w, 'compare');
+});
+
+/** gdb's line for the first instruction of a function in a vmlinux: `info line *NAME`. */
+function gdbEntryLine(vmlinux: string, fn: string): { file: string; line: number } | string {
+  const r = spawnSync('gdb', ['-nx', '-batch', '-ex', `info line *${fn}`, vmlinux], { encoding: 'utf8', timeout: 300_000 });
+  if (r.error) return `gdb: ${r.error.message}`;
+  const m = /Line (\d+) of "([^"]+)"/.exec(r.stdout);
+  return m ? { file: m[2]!, line: Number(m[1]) } : `gdb: info line *${fn}: ${r.stdout}${r.stderr}`;
+}
+
+scenario('Debugging Linux: Debian\'s kernel with its debug vmlinux as symbols and a sourceMap to Debian\'s linux-source stops in start_kernel with init/main.c open at its line', async (w, t) => {
+  const p = w.page;
+  const f = cloudFixture();
+  if (typeof f === 'string') { t.skip(f); log(`Linux scenario skipped: ${f}`); return; }
+  const fetched = spawnSync('bash', [join(ROOT, 'scripts', 'fetch-linux-source.sh')], { encoding: 'utf8', timeout: 900_000 });
+  if (fetched.status !== 0) { const why = `Debian's linux-source cannot be fetched: ${fetched.stderr.trim()}`; t.skip(why); log(why); return; }
+  const src = dirname(dirname(fetched.stdout.trim()));
+  // gdb reading the same vmlinux is the oracle for the file and line of start_kernel's entry.
+  const want = gdbEntryLine(f.vmlinuxPath, 'start_kernel');
+  assert.ok(typeof want !== 'string', want as string);
+  assert.equal(want.file, 'init/main.c');
+  const launchPath = join(ws, '.vscode', 'launch.json');
+  const launch = JSON.parse(readFileSync(launchPath, 'utf8'));
+  launch.configurations.push({
+    type: 'paravirt', request: 'launch', name: 'Debian Linux (HVM)', mode: 'hvm', program: f.kernelPath, initrd: f.initrdPath,
+    cmdline: `${f.cmdline} nokaslr`, memory: 256, symbols: f.vmlinuxPath, profile: false,
+    // Debian builds in this directory; the DWARF's paths are relative to it.
+    sourceMap: { 'debian/build/build_amd64_none_cloud-amd64': src },
+  });
+  writeFileSync(launchPath, JSON.stringify(launch, null, 2));
+  await w.command('Remove All Breakpoints');
+  // The Breakpoints view's + (Add Function Breakpoint): an input in the list, focused.
+  await w.command('View: Show Run and Debug');
+  const bps = p.locator('.pane', { has: p.locator('.pane-header', { hasText: /^Breakpoints/i }) });
+  const bpsHeader = bps.locator('.pane-header');
+  await bpsHeader.waitFor({ timeout: 15_000 });
+  if ((await bpsHeader.getAttribute('aria-expanded')) !== 'true') await bpsHeader.click();
+  await bpsHeader.hover();
+  await bps.locator('.pane-header .action-label[aria-label*="Add Function Breakpoint"]').click();
+  await p.keyboard.type('start_kernel');
+  await p.keyboard.press('Enter');
+  await bps.locator('.monaco-list-row', { hasText: 'start_kernel' }).first().waitFor({ timeout: 10_000 });
+  await w.command('Debug: Select and Start Debugging');
+  await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Debian Linux (HVM)' }).first().click({ timeout: 15_000 });
+  const stack = p.locator('.debug-call-stack .monaco-list-row');
+  const top = stack.filter({ hasText: 'start_kernel' }).first();
+  await top.waitFor({ timeout: 600_000 });
+  assert.match((await top.innerText()).replace(/\s+/g, ' '), new RegExp(`start_kernel.*main\\.c\\s*${want.line}`));
+  // The source opened from the tree sourceMap names, at the line: the cursor there, its text on screen.
+  await p.locator('.tab.active[aria-label*="main.c"]').waitFor({ timeout: 30_000 });
+  assert.equal(await p.getByText('could not be opened').count(), 0, 'init/main.c opened');
+  const selection = p.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first();
+  for (let i = 0; i < 40 && !new RegExp(`^Ln ${want.line},`).test((await selection.innerText()).trim()); i++) await p.waitForTimeout(250);
+  assert.match((await selection.innerText()).trim(), new RegExp(`^Ln ${want.line},`));
+  const text = readFileSync(join(src, want.file), 'utf8').split('\n')[want.line - 1]!.trim();
+  assert.ok(text.length > 0);
+  await p.locator('.editor-instance .view-line', { hasText: text }).first().waitFor({ timeout: 10_000 });
+  await w.shot('linux-start-kernel');
+  await w.command('Debug: Stop');
+  await p.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 60_000 });
 });
 
 scenario('the walkthrough registered every step\'s completion events, and each step the Quick Start performed is ticked', async (w) => {
