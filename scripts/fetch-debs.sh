@@ -15,6 +15,10 @@
 #                    and CONFIG_XEN_PVH: 283 MB against the amd64 flavour's 858 MB): only
 #                    usr/lib/debug/boot/vmlinux-* is kept, in linux-cloud-dbg/vmlinux (about
 #                    590 MB with DWARF 5), its package name in linux-cloud-dbg/package.
+#   linux-newer-dbg  the debug vmlinux of the newest cloud-amd64 kernel of release 6.4 or later
+#                    Debian offers (bookworm: linux-6.12), only its vmlinux, in
+#                    linux-newer-dbg/vmlinux: a kernel with .orc_header and ORC's newer entry
+#                    layout, for test/debug-adapter/orc-layouts.test.ts.
 #   linux-source     Debian's linux-source of that release: arch/x86 and init/ (start_kernel's
 #                    init/main.c) extracted by scripts/fetch-linux-source.sh into its cache
 #                    (the tree a debugged kernel's sourceMap points at).
@@ -109,6 +113,13 @@ fetch_member() {  # dir, package, wildcard, name
   echo "fetch-debs: $pkg's $name in $cache/$dir/$name"
 }
 
+# The newest cloud-amd64 debug package of a release from 6.4 on (what Debian names
+# linux-image-<release>-cloud-amd64-dbg), or nothing.
+newer_dbg_package() {
+  apt-cache search --names-only '^linux-image-.*-cloud-amd64-dbg$' 2>/dev/null | awk '{ print $1 }' |
+    grep -E '^linux-image-([7-9]|[1-9][0-9]|6\.([4-9]|[1-9][0-9]))\.' | sort -V | tail -n1
+}
+
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(libxen-dev linux-image busybox-static linux-cloud linux-cloud-dbg linux-source)
 for w in "${wanted[@]}"; do
@@ -119,6 +130,10 @@ for w in "${wanted[@]}"; do
     linux-cloud) fetch_member linux-cloud "$(cloud_package -unsigned)" './boot/vmlinuz-*' vmlinuz ;;
     linux-cloud-dbg) fetch_member linux-cloud-dbg "$(cloud_package -dbg)" './usr/lib/debug/boot/vmlinux-*' vmlinux ;;
     linux-source) bash "$here/fetch-linux-source.sh" >/dev/null ;;
-    *) echo "fetch-debs: unknown package '$w' (libxen-dev, linux-image, busybox-static, linux-cloud, linux-cloud-dbg, linux-source)" >&2; exit 2 ;;
+    linux-newer-dbg)
+      pkg=$(newer_dbg_package)
+      [ -n "$pkg" ] || { echo "fetch-debs: Debian offers no cloud-amd64 debug package of a 6.4 or later kernel here" >&2; exit 1; }
+      fetch_member linux-newer-dbg "$pkg" './usr/lib/debug/boot/vmlinux-*' vmlinux ;;
+    *) echo "fetch-debs: unknown package '$w' (libxen-dev, linux-image, busybox-static, linux-cloud, linux-cloud-dbg, linux-source, linux-newer-dbg)" >&2; exit 2 ;;
   esac
 done

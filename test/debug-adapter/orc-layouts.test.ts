@@ -2,14 +2,19 @@
 // 6.3 added the signal bit before `end`; 6.4 widened the type to three bits with UNDEFINED and
 // END_OF_STACK types and added .orc_header). Synthetic tables in each layout, encoded here from
 // those definitions, read back by OrcTable and unwound; the layout picked by a kernel's release
-// (and .orc_header); and Debian's vmlinux, whose banner is checked against its package's name.
+// (and .orc_header); Debian's 6.1 vmlinux, whose banner is checked against its package's name;
+// and Debian's newest 6.4+ one (bookworm's linux-6.12), which has .orc_header and the newer layout.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OrcTable, PT_REGS, type OrcLayout, type OrcType } from '../../debug-adapter/engine/orc';
 import { kernelRelease, orcLayoutFor, orcTableOf } from '../../debug-adapter/engine/orc-file';
 import { openSymbols } from '../../debug-adapter/symbols-file';
-import { cloudFixture } from '../linux/debian-kernel';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE, cloudFixture } from '../linux/debian-kernel';
+import { ROOT } from './harness';
 
 const REG_UNDEFINED = 0, REG_PREV_SP = 1, REG_SP = 5;
 
@@ -126,5 +131,44 @@ test('Debian\'s vmlinux: linux_banner names the package\'s release, so its ORC i
     const types = new Set<string>();
     for (let a = entry; a < entry + 64; a++) types.add(orc.find(a)!.type);
     assert.ok(types.has('regs-partial') && types.has('regs'), [...types].join());
+  } finally { opened.close(); }
+});
+
+/** Debian's newest 6.4+ cloud kernel's debug vmlinux (scripts/fetch-debs.sh linux-newer-dbg), or why not. */
+function newerVmlinux(): { path: string; pkg: string } | string {
+  if (process.env.PARAVIRT_LINUX_DEBUG === '0') return 'PARAVIRT_LINUX_DEBUG=0';
+  try {
+    execFileSync('bash', [join(ROOT, 'scripts', 'fetch-debs.sh'), 'linux-newer-dbg'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    return `cannot fetch a 6.4 or later kernel's debug vmlinux: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`;
+  }
+  const dir = join(CACHE, 'debs', 'linux-newer-dbg');
+  return { path: join(dir, 'vmlinux'), pkg: readFileSync(join(dir, 'package'), 'utf8').trim() };
+}
+
+const newer = newerVmlinux();
+test('Debian\'s 6.4+ vmlinux (bookworm\'s linux-6.12): .orc_header and its release pick v3; entries read as the newer layout, misread as the older', { skip: typeof newer === 'string' ? newer : false }, () => {
+  const n = newer as Exclude<typeof newer, string>;
+  const opened = openSymbols(n.path);
+  assert.ok(!('error' in opened), 'error' in opened ? opened.error : '');
+  try {
+    const file = opened.file;
+    const release = kernelRelease(file)!;
+    assert.equal(release, n.pkg.replace(/^linux-image-/, '').replace(/-dbg$/, ''));
+    assert.ok(file.elf.section('.orc_header'), '6.4 and later carry .orc_header');
+    assert.equal(orcLayoutFor(release, false), 'v3', 'the release alone says v3 too');
+    const orc = orcTableOf(file)!;
+    assert.equal(orc.layout, 'v3');
+    const sk = file.addressesOf('start_kernel')[0]!;
+    const e = orc.find(sk)!;
+    assert.deepEqual([e.type, e.spReg, e.spOffset], ['call', REG_SP, 8], 'a function\'s first instruction: the return address at SP');
+    const entry = file.addressesOf('asm_common_interrupt')[0]!;
+    const types = new Set<string>();
+    for (let a = entry; a < entry + 64; a++) types.add(orc.find(a)!.type);
+    assert.ok(types.has('regs-partial') && types.has('regs'), [...types].join());
+    // The same bytes in the older layout: CALL (2 in the 3-bit field) reads as REGS_PARTIAL.
+    const ip = file.elf.section('.orc_unwind_ip')!;
+    const old = new OrcTable(file.elf.read('.orc_unwind_ip')!, ip.addr, file.elf.read('.orc_unwind')!, 'v1');
+    assert.equal(old.find(sk)!.type, 'regs-partial');
   } finally { opened.close(); }
 });
