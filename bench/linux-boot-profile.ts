@@ -38,10 +38,10 @@ function post(method: string, params?: object): Promise<unknown> {
 }
 
 interface Counters {
-  compiledInstr: number; blockRuns: number; compiles: number; compileMs: number; noBlock: number;
+  compiledInstr: number; blockRuns: number; lookups: number; compiles: number; compileMs: number; noBlock: number;
   walks: number; cr3: number; flushAll: number; flushNonGlobal: number; pcidSwitch: number;
 }
-const zero = (): Counters => ({ compiledInstr: 0, blockRuns: 0, compiles: 0, compileMs: 0, noBlock: 0, walks: 0, cr3: 0, flushAll: 0, flushNonGlobal: 0, pcidSwitch: 0 });
+const zero = (): Counters => ({ compiledInstr: 0, blockRuns: 0, lookups: 0, compiles: 0, compileMs: 0, noBlock: 0, walks: 0, cr3: 0, flushAll: 0, flushNonGlobal: 0, pcidSwitch: 0 });
 const c = zero();
 
 const fx = linuxFixture();
@@ -104,6 +104,7 @@ if (!PLAIN) {
   // compileBlock is imported by execute.ts: time it through blockHere's compile branch instead.
   const blockHere = cpu.blockHere as (this: unknown) => Block | null;
   cpu.blockHere = function (this: unknown): Block | null {
+    c.lookups++;
     const before = cache.compiled, t = performance.now();
     const r = blockHere.call(this);
     if (cache.compiled !== before) { c.compiles += cache.compiled - before; c.compileMs += performance.now() - t; }
@@ -114,7 +115,7 @@ if (!PLAIN) {
 const t0 = performance.now(), cpu0 = process.cpuUsage();
 let last = zero(), lastCompiled = 0, lastIcount = 0, lastT = t0, lastCpu = 0;
 let marker: { wall: number; cpu: number; icount: number } | null = null;
-const head = 'phase (G instr) | wall s | CPU s | CPU MIPS | compiled % | blocks compiled | compile ms | TLB walks | CR3 loads | full flushes | non-global flushes | PCID switches | invalidated';
+const head = 'phase (G instr) | wall s | CPU s | CPU MIPS | compiled % | block runs | cache lookups | blocks compiled | compile ms | TLB walks | CR3 loads | full flushes | non-global flushes | PCID switches | invalidated';
 console.log(head);
 
 function cpuSeconds(): number { const u = process.cpuUsage(cpu0); return (u.user + u.system) / 1e6; }
@@ -126,6 +127,7 @@ function row(final: boolean): void {
     `${(lastIcount / 1e9).toFixed(2)}-${(cpu.icount / 1e9).toFixed(2)}${final ? ' (end)' : ''}`,
     ((now - lastT) / 1000).toFixed(1), (cs - lastCpu).toFixed(1), (n / 1e6 / Math.max(1e-9, cs - lastCpu)).toFixed(0),
     PLAIN ? '-' : (100 * d('compiledInstr') / Math.max(1, n)).toFixed(1),
+    PLAIN ? '-' : String(d('blockRuns')), PLAIN ? '-' : String(d('lookups')),
     String(cpu.blocks.compiled - lastCompiled), PLAIN ? '-' : d('compileMs').toFixed(0),
     ...(['walks', 'cr3', 'flushAll', 'flushNonGlobal', 'pcidSwitch'] as const).map((k) => PLAIN ? '-' : String(d(k))),
     String(cpu.blocks.invalidated),

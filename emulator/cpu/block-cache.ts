@@ -25,16 +25,20 @@ export interface Block {
   readonly long64: boolean;
   /**
    * The block that ran after this one last time (the run loop's chaining, see execute.ts),
-   * and whether this one is still in the cache: a dropped block is never entered by a link.
+   * the one before that if another (a block ending in a conditional side exit has two
+   * successors, which a single link alternated between, sending every other transition
+   * through the cache), and whether this one is still in the cache: a dropped block is never
+   * entered by a link.
    */
   link: Block | null;
+  link2: Block | null;
   live: boolean;
   /** CodeCoverage's key (stretch and linear page) when the block last recorded itself. */
   seenAt: number;
 }
 
 /** Marks an entry point where compiling gives nothing: the interpreter runs it. */
-export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, flat: false, long64: false, link: null, live: false, seenAt: 0 });
+export const NO_BLOCK: Block = Object.freeze({ fn: () => undefined, entry: 0, start: 0, end: 0, spans: [], linear: -1, count: 0, flat: false, long64: false, link: null, link2: null, live: false, seenAt: 0 });
 
 const LINE = 6;
 
@@ -125,7 +129,7 @@ export class BlockCache {
     const keep: Block[] = [];
     let dropped = false;
     for (const b of pg.blocks) {
-      if (overlaps(b, phys, end)) { b.live = false; b.link = null; pg.entries![b.entry & 0xfff] = undefined; dropped = true; this.invalidated++; this.live--; }
+      if (overlaps(b, phys, end)) { b.live = false; b.link = null; b.link2 = null; pg.entries![b.entry & 0xfff] = undefined; dropped = true; this.invalidated++; this.live--; }
       else keep.push(b);
     }
     // A block may also have been written without an overlap of its exact bytes (same line):
@@ -143,7 +147,7 @@ export class BlockCache {
 
   /** Drop every chaining link (a block entered through a link is not looked up, nor recorded as run). */
   unlinkAll(): void {
-    for (const pg of this.pages.values()) for (const b of pg.blocks) b.link = null;
+    for (const pg of this.pages.values()) for (const b of pg.blocks) { b.link = null; b.link2 = null; }
   }
 
   /** Forget everything (guest memory replaced, breakpoints moved). */
@@ -153,7 +157,7 @@ export class BlockCache {
     // the whole table would make all of it resident, 48 MB for a 3 GiB guest, at every restore.
     for (const [no, pg] of this.pages) {
       this.codeLine.fill(0, (no << 12) >>> LINE, ((no + 2) << 12) >>> LINE);
-      for (const b of pg.blocks) { b.live = false; b.link = null; }
+      for (const b of pg.blocks) { b.live = false; b.link = null; b.link2 = null; }
     }
     this.pages.clear();
     this.lastPageNo = -1;

@@ -93,7 +93,7 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
   const spans = first.spans.map((o) => phys + o);
   return { fn: factory(codeLine, alu64, inc64, dec64, shift64, synthRes, address64, lea64, leaHi, mulForBlock, product), entry: phys, start: Math.min(...spans), end: Math.max(...spans), spans,
     linear: linear >>> 0, count: first.k, flat: src.flatData === true && src.long64 !== true, long64: src.long64 === true,
-    link: null, live: true, seenAt: 0 };
+    link: null, link2: null, live: true, seenAt: 0 };
 }
 
 /**

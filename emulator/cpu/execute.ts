@@ -148,7 +148,8 @@ export class Cpu extends PortCpu {
     const cache = this.blocks!;
     const phys = (e & -4096) | (lin & 0xfff);
     let b = cache.lookup(phys, this.blockThreshold);
-    if (b === undefined) return null;
+    if (b === undefined) { this.cold = true; return null; }
+    this.cold = false;
     if (b === null) {
       b = compileBlock(this, phys, lin, cache.codeLine) ?? NO_BLOCK;
       if (cache.insert(phys, b)) this.dropWritesTo(phys >>> 12);
@@ -166,14 +167,16 @@ export class Cpu extends PortCpu {
   }
 
   /**
-   * The block to run after `b` at CS:EIP: the one `b` led to last time when it is still live,
-   * compiled at this linear address, reached through the same physical page and fits in the
-   * slice; else the cache's (which becomes the new link). Only a flat CS takes the link: a CS
-   * with a limit goes through blockHere's check of the whole block.
+   * The block to run after `b` at CS:EIP: one of the two `b` led to last (link, link2) when it
+   * is still live, compiled at this linear address, reached through the same physical page and
+   * fits in the slice; else the cache's (which becomes the first link, the old one the second).
+   * Only a flat CS takes a link: a CS with a limit goes through blockHere's check of the whole
+   * block.
    */
   private nextBlock(b: Block): Block | null {
     const lin = (this.csBase + this.eip) | 0;
-    const n = b.link;
+    let n = b.link;
+    if (n === null || n.linear !== lin >>> 0) n = b.link2;
     if (n !== null && n.linear === lin >>> 0 && n.live &&
       (n.long64 ? this.long64 && this.ripHi === (this.eip >> 31) && ((this.eip >>> 12) & 0x7ffff) !== 0x7ffff
         : this.cs32 && this.ss32 && !this.lma && this.segChkR[CS] === 0) &&
@@ -185,9 +188,20 @@ export class Cpu extends PortCpu {
     const m = this.blockHere();
     // Only a link the check above can take: then every block entered through a link was
     // looked up (and recorded by code coverage) at that same address since the links were cut.
-    if (m !== null && m.linear === lin >>> 0) b.link = m;
+    if (m !== null && m.linear === lin >>> 0 && b.link !== m) { b.link2 = b.link; b.link = m; }
     return m;
   }
+
+  /**
+   * The last lookup found its entry point not hot yet (a visit counted, nothing compiled).
+   * The interpreter then runs on through the fall-through instructions after it without
+   * looking each up (`skipLookup`): straight-line code that is cold at its first instruction
+   * is cold after it, and a lookup per interpreted instruction was a fifth of the
+   * interpreter's cost in Linux's init. The next control transfer, fault or event looks up
+   * again, so visits are counted where control arrives.
+   */
+  private cold = false;
+  private skipLookup = false;
 
   /** Decode and execute one instruction (for compiled blocks: the forms they do not inline). */
   execOne(): void { this.exec(); }
@@ -211,6 +225,7 @@ export class Cpu extends PortCpu {
       try {
         for (;;) {
           if (this.attn) {
+            this.skipLookup = false;
             const r = this.service();
             if (r !== RUN_OK) return r;
           }
@@ -222,10 +237,11 @@ export class Cpu extends PortCpu {
             }
             if ((this.flags & FLAG_TF) !== 0 || this.shadow || this.drExecOn) {
               this.stepOne();
+              this.skipLookup = false;
               continue;
             }
           }
-          if (this.blockThreshold > 0) {
+          if (this.blockThreshold > 0 && !this.skipLookup) {
             let b = this.blockHere();
             if (b !== null) {
               b.fn(this);
@@ -245,9 +261,14 @@ export class Cpu extends PortCpu {
           if (this.coverage !== null) this.cover();
           this.exec();
           this.icount++;
+          // A fall-through moves EIP forward by the instruction's length (at most 15 bytes); a
+          // short forward jump looks like one, which only delays the next lookup to a later transfer.
+          const d = (this.eip - this.instrEip) | 0;
+          this.skipLookup = this.cold && d > 0 && d <= 15;
         }
       } catch (e) {
         if (e !== FAULT) throw e;
+        this.skipLookup = false;
         this.takeFault();
       }
     }

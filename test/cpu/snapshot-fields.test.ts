@@ -33,7 +33,7 @@ const NOT_STATE = [
   'tlbRS', 'tlbWS', 'tlbRU', 'tlbWU', 'tlbR', 'tlbW', 'tlbList', 'tlbCount', 'farTlb', 'pcidTlb',
   'noTlb', 'drTlb', 'codePage', 'fetchPage', 'fetchBase', 'blocks', 'blockThreshold',
   // The run loop's own flags between run() calls (each run() sets them again).
-  'attn', 'careful', 'limit', 'stopCode', 'deadlineDirty', 'pauseRequested', 'requestPending', 'pendingRequest', 'filterHit', 'tripleFault',
+  'attn', 'careful', 'cold', 'skipLookup', 'limit', 'stopCode', 'deadlineDirty', 'pauseRequested', 'requestPending', 'pendingRequest', 'filterHit', 'tripleFault',
   'watchHit', 'intercept', 'syscallHook',
   // The debugger's (breakpoints are the session's, not the guest's) and the wiring to the rest of the machine.
   'breakpoints', 'bpPages', 'bpLow', 'bpSkip', 'hasBp', 'onWatch', 'mem', 'u8', 'i32', 'u16', 'ramBytes', 'platform', 'sink', 'controls',
