@@ -1,6 +1,6 @@
 // The CPU state a debugger shows beyond MachineApi's register file: segment descriptor
-// caches, descriptor-table registers, debug registers and the MSRs that matter. Read from the
-// emulator's CPU object when the machine exposes it; absent fields are simply not shown.
+// caches, descriptor-table registers, debug registers and the MSRs that matter, read through
+// MachineApi.cpuState() and shaped for the views.
 
 import type { MachineApi } from '../../emulator/machine';
 
@@ -13,27 +13,14 @@ export interface SystemView {
   msrs: Array<{ name: string; index: number; value: bigint }>;
 }
 
-interface CpuLike {
-  segSel: number[]; segBase: number[]; segLimit: number[]; segAttr: number[]; cpl: number;
-  gdtBase: number; gdtLimit: number; idtBase: number; idtLimit: number;
-  ldtSel: number; ldtBase: number; ldtLimit: number; trSel: number; trBase: number; trLimit: number;
-  dr: Int32Array; msrs: Map<number, [number, number]>;
-}
-
 const SEGS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
 const MSRS: Array<[string, number]> = [
   ['IA32_APIC_BASE', 0x1b], ['IA32_SYSENTER_CS', 0x174], ['IA32_SYSENTER_ESP', 0x175], ['IA32_SYSENTER_EIP', 0x176],
   ['IA32_PAT', 0x277], ['IA32_EFER', 0xc0000080],
 ];
 
-export function cpuOf(m: MachineApi): CpuLike | null {
-  const cpu = (m as unknown as { cpu?: CpuLike }).cpu;
-  return cpu && Array.isArray(cpu.segSel) && Array.isArray(cpu.segBase) ? cpu : null;
-}
-
-export function systemView(m: MachineApi): SystemView | null {
-  const c = cpuOf(m);
-  if (!c) return null;
+export function systemView(m: MachineApi): SystemView {
+  const c = m.cpuState();
   return {
     cpl: c.cpl,
     segments: SEGS.map((name, i) => ({ name, selector: c.segSel[i]!, base: c.segBase[i]! >>> 0, limit: c.segLimit[i]! >>> 0, attr: c.segAttr[i]! })),
@@ -53,14 +40,12 @@ export function systemView(m: MachineApi): SystemView | null {
 
 /** Base of the CS segment: linear = base + EIP. */
 export function csBase(m: MachineApi): number {
-  const c = cpuOf(m);
-  return c ? c.segBase[1]! >>> 0 : 0;
+  return m.cpuState().segBase[1]! >>> 0;
 }
 
 /** True when the code segment runs 32-bit code (CS.D). */
 export function code32(m: MachineApi): boolean {
-  const c = cpuOf(m) as (CpuLike & { cs32?: boolean }) | null;
-  return c?.cs32 ?? true;
+  return m.cpuState().cs32;
 }
 
 /**
@@ -69,16 +54,15 @@ export function code32(m: MachineApi): boolean {
  * virtual-8086 mode, protected mode and long mode's compatibility mode alike).
  */
 export function codeBits(m: MachineApi): 16 | 32 | 64 {
-  const c = cpuOf(m) as (CpuLike & { cs32?: boolean; long64?: boolean }) | null;
-  if (c?.long64 === true) return 64;
-  return (c?.cs32 ?? true) ? 32 : 16;
+  const c = m.cpuState();
+  if (c.long64) return 64;
+  return c.cs32 ? 32 : 16;
 }
 
 /** XMM0-XMM7 (128 bytes, little-endian) and MXCSR, when the CPU has an SSE unit. */
 export interface SseView { xmm: Uint8Array; mxcsr: number }
 
-export function sseView(m: MachineApi): SseView | null {
-  const sse = (m as unknown as { cpu?: { sse?: { bytes?: unknown; mxcsr?: unknown } } }).cpu?.sse;
-  if (!sse || !(sse.bytes instanceof Uint8Array) || typeof sse.mxcsr !== 'number') return null;
+export function sseView(m: MachineApi): SseView {
+  const sse = m.cpuState().sse;
   return { xmm: sse.bytes.slice(0, 128), mxcsr: sse.mxcsr };
 }

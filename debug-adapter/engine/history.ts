@@ -21,7 +21,7 @@
 // reported), so stepping back after stepping is quick.
 
 import type { MachineApi } from '../../emulator/machine';
-import { CodeCoverage, rangesHold, stateBytes, unionRanges } from '../../emulator/machine';
+import { rangesHold, stateBytes, unionRanges } from '../../emulator/machine';
 
 export interface Snap {
   icount: number; state: unknown; bytes: number;
@@ -95,8 +95,8 @@ export class History {
   /** Snapshots dropped to make room (the Debug Console says so when this grows). */
   thinned = 0;
 
-  /** The CPU recording which code runs (null: this machine's CPU cannot, so nothing is skipped). */
-  private readonly cpu: CoverageCpu | null;
+  /** Whether the machine records which code runs (false: it cannot, so reverseContinue skips nothing). */
+  private readonly covers: boolean;
   /**
    * The snapshot whose interval the code recorded since the last cut belongs to: the newest
    * one at or before the machine's position, which execution left from without passing another.
@@ -106,10 +106,10 @@ export class History {
   constructor(private readonly machine: MachineApi, readonly budgetBytes: number, initialSpacing = 1_000_000) {
     if (!(budgetBytes >= 0)) throw new RangeError(`history budget must be a number of bytes >= 0, got ${budgetBytes}`);
     this.minSpacing = initialSpacing;
-    this.cpu = coverageCpuOf(machine);
-    // A second history on the same CPU goes on with its record (blocks remember the stretch
-    // they were last recorded in by number).
-    if (this.cpu) { this.cpu.coverage ??= new CodeCoverage(); this.cpu.coverageCut(); }
+    // A second history on the same machine goes on with its record (blocks remember the
+    // stretch they were last recorded in by number).
+    this.covers = machine.startCoverage();
+    if (this.covers) machine.coverageCut();
     this.take(false, true);
   }
 
@@ -179,9 +179,9 @@ export class History {
       this.ranMs = 0;
       return;
     }
-    const state = { machine: this.machine.snapshot(), vmm: vmmOf(this.machine)?.snapshot() };
-    const c = this.cpu;
-    const snap: Snap = { icount: this.machine.icount, state, bytes: stateBytes(state), code: null, pc: c && !c.lma ? (c.csBase + c.eip) >>> 0 : -1 };
+    const state = { machine: this.machine.snapshot(), exitLog: this.machine.exitLogSnapshot() };
+    const c = this.machine.cpuState();
+    const snap: Snap = { icount: this.machine.icount, state, bytes: stateBytes(state), code: null, pc: this.covers && !c.lma ? (c.csBase + c.eip) >>> 0 : -1 };
     this.stateBytes += snap.bytes;
     // Kept in instruction-count order (a stop after a stepBack lands between older snapshots).
     let at = this.snaps.length;
@@ -194,7 +194,7 @@ export class History {
     } else {
       this.snaps.splice(at, 0, snap);
       // The newest starts an empty record; one between two others runs what its interval ran.
-      this.setCode(snap, !c ? null : at === this.snaps.length - 1 ? new Float64Array(0) : this.snaps[at - 1]!.code);
+      this.setCode(snap, !this.covers ? null : at === this.snaps.length - 1 ? new Float64Array(0) : this.snaps[at - 1]!.code);
       this.liveFrom = snap;
     }
     const ms = this.clock.lap();
@@ -260,9 +260,9 @@ export class History {
   restore(s: Snap): void {
     this.cutCode();
     this.liveFrom = s;
-    const st = s.state as { machine: unknown; vmm: unknown };
+    const st = s.state as { machine: unknown; exitLog: unknown };
     this.machine.restore(st.machine);
-    if (st.vmm !== undefined) vmmOf(this.machine)?.restore(st.vmm);
+    this.machine.restoreExitLog(st.exitLog);
   }
 
   /** The newest snapshot strictly before `icount` (the start of the run when none is). */
@@ -286,8 +286,8 @@ export class History {
 
   /** The code recorded since the last cut goes to the interval it ran in. */
   cutCode(): void {
-    if (!this.cpu) return;
-    const ran = this.cpu.coverageCut();
+    if (!this.covers) return;
+    const ran = this.machine.coverageCut();
     if (this.liveFrom) this.setCode(this.liveFrom, unionRanges(this.liveFrom.code, ran));
   }
 
@@ -334,12 +334,12 @@ export class History {
  */
 class Clock {
   private wall = performance.now();
-  private cpu = Clock.cpuMs();
+  private cpuAt = Clock.cpuMs();
   /** Milliseconds since the previous lap. */
   lap(): number {
     const wall = performance.now(), cpu = Clock.cpuMs();
-    const ms = Math.min(wall - this.wall, cpu - this.cpu);
-    this.wall = wall; this.cpu = cpu;
+    const ms = Math.min(wall - this.wall, cpu - this.cpuAt);
+    this.wall = wall; this.cpuAt = cpu;
     return Math.max(0, ms);
   }
   private static cpuMs(): number {
@@ -360,24 +360,4 @@ export function describeHistory(s: HistoryStats): string {
     line += ` The budget is full: ${count(s.skipped)} snapshot${s.skipped === 1 ? ' was' : 's were'} not taken, so stepping back to any point after instruction ${count(s.toInstruction)} re-executes from there (raise historyMemory for more).`;
   }
   return line;
-}
-
-/** What the history reads of the CPU to record which code ran (see CodeCoverage). */
-interface CoverageCpu {
-  coverage: CodeCoverage | null;
-  coverageCut(): Float64Array | null;
-  readonly lma: boolean;
-  readonly csBase: number;
-  readonly eip: number;
-}
-
-function coverageCpuOf(m: MachineApi): CoverageCpu | null {
-  const c = (m as unknown as { cpu?: Partial<CoverageCpu> }).cpu;
-  return c && typeof c.coverageCut === 'function' && 'coverage' in c ? (c as CoverageCpu) : null;
-}
-
-/** The HVM exit recorder behind the machine, when it can save its counters and log position. */
-function vmmOf(m: MachineApi): { snapshot(): unknown; restore(s: unknown): void } | null {
-  const v = (m as unknown as { vmm?: { snapshot?: () => unknown; restore?: (s: unknown) => void } }).vmm;
-  return v && typeof v.snapshot === 'function' && typeof v.restore === 'function' ? (v as { snapshot(): unknown; restore(s: unknown): void }) : null;
 }

@@ -87,6 +87,28 @@ export interface LongModeState {
   readonly platform: { readTpr?(): number } | null;
 }
 
+/**
+ * The CPU state a debugger shows beyond the register file, live and read-only: the segment
+ * caches (ES, CS, SS, DS, FS, GS order), descriptor-table registers, debug registers, the MSR
+ * map ([low, high] halves by number), the code size (CS.D, and long64 for 64-bit code) and
+ * the SSE unit. `csBase + eip` is the linear address of the next instruction outside long mode.
+ */
+export interface CpuStateView {
+  readonly cpl: number;
+  readonly segSel: readonly number[]; readonly segBase: readonly number[];
+  readonly segLimit: readonly number[]; readonly segAttr: readonly number[];
+  readonly csBase: number; readonly eip: number;
+  readonly gdtBase: number; readonly gdtLimit: number; readonly idtBase: number; readonly idtLimit: number;
+  readonly ldtSel: number; readonly ldtBase: number; readonly ldtLimit: number;
+  readonly trSel: number; readonly trBase: number; readonly trLimit: number;
+  readonly dr: ArrayLike<number>;
+  readonly msrs: ReadonlyMap<number, readonly [number, number]>;
+  readonly cs32: boolean; readonly lma: boolean; readonly long64: boolean;
+  readonly sse: { readonly bytes: Uint8Array; readonly mxcsr: number };
+}
+
+export interface VgaTextView { cols: number; rows: number; cells: Uint16Array; cursor: { row: number; col: number; visible: boolean } }
+
 export interface MachineApi {
   readonly mode: Mode;
   readonly icount: number;                   // retired instructions, exact
@@ -107,6 +129,8 @@ export interface MachineApi {
   getRegisters(): RegisterFile;
   /** The 64-bit register state (null for a CPU without the long-mode register file). */
   longModeState(): LongModeState | null;
+  /** Segment caches, descriptor tables, debug registers, MSRs, SSE: what a debugger decodes (live). */
+  cpuState(): CpuStateView;
   setRegister(name: keyof RegisterFile, value: number): void;
   readLinear(addr: number, length: number): Uint8Array | null;   // null if any page is not mapped
   writeLinear(addr: number, bytes: Uint8Array): boolean;
@@ -134,10 +158,28 @@ export interface MachineApi {
    * never released is freed when it is garbage-collected, which may be much later).
    */
   releaseSnapshot(snapshot: unknown): void;
+  /**
+   * The HVM exit log's counters and position, which snapshot() leaves out: a debugger that
+   * restores a snapshot puts them back too, so the log matches the restored moment.
+   */
+  exitLogSnapshot(): unknown;
+  restoreExitLog(saved: unknown): void;
+  /**
+   * Which code runs, for a reverse history: starts recording (a second call goes on with the
+   * same record); false when this CPU cannot record.
+   */
+  startCoverage(): boolean;
+  /**
+   * Ends the stretch recorded so far: the linear [start, end) ranges of the code that ran in
+   * it, maybe more (null: not recording, or anything may have run).
+   */
+  coverageCut(): Float64Array | null;
   /** Bytes all live snapshots hold, and at most what the next snapshot would add. */
   snapshotMemory(): { heldBytes: number; nextBytes: number };
   /** PV mode: event, timer and trap state for a debugger (null in HVM mode or before a PV load). */
   pvState?(): PvStateView | null;
+  /** The VGA text screen (80x25 cells: character in the low byte, attribute in the high) and its cursor. */
+  vgaText(): VgaTextView;
   /** Host input for the guest's console (UART in HVM, the PV console ring in PV). */
   serialInput?(bytes: Uint8Array): void;
 }

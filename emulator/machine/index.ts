@@ -7,6 +7,6 @@ export { stateBytes } from './state-size';
 export type * from './api';
 export { compileExitFilter, ExitFilterError, FILTER_FIELDS } from './exit-filter';
 export { firmwareInfo, type FirmwareInfo } from './firmware-info';
-// The history's record of which code ran between snapshots lives in the CPU; front ends
-// read it through here, not the CPU module.
-export { CodeCoverage, rangesHold, unionRanges } from '../cpu';
+// The history's record of which code ran between snapshots comes from MachineApi.coverageCut();
+// front ends combine and query its ranges with these, not the CPU module.
+export { rangesHold, unionRanges } from '../cpu';

@@ -3,7 +3,7 @@
 // at exact instruction counts and every run is deterministic.
 
 import type {
-  BootPlan, ExitRecord, ExitStats, LongModeState, MachineApi, MachineOptions, Mode, RegisterFile, StopReason, WatchKind,
+  BootPlan, CpuStateView, ExitRecord, ExitStats, LongModeState, MachineApi, MachineOptions, Mode, RegisterFile, StopReason, VgaTextView, WatchKind,
 } from './api';
 import type { Platform } from '../devices/platform-api';
 import { createPcPlatform } from '../devices';
@@ -12,7 +12,7 @@ import { PhysicalMemory } from '../memory/physical-memory';
 import { PageStore, type RamImage } from '../memory/page-store';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
-  resetCpu, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants, linHi,
+  resetCpu, enterReset, saveCpu, loadCpu, type CpuSnapshot, CS, DS, ES, FS, GS, SS, constants, linHi, CodeCoverage,
 } from '../cpu';
 import { PvHypervisor } from '../pv/hypervisor';
 import { PvhHypervisor } from '../pvh/hypervisor';
@@ -185,6 +185,19 @@ export class Machine implements MachineApi {
   }
 
   longModeState(): LongModeState { return this.cpu; }
+
+  cpuState(): CpuStateView { return this.cpu; }
+
+  exitLogSnapshot(): unknown { return this.vmm.snapshot(); }
+
+  restoreExitLog(saved: unknown): void { this.vmm.restore(saved); }
+
+  startCoverage(): boolean {
+    this.cpu.coverage ??= new CodeCoverage();
+    return true;
+  }
+
+  coverageCut(): Float64Array | null { return this.cpu.coverageCut(); }
 
   requestPause(): void { this.cpu.pauseRequested = true; this.cpu.attn = true; }
 
@@ -444,6 +457,8 @@ export class Machine implements MachineApi {
   pvState(): PvStateView | null { return this.pv ? this.pv.state() : this.pvh && this.pvh.domain.loaded ? this.pvh.state() : null; }
 
   serialInput(bytes: Uint8Array): void { this.platform.serialInput(bytes); }
+
+  vgaText(): VgaTextView { return this.platform.vgaText(); }
 
   snapshot(): unknown {
     const mem = this.memory, pages = this.pages;
