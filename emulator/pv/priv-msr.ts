@@ -11,7 +11,7 @@
 import { readTsc } from '../cpu';
 import { PAGE } from './abi';
 import type { PvDomain } from './domain';
-import { fillHypercallPage } from './domain-builder32';
+import { widthBuilder } from './domain-builder';
 import { T_NONE } from './page-types';
 
 export const MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b, MSR_UCODE_REV = 0x8b;
@@ -106,13 +106,12 @@ export function pvWrmsr(d: PvDomain, msr: number): boolean {
   }
 }
 
-/** guest_wrmsr_xen: fill the hypercall page at the frame written; page index 0 only, a writable frame of the domain. */
+/** guest_wrmsr_xen: fill the hypercall page for the domain's ABI at the frame written; page index 0 only, a writable frame of the domain. */
 function writeHypercallPage(d: PvDomain, lo: number, hi: number): boolean {
   if (lo & (PAGE - 1)) return false;
-  if (hi !== 0) return false;                                 // beyond 4 GiB: no such frame in a 32-bit domain
-  const mfn = lo >>> 12;
+  const mfn = (hi >>> 0) * 0x100000 + (lo >>> 12);            // a frame the domain does not own is #GP
   if (!d.types.ownedByGuest(mfn) || d.types.type[mfn] !== T_NONE) return false;
-  fillHypercallPage(d.mem, mfn * PAGE);
+  widthBuilder(d.width).fillHypercallPage(d.mem, mfn * PAGE);
   return true;
 }
 

@@ -83,3 +83,9 @@ test('multicall with 64-bit entries, and a batch long enough to be continued acr
   // 600 requests are two slices: the SYSCALL is taken twice for one call.
   assert.equal(run().machine.exits.hypercalls?.mmu_update, 2);
 });
+
+test('the hypercall-page MSR fills a 64-bit guest\'s page with the syscall stubs: xen_version through it', () => {
+  // guest_wrmsr_xen initialises the page for the domain's ABI (for x86_64, SYSCALL stubs; an
+  // int 0x82 page would not reach the hypervisor from a 64-bit kernel).
+  assert.equal(v('msr_hcall_version') >> 16n, 4n, 'xen_version(XENVER_version) answered through the page the MSR wrote');
+});

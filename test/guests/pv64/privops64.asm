@@ -27,6 +27,7 @@ iopl_arg: resd 2
 mc: resq 16                                 ; two multicall entries of 64 bytes
 alignb 4096
 scratch: resb 4096
+msr_hcall_page: resb 4096                    ; filled by the hypercall-page MSR
 reqs: resq 2 * 600                          ; 600 mmu_update requests
 done_count: resq 1
 
@@ -193,6 +194,20 @@ PV_ENTRY
     SHOW "mmu_600", rax
     SHOW "mmu_600_done", [done_count]
     SHOW "scratch_last", [scratch + 87 * 8]
+
+    ; The hypercall page through Xen's MSR (CPUID leaf 0x40000002 names it): the frame's
+    ; machine address, page 0, in EDX:EAX. Xen fills it for the guest's ABI; call through it.
+    lea rax, [msr_hcall_page]
+    call mfn_of_ro
+    shl rax, 12
+    mov rdx, rax
+    shr rdx, 32
+    mov ecx, 0x40000000
+    wrmsr
+    xor edi, edi                            ; XENVER_version
+    xor esi, esi
+    call msr_hcall_page + __HYPERVISOR_xen_version * 32
+    SHOW "msr_hcall_version", rax
     PRINT msg_done
     xor rdi, rdi
     call shutdown
