@@ -7,20 +7,8 @@
 #include <xen/elfnote.h>
 #include <xen/xen.h>
 
-#define ELFNOTE(type, desc)            \
-  .pushsection .note.Xen, "a", @note;  \
-  .balign 4;                           \
-  .long 4f - 3f; .long 6f - 5f; .long type; \
-3: .asciz "Xen";                       \
-4: .balign 4;                          \
-5: desc;                               \
-6: .balign 4;                          \
-  .popsection
-
-ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz "mini-domu")
-ELFNOTE(XEN_ELFNOTE_GUEST_VERSION, .asciz "1")
-ELFNOTE(XEN_ELFNOTE_LOADER, .asciz "generic")
-ELFNOTE(XEN_ELFNOTE_XEN_VERSION, .asciz "xen-3.0")
+#include "xen-notes.h"
+#include "trap-entry.h"
 ELFNOTE(XEN_ELFNOTE_VIRT_BASE, .quad 0)
 ELFNOTE(XEN_ELFNOTE_PADDR_OFFSET, .quad 0)
 ELFNOTE(XEN_ELFNOTE_ENTRY, .quad _start)
@@ -67,26 +55,11 @@ failsafe_callback:
   lea failsafe_text(%rip), %rdi
   call do_exit
 
-/* Exceptions: which vector, the frame; the C side reports and crashes the domain. */
-.macro TRAP vec, has_error
-  .globl trap_\vec
-trap_\vec:
-  .if \has_error == 0
-  mov 16(%rsp), %rdx      /* RIP */
-  xor %esi, %esi
-  .else
-  mov 16(%rsp), %rsi      /* error code */
-  mov 24(%rsp), %rdx      /* RIP */
-  .endif
-  mov $\vec, %edi
-  and $-16, %rsp
-  call do_trap
-  ud2
-.endm
-TRAP 0, 0
-TRAP 6, 0
-TRAP 13, 1
-TRAP 14, 1
+/* Exceptions: Xen's bounce frame has RCX and R11 below the error code or RIP. */
+TRAP_ENTRY trap_0, 0, 0, 16
+TRAP_ENTRY trap_6, 6, 0, 16
+TRAP_ENTRY trap_13, 13, 1, 16
+TRAP_ENTRY trap_14, 14, 1, 16
 
   .section .rodata
 failsafe_text: .asciz "failsafe callback: Xen could not load a segment"

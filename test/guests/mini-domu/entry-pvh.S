@@ -6,20 +6,8 @@
 #define __XEN_INTERFACE_VERSION__ 0x00040d00
 #include <xen/elfnote.h>
 
-#define ELFNOTE(type, desc)            \
-  .pushsection .note.Xen, "a", @note;  \
-  .balign 4;                           \
-  .long 4f - 3f; .long 6f - 5f; .long type; \
-3: .asciz "Xen";                       \
-4: .balign 4;                          \
-5: desc;                               \
-6: .balign 4;                          \
-  .popsection
-
-ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz "mini-domu")
-ELFNOTE(XEN_ELFNOTE_GUEST_VERSION, .asciz "1")
-ELFNOTE(XEN_ELFNOTE_LOADER, .asciz "generic")
-ELFNOTE(XEN_ELFNOTE_XEN_VERSION, .asciz "xen-3.0")
+#include "xen-notes.h"
+#include "trap-entry.h"
 ELFNOTE(XEN_ELFNOTE_PHYS32_ENTRY, .long pvh_start)
 
 #define KCODE 0x08
@@ -92,25 +80,11 @@ pvh_upcall:
   pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax
   iretq
 
-.macro TRAP vec, has_error
-  .globl pvh_trap_\vec
-pvh_trap_\vec:
-  .if \has_error == 0
-  mov (%rsp), %rdx
-  xor %esi, %esi
-  .else
-  mov (%rsp), %rsi
-  mov 8(%rsp), %rdx
-  .endif
-  mov $\vec, %edi
-  and $-16, %rsp
-  call do_trap
-  ud2
-.endm
-TRAP 0, 0
-TRAP 6, 0
-TRAP 13, 1
-TRAP 14, 1
+/* Exceptions through the IDT: the CPU's frame, the error code or RIP on top. */
+TRAP_ENTRY pvh_trap_0, 0, 0, 0
+TRAP_ENTRY pvh_trap_6, 6, 0, 0
+TRAP_ENTRY pvh_trap_13, 13, 1, 0
+TRAP_ENTRY pvh_trap_14, 14, 1, 0
 
   .section .rodata
   .balign 8
