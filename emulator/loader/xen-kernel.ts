@@ -18,6 +18,8 @@ export interface XenKernelImage {
   entry: number;
   hypercallPage?: number;
   virtBase: number;
+  /** XEN_ELFNOTE_INIT_P2M: where a 64-bit kernel wants its initial p2m list mapped, apart from the kernel's mapping. */
+  initP2m?: number;
 }
 
 /** Xen's acceptance rules for the notes: a Linux or "generic" guest, built for Xen 3.0's interface. */
@@ -77,5 +79,5 @@ export function xenKernelImage(source: Uint8Array | KernelImage, info: XenGuestI
   if (size > maxBytes) throw new ImageError(`kernel spans ${formatSize(size)} (${hex(virtStart)}..${hex(virtEnd)}), more than the domain's ${formatSize(maxBytes)}`, { field: 'p_memsz' });
   const image = new Uint8Array(size); // bounded by maxBytes above
   for (const s of placed) image.set(bytes.subarray(s.p.offset, s.p.offset + s.p.filesz), s.virt - virtStart);
-  return { virtStart, virtEnd, image, entry, hypercallPage: info.hypercallPage, virtBase };
+  return { virtStart, virtEnd, image, entry, hypercallPage: info.hypercallPage, virtBase, initP2m: info.initP2m };
 }

@@ -5,7 +5,11 @@
 // tables that map them, grant frames. From VIRT_BASE, packed and 4 KiB aligned after the kernel
 // (and its ramdisk): the p2m list, start_info, the xenstore page, the console page, the
 // bootstrap page tables (mapped read-only, the root pinned) and the boot stack; the mapping ends
-// on a 4 MiB boundary with at least 512 KiB to spare. What the width changes is the size of a
+// on a 4 MiB boundary with at least 512 KiB to spare. A 64-bit kernel with
+// XEN_ELFNOTE_INIT_P2M (Linux asks for 0x8000000000) gets its p2m list there instead, as
+// libxc's p2m_base: in the frames after the initial mapping, mapped by tables of its own that
+// follow it (start_info's first_p2m_pfn and nr_p2m_frames), so that the initial mapping ends
+// where the kernel's cleanup of it expects. What the width changes is the size of a
 // p2m/M2P entry and of start_info's `unsigned long`s (layouts.ts), the table levels, and the
 // parts Xen itself does per width: its own area in the tables, the hypercall page and the vCPU
 // at entry (domain-builder32.ts, domain-builder64.ts).
@@ -56,12 +60,15 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   if (virtBase % PAGE !== 0) throw new BuildError(`VIRT_BASE ${hex(virtBase)} is not page aligned`);
   if (img.virtStart % PAGE !== 0) throw new BuildError(`the kernel starts at ${hex(img.virtStart)}, not on a page boundary`);
   const va2pfn = (va: number) => (va - virtBase) / PAGE;
+  // libxc takes p2m_base for x86_64 only (its x86_32 hooks do not support it).
+  const p2mBase = width === 64 ? separateP2mBase(img.initP2m, virtBase) : undefined;
+  const p2mPages = Math.ceil((nrPages * word) / PAGE);
   let va = alignUp(img.virtEnd, PAGE);
   const take = (pages: number) => { const at = va; va += pages * PAGE; return at; };
   // The ramdisk comes right after the kernel (xen.h's start-of-day order), page-aligned.
   const modLen = k.module?.length ?? 0;
   const modVa = modLen ? take(Math.ceil(modLen / PAGE)) : 0;
-  const p2mVa = take(Math.ceil((nrPages * word) / PAGE));
+  const p2mVa = p2mBase ?? take(p2mPages);
   const startInfoVa = take(1);
   const storeVa = take(1);
   const consoleVa = take(1);
@@ -78,8 +85,21 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const stackTop = stackVa + PAGE;
   arch.checkRegion(virtBase, mappedEnd);
   const mappedPages = (mappedEnd - virtBase) / PAGE;
-  if (mappedPages > nrPages) {
-    throw new BuildError(`the kernel and its bootstrap region need ${mappedPages * 4} KiB but the domain has ${nrPages * 4} KiB (give it more memory)`, 'memory');
+  // The separate p2m mapping (libxc's second one): its frames right after the initial
+  // mapping's, then the tables that map it, those levels the initial mapping does not provide.
+  let p2mTables = 0;
+  if (p2mBase !== undefined) {
+    const p2mEnd = p2mBase + p2mPages * PAGE;
+    arch.checkRegion(p2mBase, p2mEnd);
+    if (p2mBase < mappedEnd && p2mEnd > virtBase) {
+      throw new BuildError(`XEN_ELFNOTE_INIT_P2M ${hex(p2mBase)}: the p2m list would overlap the initial mapping ${hex(virtBase)}..${hex(mappedEnd)}`);
+    }
+    p2mTables = newTables4(p2mBase, p2mEnd, virtBase, mappedEnd);
+  }
+  const p2mPfn0 = p2mBase === undefined ? va2pfn(p2mVa) : mappedPages;
+  const neededPages = mappedPages + (p2mBase === undefined ? 0 : p2mPages + p2mTables);
+  if (neededPages > nrPages) {
+    throw new BuildError(`the kernel and its bootstrap region need ${neededPages * 4} KiB but the domain has ${nrPages * 4} KiB (give it more memory)`, 'memory');
   }
 
   // Kernel image, hypercall page included (filled below), and the ramdisk.
@@ -99,7 +119,7 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
     if (word === 8) w64(pa, v | 0, Math.floor(v / TWO32)); else mem.store32(pa, v | 0);
   };
   // p2m: identity. M2P: identity for the guest's frames, INVALID_M2P_ENTRY (~0) for the hypervisor's.
-  const p2mPa = va2pfn(p2mVa) * PAGE;
+  const p2mPa = p2mPfn0 * PAGE;
   for (let pfn = 0; pfn < nrPages; pfn++) putWord(p2mPa + pfn * word, pfn);
   for (let mfn = 0; mfn < totalFrames; mfn++) {
     putWord(f.m2p[Math.floor(mfn / perPage)] * PAGE + (mfn % perPage) * word, mfn < nrPages ? mfn : -1);
@@ -108,23 +128,30 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   // Bootstrap tables in the frames after the console page: the root, then tables as the walk needs them.
   const ptPfn0 = va2pfn(ptBaseVa), ptEndPfn = ptPfn0 + ptFrames;
   const rootMfn = ptPfn0;
-  let nextPt = ptPfn0 + 1;
+  let nextPt = ptPfn0 + 1, ptLimit = ptEndPfn;
   const child = (table: number, index: number, level: number): number => {
     const at = table * PAGE + index * 8;
     const e = mem.i32[at >>> 2];
     if (e & 1) return e >>> 12;
-    if (nextPt >= ptEndPfn) throw new BuildError('internal: bootstrap page-table frames miscounted');
+    if (nextPt >= ptLimit) throw new BuildError('internal: bootstrap page-table frames miscounted');
     const t = nextPt++;
     w64(at, t * PAGE | arch.upperProt(level));
     return t;
   };
   for (const slot of arch.presetRootSlots(virtBase, mappedEnd)) child(rootMfn, slot, arch.levels);
-  for (let a = virtBase; a < mappedEnd; a += PAGE) {
-    let table = rootMfn;
-    for (let level = arch.levels; level > 1; level--) table = child(table, tableIndex(a, level), level);
-    const pfn = va2pfn(a);
-    const ro = pfn >= ptPfn0 && pfn < ptEndPfn;
-    w64(table * PAGE + tableIndex(a, 1) * 8, pfn * PAGE | (ro ? L1_PROT_RO : L1_PROT));
+  const map = (from: number, to: number, pfn0: number): void => {
+    for (let a = from; a < to; a += PAGE) {
+      let table = rootMfn;
+      for (let level = arch.levels; level > 1; level--) table = child(table, tableIndex(a, level), level);
+      const pfn = pfn0 + (a - from) / PAGE;
+      const ro = pfn >= ptPfn0 && pfn < ptEndPfn;
+      w64(table * PAGE + tableIndex(a, 1) * 8, pfn * PAGE | (ro ? L1_PROT_RO : L1_PROT));
+    }
+  };
+  map(virtBase, mappedEnd, 0);
+  if (p2mBase !== undefined) {
+    nextPt = p2mPfn0 + p2mPages; ptLimit = nextPt + p2mTables;
+    map(p2mBase, p2mBase + p2mPages * PAGE, p2mPfn0);
   }
 
   // Xen's GDT: 16 pages, the guest's 14 (the zero page until set_gdt) and the page of its reserved entries.
@@ -169,7 +196,8 @@ export function buildDomain(d: PvDomain, k: PvKernel): DomainLayout {
   const cmd = new TextEncoder().encode(k.cmdline).subarray(0, MAX_GUEST_CMDLINE - 1);
   mem.u8.set(cmd, si + SI.cmdLine);
   mem.markWritten(si + SI.cmdLine, cmd.length);
-  put(SI.firstP2mPfn, 0); put(SI.nrP2mFrames, 0);
+  put(SI.firstP2mPfn, p2mBase === undefined ? 0 : p2mPfn0);
+  put(SI.nrP2mFrames, p2mBase === undefined ? 0 : p2mPages + p2mTables);
 
   arch.enter(d, rootMfn, img.entry, startInfoVa, stackTop);
 
@@ -193,6 +221,23 @@ function tableIndex(va: number, level: number): number {
     case 3: return ((hi & 0x7f) << 2) | (lo >>> 30);
     default: return (hi >>> 7) & 0x1ff;
   }
+}
+
+/** XEN_ELFNOTE_INIT_P2M as libxc takes it: honoured when page-aligned and below VIRT_BASE (unsigned), else ignored. */
+function separateP2mBase(initP2m: number | undefined, virtBase: number): number | undefined {
+  if (initP2m === undefined || !Number.isInteger(initP2m) || initP2m % PAGE !== 0) return undefined;
+  return BigInt.asUintN(64, BigInt(initP2m)) < BigInt.asUintN(64, BigInt(virtBase)) ? initP2m : undefined;
+}
+
+/** 4-level tables below the root (L3, L2, L1) a mapping of [from, to) needs beyond those of the mapping [base, end). */
+function newTables4(from: number, to: number, base: number, end: number): number {
+  let n = 0;
+  for (const size of [2 ** 39, 2 ** 30, 2 ** 21]) {
+    const a0 = Math.floor(from / size), a1 = Math.floor((to - 1) / size);
+    const b0 = Math.floor(base / size), b1 = Math.floor((end - 1) / size);
+    n += a1 - a0 + 1 - Math.max(0, Math.min(a1, b1) - Math.max(a0, b0) + 1);
+  }
+  return n;
 }
 
 function alignUp(n: number, a: number): number { return Math.ceil(n / a) * a; }

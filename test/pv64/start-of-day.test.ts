@@ -42,6 +42,56 @@ test('hello64: start of day as the x86_64 headers lay it out, printed from ring 
   assert.match(r.out, /hello from a 64-bit PV kernel in ring 3/);
 });
 
+/** The page-table walk of `va` from the running CR3 (4-level, 4 KiB leaves): the leaf entry, or null where a level is not present. */
+function leaf(r: ReturnType<typeof runPv64>, va: bigint): bigint | null {
+  let table = BigInt(r.machine.cpu.cr3 >>> 0) & ~0xfffn;
+  for (const shift of [39n, 30n, 21n, 12n]) {
+    const e = u64At(r.machine.readPhysical(Number(table + ((va >> shift) & 0x1ffn) * 8n), 8), 0);
+    if ((e & 1n) === 0n) return null;
+    if (shift === 12n) return e;
+    table = e & 0x000ffffffffff000n;
+  }
+  return null;
+}
+
+test('XEN_ELFNOTE_INIT_P2M: the p2m list is mapped where the kernel asked, in frames after the initial mapping, as libxc does', () => {
+  const plain = runPv64(buildPv64Guest('hello64'));
+  const r = runPv64(buildPv64Guest('hello64', ['INIT_P2M']));
+  assert.deepEqual(r.stop, { kind: 'shutdown', code: 0, reason: 'sched_op shutdown: poweroff' }, r.out);
+  assert.equal(fact('XEN_ELFNOTE_INIT_P2M'), 15n, 'the note hello64.asm writes');
+  const v = (run: typeof r, k: string) => { const x = run.values.get(k); assert.notEqual(x, undefined, `${k} missing in:\n${run.out}`); return x!; };
+  const si = r.machine.readPhysical(Number(v(r, 'entry_rsi') - VIRT_BASE), 1168);
+  for (const f of ['first_p2m_pfn', 'nr_p2m_frames', 'mfn_list'] as const) assert.equal(u64At(si, Number(fact(`start_info.${f}`))), v(r, f), f);
+  assert.equal(v(r, 'mfn_list'), 0x8000000000n);
+  // Without the note the p2m list sits in the kernel's mapping and the p2m fields are 0.
+  assert.ok(v(plain, 'mfn_list') > VIRT_BASE);
+  assert.equal(v(plain, 'first_p2m_pfn'), 0n);
+  assert.equal(v(plain, 'nr_p2m_frames'), 0n);
+  // With it, the initial mapping holds the kernel, start_info, xenstore, console, the tables and
+  // the stack only: the page tables follow the console page, and the mapping ends on a 4 MiB
+  // boundary where the p2m frames begin.
+  const siVa = v(r, 'entry_rsi');
+  assert.equal(v(r, 'store_mfn'), (siVa - VIRT_BASE) / 4096n + 1n);
+  assert.equal(v(r, 'console_mfn'), (siVa - VIRT_BASE) / 4096n + 2n);
+  assert.equal(v(r, 'pt_base'), siVa + 3n * 4096n);
+  let end = VIRT_BASE;
+  while (leaf(r, end) !== null) end += 4096n;
+  assert.equal(end % (4n << 20n), 0n, 'the initial mapping ends on a 4 MiB boundary');
+  assert.equal(v(r, 'first_p2m_pfn'), (end - VIRT_BASE) / 4096n);
+  // The p2m pages, writable, at the asked address; then one L3, one L2 and one L1 for them.
+  const p2mPages = (v(r, 'nr_pages') * 8n + 4095n) / 4096n;
+  assert.equal(v(r, 'nr_p2m_frames'), p2mPages + 3n);
+  for (let i = 0n; i < p2mPages; i++) {
+    const e = leaf(r, 0x8000000000n + i * 4096n);
+    assert.ok(e !== null, `p2m page ${i} mapped`);
+    assert.equal((e! & 0x000ffffffffff000n) >> 12n, v(r, 'first_p2m_pfn') + i);
+    assert.equal(e! & 2n, 2n, 'writable');
+  }
+  assert.equal(leaf(r, 0x8000000000n + p2mPages * 4096n), null);
+  assert.equal(v(r, 'p2m_first'), 0n);
+  assert.equal(v(r, 'p2m_last'), v(r, 'nr_pages') - 1n, 'the p2m list is whole (identity)');
+});
+
 test('the 64-bit hypercall page: push rcx; push r11; mov eax, N; syscall; pop r11; pop rcx; ret, slot 23 jumps', () => {
   const r = runPv64(buildPv64Guest('hello64'));
   const hp = r.values.get('hypercall_page');

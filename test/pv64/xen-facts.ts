@@ -20,6 +20,9 @@ const FACTS: Array<[string, string]> = [
   ['start_info.nr_pt_frames', 'offsetof(struct start_info, nr_pt_frames)'],
   ['start_info.mfn_list', 'offsetof(struct start_info, mfn_list)'],
   ['start_info.cmd_line', 'offsetof(struct start_info, cmd_line)'],
+  ['start_info.first_p2m_pfn', 'offsetof(struct start_info, first_p2m_pfn)'],
+  ['start_info.nr_p2m_frames', 'offsetof(struct start_info, nr_p2m_frames)'],
+  ['XEN_ELFNOTE_INIT_P2M', 'XEN_ELFNOTE_INIT_P2M'],
   ['vcpu_info.arch.cr2', 'offsetof(struct vcpu_info, arch.cr2)'],
   ['iret_context.size', 'sizeof(struct iret_context)'],
   ['iret_context.flags', 'offsetof(struct iret_context, flags)'],
@@ -60,7 +63,7 @@ export function xenFacts64(): Map<string, bigint> {
   const src = join(dir, 'facts.c'), exe = join(dir, 'facts');
   writeFileSync(src, [
     '#include <stdio.h>', '#include <stddef.h>', '#include <stdint.h>',
-    '#define __XEN_TOOLS__ 1', '#include <xen/xen.h>', '#include <xen/callback.h>', '#include <xen/errno.h>',
+    '#define __XEN_TOOLS__ 1', '#include <xen/xen.h>', '#include <xen/callback.h>', '#include <xen/elfnote.h>', '#include <xen/errno.h>',
     'int main(void) {',
     ...FACTS.map(([name, expr]) => `  printf("%s %llu\\n", "${name}", (unsigned long long)(${expr}));`),
     '  return 0; }',

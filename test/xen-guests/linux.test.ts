@@ -4,6 +4,8 @@
 // hvc0 (the domain's console ring), /init prints its marker with the kernel release, and
 // busybox's poweroff ends the domain (exit status 0): through SCHEDOP_shutdown in PV; in PVH by
 // halting its only vCPU with interrupts off, which Xen answers by powering the domain off.
+// The log on the way must be a correct one: the crypto self-tests silent and the W+X check
+// passed (test/linux/boot-log.ts), as in HVM and under QEMU.
 // PARAVIRT_LINUX_BOOT=0 skips the boots on a machine where they are too long.
 
 import { test, before, type TestContext } from 'node:test';
@@ -12,6 +14,7 @@ import assert from 'node:assert/strict';
 import { buildAll, type Built } from '../cli/harness';
 import { linuxFixture, type LinuxFixture } from '../linux/debian-kernel';
 import { INIT_MARKER } from '../linux/initramfs';
+import { bootLogProblems } from '../linux/boot-log';
 
 const SKIP = process.env.PARAVIRT_LINUX_BOOT === '0' ? 'PARAVIRT_LINUX_BOOT=0: the Linux boots are skipped' : false;
 
@@ -37,6 +40,7 @@ function boot(mode: 'pv' | 'pvh', t: TestContext): void {
   assert.ok(line, `${mode}: no marker; status ${run.status}, stop ${JSON.stringify(summary?.stop)}; console:\n${consoleTail}\n${run.stderr}`);
   assert.ok(fx.kernelPackage.startsWith(`linux-image-${line.slice(INIT_MARKER.length).trim()}`), line);
   assert.equal(summary?.stop.kind, 'shutdown', JSON.stringify(summary?.stop));
+  assert.deepEqual(bootLogProblems(out), [], `${mode}: the boot log shows corruption or a W+X mapping`);
   if (mode === 'pv') {
     // Linux PV powers off by SCHEDOP_shutdown (xen_reboot(SHUTDOWN_poweroff)).
     assert.match(summary?.stop.detail ?? '', /^sched_op shutdown: poweroff$/);

@@ -1,9 +1,16 @@
 ; Start of day of a 64-bit PV kernel: prints what the domain builder handed over (the
 ; registers, start_info's fields, the selectors, a read of the M2P through Xen's slot 256),
-; makes a few hypercalls and shuts down with reason 0.
+; makes a few hypercalls and shuts down with reason 0. -DINIT_P2M: the kernel also carries
+; XEN_ELFNOTE_INIT_P2M with Linux's value (its p2m list mapped at 512 GiB, out of the kernel's
+; mapping) and prints the p2m fields of start_info.
 bits 64
 default rel
 %include "pv64-common.inc"
+
+%ifdef INIT_P2M
+section .note.Xen
+    XEN_NOTE 15, dq 0x8000000000          ; XEN_ELFNOTE_INIT_P2M: PUD_SIZE * PTRS_PER_PUD, as Linux asks
+%endif
 section .text
 global _start
 _start:
@@ -33,6 +40,12 @@ _start:
     SHOW "pt_base", [rsi + 88]
     SHOW "nr_pt_frames", [rsi + 96]
     SHOW "mfn_list", [rsi + 104]
+    SHOW "first_p2m_pfn", [rsi + 1152]
+    SHOW "nr_p2m_frames", [rsi + 1160]
+    mov rdx, [rsi + 104]
+    SHOW "p2m_first", [rdx]
+    mov rax, [rsi + 32]
+    SHOW "p2m_last", [rdx + rax * 8 - 8]
     ; The M2P entry of the L4's machine frame: pt_base's pfn, found through the p2m.
     mov rax, [rsi + 88]
     mov rcx, VIRT_BASE
