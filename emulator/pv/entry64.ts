@@ -65,6 +65,8 @@ export function bounce64(d: PvDomain, target: number, errorCode: number, maskEve
   // RCX and R11 are data, not addresses: kept as halves (a double holds only 53 bits, and
   // rounding them corrupted whatever the kernel was computing when the bounce came).
   const rcx: [number, number] = [cpu.regs[1], cpu.regsHi[1]], r11: [number, number] = [r[11], cpu.regsHi[11]];
+  // So is a user's RSP until it is used: it need not be canonical, and goes in the frame whole.
+  const savedRsp: [number, number] = frameSel?.rsp !== undefined ? splitValue(rsp) : [r[4], cpu.regsHi[4]];
   const flagsNow = cpu.getFlags();
   // The selectors of the context being entered: the CPU's, or those an iret tried to load (failsafe).
   let cs = frameSel?.cs ?? cpu.segSel[CS];
@@ -85,7 +87,7 @@ export function bounce64(d: PvDomain, target: number, errorCode: number, maskEve
   const words: Array<number | [number, number]> = [rcx, r11];
   if (failsafe) words.push(cpu.segSel[DS], cpu.segSel[ES], cpu.segSel[FS], cpu.segSel[GS]);
   else if (errorCode >= 0) words.push(errorCode >>> 0);
-  words.push(rip, [cs, savedMask], rflags >>> 0, rsp, ss);
+  words.push(rip, [cs, savedMask], rflags >>> 0, savedRsp, ss);
   const base = sp - words.length * 8;
   const a = d.access, mem = d.mem;
   try {

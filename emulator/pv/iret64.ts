@@ -26,7 +26,7 @@ export function iret64(d: PvDomain): void {
   const cpu = d.cpu, a = d.access, v = d.v64;
   const sp = reg64(d, 4);
   let rax: [number, number], r11: [number, number], rcx: [number, number];
-  let flags: number, rip: number, cs: number, rflags: number, rsp: number, ss: number;
+  let flags: number, rip: number, cs: number, rflags: number, rsp: [number, number], ss: number;
   try {
     // The whole context is usually in one page: one walk, then plain reads.
     const p = a.physSpan(sp, F.SIZE, false);
@@ -41,7 +41,7 @@ export function iret64(d: PvDomain): void {
     rip = addr(F.rip);
     cs = q(F.cs)[0] & 0xffff;
     rflags = q(F.rflags)[0];
-    rsp = addr(F.rsp);
+    rsp = q(F.rsp);  // loaded as is, canonical or not (only a use of it faults)
     ss = q(F.ss)[0] & 0xffff;
   } catch {
     d.crash(`iret hypercall: fault while reading the iret context at 0x${BigInt.asUintN(64, BigInt(sp)).toString(16)}`);
@@ -54,7 +54,7 @@ export function iret64(d: PvDomain): void {
   if (d.architecturalIopl) d.iopl = (rflags >>> 12) & 3;
   const newFlags = ((rflags & ~(FLAG_IOPL | FLAG_VM)) & RFLAGS_MASK) | FLAG_IF | 2;
   setRip64(d, rip);
-  setReg64(d, 4, rsp);
+  cpu.regs[4] = rsp[0]; cpu.regsHi[4] = rsp[1];
   cpu.flags = newFlags; cpu.ccOp = 0;
   if (!(flags & VGCF_in_syscall)) {
     cpu.regs[11] = r11[0]; cpu.regsHi[11] = r11[1];

@@ -148,7 +148,10 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
       let v: number;
       switch (reg) {
         case 0: v = (cpu.cr0 & ~8) | (d.ts ? 8 : 0); break;
-        case 2: v = wide ? joinAddress(d.mem.i32[cr2At >>> 2], d.mem.i32[(cr2At + 4) >>> 2]) : d.mem.i32[cr2At >>> 2]; break;
+        case 2:
+          // CR2 holds whatever was written to it: its halves are copied, as a double would round it above 2^53.
+          if (wide) { r[rm] = d.mem.i32[cr2At >>> 2]; rh[rm] = d.mem.i32[(cr2At + 4) >>> 2]; return done('mov from cr2'); }
+          v = d.mem.i32[cr2At >>> 2]; break;
         case 3: v = baseptrCr3(d); break;
         case 4: v = cpu.cr4 & (CR4_GUEST | CR4_VISIBLE); break;
         default: return null;
@@ -166,12 +169,10 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
           d.ts = (v & 8) !== 0; cpu.cr0 = d.ts ? cpu.cr0 | 8 : cpu.cr0 & ~8;
           break;
         }
-        case 2: {
-          const [lo, hi] = splitValue(v);
-          d.mem.store32(cr2At, lo);
-          if (wide) d.mem.store32(cr2At + 4, hi);
+        case 2:
+          d.mem.store32(cr2At, r[rm]);
+          if (wide) d.mem.store32(cr2At + 4, rh[rm]);
           break;
-        }
         case 3: if (newBaseptr(d, cr3ToMfn(d, v)) !== 0) return null; break;
         case 4: {
           // pv_fixup_guest_cr4: the guest's bits are taken (all four are in our CPUID policy),

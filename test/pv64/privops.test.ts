@@ -38,6 +38,7 @@ test('control registers: CR3 is the kernel\'s L4, MOV to CR3 validates it again,
   assert.equal((v('cr4') >> 5n) & 1n, 1n, 'PAE');
   assert.equal(v('cr2_in_vcpu_info'), 0xffffffff80123456n);
   assert.equal(v('cr2_read'), 0xffffffff80123456n);
+  assert.equal(v('cr2_any').toString(16), '8badf00ddeadbee1', 'CR2 keeps all 64 bits of what was written');
   assert.ok((run().machine.exits.byReason.PRIV_OP ?? 0) >= 10);
 });
 

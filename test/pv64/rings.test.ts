@@ -108,6 +108,7 @@ test('an event upcall taken in user mode switches to the kernel: frame on the st
   assert.equal(v(r, 'user_up_cs'), fact('FLAT_USER_CS'), 'RPL 3: the guest knows it interrupted user mode');
   // The handler pushed RAX on a frame of 7 quadwords (RCX, R11, RIP, CS, RFLAGS, RSP, SS) at the top of its kernel stack.
   assert.equal(v(r, 'user_up_rsp_kernel'), v(r, 'kstack_top') - 7n * 8n - 8n);
+  assert.equal(v(r, 'user_rsp_after_upcall').toString(16), '8badf00ddeadbee1', 'the user\'s RSP, not canonical, comes back whole');
 });
 
 test('a compatibility-mode process: SYSENTER reaches the sysenter callback with Xen\'s stand-in frame', () => {

@@ -109,6 +109,10 @@ PV_ENTRY
     SHOW "cr2_in_vcpu_info", rax
     mov rax, cr2
     SHOW "cr2_read", rax
+    mov rax, 0x8badf00ddeadbee1            ; any value, kept whole: not an address, above 2^53
+    mov cr2, rax
+    mov rbx, cr2
+    SHOW "cr2_any", rbx
 
     ; CR4: the guest's bits (FSGSBASE, OSXSAVE) are taken, the others ignored.
     mov rax, cr4

@@ -326,6 +326,7 @@ back_in_kernel:                             ; from the #PF handler, in kernel mo
     SHOW "user_upcalls", [user_upcalls]
     SHOW "user_up_cs", [user_up_cs]
     SHOW "user_up_rsp_kernel", [user_up_rsp_kernel]
+    SHOW "user_rsp_after_upcall", [u_data + 16]
     lea rax, [kstack_top]
     SHOW "kstack_top", rax
 
@@ -506,10 +507,14 @@ user_code:
     mov rdx, r11
     mov rdi, 3
     syscall                                ; report RCX/R11 after INT 0x80's iret
+    mov rbx, rsp
+    mov rsp, 0x8badf00ddeadbee1            ; user code may keep any value in RSP (non-canonical: only a use faults)
 .spin:                                     ; until the timer's upcall, taken in user mode, says so
     pause
     cmp byte [abs USER_DATA + 8], 0
     je .spin
+    mov [abs USER_DATA + 16], rsp          ; what the upcall's frame and the iret gave back
+    mov rsp, rbx
     mov rax, [abs kvar]                    ; a kernel address: not mapped in the user tables
     ud2
 align 256
