@@ -25,6 +25,8 @@ export interface RealRow {
   timedInstructions?: number;
   mips?: number;
   medianMips?: number;
+  /** The same over each run's CPU time (user + system), best of the runs: what other load on the machine stretches least. */
+  cpuMips?: number;
   countCheck?: string;
   checksumCheck?: string;
   checksum?: number;
@@ -33,7 +35,11 @@ export interface RealRow {
   error?: string;
 }
 
-export interface RealResult { arch: RealArch; rows: RealRow[]; geomean: Record<string, number | null>; ratios: Array<{ name: string; value: number | null }> }
+/** Geometric means and ratios on wall time (`geomean`, `ratios`) and on CPU time (`cpu`). */
+export interface RealResult {
+  arch: RealArch; rows: RealRow[]; geomean: Record<string, number | null>; ratios: Array<{ name: string; value: number | null }>;
+  cpu: { geomean: Record<string, number | null>; ratios: Array<{ name: string; value: number | null }> };
+}
 
 /** The probe that sizes a run executes at least this many instructions, so warm-up does not dominate it. */
 const PROBE_INSTRUCTIONS = 30e6;
@@ -104,7 +110,9 @@ export function measureRealCode(engines: EngineName[], repeat: number, seconds: 
       const one = countedRun(workload, 1, spawn, arch);
       const probeTrips = Math.max(1, Math.ceil(PROBE_INSTRUCTIONS / Math.max(1, one.timed)));
       const probe = probeTrips === 1 ? one : countedRun(workload, probeTrips, spawn, arch);
-      const mips = probe.timed / probe.run.timedSeconds;
+      // Sized on CPU time: under load the wall clock runs several times slower than the code,
+      // which left QEMU (4x our trips) a timed region of hundredths of a second of its CPU.
+      const mips = probe.timed / (probe.run.cpuSeconds ?? probe.run.timedSeconds);
       const trips = Math.min(MAX_TRIPS, Math.max(2, Math.round(seconds * mips / (probe.timed / probeTrips))));
       const counted = countedRun(workload, trips, spawn, arch);
       const checksum32 = arch === 'x86_64' ? countedRun(workload, trips, spawn, 'i386').run.checksum ?? undefined : undefined;
@@ -143,6 +151,8 @@ export function measureRealCode(engines: EngineName[], repeat: number, seconds: 
     if (!(best > 0)) { p.row.error = 'the timed region was too short to measure (by difference, under load)'; continue; }
     p.row.mips = p.counted.timed / best / 1e6;
     p.row.medianMips = p.counted.timed / median(p.runs.map((r) => r.timedSeconds)) / 1e6;
+    const cpu = p.runs.map((r) => r.cpuSeconds ?? 0);
+    if (cpu.every((c) => c > 0)) p.row.cpuMips = p.counted.timed / Math.min(...cpu) / 1e6;
     p.row.checksum = p.runs[0].checksum ?? undefined;
     const counts = new Set(p.runs.map((r) => {
       if (!r.engineCount) return 'n/a';
@@ -173,24 +183,27 @@ export function measureRealCode(engines: EngineName[], repeat: number, seconds: 
         : same ? '; = 32-bit build' : `; DIFFERS from 32-bit build (${p.row.checksum32?.toString(16)})`;
     }
   }
-  const mipsOf = (e: EngineName, w: RealWorkload): number | undefined => rows.find((r) => r.engine === e && r.workload === w && !r.error && !/WRONG|DISAGREES|DIFFERS/.test(r.checksumCheck ?? ''))?.mips;
-  const gm: Record<string, number | null> = {};
-  for (const e of engines.filter((x) => arch === 'i386' || !x.startsWith('v86'))) {
-    const xs = workloads.map((w) => mipsOf(e, w));
-    gm[e] = xs.every((x) => x !== undefined) ? geomean(xs as number[]) : null;
-  }
-  const ratioOf = (other: EngineName): number | null => {
-    const xs: number[] = [];
-    for (const w of workloads) {
-      const a = mipsOf('ours', w), b = mipsOf(other, w);
-      if (a === undefined || b === undefined) return null;
-      xs.push(a / b);
+  const summary = (field: 'mips' | 'cpuMips', suffix: string): Pick<RealResult, 'geomean' | 'ratios'> => {
+    const mipsOf = (e: EngineName, w: RealWorkload): number | undefined => rows.find((r) => r.engine === e && r.workload === w && !r.error && !/WRONG|DISAGREES|DIFFERS/.test(r.checksumCheck ?? ''))?.[field];
+    const gm: Record<string, number | null> = {};
+    for (const e of engines.filter((x) => arch === 'i386' || !x.startsWith('v86'))) {
+      const xs = workloads.map((w) => mipsOf(e, w));
+      gm[e] = xs.every((x) => x !== undefined) ? geomean(xs as number[]) : null;
     }
-    return geomean(xs);
+    const ratioOf = (other: EngineName): number | null => {
+      const xs: number[] = [];
+      for (const w of workloads) {
+        const a = mipsOf('ours', w), b = mipsOf(other, w);
+        if (a === undefined || b === undefined) return null;
+        xs.push(a / b);
+      }
+      return geomean(xs);
+    };
+    const ratios = (['qemu-tcg', 'v86-jit', 'v86-nojit'] as EngineName[]).filter((e) => engines.includes(e) && engines.includes('ours') && (arch === 'i386' || !e.startsWith('v86')))
+      .map((e) => ({ name: `real-code geometric mean${suffix}, ours / ${e}`, value: ratioOf(e) }));
+    return { geomean: gm, ratios };
   };
-  const ratios = (['qemu-tcg', 'v86-jit', 'v86-nojit'] as EngineName[]).filter((e) => engines.includes(e) && engines.includes('ours') && (arch === 'i386' || !e.startsWith('v86')))
-    .map((e) => ({ name: `real-code geometric mean, ours / ${e}`, value: ratioOf(e) }));
-  return { arch, rows, geomean: gm, ratios };
+  return { arch, rows, ...summary('mips', ''), cpu: summary('cpuMips', ' on CPU time') };
 }
 
 function fmt(v: number | undefined | null, digits = 1): string {
@@ -204,17 +217,19 @@ export function printRealReport(r: RealResult, engines: EngineName[]): void {
   console.log(r.arch === 'x86_64'
     ? 'instruction counts: our exact counter between the \'S\' and \'E\' bytes of the same image (no second counter: v86 has no long mode, QEMU none without plugins); QEMU\'s own longer images linear from exact counts'
     : 'instruction counts: our exact counter between the \'S\' and \'E\' bytes of the same image; v86\'s counter checked against it');
-  const header = ['guest', 'engine', 'MIPS', 'median', 'trips', 'instructions', 'icount check', 'result'];
-  const body = r.rows.map((x) => [x.workload, x.engine, x.error ? 'error' : fmt(x.mips), fmt(x.medianMips), String(x.trips ?? '-'),
+  const header = ['guest', 'engine', 'MIPS', 'median', 'CPU MIPS', 'trips', 'instructions', 'icount check', 'result'];
+  const body = r.rows.map((x) => [x.workload, x.engine, x.error ? 'error' : fmt(x.mips), fmt(x.medianMips), fmt(x.cpuMips), String(x.trips ?? '-'),
     x.timedInstructions === undefined ? '-' : x.timedInstructions.toExponential(2), x.countCheck ?? '-', x.checksumCheck ?? '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   console.log([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n'));
   for (const x of r.rows) if (x.error) console.log(`  ${x.engine} ${x.workload}: ${x.error.split('\n')[0]}`);
   console.log(`geometric mean MIPS: ${engines.filter((e) => e in r.geomean).map((e) => `${e} ${fmt(r.geomean[e])}`).join(', ')}`);
-  for (const q of r.ratios) console.log(`${q.name}: ${q.value === null ? '-' : `${q.value.toFixed(2)}x`}`);
+  console.log(`geometric mean CPU MIPS: ${engines.filter((e) => e in r.cpu.geomean).map((e) => `${e} ${fmt(r.cpu.geomean[e])}`).join(', ')}`);
+  for (const q of [...r.ratios, ...r.cpu.ratios]) console.log(`${q.name}: ${q.value === null ? '-' : `${q.value.toFixed(2)}x`}`);
+  // The targets are read on CPU time where every engine has it (wall time moves several-fold under load).
   const goal = (name: string, min: number): string => {
-    const v = r.ratios.find((q) => q.name.endsWith(name))?.value;
+    const v = r.cpu.ratios.find((q) => q.name.endsWith(name))?.value ?? r.ratios.find((q) => q.name.endsWith(name))?.value;
     return v === null || v === undefined ? 'not measured' : v >= min ? 'yes' : 'NO';
   };
   if (r.arch === 'x86_64') console.log(`target (issue 15, point 2): >= 0.50x qemu-system-x86_64 TCG: ${goal('qemu-tcg', 0.5)}`);

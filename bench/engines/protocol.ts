@@ -23,8 +23,9 @@ export interface GuestRun {
   timedSeconds: number;
   /**
    * CPU time (user + system) of the engine's process over the same region, for engines that
-   * run in the child itself (ours, v86); absent for QEMU. On a machine shared with other
-   * work the wall time of one run moved by up to 4x while this moved by 15%.
+   * run in the child itself (ours, v86); for QEMU by difference, as its wall time is. On a
+   * machine shared with other work the wall time of one run moved by up to 4x while this
+   * moved by 15%.
    */
   cpuSeconds?: number;
   /**
