@@ -21,6 +21,7 @@ import { after64, emitInstruction64, interpretAndLeave, type Shared32 } from './
 import { alu64, dec64, inc64, mulForBlock, product, shift64 } from './alu64';
 import { synthRes } from './lazy-flags';
 import { address64, lea64, leaHi } from './address64';
+import { emitString } from './block-strings';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
 /** The CPU's arrays a block may read, by the local name generated code uses for each. */
@@ -79,10 +80,11 @@ export function compileBlock(src: CompileSource, phys: number, linear: number, c
     (src.long64 === true ? 'const H=c.ripHi;let w=0,q=0,fA=0,fB=0,fR=0;' : '');
   code = head + code;
   // The guest's bytes become constants in generated code, never code themselves: every
-  // value spliced in above is a number formatted by this file.
+  // value spliced in above is a number formatted by this file. The function is named for its
+  // physical entry, so a CPU profile (`npm run bench -- --cpu-prof`) gives each block's time.
   let factory: (cl: Uint8Array, ...ops: unknown[]) => (c: unknown) => void;
   try {
-    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', 'SY', 'AD', 'LEA', 'LH', 'MUL', 'PR', `return function block(c){${code}};`) as typeof factory;
+    factory = new Function('cl', 'ALU64', 'INC64', 'DEC64', 'SH64', 'SY', 'AD', 'LEA', 'LH', 'MUL', 'PR', `return function block_${phys.toString(16)}(c){${code}};`) as typeof factory;
   } catch (e) {
     // A generator bug must not take the host down: the interpreter runs this code instead,
     // and the error is kept where the tests look for it.
@@ -140,10 +142,21 @@ function emitPass(src: CompileSource, phys: number, linear: number, pend: number
     const info = decodeForm(window.subarray(0, avail), mode64 ? 64 : 32, avail);
     if (info === null || info.length > avail) break;
     // Forms that may change CS, the mode or the fetch path without moving EIP (far transfers,
-    // INT/IRET, HLT, MOV CR, ...): the opcode-form description marks them; the block stops before.
-    if (info.form.endsBlock) break;
+    // HLT, MOV CR, ...): the opcode-form description marks them; the block stops before.
+    if (info.form.endsBlock === true) break;
     const len = info.length;
     em.off = off; em.k = k; em.next = off + len;
+    if (info.form.endsBlock === 'after') {
+      // INT n, IRET, SYSENTER, SYSEXIT: the interpreter's, from inside the block, which is left
+      // after it whatever it did; the next block is then the run loop's chaining, with no
+      // return to the run loop's lookup and interpreter in between. Not as a block's first
+      // instruction (nothing would be compiled).
+      if (k === 0) break;
+      body.push(`${em.sync()}c.eip=(e0+${off})|0;c.execOne();c.icount=ic0+${k + 1};return;`);
+      em.pend = 0;
+      closed = true; k++; off += len;
+      break;
+    }
     let op = em.b(off), i = off + 1;
     let prefixed = false;
     while (op === 0x66 || op === 0x67 || op === 0xf0 || op === 0xf2 || op === 0xf3 || op === 0x26 || op === 0x2e ||
@@ -401,6 +414,8 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
       em.emit(`r8[${R8_SLOT[op & 7]}]=${em.b(i)};`);
       return 'ok';
     case 0x90: return 'ok';
+    case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad:
+      return emitString(em, op) ? 'ok' : 'generic';
     case 0x98: em.emit('r[0]=(r[0]<<16)>>16;'); return 'ok';
     case 0x99: em.emit('r[2]=r[0]>>31;'); return 'ok';
     case 0xc1: case 0xd1: {
@@ -539,6 +554,8 @@ function emitInnerLoop(em: Emitter, cond: string, target: number): boolean {
   if (h === undefined || h.k === 0) return false;
   // Storing the flags at every pass costs more than the block of its own the head gets
   // otherwise (a loop to its start, whose flags stay in locals): only the same lazy form.
+  // (Measured: closing qsort's byte-swap loop this way, flags stored at its head and back
+  // edge, ran qsort at 107 MIPS against 134 with the block of its own.)
   if (h.pend !== em.pend) return false;
   for (const [a, b] of em.loops) if (h.k > a && h.k <= b) return false;
   em.loops.push([h.k, em.k]);

@@ -31,6 +31,8 @@ export function op0f3a(opcode: number, mnemonic: OpcodeForm['mnemonic'], operand
 export const M = { modrm: true } as const;
 /** A compiled block ends before it. */
 export const END = { endsBlock: true } as const;
+/** A compiled block ends right after it, which the interpreter runs from inside the block. */
+export const END_AFTER = { endsBlock: 'after' } as const;
 export const imm = (i: Immediate): FormOptions => ({ imm: i });
 /** #UD in 64-bit mode (the opcode is gone or is something else there). */
 export const NO64 = { mode64: 'invalid' } as const;

@@ -97,8 +97,13 @@ export interface OpcodeForm {
   readonly lock?: boolean;
   /** The block compiler emits it inline: always, or for register operands only. Absent: interpreted. */
   readonly compiled?: 'always' | 'register';
-  /** A compiled block ends before it (it may change CS, the mode or paging without moving EIP). */
-  readonly endsBlock?: boolean;
+  /**
+   * A compiled block ends before it (it may change CS, the mode or paging without moving EIP),
+   * or, for 'after', right after it: the interpreter runs it from inside the block as the
+   * block's last instruction (a transfer that always leaves: INT n, IRET, SYSENTER, SYSEXIT),
+   * so the run loop can chain straight to the code it reached.
+   */
+  readonly endsBlock?: boolean | 'after';
   /** The CPUID feature bit that advertises it (identity.ts sets it because the form exists). */
   readonly cpuid?: CpuidBit;
   /** Id of its INSTRUCTION_TABLE entry: privilege class, VM exit, PV replacement, lint rule. */

@@ -10,7 +10,7 @@
 // in table-long-mode.ts.
 
 import type { IsaEntry } from './types';
-import { D64, END, F64, M, NO64, imm, op0f, op0f38, op1 } from './form-builders';
+import { D64, END, END_AFTER, F64, M, NO64, imm, op0f, op0f38, op1 } from './form-builders';
 import { IO_QUAL, GP_PV, EMUL_PV, EXIT, HCALL, GP_EMUL, NO_DEVICE_PVH, PVH_DEVICES, entry } from './table-text';
 import { SYSTEM_STATE_ENTRIES } from './table-system-state';
 import { LONG_MODE_ENTRIES } from './table-long-mode';
@@ -263,7 +263,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'iret', rule: 'PV034', mnemonics: ['iret', 'iretd', 'iretw', 'iretq'], title: 'IRET: return from interrupt',
-    class: 'sensitive', forms: [op1(0xcf, ['iret', 'iretd', 'iretq'], '', 'control', END)],
+    class: 'sensitive', forms: [op1(0xcf, ['iret', 'iretd', 'iretq'], '', 'control', END_AFTER)],
     semantics: 'Pops EIP, CS and EFLAGS (and ESP, SS on a privilege change).',
     pvBehaviour: 'a same-ring IRET runs but cannot restore the event mask (IF is not the guest\'s); returning to ring 3 with a changed mask needs Xen',
     pvSeverity: 'warning',
@@ -281,7 +281,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'int', rule: 'PV035', mnemonics: ['int', 'int3', 'into', 'int1'], title: 'INT n: software interrupt',
-    class: 'exit-only', forms: [op1(0xcc, 'int3', '', 'control', END), op1(0xcd, 'int', 'Ib', 'control', { ...imm('b'), ...END }), op1(0xce, 'into', '', 'control', { ...END, ...NO64 }), op1(0xf1, 'int1', '', 'control', END)],
+    class: 'exit-only', forms: [op1(0xcc, 'int3', '', 'control', END), op1(0xcd, 'int', 'Ib', 'control', { ...imm('b'), ...END_AFTER }), op1(0xce, 'into', '', 'control', { ...END, ...NO64 }), op1(0xf1, 'int1', '', 'control', END)],
     semantics: 'Calls the interrupt or trap gate for the vector, checked against the gate DPL.',
     pvBehaviour: 'delivered through the trap table given to set_trap_table (gate DPL from its flags); INT 0x82 is the hypercall trap',
     pvSeverity: null,
@@ -351,7 +351,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'sysenter', rule: 'PV041', mnemonics: ['sysenter'], title: 'SYSENTER: fast system call',
-    class: 'sensitive', forms: [op0f(0x34, 'sysenter', '', 'system', { ...END, cpuid: SEP_FEATURE })],
+    class: 'sensitive', forms: [op0f(0x34, 'sysenter', '', 'system', { ...END_AFTER, cpuid: SEP_FEATURE })],
     semantics: 'Enters ring 0 at the address in the SYSENTER MSRs.',
     pvBehaviour: 'reaches the kernel only through a callback registered with callback_op(CALLBACKTYPE_sysenter)',
     pvSeverity: 'warning', hvm: null,
@@ -362,7 +362,7 @@ export const INSTRUCTION_TABLE: readonly IsaEntry[] = Object.freeze([
   }),
   entry({
     id: 'sysexit', rule: 'PV042', mnemonics: ['sysexit', 'sysexitq'], title: 'SYSEXIT: fast return to ring 3',
-    class: 'privileged', forms: [op0f(0x35, ['sysexit', 'sysexit', 'sysexitq'], '', 'system', { ...END, cpuid: SEP_FEATURE })],
+    class: 'privileged', forms: [op0f(0x35, ['sysexit', 'sysexit', 'sysexitq'], '', 'system', { ...END_AFTER, cpuid: SEP_FEATURE })],
     semantics: 'Returns to ring 3 using EDX/ECX and the SYSENTER_CS MSR.',
     pvBehaviour: GP_PV,
     pvSeverity: 'error', hvm: null,

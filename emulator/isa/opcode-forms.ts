@@ -94,11 +94,12 @@ one(0x9b, 'wait', '', 'x87', { cpuid: FPU });
 one(0x9e, 'sahf', '', 'flags-control'); one(0x9f, 'lahf', '', 'flags-control');
 one(0xa0, 'mov', 'AL, Ob', 'data-move', imm('moffs')); one(0xa1, 'mov', 'eAX, Ov', 'data-move', imm('moffs'));
 one(0xa2, 'mov', 'Ob, AL', 'data-move', imm('moffs')); one(0xa3, 'mov', 'Ov, eAX', 'data-move', imm('moffs'));
-one(0xa4, 'movsb', 'Yb, Xb', 'string'); one(0xa5, ['movsw', 'movsd', 'movsq'], 'Yv, Xv', 'string');
+// MOVS, STOS and LODS without REP are compiled (block-strings.ts); with a prefix they are not.
+one(0xa4, 'movsb', 'Yb, Xb', 'string', { compiled: 'always' }); one(0xa5, ['movsw', 'movsd', 'movsq'], 'Yv, Xv', 'string', { compiled: 'always' });
 one(0xa6, 'cmpsb', 'Xb, Yb', 'string'); one(0xa7, ['cmpsw', 'cmpsd', 'cmpsq'], 'Xv, Yv', 'string');
 one(0xa8, 'test', 'AL, Ib', 'arith', { ...imm('b'), compiled: 'always' }); one(0xa9, 'test', 'eAX, Iz', 'arith', { ...imm('v'), compiled: 'always' });
-one(0xaa, 'stosb', 'Yb, AL', 'string'); one(0xab, ['stosw', 'stosd', 'stosq'], 'Yv, eAX', 'string');
-one(0xac, 'lodsb', 'AL, Xb', 'string'); one(0xad, ['lodsw', 'lodsd', 'lodsq'], 'eAX, Xv', 'string');
+one(0xaa, 'stosb', 'Yb, AL', 'string', { compiled: 'always' }); one(0xab, ['stosw', 'stosd', 'stosq'], 'Yv, eAX', 'string', { compiled: 'always' });
+one(0xac, 'lodsb', 'AL, Xb', 'string', { compiled: 'always' }); one(0xad, ['lodsw', 'lodsd', 'lodsq'], 'eAX, Xv', 'string', { compiled: 'always' });
 one(0xae, 'scasb', 'AL, Yb', 'string'); one(0xaf, ['scasw', 'scasd', 'scasq'], 'eAX, Yv', 'string');
 for (const [op, ops, im] of [[0xc0, 'Eb, Ib', 'b'], [0xc1, 'Ev, Ib', 'b'], [0xd0, 'Eb, 1', 'none'], [0xd1, 'Ev, 1', 'none'], [0xd2, 'Eb, CL', 'none'], [0xd3, 'Ev, CL', 'none']] as const) {
   for (let r = 0; r < 8; r++) {

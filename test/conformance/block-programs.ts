@@ -50,7 +50,7 @@ function mem(rng: Rng, size: string): string {
 /** One random instruction (or a short fixed sequence) of the loop body. */
 function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly string[] = DST, r16: readonly string[] = R16): string {
   const d = pick(rng, dst), s = pick(rng, REGS);
-  switch (rng.below(34)) {
+  switch (rng.below(35)) {
     case 0: case 1: return `${pick(rng, ALU)} ${d}, ${s}`;
     case 2: return `cmp ${d}, ${rng.below(3) ? s : d}\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, dst)}\n  nop`;
     case 3: return `${pick(rng, ALU)} ${d}, ${imm(rng)}`;
@@ -98,6 +98,13 @@ function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly
   nop`;
     case 31: return pick(rng, [`imul ${d}, ${s}`, `imul ${d}, ${mem(rng, 'dword')}`, `imul ${d}, ${mem(rng, 'dword')}, ${imm(rng) | 0}`,
       `imul ${d}, ${mem(rng, 'dword')}, byte ${rng.below(256) - 128}`]);
+    // MOVS/STOS/LODS one element at a time, as gcc's copy loops use them (ESI near EDI; DF set
+    // now and then, which the compiled form leaves to the interpreter).
+    case 33: {
+      const op = pick(rng, ['movsb', 'movsd', 'stosb', 'stosd', 'lodsb', 'lodsd', 'movsw', 'stosw']);
+      const setup = `lea esi, [edi + ${rng.below(64) - 8}]`;
+      return rng.below(6) === 0 ? `${setup}\n  std\n  ${op}\n  cld` : `${setup}\n  ${op}`;
+    }
     default: return rng.below(8) === 0 ? `xor edx, edx\n  mov ecx, ${pick(rng, dst)}\n  div ecx` : `xchg ${d}, ${pick(rng, dst)}`;
   }
 }

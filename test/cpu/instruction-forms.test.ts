@@ -114,18 +114,22 @@ test('docs/rules.md holds exactly what scripts/gen-rules-doc.ts writes from the 
   assert.equal(r.status, 0, r.stderr);
 });
 
-test('a compiled block stops before exactly the forms marked endsBlock', () => {
+test('a compiled block stops before exactly the forms marked endsBlock, and right after those marked after', () => {
   const codeLine = new Uint8Array(64);
   for (const f of LEGACY_FORMS) {
     const insn = encode(f, f.mod === 'mem');
     const len = decodeForm(insn, true)!.length;
-    // NOP (compiled), the form, then HLT: the block holds the NOP alone when the form ends it.
+    // NOP (compiled), the form, then NOP and HLT: the block holds the NOP alone when the form
+    // ends it, and exactly NOP and the form when it ends the block after itself.
     const u8 = new Uint8Array(4096);
     u8[0] = 0x90;
     u8.set(insn.subarray(0, len), 1);
-    u8[1 + len] = 0xf4;
+    u8[1 + len] = 0x90;
+    u8[2 + len] = 0xf4;
     const block = compileBlock({ u8, hasBp: false, breakpoints: new Set() }, 0, 0, codeLine);
     assert.ok(block, `${hex(f)}: no block`);
+    const after = f.endsBlock === 'after';
     assert.equal(block!.count === 1, f.endsBlock === true, `${hex(f)} ${mnemonics(f)[0]}: block of ${block!.count}, endsBlock ${f.endsBlock === true}`);
+    if (after) assert.ok(block!.count === 2 && block!.end === 1 + len, `${hex(f)} ${mnemonics(f)[0]}: block of ${block!.count} ending at ${block!.end}, endsBlock 'after'`);
   }
 });
