@@ -1,8 +1,8 @@
-/* Console output through console_io, a small printf (%s %c %d %u %x, l for 64-bit, width and
-   0 flag), HVM parameters, power-off by sched_op, and the trap handler boot64.inc calls. */
+/* Console output through console_io (printf: format.h's formatting, line-buffered), HVM
+   parameters, power-off by sched_op, and the trap handler boot64.inc calls. */
 #include "xen.h"
 #include "boot64.h"
-#include <stdarg.h>
+#include "../common/format.h"
 
 static char line[256];
 static int used;
@@ -11,35 +11,12 @@ static void flush(void) { if (used) { HCALL(HC_console_io, 0, used, line); used 
 static void putc_(char c) { line[used++] = c; if (c == '\n' || used == (int)sizeof line) flush(); }
 void print(const char *s) { while (*s) putc_(*s++); }
 
-static void put_num(u64 v, u32 base, int neg, int width, char pad) {
-  char buf[24];
-  int n = 0;
-  do { buf[n++] = "0123456789abcdef"[v % base]; v /= base; } while (v);
-  if (neg) buf[n++] = '-';
-  while (width-- > n) putc_(pad);
-  while (n) putc_(buf[--n]);
-}
+static void console_sink(void *ctx, char c) { (void)ctx; putc_(c); }
 
 int printf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  for (; *fmt; fmt++) {
-    if (*fmt != '%') { putc_(*fmt); continue; }
-    fmt++;
-    char pad = ' ';
-    int width = 0, lng = 0;
-    if (*fmt == '0') { pad = '0'; fmt++; }
-    while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
-    while (*fmt == 'l') { lng = 1; fmt++; }
-    switch (*fmt) {
-      case 's': print(va_arg(ap, const char *)); break;
-      case 'c': putc_((char)va_arg(ap, int)); break;
-      case 'd': { s64 v = lng ? va_arg(ap, s64) : va_arg(ap, int); put_num(v < 0 ? -v : v, 10, v < 0, width, pad); break; }
-      case 'u': put_num(lng ? va_arg(ap, u64) : va_arg(ap, u32), 10, 0, width, pad); break;
-      case 'x': put_num(lng ? va_arg(ap, u64) : va_arg(ap, u32), 16, 0, width, pad); break;
-      default: putc_(*fmt);
-    }
-  }
+  format_v(console_sink, 0, fmt, ap);
   va_end(ap);
   return 0;
 }
