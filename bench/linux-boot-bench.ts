@@ -22,12 +22,13 @@ async function runOursBundled(wallSeconds: number): Promise<LinuxOursRun> {
 
 /**
  * Our run is cut off at this many times QEMU's wall time to the marker (and at least
- * OURS_MIN_SECONDS), or at PARAVIRT_LINUX_BENCH_SECONDS of wall time when set. Ours took about
- * 90 s of CPU to the marker (6.15e9 instructions) against QEMU's 5-12 s of wall time, and the
- * shared machine stretches wall time further: a cut at 10x QEMU reported no time at all.
+ * OURS_MIN_SECONDS), or at PARAVIRT_LINUX_BENCH_SECONDS of wall time when set. Ours takes
+ * 65-85 s of CPU to the marker (6.15e9 instructions) against QEMU's 5-21 s of wall time, and
+ * the shared machine stretches wall time further (1,200-1,500 s at load average 35-40): the
+ * cut is a guard against a boot that never ends, not a judgement.
  */
 const OURS_LIMIT_FACTOR = 60;
-const OURS_MIN_SECONDS = 600;
+const OURS_MIN_SECONDS = 3600;
 
 export async function runLinuxBootBench(): Promise<Record<string, number | string>> {
   const fx = linuxFixture();
