@@ -1,5 +1,5 @@
 // The block compiler's 64-bit mode forms (LONG-MODE.md, "Compiled blocks"). Registers are the
-// CPU's halves: the low ones in `r` (cached in locals like 32-bit code for RAX..R9), the high
+// CPU's halves: the low ones in `r` (cached in locals like 32-bit code, all sixteen), the high
 // ones in `h` (the CPU's regsHi). A 32-bit operation is the 32-bit emitter's code plus the
 // high half zeroed. 64-bit ADD/SUB/CMP/logic and shifts/rotates by an immediate are computed
 // on halves, their flags pending in locals (block-emitter.ts); ADC/SBB, INC/DEC and the
@@ -60,9 +60,9 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65 || (op & 0xf0) === 0x40) return 'generic';
   const W = (rex & 8) !== 0;
   const R = (rex & 4) << 1, X = (rex & 2) << 2, B = (rex & 1) << 3;
-  // Byte registers: with any REX, 4..7 are SPL..DIL and 8..15 R8B..R15B (slot r*4); the
-  // register cache folds byte slots into RAX..RDI's locals only, so others are interpreted.
-  const slot8 = (r: number): number => (rex !== 0 ? (r < 8 ? r * 4 : -1) : LEGACY_R8[r]);
+  // Byte registers: with any REX, 4..7 are SPL..DIL and 8..15 R8B..R15B (slot r*4, the low
+  // byte of the register's local).
+  const slot8 = (r: number): number => (rex !== 0 ? r * 4 : LEGACY_R8[r]);
 
   const modrm = (at: number): M64 => {
     const m = em.b(at);
@@ -243,6 +243,7 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
         if (m.mod !== 3) em.attnCheck();
         return 'ok';
       }
+      if ((k === 6 || k === 7) && !W) return divide32(em, k === 7, m.mod === 3 ? `r[${m.rm}]` : null, () => { address(m); em.read32('v'); });
       if (m.mod !== 3 || k === 1 || k > 3) return 'generic';
       const x = m.rm;
       if (k === 0) {
@@ -441,6 +442,7 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     case 0xff: {
       const m = modrm(i);
       const k = m.reg & 7;
+      if (k === 2 || k === 4) return indirect(em, k === 2, m);
       if (k > 1 || m.mod !== 3) return 'generic';
       const x = m.rm;
       if (W) {
@@ -474,6 +476,9 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       return 'ok';
     }
     case 0x90: if (B) return 'generic'; return 'ok';
+    // CLD/STD: DF is a plain bit of EFLAGS (the string instructions read it there).
+    case 0xfc: em.emit('c.flags&=-1025;'); return 'ok';
+    case 0xfd: em.emit('c.flags|=1024;'); return 'ok';
     case 0x98: if (W) em.emit('h[0]=r[0]>>31;'); else em.emit('r[0]=(r[0]<<16)>>16;h[0]=0;'); return 'ok';
     case 0x99: if (W) em.emit('r[2]=h[0]>>31;h[2]=r[2];'); else em.emit('r[2]=r[0]>>31;h[2]=0;'); return 'ok';
     case 0xc1: case 0xd1: {
@@ -602,12 +607,44 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       return 'generic';
   }
 
+  /**
+   * CALL/JMP r/m64: the target read first (a fault leaves everything as it was); a target
+   * outside this block's half of the sign-extended range (RIP's high half would change) is
+   * the interpreter's, before anything changed.
+   */
+  function indirect(em: Emitter, call: boolean, m: M64): Result {
+    if (m.mod === 3) em.emit(`a=r[${m.rm}];b=h[${m.rm}];`);
+    else { address(m); read64(); em.emit('a=v;b=w;'); }
+    em.emit(`if(b!==H||(a>>31)!==H)${interpretAndLeave(em)}`);
+    if (call) push64(`((e0+${em.next})|0)`, `(((e0+${em.next})|0)>>31)`);
+    em.emit(em.exitText('a', em.k + 1));
+    return 'end';
+  }
+
   function push64(lo: string, hi: string): void {
     em.emit(`${stackAt(-8)}if(L!==L)${interpretAndLeave(em)}`);
     write64(lo, hi);
     em.emit(setRsp('L'));
     em.attnCheck();
   }
+}
+
+/**
+ * DIV/IDIV of EDX:EAX by a 32-bit operand (`src` a register, or null: `load` puts the memory
+ * operand in v). The quotients that fit, computed as the interpreter computes them (arith.ts);
+ * a zero divisor, a wide dividend or an overflow runs the interpreter's instruction in place
+ * (it raises #DE). No flag changes either way, so pending flags stay pending.
+ */
+function divide32(em: Emitter, signed: boolean, src: string | null, load: () => void): 'ok' {
+  if (src === null) { load(); src = 'v'; }
+  const slow = `${em.sync()}c.eip=${E(em.off)};c.execOne();${after64(em)}`;
+  if (signed) {
+    em.emit(`a=(${src})|0;b=r[0];if(a!==0&&r[2]===(b>>31)&&!(b===-2147483648&&a===-1)){r[0]=Math.trunc(b/a)|0;r[2]=(b%a)|0;h[0]=0;h[2]=0;}else{${slow}}`);
+  } else {
+    em.emit(`a=(${src})>>>0;b=r[0]>>>0;if(a!==0&&r[2]===0){r[0]=Math.floor(b/a)|0;r[2]=(b%a)|0;h[0]=0;h[2]=0;}else{${slow}}`);
+  }
+  if (src === 'v') em.attnCheck();
+  return 'ok';
 }
 
 /** The run loop's check after an interpreted instruction, with 64-bit mode's extra conditions. */

@@ -28,7 +28,7 @@ export const WRITE_BACK = '@WB@', RELOAD = '@RL@';
  */
 export function cacheRegisters(code: string): { head: string; code: string } {
   if (code.includes('r16[')) return { head: '', code: code.replaceAll(WRITE_BACK, '').replaceAll(RELOAD, '') };
-  const used = new Set([...code.matchAll(/\br\[(\d)\]/g)].map((m) => Number(m[1])));
+  const used = new Set([...code.matchAll(/\br\[(\d+)\]/g)].map((m) => Number(m[1])));
   for (const m of code.matchAll(/\br8\[(\d+)\]/g)) used.add(Number(m[1]) >> 2);
   // 64-bit blocks: the high halves (`h[N]`, all sixteen) as locals HIN the same way.
   const usedHi = new Set([...code.matchAll(/\bh\[(\d+)\]/g)].map((m) => Number(m[1])));
@@ -37,7 +37,7 @@ export function cacheRegisters(code: string): { head: string; code: string } {
   // Only registers the block assigns go back: the others still hold in the array what their
   // locals hold (loaded at entry or after an interpreted instruction), and every exit and
   // slow path is shorter by the stores it does not need.
-  const dirty = new Set([...code.matchAll(/\br\[(\d)\]=(?!=)/g)].map((m) => Number(m[1])));
+  const dirty = new Set([...code.matchAll(/\br\[(\d+)\]=(?!=)/g)].map((m) => Number(m[1])));
   for (const m of code.matchAll(/\br8\[(\d+)\]=(?!=)/g)) dirty.add(Number(m[1]) >> 2);
   const dirtyHi = new Set([...code.matchAll(/\bh\[(\d+)\]=(?!=)/g)].map((m) => Number(m[1])));
   const local = code
@@ -46,7 +46,7 @@ export function cacheRegisters(code: string): { head: string; code: string } {
       return `R${n}=(R${n}&${~(255 << sh)})|(((${x})&255)<<${sh});`;
     })
     .replace(/\br8\[(\d+)\]/g, (_, s: string) => `((R${Number(s) >> 2}>>>${(Number(s) & 1) * 8})&255)`)
-    .replace(/\br\[(\d)\]/g, 'R$1')
+    .replace(/\br\[(\d+)\]/g, 'R$1')
     .replace(/\bh\[(\d+)\]/g, 'HI$1');
   const back = regs.filter((n) => dirty.has(n)).map((n) => `r[${n}]=R${n};`).join('') +
     his.filter((n) => dirtyHi.has(n)).map((n) => `h[${n}]=HI${n};`).join('');
