@@ -17,7 +17,7 @@
 import type { Block } from './block-cache';
 import { decodeForm } from '../isa/decode';
 import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
-import { after64, emitInstruction64, interpretAndLeave, type Shared32 } from './block-compiler64';
+import { after64, emitInstruction64, interpretAndLeave, leavesHalf, type Shared32 } from './block-compiler64';
 import { alu64, dec64, inc64, mulForBlock, product, shift64 } from './alu64';
 import { synthRes } from './lazy-flags';
 import { address64, lea64, leaHi } from './address64';
@@ -522,7 +522,7 @@ function emitJcc(em: Emitter, cc: number, d: number, jump64 = false): 'ok' | 'lo
   // does not pay a block entry every two or three instructions.
   // In 64-bit mode there is no limit; a target outside the sign-extended 32-bit range (RIP's
   // high half changes) is the interpreter's.
-  const check = jump64 ? `if(((e0+${target})|0)!==e0+${target})${interpretAndLeave(em)}` : em.limitCheck(`(e0+${target})|0`);
+  const check = jump64 ? `if${leavesHalf(target)}${interpretAndLeave(em)}` : em.limitCheck(`(e0+${target})|0`);
   em.emit(`if(${cond}){${check}${em.exitText(`(e0+${target})|0`, done)}}`);
   return 'ok';
 }

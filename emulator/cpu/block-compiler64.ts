@@ -37,6 +37,12 @@ const LEGACY_R8 = [0, 4, 8, 12, 1, 5, 9, 13];
 /** RIP's low half at offset x of the block (the run loop keeps a block off a page where it would wrap). */
 const E = (x: number): string => `(e0+${x})|0`;
 
+/**
+ * A direct transfer's target (offset from the block's entry) that RIP's low half cannot carry
+ * alone: outside int32, or across 0 or 2^31 where the high half (H, the sign of e0) changes.
+ */
+export const leavesHalf = (target: number): string => `(((e0+${target})|0)!==e0+${target}||((e0+${target})>>31)!==H)`;
+
 /** Run this instruction in the interpreter and leave the block after it (state synced first). */
 export function interpretAndLeave(em: Emitter): string {
   return `{${em.sync()}c.eip=${E(em.off)};c.execOne();c.icount=ic0+${em.k + 1};return;}`;
@@ -582,13 +588,13 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       const target = em.next + (op === 0xeb ? em.s8(i) : em.u32(i));
       if (target === 0 && em.canLoop) { sh.emitBackEdge(em, null); return 'loop'; }
       if (em.canFollow(target)) return 'follow';
-      em.emit(`if(((e0+${target})|0)!==e0+${target})${interpretAndLeave(em)}`);
+      em.emit(`if${leavesHalf(target)}${interpretAndLeave(em)}`);
       em.emit(em.exitText(E(target), em.k + 1));
       return 'end';
     }
     case 0xe8: {
       const target = em.next + em.u32(i);
-      em.emit(`if(((e0+${target})|0)!==e0+${target})${interpretAndLeave(em)}`);
+      em.emit(`if${leavesHalf(target)}${interpretAndLeave(em)}`);
       // The return address: in this page, which is never the last below a 2 GiB boundary.
       push64(String(`((e0+${em.next})|0)`), `(((e0+${em.next})|0)>>31)`);
       if (em.canFollow(target)) return 'follow';
@@ -598,8 +604,9 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     case 0xc3:
       em.emit(`${stackAt(0)}if(L!==L)${interpretAndLeave(em)}`);
       read64();
-      // A return address outside the sign-extended 32-bit range: the interpreter's (RIP's high half).
-      em.emit(`if(w!==(v>>31))${interpretAndLeave(em)}`);
+      // A return address outside this half of the sign-extended 32-bit range: the interpreter's
+      // (RIP's high half changes).
+      em.emit(`if(w!==H||(v>>31)!==H)${interpretAndLeave(em)}`);
       em.emit(setRsp('L+8'));
       em.emit(em.exitText('v', em.k + 1));
       return 'end';

@@ -86,3 +86,47 @@ test('64-bit blocks on far addresses agree with the interpreter (far data, far s
   assert.equal(q(a.m, R.SCRATCH + 16), 0xffff800000208000n, 'RSP back where the loop started');
   assert.deepEqual(a.m.readPhysical(0x400000, 0x8000), b.m.readPhysical(0x400000, 0x8000), 'the far window\'s memory');
 });
+
+// A JMP in a block on page 0 to -16 (0xFFFFFFFFFFFFFFF0): RIP's low half stays an int32, but
+// its high half changes from 0 to all ones. The block must hand that jump to the interpreter
+// (taking the low half alone lands at 0x00000000FFFFFFF0, unmapped here: #PF). The code is
+// written as bytes: at 0x1000 `mov eax, 5; jmp -16`, at the top of the address space (2 MiB
+// page at physical 6 MiB) `mov rcx, 0x77; jmp rdx`, back to the body.
+const ACROSS_ZERO = `
+  mov rax, pd + 7
+  mov [pdpt_hi + 511 * 8], rax
+  mov qword [pd + 511 * 8], 0x600087
+  mov rax, cr3
+  mov cr3, rax
+  mov dword [0x1000], 0x000005b8
+  mov dword [0x1004], 0xefe6e900
+  mov word [0x1008], 0xffff
+  mov dword [0x7ffff0], 0x77c1c748
+  mov dword [0x7ffff4], 0xff000000
+  mov byte [0x7ffff8], 0xe2
+  lea rdx, [rel .back]
+  xor ecx, ecx
+  mov eax, 0x1000
+  jmp rax
+.back:
+  mov [R_SCRATCH], rcx
+  mov [R_SCRATCH + 8], rax
+`;
+
+test('a compiled jump across 0 changes RIP\'s high half (the interpreter takes it)', () => {
+  const runAcross = (compiled: boolean): Machine => {
+    const code = assemble(longKernelSource(ACROSS_ZERO), 32, 0x100000);
+    const m = new Machine({ mode: 'hvm', memoryMiB: 16 });
+    m.load({ memory: [{ paddr: 0x100000, bytes: code }], entry: { kind: 'flat32', eip: 0x100000, regs: { esp: STACKS.rsp } }, description: 'across zero' });
+    m.cpu.blockThreshold = compiled ? 1 : 0;
+    m.run(1_000_000);
+    return m;
+  };
+  const a = runAcross(true), b = runAcross(false);
+  assert.ok((a.cpu.blocks?.compiled ?? 0) > 0, 'blocks were compiled');
+  for (const m of [b, a]) {
+    assert.equal(q(m, R.VEC), 0xffffffffffffffffn, 'no event');
+    assert.equal(q(m, R.SCRATCH), 0x77n, 'the code at 0xFFFFFFFFFFFFFFF0 ran');
+    assert.equal(q(m, R.SCRATCH + 8), 5n);
+  }
+});
