@@ -5,26 +5,10 @@
 // source package ships without extras/mini-os; no npm package carries it), so this kernel
 // makes the same hypercalls in the same order.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
-const REPO = join(__dirname, '..', '..');
-const DIR = join(REPO, 'test', 'guests', 'mini-domu');
+import { buildDomu } from './build-domu';
 
 /** Builds both flavours; a string saying why when Xen's headers cannot be fetched. */
-export function buildMiniDomu(): { pv: string; pvh: string } | string {
-  try {
-    execFileSync('bash', [join(REPO, 'scripts', 'fetch-debs.sh'), 'libxen-dev'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    return `Xen's public headers (libxen-dev) could not be fetched: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? e}`;
-  }
-  execFileSync('make', ['-s', '-C', DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const pv = join(DIR, 'build', 'mini-domu-pv.elf');
-  const pvh = join(DIR, 'build', 'mini-domu-pvh.elf');
-  if (!existsSync(pv) || !existsSync(pvh)) throw new Error('make built no mini-domu kernels');
-  return { pv, pvh };
-}
+export function buildMiniDomu(): { pv: string; pvh: string } | string { return buildDomu('test/guests/mini-domu', 'mini-domu'); }
 
 /** The start-of-day lines in the order Mini-OS prints its own, for a flavour. */
 export function startOfDay(flavour: 'pv' | 'pvh'): RegExp[] {
