@@ -15,8 +15,8 @@
 // the same.
 
 import { CC_ADD64, CC_DEC, CC_INC, CC_SHIFT, CC_SUB64, Emitter, P_LOGIC64, P_SHIFT64, RELOAD } from './block-emitter';
+import { divide32, emitMore64, incDecMem32, indirect64, type M64, type Ops64, type Result } from './block-more64';
 
-type Result = 'ok' | 'end' | 'loop' | 'follow' | 'generic';
 
 /** Hooks into block-compiler.ts (no import cycle): the 32-bit emitter's loop and shift code. */
 export interface Shared32 {
@@ -24,13 +24,6 @@ export interface Shared32 {
   emitBackEdge(em: Emitter, cond: string | null): void;
   emitShift(em: Emitter, kind: number, x: number, cnt: number): 'ok';
 }
-
-/**
- * A ModR/M operand: `addr` the linear number (NaN: interpret), `lea32` the 32-bit sum; for
- * register-based forms `args` (the address64/lea64 arguments), `conds` (every register
- * sign-extended 32-bit) and `sum` (the address then).
- */
-interface M64 { mod: number; reg: number; rm: number; len: number; addr: string; lea32: string; args: string; conds?: string; sum?: string }
 
 const LEGACY_R8 = [0, 4, 8, 12, 1, 5, 9, 13];
 
@@ -191,6 +184,7 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
 
   /** A 16-bit register write: the low 16 bits replaced, the rest of the register kept. */
   const set16 = (n: number, val: string): void => { em.emit(`r[${n}]=(r[${n}]&-65536)|((${val})&65535);`); };
+  const ops: Ops64 = { modrm, address, read64, set32, set64, push64 };
   if (o16) {
     switch (op) {
       case 0x89: case 0x8b: {
@@ -249,7 +243,7 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
         if (m.mod !== 3) em.attnCheck();
         return 'ok';
       }
-      if ((k === 6 || k === 7) && !W) return divide32(em, k === 7, m.mod === 3 ? `r[${m.rm}]` : null, () => { address(m); em.read32('v'); });
+      if ((k === 6 || k === 7) && !W) return divide32(em, ops, k === 7, m);
       if (m.mod !== 3 || k === 1 || k > 3) return 'generic';
       const x = m.rm;
       if (k === 0) {
@@ -448,7 +442,8 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     case 0xff: {
       const m = modrm(i);
       const k = m.reg & 7;
-      if (k === 2 || k === 4) return indirect(em, k === 2, m);
+      if (k === 2 || k === 4) return indirect64(em, ops, k === 2, m);
+      if (k <= 1 && m.mod !== 3 && !W) return incDecMem32(em, ops, k === 1, m);
       if (k > 1 || m.mod !== 3) return 'generic';
       const x = m.rm;
       if (W) {
@@ -482,9 +477,6 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       return 'ok';
     }
     case 0x90: if (B) return 'generic'; return 'ok';
-    // CLD/STD: DF is a plain bit of EFLAGS (the string instructions read it there).
-    case 0xfc: em.emit('c.flags&=-1025;'); return 'ok';
-    case 0xfd: em.emit('c.flags|=1024;'); return 'ok';
     case 0x98: if (W) em.emit('h[0]=r[0]>>31;'); else em.emit('r[0]=(r[0]<<16)>>16;h[0]=0;'); return 'ok';
     case 0x99: if (W) em.emit('r[2]=h[0]>>31;h[2]=r[2];'); else em.emit('r[2]=r[0]>>31;h[2]=0;'); return 'ok';
     case 0xc1: case 0xd1: {
@@ -611,21 +603,7 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
       em.emit(em.exitText('v', em.k + 1));
       return 'end';
     default:
-      return 'generic';
-  }
-
-  /**
-   * CALL/JMP r/m64: the target read first (a fault leaves everything as it was); a target
-   * outside this block's half of the sign-extended range (RIP's high half would change) is
-   * the interpreter's, before anything changed.
-   */
-  function indirect(em: Emitter, call: boolean, m: M64): Result {
-    if (m.mod === 3) em.emit(`a=r[${m.rm}];b=h[${m.rm}];`);
-    else { address(m); read64(); em.emit('a=v;b=w;'); }
-    em.emit(`if(b!==H||(a>>31)!==H)${interpretAndLeave(em)}`);
-    if (call) push64(`((e0+${em.next})|0)`, `(((e0+${em.next})|0)>>31)`);
-    em.emit(em.exitText('a', em.k + 1));
-    return 'end';
+      return emitMore64(em, ops, op, i, W);
   }
 
   function push64(lo: string, hi: string): void {
@@ -634,24 +612,6 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     em.emit(setRsp('L'));
     em.attnCheck();
   }
-}
-
-/**
- * DIV/IDIV of EDX:EAX by a 32-bit operand (`src` a register, or null: `load` puts the memory
- * operand in v). The quotients that fit, computed as the interpreter computes them (arith.ts);
- * a zero divisor, a wide dividend or an overflow runs the interpreter's instruction in place
- * (it raises #DE). No flag changes either way, so pending flags stay pending.
- */
-function divide32(em: Emitter, signed: boolean, src: string | null, load: () => void): 'ok' {
-  if (src === null) { load(); src = 'v'; }
-  const slow = `${em.sync()}c.eip=${E(em.off)};c.execOne();${after64(em)}`;
-  if (signed) {
-    em.emit(`a=(${src})|0;b=r[0];if(a!==0&&r[2]===(b>>31)&&!(b===-2147483648&&a===-1)){r[0]=Math.trunc(b/a)|0;r[2]=(b%a)|0;h[0]=0;h[2]=0;}else{${slow}}`);
-  } else {
-    em.emit(`a=(${src})>>>0;b=r[0]>>>0;if(a!==0&&r[2]===0){r[0]=Math.floor(b/a)|0;r[2]=(b%a)|0;h[0]=0;h[2]=0;}else{${slow}}`);
-  }
-  if (src === 'v') em.attnCheck();
-  return 'ok';
 }
 
 /** The run loop's check after an interpreted instruction, with 64-bit mode's extra conditions. */
