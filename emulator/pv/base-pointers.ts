@@ -48,7 +48,14 @@ export function newBaseptr(d: PvDomain, mfn: number): number {
 export function baseptrCr3(d: PvDomain): number { return d.width === 64 ? d.v64.kernelTable * PAGE : d.cpu.cr3 | 0; }
 
 /** The frame a CR3 value the guest writes names (xen_cr3_to_pfn for a 64-bit guest). */
-export function cr3ToMfn(d: PvDomain, cr3: number): number { return d.width === 64 ? Math.floor(cr3 / PAGE) % 0x1000000 : cr3 >>> 12; }
+/**
+ * The frame a CR3 value names, from its two halves: xen_cr3_to_pfn, all of bits 12-63 for a
+ * 64-bit guest (so a set bit 63 or any bit above the machine's frames names no frame and the
+ * MOV is refused), the low 32 bits' frame for a PAE guest. Exact: at most 2^52.
+ */
+export function cr3ToMfn(d: PvDomain, lo: number, hi = 0): number {
+  return d.width === 64 ? (hi >>> 0) * 0x100000 + (lo >>> 12) : lo >>> 12;
+}
 
 /** MMUEXT_NEW_USER_BASEPTR: a 64-bit guest's user L4 (0 drops it); a PAE guest has none. */
 export function newUserBaseptr(d: PvDomain, mfn: number): number {

@@ -19,7 +19,7 @@ import { PvKind } from '../trace/record-kinds';
 import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName } from './hypercall-table';
 import { BATCH_SLICE, Continuation } from './continuation';
 import { multicallEntryLayout } from './layouts';
-import { ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
+import { joinAddress, ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
 import { iret64 } from './iret64';
 import { callbackOp64, setCallbacks64, setSegmentBase, setTrapTable64 } from './hypercalls64';
 import { MACH2PHYS_VIRT_END_64, MACH2PHYS_VIRT_START_64 } from './abi64';
@@ -119,8 +119,13 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   },
   sched_op_compat: (d, a) => schedOp(d, a.lo(0), a.addr(1), true),
   platform_op: null,
-  set_debugreg: (d, a) => setDebugReg(d, a.lo(0), a.lo(1)),
-  get_debugreg: (d, a) => { const v = getDebugReg(d, a.lo(0)); return v === null ? -ENODEV : v | 0; },
+  set_debugreg: (d, a) => setDebugReg(d, a.lo(0), a.lo(1), a.hi(1)),
+  get_debugreg: (d, a) => {
+    const v = getDebugReg(d, a.lo(0));
+    if (v === null) return -ENODEV;
+    // Exact as a number: set_debugreg only lets canonical addresses into DR0-DR3 (access_ok).
+    return d.width === 64 ? joinAddress(v[0], v[1]) : v[0] | 0;
+  },
   update_descriptor: (d, a) => (d.width === 64
     ? updateDescriptor(d, a.lo(0) + a.hi(0) * 0x100000000, a.lo(1), a.hi(1))
     : updateDescriptor(d, a.lo(0) + a.lo(1) * 0x100000000, a.lo(2), a.lo(3))),

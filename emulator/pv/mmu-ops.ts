@@ -57,12 +57,16 @@ export function mmuUpdate(d: PvDomain, reqs: number, count: number, pdone: numbe
   const slice = Math.min(count, BATCH_SLICE);
   let done = 0, rc = 0;
   for (; done < slice; done++) {
-    let ptr: number, lo: number, hi: number;
+    let ptrLo: number, ptrHi: number, lo: number, hi: number;
     try {
-      ptr = a.u64(reqs + done * 16); lo = a.u32(reqs + done * 16 + 8); hi = a.u32(reqs + done * 16 + 12);
+      ptrLo = a.u32(reqs + done * 16); ptrHi = a.u32(reqs + done * 16 + 4);
+      lo = a.u32(reqs + done * 16 + 8); hi = a.u32(reqs + done * 16 + 12);
     } catch (e) { if (e instanceof GuestFault) { rc = -EFAULT; break; } throw e; }
-    const cmd = ptr % 4;
-    ptr -= cmd;
+    // The command is the low 3 bits (Xen: ptr & (sizeof(l1_pgentry_t) - 1), 8-byte entries for
+    // both widths), taken from the low half: the 64-bit ptr as one number rounds above 2^53
+    // and would lose them. The address is exact below 2^53 and beyond the domain above it.
+    const cmd = ptrLo & 7;
+    const ptr = (ptrHi >>> 0) * 0x100000000 + ((ptrLo & ~7) >>> 0);
     if (cmd === MMU_NORMAL_PT_UPDATE || cmd === MMU_PT_UPDATE_PRESERVE_AD) {
       rc = ptUpdate(d, ptr, lo | 0, hi | 0, cmd === MMU_PT_UPDATE_PRESERVE_AD);
     } else if (cmd === MMU_MACHPHYS_UPDATE) {

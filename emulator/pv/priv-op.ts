@@ -116,9 +116,9 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
   if (user) return null; // the rest are for the kernel only
   const modrm = dec.modrmByte;
   const reg = ((modrm >>> 3) & 7) | ((dec.rex & 4) << 1), rm = (modrm & 7) | ((dec.rex & 1) << 3);
-  // A general register as MOV CR/DR sees it: all 64 bits in 64-bit mode, else the low 32.
-  const getReg = (n: number) => (wide ? joinAddress(r[n], rh[n]) : r[n] | 0);
-  const setReg = (n: number, v: number) => { if (wide) { const [lo, hi] = splitValue(v); r[n] = lo; rh[n] = hi; } else r[n] = v | 0; };
+  // A register written by MOV from CR/DR: all 64 bits in 64-bit mode, else the low 32. A
+  // 64-bit register's value is taken as its two halves, never as one number (which rounds above 2^53).
+  const setReg = (n: number, lo: number, hi: number) => { r[n] = lo | 0; if (wide) rh[n] = hi | 0; };
   // 32-bit results (RDTSC, RDMSR) clear the high halves of RAX and RDX in 64-bit mode.
   const zeroHighHalves = () => { if (wide) { rh[0] = 0; rh[2] = 0; } };
   const cr2At = d.events.vcpuPa + vcpuInfoLayout(d.width).cr2;
@@ -152,16 +152,20 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
           // CR2 holds whatever was written to it: its halves are copied, as a double would round it above 2^53.
           if (wide) { r[rm] = d.mem.i32[cr2At >>> 2]; rh[rm] = d.mem.i32[(cr2At + 4) >>> 2]; return done('mov from cr2'); }
           v = d.mem.i32[cr2At >>> 2]; break;
-        case 3: v = baseptrCr3(d); break;
+        case 3: {
+          const cr3 = baseptrCr3(d); // a frame's address: below 2^52, exact
+          setReg(rm, cr3, Math.floor(cr3 / 0x100000000));
+          return done('mov from cr3');
+        }
         case 4: v = cpu.cr4 & (CR4_GUEST | CR4_VISIBLE); break;
         default: return null;
       }
-      setReg(rm, reg === 3 || reg === 2 ? v : v >>> 0);
+      setReg(rm, v, 0);
       return done(`mov from cr${reg}`);
     }
     case 'mov-to-cr': { // MOV CRn, r
       if ((modrm >>> 6) !== 3) return null;
-      const v = getReg(rm);
+      const v = r[rm]!;
       switch (reg) {
         case 0: {
           const view = (cpu.cr0 & ~8) | (d.ts ? 8 : 0);
@@ -173,7 +177,7 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
           d.mem.store32(cr2At, r[rm]);
           if (wide) d.mem.store32(cr2At + 4, rh[rm]);
           break;
-        case 3: if (newBaseptr(d, cr3ToMfn(d, v)) !== 0) return null; break;
+        case 3: if (newBaseptr(d, cr3ToMfn(d, v, wide ? rh[rm]! : 0)) !== 0) return null; break;
         case 4: {
           // pv_fixup_guest_cr4: the guest's bits are taken (all four are in our CPUID policy),
           // the rest of what it wrote is ignored; the CPU runs with the guest's TSD/DE/FSGSBASE/OSXSAVE.
@@ -184,17 +188,16 @@ export function emulatePrivileged(d: PvDomain): Emulated | Raised | null {
       }
       return done(`mov to cr${reg}`);
     }
-    case 'mov-from-dr': { // MOV r32, DRn (Xen's get_debugreg rules: debug-regs.ts)
-      // debug-regs.ts holds 32-bit values so far: a 64-bit kernel's MOV DR is not emulated (Xen does emulate it).
-      if ((modrm >>> 6) !== 3 || wide) return null;
+    case 'mov-from-dr': { // MOV r, DRn (Xen's get_debugreg rules: debug-regs.ts)
+      if ((modrm >>> 6) !== 3) return null;
       const v = getDebugReg(d, reg);
       if (v === null) return { raise: UD };
-      r[rm] = v | 0;
+      setReg(rm, v[0], v[1]);
       return done(`mov from dr${reg}`);
     }
-    case 'mov-to-dr': { // MOV DRn, r32 (Xen's set_debugreg: -ENODEV is #UD, the other refusals #GP)
-      if ((modrm >>> 6) !== 3 || wide) return null;
-      const rc = setDebugReg(d, reg, r[rm] >>> 0);
+    case 'mov-to-dr': { // MOV DRn, r (Xen's set_debugreg: -ENODEV is #UD, the other refusals #GP)
+      if ((modrm >>> 6) !== 3) return null;
+      const rc = setDebugReg(d, reg, r[rm]! >>> 0, wide ? rh[rm]! >>> 0 : 0);
       if (rc === -ENODEV) return { raise: UD };
       if (rc !== 0) return null;
       return done(`mov to dr${reg}`);

@@ -15,8 +15,8 @@ import type { XenDomainServices } from './services';
 export const VMASST_TYPE_runstate_update_flag = 5;
 /** Xen's lower bound on a periodic timer's period (1 ms). */
 const MIN_PERIOD_NS = 1_000_000;
-/** Periods beyond this would overflow Xen's s_time_t arithmetic (STIME_DELTA_MAX). */
-const MAX_PERIOD_NS = 2 ** 62;
+/** Periods at or above 2^62 ns would overflow Xen's s_time_t arithmetic (above STIME_DELTA_MAX, 2^62 - 1): the high half's limit. */
+const MAX_PERIOD_HI = 0x40000000;
 
 export class VcpuState {
   /** Timers in machine ticks (Infinity = not armed). */
@@ -136,8 +136,10 @@ export function vcpuOp(x: VcpuOpContext, cmd: number, vcpuId: number, arg: numbe
       x.host.shutdown(0);
       return 0;
     case VCPUOP.set_periodic_timer: {
-      const period = g.u64(arg);
-      if (period < MIN_PERIOD_NS || period > MAX_PERIOD_NS) return -EINVAL;
+      // Checked by halves: 2^62 - 1 and 2^62 are one double, and Xen takes the first, refuses the second.
+      const lo = g.u32(arg), hi = g.u32(arg + 4);
+      if ((hi === 0 && lo < MIN_PERIOD_NS) || hi >= MAX_PERIOD_HI) return -EINVAL;
+      const period = hi * 0x100000000 + lo; // at most 2^62: rounding by < 1 us is nothing to a timer of 146 years
       v.periodicNs = period;
       v.periodicAt = clock.ticks() + clock.nsToTicks(period);
       return 0;

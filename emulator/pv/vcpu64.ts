@@ -12,6 +12,7 @@ import { joinAddress, splitValue } from './hypercall-args';
 export interface Vcpu64Saved {
   kernelMode: boolean; kernelTable: number; userTable: number; otherGsBase: number;
   syscall: number; syscallMasksEvents: boolean; syscall32: number; sysenter: number; nmi: number; failsafeMasksEvents: boolean; sysenterMasksEvents?: boolean;
+  drHi?: number[];
 }
 
 export class Vcpu64 {
@@ -31,13 +32,15 @@ export class Vcpu64 {
   /** The failsafe and sysenter callbacks were registered with CALLBACKF_mask_events. */
   failsafeMasksEvents = false;
   sysenterMasksEvents = false;
+  /** Upper halves of DR0-DR3 (the CPU keeps the lower ones); see debug-regs.ts. */
+  drHi = [0, 0, 0, 0];
 
   save(): Vcpu64Saved {
     const { kernelMode, kernelTable, userTable, otherGsBase, syscall, syscallMasksEvents, syscall32, sysenter, nmi, failsafeMasksEvents, sysenterMasksEvents } = this;
-    return { kernelMode, kernelTable, userTable, otherGsBase, syscall, syscallMasksEvents, syscall32, sysenter, nmi, failsafeMasksEvents, sysenterMasksEvents };
+    return { kernelMode, kernelTable, userTable, otherGsBase, syscall, syscallMasksEvents, syscall32, sysenter, nmi, failsafeMasksEvents, sysenterMasksEvents, drHi: [...this.drHi] };
   }
 
-  load(s: Vcpu64Saved): void { Object.assign(this, s); }
+  load(s: Vcpu64Saved): void { Object.assign(this, s); this.drHi = [...(s.drHi ?? [0, 0, 0, 0])]; }
 }
 
 /** The running GS base as an address number. */

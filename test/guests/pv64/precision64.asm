@@ -1,0 +1,128 @@
+; 64-bit values a double cannot hold, through the paths where the hypervisor reads a 64-bit
+; guest value: the debug registers (set_debugreg/get_debugreg and the emulated MOV to/from
+; DRn, with Xen's checks), the emulated MOV to CR3 (bits above the frame number), mmu_update's
+; command bits and vcpu_op's periodic timer limit. Prints "name=<16 hex digits>" for
+; test/pv64/precision.test.ts. The #GP handler counts faults and skips the 3-byte MOV.
+bits 64
+default rel
+%include "pv64-common.inc"
+
+section .bss
+gp_count: resq 1
+req: resq 2
+period: resq 1
+
+section .data
+align 16
+traps:
+    TRAP 13, 0, gp_handler
+    dq 0, 0
+
+PV_ENTRY
+    HYPERVISOR_set_trap_table traps
+
+    ; set_debugreg/get_debugreg: all 64 bits of a user address (its high half is not the
+    ; low half's sign), Xen's range and the non-canonical hole refused, DR7's upper half reserved.
+    mov rax, 0x00007fff12345678
+    HYPERVISOR_set_debugreg 0, rax
+    SHOW "set_dr0_user", rax
+    HYPERVISOR_get_debugreg 0
+    SHOW "get_dr0_user", rax
+    mov rax, 0xffffffff80123458
+    HYPERVISOR_set_debugreg 1, rax
+    SHOW "set_dr1_kernel", rax
+    HYPERVISOR_get_debugreg 1
+    SHOW "get_dr1_kernel", rax
+    mov rax, 0xffff800000001000           ; Xen's own range
+    HYPERVISOR_set_debugreg 2, rax
+    SHOW "set_dr2_xen", rax
+    mov rax, 0x0000800000000000           ; non-canonical
+    HYPERVISOR_set_debugreg 2, rax
+    SHOW "set_dr2_noncanonical", rax
+    mov rax, 0xffff880000000000           ; the first address above Xen's range
+    HYPERVISOR_set_debugreg 2, rax
+    SHOW "set_dr2_above_xen", rax
+    mov rax, 0x0000000100000000           ; DR7's upper half is reserved
+    HYPERVISOR_set_debugreg 7, rax
+    SHOW "set_dr7_high", rax
+    mov rax, 0x00000001ffff0ff0
+    HYPERVISOR_set_debugreg 6, rax
+    SHOW "set_dr6_high", rax
+    HYPERVISOR_get_debugreg 7
+    SHOW "get_dr7", rax
+
+    ; The emulated MOV to/from DRn with 64-bit registers.
+    mov rax, 0x0000123456789ab8
+    mov dr3, rax
+    mov rbx, dr3
+    SHOW "mov_dr3", rbx
+    mov r9, 0xffffffff80abcdef
+    mov dr2, r9
+    mov r10, dr2
+    SHOW "mov_dr2_r10", r10
+    mov rax, dr0
+    SHOW "mov_dr0", rax
+    SHOW "gp_before_bad_dr", [gp_count]
+    mov rax, 0xffff800000002000
+    mov dr1, rax                          ; Xen's range: #GP
+    mov rax, 0x0000000100000400
+    mov dr7, rax                          ; upper half set: #GP
+    SHOW "gp_after_bad_dr", [gp_count]
+    mov rax, dr1
+    SHOW "dr1_kept", rax
+    mov rax, dr6
+    SHOW "mov_dr6", rax
+
+    ; MOV to CR3: the frame is all of bits 12-63 (xen_cr3_to_pfn); low bits are ignored.
+    mov rax, cr3
+    SHOW "cr3", rax
+    or rax, 0x18                          ; PWT/PCD-position bits: not part of the frame
+    mov cr3, rax
+    SHOW "gp_after_cr3_low", [gp_count]
+    mov rax, cr3
+    bts rax, 52                           ; a frame 2^40 above the L4's: none
+    mov cr3, rax
+    SHOW "gp_after_cr3_bit52", [gp_count]
+    mov rax, cr3
+    bts rax, 63                           ; the no-flush bit of native PCID: no frame either
+    mov cr3, rax
+    SHOW "gp_after_cr3_bit63", [gp_count]
+    mov rax, cr3
+    SHOW "cr3_after", rax
+
+    ; mmu_update: the command is ptr's low 3 bits; 4-7 are no command (-ENOSYS).
+    mov rax, 0x1000000000000005           ; above 2^53: its low bits do not survive a double
+    mov [req], rax
+    mov qword [req + 8], 0
+    HYPERVISOR_mmu_update req, 1, 0, DOMID_SELF
+    SHOW "mmu_cmd5_high", rax
+    mov qword [req], 5                    ; command 5 at machine address 0
+    HYPERVISOR_mmu_update req, 1, 0, DOMID_SELF
+    SHOW "mmu_cmd5_low", rax
+
+    ; vcpu_op(set_periodic_timer): Xen allows up to STIME_DELTA_MAX = 2^62 - 1 ns.
+    mov rax, 0x4000000000000000
+    mov [period], rax
+    HYPERVISOR_vcpu_op VCPUOP_set_periodic_timer, 0, period
+    SHOW "periodic_2p62", rax
+    mov rax, 0x3fffffffffffffff
+    mov [period], rax
+    HYPERVISOR_vcpu_op VCPUOP_set_periodic_timer, 0, period
+    SHOW "periodic_2p62_less1", rax
+    HYPERVISOR_vcpu_op VCPUOP_stop_periodic_timer, 0, 0
+
+    PRINT msg_done
+    xor rdi, rdi
+    call shutdown
+
+gp_handler:                                 ; frame: RCX, R11, error code, RIP, ...
+    inc qword [gp_count]
+    add qword [rsp + 24], 3                 ; past the 3-byte MOV
+    pop rcx
+    pop r11
+    add rsp, 8                              ; the error code
+    push 0
+    jmp hypercall_page + __HYPERVISOR_iret * 32
+
+section .rodata
+msg_done: db "precision64 done", 10, 0
