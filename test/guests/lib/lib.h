@@ -10,6 +10,7 @@ typedef signed char s8;
 typedef short s16;
 typedef int s32;
 typedef long long s64;
+#include "../common/common.h"
 
 #define KCODE 0x08
 #define KDATA 0x10
@@ -21,35 +22,11 @@ typedef long long s64;
 #define GDT_FREE 8          /* first GDT slot tests may use */
 #define GDT_ENTRIES 32
 
-/* EFLAGS bits */
-#define F_CF 0x001
-#define F_PF 0x004
-#define F_AF 0x010
-#define F_ZF 0x040
-#define F_SF 0x080
-#define F_TF 0x100
-#define F_IF 0x200
-#define F_DF 0x400
-#define F_OF 0x800
-#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
-
 /* io.c */
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline u16 inw(u16 port) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-/* serial.c / print.c */
-void serial_init(void);
-void serial_putc(char c);
-void print(const char *s);
-int printf(const char *fmt, ...);
-void hexdump(const void *p, u32 len);
-
-/* exit.c: isa-debug-exit; QEMU and our machine report (code << 1) | 1. */
-void exit_guest(u32 code) __attribute__((noreturn));
 
 /* desc.c */
 struct tss {
@@ -113,12 +90,5 @@ static inline void invlpg(u32 a) { __asm__ volatile("invlpg (%0)" :: "r"(a) : "m
 static inline u32 read_eflags(void) { u32 v; __asm__ volatile("pushfl; popl %0" : "=r"(v)); return v; }
 static inline void wrmsr(u32 msr, u64 v) { __asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32))); }
 static inline u64 rdmsr(u32 msr) { u32 lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return ((u64)hi << 32) | lo; }
-static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d) {
-  __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
-void *memset(void *d, int c, unsigned long n);
-void *memcpy(void *d, const void *s, unsigned long n);
-int memcmp(const void *a, const void *b, unsigned long n);
 
 #endif

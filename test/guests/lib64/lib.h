@@ -13,6 +13,7 @@ typedef signed char s8;
 typedef short s16;
 typedef int s32;
 typedef long s64;
+#include "../common/common.h"
 
 #define KCODE BOOT64_KCODE
 #define KDATA BOOT64_KDATA
@@ -20,18 +21,7 @@ typedef long s64;
 #define UDATA BOOT64_UDATA
 #define UCODE64 BOOT64_UCODE64
 
-/* RFLAGS bits */
-#define F_CF 0x001
-#define F_PF 0x004
-#define F_AF 0x010
-#define F_ZF 0x040
-#define F_SF 0x080
-#define F_TF 0x100
-#define F_IF 0x200
-#define F_DF 0x400
-#define F_OF 0x800
-#define F_AC 0x40000
-#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+#define F_AC 0x40000    /* RFLAGS.AC; the rest of the flags are in common.h */
 
 #define MSR_EFER 0xC0000080
 #define MSR_STAR 0xC0000081
@@ -45,19 +35,6 @@ typedef long s64;
 #define EFER_LME (1ul << 8)
 #define EFER_LMA (1ul << 10)
 #define EFER_NXE (1ul << 11)
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-/* serial.c / print.c: printf knows %s %c %d %u %x %X, the l modifier (64-bit) and %p. */
-void serial_init(void);
-void serial_putc(char c);
-void print(const char *s);
-int printf(const char *fmt, ...);
-void hexdump(const void *p, u32 len);
-
-/* exit.c: isa-debug-exit; QEMU and our machine report (code << 1) | 1. */
-void exit_guest(u32 code) __attribute__((noreturn));
 
 /* pic.c: the 8259 pair remapped to 0x20/0x28 and masked. */
 void pic_init(void);
@@ -101,14 +78,7 @@ static inline void write_cr4(u64 v) { __asm__ volatile("mov %0, %%cr4" :: "r"(v)
 static inline u64 read_rflags(void) { u64 v; __asm__ volatile("pushfq; popq %0" : "=r"(v)); return v; }
 static inline void wrmsr(u32 msr, u64 v) { __asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory"); }
 static inline u64 rdmsr(u32 msr) { u32 lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return ((u64)hi << 32) | lo; }
-static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d) {
-  __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
 static inline u16 read_cs(void) { u16 v; __asm__ volatile("mov %%cs, %0" : "=r"(v)); return v; }
 static inline u16 read_ss(void) { u16 v; __asm__ volatile("mov %%ss, %0" : "=r"(v)); return v; }
-
-void *memset(void *d, int c, unsigned long n);
-void *memcpy(void *d, const void *s, unsigned long n);
-int memcmp(const void *a, const void *b, unsigned long n);
 
 #endif
