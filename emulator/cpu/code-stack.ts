@@ -1,16 +1,17 @@
 // Instruction fetch through CS and the stack through SS: the two access paths every
-// instruction family uses, as a class layer over MemoryAccess so the TLB and page walker
+// instruction family uses, as a class layer over LinearAccess so the TLB and page walker
 // stay in one file and these hot paths in another.
 
 import * as K from './constants';
 import { MemoryAccess, T_NX, T_VALID } from './memory-access';
+import { LinearAccess } from './linear-access';
 
 // Bindings read once at load (see memory-access.ts: imported bindings are getters under tsx).
 const { CS, GP, SS } = K;
 const TWO32 = 4294967296;
 const PAGE_RAM = 0;
 
-export class CodeStackAccess extends MemoryAccess {
+export class CodeStackAccess extends LinearAccess {
   fetch8(): number {
     const lin = (this.csBase + this.eip) | 0;
     if ((lin >>> 12) !== this.fetchPage) return this.fetch8Slow(lin);

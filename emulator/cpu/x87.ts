@@ -3,14 +3,14 @@
 // where the value fits a double.
 
 import * as K from './constants';
-import type { MemoryAccess } from './memory-access';
+import type { LinearAccess } from './linear-access';
 
 // Bindings read once at load: loaded as per-file CommonJS (tsx, as the tests run) every use of
 // an imported binding is a getter call, which cost the interpreter half its speed.
 const { FLAG_CF, FLAG_PF, FLAG_ZF, UD } = K;
 
 /** What the FPU uses of the CPU: memory, flags, faults, and the decoded ModR/M operand. */
-export interface FpuHost extends MemoryAccess {
+export interface FpuHost extends LinearAccess {
   readonly mod: number;
   readonly reg: number;
   readonly rm: number;
