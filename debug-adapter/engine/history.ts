@@ -19,6 +19,14 @@
 // reading spaced the next snapshots seconds apart; CPU time counts V8's GC threads too. Only time spent running counts: the minutes a user spends looking at a stop do
 // not make a snapshot due the moment the guest resumes. Each stop takes one (after the stop is
 // reported), so stepping back after stepping is quick.
+//
+// Re-execution: the share rule alone spaces snapshots of a guest that rewrites megabytes by
+// much more than a short run lasts (8 MiB rewritten per interval: one every ~170 ms of
+// running), so a run of 10^8 instructions took none and its first stepBack re-ran it whole.
+// So a snapshot is also due once the running since the newest one reaches REWIND_MS and is at
+// least as long as the run had gone before it: in one run they fall at REWIND_MS, 2x, 4x, ...
+// (a handful, whatever the run's length), and a stop leaves at most half the run, or
+// REWIND_MS, to re-execute. Both rules yield to the memory budget (take() thins or skips).
 
 import type { MachineApi } from '../../emulator/machine';
 import { rangesHold, stateBytes, unionRanges } from '../../emulator/machine';
@@ -65,6 +73,8 @@ const COST_PER_COPY = 1.5;
 const FIXED_MS = 0.15, PAGE_MS = 2.5 / 2048;
 /** Below this many pages copied, a snapshot's time tells about its fixed part. */
 const FEW_PAGES = 64;
+/** Running time (ms, by the Clock) a stepBack may re-execute before a snapshot is due whatever it costs (see above). */
+const REWIND_MS = 50;
 /** At a stop, a snapshot is taken when the newest one is at least this many instructions behind. */
 const STOP_GAP = 10_000;
 
@@ -85,7 +95,8 @@ export class History {
   private lastPages = 0;
   /** Milliseconds spent running since the newest snapshot, and the clock's reading when it last ticked. */
   private ranMs = 0;
-  private readonly clock = new Clock();
+  /** Milliseconds spent running since the guest last resumed (the current run). */
+  private runMs = 0;
   /** Device and CPU state the kept snapshots hold (their RAM is in the machine's page store). */
   private stateBytes = 0;
   /** Snapshots taken so far and the milliseconds they took (for the run statistics). */
@@ -103,7 +114,9 @@ export class History {
    */
   private liveFrom: Snap | null = null;
 
-  constructor(private readonly machine: MachineApi, readonly budgetBytes: number, initialSpacing = 1_000_000) {
+  /** `clock`: what times running and snapshots (tests drive the schedule with their own). */
+  constructor(private readonly machine: MachineApi, readonly budgetBytes: number, initialSpacing = 1_000_000,
+    private readonly clock: RunClock = new Clock()) {
     if (!(budgetBytes >= 0)) throw new RangeError(`history budget must be a number of bytes >= 0, got ${budgetBytes}`);
     this.minSpacing = initialSpacing;
     // A second history on the same machine goes on with its record (blocks remember the
@@ -133,14 +146,17 @@ export class History {
   }
 
   /** The guest starts running (continue, step, replay): the run clock starts here, not at the last stop. */
-  resumed(): void { this.clock.lap(); }
+  resumed(): void { this.clock.lap(); this.runMs = 0; }
 
   /** While running: a snapshot if the machine has run a spacing past the newest one and long enough since. */
   maybeTake(): void {
-    this.ranMs += this.clock.lap();
+    const lap = this.clock.lap();
+    this.ranMs += lap;
+    this.runMs += lap;
     const last = this.snaps[this.snaps.length - 1];
     if (last && this.machine.icount - last.icount < this.minSpacing) return;
-    if (last && this.ranMs * SNAPSHOT_SHARE < this.predictMs(this.dirtyPages()) * COST_PER_COPY) return;
+    const rewind = this.ranMs >= REWIND_MS && this.ranMs >= this.runMs - this.ranMs;
+    if (last && !rewind && this.ranMs * SNAPSHOT_SHARE < this.predictMs(this.dirtyPages()) * COST_PER_COPY) return;
     this.take();
   }
 
@@ -327,12 +343,15 @@ export class History {
   }
 }
 
+/** Milliseconds since the previous lap: running time between snapshots, and a snapshot's own. */
+export interface RunClock { lap(): number }
+
 /**
  * Time this thread spent, near enough: per lap, the lesser of wall-clock time (which a
  * preemption inflates on a loaded machine) and the process's CPU time (which V8's GC threads
  * inflate). Node 20 has no per-thread CPU clock.
  */
-class Clock {
+class Clock implements RunClock {
   private wall = performance.now();
   private cpuAt = Clock.cpuMs();
   /** Milliseconds since the previous lap. */

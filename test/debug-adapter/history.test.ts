@@ -99,3 +99,70 @@ test('thinning keeps snapshots dense near the present and sparse in the past, ea
     assert.equal(state(m), want, `at ${icount}`);
   }
 });
+
+/**
+ * A clock the test drives: each lap returns the running time the test says passed (then
+ * nothing), and a lap with no running before it (a snapshot's own) takes SNAPSHOT_MS.
+ */
+class DrivenClock {
+  private ran = 0;
+  static readonly SNAPSHOT_MS = 20;
+  run(ms: number): void { this.ran += ms; }
+  lap(): number { const v = this.ran; this.ran = 0; return v > 0 ? v : DrivenClock.SNAPSHOT_MS; }
+}
+
+/** A 16 MiB guest rewriting a 4 MiB array: each pass dirties 1,024 pages, so a snapshot costs the share rule ~200 ms of running. */
+function sweeper(): { m: Machine; PASS: number } {
+  const m = new Machine({ mode: 'hvm', memoryMiB: 16 });
+  m.load({
+    memory: [{ paddr: CODE, bytes: assemble('mov esp, 0x90000\nxor ebx, ebx\nouter:\ninc ebx\nmov edi, 0x400000\nmov ecx, 0x100000\nfill:\nmov [edi], ebx\nadd edi, 4\ndec ecx\njnz fill\njmp outer') }],
+    entry: { kind: 'flat32', eip: CODE, regs: { esp: 0x90000 } }, description: 'sweeper',
+  });
+  return { m, PASS: 4 + 4 * 0x100000 };
+}
+
+test('a run whose snapshots the share rule spaces wide still leaves a bounded re-execution: snapshots at 50, 100, 200 ms of running', () => {
+  const { m, PASS } = sweeper();
+  const clock = new DrivenClock();
+  const h = new History(m, 256 << 20, 10_000, clock);
+  h.resumed();
+  const seen = new Map<number, string>();
+  // 30 slices of 10 ms of running, one pass of the sweep each.
+  for (let i = 1; i <= 30; i++) {
+    m.run(PASS);
+    clock.run(10);
+    h.maybeTake();
+    seen.set(m.icount, state(m));
+  }
+  const at: number[] = [];
+  for (let s: ReturnType<History['before']> | null = h.before(m.icount + 1); s; s = h.previous(s)) at.unshift(s.icount);
+  // The start, then REWIND_MS (50 ms: slice 5) and each time the running since the newest
+  // snapshot has reached the run before it: 100 ms (slice 10) and 200 ms (slice 20). The share
+  // rule (a 1,024-page copy wants ~200 ms of running after it) takes none in between.
+  assert.deepEqual(at, [0, 5 * PASS, 10 * PASS, 20 * PASS]);
+  // A stop here (300 ms) re-executes 100 ms, a third of the run; each snapshot puts its point back exactly.
+  for (const [icount, want] of [...seen].reverse().filter((_, i) => i % 7 === 0)) {
+    h.restore(h.before(icount + 1));
+    while (m.icount < icount) m.run(icount - m.icount);
+    assert.equal(state(m), want, `at ${icount}`);
+  }
+});
+
+test('the re-execution bound yields to the memory budget: no snapshot past it', () => {
+  const { m, PASS } = sweeper();
+  const clock = new DrivenClock();
+  // Room for one 4 MiB copy of the array beside the loaded image, not two.
+  const budget = 6 << 20;
+  const h = new History(m, budget, 10_000, clock);
+  h.resumed();
+  for (let i = 1; i <= 30; i++) {
+    m.run(PASS);
+    clock.run(10);
+    h.maybeTake();
+    assert.ok(h.heldBytes <= budget, `${h.heldBytes} bytes held at slice ${i}`);
+  }
+  // Due at 50, 100 and 200 ms as above: the first taken, the next two found no room even with
+  // the store thinned to the start (whose copy the machine's current image still shares).
+  assert.deepEqual({ taken: h.taken - 1, skipped: h.stats().skipped }, { taken: 1, skipped: 2 });
+  assert.equal(h.count, 1, 'thinned to the start of the run');
+});
