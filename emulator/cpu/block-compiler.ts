@@ -22,6 +22,7 @@ import { alu64, dec64, inc64, mulForBlock, product, shift64 } from './alu64';
 import { synthRes } from './lazy-flags';
 import { address64, lea64, leaHi } from './address64';
 import { emitString } from './block-strings';
+import { emitGroup3, emitMoffs } from './block-group3';
 
 const R8_SLOT = [0, 4, 8, 12, 1, 5, 9, 13];
 /** The CPU's arrays a block may read, by the local name generated code uses for each. */
@@ -416,6 +417,11 @@ function emitInstruction(em: Emitter, op: number, i: number): 'ok' | 'end' | 'lo
     case 0x90: return 'ok';
     case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad:
       return emitString(em, op) ? 'ok' : 'generic';
+    case 0xf6: case 0xf7:
+      return emitGroup3(em, op, i) ? 'ok' : 'generic';
+    case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+      emitMoffs(em, op, i);
+      return 'ok';
     case 0x98: em.emit('r[0]=(r[0]<<16)>>16;'); return 'ok';
     case 0x99: em.emit('r[2]=r[0]>>31;'); return 'ok';
     case 0xc1: case 0xd1: {
@@ -557,7 +563,9 @@ function emitInnerLoop(em: Emitter, cond: string, target: number): boolean {
   // (Measured: closing qsort's byte-swap loop this way, flags stored at its head and back
   // edge, ran qsort at 107 MIPS against 134 with the block of its own.)
   if (h.pend !== em.pend) return false;
-  for (const [a, b] of em.loops) if (h.k > a && h.k <= b) return false;
+  // A second back edge to the head of a loop already closed would need a loop statement of
+  // its own at the same slot: it stays a side exit.
+  for (const [a, b] of em.loops) if (h.k >= a && h.k <= b) return false;
   em.loops.push([h.k, em.k]);
   em.out[h.index] = 'for(;;){';
   em.emit(`if(${cond}){ic0+=${em.k + 1 - h.k};` +

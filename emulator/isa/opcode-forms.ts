@@ -92,8 +92,8 @@ one(0x98, ['cbw', 'cwde', 'cdqe'], '', 'data-move', { compiled: 'always' }); one
 one(0x9a, 'call', 'Ap', 'control', { ...imm('ptr'), endsBlock: true, ...NO64 });
 one(0x9b, 'wait', '', 'x87', { cpuid: FPU });
 one(0x9e, 'sahf', '', 'flags-control'); one(0x9f, 'lahf', '', 'flags-control');
-one(0xa0, 'mov', 'AL, Ob', 'data-move', imm('moffs')); one(0xa1, 'mov', 'eAX, Ov', 'data-move', imm('moffs'));
-one(0xa2, 'mov', 'Ob, AL', 'data-move', imm('moffs')); one(0xa3, 'mov', 'Ov, eAX', 'data-move', imm('moffs'));
+one(0xa0, 'mov', 'AL, Ob', 'data-move', { ...imm('moffs'), compiled: 'always' }); one(0xa1, 'mov', 'eAX, Ov', 'data-move', { ...imm('moffs'), compiled: 'always' });
+one(0xa2, 'mov', 'Ob, AL', 'data-move', { ...imm('moffs'), compiled: 'always' }); one(0xa3, 'mov', 'Ov, eAX', 'data-move', { ...imm('moffs'), compiled: 'always' });
 // MOVS, STOS and LODS without REP are compiled (block-strings.ts); with a prefix they are not.
 one(0xa4, 'movsb', 'Yb, Xb', 'string', { compiled: 'always' }); one(0xa5, ['movsw', 'movsd', 'movsq'], 'Yv, Xv', 'string', { compiled: 'always' });
 one(0xa6, 'cmpsb', 'Xb, Yb', 'string'); one(0xa7, ['cmpsw', 'cmpsd', 'cmpsq'], 'Xv, Yv', 'string');
@@ -128,8 +128,11 @@ one(0xf5, 'cmc', '', 'flags-control');
 const GROUP3 = ['test', 'test', 'not', 'neg', 'mul', 'imul', 'div', 'idiv'] as const;
 for (let r = 0; r < 8; r++) {
   const lock = r === 2 || r === 3;
-  one(0xf6, GROUP3[r], r < 2 ? 'Eb, Ib' : 'Eb', 'arith', { ...M, reg: r, lock, imm: r < 2 ? 'b' : 'none' });
-  one(0xf7, GROUP3[r], r < 2 ? 'Ev, Iz' : 'Ev', 'arith', { ...M, reg: r, lock, imm: r < 2 ? 'v' : 'none' });
+  // Compiled (block-group3.ts): TEST with an immediate; NOT, NEG and MUL of a 32-bit register.
+  const g3 = r < 2 ? { compiled: 'always' as const } : {};
+  const g3v = r < 2 ? { compiled: 'always' as const } : r <= 4 ? { compiled: 'register' as const } : {};
+  one(0xf6, GROUP3[r], r < 2 ? 'Eb, Ib' : 'Eb', 'arith', { ...M, reg: r, lock, imm: r < 2 ? 'b' : 'none', ...g3 });
+  one(0xf7, GROUP3[r], r < 2 ? 'Ev, Iz' : 'Ev', 'arith', { ...M, reg: r, lock, imm: r < 2 ? 'v' : 'none', ...g3v });
 }
 one(0xf8, 'clc', '', 'flags-control'); one(0xf9, 'stc', '', 'flags-control');
 one(0xfc, 'cld', '', 'flags-control'); one(0xfd, 'std', '', 'flags-control');

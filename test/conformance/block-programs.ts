@@ -50,7 +50,7 @@ function mem(rng: Rng, size: string): string {
 /** One random instruction (or a short fixed sequence) of the loop body. */
 function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly string[] = DST, r16: readonly string[] = R16): string {
   const d = pick(rng, dst), s = pick(rng, REGS);
-  switch (rng.below(35)) {
+  switch (rng.below(36)) {
     case 0: case 1: return `${pick(rng, ALU)} ${d}, ${s}`;
     case 2: return `cmp ${d}, ${rng.below(3) ? s : d}\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, dst)}\n  nop`;
     case 3: return `${pick(rng, ALU)} ${d}, ${imm(rng)}`;
@@ -105,6 +105,11 @@ function instruction(rng: Rng, label: () => string, fwd: string[], dst: readonly
       const setup = `lea esi, [edi + ${rng.below(64) - 8}]`;
       return rng.below(6) === 0 ? `${setup}\n  std\n  ${op}\n  cld` : `${setup}\n  ${op}`;
     }
+    // Group 3 and the accumulator's absolute MOVs (gcc: `testb $1, mem`, `mov counter, %eax`, MUL).
+    case 34: return pick(rng, [`test ${mem(rng, 'byte')}, ${rng.below(256)}`, `test ${mem(rng, 'dword')}, ${imm(rng)}`,
+      `test ${pick(rng, R8)}, ${rng.below(256)}`, `test ${d}, ${imm(rng)}`, `not ${d}`, `neg ${d}`, `mul ${s}`,
+      `mov eax, [data + ${rng.below(256) * 4}]`, `mov [data + ${rng.below(256) * 4}], eax`, `mov al, [data + ${rng.below(1024)}]`,
+      `mov [data + ${rng.below(1024)}], al`]) + (rng.below(2) ? `\n  j${pick(rng, CC)} short $+4\n  inc ${pick(rng, dst)}\n  nop` : '');
     default: return rng.below(8) === 0 ? `xor edx, edx\n  mov ecx, ${pick(rng, dst)}\n  div ecx` : `xchg ${d}, ${pick(rng, dst)}`;
   }
 }
