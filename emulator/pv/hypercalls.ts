@@ -20,6 +20,7 @@ import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName
 import { BATCH_SLICE, Continuation } from './continuation';
 import { multicallEntryLayout } from './layouts';
 import { joinAddress, ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
+import { timerOpDeadlineNs } from './vcpu-ops';
 import { iret64 } from './iret64';
 import { callbackOp64, setCallbacks64, setSegmentBase, setTrapTable64 } from './hypercalls64';
 import { MACH2PHYS_VIRT_END_64, MACH2PHYS_VIRT_START_64 } from './abi64';
@@ -133,7 +134,7 @@ const HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   multicall: (d, a, nested) => (nested ? -EINVAL : multicall(d, a.addr(0), a.lo(1))),
   // A 64-bit guest passes the new entry in one register: (va, val, flags).
   update_va_mapping: (d, a) => (d.width === 64 ? updateVaMapping(d, a.addr(0), a.lo(1), a.hi(1), a.lo(2)) : updateVaMapping(d, a.addr(0), a.lo(1), a.lo(2), a.lo(3))),
-  set_timer_op: (d, a) => setTimer(d, d.width === 64 ? a.lo(0) + a.hi(0) * 0x100000000 : a.lo(0) + a.lo(1) * 0x100000000),
+  set_timer_op: (d, a) => setTimer(d, a.lo(0), d.width === 64 ? a.hi(0) : a.lo(1)),
   event_channel_op_compat: (d, a) => d.xen.eventChannelOp(d.access.u32(a.addr(0)), a.addr(0) + 4), // struct evtchn_op: u at 4 for both widths
   xen_version: (d, a) => d.xen.xenVersion(a.lo(0), a.addr(1)),
   console_io: (d, a, nested) => d.xen.consoleIo(a.lo(0), a.lo(1), a.addr(2), nested),
@@ -195,8 +196,9 @@ function setTrapTable(d: PvDomain, table: number): number {
   return 0;
 }
 
-function setTimer(d: PvDomain, ns: number): number {
-  if (ns === 0) { d.singleshotAt = Infinity; return 0; }
+function setTimer(d: PvDomain, lo: number, hi: number): number {
+  const ns = timerOpDeadlineNs(lo, hi, d.systemTimeNs);
+  if (ns === null) { d.singleshotAt = Infinity; return 0; }
   const at = d.nsToTicks(ns);
   d.singleshotAt = Math.max(at, d.cpu.ticks);
   if (d.singleshotAt <= d.cpu.ticks) d.fireTimers();

@@ -18,6 +18,25 @@ const MIN_PERIOD_NS = 1_000_000;
 /** Periods at or above 2^62 ns would overflow Xen's s_time_t arithmetic (above STIME_DELTA_MAX, 2^62 - 1): the high half's limit. */
 const MAX_PERIOD_HI = 0x40000000;
 
+/** Xen's do_set_timer_op takes a timeout this far ahead (2^50 ns, about 13 days) as a wrapped one. */
+const HUGE_TIMEOUT_NS = 2 ** 50;
+/** ... and fires it after 100 ms instead. */
+const HUGE_TIMEOUT_DELAY_NS = 100_000_000;
+
+/**
+ * When set_timer_op's timeout (an s_time_t, given as its halves: `hi` is signed) fires, as
+ * Xen's do_set_timer_op decides: null for 0 (the timer stops); a negative timeout, or one
+ * 2^50 ns or more ahead, in 100 ms (Xen's guard against Linux's wrapped jiffies); else at
+ * that time. Taken by halves because the sign is the high half's and a 64-bit value need
+ * not fit a double; a value that does not (2^53 and up) is far beyond now + 2^50 either way.
+ */
+export function timerOpDeadlineNs(lo: number, hi: number, nowNs: number): number | null {
+  if (lo === 0 && hi === 0) return null;
+  if ((hi | 0) < 0) return nowNs + HUGE_TIMEOUT_DELAY_NS;
+  const at = (hi >>> 0) * 0x100000000 + (lo >>> 0);
+  return at - nowNs >= HUGE_TIMEOUT_NS ? nowNs + HUGE_TIMEOUT_DELAY_NS : at;
+}
+
 export class VcpuState {
   /** Timers in machine ticks (Infinity = not armed). */
   singleshotAt = Infinity;

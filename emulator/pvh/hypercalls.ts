@@ -9,7 +9,7 @@
 // (emulator/pv/xen-services.ts): event channels, grant tables, vcpu_op, memory_op, xen_version.
 
 import { DOMID_SELF, EINVAL, ENOSYS, EPERM, ESRCH, GNTTABOP, SCHEDOP, VMASST_CMD_disable, VMASST_CMD_enable } from '../pv/abi';
-import { VMASST_TYPE_runstate_update_flag } from '../pv/vcpu-ops';
+import { timerOpDeadlineNs, VMASST_TYPE_runstate_update_flag } from '../pv/vcpu-ops';
 import type { HypercallName } from '../pv/hypercall-table';
 import { HVM_NR_PARAMS, HVM_PARAM, HVM_PARAM_CALLBACK_TYPE, HVMOP, guestMayGet, guestMaySet } from './hvm-params';
 import type { PvhDomain } from './domain';
@@ -39,7 +39,7 @@ export const PVH_HANDLERS: { readonly [K in HypercallName]: Handler | null } = {
   xenpmu_op: () => -EOPNOTSUPP,              // the vPMU is off by default
   memory_op: (d, a) => memoryOp(d, a),
   multicall: (d, a) => multicall(d, a),
-  set_timer_op: (d, a) => setTimerOp(d, a.width === 64 ? Number(a.u64(0)) : a.lo(0) + a.lo(1) * 0x100000000),
+  set_timer_op: (d, a) => setTimerOp(d, a.lo(0), a.width === 64 ? a.hi(0) : a.lo(1)),
   xen_version: (d, a) => d.xen.xenVersion(a.lo(0), a.addr(1)),
   console_io: (d, a) => d.xen.consoleIo(a.lo(0), a.lo(1), a.addr(2), inMulticall),
   grant_table_op: (d, a) => grantTableOp(d, a),
@@ -139,9 +139,10 @@ function memoryOp(d: PvhDomain, a: HypercallArgs): number {
 }
 
 /** set_timer_op(timeout): the vCPU's single-shot timer at that system time (0 stops it). */
-function setTimerOp(d: PvhDomain, ns: number): number {
+function setTimerOp(d: PvhDomain, lo: number, hi: number): number {
   const v = d.xen.vcpu, clock = d.host.clock;
-  if (ns === 0) { v.singleshotAt = Infinity; return 0; }
+  const ns = timerOpDeadlineNs(lo, hi, clock.systemTimeNs());
+  if (ns === null) { v.singleshotAt = Infinity; return 0; }
   v.singleshotAt = Math.max(clock.nsToTicks(ns), clock.ticks());
   if (v.singleshotAt <= clock.ticks()) d.xen.fireTimers();
   return 0;

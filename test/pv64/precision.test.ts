@@ -3,7 +3,8 @@
 // Xen's set_debugreg/get_debugreg and emulated MOV DRn keep them (access_ok for DR0-DR3,
 // DR6/DR7's reserved upper halves: -EPERM and -EINVAL, #GP for the MOV), MOV to CR3 naming
 // its frame by all of bits 12-63 (xen_cr3_to_pfn), mmu_update's command in ptr's low 3 bits,
-// and vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1). Errnos from Xen's headers.
+// vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1) and set_timer_op's negative
+// timeout (do_set_timer_op: 100 ms). Errnos from Xen's headers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPv64Guest, runPv64, type Pv64Run } from './harness';
@@ -62,4 +63,12 @@ test('mmu_update: the command is the low 3 bits of ptr, even above 2^53', () => 
 test('vcpu_op(set_periodic_timer) takes up to 2^62 - 1 ns and refuses 2^62', () => {
   assert.equal(s('periodic_2p62'), -fact('EINVAL'));
   assert.equal(s('periodic_2p62_less1'), 0n);
+});
+
+test('set_timer_op with a negative timeout (all ones) fires in 100 ms, as Xen\'s guard for wrapped timeouts does', () => {
+  assert.equal(s('set_timer_negative'), 0n);
+  const t = run().machine.pvState!()!.timers;
+  assert.notEqual(t.singleshotNs, null, 'the timer is armed');
+  const ahead = t.singleshotNs! - t.systemTimeNs;
+  assert.ok(ahead > 99_000_000 && ahead <= 100_000_000, `armed ${ahead} ns ahead`);
 });

@@ -1,7 +1,7 @@
 ; 64-bit values a double cannot hold, through the paths where the hypervisor reads a 64-bit
 ; guest value: the debug registers (set_debugreg/get_debugreg and the emulated MOV to/from
 ; DRn, with Xen's checks), the emulated MOV to CR3 (bits above the frame number), mmu_update's
-; command bits and vcpu_op's periodic timer limit. Prints "name=<16 hex digits>" for
+; command bits, vcpu_op's periodic timer limit and set_timer_op's negative timeout. Prints "name=<16 hex digits>" for
 ; test/pv64/precision.test.ts. The #GP handler counts faults and skips the 3-byte MOV.
 bits 64
 default rel
@@ -110,6 +110,12 @@ PV_ENTRY
     HYPERVISOR_vcpu_op VCPUOP_set_periodic_timer, 0, period
     SHOW "periodic_2p62_less1", rax
     HYPERVISOR_vcpu_op VCPUOP_stop_periodic_timer, 0, 0
+
+    ; set_timer_op(-1): a negative s_time_t, which Xen arms for 100 ms from now (its guard
+    ; against Linux's wrapped timeouts); read from the domain's state after the shutdown.
+    mov rdi, -1
+    call hypercall_page + __HYPERVISOR_set_timer_op * 32
+    SHOW "set_timer_negative", rax
 
     PRINT msg_done
     xor rdi, rdi
