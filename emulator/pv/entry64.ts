@@ -61,7 +61,9 @@ export function bounce64(d: PvDomain, target: number, errorCode: number, maskEve
   const cpu = d.cpu, v = d.v64, r = cpu.regs;
   if (target === 0) { d.crash(`no handler for ${what}`); return false; }
   // The context being entered: the CPU's, or what Xen's entry stub stands in for (SYSENTER saves no RIP or RSP).
-  const rip = frameSel?.rip ?? rip64(d), rsp = frameSel?.rsp ?? reg64(d, 4);
+  // RIP as halves: after a failed iret it may be the non-canonical value the frame asked for.
+  const rip: [number, number] = frameSel?.rip !== undefined ? splitValue(frameSel.rip) : [cpu.eip, cpu.ripHi];
+  const rsp = frameSel?.rsp ?? reg64(d, 4);
   // RCX and R11 are data, not addresses: kept as halves (a double holds only 53 bits, and
   // rounding them corrupted whatever the kernel was computing when the bounce came).
   const rcx: [number, number] = [cpu.regs[1], cpu.regsHi[1]], r11: [number, number] = [r[11], cpu.regsHi[11]];

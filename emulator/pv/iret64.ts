@@ -10,7 +10,7 @@
 import * as Cpu from '../cpu';
 import * as Abi64 from './abi64';
 import type { PvDomain } from './domain';
-import { failsafe64, reg64, setReg64, setRip64 } from './entry64';
+import { failsafe64, reg64 } from './entry64';
 import { toggleGuestMode } from './vcpu64';
 
 // Imported bindings read once at load: under tsx each use of one would be a getter call, and
@@ -26,7 +26,7 @@ export function iret64(d: PvDomain): void {
   const cpu = d.cpu, a = d.access, v = d.v64;
   const sp = reg64(d, 4);
   let rax: [number, number], r11: [number, number], rcx: [number, number];
-  let flags: number, rip: number, cs: number, rflags: number, rsp: [number, number], ss: number;
+  let flags: number, rip: [number, number], cs: number, rflags: number, rsp: [number, number], ss: number;
   try {
     // The whole context is usually in one page: one walk, then plain reads.
     const p = a.physSpan(sp, F.SIZE, false);
@@ -35,10 +35,9 @@ export function iret64(d: PvDomain): void {
     const q = p >= 0
       ? (off: number): [number, number] => [mem.read(p + off, 4) >>> 0, mem.read(p + off + 4, 4) >>> 0]
       : (off: number): [number, number] => [a.u32(sp + off), a.u32(sp + off + 4)];
-    const addr = (off: number) => { const [lo, hi] = q(off); return (hi | 0) * 0x100000000 + lo; };
     rax = q(F.rax); r11 = q(F.r11); rcx = q(F.rcx);
     flags = q(F.flags)[0];
-    rip = addr(F.rip);
+    rip = q(F.rip);  // halves: a non-canonical RIP goes whole into the failsafe frame
     cs = q(F.cs)[0] & 0xffff;
     rflags = q(F.rflags)[0];
     rsp = q(F.rsp);  // loaded as is, canonical or not (only a use of it faults)
@@ -53,21 +52,23 @@ export function iret64(d: PvDomain): void {
   }
   if (d.architecturalIopl) d.iopl = (rflags >>> 12) & 3;
   const newFlags = ((rflags & ~(FLAG_IOPL | FLAG_VM)) & RFLAGS_MASK) | FLAG_IF | 2;
-  setRip64(d, rip);
+  cpu.setRip(rip[0] | 0, rip[1] | 0);
+  cpu.invalidateFetch();
   cpu.regs[4] = rsp[0]; cpu.regsHi[4] = rsp[1];
   cpu.flags = newFlags; cpu.ccOp = 0;
   if (!(flags & VGCF_in_syscall)) {
     cpu.regs[11] = r11[0]; cpu.regsHi[11] = r11[1];
     cpu.regs[1] = rcx[0]; cpu.regsHi[1] = rcx[1];
   } else {
-    setReg64(d, 1, rip);
+    cpu.regs[1] = rip[0] | 0; cpu.regsHi[1] = rip[1] | 0;
     cpu.regs[11] = newFlags; cpu.regsHi[11] = 0;
   }
   d.events.upcallMask = (rflags & FLAG_IF) === 0;
   cpu.regs[0] = rax[0]; cpu.regsHi[0] = rax[1];
-  const canonical = Number.isInteger(rip) && rip >= -(2 ** 47) && rip < 2 ** 47;
+  // Canonical: bits 63-47 all equal.
+  const top = rip[1] >>> 15, canonical = top === 0 || top === 0x1ffff;
   if (!canonical || !d.loadSegment(CS, cs | 3, 3) || !d.loadSegment(SS, ss | 3, 3)) {
-    failsafe64(d, `iret hypercall: cannot return to ${(cs | 3).toString(16)}:0x${BigInt.asUintN(64, BigInt(rip)).toString(16)} (SS 0x${(ss | 3).toString(16)})`,
+    failsafe64(d, `iret hypercall: cannot return to ${(cs | 3).toString(16)}:0x${((BigInt(rip[1]) << 32n) | BigInt(rip[0])).toString(16)} (SS 0x${(ss | 3).toString(16)})`,
       { cs: cs | 3, ss: ss | 3 });
   }
 }

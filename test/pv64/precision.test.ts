@@ -4,7 +4,8 @@
 // DR6/DR7's reserved upper halves: -EPERM and -EINVAL, #GP for the MOV), MOV to CR3 naming
 // its frame by all of bits 12-63 (xen_cr3_to_pfn), mmu_update's command in ptr's low 3 bits,
 // vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1) and set_timer_op's negative
-// timeout (do_set_timer_op: 100 ms). Errnos from Xen's headers.
+// timeout (do_set_timer_op: 100 ms) and a non-canonical RIP through iret to the failsafe
+// frame. Errnos from Xen's headers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPv64Guest, runPv64, type Pv64Run } from './harness';
@@ -71,4 +72,10 @@ test('set_timer_op with a negative timeout (all ones) fires in 100 ms, as Xen\'s
   assert.notEqual(t.singleshotNs, null, 'the timer is armed');
   const ahead = t.singleshotNs! - t.systemTimeNs;
   assert.ok(ahead > 99_000_000 && ahead <= 100_000_000, `armed ${ahead} ns ahead`);
+});
+
+test('an iret hypercall to a non-canonical RIP reaches the failsafe callback with that RIP whole', () => {
+  assert.equal(s('cb_failsafe'), 0n);
+  assert.equal(hex('failsafe_frame_rip'), '8000000000000123');
+  assert.equal(run().machine.exits.byReason.FAILSAFE_CALLBACK, 1);
 });

@@ -1,7 +1,8 @@
 ; 64-bit values a double cannot hold, through the paths where the hypervisor reads a 64-bit
 ; guest value: the debug registers (set_debugreg/get_debugreg and the emulated MOV to/from
 ; DRn, with Xen's checks), the emulated MOV to CR3 (bits above the frame number), mmu_update's
-; command bits, vcpu_op's periodic timer limit and set_timer_op's negative timeout. Prints "name=<16 hex digits>" for
+; command bits, vcpu_op's periodic timer limit, set_timer_op's negative timeout and a
+; non-canonical RIP through the iret hypercall to the failsafe frame. Prints "name=<16 hex digits>" for
 ; test/pv64/precision.test.ts. The #GP handler counts faults and skips the 3-byte MOV.
 bits 64
 default rel
@@ -11,12 +12,17 @@ section .bss
 gp_count: resq 1
 req: resq 2
 period: resq 1
+resume_rsp: resq 1
+fs_frame_rip: resq 1
 
 section .data
 align 16
 traps:
     TRAP 13, 0, gp_handler
     dq 0, 0
+cb_failsafe: dw CALLBACKTYPE_failsafe, 0
+    dd 0
+    dq failsafe
 
 PV_ENTRY
     HYPERVISOR_set_trap_table traps
@@ -117,6 +123,24 @@ PV_ENTRY
     call hypercall_page + __HYPERVISOR_set_timer_op * 32
     SHOW "set_timer_negative", rax
 
+    ; An iret hypercall to a non-canonical RIP (above 2^53: its low bits do not survive a
+    ; double) goes to the failsafe callback with that RIP, whole, in the frame.
+    HYPERVISOR_callback_op CALLBACKOP_register, cb_failsafe
+    SHOW "cb_failsafe", rax
+    mov [resume_rsp], rsp
+    mov rax, rsp
+    push FLAT_KERNEL_SS
+    push rax
+    push 0x202
+    push FLAT_KERNEL_CS & ~3                 ; RPL 0: an iret that stays in kernel mode
+    mov rax, 0x8000000000000123
+    push rax
+    push 0
+    jmp hypercall_page + __HYPERVISOR_iret * 32
+fs_back:
+    mov rsp, [resume_rsp]
+    SHOW "failsafe_frame_rip", [fs_frame_rip]
+
     PRINT msg_done
     xor rdi, rdi
     call shutdown
@@ -129,6 +153,12 @@ gp_handler:                                 ; frame: RCX, R11, error code, RIP, 
     add rsp, 8                              ; the error code
     push 0
     jmp hypercall_page + __HYPERVISOR_iret * 32
+
+; The failsafe callback: frame RCX, R11, DS, ES, FS, GS, RIP, CS, RFLAGS, RSP, SS.
+failsafe:
+    mov rax, [rsp + 48]
+    mov [fs_frame_rip], rax
+    jmp fs_back
 
 section .rodata
 msg_done: db "precision64 done", 10, 0
