@@ -165,8 +165,14 @@ export function vcpuOp(x: VcpuOpContext, cmd: number, vcpuId: number, arg: numbe
     }
     case VCPUOP.stop_periodic_timer: v.periodicNs = 0; v.periodicAt = Infinity; return 0;
     case VCPUOP.set_singleshot_timer: {
-      const at = g.u64(arg + VCPU_SET_SINGLESHOT_TIMER.timeoutAbsNs), flags = g.u32(arg + VCPU_SET_SINGLESHOT_TIMER.flags);
-      if ((flags & VCPU_SSHOTTMR_future) && at < clock.systemTimeNs()) return -ETIME;
+      const lo = g.u32(arg + VCPU_SET_SINGLESHOT_TIMER.timeoutAbsNs), hi = g.u32(arg + VCPU_SET_SINGLESHOT_TIMER.timeoutAbsNs + 4);
+      const flags = g.u32(arg + VCPU_SET_SINGLESHOT_TIMER.flags);
+      // Xen compares the uint64_t with NOW() unsigned (so with bit 63 set it is never in the
+      // past), then arms an s_time_t timer with it: negative, a time already gone, it fires at
+      // once. Read by halves: the sign is the high half's, and a double would round the value.
+      const past = (hi | 0) < 0;
+      const at = past ? 0 : hi * 0x100000000 + lo; // below 2^63: rounds only far beyond any reachable time
+      if (!past && (flags & VCPU_SSHOTTMR_future) && at < clock.systemTimeNs()) return -ETIME;
       v.singleshotAt = Math.max(clock.nsToTicks(at), clock.ticks());
       if (v.singleshotAt <= clock.ticks()) x.fireTimers();
       return 0;

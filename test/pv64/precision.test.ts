@@ -3,7 +3,8 @@
 // Xen's set_debugreg/get_debugreg and emulated MOV DRn keep them (access_ok for DR0-DR3,
 // DR6/DR7's reserved upper halves: -EPERM and -EINVAL, #GP for the MOV), MOV to CR3 naming
 // its frame by all of bits 12-63 (xen_cr3_to_pfn), mmu_update's command in ptr's low 3 bits,
-// vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1) and set_timer_op's negative
+// vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1) and singleshot timer beyond
+// 2^63, set_timer_op's negative
 // timeout (do_set_timer_op: 100 ms) and a non-canonical RIP through iret to the failsafe
 // frame. Errnos from Xen's headers.
 import { test } from 'node:test';
@@ -78,4 +79,10 @@ test('an iret hypercall to a non-canonical RIP reaches the failsafe callback wit
   assert.equal(s('cb_failsafe'), 0n);
   assert.equal(hex('failsafe_frame_rip'), '8000000000000123');
   assert.equal(run().machine.exits.byReason.FAILSAFE_CALLBACK, 1);
+});
+
+test('vcpu_op(set_singleshot_timer) at 2^63 + 1 ns fires at once, as Xen\'s signed timer takes it', () => {
+  assert.equal(s('bind_virq'), 0n);
+  assert.equal(s('singleshot_2p63'), 0n, 'not -ETIME: compared unsigned, it is not in the past');
+  assert.equal(v('timer_pending'), 1n, `VIRQ_TIMER's port ${v('timer_port')} is pending`);
 });

@@ -1,7 +1,8 @@
 ; 64-bit values a double cannot hold, through the paths where the hypervisor reads a 64-bit
 ; guest value: the debug registers (set_debugreg/get_debugreg and the emulated MOV to/from
 ; DRn, with Xen's checks), the emulated MOV to CR3 (bits above the frame number), mmu_update's
-; command bits, vcpu_op's periodic timer limit, set_timer_op's negative timeout and a
+; command bits, vcpu_op's periodic timer limit and singleshot timer beyond 2^63,
+; set_timer_op's negative timeout and a
 ; non-canonical RIP through the iret hypercall to the failsafe frame. Prints "name=<16 hex digits>" for
 ; test/pv64/precision.test.ts. The #GP handler counts faults and skips the 3-byte MOV.
 bits 64
@@ -9,7 +10,11 @@ default rel
 %include "pv64-common.inc"
 
 section .bss
+alignb 4096
+shinfo: resb 4096
 gp_count: resq 1
+virq_arg: resd 4
+sshot: resq 2
 req: resq 2
 period: resq 1
 resume_rsp: resq 1
@@ -116,6 +121,26 @@ PV_ENTRY
     HYPERVISOR_vcpu_op VCPUOP_set_periodic_timer, 0, period
     SHOW "periodic_2p62_less1", rax
     HYPERVISOR_vcpu_op VCPUOP_stop_periodic_timer, 0, 0
+
+    ; vcpu_op(set_singleshot_timer) at 2^63 + 1 ns, "future" flag: Xen compares it unsigned
+    ; (not in the past), then arms its signed timer with it (a time gone): it fires at once.
+    ; Events stay masked; the timer VIRQ's pending bit in shared_info shows the firing.
+    MAP_SHARED_INFO
+    mov dword [virq_arg], VIRQ_TIMER
+    mov dword [virq_arg + 4], 0
+    HYPERVISOR_event_channel_op EVTCHNOP_bind_virq, virq_arg
+    SHOW "bind_virq", rax
+    mov rax, 0x8000000000000001
+    mov [sshot], rax
+    mov qword [sshot + 8], 1               ; VCPU_SSHOTTMR_future
+    HYPERVISOR_vcpu_op VCPUOP_set_singleshot_timer, 0, sshot
+    SHOW "singleshot_2p63", rax
+    mov eax, [virq_arg + 8]
+    SHOW "timer_port", rax
+    bt [shinfo + 2048], rax
+    setc al
+    movzx eax, al
+    SHOW "timer_pending", rax
 
     ; set_timer_op(-1): a negative s_time_t, which Xen arms for 100 ms from now (its guard
     ; against Linux's wrapped timeouts); read from the domain's state after the shutdown.
