@@ -18,7 +18,7 @@ import { mmuUpdate, mmuextOp, setGdt, updateDescriptor, updateVaMapping } from '
 import { PvKind } from '../trace/record-kinds';
 import { HC, HYPERCALL_LIMIT, HYPERCALL_TABLE, hypercallName, type HypercallName } from './hypercall-table';
 import { BATCH_SLICE, Continuation } from './continuation';
-import { multicallEntryLayout } from './layouts';
+import { multicallEntryLayout, schedPollLayout } from './layouts';
 import { joinAddress, ListArgs, RegisterArgs, type HypercallArgs } from './hypercall-args';
 import { timerOpDeadlineNs } from './vcpu-ops';
 import { iret64 } from './iret64';
@@ -321,17 +321,22 @@ function schedOp(d: PvDomain, cmd: number, arg: number, compat: boolean): number
     }
     case SCHEDOP.poll: {
       if (compat) return -ENOSYS;
-      const ports = a.u32(arg), n = a.u32(arg + 4), timeout = a.u64(arg + 8);
+      // struct sched_poll by width (a 64-bit guest's handle is 8 bytes); the timeout by halves:
+      // Xen arms an s_time_t timer with it, so with bit 63 set it is a time already gone.
+      const L = schedPollLayout(d.width);
+      const ports = d.width === 64 ? a.addr64(arg + L.ports) : a.u32(arg + L.ports), n = a.u32(arg + L.nrPorts);
+      const tLo = a.u32(arg + L.timeout), tHi = a.u32(arg + L.timeout + 4);
+      const past = (tHi | 0) < 0, timeout = past ? 0 : tHi * 0x100000000 + tLo;
       if (n > 128) return -EINVAL;
       if (!d.events.upcallMask) return -EINVAL; // Xen requires event delivery to be disabled
       const set = new Set<number>();
       for (let i = 0; i < n; i++) {
         const p = a.u32(ports + i * 4);
-        if (p >= 1024) return -EINVAL;
+        if (p >= d.events.nrPorts) return -EINVAL;
         if (d.events.isPending(p)) return 0;
         set.add(p);
       }
-      if (timeout !== 0 && timeout <= d.systemTimeNs) return 0;
+      if (past || (timeout !== 0 && timeout <= d.systemTimeNs)) return 0;
       d.events.polling = set;
       if (timeout !== 0) d.pollDeadline = d.nsToTicks(timeout);
       d.block();

@@ -3,8 +3,8 @@
 // Xen's set_debugreg/get_debugreg and emulated MOV DRn keep them (access_ok for DR0-DR3,
 // DR6/DR7's reserved upper halves: -EPERM and -EINVAL, #GP for the MOV), MOV to CR3 naming
 // its frame by all of bits 12-63 (xen_cr3_to_pfn), mmu_update's command in ptr's low 3 bits,
-// vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1) and singleshot timer beyond
-// 2^63, set_timer_op's negative
+// vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1), singleshot timer and
+// SCHEDOP_poll timeout beyond 2^63, set_timer_op's negative
 // timeout (do_set_timer_op: 100 ms) and a non-canonical RIP through iret to the failsafe
 // frame. Errnos from Xen's headers.
 import { test } from 'node:test';
@@ -85,4 +85,10 @@ test('vcpu_op(set_singleshot_timer) at 2^63 + 1 ns fires at once, as Xen\'s sign
   assert.equal(s('bind_virq'), 0n);
   assert.equal(s('singleshot_2p63'), 0n, 'not -ETIME: compared unsigned, it is not in the past');
   assert.equal(v('timer_pending'), 1n, `VIRQ_TIMER's port ${v('timer_port')} is pending`);
+});
+
+test('SCHEDOP_poll reads the x86_64 struct sched_poll; a timeout with bit 63 set has passed; ports up to 4096', () => {
+  assert.equal(s('poll_past'), 0n);
+  assert.ok(v('poll_past_ns') < 1_000_000n, `slept ${v('poll_past_ns')} ns: the timeout was already gone`);
+  assert.equal(s('poll_port_2000'), 0n, 'port 2000 exists for a 64-bit guest (2-level: 4096 ports)');
 });
