@@ -233,9 +233,14 @@ export class DebugInfo {
         for (const v of chain[i]!.variables) {
           if (seen.has(v.name)) continue;
           seen.add(v.name);
-          (v.isParameter && i === start ? params : locals).push(v);
+          // Only the frame's own scope has parameters, or a block that is the function's body
+          // folded into it (scopes.ts, foldSelfInline): its parameters win, in the declared order.
+          (v.isParameter ? params : locals).push(v);
         }
       }
+      const order = s.variables.filter((v) => v.isParameter).map((v) => v.name);
+      const rank = (v: Variable): number => { const k = order.indexOf(v.name); return k < 0 ? order.length : k; };
+      params.sort((a, b) => rank(a) - rank(b));
       const frame: InlineFrame = { name: s.kind === 'function' ? fn.name : s.name, inlined: s.kind === 'inlined', params, locals, scope: s };
       if (s.callFile !== undefined) frame.callFile = s.callFile;
       if (s.callLine !== undefined) frame.callLine = s.callLine;

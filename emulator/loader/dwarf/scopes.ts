@@ -142,6 +142,7 @@ export class ScopeBuilder {
     const scope = this.scope(d, 'function', name, ranges, null, cu, 0);
     const tailCalls = this.tails;
     const decl = this.decl(d, cu);
+    foldSelfInline(scope, name, decl);
     return {
       name, ranges, lowPc: ranges.reduce((a, x) => Math.min(a, x[0]), Infinity), highPc: ranges.reduce((a, x) => Math.max(a, x[1]), 0),
       external: !!r.inherited(d, AT.external), frameBase: r.attr(d, AT.frame_base) ?? null,
@@ -254,6 +255,31 @@ export function inRanges(ranges: Array<[number, number]>, pc: number): boolean {
 }
 
 /** The chain of scopes containing pc, outermost (the function) first. */
+/**
+ * gcc (12, -O2) sometimes describes an out-of-line function's body as that same function inlined
+ * into it, "called" from the function's own declaration (Debian's kernel: bprm_execve holds an
+ * inlined bprm_execve at fs/exec.c:1849, the line of its name). No source calls anything there:
+ * it is the function itself, and shown as a frame it doubles the function in every stack through
+ * it (and a breakpoint on the name gets a second location in the same call). Such a scope is
+ * made a block of the function; its variables, parameters included, stay in it (innermost wins).
+ * A real recursive call inlined is called from a line of the body, never from the declaration.
+ */
+function foldSelfInline(fn: Scope, name: string, decl: { declFile?: string; declLine?: number }): void {
+  if (decl.declLine === undefined || !name) return;
+  const walk = (s: Scope, depth: number): void => {
+    if (depth > MAX_SCOPE_DEPTH) return;
+    for (const c of s.children) {
+      if (c.kind === 'block') { walk(c, depth + 1); continue; }
+      if (c.name !== name || c.callLine !== decl.declLine || c.callFile !== decl.declFile) continue;
+      c.kind = 'block';
+      c.name = '';
+      delete c.callFile; delete c.callLine; delete c.entryPc; delete c.declFile; delete c.declLine;
+      walk(c, depth + 1);
+    }
+  };
+  walk(fn, 0);
+}
+
 export function scopeChain(fn: FunctionInfo, pc: number): Scope[] {
   const chain: Scope[] = [fn.scope];
   let s = fn.scope;
