@@ -133,11 +133,12 @@ export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number,
   for (; done < slice; done++) {
     const at = ops + done * OP.SIZE;
     // arg1 is a frame number or, for INVLPG and SET_LDT, a linear address (signed when 64-bit).
-    let cmd: number, arg1: number, arg2: number, arg1Addr: number;
+    let cmd: number, arg1: number, arg2: number, arg2Lo: number, arg1Addr: number;
     try {
       cmd = a.u32(at + OP.cmd);
       if (wide) { arg1 = a.u64(at + OP.arg1); arg1Addr = a.addr64(at + OP.arg1); arg2 = a.u64(at + OP.arg2); }
       else { arg1 = a.u32(at + OP.arg1); arg1Addr = arg1; arg2 = a.u32(at + OP.arg2); }
+      arg2Lo = a.u32(at + OP.arg2);
     } catch (e) { if (e instanceof GuestFault) { rc = -EFAULT; break; } throw e; }
     switch (cmd) {
       case MMUEXT.pin_l1: case MMUEXT.pin_l2: case MMUEXT.pin_l3: case MMUEXT.pin_l4: {
@@ -161,11 +162,13 @@ export function mmuextOp(d: PvDomain, ops: number, count: number, pdone: number,
       case MMUEXT.flush_cache: case MMUEXT.flush_cache_global:
         rc = -EACCES_; t.lastError = 'an unprivileged domain may not flush caches'; break;
       case MMUEXT.set_ldt: {
-        const ents = arg2;
-        if (arg1Addr % PAGE !== 0 || ents > 8192 || (!wide && arg1Addr + ents * 8 > HYPERVISOR_VIRT_START)) { t.lastError = 'bad LDT address or size'; rc = -EINVAL; break; }
-        d.ldtBase = arg1Addr; d.ldtEntries = ents;
+        // nr_ents is an unsigned int in arg2's union (the high half of a 64-bit arg2 is not
+        // its), and with no entries the address is not looked at (Xen: ptr = ents ? linear_addr : 0).
+        const ents = arg2Lo, ptr = ents ? arg1Addr : 0;
+        if (ptr % PAGE !== 0 || !a.addressOk(ptr) || ents > 8192 || (!wide && ptr + ents * 8 > HYPERVISOR_VIRT_START)) { t.lastError = 'bad LDT address or size'; rc = -EINVAL; break; }
+        d.ldtBase = ptr; d.ldtEntries = ents;
         if (ents === 0) { cpu.ldtSel = 0; cpu.ldtBase = 0; cpu.ldtBaseHi = 0; cpu.ldtLimit = 0; cpu.ldtAttr = 0x10000; }
-        else { cpu.ldtSel = 0xfff8; cpu.ldtBase = arg1Addr | 0; cpu.ldtBaseHi = Math.floor(arg1Addr / 0x100000000) | 0; cpu.ldtLimit = ents * 8 - 1; cpu.ldtAttr = 0x82; }
+        else { cpu.ldtSel = 0xfff8; cpu.ldtBase = ptr | 0; cpu.ldtBaseHi = Math.floor(ptr / 0x100000000) | 0; cpu.ldtLimit = ents * 8 - 1; cpu.ldtAttr = 0x82; }
         break;
       }
       case MMUEXT.clear_page: {

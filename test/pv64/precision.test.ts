@@ -3,6 +3,7 @@
 // Xen's set_debugreg/get_debugreg and emulated MOV DRn keep them (access_ok for DR0-DR3,
 // DR6/DR7's reserved upper halves: -EPERM and -EINVAL, #GP for the MOV), MOV to CR3 naming
 // its frame by all of bits 12-63 (xen_cr3_to_pfn), mmu_update's command in ptr's low 3 bits,
+// mmuext_op(SET_LDT)'s unsigned int nr_ents in a 64-bit union,
 // vcpu_op's periodic timer limit (STIME_DELTA_MAX = 2^62 - 1), singleshot timer and
 // SCHEDOP_poll timeout beyond 2^63, set_timer_op's negative
 // timeout (do_set_timer_op: 100 ms) and a non-canonical RIP through iret to the failsafe
@@ -91,4 +92,10 @@ test('SCHEDOP_poll reads the x86_64 struct sched_poll; a timeout with bit 63 set
   assert.equal(s('poll_past'), 0n);
   assert.ok(v('poll_past_ns') < 1_000_000n, `slept ${v('poll_past_ns')} ns: the timeout was already gone`);
   assert.equal(s('poll_port_2000'), 0n, 'port 2000 exists for a 64-bit guest (2-level: 4096 ports)');
+});
+
+test('mmuext_op(SET_LDT) takes nr_ents from the low half of arg2 and checks the address as __addr_ok', () => {
+  assert.equal(s('set_ldt_high_garbage'), 0n, 'nr_ents 1: the union\'s high half is not part of it');
+  assert.equal(s('set_ldt_xen_range'), -fact('EINVAL'));
+  assert.equal(s('set_ldt_none'), 0n, 'no entries: the address is not looked at');
 });

@@ -1,7 +1,7 @@
 ; 64-bit values a double cannot hold, through the paths where the hypervisor reads a 64-bit
 ; guest value: the debug registers (set_debugreg/get_debugreg and the emulated MOV to/from
 ; DRn, with Xen's checks), the emulated MOV to CR3 (bits above the frame number), mmu_update's
-; command bits, vcpu_op's periodic timer limit and singleshot timer beyond 2^63,
+; command bits, mmuext_op(SET_LDT)'s arguments, vcpu_op's periodic timer limit and singleshot timer beyond 2^63,
 ; set_timer_op's negative timeout and a
 ; non-canonical RIP through the iret hypercall to the failsafe frame. Prints "name=<16 hex digits>" for
 ; test/pv64/precision.test.ts. The #GP handler counts faults and skips the 3-byte MOV.
@@ -12,6 +12,8 @@ default rel
 section .bss
 alignb 4096
 shinfo: resb 4096
+ldt_page: resb 4096
+ext: resq 3
 gp_count: resq 1
 virq_arg: resd 4
 sshot: resq 2
@@ -176,6 +178,27 @@ PV_ENTRY
     mov rdi, -1
     call hypercall_page + __HYPERVISOR_set_timer_op * 32
     SHOW "set_timer_negative", rax
+
+    ; mmuext_op(SET_LDT): nr_ents is an unsigned int in arg2's 8-byte union (its high half is
+    ; not part of it); the address must be __addr_ok (Xen's range is not); with no entries
+    ; the address is not looked at.
+    mov dword [ext], MMUEXT_SET_LDT
+    lea rax, [ldt_page]
+    mov [ext + 8], rax
+    mov rax, 0x0000000100000001             ; nr_ents 1, garbage above it
+    mov [ext + 16], rax
+    HYPERVISOR_mmuext_op ext, 1, 0, DOMID_SELF
+    SHOW "set_ldt_high_garbage", rax
+    mov rax, 0xffff800000000000             ; Xen's range
+    mov [ext + 8], rax
+    mov qword [ext + 16], 1
+    HYPERVISOR_mmuext_op ext, 1, 0, DOMID_SELF
+    SHOW "set_ldt_xen_range", rax
+    mov rax, 0x8000000000000123             ; no entries: any address
+    mov [ext + 8], rax
+    mov qword [ext + 16], 0
+    HYPERVISOR_mmuext_op ext, 1, 0, DOMID_SELF
+    SHOW "set_ldt_none", rax
 
     ; An iret hypercall to a non-canonical RIP (above 2^53: its low bits do not survive a
     ; double) goes to the failsafe callback with that RIP, whole, in the frame.
