@@ -114,7 +114,7 @@ export function createHvmVmm(spec?: ExitControlsSpec, options: HvmVmmOptions = {
       if (reason === VMCALL) {
         vmcallNr = ctx.regs[0]! >>> 0;
         const name = vmcall ? vmcall.name : 'kvm';
-        if (!vmcall) handleKvmHypercall(ctx.regs, ctx.cpl, options.kvm);
+        if (!vmcall) handleKvmHypercall(ctx.regs, ctx.cpl, options.kvm, ctx.regsHi, ctx.long64 === true);
         if (handler !== name) { hid = log.intern(name); inKernel = classify(hid, name) === 1; }
       }
       lastIcount = ctx.icount;

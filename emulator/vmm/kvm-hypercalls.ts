@@ -38,10 +38,14 @@ export interface KvmHooks {
 /**
  * Executes hypercall `regs[0]` for a guest at privilege level `cpl` and writes the result to
  * regs[0] (as a signed 32-bit value: errors are negative). Returns the result.
- * regs: EAX ECX EDX EBX ESP EBP ESI EDI (encoding order).
+ * regs: EAX ECX EDX EBX ESP EBP ESI EDI (encoding order). With `regsHi` (the registers' high
+ * halves), as KVM does: from 64-bit code the number is all of RAX (a high half makes it
+ * unknown), the minimum APIC ID of SEND_IPI all of RDX, and the result is RAX sign-extended;
+ * from other code the result is zero-extended ((u32)ret). Kept as halves, never one number.
  */
-export function handleKvmHypercall(regs: Int32Array, cpl: number, hooks?: KvmHooks): number {
-  const nr = regs[0]! >>> 0;
+export function handleKvmHypercall(regs: Int32Array, cpl: number, hooks?: KvmHooks, regsHi?: Int32Array, long64 = false): number {
+  const wide = long64 && regsHi !== undefined;
+  const nr = wide && regsHi[0] !== 0 ? -1 : regs[0]! >>> 0;
   const a0 = regs[3]! >>> 0;   // EBX
   const a1 = regs[1]! >>> 0;   // ECX
   const a2 = regs[2]! >>> 0;   // EDX
@@ -70,7 +74,7 @@ export function handleKvmHypercall(regs: Int32Array, cpl: number, hooks?: KvmHoo
         // (vector in bits 7:0). Returns how many vCPUs were sent the IPI; only APIC ID 0 exists.
         const min = a2;
         let targetsSelf = false;
-        if (min === 0) targetsSelf = (a0 & 1) !== 0;
+        if (min === 0 && !(wide && regsHi[2] !== 0)) targetsSelf = (a0 & 1) !== 0;
         void a1; // the high half of the bitmap (APIC IDs min+32 and up in 32-bit mode): none exist
         if (targetsSelf) hooks?.selfIpi?.(a3 & 0xff);
         result = targetsSelf ? 1 : 0;
@@ -86,5 +90,6 @@ export function handleKvmHypercall(regs: Int32Array, cpl: number, hooks?: KvmHoo
     }
   }
   regs[0] = result | 0;
+  if (regsHi !== undefined) regsHi[0] = wide && result < 0 ? -1 : 0;
   return result;
 }

@@ -2,7 +2,7 @@
 // would fill in at an exit, given explicitly.
 import type { ExitContext } from '../../emulator/cpu/exit-api';
 
-export function makeContext(fields: { icount?: number; eip?: number; cs?: number; cpl?: number; bytes?: number[]; regs?: number[] } = {}): ExitContext {
+export function makeContext(fields: { icount?: number; eip?: number; cs?: number; cpl?: number; bytes?: number[]; regs?: number[]; regsHi?: number[]; long64?: boolean } = {}): ExitContext {
   const regs = new Int32Array(8);
   (fields.regs ?? []).forEach((v, i) => { regs[i] = v; });
   const bytes = new Uint8Array(fields.bytes ?? [0xee]);
@@ -13,5 +13,7 @@ export function makeContext(fields: { icount?: number; eip?: number; cs?: number
     cpl: fields.cpl ?? 0,
     instrBytes: () => bytes,
     regs,
+    ...(fields.regsHi !== undefined ? { regsHi: Int32Array.from({ length: 16 }, (_, i) => fields.regsHi![i] ?? 0) } : {}),
+    ...(fields.long64 !== undefined ? { long64: fields.long64 } : {}),
   };
 }

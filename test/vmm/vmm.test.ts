@@ -80,6 +80,24 @@ test('VMCALL: KVM ABI, number in EAX, result written back to EAX', () => {
   assert.equal(vmm.stats.byReason.VMCALL, 10);
 });
 
+test('VMCALL from 64-bit code: the number is all of RAX, the result RAX sign-extended; from 32-bit code zero-extended', () => {
+  const vmm = createHvmVmm();
+  const call = (nr: number, nrHi: number, long64: boolean, args: number[] = [], argsHi: number[] = []) => {
+    // Outside 64-bit mode RAX's high half is not the number's: it starts stale (5) and the result must clear it.
+    const hi = [long64 ? nrHi : 5, argsHi[1] ?? 0, argsHi[2] ?? 0, argsHi[0] ?? 0];
+    const ctx = makeContext({ regs: [nr, args[1] ?? 0, args[2] ?? 0, args[0] ?? 0, 0, 0, args[3] ?? 0, 0], regsHi: hi, long64, bytes: [0x0f, 0x01, 0xc1] });
+    vmm.exit(18, 0, 'hypervisor', ctx);
+    return (BigInt(ctx.regsHi![0]! >>> 0) << 32n) | BigInt(ctx.regs[0]! >>> 0);
+  };
+  assert.equal(call(1, 0, true), 0n, 'VAPIC_POLL_IRQ: RAX = 0, high half cleared');
+  assert.equal(call(1, 1, true), BigInt.asUintN(64, BigInt(-KVM_ENOSYS)), 'number 0x100000001: unknown, -KVM_ENOSYS in all 64 bits');
+  assert.equal(call(3, 0, true), BigInt.asUintN(64, BigInt(-KVM_ENOSYS)));
+  assert.equal(call(3, 0, false), BigInt.asUintN(32, BigInt(-KVM_ENOSYS)), '(u32)ret outside 64-bit mode');
+  assert.equal(call(1, 0, false), 0n);
+  assert.equal(call(10, 0, true, [1, 0, 0, 0x30]), 1n, 'SEND_IPI to APIC ID 0');
+  assert.equal(call(10, 0, true, [1, 0, 0, 0x30], [0, 0, 1]), 0n, 'minimum APIC ID 2^32: nobody');
+});
+
 test('the filter decides whether exit() asks the machine to stop', () => {
   const vmm = createHvmVmm();
   assert.equal(vmm.exit(30, 0x00f40000, 'debug-exit', makeContext()), false);
