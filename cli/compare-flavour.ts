@@ -12,6 +12,8 @@ import { ExitReason, exitReasonName } from '../emulator/isa/exit-reasons';
 import { decodeIo } from '../emulator/isa/exit-qualification';
 import { PvKind, PV_RECORD_BASE } from '../emulator/trace/record-kinds';
 import { CliError } from './errors';
+import { eptFootprint } from '../emulator/vmm/ept-footprint';
+import { resolveCostModel } from '../emulator/vmm/cost-model';
 import type { FlavourMode, FlavourResult } from './comparison';
 
 export interface FlavourOptions {
@@ -191,9 +193,11 @@ export function guestTablePages(m: MachineApi): number {
 }
 
 /**
- * The memory the hypervisor held for the guest: its paging structures (EPT tables over all of
- * guest RAM, or shadows of the guest's tables), VMCS and bitmaps, and the frames it keeps for
- * a PV or PVH domain (M2P, shared_info, GDT, grant frames).
+ * The memory the hypervisor held for the guest, from the run: EPT tables for the
+ * guest-physical pages the run reached (emulator/vmm/ept-footprint.ts), or shadows of the
+ * guest's tables; VMCS and bitmaps; for PV the frames Xen validated as page tables (at the
+ * end and at the peak: Xen's own paging structures for a PV guest are those frames, with no
+ * shadow) and the frames it keeps (M2P, shared_info, GDT, grant frames).
  */
 function hypervisorMemory(mode: FlavourMode, m: MachineApi, o: FlavourOptions): Record<string, number> {
   const guestTables = guestTablePages(m);
@@ -201,22 +205,32 @@ function hypervisorMemory(mode: FlavourMode, m: MachineApi, o: FlavourOptions): 
     const mem = m.pvState?.()?.memory;
     const levels = mem ? Object.entries(mem.pageTables).filter(([k]) => /^l\d$/.test(k)).reduce((a, [, v]) => a + v, 0) : 0;
     return {
+      // The guest's own frames, typed and validated by Xen: the only paging structures a PV domain has.
       'hypervisor paging structures (bytes)': 0,
       'hypervisor frames: M2P, shared_info, GDT, grant (bytes)': (mem?.hypervisorFrames ?? 0) * 4096,
       'grant-table frames the guest set up (bytes)': (m.pvState?.()?.pages?.grantFrames.length ?? 0) * 4096,
       'guest page-table pages': levels,
+      'validated page tables at the end (bytes)': levels * 4096,
+      'validated page tables at the peak (bytes)': Math.max(levels, mem?.peakPageTables ?? 0) * 4096,
       'validated page tables (pinned)': mem?.pageTables.pinned ?? 0,
     };
   }
-  const pages = (o.memory * 1024 * 1024) / 4096;
-  const pt = Math.ceil(pages / 512), pd = Math.ceil(pt / 512);
-  // EPT: 4-level tables mapping all of guest RAM in 4 KiB pages; shadow paging: one shadow per guest table.
-  const paging = mode === 'pvh' || o.exitControls === 'ept' ? (pt + pd + 2) * 4096 : guestTables * 4096;
-  const r: Record<string, number> = {
-    'hypervisor paging structures (bytes)': paging,
-    'VMCS, I/O and MSR bitmaps (bytes)': 4096 + 8192 + 4096,
-    'guest page-table pages': guestTables,
-  };
+  const r: Record<string, number> = {};
+  if (mode === 'pvh' || o.exitControls === 'ept') {
+    const reached = m.reachedMemory?.();
+    if (!reached) throw new CliError(`the ${FLAVOUR_LABEL[mode]} machine cannot say which guest-physical pages it reached`);
+    const ept = eptFootprint(reached.pages, resolveCostModel(o.costModel).eptLargePages, reached.wholeRam);
+    r['hypervisor paging structures (bytes)'] = ept.bytes;
+    r['guest-physical pages reached (EPT-mapped)'] = ept.pages;
+    r['EPT tables (PML4 + PDPT + PD + PT)'] = ept.tables.pml4 + ept.tables.pdpt + ept.tables.pd + ept.tables.pt;
+    r['EPT PTs (4 KiB entries)'] = ept.tables.pt;
+    r['EPT 2 MiB large pages'] = ept.largePages;
+  } else {
+    // Shadow paging: one shadow per guest table reachable from CR3 at the end.
+    r['hypervisor paging structures (bytes)'] = guestTables * 4096;
+  }
+  r['VMCS, I/O and MSR bitmaps (bytes)'] = 4096 + 8192 + 4096;
+  r['guest page-table pages'] = guestTables;
   if (mode === 'pvh') {
     const mem = m.pvState?.()?.memory;
     r['hypervisor frames: shared_info, grant (bytes)'] = (mem?.hypervisorFrames ?? 0) * 4096;

@@ -415,7 +415,7 @@ export class MemoryAccess extends PageWalker {
     // Above 4 GiB (MAXPHYADDR is 36) only a hypervisor's frame can be there: never cached (the
     // TLB holds 32-bit frames), and out of the A20 mask's reach (which would truncate it).
     const high = phys >= TWO32;
-    if (!high) phys = (phys & this.a20Mask) >>> 0;
+    if (!high) { phys = (phys & this.a20Mask) >>> 0; this.mem.touch(phys >>> 12); }
     if (uncached) return phys;
     if (this.noTlb[page] || this.drTlb[page]) {
       this.onWatch?.(lin, this.accSize, write);
@@ -460,7 +460,7 @@ export class MemoryAccess extends PageWalker {
       if (smep) bits = T_NX;
       if (this.cr4 & CR4_SMAP) uncached = true;
     }
-    if (phys < TWO32) phys = (phys & this.a20Mask) >>> 0;
+    if (phys < TWO32) { phys = (phys & this.a20Mask) >>> 0; this.mem.touch(phys >>> 12); }
     if (uncached || phys >= TWO32) return phys;
     far.claim(i, pn);
     const base = phys & ~0xfff;

@@ -136,6 +136,8 @@ export interface MachineApi {
   writeLinear(addr: number, bytes: Uint8Array): boolean;
   readPhysical(addr: number, length: number): Uint8Array;
   writePhysical(addr: number, bytes: Uint8Array): void;
+  /** The guest-physical pages the run reached since power-on (what an EPT had to map). */
+  reachedMemory?(): ReachedMemory;
   translate(linear: number): number | null;  // linear -> physical with the current paging mode, no side effects
 
   addBreakpoint(linear: number): void;
@@ -182,4 +184,14 @@ export interface MachineApi {
   vgaText(): VgaTextView;
   /** Host input for the guest's console (UART in HVM, the PV console ring in PV). */
   serialInput?(bytes: Uint8Array): void;
+}
+
+/** Guest-physical memory a run reached: the input of an EPT footprint (emulator/vmm/ept-footprint.ts). */
+export interface ReachedMemory {
+  /** Page numbers: RAM pages reached, then the frames placed outside RAM (mapped in the p2m). */
+  pages: number[];
+  /** How many of `pages` are frames placed outside RAM. */
+  placed: number;
+  /** Whether 2 MiB range `range` (page >> 9) is wholly guest RAM. */
+  wholeRam(range: number): boolean;
 }

@@ -3,12 +3,12 @@
 // at exact instruction counts and every run is deterministic.
 
 import type {
-  BootPlan, CpuStateView, ExitRecord, ExitStats, LongModeState, MachineApi, MachineOptions, Mode, RegisterFile, StopReason, VgaTextView, WatchKind,
+  BootPlan, CpuStateView, ExitRecord, ExitStats, LongModeState, MachineApi, MachineOptions, Mode, ReachedMemory, RegisterFile, StopReason, VgaTextView, WatchKind,
 } from './api';
 import type { Platform } from '../devices/platform-api';
 import { createPcPlatform } from '../devices';
 import { createHvmVmm, type HvmVmm } from '../vmm';
-import { PhysicalMemory } from '../memory/physical-memory';
+import { PAGE_RAM, PhysicalMemory } from '../memory/physical-memory';
 import { PageStore, type RamImage } from '../memory/page-store';
 import {
   Cpu, RUN_BREAK, RUN_FILTER, RUN_HALT_DEAD, RUN_HALT_WAIT, RUN_OK, RUN_PAUSE, RUN_REQUEST, RUN_TRIPLE, RUN_WATCH,
@@ -440,6 +440,21 @@ export class Machine implements MachineApi {
         return;
       }
     }
+  }
+
+  reachedMemory(): ReachedMemory {
+    const mem = this.memory;
+    const placed = mem.mappedFrames().map(([page]) => page);
+    const wholeRam = (range: number) => {
+      // A PC's VGA window (0xA0000-0xBFFFF) is plain memory here but MMIO to a real HVM
+      // hypervisor, whose p2m leaves it out: the first 2 MiB is never one large page there.
+      if (range === 0 && this.mode === 'hvm') return false;
+      const first = range * 512;
+      if ((first + 512) * 4096 > mem.ramBytes) return false;
+      for (let p = first; p < first + 512; p++) if (mem.pageKind[p] !== PAGE_RAM) return false;
+      return true;
+    };
+    return { pages: [...mem.touchedPages(), ...placed], placed: placed.length, wholeRam };
   }
 
   /** Accesses that reached no device: the platform's port records and our physical-memory holes. */

@@ -180,6 +180,7 @@ export class PvDomain {
     if (types instanceof PageTypes64 && ty.xenL4) types.xenL4 = ty.xenL4.map((x: number[]) => [x[0], x[1]] as [number, number]);
     types.type.set(ty.type); types.typeRefs.set(ty.typeRefs); types.pinned.set(ty.pinned); types.writable.set(ty.writable);
     types.xenL2.set(ty.xenL2); types.hvPdes = ty.hvPdes.map((x: number[]) => [x[0], x[1]] as [number, number]);
+    types.recount();
     this.types = types;
     this.log.restore(s.log);
   }
@@ -466,6 +467,7 @@ export class PvDomain {
       hypervisorFrames: lay ? lay.totalFrames - lay.nrPages : 0,
       pageTables: { l1: count(1), l2: count(2), l3: count(3), ...(this.width === 64 ? { l4: count(4) } : {}), pinned },
       descriptorPages: count(5),
+      peakPageTables: t.peakTables,
     };
   }
 }
@@ -482,6 +484,8 @@ export interface PvStateView {
   iopl: number;
   /** Frames the domain owns, frames the hypervisor keeps (M2P, shared_info, GDT, grant frames), validated tables. */
   memory: { domainFrames: number; hypervisorFrames: number; pageTables: { l1: number; l2: number; l3: number; l4?: number; pinned: number }; descriptorPages: number;
+    /** PV: the most frames typed as page tables (L1-L4) at once since the domain was built. */
+    peakPageTables?: number;
     /** PVH: the grant-table frames the guest has placed (a PV guest's are in `pages`). */
     grantFrames?: number };
   /** The guest's width (32: x86_32 PAE in ring 1; 64: x86_64 in ring 3). */

@@ -34,6 +34,9 @@ export class PageTypes {
   lastError = '';
   /** Hypervisor PDEs written into every slot-3 L2 (index HV_L2_FIRST + i). */
   hvPdes: Array<[number, number]> = [];
+  /** Frames typed as page tables (L1-L4) now, and the most there were at once since the domain was built. */
+  private tables = 0;
+  peakTables = 0;
 
   constructor(protected readonly mem: PhysicalMemory, readonly totalFrames: number,
     readonly guestFrames: number, protected readonly extraMappable: (mfn: number) => boolean) {
@@ -46,6 +49,15 @@ export class PageTypes {
 
   reset(): void {
     this.type.fill(0); this.typeRefs.fill(0); this.pinned.fill(0); this.writable.fill(0); this.xenL2.fill(0);
+    this.tables = 0; this.peakTables = 0;
+  }
+
+  /** After the type arrays were set wholesale (a snapshot restored): the live count from them. */
+  recount(): void {
+    let n = 0;
+    for (let i = 0; i < this.totalFrames; i++) if (this.type[i] >= T_L1 && this.type[i] <= T_L4) n++;
+    this.tables = n;
+    if (n > this.peakTables) this.peakTables = n;
   }
 
   protected lo(mfn: number, i: number): number { return this.mem.i32[(mfn * 4096 + i * 8) >>> 2]; }
@@ -66,6 +78,7 @@ export class PageTypes {
     // Mark first so a table that refers to itself is seen as already typed.
     this.type[mfn] = t; this.typeRefs[mfn] = 1;
     if (!this.validate(mfn, t)) { this.type[mfn] = T_NONE; this.typeRefs[mfn] = 0; return false; }
+    if (t >= T_L1 && t <= T_L4 && ++this.tables > this.peakTables) this.peakTables = this.tables;
     return true;
   }
 
@@ -74,6 +87,7 @@ export class PageTypes {
     if (--this.typeRefs[mfn] > 0) return;
     const t = this.type[mfn];
     this.type[mfn] = T_NONE;
+    if (t >= T_L1 && t <= T_L4) this.tables--;
     this.release(mfn, t);
     if (t === T_L2) this.xenL2[mfn] = 0;
   }

@@ -21,6 +21,12 @@ export interface CostModel {
   specialCycles: { CR3_LOAD: number; PAGE_FAULT: number };
   /** Handler names emulated inside the hypervisor; any other device name is a user-space device model. */
   inKernelHandlers: string[];
+  /**
+   * Memory, not cycles: whether the EPT maps a 2 MiB range that is wholly guest RAM with one
+   * large-page entry (no level-1 table), as a hypervisor whose p2m was populated with
+   * superpages does. Off: every touched page has a 4 KiB entry.
+   */
+  eptLargePages: boolean;
 }
 
 export type CostModelOverrides = Partial<Omit<CostModel, 'handlerCycles' | 'specialCycles'>> & {
@@ -67,6 +73,7 @@ export const DEFAULT_COST_MODEL: Readonly<CostModel> = Object.freeze({
   defaultHandlerCycles: 300,
   specialCycles: { CR3_LOAD: 3000, PAGE_FAULT: 2500 },
   inKernelHandlers: ['hypervisor', 'kvm', 'pic', 'pit', 'local-apic', 'apic', 'lapic', 'io-apic', 'ioapic', 'i8259', 'i8254'],
+  eptLargePages: false,
 });
 
 export class CostModelError extends MachineOptionError {
@@ -75,7 +82,7 @@ export class CostModelError extends MachineOptionError {
 }
 
 const TOP_KEYS = ['version', 'cyclesPerInstruction', 'exitRoundTrip', 'userspaceRoundTrip', 'handlerCycles',
-  'defaultHandlerCycles', 'specialCycles', 'inKernelHandlers'];
+  'defaultHandlerCycles', 'specialCycles', 'inKernelHandlers', 'eptLargePages'];
 
 function cycles(value: unknown, where: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -96,6 +103,7 @@ export function resolveCostModel(overrides?: CostModelOverrides | unknown): Cost
     defaultHandlerCycles: base.defaultHandlerCycles,
     specialCycles: { ...base.specialCycles },
     inKernelHandlers: [...base.inKernelHandlers],
+    eptLargePages: base.eptLargePages,
   };
   if (overrides === undefined || overrides === null) return m;
   if (typeof overrides !== 'object' || Array.isArray(overrides)) throw new CostModelError('cost model: expected a JSON object');
@@ -130,6 +138,10 @@ export function resolveCostModel(overrides?: CostModelOverrides | unknown): Cost
       throw new CostModelError('cost model: inKernelHandlers must be an array of handler names');
     }
     m.inKernelHandlers = [...(o.inKernelHandlers as string[])];
+  }
+  if (o.eptLargePages !== undefined) {
+    if (typeof o.eptLargePages !== 'boolean') throw new CostModelError('cost model: eptLargePages must be true or false');
+    m.eptLargePages = o.eptLargePages;
   }
   return m;
 }

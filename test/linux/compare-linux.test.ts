@@ -61,6 +61,10 @@ test('HVM: Linux to /init under compare, with its surface and the hypervisor mem
   // Linux's own 4-level tables, walked from CR3 at the marker.
   assert.ok(h.resources['guest page-table pages'] > 10, String(h.resources['guest page-table pages']));
   assert.ok(h.resources['hypervisor paging structures (bytes)'] > 0);
+  // The EPT maps what Linux reached: more than its image (~8 MiB), at most its 256 MiB of RAM.
+  const reached = h.resources['guest-physical pages reached (EPT-mapped)'];
+  assert.ok(reached > 2048 && reached <= 65536, String(reached));
+  assert.equal(h.resources['hypervisor paging structures (bytes)'], h.resources['EPT tables (PML4 + PDPT + PD + PT)'] * 4096);
   // The audit steps the HVM run one instruction at a time up to its limit (10M, far short of
   // /init): the boot code's paging set-up (CR3, CR4 loads) is in it.
   assert.equal(c!.compatibility.flavour, 'hvm');
@@ -81,6 +85,8 @@ test('PV: Linux to /init on hvc0 under compare, hypercalls instead of port exits
   assert.ok(p.hypercalls.event_channel_op > 0 && p.hypercalls.mmu_update > 0, JSON.stringify(p.hypercalls));
   assert.ok(p.surface['event channels'].length > 0);
   assert.ok(p.resources['validated page tables (pinned)'] > 0);
+  assert.ok(p.resources['validated page tables at the peak (bytes)'] >= p.resources['validated page tables at the end (bytes)']);
+  assert.ok(p.resources['validated page tables at the end (bytes)'] > 0);
 });
 
 test('PVH: Linux to /init on hvc0 under compare, its VMCALLs its hypercalls', { skip: SKIP, timeout: 3_600_000 }, () => {
