@@ -197,6 +197,9 @@ export class PhysicalMemory {
     if (page < PAGES) this.pageKind[page] = PAGE_NONE;
   }
 
+  /** The RAM page a frame placed at guest page `page` shows, or -1 when none is placed there. */
+  frameAt(page: number): number { return this.frames.get(page) ?? -1; }
+
   /** The frames mapped outside RAM: [guest page, RAM page] pairs. */
   mappedFrames(): Array<[number, number]> { return [...this.frames]; }
 

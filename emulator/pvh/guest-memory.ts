@@ -2,7 +2,8 @@
 // addresses, walked through the guest's own page tables (2-level, PAE or 4-level, or none
 // with paging off) with supervisor rights, setting accessed and dirty bits as Xen's guest
 // walk does. An address that does not translate, or lands outside RAM, fails the whole
-// access with GuestFault, which the hypercall turns into -EFAULT. It is the services'
+// access with GuestFault, which the hypercall turns into -EFAULT. A frame placed above RAM
+// with XENMEM_add_to_physmap is reached through the page it shows, as Xen's p2m has it. It is the services'
 // GuestMemory (emulator/pv/services.ts), plus whole 64-bit values as bigints.
 
 import type { Cpu } from '../cpu';
@@ -24,7 +25,12 @@ export class PvhGuestMemory implements GuestMemory {
     let p: number;
     if (!(cpu.cr0 & CR0_PG)) p = va >>> 0;
     else p = cpu.walk(cpu.lma ? va : va | 0, write, false, true);
-    return p < 0 || p >= this.limit ? -1 : p;
+    if (p < 0) return -1;
+    if (p < this.limit) return p;
+    // Above the guest's RAM: a frame the guest placed there (add_to_physmap) is in the p2m,
+    // and Xen's copy_from_guest follows the p2m to it; anything else is no memory of the guest's.
+    const ram = this.mem.frameAt(Math.floor(p / 4096));
+    return ram < 0 ? -1 : ram * 4096 + (p % 4096);
   }
 
   /** Each page's run of [va, va+len), translated first, so a copy happens whole or not at all. */

@@ -60,6 +60,17 @@ test('shared_info placed above RAM carries the pvclock Xen keeps, and nothing th
   assert.equal(run.machine.exits.byReason.IO_INSTRUCTION, undefined);
 });
 
+test('hypercall arguments inside a placed frame: Xen follows the p2m to it (no -EFAULT), reading and writing there', () => {
+  assert.equal(num('grant frame 2', 'rc'), 0);
+  // GNTTABOP_copy's argument (read by copy_from_guest) and its status (written back) in the frame.
+  assert.equal(num('args in placed frame', 'rc'), 0);
+  assert.equal(num('args in placed frame', 'status'), 0);
+  assert.equal(field(out, 'args in placed frame', 'dst'), 'ap');
+  // XENVER_extraversion's 16 bytes written into the frame: Xen's extraversion starts with its dot.
+  assert.equal(num('extraversion into placed frame', 'rc'), 0);
+  assert.equal(field(out, 'extraversion into placed frame', 'first'), '.');
+});
+
 test('a snapshot holds the frame mappings: restored, the frame is back at its first page and the run replays', () => {
   let text = '';
   const m = new Machine({ mode: 'pvh', memoryMiB: 64, serialOut: (b) => { text += String.fromCharCode(b); } });

@@ -94,6 +94,22 @@ void pvh_main(u32 magic, u64 info) {
   u64 sys = *(volatile u64 *)&sh[32 + 16];
   printf("pvclock above ram version_even=%u mul_nonzero=%u system_time_nonzero=%u\n", (ver & 1) == 0 && ver != 0, mul != 0, sys != 0);
   printf("empty after=%x\n", empty[0]);
+
+  /* Hypercall arguments inside a placed frame (grant frame 2 at scratch + 16 KiB): Xen's
+     copy_from_guest and copy_to_guest follow the p2m to the frame, so the call reads its
+     arguments there and writes its results back there. */
+  printf("grant frame 2 rc=%ld\n", place(XENMAPSPACE_grant_table, 2, gpfn + 4));
+  volatile struct gnttab_copy *pc = (volatile struct gnttab_copy *)(scratch + 0x4800);
+  pc->source.u = 8; pc->source.domid = DOMID_SELF; pc->source.offset = 0;
+  pc->dest.u = (u64)dst_page >> 12; pc->dest.domid = DOMID_SELF; pc->dest.offset = 0;
+  pc->len = 16; pc->flags = GNTCOPY_source_gref; pc->status = 99;
+  for (int i = 0; i < 16; i++) dst_page[i] = 0;
+  long crc = HCALL(HC_grant_table_op, GNTTABOP_copy, (u64)(scratch + 0x4800), 1);
+  printf("args in placed frame rc=%ld status=%d dst=%c%c\n", crc, pc->status, dst_page[0], dst_page[15]);
+  volatile char *extra = (volatile char *)(scratch + 0x4100);
+  for (int i = 0; i < 16; i++) extra[i] = 'x';
+  long vrc = HCALL(HC_xen_version, 1 /* XENVER_extraversion */, (u64)(scratch + 0x4100), 0);
+  printf("extraversion into placed frame rc=%ld first=%c\n", vrc, extra[0]);
   print("physmap: done\n");
   poweroff();
 }
