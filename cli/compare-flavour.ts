@@ -69,7 +69,7 @@ class Surface {
     if (r.handler !== 'hypervisor' && r.handler !== 'kvm' && r.handler !== 'xen') this.devices.add(r.handler);
     if (r.reason === ExitReason.IO_INSTRUCTION) this.ports.add(`${hex(decodeIo(r.qualification).port)} (${r.handler})`);
     if ((r.reason === ExitReason.RDMSR || r.reason === ExitReason.WRMSR) && r.msr !== undefined) this.msrs.add(hex(r.msr));
-    if (r.reason === ExitReason.EPT_VIOLATION) this.mmio.add(`${r.handler}${r.gpa !== undefined ? ' @ ' + hex(r.gpa & ~0xfff) : ''}`);
+    if (r.reason === ExitReason.EPT_VIOLATION) this.mmio.add(`${r.handler}${r.gpa !== undefined ? ' @ 0x' + (Math.floor(r.gpa / 4096) * 4096).toString(16) : ''}`);
   }
 
   /** HVM's keys, PV's keys, or both for PVH (VM exits and hypercalls alike). */

@@ -103,6 +103,16 @@ export class Machine implements MachineApi {
       // The device may re-arm a timer (the APIC's): re-check the slice end before the next instruction.
       cpu.irqPoll = true; cpu.deadlineDirty = true; cpu.attn = true;
     };
+    // Xen's PVH: a gfn its p2m lacks (no RAM, no placed frame, no device: a PVH domU has no
+    // device model) is an EPT violation its null handler completes, reading all ones and
+    // dropping writes; the domain is not crashed (hvmemul_do_io with no ioreq server).
+    if (this.pvh) {
+      mem.onUnbacked = (gpa, _size, write) => {
+        const lin = cpu.accLin;
+        cpu.vmexit(ExitReason.EPT_VIOLATION, encodeEptViolation(!write, write, false), 'hypervisor',
+          { gpa, linear: lin >>> 0, linearHi: cpu.lma ? linHi(lin) >>> 0 : 0 });
+      };
+    }
     cpu.attachMemory(mem);
     if (this.opts.blockCompiler === false) cpu.blockThreshold = 0;
     cpu.platform = this.platform;

@@ -41,6 +41,14 @@ export class PhysicalMemory {
   private rom: Uint8Array | null = null;
   private romBase = 0;
   onMmio: MmioObserver | null = null;
+  /**
+   * Called once per access to a page nothing backs (no RAM, ROM, device or placed frame), before
+   * it reads all ones or is dropped: a hypervisor whose p2m has no entry there takes an EPT
+   * violation first (Xen's PVH: the exit, then its null handler).
+   */
+  onUnbacked: ((gpa: number, size: AccessSize, write: boolean) => void) | null = null;
+  /** RAM pages the guest does not see (the hypervisor's own frames): nothing backs them for it. */
+  private readonly hidden = new Set<number>();
   /** Returns the current virtual time for access records. */
   now: () => number = () => 0;
   readonly unassigned: { count: number; recent: UnassignedAccess[] } = { count: 0, recent: [] };
@@ -161,6 +169,7 @@ export class PhysicalMemory {
     this.pageKind.fill(PAGE_NONE, ramPages);
     this.pageRange.fill(0);
     if (this.rom) this.pageKind.fill(PAGE_ROM, this.romBase / 4096, PAGES);
+    for (const page of this.hidden) if (page < ramPages) this.pageKind[page] = PAGE_NONE;
     this.ranges.forEach((r, i) => {
       const first = r.base / 4096;
       const last = Math.min(PAGES, first + r.size / 4096);
@@ -197,6 +206,25 @@ export class PhysicalMemory {
     if (page < PAGES) this.pageKind[page] = PAGE_NONE;
   }
 
+  /**
+   * RAM pages [first, first + count) kept by the hypervisor for itself: their bytes stay (the
+   * hypervisor reads and writes them through `u8`/`i32`, and a frame placed outside RAM shows
+   * them), but a guest access there meets nothing, as one to a gfn missing from Xen's p2m.
+   * `count` 0 shows every page again.
+   */
+  hideRam(first: number, count: number): void {
+    const ramPages = this.ramBytes >>> 12;
+    if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > ramPages) {
+      throw new RangeError(`hideRam: pages ${first}+${count} are not all RAM`);
+    }
+    this.hidden.clear();
+    for (let p = first; p < first + count; p++) this.hidden.add(p);
+    this.rebuildMap();
+  }
+
+  /** Whether RAM page `page` is one the guest cannot reach (hideRam). */
+  isHidden(page: number): boolean { return this.hidden.has(page); }
+
   /** The RAM page a frame placed at guest page `page` shows, or -1 when none is placed there. */
   frameAt(page: number): number { return this.frames.get(page) ?? -1; }
 
@@ -221,6 +249,7 @@ export class PhysicalMemory {
   }
 
   private readHigh(paddr: number, size: AccessSize): number {
+    if (this.highByte(paddr) < 0) this.onUnbacked?.(paddr, size, false);
     let v = 0;
     for (let i = 0; i < size; i++) {
       const at = this.highByte(paddr + i);
@@ -231,6 +260,7 @@ export class PhysicalMemory {
   }
 
   private writeHigh(paddr: number, size: AccessSize, value: number): void {
+    if (this.highByte(paddr) < 0) this.onUnbacked?.(paddr, size, true);
     for (let i = 0; i < size; i++) {
       const at = this.highByte(paddr + i), b = (value >>> (8 * i)) & 0xff;
       if (at < 0) { this.record(paddr + i, 1, true, b); continue; }
@@ -267,6 +297,7 @@ export class PhysicalMemory {
       const v = r.handler.read(paddr - r.base, size);
       return size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff);
     }
+    if (kind === PAGE_NONE) this.onUnbacked?.(paddr, size, false);
     // Mixed or non-RAM: byte by byte so that each byte goes to its owner.
     let v = 0;
     for (let i = 0; i < size; i++) v |= this.readByteSlow((paddr + i) >>> 0) << (8 * i);
@@ -315,6 +346,7 @@ export class PhysicalMemory {
       r.handler.write(paddr - r.base, size, size === 4 ? value >>> 0 : value & (size === 1 ? 0xff : 0xffff));
       return;
     }
+    if (kind === PAGE_NONE) this.onUnbacked?.(paddr, size, true);
     for (let i = 0; i < size; i++) this.writeByteSlow((paddr + i) >>> 0, (value >>> (8 * i)) & 0xff);
   }
 
@@ -364,13 +396,18 @@ export class PhysicalMemory {
     }
   }
 
-  /** Side-effect-free byte read for debuggers: MMIO and holes read as 0xff without touching devices. */
+  /**
+   * Side-effect-free byte read for debuggers: MMIO and holes read as 0xff without touching
+   * devices; a hidden RAM page (the hypervisor's own frame) reads as its bytes.
+   */
   peek(paddr: number): number {
     if (paddr >= TWO32) { const at = this.highByte(paddr); return at < 0 ? 0xff : this.u8[at]!; }
     paddr >>>= 0;
     const kind = this.pageKind[paddr >>> 12];
     if (kind === PAGE_RAM) return paddr < this.ramBytes ? this.u8[paddr] : 0xff;
     if (kind === PAGE_ROM || kind === PAGE_FRAME) return this.readByteSlow(paddr);
+    // A hidden page is the hypervisor's: its debugger views (shared_info, grant frames) read it.
+    if (kind === PAGE_NONE && paddr < this.ramBytes && this.hidden.has(paddr >>> 12)) return this.u8[paddr]!;
     return 0xff;
   }
 
@@ -383,6 +420,7 @@ export class PhysicalMemory {
     this.unassigned.recent.length = 0;
     this.rom = null;
     this.frames.clear();
+    this.hidden.clear();
     this.rebuildMap();
   }
 }

@@ -132,6 +132,7 @@ export class PvhDomain {
     this.xen.reset();
     this.mem.clearFrames();
     this.guest.limit = boot ? boot.layout.xenBase : this.mem.ramBytes;
+    this.hideHypervisorFrames();
     if (!boot) return;
     const lay = boot.layout;
     const storePfn = specialPfn(lay, SPECIAL_PAGE.xenstore), consolePfn = specialPfn(lay, SPECIAL_PAGE.console);
@@ -152,6 +153,18 @@ export class PvhDomain {
       consoleFrame: consolePfn, xenstoreFrame: storePfn, name: 'paravirt-guest', maxPages: lay.ramBytes / PAGE,
     });
     this.updateTime();
+  }
+
+  /**
+   * Xen's own frames (shared_info, grant and status frames) are no gfn of the domain's: its p2m
+   * has no entry for them until add_to_physmap places one. Here they are the last RAM pages,
+   * kept from the guest: an access there is an EPT violation Xen's null handler completes
+   * (reads all ones, writes dropped; the domain runs on), as for any gfn its p2m lacks.
+   */
+  private hideHypervisorFrames(): void {
+    const lay = this.boot?.layout;
+    if (lay) this.mem.hideRam(lay.xenBase / PAGE, (lay.ramBytes - lay.xenBase) / PAGE);
+    else this.mem.hideRam(0, 0);
   }
 
   /** A parameter the guest may set (hvm_set_param's checks for those). */
@@ -259,6 +272,7 @@ export class PvhDomain {
     this.upcallVector = s.upcallVector; this.sharedInfoGpfn = s.sharedInfoGpfn; this.sharedWidth = s.sharedWidth;
     this.blocked = s.blocked; this.boot = s.boot; this.stop = s.stop;
     this.guest.limit = this.boot ? this.boot.layout.xenBase : this.mem.ramBytes;
+    this.hideHypervisorFrames();
     this.mem.clearFrames();
     for (const [page, ram] of s.frames ?? []) this.mem.mapFrame(page, ram);
     this.xen.load(s.xen);

@@ -5,7 +5,9 @@
    from the frame, so the copy shows Xen and the guest see the same page); moves the frame to
    another page (its old page is empty again); maps grant frame 1 just above 4 GiB, where Linux
    puts its frames with 256 MiB of RAM; places shared_info above RAM and reads the time Xen
-   keeps in it. Numbers are Xen's public headers'. */
+   keeps in it. Xen's own frames, before they are placed, are nothing the guest can reach; a
+   hypercall's arguments inside a placed frame are reached through it. Numbers are Xen's public
+   headers'. */
 #include "xen.h"
 
 enum { HC_grant_table_op = 20, GNTTABOP_copy = 5, GNTCOPY_source_gref = 1, GTF_permit_access = 1 };
@@ -45,6 +47,14 @@ void pvh_main(u32 magic, u64 info) {
   cpuid(pvh32_xen_base + 4, &a, &b, &c, &d);
   u16 domid = (u16)c;
   printf("physmap: map end=%lx scratch=%lx domid=%u\n", top, scratch, domid);
+
+  /* Xen's own frames (here just after the special pages, in no memory-map entry) are no gfn of
+     the domain's until it places one: a read is all ones, a write goes nowhere, the domain runs
+     on (an EPT violation Xen's null handler completes). 0x800 is shared_info's evtchn_pending. */
+  volatile u32 *hv = (volatile u32 *)top;
+  u32 hv_before = hv[0x200];
+  hv[0x200] = 0x12345678;
+  printf("hypervisor frame before=%x after_write=%x\n", hv_before, hv[0x200]);
 
   volatile u32 *empty = (volatile u32 *)(scratch + 0x3000);
   printf("empty before=%x\n", empty[0]);
