@@ -464,7 +464,9 @@ export class Machine implements MachineApi {
       for (let p = first; p < first + 512; p++) if (mem.pageKind[p] !== PAGE_RAM) return false;
       return true;
     };
-    return { pages: [...mem.touchedPages(), ...placed], placed: placed.length, wholeRam };
+    // The hypervisor's own frames (hidden RAM) are in no p2m entry: only where they were placed.
+    const ram = mem.touchedPages().filter((p) => !mem.isHidden(p));
+    return { pages: [...ram, ...placed], placed: placed.length, wholeRam };
   }
 
   /** Accesses that reached no device: the platform's port records and our physical-memory holes. */
