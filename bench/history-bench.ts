@@ -19,6 +19,8 @@ import { spawnSync } from 'node:child_process';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { launched, median, PlainRunner, prepare, stoppedAfter, symbol, timed, type Timing } from './dap-bench';
 import { BENCH_DIR, CACHE_DIR } from './build-guests';
+import { adapterRun, plainRun, ratioFigures, type SideTiming } from './run-ratio';
+import { build } from 'esbuild';
 
 const SIZES_MIB = (process.env.PARAVIRT_HISTORY_SIZES ?? '64,1024,3072').split(',').filter(Boolean).map(Number);
 const LIGHT_SIZES_MIB = (process.env.PARAVIRT_HISTORY_LIGHT_SIZES ?? '64,3072').split(',').filter(Boolean).map(Number);
@@ -155,16 +157,43 @@ async function sizeFigures(adapter: string, plain: string, writer: Writer, elf: 
   }
 }
 
+const RATIO_ROUNDS = Number(process.env.PARAVIRT_RATIO_ROUNDS) || 5;
+
+/**
+ * Run to `done` under the debugger against `paravirt run` of the same image (see run-ratio.ts):
+ * fresh processes each round, both timed from spawn to the stop. `${tag}Launch...` figures.
+ */
+async function launchRatio(adapter: string, cli: string, writer: Writer, elf: string, mib: number): Promise<Record<string, number>> {
+  const done = symbol(elf, 'done');
+  const a: SideTiming[] = [], p: SideTiming[] = [];
+  const plainSide = async () => { p.push(await plainRun(cli, ['run', elf, '--memory', String(mib), '--serial', 'none', '--summary', 'none'])); };
+  const adapterSide = async () => {
+    a.push(await adapterRun(adapter, { program: elf, memory: mib, serial: 'none', profile: false }, done, async (dc) => {
+      const st = (await dc.customRequest('paravirt.runStats', {})).body as { instructions: number };
+      if (st.instructions !== toDone(writer)) throw new Error(`${mib} MiB: the adapter ran ${st.instructions} instructions, not ${toDone(writer)}`);
+    }));
+  };
+  for (let round = 0; round < RATIO_ROUNDS; round++) {
+    if (round % 2 === 0) { await plainSide(); await adapterSide(); } else { await adapterSide(); await plainSide(); }
+  }
+  const tag = `${writer.tag}${mib >= 1024 ? `${mib / 1024}G` : `${mib}M`}Launch`;
+  return ratioFigures(tag, a, p);
+}
+
 /** The figures for every size, with the adapter and plain-runner bundles dap-bench.ts builds. */
 export async function runHistoryBench(): Promise<Record<string, number>> {
   const { adapter, plain } = await prepare();
+  const cli = join(CACHE_DIR, 'cli.js');
+  await build({ entryPoints: [join(BENCH_DIR, '..', 'cli', 'main.ts')], outfile: cli, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
   let out: Record<string, number> = {};
   const runs = [
     ...SIZES_MIB.map((mib) => [HEAVY, mib] as const), ...LIGHT_SIZES_MIB.map((mib) => [LIGHT, mib] as const),
     ...SHORT_SIZES_MIB.flatMap((mib) => [[HEAVY_1E8, mib], [LIGHT_1E8, mib]] as const),
   ];
   for (const [wr, mib] of runs) {
-    const f = await sizeFigures(adapter, plain, wr, buildWriter(wr), mib);
+    const elf = buildWriter(wr);
+    const f = process.env.PARAVIRT_RATIO_ONLY ? {} : await sizeFigures(adapter, plain, wr, elf, mib);
+    Object.assign(f, await launchRatio(adapter, cli, wr, elf, mib));
     if (process.env.PARAVIRT_HISTORY_VERBOSE) for (const [k, v] of Object.entries(f)) console.log(`${k.padEnd(40)} ${v}`);
     out = { ...out, ...f };
   }
