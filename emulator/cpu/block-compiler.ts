@@ -17,7 +17,8 @@
 import type { Block } from './block-cache';
 import { decodeForm } from '../isa/decode';
 import { cacheRegisters, CC_DEC, CC_INC, CC_LOGIC, CC_SHIFT, Emitter, RELOAD, SS, WRITE_BACK } from './block-emitter';
-import { after64, emitInstruction64, interpretAndLeave, leavesHalf, type Shared32 } from './block-compiler64';
+import { emitInstruction64, type Shared32 } from './block-compiler64';
+import { after64, interpretAndLeave, leavesHalf } from './block-leave64';
 import { alu64, dec64, inc64, mulForBlock, product, shift64 } from './alu64';
 import { synthRes } from './lazy-flags';
 import { address64, lea64, leaHi } from './address64';

@@ -14,8 +14,9 @@
 // the interpreter and the block ends after it. Transfers whose target leaves the range do
 // the same.
 
-import { CC_ADD64, CC_DEC, CC_INC, CC_SHIFT, CC_SUB64, Emitter, P_LOGIC64, P_SHIFT64, RELOAD } from './block-emitter';
+import { CC_ADD64, CC_DEC, CC_INC, CC_SHIFT, CC_SUB64, Emitter, P_LOGIC64, P_SHIFT64 } from './block-emitter';
 import { divide32, emitMore64, incDecMem32, indirect64, type M64, type Ops64, type Result } from './block-more64';
+import { E, interpretAndLeave, leavesHalf } from './block-leave64';
 
 
 /** Hooks into block-compiler.ts (no import cycle): the 32-bit emitter's loop and shift code. */
@@ -27,19 +28,6 @@ export interface Shared32 {
 
 const LEGACY_R8 = [0, 4, 8, 12, 1, 5, 9, 13];
 
-/** RIP's low half at offset x of the block (the run loop keeps a block off a page where it would wrap). */
-const E = (x: number): string => `(e0+${x})|0`;
-
-/**
- * A direct transfer's target (offset from the block's entry) that RIP's low half cannot carry
- * alone: outside int32, or across 0 or 2^31 where the high half (H, the sign of e0) changes.
- */
-export const leavesHalf = (target: number): string => `(((e0+${target})|0)!==e0+${target}||((e0+${target})>>31)!==H)`;
-
-/** Run this instruction in the interpreter and leave the block after it (state synced first). */
-export function interpretAndLeave(em: Emitter): string {
-  return `{${em.sync()}c.eip=${E(em.off)};c.execOne();c.icount=ic0+${em.k + 1};return;}`;
-}
 
 /**
  * Emit one 64-bit mode instruction starting at em.off (prefixes included). Legacy prefixes
@@ -612,9 +600,4 @@ export function emitInstruction64(em: Emitter, sh: Shared32): Result {
     em.emit(setRsp('L'));
     em.attnCheck();
   }
-}
-
-/** The run loop's check after an interpreted instruction, with 64-bit mode's extra conditions. */
-export function after64(em: Emitter): string {
-  return `${RELOAD}if(c.attn===true||c.eip!==((e0+${em.next})|0)||c.ripHi!==H||c.long64!==true||ic0+@COUNT@>c.limit){c.icount=ic0+${em.k + 1};return;}`;
 }

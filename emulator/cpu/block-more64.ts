@@ -4,7 +4,7 @@
 // chose them: bench/interpreted-ops.ts and the Linux boot profile (LONG-MODE.md, "Speed").
 
 import { CC_DEC, CC_INC, type Emitter } from './block-emitter';
-import { after64, interpretAndLeave } from './block-compiler64';
+import { after64, interpretAndLeave } from './block-leave64';
 
 export type Result = 'ok' | 'end' | 'loop' | 'follow' | 'generic';
 
