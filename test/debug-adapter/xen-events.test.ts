@@ -30,24 +30,32 @@ function cliUpcalls(elf: string, mode: string): number {
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { exits: { byReason: Record<string, number> } }).exits.byReason.EVENT_UPCALL ?? 0;
 }
 
+/**
+ * Continue through the upcall filter's stops until the run ends, each an exception stop;
+ * `first` checks the first one where it stopped. Returns how many stops there were.
+ */
+async function countUpcallStops(dc: DebugClient, exited: Promise<null>, first: () => Promise<void>, stopMs?: number): Promise<number> {
+  let stops = 0;
+  for (;;) {
+    const ev = await Promise.race([nextStopped(dc, stopMs).then((s) => ({ stop: s })), exited]);
+    if (!ev) return stops;
+    assert.equal(ev.stop.reason, 'exception');
+    if (++stops === 1) await first();
+    await dc.continueRequest({ threadId: 1 });
+  }
+}
+
 test('32-bit PV: the upcall filter stops at the registered event callback, once per upcall', async () => {
   const dc = await startClient(b.adapter); clients.push(dc);
+  const exited = dc.waitForEvent('exited', 300_000).then(() => null);
   await launch(dc, { program: PV, mode: 'pv', profile: false, serial: 'none' }, () =>
     dc.setExceptionBreakpointsRequest({ filters: ['upcall'] }));
   const entry = nmAddress(PV, 'event_entry');
-  let stops = 0;
-  for (;;) {
-    const ev = await Promise.race([nextStopped(dc).then((s) => ({ stop: s })), dc.waitForEvent('exited', 20000).then(() => null)]);
-    if (!ev) break;
-    assert.equal(ev.stop.reason, 'exception');
-    stops++;
-    if (stops === 1) {
-      const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
-      assert.equal(info.exceptionId, 'EVENT_UPCALL');
-      assert.equal(await pc(dc), entry, 'stopped at the callback set_callbacks registered');
-    }
-    await dc.continueRequest({ threadId: 1 });
-  }
+  const stops = await countUpcallStops(dc, exited, async () => {
+    const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
+    assert.equal(info.exceptionId, 'EVENT_UPCALL');
+    assert.equal(await pc(dc), entry, 'stopped at the callback set_callbacks registered');
+  });
   assert.equal(stops, cliUpcalls(PV, 'pv'));
   assert.ok(stops >= 20, `${stops} upcalls: the sample's 20 timer ticks at least`);
 });
@@ -146,22 +154,14 @@ test('PVH: the upcall filter stops at the callback vector\'s handler, once per u
   const exited = dc.waitForEvent('exited', 300_000).then(() => null);
   await launch(dc, { program: elf, mode: 'pvh', profile: false, serial: 'none' }, () =>
     dc.setExceptionBreakpointsRequest({ filters: ['upcall'] }));
-  let stops = 0;
-  for (;;) {
-    const ev = await Promise.race([nextStopped(dc, 60_000).then((s) => ({ stop: s })), exited]);
-    if (!ev) break;
-    assert.equal(ev.stop.reason, 'exception');
-    stops++;
-    if (stops === 1) {
-      const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
-      assert.equal(info.exceptionId, 'EVENT_UPCALL');
-      assert.equal(BigInt((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.instructionPointerReference!), nm64(elf, 'pvh_upcall'),
-        'at the gate of the vector set by HVM_PARAM_CALLBACK_IRQ');
-      const log = (await dc.customRequest('paravirt.exitLog', { from: 0, count: 10000, filter: 'reason == EVENT_UPCALL' })).body as { records: Array<{ vector?: number }> };
-      assert.equal(log.records.at(-1)?.vector, 0xf3, `the record names the vector: ${JSON.stringify(log.records.at(-1))}`);
-    }
-    await dc.continueRequest({ threadId: 1 });
-  }
+  const stops = await countUpcallStops(dc, exited, async () => {
+    const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
+    assert.equal(info.exceptionId, 'EVENT_UPCALL');
+    assert.equal(BigInt((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0]!.instructionPointerReference!), nm64(elf, 'pvh_upcall'),
+      'at the gate of the vector set by HVM_PARAM_CALLBACK_IRQ');
+    const log = (await dc.customRequest('paravirt.exitLog', { from: 0, count: 10000, filter: 'reason == EVENT_UPCALL' })).body as { records: Array<{ vector?: number }> };
+    assert.equal(log.records.at(-1)?.vector, 0xf3, `the record names the vector: ${JSON.stringify(log.records.at(-1))}`);
+  }, 60_000);
   const cli = cliUpcalls(elf, 'pvh');
   assert.equal(stops, cli);
   assert.ok(stops >= 5, `${stops} upcalls: mini-domu's timers and xenbus replies`);
